@@ -1,0 +1,40 @@
+import type { LogFn } from "pino";
+import type { Config } from "../core/config.js";
+import type { Clock } from "../core/clock.js";
+import { ServiceError } from "../core/errors.js";
+import { parseAuthorization, verifySignature, type SignedRequest } from "./sigv4.js";
+
+/** Who is calling, and which account and region the call's state lives in. */
+export interface RequestContext {
+  account: string;
+  region: string;
+  requestId: string;
+  accessKeyId?: string;
+  log: { info: LogFn; warn: LogFn; error: LogFn; debug: LogFn };
+}
+
+/**
+ * Reads account and region from the SigV4 Authorization header. The account is the configured
+ * one unless the access key id is 12 digits, which is then taken as the account (so tests can
+ * use several accounts). In strict mode the signature is verified against configured secrets.
+ */
+export function resolveCaller(
+  req: SignedRequest,
+  { config, clock }: { config: Config; clock: Clock },
+): { account: string; region: string; accessKeyId?: string } {
+  const auth = req.headers["authorization"];
+  if (typeof auth !== "string" || auth === "") {
+    if (config.strictSigv4) throw new ServiceError("MissingAuthenticationTokenException", "Missing Authentication Token", true, {}, 403);
+    return { account: config.accountId, region: config.region };
+  }
+  const cred = parseAuthorization(auth);
+  if (config.strictSigv4) {
+    const secret = config.credentials[cred.accessKeyId];
+    if (secret === undefined) {
+      throw new ServiceError("UnrecognizedClientException", "The security token included in the request is invalid.", true, {}, 400);
+    }
+    verifySignature(req, cred, secret, clock.now());
+  }
+  const account = /^\d{12}$/.test(cred.accessKeyId) ? cred.accessKeyId : config.accountId;
+  return { account, region: cred.region || config.region, accessKeyId: cred.accessKeyId };
+}

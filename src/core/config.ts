@@ -1,0 +1,155 @@
+import { readFileSync, existsSync } from "node:fs";
+import { join, resolve } from "node:path";
+
+/**
+ * Berth's configuration, parsed once at start-up and passed down; nothing else reads
+ * process.env. Precedence: defaults <- config file <- BERTH_* environment <- command-line flags.
+ */
+export interface Config {
+  /** TCP port of the one HTTP endpoint (AWS APIs and, later, the registry). */
+  port: number;
+  /** Address the HTTP endpoint binds to. */
+  host: string;
+  /** Directory holding the SQLite state and, later, registry blobs. */
+  dataDir: string;
+  /** Docker Engine socket path. */
+  dockerSocket: string;
+  /** Account id used in every ARN unless a 12-digit access key id names another. */
+  accountId: string;
+  /** Region used when a request carries no SigV4 credential scope. */
+  region: string;
+  /** Verify SigV4 signatures against `credentials` and reject skewed clocks. */
+  strictSigv4: boolean;
+  /** accessKeyId -> secretAccessKey, used in strict mode. */
+  credentials: Record<string, string>;
+  /** Address that bridge-mode host ports are published on (the instance's host IP). */
+  hostIp: string;
+  /** Loopback block from which awsvpc tasks get their private IPv4 address. */
+  awsvpcCidr: string;
+  /** How long a STOPPED task stays describable before its containers are removed. */
+  stoppedTaskRetentionSeconds: number;
+  /** Log level for pino. */
+  logLevel: string;
+}
+
+export const defaults: Config = {
+  port: 4566,
+  host: "127.0.0.1",
+  dataDir: ".berth",
+  dockerSocket: "/var/run/docker.sock",
+  accountId: "000000000000",
+  region: "us-east-1",
+  strictSigv4: false,
+  credentials: { test: "test" },
+  hostIp: "127.0.0.1",
+  awsvpcCidr: "127.10.0.0/16",
+  stoppedTaskRetentionSeconds: 3600,
+  logLevel: "info",
+};
+
+export class ConfigError extends Error {}
+
+type Kind = "number" | "string" | "boolean" | "credentials";
+const kinds: Record<keyof Config, Kind> = {
+  port: "number",
+  host: "string",
+  dataDir: "string",
+  dockerSocket: "string",
+  accountId: "string",
+  region: "string",
+  strictSigv4: "boolean",
+  credentials: "credentials",
+  hostIp: "string",
+  awsvpcCidr: "string",
+  stoppedTaskRetentionSeconds: "number",
+  logLevel: "string",
+};
+
+/** BERTH_DATA_DIR <-> dataDir, and the flag --data-dir <-> dataDir. */
+const envName = (key: string) => "BERTH_" + key.replace(/[A-Z]/g, (c) => "_" + c).toUpperCase();
+export const flagName = (key: string) => key.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase());
+
+function coerce(key: keyof Config, raw: unknown, source: string): unknown {
+  const kind = kinds[key];
+  if (kind === "number") {
+    const n = typeof raw === "number" ? raw : Number(raw);
+    if (!Number.isInteger(n) || n < 0) throw new ConfigError(`${source}: ${key} must be a non-negative integer, got ${JSON.stringify(raw)}`);
+    return n;
+  }
+  if (kind === "boolean") {
+    if (typeof raw === "boolean") return raw;
+    if (raw === "true" || raw === "1") return true;
+    if (raw === "false" || raw === "0") return false;
+    throw new ConfigError(`${source}: ${key} must be true or false, got ${JSON.stringify(raw)}`);
+  }
+  if (kind === "credentials") {
+    // "AKID:SECRET,AKID2:SECRET2" in the environment and flags; an object in the file.
+    if (typeof raw === "object" && raw !== null) return raw;
+    const out: Record<string, string> = {};
+    for (const pair of String(raw).split(",").filter(Boolean)) {
+      const i = pair.indexOf(":");
+      if (i <= 0) throw new ConfigError(`${source}: credentials must look like ACCESS_KEY:SECRET[,...]`);
+      out[pair.slice(0, i)] = pair.slice(i + 1);
+    }
+    return out;
+  }
+  if (typeof raw !== "string" || raw === "") throw new ConfigError(`${source}: ${key} must be a non-empty string`);
+  return raw;
+}
+
+function validate(c: Config): Config {
+  if (c.port > 65535) throw new ConfigError(`port must be at most 65535, got ${c.port}`);
+  if (!/^\d{12}$/.test(c.accountId)) throw new ConfigError(`accountId must be 12 digits, got ${c.accountId}`);
+  if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(c.region)) throw new ConfigError(`region must look like us-east-1, got ${c.region}`);
+  const m = /^127\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/.exec(c.awsvpcCidr);
+  if (!m || Number(m[4]) < 8 || Number(m[4]) > 28) throw new ConfigError(`awsvpcCidr must be a loopback block such as 127.10.0.0/16, got ${c.awsvpcCidr}`);
+  if (!/^127\.\d+\.\d+\.\d+$/.test(c.hostIp) && c.hostIp !== "0.0.0.0") throw new ConfigError(`hostIp must be a loopback address, got ${c.hostIp}`);
+  return c;
+}
+
+export interface ConfigSources {
+  /** Flags already parsed into config keys (e.g. from util.parseArgs). */
+  flags?: Partial<Record<keyof Config, unknown>>;
+  env?: Record<string, string | undefined>;
+  /** Explicit config file; otherwise <dataDir>/config.json when it exists. */
+  file?: string;
+}
+
+export function loadConfig({ flags = {}, env = {}, file }: ConfigSources = {}): Config {
+  const merged: Record<string, unknown> = { ...defaults };
+  const layers: Array<[string, Record<string, unknown>]> = [];
+
+  const envLayer: Record<string, unknown> = {};
+  for (const key of Object.keys(kinds)) {
+    const v = env[envName(key)];
+    if (v !== undefined) envLayer[key] = v;
+  }
+  const dataDir = String(flags.dataDir ?? envLayer.dataDir ?? defaults.dataDir);
+  const path = file ?? (env.BERTH_CONFIG as string | undefined) ?? join(dataDir, "config.json");
+  if (file || env.BERTH_CONFIG || existsSync(path)) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(path, "utf8"));
+    } catch (e) {
+      throw new ConfigError(`cannot read config file ${path}: ${(e as Error).message}`);
+    }
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new ConfigError(`config file ${path} must hold a JSON object`);
+    layers.push([path, parsed as Record<string, unknown>]);
+  }
+  layers.push(["environment", envLayer]);
+  layers.push(["flags", flags as Record<string, unknown>]);
+
+  for (const [source, layer] of layers) {
+    for (const [key, raw] of Object.entries(layer)) {
+      if (raw === undefined) continue;
+      if (!(key in kinds)) throw new ConfigError(`${source}: unknown setting ${key}`);
+      merged[key] = coerce(key as keyof Config, raw, source);
+    }
+  }
+  const config = merged as unknown as Config;
+  config.dataDir = resolve(config.dataDir);
+  return validate(config);
+}
+
+export const configKeys = Object.keys(kinds) as Array<keyof Config>;
+export const configKinds = kinds;

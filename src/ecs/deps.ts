@@ -1,0 +1,14 @@
+import type { Db } from "../store/database.js";
+import type { Clock } from "../core/clock.js";
+import type { Config } from "../core/config.js";
+import type { Logger } from "../core/logger.js";
+import type { TaskRunner } from "./task-runner.js";
+
+/** What ECS handlers are built from; wired once in server.ts. */
+export interface EcsDeps {
+  db: Db;
+  clock: Clock;
+  config: Config;
+  log: Logger;
+  runner: TaskRunner;
+}

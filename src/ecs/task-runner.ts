@@ -1,0 +1,78 @@
+import type { Task, TaskDefinition } from "@aws-sdk/client-ecs";
+
+/**
+ * The boundary between ECS's control plane and whatever runs containers (the agent).
+ * The control plane records what should happen and asks the runner; the runner's per-task
+ * manager is the only thing that changes a task's known status, and it tells the control
+ * plane through reports, in order. Today the agent is in-process; a remote agent (issue 4)
+ * implements the same interface over the agent protocol.
+ */
+export interface TaskRunner {
+  /** Begin running a task already stored as PROVISIONING. Returns at once; progress comes as reports. */
+  launch(spec: LaunchSpec): void;
+  /** Stop a task: SIGTERM, then SIGKILL after each container's stopTimeout. Returns at once. */
+  stop(taskArn: string, why: StopRequest): void;
+  /** Everything the task's containers wrote to stdout and stderr, while they still exist. */
+  logs(taskArn: string): Promise<ContainerLog[]>;
+  /** Subscribes to reports. server.ts wires exactly one listener: the ECS report applier. */
+  onReport(listener: (report: TaskReport) => void): void;
+  /**
+   * Called once at start-up with every task the store believes is not STOPPED: the runner adopts
+   * those whose containers still run and reports the others STOPPED with a clear reason.
+   */
+  recover(tasks: LaunchSpec[]): Promise<void>;
+  /** Removes a stopped task's containers, volumes and network helpers. */
+  cleanup(taskArn: string): Promise<void>;
+  /** Removes every container, network and volume this Berth started (POST /_berth/reset). */
+  reset(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface LaunchSpec {
+  /** The task document as stored: arn, cluster, launchType, overrides, containers by name, attachments. */
+  task: Task;
+  /** The task definition revision the task runs, in full. */
+  taskDefinition: TaskDefinition;
+}
+
+export type StopCode = "TaskFailedToStart" | "EssentialContainerExited" | "UserInitiated" | "ServiceSchedulerInitiated" | "SpotInterruption" | "TerminationNotice";
+
+export interface StopRequest {
+  stopCode: StopCode;
+  reason: string;
+}
+
+export type TaskStatus = "PROVISIONING" | "PENDING" | "ACTIVATING" | "RUNNING" | "DEACTIVATING" | "STOPPING" | "DEPROVISIONING" | "STOPPED";
+
+/** One step of a task's life, as its manager saw it. Absent fields are unchanged. */
+export interface TaskReport {
+  taskArn: string;
+  /** When the step happened; becomes the timestamp the step sets (startedAt for RUNNING, ...). */
+  at: Date;
+  lastStatus?: TaskStatus;
+  pullStartedAt?: Date;
+  pullStoppedAt?: Date;
+  /** Set when the task stops on its own (essential exit, failure to start, vanished containers). */
+  stopCode?: StopCode;
+  stoppedReason?: string;
+  healthStatus?: "HEALTHY" | "UNHEALTHY" | "UNKNOWN";
+  /** awsvpc: the address the task was given. */
+  privateIPv4Address?: string;
+  containers?: ContainerReport[];
+}
+
+export interface ContainerReport {
+  name: string;
+  lastStatus?: "PENDING" | "RUNNING" | "STOPPED";
+  runtimeId?: string;
+  imageDigest?: string;
+  exitCode?: number;
+  reason?: string;
+  healthStatus?: "HEALTHY" | "UNHEALTHY" | "UNKNOWN";
+  networkBindings?: Array<{ bindIP: string; containerPort: number; hostPort: number; protocol: "tcp" | "udp" }>;
+}
+
+export interface ContainerLog {
+  container: string;
+  text: string;
+}

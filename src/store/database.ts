@@ -1,0 +1,55 @@
+import Database from "better-sqlite3";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { randomUUID } from "node:crypto";
+import { migrations } from "./migrations.js";
+
+export type Db = Database.Database;
+
+/**
+ * Opens (creating if needed) the state database under the data directory.
+ * WAL with synchronous=FULL: every committed transaction is on disk before the API answers,
+ * so neither kill -9 nor a power cut loses an acknowledged write.
+ */
+export function openDatabase(dataDir: string): Db {
+  mkdirSync(dataDir, { recursive: true });
+  const db = new Database(join(dataDir, "berth.sqlite"));
+  db.pragma("journal_mode = WAL");
+  db.pragma("synchronous = FULL");
+  db.pragma("foreign_keys = ON");
+  db.pragma("busy_timeout = 5000");
+  migrate(db);
+  return db;
+}
+
+export function migrate(db: Db): void {
+  const current = db.pragma("user_version", { simple: true }) as number;
+  if (current > migrations.length) {
+    throw new Error(`the database is at schema version ${current}, newer than this Berth (${migrations.length}); upgrade Berth`);
+  }
+  for (let v = current; v < migrations.length; v++) {
+    db.transaction(() => {
+      db.exec(migrations[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}
+
+/**
+ * A stable id for this data directory. Every container Berth starts is labelled with it, so
+ * reset and adoption touch only this Berth's containers even when several share one engine.
+ */
+export function instanceId(db: Db): string {
+  const row = db.prepare("SELECT value FROM meta WHERE key = 'instance_id'").get() as { value: string } | undefined;
+  if (row) return row.value;
+  const id = randomUUID();
+  db.prepare("INSERT INTO meta (key, value) VALUES ('instance_id', ?)").run(id);
+  return id;
+}
+
+/** Wipes every resource (not the schema, not the instance id). */
+export function wipe(db: Db): void {
+  db.transaction(() => {
+    for (const t of ["clusters", "task_definitions", "tasks", "tags", "idempotency"]) db.exec(`DELETE FROM ${t}`);
+  })();
+}

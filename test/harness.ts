@@ -1,0 +1,114 @@
+import { spawn, execFile, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { createInterface } from "node:readline";
+import { ECSClient } from "@aws-sdk/client-ecs";
+
+const run = promisify(execFile);
+const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+export const berthBin = join(root, "dist", "src", "cli", "main.js");
+
+/** Debian's AWS CLI v2 (package awscli); another `aws` earlier on PATH may be a different major version. */
+export const awsCli = "/usr/bin/aws";
+
+export interface StartOptions {
+  /** Extra `berth up` flags. */
+  args?: string[];
+  /** Reuse a data directory (restart tests); a fresh temporary one otherwise. */
+  dataDir?: string;
+  env?: Record<string, string>;
+}
+
+/** A real `berth up` process on a free loopback port, with its own data directory. */
+export class BerthProcess {
+  endpoint = "";
+  berthId = "";
+  private exited: Promise<number | null>;
+
+  private constructor(readonly proc: ChildProcess, readonly dataDir: string, private readonly ownsDataDir: boolean) {
+    this.exited = new Promise((resolve) => proc.once("exit", (code) => resolve(code)));
+  }
+
+  static async start({ args = [], dataDir, env = {} }: StartOptions = {}): Promise<BerthProcess> {
+    const dir = dataDir ?? mkdtempSync(join(tmpdir(), "berth-test-"));
+    const proc = spawn(process.execPath, [berthBin, "up", "--port", "0", "--data-dir", dir, "--log-level", "info", ...args], {
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/root", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const b = new BerthProcess(proc, dir, dataDir === undefined);
+    let stderr = "";
+    proc.stderr!.on("data", (d) => (stderr += d));
+    const lines = createInterface({ input: proc.stdout! });
+    b.endpoint = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`berth did not start in 30s: ${stderr}`)), 30_000);
+      proc.once("exit", (code) => reject(new Error(`berth exited with ${code}: ${stderr}`)));
+      lines.on("line", (line) => {
+        try {
+          const entry = JSON.parse(line) as { msg?: string; address?: string };
+          if (entry.msg === "berth is up" && entry.address) {
+            clearTimeout(timer);
+            resolve(entry.address);
+          }
+        } catch {
+          /* not a log line */
+        }
+      });
+    });
+    lines.on("line", () => {}); // keep draining stdout so the child never blocks on a full pipe
+    const health = (await (await fetch(`${b.endpoint}/_berth/health`)).json()) as { berthId: string };
+    b.berthId = health.berthId;
+    return b;
+  }
+
+  ecs(region = "us-east-1", accessKeyId = "test"): ECSClient {
+    return new ECSClient({ endpoint: this.endpoint, region, credentials: { accessKeyId, secretAccessKey: "test" }, maxAttempts: 1 });
+  }
+
+  /** Runs Debian's AWS CLI against this server and parses its JSON output. */
+  async aws(...args: string[]): Promise<any> {
+    const { stdout } = await run(awsCli, [...args, "--endpoint-url", this.endpoint, "--output", "json"], {
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/root", AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test", AWS_DEFAULT_REGION: "us-east-1", AWS_PAGER: "" },
+    });
+    return stdout.trim() ? JSON.parse(stdout) : undefined;
+  }
+
+  async reset(): Promise<void> {
+    const res = await fetch(`${this.endpoint}/_berth/reset`, { method: "POST" });
+    if (!res.ok) throw new Error(`reset failed: ${res.status} ${await res.text()}`);
+  }
+
+  /** Containers, volumes and networks on the engine that carry this Berth's label. */
+  async leftovers(): Promise<string[]> {
+    const filter = `label=berth.instance=${this.berthId}`;
+    const out: string[] = [];
+    for (const kind of ["container ls -a", "volume ls", "network ls"]) {
+      const { stdout } = await run("docker", [...kind.split(" "), "-q", "--filter", filter]);
+      out.push(...stdout.split("\n").filter(Boolean).map((id) => `${kind.split(" ")[0]} ${id}`));
+    }
+    return out;
+  }
+
+  /** Graceful stop (SIGTERM). */
+  async stop(): Promise<void> {
+    if (this.proc.exitCode === null) this.proc.kill("SIGTERM");
+    await this.exited;
+  }
+
+  /** kill -9: no chance to flush or clean anything. */
+  async kill9(): Promise<void> {
+    this.proc.kill("SIGKILL");
+    await this.exited;
+  }
+
+  /** Stops the server, fails if it left containers behind, and removes its data directory. */
+  async dispose(): Promise<void> {
+    if (this.proc.exitCode === null) await this.reset();
+    const left = await this.leftovers();
+    await this.stop();
+    if (this.ownsDataDir) rmSync(this.dataDir, { recursive: true, force: true });
+    if (left.length) throw new Error(`test leaked ${left.join(", ")}`);
+  }
+}
