@@ -16,25 +16,27 @@ export interface RequestContext {
 /**
  * Reads account and region from the SigV4 Authorization header. The account is the configured
  * one unless the access key id is 12 digits, which is then taken as the account (so tests can
- * use several accounts). In strict mode the signature is verified against configured secrets.
+ * use several accounts). A malformed header, or a credential scoped to something that is not a
+ * region, is refused in every mode: the region scopes all state. In strict mode the signature
+ * is verified against the configured secrets and must be scoped to `service`.
  */
 export function resolveCaller(
   req: SignedRequest,
   { config, clock }: { config: Config; clock: Clock },
+  service?: string,
 ): { account: string; region: string; accessKeyId?: string } {
   const auth = req.headers["authorization"];
-  if (typeof auth !== "string" || auth === "") {
+  if (typeof auth !== "string" || auth.trim() === "") {
     if (config.strictSigv4) throw new ServiceError("MissingAuthenticationTokenException", "Missing Authentication Token", true, {}, 403);
     return { account: config.accountId, region: config.region };
   }
-  const cred = parseAuthorization(auth);
+  const cred = parseAuthorization(auth, config.strictSigv4 ? req.headers : undefined);
   if (config.strictSigv4) {
-    const secret = config.credentials[cred.accessKeyId];
-    if (secret === undefined) {
-      throw new ServiceError("UnrecognizedClientException", "The security token included in the request is invalid.", true, {}, 400);
+    if (!Object.hasOwn(config.credentials, cred.accessKeyId)) {
+      throw new ServiceError("UnrecognizedClientException", "The security token included in the request is invalid.");
     }
-    verifySignature(req, cred, secret, clock.now());
+    verifySignature(req, cred, config.credentials[cred.accessKeyId]!, clock.now(), { service });
   }
   const account = /^\d{12}$/.test(cred.accessKeyId) ? cred.accessKeyId : config.accountId;
-  return { account, region: cred.region || config.region, accessKeyId: cred.accessKeyId };
+  return { account, region: cred.region, accessKeyId: cred.accessKeyId };
 }

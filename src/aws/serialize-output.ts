@@ -8,6 +8,7 @@ import type { ServiceModel } from "./model.js";
 export function serializeOutput(model: ServiceModel, shapeName: string, value: unknown): unknown {
   const shape = model.shapes[shapeName];
   if (!shape || value === undefined || value === null) return undefined;
+  if (shape.document) return value;
   switch (shape.type) {
     case "structure": {
       const out: Record<string, unknown> = {};
@@ -22,7 +23,11 @@ export function serializeOutput(model: ServiceModel, shapeName: string, value: u
       return (value as unknown[]).map((v) => serializeOutput(model, shape.member!.shape, v) ?? null);
     case "map": {
       const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = serializeOutput(model, shape.value!.shape, v);
+      for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+        const sv = serializeOutput(model, shape.value!.shape, v);
+        // defineProperty, so that a key such as `__proto__` stays an entry of the map.
+        if (sv !== undefined) Object.defineProperty(out, k, { value: sv, enumerable: true, writable: true, configurable: true });
+      }
       return out;
     }
     case "timestamp": {

@@ -1,5 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import { ServiceError } from "../core/errors.js";
+import { isRegion } from "../core/config.js";
 
 /** What a request's SigV4 Authorization header says about who is calling and where. */
 export interface Credential {
@@ -11,37 +12,6 @@ export interface Credential {
   signature: string;
 }
 
-const incomplete = (message: string) => new ServiceError("IncompleteSignatureException", message, true, {}, 400);
-
-/** Parses `AWS4-HMAC-SHA256 Credential=AK/20261122/us-east-1/ecs/aws4_request, SignedHeaders=..., Signature=...`. */
-export function parseAuthorization(header: string): Credential {
-  const [algorithm, ...rest] = header.trim().split(/\s+/);
-  if (algorithm !== "AWS4-HMAC-SHA256") {
-    throw incomplete(`Authorization header requires 'Credential' parameter. Authorization header requires 'Signature' parameter. Authorization header requires 'SignedHeaders' parameter. Authorization=${algorithm ?? ""}`);
-  }
-  const parts = new Map<string, string>();
-  for (const p of rest.join("").split(",")) {
-    const i = p.indexOf("=");
-    if (i > 0) parts.set(p.slice(0, i).trim(), p.slice(i + 1).trim());
-  }
-  const missing = ["Credential", "Signature", "SignedHeaders"].filter((k) => !parts.get(k));
-  if (missing.length) {
-    throw incomplete(missing.map((k) => `Authorization header requires '${k}' parameter.`).join(" "));
-  }
-  const scope = parts.get("Credential")!.split("/");
-  if (scope.length !== 5 || scope[4] !== "aws4_request" || !/^\d{8}$/.test(scope[1]!)) {
-    throw incomplete(`Credential should be scoped to a valid region, not '${scope[2] ?? ""}'. `);
-  }
-  return {
-    accessKeyId: scope[0]!,
-    date: scope[1]!,
-    region: scope[2]!,
-    service: scope[3]!,
-    signedHeaders: parts.get("SignedHeaders")!.split(";"),
-    signature: parts.get("Signature")!,
-  };
-}
-
 export interface SignedRequest {
   method: string;
   /** Path and query string exactly as received. */
@@ -50,50 +20,107 @@ export interface SignedRequest {
   body: Buffer | string;
 }
 
-const FIVE_MINUTES = 5 * 60 * 1000;
+// AWS JSON services (ECS among them) answer every signature problem with HTTP 400, not 403:
+// `InvalidSignatureException ... status code: 400` is what the SDKs report for ECS.
+const incomplete = (message: string) => new ServiceError("IncompleteSignatureException", message);
+const invalid = (message: string) => new ServiceError("InvalidSignatureException", message);
+
+/** Long headers are echoed back in messages, as AWS does, but not without limit. */
+const echo = (s: string) => (s.length > 512 ? `${s.slice(0, 512)}...` : s);
+
+const hasDateHeader = (headers: SignedRequest["headers"] | undefined) =>
+  headers !== undefined && (header(headers, "x-amz-date") !== undefined || header(headers, "date") !== undefined);
 
 /**
- * Verifies a SigV4 signature. Written here rather than taken from @smithy/signature-v4: that
- * library signs outgoing requests with the header set it chooses, while a verifier must rebuild
- * the canonical request from exactly the headers the client listed in SignedHeaders.
+ * Parses `AWS4-HMAC-SHA256 Credential=AK/20261122/us-east-1/ecs/aws4_request, SignedHeaders=..., Signature=...`
+ * with AWS's messages for what is missing or malformed. When the request's headers are given,
+ * a missing date header is reported together with missing parameters, as AWS reports it.
  */
-export function verifySignature(req: SignedRequest, cred: Credential, secret: string, now: Date): void {
-  const amzDate = header(req.headers, "x-amz-date") ?? "";
-  const when = parseAmzDate(amzDate) ?? (header(req.headers, "date") ? new Date(header(req.headers, "date")!) : undefined);
+export function parseAuthorization(value: string, headers?: SignedRequest["headers"]): Credential {
+  const trimmed = value.trim();
+  const space = trimmed.search(/\s/);
+  const algorithm = space < 0 ? trimmed : trimmed.slice(0, space);
+  const params = new Map<string, string>();
+  if (algorithm === "AWS4-HMAC-SHA256") {
+    for (const token of trimmed.slice(algorithm.length).split(/[\s,]+/).filter(Boolean)) {
+      const eq = token.indexOf("=");
+      if (eq < 0) throw incomplete(`'${echo(token)}' not a valid key=value pair (missing equal-sign) in Authorization header: '${echo(value)}'.`);
+      params.set(token.slice(0, eq), token.slice(eq + 1));
+    }
+  }
+  const problems = ["Credential", "Signature", "SignedHeaders"]
+    .filter((k) => !params.get(k))
+    .map((k) => `Authorization header requires '${k}' parameter.`);
+  if (problems.length) {
+    if (headers && !hasDateHeader(headers)) problems.push("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.");
+    throw incomplete(`${problems.join(" ")} Authorization=${echo(value)}`);
+  }
+  const credential = params.get("Credential")!;
+  const scope = credential.split("/");
+  if (scope.length !== 5 || !/^\d{8}$/.test(scope[1]!)) {
+    throw incomplete(`Credential should look like '<access key id>/YYYYMMDD/<region>/<service>/aws4_request', not '${echo(credential)}'.`);
+  }
+  const [accessKeyId, date, region, service, terminator] = scope as [string, string, string, string, string];
+  if (terminator !== "aws4_request") throw invalid(`Credential should be scoped with a valid terminator: 'aws4_request', not '${echo(terminator)}'. `);
+  if (!isRegion(region)) throw invalid(`Credential should be scoped to a valid region, not '${echo(region)}'. `);
+  return { accessKeyId, date, region, service, signedHeaders: params.get("SignedHeaders")!.split(";"), signature: params.get("Signature")! };
+}
+
+const FIVE_MINUTES = 5 * 60 * 1000;
+
+export interface VerifyOptions {
+  /** The service the credential must be scoped to (the model's signingName), e.g. "ecs". */
+  service?: string;
+}
+
+/**
+ * Verifies a SigV4 signature, with AWS's exceptions and messages, in AWS's order: the date
+ * header, the 5-minute clock-skew window, the credential scope, then the signature itself.
+ * Written here rather than taken from @smithy/signature-v4: that library signs outgoing
+ * requests with the header set it chooses, while a verifier must rebuild the canonical request
+ * from exactly the headers the client listed in SignedHeaders. The payload hash is always
+ * computed from the body received, never taken from x-amz-content-sha256, so a changed body
+ * cannot keep a valid signature.
+ */
+export function verifySignature(req: SignedRequest, cred: Credential, secret: string, now: Date, { service }: VerifyOptions = {}): void {
+  const amzDate = header(req.headers, "x-amz-date");
+  const dateHeader = header(req.headers, "date");
+  const when = amzDate !== undefined ? parseAmzDate(amzDate) : dateHeader !== undefined ? new Date(dateHeader) : undefined;
   if (!when || Number.isNaN(when.getTime())) {
     throw incomplete("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.");
   }
   const skew = when.getTime() - now.getTime();
   if (skew < -FIVE_MINUTES) {
-    throw new ServiceError("InvalidSignatureException",
-      `Signature expired: ${formatAmzDate(when)} is now earlier than ${formatAmzDate(new Date(now.getTime() - FIVE_MINUTES))} (${formatAmzDate(now)} - 5 min.)`, true, {}, 403);
+    throw invalid(`Signature expired: ${formatAmzDate(when)} is now earlier than ${formatAmzDate(new Date(now.getTime() - FIVE_MINUTES))} (${formatAmzDate(now)} - 5 min.)`);
   }
   if (skew > FIVE_MINUTES) {
-    throw new ServiceError("InvalidSignatureException",
-      `Signature not yet current: ${formatAmzDate(when)} is still later than ${formatAmzDate(new Date(now.getTime() + FIVE_MINUTES))} (${formatAmzDate(now)} + 5 min.)`, true, {}, 403);
+    throw invalid(`Signature not yet current: ${formatAmzDate(when)} is still later than ${formatAmzDate(new Date(now.getTime() + FIVE_MINUTES))} (${formatAmzDate(now)} + 5 min.)`);
   }
-  const expected = computeSignature(req, cred, secret, amzDate || formatAmzDate(when));
-  const a = Buffer.from(expected);
-  const b = Buffer.from(cred.signature);
-  if (a.length !== b.length || !timingSafeEqual(a, b)) {
-    throw new ServiceError("InvalidSignatureException",
-      "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.", true, {}, 403);
+  if (service !== undefined && cred.service !== service) throw invalid(`Credential should be scoped to correct service: '${service}'. `);
+  const longDate = amzDate ?? formatAmzDate(when);
+  if (cred.date !== longDate.slice(0, 8)) {
+    throw invalid(`Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${echo(cred.date)}' != '${longDate.slice(0, 8)}', from '${longDate}'.`);
+  }
+  const expected = Buffer.from(computeSignature(req, cred, secret, longDate));
+  const given = Buffer.from(cred.signature);
+  if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
+    throw invalid("The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.");
   }
 }
 
 export function computeSignature(req: SignedRequest, cred: Credential, secret: string, amzDate: string): string {
-  const [rawPath, rawQuery = ""] = req.url.split("?", 2) as [string, string?];
+  const q = req.url.indexOf("?");
+  const [rawPath, rawQuery] = q < 0 ? [req.url, ""] : [req.url.slice(0, q), req.url.slice(q + 1)];
   const canonicalHeaders = cred.signedHeaders
     .map((name) => `${name}:${(header(req.headers, name) ?? "").trim().replace(/\s+/g, " ")}\n`)
     .join("");
-  const payloadHash = header(req.headers, "x-amz-content-sha256") ?? sha256(req.body);
   const canonicalRequest = [
     req.method.toUpperCase(),
     canonicalPath(rawPath),
     canonicalQuery(rawQuery),
     canonicalHeaders,
     cred.signedHeaders.join(";"),
-    payloadHash,
+    sha256(req.body),
   ].join("\n");
   const scope = `${cred.date}/${cred.region}/${cred.service}/aws4_request`;
   const stringToSign = ["AWS4-HMAC-SHA256", amzDate, scope, sha256(canonicalRequest)].join("\n");
@@ -103,7 +130,7 @@ export function computeSignature(req: SignedRequest, cred: Credential, secret: s
 }
 
 function header(headers: SignedRequest["headers"], name: string): string | undefined {
-  const v = headers[name.toLowerCase()];
+  const v = Object.hasOwn(headers, name.toLowerCase()) ? headers[name.toLowerCase()] : undefined;
   return Array.isArray(v) ? v.join(",") : v;
 }
 
@@ -114,11 +141,13 @@ const hmac = (key: Buffer | string, data: string) => createHmac("sha256", key).u
 const encode = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 const decode = (s: string) => {
   try {
-    return decodeURIComponent(s.replace(/\+/g, "%20"));
+    return decodeURIComponent(s);
   } catch {
     return s;
   }
 };
+/** In a query string a + is a space; in a path it is a plus. */
+const decodeQuery = (s: string) => decode(s.replace(/\+/g, "%20"));
 
 /** Non-S3 services normalise the path and encode each segment twice. */
 function canonicalPath(path: string): string {
@@ -140,7 +169,7 @@ function canonicalQuery(query: string): string {
       const i = p.indexOf("=");
       const k = i < 0 ? p : p.slice(0, i);
       const v = i < 0 ? "" : p.slice(i + 1);
-      return [encode(decode(k)), encode(decode(v))] as const;
+      return [encode(decodeQuery(k)), encode(decodeQuery(v))] as const;
     })
     .filter(([k]) => k !== "X-Amz-Signature")
     .sort(([a, av], [b, bv]) => (a < b ? -1 : a > b ? 1 : av < bv ? -1 : av > bv ? 1 : 0))

@@ -15,11 +15,26 @@ export function validateInput(model: ServiceModel, shapeName: string, value: unk
 const serialization = (message: string) => new ServiceError("SerializationException", message);
 const invalid = (message: string) => new ServiceError("InvalidParameterException", message);
 
-const describe = (v: unknown) => (v === null ? "null" : Array.isArray(v) ? "a list" : typeof v === "object" ? "a structure" : `the ${typeof v} ${JSON.stringify(v)}`);
+const clip = (s: string) => (s.length > 64 ? `${s.slice(0, 64)}...` : s);
+
+const describe = (v: unknown) => {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "a list";
+  if (typeof v === "object") return "a structure";
+  return `the ${typeof v} ${clip(typeof v === "number" ? String(v) : JSON.stringify(v) ?? String(v))}`;
+};
+
+/** Sets a data property even for keys such as `__proto__`, which plain assignment would swallow. */
+const setOwn = (o: Record<string, unknown>, k: string, v: unknown) =>
+  Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+
+/** ISO 8601 date-times, the only string form of a timestamp accepted. */
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/i;
 
 function walk(model: ServiceModel, shapeName: string, value: unknown, path: string): unknown {
   const shape = model.shapes[shapeName];
   if (!shape) throw new Error(`model has no shape ${shapeName}`);
+  if (shape.document) return value;
   const where = path || "request";
   switch (shape.type) {
     case "structure": {
@@ -29,7 +44,7 @@ function walk(model: ServiceModel, shapeName: string, value: unknown, path: stri
       const out: Record<string, unknown> = {};
       const input = value as Record<string, unknown>;
       for (const [name, ref] of Object.entries(shape.members ?? {})) {
-        const v = input[name];
+        const v = Object.hasOwn(input, name) ? input[name] : undefined;
         if (v === undefined || v === null) continue;
         out[name] = walk(model, ref.shape, v, path ? `${path}.${name}` : name);
       }
@@ -42,7 +57,7 @@ function walk(model: ServiceModel, shapeName: string, value: unknown, path: stri
     }
     case "list": {
       if (!Array.isArray(value)) throw serialization(`Expected a list for ${where}, found ${describe(value)}.`);
-      checkLength(shape, value.length, where, "items");
+      checkLength(shape, value.length, where, "item");
       return value.map((v, i) => {
         if (v === null) throw serialization(`Null is not allowed in the list ${where}.`);
         return walk(model, shape.member!.shape, v, `${where}[${i}]`);
@@ -54,22 +69,22 @@ function walk(model: ServiceModel, shapeName: string, value: unknown, path: stri
       }
       const out: Record<string, unknown> = {};
       const entries = Object.entries(value as Record<string, unknown>);
-      checkLength(shape, entries.length, where, "entries");
+      checkLength(shape, entries.length, where, "entry");
       for (const [k, v] of entries) {
         if (v === null) continue;
         walk(model, shape.key!.shape, k, `${where} key`);
-        out[k] = walk(model, shape.value!.shape, v, `${where}.${k}`);
+        setOwn(out, k, walk(model, shape.value!.shape, v, `${where}.${clip(k)}`));
       }
       return out;
     }
     case "string": {
       if (typeof value !== "string") throw serialization(`Expected a string for ${where}, found ${describe(value)}.`);
-      checkLength(shape, [...value].length, where, "characters");
+      checkLength(shape, [...value].length, where, "character");
       if (shape.enum && !shape.enum.includes(value)) {
-        throw invalid(`${where} must be one of: ${shape.enum.join(", ")}. Found ${JSON.stringify(value)}.`);
+        throw invalid(`${where} must be one of: ${shape.enum.join(", ")}. Found ${JSON.stringify(clip(value))}.`);
       }
       if (shape.pattern && !fullMatch(shape.pattern, value)) {
-        throw invalid(`${where} ${JSON.stringify(value)} does not match the pattern ${shape.pattern}.`);
+        throw invalid(`${where} ${JSON.stringify(clip(value))} does not match the pattern ${shape.pattern}.`);
       }
       return value;
     }
@@ -79,13 +94,13 @@ function walk(model: ServiceModel, shapeName: string, value: unknown, path: stri
         throw serialization(`Expected an integer for ${where}, found ${describe(value)}.`);
       }
       const [lo, hi] = shape.type === "integer" ? [-(2 ** 31), 2 ** 31 - 1] : [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER];
-      if (value < lo || value > hi) throw serialization(`The number ${value} for ${where} is out of range for a ${shape.type}.`);
+      if (value < lo || value > hi) throw serialization(`The number ${value} for ${where} is out of range for ${shape.type === "integer" ? "an integer" : "a long"}.`);
       checkRange(shape, value, where);
       return value;
     }
     case "double":
     case "float": {
-      if (typeof value !== "number") throw serialization(`Expected a number for ${where}, found ${describe(value)}.`);
+      if (typeof value !== "number" || !Number.isFinite(value)) throw serialization(`Expected a number for ${where}, found ${describe(value)}.`);
       checkRange(shape, value, where);
       return value;
     }
@@ -94,7 +109,7 @@ function walk(model: ServiceModel, shapeName: string, value: unknown, path: stri
       return value;
     case "timestamp": {
       // JSON protocols send epoch seconds; ISO 8601 strings are accepted too, as AWS does.
-      const d = typeof value === "number" ? new Date(value * 1000) : typeof value === "string" ? new Date(value) : undefined;
+      const d = typeof value === "number" ? new Date(value * 1000) : typeof value === "string" && ISO_8601.test(value) ? new Date(value) : undefined;
       if (!d || Number.isNaN(d.getTime())) throw serialization(`Expected a timestamp for ${where}, found ${describe(value)}.`);
       return d;
     }
@@ -105,13 +120,13 @@ function walk(model: ServiceModel, shapeName: string, value: unknown, path: stri
       return Buffer.from(value, "base64");
     }
   }
-  if (shape.document) return value;
   throw new Error(`unsupported shape type ${(shape as Shape).type}`);
 }
 
-function checkLength(shape: Shape, length: number, where: string, unit: string) {
-  if (shape.min !== undefined && length < shape.min) throw invalid(`${where} must have at least ${shape.min} ${unit}.`);
-  if (shape.max !== undefined && length > shape.max) throw invalid(`${where} must have at most ${shape.max} ${unit}.`);
+function checkLength(shape: Shape, length: number, where: string, unit: "item" | "entry" | "character") {
+  const units = (n: number) => `${n} ${n === 1 ? unit : unit === "entry" ? "entries" : `${unit}s`}`;
+  if (shape.min !== undefined && length < shape.min) throw invalid(`${where} must have at least ${units(shape.min)}.`);
+  if (shape.max !== undefined && length > shape.max) throw invalid(`${where} must have at most ${units(shape.max)}.`);
 }
 
 function checkRange(shape: Shape, value: number, where: string) {

@@ -49,6 +49,12 @@ export const defaults: Config = {
 
 export class ConfigError extends Error {}
 
+/** AWS region names: us-east-1, eu-central-2, us-gov-west-1, cn-north-1, ... */
+export const isRegion = (s: string) => /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(s);
+
+/** pino's levels; anything else would make the logger throw at start-up. */
+const logLevels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+
 type Kind = "number" | "string" | "boolean" | "credentials";
 const kinds: Record<keyof Config, Kind> = {
   port: "number",
@@ -72,8 +78,9 @@ export const flagName = (key: string) => key.replace(/[A-Z]/g, (c) => "-" + c.to
 function coerce(key: keyof Config, raw: unknown, source: string): unknown {
   const kind = kinds[key];
   if (kind === "number") {
-    const n = typeof raw === "number" ? raw : Number(raw);
-    if (!Number.isInteger(n) || n < 0) throw new ConfigError(`${source}: ${key} must be a non-negative integer, got ${JSON.stringify(raw)}`);
+    // Strings must be plain digits: Number("") is 0 and Number("0x10") is 16, neither meant.
+    const n = typeof raw === "number" ? raw : typeof raw === "string" && /^\s*\d+\s*$/.test(raw) ? Number(raw) : NaN;
+    if (!Number.isSafeInteger(n) || n < 0) throw new ConfigError(`${source}: ${key} must be a non-negative integer, got ${JSON.stringify(raw)}`);
     return n;
   }
   if (kind === "boolean") {
@@ -84,26 +91,43 @@ function coerce(key: keyof Config, raw: unknown, source: string): unknown {
   }
   if (kind === "credentials") {
     // "AKID:SECRET,AKID2:SECRET2" in the environment and flags; an object in the file.
-    if (typeof raw === "object" && raw !== null) return raw;
     const out: Record<string, string> = {};
-    for (const pair of String(raw).split(",").filter(Boolean)) {
+    if (typeof raw === "object" && raw !== null && !Array.isArray(raw)) {
+      for (const [id, secret] of Object.entries(raw)) {
+        if (id === "" || typeof secret !== "string" || secret === "") {
+          throw new ConfigError(`${source}: credentials must map each access key id to a non-empty secret string`);
+        }
+        out[id] = secret;
+      }
+      return out;
+    }
+    if (typeof raw !== "string") throw new ConfigError(`${source}: credentials must look like ACCESS_KEY:SECRET[,...]`);
+    for (const pair of raw.split(",").filter(Boolean)) {
       const i = pair.indexOf(":");
-      if (i <= 0) throw new ConfigError(`${source}: credentials must look like ACCESS_KEY:SECRET[,...]`);
+      if (i <= 0 || i === pair.length - 1) throw new ConfigError(`${source}: credentials must look like ACCESS_KEY:SECRET[,...]`);
       out[pair.slice(0, i)] = pair.slice(i + 1);
     }
     return out;
   }
-  if (typeof raw !== "string" || raw === "") throw new ConfigError(`${source}: ${key} must be a non-empty string`);
+  if (typeof raw !== "string" || raw === "") throw new ConfigError(`${source}: ${key} must be a non-empty string, got ${JSON.stringify(raw)}`);
   return raw;
 }
 
-function validate(c: Config): Config {
-  if (c.port > 65535) throw new ConfigError(`port must be at most 65535, got ${c.port}`);
-  if (!/^\d{12}$/.test(c.accountId)) throw new ConfigError(`accountId must be 12 digits, got ${c.accountId}`);
-  if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(c.region)) throw new ConfigError(`region must look like us-east-1, got ${c.region}`);
+/** Checks values against each other and the world; `origin` names the layer each value came from. */
+function validate(c: Config, origin: Partial<Record<keyof Config, string>>): Config {
+  const fail = (key: keyof Config, message: string) => new ConfigError(`${origin[key] ?? "defaults"}: ${message}`);
+  if (c.port > 65535) throw fail("port", `port must be at most 65535, got ${c.port}`);
+  if (!/^\d{12}$/.test(c.accountId)) throw fail("accountId", `accountId must be 12 digits, got ${c.accountId}`);
+  if (!isRegion(c.region)) throw fail("region", `region must look like us-east-1, got ${c.region}`);
   const m = /^127\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/.exec(c.awsvpcCidr);
-  if (!m || Number(m[4]) < 8 || Number(m[4]) > 28) throw new ConfigError(`awsvpcCidr must be a loopback block such as 127.10.0.0/16, got ${c.awsvpcCidr}`);
-  if (!/^127\.\d+\.\d+\.\d+$/.test(c.hostIp) && c.hostIp !== "0.0.0.0") throw new ConfigError(`hostIp must be a loopback address, got ${c.hostIp}`);
+  if (!m || [m[1], m[2], m[3]].some((o) => Number(o) > 255) || Number(m[4]) < 8 || Number(m[4]) > 28) {
+    throw fail("awsvpcCidr", `awsvpcCidr must be a loopback block such as 127.10.0.0/16, got ${c.awsvpcCidr}`);
+  }
+  const ip = /^127\.(\d+)\.(\d+)\.(\d+)$/.exec(c.hostIp);
+  if (c.hostIp !== "0.0.0.0" && (!ip || [ip[1], ip[2], ip[3]].some((o) => Number(o) > 255))) {
+    throw fail("hostIp", `hostIp must be a loopback address (127.x.y.z) or 0.0.0.0, got ${c.hostIp}`);
+  }
+  if (!logLevels.includes(c.logLevel)) throw fail("logLevel", `logLevel must be one of ${logLevels.join(", ")}, got ${c.logLevel}`);
   return c;
 }
 
@@ -117,6 +141,7 @@ export interface ConfigSources {
 
 export function loadConfig({ flags = {}, env = {}, file }: ConfigSources = {}): Config {
   const merged: Record<string, unknown> = { ...defaults };
+  const origin: Partial<Record<keyof Config, string>> = {};
   const layers: Array<[string, Record<string, unknown>]> = [];
 
   const envLayer: Record<string, unknown> = {};
@@ -142,13 +167,14 @@ export function loadConfig({ flags = {}, env = {}, file }: ConfigSources = {}): 
   for (const [source, layer] of layers) {
     for (const [key, raw] of Object.entries(layer)) {
       if (raw === undefined) continue;
-      if (!(key in kinds)) throw new ConfigError(`${source}: unknown setting ${key}`);
+      if (!Object.hasOwn(kinds, key)) throw new ConfigError(`${source}: unknown setting ${key}`);
       merged[key] = coerce(key as keyof Config, raw, source);
+      origin[key as keyof Config] = source;
     }
   }
   const config = merged as unknown as Config;
   config.dataDir = resolve(config.dataDir);
-  return validate(config);
+  return validate(config, origin);
 }
 
 export const configKeys = Object.keys(kinds) as Array<keyof Config>;
