@@ -3,7 +3,17 @@ import type { Config } from "../core/config.js";
 import type { Clock } from "../core/clock.js";
 import type { Logger } from "../core/logger.js";
 import type { LaunchSpec, StopRequest, TaskReport, TaskRunner } from "../ecs/task-runner.js";
-import { LABEL_BERTH } from "./labels.js";
+import { LABEL_BERTH, LABEL_TASK } from "./labels.js";
+import type { AgentContext } from "./context.js";
+import { IpAllocator } from "./ip-allocator.js";
+import { TaskCgroups } from "./cgroups.js";
+import { ensurePauseImage } from "./pause-image.js";
+import { subscribeEvents } from "./events.js";
+import { TaskManager } from "./task-manager.js";
+import { planTask, taskIdOf } from "./task-plan.js";
+import { taskLogs } from "./logs.js";
+import { removeTaskVolumes } from "./volumes.js";
+import { recoverTasks } from "./recover.js";
 
 export interface DockerRunnerDeps {
   docker: Docker;
@@ -13,33 +23,124 @@ export interface DockerRunnerDeps {
   berthId: string;
 }
 
-/** Runs tasks as containers on the local Docker engine. (Task lifecycle: in progress.) */
-export function createDockerRunner({ docker, berthId }: DockerRunnerDeps): TaskRunner {
+/** How long reset waits for managers that are mid-operation before removing their containers again. */
+const RESET_SETTLE_MS = 10_000;
+
+/**
+ * Runs tasks as containers on the local Docker engine: one TaskManager per task, one events
+ * subscription for all of them, reports passed on in the order managers make them.
+ */
+export function createDockerRunner({ docker, config, log, clock, berthId }: DockerRunnerDeps): TaskRunner {
   const listeners: Array<(r: TaskReport) => void> = [];
   const mine = { label: [`${LABEL_BERTH}=${berthId}`] };
+  const managers = new Map<string, TaskManager>();
+
+  let pause: Promise<string> | undefined;
+  const pauseImage = () => {
+    pause ??= ensurePauseImage(docker).catch((err) => {
+      pause = undefined; // try again on next need
+      throw err;
+    });
+    return pause;
+  };
+  // Built at start-up so the first awsvpc task does not wait for it; failures are retried on need.
+  pauseImage().catch((err) => log.warn({ err: (err as Error).message }, "could not build the pause image yet"));
+
+  const events = subscribeEvents(
+    docker,
+    berthId,
+    log,
+    (e) => managers.get(e.taskArn)?.onContainerEvent(e),
+    () => managers.forEach((m) => m.resync()),
+  );
+
+  const ctx: AgentContext = {
+    docker,
+    config,
+    log,
+    clock,
+    berthId,
+    ips: new IpAllocator(config.awsvpcCidr),
+    cgroups: new TaskCgroups(docker, log),
+    pauseImage,
+    eventsReady: () => events.ready,
+    emit(report) {
+      for (const l of listeners) {
+        try {
+          l(report);
+        } catch (err) {
+          log.error({ taskArn: report.taskArn, err: (err as Error).message }, "report listener failed");
+        }
+      }
+    },
+  };
+
+  async function removeTask(taskArn: string): Promise<void> {
+    const containers = await docker.listContainers({ all: true, filters: { label: [...mine.label, `${LABEL_TASK}=${taskArn}`] } });
+    await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => {})));
+    await removeTaskVolumes(docker, berthId, taskArn);
+    await ctx.cgroups.remove(berthId, taskIdOf(taskArn));
+    ctx.ips.release(taskArn);
+  }
+
+  async function removeEverything(): Promise<void> {
+    const containers = await docker.listContainers({ all: true, filters: mine });
+    await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => {})));
+    const volumes = (await docker.listVolumes({ filters: mine })).Volumes ?? [];
+    await Promise.all(volumes.map((v) => docker.getVolume(v.Name).remove().catch(() => {})));
+    const networks = await docker.listNetworks({ filters: mine });
+    await Promise.all(networks.map((n) => docker.getNetwork(n.Id).remove().catch(() => {})));
+  }
+
   return {
-    launch(_spec: LaunchSpec) {
-      throw new Error("task launch is not implemented yet");
+    launch(spec: LaunchSpec) {
+      const plan = planTask(spec);
+      if (managers.has(plan.taskArn)) return;
+      const m = new TaskManager(ctx, plan);
+      managers.set(plan.taskArn, m);
+      m.launch();
     },
-    stop(_taskArn: string, _why: StopRequest) {
-      throw new Error("task stop is not implemented yet");
+    stop(taskArn: string, why: StopRequest) {
+      const m = managers.get(taskArn);
+      if (m) return m.stop(why);
+      // Not a task this runner runs (its containers are gone): it is stopped as far as anyone can tell.
+      ctx.emit({ taskArn, at: clock.now(), lastStatus: "STOPPED", stopCode: why.stopCode, stoppedReason: why.reason });
     },
-    async logs() {
-      return [];
+    async logs(taskArn: string) {
+      const m = managers.get(taskArn);
+      return taskLogs(docker, berthId, taskArn, m?.plan.containers.map((c) => c.name));
     },
     onReport(l) {
       listeners.push(l);
     },
-    async recover() {},
-    async cleanup() {},
-    async reset() {
-      const containers = await docker.listContainers({ all: true, filters: mine });
-      await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true })));
-      const volumes = (await docker.listVolumes({ filters: mine })).Volumes ?? [];
-      await Promise.all(volumes.map((v) => docker.getVolume(v.Name).remove()));
-      const networks = await docker.listNetworks({ filters: mine });
-      await Promise.all(networks.map((n) => docker.getNetwork(n.Id).remove()));
+    async recover(specs: LaunchSpec[], retained: string[]) {
+      await events.ready;
+      await recoverTasks(ctx, specs, new Set(retained), managers, removeTask);
     },
-    async close() {},
+    async cleanup(taskArn: string) {
+      const m = managers.get(taskArn);
+      if (m) {
+        await m.idle();
+        m.dispose();
+        managers.delete(taskArn);
+      }
+      await removeTask(taskArn);
+    },
+    async reset() {
+      const busy = [...managers.values()];
+      busy.forEach((m) => m.dispose());
+      managers.clear();
+      await removeEverything();
+      // A manager caught mid-operation may still create something: let it finish, then sweep again.
+      await Promise.race([Promise.all(busy.map((m) => m.idle())), new Promise((r) => setTimeout(r, RESET_SETTLE_MS).unref())]);
+      await removeEverything();
+      await ctx.cgroups.removeAll(berthId);
+      ctx.ips.releaseAll();
+    },
+    async close() {
+      events.close();
+      managers.forEach((m) => m.dispose());
+      managers.clear();
+    },
   };
 }

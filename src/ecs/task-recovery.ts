@@ -21,7 +21,8 @@ export async function recoverTasks(db: Db, runner: TaskRunner, log: Logger): Pro
     if (def) specs.push({ task, taskDefinition: def });
     else log.warn({ taskArn: task.taskArn }, "task's definition is gone; cannot recover it");
   }
-  await runner.recover(specs);
+  const retained = (db.prepare("SELECT arn FROM tasks WHERE last_status = 'STOPPED'").all() as Array<{ arn: string }>).map((r) => r.arn);
+  await runner.recover(specs, retained);
   for (const { task } of specs) {
     if (task.desiredStatus === "STOPPED") runner.stop(task.taskArn!, { stopCode: (task.stopCode ?? "UserInitiated") as StopCode, reason: task.stoppedReason ?? "Task stopped by user" });
   }

@@ -19,8 +19,10 @@ export interface TaskRunner {
   /**
    * Called once at start-up with every task the store believes is not STOPPED: the runner adopts
    * those whose containers still run and reports the others STOPPED with a clear reason.
+   * `retained` names STOPPED tasks the store still shows: their containers (and logs) are kept
+   * until cleanup(); any other container of this Berth is removed.
    */
-  recover(tasks: LaunchSpec[]): Promise<void>;
+  recover(tasks: LaunchSpec[], retained: string[]): Promise<void>;
   /** Removes a stopped task's containers, volumes and network helpers. */
   cleanup(taskArn: string): Promise<void>;
   /** Removes every container, network and volume this Berth started (POST /_berth/reset). */

@@ -1,0 +1,177 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import type { ContainerDependency } from "@aws-sdk/client-ecs";
+import type { TaskManager } from "./task-manager.js";
+import type { PlannedContainer } from "./task-plan.js";
+import { TaskError, engineMessage, ESSENTIAL_EXITED } from "./errors.js";
+import { conditionVerdict, dependenciesOf, stopWaves } from "./dependencies.js";
+import { containerCreateOptions, pauseContainerOptions } from "./container-spec.js";
+import { observe } from "./container-state.js";
+import { ensureImage, imageDigest } from "./images.js";
+import { createTaskVolumes } from "./volumes.js";
+
+const POLL_MS = 250;
+
+/**
+ * A task's way up, run as one operation of its manager: PROVISIONING (task cgroup, awsvpc
+ * address and pause container, volumes) -> PENDING (pull, then containers created and started
+ * as their dependsOn conditions allow) -> ACTIVATING -> RUNNING. A named error on the way stops
+ * the task with TaskFailedToStart and the error as stoppedReason. A stop request or an essential
+ * container's exit cuts it short; the queued stop or die operation then stops the task.
+ */
+export async function launchTask(m: TaskManager): Promise<void> {
+  try {
+    await m.ctx.eventsReady();
+    if (m.aborted) return;
+    if (!stopWaves(m.plan.containers, m.plan.networkMode)) {
+      throw new TaskError("DependencyNotResolvedError", "the containers' dependsOn, links and volumesFrom form a cycle");
+    }
+    await provision(m);
+    if (m.aborted) return;
+    m.report({ lastStatus: "PENDING", ...(m.taskIp ? { privateIPv4Address: m.taskIp } : {}) }, true);
+    await pull(m);
+    if (m.aborted) return;
+    await startContainers(m);
+    if (m.aborted) return;
+    if ([...m.containers.values()].some((s) => s.plan.essential && s.status === "STOPPED")) {
+      return await m.stopTask("EssentialContainerExited", ESSENTIAL_EXITED);
+    }
+    m.report({ lastStatus: "ACTIVATING" });
+    m.report({ lastStatus: "RUNNING" }, true);
+  } catch (err) {
+    if (m.disposed) return;
+    const e = err instanceof TaskError ? err : new TaskError("ResourceInitializationError", (err as Error).message);
+    const s = e.container !== undefined ? m.containers.get(e.container) : undefined;
+    if (s) s.reason = e.reason;
+    m.ctx.log.info({ taskArn: m.taskArn, reason: e.reason }, "task failed to start");
+    await m.stopTask("TaskFailedToStart", e.reason);
+  }
+}
+
+async function provision(m: TaskManager): Promise<void> {
+  const { ctx, plan } = m;
+  m.cgroupParent = await ctx.cgroups.create(ctx.berthId, plan.taskId, { cpuUnits: plan.cpuUnits, memoryMiB: plan.memoryMiB });
+  if (plan.networkMode === "awsvpc") {
+    let image: string;
+    try {
+      m.taskIp = ctx.ips.allocate(plan.taskArn);
+      image = await ctx.pauseImage();
+    } catch (err) {
+      throw new TaskError("ResourceInitializationError", `unable to set up the task's network: ${(err as Error).message}`);
+    }
+    try {
+      const pause = await ctx.docker.createContainer(pauseContainerOptions({ berthId: ctx.berthId, plan, image, taskIp: m.taskIp, cgroupParent: m.cgroupParent }));
+      m.pauseId = pause.id;
+      await pause.start();
+    } catch (err) {
+      throw new TaskError("ResourceInitializationError", `unable to set up the task's network: ${engineMessage(err)}`);
+    }
+  }
+  await createTaskVolumes(ctx.docker, ctx.berthId, plan);
+}
+
+/** Brackets the images' resolution with pullStartedAt / pullStoppedAt, as ECS reports them. */
+async function pull(m: TaskManager): Promise<void> {
+  const { docker } = m.ctx;
+  m.report({ pullStartedAt: m.ctx.clock.now() });
+  try {
+    for (const s of m.containers.values()) {
+      if (m.aborted) return;
+      try {
+        await ensureImage(docker, s.plan.image, s.plan.name);
+        s.imageDigest = await imageDigest(docker, s.plan.image);
+      } catch (err) {
+        if (s.plan.essential || !(err instanceof TaskError)) throw err;
+        s.status = "STOPPED"; // a non-essential container's failure does not fail the task
+        s.reason = err.reason;
+      }
+    }
+  } finally {
+    if (!m.disposed) m.report({ pullStoppedAt: m.ctx.clock.now() }, true);
+  }
+}
+
+async function startContainers(m: TaskManager): Promise<void> {
+  let failure: TaskError | undefined;
+  const halted = () => m.aborted || failure !== undefined;
+  await Promise.all(
+    m.plan.containers.map(async (c) => {
+      const s = m.containers.get(c.name)!;
+      if (s.status === "STOPPED") return; // its image could not be had
+      try {
+        for (const dep of dependenciesOf(c, m.plan.networkMode)) {
+          if (!(await waitFor(m, c, dep, halted))) return;
+        }
+        if (halted()) return;
+        await startOne(m, c, halted);
+      } catch (err) {
+        const e = err instanceof TaskError ? err : new TaskError("CannotStartContainerError", (err as Error).message, c.name);
+        s.status = "STOPPED";
+        if (!c.essential) {
+          s.reason = e.reason;
+          m.report({}, true);
+          return;
+        }
+        failure ??= e;
+      }
+    }),
+  );
+  if (failure) throw failure;
+}
+
+async function startOne(m: TaskManager, c: PlannedContainer, halted: () => boolean): Promise<void> {
+  const { ctx, plan } = m;
+  const s = m.containers.get(c.name)!;
+  const options = containerCreateOptions({
+    berthId: ctx.berthId,
+    plan,
+    container: c,
+    hostIp: ctx.config.hostIp,
+    pauseContainerId: m.pauseId,
+    cgroupParent: m.cgroupParent,
+    taskLimitsPerContainer: m.cgroupParent === undefined,
+  });
+  let container;
+  try {
+    container = await ctx.docker.createContainer(options);
+  } catch (err) {
+    throw new TaskError("CannotCreateContainerError", engineMessage(err), c.name);
+  }
+  s.id = container.id;
+  if (halted()) return;
+  try {
+    await container.start();
+  } catch (err) {
+    throw new TaskError("CannotStartContainerError", engineMessage(err), c.name);
+  }
+  s.started = true;
+  if (m.cgroupParent) await ctx.cgroups.verify(ctx.berthId, plan.taskId, container.id, async () => (await m.inspect(container.id))?.State.Running ?? false);
+  const info = await m.inspect(container.id);
+  if (info) observe(s, info, plan.networkMode);
+  if (s.status === "PENDING") s.status = "RUNNING";
+  m.report({}, true);
+}
+
+/** Waits until `dep` reaches its condition for `target`; false if the launch was cut short. */
+async function waitFor(m: TaskManager, target: PlannedContainer, dep: ContainerDependency, halted: () => boolean): Promise<boolean> {
+  const d = m.containers.get(dep.containerName ?? "");
+  if (!d) return true;
+  const condition = dep.condition ?? "START";
+  const deadline = Date.now() + d.plan.startTimeout * 1000;
+  for (;;) {
+    if (halted()) return false;
+    if (d.id && d.status === "RUNNING" && condition !== "START") {
+      const info = await m.inspect(d.id);
+      if (info && observe(d, info, m.plan.networkMode)) m.report({}, true);
+    }
+    const verdict = conditionVerdict(condition, d);
+    if (verdict === "met") return true;
+    if (verdict === "failed") {
+      const what = !d.started ? "did not start" : d.status === "STOPPED" ? `exited with code ${d.exitCode}` : `is ${d.health}`;
+      throw new TaskError("DependencyNotResolvedError", `container ${target.name} depends on ${d.plan.name} reaching ${condition}, but ${d.plan.name} ${what}`, target.name);
+    }
+    if (Date.now() > deadline) {
+      throw new TaskError("DependencyNotResolvedError", `container ${target.name} depends on ${d.plan.name} reaching ${condition}, which it did not within its startTimeout of ${d.plan.startTimeout} seconds`, target.name);
+    }
+    await sleep(POLL_MS);
+  }
+}
