@@ -47,7 +47,7 @@ const removeRaw = () => run("sh", ["-c", "docker rm -f $(docker ps -aq --filter 
 
 async function main() {
   await ensureTestImage();
-  const berth = await BerthProcess.start({ args: ["--log-level", "warn"] });
+  const berth = await BerthProcess.start();
   const ecs = berth.ecs();
   try {
     await ecs.send(new CreateClusterCommand({ clusterName: "bench" }));

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { Config } from "./core/config.js";
 import { systemClock, type Clock } from "./core/clock.js";
 import type { Logger } from "./core/logger.js";
@@ -37,7 +37,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
     bodyLimit: MAX_BODY_BYTES,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     // Errors Fastify raises before routing (an undecodable URL) get the AWS envelope too.
     frameworkErrors: (err, req, reply) => sendJsonError(err, req, reply),
     // Requests that are not valid HTTP at all get the envelope too, then the connection closes.
