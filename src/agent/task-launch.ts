@@ -6,7 +6,7 @@ import { TaskError, engineMessage, ESSENTIAL_EXITED } from "./errors.js";
 import { conditionVerdict, dependenciesOf, stopWaves } from "./dependencies.js";
 import { containerCreateOptions, pauseContainerOptions } from "./container-spec.js";
 import { observe } from "./container-state.js";
-import { ensureImage, imageDigest } from "./images.js";
+import { ensureImage } from "./images.js";
 import { createTaskVolumes } from "./volumes.js";
 
 const POLL_MS = 250;
@@ -77,8 +77,7 @@ async function pull(m: TaskManager): Promise<void> {
     for (const s of m.containers.values()) {
       if (m.aborted) return;
       try {
-        await ensureImage(docker, s.plan.image, s.plan.name);
-        s.imageDigest = await imageDigest(docker, s.plan.image);
+        s.imageDigest = await ensureImage(docker, s.plan.image, s.plan.name);
       } catch (err) {
         if (s.plan.essential || !(err instanceof TaskError)) throw err;
         s.status = "STOPPED"; // a non-essential container's failure does not fail the task
