@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { promisify } from "node:util";
 import { parseArgs } from "node:util";
-import { CreateClusterCommand, DescribeTasksCommand, RegisterTaskDefinitionCommand, RunTaskCommand, type ECSClient } from "@aws-sdk/client-ecs";
+import { CreateClusterCommand, DescribeTasksCommand, RegisterContainerInstanceCommand, RegisterTaskDefinitionCommand, RunTaskCommand, type ECSClient } from "@aws-sdk/client-ecs";
 import { BerthProcess } from "../test/harness.js";
 import { ensureTestImage, TEST_IMAGE } from "../test/images.js";
 
@@ -51,6 +51,7 @@ async function main() {
   const ecs = berth.ecs();
   try {
     await ecs.send(new CreateClusterCommand({ clusterName: "bench" }));
+    await ecs.send(new RegisterContainerInstanceCommand({ cluster: "bench" }));
     await ecs.send(new RegisterTaskDefinitionCommand({
       family: "bench", networkMode: "bridge",
       containerDefinitions: [{ name: "s", image: TEST_IMAGE, memory: 32, command: ["sleep", "3600"], stopTimeout: 1 }],
@@ -64,6 +65,7 @@ async function main() {
     await untilRunning(ecs, [warm.tasks![0]!.taskArn!]);
     await berth.reset();
     await ecs.send(new CreateClusterCommand({ clusterName: "bench" }));
+    await ecs.send(new RegisterContainerInstanceCommand({ cluster: "bench" }));
     await ecs.send(new RegisterTaskDefinitionCommand({
       family: "bench", networkMode: "bridge",
       containerDefinitions: [{ name: "s", image: TEST_IMAGE, memory: 32, command: ["sleep", "3600"], stopTimeout: 1 }],
@@ -84,6 +86,7 @@ async function main() {
     await removeRaw();
     await berth.reset();
     await ecs.send(new CreateClusterCommand({ clusterName: "bench" }));
+    await ecs.send(new RegisterContainerInstanceCommand({ cluster: "bench" }));
     await ecs.send(new RegisterTaskDefinitionCommand({
       family: "bench", networkMode: "bridge",
       containerDefinitions: [{ name: "s", image: TEST_IMAGE, memory: 32, command: ["sleep", "3600"], stopTimeout: 1 }],

@@ -3,14 +3,21 @@ import type { Db } from "./store/database.js";
 import { wipe } from "./store/database.js";
 import type { TaskRunner } from "./ecs/task-runner.js";
 import { ServiceError } from "./core/errors.js";
+import type { RegistryStore } from "./registry/registry-store.js";
 
 /** Berth's own endpoints under /_berth: health, reset (for test suites) and task logs. */
-export function registerBerthRoutes(app: FastifyInstance, { db, runner, berthId }: { db: Db; runner: TaskRunner; berthId: string }) {
+export function registerBerthRoutes(
+  app: FastifyInstance,
+  { db, runner, berthId, registry, afterReset }: { db: Db; runner: TaskRunner; berthId: string; registry: RegistryStore; afterReset: () => void },
+) {
   app.get("/_berth/health", async () => ({ status: "ok", berthId }));
 
   app.post("/_berth/reset", async () => {
     await runner.reset();
     wipe(db);
+    await registry.wipeBlobs();
+    // A reset Berth is as a fresh one: its configured virtual instances are registered again.
+    afterReset();
     return { status: "reset" };
   });
 

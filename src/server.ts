@@ -12,7 +12,16 @@ import { sendClientError } from "./aws/client-error.js";
 import { createEcsService } from "./ecs/ecs-service.js";
 import type { TaskRunner } from "./ecs/task-runner.js";
 import { createDockerRunner } from "./agent/docker-runner.js";
+import { withInstanceAddresses } from "./ecs/instance-addressing.js";
+import { ensureVirtualInstances } from "./ecs/virtual-instances.js";
 import { connectDocker } from "./agent/runtime/docker-engine.js";
+import { join } from "node:path";
+import type { AddressInfo } from "node:net";
+import { FsBlobStore, REGISTRY_DIR } from "./registry/fs-blob-store.js";
+import { RegistryStore } from "./registry/registry-store.js";
+import { tokenSecret } from "./registry/auth-token.js";
+import { registryPlugin } from "./registry/http/plugin.js";
+import { createEcrService } from "./ecr/ecr-service.js";
 
 export interface Berth {
   app: FastifyInstance;
@@ -31,8 +40,12 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   const docker = await connectDocker(config.dockerSocket);
   const db = openDatabase(config.dataDir);
   const berthId = instanceId(db);
-  const runner = createDockerRunner({ docker, config, log: log.child({ component: "agent" }), clock, berthId });
+  // Every task's bridge ports go to its container instance's address; the runner is told which.
+  const runner = withInstanceAddresses(createDockerRunner({ docker, config, log: log.child({ component: "agent" }), clock, berthId }), db);
   const deps = { db, clock, config, log, runner };
+  const dockerVersion = (await docker.version()).Version;
+  const virtualInstances = () => ensureVirtualInstances({ db, config, clock, log, dockerVersion });
+  virtualInstances();
 
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
@@ -50,8 +63,15 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   app.setErrorHandler((err, req, reply) => sendJsonError(err, req, reply));
   app.setNotFoundHandler(sendJsonNotFound);
 
-  registerBerthRoutes(app, { db, runner, berthId });
-  registerJsonServices(app, [createEcsService(deps)], { config, clock });
+  // The registry: blob bytes under <dataDir>/registry, metadata in the same database.
+  const registry = new RegistryStore({ db, clock, blobs: new FsBlobStore(join(config.dataDir, REGISTRY_DIR)) });
+  const secret = tokenSecret(db);
+  // Repository URIs name the port actually bound (port 0 picks one at listen time).
+  const registryHost = () => config.registryHost ?? `127.0.0.1:${(app.server.address() as AddressInfo | null)?.port ?? config.port}`;
+
+  registerBerthRoutes(app, { db, runner, berthId, registry, afterReset: virtualInstances });
+  registerJsonServices(app, [createEcsService(deps, { dockerVersion }), createEcrService({ db, clock, store: registry, secret, registryHost })], { config, clock });
+  app.register(registryPlugin, { store: registry, config, clock, secret });
 
   // The runner's per-task managers are the only source of task status; one applier stores it.
   runner.onReport((report) => {

@@ -22,6 +22,16 @@ export interface StartOptions {
   env?: Record<string, string>;
 }
 
+let started = 0;
+/**
+ * Test files run in parallel, each with its own Berth on the one engine: give each Berth its own
+ * loopback block for awsvpc task addresses so two tasks never claim the same address and port.
+ */
+function awsvpcBlock(): string {
+  const n = 20 + ((process.pid * 7 + started++) % 230);
+  return `127.${n}.0.0/16`;
+}
+
 /** A real `berth up` process on a free loopback port, with its own data directory. */
 export class BerthProcess {
   endpoint = "";
@@ -34,7 +44,11 @@ export class BerthProcess {
 
   static async start({ args = [], dataDir, env = {} }: StartOptions = {}): Promise<BerthProcess> {
     const dir = dataDir ?? mkdtempSync(join(tmpdir(), "berth-test-"));
-    const proc = spawn(process.execPath, [berthBin, "up", "--port", "0", "--data-dir", dir, "--log-level", "info", ...args], {
+    // Each test starts from an empty account, as on AWS: no cluster `default` and no container
+    // instance unless the test asks for virtual instances (--instances N) or registers its own.
+    const instances = args.includes("--instances") ? [] : ["--instances", "0"];
+    const block = args.includes("--awsvpc-cidr") ? [] : ["--awsvpc-cidr", awsvpcBlock()];
+    const proc = spawn(process.execPath, [berthBin, "up", "--port", "0", "--data-dir", dir, "--log-level", "info", ...instances, ...block, ...args], {
       env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/root", ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });

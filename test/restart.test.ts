@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   CreateClusterCommand, ListClustersCommand, RegisterTaskDefinitionCommand, RunTaskCommand, StopTaskCommand, DescribeTasksCommand,
+  RegisterContainerInstanceCommand,
 } from "@aws-sdk/client-ecs";
 import { BerthProcess, berthBin } from "./harness.js";
 import { ensureTestImage, TEST_IMAGE } from "./images.js";
@@ -21,6 +22,8 @@ test("acknowledged writes survive kill -9, running tasks are adopted, vanished o
   try {
     let ecs = berth.ecs();
     await ecs.send(new CreateClusterCommand({ clusterName: "dev" }));
+    // EC2 tasks need a container instance in their cluster, as on AWS; it stays registered across restarts.
+    await ecs.send(new RegisterContainerInstanceCommand({ cluster: "dev" }));
     await ecs.send(new RegisterTaskDefinitionCommand({
       family: "sleeper", networkMode: "bridge",
       containerDefinitions: [{ name: "s", image: TEST_IMAGE, memory: 32, command: ["sleep", "600"], stopTimeout: 1 }],
@@ -72,6 +75,7 @@ test("stopped tasks are forgotten after the retention period, and their containe
   try {
     const ecs = berth.ecs();
     await ecs.send(new CreateClusterCommand({ clusterName: "gc" }));
+    await ecs.send(new RegisterContainerInstanceCommand({ cluster: "gc" }));
     await ecs.send(new RegisterTaskDefinitionCommand({
       family: "once", networkMode: "bridge",
       containerDefinitions: [{ name: "o", image: TEST_IMAGE, memory: 32, command: ["true"] }],

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, chmodSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CreateClusterCommand, RegisterTaskDefinitionCommand, RunTaskCommand, StopTaskCommand, type ECSClient } from "@aws-sdk/client-ecs";
+import { CreateClusterCommand, RegisterContainerInstanceCommand, RegisterTaskDefinitionCommand, RunTaskCommand, StopTaskCommand, type ECSClient } from "@aws-sdk/client-ecs";
 import { BerthProcess, berthBin } from "./harness.js";
 import { ensureTestImage, TEST_IMAGE } from "./images.js";
 import { waitFor, waitForTask, httpGet } from "./wait.js";
@@ -20,6 +20,8 @@ before(async () => {
   berth = await BerthProcess.start();
   ecs = berth.ecs();
   await ecs.send(new CreateClusterCommand({ clusterName: "features" }));
+  // EC2 tasks need a container instance in their cluster, as on AWS.
+  await ecs.send(new RegisterContainerInstanceCommand({ cluster: "features" }));
 });
 after(async () => {
   await berth.dispose();

@@ -124,7 +124,7 @@ async function startOne(m: TaskManager, c: PlannedContainer, halted: () => boole
     berthId: ctx.berthId,
     plan,
     container: c,
-    hostIp: ctx.config.hostIp,
+    hostIp: plan.hostIp ?? ctx.config.hostIp,
     pauseContainerId: m.pauseId,
     cgroupParent: m.cgroupParent,
     taskLimitsPerContainer: m.cgroupParent === undefined,

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { parseCpu, parseMemory, planTask, taskIdOf } from "./task-plan.js";
+import type { LaunchSpec } from "../ecs/task-runner.js";
 
 const arn = "arn:aws:ecs:us-east-1:000000000000:task/dev/0123456789abcdef0123456789abcdef";
 
@@ -88,4 +89,10 @@ test("volumes: host paths bind, task-scoped and unnamed volumes get per-task Doc
     ["shared", "shared", "shared"],
   ]);
   assert.equal(taskIdOf("arn:aws:ecs:us-east-1:1:task/abc"), "abc");
+});
+
+test("planTask keeps the host address of the task's container instance, where its bridge ports go", () => {
+  const spec: LaunchSpec = { task: { taskArn: arn, launchType: "EC2" }, taskDefinition: { family: "app", containerDefinitions: [{ name: "web", image: "img" }] } };
+  assert.equal(planTask({ ...spec, hostIp: "127.0.1.2" }).hostIp, "127.0.1.2");
+  assert.equal(planTask(spec).hostIp, undefined, "absent: the runner's hostIp applies");
 });

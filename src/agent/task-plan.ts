@@ -48,6 +48,8 @@ export interface TaskPlan {
   memoryMiB?: number;
   containers: PlannedContainer[];
   volumes: PlannedVolume[];
+  /** Where bridge ports are published: the task's container instance's address, when the spec names one. */
+  hostIp?: string;
 }
 
 /** ECS's defaults: 30 s between SIGTERM and SIGKILL (ECS_CONTAINER_STOP_TIMEOUT), 3 min to resolve a dependency. */
@@ -89,7 +91,7 @@ function mergeEnvironment(base: KeyValuePair[] = [], extra: KeyValuePair[] = [])
   return [...byName.values()];
 }
 
-export function planTask({ task, taskDefinition: td }: LaunchSpec): TaskPlan {
+export function planTask({ task, taskDefinition: td, hostIp }: LaunchSpec): TaskPlan {
   const taskArn = task.taskArn ?? "";
   const taskId = taskIdOf(taskArn);
   const family = td.family ?? "task";
@@ -142,5 +144,6 @@ export function planTask({ task, taskDefinition: td }: LaunchSpec): TaskPlan {
     memoryMiB: parseMemory(task.overrides?.memory ?? task.memory ?? td.memory),
     containers,
     volumes,
+    hostIp,
   };
 }

@@ -8,7 +8,9 @@ import { DockerUnavailableError } from "../agent/runtime/docker-engine.js";
 const usage = `berth: AWS container services on your own machines
 
   berth up [--port 4566] [--host 127.0.0.1] [--data-dir .berth] [--docker-socket PATH]
-           [--account-id 000000000000] [--region us-east-1] [--strict-sigv4] [--config FILE] ...
+           [--account-id 000000000000] [--region us-east-1] [--strict-sigv4] [--config FILE]
+           [--instances 1] [--instance-cpu UNITS] [--instance-memory MIB] [--instance-type t3.large]
+           [--availability-zones us-east-1a,us-east-1b,us-east-1c] [--instance-cidr 127.0.1.0/24] ...
   berth logs TASK [--endpoint http://127.0.0.1:4566] [--cluster NAME]
 
 Every setting can also come from the environment (BERTH_PORT, BERTH_DATA_DIR, ...) or a JSON file.`;

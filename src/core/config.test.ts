@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ConfigError, defaults, isRegion, loadConfig, type ConfigSources } from "./config.js";
+import { ConfigError, defaults, instanceHostIp, isRegion, loadConfig, type ConfigSources } from "./config.js";
 
 let dir: string;
 before(() => {
@@ -163,4 +163,27 @@ test("the config file must be a readable JSON object of known settings", () => {
 test("isRegion accepts AWS region names and nothing else", () => {
   for (const r of ["us-east-1", "eu-central-2", "us-gov-west-1", "cn-north-1", "ap-southeast-5", "il-central-1", "us-isob-east-1"]) assert.ok(isRegion(r), r);
   for (const r of ["", "us-east", "useast1", "US-EAST-1", "us-east-1 ", "us-east-1/x", "us-east-123", "local"]) assert.ok(!isRegion(r), r);
+});
+
+test("virtual instances: sizes, zones of the region, and one loopback address each", () => {
+  const c = load({ flags: { instances: "3", instanceCpu: "4096", instanceMemory: "8192", instanceType: "m5.xlarge" } });
+  assert.equal(c.instances, 3);
+  assert.equal(c.instanceCpu, 4096);
+  assert.equal(c.instanceMemory, 8192);
+  assert.equal(c.instanceType, "m5.xlarge");
+  assert.equal(load({ env: { BERTH_REGION: "eu-west-1" } }).availabilityZones, "eu-west-1a,eu-west-1b,eu-west-1c", "zones follow the region");
+  assert.equal(load({ env: { BERTH_REGION: "eu-west-1", BERTH_AVAILABILITY_ZONES: "eu-west-1b, eu-west-1c" } }).availabilityZones, "eu-west-1b,eu-west-1c");
+  assert.equal(instanceHostIp(c, 1), "127.0.0.1", "instance 1 keeps hostIp");
+  assert.equal(instanceHostIp(c, 2), "127.0.1.2");
+  assert.equal(instanceHostIp({ hostIp: "127.0.0.1", instanceCidr: "127.5.0.0/16" }, 300), "127.5.1.44");
+  assert.ok(defaults.instanceCpu >= 1024 && defaults.instanceCpu % 1024 === 0, "1024 units per host core");
+  assert.ok(defaults.instanceMemory > 0);
+
+  fails({ env: { BERTH_AVAILABILITY_ZONES: "eu-west-1a" } }, /^environment: availabilityZones must be zones of region us-east-1/);
+  fails({ env: { BERTH_AVAILABILITY_ZONES: "us-east-1a,,us-east-1b" } }, /availabilityZones must be zones/);
+  fails({ flags: { instanceCidr: "10.0.1.0/24" } }, /^flags: instanceCidr must be a loopback block/);
+  fails({ flags: { instanceCidr: "127.10.3.0/24" } }, /instanceCidr 127\.10\.3\.0\/24 overlaps awsvpcCidr 127\.10\.0\.0\/16/);
+  fails({ flags: { instances: "15", instanceCidr: "127.0.1.0/28" } }, /^flags: instances must be at most 14 for instanceCidr 127\.0\.1\.0\/28, got 15$/);
+  fails({ flags: { instanceType: "large" } }, /instanceType must look like t3\.large/);
+  fails({ flags: { instanceMemory: "0" } }, /instanceMemory must be at least 1/);
 });

@@ -1,4 +1,5 @@
 import { readFileSync, existsSync } from "node:fs";
+import { availableParallelism, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 
 /**
@@ -6,11 +7,11 @@ import { join, resolve } from "node:path";
  * process.env. Precedence: defaults <- config file <- BERTH_* environment <- command-line flags.
  */
 export interface Config {
-  /** TCP port of the one HTTP endpoint (AWS APIs and, later, the registry). */
+  /** TCP port of the one HTTP endpoint (AWS APIs and the registry). */
   port: number;
   /** Address the HTTP endpoint binds to. */
   host: string;
-  /** Directory holding the SQLite state and, later, registry blobs. */
+  /** Directory holding the SQLite state and the registry's blobs. */
   dataDir: string;
   /** Docker Engine socket path. */
   dockerSocket: string;
@@ -30,6 +31,25 @@ export interface Config {
   stoppedTaskRetentionSeconds: number;
   /** Log level for pino. */
   logLevel: string;
+  /** "token": the registry (/v2) wants GetAuthorizationToken's password; "open": no auth needed. */
+  registryAuth: "token" | "open";
+  /** host:port that repository URIs name; unset means 127.0.0.1:<the bound port>. */
+  registryHost?: string;
+  /** Virtual container instances registered at start-up in the cluster `default`, sharing the local engine. */
+  instances: number;
+  /** CPU units each virtual instance registers (1024 per vCPU). */
+  instanceCpu: number;
+  /** MiB of memory each virtual instance registers. */
+  instanceMemory: number;
+  /** EC2 instance type virtual instances show (attribute ecs.instance-type). */
+  instanceType: string;
+  /** Comma-separated availability zones, given to virtual instances round-robin. */
+  availabilityZones: string;
+  /**
+   * Loopback block of the virtual instances' host addresses: instance k publishes bridge ports on
+   * the k-th address of the block (127.0.1.2, 127.0.1.3, ...), except instance 1, which keeps hostIp.
+   */
+  instanceCidr: string;
 }
 
 export const defaults: Config = {
@@ -45,6 +65,15 @@ export const defaults: Config = {
   awsvpcCidr: "127.10.0.0/16",
   stoppedTaskRetentionSeconds: 3600,
   logLevel: "info",
+  registryAuth: "token",
+  instances: 1,
+  // The whole host by default, as the ECS agent registers the whole EC2 instance.
+  instanceCpu: 1024 * availableParallelism(),
+  instanceMemory: Math.floor(totalmem() / 2 ** 20),
+  instanceType: "t3.large",
+  // Derived from the region when no layer sets it (see zonesFor); this is the default region's.
+  availabilityZones: "us-east-1a,us-east-1b,us-east-1c",
+  instanceCidr: "127.0.1.0/24",
 };
 
 export class ConfigError extends Error {}
@@ -69,6 +98,14 @@ const kinds: Record<keyof Config, Kind> = {
   awsvpcCidr: "string",
   stoppedTaskRetentionSeconds: "number",
   logLevel: "string",
+  registryAuth: "string",
+  registryHost: "string",
+  instances: "number",
+  instanceCpu: "number",
+  instanceMemory: "number",
+  instanceType: "string",
+  availabilityZones: "string",
+  instanceCidr: "string",
 };
 
 /** BERTH_DATA_DIR <-> dataDir, and the flag --data-dir <-> dataDir. */
@@ -119,16 +156,59 @@ function validate(c: Config, origin: Partial<Record<keyof Config, string>>): Con
   if (c.port > 65535) throw fail("port", `port must be at most 65535, got ${c.port}`);
   if (!/^\d{12}$/.test(c.accountId)) throw fail("accountId", `accountId must be 12 digits, got ${c.accountId}`);
   if (!isRegion(c.region)) throw fail("region", `region must look like us-east-1, got ${c.region}`);
-  const m = /^127\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/.exec(c.awsvpcCidr);
-  if (!m || [m[1], m[2], m[3]].some((o) => Number(o) > 255) || Number(m[4]) < 8 || Number(m[4]) > 28) {
-    throw fail("awsvpcCidr", `awsvpcCidr must be a loopback block such as 127.10.0.0/16, got ${c.awsvpcCidr}`);
-  }
+  const awsvpc = loopbackBlock(c.awsvpcCidr);
+  if (!awsvpc) throw fail("awsvpcCidr", `awsvpcCidr must be a loopback block such as 127.10.0.0/16, got ${c.awsvpcCidr}`);
   const ip = /^127\.(\d+)\.(\d+)\.(\d+)$/.exec(c.hostIp);
   if (c.hostIp !== "0.0.0.0" && (!ip || [ip[1], ip[2], ip[3]].some((o) => Number(o) > 255))) {
     throw fail("hostIp", `hostIp must be a loopback address (127.x.y.z) or 0.0.0.0, got ${c.hostIp}`);
   }
+  if (c.registryAuth !== "token" && c.registryAuth !== "open") throw fail("registryAuth", `registryAuth must be token or open, got ${c.registryAuth}`);
+  // Docker references put the registry before the first '/': a host (or IP) with an optional port.
+  if (c.registryHost !== undefined && !/^[a-zA-Z0-9.-]+(:\d{1,5})?$/.test(c.registryHost)) {
+    throw fail("registryHost", `registryHost must look like host:port (e.g. 127.0.0.1:4566), got ${c.registryHost}`);
+  }
   if (!logLevels.includes(c.logLevel)) throw fail("logLevel", `logLevel must be one of ${logLevels.join(", ")}, got ${c.logLevel}`);
+  validateInstances(c, awsvpc, fail);
   return c;
+}
+
+/** A loopback block "127.a.b.c/len" as its first address and size, or undefined. */
+function loopbackBlock(cidr: string): { base: number; size: number } | undefined {
+  const m = /^127\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/.exec(cidr);
+  if (!m || [m[1], m[2], m[3]].some((o) => Number(o) > 255) || Number(m[4]) < 8 || Number(m[4]) > 28) return undefined;
+  const size = 2 ** (32 - Number(m[4]));
+  const addr = ((127 << 24) >>> 0) + Number(m[1]) * 65536 + Number(m[2]) * 256 + Number(m[3]);
+  return { base: addr - (addr % size), size };
+}
+
+/** The virtual instances' settings, checked against each other and the region. */
+function validateInstances(c: Config, awsvpc: { base: number; size: number }, fail: (key: keyof Config, message: string) => ConfigError) {
+  if (c.instanceCpu < 1) throw fail("instanceCpu", `instanceCpu must be at least 1, got ${c.instanceCpu}`);
+  if (c.instanceMemory < 1) throw fail("instanceMemory", `instanceMemory must be at least 1, got ${c.instanceMemory}`);
+  if (!/^[a-z][a-z0-9-]*\.[a-z0-9]+$/.test(c.instanceType)) throw fail("instanceType", `instanceType must look like t3.large, got ${c.instanceType}`);
+  const zones = c.availabilityZones.split(",").map((z) => z.trim());
+  const bad = zones.find((z) => !(z.startsWith(c.region) && /^[a-z]$/.test(z.slice(c.region.length))));
+  if (bad !== undefined) {
+    throw fail("availabilityZones", `availabilityZones must be zones of region ${c.region} such as ${c.region}a, got ${JSON.stringify(bad)}`);
+  }
+  c.availabilityZones = zones.join(",");
+  const block = loopbackBlock(c.instanceCidr);
+  if (!block) throw fail("instanceCidr", `instanceCidr must be a loopback block such as 127.0.1.0/24, got ${c.instanceCidr}`);
+  if (block.base < awsvpc.base + awsvpc.size && awsvpc.base < block.base + block.size) {
+    throw fail("instanceCidr", `instanceCidr ${c.instanceCidr} overlaps awsvpcCidr ${c.awsvpcCidr}`);
+  }
+  // Instance k takes the k-th address; the last address of the block is left alone (broadcast).
+  if (c.instances > block.size - 2) throw fail("instances", `instances must be at most ${block.size - 2} for instanceCidr ${c.instanceCidr}, got ${c.instances}`);
+}
+
+/** ECS names zones after their region: us-east-1a, us-east-1b, ... */
+export const zonesFor = (region: string) => ["a", "b", "c"].map((l) => region + l).join(",");
+
+/** The address virtual instance `slot` (1-based) publishes bridge ports on. */
+export function instanceHostIp(config: Pick<Config, "hostIp" | "instanceCidr">, slot: number): string {
+  if (slot === 1) return config.hostIp;
+  const n = loopbackBlock(config.instanceCidr)!.base + slot;
+  return [24, 16, 8, 0].map((shift) => (n >>> shift) & 255).join(".");
 }
 
 export interface ConfigSources {
@@ -174,6 +254,8 @@ export function loadConfig({ flags = {}, env = {}, file }: ConfigSources = {}): 
   }
   const config = merged as unknown as Config;
   config.dataDir = resolve(config.dataDir);
+  // Zones belong to a region: unless some layer names them, follow the region that applies.
+  if (origin.availabilityZones === undefined) config.availabilityZones = zonesFor(config.region);
   return validate(config, origin);
 }
 

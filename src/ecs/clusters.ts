@@ -7,7 +7,8 @@ import type { RequestContext } from "../aws/request-context.js";
 import { clusterArn } from "../core/arn.js";
 import type { Db } from "../store/database.js";
 import type { EcsDeps } from "./deps.js";
-import { clusterContainsServices, clusterContainsTasks, clusterNotFound, invalidParameter } from "./errors.js";
+import { clusterContainsInstances, clusterContainsServices, clusterContainsTasks, clusterNotFound, invalidParameter } from "./errors.js";
+import { registeredCount } from "./instance-store.js";
 import { clusterNameOf, findCluster, requireActiveCluster, saveCluster } from "./cluster-store.js";
 import { paginate } from "./pagination.js";
 import { dropAllTags, getTags, putTags, validateTags } from "./tags.js";
@@ -55,7 +56,7 @@ export function presentCluster(db: Db, ctx: RequestContext, stored: Cluster, inc
   return {
     ...stored,
     ...counts,
-    registeredContainerInstancesCount: 0,
+    registeredContainerInstancesCount: registeredCount(db, stored.clusterArn!),
     activeServicesCount: 0,
     statistics: include.includes("STATISTICS") ? statistics : [],
     tags: include.includes("TAGS") ? getTags(db, stored.clusterArn!) : [],
@@ -128,6 +129,7 @@ export function clusterHandlers({ db }: EcsDeps): Record<string, Handler> {
         if (services && db.prepare("SELECT 1 FROM services WHERE cluster_arn = ? AND status = 'ACTIVE' LIMIT 1").get(cluster.clusterArn)) {
           throw clusterContainsServices();
         }
+        if (registeredCount(db, cluster.clusterArn!) > 0) throw clusterContainsInstances();
         const deleted: Cluster = { ...cluster, status: "INACTIVE" };
         saveCluster(db, ctx, deleted);
         return { cluster: presentCluster(db, ctx, deleted) };

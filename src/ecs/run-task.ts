@@ -1,4 +1,4 @@
-import type { RunTaskRequest, Task, TaskDefinition, Tag } from "@aws-sdk/client-ecs";
+import type { Failure, RunTaskRequest, Task, TaskDefinition, Tag } from "@aws-sdk/client-ecs";
 import type { RequestContext } from "../aws/request-context.js";
 import type { EcsDeps } from "./deps.js";
 import { clusterNameOf, requireActiveCluster } from "./cluster-store.js";
@@ -9,6 +9,10 @@ import { findTask, saveTask } from "./task-store.js";
 import { getTags, putTags, validateTags } from "./tags.js";
 import { recall, remember } from "./idempotency.js";
 import { presentTask } from "./task-view.js";
+import { reservationOf } from "./instance-resources.js";
+import { placeEc2Tasks } from "./ec2-placement.js";
+import { attributeValue, type StoredInstance } from "./instance-store.js";
+import { savePlacement } from "./task-placements.js";
 
 type LaunchType = "EC2" | "FARGATE";
 
@@ -24,7 +28,9 @@ export function runTaskHandler({ db, clock, runner }: EcsDeps) {
     const stored = db.transaction(() => {
       const cluster = requireActiveCluster(db, ctx, input.cluster);
       const { hash, stored: previous } = recall<string[]>(db, ctx, "RunTask", input.clientToken, input);
-      if (previous) return { tasks: previous.map((arn) => findTask(db, arn)).filter((t): t is Task => !!t), fresh: [] as Task[], def: undefined };
+      if (previous) {
+        return { tasks: previous.map((arn) => findTask(db, arn)).filter((t): t is Task => !!t), fresh: [] as Task[], def: undefined, failures: [] as Failure[] };
+      }
 
       const def = resolveTaskDefinition(db, ctx, input.taskDefinition!);
       if (!def || def.status === "DELETE_IN_PROGRESS") throw invalidParameter("TaskDefinition not found.");
@@ -33,9 +39,8 @@ export function runTaskHandler({ db, clock, runner }: EcsDeps) {
       const tags = tagsFor(db, def, input);
 
       const clusterName = clusterNameOf(ctx, input.cluster);
-      const tasks: Task[] = [];
-      for (let i = 0; i < count; i++) {
-        const task = buildTask({
+      const build = () =>
+        buildTask({
           scope: ctx,
           clusterArn: cluster.clusterArn!,
           clusterName,
@@ -49,20 +54,36 @@ export function runTaskHandler({ db, clock, runner }: EcsDeps) {
           tags,
           now: clock.now(),
         });
+
+      // EC2 tasks go on container instances: as many as fit, and failures[] for the rest (ECS
+      // starts the tasks it could place). Every task of one call reserves the same.
+      const first = build();
+      const demand = launchType === "EC2" ? reservationOf(first, def, networkModeOf(def, launchType)) : undefined;
+      const placed: { instances: Array<StoredInstance | undefined>; failures: Failure[] } = demand
+        ? placeEc2Tasks(db, ctx, cluster, demand, count)
+        : { instances: Array<StoredInstance | undefined>(count).fill(undefined), failures: [] };
+      const tasks: Task[] = [];
+      placed.instances.forEach((instance, i) => {
+        const task = i === 0 ? first : build();
         if (input.capacityProviderStrategy?.length) task.capacityProviderName = input.capacityProviderStrategy[0]!.capacityProvider;
+        if (instance) {
+          task.containerInstanceArn = instance.instance.containerInstanceArn;
+          task.availabilityZone = attributeValue(db, task.containerInstanceArn!, "ecs.availability-zone") ?? task.availabilityZone;
+        }
         saveTask(db, ctx, { ...task, tags: undefined });
         putTags(db, task.taskArn!, tags);
+        if (instance) savePlacement(db, task.taskArn!, task.containerInstanceArn!, demand!);
         tasks.push(task);
-      }
+      });
       remember(db, ctx, "RunTask", input.clientToken, hash, tasks.map((t) => t.taskArn), clock.now());
-      return { tasks, fresh: tasks, def };
+      return { tasks, fresh: tasks, def, failures: placed.failures };
     })();
 
     // Launch only after the tasks are committed: the runner's first report must find them.
     for (const task of stored.fresh) runner.launch({ task: { ...task, tags: undefined }, taskDefinition: stored.def! });
     return {
       tasks: stored.tasks.map((t) => presentTask({ ...t, tags: getTags(db, t.taskArn!) }, true)),
-      failures: [],
+      failures: stored.failures,
     };
   };
 }

@@ -13,6 +13,7 @@ const tables: Record<string, string> = {
   cluster: "SELECT 1 FROM clusters WHERE arn = ? AND status = 'ACTIVE'",
   "task-definition": "SELECT 1 FROM task_definitions WHERE arn = ? AND status != 'DELETE_IN_PROGRESS'",
   task: "SELECT 1 FROM tasks WHERE arn = ?",
+  "container-instance": "SELECT 1 FROM container_instances WHERE arn = ? AND status != 'INACTIVE'",
 };
 
 function requireResource(db: Db, ctx: RequestContext, arn: string, notFound: () => ServiceError) {

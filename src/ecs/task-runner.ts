@@ -35,6 +35,8 @@ export interface LaunchSpec {
   task: Task;
   /** The task definition revision the task runs, in full. */
   taskDefinition: TaskDefinition;
+  /** EC2 tasks: the host address of the task's container instance, where bridge ports are published (the runner's default when absent). */
+  hostIp?: string;
 }
 
 export type StopCode = "TaskFailedToStart" | "EssentialContainerExited" | "UserInitiated" | "ServiceSchedulerInitiated" | "SpotInterruption" | "TerminationNotice";

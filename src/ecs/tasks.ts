@@ -9,6 +9,8 @@ import { getTags } from "./tags.js";
 import { paginate } from "./pagination.js";
 import { presentTask } from "./task-view.js";
 import { runTaskHandler } from "./run-task.js";
+import { instanceArnOf } from "./instance-refs.js";
+import { ON_INSTANCE } from "./task-placements.js";
 
 export function taskHandlers(deps: EcsDeps): Record<string, Handler> {
   const { db, runner } = deps;
@@ -67,8 +69,13 @@ export function taskHandlers(deps: EcsDeps): Record<string, Handler> {
       if (input.family) (where.push("family = ?"), args.push(input.family));
       if (input.startedBy) (where.push("started_by = ?"), args.push(input.startedBy));
       if (input.launchType) (where.push("launch_type = ?"), args.push(input.launchType));
-      // Berth has no services or container instances yet: a filter on them matches nothing.
-      if (input.serviceName || input.containerInstance) where.push("0");
+      if (input.containerInstance) {
+        const instance = instanceArnOf(ctx, clusterNameOf(ctx, input.cluster), input.containerInstance);
+        where.push(instance ? ON_INSTANCE : "0");
+        if (instance) args.push(instance);
+      }
+      // Berth has no services yet: a filter on them matches nothing.
+      if (input.serviceName) where.push("0");
       const arns = (db.prepare(`SELECT arn FROM tasks WHERE ${where.join(" AND ")} ORDER BY seq`).all(...args) as Array<{ arn: string }>).map((r) => r.arn);
       const { page, nextToken } = paginate(arns, input);
       return { taskArns: page, nextToken };

@@ -39,4 +39,67 @@ export const migrations: string[] = [
     request_hash TEXT NOT NULL, response TEXT NOT NULL, created_at INTEGER NOT NULL,
     PRIMARY KEY (account, region, operation, token));
   `,
+  /* 2: the registry (ECR repositories and OCI content metadata; blob bytes live on disk) */ `
+  CREATE TABLE registry_repositories (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL,
+    arn TEXT NOT NULL UNIQUE, created_at INTEGER NOT NULL,
+    tag_mutability TEXT NOT NULL,
+    doc TEXT NOT NULL,
+    UNIQUE (account, region, name));
+
+  CREATE TABLE registry_manifests (
+    repo_id INTEGER NOT NULL REFERENCES registry_repositories (id) ON DELETE CASCADE,
+    digest TEXT NOT NULL, media_type TEXT NOT NULL, artifact_type TEXT, config_media_type TEXT,
+    size INTEGER NOT NULL, pushed_at INTEGER NOT NULL, last_pull_at INTEGER,
+    subject TEXT, raw BLOB NOT NULL,
+    PRIMARY KEY (repo_id, digest));
+  CREATE INDEX registry_manifests_by_subject ON registry_manifests (repo_id, subject) WHERE subject IS NOT NULL;
+
+  CREATE TABLE image_tags (
+    repo_id INTEGER NOT NULL, tag TEXT NOT NULL, digest TEXT NOT NULL, updated_at INTEGER NOT NULL,
+    PRIMARY KEY (repo_id, tag),
+    FOREIGN KEY (repo_id, digest) REFERENCES registry_manifests (repo_id, digest) ON DELETE CASCADE);
+  CREATE INDEX image_tags_by_digest ON image_tags (repo_id, digest);
+
+  CREATE TABLE repository_blobs (
+    repo_id INTEGER NOT NULL REFERENCES registry_repositories (id) ON DELETE CASCADE,
+    digest TEXT NOT NULL, size INTEGER NOT NULL, linked_at INTEGER NOT NULL,
+    PRIMARY KEY (repo_id, digest));
+  CREATE INDEX repository_blobs_by_digest ON repository_blobs (digest);
+
+  CREATE TABLE manifest_references (
+    repo_id INTEGER NOT NULL, manifest TEXT NOT NULL, child TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('blob', 'manifest')), size INTEGER NOT NULL,
+    PRIMARY KEY (repo_id, manifest, child),
+    FOREIGN KEY (repo_id, manifest) REFERENCES registry_manifests (repo_id, digest) ON DELETE CASCADE);
+  CREATE INDEX manifest_references_by_child ON manifest_references (child);
+
+  CREATE TABLE registry_uploads (
+    id TEXT PRIMARY KEY,
+    repo_id INTEGER NOT NULL REFERENCES registry_repositories (id) ON DELETE CASCADE,
+    started_at INTEGER NOT NULL);
+  `,
+  /* 3: container instances, their attributes, and where each EC2 task was placed */ `
+  CREATE TABLE container_instances (
+    arn TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, cluster_arn TEXT NOT NULL,
+    ec2_instance_id TEXT NOT NULL, status TEXT NOT NULL,
+    host_ip TEXT NOT NULL, virtual_slot INTEGER,
+    seq INTEGER NOT NULL,
+    doc TEXT NOT NULL);
+  CREATE INDEX container_instances_by_cluster ON container_instances (account, region, cluster_arn, status);
+  CREATE INDEX container_instances_by_ec2_id ON container_instances (account, region, ec2_instance_id);
+  CREATE UNIQUE INDEX container_instances_by_slot ON container_instances (account, region, virtual_slot) WHERE virtual_slot IS NOT NULL;
+
+  CREATE TABLE container_instance_attributes (
+    instance_arn TEXT NOT NULL REFERENCES container_instances (arn) ON DELETE CASCADE,
+    name TEXT NOT NULL, value TEXT,
+    PRIMARY KEY (instance_arn, name));
+
+  CREATE TABLE task_placements (
+    task_arn TEXT PRIMARY KEY REFERENCES tasks (arn) ON DELETE CASCADE,
+    instance_arn TEXT NOT NULL,
+    cpu INTEGER NOT NULL, memory INTEGER NOT NULL, ports TEXT NOT NULL, ports_udp TEXT NOT NULL);
+  CREATE INDEX task_placements_by_instance ON task_placements (instance_arn);
+  `,
 ];

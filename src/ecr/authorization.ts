@@ -1,0 +1,23 @@
+import type { AuthorizationData, GetAuthorizationTokenRequest } from "@aws-sdk/client-ecr";
+import type { Handler } from "../aws/json-gateway.js";
+import type { RequestContext } from "../aws/request-context.js";
+import { authorizationToken, issueToken } from "../registry/auth-token.js";
+import type { EcrDeps } from "./deps.js";
+
+/**
+ * GetAuthorizationToken: base64 of `AWS:<password>`, valid 12 hours, for the caller's account
+ * and region (or, with the deprecated registryIds, one entry per account named). The proxy
+ * endpoint is Berth's registry, plain HTTP on loopback.
+ */
+export function authorizationHandlers({ clock, secret, registryHost }: EcrDeps): Record<string, Handler> {
+  return {
+    GetAuthorizationToken: (input: GetAuthorizationTokenRequest, ctx: RequestContext) => {
+      const accounts = input.registryIds?.length ? [...new Set(input.registryIds)] : [ctx.account];
+      const authorizationData: AuthorizationData[] = accounts.map((account) => {
+        const { password, expiresAt } = issueToken(secret, { account, region: ctx.region }, clock.now());
+        return { authorizationToken: authorizationToken(password), expiresAt, proxyEndpoint: `http://${registryHost()}` };
+      });
+      return { authorizationData };
+    },
+  };
+}

@@ -1,0 +1,14 @@
+import type { Db } from "../store/database.js";
+import type { Clock } from "../core/clock.js";
+import type { RegistryStore } from "../registry/registry-store.js";
+
+/** What ECR handlers are built from; wired once in server.ts. */
+export interface EcrDeps {
+  db: Db;
+  clock: Clock;
+  store: RegistryStore;
+  /** The registry token signing secret (registry/auth-token.ts). */
+  secret: Buffer;
+  /** host:port of the registry, as repository URIs name it (known once the server listens). */
+  registryHost: () => string;
+}

@@ -1,0 +1,27 @@
+import type { Handler, JsonService } from "../aws/json-gateway.js";
+import { loadModel } from "../aws/model.js";
+import type { EcrDeps } from "./deps.js";
+import { toEcrError } from "./errors.js";
+import { repositoryHandlers } from "./repositories.js";
+import { authorizationHandlers } from "./authorization.js";
+
+/** The ECR API (AmazonEC2ContainerRegistry_V20150921) over the registry's store. */
+export function createEcrService(deps: EcrDeps): JsonService {
+  const handlers: Record<string, Handler> = { ...repositoryHandlers(deps), ...authorizationHandlers(deps) };
+  return { model: loadModel("ecr"), handlers: mapErrors(handlers) };
+}
+
+/** Registry domain errors leave every handler as ECR exceptions. */
+function mapErrors(handlers: Record<string, Handler>): Record<string, Handler> {
+  const out: Record<string, Handler> = {};
+  for (const [name, handler] of Object.entries(handlers)) {
+    out[name] = async (input, ctx) => {
+      try {
+        return await handler(input, ctx);
+      } catch (e) {
+        throw toEcrError(e);
+      }
+    };
+  }
+  return out;
+}

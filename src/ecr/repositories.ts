@@ -1,0 +1,99 @@
+import type {
+  CreateRepositoryRequest, DeleteRepositoryRequest, DescribeRepositoriesRequest, Repository,
+} from "@aws-sdk/client-ecr";
+import type { Handler } from "../aws/json-gateway.js";
+import type { RequestContext } from "../aws/request-context.js";
+import { repositoryNotFound } from "../registry/errors.js";
+import type { RepositorySettings } from "../registry/registry-store.js";
+import type { EcrDeps } from "./deps.js";
+import { invalidParameter } from "./errors.js";
+import { presentRepository } from "./present.js";
+import { dropTags, putTags, validateTags } from "./tags.js";
+
+const DEFAULT_PAGE = 100;
+const WITH_EXCLUSION = new Set(["IMMUTABLE_WITH_EXCLUSION", "MUTABLE_WITH_EXCLUSION"]);
+
+/**
+ * Berth serves each caller only its own registry (there is no IAM to grant cross-account
+ * access), so a registryId naming another account finds nothing there.
+ */
+function checkRegistry(ctx: RequestContext, registryId: string | undefined, name: string | undefined): void {
+  if (registryId !== undefined && registryId !== ctx.account) throw repositoryNotFound(name ?? "", registryId);
+}
+
+function settingsOf(input: CreateRepositoryRequest): Partial<RepositorySettings> {
+  const mutability = input.imageTagMutability ?? "MUTABLE";
+  const filters = input.imageTagMutabilityExclusionFilters;
+  if (WITH_EXCLUSION.has(mutability) && !filters?.length) {
+    throw invalidParameter(`imageTagMutabilityExclusionFilters are required when imageTagMutability is ${mutability}.`);
+  }
+  if (!WITH_EXCLUSION.has(mutability) && filters?.length) {
+    throw invalidParameter("imageTagMutabilityExclusionFilters can only be used with IMMUTABLE_WITH_EXCLUSION or MUTABLE_WITH_EXCLUSION.");
+  }
+  const enc = input.encryptionConfiguration;
+  if (enc?.kmsKey !== undefined && enc.encryptionType === "AES256") {
+    throw invalidParameter("A KMS key can only be specified when encryptionType is KMS or KMS_DSSE.");
+  }
+  const settings: Partial<RepositorySettings> = {
+    imageTagMutability: mutability,
+    imageScanningConfiguration: { scanOnPush: input.imageScanningConfiguration?.scanOnPush ?? false },
+    encryptionConfiguration: enc ? { encryptionType: enc.encryptionType!, ...(enc.kmsKey ? { kmsKey: enc.kmsKey } : {}) } : { encryptionType: "AES256" },
+  };
+  if (filters?.length) settings.imageTagMutabilityExclusionFilters = filters.map((f) => ({ filterType: f.filterType!, filter: f.filter! }));
+  return settings;
+}
+
+/** Opaque to clients; the name the next page starts after. */
+const encodeToken = (name: string) => Buffer.from(JSON.stringify({ after: name })).toString("base64url");
+function decodeToken(token: string): string {
+  try {
+    const { after } = JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as { after?: unknown };
+    if (typeof after === "string") return after;
+  } catch {
+    /* fall through */
+  }
+  throw invalidParameter("Invalid parameter at 'nextToken': the token is not one this service issued.");
+}
+
+export function repositoryHandlers({ db, store, registryHost }: EcrDeps): Record<string, Handler> {
+  return {
+    CreateRepository: (input: CreateRepositoryRequest, ctx: RequestContext) => {
+      if (input.registryId !== undefined && input.registryId !== ctx.account) {
+        throw invalidParameter(`Invalid parameter at 'registryId': Berth creates repositories only in the caller's registry (${ctx.account}).`);
+      }
+      validateTags(input.tags);
+      const settings = settingsOf(input);
+      const repo = db.transaction(() => {
+        const created = store.createRepository(ctx, input.repositoryName!, settings);
+        putTags(db, created.arn, input.tags);
+        return created;
+      })();
+      return { repository: presentRepository(repo, registryHost()) };
+    },
+
+    DescribeRepositories: (input: DescribeRepositoriesRequest, ctx: RequestContext) => {
+      checkRegistry(ctx, input.registryId, input.repositoryNames?.[0]);
+      const host = registryHost();
+      if (input.repositoryNames?.length) {
+        if (input.nextToken !== undefined || input.maxResults !== undefined) {
+          throw invalidParameter("repositoryNames cannot be used together with maxResults or nextToken.");
+        }
+        // As ECR: one missing name fails the whole call.
+        const repositories: Repository[] = input.repositoryNames.map((name) => presentRepository(store.requireRepository(ctx, name), host));
+        return { repositories };
+      }
+      const limit = input.maxResults ?? DEFAULT_PAGE;
+      const after = input.nextToken === undefined ? undefined : decodeToken(input.nextToken);
+      const page = store.listRepositories(ctx, { after, limit: limit + 1 });
+      const repositories = page.slice(0, limit).map((r) => presentRepository(r, host));
+      return { repositories, nextToken: page.length > limit ? encodeToken(page[limit - 1]!.name) : undefined };
+    },
+
+    DeleteRepository: async (input: DeleteRepositoryRequest, ctx: RequestContext) => {
+      checkRegistry(ctx, input.registryId, input.repositoryName);
+      const repo = await store.deleteRepository(ctx, input.repositoryName!, { force: input.force ?? false });
+      dropTags(db, repo.arn);
+      return { repository: presentRepository(repo, registryHost()) };
+    },
+  };
+}

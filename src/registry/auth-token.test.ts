@@ -1,0 +1,42 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import Database from "better-sqlite3";
+import { migrate } from "../store/database.js";
+import { authorizationToken, issueToken, tokenSecret, TOKEN_TTL_MS, verifyToken } from "./auth-token.js";
+
+const scope = { account: "123456789012", region: "eu-west-1" };
+const now = new Date("2025-01-01T00:00:00Z");
+
+test("a token carries its account and region and lasts 12 hours", () => {
+  const secret = Buffer.alloc(32, 1);
+  const { password, expiresAt } = issueToken(secret, scope, now);
+  assert.equal(expiresAt.getTime() - now.getTime(), TOKEN_TTL_MS);
+  const check = verifyToken(secret, password, new Date(now.getTime() + TOKEN_TTL_MS - 1000));
+  assert.deepEqual(check, { ok: true, claims: { ...scope, expiresAt } });
+  assert.deepEqual(verifyToken(secret, password, expiresAt), { ok: false, reason: "expired" });
+  assert.equal(Buffer.from(authorizationToken(password), "base64").toString(), `AWS:${password}`);
+});
+
+test("forged, tampered and malformed tokens are refused", () => {
+  const secret = Buffer.alloc(32, 1);
+  const { password } = issueToken(secret, scope, now);
+  assert.equal(verifyToken(Buffer.alloc(32, 2), password, now).ok, false, "another secret");
+  const [payload, sig] = password.split(".");
+  const otherPayload = Buffer.from(JSON.stringify({ a: "999999999999", r: "eu-west-1", e: 4102444800 })).toString("base64url");
+  assert.deepEqual(verifyToken(secret, `${otherPayload}.${sig}`, now), { ok: false, reason: "forged" });
+  assert.deepEqual(verifyToken(secret, `${payload}.${sig}x`, now), { ok: false, reason: "forged" });
+  // Every other spelling of the last character (some decode to the same bytes) is refused.
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  for (const c of alphabet.replace(sig!.slice(-1), "")) {
+    assert.equal(verifyToken(secret, `${payload}.${sig!.slice(0, -1)}${c}`, now).ok, false, c);
+  }
+  for (const junk of ["", ".", "abc", `${payload}.`, "x".repeat(2000)]) assert.equal(verifyToken(secret, junk, now).ok, false, junk);
+});
+
+test("the secret is generated once per database and kept", () => {
+  const db = new Database(":memory:");
+  migrate(db);
+  const first = tokenSecret(db);
+  assert.equal(first.length, 32);
+  assert.deepEqual(tokenSecret(db), first);
+});

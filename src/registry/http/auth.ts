@@ -1,0 +1,51 @@
+import type { FastifyRequest } from "fastify";
+import type { Config } from "../../core/config.js";
+import type { Clock } from "../../core/clock.js";
+import type { Scope } from "../../core/arn.js";
+import { TOKEN_USER, verifyToken } from "../auth-token.js";
+import { OciError } from "./oci-errors.js";
+
+/**
+ * Who is pulling or pushing, as the account and region whose repositories the request sees.
+ * Clients send GetAuthorizationToken's password as HTTP Basic `AWS:<password>` (what
+ * `docker login` stores) or as a Bearer token. In token mode anything else gets 401 with a
+ * Basic challenge, which is what makes `docker login` and `docker push` send credentials.
+ * In open mode a valid token still selects its scope; everything else is the default scope.
+ */
+export interface AuthDeps {
+  config: Config;
+  clock: Clock;
+  secret: Buffer;
+}
+
+export const REALM = "Berth registry";
+
+const challenge = (message: string) =>
+  new OciError("UNAUTHORIZED", message, undefined, 401, { "www-authenticate": `Basic realm="${REALM}"` });
+
+export function authenticate(req: FastifyRequest, { config, clock, secret }: AuthDeps): Scope {
+  const fallback = { account: config.accountId, region: config.region };
+  const password = presentedPassword(req.headers.authorization);
+  if (password === undefined) {
+    if (config.registryAuth === "open") return fallback;
+    throw challenge("authentication required");
+  }
+  const check = verifyToken(secret, password, clock.now());
+  if (check.ok) return { account: check.claims.account, region: check.claims.region };
+  if (config.registryAuth === "open") return fallback;
+  throw challenge(check.reason === "expired" ? "Your authorization token has expired. Reauthenticate and try again." : "Your authorization token is invalid.");
+}
+
+/** The password in an Authorization header; "" for a credential that cannot be ours. */
+function presentedPassword(header: string | undefined): string | undefined {
+  if (header === undefined || header.trim() === "") return undefined;
+  const space = header.indexOf(" ");
+  const scheme = (space < 0 ? header : header.slice(0, space)).toLowerCase();
+  const value = space < 0 ? "" : header.slice(space + 1).trim();
+  if (scheme === "bearer") return value;
+  if (scheme !== "basic") return "";
+  const decoded = Buffer.from(value, "base64").toString("utf8");
+  const colon = decoded.indexOf(":");
+  if (colon < 0 || decoded.slice(0, colon) !== TOKEN_USER) return "";
+  return decoded.slice(colon + 1);
+}

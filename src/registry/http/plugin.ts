@@ -1,0 +1,88 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { Config } from "../../core/config.js";
+import type { Clock } from "../../core/clock.js";
+import type { RegistryStore } from "../registry-store.js";
+import { authenticate } from "./auth.js";
+import { downloadScope } from "./download-auth.js";
+import { parseRoute, type Route } from "./route-path.js";
+import { OciError, sendOciError } from "./oci-errors.js";
+import type { Ctx } from "./context.js";
+import { deleteManifest, getManifest, putManifest } from "./manifest-routes.js";
+import { deleteBlob, getBlob } from "./blob-routes.js";
+import { cancelUpload, finishUpload, patchUpload, startUpload, uploadStatus } from "./upload-routes.js";
+import { catalog, listTags, referrers } from "./listing-routes.js";
+
+export interface RegistryHttpDeps {
+  store: RegistryStore;
+  config: Config;
+  clock: Clock;
+  /** The token signing secret (auth-token.ts). */
+  secret: Buffer;
+}
+
+type Handler = (c: Ctx, route: Route) => unknown;
+type Kind = Route["kind"];
+
+/** Which handler serves each endpoint and method; anything else is 405 UNSUPPORTED. */
+const ENDPOINTS: Partial<Record<Kind, Partial<Record<string, Handler>>>> = {
+  base: { GET: (c) => c.reply.status(200).header("content-type", "application/json").send("{}") },
+  catalog: { GET: (c) => catalog(c) },
+  manifest: {
+    GET: (c, r) => withName(r, (name, rr) => getManifest(c, name, rr.reference)),
+    PUT: (c, r) => withName(r, (name, rr) => putManifest(c, name, rr.reference)),
+    DELETE: (c, r) => withName(r, (name, rr) => deleteManifest(c, name, rr.reference)),
+  },
+  blob: {
+    GET: (c, r) => withName(r, (name, rr) => getBlob(c, name, rr.digest)),
+    DELETE: (c, r) => withName(r, (name, rr) => deleteBlob(c, name, rr.digest)),
+  },
+  uploads: { POST: (c, r) => withName(r, (name) => startUpload(c, name)) },
+  upload: {
+    GET: (c, r) => withName(r, (name, rr) => uploadStatus(c, name, rr.id)),
+    PATCH: (c, r) => withName(r, (name, rr) => patchUpload(c, name, rr.id)),
+    PUT: (c, r) => withName(r, (name, rr) => finishUpload(c, name, rr.id)),
+    DELETE: (c, r) => withName(r, (name, rr) => cancelUpload(c, name, rr.id)),
+  },
+  tags: { GET: (c, r) => withName(r, (name) => listTags(c, name)) },
+  referrers: { GET: (c, r) => withName(r, (name, rr) => referrers(c, name, rr.digest)) },
+};
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const withName = (r: Route, fn: (name: string, r: any) => unknown) => fn((r as { name: string }).name, r);
+
+/**
+ * The OCI Distribution API under /v2, as an encapsulated plugin: inside it request bodies are
+ * not parsed or buffered (the root instance reads them into a 1 MiB Buffer for the AWS APIs);
+ * handlers stream `req.raw` into the blob store and only manifests are read, up to 4 MiB.
+ * Errors get the OCI envelope, and every response names the API version, as Docker expects.
+ */
+export async function registryPlugin(app: FastifyInstance, deps: RegistryHttpDeps) {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser("*", (_req, _payload, done) => done(null));
+  app.setErrorHandler((err, req, reply) => sendOciError(err, req, reply));
+
+  app.addHook("onRequest", async (req, reply) => {
+    reply.header("docker-distribution-api-version", "registry/2.0");
+    // A client that goes away mid-upload makes the body stream fail; the handler reading it
+    // sees that, and nothing must be left to crash the process as an unhandled 'error'.
+    req.raw.on("error", () => {});
+  });
+
+  const handle = async (req: FastifyRequest, reply: FastifyReply) => {
+    const route = parseRoute(req.raw.url ?? "");
+    // A GetDownloadUrlForLayer URL carries its own grant; everything else needs credentials.
+    const scope = downloadScope(req, route, deps) ?? authenticate(req, deps);
+    if (route.kind === "traversal") throw new OciError("NAME_INVALID", "invalid repository name: the path contains '.' or '..' segments");
+    const method = req.method === "HEAD" ? "GET" : req.method;
+    const endpoint = ENDPOINTS[route.kind];
+    if (!endpoint) throw new OciError("UNSUPPORTED", `no registry endpoint at ${(req.raw.url ?? "").split("?")[0]!.slice(0, 200)}`, undefined, 404);
+    const handler = endpoint[method];
+    if (!handler) {
+      throw new OciError("UNSUPPORTED", `${req.method} is not supported here`, undefined, 405, { allow: Object.keys(endpoint).join(", ") });
+    }
+    return handler({ req, reply, scope, store: deps.store }, route);
+  };
+  const methods = ["GET", "HEAD", "PUT", "PATCH", "POST", "DELETE"] as const;
+  app.route({ method: [...methods], url: "/v2", handler: handle });
+  app.route({ method: [...methods], url: "/v2/*", handler: handle });
+}
