@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes a Debian host ready for Berth and its tests: a running Docker engine, Debian's AWS CLI,
-# skopeo, and a static busybox (test images are built FROM scratch with it; nothing is pulled).
+# skopeo, a static busybox (test images are built FROM scratch with it; nothing is pulled) and
+# libfaketime (tests only).
 # Idempotent: installs only what is missing and starts dockerd only when no engine answers.
 set -euo pipefail
 
@@ -9,6 +10,8 @@ command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
 [ -x /usr/bin/aws ] || missing+=(awscli)
 command -v skopeo >/dev/null 2>&1 || missing+=(skopeo)
 dpkg -s busybox-static >/dev/null 2>&1 || missing+=(busybox-static)
+# libfaketime: the lifecycle-policy test runs one Berth process days ahead to age its images.
+dpkg -s faketime >/dev/null 2>&1 || missing+=(faketime)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "setup: ${missing[*]} missing; run this script as root to install them" >&2

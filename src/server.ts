@@ -7,6 +7,7 @@ import { registerBerthRoutes } from "./berth-routes.js";
 import { applyReport } from "./ecs/task-reports.js";
 import { recoverTasks } from "./ecs/task-recovery.js";
 import { startTaskJanitor } from "./ecs/task-janitor.js";
+import { createServiceController } from "./ecs/service-controller.js";
 import { registerJsonServices, sendJsonError, sendJsonNotFound, readRawBody, MAX_BODY_BYTES } from "./aws/json-gateway.js";
 import { sendClientError } from "./aws/client-error.js";
 import { createEcsService } from "./ecs/ecs-service.js";
@@ -19,9 +20,15 @@ import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import { FsBlobStore, REGISTRY_DIR } from "./registry/fs-blob-store.js";
 import { RegistryStore } from "./registry/registry-store.js";
-import { tokenSecret } from "./registry/auth-token.js";
+import { issueToken, tokenSecret } from "./registry/auth-token.js";
+import type { Scope } from "./core/arn.js";
 import { registryPlugin } from "./registry/http/plugin.js";
 import { createEcrService } from "./ecr/ecr-service.js";
+import { startLifecycleSweeper } from "./ecr/lifecycle-sweeper.js";
+import { startGcScheduler } from "./registry/gc-scheduler.js";
+import { registerGcRoute } from "./registry/gc-route.js";
+import { ImageScans } from "./registry/scan/image-scans.js";
+import { OsvDirectory } from "./registry/scan/osv/osv-directory.js";
 
 export interface Berth {
   app: FastifyInstance;
@@ -40,9 +47,18 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   const docker = await connectDocker(config.dockerSocket);
   const db = openDatabase(config.dataDir);
   const berthId = instanceId(db);
+  // The registry's token secret: /v2 and the ECR API verify with it; tasks' pulls are issued with it.
+  const secret = tokenSecret(db);
+  // Repository URIs name the port actually bound (port 0 picks one at listen time); only called
+  // once requests arrive, when `app` exists.
+  const registryHost = () => config.registryHost ?? `127.0.0.1:${(app.server.address() as AddressInfo | null)?.port ?? config.port}`;
+  // Tasks pull images from the registry with a password for the image's account and region.
+  const registryAccess = { host: registryHost, password: (scope: Scope) => issueToken(secret, scope, clock.now()).password };
   // Every task's bridge ports go to its container instance's address; the runner is told which.
-  const runner = withInstanceAddresses(createDockerRunner({ docker, config, log: log.child({ component: "agent" }), clock, berthId }), db);
+  const runner = withInstanceAddresses(createDockerRunner({ docker, config, log: log.child({ component: "agent" }), clock, berthId, registry: registryAccess }), db);
   const deps = { db, clock, config, log, runner };
+  // The service scheduler; it starts deciding once recovery is done (below).
+  const services = createServiceController({ db, clock, runner, log: log.child({ component: "service-scheduler" }) });
   const dockerVersion = (await docker.version()).Version;
   const virtualInstances = () => ensureVirtualInstances({ db, config, clock, log, dockerVersion });
   virtualInstances();
@@ -64,24 +80,42 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   app.setNotFoundHandler(sendJsonNotFound);
 
   // The registry: blob bytes under <dataDir>/registry, metadata in the same database.
-  const registry = new RegistryStore({ db, clock, blobs: new FsBlobStore(join(config.dataDir, REGISTRY_DIR)) });
-  const secret = tokenSecret(db);
-  // Repository URIs name the port actually bound (port 0 picks one at listen time).
-  const registryHost = () => config.registryHost ?? `127.0.0.1:${(app.server.address() as AddressInfo | null)?.port ?? config.port}`;
+  // A HEAD restarts a blob link's GC grace period once it is older than a tenth of it.
+  const registry = new RegistryStore({ db, clock, blobs: new FsBlobStore(join(config.dataDir, REGISTRY_DIR)), linkRefreshMs: config.registryGcGraceSeconds * 100 });
 
-  registerBerthRoutes(app, { db, runner, berthId, registry, afterReset: virtualInstances });
-  registerJsonServices(app, [createEcsService(deps, { dockerVersion }), createEcrService({ db, clock, store: registry, secret, registryHost })], { config, clock });
+  // A reset must not race the service scheduler, which would replace the tasks being removed.
+  const resettable = { ...runner, reset: async () => (services.stop(), runner.reset()) };
+  const afterReset = () => (virtualInstances(), services.start());
+  registerBerthRoutes(app, { db, runner: resettable, berthId, registry, afterReset });
+  // Image scanning: scan on push, scans in the background, OSV records from scanDatabaseDir.
+  const scanLog = log.child({ component: "image-scan" });
+  const osv = config.scanDatabaseDir === undefined ? undefined : new OsvDirectory(config.scanDatabaseDir, scanLog);
+  const scans = new ImageScans({ db, store: registry, clock, log: scanLog, osv }).attach();
+  registerJsonServices(app, [createEcsService(deps, { dockerVersion, scheduler: services }), createEcrService({ db, clock, store: registry, secret, registryHost, scans })], { config, clock });
   app.register(registryPlugin, { store: registry, config, clock, secret });
+  // Garbage collection after deletes, on a timer and on demand; lifecycle policies on a timer.
+  const gc = startGcScheduler({
+    store: registry, log: log.child({ component: "registry-gc" }), intervalSeconds: config.registryGcIntervalSeconds,
+    options: { graceMs: config.registryGcGraceSeconds * 1000, uploadExpiryMs: config.registryUploadExpirySeconds * 1000 },
+  });
+  registerGcRoute(app, gc);
+  const lifecycle = startLifecycleSweeper({ db, store: registry, clock, log: log.child({ component: "ecr-lifecycle" }), intervalSeconds: config.lifecyclePolicyIntervalSeconds });
 
   // The runner's per-task managers are the only source of task status; one applier stores it.
   runner.onReport((report) => {
     try {
       applyReport(db, log, report);
+      // The service scheduler decides again when one of its tasks changes.
+      services.onTaskReport(report);
     } catch (err) {
       log.error({ err, taskArn: report.taskArn }, "could not apply a task report");
     }
   });
   await recoverTasks(db, runner, log);
+  // Services are reconciled once recovered tasks are known again.
+  services.start();
+  // Scans a restart interrupted run again.
+  scans.resume();
   const janitor = startTaskJanitor({ db, clock, runner, log, retentionSeconds: config.stoppedTaskRetentionSeconds });
 
   return {
@@ -91,7 +125,11 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
     listen: () => app.listen({ port: config.port, host: config.host }),
     async close() {
       janitor.stop();
+      services.stop();
+      lifecycle.stop();
+      await gc.stop();
       await app.close();
+      await scans.close();
       await runner.close();
       db.close();
     },

@@ -236,9 +236,10 @@ test("two tasks with static host port 80 run on two instances and answer on thei
   // Instance 1 publishes on hostIp (127.0.0.1); instances 2 and 3 on 127.0.1.2 and 127.0.1.3.
   const { running, failures } = await runAll("web80", 3);
   assert.deepEqual(failures, []);
-  assert.deepEqual(running.map((t) => t.containerInstanceArn), arns, "port 80 is taken on each instance in turn");
+  assert.deepEqual(running.map((t) => t.containerInstanceArn).sort(), [...arns].sort(), "port 80 is taken on each instance in turn");
   const addresses = ["127.0.0.1", "127.0.1.2", "127.0.1.3"];
-  for (const [i, t] of running.entries()) {
+  for (const t of running) {
+    const i = arns.indexOf(t.containerInstanceArn!);
     const binding = t.containers?.[0]?.networkBindings?.[0];
     assert.deepEqual(binding, { bindIP: addresses[i], containerPort: 80, hostPort: 80, protocol: "tcp" });
     const page = await waitFor(`web on ${addresses[i]}`, () => httpGet(`http://${addresses[i]}:80/`));
@@ -297,6 +298,6 @@ test("a restart keeps the same instances: same ARNs and EC2 ids, no duplicates",
   assert.equal((await ecs.send(new DescribeClustersCommand({ clusters: ["default"] }))).clusters?.[0]?.registeredContainerInstancesCount, 3);
   // And the instances still place tasks.
   const { running } = await runAll("hog", 1);
-  assert.equal(running[0]!.containerInstanceArn, arns[0]);
+  assert.ok(arns.includes(running[0]!.containerInstanceArn!));
   await stopAll();
 });

@@ -5,6 +5,19 @@ import type { Logger } from "../core/logger.js";
 import type { TaskReport } from "../ecs/task-runner.js";
 import type { IpAllocator } from "./ip-allocator.js";
 import type { TaskCgroups } from "./cgroups.js";
+import type { Scope } from "../core/arn.js";
+
+/**
+ * Berth's registry as the agent sees it: the host its repository URIs name, and passwords for
+ * the engine to pull with (GetAuthorizationToken's, for one account and region). The agent gets
+ * credentials from the control plane rather than holding the signing secret itself.
+ */
+export interface RegistryAccess {
+  /** host:port, as repositoryUri names it. */
+  host(): string;
+  /** A password valid for `scope`'s repositories (the part after `AWS:`). */
+  password(scope: Scope): string;
+}
 
 /** What every task manager of one runner shares. */
 export interface AgentContext {
@@ -15,6 +28,8 @@ export interface AgentContext {
   berthId: string;
   ips: IpAllocator;
   cgroups: TaskCgroups;
+  /** Berth's registry, when this runner's server has one: images there are pulled with its credentials. */
+  registry?: RegistryAccess;
   /** The pause image reference, built on first need (or at start-up) and then remembered. */
   pauseImage(): Promise<string>;
   /** Resolves once the events subscription is live, so that no die is missed after it. */

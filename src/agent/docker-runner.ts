@@ -4,7 +4,7 @@ import type { Clock } from "../core/clock.js";
 import type { Logger } from "../core/logger.js";
 import type { LaunchSpec, StopRequest, TaskReport, TaskRunner } from "../ecs/task-runner.js";
 import { LABEL_BERTH, LABEL_TASK } from "./labels.js";
-import type { AgentContext } from "./context.js";
+import type { AgentContext, RegistryAccess } from "./context.js";
 import { IpAllocator } from "./ip-allocator.js";
 import { TaskCgroups } from "./cgroups.js";
 import { ensurePauseImage } from "./pause-image.js";
@@ -21,6 +21,8 @@ export interface DockerRunnerDeps {
   log: Logger;
   clock: Clock;
   berthId: string;
+  /** Berth's registry: ECR URIs are mapped to it and its images pulled with its credentials. */
+  registry?: RegistryAccess;
 }
 
 /** How long reset waits for managers that are mid-operation before removing their containers again. */
@@ -30,7 +32,7 @@ const RESET_SETTLE_MS = 10_000;
  * Runs tasks as containers on the local Docker engine: one TaskManager per task, one events
  * subscription for all of them, reports passed on in the order managers make them.
  */
-export function createDockerRunner({ docker, config, log, clock, berthId }: DockerRunnerDeps): TaskRunner {
+export function createDockerRunner({ docker, config, log, clock, berthId, registry }: DockerRunnerDeps): TaskRunner {
   const listeners: Array<(r: TaskReport) => void> = [];
   const mine = { label: [`${LABEL_BERTH}=${berthId}`] };
   const managers = new Map<string, TaskManager>();
@@ -62,6 +64,7 @@ export function createDockerRunner({ docker, config, log, clock, berthId }: Dock
     berthId,
     ips: new IpAllocator(config.awsvpcCidr),
     cgroups: new TaskCgroups(docker, log),
+    registry,
     pauseImage,
     eventsReady: () => events.ready,
     emit(report) {
@@ -94,7 +97,7 @@ export function createDockerRunner({ docker, config, log, clock, berthId }: Dock
 
   return {
     launch(spec: LaunchSpec) {
-      const plan = planTask(spec);
+      const plan = planTask(spec, { registryHost: registry?.host() });
       if (managers.has(plan.taskArn)) return;
       const m = new TaskManager(ctx, plan);
       managers.set(plan.taskArn, m);

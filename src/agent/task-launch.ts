@@ -6,7 +6,7 @@ import { TaskError, engineMessage, ESSENTIAL_EXITED } from "./errors.js";
 import { conditionVerdict, dependenciesOf, stopWaves } from "./dependencies.js";
 import { containerCreateOptions, pauseContainerOptions } from "./container-spec.js";
 import { observe } from "./container-state.js";
-import { ensureImage } from "./images.js";
+import { ensureTaskImage } from "./images.js";
 import { createTaskVolumes } from "./volumes.js";
 
 const POLL_MS = 250;
@@ -71,13 +71,12 @@ async function provision(m: TaskManager): Promise<void> {
 
 /** Brackets the images' resolution with pullStartedAt / pullStoppedAt, as ECS reports them. */
 async function pull(m: TaskManager): Promise<void> {
-  const { docker } = m.ctx;
   m.report({ pullStartedAt: m.ctx.clock.now() });
   try {
     for (const s of m.containers.values()) {
       if (m.aborted) return;
       try {
-        s.imageDigest = await ensureImage(docker, s.plan.image, s.plan.name);
+        s.imageDigest = await ensureTaskImage(m.ctx, s.plan, { fargate: m.plan.fargate });
       } catch (err) {
         if (s.plan.essential || !(err instanceof TaskError)) throw err;
         s.status = "STOPPED"; // a non-essential container's failure does not fail the task

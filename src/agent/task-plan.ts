@@ -1,5 +1,7 @@
 import type { ContainerDefinition, ContainerDependency, KeyValuePair } from "@aws-sdk/client-ecs";
 import type { LaunchSpec } from "../ecs/task-runner.js";
+import type { Scope } from "../core/arn.js";
+import { resolveImage, taskScope } from "./image-ref.js";
 
 /**
  * What a task will run, resolved once from the stored task and its definition: overrides
@@ -11,7 +13,10 @@ export interface PlannedContainer {
   name: string;
   /** Docker container name: ecs-<family>-<revision>-<name>-<taskId>, as the ECS agent names them. */
   dockerName: string;
+  /** The reference the engine uses: the definition's image, with ECR URIs mapped to Berth's registry (image-ref.ts). */
   image: string;
+  /** Set when the image is in Berth's registry: the account and region to pull with. */
+  registryScope?: Scope;
   essential: boolean;
   /** The definition with containerOverrides (command, environment, cpu, memory, memoryReservation) applied. */
   def: ContainerDefinition;
@@ -91,7 +96,12 @@ function mergeEnvironment(base: KeyValuePair[] = [], extra: KeyValuePair[] = [])
   return [...byName.values()];
 }
 
-export function planTask({ task, taskDefinition: td, hostIp }: LaunchSpec): TaskPlan {
+export interface PlanOptions {
+  /** host:port of Berth's registry, when there is one (ECR URIs are mapped to it). */
+  registryHost?: string;
+}
+
+export function planTask({ task, taskDefinition: td, hostIp }: LaunchSpec, { registryHost }: PlanOptions = {}): TaskPlan {
   const taskArn = task.taskArn ?? "";
   const taskId = taskIdOf(taskArn);
   const family = td.family ?? "task";
@@ -109,10 +119,12 @@ export function planTask({ task, taskDefinition: td, hostIp }: LaunchSpec): Task
     if (o?.cpu !== undefined) def.cpu = o.cpu;
     if (o?.memory !== undefined) def.memory = o.memory;
     if (o?.memoryReservation !== undefined) def.memoryReservation = o.memoryReservation;
+    const source = resolveImage(def.image ?? "", { registryHost, task: taskScope(taskArn) });
     return {
       name,
       dockerName: dockerSafe(`ecs-${family}-${revision}-${name}-${taskId}`),
-      image: def.image ?? "",
+      image: source.ref,
+      ...(source.scope ? { registryScope: source.scope } : {}),
       essential: def.essential ?? true,
       def,
       stopTimeout: def.stopTimeout ?? DEFAULT_STOP_TIMEOUT,

@@ -1,4 +1,4 @@
-import { readFileSync, existsSync } from "node:fs";
+import { readFileSync, existsSync, statSync } from "node:fs";
 import { availableParallelism, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -35,6 +35,22 @@ export interface Config {
   registryAuth: "token" | "open";
   /** host:port that repository URIs name; unset means 127.0.0.1:<the bound port>. */
   registryHost?: string;
+  /** How often every repository's ECR lifecycle policy is applied (0: only on PutLifecyclePolicy). */
+  lifecyclePolicyIntervalSeconds: number;
+  /** How often the registry's garbage collector runs on a timer (0: only after deletes and on demand). */
+  registryGcIntervalSeconds: number;
+  /**
+   * How long an unreferenced blob (and a blob link no manifest uses) is kept before GC may
+   * delete it: the time a push has between uploading a blob and PUTting its manifest.
+   */
+  registryGcGraceSeconds: number;
+  /** An upload session nobody has written to for this long is cancelled by GC. */
+  registryUploadExpirySeconds: number;
+  /**
+   * Directory of OSV vulnerability records (*.json, searched recursively) that ECR image scans
+   * match packages against; unset means scans fail saying no database is configured.
+   */
+  scanDatabaseDir?: string;
   /** Virtual container instances registered at start-up in the cluster `default`, sharing the local engine. */
   instances: number;
   /** CPU units each virtual instance registers (1024 per vCPU). */
@@ -66,6 +82,10 @@ export const defaults: Config = {
   stoppedTaskRetentionSeconds: 3600,
   logLevel: "info",
   registryAuth: "token",
+  lifecyclePolicyIntervalSeconds: 300,
+  registryGcIntervalSeconds: 3600,
+  registryGcGraceSeconds: 3600,
+  registryUploadExpirySeconds: 86400,
   instances: 1,
   // The whole host by default, as the ECS agent registers the whole EC2 instance.
   instanceCpu: 1024 * availableParallelism(),
@@ -100,6 +120,11 @@ const kinds: Record<keyof Config, Kind> = {
   logLevel: "string",
   registryAuth: "string",
   registryHost: "string",
+  lifecyclePolicyIntervalSeconds: "number",
+  registryGcIntervalSeconds: "number",
+  registryGcGraceSeconds: "number",
+  registryUploadExpirySeconds: "number",
+  scanDatabaseDir: "string",
   instances: "number",
   instanceCpu: "number",
   instanceMemory: "number",
@@ -167,9 +192,20 @@ function validate(c: Config, origin: Partial<Record<keyof Config, string>>): Con
   if (c.registryHost !== undefined && !/^[a-zA-Z0-9.-]+(:\d{1,5})?$/.test(c.registryHost)) {
     throw fail("registryHost", `registryHost must look like host:port (e.g. 127.0.0.1:4566), got ${c.registryHost}`);
   }
+  if (c.scanDatabaseDir !== undefined && !isDirectory(c.scanDatabaseDir)) {
+    throw fail("scanDatabaseDir", `scanDatabaseDir must be a directory of OSV records, got ${c.scanDatabaseDir}`);
+  }
   if (!logLevels.includes(c.logLevel)) throw fail("logLevel", `logLevel must be one of ${logLevels.join(", ")}, got ${c.logLevel}`);
   validateInstances(c, awsvpc, fail);
   return c;
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /** A loopback block "127.a.b.c/len" as its first address and size, or undefined. */
@@ -254,6 +290,7 @@ export function loadConfig({ flags = {}, env = {}, file }: ConfigSources = {}): 
   }
   const config = merged as unknown as Config;
   config.dataDir = resolve(config.dataDir);
+  if (config.scanDatabaseDir !== undefined) config.scanDatabaseDir = resolve(config.scanDatabaseDir);
   // Zones belong to a region: unless some layer names them, follow the region that applies.
   if (origin.availabilityZones === undefined) config.availabilityZones = zonesFor(config.region);
   return validate(config, origin);

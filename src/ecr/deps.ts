@@ -1,6 +1,7 @@
 import type { Db } from "../store/database.js";
 import type { Clock } from "../core/clock.js";
 import type { RegistryStore } from "../registry/registry-store.js";
+import type { ImageScans } from "../registry/scan/image-scans.js";
 
 /** What ECR handlers are built from; wired once in server.ts. */
 export interface EcrDeps {
@@ -11,4 +12,6 @@ export interface EcrDeps {
   secret: Buffer;
   /** host:port of the registry, as repository URIs name it (known once the server listens). */
   registryHost: () => string;
+  /** Image scanning (basic scanning): scans, their findings, scan on push. */
+  scans: ImageScans;
 }

@@ -1,13 +1,16 @@
 import type { Handler, JsonService } from "../aws/json-gateway.js";
 import { loadModel } from "../aws/model.js";
 import type { EcrDeps } from "./deps.js";
+import { lifecycleHandlers } from "./lifecycle-handlers.js";
 import { toEcrError } from "./errors.js";
 import { repositoryHandlers } from "./repositories.js";
 import { authorizationHandlers } from "./authorization.js";
+import { imageHandlers } from "./image-handlers.js";
+import { scanHandlers } from "./scan-handlers.js";
 
 /** The ECR API (AmazonEC2ContainerRegistry_V20150921) over the registry's store. */
 export function createEcrService(deps: EcrDeps): JsonService {
-  const handlers: Record<string, Handler> = { ...repositoryHandlers(deps), ...authorizationHandlers(deps) };
+  const handlers: Record<string, Handler> = { ...repositoryHandlers(deps), ...authorizationHandlers(deps), ...imageHandlers(deps), ...lifecycleHandlers(deps), ...scanHandlers(deps) };
   return { model: loadModel("ecr"), handlers: mapErrors(handlers) };
 }
 

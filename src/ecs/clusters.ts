@@ -11,6 +11,7 @@ import { clusterContainsInstances, clusterContainsServices, clusterContainsTasks
 import { registeredCount } from "./instance-store.js";
 import { clusterNameOf, findCluster, requireActiveCluster, saveCluster } from "./cluster-store.js";
 import { paginate } from "./pagination.js";
+import { serviceCounts } from "./service-store.js";
 import { dropAllTags, getTags, putTags, validateTags } from "./tags.js";
 
 const NAME = /^[a-zA-Z0-9_-]{1,255}$/;
@@ -42,10 +43,21 @@ function taskCounts(db: Db, ctx: RequestContext, arn: string) {
       { name: "runningFargateTasksCount", value: String(count((r) => running(r) && r.launchType === "FARGATE")) },
       { name: "pendingEC2TasksCount", value: String(count((r) => !running(r) && r.launchType === "EC2")) },
       { name: "pendingFargateTasksCount", value: String(count((r) => !running(r) && r.launchType === "FARGATE")) },
-      { name: "activeEC2ServiceCount", value: "0" },
-      { name: "activeFargateServiceCount", value: "0" },
-      { name: "drainingEC2ServiceCount", value: "0" },
-      { name: "drainingFargateServiceCount", value: "0" },
+    ],
+  };
+}
+
+/** Service counts from the services themselves: ACTIVE and DRAINING, EC2 and Fargate (capacity providers count as Fargate). */
+function serviceStatistics(db: Db, arn: string) {
+  const rows = serviceCounts(db, arn);
+  const count = (status: string, ec2: boolean) => rows.filter((r) => r.status === status && (r.launchType === "EC2") === ec2).reduce((a, r) => a + r.n, 0);
+  return {
+    activeServicesCount: count("ACTIVE", true) + count("ACTIVE", false),
+    statistics: [
+      { name: "activeEC2ServiceCount", value: String(count("ACTIVE", true)) },
+      { name: "activeFargateServiceCount", value: String(count("ACTIVE", false)) },
+      { name: "drainingEC2ServiceCount", value: String(count("DRAINING", true)) },
+      { name: "drainingFargateServiceCount", value: String(count("DRAINING", false)) },
     ],
   };
 }
@@ -53,12 +65,13 @@ function taskCounts(db: Db, ctx: RequestContext, arn: string) {
 /** The cluster as DescribeClusters shows it; `include` adds TAGS, SETTINGS and STATISTICS. */
 export function presentCluster(db: Db, ctx: RequestContext, stored: Cluster, include: string[] = ["TAGS", "SETTINGS"]): Cluster {
   const { statistics, ...counts } = taskCounts(db, ctx, stored.clusterArn!);
+  const services = serviceStatistics(db, stored.clusterArn!);
   return {
     ...stored,
     ...counts,
     registeredContainerInstancesCount: registeredCount(db, stored.clusterArn!),
-    activeServicesCount: 0,
-    statistics: include.includes("STATISTICS") ? statistics : [],
+    activeServicesCount: services.activeServicesCount,
+    statistics: include.includes("STATISTICS") ? [...statistics, ...services.statistics] : [],
     tags: include.includes("TAGS") ? getTags(db, stored.clusterArn!) : [],
     settings: include.includes("SETTINGS") ? stored.settings : undefined,
     configuration: include.includes("CONFIGURATIONS") ? stored.configuration : undefined,
@@ -123,12 +136,11 @@ export function clusterHandlers({ db }: EcsDeps): Record<string, Handler> {
     DeleteCluster: (input: DeleteClusterRequest, ctx: RequestContext) =>
       db.transaction(() => {
         const cluster = requireActiveCluster(db, ctx, input.cluster);
+        // Services first: their tasks would otherwise be reported as the reason. A DRAINING
+        // service still counts until it is INACTIVE, as in ECS.
+        if (serviceCounts(db, cluster.clusterArn!).length > 0) throw clusterContainsServices();
         const active = db.prepare("SELECT 1 FROM tasks WHERE cluster_arn = ? AND (desired_status != 'STOPPED' OR last_status != 'STOPPED') LIMIT 1").get(cluster.clusterArn);
         if (active) throw clusterContainsTasks();
-        const services = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'services'").get();
-        if (services && db.prepare("SELECT 1 FROM services WHERE cluster_arn = ? AND status = 'ACTIVE' LIMIT 1").get(cluster.clusterArn)) {
-          throw clusterContainsServices();
-        }
         if (registeredCount(db, cluster.clusterArn!) > 0) throw clusterContainsInstances();
         const deleted: Cluster = { ...cluster, status: "INACTIVE" };
         saveCluster(db, ctx, deleted);

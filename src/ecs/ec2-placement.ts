@@ -1,35 +1,54 @@
 import type { Cluster, Failure } from "@aws-sdk/client-ecs";
 import type { Db } from "../store/database.js";
 import type { Scope } from "../core/arn.js";
+import { planPlacement, planStartTask } from "../scheduler/index.js";
 import { invalidParameter } from "./errors.js";
 import { instancesOf, type StoredInstance } from "./instance-store.js";
-import { capacityOf, remainingOf, type Reservation } from "./instance-resources.js";
-import { instanceUsage } from "./task-placements.js";
-import { placeFirstFit } from "./first-fit-placement.js";
+import type { InstanceSnapshot } from "../scheduler/index.js";
+import type { Reservation } from "./instance-resources.js";
+import { instanceSnapshots } from "./instance-snapshot.js";
+import { placementRequest, wireFailures, type PlacementTarget } from "./placement-request.js";
 
 export interface Ec2Placement {
   /** The instance each placed task goes to, in order; fewer than asked for when some did not fit. */
   instances: StoredInstance[];
+  /** One entry per instance that could not take the next task, with ECS's reason. */
   failures: Failure[];
+  /** The cluster has no registered (ACTIVE or DRAINING) instance at all. */
+  empty: boolean;
 }
 
 /**
- * Chooses instances for `count` EC2 tasks that each reserve `demand`, from the cluster's state in
- * the caller's transaction. This is the seam where the placement engine plugs in: build its
- * ClusterSnapshot from the same rows and call planPlacement instead of placeFirstFit.
+ * Chooses instances for `count` EC2 tasks of task group `group` that each reserve `demand`, from
+ * the cluster's state in the caller's transaction, through the placement engine (src/scheduler):
+ * planPlacement for RunTask and services (constraints, strategies, seeded so a decision replays),
+ * planStartTask for StartTask (the caller's instances, the same checks, no strategies).
+ * An invalid constraint or strategy is InvalidParameterException.
  */
-export function placeEc2Tasks(db: Db, scope: Scope, cluster: Cluster, demand: Reservation, count: number): Ec2Placement {
+export function placeEc2Tasks(db: Db, scope: Scope, cluster: Cluster, demand: Reservation, group: string, count: number, target: PlacementTarget): Ec2Placement {
   const registered = instancesOf(db, scope, cluster.clusterArn!, ["ACTIVE", "DRAINING"]);
-  // As ECS answers RunTask on a cluster without instances (an error, not failures[]).
-  if (registered.length === 0) throw invalidParameter("No Container Instances were found in your cluster.");
-  const usage = instanceUsage(db, registered.map((s) => s.instance.containerInstanceArn!));
-  const candidates = registered.map(({ instance }) => ({
-    arn: instance.containerInstanceArn!,
-    status: instance.status!,
-    agentConnected: instance.agentConnected ?? false,
-    remaining: remainingOf(capacityOf(instance.registeredResources), usage.get(instance.containerInstanceArn!)!.reservations),
-  }));
-  const plan = placeFirstFit(candidates, demand, count);
-  const byArn = new Map(registered.map((s) => [s.instance.containerInstanceArn!, s]));
-  return { instances: plan.placements.map((arn) => byArn.get(arn)!), failures: plan.failures };
+  if (target.kind === "plan" && registered.length === 0) return { instances: [], failures: [], empty: true };
+  const snapshots = placementSnapshots(db, cluster.clusterArn!, registered);
+  const snapshot = { clusterArn: cluster.clusterArn, instances: snapshots };
+  const request = placementRequest(demand, {
+    group,
+    count,
+    ...(target.kind === "plan" ? { constraints: target.constraints, strategies: target.strategies, seed: target.seed } : { seed: "start-task" }),
+  });
+  const result = target.kind === "plan" ? planPlacement(snapshot, request) : planStartTask(snapshot, request, target.instanceArns);
+  if (!result.ok) throw invalidParameter(result.error.message);
+  const byArn = new Map(snapshots.map((s) => [s.arn, s.stored]));
+  return { instances: result.plan.placements.map((p) => byArn.get(p.instanceArn)!), failures: wireFailures(result.plan.failures), empty: false };
+}
+
+/**
+ * The cluster's instances as placement sees them. A task being stopped still holds its
+ * resources until it is STOPPED, but no longer counts as a task of its group where it runs:
+ * spread and distinctInstance look past it, as its replacement must be placed as if it were gone.
+ */
+export function placementSnapshots(db: Db, clusterArn: string, registered: StoredInstance[]): Array<InstanceSnapshot & { stored: StoredInstance }> {
+  const stopping = new Set(
+    (db.prepare("SELECT arn FROM tasks WHERE cluster_arn = ? AND desired_status = 'STOPPED' AND last_status != 'STOPPED'").all(clusterArn) as Array<{ arn: string }>).map((r) => r.arn),
+  );
+  return instanceSnapshots(db, registered).map((s) => (stopping.size ? { ...s, tasks: s.tasks?.filter((t) => !stopping.has(t.arn)) } : s));
 }

@@ -7,12 +7,17 @@ import { taskHandlers } from "./tasks.js";
 import { taggingHandlers } from "./tagging.js";
 import { containerInstanceHandlers } from "./container-instances.js";
 import { attributeHandlers } from "./attributes.js";
+import { serviceHandlers, type ServiceScheduler } from "./services.js";
 
 /**
  * The ECS API: the official model plus the handlers of each resource, each in its own file.
- * `dockerVersion` is the local engine's, which instances registered without versionInfo report.
+ * `dockerVersion` is the local engine's, which instances registered without versionInfo report;
+ * `scheduler` is told when a service changes, so that it decides again at once.
  */
-export function createEcsService(deps: EcsDeps, { dockerVersion = "unknown" }: { dockerVersion?: string } = {}): JsonService {
+export function createEcsService(
+  deps: EcsDeps,
+  { dockerVersion = "unknown", scheduler = { poke: () => {} } }: { dockerVersion?: string; scheduler?: ServiceScheduler } = {},
+): JsonService {
   return {
     model: loadModel("ecs"),
     handlers: {
@@ -22,6 +27,7 @@ export function createEcsService(deps: EcsDeps, { dockerVersion = "unknown" }: {
       ...taggingHandlers(deps),
       ...containerInstanceHandlers(deps, { dockerVersion }),
       ...attributeHandlers(deps),
+      ...serviceHandlers(deps, scheduler),
     },
   };
 }

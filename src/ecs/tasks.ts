@@ -9,13 +9,16 @@ import { getTags } from "./tags.js";
 import { paginate } from "./pagination.js";
 import { presentTask } from "./task-view.js";
 import { runTaskHandler } from "./run-task.js";
+import { startTaskHandler } from "./start-task.js";
 import { instanceArnOf } from "./instance-refs.js";
 import { ON_INSTANCE } from "./task-placements.js";
+import { serviceArnOf } from "./service-store.js";
 
 export function taskHandlers(deps: EcsDeps): Record<string, Handler> {
   const { db, runner } = deps;
   return {
     RunTask: runTaskHandler(deps),
+    StartTask: startTaskHandler(deps),
 
     StopTask: (input: StopTaskRequest, ctx: RequestContext) => {
       if (input.reason !== undefined && input.reason.length > 255) throw invalidParameter("reason must be at most 255 characters.");
@@ -74,8 +77,11 @@ export function taskHandlers(deps: EcsDeps): Record<string, Handler> {
         where.push(instance ? ON_INSTANCE : "0");
         if (instance) args.push(instance);
       }
-      // Berth has no services yet: a filter on them matches nothing.
-      if (input.serviceName) where.push("0");
+      if (input.serviceName) {
+        const service = serviceArnOf(ctx, clusterNameOf(ctx, input.cluster), input.serviceName);
+        where.push(service ? "arn IN (SELECT task_arn FROM service_tasks WHERE service_arn = ?)" : "0");
+        if (service) args.push(service);
+      }
       const arns = (db.prepare(`SELECT arn FROM tasks WHERE ${where.join(" AND ")} ORDER BY seq`).all(...args) as Array<{ arn: string }>).map((r) => r.arn);
       const { page, nextToken } = paginate(arns, input);
       return { taskArns: page, nextToken };

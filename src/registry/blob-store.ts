@@ -33,6 +33,11 @@ export interface AppendOptions {
   length?: number;
 }
 
+/** A blob as list() reports it; `modifiedAt` (when the driver knows it) guards young blobs in GC. */
+export interface BlobEntry extends BlobInfo {
+  modifiedAt?: Date;
+}
+
 export interface UploadEntry {
   id: string;
   size: number;
@@ -51,7 +56,7 @@ export interface BlobStore {
   /** Removes a blob; false when it was not there. Callers decide it is unreferenced (GC). */
   delete(digest: Digest): Promise<boolean>;
   /** Every blob, in no particular order (for garbage collection). */
-  list(): AsyncIterable<BlobInfo>;
+  list(): AsyncIterable<BlobEntry>;
 
   /** Creates an empty upload session named `id` (a UUID chosen by the caller). */
   startUpload(id: string): Promise<void>;

@@ -1,13 +1,13 @@
-import { createReadStream, createWriteStream, mkdirSync, rmSync } from "node:fs";
-import { mkdir, open, readdir, rename, rm, stat, truncate, writeFile } from "node:fs/promises";
+import { createReadStream, mkdirSync, rmSync } from "node:fs";
+import { mkdir, open, readdir, rename, rm, stat, truncate, utimes, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { randomUUID, type Hash } from "node:crypto";
-import { pipeline } from "node:stream/promises";
 import type { Readable } from "node:stream";
 import { digestFromHasher, isAlgorithm, newHasher, parseDigest, type Algorithm, type Digest } from "./digest.js";
 import type { ByteRange } from "./byte-range.js";
-import type { AppendOptions, BlobInfo, BlobStore, PutOptions, UploadEntry } from "./blob-store.js";
-import { DigestingStream } from "./digesting-stream.js";
+import type { AppendOptions, BlobEntry, BlobInfo, BlobStore, PutOptions, UploadEntry } from "./blob-store.js";
+import { writeHashed } from "./hashed-write.js";
+import { FileRangeStream } from "./file-range-stream.js";
 import { blobNotFound, digestMismatch, RegistryError, uploadNotFound } from "./errors.js";
 
 /**
@@ -66,13 +66,12 @@ export class FsBlobStore implements BlobStore {
     const tmp = join(this.tmpDir, randomUUID());
     try {
       const hash = newHasher(expected.algorithm);
-      const counter = new DigestingStream(hash);
-      await pipeline(source, counter, createWriteStream(tmp, { flags: "wx" }));
-      if (size !== undefined && counter.bytes !== size) throw sizeMismatch(size, counter.bytes);
+      const bytes = await writeHashed(source, hash, tmp, "wx");
+      if (size !== undefined && bytes !== size) throw sizeMismatch(size, bytes);
       const actual = digestFromHasher(expected.algorithm, hash);
       if (actual.value !== expected.value) throw digestMismatch(expected.value, actual.value);
       await this.install(tmp, expected);
-      return { digest: expected.value, size: counter.bytes };
+      return { digest: expected.value, size: bytes };
     } finally {
       await rm(tmp, { force: true });
     }
@@ -97,7 +96,7 @@ export class FsBlobStore implements BlobStore {
       if (isEnoent(e)) throw blobNotFound(d.value);
       throw e;
     }
-    return fh.createReadStream({ start: range?.start, end: range?.end, highWaterMark: READ_CHUNK });
+    return new FileRangeStream(fh, range?.start, range?.end);
   }
 
   async delete(d: Digest): Promise<boolean> {
@@ -110,15 +109,19 @@ export class FsBlobStore implements BlobStore {
     }
   }
 
-  async *list(): AsyncIterable<BlobInfo> {
+  async *list(): AsyncIterable<BlobEntry> {
     for (const algorithm of await readdirOrEmpty(this.blobsDir)) {
       if (!isAlgorithm(algorithm)) continue;
       for (const prefix of await readdirOrEmpty(join(this.blobsDir, algorithm))) {
         for (const hex of await readdirOrEmpty(join(this.blobsDir, algorithm, prefix))) {
           const d = parseDigest(`${algorithm}:${hex}`);
           if (!d) continue;
-          const info = await this.stat(d);
-          if (info) yield info;
+          try {
+            const s = await stat(this.blobPath(d));
+            yield { digest: d.value, size: s.size, modifiedAt: s.mtime };
+          } catch (e) {
+            if (!isEnoent(e)) throw e;
+          }
         }
       }
     }
@@ -149,14 +152,13 @@ export class FsBlobStore implements BlobStore {
       let entry = this.hashes.get(id);
       if (!entry || entry.offset !== size) entry = { hash: await hashFile(path, "sha256"), offset: size };
       this.hashes.delete(id); // invalid while bytes are in flight; restored only on success
-      const counter = new DigestingStream(entry.hash);
-      await pipeline(source, counter, createWriteStream(path, { flags: "a" }));
-      if (length !== undefined && counter.bytes !== length) {
+      const bytes = await writeHashed(source, entry.hash, path, "a");
+      if (length !== undefined && bytes !== length) {
         // The chunk is not what the client said it is: take none of it.
         await truncate(path, size);
-        throw sizeMismatch(length, counter.bytes);
+        throw sizeMismatch(length, bytes);
       }
-      const newSize = size + counter.bytes;
+      const newSize = size + bytes;
       this.hashes.set(id, { hash: entry.hash, offset: newSize });
       return newSize;
     });
@@ -216,6 +218,9 @@ export class FsBlobStore implements BlobStore {
     const dest = this.blobPath(d);
     await mkdir(dirname(dest), { recursive: true });
     await rename(from, dest);
+    // A committed upload keeps its last chunk's mtime; GC reads the time the blob appeared.
+    const now = new Date();
+    await utimes(dest, now, now);
     await fsync(dirname(dest));
   }
 
@@ -236,9 +241,9 @@ export const sizeMismatch = (declared: number, actual: number) =>
   new RegistryError("SizeMismatch", `the content is ${actual} bytes, not the ${declared} declared`, { declared, actual });
 
 /**
- * A source may fail (the client goes away) before the pipeline that reads it is attached,
- * while earlier work is awaited; an 'error' with no listener would crash the process. The
- * pipeline still sees the failure: it checks the stream's errored state when it attaches.
+ * A source may fail (the client goes away) before the loop that reads it starts, while
+ * earlier work is awaited; an 'error' with no listener would crash the process. The loop still
+ * sees the failure: a Readable's iterator throws at once when the stream has already failed.
  */
 function holdErrors(source: Readable): void {
   if (source.listenerCount("error") === 0) source.on("error", () => {});

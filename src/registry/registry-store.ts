@@ -10,16 +10,18 @@ import {
 } from "./errors.js";
 import { isRepositoryName, isTag } from "./names.js";
 import {
-  defaultSettings, findRepository, insertRepository, saveSettings, selectRepositories,
+  defaultSettings, findRepository, findRepositoryById, insertRepository, saveSettings, selectRepositories,
   type RepositoryRecord, type RepositorySettings,
 } from "./repositories.js";
 import { putManifest, type PutManifestInput, type PutManifestResult } from "./put-manifest.js";
 import { selectImages, selectManifest, selectReferrers, tagsOf, tagTarget, type ManifestRecord } from "./manifest-records.js";
-import { linkBlob, linkedBlobSize, unlinkBlob } from "./blob-links.js";
+import { linkBlob, linkedBlobSize, touchLink, unlinkBlob } from "./blob-links.js";
 import { Uploads, type UploadInfo } from "./uploads.js";
+import { BlobLeases, uploadKey } from "./blob-leases.js";
+import { collectGarbage, type GcOptions, type GcReport } from "./gc.js";
 import { blobMediaType } from "./layer-records.js";
 
-export type { RepositoryRecord, RepositorySettings, ManifestRecord, PutManifestInput, PutManifestResult, UploadInfo, BlobInfo };
+export type { RepositoryRecord, RepositorySettings, ManifestRecord, PutManifestInput, PutManifestResult, UploadInfo, BlobInfo, GcOptions, GcReport };
 
 /** An image as ECR lists it: a manifest with its tags and the bytes of the blobs it names. */
 export interface ImageRecord extends ManifestRecord {
@@ -35,6 +37,13 @@ export interface ReferrerDescriptor {
   size: number;
   artifactType?: string;
   annotations?: Record<string, string>;
+}
+
+/** A manifest push as onManifestPut listeners see it. */
+export interface ManifestPutEvent {
+  scope: Scope;
+  repository: RepositoryRecord;
+  result: PutManifestResult;
 }
 
 /**
@@ -58,12 +67,41 @@ export class RegistryStore {
   private readonly blobs: BlobStore;
   private readonly clock: Clock;
   private readonly uploads: Uploads;
+  private readonly linkRefreshMs: number;
+  private readonly freedListeners: Array<() => void> = [];
+  private readonly putListeners: Array<(event: ManifestPutEvent) => void> = [];
+  /** Keeps pushes and garbage collection of the same blob apart (blob-leases.ts). */
+  readonly leases = new BlobLeases();
 
-  constructor({ db, blobs, clock }: { db: Db; blobs: BlobStore; clock: Clock }) {
+  /**
+   * `linkRefreshMs`: a HEAD of a blob restarts its link's GC grace period once the link is
+   * older than this (keep it well under the grace period; see gc.ts).
+   */
+  constructor({ db, blobs, clock, linkRefreshMs = 60_000 }: { db: Db; blobs: BlobStore; clock: Clock; linkRefreshMs?: number }) {
     this.db = db;
     this.blobs = blobs;
     this.clock = clock;
     this.uploads = new Uploads(db, blobs);
+    this.linkRefreshMs = linkRefreshMs;
+  }
+
+  /** Calls `listener` after anything that may leave blobs unreferenced (deleted images, repositories, links). */
+  onFreed(listener: () => void): void {
+    this.freedListeners.push(listener);
+  }
+
+  /**
+   * Calls `listener` for every stored manifest push (through /v2 or ECR's PutImage), inside the
+   * push's transaction and after the manifest is written: what the listener writes commits or
+   * rolls back with the push, and a listener that throws fails the push (so it must not).
+   * Slow work belongs after the transaction (schedule it; do not await it here).
+   */
+  onManifestPut(listener: (event: ManifestPutEvent) => void): void {
+    this.putListeners.push(listener);
+  }
+
+  private freed(): void {
+    for (const listener of this.freedListeners) listener();
   }
 
   // ---- repositories -------------------------------------------------------------------
@@ -115,6 +153,7 @@ export class RegistryStore {
       return { repo, uploadIds };
     })();
     for (const id of uploadIds) await this.blobs.cancelUpload(id);
+    this.freed();
     return repo;
   }
 
@@ -122,7 +161,12 @@ export class RegistryStore {
 
   /** See put-manifest.ts for the checks. */
   putManifest(scope: Scope, name: string, input: PutManifestInput): PutManifestResult {
-    return putManifest(this.db, this.requireRepository(scope, name), input, this.clock.now());
+    return this.db.transaction(() => {
+      const repository = this.requireRepository(scope, name);
+      const result = putManifest(this.db, repository, input, this.clock.now());
+      for (const listener of this.putListeners) listener({ scope, repository, result });
+      return result;
+    })();
   }
 
   /**
@@ -155,7 +199,7 @@ export class RegistryStore {
    */
   deleteManifest(scope: Scope, name: string, digest: string): { digest: string; tags: string[] } {
     const d = this.digest(digest).value;
-    return this.db.transaction(() => {
+    const deleted = this.db.transaction(() => {
       const repo = this.requireRepository(scope, name);
       if (!selectManifest(this.db, repo.id, d)) throw manifestNotFound(name, d);
       const parent = this.db.prepare("SELECT manifest FROM manifest_references WHERE repo_id = ? AND child = ? AND kind = 'manifest' LIMIT 1").get(repo.id, d) as { manifest: string } | undefined;
@@ -164,6 +208,8 @@ export class RegistryStore {
       this.db.prepare("DELETE FROM registry_manifests WHERE repo_id = ? AND digest = ?").run(repo.id, d);
       return { digest: d, tags };
     })();
+    this.freed();
+    return deleted;
   }
 
   /** Removes a tag; the manifest stays (untagged). ManifestNotFound when there is no such tag. */
@@ -203,11 +249,15 @@ export class RegistryStore {
 
   // ---- blobs --------------------------------------------------------------------------
 
-  /** The blob when the repository has it and its bytes are present. */
+  /**
+   * The blob when the repository has it and its bytes are present. Restarts the link's GC
+   * grace period: the caller may be a push that skips the upload because the blob is there.
+   */
   async statBlob(scope: Scope, name: string, digest: string): Promise<BlobInfo | undefined> {
     const repo = this.requireRepository(scope, name);
     const d = this.digest(digest);
     if (linkedBlobSize(this.db, repo.id, d.value) === undefined) return undefined;
+    touchLink(this.db, repo.id, d.value, this.clock.now(), this.linkRefreshMs);
     return this.blobs.stat(d);
   }
 
@@ -234,9 +284,13 @@ export class RegistryStore {
   /** A monolithic upload: streamed, verified, then linked to the repository. */
   async putBlob(scope: Scope, name: string, digest: string, source: Readable, { size }: { size?: number } = {}): Promise<BlobInfo> {
     const repo = this.requireRepository(scope, name);
-    const info = await this.blobs.put(source, this.digest(digest), { size });
-    this.db.transaction(() => linkBlob(this.db, repo, info, this.clock.now()))();
-    return info;
+    const d = this.digest(digest);
+    // Held from before the bytes land until the link is committed (blob-leases.ts).
+    return this.leases.hold(d.value, async () => {
+      const info = await this.blobs.put(source, d, { size });
+      this.db.transaction(() => linkBlob(this.db, repo, info, this.clock.now()))();
+      return info;
+    });
   }
 
   /**
@@ -248,11 +302,14 @@ export class RegistryStore {
     const repo = this.requireRepository(scope, name);
     const d = this.digest(digest);
     const source = isRepositoryName(from) ? findRepository(this.db, scope, from) : undefined;
-    if (!source || linkedBlobSize(this.db, source.id, d.value) === undefined) return undefined;
-    const info = await this.blobs.stat(d);
-    if (!info) return undefined;
-    this.db.transaction(() => linkBlob(this.db, repo, info, this.clock.now()))();
-    return info;
+    if (!source) return undefined;
+    return this.leases.hold(d.value, async () => {
+      if (linkedBlobSize(this.db, source.id, d.value) === undefined) return undefined;
+      const info = await this.blobs.stat(d);
+      if (!info) return undefined;
+      this.db.transaction(() => linkBlob(this.db, repo, info, this.clock.now()))();
+      return info;
+    });
   }
 
   /** Removes the blob from the repository (its bytes stay until GC). BlobNotFound if absent. */
@@ -260,6 +317,7 @@ export class RegistryStore {
     const repo = this.requireRepository(scope, name);
     const d = this.digest(digest);
     if (!unlinkBlob(this.db, repo.id, d.value)) throw blobNotFound(d.value);
+    this.freed();
   }
 
   // ---- upload sessions ----------------------------------------------------------------
@@ -275,17 +333,34 @@ export class RegistryStore {
 
   /** UploadOutOfOrder when `start` is not the session's size. */
   async appendUpload(scope: Scope, name: string, id: string, source: Readable, options?: AppendOptions): Promise<UploadInfo> {
-    return this.uploads.append(this.requireRepository(scope, name), id, source, options);
+    const repo = this.requireRepository(scope, name);
+    return this.leases.hold(uploadKey(id), () => this.uploads.append(repo, id, source, options));
   }
 
   /** Ends the session as the blob `digest`, linked to the repository; DigestMismatch discards it. */
   async completeUpload(scope: Scope, name: string, id: string, digest: string, finalChunk?: Readable, options?: AppendOptions): Promise<BlobInfo> {
     const repo = this.requireRepository(scope, name);
-    return this.uploads.complete(repo, id, this.digest(digest), finalChunk, options, this.clock.now());
+    const d = this.digest(digest);
+    return this.leases.hold(uploadKey(id), () =>
+      this.leases.hold(d.value, () => this.uploads.complete(repo, id, d, finalChunk, options, this.clock.now())));
   }
 
   async cancelUpload(scope: Scope, name: string, id: string): Promise<void> {
-    return this.uploads.cancel(this.requireRepository(scope, name), id);
+    const repo = this.requireRepository(scope, name);
+    return this.leases.hold(uploadKey(id), () => this.uploads.cancel(repo, id));
+  }
+
+  // ---- housekeeping -------------------------------------------------------------------
+
+  /** Repositories of every account and region whose settings document has `setting`. */
+  repositoriesWithSetting(setting: string): RepositoryRecord[] {
+    const rows = this.db.prepare("SELECT id FROM registry_repositories WHERE json_extract(doc, '$.' || ?) IS NOT NULL ORDER BY id").all(setting) as Array<{ id: number }>;
+    return rows.map((r) => findRepositoryById(this.db, r.id)).filter((r): r is RepositoryRecord => r !== undefined);
+  }
+
+  /** One mark-and-sweep of blobs, links and upload sessions nothing needs (gc.ts). */
+  collectGarbage(options: GcOptions): Promise<GcReport> {
+    return collectGarbage({ db: this.db, blobs: this.blobs, leases: this.leases, now: this.clock.now() }, options);
   }
 
   /** Removes every blob and upload file (the tables are wiped with the rest of the state). */

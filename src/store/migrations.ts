@@ -102,4 +102,41 @@ export const migrations: string[] = [
     cpu INTEGER NOT NULL, memory INTEGER NOT NULL, ports TEXT NOT NULL, ports_udp TEXT NOT NULL);
   CREATE INDEX task_placements_by_instance ON task_placements (instance_arn);
   `,
+  /* 4: ECR image scans (basic scanning) and their findings */ `
+  CREATE TABLE image_scans (
+    repo_id INTEGER NOT NULL, digest TEXT NOT NULL,
+    scan_id TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('IN_PROGRESS', 'COMPLETE', 'FAILED')),
+    description TEXT,
+    started_at INTEGER NOT NULL, completed_at INTEGER, source_updated_at INTEGER,
+    counts TEXT,
+    PRIMARY KEY (repo_id, digest),
+    FOREIGN KEY (repo_id, digest) REFERENCES registry_manifests (repo_id, digest) ON DELETE CASCADE);
+  CREATE INDEX image_scans_in_progress ON image_scans (started_at) WHERE status = 'IN_PROGRESS';
+
+  CREATE TABLE image_scan_findings (
+    repo_id INTEGER NOT NULL, digest TEXT NOT NULL, seq INTEGER NOT NULL,
+    doc TEXT NOT NULL,
+    PRIMARY KEY (repo_id, digest, seq),
+    FOREIGN KEY (repo_id, digest) REFERENCES image_scans (repo_id, digest) ON DELETE CASCADE);
+  `,
+  /* 5: ECS services: the service document (deployments included), the scheduler's own state, its
+     events, and which service deployment started each task */ `
+  CREATE TABLE services (
+    arn TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, cluster_arn TEXT NOT NULL,
+    name TEXT NOT NULL, status TEXT NOT NULL, launch_type TEXT, scheduling_strategy TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    doc TEXT NOT NULL, state TEXT NOT NULL);
+  CREATE INDEX services_by_cluster ON services (account, region, cluster_arn, status);
+  CREATE TABLE service_events (
+    id TEXT PRIMARY KEY,
+    service_arn TEXT NOT NULL REFERENCES services (arn) ON DELETE CASCADE,
+    seq INTEGER NOT NULL, created_at INTEGER NOT NULL, message TEXT NOT NULL);
+  CREATE INDEX service_events_by_service ON service_events (service_arn, seq);
+  CREATE TABLE service_tasks (
+    task_arn TEXT PRIMARY KEY REFERENCES tasks (arn) ON DELETE CASCADE,
+    service_arn TEXT NOT NULL, deployment_id TEXT NOT NULL,
+    accounted INTEGER NOT NULL DEFAULT 0);
+  CREATE INDEX service_tasks_by_service ON service_tasks (service_arn);
+  `,
 ];

@@ -2,6 +2,8 @@ import { parseRange } from "../byte-range.js";
 import { blobNotFound } from "../errors.js";
 import type { Ctx } from "./context.js";
 import { OciError } from "./oci-errors.js";
+import { FileRangeStream } from "../file-range-stream.js";
+import { sendFileRange } from "./send-file-range.js";
 
 /** GET and HEAD /v2/<name>/blobs/<digest>, with single byte ranges (206) and 416 past the end. */
 export async function getBlob({ req, reply, scope, store }: Ctx, name: string, digest: string) {
@@ -29,6 +31,7 @@ export async function getBlob({ req, reply, scope, store }: Ctx, name: string, d
   } else {
     reply.status(200).header("content-length", info.size);
   }
+  if (body instanceof FileRangeStream) return sendFileRange(reply, body);
   return reply.send(body);
 }
 

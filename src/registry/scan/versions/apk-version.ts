@@ -8,7 +8,7 @@
  * letters by character, suffixes by rank (alpha < beta < pre < rc < none < cvs < svn < git <
  * hg < p), commit hashes as strings. When the kinds first differ, a pre-release suffix makes
  * its version the smaller; otherwise the version whose next token kind comes earlier in the
- * order above is the greater (1.0 < 1.0.1 < 1.0-r1 is not it: 1.0 < 1.0-r1 < 1.0.1), and an
+ * format above is the greater (so 1.0 < 1.0-r1 < 1.0.1, and 1.0_rc1 < 1.0 < 1.0_p1), and an
  * invalid remainder sorts below everything.
  *
  * Written from apk-tools' algorithm because npm has no well-kept apk comparator;

@@ -1,0 +1,180 @@
+/**
+ * Registry throughput: push and pull of a ~200 MB multi-layer image (MB/s) and manifest GETs per
+ * second, Berth (token auth, and open mode) against the reference registry (CNCF distribution
+ * 2.8 from Debian's `docker-registry`, no auth), same clients, loopback, in the same run.
+ *   npm run build && node dist/bench/registry.js [--layers 8] [--layer-mb 25] [--reps 3] [--gets 20000] [--concurrency 16]
+ * Push: `skopeo copy oci:LAYOUT docker://HOST/bench:bench`; pull: `skopeo copy docker://... oci:DIR`
+ * into a fresh directory on tmpfs. Every registry starts each repetition empty (Berth: reset;
+ * reference: restarted on fresh storage), so no blob is skipped or mounted. Not a test: nothing
+ * here asserts a time.
+ */
+import { execFile, execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { cpus, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
+import { parseArgs, promisify } from "node:util";
+import { CreateRepositoryCommand } from "@aws-sdk/client-ecr";
+import { BerthProcess } from "../test/harness.js";
+import { ecr, registryPassword } from "../test/registry-kit.js";
+import { writeOciLayout, type GeneratedImage } from "./oci-layout.js";
+import { ReferenceRegistry, referenceVersion } from "./reference-registry.js";
+import { downloadRate, httpLoad, type LoadResult } from "./http-load.js";
+
+const run = promisify(execFile);
+const { values } = parseArgs({
+  options: {
+    layers: { type: "string", default: "8" },
+    "layer-mb": { type: "string", default: "25" },
+    reps: { type: "string", default: "3" },
+    gets: { type: "string", default: "20000" },
+    concurrency: { type: "string", default: "16" },
+  },
+});
+const REPS = Number(values.reps);
+const GETS = Number(values.gets);
+const CONCURRENCY = Number(values.concurrency);
+const REPO = "bench";
+const MANIFEST_ACCEPT = "application/vnd.oci.image.manifest.v1+json";
+
+/** One registry under test: how to empty it, where it is, and the credentials it wants. */
+interface Target {
+  name: string;
+  host: string;
+  /** `AWS:<password>` for skopeo, when the registry wants credentials. */
+  creds?: string;
+  /** Empties the registry (and re-creates the repository where one must exist). */
+  fresh(): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function berthTarget(name: string, berth: BerthProcess, auth: boolean): Promise<Target> {
+  const t: Target = {
+    name,
+    host: new URL(berth.endpoint).host,
+    async fresh() {
+      await berth.reset();
+      await ecr(berth).send(new CreateRepositoryCommand({ repositoryName: REPO }));
+      if (auth) t.creds = `AWS:${await registryPassword(berth)}`;
+    },
+    close: () => berth.dispose(),
+  };
+  return t;
+}
+
+async function referenceTarget(root: string): Promise<Target> {
+  let reg = await ReferenceRegistry.start(root);
+  const t: Target = {
+    name: "reference (distribution, no auth)",
+    host: reg.host,
+    async fresh() {
+      await reg.stop();
+      reg = await ReferenceRegistry.start(root);
+      t.host = reg.host;
+    },
+    close: () => reg.stop(),
+  };
+  return t;
+}
+
+const seconds = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e9;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function push(t: Target, image: GeneratedImage): Promise<number> {
+  const creds = t.creds ? ["--dest-creds", t.creds] : [];
+  const t0 = process.hrtime.bigint();
+  // --preserve-digests: push the layers as they are (skopeo would otherwise gzip them for a registry).
+  await run("skopeo", ["copy", "--quiet", "--preserve-digests", "--dest-tls-verify=false", ...creds, `oci:${image.dir}:${image.tag}`, `docker://${t.host}/${REPO}:${image.tag}`]);
+  return seconds(t0);
+}
+
+async function pull(t: Target, image: GeneratedImage, into: string): Promise<number> {
+  const creds = t.creds ? ["--src-creds", t.creds] : [];
+  const dest = mkdtempSync(join(into, "pull-"));
+  try {
+    const t0 = process.hrtime.bigint();
+    await run("skopeo", ["copy", "--quiet", "--preserve-digests", "--dest-oci-accept-uncompressed-layers", "--src-tls-verify=false", ...creds, `docker://${t.host}/${REPO}:${image.tag}`, `oci:${dest}:${image.tag}`]);
+    return seconds(t0);
+  } finally {
+    rmSync(dest, { recursive: true, force: true });
+  }
+}
+
+const authHeaders = (t: Target): Record<string, string> => (t.creds ? { authorization: `Basic ${Buffer.from(t.creds).toString("base64")}` } : {});
+
+/** The layers downloaded at once by plain HTTP, bodies discarded: the registry's serving path alone. */
+const blobGets = (t: Target, image: GeneratedImage) =>
+  downloadRate(`http://${t.host}`, image.layerDigests.map((d) => `/v2/${REPO}/blobs/${d}`), authHeaders(t), 1);
+
+async function manifestGets(t: Target, image: GeneratedImage): Promise<LoadResult> {
+  const headers: Record<string, string> = { accept: MANIFEST_ACCEPT, ...authHeaders(t) };
+  const path = `/v2/${REPO}/manifests/${image.tag}`;
+  await httpLoad(`http://${t.host}`, path, headers, { requests: Math.min(2000, GETS), concurrency: CONCURRENCY }); // warm-up
+  return httpLoad(`http://${t.host}`, path, headers, { requests: GETS, concurrency: CONCURRENCY, maxSeconds: 60 });
+}
+
+async function main() {
+  const work = mkdtempSync(join(tmpdir(), "berth-bench-registry-"));
+  // The pulled copies go to tmpfs, so the client's disk is not what is measured.
+  const pulls = mkdtempSync(join("/dev/shm", "berth-bench-pull-"));
+  const layerBytes = Number(values["layer-mb"]) * 1024 * 1024;
+  const image = writeOciLayout(join(work, "layout"), { layers: Number(values.layers), layerBytes });
+  const mb = image.bytes / 1e6;
+  const targets: Target[] = [];
+  try {
+    targets.push(await berthTarget("Berth (token auth)", await BerthProcess.start(), true));
+    targets.push(await berthTarget("Berth (open)", await BerthProcess.start({ args: ["--registry-auth", "open"] }), false));
+    targets.push(await referenceTarget(join(work, "reference")));
+
+    const pushS = new Map<string, number[]>(targets.map((t) => [t.name, []]));
+    const pullS = new Map<string, number[]>(targets.map((t) => [t.name, []]));
+    const rawMBs = new Map<string, number[]>(targets.map((t) => [t.name, []]));
+    for (let rep = 0; rep < REPS; rep++) {
+      // Alternate the order so drift on the machine hits every registry alike.
+      const order = rep % 2 === 0 ? targets : [...targets].reverse();
+      for (const t of order) {
+        await t.fresh();
+        pushS.get(t.name)!.push(await push(t, image));
+        pullS.get(t.name)!.push(await pull(t, image, pulls));
+        pullS.get(t.name)!.push(await pull(t, image, pulls));
+        rawMBs.get(t.name)!.push(await blobGets(t, image));
+        rawMBs.get(t.name)!.push(await blobGets(t, image));
+        process.stderr.write(".");
+      }
+    }
+    const gets = new Map<string, LoadResult>();
+    for (const t of targets) gets.set(t.name, await manifestGets(t, image));
+    process.stderr.write("\n");
+
+    const ref = targets[targets.length - 1]!.name;
+    const pushMBs = (name: string) => mb / median(pushS.get(name)!);
+    const pullMBs = (name: string) => mb / median(pullS.get(name)!);
+    const rps = (name: string) => gets.get(name)!.perSecond;
+    const raw = (name: string) => median(rawMBs.get(name)!);
+    const skopeo = execFileSync("skopeo", ["--version"], { encoding: "utf8" }).trim();
+    const berthVersion = execFileSync(process.execPath, ["-e", "console.log(JSON.parse(require('fs').readFileSync('package.json')).version)"], { encoding: "utf8" }).trim();
+    console.log(`\nRegistry throughput — ${new Date().toISOString().slice(0, 10)}, ${cpus().length} cores (${cpus()[0]?.model}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`);
+    console.log(`Berth ${berthVersion}; reference: docker-registry ${referenceVersion()}; client: ${skopeo}, undici`);
+    console.log(`Image: ${image.layers} uncompressed layers of ${values["layer-mb"]} MiB random bytes, ${mb.toFixed(1)} MB; ${REPS} pushes and ${REPS * 2} pulls each (median); ${GETS} manifest GETs by tag at concurrency ${CONCURRENCY}\n`);
+    console.log("| measure | " + targets.map((t) => t.name).join(" | ") + " | Berth (token) / reference | target |");
+    console.log("|---|" + targets.map(() => "---:|").join("") + "---:|---|");
+    const row = (label: string, f: (n: string) => number, unit: string, target: string) =>
+      console.log(`| ${label} | ${targets.map((t) => `${f(t.name).toFixed(unit === "req/s" ? 0 : 1)} ${unit}`).join(" | ")} | ${(f(targets[0]!.name) / f(ref)).toFixed(2)}x | ${target} |`);
+    row("push", pushMBs, "MB/s", ">= 1.0x");
+    row("pull", pullMBs, "MB/s", ">= 1.2x");
+    row("manifest GET", rps, "req/s", ">= 1.0x");
+    row("blob GET, raw HTTP (no hashing, bodies discarded)", raw, "MB/s", "(no target)");
+    console.log(`\nManifest GET latency p50/p99: ${targets.map((t) => `${t.name} ${gets.get(t.name)!.p50Ms.toFixed(2)}/${gets.get(t.name)!.p99Ms.toFixed(2)} ms`).join("; ")}`);
+    console.log(`Raw seconds — push: ${targets.map((t) => `${t.name} [${pushS.get(t.name)!.map((s) => s.toFixed(2)).join(", ")}]`).join("; ")}`);
+    console.log(`Raw seconds — pull: ${targets.map((t) => `${t.name} [${pullS.get(t.name)!.map((s) => s.toFixed(2)).join(", ")}]`).join("; ")}`);
+    console.log(`Raw MB/s — blob GET: ${targets.map((t) => `${t.name} [${rawMBs.get(t.name)!.map((s) => s.toFixed(0)).join(", ")}]`).join("; ")}`);
+  } finally {
+    for (const t of targets) await t.close().catch((err) => console.error(`closing ${t.name}: ${(err as Error).message}`));
+    rmSync(work, { recursive: true, force: true });
+    rmSync(pulls, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,84 @@
+import type { DescribeImageScanFindingsRequest, ImageIdentifier, StartImageScanRequest } from "@aws-sdk/client-ecr";
+import type { Handler } from "../aws/json-gateway.js";
+import type { RequestContext } from "../aws/request-context.js";
+import type { RegistryStore, RepositoryRecord } from "../registry/registry-store.js";
+import { scanKind } from "../registry/scan/scannable.js";
+import type { EcrDeps } from "./deps.js";
+import { invalidParameter } from "./errors.js";
+import { imageNotFound } from "./image-errors.js";
+import { isFailure, resolveImageId } from "./image-ids.js";
+import { decodePageToken, encodePageToken } from "./page-token.js";
+import { checkRegistryId } from "./registry-id.js";
+import { scanNotFound, scanQuotaExceeded, unsupportedImageType } from "./scan-errors.js";
+import { scanStatusOf } from "./scan-summary.js";
+
+/** DescribeImageScanFindings' page size when maxResults is absent (API reference). */
+const DEFAULT_PAGE = 100;
+/** "A basic image scan can only be started once per 24 hours on an individual image." */
+const SCAN_QUOTA_MS = 24 * 60 * 60 * 1000;
+
+/** The repository and the digest an imageId names, or ECR's exception. */
+function imageOf(store: RegistryStore, ctx: RequestContext, input: { registryId?: string; repositoryName?: string; imageId?: ImageIdentifier }) {
+  const name = input.repositoryName!;
+  checkRegistryId(ctx, input.registryId, name);
+  const repo = store.requireRepository(ctx, name);
+  const id = input.imageId!;
+  const found = resolveImageId(store, ctx, name, id);
+  if (isFailure(found)) {
+    if (found.failureCode === "ImageNotFound" || found.failureCode === "ImageTagDoesNotMatchDigest") throw imageNotFound(id, name, repo.account);
+    throw invalidParameter(`Invalid parameter at 'imageId': ${found.failureReason}`);
+  }
+  return { repo, digest: found.digest, imageId: { imageDigest: found.digest, imageTag: id.imageTag } };
+}
+
+const header = (repo: RepositoryRecord, imageId: ImageIdentifier) => ({ registryId: repo.account, repositoryName: repo.name, imageId });
+
+/**
+ * StartImageScan and DescribeImageScanFindings (basic scanning). PutImageScanningConfiguration,
+ * which only stores scanOnPush, is in repository-settings.ts; the scanner reads the flag at
+ * each push.
+ */
+export function scanHandlers({ store, scans, clock }: EcrDeps): Record<string, Handler> {
+  return {
+    StartImageScan: (input: StartImageScanRequest, ctx: RequestContext) => {
+      const { repo, digest, imageId } = imageOf(store, ctx, input);
+      const kind = scanKind(store.getManifest(ctx, repo.name, digest));
+      if (kind === "index") throw unsupportedImageType("a manifest list or image index is not scanned; scan the images it lists.");
+      if (kind === "artifact") throw unsupportedImageType("the artifact is not a container image.");
+      const last = scans.get(repo, digest);
+      // A failed scan can be retried at once: it found nothing to count against the quota.
+      if (last && last.status !== "FAILED" && clock.now().getTime() - last.startedAt.getTime() < SCAN_QUOTA_MS) throw scanQuotaExceeded();
+      const scan = scans.start(repo, digest);
+      return { ...header(repo, imageId), imageScanStatus: scanStatusOf(scan) };
+    },
+
+    DescribeImageScanFindings: (input: DescribeImageScanFindingsRequest, ctx: RequestContext) => {
+      const { repo, digest, imageId } = imageOf(store, ctx, input);
+      const scan = scans.get(repo, digest);
+      if (!scan) throw scanNotFound(input.imageId!, repo.name, repo.account);
+      const base = { ...header(repo, imageId), imageScanStatus: scanStatusOf(scan) };
+      if (scan.status !== "COMPLETE") return base;
+      // Findings of a scan never change, so the token is the scan and the next offset.
+      let offset = 0;
+      if (input.nextToken !== undefined) {
+        const [scanId, at] = decodePageToken(input.nextToken);
+        if (scanId !== scan.scanId || typeof at !== "number" || !Number.isSafeInteger(at) || at < 0) {
+          throw invalidParameter("Invalid parameter at 'nextToken' failed to satisfy constraint: 'The token does not belong to the image's latest scan.'");
+        }
+        offset = at;
+      }
+      const limit = input.maxResults ?? DEFAULT_PAGE;
+      const page = scans.findings(repo, digest, offset, limit + 1);
+      return {
+        ...base,
+        imageScanFindings: {
+          imageScanCompletedAt: scan.completedAt,
+          vulnerabilitySourceUpdatedAt: scan.sourceUpdatedAt,
+          findingSeverityCounts: scan.counts ?? {},
+          findings: page.slice(0, limit),
+        },
+        nextToken: page.length > limit ? encodePageToken([scan.scanId, offset + limit]) : undefined,
+      };
+    },
+  };
+}

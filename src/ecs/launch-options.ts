@@ -1,0 +1,70 @@
+import type { CapacityProviderStrategyItem, NetworkConfiguration, PropagateTags, Tag, TaskDefinition, TaskOverride } from "@aws-sdk/client-ecs";
+import type { Db } from "../store/database.js";
+import { invalidParameter } from "./errors.js";
+import { networkModeOf } from "./task-builder.js";
+import { getTags, validateTags } from "./tags.js";
+
+export type LaunchType = "EC2" | "FARGATE";
+
+/**
+ * The launch type a RunTask, StartTask or service asks for: a launch type, or a capacity
+ * provider strategy (only Fargate's built-in providers exist, and the first one is used), or
+ * EC2 when neither is given.
+ */
+export function chooseLaunchType(input: { launchType?: string; capacityProviderStrategy?: CapacityProviderStrategyItem[] }): { launchType: LaunchType; capacityProviderName?: string } {
+  if (input.launchType && input.capacityProviderStrategy?.length) {
+    throw invalidParameter("Specifying both a launch type and capacity provider strategy is not supported. Remove one and try again.");
+  }
+  if (input.capacityProviderStrategy?.length) {
+    const names = input.capacityProviderStrategy.map((s) => s.capacityProvider);
+    const unknown = names.find((n) => n !== "FARGATE" && n !== "FARGATE_SPOT");
+    if (unknown) throw invalidParameter(`The specified capacity provider ${unknown} was not found.`);
+    return { launchType: "FARGATE", capacityProviderName: names[0] };
+  }
+  const lt = input.launchType ?? "EC2";
+  if (lt !== "EC2" && lt !== "FARGATE") throw invalidParameter(`Launch type ${lt} is not supported by Berth.`);
+  return { launchType: lt };
+}
+
+/** What ECS checks between a task definition, a launch type, the network configuration and the overrides. */
+export function checkCompatibility(def: TaskDefinition, launchType: LaunchType, input: { networkConfiguration?: NetworkConfiguration; overrides?: TaskOverride }) {
+  if (launchType === "FARGATE" && !def.compatibilities?.includes("FARGATE")) {
+    throw invalidParameter("Task definition does not support launch_type FARGATE.");
+  }
+  if (launchType === "EC2" && !def.compatibilities?.includes("EC2")) {
+    throw invalidParameter("Task definition does not support launch_type EC2.");
+  }
+  const awsvpc = networkModeOf(def, launchType) === "awsvpc";
+  const vpc = input.networkConfiguration?.awsvpcConfiguration;
+  if (awsvpc && !vpc?.subnets?.length) {
+    throw invalidParameter("Network Configuration must be provided when networkMode 'awsvpc' is specified.");
+  }
+  if (!awsvpc && input.networkConfiguration) {
+    throw invalidParameter("Network Configuration is not valid for the given networkMode of this task definition.");
+  }
+  if (vpc && vpc.subnets!.length > 16) throw invalidParameter("subnets can have at most 16 items.");
+  if (vpc && (vpc.securityGroups?.length ?? 0) > 5) throw invalidParameter("securityGroups can have at most 5 items.");
+  const names = new Set(def.containerDefinitions?.map((c) => c.name));
+  for (const o of input.overrides?.containerOverrides ?? []) {
+    if (!o.name || !names.has(o.name)) {
+      throw invalidParameter(`Override for container named ${o.name ?? ""} is not a container in the TaskDefinition.`);
+    }
+    if (o.memory !== undefined && o.memory < 6) throw invalidParameter("Invalid 'memory' setting in container override: must be at least 6 MiB.");
+    if (o.memory !== undefined && o.memoryReservation !== undefined && o.memoryReservation > o.memory) {
+      throw invalidParameter(`The memory reservation of container ${o.name} must be less than or equal to its memory.`);
+    }
+  }
+}
+
+/**
+ * A task's tags: its own, plus those propagated from the task definition or (for service tasks)
+ * the service; the task's own win over inherited ones with the same key.
+ */
+export function propagatedTags(db: Db, propagate: PropagateTags | string | undefined, own: Tag[] = [], def: TaskDefinition, serviceArn?: string): Tag[] {
+  const source = propagate === "TASK_DEFINITION" ? def.taskDefinitionArn : propagate === "SERVICE" ? serviceArn : undefined;
+  if (!source) return own;
+  const inherited = getTags(db, source).filter((t) => !own.some((o) => o.key === t.key));
+  const all = [...inherited, ...own];
+  validateTags(all);
+  return all;
+}

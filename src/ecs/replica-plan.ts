@@ -1,0 +1,62 @@
+import { deploymentBounds } from "./deployment-rules.js";
+import type { PlacementOutcome, PlanContext } from "./service-plan.js";
+import type { PlanTask } from "./service-plan-types.js";
+
+const partition = (list: readonly PlanTask[], pred: (t: PlanTask) => boolean): [PlanTask[], PlanTask[]] => [list.filter(pred), list.filter((t) => !pred(t))];
+
+/**
+ * REPLICA: keep desiredCount tasks of the primary deployment, replacing the tasks of older
+ * deployments (and those on instances that no longer take tasks) as a rolling update does.
+ * Every step stays within the bounds: at most maxTotal tasks short of STOPPED (tasks being
+ * stopped still count until they are STOPPED), and no healthy task is stopped while that would
+ * leave fewer than minHealthy. Tasks that do not count as healthy can always be stopped.
+ */
+export function planReplicas(ctx: PlanContext): PlacementOutcome {
+  const { input, primary } = ctx;
+  const draining = input.status === "DRAINING";
+  const desired = draining ? 0 : input.desiredCount;
+  const { minHealthy, maxTotal } = deploymentBounds(desired, draining ? 0 : input.minimumHealthyPercent, input.maximumPercent);
+  const leaving = (t: PlanTask) => input.usableInstances !== undefined && t.instanceArn !== undefined && !input.usableInstances.has(t.instanceArn);
+  const wanted = input.tasks.filter((t) => ctx.wanted(t));
+  const current = wanted.filter((t) => t.deploymentId === primary.id && !leaving(t));
+  const replaced = wanted.filter((t) => t.deploymentId !== primary.id || leaving(t));
+  let budget = wanted.filter((t) => ctx.healthy(t)).length - minHealthy;
+  const stopAll = (list: readonly PlanTask[]) => {
+    for (const t of list) {
+      ctx.stop(t, ctx.scalingReason);
+      if (ctx.healthy(t)) budget--;
+    }
+  };
+
+  // Older tasks go, unhealthy ones first, healthy ones only as far as minHealthy allows — but only
+  // while the primary deployment can replace them (a failed or throttled one cannot).
+  if (draining || ctx.launchable) {
+    const [oldHealthy, oldOther] = partition(replaced, ctx.healthy);
+    stopAll(oldOther);
+    stopAll(ctx.choose(oldHealthy, budget));
+  }
+
+  // Scale in: the primary deployment has more than desired.
+  const excess = current.length - desired;
+  if (excess > 0) {
+    const [fit, other] = partition(current, ctx.healthy);
+    const first = ctx.choose(other, excess);
+    stopAll(first);
+    stopAll(ctx.choose(fit, Math.min(excess - first.length, budget)));
+  }
+
+  // Scale out / replace, within maxTotal: tasks short of STOPPED all count, stopping ones too.
+  const keeping = current.filter((t) => ctx.wanted(t));
+  const need = desired - keeping.length;
+  const room = maxTotal - ctx.live.length;
+  const count = draining || !ctx.launchable ? 0 : Math.max(0, Math.min(need, room));
+  const inFlight = ctx.live.some((t) => !ctx.wanted(t) || t.lastStatus !== "RUNNING");
+
+  const complete = !draining && keeping.length === desired && keeping.every(ctx.healthy) && ctx.live.length === desired;
+  return {
+    ...(count > 0 ? { start: { deploymentId: primary.id, count } } : {}),
+    complete,
+    desiredCount: input.desiredCount,
+    blocked: !draining && ctx.launchable && need > 0 && count === 0 && budget <= 0 && !inFlight,
+  };
+}

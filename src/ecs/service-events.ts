@@ -1,0 +1,65 @@
+/**
+ * Service event messages and rollout reasons, worded as ECS words them (the Developer Guide's
+ * "Amazon ECS service event messages"). Every service message starts with "(service NAME)";
+ * tasks, deployments and instances are named by id in parentheses.
+ */
+
+export const idOf = (arn: string) => arn.split("/").pop()!;
+const tasksList = (taskArns: readonly string[]) => taskArns.map((a) => `(task ${idOf(a)})`).join(" ");
+
+export const serviceMessages = {
+  started: (service: string, taskArns: readonly string[]) => `(service ${service}) has started ${taskArns.length} tasks: ${tasksList(taskArns)}.`,
+  stopped: (service: string, taskArns: readonly string[]) => `(service ${service}) has stopped ${taskArns.length} running tasks: ${tasksList(taskArns)}.`,
+  steadyState: (service: string) => `(service ${service}) has reached a steady state.`,
+  deploymentCompleted: (service: string, deploymentId: string) => `(service ${service}) (deployment ${deploymentId}) deployment completed.`,
+  deploymentFailed: (service: string, deploymentId: string) => `(service ${service}) (deployment ${deploymentId}) deployment failed: tasks failed to start.`,
+  rollingBack: (service: string, deploymentId: string) => `(service ${service}) rolling back to deployment ${deploymentId}.`,
+  healthCheckFailed: (service: string, taskArn: string) => `(service ${service}) (task ${idOf(taskArn)}) failed container health checks.`,
+  throttled: (service: string) => `(service ${service}) is unable to consistently start tasks successfully.`,
+  blockedByConfiguration: (service: string) =>
+    `(service ${service}) was unable to stop or start tasks during a deployment because of the service deployment configuration. Update the minimumHealthyPercent or maximumPercent value and try again.`,
+  unableToPlace: (service: string, why: PlacementShortfall) => `(service ${service}) was unable to place a task because no container instance met all of its requirements. ${describeShortfall(why)}For more information, see the Troubleshooting section of the Amazon ECS Developer Guide.`,
+};
+
+export const rolloutReasons = {
+  inProgress: (deploymentId: string) => `ECS deployment ${deploymentId} in progress.`,
+  completed: (deploymentId: string) => `ECS deployment ${deploymentId} completed.`,
+  failed: () => "ECS deployment circuit breaker: tasks failed to start.",
+  rollingBack: (toDeploymentId: string) => `ECS deployment circuit breaker: rolling back to deploymentId ${toDeploymentId}.`,
+};
+
+/** Why the service's next task could not be placed: no instance at all, or the closest instance and its reason. */
+export type PlacementShortfall = { kind: "no-instances" } | { kind: "closest"; instanceArn: string; reason: string };
+
+function describeShortfall(why: PlacementShortfall): string {
+  if (why.kind === "no-instances") return "Reason: No Container Instances were found in your cluster. ";
+  const name = `The closest matching (container-instance ${idOf(why.instanceArn)})`;
+  switch (why.reason) {
+    case "RESOURCE:CPU":
+      return `${name} has insufficient CPU units available. `;
+    case "RESOURCE:MEMORY":
+      return `${name} has insufficient memory available. `;
+    case "RESOURCE:PORTS":
+    case "RESOURCE:PORTS_UDP":
+      return `${name} is already using a port required by your task. `;
+    case "ATTRIBUTE":
+      return `${name} is missing an attribute required by your task. `;
+    default:
+      return `${name} encountered error "${why.reason}". `;
+  }
+}
+
+/**
+ * Placement's checks run in this order (src/scheduler/checkers/stack.ts); the "closest matching"
+ * instance ECS names is the one that got furthest, so a later reason is closer.
+ */
+const CLOSENESS = ["MISSING", "INACTIVE", "DEREGISTERING", "REGISTRATION_FAILED", "REGISTERING", "DRAINING", "AGENT", "RESOURCE:CPU", "RESOURCE:MEMORY", "RESOURCE:PORTS", "RESOURCE:PORTS_UDP", "ATTRIBUTE"];
+
+export function closestFailure(failures: ReadonlyArray<{ arn?: string; reason?: string }>): PlacementShortfall {
+  let best: { arn?: string; reason?: string } | undefined;
+  for (const f of failures) {
+    if (!f.arn || !f.reason) continue;
+    if (!best || CLOSENESS.indexOf(f.reason) > CLOSENESS.indexOf(best.reason!)) best = f;
+  }
+  return best ? { kind: "closest", instanceArn: best.arn!, reason: best.reason! } : { kind: "no-instances" };
+}

@@ -1,0 +1,97 @@
+/**
+ * What the service scheduler's decision reads and returns. The controller builds a
+ * ServicePlanInput from the store, planService() decides (pure), and the controller carries the
+ * plan out in the same transaction.
+ */
+
+export type RolloutState = "IN_PROGRESS" | "COMPLETED" | "FAILED";
+
+/** Berth's own controller state for a service, kept beside its wire document. */
+export interface ServiceState {
+  /** Decisions made so far; with the service ARN it seeds the next decision, so each can be replayed. */
+  decisions: number;
+  /** The service was at steady state after the last decision. */
+  steady: boolean;
+  /** When "has reached a steady state" was last written (epoch ms): ECS repeats it every six hours. */
+  steadyEventAt?: number;
+  /** Service tasks that stopped on their own (or failed health checks) since the last steady state. */
+  consecutiveFailures: number;
+  /** The throttle: no task is launched before this (epoch ms). */
+  launchNotBefore?: number;
+}
+
+export const initialServiceState = (): ServiceState => ({ decisions: 0, steady: false, consecutiveFailures: 0 });
+
+export interface PlanDeployment {
+  id: string;
+  status: "PRIMARY" | "ACTIVE";
+  rolloutState: RolloutState;
+  rolloutStateReason: string;
+  /** Tasks of this deployment that failed while it was in progress (the circuit breaker's count). */
+  failedTasks: number;
+}
+
+export interface PlanTask {
+  arn: string;
+  deploymentId: string;
+  lastStatus: string;
+  desiredStatus: string;
+  /** The task's healthStatus (from its essential containers' health checks). */
+  health?: string;
+  /** Some essential container has a health check: the task counts as healthy only once HEALTHY. */
+  hasHealthCheck: boolean;
+  /** When it reached RUNNING (epoch ms). */
+  startedAt?: number;
+  stopCode?: string;
+  /** Its outcome is already counted (a stop was accounted for, or it failed its health checks). */
+  accounted: boolean;
+  /** The container instance it runs on (EC2 tasks). */
+  instanceArn?: string;
+}
+
+export interface ServicePlanInput {
+  now: number;
+  /** The service's name, for its events. */
+  name: string;
+  status: "ACTIVE" | "DRAINING";
+  schedulingStrategy: "REPLICA" | "DAEMON";
+  /** REPLICA: the service's desiredCount. */
+  desiredCount: number;
+  /**
+   * EC2 services: the instances that take new tasks (ACTIVE, agent connected). A task on any
+   * other instance is moved: replaced within the deployment bounds. Undefined for Fargate.
+   */
+  usableInstances?: ReadonlySet<string>;
+  /** DAEMON: the instances that should each run one task (usable and meeting the constraints). */
+  daemonInstances?: readonly string[];
+  minimumHealthyPercent: number;
+  maximumPercent: number;
+  circuitBreaker: { enable: boolean; rollback: boolean };
+  healthCheckGracePeriodSeconds: number;
+  /** PRIMARY first, then ACTIVE ones newest first. */
+  deployments: readonly PlanDeployment[];
+  /** The service's tasks that the store still has, in creation order. */
+  tasks: readonly PlanTask[];
+  state: ServiceState;
+  /** Orders `count` of `candidates` for stopping (the service's placement strategies read backwards); default: as given. */
+  chooseToStop?: (candidates: readonly PlanTask[], count: number) => readonly PlanTask[];
+}
+
+export interface ServicePlan {
+  /** The deployments after this decision, PRIMARY first; those left out are over (INACTIVE). */
+  deployments: PlanDeployment[];
+  /** Set when the circuit breaker rolled back to this deployment, now PRIMARY again. */
+  rolledBackTo?: string;
+  /** Tasks whose outcome this decision counted. */
+  accounted: string[];
+  stops: Array<{ taskArn: string; reason: string }>;
+  /** Tasks to launch for a deployment: REPLICA a count, DAEMON one on each named instance. */
+  start?: { deploymentId: string; count: number; instanceArns?: string[] };
+  /** Event messages, oldest first. */
+  events: string[];
+  state: ServiceState;
+  /** A DRAINING service with no task left becomes INACTIVE. */
+  inactive: boolean;
+  /** The desired count the service shows: REPLICA its own, DAEMON the instances that should run it. */
+  desiredCount: number;
+}

@@ -1,0 +1,282 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { planService } from "./service-plan.js";
+import { initialServiceState, type PlanDeployment, type PlanTask, type ServicePlanInput, type ServiceState } from "./service-plan-types.js";
+import { circuitBreakerThreshold, deploymentBounds } from "./deployment-rules.js";
+
+/**
+ * A simulated service at fast, fake time: each decision is followed by one step of the world —
+ * started tasks go PENDING -> RUNNING -> HEALTHY, stopped ones go STOPPED, tasks of a "crashing"
+ * deployment die on their own right after RUNNING. One tick is one second.
+ */
+class World {
+  now = 1_000_000;
+  tasks: Array<PlanTask & { age: number }> = [];
+  deployments: PlanDeployment[] = [];
+  state: ServiceState = initialServiceState();
+  events: string[] = [];
+  crashing = new Set<string>();
+  seq = 0;
+  log: Array<{ live: number; healthy: number; byDeployment: Record<string, number> }> = [];
+
+  constructor(readonly config: Partial<ServicePlanInput> & { desiredCount: number }) {}
+
+  deploy(id: string) {
+    for (const d of this.deployments) d.status = "ACTIVE";
+    this.deployments.unshift({ id, status: "PRIMARY", rolloutState: "IN_PROGRESS", rolloutStateReason: `ECS deployment ${id} in progress.`, failedTasks: 0 });
+  }
+
+  input(): ServicePlanInput {
+    return {
+      now: this.now, name: "web", status: "ACTIVE", schedulingStrategy: "REPLICA", minimumHealthyPercent: 100, maximumPercent: 200,
+      circuitBreaker: { enable: false, rollback: false }, healthCheckGracePeriodSeconds: 0,
+      deployments: this.deployments, tasks: this.tasks, state: this.state, ...this.config,
+    };
+  }
+
+  tick() {
+    const plan = planService(this.input());
+    this.deployments = plan.deployments;
+    this.state = plan.state;
+    this.events.push(...plan.events);
+    for (const arn of plan.accounted) this.find(arn).accounted = true;
+    for (const s of plan.stops) Object.assign(this.find(s.taskArn), { desiredStatus: "STOPPED", stopCode: "ServiceSchedulerInitiated" });
+    for (let i = 0; i < (plan.start?.count ?? 0); i++) {
+      this.tasks.push({ arn: `arn:aws:ecs:us-east-1:1:task/c/t${++this.seq}`, deploymentId: plan.start!.deploymentId, lastStatus: "PROVISIONING", desiredStatus: "RUNNING", health: "UNKNOWN", hasHealthCheck: true, accounted: false, age: 0 });
+    }
+    this.record();
+    this.step();
+    this.now += 1000;
+    return plan;
+  }
+
+  /** The world moves on: one status step per task. */
+  step() {
+    for (const t of this.tasks) {
+      t.age++;
+      if (t.lastStatus === "STOPPED") continue;
+      if (t.desiredStatus === "STOPPED") t.lastStatus = "STOPPED";
+      else if (t.lastStatus === "PROVISIONING") t.lastStatus = "PENDING";
+      else if (t.lastStatus === "PENDING") Object.assign(t, { lastStatus: "RUNNING", startedAt: this.now });
+      else if (this.crashing.has(t.deploymentId)) Object.assign(t, { lastStatus: "STOPPED", desiredStatus: "STOPPED", stopCode: "EssentialContainerExited" });
+      else if (t.health === "UNKNOWN") t.health = "HEALTHY";
+    }
+  }
+
+  record() {
+    const live = this.tasks.filter((t) => t.lastStatus !== "STOPPED");
+    const healthy = live.filter((t) => t.lastStatus === "RUNNING" && t.health === "HEALTHY" && t.desiredStatus === "RUNNING");
+    const byDeployment: Record<string, number> = {};
+    for (const t of live.filter((x) => x.lastStatus === "RUNNING")) byDeployment[t.deploymentId] = (byDeployment[t.deploymentId] ?? 0) + 1;
+    this.log.push({ live: live.length, healthy: healthy.length, byDeployment });
+  }
+
+  find(arn: string) {
+    return this.tasks.find((t) => t.arn === arn)!;
+  }
+
+  runUntil(done: () => boolean, max = 200) {
+    for (let i = 0; i < max && !done(); i++) this.tick();
+    assert.ok(done(), `not done after ${max} ticks; events: ${this.events.join(" | ")}`);
+  }
+
+  get primary() {
+    return this.deployments[0]!;
+  }
+  running(deploymentId?: string) {
+    return this.tasks.filter((t) => t.lastStatus === "RUNNING" && (!deploymentId || t.deploymentId === deploymentId)).length;
+  }
+}
+
+test("bounds: min rounds up, max rounds down, as ECS documents", () => {
+  assert.deepEqual(deploymentBounds(4, 50, 200), { minHealthy: 2, maxTotal: 8 });
+  assert.deepEqual(deploymentBounds(3, 50, 150), { minHealthy: 2, maxTotal: 4 });
+  assert.deepEqual(deploymentBounds(5, 100, 125), { minHealthy: 5, maxTotal: 6 });
+  assert.deepEqual(deploymentBounds(3, 33, 133), { minHealthy: 1, maxTotal: 3 });
+  assert.deepEqual(deploymentBounds(0, 100, 200), { minHealthy: 0, maxTotal: 0 });
+});
+
+test("circuit breaker threshold: half the desired count, rounded up, clamped to 3..200", () => {
+  assert.deepEqual([1, 2, 6, 7, 25, 400, 800].map(circuitBreakerThreshold), [3, 3, 3, 4, 13, 200, 200]);
+});
+
+test("a new service starts its tasks, completes its deployment and reaches steady state", () => {
+  const w = new World({ desiredCount: 3 });
+  w.deploy("ecs-svc/1");
+  const first = w.tick();
+  assert.deepEqual(first.start, { deploymentId: "ecs-svc/1", count: 3 });
+  w.runUntil(() => w.state.steady);
+  assert.equal(w.primary.rolloutState, "COMPLETED");
+  assert.equal(w.primary.rolloutStateReason, "ECS deployment ecs-svc/1 completed.");
+  assert.deepEqual(w.events, ["(service web) (deployment ecs-svc/1) deployment completed.", "(service web) has reached a steady state."]);
+  // Steady state is written once, not at every decision.
+  w.tick();
+  w.tick();
+  assert.equal(w.events.filter((e) => /steady state/.test(e)).length, 1);
+});
+
+test("a task that dies is replaced and the service reaches steady state again", () => {
+  const w = new World({ desiredCount: 2 });
+  w.deploy("ecs-svc/1");
+  w.runUntil(() => w.state.steady);
+  const victim = w.tasks.find((t) => t.lastStatus === "RUNNING")!;
+  Object.assign(victim, { lastStatus: "STOPPED", desiredStatus: "STOPPED", stopCode: "EssentialContainerExited" });
+  const plan = w.tick();
+  assert.deepEqual(plan.accounted, [victim.arn]);
+  assert.deepEqual(plan.start, { deploymentId: "ecs-svc/1", count: 1 });
+  w.runUntil(() => w.state.steady);
+  assert.equal(w.running(), 2);
+  assert.equal(w.events.filter((e) => /steady state/.test(e)).length, 2);
+});
+
+for (const [min, max] of [[100, 200], [50, 200], [50, 150], [0, 100], [75, 125], [100, 125]] as const) {
+  test(`a rolling update with minimumHealthyPercent ${min} and maximumPercent ${max} never breaks either bound`, () => {
+    const w = new World({ desiredCount: 4, minimumHealthyPercent: min, maximumPercent: max });
+    w.deploy("ecs-svc/1");
+    w.runUntil(() => w.state.steady);
+    w.log = [];
+    w.deploy("ecs-svc/2");
+    w.runUntil(() => w.state.steady && w.deployments.length === 1);
+    const { minHealthy, maxTotal } = deploymentBounds(4, min, max);
+    for (const s of w.log) {
+      assert.ok(s.live <= maxTotal, `live ${s.live} > max ${maxTotal}`);
+      assert.ok(s.healthy >= minHealthy, `healthy ${s.healthy} < min ${minHealthy}`);
+    }
+    assert.equal(w.running("ecs-svc/2"), 4);
+    assert.equal(w.running("ecs-svc/1"), 0);
+    // With minimumHealthyPercent 0 and maximumPercent 100 every old task may go before a new one starts.
+    if (min > 0) assert.ok(w.log.some((s) => (s.byDeployment["ecs-svc/1"] ?? 0) > 0 && (s.byDeployment["ecs-svc/2"] ?? 0) > 0), "both revisions ran side by side");
+    assert.deepEqual(w.deployments.map((d) => [d.id, d.status, d.rolloutState]), [["ecs-svc/2", "PRIMARY", "COMPLETED"]]);
+  });
+}
+
+test("with minimumHealthyPercent 100 and maximumPercent 100 nothing can move, and the event says so", () => {
+  const w = new World({ desiredCount: 2, minimumHealthyPercent: 100, maximumPercent: 100 });
+  w.deploy("ecs-svc/1");
+  w.runUntil(() => w.state.steady);
+  w.deploy("ecs-svc/2");
+  w.tick();
+  assert.equal(w.running("ecs-svc/1"), 2);
+  assert.match(w.events.at(-1)!, /^\(service web\) was unable to stop or start tasks during a deployment because of the service deployment configuration\./);
+});
+
+test("a crashing deployment trips the circuit breaker and rolls back to the last completed one", () => {
+  const w = new World({ desiredCount: 2, minimumHealthyPercent: 50, maximumPercent: 200, circuitBreaker: { enable: true, rollback: true } });
+  w.deploy("ecs-svc/1");
+  w.runUntil(() => w.state.steady);
+  w.log = [];
+  w.crashing.add("ecs-svc/2");
+  w.deploy("ecs-svc/2");
+  w.runUntil(() => w.deployments.some((d) => d.rolloutState === "FAILED"));
+  const failed = w.deployments.find((d) => d.id === "ecs-svc/2")!;
+  assert.equal(failed.status, "ACTIVE");
+  assert.equal(failed.rolloutStateReason, "ECS deployment circuit breaker: tasks failed to start.");
+  assert.ok(failed.failedTasks >= 3);
+  assert.equal(w.primary.id, "ecs-svc/1");
+  assert.equal(w.primary.rolloutState, "IN_PROGRESS");
+  assert.equal(w.primary.rolloutStateReason, "ECS deployment circuit breaker: rolling back to deploymentId ecs-svc/1.");
+  w.runUntil(() => w.state.steady);
+  assert.deepEqual(w.deployments.map((d) => [d.id, d.rolloutState]), [["ecs-svc/1", "COMPLETED"]]);
+  assert.equal(w.running("ecs-svc/1"), 2);
+  const i = w.events.indexOf("(service web) (deployment ecs-svc/2) deployment failed: tasks failed to start.");
+  assert.ok(i >= 0);
+  assert.equal(w.events[i + 1], "(service web) rolling back to deployment ecs-svc/1.");
+  // Throughout, at least one task of the service stayed healthy (minimumHealthyPercent 50 of 2).
+  assert.ok(w.log.every((s) => s.healthy >= 1));
+});
+
+test("without rollback a failed deployment stops launching and keeps the old tasks", () => {
+  const w = new World({ desiredCount: 2, circuitBreaker: { enable: true, rollback: false } });
+  w.deploy("ecs-svc/1");
+  w.runUntil(() => w.state.steady);
+  w.crashing.add("ecs-svc/2");
+  w.deploy("ecs-svc/2");
+  w.runUntil(() => w.primary.rolloutState === "FAILED");
+  for (let i = 0; i < 10; i++) assert.equal(w.tick().start, undefined);
+  assert.equal(w.running("ecs-svc/1"), 2);
+  assert.equal(w.primary.id, "ecs-svc/2");
+});
+
+test("without the circuit breaker a crashing service is throttled, with ECS's event", () => {
+  const w = new World({ desiredCount: 1 });
+  w.crashing.add("ecs-svc/1");
+  w.deploy("ecs-svc/1");
+  for (let i = 0; i < 30; i++) w.tick();
+  assert.ok(w.events.includes("(service web) is unable to consistently start tasks successfully."));
+  // Without the throttle a task would start every other tick; with it, far fewer.
+  assert.ok(w.tasks.length < 10, `${w.tasks.length} tasks started`);
+});
+
+test("unhealthy tasks are replaced after the grace period, with ECS's event", () => {
+  const w = new World({ desiredCount: 1, healthCheckGracePeriodSeconds: 5 });
+  w.deploy("ecs-svc/1");
+  w.runUntil(() => w.state.steady);
+  const t = w.tasks[0]!;
+  t.health = "UNHEALTHY";
+  const during = w.tick();
+  assert.ok(during.stops.length === 0 || w.now - t.startedAt! > 5000);
+  w.runUntil(() => t.desiredStatus === "STOPPED");
+  assert.ok(w.events.includes(`(service web) (task ${t.arn.split("/").pop()}) failed container health checks.`));
+  w.runUntil(() => w.state.steady);
+  assert.equal(w.running(), 1);
+});
+
+test("scale in stops the tasks chosen by the chooser, and scale out starts more", () => {
+  const w = new World({ desiredCount: 4 });
+  w.deploy("ecs-svc/1");
+  w.runUntil(() => w.state.steady);
+  w.config.desiredCount = 1;
+  w.config.chooseToStop = (candidates, n) => [...candidates].reverse().slice(0, n);
+  const plan = w.tick();
+  assert.deepEqual(plan.stops.map((s) => s.taskArn), w.tasks.slice(1, 4).reverse().map((t) => t.arn));
+  assert.match(plan.events.at(-1)!, /^\(service web\) has stopped 3 running tasks: \(task t4\) \(task t3\) \(task t2\)\.$/);
+  assert.equal(plan.stops[0]!.reason, "Scaling activity initiated by (deployment ecs-svc/1)");
+  w.runUntil(() => w.state.steady);
+  w.config.desiredCount = 3;
+  assert.deepEqual(w.tick().start, { deploymentId: "ecs-svc/1", count: 2 });
+});
+
+test("a draining service stops everything and becomes inactive", () => {
+  const w = new World({ desiredCount: 3 });
+  w.deploy("ecs-svc/1");
+  w.runUntil(() => w.state.steady);
+  w.config.status = "DRAINING";
+  const plan = w.tick();
+  assert.equal(plan.stops.length, 3);
+  let inactive = false;
+  for (let i = 0; i < 5 && !inactive; i++) inactive = w.tick().inactive;
+  assert.ok(inactive);
+});
+
+test("tasks on an instance that no longer takes tasks are replaced within the bounds", () => {
+  const w = new World({ desiredCount: 2, minimumHealthyPercent: 100, maximumPercent: 200, usableInstances: new Set(["i-a", "i-b"]) });
+  w.deploy("ecs-svc/1");
+  const plan = w.tick();
+  assert.equal(plan.start?.count, 2);
+  w.tasks.forEach((t, i) => (t.instanceArn = i === 0 ? "i-a" : "i-b"));
+  w.runUntil(() => w.state.steady);
+  w.config.usableInstances = new Set(["i-b"]);
+  const moved = w.tick();
+  assert.deepEqual(moved.stops, [], "the healthy task on i-a stays until its replacement is healthy");
+  assert.equal(moved.start?.count, 1);
+  w.runUntil(() => w.state.steady);
+  assert.ok(w.tasks.find((t) => t.instanceArn === "i-a")!.desiredStatus === "STOPPED");
+});
+
+test("DAEMON: one task per instance, following instances as they come and go", () => {
+  const w = new World({ desiredCount: 0, schedulingStrategy: "DAEMON", minimumHealthyPercent: 0, maximumPercent: 100, daemonInstances: ["i-a", "i-b"] });
+  w.deploy("ecs-svc/1");
+  const first = w.tick();
+  assert.deepEqual(first.start, { deploymentId: "ecs-svc/1", count: 2, instanceArns: ["i-a", "i-b"] });
+  assert.equal(first.desiredCount, 2);
+  w.tasks.forEach((t, i) => (t.instanceArn = ["i-a", "i-b"][i]));
+  w.runUntil(() => w.state.steady);
+  w.config.daemonInstances = ["i-a", "i-b", "i-c"];
+  assert.deepEqual(w.tick().start?.instanceArns, ["i-c"]);
+  w.tasks.at(-1)!.instanceArn = "i-c";
+  w.runUntil(() => w.state.steady);
+  w.config.daemonInstances = ["i-a", "i-c"];
+  const gone = w.tick();
+  assert.deepEqual(gone.stops.map((s) => w.find(s.taskArn).instanceArn), ["i-b"]);
+  assert.equal(gone.desiredCount, 2);
+});

@@ -1,0 +1,170 @@
+import { circuitBreakerThreshold, launchBackoffMs, REPEAT_EVENT_AFTER_MS, SETTLE_WITHOUT_HEALTH_CHECK_MS, THROTTLE_AFTER_FAILURES } from "./deployment-rules.js";
+import { rolloutReasons, serviceMessages } from "./service-events.js";
+import type { PlanDeployment, PlanTask, ServicePlan, ServicePlanInput } from "./service-plan-types.js";
+import { planReplicas } from "./replica-plan.js";
+import { planDaemon } from "./daemon-plan.js";
+
+/** Stop codes of tasks that stopped on their own: what the circuit breaker and the throttle count. */
+const SELF_STOPPED = new Set(["EssentialContainerExited", "TaskFailedToStart"]);
+export const HEALTH_CHECK_STOP_REASON = "Task failed container health checks";
+
+/** What replica-plan and daemon-plan work with: the decision so far and how tasks are read. */
+export interface PlanContext {
+  input: ServicePlanInput;
+  primary: PlanDeployment;
+  /** New tasks may be launched for the primary deployment now. */
+  launchable: boolean;
+  stops: Map<string, string>;
+  /** Desired RUNNING, not STOPPED, and not being stopped by this decision. */
+  wanted(t: PlanTask): boolean;
+  /** Counts towards minimumHealthyPercent (judged before this decision's stops). */
+  healthy(t: PlanTask): boolean;
+  /** Not STOPPED yet, whatever is desired: what maximumPercent counts. */
+  live: readonly PlanTask[];
+  stop(t: PlanTask, reason: string): void;
+  choose(candidates: readonly PlanTask[], count: number): readonly PlanTask[];
+  scalingReason: string;
+}
+
+export interface PlacementOutcome {
+  start?: ServicePlan["start"];
+  /** The service has what it wants for its primary deployment: every task healthy, nothing else left. */
+  complete: boolean;
+  desiredCount: number;
+  /** Nothing can move: the bounds allow neither a start nor a stop. */
+  blocked: boolean;
+}
+
+/**
+ * One decision of the service scheduler: (state snapshot) -> actions. It counts the tasks that
+ * stopped since the last decision, replaces tasks failing their health checks, applies the
+ * deployment circuit breaker (and its rollback), throttles launches after repeated failures,
+ * lets the replica or daemon rules choose what to start and stop within minimumHealthyPercent
+ * and maximumPercent, and says when a deployment completed and the service reached steady state.
+ * No I/O and no clock: the caller passes `now` and carries the plan out.
+ */
+export function planService(input: ServicePlanInput): ServicePlan {
+  const { now, name } = input;
+  const events: string[] = [];
+  const state = { ...input.state };
+  let deployments = input.deployments.map((d) => ({ ...d }));
+  const byId = new Map(deployments.map((d) => [d.id, d]));
+  const accounted: string[] = [];
+  const stops = new Map<string, string>();
+  let newFailures = 0;
+  const countFailure = (t: PlanTask) => {
+    newFailures++;
+    state.consecutiveFailures++;
+    const d = byId.get(t.deploymentId);
+    if (d && d.rolloutState === "IN_PROGRESS") d.failedTasks++;
+  };
+
+  // Tasks that stopped since the last decision: those that stopped on their own are failures.
+  for (const t of input.tasks) {
+    if (t.lastStatus !== "STOPPED" || t.accounted) continue;
+    accounted.push(t.arn);
+    if (SELF_STOPPED.has(t.stopCode ?? "")) countFailure(t);
+  }
+
+  // Tasks failing their container health checks are replaced once the grace period is over.
+  const graceMs = input.healthCheckGracePeriodSeconds * 1000;
+  for (const t of input.tasks) {
+    const unhealthy = t.lastStatus === "RUNNING" && t.desiredStatus === "RUNNING" && t.health === "UNHEALTHY";
+    if (!unhealthy || now < (t.startedAt ?? now) + graceMs) continue;
+    stops.set(t.arn, HEALTH_CHECK_STOP_REASON);
+    events.push(serviceMessages.healthCheckFailed(name, t.arn));
+    if (!t.accounted) {
+      accounted.push(t.arn);
+      countFailure(t);
+    }
+  }
+
+  // The deployment circuit breaker, and its rollback to the last completed deployment.
+  let primary = deployments[0]!;
+  let rolledBackTo: string | undefined;
+  const desiredForThreshold = input.schedulingStrategy === "DAEMON" ? input.daemonInstances?.length ?? 0 : input.desiredCount;
+  if (input.circuitBreaker.enable && primary.rolloutState === "IN_PROGRESS" && primary.failedTasks >= circuitBreakerThreshold(desiredForThreshold)) {
+    primary.rolloutState = "FAILED";
+    primary.rolloutStateReason = rolloutReasons.failed();
+    events.push(serviceMessages.deploymentFailed(name, primary.id));
+    const target = input.circuitBreaker.rollback ? deployments.slice(1).find((d) => d.rolloutState === "COMPLETED") : undefined;
+    if (target) {
+      events.push(serviceMessages.rollingBack(name, target.id));
+      primary.status = "ACTIVE";
+      Object.assign(target, { status: "PRIMARY", rolloutState: "IN_PROGRESS", rolloutStateReason: rolloutReasons.rollingBack(target.id), failedTasks: 0 });
+      deployments = [target, ...deployments.filter((d) => d !== target)];
+      rolledBackTo = target.id;
+      primary = target;
+      // As a new task definition does in ECS, a rollback lifts the throttle.
+      state.consecutiveFailures = 0;
+      state.launchNotBefore = undefined;
+    }
+  }
+
+  // The throttle: after repeated failures, launches wait longer and longer.
+  if (newFailures > 0 && rolledBackTo === undefined) {
+    const wait = launchBackoffMs(state.consecutiveFailures);
+    if (wait > 0) {
+      state.launchNotBefore = now + wait;
+      if (state.consecutiveFailures - newFailures < THROTTLE_AFTER_FAILURES) events.push(serviceMessages.throttled(name));
+    }
+  }
+  const launchable = primary.rolloutState !== "FAILED" && (state.launchNotBefore === undefined || now >= state.launchNotBefore);
+
+  const live = input.tasks.filter((t) => t.lastStatus !== "STOPPED");
+  const healthy = new Set(
+    live
+      .filter((t) => t.desiredStatus === "RUNNING" && !stops.has(t.arn) && t.lastStatus === "RUNNING")
+      .filter((t) => (t.hasHealthCheck ? t.health === "HEALTHY" : now - (t.startedAt ?? now) >= SETTLE_WITHOUT_HEALTH_CHECK_MS))
+      .map((t) => t.arn),
+  );
+  const choose = input.chooseToStop ?? ((c: readonly PlanTask[], n: number) => c.slice(0, n));
+  const ctx: PlanContext = {
+    input,
+    primary,
+    launchable,
+    stops,
+    wanted: (t) => t.lastStatus !== "STOPPED" && t.desiredStatus === "RUNNING" && !stops.has(t.arn),
+    healthy: (t) => healthy.has(t.arn),
+    live,
+    stop: (t, reason) => void stops.set(t.arn, reason),
+    choose: (c, n) => (n <= 0 || c.length === 0 ? [] : choose(c, Math.min(n, c.length)).slice(0, n)),
+    scalingReason: `Scaling activity initiated by (deployment ${primary.id})`,
+  };
+  const outcome: PlacementOutcome = input.schedulingStrategy === "DAEMON" ? planDaemon(ctx) : planReplicas(ctx);
+
+  const stopped = [...stops.keys()];
+  if (stopped.length) events.push(serviceMessages.stopped(name, stopped));
+  if (outcome.blocked && !outcome.start && stopped.length === 0) events.push(serviceMessages.blockedByConfiguration(name));
+
+  // A deployment completes when the primary has all its tasks healthy and nothing else runs.
+  if (outcome.complete && primary.rolloutState === "IN_PROGRESS") {
+    primary.rolloutState = "COMPLETED";
+    primary.rolloutStateReason = rolloutReasons.completed(primary.id);
+    events.push(serviceMessages.deploymentCompleted(name, primary.id));
+  }
+  if (outcome.complete && primary.rolloutState === "COMPLETED") deployments = [primary];
+
+  const steady = input.status === "ACTIVE" && outcome.complete && deployments.length === 1 && primary.rolloutState === "COMPLETED" && !outcome.start && stopped.length === 0;
+  if (steady && (!state.steady || now - (state.steadyEventAt ?? 0) >= REPEAT_EVENT_AFTER_MS)) {
+    events.push(serviceMessages.steadyState(name));
+    state.steadyEventAt = now;
+  }
+  if (steady) {
+    state.consecutiveFailures = 0;
+    state.launchNotBefore = undefined;
+  }
+  state.steady = steady;
+
+  return {
+    deployments,
+    ...(rolledBackTo ? { rolledBackTo } : {}),
+    accounted,
+    stops: [...stops].map(([taskArn, reason]) => ({ taskArn, reason })),
+    ...(outcome.start ? { start: outcome.start } : {}),
+    events,
+    state,
+    inactive: input.status === "DRAINING" && live.length === 0,
+    desiredCount: outcome.desiredCount,
+  };
+}
