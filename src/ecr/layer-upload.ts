@@ -3,7 +3,7 @@ import type { CompleteLayerUploadRequest, InitiateLayerUploadRequest, UploadLaye
 import type { Handler } from "../aws/json-gateway.js";
 import type { RequestContext } from "../aws/request-context.js";
 import { isRegistryError } from "../registry/errors.js";
-import { MAX_BODY_BYTES } from "../aws/raw-body.js";
+import { bodyLimitFor } from "../aws/raw-body.js";
 import type { EcrDeps } from "./deps.js";
 import { invalidParameter } from "./errors.js";
 import { emptyUpload, invalidLayer, invalidLayerPart, layerAlreadyExists, uploadNotFound } from "./image-errors.js";
@@ -14,7 +14,7 @@ import { checkRegistryId } from "./registry-id.js";
  * with the request's other members, fits the gateway's request body limit. Larger parts are
  * accepted as long as their request fits.
  */
-export const PART_SIZE = largestPart(MAX_BODY_BYTES);
+export const PART_SIZE = largestPart(bodyLimitFor("AmazonEC2ContainerRegistry_V20150921.UploadLayerPart"));
 
 function largestPart(bodyLimit: number): number {
   let size = 1;

@@ -57,7 +57,12 @@ export class FileRangeStream extends Readable {
     this.taken = true;
     const buffers = [Buffer.allocUnsafeSlow(READ_CHUNK), Buffer.allocUnsafeSlow(READ_CHUNK)];
     let pending: Promise<void> | undefined;
-    // A connection that dies mid-write may never call back: its close ends the wait instead.
+    // A connection that dies mid-write may never call back: its close ends the wait instead
+    // (and one already gone, whose close was missed, ends it at once).
+    if (out.destroyed) {
+      this.destroy();
+      throw new Error("the connection closed before the blob was sent");
+    }
     let onClose = () => {};
     const closed = new Promise<never>((_, reject) => {
       onClose = () => reject(new Error("the connection closed before the blob was sent"));
