@@ -2,14 +2,14 @@
  * Registry throughput: push and pull of a ~200 MB multi-layer image (MB/s) and manifest GETs per
  * second, Berth (token auth, and open mode) against the reference registry (CNCF distribution
  * 2.8 from Debian's `docker-registry`, no auth), same clients, loopback, in the same run.
- *   npm run build && node dist/bench/registry.js [--layers 8] [--layer-mb 25] [--reps 3] [--gets 20000] [--concurrency 16]
+ *   npm run build && node dist/bench/registry.js [--layers 8] [--layer-mb 25] [--reps 5] [--gets 20000] [--concurrency 16]
  * Push: `skopeo copy oci:LAYOUT docker://HOST/bench:bench`; pull: `skopeo copy docker://... oci:DIR`
  * into a fresh directory on tmpfs. Every registry starts each repetition empty (Berth: reset;
  * reference: restarted on fresh storage), so no blob is skipped or mounted. Not a test: nothing
  * here asserts a time.
  */
 import { execFile, execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs, promisify } from "node:util";
@@ -25,7 +25,7 @@ const { values } = parseArgs({
   options: {
     layers: { type: "string", default: "8" },
     "layer-mb": { type: "string", default: "25" },
-    reps: { type: "string", default: "3" },
+    reps: { type: "string", default: "5" },
     gets: { type: "string", default: "20000" },
     concurrency: { type: "string", default: "16" },
   },
@@ -44,6 +44,8 @@ interface Target {
   creds?: string;
   /** Empties the registry (and re-creates the repository where one must exist). */
   fresh(): Promise<void>;
+  /** The server process's CPU time so far (user + system), in seconds. */
+  cpu(): number;
   close(): Promise<void>;
 }
 
@@ -56,6 +58,7 @@ async function berthTarget(name: string, berth: BerthProcess, auth: boolean): Pr
       await ecr(berth).send(new CreateRepositoryCommand({ repositoryName: REPO }));
       if (auth) t.creds = `AWS:${await registryPassword(berth)}`;
     },
+    cpu: () => cpuSeconds(berth.proc.pid!),
     close: () => berth.dispose(),
   };
   return t;
@@ -71,9 +74,16 @@ async function referenceTarget(root: string): Promise<Target> {
       reg = await ReferenceRegistry.start(root);
       t.host = reg.host;
     },
+    cpu: () => cpuSeconds(reg.proc.pid!),
     close: () => reg.stop(),
   };
   return t;
+}
+
+/** utime + stime of a process from /proc (clock ticks of 1/100 s on Linux). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 const seconds = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e9;
@@ -103,13 +113,12 @@ const authHeaders = (t: Target): Record<string, string> => (t.creds ? { authoriz
 
 /** The layers downloaded at once by plain HTTP, bodies discarded: the registry's serving path alone. */
 const blobGets = (t: Target, image: GeneratedImage) =>
-  downloadRate(`http://${t.host}`, image.layerDigests.map((d) => `/v2/${REPO}/blobs/${d}`), authHeaders(t), 1);
+  downloadRate(`http://${t.host}`, image.layerDigests.map((d) => `/v2/${REPO}/blobs/${d}`), authHeaders(t), 3);
 
-async function manifestGets(t: Target, image: GeneratedImage): Promise<LoadResult> {
+async function manifestGets(t: Target, image: GeneratedImage, requests: number): Promise<LoadResult> {
   const headers: Record<string, string> = { accept: MANIFEST_ACCEPT, ...authHeaders(t) };
   const path = `/v2/${REPO}/manifests/${image.tag}`;
-  await httpLoad(`http://${t.host}`, path, headers, { requests: Math.min(2000, GETS), concurrency: CONCURRENCY }); // warm-up
-  return httpLoad(`http://${t.host}`, path, headers, { requests: GETS, concurrency: CONCURRENCY, maxSeconds: 60 });
+  return httpLoad(`http://${t.host}`, path, headers, { requests, concurrency: CONCURRENCY, maxSeconds: 60 });
 }
 
 async function main() {
@@ -128,21 +137,33 @@ async function main() {
     const pushS = new Map<string, number[]>(targets.map((t) => [t.name, []]));
     const pullS = new Map<string, number[]>(targets.map((t) => [t.name, []]));
     const rawMBs = new Map<string, number[]>(targets.map((t) => [t.name, []]));
+    const pushCpu = new Map<string, number[]>(targets.map((t) => [t.name, []]));
+    const pullCpu = new Map<string, number[]>(targets.map((t) => [t.name, []]));
+    const timed = async (t: Target, into: Map<string, number[]>, cpuInto: Map<string, number[]>, op: () => Promise<number>) => {
+      const c0 = t.cpu();
+      into.get(t.name)!.push(await op());
+      cpuInto.get(t.name)!.push(t.cpu() - c0);
+    };
     for (let rep = 0; rep < REPS; rep++) {
       // Alternate the order so drift on the machine hits every registry alike.
       const order = rep % 2 === 0 ? targets : [...targets].reverse();
       for (const t of order) {
         await t.fresh();
-        pushS.get(t.name)!.push(await push(t, image));
-        pullS.get(t.name)!.push(await pull(t, image, pulls));
-        pullS.get(t.name)!.push(await pull(t, image, pulls));
-        rawMBs.get(t.name)!.push(await blobGets(t, image));
+        await timed(t, pushS, pushCpu, () => push(t, image));
+        await timed(t, pullS, pullCpu, () => pull(t, image, pulls));
+        await timed(t, pullS, pullCpu, () => pull(t, image, pulls));
         rawMBs.get(t.name)!.push(await blobGets(t, image));
         process.stderr.write(".");
       }
     }
-    const gets = new Map<string, LoadResult>();
-    for (const t of targets) gets.set(t.name, await manifestGets(t, image));
+    // Manifest GETs: a warm-up each (the JIT, the connection pool), then three rounds in
+    // alternating order; the median round counts.
+    for (const t of targets) await manifestGets(t, image, 5000);
+    const rounds = new Map<string, LoadResult[]>(targets.map((t) => [t.name, []]));
+    for (let r = 0; r < 3; r++) {
+      for (const t of r % 2 === 0 ? targets : [...targets].reverse()) rounds.get(t.name)!.push(await manifestGets(t, image, GETS));
+    }
+    const gets = new Map<string, LoadResult>(targets.map((t) => [t.name, [...rounds.get(t.name)!].sort((a, b) => a.perSecond - b.perSecond)[1]!]));
     process.stderr.write("\n");
 
     const ref = targets[targets.length - 1]!.name;
@@ -154,7 +175,7 @@ async function main() {
     const berthVersion = execFileSync(process.execPath, ["-e", "console.log(JSON.parse(require('fs').readFileSync('package.json')).version)"], { encoding: "utf8" }).trim();
     console.log(`\nRegistry throughput — ${new Date().toISOString().slice(0, 10)}, ${cpus().length} cores (${cpus()[0]?.model}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`);
     console.log(`Berth ${berthVersion}; reference: docker-registry ${referenceVersion()}; client: ${skopeo}, undici`);
-    console.log(`Image: ${image.layers} uncompressed layers of ${values["layer-mb"]} MiB random bytes, ${mb.toFixed(1)} MB; ${REPS} pushes and ${REPS * 2} pulls each (median); ${GETS} manifest GETs by tag at concurrency ${CONCURRENCY}\n`);
+    console.log(`Image: ${image.layers} uncompressed layers of ${values["layer-mb"]} MiB random bytes, ${mb.toFixed(1)} MB; ${REPS} pushes and ${REPS * 2} pulls each (median); 3 rounds of ${GETS} manifest GETs by tag at concurrency ${CONCURRENCY} (median round)\n`);
     console.log("| measure | " + targets.map((t) => t.name).join(" | ") + " | Berth (token) / reference | target |");
     console.log("|---|" + targets.map(() => "---:|").join("") + "---:|---|");
     const row = (label: string, f: (n: string) => number, unit: string, target: string) =>
@@ -163,6 +184,10 @@ async function main() {
     row("pull", pullMBs, "MB/s", ">= 1.2x");
     row("manifest GET", rps, "req/s", ">= 1.0x");
     row("blob GET, raw HTTP (no hashing, bodies discarded)", raw, "MB/s", "(no target)");
+    const cpuRow = (label: string, m: Map<string, number[]>) =>
+      console.log(`| ${label} | ${targets.map((t) => `${median(m.get(t.name)!).toFixed(2)} s`).join(" | ")} | ${(median(m.get(targets[0]!.name)!) / median(m.get(ref)!)).toFixed(2)}x | (lower is better) |`);
+    cpuRow("server CPU per push", pushCpu);
+    cpuRow("server CPU per pull", pullCpu);
     console.log(`\nManifest GET latency p50/p99: ${targets.map((t) => `${t.name} ${gets.get(t.name)!.p50Ms.toFixed(2)}/${gets.get(t.name)!.p99Ms.toFixed(2)} ms`).join("; ")}`);
     console.log(`Raw seconds — push: ${targets.map((t) => `${t.name} [${pushS.get(t.name)!.map((s) => s.toFixed(2)).join(", ")}]`).join("; ")}`);
     console.log(`Raw seconds — pull: ${targets.map((t) => `${t.name} [${pullS.get(t.name)!.map((s) => s.toFixed(2)).join(", ")}]`).join("; ")}`);

@@ -9,6 +9,7 @@ import {
   CreateServiceCommand, DeleteClusterCommand, DeleteServiceCommand, DescribeClustersCommand, DescribeContainerInstancesCommand, DescribeServicesCommand,
   DescribeTasksCommand, ListContainerInstancesCommand, ListServicesCommand, ListTasksCommand, RegisterTaskDefinitionCommand, RunTaskCommand,
   StartTaskCommand, StopTaskCommand, UpdateContainerInstancesStateCommand, UpdateServiceCommand,
+  TagResourceCommand, ListTagsForResourceCommand,
   type ContainerDefinition, type ECSClient, type Service, type Task,
 } from "@aws-sdk/client-ecs";
 import { BerthProcess } from "./harness.js";
@@ -319,7 +320,19 @@ test("DAEMON: one task per ACTIVE instance, following instances as they are drai
   });
   await ecs.send(new UpdateContainerInstancesStateCommand({ cluster: "default", containerInstances: [instances[2]!], status: "ACTIVE" }));
   await steady("agent");
-  assert.equal((await liveTasks("agent")).length, 3);
+  const before = await liveTasks("agent");
+  assert.equal(before.length, 3);
+
+  // forceNewDeployment replaces every daemon task in place: the old one stops, then the new one starts.
+  const { service } = await ecs.send(new UpdateServiceCommand({ cluster: "default", service: "agent", forceNewDeployment: true }));
+  assert.equal(service!.deployments!.length, 2);
+  const redeployed = await waitFor("the new daemon deployment", async () => {
+    const s = await steady("agent");
+    return s.deployments![0]!.id === service!.deployments![0]!.id ? s : undefined;
+  });
+  const after = await liveTasks("agent");
+  assert.deepEqual(after.map((t) => t.containerInstanceArn).sort(), [...instances].sort());
+  assert.ok(after.every((t) => t.startedBy === redeployed.deployments![0]!.id && !before.some((b) => b.taskArn === t.taskArn)));
   await assert.rejects(ecs.send(new UpdateServiceCommand({ cluster: "default", service: "agent", desiredCount: 5 })), (e: Error) => e.name === "InvalidParameterException");
   // A daemon has no desired count to bring to 0: it is deleted without force.
   await ecs.send(new DeleteServiceCommand({ cluster: "default", service: "agent" }));
@@ -353,6 +366,9 @@ test("Fargate services: tasks as RunTask makes them, capacity providers, propaga
   assert.deepEqual(tasks![0]!.tags, [{ key: "from", value: "service" }]);
   const { clusters } = await ecs.send(new DescribeClustersCommand({ clusters: ["default"], include: ["STATISTICS"] }));
   assert.equal(clusters![0]!.statistics!.find((s) => s.name === "activeFargateServiceCount")?.value, "1");
+  await ecs.send(new TagResourceCommand({ resourceArn: service!.serviceArn!, tags: [{ key: "added", value: "later" }] }));
+  const listed = await ecs.send(new ListTagsForResourceCommand({ resourceArn: service!.serviceArn! }));
+  assert.deepEqual(listed.tags, [{ key: "from", value: "service" }, { key: "added", value: "later" }]);
   await remove("fg");
 });
 

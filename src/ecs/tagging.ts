@@ -14,6 +14,7 @@ const tables: Record<string, string> = {
   "task-definition": "SELECT 1 FROM task_definitions WHERE arn = ? AND status != 'DELETE_IN_PROGRESS'",
   task: "SELECT 1 FROM tasks WHERE arn = ?",
   "container-instance": "SELECT 1 FROM container_instances WHERE arn = ? AND status != 'INACTIVE'",
+  service: "SELECT 1 FROM services WHERE arn = ? AND status != 'INACTIVE'",
 };
 
 function requireResource(db: Db, ctx: RequestContext, arn: string, notFound: () => ServiceError) {

@@ -2,7 +2,8 @@ import type { FastifyRequest } from "fastify";
 import type { Config } from "../../core/config.js";
 import type { Clock } from "../../core/clock.js";
 import type { Scope } from "../../core/arn.js";
-import { TOKEN_USER, verifyToken } from "../auth-token.js";
+import { TOKEN_USER } from "../auth-token.js";
+import { checkToken } from "./verified-tokens.js";
 import { OciError } from "./oci-errors.js";
 
 /**
@@ -30,7 +31,7 @@ export function authenticate(req: FastifyRequest, { config, clock, secret }: Aut
     if (config.registryAuth === "open") return fallback;
     throw challenge("authentication required");
   }
-  const check = verifyToken(secret, password, clock.now());
+  const check = checkToken(secret, password, clock.now());
   if (check.ok) return { account: check.claims.account, region: check.claims.region };
   if (config.registryAuth === "open") return fallback;
   throw challenge(check.reason === "expired" ? "Your authorization token has expired. Reauthenticate and try again." : "Your authorization token is invalid.");
