@@ -2,7 +2,7 @@
  * Registry throughput: push and pull of a ~200 MB multi-layer image (MB/s) and manifest GETs per
  * second, Berth (token auth, and open mode) against the reference registry (CNCF distribution
  * 2.8 from Debian's `docker-registry`, no auth), same clients, loopback, in the same run.
- *   npm run build && node dist/bench/registry.js [--layers 8] [--layer-mb 25] [--reps 5] [--gets 20000] [--concurrency 16]
+ *   npm run build && node dist/bench/registry.js [--layers 8] [--layer-mb 25] [--reps 6] [--gets 20000] [--concurrency 16]
  * Push: `skopeo copy oci:LAYOUT docker://HOST/bench:bench`; pull: `skopeo copy docker://... oci:DIR`
  * into a fresh directory on tmpfs. Every registry starts each repetition empty (Berth: reset;
  * reference: restarted on fresh storage), so no blob is skipped or mounted. Not a test: nothing
@@ -11,7 +11,8 @@
 import { execFile, execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { parseArgs, promisify } from "node:util";
 import { CreateRepositoryCommand } from "@aws-sdk/client-ecr";
 import { BerthProcess } from "../test/harness.js";
@@ -25,7 +26,7 @@ const { values } = parseArgs({
   options: {
     layers: { type: "string", default: "8" },
     "layer-mb": { type: "string", default: "25" },
-    reps: { type: "string", default: "5" },
+    reps: { type: "string", default: "6" },
     gets: { type: "string", default: "20000" },
     concurrency: { type: "string", default: "16" },
   },
@@ -145,8 +146,9 @@ async function main() {
       cpuInto.get(t.name)!.push(t.cpu() - c0);
     };
     for (let rep = 0; rep < REPS; rep++) {
-      // Alternate the order so drift on the machine hits every registry alike.
-      const order = rep % 2 === 0 ? targets : [...targets].reverse();
+      // Rotate the order so every registry takes every position equally often: on this VM
+      // the process that runs in a given position was seen to get a consistently slower CPU.
+      const order = targets.map((_, i) => targets[(i + rep) % targets.length]!);
       for (const t of order) {
         await t.fresh();
         await timed(t, pushS, pushCpu, () => push(t, image));
@@ -157,11 +159,11 @@ async function main() {
       }
     }
     // Manifest GETs: a warm-up each (the JIT, the connection pool), then three rounds in
-    // alternating order; the median round counts.
+    // rotating order; the median round counts.
     for (const t of targets) await manifestGets(t, image, 5000);
     const rounds = new Map<string, LoadResult[]>(targets.map((t) => [t.name, []]));
     for (let r = 0; r < 3; r++) {
-      for (const t of r % 2 === 0 ? targets : [...targets].reverse()) rounds.get(t.name)!.push(await manifestGets(t, image, GETS));
+      for (const t of targets.map((_, i) => targets[(i + r) % targets.length]!)) rounds.get(t.name)!.push(await manifestGets(t, image, GETS));
     }
     const gets = new Map<string, LoadResult>(targets.map((t) => [t.name, [...rounds.get(t.name)!].sort((a, b) => a.perSecond - b.perSecond)[1]!]));
     process.stderr.write("\n");
@@ -172,7 +174,7 @@ async function main() {
     const rps = (name: string) => gets.get(name)!.perSecond;
     const raw = (name: string) => median(rawMBs.get(name)!);
     const skopeo = execFileSync("skopeo", ["--version"], { encoding: "utf8" }).trim();
-    const berthVersion = execFileSync(process.execPath, ["-e", "console.log(JSON.parse(require('fs').readFileSync('package.json')).version)"], { encoding: "utf8" }).trim();
+    const berthVersion = (JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), "..", "..", "package.json"), "utf8")) as { version: string }).version;
     console.log(`\nRegistry throughput — ${new Date().toISOString().slice(0, 10)}, ${cpus().length} cores (${cpus()[0]?.model}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`);
     console.log(`Berth ${berthVersion}; reference: docker-registry ${referenceVersion()}; client: ${skopeo}, undici`);
     console.log(`Image: ${image.layers} uncompressed layers of ${values["layer-mb"]} MiB random bytes, ${mb.toFixed(1)} MB; ${REPS} pushes and ${REPS * 2} pulls each (median); 3 rounds of ${GETS} manifest GETs by tag at concurrency ${CONCURRENCY} (median round)\n`);

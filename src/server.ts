@@ -4,6 +4,9 @@ import { systemClock, type Clock } from "./core/clock.js";
 import type { Logger } from "./core/logger.js";
 import { openDatabase, instanceId, type Db } from "./store/database.js";
 import { registerBerthRoutes } from "./berth-routes.js";
+import { registerSpotRoutes } from "./spot-routes.js";
+import { startSpotChaos } from "./ecs/spot-interruptions.js";
+import { createCapacityScaler } from "./ecs/capacity-provider-scaler.js";
 import { applyReport } from "./ecs/task-reports.js";
 import { recoverTasks } from "./ecs/task-recovery.js";
 import { startTaskJanitor } from "./ecs/task-janitor.js";
@@ -14,6 +17,10 @@ import { createEcsService } from "./ecs/ecs-service.js";
 import type { TaskRunner } from "./ecs/task-runner.js";
 import { createDockerRunner } from "./agent/docker-runner.js";
 import { withInstanceAddresses } from "./ecs/instance-addressing.js";
+import { createRemoteRunner } from "./ecs/remote-runner.js";
+import { startAgentLiveness } from "./ecs/remote-agent-liveness.js";
+import { registerAgentRoutes } from "./agent-routes.js";
+import { createAgentEndpoint } from "./ecs/agent-endpoint.js";
 import { ensureVirtualInstances } from "./ecs/virtual-instances.js";
 import { connectDocker } from "./agent/runtime/docker-engine.js";
 import { join } from "node:path";
@@ -55,7 +62,10 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   // Tasks pull images from the registry with a password for the image's account and region.
   const registryAccess = { host: registryHost, password: (scope: Scope) => issueToken(secret, scope, clock.now()).password };
   // Every task's bridge ports go to its container instance's address; the runner is told which.
-  const runner = withInstanceAddresses(createDockerRunner({ docker, config, log: log.child({ component: "agent" }), clock, berthId, registry: registryAccess }), db);
+  // Tasks on `berth agent` instances go over the agent protocol; the rest run on the local engine.
+  const local = createDockerRunner({ docker, config, log: log.child({ component: "agent" }), clock, berthId, registry: registryAccess });
+  const remote = createRemoteRunner({ local, db, log: log.child({ component: "remote-agents" }) });
+  const runner = withInstanceAddresses(remote, db);
   const deps = { db, clock, config, log, runner };
   // The service scheduler; it starts deciding once recovery is done (below).
   const services = createServiceController({ db, clock, runner, log: log.child({ component: "service-scheduler" }) });
@@ -87,6 +97,9 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   const resettable = { ...runner, reset: async () => (services.stop(), runner.reset()) };
   const afterReset = () => (virtualInstances(), services.start());
   registerBerthRoutes(app, { db, runner: resettable, berthId, registry, afterReset });
+  // Fargate Spot interruptions: on demand (an operator endpoint) and, for chaos testing, at a configured rate.
+  registerSpotRoutes(app, { db, runner, config });
+  registerAgentRoutes(app, { config, log: log.child({ component: "remote-agents" }), endpoint: createAgentEndpoint({ db, config, clock, log: log.child({ component: "remote-agents" }), runner: remote }) });
   // Image scanning: scan on push, scans in the background, OSV records from scanDatabaseDir.
   const scanLog = log.child({ component: "image-scan" });
   const osv = config.scanDatabaseDir === undefined ? undefined : new OsvDirectory(config.scanDatabaseDir, scanLog);
@@ -116,6 +129,14 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   services.start();
   // Scans a restart interrupted run again.
   scans.resume();
+  const liveness = startAgentLiveness({
+    db, clock, log: log.child({ component: "remote-agents" }), runner: remote,
+    heartbeatTimeoutSeconds: config.agentHeartbeatTimeoutSeconds, graceSeconds: config.agentDisconnectGraceSeconds,
+  });
+  // Auto Scaling group capacity providers: waiting tasks placed, pools scaled (managed scaling).
+  const capacityScaler = createCapacityScaler({ db, clock, config, runner, log: log.child({ component: "capacity-scaler" }), dockerVersion });
+  capacityScaler.start();
+  const spotChaos = startSpotChaos({ db, runner, config, clock, log: log.child({ component: "spot-chaos" }), seed: berthId });
   const janitor = startTaskJanitor({ db, clock, runner, log, retentionSeconds: config.stoppedTaskRetentionSeconds });
 
   return {
@@ -125,6 +146,9 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
     listen: () => app.listen({ port: config.port, host: config.host }),
     async close() {
       janitor.stop();
+      spotChaos.stop();
+      capacityScaler.stop();
+      liveness.stop();
       services.stop();
       lifecycle.stop();
       await gc.stop();

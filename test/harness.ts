@@ -126,3 +126,85 @@ export class BerthProcess {
     if (left.length) throw new Error(`test leaked ${left.join(", ")}`);
   }
 }
+
+export interface AgentOptions {
+  endpoint: string;
+  cluster: string;
+  token: string;
+  hostIp: string;
+  dataDir: string;
+  args?: string[];
+}
+
+/** A real `berth agent` child process: another container instance, on this machine's engine. */
+export class AgentProcess {
+  containerInstanceArn = "";
+  berthId = "";
+  private exited: Promise<number | null>;
+
+  private constructor(readonly proc: ChildProcess) {
+    this.exited = new Promise((resolve) => proc.once("exit", (code) => resolve(code)));
+  }
+
+  /** Starts the agent and waits until it has registered (its "berth agent is up" line). */
+  static async start({ endpoint, cluster, token, hostIp, dataDir, args = [] }: AgentOptions): Promise<AgentProcess> {
+    const proc = spawn(process.execPath, [berthBin, "agent", "--endpoint", endpoint, "--cluster", cluster, "--host-ip", hostIp, "--data-dir", dataDir, "--log-level", "info", ...args], {
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/root", BERTH_AGENT_TOKEN: token },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const a = new AgentProcess(proc);
+    let stderr = "";
+    proc.stderr!.on("data", (d) => (stderr += d));
+    const lines = createInterface({ input: proc.stdout! });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`berth agent did not register in 30s: ${stderr}`)), 30_000);
+      proc.once("exit", (code) => reject(new Error(`berth agent exited with ${code}: ${stderr}`)));
+      lines.on("line", (line) => {
+        try {
+          const entry = JSON.parse(line) as { msg?: string; containerInstanceArn?: string; berthId?: string };
+          if (entry.msg === "berth agent is up" && entry.containerInstanceArn) {
+            a.containerInstanceArn = entry.containerInstanceArn;
+            a.berthId = entry.berthId!;
+            clearTimeout(timer);
+            resolve();
+          }
+        } catch {
+          /* not a log line */
+        }
+      });
+    });
+    lines.on("line", () => {});
+    return a;
+  }
+
+  /** Containers on the engine carrying this agent's label (its berth.instance namespace). */
+  async containers(all = true): Promise<string[]> {
+    const { stdout } = await run("docker", ["container", "ls", ...(all ? ["-a"] : []), "-q", "--filter", `label=berth.instance=${this.berthId}`]);
+    return stdout.split("\n").filter(Boolean);
+  }
+
+  /** Running containers of one task, by its berth.task-arn label. */
+  async running(taskArn: string): Promise<string[]> {
+    const { stdout } = await run("docker", ["container", "ls", "-q", "--filter", `label=berth.instance=${this.berthId}`, "--filter", `label=berth.task-arn=${taskArn}`]);
+    return stdout.split("\n").filter(Boolean);
+  }
+
+  signal(sig: NodeJS.Signals): void {
+    this.proc.kill(sig);
+  }
+
+  async stop(): Promise<void> {
+    if (this.proc.exitCode === null && this.proc.signalCode === null) {
+      this.proc.kill("SIGCONT");
+      this.proc.kill("SIGTERM");
+    }
+    await this.exited;
+  }
+
+  /** Force-removes whatever the agent left (after a failure) and reports it. */
+  async removeLeftovers(): Promise<string[]> {
+    const ids = await this.containers();
+    if (ids.length) await run("docker", ["rm", "-f", ...ids]);
+    return ids;
+  }
+}

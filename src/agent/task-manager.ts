@@ -27,6 +27,8 @@ export class TaskManager {
   taskIp?: string;
   cgroupParent?: string;
   interrupt?: StopRequest;
+  /** Set by a stop request with graceSeconds: the longest any container gets between SIGTERM and SIGKILL. */
+  graceSeconds?: number;
   disposed = false;
   private queue: Promise<void> = Promise.resolve();
   private stopCode?: StopCode;
@@ -79,6 +81,8 @@ export class TaskManager {
 
   stop(why: StopRequest): void {
     if (this.status === "STOPPED") return;
+    // A Spot warning caps every container's stopTimeout (see StopRequest.graceSeconds).
+    if (why.graceSeconds !== undefined) this.graceSeconds = Math.min(this.graceSeconds ?? Infinity, why.graceSeconds);
     this.interrupt ??= why;
     this.enqueue("stop", () => this.stopTask(why.stopCode, why.reason));
   }
@@ -194,7 +198,7 @@ export class TaskManager {
       return;
     }
     try {
-      await this.ctx.docker.getContainer(s.id).stop({ t: s.plan.stopTimeout });
+      await this.ctx.docker.getContainer(s.id).stop({ t: Math.min(s.plan.stopTimeout, this.graceSeconds ?? Infinity) });
     } catch (err) {
       const status = engineStatus(err);
       if (status !== 304 && status !== 404) this.ctx.log.warn({ taskArn: this.taskArn, container: s.plan.name, err: engineMessage(err) }, "container stop failed");

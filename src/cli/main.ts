@@ -4,6 +4,7 @@ import { loadConfig, ConfigError, configKeys, configKinds, flagName, type Config
 import { createLogger } from "../core/logger.js";
 import { createBerth } from "../server.js";
 import { DockerUnavailableError } from "../agent/runtime/docker-engine.js";
+import { agent } from "./agent.js";
 
 const usage = `berth: AWS container services on your own machines
 
@@ -11,6 +12,7 @@ const usage = `berth: AWS container services on your own machines
            [--account-id 000000000000] [--region us-east-1] [--strict-sigv4] [--config FILE]
            [--instances 1] [--instance-cpu UNITS] [--instance-memory MIB] [--instance-type t3.large]
            [--availability-zones us-east-1a,us-east-1b,us-east-1c] [--instance-cidr 127.0.1.0/24] ...
+  berth agent --endpoint http://HOST:4566 --cluster NAME [--token T] [--host-ip 127.0.0.1] [--data-dir .berth-agent]
   berth logs TASK [--endpoint http://127.0.0.1:4566] [--cluster NAME]
 
 Every setting can also come from the environment (BERTH_PORT, BERTH_DATA_DIR, ...) or a JSON file.`;
@@ -59,6 +61,7 @@ async function main() {
   const [command, ...rest] = process.argv.slice(2);
   if (command === "up") return up(rest);
   if (command === "logs") return logs(rest);
+  if (command === "agent") return agent(rest, process.env);
   process.stdout.write(usage + "\n");
   if (command !== "help" && command !== "--help") process.exitCode = 2;
 }

@@ -66,6 +66,21 @@ export interface Config {
    * the k-th address of the block (127.0.1.2, 127.0.1.3, ...), except instance 1, which keeps hostIp.
    */
   instanceCidr: string;
+  /** Shared secret `berth agent` processes present to join (flag --token / BERTH_AGENT_TOKEN); unset refuses every remote agent. */
+  agentToken?: string;
+  /** A remote agent not heard from (no poll, no report) for this long is shown agentConnected=false and gets no placements. */
+  agentHeartbeatTimeoutSeconds: number;
+  /** After this long disconnected (beyond the heartbeat timeout), a remote agent's service tasks are stopped so services replace them. */
+  agentDisconnectGraceSeconds: number;
+  /** Chaos testing: each running FARGATE_SPOT task is interrupted at this mean rate per hour (0: only on demand). */
+  spotInterruptionRatePerHour: number;
+  /** The Spot interruption warning: a task's containers get SIGTERM, then SIGKILL after min(stopTimeout, this). */
+  spotWarningSeconds: number;
+  /**
+   * The most virtual instances managed scaling keeps for one Auto Scaling group capacity provider
+   * (the group's maxSize; its minSize is 0). Pool instances have instanceCpu, instanceMemory and instanceType.
+   */
+  capacityProviderPoolMaxSize: number;
 }
 
 export const defaults: Config = {
@@ -94,6 +109,12 @@ export const defaults: Config = {
   // Derived from the region when no layer sets it (see zonesFor); this is the default region's.
   availabilityZones: "us-east-1a,us-east-1b,us-east-1c",
   instanceCidr: "127.0.1.0/24",
+  agentHeartbeatTimeoutSeconds: 15,
+  agentDisconnectGraceSeconds: 60,
+  spotInterruptionRatePerHour: 0,
+  // AWS's two-minute warning; shorten it to make interruptions quick in tests.
+  spotWarningSeconds: 120,
+  capacityProviderPoolMaxSize: 10,
 };
 
 export class ConfigError extends Error {}
@@ -131,6 +152,12 @@ const kinds: Record<keyof Config, Kind> = {
   instanceType: "string",
   availabilityZones: "string",
   instanceCidr: "string",
+  agentToken: "string",
+  agentHeartbeatTimeoutSeconds: "number",
+  agentDisconnectGraceSeconds: "number",
+  spotInterruptionRatePerHour: "number",
+  spotWarningSeconds: "number",
+  capacityProviderPoolMaxSize: "number",
 };
 
 /** BERTH_DATA_DIR <-> dataDir, and the flag --data-dir <-> dataDir. */
@@ -196,6 +223,8 @@ function validate(c: Config, origin: Partial<Record<keyof Config, string>>): Con
     throw fail("scanDatabaseDir", `scanDatabaseDir must be a directory of OSV records, got ${c.scanDatabaseDir}`);
   }
   if (!logLevels.includes(c.logLevel)) throw fail("logLevel", `logLevel must be one of ${logLevels.join(", ")}, got ${c.logLevel}`);
+  // 0 would show every remote agent disconnected between two polls.
+  if (c.agentHeartbeatTimeoutSeconds < 1) throw fail("agentHeartbeatTimeoutSeconds", `agentHeartbeatTimeoutSeconds must be at least 1, got ${c.agentHeartbeatTimeoutSeconds}`);
   validateInstances(c, awsvpc, fail);
   return c;
 }

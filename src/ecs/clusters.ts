@@ -13,6 +13,7 @@ import { clusterNameOf, findCluster, requireActiveCluster, saveCluster } from ".
 import { paginate } from "./pagination.js";
 import { serviceCounts } from "./service-store.js";
 import { dropAllTags, getTags, putTags, validateTags } from "./tags.js";
+import { checkClusterProviders } from "./capacity-providers.js";
 
 const NAME = /^[a-zA-Z0-9_-]{1,255}$/;
 const defaultSettings: ClusterSetting[] = [{ name: "containerInsights", value: "disabled" }];
@@ -92,13 +93,14 @@ export function clusterHandlers({ db }: EcsDeps): Record<string, Handler> {
         // As in ECS, creating a cluster that exists and is active returns it unchanged.
         if (existing?.status === "ACTIVE") return { cluster: presentCluster(db, ctx, existing) };
         const arn = clusterArn(ctx, name);
+        checkClusterProviders(db, ctx, input.capacityProviders ?? [], input.defaultCapacityProviderStrategy ?? []);
         const cluster: Cluster = {
           clusterArn: arn,
           clusterName: name,
           status: "ACTIVE",
           settings: input.settings?.length ? input.settings : defaultSettings,
           capacityProviders: input.capacityProviders ?? [],
-          defaultCapacityProviderStrategy: input.defaultCapacityProviderStrategy ?? [],
+          defaultCapacityProviderStrategy: (input.defaultCapacityProviderStrategy ?? []).map((s) => ({ capacityProvider: s.capacityProvider, weight: s.weight ?? 0, base: s.base ?? 0 })),
           configuration: input.configuration,
           serviceConnectDefaults: input.serviceConnectDefaults?.namespace ? { namespace: input.serviceConnectDefaults.namespace } : undefined,
         };

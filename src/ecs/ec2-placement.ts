@@ -25,8 +25,9 @@ export interface Ec2Placement {
  * planStartTask for StartTask (the caller's instances, the same checks, no strategies).
  * An invalid constraint or strategy is InvalidParameterException.
  */
-export function placeEc2Tasks(db: Db, scope: Scope, cluster: Cluster, demand: Reservation, group: string, count: number, target: PlacementTarget): Ec2Placement {
-  const registered = instancesOf(db, scope, cluster.clusterArn!, ["ACTIVE", "DRAINING"]);
+export function placeEc2Tasks(db: Db, scope: Scope, cluster: Cluster, demand: Reservation, group: string, count: number, target: PlacementTarget, capacityProviderName?: string): Ec2Placement {
+  // A capacity provider's tasks go only on the instances of its group.
+  const registered = instancesOf(db, scope, cluster.clusterArn!, ["ACTIVE", "DRAINING"]).filter((i) => !capacityProviderName || i.instance.capacityProviderName === capacityProviderName);
   if (target.kind === "plan" && registered.length === 0) return { instances: [], failures: [], empty: true };
   const snapshots = placementSnapshots(db, cluster.clusterArn!, registered);
   const snapshot = { clusterArn: cluster.clusterArn, instances: snapshots };

@@ -8,6 +8,8 @@ import { taggingHandlers } from "./tagging.js";
 import { containerInstanceHandlers } from "./container-instances.js";
 import { attributeHandlers } from "./attributes.js";
 import { serviceHandlers, type ServiceScheduler } from "./services.js";
+import { capacityProviderHandlers } from "./capacity-providers.js";
+import { asgCapacityProviderHandlers } from "./asg-capacity-providers.js";
 
 /**
  * The ECS API: the official model plus the handlers of each resource, each in its own file.
@@ -28,6 +30,8 @@ export function createEcsService(
       ...containerInstanceHandlers(deps, { dockerVersion }),
       ...attributeHandlers(deps),
       ...serviceHandlers(deps, scheduler),
+      ...capacityProviderHandlers(deps),
+      ...asgCapacityProviderHandlers(deps),
     },
   };
 }

@@ -3,23 +3,33 @@ import type { Db } from "../store/database.js";
 import { invalidParameter } from "./errors.js";
 import { networkModeOf } from "./task-builder.js";
 import { getTags, validateTags } from "./tags.js";
+import { isFargateProvider, validateStrategy } from "./capacity-provider-split.js";
 
 export type LaunchType = "EC2" | "FARGATE";
 
 /**
  * The launch type a RunTask, StartTask or service asks for: a launch type, or a capacity
- * provider strategy (only Fargate's built-in providers exist, and the first one is used), or
- * EC2 when neither is given.
+ * provider strategy (Fargate's built-in providers, which run tasks as FARGATE; which provider
+ * each task gets is splitByStrategy's decision), or EC2 when neither is given.
  */
-export function chooseLaunchType(input: { launchType?: string; capacityProviderStrategy?: CapacityProviderStrategyItem[] }): { launchType: LaunchType; capacityProviderName?: string } {
+export function chooseLaunchType(
+  input: { launchType?: string; capacityProviderStrategy?: CapacityProviderStrategyItem[] },
+  /** Whether a provider other than FARGATE and FARGATE_SPOT exists (an ACTIVE Auto Scaling group provider). */
+  asgProviderExists: (name: string) => boolean = () => false,
+): { launchType: LaunchType } {
   if (input.launchType && input.capacityProviderStrategy?.length) {
     throw invalidParameter("Specifying both a launch type and capacity provider strategy is not supported. Remove one and try again.");
   }
   if (input.capacityProviderStrategy?.length) {
-    const names = input.capacityProviderStrategy.map((s) => s.capacityProvider);
-    const unknown = names.find((n) => n !== "FARGATE" && n !== "FARGATE_SPOT");
+    validateStrategy(input.capacityProviderStrategy);
+    const names = input.capacityProviderStrategy.map((s) => s.capacityProvider!);
+    const unknown = names.find((n) => !isFargateProvider(n) && !asgProviderExists(n));
     if (unknown) throw invalidParameter(`The specified capacity provider ${unknown} was not found.`);
-    return { launchType: "FARGATE", capacityProviderName: names[0] };
+    const fargate = names.filter(isFargateProvider).length;
+    if (fargate > 0 && fargate < names.length) {
+      throw invalidParameter("The specified capacity provider strategy cannot contain a mix of capacity providers using Auto Scaling groups and Fargate providers. Specify one or the other and try again.");
+    }
+    return { launchType: fargate ? "FARGATE" : "EC2" };
   }
   const lt = input.launchType ?? "EC2";
   if (lt !== "EC2" && lt !== "FARGATE") throw invalidParameter(`Launch type ${lt} is not supported by Berth.`);

@@ -10,6 +10,8 @@ import { getTags, validateTags } from "./tags.js";
 import { recall, remember } from "./idempotency.js";
 import { presentTask } from "./task-view.js";
 import { createTasks } from "./task-creation.js";
+import { findProvider } from "./capacity-provider-store.js";
+import { groupByProvider, splitByStrategy } from "./capacity-provider-split.js";
 import { constraintsFor, validatePlacement } from "./placement-request.js";
 
 /** RunTask: validates everything first, stores the tasks in one transaction, then asks the runner. */
@@ -31,33 +33,47 @@ export function runTaskHandler({ db, clock, runner, log }: EcsDeps) {
 
       const def = resolveTaskDefinition(db, ctx, input.taskDefinition!);
       if (!def || def.status === "DELETE_IN_PROGRESS") throw invalidParameter("TaskDefinition not found.");
-      const { launchType, capacityProviderName } = chooseLaunchType(input);
-      checkCompatibility(def, launchType, input);
+      const asg = (name: string) => findProvider(db, ctx, name)?.status === "ACTIVE";
+      const { launchType } = chooseLaunchType(input, asg);
+      // RunTask without a launch type or strategy uses the cluster's default strategy, as ECS does.
+      const strategy = input.capacityProviderStrategy?.length ? input.capacityProviderStrategy : !input.launchType && cluster.defaultCapacityProviderStrategy?.length ? cluster.defaultCapacityProviderStrategy : undefined;
+      const chosen = strategy ? chooseLaunchType({ capacityProviderStrategy: strategy }, asg).launchType : launchType;
+      checkCompatibility(def, chosen, input);
       if (input.propagateTags === "SERVICE") throw invalidParameter("propagateTags SERVICE is only valid for tasks started by a service.");
       const tags = propagatedTags(db, input.propagateTags, input.tags, def);
 
-      const created = createTasks(db, {
-        scope: ctx,
-        cluster,
-        clusterName: clusterNameOf(ctx, input.cluster),
-        taskDefinition: def,
-        launchType,
-        capacityProviderName,
-        count,
-        overrides: input.overrides ?? {},
-        startedBy: input.startedBy,
-        group: input.group ?? `family:${def.family}`,
-        networkConfiguration: input.networkConfiguration,
-        enableExecuteCommand: input.enableExecuteCommand ?? false,
-        tags,
-        now: clock.now(),
-        // The request id seeds every random choice, so the decision can be replayed from the log.
-        placement: { kind: "plan", constraints: constraintsFor(def, input.placementConstraints), strategies: input.placementStrategy ?? [], seed: ctx.requestId },
-      });
+      // One batch per provider, in the split ECS makes; without a strategy, one batch.
+      const batches = strategy ? groupByProvider(splitByStrategy(strategy, count)) : [{ provider: undefined, count }];
+      const created = { tasks: [] as Task[], failures: [] as Failure[], empty: false };
+      for (const batch of batches) {
+        const made = createTasks(db, {
+          scope: ctx,
+          cluster,
+          clusterName: clusterNameOf(ctx, input.cluster),
+          taskDefinition: def,
+          launchType: chosen,
+          capacityProviderName: batch.provider,
+          // Auto Scaling group providers: tasks that do not fit wait in PROVISIONING for the scaler.
+          waitForCapacity: chosen === "EC2" && batch.provider !== undefined,
+          count: batch.count,
+          overrides: input.overrides ?? {},
+          startedBy: input.startedBy,
+          group: input.group ?? `family:${def.family}`,
+          networkConfiguration: input.networkConfiguration,
+          enableExecuteCommand: input.enableExecuteCommand ?? false,
+          tags,
+          now: clock.now(),
+          // The request id seeds every random choice, so the decision can be replayed from the log.
+          placement: { kind: "plan", constraints: constraintsFor(def, input.placementConstraints), strategies: input.placementStrategy ?? [], seed: ctx.requestId },
+        });
+        created.tasks.push(...made.tasks);
+        created.failures.push(...made.failures);
+        created.empty ||= made.empty;
+      }
       // As ECS answers RunTask on a cluster without instances (an error, not failures[]).
       if (created.empty) throw invalidParameter("No Container Instances were found in your cluster.");
       const tasks = created.tasks;
-      if (launchType === "EC2") {
+      if (chosen === "EC2") {
         log.debug({ seed: ctx.requestId, placed: tasks.map((t) => t.containerInstanceArn), failures: created.failures }, "RunTask placement");
       }
       remember(db, ctx, "RunTask", input.clientToken, hash, tasks.map((t) => t.taskArn), clock.now());
@@ -65,7 +81,8 @@ export function runTaskHandler({ db, clock, runner, log }: EcsDeps) {
     })();
 
     // Launch only after the tasks are committed: the runner's first report must find them.
-    for (const task of stored.fresh) runner.launch({ task: { ...task, tags: undefined }, taskDefinition: stored.def! });
+    // Tasks waiting for capacity launch once the capacity provider scaler has placed them.
+    for (const task of stored.fresh.filter((t) => t.launchType === "FARGATE" || t.containerInstanceArn)) runner.launch({ task: { ...task, tags: undefined }, taskDefinition: stored.def! });
     return {
       tasks: stored.tasks.map((t) => presentTask({ ...t, tags: getTags(db, t.taskArn!) }, true)),
       failures: stored.failures,

@@ -10,6 +10,7 @@ import { resolveTaskDefinition } from "./task-definition-store.js";
 import { defaultPercents } from "./deployment-rules.js";
 import { newDeploymentId } from "./service-store.js";
 import { rolloutReasons } from "./service-events.js";
+import { isFargateStrategy } from "./capacity-provider-split.js";
 
 export const serviceNotFound = () => new ServiceError("ServiceNotFoundException", "Service not found.");
 export const serviceNotActive = () => new ServiceError("ServiceNotActiveException", "Service was not ACTIVE.");
@@ -59,9 +60,9 @@ export interface LaunchChoice {
 }
 
 /** A service's launch: its launch type, its capacity provider strategy, or the cluster's default strategy, or EC2. */
-export function launchChoice(input: { launchType?: string; capacityProviderStrategy?: CapacityProviderStrategyItem[] }, cluster: Cluster): LaunchChoice {
+export function launchChoice(input: { launchType?: string; capacityProviderStrategy?: CapacityProviderStrategyItem[] }, cluster: Cluster, asgProviderExists?: (name: string) => boolean): LaunchChoice {
   const strategy = input.capacityProviderStrategy?.length ? input.capacityProviderStrategy : !input.launchType && cluster.defaultCapacityProviderStrategy?.length ? cluster.defaultCapacityProviderStrategy : undefined;
-  const { launchType } = chooseLaunchType({ launchType: input.launchType, capacityProviderStrategy: strategy });
+  const { launchType } = chooseLaunchType({ launchType: input.launchType, capacityProviderStrategy: strategy }, asgProviderExists);
   return strategy ? { launchType, capacityProviderStrategy: strategy.map((s) => ({ capacityProvider: s.capacityProvider, weight: s.weight ?? 0, base: s.base ?? 0 })) } : { launchType };
 }
 
@@ -76,7 +77,7 @@ export function refuseUnsupported(input: { loadBalancers?: LoadBalancer[]; servi
 
 /** Checks that tie the scheduling strategy, the launch type and placement together. */
 export function checkServiceShape(svc: Service) {
-  const fargate = svc.launchType === "FARGATE" || !!svc.capacityProviderStrategy?.length;
+  const fargate = svc.launchType === "FARGATE" || isFargateStrategy(svc.capacityProviderStrategy);
   if (svc.schedulingStrategy === "DAEMON" && fargate) throw invalidParameter("The DAEMON scheduling strategy is not supported with the FARGATE launch type.");
   if (svc.schedulingStrategy === "DAEMON" && svc.placementStrategy?.length) throw invalidParameter("Placement strategies are not supported with the DAEMON scheduling strategy.");
   if (fargate && (svc.placementStrategy?.length || svc.placementConstraints?.length)) {
@@ -87,7 +88,7 @@ export function checkServiceShape(svc: Service) {
 /** A new PRIMARY deployment of the service as it now stands, IN_PROGRESS. */
 export function newDeployment(svc: Service, now: Date): Deployment {
   const id = newDeploymentId();
-  const fargate = svc.launchType === "FARGATE" || !!svc.capacityProviderStrategy?.length;
+  const fargate = svc.launchType === "FARGATE" || isFargateStrategy(svc.capacityProviderStrategy);
   return {
     id,
     status: "PRIMARY",

@@ -1,4 +1,4 @@
-import type { Deployment, PlacementStrategy, Service, Task, TaskDefinition } from "@aws-sdk/client-ecs";
+import type { Deployment, Failure, PlacementStrategy, Service, Task, TaskDefinition } from "@aws-sdk/client-ecs";
 import type { Db } from "../store/database.js";
 import type { Clock } from "../core/clock.js";
 import type { Logger } from "../core/logger.js";
@@ -12,6 +12,7 @@ import { placementSnapshots } from "./ec2-placement.js";
 import { constraintsFor } from "./placement-request.js";
 import { propagatedTags } from "./launch-options.js";
 import { createTasks } from "./task-creation.js";
+import { groupByProvider, isFargateStrategy, splitByStrategy } from "./capacity-provider-split.js";
 import { planService } from "./service-plan.js";
 import type { PlanTask, ServicePlan, ServicePlanInput } from "./service-plan-types.js";
 import { closestFailure, serviceMessages } from "./service-events.js";
@@ -53,7 +54,7 @@ export function decideService(db: Db, clock: Clock, log: Logger, arn: string): D
     };
     const group = `service:${svc.serviceName}`;
     const seed = `${arn}#${stored.state.decisions}`;
-    const ec2 = svc.launchType === "EC2";
+    const ec2 = svc.launchType === "EC2" || (!!svc.capacityProviderStrategy?.length && !isFargateStrategy(svc.capacityProviderStrategy));
     const rows = serviceTasks(db, arn);
     const snapshots = ec2 ? placementSnapshots(db, svc.clusterArn!, instancesOf(db, scope, svc.clusterArn!, ["ACTIVE", "DRAINING"])) : [];
     const usable = snapshots.filter((s) => s.status === "ACTIVE" && s.agentConnected);
@@ -180,35 +181,53 @@ function start(
   const { scope, service: svc } = stored;
   const cluster = findCluster(db, scope, svc.clusterArn!.split("/").pop()!);
   if (!cluster) return [];
-  const fargate = !!deployment.capacityProviderStrategy?.length || deployment.launchType === "FARGATE";
+  const fargate = isFargateStrategy(deployment.capacityProviderStrategy) || deployment.launchType === "FARGATE";
+  // The deployment's live tasks per provider, so replacements and scale-outs keep ECS's split.
+  const strategy = deployment.capacityProviderStrategy ?? [];
+  const existing: Record<string, number> = {};
+  for (const { task, deploymentId } of serviceTasks(db, svc.serviceArn!)) {
+    if (deploymentId === deployment.id && task.desiredStatus !== "STOPPED" && task.capacityProviderName) existing[task.capacityProviderName] = (existing[task.capacityProviderName] ?? 0) + 1;
+  }
+  const batches = strategy.length ? groupByProvider(splitByStrategy(strategy, want.count, existing)) : [{ provider: undefined, count: want.count }];
   try {
     // A savepoint: if creating the batch fails half-way, none of it stays.
-    const created = db.transaction(() => createTasks(db, {
-      scope,
-      cluster,
-      clusterName: cluster.clusterName!,
-      taskDefinition: def,
-      launchType: fargate ? "FARGATE" : "EC2",
-      capacityProviderName: deployment.capacityProviderStrategy?.[0]?.capacityProvider,
-      count: want.count,
-      overrides: {},
-      startedBy: deployment.id,
-      group,
-      networkConfiguration: deployment.networkConfiguration,
-      enableExecuteCommand: svc.enableExecuteCommand ?? false,
-      tags: propagatedTags(db, svc.propagateTags, [], def, svc.serviceArn),
-      now,
-      placement: want.instanceArns
-        ? { kind: "instances", instanceArns: want.instanceArns }
-        : { kind: "plan", constraints: constraintsFor(def, svc.placementConstraints), strategies: svc.placementStrategy?.length ? svc.placementStrategy : DEFAULT_SERVICE_STRATEGIES, seed },
-    }))();
+    const created = db.transaction(() => {
+      const all = { tasks: [] as Task[], failures: [] as Failure[], empty: false };
+      for (const batch of batches) {
+        const made = createTasks(db, {
+          scope,
+          cluster,
+          clusterName: cluster.clusterName!,
+          taskDefinition: def,
+          launchType: fargate ? "FARGATE" : "EC2",
+          capacityProviderName: batch.provider,
+          waitForCapacity: !fargate && batch.provider !== undefined,
+          count: batch.count,
+          overrides: {},
+          startedBy: deployment.id,
+          group,
+          networkConfiguration: deployment.networkConfiguration,
+          enableExecuteCommand: svc.enableExecuteCommand ?? false,
+          tags: propagatedTags(db, svc.propagateTags, [], def, svc.serviceArn),
+          now,
+          placement: want.instanceArns
+            ? { kind: "instances", instanceArns: want.instanceArns }
+            : { kind: "plan", constraints: constraintsFor(def, svc.placementConstraints), strategies: svc.placementStrategy?.length ? svc.placementStrategy : DEFAULT_SERVICE_STRATEGIES, seed },
+        });
+        all.tasks.push(...made.tasks);
+        all.failures.push(...made.failures);
+        all.empty ||= made.empty;
+      }
+      return all;
+    })();
     for (const t of created.tasks) linkTask(db, t.taskArn!, svc.serviceArn!, deployment.id!);
     if (created.tasks.length) events.push(serviceMessages.started(svc.serviceName!, created.tasks.map((t) => t.taskArn!)));
     if (created.tasks.length < want.count) {
       events.push(serviceMessages.unableToPlace(svc.serviceName!, created.empty ? { kind: "no-instances" } : closestFailure(created.failures)));
     }
     log.debug({ service: svc.serviceArn, seed, placed: created.tasks.map((t) => t.containerInstanceArn), failures: created.failures }, "service placement");
-    return created.tasks.map((task) => ({ task, taskDefinition: def }));
+    // Tasks waiting for capacity launch once the capacity provider scaler has placed them.
+    return created.tasks.filter((t) => fargate || t.containerInstanceArn).map((task) => ({ task, taskDefinition: def }));
   } catch (err) {
     // A constraint of the task definition that does not parse, or tags over the limit: the
     // decision goes on without starting anything, and the log says why.

@@ -18,6 +18,7 @@ import {
 } from "./service-config.js";
 import { findService, forgetService, saveService, serviceArn, serviceArnOf, serviceArnsOf, type StoredService } from "./service-store.js";
 import { presentService } from "./service-view.js";
+import { findProvider } from "./capacity-provider-store.js";
 import { updateServiceHandler } from "./update-service.js";
 
 /** What the service handlers tell the scheduler: something changed, decide again soon. */
@@ -60,7 +61,7 @@ export function serviceHandlers(deps: EcsDeps, scheduler: ServiceScheduler): Rec
         if (existing) forgetService(db, arn);
 
         const def = serviceTaskDefinition(db, ctx, input.taskDefinition);
-        const launch = launchChoice(input, cluster);
+        const launch = launchChoice(input, cluster, (n) => findProvider(db, ctx, n)?.status === "ACTIVE");
         checkCompatibility(def, launch.launchType, { networkConfiguration: input.networkConfiguration });
         validatePlacement(constraintsFor(def, input.placementConstraints), input.placementStrategy);
         const now = clock.now();

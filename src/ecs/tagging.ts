@@ -15,6 +15,7 @@ const tables: Record<string, string> = {
   task: "SELECT 1 FROM tasks WHERE arn = ?",
   "container-instance": "SELECT 1 FROM container_instances WHERE arn = ? AND status != 'INACTIVE'",
   service: "SELECT 1 FROM services WHERE arn = ? AND status != 'INACTIVE'",
+  "capacity-provider": "SELECT 1 FROM capacity_providers WHERE arn = ? AND status = 'ACTIVE'",
 };
 
 function requireResource(db: Db, ctx: RequestContext, arn: string, notFound: () => ServiceError) {

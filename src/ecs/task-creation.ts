@@ -6,6 +6,7 @@ import { saveTask } from "./task-store.js";
 import { putTags } from "./tags.js";
 import { reservationOf } from "./instance-resources.js";
 import { placeEc2Tasks } from "./ec2-placement.js";
+import type { StoredInstance } from "./instance-store.js";
 import { attributeValue } from "./instance-store.js";
 import { savePlacement } from "./task-placements.js";
 import type { PlacementTarget } from "./placement-request.js";
@@ -29,6 +30,12 @@ export interface TaskBatch {
   now: Date;
   /** EC2 only: how the tasks find their instances. */
   placement: PlacementTarget;
+  /**
+   * EC2 with an Auto Scaling group provider: only that provider's instances take the tasks, and
+   * those that do not fit are stored PROVISIONING without an instance (no failure) until the
+   * capacity provider scaler places them.
+   */
+  waitForCapacity?: boolean;
 }
 
 export interface CreatedTasks {
@@ -66,8 +73,9 @@ export function createTasks(db: Db, b: TaskBatch): CreatedTasks {
 
   const first = build();
   const demand = b.launchType === "EC2" ? reservationOf(first, b.taskDefinition, networkModeOf(b.taskDefinition, b.launchType)) : undefined;
-  const placed = demand ? placeEc2Tasks(db, b.scope, b.cluster, demand, b.group, b.count, b.placement) : undefined;
-  const slots = placed ? placed.instances : Array.from({ length: b.count }, () => undefined);
+  const placed = demand ? placeEc2Tasks(db, b.scope, b.cluster, demand, b.group, b.count, b.placement, b.waitForCapacity ? b.capacityProviderName : undefined) : undefined;
+  const slots: Array<StoredInstance | undefined> = placed ? [...placed.instances] : Array.from({ length: b.count }, () => undefined);
+  if (b.waitForCapacity) while (slots.length < b.count) slots.push(undefined);
   const tasks: Task[] = [];
   slots.forEach((instance, i) => {
     const task = i === 0 ? first : build();
@@ -81,5 +89,6 @@ export function createTasks(db: Db, b: TaskBatch): CreatedTasks {
     if (instance) savePlacement(db, task.taskArn!, task.containerInstanceArn!, demand!);
     tasks.push(task);
   });
+  if (b.waitForCapacity) return { tasks, failures: [], empty: false };
   return { tasks, failures: placed?.failures ?? [], empty: placed?.empty ?? false };
 }

@@ -16,6 +16,8 @@ export async function recoverTasks(db: Db, runner: TaskRunner, log: Logger): Pro
   );
   const specs: LaunchSpec[] = [];
   for (const task of tasks) {
+    // Waiting for a capacity provider's instance: nothing ran yet; the capacity scaler places it.
+    if (task.launchType === "EC2" && task.capacityProviderName && !task.containerInstanceArn && task.desiredStatus !== "STOPPED") continue;
     const arn = parseArn(task.taskArn!)!;
     const def = resolveTaskDefinition(db, { account: arn.account, region: arn.region }, task.taskDefinitionArn!);
     if (def) specs.push({ task, taskDefinition: def });

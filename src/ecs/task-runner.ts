@@ -44,6 +44,11 @@ export type StopCode = "TaskFailedToStart" | "EssentialContainerExited" | "UserI
 export interface StopRequest {
   stopCode: StopCode;
   reason: string;
+  /**
+   * At most this long between SIGTERM and SIGKILL, whatever the containers' stopTimeout: a Spot
+   * interruption's warning (spotWarningSeconds) does not wait for a longer stopTimeout.
+   */
+  graceSeconds?: number;
 }
 
 export type TaskStatus = "PROVISIONING" | "PENDING" | "ACTIVATING" | "RUNNING" | "DEACTIVATING" | "STOPPING" | "DEPROVISIONING" | "STOPPED";

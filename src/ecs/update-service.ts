@@ -1,4 +1,6 @@
 import type { Service, UpdateServiceRequest } from "@aws-sdk/client-ecs";
+import { findProvider } from "./capacity-provider-store.js";
+import { isFargateStrategy } from "./capacity-provider-split.js";
 import type { RequestContext } from "../aws/request-context.js";
 import type { EcsDeps } from "./deps.js";
 import { requireActiveCluster } from "./cluster-store.js";
@@ -63,14 +65,14 @@ export function updateServiceHandler(
         redeploy = true;
       }
       if (input.capacityProviderStrategy !== undefined) {
-        const launch = launchChoice({ capacityProviderStrategy: input.capacityProviderStrategy }, cluster);
+        const launch = launchChoice({ capacityProviderStrategy: input.capacityProviderStrategy }, cluster, (n) => findProvider(db, ctx, n)?.status === "ACTIVE");
         if (!same(launch.capacityProviderStrategy, before.capacityProviderStrategy)) {
           delete svc.launchType;
           svc.capacityProviderStrategy = launch.capacityProviderStrategy;
           redeploy = true;
         }
       }
-      const launchType = svc.launchType === "EC2" ? "EC2" : "FARGATE";
+      const launchType = svc.launchType === "EC2" || (svc.capacityProviderStrategy?.length && !isFargateStrategy(svc.capacityProviderStrategy)) ? "EC2" : "FARGATE";
       checkCompatibility(def, launchType, { networkConfiguration: svc.networkConfiguration });
       validatePlacement(constraintsFor(def, svc.placementConstraints), svc.placementStrategy);
       checkServiceShape(svc);

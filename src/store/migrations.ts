@@ -139,4 +139,11 @@ export const migrations: string[] = [
     accounted INTEGER NOT NULL DEFAULT 0);
   CREATE INDEX service_tasks_by_service ON service_tasks (service_arn);
   `,
+  /* 6: ECS capacity providers created with CreateCapacityProvider (Auto Scaling group providers;
+     FARGATE and FARGATE_SPOT are built in and not stored) */ `
+  CREATE TABLE capacity_providers (
+    account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL, arn TEXT NOT NULL,
+    status TEXT NOT NULL, seq INTEGER NOT NULL, doc TEXT NOT NULL,
+    PRIMARY KEY (account, region, name));
+  `,
 ];

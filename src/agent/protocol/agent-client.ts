@@ -1,0 +1,121 @@
+import { randomUUID } from "node:crypto";
+import type { Logger } from "../../core/logger.js";
+import type { TaskReport, TaskRunner } from "../../ecs/task-runner.js";
+import { Inbox, Outbox } from "./sequence.js";
+import { AGENT_PROTOCOL_VERSION, type Command, type Sequenced } from "./messages.js";
+import type { Hello } from "./messages.js";
+import { SessionLost, type AgentHandlers } from "./transport.js";
+
+export interface AgentClientOptions {
+  /** httpTransport for `berth agent`, loopbackTransport in-process. */
+  transport: AgentHandlers;
+  hello: Omit<Hello, "epoch" | "protocol">;
+  runner: TaskRunner;
+  log: Logger;
+  /** Called with the instance ARN after each successful hello (saved in the data dir). */
+  onRegistered(arn: string): void;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The agent's end of the protocol: says hello (registering or resuming its instance), then runs
+ * two loops: a long poll that fetches commands (and is the heartbeat) and a pusher that sends
+ * reports in order. Reports made while the server is unreachable wait in the outbox and are
+ * delivered, in order, once it answers again.
+ */
+export function startAgentClient(o: AgentClientOptions): { close(): void } {
+  const epoch = randomUUID();
+  const reports = new Outbox<TaskReport>();
+  let arn = o.hello.containerInstanceArn;
+  let session = "";
+  let commands = new Inbox(0);
+  let closed = false;
+  let wake: () => void = () => {};
+  o.runner.onReport((r) => {
+    reports.push(r);
+    wake();
+  });
+
+  let helloing: Promise<void> | undefined;
+  /** (Re-)establishes the session; both loops wait on the same attempt. */
+  function hello(): Promise<void> {
+    helloing ??= (async () => {
+      for (;;) {
+        try {
+          const reply = await o.transport.hello({ ...o.hello, containerInstanceArn: arn, epoch, protocol: AGENT_PROTOCOL_VERSION });
+          if (reply.session !== session) commands = new Inbox(0);
+          session = reply.session;
+          arn = reply.containerInstanceArn;
+          if (reply.reportSeq !== undefined) reports.ack(reply.reportSeq);
+          o.onRegistered(arn);
+          o.log.info({ containerInstanceArn: arn }, "agent connected");
+          return;
+        } catch (err) {
+          if (closed) return;
+          o.log.warn({ err: (err as Error).message }, "hello failed; retrying");
+          await sleep(1000);
+        }
+      }
+    })().finally(() => (helloing = undefined));
+    return helloing;
+  }
+
+  async function apply(c: Command): Promise<void> {
+    const r = o.runner;
+    if (c.type === "launch") r.launch(c.spec);
+    else if (c.type === "stop") r.stop(c.taskArn, c.why);
+    else if (c.type === "cleanup") await r.cleanup(c.taskArn);
+    else if (c.type === "recover") await r.recover(c.specs, c.retained);
+    else if (c.type === "reset") await r.reset();
+    else if (c.type === "logs") {
+      const logs = await r.logs(c.taskArn).catch(() => []);
+      await o.transport.logs({ containerInstanceArn: arn!, session, requestId: c.requestId, logs }).catch(() => {});
+    }
+  }
+
+  async function pollLoop() {
+    await hello();
+    while (!closed) {
+      try {
+        const reply = await o.transport.poll({ containerInstanceArn: arn!, session, ack: commands.last ?? 0 });
+        await commands.accept(reply.commands, (c) => apply(c).catch((err) => o.log.error({ err: (err as Error).message, type: c.type }, "command failed")));
+      } catch (err) {
+        if (closed) return;
+        if (err instanceof SessionLost) await hello();
+        else {
+          o.log.warn({ err: (err as Error).message }, "poll failed; retrying");
+          await sleep(1000);
+        }
+      }
+    }
+  }
+
+  async function pushLoop() {
+    await hello();
+    while (!closed) {
+      const pending: Array<Sequenced<TaskReport>> = reports.pending();
+      if (pending.length === 0) {
+        await new Promise<void>((r) => (wake = r));
+        continue;
+      }
+      try {
+        const reply = await o.transport.reports({ containerInstanceArn: arn!, session, epoch, reports: pending.slice(0, 200) });
+        reports.ack(reply.ack);
+      } catch (err) {
+        if (closed) return;
+        if (err instanceof SessionLost) await hello();
+        else await sleep(1000);
+      }
+    }
+  }
+
+  pollLoop();
+  pushLoop();
+  return {
+    close() {
+      closed = true;
+      wake();
+    },
+  };
+}

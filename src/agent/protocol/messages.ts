@@ -1,0 +1,88 @@
+import type { LaunchSpec, StopRequest, TaskReport, ContainerLog } from "../../ecs/task-runner.js";
+
+/**
+ * The agent protocol's messages (docs/agent-protocol.md). JSON over HTTP: the agent calls the
+ * server, never the other way round, so an agent behind NAT or a firewall can join. Both
+ * directions are sequenced streams: commands (server -> agent) and reports (agent -> server)
+ * carry a seq, the receiver applies seq = last + 1 only and acknowledges the last it applied,
+ * and the sender resends everything unacknowledged after a reconnect. Nothing is lost or
+ * applied twice.
+ */
+export const AGENT_PROTOCOL_VERSION = 1;
+export const AGENT_PATH = "/_berth/agent";
+/** The header carrying the shared agent token (config agentToken). */
+export const AGENT_TOKEN_HEADER = "x-berth-agent-token";
+
+export interface Hello {
+  protocol: number;
+  cluster: string;
+  /** The instance this agent registered as before (from its data dir); absent on first start. */
+  containerInstanceArn?: string;
+  /** Random per agent process: a new epoch means a new process whose managers know nothing yet. */
+  epoch: string;
+  hostIp: string;
+  cpu: number;
+  memory: number;
+  availabilityZone?: string;
+  instanceType?: string;
+  attributes?: Array<{ name: string; value?: string }>;
+  agentVersion: string;
+  dockerVersion: string;
+}
+
+export interface HelloReply {
+  containerInstanceArn: string;
+  /** Names this server-side session; polls and pushes with another are refused (409) and the agent says hello again. */
+  session: string;
+  /** The last report seq the server applied from this epoch; undefined when it knows nothing of it. */
+  reportSeq?: number;
+  /** How long a poll is held open; the agent's polls are its heartbeats. */
+  pollMs: number;
+}
+
+export type Command =
+  | { type: "launch"; spec: LaunchSpec }
+  | { type: "stop"; taskArn: string; why: StopRequest }
+  | { type: "cleanup"; taskArn: string }
+  | { type: "logs"; taskArn: string; requestId: string }
+  | { type: "recover"; specs: LaunchSpec[]; retained: string[] }
+  | { type: "reset" };
+
+export interface Sequenced<T> {
+  seq: number;
+  body: T;
+}
+
+export interface PollRequest {
+  containerInstanceArn: string;
+  session: string;
+  /** The last command seq the agent applied. */
+  ack: number;
+}
+export interface PollReply {
+  commands: Array<Sequenced<Command>>;
+}
+
+export interface PushRequest {
+  containerInstanceArn: string;
+  session: string;
+  epoch: string;
+  reports: Array<Sequenced<TaskReport>>;
+}
+export interface PushReply {
+  /** The last report seq applied. */
+  ack: number;
+}
+
+export interface LogsReply {
+  containerInstanceArn: string;
+  session: string;
+  requestId: string;
+  logs: ContainerLog[];
+}
+
+/** Dates travel as ISO strings; a report's timestamps become Dates again on arrival. */
+export function reviveReport(r: TaskReport): TaskReport {
+  const date = (v: unknown) => (v === undefined ? undefined : new Date(v as string));
+  return { ...r, at: date(r.at)!, pullStartedAt: date(r.pullStartedAt), pullStoppedAt: date(r.pullStoppedAt) };
+}

@@ -1,0 +1,106 @@
+import { parseArgs } from "node:util";
+import { randomBytes } from "node:crypto";
+import { mkdirSync, readFileSync, writeFileSync, renameSync, existsSync } from "node:fs";
+import { join } from "node:path";
+import { loadConfig, ConfigError, type Config } from "../core/config.js";
+import { createLogger } from "../core/logger.js";
+import { connectDocker } from "../agent/runtime/docker-engine.js";
+import { createDockerRunner } from "../agent/docker-runner.js";
+import { startAgentClient } from "../agent/protocol/agent-client.js";
+import { httpTransport } from "../agent/protocol/transport.js";
+import { systemClock } from "../core/clock.js";
+
+/** What an agent remembers across restarts, in <data-dir>/agent.json. */
+interface AgentState {
+  /** This agent's label namespace (berth.instance=...): never the server's, so neither touches the other's containers. */
+  berthId: string;
+  containerInstanceArn?: string;
+}
+
+function readState(dir: string): AgentState {
+  const path = join(dir, "agent.json");
+  if (existsSync(path)) return JSON.parse(readFileSync(path, "utf8")) as AgentState;
+  return { berthId: `agent-${randomBytes(8).toString("hex")}` };
+}
+
+function writeState(dir: string, state: AgentState): void {
+  const path = join(dir, "agent.json");
+  writeFileSync(path + ".tmp", JSON.stringify(state));
+  renameSync(path + ".tmp", path);
+}
+
+/**
+ * `berth agent`: joins a Berth server as a container instance of one cluster and runs that
+ * instance's tasks on this host's Docker engine, speaking only the agent protocol. Its tasks keep
+ * running when it stops or restarts; it adopts them again on its next start.
+ */
+export async function agent(argv: string[], env: Record<string, string | undefined>): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      endpoint: { type: "string" },
+      cluster: { type: "string", default: "default" },
+      token: { type: "string" },
+      "host-ip": { type: "string" },
+      "data-dir": { type: "string", default: ".berth-agent" },
+      "docker-socket": { type: "string" },
+      "awsvpc-cidr": { type: "string" },
+      "availability-zone": { type: "string" },
+      "instance-type": { type: "string" },
+      "instance-cpu": { type: "string" },
+      "instance-memory": { type: "string" },
+      "log-level": { type: "string" },
+    },
+    strict: true,
+  });
+  if (!values.endpoint) throw new ConfigError("berth agent needs --endpoint http://HOST:PORT");
+  const flags: Partial<Record<keyof Config, unknown>> = {
+    dataDir: values["data-dir"],
+    hostIp: values["host-ip"],
+    dockerSocket: values["docker-socket"],
+    awsvpcCidr: values["awsvpc-cidr"],
+    instanceType: values["instance-type"],
+    instanceCpu: values["instance-cpu"],
+    instanceMemory: values["instance-memory"],
+    logLevel: values["log-level"],
+    agentToken: values.token,
+  };
+  const config = loadConfig({ flags, env });
+  if (!config.agentToken) throw new ConfigError("berth agent needs the server's agent token: --token T or BERTH_AGENT_TOKEN");
+  const log = createLogger(config.logLevel);
+  mkdirSync(config.dataDir, { recursive: true });
+  const state = readState(config.dataDir);
+  writeState(config.dataDir, state);
+
+  const docker = await connectDocker(config.dockerSocket);
+  const dockerVersion = (await docker.version()).Version;
+  const runner = createDockerRunner({ docker, config, log: log.child({ component: "agent" }), clock: systemClock, berthId: state.berthId });
+  const client = startAgentClient({
+    transport: httpTransport(values.endpoint, config.agentToken),
+    runner,
+    log,
+    hello: {
+      cluster: values.cluster!,
+      containerInstanceArn: state.containerInstanceArn,
+      hostIp: config.hostIp,
+      cpu: config.instanceCpu,
+      memory: config.instanceMemory,
+      availabilityZone: values["availability-zone"],
+      instanceType: values["instance-type"],
+      agentVersion: "berth",
+      dockerVersion,
+    },
+    onRegistered(arn) {
+      if (state.containerInstanceArn !== arn) writeState(config.dataDir, { ...state, containerInstanceArn: arn });
+      state.containerInstanceArn = arn;
+      log.info({ containerInstanceArn: arn, berthId: state.berthId, hostIp: config.hostIp }, "berth agent is up");
+    },
+  });
+  const shutdown = async () => {
+    client.close();
+    await runner.close();
+    process.exit(0);
+  };
+  process.once("SIGINT", shutdown);
+  process.once("SIGTERM", shutdown);
+}
