@@ -71,9 +71,9 @@ export function createRemoteRunner({ local, db, log }: { local: TaskRunner; db: 
     },
     async recover(specs, retained) {
       // Remote tasks are reconciled when their agent says hello; the local runner gets the rest.
-      const local_ = specs.filter((s) => !remoteOf(s.task.containerInstanceArn));
+      const mine = specs.filter((s) => !remoteOf(s.task.containerInstanceArn));
       const remoteTasks = new Set(specs.filter((s) => remoteOf(s.task.containerInstanceArn)).map((s) => s.task.taskArn));
-      await local.recover(local_, retained.filter((arn) => !remoteOf(instanceOfTask(db, arn))));
+      await local.recover(mine, retained.filter((arn) => !remoteOf(instanceOfTask(db, arn))));
       if (remoteTasks.size) log.info({ tasks: remoteTasks.size }, "remote tasks wait for their agents");
     },
     async cleanup(taskArn) {
