@@ -122,9 +122,8 @@ test("a lost agent's service tasks are replaced elsewhere, and stopped on the ag
   assert.match(orphan.stoppedReason!, /^Host EC2 \(instance i-[0-9a-f]+\) stopped\/terminated\.$/);
   assert.equal((await agent.running(grouped.taskArn!)).length, 1, "frozen: its container still runs");
   const lost = await waitForTask(ecs, CLUSTER, onAgent.taskArn!, "STOPPED", 30_000);
-  // Either the service scheduler moved it off the disconnected instance first (it treats an
-  // instance that takes no tasks like a draining one), or the grace period ran out.
-  assert.match(lost.stoppedReason!, /^(Host EC2 \(instance i-[0-9a-f]+\) stopped\/terminated\.|Scaling activity initiated by .*)$/);
+  // As in ECS, the service's task stays on the silent agent until the grace period ends.
+  assert.match(lost.stoppedReason!, /^Host EC2 \(instance i-[0-9a-f]+\) stopped\/terminated\.$/);
   const replaced = await waitFor("two running tasks on the local instance", async () => {
     const t = (await serviceTasks("RUNNING")).filter((x) => x.lastStatus === "RUNNING");
     return t.length === 2 && t.every((x) => x.containerInstanceArn === localArn) ? t : undefined;

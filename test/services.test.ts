@@ -305,6 +305,30 @@ test("a crashing revision trips the circuit breaker and rolls back (update-servi
   await remove("roller");
 });
 
+test("draining an instance moves a REPLICA service's tasks off it within the deployment bounds", async () => {
+  await ecs.send(new CreateServiceCommand({
+    cluster: "default", serviceName: "drained", taskDefinition: "app", desiredCount: 3,
+    placementStrategy: [{ type: "spread", field: "instanceId" }],
+  }));
+  await steady("drained");
+  const before = await liveTasks("drained");
+  assert.equal(before.filter((t) => t.containerInstanceArn === instances[0]).length, 1);
+
+  await ecs.send(new UpdateContainerInstancesStateCommand({ cluster: "default", containerInstances: [instances[0]!], status: "DRAINING" }));
+  let fewest = Infinity;
+  await waitFor("the drained instance is emptied", async () => {
+    const live = await liveTasks("drained");
+    // minimumHealthyPercent 100: never fewer than 3 running while tasks move.
+    fewest = Math.min(fewest, live.filter((t) => t.lastStatus === "RUNNING").length);
+    return live.length === 3 && live.every((t) => t.lastStatus === "RUNNING" && t.containerInstanceArn !== instances[0]) ? true : undefined;
+  }, 90_000);
+  assert.ok(fewest >= 3, `running tasks fell to ${fewest}`);
+  const { containerInstances } = await ecs.send(new DescribeContainerInstancesCommand({ cluster: "default", containerInstances: [instances[0]!] }));
+  assert.equal(containerInstances![0]!.runningTasksCount, 0);
+  await ecs.send(new UpdateContainerInstancesStateCommand({ cluster: "default", containerInstances: [instances[0]!], status: "ACTIVE" }));
+  await remove("drained");
+});
+
 test("DAEMON: one task per ACTIVE instance, following instances as they are drained and come back", async () => {
   await ecs.send(new CreateServiceCommand({ cluster: "default", serviceName: "agent", taskDefinition: "app", schedulingStrategy: "DAEMON" }));
   const svc = await steady("agent");

@@ -57,7 +57,12 @@ export function decideService(db: Db, clock: Clock, log: Logger, arn: string): D
     const ec2 = svc.launchType === "EC2" || (!!svc.capacityProviderStrategy?.length && !isFargateStrategy(svc.capacityProviderStrategy));
     const rows = serviceTasks(db, arn);
     const snapshots = ec2 ? placementSnapshots(db, svc.clusterArn!, instancesOf(db, scope, svc.clusterArn!, ["ACTIVE", "DRAINING"])) : [];
-    const usable = snapshots.filter((s) => s.status === "ACTIVE" && s.agentConnected);
+    // As in ECS, tasks on an instance whose agent went silent stay put: only when the grace period
+    // ends are they stopped (remote-agent-liveness.ts) and then replaced. Drained or deregistered
+    // instances are left at once.
+    const keepable = snapshots.filter((s) => s.status === "ACTIVE");
+    const holdsTask = (arn: string) => rows.some((r) => r.task.containerInstanceArn === arn && r.task.desiredStatus !== "STOPPED");
+    const daemonHosts = keepable.filter((s) => s.agentConnected || holdsTask(s.arn));
     const primaryDef = defOf(svc.deployments![0]!.taskDefinition!);
 
     const tasks: PlanTask[] = rows.map(({ task, deploymentId, accounted }) => ({
@@ -79,8 +84,8 @@ export function decideService(db: Db, clock: Clock, log: Logger, arn: string): D
       status: svc.status === "DRAINING" ? "DRAINING" : "ACTIVE",
       schedulingStrategy: svc.schedulingStrategy === "DAEMON" ? "DAEMON" : "REPLICA",
       desiredCount: svc.desiredCount ?? 0,
-      ...(ec2 ? { usableInstances: new Set(usable.map((s) => s.arn)) } : {}),
-      ...(svc.schedulingStrategy === "DAEMON" ? { daemonInstances: daemonInstances(usable, primaryDef ? constraintsFor(primaryDef, svc.placementConstraints) : []) } : {}),
+      ...(ec2 ? { usableInstances: new Set(keepable.map((s) => s.arn)) } : {}),
+      ...(svc.schedulingStrategy === "DAEMON" ? { daemonInstances: daemonInstances(daemonHosts, primaryDef ? constraintsFor(primaryDef, svc.placementConstraints) : []) } : {}),
       minimumHealthyPercent: svc.deploymentConfiguration?.minimumHealthyPercent ?? 100,
       maximumPercent: svc.deploymentConfiguration?.maximumPercent ?? 200,
       circuitBreaker: { enable: svc.deploymentConfiguration?.deploymentCircuitBreaker?.enable ?? false, rollback: svc.deploymentConfiguration?.deploymentCircuitBreaker?.rollback ?? false },
@@ -108,7 +113,7 @@ export function decideService(db: Db, clock: Clock, log: Logger, arn: string): D
   })();
 }
 
-/** DAEMON: the usable instances that meet the service's memberOf constraints. */
+/** DAEMON: the given instances that meet the service's memberOf constraints. */
 function daemonInstances(usable: ReturnType<typeof placementSnapshots>, constraints: Array<{ type?: string; expression?: string }>): string[] {
   let eligible = usable;
   for (const c of constraints) {

@@ -58,8 +58,10 @@ export interface ServicePlanInput {
   /** REPLICA: the service's desiredCount. */
   desiredCount: number;
   /**
-   * EC2 services: the instances that take new tasks (ACTIVE, agent connected). A task on any
-   * other instance is moved: replaced within the deployment bounds. Undefined for Fargate.
+   * EC2 services: the instances a task may stay on (ACTIVE; a disconnected agent's instance too,
+   * until its grace period stops its tasks). A task on any other instance is moved: replaced
+   * within the deployment bounds. Undefined for Fargate. New tasks are placed by the scheduler,
+   * which also requires a connected agent.
    */
   usableInstances?: ReadonlySet<string>;
   /** DAEMON: the instances that should each run one task (usable and meeting the constraints). */
