@@ -57,7 +57,11 @@ export class BerthProcess {
     proc.stderr!.on("data", (d) => (stderr += d));
     const lines = createInterface({ input: proc.stdout! });
     b.endpoint = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`berth did not start in 30s: ${stderr}`)), 30_000);
+      // A Berth that does not come up is killed, so a failed start leaves no process behind.
+      const timer = setTimeout(() => {
+        proc.kill("SIGKILL");
+        reject(new Error(`berth did not start in 30s: ${stderr}`));
+      }, 30_000);
       proc.once("exit", (code) => reject(new Error(`berth exited with ${code}: ${stderr}`)));
       lines.on("line", (line) => {
         try {
