@@ -64,7 +64,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   // Every task's bridge ports go to its container instance's address; the runner is told which.
   // Tasks on `berth agent` instances go over the agent protocol; the rest run on the local engine.
   const local = createDockerRunner({ docker, config, log: log.child({ component: "agent" }), clock, berthId, registry: registryAccess });
-  const remote = createRemoteRunner({ local, db, log: log.child({ component: "remote-agents" }) });
+  const remote = createRemoteRunner({ local, db, log: log.child({ component: "remote-agents" }), registry: registryAccess });
   const runner = withInstanceAddresses(remote, db);
   const deps = { db, clock, config, log, runner };
   // The service scheduler; it starts deciding once recovery is done (below).

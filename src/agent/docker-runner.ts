@@ -97,7 +97,7 @@ export function createDockerRunner({ docker, config, log, clock, berthId, regist
 
   return {
     launch(spec: LaunchSpec) {
-      const plan = planTask(spec, { registryHost: registry?.host() });
+      const plan = planTask(spec, { registryHost: registry?.host() || undefined }); // "" = no registry known yet (an agent before any launch named one)
       if (managers.has(plan.taskArn)) return;
       const m = new TaskManager(ctx, plan);
       managers.set(plan.taskArn, m);

@@ -9,6 +9,7 @@ import { createDockerRunner } from "../agent/docker-runner.js";
 import { startAgentClient } from "../agent/protocol/agent-client.js";
 import { httpTransport } from "../agent/protocol/transport.js";
 import { systemClock } from "../core/clock.js";
+import { carriedRegistry } from "../agent/launch-registry.js";
 
 /** What an agent remembers across restarts, in <data-dir>/agent.json. */
 interface AgentState {
@@ -74,10 +75,14 @@ export async function agent(argv: string[], env: Record<string, string | undefin
 
   const docker = await connectDocker(config.dockerSocket);
   const dockerVersion = (await docker.version()).Version;
-  const runner = createDockerRunner({ docker, config, log: log.child({ component: "agent" }), clock: systemClock, berthId: state.berthId });
+  // The agent holds no registry secret: each launch brings the registry host and pull passwords
+  // for its own images, and the runner pulls with them (ECR URIs mapped as on the server).
+  const registry = carriedRegistry();
+  const runner = createDockerRunner({ docker, config, log: log.child({ component: "agent" }), clock: systemClock, berthId: state.berthId, registry });
   const client = startAgentClient({
     transport: httpTransport(values.endpoint, config.agentToken),
     runner,
+    registry,
     log,
     hello: {
       cluster: values.cluster!,

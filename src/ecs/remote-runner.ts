@@ -6,6 +6,8 @@ import type { LaunchSpec, TaskReport, TaskRunner } from "./task-runner.js";
 import { findInstance } from "./instance-store.js";
 import { AgentSession } from "./remote-agent-sessions.js";
 import { instanceOfTask, isRemote } from "./remote-instances.js";
+import type { RegistryAccess } from "../agent/context.js";
+import { launchRegistry } from "../agent/launch-registry.js";
 
 /** How long logs() waits for a remote agent's answer before showing nothing. */
 const LOGS_TIMEOUT_MS = 5_000;
@@ -25,7 +27,7 @@ export interface RemoteRunner extends TaskRunner {
  * runner. Commands for an agent that is away wait in its session and are delivered in order when
  * it polls again.
  */
-export function createRemoteRunner({ local, db, log }: { local: TaskRunner; db: Db; log: Logger }): RemoteRunner {
+export function createRemoteRunner({ local, db, log, registry }: { local: TaskRunner; db: Db; log: Logger; registry?: RegistryAccess }): RemoteRunner {
   const sessions = new Map<string, AgentSession>();
   const listeners: Array<(r: TaskReport) => void> = [];
   const emit = (r: TaskReport) => listeners.forEach((l) => l(r));
@@ -46,7 +48,9 @@ export function createRemoteRunner({ local, db, log }: { local: TaskRunner; db: 
     emit,
     launch(spec: LaunchSpec) {
       const remote = remoteOf(spec.task.containerInstanceArn);
-      if (remote) send(remote, { type: "launch", spec });
+      // Passwords are issued now, for the scopes this task's images need (valid TOKEN_TTL_MS,
+      // so a launch queued for an agent that is away still pulls when it is delivered).
+      if (remote) send(remote, registry ? { type: "launch", spec, registry: launchRegistry(spec, registry) } : { type: "launch", spec });
       else local.launch(spec);
     },
     stop(taskArn, why) {

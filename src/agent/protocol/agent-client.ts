@@ -4,12 +4,15 @@ import type { TaskReport, TaskRunner } from "../../ecs/task-runner.js";
 import { Inbox, Outbox } from "./sequence.js";
 import { AGENT_PROTOCOL_VERSION, type Command, type Hello, type Sequenced } from "./messages.js";
 import { SessionLost, type AgentHandlers } from "./transport.js";
+import type { LaunchRegistry } from "../launch-registry.js";
 
 export interface AgentClientOptions {
   /** httpTransport for `berth agent`, loopbackTransport in-process. */
   transport: AgentHandlers;
   hello: Omit<Hello, "epoch" | "protocol">;
   runner: TaskRunner;
+  /** Given each launch's registry part just before the runner gets the launch (the runner's RegistryAccess). */
+  registry?: { remember(r: LaunchRegistry | undefined): void };
   log: Logger;
   /** Called with the instance ARN after each successful hello (saved in the data dir). */
   onRegistered(arn: string): void;
@@ -62,7 +65,10 @@ export function startAgentClient(o: AgentClientOptions): { close(): void } {
 
   async function apply(c: Command): Promise<void> {
     const r = o.runner;
-    if (c.type === "launch") r.launch(c.spec);
+    if (c.type === "launch") {
+      o.registry?.remember(c.registry);
+      r.launch(c.spec);
+    }
     else if (c.type === "stop") r.stop(c.taskArn, c.why);
     else if (c.type === "cleanup") await r.cleanup(c.taskArn);
     else if (c.type === "recover") await r.recover(c.specs, c.retained);

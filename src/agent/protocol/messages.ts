@@ -1,4 +1,5 @@
 import type { LaunchSpec, StopRequest, TaskReport, ContainerLog } from "../../ecs/task-runner.js";
+import type { LaunchRegistry } from "../launch-registry.js";
 
 /**
  * The agent protocol's messages (docs/agent-protocol.md). JSON over HTTP: the agent calls the
@@ -41,7 +42,11 @@ export interface HelloReply {
 }
 
 export type Command =
-  | { type: "launch"; spec: LaunchSpec }
+  /**
+   * `registry`: the registry host and pull passwords for the task's images, so the agent maps
+   * ECR URIs and pulls as the in-process runner does; absent from a server without a registry.
+   */
+  | { type: "launch"; spec: LaunchSpec; registry?: LaunchRegistry }
   | { type: "stop"; taskArn: string; why: StopRequest }
   | { type: "cleanup"; taskArn: string }
   | { type: "logs"; taskArn: string; requestId: string }
