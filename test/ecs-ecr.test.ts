@@ -1,6 +1,6 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { CreateClusterCommand, RegisterContainerInstanceCommand, RegisterTaskDefinitionCommand, RunTaskCommand, type ECSClient, type Task } from "@aws-sdk/client-ecs";
 import { CreateRepositoryCommand } from "@aws-sdk/client-ecr";
+import { DockerCli } from "./docker-cli.js";
 import { BerthProcess } from "./harness.js";
 import { ensureTestImage, TEST_IMAGE } from "./images.js";
 import { ecr, registryPassword } from "./registry-kit.js";
@@ -21,29 +22,16 @@ const run = promisify(execFile);
 let berth: BerthProcess;
 let ecs: ECSClient;
 let host: string;
-let dockerConfig: string;
 let work: string;
 const marker = randomBytes(8).toString("hex");
 const ECR_URI = "000000000000.dkr.ecr.us-east-1.amazonaws.com/web";
 
-const docker = (...args: string[]) => run("docker", args, { env: { ...process.env, DOCKER_CONFIG: dockerConfig }, maxBuffer: 16 * 1024 * 1024 });
+const cli = new DockerCli();
+const docker = (...args: string[]) => cli.run(...args);
 
-function dockerLogin(password: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const p = spawn("docker", ["login", "--username", "AWS", "--password-stdin", host], { env: { ...process.env, DOCKER_CONFIG: dockerConfig } });
-    let out = "";
-    p.stdout.on("data", (d) => (out += d));
-    p.stderr.on("data", (d) => (out += d));
-    p.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`docker login exited ${code}: ${out}`))));
-    p.stdin.end(password);
-  });
-}
+const dockerLogin = (password: string) => cli.login(host, password);
 
-/** Every image the engine has under this Berth's registry host (pushed or pulled by the tests). */
-async function registryImages(): Promise<string[]> {
-  const { stdout } = await run("docker", ["images", "--format", "{{.Repository}}:{{.Tag}}", "--filter", `reference=${host}/*`]);
-  return stdout.split("\n").filter((l) => l && !l.endsWith(":<none>"));
-}
+const registryImages = () => cli.imagesUnder(host);
 
 let pushedDigest: string;
 let repositoryUri: string;
@@ -53,7 +41,6 @@ before(async () => {
   berth = await BerthProcess.start();
   ecs = berth.ecs();
   host = new URL(berth.endpoint).host;
-  dockerConfig = mkdtempSync(join(tmpdir(), "berth-docker-config-"));
   work = mkdtempSync(join(tmpdir(), "berth-ecs-ecr-"));
   await ecs.send(new CreateClusterCommand({ clusterName: "dev" }));
   const { repository } = await ecr(berth).send(new CreateRepositoryCommand({ repositoryName: "web" }));
@@ -81,7 +68,7 @@ after(async () => {
   } finally {
     const left = await registryImages().catch(() => []);
     if (left.length) await run("docker", ["rmi", "-f", ...left]).catch(() => undefined);
-    rmSync(dockerConfig, { recursive: true, force: true });
+    cli.dispose();
     rmSync(work, { recursive: true, force: true });
   }
 });

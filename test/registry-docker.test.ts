@@ -1,11 +1,12 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
+import { DockerCli } from "./docker-cli.js";
 import { awsCli, BerthProcess } from "./harness.js";
 import { ensureTestImage, TEST_IMAGE } from "./images.js";
 import { createRepository, Oci, registryPassword } from "./registry-kit.js";
@@ -16,7 +17,6 @@ const run = promisify(execFile);
 // with a throw-away DOCKER_CONFIG so that ~/.docker is never touched, and skopeo.
 let berth: BerthProcess;
 let host: string;
-let dockerConfig: string;
 let work: string;
 const images = new Set<string>();
 
@@ -24,32 +24,22 @@ before(async () => {
   await ensureTestImage();
   berth = await BerthProcess.start();
   host = new URL(berth.endpoint).host;
-  dockerConfig = mkdtempSync(join(tmpdir(), "berth-docker-config-"));
   work = mkdtempSync(join(tmpdir(), "berth-registry-docker-"));
 });
 after(async () => {
   if (images.size) await run("docker", ["rmi", "-f", ...images]).catch(() => undefined);
-  rmSync(dockerConfig, { recursive: true, force: true });
+  cli.dispose();
   rmSync(work, { recursive: true, force: true });
   await berth.dispose();
 });
 
-const docker = (...args: string[]) => run("docker", args, { env: { ...process.env, DOCKER_CONFIG: dockerConfig }, maxBuffer: 16 * 1024 * 1024 });
+const cli = new DockerCli();
+const docker = (...args: string[]) => cli.run(...args);
 const skopeo = (...args: string[]) => run("skopeo", args, { maxBuffer: 16 * 1024 * 1024 });
 
 const baseLayers = async () => Number((await docker("image", "inspect", TEST_IMAGE, "--format", "{{len .RootFS.Layers}}")).stdout.trim());
 
-/** `cmd | docker login --password-stdin`, as the ECR docs show it. */
-function dockerLogin(password: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const p = spawn("docker", ["login", "--username", "AWS", "--password-stdin", host], { env: { ...process.env, DOCKER_CONFIG: dockerConfig } });
-    let out = "";
-    p.stdout.on("data", (d) => (out += d));
-    p.stderr.on("data", (d) => (out += d));
-    p.on("exit", (code) => (code === 0 ? resolve(out) : reject(new Error(`docker login exited ${code}: ${out}`))));
-    p.stdin.end(password);
-  });
-}
+const dockerLogin = (password: string) => cli.login(host, password);
 
 test("aws ecr get-login-password | docker login; push a multi-layer image, remove it, pull it back, run it", async () => {
   await createRepository(berth, { repositoryName: "web" });

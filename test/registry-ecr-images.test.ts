@@ -1,6 +1,6 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -18,6 +18,7 @@ import {
   RepositoryPolicyNotFoundException, SetRepositoryPolicyCommand, TagResourceCommand, TooManyTagsException, UntagResourceCommand,
   UploadLayerPartCommand, UploadNotFoundException, type DescribeImagesCommandOutput, type ECRClient, type ListImagesCommandOutput,
 } from "@aws-sdk/client-ecr";
+import { DockerCli } from "./docker-cli.js";
 import { BerthProcess } from "./harness.js";
 import { ensureTestImage, TEST_IMAGE } from "./images.js";
 import { ecr, Oci, OCI_INDEX, OCI_MANIFEST, registryPassword, sha256 } from "./registry-kit.js";
@@ -29,7 +30,6 @@ let client: ECRClient;
 let oci: Oci;
 let host: string;
 let account: string;
-let dockerConfig: string;
 let work: string;
 const pulled = new Set<string>();
 
@@ -40,18 +40,18 @@ before(async () => {
   oci = new Oci(berth.endpoint, await registryPassword(berth));
   host = new URL(berth.endpoint).host;
   account = "000000000000";
-  dockerConfig = mkdtempSync(join(tmpdir(), "berth-docker-config-"));
   work = mkdtempSync(join(tmpdir(), "berth-ecr-images-"));
 });
 after(async () => {
   if (pulled.size) await run("docker", ["rmi", "-f", ...pulled]).catch(() => undefined);
-  rmSync(dockerConfig, { recursive: true, force: true });
+  cli.dispose();
   rmSync(work, { recursive: true, force: true });
   await berth.dispose();
 });
 
 const DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json";
-const docker = (...args: string[]) => run("docker", args, { env: { ...process.env, DOCKER_CONFIG: dockerConfig }, maxBuffer: 64 * 1024 * 1024 });
+const cli = new DockerCli();
+const docker = (...args: string[]) => cli.run(...args);
 
 const createRepo = async (repositoryName: string, extra: Record<string, unknown> = {}) => {
   await client.send(new CreateRepositoryCommand({ repositoryName, ...extra }));
@@ -93,17 +93,7 @@ async function pushSmallImage(name: string, tag: string) {
   return { digest, text: JSON.stringify(manifest), manifest, size: manifest.config.size + manifest.layers[0].size };
 }
 
-/** `cmd | docker login --password-stdin` with a throw-away DOCKER_CONFIG. */
-function dockerLogin(password: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const p = spawn("docker", ["login", "--username", "AWS", "--password-stdin", host], { env: { ...process.env, DOCKER_CONFIG: dockerConfig } });
-    let out = "";
-    p.stdout.on("data", (d) => (out += d));
-    p.stderr.on("data", (d) => (out += d));
-    p.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`docker login exited ${code}: ${out}`))));
-    p.stdin.end(password);
-  });
-}
+const dockerLogin = (password: string) => cli.login(host, password);
 
 test("the layer API builds an image that docker pulls and runs", async () => {
   const name = await createRepo("layers/app");

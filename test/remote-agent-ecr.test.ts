@@ -1,6 +1,6 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { CreateClusterCommand, RegisterTaskDefinitionCommand, RunTaskCommand, StopTaskCommand, type ECSClient } from "@aws-sdk/client-ecs";
 import { CreateRepositoryCommand } from "@aws-sdk/client-ecr";
+import { DockerCli } from "./docker-cli.js";
 import { AgentProcess, BerthProcess } from "./harness.js";
 import { ensureTestImage, TEST_IMAGE } from "./images.js";
 import { ecr, registryPassword } from "./registry-kit.js";
@@ -24,31 +25,18 @@ const CLUSTER = "remote-ecr";
 const ECR_URI = "000000000000.dkr.ecr.us-east-1.amazonaws.com/remote-web";
 const marker = randomBytes(8).toString("hex");
 const agentDir = mkdtempSync(join(tmpdir(), "berth-agent-ecr-"));
-const dockerConfig = mkdtempSync(join(tmpdir(), "berth-docker-config-"));
 const work = mkdtempSync(join(tmpdir(), "berth-remote-ecr-"));
 let berth: BerthProcess;
 let ecs: ECSClient;
 let agent: AgentProcess | undefined;
 let host: string;
 
-const docker = (...args: string[]) => run("docker", args, { env: { ...process.env, DOCKER_CONFIG: dockerConfig }, maxBuffer: 16 * 1024 * 1024 });
+const cli = new DockerCli();
+const docker = (...args: string[]) => cli.run(...args);
 
-function dockerLogin(password: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const p = spawn("docker", ["login", "--username", "AWS", "--password-stdin", host], { env: { ...process.env, DOCKER_CONFIG: dockerConfig } });
-    let out = "";
-    p.stdout.on("data", (d) => (out += d));
-    p.stderr.on("data", (d) => (out += d));
-    p.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`docker login exited ${code}: ${out}`))));
-    p.stdin.end(password);
-  });
-}
+const dockerLogin = (password: string) => cli.login(host, password);
 
-/** Every image the engine has under this Berth's registry host (pushed, or pulled by the agent). */
-async function registryImages(): Promise<string[]> {
-  const { stdout } = await run("docker", ["images", "--format", "{{.Repository}}:{{.Tag}}", "--filter", `reference=${host}/*`]);
-  return stdout.split("\n").filter((l) => l && !l.endsWith(":<none>"));
-}
+const registryImages = () => cli.imagesUnder(host);
 
 before(async () => {
   await ensureTestImage();
@@ -85,7 +73,8 @@ after(async () => {
     }
     const left = await registryImages().catch(() => []);
     if (left.length) await run("docker", ["rmi", "-f", ...left]).catch(() => undefined);
-    for (const dir of [agentDir, dockerConfig, work]) rmSync(dir, { recursive: true, force: true });
+    cli.dispose();
+    for (const dir of [agentDir, work]) rmSync(dir, { recursive: true, force: true });
   }
   assert.deepEqual(agentLeft, [], "the agent's containers were all removed");
 });
