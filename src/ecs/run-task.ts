@@ -9,7 +9,7 @@ import { findTask } from "./task-store.js";
 import { getTags, validateTags } from "./tags.js";
 import { recall, remember } from "./idempotency.js";
 import { presentTask } from "./task-view.js";
-import { createTasks } from "./task-creation.js";
+import { createTasks, requestedTaskFields } from "./task-creation.js";
 import { findProvider } from "./capacity-provider-store.js";
 import { groupByProvider, splitByStrategy } from "./capacity-provider-split.js";
 import { constraintsFor, validatePlacement } from "./placement-request.js";
@@ -56,11 +56,7 @@ export function runTaskHandler({ db, clock, runner, log }: EcsDeps) {
           // Auto Scaling group providers: tasks that do not fit wait in PROVISIONING for the scaler.
           waitForCapacity: chosen === "EC2" && batch.provider !== undefined,
           count: batch.count,
-          overrides: input.overrides ?? {},
-          startedBy: input.startedBy,
-          group: input.group ?? `family:${def.family}`,
-          networkConfiguration: input.networkConfiguration,
-          enableExecuteCommand: input.enableExecuteCommand ?? false,
+          ...requestedTaskFields(input, def),
           tags,
           now: clock.now(),
           // The request id seeds every random choice, so the decision can be replayed from the log.

@@ -8,7 +8,7 @@ import { validateTags, getTags } from "./tags.js";
 import { presentTask } from "./task-view.js";
 import { instanceArnOf } from "./instance-refs.js";
 import { checkCompatibility, propagatedTags } from "./launch-options.js";
-import { createTasks } from "./task-creation.js";
+import { createTasks, requestedTaskFields } from "./task-creation.js";
 
 /**
  * StartTask: one EC2 task on each container instance the caller names, checked as placement
@@ -41,11 +41,7 @@ export function startTaskHandler({ db, clock, runner }: EcsDeps) {
         taskDefinition: def,
         launchType: "EC2",
         count: instanceArns.length,
-        overrides: input.overrides ?? {},
-        startedBy: input.startedBy,
-        group: input.group ?? `family:${def.family}`,
-        networkConfiguration: input.networkConfiguration,
-        enableExecuteCommand: input.enableExecuteCommand ?? false,
+        ...requestedTaskFields(input, def),
         tags,
         now: clock.now(),
         placement: { kind: "instances", instanceArns },

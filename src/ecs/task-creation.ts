@@ -38,6 +38,20 @@ export interface TaskBatch {
   waitForCapacity?: boolean;
 }
 
+/** The fields RunTask and StartTask take the same way from their requests. */
+export function requestedTaskFields(
+  input: { overrides?: TaskOverride; startedBy?: string; group?: string; networkConfiguration?: NetworkConfiguration; enableExecuteCommand?: boolean },
+  def: TaskDefinition,
+): Pick<TaskBatch, "overrides" | "startedBy" | "group" | "networkConfiguration" | "enableExecuteCommand"> {
+  return {
+    overrides: input.overrides ?? {},
+    startedBy: input.startedBy,
+    group: input.group ?? `family:${def.family}`,
+    networkConfiguration: input.networkConfiguration,
+    enableExecuteCommand: input.enableExecuteCommand ?? false,
+  };
+}
+
 export interface CreatedTasks {
   /** Stored as PROVISIONING; launch them once the caller's transaction commits. */
   tasks: Task[];
