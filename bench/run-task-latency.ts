@@ -39,6 +39,16 @@ async function untilRunning(ecs: ECSClient, arns: string[]) {
   }
 }
 
+/** The bench cluster, one instance on the local engine, and the task definition both paths run. */
+async function prepare(ecs: ECSClient) {
+  await ecs.send(new CreateClusterCommand({ clusterName: "bench" }));
+  await ecs.send(new RegisterContainerInstanceCommand({ cluster: "bench" }));
+  await ecs.send(new RegisterTaskDefinitionCommand({
+    family: "bench", networkMode: "bridge",
+    containerDefinitions: [{ name: "s", image: TEST_IMAGE, memory: 32, command: ["sleep", "3600"], stopTimeout: 1 }],
+  }));
+}
+
 async function dockerRun(): Promise<string> {
   const { stdout } = await run("docker", ["run", "-d", "--label", "berth-bench=raw", "--memory", "32m", TEST_IMAGE, "sleep", "3600"]);
   return stdout.trim();
@@ -50,12 +60,7 @@ async function main() {
   const berth = await BerthProcess.start();
   const ecs = berth.ecs();
   try {
-    await ecs.send(new CreateClusterCommand({ clusterName: "bench" }));
-    await ecs.send(new RegisterContainerInstanceCommand({ cluster: "bench" }));
-    await ecs.send(new RegisterTaskDefinitionCommand({
-      family: "bench", networkMode: "bridge",
-      containerDefinitions: [{ name: "s", image: TEST_IMAGE, memory: 32, command: ["sleep", "3600"], stopTimeout: 1 }],
-    }));
+    await prepare(ecs);
     const idleBefore = rssMiB(berth.proc.pid!);
 
     // Warm both paths once so neither pays a first-time cost in the measurement.
@@ -64,12 +69,7 @@ async function main() {
     const warm = await ecs.send(new RunTaskCommand({ cluster: "bench", taskDefinition: "bench" }));
     await untilRunning(ecs, [warm.tasks![0]!.taskArn!]);
     await berth.reset();
-    await ecs.send(new CreateClusterCommand({ clusterName: "bench" }));
-    await ecs.send(new RegisterContainerInstanceCommand({ cluster: "bench" }));
-    await ecs.send(new RegisterTaskDefinitionCommand({
-      family: "bench", networkMode: "bridge",
-      containerDefinitions: [{ name: "s", image: TEST_IMAGE, memory: 32, command: ["sleep", "3600"], stopTimeout: 1 }],
-    }));
+    await prepare(ecs);
 
     // Sequential: alternate raw and Berth so drift on the machine hits both alike.
     const raw: number[] = [];
@@ -85,12 +85,7 @@ async function main() {
     }
     await removeRaw();
     await berth.reset();
-    await ecs.send(new CreateClusterCommand({ clusterName: "bench" }));
-    await ecs.send(new RegisterContainerInstanceCommand({ cluster: "bench" }));
-    await ecs.send(new RegisterTaskDefinitionCommand({
-      family: "bench", networkMode: "bridge",
-      containerDefinitions: [{ name: "s", image: TEST_IMAGE, memory: 32, command: ["sleep", "3600"], stopTimeout: 1 }],
-    }));
+    await prepare(ecs);
 
     // Burst: BURST starts at once.
     let t0 = process.hrtime.bigint();
