@@ -1,7 +1,6 @@
-import type { Cluster, Failure, NetworkConfiguration, Tag, Task, TaskDefinition, TaskOverride } from "@aws-sdk/client-ecs";
+import type { Cluster, Failure, NetworkConfiguration, Task, TaskDefinition, TaskOverride } from "@aws-sdk/client-ecs";
 import type { Db } from "../store/database.js";
-import type { Scope } from "../core/arn.js";
-import { buildTask, networkModeOf } from "./task-builder.js";
+import { buildTask, networkModeOf, type NewTask } from "./task-builder.js";
 import { saveTask } from "./task-store.js";
 import { putTags } from "./tags.js";
 import { reservationOf } from "./instance-resources.js";
@@ -12,22 +11,11 @@ import { savePlacement } from "./task-placements.js";
 import type { PlacementTarget } from "./placement-request.js";
 
 /** A batch of identical tasks, as RunTask, StartTask and the service scheduler ask for them. */
-export interface TaskBatch {
-  scope: Scope;
+export interface TaskBatch extends Omit<NewTask, "clusterArn"> {
   cluster: Cluster;
-  clusterName: string;
-  taskDefinition: TaskDefinition;
-  launchType: "EC2" | "FARGATE";
   /** FARGATE or FARGATE_SPOT when a capacity provider strategy chose it. */
   capacityProviderName?: string;
   count: number;
-  overrides: TaskOverride;
-  startedBy?: string;
-  group: string;
-  networkConfiguration?: NetworkConfiguration;
-  enableExecuteCommand: boolean;
-  tags: Tag[];
-  now: Date;
   /** EC2 only: how the tasks find their instances. */
   placement: PlacementTarget;
   /**
