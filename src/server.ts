@@ -15,9 +15,9 @@ import { registerJsonServices, sendJsonError, sendJsonNotFound, readRawBody, MAX
 import { sendClientError } from "./aws/client-error.js";
 import { createEcsService } from "./ecs/ecs-service.js";
 import type { TaskRunner } from "./ecs/task-runner.js";
-import { createDockerRunner } from "./agent/docker-runner.js";
 import { withInstanceAddresses } from "./ecs/instance-addressing.js";
-import { createRemoteRunner } from "./ecs/remote-runner.js";
+import { createAgentRunner } from "./ecs/agent-runner.js";
+import { startEmbeddedAgent } from "./ecs/embedded-agent.js";
 import { startAgentLiveness } from "./ecs/remote-agent-liveness.js";
 import { registerAgentRoutes } from "./agent-routes.js";
 import { createAgentEndpoint } from "./ecs/agent-endpoint.js";
@@ -61,15 +61,17 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   const registryHost = () => config.registryHost ?? `127.0.0.1:${(app.server.address() as AddressInfo | null)?.port ?? config.port}`;
   // Tasks pull images from the registry with a password for the image's account and region.
   const registryAccess = { host: registryHost, password: (scope: Scope) => issueToken(secret, scope, clock.now()).password };
-  // Every task's bridge ports go to its container instance's address; the runner is told which.
-  // Tasks on `berth agent` instances go over the agent protocol; the rest run on the local engine.
-  const local = createDockerRunner({ docker, config, log: log.child({ component: "agent" }), clock, berthId, registry: registryAccess });
-  const remote = createRemoteRunner({ local, db, log: log.child({ component: "remote-agents" }), registry: registryAccess });
-  const runner = withInstanceAddresses(remote, db);
+  const dockerVersion = (await docker.version()).Version;
+  // Tasks run on agents, each reached over the agent protocol: `berth agent` processes over HTTP,
+  // the embedded agent (this server's engine) in-process. Every task's bridge ports go to its
+  // container instance's address; the agent is told which.
+  const agents = createAgentRunner({ db, clock, log: log.child({ component: "agents" }) });
+  const agentEndpoint = createAgentEndpoint({ db, config, clock, log: log.child({ component: "agents" }), runner: agents, registry: registryAccess });
+  const embeddedAgent = startEmbeddedAgent({ endpoint: agentEndpoint.embedded, docker, config, clock, log: log.child({ component: "agent" }), berthId, dockerVersion });
+  const runner = withInstanceAddresses(agents, db);
   const deps = { db, clock, config, log, runner };
   // The service scheduler; it starts deciding once recovery is done (below).
   const services = createServiceController({ db, clock, runner, log: log.child({ component: "service-scheduler" }) });
-  const dockerVersion = (await docker.version()).Version;
   const virtualInstances = () => ensureVirtualInstances({ db, config, clock, log, dockerVersion });
   virtualInstances();
 
@@ -99,7 +101,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   registerBerthRoutes(app, { db, runner: resettable, berthId, registry, afterReset });
   // Fargate Spot interruptions: on demand (an operator endpoint) and, for chaos testing, at a configured rate.
   registerSpotRoutes(app, { db, runner, config });
-  registerAgentRoutes(app, { config, log: log.child({ component: "remote-agents" }), endpoint: createAgentEndpoint({ db, config, clock, log: log.child({ component: "remote-agents" }), runner: remote }) });
+  registerAgentRoutes(app, { config, log: log.child({ component: "agents" }), endpoint: agentEndpoint.remote });
   // Image scanning: scan on push, scans in the background, OSV records from scanDatabaseDir.
   const scanLog = log.child({ component: "image-scan" });
   const osv = config.scanDatabaseDir === undefined ? undefined : new OsvDirectory(config.scanDatabaseDir, scanLog);
@@ -130,7 +132,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   // Scans a restart interrupted run again.
   scans.resume();
   const liveness = startAgentLiveness({
-    db, clock, log: log.child({ component: "remote-agents" }), runner: remote,
+    db, clock, log: log.child({ component: "agents" }), runner: agents,
     heartbeatTimeoutSeconds: config.agentHeartbeatTimeoutSeconds, graceSeconds: config.agentDisconnectGraceSeconds,
   });
   // Auto Scaling group capacity providers: waiting tasks placed, pools scaled (managed scaling).
@@ -154,6 +156,8 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
       await gc.stop();
       await app.close();
       await scans.close();
+      // The embedded agent stops polling before its held poll is released.
+      await embeddedAgent.close();
       await runner.close();
       db.close();
     },

@@ -4,8 +4,8 @@ import type { RegistryAccess } from "./context.js";
 import { resolveImage, taskScope } from "./image-ref.js";
 
 /**
- * What a launch command carries so that a remote agent pulls the task's images as the
- * in-process runner does (docs/agent-protocol.md): the registry host ECR URIs are mapped to,
+ * What a launch command carries so that an agent, remote or embedded, pulls the task's images
+ * (docs/agent-protocol.md): the registry host ECR URIs are mapped to,
  * and a short-lived password for each account and region the task's images need. Never the
  * signing secret: an agent only ever holds passwords for the images it was asked to run.
  */

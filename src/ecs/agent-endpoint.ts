@@ -2,32 +2,89 @@ import type { Db } from "../store/database.js";
 import type { Config } from "../core/config.js";
 import type { Clock } from "../core/clock.js";
 import type { Logger } from "../core/logger.js";
-import { AGENT_PROTOCOL_VERSION, reviveReport, type HelloReply } from "../agent/protocol/messages.js";
+import { AGENT_PROTOCOL_VERSION, reviveReport, type Command, type HelloReply, type Sequenced } from "../agent/protocol/messages.js";
+import type { RegistryAccess } from "../agent/context.js";
+import { launchRegistry } from "../agent/launch-registry.js";
 import { AgentRefused, SessionLost, type AgentHandlers } from "../agent/protocol/transport.js";
-import { AgentSession } from "./remote-agent-sessions.js";
+import { AgentSession } from "./agent-session.js";
 import { reconcileCommands, registerAgent } from "./remote-agent-hello.js";
 import { setConnected } from "./remote-agent-liveness.js";
-import type { RemoteRunner } from "./remote-runner.js";
+import { EMBEDDED_AGENT, type AgentRunner } from "./agent-runner.js";
 import type { StopCode } from "./task-runner.js";
 
+export interface AgentEndpoint {
+  /** For `berth agent` processes, over HTTP (src/agent-routes.ts). */
+  remote: AgentHandlers;
+  /** For the embedded agent, over the loopback transport: the same handlers, but its hello registers no instance. */
+  embedded: AgentHandlers;
+}
+
 /**
- * The server's end of the agent protocol, independent of transport: the HTTP routes
- * (src/agent-routes.ts) and the in-process loopback transport both call these handlers.
+ * The server's end of the agent protocol, independent of transport. Remote and embedded agents
+ * share polls, reports and logs; they differ in hello only, and neither can use the other's
+ * session.
  */
-export function createAgentEndpoint({ db, config, clock, log, runner }: { db: Db; config: Config; clock: Clock; log: Logger; runner: RemoteRunner }): AgentHandlers {
+export interface AgentEndpointDeps {
+  db: Db;
+  config: Config;
+  clock: Clock;
+  log: Logger;
+  runner: AgentRunner;
+  /** Berth's registry, when the server has one: launches carry its host and pull passwords. */
+  registry?: RegistryAccess;
+}
+
+export function createAgentEndpoint({ db, config, clock, log, runner, registry }: AgentEndpointDeps): AgentEndpoint {
   // Three polls per heartbeat timeout: one lost poll never makes a healthy agent look silent.
   const pollMs = Math.max(500, Math.floor((config.agentHeartbeatTimeoutSeconds * 1000) / 3));
 
   /** The session a request names, refreshed as a heartbeat. */
-  function sessionOf(req: { containerInstanceArn: string; session: string }): AgentSession {
+  function sessionOf(req: { containerInstanceArn: string; session: string }, embedded: boolean): AgentSession {
     const s = runner.sessions.get(req.containerInstanceArn);
-    if (!s || s.id !== req.session) throw new SessionLost("unknown agent session; say hello again");
+    if (!s || s.id !== req.session || (s.containerInstanceArn === EMBEDDED_AGENT) !== embedded) throw new SessionLost("unknown agent session; say hello again");
     s.lastSeen = clock.now().getTime();
-    setConnected(db, s.containerInstanceArn, true);
+    if (!embedded) setConnected(db, s.containerInstanceArn, true);
     return s;
   }
 
-  return {
+  /**
+   * A launch gets the registry host and pull passwords for its images as it is delivered, not
+   * when it was queued: a launch that waited for an agent away for hours still pulls with a
+   * password valid for 12 hours from now. The signing secret never leaves the server.
+   */
+  const delivered = (c: Sequenced<Command>): Sequenced<Command> =>
+    c.body.type === "launch" && registry ? { seq: c.seq, body: { ...c.body, registry: launchRegistry(c.body.spec, registry) } } : c;
+
+  const shared = (embedded: boolean): Omit<AgentHandlers, "hello"> => ({
+    async poll(r) {
+      return { commands: (await sessionOf(r, embedded).poll(r.ack, pollMs)).map(delivered) };
+    },
+
+    async reports(r) {
+      const s = sessionOf(r, embedded);
+      return { ack: await s.reports.accept(r.reports, (report) => runner.emit(reviveReport(report))) };
+    },
+
+    async logs(r) {
+      const s = sessionOf(r, embedded);
+      s.logRequests.get(r.requestId)?.(r.logs);
+      s.logRequests.delete(r.requestId);
+      return {};
+    },
+  });
+
+  // The embedded agent's session exists from the start (the runner queues its commands before
+  // it says hello) and lives as long as the server; its hello only names it.
+  const embedded: AgentHandlers = {
+    ...shared(true),
+    async hello() {
+      const s = runner.sessions.get(EMBEDDED_AGENT)!;
+      return { containerInstanceArn: EMBEDDED_AGENT, session: s.id, reportSeq: s.reports.last, pollMs } satisfies HelloReply;
+    },
+  };
+
+  const remote: AgentHandlers = {
+    ...shared(false),
     async hello(h) {
       if (h.protocol !== AGENT_PROTOCOL_VERSION) throw new AgentRefused(400, `agent protocol ${h.protocol} is not ${AGENT_PROTOCOL_VERSION}`);
       let stored;
@@ -56,21 +113,6 @@ export function createAgentEndpoint({ db, config, clock, log, runner }: { db: Db
       log.info({ containerInstanceArn: arn, tasks: specs.length, hostIp: h.hostIp }, "agent joined");
       return { containerInstanceArn: arn, session: s.id, pollMs } satisfies HelloReply;
     },
-
-    async poll(r) {
-      return { commands: await sessionOf(r).poll(r.ack, pollMs) };
-    },
-
-    async reports(r) {
-      const s = sessionOf(r);
-      return { ack: await s.reports.accept(r.reports, (report) => runner.emit(reviveReport(report))) };
-    },
-
-    async logs(r) {
-      const s = sessionOf(r);
-      s.logRequests.get(r.requestId)?.(r.logs);
-      s.logRequests.delete(r.requestId);
-      return {};
-    },
   };
+  return { remote, embedded };
 }

@@ -5,13 +5,13 @@ import type { Scope } from "../core/arn.js";
 import { parseArn } from "../core/arn.js";
 import { findInstance, saveInstance } from "./instance-store.js";
 import { remoteInstances, tasksOnInstance } from "./remote-instances.js";
-import type { RemoteRunner } from "./remote-runner.js";
+import type { AgentRunner } from "./agent-runner.js";
 
 export interface LivenessOptions {
   db: Db;
   clock: Clock;
   log: Logger;
-  runner: RemoteRunner;
+  runner: AgentRunner;
   heartbeatTimeoutSeconds: number;
   graceSeconds: number;
 }

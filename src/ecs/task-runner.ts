@@ -4,8 +4,8 @@ import type { Task, TaskDefinition } from "@aws-sdk/client-ecs";
  * The boundary between ECS's control plane and whatever runs containers (the agent).
  * The control plane records what should happen and asks the runner; the runner's per-task
  * manager is the only thing that changes a task's known status, and it tells the control
- * plane through reports, in order. Today the agent is in-process; a remote agent (issue 4)
- * implements the same interface over the agent protocol.
+ * plane through reports, in order. An agent's docker runner implements it; the control plane
+ * reaches the agents through AgentRunner, which implements it over the agent protocol.
  */
 export interface TaskRunner {
   /** Begin running a task already stored as PROVISIONING. Returns at once; progress comes as reports. */

@@ -34,10 +34,21 @@ export function startAgentClient(o: AgentClientOptions): { close(): void } {
   let commands = new Inbox(0);
   let closed = false;
   let wake: () => void = () => {};
+  let delivered: () => void = () => {};
   o.runner.onReport((r) => {
     reports.push(r);
     wake();
   });
+
+  /**
+   * Resolves once every report made so far is acknowledged. The poll loop waits for it before
+   * acknowledging commands, so a command the server sees applied has its reports applied too
+   * (the server's start-up recovery relies on that).
+   */
+  async function reportsDelivered(): Promise<void> {
+    const upTo = reports.last();
+    while (!closed && reports.pending().some((r) => r.seq <= upTo)) await new Promise<void>((r) => (delivered = r));
+  }
 
   let helloing: Promise<void> | undefined;
   /** (Re-)establishes the session; both loops wait on the same attempt. */
@@ -85,6 +96,7 @@ export function startAgentClient(o: AgentClientOptions): { close(): void } {
       try {
         const reply = await o.transport.poll({ containerInstanceArn: arn!, session, ack: commands.last ?? 0 });
         await commands.accept(reply.commands, (c) => apply(c).catch((err) => o.log.error({ err: (err as Error).message, type: c.type }, "command failed")));
+        if (reply.commands.length) await reportsDelivered();
       } catch (err) {
         if (closed) return;
         if (err instanceof SessionLost) await hello();
@@ -101,12 +113,14 @@ export function startAgentClient(o: AgentClientOptions): { close(): void } {
     while (!closed) {
       const pending: Array<Sequenced<TaskReport>> = reports.pending();
       if (pending.length === 0) {
+        delivered();
         await new Promise<void>((r) => (wake = r));
         continue;
       }
       try {
         const reply = await o.transport.reports({ containerInstanceArn: arn!, session, epoch, reports: pending.slice(0, 200) });
         reports.ack(reply.ack);
+        delivered();
       } catch (err) {
         if (closed) return;
         if (err instanceof SessionLost) await hello();
@@ -121,6 +135,7 @@ export function startAgentClient(o: AgentClientOptions): { close(): void } {
     close() {
       closed = true;
       wake();
+      delivered();
     },
   };
 }
