@@ -102,6 +102,13 @@ test("RunTask splits by its own strategy, and by the cluster's default without o
   const byDefault = await ecs.send(new RunTaskCommand({ cluster: CLUSTER, taskDefinition: "spot", count: 1, networkConfiguration: network }));
   assert.equal(byDefault.tasks![0]!.capacityProviderName, "FARGATE", "the base goes first");
   for (const t of [...own.tasks!, ...byDefault.tasks!]) await ecs.send(new StopTaskCommand({ cluster: CLUSTER, task: t.taskArn! }));
+  // Only providers the cluster has associated, FARGATE included.
+  await ecs.send(new CreateClusterCommand({ clusterName: "bare" }));
+  await assert.rejects(
+    ecs.send(new RunTaskCommand({ cluster: "bare", taskDefinition: "spot", networkConfiguration: network, capacityProviderStrategy: [{ capacityProvider: "FARGATE", weight: 1 }] })),
+    (e: Error) => e.name === "InvalidParameterException" && e.message.startsWith("The specified capacity provider strategy cannot contain a capacity provider that is not associated with the cluster."),
+  );
+  assert.deepEqual(await tasksOf("bare"), [], "nothing started");
 });
 
 test("a Spot interruption through /_berth/spot/interrupt stops the task with SpotInterruption and the service replaces it", async () => {
@@ -172,7 +179,8 @@ test("managed scaling: tasks wait in PROVISIONING, instances are added, the task
     ecs.send(new RunTaskCommand({ cluster: "asg", taskDefinition: "pooled", capacityProviderStrategy: [{ capacityProvider: "pool", weight: 1 }, { capacityProvider: "FARGATE", weight: 1 }] })),
     isError("InvalidParameterException"),
   );
-  await ecs.send(new CreateServiceCommand({ cluster: "asg", serviceName: "pooled", taskDefinition: "pooled", desiredCount: 3 }));
+  // distinctInstance holds when the capacity scaler places the waiting tasks, later.
+  await ecs.send(new CreateServiceCommand({ cluster: "asg", serviceName: "pooled", taskDefinition: "pooled", desiredCount: 3, placementConstraints: [{ type: "distinctInstance" }] }));
   // No instance yet and managed scaling off: the tasks wait, unplaced.
   const waiting = await waitFor("3 tasks PROVISIONING", async () => {
     const tasks = await tasksOf("asg", { serviceName: "pooled" });
@@ -187,9 +195,10 @@ test("managed scaling: tasks wait in PROVISIONING, instances are added, the task
     const tasks = await tasksOf("asg", { serviceName: "pooled" });
     return tasks.length === 3 && tasks.every((t) => t.lastStatus === "RUNNING") ? tasks : undefined;
   }, 120_000);
-  // 256 MiB instances hold two 128 MiB tasks: three tasks need two instances (reservation 100 %).
+  // 256 MiB instances would hold two 128 MiB tasks, but distinctInstance asks for one per instance.
   const listed = await ecs.send(new ListContainerInstancesCommand({ cluster: "asg", status: "ACTIVE" }));
-  assert.equal(listed.containerInstanceArns!.length, 2);
+  assert.equal(listed.containerInstanceArns!.length, 3);
+  assert.equal(new Set(running.map((t) => t.containerInstanceArn)).size, 3, "one task per instance");
   const { containerInstances } = await ecs.send(new DescribeContainerInstancesCommand({ cluster: "asg", containerInstances: listed.containerInstanceArns! }));
   assert.ok(containerInstances!.every((i) => i.capacityProviderName === "pool"));
   assert.ok(running.every((t) => listed.containerInstanceArns!.includes(t.containerInstanceArn!)));

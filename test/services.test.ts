@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   CreateServiceCommand, DeleteClusterCommand, DeleteServiceCommand, DescribeClustersCommand, DescribeContainerInstancesCommand, DescribeServicesCommand,
-  DescribeTasksCommand, ListContainerInstancesCommand, ListServicesCommand, ListTasksCommand, RegisterTaskDefinitionCommand, RunTaskCommand,
+  DescribeTasksCommand, ListContainerInstancesCommand, ListServicesCommand, ListTasksCommand, PutClusterCapacityProvidersCommand, RegisterTaskDefinitionCommand, RunTaskCommand,
   StartTaskCommand, StopTaskCommand, UpdateContainerInstancesStateCommand, UpdateServiceCommand,
   TagResourceCommand, ListTagsForResourceCommand,
   type ContainerDefinition, type ECSClient, type Service, type Task,
@@ -372,6 +372,9 @@ test("Fargate services: tasks as RunTask makes them, capacity providers, propaga
     cluster: "default", serviceName: "fg", taskDefinition: "fg", desiredCount: 1, capacityProviderStrategy: [{ capacityProvider: "FARGATE_SPOT", weight: 1 }],
     networkConfiguration: { awsvpcConfiguration: { subnets: ["subnet-1"] } }, propagateTags: "SERVICE" as const, tags: [{ key: "from", value: "service" }], clientToken: "fg-1",
   };
+  // A strategy may name only providers the cluster has associated, FARGATE_SPOT included.
+  await assert.rejects(ecs.send(new CreateServiceCommand(request)), (e: Error) => e.name === "InvalidParameterException" && /not associated with the cluster/.test(e.message));
+  await ecs.send(new PutClusterCapacityProvidersCommand({ cluster: "default", capacityProviders: ["FARGATE", "FARGATE_SPOT"], defaultCapacityProviderStrategy: [] }));
   const { service } = await ecs.send(new CreateServiceCommand(request));
   assert.equal(service!.launchType, undefined);
   assert.deepEqual(service!.capacityProviderStrategy, [{ capacityProvider: "FARGATE_SPOT", weight: 1, base: 0 }]);

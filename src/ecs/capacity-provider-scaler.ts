@@ -13,6 +13,7 @@ import { placeEc2Tasks } from "./ec2-placement.js";
 import { constraintsFor } from "./placement-request.js";
 import { attributeValue, instancesOf, saveInstance, type StoredInstance } from "./instance-store.js";
 import { instanceUsage, savePlacement } from "./task-placements.js";
+import { forgetWaitingPlacement, waitingPlacement } from "./waiting-placements.js";
 import { BERTH_AMI_ID, agentVersionInfo, cpuArchitecture, registerInstance } from "./instance-registration.js";
 import { clustersUsing } from "./capacity-provider-store.js";
 import { instancesNeeded, scalingStep } from "./capacity-provider-scaling.js";
@@ -72,7 +73,9 @@ export function createCapacityScaler(deps: CapacityScalerDeps): { tick(): void; 
       if (!def) continue;
       const need = reservationOf(task, def, networkModeOf(def, "EC2"));
       demand ??= need;
-      const placed = placeEc2Tasks(db, scope, cluster, need, task.group ?? "", 1, { kind: "plan", constraints: constraintsFor(def, []), strategies: [], seed: task.taskArn! }, name);
+      // As its RunTask or service asked (a task stored before Berth kept that: the definition's constraints).
+      const asked = waitingPlacement(db, task.taskArn!) ?? { constraints: constraintsFor(def, []), strategies: [] };
+      const placed = placeEc2Tasks(db, scope, cluster, need, task.group ?? "", 1, { kind: "plan", ...asked, seed: task.taskArn! }, name);
       const instance = placed.instances[0];
       if (!instance) {
         waiting++;
@@ -82,6 +85,7 @@ export function createCapacityScaler(deps: CapacityScalerDeps): { tick(): void; 
       const next: Task = { ...task, containerInstanceArn: arn, availabilityZone: attributeValue(db, arn, "ecs.availability-zone") ?? task.availabilityZone, version: (task.version ?? 0) + 1 };
       saveTask(db, scope, next);
       savePlacement(db, task.taskArn!, arn, need);
+      forgetWaitingPlacement(db, task.taskArn!);
       launches.push({ task: next, taskDefinition: def });
     }
     return { launches, waiting, demand };

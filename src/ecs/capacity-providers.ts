@@ -8,6 +8,7 @@ import { ServiceError } from "../core/errors.js";
 import type { Db } from "../store/database.js";
 import type { EcsDeps } from "./deps.js";
 import { invalidParameter } from "./errors.js";
+import { notAssociated } from "./launch-options.js";
 import { requireActiveCluster, saveCluster } from "./cluster-store.js";
 import { paginate } from "./pagination.js";
 import { findService, serviceArnsOf } from "./service-store.js";
@@ -37,9 +38,6 @@ export function allProviders(db: Db, scope: Scope): CapacityProvider[] {
 
 /** A provider a cluster can take: built in, or created and ACTIVE. */
 export const providerExists = (db: Db, scope: Scope, name: string) => isFargateProvider(name) || findProvider(db, scope, name)?.status === "ACTIVE";
-
-const notAssociated = () =>
-  invalidParameter("The specified capacity provider strategy cannot contain a capacity provider that is not associated with the cluster. Associate the capacity provider with the cluster or specify a valid capacity provider and try again.");
 
 /**
  * The cluster's providers and default strategy as CreateCluster and PutClusterCapacityProviders

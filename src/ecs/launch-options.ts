@@ -5,6 +5,10 @@ import { networkModeOf } from "./task-builder.js";
 import { getTags, validateTags } from "./tags.js";
 import { isFargateProvider, validateStrategy } from "./capacity-provider-split.js";
 
+/** ECS's words for a strategy that names a provider the cluster has not associated. */
+export const notAssociated = () =>
+  invalidParameter("The specified capacity provider strategy cannot contain a capacity provider that is not associated with the cluster. Associate the capacity provider with the cluster or specify a valid capacity provider and try again.");
+
 export type LaunchType = "EC2" | "FARGATE";
 
 /**
@@ -14,8 +18,12 @@ export type LaunchType = "EC2" | "FARGATE";
  */
 export function chooseLaunchType(
   input: { launchType?: string; capacityProviderStrategy?: CapacityProviderStrategyItem[] },
-  /** Whether a provider other than FARGATE and FARGATE_SPOT exists (an ACTIVE Auto Scaling group provider). */
-  asgProviderExists: (name: string) => boolean = () => false,
+  providers: {
+    /** Whether a provider other than FARGATE and FARGATE_SPOT exists (an ACTIVE Auto Scaling group provider). */
+    asgProviderExists(name: string): boolean;
+    /** The cluster's capacity providers: a strategy may name only those. */
+    associated: string[];
+  },
 ): { launchType: LaunchType } {
   if (input.launchType && input.capacityProviderStrategy?.length) {
     throw invalidParameter("Specifying both a launch type and capacity provider strategy is not supported. Remove one and try again.");
@@ -23,8 +31,9 @@ export function chooseLaunchType(
   if (input.capacityProviderStrategy?.length) {
     validateStrategy(input.capacityProviderStrategy);
     const names = input.capacityProviderStrategy.map((s) => s.capacityProvider!);
-    const unknown = names.find((n) => !isFargateProvider(n) && !asgProviderExists(n));
+    const unknown = names.find((n) => !isFargateProvider(n) && !providers.asgProviderExists(n));
     if (unknown) throw invalidParameter(`The specified capacity provider ${unknown} was not found.`);
+    if (names.some((n) => !providers.associated.includes(n))) throw notAssociated();
     const fargate = names.filter(isFargateProvider).length;
     if (fargate > 0 && fargate < names.length) {
       throw invalidParameter("The specified capacity provider strategy cannot contain a mix of capacity providers using Auto Scaling groups and Fargate providers. Specify one or the other and try again.");

@@ -33,11 +33,11 @@ export function runTaskHandler({ db, clock, runner, log }: EcsDeps) {
 
       const def = resolveTaskDefinition(db, ctx, input.taskDefinition!);
       if (!def || def.status === "DELETE_IN_PROGRESS") throw invalidParameter("TaskDefinition not found.");
-      const asg = (name: string) => findProvider(db, ctx, name)?.status === "ACTIVE";
-      const { launchType } = chooseLaunchType(input, asg);
+      const providers = { asgProviderExists: (name: string) => findProvider(db, ctx, name)?.status === "ACTIVE", associated: cluster.capacityProviders ?? [] };
+      const { launchType } = chooseLaunchType(input, providers);
       // RunTask without a launch type or strategy uses the cluster's default strategy, as ECS does.
       const strategy = input.capacityProviderStrategy?.length ? input.capacityProviderStrategy : !input.launchType && cluster.defaultCapacityProviderStrategy?.length ? cluster.defaultCapacityProviderStrategy : undefined;
-      const chosen = strategy ? chooseLaunchType({ capacityProviderStrategy: strategy }, asg).launchType : launchType;
+      const chosen = strategy ? chooseLaunchType({ capacityProviderStrategy: strategy }, providers).launchType : launchType;
       checkCompatibility(def, chosen, input);
       if (input.propagateTags === "SERVICE") throw invalidParameter("propagateTags SERVICE is only valid for tasks started by a service.");
       const tags = propagatedTags(db, input.propagateTags, input.tags, def);

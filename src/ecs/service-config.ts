@@ -60,9 +60,9 @@ export interface LaunchChoice {
 }
 
 /** A service's launch: its launch type, its capacity provider strategy, or the cluster's default strategy, or EC2. */
-export function launchChoice(input: { launchType?: string; capacityProviderStrategy?: CapacityProviderStrategyItem[] }, cluster: Cluster, asgProviderExists?: (name: string) => boolean): LaunchChoice {
+export function launchChoice(input: { launchType?: string; capacityProviderStrategy?: CapacityProviderStrategyItem[] }, cluster: Cluster, asgProviderExists: (name: string) => boolean): LaunchChoice {
   const strategy = input.capacityProviderStrategy?.length ? input.capacityProviderStrategy : !input.launchType && cluster.defaultCapacityProviderStrategy?.length ? cluster.defaultCapacityProviderStrategy : undefined;
-  const { launchType } = chooseLaunchType({ launchType: input.launchType, capacityProviderStrategy: strategy }, asgProviderExists);
+  const { launchType } = chooseLaunchType({ launchType: input.launchType, capacityProviderStrategy: strategy }, { asgProviderExists, associated: cluster.capacityProviders ?? [] });
   return strategy ? { launchType, capacityProviderStrategy: strategy.map((s) => ({ capacityProvider: s.capacityProvider, weight: s.weight ?? 0, base: s.base ?? 0 })) } : { launchType };
 }
 

@@ -8,6 +8,7 @@ import { placeEc2Tasks } from "./ec2-placement.js";
 import type { StoredInstance } from "./instance-store.js";
 import { attributeValue } from "./instance-store.js";
 import { savePlacement } from "./task-placements.js";
+import { saveWaitingPlacement } from "./waiting-placements.js";
 import type { PlacementTarget } from "./placement-request.js";
 
 /** A batch of identical tasks, as RunTask, StartTask and the service scheduler ask for them. */
@@ -89,6 +90,7 @@ export function createTasks(db: Db, b: TaskBatch): CreatedTasks {
     saveTask(db, b.scope, { ...task, tags: undefined });
     putTags(db, task.taskArn!, b.tags);
     if (instance) savePlacement(db, task.taskArn!, task.containerInstanceArn!, demand!);
+    else if (b.waitForCapacity && b.placement.kind === "plan") saveWaitingPlacement(db, task.taskArn!, b.placement);
     tasks.push(task);
   });
   if (b.waitForCapacity) return { tasks, failures: [], empty: false };

@@ -146,4 +146,10 @@ export const migrations: string[] = [
     status TEXT NOT NULL, seq INTEGER NOT NULL, doc TEXT NOT NULL,
     PRIMARY KEY (account, region, name));
   `,
+  /* 7: the constraints and strategies of EC2 tasks waiting for an Auto Scaling group provider's
+     capacity, used when the capacity scaler places them */ `
+  CREATE TABLE waiting_placements (
+    task_arn TEXT PRIMARY KEY REFERENCES tasks (arn) ON DELETE CASCADE,
+    constraints TEXT NOT NULL, strategies TEXT NOT NULL);
+  `,
 ];
