@@ -4,7 +4,8 @@
  * 2.8 from Debian's `docker-registry`, no auth), same clients, loopback, in the same run.
  *   npm run build && node dist/bench/registry.js [--layers 8] [--layer-mb 25] [--reps 6] [--gets 20000] [--concurrency 16]
  * Push: `skopeo copy oci:LAYOUT docker://HOST/bench:bench`; pull: `skopeo copy docker://... oci:DIR`
- * into a fresh directory on tmpfs. Every registry starts each repetition empty (Berth: reset;
+ * into a fresh directory on tmpfs, and the same pull with the bench's lean client (oci-pull.ts),
+ * with each client's CPU time beside the server's. Every registry starts each repetition empty (Berth: reset;
  * reference: restarted on fresh storage), so no blob is skipped or mounted. Not a test: nothing
  * here asserts a time.
  */
@@ -20,6 +21,7 @@ import { ecr, registryPassword } from "../test/registry-kit.js";
 import { writeOciLayout, type GeneratedImage } from "./oci-layout.js";
 import { ReferenceRegistry, referenceVersion } from "./reference-registry.js";
 import { downloadRate, httpLoad, type LoadResult } from "./http-load.js";
+import { ociPull } from "./oci-pull.js";
 
 const run = promisify(execFile);
 const { values } = parseArgs({
@@ -98,13 +100,39 @@ async function push(t: Target, image: GeneratedImage): Promise<number> {
   return seconds(t0);
 }
 
-async function pull(t: Target, image: GeneratedImage, into: string): Promise<number> {
+/** CPU time (user + system, seconds) of this process's children that have exited: the skopeo runs. */
+function childCpuSeconds(): number {
+  const fields = readFileSync("/proc/self/stat", "utf8").split(") ")[1]!.split(" ");
+  return (Number(fields[13]) + Number(fields[14])) / 100;
+}
+
+/** A skopeo pull into a fresh directory; `clientCpu` gets skopeo's CPU seconds. */
+async function pull(t: Target, image: GeneratedImage, into: string, clientCpu: number[]): Promise<number> {
   const creds = t.creds ? ["--src-creds", t.creds] : [];
   const dest = mkdtempSync(join(into, "pull-"));
   try {
+    const c0 = childCpuSeconds();
     const t0 = process.hrtime.bigint();
     await run("skopeo", ["copy", "--quiet", "--preserve-digests", "--dest-oci-accept-uncompressed-layers", "--src-tls-verify=false", ...creds, `docker://${t.host}/${REPO}:${image.tag}`, `oci:${dest}:${image.tag}`]);
-    return seconds(t0);
+    const s = seconds(t0);
+    clientCpu.push(childCpuSeconds() - c0);
+    return s;
+  } finally {
+    rmSync(dest, { recursive: true, force: true });
+  }
+}
+
+/** The same pull with the bench's lean client (oci-pull.ts); `clientCpu` gets its CPU seconds. */
+async function leanPull(t: Target, image: GeneratedImage, into: string, clientCpu: number[]): Promise<number> {
+  const dest = mkdtempSync(join(into, "lean-"));
+  try {
+    const c0 = process.cpuUsage();
+    const t0 = process.hrtime.bigint();
+    await ociPull(`http://${t.host}`, REPO, image.tag, authHeaders(t), dest);
+    const s = seconds(t0);
+    const c = process.cpuUsage(c0);
+    clientCpu.push((c.user + c.system) / 1e6);
+    return s;
   } finally {
     rmSync(dest, { recursive: true, force: true });
   }
@@ -140,6 +168,10 @@ async function main() {
     const rawMBs = new Map<string, number[]>(targets.map((t) => [t.name, []]));
     const pushCpu = new Map<string, number[]>(targets.map((t) => [t.name, []]));
     const pullCpu = new Map<string, number[]>(targets.map((t) => [t.name, []]));
+    const leanS = new Map<string, number[]>(targets.map((t) => [t.name, []]));
+    const leanCpu = new Map<string, number[]>(targets.map((t) => [t.name, []]));
+    const skopeoCpu = new Map<string, number[]>(targets.map((t) => [t.name, []]));
+    const leanClientCpu = new Map<string, number[]>(targets.map((t) => [t.name, []]));
     const timed = async (t: Target, into: Map<string, number[]>, cpuInto: Map<string, number[]>, op: () => Promise<number>) => {
       const c0 = t.cpu();
       into.get(t.name)!.push(await op());
@@ -152,8 +184,10 @@ async function main() {
       for (const t of order) {
         await t.fresh();
         await timed(t, pushS, pushCpu, () => push(t, image));
-        await timed(t, pullS, pullCpu, () => pull(t, image, pulls));
-        await timed(t, pullS, pullCpu, () => pull(t, image, pulls));
+        await timed(t, pullS, pullCpu, () => pull(t, image, pulls, skopeoCpu.get(t.name)!));
+        await timed(t, pullS, pullCpu, () => pull(t, image, pulls, skopeoCpu.get(t.name)!));
+        await timed(t, leanS, leanCpu, () => leanPull(t, image, pulls, leanClientCpu.get(t.name)!));
+        await timed(t, leanS, leanCpu, () => leanPull(t, image, pulls, leanClientCpu.get(t.name)!));
         rawMBs.get(t.name)!.push(await blobGets(t, image));
         process.stderr.write(".");
       }
@@ -183,16 +217,21 @@ async function main() {
     const row = (label: string, f: (n: string) => number, unit: string, target: string) =>
       console.log(`| ${label} | ${targets.map((t) => `${f(t.name).toFixed(unit === "req/s" ? 0 : 1)} ${unit}`).join(" | ")} | ${(f(targets[0]!.name) / f(ref)).toFixed(2)}x | ${target} |`);
     row("push", pushMBs, "MB/s", ">= 1.0x");
-    row("pull", pullMBs, "MB/s", ">= 1.2x");
+    row("pull (skopeo)", pullMBs, "MB/s", ">= 1.2x");
+    row("pull (lean client)", (name) => mb / median(leanS.get(name)!), "MB/s", "(same target)");
     row("manifest GET", rps, "req/s", ">= 1.0x");
     row("blob GET, raw HTTP (no hashing, bodies discarded)", raw, "MB/s", "(no target)");
     const cpuRow = (label: string, m: Map<string, number[]>) =>
       console.log(`| ${label} | ${targets.map((t) => `${median(m.get(t.name)!).toFixed(2)} s`).join(" | ")} | ${(median(m.get(targets[0]!.name)!) / median(m.get(ref)!)).toFixed(2)}x | (lower is better) |`);
     cpuRow("server CPU per push", pushCpu);
-    cpuRow("server CPU per pull", pullCpu);
+    cpuRow("server CPU per pull (skopeo)", pullCpu);
+    cpuRow("skopeo's CPU per pull", skopeoCpu);
+    cpuRow("server CPU per pull (lean client)", leanCpu);
+    cpuRow("lean client's CPU per pull", leanClientCpu);
     console.log(`\nManifest GET latency p50/p99: ${targets.map((t) => `${t.name} ${gets.get(t.name)!.p50Ms.toFixed(2)}/${gets.get(t.name)!.p99Ms.toFixed(2)} ms`).join("; ")}`);
     console.log(`Raw seconds — push: ${targets.map((t) => `${t.name} [${pushS.get(t.name)!.map((s) => s.toFixed(2)).join(", ")}]`).join("; ")}`);
     console.log(`Raw seconds — pull: ${targets.map((t) => `${t.name} [${pullS.get(t.name)!.map((s) => s.toFixed(2)).join(", ")}]`).join("; ")}`);
+    console.log(`Raw seconds — lean pull: ${targets.map((t) => `${t.name} [${leanS.get(t.name)!.map((s) => s.toFixed(2)).join(", ")}]`).join("; ")}`);
     console.log(`Raw MB/s — blob GET: ${targets.map((t) => `${t.name} [${rawMBs.get(t.name)!.map((s) => s.toFixed(0)).join(", ")}]`).join("; ")}`);
   } finally {
     for (const t of targets) await t.close().catch((err) => console.error(`closing ${t.name}: ${(err as Error).message}`));
