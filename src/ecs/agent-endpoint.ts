@@ -19,11 +19,6 @@ export interface AgentEndpoint {
   embedded: AgentHandlers;
 }
 
-/**
- * The server's end of the agent protocol, independent of transport. Remote and embedded agents
- * share polls, reports and logs; they differ in hello only, and neither can use the other's
- * session.
- */
 export interface AgentEndpointDeps {
   db: Db;
   config: Config;
@@ -34,6 +29,11 @@ export interface AgentEndpointDeps {
   registry?: RegistryAccess;
 }
 
+/**
+ * The server's end of the agent protocol, independent of transport. Remote and embedded agents
+ * share polls, reports and logs; they differ in hello only, and neither can use the other's
+ * session.
+ */
 export function createAgentEndpoint({ db, config, clock, log, runner, registry }: AgentEndpointDeps): AgentEndpoint {
   // Three polls per heartbeat timeout: one lost poll never makes a healthy agent look silent.
   const pollMs = Math.max(500, Math.floor((config.agentHeartbeatTimeoutSeconds * 1000) / 3));
