@@ -73,7 +73,7 @@ export function createCapacityScaler(deps: CapacityScalerDeps): { tick(): void; 
       if (!def) continue;
       const need = reservationOf(task, def, networkModeOf(def, "EC2"));
       demand ??= need;
-      // As its RunTask or service asked (a task stored before Berth kept that: the definition's constraints).
+      // As its RunTask or service asked; a task stored by an older Berth has only its definition's constraints.
       const asked = waitingPlacement(db, task.taskArn!) ?? { constraints: constraintsFor(def, []), strategies: [] };
       const placed = placeEc2Tasks(db, scope, cluster, need, task.group ?? "", 1, { kind: "plan", ...asked, seed: task.taskArn! }, name);
       const instance = placed.instances[0];
