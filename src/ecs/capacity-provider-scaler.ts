@@ -60,6 +60,9 @@ const poolOf = (db: Db, scope: Scope, clusterArn: string, provider: string): Sto
  * non-daemon tasks is never taken away) always holds. One transaction per provider per tick;
  * launches only after it commits, so a task is stored placed before its first report.
  */
+/** What the first waiting task needs, from which the pool's size is worked out. */
+type Demand = Reservation & { distinctInstance: boolean };
+
 export function createCapacityScaler(deps: CapacityScalerDeps): { tick(): void; start(): void; stop(): void } {
   const { db, clock, config, runner, log, dockerVersion, intervalMs = 1000 } = deps;
   let timer: NodeJS.Timeout | undefined;
@@ -67,14 +70,14 @@ export function createCapacityScaler(deps: CapacityScalerDeps): { tick(): void; 
   const place = (scope: Scope, cluster: Cluster, name: string) => {
     const launches: Array<{ task: Task; taskDefinition: TaskDefinition }> = [];
     let waiting = 0;
-    let demand: Reservation | undefined;
+    let demand: Demand | undefined;
     for (const task of waitingTasks(db, cluster.clusterArn!, name)) {
       const def = resolveTaskDefinition(db, scope, task.taskDefinitionArn!);
       if (!def) continue;
       const need = reservationOf(task, def, networkModeOf(def, "EC2"));
-      demand ??= need;
       // As its RunTask or service asked; a task stored by an older Berth has only its definition's constraints.
       const asked = waitingPlacement(db, task.taskArn!) ?? { constraints: constraintsFor(def, []), strategies: [] };
+      demand ??= { ...need, distinctInstance: asked.constraints.some((c) => c.type === "distinctInstance") };
       const placed = placeEc2Tasks(db, scope, cluster, need, task.group ?? "", 1, { kind: "plan", ...asked, seed: task.taskArn! }, name);
       const instance = placed.instances[0];
       if (!instance) {
@@ -91,14 +94,15 @@ export function createCapacityScaler(deps: CapacityScalerDeps): { tick(): void; 
     return { launches, waiting, demand };
   };
 
-  const scale = (scope: Scope, cluster: Cluster, provider: CapacityProvider, waiting: number, demand: Reservation | undefined) => {
+  const scale = (scope: Scope, cluster: Cluster, provider: CapacityProvider, waiting: number, demand: Demand | undefined) => {
     const name = provider.name!;
     const ms = provider.autoScalingGroupProvider?.managedScaling;
     if (ms?.status !== "ENABLED") return;
     const pool = poolOf(db, scope, cluster.clusterArn!, name);
     const usage = instanceUsage(db, pool.map((i) => i.instance.containerInstanceArn!));
     const idle = pool.filter((i) => usage.get(i.instance.containerInstanceArn!)!.active === 0);
-    const perInstance = demand ? Math.min(demand.cpu > 0 ? Math.floor(config.instanceCpu / demand.cpu) : Infinity, demand.memory > 0 ? Math.floor(config.instanceMemory / demand.memory) : Infinity) : 1;
+    // As ECS does, tasks under distinctInstance count one per instance, whatever else would fit.
+    const perInstance = !demand || demand.distinctInstance ? 1 : Math.min(demand.cpu > 0 ? Math.floor(config.instanceCpu / demand.cpu) : Infinity, demand.memory > 0 ? Math.floor(config.instanceMemory / demand.memory) : Infinity);
     const needed = instancesNeeded(pool.length - idle.length, waiting, Number.isFinite(perInstance) ? perInstance : 1);
     const step = scalingStep({
       instances: pool.length, needed, targetCapacity: ms.targetCapacity ?? 100, minimumScalingStepSize: ms.minimumScalingStepSize ?? 1,
