@@ -16,7 +16,7 @@ import { instanceUsage, savePlacement } from "./task-placements.js";
 import { forgetWaitingPlacement, waitingPlacement } from "./waiting-placements.js";
 import { BERTH_AMI_ID, agentVersionInfo, cpuArchitecture, registerInstance } from "./instance-registration.js";
 import { clustersUsing } from "./capacity-provider-store.js";
-import { instancesNeeded, scalingStep } from "./capacity-provider-scaling.js";
+import { instancesNeeded, scalingStep, tasksPerInstance } from "./capacity-provider-scaling.js";
 
 export interface CapacityScalerDeps {
   db: Db;
@@ -101,9 +101,8 @@ export function createCapacityScaler(deps: CapacityScalerDeps): { tick(): void; 
     const pool = poolOf(db, scope, cluster.clusterArn!, name);
     const usage = instanceUsage(db, pool.map((i) => i.instance.containerInstanceArn!));
     const idle = pool.filter((i) => usage.get(i.instance.containerInstanceArn!)!.active === 0);
-    // As ECS does, tasks under distinctInstance count one per instance, whatever else would fit.
-    const perInstance = !demand || demand.distinctInstance ? 1 : Math.min(demand.cpu > 0 ? Math.floor(config.instanceCpu / demand.cpu) : Infinity, demand.memory > 0 ? Math.floor(config.instanceMemory / demand.memory) : Infinity);
-    const needed = instancesNeeded(pool.length - idle.length, waiting, Number.isFinite(perInstance) ? perInstance : 1);
+    const perInstance = demand ? tasksPerInstance(demand, { cpu: config.instanceCpu, memory: config.instanceMemory }) : 1;
+    const needed = instancesNeeded(pool.length - idle.length, waiting, perInstance);
     const step = scalingStep({
       instances: pool.length, needed, targetCapacity: ms.targetCapacity ?? 100, minimumScalingStepSize: ms.minimumScalingStepSize ?? 1,
       maximumScalingStepSize: ms.maximumScalingStepSize ?? 10000, minSize: 0, maxSize: config.capacityProviderPoolMaxSize,

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { capacityProviderReservation, instancesNeeded, scalingStep } from "./capacity-provider-scaling.js";
+import { capacityProviderReservation, instancesNeeded, scalingStep, tasksPerInstance } from "./capacity-provider-scaling.js";
 
 test("reservation is M/N x 100, with 100 for nothing at all and 200 for tasks without instances", () => {
   assert.equal(capacityProviderReservation(0, 0), 100);
@@ -33,4 +33,15 @@ test("instances needed: busy ones plus enough for the waiting tasks", () => {
   assert.equal(instancesNeeded(2, 1, 4), 3);
   assert.equal(instancesNeeded(0, 5, 2), 3);
   assert.equal(instancesNeeded(0, 5, 0), 5);
+});
+
+test("tasks per new instance: as many as cpu and memory allow, one under distinctInstance", () => {
+  const size = { cpu: 1024, memory: 256 };
+  assert.equal(tasksPerInstance({ cpu: 0, memory: 128, distinctInstance: false }, size), 2);
+  assert.equal(tasksPerInstance({ cpu: 512, memory: 64, distinctInstance: false }, size), 2, "cpu binds first");
+  assert.equal(tasksPerInstance({ cpu: 0, memory: 128, distinctInstance: true }, size), 1);
+  assert.equal(tasksPerInstance({ cpu: 0, memory: 0, distinctInstance: false }, size), 1, "nothing reserved: one");
+  assert.equal(tasksPerInstance({ cpu: 0, memory: 512, distinctInstance: false }, size), 1, "too big still asks for one");
+  // Three such tasks waiting with nothing running: three instances, not two.
+  assert.equal(instancesNeeded(0, 3, tasksPerInstance({ cpu: 0, memory: 128, distinctInstance: true }, size)), 3);
 });

@@ -50,3 +50,13 @@ export function instancesNeeded(busy: number, waiting: number, perInstance: numb
   if (waiting === 0) return busy;
   return busy + Math.max(1, Math.ceil(waiting / Math.max(1, perInstance)));
 }
+
+/**
+ * How many waiting tasks one new instance of `size` holds: as many as the task's cpu and memory
+ * allow, or one under distinctInstance, as ECS counts them; at least one.
+ */
+export function tasksPerInstance(task: { cpu: number; memory: number; distinctInstance: boolean }, size: { cpu: number; memory: number }): number {
+  if (task.distinctInstance) return 1;
+  const fit = Math.min(task.cpu > 0 ? Math.floor(size.cpu / task.cpu) : Infinity, task.memory > 0 ? Math.floor(size.memory / task.memory) : Infinity);
+  return Number.isFinite(fit) ? Math.max(1, fit) : 1;
+}
