@@ -43,8 +43,9 @@ export interface HelloReply {
 
 export type Command =
   /**
-   * `registry`: the registry host and pull passwords for the task's images, so the agent maps
-   * ECR URIs and pulls as the embedded agent does; issued on delivery; absent from a server without a registry.
+   * `registry`: the registry host and pull passwords for the task's images, so every agent maps
+   * ECR URIs and pulls alike; added each time the launch is delivered; absent from a server
+   * without a registry.
    */
   | { type: "launch"; spec: LaunchSpec; registry?: LaunchRegistry }
   | { type: "stop"; taskArn: string; why: StopRequest }
