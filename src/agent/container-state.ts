@@ -23,6 +23,9 @@ export function newContainerState(plan: PlannedContainer): ContainerState {
 
 const NEVER = "0001-01-01T00:00:00Z";
 
+/** The engine started the container at some point (it may have exited since). */
+export const hasStarted = (info: Docker.ContainerInspectInfo) => info.State.Running || (!!info.State.StartedAt && info.State.StartedAt !== NEVER);
+
 /**
  * Folds what the engine says of a container into the state. Returns true when something a
  * report carries changed. An out-of-memory kill gets the ECS agent's OutOfMemoryError reason.
@@ -31,7 +34,7 @@ export function observe(s: ContainerState, info: Docker.ContainerInspectInfo, mo
   const before = JSON.stringify(toReport(s));
   s.id = info.Id;
   const state = info.State;
-  if (state.StartedAt && state.StartedAt !== NEVER) s.started = true;
+  if (hasStarted(info)) s.started = true;
   if (state.Running) {
     s.status = "RUNNING";
     if (mode === "bridge") s.bindings = bindingsFromInspect(s.plan.def.portMappings, info.NetworkSettings?.Ports as never);

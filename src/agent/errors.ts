@@ -30,7 +30,6 @@ export class TaskError extends Error {
 /** stoppedReason wording: ECS's own where ECS has one, Berth's where the situation is Berth's. */
 export const ESSENTIAL_EXITED = "Essential container in task exited";
 export const VANISHED = "Task stopped because its containers vanished while Berth was not running";
-export const INTERRUPTED_START = "Task failed to start because Berth stopped while it was starting";
 export const PAUSE_EXITED = "Task stopped because the container holding its network namespace exited";
 
 interface EngineError {

@@ -17,6 +17,8 @@ const POLL_MS = 250;
  * as their dependsOn conditions allow) -> ACTIVATING -> RUNNING. A named error on the way stops
  * the task with TaskFailedToStart and the error as stoppedReason. A stop request or an essential
  * container's exit cuts it short; the queued stop or die operation then stops the task.
+ * A launch resumed after a restart (TaskManager.resumeLaunch) runs the same way: each step skips
+ * what is already there (a running pause container, containers that started).
  */
 export async function launchTask(m: TaskManager): Promise<void> {
   try {
@@ -50,7 +52,7 @@ export async function launchTask(m: TaskManager): Promise<void> {
 async function provision(m: TaskManager): Promise<void> {
   const { ctx, plan } = m;
   m.cgroupParent = await ctx.cgroups.create(ctx.berthId, plan.taskId, { cpuUnits: plan.cpuUnits, memoryMiB: plan.memoryMiB });
-  if (plan.networkMode === "awsvpc") {
+  if (plan.networkMode === "awsvpc" && !m.pauseId) {
     let image: string;
     try {
       m.taskIp = ctx.ips.allocate(plan.taskArn);
@@ -75,6 +77,7 @@ async function pull(m: TaskManager): Promise<void> {
   try {
     for (const s of m.containers.values()) {
       if (m.aborted) return;
+      if (s.started) continue; // adopted after a restart: its image was resolved then
       try {
         s.imageDigest = await ensureTaskImage(m.ctx, s.plan, { fargate: m.plan.fargate });
       } catch (err) {
@@ -94,7 +97,7 @@ async function startContainers(m: TaskManager): Promise<void> {
   await Promise.all(
     m.plan.containers.map(async (c) => {
       const s = m.containers.get(c.name)!;
-      if (s.status === "STOPPED") return; // its image could not be had
+      if (s.status === "STOPPED" || s.started) return; // its image could not be had, or it was adopted running
       try {
         for (const dep of dependenciesOf(c, m.plan.networkMode)) {
           if (!(await waitFor(m, c, dep, halted))) return;

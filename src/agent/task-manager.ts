@@ -4,10 +4,10 @@ import type { StopCode, StopRequest, TaskReport, TaskStatus } from "../ecs/task-
 import type { AgentContext } from "./context.js";
 import { LABEL_TASK_IP } from "./labels.js";
 import type { TaskPlan } from "./task-plan.js";
-import { engineMessage, engineStatus, ESSENTIAL_EXITED, INTERRUPTED_START, PAUSE_EXITED, VANISHED } from "./errors.js";
+import { engineMessage, engineStatus, ESSENTIAL_EXITED, PAUSE_EXITED, VANISHED } from "./errors.js";
 import { taskHealth, type Health } from "./health.js";
 import { stopWaves } from "./dependencies.js";
-import { newContainerState, observe, toReport, type ContainerState } from "./container-state.js";
+import { hasStarted, newContainerState, observe, toReport, type ContainerState } from "./container-state.js";
 import { launchTask } from "./task-launch.js";
 
 const ORDER: TaskStatus[] = ["PROVISIONING", "PENDING", "ACTIVATING", "RUNNING", "DEACTIVATING", "STOPPING", "DEPROVISIONING", "STOPPED"];
@@ -209,8 +209,9 @@ export class TaskManager {
   }
 
   /**
-   * After a restart: adopt what still runs, finish what was stopping, and stop (with the exit
-   * codes that can still be read) what died or vanished while Berth was not running.
+   * After a restart: adopt what still runs, finish what was stopping, resume what was starting,
+   * and stop (with the exit codes that can still be read) what died or vanished while Berth was
+   * not running.
    */
   private async runRecover(task: Task, found: Map<string, Docker.ContainerInspectInfo>, pause: Docker.ContainerInspectInfo | undefined): Promise<void> {
     const known = (task.lastStatus ?? "PROVISIONING") as TaskStatus;
@@ -227,6 +228,9 @@ export class TaskManager {
         s.exitCode = stored.exitCode;
       }
     }
+    const stored = { stopCode: task.stopCode as StopCode | undefined, reason: task.stoppedReason };
+    if ((known === "PROVISIONING" || known === "PENDING") && task.desiredStatus !== "STOPPED") return this.resumeLaunch(found, pause);
+
     for (const [name, info] of found) {
       const s = this.containers.get(name);
       if (s) observe(s, info, this.plan.networkMode);
@@ -238,13 +242,12 @@ export class TaskManager {
     }
     const vanished = [...this.containers.values()].filter((s) => !found.has(s.plan.name));
     for (const s of vanished) s.status = "STOPPED";
-    const stored = { stopCode: task.stopCode as StopCode | undefined, reason: task.stoppedReason };
 
     switch (known) {
       case "PROVISIONING":
       case "PENDING":
-        if (known === "PROVISIONING" && found.size === 0 && !pause) return launchTask(this);
-        return this.stopTask("TaskFailedToStart", INTERRUPTED_START);
+        // Asked to stop before the restart: the stop is finished, nothing is started.
+        return this.stopTask(stored.stopCode ?? "UserInitiated", stored.reason ?? "Task stopped by user");
       case "DEACTIVATING":
       case "STOPPING":
       case "DEPROVISIONING":
@@ -272,6 +275,56 @@ export class TaskManager {
       }
       default:
         return;
+    }
+  }
+
+  /**
+   * A launch the restart cut short is carried on, so that an acknowledged task still runs: what
+   * started keeps running (adopted, never started again, so nothing runs twice), what was created
+   * but never started is removed and created again (its options may name a pause container that
+   * is gone), what is missing is created. Only a real failure stops the task: an essential
+   * container that exited or vanished after it had started, or a task network that died under
+   * running containers.
+   */
+  private async resumeLaunch(found: Map<string, Docker.ContainerInspectInfo>, pause: Docker.ContainerInspectInfo | undefined): Promise<void> {
+    let vanished = false;
+    for (const s of this.containers.values()) {
+      const info = found.get(s.plan.name);
+      if (info && hasStarted(info)) {
+        observe(s, info, this.plan.networkMode);
+        continue;
+      }
+      if (!info && s.started) {
+        // It ran before the restart and is gone now: its outcome cannot be read.
+        s.status = "STOPPED";
+        vanished ||= s.plan.essential;
+        continue;
+      }
+      if (info) await this.remove(info.Id);
+      Object.assign(s, newContainerState(s.plan));
+    }
+    if (this.plan.networkMode === "awsvpc" && pause) {
+      if (pause.State.Running) {
+        this.pauseId = pause.Id;
+        const ip = pause.Config.Labels?.[LABEL_TASK_IP];
+        if (ip && this.ctx.ips.claim(this.taskArn, ip)) this.taskIp = ip;
+      } else if ([...this.containers.values()].some((s) => s.status === "RUNNING")) {
+        vanished = true;
+      } else {
+        await this.remove(pause.Id);
+      }
+    }
+    if (vanished) return this.stopTask("EssentialContainerExited", VANISHED);
+    if ([...this.containers.values()].some((s) => s.plan.essential && s.status === "STOPPED")) return this.stopTask("EssentialContainerExited", ESSENTIAL_EXITED);
+    this.ctx.log.info({ taskArn: this.taskArn, status: this.status, adopted: [...this.containers.values()].filter((s) => s.started).length }, "resuming a launch a restart interrupted");
+    return launchTask(this);
+  }
+
+  private async remove(id: string): Promise<void> {
+    try {
+      await this.ctx.docker.getContainer(id).remove({ force: true });
+    } catch (err) {
+      if (engineStatus(err) !== 404) throw err;
     }
   }
 }
