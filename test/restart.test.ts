@@ -94,3 +94,47 @@ test("stopped tasks are forgotten after the retention period, and their containe
     await berth.dispose();
   }
 });
+
+test("a launch cut short by kill -9 resumes: the started container is adopted, the rest is created, the task runs", async () => {
+  await ensureTestImage();
+  const dataDir = mkdtempSync(join(tmpdir(), "berth-resume-"));
+  let berth = await BerthProcess.start({ dataDir });
+  try {
+    let ecs = berth.ecs();
+    await ecs.send(new CreateClusterCommand({ clusterName: "resume" }));
+    // `side` waits for `main` to be HEALTHY (its first check comes after 5 s): the task sits in
+    // PENDING with one container started and one not created yet.
+    await ecs.send(new RegisterTaskDefinitionCommand({
+      family: "two-step", networkMode: "awsvpc", requiresCompatibilities: ["FARGATE"], cpu: "256", memory: "512",
+      containerDefinitions: [
+        { name: "main", image: TEST_IMAGE, essential: true, command: ["sleep", "600"], stopTimeout: 1, healthCheck: { command: ["CMD-SHELL", "true"], interval: 5, timeout: 2, retries: 1 } },
+        { name: "side", image: TEST_IMAGE, essential: true, command: ["sleep", "600"], stopTimeout: 1, dependsOn: [{ containerName: "main", condition: "HEALTHY" }] },
+      ],
+    }));
+    const { tasks } = await ecs.send(new RunTaskCommand({
+      cluster: "resume", taskDefinition: "two-step", launchType: "FARGATE",
+      networkConfiguration: { awsvpcConfiguration: { subnets: ["subnet-1"] } },
+    }));
+    const arn = tasks![0]!.taskArn!;
+    const halfway = await waitFor("main started, side not yet", async () => {
+      const t = (await ecs.send(new DescribeTasksCommand({ cluster: "resume", tasks: [arn] }))).tasks![0]!;
+      const main = t.containers!.find((c) => c.name === "main")!;
+      return t.lastStatus === "PENDING" && main.lastStatus === "RUNNING" ? t : undefined;
+    });
+    await berth.kill9();
+    berth = await BerthProcess.start({ dataDir });
+    ecs = berth.ecs();
+
+    const running = await waitForTask(ecs, "resume", arn, "RUNNING");
+    const before = halfway.containers!.find((c) => c.name === "main")!.runtimeId;
+    assert.equal(running.containers!.find((c) => c.name === "main")!.runtimeId, before, "main was adopted, not started again");
+    assert.equal(running.containers!.find((c) => c.name === "side")!.lastStatus, "RUNNING");
+    assert.equal(running.stopCode, undefined);
+    // One container per task container, and the task's one address: nothing ran twice.
+    const { stdout } = await run("docker", ["ps", "-a", "-q", "--filter", `label=berth.task-arn=${arn}`, "--filter", "label=berth.container-name"]);
+    assert.equal(stdout.trim().split("\n").length, 2);
+  } finally {
+    await berth.dispose();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
