@@ -173,7 +173,8 @@ export class BerthProcess {
 export interface AgentOptions {
   endpoint: string;
   cluster: string;
-  token: string;
+  /** Given to the agent as BERTH_AGENT_TOKEN; leave it out to pass the token another way (args). */
+  token?: string;
   hostIp: string;
   dataDir: string;
   args?: string[];
@@ -192,7 +193,7 @@ export class AgentProcess {
   /** Starts the agent and waits until it has registered (its "berth agent is up" line). */
   static async start({ endpoint, cluster, token, hostIp, dataDir, args = [] }: AgentOptions): Promise<AgentProcess> {
     const proc = spawn(process.execPath, [berthBin, "agent", "--endpoint", endpoint, "--cluster", cluster, "--host-ip", hostIp, "--data-dir", dataDir, "--log-level", "info", ...args], {
-      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/root", BERTH_AGENT_TOKEN: token },
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/root", ...(token === undefined ? {} : { BERTH_AGENT_TOKEN: token }) },
       stdio: ["ignore", "pipe", "pipe"],
     });
     const a = new AgentProcess(proc);

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { CreateClusterCommand, ListClustersCommand, ECSClient } from "@aws-sdk/client-ecs";
 import { DescribeRepositoriesCommand, ECRClient } from "@aws-sdk/client-ecr";
-import { BerthProcess, berthBin } from "./harness.js";
+import { AgentProcess, BerthProcess, berthBin } from "./harness.js";
 import { Neighbour } from "./neighbour.js";
 import { createRepository, Oci, registryPassword } from "./registry-kit.js";
 
@@ -62,7 +62,7 @@ after(async () => {
 describe("open mode on a network address (allowUnauthenticatedNetworkAccess)", () => {
   let berth: BerthProcess;
   before(async () => {
-    berth = await BerthProcess.start({ args: ["--host", "0.0.0.0", "--allow-unauthenticated-network-access"] });
+    berth = await BerthProcess.start({ args: ["--host", "0.0.0.0", "--allow-unauthenticated-network-access", "--agent-token", "on-the-command-line"] });
   });
   after(async () => {
     await berth.dispose();
@@ -71,6 +71,11 @@ describe("open mode on a network address (allowUnauthenticatedNetworkAccess)", (
   test("Berth starts, and says loudly at start that anyone who reaches it owns the host", () => {
     assert.equal(warnings(berth).length, 1, JSON.stringify(berth.logLines));
     assert.equal(warnings(berth)[0]!.level, 40, "a warning");
+    const secretFlag = berth.logLines.filter((l) => l.setting === "agentToken");
+    assert.deepEqual(secretFlag.map((l) => [l.level, l.msg]), [
+      [40, "--agent-token on the command line is visible to every local user (ps); use --agent-token-file or BERTH_AGENT_TOKEN instead"],
+    ]);
+    assert.ok(!JSON.stringify(berth.logLines).includes("on-the-command-line"), "the secret itself is never logged");
   });
 
   test("from another address every admin endpoint is refused with 403 AccessDeniedException, and nothing changes", async () => {
@@ -135,6 +140,7 @@ describe("strict SigV4 on a network address, credentials from a file", () => {
 
   test("Berth starts without a warning; both pairs of the file sign requests, others are refused", async () => {
     assert.equal(warnings(berth).length, 0);
+    assert.equal(berth.logLines.filter((l) => l.level === 40).length, 0, "no secret on the command line either");
     await client(KEY, SECRET).send(new CreateClusterCommand({ clusterName: "strict" }));
     assert.equal((await client("AKIDOTHER", "other-secret").send(new ListClustersCommand({}))).clusterArns?.length, 1);
     await assert.rejects(client(KEY, "wrong").send(new ListClustersCommand({})), { name: "InvalidSignatureException" });
@@ -284,6 +290,28 @@ describe("the data directory is private to the user", () => {
     } finally {
       await berth.dispose();
       rmSync(join(dir, ".."), { recursive: true, force: true });
+    }
+  });
+
+  test("berth agent: its token from a file (the server's too), its data directory tightened", async () => {
+    const root = mkdtempSync(join(tmpdir(), "berth-agent-modes-"));
+    const agentDir = join(root, "agent");
+    mkdirSync(agentDir, { mode: 0o755 });
+    chmodSync(agentDir, 0o755);
+    writeFileSync(join(root, "server-token"), "agent-token-from-a-file\n");
+    writeFileSync(join(root, "agent-token"), "agent-token-from-a-file");
+    const berth = await BerthProcess.start({ args: ["--agent-token-file", join(root, "server-token")] });
+    let agent: AgentProcess | undefined;
+    try {
+      await berth.ecs().send(new CreateClusterCommand({ clusterName: "agents" }));
+      agent = await AgentProcess.start({ endpoint: berth.endpoint, cluster: "agents", hostIp: "127.0.2.9", dataDir: agentDir, args: ["--token-file", join(root, "agent-token")] });
+      assert.match(agent.containerInstanceArn, /^arn:aws:ecs:us-east-1:000000000000:container-instance\/agents\//);
+      assert.deepEqual(readdirSync(agentDir), ["agent.json"]);
+      assert.deepEqual(loose(agentDir), []);
+    } finally {
+      await agent?.stop();
+      await berth.dispose();
+      rmSync(root, { recursive: true, force: true });
     }
   });
 
