@@ -9,6 +9,7 @@ import { CreateClusterCommand, ListClustersCommand, ECSClient } from "@aws-sdk/c
 import { DescribeRepositoriesCommand, ECRClient } from "@aws-sdk/client-ecr";
 import { AgentProcess, BerthProcess, berthBin } from "./harness.js";
 import { Neighbour } from "./neighbour.js";
+import { waitFor } from "./wait.js";
 import { createRepository, Oci, registryPassword } from "./registry-kit.js";
 
 const run = promisify(execFile);
@@ -93,7 +94,9 @@ describe("open mode on a network address (allowUnauthenticatedNetworkAccess)", (
       const route = path.split("?")[0];
       assert.deepEqual(JSON.parse(res.body), { __type: "AccessDeniedException", message: `${route} answers only callers on this machine (loopback) unless strict SigV4 is on.` });
     }
-    assert.equal(refusals(berth).length - refusedBefore, ADMIN.length, "each refusal is logged");
+    // Each refusal is logged (the lines arrive through a pipe, so wait for them).
+    await waitFor("the refusals' log lines", async () => refusals(berth).length >= refusedBefore + ADMIN.length, 10_000);
+    assert.equal(refusals(berth).length - refusedBefore, ADMIN.length);
     for (const path of RESET_SPELLINGS) {
       const res = await neighbour.curl("POST", port(berth), path);
       assert.ok(res.status === 403 || res.status === 404, `POST ${path}: ${res.status} ${res.body}`);
@@ -180,7 +183,7 @@ describe("strict SigV4 on a network address, credentials from a file", () => {
     const signed = await berthCli(["logs", task, "--endpoint", berth.endpoint], { AWS_ACCESS_KEY_ID: KEY, AWS_SECRET_ACCESS_KEY: SECRET });
     assert.equal(signed.stderr, `berth: No task ${task} is known to this Berth.\n`, "past the guard, to the route");
     const unsigned = await berthCli(["logs", task, "--endpoint", berth.endpoint]);
-    assert.equal(unsigned.stderr, "berth: Missing Authentication Token\n");
+    assert.equal(unsigned.stderr, "berth: Missing Authentication Token: this Berth wants signed requests; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY\n");
 
     // The harness resets with a signed request (dispose does too).
     await berth.reset();

@@ -1,22 +1,20 @@
 #!/usr/bin/env node
 import { parseArgs } from "node:util";
-import { loadConfig, ConfigError, configKeys, configKinds, flagName, type Config } from "../core/config.js";
+import { loadConfig, ConfigError, configKeys, configKinds, flagName, authenticatesCallers, type Config } from "../core/config.js";
 import { createLogger } from "../core/logger.js";
 import { createBerth } from "../server.js";
 import { DockerUnavailableError } from "../agent/runtime/docker-engine.js";
 import { agent } from "./agent.js";
 import { signedGet } from "./signed-fetch.js";
 import { isLoopbackHost } from "../core/loopback.js";
-import { authenticatesCallers } from "../core/config.js";
 
 const usage = `berth: AWS container services on your own machines
 
   berth up [--port 4566] [--host 127.0.0.1] [--data-dir .berth] [--docker-socket PATH]
-           [--account-id 000000000000] [--region us-east-1] [--strict-sigv4] [--config FILE]
+           [--account-id 000000000000] [--region us-east-1] [--strict-sigv4] [--credentials-file FILE] [--config FILE]
            [--instances 1] [--instance-cpu UNITS] [--instance-memory MIB] [--instance-type t3.large]
            [--availability-zones us-east-1a,us-east-1b,us-east-1c] [--instance-cidr 127.0.1.0/24] ...
-  berth agent --endpoint http://HOST:4566 --cluster NAME [--token T] [--host-ip 127.0.0.1] [--data-dir .berth-agent]
-  berth agent ... [--token-file FILE]
+  berth agent --endpoint http://HOST:4566 --cluster NAME [--token-file FILE] [--host-ip 127.0.0.1] [--data-dir .berth-agent]
   berth logs TASK [--endpoint http://127.0.0.1:4566] [--cluster NAME]
 
 Every setting can also come from the environment (BERTH_PORT, BERTH_DATA_DIR, ...) or a JSON file.
@@ -69,7 +67,8 @@ async function logs(argv: string[], env: Record<string, string | undefined>) {
   const body = await res.text();
   if (!res.ok) {
     const parsed = JSON.parse(body) as { message?: string };
-    throw new ConfigError(parsed.message ?? body);
+    const hint = res.headers.get("x-amzn-errortype") === "MissingAuthenticationTokenException" ? ": this Berth wants signed requests; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY" : "";
+    throw new ConfigError((parsed.message ?? body) + hint);
   }
   for (const { container, text } of JSON.parse(body) as Array<{ container: string; text: string }>) {
     for (const line of text.split("\n").filter((l) => l !== "")) process.stdout.write(`${container} | ${line}\n`);
