@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes a Debian host ready for Berth and its tests: a running Docker engine, Debian's AWS CLI,
 # skopeo, a static busybox (test images are built FROM scratch with it; nothing is pulled) and
-# libfaketime (tests only).
+# libfaketime, iproute2 and curl (tests only).
 # Idempotent: installs only what is missing and starts dockerd only when no engine answers.
 set -euo pipefail
 
@@ -12,6 +12,9 @@ command -v skopeo >/dev/null 2>&1 || missing+=(skopeo)
 dpkg -s busybox-static >/dev/null 2>&1 || missing+=(busybox-static)
 # libfaketime: the lifecycle-policy test runs one Berth process days ahead to age its images.
 dpkg -s faketime >/dev/null 2>&1 || missing+=(faketime)
+# ip and curl: the security test calls Berth from a network namespace (a non-loopback address).
+command -v ip >/dev/null 2>&1 || missing+=(iproute2)
+command -v curl >/dev/null 2>&1 || missing+=(curl)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "setup: ${missing[*]} missing; run this script as root to install them" >&2

@@ -4,13 +4,17 @@ import { wipe } from "./store/database.js";
 import type { TaskRunner } from "./ecs/task-runner.js";
 import { ServiceError } from "./core/errors.js";
 import type { RegistryStore } from "./registry/registry-store.js";
+import { HEALTH_PATH } from "./admin-auth.js";
 
-/** Berth's own endpoints under /_berth: health, reset (for test suites) and task logs. */
+/**
+ * Berth's own endpoints under /_berth: health, reset (for test suites) and task logs. All but
+ * health are authenticated by admin-auth.ts.
+ */
 export function registerBerthRoutes(
   app: FastifyInstance,
   { db, runner, berthId, registry, afterReset }: { db: Db; runner: TaskRunner; berthId: string; registry: RegistryStore; afterReset: () => void },
 ) {
-  app.get("/_berth/health", async () => ({ status: "ok", berthId }));
+  app.get(HEALTH_PATH, async () => ({ status: "ok", berthId }));
 
   app.post("/_berth/reset", async () => {
     await runner.reset();

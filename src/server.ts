@@ -36,6 +36,8 @@ import { startGcScheduler } from "./registry/gc-scheduler.js";
 import { registerGcRoute } from "./registry/gc-route.js";
 import { ImageScans } from "./registry/scan/image-scans.js";
 import { OsvDirectory } from "./registry/scan/osv/osv-directory.js";
+import { makePrivate } from "./core/private-dir.js";
+import { guardAdminRoutes } from "./admin-auth.js";
 
 export interface Berth {
   app: FastifyInstance;
@@ -52,6 +54,9 @@ export interface Berth {
  */
 export async function createBerth(config: Config, log: Logger, { clock = systemClock }: { clock?: Clock } = {}): Promise<Berth> {
   const docker = await connectDocker(config.dockerSocket);
+  // The database (every task's environment, the registry's signing key), its WAL and shared
+  // memory, the registry's blobs and the config file are the user's alone.
+  makePrivate(config.dataDir, (name) => name.startsWith("berth.sqlite") || name === REGISTRY_DIR || name === "config.json");
   const db = openDatabase(config.dataDir);
   const berthId = instanceId(db);
   // The registry's token secret: /v2 and the ECR API verify with it; tasks' pulls are issued with it.
@@ -90,6 +95,8 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   app.addContentTypeParser("*", readRawBody);
   app.setErrorHandler((err, req, reply) => sendJsonError(err, req, reply));
   app.setNotFoundHandler(sendJsonNotFound);
+  // /_berth/ endpoints other than health and the agent protocol: signed in strict mode, loopback only otherwise.
+  guardAdminRoutes(app, { config, clock });
 
   // The registry: blob bytes under <dataDir>/registry, metadata in the same database.
   // A HEAD restarts a blob link's GC grace period once it is older than a tenth of it.

@@ -6,6 +6,8 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { createInterface } from "node:readline";
 import { ECSClient } from "@aws-sdk/client-ecs";
+import { SignatureV4 } from "@smithy/signature-v4";
+import { Sha256 } from "@aws-crypto/sha256-js";
 
 const run = promisify(execFile);
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -20,6 +22,21 @@ export interface StartOptions {
   /** Reuse a data directory (restart tests); a fresh temporary one otherwise. */
   dataDir?: string;
   env?: Record<string, string>;
+  /**
+   * What Berth's own endpoints (reset, ...) are signed with, for a strict-SigV4 server whose
+   * credentials come from a file or the environment; otherwise the first pair of `--credentials`
+   * in args, else the default test:test.
+   */
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+}
+
+/** The first ACCESS_KEY:SECRET pair of a `--credentials` flag among args. */
+function credentialsFlag(args: string[]): { accessKeyId: string; secretAccessKey: string } | undefined {
+  const value = args[args.indexOf("--credentials") + 1];
+  if (!args.includes("--credentials") || value === undefined) return undefined;
+  const pair = value.split(",")[0]!;
+  const i = pair.indexOf(":");
+  return { accessKeyId: pair.slice(0, i), secretAccessKey: pair.slice(i + 1) };
 }
 
 let started = 0;
@@ -37,12 +54,15 @@ export class BerthProcess {
   endpoint = "";
   berthId = "";
   private exited: Promise<number | null>;
+  /** Every log line (parsed) the server wrote to stdout. */
+  readonly logLines: Array<Record<string, unknown>> = [];
+  private adminCredentials = { accessKeyId: "test", secretAccessKey: "test" };
 
   private constructor(readonly proc: ChildProcess, readonly dataDir: string, private readonly ownsDataDir: boolean) {
     this.exited = new Promise((resolve) => proc.once("exit", (code) => resolve(code)));
   }
 
-  static async start({ args = [], dataDir, env = {} }: StartOptions = {}): Promise<BerthProcess> {
+  static async start({ args = [], dataDir, env = {}, credentials }: StartOptions = {}): Promise<BerthProcess> {
     const dir = dataDir ?? mkdtempSync(join(tmpdir(), "berth-test-"));
     // Each test starts from an empty account, as on AWS: no cluster `default` and no container
     // instance unless the test asks for virtual instances (--instances N) or registers its own.
@@ -53,6 +73,7 @@ export class BerthProcess {
       stdio: ["ignore", "pipe", "pipe"],
     });
     const b = new BerthProcess(proc, dir, dataDir === undefined);
+    b.adminCredentials = credentials ?? credentialsFlag(args) ?? b.adminCredentials;
     let stderr = "";
     proc.stderr!.on("data", (d) => (stderr += d));
     const lines = createInterface({ input: proc.stdout! });
@@ -63,9 +84,11 @@ export class BerthProcess {
         reject(new Error(`berth did not start in 30s: ${stderr}`));
       }, 30_000);
       proc.once("exit", (code) => reject(new Error(`berth exited with ${code}: ${stderr}`)));
+      // Stays attached: it keeps draining stdout so the child never blocks on a full pipe.
       lines.on("line", (line) => {
         try {
           const entry = JSON.parse(line) as { msg?: string; address?: string };
+          b.logLines.push(entry);
           if (entry.msg === "berth is up" && entry.address) {
             clearTimeout(timer);
             resolve(entry.address);
@@ -75,7 +98,6 @@ export class BerthProcess {
         }
       });
     });
-    lines.on("line", () => {}); // keep draining stdout so the child never blocks on a full pipe
     const health = (await (await fetch(`${b.endpoint}/_berth/health`)).json()) as { berthId: string };
     b.berthId = health.berthId;
     return b;
@@ -93,8 +115,25 @@ export class BerthProcess {
     return stdout.trim() ? JSON.parse(stdout) : undefined;
   }
 
+  /**
+   * A request to one of Berth's own endpoints (/_berth/...), signed with SigV4 as a strict
+   * server wants (an open server serves loopback callers and ignores the signature).
+   */
+  async admin(path: string, { method = "GET", body = "" }: { method?: string; body?: string } = {}): Promise<Response> {
+    const url = new URL(path, this.endpoint);
+    const signer = new SignatureV4({ credentials: this.adminCredentials, region: "us-east-1", service: "berth", sha256: Sha256 });
+    const headers: Record<string, string> = { host: url.host, ...(body ? { "content-type": "application/json" } : {}) };
+    const signed = await signer.sign({
+      method, protocol: url.protocol, hostname: url.hostname, port: Number(url.port), path: url.pathname,
+      query: Object.fromEntries(url.searchParams), headers, body,
+    });
+    const sent = { ...(signed.headers as Record<string, string>) };
+    delete sent.host; // fetch sends the same Host itself
+    return fetch(url, { method, headers: sent, body: body || undefined });
+  }
+
   async reset(): Promise<void> {
-    const res = await fetch(`${this.endpoint}/_berth/reset`, { method: "POST" });
+    const res = await this.admin("/_berth/reset", { method: "POST" });
     if (!res.ok) throw new Error(`reset failed: ${res.status} ${await res.text()}`);
   }
 
@@ -134,7 +173,8 @@ export class BerthProcess {
 export interface AgentOptions {
   endpoint: string;
   cluster: string;
-  token: string;
+  /** Given to the agent as BERTH_AGENT_TOKEN; leave it out to pass the token another way (args). */
+  token?: string;
   hostIp: string;
   dataDir: string;
   args?: string[];
@@ -153,7 +193,7 @@ export class AgentProcess {
   /** Starts the agent and waits until it has registered (its "berth agent is up" line). */
   static async start({ endpoint, cluster, token, hostIp, dataDir, args = [] }: AgentOptions): Promise<AgentProcess> {
     const proc = spawn(process.execPath, [berthBin, "agent", "--endpoint", endpoint, "--cluster", cluster, "--host-ip", hostIp, "--data-dir", dataDir, "--log-level", "info", ...args], {
-      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/root", BERTH_AGENT_TOKEN: token },
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/root", ...(token === undefined ? {} : { BERTH_AGENT_TOKEN: token }) },
       stdio: ["ignore", "pipe", "pipe"],
     });
     const a = new AgentProcess(proc);

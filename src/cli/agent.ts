@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync, renameSync, existsSync } from "node:fs";
+import { readFileSync, writeFileSync, renameSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { loadConfig, ConfigError, type Config } from "../core/config.js";
 import { createLogger } from "../core/logger.js";
@@ -10,6 +10,7 @@ import { startAgentClient } from "../agent/protocol/agent-client.js";
 import { httpTransport } from "../agent/protocol/transport.js";
 import { systemClock } from "../core/clock.js";
 import { carriedRegistry } from "../agent/launch-registry.js";
+import { makePrivate } from "../core/private-dir.js";
 
 /** What an agent remembers across restarts, in <data-dir>/agent.json. */
 interface AgentState {
@@ -42,6 +43,7 @@ export async function agent(argv: string[], env: Record<string, string | undefin
       endpoint: { type: "string" },
       cluster: { type: "string", default: "default" },
       token: { type: "string" },
+      "token-file": { type: "string" },
       "host-ip": { type: "string" },
       "data-dir": { type: "string", default: ".berth-agent" },
       "docker-socket": { type: "string" },
@@ -65,11 +67,14 @@ export async function agent(argv: string[], env: Record<string, string | undefin
     instanceMemory: values["instance-memory"],
     logLevel: values["log-level"],
     agentToken: values.token,
+    agentTokenFile: values["token-file"],
   };
   const config = loadConfig({ flags, env });
-  if (!config.agentToken) throw new ConfigError("berth agent needs the server's agent token: --token T or BERTH_AGENT_TOKEN");
+  if (!config.agentToken) throw new ConfigError("berth agent needs the server's agent token: --token-file FILE, BERTH_AGENT_TOKEN or --token T");
   const log = createLogger(config.logLevel);
-  mkdirSync(config.dataDir, { recursive: true });
+  if (values.token !== undefined) log.warn({ setting: "agentToken" }, "--token on the command line is visible to every local user (ps); use --token-file or BERTH_AGENT_TOKEN instead");
+  // agent.json names this instance; whoever could rewrite it could take another's place.
+  makePrivate(config.dataDir, (name) => name.startsWith("agent.json"));
   const state = readState(config.dataDir);
   writeState(config.dataDir, state);
 

@@ -1,21 +1,29 @@
 #!/usr/bin/env node
 import { parseArgs } from "node:util";
-import { loadConfig, ConfigError, configKeys, configKinds, flagName, type Config } from "../core/config.js";
+import { loadConfig, ConfigError, configKeys, configKinds, flagName, authenticatesCallers, type Config } from "../core/config.js";
 import { createLogger } from "../core/logger.js";
 import { createBerth } from "../server.js";
 import { DockerUnavailableError } from "../agent/runtime/docker-engine.js";
 import { agent } from "./agent.js";
+import { signedGet } from "./signed-fetch.js";
+import { isLoopbackHost } from "../core/loopback.js";
 
 const usage = `berth: AWS container services on your own machines
 
   berth up [--port 4566] [--host 127.0.0.1] [--data-dir .berth] [--docker-socket PATH]
-           [--account-id 000000000000] [--region us-east-1] [--strict-sigv4] [--config FILE]
+           [--account-id 000000000000] [--region us-east-1] [--strict-sigv4] [--credentials-file FILE] [--config FILE]
            [--instances 1] [--instance-cpu UNITS] [--instance-memory MIB] [--instance-type t3.large]
            [--availability-zones us-east-1a,us-east-1b,us-east-1c] [--instance-cidr 127.0.1.0/24] ...
-  berth agent --endpoint http://HOST:4566 --cluster NAME [--token T] [--host-ip 127.0.0.1] [--data-dir .berth-agent]
+  berth agent --endpoint http://HOST:4566 --cluster NAME [--token-file FILE] [--host-ip 127.0.0.1] [--data-dir .berth-agent]
   berth logs TASK [--endpoint http://127.0.0.1:4566] [--cluster NAME]
 
-Every setting can also come from the environment (BERTH_PORT, BERTH_DATA_DIR, ...) or a JSON file.`;
+Every setting can also come from the environment (BERTH_PORT, BERTH_DATA_DIR, ...) or a JSON file.
+Secrets belong in files or the environment (--credentials-file, BERTH_CREDENTIALS, --agent-token-file,
+BERTH_AGENT_TOKEN), not on the command line, where every local user sees them in ps.
+berth logs signs its request with AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY when they are set.`;
+
+/** Settings that hold secrets (given as flags, they show in `ps` to every local user), and their safe spellings. */
+const SECRET_FLAGS = { credentials: "--credentials-file or BERTH_CREDENTIALS", agentToken: "--agent-token-file or BERTH_AGENT_TOKEN" } as const;
 
 async function up(argv: string[]) {
   const options: Record<string, { type: "string" | "boolean" }> = { config: { type: "string" } };
@@ -25,8 +33,17 @@ async function up(argv: string[]) {
   for (const key of configKeys) if (values[flagName(key)] !== undefined) flags[key] = values[flagName(key)];
   const config = loadConfig({ flags, env: process.env, file: values.config as string | undefined });
   const log = createLogger(config.logLevel);
+  for (const [key, instead] of Object.entries(SECRET_FLAGS)) {
+    if (flags[key as keyof Config] !== undefined) log.warn({ setting: key }, `--${flagName(key)} on the command line is visible to every local user (ps); use ${instead} instead`);
+  }
   const berth = await createBerth(config, log);
   const address = await berth.listen();
+  if (!isLoopbackHost(config.host) && !authenticatesCallers(config)) {
+    log.warn(
+      { host: config.host, setting: "allowUnauthenticatedNetworkAccess" },
+      "UNAUTHENTICATED NETWORK ACCESS: anyone who can reach this address can run containers as root on this host (host bind mounts, privileged), read every task's output and wipe all state; turn on strictSigv4 with credentials of your own",
+    );
+  }
   log.info({ address, dataDir: config.dataDir }, "berth is up");
   const shutdown = async () => {
     await berth.close();
@@ -36,7 +53,7 @@ async function up(argv: string[]) {
   process.once("SIGTERM", shutdown);
 }
 
-async function logs(argv: string[]) {
+async function logs(argv: string[], env: Record<string, string | undefined>) {
   const { values, positionals } = parseArgs({
     args: argv,
     options: { endpoint: { type: "string", default: "http://127.0.0.1:4566" }, cluster: { type: "string" } },
@@ -46,11 +63,12 @@ async function logs(argv: string[]) {
   const url = new URL("/_berth/logs", values.endpoint);
   url.searchParams.set("task", positionals[0]!);
   if (values.cluster) url.searchParams.set("cluster", values.cluster);
-  const res = await fetch(url);
+  const res = await signedGet(url, env);
   const body = await res.text();
   if (!res.ok) {
     const parsed = JSON.parse(body) as { message?: string };
-    throw new ConfigError(parsed.message ?? body);
+    const hint = res.headers.get("x-amzn-errortype") === "MissingAuthenticationTokenException" ? ": this Berth wants signed requests; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY" : "";
+    throw new ConfigError((parsed.message ?? body) + hint);
   }
   for (const { container, text } of JSON.parse(body) as Array<{ container: string; text: string }>) {
     for (const line of text.split("\n").filter((l) => l !== "")) process.stdout.write(`${container} | ${line}\n`);
@@ -58,9 +76,12 @@ async function logs(argv: string[]) {
 }
 
 async function main() {
+  // Everything Berth creates (the database, its WAL, registry blobs, the agent's state) is the
+  // user's alone: files 0600, directories 0700. Existing ones are tightened at start (makePrivate).
+  process.umask(0o077);
   const [command, ...rest] = process.argv.slice(2);
   if (command === "up") return up(rest);
-  if (command === "logs") return logs(rest);
+  if (command === "logs") return logs(rest, process.env);
   if (command === "agent") return agent(rest, process.env);
   process.stdout.write(usage + "\n");
   if (command !== "help" && command !== "--help") process.exitCode = 2;

@@ -187,3 +187,37 @@ test("virtual instances: sizes, zones of the region, and one loopback address ea
   fails({ flags: { instanceType: "large" } }, /instanceType must look like t3\.large/);
   fails({ flags: { instanceMemory: "0" } }, /instanceMemory must be at least 1/);
 });
+
+test("a host other machines can reach needs strict SigV4 with credentials of one's own, or the operator's explicit consent", () => {
+  const refused = /^(flags|environment): host \S+ can be reached from other machines, where anyone could run containers as root on this host: turn on strictSigv4 with credentials of your own \(credentialsFile or BERTH_CREDENTIALS\), bind a loopback address such as 127\.0\.0\.1, or accept the risk with allowUnauthenticatedNetworkAccess$/;
+  for (const host of ["0.0.0.0", "::", "192.0.2.7", "berth.example.internal", "::ffff:10.0.0.1"]) fails({ flags: { host } }, refused);
+  fails({ env: { BERTH_HOST: "0.0.0.0", BERTH_STRICT_SIGV4: "true" } }, refused);
+  fails({ flags: { host: "0.0.0.0", strictSigv4: true, credentials: "test:test,AKID:s" } }, refused);
+  for (const host of ["127.0.0.1", "127.3.2.1", "::1", "localhost", "::ffff:127.0.0.1"]) assert.equal(load({ flags: { host } }).host, host);
+  assert.equal(load({ flags: { host: "0.0.0.0", strictSigv4: true, credentials: "AKID:s" } }).host, "0.0.0.0");
+  assert.equal(load({ flags: { host: "::", allowUnauthenticatedNetworkAccess: true } }).host, "::");
+  assert.equal(load({ env: { BERTH_HOST: "0.0.0.0", BERTH_ALLOW_UNAUTHENTICATED_NETWORK_ACCESS: "true" } }).allowUnauthenticatedNetworkAccess, true);
+});
+
+test("credentials and the agent token can come from files named in any layer", () => {
+  const creds = file("creds", "AKID1:s1\nAKID2:s2:with:colons, AKID3:s3\n");
+  assert.deepEqual(load({ flags: { credentialsFile: creds } }).credentials, { AKID1: "s1", AKID2: "s2:with:colons", AKID3: "s3" });
+  assert.deepEqual(load({ env: { BERTH_CREDENTIALS_FILE: creds } }).credentials.AKID1, "s1");
+  const token = file("token", "  t0ken\n");
+  assert.equal(load({ env: { BERTH_AGENT_TOKEN_FILE: token } }).agentToken, "t0ken");
+  assert.equal(load({ file: file("with-token-file.json", { agentTokenFile: token }) }).agentToken, "t0ken");
+  // The file's credentials are one's own: they open a network address in strict mode.
+  assert.equal(load({ flags: { host: "0.0.0.0", strictSigv4: true, credentialsFile: creds } }).host, "0.0.0.0");
+
+  fails({ flags: { credentialsFile: creds }, env: { BERTH_CREDENTIALS: "A:b" } }, /^flags: credentialsFile and credentials \(from environment\) are both set; give one$/);
+  fails({ flags: { agentToken: "x" }, env: { BERTH_AGENT_TOKEN_FILE: token } }, /^environment: agentTokenFile and agentToken \(from flags\) are both set; give one$/);
+  fails({ flags: { agentTokenFile: file("empty", "\n") } }, /^flags: agentTokenFile .*empty is empty$/);
+  fails({ flags: { credentialsFile: join(dir, "missing") } }, /^flags: cannot read credentialsFile .*missing: ENOENT$/);
+  // A malformed file is named, and its content (a secret) is not repeated.
+  assert.throws(() => load({ flags: { credentialsFile: file("bad-creds", "only-a-secret-value") } }), (err: unknown) => {
+    assert.ok(err instanceof ConfigError);
+    assert.match(err.message, /credentialsFile .*bad-creds: credentials must look like ACCESS_KEY:SECRET/);
+    assert.ok(!err.message.includes("only-a-secret-value"));
+    return true;
+  });
+});

@@ -1,6 +1,7 @@
 import { readFileSync, existsSync, statSync } from "node:fs";
 import { availableParallelism, totalmem } from "node:os";
 import { join, resolve } from "node:path";
+import { isLoopbackHost } from "./loopback.js";
 
 /**
  * Berth's configuration, parsed once at start-up and passed down; nothing else reads
@@ -23,6 +24,16 @@ export interface Config {
   strictSigv4: boolean;
   /** accessKeyId -> secretAccessKey, used in strict mode. */
   credentials: Record<string, string>;
+  /**
+   * A file holding `credentials` (ACCESS_KEY:SECRET pairs separated by commas or newlines), so the
+   * secrets never appear on a command line (visible to every local user in `ps`).
+   */
+  credentialsFile?: string;
+  /**
+   * Accepts listening on an address other machines can reach while requests are not
+   * authenticated (strictSigv4 off, or on with the well-known default credentials).
+   */
+  allowUnauthenticatedNetworkAccess: boolean;
   /** Address that bridge-mode host ports are published on (the instance's host IP). */
   hostIp: string;
   /** Loopback block from which awsvpc tasks get their private IPv4 address. */
@@ -68,6 +79,8 @@ export interface Config {
   instanceCidr: string;
   /** Shared secret `berth agent` processes present to join (flag --token / BERTH_AGENT_TOKEN); unset refuses every remote agent. */
   agentToken?: string;
+  /** A file holding agentToken (surrounding whitespace ignored), so it never appears on a command line. */
+  agentTokenFile?: string;
   /** A remote agent not heard from (no poll, no report) for this long is shown agentConnected=false and gets no placements. */
   agentHeartbeatTimeoutSeconds: number;
   /** After this long disconnected (beyond the heartbeat timeout), a remote agent's service tasks are stopped so services replace them. */
@@ -92,6 +105,7 @@ export const defaults: Config = {
   region: "us-east-1",
   strictSigv4: false,
   credentials: { test: "test" },
+  allowUnauthenticatedNetworkAccess: false,
   hostIp: "127.0.0.1",
   awsvpcCidr: "127.10.0.0/16",
   stoppedTaskRetentionSeconds: 3600,
@@ -135,6 +149,8 @@ const kinds: Record<keyof Config, Kind> = {
   region: "string",
   strictSigv4: "boolean",
   credentials: "credentials",
+  credentialsFile: "string",
+  allowUnauthenticatedNetworkAccess: "boolean",
   hostIp: "string",
   awsvpcCidr: "string",
   stoppedTaskRetentionSeconds: "number",
@@ -153,6 +169,7 @@ const kinds: Record<keyof Config, Kind> = {
   availabilityZones: "string",
   instanceCidr: "string",
   agentToken: "string",
+  agentTokenFile: "string",
   agentHeartbeatTimeoutSeconds: "number",
   agentDisconnectGraceSeconds: "number",
   spotInterruptionRatePerHour: "number",
@@ -206,6 +223,16 @@ function coerce(key: keyof Config, raw: unknown, source: string): unknown {
 function validate(c: Config, origin: Partial<Record<keyof Config, string>>): Config {
   const fail = (key: keyof Config, message: string) => new ConfigError(`${origin[key] ?? "defaults"}: ${message}`);
   if (c.port > 65535) throw fail("port", `port must be at most 65535, got ${c.port}`);
+  // Whoever can call the API can run containers with host bind mounts or privileged: on a
+  // network address that must be someone who holds a secret, unless the operator says otherwise.
+  if (!isLoopbackHost(c.host) && !authenticatesCallers(c) && !c.allowUnauthenticatedNetworkAccess) {
+    throw fail(
+      "host",
+      `host ${c.host} can be reached from other machines, where anyone could run containers as root on this host: ` +
+        `turn on strictSigv4 with credentials of your own (credentialsFile or BERTH_CREDENTIALS), bind a loopback address such as 127.0.0.1, ` +
+        `or accept the risk with allowUnauthenticatedNetworkAccess`,
+    );
+  }
   if (!/^\d{12}$/.test(c.accountId)) throw fail("accountId", `accountId must be 12 digits, got ${c.accountId}`);
   if (!isRegion(c.region)) throw fail("region", `region must look like us-east-1, got ${c.region}`);
   const awsvpc = loopbackBlock(c.awsvpcCidr);
@@ -227,6 +254,41 @@ function validate(c: Config, origin: Partial<Record<keyof Config, string>>): Con
   if (c.agentHeartbeatTimeoutSeconds < 1) throw fail("agentHeartbeatTimeoutSeconds", `agentHeartbeatTimeoutSeconds must be at least 1, got ${c.agentHeartbeatTimeoutSeconds}`);
   validateInstances(c, awsvpc, fail);
   return c;
+}
+
+/** Strict SigV4 with credentials other than the well-known default pair test:test (in every README). */
+export const authenticatesCallers = (c: Pick<Config, "strictSigv4" | "credentials">) =>
+  c.strictSigv4 && !(Object.hasOwn(c.credentials, "test") && c.credentials.test === defaults.credentials.test);
+
+/** Reads a secret from a file named by a setting; the message never quotes the file's content. */
+function readSecretFile(key: keyof Config, path: string, source: string): string {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8").trim();
+  } catch (e) {
+    throw new ConfigError(`${source}: cannot read ${key} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  if (text === "") throw new ConfigError(`${source}: ${key} ${path} is empty`);
+  return text;
+}
+
+/** credentialsFile and agentTokenFile replace credentials and agentToken; giving both spellings is a mistake. */
+function readSecretFiles(c: Config, origin: Partial<Record<keyof Config, string>>): void {
+  const both = (fileKey: keyof Config, key: keyof Config) =>
+    new ConfigError(`${origin[fileKey]}: ${fileKey} and ${key} (from ${origin[key]}) are both set; give one`);
+  if (c.credentialsFile !== undefined) {
+    if (origin.credentials !== undefined) throw both("credentialsFile", "credentials");
+    const where = `${origin.credentialsFile}: credentialsFile ${c.credentialsFile}`;
+    // One pair a line, or comma-separated.
+    const text = readSecretFile("credentialsFile", c.credentialsFile, origin.credentialsFile!);
+    c.credentials = coerce("credentials", text.split(/[\s,]+/).join(","), where) as Record<string, string>;
+    origin.credentials = where;
+  }
+  if (c.agentTokenFile !== undefined) {
+    if (origin.agentToken !== undefined) throw both("agentTokenFile", "agentToken");
+    c.agentToken = readSecretFile("agentTokenFile", c.agentTokenFile, origin.agentTokenFile!);
+    origin.agentToken = `${origin.agentTokenFile}: agentTokenFile ${c.agentTokenFile}`;
+  }
 }
 
 function isDirectory(path: string): boolean {
@@ -322,6 +384,7 @@ export function loadConfig({ flags = {}, env = {}, file }: ConfigSources = {}): 
   if (config.scanDatabaseDir !== undefined) config.scanDatabaseDir = resolve(config.scanDatabaseDir);
   // Zones belong to a region: unless some layer names them, follow the region that applies.
   if (origin.availabilityZones === undefined) config.availabilityZones = zonesFor(config.region);
+  readSecretFiles(config, origin);
   return validate(config, origin);
 }
 

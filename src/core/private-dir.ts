@@ -1,0 +1,40 @@
+import { chmodSync, lstatSync, mkdirSync, readdirSync, type Stats } from "node:fs";
+import { join } from "node:path";
+import { ConfigError } from "./config.js";
+
+/**
+ * Makes a data directory private to the user Berth runs as: the directory itself 0700 (created
+ * so if missing), and, of what is in it, the entries `ours` names with everything beneath them
+ * stripped of every group and other permission (files 0600, directories 0700). The database holds
+ * every task's environment and the registry's token-signing key; the registry holds every image.
+ *
+ * Only Berth's own entries are walked, not the whole directory: a data directory pointed at a
+ * home or another shared place must not have the rest of its contents changed. The directory's
+ * own 0700 already makes everything beneath unreachable to other users; tightening the entries
+ * too keeps them private if the directory is ever opened up or its contents copied elsewhere.
+ * The walk is one lstat per file, and a chmod only where a mode is wrong.
+ * Symbolic links are never followed.
+ */
+export function makePrivate(dir: string, ours: (name: string) => boolean): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const top = lstatSync(dir);
+  // The sticky bit marks a directory shared by every user (/tmp): not Berth's to close.
+  if (top.isDirectory() && top.mode & 0o1000) {
+    throw new ConfigError(`dataDir ${dir} is a directory shared by every user (sticky bit, like /tmp): give Berth a directory of its own`);
+  }
+  if (!top.isDirectory()) throw new ConfigError(`dataDir ${dir} is not a directory`);
+  tighten(dir, top);
+  const pending = readdirSync(dir).filter(ours).map((name) => join(dir, name));
+  for (let path = pending.pop(); path !== undefined; path = pending.pop()) {
+    const st = lstatSync(path, { throwIfNoEntry: false });
+    if (!st || st.isSymbolicLink()) continue;
+    tighten(path, st);
+    if (st.isDirectory()) for (const name of readdirSync(path)) pending.push(join(path, name));
+  }
+}
+
+function tighten(path: string, st: Stats): void {
+  const mode = st.mode & 0o7777;
+  const wanted = st.isDirectory() ? 0o700 : mode & 0o700;
+  if (mode !== wanted) chmodSync(path, wanted);
+}

@@ -1,0 +1,333 @@
+import { test, before, after, describe } from "node:test";
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { CreateClusterCommand, ListClustersCommand, ECSClient } from "@aws-sdk/client-ecs";
+import { DescribeRepositoriesCommand, ECRClient } from "@aws-sdk/client-ecr";
+import { AgentProcess, BerthProcess, berthBin } from "./harness.js";
+import { Neighbour } from "./neighbour.js";
+import { waitFor } from "./wait.js";
+import { createRepository, Oci, registryPassword } from "./registry-kit.js";
+
+const run = promisify(execFile);
+const KEY = "AKIDSECURITY";
+const SECRET = "security-secret-1";
+const UNAUTHENTICATED_WARNING = /^UNAUTHENTICATED NETWORK ACCESS: anyone who can reach this address can run containers as root/;
+
+/**
+ * Every one of Berth's own endpoints that must be authenticated, as a caller would write it.
+ * /_berth/health (a liveness probe) and /_berth/agent/* (their own token) are the exceptions.
+ */
+const ADMIN: Array<[method: string, path: string]> = [
+  ["POST", "/_berth/reset"],
+  ["GET", "/_berth/logs?task=0123456789abcdef0123456789abcdef"],
+  ["POST", "/_berth/spot/interrupt?taskArn=arn:aws:ecs:us-east-1:000000000000:task/c/0123456789abcdef0123456789abcdef"],
+  ["POST", "/_berth/registry/gc"],
+];
+/** Other spellings of reset: each is refused or is no route at all, and none resets. */
+const RESET_SPELLINGS = ["/%5Fberth/reset", "/_berth/%72eset", "/_berth/reset/", "/_berth/reset?x=1", "//_berth/reset", "/_berth/./reset"];
+
+/** `berth up` (or another command) run to completion. */
+async function berthCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [berthBin, ...args], { env: { PATH: process.env.PATH ?? "", ...env }, timeout: 30_000 });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+const port = (b: BerthProcess) => Number(new URL(b.endpoint).port);
+const refusals = (b: BerthProcess) => b.logLines.filter((l) => l.msg === "admin request refused");
+const warnings = (b: BerthProcess) => b.logLines.filter((l) => typeof l.msg === "string" && UNAUTHENTICATED_WARNING.test(l.msg));
+
+/** What a reset would wipe: clusters and repositories. */
+async function state(ecs: ECSClient, ecr: ECRClient): Promise<{ clusters: string[]; repositories: string[] }> {
+  const clusters = ((await ecs.send(new ListClustersCommand({}))).clusterArns ?? []).sort();
+  const repositories = ((await ecr.send(new DescribeRepositoriesCommand({}))).repositories ?? []).map((r) => r.repositoryName!).sort();
+  return { clusters, repositories };
+}
+
+let neighbour: Neighbour;
+before(async () => {
+  neighbour = await Neighbour.create();
+});
+after(async () => {
+  await neighbour.dispose();
+});
+
+describe("open mode on a network address (allowUnauthenticatedNetworkAccess)", () => {
+  let berth: BerthProcess;
+  before(async () => {
+    berth = await BerthProcess.start({ args: ["--host", "0.0.0.0", "--allow-unauthenticated-network-access", "--agent-token", "on-the-command-line"] });
+  });
+  after(async () => {
+    await berth.dispose();
+  });
+
+  test("Berth starts, and says loudly at start that anyone who reaches it owns the host", () => {
+    assert.equal(warnings(berth).length, 1, JSON.stringify(berth.logLines));
+    assert.equal(warnings(berth)[0]!.level, 40, "a warning");
+    const secretFlag = berth.logLines.filter((l) => l.setting === "agentToken");
+    assert.deepEqual(secretFlag.map((l) => [l.level, l.msg]), [
+      [40, "--agent-token on the command line is visible to every local user (ps); use --agent-token-file or BERTH_AGENT_TOKEN instead"],
+    ]);
+    assert.ok(!JSON.stringify(berth.logLines).includes("on-the-command-line"), "the secret itself is never logged");
+  });
+
+  test("from another address every admin endpoint is refused with 403 AccessDeniedException, and nothing changes", async () => {
+    await berth.ecs().send(new CreateClusterCommand({ clusterName: "keep-me" }));
+    await createRepository(berth, { repositoryName: "keep-me" });
+    const ecr = new ECRClient({ endpoint: berth.endpoint, region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" }, maxAttempts: 1 });
+    const before = await state(berth.ecs(), ecr);
+    assert.equal(before.clusters.length, 1);
+
+    const refusedBefore = refusals(berth).length;
+    for (const [method, path] of ADMIN) {
+      const res = await neighbour.curl(method, port(berth), path);
+      assert.equal(res.status, 403, `${method} ${path}: ${res.body}`);
+      assert.equal(res.errorType, "AccessDeniedException", `${method} ${path}`);
+      const route = path.split("?")[0];
+      assert.deepEqual(JSON.parse(res.body), { __type: "AccessDeniedException", message: `${route} answers only callers on this machine (loopback) unless strict SigV4 is on.` });
+    }
+    // Each refusal is logged (the lines arrive through a pipe, so wait for them).
+    await waitFor("the refusals' log lines", async () => refusals(berth).length >= refusedBefore + ADMIN.length, 10_000);
+    assert.equal(refusals(berth).length - refusedBefore, ADMIN.length);
+    for (const path of RESET_SPELLINGS) {
+      const res = await neighbour.curl("POST", port(berth), path);
+      assert.ok(res.status === 403 || res.status === 404, `POST ${path}: ${res.status} ${res.body}`);
+    }
+    assert.ok(refusals(berth).every((l) => l.ip === neighbour.address || l.ip === `::ffff:${neighbour.address}`), JSON.stringify(refusals(berth)));
+    assert.deepEqual(await state(berth.ecs(), ecr), before);
+  });
+
+  test("from another address /_berth/health still answers: it is the liveness probe", async () => {
+    const res = await neighbour.curl("GET", port(berth), "/_berth/health");
+    assert.equal(res.status, 200);
+    assert.deepEqual(JSON.parse(res.body), { status: "ok", berthId: berth.berthId });
+  });
+
+  test("from loopback the admin endpoints answer without credentials", async () => {
+    const gc = await fetch(`${berth.endpoint}/_berth/registry/gc`, { method: "POST" });
+    assert.equal(gc.status, 200, await gc.clone().text());
+    assert.equal(typeof ((await gc.json()) as { blobsDeleted: unknown }).blobsDeleted, "number");
+    const logs = await fetch(`${berth.endpoint}/_berth/logs?task=0123456789abcdef0123456789abcdef`);
+    assert.equal(logs.status, 404, "past the guard, to the route: no such task");
+    const r = await berthCli(["logs", "0123456789abcdef0123456789abcdef", "--endpoint", berth.endpoint]);
+    assert.match(r.stderr, /^berth: No task 0123456789abcdef0123456789abcdef is known to this Berth\.\n$/);
+    const reset = await fetch(`${berth.endpoint}/_berth/reset`, { method: "POST" });
+    assert.equal(reset.status, 200);
+    assert.deepEqual((await berth.ecs().send(new ListClustersCommand({}))).clusterArns, []);
+  });
+});
+
+describe("strict SigV4 on a network address, credentials from a file", () => {
+  let berth: BerthProcess;
+  let dir: string;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), "berth-security-"));
+    const file = join(dir, "credentials");
+    writeFileSync(file, `${KEY}:${SECRET}\nAKIDOTHER:other-secret\n`, { mode: 0o600 });
+    berth = await BerthProcess.start({ args: ["--host", "0.0.0.0", "--strict-sigv4", "--credentials-file", file], credentials: { accessKeyId: KEY, secretAccessKey: SECRET } });
+  });
+  after(async () => {
+    await berth.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const client = (accessKeyId: string, secretAccessKey: string) =>
+    new ECSClient({ endpoint: berth.endpoint, region: "us-east-1", credentials: { accessKeyId, secretAccessKey }, maxAttempts: 1 });
+
+  test("Berth starts without a warning; both pairs of the file sign requests, others are refused", async () => {
+    assert.equal(warnings(berth).length, 0);
+    assert.equal(berth.logLines.filter((l) => l.level === 40).length, 0, "no secret on the command line either");
+    await client(KEY, SECRET).send(new CreateClusterCommand({ clusterName: "strict" }));
+    assert.equal((await client("AKIDOTHER", "other-secret").send(new ListClustersCommand({}))).clusterArns?.length, 1);
+    await assert.rejects(client(KEY, "wrong").send(new ListClustersCommand({})), { name: "InvalidSignatureException" });
+    await assert.rejects(client("test", "test").send(new ListClustersCommand({})), { name: "UnrecognizedClientException" });
+  });
+
+  test("unsigned admin requests are refused with 403 MissingAuthenticationTokenException, from anywhere, and change nothing", async () => {
+    const before = (await client(KEY, SECRET).send(new ListClustersCommand({}))).clusterArns;
+    assert.equal(before?.length, 1);
+    for (const [method, path] of ADMIN.slice(0, 4)) {
+      const remote = await neighbour.curl(method, port(berth), path);
+      assert.equal(remote.status, 403, `${method} ${path}: ${remote.body}`);
+      assert.equal(remote.errorType, "MissingAuthenticationTokenException");
+      assert.deepEqual(JSON.parse(remote.body), { __type: "MissingAuthenticationTokenException", message: "Missing Authentication Token" });
+      const local = await fetch(berth.endpoint + path, { method });
+      assert.equal(local.status, 403, `${method} ${path} from loopback`);
+      assert.equal(local.headers.get("x-amzn-errortype"), "MissingAuthenticationTokenException");
+    }
+    assert.deepEqual((await client(KEY, SECRET).send(new ListClustersCommand({}))).clusterArns, before);
+  });
+
+  test("admin requests signed with a wrong secret or an unknown key are refused, from another address", async () => {
+    const bad = await neighbour.curl("POST", port(berth), "/_berth/reset", ["--aws-sigv4", "aws:amz:us-east-1:berth", "--user", `${KEY}:wrong`]);
+    assert.equal(bad.status, 400, bad.body);
+    assert.equal(bad.errorType, "InvalidSignatureException");
+    const unknown = await neighbour.curl("POST", port(berth), "/_berth/reset", ["--aws-sigv4", "aws:amz:us-east-1:berth", "--user", `test:test`]);
+    assert.equal(unknown.errorType, "UnrecognizedClientException");
+    assert.equal((await client(KEY, SECRET).send(new ListClustersCommand({}))).clusterArns?.length, 1);
+  });
+
+  test("signed admin requests are served, from another address (curl --aws-sigv4) and from loopback (berth logs)", async () => {
+    const gc = await neighbour.curl("POST", port(berth), "/_berth/registry/gc", ["--aws-sigv4", "aws:amz:us-east-1:berth", "--user", `${KEY}:${SECRET}`]);
+    assert.equal(gc.status, 200, gc.body);
+    assert.equal(typeof (JSON.parse(gc.body) as { blobsDeleted: unknown }).blobsDeleted, "number");
+
+    const task = "0123456789abcdef0123456789abcdef";
+    const signed = await berthCli(["logs", task, "--endpoint", berth.endpoint], { AWS_ACCESS_KEY_ID: KEY, AWS_SECRET_ACCESS_KEY: SECRET });
+    assert.equal(signed.stderr, `berth: No task ${task} is known to this Berth.\n`, "past the guard, to the route");
+    const unsigned = await berthCli(["logs", task, "--endpoint", berth.endpoint]);
+    assert.equal(unsigned.stderr, "berth: Missing Authentication Token: this Berth wants signed requests; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY\n");
+
+    // The harness resets with a signed request (dispose does too).
+    await berth.reset();
+    assert.deepEqual((await client(KEY, SECRET).send(new ListClustersCommand({}))).clusterArns, []);
+  });
+});
+
+describe("start-up refuses a network address without authentication", () => {
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), "berth-security-start-"));
+  });
+  after(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const refusal = /^berth: (flags|environment): host (0\.0\.0\.0|::|198\.18\.\d+\.\d+) can be reached from other machines, where anyone could run containers as root on this host: turn on strictSigv4 with credentials of your own \(credentialsFile or BERTH_CREDENTIALS\), bind a loopback address such as 127\.0\.0\.1, or accept the risk with allowUnauthenticatedNetworkAccess\n$/;
+
+  test("0.0.0.0, ::, or a LAN address in open mode, and strict mode with the well-known test:test credentials, exit 1 with one sentence", async () => {
+    const cases: Array<[string[], Record<string, string>]> = [
+      [["--host", "0.0.0.0"], {}],
+      [[], { BERTH_HOST: "::" }],
+      [["--host", neighbour.hostAddress], {}],
+      [["--host", "0.0.0.0", "--strict-sigv4"], {}],
+      [["--host", "0.0.0.0", "--strict-sigv4", "--credentials", "test:test"], {}],
+    ];
+    for (const [args, env] of cases) {
+      const r = await berthCli(["up", "--port", "0", "--data-dir", dir, ...args], env);
+      assert.equal(r.code, 1, `${args.join(" ")}: ${r.stderr}`);
+      assert.match(r.stderr, refusal, args.join(" "));
+      assert.equal(r.stdout, "", "nothing started");
+    }
+  });
+
+  test("a secret given both in a file and directly, or a file that cannot be read, is refused without printing a secret", async () => {
+    const file = join(dir, "creds");
+    writeFileSync(file, `${KEY}:${SECRET}`);
+    const both = await berthCli(["up", "--port", "0", "--data-dir", dir, "--credentials-file", file], { BERTH_CREDENTIALS: `${KEY}:${SECRET}` });
+    assert.equal(both.code, 1);
+    assert.equal(both.stderr, "berth: flags: credentialsFile and credentials (from environment) are both set; give one\n");
+    const missing = await berthCli(["up", "--port", "0", "--data-dir", dir, "--credentials-file", join(dir, "nope")]);
+    assert.equal(missing.code, 1);
+    assert.equal(missing.stderr, `berth: flags: cannot read credentialsFile ${join(dir, "nope")}: ENOENT\n`);
+    writeFileSync(file, `${SECRET}`);
+    const malformed = await berthCli(["up", "--port", "0", "--data-dir", dir, "--credentials-file", file]);
+    assert.equal(malformed.code, 1);
+    assert.ok(!malformed.stderr.includes(SECRET), malformed.stderr);
+  });
+});
+
+describe("the data directory is private to the user", () => {
+  /** Every entry under dir (dir included) whose mode lets group or others in, or is not 0700/0600. */
+  function loose(dir: string): string[] {
+    const out: string[] = [];
+    const walk = (path: string) => {
+      const st = lstatSync(path);
+      const mode = st.mode & 0o7777;
+      if (st.isDirectory() ? mode !== 0o700 : st.isFile() && mode !== 0o600) out.push(`${path} ${mode.toString(8)}`);
+      if (st.isDirectory()) for (const name of readdirSync(path)) walk(join(path, name));
+    };
+    walk(dir);
+    return out;
+  }
+  /** What a Berth run under umask 022 used to leave: directories 0755, files 0644. */
+  function loosen(path: string): void {
+    const st = lstatSync(path);
+    chmodSync(path, st.isDirectory() ? 0o755 : 0o644);
+    if (st.isDirectory()) for (const name of readdirSync(path)) loosen(join(path, name));
+  }
+  const files = (dir: string): string[] => {
+    const out: string[] = [];
+    for (const name of readdirSync(dir)) {
+      const path = join(dir, name);
+      out.push(path);
+      if (lstatSync(path).isDirectory()) out.push(...files(path));
+    }
+    return out;
+  };
+
+  test("a fresh data directory, its database and a pushed image's blobs are 0700/0600; loose ones are tightened at start", async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), "berth-modes-")), "data");
+    // A data directory made by hand beforehand, open to all, with a config file in it.
+    mkdirSync(dir, { mode: 0o755 });
+    chmodSync(dir, 0o755);
+    writeFileSync(join(dir, "config.json"), JSON.stringify({ logLevel: "info" }), { mode: 0o644 });
+    chmodSync(join(dir, "config.json"), 0o644);
+    let berth = await BerthProcess.start({ dataDir: dir });
+    try {
+      await createRepository(berth, { repositoryName: "private" });
+      const oci = new Oci(berth.endpoint, await registryPassword(berth));
+      await oci.pushImage("private", "v1");
+      const created = files(dir).map((p) => p.slice(dir.length + 1));
+      for (const expected of ["berth.sqlite", "berth.sqlite-wal", "berth.sqlite-shm", "config.json", "registry"]) assert.ok(created.includes(expected), `${expected} in ${created.join(" ")}`);
+      assert.ok(created.filter((p) => /^registry\/blobs\/sha256\/[0-9a-f]{2}\/[0-9a-f]{64}$/.test(p)).length >= 2, "two blobs pushed");
+      assert.deepEqual(loose(dir), []);
+      await berth.stop();
+
+      // A data directory from before: everything readable by all.
+      loosen(dir);
+      assert.ok(loose(dir).length >= 10);
+      berth = await BerthProcess.start({ dataDir: dir });
+      assert.deepEqual(loose(dir), []);
+      // Still the same registry, and what is pushed now is private too.
+      const again = new Oci(berth.endpoint, await registryPassword(berth));
+      assert.equal((await again.req("GET", "/v2/private/manifests/v1", { headers: { accept: "application/vnd.oci.image.manifest.v1+json" } })).status, 200);
+      await again.pushImage("private", "v2");
+      assert.deepEqual(loose(dir), []);
+    } finally {
+      await berth.dispose();
+      rmSync(join(dir, ".."), { recursive: true, force: true });
+    }
+  });
+
+  test("berth agent: its token from a file (the server's too), its data directory tightened", async () => {
+    const root = mkdtempSync(join(tmpdir(), "berth-agent-modes-"));
+    const agentDir = join(root, "agent");
+    mkdirSync(agentDir, { mode: 0o755 });
+    chmodSync(agentDir, 0o755);
+    writeFileSync(join(root, "server-token"), "agent-token-from-a-file\n");
+    writeFileSync(join(root, "agent-token"), "agent-token-from-a-file");
+    const berth = await BerthProcess.start({ args: ["--agent-token-file", join(root, "server-token")] });
+    let agent: AgentProcess | undefined;
+    try {
+      await berth.ecs().send(new CreateClusterCommand({ clusterName: "agents" }));
+      agent = await AgentProcess.start({ endpoint: berth.endpoint, cluster: "agents", hostIp: "127.0.2.9", dataDir: agentDir, args: ["--token-file", join(root, "agent-token")] });
+      assert.match(agent.containerInstanceArn, /^arn:aws:ecs:us-east-1:000000000000:container-instance\/agents\//);
+      assert.deepEqual(readdirSync(agentDir), ["agent.json"]);
+      assert.deepEqual(loose(agentDir), []);
+    } finally {
+      await agent?.stop();
+      await berth.dispose();
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  test("a shared directory (sticky bit, like /tmp) is refused as a data directory", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "berth-sticky-"));
+    try {
+      chmodSync(dir, 0o1777);
+      const r = await berthCli(["up", "--port", "0", "--data-dir", dir]);
+      assert.equal(r.code, 1);
+      assert.equal(r.stderr, `berth: dataDir ${dir} is a directory shared by every user (sticky bit, like /tmp): give Berth a directory of its own\n`);
+      assert.equal(lstatSync(dir).mode & 0o7777, 0o1777, "left as it was");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
