@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes a Debian host ready for Berth and its tests: a running Docker engine, Debian's AWS CLI,
-# skopeo, a static busybox (test images are built FROM scratch with it; nothing is pulled) and
+# boto3, skopeo, a static busybox (test images are built FROM scratch with it; nothing is pulled) and
 # libfaketime (tests only).
 # Idempotent: installs only what is missing and starts dockerd only when no engine answers.
 set -euo pipefail
@@ -12,6 +12,8 @@ command -v skopeo >/dev/null 2>&1 || missing+=(skopeo)
 dpkg -s busybox-static >/dev/null 2>&1 || missing+=(busybox-static)
 # libfaketime: the lifecycle-policy test runs one Berth process days ahead to age its images.
 dpkg -s faketime >/dev/null 2>&1 || missing+=(faketime)
+# boto3: the STS test calls Berth from Python as users do (any python3 on PATH with boto3 will do).
+{ python3 -c 'import boto3' || /usr/bin/python3 -c 'import boto3'; } >/dev/null 2>&1 || missing+=(python3-boto3)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "setup: ${missing[*]} missing; run this script as root to install them" >&2
