@@ -18,6 +18,8 @@ import { RE2JS } from "re2js";
  */
 export type Matcher = (value: string) => boolean;
 
+const SSM_DATE_TIME = String.raw`^([\-]?\d{4}(?!\d{2}\b))((-?)((0[1-9]|1[0-2])(\3([12]\d|0[1-9]|3[01]))?|W([0-4]\d|5[0-2])(-?[1-7])?|(00[1-9]|0[1-9]\d|[12]\d{2}|3([0-5]\d|6[1-6])))([T\s]((([01]\d|2[0-3])((:?)[0-5]\d)?|24\:?00)([\.,]\d(?!:))?)?(\17[0-5]\d([\.,]\d)?)?([zZ]|([\-])([01]\d|2[0-3]):?([0-5]\d)?)?)?)?$`;
+
 /**
  * Patterns that no mechanical translation handles, each with an equivalent that RE2 can run.
  * Why each is equivalent is said beside it.
@@ -27,7 +29,24 @@ const REWRITES: Record<string, Matcher> = {
   "^[a-z0-9]([a-z0-9]|-(?!-)){1,61}[a-z0-9]$": both(re("^[a-z0-9]([a-z0-9]|-){1,61}[a-z0-9]$"), not(re("--"))),
   // EFS Path: `(?!\.)+` (a repeated zero-width assertion) only says the character after `/` is not a dot.
   "^(\\/|(\\/(?!\\.)+[^$#<>;`|&?{}^*/\\n]+){1,4})$": re("^(\\/|(\\/[^.$#<>;`|&?{}^*/\\n][^$#<>;`|&?{}^*/\\n]*){1,4})$"),
+  [SSM_DATE_TIME]: ssmDateTime(),
 };
+
+/**
+ * SSM's StringDateTime, the well-known ISO 8601 expression. Its backreferences only say "the
+ * same separator again" (`(-?)` ... `\3`, `(:?)` ... `\17`), so it is the union of the four
+ * spellings with and without `-` and `:`. Its lookaheads sit where a plain check does the same:
+ * the year is not followed by exactly two digits (`(?!\d{2}\b)`, right after the leading year),
+ * and a fraction digit is not followed by a colon (`(?!:)`; nowhere else can `.5:` occur).
+ */
+function ssmDateTime(): Matcher {
+  const base = SSM_DATE_TIME.replace("(?!\\d{2}\\b)", "").replace("(?!:)", "");
+  const spellings = ["-", ""].flatMap((dash) => [":", ""].map((colon) =>
+    re(base.replace("(-?)", `(${dash})`).replace("\\3", dash).replace("(:?)", `(${colon})`).replace("\\17", colon))));
+  const yearThenTwoDigits = re("^-?\\d{6}\\b");
+  const fractionThenColon = re("[.,]\\d:");
+  return (v) => spellings.some((m) => m(v)) && !yearThenTwoDigits(v) && !fractionThenColon(v);
+}
 
 /** Compiles (once) the matcher for a model pattern; throws if the pattern cannot be translated. */
 export function compilePattern(pattern: string): Matcher {
