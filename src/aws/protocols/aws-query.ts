@@ -1,8 +1,7 @@
 import { ServiceError } from "../../core/errors.js";
-import { parseAuthorization } from "../sigv4.js";
 import { signingNameOf, type Operation } from "../model.js";
 import { clip, own, type AwsService } from "../service.js";
-import type { Codec, WireRequest } from "./codec.js";
+import { scopeService, type Codec, type WireRequest } from "./codec.js";
 import { wireError } from "./error-shape.js";
 import { readQueryForm } from "./query-form.js";
 import { buildXml, toXml } from "./query-xml.js";
@@ -106,13 +105,3 @@ function routeQuery(services: AwsService[], req: WireRequest): { service: AwsSer
   return { service, operation };
 }
 
-/** The service the request's SigV4 credential is scoped to, if it is signed at all. */
-function scopeService(req: WireRequest): string | undefined {
-  const auth = req.headers["authorization"];
-  if (typeof auth !== "string" || auth.trim() === "") return undefined;
-  try {
-    return parseAuthorization(auth).service;
-  } catch {
-    return undefined; // a malformed header is reported when the caller is resolved
-  }
-}

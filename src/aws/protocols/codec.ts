@@ -1,4 +1,5 @@
 import type { ServiceError } from "../../core/errors.js";
+import { parseAuthorization } from "../sigv4.js";
 import type { Operation } from "../model.js";
 import type { AwsService } from "../service.js";
 import type { ValidationCodes } from "../validate-input.js";
@@ -35,4 +36,19 @@ export interface Codec {
   encodeOutput(service: AwsService, operation: Operation, output: unknown, requestId: string): WireResponse;
   /** `service` is absent when the request could not be tied to a service. */
   encodeError(service: AwsService | undefined, error: ServiceError, requestId: string): WireResponse;
+}
+
+/**
+ * The service a signed request's credential scope names (`.../us-east-1/sts/aws4_request`), which
+ * tells apart services that share a route. A malformed header is reported later, when the caller
+ * is resolved, in the protocol's own envelope.
+ */
+export function scopeService(req: WireRequest): string | undefined {
+  const auth = req.headers["authorization"];
+  if (typeof auth !== "string" || auth.trim() === "") return undefined;
+  try {
+    return parseAuthorization(auth).service;
+  } catch {
+    return undefined;
+  }
 }

@@ -1,10 +1,9 @@
 import type { HTTPMethods } from "fastify";
 import { ServiceError } from "../../core/errors.js";
-import { parseAuthorization } from "../sigv4.js";
 import { signingNameOf, type Operation, type ServiceModel, type Shape } from "../model.js";
 import { serializeOutput, toDate } from "../serialize-output.js";
 import { clip, type AwsService } from "../service.js";
-import type { Codec, WireRequest, WireResponse } from "./codec.js";
+import { scopeService, type Codec, type WireRequest, type WireResponse } from "./codec.js";
 import { decodeJsonBody } from "./aws-json.js";
 import { wireError } from "./error-shape.js";
 import { textValue } from "./text-value.js";
@@ -240,14 +239,5 @@ export class RestRouter {
   }
 }
 
-function scopeService(req: WireRequest): string | undefined {
-  const auth = req.headers["authorization"];
-  if (typeof auth !== "string") return undefined;
-  try {
-    return parseAuthorization(auth).service;
-  } catch {
-    return undefined;
-  }
-}
 
 export type { WireResponse };
