@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes a Debian host ready for Berth and its tests: a running Docker engine, Debian's AWS CLI,
-# skopeo, a static busybox (test images are built FROM scratch with it; nothing is pulled) and
+# boto3, skopeo, a static busybox (test images are built FROM scratch with it; nothing is pulled) and
 # libfaketime, iproute2 and curl (tests only).
 # Idempotent: installs only what is missing and starts dockerd only when no engine answers.
 set -euo pipefail
@@ -15,6 +15,8 @@ dpkg -s faketime >/dev/null 2>&1 || missing+=(faketime)
 # ip and curl: the security test calls Berth from a network namespace (a non-loopback address).
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
+# boto3: the STS test calls Berth from Python as users do (any python3 on PATH with boto3 will do).
+{ python3 -c 'import boto3' || /usr/bin/python3 -c 'import boto3'; } >/dev/null 2>&1 || missing+=(python3-boto3)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "setup: ${missing[*]} missing; run this script as root to install them" >&2

@@ -5,9 +5,20 @@ import { dirname, join } from "node:path";
 /** The botocore JSON model format: the single source of shapes, required members and limits. */
 export interface ShapeRef {
   shape: string;
+  /** Wire name: the XML element or query key (awsQuery), the header, label or query key (restJson1). */
   locationName?: string;
+  /** Where a restJson1 member travels: uri (label), querystring, header, headers (prefix), statusCode. */
+  location?: "uri" | "querystring" | "header" | "headers" | "statusCode";
+  /** awsQuery/XML: a list or map written without its wrapper element (`Name.N` instead of `Name.member.N`). */
+  flattened?: boolean;
+  xmlNamespace?: { uri: string; prefix?: string };
+  /** awsQuery on the output: the element wrapping the result (`<OpResult>`). */
+  resultWrapper?: string;
+  timestampFormat?: TimestampFormat;
   idempotencyToken?: boolean;
 }
+
+export type TimestampFormat = "iso8601" | "unixTimestamp" | "rfc822";
 
 export interface Shape {
   type: "structure" | "list" | "map" | "string" | "integer" | "long" | "boolean" | "timestamp" | "blob" | "double" | "float";
@@ -24,10 +35,19 @@ export interface Shape {
   fault?: boolean;
   error?: { code?: string; httpStatusCode?: number; senderFault?: boolean };
   document?: boolean;
+  /** restJson1: the member sent as the whole HTTP body. */
+  payload?: string;
+  flattened?: boolean;
+  locationName?: string;
+  xmlNamespace?: { uri: string; prefix?: string };
+  timestampFormat?: TimestampFormat;
+  union?: boolean;
 }
 
 export interface Operation {
   name: string;
+  /** restJson1 routes by method and requestUri (`/clusters/{name}`, `{Key+}` greedy); responseCode is the success status. */
+  http?: { method: string; requestUri: string; responseCode?: number };
   input?: ShapeRef;
   output?: ShapeRef;
   errors?: ShapeRef[];
@@ -41,12 +61,18 @@ export interface ServiceModel {
     signingName?: string;
     endpointPrefix: string;
     serviceId: string;
+    apiVersion?: string;
+    /** Every protocol the service speaks, preferred first (CloudWatch: smithy-rpc-v2-cbor, json, query). */
+    protocols?: string[];
+    xmlNamespace?: string;
+    /** JSON and CBOR services that were query services once also answer `x-amzn-query-error`. */
+    awsQueryCompatible?: Record<string, never>;
   };
   operations: Record<string, Operation>;
   shapes: Record<string, Shape>;
 }
 
-const modelsDir = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "models");
+export const modelsDir = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "models");
 
 const cache = new Map<string, ServiceModel>();
 
@@ -59,3 +85,6 @@ export function loadModel(name: string): ServiceModel {
   }
   return m;
 }
+
+/** The name the credential scope of a SigV4 request to this service carries. */
+export const signingNameOf = (model: ServiceModel) => model.metadata.signingName ?? model.metadata.endpointPrefix;

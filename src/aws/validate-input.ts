@@ -1,19 +1,37 @@
 import { ServiceError } from "../core/errors.js";
 import type { ServiceModel, Shape } from "./model.js";
+import { matchesPattern } from "./pattern.js";
 
 /**
  * Checks a decoded request body against the operation's input shape, as AWS's front end does
  * before a handler sees it: JSON types (SerializationException, as AWS JSON services answer),
  * then required members, lengths, ranges, enums and patterns (InvalidParameterException).
- * Returns a copy where nulls are dropped and timestamps are Dates; unknown members are
- * ignored, as AWS ignores them.
+ * Returns a copy where nulls are dropped, timestamps are Dates and blobs Buffers; unknown members
+ * are ignored, as AWS ignores them. Every protocol's decoder hands its values here: JSON's
+ * (epoch numbers, base64 strings) as they are, the others' already as Dates and bytes.
+ * The error codes differ between services (ECS: InvalidParameterException; query services:
+ * ValidationError; CloudWatch: InvalidParameterValue), so they are the caller's to choose.
  */
-export function validateInput(model: ServiceModel, shapeName: string, value: unknown): Record<string, unknown> {
+export function validateInput(model: ServiceModel, shapeName: string, value: unknown, codes: ValidationCodes = {}): Record<string, unknown> {
+  const serializationCode = codes.serialization ?? "SerializationException";
+  const invalidCode = codes.invalid ?? "InvalidParameterException";
+  errors = {
+    serialization: (message) => new ServiceError(serializationCode, message),
+    invalid: (message) => new ServiceError(invalidCode, message),
+  };
   return walk(model, shapeName, value, "") as Record<string, unknown>;
 }
 
-const serialization = (message: string) => new ServiceError("SerializationException", message);
-const invalid = (message: string) => new ServiceError("InvalidParameterException", message);
+/** The codes of the two kinds of input error: a value of the wrong type, and a broken constraint. */
+export interface ValidationCodes {
+  serialization?: string;
+  invalid?: string;
+}
+
+// Set by each (synchronous) validateInput call before it walks; plain functions keep walk small.
+let errors: { serialization: (m: string) => ServiceError; invalid: (m: string) => ServiceError };
+const serialization = (message: string) => errors.serialization(message);
+const invalid = (message: string) => errors.invalid(message);
 
 const clip = (s: string) => (s.length > 64 ? `${s.slice(0, 64)}...` : s);
 
@@ -109,11 +127,13 @@ function walk(model: ServiceModel, shapeName: string, value: unknown, path: stri
       return value;
     case "timestamp": {
       // JSON protocols send epoch seconds; ISO 8601 strings are accepted too, as AWS does.
-      const d = typeof value === "number" ? new Date(value * 1000) : typeof value === "string" && ISO_8601.test(value) ? new Date(value) : undefined;
+      // The other protocols' decoders have made Dates already.
+      const d = value instanceof Date ? value : typeof value === "number" ? new Date(value * 1000) : typeof value === "string" && ISO_8601.test(value) ? new Date(value) : undefined;
       if (!d || Number.isNaN(d.getTime())) throw serialization(`Expected a timestamp for ${where}, found ${describe(value)}.`);
       return d;
     }
     case "blob": {
+      if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
       if (typeof value !== "string" || !/^[A-Za-z0-9+/]*={0,2}$/.test(value)) {
         throw serialization(`Expected base64 data for ${where}.`);
       }
@@ -134,12 +154,6 @@ function checkRange(shape: Shape, value: number, where: string) {
   if (shape.max !== undefined && value > shape.max) throw invalid(`${where} must be at most ${shape.max}.`);
 }
 
-const patterns = new Map<string, RegExp>();
 function fullMatch(pattern: string, value: string): boolean {
-  let re = patterns.get(pattern);
-  if (!re) {
-    re = new RegExp(`^(?:${pattern})$`, "u");
-    patterns.set(pattern, re);
-  }
-  return re.test(value);
+  return matchesPattern(pattern, value);
 }

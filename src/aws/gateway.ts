@@ -1,0 +1,86 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { Config } from "../core/config.js";
+import type { Clock } from "../core/clock.js";
+import { ServiceError } from "../core/errors.js";
+import { newRequestId } from "../core/ids.js";
+import { signingNameOf, type Operation } from "./model.js";
+import { validateInput } from "./validate-input.js";
+import { resolveCaller, type RequestContext } from "./request-context.js";
+import { own, type AwsService } from "./service.js";
+import { sendJsonNotFound } from "./json-gateway.js";
+import type { Codec, WireRequest } from "./protocols/codec.js";
+import { internalError } from "./protocols/error-shape.js";
+import { awsJson } from "./protocols/aws-json.js";
+import { awsQuery, isQueryRequest } from "./protocols/aws-query.js";
+import { restJson, RestRouter } from "./protocols/rest-json.js";
+import { rpcV2Cbor, routeCbor } from "./protocols/rpc-v2-cbor.js";
+
+type Route = { service: AwsService; operation: Operation };
+
+/** The protocols a model says its service speaks (CloudWatch: smithy-rpc-v2-cbor, json, query). */
+const speaks = (s: AwsService, protocol: string) => (s.model.metadata.protocols ?? [s.model.metadata.protocol]).includes(protocol);
+
+/**
+ * One port for every AWS service Berth mounts, whatever protocol each speaks:
+ * - `POST /` with X-Amz-Target: AWS JSON 1.0/1.1, by the target's prefix;
+ * - `POST /` (or `GET /?Action=`) with a form: awsQuery, by the credential scope, else the Action;
+ * - `POST /service/{Service}/operation/{Op}`: smithy-rpc-v2-cbor;
+ * - each restJson1 operation's own method and path.
+ * Every request then goes the same way, in AWS's order: operation (unknown or not implemented),
+ * caller (SigV4), body (the protocol's decoding), the model's constraints — all before a handler
+ * runs, so bad input changes nothing — and the answer in the protocol's own form.
+ */
+export function registerAwsServices(app: FastifyInstance, services: AwsService[], deps: { config: Config; clock: Clock }) {
+  const byPrefix = new Map(services.filter((s) => speaks(s, "json")).map((s) => [s.model.metadata.targetPrefix!, s]));
+  const query = services.filter((s) => speaks(s, "query"));
+  const cbor = new Map(services.filter((s) => speaks(s, "smithy-rpc-v2-cbor")).map((s) => [s.model.metadata.targetPrefix!, s]));
+
+  const handle = async (req: FastifyRequest, reply: FastifyReply, codec: Codec, route: (wire: WireRequest) => Route) => {
+    const requestId = newRequestId();
+    reply.header("x-amzn-RequestId", requestId);
+    const wire: WireRequest = { method: req.method, url: req.url, headers: req.headers, body: req.body instanceof Buffer ? req.body : Buffer.alloc(0) };
+    let service: AwsService | undefined;
+    try {
+      const routed = route(wire);
+      service = routed.service;
+      const { operation } = routed;
+      const { model, handlers } = routed.service;
+      const handler = own(handlers, operation.name);
+      if (!handler) throw new ServiceError(codec.unknownOperation, `The operation ${operation.name} is not implemented by Berth's ${model.metadata.serviceId} yet.`);
+      const caller = resolveCaller(wire, deps, signingNameOf(model));
+      const decoded = codec.decodeInput(routed.service, operation, wire);
+      const input = operation.input ? validateInput(model, operation.input.shape, decoded, { ...codec.validation, ...routed.service.validation }) : {};
+      const ctx: RequestContext = { ...caller, requestId, log: req.log.child({ op: operation.name, requestId }) };
+      const result = await handler(input, ctx);
+      const out = codec.encodeOutput(routed.service, operation, result, requestId);
+      return reply.status(out.status).headers(out.headers).send(out.body);
+    } catch (err) {
+      // AWS JSON errors go through the server's one error handler, which also answers the
+      // framework's own errors (body too large, bad URL) in that envelope.
+      if (codec === awsJson) throw err;
+      if (!(err instanceof ServiceError)) req.log.error({ err }, "unhandled error");
+      const out = codec.encodeError(service, err instanceof ServiceError ? err : internalError(), requestId);
+      return reply.status(out.status).headers(out.headers).send(out.body);
+    }
+  };
+
+  const root = (req: FastifyRequest, reply: FastifyReply) => {
+    const wire = { method: req.method, url: req.url, headers: req.headers, body: Buffer.alloc(0) };
+    if (req.headers["x-amz-target"] === undefined && isQueryRequest(wire)) return handle(req, reply, awsQuery, (w) => awsQuery.route(query, w));
+    if (req.method !== "POST") return sendJsonNotFound(req, reply);
+    return handle(req, reply, awsJson, (w) => awsJson.route(byPrefix, w));
+  };
+  app.post("/", root);
+  // Query services also take their parameters in a GET's query string.
+  app.get("/", root);
+
+  if (cbor.size) {
+    app.post("/service/:service/operation/:operation", (req, reply) =>
+      handle(req, reply, rpcV2Cbor, (w) => routeCbor(cbor, req.params as { service: string; operation: string }, w)));
+  }
+
+  const rest = new RestRouter(services.filter((s) => speaks(s, "rest-json")));
+  for (const { method, url } of rest.routes()) {
+    app.route({ method, url, handler: (req, reply) => handle(req, reply, restJson, (w) => rest.route(w)) });
+  }
+}

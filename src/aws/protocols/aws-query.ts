@@ -1,0 +1,107 @@
+import { ServiceError } from "../../core/errors.js";
+import { signingNameOf, type Operation } from "../model.js";
+import { clip, own, type AwsService } from "../service.js";
+import { scopeService, type Codec, type WireRequest } from "./codec.js";
+import { wireError } from "./error-shape.js";
+import { readQueryForm } from "./query-form.js";
+import { buildXml, toXml } from "./query-xml.js";
+
+const FORM = "application/x-www-form-urlencoded";
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * The signature errors, which request-context and sigv4 raise with AWS JSON's names, as AWS's
+ * query services name them (STS, IAM: `SignatureDoesNotMatch`, 403).
+ */
+const QUERY_AUTH_ERRORS: Record<string, [code: string, status: number]> = {
+  InvalidSignatureException: ["SignatureDoesNotMatch", 403],
+  IncompleteSignatureException: ["IncompleteSignature", 400],
+  UnrecognizedClientException: ["InvalidClientTokenId", 403],
+  MissingAuthenticationTokenException: ["MissingAuthenticationToken", 403],
+  SerializationException: ["MalformedInput", 400],
+};
+
+/** Whether a request speaks awsQuery: a form body, or (GET) an Action in the query string. */
+export function isQueryRequest(req: WireRequest): boolean {
+  const type = req.headers["content-type"];
+  const mediaType = typeof type === "string" ? type.split(";")[0]!.trim().toLowerCase() : "";
+  if (req.method === "POST") return mediaType === FORM;
+  return new URLSearchParams(queryOf(req.url)).has("Action");
+}
+
+const queryOf = (url: string) => {
+  const q = url.indexOf("?");
+  return q < 0 ? "" : url.slice(q + 1);
+};
+
+/** The form's parameters: the body's, and for GET (which query services accept) the URL's. */
+export function formParams(req: WireRequest): URLSearchParams {
+  if (req.method !== "POST") return new URLSearchParams(queryOf(req.url));
+  try {
+    return new URLSearchParams(utf8.decode(req.body));
+  } catch {
+    throw new ServiceError("MalformedInput", "The request body is not valid UTF-8.");
+  }
+}
+
+/**
+ * awsQuery: form-encoded `Action=Op&Version=...&Param=...`, answered in XML. Several services
+ * share `POST /`: the credential scope of a signed request names the service; an unsigned one is
+ * routed by its Action alone, and an Action two mounted services share must then be signed.
+ */
+export const awsQuery: Codec & { route: typeof routeQuery } = {
+  name: "awsQuery",
+  validation: { serialization: "ValidationError", invalid: "ValidationError" },
+  unknownOperation: "InvalidAction",
+  route: routeQuery,
+  decodeInput(service, operation, req) {
+    if (!operation.input) return {};
+    const codes = { serialization: service.validation?.serialization ?? "ValidationError" };
+    return readQueryForm(service.model, operation.input.shape, formParams(req), codes);
+  },
+  encodeOutput(service, operation, output, requestId) {
+    const { model } = service;
+    const response: Record<string, unknown> = {};
+    if (model.metadata.xmlNamespace) response["@_xmlns"] = model.metadata.xmlNamespace;
+    if (operation.output) {
+      const result = toXml(model, { shape: operation.output.shape }, output ?? {});
+      response[operation.output.resultWrapper ?? `${operation.name}Result`] = result ?? "";
+    }
+    response["ResponseMetadata"] = { RequestId: requestId };
+    return xmlResponse(200, buildXml({ [`${operation.name}Response`]: response }));
+  },
+  encodeError(service, error, requestId) {
+    const wire = wireError(service?.model, error, { useErrorCode: true });
+    const [code, status] = !wire.shape && Object.hasOwn(QUERY_AUTH_ERRORS, wire.code) ? QUERY_AUTH_ERRORS[wire.code]! : [wire.code, wire.status];
+    const fields = Object.fromEntries(Object.entries(error.fields).map(([k, v]) => [k, typeof v === "object" ? JSON.stringify(v) : String(v)]));
+    const body: Record<string, unknown> = {};
+    if (service?.model.metadata.xmlNamespace) body["@_xmlns"] = service.model.metadata.xmlNamespace;
+    body["Error"] = { Type: wire.sender ? "Sender" : "Receiver", Code: code, Message: error.message, ...fields };
+    body["RequestId"] = requestId;
+    return xmlResponse(status, buildXml({ ErrorResponse: body }));
+  },
+};
+
+const xmlResponse = (status: number, body: string) => ({ status, headers: { "content-type": "text/xml" }, body });
+
+/** The service and operation of a query request, among the query services mounted. */
+function routeQuery(services: AwsService[], req: WireRequest): { service: AwsService; operation: Operation } {
+  const params = formParams(req);
+  const action = params.get("Action");
+  if (!action) throw new ServiceError("MissingAction", "The request must contain the parameter Action.");
+  const scoped = scopeService(req);
+  const bySigning = scoped === undefined ? undefined : services.find((s) => signingNameOf(s.model) === scoped);
+  const candidates = bySigning ? [bySigning] : services.filter((s) => own(s.model.operations, action));
+  if (candidates.length > 1) {
+    const names = candidates.map((s) => signingNameOf(s.model)).join(", ");
+    throw new ServiceError("InvalidAction", `The action ${clip(action)} is offered by several services here (${names}); sign the request so that its credential scope names one.`);
+  }
+  const service = candidates[0];
+  const operation = service && own(service.model.operations, action);
+  if (!service || !operation) {
+    const version = params.get("Version");
+    throw new ServiceError("InvalidAction", `Could not find operation ${clip(action)}${version ? ` for version ${clip(version, 32)}` : ""}.`);
+  }
+  return { service, operation };
+}
+

@@ -1,0 +1,54 @@
+import type { ServiceError } from "../../core/errors.js";
+import { parseAuthorization } from "../sigv4.js";
+import type { Operation } from "../model.js";
+import type { AwsService } from "../service.js";
+import type { ValidationCodes } from "../validate-input.js";
+
+/** What a codec reads of a request: raw bytes and headers, as received. */
+export interface WireRequest {
+  method: string;
+  /** Path and query string as received. */
+  url: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+}
+
+export interface WireResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string | Buffer;
+}
+
+/**
+ * One AWS wire protocol: how an operation's input is read from a request, and how its output
+ * and errors are written. Every shape is walked from the model, so handlers only ever see and
+ * return plain values; the protocol's details (query's member.N, restJson1's labels, CBOR's
+ * tags) live here and nowhere else.
+ */
+export interface Codec {
+  readonly name: string;
+  /** The codes of input errors, unless the service names its own. */
+  readonly validation: ValidationCodes;
+  /** The code of an operation this protocol cannot find, or Berth does not implement yet. */
+  readonly unknownOperation: string;
+  /** The operation's input, decoded but not yet validated against the model. */
+  decodeInput(service: AwsService, operation: Operation, req: WireRequest): unknown;
+  encodeOutput(service: AwsService, operation: Operation, output: unknown, requestId: string): WireResponse;
+  /** `service` is absent when the request could not be tied to a service. */
+  encodeError(service: AwsService | undefined, error: ServiceError, requestId: string): WireResponse;
+}
+
+/**
+ * The service a signed request's credential scope names (`.../us-east-1/sts/aws4_request`), which
+ * tells apart services that share a route. A malformed header is reported later, when the caller
+ * is resolved, in the protocol's own envelope.
+ */
+export function scopeService(req: WireRequest): string | undefined {
+  const auth = req.headers["authorization"];
+  if (typeof auth !== "string" || auth.trim() === "") return undefined;
+  try {
+    return parseAuthorization(auth).service;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,31 @@
+import { ServiceError } from "../../core/errors.js";
+import type { ServiceModel, Shape } from "../model.js";
+
+/** How an error is written on the wire: its code, HTTP status and whose fault it is. */
+export interface WireError {
+  /** The name the protocol sends (a query service's error.code, else the shape's name). */
+  code: string;
+  /** The model's exception shape, when the error is one the model declares. */
+  shape?: Shape;
+  status: number;
+  sender: boolean;
+}
+
+/**
+ * Domain code throws errors named by their exception shape (NoSuchEntityException); the model
+ * says the rest: query services send the shape's `error.code` (NoSuchEntity), restJson1 services
+ * its `httpStatusCode`. Errors the model does not declare (protocol errors: signatures,
+ * serialization) keep their code and the default status, 400 for the caller's fault, 500 else.
+ */
+export function wireError(model: ServiceModel | undefined, error: ServiceError, { useErrorCode = false } = {}): WireError {
+  const shape = model && Object.hasOwn(model.shapes, error.code) ? model.shapes[error.code] : undefined;
+  const declared = shape?.exception ? shape : undefined;
+  const sender = declared?.error?.senderFault ?? (declared?.fault ? false : error.sender);
+  const status = error.status ?? declared?.error?.httpStatusCode ?? (sender ? 400 : 500);
+  const code = useErrorCode && declared?.error?.code ? declared.error.code : error.code;
+  return { code, shape: declared, status, sender };
+}
+
+/** Anything that is not a ServiceError is a fault of ours: its cause is logged, never sent. */
+export const internalError = (code = "InternalFailure") =>
+  new ServiceError(code, "The request processing has failed because of an unknown error, exception or failure.", false);
