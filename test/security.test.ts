@@ -199,7 +199,7 @@ describe("start-up refuses a network address without authentication", () => {
   after(() => {
     rmSync(dir, { recursive: true, force: true });
   });
-  const refusal = /^berth: (flags|environment): host (0\.0\.0\.0|::|198\.18\.\d+\.\d+) can be reached from other machines, where anyone could run containers as root on this host: turn on strictSigv4 with credentials of your own \(credentialsFile or BERTH_CREDENTIALS\), bind a loopback address such as 127\.0\.0\.1, or accept the risk with allowUnauthenticatedNetworkAccess\n$/;
+  const refusal = /^berth: (flags|environment): host (0\.0\.0\.0|::|198\.1[89]\.\d+\.\d+) can be reached from other machines, where anyone could run containers as root on this host: turn on strictSigv4 with credentials of your own \(credentialsFile or BERTH_CREDENTIALS\), bind a loopback address such as 127\.0\.0\.1, or accept the risk with allowUnauthenticatedNetworkAccess\n$/;
 
   test("0.0.0.0, ::, or a LAN address in open mode, and strict mode with the well-known test:test credentials, exit 1 with one sentence", async () => {
     const cases: Array<[string[], Record<string, string>]> = [
