@@ -133,7 +133,7 @@ export function containerCreateOptions(input: ContainerSpecInput): Docker.Contai
     });
   }
   // Defence in depth, on the options exactly as the engine would get them (see host-powers-guard.ts).
-  const refused = hostPowersRefusal(config, plan.fargate, policy);
+  const refused = hostPowersRefusal(config, c.name, plan.fargate, policy);
   if (refused) throw new TaskError("ResourceInitializationError", refused, c.name);
   return config;
 }

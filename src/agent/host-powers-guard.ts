@@ -11,7 +11,7 @@ import { capabilityName, hostPolicyViolation, type HostPolicy } from "../core/ho
  * this host's policy (its own config, which a remote agent's operator sets) refuses.
  * Returns why it is refused, or undefined.
  */
-export function hostPowersRefusal(options: Docker.ContainerCreateOptions, fargate: boolean, policy: HostPolicy): string | undefined {
+export function hostPowersRefusal(options: Docker.ContainerCreateOptions, container: string, fargate: boolean, policy: HostPolicy): string | undefined {
   const host = options.HostConfig ?? {};
   const hostPaths = (host.Binds ?? []).map((b) => b.split(":")[0] ?? "").filter((source) => source.startsWith("/"));
   if (fargate) {
@@ -24,6 +24,6 @@ export function hostPowersRefusal(options: Docker.ContainerCreateOptions, fargat
     const cap = host.CapAdd?.find((c: string) => capabilityName(c) !== "SYS_PTRACE");
     if (cap !== undefined) return `Fargate tasks cannot add the ${cap} capability`;
   }
-  const refused = hostPolicyViolation({ containers: [{ name: options.name, privileged: host.Privileged, linuxParameters: { capabilities: { add: host.CapAdd } } }], hostPaths }, policy);
+  const refused = hostPolicyViolation({ containers: [{ name: container, privileged: host.Privileged, linuxParameters: { capabilities: { add: host.CapAdd } } }], hostPaths }, policy);
   return refused;
 }
