@@ -40,7 +40,7 @@ before(async () => {
   symlinkSync(outside, join(allowed, "escape"));
   await ensureTestImage();
   open = await BerthProcess.start({ args: ["--agent-token", TOKEN] });
-  strict = await BerthProcess.start({ args: ["--host-path-allow-list", allowed], env: { BERTH_ALLOW_PRIVILEGED: "false" } });
+  strict = await BerthProcess.start({ args: ["--no-allow-privileged"], env: { BERTH_HOST_PATH_ALLOW_LIST: allowed } });
   for (const b of [open, strict]) {
     await b.ecs().send(new CreateClusterCommand({ clusterName: "powers", capacityProviders: ["FARGATE", "FARGATE_SPOT"] }));
     await b.ecs().send(new RegisterContainerInstanceCommand({ cluster: "powers" }));

@@ -92,7 +92,7 @@ export function checkHostPowers(def: TaskDefinition, launchType: LaunchType, pol
 }
 
 /** The host powers a task definition asks for: privileged containers, added capabilities, host paths. */
-export const hostRequestOf = (def: TaskDefinition) => ({
+const hostRequestOf = (def: TaskDefinition) => ({
   containers: def.containerDefinitions ?? [],
   hostPaths: (def.volumes ?? []).flatMap((v) => (v.host?.sourcePath ? [v.host.sourcePath] : [])),
 });
