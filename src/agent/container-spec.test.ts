@@ -12,7 +12,7 @@ const MiB = 1024 * 1024;
 
 function spec(defs: ContainerDefinition[], td: Partial<TaskDefinition> = {}, task: Partial<Task> = {}) {
   const plan = planTask({ task: { taskArn, clusterArn, launchType: "EC2", ...task }, taskDefinition: { family: "web", revision: 2, containerDefinitions: defs, ...td } });
-  return { plan, opts: (name: string, extra: object = {}) => containerCreateOptions({ berthId: "b1", plan, container: plan.containers.find((c) => c.name === name)!, hostIp: "127.0.0.1", ...extra }) };
+  return { plan, opts: (name: string, extra: object = {}) => containerCreateOptions({ berthId: "b1", plan, container: plan.containers.find((c) => c.name === name)!, hostIp: "127.0.0.1", policy: { allowPrivileged: true }, ...extra }) };
 }
 
 test("a bridge container: command, environment, resources, labels, health check, ports, links, mounts", () => {

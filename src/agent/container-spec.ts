@@ -1,6 +1,8 @@
 import type Docker from "dockerode";
 import { LABEL_BERTH, LABEL_CLUSTER, LABEL_CONTAINER, LABEL_PAUSE, LABEL_TASK, LABEL_TASK_IP } from "./labels.js";
 import { TaskError } from "./errors.js";
+import type { HostPolicy } from "../core/host-policy.js";
+import { hostPowersRefusal } from "./host-powers-guard.js";
 import { healthConfig } from "./health.js";
 import { awsvpcPorts, bridgePorts } from "./port-bindings.js";
 import type { PlannedContainer, TaskPlan } from "./task-plan.js";
@@ -21,6 +23,8 @@ export interface ContainerSpecInput {
   cgroupParent?: string;
   /** No per-task cgroup: apply the task-level size to each container instead. */
   taskLimitsPerContainer?: boolean;
+  /** This host's limits on privileged containers, capabilities and host paths (its agent's config). */
+  policy: HostPolicy;
 }
 
 const MiB = 1024 * 1024;
@@ -44,7 +48,7 @@ export function cpuShares(cpu: number | undefined): number {
 }
 
 export function containerCreateOptions(input: ContainerSpecInput): Docker.ContainerCreateOptions {
-  const { berthId, plan, container: c, hostIp, pauseContainerId, cgroupParent, taskLimitsPerContainer } = input;
+  const { berthId, plan, container: c, hostIp, pauseContainerId, cgroupParent, taskLimitsPerContainer, policy } = input;
   const d = c.def;
   const mode = plan.networkMode;
   const byName = new Map(plan.containers.map((x) => [x.name, x]));
@@ -128,6 +132,9 @@ export function containerCreateOptions(input: ContainerSpecInput): Docker.Contai
       return `${source.dockerName}:${alias ?? target}`;
     });
   }
+  // Defence in depth, on the options exactly as the engine would get them (see host-powers-guard.ts).
+  const refused = hostPowersRefusal(config, c.name, plan.fargate, policy);
+  if (refused) throw new TaskError("ResourceInitializationError", refused, c.name);
   return config;
 }
 

@@ -130,6 +130,7 @@ async function startOne(m: TaskManager, c: PlannedContainer, halted: () => boole
     pauseContainerId: m.pauseId,
     cgroupParent: m.cgroupParent,
     taskLimitsPerContainer: m.cgroupParent === undefined,
+    policy: ctx.config,
   });
   let container;
   try {

@@ -53,6 +53,10 @@ export async function agent(argv: string[], env: Record<string, string | undefin
       "instance-cpu": { type: "string" },
       "instance-memory": { type: "string" },
       "log-level": { type: "string" },
+      // This host's own limits on what its tasks may do to it (see HostPolicy); the server's do not reach here.
+      "no-allow-privileged": { type: "boolean" },
+      "host-path-allow-list": { type: "string" },
+      "allowed-capabilities": { type: "string" },
     },
     strict: true,
   });
@@ -68,6 +72,9 @@ export async function agent(argv: string[], env: Record<string, string | undefin
     logLevel: values["log-level"],
     agentToken: values.token,
     agentTokenFile: values["token-file"],
+    allowPrivileged: values["no-allow-privileged"] ? false : undefined,
+    hostPathAllowList: values["host-path-allow-list"],
+    allowedCapabilities: values["allowed-capabilities"],
   };
   const config = loadConfig({ flags, env });
   if (!config.agentToken) throw new ConfigError("berth agent needs the server's agent token: --token-file FILE, BERTH_AGENT_TOKEN or --token T");

@@ -13,8 +13,10 @@ const usage = `berth: AWS container services on your own machines
   berth up [--port 4566] [--host 127.0.0.1] [--data-dir .berth] [--docker-socket PATH]
            [--account-id 000000000000] [--region us-east-1] [--strict-sigv4] [--credentials-file FILE] [--config FILE]
            [--instances 1] [--instance-cpu UNITS] [--instance-memory MIB] [--instance-type t3.large]
-           [--availability-zones us-east-1a,us-east-1b,us-east-1c] [--instance-cidr 127.0.1.0/24] ...
+           [--availability-zones us-east-1a,us-east-1b,us-east-1c] [--instance-cidr 127.0.1.0/24]
+           [--no-allow-privileged] [--host-path-allow-list /srv,/data] [--allowed-capabilities NET_ADMIN] ...
   berth agent --endpoint http://HOST:4566 --cluster NAME [--token-file FILE] [--host-ip 127.0.0.1] [--data-dir .berth-agent]
+              [--no-allow-privileged] [--host-path-allow-list /srv,/data] [--allowed-capabilities NET_ADMIN]
   berth logs TASK [--endpoint http://127.0.0.1:4566] [--cluster NAME]
 
 Every setting can also come from the environment (BERTH_PORT, BERTH_DATA_DIR, ...) or a JSON file.
@@ -28,9 +30,12 @@ const SECRET_FLAGS = { credentials: "--credentials-file or BERTH_CREDENTIALS", a
 async function up(argv: string[]) {
   const options: Record<string, { type: "string" | "boolean" }> = { config: { type: "string" } };
   for (const key of configKeys) options[flagName(key)] = { type: configKinds[key] === "boolean" ? "boolean" : "string" };
+  // A boolean setting that defaults to true needs a way off on the command line: --no-<flag>.
+  for (const key of configKeys) if (configKinds[key] === "boolean") options[`no-${flagName(key)}`] = { type: "boolean" };
   const { values } = parseArgs({ args: argv, options, strict: true });
   const flags: Partial<Record<keyof Config, unknown>> = {};
   for (const key of configKeys) if (values[flagName(key)] !== undefined) flags[key] = values[flagName(key)];
+  for (const key of configKeys) if (values[`no-${flagName(key)}`] === true) flags[key] = false;
   const config = loadConfig({ flags, env: process.env, file: values.config as string | undefined });
   const log = createLogger(config.logLevel);
   for (const [key, instead] of Object.entries(SECRET_FLAGS)) {

@@ -221,3 +221,19 @@ test("credentials and the agent token can come from files named in any layer", (
     return true;
   });
 });
+
+test("the host policy: privileged allowed and no lists by default; lists from the file, environment and flags", () => {
+  const c = load();
+  assert.equal(c.allowPrivileged, true);
+  assert.equal(c.hostPathAllowList, undefined);
+  assert.equal(c.allowedCapabilities, undefined);
+  assert.equal(load({ env: { BERTH_ALLOW_PRIVILEGED: "false" } }).allowPrivileged, false);
+  assert.deepEqual(load({ env: { BERTH_HOST_PATH_ALLOW_LIST: "/srv, /data" } }).hostPathAllowList, ["/srv", "/data"]);
+  assert.deepEqual(load({ flags: { allowedCapabilities: "none" } }).allowedCapabilities, []);
+  assert.deepEqual(load({ file: file("policy.json", { hostPathAllowList: ["/srv"], allowedCapabilities: "NET_ADMIN,SYS_PTRACE" }) }).allowedCapabilities, ["NET_ADMIN", "SYS_PTRACE"]);
+  fails({ env: { BERTH_HOST_PATH_ALLOW_LIST: "srv" } }, /environment: hostPathAllowList must hold absolute paths without '\.\.', got "srv"/);
+  fails({ flags: { hostPathAllowList: "/srv/../etc" } }, /flags: hostPathAllowList must hold absolute paths/);
+  fails({ flags: { hostPathAllowList: "/srv,,/data" } }, /flags: hostPathAllowList must be a comma-separated list \(or none\)/);
+  fails({ flags: { hostPathAllowList: "" } }, /must be a comma-separated list/);
+  fails({ file: file("bad-caps.json", { allowedCapabilities: ["NET ADMIN"] }) }, /allowedCapabilities must hold capability names/);
+});

@@ -94,6 +94,12 @@ export interface Config {
    * (the group's maxSize; its minSize is 0). Pool instances have instanceCpu, instanceMemory and instanceType.
    */
   capacityProviderPoolMaxSize: number;
+  /** EC2 tasks may run privileged containers (ECS's behaviour); false refuses them. See HostPolicy. */
+  allowPrivileged: boolean;
+  /** Absolute path prefixes host volumes (sourcePath) must be under; unset: any path, as on ECS; []: none. */
+  hostPathAllowList?: string[];
+  /** Capabilities linuxParameters.capabilities.add may name; unset: any, as on ECS; []: none. */
+  allowedCapabilities?: string[];
 }
 
 export const defaults: Config = {
@@ -129,6 +135,7 @@ export const defaults: Config = {
   // AWS's two-minute warning; shorten it to make interruptions quick in tests.
   spotWarningSeconds: 120,
   capacityProviderPoolMaxSize: 10,
+  allowPrivileged: true,
 };
 
 export class ConfigError extends Error {}
@@ -139,7 +146,7 @@ export const isRegion = (s: string) => /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(s);
 /** pino's levels; anything else would make the logger throw at start-up. */
 const logLevels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 
-type Kind = "number" | "string" | "boolean" | "credentials";
+type Kind = "number" | "string" | "boolean" | "credentials" | "list";
 const kinds: Record<keyof Config, Kind> = {
   port: "number",
   host: "string",
@@ -175,6 +182,9 @@ const kinds: Record<keyof Config, Kind> = {
   spotInterruptionRatePerHour: "number",
   spotWarningSeconds: "number",
   capacityProviderPoolMaxSize: "number",
+  allowPrivileged: "boolean",
+  hostPathAllowList: "list",
+  allowedCapabilities: "list",
 };
 
 /** BERTH_DATA_DIR <-> dataDir, and the flag --data-dir <-> dataDir. */
@@ -215,6 +225,13 @@ function coerce(key: keyof Config, raw: unknown, source: string): unknown {
     }
     return out;
   }
+  if (kind === "list") {
+    // "a,b" in the environment and flags ("none": the empty list); an array or such a string in the file.
+    if (Array.isArray(raw) && raw.every((x) => typeof x === "string" && x.trim() !== "")) return raw.map((x: string) => x.trim());
+    if (raw === "none") return [];
+    if (typeof raw === "string" && raw.split(",").every((x) => x.trim() !== "")) return raw.split(",").map((x) => x.trim());
+    throw new ConfigError(`${source}: ${key} must be a comma-separated list (or none), got ${JSON.stringify(raw)}`);
+  }
   if (typeof raw !== "string" || raw === "") throw new ConfigError(`${source}: ${key} must be a non-empty string, got ${JSON.stringify(raw)}`);
   return raw;
 }
@@ -253,6 +270,10 @@ function validate(c: Config, origin: Partial<Record<keyof Config, string>>): Con
   // 0 would show every remote agent disconnected between two polls.
   if (c.agentHeartbeatTimeoutSeconds < 1) throw fail("agentHeartbeatTimeoutSeconds", `agentHeartbeatTimeoutSeconds must be at least 1, got ${c.agentHeartbeatTimeoutSeconds}`);
   validateInstances(c, awsvpc, fail);
+  const badPath = c.hostPathAllowList?.find((p) => !p.startsWith("/") || p.split("/").includes(".."));
+  if (badPath !== undefined) throw fail("hostPathAllowList", `hostPathAllowList must hold absolute paths without '..', got ${JSON.stringify(badPath)}`);
+  const badCap = c.allowedCapabilities?.find((cap) => !/^[A-Za-z_]+$/.test(cap));
+  if (badCap !== undefined) throw fail("allowedCapabilities", `allowedCapabilities must hold capability names such as NET_ADMIN, got ${JSON.stringify(badCap)}`);
   return c;
 }
 

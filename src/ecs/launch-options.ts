@@ -1,6 +1,8 @@
 import type { CapacityProviderStrategyItem, NetworkConfiguration, PropagateTags, Tag, TaskDefinition, TaskOverride } from "@aws-sdk/client-ecs";
 import type { Db } from "../store/database.js";
-import { invalidParameter } from "./errors.js";
+import { clientException, invalidParameter } from "./errors.js";
+import { hostPolicyViolation, type HostPolicy } from "../core/host-policy.js";
+import { fargateIncompatibility } from "./task-definition-fargate.js";
 import { networkModeOf } from "./task-builder.js";
 import { getTags, validateTags } from "./tags.js";
 import { isFargateProvider, validateStrategy } from "./capacity-provider-split.js";
@@ -74,6 +76,26 @@ export function checkCompatibility(def: TaskDefinition, launchType: LaunchType, 
     }
   }
 }
+
+/**
+ * The powers over the host a new launch of `def` would take, checked where tasks are asked for
+ * (RunTask, StartTask, CreateService, and UpdateService when it changes what its tasks run —
+ * never when it only scales, so a service can always be scaled down). Fargate's rules are asked
+ * again rather than read from `compatibilities` alone: a definition stored by an older Berth,
+ * before a rule existed, may list FARGATE and still ask for what Fargate refuses. Then the
+ * operator's host policy, Berth's own (ECS has none), as a ClientException naming the policy.
+ */
+export function checkHostPowers(def: TaskDefinition, launchType: LaunchType, policy: HostPolicy) {
+  if (launchType === "FARGATE" && fargateIncompatibility(def)) throw invalidParameter("Task definition does not support launch_type FARGATE.");
+  const refused = hostPolicyViolation(hostRequestOf(def), policy);
+  if (refused) throw clientException(refused);
+}
+
+/** The host powers a task definition asks for: privileged containers, added capabilities, host paths. */
+const hostRequestOf = (def: TaskDefinition) => ({
+  containers: def.containerDefinitions ?? [],
+  hostPaths: (def.volumes ?? []).flatMap((v) => (v.host?.sourcePath ? [v.host.sourcePath] : [])),
+});
 
 /**
  * A task's tags: its own, plus those propagated from the task definition or (for service tasks)

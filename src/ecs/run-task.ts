@@ -4,7 +4,7 @@ import type { EcsDeps } from "./deps.js";
 import { clusterNameOf, requireActiveCluster } from "./cluster-store.js";
 import { resolveTaskDefinition } from "./task-definition-store.js";
 import { invalidParameter } from "./errors.js";
-import { checkCompatibility, chooseLaunchType, propagatedTags } from "./launch-options.js";
+import { checkCompatibility, checkHostPowers, chooseLaunchType, propagatedTags } from "./launch-options.js";
 import { findTask } from "./task-store.js";
 import { getTags, validateTags } from "./tags.js";
 import { recall, remember } from "./idempotency.js";
@@ -15,7 +15,7 @@ import { groupByProvider, splitByStrategy } from "./capacity-provider-split.js";
 import { constraintsFor, validatePlacement } from "./placement-request.js";
 
 /** RunTask: validates everything first, stores the tasks in one transaction, then asks the runner. */
-export function runTaskHandler({ db, clock, runner, log }: EcsDeps) {
+export function runTaskHandler({ db, clock, runner, log, config }: EcsDeps) {
   return (input: RunTaskRequest, ctx: RequestContext) => {
     const count = input.count ?? 1;
     if (count < 1 || count > 10) throw invalidParameter("count must be between 1 and 10.");
@@ -39,6 +39,7 @@ export function runTaskHandler({ db, clock, runner, log }: EcsDeps) {
       const strategy = input.capacityProviderStrategy?.length ? input.capacityProviderStrategy : !input.launchType && cluster.defaultCapacityProviderStrategy?.length ? cluster.defaultCapacityProviderStrategy : undefined;
       const chosen = strategy ? chooseLaunchType({ capacityProviderStrategy: strategy }, providers).launchType : launchType;
       checkCompatibility(def, chosen, input);
+      checkHostPowers(def, chosen, config);
       if (input.propagateTags === "SERVICE") throw invalidParameter("propagateTags SERVICE is only valid for tasks started by a service.");
       const tags = propagatedTags(db, input.propagateTags, input.tags, def);
 

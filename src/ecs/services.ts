@@ -9,7 +9,7 @@ import { invalidParameter } from "./errors.js";
 import { paginate } from "./pagination.js";
 import { putTags, validateTags } from "./tags.js";
 import { recall, remember } from "./idempotency.js";
-import { checkCompatibility } from "./launch-options.js";
+import { checkCompatibility, checkHostPowers } from "./launch-options.js";
 import { constraintsFor, validatePlacement } from "./placement-request.js";
 import { initialServiceState } from "./service-plan-types.js";
 import {
@@ -63,6 +63,7 @@ export function serviceHandlers(deps: EcsDeps, scheduler: ServiceScheduler): Rec
         const def = serviceTaskDefinition(db, ctx, input.taskDefinition);
         const launch = launchChoice(input, cluster, (n) => findProvider(db, ctx, n)?.status === "ACTIVE");
         checkCompatibility(def, launch.launchType, { networkConfiguration: input.networkConfiguration });
+        checkHostPowers(def, launch.launchType, deps.config);
         validatePlacement(constraintsFor(def, input.placementConstraints), input.placementStrategy);
         const now = clock.now();
         const fargate = launch.launchType === "FARGATE";

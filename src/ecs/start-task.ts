@@ -7,7 +7,7 @@ import { invalidParameter } from "./errors.js";
 import { validateTags, getTags } from "./tags.js";
 import { presentTask } from "./task-view.js";
 import { instanceArnOf } from "./instance-refs.js";
-import { checkCompatibility, propagatedTags } from "./launch-options.js";
+import { checkCompatibility, checkHostPowers, propagatedTags } from "./launch-options.js";
 import { createTasks, requestedTaskFields } from "./task-creation.js";
 
 /**
@@ -15,7 +15,7 @@ import { createTasks, requestedTaskFields } from "./task-creation.js";
  * checks them (status, agent, cpu, memory, ports) but with no strategy; an instance that cannot
  * take its task is a failure with ECS's reason, and the others still start.
  */
-export function startTaskHandler({ db, clock, runner }: EcsDeps) {
+export function startTaskHandler({ db, clock, runner, config }: EcsDeps) {
   return (input: StartTaskRequest, ctx: RequestContext) => {
     const refs = input.containerInstances ?? [];
     if (refs.length === 0) throw invalidParameter("Container instances cannot be empty.");
@@ -30,6 +30,7 @@ export function startTaskHandler({ db, clock, runner }: EcsDeps) {
       const def = resolveTaskDefinition(db, ctx, input.taskDefinition!);
       if (!def || def.status === "DELETE_IN_PROGRESS") throw invalidParameter("TaskDefinition not found.");
       checkCompatibility(def, "EC2", input);
+      checkHostPowers(def, "EC2", config);
       if (input.propagateTags === "SERVICE") throw invalidParameter("propagateTags SERVICE is only valid for tasks started by a service.");
       const tags = propagatedTags(db, input.propagateTags, input.tags, def);
       // A reference that cannot name an instance of this cluster is passed on as given: it is MISSING.

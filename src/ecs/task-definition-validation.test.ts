@@ -167,6 +167,50 @@ test("Fargate: awsvpc, task sizes from the table, no host paths", () => {
     "ClientException", "Fargate requires task definition to have execution role ARN to support log driver awslogs.");
 });
 
+test("Fargate refuses what would give a task its host's powers, and the Docker settings it does not expose", () => {
+  const fc = (over: Partial<ContainerDefinition>) => fargate({ containerDefinitions: [{ name: "web", image: "busybox", ...over }] });
+  const linux = (linuxParameters: ContainerDefinition["linuxParameters"]) => fc({ linuxParameters });
+  const cases: Array<[RegisterTaskDefinitionRequest, string]> = [
+    [fc({ privileged: true }), "Fargate compatible task definitions do not support privileged"],
+    [linux({ capabilities: { add: ["SYS_ADMIN"] } }), "Fargate compatible task definitions do not support the SYS_ADMIN capability. SYS_PTRACE is the only capability that can be added."],
+    [linux({ capabilities: { add: ["SYS_PTRACE", "NET_ADMIN"] } }), "Fargate compatible task definitions do not support the NET_ADMIN capability. SYS_PTRACE is the only capability that can be added."],
+    [linux({ capabilities: { add: ["ALL"] } }), "Fargate compatible task definitions do not support the ALL capability. SYS_PTRACE is the only capability that can be added."],
+    [linux({ devices: [{ hostPath: "/dev/kmsg" }] }), "Fargate compatible task definitions do not support devices"],
+    [linux({ sharedMemorySize: 64 }), "Fargate compatible task definitions do not support sharedMemorySize"],
+    [linux({ tmpfs: [{ containerPath: "/tmp", size: 64 }] }), "Fargate compatible task definitions do not support tmpfs"],
+    [linux({ maxSwap: 0 }), "Fargate compatible task definitions do not support maxSwap"],
+    [linux({ swappiness: 10 }), "Fargate compatible task definitions do not support swappiness"],
+    [fc({ disableNetworking: true }), "Fargate compatible task definitions do not support disableNetworking"],
+    [fc({ dnsServers: ["10.0.0.2"] }), "Fargate compatible task definitions do not support dnsServers"],
+    [fc({ dnsSearchDomains: ["example.com"] }), "Fargate compatible task definitions do not support dnsSearchDomains"],
+    [fc({ dockerSecurityOptions: ["seccomp=unconfined"] }), "Fargate compatible task definitions do not support dockerSecurityOptions"],
+    [fc({ extraHosts: [{ hostname: "db", ipAddress: "10.0.0.3" }] }), "Fargate compatible task definitions do not support extraHosts"],
+    [fc({ resourceRequirements: [{ type: "GPU", value: "1" }] }), "Tasks using the Fargate launch type do not support GPU resource requirements."],
+    [fargate({ ipcMode: "host" }), "Tasks using the Fargate launch type do not support ipcMode."],
+    [fargate({ ipcMode: "task" }), "Tasks using the Fargate launch type do not support ipcMode."],
+    [fargate({ pidMode: "host" }), "Tasks using the Fargate launch type do not support pidMode 'host'. The supported value for pidMode is 'task'."],
+    [fargate({ placementConstraints: [{ type: "memberOf", expression: "attribute:ecs.instance-type =~ t3.*" }] }), "Fargate compatible task definitions do not support constraints"],
+    [fargate({ volumes: [{ name: "d", dockerVolumeConfiguration: { scope: "task" } }] }), "Fargate compatible task definitions do not support dockerVolumeConfiguration"],
+    [fargate({ networkMode: "host" }), "Fargate only supports network mode ‘awsvpc’."],
+    [fargate({ networkMode: "none" }), "Fargate only supports network mode ‘awsvpc’."],
+  ];
+  for (const [input, message] of cases) {
+    rejects(input, "ClientException", message);
+    // Without FARGATE asked for, the same definition registers, for EC2 only.
+    const ec2 = normalizeRegistration({ ...input, requiresCompatibilities: undefined, containerDefinitions: input.containerDefinitions!.map((c) => ({ ...c, memory: 128 })) });
+    assert.equal(ec2.compatibilities?.includes("FARGATE"), false, message);
+  }
+  // What Fargate allows: SYS_PTRACE (with or without CAP_), dropping capabilities, init, ulimits, pidMode task, false flags.
+  for (const ok of [
+    linux({ capabilities: { add: ["SYS_PTRACE"], drop: ["ALL"] }, initProcessEnabled: true }),
+    linux({ capabilities: { add: ["CAP_SYS_PTRACE"] } }),
+    fc({ ulimits: [{ name: "nofile", softLimit: 1024, hardLimit: 4096 }], privileged: false, dnsServers: [], systemControls: [{ namespace: "net.core.somaxconn", value: "1024" }] }),
+    fargate({ pidMode: "task" }),
+  ]) {
+    assert.deepEqual(normalizeRegistration(ok).compatibilities, ["EC2", "FARGATE"]);
+  }
+});
+
 test("compatibilities list FARGATE only when the definition fits Fargate", () => {
   assert.deepEqual(normalizeRegistration(req({ networkMode: "awsvpc", cpu: "512", memory: "1024" })).compatibilities, ["EC2", "FARGATE"]);
   assert.deepEqual(normalizeRegistration(req({ networkMode: "awsvpc" })).compatibilities, ["EC2"]);

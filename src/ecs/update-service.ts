@@ -5,7 +5,7 @@ import type { RequestContext } from "../aws/request-context.js";
 import type { EcsDeps } from "./deps.js";
 import { requireActiveCluster } from "./cluster-store.js";
 import { invalidParameter } from "./errors.js";
-import { checkCompatibility } from "./launch-options.js";
+import { checkCompatibility, checkHostPowers } from "./launch-options.js";
 import { constraintsFor, validatePlacement } from "./placement-request.js";
 import { checkServiceShape, deploymentConfiguration, launchChoice, newDeployment, refuseUnsupported, serviceNotActive, serviceTaskDefinition } from "./service-config.js";
 import { saveService, type StoredService } from "./service-store.js";
@@ -22,7 +22,7 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stri
  * configuration, placement, the grace period and tag propagation apply to the service as it is.
  */
 export function updateServiceHandler(
-  { db, clock }: EcsDeps,
+  { db, clock, config }: EcsDeps,
   scheduler: ServiceScheduler,
   requireService: (ctx: RequestContext, cluster: string | undefined, ref: string) => StoredService,
 ) {
@@ -72,8 +72,10 @@ export function updateServiceHandler(
           redeploy = true;
         }
       }
-      const launchType = svc.launchType === "EC2" || (svc.capacityProviderStrategy?.length && !isFargateStrategy(svc.capacityProviderStrategy)) ? "EC2" : "FARGATE";
+      const launchType = launchTypeOf(svc);
       checkCompatibility(def, launchType, { networkConfiguration: svc.networkConfiguration });
+      // Only a change of what the tasks run meets the host checks: scaling what runs is always allowed.
+      if (def.taskDefinitionArn !== before.taskDefinition || launchType !== launchTypeOf(before)) checkHostPowers(def, launchType, config);
       validatePlacement(constraintsFor(def, svc.placementConstraints), svc.placementStrategy);
       checkServiceShape(svc);
 
@@ -93,3 +95,7 @@ export function updateServiceHandler(
     return { service };
   };
 }
+
+/** The launch type a service's tasks run as: EC2 for the EC2 launch type or an Auto Scaling group strategy. */
+const launchTypeOf = (svc: Service) =>
+  svc.launchType === "EC2" || (svc.capacityProviderStrategy?.length && !isFargateStrategy(svc.capacityProviderStrategy)) ? "EC2" : "FARGATE";
