@@ -65,17 +65,18 @@ export function registerJsonServices(app: FastifyInstance, services: JsonService
   });
 }
 
+const unsupportedMediaType = (mediaType: string) =>
+  unknownOperation(
+    mediaType ? `Unsupported Content-Type ${clip(mediaType)}; AWS JSON requests are sent as application/x-amz-json-1.1.`
+      : "Missing Content-Type; AWS JSON requests are sent as application/x-amz-json-1.1.",
+  );
+
 function resolveTarget(byPrefix: Map<string, JsonService>, headers: FastifyRequest["headers"]) {
   // Without a JSON media type AWS cannot tell which protocol the request speaks, and answers
   // UnknownOperationException (observed for Kinesis with application/octet-stream).
   const contentType = headers["content-type"];
   const mediaType = typeof contentType === "string" ? contentType.split(";")[0]!.trim().toLowerCase() : "";
-  if (!JSON_MEDIA_TYPES.has(mediaType)) {
-    throw unknownOperation(
-      mediaType ? `Unsupported Content-Type ${clip(mediaType)}; AWS JSON requests are sent as application/x-amz-json-1.1.`
-        : "Missing Content-Type; AWS JSON requests are sent as application/x-amz-json-1.1.",
-    );
-  }
+  if (!JSON_MEDIA_TYPES.has(mediaType)) throw unsupportedMediaType(mediaType);
   const target = headers["x-amz-target"];
   if (typeof target !== "string" || target.trim() === "") throw unknownOperation("Missing X-Amz-Target header.");
   const dot = target.lastIndexOf(".");
@@ -131,7 +132,7 @@ function jsonDepth(text: string): number {
 
 /** The AWS JSON error envelope. Unknown errors become ServerException; their cause is logged, never sent. */
 export function sendJsonError(err: unknown, req: FastifyRequest, reply: FastifyReply) {
-  const e = toServiceError(err);
+  const e = toServiceError(err, req);
   if (!e) {
     req.log.error({ err }, "unhandled error");
   }
@@ -152,9 +153,15 @@ export function sendJsonNotFound(req: FastifyRequest, reply: FastifyReply) {
 }
 
 /** Framework errors that are the caller's fault (body too large, bad content length) keep their meaning. */
-function toServiceError(err: unknown): ServiceError | undefined {
+function toServiceError(err: unknown, req: FastifyRequest): ServiceError | undefined {
   if (err instanceof ServiceError) return err;
   const f = err as { code?: string; statusCode?: number; message?: string };
+  // A Content-Type Fastify cannot even parse (no "/"): Fastify would answer 415, but it is one
+  // more media type that is not AWS JSON, answered as any other (resolveTarget).
+  if (f.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") {
+    const contentType = req.headers["content-type"];
+    return unsupportedMediaType(typeof contentType === "string" ? contentType.split(";")[0]!.trim().toLowerCase() : "");
+  }
   if (f.code === "FST_ERR_BAD_URL") {
     return new ServiceError("UnknownOperationException", "The request path is not a valid URL path.", true, {}, 404);
   }
