@@ -36,6 +36,8 @@ function awsvpcBlock(): string {
 export class BerthProcess {
   endpoint = "";
   berthId = "";
+  /** Every line the server wrote to stdout and stderr, in order (tests grep its logs). */
+  readonly output: string[] = [];
   private exited: Promise<number | null>;
 
   private constructor(readonly proc: ChildProcess, readonly dataDir: string, private readonly ownsDataDir: boolean) {
@@ -55,7 +57,9 @@ export class BerthProcess {
     const b = new BerthProcess(proc, dir, dataDir === undefined);
     let stderr = "";
     proc.stderr!.on("data", (d) => (stderr += d));
+    createInterface({ input: proc.stderr! }).on("line", (line) => b.output.push(line));
     const lines = createInterface({ input: proc.stdout! });
+    lines.on("line", (line) => b.output.push(line));
     b.endpoint = await new Promise<string>((resolve, reject) => {
       // A Berth that does not come up is killed, so a failed start leaves no process behind.
       const timer = setTimeout(() => {
