@@ -14,7 +14,7 @@ import { createServiceController } from "./ecs/service-controller.js";
 import { sendJsonError, sendJsonNotFound, readRawBody, MAX_BODY_BYTES } from "./aws/json-gateway.js";
 import { registerAwsServices } from "./aws/gateway.js";
 import { createStsService } from "./sts/sts-service.js";
-import { sendClientError } from "./aws/client-error.js";
+import { refuseExpectation, requireHost, sendClientError } from "./aws/client-error.js";
 import { createEcsService } from "./ecs/ecs-service.js";
 import type { TaskRunner } from "./ecs/task-runner.js";
 import { withInstanceAddresses } from "./ecs/instance-addressing.js";
@@ -90,7 +90,12 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
     frameworkErrors: (err, req, reply) => sendJsonError(err, req, reply),
     // Requests that are not valid HTTP at all get the envelope too, then the connection closes.
     clientErrorHandler: sendClientError,
+    // Node would answer a missing Host with a bare 400; requireHost answers with the envelope.
+    http: { requireHostHeader: false },
   });
+  app.addHook("onRequest", requireHost);
+  // An Expect other than 100-continue: Node would answer a bare 417.
+  app.server.on("checkExpectation", refuseExpectation);
   // Bodies stay raw bytes: the JSON gateway decodes them itself (to answer malformed JSON the
   // AWS way) and SigV4 verification needs the exact bytes that were signed.
   app.removeAllContentTypeParsers();

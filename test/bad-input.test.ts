@@ -248,15 +248,18 @@ test("each malformed request gets a 4xx AWS JSON error envelope", async (t) => {
   }
 });
 
-/** Writes bytes on a fresh connection and returns everything the server sends back before closing. */
-function rawHttp(data: string, { abort = false } = {}): Promise<string> {
+/**
+ * Writes bytes on a fresh connection and returns everything the server sends back before closing;
+ * a socket error (a reset) is pushed onto `errors` when given.
+ */
+function rawHttp(data: string, { abort = false, errors }: { abort?: boolean; errors?: string[] } = {}): Promise<string> {
   const { hostname, port } = new URL(berth.endpoint);
   return new Promise((resolve) => {
     const socket = connect(Number(port), hostname);
     let out = "";
     socket.setEncoding("utf8");
     socket.on("data", (d: string) => (out += d));
-    socket.on("error", () => {});
+    socket.on("error", (e: NodeJS.ErrnoException) => errors?.push(e.code ?? e.message));
     socket.on("close", () => resolve(out));
     if (abort) socket.write(data, () => setTimeout(() => socket.destroy(), 50));
     else socket.end(data);
@@ -286,6 +289,64 @@ test("requests that are not valid HTTP get the envelope too, and uploads cut sho
     const body = JSON.stringify({ clusterName: "x" });
     await rawHttp(`POST / HTTP/1.1\r\n${ecsHeaders}Content-Length: ${body.length + 100}\r\n\r\n${body}`, { abort: true });
     await rawHttp(`POST / HTTP/1.1\r\n${ecsHeaders}Content-Length: ${4 * MiB}\r\n\r\n${"x".repeat(2 * MiB)}`, { abort: true });
+  });
+});
+
+/** The status line, headers (lower-cased names) and parsed JSON body of one raw HTTP/1.1 response. */
+function parseResponse(response: string) {
+  const [head = "", body = ""] = response.split(/\r\n\r\n(.*)/s);
+  const [statusLine = "", ...lines] = head.split("\r\n");
+  const headers = new Map(lines.map((l) => [l.slice(0, l.indexOf(":")).toLowerCase(), l.slice(l.indexOf(":") + 1).trim()]));
+  let json: { __type?: string; message?: string } = {};
+  try {
+    json = JSON.parse(body) as typeof json;
+  } catch {
+    assert.fail(`not a JSON body: ${response.slice(0, 300)}`);
+  }
+  return { status: Number(statusLine.split(" ")[1]), headers, json };
+}
+
+test("HTTP edge cases Node would answer on its own get the AWS envelope and change nothing", async (t) => {
+  // Each would create cluster "x" had it got through (wouldBeCreated checks it did not).
+  const body = JSON.stringify({ clusterName: "x" });
+  const create = `Content-Type: application/x-amz-json-1.1\r\nX-Amz-Target: ${P}.CreateCluster\r\nContent-Length: ${body.length}\r\n`;
+  const edge: [string, string, number, string][] = [
+    ["a Content-Type without a slash", `POST / HTTP/1.1\r\nHost: x\r\nContent-Type: json\r\nX-Amz-Target: ${P}.CreateCluster\r\nContent-Length: ${body.length}\r\n\r\n${body}`, 400, UNK],
+    ["no Host header", `POST / HTTP/1.1\r\n${create}\r\n${body}`, 400, SER],
+    ["a bogus Expect header", `POST / HTTP/1.1\r\nHost: x\r\nExpect: bogus\r\n${create}\r\n${body}`, 417, SER],
+    ["a single header of 64 KiB", `POST / HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(64 * 1024)}\r\n${create}\r\n${body}`, 431, SER],
+    ["a single header of 2 MiB", `POST / HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(2 * MiB)}\r\n${create}\r\n${body}`, 431, SER],
+  ];
+  for (const [name, data, status, type] of edge) {
+    await t.test(name, async () => {
+      const errors: string[] = [];
+      const response = await rawHttp(data, { errors });
+      // A reset would mean the client never gets to read the answer (seen as ECONNRESET).
+      assert.deepEqual(errors, [], `${name}: the connection was reset`);
+      const r = parseResponse(response);
+      assert.equal(r.status, status, response.slice(0, 300));
+      assert.equal(r.json.__type, type, response.slice(0, 300));
+      assert.equal(r.headers.get("x-amzn-errortype"), type);
+      assert.match(r.headers.get("content-type") ?? "", /^application\/x-amz-json-1\.1/);
+      assert.ok(r.headers.get("x-amzn-requestid"));
+      assert.ok((r.json.message ?? "").length > 0);
+    });
+  }
+  await t.test("a registry request without Host gets the registry's own error envelope", async () => {
+    const r = parseResponse(await rawHttp("GET /v2/ HTTP/1.1\r\nConnection: close\r\n\r\n"));
+    assert.equal(r.status, 400);
+    assert.equal((r.json as { errors?: { code: string }[] }).errors?.[0]?.code, "UNSUPPORTED");
+  });
+  await t.test("HTTP/1.0 may omit Host, and 100-continue is still honoured", async () => {
+    const list = `Content-Type: application/x-amz-json-1.1\r\nX-Amz-Target: ${P}.ListClusters\r\nContent-Length: 2\r\n`;
+    assert.match(await rawHttp(`POST / HTTP/1.0\r\n${list}\r\n{}`), /^HTTP\/1\.1 200 /);
+    const continued = await rawHttp(`POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nConnection: close\r\n${list}\r\n{}`);
+    assert.match(continued, /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 /);
+  });
+  await t.test("the connection that was refused an expectation serves the next request", async () => {
+    const list = `Content-Type: application/x-amz-json-1.1\r\nX-Amz-Target: ${P}.ListClusters\r\nContent-Length: 2\r\n`;
+    const both = await rawHttp(`POST / HTTP/1.1\r\nHost: x\r\nExpect: bogus\r\n${list}\r\n{}POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n${list}\r\n{}`);
+    assert.match(both, /^HTTP\/1\.1 417 [\s\S]*HTTP\/1\.1 200 [\s\S]*"clusterArns"/);
   });
 });
 

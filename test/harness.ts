@@ -53,6 +53,8 @@ function awsvpcBlock(): string {
 export class BerthProcess {
   endpoint = "";
   berthId = "";
+  /** Every line the server wrote to stdout and stderr, in order (tests grep its logs). */
+  readonly output: string[] = [];
   private exited: Promise<number | null>;
   /** Every log line (parsed) the server wrote to stdout. */
   readonly logLines: Array<Record<string, unknown>> = [];
@@ -76,7 +78,9 @@ export class BerthProcess {
     b.adminCredentials = credentials ?? credentialsFlag(args) ?? b.adminCredentials;
     let stderr = "";
     proc.stderr!.on("data", (d) => (stderr += d));
+    createInterface({ input: proc.stderr! }).on("line", (line) => b.output.push(line));
     const lines = createInterface({ input: proc.stdout! });
+    lines.on("line", (line) => b.output.push(line));
     b.endpoint = await new Promise<string>((resolve, reject) => {
       // A Berth that does not come up is killed, so a failed start leaves no process behind.
       const timer = setTimeout(() => {

@@ -8,6 +8,7 @@ import { containerCreateOptions, pauseContainerOptions } from "./container-spec.
 import { observe } from "./container-state.js";
 import { ensureTaskImage } from "./images.js";
 import { createTaskVolumes } from "./volumes.js";
+import { resolveTaskResources } from "./task-resources.js";
 
 const POLL_MS = 250;
 
@@ -27,6 +28,9 @@ export async function launchTask(m: TaskManager): Promise<void> {
     if (!stopWaves(m.plan.containers, m.plan.networkMode)) {
       throw new TaskError("DependencyNotResolvedError", "the containers' dependsOn, links and volumesFrom form a cycle");
     }
+    // Secrets and environment files first, as ECS's agent does: a task that cannot have them
+    // fails before anything (network, volumes, containers) is created for it.
+    resolveTaskResources(m.plan);
     await provision(m);
     if (m.aborted) return;
     m.report({ lastStatus: "PENDING", ...(m.taskIp ? { privateIPv4Address: m.taskIp } : {}) }, true);
@@ -42,10 +46,12 @@ export async function launchTask(m: TaskManager): Promise<void> {
   } catch (err) {
     if (m.disposed) return;
     const e = err instanceof TaskError ? err : new TaskError("ResourceInitializationError", (err as Error).message);
+    // The engine's message may quote an environment value it refused.
+    const reason = m.redact(e.reason);
     const s = e.container !== undefined ? m.containers.get(e.container) : undefined;
-    if (s) s.reason = e.reason;
-    m.ctx.log.info({ taskArn: m.taskArn, reason: e.reason }, "task failed to start");
-    await m.stopTask("TaskFailedToStart", e.reason);
+    if (s) s.reason = reason;
+    m.ctx.log.info({ taskArn: m.taskArn, reason }, "task failed to start");
+    await m.stopTask("TaskFailedToStart", reason);
   }
 }
 

@@ -9,6 +9,7 @@ import { taskHealth, type Health } from "./health.js";
 import { stopWaves } from "./dependencies.js";
 import { hasStarted, newContainerState, observe, toReport, type ContainerState } from "./container-state.js";
 import { launchTask } from "./task-launch.js";
+import { taskRedactor, type Redact } from "./redact.js";
 
 const ORDER: TaskStatus[] = ["PROVISIONING", "PENDING", "ACTIVATING", "RUNNING", "DEACTIVATING", "STOPPING", "DEPROVISIONING", "STOPPED"];
 const rank = (s: TaskStatus) => ORDER.indexOf(s);
@@ -30,6 +31,8 @@ export class TaskManager {
   /** Set by a stop request with graceSeconds: the longest any container gets between SIGTERM and SIGKILL. */
   graceSeconds?: number;
   disposed = false;
+  /** Blanks the task's environment values out of engine messages (redact.ts). */
+  readonly redact: Redact;
   private queue: Promise<void> = Promise.resolve();
   private stopCode?: StopCode;
   private stoppedReason?: string;
@@ -42,6 +45,7 @@ export class TaskManager {
   ) {
     this.status = status;
     this.containers = new Map(plan.containers.map((c) => [c.name, newContainerState(c)]));
+    this.redact = taskRedactor(plan);
   }
 
   get taskArn(): string {
@@ -59,7 +63,7 @@ export class TaskManager {
       try {
         await op();
       } catch (err) {
-        this.ctx.log.error({ taskArn: this.taskArn, op: what, err: (err as Error).message }, "task operation failed");
+        this.ctx.log.error({ taskArn: this.taskArn, op: what, err: this.redact((err as Error).message) }, "task operation failed");
       }
     });
   }
@@ -115,8 +119,10 @@ export class TaskManager {
     if (this.disposed) return;
     if (fields.lastStatus) this.status = fields.lastStatus;
     const r: TaskReport = { taskArn: this.taskArn, at: this.ctx.clock.now(), ...fields };
+    // Every reason leaves the agent here; none may carry an environment value (redact.ts).
+    if (r.stoppedReason !== undefined) r.stoppedReason = this.redact(r.stoppedReason);
     if (withContainers) {
-      r.containers = [...this.containers.values()].map(toReport);
+      r.containers = [...this.containers.values()].map(toReport).map((c) => (c.reason === undefined ? c : { ...c, reason: this.redact(c.reason) }));
       const health = this.status === "STOPPED" ? "UNKNOWN" : taskHealth([...this.containers.values()].map((s) => ({ essential: s.plan.essential, hasHealthCheck: s.plan.hasHealthCheck, health: s.health })));
       if (health !== this.lastHealth || fields.lastStatus) r.healthStatus = health;
       this.lastHealth = health;
@@ -201,7 +207,7 @@ export class TaskManager {
       await this.ctx.docker.getContainer(s.id).stop({ t: Math.min(s.plan.stopTimeout, this.graceSeconds ?? Infinity) });
     } catch (err) {
       const status = engineStatus(err);
-      if (status !== 304 && status !== 404) this.ctx.log.warn({ taskArn: this.taskArn, container: s.plan.name, err: engineMessage(err) }, "container stop failed");
+      if (status !== 304 && status !== 404) this.ctx.log.warn({ taskArn: this.taskArn, container: s.plan.name, err: this.redact(engineMessage(err)) }, "container stop failed");
     }
     const info = await this.inspect(s.id).catch(() => undefined);
     if (info) observe(s, info, this.plan.networkMode);

@@ -18,7 +18,7 @@ export interface PlannedContainer {
   /** Set when the image is in Berth's registry: the account and region to pull with. */
   registryScope?: Scope;
   essential: boolean;
-  /** The definition with containerOverrides (command, environment, cpu, memory, memoryReservation) applied. */
+  /** The definition with containerOverrides (command, environment, environmentFiles, cpu, memory, memoryReservation) applied. */
   def: ContainerDefinition;
   /** Seconds between SIGTERM and SIGKILL. */
   stopTimeout: number;
@@ -116,6 +116,8 @@ export function planTask({ task, taskDefinition: td, hostIp }: LaunchSpec, { reg
     const def: ContainerDefinition = { ...original };
     if (o?.command) def.command = o.command;
     if (o?.environment) def.environment = mergeEnvironment(original.environment, o.environment);
+    // ECS: an override's environment files replace the definition's, where environment variables merge.
+    if (o?.environmentFiles) def.environmentFiles = o.environmentFiles;
     if (o?.cpu !== undefined) def.cpu = o.cpu;
     if (o?.memory !== undefined) def.memory = o.memory;
     if (o?.memoryReservation !== undefined) def.memoryReservation = o.memoryReservation;

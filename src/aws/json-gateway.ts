@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import { ServiceError } from "../core/errors.js";
 import { newRequestId } from "../core/ids.js";
 import { bodyTooLarge } from "./raw-body.js";
+import { unsupportedMediaType } from "./protocols/aws-json.js";
 
 // The gateway for every protocol is ./gateway.ts; AWS JSON's codec is ./protocols/aws-json.ts.
 // What stays here is the AWS JSON error envelope, which the server's one error handler uses.
@@ -13,7 +14,7 @@ const clip = (s: string, max = 128) => (s.length > max ? `${s.slice(0, max)}...`
 
 /** The AWS JSON error envelope. Unknown errors become ServerException; their cause is logged, never sent. */
 export function sendJsonError(err: unknown, req: FastifyRequest, reply: FastifyReply) {
-  const e = toServiceError(err);
+  const e = toServiceError(err, req);
   if (!e) {
     req.log.error({ err }, "unhandled error");
   }
@@ -34,9 +35,15 @@ export function sendJsonNotFound(req: FastifyRequest, reply: FastifyReply) {
 }
 
 /** Framework errors that are the caller's fault (body too large, bad content length) keep their meaning. */
-function toServiceError(err: unknown): ServiceError | undefined {
+function toServiceError(err: unknown, req: FastifyRequest): ServiceError | undefined {
   if (err instanceof ServiceError) return err;
   const f = err as { code?: string; statusCode?: number; message?: string };
+  // A Content-Type Fastify cannot even parse (no "/"): Fastify would answer 415, but it is one
+  // more media type that is not AWS JSON, answered as any other (resolveTarget).
+  if (f.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") {
+    const contentType = req.headers["content-type"];
+    return unsupportedMediaType(typeof contentType === "string" ? contentType.split(";")[0]!.trim().toLowerCase() : "");
+  }
   if (f.code === "FST_ERR_BAD_URL") {
     return new ServiceError("UnknownOperationException", "The request path is not a valid URL path.", true, {}, 404);
   }

@@ -4,6 +4,7 @@ import { clientException, invalidParameter } from "./errors.js";
 import { hostPolicyViolation, type HostPolicy } from "../core/host-policy.js";
 import { fargateIncompatibility } from "./task-definition-fargate.js";
 import { networkModeOf } from "./task-builder.js";
+import { BLANK_ENVIRONMENT_NAME, blankEnvironmentName } from "./task-definition-containers.js";
 import { getTags, validateTags } from "./tags.js";
 import { isFargateProvider, validateStrategy } from "./capacity-provider-split.js";
 
@@ -70,6 +71,7 @@ export function checkCompatibility(def: TaskDefinition, launchType: LaunchType, 
     if (!o.name || !names.has(o.name)) {
       throw invalidParameter(`Override for container named ${o.name ?? ""} is not a container in the TaskDefinition.`);
     }
+    if (blankEnvironmentName(o.environment)) throw invalidParameter(BLANK_ENVIRONMENT_NAME);
     if (o.memory !== undefined && o.memory < 6) throw invalidParameter("Invalid 'memory' setting in container override: must be at least 6 MiB.");
     if (o.memory !== undefined && o.memoryReservation !== undefined && o.memoryReservation > o.memory) {
       throw invalidParameter(`The memory reservation of container ${o.name} must be less than or equal to its memory.`);

@@ -1,4 +1,4 @@
-import type { ContainerDefinition, HealthCheck, NetworkMode, PortMapping, Volume } from "@aws-sdk/client-ecs";
+import type { ContainerDefinition, HealthCheck, KeyValuePair, NetworkMode, PortMapping, Volume } from "@aws-sdk/client-ecs";
 import { clientException } from "./errors.js";
 
 /** Container and volume names: letters, numbers, hyphens and underscores, up to 255. */
@@ -28,6 +28,7 @@ export function normalizeContainer(c: ContainerDefinition, mode: NetworkMode, ta
   if (c.links?.length && mode !== "bridge") throw clientException(`Links are not supported when networkMode=${mode}.`);
   if (c.hostname !== undefined && mode === "awsvpc") throw clientException("hostname is not supported on container when networkMode=awsvpc.");
   checkLogConfiguration(c);
+  if (blankEnvironmentName(c.environment)) throw clientException(BLANK_ENVIRONMENT_NAME);
   const out: ContainerDefinition = {
     ...c,
     cpu: c.cpu ?? 0,
@@ -41,6 +42,11 @@ export function normalizeContainer(c: ContainerDefinition, mode: NetworkMode, ta
   if (c.healthCheck) out.healthCheck = normalizeHealthCheck(name, c.healthCheck);
   return out;
 }
+
+/** ECS's words for an environment entry without a name (the engine would refuse it, quoting its value). */
+export const BLANK_ENVIRONMENT_NAME = "Environment variable name cannot be null or blank.";
+
+export const blankEnvironmentName = (environment: KeyValuePair[] | undefined) => (environment ?? []).some((kv) => !kv.name?.trim());
 
 function checkMemory(name: string, c: ContainerDefinition, taskMemory: number | undefined) {
   const { memory, memoryReservation } = c;

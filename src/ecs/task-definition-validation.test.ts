@@ -256,3 +256,25 @@ test("the whole container definition is kept", () => {
   const c = normalizeRegistration(req({ containerDefinitions: [full] })).containerDefinitions![0]!;
   for (const [k, v] of Object.entries(full)) assert.deepEqual(c[k as keyof ContainerDefinition], v, k);
 });
+
+test("an environment variable needs a name; any other name and every value are ECS's to accept", () => {
+  for (const environment of [[{ value: "v" }], [{ name: "", value: "v" }], [{ name: "  ", value: "v" }], [{ name: "A", value: "1" }, { name: "", value: "2" }]]) {
+    rejects(req({ containerDefinitions: [{ ...web, environment }] }), "ClientException", "Environment variable name cannot be null or blank.");
+  }
+  const td = normalizeRegistration(req({ containerDefinitions: [{ ...web, environment: [{ name: "a b.c", value: "" }, { name: "X", value: "x=y" }] }] }));
+  assert.equal(td.containerDefinitions![0]!.environment!.length, 2);
+});
+
+test("secrets, registry credentials and environment files register (they fail at launch instead)", () => {
+  const td = normalizeRegistration(req({
+    containerDefinitions: [{
+      ...web,
+      secrets: [{ name: "DB", valueFrom: "arn:aws:secretsmanager:us-east-1:000000000000:secret:db-AbCdEf" }, { name: "T", valueFrom: "/prod/token" }],
+      repositoryCredentials: { credentialsParameter: "arn:aws:secretsmanager:us-east-1:000000000000:secret:reg-AbCdEf" },
+      environmentFiles: [{ type: "s3", value: "arn:aws:s3:::bucket/app.env" }],
+    }],
+  }));
+  assert.equal(td.containerDefinitions![0]!.secrets!.length, 2);
+  const names = td.requiresAttributes!.map((a) => a.name);
+  assert.ok(names.includes("ecs.capability.secrets.asm.environment-variables") && names.includes("ecs.capability.secrets.ssm.environment-variables"));
+});

@@ -13,6 +13,13 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
 const unknownOperation = (message: string) => new ServiceError("UnknownOperationException", message);
 const serialization = (message: string) => new ServiceError("SerializationException", message);
 
+/** Any media type but AWS JSON's, including one Fastify cannot parse (json-gateway.ts). */
+export const unsupportedMediaType = (mediaType: string) =>
+  unknownOperation(
+    mediaType ? `Unsupported Content-Type ${clip(mediaType)}; AWS JSON requests are sent as application/x-amz-json-1.1.`
+      : "Missing Content-Type; AWS JSON requests are sent as application/x-amz-json-1.1.",
+  );
+
 const header = (req: WireRequest, name: string) => {
   const v = req.headers[name];
   return Array.isArray(v) ? v[0] : v;
@@ -51,12 +58,7 @@ function routeJson(byPrefix: Map<string, AwsService>, req: WireRequest): { servi
   // UnknownOperationException (observed for Kinesis with application/octet-stream).
   const type = header(req, "content-type");
   const mediaType = type !== undefined ? type.split(";")[0]!.trim().toLowerCase() : "";
-  if (!JSON_MEDIA_TYPES.has(mediaType)) {
-    throw unknownOperation(
-      mediaType ? `Unsupported Content-Type ${clip(mediaType)}; AWS JSON requests are sent as application/x-amz-json-1.1.`
-        : "Missing Content-Type; AWS JSON requests are sent as application/x-amz-json-1.1.",
-    );
-  }
+  if (!JSON_MEDIA_TYPES.has(mediaType)) throw unsupportedMediaType(mediaType);
   const target = header(req, "x-amz-target");
   if (typeof target !== "string" || target.trim() === "") throw unknownOperation("Missing X-Amz-Target header.");
   const dot = target.lastIndexOf(".");

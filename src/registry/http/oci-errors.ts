@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
+import { ServiceError } from "../../core/errors.js";
 import { RegistryError, type RegistryErrorKind } from "../errors.js";
 
 /**
@@ -81,6 +82,11 @@ export function sendOciError(err: unknown, req: FastifyRequest, reply: FastifyRe
     status = s ?? OCI_ERRORS[c];
     message = err.message;
     detail = err.detail;
+  } else if (err instanceof ServiceError && err.sender && err.status !== undefined) {
+    // Refused at the HTTP edge before routing (client-error.ts: no Host header).
+    code = "UNSUPPORTED";
+    status = err.status;
+    message = err.message;
   } else {
     const f = err as { code?: string; statusCode?: number };
     if (f.code === "FST_ERR_CTP_BODY_TOO_LARGE" || f.code === "FST_ERR_CTP_INVALID_CONTENT_LENGTH") {
