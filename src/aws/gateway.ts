@@ -3,7 +3,7 @@ import type { Config } from "../core/config.js";
 import type { Clock } from "../core/clock.js";
 import { ServiceError } from "../core/errors.js";
 import { newRequestId } from "../core/ids.js";
-import { signingNameOf, type Operation } from "./model.js";
+import { isUnsigned, signingNameOf, type Operation } from "./model.js";
 import { validateInput } from "./validate-input.js";
 import { resolveCaller, type RequestContext } from "./request-context.js";
 import { own, type AwsService } from "./service.js";
@@ -47,7 +47,7 @@ export function registerAwsServices(app: FastifyInstance, services: AwsService[]
       const { model, handlers } = routed.service;
       const handler = own(handlers, operation.name);
       if (!handler) throw new ServiceError(codec.unknownOperation, `The operation ${operation.name} is not implemented by Berth's ${model.metadata.serviceId} yet.`);
-      const caller = resolveCaller(wire, deps, signingNameOf(model));
+      const caller = resolveCaller(wire, deps, signingNameOf(model), { anonymous: isUnsigned(operation) });
       const decoded = codec.decodeInput(routed.service, operation, wire);
       const input = operation.input ? validateInput(model, operation.input.shape, decoded, { ...codec.validation, ...routed.service.validation }) : {};
       const ctx: RequestContext = { ...caller, requestId, log: req.log.child({ op: operation.name, requestId }) };
