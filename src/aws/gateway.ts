@@ -9,7 +9,7 @@ import { resolveCaller, type RequestContext } from "./request-context.js";
 import { own, type AwsService } from "./service.js";
 import { sendJsonNotFound } from "./json-gateway.js";
 import type { Codec, WireRequest } from "./protocols/codec.js";
-import { internalError } from "./protocols/error-shape.js";
+import { internalError, queryCompatibleHeaders } from "./protocols/error-shape.js";
 import { awsJson } from "./protocols/aws-json.js";
 import { awsQuery, isQueryRequest } from "./protocols/aws-query.js";
 import { restJson, RestRouter } from "./protocols/rest-json.js";
@@ -57,7 +57,10 @@ export function registerAwsServices(app: FastifyInstance, services: AwsService[]
     } catch (err) {
       // AWS JSON errors go through the server's one error handler, which also answers the
       // framework's own errors (body too large, bad URL) in that envelope.
-      if (codec === awsJson) throw err;
+      if (codec === awsJson) {
+        if (err instanceof ServiceError) reply.headers(queryCompatibleHeaders(service?.model, err));
+        throw err;
+      }
       if (!(err instanceof ServiceError)) req.log.error({ err }, "unhandled error");
       const out = codec.encodeError(service, err instanceof ServiceError ? err : internalError(), requestId);
       return reply.status(out.status).headers(out.headers).send(out.body);

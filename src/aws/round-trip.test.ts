@@ -74,6 +74,16 @@ const queryRules = (model: ServiceModel): Rules => ({
   },
 });
 
+/**
+ * A service that was a query service once (SQS, CloudWatch) answers each error's query code in
+ * `x-amzn-query-error`, which the SDK reports as the error's `Code` and, like a query client,
+ * finds the error by.
+ */
+const queryCompatibleRules = (model: ServiceModel): Rules => ({
+  ...queryRules(model),
+  errorCode: (shape) => model.shapes[shape]?.error?.code ?? shape,
+});
+
 /** Generated inputs and outputs per operation (each error is checked once). */
 const ROUNDS = 3;
 
@@ -83,7 +93,7 @@ function sdkError(model: ServiceModel) {
     const e = err as Record<string, unknown> & Error;
     if (typeof e !== "object" || e === null || !("$metadata" in e) || !("$fault" in e)) return undefined;
     const members = Object.keys(model.shapes[errorShape]?.members ?? {}).filter((m) => m.toLowerCase() !== "message");
-    return { name: e.name, message: e.message, fields: Object.fromEntries(members.map((m) => [m, e[m]])) };
+    return { name: e.name, code: e.Code as string | undefined, message: e.message, fields: Object.fromEntries(members.map((m) => [m, e[m]])) };
   };
 }
 
@@ -103,7 +113,7 @@ for (const c of cases) {
       return output;
     };
     const report = await roundTrip({ model, echo, send, raised: sdkError(model), seed: SEED, rounds: ROUNDS,
-      rules: c.query ? queryRules(model) : {}, inputOptions: { emptyContainers: !c.query },
+      rules: c.query ? queryRules(model) : model.metadata.awsQueryCompatible ? queryCompatibleRules(model) : {}, inputOptions: { emptyContainers: !c.query },
     });
     client.destroy();
     await app.close();

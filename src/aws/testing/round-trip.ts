@@ -16,11 +16,15 @@ export interface Rules {
   output?: (operation: Operation, returned: Record<string, unknown>) => Record<string, unknown>;
   /** The name of the error the client raises when the handler throws the given error shape. */
   errorName?: (errorShape: string) => string;
+  /** The code the client reports beside the name (a query-compatible service's query code). */
+  errorCode?: (errorShape: string) => string;
 }
 
 /** A modelled error as the client raised it. */
 export interface RaisedError {
   name: string;
+  /** The error's code as the client reports it, where it reports one apart from the name. */
+  code?: string;
   message: string;
   fields: Record<string, unknown>;
 }
@@ -114,6 +118,8 @@ export async function roundTrip(opts: {
         }
         const expected = rules.errorName ? rules.errorName(ref.shape) : ref.shape;
         if (got.name !== expected) fail(name, `${ref.shape}: the client raised ${got.name}${expected !== ref.shape ? ` (expected ${expected})` : ""}`);
+        const code = rules.errorCode?.(ref.shape);
+        if (code !== undefined && got.code !== code) fail(name, `${ref.shape}: the client reported the code ${got.code}, not ${code}`);
         if (got.message !== message) fail(name, `${ref.shape}: message ${JSON.stringify(got.message)} != ${JSON.stringify(message)}`);
         const fieldDiff = firstDifference(canonical(got.fields), canonical(fields));
         if (fieldDiff) fail(name, `${ref.shape}: fields differ: ${fieldDiff}`);
