@@ -9,7 +9,7 @@ import { resolveCaller, type RequestContext } from "./request-context.js";
 import { own, type AwsService } from "./service.js";
 import { sendJsonNotFound } from "./json-gateway.js";
 import type { Codec, WireRequest } from "./protocols/codec.js";
-import { internalError, queryCompatibleHeaders } from "./protocols/error-shape.js";
+import { internalError } from "./protocols/error-shape.js";
 import { awsJson } from "./protocols/aws-json.js";
 import { awsQuery, isQueryRequest } from "./protocols/aws-query.js";
 import { restJson, RestRouter } from "./protocols/rest-json.js";
@@ -55,12 +55,11 @@ export function registerAwsServices(app: FastifyInstance, services: AwsService[]
       const out = codec.encodeOutput(routed.service, operation, result, requestId);
       return reply.status(out.status).headers(out.headers).send(out.body);
     } catch (err) {
-      // AWS JSON errors go through the server's one error handler, which also answers the
-      // framework's own errors (body too large, bad URL) in that envelope.
-      if (codec === awsJson) {
-        if (err instanceof ServiceError) reply.headers(queryCompatibleHeaders(service?.model, err));
-        throw err;
-      }
+      // AWS JSON errors of no known service, and unexpected ones, go through the server's one
+      // error handler, which also answers the framework's own errors (body too large, bad URL) in
+      // that envelope. A service's own errors are written as its model says (JSON 1.0 or 1.1, the
+      // message member's name, the query code of a query-compatible service).
+      if (codec === awsJson && !(err instanceof ServiceError && service)) throw err;
       if (!(err instanceof ServiceError)) req.log.error({ err }, "unhandled error");
       const out = codec.encodeError(service, err instanceof ServiceError ? err : internalError(), requestId);
       return reply.status(out.status).headers(out.headers).send(out.body);

@@ -13,6 +13,7 @@ import { AwsQueryProtocol, AwsSmithyRpcV2CborProtocol } from "@aws-sdk/core/prot
 import { loadModel, type ServiceModel } from "./model.js";
 import { ECHO_CREDENTIALS, EchoService, startEchoGateway } from "./testing/echo-gateway.js";
 import { roundTrip, type RaisedError, type Rules } from "./testing/round-trip.js";
+import { roundTripBoto3 } from "./testing/boto3-round-trip.js";
 
 /**
  * The proof that the protocol layer speaks each protocol as the official clients do: for every
@@ -121,6 +122,32 @@ for (const c of cases) {
     console.log(`${c.model}${c.label ? ` ${c.label}` : ""}: ${report.operations} operations, ${report.errors} errors, ${report.failures.length} failures, ${skipped.length} skipped members${skipped.length ? `\n  ${skipped.join("\n  ")}` : ""}`);
     for (const f of report.failures) console.log(`  ${f}`);
     assert.equal(report.operations, Object.keys(model.operations).length);
+    assert.deepEqual(report.failures, []);
+  });
+}
+
+/** Operations of each model boto3 sends (spread over the model), each also with its first error. */
+const BOTO3_SAMPLE = 8;
+
+for (const c of cases.filter((c, i) => cases.findIndex((d) => d.model === c.model) === i)) {
+  test(`round trip through boto3: ${c.model}`, async () => {
+    const model = loadModel(c.model);
+    const echo = new EchoService(model);
+    const { endpoint, app } = await startEchoGateway([echo.service]);
+    servers.push(app);
+    const names = Object.keys(model.operations);
+    const step = Math.ceil(names.length / BOTO3_SAMPLE);
+    // botocore reports a query error's code, and a query-compatible service's from x-amzn-query-error.
+    const byCode = c.query || model.metadata.awsQueryCompatible !== undefined;
+    const report = await roundTripBoto3({
+      model, echo, endpoint, service: c.model, seed: SEED, inputOptions: { emptyContainers: !c.query },
+      operations: names.filter((_, i) => i % step === 0),
+      errorCode: (shape) => (byCode ? model.shapes[shape]?.error?.code ?? shape : shape),
+    });
+    await app.close();
+    console.log(`boto3 ${c.model} (${report.protocol}): ${report.calls} calls, ${report.failures.length} failures`);
+    for (const f of report.failures) console.log(`  ${f}`);
+    assert.ok(report.calls >= BOTO3_SAMPLE);
     assert.deepEqual(report.failures, []);
   });
 }

@@ -41,3 +41,7 @@ export function queryCompatibleHeaders(model: ServiceModel | undefined, error: S
   const wire = wireError(model, error, { useErrorCode: true });
   return { "x-amzn-query-error": `${wire.code};${wire.sender ? "Sender" : "Receiver"}` };
 }
+
+/** The member an exception shape carries its message in, as the model spells it (EKS: message; EFS, CloudWatch: Message). */
+export const messageMemberOf = (shape: Shape | undefined) =>
+  Object.keys(shape?.members ?? {}).find((m) => m.toLowerCase() === "message") ?? "message";

@@ -17,13 +17,16 @@ export type Answer = { output: unknown } | { error: Error };
 export class EchoService {
   readonly received: { operation: string; input: unknown }[] = [];
   next: Answer = { output: {} };
+  /** Answers for the next calls in order, before `next` (for a client driven in one batch). */
+  readonly answers: Answer[] = [];
   readonly service: AwsService;
 
   constructor(model: ServiceModel) {
     const handler = (operation: string) => (input: unknown) => {
       this.received.push({ operation, input });
-      if ("error" in this.next) throw this.next.error;
-      return this.next.output;
+      const answer = this.answers.shift() ?? this.next;
+      if ("error" in answer) throw answer.error;
+      return answer.output;
     };
     this.service = { model, handlers: Object.fromEntries(Object.keys(model.operations).map((op) => [op, handler(op)])) };
   }

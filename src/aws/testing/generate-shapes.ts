@@ -30,6 +30,8 @@ export interface GenerateOptions {
    * for it every map and structure gets at least one entry.
    */
   emptyContainers?: boolean;
+  /** Timestamps in whole seconds everywhere (botocore sends epoch seconds without milliseconds). */
+  wholeSeconds?: boolean;
 }
 
 /** Where a top-level restJson1 member travels: it decides which characters and precision it can carry. */
@@ -51,8 +53,10 @@ export class ShapeGenerator {
   private readonly fullDepth: number;
   private readonly maxDepth: number;
   private readonly emptyContainers: boolean;
+  private readonly wholeSeconds: boolean;
 
-  constructor(private readonly model: ServiceModel, seed: number, { fullDepth = 3, maxDepth = 8, emptyContainers = true }: GenerateOptions = {}) {
+  constructor(private readonly model: ServiceModel, seed: number, { fullDepth = 3, maxDepth = 8, emptyContainers = true, wholeSeconds = false }: GenerateOptions = {}) {
+    this.wholeSeconds = wholeSeconds;
     this.rng = new SeededRandom(seed);
     this.fullDepth = fullDepth;
     this.maxDepth = maxDepth;
@@ -115,7 +119,7 @@ export class ShapeGenerator {
         const format = ref.timestampFormat ?? shape.timestampFormat;
         const seconds = this.rng.int(946_684_800, 1_893_456_000); // 2000 to 2030
         // HTTP dates (headers, rfc822) carry whole seconds; every other form milliseconds.
-        const wholeSeconds = place === "header" || format === "rfc822";
+        const wholeSeconds = this.wholeSeconds || place === "header" || format === "rfc822";
         return new Date(seconds * 1000 + (wholeSeconds ? 0 : this.rng.int(0, 999)));
       }
       case "blob": {

@@ -46,7 +46,7 @@ export function generatedError(model: ServiceModel, gen: ShapeGenerator, errorSh
   const generated = messageMember ? value[messageMember] : undefined;
   const message = typeof generated === "string" && generated !== "" ? generated : `${errorShape} from the echo handler`;
   const fields = Object.fromEntries(Object.entries(value).filter(([k]) => k !== messageMember));
-  return { error: new ServiceError(errorShape, message, true, fields), message, fields };
+  return { error: new ServiceError(errorShape, message, true, fields), message, fields, messageMember };
 }
 
 /**
