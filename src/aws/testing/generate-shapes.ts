@@ -8,8 +8,9 @@ import { SeededRandom } from "./seeded-random.js";
  * shape's required members, enums, min/max, lengths and patterns, so that a client sends it and
  * a gateway accepts it unchanged. Seeded, so that a failure replays from its seed.
  *
- * Structures get every member down to `fullDepth` (so every member of every operation is sent at
- * least once), then only their required ones, which also bounds recursive shapes. Strings come
+ * Structures get every member down to `fullDepth` (deep enough that every shape reachable from
+ * an operation of the mounted models is generated), then their required ones and a few optional
+ * ones until `maxDepth`, then only required ones, which bounds recursive shapes. Strings come
  * from an alphabet with the characters that break naive codecs (XML and URL specials, non-ASCII,
  * an astral code point); a pattern's strings come from randexp and are checked with Berth's own
  * matcher (the model's Java-flavoured patterns are not JavaScript's), falling back to candidates.
@@ -55,7 +56,7 @@ export class ShapeGenerator {
   private readonly emptyContainers: boolean;
   private readonly wholeSeconds: boolean;
 
-  constructor(private readonly model: ServiceModel, seed: number, { fullDepth = 3, maxDepth = 8, emptyContainers = true, wholeSeconds = false }: GenerateOptions = {}) {
+  constructor(private readonly model: ServiceModel, seed: number, { fullDepth = 8, maxDepth = 10, emptyContainers = true, wholeSeconds = false }: GenerateOptions = {}) {
     this.wholeSeconds = wholeSeconds;
     this.rng = new SeededRandom(seed);
     this.fullDepth = fullDepth;
