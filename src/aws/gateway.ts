@@ -3,7 +3,7 @@ import type { Config } from "../core/config.js";
 import type { Clock } from "../core/clock.js";
 import { ServiceError } from "../core/errors.js";
 import { newRequestId } from "../core/ids.js";
-import { signingNameOf, type Operation } from "./model.js";
+import { isUnsigned, signingNameOf, type Operation } from "./model.js";
 import { validateInput } from "./validate-input.js";
 import { resolveCaller, type RequestContext } from "./request-context.js";
 import { own, type AwsService } from "./service.js";
@@ -47,7 +47,7 @@ export function registerAwsServices(app: FastifyInstance, services: AwsService[]
       const { model, handlers } = routed.service;
       const handler = own(handlers, operation.name);
       if (!handler) throw new ServiceError(codec.unknownOperation, `The operation ${operation.name} is not implemented by Berth's ${model.metadata.serviceId} yet.`);
-      const caller = resolveCaller(wire, deps, signingNameOf(model));
+      const caller = resolveCaller(wire, deps, signingNameOf(model), { anonymous: isUnsigned(operation) });
       const decoded = codec.decodeInput(routed.service, operation, wire);
       const input = operation.input ? validateInput(model, operation.input.shape, decoded, { ...codec.validation, ...routed.service.validation }) : {};
       const ctx: RequestContext = { ...caller, requestId, log: req.log.child({ op: operation.name, requestId }) };
@@ -55,9 +55,11 @@ export function registerAwsServices(app: FastifyInstance, services: AwsService[]
       const out = codec.encodeOutput(routed.service, operation, result, requestId);
       return reply.status(out.status).headers(out.headers).send(out.body);
     } catch (err) {
-      // AWS JSON errors go through the server's one error handler, which also answers the
-      // framework's own errors (body too large, bad URL) in that envelope.
-      if (codec === awsJson) throw err;
+      // AWS JSON errors of no known service, and unexpected ones, go through the server's one
+      // error handler, which also answers the framework's own errors (body too large, bad URL) in
+      // that envelope. A service's own errors are written as its model says (JSON 1.0 or 1.1, the
+      // message member's name, the query code of a query-compatible service).
+      if (codec === awsJson && !(err instanceof ServiceError && service)) throw err;
       if (!(err instanceof ServiceError)) req.log.error({ err }, "unhandled error");
       const out = codec.encodeError(service, err instanceof ServiceError ? err : internalError(), requestId);
       return reply.status(out.status).headers(out.headers).send(out.body);

@@ -51,6 +51,9 @@ export interface Operation {
   input?: ShapeRef;
   output?: ShapeRef;
   errors?: ShapeRef[];
+  /** `none` (botocore) or `smithy.api#noAuth` (Smithy): the operation is called unsigned (STS AssumeRoleWithWebIdentity). */
+  authtype?: string;
+  auth?: string[];
 }
 
 export interface ServiceModel {
@@ -85,6 +88,9 @@ export function loadModel(name: string): ServiceModel {
   }
   return m;
 }
+
+/** Whether the model says the operation is called without a signature. */
+export const isUnsigned = (operation: Operation) => operation.authtype === "none" || (operation.auth?.includes("smithy.api#noAuth") ?? false);
 
 /** The name the credential scope of a SigV4 request to this service carries. */
 export const signingNameOf = (model: ServiceModel) => model.metadata.signingName ?? model.metadata.endpointPrefix;

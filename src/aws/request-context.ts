@@ -18,16 +18,19 @@ export interface RequestContext {
  * one unless the access key id is 12 digits, which is then taken as the account (so tests can
  * use several accounts). A malformed header, or a credential scoped to something that is not a
  * region, is refused in every mode: the region scopes all state. In strict mode the signature
- * is verified against the configured secrets and must be scoped to `service`.
+ * is verified against the configured secrets and must be scoped to `service`. Operations the
+ * model marks unauthenticated (`anonymous`: STS AssumeRoleWithWebIdentity, whose caller proves
+ * who it is with a token in the input) are taken unsigned in strict mode too, as AWS takes them.
  */
 export function resolveCaller(
   req: SignedRequest,
   { config, clock }: { config: Config; clock: Clock },
   service?: string,
+  { anonymous = false }: { anonymous?: boolean } = {},
 ): { account: string; region: string; accessKeyId?: string } {
   const auth = req.headers["authorization"];
   if (typeof auth !== "string" || auth.trim() === "") {
-    if (config.strictSigv4) throw new ServiceError("MissingAuthenticationTokenException", "Missing Authentication Token", true, {}, 403);
+    if (config.strictSigv4 && !anonymous) throw new ServiceError("MissingAuthenticationTokenException", "Missing Authentication Token", true, {}, 403);
     return { account: config.accountId, region: config.region };
   }
   const cred = parseAuthorization(auth, config.strictSigv4 ? req.headers : undefined);

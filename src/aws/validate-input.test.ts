@@ -165,6 +165,12 @@ test("timestamps are epoch seconds or ISO 8601, and become Dates", () => {
   rejects({ name: "a", when: true }, "SerializationException", /timestamp for when/);
 });
 
+test("epoch seconds keep their milliseconds exactly (1087280371.018 * 1000 is 1087280371017.9999 in floating point)", () => {
+  // Found by the round-trip test: a Date truncates its time value, so the product must be rounded.
+  assert.equal((validate({ name: "a", when: 1087280371.018 }).when as Date).toISOString(), "2004-06-15T06:19:31.018Z");
+  assert.equal((validate({ name: "a", when: 1078446417.728 }).when as Date).toISOString(), "2004-03-05T00:26:57.728Z");
+});
+
 test("nulls are dropped, unknown members are ignored, and blobs are decoded", () => {
   const out = validate({ name: "a", count: null, items: null, extra: { anything: [1, 2] }, Name: "ignored", data: "aGVsbG8=", labels: { gone: null, kept: "v" } });
   assert.deepEqual(Object.keys(out).sort(), ["data", "labels", "name"]);

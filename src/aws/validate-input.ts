@@ -127,8 +127,9 @@ function walk(model: ServiceModel, shapeName: string, value: unknown, path: stri
       return value;
     case "timestamp": {
       // JSON protocols send epoch seconds; ISO 8601 strings are accepted too, as AWS does.
+      // Rounded to milliseconds: 1087280371.018 * 1000 is 1087280371017.9999, which a Date truncates.
       // The other protocols' decoders have made Dates already.
-      const d = value instanceof Date ? value : typeof value === "number" ? new Date(value * 1000) : typeof value === "string" && ISO_8601.test(value) ? new Date(value) : undefined;
+      const d = value instanceof Date ? value : typeof value === "number" ? new Date(Math.round(value * 1000)) : typeof value === "string" && ISO_8601.test(value) ? new Date(value) : undefined;
       if (!d || Number.isNaN(d.getTime())) throw serialization(`Expected a timestamp for ${where}, found ${describe(value)}.`);
       return d;
     }

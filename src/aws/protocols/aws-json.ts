@@ -3,7 +3,7 @@ import type { Operation } from "../model.js";
 import { serializeOutput } from "../serialize-output.js";
 import { clip, own, type AwsService } from "../service.js";
 import type { Codec, WireRequest, WireResponse } from "./codec.js";
-import { wireError } from "./error-shape.js";
+import { messageMemberOf, queryCompatibleHeaders, wireError } from "./error-shape.js";
 
 /** Media types a JSON request may be sent as; parameters (`; charset=utf-8`) are ignored. */
 const JSON_MEDIA_TYPES = new Set(["application/x-amz-json-1.1", "application/x-amz-json-1.0", "application/json"]);
@@ -44,8 +44,10 @@ export const awsJson: Codec & { route: typeof routeJson } = {
     const wire = wireError(service?.model, error);
     return {
       status: wire.status,
-      headers: { "x-amzn-errortype": wire.code, "content-type": contentType(service) },
-      body: JSON.stringify({ ...error.fields, __type: wire.code, message: error.message }),
+      headers: { "x-amzn-errortype": wire.code, "content-type": contentType(service), ...queryCompatibleHeaders(service?.model, error) },
+      // The message under the member the shape names (CloudWatch's are `Message`): clients read
+      // either for the error's message, but botocore reads the modelled member by its name.
+      body: JSON.stringify({ ...error.fields, __type: wire.code, [messageMemberOf(wire.shape)]: error.message }),
     };
   },
 };

@@ -73,7 +73,11 @@ export const awsQuery: Codec & { route: typeof routeQuery } = {
   encodeError(service, error, requestId) {
     const wire = wireError(service?.model, error, { useErrorCode: true });
     const [code, status] = !wire.shape && Object.hasOwn(QUERY_AUTH_ERRORS, wire.code) ? QUERY_AUTH_ERRORS[wire.code]! : [wire.code, wire.status];
-    const fields = Object.fromEntries(Object.entries(error.fields).map(([k, v]) => [k, typeof v === "object" ? JSON.stringify(v) : String(v)]));
+    // A modelled error's members are written as its shape says (a list as <member> items, ...);
+    // the fields of an error the model does not declare can only be text.
+    const fields = wire.shape && service
+      ? (toXml(service.model, { shape: error.code }, error.fields) as Record<string, unknown> | undefined) ?? {}
+      : Object.fromEntries(Object.entries(error.fields).map(([k, v]) => [k, typeof v === "object" ? JSON.stringify(v) : String(v)]));
     const body: Record<string, unknown> = {};
     if (service?.model.metadata.xmlNamespace) body["@_xmlns"] = service.model.metadata.xmlNamespace;
     body["Error"] = { Type: wire.sender ? "Sender" : "Receiver", Code: code, Message: error.message, ...fields };

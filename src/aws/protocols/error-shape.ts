@@ -29,3 +29,19 @@ export function wireError(model: ServiceModel | undefined, error: ServiceError, 
 /** Anything that is not a ServiceError is a fault of ours: its cause is logged, never sent. */
 export const internalError = (code = "InternalFailure") =>
   new ServiceError(code, "The request processing has failed because of an unknown error, exception or failure.", false);
+
+/**
+ * JSON and CBOR services that were query services once (SQS, CloudWatch: `awsQueryCompatible`)
+ * also name every error by its query code, in `x-amzn-query-error: <code>;<Sender|Receiver>`
+ * (SQS's QueueDoesNotExist is `AWS.SimpleQueueService.NonExistentQueue;Sender`). Clients find the
+ * modelled error by it (botocore does), and code written for the query protocol compares it.
+ */
+export function queryCompatibleHeaders(model: ServiceModel | undefined, error: ServiceError): Record<string, string> {
+  if (!model?.metadata.awsQueryCompatible) return {};
+  const wire = wireError(model, error, { useErrorCode: true });
+  return { "x-amzn-query-error": `${wire.code};${wire.sender ? "Sender" : "Receiver"}` };
+}
+
+/** The member an exception shape carries its message in, as the model spells it (EKS: message; EFS, CloudWatch: Message). */
+export const messageMemberOf = (shape: Shape | undefined) =>
+  Object.keys(shape?.members ?? {}).find((m) => m.toLowerCase() === "message") ?? "message";

@@ -5,7 +5,7 @@ import { serializeOutput, toDate } from "../serialize-output.js";
 import { clip, type AwsService } from "../service.js";
 import { scopeService, type Codec, type WireRequest, type WireResponse } from "./codec.js";
 import { decodeJsonBody } from "./aws-json.js";
-import { wireError } from "./error-shape.js";
+import { messageMemberOf, wireError } from "./error-shape.js";
 import { textValue } from "./text-value.js";
 
 /** restJson1 services answer signature problems with 403 (their front end is API Gateway's). */
@@ -111,8 +111,7 @@ export const restJson: Codec = {
   encodeError(service, error) {
     const wire = wireError(service?.model, error);
     const status = !wire.shape && Object.hasOwn(AUTH_STATUS, wire.code) ? AUTH_STATUS[wire.code]! : wire.status;
-    // The message member as the exception shape spells it (EKS: message; EFS: Message).
-    const messageName = Object.keys(wire.shape?.members ?? {}).find((m) => m.toLowerCase() === "message") ?? "message";
+    const messageName = messageMemberOf(wire.shape);
     return {
       status,
       headers: { "x-amzn-errortype": wire.code, "content-type": "application/json" },

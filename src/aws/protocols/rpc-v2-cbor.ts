@@ -4,7 +4,7 @@ import type { Operation } from "../model.js";
 import { serializeOutput, type ValueFormat } from "../serialize-output.js";
 import { clip, own, type AwsService } from "../service.js";
 import type { Codec, WireRequest } from "./codec.js";
-import { wireError } from "./error-shape.js";
+import { messageMemberOf, queryCompatibleHeaders, wireError } from "./error-shape.js";
 
 // Plain maps as objects, no record or packing extensions: exactly what Smithy's CBOR says.
 const decoder = new Decoder({ useRecords: false, mapsAsObjects: true });
@@ -43,8 +43,8 @@ export const rpcV2Cbor: Codec = {
   },
   encodeError(service, error) {
     const wire = wireError(service?.model, error);
-    const body = encoder.encode({ ...error.fields, __type: wire.code, message: error.message });
-    return { status: wire.status, headers: { "smithy-protocol": PROTOCOL, "content-type": "application/cbor" }, body };
+    const body = encoder.encode({ ...error.fields, __type: wire.code, [messageMemberOf(wire.shape)]: error.message });
+    return { status: wire.status, headers: { "smithy-protocol": PROTOCOL, "content-type": "application/cbor", ...queryCompatibleHeaders(service?.model, error) }, body };
   },
 };
 

@@ -7,7 +7,8 @@ const clip = (s: string) => (s.length > 64 ? `${s.slice(0, 64)}...` : s);
  * A scalar sent as text (an awsQuery parameter; a restJson1 label, query parameter or header),
  * read as the model's type says. Constraints are checked afterwards by validateInput.
  * Timestamps may be ISO 8601 (query strings, query protocol), an HTTP date (headers) or epoch
- * seconds: every protocol's default form is accepted wherever it arrives.
+ * seconds (rounded to milliseconds, which a Date would otherwise truncate: 1087280371.018 * 1000
+ * is 1087280371017.9999): every protocol's default form is accepted wherever it arrives.
  */
 export function textValue(shape: Shape, text: string, path: string, bad: (message: string) => ServiceError): unknown {
   switch (shape.type) {
@@ -25,7 +26,7 @@ export function textValue(shape: Shape, text: string, path: string, bad: (messag
       if (text !== "true" && text !== "false") throw bad(`Value ${JSON.stringify(clip(text))} for ${path} is not a boolean (true or false).`);
       return text === "true";
     case "timestamp": {
-      const d = /^\d+(\.\d+)?$/.test(text) ? new Date(Number(text) * 1000) : /^(\d{4}-|[A-Z][a-z]{2}, )/.test(text) ? new Date(text) : undefined;
+      const d = /^\d+(\.\d+)?$/.test(text) ? new Date(Math.round(Number(text) * 1000)) : /^(\d{4}-|[A-Z][a-z]{2}, )/.test(text) ? new Date(text) : undefined;
       if (!d || Number.isNaN(d.getTime())) throw bad(`Value ${JSON.stringify(clip(text))} for ${path} is not a timestamp.`);
       return d;
     }
