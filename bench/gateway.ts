@@ -62,7 +62,8 @@ async function freePort(): Promise<number> {
 
 async function startMoto(): Promise<Target> {
   const port = await freePort();
-  const proc: ChildProcess = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(port)], { stdio: ["ignore", "ignore", "pipe"] });
+  // Its request log goes nowhere: an unread pipe would fill and stall it.
+  const proc: ChildProcess = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(port)], { stdio: "ignore" });
   const origin = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
   for (;;) {
