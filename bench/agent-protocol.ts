@@ -13,11 +13,11 @@ import type { TaskDefinition } from "@aws-sdk/client-ecs";
 import { migrate } from "../src/store/database.js";
 import { defaults } from "../src/core/config.js";
 import { createLogger } from "../src/core/logger.js";
-import { createAgentRunner } from "../src/ecs/agent-runner.js";
-import { createAgentEndpoint } from "../src/ecs/agent-endpoint.js";
+import { createAgentRunner } from "../src/ecs/agent-link/agent-runner.js";
+import { createAgentEndpoint } from "../src/ecs/agent-link/agent-endpoint.js";
 import { startAgentClient } from "../src/agent/protocol/agent-client.js";
 import { loopbackTransport } from "../src/agent/protocol/transport.js";
-import type { LaunchSpec, TaskReport, TaskRunner } from "../src/ecs/task-runner.js";
+import type { LaunchSpec, TaskReport, TaskRunner } from "../src/agent/protocol/task-runner.js";
 
 const { values } = parseArgs({ options: { rounds: { type: "string", default: "2000" } } });
 const ROUNDS = Number(values.rounds);

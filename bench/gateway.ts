@@ -1,7 +1,7 @@
 /**
  * The gateway's hot path: cheap reads through each wire protocol, against moto's server on the
- * same operations, with the same client (a keep-alive HTTP load, 8 in flight), in interleaved
- * rounds of one run.
+ * same operations, with the same client (wrk: 8 keep-alive connections, one client thread), in
+ * interleaved rounds of one run.
  *
  *   npm run build && node dist/bench/gateway.js [--rounds 5] [--seconds 3] [--revisions 1000]
  *
@@ -17,7 +17,8 @@ import { Sha256 } from "@aws-crypto/sha256-js";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { CreateClusterCommand, ECSClient, RegisterTaskDefinitionCommand } from "@aws-sdk/client-ecs";
 import { BerthProcess } from "../test/harness.js";
-import { httpLoad, type LoadResult } from "./http-load.js";
+import type { LoadResult } from "./http-load.js";
+import { wrkLoad } from "./wrk-load.js";
 
 const { values } = parseArgs({ options: { rounds: { type: "string", default: "5" }, seconds: { type: "string", default: "3" }, revisions: { type: "string", default: "1000" } } });
 const ROUNDS = Number(values.rounds);
@@ -117,7 +118,7 @@ async function main() {
         for (const t of order) {
           const headers = await headersFor(op, t.origin);
           delete headers.host;
-          const r = await httpLoad(t.origin, "/", headers, { method: "POST", body: op.body, requests: 1e9, concurrency: CONCURRENCY, maxSeconds: SECONDS });
+          const r = await wrkLoad(t.origin, { method: "POST", path: "/", headers, body: op.body, connections: CONCURRENCY, seconds: SECONDS });
           const key = `${op.name}|${t.name}`;
           results.set(key, [...(results.get(key) ?? []), r]);
         }

@@ -13,16 +13,7 @@ export interface LoadResult {
   p99Ms: number;
 }
 
-export interface LoadOptions {
-  requests: number;
-  concurrency: number;
-  maxSeconds?: number;
-  /** GET unless given; a body is sent as is with every request. */
-  method?: "GET" | "POST";
-  body?: string;
-}
-
-export async function httpLoad(origin: string, path: string, headers: Record<string, string>, { requests, concurrency, maxSeconds = 30, method = "GET", body }: LoadOptions): Promise<LoadResult> {
+export async function httpLoad(origin: string, path: string, headers: Record<string, string>, { requests, concurrency, maxSeconds = 30 }: { requests: number; concurrency: number; maxSeconds?: number }): Promise<LoadResult> {
   if (!/^http:\/\/127\.\d+\.\d+\.\d+:\d+$/.test(origin)) throw new Error(`load only goes to loopback, not ${origin}`);
   const pool = new Pool(origin, { connections: concurrency, pipelining: 1 });
   const latencies: number[] = [];
@@ -34,9 +25,9 @@ export async function httpLoad(origin: string, path: string, headers: Record<str
       while (sent < requests && Date.now() < deadline) {
         sent++;
         const start = process.hrtime.bigint();
-        const res = await pool.request({ method, path, headers, body });
-        if (res.statusCode !== 200) throw new Error(`${method} ${path} answered ${res.statusCode}: ${await res.body.text()}`);
+        const res = await pool.request({ method: "GET", path, headers });
         await res.body.dump({ limit: Infinity });
+        if (res.statusCode !== 200) throw new Error(`GET ${path} answered ${res.statusCode}`);
         latencies.push(Number(process.hrtime.bigint() - start) / 1e6);
       }
     }));

@@ -8,7 +8,7 @@ import type { ContainerDefinition, Task, TaskDefinition, Volume } from "@aws-sdk
 import { createDockerRunner } from "../src/agent/docker-runner.js";
 import { defaults, type Config } from "../src/core/config.js";
 import { systemClock } from "../src/core/clock.js";
-import type { ContainerReport, LaunchSpec, TaskReport, TaskRunner } from "../src/ecs/task-runner.js";
+import type { ContainerReport, LaunchSpec, TaskReport, TaskRunner } from "../src/agent/protocol/task-runner.js";
 import { ensureTestImage, TEST_IMAGE } from "./images.js";
 
 // Drives the Docker runner directly against the real engine with hand-built LaunchSpecs.

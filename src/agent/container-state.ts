@@ -1,5 +1,5 @@
 import type Docker from "dockerode";
-import type { ContainerReport } from "../ecs/task-runner.js";
+import type { ContainerReport } from "./protocol/task-runner.js";
 import { containerHealth, type Health } from "./health.js";
 import { bindingsFromInspect, hostModeBindings, type NetworkBinding } from "./port-bindings.js";
 import type { NetworkMode, PlannedContainer } from "./task-plan.js";

@@ -2,7 +2,7 @@ import type Docker from "dockerode";
 import type { Config } from "../core/config.js";
 import type { Clock } from "../core/clock.js";
 import type { Logger } from "../core/logger.js";
-import type { TaskReport } from "../ecs/task-runner.js";
+import type { TaskReport } from "./protocol/task-runner.js";
 import type { IpAllocator } from "./ip-allocator.js";
 import type { TaskCgroups } from "./cgroups.js";
 import type { Scope } from "../core/arn.js";

@@ -2,7 +2,7 @@ import type Docker from "dockerode";
 import type { Config } from "../core/config.js";
 import type { Clock } from "../core/clock.js";
 import type { Logger } from "../core/logger.js";
-import type { LaunchSpec, StopRequest, TaskReport, TaskRunner } from "../ecs/task-runner.js";
+import type { LaunchSpec, StopRequest, TaskReport, TaskRunner } from "./protocol/task-runner.js";
 import { LABEL_BERTH, LABEL_TASK } from "./labels.js";
 import type { AgentContext, RegistryAccess } from "./context.js";
 import { IpAllocator } from "./ip-allocator.js";

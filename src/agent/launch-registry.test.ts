@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { LaunchSpec } from "../ecs/task-runner.js";
+import type { LaunchSpec } from "./protocol/task-runner.js";
 import { carriedRegistry, launchRegistry, registryScopes } from "./launch-registry.js";
 
 const registryHost = "127.0.0.1:4566";

@@ -1,5 +1,5 @@
 import type { Scope } from "../core/arn.js";
-import type { LaunchSpec } from "../ecs/task-runner.js";
+import type { LaunchSpec } from "./protocol/task-runner.js";
 import type { RegistryAccess } from "./context.js";
 import { resolveImage, taskScope } from "./image-ref.js";
 

@@ -1,5 +1,5 @@
 import type Docker from "dockerode";
-import type { ContainerLog } from "../ecs/task-runner.js";
+import type { ContainerLog } from "./protocol/task-runner.js";
 import { LABEL_BERTH, LABEL_CONTAINER, LABEL_PAUSE, LABEL_TASK } from "./labels.js";
 
 /**

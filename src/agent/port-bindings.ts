@@ -1,5 +1,5 @@
 import type { PortMapping } from "@aws-sdk/client-ecs";
-import type { ContainerReport } from "../ecs/task-runner.js";
+import type { ContainerReport } from "./protocol/task-runner.js";
 
 export type NetworkBinding = NonNullable<ContainerReport["networkBindings"]>[number];
 

@@ -1,5 +1,5 @@
 import type Docker from "dockerode";
-import type { LaunchSpec } from "../ecs/task-runner.js";
+import type { LaunchSpec } from "./protocol/task-runner.js";
 import type { AgentContext } from "./context.js";
 import { LABEL_BERTH, LABEL_CONTAINER, LABEL_PAUSE, LABEL_TASK } from "./labels.js";
 import { TaskManager } from "./task-manager.js";

@@ -1,6 +1,6 @@
 import type { Task } from "@aws-sdk/client-ecs";
 import type Docker from "dockerode";
-import type { StopCode, StopRequest, TaskReport, TaskStatus } from "../ecs/task-runner.js";
+import type { StopCode, StopRequest, TaskReport, TaskStatus } from "./protocol/task-runner.js";
 import type { AgentContext } from "./context.js";
 import { LABEL_TASK_IP } from "./labels.js";
 import type { TaskPlan } from "./task-plan.js";

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { parseCpu, parseMemory, planTask, taskIdOf } from "./task-plan.js";
-import type { LaunchSpec } from "../ecs/task-runner.js";
+import type { LaunchSpec } from "./protocol/task-runner.js";
 
 const arn = "arn:aws:ecs:us-east-1:000000000000:task/dev/0123456789abcdef0123456789abcdef";
 

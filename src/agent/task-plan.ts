@@ -1,5 +1,5 @@
 import type { ContainerDefinition, ContainerDependency, KeyValuePair } from "@aws-sdk/client-ecs";
-import type { LaunchSpec } from "../ecs/task-runner.js";
+import type { LaunchSpec } from "./protocol/task-runner.js";
 import type { Scope } from "../core/arn.js";
 import { resolveImage, taskScope } from "./image-ref.js";
 

@@ -2,7 +2,7 @@ import type { Db } from "../store/database.js";
 import type { Clock } from "../core/clock.js";
 import type { Config } from "../core/config.js";
 import type { Logger } from "../core/logger.js";
-import type { TaskRunner } from "./task-runner.js";
+import type { TaskRunner } from "../agent/protocol/task-runner.js";
 
 /** What ECS handlers are built from; wired once in server.ts. */
 export interface EcsDeps {

@@ -1,15 +1,15 @@
 import type { JsonService } from "../aws/json-gateway.js";
 import { loadModel } from "../aws/model.js";
 import type { EcsDeps } from "./deps.js";
-import { clusterHandlers } from "./clusters.js";
-import { taskDefinitionHandlers } from "./task-definitions.js";
-import { taskHandlers } from "./tasks.js";
+import { clusterHandlers } from "./clusters/clusters.js";
+import { taskDefinitionHandlers } from "./task-definitions/task-definitions.js";
+import { taskHandlers } from "./tasks/tasks.js";
 import { taggingHandlers } from "./tagging.js";
-import { containerInstanceHandlers } from "./container-instances.js";
-import { attributeHandlers } from "./attributes.js";
-import { serviceHandlers, type ServiceScheduler } from "./services.js";
-import { capacityProviderHandlers } from "./capacity-providers.js";
-import { asgCapacityProviderHandlers } from "./asg-capacity-providers.js";
+import { containerInstanceHandlers } from "./instances/container-instances.js";
+import { attributeHandlers } from "./instances/attributes.js";
+import { serviceHandlers, type ServiceScheduler } from "./services/services.js";
+import { capacityProviderHandlers } from "./capacity-providers/capacity-providers.js";
+import { asgCapacityProviderHandlers } from "./capacity-providers/asg-capacity-providers.js";
 
 /**
  * The ECS API: the official model plus the handlers of each resource, each in its own file.

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "../../core/logger.js";
-import type { TaskReport, TaskRunner } from "../../ecs/task-runner.js";
+import type { TaskReport, TaskRunner } from "./task-runner.js";
 import { Inbox, Outbox } from "./sequence.js";
 import { AGENT_PROTOCOL_VERSION, type Command, type Hello, type Sequenced } from "./messages.js";
 import { SessionLost, type AgentHandlers } from "./transport.js";

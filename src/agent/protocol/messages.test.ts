@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { reviveReport } from "./messages.js";
-import type { TaskReport } from "../../ecs/task-runner.js";
+import type { TaskReport } from "./task-runner.js";
 
 test("a report survives the JSON round trip with its dates as Dates", () => {
   const at = new Date("2026-01-02T03:04:05.678Z");

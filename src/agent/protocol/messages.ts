@@ -1,4 +1,4 @@
-import type { LaunchSpec, StopRequest, TaskReport, ContainerLog } from "../../ecs/task-runner.js";
+import type { LaunchSpec, StopRequest, TaskReport, ContainerLog } from "./task-runner.js";
 import type { LaunchRegistry } from "../launch-registry.js";
 
 /**

@@ -1,0 +1,118 @@
+import type { Db } from "../../store/database.js";
+import type { Config } from "../../core/config.js";
+import type { Clock } from "../../core/clock.js";
+import type { Logger } from "../../core/logger.js";
+import { AGENT_PROTOCOL_VERSION, reviveReport, type Command, type HelloReply, type Sequenced } from "../../agent/protocol/messages.js";
+import type { RegistryAccess } from "../../agent/context.js";
+import { launchRegistry } from "../../agent/launch-registry.js";
+import { AgentRefused, SessionLost, type AgentHandlers } from "../../agent/protocol/transport.js";
+import { AgentSession } from "./agent-session.js";
+import { reconcileCommands, registerAgent } from "./remote-agent-hello.js";
+import { setConnected } from "./remote-agent-liveness.js";
+import { EMBEDDED_AGENT, type AgentRunner } from "./agent-runner.js";
+import type { StopCode } from "../../agent/protocol/task-runner.js";
+
+export interface AgentEndpoint {
+  /** For `berth agent` processes, over HTTP (src/ecs/agent-link/agent-routes.ts). */
+  remote: AgentHandlers;
+  /** For the embedded agent, over the loopback transport: the same handlers, but its hello registers no instance. */
+  embedded: AgentHandlers;
+}
+
+export interface AgentEndpointDeps {
+  db: Db;
+  config: Config;
+  clock: Clock;
+  log: Logger;
+  runner: AgentRunner;
+  /** Berth's registry, when the server has one: launches carry its host and pull passwords. */
+  registry?: RegistryAccess;
+}
+
+/**
+ * The server's end of the agent protocol, independent of transport. Remote and embedded agents
+ * share polls, reports and logs; they differ in hello only, and neither can use the other's
+ * session.
+ */
+export function createAgentEndpoint({ db, config, clock, log, runner, registry }: AgentEndpointDeps): AgentEndpoint {
+  // Three polls per heartbeat timeout: one lost poll never makes a healthy agent look silent.
+  const pollMs = Math.max(500, Math.floor((config.agentHeartbeatTimeoutSeconds * 1000) / 3));
+
+  /** The session a request names, refreshed as a heartbeat. */
+  function sessionOf(req: { containerInstanceArn: string; session: string }, embedded: boolean): AgentSession {
+    const s = runner.sessions.get(req.containerInstanceArn);
+    if (!s || s.id !== req.session || (s.containerInstanceArn === EMBEDDED_AGENT) !== embedded) throw new SessionLost("unknown agent session; say hello again");
+    s.lastSeen = clock.now().getTime();
+    if (!embedded) setConnected(db, s.containerInstanceArn, true);
+    return s;
+  }
+
+  /**
+   * A launch gets the registry host and pull passwords for its images as it is delivered, not
+   * when it was queued: a launch that waited for an agent away for hours still pulls with a
+   * password valid for 12 hours from now. The signing secret never leaves the server.
+   */
+  const delivered = (c: Sequenced<Command>): Sequenced<Command> =>
+    c.body.type === "launch" && registry ? { seq: c.seq, body: { ...c.body, registry: launchRegistry(c.body.spec, registry) } } : c;
+
+  const shared = (embedded: boolean): Omit<AgentHandlers, "hello"> => ({
+    async poll(r) {
+      return { commands: (await sessionOf(r, embedded).poll(r.ack, pollMs)).map(delivered) };
+    },
+
+    async reports(r) {
+      const s = sessionOf(r, embedded);
+      return { ack: await s.reports.accept(r.reports, (report) => runner.emit(reviveReport(report))) };
+    },
+
+    async logs(r) {
+      const s = sessionOf(r, embedded);
+      s.logRequests.get(r.requestId)?.(r.logs);
+      s.logRequests.delete(r.requestId);
+      return {};
+    },
+  });
+
+  // The embedded agent's session exists from the start (the runner queues its commands before
+  // it says hello) and lives as long as the server; its hello only names it.
+  const embedded: AgentHandlers = {
+    ...shared(true),
+    async hello() {
+      const s = runner.sessions.get(EMBEDDED_AGENT)!;
+      return { containerInstanceArn: EMBEDDED_AGENT, session: s.id, reportSeq: s.reports.last, pollMs } satisfies HelloReply;
+    },
+  };
+
+  const remote: AgentHandlers = {
+    ...shared(false),
+    async hello(h) {
+      if (h.protocol !== AGENT_PROTOCOL_VERSION) throw new AgentRefused(400, `agent protocol ${h.protocol} is not ${AGENT_PROTOCOL_VERSION}`);
+      let stored;
+      try {
+        stored = registerAgent(db, config, clock, h);
+      } catch (err) {
+        throw new AgentRefused(400, (err as Error).message);
+      }
+      const arn = stored.instance.containerInstanceArn!;
+      const old = runner.sessions.get(arn);
+      // The same agent process reconnecting keeps its session: unacknowledged commands are resent
+      // and reports continue from the last applied. A new process (or a restarted server) starts a
+      // session whose first command reconciles the agent with the store.
+      if (old && old.epoch === h.epoch) {
+        old.lastSeen = clock.now().getTime();
+        return { containerInstanceArn: arn, session: old.id, reportSeq: old.reports.last, pollMs } satisfies HelloReply;
+      }
+      old?.release();
+      const s = new AgentSession(arn, h.epoch, clock.now().getTime());
+      runner.sessions.set(arn, s);
+      const { specs, stops } = reconcileCommands(db, arn);
+      s.send({ type: "recover", specs, retained: [] });
+      for (const spec of stops) {
+        s.send({ type: "stop", taskArn: spec.task.taskArn!, why: { stopCode: (spec.task.stopCode ?? "UserInitiated") as StopCode, reason: spec.task.stoppedReason ?? "Task stopped by user" } });
+      }
+      log.info({ containerInstanceArn: arn, tasks: specs.length, hostIp: h.hostIp }, "agent joined");
+      return { containerInstanceArn: arn, session: s.id, pollMs } satisfies HelloReply;
+    },
+  };
+  return { remote, embedded };
+}

@@ -1,0 +1,243 @@
+import type { Deployment, Failure, PlacementStrategy, Service, Task, TaskDefinition } from "@aws-sdk/client-ecs";
+import type { Db } from "../../store/database.js";
+import type { Clock } from "../../core/clock.js";
+import type { Logger } from "../../core/logger.js";
+import { ServiceError } from "../../core/errors.js";
+import { filterInstances, selectTasksToStop } from "../../scheduler/index.js";
+import { findCluster } from "../clusters/cluster-store.js";
+import { findTask, saveTask } from "../tasks/task-store.js";
+import { resolveTaskDefinition } from "../task-definitions/task-definition-store.js";
+import { instancesOf } from "../instances/instance-store.js";
+import { placementSnapshots } from "../placement/ec2-placement.js";
+import { constraintsFor } from "../placement/placement-request.js";
+import { propagatedTags } from "../tasks/launch-options.js";
+import { createTasks } from "../tasks/task-creation.js";
+import { groupByProvider, isFargateStrategy, splitByStrategy } from "../capacity-providers/capacity-provider-split.js";
+import { planService } from "./service-plan.js";
+import type { PlanTask, ServicePlan, ServicePlanInput } from "./service-plan-types.js";
+import { closestFailure, serviceMessages } from "./service-events.js";
+import { addEvents, findService, linkTask, markAccounted, saveService, serviceTasks, type StoredService } from "./service-store.js";
+
+/** What a decision asks of the runner once its transaction has committed. */
+export interface DecisionEffects {
+  launches: Array<{ task: Task; taskDefinition: TaskDefinition }>;
+  stops: Array<{ taskArn: string; reason: string }>;
+}
+
+/**
+ * Without placement strategies a service's tasks are spread across Availability Zones and then
+ * across instances, as ECS balances a service by default (and scales in the same way).
+ */
+const DEFAULT_SERVICE_STRATEGIES: PlacementStrategy[] = [
+  { type: "spread", field: "attribute:ecs.availability-zone" },
+  { type: "spread", field: "instanceId" },
+];
+
+const hasHealthCheck = (def: TaskDefinition | undefined) => (def?.containerDefinitions ?? []).some((c) => (c.essential ?? true) && (c.healthCheck?.command?.length ?? 0) > 0);
+
+/**
+ * One decision for one service, in one transaction: read the service, its tasks and its
+ * cluster; let planService decide; store the outcome (stops, new tasks placed by the placement
+ * engine, deployments, events, state). Every random choice is seeded with the service ARN and
+ * its decision count, so a decision can be replayed from the same state.
+ */
+export function decideService(db: Db, clock: Clock, log: Logger, arn: string): DecisionEffects {
+  return db.transaction((): DecisionEffects => {
+    const stored = findService(db, arn);
+    if (!stored || stored.service.status === "INACTIVE") return { launches: [], stops: [] };
+    const { scope, service: svc } = stored;
+    const now = clock.now();
+    const defs = new Map<string, TaskDefinition | undefined>();
+    const defOf = (ref: string) => {
+      if (!defs.has(ref)) defs.set(ref, resolveTaskDefinition(db, scope, ref));
+      return defs.get(ref);
+    };
+    const group = `service:${svc.serviceName}`;
+    const seed = `${arn}#${stored.state.decisions}`;
+    const ec2 = svc.launchType === "EC2" || (!!svc.capacityProviderStrategy?.length && !isFargateStrategy(svc.capacityProviderStrategy));
+    const rows = serviceTasks(db, arn);
+    const snapshots = ec2 ? placementSnapshots(db, svc.clusterArn!, instancesOf(db, scope, svc.clusterArn!, ["ACTIVE", "DRAINING"])) : [];
+    // As in ECS, tasks on an instance whose agent went silent stay put: only when the grace period
+    // ends are they stopped (remote-agent-liveness.ts) and then replaced. Drained or deregistered
+    // instances are left at once.
+    const keepable = snapshots.filter((s) => s.status === "ACTIVE");
+    const holdsTask = (arn: string) => rows.some((r) => r.task.containerInstanceArn === arn && r.task.desiredStatus !== "STOPPED");
+    const daemonHosts = keepable.filter((s) => s.agentConnected || holdsTask(s.arn));
+    const primaryDef = defOf(svc.deployments![0]!.taskDefinition!);
+
+    const tasks: PlanTask[] = rows.map(({ task, deploymentId, accounted }) => ({
+      arn: task.taskArn!,
+      deploymentId,
+      lastStatus: task.lastStatus!,
+      desiredStatus: task.desiredStatus!,
+      health: task.healthStatus,
+      hasHealthCheck: hasHealthCheck(defOf(task.taskDefinitionArn!)),
+      startedAt: task.startedAt?.getTime(),
+      stopCode: task.stopCode,
+      accounted,
+      instanceArn: task.containerInstanceArn,
+    }));
+
+    const input: ServicePlanInput = {
+      now: now.getTime(),
+      name: svc.serviceName!,
+      status: svc.status === "DRAINING" ? "DRAINING" : "ACTIVE",
+      schedulingStrategy: svc.schedulingStrategy === "DAEMON" ? "DAEMON" : "REPLICA",
+      desiredCount: svc.desiredCount ?? 0,
+      ...(ec2 ? { usableInstances: new Set(keepable.map((s) => s.arn)) } : {}),
+      ...(svc.schedulingStrategy === "DAEMON" ? { daemonInstances: daemonInstances(daemonHosts, primaryDef ? constraintsFor(primaryDef, svc.placementConstraints) : []) } : {}),
+      minimumHealthyPercent: svc.deploymentConfiguration?.minimumHealthyPercent ?? 100,
+      maximumPercent: svc.deploymentConfiguration?.maximumPercent ?? 200,
+      circuitBreaker: { enable: svc.deploymentConfiguration?.deploymentCircuitBreaker?.enable ?? false, rollback: svc.deploymentConfiguration?.deploymentCircuitBreaker?.rollback ?? false },
+      healthCheckGracePeriodSeconds: svc.healthCheckGracePeriodSeconds ?? 0,
+      deployments: (svc.deployments ?? []).map((d) => ({
+        id: d.id!, status: d.status === "PRIMARY" ? "PRIMARY" : "ACTIVE", rolloutState: (d.rolloutState ?? "IN_PROGRESS") as "IN_PROGRESS", rolloutStateReason: d.rolloutStateReason ?? "", failedTasks: d.failedTasks ?? 0,
+      })),
+      tasks,
+      state: stored.state,
+      // Scale-in reads the service's placement strategies backwards (src/scheduler); tasks whose
+      // instance is gone go first, since nothing can be said about where they run.
+      chooseToStop: (candidates, count) => {
+        const known = new Set(snapshots.map((s) => s.arn));
+        const placed = candidates.filter((c) => c.instanceArn && known.has(c.instanceArn));
+        const picked = candidates.filter((c) => !placed.includes(c)).slice(0, count);
+        if (picked.length >= count || placed.length === 0) return picked;
+        const strategies = svc.placementStrategy?.length ? svc.placementStrategy : undefined;
+        const r = selectTasksToStop({ clusterArn: svc.clusterArn, instances: snapshots }, { group, count: count - picked.length, strategies, seed, taskArns: placed.map((c) => c.arn) });
+        const byArn = new Map(placed.map((c) => [c.arn, c]));
+        return [...picked, ...(r.ok ? r.taskArns.map((a) => byArn.get(a)!) : placed.slice(0, count - picked.length))];
+      },
+    };
+    const plan = planService(input);
+    return apply(db, log, stored, plan, { now, group, seed, defOf });
+  })();
+}
+
+/** DAEMON: the given instances that meet the service's memberOf constraints. */
+function daemonInstances(usable: ReturnType<typeof placementSnapshots>, constraints: Array<{ type?: string; expression?: string }>): string[] {
+  let eligible = usable;
+  for (const c of constraints) {
+    if (c.type !== "memberOf" || !c.expression) continue;
+    const r = filterInstances(eligible, c.expression);
+    if (r.ok) eligible = [...r.instances];
+  }
+  return eligible.map((s) => s.arn);
+}
+
+function apply(
+  db: Db,
+  log: Logger,
+  stored: StoredService,
+  plan: ServicePlan,
+  { now, group, seed, defOf }: { now: Date; group: string; seed: string; defOf: (ref: string) => TaskDefinition | undefined },
+): DecisionEffects {
+  const { scope, service: svc } = stored;
+  const arn = svc.serviceArn!;
+  markAccounted(db, plan.accounted);
+
+  const stops: DecisionEffects["stops"] = [];
+  for (const s of plan.stops) {
+    const task = findTask(db, s.taskArn);
+    if (!task || task.desiredStatus === "STOPPED") continue;
+    saveTask(db, scope, { ...task, desiredStatus: "STOPPED", stopCode: "ServiceSchedulerInitiated", stoppedReason: s.reason, version: (task.version ?? 0) + 1 });
+    stops.push(s);
+  }
+
+  const previous = new Map((svc.deployments ?? []).map((d) => [d.id!, d]));
+  const deployments: Deployment[] = plan.deployments.map((p) => {
+    const d = previous.get(p.id)!;
+    const changed = d.status !== p.status || d.rolloutState !== p.rolloutState || d.rolloutStateReason !== p.rolloutStateReason || d.failedTasks !== p.failedTasks;
+    return changed ? { ...d, status: p.status, rolloutState: p.rolloutState, rolloutStateReason: p.rolloutStateReason, failedTasks: p.failedTasks, updatedAt: now } : d;
+  });
+  const next: Service = { ...svc, deployments, desiredCount: plan.desiredCount };
+  if (plan.rolledBackTo) {
+    // The service runs what the deployment it rolled back to runs.
+    const back = deployments[0]!;
+    next.taskDefinition = back.taskDefinition;
+    next.networkConfiguration = back.networkConfiguration;
+  }
+  if (plan.inactive) next.status = "INACTIVE";
+
+  const events = [...plan.events];
+  const launches: DecisionEffects["launches"] = [];
+  if (plan.start) {
+    const deployment = deployments.find((d) => d.id === plan.start!.deploymentId)!;
+    const def = defOf(deployment.taskDefinition!);
+    if (def) launches.push(...start(db, log, stored, deployment, def, plan.start, { now, group, seed, events }));
+  }
+
+  const state = { ...plan.state, decisions: plan.state.decisions + (plan.start || plan.stops.length ? 1 : 0) };
+  addEvents(db, arn, events, now);
+  const unchanged = JSON.stringify(next) === JSON.stringify(svc) && JSON.stringify(state) === JSON.stringify(stored.state);
+  if (!unchanged) saveService(db, { ...stored, service: next, state });
+  return { launches, stops };
+}
+
+/** Creates and places the tasks a decision starts, links them to their deployment, and says what happened. */
+function start(
+  db: Db,
+  log: Logger,
+  stored: StoredService,
+  deployment: Deployment,
+  def: TaskDefinition,
+  want: NonNullable<ServicePlan["start"]>,
+  { now, group, seed, events }: { now: Date; group: string; seed: string; events: string[] },
+): DecisionEffects["launches"] {
+  const { scope, service: svc } = stored;
+  const cluster = findCluster(db, scope, svc.clusterArn!.split("/").pop()!);
+  if (!cluster) return [];
+  const fargate = isFargateStrategy(deployment.capacityProviderStrategy) || deployment.launchType === "FARGATE";
+  // The deployment's live tasks per provider, so replacements and scale-outs keep ECS's split.
+  const strategy = deployment.capacityProviderStrategy ?? [];
+  const existing: Record<string, number> = {};
+  for (const { task, deploymentId } of serviceTasks(db, svc.serviceArn!)) {
+    if (deploymentId === deployment.id && task.desiredStatus !== "STOPPED" && task.capacityProviderName) existing[task.capacityProviderName] = (existing[task.capacityProviderName] ?? 0) + 1;
+  }
+  const batches = strategy.length ? groupByProvider(splitByStrategy(strategy, want.count, existing)) : [{ provider: undefined, count: want.count }];
+  try {
+    // A savepoint: if creating the batch fails half-way, none of it stays.
+    const created = db.transaction(() => {
+      const all = { tasks: [] as Task[], failures: [] as Failure[], empty: false };
+      for (const batch of batches) {
+        const made = createTasks(db, {
+          scope,
+          cluster,
+          clusterName: cluster.clusterName!,
+          taskDefinition: def,
+          launchType: fargate ? "FARGATE" : "EC2",
+          capacityProviderName: batch.provider,
+          waitForCapacity: !fargate && batch.provider !== undefined,
+          count: batch.count,
+          overrides: {},
+          startedBy: deployment.id,
+          group,
+          networkConfiguration: deployment.networkConfiguration,
+          enableExecuteCommand: svc.enableExecuteCommand ?? false,
+          tags: propagatedTags(db, svc.propagateTags, [], def, svc.serviceArn),
+          now,
+          placement: want.instanceArns
+            ? { kind: "instances", instanceArns: want.instanceArns }
+            : { kind: "plan", constraints: constraintsFor(def, svc.placementConstraints), strategies: svc.placementStrategy?.length ? svc.placementStrategy : DEFAULT_SERVICE_STRATEGIES, seed },
+        });
+        all.tasks.push(...made.tasks);
+        all.failures.push(...made.failures);
+        all.empty ||= made.empty;
+      }
+      return all;
+    })();
+    for (const t of created.tasks) linkTask(db, t.taskArn!, svc.serviceArn!, deployment.id!);
+    if (created.tasks.length) events.push(serviceMessages.started(svc.serviceName!, created.tasks.map((t) => t.taskArn!)));
+    if (created.tasks.length < want.count) {
+      events.push(serviceMessages.unableToPlace(svc.serviceName!, created.empty ? { kind: "no-instances" } : closestFailure(created.failures)));
+    }
+    log.debug({ service: svc.serviceArn, seed, placed: created.tasks.map((t) => t.containerInstanceArn), failures: created.failures }, "service placement");
+    // Tasks waiting for capacity launch once the capacity provider scaler has placed them.
+    return created.tasks.filter((t) => fargate || t.containerInstanceArn).map((task) => ({ task, taskDefinition: def }));
+  } catch (err) {
+    // A constraint of the task definition that does not parse, or tags over the limit: the
+    // decision goes on without starting anything, and the log says why.
+    if (!(err instanceof ServiceError)) throw err;
+    log.warn({ service: svc.serviceArn, err: err.message }, "service tasks could not be created");
+    return [];
+  }
+}

@@ -1,0 +1,150 @@
+import type {
+  CreateServiceRequest, DeleteServiceRequest, DescribeServicesRequest, Failure, ListServicesRequest, Service,
+} from "@aws-sdk/client-ecs";
+import type { Handler } from "../../aws/json-gateway.js";
+import type { RequestContext } from "../../aws/request-context.js";
+import type { EcsDeps } from "../deps.js";
+import { clusterNameOf, requireActiveCluster } from "../clusters/cluster-store.js";
+import { invalidParameter } from "../errors.js";
+import { paginate } from "../pagination.js";
+import { putTags, validateTags } from "../tags.js";
+import { recall, remember } from "../idempotency.js";
+import { checkCompatibility, checkHostPowers } from "../tasks/launch-options.js";
+import { constraintsFor, validatePlacement } from "../placement/placement-request.js";
+import { initialServiceState } from "./service-plan-types.js";
+import {
+  checkServiceShape, deploymentConfiguration, launchChoice, newDeployment, refuseUnsupported, roleArnOf, serviceNotActive, serviceNotFound,
+  serviceTaskDefinition, validateServiceName,
+} from "./service-config.js";
+import { findService, forgetService, saveService, serviceArn, serviceArnOf, serviceArnsOf, type StoredService } from "./service-store.js";
+import { presentService } from "./service-view.js";
+import { findProvider } from "../capacity-providers/capacity-provider-store.js";
+import { updateServiceHandler } from "./update-service.js";
+
+/** What the service handlers tell the scheduler: something changed, decide again soon. */
+export interface ServiceScheduler {
+  poke(): void;
+}
+
+export function serviceHandlers(deps: EcsDeps, scheduler: ServiceScheduler): Record<string, Handler> {
+  const { db, clock } = deps;
+
+  /** The service a request names in its cluster, or ServiceNotFoundException. */
+  function requireService(ctx: RequestContext, clusterRef: string | undefined, ref: string): StoredService {
+    requireActiveCluster(db, ctx, clusterRef);
+    const arn = serviceArnOf(ctx, clusterNameOf(ctx, clusterRef), ref);
+    const stored = arn ? findService(db, arn) : undefined;
+    if (!stored) throw serviceNotFound();
+    return stored;
+  }
+
+  return {
+    CreateService: (input: CreateServiceRequest, ctx: RequestContext) => {
+      const name = validateServiceName(input.serviceName);
+      const scheduling = input.schedulingStrategy ?? "REPLICA";
+      if (scheduling === "DAEMON" && input.desiredCount !== undefined) throw invalidParameter("The daemon scheduling strategy does not support a desired count for services.");
+      if (scheduling === "REPLICA" && input.desiredCount === undefined) throw invalidParameter("desiredCount is required for a service using the REPLICA scheduling strategy.");
+      if ((input.desiredCount ?? 0) < 0) throw invalidParameter("desiredCount must be at least 0.");
+      if ((input.healthCheckGracePeriodSeconds ?? 0) < 0) throw invalidParameter("healthCheckGracePeriodSeconds must be at least 0.");
+      refuseUnsupported(input);
+      validateTags(input.tags);
+      validatePlacement(input.placementConstraints, input.placementStrategy);
+      const config = deploymentConfiguration(scheduling, input.deploymentConfiguration);
+
+      const service = db.transaction(() => {
+        const cluster = requireActiveCluster(db, ctx, input.cluster);
+        const { hash, stored: previous } = recall<string>(db, ctx, "CreateService", input.clientToken, input);
+        if (previous) return presentService(db, findService(db, previous)!, true);
+        const arn = serviceArn(ctx, cluster.clusterName!, name);
+        const existing = findService(db, arn);
+        if (existing && existing.service.status !== "INACTIVE") throw invalidParameter("Creation of service was not idempotent.");
+        if (existing) forgetService(db, arn);
+
+        const def = serviceTaskDefinition(db, ctx, input.taskDefinition);
+        const launch = launchChoice(input, cluster, (n) => findProvider(db, ctx, n)?.status === "ACTIVE");
+        checkCompatibility(def, launch.launchType, { networkConfiguration: input.networkConfiguration });
+        checkHostPowers(def, launch.launchType, deps.config);
+        validatePlacement(constraintsFor(def, input.placementConstraints), input.placementStrategy);
+        const now = clock.now();
+        const fargate = launch.launchType === "FARGATE";
+        const svc: Service = {
+          serviceArn: arn,
+          serviceName: name,
+          clusterArn: cluster.clusterArn,
+          loadBalancers: [],
+          serviceRegistries: [],
+          status: "ACTIVE",
+          desiredCount: input.desiredCount ?? 0,
+          ...(launch.capacityProviderStrategy ? { capacityProviderStrategy: launch.capacityProviderStrategy } : { launchType: launch.launchType }),
+          ...(fargate ? { platformVersion: input.platformVersion ?? "LATEST", platformFamily: "Linux" } : {}),
+          taskDefinition: def.taskDefinitionArn,
+          deploymentConfiguration: config,
+          roleArn: roleArnOf(ctx, input.role),
+          createdAt: now,
+          placementConstraints: input.placementConstraints ?? [],
+          placementStrategy: input.placementStrategy ?? [],
+          networkConfiguration: input.networkConfiguration,
+          ...(input.healthCheckGracePeriodSeconds !== undefined ? { healthCheckGracePeriodSeconds: input.healthCheckGracePeriodSeconds } : {}),
+          schedulingStrategy: scheduling,
+          deploymentController: { type: "ECS" },
+          createdBy: `arn:aws:iam::${ctx.account}:root`,
+          enableECSManagedTags: input.enableECSManagedTags ?? false,
+          propagateTags: input.propagateTags ?? "NONE",
+          enableExecuteCommand: input.enableExecuteCommand ?? false,
+        };
+        checkServiceShape(svc);
+        svc.deployments = [newDeployment(svc, now)];
+        const stored: StoredService = { scope: ctx, service: svc, state: initialServiceState() };
+        saveService(db, stored);
+        putTags(db, arn, input.tags);
+        remember(db, ctx, "CreateService", input.clientToken, hash, arn, now);
+        return presentService(db, stored, true);
+      })();
+      scheduler.poke();
+      return { service };
+    },
+
+    UpdateService: updateServiceHandler(deps, scheduler, requireService),
+
+    DeleteService: (input: DeleteServiceRequest, ctx: RequestContext) => {
+      const service = db.transaction(() => {
+        const stored = requireService(ctx, input.cluster, input.service!);
+        const svc = stored.service;
+        if (svc.status !== "ACTIVE") throw serviceNotActive();
+        if (svc.schedulingStrategy !== "DAEMON" && (svc.desiredCount ?? 0) > 0 && !input.force) {
+          throw invalidParameter("The service cannot be stopped while it is scaled above 0.");
+        }
+        // As ECS does: DRAINING while its tasks stop, INACTIVE once none is left.
+        const next: StoredService = { ...stored, service: { ...svc, status: "DRAINING", desiredCount: 0 } };
+        saveService(db, next);
+        return presentService(db, next, false);
+      })();
+      scheduler.poke();
+      return { service };
+    },
+
+    DescribeServices: (input: DescribeServicesRequest, ctx: RequestContext) => {
+      const refs = input.services ?? [];
+      if (refs.length === 0) throw invalidParameter("Services cannot be empty.");
+      if (refs.length > 10) throw invalidParameter("services can have at most 10 items.");
+      const cluster = requireActiveCluster(db, ctx, input.cluster);
+      const withTags = input.include?.includes("TAGS") ?? false;
+      const services: Service[] = [];
+      const failures: Failure[] = [];
+      for (const ref of refs) {
+        const arn = serviceArnOf(ctx, cluster.clusterName!, ref);
+        const stored = arn ? findService(db, arn) : undefined;
+        if (stored) services.push(presentService(db, stored, withTags));
+        else failures.push({ arn: arn ?? ref, reason: "MISSING" });
+      }
+      return { services, failures };
+    },
+
+    ListServices: (input: ListServicesRequest, ctx: RequestContext) => {
+      const cluster = requireActiveCluster(db, ctx, input.cluster);
+      const arns = serviceArnsOf(db, ctx, cluster.clusterArn!, { launchType: input.launchType, schedulingStrategy: input.schedulingStrategy });
+      const { page, nextToken } = paginate(arns, input, { defaultMax: 10, limit: 100 });
+      return { serviceArns: page, nextToken };
+    },
+  };
+}

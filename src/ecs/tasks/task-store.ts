@@ -1,0 +1,53 @@
+import type { Task } from "@aws-sdk/client-ecs";
+import type { Db } from "../../store/database.js";
+import { parseArn, taskArn, type Scope } from "../../core/arn.js";
+
+/** Tasks as stored: the wire document plus the columns ListTasks and the janitor filter on. */
+export function findTask(db: Db, arn: string): Task | undefined {
+  const row = db.prepare("SELECT doc FROM tasks WHERE arn = ?").get(arn) as { doc: string } | undefined;
+  return row ? reviveTask(JSON.parse(row.doc) as Task) : undefined;
+}
+
+export function saveTask(db: Db, scope: Scope, task: Task): void {
+  db.prepare(
+    `INSERT INTO tasks (arn, account, region, cluster_arn, family, started_by, launch_type, desired_status, last_status, seq, stopped_at, doc)
+     VALUES (@arn, @account, @region, @cluster, @family, @startedBy, @launchType, @desired, @last, (SELECT coalesce(max(seq), 0) + 1 FROM tasks), @stoppedAt, @doc)
+     ON CONFLICT (arn) DO UPDATE SET desired_status = excluded.desired_status, last_status = excluded.last_status,
+       stopped_at = excluded.stopped_at, doc = excluded.doc`,
+  ).run({
+    arn: task.taskArn,
+    account: scope.account,
+    region: scope.region,
+    cluster: task.clusterArn,
+    family: familyOf(task.taskDefinitionArn!),
+    startedBy: task.startedBy ?? null,
+    launchType: task.launchType,
+    desired: task.desiredStatus,
+    last: task.lastStatus,
+    stoppedAt: task.stoppedAt ? task.stoppedAt.getTime() : null,
+    doc: JSON.stringify(task),
+  });
+}
+
+export const familyOf = (taskDefinitionArn: string) => taskDefinitionArn.split("/").pop()!.replace(/:\d+$/, "");
+
+const dateFields = ["createdAt", "pullStartedAt", "pullStoppedAt", "startedAt", "stoppingAt", "stoppedAt", "executionStoppedAt", "connectivityAt"] as const;
+
+/** JSON has no dates: bring the timestamps back. */
+function reviveTask(task: Task): Task {
+  for (const f of dateFields) if (task[f]) task[f] = new Date(task[f] as unknown as string);
+  return task;
+}
+
+/**
+ * The ARN a `task` parameter names, given the request's cluster: a task id, a long-format ARN
+ * (task/<cluster>/<id>) or a short one (task/<id>). Undefined when it cannot name a task there.
+ */
+export function taskArnOf(scope: Scope, clusterName: string, ref: string): string | undefined {
+  if (/^[a-f0-9]{32}$/.test(ref)) return taskArn(scope, clusterName, ref);
+  const arn = parseArn(ref);
+  if (!arn || arn.service !== "ecs" || arn.type !== "task" || arn.account !== scope.account || arn.region !== scope.region) return undefined;
+  if (arn.path.length === 1 && /^[a-f0-9]{32}$/.test(arn.path[0]!)) return taskArn(scope, clusterName, arn.path[0]!);
+  if (arn.path.length === 2 && arn.path[0] === clusterName && /^[a-f0-9]{32}$/.test(arn.path[1]!)) return ref;
+  return undefined;
+}
