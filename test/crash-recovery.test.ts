@@ -153,6 +153,11 @@ test("kill -9 at random points: every acknowledged task runs, none twice, no orp
     const failed = tasks.filter((t) => !stopAsked.has(t.taskArn!) && t.lastStatus !== "RUNNING");
     assert.deepEqual(failed.map((t) => [t.taskArn, t.stopCode, t.stoppedReason]), [], "every task not asked to stop is RUNNING");
     for (const t of tasks.filter((x) => stopAsked.has(x.taskArn!))) assert.equal(t.lastStatus, "STOPPED");
+    // Every running awsvpc task has an address of its own, the one its pause container holds.
+    const addresses = tasks.filter((t) => t.lastStatus === "RUNNING" && t.launchType === "FARGATE")
+      .map((t) => t.attachments?.[0]?.details?.find((d) => d.name === "privateIPv4Address")?.value);
+    assert.ok(addresses.every((a) => a !== undefined), "every running Fargate task shows its address");
+    assert.equal(new Set(addresses).size, addresses.length, `no address given twice: ${addresses.join(" ")}`);
     for (const t of tasks.filter((x) => stopAsked.has(x.taskArn!))) assert.equal(t.stopCode, "UserInitiated", `${t.taskArn} stopped only because it was asked to`);
 
     // The service finished its last deployment, and never rolled back or tripped its breaker.

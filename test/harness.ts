@@ -40,6 +40,7 @@ function credentialsFlag(args: string[]): { accessKeyId: string; secretAccessKey
 }
 
 let started = 0;
+const blocks = new Map<string, string>();
 /**
  * Test files run in parallel, each with its own Berth on the one engine: give each Berth its own
  * loopback block for awsvpc task addresses so two tasks never claim the same address and port.
@@ -69,7 +70,8 @@ export class BerthProcess {
     // Each test starts from an empty account, as on AWS: no cluster `default` and no container
     // instance unless the test asks for virtual instances (--instances N) or registers its own.
     const instances = args.includes("--instances") ? [] : ["--instances", "0"];
-    const block = args.includes("--awsvpc-cidr") ? [] : ["--awsvpc-cidr", awsvpcBlock()];
+    // A restarted Berth (same data directory) keeps its block, as an operator's config would.
+    const block = args.includes("--awsvpc-cidr") ? [] : ["--awsvpc-cidr", blocks.get(dir) ?? blocks.set(dir, awsvpcBlock()).get(dir)!];
     const proc = spawn(process.execPath, [berthBin, "up", "--port", "0", "--data-dir", dir, "--log-level", "info", ...instances, ...block, ...args], {
       env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/root", ...env },
       stdio: ["ignore", "pipe", "pipe"],

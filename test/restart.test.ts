@@ -130,7 +130,9 @@ test("a launch cut short by kill -9 resumes: the started container is adopted, t
     assert.equal(running.containers!.find((c) => c.name === "main")!.runtimeId, before, "main was adopted, not started again");
     assert.equal(running.containers!.find((c) => c.name === "side")!.lastStatus, "RUNNING");
     assert.equal(running.stopCode, undefined);
-    // One container per task container, and the task's one address: nothing ran twice.
+    const address = (t: typeof running) => t.attachments?.[0]?.details?.find((d) => d.name === "privateIPv4Address")?.value;
+    assert.equal(address(running), address(halfway), "the task keeps the address its network was given");
+    // One container per task container: nothing ran twice.
     const { stdout } = await run("docker", ["ps", "-a", "-q", "--filter", `label=berth.task-arn=${arn}`, "--filter", "label=berth.container-name"]);
     assert.equal(stdout.trim().split("\n").length, 2);
   } finally {

@@ -1,7 +1,7 @@
 import type Docker from "dockerode";
 import type { LaunchSpec } from "./protocol/task-runner.js";
 import type { AgentContext } from "./context.js";
-import { LABEL_BERTH, LABEL_CONTAINER, LABEL_PAUSE, LABEL_TASK } from "./labels.js";
+import { LABEL_BERTH, LABEL_CONTAINER, LABEL_PAUSE, LABEL_TASK, LABEL_TASK_IP } from "./labels.js";
 import { TaskManager } from "./task-manager.js";
 import { planTask } from "./task-plan.js";
 
@@ -26,6 +26,15 @@ export async function recoverTasks(
   for (const c of listed) {
     const arn = c.Labels[LABEL_TASK];
     if (arn) byTask.set(arn, [...(byTask.get(arn) ?? []), c]);
+  }
+
+  // Every address a surviving pause container holds is claimed before any manager runs: a
+  // resumed launch allocating an address must never be handed one an adopted task still uses.
+  const live = new Set(specs.filter((s) => s.task.lastStatus !== "STOPPED").map((s) => s.task.taskArn));
+  for (const c of listed) {
+    const arn = c.Labels[LABEL_TASK];
+    const ip = c.Labels[LABEL_TASK_IP];
+    if (arn && ip && c.Labels[LABEL_PAUSE] === "true" && c.State === "running" && live.has(arn)) ctx.ips.claim(arn, ip);
   }
 
   const known = new Set<string>();

@@ -37,6 +37,8 @@ export class TaskManager {
   private stopCode?: StopCode;
   private stoppedReason?: string;
   private lastHealth?: Health;
+  /** Set by start-up recovery when it finds the task dead: its STOPPED report says so. */
+  private stoppedWhileDown = false;
 
   constructor(
     readonly ctx: AgentContext,
@@ -119,6 +121,7 @@ export class TaskManager {
     if (this.disposed) return;
     if (fields.lastStatus) this.status = fields.lastStatus;
     const r: TaskReport = { taskArn: this.taskArn, at: this.ctx.clock.now(), ...fields };
+    if (fields.lastStatus === "STOPPED" && this.stoppedWhileDown) r.stoppedWhileDown = true;
     // Every reason leaves the agent here; none may carry an environment value (redact.ts).
     if (r.stoppedReason !== undefined) r.stoppedReason = this.redact(r.stoppedReason);
     if (withContainers) {
@@ -261,6 +264,7 @@ export class TaskManager {
       case "ACTIVATING":
       case "RUNNING": {
         if (found.size === 0) {
+          this.stoppedWhileDown = true;
           if (pause?.State.Running) await this.ctx.docker.getContainer(pause.Id).stop({ t: 5 }).catch(() => {});
           this.ctx.ips.release(this.taskArn);
           this.stopCode = "EssentialContainerExited";
@@ -268,9 +272,9 @@ export class TaskManager {
           return this.report({ lastStatus: "STOPPED", stopCode: this.stopCode, stoppedReason: VANISHED }, true);
         }
         const essential = [...this.containers.values()].filter((s) => s.plan.essential);
-        if (essential.some((s) => vanished.includes(s))) return this.stopTask("EssentialContainerExited", VANISHED);
-        if (essential.some((s) => s.status !== "RUNNING")) return this.stopTask("EssentialContainerExited", ESSENTIAL_EXITED);
-        if (this.plan.networkMode === "awsvpc" && !pause?.State.Running) return this.stopTask("EssentialContainerExited", VANISHED);
+        if (essential.some((s) => vanished.includes(s))) return this.stopFoundDead(VANISHED);
+        if (essential.some((s) => s.status !== "RUNNING")) return this.stopFoundDead(ESSENTIAL_EXITED);
+        if (this.plan.networkMode === "awsvpc" && !pause?.State.Running) return this.stopFoundDead(VANISHED);
         // Adopted: say only what changed while Berth was away.
         const storedView = JSON.stringify((task.containers ?? []).map((c) => [c.name, c.lastStatus, c.exitCode ?? null, c.healthStatus ?? "UNKNOWN"]));
         const nowView = JSON.stringify([...this.containers.values()].map((s) => [s.plan.name, s.status, s.exitCode ?? null, s.health]));
@@ -312,18 +316,28 @@ export class TaskManager {
     if (this.plan.networkMode === "awsvpc" && pause) {
       if (pause.State.Running) {
         this.pauseId = pause.Id;
+        // The namespace has this address whatever the block is now (awsvpcCidr may have changed).
         const ip = pause.Config.Labels?.[LABEL_TASK_IP];
-        if (ip && this.ctx.ips.claim(this.taskArn, ip)) this.taskIp = ip;
+        if (ip) {
+          this.ctx.ips.claim(this.taskArn, ip);
+          this.taskIp = ip;
+        }
       } else if ([...this.containers.values()].some((s) => s.status === "RUNNING")) {
         vanished = true;
       } else {
         await this.remove(pause.Id);
       }
     }
-    if (vanished) return this.stopTask("EssentialContainerExited", VANISHED);
-    if ([...this.containers.values()].some((s) => s.plan.essential && s.status === "STOPPED")) return this.stopTask("EssentialContainerExited", ESSENTIAL_EXITED);
+    if (vanished) return this.stopFoundDead(VANISHED);
+    if ([...this.containers.values()].some((s) => s.plan.essential && s.status === "STOPPED")) return this.stopFoundDead(ESSENTIAL_EXITED);
     this.ctx.log.info({ taskArn: this.taskArn, status: this.status, adopted: [...this.containers.values()].filter((s) => s.started).length }, "resuming a launch a restart interrupted");
     return launchTask(this);
+  }
+
+  /** Start-up recovery found the task's essential containers dead or gone. */
+  private stopFoundDead(reason: string): Promise<void> {
+    this.stoppedWhileDown = true;
+    return this.stopTask("EssentialContainerExited", reason);
   }
 
   private async remove(id: string): Promise<void> {

@@ -64,6 +64,12 @@ export interface TaskReport {
   /** Set when the task stops on its own (essential exit, failure to start, vanished containers). */
   stopCode?: StopCode;
   stoppedReason?: string;
+  /**
+   * The stop was found at start-up: containers that died or vanished while Berth (or the engine)
+   * was down. Not a failure of the task's own launch, so the deployment circuit breaker does not
+   * count it.
+   */
+  stoppedWhileDown?: true;
   healthStatus?: "HEALTHY" | "UNHEALTHY" | "UNKNOWN";
   /** awsvpc: the address the task was given. */
   privateIPv4Address?: string;

@@ -5,7 +5,7 @@ import type { Logger } from "../../core/logger.js";
 import { ServiceError } from "../../core/errors.js";
 import { filterInstances, selectTasksToStop } from "../../scheduler/index.js";
 import { findCluster } from "../clusters/cluster-store.js";
-import { findTask, saveTask } from "../tasks/task-store.js";
+import { findTask, saveTask, type StoredTask } from "../tasks/task-store.js";
 import { resolveTaskDefinition } from "../task-definitions/task-definition-store.js";
 import { instancesOf } from "../instances/instance-store.js";
 import { placementSnapshots } from "../placement/ec2-placement.js";
@@ -74,6 +74,7 @@ export function decideService(db: Db, clock: Clock, log: Logger, arn: string): D
       hasHealthCheck: hasHealthCheck(defOf(task.taskDefinitionArn!)),
       startedAt: task.startedAt?.getTime(),
       stopCode: task.stopCode,
+      stoppedWhileDown: (task as StoredTask).stoppedWhileDown === true,
       accounted,
       instanceArn: task.containerInstanceArn,
     }));

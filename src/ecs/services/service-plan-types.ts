@@ -43,6 +43,8 @@ export interface PlanTask {
   /** When it reached RUNNING (epoch ms). */
   startedAt?: number;
   stopCode?: string;
+  /** Found dead at start-up (Berth or the engine was down): replaced, never counted as a failure. */
+  stoppedWhileDown?: boolean;
   /** Its outcome is already counted (a stop was accounted for, or it failed its health checks). */
   accounted: boolean;
   /** The container instance it runs on (EC2 tasks). */

@@ -280,3 +280,19 @@ test("DAEMON: one task per instance, following instances as they come and go", (
   assert.deepEqual(gone.stops.map((s) => w.find(s.taskArn).instanceArn), ["i-b"]);
   assert.equal(gone.desiredCount, 2);
 });
+
+test("tasks found dead after a crash are replaced but never counted by the circuit breaker", () => {
+  const w = new World({ desiredCount: 4, circuitBreaker: { enable: true, rollback: true } });
+  w.deploy("ecs-svc/1");
+  w.runUntil(() => w.state.steady);
+  w.deploy("ecs-svc/2");
+  w.tick();
+  // A power cut: every task of the deployment in progress is found dead at start-up.
+  const killed = w.tasks.filter((t) => t.deploymentId === "ecs-svc/2" && t.lastStatus !== "STOPPED");
+  assert.ok(killed.length >= 3, "more than the breaker's threshold of tasks were in flight");
+  for (const t of killed) Object.assign(t, { lastStatus: "STOPPED", desiredStatus: "STOPPED", stopCode: "EssentialContainerExited", stoppedWhileDown: true });
+  w.runUntil(() => w.state.steady);
+  assert.deepEqual(w.deployments.map((d) => [d.id, d.rolloutState, d.failedTasks]), [["ecs-svc/2", "COMPLETED", 0]]);
+  assert.equal(w.running("ecs-svc/2"), 4);
+  assert.ok(!w.events.some((e) => /rolling back|failed to start/.test(e)), w.events.join(" | "));
+});

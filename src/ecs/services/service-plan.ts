@@ -59,11 +59,12 @@ export function planService(input: ServicePlanInput): ServicePlan {
     if (d && d.rolloutState === "IN_PROGRESS") d.failedTasks++;
   };
 
-  // Tasks that stopped since the last decision: those that stopped on their own are failures.
+  // Tasks that stopped since the last decision: those that stopped on their own are failures;
+  // those found dead after a crash (Berth's or the engine's) are replaced but never counted.
   for (const t of input.tasks) {
     if (t.lastStatus !== "STOPPED" || t.accounted) continue;
     accounted.push(t.arn);
-    if (SELF_STOPPED.has(t.stopCode ?? "")) countFailure(t);
+    if (SELF_STOPPED.has(t.stopCode ?? "") && !t.stoppedWhileDown) countFailure(t);
   }
 
   // Tasks failing their container health checks are replaced once the grace period is over.

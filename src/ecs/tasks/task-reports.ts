@@ -2,7 +2,7 @@ import type { Container, Task } from "@aws-sdk/client-ecs";
 import type { Db } from "../../store/database.js";
 import type { Logger } from "../../core/logger.js";
 import type { TaskReport, TaskStatus } from "../../agent/protocol/task-runner.js";
-import { findTask, saveTask } from "./task-store.js";
+import { findTask, saveTask, type StoredTask } from "./task-store.js";
 import { parseArn } from "../../core/arn.js";
 
 const order: TaskStatus[] = ["PROVISIONING", "PENDING", "ACTIVATING", "RUNNING", "DEACTIVATING", "STOPPING", "DEPROVISIONING", "STOPPED"];
@@ -30,6 +30,7 @@ export function applyReport(db: Db, log: Logger, report: TaskReport): Task | und
       next.stoppedReason = report.stoppedReason;
     }
     if (report.stopCode) next.desiredStatus = "STOPPED";
+    if (report.stoppedWhileDown) (next as StoredTask).stoppedWhileDown = true;
     if (report.privateIPv4Address) setAddress(next, report.privateIPv4Address);
     if (report.containers) next.containers = mergeContainers(next, report);
 

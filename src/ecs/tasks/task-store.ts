@@ -3,6 +3,15 @@ import type { Db } from "../../store/database.js";
 import { parseArn, taskArn, type Scope } from "../../core/arn.js";
 
 /** Tasks as stored: the wire document plus the columns ListTasks and the janitor filter on. */
+/**
+ * The stored task document: ECS's Task, plus what only Berth needs. Members the model does not
+ * know never reach an answer (serialization walks the model's shape).
+ */
+export type StoredTask = Task & {
+  /** Stopped by start-up recovery (TaskReport.stoppedWhileDown): the circuit breaker does not count it. */
+  stoppedWhileDown?: boolean;
+};
+
 export function findTask(db: Db, arn: string): Task | undefined {
   const row = db.prepare("SELECT doc FROM tasks WHERE arn = ?").get(arn) as { doc: string } | undefined;
   return row ? reviveTask(JSON.parse(row.doc) as Task) : undefined;
