@@ -259,6 +259,14 @@ function validate(c: Config, origin: Partial<Record<keyof Config, string>>): Con
     throw fail("hostIp", `hostIp must be a loopback address (127.x.y.z) or 0.0.0.0, got ${c.hostIp}`);
   }
   if (c.registryAuth !== "token" && c.registryAuth !== "open") throw fail("registryAuth", `registryAuth must be token or open, got ${c.registryAuth}`);
+  // An open registry lets whoever reaches it push over a tag a service runs: the same as running containers.
+  if (c.registryAuth === "open" && !isLoopbackHost(c.host) && !c.allowUnauthenticatedNetworkAccess) {
+    throw fail(
+      "registryAuth",
+      `registryAuth open on host ${c.host}, which other machines can reach, lets anyone push images, over a tag a service runs too: ` +
+        `use registryAuth token, bind a loopback address such as 127.0.0.1, or accept the risk with allowUnauthenticatedNetworkAccess`,
+    );
+  }
   // Docker references put the registry before the first '/': a host (or IP) with an optional port.
   if (c.registryHost !== undefined && !/^[a-zA-Z0-9.-]+(:\d{1,5})?$/.test(c.registryHost)) {
     throw fail("registryHost", `registryHost must look like host:port (e.g. 127.0.0.1:4566), got ${c.registryHost}`);
