@@ -94,9 +94,9 @@ export interface Config {
    * (the group's maxSize; its minSize is 0). Pool instances have instanceCpu, instanceMemory and instanceType.
    */
   capacityProviderPoolMaxSize: number;
-  /** EC2 tasks may run privileged containers (ECS's behaviour); false refuses them. See HostPolicy. */
+  /** EC2 tasks may run privileged containers (ECS's behaviour); false refuses them and what amounts to them. See HostPolicy. */
   allowPrivileged: boolean;
-  /** Absolute path prefixes host volumes (sourcePath) must be under; unset: any path, as on ECS; []: none. */
+  /** Absolute path prefixes host volumes (sourcePath) and Docker volumes' bind devices must be under; unset: any path, as on ECS; []: none. */
   hostPathAllowList?: string[];
   /** Capabilities linuxParameters.capabilities.add may name; unset: any, as on ECS; []: none. */
   allowedCapabilities?: string[];
