@@ -217,7 +217,7 @@ describe("start-up refuses a network address without authentication", () => {
     }
   });
 
-  test("an open registry on a network address is refused even with strict SigV4, unless the operator accepts the risk", async () => {
+  test("an open registry on a network address is refused at start, even with strict SigV4 and credentials of one's own", async () => {
     const file = join(dir, "registry-creds");
     writeFileSync(file, `${KEY}:${SECRET}`, { mode: 0o600 });
     const r = await berthCli(["up", "--port", "0", "--data-dir", dir, "--host", "0.0.0.0", "--strict-sigv4", "--credentials-file", file, "--registry-auth", "open"], {});
