@@ -31,6 +31,8 @@ let open: BerthProcess;
 let strict: BerthProcess;
 let agent: AgentProcess | undefined;
 const agentDir = join(tmp, "agent");
+/** A volume made on the engine by someone other than Berth. */
+const FOREIGN_VOLUME = `not-berths-${process.pid}`;
 
 before(async () => {
   mkdirSync(allowed);
@@ -73,6 +75,14 @@ async function nothingRuns(b: BerthProcess) {
     assert.deepEqual((await ecs.send(new ListTasksCommand({ cluster: "powers", desiredStatus }))).taskArns, []);
   }
   assert.deepEqual(await b.leftovers(), []);
+}
+
+/** The cluster's tasks (desired and stopped) and this Berth's objects on the engine, to show a refusal added none. */
+async function everything(b: BerthProcess) {
+  const ecs = b.ecs();
+  const tasks = [];
+  for (const desiredStatus of ["RUNNING", "STOPPED"] as const) tasks.push((await ecs.send(new ListTasksCommand({ cluster: "powers", desiredStatus }))).taskArns);
+  return { tasks, engine: await b.leftovers() };
 }
 
 const fargateDef = (family: string, over: Partial<ContainerDefinition> = {}, td: Partial<RegisterTaskDefinitionCommandInput> = {}): RegisterTaskDefinitionCommandInput => ({
@@ -199,6 +209,79 @@ test("the operator's policy refuses privileged containers and host paths outside
   await nothingRuns(strict);
 });
 
+test("under a host path allow-list, a Docker volume cannot bind a host path the list refuses, nor use another driver", async () => {
+  const ecs = strict.ecs();
+  const withVolume = (family: string, dockerVolumeConfiguration: NonNullable<RegisterTaskDefinitionCommandInput["volumes"]>[number]["dockerVolumeConfiguration"]) =>
+    ecs.send(new RegisterTaskDefinitionCommand({
+      family, volumes: [{ name: "v", dockerVolumeConfiguration }],
+      containerDefinitions: [{ ...sleeper, mountPoints: [{ sourceVolume: "v", containerPath: "/v" }] }],
+    }));
+  await withVolume("bind-etc", { scope: "task", driver: "local", driverOpts: { type: "none", o: "bind", device: "/etc" } });
+  await withVolume("shared-bind-etc", { scope: "shared", autoprovision: true, driver: "local", driverOpts: { type: "none", o: "bind", device: "/etc" } });
+  await withVolume("bind-escape", { scope: "task", driverOpts: { type: "none", o: "bind", device: join(allowed, "escape") } });
+  await withVolume("plugin", { scope: "task", driver: "rexray/ebs" });
+  await withVolume("disk", { scope: "task", driver: "local", driverOpts: { type: "ext4", device: "/dev/sda1" } });
+  await refused(ecs.send(new RunTaskCommand({ cluster: "powers", taskDefinition: "bind-etc" })), "ClientException", "The operator's policy does not allow the host path /etc.");
+  await refused(ecs.send(new RunTaskCommand({ cluster: "powers", taskDefinition: "shared-bind-etc" })), "ClientException", "The operator's policy does not allow the host path /etc.");
+  await refused(ecs.send(new CreateServiceCommand({ cluster: "powers", serviceName: "bind", taskDefinition: "bind-etc", desiredCount: 1 })), "ClientException", "The operator's policy does not allow the host path /etc.");
+  await refused(ecs.send(new RunTaskCommand({ cluster: "powers", taskDefinition: "bind-escape" })), "ClientException", `The operator's policy does not allow the host path ${join(allowed, "escape")}.`);
+  await refused(ecs.send(new RunTaskCommand({ cluster: "powers", taskDefinition: "plugin" })), "ClientException", "The operator's policy does not allow the volume driver rexray/ebs (volume v).");
+  await refused(ecs.send(new RunTaskCommand({ cluster: "powers", taskDefinition: "disk" })), "ClientException", "The operator's policy does not allow mounting /dev/sda1 (volume v).");
+  assert.deepEqual((await ecs.send(new ListServicesCommand({ cluster: "powers" }))).serviceArns, []);
+  await nothingRuns(strict);
+
+  // A bind inside the allow-list, and a plain local volume, still run.
+  const dir = join(allowed, "bound");
+  mkdirSync(dir);
+  chmodSync(dir, 0o777);
+  await ecs.send(new RegisterTaskDefinitionCommand({
+    family: "bind-inside",
+    volumes: [{ name: "v", dockerVolumeConfiguration: { scope: "task", driver: "local", driverOpts: { type: "none", o: "bind", device: dir } } }, { name: "plain", dockerVolumeConfiguration: { scope: "task" } }],
+    containerDefinitions: [{ ...sleeper, mountPoints: [{ sourceVolume: "v", containerPath: "/v" }, { sourceVolume: "plain", containerPath: "/p" }], command: ["sh", "-c", "echo bound > /v/out; exec sleep 600"] }],
+  }));
+  const { tasks } = await ecs.send(new RunTaskCommand({ cluster: "powers", taskDefinition: "bind-inside" }));
+  const running = await waitForTask(ecs, "powers", tasks![0]!.taskArn!, "RUNNING");
+  await ecs.send(new StopTaskCommand({ cluster: "powers", task: running.taskArn! }));
+  await waitForTask(ecs, "powers", running.taskArn!, "STOPPED");
+  assert.equal(readFileSync(join(dir, "out"), "utf8").trim(), "bound");
+});
+
+test("allowPrivileged false refuses what amounts to privilege at every launch, and creates nothing", async () => {
+  const ecs = strict.ecs();
+  const cases: Array<[string, Partial<ContainerDefinition>, Partial<RegisterTaskDefinitionCommandInput>, string]> = [
+    ["net-host", {}, { networkMode: "host" }, "The operator's policy does not allow network mode host."],
+    ["pid-host", {}, { pidMode: "host" }, "The operator's policy does not allow pidMode host."],
+    ["ipc-host", {}, { ipcMode: "host" }, "The operator's policy does not allow ipcMode host."],
+    ["seccomp", { dockerSecurityOptions: ["no-new-privileges", "seccomp=unconfined"] }, {}, "The operator's policy does not allow the Docker security option seccomp=unconfined (container app)."],
+    ["apparmor", { dockerSecurityOptions: ["apparmor=unconfined"] }, {}, "The operator's policy does not allow the Docker security option apparmor=unconfined (container app)."],
+    ["label", { dockerSecurityOptions: ["label=disable"] }, {}, "The operator's policy does not allow the Docker security option label=disable (container app)."],
+    ["sysctl", { systemControls: [{ namespace: "kernel.panic", value: "1" }] }, {}, "The operator's policy does not allow the system control kernel.panic (container app)."],
+    ["sys-admin", { linuxParameters: { capabilities: { add: ["SYS_ADMIN"] } } }, {}, "The operator's policy does not allow adding the SYS_ADMIN capability (container app)."],
+    ["all-caps", { linuxParameters: { capabilities: { add: ["ALL"] } } }, {}, "The operator's policy does not allow adding the ALL capability (container app)."],
+    ["devices", { linuxParameters: { devices: [{ hostPath: "/dev/sda" }] } }, {}, "The operator's policy does not allow host devices (container app)."],
+  ];
+  const { containerInstanceArns } = await ecs.send(new ListContainerInstancesCommand({ cluster: "powers" }));
+  const before = await everything(strict);
+  for (const [family, container, td, message] of cases) {
+    await ecs.send(new RegisterTaskDefinitionCommand({ family, containerDefinitions: [{ ...sleeper, ...container }], ...td }));
+    await refused(ecs.send(new RunTaskCommand({ cluster: "powers", taskDefinition: family })), "ClientException", message);
+    await refused(ecs.send(new StartTaskCommand({ cluster: "powers", taskDefinition: family, containerInstances: containerInstanceArns })), "ClientException", message);
+    await refused(ecs.send(new CreateServiceCommand({ cluster: "powers", serviceName: family, taskDefinition: family, desiredCount: 1 })), "ClientException", message);
+  }
+  assert.deepEqual((await ecs.send(new ListServicesCommand({ cluster: "powers" }))).serviceArns, []);
+  assert.deepEqual(await everything(strict), before, "no task, container or volume was added");
+
+  // What stays inside the task's own namespaces still runs.
+  await ecs.send(new RegisterTaskDefinitionCommand({
+    family: "confined", networkMode: "bridge",
+    containerDefinitions: [{ ...sleeper, dockerSecurityOptions: ["no-new-privileges"], systemControls: [{ namespace: "net.ipv4.ip_forward", value: "1" }], linuxParameters: { capabilities: { add: ["NET_ADMIN"] } } }],
+  }));
+  const { tasks } = await ecs.send(new RunTaskCommand({ cluster: "powers", taskDefinition: "confined" }));
+  const running = await waitForTask(ecs, "powers", tasks![0]!.taskArn!, "RUNNING");
+  await ecs.send(new StopTaskCommand({ cluster: "powers", task: running.taskArn! }));
+  await waitForTask(ecs, "powers", running.taskArn!, "STOPPED");
+});
+
 test("under the policy, a host path inside the allow-list still runs", async () => {
   const ecs = strict.ecs();
   await ecs.send(new RegisterTaskDefinitionCommand({
@@ -215,7 +298,7 @@ test("under the policy, a host path inside the allow-list still runs", async () 
 test("a remote agent enforces its own host's policy, whatever the server allowed", async () => {
   const ecs = open.ecs();
   await ecs.send(new CreateClusterCommand({ clusterName: "guarded" }));
-  agent = await AgentProcess.start({ endpoint: open.endpoint, cluster: "guarded", token: TOKEN, hostIp: "127.0.5.9", dataDir: agentDir, args: ["--no-allow-privileged", "--instance-memory", "512"] });
+  agent = await AgentProcess.start({ endpoint: open.endpoint, cluster: "guarded", token: TOKEN, hostIp: "127.0.5.9", dataDir: agentDir, args: ["--no-allow-privileged", "--host-path-allow-list", allowed, "--instance-memory", "512"] });
   await ecs.send(new RegisterTaskDefinitionCommand({ family: "agent-priv", containerDefinitions: [{ ...sleeper, privileged: true }] }));
   // The server's policy is open, so RunTask accepts; the agent refuses before creating anything.
   const { tasks } = await ecs.send(new RunTaskCommand({ cluster: "guarded", taskDefinition: "agent-priv" }));
@@ -223,4 +306,28 @@ test("a remote agent enforces its own host's policy, whatever the server allowed
   assert.equal(stopped.stopCode, "TaskFailedToStart");
   assert.equal(stopped.stoppedReason, "ResourceInitializationError: The operator's policy does not allow privileged containers (container app).");
   assert.equal(stopped.containers?.[0]?.runtimeId, undefined, "no container was created");
+
+  // Its host path allow-list covers Docker volumes: a bind of /etc, and a volume on its engine that Berth did not make.
+  await run("docker", ["volume", "create", FOREIGN_VOLUME]);
+  try {
+    const cases: Array<[string, NonNullable<RegisterTaskDefinitionCommandInput["volumes"]>[number], string]> = [
+      ["agent-bind", { name: "v", dockerVolumeConfiguration: { scope: "task", driver: "local", driverOpts: { type: "none", o: "bind", device: "/etc" } } },
+        "ResourceInitializationError: The operator's policy does not allow the host path /etc."],
+      [FOREIGN_VOLUME, { name: FOREIGN_VOLUME, dockerVolumeConfiguration: { scope: "shared", autoprovision: false } },
+        `ResourceInitializationError: The operator's policy does not allow the Docker volume ${FOREIGN_VOLUME}, which Berth did not create.`],
+    ];
+    for (const [family, volume, reason] of cases) {
+      await ecs.send(new RegisterTaskDefinitionCommand({ family, volumes: [volume], containerDefinitions: [{ ...sleeper, mountPoints: [{ sourceVolume: volume.name, containerPath: "/v" }] }] }));
+      const { tasks } = await ecs.send(new RunTaskCommand({ cluster: "guarded", taskDefinition: family }));
+      const stopped = await waitForTask(ecs, "guarded", tasks![0]!.taskArn!, "STOPPED");
+      assert.equal(stopped.stopCode, "TaskFailedToStart");
+      assert.equal(stopped.stoppedReason, reason);
+      assert.equal(stopped.containers?.[0]?.runtimeId, undefined, "no container was created");
+      // A task-scoped volume would be ecs-<task id>-<name>; none was made.
+      const { stdout } = await run("docker", ["volume", "ls", "-q", "--filter", `name=${stopped.taskArn!.split("/").pop()}`]);
+      assert.equal(stdout.trim(), "", "no volume was created");
+    }
+  } finally {
+    await run("docker", ["volume", "rm", FOREIGN_VOLUME]);
+  }
 });

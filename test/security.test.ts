@@ -217,6 +217,15 @@ describe("start-up refuses a network address without authentication", () => {
     }
   });
 
+  test("an open registry on a network address is refused at start, even with strict SigV4 and credentials of one's own", async () => {
+    const file = join(dir, "registry-creds");
+    writeFileSync(file, `${KEY}:${SECRET}`, { mode: 0o600 });
+    const r = await berthCli(["up", "--port", "0", "--data-dir", dir, "--host", "0.0.0.0", "--strict-sigv4", "--credentials-file", file, "--registry-auth", "open"], {});
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /^berth: flags: registryAuth open on host 0\.0\.0\.0, which other machines can reach, lets anyone push images, over a tag a service runs too: use registryAuth token, bind a loopback address such as 127\.0\.0\.1, or accept the risk with allowUnauthenticatedNetworkAccess\n$/);
+    assert.equal(r.stdout, "", "nothing started");
+  });
+
   test("a secret given both in a file and directly, or a file that cannot be read, is refused without printing a secret", async () => {
     const file = join(dir, "creds");
     writeFileSync(file, `${KEY}:${SECRET}`);

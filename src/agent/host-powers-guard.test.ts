@@ -5,6 +5,7 @@ import { containerCreateOptions } from "./container-spec.js";
 import { planTask } from "./task-plan.js";
 import { TaskError } from "./errors.js";
 import type { HostPolicy } from "../core/host-policy.js";
+import { existingVolumeRefusal, volumeRefusal } from "./host-powers-guard.js";
 
 const taskArn = "arn:aws:ecs:us-east-1:000000000000:task/dev/abc123";
 const clusterArn = "arn:aws:ecs:us-east-1:000000000000:cluster/dev";
@@ -47,4 +48,30 @@ test("an EC2 launch keeps ECS's powers unless this host's policy refuses them", 
     "The operator's policy does not allow adding the NET_ADMIN capability (container c).");
   // A declared host volume no container mounts binds nothing, so it asks nothing of the host.
   assert.ok(create(c, hostVolume, "EC2", { allowPrivileged: true, hostPathAllowList: [] })());
+});
+
+test("allowPrivileged false: the agent refuses host network, unconfining security options, host sysctls and root-equivalent capabilities", () => {
+  const strict: HostPolicy = { allowPrivileged: false };
+  refused(create(c, { networkMode: "host" }, "EC2", strict), "The operator's policy does not allow network mode host.");
+  refused(create({ ...c, dockerSecurityOptions: ["seccomp=unconfined"] }, {}, "EC2", strict), "The operator's policy does not allow the Docker security option seccomp=unconfined (container c).");
+  refused(create({ ...c, systemControls: [{ namespace: "kernel.panic", value: "1" }] }, {}, "EC2", strict), "The operator's policy does not allow the system control kernel.panic (container c).");
+  refused(create({ ...c, linuxParameters: { capabilities: { add: ["SYS_ADMIN"] } } }, {}, "EC2", strict), "The operator's policy does not allow adding the SYS_ADMIN capability (container c).");
+  const ok = create({ ...c, dockerSecurityOptions: ["no-new-privileges"], systemControls: [{ namespace: "net.ipv4.ip_forward", value: "1" }], linuxParameters: { capabilities: { add: ["NET_ADMIN"] } } }, { networkMode: "bridge" }, "EC2", strict)();
+  assert.deepEqual(ok.HostConfig?.SecurityOpt, ["no-new-privileges"]);
+  // Open by default, as on ECS.
+  assert.equal(create(c, { networkMode: "host" }, "EC2")().HostConfig?.NetworkMode, "host");
+});
+
+test("under a host path allow-list the agent refuses binding Docker volumes, other drivers, and volumes Berth did not create", () => {
+  const policy: HostPolicy = { allowPrivileged: true, hostPathAllowList: ["/srv"] };
+  assert.equal(volumeRefusal({ name: "v", driver: "local", driverOpts: { type: "none", o: "bind", device: "/etc" } }, policy), "The operator's policy does not allow the host path /etc.");
+  assert.equal(volumeRefusal({ name: "v", driver: "local", driverOpts: { type: "none", o: "bind", device: "/etc" } }, { allowPrivileged: true }), undefined);
+  assert.equal(volumeRefusal({ name: "v", driver: "local" }, policy), undefined);
+  const ours = { Driver: "local", Options: null, Labels: { "berth.instance": "b1" } };
+  assert.equal(existingVolumeRefusal("data", ours, "b1", policy), undefined);
+  assert.equal(existingVolumeRefusal("data", { ...ours, Labels: null }, "b1", policy), "The operator's policy does not allow the Docker volume data, which Berth did not create.");
+  assert.equal(existingVolumeRefusal("data", ours, "another-berth", policy), "The operator's policy does not allow the Docker volume data, which Berth did not create.");
+  assert.equal(existingVolumeRefusal("data", { ...ours, Options: { type: "none", o: "bind", device: "/etc" } }, "b1", policy), "The operator's policy does not allow the host path /etc.",
+    "made by Berth under an older, looser policy");
+  assert.equal(existingVolumeRefusal("data", { ...ours, Labels: null }, "b1", { allowPrivileged: true }), undefined, "without a list, as on ECS");
 });

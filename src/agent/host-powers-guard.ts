@@ -1,5 +1,6 @@
 import type Docker from "dockerode";
-import { capabilityName, hostPolicyViolation, type HostPolicy } from "../core/host-policy.js";
+import { capabilityName, dockerVolumeViolation, hostPolicyViolation, type DockerVolumeRequest, type HostPolicy } from "../core/host-policy.js";
+import { LABEL_BERTH } from "./labels.js";
 
 /**
  * The agent's last word on what a container may do to its host, read from the very options the
@@ -24,6 +25,39 @@ export function hostPowersRefusal(options: Docker.ContainerCreateOptions, contai
     const cap = host.CapAdd?.find((c: string) => capabilityName(c) !== "SYS_PTRACE");
     if (cap !== undefined) return `Fargate tasks cannot add the ${cap} capability`;
   }
-  const refused = hostPolicyViolation({ containers: [{ name: container, privileged: host.Privileged, linuxParameters: { capabilities: { add: host.CapAdd } } }], hostPaths }, policy);
-  return refused;
+  return hostPolicyViolation(
+    {
+      networkMode: host.NetworkMode,
+      pidMode: host.PidMode,
+      ipcMode: host.IpcMode,
+      containers: [{
+        name: container,
+        privileged: host.Privileged,
+        capabilities: host.CapAdd,
+        securityOptions: host.SecurityOpt,
+        systemControls: Object.keys(host.Sysctls ?? {}),
+        devices: host.Devices?.map((d: { PathOnHost?: string }) => d.PathOnHost ?? ""),
+      }],
+      hostPaths,
+    },
+    policy,
+  );
+}
+
+/**
+ * The same last word on a task's Docker volumes, checked before any is created: the driver and
+ * options Berth would create one with (a local volume can bind any host path), and, for a shared
+ * volume that already exists on this host, the volume itself. Under a host path allow-list an
+ * existing volume is used only if this Berth created it (its label) and its driver and options
+ * pass the same check: anything else on the host's engine (another application's data, a volume
+ * an operator made to bind /etc) is not the API caller's to mount.
+ */
+export function volumeRefusal(volume: DockerVolumeRequest, policy: HostPolicy): string | undefined {
+  return policy.hostPathAllowList ? dockerVolumeViolation(volume, policy.hostPathAllowList) : undefined;
+}
+
+export function existingVolumeRefusal(name: string, info: { Driver?: string; Options?: Record<string, string> | null; Labels?: Record<string, string> | null }, berthId: string, policy: HostPolicy): string | undefined {
+  if (!policy.hostPathAllowList) return undefined;
+  if (info.Labels?.[LABEL_BERTH] !== berthId) return `The operator's policy does not allow the Docker volume ${name}, which Berth did not create.`;
+  return dockerVolumeViolation({ name, driver: info.Driver, driverOpts: info.Options ?? undefined }, policy.hostPathAllowList);
 }

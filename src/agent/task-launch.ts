@@ -74,7 +74,7 @@ async function provision(m: TaskManager): Promise<void> {
       throw new TaskError("ResourceInitializationError", `unable to set up the task's network: ${engineMessage(err)}`);
     }
   }
-  await createTaskVolumes(ctx.docker, ctx.berthId, plan);
+  await createTaskVolumes(ctx.docker, ctx.berthId, plan, ctx.config);
 }
 
 /** Brackets the images' resolution with pullStartedAt / pullStoppedAt, as ECS reports them. */

@@ -2,22 +2,35 @@ import type Docker from "dockerode";
 import { LABEL_BERTH, LABEL_TASK, LABEL_VOLUME } from "./labels.js";
 import { TaskError, engineMessage, engineStatus } from "./errors.js";
 import type { TaskPlan } from "./task-plan.js";
+import type { HostPolicy } from "../core/host-policy.js";
+import { existingVolumeRefusal, volumeRefusal } from "./host-powers-guard.js";
 
 /**
  * Docker volumes behind a task's volumes. Task-scoped ones (no host path, or
  * dockerVolumeConfiguration scope "task") are created for the task, labelled with it, and removed
  * at cleanup. Shared ones are created only when absent and autoprovision is set, and outlive
- * the task. Host paths need nothing: they are bind mounts.
+ * the task. Host paths need nothing: they are bind mounts. This host's policy is asked first
+ * (host-powers-guard.ts): a local volume's options can bind a host path too.
  */
-export async function createTaskVolumes(docker: Docker, berthId: string, plan: TaskPlan): Promise<void> {
-  for (const v of plan.volumes) {
-    if (v.kind === "host") continue;
+export async function createTaskVolumes(docker: Docker, berthId: string, plan: TaskPlan, policy: HostPolicy): Promise<void> {
+  const volumes = plan.volumes.filter((v) => v.kind !== "host");
+  // Every volume is checked before any is created, so a refused task leaves nothing behind.
+  for (const v of volumes) {
+    const refused = volumeRefusal({ name: v.name, driver: v.driver, driverOpts: v.driverOpts }, policy);
+    if (refused) throw new TaskError("ResourceInitializationError", refused);
+  }
+  for (const v of volumes) {
     if (v.kind === "shared") {
+      let existing: Docker.VolumeInspectInfo | undefined;
       try {
-        await docker.getVolume(v.source).inspect();
-        continue;
+        existing = await docker.getVolume(v.source).inspect();
       } catch (err) {
         if (engineStatus(err) !== 404) throw new TaskError("CannotCreateVolumeError", engineMessage(err));
+      }
+      if (existing) {
+        const refused = existingVolumeRefusal(v.source, existing, berthId, policy);
+        if (refused) throw new TaskError("ResourceInitializationError", refused);
+        continue;
       }
       if (!v.autoprovision) throw new TaskError("CannotCreateVolumeError", `shared volume ${v.source} does not exist and autoprovision is false`);
     }

@@ -199,6 +199,16 @@ test("a host other machines can reach needs strict SigV4 with credentials of one
   assert.equal(load({ env: { BERTH_HOST: "0.0.0.0", BERTH_ALLOW_UNAUTHENTICATED_NETWORK_ACCESS: "true" } }).allowUnauthenticatedNetworkAccess, true);
 });
 
+test("an open registry on a host other machines can reach is refused unless the operator accepts the risk", () => {
+  const strict = { host: "0.0.0.0", strictSigv4: true, credentials: "AKID:s" };
+  fails({ flags: { ...strict, registryAuth: "open" } },
+    /^flags: registryAuth open on host 0\.0\.0\.0, which other machines can reach, lets anyone push images, over a tag a service runs too: use registryAuth token, bind a loopback address such as 127\.0\.0\.1, or accept the risk with allowUnauthenticatedNetworkAccess$/);
+  fails({ flags: strict, env: { BERTH_REGISTRY_AUTH: "open" } }, /^environment: registryAuth open on host 0\.0\.0\.0/);
+  assert.equal(load({ flags: { ...strict, registryAuth: "open", allowUnauthenticatedNetworkAccess: true } }).registryAuth, "open");
+  assert.equal(load({ flags: { host: "127.0.0.1", registryAuth: "open" } }).registryAuth, "open", "loopback stays as it was");
+  assert.equal(load({ flags: { ...strict, registryAuth: "token" } }).registryAuth, "token");
+});
+
 test("credentials and the agent token can come from files named in any layer", () => {
   const creds = file("creds", "AKID1:s1\nAKID2:s2:with:colons, AKID3:s3\n");
   assert.deepEqual(load({ flags: { credentialsFile: creds } }).credentials, { AKID1: "s1", AKID2: "s2:with:colons", AKID3: "s3" });

@@ -94,9 +94,9 @@ export interface Config {
    * (the group's maxSize; its minSize is 0). Pool instances have instanceCpu, instanceMemory and instanceType.
    */
   capacityProviderPoolMaxSize: number;
-  /** EC2 tasks may run privileged containers (ECS's behaviour); false refuses them. See HostPolicy. */
+  /** EC2 tasks may run privileged containers (ECS's behaviour); false refuses them and what amounts to them. See HostPolicy. */
   allowPrivileged: boolean;
-  /** Absolute path prefixes host volumes (sourcePath) must be under; unset: any path, as on ECS; []: none. */
+  /** Absolute path prefixes host volumes (sourcePath) and Docker volumes' bind devices must be under; unset: any path, as on ECS; []: none. */
   hostPathAllowList?: string[];
   /** Capabilities linuxParameters.capabilities.add may name; unset: any, as on ECS; []: none. */
   allowedCapabilities?: string[];
@@ -259,6 +259,14 @@ function validate(c: Config, origin: Partial<Record<keyof Config, string>>): Con
     throw fail("hostIp", `hostIp must be a loopback address (127.x.y.z) or 0.0.0.0, got ${c.hostIp}`);
   }
   if (c.registryAuth !== "token" && c.registryAuth !== "open") throw fail("registryAuth", `registryAuth must be token or open, got ${c.registryAuth}`);
+  // An open registry lets whoever reaches it push over a tag a service runs: the same as running containers.
+  if (c.registryAuth === "open" && !isLoopbackHost(c.host) && !c.allowUnauthenticatedNetworkAccess) {
+    throw fail(
+      "registryAuth",
+      `registryAuth open on host ${c.host}, which other machines can reach, lets anyone push images, over a tag a service runs too: ` +
+        `use registryAuth token, bind a loopback address such as 127.0.0.1, or accept the risk with allowUnauthenticatedNetworkAccess`,
+    );
+  }
   // Docker references put the registry before the first '/': a host (or IP) with an optional port.
   if (c.registryHost !== undefined && !/^[a-zA-Z0-9.-]+(:\d{1,5})?$/.test(c.registryHost)) {
     throw fail("registryHost", `registryHost must look like host:port (e.g. 127.0.0.1:4566), got ${c.registryHost}`);

@@ -49,3 +49,29 @@ test("makePrivate creates a missing directory 0700 and refuses a shared (sticky)
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test("makePrivate follows a data directory that is itself a link to a directory, and only that link", () => {
+  const root = mkdtempSync(join(tmpdir(), "berth-private-"));
+  try {
+    const target = join(root, "target");
+    mkdirSync(target, { mode: 0o755 });
+    chmodSync(target, 0o755);
+    writeFileSync(join(target, "berth.sqlite"), "");
+    chmodSync(join(target, "berth.sqlite"), 0o644);
+    symlinkSync(target, join(root, "data"));
+    makePrivate(join(root, "data"), (name) => name === "berth.sqlite");
+    assert.equal(mode(target), 0o700, "the link's target is made private");
+    assert.equal(mode(join(target, "berth.sqlite")), 0o600);
+    // A link to a file, or to a shared directory, is refused as before.
+    writeFileSync(join(root, "file"), "");
+    symlinkSync(join(root, "file"), join(root, "to-file"));
+    assert.throws(() => makePrivate(join(root, "to-file"), () => true), /is not a directory/);
+    const shared = join(root, "shared");
+    mkdirSync(shared);
+    chmodSync(shared, 0o1777);
+    symlinkSync(shared, join(root, "to-shared"));
+    assert.throws(() => makePrivate(join(root, "to-shared"), () => true), /shared by every user/);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});

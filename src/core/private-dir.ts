@@ -1,4 +1,4 @@
-import { chmodSync, lstatSync, mkdirSync, readdirSync, type Stats } from "node:fs";
+import { chmodSync, lstatSync, mkdirSync, readdirSync, statSync, type Stats } from "node:fs";
 import { join } from "node:path";
 import { ConfigError } from "./config.js";
 
@@ -13,11 +13,18 @@ import { ConfigError } from "./config.js";
  * own 0700 already makes everything beneath unreachable to other users; tightening the entries
  * too keeps them private if the directory is ever opened up or its contents copied elsewhere.
  * The walk is one lstat per file, and a chmod only where a mode is wrong.
- * Symbolic links are never followed.
+ * Symbolic links beneath the directory are never followed; the directory itself may be one.
  */
 export function makePrivate(dir: string, ours: (name: string) => boolean): void {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const top = lstatSync(dir);
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch (e) {
+    // A file, or a link to one or to nothing, where the directory should be: said below.
+    if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+  }
+  // The data directory itself may be a link (/var/lib/berth -> /data/berth): its target is the directory.
+  const top = statSync(dir, { throwIfNoEntry: false });
+  if (!top) throw new ConfigError(`dataDir ${dir} is a link to nothing`);
   // The sticky bit marks a directory shared by every user (/tmp): not Berth's to close.
   if (top.isDirectory() && top.mode & 0o1000) {
     throw new ConfigError(`dataDir ${dir} is a directory shared by every user (sticky bit, like /tmp): give Berth a directory of its own`);

@@ -1,7 +1,7 @@
 import type { CapacityProviderStrategyItem, NetworkConfiguration, PropagateTags, Tag, TaskDefinition, TaskOverride } from "@aws-sdk/client-ecs";
 import type { Db } from "../../store/database.js";
 import { clientException, invalidParameter } from "../errors.js";
-import { hostPolicyViolation, type HostPolicy } from "../../core/host-policy.js";
+import { hostPolicyViolation, type HostPolicy, type HostRequest } from "../../core/host-policy.js";
 import { fargateIncompatibility } from "../task-definitions/task-definition-fargate.js";
 import { networkModeOf } from "./task-builder.js";
 import { BLANK_ENVIRONMENT_NAME, blankEnvironmentName } from "../task-definitions/task-definition-containers.js";
@@ -93,10 +93,21 @@ export function checkHostPowers(def: TaskDefinition, launchType: LaunchType, pol
   if (refused) throw clientException(refused);
 }
 
-/** The host powers a task definition asks for: privileged containers, added capabilities, host paths. */
-const hostRequestOf = (def: TaskDefinition) => ({
-  containers: def.containerDefinitions ?? [],
+/** The host powers a task definition asks for, in the policy's terms (see HostRequest). */
+const hostRequestOf = (def: TaskDefinition): HostRequest => ({
+  networkMode: def.networkMode,
+  pidMode: def.pidMode,
+  ipcMode: def.ipcMode,
+  containers: (def.containerDefinitions ?? []).map((c) => ({
+    name: c.name,
+    privileged: c.privileged,
+    capabilities: c.linuxParameters?.capabilities?.add,
+    securityOptions: c.dockerSecurityOptions,
+    systemControls: c.systemControls?.map((s) => s.namespace ?? ""),
+    devices: c.linuxParameters?.devices?.map((d) => d.hostPath ?? ""),
+  })),
   hostPaths: (def.volumes ?? []).flatMap((v) => (v.host?.sourcePath ? [v.host.sourcePath] : [])),
+  dockerVolumes: (def.volumes ?? []).flatMap((v) => (v.dockerVolumeConfiguration ? [{ name: v.name ?? "", driver: v.dockerVolumeConfiguration.driver, driverOpts: v.dockerVolumeConfiguration.driverOpts }] : [])),
 });
 
 /**
