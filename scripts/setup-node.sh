@@ -30,7 +30,7 @@ installed() {
 
 if ! installed; then
   # Replace only a prefix of ours (an older Node.js, a broken install), never a folder of someone else's.
-  if [ -n "$(ls -A "$prefix" 2>/dev/null)" ] && [ ! -f "$prefix/lib/node_modules/npm/npmrc" ]; then
+  if [ -n "$(ls -A "$prefix" 2>/dev/null)" ] && [ ! -f "$prefix/.berth" ]; then
     echo "setup: $prefix holds something else than Berth's Node.js; move it away or set BERTH_NODE_PREFIX" >&2
     exit 1
   fi
@@ -50,12 +50,15 @@ if ! installed; then
   if [ -n "$machine_npmrc" ] && [ -f "$machine_npmrc" ]; then
     grep -Ev '^[[:space:]]*(prefix|nodedir|globalconfig)[[:space:]]*=' "$machine_npmrc" >"$staging/etc/npmrc" || true
   fi
-  # npm takes its global prefix from the node binary's real folder (inside node-linux-<arch>); its
-  # builtin config names Berth's prefix instead, so `npm -g` and $prefix/etc/npmrc are used.
-  echo "prefix=$prefix" >"$staging/lib/node_modules/npm/npmrc"
+  echo "$marker" >"$staging/.berth"
   rm -rf "$prefix"
   mv "$staging" "$prefix"
 fi
+
+# npm takes its global prefix from the node binary's real folder (inside node-linux-<arch>). Its
+# builtin config says instead: global packages under BIN_DIR's parent, so that their commands
+# (`npm link`, `npm install -g`) land in BIN_DIR, on PATH; the settings kept above stay its own.
+printf 'prefix=%s\nglobalconfig=%s\n' "$(dirname "$bin_dir")" "$prefix/etc/npmrc" >"$prefix/lib/node_modules/npm/npmrc"
 
 mkdir -p "$bin_dir"
 place() { # name, then the content of a wrapper script (none: a link to the prefix's binary)
