@@ -3,7 +3,7 @@
 # npx in a bin directory that comes before Debian's /usr/bin on PATH.
 # Usage: setup-node.sh NODE_MAJOR NPM_MAJOR PREFIX BIN_DIR (setup-debian.sh calls it).
 #
-# Why not Debian's nodejs: Debian 12 ships an end-of-life Node.js. The npm registry's node-linux-<arch>
+# Why not Debian's nodejs: Debian 12 ships an end-of-life Node.js (18). The npm registry's node-linux-<arch>
 # package (the platform half of its `node` package, without that package's install script) holds the
 # official binary and its C++ headers, and native addons compile against those headers: node-gyp
 # would otherwise download them, and only the package registries are reachable.
@@ -32,6 +32,10 @@ if ! installed; then
   # Replace only a prefix of ours (an older Node.js, a broken install), never a folder of someone else's.
   if [ -n "$(ls -A "$prefix" 2>/dev/null)" ] && [ ! -f "$prefix/.berth" ]; then
     echo "setup: $prefix holds something else than Berth's Node.js; move it away or set BERTH_NODE_PREFIX" >&2
+    exit 1
+  fi
+  if [ "$(id -u)" != 0 ] && ! mkdir -p "$(dirname "$prefix")" 2>/dev/null; then
+    echo "setup: Node.js $node_major is missing; run this script as root to install it in $prefix" >&2
     exit 1
   fi
   # Any npm fetches the packages: Debian's (installed here when missing) or the one the machine has.
