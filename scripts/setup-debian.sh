@@ -1,11 +1,24 @@
 #!/usr/bin/env bash
-# Makes a Debian host ready for Berth and its tests: a running Docker engine, Debian's AWS CLI,
-# boto3, skopeo, a static busybox (test images are built FROM scratch with it; nothing is pulled) and
+# Makes a Debian host ready for Berth and its tests: Node.js 24 with npm 11 (from the npm registry),
+# a compiler for the native addon better-sqlite3, a running Docker engine, Debian's AWS CLI, boto3,
+# skopeo, a static busybox (test images are built FROM scratch with it; nothing is pulled) and
 # libfaketime, iproute2 and curl (tests only).
 # Idempotent: installs only what is missing and starts dockerd only when no engine answers.
+#
+# Node.js 24 goes to BERTH_NODE_PREFIX (/opt/berth/node), and node, npm and npx to BERTH_BIN_DIR
+# (/usr/local/bin, which comes before Debian's /usr/bin on PATH), so that the README's
+# `npm ci && npm start` and `npm test` run on Node 24 whatever Node.js Debian has.
 set -euo pipefail
 
+node_major=24
+npm_major=11
+node_prefix=${BERTH_NODE_PREFIX:-/opt/berth/node}
+bin_dir=${BERTH_BIN_DIR:-/usr/local/bin}
+
 missing=()
+# node-gyp compiles better-sqlite3 from source: its prebuilt binaries are not on the npm registry.
+{ command -v make && command -v g++; } >/dev/null 2>&1 || missing+=(build-essential)
+command -v python3 >/dev/null 2>&1 || missing+=(python3)
 command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
 [ -x /usr/bin/aws ] || missing+=(awscli)
 command -v skopeo >/dev/null 2>&1 || missing+=(skopeo)
@@ -25,6 +38,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
+
+bash "$(dirname "$0")/setup-node.sh" "$node_major" "$npm_major" "$node_prefix" "$bin_dir"
 
 if ! docker info >/dev/null 2>&1; then
   if [ "$(id -u)" != 0 ]; then

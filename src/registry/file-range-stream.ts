@@ -78,6 +78,9 @@ export class FileRangeStream extends Readable {
         if (bytesRead === 0) return;
         this.pos += bytesRead;
         pending = Promise.race([write(out, buffers[i]!.subarray(0, bytesRead)), closed]);
+        // It may reject (the connection closed) while the next read runs, before the await above
+        // sees it: unhandled for that moment, the rejection would crash the process.
+        pending.catch(() => undefined);
       }
     } finally {
       await pending?.catch(() => undefined);
