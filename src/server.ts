@@ -2,6 +2,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Config } from "./core/config.js";
 import { systemClock, type Clock } from "./core/clock.js";
 import type { Logger } from "./core/logger.js";
+import { lazyChild } from "./core/lazy-logger.js";
 import { openDatabase, instanceId, type Db } from "./store/database.js";
 import { registerBerthRoutes } from "./admin/berth-routes.js";
 import { registerSpotRoutes } from "./admin/spot-routes.js";
@@ -86,6 +87,8 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
     loggerInstance: log as FastifyBaseLogger,
     bodyLimit: MAX_BODY_BYTES,
     logController: new LogController({ disableRequestLogging: true }),
+    // req.log and its children become pino children only once something logs (lazy-logger.ts).
+    childLoggerFactory: (logger, bindings, options) => lazyChild(logger, bindings, options),
     // Errors Fastify raises before routing (an undecodable URL) get the AWS envelope too.
     frameworkErrors: (err, req, reply) => sendJsonError(err, req, reply),
     // Requests that are not valid HTTP at all get the envelope too, then the connection closes.

@@ -10,14 +10,13 @@ import { AGENT_PATH } from "../agent/protocol/messages.js";
 export const HEALTH_PATH = "/_berth/health";
 
 /**
- * Whether a request reached one of Berth's own endpoints that act beyond any AWS account (reset
- * wipes them all, logs reads any task's output, ...). Decided on the route that matched, not on
- * the path as written, so no spelling of a path (percent-encoding, extra slashes) gets around it.
+ * Whether a route is one of Berth's own endpoints that act beyond any AWS account (reset wipes
+ * them all, logs reads any task's output, ...). Decided on the route as registered, not on the
+ * path as written, so no spelling of a path (percent-encoding, extra slashes) gets around it.
  * The agent protocol has its own token (agent-routes.ts).
  */
-function isAdminRoute(req: FastifyRequest): boolean {
-  const route = req.routeOptions.url;
-  return route !== undefined && route.startsWith("/_berth/") && route !== HEALTH_PATH && !route.startsWith(`${AGENT_PATH}/`);
+function isAdminRoute(url: string): boolean {
+  return url.startsWith("/_berth/") && url !== HEALTH_PATH && !url.startsWith(`${AGENT_PATH}/`);
 }
 
 /**
@@ -26,12 +25,13 @@ function isAdminRoute(req: FastifyRequest): boolean {
  * "berth"), since the signature already binds the method, path, query and body it was made for.
  * In open mode there are no credentials to check, so only callers on this machine (loopback) are
  * served; everyone else gets 403 AccessDeniedException.
- * Registered on the root instance before the routes, so it applies to every route there is.
+ * Called on the root instance before any route is registered: the onRoute hook then gives every
+ * admin route (in any plugin, HEAD twins included) its checks as route hooks, so the API routes,
+ * the hot path, run no hook for it at all.
  */
 export function guardAdminRoutes(app: FastifyInstance, { config, clock }: { config: Config; clock: Clock }): void {
   // Before the body is read: refusing an unsigned or remote caller costs nothing.
-  app.addHook("onRequest", async (req) => {
-    if (!isAdminRoute(req)) return;
+  const checkCaller = async (req: FastifyRequest) => {
     if (config.strictSigv4) {
       if (!req.headers.authorization) refuse(req, new ServiceError("MissingAuthenticationTokenException", "Missing Authentication Token", true, {}, 403));
       return;
@@ -39,10 +39,10 @@ export function guardAdminRoutes(app: FastifyInstance, { config, clock }: { conf
     if (!isLoopbackAddress(req.socket.remoteAddress)) {
       refuse(req, new ServiceError("AccessDeniedException", `${req.routeOptions.url} answers only callers on this machine (loopback) unless strict SigV4 is on.`, true, {}, 403));
     }
-  });
+  };
   // Verifying a signature needs the body it covers.
-  app.addHook("preHandler", async (req) => {
-    if (!config.strictSigv4 || !isAdminRoute(req)) return;
+  const checkSignature = async (req: FastifyRequest) => {
+    if (!config.strictSigv4) return;
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     try {
       resolveCaller({ method: req.method, url: req.url, headers: req.headers, body }, { config, clock });
@@ -50,7 +50,18 @@ export function guardAdminRoutes(app: FastifyInstance, { config, clock }: { conf
       if (err instanceof ServiceError) refuse(req, err);
       throw err;
     }
+  };
+  app.addHook("onRoute", (route) => {
+    if (!isAdminRoute(route.url)) return;
+    route.onRequest = withHook(route.onRequest, checkCaller);
+    route.preHandler = withHook(route.preHandler, checkSignature);
   });
+}
+
+/** A route's hooks of one kind with `hook` first (once: Fastify may hand the same options twice). */
+function withHook<H>(hooks: H | H[] | undefined, hook: H): H[] {
+  const list = hooks === undefined ? [] : Array.isArray(hooks) ? hooks : [hooks];
+  return list.includes(hook) ? list : [hook, ...list];
 }
 
 function refuse(req: FastifyRequest, err: ServiceError): never {

@@ -1,6 +1,6 @@
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
-import type { FastifyRequest } from "fastify";
+import type { FastifyReply, FastifyRequest } from "fastify";
 import { ServiceError } from "../core/errors.js";
 import { newRequestId } from "../core/ids.js";
 import { DRAIN_LIMIT_BYTES } from "./raw-body.js";
@@ -76,8 +76,12 @@ export function refuseExpectation(req: IncomingMessage, res: ServerResponse): vo
  * bare 400 unless told not to (requireHostHeader: false), so Berth checks it itself to answer
  * with the envelope. HTTP/1.0 requests may omit it.
  */
-export async function requireHost(req: FastifyRequest): Promise<void> {
+export function requireHost(req: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void): void {
+  // A callback hook, not an async one: every request runs it, and an async hook defers the rest
+  // of the request to a promise's resolution.
   if (req.raw.httpVersionMajor === 1 && req.raw.httpVersionMinor >= 1 && req.headers.host === undefined) {
-    throw new ServiceError(TYPE, "The request has no Host header, which HTTP/1.1 requires.", true, {}, 400);
+    done(new ServiceError(TYPE, "The request has no Host header, which HTTP/1.1 requires.", true, {}, 400));
+    return;
   }
+  done();
 }

@@ -49,7 +49,8 @@ export function registerAwsServices(app: FastifyInstance, services: AwsService[]
       if (!handler) throw new ServiceError(codec.unknownOperation, `The operation ${operation.name} is not implemented by Berth's ${model.metadata.serviceId} yet.`);
       const caller = resolveCaller(wire, deps, signingNameOf(model), { anonymous: isUnsigned(operation) });
       const decoded = codec.decodeInput(routed.service, operation, wire);
-      const input = operation.input ? validateInput(model, operation.input.shape, decoded, { ...codec.validation, ...routed.service.validation }) : {};
+      const codes = routed.service.validation ? { ...codec.validation, ...routed.service.validation } : codec.validation;
+      const input = operation.input ? validateInput(model, operation.input.shape, decoded, codes) : {};
       const ctx: RequestContext = { ...caller, requestId, log: req.log.child({ op: operation.name, requestId }) };
       const result = await handler(input, ctx);
       const out = codec.encodeOutput(routed.service, operation, result, requestId);
@@ -66,11 +67,12 @@ export function registerAwsServices(app: FastifyInstance, services: AwsService[]
     }
   };
 
+  const routeQuery = (w: WireRequest) => awsQuery.route(query, w);
+  const routeJson = (w: WireRequest) => awsJson.route(byPrefix, w);
   const root = (req: FastifyRequest, reply: FastifyReply) => {
-    const wire = { method: req.method, url: req.url, headers: req.headers, body: Buffer.alloc(0) };
-    if (req.headers["x-amz-target"] === undefined && isQueryRequest(wire)) return handle(req, reply, awsQuery, (w) => awsQuery.route(query, w));
+    if (req.headers["x-amz-target"] === undefined && isQueryRequest(req)) return handle(req, reply, awsQuery, routeQuery);
     if (req.method !== "POST") return sendJsonNotFound(req, reply);
-    return handle(req, reply, awsJson, (w) => awsJson.route(byPrefix, w));
+    return handle(req, reply, awsJson, routeJson);
   };
   app.post("/", root);
   // Query services also take their parameters in a GET's query string.

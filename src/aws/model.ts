@@ -94,3 +94,18 @@ export const isUnsigned = (operation: Operation) => operation.authtype === "none
 
 /** The name the credential scope of a SigV4 request to this service carries. */
 export const signingNameOf = (model: ServiceModel) => model.metadata.signingName ?? model.metadata.endpointPrefix;
+
+const memberLists = new WeakMap<Shape, ReadonlyArray<readonly [string, ShapeRef]>>();
+
+/**
+ * A structure's members as [name, ref] pairs, made once per shape: the codecs walk them on every
+ * request, and Object.entries would allocate the pairs again each time.
+ */
+export function membersOf(shape: Shape): ReadonlyArray<readonly [string, ShapeRef]> {
+  let members = memberLists.get(shape);
+  if (members === undefined) {
+    members = Object.entries(shape.members ?? {});
+    memberLists.set(shape, members);
+  }
+  return members;
+}

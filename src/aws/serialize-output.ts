@@ -1,4 +1,4 @@
-import type { ServiceModel } from "./model.js";
+import { membersOf, type ServiceModel } from "./model.js";
 
 /** How a protocol writes the two kinds of value JSON has no type for. */
 export interface ValueFormat {
@@ -25,7 +25,7 @@ export function serializeOutput(model: ServiceModel, shapeName: string, value: u
     case "structure": {
       const out: Record<string, unknown> = {};
       const input = value as Record<string, unknown>;
-      for (const [name, ref] of Object.entries(shape.members ?? {})) {
+      for (const [name, ref] of membersOf(shape)) {
         const v = serializeOutput(model, ref.shape, Object.hasOwn(input, name) ? input[name] : undefined, format);
         if (v !== undefined) out[name] = v;
       }

@@ -1,5 +1,5 @@
 import { ServiceError } from "../core/errors.js";
-import type { ServiceModel, Shape } from "./model.js";
+import { membersOf, type ServiceModel, type Shape } from "./model.js";
 import { matchesPattern } from "./pattern.js";
 
 /**
@@ -61,7 +61,7 @@ function walk(model: ServiceModel, shapeName: string, value: unknown, path: stri
       }
       const out: Record<string, unknown> = {};
       const input = value as Record<string, unknown>;
-      for (const [name, ref] of Object.entries(shape.members ?? {})) {
+      for (const [name, ref] of membersOf(shape)) {
         const v = Object.hasOwn(input, name) ? input[name] : undefined;
         if (v === undefined || v === null) continue;
         out[name] = walk(model, ref.shape, v, path ? `${path}.${name}` : name);
@@ -97,7 +97,8 @@ function walk(model: ServiceModel, shapeName: string, value: unknown, path: stri
     }
     case "string": {
       if (typeof value !== "string") throw serialization(`Expected a string for ${where}, found ${describe(value)}.`);
-      checkLength(shape, [...value].length, where, "character");
+      // Lengths count code points; counting them costs a copy, so only where there is a limit.
+      if (shape.min !== undefined || shape.max !== undefined) checkLength(shape, [...value].length, where, "character");
       if (shape.enum && !shape.enum.includes(value)) {
         throw invalid(`${where} must be one of: ${shape.enum.join(", ")}. Found ${JSON.stringify(clip(value))}.`);
       }

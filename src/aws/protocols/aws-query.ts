@@ -22,10 +22,11 @@ const QUERY_AUTH_ERRORS: Record<string, [code: string, status: number]> = {
 };
 
 /** Whether a request speaks awsQuery: a form body, or (GET) an Action in the query string. */
-export function isQueryRequest(req: WireRequest): boolean {
-  const type = req.headers["content-type"];
-  const mediaType = typeof type === "string" ? type.split(";")[0]!.trim().toLowerCase() : "";
-  if (req.method === "POST") return mediaType === FORM;
+export function isQueryRequest(req: Pick<WireRequest, "method" | "url" | "headers">): boolean {
+  if (req.method === "POST") {
+    const type = req.headers["content-type"];
+    return typeof type === "string" && type.split(";")[0]!.trim().toLowerCase() === FORM;
+  }
   return new URLSearchParams(queryOf(req.url)).has("Action");
 }
 

@@ -1,5 +1,5 @@
 import { XMLBuilder } from "fast-xml-parser";
-import type { ServiceModel, ShapeRef } from "../model.js";
+import { membersOf, type ServiceModel, type ShapeRef } from "../model.js";
 import { toDate } from "../serialize-output.js";
 
 const builder = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: "@_", suppressBooleanAttributes: false });
@@ -24,7 +24,7 @@ export function toXml(model: ServiceModel, ref: ShapeRef, value: unknown): Eleme
       const ns = ref.xmlNamespace ?? shape.xmlNamespace;
       if (ns) out[ns.prefix ? `@_xmlns:${ns.prefix}` : "@_xmlns"] = ns.uri;
       const input = value as Record<string, unknown>;
-      for (const [name, member] of Object.entries(shape.members ?? {})) {
+      for (const [name, member] of membersOf(shape)) {
         const content = toXml(model, member, Object.hasOwn(input, name) ? input[name] : undefined);
         if (content === undefined) continue;
         const memberShape = model.shapes[member.shape]!;

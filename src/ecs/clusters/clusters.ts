@@ -4,7 +4,7 @@ import type {
 } from "@aws-sdk/client-ecs";
 import type { Handler } from "../../aws/json-gateway.js";
 import type { RequestContext } from "../../aws/request-context.js";
-import { clusterArn } from "../../core/arn.js";
+import { clusterArn, type Scope } from "../../core/arn.js";
 import type { Db } from "../../store/database.js";
 import type { EcsDeps } from "../deps.js";
 import { clusterContainsInstances, clusterContainsServices, clusterContainsTasks, clusterNotFound, invalidParameter } from "../errors.js";
@@ -49,8 +49,8 @@ function taskCounts(db: Db, ctx: RequestContext, arn: string) {
 }
 
 /** Service counts from the services themselves: ACTIVE and DRAINING, EC2 and Fargate (capacity providers count as Fargate). */
-function serviceStatistics(db: Db, arn: string) {
-  const rows = serviceCounts(db, arn);
+function serviceStatistics(db: Db, scope: Scope, arn: string) {
+  const rows = serviceCounts(db, scope, arn);
   const count = (status: string, ec2: boolean) => rows.filter((r) => r.status === status && (r.launchType === "EC2") === ec2).reduce((a, r) => a + r.n, 0);
   return {
     activeServicesCount: count("ACTIVE", true) + count("ACTIVE", false),
@@ -66,11 +66,11 @@ function serviceStatistics(db: Db, arn: string) {
 /** The cluster as DescribeClusters shows it; `include` adds TAGS, SETTINGS and STATISTICS. */
 export function presentCluster(db: Db, ctx: RequestContext, stored: Cluster, include: string[] = ["TAGS", "SETTINGS"]): Cluster {
   const { statistics, ...counts } = taskCounts(db, ctx, stored.clusterArn!);
-  const services = serviceStatistics(db, stored.clusterArn!);
+  const services = serviceStatistics(db, ctx, stored.clusterArn!);
   return {
     ...stored,
     ...counts,
-    registeredContainerInstancesCount: registeredCount(db, stored.clusterArn!),
+    registeredContainerInstancesCount: registeredCount(db, ctx, stored.clusterArn!),
     activeServicesCount: services.activeServicesCount,
     statistics: include.includes("STATISTICS") ? [...statistics, ...services.statistics] : [],
     tags: include.includes("TAGS") ? getTags(db, stored.clusterArn!) : [],
@@ -140,10 +140,12 @@ export function clusterHandlers({ db }: EcsDeps): Record<string, Handler> {
         const cluster = requireActiveCluster(db, ctx, input.cluster);
         // Services first: their tasks would otherwise be reported as the reason. A DRAINING
         // service still counts until it is INACTIVE, as in ECS.
-        if (serviceCounts(db, cluster.clusterArn!).length > 0) throw clusterContainsServices();
-        const active = db.prepare("SELECT 1 FROM tasks WHERE cluster_arn = ? AND (desired_status != 'STOPPED' OR last_status != 'STOPPED') LIMIT 1").get(cluster.clusterArn);
+        if (serviceCounts(db, ctx, cluster.clusterArn!).length > 0) throw clusterContainsServices();
+        const active = db
+          .prepare("SELECT 1 FROM tasks WHERE account = ? AND region = ? AND cluster_arn = ? AND (desired_status != 'STOPPED' OR last_status != 'STOPPED') LIMIT 1")
+          .get(ctx.account, ctx.region, cluster.clusterArn);
         if (active) throw clusterContainsTasks();
-        if (registeredCount(db, cluster.clusterArn!) > 0) throw clusterContainsInstances();
+        if (registeredCount(db, ctx, cluster.clusterArn!) > 0) throw clusterContainsInstances();
         const deleted: Cluster = { ...cluster, status: "INACTIVE" };
         saveCluster(db, ctx, deleted);
         return { cluster: presentCluster(db, ctx, deleted) };

@@ -90,8 +90,10 @@ export function saveInstance(db: Db, scope: Scope, s: StoredInstance): void {
 }
 
 /** Registered instances (ACTIVE or DRAINING) of a cluster: DescribeClusters' count, DeleteCluster's check. */
-export function registeredCount(db: Db, clusterArn: string): number {
-  return (db.prepare("SELECT count(*) AS n FROM container_instances WHERE cluster_arn = ? AND status IN ('ACTIVE', 'DRAINING')").get(clusterArn) as { n: number }).n;
+export function registeredCount(db: Db, scope: Scope, clusterArn: string): number {
+  // The cluster's account and region (its scope) let the count use container_instances_by_cluster.
+  const row = db.prepare("SELECT count(*) AS n FROM container_instances WHERE account = ? AND region = ? AND cluster_arn = ? AND status IN ('ACTIVE', 'DRAINING')").get(scope.account, scope.region, clusterArn);
+  return (row as { n: number }).n;
 }
 
 export function instanceAttributes(db: Db, arn: string): Attribute[] {

@@ -92,10 +92,11 @@ export function scheduledServiceArns(db: Db): string[] {
 }
 
 /** ACTIVE and DRAINING services of a cluster by status and launch type (DescribeClusters' counts). */
-export function serviceCounts(db: Db, clusterArn: string): Array<{ status: string; launchType: string | null; n: number }> {
+export function serviceCounts(db: Db, scope: Scope, clusterArn: string): Array<{ status: string; launchType: string | null; n: number }> {
+  // The cluster's account and region (its scope) let the lookup use services_by_cluster.
   return db
-    .prepare("SELECT status, launch_type AS launchType, count(*) AS n FROM services WHERE cluster_arn = ? AND status != 'INACTIVE' GROUP BY status, launch_type")
-    .all(clusterArn) as Array<{ status: string; launchType: string | null; n: number }>;
+    .prepare("SELECT status, launch_type AS launchType, count(*) AS n FROM services WHERE account = ? AND region = ? AND cluster_arn = ? AND status != 'INACTIVE' GROUP BY status, launch_type")
+    .all(scope.account, scope.region, clusterArn) as Array<{ status: string; launchType: string | null; n: number }>;
 }
 
 // ---- events ----
