@@ -1,6 +1,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
+import net from "node:net";
 import { createHash } from "node:crypto";
 import type { Action } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { startDataPlane, type DataPlane } from "./data-plane.js";
@@ -14,13 +15,13 @@ const newAddress = () => `${block}.${nextHost++}`;
 const PORT = 8080;
 
 let plane: DataPlane;
-const servers: http.Server[] = [];
+const servers: net.Server[] = [];
 before(() => {
   plane = startDataPlane();
 });
 after(async () => {
   await plane.close();
-  for (const s of servers) s.closeAllConnections();
+  for (const s of servers) if (s instanceof http.Server) s.closeAllConnections();
   await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
 });
 
@@ -322,4 +323,33 @@ test("a target group no listener uses reports its targets unused", async () => {
   const t = await backend(newAddress());
   await plane.apply({ ...snapshot(lb, [group("tg-used", [])]), targetGroups: [group("tg-used", []), group("tg-idle", [t])] });
   assert.deepEqual(await states("tg-idle"), [`${t.address}:unused:Target.NotInUse`]);
+});
+
+test("NLB: a TCP listener forwards connections round robin to TCP-health-checked targets", async () => {
+  const lb = newAddress();
+  const echo = async (name: string) => {
+    const address = newAddress();
+    const server = net.createServer((socket) => socket.on("data", (d) => socket.end(`${name}:${d}`)));
+    await new Promise<void>((r) => server.listen(0, address, r));
+    servers.push(server);
+    return { address, port: (server.address() as net.AddressInfo).port, hits: 0 } as Backend;
+  };
+  const targets = [await echo("one"), await echo("two")];
+  const g = group("tg-tcp", targets, { Protocol: "TCP", HealthCheck: fastHealth({ HealthCheckProtocol: "TCP" }) });
+  const s = snapshot(lb, [g], { Protocol: "TCP" });
+  await plane.apply({ ...s, loadBalancers: s.loadBalancers.map((l) => ({ ...l, Type: "network" as const })) });
+  await allHealthy("tg-tcp", 2);
+  const talk = (text: string) =>
+    new Promise<string>((resolve, reject) => {
+      const socket = net.connect({ host: lb, port: PORT }, () => socket.write(text));
+      let got = "";
+      socket.setEncoding("utf8").on("data", (d) => (got += d)).on("end", () => resolve(got)).on("error", reject);
+    });
+  const answers = [];
+  for (let i = 0; i < 4; i++) answers.push(await talk(`hello${i}`));
+  assert.deepEqual(answers.map((a) => a.split(":")[0]).sort(), ["one", "one", "two", "two"]);
+  assert.ok(answers.every((a, i) => a.endsWith(`:hello${i}`)));
+
+  await plane.apply({ ...s, loadBalancers: s.loadBalancers.map((l) => ({ ...l, Type: "network" as const })), targetGroups: [{ ...g, Targets: [] }] });
+  await assert.rejects(talk("nobody"), /ECONNRESET/);
 });

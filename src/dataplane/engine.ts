@@ -1,10 +1,12 @@
 import http from "node:http";
+import net from "node:net";
 import type { TargetHealthDescription } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { HealthMonitor } from "./health/health-monitor.js";
 import { healthCheckPort } from "./health/health-check.js";
 import type { HealthCheckConfig, DataPlaneSnapshot, ListenerConfig, LoadBalancerConfig, TargetConfig, TargetGroupConfig } from "./snapshot.js";
 import { targetKey } from "./snapshot.js";
 import { handleRequest, type ProxyContext } from "./http-proxy.js";
+import { handleConnection } from "./tcp-proxy.js";
 
 /** DescribeTargetHealth's answer for one target group, as the data plane sees it now. */
 export interface TargetGroupHealth {
@@ -20,7 +22,7 @@ export interface TargetStats {
 }
 
 interface OpenListener {
-  readonly server: http.Server;
+  readonly server: net.Server;
   /** Swapped by apply(); every new request reads it, so in-flight requests keep their config. */
   current: { lb: LoadBalancerConfig; listener: ListenerConfig };
 }
@@ -76,7 +78,7 @@ export class DataPlaneEngine {
 
     const wanted = new Map<string, { lb: LoadBalancerConfig; listener: ListenerConfig }>();
     for (const lb of snapshot.loadBalancers) {
-      for (const listener of lb.Listeners) if (listener.Protocol === "HTTP") wanted.set(`${lb.Address}:${listener.Port}`, { lb, listener });
+      for (const listener of lb.Listeners) wanted.set(`${lb.Address}:${listener.Port}:${listener.Protocol}`, { lb, listener });
     }
     for (const [key, open] of this.listeners) {
       if (wanted.has(key)) continue;
@@ -89,7 +91,7 @@ export class DataPlaneEngine {
         const open = this.listeners.get(key);
         if (open) {
           open.current = current;
-          applyTimeouts(open.server, current.lb);
+          if (open.server instanceof http.Server) applyTimeouts(open.server, current.lb);
           return;
         }
         try {
@@ -117,7 +119,7 @@ export class DataPlaneEngine {
     this.health.close();
     await Promise.all([...this.listeners.values()].map((l) => new Promise((resolve) => {
       l.server.close(resolve);
-      l.server.closeAllConnections();
+      if (l.server instanceof http.Server) l.server.closeAllConnections();
     })));
     this.listeners.clear();
     this.ctx.agent.destroy();
@@ -156,8 +158,14 @@ export class DataPlaneEngine {
 
   private openListener(current: OpenListener["current"]): Promise<OpenListener> {
     const entry: { current: OpenListener["current"] } = { current };
-    const server = http.createServer((req, res) => handleRequest(this.ctx, entry.current.lb, entry.current.listener, req, res));
-    applyTimeouts(server, current.lb);
+    let server: net.Server;
+    if (current.listener.Protocol === "TCP") {
+      server = net.createServer((socket) => handleConnection(this.ctx, entry.current.listener, socket));
+    } else {
+      const httpServer = http.createServer((req, res) => handleRequest(this.ctx, entry.current.lb, entry.current.listener, req, res));
+      applyTimeouts(httpServer, current.lb);
+      server = httpServer;
+    }
     return new Promise((resolve, reject) => {
       server.once("error", reject);
       server.listen({ host: current.lb.Address, port: current.listener.Port }, () => {
@@ -198,7 +206,7 @@ function applyTimeouts(server: http.Server, lb: LoadBalancerConfig): void {
 }
 
 /** Stops accepting; idle keep-alive connections close now, busy ones after their request. */
-function closeGracefully(server: http.Server): void {
+function closeGracefully(server: net.Server): void {
   server.close();
-  server.closeIdleConnections();
+  if (server instanceof http.Server) server.closeIdleConnections();
 }
