@@ -353,3 +353,21 @@ test("NLB: a TCP listener forwards connections round robin to TCP-health-checked
   await plane.apply({ ...s, loadBalancers: s.loadBalancers.map((l) => ({ ...l, Type: "network" as const })), targetGroups: [{ ...g, Targets: [] }] });
   await assert.rejects(talk("nobody"), /ECONNRESET/);
 });
+
+test("lb_cookie stickiness: a client sending back AWSALB stays on its target", async () => {
+  const lb = newAddress();
+  const backends = await Promise.all(["a", "b", "c"].map(async (n) => backend(newAddress(), named(n))));
+  const attributes = { ...defaultTargetGroupAttributes, "stickiness.enabled": true, "stickiness.lb_cookie.duration_seconds": 60 };
+  await plane.apply(snapshot(lb, [group("tg-sticky", backends, { Attributes: attributes, HealthCheck: fastHealth({ HealthCheckEnabled: false }) })]));
+  const first = await request(`http://${lb}:${PORT}/`);
+  const cookie = (first.headers["set-cookie"] ?? []).find((c) => c.startsWith("AWSALB="))!;
+  assert.ok(cookie, "AWSALB is set");
+  assert.ok((first.headers["set-cookie"] ?? []).some((c) => c.startsWith("AWSALBCORS=")));
+  const served = new Set<string>();
+  for (let i = 0; i < 6; i++) served.add(String((await request(`http://${lb}:${PORT}/`, { headers: { cookie: cookie.split(";")[0]! } })).headers["x-backend"]));
+  assert.deepEqual([...served], [first.headers["x-backend"]]);
+  // Without the cookie, round robin goes on.
+  const plain = new Set<string>();
+  for (let i = 0; i < 3; i++) plain.add(String((await request(`http://${lb}:${PORT}/`)).headers["x-backend"]));
+  assert.equal(plain.size, 3);
+});

@@ -6,6 +6,7 @@ import { redirectLocation, redirectStatus } from "./rules/redirect.js";
 import { hostWithoutPort, splitTarget, type RequestFacts } from "./rules/request-facts.js";
 import { targetKey, type ListenerConfig, type LoadBalancerConfig, type TargetConfig, type TargetGroupConfig } from "./snapshot.js";
 import { chooseTarget, chooseTargetGroup, type SelectionState } from "./target-selection.js";
+import { stickyCookies, stickyTargetKey } from "./stickiness.js";
 
 /** What the HTTP proxy needs from the engine; all of it read per request, so a swap is atomic. */
 export interface ProxyContext {
@@ -47,7 +48,7 @@ export function handleRequest(ctx: ProxyContext, lb: LoadBalancerConfig, listene
   if (action?.Type !== "forward") return sendAlbError(res, 500);
   const arn = chooseTargetGroup(action);
   const group = arn === undefined ? undefined : ctx.targetGroup(arn);
-  const target = group && chooseTarget(group, ctx.selection);
+  const target = group && chooseTarget(group, ctx.selection, stickyTargetKey(group, req));
   if (!group || !target) return sendAlbError(res, 503);
   forward(ctx, lb, listener, group, target, req, res);
 }
@@ -93,6 +94,8 @@ function forward(ctx: ProxyContext, lb: LoadBalancerConfig, listener: ListenerCo
     status = upstreamRes.statusCode ?? 502;
     const out: http.OutgoingHttpHeaders = {};
     for (const [name, value] of Object.entries(upstreamRes.headers)) if (!hopByHop.has(name) && value !== undefined) out[name] = value;
+    const cookies = stickyCookies(group, key);
+    if (cookies.length > 0) out["set-cookie"] = [...(upstreamRes.headers["set-cookie"] ?? []), ...cookies];
     res.writeHead(status, out);
     upstreamRes.pipe(res);
     upstreamRes.on("end", done);

@@ -30,11 +30,14 @@ export interface SelectionState {
  * The target for a new request. Draining targets never get new requests. Healthy targets are
  * preferred; when none is healthy, ALB "fails open" and uses every registered target.
  */
-export function chooseTarget(group: TargetGroupConfig, state: SelectionState): TargetConfig | undefined {
+export function chooseTarget(group: TargetGroupConfig, state: SelectionState, stickyKey?: string): TargetConfig | undefined {
   const registered = group.Targets.filter((t) => t.State === "registered");
   const healthy = registered.filter((t) => state.isHealthy(targetKey(group.TargetGroupArn, t)));
   const pool = healthy.length > 0 ? healthy : registered;
   if (pool.length === 0) return undefined;
+  // A sticky client keeps its target while that target is still a candidate.
+  const sticky = stickyKey === undefined ? undefined : pool.find((t) => targetKey(group.TargetGroupArn, t) === stickyKey);
+  if (sticky) return sticky;
   if (group.Attributes["load_balancing.algorithm.type"] === "least_outstanding_requests") {
     // Ties go round robin so an idle group still spreads its load.
     const least = Math.min(...pool.map((t) => state.outstanding(targetKey(group.TargetGroupArn, t))));
