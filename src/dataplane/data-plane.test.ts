@@ -1,0 +1,373 @@
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import http from "node:http";
+import net from "node:net";
+import { createHash } from "node:crypto";
+import type { Action } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { startDataPlane, type DataPlane } from "./data-plane.js";
+import { defaultTargetGroupAttributes, type DataPlaneSnapshot, type HealthCheckConfig, type ListenerConfig, type RuleConfig, type TargetGroupConfig } from "./snapshot.js";
+
+// Real traffic on loopback only. Each test process takes its own 127.77.<n>.0/24 so test files
+// running in parallel never share an address; each test takes the next address in it.
+const block = `127.77.${process.pid % 250}`;
+let nextHost = 1;
+const newAddress = () => `${block}.${nextHost++}`;
+const PORT = 8080;
+
+let plane: DataPlane;
+const servers: net.Server[] = [];
+before(() => {
+  plane = startDataPlane();
+});
+after(async () => {
+  await plane.close();
+  for (const s of servers) if (s instanceof http.Server) s.closeAllConnections();
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+});
+
+interface Backend { address: string; port: number; server: http.Server; hits: number }
+async function backend(address: string, handler: http.RequestListener = (req, res) => res.end("ok")): Promise<Backend> {
+  const b = { address, port: 0, hits: 0 } as Backend;
+  b.server = http.createServer((req, res) => {
+    if (req.url !== "/health") b.hits++;
+    handler(req, res);
+  });
+  servers.push(b.server);
+  await new Promise<void>((r) => b.server.listen(0, address, r));
+  b.port = (b.server.address() as { port: number }).port;
+  return b;
+}
+
+/** Answers with its name, and echoes the headers the proxy added. */
+const named = (name: string): http.RequestListener => (req, res) => {
+  res.setHeader("x-backend", name);
+  res.end(JSON.stringify({ name, url: req.url, headers: req.headers }));
+};
+
+const fastHealth = (over: Partial<HealthCheckConfig> = {}): HealthCheckConfig => ({
+  HealthCheckEnabled: true,
+  HealthCheckProtocol: "HTTP",
+  HealthCheckPort: "traffic-port",
+  HealthCheckPath: "/health",
+  HealthCheckIntervalSeconds: 0.1,
+  HealthCheckTimeoutSeconds: 0.2,
+  HealthyThresholdCount: 2,
+  UnhealthyThresholdCount: 2,
+  Matcher: { HttpCode: "200" },
+  ...over,
+});
+
+function group(arn: string, targets: Backend[], over: Partial<TargetGroupConfig> = {}): TargetGroupConfig {
+  return {
+    TargetGroupArn: arn,
+    Protocol: "HTTP",
+    Port: 80,
+    TargetType: "ip",
+    HealthCheck: fastHealth(),
+    Attributes: defaultTargetGroupAttributes,
+    Targets: targets.map((b) => ({ Id: b.address, Address: b.address, Port: b.port, State: "registered" as const })),
+    ...over,
+  };
+}
+
+const forward = (arn: string): Action[] => [{ Type: "forward", TargetGroupArn: arn }];
+
+function snapshot(address: string, groups: TargetGroupConfig[], listener: Partial<ListenerConfig> = {}, idle?: number): DataPlaneSnapshot {
+  return {
+    loadBalancers: [{
+      LoadBalancerArn: `lb-${address}`,
+      Type: "application",
+      Address: address,
+      ...(idle !== undefined && { IdleTimeoutSeconds: idle }),
+      Listeners: [{ ListenerArn: `l-${address}`, Port: PORT, Protocol: "HTTP", DefaultActions: forward(groups[0]?.TargetGroupArn ?? "none"), Rules: [], ...listener }],
+    }],
+    targetGroups: groups,
+  };
+}
+
+/** A plain node:http request on a fresh connection: fetch won't send a custom Host header. */
+function request(url: string, { method = "GET", headers = {} }: { method?: string; headers?: Record<string, string> } = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method, headers, agent: false }, (res) => {
+      let body = "";
+      res.setEncoding("utf8").on("data", (c) => (body += c)).on("end", () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+    });
+    req.on("error", reject).end();
+  });
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function states(arn: string): Promise<string[]> {
+  const groups = await plane.targetHealth();
+  return (groups.find((g) => g.TargetGroupArn === arn)?.TargetHealthDescriptions ?? []).map((d) => `${d.Target?.Id}:${d.TargetHealth?.State}:${d.TargetHealth?.Reason ?? ""}`);
+}
+
+const allHealthy = (arn: string, n: number) =>
+  waitFor(`${n} healthy targets in ${arn}`, async () => {
+    const s = await states(arn);
+    return s.length === n && s.every((x) => x.includes(":healthy:")) ? s : undefined;
+  });
+
+test("round robin across three healthy targets, with X-Forwarded-* and X-Amzn-Trace-Id", async () => {
+  const lb = newAddress();
+  const backends = await Promise.all(["a", "b", "c"].map(async (n) => backend(newAddress(), named(n))));
+  await plane.apply(snapshot(lb, [group("tg-rr", backends)]));
+  assert.deepEqual((await states("tg-rr")).map((s) => s.split(":")[1]), ["initial", "initial", "initial"]);
+  await allHealthy("tg-rr", 3);
+  const counts: Record<string, number> = {};
+  let last: { headers: Record<string, string> } | undefined;
+  for (let i = 0; i < 30; i++) {
+    const res = await fetch(`http://${lb}:${PORT}/x?y=1`);
+    assert.equal(res.status, 200);
+    last = await res.json();
+    const name = res.headers.get("x-backend")!;
+    counts[name] = (counts[name] ?? 0) + 1;
+  }
+  assert.deepEqual(counts, { a: 10, b: 10, c: 10 });
+  assert.match(last!.headers["x-forwarded-for"]!, /^127\./);
+  assert.equal(last!.headers["x-forwarded-proto"], "http");
+  assert.equal(last!.headers["x-forwarded-port"], String(PORT));
+  assert.match(last!.headers["x-amzn-trace-id"]!, /^Root=1-[0-9a-f]{8}-[0-9a-f]{24}$/);
+  assert.equal(last!.headers["host"], `${lb}:${PORT}`);
+});
+
+test("rules route by path, host, header, method, query and source ip; redirect and fixed-response answer directly", async () => {
+  const lb = newAddress();
+  const [api, web, beta] = await Promise.all([backend(newAddress(), named("api")), backend(newAddress(), named("web")), backend(newAddress(), named("beta"))]);
+  const rule = (priority: number, conditions: RuleConfig["Conditions"], actions: Action[]): RuleConfig => ({ RuleArn: `r${priority}`, Priority: priority, Conditions: conditions, Actions: actions });
+  const rules: RuleConfig[] = [
+    rule(30, [{ Field: "path-pattern", PathPatternConfig: { Values: ["/api/*"] } }], forward("tg-api")),
+    rule(20, [{ Field: "host-header", HostHeaderConfig: { Values: ["www.example.*"] } }], forward("tg-web")),
+    rule(10, [{ Field: "http-header", HttpHeaderConfig: { HttpHeaderName: "X-Beta", Values: ["y*"] } }, { Field: "http-request-method", HttpRequestMethodConfig: { Values: ["GET"] } }], forward("tg-beta")),
+    rule(40, [{ Field: "query-string", QueryStringConfig: { Values: [{ Key: "v", Value: "2" }] } }], forward("tg-beta")),
+    rule(50, [{ Field: "path-pattern", PathPatternConfig: { Values: ["/old/*"] } }], [{ Type: "redirect", RedirectConfig: { StatusCode: "HTTP_301", Path: "/new/#{path}", Query: "#{query}&moved=1" } }]),
+    rule(60, [{ Field: "source-ip", SourceIpConfig: { Values: ["10.0.0.0/8"] } }], forward("tg-api")),
+  ];
+  await plane.apply(snapshot(lb, [group("tg-api", [api]), group("tg-web", [web]), group("tg-beta", [beta])], {
+    Rules: rules,
+    DefaultActions: [{ Type: "fixed-response", FixedResponseConfig: { StatusCode: "404", ContentType: "text/plain", MessageBody: "no route" } }],
+  }));
+  const who = async (path: string, init: { method?: string; headers?: Record<string, string> } = {}) => {
+    const res = await request(`http://${lb}:${PORT}${path}`, init);
+    return [res.status, res.headers["x-backend"], res.headers.location ?? res.body].filter((x) => x !== undefined && x !== "").join(" ");
+  };
+  assert.match(await who("/api/users"), /^200 api/);
+  assert.equal(await who("/API/users"), "404 no route"); // paths are case-sensitive
+  assert.match(await who("/", { headers: { host: "WWW.Example.org" } }), /^200 web/);
+  assert.match(await who("/api/x", { headers: { "x-beta": "YES" } }), /^200 beta/); // priority 10 beats 30
+  assert.match(await who("/api/x", { method: "POST", headers: { "x-beta": "yes" } }), /^200 api/);
+  assert.match(await who("/?a=1&v=2"), /^200 beta/);
+  assert.equal(await who("/old/page?x=1"), `301 http://${lb}:${PORT}/new/old/page?x=1&moved=1`);
+  assert.equal(await who("/nothing"), "404 no route");
+});
+
+test("weighted forward splits between target groups within a tolerance", async () => {
+  const lb = newAddress();
+  const [blue, green] = await Promise.all([backend(newAddress(), named("blue")), backend(newAddress(), named("green"))]);
+  const action: Action = { Type: "forward", ForwardConfig: { TargetGroups: [{ TargetGroupArn: "tg-blue", Weight: 80 }, { TargetGroupArn: "tg-green", Weight: 20 }] } };
+  await plane.apply(snapshot(lb, [group("tg-blue", [blue]), group("tg-green", [green])], { DefaultActions: [action] }));
+  const n = 400;
+  for (let i = 0; i < n; i++) await (await fetch(`http://${lb}:${PORT}/`)).text();
+  const share = blue.hits / n;
+  assert.equal(blue.hits + green.hits, n);
+  assert.ok(share > 0.7 && share < 0.9, `blue got ${blue.hits} of ${n}`);
+});
+
+test("ALB's own answers: 503 with no registered target, 502 on a closed port, 504 on a silent target", async () => {
+  const lb503 = newAddress();
+  await plane.apply(snapshot(lb503, [group("tg-empty", [])]));
+  const r503 = await fetch(`http://${lb503}:${PORT}/`);
+  assert.equal(r503.status, 503);
+  assert.equal(r503.headers.get("server"), "awselb/2.0");
+  assert.match(await r503.text(), /<h1>503 Service Temporarily Unavailable<\/h1>/);
+
+  const closed = await backend(newAddress());
+  await new Promise((r) => closed.server.close(r));
+  const lb502 = newAddress();
+  await plane.apply(snapshot(lb502, [group("tg-closed", [closed], { HealthCheck: fastHealth({ HealthCheckEnabled: false }) })]));
+  const r502 = await fetch(`http://${lb502}:${PORT}/`);
+  assert.equal(r502.status, 502);
+  assert.match(await r502.text(), /<h1>502 Bad Gateway<\/h1>/);
+
+  const silent = await backend(newAddress(), () => {}); // accepts, never answers
+  const lb504 = newAddress();
+  await plane.apply(snapshot(lb504, [group("tg-silent", [silent], { HealthCheck: fastHealth({ HealthCheckEnabled: false }) })], {}, 0.3));
+  const r504 = await fetch(`http://${lb504}:${PORT}/`);
+  assert.equal(r504.status, 504);
+  assert.match(await r504.text(), /<h1>504 Gateway Time-out<\/h1>/);
+});
+
+test("bodies stream both ways: headers and the first bytes arrive before the target has finished", async () => {
+  const lb = newAddress();
+  let release!: () => void;
+  const released = new Promise<void>((r) => (release = r));
+  let finished = false;
+  const streamer = await backend(newAddress(), async (req, res) => {
+    if (req.url === "/echo") {
+      // Echo the upload back as it arrives, with a digest of what came in at the end.
+      const hash = createHash("sha256");
+      res.writeHead(200, { trailer: "x-digest" });
+      req.on("data", (chunk: Buffer) => hash.update(chunk));
+      req.pipe(res);
+      return;
+    }
+    res.writeHead(200, { "content-type": "application/octet-stream" });
+    res.write(Buffer.alloc(64 * 1024, 1));
+    await released;
+    for (let i = 0; i < 64; i++) res.write(Buffer.alloc(64 * 1024, 2));
+    finished = true;
+    res.end();
+  });
+  await plane.apply(snapshot(lb, [group("tg-stream", [streamer], { HealthCheck: fastHealth({ HealthCheckEnabled: false }) })]));
+  const res = await fetch(`http://${lb}:${PORT}/big`);
+  assert.equal(res.status, 200);
+  const reader = res.body!.getReader();
+  const first = await reader.read();
+  assert.ok(first.value && first.value.length > 0);
+  assert.equal(finished, false, "the target has not finished sending yet");
+  release();
+  let total = first.value!.length;
+  for (let r = await reader.read(); !r.done; r = await reader.read()) total += r.value.length;
+  assert.equal(total, 65 * 64 * 1024);
+
+  const upload = Buffer.alloc(8 * 1024 * 1024);
+  for (let i = 0; i < upload.length; i++) upload[i] = i % 251;
+  const echoed = Buffer.from(await (await fetch(`http://${lb}:${PORT}/echo`, { method: "POST", body: upload })).arrayBuffer());
+  assert.equal(createHash("sha256").update(echoed).digest("hex"), createHash("sha256").update(upload).digest("hex"));
+});
+
+test("health: a failing target turns unhealthy and leaves rotation; all unhealthy fails open; timeouts and refusals have their reasons", async () => {
+  const lb = newAddress();
+  let failing = false;
+  const flaky = await backend(newAddress(), (req, res) => {
+    res.setHeader("x-backend", "flaky");
+    res.statusCode = req.url === "/health" && failing ? 500 : 200;
+    res.end();
+  });
+  const steady = await backend(newAddress(), named("steady"));
+  await plane.apply(snapshot(lb, [group("tg-health", [flaky, steady])]));
+  await allHealthy("tg-health", 2);
+  failing = true;
+  const unhealthy = await waitFor("flaky unhealthy", async () => (await states("tg-health")).find((s) => s.startsWith(`${flaky.address}:unhealthy:`)));
+  assert.equal(unhealthy, `${flaky.address}:unhealthy:Target.ResponseCodeMismatch`);
+  const before = flaky.hits;
+  for (let i = 0; i < 10; i++) assert.equal((await fetch(`http://${lb}:${PORT}/`)).headers.get("x-backend"), "steady");
+  assert.equal(flaky.hits, before);
+
+  // Every target unhealthy: ALB fails open and keeps sending to all of them.
+  const hung = await backend(newAddress(), (req, res) => {
+    if (req.url !== "/health") res.end("hung");
+  });
+  const refused = await backend(newAddress());
+  await new Promise((r) => refused.server.close(r));
+  await plane.apply(snapshot(lb, [group("tg-health", [flaky, hung, refused])]));
+  const all = await waitFor("three unhealthy targets", async () => {
+    const s = await states("tg-health");
+    return s.every((x) => x.includes(":unhealthy:")) ? s : undefined;
+  });
+  assert.deepEqual(all.sort(), [`${flaky.address}:unhealthy:Target.ResponseCodeMismatch`, `${hung.address}:unhealthy:Target.Timeout`, `${refused.address}:unhealthy:Target.FailedHealthChecks`].sort());
+  const seen = new Set<number>();
+  for (let i = 0; i < 6; i++) seen.add((await fetch(`http://${lb}:${PORT}/`)).status);
+  assert.ok(seen.has(200), "fail open: requests still reach the targets that answer");
+
+  failing = false;
+  await waitFor("flaky healthy again", async () => (await states("tg-health")).find((s) => s.startsWith(`${flaky.address}:healthy:`)));
+});
+
+test("a snapshot swap keeps an in-flight slow request; a removed listener stops accepting", async () => {
+  const lb = newAddress();
+  const slow = await backend(newAddress(), (req, res) => setTimeout(() => res.end("slow answer"), 400));
+  await plane.apply(snapshot(lb, [group("tg-slow", [slow], { HealthCheck: fastHealth({ HealthCheckEnabled: false }) })]));
+  const inFlight = fetch(`http://${lb}:${PORT}/`).then((r) => r.text());
+  await waitFor("the slow request to reach the target", async () => (slow.hits > 0 ? true : undefined));
+  await plane.apply(snapshot(lb, [group("tg-slow", [slow])], { DefaultActions: [{ Type: "fixed-response", FixedResponseConfig: { StatusCode: "200", MessageBody: "new config" } }] }));
+  assert.equal(await (await fetch(`http://${lb}:${PORT}/`)).text(), "new config");
+  assert.equal(await inFlight, "slow answer");
+
+  // Removing the listener while a request is at the target: that request still gets its answer.
+  await plane.apply(snapshot(lb, [group("tg-slow", [slow], { HealthCheck: fastHealth({ HealthCheckEnabled: false }) })]));
+  const hits = slow.hits;
+  const second = request(`http://${lb}:${PORT}/`);
+  await waitFor("the second request to reach the target", async () => (slow.hits > hits ? true : undefined));
+  await plane.apply(snapshot(newAddress(), [group("tg-slow", [slow])]));
+  assert.equal((await second).body, "slow answer");
+  await assert.rejects(request(`http://${lb}:${PORT}/`), /ECONNREFUSED/);
+});
+
+test("draining targets get no new requests and disappear after the deregistration delay", async () => {
+  const lb = newAddress();
+  const [a, b] = await Promise.all([backend(newAddress(), named("a")), backend(newAddress(), named("b"))]);
+  const g = group("tg-drain", [a, b], { Attributes: { ...defaultTargetGroupAttributes, "deregistration_delay.timeout_seconds": 0.5 } });
+  await plane.apply(snapshot(lb, [g]));
+  await allHealthy("tg-drain", 2);
+  const draining = { ...g, Targets: g.Targets.map((t) => (t.Id === a.address ? { ...t, State: "draining" as const, DeregisteredAt: Date.now() } : t)) };
+  await plane.apply(snapshot(lb, [draining]));
+  assert.ok((await states("tg-drain")).includes(`${a.address}:draining:Target.DeregistrationInProgress`));
+  const before = a.hits;
+  for (let i = 0; i < 6; i++) assert.equal((await fetch(`http://${lb}:${PORT}/`)).headers.get("x-backend"), "b");
+  assert.equal(a.hits, before);
+  await waitFor("the drained target to disappear", async () => ((await states("tg-drain")).length === 1 ? true : undefined));
+});
+
+test("a target group no listener uses reports its targets unused", async () => {
+  const lb = newAddress();
+  const t = await backend(newAddress());
+  await plane.apply({ ...snapshot(lb, [group("tg-used", [])]), targetGroups: [group("tg-used", []), group("tg-idle", [t])] });
+  assert.deepEqual(await states("tg-idle"), [`${t.address}:unused:Target.NotInUse`]);
+});
+
+test("NLB: a TCP listener forwards connections round robin to TCP-health-checked targets", async () => {
+  const lb = newAddress();
+  const echo = async (name: string) => {
+    const address = newAddress();
+    const server = net.createServer((socket) => socket.on("data", (d) => socket.end(`${name}:${d}`)));
+    await new Promise<void>((r) => server.listen(0, address, r));
+    servers.push(server);
+    return { address, port: (server.address() as net.AddressInfo).port, hits: 0 } as Backend;
+  };
+  const targets = [await echo("one"), await echo("two")];
+  const g = group("tg-tcp", targets, { Protocol: "TCP", HealthCheck: fastHealth({ HealthCheckProtocol: "TCP" }) });
+  const s = snapshot(lb, [g], { Protocol: "TCP" });
+  await plane.apply({ ...s, loadBalancers: s.loadBalancers.map((l) => ({ ...l, Type: "network" as const })) });
+  await allHealthy("tg-tcp", 2);
+  const talk = (text: string) =>
+    new Promise<string>((resolve, reject) => {
+      const socket = net.connect({ host: lb, port: PORT }, () => socket.write(text));
+      let got = "";
+      socket.setEncoding("utf8").on("data", (d) => (got += d)).on("end", () => resolve(got)).on("error", reject);
+    });
+  const answers = [];
+  for (let i = 0; i < 4; i++) answers.push(await talk(`hello${i}`));
+  assert.deepEqual(answers.map((a) => a.split(":")[0]).sort(), ["one", "one", "two", "two"]);
+  assert.ok(answers.every((a, i) => a.endsWith(`:hello${i}`)));
+
+  await plane.apply({ ...s, loadBalancers: s.loadBalancers.map((l) => ({ ...l, Type: "network" as const })), targetGroups: [{ ...g, Targets: [] }] });
+  await assert.rejects(talk("nobody"), /ECONNRESET/);
+});
+
+test("lb_cookie stickiness: a client sending back AWSALB stays on its target", async () => {
+  const lb = newAddress();
+  const backends = await Promise.all(["a", "b", "c"].map(async (n) => backend(newAddress(), named(n))));
+  const attributes = { ...defaultTargetGroupAttributes, "stickiness.enabled": true, "stickiness.lb_cookie.duration_seconds": 60 };
+  await plane.apply(snapshot(lb, [group("tg-sticky", backends, { Attributes: attributes, HealthCheck: fastHealth({ HealthCheckEnabled: false }) })]));
+  const first = await request(`http://${lb}:${PORT}/`);
+  const cookie = (first.headers["set-cookie"] ?? []).find((c) => c.startsWith("AWSALB="))!;
+  assert.ok(cookie, "AWSALB is set");
+  assert.ok((first.headers["set-cookie"] ?? []).some((c) => c.startsWith("AWSALBCORS=")));
+  const served = new Set<string>();
+  for (let i = 0; i < 6; i++) served.add(String((await request(`http://${lb}:${PORT}/`, { headers: { cookie: cookie.split(";")[0]! } })).headers["x-backend"]));
+  assert.deepEqual([...served], [first.headers["x-backend"]]);
+  // Without the cookie, round robin goes on.
+  const plain = new Set<string>();
+  for (let i = 0; i < 3; i++) plain.add(String((await request(`http://${lb}:${PORT}/`)).headers["x-backend"]));
+  assert.equal(plain.size, 3);
+});

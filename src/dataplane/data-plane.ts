@@ -1,0 +1,74 @@
+import { Worker } from "node:worker_threads";
+import type { DataPlaneSnapshot } from "./snapshot.js";
+import type { TargetGroupHealth, TargetStats } from "./engine.js";
+
+export type { TargetGroupHealth, TargetStats } from "./engine.js";
+
+/**
+ * The load balancers' traffic path, as the API sees it. The API builds an immutable snapshot of
+ * its configuration after each change and calls apply(); it reads DescribeTargetHealth's answer
+ * from targetHealth(). Nothing else crosses the boundary.
+ */
+export interface DataPlane {
+  /** Serves `snapshot` from now on, atomically: in-flight requests keep the config they began with. */
+  apply(snapshot: DataPlaneSnapshot): Promise<void>;
+  /** Every target of every target group in the latest snapshot, with its health now. */
+  targetHealth(): Promise<TargetGroupHealth[]>;
+  /** Counters per target (key: targetGroupArn|id|port) since start, for metrics. */
+  targetStats(): Promise<Record<string, TargetStats>>;
+  /** Closes every listener and connection and stops the health checks. */
+  close(): Promise<void>;
+}
+
+export type DataPlaneRequest =
+  | { id: number; op: "apply"; snapshot: DataPlaneSnapshot }
+  | { id: number; op: "targetHealth" | "targetStats" | "close" };
+
+type DistributiveOmit<T, K extends keyof T> = T extends unknown ? Omit<T, K> : never;
+
+export type DataPlaneReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: string };
+
+/**
+ * Starts the data plane in its own worker thread, so proxy load cannot stall the API's event
+ * loop (and a stalled API cannot stall traffic).
+ */
+export function startDataPlane(): DataPlane {
+  const worker = new Worker(new URL("./worker.js", import.meta.url));
+  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  let nextId = 1;
+  let exited: Error | undefined;
+  worker.on("message", (reply: DataPlaneReply) => {
+    const p = pending.get(reply.id);
+    if (!p) return;
+    pending.delete(reply.id);
+    if (reply.ok) p.resolve(reply.value);
+    else p.reject(new Error(reply.error));
+  });
+  const fail = (err: Error) => {
+    exited = err;
+    for (const p of pending.values()) p.reject(err);
+    pending.clear();
+  };
+  worker.on("error", fail);
+  worker.on("exit", (code) => fail(new Error(`data plane worker exited (code ${code})`)));
+
+  const call = <T>(request: DistributiveOmit<DataPlaneRequest, "id">): Promise<T> => {
+    if (exited) return Promise.reject(exited);
+    const id = nextId++;
+    return new Promise<T>((resolve, reject) => {
+      pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      worker.postMessage({ ...request, id });
+    });
+  };
+
+  return {
+    apply: (snapshot) => call({ op: "apply", snapshot }),
+    targetHealth: () => call({ op: "targetHealth" }),
+    targetStats: () => call({ op: "targetStats" }),
+    close: async () => {
+      if (exited) return;
+      await call({ op: "close" });
+      await worker.terminate();
+    },
+  };
+}

@@ -1,0 +1,212 @@
+import http from "node:http";
+import net from "node:net";
+import type { TargetHealthDescription } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { HealthMonitor } from "./health/health-monitor.js";
+import { healthCheckPort } from "./health/health-check.js";
+import type { HealthCheckConfig, DataPlaneSnapshot, ListenerConfig, LoadBalancerConfig, TargetConfig, TargetGroupConfig } from "./snapshot.js";
+import { targetKey } from "./snapshot.js";
+import { handleRequest, type ProxyContext } from "./http-proxy.js";
+import { handleConnection } from "./tcp-proxy.js";
+
+/** DescribeTargetHealth's answer for one target group, as the data plane sees it now. */
+export interface TargetGroupHealth {
+  readonly TargetGroupArn: string;
+  readonly TargetHealthDescriptions: TargetHealthDescription[];
+}
+
+/** Per-target counters for the metrics issue (RequestCount, HTTPCode_Target_*, TargetResponseTime). */
+export interface TargetStats {
+  requests: number;
+  codes: Record<string, number>;
+  responseTimeMsTotal: number;
+}
+
+interface OpenListener {
+  readonly server: net.Server;
+  /** Swapped by apply(); every new request reads it, so in-flight requests keep their config. */
+  current: { lb: LoadBalancerConfig; listener: ListenerConfig };
+}
+
+/**
+ * The data plane itself: listeners, proxying, health checks, for one snapshot at a time. It runs
+ * inside the data plane's worker thread (see data-plane.ts); it never touches the API's state.
+ */
+export class DataPlaneEngine {
+  private snapshot: DataPlaneSnapshot = { loadBalancers: [], targetGroups: [] };
+  private groups = new Map<string, TargetGroupConfig>();
+  private inUse = new Set<string>();
+  private readonly listeners = new Map<string, OpenListener>();
+  private readonly health = new HealthMonitor();
+  private readonly outstanding = new Map<string, number>();
+  private readonly stats = new Map<string, TargetStats>();
+  private readonly ctx: ProxyContext;
+
+  constructor() {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
+    this.ctx = {
+      agent,
+      targetGroup: (arn) => (this.inUse.has(arn) ? this.groups.get(arn) : undefined),
+      selection: {
+        cursors: new Map(),
+        isHealthy: (key) => this.health.state(key)?.state === "healthy" || this.healthDisabled(key),
+        outstanding: (key) => this.outstanding.get(key) ?? 0,
+      },
+      begin: (key) => this.outstanding.set(key, (this.outstanding.get(key) ?? 0) + 1),
+      end: (key, status, ms) => {
+        this.outstanding.set(key, Math.max(0, (this.outstanding.get(key) ?? 1) - 1));
+        const s = this.stats.get(key) ?? { requests: 0, codes: {}, responseTimeMsTotal: 0 };
+        s.requests++;
+        const code = status === undefined ? "none" : String(status);
+        s.codes[code] = (s.codes[code] ?? 0) + 1;
+        s.responseTimeMsTotal += ms;
+        this.stats.set(key, s);
+      },
+    };
+  }
+
+  /**
+   * Serves `snapshot` from now on. New requests see it at once; requests in flight finish with the
+   * configuration they started with. Listeners that appear are opened, those that vanish are
+   * closed (their open connections finish their current request). Rejects, after applying the
+   * rest, when a listener's address cannot be bound.
+   */
+  async apply(snapshot: DataPlaneSnapshot): Promise<void> {
+    this.snapshot = snapshot;
+    this.groups = new Map(snapshot.targetGroups.map((g) => [g.TargetGroupArn, g]));
+    this.inUse = referencedTargetGroups(snapshot);
+    this.health.update(this.checksWanted());
+
+    const wanted = new Map<string, { lb: LoadBalancerConfig; listener: ListenerConfig }>();
+    for (const lb of snapshot.loadBalancers) {
+      for (const listener of lb.Listeners) wanted.set(`${lb.Address}:${listener.Port}:${listener.Protocol}`, { lb, listener });
+    }
+    for (const [key, open] of this.listeners) {
+      if (wanted.has(key)) continue;
+      this.listeners.delete(key);
+      closeGracefully(open.server);
+    }
+    const failures: string[] = [];
+    await Promise.all(
+      [...wanted].map(async ([key, current]) => {
+        const open = this.listeners.get(key);
+        if (open) {
+          open.current = current;
+          if (open.server instanceof http.Server) applyTimeouts(open.server, current.lb);
+          return;
+        }
+        try {
+          this.listeners.set(key, await this.openListener(current));
+        } catch (err) {
+          failures.push(`${key}: ${(err as Error).message}`);
+        }
+      }),
+    );
+    if (failures.length > 0) throw new Error(`could not open listeners: ${failures.join("; ")}`);
+  }
+
+  targetHealth(now = Date.now()): TargetGroupHealth[] {
+    return this.snapshot.targetGroups.map((group) => ({
+      TargetGroupArn: group.TargetGroupArn,
+      TargetHealthDescriptions: group.Targets.filter((t) => !drained(group, t, now)).map((t) => this.describe(group, t)),
+    }));
+  }
+
+  targetStats(): Record<string, TargetStats> {
+    return Object.fromEntries(this.stats);
+  }
+
+  async close(): Promise<void> {
+    this.health.close();
+    await Promise.all([...this.listeners.values()].map((l) => new Promise((resolve) => {
+      l.server.close(resolve);
+      if (l.server instanceof http.Server) l.server.closeAllConnections();
+    })));
+    this.listeners.clear();
+    this.ctx.agent.destroy();
+  }
+
+  private describe(group: TargetGroupConfig, target: TargetConfig): TargetHealthDescription {
+    const base = { Target: { Id: target.Id, Port: target.Port }, HealthCheckPort: String(healthCheckPort(group.HealthCheck, target)) };
+    if (target.State === "draining") {
+      return { ...base, TargetHealth: { State: "draining", Reason: "Target.DeregistrationInProgress", Description: "Target deregistration is in progress" } };
+    }
+    if (!this.inUse.has(group.TargetGroupArn)) {
+      return { ...base, TargetHealth: { State: "unused", Reason: "Target.NotInUse", Description: "Target group is not configured to receive traffic from the load balancer" } };
+    }
+    if (!group.HealthCheck.HealthCheckEnabled) {
+      return { ...base, TargetHealth: { State: "unavailable", Reason: "Target.HealthCheckDisabled", Description: "Health checks are disabled" } };
+    }
+    const s = this.health.state(targetKey(group.TargetGroupArn, target));
+    const state = s?.state ?? "initial";
+    return { ...base, TargetHealth: { State: state, ...(s?.reason && { Reason: s.reason as never }), ...(s?.description && { Description: s.description }) } };
+  }
+
+  private healthDisabled(key: string): boolean {
+    const arn = key.slice(0, key.indexOf("|"));
+    return this.groups.get(arn)?.HealthCheck.HealthCheckEnabled === false;
+  }
+
+  /** Health checks run for registered targets of groups a listener uses, as on ALB. */
+  private checksWanted(): Map<string, { config: HealthCheckConfig; target: TargetConfig }> {
+    const wanted = new Map<string, { config: HealthCheckConfig; target: TargetConfig }>();
+    for (const group of this.snapshot.targetGroups) {
+      if (!this.inUse.has(group.TargetGroupArn) || !group.HealthCheck.HealthCheckEnabled) continue;
+      for (const target of group.Targets) if (target.State === "registered") wanted.set(targetKey(group.TargetGroupArn, target), { config: group.HealthCheck, target });
+    }
+    return wanted;
+  }
+
+  private openListener(current: OpenListener["current"]): Promise<OpenListener> {
+    const entry: { current: OpenListener["current"] } = { current };
+    let server: net.Server;
+    if (current.listener.Protocol === "TCP") {
+      server = net.createServer((socket) => handleConnection(this.ctx, entry.current.listener, socket));
+    } else {
+      const httpServer = http.createServer((req, res) => handleRequest(this.ctx, entry.current.lb, entry.current.listener, req, res));
+      applyTimeouts(httpServer, current.lb);
+      server = httpServer;
+    }
+    return new Promise((resolve, reject) => {
+      server.once("error", reject);
+      server.listen({ host: current.lb.Address, port: current.listener.Port }, () => {
+        server.off("error", reject);
+        resolve(Object.assign(entry, { server }));
+      });
+    });
+  }
+}
+
+/** A draining target disappears once its deregistration delay has passed. */
+function drained(group: TargetGroupConfig, target: TargetConfig, now: number): boolean {
+  if (target.State !== "draining") return false;
+  return now - (target.DeregisteredAt ?? 0) >= group.Attributes["deregistration_delay.timeout_seconds"] * 1000;
+}
+
+/** Target groups some listener forwards to: only those are "in use" and health checked. */
+function referencedTargetGroups(snapshot: DataPlaneSnapshot): Set<string> {
+  const arns = new Set<string>();
+  for (const lb of snapshot.loadBalancers) {
+    for (const listener of lb.Listeners) {
+      for (const action of [...listener.DefaultActions, ...listener.Rules.flatMap((r) => r.Actions)]) {
+        if (action.TargetGroupArn) arns.add(action.TargetGroupArn);
+        for (const g of action.ForwardConfig?.TargetGroups ?? []) if (g.TargetGroupArn) arns.add(g.TargetGroupArn);
+      }
+    }
+  }
+  return arns;
+}
+
+/**
+ * ALB's idle timeout on the client side: a keep-alive connection with no request for this long is
+ * closed. While a request waits for its target, the target side's timer (504) is the one that runs,
+ * so no socket-wide inactivity timeout here: it would cut the client before the 504 could be sent.
+ */
+function applyTimeouts(server: http.Server, lb: LoadBalancerConfig): void {
+  server.keepAliveTimeout = (lb.IdleTimeoutSeconds ?? 60) * 1000;
+}
+
+/** Stops accepting; idle keep-alive connections close now, busy ones after their request. */
+function closeGracefully(server: net.Server): void {
+  server.close();
+  if (server instanceof http.Server) server.closeIdleConnections();
+}

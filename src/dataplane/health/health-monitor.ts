@@ -1,0 +1,47 @@
+import type { HealthCheckConfig, TargetConfig } from "../snapshot.js";
+import { checkOnce } from "./health-check.js";
+import { initialHealth, nextHealth, type TargetHealthState } from "./health-state.js";
+
+/**
+ * Runs the periodic health checks of every in-use, registered target and remembers each one's
+ * state. `update` is called with every snapshot: checks for targets that are gone stop, new ones
+ * start in `initial`, and a target whose health check settings changed keeps its state but
+ * restarts its timer with the new interval.
+ */
+export class HealthMonitor {
+  private readonly checks = new Map<string, { fingerprint: string; timer: NodeJS.Timeout; state: TargetHealthState }>();
+
+  update(wanted: ReadonlyMap<string, { config: HealthCheckConfig; target: TargetConfig }>): void {
+    for (const [key, check] of this.checks) {
+      if (!wanted.has(key)) {
+        clearTimeout(check.timer);
+        this.checks.delete(key);
+      }
+    }
+    for (const [key, { config, target }] of wanted) {
+      const fingerprint = JSON.stringify([config, target.Address, target.Port]);
+      const existing = this.checks.get(key);
+      if (existing?.fingerprint === fingerprint) continue;
+      if (existing) clearTimeout(existing.timer);
+      const entry = { fingerprint, timer: undefined as unknown as NodeJS.Timeout, state: existing?.state ?? initialHealth };
+      this.checks.set(key, entry);
+      const tick = async () => {
+        const result = await checkOnce(config, target);
+        if (this.checks.get(key) !== entry) return; // replaced or removed while the check ran
+        entry.state = nextHealth(entry.state, result, config);
+        entry.timer = setTimeout(tick, config.HealthCheckIntervalSeconds * 1000);
+      };
+      // The first check goes out right away, as ALB starts checking on registration.
+      entry.timer = setTimeout(tick, 0);
+    }
+  }
+
+  state(key: string): TargetHealthState | undefined {
+    return this.checks.get(key)?.state;
+  }
+
+  close(): void {
+    for (const check of this.checks.values()) clearTimeout(check.timer);
+    this.checks.clear();
+  }
+}

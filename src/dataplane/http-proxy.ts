@@ -1,0 +1,130 @@
+import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import type { Action, FixedResponseActionConfig } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { newTraceId, sendAlbError } from "./alb-responses.js";
+import { actionFor } from "./rules/select-rule.js";
+import { redirectLocation, redirectStatus } from "./rules/redirect.js";
+import { hostWithoutPort, splitTarget, type RequestFacts } from "./rules/request-facts.js";
+import { targetKey, type ListenerConfig, type LoadBalancerConfig, type TargetConfig, type TargetGroupConfig } from "./snapshot.js";
+import { chooseTarget, chooseTargetGroup, type SelectionState } from "./target-selection.js";
+import { stickyCookies, stickyTargetKey } from "./stickiness.js";
+
+/** What the HTTP proxy needs from the engine; all of it read per request, so a swap is atomic. */
+export interface ProxyContext {
+  targetGroup(arn: string): TargetGroupConfig | undefined;
+  readonly selection: SelectionState;
+  /** Counts a request sent to a target until it is answered (least outstanding requests, stats). */
+  begin(key: string): void;
+  end(key: string, status: number | undefined, elapsedMs: number): void;
+  readonly agent: http.Agent;
+}
+
+// Hop-by-hop headers (RFC 9110 7.6.1) belong to one connection and are never forwarded.
+const hopByHop = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade", "proxy-authorization"]);
+
+export function requestFacts(req: IncomingMessage, listener: ListenerConfig): RequestFacts {
+  const { path, query } = splitTarget(req.url ?? "/");
+  return {
+    method: req.method ?? "GET",
+    host: hostWithoutPort(req.headers.host),
+    path,
+    query,
+    headers: req.headersDistinct,
+    sourceIp: clientAddress(req),
+    protocol: "HTTP",
+    port: listener.Port,
+  };
+}
+
+/** One request on an HTTP listener: evaluate the rules, then answer, redirect or forward. */
+export function handleRequest(ctx: ProxyContext, lb: LoadBalancerConfig, listener: ListenerConfig, req: IncomingMessage, res: ServerResponse): void {
+  const facts = requestFacts(req, listener);
+  const action = actionFor(listener, facts);
+  if (action?.Type === "fixed-response") return fixedResponse(action, res);
+  if (action?.Type === "redirect" && action.RedirectConfig) {
+    res.writeHead(redirectStatus(action.RedirectConfig), { server: "awselb/2.0", location: redirectLocation(action.RedirectConfig, facts), "content-length": 0 });
+    res.end();
+    return;
+  }
+  if (action?.Type !== "forward") return sendAlbError(res, 500);
+  const arn = chooseTargetGroup(action);
+  const group = arn === undefined ? undefined : ctx.targetGroup(arn);
+  const target = group && chooseTarget(group, ctx.selection, stickyTargetKey(group, req));
+  if (!group || !target) return sendAlbError(res, 503);
+  forward(ctx, lb, listener, group, target, req, res);
+}
+
+function fixedResponse(action: Action, res: ServerResponse): void {
+  const config: FixedResponseActionConfig = action.FixedResponseConfig ?? { StatusCode: "200" };
+  const body = config.MessageBody ?? "";
+  res.writeHead(Number(config.StatusCode ?? 200), { server: "awselb/2.0", "content-type": config.ContentType ?? "text/plain; charset=utf-8", "content-length": Buffer.byteLength(body) });
+  res.end(body);
+}
+
+/** Streams the request to the target and its response back; neither body is ever held whole. */
+function forward(ctx: ProxyContext, lb: LoadBalancerConfig, listener: ListenerConfig, group: TargetGroupConfig, target: TargetConfig, req: IncomingMessage, res: ServerResponse): void {
+  const key = targetKey(group.TargetGroupArn, target);
+  const started = performance.now();
+  let status: number | undefined;
+  let answered: 502 | 504 | undefined;
+  let finished = false;
+  const done = () => {
+    if (finished) return;
+    finished = true;
+    ctx.end(key, status, performance.now() - started);
+  };
+  ctx.begin(key);
+
+  const headers: http.OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(req.headers)) if (!hopByHop.has(name) && value !== undefined) headers[name] = value;
+  const client = clientAddress(req);
+  headers["x-forwarded-for"] = req.headers["x-forwarded-for"] ? `${req.headers["x-forwarded-for"]}, ${client}` : client;
+  headers["x-forwarded-proto"] = "http";
+  headers["x-forwarded-port"] = String(listener.Port);
+  // ALB keeps a trace id the client already sent, and starts a new one otherwise.
+  if (!req.headers["x-amzn-trace-id"]) headers["x-amzn-trace-id"] = newTraceId();
+
+  const idleMs = (lb.IdleTimeoutSeconds ?? 60) * 1000;
+  const upstream = http.request({ host: target.Address, port: target.Port, method: req.method, path: req.url, headers, agent: ctx.agent });
+  let timedOut = false;
+  upstream.setTimeout(idleMs, () => {
+    timedOut = true;
+    upstream.destroy();
+  });
+  upstream.on("response", (upstreamRes) => {
+    status = upstreamRes.statusCode ?? 502;
+    const out: http.OutgoingHttpHeaders = {};
+    for (const [name, value] of Object.entries(upstreamRes.headers)) if (!hopByHop.has(name) && value !== undefined) out[name] = value;
+    const cookies = stickyCookies(group, key);
+    if (cookies.length > 0) out["set-cookie"] = [...(upstreamRes.headers["set-cookie"] ?? []), ...cookies];
+    res.writeHead(status, out);
+    upstreamRes.pipe(res);
+    upstreamRes.on("end", done);
+    upstreamRes.on("error", () => {
+      done();
+      res.destroy();
+    });
+  });
+  upstream.on("error", () => {
+    // Before the response started, ALB answers for the target: 504 if it went silent, else 502
+    // (connection refused, reset, or closed without answering).
+    if (status === undefined) {
+      status = answered = timedOut ? 504 : 502;
+      sendAlbError(res, answered);
+    } else {
+      res.destroy();
+    }
+    done();
+  });
+  // The client went away: stop the target's work too.
+  res.on("close", () => {
+    if (!res.writableFinished) upstream.destroy();
+    done();
+  });
+  req.pipe(upstream);
+}
+
+/** The client's address, IPv4-mapped IPv6 ("::ffff:127.0.0.1") written as plain IPv4. */
+function clientAddress(req: IncomingMessage): string {
+  const address = req.socket.remoteAddress ?? "";
+  return address.startsWith("::ffff:") ? address.slice(7) : address;
+}

@@ -1,0 +1,99 @@
+import type { Action, RuleCondition } from "@aws-sdk/client-elastic-load-balancing-v2";
+
+/**
+ * The whole configuration the data plane serves, as one immutable value. The ELBv2 API builds a
+ * new snapshot after every change and hands it to `DataPlane.apply`; the data plane never reads
+ * the API's store. Field names follow ELBv2's wire shapes (LoadBalancerArn, Port, Protocol, ...)
+ * so the API side maps its records with little code. The data plane does not validate ranges:
+ * the API does (tests use sub-second health check intervals on purpose).
+ */
+export interface DataPlaneSnapshot {
+  readonly loadBalancers: readonly LoadBalancerConfig[];
+  readonly targetGroups: readonly TargetGroupConfig[];
+}
+
+export interface LoadBalancerConfig {
+  readonly LoadBalancerArn: string;
+  readonly Type: "application" | "network";
+  /** The loopback address this load balancer owns (its DNSName resolves here). */
+  readonly Address: string;
+  /** idle_timeout.timeout_seconds: idle client connections close after it, and a target that
+   *  sends nothing for this long gets a 504, as on ALB. Default 60. */
+  readonly IdleTimeoutSeconds?: number;
+  readonly Listeners: readonly ListenerConfig[];
+}
+
+export interface ListenerConfig {
+  readonly ListenerArn: string;
+  readonly Port: number;
+  readonly Protocol: "HTTP" | "TCP";
+  readonly DefaultActions: readonly Action[];
+  /** Non-default rules, any order: the data plane sorts by priority. */
+  readonly Rules: readonly RuleConfig[];
+}
+
+export interface RuleConfig {
+  readonly RuleArn: string;
+  readonly Priority: number;
+  readonly Conditions: readonly RuleCondition[];
+  readonly Actions: readonly Action[];
+}
+
+export interface HealthCheckConfig {
+  readonly HealthCheckEnabled: boolean;
+  readonly HealthCheckProtocol: "HTTP" | "TCP";
+  /** A port number as a string, or "traffic-port" (the target's own port). */
+  readonly HealthCheckPort: string;
+  readonly HealthCheckPath: string;
+  readonly HealthCheckIntervalSeconds: number;
+  readonly HealthCheckTimeoutSeconds: number;
+  readonly HealthyThresholdCount: number;
+  readonly UnhealthyThresholdCount: number;
+  /** Matcher.HttpCode: "200", "200-299", "200,302". */
+  readonly Matcher: { readonly HttpCode: string };
+}
+
+/** Target group attributes the data plane acts on, already parsed from their string form. */
+export interface TargetGroupAttributes {
+  readonly "deregistration_delay.timeout_seconds": number;
+  readonly "slow_start.duration_seconds": number;
+  readonly "stickiness.enabled": boolean;
+  readonly "stickiness.type": "lb_cookie" | "app_cookie" | "source_ip";
+  readonly "stickiness.lb_cookie.duration_seconds": number;
+  readonly "load_balancing.algorithm.type": "round_robin" | "least_outstanding_requests";
+}
+
+export interface TargetGroupConfig {
+  readonly TargetGroupArn: string;
+  readonly Protocol: "HTTP" | "HTTPS" | "TCP" | "UDP" | "TCP_UDP";
+  readonly Port: number;
+  readonly TargetType: "instance" | "ip";
+  readonly HealthCheck: HealthCheckConfig;
+  readonly Attributes: TargetGroupAttributes;
+  readonly Targets: readonly TargetConfig[];
+}
+
+export interface TargetConfig {
+  /** The registered id: an instance id or an IP address, as DescribeTargetHealth reports it. */
+  readonly Id: string;
+  /** Where traffic goes: the instance's host address, or the IP itself. */
+  readonly Address: string;
+  readonly Port: number;
+  readonly State: "registered" | "draining";
+  /** When DeregisterTargets was called (epoch ms); set when State is "draining". */
+  readonly DeregisteredAt?: number;
+}
+
+export const defaultTargetGroupAttributes: TargetGroupAttributes = {
+  "deregistration_delay.timeout_seconds": 300,
+  "slow_start.duration_seconds": 0,
+  "stickiness.enabled": false,
+  "stickiness.type": "lb_cookie",
+  "stickiness.lb_cookie.duration_seconds": 86400,
+  "load_balancing.algorithm.type": "round_robin",
+};
+
+/** A target's identity inside one target group: the same id may be registered on several ports. */
+export function targetKey(targetGroupArn: string, target: Pick<TargetConfig, "Id" | "Port">): string {
+  return `${targetGroupArn}|${target.Id}|${target.Port}`;
+}

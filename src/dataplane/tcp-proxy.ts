@@ -1,0 +1,40 @@
+import net from "node:net";
+import { terminalAction } from "./rules/select-rule.js";
+import { targetKey, type ListenerConfig } from "./snapshot.js";
+import { chooseTarget, chooseTargetGroup } from "./target-selection.js";
+import type { ProxyContext } from "./http-proxy.js";
+
+/**
+ * One connection on an NLB TCP listener: the listener's forward action picks a target group, the
+ * group picks a target, and bytes flow both ways until either side closes. With no target, or a
+ * target that refuses, the client's connection is reset, as NLB does.
+ */
+export function handleConnection(ctx: ProxyContext, listener: ListenerConfig, client: net.Socket): void {
+  const action = terminalAction(listener.DefaultActions);
+  const arn = action?.Type === "forward" ? chooseTargetGroup(action) : undefined;
+  const group = arn === undefined ? undefined : ctx.targetGroup(arn);
+  const target = group && chooseTarget(group, ctx.selection);
+  if (!group || !target) {
+    client.resetAndDestroy();
+    return;
+  }
+  const key = targetKey(group.TargetGroupArn, target);
+  const started = performance.now();
+  ctx.begin(key);
+  const upstream = net.connect({ host: target.Address, port: target.Port });
+  let ended = false;
+  const end = () => {
+    if (ended) return;
+    ended = true;
+    ctx.end(key, undefined, performance.now() - started);
+  };
+  upstream.on("error", () => (client.destroyed ? undefined : client.resetAndDestroy()));
+  client.on("error", () => upstream.destroy());
+  upstream.on("close", () => {
+    end();
+    client.destroySoon();
+  });
+  client.on("close", () => upstream.destroySoon());
+  client.pipe(upstream);
+  upstream.pipe(client);
+}

@@ -1,0 +1,36 @@
+import { parentPort } from "node:worker_threads";
+import { DataPlaneEngine } from "./engine.js";
+import type { DataPlaneRequest, DataPlaneReply } from "./data-plane.js";
+
+/**
+ * The data plane's thread: one engine, driven by messages from DataPlane (data-plane.ts). Requests
+ * are answered in order of completion, matched by id.
+ */
+const engine = new DataPlaneEngine();
+const port = parentPort!;
+
+port.on("message", async (message: DataPlaneRequest) => {
+  let reply: DataPlaneReply;
+  try {
+    switch (message.op) {
+      case "apply":
+        await engine.apply(message.snapshot);
+        reply = { id: message.id, ok: true, value: undefined };
+        break;
+      case "targetHealth":
+        reply = { id: message.id, ok: true, value: engine.targetHealth() };
+        break;
+      case "targetStats":
+        reply = { id: message.id, ok: true, value: engine.targetStats() };
+        break;
+      case "close":
+        await engine.close();
+        reply = { id: message.id, ok: true, value: undefined };
+        break;
+    }
+  } catch (err) {
+    reply = { id: message.id, ok: false, error: (err as Error).message };
+  }
+  port.postMessage(reply);
+  if (message.op === "close") port.close();
+});
