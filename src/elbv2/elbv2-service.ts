@@ -6,6 +6,8 @@ import { loadBalancerHandlers } from "./load-balancers/load-balancers.js";
 import { targetGroupHandlers } from "./target-groups/target-groups.js";
 import { targetHandlers } from "./targets/targets.js";
 import { tagHandlers } from "./tags/tags.js";
+import { listenerHandlers } from "./listeners/listeners.js";
+import { ruleHandlers } from "./rules/rules.js";
 
 /** Elastic Load Balancing v2 (awsQuery): the API; the data plane reads what it stores (snapshot.ts). */
 export function createElbv2Service(deps: Elbv2Deps): AwsService {
@@ -15,6 +17,8 @@ export function createElbv2Service(deps: Elbv2Deps): AwsService {
       ...loadBalancerHandlers(deps),
       ...targetGroupHandlers(deps),
       ...targetHandlers(deps),
+      ...listenerHandlers(deps),
+      ...ruleHandlers(deps),
       ...tagHandlers(deps),
       DescribeAccountLimits: describeAccountLimits,
     },
