@@ -15,6 +15,8 @@ import { createServiceController } from "./ecs/services/service-controller.js";
 import { sendJsonError, sendJsonNotFound, readRawBody, MAX_BODY_BYTES } from "./aws/json-gateway.js";
 import { registerAwsServices } from "./aws/gateway.js";
 import { createStsService } from "./sts/sts-service.js";
+import { createElbv2Service } from "./elbv2/elbv2-service.js";
+import { registrationHealth } from "./elbv2/targets/target-health.js";
 import { refuseExpectation, requireHost, sendClientError } from "./aws/client-error.js";
 import { createEcsService } from "./ecs/ecs-service.js";
 import type { TaskRunner } from "./agent/protocol/task-runner.js";
@@ -123,7 +125,10 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   const scanLog = log.child({ component: "image-scan" });
   const osv = config.scanDatabaseDir === undefined ? undefined : new OsvDirectory(config.scanDatabaseDir, scanLog);
   const scans = new ImageScans({ db, store: registry, clock, log: scanLog, osv }).attach();
-  registerAwsServices(app, [createEcsService(deps, { dockerVersion, scheduler: services }), createEcrService({ db, clock, store: registry, secret, registryHost, scans }), createStsService()], { config, clock });
+  registerAwsServices(app, [createEcsService(deps, { dockerVersion, scheduler: services }), createEcrService({ db, clock, store: registry, secret, registryHost, scans }), createStsService(),
+    // Target health is the store's view (registration in progress) until the data plane's health checks report.
+    createElbv2Service({ db, clock, config, health: registrationHealth }),
+  ], { config, clock });
   app.register(registryPlugin, { store: registry, config, clock, secret });
   // Garbage collection after deletes, on a timer and on demand; lifecycle policies on a timer.
   const gc = startGcScheduler({

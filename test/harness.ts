@@ -47,7 +47,7 @@ const blocks = new Map<string, string>();
  */
 function awsvpcBlock(): string {
   const n = 20 + ((process.pid * 7 + started++) % 230);
-  return `127.${n}.0.0/16`;
+  return `127.${n}.0.0/17`;
 }
 
 /** A real `berth up` process on a free loopback port, with its own data directory. */
@@ -72,6 +72,9 @@ export class BerthProcess {
     const instances = args.includes("--instances") ? [] : ["--instances", "0"];
     // A restarted Berth (same data directory) keeps its block, as an operator's config would.
     const block = args.includes("--awsvpc-cidr") ? [] : ["--awsvpc-cidr", blocks.get(dir) ?? blocks.set(dir, awsvpcBlock()).get(dir)!];
+    // Load balancers get the upper half of the same 127.n/16 (awsvpcBlock takes the lower), so
+    // two test servers never hand out the same load balancer address either.
+    if (!args.includes("--load-balancer-cidr") && block.length) block.push("--load-balancer-cidr", block[1]!.replace(".0.0/17", ".128.0/17"));
     const proc = spawn(process.execPath, [berthBin, "up", "--port", "0", "--data-dir", dir, "--log-level", "info", ...instances, ...block, ...args], {
       env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/root", ...env },
       stdio: ["ignore", "pipe", "pipe"],

@@ -38,6 +38,8 @@ export interface Config {
   hostIp: string;
   /** Loopback block from which awsvpc tasks get their private IPv4 address. */
   awsvpcCidr: string;
+  /** Loopback block from which each ELBv2 load balancer gets its own address (its listeners bind there). */
+  loadBalancerCidr: string;
   /** How long a STOPPED task stays describable before its containers are removed. */
   stoppedTaskRetentionSeconds: number;
   /** Log level for pino. */
@@ -114,6 +116,7 @@ export const defaults: Config = {
   allowUnauthenticatedNetworkAccess: false,
   hostIp: "127.0.0.1",
   awsvpcCidr: "127.10.0.0/16",
+  loadBalancerCidr: "127.100.0.0/16",
   stoppedTaskRetentionSeconds: 3600,
   logLevel: "info",
   registryAuth: "token",
@@ -160,6 +163,7 @@ const kinds: Record<keyof Config, Kind> = {
   allowUnauthenticatedNetworkAccess: "boolean",
   hostIp: "string",
   awsvpcCidr: "string",
+  loadBalancerCidr: "string",
   stoppedTaskRetentionSeconds: "number",
   logLevel: "string",
   registryAuth: "string",
@@ -278,6 +282,13 @@ function validate(c: Config, origin: Partial<Record<keyof Config, string>>): Con
   // 0 would show every remote agent disconnected between two polls.
   if (c.agentHeartbeatTimeoutSeconds < 1) throw fail("agentHeartbeatTimeoutSeconds", `agentHeartbeatTimeoutSeconds must be at least 1, got ${c.agentHeartbeatTimeoutSeconds}`);
   validateInstances(c, awsvpc, fail);
+  const lbs = loopbackBlock(c.loadBalancerCidr);
+  if (!lbs) throw fail("loadBalancerCidr", `loadBalancerCidr must be a loopback block such as 127.100.0.0/16, got ${c.loadBalancerCidr}`);
+  // Load balancers own their address's ports: a task or an instance on the same one would collide.
+  for (const key of ["awsvpcCidr", "instanceCidr"] as const) {
+    const other = loopbackBlock(c[key])!;
+    if (lbs.base < other.base + other.size && other.base < lbs.base + lbs.size) throw fail("loadBalancerCidr", `loadBalancerCidr ${c.loadBalancerCidr} overlaps ${key} ${c[key]}`);
+  }
   const badPath = c.hostPathAllowList?.find((p) => !p.startsWith("/") || p.split("/").includes(".."));
   if (badPath !== undefined) throw fail("hostPathAllowList", `hostPathAllowList must hold absolute paths without '..', got ${JSON.stringify(badPath)}`);
   const badCap = c.allowedCapabilities?.find((cap) => !/^[A-Za-z_]+$/.test(cap));

@@ -152,4 +152,35 @@ export const migrations: string[] = [
     task_arn TEXT PRIMARY KEY REFERENCES tasks (arn) ON DELETE CASCADE,
     constraints TEXT NOT NULL, strategies TEXT NOT NULL);
   `,
+  /* 8: ELBv2: load balancers (each with its own loopback address), target groups and their
+     targets, listeners and rules. Tags share the tags table, keyed by ARN. A listener's default
+     actions are its default rule (priority NULL). */ `
+  CREATE TABLE elb_load_balancers (
+    arn TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL,
+    address TEXT NOT NULL UNIQUE, seq INTEGER NOT NULL,
+    doc TEXT NOT NULL, attributes TEXT NOT NULL,
+    UNIQUE (account, region, name));
+  CREATE TABLE elb_target_groups (
+    arn TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL,
+    seq INTEGER NOT NULL, doc TEXT NOT NULL, attributes TEXT NOT NULL,
+    UNIQUE (account, region, name));
+  CREATE TABLE elb_targets (
+    target_group_arn TEXT NOT NULL REFERENCES elb_target_groups (arn) ON DELETE CASCADE,
+    id TEXT NOT NULL, port INTEGER NOT NULL, availability_zone TEXT,
+    registered_at INTEGER NOT NULL,
+    -- Set by DeregisterTargets: the target drains until drain_until (epoch ms), then is gone.
+    drain_until INTEGER,
+    PRIMARY KEY (target_group_arn, id, port));
+  CREATE TABLE elb_listeners (
+    arn TEXT PRIMARY KEY,
+    load_balancer_arn TEXT NOT NULL REFERENCES elb_load_balancers (arn) ON DELETE CASCADE,
+    port INTEGER NOT NULL, seq INTEGER NOT NULL, doc TEXT NOT NULL,
+    UNIQUE (load_balancer_arn, port));
+  CREATE TABLE elb_rules (
+    arn TEXT PRIMARY KEY,
+    listener_arn TEXT NOT NULL REFERENCES elb_listeners (arn) ON DELETE CASCADE,
+    priority INTEGER, seq INTEGER NOT NULL, doc TEXT NOT NULL,
+    UNIQUE (listener_arn, priority));
+  CREATE UNIQUE INDEX elb_default_rules ON elb_rules (listener_arn) WHERE priority IS NULL;
+  `,
 ];

@@ -1,0 +1,13 @@
+import type { Clock } from "../core/clock.js";
+import type { Config } from "../core/config.js";
+import type { Db } from "../store/database.js";
+import type { TargetHealthSource } from "./targets/target-health.js";
+
+/** What the ELBv2 API needs from the composition root. */
+export interface Elbv2Deps {
+  db: Db;
+  clock: Clock;
+  config: Pick<Config, "loadBalancerCidr" | "availabilityZones">;
+  /** Where target health comes from: the data plane's health checks once it runs, the store's view before. */
+  health: TargetHealthSource;
+}
