@@ -16,7 +16,9 @@ import { sendJsonError, sendJsonNotFound, readRawBody, MAX_BODY_BYTES } from "./
 import { registerAwsServices } from "./aws/gateway.js";
 import { createStsService } from "./sts/sts-service.js";
 import { createElbv2Service } from "./elbv2/elbv2-service.js";
-import { registrationHealth } from "./elbv2/targets/target-health.js";
+import { startDataPlane } from "./dataplane/data-plane.js";
+import { createDataPlaneFeed } from "./elbv2/data-plane/data-plane-feed.js";
+import { createDataPlaneHealth } from "./elbv2/data-plane/data-plane-health.js";
 import { refuseExpectation, requireHost, sendClientError } from "./aws/client-error.js";
 import { createEcsService } from "./ecs/ecs-service.js";
 import type { TaskRunner } from "./agent/protocol/task-runner.js";
@@ -125,9 +127,16 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   const scanLog = log.child({ component: "image-scan" });
   const osv = config.scanDatabaseDir === undefined ? undefined : new OsvDirectory(config.scanDatabaseDir, scanLog);
   const scans = new ImageScans({ db, store: registry, clock, log: scanLog, osv }).attach();
+  // The load balancers' traffic path, in its own thread; ELBv2 feeds it snapshots of its store
+  // after every change and reads target health from its health checks.
+  const dataPlane = startDataPlane();
+  const lbLog = log.child({ component: "load-balancers" });
+  const lbHealth = createDataPlaneHealth({ dataPlane, log: lbLog });
+  const lbFeed = createDataPlaneFeed({
+    db, clock, dataPlane, log: lbLog, options: { healthCheckSpeedup: config.loadBalancerHealthCheckSpeedup }, afterApply: lbHealth.refresh,
+  });
   registerAwsServices(app, [createEcsService(deps, { dockerVersion, scheduler: services }), createEcrService({ db, clock, store: registry, secret, registryHost, scans }), createStsService(),
-    // Target health is the store's view (registration in progress) until the data plane's health checks report.
-    createElbv2Service({ db, clock, config, health: registrationHealth }),
+    createElbv2Service({ db, clock, config, health: lbHealth, changed: lbFeed.changed }),
   ], { config, clock });
   app.register(registryPlugin, { store: registry, config, clock, secret });
   // Garbage collection after deletes, on a timer and on demand; lifecycle policies on a timer.
@@ -149,6 +158,8 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
     }
   });
   await recoverTasks(db, runner, log);
+  // The load balancers the store holds serve again (after a restart, or a kill -9).
+  await lbFeed.changed();
   // Services are reconciled once recovered tasks are known again.
   services.start();
   // Scans a restart interrupted run again.
@@ -177,6 +188,9 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
       lifecycle.stop();
       await gc.stop();
       await app.close();
+      await lbFeed.close();
+      lbHealth.stop();
+      await dataPlane.close();
       await scans.close();
       // The embedded agent stops polling before its held poll is released.
       await embeddedAgent.close();

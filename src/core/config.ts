@@ -40,6 +40,11 @@ export interface Config {
   awsvpcCidr: string;
   /** Loopback block from which each ELBv2 load balancer gets its own address (its listeners bind there). */
   loadBalancerCidr: string;
+  /**
+   * Local use: the data plane runs target groups' health checks this many times faster than
+   * configured (interval and timeout divided by it); the API keeps AWS's values and ranges. 1: AWS's pace.
+   */
+  loadBalancerHealthCheckSpeedup: number;
   /** How long a STOPPED task stays describable before its containers are removed. */
   stoppedTaskRetentionSeconds: number;
   /** Log level for pino. */
@@ -117,6 +122,7 @@ export const defaults: Config = {
   hostIp: "127.0.0.1",
   awsvpcCidr: "127.10.0.0/16",
   loadBalancerCidr: "127.100.0.0/16",
+  loadBalancerHealthCheckSpeedup: 1,
   stoppedTaskRetentionSeconds: 3600,
   logLevel: "info",
   registryAuth: "token",
@@ -164,6 +170,7 @@ const kinds: Record<keyof Config, Kind> = {
   hostIp: "string",
   awsvpcCidr: "string",
   loadBalancerCidr: "string",
+  loadBalancerHealthCheckSpeedup: "number",
   stoppedTaskRetentionSeconds: "number",
   logLevel: "string",
   registryAuth: "string",
@@ -282,6 +289,9 @@ function validate(c: Config, origin: Partial<Record<keyof Config, string>>): Con
   // 0 would show every remote agent disconnected between two polls.
   if (c.agentHeartbeatTimeoutSeconds < 1) throw fail("agentHeartbeatTimeoutSeconds", `agentHeartbeatTimeoutSeconds must be at least 1, got ${c.agentHeartbeatTimeoutSeconds}`);
   validateInstances(c, awsvpc, fail);
+  if (c.loadBalancerHealthCheckSpeedup < 1 || c.loadBalancerHealthCheckSpeedup > 100) {
+    throw fail("loadBalancerHealthCheckSpeedup", `loadBalancerHealthCheckSpeedup must be from 1 to 100, got ${c.loadBalancerHealthCheckSpeedup}`);
+  }
   const lbs = loopbackBlock(c.loadBalancerCidr);
   if (!lbs) throw fail("loadBalancerCidr", `loadBalancerCidr must be a loopback block such as 127.100.0.0/16, got ${c.loadBalancerCidr}`);
   // Load balancers own their address's ports: a task or an instance on the same one would collide.

@@ -10,4 +10,9 @@ export interface Elbv2Deps {
   config: Pick<Config, "loadBalancerCidr" | "availabilityZones">;
   /** Where target health comes from: the data plane's health checks once it runs, the store's view before. */
   health: TargetHealthSource;
+  /**
+   * Called after a mutating call's transaction committed; resolves once the data plane serves the
+   * change (so `create-listener` then `curl` works). Absent: nothing serves traffic.
+   */
+  changed?: () => Promise<void>;
 }

@@ -1,0 +1,110 @@
+import type { LoadBalancer, Rule, TargetGroup } from "@aws-sdk/client-elastic-load-balancing-v2";
+import type { Db } from "../../store/database.js";
+import {
+  defaultTargetGroupAttributes, type DataPlaneSnapshot, type HealthCheckConfig, type ListenerConfig, type LoadBalancerConfig,
+  type TargetConfig, type TargetGroupAttributes, type TargetGroupConfig,
+} from "../../dataplane/snapshot.js";
+import { listenersOf } from "../listeners/listener-store.js";
+import { rulesOf } from "../rules/rule-store.js";
+import { instanceHostIp, targetsOf } from "../targets/target-store.js";
+
+export interface SnapshotOptions {
+  /**
+   * Health check intervals and timeouts are divided by this (a documented local-use setting,
+   * loadBalancerHealthCheckSpeedup): the API keeps AWS's ranges, the checks run faster.
+   */
+  healthCheckSpeedup?: number;
+}
+
+/**
+ * The data plane's whole configuration, read from the ELBv2 store across every account and
+ * region. Read in one transaction so the snapshot is consistent; it is a write transaction only
+ * because targetsOf removes targets whose drain has ended.
+ */
+export function buildSnapshot(db: Db, now: number, { healthCheckSpeedup = 1 }: SnapshotOptions = {}): DataPlaneSnapshot {
+  return db.transaction(() => {
+    const lbRows = db.prepare("SELECT doc, address, attributes FROM elb_load_balancers ORDER BY seq").all() as Array<{ doc: string; address: string; attributes: string }>;
+    const loadBalancers = lbRows.flatMap((row) => loadBalancerConfig(db, JSON.parse(row.doc) as LoadBalancer, row.address, JSON.parse(row.attributes) as Record<string, string>));
+    const tgRows = db.prepare("SELECT account, region, doc, attributes FROM elb_target_groups ORDER BY seq").all() as Array<{ account: string; region: string; doc: string; attributes: string }>;
+    const targetGroups = tgRows.flatMap((row) =>
+      targetGroupConfig(db, { account: row.account, region: row.region }, JSON.parse(row.doc) as TargetGroup, JSON.parse(row.attributes) as Record<string, string>, now, healthCheckSpeedup));
+    return { loadBalancers, targetGroups };
+  })();
+}
+
+function loadBalancerConfig(db: Db, doc: LoadBalancer, address: string, attributes: Record<string, string>): LoadBalancerConfig[] {
+  if (doc.Type !== "application" && doc.Type !== "network") return [];
+  const idle = Number(attributes["idle_timeout.timeout_seconds"]);
+  return [{
+    LoadBalancerArn: doc.LoadBalancerArn!,
+    Type: doc.Type,
+    Address: address,
+    ...(Number.isFinite(idle) && idle > 0 ? { IdleTimeoutSeconds: idle } : {}),
+    // HTTPS, TLS and UDP listeners are stored but not served yet (docs/compatibility.md).
+    Listeners: listenersOf(db, doc.LoadBalancerArn!).flatMap((l): ListenerConfig[] => (l.Protocol === "HTTP" || l.Protocol === "TCP")
+      ? [{ ListenerArn: l.ListenerArn!, Port: l.Port!, Protocol: l.Protocol, DefaultActions: l.DefaultActions ?? [], Rules: rulesOf(db, l.ListenerArn!).filter((r) => !r.IsDefault).map(ruleConfig) }]
+      : []),
+  }];
+}
+
+const ruleConfig = (r: Rule) => ({ RuleArn: r.RuleArn!, Priority: Number(r.Priority), Conditions: r.Conditions ?? [], Actions: r.Actions ?? [] });
+
+function targetGroupConfig(
+  db: Db, scope: { account: string; region: string }, doc: TargetGroup, attributes: Record<string, string>, now: number, speedup: number,
+): TargetGroupConfig[] {
+  // Lambda and ALB-type target groups have no address to send traffic to.
+  if (doc.TargetType !== "instance" && doc.TargetType !== "ip") return [];
+  const parsed = parseAttributes(attributes);
+  const delayMs = parsed["deregistration_delay.timeout_seconds"] * 1000;
+  const targets = targetsOf(db, doc.TargetGroupArn!, now).flatMap((t): TargetConfig[] => {
+    // An instance target goes to its instance's host address (where bridge ports are published);
+    // one whose instance is gone has nowhere to go.
+    const address = doc.TargetType === "ip" ? t.id : instanceHostIp(db, scope, t.id);
+    if (address === undefined) return [];
+    return t.drainUntil === undefined
+      ? [{ Id: t.id, Address: address, Port: t.port, State: "registered" }]
+      // The data plane ends the drain at DeregisteredAt + the group's delay, which is drainUntil.
+      : [{ Id: t.id, Address: address, Port: t.port, State: "draining", DeregisteredAt: t.drainUntil - delayMs }];
+  });
+  return [{
+    TargetGroupArn: doc.TargetGroupArn!,
+    Protocol: doc.Protocol as TargetGroupConfig["Protocol"],
+    Port: doc.Port!,
+    TargetType: doc.TargetType,
+    HealthCheck: healthCheck(doc, speedup),
+    Attributes: parsed,
+    Targets: targets,
+  }];
+}
+
+function healthCheck(doc: TargetGroup, speedup: number): HealthCheckConfig {
+  return {
+    HealthCheckEnabled: doc.HealthCheckEnabled ?? true,
+    // HTTPS checks are made as HTTP: Berth's targets are plain HTTP (docs/compatibility.md).
+    HealthCheckProtocol: doc.HealthCheckProtocol === "TCP" ? "TCP" : "HTTP",
+    HealthCheckPort: doc.HealthCheckPort ?? "traffic-port",
+    HealthCheckPath: doc.HealthCheckPath ?? "/",
+    HealthCheckIntervalSeconds: (doc.HealthCheckIntervalSeconds ?? 30) / speedup,
+    HealthCheckTimeoutSeconds: (doc.HealthCheckTimeoutSeconds ?? 5) / speedup,
+    HealthyThresholdCount: doc.HealthyThresholdCount ?? 5,
+    UnhealthyThresholdCount: doc.UnhealthyThresholdCount ?? 2,
+    Matcher: { HttpCode: doc.Matcher?.HttpCode ?? "200" },
+  };
+}
+
+/** The stored attribute strings (validated by the API) as the data plane's typed values. */
+function parseAttributes(a: Record<string, string>): TargetGroupAttributes {
+  const d = defaultTargetGroupAttributes;
+  const num = (key: keyof TargetGroupAttributes, fallback: number) => (a[key] !== undefined && Number.isFinite(Number(a[key])) ? Number(a[key]) : fallback);
+  const algorithm = a["load_balancing.algorithm.type"];
+  const stickiness = a["stickiness.type"];
+  return {
+    "deregistration_delay.timeout_seconds": num("deregistration_delay.timeout_seconds", d["deregistration_delay.timeout_seconds"]),
+    "slow_start.duration_seconds": num("slow_start.duration_seconds", d["slow_start.duration_seconds"]),
+    "stickiness.enabled": a["stickiness.enabled"] === "true",
+    "stickiness.type": stickiness === "app_cookie" || stickiness === "source_ip" ? stickiness : "lb_cookie",
+    "stickiness.lb_cookie.duration_seconds": num("stickiness.lb_cookie.duration_seconds", d["stickiness.lb_cookie.duration_seconds"]),
+    // weighted_random is recorded; the data plane balances it round robin (docs/compatibility.md).
+    "load_balancing.algorithm.type": algorithm === "least_outstanding_requests" ? algorithm : "round_robin",
+  };
+}
