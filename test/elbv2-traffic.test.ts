@@ -104,6 +104,19 @@ test("an ALB serves three IP targets round robin, health checks them, drains, ro
   assert.equal(await get(`http://${address}/api/orders`), "api");
   assert.equal(await get(`http://${address}/orders`) === "api", false);
 
+  // A listener whose address:port another process holds: the call succeeds (AWS has no such
+  // failure), Berth logs it and every other listener carries on.
+  const other = (await berth.aws("elbv2", "create-load-balancer", "--name", "other", "--subnets", "subnet-a", "subnet-b")).LoadBalancers[0];
+  const squatter = await backend("squatter", other.AvailabilityZones[0].LoadBalancerAddresses[0].IpAddress);
+  squatter.server.close();
+  await new Promise<void>((resolve) => squatter.server.listen(80, squatter.host, resolve));
+  await berth.aws("elbv2", "create-listener", "--load-balancer-arn", other.LoadBalancerArn, "--protocol", "HTTP", "--port", "80",
+    "--default-actions", "Type=fixed-response,FixedResponseConfig={StatusCode=200,ContentType=text/plain,MessageBody=other}");
+  await waitFor("the bind failure logged", async () =>
+    berth!.logLines.some((l) => l.component === "load-balancers" && String((l.err as { message?: string } | undefined)?.message).includes(`${squatter.host}:80`)) || undefined);
+  assert.equal(await get(`http://${address}/api/orders`), "api");
+  assert.equal(await get(`http://${squatter.host}/`), "squatter");
+
   // Deregistration: draining at once, gone after the 2 s delay; no new requests go to it.
   await berth.aws("elbv2", "deregister-targets", "--target-group-arn", TG, "--targets", `Id=${a.host},Port=${a.port}`);
   const drainingNow = (await berth.aws("elbv2", "describe-target-health", "--target-group-arn", TG)).TargetHealthDescriptions.find((x: any) => x.Target.Id === a.host);
