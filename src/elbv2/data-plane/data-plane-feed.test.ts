@@ -1,0 +1,85 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pino from "pino";
+import { openDatabase } from "../../store/database.js";
+import type { DataPlane } from "../../dataplane/data-plane.js";
+import type { DataPlaneSnapshot } from "../../dataplane/snapshot.js";
+import { saveLoadBalancer } from "../load-balancers/load-balancer-store.js";
+import { saveListener } from "../listeners/listener-store.js";
+import { saveRule } from "../rules/rule-store.js";
+import { saveTargetGroup } from "../target-groups/target-group-store.js";
+import { putTarget, releaseTarget } from "../targets/target-store.js";
+import { buildSnapshot } from "./snapshot-builder.js";
+import { createDataPlaneFeed } from "./data-plane-feed.js";
+
+const scope = { account: "000000000000", region: "us-east-1" };
+const LB = "arn:aws:elasticloadbalancing:us-east-1:000000000000:loadbalancer/app/web/0123456789abcdef";
+const TG = "arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/web/0123456789abcdef";
+const LISTENER = LB.replace(":loadbalancer/", ":listener/") + "/fedcba9876543210";
+
+function store() {
+  const dir = mkdtempSync(join(tmpdir(), "berth-feed-"));
+  const db = openDatabase(dir);
+  saveLoadBalancer(db, scope, { doc: { LoadBalancerArn: LB, LoadBalancerName: "web", Type: "application" }, address: "127.100.0.1", attributes: { "idle_timeout.timeout_seconds": "30" } });
+  saveTargetGroup(db, scope, {
+    doc: { TargetGroupArn: TG, TargetGroupName: "web", Protocol: "HTTP", Port: 80, TargetType: "ip", HealthCheckIntervalSeconds: 5, HealthCheckTimeoutSeconds: 4, HealthCheckPath: "/health" },
+    attributes: { "deregistration_delay.timeout_seconds": "10", "load_balancing.algorithm.type": "least_outstanding_requests" },
+  });
+  const forward = [{ Type: "forward" as const, TargetGroupArn: TG }];
+  saveListener(db, { ListenerArn: LISTENER, LoadBalancerArn: LB, Port: 80, Protocol: "HTTP", DefaultActions: forward });
+  saveRule(db, LISTENER, { RuleArn: `${LISTENER}/default`, IsDefault: true, Priority: "default", Conditions: [], Actions: forward });
+  saveRule(db, LISTENER, { RuleArn: `${LISTENER}/r1`, IsDefault: false, Priority: "10", Conditions: [{ Field: "path-pattern", Values: ["/api/*"] }], Actions: forward });
+  return { db, cleanup: () => (db.close(), rmSync(dir, { recursive: true, force: true })) };
+}
+
+test("the snapshot: listeners with their non-default rules, parsed attributes, scaled health checks, draining targets", () => {
+  const { db, cleanup } = store();
+  putTarget(db, TG, { id: "127.0.0.2", port: 8080 }, 1000);
+  putTarget(db, TG, { id: "127.0.0.3", port: 8080 }, 1000);
+  releaseTarget(db, TG, { id: "127.0.0.3", port: 8080 }, 50_000);
+  const snap = buildSnapshot(db, 2000, { healthCheckSpeedup: 10 });
+  assert.equal(snap.loadBalancers[0]!.Address, "127.100.0.1");
+  assert.equal(snap.loadBalancers[0]!.IdleTimeoutSeconds, 30);
+  assert.deepEqual(snap.loadBalancers[0]!.Listeners[0]!.Rules.map((r) => [r.Priority, r.Conditions[0]!.Field]), [[10, "path-pattern"]]);
+  const group = snap.targetGroups[0]!;
+  assert.equal(group.HealthCheck.HealthCheckIntervalSeconds, 0.5);
+  assert.equal(group.HealthCheck.HealthCheckPath, "/health");
+  assert.equal(group.Attributes["load_balancing.algorithm.type"], "least_outstanding_requests");
+  assert.deepEqual(group.Targets, [
+    { Id: "127.0.0.2", Address: "127.0.0.2", Port: 8080, State: "registered" },
+    // Deregistered at 40 000 with a 10 s delay: the drain ends at drain_until (50 000).
+    { Id: "127.0.0.3", Address: "127.0.0.3", Port: 8080, State: "draining", DeregisteredAt: 40_000 },
+  ]);
+  // Once the drain has ended the target is gone.
+  assert.deepEqual(buildSnapshot(db, 50_000).targetGroups[0]!.Targets.map((t) => t.Id), ["127.0.0.2"]);
+  cleanup();
+});
+
+test("changes are coalesced: one apply in flight, one queued that reads the latest store", async () => {
+  const { db, cleanup } = store();
+  const applied: DataPlaneSnapshot[] = [];
+  let release: () => void = () => {};
+  const dataPlane = {
+    apply: (s: DataPlaneSnapshot) => (applied.push(s), new Promise<void>((resolve) => (release = resolve))),
+  } as unknown as DataPlane;
+  let refreshed = 0;
+  const feed = createDataPlaneFeed({ db, clock: { now: () => new Date(0) } as never, dataPlane, log: pino({ level: "silent" }), afterApply: () => refreshed++ });
+  const first = feed.changed();
+  putTarget(db, TG, { id: "127.0.0.2", port: 8080 }, 0);
+  const later = [feed.changed(), feed.changed(), feed.changed()];
+  assert.equal(applied.length, 1);
+  release();
+  await first;
+  await new Promise((r) => setImmediate(r));
+  assert.equal(applied.length, 2);
+  assert.equal(applied[1]!.targetGroups[0]!.Targets.length, 1, "the queued apply read the change");
+  release();
+  await Promise.all(later);
+  assert.equal(applied.length, 2);
+  assert.equal(refreshed, 2);
+  await feed.close();
+  cleanup();
+});
