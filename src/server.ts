@@ -17,6 +17,7 @@ import { registerAwsServices } from "./aws/gateway.js";
 import { createStsService } from "./sts/sts-service.js";
 import { createElbv2Service } from "./elbv2/elbv2-service.js";
 import { registrationHealth } from "./elbv2/targets/target-health.js";
+import { createEcsTargets } from "./elbv2/targets/ecs-targets.js";
 import { refuseExpectation, requireHost, sendClientError } from "./aws/client-error.js";
 import { createEcsService } from "./ecs/ecs-service.js";
 import type { TaskRunner } from "./agent/protocol/task-runner.js";
@@ -79,9 +80,11 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   const agentEndpoint = createAgentEndpoint({ db, config, clock, log: log.child({ component: "agents" }), runner: agents, registry: registryAccess });
   const embeddedAgent = startEmbeddedAgent({ endpoint: agentEndpoint.embedded, docker, config, clock, log: log.child({ component: "agent" }), berthId, dockerVersion });
   const runner = withInstanceAddresses(agents, db);
-  const deps = { db, clock, config, log, runner };
+  // ECS services register their tasks in ELBv2 target groups through this (health as DescribeTargetHealth reports it).
+  const loadBalancers = createEcsTargets({ db, clock, health: registrationHealth });
+  const deps = { db, clock, config, log, runner, loadBalancers };
   // The service scheduler; it starts deciding once recovery is done (below).
-  const services = createServiceController({ db, clock, runner, log: log.child({ component: "service-scheduler" }) });
+  const services = createServiceController({ db, clock, runner, loadBalancers, log: log.child({ component: "service-scheduler" }) });
   const virtualInstances = () => ensureVirtualInstances({ db, config, clock, log, dockerVersion });
   virtualInstances();
 
