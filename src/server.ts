@@ -19,6 +19,7 @@ import { createElbv2Service } from "./elbv2/elbv2-service.js";
 import { startDataPlane } from "./dataplane/data-plane.js";
 import { createDataPlaneFeed } from "./elbv2/data-plane/data-plane-feed.js";
 import { createDataPlaneHealth } from "./elbv2/data-plane/data-plane-health.js";
+import { createEcsTargets } from "./elbv2/targets/ecs-targets.js";
 import { refuseExpectation, requireHost, sendClientError } from "./aws/client-error.js";
 import { createEcsService } from "./ecs/ecs-service.js";
 import type { TaskRunner } from "./agent/protocol/task-runner.js";
@@ -81,9 +82,20 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   const agentEndpoint = createAgentEndpoint({ db, config, clock, log: log.child({ component: "agents" }), runner: agents, registry: registryAccess });
   const embeddedAgent = startEmbeddedAgent({ endpoint: agentEndpoint.embedded, docker, config, clock, log: log.child({ component: "agent" }), berthId, dockerVersion });
   const runner = withInstanceAddresses(agents, db);
-  const deps = { db, clock, config, log, runner };
+  // The load balancers' traffic path, in its own thread; ELBv2 feeds it snapshots of its store
+  // after every change and reads target health from its health checks.
+  const dataPlane = startDataPlane();
+  const lbLog = log.child({ component: "load-balancers" });
+  const lbHealth = createDataPlaneHealth({ dataPlane, log: lbLog });
+  const lbFeed = createDataPlaneFeed({
+    db, clock, dataPlane, log: lbLog, options: { healthCheckSpeedup: config.loadBalancerHealthCheckSpeedup }, afterApply: lbHealth.refresh,
+  });
+  // ECS services register their tasks in ELBv2 target groups through this (health as DescribeTargetHealth
+  // reports it); the data plane learns of those changes as of the API's.
+  const loadBalancers = createEcsTargets({ db, clock, health: lbHealth, targetsChanged: lbFeed.changed });
+  const deps = { db, clock, config, log, runner, loadBalancers };
   // The service scheduler; it starts deciding once recovery is done (below).
-  const services = createServiceController({ db, clock, runner, log: log.child({ component: "service-scheduler" }) });
+  const services = createServiceController({ db, clock, runner, loadBalancers, log: log.child({ component: "service-scheduler" }) });
   const virtualInstances = () => ensureVirtualInstances({ db, config, clock, log, dockerVersion });
   virtualInstances();
 
@@ -127,14 +139,6 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   const scanLog = log.child({ component: "image-scan" });
   const osv = config.scanDatabaseDir === undefined ? undefined : new OsvDirectory(config.scanDatabaseDir, scanLog);
   const scans = new ImageScans({ db, store: registry, clock, log: scanLog, osv }).attach();
-  // The load balancers' traffic path, in its own thread; ELBv2 feeds it snapshots of its store
-  // after every change and reads target health from its health checks.
-  const dataPlane = startDataPlane();
-  const lbLog = log.child({ component: "load-balancers" });
-  const lbHealth = createDataPlaneHealth({ dataPlane, log: lbLog });
-  const lbFeed = createDataPlaneFeed({
-    db, clock, dataPlane, log: lbLog, options: { healthCheckSpeedup: config.loadBalancerHealthCheckSpeedup }, afterApply: lbHealth.refresh,
-  });
   registerAwsServices(app, [createEcsService(deps, { dockerVersion, scheduler: services }), createEcrService({ db, clock, store: registry, secret, registryHost, scans }), createStsService(),
     createElbv2Service({ db, clock, config, health: lbHealth, changed: lbFeed.changed }),
   ], { config, clock });

@@ -1,5 +1,5 @@
 import type {
-  Cluster, CapacityProviderStrategyItem, Deployment, DeploymentConfiguration, DeploymentController, LoadBalancer, Service, ServiceRegistry, TaskDefinition,
+  Cluster, CapacityProviderStrategyItem, Deployment, DeploymentConfiguration, DeploymentController, Service, ServiceRegistry, TaskDefinition,
 } from "@aws-sdk/client-ecs";
 import type { Db } from "../../store/database.js";
 import type { Scope } from "../../core/arn.js";
@@ -67,8 +67,7 @@ export function launchChoice(input: { launchType?: string; capacityProviderStrat
 }
 
 /** What Berth does not run yet is refused, not silently ignored. */
-export function refuseUnsupported(input: { loadBalancers?: LoadBalancer[]; serviceRegistries?: ServiceRegistry[]; deploymentController?: DeploymentController }) {
-  if (input.loadBalancers?.length) throw invalidParameter("Load balancers are not supported by Berth yet.");
+export function refuseUnsupported(input: { serviceRegistries?: ServiceRegistry[]; deploymentController?: DeploymentController }) {
   if (input.serviceRegistries?.length) throw invalidParameter("Service registries are not supported by Berth yet.");
   if (input.deploymentController?.type && input.deploymentController.type !== "ECS") {
     throw invalidParameter(`Deployment controller ${input.deploymentController.type} is not supported by Berth; use ECS.`);

@@ -5,6 +5,7 @@ import type { TaskReport, TaskRunner } from "../../agent/protocol/task-runner.js
 import { decideService } from "./service-decision.js";
 import { isServiceTask, scheduledServiceArns } from "./service-store.js";
 import type { ServiceScheduler } from "./services.js";
+import type { LoadBalancerTargets } from "./load-balancer-targets.js";
 
 export interface ServiceController extends ServiceScheduler {
   /** Decides for every ACTIVE and DRAINING service now (synchronously). */
@@ -22,7 +23,9 @@ export interface ServiceController extends ServiceScheduler {
  * task is always stored before its first report arrives. Everything the loop knows is in SQLite:
  * after a restart it simply carries on.
  */
-export function createServiceController({ db, clock, runner, log, intervalMs = 1000 }: { db: Db; clock: Clock; runner: TaskRunner; log: Logger; intervalMs?: number }): ServiceController {
+export function createServiceController({ db, clock, runner, log, loadBalancers, intervalMs = 1000 }: {
+  db: Db; clock: Clock; runner: TaskRunner; log: Logger; loadBalancers: LoadBalancerTargets; intervalMs?: number;
+}): ServiceController {
   let timer: NodeJS.Timeout | undefined;
   let scheduled: NodeJS.Immediate | undefined;
   let running = false;
@@ -38,7 +41,7 @@ export function createServiceController({ db, clock, runner, log, intervalMs = 1
     try {
       for (const arn of scheduledServiceArns(db)) {
         try {
-          const { launches, stops } = decideService(db, clock, log, arn);
+          const { launches, stops } = decideService(db, clock, log, arn, loadBalancers);
           for (const s of stops) runner.stop(s.taskArn, { stopCode: "ServiceSchedulerInitiated", reason: s.reason });
           for (const l of launches) runner.launch({ task: { ...l.task, tags: undefined }, taskDefinition: l.taskDefinition });
         } catch (err) {

@@ -5,7 +5,7 @@ import type { Logger } from "../../core/logger.js";
 import { ServiceError } from "../../core/errors.js";
 import { filterInstances, selectTasksToStop } from "../../scheduler/index.js";
 import { findCluster } from "../clusters/cluster-store.js";
-import { findTask, saveTask, type StoredTask } from "../tasks/task-store.js";
+import { awaitsDrain, findTask, saveTask, type StoredTask } from "../tasks/task-store.js";
 import { resolveTaskDefinition } from "../task-definitions/task-definition-store.js";
 import { instancesOf } from "../instances/instance-store.js";
 import { placementSnapshots } from "../placement/ec2-placement.js";
@@ -14,6 +14,8 @@ import { propagatedTags } from "../tasks/launch-options.js";
 import { createTasks } from "../tasks/task-creation.js";
 import { groupByProvider, isFargateStrategy, splitByStrategy } from "../capacity-providers/capacity-provider-split.js";
 import { planService } from "./service-plan.js";
+import { syncTargets } from "./service-targets.js";
+import type { LoadBalancerTargets } from "./load-balancer-targets.js";
 import type { PlanTask, ServicePlan, ServicePlanInput } from "./service-plan-types.js";
 import { closestFailure, serviceMessages } from "./service-events.js";
 import { addEvents, findService, linkTask, markAccounted, saveService, serviceTasks, type StoredService } from "./service-store.js";
@@ -41,7 +43,7 @@ const hasHealthCheck = (def: TaskDefinition | undefined) => (def?.containerDefin
  * engine, deployments, events, state). Every random choice is seeded with the service ARN and
  * its decision count, so a decision can be replayed from the same state.
  */
-export function decideService(db: Db, clock: Clock, log: Logger, arn: string): DecisionEffects {
+export function decideService(db: Db, clock: Clock, log: Logger, arn: string, lbs: LoadBalancerTargets): DecisionEffects {
   return db.transaction((): DecisionEffects => {
     const stored = findService(db, arn);
     if (!stored || stored.service.status === "INACTIVE") return { launches: [], stops: [] };
@@ -110,7 +112,7 @@ export function decideService(db: Db, clock: Clock, log: Logger, arn: string): D
       },
     };
     const plan = planService(input);
-    return apply(db, log, stored, plan, { now, group, seed, defOf });
+    return apply(db, log, stored, plan, { now, group, seed, defOf, lbs });
   })();
 }
 
@@ -130,7 +132,7 @@ function apply(
   log: Logger,
   stored: StoredService,
   plan: ServicePlan,
-  { now, group, seed, defOf }: { now: Date; group: string; seed: string; defOf: (ref: string) => TaskDefinition | undefined },
+  { now, group, seed, defOf, lbs }: { now: Date; group: string; seed: string; defOf: (ref: string) => TaskDefinition | undefined; lbs: LoadBalancerTargets },
 ): DecisionEffects {
   const { scope, service: svc } = stored;
   const arn = svc.serviceArn!;
@@ -166,6 +168,15 @@ function apply(
     const def = defOf(deployment.taskDefinition!);
     if (def) launches.push(...start(db, log, stored, deployment, def, plan.start, { now, group, seed, events }));
   }
+
+  // Registered tasks are deregistered before they stop: those still running wait in
+  // DEACTIVATING for their drain, and their stops are sent once it is over.
+  const synced = syncTargets(db, lbs, stored, serviceTasks(db, arn).map((r) => r.task), defOf, now, events);
+  const held = (taskArn: string) => {
+    const t = findTask(db, taskArn) as StoredTask | undefined;
+    return t !== undefined && awaitsDrain(t);
+  };
+  stops.splice(0, stops.length, ...stops.filter((s) => !held(s.taskArn)), ...synced);
 
   const state = { ...plan.state, decisions: plan.state.decisions + (plan.start || plan.stops.length ? 1 : 0) };
   addEvents(db, arn, events, now);

@@ -15,6 +15,9 @@ export const serviceMessages = {
   deploymentFailed: (service: string, deploymentId: string) => `(service ${service}) (deployment ${deploymentId}) deployment failed: tasks failed to start.`,
   rollingBack: (service: string, deploymentId: string) => `(service ${service}) rolling back to deployment ${deploymentId}.`,
   healthCheckFailed: (service: string, taskArn: string) => `(service ${service}) (task ${idOf(taskArn)}) failed container health checks.`,
+  registeredTargets: (service: string, count: number, targetGroupArn: string) => `(service ${service}) registered ${count} targets in (target-group ${targetGroupArn})`,
+  deregisteredTargets: (service: string, count: number, targetGroupArn: string) => `(service ${service}) deregistered ${count} targets in (target-group ${targetGroupArn})`,
+  drainingConnections: (service: string, count: number) => `(service ${service}) has begun draining connections on ${count} tasks.`,
   throttled: (service: string) => `(service ${service}) is unable to consistently start tasks successfully.`,
   blockedByConfiguration: (service: string) =>
     `(service ${service}) was unable to stop or start tasks during a deployment because of the service deployment configuration. Update the minimumHealthyPercent or maximumPercent value and try again.`,

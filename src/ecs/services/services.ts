@@ -20,6 +20,7 @@ import { findService, forgetService, saveService, serviceArn, serviceArnOf, serv
 import { presentService } from "./service-view.js";
 import { findProvider } from "../capacity-providers/capacity-provider-store.js";
 import { updateServiceHandler } from "./update-service.js";
+import { validateLoadBalancers } from "./load-balancer-config.js";
 
 /** What the service handlers tell the scheduler: something changed, decide again soon. */
 export interface ServiceScheduler {
@@ -65,13 +66,14 @@ export function serviceHandlers(deps: EcsDeps, scheduler: ServiceScheduler): Rec
         checkCompatibility(def, launch.launchType, { networkConfiguration: input.networkConfiguration });
         checkHostPowers(def, launch.launchType, deps.config);
         validatePlacement(constraintsFor(def, input.placementConstraints), input.placementStrategy);
+        const loadBalancers = validateLoadBalancers(ctx, input.loadBalancers, def, deps.loadBalancers);
         const now = clock.now();
         const fargate = launch.launchType === "FARGATE";
         const svc: Service = {
           serviceArn: arn,
           serviceName: name,
           clusterArn: cluster.clusterArn,
-          loadBalancers: [],
+          loadBalancers,
           serviceRegistries: [],
           status: "ACTIVE",
           desiredCount: input.desiredCount ?? 0,

@@ -12,6 +12,7 @@ import { saveService, type StoredService } from "./service-store.js";
 import { resolveTaskDefinition } from "../task-definitions/task-definition-store.js";
 import { presentService } from "./service-view.js";
 import type { ServiceScheduler } from "./services.js";
+import { validateLoadBalancers } from "./load-balancer-config.js";
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 
@@ -22,7 +23,7 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stri
  * configuration, placement, the grace period and tag propagation apply to the service as it is.
  */
 export function updateServiceHandler(
-  { db, clock, config }: EcsDeps,
+  { db, clock, config, loadBalancers }: EcsDeps,
   scheduler: ServiceScheduler,
   requireService: (ctx: RequestContext, cluster: string | undefined, ref: string) => StoredService,
 ) {
@@ -77,6 +78,11 @@ export function updateServiceHandler(
       // Only a change of what the tasks run meets the host checks: scaling what runs is always allowed.
       if (def.taskDefinitionArn !== before.taskDefinition || launchType !== launchTypeOf(before)) checkHostPowers(def, launchType, config);
       validatePlacement(constraintsFor(def, svc.placementConstraints), svc.placementStrategy);
+      // New load balancers (or a new revision) are checked as CreateService checks them; a change deploys.
+      if (input.loadBalancers !== undefined || def.taskDefinitionArn !== before.taskDefinition) {
+        svc.loadBalancers = validateLoadBalancers(ctx, input.loadBalancers ?? before.loadBalancers, def, loadBalancers);
+        if (!same(svc.loadBalancers, before.loadBalancers ?? [])) redeploy = true;
+      }
       checkServiceShape(svc);
 
       const now = clock.now();

@@ -3,6 +3,7 @@ import type { Db } from "../../store/database.js";
 import type { Logger } from "../../core/logger.js";
 import { parseArn } from "../../core/arn.js";
 import type { LaunchSpec, StopCode, TaskRunner } from "../../agent/protocol/task-runner.js";
+import { awaitsDrain } from "./task-store.js";
 import { resolveTaskDefinition } from "../task-definitions/task-definition-store.js";
 
 /**
@@ -26,7 +27,8 @@ export async function recoverTasks(db: Db, runner: TaskRunner, log: Logger): Pro
   const retained = (db.prepare("SELECT arn FROM tasks WHERE last_status = 'STOPPED'").all() as Array<{ arn: string }>).map((r) => r.arn);
   await runner.recover(specs, retained);
   for (const { task } of specs) {
-    if (task.desiredStatus === "STOPPED") runner.stop(task.taskArn!, { stopCode: (task.stopCode ?? "UserInitiated") as StopCode, reason: task.stoppedReason ?? "Task stopped by user" });
+    // A task held in DEACTIVATING while its targets drain is stopped by the service scheduler.
+    if (task.desiredStatus === "STOPPED" && !awaitsDrain(task)) runner.stop(task.taskArn!, { stopCode: (task.stopCode ?? "UserInitiated") as StopCode, reason: task.stoppedReason ?? "Task stopped by user" });
   }
   log.info({ recovered: specs.length }, "tasks recovered");
 }

@@ -10,7 +10,25 @@ import { parseArn, taskArn, type Scope } from "../../core/arn.js";
 export type StoredTask = Task & {
   /** Stopped by start-up recovery (TaskReport.stoppedWhileDown): the circuit breaker does not count it. */
   stoppedWhileDown?: boolean;
+  /** A service task's load balancer registration (service-targets.ts). */
+  loadBalancerTargets?: TaskTargets;
 };
+
+/** The targets a service task registered, and how far its deregistration got. */
+export interface TaskTargets {
+  targets: Array<{ targetGroupArn: string; id: string; port: number }>;
+  /** Deregistered: its targets drain, or have drained. */
+  deregistered?: boolean;
+  /** Held in DEACTIVATING until then (epoch ms); cleared once the stop is sent. */
+  drainUntil?: number;
+}
+
+/**
+ * A task held in DEACTIVATING while its targets drain (or about to be, once the service
+ * scheduler deregisters it): its stop is sent by the scheduler, not at once.
+ */
+export const awaitsDrain = (t: StoredTask) =>
+  t.loadBalancerTargets !== undefined && (t.lastStatus === "RUNNING" || t.lastStatus === "DEACTIVATING") && (!t.loadBalancerTargets.deregistered || t.loadBalancerTargets.drainUntil !== undefined);
 
 export function findTask(db: Db, arn: string): Task | undefined {
   const row = db.prepare("SELECT doc FROM tasks WHERE arn = ?").get(arn) as { doc: string } | undefined;

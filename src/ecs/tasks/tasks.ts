@@ -4,7 +4,7 @@ import type { RequestContext } from "../../aws/request-context.js";
 import type { EcsDeps } from "../deps.js";
 import { clusterNameOf, requireActiveCluster } from "../clusters/cluster-store.js";
 import { invalidParameter } from "../errors.js";
-import { findTask, saveTask, taskArnOf } from "./task-store.js";
+import { awaitsDrain, findTask, saveTask, taskArnOf } from "./task-store.js";
 import { getTags } from "../tags.js";
 import { paginate } from "../pagination.js";
 import { presentTask } from "./task-view.js";
@@ -38,7 +38,9 @@ export function taskHandlers(deps: EcsDeps): Record<string, Handler> {
         saveTask(db, ctx, stopped);
         return { task: stopped, changed: true };
       })();
-      if (changed) runner.stop(task.taskArn!, { stopCode: "UserInitiated", reason: task.stoppedReason! });
+      // A service task registered with a load balancer is deregistered first, and stopped once its
+      // targets drained: the service scheduler does both (service-targets.ts).
+      if (changed && !awaitsDrain(task)) runner.stop(task.taskArn!, { stopCode: "UserInitiated", reason: task.stoppedReason! });
       return { task: presentTask({ ...task, tags: getTags(db, task.taskArn!) }, true) };
     },
 

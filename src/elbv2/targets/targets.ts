@@ -10,6 +10,7 @@ import type { StoredTargetGroup } from "../target-groups/target-group-store.js";
 import { targetGroupUsers } from "../listeners/listener-store.js";
 import { instanceHostIp, putTarget, releaseTarget, targetsOf } from "./target-store.js";
 import { draining, notInUse, notRegistered } from "./target-health.js";
+import { drainDeadline } from "./drain.js";
 
 /** The (id, port) a request's target names: its port, else the group's. */
 const resolve = (tg: StoredTargetGroup, t: TargetDescription) => ({ id: t.Id!, port: t.Port ?? tg.doc.Port!, availabilityZone: t.AvailabilityZone });
@@ -54,11 +55,8 @@ export function targetHandlers({ db, clock, health }: Elbv2Deps): Record<string,
         if (missing.length) {
           throw invalidTarget(`The following targets are not registered in target group '${tg.doc.TargetGroupArn}': ${missing.map((m) => `'${m.id}:${m.port}'`).join(", ")}`);
         }
-        // A group that receives traffic drains its deregistered targets for the deregistration
-        // delay; one that receives none lets them go at once.
-        const delay = Number(tg.attributes["deregistration_delay.timeout_seconds"] ?? 300);
-        const inUse = targetGroupUsers(db).has(tg.doc.TargetGroupArn!);
-        for (const w of wanted) releaseTarget(db, tg.doc.TargetGroupArn!, w, inUse && delay > 0 ? now + delay * 1000 : undefined);
+        const until = drainDeadline(db, tg, now);
+        for (const w of wanted) releaseTarget(db, tg.doc.TargetGroupArn!, w, until);
         return {};
       })(),
 
