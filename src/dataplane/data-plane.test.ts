@@ -12,7 +12,9 @@ import { defaultTargetGroupAttributes, type DataPlaneSnapshot, type HealthCheckC
 const block = `127.77.${process.pid % 250}`;
 let nextHost = 1;
 const newAddress = () => `${block}.${nextHost++}`;
-const PORT = 8080;
+// The listeners' port, also taken on 127.0.0.1 by the localhost front: one per process (below the
+// ephemeral range) so parallel test processes do not compete for it.
+const PORT = 20000 + (process.pid % 10000);
 
 let plane: DataPlane;
 const servers: net.Server[] = [];
@@ -78,6 +80,7 @@ function snapshot(address: string, groups: TargetGroupConfig[], listener: Partia
       LoadBalancerArn: `lb-${address}`,
       Type: "application",
       Address: address,
+      DNSName: `lb-${address.replaceAll(".", "-")}.us-east-1.elb.localhost`,
       ...(idle !== undefined && { IdleTimeoutSeconds: idle }),
       Listeners: [{ ListenerArn: `l-${address}`, Port: PORT, Protocol: "HTTP", DefaultActions: forward(groups[0]?.TargetGroupArn ?? "none"), Rules: [], ...listener }],
     }],
@@ -370,4 +373,55 @@ test("lb_cookie stickiness: a client sending back AWSALB stays on its target", a
   const plain = new Set<string>();
   for (let i = 0; i < 3; i++) plain.add(String((await request(`http://${lb}:${PORT}/`)).headers["x-backend"]));
   assert.equal(plain.size, 3);
+});
+
+test("the localhost front on 127.0.0.1 routes each request by its Host (the DNSName) to that load balancer's listener", async () => {
+  const [one, two] = [newAddress(), newAddress()];
+  const [a, b] = await Promise.all([backend(newAddress(), named("a")), backend(newAddress(), named("b"))]);
+  const noChecks = { HealthCheck: fastHealth({ HealthCheckEnabled: false }) };
+  const s1 = snapshot(one, [group("tg-front-a", [a], noChecks)]);
+  const s2 = snapshot(two, [group("tg-front-b", [b], noChecks)]);
+  const [lb1, lb2] = [s1.loadBalancers[0]!, s2.loadBalancers[0]!];
+  const report = await plane.apply({ loadBalancers: [lb1, lb2], targetGroups: [...s1.targetGroups, ...s2.targetGroups] });
+  assert.deepEqual(report.frontsSkipped, []);
+
+  const via = async (host: string, path = "/") => {
+    const res = await request(`http://127.0.0.1:${PORT}${path}`, { headers: { host } });
+    return `${res.status} ${res.headers["x-backend"] ?? res.headers.server}`;
+  };
+  assert.equal(await via(lb1.DNSName), "200 a");
+  assert.equal(await via(`${lb2.DNSName}:${PORT}`), "200 b");
+  assert.equal(await via(`${lb1.DNSName.toUpperCase()}.`), "200 a"); // DNS names are case-insensitive; a final dot is the same name
+  // The target sees the client's Host and the front's port, as behind ALB.
+  const seen = JSON.parse((await request(`http://127.0.0.1:${PORT}/`, { headers: { host: lb2.DNSName } })).body);
+  assert.equal(seen.headers.host, lb2.DNSName);
+  assert.equal(seen.headers["x-forwarded-port"], String(PORT));
+
+  // A Host that names no load balancer listening on this port: a clear 404, in ALB's style.
+  const unknown = await request(`http://127.0.0.1:${PORT}/`, { headers: { host: "nope.us-east-1.elb.localhost" } });
+  assert.equal(unknown.status, 404);
+  assert.equal(unknown.headers.server, "awselb/2.0");
+  assert.match(unknown.body, /No load balancer named nope\.us-east-1\.elb\.localhost has an HTTP listener on port \d+/);
+
+  // Removing a load balancer removes its route at once; the last one gone closes the front.
+  await plane.apply({ loadBalancers: [lb2], targetGroups: s2.targetGroups });
+  assert.equal(await via(lb1.DNSName), "404 awselb/2.0");
+  assert.equal(await via(lb2.DNSName), "200 b");
+  await plane.apply({ loadBalancers: [], targetGroups: [] });
+  await assert.rejects(request(`http://127.0.0.1:${PORT}/`, { headers: { host: lb2.DNSName } }), /ECONNREFUSED/);
+});
+
+test("a localhost front port another program holds is skipped and reported; the load balancer's own address still serves", async () => {
+  const lb = newAddress();
+  const a = await backend(newAddress(), named("a"));
+  const squatter = http.createServer((req, res) => res.end("squatter"));
+  servers.push(squatter);
+  await new Promise<void>((r) => squatter.listen(0, "127.0.0.1", r));
+  const port = (squatter.address() as net.AddressInfo).port;
+  const report = await plane.apply(snapshot(lb, [group("tg-squat", [a], { HealthCheck: fastHealth({ HealthCheckEnabled: false }) })], { Port: port }));
+  assert.equal(report.frontsSkipped.length, 1);
+  assert.match(report.frontsSkipped[0]!, new RegExp(`^127\\.0\\.0\\.1:${port}: .*EADDRINUSE`));
+  assert.equal((await request(`http://${lb}:${port}/`)).headers["x-backend"], "a");
+  assert.equal((await request(`http://127.0.0.1:${port}/`)).body, "squatter");
+  await plane.apply({ loadBalancers: [], targetGroups: [] });
 });

@@ -1,8 +1,8 @@
 import { Worker } from "node:worker_threads";
 import type { DataPlaneSnapshot } from "./snapshot.js";
-import type { TargetGroupHealth, TargetStats } from "./engine.js";
+import type { ApplyReport, TargetGroupHealth, TargetStats } from "./engine.js";
 
-export type { TargetGroupHealth, TargetStats } from "./engine.js";
+export type { ApplyReport, TargetGroupHealth, TargetStats } from "./engine.js";
 
 /**
  * The load balancers' traffic path, as the API sees it. The API builds an immutable snapshot of
@@ -10,8 +10,11 @@ export type { TargetGroupHealth, TargetStats } from "./engine.js";
  * from targetHealth(). Nothing else crosses the boundary.
  */
 export interface DataPlane {
-  /** Serves `snapshot` from now on, atomically: in-flight requests keep the config they began with. */
-  apply(snapshot: DataPlaneSnapshot): Promise<void>;
+  /**
+   * Serves `snapshot` from now on, atomically: in-flight requests keep the config they began with.
+   * Rejects when a listener cannot bind (the rest is served); reports localhost front ports skipped.
+   */
+  apply(snapshot: DataPlaneSnapshot): Promise<ApplyReport>;
   /** Every target of every target group in the latest snapshot, with its health now. */
   targetHealth(): Promise<TargetGroupHealth[]>;
   /** Counters per target (key: targetGroupArn|id|port) since start, for metrics. */

@@ -7,6 +7,7 @@ import type { HealthCheckConfig, DataPlaneSnapshot, ListenerConfig, LoadBalancer
 import { targetKey } from "./snapshot.js";
 import { handleRequest, type ProxyContext } from "./http-proxy.js";
 import { handleConnection } from "./tcp-proxy.js";
+import { frontAddress, frontRoutes, requestedName, sendNoSuchLoadBalancer, type FrontRoute } from "./localhost-front.js";
 
 /** DescribeTargetHealth's answer for one target group, as the data plane sees it now. */
 export interface TargetGroupHealth {
@@ -19,6 +20,12 @@ export interface TargetStats {
   requests: number;
   codes: Record<string, number>;
   responseTimeMsTotal: number;
+}
+
+/** What apply() could not do that is not an error (see localhost-front.ts). */
+export interface ApplyReport {
+  /** Localhost front ports (127.0.0.1:<port>) something else holds, with the reason: skipped until the next apply. */
+  readonly frontsSkipped: readonly string[];
 }
 
 interface OpenListener {
@@ -36,6 +43,9 @@ export class DataPlaneEngine {
   private groups = new Map<string, TargetGroupConfig>();
   private inUse = new Set<string>();
   private readonly listeners = new Map<string, OpenListener>();
+  /** The localhost front: one server per HTTP listener port, routing by Host through `routes`. */
+  private readonly fronts = new Map<number, http.Server>();
+  private routes = new Map<number, Map<string, FrontRoute>>();
   private readonly health = new HealthMonitor();
   private readonly outstanding = new Map<string, number>();
   private readonly stats = new Map<string, TargetStats>();
@@ -68,9 +78,10 @@ export class DataPlaneEngine {
    * Serves `snapshot` from now on. New requests see it at once; requests in flight finish with the
    * configuration they started with. Listeners that appear are opened, those that vanish are
    * closed (their open connections finish their current request). Rejects, after applying the
-   * rest, when a listener's address cannot be bound.
+   * rest, when a listener's address cannot be bound; a localhost front port that cannot be bound
+   * is only reported (it is a convenience; the load balancer's own address still serves).
    */
-  async apply(snapshot: DataPlaneSnapshot): Promise<void> {
+  async apply(snapshot: DataPlaneSnapshot): Promise<ApplyReport> {
     this.snapshot = snapshot;
     this.groups = new Map(snapshot.targetGroups.map((g) => [g.TargetGroupArn, g]));
     this.inUse = referencedTargetGroups(snapshot);
@@ -101,7 +112,37 @@ export class DataPlaneEngine {
         }
       }),
     );
+    const frontsSkipped = await this.applyFronts(frontRoutes(snapshot));
     if (failures.length > 0) throw new Error(`could not open listeners: ${failures.join("; ")}`);
+    return { frontsSkipped };
+  }
+
+  /** Opens a front for each new HTTP listener port, closes those no listener uses; routes swap at once. */
+  private async applyFronts(routes: Map<number, Map<string, FrontRoute>>): Promise<string[]> {
+    this.routes = routes;
+    for (const [port, server] of this.fronts) {
+      if (routes.has(port)) continue;
+      this.fronts.delete(port);
+      closeGracefully(server);
+    }
+    const skipped: string[] = [];
+    await Promise.all([...routes.keys()].filter((port) => !this.fronts.has(port)).map(async (port) => {
+      const server = http.createServer((req, res) => {
+        const name = requestedName(req.headers.host);
+        const route = this.routes.get(port)?.get(name);
+        if (!route) return sendNoSuchLoadBalancer(res, name, port);
+        handleRequest(this.ctx, route.lb, route.listener, req, res);
+      });
+      // One front connection may carry requests for several load balancers: ALB's default idle timeout.
+      server.keepAliveTimeout = 60_000;
+      try {
+        await listen(server, frontAddress, port);
+        this.fronts.set(port, server);
+      } catch (err) {
+        skipped.push(`${frontAddress}:${port}: ${(err as Error).message}`);
+      }
+    }));
+    return skipped.sort();
   }
 
   targetHealth(now = Date.now()): TargetGroupHealth[] {
@@ -117,11 +158,12 @@ export class DataPlaneEngine {
 
   async close(): Promise<void> {
     this.health.close();
-    await Promise.all([...this.listeners.values()].map((l) => new Promise((resolve) => {
-      l.server.close(resolve);
-      if (l.server instanceof http.Server) l.server.closeAllConnections();
+    await Promise.all([...[...this.listeners.values()].map((l) => l.server), ...this.fronts.values()].map((server) => new Promise((resolve) => {
+      server.close(resolve);
+      if (server instanceof http.Server) server.closeAllConnections();
     })));
     this.listeners.clear();
+    this.fronts.clear();
     this.ctx.agent.destroy();
   }
 
@@ -166,14 +208,18 @@ export class DataPlaneEngine {
       applyTimeouts(httpServer, current.lb);
       server = httpServer;
     }
-    return new Promise((resolve, reject) => {
-      server.once("error", reject);
-      server.listen({ host: current.lb.Address, port: current.listener.Port }, () => {
-        server.off("error", reject);
-        resolve(Object.assign(entry, { server }));
-      });
-    });
+    return listen(server, current.lb.Address, current.listener.Port).then(() => Object.assign(entry, { server }));
   }
+}
+
+function listen(server: net.Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen({ host, port }, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
 }
 
 /** A draining target disappears once its deregistration delay has passed. */

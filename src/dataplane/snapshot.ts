@@ -15,8 +15,10 @@ export interface DataPlaneSnapshot {
 export interface LoadBalancerConfig {
   readonly LoadBalancerArn: string;
   readonly Type: "application" | "network";
-  /** The loopback address this load balancer owns (its DNSName resolves here). */
+  /** The loopback address this load balancer owns: its listeners bind here. */
   readonly Address: string;
+  /** Its DNSName (`*.elb.localhost`): the localhost front routes requests whose Host is this name here. */
+  readonly DNSName: string;
   /** idle_timeout.timeout_seconds: idle client connections close after it, and a target that
    *  sends nothing for this long gets a 504, as on ALB. Default 60. */
   readonly IdleTimeoutSeconds?: number;

@@ -14,8 +14,7 @@ port.on("message", async (message: DataPlaneRequest) => {
   try {
     switch (message.op) {
       case "apply":
-        await engine.apply(message.snapshot);
-        reply = { id: message.id, ok: true, value: undefined };
+        reply = { id: message.id, ok: true, value: await engine.apply(message.snapshot) };
         break;
       case "targetHealth":
         reply = { id: message.id, ok: true, value: engine.targetHealth() };

@@ -28,11 +28,20 @@ export function createDataPlaneFeed({ db, clock, dataPlane, log, options = {}, a
   let inFlight: Promise<void> | undefined;
   let queued: Promise<void> | undefined;
   let closed = false;
+  let lastSkipped = "";
 
   async function applyLatest(): Promise<void> {
     if (closed) return;
     try {
-      await dataPlane.apply(buildSnapshot(db, clock.now().getTime(), options));
+      const report = await dataPlane.apply(buildSnapshot(db, clock.now().getTime(), options));
+      // Logged when it changes, not on every apply: a held port is a steady state, not news.
+      const skipped = report?.frontsSkipped ?? [];
+      if (skipped.join("\n") !== lastSkipped) {
+        lastSkipped = skipped.join("\n");
+        if (skipped.length > 0) {
+          log.info({ skipped }, "some localhost front ports are held by another program: DNSName URLs on those ports do not reach Berth (the load balancers' own addresses still do)");
+        }
+      }
     } catch (err) {
       log.warn({ err }, "the load balancer data plane could not serve part of its configuration");
     }

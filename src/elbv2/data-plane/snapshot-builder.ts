@@ -39,6 +39,7 @@ function loadBalancerConfig(db: Db, doc: LoadBalancer, address: string, attribut
     LoadBalancerArn: doc.LoadBalancerArn!,
     Type: doc.Type,
     Address: address,
+    DNSName: doc.DNSName!,
     ...(Number.isFinite(idle) && idle > 0 ? { IdleTimeoutSeconds: idle } : {}),
     // HTTPS, TLS and UDP listeners are stored but not served yet (docs/compatibility.md).
     Listeners: listenersOf(db, doc.LoadBalancerArn!).flatMap((l): ListenerConfig[] => (l.Protocol === "HTTP" || l.Protocol === "TCP")
