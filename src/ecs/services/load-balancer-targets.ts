@@ -17,6 +17,8 @@ export interface TargetGroupFacts {
 export interface TargetHealthState {
   state: string;
   reason?: string;
+  /** ELB's description ("Health checks failed with these codes: [404]"), which ECS quotes in its events. */
+  description?: string;
 }
 
 /**

@@ -16,7 +16,7 @@ import { groupByProvider, isFargateStrategy, splitByStrategy } from "../capacity
 import { planService } from "./service-plan.js";
 import { syncTargets } from "./service-targets.js";
 import type { LoadBalancerTargets } from "./load-balancer-targets.js";
-import type { PlanTask, ServicePlan, ServicePlanInput } from "./service-plan-types.js";
+import type { PlanTarget, PlanTask, ServicePlan, ServicePlanInput } from "./service-plan-types.js";
 import { closestFailure, serviceMessages } from "./service-events.js";
 import { addEvents, findService, linkTask, markAccounted, saveService, serviceTasks, type StoredService } from "./service-store.js";
 
@@ -79,6 +79,7 @@ export function decideService(db: Db, clock: Clock, log: Logger, arn: string, lb
       stoppedWhileDown: (task as StoredTask).stoppedWhileDown === true,
       accounted,
       instanceArn: task.containerInstanceArn,
+      ...(svc.loadBalancers?.length ? { targets: targetsWithHealth(lbs, scope, task as StoredTask) } : {}),
     }));
 
     const input: ServicePlanInput = {
@@ -114,6 +115,19 @@ export function decideService(db: Db, clock: Clock, log: Logger, arn: string, lb
     const plan = planService(input);
     return apply(db, log, stored, plan, { now, group, seed, defOf, lbs });
   })();
+}
+
+/**
+ * A running task's targets and their health as the load balancers report it; none while it is
+ * not registered (or no longer running, when the scheduler no longer asks about its health).
+ */
+function targetsWithHealth(lbs: LoadBalancerTargets, scope: StoredService["scope"], task: StoredTask): PlanTarget[] {
+  const reg = task.loadBalancerTargets;
+  if (!reg || reg.deregistered || task.lastStatus !== "RUNNING") return [];
+  return reg.targets.map((t) => {
+    const h = lbs.health(scope, t.targetGroupArn, { id: t.id, port: t.port });
+    return { ...t, state: h.state, ...(h.description ? { description: h.description } : {}) };
+  });
 }
 
 /** DAEMON: the given instances that meet the service's memberOf constraints. */

@@ -15,6 +15,9 @@ export const serviceMessages = {
   deploymentFailed: (service: string, deploymentId: string) => `(service ${service}) (deployment ${deploymentId}) deployment failed: tasks failed to start.`,
   rollingBack: (service: string, deploymentId: string) => `(service ${service}) rolling back to deployment ${deploymentId}.`,
   healthCheckFailed: (service: string, taskArn: string) => `(service ${service}) (task ${idOf(taskArn)}) failed container health checks.`,
+  /** ECS's "service unhealthy" event; an instance target (EC2) also names its instance. */
+  unhealthyTarget: (service: string, taskArn: string, target: { targetGroupArn: string; id: string; port: number; description?: string }) =>
+    `(service ${service}) (task ${idOf(taskArn)}) ${target.id.startsWith("i-") ? `(instance ${target.id}) ` : ""}(port ${target.port}) is unhealthy in (target-group ${target.targetGroupArn}) due to (reason ${target.description ?? "Health checks failed"}).`,
   registeredTargets: (service: string, count: number, targetGroupArn: string) => `(service ${service}) registered ${count} targets in (target-group ${targetGroupArn})`,
   deregisteredTargets: (service: string, count: number, targetGroupArn: string) => `(service ${service}) deregistered ${count} targets in (target-group ${targetGroupArn})`,
   drainingConnections: (service: string, count: number) => `(service ${service}) has begun draining connections on ${count} tasks.`,

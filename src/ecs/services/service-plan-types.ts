@@ -49,6 +49,23 @@ export interface PlanTask {
   accounted: boolean;
   /** The container instance it runs on (EC2 tasks). */
   instanceArn?: string;
+  /**
+   * Services behind load balancers: the task's targets with their health as the load balancer
+   * reports it, one per target group (empty until it is registered). Undefined without load balancers.
+   */
+  targets?: readonly PlanTarget[];
+}
+
+/** A task's target in one target group, and its health (ELBv2's TargetHealth). */
+export interface PlanTarget {
+  targetGroupArn: string;
+  /** The task's IP address (ip targets) or its instance's EC2 id (instance targets). */
+  id: string;
+  port: number;
+  /** initial, healthy, unhealthy, unused, draining, unavailable. */
+  state: string;
+  /** Why, in ELB's words ("Health checks failed with these codes: [404]"). */
+  description?: string;
 }
 
 export interface ServicePlanInput {

@@ -7,19 +7,24 @@ import { circuitBreakerThreshold, deploymentBounds } from "./deployment-rules.js
 /**
  * A simulated service at fast, fake time: each decision is followed by one step of the world —
  * started tasks go PENDING -> RUNNING -> HEALTHY, stopped ones go STOPPED, tasks of a "crashing"
- * deployment die on their own right after RUNNING. One tick is one second.
+ * deployment die on their own right after RUNNING. One tick is one second. With a `targetGroup`
+ * the service is behind a load balancer: its tasks have no container health check, a RUNNING
+ * task is registered (target "initial"), and its target then turns healthy, or unhealthy for a
+ * deployment in `unhealthyTargets`; deployments in `initialTargets` stay "initial".
  */
 class World {
   now = 1_000_000;
-  tasks: Array<PlanTask & { age: number }> = [];
+  tasks: Array<PlanTask & { age: number; stoppedReason?: string }> = [];
   deployments: PlanDeployment[] = [];
   state: ServiceState = initialServiceState();
   events: string[] = [];
   crashing = new Set<string>();
+  unhealthyTargets = new Set<string>();
+  initialTargets = new Set<string>();
   seq = 0;
   log: Array<{ live: number; healthy: number; byDeployment: Record<string, number> }> = [];
 
-  constructor(readonly config: Partial<ServicePlanInput> & { desiredCount: number }) {}
+  constructor(readonly config: Partial<ServicePlanInput> & { desiredCount: number }, readonly targetGroup?: string) {}
 
   deploy(id: string) {
     for (const d of this.deployments) d.status = "ACTIVE";
@@ -40,9 +45,10 @@ class World {
     this.state = plan.state;
     this.events.push(...plan.events);
     for (const arn of plan.accounted) this.find(arn).accounted = true;
-    for (const s of plan.stops) Object.assign(this.find(s.taskArn), { desiredStatus: "STOPPED", stopCode: "ServiceSchedulerInitiated" });
+    for (const s of plan.stops) Object.assign(this.find(s.taskArn), { desiredStatus: "STOPPED", stopCode: "ServiceSchedulerInitiated", stoppedReason: s.reason });
     for (let i = 0; i < (plan.start?.count ?? 0); i++) {
-      this.tasks.push({ arn: `arn:aws:ecs:us-east-1:1:task/c/t${++this.seq}`, deploymentId: plan.start!.deploymentId, lastStatus: "PROVISIONING", desiredStatus: "RUNNING", health: "UNKNOWN", hasHealthCheck: true, accounted: false, age: 0 });
+      const lb = this.targetGroup ? { targets: [], hasHealthCheck: false } : { hasHealthCheck: true };
+      this.tasks.push({ arn: `arn:aws:ecs:us-east-1:1:task/c/t${++this.seq}`, deploymentId: plan.start!.deploymentId, lastStatus: "PROVISIONING", desiredStatus: "RUNNING", health: "UNKNOWN", accounted: false, age: 0, ...lb });
     }
     this.record();
     this.step();
@@ -59,13 +65,17 @@ class World {
       else if (t.lastStatus === "PROVISIONING") t.lastStatus = "PENDING";
       else if (t.lastStatus === "PENDING") Object.assign(t, { lastStatus: "RUNNING", startedAt: this.now });
       else if (this.crashing.has(t.deploymentId)) Object.assign(t, { lastStatus: "STOPPED", desiredStatus: "STOPPED", stopCode: "EssentialContainerExited" });
-      else if (t.health === "UNKNOWN") t.health = "HEALTHY";
+      else if (t.targets?.length === 0) t.targets = [{ targetGroupArn: this.targetGroup!, id: `10.0.0.${this.tasks.indexOf(t) + 1}`, port: 8080, state: "initial" }];
+      else if (t.targets && !this.initialTargets.has(t.deploymentId)) {
+        const failing = this.unhealthyTargets.has(t.deploymentId);
+        t.targets = t.targets.map((x) => ({ ...x, state: failing ? "unhealthy" : "healthy", ...(failing ? { description: "Health checks failed with these codes: [404]" } : {}) }));
+      } else if (t.health === "UNKNOWN" && t.hasHealthCheck) t.health = "HEALTHY";
     }
   }
 
   record() {
     const live = this.tasks.filter((t) => t.lastStatus !== "STOPPED");
-    const healthy = live.filter((t) => t.lastStatus === "RUNNING" && t.health === "HEALTHY" && t.desiredStatus === "RUNNING");
+    const healthy = live.filter((t) => t.lastStatus === "RUNNING" && t.desiredStatus === "RUNNING" && (t.targets ? t.targets.length > 0 && t.targets.every((x) => x.state === "healthy") : t.health === "HEALTHY"));
     const byDeployment: Record<string, number> = {};
     for (const t of live.filter((x) => x.lastStatus === "RUNNING")) byDeployment[t.deploymentId] = (byDeployment[t.deploymentId] ?? 0) + 1;
     this.log.push({ live: live.length, healthy: healthy.length, byDeployment });
@@ -295,4 +305,64 @@ test("tasks found dead after a crash are replaced but never counted by the circu
   assert.deepEqual(w.deployments.map((d) => [d.id, d.rolloutState, d.failedTasks]), [["ecs-svc/2", "COMPLETED", 0]]);
   assert.equal(w.running("ecs-svc/2"), 4);
   assert.ok(!w.events.some((e) => /rolling back|failed to start/.test(e)), w.events.join(" | "));
+});
+
+const TG = "arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/web/0123456789abcdef";
+
+test("behind a load balancer a new task counts as healthy only once its target is healthy, with no 40-second wait", () => {
+  const w = new World({ desiredCount: 2, minimumHealthyPercent: 100, maximumPercent: 200 }, TG);
+  w.deploy("ecs-svc/1");
+  const began = w.now;
+  w.runUntil(() => w.state.steady);
+  assert.ok(w.now - began < 40_000, "the targets' health, not the 40-second settle, decided");
+  w.log = [];
+  w.initialTargets.add("ecs-svc/2");
+  w.deploy("ecs-svc/2");
+  for (let i = 0; i < 60; i++) w.tick();
+  // The new tasks run and are registered, but their targets never left "initial": the old tasks stay.
+  assert.equal(w.running("ecs-svc/2"), 2);
+  assert.equal(w.running("ecs-svc/1"), 2);
+  assert.ok(w.tasks.filter((t) => t.deploymentId === "ecs-svc/2").every((t) => t.targets?.[0]?.state === "initial"));
+  assert.equal(w.primary.rolloutState, "IN_PROGRESS");
+  w.initialTargets.delete("ecs-svc/2");
+  w.runUntil(() => w.state.steady && w.deployments.length === 1);
+  assert.equal(w.running("ecs-svc/2"), 2);
+  assert.equal(w.running("ecs-svc/1"), 0);
+  assert.ok(w.log.every((s) => s.healthy >= 2), "two healthy tasks throughout (minimumHealthyPercent 100)");
+});
+
+test("targets unhealthy after the grace period: tasks replaced with ECS's reason and event, the circuit breaker rolls back", () => {
+  const w = new World({ desiredCount: 2, minimumHealthyPercent: 100, maximumPercent: 200, healthCheckGracePeriodSeconds: 10, circuitBreaker: { enable: true, rollback: true } }, TG);
+  w.deploy("ecs-svc/1");
+  w.runUntil(() => w.state.steady);
+  w.log = [];
+  w.unhealthyTargets.add("ecs-svc/2");
+  w.deploy("ecs-svc/2");
+  w.runUntil(() => w.deployments.some((d) => d.rolloutState === "FAILED"));
+  assert.equal(w.primary.id, "ecs-svc/1");
+  const failed = w.tasks.filter((t) => t.deploymentId === "ecs-svc/2" && t.desiredStatus === "STOPPED");
+  assert.ok(failed.length >= 3, "the breaker's threshold of 3 was reached");
+  for (const t of failed) {
+    assert.equal(t.stoppedReason, `Task failed ELB health checks in (target-group ${TG})`);
+    const id = t.arn.split("/").pop();
+    const ip = t.targets![0]!.id;
+    assert.ok(w.events.includes(`(service web) (task ${id}) (port 8080) is unhealthy in (target-group ${TG}) due to (reason Health checks failed with these codes: [404]).`), w.events.join("\n"));
+    assert.ok(ip.startsWith("10.0.0."));
+  }
+  w.runUntil(() => w.state.steady);
+  assert.deepEqual(w.deployments.map((d) => [d.id, d.rolloutState]), [["ecs-svc/1", "COMPLETED"]]);
+  assert.equal(w.running("ecs-svc/1"), 2);
+  assert.ok(w.log.every((s) => s.healthy >= 2), "the old tasks served throughout");
+});
+
+test("during the grace period an unhealthy target is ignored; after it the task is stopped", () => {
+  const w = new World({ desiredCount: 1, minimumHealthyPercent: 0, maximumPercent: 200, healthCheckGracePeriodSeconds: 30 }, TG);
+  w.unhealthyTargets.add("ecs-svc/1");
+  w.deploy("ecs-svc/1");
+  w.runUntil(() => w.tasks[0]?.targets?.[0]?.state === "unhealthy");
+  const t = w.tasks[0]!;
+  w.runUntil(() => t.desiredStatus === "STOPPED");
+  // The plan that stopped it ran at (now - 1 s); it must not have been before the grace period ended.
+  assert.ok(w.now - 1000 >= t.startedAt! + 30_000, `stopped ${w.now - 1000 - t.startedAt!} ms after it started`);
+  assert.equal(t.stoppedReason, `Task failed ELB health checks in (target-group ${TG})`);
 });

@@ -1,12 +1,12 @@
-import { circuitBreakerThreshold, launchBackoffMs, REPEAT_EVENT_AFTER_MS, SETTLE_WITHOUT_HEALTH_CHECK_MS, THROTTLE_AFTER_FAILURES } from "./deployment-rules.js";
+import { circuitBreakerThreshold, launchBackoffMs, REPEAT_EVENT_AFTER_MS, THROTTLE_AFTER_FAILURES } from "./deployment-rules.js";
 import { rolloutReasons, serviceMessages } from "./service-events.js";
 import type { PlanDeployment, PlanTask, ServicePlan, ServicePlanInput } from "./service-plan-types.js";
 import { planReplicas } from "./replica-plan.js";
 import { planDaemon } from "./daemon-plan.js";
+import { countsAsHealthy, healthFailure } from "./task-health.js";
 
 /** Stop codes of tasks that stopped on their own: what the circuit breaker and the throttle count. */
 const SELF_STOPPED = new Set(["EssentialContainerExited", "TaskFailedToStart"]);
-export const HEALTH_CHECK_STOP_REASON = "Task failed container health checks";
 
 /** What replica-plan and daemon-plan work with: the decision so far and how tasks are read. */
 export interface PlanContext {
@@ -67,13 +67,13 @@ export function planService(input: ServicePlanInput): ServicePlan {
     if (SELF_STOPPED.has(t.stopCode ?? "") && !t.stoppedWhileDown) countFailure(t);
   }
 
-  // Tasks failing their container health checks are replaced once the grace period is over.
-  const graceMs = input.healthCheckGracePeriodSeconds * 1000;
+  // Tasks failing their container health checks, or whose targets are unhealthy, are replaced
+  // once the grace period is over; the circuit breaker counts them as failures, as ECS does.
   for (const t of input.tasks) {
-    const unhealthy = t.lastStatus === "RUNNING" && t.desiredStatus === "RUNNING" && t.health === "UNHEALTHY";
-    if (!unhealthy || now < (t.startedAt ?? now) + graceMs) continue;
-    stops.set(t.arn, HEALTH_CHECK_STOP_REASON);
-    events.push(serviceMessages.healthCheckFailed(name, t.arn));
+    const failure = healthFailure(t, now, input.healthCheckGracePeriodSeconds, name);
+    if (!failure) continue;
+    stops.set(t.arn, failure.reason);
+    events.push(...failure.events);
     if (!t.accounted) {
       accounted.push(t.arn);
       countFailure(t);
@@ -113,12 +113,7 @@ export function planService(input: ServicePlanInput): ServicePlan {
   const launchable = primary.rolloutState !== "FAILED" && (state.launchNotBefore === undefined || now >= state.launchNotBefore);
 
   const live = input.tasks.filter((t) => t.lastStatus !== "STOPPED");
-  const healthy = new Set(
-    live
-      .filter((t) => t.desiredStatus === "RUNNING" && !stops.has(t.arn) && t.lastStatus === "RUNNING")
-      .filter((t) => (t.hasHealthCheck ? t.health === "HEALTHY" : now - (t.startedAt ?? now) >= SETTLE_WITHOUT_HEALTH_CHECK_MS))
-      .map((t) => t.arn),
-  );
+  const healthy = new Set(live.filter((t) => !stops.has(t.arn) && countsAsHealthy(t, now)).map((t) => t.arn));
   const choose = input.chooseToStop ?? ((c: readonly PlanTask[], n: number) => c.slice(0, n));
   const ctx: PlanContext = {
     input,

@@ -37,7 +37,7 @@ export function createEcsTargets({ db, clock, health, targetsChanged = () => {} 
       const now = clock.now().getTime();
       const stored = findTargetGroup(db, scope, arn) && targetsOf(db, arn, now).find((t) => t.id === target.id && t.port === target.port);
       const h = !stored ? notRegistered : stored.drainUntil !== undefined ? draining : !targetGroupUsers(db).has(arn) ? notInUse : health.healthOf({ targetGroupArn: arn, ...target });
-      return { state: h.State!, ...(h.Reason ? { reason: h.Reason } : {}) };
+      return { state: h.State!, ...(h.Reason ? { reason: h.Reason } : {}), ...(h.Description ? { description: h.Description } : {}) };
     },
   };
 }
