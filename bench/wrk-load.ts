@@ -16,7 +16,11 @@ const run = promisify(execFile);
  */
 export async function wrkLoad(
   origin: string,
-  { method, path, headers, body, connections, seconds }: { method: "GET" | "POST"; path: string; headers: Record<string, string>; body?: string; connections: number; seconds: number },
+  { method, path, headers, body, connections, seconds, lua: extraLua }: {
+    method: "GET" | "POST"; path: string; headers: Record<string, string>; body?: string; connections: number; seconds: number;
+    /** More of wrk's Lua, appended to the script (e.g. a `delay()` that paces each connection). */
+    lua?: string;
+  },
 ): Promise<LoadResult> {
   if (!/^http:\/\/127\.\d+\.\d+\.\d+:\d+$/.test(origin)) throw new Error(`load only goes to loopback, not ${origin}`);
   const dir = mkdtempSync(join(tmpdir(), "berth-wrk-"));
@@ -27,6 +31,7 @@ export async function wrkLoad(
       `wrk.method = ${lua(method)}`,
       ...(body !== undefined ? [`wrk.body = ${lua(body)}`] : []),
       ...Object.entries(headers).map(([k, v]) => `wrk.headers[${lua(k)}] = ${lua(v)}`),
+      ...(extraLua !== undefined ? [extraLua] : []),
     ].join("\n"));
     const { stdout } = await run("wrk", ["-t1", `-c${connections}`, `-d${seconds}s`, "--latency", "-s", script, `${origin}${path}`]);
     if (/Non-2xx or 3xx responses/.test(stdout)) throw new Error(`${method} ${path}: some answers were not 2xx:\n${stdout}`);
