@@ -14,8 +14,7 @@ import { startTaskJanitor } from "./ecs/tasks/task-janitor.js";
 import { createServiceController } from "./ecs/services/service-controller.js";
 import { sendJsonError, sendJsonNotFound, readRawBody, MAX_BODY_BYTES } from "./aws/json-gateway.js";
 import { registerAwsServices } from "./aws/gateway.js";
-import type { AwsFront } from "./aws/gateway-front.js";
-import { createServer, type ServerOptions } from "node:http";
+import { serverWithFront, type AwsFront } from "./aws/gateway-front.js";
 import { createStsService } from "./sts/sts-service.js";
 import { createElbv2Service } from "./elbv2/elbv2-service.js";
 import { startDataPlane } from "./dataplane/data-plane.js";
@@ -116,18 +115,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
     http: { requireHostHeader: false },
     // The AWS API's ordinary requests are answered before Fastify (gateway-front.ts); the server
     // is the one Fastify would make, with that listener in front of Fastify's.
-    serverFactory: (fastifyHandler, fastifyOptions) => {
-      // Fastify passes its resolved options (its types do not say so).
-      const options = fastifyOptions as unknown as { http?: ServerOptions; keepAliveTimeout: number; requestTimeout: number; connectionTimeout: number; maxRequestsPerSocket: number };
-      const server = createServer(options.http ?? {}, (req, res) => {
-        if (!awsFront?.(req, res)) fastifyHandler(req, res);
-      });
-      server.keepAliveTimeout = options.keepAliveTimeout;
-      server.requestTimeout = options.requestTimeout;
-      server.setTimeout(options.connectionTimeout);
-      if (options.maxRequestsPerSocket > 0) server.maxRequestsPerSocket = options.maxRequestsPerSocket;
-      return server;
-    },
+    serverFactory: serverWithFront(() => awsFront),
   });
   app.addHook("onRequest", requireHost);
   // An Expect other than 100-continue: Node would answer a bare 417.

@@ -1,4 +1,4 @@
-import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerOptions, type ServerResponse } from "node:http";
 import type { FastifyBaseLogger, FastifyInstance } from "fastify";
 import { lazyChild } from "../core/lazy-logger.js";
 import { jsonErrorResponse } from "./json-gateway.js";
@@ -21,6 +21,19 @@ const ORDINARY_TYPES = new Set([
 ]);
 
 const EMPTY = Buffer.alloc(0);
+
+const charsets = new Map<string, string>();
+/** The Content-Type as Fastify's reply writes it: a JSON media type naming no charset gets `; charset=utf-8`. */
+function withCharset(type: string): string {
+  let written = charsets.get(type);
+  if (written === undefined) {
+    const [mediaType, ...parameters] = type.split(";");
+    const named = parameters.some((p) => p.trim().toLowerCase().startsWith("charset="));
+    written = mediaType!.includes("json") && !named ? `${type}; charset=utf-8` : type;
+    if (charsets.size < 64) charsets.set(type, written);
+  }
+  return written;
+}
 
 /**
  * Answers the AWS API's ordinary requests at `/` (AWS JSON and awsQuery: nearly every call
@@ -61,6 +74,8 @@ export function createAwsFront(app: FastifyInstance, responder: RootResponder): 
       if (res.destroyed) return;
       const h: OutgoingHttpHeaders = {};
       for (const name in out.headers) h[name.toLowerCase()] = out.headers[name];
+      const type = h["content-type"];
+      if (typeof type === "string") h["content-type"] = withCharset(type);
       h["content-length"] = typeof out.body === "string" ? Buffer.byteLength(out.body) : out.body.length;
       res.writeHead(out.status, h);
       res.end(out.body);
@@ -72,7 +87,33 @@ export function createAwsFront(app: FastifyInstance, responder: RootResponder): 
         res.destroy();
       });
     if (method === "GET") finish(respond(wire, log));
-    else readRawBody(req, req, (err, body) => finish(err ? Promise.reject(err) : respond({ method, url, headers, body: body ?? EMPTY }, log)));
+    else {
+      readRawBody(req, req, (err, body) => {
+        if (!err) return finish(respond({ method, url, headers, body: body ?? EMPTY }, log));
+        // As Fastify does when a body cannot be read: the client may still be sending it.
+        const out = jsonErrorResponse(err, headers, log);
+        return finish(Promise.resolve({ ...out, headers: { connection: "close", ...out.headers } }));
+      });
+    }
     return true;
+  };
+}
+
+/**
+ * A Fastify serverFactory: the HTTP server Fastify would make (its options, its timeouts), with
+ * the front, once there is one, before Fastify's own listener.
+ */
+export function serverWithFront(front: () => AwsFront | undefined) {
+  return (fastifyHandler: (req: IncomingMessage, res: ServerResponse) => void, fastifyOptions: unknown): Server => {
+    // Fastify passes its resolved options (its types do not say so).
+    const options = fastifyOptions as { http?: ServerOptions; keepAliveTimeout: number; requestTimeout: number; connectionTimeout: number; maxRequestsPerSocket: number };
+    const server = createServer(options.http ?? {}, (req, res) => {
+      if (!front()?.(req, res)) fastifyHandler(req, res);
+    });
+    server.keepAliveTimeout = options.keepAliveTimeout;
+    server.requestTimeout = options.requestTimeout;
+    server.setTimeout(options.connectionTimeout);
+    if (options.maxRequestsPerSocket > 0) server.maxRequestsPerSocket = options.maxRequestsPerSocket;
+    return server;
   };
 }
