@@ -38,13 +38,15 @@ function withCharset(type: string): string {
 /**
  * Answers the AWS API's ordinary requests at `/` (AWS JSON and awsQuery: nearly every call
  * Berth gets) without Fastify's per-request pipeline (routing, hooks, content-type parsing,
- * Request/Reply objects, the reply's hooks), which cost about as much as the rest of a cheap
- * read. It does what that pipeline does for these requests, nothing less: the Host check
- * (a request without Host goes to Fastify, whose requireHost hook answers it), the body read
- * with the same limits (readRawBody), the same error envelope for what goes wrong before the
- * gateway (sendJsonError's), a lazy per-request logger, the same headers (lowercase names, as
- * Fastify writes them, and Content-Length). Everything else — other paths and methods, other
- * protocols' routes, requests while the server closes (Fastify answers 503) — goes to Fastify.
+ * Request/Reply objects, the reply's hooks), which cost about a fifth of a cheap read's CPU
+ * (docs/benchmarks.md). It does what that pipeline does for these requests, nothing less: the
+ * Host check (a request without Host goes to Fastify, whose requireHost hook answers it), the
+ * body read with the same limits (readRawBody) and Connection: close when it fails, the same
+ * error envelope for what goes wrong before the gateway (sendJsonError's), a lazy per-request
+ * logger, the same headers (lowercase names, Content-Length, the charset Fastify adds to JSON).
+ * Everything else — other paths and methods, other protocols' routes, requests while the server
+ * closes (Fastify answers 503) — goes to Fastify. gateway.test.ts holds the two paths to the
+ * same answers.
  */
 export function createAwsFront(app: FastifyInstance, responder: RootResponder): AwsFront {
   let closing = false;
