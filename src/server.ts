@@ -14,6 +14,7 @@ import { startTaskJanitor } from "./ecs/tasks/task-janitor.js";
 import { createServiceController } from "./ecs/services/service-controller.js";
 import { sendJsonError, sendJsonNotFound, readRawBody, MAX_BODY_BYTES } from "./aws/json-gateway.js";
 import { registerAwsServices } from "./aws/gateway.js";
+import { serverWithFront, type AwsFront } from "./aws/gateway-front.js";
 import { createStsService } from "./sts/sts-service.js";
 import { createElbv2Service } from "./elbv2/elbv2-service.js";
 import { startDataPlane } from "./dataplane/data-plane.js";
@@ -99,6 +100,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   const virtualInstances = () => ensureVirtualInstances({ db, config, clock, log, dockerVersion });
   virtualInstances();
 
+  let awsFront: AwsFront | undefined;
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
     bodyLimit: MAX_BODY_BYTES,
@@ -111,6 +113,9 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
     clientErrorHandler: sendClientError,
     // Node would answer a missing Host with a bare 400; requireHost answers with the envelope.
     http: { requireHostHeader: false },
+    // The AWS API's ordinary requests are answered before Fastify (gateway-front.ts); the server
+    // is the one Fastify would make, with that listener in front of Fastify's.
+    serverFactory: serverWithFront(() => awsFront),
   });
   app.addHook("onRequest", requireHost);
   // An Expect other than 100-continue: Node would answer a bare 417.
@@ -139,7 +144,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   const scanLog = log.child({ component: "image-scan" });
   const osv = config.scanDatabaseDir === undefined ? undefined : new OsvDirectory(config.scanDatabaseDir, scanLog);
   const scans = new ImageScans({ db, store: registry, clock, log: scanLog, osv }).attach();
-  registerAwsServices(app, [createEcsService(deps, { dockerVersion, scheduler: services }), createEcrService({ db, clock, store: registry, secret, registryHost, scans }), createStsService(),
+  awsFront = registerAwsServices(app, [createEcsService(deps, { dockerVersion, scheduler: services }), createEcrService({ db, clock, store: registry, secret, registryHost, scans }), createStsService(),
     createElbv2Service({ db, clock, config, health: lbHealth, changed: lbFeed.changed }),
   ], { config, clock });
   app.register(registryPlugin, { store: registry, config, clock, secret });

@@ -7,7 +7,8 @@ import type { Config } from "../core/config.js";
 import type { ServiceModel, Shape } from "./model.js";
 import type { AwsService } from "./service.js";
 import { registerAwsServices } from "./gateway.js";
-import { readRawBody, sendJsonError, sendJsonNotFound } from "./json-gateway.js";
+import { MAX_BODY_BYTES, readRawBody, sendJsonError, sendJsonNotFound } from "./json-gateway.js";
+import { serverWithFront, type AwsFront } from "./gateway-front.js";
 
 /**
  * The gateway in-process, with small models of each protocol whose handlers record what they
@@ -235,4 +236,78 @@ test("a service that also speaks awsJson1_0 and awsQuery answers each in its own
   assert.deepEqual(JSON.parse(json.body), { Name: "abc", When: 1767323045 });
   const query = await app.inject({ method: "POST", url: "/", headers: { ...form, authorization: scope("c1") }, payload: "Action=Echo&Name=abc" });
   assert.match(query.body, /<EchoResponse xmlns="https:\/\/c1.example\/"><EchoResult><Name>abc<\/Name><\/EchoResult>/);
+});
+
+/** The same gateway listening twice: Fastify alone, and with the front (gateway-front.ts) before it, as server.ts runs it. */
+async function listeningGateways() {
+  const config = { accountId: "000000000000", region: "us-east-1", strictSigv4: false, credentials: { test: "test" } } as unknown as Config;
+  const services = () => [service(queryModel("q1", ["Only1"]), ["Echo", "Only1"]), service(queryModel("q2", []), ["Echo"]), service(cborModel, ["Echo"])];
+  let front: AwsFront | undefined;
+  let answeredByFront = 0;
+  const counted: AwsFront = (req, res) => {
+    const answered = front!(req, res);
+    if (answered) answeredByFront++;
+    return answered;
+  };
+  const make = (withFront: boolean) => {
+    const app = Fastify({
+      http: { requireHostHeader: false },
+      ...(withFront ? { serverFactory: serverWithFront(() => counted) } : {}),
+    });
+    app.removeAllContentTypeParsers();
+    app.addContentTypeParser("*", readRawBody);
+    app.setErrorHandler((err, req, reply) => sendJsonError(err, req, reply));
+    app.setNotFoundHandler(sendJsonNotFound);
+    const f = registerAwsServices(app, services(), { config, clock: { now: () => new Date() } });
+    if (withFront) front = f;
+    return app;
+  };
+  const plain = make(false);
+  const fronted = make(true);
+  const origins = await Promise.all([plain, fronted].map((app) => app.listen({ port: 0, host: "127.0.0.1" })));
+  return { origins: origins as [string, string], answeredByFront: () => answeredByFront, close: () => Promise.all([plain.close(), fronted.close()]) };
+}
+
+test("the front answers ordinary requests at / exactly as the gateway's Fastify routes do, and leaves the rest to them", async () => {
+  const gw = await listeningGateways();
+  try {
+    const json = (target: string) => ({ "content-type": "application/x-amz-json-1.0", "x-amz-target": target });
+    const requests: Array<{ method: string; url: string; headers: Record<string, string>; body?: string | Uint8Array; front: boolean }> = [
+      { method: "POST", url: "/", headers: { ...form, authorization: scope("q1") }, body: "Action=Echo&Version=2020-01-01&Name=abc&Tags.member.1.Key=a&Flat.1=x", front: true },
+      { method: "POST", url: "/", headers: { "content-type": "application/x-www-form-urlencoded; charset=utf-8" }, body: "Action=Only1&Name=abc", front: true },
+      { method: "POST", url: "/", headers: { ...form, authorization: scope("q2") }, body: "Action=Echo&Count=9", front: true },
+      { method: "POST", url: "/", headers: form, body: "Action=Echo&Name=missing", front: true },
+      { method: "POST", url: "/", headers: form, body: "Action=Nope&Version=1", front: true },
+      { method: "POST", url: "/", headers: form, body: "Action=Echo&Name=abc", front: true },
+      { method: "POST", url: "/", headers: { ...form, authorization: "AWS4-HMAC-SHA256 Credential=broken" }, body: "Action=Only1&Name=abc", front: true },
+      { method: "GET", url: "/?Action=Echo&Version=2020-01-01&Name=abc", headers: { authorization: scope("q1") }, front: true },
+      { method: "POST", url: "/?x=1", headers: json("C1Service.Echo"), body: JSON.stringify({ Name: "abc", Count: 2 }), front: true },
+      { method: "POST", url: "/", headers: json("C1Service.Echo"), body: "{not json", front: true },
+      { method: "POST", url: "/", headers: json("C1Service.Echo"), body: JSON.stringify({ Name: "missing" }), front: true },
+      { method: "POST", url: "/", headers: json("Nobody.Echo"), body: "{}", front: true },
+      { method: "POST", url: "/", headers: { "content-type": "application/x-amz-json-1.0" }, body: "{}", front: true },
+      { method: "POST", url: "/", headers: json("C1Service.Echo"), body: new Uint8Array(MAX_BODY_BYTES + 1).fill(0x20), front: true },
+      // Left to Fastify: other media types, none, other paths and methods, a GET without Action.
+      { method: "POST", url: "/", headers: { "content-type": "text/plain" }, body: "Action=Echo&Name=abc", front: false },
+      { method: "POST", url: "/", headers: { "content-type": "nonsense" }, body: "{}", front: false },
+      { method: "POST", url: "/", headers: {}, body: "", front: false },
+      { method: "GET", url: "/", headers: {}, front: false },
+      { method: "PUT", url: "/", headers: form, body: "Action=Echo&Name=abc", front: false },
+      { method: "POST", url: "/elsewhere", headers: json("C1Service.Echo"), body: "{}", front: false },
+    ];
+    for (const r of requests) {
+      const before = gw.answeredByFront();
+      const [a, b] = await Promise.all(gw.origins.map((o) => fetch(o + r.url, { method: r.method, headers: r.headers, body: r.body as BodyInit | undefined })));
+      const what = `${r.method} ${r.url} ${JSON.stringify(r.headers)} ${String(r.body).slice(0, 60)}`;
+      assert.equal(gw.answeredByFront() - before, r.front ? 1 : 0, `front answered: ${what}`);
+      assert.equal(b!.status, a!.status, what);
+      const headers = (res: Response) => [...res.headers].filter(([k]) => k !== "date" && k !== "x-amzn-requestid");
+      assert.deepEqual(headers(b!), headers(a!), what);
+      const body = async (res: Response) => (await res.text()).replace(res.headers.get("x-amzn-requestid") ?? "-", "ID");
+      assert.equal(await body(b!), await body(a!), what);
+      assert.match(b!.headers.get("x-amzn-requestid") ?? "", /^[0-9a-f-]{36}$/, what);
+    }
+  } finally {
+    await gw.close();
+  }
 });

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Config } from "../core/config.js";
 import type { Clock } from "../core/clock.js";
 import { ServiceError } from "../core/errors.js";
@@ -7,8 +7,9 @@ import { isUnsigned, signingNameOf, type Operation } from "./model.js";
 import { validateInput } from "./validate-input.js";
 import { resolveCaller, type RequestContext } from "./request-context.js";
 import { own, type AwsService } from "./service.js";
-import { sendJsonNotFound } from "./json-gateway.js";
-import type { Codec, WireRequest } from "./protocols/codec.js";
+import { jsonErrorResponse, sendJsonNotFound } from "./json-gateway.js";
+import { createAwsFront, type AwsFront } from "./gateway-front.js";
+import type { Codec, WireRequest, WireResponse } from "./protocols/codec.js";
 import { internalError } from "./protocols/error-shape.js";
 import { awsJson } from "./protocols/aws-json.js";
 import { awsQuery, isQueryRequest } from "./protocols/aws-query.js";
@@ -29,17 +30,18 @@ const speaks = (s: AwsService, protocol: string) => (s.model.metadata.protocols 
  * Every request then goes the same way, in AWS's order: operation (unknown or not implemented),
  * caller (SigV4), body (the protocol's decoding), the model's constraints — all before a handler
  * runs, so bad input changes nothing — and the answer in the protocol's own form.
+ * Returns the front (gateway-front.ts) that answers ordinary requests at `/` before Fastify.
  */
-export function registerAwsServices(app: FastifyInstance, services: AwsService[], deps: { config: Config; clock: Clock }) {
+export function registerAwsServices(app: FastifyInstance, services: AwsService[], deps: { config: Config; clock: Clock }): AwsFront {
   const byPrefix = new Map(services.filter((s) => speaks(s, "json")).map((s) => [s.model.metadata.targetPrefix!, s]));
   const query = services.filter((s) => speaks(s, "query"));
   const cbor = new Map(services.filter((s) => speaks(s, "smithy-rpc-v2-cbor")).map((s) => [s.model.metadata.targetPrefix!, s]));
 
-  const handle = async (req: FastifyRequest, reply: FastifyReply, codec: Codec, route: (wire: WireRequest) => Route) => {
+  /** The gateway's core, free of any HTTP framework: a request's bytes in, the answer's out. */
+  const answer = async (wire: WireRequest, log: FastifyBaseLogger, codec: Codec, route: (wire: WireRequest) => Route): Promise<WireResponse> => {
     const requestId = newRequestId();
-    reply.header("x-amzn-RequestId", requestId);
-    const wire: WireRequest = { method: req.method, url: req.url, headers: req.headers, body: req.body instanceof Buffer ? req.body : Buffer.alloc(0) };
     let service: AwsService | undefined;
+    let out: WireResponse;
     try {
       const routed = route(wire);
       service = routed.service;
@@ -51,40 +53,56 @@ export function registerAwsServices(app: FastifyInstance, services: AwsService[]
       const decoded = codec.decodeInput(routed.service, operation, wire);
       const codes = routed.service.validation ? { ...codec.validation, ...routed.service.validation } : codec.validation;
       const input = operation.input ? validateInput(model, operation.input.shape, decoded, codes) : {};
-      const ctx: RequestContext = { ...caller, requestId, log: req.log.child({ op: operation.name, requestId }) };
+      const ctx: RequestContext = { ...caller, requestId, log: log.child({ op: operation.name, requestId }) };
       const result = await handler(input, ctx);
-      const out = codec.encodeOutput(routed.service, operation, result, requestId);
-      return reply.status(out.status).headers(out.headers).send(out.body);
+      out = codec.encodeOutput(routed.service, operation, result, requestId);
     } catch (err) {
-      // AWS JSON errors of no known service, and unexpected ones, go through the server's one
-      // error handler, which also answers the framework's own errors (body too large, bad URL) in
-      // that envelope. A service's own errors are written as its model says (JSON 1.0 or 1.1, the
-      // message member's name, the query code of a query-compatible service).
-      if (codec === awsJson && !(err instanceof ServiceError && service)) throw err;
-      if (!(err instanceof ServiceError)) req.log.error({ err }, "unhandled error");
-      const out = codec.encodeError(service, err instanceof ServiceError ? err : internalError(), requestId);
-      return reply.status(out.status).headers(out.headers).send(out.body);
+      // AWS JSON errors of no known service, and unexpected ones, get the server's one error
+      // envelope (sendJsonError's), which also answers the framework's own errors (body too
+      // large, bad URL). A service's own errors are written as its model says (JSON 1.0 or 1.1,
+      // the message member's name, the query code of a query-compatible service).
+      if (codec === awsJson && !(err instanceof ServiceError && service)) return jsonErrorResponse(err, wire.headers, log, requestId);
+      if (!(err instanceof ServiceError)) log.error({ err }, "unhandled error");
+      out = codec.encodeError(service, err instanceof ServiceError ? err : internalError(), requestId);
     }
+    return { status: out.status, headers: { "x-amzn-requestid": requestId, ...out.headers }, body: out.body };
   };
 
   const routeQuery = (w: WireRequest) => awsQuery.route(query, w);
   const routeJson = (w: WireRequest) => awsJson.route(byPrefix, w);
-  const root = (req: FastifyRequest, reply: FastifyReply) => {
-    if (req.headers["x-amz-target"] === undefined && isQueryRequest(req)) return handle(req, reply, awsQuery, routeQuery);
-    if (req.method !== "POST") return sendJsonNotFound(req, reply);
-    return handle(req, reply, awsJson, routeJson);
+  /** `/`'s protocol: a form (or GET's Action) is awsQuery; any other POST is AWS JSON; else none. */
+  const rootProtocol = (w: WireRequest): [Codec, (w: WireRequest) => Route] | undefined => {
+    if (w.headers["x-amz-target"] === undefined && isQueryRequest(w)) return [awsQuery, routeQuery];
+    if (w.method !== "POST") return undefined;
+    return [awsJson, routeJson];
+  };
+  const wireOf = (req: FastifyRequest): WireRequest => ({ method: req.method, url: req.url, headers: req.headers, body: req.body instanceof Buffer ? req.body : Buffer.alloc(0) });
+  const send = (reply: FastifyReply, out: WireResponse) => reply.status(out.status).headers(out.headers).send(out.body);
+
+  // The Fastify routes answer what the front (gateway-front.ts) leaves to Fastify: unusual
+  // requests at `/`, and every other protocol's routes.
+  const root = async (req: FastifyRequest, reply: FastifyReply) => {
+    const wire = wireOf(req);
+    const protocol = rootProtocol(wire);
+    if (!protocol) return sendJsonNotFound(req, reply);
+    return send(reply, await answer(wire, req.log, ...protocol));
   };
   app.post("/", root);
   // Query services also take their parameters in a GET's query string.
   app.get("/", root);
 
   if (cbor.size) {
-    app.post("/service/:service/operation/:operation", (req, reply) =>
-      handle(req, reply, rpcV2Cbor, (w) => routeCbor(cbor, req.params as { service: string; operation: string }, w)));
+    app.post("/service/:service/operation/:operation", async (req, reply) =>
+      send(reply, await answer(wireOf(req), req.log, rpcV2Cbor, (w) => routeCbor(cbor, req.params as { service: string; operation: string }, w))));
   }
 
   const rest = new RestRouter(services.filter((s) => speaks(s, "rest-json")));
   for (const { method, url } of rest.routes()) {
-    app.route({ method, url, handler: (req, reply) => handle(req, reply, restJson, (w) => rest.route(w)) });
+    app.route({ method, url, handler: async (req, reply) => send(reply, await answer(wireOf(req), req.log, restJson, (w) => rest.route(w))) });
   }
+
+  return createAwsFront(app, (wire) => {
+    const protocol = rootProtocol(wire);
+    return protocol && ((w: WireRequest, log: FastifyBaseLogger) => answer(w, log, ...protocol));
+  });
 }

@@ -1,4 +1,5 @@
-import type { FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from "fastify";
+import type { WireRequest, WireResponse } from "./protocols/codec.js";
 import { ServiceError } from "../core/errors.js";
 import { newRequestId } from "../core/ids.js";
 import { bodyTooLarge } from "./raw-body.js";
@@ -14,18 +15,23 @@ const clip = (s: string, max = 128) => (s.length > max ? `${s.slice(0, max)}...`
 
 /** The AWS JSON error envelope. Unknown errors become ServerException; their cause is logged, never sent. */
 export function sendJsonError(err: unknown, req: FastifyRequest, reply: FastifyReply) {
-  const e = toServiceError(err, req);
+  const out = jsonErrorResponse(err, req.headers, req.log, reply.getHeader("x-amzn-RequestId") as string | undefined);
+  return reply.status(out.status).headers(out.headers).send(out.body);
+}
+
+/** sendJsonError's answer, for a request of these headers (the gateway's own path writes it itself). */
+export function jsonErrorResponse(err: unknown, headers: WireRequest["headers"], log: Pick<FastifyBaseLogger, "error">, requestId: string = newRequestId()): WireResponse {
+  const e = toServiceError(err, headers);
   if (!e) {
-    req.log.error({ err }, "unhandled error");
+    log.error({ err }, "unhandled error");
   }
   const error = e ?? new ServiceError("ServerException", "An internal error occurred.", false);
   const status = error.status ?? (error.sender ? 400 : 500);
-  if (!reply.getHeader("x-amzn-RequestId")) reply.header("x-amzn-RequestId", newRequestId());
-  return reply
-    .status(status)
-    .header("x-amzn-errortype", error.code)
-    .header("content-type", "application/x-amz-json-1.1")
-    .send(JSON.stringify({ ...error.fields, __type: error.code, message: error.message }));
+  return {
+    status,
+    headers: { "x-amzn-requestid": requestId, "x-amzn-errortype": error.code, "content-type": "application/x-amz-json-1.1" },
+    body: JSON.stringify({ ...error.fields, __type: error.code, message: error.message }),
+  };
 }
 
 /** Any method or path other than the APIs' own: the same envelope, with 404. */
@@ -35,13 +41,13 @@ export function sendJsonNotFound(req: FastifyRequest, reply: FastifyReply) {
 }
 
 /** Framework errors that are the caller's fault (body too large, bad content length) keep their meaning. */
-function toServiceError(err: unknown, req: FastifyRequest): ServiceError | undefined {
+function toServiceError(err: unknown, headers: WireRequest["headers"]): ServiceError | undefined {
   if (err instanceof ServiceError) return err;
   const f = err as { code?: string; statusCode?: number; message?: string };
   // A Content-Type Fastify cannot even parse (no "/"): Fastify would answer 415, but it is one
   // more media type that is not AWS JSON, answered as any other (resolveTarget).
   if (f.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") {
-    const contentType = req.headers["content-type"];
+    const contentType = headers["content-type"];
     return unsupportedMediaType(typeof contentType === "string" ? contentType.split(";")[0]!.trim().toLowerCase() : "");
   }
   if (f.code === "FST_ERR_BAD_URL") {

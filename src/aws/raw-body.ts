@@ -1,5 +1,4 @@
-import type { FastifyRequest } from "fastify";
-import type { IncomingMessage } from "node:http";
+import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
 import { ServiceError } from "../core/errors.js";
 
 /** Biggest request body accepted; ECS's largest inputs (task definitions) are far below it. */
@@ -30,11 +29,11 @@ export const bodyTooLarge = (limit = MAX_BODY_BYTES) =>
   new ServiceError("SerializationException", `The request body is larger than ${limit} bytes.`, true, {}, 413);
 
 /**
- * Fastify content-type parser that keeps request bodies as raw bytes (the gateway decodes them
+ * Fastify content-type parser (and the gateway's own reader, gateway-front.ts) that keeps request bodies as raw bytes (the gateway decodes them
  * itself, and SigV4 verification needs the exact bytes that were signed), enforcing
  * the operation's limit (bodyLimitFor) as above.
  */
-export function readRawBody(req: FastifyRequest, payload: IncomingMessage, done: (err: Error | null, body?: Buffer) => void): void {
+export function readRawBody(req: { headers: IncomingHttpHeaders }, payload: IncomingMessage, done: (err: Error | null, body?: Buffer) => void): void {
   const limit = bodyLimitFor(req.headers["x-amz-target"]);
   const drain = Math.max(DRAIN_LIMIT_BYTES, limit);
   const declared = Number(req.headers["content-length"]);

@@ -2,7 +2,7 @@ import type { LogFn } from "pino";
 import type { Config } from "../core/config.js";
 import type { Clock } from "../core/clock.js";
 import { ServiceError } from "../core/errors.js";
-import { parseAuthorization, verifySignature, type SignedRequest } from "./sigv4.js";
+import { requestCredential, verifySignature, type SignedRequest } from "./sigv4.js";
 
 /** Who is calling, and which account and region the call's state lives in. */
 export interface RequestContext {
@@ -33,7 +33,7 @@ export function resolveCaller(
     if (config.strictSigv4 && !anonymous) throw new ServiceError("MissingAuthenticationTokenException", "Missing Authentication Token", true, {}, 403);
     return { account: config.accountId, region: config.region };
   }
-  const cred = parseAuthorization(auth, config.strictSigv4 ? req.headers : undefined);
+  const cred = requestCredential(req.headers, auth, config.strictSigv4 ? req.headers : undefined);
   if (config.strictSigv4) {
     if (!Object.hasOwn(config.credentials, cred.accessKeyId)) {
       throw new ServiceError("UnrecognizedClientException", "The security token included in the request is invalid.");

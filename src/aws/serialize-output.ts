@@ -26,7 +26,10 @@ export function serializeOutput(model: ServiceModel, shapeName: string, value: u
       const out: Record<string, unknown> = {};
       const input = value as Record<string, unknown>;
       for (const [name, ref] of membersOf(shape)) {
-        const v = serializeOutput(model, ref.shape, Object.hasOwn(input, name) ? input[name] : undefined, format);
+        // Wide shapes (a container definition has some fifty members) are mostly absent.
+        const member = Object.hasOwn(input, name) ? input[name] : undefined;
+        if (member === undefined || member === null) continue;
+        const v = serializeOutput(model, ref.shape, member, format);
         if (v !== undefined) out[name] = v;
       }
       return out;

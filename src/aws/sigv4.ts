@@ -66,6 +66,22 @@ export function parseAuthorization(value: string, headers?: SignedRequest["heade
   return { accessKeyId, date, region, service, signedHeaders: params.get("SignedHeaders")!.split(";"), signature: params.get("Signature")! };
 }
 
+/** Each request's parsed Authorization header, by the request's headers object. */
+const parsedOnce = new WeakMap<object, { value: string; credential: Credential }>();
+
+/**
+ * parseAuthorization of a request's own header, parsed once per request: routing by the
+ * credential scope (query, restJson1) and resolving the caller both need it. A header that does
+ * not parse is parsed again by each caller, which reports it as it must.
+ */
+export function requestCredential(headers: SignedRequest["headers"], value: string, headersForErrors?: SignedRequest["headers"]): Credential {
+  const known = parsedOnce.get(headers);
+  if (known?.value === value) return known.credential;
+  const credential = parseAuthorization(value, headersForErrors);
+  parsedOnce.set(headers, { value, credential });
+  return credential;
+}
+
 const FIVE_MINUTES = 5 * 60 * 1000;
 
 export interface VerifyOptions {

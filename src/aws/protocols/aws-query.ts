@@ -35,8 +35,20 @@ const queryOf = (url: string) => {
   return q < 0 ? "" : url.slice(q + 1);
 };
 
+/** Each request's form, read once: routing (Action) and decoding (the input) both need it. */
+const formsRead = new WeakMap<WireRequest, URLSearchParams>();
+
 /** The form's parameters: the body's, and for GET (which query services accept) the URL's. */
 export function formParams(req: WireRequest): URLSearchParams {
+  let params = formsRead.get(req);
+  if (!params) {
+    params = readForm(req);
+    formsRead.set(req, params);
+  }
+  return params;
+}
+
+function readForm(req: WireRequest): URLSearchParams {
   if (req.method !== "POST") return new URLSearchParams(queryOf(req.url));
   try {
     return new URLSearchParams(utf8.decode(req.body));

@@ -1,5 +1,5 @@
 import type { ServiceError } from "../../core/errors.js";
-import { parseAuthorization } from "../sigv4.js";
+import { requestCredential } from "../sigv4.js";
 import type { Operation } from "../model.js";
 import type { AwsService } from "../service.js";
 import type { ValidationCodes } from "../validate-input.js";
@@ -47,7 +47,7 @@ export function scopeService(req: WireRequest): string | undefined {
   const auth = req.headers["authorization"];
   if (typeof auth !== "string" || auth.trim() === "") return undefined;
   try {
-    return parseAuthorization(auth).service;
+    return requestCredential(req.headers, auth).service;
   } catch {
     return undefined;
   }

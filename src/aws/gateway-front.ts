@@ -1,0 +1,121 @@
+import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerOptions, type ServerResponse } from "node:http";
+import type { FastifyBaseLogger, FastifyInstance } from "fastify";
+import { lazyChild } from "../core/lazy-logger.js";
+import { jsonErrorResponse } from "./json-gateway.js";
+import { readRawBody } from "./raw-body.js";
+import type { WireRequest, WireResponse } from "./protocols/codec.js";
+
+/** The HTTP server's 'request' listener in front of Fastify: true when it answers the request itself. */
+export type AwsFront = (req: IncomingMessage, res: ServerResponse) => boolean;
+
+/** How `/` answers a request (by its method, URL and headers), or undefined when it has no protocol. */
+export type RootResponder = (wire: WireRequest) => ((wire: WireRequest, log: FastifyBaseLogger) => Promise<WireResponse>) | undefined;
+
+/**
+ * The Content-Types the AWS SDKs, the AWS CLI and boto3 send to `/`. Requests with any other (or
+ * none) go through Fastify, whose checks (an unparsable media type) and answers stay the same.
+ */
+const ORDINARY_TYPES = new Set([
+  "application/x-amz-json-1.1", "application/x-amz-json-1.0", "application/json",
+  "application/x-www-form-urlencoded", "application/x-www-form-urlencoded; charset=utf-8",
+]);
+
+const EMPTY = Buffer.alloc(0);
+
+const charsets = new Map<string, string>();
+/** The Content-Type as Fastify's reply writes it: a JSON media type naming no charset gets `; charset=utf-8`. */
+function withCharset(type: string): string {
+  let written = charsets.get(type);
+  if (written === undefined) {
+    const [mediaType, ...parameters] = type.split(";");
+    const named = parameters.some((p) => p.trim().toLowerCase().startsWith("charset="));
+    written = mediaType!.includes("json") && !named ? `${type}; charset=utf-8` : type;
+    if (charsets.size < 64) charsets.set(type, written);
+  }
+  return written;
+}
+
+/**
+ * Answers the AWS API's ordinary requests at `/` (AWS JSON and awsQuery: nearly every call
+ * Berth gets) without Fastify's per-request pipeline (routing, hooks, content-type parsing,
+ * Request/Reply objects, the reply's hooks), which cost about a fifth of a cheap read's CPU
+ * (docs/benchmarks.md). It does what that pipeline does for these requests, nothing less: the
+ * Host check (a request without Host goes to Fastify, whose requireHost hook answers it), the
+ * body read with the same limits (readRawBody) and Connection: close when it fails, the same
+ * error envelope for what goes wrong before the gateway (sendJsonError's), a lazy per-request
+ * logger, the same headers (lowercase names, Content-Length, the charset Fastify adds to JSON).
+ * Everything else — other paths and methods, other protocols' routes, requests while the server
+ * closes (Fastify answers 503) — goes to Fastify. gateway.test.ts holds the two paths to the
+ * same answers.
+ */
+export function createAwsFront(app: FastifyInstance, responder: RootResponder): AwsFront {
+  let closing = false;
+  app.addHook("preClose", (done) => {
+    closing = true;
+    done();
+  });
+  let served = 0;
+  return (req, res) => {
+    const url = req.url ?? "";
+    if (closing || (url !== "/" && !url.startsWith("/?"))) return false;
+    const method = req.method;
+    const headers = req.headers;
+    if (headers.host === undefined) return false;
+    // Fastify reads no body for GET (a query GET has its parameters in the URL); a POST's is read
+    // only for the ordinary Content-Types.
+    if (method === "POST") {
+      const type = headers["content-type"];
+      if (type === undefined || !ORDINARY_TYPES.has(type)) return false;
+    } else if (method !== "GET") return false;
+    const wire: WireRequest = { method, url, headers, body: EMPTY };
+    const respond = responder(wire);
+    if (!respond) return false;
+
+    const log = lazyChild(app.log, { reqId: `api-${(++served).toString(36)}` });
+    const write = (out: WireResponse) => {
+      if (res.destroyed) return;
+      const h: OutgoingHttpHeaders = {};
+      for (const name in out.headers) h[name.toLowerCase()] = out.headers[name];
+      const type = h["content-type"];
+      if (typeof type === "string") h["content-type"] = withCharset(type);
+      h["content-length"] = typeof out.body === "string" ? Buffer.byteLength(out.body) : out.body.length;
+      res.writeHead(out.status, h);
+      res.end(out.body);
+    };
+    // Whatever goes wrong is answered in the envelope; a failure to write is logged, never thrown.
+    const finish = (answer: Promise<WireResponse>) =>
+      answer.catch((err: unknown) => jsonErrorResponse(err, headers, log)).then(write).catch((err: unknown) => {
+        log.error({ err }, "could not write the answer");
+        res.destroy();
+      });
+    if (method === "GET") finish(respond(wire, log));
+    else {
+      readRawBody(req, req, (err, body) => {
+        if (!err) return finish(respond({ method, url, headers, body: body ?? EMPTY }, log));
+        // As Fastify does when a body cannot be read: the client may still be sending it.
+        const out = jsonErrorResponse(err, headers, log);
+        return finish(Promise.resolve({ ...out, headers: { connection: "close", ...out.headers } }));
+      });
+    }
+    return true;
+  };
+}
+
+/**
+ * A Fastify serverFactory: the HTTP server Fastify would make (its options, its timeouts), with
+ * the front, once there is one, before Fastify's own listener.
+ */
+export function serverWithFront(front: () => AwsFront | undefined) {
+  return (fastifyHandler: (req: IncomingMessage, res: ServerResponse) => void, fastifyOptions: unknown): Server => {
+    // Fastify passes its resolved options (its types do not say so).
+    const options = fastifyOptions as { http?: ServerOptions; keepAliveTimeout: number; requestTimeout: number; connectionTimeout: number; maxRequestsPerSocket: number };
+    const server = createServer(options.http ?? {}, (req, res) => {
+      if (!front()?.(req, res)) fastifyHandler(req, res);
+    });
+    server.keepAliveTimeout = options.keepAliveTimeout;
+    server.requestTimeout = options.requestTimeout;
+    server.setTimeout(options.connectionTimeout);
+    if (options.maxRequestsPerSocket > 0) server.maxRequestsPerSocket = options.maxRequestsPerSocket;
+    return server;
+  };
+}
