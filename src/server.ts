@@ -18,6 +18,7 @@ import { serverWithFront, type AwsFront } from "./aws/gateway-front.js";
 import { createStsService } from "./sts/sts-service.js";
 import { createElbv2Service } from "./elbv2/elbv2-service.js";
 import { startDataPlane } from "./dataplane/data-plane.js";
+import { lazyDataPlane } from "./dataplane/lazy-data-plane.js";
 import { createDataPlaneFeed } from "./elbv2/data-plane/data-plane-feed.js";
 import { createDataPlaneHealth } from "./elbv2/data-plane/data-plane-health.js";
 import { createEcsTargets } from "./elbv2/targets/ecs-targets.js";
@@ -85,7 +86,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   const runner = withInstanceAddresses(agents, db);
   // The load balancers' traffic path, in its own thread; ELBv2 feeds it snapshots of its store
   // after every change and reads target health from its health checks.
-  const dataPlane = startDataPlane();
+  const dataPlane = lazyDataPlane(startDataPlane);
   const lbLog = log.child({ component: "load-balancers" });
   const lbHealth = createDataPlaneHealth({ dataPlane, log: lbLog });
   const lbFeed = createDataPlaneFeed({
