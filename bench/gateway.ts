@@ -12,13 +12,13 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { cpus, totalmem } from "node:os";
 import { parseArgs } from "node:util";
-import { createServer } from "node:net";
 import { Sha256 } from "@aws-crypto/sha256-js";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { CreateClusterCommand, ECSClient, RegisterTaskDefinitionCommand } from "@aws-sdk/client-ecs";
 import { BerthProcess } from "../test/harness.js";
 import type { LoadResult } from "./http-load.js";
 import { wrkLoad } from "./wrk-load.js";
+import { freePort } from "./free-port.js";
 
 const { values } = parseArgs({ options: { rounds: { type: "string", default: "5" }, seconds: { type: "string", default: "3" }, revisions: { type: "string", default: "1000" } } });
 const ROUNDS = Number(values.rounds);
@@ -50,16 +50,6 @@ interface Target {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-    s.once("error", reject);
-  });
-}
 
 async function startMoto(): Promise<Target> {
   const port = await freePort();

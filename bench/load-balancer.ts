@@ -29,7 +29,6 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
-import { createServer } from "node:net";
 import { parseArgs } from "node:util";
 import { Pool } from "undici";
 import {
@@ -39,6 +38,7 @@ import {
 import { BerthProcess } from "../test/harness.js";
 import type { LoadResult } from "./http-load.js";
 import { wrkLoad } from "./wrk-load.js";
+import { freePort } from "./free-port.js";
 
 const { values } = parseArgs({ options: {
   rounds: { type: "string", default: "3" }, seconds: { type: "string", default: "5" },
@@ -56,16 +56,6 @@ const PACE_MS = 2;
 const dir = mkdtempSync(join(tmpdir(), "berth-lb-bench-"));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-    s.once("error", reject);
-  });
-}
 
 // ---- CPU from /proc: ticks (1/100 s) of user + system time ----
 

@@ -1,7 +1,7 @@
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
+import { freePort } from "./free-port.js";
 
 /**
  * The reference registry: CNCF distribution 2.8 from Debian's `docker-registry` package, run as
@@ -15,16 +15,6 @@ export function referenceVersion(): string {
   return execFileSync(REFERENCE_BIN, ["--version"], { encoding: "utf8" }).trim().split(" ").slice(1).join(" ");
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 export class ReferenceRegistry {
   private constructor(readonly proc: ChildProcess, readonly host: string, readonly root: string) {}

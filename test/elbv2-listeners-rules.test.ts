@@ -6,6 +6,7 @@ import {
   SetRulePrioritiesCommand, DescribeTargetGroupsCommand, RegisterTargetsCommand, DescribeTargetHealthCommand, DeleteTargetGroupCommand,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { BerthProcess } from "./harness.js";
+import { failure } from "./failure.js";
 
 /** ELBv2 listeners and rules through the API: AWS's shapes, conflicts and validation; bad input changes nothing. */
 let berth: BerthProcess;
@@ -24,14 +25,6 @@ after(async () => {
   await berth?.dispose();
 });
 
-async function failure(p: Promise<unknown>): Promise<{ name: string; message: string }> {
-  try {
-    await p;
-  } catch (err) {
-    return err as { name: string; message: string };
-  }
-  assert.fail("expected the call to fail");
-}
 
 test("listeners: the issue's CLI call, port conflicts, protocols, actions", async () => {
   const out = await berth.aws("elbv2", "create-listener", "--load-balancer-arn", lbArn, "--protocol", "HTTP", "--port", "80", "--default-actions", `Type=forward,TargetGroupArn=${tgArn}`);

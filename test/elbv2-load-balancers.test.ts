@@ -8,6 +8,7 @@ import {
   DescribeAccountLimitsCommand, waitUntilLoadBalancerAvailable, waitUntilTargetDeregistered,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { BerthProcess } from "./harness.js";
+import { failure } from "./failure.js";
 
 /**
  * ELBv2 load balancers, target groups, targets and tags through the API (the data plane is
@@ -26,15 +27,6 @@ after(async () => {
   await berth?.dispose();
 });
 
-/** The error a call fails with: SDK v3 names a modelled error by its shape (LoadBalancerNotFoundException), the CLI by its code. */
-async function failure(p: Promise<unknown>): Promise<{ name: string; message: string }> {
-  try {
-    await p;
-  } catch (err) {
-    return err as { name: string; message: string };
-  }
-  assert.fail("expected the call to fail");
-}
 
 const lbCount = async () => (await elb.send(new DescribeLoadBalancersCommand({}))).LoadBalancers!.length;
 
