@@ -4,6 +4,7 @@ import { ServiceError } from "../core/errors.js";
 import { newRequestId } from "../core/ids.js";
 import { bodyTooLarge } from "./raw-body.js";
 import { unsupportedMediaType } from "./protocols/aws-json.js";
+import { clip } from "./service.js";
 
 // The gateway for every protocol is ./gateway.ts; AWS JSON's codec is ./protocols/aws-json.ts.
 // What stays here is the AWS JSON error envelope, which the server's one error handler uses.
@@ -11,7 +12,6 @@ export type { Handler, AwsService as JsonService } from "./service.js";
 export { MAX_JSON_DEPTH } from "./protocols/aws-json.js";
 export { MAX_BODY_BYTES, readRawBody } from "./raw-body.js";
 
-const clip = (s: string, max = 128) => (s.length > max ? `${s.slice(0, max)}...` : s);
 
 /** The AWS JSON error envelope. Unknown errors become ServerException; their cause is logged, never sent. */
 export function sendJsonError(err: unknown, req: FastifyRequest, reply: FastifyReply) {

@@ -1,6 +1,7 @@
 import { ServiceError } from "../core/errors.js";
 import { membersOf, type ServiceModel, type Shape } from "./model.js";
 import { matchesPattern } from "./pattern.js";
+import { clip as clipTo } from "./service.js";
 
 /**
  * Checks a decoded request body against the operation's input shape, as AWS's front end does
@@ -33,7 +34,8 @@ let errors: { serialization: (m: string) => ServiceError; invalid: (m: string) =
 const serialization = (message: string) => errors.serialization(message);
 const invalid = (message: string) => errors.invalid(message);
 
-const clip = (s: string) => (s.length > 64 ? `${s.slice(0, 64)}...` : s);
+/** Values quoted in validation messages are cut shorter than other echoed input. */
+const clip = (s: string) => clipTo(s, 64);
 
 const describe = (v: unknown) => {
   if (v === null) return "null";

@@ -1,7 +1,8 @@
 import type { ServiceError } from "../../core/errors.js";
 import type { Shape } from "../model.js";
+import { clip as clipTo } from "../service.js";
 
-const clip = (s: string) => (s.length > 64 ? `${s.slice(0, 64)}...` : s);
+const clip = (s: string) => clipTo(s, 64);
 
 /**
  * A scalar sent as text (an awsQuery parameter; a restJson1 label, query parameter or header),
