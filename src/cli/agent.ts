@@ -7,6 +7,7 @@ import { createLogger } from "../core/logger.js";
 import { connectDocker } from "../agent/runtime/docker-engine.js";
 import { createDockerRunner } from "../agent/docker-runner.js";
 import { startAgentClient } from "../agent/protocol/agent-client.js";
+import { lateShipper } from "../agent/protocol/log-shipper.js";
 import { httpTransport } from "../agent/protocol/transport.js";
 import { systemClock } from "../core/clock.js";
 import { carriedRegistry } from "../agent/launch-registry.js";
@@ -90,7 +91,8 @@ export async function agent(argv: string[], env: Record<string, string | undefin
   // The agent holds no registry secret: each launch brings the registry host and pull passwords
   // for its own images, and the runner pulls with them (ECR URIs mapped as on the server).
   const registry = carriedRegistry();
-  const runner = createDockerRunner({ docker, config, log: log.child({ component: "agent" }), clock: systemClock, berthId: state.berthId, registry });
+  const logs = lateShipper();
+  const runner = createDockerRunner({ docker, config, log: log.child({ component: "agent" }), clock: systemClock, berthId: state.berthId, registry, logs });
   const client = startAgentClient({
     transport: httpTransport(values.endpoint, config.agentToken),
     runner,
@@ -113,6 +115,7 @@ export async function agent(argv: string[], env: Record<string, string | undefin
       log.info({ containerInstanceArn: arn, berthId: state.berthId, hostIp: config.hostIp }, "berth agent is up");
     },
   });
+  logs.attach(client.logs);
   const shutdown = async () => {
     client.close();
     await runner.close();

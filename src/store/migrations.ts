@@ -183,4 +183,11 @@ export const migrations: string[] = [
     UNIQUE (listener_arn, priority));
   CREATE UNIQUE INDEX elb_default_rules ON elb_rules (listener_arn) WHERE priority IS NULL;
   `,
+  /* 9: awslogs: how far each container's output is stored in CloudWatch Logs (log-position.ts),
+     written in the same transaction as the events, so a batch sent again is stored once */ `
+  CREATE TABLE awslogs_positions (
+    task_arn TEXT NOT NULL REFERENCES tasks (arn) ON DELETE CASCADE,
+    container TEXT NOT NULL, position TEXT NOT NULL,
+    PRIMARY KEY (task_arn, container));
+  `,
 ];

@@ -11,6 +11,9 @@ import { reconcileCommands, registerAgent } from "./remote-agent-hello.js";
 import { setConnected } from "./remote-agent-liveness.js";
 import { EMBEDDED_AGENT, type AgentRunner } from "./agent-runner.js";
 import type { StopCode } from "../../agent/protocol/task-runner.js";
+import type { AwslogsDelivery } from "./awslogs-delivery.js";
+
+const NO_LOGS = { code: "ServiceUnavailableException", message: "This Berth has no CloudWatch Logs store." };
 
 export interface AgentEndpoint {
   /** For `berth agent` processes, over HTTP (src/ecs/agent-link/agent-routes.ts). */
@@ -27,6 +30,8 @@ export interface AgentEndpointDeps {
   runner: AgentRunner;
   /** Berth's registry, when the server has one: launches carry its host and pull passwords. */
   registry?: RegistryAccess;
+  /** Where awslogs output is stored (CloudWatch Logs), when the server has it. */
+  awslogs?: AwslogsDelivery;
 }
 
 /**
@@ -34,7 +39,7 @@ export interface AgentEndpointDeps {
  * share polls, reports and logs; they differ in hello only, and neither can use the other's
  * session.
  */
-export function createAgentEndpoint({ db, config, clock, log, runner, registry }: AgentEndpointDeps): AgentEndpoint {
+export function createAgentEndpoint({ db, config, clock, log, runner, registry, awslogs }: AgentEndpointDeps): AgentEndpoint {
   // Three polls per heartbeat timeout: one lost poll never makes a healthy agent look silent.
   const pollMs = Math.max(500, Math.floor((config.agentHeartbeatTimeoutSeconds * 1000) / 3));
 
@@ -70,6 +75,16 @@ export function createAgentEndpoint({ db, config, clock, log, runner, registry }
       s.logRequests.get(r.requestId)?.(r.logs);
       s.logRequests.delete(r.requestId);
       return {};
+    },
+
+    async logOpen(r) {
+      sessionOf(r, embedded);
+      return awslogs ? awslogs.open(r.destination) : { error: NO_LOGS };
+    },
+
+    async logBatch(r) {
+      sessionOf(r, embedded);
+      return awslogs ? awslogs.deliver(r.destination, r.events, r.dropped) : { error: NO_LOGS };
     },
   });
 

@@ -1,0 +1,187 @@
+import type { Readable } from "node:stream";
+import type Docker from "dockerode";
+import type { Logger } from "../../core/logger.js";
+import type { LogDestination, LogShipper } from "../protocol/log-shipper.js";
+import type { AwslogsConfig } from "./awslogs-config.js";
+import { EngineLogReader } from "./engine-log-reader.js";
+import { LAST_CHUNK, LogEventBuilder, type ShippedEvent } from "./log-event-builder.js";
+import { decodePosition, PositionCounter, sinceOf, type Position } from "./log-position.js";
+import { nextBatch } from "./log-batches.js";
+import { eventBytes } from "./log-limits.js";
+
+export interface FollowerTuning {
+  /** A batch that is not full waits at most this long for more events. */
+  batchMs: number;
+  /** A multiline event is complete once no line arrived for this long. */
+  idleFlushMs: number;
+  /** mode blocking: reading from the engine pauses while this much is waiting to be shipped. */
+  highWaterBytes: number;
+}
+
+export const DEFAULT_TUNING: FollowerTuning = { batchMs: 200, idleFlushMs: 1000, highWaterBytes: 8 * 1024 * 1024 };
+
+const RETRY_MS = 1000;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Ships one container's stdout and stderr to CloudWatch Logs: follows the engine's logs API
+ * (with timestamps) from the position the control plane has stored, turns lines into events
+ * (log-event-builder.ts), batches them (log-batches.ts) and ships each batch until it is stored,
+ * retrying through lost connections and restarts of the server. The engine keeps the output in
+ * its own json-file log meanwhile, so mode blocking never blocks the container: reading just
+ * pauses. mode non-blocking drops what does not fit in max-buffer-size, and counts it.
+ * `done` resolves once the container has stopped and everything it wrote is stored.
+ */
+export class LogFollower {
+  readonly done: Promise<void>;
+  private queue: ShippedEvent[] = [];
+  private queuedBytes = 0;
+  private dropped = 0;
+  private ended = false;
+  private disposed = false;
+  private wake: () => void = () => {};
+  private stream?: Readable;
+  private lastTimestamp = 0;
+  /** The position of the last line of the event in progress. */
+  private resume?: Position;
+  private resumeChunk = LAST_CHUNK;
+  private droppedTotal = 0;
+  private drainers: Array<{ below: number; resolve: () => void }> = [];
+
+  constructor(
+    private readonly docker: Docker,
+    private readonly containerId: string,
+    private readonly destination: LogDestination,
+    private readonly config: AwslogsConfig,
+    private readonly shipper: LogShipper,
+    private readonly log: Logger,
+    /** The position open() answered. */
+    private readonly from: string | undefined,
+    private readonly tuning: FollowerTuning = DEFAULT_TUNING,
+  ) {
+    if (from) {
+      const [ns, n, chunk] = from.split(":");
+      this.resume = decodePosition(`${ns}:${n}`);
+      this.resumeChunk = Number(chunk);
+    }
+    this.done = Promise.all([this.read(), this.shipLoop()]).then(() => {});
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.stream?.destroy();
+    this.wake();
+  }
+
+  private async read(): Promise<void> {
+    let idle: NodeJS.Timeout | undefined;
+    try {
+      const container = this.docker.getContainer(this.containerId);
+      const tty = (await container.inspect()).Config.Tty;
+      // A line partly shipped (split into chunks) is read again; its shipped chunks are skipped by position.
+      const from = this.resume && this.resumeChunk !== LAST_CHUNK ? { ns: this.resume.ns, n: this.resume.n - 1 } : this.resume;
+      const counter = new PositionCounter(from);
+      const reader = new EngineLogReader(tty);
+      const partial = { stdout: "", stderr: "" };
+      let lastLine = Date.now();
+      // Positions compare as strings: anything at or before the stored one was shipped already.
+      const builder = new LogEventBuilder(this.config.eventStart, (e) => (this.from !== undefined && e.position <= this.from ? undefined : this.enqueue(e)));
+      if (this.config.eventStart) {
+        idle = setInterval(() => {
+          if (builder.pending && Date.now() - lastLine >= this.tuning.idleFlushMs) builder.flush();
+        }, Math.max(50, this.tuning.idleFlushMs / 4));
+      }
+      const stream = (await container.logs({ follow: true, stdout: true, stderr: true, timestamps: true, since: sinceOf(from) as unknown as number })) as unknown as Readable;
+      this.stream = stream;
+      if (this.disposed) return void stream.destroy();
+      for await (const chunk of stream) {
+        lastLine = Date.now();
+        for (const entry of reader.push(chunk as Buffer)) {
+          const position = counter.next(entry.ns);
+          if (!position) continue;
+          // Long lines come as several entries, the last ending with the newline.
+          if (!entry.text.endsWith("\n")) {
+            partial[entry.stream] += entry.text;
+            continue;
+          }
+          const text = partial[entry.stream] + entry.text.slice(0, -1);
+          partial[entry.stream] = "";
+          builder.line({ position, text });
+        }
+        if (!this.config.nonBlocking && this.queuedBytes > this.tuning.highWaterBytes) await this.drainBelow(this.tuning.highWaterBytes / 2);
+        if (this.disposed) break;
+      }
+      builder.flush();
+    } catch (err) {
+      if (!this.disposed) this.log.warn({ taskArn: this.destination.taskArn, container: this.destination.container, err: (err as Error).message }, "awslogs: reading the container's output failed");
+    } finally {
+      if (idle) clearInterval(idle);
+      this.ended = true;
+      this.wake();
+    }
+  }
+
+  private enqueue(e: ShippedEvent): void {
+    // PutLogEvents wants a batch in chronological order; the engine's clock may step back.
+    if (e.timestamp < this.lastTimestamp) e.timestamp = this.lastTimestamp;
+    this.lastTimestamp = e.timestamp;
+    const bytes = eventBytes(e.message);
+    if (this.config.nonBlocking && this.queuedBytes + bytes > this.config.maxBufferBytes) {
+      this.dropped++;
+      this.droppedTotal++;
+      return;
+    }
+    this.queue.push(e);
+    this.queuedBytes += bytes;
+    this.wake();
+  }
+
+  private waitForWork(ms?: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = ms === undefined ? undefined : setTimeout(resolve, ms);
+      this.wake = () => (clearTimeout(timer), resolve());
+    });
+  }
+
+  private drainBelow(bytes: number): Promise<void> {
+    return new Promise((resolve) => this.drainers.push({ below: bytes, resolve }));
+  }
+
+  private async shipLoop(): Promise<void> {
+    for (;;) {
+      if (this.disposed) break;
+      if (this.queue.length === 0) {
+        if (this.ended) break;
+        await this.waitForWork();
+        continue;
+      }
+      let batch = nextBatch(this.queue);
+      if (!batch.full && !this.ended) {
+        // Give the batch a moment to fill, as the driver's publish interval does.
+        const deadline = Date.now() + this.tuning.batchMs;
+        while (!batch.full && !this.ended && !this.disposed && Date.now() < deadline) {
+          await this.waitForWork(deadline - Date.now());
+          batch = nextBatch(this.queue);
+        }
+      }
+      const events = this.queue.slice(0, batch.count);
+      const dropped = this.dropped;
+      while (!this.disposed) {
+        try {
+          await this.shipper.ship(this.destination, events, dropped);
+          break;
+        } catch (err) {
+          this.log.warn({ taskArn: this.destination.taskArn, container: this.destination.container, err: (err as Error).message }, "awslogs: shipping failed; retrying");
+          await sleep(RETRY_MS);
+        }
+      }
+      if (this.disposed) break;
+      this.queue.splice(0, batch.count);
+      this.queuedBytes -= batch.bytes;
+      this.dropped -= dropped;
+      if (dropped) this.log.warn({ taskArn: this.destination.taskArn, container: this.destination.container, dropped, droppedTotal: this.droppedTotal }, "awslogs mode non-blocking: lines dropped, the buffer was full");
+      this.drainers = this.drainers.filter((d) => (this.queuedBytes < d.below ? (d.resolve(), false) : true));
+    }
+    this.drainers.splice(0).forEach((d) => d.resolve());
+  }
+}
