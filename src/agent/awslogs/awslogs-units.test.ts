@@ -5,7 +5,7 @@ import { datetimeFormatToRegex } from "./datetime-format.js";
 import { LAST_CHUNK, LogEventBuilder, eventPosition, splitUtf8, type ShippedEvent } from "./log-event-builder.js";
 import { nextBatch } from "./log-batches.js";
 import { MAX_BATCH_BYTES, MAX_EVENT_BYTES } from "./log-limits.js";
-import { PositionCounter, decodePosition, encodePosition, parseEngineTime, sinceOf } from "./log-position.js";
+import { NOTHING, PositionCounter, decodePosition, encodePosition, isShipped, parseEngineTime, sinceOf } from "./log-position.js";
 import { awslogsConfig, awslogsStreamName, parseBufferSize, LoggerArgsError } from "./awslogs-config.js";
 import { EngineLogReader } from "./engine-log-reader.js";
 
@@ -25,10 +25,13 @@ test("datetime formats become the regular expressions Docker's awslogs driver us
   assert.equal(datetimeFormatToRegex("%Q %%"), "%Q %%", "unknown directives stay as they are");
 });
 
+/** The streams' positions after line i (all on stdout). */
+const pos = (i: number) => `${encodePosition({ ns: BigInt(1_700_000_000_000 + i) * 1_000_000n, n: 1 })}|${NOTHING}`;
+
 function build(pattern: string | undefined, lines: string[]): { events: ShippedEvent[]; builder: LogEventBuilder } {
   const events: ShippedEvent[] = [];
   const builder = new LogEventBuilder(pattern, (e) => events.push(e));
-  lines.forEach((text, i) => builder.line({ position: { ns: BigInt(1_700_000_000_000 + i) * 1_000_000n, n: 1 }, text }));
+  lines.forEach((text, i) => builder.line({ timestamp: 1_700_000_000_000 + i, position: pos(i), text }));
   return { events, builder };
 }
 
@@ -36,7 +39,7 @@ test("without a pattern each non-empty line is an event", () => {
   const { events } = build(undefined, ["one", "", "two"]);
   assert.deepEqual(events.map((e) => e.message), ["one", "two"]);
   assert.equal(events[1]!.timestamp, 1_700_000_000_002);
-  assert.equal(events[1]!.position, eventPosition({ ns: 1_700_000_000_002_000_000n, n: 1 }, LAST_CHUNK));
+  assert.equal(events[1]!.position, eventPosition(pos(2), LAST_CHUNK));
 });
 
 test("a multiline pattern joins lines that do not start an event to the one before, as Docker does", () => {
@@ -46,7 +49,7 @@ test("a multiline pattern joins lines that do not start an event to the one befo
   assert.ok(builder.pending);
   builder.flush();
   assert.deepEqual(events.slice(2).map((e) => e.message), ["INFO c\ntrailing\n"]);
-  assert.equal(events[2]!.position, eventPosition({ ns: 1_700_000_000_005_000_000n, n: 1 }, LAST_CHUNK), "its position is its last line's");
+  assert.equal(events[2]!.position, eventPosition(pos(5), LAST_CHUNK), "its position is its last line's");
   assert.ok(!builder.pending);
 });
 
@@ -99,6 +102,16 @@ test("positions: engine times to nanoseconds, `since` and back, and resume skips
   assert.equal(resumed.next(t), undefined);
   assert.deepEqual(resumed.next(t), { ns: t, n: 3 });
   assert.deepEqual(resumed.next(t + 1n), { ns: t + 1n, n: 1 });
+  // Each stream has its own position; an event is stored already when neither stream is past the store's.
+  const at = (out: number, err: number, chunk = LAST_CHUNK) => eventPosition(`${encodePosition({ ns: BigInt(out), n: 1 })}|${err ? encodePosition({ ns: BigInt(err), n: 1 }) : NOTHING}`, chunk);
+  assert.ok(isShipped(at(5, 3), at(5, 3)));
+  assert.ok(isShipped(at(4, 3), at(5, 3)));
+  assert.ok(isShipped(at(5, 0), at(5, 3)), "a stdout line read before the stored stderr line");
+  assert.ok(!isShipped(at(5, 4), at(5, 3)));
+  assert.ok(!isShipped(at(6, 3), at(5, 3)));
+  assert.ok(!isShipped(at(5, 3, 1), at(5, 3, 0)), "the next chunk of a line stored in part");
+  assert.ok(isShipped(at(5, 3, 0), at(5, 3, 1)));
+  assert.ok(!isShipped(at(1, 1), undefined));
   const fresh = new PositionCounter(undefined);
   assert.deepEqual(fresh.next(t), { ns: t, n: 1 });
   assert.deepEqual(fresh.next(t), { ns: t, n: 2 });

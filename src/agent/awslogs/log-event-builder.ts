@@ -1,10 +1,10 @@
 import { RE2JS } from "re2js";
-import { encodePosition, type Position } from "./log-position.js";
 import { MAX_EVENT_BYTES } from "./log-limits.js";
 
-/** One log entry as the engine returned it: its position and its text without the newline. */
+/** One line of output: its time (ms), the streams' positions once it was read ("out|err", log-position.ts) and its text without the newline. */
 export interface EngineLine {
-  position: Position;
+  timestamp: number;
+  position: string;
   text: string;
 }
 
@@ -12,13 +12,13 @@ export interface EngineLine {
 export interface ShippedEvent {
   timestamp: number;
   message: string;
-  /** `<line position>:<chunk>`: chunk LAST_CHUNK when the event ends where its last line ends. */
+  /** `<out>|<err>|<chunk>` (log-position.ts): chunk LAST_CHUNK when the event ends where its last line ends. */
   position: string;
 }
 
 /** The chunk number of an event that ends at the end of its line. */
 export const LAST_CHUNK = 9999;
-export const eventPosition = (p: Position, chunk: number): string => `${encodePosition(p)}:${String(chunk).padStart(4, "0")}`;
+export const eventPosition = (streams: string, chunk: number): string => `${streams}|${String(chunk).padStart(4, "0")}`;
 
 /**
  * Turns lines into events as the Docker awslogs driver does. Without a start pattern each
@@ -33,7 +33,7 @@ export class LogEventBuilder {
   private buffer = "";
   private bufferBytes = 0;
   private bufferTimestamp = 0;
-  private bufferEnd?: Position;
+  private bufferEnd?: string;
 
   constructor(eventStart: string | undefined, private readonly emit: (e: ShippedEvent) => void) {
     this.start = eventStart === undefined ? undefined : RE2JS.compile(eventStart);
@@ -44,8 +44,7 @@ export class LogEventBuilder {
     return this.bufferEnd !== undefined;
   }
 
-  line({ position, text }: EngineLine): void {
-    const timestamp = Number(position.ns / 1_000_000n);
+  line({ timestamp, position, text }: EngineLine): void {
     if (!this.start) {
       if (text !== "") this.split(text, timestamp, position);
       return;
@@ -69,7 +68,7 @@ export class LogEventBuilder {
     this.split(buffer, bufferTimestamp, bufferEnd);
   }
 
-  private split(text: string, timestamp: number, end: Position): void {
+  private split(text: string, timestamp: number, end: string): void {
     if (text.length * 3 <= MAX_EVENT_BYTES || Buffer.byteLength(text, "utf8") <= MAX_EVENT_BYTES) {
       this.emit({ timestamp, message: text, position: eventPosition(end, LAST_CHUNK) });
       return;

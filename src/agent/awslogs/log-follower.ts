@@ -5,7 +5,7 @@ import type { LogDestination, LogShipper } from "../protocol/log-shipper.js";
 import type { AwslogsConfig } from "./awslogs-config.js";
 import { EngineLogReader } from "./engine-log-reader.js";
 import { LAST_CHUNK, LogEventBuilder, type ShippedEvent } from "./log-event-builder.js";
-import { decodePosition, PositionCounter, sinceOf, type Position } from "./log-position.js";
+import { decodePosition, encodePosition, isShipped, NOTHING, parseEventPosition, PositionCounter, RESUME_MARGIN_NS, sinceOf, type Position } from "./log-position.js";
 import { nextBatch } from "./log-batches.js";
 import { eventBytes } from "./log-limits.js";
 
@@ -42,9 +42,6 @@ export class LogFollower {
   private wake: () => void = () => {};
   private stream?: Readable;
   private lastTimestamp = 0;
-  /** The position of the last line of the event in progress. */
-  private resume?: Position;
-  private resumeChunk = LAST_CHUNK;
   private droppedTotal = 0;
   private drainers: Array<{ below: number; resolve: () => void }> = [];
 
@@ -55,15 +52,10 @@ export class LogFollower {
     private readonly config: AwslogsConfig,
     private readonly shipper: LogShipper,
     private readonly log: Logger,
-    /** The position open() answered. */
+    /** The position open() answered: what the store has already. */
     private readonly from: string | undefined,
     private readonly tuning: FollowerTuning = DEFAULT_TUNING,
   ) {
-    if (from) {
-      const [ns, n, chunk] = from.split(":");
-      this.resume = decodePosition(`${ns}:${n}`);
-      this.resumeChunk = Number(chunk);
-    }
     this.done = Promise.all([this.read(), this.shipLoop()]).then(() => {});
   }
 
@@ -73,32 +65,49 @@ export class LogFollower {
     this.wake();
   }
 
+  /** Where each stream resumes: after its stored position, or (a line stored only in part) at that line again. */
+  private resumePoints(): { out?: Position; err?: Position; since: string } {
+    if (this.from === undefined) return { since: "0" };
+    const stored = parseEventPosition(this.from);
+    const back = (p: string): Position | undefined => {
+      if (p === NOTHING) return undefined;
+      const d = decodePosition(p);
+      return stored.chunk === LAST_CHUNK ? d : { ns: d.ns, n: d.n - 1 };
+    };
+    const out = back(stored.out);
+    const err = back(stored.err);
+    const earliest = [out, err].filter((p) => p !== undefined).map((p) => p.ns).reduce((a, b) => (a < b ? a : b));
+    const since = earliest > RESUME_MARGIN_NS ? earliest - RESUME_MARGIN_NS : 0n;
+    return { out, err, since: sinceOf({ ns: since, n: 0 }) };
+  }
+
   private async read(): Promise<void> {
     let idle: NodeJS.Timeout | undefined;
     try {
       const container = this.docker.getContainer(this.containerId);
       const tty = (await container.inspect()).Config.Tty;
-      // A line partly shipped (split into chunks) is read again; its shipped chunks are skipped by position.
-      const from = this.resume && this.resumeChunk !== LAST_CHUNK ? { ns: this.resume.ns, n: this.resume.n - 1 } : this.resume;
-      const counter = new PositionCounter(from);
+      const resume = this.resumePoints();
+      const counters = { stdout: new PositionCounter(resume.out), stderr: new PositionCounter(resume.err) };
+      const current = { stdout: resume.out ? encodePosition(resume.out) : NOTHING, stderr: resume.err ? encodePosition(resume.err) : NOTHING };
       const reader = new EngineLogReader(tty);
       const partial = { stdout: "", stderr: "" };
       let lastLine = Date.now();
-      // Positions compare as strings: anything at or before the stored one was shipped already.
-      const builder = new LogEventBuilder(this.config.eventStart, (e) => (this.from !== undefined && e.position <= this.from ? undefined : this.enqueue(e)));
+      // Anything at or before the stored position was shipped already (a line stored in part is read again for its other chunks).
+      const builder = new LogEventBuilder(this.config.eventStart, (e) => (isShipped(e.position, this.from) ? undefined : this.enqueue(e)));
       if (this.config.eventStart) {
         idle = setInterval(() => {
           if (builder.pending && Date.now() - lastLine >= this.tuning.idleFlushMs) builder.flush();
         }, Math.max(50, this.tuning.idleFlushMs / 4));
       }
-      const stream = (await container.logs({ follow: true, stdout: true, stderr: true, timestamps: true, since: sinceOf(from) as unknown as number })) as unknown as Readable;
+      const stream = (await container.logs({ follow: true, stdout: true, stderr: true, timestamps: true, since: resume.since as unknown as number })) as unknown as Readable;
       this.stream = stream;
       if (this.disposed) return void stream.destroy();
       for await (const chunk of stream) {
         lastLine = Date.now();
         for (const entry of reader.push(chunk as Buffer)) {
-          const position = counter.next(entry.ns);
+          const position = counters[entry.stream].next(entry.ns);
           if (!position) continue;
+          current[entry.stream] = encodePosition(position);
           // Long lines come as several entries, the last ending with the newline.
           if (!entry.text.endsWith("\n")) {
             partial[entry.stream] += entry.text;
@@ -106,7 +115,7 @@ export class LogFollower {
           }
           const text = partial[entry.stream] + entry.text.slice(0, -1);
           partial[entry.stream] = "";
-          builder.line({ position, text });
+          builder.line({ timestamp: Number(entry.ns / 1_000_000n), position: `${current.stdout}|${current.stderr}`, text });
         }
         if (!this.config.nonBlocking && this.queuedBytes > this.tuning.highWaterBytes) await this.drainBelow(this.tuning.highWaterBytes / 2);
         if (this.disposed) break;

@@ -1,9 +1,11 @@
 /**
- * Where a container's shipped output has got to, in the engine's own terms: the timestamp the
- * engine gave the last line shipped (nanoseconds since the epoch) and how many lines with that very
- * timestamp were shipped (two lines can share one). Encoded as a fixed-width string, so positions
- * compare as strings and travel and store as one value. The engine's logs API resumes from a
- * timestamp (`since`, inclusive), and the count skips what was already shipped at that instant.
+ * Where a container's shipped output has got to, in the engine's own terms, for each of stdout
+ * and stderr: the timestamp the engine gave the last line shipped (nanoseconds since the epoch) and
+ * how many lines with that very timestamp were shipped (two lines can share one). Per stream,
+ * because the engine stamps each stream as it copies it: within a stream times only grow, but an
+ * stderr line can be stamped a little before stdout lines the log holds ahead of it. A stream's
+ * position is a fixed-width string, so positions compare as strings. The engine's logs API resumes
+ * from a timestamp (`since`, inclusive); the counts skip what was already shipped.
  */
 export interface Position {
   /** Nanoseconds since the epoch. */
@@ -20,6 +22,38 @@ export function decodePosition(s: string): Position {
   const [ns, n] = s.split(":");
   return { ns: BigInt(ns!), n: Number(n) };
 }
+
+/** A stream with nothing shipped yet. */
+export const NOTHING = encodePosition({ ns: 0n, n: 0 });
+
+/** An event's position: both streams' positions once the event's last line was read, and which chunk of that line it ends with (log-event-builder.ts). */
+export interface EventPosition {
+  out: string;
+  err: string;
+  chunk: number;
+}
+
+export const formatEventPosition = ({ out, err, chunk }: EventPosition): string => `${out}|${err}|${String(chunk).padStart(4, "0")}`;
+
+export function parseEventPosition(s: string): EventPosition {
+  const [out, err, chunk] = s.split("|");
+  return { out: out!, err: err!, chunk: Number(chunk) };
+}
+
+/** The event at `event` was stored already when the store's position is `stored`. */
+export function isShipped(event: string, stored: string | undefined): boolean {
+  if (stored === undefined) return false;
+  const e = parseEventPosition(event);
+  const s = parseEventPosition(stored);
+  if (e.out > s.out || e.err > s.err) return false;
+  return e.out < s.out || e.err < s.err || e.chunk <= s.chunk;
+}
+
+/**
+ * How far before the earliest stored position reading resumes: the engine's stamps of the two
+ * streams can disagree with the order of its log by the time its copiers take, far less than this.
+ */
+export const RESUME_MARGIN_NS = 60_000_000_000n;
 
 /** The logs API's `since`: seconds and nanoseconds ("1700000000.000000123"). */
 export function sinceOf(p: Position | undefined): string {

@@ -6,11 +6,12 @@ import type { LogSink } from "../../logs/log-sink.js";
 import type { LogDestination } from "../../agent/protocol/log-shipper.js";
 import type { LogBatchReply, LogOpenReply } from "../../agent/protocol/messages.js";
 import type { ShippedEvent } from "../../agent/awslogs/log-event-builder.js";
+import { isShipped } from "../../agent/awslogs/log-position.js";
 
 /**
  * The control plane's end of the awslogs driver: agents' batches go into CloudWatch Logs through
  * the LogSink, and in the same transaction the position each container has reached
- * (awslogs_positions). Events at or before the stored position were stored before (a batch sent
+ * (awslogs_positions). Events at or before the stored position (log-position.ts) were stored before (a batch sent
  * again after a lost reply, or output read again after a restart) and are skipped: every line is
  * stored once.
  */
@@ -63,7 +64,7 @@ export function createAwslogsDelivery({ db, sink, log }: { db: Db; sink: LogSink
           // A task the store forgot (stopped long ago): nothing to keep its output for.
           if (!known(d.taskArn)) return {};
           const stored = position(d.taskArn, d.container);
-          const fresh = stored === undefined ? events : events.filter((e) => e.position > stored);
+          const fresh = events.filter((e) => !isShipped(e.position, stored));
           if (fresh.length === 0) return stored === undefined ? {} : { position: stored };
           sink.ensureStream(scope, d.group, d.stream);
           sink.append(scope, d.group, d.stream, fresh.map((e) => ({ timestamp: e.timestamp, message: e.message })));
