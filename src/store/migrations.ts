@@ -188,6 +188,8 @@ export const migrations: string[] = [
   CREATE TABLE awslogs_positions (
     task_arn TEXT NOT NULL REFERENCES tasks (arn) ON DELETE CASCADE,
     container TEXT NOT NULL, position TEXT NOT NULL,
+    -- Where the container's output went (for berth logs): awslogs-region, group and stream.
+    region TEXT NOT NULL, log_group TEXT NOT NULL, log_stream TEXT NOT NULL,
     PRIMARY KEY (task_arn, container));
   `,
 ];

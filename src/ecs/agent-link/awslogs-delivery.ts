@@ -69,7 +69,10 @@ export function createAwslogsDelivery({ db, sink, log }: { db: Db; sink: LogSink
           sink.ensureStream(scope, d.group, d.stream);
           sink.append(scope, d.group, d.stream, fresh.map((e) => ({ timestamp: e.timestamp, message: e.message })));
           const last = fresh[fresh.length - 1]!.position;
-          db.prepare("INSERT INTO awslogs_positions (task_arn, container, position) VALUES (?, ?, ?) ON CONFLICT (task_arn, container) DO UPDATE SET position = excluded.position").run(d.taskArn, d.container, last);
+          db.prepare(
+            `INSERT INTO awslogs_positions (task_arn, container, position, region, log_group, log_stream) VALUES (?, ?, ?, ?, ?, ?)
+             ON CONFLICT (task_arn, container) DO UPDATE SET position = excluded.position, region = excluded.region, log_group = excluded.log_group, log_stream = excluded.log_stream`,
+          ).run(d.taskArn, d.container, last, d.region, d.group, d.stream);
           return { position: last };
         })();
       } catch (err) {
