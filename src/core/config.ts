@@ -103,6 +103,14 @@ export interface Config {
   capacityProviderPoolMaxSize: number;
   /** EC2 tasks may run privileged containers (ECS's behaviour); false refuses them and what amounts to them. See HostPolicy. */
   allowPrivileged: boolean;
+  /**
+   * How often Berth publishes the metrics it produces itself (AWS/ECS from the agents' measurements
+   * of the containers, AWS/ApplicationELB and AWS/NetworkELB from the data plane) and how often the
+   * agents measure. AWS publishes these every 60 seconds; a shorter interval gives local alarms and
+   * scaling data in seconds, not minutes. The data points keep CloudWatch's meaning: a period
+   * aggregates whatever was published in it.
+   */
+  metricsIntervalSeconds: number;
   /** Absolute path prefixes host volumes (sourcePath) and Docker volumes' bind devices must be under; unset: any path, as on ECS; []: none. */
   hostPathAllowList?: string[];
   /** Capabilities linuxParameters.capabilities.add may name; unset: any, as on ECS; []: none. */
@@ -145,6 +153,7 @@ export const defaults: Config = {
   spotWarningSeconds: 120,
   capacityProviderPoolMaxSize: 10,
   allowPrivileged: true,
+  metricsIntervalSeconds: 60,
 };
 
 export class ConfigError extends Error {}
@@ -194,6 +203,7 @@ const kinds: Record<keyof Config, Kind> = {
   spotWarningSeconds: "number",
   capacityProviderPoolMaxSize: "number",
   allowPrivileged: "boolean",
+  metricsIntervalSeconds: "number",
   hostPathAllowList: "list",
   allowedCapabilities: "list",
 };
@@ -289,6 +299,9 @@ function validate(c: Config, origin: Partial<Record<keyof Config, string>>): Con
   // 0 would show every remote agent disconnected between two polls.
   if (c.agentHeartbeatTimeoutSeconds < 1) throw fail("agentHeartbeatTimeoutSeconds", `agentHeartbeatTimeoutSeconds must be at least 1, got ${c.agentHeartbeatTimeoutSeconds}`);
   validateInstances(c, awsvpc, fail);
+  if (c.metricsIntervalSeconds < 1 || c.metricsIntervalSeconds > 60) {
+    throw fail("metricsIntervalSeconds", `metricsIntervalSeconds must be from 1 to 60, got ${c.metricsIntervalSeconds}`);
+  }
   if (c.loadBalancerHealthCheckSpeedup < 1 || c.loadBalancerHealthCheckSpeedup > 100) {
     throw fail("loadBalancerHealthCheckSpeedup", `loadBalancerHealthCheckSpeedup must be from 1 to 100, got ${c.loadBalancerHealthCheckSpeedup}`);
   }
