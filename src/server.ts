@@ -48,6 +48,9 @@ import { ImageScans } from "./registry/scan/image-scans.js";
 import { OsvDirectory } from "./registry/scan/osv/osv-directory.js";
 import { makePrivate } from "./core/private-dir.js";
 import { guardAdminRoutes } from "./admin/admin-auth.js";
+import type { MetricSink } from "./cloudwatch/metrics/metric-sink.js";
+import { startEcsMetrics } from "./ecs/metrics/ecs-metrics.js";
+import { startElbMetrics } from "./elbv2/metrics/elb-metrics-poller.js";
 
 export interface Berth {
   app: FastifyInstance;
@@ -183,6 +186,13 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   capacityScaler.start();
   const spotChaos = startSpotChaos({ db, runner, config, clock, log: log.child({ component: "spot-chaos" }), seed: berthId });
   const janitor = startTaskJanitor({ db, clock, runner, log, retentionSeconds: config.stoppedTaskRetentionSeconds });
+  // The metrics Berth produces itself, from the agents' measurements of the containers and the data
+  // plane's traffic counters, every metricsIntervalSeconds. Until the CloudWatch metric store is
+  // wired here they go nowhere; then `metricSink` is the store (MetricSink).
+  const metricSink: MetricSink = { put: () => {} };
+  const metricsLog = log.child({ component: "metrics" });
+  const ecsMetrics = startEcsMetrics({ db, clock, log: metricsLog, agents, sink: metricSink, intervalSeconds: config.metricsIntervalSeconds });
+  const elbMetrics = startElbMetrics({ dataPlane, sink: metricSink, clock, log: metricsLog, intervalSeconds: config.metricsIntervalSeconds });
 
   return {
     app,
@@ -190,6 +200,8 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
     runner,
     listen: () => app.listen({ port: config.port, host: config.host }),
     async close() {
+      ecsMetrics.stop();
+      await elbMetrics.stop();
       janitor.stop();
       spotChaos.stop();
       capacityScaler.stop();
