@@ -1,7 +1,7 @@
 import { test, before, after, describe } from "node:test";
 import assert from "node:assert/strict";
 import {
-  CloudWatchClient, GetMetricStatisticsCommand, ListMetricsCommand, PutMetricDataCommand, type MetricDatum,
+  CloudWatchClient, GetMetricStatisticsCommand, ListMetricsCommand, PutMetricDataCommand, GetMetricDataCommand, type MetricDatum,
 } from "@aws-sdk/client-cloudwatch";
 import { AwsQueryProtocol, AwsSmithyRpcV2CborProtocol } from "@aws-sdk/core/protocols";
 import { BerthProcess } from "./harness.js";
@@ -119,6 +119,54 @@ for (const { label, options } of protocols) {
       await rejects(cw.send(new GetMetricStatisticsCommand({ ...stats, EndTime: t0, Period: 60, Statistics: ["Sum"] })), "InvalidParameterValueException", /StartTime must be less than/);
       await rejects(cw.send(new GetMetricStatisticsCommand({ ...stats, StartTime: new Date(t0.getTime() - 86400_000), Period: 60, Statistics: ["Sum"] })),
         "InvalidParameterCombinationException", /You have requested up to 1,450 datapoints, which exceeds the limit of 1,440/);
+      cw.destroy();
+    });
+
+    test("GetMetricData: metric stats, math, labels, ScanBy, MaxDatapoints and NextToken", async () => {
+      const cw = client(options);
+      const gns = `${ns}/data`;
+      const t0 = minuteAgo(6);
+      const at = (m: number) => new Date(t0.getTime() + m * 60_000);
+      await cw.send(new PutMetricDataCommand({ Namespace: gns, MetricData: [
+        ...[10, 40, 20, 16].map((v, m) => ({ MetricName: "Requests", Timestamp: at(m), Value: v, Unit: "Count" as const })),
+        ...[1, 2, 4].map((v, i) => ({ MetricName: "Errors", Timestamp: at([0, 1, 3][i]!), Value: v, Unit: "Count" as const })),
+      ] }));
+      const metric = (name: string) => ({ Metric: { Namespace: gns, MetricName: name }, Period: 60, Stat: "Sum" });
+      const queries = [
+        { Id: "errors", MetricStat: metric("Errors"), ReturnData: false },
+        { Id: "requests", MetricStat: metric("Requests"), Label: "req ${MAX}" },
+        { Id: "rate", Expression: "100 * errors / requests", Label: "Error rate" },
+      ];
+      const full = await cw.send(new GetMetricDataCommand({ MetricDataQueries: queries, StartTime: t0, EndTime: at(5), ScanBy: "TimestampAscending" }));
+      const view = (r: { Id?: string; Label?: string; Timestamps?: Date[]; Values?: number[]; StatusCode?: string }) =>
+        ({ Id: r.Id, Label: r.Label, StatusCode: r.StatusCode, points: r.Timestamps!.map((t, i) => [(t.getTime() - t0.getTime()) / 60_000, r.Values![i]]) });
+      assert.deepEqual(full.MetricDataResults!.map(view), [
+        { Id: "requests", Label: "req 40", StatusCode: "Complete", points: [[0, 10], [1, 40], [2, 20], [3, 16]] },
+        { Id: "rate", Label: "Error rate", StatusCode: "Complete", points: [[0, 10], [1, 5], [3, 25]] },
+      ]);
+      assert.equal(full.NextToken, undefined);
+      // Newest first by default; pages of 3 values across results.
+      const first = await cw.send(new GetMetricDataCommand({ MetricDataQueries: queries, StartTime: t0, EndTime: at(5), MaxDatapoints: 3 }));
+      assert.deepEqual(first.MetricDataResults!.map(view), [{ Id: "requests", Label: "req 40", StatusCode: "PartialData", points: [[3, 16], [2, 20], [1, 40]] }]);
+      const second = await cw.send(new GetMetricDataCommand({ MetricDataQueries: queries, StartTime: t0, EndTime: at(5), MaxDatapoints: 3, NextToken: first.NextToken }));
+      assert.deepEqual(second.MetricDataResults!.map(view), [
+        { Id: "requests", Label: "req 40", StatusCode: "Complete", points: [[0, 10]] },
+        { Id: "rate", Label: "Error rate", StatusCode: "PartialData", points: [[3, 25], [1, 5]] },
+      ]);
+      const third = await cw.send(new GetMetricDataCommand({ MetricDataQueries: queries, StartTime: t0, EndTime: at(5), MaxDatapoints: 3, NextToken: second.NextToken }));
+      assert.deepEqual(third.MetricDataResults!.map(view), [{ Id: "rate", Label: "Error rate", StatusCode: "Complete", points: [[0, 10]] }]);
+      assert.equal(third.NextToken, undefined);
+      // Bad input: an unknown function, a bad id, a bad period, a bad token.
+      const range = { StartTime: t0, EndTime: at(5) };
+      await assert.rejects(cw.send(new GetMetricDataCommand({ ...range, MetricDataQueries: [{ Id: "e", Expression: "NOPE(1)" }] })),
+        (err: Error & { Code?: string }) => {
+          // CloudWatch's query code; the JSON and CBOR clients name the unmodelled error ValidationException.
+          assert.match(`${err.name} ${err.Code}`, /ValidationError/, `${err.name} ${err.Code}`);
+          return /Error in expression e: Unknown function NOPE/.test(err.message);
+        });
+      await rejects(cw.send(new GetMetricDataCommand({ ...range, MetricDataQueries: [{ Id: "Bad", MetricStat: metric("Errors") }] })), "InvalidParameterValueException", /Id/);
+      await rejects(cw.send(new GetMetricDataCommand({ ...range, MetricDataQueries: [{ Id: "m", MetricStat: { ...metric("Errors"), Period: 45 } }] })), "InvalidParameterValueException", /Period/);
+      await rejects(cw.send(new GetMetricDataCommand({ ...range, MetricDataQueries: queries, NextToken: "nope" })), "InvalidNextToken");
       cw.destroy();
     });
 
