@@ -19,6 +19,7 @@ import { createStsService } from "./sts/sts-service.js";
 import { createElbv2Service } from "./elbv2/elbv2-service.js";
 import { createCloudWatchService } from "./cloudwatch/cloudwatch-service.js";
 import { createMetricStore } from "./cloudwatch/metrics/metric-store.js";
+import { createAlarms } from "./cloudwatch/alarms/alarms.js";
 import { startDataPlane } from "./dataplane/data-plane.js";
 import { lazyDataPlane } from "./dataplane/lazy-data-plane.js";
 import { createDataPlaneFeed } from "./elbv2/data-plane/data-plane-feed.js";
@@ -149,9 +150,11 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   const scans = new ImageScans({ db, store: registry, clock, log: scanLog, osv }).attach();
   // CloudWatch metrics: the API, Berth's own producers (MetricSink), alarms and scaling (MetricQueries) share one store.
   const metrics = createMetricStore({ db, clock, log: log.child({ component: "metrics" }) });
+  // CloudWatch alarms read the same store; Application Auto Scaling registers its action target and creates its alarms through `alarms`.
+  const alarms = createAlarms({ db, clock, config, queries: metrics, log: log.child({ component: "alarms" }) });
   awsFront = registerAwsServices(app, [createEcsService(deps, { dockerVersion, scheduler: services }), createEcrService({ db, clock, store: registry, secret, registryHost, scans }), createStsService(),
     createElbv2Service({ db, clock, config, health: lbHealth, changed: lbFeed.changed }),
-    createCloudWatchService({ db, clock, metrics }),
+    createCloudWatchService({ db, clock, metrics, alarms }),
   ], { config, clock });
   app.register(registryPlugin, { store: registry, config, clock, secret });
   // Garbage collection after deletes, on a timer and on demand; lifecycle policies on a timer.
@@ -187,6 +190,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   const capacityScaler = createCapacityScaler({ db, clock, config, runner, log: log.child({ component: "capacity-scaler" }), dockerVersion });
   capacityScaler.start();
   const spotChaos = startSpotChaos({ db, runner, config, clock, log: log.child({ component: "spot-chaos" }), seed: berthId });
+  alarms.start();
   const janitor = startTaskJanitor({ db, clock, runner, log, retentionSeconds: config.stoppedTaskRetentionSeconds });
 
   return {
@@ -196,6 +200,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
     listen: () => app.listen({ port: config.port, host: config.host }),
     async close() {
       janitor.stop();
+      await alarms.stop();
       metrics.close();
       spotChaos.stop();
       capacityScaler.stop();

@@ -203,4 +203,22 @@ export const migrations: string[] = [
     dist BLOB,
     PRIMARY KEY (series, bucket, resolution, unit)) WITHOUT ROWID;
   `,
+  /* 10: CloudWatch alarms (metric and composite, the doc in DescribeAlarms' shape with the state in
+     it), which alarms each composite alarm's rule names, and the alarms' history. */ `
+  CREATE TABLE cw_alarms (
+    account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL,
+    type TEXT NOT NULL CHECK (type IN ('MetricAlarm', 'CompositeAlarm')),
+    arn TEXT NOT NULL UNIQUE, state TEXT NOT NULL, doc TEXT NOT NULL,
+    PRIMARY KEY (account, region, name));
+  CREATE TABLE cw_alarm_children (
+    account TEXT NOT NULL, region TEXT NOT NULL, parent TEXT NOT NULL, child TEXT NOT NULL,
+    PRIMARY KEY (account, region, parent, child),
+    FOREIGN KEY (account, region, parent) REFERENCES cw_alarms (account, region, name) ON DELETE CASCADE);
+  CREATE INDEX cw_alarm_children_by_child ON cw_alarm_children (account, region, child);
+  CREATE TABLE cw_alarm_history (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    account TEXT NOT NULL, region TEXT NOT NULL, alarm_name TEXT NOT NULL, alarm_type TEXT NOT NULL,
+    item_type TEXT NOT NULL, timestamp INTEGER NOT NULL, summary TEXT NOT NULL, data TEXT NOT NULL);
+  CREATE INDEX cw_alarm_history_by_time ON cw_alarm_history (account, region, timestamp);
+  `,
 ];
