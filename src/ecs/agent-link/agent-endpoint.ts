@@ -1,5 +1,5 @@
 import type { Db } from "../../store/database.js";
-import type { Config } from "../../core/config.js";
+import { metricsPublishSeconds, type Config } from "../../core/config.js";
 import type { Clock } from "../../core/clock.js";
 import type { Logger } from "../../core/logger.js";
 import { AGENT_PROTOCOL_VERSION, reviveReport, type Command, type HelloReply, type Sequenced, type TaskUsage } from "../../agent/protocol/messages.js";
@@ -79,7 +79,7 @@ export function createAgentEndpoint({ db, config, clock, log, runner, registry }
     },
   });
   // Every agent measures its tasks as often as Berth publishes the metrics made from them.
-  const usageMs = config.metricsIntervalSeconds * 1000;
+  const usageMs = metricsPublishSeconds(config) * 1000;
 
   // The embedded agent's session exists from the start (the runner queues its commands before
   // it says hello) and lives as long as the server; its hello only names it.

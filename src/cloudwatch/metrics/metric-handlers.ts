@@ -1,0 +1,19 @@
+import type { GetMetricDataInput, GetMetricStatisticsInput, ListMetricsInput, PutMetricDataInput } from "@aws-sdk/client-cloudwatch";
+import type { Handler } from "../../aws/service.js";
+import type { CloudWatchDeps } from "../deps.js";
+import { pointsOf } from "./put-metric-data.js";
+import { listMetrics } from "./list-metrics.js";
+
+/** The metrics half of the CloudWatch API, over the one metric store. */
+export function metricHandlers({ metrics }: CloudWatchDeps): Record<string, Handler> {
+  const now = () => metrics.clock.now();
+  return {
+    PutMetricData: (input: PutMetricDataInput, ctx) => {
+      metrics.series.write(ctx, pointsOf(input, now()));
+      return {};
+    },
+    GetMetricStatistics: (input: GetMetricStatisticsInput, ctx) => metrics.getMetricStatistics(ctx, input),
+    GetMetricData: (input: GetMetricDataInput, ctx) => metrics.getMetricData(ctx, input),
+    ListMetrics: (input: ListMetricsInput, ctx) => listMetrics(metrics.series, ctx, input, now()),
+  };
+}
