@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import {
-  CloudWatchClient, DescribeAlarmHistoryCommand, DescribeAlarmsCommand, PutMetricAlarmCommand, PutMetricDataCommand, SetAlarmStateCommand,
+  CloudWatchClient, DescribeAlarmHistoryCommand, DescribeAlarmsCommand, type MetricAlarm, PutMetricAlarmCommand, PutMetricDataCommand, SetAlarmStateCommand,
 } from "@aws-sdk/client-cloudwatch";
 import { AwsQueryProtocol } from "@aws-sdk/core/protocols";
 import { BerthProcess } from "./harness.js";
@@ -111,5 +111,41 @@ test("breaching datapoints take an alarm to ALARM; SetAlarmState, composite alar
   } finally {
     await berth.dispose();
     rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+test("metricPeriodScale 10: a 60-second alarm over standard-resolution data evaluates in 6-second periods; the API keeps AWS's values", async () => {
+  const berth = await BerthProcess.start({ args: ["--metric-period-scale", "10"] });
+  try {
+    const cw = client(berth);
+    await cw.send(new PutMetricAlarmCommand({
+      AlarmName: "cpu", Namespace: "Berth/Scaled", MetricName: "CPU", Statistic: "Average", Period: 60, EvaluationPeriods: 2,
+      Threshold: 50, ComparisonOperator: "GreaterThanThreshold",
+    }));
+    // Standard resolution (no StorageResolution), a point a second, kept going while the alarm evaluates.
+    let sending = true;
+    const sender = (async () => {
+      while (sending) {
+        await cw.send(new PutMetricDataCommand({ Namespace: "Berth/Scaled", MetricData: [{ MetricName: "CPU", Value: 90 }] }));
+        await sleep(1000);
+      }
+    })();
+    const alarm = await waitForState(cw, "cpu", "ALARM").finally(async () => {
+      sending = false;
+      await sender;
+    });
+    const data = JSON.parse(alarm.StateReasonData!);
+    assert.equal((alarm as MetricAlarm).Period, 60, "DescribeAlarms shows the period as put");
+    assert.equal(data.period, 60);
+    assert.equal(data.evaluatedDatapoints.length, 2);
+    for (const d of data.evaluatedDatapoints) assert.equal(d.value, 90);
+    // The evaluated datapoints are 6 s apart: the period shortened tenfold.
+    const [a, b] = data.evaluatedDatapoints.map((d: { timestamp: string }) => Date.parse(d.timestamp));
+    assert.equal(Math.abs(a - b), 6000);
+    // The API still refuses what AWS refuses.
+    await assert.rejects(berth.aws("cloudwatch", "get-metric-statistics", "--namespace", "Berth/Scaled", "--metric-name", "CPU", "--statistics", "Average",
+      "--period", "6", "--start-time", new Date(Date.now() - 600_000).toISOString(), "--end-time", new Date().toISOString()), /InvalidParameterValue/);
+  } finally {
+    await berth.dispose();
   }
 });

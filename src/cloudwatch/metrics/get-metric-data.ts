@@ -1,7 +1,7 @@
 import type { GetMetricDataInput, GetMetricDataOutput, MetricDataQuery, MetricDataResult } from "@aws-sdk/client-cloudwatch";
 import type { Scope } from "../../core/arn.js";
 import { invalidNextToken, invalidValue } from "../errors.js";
-import { checkPeriod } from "./get-metric-statistics.js";
+import { checkPeriod, type PeriodCheck } from "./get-metric-statistics.js";
 import { alignStart } from "./retention.js";
 import type { SeriesStore } from "./series-store.js";
 import { intoPeriods, percentileOf, statisticOf, STATISTICS } from "./statistics.js";
@@ -17,13 +17,13 @@ const MAX_QUERIES = 500;
  * other queries; the results of queries with ReturnData (default true), newest first unless
  * ScanBy says TimestampAscending, paged by MaxDatapoints with a NextToken.
  */
-export function getMetricData(store: SeriesStore, scope: Scope, input: GetMetricDataInput, now: Date): GetMetricDataOutput {
+export function getMetricData(store: SeriesStore, scope: Scope, input: GetMetricDataInput, now: Date, check: PeriodCheck = checkPeriod): GetMetricDataOutput {
   const queries = input.MetricDataQueries!;
   if (queries.length > MAX_QUERIES) throw invalidValue(`The collection MetricDataQueries must not have a size greater than ${MAX_QUERIES}.`);
   const startTime = input.StartTime!.getTime() / 1000;
   const endTime = input.EndTime!.getTime() / 1000;
   if (startTime >= endTime) throw invalidValue("The parameter StartTime must be less than the parameter EndTime.");
-  checkQueries(queries);
+  checkQueries(queries, check);
   const nowSeconds = now.getTime() / 1000;
   const series = new Map<string, TimeSeries>();
   for (const [i, q] of queries.entries()) {
@@ -50,7 +50,7 @@ export function getMetricData(store: SeriesStore, scope: Scope, input: GetMetric
   return paged(all, input);
 }
 
-function checkQueries(queries: MetricDataQuery[]): void {
+function checkQueries(queries: MetricDataQuery[], checkPeriod: PeriodCheck): void {
   const ids = new Set<string>();
   queries.forEach((q, i) => {
     const name = `MetricDataQueries.member.${i + 1}`;

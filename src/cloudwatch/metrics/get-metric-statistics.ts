@@ -8,12 +8,24 @@ import { intoPeriods, percentileOf, statisticOf } from "./statistics.js";
 /** "If you request more than 1,440 data points, CloudWatch returns an error." */
 const MAX_DATAPOINTS = 1440;
 
-export function checkPeriod(period: number, parameter = "Period"): void {
+/** How a query's periods are checked: the API's rules, or (Berth's own readers) any whole second. */
+export type PeriodCheck = (period: number, parameter?: string) => void;
+
+export const checkPeriod: PeriodCheck = (period, parameter = "Period") => {
   if (!isValidPeriod(period)) throw invalidValue(`The parameter ${parameter} must be a multiple of 60.`);
-}
+};
+
+/**
+ * Alarms and Application Auto Scaling validated their periods with the API's rules when they were
+ * put; under metricPeriodScale they read those periods shortened (60 s at scale 10 is 6 s), which
+ * the API would refuse.
+ */
+export const anyWholeSecond: PeriodCheck = (period, parameter = "Period") => {
+  if (!Number.isInteger(period) || period < 1) throw invalidValue(`The parameter ${parameter} must be a whole number of seconds.`);
+};
 
 /** GetMetricStatistics: one metric (exact dimensions), its statistics per period, one datapoint per period with data (and per unit). */
-export function getMetricStatistics(store: SeriesStore, scope: Scope, input: GetMetricStatisticsInput, now: Date): GetMetricStatisticsOutput {
+export function getMetricStatistics(store: SeriesStore, scope: Scope, input: GetMetricStatisticsInput, now: Date, check: PeriodCheck = checkPeriod): GetMetricStatisticsOutput {
   const statistics = input.Statistics ?? [];
   const extended = input.ExtendedStatistics ?? [];
   if (statistics.length === 0 && extended.length === 0) {
@@ -23,7 +35,7 @@ export function getMetricStatistics(store: SeriesStore, scope: Scope, input: Get
     if (percentileOf(e) === undefined) throw invalidValue(`The value ${e} for parameter ExtendedStatistics is not supported.`);
   }
   const period = input.Period!;
-  checkPeriod(period);
+  check(period);
   const startTime = input.StartTime!.getTime() / 1000;
   const endTime = input.EndTime!.getTime() / 1000;
   if (startTime >= endTime) throw invalidValue("The parameter StartTime must be less than the parameter EndTime.");

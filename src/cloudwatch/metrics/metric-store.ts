@@ -6,7 +6,7 @@ import type { MetricQueries } from "./metric-queries.js";
 import type { MetricSample, MetricSink } from "./metric-sink.js";
 import { SeriesStore } from "./series-store.js";
 import { valueAggregate } from "./aggregate.js";
-import { getMetricStatistics } from "./get-metric-statistics.js";
+import { anyWholeSecond, getMetricStatistics } from "./get-metric-statistics.js";
 import { getMetricData } from "./get-metric-data.js";
 
 /** Everything the metrics API and Berth's producers and readers use: one store behind all. */
@@ -20,8 +20,12 @@ export interface MetricStore extends MetricSink, MetricQueries {
 /** How often aged data rolls up into coarser tiers (and the oldest is dropped). */
 const MAINTENANCE_MS = 5 * 60_000;
 
-export function createMetricStore({ db, clock, log, maintenanceMs = MAINTENANCE_MS }: { db: Db; clock: Clock; log?: Pick<Logger, "error">; maintenanceMs?: number }): MetricStore {
-  const series = new SeriesStore(db, clock);
+export function createMetricStore({ db, clock, log, maintenanceMs = MAINTENANCE_MS, periodScale = 1 }: {
+  db: Db; clock: Clock; log?: Pick<Logger, "error">; maintenanceMs?: number;
+  /** metricPeriodScale: above 1, recent data stays at 1 s and Berth's readers may ask for shortened periods. */
+  periodScale?: number;
+}): MetricStore {
+  const series = new SeriesStore(db, clock, periodScale > 1);
   const maintain = () => {
     try {
       series.maintain();
@@ -42,8 +46,9 @@ export function createMetricStore({ db, clock, log, maintenanceMs = MAINTENANCE_
         timestamp: s.timestamp.getTime(), unit: s.unit ?? "None", storageResolution: s.storageResolution ?? 60, agg: valueAggregate(s.value),
       })));
     },
-    getMetricStatistics: (scope, input) => getMetricStatistics(series, scope, input, clock.now()),
-    getMetricData: (scope, input) => getMetricData(series, scope, input, clock.now()),
+    // Berth's own readers: their periods were checked when their alarms were put (see anyWholeSecond).
+    getMetricStatistics: (scope, input) => getMetricStatistics(series, scope, input, clock.now(), anyWholeSecond),
+    getMetricData: (scope, input) => getMetricData(series, scope, input, clock.now(), anyWholeSecond),
     close: () => clearInterval(timer),
   };
 }

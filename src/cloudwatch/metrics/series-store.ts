@@ -67,7 +67,11 @@ export class SeriesStore {
   /** Per tier, the bucket below which maintain() has already rolled everything. */
   private readonly rolledBelow = new Map<number, number>();
 
-  constructor(private readonly db: Db, private readonly clock: Clock) {}
+  /**
+   * `everySecond`: recent data is kept at 1 second whatever its StorageResolution, so that periods
+   * shortened by metricPeriodScale (6 s for 60 s at scale 10) find standard-resolution data too.
+   */
+  constructor(private readonly db: Db, private readonly clock: Clock, private readonly everySecond = false) {}
 
   write(scope: Scope, points: MetricPoint[]): void {
     if (points.length === 0) return;
@@ -80,7 +84,7 @@ export class SeriesStore {
         for (const p of points) {
           const series = this.seriesId(scope, p, now);
           touched.add(series);
-          const tier = tierFor(p.storageResolution, nowSeconds - p.timestamp / 1000);
+          const tier = tierFor(this.everySecond ? 1 : p.storageResolution, nowSeconds - p.timestamp / 1000);
           if (!tier) continue;
           const bucket = Math.floor(p.timestamp / 1000 / tier.resolution) * tier.resolution;
           const key = `${series}|${bucket}|${tier.resolution}|${p.unit}`;
