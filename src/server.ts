@@ -1,5 +1,5 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
-import type { Config } from "./core/config.js";
+import { metricsPublishSeconds, type Config } from "./core/config.js";
 import { systemClock, type Clock } from "./core/clock.js";
 import type { Logger } from "./core/logger.js";
 import { lazyChild } from "./core/lazy-logger.js";
@@ -17,6 +17,9 @@ import { registerAwsServices } from "./aws/gateway.js";
 import { serverWithFront, type AwsFront } from "./aws/gateway-front.js";
 import { createStsService } from "./sts/sts-service.js";
 import { createElbv2Service } from "./elbv2/elbv2-service.js";
+import { createCloudWatchService } from "./cloudwatch/cloudwatch-service.js";
+import { createMetricStore } from "./cloudwatch/metrics/metric-store.js";
+import { createAlarms } from "./cloudwatch/alarms/alarms.js";
 import { startDataPlane } from "./dataplane/data-plane.js";
 import { lazyDataPlane } from "./dataplane/lazy-data-plane.js";
 import { createDataPlaneFeed } from "./elbv2/data-plane/data-plane-feed.js";
@@ -48,6 +51,9 @@ import { ImageScans } from "./registry/scan/image-scans.js";
 import { OsvDirectory } from "./registry/scan/osv/osv-directory.js";
 import { makePrivate } from "./core/private-dir.js";
 import { guardAdminRoutes } from "./admin/admin-auth.js";
+import type { MetricSink } from "./cloudwatch/metrics/metric-sink.js";
+import { startEcsMetrics } from "./ecs/metrics/ecs-metrics.js";
+import { startElbMetrics } from "./elbv2/metrics/elb-metrics-poller.js";
 
 export interface Berth {
   app: FastifyInstance;
@@ -145,8 +151,13 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   const scanLog = log.child({ component: "image-scan" });
   const osv = config.scanDatabaseDir === undefined ? undefined : new OsvDirectory(config.scanDatabaseDir, scanLog);
   const scans = new ImageScans({ db, store: registry, clock, log: scanLog, osv }).attach();
+  // CloudWatch metrics: the API, Berth's own producers (MetricSink), alarms and scaling (MetricQueries) share one store.
+  const metrics = createMetricStore({ db, clock, log: log.child({ component: "metrics" }), periodScale: config.metricPeriodScale });
+  // CloudWatch alarms read the same store; Application Auto Scaling registers its action target and creates its alarms through `alarms`.
+  const alarms = createAlarms({ db, clock, config, queries: metrics, log: log.child({ component: "alarms" }) });
   awsFront = registerAwsServices(app, [createEcsService(deps, { dockerVersion, scheduler: services }), createEcrService({ db, clock, store: registry, secret, registryHost, scans }), createStsService(),
     createElbv2Service({ db, clock, config, health: lbHealth, changed: lbFeed.changed }),
+    createCloudWatchService({ db, clock, metrics, alarms }),
   ], { config, clock });
   app.register(registryPlugin, { store: registry, config, clock, secret });
   // Garbage collection after deletes, on a timer and on demand; lifecycle policies on a timer.
@@ -182,7 +193,17 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   const capacityScaler = createCapacityScaler({ db, clock, config, runner, log: log.child({ component: "capacity-scaler" }), dockerVersion });
   capacityScaler.start();
   const spotChaos = startSpotChaos({ db, runner, config, clock, log: log.child({ component: "spot-chaos" }), seed: berthId });
+  alarms.start();
   const janitor = startTaskJanitor({ db, clock, runner, log, retentionSeconds: config.stoppedTaskRetentionSeconds });
+  // The metrics Berth produces itself, from the agents' measurements of the containers and the data
+  // plane's traffic counters, go into the same store as PutMetricData's, every
+  // metricsIntervalSeconds — and at least once per (scaled) minute, so that with metricPeriodScale
+  // every shortened 60-second period still holds a data point.
+  const metricSink: MetricSink = metrics;
+  const metricsLog = log.child({ component: "metrics" });
+  const publishSeconds = metricsPublishSeconds(config);
+  const ecsMetrics = startEcsMetrics({ db, clock, log: metricsLog, agents, sink: metricSink, intervalSeconds: publishSeconds });
+  const elbMetrics = startElbMetrics({ dataPlane, sink: metricSink, clock, log: metricsLog, intervalSeconds: publishSeconds });
 
   return {
     app,
@@ -190,7 +211,11 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
     runner,
     listen: () => app.listen({ port: config.port, host: config.host }),
     async close() {
+      ecsMetrics.stop();
+      await elbMetrics.stop();
       janitor.stop();
+      await alarms.stop();
+      metrics.close();
       spotChaos.stop();
       capacityScaler.stop();
       liveness.stop();

@@ -425,3 +425,79 @@ test("a localhost front port another program holds is skipped and reported; the 
   assert.equal((await request(`http://127.0.0.1:${port}/`)).body, "squatter");
   await plane.apply({ loadBalancers: [], targetGroups: [] });
 });
+
+test("traffic counters: requests given a target, the targets' codes and response times apart from the load balancer's own answers", async () => {
+  const lb = newAddress();
+  const byPath = await backend(newAddress(), (req, res) => {
+    const status = Number(req.url!.slice(1)) || 200;
+    setTimeout(() => res.writeHead(status).end(), 20);
+  });
+  const rules: RuleConfig[] = [
+    { RuleArn: "r-fixed", Priority: 1, Conditions: [{ Field: "path-pattern", Values: ["/fixed"] }], Actions: [{ Type: "fixed-response", FixedResponseConfig: { StatusCode: "404" } }] },
+    { RuleArn: "r-redirect", Priority: 2, Conditions: [{ Field: "path-pattern", Values: ["/old"] }], Actions: [{ Type: "redirect", RedirectConfig: { Path: "/new", StatusCode: "HTTP_301" } }] },
+    { RuleArn: "r-empty", Priority: 3, Conditions: [{ Field: "path-pattern", Values: ["/empty"] }], Actions: forward("tg-count-empty") },
+  ];
+  await plane.apply(snapshot(lb, [group("tg-count", [byPath], { HealthCheck: fastHealth({ HealthCheckEnabled: false }) }), group("tg-count-empty", [])], { Rules: rules }));
+  const lbArn = `lb-${lb}`;
+  const before = await plane.trafficCounters();
+  assert.deepEqual(Object.keys(before.loadBalancers[lbArn]!.targetGroups).sort(), ["tg-count", "tg-count-empty"], "every group a listener forwards to is there before any traffic");
+  for (const path of ["/200", "/200", "/201", "/302", "/404", "/500", "/503"]) await request(`http://${lb}:${PORT}${path}`);
+  for (const path of ["/fixed", "/old", "/empty"]) await request(`http://${lb}:${PORT}${path}`);
+
+  const c = (await plane.trafficCounters()).loadBalancers[lbArn]!;
+  assert.equal(c.requests, 7, "fixed responses, redirects and requests with no target to choose are not RequestCount");
+  assert.deepEqual(c.elbCodes, { 301: 1, 404: 1, 503: 1 });
+  assert.equal(c.redirects, 1);
+  assert.equal(c.fixedResponses, 1);
+  const g = c.targetGroups["tg-count"]!;
+  assert.equal(g.requests, 7);
+  assert.deepEqual(g.targetCodes, { 200: 2, 201: 1, 302: 1, 404: 1, 500: 1, 503: 1 }, "a target's own 503 is the target's");
+  assert.equal(g.responses, 7);
+  assert.ok(g.responseSecondsTotal >= 7 * 0.015, `each response took the target's 20 ms at least, got ${g.responseSecondsTotal}`);
+  assert.equal(c.targetGroups["tg-count-empty"]!.requests, 0);
+
+  // A target that refuses: the request counts, its 502 is the load balancer's, and it has no response time.
+  const closed = await backend(newAddress());
+  await new Promise((r) => closed.server.close(r));
+  const lb502 = newAddress();
+  await plane.apply(snapshot(lb502, [group("tg-count-closed", [closed], { HealthCheck: fastHealth({ HealthCheckEnabled: false }) })]));
+  await request(`http://${lb502}:${PORT}/`);
+  const c502 = (await plane.trafficCounters()).loadBalancers[`lb-${lb502}`]!;
+  assert.equal(c502.requests, 1);
+  assert.deepEqual(c502.elbCodes, { 502: 1 });
+  assert.deepEqual(c502.targetGroups["tg-count-closed"]!.targetCodes, {});
+  assert.equal(c502.targetGroups["tg-count-closed"]!.responses, 0);
+});
+
+test("traffic counters on an NLB: new and active flows and the bytes both ways", async () => {
+  const lb = newAddress();
+  const address = newAddress();
+  const server = net.createServer((socket) => socket.on("data", (d) => socket.end(`echo:${d}`)));
+  await new Promise<void>((r) => server.listen(0, address, r));
+  servers.push(server);
+  const target = { address, port: (server.address() as net.AddressInfo).port } as Backend;
+  const g = group("tg-flows", [target], { Protocol: "TCP", HealthCheck: fastHealth({ HealthCheckEnabled: false }) });
+  const s = snapshot(lb, [g], { Protocol: "TCP" });
+  await plane.apply({ ...s, loadBalancers: s.loadBalancers.map((l) => ({ ...l, Type: "network" as const })) });
+  const open = net.connect({ host: lb, port: PORT });
+  await new Promise((r) => open.once("connect", r));
+  const lbArn = `lb-${lb}`;
+  await waitFor("an active flow", async () => ((await plane.trafficCounters()).loadBalancers[lbArn]?.activeFlows === 1 ? true : undefined));
+  for (const text of ["abc", "defgh"]) {
+    await new Promise<void>((resolve, reject) => {
+      const socket = net.connect({ host: lb, port: PORT }, () => socket.write(text));
+      socket.on("data", () => {}).on("end", () => resolve()).on("error", reject);
+    });
+  }
+  open.destroy();
+  const c = await waitFor("every flow closed", async () => {
+    const lbc = (await plane.trafficCounters()).loadBalancers[lbArn]!;
+    return lbc.activeFlows === 0 ? lbc : undefined;
+  });
+  assert.equal(c.newFlows, 3);
+  // "abc" + "echo:abc" and "defgh" + "echo:defgh".
+  assert.equal(c.processedBytes, 3 + 8 + 5 + 10);
+  assert.equal(c.targetGroups["tg-flows"]!.newFlows, 3);
+  assert.equal(c.targetGroups["tg-flows"]!.processedBytes, 26);
+  assert.equal(c.requests, 0);
+});

@@ -7,19 +7,13 @@ import type { HealthCheckConfig, DataPlaneSnapshot, ListenerConfig, LoadBalancer
 import { targetKey } from "./snapshot.js";
 import { handleRequest, type ProxyContext } from "./http-proxy.js";
 import { handleConnection } from "./tcp-proxy.js";
+import { TrafficCounter, type TrafficCounters } from "./traffic-counters.js";
 import { frontAddress, frontRoutes, requestedName, sendNoSuchLoadBalancer, type FrontRoute } from "./localhost-front.js";
 
 /** DescribeTargetHealth's answer for one target group, as the data plane sees it now. */
 export interface TargetGroupHealth {
   readonly TargetGroupArn: string;
   readonly TargetHealthDescriptions: TargetHealthDescription[];
-}
-
-/** Per-target counters for the metrics issue (RequestCount, HTTPCode_Target_*, TargetResponseTime). */
-export interface TargetStats {
-  requests: number;
-  codes: Record<string, number>;
-  responseTimeMsTotal: number;
 }
 
 /** What apply() could not do that is not an error (see localhost-front.ts). */
@@ -48,7 +42,7 @@ export class DataPlaneEngine {
   private routes = new Map<number, Map<string, FrontRoute>>();
   private readonly health = new HealthMonitor();
   private readonly outstanding = new Map<string, number>();
-  private readonly stats = new Map<string, TargetStats>();
+  private readonly counter = new TrafficCounter();
   private readonly ctx: ProxyContext;
 
   constructor() {
@@ -62,15 +56,8 @@ export class DataPlaneEngine {
         outstanding: (key) => this.outstanding.get(key) ?? 0,
       },
       begin: (key) => this.outstanding.set(key, (this.outstanding.get(key) ?? 0) + 1),
-      end: (key, status, ms) => {
-        this.outstanding.set(key, Math.max(0, (this.outstanding.get(key) ?? 1) - 1));
-        const s = this.stats.get(key) ?? { requests: 0, codes: {}, responseTimeMsTotal: 0 };
-        s.requests++;
-        const code = status === undefined ? "none" : String(status);
-        s.codes[code] = (s.codes[code] ?? 0) + 1;
-        s.responseTimeMsTotal += ms;
-        this.stats.set(key, s);
-      },
+      end: (key) => this.outstanding.set(key, Math.max(0, (this.outstanding.get(key) ?? 1) - 1)),
+      counters: this.counter,
     };
   }
 
@@ -152,8 +139,9 @@ export class DataPlaneEngine {
     }));
   }
 
-  targetStats(): Record<string, TargetStats> {
-    return Object.fromEntries(this.stats);
+  /** The traffic counters since start; every load balancer of the snapshot is there with the groups it forwards to. */
+  trafficCounters(): TrafficCounters {
+    return this.counter.read(new Map(this.snapshot.loadBalancers.map((lb) => [lb.LoadBalancerArn, forwardedGroups(lb)])));
   }
 
   async close(): Promise<void> {
@@ -202,7 +190,7 @@ export class DataPlaneEngine {
     const entry: { current: OpenListener["current"] } = { current };
     let server: net.Server;
     if (current.listener.Protocol === "TCP") {
-      server = net.createServer((socket) => handleConnection(this.ctx, entry.current.listener, socket));
+      server = net.createServer((socket) => handleConnection(this.ctx, entry.current.lb, entry.current.listener, socket));
     } else {
       const httpServer = http.createServer((req, res) => handleRequest(this.ctx, entry.current.lb, entry.current.listener, req, res));
       applyTimeouts(httpServer, current.lb);
@@ -230,13 +218,16 @@ function drained(group: TargetGroupConfig, target: TargetConfig, now: number): b
 
 /** Target groups some listener forwards to: only those are "in use" and health checked. */
 function referencedTargetGroups(snapshot: DataPlaneSnapshot): Set<string> {
+  return new Set(snapshot.loadBalancers.flatMap((lb) => [...forwardedGroups(lb)]));
+}
+
+/** The target groups one load balancer's listeners forward to. */
+function forwardedGroups(lb: LoadBalancerConfig): Set<string> {
   const arns = new Set<string>();
-  for (const lb of snapshot.loadBalancers) {
-    for (const listener of lb.Listeners) {
-      for (const action of [...listener.DefaultActions, ...listener.Rules.flatMap((r) => r.Actions)]) {
-        if (action.TargetGroupArn) arns.add(action.TargetGroupArn);
-        for (const g of action.ForwardConfig?.TargetGroups ?? []) if (g.TargetGroupArn) arns.add(g.TargetGroupArn);
-      }
+  for (const listener of lb.Listeners) {
+    for (const action of [...listener.DefaultActions, ...listener.Rules.flatMap((r) => r.Actions)]) {
+      if (action.TargetGroupArn) arns.add(action.TargetGroupArn);
+      for (const g of action.ForwardConfig?.TargetGroups ?? []) if (g.TargetGroupArn) arns.add(g.TargetGroupArn);
     }
   }
   return arns;

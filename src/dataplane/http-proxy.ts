@@ -7,14 +7,17 @@ import { hostWithoutPort, splitTarget, type RequestFacts } from "./rules/request
 import { targetKey, type ListenerConfig, type LoadBalancerConfig, type TargetConfig, type TargetGroupConfig } from "./snapshot.js";
 import { chooseTarget, chooseTargetGroup, type SelectionState } from "./target-selection.js";
 import { stickyCookies, stickyTargetKey } from "./stickiness.js";
+import type { TrafficCounter } from "./traffic-counters.js";
 
 /** What the HTTP proxy needs from the engine; all of it read per request, so a swap is atomic. */
 export interface ProxyContext {
   targetGroup(arn: string): TargetGroupConfig | undefined;
   readonly selection: SelectionState;
-  /** Counts a request sent to a target until it is answered (least outstanding requests, stats). */
+  /** Counts a request sent to a target until it is answered (least outstanding requests). */
   begin(key: string): void;
-  end(key: string, status: number | undefined, elapsedMs: number): void;
+  end(key: string): void;
+  /** What the traffic did, for the load balancers' CloudWatch metrics. */
+  readonly counters: TrafficCounter;
   readonly agent: http.Agent;
 }
 
@@ -39,24 +42,29 @@ export function requestFacts(req: IncomingMessage, listener: ListenerConfig): Re
 export function handleRequest(ctx: ProxyContext, lb: LoadBalancerConfig, listener: ListenerConfig, req: IncomingMessage, res: ServerResponse): void {
   const facts = requestFacts(req, listener);
   const action = actionFor(listener, facts);
-  if (action?.Type === "fixed-response") return fixedResponse(action, res);
+  const elbError = (status: 500 | 503) => (ctx.counters.elbResponse(lb.LoadBalancerArn, status), sendAlbError(res, status));
+  if (action?.Type === "fixed-response") return fixedResponse(ctx, lb, action, res);
   if (action?.Type === "redirect" && action.RedirectConfig) {
-    res.writeHead(redirectStatus(action.RedirectConfig), { server: "awselb/2.0", location: redirectLocation(action.RedirectConfig, facts), "content-length": 0 });
+    const status = redirectStatus(action.RedirectConfig);
+    ctx.counters.elbResponse(lb.LoadBalancerArn, status, "redirect");
+    res.writeHead(status, { server: "awselb/2.0", location: redirectLocation(action.RedirectConfig, facts), "content-length": 0 });
     res.end();
     return;
   }
-  if (action?.Type !== "forward") return sendAlbError(res, 500);
+  if (action?.Type !== "forward") return elbError(500);
   const arn = chooseTargetGroup(action);
   const group = arn === undefined ? undefined : ctx.targetGroup(arn);
   const target = group && chooseTarget(group, ctx.selection, stickyTargetKey(group, req));
-  if (!group || !target) return sendAlbError(res, 503);
+  if (!group || !target) return elbError(503);
   forward(ctx, lb, listener, group, target, req, res);
 }
 
-function fixedResponse(action: Action, res: ServerResponse): void {
+function fixedResponse(ctx: ProxyContext, lb: LoadBalancerConfig, action: Action, res: ServerResponse): void {
   const config: FixedResponseActionConfig = action.FixedResponseConfig ?? { StatusCode: "200" };
   const body = config.MessageBody ?? "";
-  res.writeHead(Number(config.StatusCode ?? 200), { server: "awselb/2.0", "content-type": config.ContentType ?? "text/plain; charset=utf-8", "content-length": Buffer.byteLength(body) });
+  const status = Number(config.StatusCode ?? 200);
+  ctx.counters.elbResponse(lb.LoadBalancerArn, status, "fixed-response");
+  res.writeHead(status, { server: "awselb/2.0", "content-type": config.ContentType ?? "text/plain; charset=utf-8", "content-length": Buffer.byteLength(body) });
   res.end(body);
 }
 
@@ -65,14 +73,14 @@ function forward(ctx: ProxyContext, lb: LoadBalancerConfig, listener: ListenerCo
   const key = targetKey(group.TargetGroupArn, target);
   const started = performance.now();
   let status: number | undefined;
-  let answered: 502 | 504 | undefined;
   let finished = false;
   const done = () => {
     if (finished) return;
     finished = true;
-    ctx.end(key, status, performance.now() - started);
+    ctx.end(key);
   };
   ctx.begin(key);
+  ctx.counters.request(lb.LoadBalancerArn, group.TargetGroupArn);
 
   const headers: http.OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(req.headers)) if (!hopByHop.has(name) && value !== undefined) headers[name] = value;
@@ -92,6 +100,8 @@ function forward(ctx: ProxyContext, lb: LoadBalancerConfig, listener: ListenerCo
   });
   upstream.on("response", (upstreamRes) => {
     status = upstreamRes.statusCode ?? 502;
+    // TargetResponseTime: from the request leaving the load balancer to the target's response headers.
+    ctx.counters.targetResponse(lb.LoadBalancerArn, group.TargetGroupArn, status, (performance.now() - started) / 1000);
     const out: http.OutgoingHttpHeaders = {};
     for (const [name, value] of Object.entries(upstreamRes.headers)) if (!hopByHop.has(name) && value !== undefined) out[name] = value;
     const cookies = stickyCookies(group, key);
@@ -108,7 +118,9 @@ function forward(ctx: ProxyContext, lb: LoadBalancerConfig, listener: ListenerCo
     // Before the response started, ALB answers for the target: 504 if it went silent, else 502
     // (connection refused, reset, or closed without answering).
     if (status === undefined) {
-      status = answered = timedOut ? 504 : 502;
+      const answered = timedOut ? 504 : 502;
+      status = answered;
+      ctx.counters.elbResponse(lb.LoadBalancerArn, answered);
       sendAlbError(res, answered);
     } else {
       res.destroy();

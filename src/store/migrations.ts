@@ -183,7 +183,45 @@ export const migrations: string[] = [
     UNIQUE (listener_arn, priority));
   CREATE UNIQUE INDEX elb_default_rules ON elb_rules (listener_arn) WHERE priority IS NULL;
   `,
-  /* 9: awslogs: how far each container's output is stored in CloudWatch Logs (log-position.ts),
+  /* 9: CloudWatch metrics. A series is a metric (namespace, name, the set of its dimensions,
+     sorted) in an account and region; its data is kept as aggregates per time bucket, one row per
+     (bucket, storage resolution, unit), rolled up into coarser buckets as it ages (retention.ts). */ `
+  CREATE TABLE cw_series (
+    id INTEGER PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL,
+    namespace TEXT NOT NULL, metric_name TEXT NOT NULL,
+    -- JSON [[name, value], ...] sorted by name: one text per set of dimensions.
+    dimensions TEXT NOT NULL,
+    -- Epoch ms of the last PutMetricData that wrote to it (ListMetrics' RecentlyActive, two weeks).
+    last_put INTEGER NOT NULL,
+    UNIQUE (account, region, namespace, metric_name, dimensions));
+  CREATE TABLE cw_points (
+    -- No foreign key: ingest is the hot path, and only the pruning pass deletes series (with their points).
+    series INTEGER NOT NULL,
+    bucket INTEGER NOT NULL, resolution INTEGER NOT NULL, unit TEXT NOT NULL,
+    count REAL NOT NULL, sum REAL NOT NULL, min REAL NOT NULL, max REAL NOT NULL,
+    -- The values' distribution for percentiles (distribution.ts); NULL when it is not known.
+    dist BLOB,
+    PRIMARY KEY (series, bucket, resolution, unit)) WITHOUT ROWID;
+  `,
+  /* 10: CloudWatch alarms (metric and composite, the doc in DescribeAlarms' shape with the state in
+     it), which alarms each composite alarm's rule names, and the alarms' history. */ `
+  CREATE TABLE cw_alarms (
+    account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL,
+    type TEXT NOT NULL CHECK (type IN ('MetricAlarm', 'CompositeAlarm')),
+    arn TEXT NOT NULL UNIQUE, state TEXT NOT NULL, doc TEXT NOT NULL,
+    PRIMARY KEY (account, region, name));
+  CREATE TABLE cw_alarm_children (
+    account TEXT NOT NULL, region TEXT NOT NULL, parent TEXT NOT NULL, child TEXT NOT NULL,
+    PRIMARY KEY (account, region, parent, child),
+    FOREIGN KEY (account, region, parent) REFERENCES cw_alarms (account, region, name) ON DELETE CASCADE);
+  CREATE INDEX cw_alarm_children_by_child ON cw_alarm_children (account, region, child);
+  CREATE TABLE cw_alarm_history (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    account TEXT NOT NULL, region TEXT NOT NULL, alarm_name TEXT NOT NULL, alarm_type TEXT NOT NULL,
+    item_type TEXT NOT NULL, timestamp INTEGER NOT NULL, summary TEXT NOT NULL, data TEXT NOT NULL);
+  CREATE INDEX cw_alarm_history_by_time ON cw_alarm_history (account, region, timestamp);
+  `,
+  /* 11: awslogs: how far each container's output is stored in CloudWatch Logs (log-position.ts),
      written in the same transaction as the events, so a batch sent again is stored once */ `
   CREATE TABLE awslogs_positions (
     task_arn TEXT NOT NULL REFERENCES tasks (arn) ON DELETE CASCADE,

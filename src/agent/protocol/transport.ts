@@ -1,4 +1,4 @@
-import { AGENT_PATH, AGENT_TOKEN_HEADER, type Hello, type HelloReply, type LogBatchReply, type LogBatchRequest, type LogOpenReply, type LogOpenRequest, type LogsReply, type PollReply, type PollRequest, type PushReply, type PushRequest } from "./messages.js";
+import { AGENT_PATH, AGENT_TOKEN_HEADER, type Hello, type HelloReply, type LogBatchReply, type LogBatchRequest, type LogOpenReply, type LogOpenRequest, type LogsReply, type PollReply, type PollRequest, type PushReply, type PushRequest, type UsageReport } from "./messages.js";
 
 /**
  * The server's endpoints as the agent sees them. The HTTP transport reaches them over the
@@ -12,6 +12,7 @@ export interface AgentHandlers {
   /** awslogs (log-shipper.ts). */
   logOpen(r: LogOpenRequest): Promise<LogOpenReply>;
   logBatch(r: LogBatchRequest): Promise<LogBatchReply>;
+  usage(r: UsageReport): Promise<Record<string, never>>;
 }
 
 /** The server no longer knows the session (409): the agent says hello again. */
@@ -45,6 +46,7 @@ export function httpTransport(endpoint: string, token: string, timeoutMs = 30_00
     logs: (r) => call("logs", r),
     logOpen: (r) => call("log-open", r),
     logBatch: (r) => call("log-batch", r),
+    usage: (r) => call("usage", r),
   };
 }
 
@@ -61,5 +63,6 @@ export function loopbackTransport(server: AgentHandlers): AgentHandlers {
     logs: async (r) => wire(await server.logs(wire(r))),
     logOpen: async (r) => wire(await server.logOpen(wire(r))),
     logBatch: async (r) => wire(await server.logBatch(wire(r))),
+    usage: async (r) => wire(await server.usage(wire(r))),
   };
 }

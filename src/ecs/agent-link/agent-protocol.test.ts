@@ -58,6 +58,7 @@ function lossy(inner: AgentHandlers): AgentHandlers {
     logs: (r) => inner.logs(r),
     logOpen: (r) => inner.logOpen(r),
     logBatch: (r) => maybeLose(inner.logBatch(r)),
+    usage: (r) => inner.usage(r),
   };
 }
 
