@@ -120,6 +120,8 @@ export interface LogBatchRequest {
 export interface LogBatchReply {
   position?: string;
   error?: { code: string; message: string };
+}
+
 /**
  * The agent's measurement of its running tasks' resource use, sent every usageMs. Not sequenced:
  * a lost one is simply a gap in the metrics, and the next one is as good.
