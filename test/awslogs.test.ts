@@ -5,7 +5,7 @@ import { promisify } from "node:util";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CreateClusterCommand, RegisterTaskDefinitionCommand, RunTaskCommand, type ECSClient, type ContainerDefinition } from "@aws-sdk/client-ecs";
+import { CreateClusterCommand, RegisterContainerInstanceCommand, RegisterTaskDefinitionCommand, RunTaskCommand, type ECSClient, type ContainerDefinition } from "@aws-sdk/client-ecs";
 import { AgentProcess, BerthProcess, berthBin } from "./harness.js";
 import { ensureTestImage, TEST_IMAGE } from "./images.js";
 import { waitFor, waitForTask } from "./wait.js";
@@ -53,6 +53,8 @@ before(async () => {
   berth = await BerthProcess.start({ args: ["--agent-token", TOKEN] });
   ecs = berth.ecs();
   await ecs.send(new CreateClusterCommand({ clusterName: "default" }));
+  // An instance registered through the API: its tasks run on the embedded agent.
+  await ecs.send(new RegisterContainerInstanceCommand({ cluster: "default" }));
 });
 
 after(async () => {
@@ -127,6 +129,7 @@ test("a server killed (-9) mid-stream and started again loses and repeats no lin
   try {
     const c = b.ecs();
     await c.send(new CreateClusterCommand({ clusterName: "default" }));
+    await c.send(new RegisterContainerInstanceCommand({ cluster: "default" }));
     await c.send(new RegisterTaskDefinitionCommand({
       family: "slow", networkMode: "bridge",
       containerDefinitions: [{

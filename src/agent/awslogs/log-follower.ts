@@ -7,7 +7,7 @@ import { EngineLogReader } from "./engine-log-reader.js";
 import { LAST_CHUNK, LogEventBuilder, type ShippedEvent } from "./log-event-builder.js";
 import { decodePosition, encodePosition, isShipped, NOTHING, parseEventPosition, PositionCounter, RESUME_MARGIN_NS, sinceOf, type Position } from "./log-position.js";
 import { nextBatch } from "./log-batches.js";
-import { eventBytes } from "./log-limits.js";
+import { eventBytes, MAX_BATCH_BYTES, MAX_BATCH_EVENTS } from "./log-limits.js";
 
 export interface FollowerTuning {
   /** A batch that is not full waits at most this long for more events. */
@@ -21,6 +21,11 @@ export interface FollowerTuning {
 export const DEFAULT_TUNING: FollowerTuning = { batchMs: 200, idleFlushMs: 1000, highWaterBytes: 8 * 1024 * 1024 };
 
 const RETRY_MS = 1000;
+/**
+ * How far before the latest line read a later pass starts: the other stream's lines can be
+ * stamped a little earlier than lines the engine logged before them.
+ */
+const REREAD_NS = 1_000_000_000n;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -35,6 +40,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export class LogFollower {
   readonly done: Promise<void>;
   private queue: ShippedEvent[] = [];
+  /** Each queued event's bytes as PutLogEvents counts them, computed once. */
+  private sizes: number[] = [];
   private queuedBytes = 0;
   private dropped = 0;
   private ended = false;
@@ -87,9 +94,9 @@ export class LogFollower {
       const container = this.docker.getContainer(this.containerId);
       const tty = (await container.inspect()).Config.Tty;
       const resume = this.resumePoints();
-      const counters = { stdout: new PositionCounter(resume.out), stderr: new PositionCounter(resume.err) };
+      /** Each stream's last line read (not necessarily shipped yet). */
+      const last: Record<"stdout" | "stderr", Position | undefined> = { stdout: resume.out, stderr: resume.err };
       const current = { stdout: resume.out ? encodePosition(resume.out) : NOTHING, stderr: resume.err ? encodePosition(resume.err) : NOTHING };
-      const reader = new EngineLogReader(tty);
       const partial = { stdout: "", stderr: "" };
       let lastLine = Date.now();
       // Anything at or before the stored position was shipped already (a line stored in part is read again for its other chunks).
@@ -99,26 +106,42 @@ export class LogFollower {
           if (builder.pending && Date.now() - lastLine >= this.tuning.idleFlushMs) builder.flush();
         }, Math.max(50, this.tuning.idleFlushMs / 4));
       }
-      const stream = (await container.logs({ follow: true, stdout: true, stderr: true, timestamps: true, since: resume.since as unknown as number })) as unknown as Readable;
-      this.stream = stream;
-      if (this.disposed) return void stream.destroy();
-      for await (const chunk of stream) {
-        lastLine = Date.now();
-        for (const entry of reader.push(chunk as Buffer)) {
-          const position = counters[entry.stream].next(entry.ns);
-          if (!position) continue;
-          current[entry.stream] = encodePosition(position);
-          // Long lines come as several entries, the last ending with the newline.
-          if (!entry.text.endsWith("\n")) {
-            partial[entry.stream] += entry.text;
-            continue;
+      let since = resume.since;
+      let follow = true;
+      for (;;) {
+        // Each pass skips what an earlier one read: a stream's lines at or before its last one.
+        const counters = { stdout: new PositionCounter(last.stdout), stderr: new PositionCounter(last.stderr) };
+        const reader = new EngineLogReader(tty);
+        // dockerode answers a stream when following, the whole output otherwise.
+        const body = (await container.logs({ follow: follow as true, stdout: true, stderr: true, timestamps: true, since: since as unknown as number })) as unknown as Readable | Buffer;
+        const chunks: AsyncIterable<Buffer> | Buffer[] = Buffer.isBuffer(body) ? [body] : (this.stream = body);
+        if (this.disposed) return void this.stream?.destroy();
+        for await (const chunk of chunks) {
+          lastLine = Date.now();
+          for (const entry of reader.push(chunk as Buffer)) {
+            const position = counters[entry.stream].next(entry.ns);
+            if (!position) continue;
+            last[entry.stream] = position;
+            current[entry.stream] = encodePosition(position);
+            // Long lines come as several entries, the last ending with the newline.
+            if (!entry.text.endsWith("\n")) {
+              partial[entry.stream] += entry.text;
+              continue;
+            }
+            const text = partial[entry.stream] + entry.text.slice(0, -1);
+            partial[entry.stream] = "";
+            builder.line({ timestamp: Number(entry.ns / 1_000_000n), position: `${current.stdout}|${current.stderr}`, text });
           }
-          const text = partial[entry.stream] + entry.text.slice(0, -1);
-          partial[entry.stream] = "";
-          builder.line({ timestamp: Number(entry.ns / 1_000_000n), position: `${current.stdout}|${current.stderr}`, text });
+          if (!this.config.nonBlocking && this.queuedBytes > this.tuning.highWaterBytes) await this.drainBelow(this.tuning.highWaterBytes / 2);
+          if (this.disposed) break;
         }
-        if (!this.config.nonBlocking && this.queuedBytes > this.tuning.highWaterBytes) await this.drainBelow(this.tuning.highWaterBytes / 2);
-        if (this.disposed) break;
+        if (this.disposed || !follow) break;
+        // The engine ends a follow when the container stops, and now and then (seen under load)
+        // before: follow again while it runs; once it has stopped, read what is left without following.
+        follow = (await container.inspect()).State.Running;
+        if (follow) this.log.info({ taskArn: this.destination.taskArn, container: this.destination.container }, "awslogs: the engine ended a running container's log stream; following again");
+        const latest = [last.stdout, last.stderr].filter((p) => p !== undefined).map((p) => p.ns).reduce((a, b) => (a > b ? a : b), 0n);
+        since = sinceOf({ ns: latest > REREAD_NS ? latest - REREAD_NS : 0n, n: 0 });
       }
       builder.flush();
     } catch (err) {
@@ -141,8 +164,18 @@ export class LogFollower {
       return;
     }
     this.queue.push(e);
+    this.sizes.push(bytes);
     this.queuedBytes += bytes;
-    this.wake();
+    // The ship loop only needs waking for a first event or a full batch (it has a deadline otherwise).
+    if (this.queue.length === 1 || this.mayBeFull()) this.wake();
+  }
+
+  private mayBeFull(): boolean {
+    return this.queue.length >= MAX_BATCH_EVENTS || this.queuedBytes >= MAX_BATCH_BYTES;
+  }
+
+  private batch() {
+    return nextBatch(this.queue, (i) => this.sizes[i]!);
   }
 
   private waitForWork(ms?: number): Promise<void> {
@@ -164,15 +197,12 @@ export class LogFollower {
         await this.waitForWork();
         continue;
       }
-      let batch = nextBatch(this.queue);
-      if (!batch.full && !this.ended) {
+      if (!this.mayBeFull() && !this.ended) {
         // Give the batch a moment to fill, as the driver's publish interval does.
         const deadline = Date.now() + this.tuning.batchMs;
-        while (!batch.full && !this.ended && !this.disposed && Date.now() < deadline) {
-          await this.waitForWork(deadline - Date.now());
-          batch = nextBatch(this.queue);
-        }
+        while (!this.mayBeFull() && !this.ended && !this.disposed && Date.now() < deadline) await this.waitForWork(deadline - Date.now());
       }
+      const batch = this.batch();
       const events = this.queue.slice(0, batch.count);
       const dropped = this.dropped;
       while (!this.disposed) {
@@ -186,6 +216,7 @@ export class LogFollower {
       }
       if (this.disposed) break;
       this.queue.splice(0, batch.count);
+      this.sizes.splice(0, batch.count);
       this.queuedBytes -= batch.bytes;
       this.dropped -= dropped;
       if (dropped) this.log.warn({ taskArn: this.destination.taskArn, container: this.destination.container, dropped, droppedTotal: this.droppedTotal }, "awslogs mode non-blocking: lines dropped, the buffer was full");

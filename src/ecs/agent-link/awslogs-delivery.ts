@@ -64,7 +64,9 @@ export function createAwslogsDelivery({ db, sink, log }: { db: Db; sink: LogSink
           // A task the store forgot (stopped long ago): nothing to keep its output for.
           if (!known(d.taskArn)) return {};
           const stored = position(d.taskArn, d.container);
-          const fresh = events.filter((e) => !isShipped(e.position, stored));
+          // Positions only grow along a batch: everything after the first new event is new too.
+          const first = events.findIndex((e) => !isShipped(e.position, stored));
+          const fresh = first < 0 ? [] : events.slice(first);
           if (fresh.length === 0) return stored === undefined ? {} : { position: stored };
           sink.ensureStream(scope, d.group, d.stream);
           sink.append(scope, d.group, d.stream, fresh.map((e) => ({ timestamp: e.timestamp, message: e.message })));
