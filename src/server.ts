@@ -24,6 +24,8 @@ import { createDataPlaneHealth } from "./elbv2/data-plane/data-plane-health.js";
 import { createEcsTargets } from "./elbv2/targets/ecs-targets.js";
 import { refuseExpectation, requireHost, sendClientError } from "./aws/client-error.js";
 import { createEcsService } from "./ecs/ecs-service.js";
+import { scalableServices } from "./ecs/services/scalable-services.js";
+import { createApplicationAutoScaling } from "./application-autoscaling/application-autoscaling.js";
 import type { TaskRunner } from "./agent/protocol/task-runner.js";
 import { withInstanceAddresses } from "./ecs/agent-link/instance-addressing.js";
 import { createAgentRunner } from "./ecs/agent-link/agent-runner.js";
@@ -145,8 +147,13 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   const scanLog = log.child({ component: "image-scan" });
   const osv = config.scanDatabaseDir === undefined ? undefined : new OsvDirectory(config.scanDatabaseDir, scanLog);
   const scans = new ImageScans({ db, store: registry, clock, log: scanLog, osv }).attach();
+  // Application Auto Scaling changes ECS services' desired counts through UpdateService. The
+  // alarms its target tracking policies own, and the alarm actions that run its policies, are
+  // CloudWatch's to make and evaluate (alarms: ManagedAlarms; aas.alarmActions registered with them).
+  const aas = createApplicationAutoScaling({ db, clock, log: log.child({ component: "application-autoscaling" }), services: scalableServices(deps, services) });
   awsFront = registerAwsServices(app, [createEcsService(deps, { dockerVersion, scheduler: services }), createEcrService({ db, clock, store: registry, secret, registryHost, scans }), createStsService(),
     createElbv2Service({ db, clock, config, health: lbHealth, changed: lbFeed.changed }),
+    aas.service,
   ], { config, clock });
   app.register(registryPlugin, { store: registry, config, clock, secret });
   // Garbage collection after deletes, on a timer and on demand; lifecycle policies on a timer.
@@ -181,6 +188,8 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   // Auto Scaling group capacity providers: waiting tasks placed, pools scaled (managed scaling).
   const capacityScaler = createCapacityScaler({ db, clock, config, runner, log: log.child({ component: "capacity-scaler" }), dockerVersion });
   capacityScaler.start();
+  // Scheduled actions run on a timer, once services are recovered.
+  aas.start();
   const spotChaos = startSpotChaos({ db, runner, config, clock, log: log.child({ component: "spot-chaos" }), seed: berthId });
   const janitor = startTaskJanitor({ db, clock, runner, log, retentionSeconds: config.stoppedTaskRetentionSeconds });
 
@@ -191,6 +200,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
     listen: () => app.listen({ port: config.port, host: config.host }),
     async close() {
       janitor.stop();
+      aas.stop();
       spotChaos.stop();
       capacityScaler.stop();
       liveness.stop();
