@@ -36,10 +36,11 @@ export function parseSchedule(expression: string, timezone = "UTC"): Schedule {
   m = /^cron\((.+)\)$/.exec(expression);
   if (m) {
     const fields = m[1]!.trim().split(/\s+/);
-    // One of day-of-month and day-of-week must be `?`, as AWS requires.
+    // One of day-of-month and day-of-week must be `?`, as AWS requires; that one matches any
+    // day, so both must match (domAndDow).
     if (fields.length !== 6 || (fields[2] === "?") === (fields[4] === "?")) throw invalid();
     try {
-      return { kind: "cron", cron: new Cron(`0 ${fields.join(" ")}`, { timezone, paused: true, alternativeWeekdays: true }) };
+      return { kind: "cron", cron: new Cron(`0 ${fields.join(" ")}`, { timezone, paused: true, alternativeWeekdays: true, domAndDow: true }) };
     } catch {
       throw invalid();
     }
@@ -64,7 +65,7 @@ export function nextRun(schedule: Schedule, after: Date, { start, end, created }
   let next: Date | undefined;
   if (schedule.kind === "rate") {
     const anchor = (start ?? created).getTime();
-    const periods = Math.max(1, Math.floor((from.getTime() - anchor) / schedule.everyMs) + 1);
+    const periods = Math.max(0, Math.floor((from.getTime() - anchor) / schedule.everyMs) + 1);
     next = new Date(anchor + periods * schedule.everyMs);
   } else {
     next = schedule.cron.nextRun(from) ?? undefined;
