@@ -11,6 +11,7 @@ import { clusterContainsInstances, clusterContainsServices, clusterContainsTasks
 import { registeredCount } from "../instances/instance-store.js";
 import { clusterNameOf, findCluster, requireActiveCluster, saveCluster } from "./cluster-store.js";
 import { paginate } from "../pagination.js";
+import { untilWrite } from "../../store/until-write.js";
 import { serviceCounts } from "../services/service-store.js";
 import { dropAllTags, getTags, putTags, validateTags } from "../tags.js";
 import { checkClusterProviders } from "../capacity-providers/capacity-providers.js";
@@ -99,6 +100,13 @@ export function clusterHandlers({ db }: EcsDeps): Record<string, Handler> {
     }
     return { clusters, failures };
   });
+  // The hot read of the API (every `aws ecs` workflow polls it), answered from memory until the
+  // next write: see untilWrite.
+  const describeUnchanged = untilWrite(
+    db,
+    (refs: string[], ctx: RequestContext, include: string[]) => JSON.stringify([ctx.account, ctx.region, refs, include]),
+    (refs: string[], ctx: RequestContext, include: string[]) => describeClusters(refs, ctx, include),
+  );
 
   return {
     CreateCluster: (input: CreateClusterRequest, ctx: RequestContext) => {
@@ -134,7 +142,7 @@ export function clusterHandlers({ db }: EcsDeps): Record<string, Handler> {
     DescribeClusters: (input: DescribeClustersRequest, ctx: RequestContext) => {
       const refs = input.clusters?.length ? input.clusters : ["default"];
       if (refs.length > 100) throw invalidParameter("clusters can have at most 100 items.");
-      return describeClusters(refs, ctx, input.include ?? []);
+      return describeUnchanged(refs, ctx, input.include ?? []);
     },
 
     ListClusters: (input: ListClustersRequest, ctx: RequestContext) => {
