@@ -8,8 +8,8 @@ import { listMetrics } from "./list-metrics.js";
 export function metricHandlers({ metrics }: CloudWatchDeps): Record<string, Handler> {
   const now = () => metrics.clock.now();
   return {
-    PutMetricData: (input: PutMetricDataInput, ctx) => {
-      metrics.series.write(ctx, pointsOf(input, now()));
+    PutMetricData: async (input: PutMetricDataInput, ctx) => {
+      await metrics.series.writeSoon({ account: ctx.account, region: ctx.region }, pointsOf(input, now()));
       return {};
     },
     GetMetricStatistics: (input: GetMetricStatisticsInput, ctx) => metrics.getMetricStatistics(ctx, input),
