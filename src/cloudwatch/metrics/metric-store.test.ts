@@ -23,7 +23,7 @@ test("aged data rolls into coarser tiers, keeps its statistics and is dropped af
   })));
   const rows = () => db.prepare("SELECT resolution, count(*) AS n FROM cw_points GROUP BY resolution").all();
   const stats = (period: number) => metrics.getMetricStatistics(scope, {
-    Namespace: "N", MetricName: "M", Dimensions: [{ Name: "A", Value: "a" }], StartTime: new Date(t0.getTime() - 3600_000), EndTime: new Date(t0.getTime() + 3600_000), Period: period,
+    Namespace: "N", MetricName: "M", Dimensions: [{ Name: "A", Value: "a" }], StartTime: new Date(t0.getTime() - period * 600_000), EndTime: new Date(t0.getTime() + period * 600_000), Period: period,
     Statistics: ["Sum", "SampleCount", "Minimum", "Maximum"],
   }).Datapoints!.map((d) => [d.Sum, d.SampleCount, d.Minimum, d.Maximum]);
   assert.deepEqual(rows(), [{ resolution: 1, n: 4 }]);
