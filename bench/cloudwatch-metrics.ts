@@ -17,7 +17,7 @@ import { freePort } from "./free-port.js";
 
 const { values } = parseArgs({ options: {
   series: { type: "string", default: "500" }, hours: { type: "string", default: "24" }, queries: { type: "string", default: "200" },
-  "moto-batches": { type: "string", default: "40" }, inflight: { type: "string", default: "8" },
+  "moto-batches": { type: "string", default: "40" }, "moto-queries": { type: "string", default: "20" }, inflight: { type: "string", default: "8" },
 } });
 const SERIES = Number(values.series);
 const HOURS = Number(values.hours);
@@ -68,11 +68,11 @@ async function ingest(origin: string, batches: number, start: number): Promise<{
   return { datapoints, seconds: (performance.now() - began) / 1000 };
 }
 
-async function latencies(origin: string, end: number, seriesCount: number, hours: number): Promise<{ single: number[]; math: number[] }> {
+async function latencies(origin: string, end: number, seriesCount: number, hours: number, queries = QUERIES): Promise<{ single: number[]; math: number[] }> {
   const single: number[] = [];
   const math: number[] = [];
   const metric = (s: number) => ({ Namespace: "Bench", MetricName: "Latency", Dimensions: [{ Name: "Service", Value: `svc-${s}` }] });
-  for (let q = 0; q < QUERIES; q++) {
+  for (let q = 0; q < queries; q++) {
     const s = (q * 37) % seriesCount;
     const range = { StartTime: end - hours * 3600, EndTime: end };
     let t = performance.now();
@@ -132,7 +132,7 @@ async function main() {
     console.log(`Berth GetMetricData, 1 series x ${HOURS} h at 60 s: p50 ${pct(bl.single, 50).toFixed(2)} ms, p99 ${pct(bl.single, 99).toFixed(2)} ms`);
     console.log(`Berth GetMetricData, 10 series p99 at 300 s + SUM(METRICS()): p50 ${pct(bl.math, 50).toFixed(2)} ms, p99 ${pct(bl.math, 99).toFixed(2)} ms`);
     // moto holds the first MOTO_BATCHES * 1000 datapoints: every series, the first minutes of the day.
-    const ml = await latencies(moto.origin, end, SERIES, HOURS);
+    const ml = await latencies(moto.origin, end, SERIES, HOURS, Number(values["moto-queries"]));
     console.log(`moto  GetMetricData (over ${m.datapoints} datapoints), 1 series: p50 ${pct(ml.single, 50).toFixed(2)} ms, p99 ${pct(ml.single, 99).toFixed(2)} ms`);
     console.log(`moto  GetMetricData (over ${m.datapoints} datapoints), 10 series + math: p50 ${pct(ml.math, 50).toFixed(2)} ms, p99 ${pct(ml.math, 99).toFixed(2)} ms`);
     const { statSync } = await import("node:fs");
