@@ -425,3 +425,166 @@ test("a localhost front port another program holds is skipped and reported; the 
   assert.equal((await request(`http://127.0.0.1:${port}/`)).body, "squatter");
   await plane.apply({ loadBalancers: [], targetGroups: [] });
 });
+
+/**
+ * A WebSocket echo target on node:http's 'upgrade' event: the RFC 6455 handshake, then every
+ * frame the client sends (masked) comes back unmasked with the same opcode; close is answered and
+ * ends the connection. Hand-written because the `ws` package is not a dependency; the frames here
+ * are small (no 64-bit lengths). Its handshake answer names the target, so the test sees who served.
+ */
+async function websocketEcho(address: string, name: string): Promise<Backend & { upgrades: http.IncomingHttpHeaders[] }> {
+  const b = (await backend(address, named(name))) as Backend & { upgrades: http.IncomingHttpHeaders[] };
+  b.upgrades = [];
+  b.server.on("upgrade", (req: http.IncomingMessage, socket: net.Socket) => {
+    b.upgrades.push(req.headers);
+    if (req.url?.endsWith("/refuse")) {
+      socket.end("HTTP/1.1 403 Forbidden\r\ncontent-length: 6\r\nx-backend: " + name + "\r\n\r\nno way");
+      return;
+    }
+    const accept = createHash("sha1").update(`${req.headers["sec-websocket-key"]}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest("base64");
+    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\nX-Backend: ${name}\r\n\r\n`);
+    let buffered = Buffer.alloc(0);
+    socket.on("data", (chunk: Buffer) => {
+      buffered = Buffer.concat([buffered, chunk]);
+      for (;;) {
+        if (buffered.length < 2) return;
+        const opcode = buffered[0]! & 0x0f;
+        let length = buffered[1]! & 0x7f;
+        let offset = 2;
+        if (length === 126) {
+          if (buffered.length < 4) return;
+          length = buffered.readUInt16BE(2);
+          offset = 4;
+        }
+        if (buffered.length < offset + 4 + length) return;
+        const mask = buffered.subarray(offset, offset + 4);
+        const payload = Buffer.from(buffered.subarray(offset + 4, offset + 4 + length).map((byte, i) => byte ^ mask[i % 4]!));
+        buffered = buffered.subarray(offset + 4 + length);
+        const reply = opcode === 1 ? Buffer.from(`${name}:${payload.toString()}`) : payload;
+        socket.write(Buffer.concat([frameHeader(opcode, reply.length), reply]));
+        if (opcode === 8) socket.end();
+      }
+    });
+    socket.on("error", () => socket.destroy());
+  });
+  return b;
+}
+
+function frameHeader(opcode: number, length: number): Buffer {
+  return length < 126 ? Buffer.from([0x80 | opcode, length]) : Buffer.from([0x80 | opcode, 126, length >> 8, length & 0xff]);
+}
+
+/** Opens a WebSocket with node's global client, sends each message, and collects the echoes. */
+async function websocketRoundTrip(url: string, messages: string[], headers?: Record<string, string>): Promise<string[]> {
+  // node's WebSocket (undici) takes extra handshake headers in a non-standard options bag.
+  const ws = new WebSocket(url, headers ? ({ headers } as unknown as string[]) : undefined);
+  const replies: string[] = [];
+  await new Promise<void>((resolve, reject) => {
+    ws.addEventListener("open", () => ws.send(messages[0]!));
+    ws.addEventListener("message", (event) => {
+      replies.push(String(event.data));
+      if (replies.length < messages.length) ws.send(messages[replies.length]!);
+      else ws.close(1000);
+    });
+    ws.addEventListener("close", () => resolve());
+    ws.addEventListener("error", () => reject(new Error(`WebSocket to ${url} failed`)));
+  });
+  return replies;
+}
+
+/**
+ * A raw Upgrade request and what comes back: everything until the connection ends (refusals, ALB's
+ * own answers), or a 101's head (then the socket is closed). Lets a test set any Host header.
+ */
+function rawUpgrade(address: string, port: number, path: string, host?: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, address, () => {
+      socket.write(`GET ${path} HTTP/1.1\r\nHost: ${host ?? `${address}:${port}`}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`);
+    });
+    let text = "";
+    socket.setEncoding("utf8").on("data", (c) => {
+      text += c;
+      if (text.startsWith("HTTP/1.1 101 ") && text.includes("\r\n\r\n")) {
+        socket.destroy();
+        resolve(text);
+      }
+    }).on("end", () => resolve(text)).on("error", reject);
+  });
+}
+
+test("WebSocket: the Upgrade goes through the rules to a target, and messages flow both ways", async () => {
+  const lb = newAddress();
+  const [a, b, chat] = await Promise.all([websocketEcho(newAddress(), "a"), websocketEcho(newAddress(), "b"), websocketEcho(newAddress(), "chat")]);
+  const noChecks = { HealthCheck: fastHealth({ HealthCheckEnabled: false }) };
+  const rules: RuleConfig[] = [
+    { RuleArn: "r-chat", Priority: 1, Conditions: [{ Field: "path-pattern", PathPatternConfig: { Values: ["/chat/*"] } }], Actions: forward("tg-ws-chat") },
+    { RuleArn: "r-closed", Priority: 2, Conditions: [{ Field: "path-pattern", PathPatternConfig: { Values: ["/closed"] } }], Actions: [{ Type: "fixed-response", FixedResponseConfig: { StatusCode: "403", ContentType: "text/plain", MessageBody: "closed" } }] },
+  ];
+  await plane.apply(snapshot(lb, [group("tg-ws", [a, b], noChecks), group("tg-ws-chat", [chat], noChecks)], { Rules: rules }));
+
+  // Round robin applies to upgrades as to requests; each socket stays with its target throughout.
+  assert.deepEqual(await websocketRoundTrip(`ws://${lb}:${PORT}/socket`, ["one", "two"]), ["a:one", "a:two"]);
+  assert.deepEqual(await websocketRoundTrip(`ws://${lb}:${PORT}/socket`, ["three"]), ["b:three"]);
+  assert.deepEqual(await websocketRoundTrip(`ws://${lb}:${PORT}/chat/room1`, ["hi", "x".repeat(300)]), ["chat:hi", `chat:${"x".repeat(300)}`]);
+  // The target sees the upgrade with ALB's forwarding headers.
+  const seen = chat.upgrades.at(-1)!;
+  assert.equal(seen.upgrade, "websocket");
+  assert.match(String(seen.connection), /upgrade/i);
+  assert.equal(seen["x-forwarded-proto"], "http");
+  assert.match(String(seen["x-forwarded-for"]), /^127\./);
+  assert.match(String(seen["x-amzn-trace-id"]), /^Root=1-/);
+
+  // A fixed-response rule answers the upgrade itself; a target that refuses to switch has its answer relayed.
+  const closed = await rawUpgrade(lb, PORT, "/closed");
+  assert.match(closed, /^HTTP\/1\.1 403 Forbidden\r\n/);
+  assert.match(closed, /\r\n\r\nclosed$/);
+  const refused = await rawUpgrade(lb, PORT, "/chat/refuse");
+  assert.match(refused, /^HTTP\/1\.1 403 Forbidden\r\n/);
+  assert.match(refused, /x-backend: chat/i);
+  assert.match(refused, /no way$/);
+});
+
+test("WebSocket: stickiness holds an upgrade to its target; no target is ALB's 503, a dead target its 502; the localhost front upgrades too", async () => {
+  const lb = newAddress();
+  const backends = await Promise.all(["a", "b", "c"].map((n) => websocketEcho(newAddress(), n)));
+  const attributes = { ...defaultTargetGroupAttributes, "stickiness.enabled": true, "stickiness.lb_cookie.duration_seconds": 60 };
+  const s = snapshot(lb, [group("tg-ws-sticky", backends, { Attributes: attributes, HealthCheck: fastHealth({ HealthCheckEnabled: false }) })]);
+  await plane.apply(s);
+  const first = await request(`http://${lb}:${PORT}/`);
+  const cookie = (first.headers["set-cookie"] ?? []).find((c) => c.startsWith("AWSALB="))!.split(";")[0]!;
+  const served = new Set<string>();
+  for (let i = 0; i < 4; i++) served.add((await websocketRoundTrip(`ws://${lb}:${PORT}/`, ["m"], { cookie }))[0]!.split(":")[0]!);
+  assert.deepEqual([...served], [first.headers["x-backend"]]);
+
+  // The front routes an upgrade by Host like any request (node's WebSocket always sends the URL's host, hence a raw request).
+  const front = await rawUpgrade("127.0.0.1", PORT, "/", s.loadBalancers[0]!.DNSName);
+  assert.match(front, /^HTTP\/1\.1 101 Switching Protocols\r\n/);
+  assert.match(front, /X-Backend: [abc]\r\n/);
+  assert.match(front, /Set-Cookie: AWSALB=/);
+  assert.match(await rawUpgrade("127.0.0.1", PORT, "/", "nobody.elb.localhost"), /^HTTP\/1\.1 404 Not Found\r\n[\s\S]*No load balancer named nobody\.elb\.localhost/);
+
+  await plane.apply({ ...s, targetGroups: [{ ...s.targetGroups[0]!, Targets: [] }] });
+  assert.match(await rawUpgrade(lb, PORT, "/"), /^HTTP\/1\.1 503 Service Temporarily Unavailable\r\n[\s\S]*server: awselb\/2\.0/);
+  const dead = await backend(newAddress());
+  const deadPort = dead.port;
+  await new Promise((r) => dead.server.close(r));
+  await plane.apply({ ...s, targetGroups: [{ ...s.targetGroups[0]!, Targets: [{ Id: dead.address, Address: dead.address, Port: deadPort, State: "registered" }] }] });
+  assert.match(await rawUpgrade(lb, PORT, "/"), /^HTTP\/1\.1 502 Bad Gateway\r\n/);
+});
+
+test("WebSocket: a connection silent both ways for the idle timeout is closed, as ALB does", async () => {
+  const lb = newAddress();
+  const target = await websocketEcho(newAddress(), "a");
+  await plane.apply(snapshot(lb, [group("tg-ws-idle", [target], { HealthCheck: fastHealth({ HealthCheckEnabled: false }) })], {}, 1));
+  const ws = new WebSocket(`ws://${lb}:${PORT}/`);
+  let opened = false;
+  ws.addEventListener("open", () => (opened = true));
+  const code = await new Promise<number>((resolve, reject) => {
+    ws.addEventListener("close", (event) => resolve(event.code));
+    ws.addEventListener("error", () => undefined);
+    setTimeout(() => reject(new Error("still open 10 s after a 1 s idle timeout")), 10_000).unref();
+  });
+  // 1006: closed without a close frame, the proxy dropped the connection.
+  assert.equal(opened, true);
+  assert.equal(code, 1006);
+});

@@ -7,7 +7,10 @@ import type { HealthCheckConfig, DataPlaneSnapshot, ListenerConfig, LoadBalancer
 import { targetKey } from "./snapshot.js";
 import { handleRequest, type ProxyContext } from "./http-proxy.js";
 import { handleConnection } from "./tcp-proxy.js";
-import { frontAddress, frontRoutes, requestedName, sendNoSuchLoadBalancer, type FrontRoute } from "./localhost-front.js";
+import { handleUpgrade } from "./upgrade-proxy.js";
+import { sendAnswerOnSocket } from "./alb-responses.js";
+import type { Duplex } from "node:stream";
+import { frontAddress, frontRoutes, noSuchLoadBalancer, requestedName, sendNoSuchLoadBalancer, type FrontRoute } from "./localhost-front.js";
 
 /** DescribeTargetHealth's answer for one target group, as the data plane sees it now. */
 export interface TargetGroupHealth {
@@ -133,6 +136,12 @@ export class DataPlaneEngine {
         if (!route) return sendNoSuchLoadBalancer(res, name, port);
         handleRequest(this.ctx, route.lb, route.listener, req, res);
       });
+      server.on("upgrade", (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+        const name = requestedName(req.headers.host);
+        const route = this.routes.get(port)?.get(name);
+        if (!route) return sendAnswerOnSocket(socket, noSuchLoadBalancer(name, port));
+        handleUpgrade(this.ctx, route.lb, route.listener, req, socket, head);
+      });
       // One front connection may carry requests for several load balancers: ALB's default idle timeout.
       server.keepAliveTimeout = 60_000;
       try {
@@ -205,6 +214,7 @@ export class DataPlaneEngine {
       server = net.createServer((socket) => handleConnection(this.ctx, entry.current.listener, socket));
     } else {
       const httpServer = http.createServer((req, res) => handleRequest(this.ctx, entry.current.lb, entry.current.listener, req, res));
+      httpServer.on("upgrade", (req: http.IncomingMessage, socket: Duplex, head: Buffer) => handleUpgrade(this.ctx, entry.current.lb, entry.current.listener, req, socket, head));
       applyTimeouts(httpServer, current.lb);
       server = httpServer;
     }

@@ -1,6 +1,6 @@
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { Action, FixedResponseActionConfig } from "@aws-sdk/client-elastic-load-balancing-v2";
-import { newTraceId, sendAlbError } from "./alb-responses.js";
+import { albError, newTraceId, sendAlbError, sendAnswer, type LbAnswer } from "./alb-responses.js";
 import { actionFor } from "./rules/select-rule.js";
 import { redirectLocation, redirectStatus } from "./rules/redirect.js";
 import { hostWithoutPort, splitTarget, type RequestFacts } from "./rules/request-facts.js";
@@ -19,7 +19,7 @@ export interface ProxyContext {
 }
 
 // Hop-by-hop headers (RFC 9110 7.6.1) belong to one connection and are never forwarded.
-const hopByHop = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade", "proxy-authorization"]);
+export const hopByHop = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade", "proxy-authorization"]);
 
 export function requestFacts(req: IncomingMessage, listener: ListenerConfig): RequestFacts {
   const { path, query } = splitTarget(req.url ?? "/");
@@ -28,36 +28,63 @@ export function requestFacts(req: IncomingMessage, listener: ListenerConfig): Re
     host: hostWithoutPort(req.headers.host),
     path,
     query,
-    headers: req.headersDistinct,
+    // Only http-header conditions read these: node builds headersDistinct on first access, so a
+    // getter keeps that cost off requests no such rule looks at.
+    get headers() {
+      return req.headersDistinct;
+    },
     sourceIp: clientAddress(req),
-    protocol: "HTTP",
+    protocol: listener.Protocol === "HTTPS" ? "HTTPS" : "HTTP",
     port: listener.Port,
   };
 }
 
-/** One request on an HTTP listener: evaluate the rules, then answer, redirect or forward. */
-export function handleRequest(ctx: ProxyContext, lb: LoadBalancerConfig, listener: ListenerConfig, req: IncomingMessage, res: ServerResponse): void {
+/** Where a request goes after the listener's rules: an answer from the load balancer, or a target. */
+export type Route =
+  | { readonly kind: "answer"; readonly answer: LbAnswer }
+  | { readonly kind: "forward"; readonly group: TargetGroupConfig; readonly target: TargetConfig };
+
+/** Evaluates the listener's rules for one request (plain or Upgrade) and picks the target. */
+export function route(ctx: ProxyContext, listener: ListenerConfig, req: IncomingMessage): Route {
   const facts = requestFacts(req, listener);
   const action = actionFor(listener, facts);
-  if (action?.Type === "fixed-response") return fixedResponse(action, res);
+  if (action?.Type === "fixed-response") return { kind: "answer", answer: fixedResponse(action) };
   if (action?.Type === "redirect" && action.RedirectConfig) {
-    res.writeHead(redirectStatus(action.RedirectConfig), { server: "awselb/2.0", location: redirectLocation(action.RedirectConfig, facts), "content-length": 0 });
-    res.end();
-    return;
+    const headers = { server: "awselb/2.0", location: redirectLocation(action.RedirectConfig, facts), "content-length": 0 };
+    return { kind: "answer", answer: { status: redirectStatus(action.RedirectConfig), headers, body: "" } };
   }
-  if (action?.Type !== "forward") return sendAlbError(res, 500);
+  if (action?.Type !== "forward") return { kind: "answer", answer: albError(500) };
   const arn = chooseTargetGroup(action);
   const group = arn === undefined ? undefined : ctx.targetGroup(arn);
   const target = group && chooseTarget(group, ctx.selection, stickyTargetKey(group, req));
-  if (!group || !target) return sendAlbError(res, 503);
-  forward(ctx, lb, listener, group, target, req, res);
+  if (!group || !target) return { kind: "answer", answer: albError(503) };
+  return { kind: "forward", group, target };
 }
 
-function fixedResponse(action: Action, res: ServerResponse): void {
+/** One request on an HTTP listener: evaluate the rules, then answer, redirect or forward. */
+export function handleRequest(ctx: ProxyContext, lb: LoadBalancerConfig, listener: ListenerConfig, req: IncomingMessage, res: ServerResponse): void {
+  const routed = route(ctx, listener, req);
+  if (routed.kind === "answer") return sendAnswer(res, routed.answer);
+  forward(ctx, lb, listener, routed.group, routed.target, req, res);
+}
+
+function fixedResponse(action: Action): LbAnswer {
   const config: FixedResponseActionConfig = action.FixedResponseConfig ?? { StatusCode: "200" };
   const body = config.MessageBody ?? "";
-  res.writeHead(Number(config.StatusCode ?? 200), { server: "awselb/2.0", "content-type": config.ContentType ?? "text/plain; charset=utf-8", "content-length": Buffer.byteLength(body) });
-  res.end(body);
+  return { status: Number(config.StatusCode ?? 200), headers: { server: "awselb/2.0", "content-type": config.ContentType ?? "text/plain; charset=utf-8", "content-length": Buffer.byteLength(body) }, body };
+}
+
+/** The request's headers as the target gets them: hop-by-hop ones dropped, ALB's X-Forwarded-* and trace id added. */
+export function forwardedHeaders(req: IncomingMessage, listener: ListenerConfig): http.OutgoingHttpHeaders {
+  const headers: http.OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(req.headers)) if (!hopByHop.has(name) && value !== undefined) headers[name] = value;
+  const client = clientAddress(req);
+  headers["x-forwarded-for"] = req.headers["x-forwarded-for"] ? `${req.headers["x-forwarded-for"]}, ${client}` : client;
+  headers["x-forwarded-proto"] = listener.Protocol === "HTTPS" ? "https" : "http";
+  headers["x-forwarded-port"] = String(listener.Port);
+  // ALB keeps a trace id the client already sent, and starts a new one otherwise.
+  if (!req.headers["x-amzn-trace-id"]) headers["x-amzn-trace-id"] = newTraceId();
+  return headers;
 }
 
 /** Streams the request to the target and its response back; neither body is ever held whole. */
@@ -73,15 +100,7 @@ function forward(ctx: ProxyContext, lb: LoadBalancerConfig, listener: ListenerCo
     ctx.end(key, status, performance.now() - started);
   };
   ctx.begin(key);
-
-  const headers: http.OutgoingHttpHeaders = {};
-  for (const [name, value] of Object.entries(req.headers)) if (!hopByHop.has(name) && value !== undefined) headers[name] = value;
-  const client = clientAddress(req);
-  headers["x-forwarded-for"] = req.headers["x-forwarded-for"] ? `${req.headers["x-forwarded-for"]}, ${client}` : client;
-  headers["x-forwarded-proto"] = "http";
-  headers["x-forwarded-port"] = String(listener.Port);
-  // ALB keeps a trace id the client already sent, and starts a new one otherwise.
-  if (!req.headers["x-amzn-trace-id"]) headers["x-amzn-trace-id"] = newTraceId();
+  const headers = forwardedHeaders(req, listener);
 
   const idleMs = (lb.IdleTimeoutSeconds ?? 60) * 1000;
   const upstream = http.request({ host: target.Address, port: target.Port, method: req.method, path: req.url, headers, agent: ctx.agent });
@@ -124,7 +143,7 @@ function forward(ctx: ProxyContext, lb: LoadBalancerConfig, listener: ListenerCo
 }
 
 /** The client's address, IPv4-mapped IPv6 ("::ffff:127.0.0.1") written as plain IPv4. */
-function clientAddress(req: IncomingMessage): string {
+export function clientAddress(req: IncomingMessage): string {
   const address = req.socket.remoteAddress ?? "";
   return address.startsWith("::ffff:") ? address.slice(7) : address;
 }

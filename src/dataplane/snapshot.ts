@@ -28,10 +28,21 @@ export interface LoadBalancerConfig {
 export interface ListenerConfig {
   readonly ListenerArn: string;
   readonly Port: number;
-  readonly Protocol: "HTTP" | "TCP";
+  /** HTTPS terminates TLS then serves as HTTP; TLS terminates TLS then forwards bytes as TCP. */
+  readonly Protocol: "HTTP" | "HTTPS" | "TCP" | "TLS";
+  /** HTTPS and TLS listeners: the certificates they present, the default one first (see tls-options.ts). */
+  readonly Certificates?: readonly ListenerCertificate[];
+  /** HTTPS and TLS listeners: the ELBSecurityPolicy-* name, which sets the TLS versions accepted. */
+  readonly SslPolicy?: string;
   readonly DefaultActions: readonly Action[];
   /** Non-default rules, any order: the data plane sorts by priority. */
   readonly Rules: readonly RuleConfig[];
+}
+
+export interface ListenerCertificate {
+  readonly CertificateArn: string;
+  /** The certificate chain and its private key, PEM (read by the API from the user's file). */
+  readonly Pem: string;
 }
 
 export interface RuleConfig {
