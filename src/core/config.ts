@@ -45,6 +45,11 @@ export interface Config {
    * configured (interval and timeout divided by it); the API keeps AWS's values and ranges. 1: AWS's pace.
    */
   loadBalancerHealthCheckSpeedup: number;
+  /**
+   * Berth has no ACM: the directory of PEM files (certificate chain and private key) that HTTPS and
+   * TLS listeners present. Certificate ARN .../certificate/NAME is the file NAME.pem here.
+   */
+  loadBalancerCertificatesDir?: string;
   /** How long a STOPPED task stays describable before its containers are removed. */
   stoppedTaskRetentionSeconds: number;
   /** Log level for pino. */
@@ -171,6 +176,7 @@ const kinds: Record<keyof Config, Kind> = {
   awsvpcCidr: "string",
   loadBalancerCidr: "string",
   loadBalancerHealthCheckSpeedup: "number",
+  loadBalancerCertificatesDir: "string",
   stoppedTaskRetentionSeconds: "number",
   logLevel: "string",
   registryAuth: "string",
@@ -289,6 +295,9 @@ function validate(c: Config, origin: Partial<Record<keyof Config, string>>): Con
   // 0 would show every remote agent disconnected between two polls.
   if (c.agentHeartbeatTimeoutSeconds < 1) throw fail("agentHeartbeatTimeoutSeconds", `agentHeartbeatTimeoutSeconds must be at least 1, got ${c.agentHeartbeatTimeoutSeconds}`);
   validateInstances(c, awsvpc, fail);
+  if (c.loadBalancerCertificatesDir !== undefined && !isDirectory(c.loadBalancerCertificatesDir)) {
+    throw fail("loadBalancerCertificatesDir", `loadBalancerCertificatesDir must be a directory of PEM files, got ${c.loadBalancerCertificatesDir}`);
+  }
   if (c.loadBalancerHealthCheckSpeedup < 1 || c.loadBalancerHealthCheckSpeedup > 100) {
     throw fail("loadBalancerHealthCheckSpeedup", `loadBalancerHealthCheckSpeedup must be from 1 to 100, got ${c.loadBalancerHealthCheckSpeedup}`);
   }
@@ -432,6 +441,7 @@ export function loadConfig({ flags = {}, env = {}, file }: ConfigSources = {}): 
   const config = merged as unknown as Config;
   config.dataDir = resolve(config.dataDir);
   if (config.scanDatabaseDir !== undefined) config.scanDatabaseDir = resolve(config.scanDatabaseDir);
+  if (config.loadBalancerCertificatesDir !== undefined) config.loadBalancerCertificatesDir = resolve(config.loadBalancerCertificatesDir);
   // Zones belong to a region: unless some layer names them, follow the region that applies.
   if (origin.availabilityZones === undefined) config.availabilityZones = zonesFor(config.region);
   readSecretFiles(config, origin);

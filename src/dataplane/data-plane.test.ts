@@ -1,7 +1,13 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
+import https from "node:https";
 import net from "node:net";
+import tls from "node:tls";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createHash } from "node:crypto";
 import type { Action } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { startDataPlane, type DataPlane } from "./data-plane.js";
@@ -587,4 +593,100 @@ test("WebSocket: a connection silent both ways for the idle timeout is closed, a
   // 1006: closed without a close frame, the proxy dropped the connection.
   assert.equal(opened, true);
   assert.equal(code, 1006);
+});
+
+/** A self-signed certificate for `name` made with openssl (EC P-256: quick), as one PEM with its key. */
+function selfSigned(name: string): string {
+  const dir = mkdtempSync(join(tmpdir(), "berth-cert-"));
+  try {
+    execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
+      "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem"), "-subj", `/CN=${name}`, "-addext", `subjectAltName=DNS:${name}`], { stdio: "ignore" });
+    return readFileSync(join(dir, "cert.pem"), "utf8") + readFileSync(join(dir, "key.pem"), "utf8");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** An HTTPS request trusting `ca`, naming `servername` in SNI; also reports the certificate the server presented. */
+function httpsGet(address: string, port: number, servername: string, ca: string, path = "/", options: https.RequestOptions = {}): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders; subject: string }> {
+  return new Promise((resolve, reject) => {
+    const req = https.request({ host: address, port, path, servername, ca, agent: false, headers: { host: servername }, ...options }, (res) => {
+      const subject = String((res.socket as tls.TLSSocket).getPeerCertificate().subject?.CN ?? "");
+      let body = "";
+      res.setEncoding("utf8").on("data", (c) => (body += c)).on("end", () => resolve({ status: res.statusCode!, body, headers: res.headers, subject }));
+    });
+    req.on("error", reject).end();
+  });
+}
+
+test("HTTPS listener: TLS terminated with the listener's certificate, SNI picks among its certificates, the policy's TLS versions hold, WebSockets upgrade", async () => {
+  const lb = newAddress();
+  const [web, api] = [selfSigned("web.example.test"), selfSigned("api.example.test")];
+  const ca = web + api;
+  const a = await websocketEcho(newAddress(), "a");
+  const noChecks = { HealthCheck: fastHealth({ HealthCheckEnabled: false }) };
+  const tlsConfig = (min: "TLSv1.2" | "TLSv1.3") => ({
+    Certificates: [{ CertificateArn: "arn:aws:acm:us-east-1:000000000000:certificate/web", Pem: web }, { CertificateArn: "arn:aws:acm:us-east-1:000000000000:certificate/api", Pem: api }],
+    MinVersion: min, MaxVersion: "TLSv1.3" as const,
+  });
+  const s = snapshot(lb, [group("tg-https", [a], noChecks)], { Protocol: "HTTPS", Tls: tlsConfig("TLSv1.2") });
+  await plane.apply(s);
+
+  const res = await httpsGet(lb, PORT, "web.example.test", ca, "/hello");
+  assert.equal(res.status, 200);
+  assert.equal(res.subject, "web.example.test");
+  const seen = JSON.parse(res.body);
+  assert.equal(seen.url, "/hello");
+  assert.equal(seen.headers["x-forwarded-proto"], "https");
+  assert.equal(seen.headers["x-forwarded-port"], String(PORT));
+  assert.equal((await httpsGet(lb, PORT, "api.example.test", ca)).subject, "api.example.test");
+  // A name no certificate covers gets the default one (and the client, checking names, refuses it).
+  await assert.rejects(httpsGet(lb, PORT, "other.example.test", ca), /does not match certificate's altnames|Hostname\/IP does not match/);
+  // Plain HTTP on an HTTPS listener is not served.
+  await assert.rejects(request(`http://${lb}:${PORT}/`));
+
+  // A WebSocket through the HTTPS listener (wss): the upgrade is forwarded to the target.
+  const upgraded = await new Promise<string>((resolve, reject) => {
+    const socket = tls.connect({ host: lb, port: PORT, servername: "web.example.test", ca }, () => {
+      socket.write("GET /ws HTTP/1.1\r\nHost: web.example.test\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n");
+    });
+    let text = "";
+    socket.setEncoding("utf8").on("data", (c) => {
+      text += c;
+      if (text.includes("\r\n\r\n")) {
+        socket.destroy();
+        resolve(text);
+      }
+    }).on("error", reject);
+  });
+  assert.match(upgraded, /^HTTP\/1\.1 101 Switching Protocols\r\n[\s\S]*X-Backend: a\r\n/);
+  assert.equal(a.upgrades.at(-1)!["x-forwarded-proto"], "https");
+
+  // A policy that takes TLS 1.3 only, swapped in without reopening: a TLS 1.2 client is refused.
+  await plane.apply(snapshot(lb, [group("tg-https", [a], noChecks)], { Protocol: "HTTPS", Tls: tlsConfig("TLSv1.3") }));
+  await assert.rejects(httpsGet(lb, PORT, "web.example.test", ca, "/", { maxVersion: "TLSv1.2" }), /protocol version|alert/i);
+  assert.equal((await httpsGet(lb, PORT, "web.example.test", ca, "/", { minVersion: "TLSv1.3" })).status, 200);
+  await plane.apply({ loadBalancers: [], targetGroups: [] });
+});
+
+test("NLB TLS listener: TLS terminated, then the bytes go to a TCP target", async () => {
+  const lb = newAddress();
+  const pem = selfSigned("tcp.example.test");
+  const echoAddress = newAddress();
+  const echo = net.createServer((socket) => socket.on("data", (d) => socket.write(`echo:${d}`)).on("error", () => socket.destroy()));
+  servers.push(echo);
+  await new Promise<void>((r) => echo.listen(0, echoAddress, r));
+  const target = { Id: echoAddress, Address: echoAddress, Port: (echo.address() as net.AddressInfo).port, State: "registered" as const };
+  const g: TargetGroupConfig = { ...group("tg-tls", []), Protocol: "TCP", HealthCheck: fastHealth({ HealthCheckEnabled: false }), Targets: [target] };
+  const s = snapshot(lb, [g], { Protocol: "TLS", Tls: { Certificates: [{ CertificateArn: "arn:aws:acm:us-east-1:000000000000:certificate/tcp", Pem: pem }], MinVersion: "TLSv1.2", MaxVersion: "TLSv1.3" } });
+  await plane.apply({ ...s, loadBalancers: s.loadBalancers.map((l) => ({ ...l, Type: "network" as const })) });
+  const reply = await new Promise<string>((resolve, reject) => {
+    const socket = tls.connect({ host: lb, port: PORT, servername: "tcp.example.test", ca: pem }, () => socket.write("ping"));
+    socket.setEncoding("utf8").on("data", (d) => {
+      socket.end();
+      resolve(String(d));
+    }).on("error", reject);
+  });
+  assert.equal(reply, "echo:ping");
+  await plane.apply({ loadBalancers: [], targetGroups: [] });
 });

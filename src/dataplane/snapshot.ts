@@ -30,13 +30,19 @@ export interface ListenerConfig {
   readonly Port: number;
   /** HTTPS terminates TLS then serves as HTTP; TLS terminates TLS then forwards bytes as TCP. */
   readonly Protocol: "HTTP" | "HTTPS" | "TCP" | "TLS";
-  /** HTTPS and TLS listeners: the certificates they present, the default one first (see tls-options.ts). */
-  readonly Certificates?: readonly ListenerCertificate[];
-  /** HTTPS and TLS listeners: the ELBSecurityPolicy-* name, which sets the TLS versions accepted. */
-  readonly SslPolicy?: string;
+  /** HTTPS and TLS listeners: how they terminate TLS. */
+  readonly Tls?: ListenerTls;
   readonly DefaultActions: readonly Action[];
   /** Non-default rules, any order: the data plane sorts by priority. */
   readonly Rules: readonly RuleConfig[];
+}
+
+export interface ListenerTls {
+  /** The certificates presented, the listener's default first; the others are chosen by SNI. */
+  readonly Certificates: readonly ListenerCertificate[];
+  /** The TLS versions the listener's SslPolicy accepts from clients. */
+  readonly MinVersion: "TLSv1" | "TLSv1.1" | "TLSv1.2" | "TLSv1.3";
+  readonly MaxVersion: "TLSv1" | "TLSv1.1" | "TLSv1.2" | "TLSv1.3";
 }
 
 export interface ListenerCertificate {
