@@ -65,6 +65,7 @@ export class DataPlaneEngine {
       selection: {
         cursors: new Map(),
         isHealthy: (key) => this.health.state(key)?.state === "healthy" || this.healthDisabled(key),
+        healthVersion: () => this.health.version,
         outstanding: (key) => this.outstanding.get(key) ?? 0,
       },
       begin: (key) => this.outstanding.set(key, (this.outstanding.get(key) ?? 0) + 1),
