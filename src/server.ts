@@ -96,7 +96,11 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   const lbLog = log.child({ component: "load-balancers" });
   const lbHealth = createDataPlaneHealth({ dataPlane, log: lbLog });
   const lbFeed = createDataPlaneFeed({
-    db, clock, dataPlane, log: lbLog, options: { healthCheckSpeedup: config.loadBalancerHealthCheckSpeedup }, afterApply: lbHealth.refresh,
+    db, clock, dataPlane, log: lbLog, options: {
+      healthCheckSpeedup: config.loadBalancerHealthCheckSpeedup,
+      certificatesDir: config.loadBalancerCertificatesDir,
+      onUnservable: (listenerArn, why) => lbLog.warn({ listenerArn, why }, "an HTTPS/TLS listener is not served: its certificate cannot be read"),
+    }, afterApply: lbHealth.refresh,
   });
   // ECS services register their tasks in ELBv2 target groups through this (health as DescribeTargetHealth
   // reports it); the data plane learns of those changes as of the API's.
