@@ -20,6 +20,8 @@ import { createElbv2Service } from "./elbv2/elbv2-service.js";
 import { createCloudWatchService } from "./cloudwatch/cloudwatch-service.js";
 import { createMetricStore } from "./cloudwatch/metrics/metric-store.js";
 import { createAlarms } from "./cloudwatch/alarms/alarms.js";
+import { createLogsService } from "./logs/logs-service.js";
+import { createLogStore } from "./logs/log-store.js";
 import { startDataPlane } from "./dataplane/data-plane.js";
 import { lazyDataPlane } from "./dataplane/lazy-data-plane.js";
 import { createDataPlaneFeed } from "./elbv2/data-plane/data-plane-feed.js";
@@ -54,6 +56,9 @@ import { guardAdminRoutes } from "./admin/admin-auth.js";
 import type { MetricSink } from "./cloudwatch/metrics/metric-sink.js";
 import { startEcsMetrics } from "./ecs/metrics/ecs-metrics.js";
 import { startElbMetrics } from "./elbv2/metrics/elb-metrics-poller.js";
+
+/** How often retention policies are applied (AWS documents deletion "within 72 hours"; Berth is prompter). */
+const LOG_RETENTION_INTERVAL_MS = 60_000;
 
 export interface Berth {
   app: FastifyInstance;
@@ -111,6 +116,10 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   const virtualInstances = () => ensureVirtualInstances({ db, config, clock, log, dockerVersion });
   virtualInstances();
 
+  // CloudWatch Logs: the API and the awslogs driver write the same store; retention expires on a timer.
+  const logStore = createLogStore({ db, clock });
+  const logRetention = logStore.startRetention({ intervalMs: LOG_RETENTION_INTERVAL_MS, log: log.child({ component: "logs-retention" }) });
+
   let awsFront: AwsFront | undefined;
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
@@ -162,6 +171,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   awsFront = registerAwsServices(app, [createEcsService(deps, { dockerVersion, scheduler: services }), createEcrService({ db, clock, store: registry, secret, registryHost, scans }), createStsService(),
     createElbv2Service({ db, clock, config, health: lbHealth, changed: lbFeed.changed }),
     createCloudWatchService({ db, clock, metrics, alarms }),
+    createLogsService(logStore),
   ], { config, clock });
   app.register(registryPlugin, { store: registry, config, clock, secret });
   // Garbage collection after deletes, on a timer and on demand; lifecycle policies on a timer.
@@ -217,6 +227,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
     async close() {
       ecsMetrics.stop();
       await elbMetrics.stop();
+      logRetention.stop();
       janitor.stop();
       await alarms.stop();
       metrics.close();

@@ -221,4 +221,30 @@ export const migrations: string[] = [
     item_type TEXT NOT NULL, timestamp INTEGER NOT NULL, summary TEXT NOT NULL, data TEXT NOT NULL);
   CREATE INDEX cw_alarm_history_by_time ON cw_alarm_history (account, region, timestamp);
   `,
+  /* 11: CloudWatch Logs: log groups, their streams and their events. Events are one table clustered
+     by (group, timestamp, id) so a group's time range is one contiguous B-tree range (filtering,
+     retention); a second index serves reads by stream. No foreign key on events: deleting a group
+     or stream deletes its events explicitly, and appends skip a per-row check. See docs/logs-storage.md. */ `
+  CREATE TABLE log_groups (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL,
+    created_at INTEGER NOT NULL, retention_days INTEGER, kms_key_id TEXT,
+    class TEXT NOT NULL, deletion_protection INTEGER NOT NULL DEFAULT 0,
+    -- The id the next event of this group gets: events are numbered per group, in arrival order.
+    next_event_id INTEGER NOT NULL DEFAULT 1,
+    UNIQUE (account, region, name));
+  CREATE TABLE log_streams (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    group_id INTEGER NOT NULL REFERENCES log_groups (id) ON DELETE CASCADE,
+    name TEXT NOT NULL, created_at INTEGER NOT NULL,
+    first_event INTEGER, last_event INTEGER, last_ingestion INTEGER,
+    stored_bytes INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (group_id, name));
+  CREATE INDEX log_streams_by_last_event ON log_streams (group_id, last_event);
+  CREATE TABLE log_events (
+    group_id INTEGER NOT NULL, timestamp INTEGER NOT NULL, id INTEGER NOT NULL,
+    stream_id INTEGER NOT NULL, ingestion_time INTEGER NOT NULL, message TEXT NOT NULL,
+    PRIMARY KEY (group_id, timestamp, id)) WITHOUT ROWID;
+  CREATE INDEX log_events_by_stream ON log_events (stream_id, timestamp, id);
+  `,
 ];
