@@ -1,5 +1,5 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
-import type { Config } from "./core/config.js";
+import { metricsPublishSeconds, type Config } from "./core/config.js";
 import { systemClock, type Clock } from "./core/clock.js";
 import type { Logger } from "./core/logger.js";
 import { lazyChild } from "./core/lazy-logger.js";
@@ -17,6 +17,11 @@ import { registerAwsServices } from "./aws/gateway.js";
 import { serverWithFront, type AwsFront } from "./aws/gateway-front.js";
 import { createStsService } from "./sts/sts-service.js";
 import { createElbv2Service } from "./elbv2/elbv2-service.js";
+import { createCloudWatchService } from "./cloudwatch/cloudwatch-service.js";
+import { createMetricStore } from "./cloudwatch/metrics/metric-store.js";
+import { createAlarms } from "./cloudwatch/alarms/alarms.js";
+import { createLogsService } from "./logs/logs-service.js";
+import { createLogStore } from "./logs/log-store.js";
 import { startDataPlane } from "./dataplane/data-plane.js";
 import { lazyDataPlane } from "./dataplane/lazy-data-plane.js";
 import { createDataPlaneFeed } from "./elbv2/data-plane/data-plane-feed.js";
@@ -50,6 +55,12 @@ import { ImageScans } from "./registry/scan/image-scans.js";
 import { OsvDirectory } from "./registry/scan/osv/osv-directory.js";
 import { makePrivate } from "./core/private-dir.js";
 import { guardAdminRoutes } from "./admin/admin-auth.js";
+import type { MetricSink } from "./cloudwatch/metrics/metric-sink.js";
+import { startEcsMetrics } from "./ecs/metrics/ecs-metrics.js";
+import { startElbMetrics } from "./elbv2/metrics/elb-metrics-poller.js";
+
+/** How often retention policies are applied (AWS documents deletion "within 72 hours"; Berth is prompter). */
+const LOG_RETENTION_INTERVAL_MS = 60_000;
 
 export interface Berth {
   app: FastifyInstance;
@@ -92,7 +103,11 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   const lbLog = log.child({ component: "load-balancers" });
   const lbHealth = createDataPlaneHealth({ dataPlane, log: lbLog });
   const lbFeed = createDataPlaneFeed({
-    db, clock, dataPlane, log: lbLog, options: { healthCheckSpeedup: config.loadBalancerHealthCheckSpeedup }, afterApply: lbHealth.refresh,
+    db, clock, dataPlane, log: lbLog, options: {
+      healthCheckSpeedup: config.loadBalancerHealthCheckSpeedup,
+      certificatesDir: config.loadBalancerCertificatesDir,
+      onUnservable: (listenerArn, why) => lbLog.warn({ listenerArn, why }, "an HTTPS/TLS listener is not served: its certificate cannot be read"),
+    }, afterApply: lbHealth.refresh,
   });
   // ECS services register their tasks in ELBv2 target groups through this (health as DescribeTargetHealth
   // reports it); the data plane learns of those changes as of the API's.
@@ -102,6 +117,10 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   const services = createServiceController({ db, clock, runner, loadBalancers, log: log.child({ component: "service-scheduler" }) });
   const virtualInstances = () => ensureVirtualInstances({ db, config, clock, log, dockerVersion });
   virtualInstances();
+
+  // CloudWatch Logs: the API and the awslogs driver write the same store; retention expires on a timer.
+  const logStore = createLogStore({ db, clock });
+  const logRetention = logStore.startRetention({ intervalMs: LOG_RETENTION_INTERVAL_MS, log: log.child({ component: "logs-retention" }) });
 
   let awsFront: AwsFront | undefined;
   const app = Fastify({
@@ -147,12 +166,18 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   const scanLog = log.child({ component: "image-scan" });
   const osv = config.scanDatabaseDir === undefined ? undefined : new OsvDirectory(config.scanDatabaseDir, scanLog);
   const scans = new ImageScans({ db, store: registry, clock, log: scanLog, osv }).attach();
-  // Application Auto Scaling changes ECS services' desired counts through UpdateService. The
-  // alarms its target tracking policies own, and the alarm actions that run its policies, are
-  // CloudWatch's to make and evaluate (alarms: ManagedAlarms; aas.alarmActions registered with them).
-  const aas = createApplicationAutoScaling({ db, clock, log: log.child({ component: "application-autoscaling" }), services: scalableServices(deps, services) });
+  // CloudWatch metrics: the API, Berth's own producers (MetricSink), alarms and scaling (MetricQueries) share one store.
+  const metrics = createMetricStore({ db, clock, log: log.child({ component: "metrics" }), periodScale: config.metricPeriodScale });
+  // CloudWatch alarms read the same store; Application Auto Scaling registers its action target and creates its alarms through `alarms`.
+  const alarms = createAlarms({ db, clock, config, queries: metrics, log: log.child({ component: "alarms" }) });
+  // Application Auto Scaling changes ECS services' desired counts through UpdateService; its target
+  // tracking policies own alarms made through `alarms`, and the alarms run its policies.
+  const aas = createApplicationAutoScaling({ db, clock, log: log.child({ component: "application-autoscaling" }), services: scalableServices(deps, services), alarms: alarms.managed });
+  alarms.addActionTarget(aas.alarmActions);
   awsFront = registerAwsServices(app, [createEcsService(deps, { dockerVersion, scheduler: services }), createEcrService({ db, clock, store: registry, secret, registryHost, scans }), createStsService(),
     createElbv2Service({ db, clock, config, health: lbHealth, changed: lbFeed.changed }),
+    createCloudWatchService({ db, clock, metrics, alarms }),
+    createLogsService(logStore),
     aas.service,
   ], { config, clock });
   app.register(registryPlugin, { store: registry, config, clock, secret });
@@ -191,7 +216,17 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   // Scheduled actions run on a timer, once services are recovered.
   aas.start();
   const spotChaos = startSpotChaos({ db, runner, config, clock, log: log.child({ component: "spot-chaos" }), seed: berthId });
+  alarms.start();
   const janitor = startTaskJanitor({ db, clock, runner, log, retentionSeconds: config.stoppedTaskRetentionSeconds });
+  // The metrics Berth produces itself, from the agents' measurements of the containers and the data
+  // plane's traffic counters, go into the same store as PutMetricData's, every
+  // metricsIntervalSeconds — and at least once per (scaled) minute, so that with metricPeriodScale
+  // every shortened 60-second period still holds a data point.
+  const metricSink: MetricSink = metrics;
+  const metricsLog = log.child({ component: "metrics" });
+  const publishSeconds = metricsPublishSeconds(config);
+  const ecsMetrics = startEcsMetrics({ db, clock, log: metricsLog, agents, sink: metricSink, intervalSeconds: publishSeconds });
+  const elbMetrics = startElbMetrics({ dataPlane, sink: metricSink, clock, log: metricsLog, intervalSeconds: publishSeconds });
 
   return {
     app,
@@ -199,8 +234,13 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
     runner,
     listen: () => app.listen({ port: config.port, host: config.host }),
     async close() {
+      ecsMetrics.stop();
+      await elbMetrics.stop();
+      logRetention.stop();
       janitor.stop();
       aas.stop();
+      await alarms.stop();
+      metrics.close();
       spotChaos.stop();
       capacityScaler.stop();
       liveness.stop();

@@ -4,6 +4,7 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { STSClient, GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { BerthProcess, awsCli } from "./harness.js";
+import { boto3Json } from "./boto3.js";
 
 /**
  * STS GetCallerIdentity, the first awsQuery service, called verbatim the way users call it:
@@ -25,19 +26,6 @@ async function cli(endpoint: string, credentials: [string, string] | undefined, 
   return JSON.parse(stdout) as Record<string, string>;
 }
 
-/** A python3 that has boto3: the one on PATH, else Debian's (where setup-debian.sh installs python3-boto3). */
-async function python(): Promise<string> {
-  for (const candidate of ["python3", "/usr/bin/python3"]) {
-    try {
-      await run(candidate, ["-c", "import boto3"]);
-      return candidate;
-    } catch {
-      /* next */
-    }
-  }
-  throw new Error("no python3 with boto3; run scripts/setup-debian.sh");
-}
-
 /** Calls get_caller_identity with boto3; `credentials` undefined means an unsigned client. */
 async function boto3(endpoint: string, credentials: [string, string] | undefined) {
   const script = `
@@ -53,10 +41,7 @@ try:
 except sts.exceptions.ClientError as e:
     print(json.dumps({"error": e.response["Error"]["Code"], "status": e.response["ResponseMetadata"]["HTTPStatusCode"]}))
 `;
-  const { stdout } = await run(await python(), ["-c", script, endpoint, credentials?.[0] ?? "", credentials?.[1] ?? ""], {
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/root", AWS_CONFIG_FILE: "/dev/null", AWS_SHARED_CREDENTIALS_FILE: "/dev/null" },
-  });
-  return JSON.parse(stdout) as Record<string, unknown>;
+  return boto3Json<Record<string, unknown>>(script, endpoint, credentials?.[0] ?? "", credentials?.[1] ?? "");
 }
 
 const sdk = (endpoint: string, accessKeyId: string, secretAccessKey: string) =>

@@ -16,9 +16,11 @@ import { clip as clipTo } from "./service.js";
 export function validateInput(model: ServiceModel, shapeName: string, value: unknown, codes: ValidationCodes = {}): Record<string, unknown> {
   const serializationCode = codes.serialization ?? "SerializationException";
   const invalidCode = codes.invalid ?? "InvalidParameterException";
+  const missingCode = codes.missing ?? invalidCode;
   errors = {
     serialization: (message) => new ServiceError(serializationCode, message),
     invalid: (message) => new ServiceError(invalidCode, message),
+    missing: (message) => new ServiceError(missingCode, message),
   };
   return walk(model, shapeName, value, "") as Record<string, unknown>;
 }
@@ -27,10 +29,12 @@ export function validateInput(model: ServiceModel, shapeName: string, value: unk
 export interface ValidationCodes {
   serialization?: string;
   invalid?: string;
+  /** A required member absent (CloudWatch: MissingParameter); the `invalid` code unless given. */
+  missing?: string;
 }
 
 // Set by each (synchronous) validateInput call before it walks; plain functions keep walk small.
-let errors: { serialization: (m: string) => ServiceError; invalid: (m: string) => ServiceError };
+let errors: { serialization: (m: string) => ServiceError; invalid: (m: string) => ServiceError; missing: (m: string) => ServiceError };
 const serialization = (message: string) => errors.serialization(message);
 const invalid = (message: string) => errors.invalid(message);
 
@@ -70,7 +74,7 @@ function walk(model: ServiceModel, shapeName: string, value: unknown, path: stri
       }
       for (const name of shape.required ?? []) {
         if (out[name] === undefined) {
-          throw invalid(`${path ? `${path}.${name}` : name} is required but was not provided.`);
+          throw errors.missing(`${path ? `${path}.${name}` : name} is required but was not provided.`);
         }
       }
       return out;

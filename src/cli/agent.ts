@@ -10,6 +10,7 @@ import { startAgentClient } from "../agent/protocol/agent-client.js";
 import { httpTransport } from "../agent/protocol/transport.js";
 import { systemClock } from "../core/clock.js";
 import { carriedRegistry } from "../agent/launch-registry.js";
+import { createUsageSampler } from "../agent/usage-sampler.js";
 import { makePrivate } from "../core/private-dir.js";
 
 /** What an agent remembers across restarts, in <data-dir>/agent.json. */
@@ -95,6 +96,7 @@ export async function agent(argv: string[], env: Record<string, string | undefin
     transport: httpTransport(values.endpoint, config.agentToken),
     runner,
     registry,
+    usage: createUsageSampler(docker, state.berthId),
     log,
     hello: {
       cluster: values.cluster!,

@@ -45,6 +45,17 @@ export interface Config {
    * configured (interval and timeout divided by it); the API keeps AWS's values and ranges. 1: AWS's pace.
    */
   loadBalancerHealthCheckSpeedup: number;
+  /**
+   * Local use, "scale in seconds, not minutes": CloudWatch periods last this many times less real
+   * time (1, 2, 5 or 10; with 10 a 60-second period lasts 6 s), and alarms evaluate that much more
+   * often. The API keeps AWS's values and rules (Period 60 stays 60). 1: AWS's pace.
+   */
+  metricPeriodScale: number;
+  /**
+   * Berth has no ACM: the directory of PEM files (certificate chain and private key) that HTTPS and
+   * TLS listeners present. Certificate ARN .../certificate/NAME is the file NAME.pem here.
+   */
+  loadBalancerCertificatesDir?: string;
   /** How long a STOPPED task stays describable before its containers are removed. */
   stoppedTaskRetentionSeconds: number;
   /** Log level for pino. */
@@ -103,6 +114,14 @@ export interface Config {
   capacityProviderPoolMaxSize: number;
   /** EC2 tasks may run privileged containers (ECS's behaviour); false refuses them and what amounts to them. See HostPolicy. */
   allowPrivileged: boolean;
+  /**
+   * How often Berth publishes the metrics it produces itself (AWS/ECS from the agents' measurements
+   * of the containers, AWS/ApplicationELB and AWS/NetworkELB from the data plane) and how often the
+   * agents measure. AWS publishes these every 60 seconds; a shorter interval gives local alarms and
+   * scaling data in seconds, not minutes. The data points keep CloudWatch's meaning: a period
+   * aggregates whatever was published in it.
+   */
+  metricsIntervalSeconds: number;
   /** Absolute path prefixes host volumes (sourcePath) and Docker volumes' bind devices must be under; unset: any path, as on ECS; []: none. */
   hostPathAllowList?: string[];
   /** Capabilities linuxParameters.capabilities.add may name; unset: any, as on ECS; []: none. */
@@ -123,6 +142,7 @@ export const defaults: Config = {
   awsvpcCidr: "127.10.0.0/16",
   loadBalancerCidr: "127.100.0.0/16",
   loadBalancerHealthCheckSpeedup: 1,
+  metricPeriodScale: 1,
   stoppedTaskRetentionSeconds: 3600,
   logLevel: "info",
   registryAuth: "token",
@@ -145,6 +165,7 @@ export const defaults: Config = {
   spotWarningSeconds: 120,
   capacityProviderPoolMaxSize: 10,
   allowPrivileged: true,
+  metricsIntervalSeconds: 60,
 };
 
 export class ConfigError extends Error {}
@@ -171,6 +192,8 @@ const kinds: Record<keyof Config, Kind> = {
   awsvpcCidr: "string",
   loadBalancerCidr: "string",
   loadBalancerHealthCheckSpeedup: "number",
+  metricPeriodScale: "number",
+  loadBalancerCertificatesDir: "string",
   stoppedTaskRetentionSeconds: "number",
   logLevel: "string",
   registryAuth: "string",
@@ -194,6 +217,7 @@ const kinds: Record<keyof Config, Kind> = {
   spotWarningSeconds: "number",
   capacityProviderPoolMaxSize: "number",
   allowPrivileged: "boolean",
+  metricsIntervalSeconds: "number",
   hostPathAllowList: "list",
   allowedCapabilities: "list",
 };
@@ -289,9 +313,17 @@ function validate(c: Config, origin: Partial<Record<keyof Config, string>>): Con
   // 0 would show every remote agent disconnected between two polls.
   if (c.agentHeartbeatTimeoutSeconds < 1) throw fail("agentHeartbeatTimeoutSeconds", `agentHeartbeatTimeoutSeconds must be at least 1, got ${c.agentHeartbeatTimeoutSeconds}`);
   validateInstances(c, awsvpc, fail);
+  if (c.metricsIntervalSeconds < 1 || c.metricsIntervalSeconds > 60) {
+    throw fail("metricsIntervalSeconds", `metricsIntervalSeconds must be from 1 to 60, got ${c.metricsIntervalSeconds}`);
+  }
+  if (c.loadBalancerCertificatesDir !== undefined && !isDirectory(c.loadBalancerCertificatesDir)) {
+    throw fail("loadBalancerCertificatesDir", `loadBalancerCertificatesDir must be a directory of PEM files, got ${c.loadBalancerCertificatesDir}`);
+  }
   if (c.loadBalancerHealthCheckSpeedup < 1 || c.loadBalancerHealthCheckSpeedup > 100) {
     throw fail("loadBalancerHealthCheckSpeedup", `loadBalancerHealthCheckSpeedup must be from 1 to 100, got ${c.loadBalancerHealthCheckSpeedup}`);
   }
+  // Divisors of 10 only, so every alarm period (10, 20, 30, multiples of 60) stays whole seconds.
+  if (![1, 2, 5, 10].includes(c.metricPeriodScale)) throw fail("metricPeriodScale", `metricPeriodScale must be 1, 2, 5 or 10, got ${c.metricPeriodScale}`);
   const lbs = loopbackBlock(c.loadBalancerCidr);
   if (!lbs) throw fail("loadBalancerCidr", `loadBalancerCidr must be a loopback block such as 127.100.0.0/16, got ${c.loadBalancerCidr}`);
   // Load balancers own their address's ports: a task or an instance on the same one would collide.
@@ -381,6 +413,14 @@ function validateInstances(c: Config, awsvpc: { base: number; size: number }, fa
 /** ECS names zones after their region: us-east-1a, us-east-1b, ... */
 export const zonesFor = (region: string) => ["a", "b", "c"].map((l) => region + l).join(",");
 
+/**
+ * How often Berth publishes its own metrics and agents measure their containers: every
+ * metricsIntervalSeconds, and at least once per 60-second period as metricPeriodScale shortens it.
+ */
+export function metricsPublishSeconds(config: Pick<Config, "metricsIntervalSeconds" | "metricPeriodScale">): number {
+  return Math.min(config.metricsIntervalSeconds, Math.max(1, Math.floor(60 / config.metricPeriodScale)));
+}
+
 /** The address virtual instance `slot` (1-based) publishes bridge ports on. */
 export function instanceHostIp(config: Pick<Config, "hostIp" | "instanceCidr">, slot: number): string {
   if (slot === 1) return config.hostIp;
@@ -432,6 +472,7 @@ export function loadConfig({ flags = {}, env = {}, file }: ConfigSources = {}): 
   const config = merged as unknown as Config;
   config.dataDir = resolve(config.dataDir);
   if (config.scanDatabaseDir !== undefined) config.scanDatabaseDir = resolve(config.scanDatabaseDir);
+  if (config.loadBalancerCertificatesDir !== undefined) config.loadBalancerCertificatesDir = resolve(config.loadBalancerCertificatesDir);
   // Zones belong to a region: unless some layer names them, follow the region that applies.
   if (origin.availabilityZones === undefined) config.availabilityZones = zonesFor(config.region);
   readSecretFiles(config, origin);

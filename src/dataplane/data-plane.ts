@@ -1,8 +1,10 @@
 import { Worker } from "node:worker_threads";
 import type { DataPlaneSnapshot } from "./snapshot.js";
-import type { ApplyReport, TargetGroupHealth, TargetStats } from "./engine.js";
+import type { ApplyReport, TargetGroupHealth } from "./engine.js";
+import type { TrafficCounters } from "./traffic-counters.js";
 
-export type { ApplyReport, TargetGroupHealth, TargetStats } from "./engine.js";
+export type { ApplyReport, TargetGroupHealth } from "./engine.js";
+export type { TrafficCounters } from "./traffic-counters.js";
 
 /**
  * The load balancers' traffic path, as the API sees it. The API builds an immutable snapshot of
@@ -17,15 +19,15 @@ export interface DataPlane {
   apply(snapshot: DataPlaneSnapshot): Promise<ApplyReport>;
   /** Every target of every target group in the latest snapshot, with its health now. */
   targetHealth(): Promise<TargetGroupHealth[]>;
-  /** Counters per target (key: targetGroupArn|id|port) since start, for metrics. */
-  targetStats(): Promise<Record<string, TargetStats>>;
+  /** What the traffic did since the data plane started, per load balancer and target group (for CloudWatch metrics). */
+  trafficCounters(): Promise<TrafficCounters>;
   /** Closes every listener and connection and stops the health checks. */
   close(): Promise<void>;
 }
 
 export type DataPlaneRequest =
   | { id: number; op: "apply"; snapshot: DataPlaneSnapshot }
-  | { id: number; op: "targetHealth" | "targetStats" | "close" };
+  | { id: number; op: "targetHealth" | "trafficCounters" | "close" };
 
 type DistributiveOmit<T, K extends keyof T> = T extends unknown ? Omit<T, K> : never;
 
@@ -67,7 +69,7 @@ export function startDataPlane(): DataPlane {
   return {
     apply: (snapshot) => call({ op: "apply", snapshot }),
     targetHealth: () => call({ op: "targetHealth" }),
-    targetStats: () => call({ op: "targetStats" }),
+    trafficCounters: () => call({ op: "trafficCounters" }),
     close: async () => {
       if (exited) return;
       await call({ op: "close" });

@@ -13,7 +13,7 @@ function recorder() {
     return {
       apply: async (s) => (calls.push(`apply ${s.loadBalancers.length}`), { frontsSkipped: [] }),
       targetHealth: async () => (calls.push("health"), []),
-      targetStats: async () => ({}),
+      trafficCounters: async () => ({ loadBalancers: {} }),
       close: async () => void calls.push("close"),
     };
   };

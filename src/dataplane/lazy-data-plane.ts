@@ -14,7 +14,7 @@ export function lazyDataPlane(start: () => DataPlane): DataPlane {
       return plane.apply(snapshot);
     },
     targetHealth: () => (plane ? plane.targetHealth() : Promise.resolve([])),
-    targetStats: () => (plane ? plane.targetStats() : Promise.resolve({})),
+    trafficCounters: () => (plane ? plane.trafficCounters() : Promise.resolve({ loadBalancers: {} })),
     close: () => (plane ? plane.close() : Promise.resolve()),
   };
 }

@@ -1,6 +1,6 @@
 import net from "node:net";
 import { terminalAction } from "./rules/select-rule.js";
-import { targetKey, type ListenerConfig } from "./snapshot.js";
+import { targetKey, type ListenerConfig, type LoadBalancerConfig } from "./snapshot.js";
 import { chooseTarget, chooseTargetGroup } from "./target-selection.js";
 import type { ProxyContext } from "./http-proxy.js";
 
@@ -9,7 +9,7 @@ import type { ProxyContext } from "./http-proxy.js";
  * group picks a target, and bytes flow both ways until either side closes. With no target, or a
  * target that refuses, the client's connection is reset, as NLB does.
  */
-export function handleConnection(ctx: ProxyContext, listener: ListenerConfig, client: net.Socket): void {
+export function handleConnection(ctx: ProxyContext, lb: LoadBalancerConfig, listener: ListenerConfig, client: net.Socket): void {
   const action = terminalAction(listener.DefaultActions);
   const arn = action?.Type === "forward" ? chooseTargetGroup(action) : undefined;
   const group = arn === undefined ? undefined : ctx.targetGroup(arn);
@@ -19,15 +19,22 @@ export function handleConnection(ctx: ProxyContext, listener: ListenerConfig, cl
     return;
   }
   const key = targetKey(group.TargetGroupArn, target);
-  const started = performance.now();
+  const lbArn = lb.LoadBalancerArn;
+  const groupArn = group.TargetGroupArn;
   ctx.begin(key);
+  ctx.counters.flowOpened(lbArn, groupArn);
   const upstream = net.connect({ host: target.Address, port: target.Port });
   let ended = false;
   const end = () => {
     if (ended) return;
     ended = true;
-    ctx.end(key, undefined, performance.now() - started);
+    ctx.end(key);
+    ctx.counters.flowClosed(lbArn, groupArn);
   };
+  // ProcessedBytes: both directions, counted as the chunks pass.
+  const count = (chunk: Buffer) => ctx.counters.bytes(lbArn, groupArn, chunk.length);
+  client.on("data", count);
+  upstream.on("data", count);
   upstream.on("error", () => (client.destroyed ? undefined : client.resetAndDestroy()));
   client.on("error", () => upstream.destroy());
   upstream.on("close", () => {

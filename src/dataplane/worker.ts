@@ -19,8 +19,8 @@ port.on("message", async (message: DataPlaneRequest) => {
       case "targetHealth":
         reply = { id: message.id, ok: true, value: engine.targetHealth() };
         break;
-      case "targetStats":
-        reply = { id: message.id, ok: true, value: engine.targetStats() };
+      case "trafficCounters":
+        reply = { id: message.id, ok: true, value: engine.trafficCounters() };
         break;
       case "close":
         await engine.close();

@@ -183,7 +183,71 @@ export const migrations: string[] = [
     UNIQUE (listener_arn, priority));
   CREATE UNIQUE INDEX elb_default_rules ON elb_rules (listener_arn) WHERE priority IS NULL;
   `,
-  /* 9: Application Auto Scaling: scalable targets (with their cooldown state), their scaling
+  /* 9: CloudWatch metrics. A series is a metric (namespace, name, the set of its dimensions,
+     sorted) in an account and region; its data is kept as aggregates per time bucket, one row per
+     (bucket, storage resolution, unit), rolled up into coarser buckets as it ages (retention.ts). */ `
+  CREATE TABLE cw_series (
+    id INTEGER PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL,
+    namespace TEXT NOT NULL, metric_name TEXT NOT NULL,
+    -- JSON [[name, value], ...] sorted by name: one text per set of dimensions.
+    dimensions TEXT NOT NULL,
+    -- Epoch ms of the last PutMetricData that wrote to it (ListMetrics' RecentlyActive, two weeks).
+    last_put INTEGER NOT NULL,
+    UNIQUE (account, region, namespace, metric_name, dimensions));
+  CREATE TABLE cw_points (
+    -- No foreign key: ingest is the hot path, and only the pruning pass deletes series (with their points).
+    series INTEGER NOT NULL,
+    bucket INTEGER NOT NULL, resolution INTEGER NOT NULL, unit TEXT NOT NULL,
+    count REAL NOT NULL, sum REAL NOT NULL, min REAL NOT NULL, max REAL NOT NULL,
+    -- The values' distribution for percentiles (distribution.ts); NULL when it is not known.
+    dist BLOB,
+    PRIMARY KEY (series, bucket, resolution, unit)) WITHOUT ROWID;
+  `,
+  /* 10: CloudWatch alarms (metric and composite, the doc in DescribeAlarms' shape with the state in
+     it), which alarms each composite alarm's rule names, and the alarms' history. */ `
+  CREATE TABLE cw_alarms (
+    account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL,
+    type TEXT NOT NULL CHECK (type IN ('MetricAlarm', 'CompositeAlarm')),
+    arn TEXT NOT NULL UNIQUE, state TEXT NOT NULL, doc TEXT NOT NULL,
+    PRIMARY KEY (account, region, name));
+  CREATE TABLE cw_alarm_children (
+    account TEXT NOT NULL, region TEXT NOT NULL, parent TEXT NOT NULL, child TEXT NOT NULL,
+    PRIMARY KEY (account, region, parent, child),
+    FOREIGN KEY (account, region, parent) REFERENCES cw_alarms (account, region, name) ON DELETE CASCADE);
+  CREATE INDEX cw_alarm_children_by_child ON cw_alarm_children (account, region, child);
+  CREATE TABLE cw_alarm_history (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    account TEXT NOT NULL, region TEXT NOT NULL, alarm_name TEXT NOT NULL, alarm_type TEXT NOT NULL,
+    item_type TEXT NOT NULL, timestamp INTEGER NOT NULL, summary TEXT NOT NULL, data TEXT NOT NULL);
+  CREATE INDEX cw_alarm_history_by_time ON cw_alarm_history (account, region, timestamp);
+  `,
+  /* 11: CloudWatch Logs: log groups, their streams and their events. Events are one table clustered
+     by (group, timestamp, id) so a group's time range is one contiguous B-tree range (filtering,
+     retention); a second index serves reads by stream. No foreign key on events: deleting a group
+     or stream deletes its events explicitly, and appends skip a per-row check. See docs/logs-storage.md. */ `
+  CREATE TABLE log_groups (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL,
+    created_at INTEGER NOT NULL, retention_days INTEGER, kms_key_id TEXT,
+    class TEXT NOT NULL, deletion_protection INTEGER NOT NULL DEFAULT 0,
+    -- The id the next event of this group gets: events are numbered per group, in arrival order.
+    next_event_id INTEGER NOT NULL DEFAULT 1,
+    UNIQUE (account, region, name));
+  CREATE TABLE log_streams (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    group_id INTEGER NOT NULL REFERENCES log_groups (id) ON DELETE CASCADE,
+    name TEXT NOT NULL, created_at INTEGER NOT NULL,
+    first_event INTEGER, last_event INTEGER, last_ingestion INTEGER,
+    stored_bytes INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (group_id, name));
+  CREATE INDEX log_streams_by_last_event ON log_streams (group_id, last_event);
+  CREATE TABLE log_events (
+    group_id INTEGER NOT NULL, timestamp INTEGER NOT NULL, id INTEGER NOT NULL,
+    stream_id INTEGER NOT NULL, ingestion_time INTEGER NOT NULL, message TEXT NOT NULL,
+    PRIMARY KEY (group_id, timestamp, id)) WITHOUT ROWID;
+  CREATE INDEX log_events_by_stream ON log_events (stream_id, timestamp, id);
+  `,
+  /* 12: Application Auto Scaling: scalable targets (with their cooldown state), their scaling
      policies and scheduled actions (removed with the target), and the scaling activities. Tags
      share the tags table, keyed by the scalable target's ARN. */ `
   CREATE TABLE aas_targets (

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Logger } from "../../core/logger.js";
 import type { TaskReport, TaskRunner } from "./task-runner.js";
 import { Inbox, Outbox } from "./sequence.js";
-import { AGENT_PROTOCOL_VERSION, type Command, type Hello, type Sequenced } from "./messages.js";
+import { AGENT_PROTOCOL_VERSION, type Command, type Hello, type Sequenced, type TaskUsage } from "./messages.js";
 import { SessionLost, type AgentHandlers } from "./transport.js";
 import type { LaunchRegistry } from "../launch-registry.js";
 
@@ -16,6 +16,8 @@ export interface AgentClientOptions {
   log: Logger;
   /** Called with the instance ARN after each successful hello (saved in the data dir). */
   onRegistered(arn: string): void;
+  /** Measures the running tasks' resource use; reported as often as the server's hello asks (usageMs). */
+  usage?: { sample(): Promise<TaskUsage[]> };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -31,6 +33,7 @@ export function startAgentClient(o: AgentClientOptions): { close(): void } {
   const reports = new Outbox<TaskReport>();
   let arn = o.hello.containerInstanceArn;
   let session = "";
+  let usageMs: number | undefined;
   let commands = new Inbox(0);
   let closed = false;
   let wake: () => void = () => {};
@@ -60,6 +63,7 @@ export function startAgentClient(o: AgentClientOptions): { close(): void } {
           if (reply.session !== session) commands = new Inbox(0);
           session = reply.session;
           arn = reply.containerInstanceArn;
+          usageMs = reply.usageMs;
           if (reply.reportSeq !== undefined) reports.ack(reply.reportSeq);
           o.onRegistered(arn);
           o.log.info({ containerInstanceArn: arn }, "agent connected");
@@ -129,11 +133,38 @@ export function startAgentClient(o: AgentClientOptions): { close(): void } {
     }
   }
 
+  /**
+   * Measures and reports the tasks' resource use every usageMs. A report that fails is not
+   * retried: the next one covers the time since the last measurement anyway.
+   */
+  let usageTimer: NodeJS.Timeout | undefined;
+  function usageLoop() {
+    const next = () => {
+      if (closed) return;
+      usageTimer = setTimeout(measure, usageMs ?? 5000);
+      usageTimer.unref();
+    };
+    const measure = async () => {
+      if (usageMs !== undefined && o.usage) {
+        try {
+          const usage = await o.usage.sample();
+          if (usage.length > 0 && !closed) await o.transport.usage({ containerInstanceArn: arn!, session, usage });
+        } catch (err) {
+          o.log.debug({ err: (err as Error).message }, "usage report failed");
+        }
+      }
+      next();
+    };
+    next();
+  }
+
   pollLoop();
   pushLoop();
+  if (o.usage) usageLoop();
   return {
     close() {
       closed = true;
+      clearTimeout(usageTimer);
       wake();
       delivered();
     },

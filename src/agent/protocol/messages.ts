@@ -39,6 +39,8 @@ export interface HelloReply {
   reportSeq?: number;
   /** How long a poll is held open; the agent's polls are its heartbeats. */
   pollMs: number;
+  /** How often the agent reports its tasks' resource use (usage); absent: never (a server that wants none). */
+  usageMs?: number;
 }
 
 export type Command =
@@ -85,6 +87,32 @@ export interface LogsReply {
   session: string;
   requestId: string;
   logs: ContainerLog[];
+}
+
+/**
+ * The agent's measurement of its running tasks' resource use, sent every usageMs. Not sequenced:
+ * a lost one is simply a gap in the metrics, and the next one is as good.
+ */
+export interface UsageReport {
+  containerInstanceArn: string;
+  session: string;
+  usage: TaskUsage[];
+}
+
+/** One task's use over the period [from, to] (epoch ms on the agent's clock). */
+export interface TaskUsage {
+  taskArn: string;
+  from: number;
+  to: number;
+  containers: ContainerUsage[];
+}
+
+export interface ContainerUsage {
+  name: string;
+  /** CPU time used over the period, as CPU units (1024 = one vCPU busy the whole period). */
+  cpuUnits: number;
+  /** Memory in use at the end of the period, page cache excluded (as `docker stats` shows it), in MiB. */
+  memoryMiB: number;
 }
 
 /** Dates travel as ISO strings; a report's timestamps become Dates again on arrival. */

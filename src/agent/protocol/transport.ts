@@ -1,7 +1,7 @@
-import { AGENT_PATH, AGENT_TOKEN_HEADER, type Hello, type HelloReply, type LogsReply, type PollReply, type PollRequest, type PushReply, type PushRequest } from "./messages.js";
+import { AGENT_PATH, AGENT_TOKEN_HEADER, type Hello, type HelloReply, type LogsReply, type PollReply, type PollRequest, type PushReply, type PushRequest, type UsageReport } from "./messages.js";
 
 /**
- * The server's four endpoints as the agent sees them. The HTTP transport reaches them over the
+ * The server's endpoints as the agent sees them. The HTTP transport reaches them over the
  * network; the loopback transport calls them in-process, so both run the same protocol code.
  */
 export interface AgentHandlers {
@@ -9,6 +9,7 @@ export interface AgentHandlers {
   poll(r: PollRequest): Promise<PollReply>;
   reports(r: PushRequest): Promise<PushReply>;
   logs(r: LogsReply): Promise<Record<string, never>>;
+  usage(r: UsageReport): Promise<Record<string, never>>;
 }
 
 /** The server no longer knows the session (409): the agent says hello again. */
@@ -40,6 +41,7 @@ export function httpTransport(endpoint: string, token: string, timeoutMs = 30_00
     poll: (r) => call("poll", r, timeoutMs + 60_000),
     reports: (r) => call("reports", r),
     logs: (r) => call("logs", r),
+    usage: (r) => call("usage", r),
   };
 }
 
@@ -54,5 +56,6 @@ export function loopbackTransport(server: AgentHandlers): AgentHandlers {
     poll: async (r) => wire(await server.poll(wire(r))),
     reports: async (r) => wire(await server.reports(wire(r))),
     logs: async (r) => wire(await server.logs(wire(r))),
+    usage: async (r) => wire(await server.usage(wire(r))),
   };
 }

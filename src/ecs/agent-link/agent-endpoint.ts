@@ -1,8 +1,8 @@
 import type { Db } from "../../store/database.js";
-import type { Config } from "../../core/config.js";
+import { metricsPublishSeconds, type Config } from "../../core/config.js";
 import type { Clock } from "../../core/clock.js";
 import type { Logger } from "../../core/logger.js";
-import { AGENT_PROTOCOL_VERSION, reviveReport, type Command, type HelloReply, type Sequenced } from "../../agent/protocol/messages.js";
+import { AGENT_PROTOCOL_VERSION, reviveReport, type Command, type HelloReply, type Sequenced, type TaskUsage } from "../../agent/protocol/messages.js";
 import type { RegistryAccess } from "../../agent/context.js";
 import { launchRegistry } from "../../agent/launch-registry.js";
 import { AgentRefused, SessionLost, type AgentHandlers } from "../../agent/protocol/transport.js";
@@ -71,7 +71,15 @@ export function createAgentEndpoint({ db, config, clock, log, runner, registry }
       s.logRequests.delete(r.requestId);
       return {};
     },
+    async usage(r) {
+      const s = sessionOf(r, embedded);
+      if (!Array.isArray(r.usage)) throw new AgentRefused(400, "usage must be a list");
+      runner.emitUsage(s.containerInstanceArn, r.usage.filter(isTaskUsage));
+      return {};
+    },
   });
+  // Every agent measures its tasks as often as Berth publishes the metrics made from them.
+  const usageMs = metricsPublishSeconds(config) * 1000;
 
   // The embedded agent's session exists from the start (the runner queues its commands before
   // it says hello) and lives as long as the server; its hello only names it.
@@ -79,7 +87,7 @@ export function createAgentEndpoint({ db, config, clock, log, runner, registry }
     ...shared(true),
     async hello() {
       const s = runner.sessions.get(EMBEDDED_AGENT)!;
-      return { containerInstanceArn: EMBEDDED_AGENT, session: s.id, reportSeq: s.reports.last, pollMs } satisfies HelloReply;
+      return { containerInstanceArn: EMBEDDED_AGENT, session: s.id, reportSeq: s.reports.last, pollMs, usageMs } satisfies HelloReply;
     },
   };
 
@@ -100,7 +108,7 @@ export function createAgentEndpoint({ db, config, clock, log, runner, registry }
       // session whose first command reconciles the agent with the store.
       if (old && old.epoch === h.epoch) {
         old.lastSeen = clock.now().getTime();
-        return { containerInstanceArn: arn, session: old.id, reportSeq: old.reports.last, pollMs } satisfies HelloReply;
+        return { containerInstanceArn: arn, session: old.id, reportSeq: old.reports.last, pollMs, usageMs } satisfies HelloReply;
       }
       old?.release();
       const s = new AgentSession(arn, h.epoch, clock.now().getTime());
@@ -111,8 +119,16 @@ export function createAgentEndpoint({ db, config, clock, log, runner, registry }
         s.send({ type: "stop", taskArn: spec.task.taskArn!, why: { stopCode: (spec.task.stopCode ?? "UserInitiated") as StopCode, reason: spec.task.stoppedReason ?? "Task stopped by user" } });
       }
       log.info({ containerInstanceArn: arn, tasks: specs.length, hostIp: h.hostIp }, "agent joined");
-      return { containerInstanceArn: arn, session: s.id, pollMs } satisfies HelloReply;
+      return { containerInstanceArn: arn, session: s.id, pollMs, usageMs } satisfies HelloReply;
     },
   };
   return { remote, embedded };
+}
+
+/** A usage entry as the protocol defines it; anything else from an agent is dropped. */
+function isTaskUsage(u: unknown): u is TaskUsage {
+  const t = u as TaskUsage;
+  const finite = (n: unknown) => typeof n === "number" && Number.isFinite(n) && n >= 0;
+  return typeof t === "object" && t !== null && typeof t.taskArn === "string" && finite(t.from) && finite(t.to) && Array.isArray(t.containers) &&
+    t.containers.every((c) => typeof c === "object" && c !== null && typeof c.name === "string" && finite(c.cpuUnits) && finite(c.memoryMiB));
 }

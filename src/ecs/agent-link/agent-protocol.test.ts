@@ -56,6 +56,7 @@ function lossy(inner: AgentHandlers): AgentHandlers {
     poll: (r) => maybeLose(inner.poll(r)),
     reports: (r) => maybeLose(inner.reports(r)),
     logs: (r) => inner.logs(r),
+    usage: (r) => inner.usage(r),
   };
 }
 

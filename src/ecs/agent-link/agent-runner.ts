@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Db } from "../../store/database.js";
 import type { Logger } from "../../core/logger.js";
 import type { Clock } from "../../core/clock.js";
-import type { Command } from "../../agent/protocol/messages.js";
+import type { Command, TaskUsage } from "../../agent/protocol/messages.js";
 import type { LaunchSpec, TaskReport, TaskRunner } from "../../agent/protocol/task-runner.js";
 import { findInstance } from "../instances/instance-store.js";
 import { AgentSession } from "./agent-session.js";
@@ -26,6 +26,10 @@ export interface AgentRunner extends TaskRunner {
   sessions: Map<string, AgentSession>;
   /** Passes a report on to the control plane (an agent's, or one the server makes for a lost agent). */
   emit(report: TaskReport): void;
+  /** Subscribes to the agents' measurements of their tasks' resource use (the ECS metrics read them). */
+  onUsage(listener: (instance: string, usage: TaskUsage[]) => void): void;
+  /** Passes an agent's usage report on (the agent endpoint calls it). */
+  emitUsage(instance: string, usage: TaskUsage[]): void;
 }
 
 /**
@@ -41,6 +45,7 @@ export function createAgentRunner({ db, log, clock }: { db: Db; log: Logger; clo
   sessions.set(EMBEDDED_AGENT, embedded);
   const listeners: Array<(r: TaskReport) => void> = [];
   const emit = (r: TaskReport) => listeners.forEach((l) => l(r));
+  const usageListeners: Array<(instance: string, usage: TaskUsage[]) => void> = [];
 
   /** The remote instance a task runs on, or undefined when the embedded agent has it. */
   const remoteOf = (instanceArn: string | undefined): string | undefined => (instanceArn && isRemote(findInstance(db, instanceArn)?.instance) ? instanceArn : undefined);
@@ -63,6 +68,8 @@ export function createAgentRunner({ db, log, clock }: { db: Db; log: Logger; clo
   return {
     sessions,
     emit,
+    onUsage: (l) => void usageListeners.push(l),
+    emitUsage: (instance, usage) => usageListeners.forEach((l) => l(instance, usage)),
     launch(spec: LaunchSpec) {
       // Its pull passwords are added as it is delivered (see agent-endpoint.ts).
       send(agentOf(spec.task.containerInstanceArn), { type: "launch", spec });

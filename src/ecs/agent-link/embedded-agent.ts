@@ -6,6 +6,7 @@ import { createDockerRunner } from "../../agent/docker-runner.js";
 import { carriedRegistry } from "../../agent/launch-registry.js";
 import { startAgentClient } from "../../agent/protocol/agent-client.js";
 import { loopbackTransport, type AgentHandlers } from "../../agent/protocol/transport.js";
+import { createUsageSampler } from "../../agent/usage-sampler.js";
 
 export interface EmbeddedAgentOptions {
   /** The agent endpoint's embedded handlers (createAgentEndpoint(...).embedded). */
@@ -32,6 +33,7 @@ export function startEmbeddedAgent(o: EmbeddedAgentOptions): { close(): Promise<
     transport: loopbackTransport(o.endpoint),
     runner,
     registry,
+    usage: createUsageSampler(o.docker, o.berthId),
     log: o.log,
     // The embedded endpoint registers no instance from this: the server's instances are its
     // virtual ones and those registered through the API. It describes this host all the same.

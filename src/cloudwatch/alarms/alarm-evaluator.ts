@@ -1,0 +1,143 @@
+import type { GetMetricDataInput, MetricAlarm } from "@aws-sdk/client-cloudwatch";
+import type { Scope } from "../../core/arn.js";
+import type { Clock } from "../../core/clock.js";
+import type { Logger } from "../../core/logger.js";
+import type { MetricQueries } from "../metrics/metric-queries.js";
+import type { AlarmStore } from "./alarm-store.js";
+import type { AlarmTransitions } from "./alarm-transitions.js";
+import { evaluateDatapoints, evaluationRange, type AlarmState, type Datapoint } from "./evaluate-datapoints.js";
+import { alarmPeriod } from "./metric-alarm-input.js";
+import { stateReason, stateReasonData } from "./state-reason.js";
+
+const BREACHES: Record<string, (v: number, t: number) => boolean> = {
+  GreaterThanOrEqualToThreshold: (v, t) => v >= t,
+  GreaterThanThreshold: (v, t) => v > t,
+  LessThanThreshold: (v, t) => v < t,
+  LessThanOrEqualToThreshold: (v, t) => v <= t,
+};
+
+export interface EvaluatorOptions {
+  store: AlarmStore;
+  transitions: AlarmTransitions;
+  queries: MetricQueries;
+  clock: Clock;
+  log: Logger;
+  /** metricPeriodScale: every period, and the cadence, this many times shorter (1: AWS's). */
+  periodScale: number;
+}
+
+/**
+ * Evaluates metric alarms as CloudWatch does: every minute, or every 10 seconds for alarms with a
+ * period under a minute (both divided by the period scale). Each evaluation reads the evaluation
+ * range through MetricQueries (GetMetricData's semantics), decides with evaluateDatapoints, and
+ * changes the state when the decision differs.
+ */
+export class AlarmEvaluator {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  /** When each alarm (by ARN) was last evaluated, epoch ms. */
+  private readonly lastEvaluated = new Map<string, number>();
+
+  constructor(private readonly o: EvaluatorOptions) {}
+
+  start(): void {
+    if (this.timer) return;
+    const tickMs = Math.max(10_000 / this.o.periodScale, 250);
+    this.timer = setInterval(() => void this.tick(), tickMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+
+  /** One pass over every alarm that is due; a pass never overlaps the previous one. */
+  tick(): Promise<void> {
+    if (this.running) return this.running;
+    this.running = this.evaluateDue().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async evaluateDue(): Promise<void> {
+    const now = this.o.clock.now().getTime();
+    for (const { scope, stored } of this.o.store.all()) {
+      if (stored.type !== "MetricAlarm") continue;
+      const a = stored.alarm;
+      const cadence = ((alarmPeriod(a) < 60 ? 10 : 60) * 1000) / this.o.periodScale;
+      const last = this.lastEvaluated.get(a.AlarmArn!);
+      if (last !== undefined && now - last < cadence) continue;
+      this.lastEvaluated.set(a.AlarmArn!, now);
+      try {
+        await this.evaluate(scope, a);
+      } catch (err) {
+        this.o.log.error({ err, alarm: a.AlarmArn }, "could not evaluate an alarm");
+      }
+    }
+  }
+
+  /** Evaluates one metric alarm now. */
+  async evaluate(scope: Scope, a: MetricAlarm): Promise<void> {
+    const now = this.o.clock.now();
+    const periodMs = (alarmPeriod(a) * 1000) / this.o.periodScale;
+    const N = a.EvaluationPeriods!;
+    // Complete periods only: the range ends where the current period begins.
+    const end = Math.floor(now.getTime() / periodMs) * periodMs;
+    const slots = evaluationRange(N);
+    const start = end - slots * periodMs;
+    const points = this.read(scope, a, new Date(start), new Date(end), periodMs / 1000);
+    const range: Array<Datapoint | undefined> = Array.from({ length: slots }, () => undefined);
+    for (const p of points) {
+      const i = Math.floor((p.timestamp.getTime() - start) / periodMs);
+      if (i >= 0 && i < slots) range[i] = p;
+    }
+    const threshold = a.Threshold!;
+    const breaches = BREACHES[a.ComparisonOperator!]!;
+    const e = evaluateDatapoints(range, {
+      evaluationPeriods: N,
+      datapointsToAlarm: a.DatapointsToAlarm ?? N,
+      treatMissingData: (a.TreatMissingData ?? "missing") as "missing",
+      breaches: (v) => breaches(v, threshold),
+    });
+    const current = a.StateValue as AlarmState;
+    if (e.state === undefined || e.state === current) {
+      // Auto Scaling actions run again for every period the alarm stays in their state.
+      const stored = this.o.store.get(scope, a.AlarmName!);
+      if (stored) await this.o.transitions.repeatAutoScaling(scope, stored);
+      return;
+    }
+    const recent = range.filter((d): d is Datapoint => d !== undefined).reverse();
+    const reason = stateReason(a, current, e.state, e);
+    const data = stateReasonData(a, e, now, new Date(start), alarmPeriod(a), recent);
+    await this.o.transitions.change(scope, a.AlarmName!, e.state, reason, data);
+  }
+
+  /** The alarm's datapoints in [start, end): its metric's statistic, or its Metrics' returned result. */
+  private read(scope: Scope, a: MetricAlarm, start: Date, end: Date, period: number): Datapoint[] {
+    const queries: GetMetricDataInput["MetricDataQueries"] = a.Metrics
+      ? a.Metrics.map((m) => ({
+          ...m,
+          ...(m.MetricStat ? { MetricStat: { ...m.MetricStat, Period: period } } : {}),
+          ...(m.Period !== undefined ? { Period: period } : {}),
+        }))
+      : [
+          {
+            Id: "m1",
+            MetricStat: {
+              Metric: { Namespace: a.Namespace, MetricName: a.MetricName, Dimensions: a.Dimensions },
+              Period: period,
+              Stat: a.Statistic ?? a.ExtendedStatistic,
+              Unit: a.Unit,
+            },
+            ReturnData: true,
+          },
+        ];
+    const returned = queries.find((q) => q.ReturnData !== false)!.Id;
+    const out = this.o.queries.getMetricData(scope, { MetricDataQueries: queries, StartTime: start, EndTime: end, ScanBy: "TimestampAscending" });
+    const result = out.MetricDataResults?.find((r) => r.Id === returned);
+    const ts = result?.Timestamps ?? [];
+    const values = result?.Values ?? [];
+    return ts.map((t, i) => ({ timestamp: new Date(t), value: values[i]! })).filter((d) => Number.isFinite(d.value));
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * The distribution of the values in one bucket, kept so that percentiles (p90, p99.9, ...) can be
+ * answered without keeping every value. Few distinct values are kept exactly; past EXACT_LIMIT
+ * they fold into a log-scale histogram whose buckets are 2% wide (the DDSketch scheme, written
+ * here because it is thirty lines and no kept library stores into SQLite blobs): a percentile is
+ * then within 1% of the true value. CloudWatch's own percentiles are approximations too.
+ *
+ * Percentiles need non-negative values (as on AWS: "not available for metrics when any of the
+ * metric values are negative"); a bucket with a negative value has no distribution (null).
+ */
+export interface Distribution {
+  /** true: keys are the values themselves; false: keys are histogram indexes (-Infinity is zero). */
+  exact: boolean;
+  counts: Map<number, number>;
+}
+
+const EXACT_LIMIT = 64;
+const ACCURACY = 0.01;
+const GAMMA = (1 + ACCURACY) / (1 - ACCURACY);
+const LOG_GAMMA = Math.log(GAMMA);
+
+const indexOf = (value: number) => Math.ceil(Math.log(value) / LOG_GAMMA);
+/** The value a histogram index stands for: the middle of its bucket, within ACCURACY of any value in it. */
+const valueOf = (index: number) => (index === -Infinity ? 0 : (2 * GAMMA ** index) / (GAMMA + 1));
+
+export function newDistribution(): Distribution {
+  return { exact: true, counts: new Map() };
+}
+
+/** Adds `count` occurrences of `value` (value >= 0). */
+export function addValue(d: Distribution, value: number, count: number): void {
+  const key = d.exact ? value : indexOf(value);
+  d.counts.set(key, (d.counts.get(key) ?? 0) + count);
+  if (d.exact && d.counts.size > EXACT_LIMIT) fold(d);
+}
+
+function fold(d: Distribution): void {
+  const exact = d.counts;
+  d.exact = false;
+  d.counts = new Map();
+  for (const [value, count] of exact) addValue(d, value, count);
+}
+
+/** Merges `from` into `into` (which it may change). */
+export function mergeInto(into: Distribution, from: Distribution): void {
+  if (into.exact && !from.exact) fold(into);
+  if (from.exact) {
+    for (const [value, count] of from.counts) addValue(into, value, count);
+  } else {
+    for (const [index, count] of from.counts) into.counts.set(index, (into.counts.get(index) ?? 0) + count);
+  }
+}
+
+/**
+ * The p-th percentile (0 <= p <= 100) by nearest rank: the smallest value with at least p% of the
+ * values at or below it; clamped to the bucket's [min, max] so that p0 and p100 are exact.
+ */
+export function percentile(d: Distribution, p: number, min: number, max: number): number | undefined {
+  let total = 0;
+  for (const c of d.counts.values()) total += c;
+  if (total === 0) return undefined;
+  const rank = Math.max((p / 100) * total, Number.MIN_VALUE);
+  const keys = [...d.counts.keys()].sort((a, b) => a - b);
+  let seen = 0;
+  for (const key of keys) {
+    seen += d.counts.get(key)!;
+    if (seen >= rank * (1 - 1e-12)) return Math.min(max, Math.max(min, d.exact ? key : valueOf(key)));
+  }
+  return max;
+}
+
+/** Float64 pairs after a header [exact ? 1 : 0]; a few bytes per distinct value. */
+export function encode(d: Distribution): Buffer {
+  const out = new Float64Array(1 + d.counts.size * 2);
+  out[0] = d.exact ? 1 : 0;
+  let i = 1;
+  for (const [key, count] of d.counts) {
+    out[i++] = key;
+    out[i++] = count;
+  }
+  return Buffer.from(out.buffer);
+}
+
+export function decode(blob: Buffer): Distribution {
+  // A copy: SQLite's buffer need not be 8-byte aligned.
+  const values = new Float64Array(blob.buffer.slice(blob.byteOffset, blob.byteOffset + blob.byteLength));
+  const counts = new Map<number, number>();
+  for (let i = 1; i < values.length; i += 2) counts.set(values[i]!, values[i + 1]!);
+  return { exact: values[0] === 1, counts };
+}

@@ -1,0 +1,129 @@
+import type { GetMetricDataInput, GetMetricDataOutput, MetricDataQuery, MetricDataResult } from "@aws-sdk/client-cloudwatch";
+import type { Scope } from "../../core/arn.js";
+import { invalidNextToken, invalidValue } from "../errors.js";
+import { checkPeriod, type PeriodCheck } from "./get-metric-statistics.js";
+import { alignStart } from "./retention.js";
+import type { SeriesStore } from "./series-store.js";
+import { intoPeriods, percentileOf, statisticOf, STATISTICS } from "./statistics.js";
+import { evaluateExpressions, type TimeSeries } from "./math/evaluate.js";
+import { dynamicLabel } from "./labels.js";
+
+/** GetMetricData's default and largest MaxDatapoints. */
+const MAX_DATAPOINTS = 100_800;
+const MAX_QUERIES = 500;
+
+/**
+ * GetMetricData: each query a metric's statistic per period, or a metric math expression over
+ * other queries; the results of queries with ReturnData (default true), newest first unless
+ * ScanBy says TimestampAscending, paged by MaxDatapoints with a NextToken.
+ */
+export function getMetricData(store: SeriesStore, scope: Scope, input: GetMetricDataInput, now: Date, check: PeriodCheck = checkPeriod): GetMetricDataOutput {
+  const queries = input.MetricDataQueries!;
+  if (queries.length > MAX_QUERIES) throw invalidValue(`The collection MetricDataQueries must not have a size greater than ${MAX_QUERIES}.`);
+  const startTime = input.StartTime!.getTime() / 1000;
+  const endTime = input.EndTime!.getTime() / 1000;
+  if (startTime >= endTime) throw invalidValue("The parameter StartTime must be less than the parameter EndTime.");
+  checkQueries(queries, check);
+  const nowSeconds = now.getTime() / 1000;
+  const series = new Map<string, TimeSeries>();
+  for (const [i, q] of queries.entries()) {
+    if (!q.MetricStat) continue;
+    series.set(q.Id!, metricStatSeries(store, scope, q, i, startTime, endTime, nowSeconds));
+  }
+  // Expressions see every query's series; a period for expressions over no metric (PERIOD(), constants) is the smallest asked.
+  const periods = queries.map((q) => q.MetricStat?.Period ?? q.Period).filter((p): p is number => p !== undefined);
+  const defaultPeriod = periods.length ? Math.min(...periods) : 60;
+  const messages = evaluateExpressions(queries, series, { start: alignStart(Math.floor(startTime), defaultPeriod, nowSeconds), end: endTime, period: defaultPeriod });
+  const descending = (input.ScanBy ?? "TimestampDescending") === "TimestampDescending";
+  const all: MetricDataResult[] = [];
+  for (const q of queries) {
+    if (q.ReturnData === false) continue;
+    const s = series.get(q.Id!)!;
+    const order = s.timestamps.map((_, i) => i);
+    if (descending) order.reverse();
+    all.push({
+      Id: q.Id, Label: dynamicLabel(q, s),
+      Timestamps: order.map((i) => new Date(s.timestamps[i]! * 1000)), Values: order.map((i) => s.values[i]!),
+      StatusCode: "Complete", Messages: messages.get(q.Id!) ?? [],
+    });
+  }
+  return paged(all, input);
+}
+
+function checkQueries(queries: MetricDataQuery[], checkPeriod: PeriodCheck): void {
+  const ids = new Set<string>();
+  queries.forEach((q, i) => {
+    const name = `MetricDataQueries.member.${i + 1}`;
+    if (!/^[a-z][a-zA-Z0-9_]*$/.test(q.Id!)) {
+      throw invalidValue(`The value ${q.Id} for parameter ${name}.Id is invalid. The Id must start with a lowercase letter and contain only letters, numbers and underscores.`);
+    }
+    if (ids.has(q.Id!)) throw invalidValue(`The value ${q.Id} for parameter MetricDataQueries.member.${i + 1}.Id is not unique.`);
+    ids.add(q.Id!);
+    if ((q.MetricStat === undefined) === (q.Expression === undefined)) {
+      throw invalidValue(`The parameter ${name} must contain exactly one of MetricStat and Expression.`);
+    }
+    if (q.MetricStat) {
+      checkPeriod(q.MetricStat.Period!, `${name}.MetricStat.Period`);
+      const stat = q.MetricStat.Stat!;
+      if (!(STATISTICS as readonly string[]).includes(stat) && percentileOf(stat) === undefined) {
+        throw invalidValue(`The value ${stat} for parameter ${name}.MetricStat.Stat is not supported.`);
+      }
+    }
+    if (q.Period !== undefined) checkPeriod(q.Period, `${name}.Period`);
+  });
+  if (!queries.some((q) => q.ReturnData !== false)) throw invalidValue("No query has ReturnData set to true: at least one must return data.");
+}
+
+function metricStatSeries(store: SeriesStore, scope: Scope, q: MetricDataQuery, _i: number, startTime: number, endTime: number, nowSeconds: number): TimeSeries {
+  const { Metric, Period, Stat, Unit } = q.MetricStat!;
+  const period = Period!;
+  const start = alignStart(Math.floor(startTime), period, nowSeconds);
+  const empty: TimeSeries = { timestamps: [], values: [], period, start, metric: q.MetricStat };
+  const id = store.find(scope, { namespace: Metric!.Namespace ?? "", metricName: Metric!.MetricName ?? "", dimensions: (Metric!.Dimensions ?? []).map((d) => ({ Name: d.Name!, Value: d.Value! })) });
+  if (id === undefined) return empty;
+  const buckets = store.read(id, start, Math.ceil(endTime)).filter((b) => (Unit === undefined || b.unit === Unit) && b.bucket < endTime);
+  const periods = [...intoPeriods(buckets, start, period, percentileOf(Stat!) !== undefined).values()].sort((a, b) => a.start - b.start);
+  for (const p of periods) {
+    const v = statisticOf(p.agg, Stat!);
+    if (v === undefined) continue;
+    empty.timestamps.push(p.start);
+    empty.values.push(v);
+  }
+  return empty;
+}
+
+/**
+ * MaxDatapoints counts values across every returned result; a result cut short is PartialData
+ * and the NextToken says where the next page starts (the result and value index), so a repeated
+ * call with the token continues where this one stopped.
+ */
+function paged(all: MetricDataResult[], input: GetMetricDataInput): GetMetricDataOutput {
+  const max = input.MaxDatapoints ?? MAX_DATAPOINTS;
+  let [result, offset] = [0, 0];
+  if (input.NextToken !== undefined) {
+    const decoded = /^[A-Za-z0-9_-]+$/.test(input.NextToken) ? Buffer.from(input.NextToken, "base64url").toString("utf8") : "";
+    const m = /^cw-data:(\d{1,6}):(\d{1,9})$/.exec(decoded);
+    if (!m || Number(m[1]) >= Math.max(all.length, 1)) throw invalidNextToken();
+    [result, offset] = [Number(m[1]), Number(m[2])];
+  }
+  let budget = max;
+  const out: MetricDataResult[] = [];
+  let next: string | undefined;
+  for (let r = result; r < all.length; r++) {
+    const res = all[r]!;
+    const from = r === result ? offset : 0;
+    const take = Math.min(budget, res.Values!.length - from);
+    out.push({ ...res, Timestamps: res.Timestamps!.slice(from, from + take), Values: res.Values!.slice(from, from + take) });
+    budget -= take;
+    if (from + take < res.Values!.length) {
+      out[out.length - 1]!.StatusCode = "PartialData";
+      next = Buffer.from(`cw-data:${r}:${from + take}`).toString("base64url");
+      break;
+    }
+    if (budget === 0 && r + 1 < all.length) {
+      next = Buffer.from(`cw-data:${r + 1}:0`).toString("base64url");
+      break;
+    }
+  }
+  return { MetricDataResults: out, Messages: [], NextToken: next };
+}
