@@ -173,6 +173,23 @@ test("a scheduled action changes min and max at its time: the service's desired 
   ]);
 });
 
+test("a real CloudWatch alarm runs a step policy: the desired count changes by its step; target tracking's alarms exist", async () => {
+  const alarmNames = (await berth.aws("cloudwatch", "describe-alarms", "--alarm-name-prefix", "TargetTracking-service/default/web-")).MetricAlarms.map((a: any) => [a.Threshold, a.EvaluationPeriods]);
+  assert.deepEqual(alarmNames.sort(), [[54, 15], [60, 3]]);
+  const { PolicyARN } = await boto3("put_scaling_policy", {
+    PolicyName: "queue", PolicyType: "StepScaling", ServiceNamespace: "ecs", ResourceId: "service/default/web", ScalableDimension: "ecs:service:DesiredCount",
+    StepScalingPolicyConfiguration: { AdjustmentType: "ChangeInCapacity", Cooldown: 0, StepAdjustments: [{ MetricIntervalLowerBound: 0, ScalingAdjustment: 1 }] },
+  });
+  await berth.aws("cloudwatch", "put-metric-alarm", "--alarm-name", "queue-deep", "--namespace", "App", "--metric-name", "Queue", "--statistic", "Average",
+    "--period", "60", "--evaluation-periods", "1", "--threshold", "10", "--comparison-operator", "GreaterThanThreshold", "--alarm-actions", PolicyARN);
+  await berth.aws("cloudwatch", "set-alarm-state", "--alarm-name", "queue-deep", "--state-value", "ALARM", "--state-reason", "test");
+  await waitFor("desired count 3", async () => (await service()).desiredCount === 3, 30_000);
+  const [latest] = (await boto3("describe_scaling_activities", { ServiceNamespace: "ecs", ResourceId: "service/default/web" })).ScalingActivities;
+  assert.equal(latest.Cause, "monitor alarm queue-deep in state ALARM triggered policy queue");
+  await aas("delete-scaling-policy", "--policy-name", "queue", ...TARGET);
+  await berth.aws("cloudwatch", "delete-alarms", "--alarm-names", "queue-deep");
+});
+
 test("state survives a restart; deregistering removes the target's policies and scheduled actions", async () => {
   await aas("put-scheduled-action", ...TARGET, "--scheduled-action-name", "nightly", "--schedule", "cron(0 2 * * ? *)", "--timezone", "Europe/Paris", "--scalable-target-action", "MinCapacity=1,MaxCapacity=2");
   await berth.stop();
@@ -183,7 +200,7 @@ test("state survives a restart; deregistering removes the target's policies and 
   assert.deepEqual((await aas("describe-scaling-policies", "--service-namespace", "ecs")).ScalingPolicies.map((p: any) => p.PolicyName), ["cpu60"]);
   assert.deepEqual((await aas("describe-scheduled-actions", "--service-namespace", "ecs")).ScheduledActions.map((a: any) => [a.ScheduledActionName, a.Timezone]),
     [["scale-up", "UTC"], ["nightly", "Europe/Paris"]]);
-  assert.equal((await aas("describe-scaling-activities", "--service-namespace", "ecs")).ScalingActivities.length, 2);
+  assert.equal((await aas("describe-scaling-activities", "--service-namespace", "ecs")).ScalingActivities.length, 3);
 
   await aas("deregister-scalable-target", ...TARGET);
   assert.deepEqual((await aas("describe-scalable-targets", "--service-namespace", "ecs")).ScalableTargets, []);
@@ -191,5 +208,5 @@ test("state survives a restart; deregistering removes the target's policies and 
   assert.deepEqual((await aas("describe-scheduled-actions", "--service-namespace", "ecs")).ScheduledActions, []);
   assert.deepEqual(await cliError("deregister-scalable-target", ...TARGET),
     { code: "ObjectNotFoundException", message: "No scalable target found for service namespace: ecs, resource ID: service/default/web, scalable dimension: ecs:service:DesiredCount" });
-  assert.equal((await service()).desiredCount, 2, "deregistering leaves the desired count as it is");
+  assert.equal((await service()).desiredCount, 3, "deregistering leaves the desired count as it is");
 });
