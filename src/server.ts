@@ -20,6 +20,10 @@ import { createElbv2Service } from "./elbv2/elbv2-service.js";
 import { createCloudWatchService } from "./cloudwatch/cloudwatch-service.js";
 import { createMetricStore } from "./cloudwatch/metrics/metric-store.js";
 import { createAlarms } from "./cloudwatch/alarms/alarms.js";
+import { createLogsService } from "./logs/logs-service.js";
+import { createLogStore } from "./logs/log-store.js";
+import { streamMessages } from "./logs/stream-messages.js";
+import { createAwslogsDelivery } from "./ecs/agent-link/awslogs-delivery.js";
 import { startDataPlane } from "./dataplane/data-plane.js";
 import { lazyDataPlane } from "./dataplane/lazy-data-plane.js";
 import { createDataPlaneFeed } from "./elbv2/data-plane/data-plane-feed.js";
@@ -27,6 +31,8 @@ import { createDataPlaneHealth } from "./elbv2/data-plane/data-plane-health.js";
 import { createEcsTargets } from "./elbv2/targets/ecs-targets.js";
 import { refuseExpectation, requireHost, sendClientError } from "./aws/client-error.js";
 import { createEcsService } from "./ecs/ecs-service.js";
+import { scalableServices } from "./ecs/services/scalable-services.js";
+import { createApplicationAutoScaling } from "./application-autoscaling/application-autoscaling.js";
 import type { TaskRunner } from "./agent/protocol/task-runner.js";
 import { withInstanceAddresses } from "./ecs/agent-link/instance-addressing.js";
 import { createAgentRunner } from "./ecs/agent-link/agent-runner.js";
@@ -54,6 +60,9 @@ import { guardAdminRoutes } from "./admin/admin-auth.js";
 import type { MetricSink } from "./cloudwatch/metrics/metric-sink.js";
 import { startEcsMetrics } from "./ecs/metrics/ecs-metrics.js";
 import { startElbMetrics } from "./elbv2/metrics/elb-metrics-poller.js";
+
+/** How often retention policies are applied (AWS documents deletion "within 72 hours"; Berth is prompter). */
+const LOG_RETENTION_INTERVAL_MS = 60_000;
 
 export interface Berth {
   app: FastifyInstance;
@@ -87,7 +96,12 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   // the embedded agent (this server's engine) in-process. Every task's bridge ports go to its
   // container instance's address; the agent is told which.
   const agents = createAgentRunner({ db, clock, log: log.child({ component: "agents" }) });
-  const agentEndpoint = createAgentEndpoint({ db, config, clock, log: log.child({ component: "agents" }), runner: agents, registry: registryAccess });
+  // CloudWatch Logs: the API and the awslogs driver write the same store; retention expires on a timer.
+  const logStore = createLogStore({ db, clock });
+  const logRetention = logStore.startRetention({ intervalMs: LOG_RETENTION_INTERVAL_MS, log: log.child({ component: "logs-retention" }) });
+  // The awslogs driver: agents ship awslogs containers' output, stored through the log store's LogSink.
+  const awslogs = createAwslogsDelivery({ db, sink: logStore, log: log.child({ component: "awslogs" }) });
+  const agentEndpoint = createAgentEndpoint({ db, config, clock, log: log.child({ component: "agents" }), runner: agents, registry: registryAccess, awslogs });
   const embeddedAgent = startEmbeddedAgent({ endpoint: agentEndpoint.embedded, docker, config, clock, log: log.child({ component: "agent" }), berthId, dockerVersion });
   const runner = withInstanceAddresses(agents, db);
   // The load balancers' traffic path, in its own thread; ELBv2 feeds it snapshots of its store
@@ -96,7 +110,11 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   const lbLog = log.child({ component: "load-balancers" });
   const lbHealth = createDataPlaneHealth({ dataPlane, log: lbLog });
   const lbFeed = createDataPlaneFeed({
-    db, clock, dataPlane, log: lbLog, options: { healthCheckSpeedup: config.loadBalancerHealthCheckSpeedup }, afterApply: lbHealth.refresh,
+    db, clock, dataPlane, log: lbLog, options: {
+      healthCheckSpeedup: config.loadBalancerHealthCheckSpeedup,
+      certificatesDir: config.loadBalancerCertificatesDir,
+      onUnservable: (listenerArn, why) => lbLog.warn({ listenerArn, why }, "an HTTPS/TLS listener is not served: its certificate cannot be read"),
+    }, afterApply: lbHealth.refresh,
   });
   // ECS services register their tasks in ELBv2 target groups through this (health as DescribeTargetHealth
   // reports it); the data plane learns of those changes as of the API's.
@@ -143,7 +161,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   // A reset must not race the service scheduler, which would replace the tasks being removed.
   const resettable = { ...runner, reset: async () => (services.stop(), runner.reset()) };
   const afterReset = () => (virtualInstances(), services.start());
-  registerBerthRoutes(app, { db, runner: resettable, berthId, registry, afterReset });
+  registerBerthRoutes(app, { db, runner: resettable, berthId, registry, afterReset, readLogStream: (scope, group, stream) => streamMessages(db, scope, group, stream) });
   // Fargate Spot interruptions: on demand (an operator endpoint) and, for chaos testing, at a configured rate.
   registerSpotRoutes(app, { db, runner, config });
   registerAgentRoutes(app, { config, log: log.child({ component: "agents" }), endpoint: agentEndpoint.remote });
@@ -155,9 +173,15 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   const metrics = createMetricStore({ db, clock, log: log.child({ component: "metrics" }), periodScale: config.metricPeriodScale });
   // CloudWatch alarms read the same store; Application Auto Scaling registers its action target and creates its alarms through `alarms`.
   const alarms = createAlarms({ db, clock, config, queries: metrics, log: log.child({ component: "alarms" }) });
+  // Application Auto Scaling changes ECS services' desired counts through UpdateService; its target
+  // tracking policies own alarms made through `alarms`, and the alarms run its policies.
+  const aas = createApplicationAutoScaling({ db, clock, log: log.child({ component: "application-autoscaling" }), services: scalableServices(deps, services), alarms: alarms.managed });
+  alarms.addActionTarget(aas.alarmActions);
   awsFront = registerAwsServices(app, [createEcsService(deps, { dockerVersion, scheduler: services }), createEcrService({ db, clock, store: registry, secret, registryHost, scans }), createStsService(),
     createElbv2Service({ db, clock, config, health: lbHealth, changed: lbFeed.changed }),
     createCloudWatchService({ db, clock, metrics, alarms }),
+    createLogsService(logStore),
+    aas.service,
   ], { config, clock });
   app.register(registryPlugin, { store: registry, config, clock, secret });
   // Garbage collection after deletes, on a timer and on demand; lifecycle policies on a timer.
@@ -192,6 +216,8 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   // Auto Scaling group capacity providers: waiting tasks placed, pools scaled (managed scaling).
   const capacityScaler = createCapacityScaler({ db, clock, config, runner, log: log.child({ component: "capacity-scaler" }), dockerVersion });
   capacityScaler.start();
+  // Scheduled actions run on a timer, once services are recovered.
+  aas.start();
   const spotChaos = startSpotChaos({ db, runner, config, clock, log: log.child({ component: "spot-chaos" }), seed: berthId });
   alarms.start();
   const janitor = startTaskJanitor({ db, clock, runner, log, retentionSeconds: config.stoppedTaskRetentionSeconds });
@@ -213,7 +239,9 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
     async close() {
       ecsMetrics.stop();
       await elbMetrics.stop();
+      logRetention.stop();
       janitor.stop();
+      aas.stop();
       await alarms.stop();
       metrics.close();
       spotChaos.stop();

@@ -51,6 +51,11 @@ export interface Config {
    * often. The API keeps AWS's values and rules (Period 60 stays 60). 1: AWS's pace.
    */
   metricPeriodScale: number;
+  /**
+   * Berth has no ACM: the directory of PEM files (certificate chain and private key) that HTTPS and
+   * TLS listeners present. Certificate ARN .../certificate/NAME is the file NAME.pem here.
+   */
+  loadBalancerCertificatesDir?: string;
   /** How long a STOPPED task stays describable before its containers are removed. */
   stoppedTaskRetentionSeconds: number;
   /** Log level for pino. */
@@ -188,6 +193,7 @@ const kinds: Record<keyof Config, Kind> = {
   loadBalancerCidr: "string",
   loadBalancerHealthCheckSpeedup: "number",
   metricPeriodScale: "number",
+  loadBalancerCertificatesDir: "string",
   stoppedTaskRetentionSeconds: "number",
   logLevel: "string",
   registryAuth: "string",
@@ -309,6 +315,9 @@ function validate(c: Config, origin: Partial<Record<keyof Config, string>>): Con
   validateInstances(c, awsvpc, fail);
   if (c.metricsIntervalSeconds < 1 || c.metricsIntervalSeconds > 60) {
     throw fail("metricsIntervalSeconds", `metricsIntervalSeconds must be from 1 to 60, got ${c.metricsIntervalSeconds}`);
+  }
+  if (c.loadBalancerCertificatesDir !== undefined && !isDirectory(c.loadBalancerCertificatesDir)) {
+    throw fail("loadBalancerCertificatesDir", `loadBalancerCertificatesDir must be a directory of PEM files, got ${c.loadBalancerCertificatesDir}`);
   }
   if (c.loadBalancerHealthCheckSpeedup < 1 || c.loadBalancerHealthCheckSpeedup > 100) {
     throw fail("loadBalancerHealthCheckSpeedup", `loadBalancerHealthCheckSpeedup must be from 1 to 100, got ${c.loadBalancerHealthCheckSpeedup}`);
@@ -463,6 +472,7 @@ export function loadConfig({ flags = {}, env = {}, file }: ConfigSources = {}): 
   const config = merged as unknown as Config;
   config.dataDir = resolve(config.dataDir);
   if (config.scanDatabaseDir !== undefined) config.scanDatabaseDir = resolve(config.scanDatabaseDir);
+  if (config.loadBalancerCertificatesDir !== undefined) config.loadBalancerCertificatesDir = resolve(config.loadBalancerCertificatesDir);
   // Zones belong to a region: unless some layer names them, follow the region that applies.
   if (origin.availabilityZones === undefined) config.availabilityZones = zonesFor(config.region);
   readSecretFiles(config, origin);

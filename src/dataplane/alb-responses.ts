@@ -1,22 +1,60 @@
-import { randomBytes } from "node:crypto";
+import { randomFillSync } from "node:crypto";
 import type { ServerResponse } from "node:http";
+import { STATUS_CODES } from "node:http";
+import type { Duplex } from "node:stream";
+
+/** An answer the load balancer gives itself (its error pages, fixed responses, redirects). */
+export interface LbAnswer {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string | number>>;
+  readonly body: string;
+}
 
 const reasons: Record<number, string> = { 500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Temporarily Unavailable", 504: "Gateway Time-out" };
 
 /** ALB's own error answer: its HTML page and `Server: awselb/2.0`, the connection closed after. */
+export function albError(status: 500 | 502 | 503 | 504): LbAnswer {
+  const title = `${status} ${reasons[status]}`;
+  const body = `<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n<center><h1>${title}</h1></center>\r\n</body>\r\n</html>\r\n`;
+  return { status, headers: { server: "awselb/2.0", "content-type": "text/html", "content-length": Buffer.byteLength(body), connection: "close" }, body };
+}
+
 export function sendAlbError(res: ServerResponse, status: 500 | 502 | 503 | 504): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
-  const title = `${status} ${reasons[status]}`;
-  const body = `<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n<center><h1>${title}</h1></center>\r\n</body>\r\n</html>\r\n`;
-  res.writeHead(status, { server: "awselb/2.0", "content-type": "text/html", "content-length": Buffer.byteLength(body), connection: "close" });
-  res.end(body);
+  sendAnswer(res, albError(status));
 }
+
+export function sendAnswer(res: ServerResponse, answer: LbAnswer): void {
+  res.writeHead(answer.status, answer.headers);
+  res.end(answer.body);
+}
+
+/**
+ * The same answer on a bare socket: an Upgrade request's socket belongs to the proxy, not to a
+ * ServerResponse, so the response is written by hand, and the connection ends with it.
+ */
+export function sendAnswerOnSocket(socket: Duplex, answer: LbAnswer): void {
+  const head = [`HTTP/1.1 ${answer.status} ${reasons[answer.status] ?? STATUS_CODES[answer.status] ?? ""}`];
+  for (const [name, value] of Object.entries({ ...answer.headers, connection: "close" })) head.push(`${name}: ${value}`);
+  socket.end(`${head.join("\r\n")}\r\n\r\n${answer.body}`);
+}
+
+// Trace ids take 12 random bytes each; drawing them from a pool refilled 4 KiB at a time keeps a
+// crypto call (and a Buffer) off every request.
+const pool = Buffer.alloc(4096);
+let poolOffset = pool.length;
 
 /** A new X-Amzn-Trace-Id: Root=1-<epoch seconds, 8 hex>-<96 random bits, 24 hex>. */
 export function newTraceId(nowMs = Date.now()): string {
   const seconds = Math.floor(nowMs / 1000).toString(16).padStart(8, "0");
-  return `Root=1-${seconds}-${randomBytes(12).toString("hex")}`;
+  if (poolOffset + 12 > pool.length) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  const random = pool.toString("hex", poolOffset, poolOffset + 12);
+  poolOffset += 12;
+  return `Root=1-${seconds}-${random}`;
 }

@@ -1,7 +1,13 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
+import https from "node:https";
 import net from "node:net";
+import tls from "node:tls";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createHash } from "node:crypto";
 import type { Action } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { startDataPlane, type DataPlane } from "./data-plane.js";
@@ -500,4 +506,263 @@ test("traffic counters on an NLB: new and active flows and the bytes both ways",
   assert.equal(c.targetGroups["tg-flows"]!.newFlows, 3);
   assert.equal(c.targetGroups["tg-flows"]!.processedBytes, 26);
   assert.equal(c.requests, 0);
+});
+
+/**
+ * A WebSocket echo target on node:http's 'upgrade' event: the RFC 6455 handshake, then every
+ * frame the client sends (masked) comes back unmasked with the same opcode; close is answered and
+ * ends the connection. Hand-written because the `ws` package is not a dependency; the frames here
+ * are small (no 64-bit lengths). Its handshake answer names the target, so the test sees who served.
+ */
+async function websocketEcho(address: string, name: string): Promise<Backend & { upgrades: http.IncomingHttpHeaders[] }> {
+  const b = (await backend(address, named(name))) as Backend & { upgrades: http.IncomingHttpHeaders[] };
+  b.upgrades = [];
+  b.server.on("upgrade", (req: http.IncomingMessage, socket: net.Socket) => {
+    b.upgrades.push(req.headers);
+    if (req.url?.endsWith("/refuse")) {
+      socket.end("HTTP/1.1 403 Forbidden\r\ncontent-length: 6\r\nx-backend: " + name + "\r\n\r\nno way");
+      return;
+    }
+    const accept = createHash("sha1").update(`${req.headers["sec-websocket-key"]}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest("base64");
+    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\nX-Backend: ${name}\r\n\r\n`);
+    let buffered = Buffer.alloc(0);
+    socket.on("data", (chunk: Buffer) => {
+      buffered = Buffer.concat([buffered, chunk]);
+      for (;;) {
+        if (buffered.length < 2) return;
+        const opcode = buffered[0]! & 0x0f;
+        let length = buffered[1]! & 0x7f;
+        let offset = 2;
+        if (length === 126) {
+          if (buffered.length < 4) return;
+          length = buffered.readUInt16BE(2);
+          offset = 4;
+        }
+        if (buffered.length < offset + 4 + length) return;
+        const mask = buffered.subarray(offset, offset + 4);
+        const payload = Buffer.from(buffered.subarray(offset + 4, offset + 4 + length).map((byte, i) => byte ^ mask[i % 4]!));
+        buffered = buffered.subarray(offset + 4 + length);
+        const reply = opcode === 1 ? Buffer.from(`${name}:${payload.toString()}`) : payload;
+        socket.write(Buffer.concat([frameHeader(opcode, reply.length), reply]));
+        if (opcode === 8) socket.end();
+      }
+    });
+    socket.on("error", () => socket.destroy());
+  });
+  return b;
+}
+
+function frameHeader(opcode: number, length: number): Buffer {
+  return length < 126 ? Buffer.from([0x80 | opcode, length]) : Buffer.from([0x80 | opcode, 126, length >> 8, length & 0xff]);
+}
+
+/** Opens a WebSocket with node's global client, sends each message, and collects the echoes. */
+async function websocketRoundTrip(url: string, messages: string[], headers?: Record<string, string>): Promise<string[]> {
+  // node's WebSocket (undici) takes extra handshake headers in a non-standard options bag.
+  const ws = new WebSocket(url, headers ? ({ headers } as unknown as string[]) : undefined);
+  const replies: string[] = [];
+  await new Promise<void>((resolve, reject) => {
+    ws.addEventListener("open", () => ws.send(messages[0]!));
+    ws.addEventListener("message", (event) => {
+      replies.push(String(event.data));
+      if (replies.length < messages.length) ws.send(messages[replies.length]!);
+      else ws.close(1000);
+    });
+    ws.addEventListener("close", () => resolve());
+    ws.addEventListener("error", () => reject(new Error(`WebSocket to ${url} failed`)));
+  });
+  return replies;
+}
+
+/**
+ * A raw Upgrade request and what comes back: everything until the connection ends (refusals, ALB's
+ * own answers), or a 101's head (then the socket is closed). Lets a test set any Host header.
+ */
+function rawUpgrade(address: string, port: number, path: string, host?: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, address, () => {
+      socket.write(`GET ${path} HTTP/1.1\r\nHost: ${host ?? `${address}:${port}`}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`);
+    });
+    let text = "";
+    socket.setEncoding("utf8").on("data", (c) => {
+      text += c;
+      if (text.startsWith("HTTP/1.1 101 ") && text.includes("\r\n\r\n")) {
+        socket.destroy();
+        resolve(text);
+      }
+    }).on("end", () => resolve(text)).on("error", reject);
+  });
+}
+
+test("WebSocket: the Upgrade goes through the rules to a target, and messages flow both ways", async () => {
+  const lb = newAddress();
+  const [a, b, chat] = await Promise.all([websocketEcho(newAddress(), "a"), websocketEcho(newAddress(), "b"), websocketEcho(newAddress(), "chat")]);
+  const noChecks = { HealthCheck: fastHealth({ HealthCheckEnabled: false }) };
+  const rules: RuleConfig[] = [
+    { RuleArn: "r-chat", Priority: 1, Conditions: [{ Field: "path-pattern", PathPatternConfig: { Values: ["/chat/*"] } }], Actions: forward("tg-ws-chat") },
+    { RuleArn: "r-closed", Priority: 2, Conditions: [{ Field: "path-pattern", PathPatternConfig: { Values: ["/closed"] } }], Actions: [{ Type: "fixed-response", FixedResponseConfig: { StatusCode: "403", ContentType: "text/plain", MessageBody: "closed" } }] },
+  ];
+  await plane.apply(snapshot(lb, [group("tg-ws", [a, b], noChecks), group("tg-ws-chat", [chat], noChecks)], { Rules: rules }));
+
+  // Round robin applies to upgrades as to requests; each socket stays with its target throughout.
+  assert.deepEqual(await websocketRoundTrip(`ws://${lb}:${PORT}/socket`, ["one", "two"]), ["a:one", "a:two"]);
+  assert.deepEqual(await websocketRoundTrip(`ws://${lb}:${PORT}/socket`, ["three"]), ["b:three"]);
+  assert.deepEqual(await websocketRoundTrip(`ws://${lb}:${PORT}/chat/room1`, ["hi", "x".repeat(300)]), ["chat:hi", `chat:${"x".repeat(300)}`]);
+  // The target sees the upgrade with ALB's forwarding headers.
+  const seen = chat.upgrades.at(-1)!;
+  assert.equal(seen.upgrade, "websocket");
+  assert.match(String(seen.connection), /upgrade/i);
+  assert.equal(seen["x-forwarded-proto"], "http");
+  assert.match(String(seen["x-forwarded-for"]), /^127\./);
+  assert.match(String(seen["x-amzn-trace-id"]), /^Root=1-/);
+
+  // A fixed-response rule answers the upgrade itself; a target that refuses to switch has its answer relayed.
+  const closed = await rawUpgrade(lb, PORT, "/closed");
+  assert.match(closed, /^HTTP\/1\.1 403 Forbidden\r\n/);
+  assert.match(closed, /\r\n\r\nclosed$/);
+  const refused = await rawUpgrade(lb, PORT, "/chat/refuse");
+  assert.match(refused, /^HTTP\/1\.1 403 Forbidden\r\n/);
+  assert.match(refused, /x-backend: chat/i);
+  assert.match(refused, /no way$/);
+});
+
+test("WebSocket: stickiness holds an upgrade to its target; no target is ALB's 503, a dead target its 502; the localhost front upgrades too", async () => {
+  const lb = newAddress();
+  const backends = await Promise.all(["a", "b", "c"].map((n) => websocketEcho(newAddress(), n)));
+  const attributes = { ...defaultTargetGroupAttributes, "stickiness.enabled": true, "stickiness.lb_cookie.duration_seconds": 60 };
+  const s = snapshot(lb, [group("tg-ws-sticky", backends, { Attributes: attributes, HealthCheck: fastHealth({ HealthCheckEnabled: false }) })]);
+  await plane.apply(s);
+  const first = await request(`http://${lb}:${PORT}/`);
+  const cookie = (first.headers["set-cookie"] ?? []).find((c) => c.startsWith("AWSALB="))!.split(";")[0]!;
+  const served = new Set<string>();
+  for (let i = 0; i < 4; i++) served.add((await websocketRoundTrip(`ws://${lb}:${PORT}/`, ["m"], { cookie }))[0]!.split(":")[0]!);
+  assert.deepEqual([...served], [first.headers["x-backend"]]);
+
+  // The front routes an upgrade by Host like any request (node's WebSocket always sends the URL's host, hence a raw request).
+  const front = await rawUpgrade("127.0.0.1", PORT, "/", s.loadBalancers[0]!.DNSName);
+  assert.match(front, /^HTTP\/1\.1 101 Switching Protocols\r\n/);
+  assert.match(front, /X-Backend: [abc]\r\n/);
+  assert.match(front, /Set-Cookie: AWSALB=/);
+  assert.match(await rawUpgrade("127.0.0.1", PORT, "/", "nobody.elb.localhost"), /^HTTP\/1\.1 404 Not Found\r\n[\s\S]*No load balancer named nobody\.elb\.localhost/);
+
+  await plane.apply({ ...s, targetGroups: [{ ...s.targetGroups[0]!, Targets: [] }] });
+  assert.match(await rawUpgrade(lb, PORT, "/"), /^HTTP\/1\.1 503 Service Temporarily Unavailable\r\n[\s\S]*server: awselb\/2\.0/);
+  const dead = await backend(newAddress());
+  const deadPort = dead.port;
+  await new Promise((r) => dead.server.close(r));
+  await plane.apply({ ...s, targetGroups: [{ ...s.targetGroups[0]!, Targets: [{ Id: dead.address, Address: dead.address, Port: deadPort, State: "registered" }] }] });
+  assert.match(await rawUpgrade(lb, PORT, "/"), /^HTTP\/1\.1 502 Bad Gateway\r\n/);
+});
+
+test("WebSocket: a connection silent both ways for the idle timeout is closed, as ALB does", async () => {
+  const lb = newAddress();
+  const target = await websocketEcho(newAddress(), "a");
+  await plane.apply(snapshot(lb, [group("tg-ws-idle", [target], { HealthCheck: fastHealth({ HealthCheckEnabled: false }) })], {}, 1));
+  const ws = new WebSocket(`ws://${lb}:${PORT}/`);
+  let opened = false;
+  ws.addEventListener("open", () => (opened = true));
+  const code = await new Promise<number>((resolve, reject) => {
+    ws.addEventListener("close", (event) => resolve(event.code));
+    ws.addEventListener("error", () => undefined);
+    setTimeout(() => reject(new Error("still open 10 s after a 1 s idle timeout")), 10_000).unref();
+  });
+  // 1006: closed without a close frame, the proxy dropped the connection.
+  assert.equal(opened, true);
+  assert.equal(code, 1006);
+});
+
+/** A self-signed certificate for `name` made with openssl (EC P-256: quick), as one PEM with its key. */
+function selfSigned(name: string): string {
+  const dir = mkdtempSync(join(tmpdir(), "berth-cert-"));
+  try {
+    execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
+      "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem"), "-subj", `/CN=${name}`, "-addext", `subjectAltName=DNS:${name}`], { stdio: "ignore" });
+    return readFileSync(join(dir, "cert.pem"), "utf8") + readFileSync(join(dir, "key.pem"), "utf8");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** An HTTPS request trusting `ca`, naming `servername` in SNI; also reports the certificate the server presented. */
+function httpsGet(address: string, port: number, servername: string, ca: string, path = "/", options: https.RequestOptions = {}): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders; subject: string }> {
+  return new Promise((resolve, reject) => {
+    const req = https.request({ host: address, port, path, servername, ca, agent: false, headers: { host: servername }, ...options }, (res) => {
+      const subject = String((res.socket as tls.TLSSocket).getPeerCertificate().subject?.CN ?? "");
+      let body = "";
+      res.setEncoding("utf8").on("data", (c) => (body += c)).on("end", () => resolve({ status: res.statusCode!, body, headers: res.headers, subject }));
+    });
+    req.on("error", reject).end();
+  });
+}
+
+test("HTTPS listener: TLS terminated with the listener's certificate, SNI picks among its certificates, the policy's TLS versions hold, WebSockets upgrade", async () => {
+  const lb = newAddress();
+  const [web, api] = [selfSigned("web.example.test"), selfSigned("api.example.test")];
+  const ca = web + api;
+  const a = await websocketEcho(newAddress(), "a");
+  const noChecks = { HealthCheck: fastHealth({ HealthCheckEnabled: false }) };
+  const tlsConfig = (min: "TLSv1.2" | "TLSv1.3") => ({
+    Certificates: [{ CertificateArn: "arn:aws:acm:us-east-1:000000000000:certificate/web", Pem: web }, { CertificateArn: "arn:aws:acm:us-east-1:000000000000:certificate/api", Pem: api }],
+    MinVersion: min, MaxVersion: "TLSv1.3" as const,
+  });
+  const s = snapshot(lb, [group("tg-https", [a], noChecks)], { Protocol: "HTTPS", Tls: tlsConfig("TLSv1.2") });
+  await plane.apply(s);
+
+  const res = await httpsGet(lb, PORT, "web.example.test", ca, "/hello");
+  assert.equal(res.status, 200);
+  assert.equal(res.subject, "web.example.test");
+  const seen = JSON.parse(res.body);
+  assert.equal(seen.url, "/hello");
+  assert.equal(seen.headers["x-forwarded-proto"], "https");
+  assert.equal(seen.headers["x-forwarded-port"], String(PORT));
+  assert.equal((await httpsGet(lb, PORT, "api.example.test", ca)).subject, "api.example.test");
+  // A name no certificate covers gets the default one (and the client, checking names, refuses it).
+  await assert.rejects(httpsGet(lb, PORT, "other.example.test", ca), /does not match certificate's altnames|Hostname\/IP does not match/);
+  // Plain HTTP on an HTTPS listener is not served.
+  await assert.rejects(request(`http://${lb}:${PORT}/`));
+
+  // A WebSocket through the HTTPS listener (wss): the upgrade is forwarded to the target.
+  const upgraded = await new Promise<string>((resolve, reject) => {
+    const socket = tls.connect({ host: lb, port: PORT, servername: "web.example.test", ca }, () => {
+      socket.write("GET /ws HTTP/1.1\r\nHost: web.example.test\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n");
+    });
+    let text = "";
+    socket.setEncoding("utf8").on("data", (c) => {
+      text += c;
+      if (text.includes("\r\n\r\n")) {
+        socket.destroy();
+        resolve(text);
+      }
+    }).on("error", reject);
+  });
+  assert.match(upgraded, /^HTTP\/1\.1 101 Switching Protocols\r\n[\s\S]*X-Backend: a\r\n/);
+  assert.equal(a.upgrades.at(-1)!["x-forwarded-proto"], "https");
+
+  // A policy that takes TLS 1.3 only, swapped in without reopening: a TLS 1.2 client is refused.
+  await plane.apply(snapshot(lb, [group("tg-https", [a], noChecks)], { Protocol: "HTTPS", Tls: tlsConfig("TLSv1.3") }));
+  await assert.rejects(httpsGet(lb, PORT, "web.example.test", ca, "/", { maxVersion: "TLSv1.2" }), /protocol version|alert/i);
+  assert.equal((await httpsGet(lb, PORT, "web.example.test", ca, "/", { minVersion: "TLSv1.3" })).status, 200);
+  await plane.apply({ loadBalancers: [], targetGroups: [] });
+});
+
+test("NLB TLS listener: TLS terminated, then the bytes go to a TCP target", async () => {
+  const lb = newAddress();
+  const pem = selfSigned("tcp.example.test");
+  const echoAddress = newAddress();
+  const echo = net.createServer((socket) => socket.on("data", (d) => socket.write(`echo:${d}`)).on("error", () => socket.destroy()));
+  servers.push(echo);
+  await new Promise<void>((r) => echo.listen(0, echoAddress, r));
+  const target = { Id: echoAddress, Address: echoAddress, Port: (echo.address() as net.AddressInfo).port, State: "registered" as const };
+  const g: TargetGroupConfig = { ...group("tg-tls", []), Protocol: "TCP", HealthCheck: fastHealth({ HealthCheckEnabled: false }), Targets: [target] };
+  const s = snapshot(lb, [g], { Protocol: "TLS", Tls: { Certificates: [{ CertificateArn: "arn:aws:acm:us-east-1:000000000000:certificate/tcp", Pem: pem }], MinVersion: "TLSv1.2", MaxVersion: "TLSv1.3" } });
+  await plane.apply({ ...s, loadBalancers: s.loadBalancers.map((l) => ({ ...l, Type: "network" as const })) });
+  const reply = await new Promise<string>((resolve, reject) => {
+    const socket = tls.connect({ host: lb, port: PORT, servername: "tcp.example.test", ca: pem }, () => socket.write("ping"));
+    socket.setEncoding("utf8").on("data", (d) => {
+      socket.end();
+      resolve(String(d));
+    }).on("error", reject);
+  });
+  assert.equal(reply, "echo:ping");
+  await plane.apply({ loadBalancers: [], targetGroups: [] });
 });

@@ -1,5 +1,7 @@
 import http from "node:http";
+import https from "node:https";
 import net from "node:net";
+import tls from "node:tls";
 import type { TargetHealthDescription } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { HealthMonitor } from "./health/health-monitor.js";
 import { healthCheckPort } from "./health/health-check.js";
@@ -8,13 +10,18 @@ import { targetKey } from "./snapshot.js";
 import { handleRequest, type ProxyContext } from "./http-proxy.js";
 import { handleConnection } from "./tcp-proxy.js";
 import { TrafficCounter, type TrafficCounters } from "./traffic-counters.js";
-import { frontAddress, frontRoutes, requestedName, sendNoSuchLoadBalancer, type FrontRoute } from "./localhost-front.js";
+import { handleUpgrade } from "./upgrade-proxy.js";
+import { contextOptions, serverTlsOptions } from "./tls-options.js";
+import { sendAnswerOnSocket } from "./alb-responses.js";
+import type { Duplex } from "node:stream";
+import { frontAddress, frontRoutes, noSuchLoadBalancer, requestedName, sendNoSuchLoadBalancer, type FrontRoute } from "./localhost-front.js";
 
 /** DescribeTargetHealth's answer for one target group, as the data plane sees it now. */
 export interface TargetGroupHealth {
   readonly TargetGroupArn: string;
   readonly TargetHealthDescriptions: TargetHealthDescription[];
 }
+
 
 /** What apply() could not do that is not an error (see localhost-front.ts). */
 export interface ApplyReport {
@@ -53,6 +60,7 @@ export class DataPlaneEngine {
       selection: {
         cursors: new Map(),
         isHealthy: (key) => this.health.state(key)?.state === "healthy" || this.healthDisabled(key),
+        healthVersion: () => this.health.version,
         outstanding: (key) => this.outstanding.get(key) ?? 0,
       },
       begin: (key) => this.outstanding.set(key, (this.outstanding.get(key) ?? 0) + 1),
@@ -88,8 +96,11 @@ export class DataPlaneEngine {
       [...wanted].map(async ([key, current]) => {
         const open = this.listeners.get(key);
         if (open) {
+          const tlsChanged = open.current.listener.Tls !== current.listener.Tls;
           open.current = current;
-          if (open.server instanceof http.Server) applyTimeouts(open.server, current.lb);
+          applyTimeouts(open.server, current.lb);
+          // New connections get the new default certificate; SNI reads `current` by itself.
+          if (tlsChanged && open.server instanceof tls.Server) open.server.setSecureContext(contextOptions(current.listener.Tls));
           return;
         }
         try {
@@ -120,6 +131,12 @@ export class DataPlaneEngine {
         if (!route) return sendNoSuchLoadBalancer(res, name, port);
         handleRequest(this.ctx, route.lb, route.listener, req, res);
       });
+      server.on("upgrade", (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+        const name = requestedName(req.headers.host);
+        const route = this.routes.get(port)?.get(name);
+        if (!route) return sendAnswerOnSocket(socket, noSuchLoadBalancer(name, port));
+        handleUpgrade(this.ctx, route.lb, route.listener, req, socket, head);
+      });
       // One front connection may carry requests for several load balancers: ALB's default idle timeout.
       server.keepAliveTimeout = 60_000;
       try {
@@ -148,7 +165,7 @@ export class DataPlaneEngine {
     this.health.close();
     await Promise.all([...[...this.listeners.values()].map((l) => l.server), ...this.fronts.values()].map((server) => new Promise((resolve) => {
       server.close(resolve);
-      if (server instanceof http.Server) server.closeAllConnections();
+      if (isHttpServer(server)) server.closeAllConnections();
     })));
     this.listeners.clear();
     this.fronts.clear();
@@ -188,14 +205,26 @@ export class DataPlaneEngine {
 
   private openListener(current: OpenListener["current"]): Promise<OpenListener> {
     const entry: { current: OpenListener["current"] } = { current };
+    const secure = () => serverTlsOptions(() => entry.current.listener.Tls);
+    const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => handleRequest(this.ctx, entry.current.lb, entry.current.listener, req, res);
+    const onUpgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer) => handleUpgrade(this.ctx, entry.current.lb, entry.current.listener, req, socket, head);
+    const onConnection = (socket: net.Socket) => handleConnection(this.ctx, entry.current.lb, entry.current.listener, socket);
     let server: net.Server;
-    if (current.listener.Protocol === "TCP") {
-      server = net.createServer((socket) => handleConnection(this.ctx, entry.current.lb, entry.current.listener, socket));
-    } else {
-      const httpServer = http.createServer((req, res) => handleRequest(this.ctx, entry.current.lb, entry.current.listener, req, res));
-      applyTimeouts(httpServer, current.lb);
-      server = httpServer;
+    switch (current.listener.Protocol) {
+      case "TCP":
+        server = net.createServer(onConnection);
+        break;
+      case "TLS":
+        server = tls.createServer(secure(), onConnection);
+        break;
+      case "HTTPS":
+        server = https.createServer(secure(), onRequest).on("upgrade", onUpgrade);
+        break;
+      case "HTTP":
+        server = http.createServer(onRequest).on("upgrade", onUpgrade);
+        break;
     }
+    applyTimeouts(server, current.lb);
     return listen(server, current.lb.Address, current.listener.Port).then(() => Object.assign(entry, { server }));
   }
 }
@@ -238,12 +267,17 @@ function forwardedGroups(lb: LoadBalancerConfig): Set<string> {
  * closed. While a request waits for its target, the target side's timer (504) is the one that runs,
  * so no socket-wide inactivity timeout here: it would cut the client before the 504 could be sent.
  */
-function applyTimeouts(server: http.Server, lb: LoadBalancerConfig): void {
-  server.keepAliveTimeout = (lb.IdleTimeoutSeconds ?? 60) * 1000;
+function applyTimeouts(server: net.Server, lb: LoadBalancerConfig): void {
+  if (isHttpServer(server)) server.keepAliveTimeout = (lb.IdleTimeoutSeconds ?? 60) * 1000;
+}
+
+/** http.Server and https.Server (which is a tls.Server, not an http.Server, with http's methods). */
+function isHttpServer(server: net.Server): server is http.Server {
+  return server instanceof http.Server || server instanceof https.Server;
 }
 
 /** Stops accepting; idle keep-alive connections close now, busy ones after their request. */
 function closeGracefully(server: net.Server): void {
   server.close();
-  if (server instanceof http.Server) server.closeIdleConnections();
+  if (isHttpServer(server)) server.closeIdleConnections();
 }

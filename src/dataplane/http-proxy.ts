@@ -1,6 +1,6 @@
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { Action, FixedResponseActionConfig } from "@aws-sdk/client-elastic-load-balancing-v2";
-import { newTraceId, sendAlbError } from "./alb-responses.js";
+import { albError, newTraceId, sendAlbError, sendAnswer, type LbAnswer } from "./alb-responses.js";
 import { actionFor } from "./rules/select-rule.js";
 import { redirectLocation, redirectStatus } from "./rules/redirect.js";
 import { hostWithoutPort, splitTarget, type RequestFacts } from "./rules/request-facts.js";
@@ -22,7 +22,7 @@ export interface ProxyContext {
 }
 
 // Hop-by-hop headers (RFC 9110 7.6.1) belong to one connection and are never forwarded.
-const hopByHop = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade", "proxy-authorization"]);
+export const hopByHop = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade", "proxy-authorization"]);
 
 export function requestFacts(req: IncomingMessage, listener: ListenerConfig): RequestFacts {
   const { path, query } = splitTarget(req.url ?? "/");
@@ -31,41 +31,66 @@ export function requestFacts(req: IncomingMessage, listener: ListenerConfig): Re
     host: hostWithoutPort(req.headers.host),
     path,
     query,
-    headers: req.headersDistinct,
+    // Only http-header conditions read these: node builds headersDistinct on first access, so a
+    // getter keeps that cost off requests no such rule looks at.
+    get headers() {
+      return req.headersDistinct;
+    },
     sourceIp: clientAddress(req),
-    protocol: "HTTP",
+    protocol: listener.Protocol === "HTTPS" ? "HTTPS" : "HTTP",
     port: listener.Port,
   };
 }
 
-/** One request on an HTTP listener: evaluate the rules, then answer, redirect or forward. */
-export function handleRequest(ctx: ProxyContext, lb: LoadBalancerConfig, listener: ListenerConfig, req: IncomingMessage, res: ServerResponse): void {
+/** Where a request goes after the listener's rules: an answer from the load balancer, or a target. */
+export type Route =
+  | { readonly kind: "answer"; readonly answer: LbAnswer; readonly action?: "redirect" | "fixed-response" }
+  | { readonly kind: "forward"; readonly group: TargetGroupConfig; readonly target: TargetConfig };
+
+/** Evaluates the listener's rules for one request (plain or Upgrade) and picks the target. */
+export function route(ctx: ProxyContext, listener: ListenerConfig, req: IncomingMessage): Route {
   const facts = requestFacts(req, listener);
   const action = actionFor(listener, facts);
-  const elbError = (status: 500 | 503) => (ctx.counters.elbResponse(lb.LoadBalancerArn, status), sendAlbError(res, status));
-  if (action?.Type === "fixed-response") return fixedResponse(ctx, lb, action, res);
+  if (action?.Type === "fixed-response") return { kind: "answer", answer: fixedResponse(action), action: "fixed-response" };
   if (action?.Type === "redirect" && action.RedirectConfig) {
-    const status = redirectStatus(action.RedirectConfig);
-    ctx.counters.elbResponse(lb.LoadBalancerArn, status, "redirect");
-    res.writeHead(status, { server: "awselb/2.0", location: redirectLocation(action.RedirectConfig, facts), "content-length": 0 });
-    res.end();
-    return;
+    const headers = { server: "awselb/2.0", location: redirectLocation(action.RedirectConfig, facts), "content-length": 0 };
+    return { kind: "answer", answer: { status: redirectStatus(action.RedirectConfig), headers, body: "" }, action: "redirect" };
   }
-  if (action?.Type !== "forward") return elbError(500);
+  if (action?.Type !== "forward") return { kind: "answer", answer: albError(500) };
   const arn = chooseTargetGroup(action);
   const group = arn === undefined ? undefined : ctx.targetGroup(arn);
   const target = group && chooseTarget(group, ctx.selection, stickyTargetKey(group, req));
-  if (!group || !target) return elbError(503);
-  forward(ctx, lb, listener, group, target, req, res);
+  if (!group || !target) return { kind: "answer", answer: albError(503) };
+  return { kind: "forward", group, target };
 }
 
-function fixedResponse(ctx: ProxyContext, lb: LoadBalancerConfig, action: Action, res: ServerResponse): void {
+/** One request on an HTTP listener: evaluate the rules, then answer, redirect or forward. */
+export function handleRequest(ctx: ProxyContext, lb: LoadBalancerConfig, listener: ListenerConfig, req: IncomingMessage, res: ServerResponse): void {
+  const routed = route(ctx, listener, req);
+  if (routed.kind === "answer") {
+    ctx.counters.elbResponse(lb.LoadBalancerArn, routed.answer.status, routed.action);
+    return sendAnswer(res, routed.answer);
+  }
+  forward(ctx, lb, listener, routed.group, routed.target, req, res);
+}
+
+function fixedResponse(action: Action): LbAnswer {
   const config: FixedResponseActionConfig = action.FixedResponseConfig ?? { StatusCode: "200" };
   const body = config.MessageBody ?? "";
-  const status = Number(config.StatusCode ?? 200);
-  ctx.counters.elbResponse(lb.LoadBalancerArn, status, "fixed-response");
-  res.writeHead(status, { server: "awselb/2.0", "content-type": config.ContentType ?? "text/plain; charset=utf-8", "content-length": Buffer.byteLength(body) });
-  res.end(body);
+  return { status: Number(config.StatusCode ?? 200), headers: { server: "awselb/2.0", "content-type": config.ContentType ?? "text/plain; charset=utf-8", "content-length": Buffer.byteLength(body) }, body };
+}
+
+/** The request's headers as the target gets them: hop-by-hop ones dropped, ALB's X-Forwarded-* and trace id added. */
+export function forwardedHeaders(req: IncomingMessage, listener: ListenerConfig): http.OutgoingHttpHeaders {
+  const headers: http.OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(req.headers)) if (!hopByHop.has(name) && value !== undefined) headers[name] = value;
+  const client = clientAddress(req);
+  headers["x-forwarded-for"] = req.headers["x-forwarded-for"] ? `${req.headers["x-forwarded-for"]}, ${client}` : client;
+  headers["x-forwarded-proto"] = listener.Protocol === "HTTPS" ? "https" : "http";
+  headers["x-forwarded-port"] = String(listener.Port);
+  // ALB keeps a trace id the client already sent, and starts a new one otherwise.
+  if (!req.headers["x-amzn-trace-id"]) headers["x-amzn-trace-id"] = newTraceId();
+  return headers;
 }
 
 /** Streams the request to the target and its response back; neither body is ever held whole. */
@@ -73,6 +98,7 @@ function forward(ctx: ProxyContext, lb: LoadBalancerConfig, listener: ListenerCo
   const key = targetKey(group.TargetGroupArn, target);
   const started = performance.now();
   let status: number | undefined;
+  let answered: 502 | 504 | undefined;
   let finished = false;
   const done = () => {
     if (finished) return;
@@ -81,15 +107,7 @@ function forward(ctx: ProxyContext, lb: LoadBalancerConfig, listener: ListenerCo
   };
   ctx.begin(key);
   ctx.counters.request(lb.LoadBalancerArn, group.TargetGroupArn);
-
-  const headers: http.OutgoingHttpHeaders = {};
-  for (const [name, value] of Object.entries(req.headers)) if (!hopByHop.has(name) && value !== undefined) headers[name] = value;
-  const client = clientAddress(req);
-  headers["x-forwarded-for"] = req.headers["x-forwarded-for"] ? `${req.headers["x-forwarded-for"]}, ${client}` : client;
-  headers["x-forwarded-proto"] = "http";
-  headers["x-forwarded-port"] = String(listener.Port);
-  // ALB keeps a trace id the client already sent, and starts a new one otherwise.
-  if (!req.headers["x-amzn-trace-id"]) headers["x-amzn-trace-id"] = newTraceId();
+  const headers = forwardedHeaders(req, listener);
 
   const idleMs = (lb.IdleTimeoutSeconds ?? 60) * 1000;
   const upstream = http.request({ host: target.Address, port: target.Port, method: req.method, path: req.url, headers, agent: ctx.agent });
@@ -118,8 +136,7 @@ function forward(ctx: ProxyContext, lb: LoadBalancerConfig, listener: ListenerCo
     // Before the response started, ALB answers for the target: 504 if it went silent, else 502
     // (connection refused, reset, or closed without answering).
     if (status === undefined) {
-      const answered = timedOut ? 504 : 502;
-      status = answered;
+      status = answered = timedOut ? 504 : 502;
       ctx.counters.elbResponse(lb.LoadBalancerArn, answered);
       sendAlbError(res, answered);
     } else {
@@ -136,7 +153,7 @@ function forward(ctx: ProxyContext, lb: LoadBalancerConfig, listener: ListenerCo
 }
 
 /** The client's address, IPv4-mapped IPv6 ("::ffff:127.0.0.1") written as plain IPv4. */
-function clientAddress(req: IncomingMessage): string {
+export function clientAddress(req: IncomingMessage): string {
   const address = req.socket.remoteAddress ?? "";
   return address.startsWith("::ffff:") ? address.slice(7) : address;
 }

@@ -1,4 +1,5 @@
 import type { ServerResponse } from "node:http";
+import { sendAnswer, type LbAnswer } from "./alb-responses.js";
 import { hostWithoutPort } from "./rules/request-facts.js";
 import type { DataPlaneSnapshot, ListenerConfig, LoadBalancerConfig } from "./snapshot.js";
 
@@ -41,14 +42,17 @@ export function requestedName(hostHeader: string | undefined): string {
  * The answer for a Host that names no load balancer on this port. AWS has no such case (the name
  * would not resolve), so this is Berth's own: a 404 in ALB's style, saying what to do.
  */
-export function sendNoSuchLoadBalancer(res: ServerResponse, name: string, port: number): void {
+export function noSuchLoadBalancer(name: string, port: number): LbAnswer {
   const title = "404 Not Found";
   const text = name === ""
     ? `No load balancer: this request has no Host header. Berth routes requests to ${frontAddress}:${port} by Host: use the load balancer's DNSName.`
     : `No load balancer named ${escapeHtml(name)} has an HTTP listener on port ${port}. Berth routes requests to ${frontAddress}:${port} by Host: use the load balancer's DNSName (aws elbv2 describe-load-balancers).`;
   const body = `<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n<center><h1>${title}</h1></center>\r\n<p>${text}</p>\r\n</body>\r\n</html>\r\n`;
-  res.writeHead(404, { server: "awselb/2.0", "content-type": "text/html", "content-length": Buffer.byteLength(body) });
-  res.end(body);
+  return { status: 404, headers: { server: "awselb/2.0", "content-type": "text/html", "content-length": Buffer.byteLength(body) }, body };
+}
+
+export function sendNoSuchLoadBalancer(res: ServerResponse, name: string, port: number): void {
+  sendAnswer(res, noSuchLoadBalancer(name, port));
 }
 
 function escapeHtml(s: string): string {

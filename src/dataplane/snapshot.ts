@@ -28,10 +28,27 @@ export interface LoadBalancerConfig {
 export interface ListenerConfig {
   readonly ListenerArn: string;
   readonly Port: number;
-  readonly Protocol: "HTTP" | "TCP";
+  /** HTTPS terminates TLS then serves as HTTP; TLS terminates TLS then forwards bytes as TCP. */
+  readonly Protocol: "HTTP" | "HTTPS" | "TCP" | "TLS";
+  /** HTTPS and TLS listeners: how they terminate TLS. */
+  readonly Tls?: ListenerTls;
   readonly DefaultActions: readonly Action[];
   /** Non-default rules, any order: the data plane sorts by priority. */
   readonly Rules: readonly RuleConfig[];
+}
+
+export interface ListenerTls {
+  /** The certificates presented, the listener's default first; the others are chosen by SNI. */
+  readonly Certificates: readonly ListenerCertificate[];
+  /** The TLS versions the listener's SslPolicy accepts from clients. */
+  readonly MinVersion: "TLSv1" | "TLSv1.1" | "TLSv1.2" | "TLSv1.3";
+  readonly MaxVersion: "TLSv1" | "TLSv1.1" | "TLSv1.2" | "TLSv1.3";
+}
+
+export interface ListenerCertificate {
+  readonly CertificateArn: string;
+  /** The certificate chain and its private key, PEM (read by the API from the user's file). */
+  readonly Pem: string;
 }
 
 export interface RuleConfig {

@@ -7,7 +7,7 @@ import type { TargetHealthSource } from "./targets/target-health.js";
 export interface Elbv2Deps {
   db: Db;
   clock: Clock;
-  config: Pick<Config, "loadBalancerCidr" | "availabilityZones">;
+  config: Pick<Config, "loadBalancerCidr" | "availabilityZones" | "loadBalancerCertificatesDir">;
   /** Where target health comes from: the data plane's health checks once it runs, the store's view before. */
   health: TargetHealthSource;
   /**

@@ -29,3 +29,5 @@ export const targetGroupAssociationLimit = (arns: string[]) =>
 export const tooManyActions = (message: string) => new ServiceError("TooManyActionsException", message);
 export const tooManyTargetGroups = (message: string) => new ServiceError("TooManyTargetGroupsException", message);
 export const tooManyRules = (message: string) => new ServiceError("TooManyRulesException", message);
+export const certificateNotFound = (arn: string) => new ServiceError("CertificateNotFoundException", `Certificate '${arn}' not found`);
+export const sslPolicyNotFound = (name: string) => new ServiceError("SSLPolicyNotFoundException", `SSL policy '${name}' not found`);

@@ -221,7 +221,60 @@ export const migrations: string[] = [
     item_type TEXT NOT NULL, timestamp INTEGER NOT NULL, summary TEXT NOT NULL, data TEXT NOT NULL);
   CREATE INDEX cw_alarm_history_by_time ON cw_alarm_history (account, region, timestamp);
   `,
-  /* 11: awslogs: how far each container's output is stored in CloudWatch Logs (log-position.ts),
+  /* 11: CloudWatch Logs: log groups, their streams and their events. Events are one table clustered
+     by (group, timestamp, id) so a group's time range is one contiguous B-tree range (filtering,
+     retention); a second index serves reads by stream. No foreign key on events: deleting a group
+     or stream deletes its events explicitly, and appends skip a per-row check. See docs/logs-storage.md. */ `
+  CREATE TABLE log_groups (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL,
+    created_at INTEGER NOT NULL, retention_days INTEGER, kms_key_id TEXT,
+    class TEXT NOT NULL, deletion_protection INTEGER NOT NULL DEFAULT 0,
+    -- The id the next event of this group gets: events are numbered per group, in arrival order.
+    next_event_id INTEGER NOT NULL DEFAULT 1,
+    UNIQUE (account, region, name));
+  CREATE TABLE log_streams (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    group_id INTEGER NOT NULL REFERENCES log_groups (id) ON DELETE CASCADE,
+    name TEXT NOT NULL, created_at INTEGER NOT NULL,
+    first_event INTEGER, last_event INTEGER, last_ingestion INTEGER,
+    stored_bytes INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (group_id, name));
+  CREATE INDEX log_streams_by_last_event ON log_streams (group_id, last_event);
+  CREATE TABLE log_events (
+    group_id INTEGER NOT NULL, timestamp INTEGER NOT NULL, id INTEGER NOT NULL,
+    stream_id INTEGER NOT NULL, ingestion_time INTEGER NOT NULL, message TEXT NOT NULL,
+    PRIMARY KEY (group_id, timestamp, id)) WITHOUT ROWID;
+  CREATE INDEX log_events_by_stream ON log_events (stream_id, timestamp, id);
+  `,
+  /* 12: Application Auto Scaling: scalable targets (with their cooldown state), their scaling
+     policies and scheduled actions (removed with the target), and the scaling activities. Tags
+     share the tags table, keyed by the scalable target's ARN. */ `
+  CREATE TABLE aas_targets (
+    account TEXT NOT NULL, region TEXT NOT NULL, namespace TEXT NOT NULL, resource_id TEXT NOT NULL, dimension TEXT NOT NULL,
+    arn TEXT NOT NULL UNIQUE, seq INTEGER NOT NULL, doc TEXT NOT NULL, state TEXT NOT NULL,
+    PRIMARY KEY (account, region, namespace, resource_id, dimension));
+  CREATE TABLE aas_policies (
+    account TEXT NOT NULL, region TEXT NOT NULL, namespace TEXT NOT NULL, resource_id TEXT NOT NULL, dimension TEXT NOT NULL,
+    name TEXT NOT NULL, arn TEXT NOT NULL UNIQUE, seq INTEGER NOT NULL, doc TEXT NOT NULL,
+    PRIMARY KEY (account, region, namespace, resource_id, dimension, name),
+    FOREIGN KEY (account, region, namespace, resource_id, dimension)
+      REFERENCES aas_targets (account, region, namespace, resource_id, dimension) ON DELETE CASCADE);
+  CREATE TABLE aas_scheduled_actions (
+    account TEXT NOT NULL, region TEXT NOT NULL, namespace TEXT NOT NULL, resource_id TEXT NOT NULL, dimension TEXT NOT NULL,
+    name TEXT NOT NULL, arn TEXT NOT NULL UNIQUE, seq INTEGER NOT NULL, doc TEXT NOT NULL,
+    -- When the action runs next (epoch ms); NULL once it never will again.
+    next_run INTEGER,
+    PRIMARY KEY (account, region, namespace, resource_id, dimension, name),
+    FOREIGN KEY (account, region, namespace, resource_id, dimension)
+      REFERENCES aas_targets (account, region, namespace, resource_id, dimension) ON DELETE CASCADE);
+  CREATE INDEX aas_scheduled_actions_due ON aas_scheduled_actions (next_run) WHERE next_run IS NOT NULL;
+  CREATE TABLE aas_activities (
+    id TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, namespace TEXT NOT NULL,
+    resource_id TEXT NOT NULL, dimension TEXT NOT NULL, seq INTEGER NOT NULL, doc TEXT NOT NULL);
+  CREATE INDEX aas_activities_by_target ON aas_activities (account, region, namespace, resource_id, seq);
+  `,
+  /* 13: awslogs: how far each container's output is stored in CloudWatch Logs (log-position.ts),
      written in the same transaction as the events, so a batch sent again is stored once */ `
   CREATE TABLE awslogs_positions (
     task_arn TEXT NOT NULL REFERENCES tasks (arn) ON DELETE CASCADE,

@@ -10,8 +10,8 @@ import { getMetricData } from "./get-metric-data.js";
 export function metricHandlers({ metrics }: CloudWatchDeps): Record<string, Handler> {
   const now = () => metrics.clock.now();
   return {
-    PutMetricData: (input: PutMetricDataInput, ctx) => {
-      metrics.series.write(ctx, pointsOf(input, now()));
+    PutMetricData: async (input: PutMetricDataInput, ctx) => {
+      await metrics.series.writeSoon({ account: ctx.account, region: ctx.region }, pointsOf(input, now()));
       return {};
     },
     // The API's period rules (MetricQueries, Berth's own readers, takes shortened periods too).

@@ -2,7 +2,7 @@ import type { Db } from "../../store/database.js";
 import type { Clock } from "../../core/clock.js";
 import type { Scope } from "../../core/arn.js";
 import { mergeAggregate, type Aggregate } from "./aggregate.js";
-import { decode, encode, type Distribution } from "./distribution.js";
+import { decode, encode, mergeInto, type Distribution } from "./distribution.js";
 import { TIERS, tierFor } from "./retention.js";
 
 export interface Dimension {
@@ -71,17 +71,54 @@ export class SeriesStore {
    * `everySecond`: recent data is kept at 1 second whatever its StorageResolution, so that periods
    * shortened by metricPeriodScale (6 s for 60 s at scale 10) find standard-resolution data too.
    */
-  constructor(private readonly db: Db, private readonly clock: Clock, private readonly everySecond = false) {}
+  constructor(private readonly db: Db, private readonly clock: Clock, private readonly everySecond = false) {
+    // A bucket's distribution is unknown (NULL) as soon as one side of a merge is.
+    db.function("cw_merge_dist", { deterministic: true }, (a: unknown, b: unknown) => {
+      if (!(a instanceof Buffer) || !(b instanceof Buffer)) return null;
+      const into = decode(a);
+      mergeInto(into, decode(b));
+      return encode(into);
+    });
+  }
+
+  private pending: Array<{ scope: Scope; points: MetricPoint[]; done: (err?: unknown) => void }> = [];
+
+  /**
+   * Group commit: the puts that arrive while one transaction commits are written together in the
+   * next, so the fsync an acknowledged write needs (synchronous=FULL) is paid once per group
+   * rather than once per request. Resolves once this put's transaction committed.
+   */
+  writeSoon(scope: Scope, points: MetricPoint[]): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (this.pending.length === 0) setImmediate(() => this.flush());
+      this.pending.push({ scope, points, done: (err) => (err === undefined ? resolve() : reject(err)) });
+    });
+  }
+
+  private flush(): void {
+    const group = this.pending;
+    this.pending = [];
+    try {
+      this.writeAll(group);
+    } catch (err) {
+      for (const g of group) g.done(err);
+      return;
+    }
+    for (const g of group) g.done();
+  }
 
   write(scope: Scope, points: MetricPoint[]): void {
-    if (points.length === 0) return;
+    this.writeAll([{ scope, points }]);
+  }
+
+  private writeAll(group: Array<{ scope: Scope; points: MetricPoint[] }>): void {
     const now = this.clock.now().getTime();
     const nowSeconds = now / 1000;
     try {
       this.db.transaction(() => {
         const buckets = new Map<string, { series: number; bucket: number; resolution: number; unit: string; agg: Aggregate }>();
         const touched = new Set<number>();
-        for (const p of points) {
+        for (const { scope, points } of group) for (const p of points) {
           const series = this.seriesId(scope, p, now);
           touched.add(series);
           const tier = tierFor(this.everySecond ? 1 : p.storageResolution, nowSeconds - p.timestamp / 1000);
@@ -122,11 +159,11 @@ export class SeriesStore {
     return id;
   }
 
+  /** Adds an aggregate to a bucket in one upsert; distributions merge in SQL through cw_merge_dist. */
   private mergeBucket(series: number, bucket: number, resolution: number, unit: string, agg: Aggregate): void {
-    const row = this.db.prepare("SELECT count, sum, min, max, dist FROM cw_points WHERE series = ? AND bucket = ? AND resolution = ? AND unit = ?")
-      .get(series, bucket, resolution, unit) as { count: number; sum: number; min: number; max: number; dist: Buffer | null } | undefined;
-    if (row) mergeAggregate(agg, { ...row, dist: row.dist ? decode(row.dist) : null });
-    this.db.prepare("INSERT OR REPLACE INTO cw_points (series, bucket, resolution, unit, count, sum, min, max, dist) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+    this.db.prepare(`INSERT INTO cw_points (series, bucket, resolution, unit, count, sum, min, max, dist) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (series, bucket, resolution, unit) DO UPDATE SET count = count + excluded.count, sum = sum + excluded.sum,
+        min = min(min, excluded.min), max = max(max, excluded.max), dist = cw_merge_dist(dist, excluded.dist)`)
       .run(series, bucket, resolution, unit, agg.count, agg.sum, agg.min, agg.max, agg.dist ? encode(agg.dist) : null);
   }
 

@@ -10,8 +10,11 @@ import { initialHealth, nextHealth, type TargetHealthState } from "./health-stat
  */
 export class HealthMonitor {
   private readonly checks = new Map<string, { fingerprint: string; timer: NodeJS.Timeout; state: TargetHealthState }>();
+  /** Bumped whenever a target's state or the set of checked targets changes: the proxy caches its candidate targets by it. */
+  version = 0;
 
   update(wanted: ReadonlyMap<string, { config: HealthCheckConfig; target: TargetConfig }>): void {
+    this.version++;
     for (const [key, check] of this.checks) {
       if (!wanted.has(key)) {
         clearTimeout(check.timer);
@@ -28,7 +31,9 @@ export class HealthMonitor {
       const tick = async () => {
         const result = await checkOnce(config, target);
         if (this.checks.get(key) !== entry) return; // replaced or removed while the check ran
-        entry.state = nextHealth(entry.state, result, config);
+        const next = nextHealth(entry.state, result, config);
+        if (next.state !== entry.state.state) this.version++;
+        entry.state = next;
         entry.timer = setTimeout(tick, config.HealthCheckIntervalSeconds * 1000);
       };
       // The first check goes out right away, as ALB starts checking on registration.

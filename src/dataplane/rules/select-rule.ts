@@ -11,9 +11,14 @@ export function selectRule(listener: ListenerConfig, req: RequestFacts): RuleCon
 /** The action that answers the request: a rule's last action by Order (authenticate-* run first on
  *  AWS; Berth does not support them, so the terminal forward/redirect/fixed-response is what counts). */
 export function terminalAction(actions: readonly Action[]): Action | undefined {
+  // Snapshots are immutable: sorting once per action list, not per request.
+  if (terminal.has(actions)) return terminal.get(actions);
   const ordered = [...actions].sort((a, b) => (a.Order ?? 0) - (b.Order ?? 0));
-  return ordered.find((a) => a.Type === "forward" || a.Type === "redirect" || a.Type === "fixed-response");
+  const action = ordered.find((a) => a.Type === "forward" || a.Type === "redirect" || a.Type === "fixed-response");
+  terminal.set(actions, action);
+  return action;
 }
+const terminal = new WeakMap<readonly Action[], Action | undefined>();
 
 export function actionFor(listener: ListenerConfig, req: RequestFacts): Action | undefined {
   return terminalAction(selectRule(listener, req)?.Actions ?? listener.DefaultActions);

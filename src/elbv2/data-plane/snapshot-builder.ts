@@ -1,10 +1,12 @@
-import type { LoadBalancer, Rule, TargetGroup } from "@aws-sdk/client-elastic-load-balancing-v2";
+import type { Listener, LoadBalancer, Rule, TargetGroup } from "@aws-sdk/client-elastic-load-balancing-v2";
 import type { Db } from "../../store/database.js";
 import {
-  defaultTargetGroupAttributes, type DataPlaneSnapshot, type HealthCheckConfig, type ListenerConfig, type LoadBalancerConfig,
+  defaultTargetGroupAttributes, type DataPlaneSnapshot, type HealthCheckConfig, type ListenerCertificate, type ListenerConfig, type ListenerTls, type LoadBalancerConfig,
   type TargetConfig, type TargetGroupAttributes, type TargetGroupConfig,
 } from "../../dataplane/snapshot.js";
 import { listenersOf } from "../listeners/listener-store.js";
+import { readCertificate } from "../certificates/certificate-files.js";
+import { defaultSslPolicy, sslPolicyVersions } from "../certificates/ssl-policies.js";
 import { rulesOf } from "../rules/rule-store.js";
 import { instanceHostIp, targetsOf } from "../targets/target-store.js";
 
@@ -14,6 +16,10 @@ export interface SnapshotOptions {
    * loadBalancerHealthCheckSpeedup): the API keeps AWS's ranges, the checks run faster.
    */
   healthCheckSpeedup?: number;
+  /** Where HTTPS and TLS listeners' certificates are (loadBalancerCertificatesDir). */
+  certificatesDir?: string;
+  /** Told about a listener left out because its certificate can no longer be read. */
+  onUnservable?: (listenerArn: string, why: string) => void;
 }
 
 /**
@@ -21,10 +27,11 @@ export interface SnapshotOptions {
  * region. Read in one transaction so the snapshot is consistent; it is a write transaction only
  * because targetsOf removes targets whose drain has ended.
  */
-export function buildSnapshot(db: Db, now: number, { healthCheckSpeedup = 1 }: SnapshotOptions = {}): DataPlaneSnapshot {
+export function buildSnapshot(db: Db, now: number, options: SnapshotOptions = {}): DataPlaneSnapshot {
+  const { healthCheckSpeedup = 1 } = options;
   return db.transaction(() => {
     const lbRows = db.prepare("SELECT doc, address, attributes FROM elb_load_balancers ORDER BY seq").all() as Array<{ doc: string; address: string; attributes: string }>;
-    const loadBalancers = lbRows.flatMap((row) => loadBalancerConfig(db, JSON.parse(row.doc) as LoadBalancer, row.address, JSON.parse(row.attributes) as Record<string, string>));
+    const loadBalancers = lbRows.flatMap((row) => loadBalancerConfig(db, JSON.parse(row.doc) as LoadBalancer, row.address, JSON.parse(row.attributes) as Record<string, string>, options));
     const tgRows = db.prepare("SELECT account, region, doc, attributes FROM elb_target_groups ORDER BY seq").all() as Array<{ account: string; region: string; doc: string; attributes: string }>;
     const targetGroups = tgRows.flatMap((row) =>
       targetGroupConfig(db, { account: row.account, region: row.region }, JSON.parse(row.doc) as TargetGroup, JSON.parse(row.attributes) as Record<string, string>, now, healthCheckSpeedup));
@@ -32,7 +39,7 @@ export function buildSnapshot(db: Db, now: number, { healthCheckSpeedup = 1 }: S
   })();
 }
 
-function loadBalancerConfig(db: Db, doc: LoadBalancer, address: string, attributes: Record<string, string>): LoadBalancerConfig[] {
+function loadBalancerConfig(db: Db, doc: LoadBalancer, address: string, attributes: Record<string, string>, options: SnapshotOptions): LoadBalancerConfig[] {
   if (doc.Type !== "application" && doc.Type !== "network") return [];
   const idle = Number(attributes["idle_timeout.timeout_seconds"]);
   return [{
@@ -41,10 +48,32 @@ function loadBalancerConfig(db: Db, doc: LoadBalancer, address: string, attribut
     Address: address,
     DNSName: doc.DNSName!,
     ...(Number.isFinite(idle) && idle > 0 ? { IdleTimeoutSeconds: idle } : {}),
-    // HTTPS, TLS and UDP listeners are stored but not served yet (docs/compatibility.md).
-    Listeners: listenersOf(db, doc.LoadBalancerArn!).flatMap((l): ListenerConfig[] => (l.Protocol === "HTTP" || l.Protocol === "TCP")
-      ? [{ ListenerArn: l.ListenerArn!, Port: l.Port!, Protocol: l.Protocol, DefaultActions: l.DefaultActions ?? [], Rules: rulesOf(db, l.ListenerArn!).filter((r) => !r.IsDefault).map(ruleConfig) }]
-      : []),
+    Listeners: listenersOf(db, doc.LoadBalancerArn!).flatMap((l) => listenerConfig(db, l, options)),
+  }];
+}
+
+function listenerConfig(db: Db, l: Listener, options: SnapshotOptions): ListenerConfig[] {
+  // UDP and TCP_UDP listeners are stored but not served yet (docs/compatibility.md).
+  if (l.Protocol !== "HTTP" && l.Protocol !== "HTTPS" && l.Protocol !== "TCP" && l.Protocol !== "TLS") return [];
+  let tls: ListenerTls | undefined;
+  if (l.Protocol === "HTTPS" || l.Protocol === "TLS") {
+    const versions = sslPolicyVersions(l.SslPolicy ?? defaultSslPolicy) ?? sslPolicyVersions(defaultSslPolicy)!;
+    const certificates: ListenerCertificate[] = [];
+    for (const { CertificateArn: arn } of l.Certificates ?? []) {
+      if (arn === undefined) continue;
+      const found = readCertificate(options.certificatesDir, arn);
+      if (!found.ok) {
+        options.onUnservable?.(l.ListenerArn!, `certificate ${arn}: ${found.why}`);
+        return [];
+      }
+      certificates.push({ CertificateArn: arn, Pem: found.pem });
+    }
+    tls = { Certificates: certificates, MinVersion: versions.min, MaxVersion: versions.max };
+  }
+  return [{
+    ListenerArn: l.ListenerArn!, Port: l.Port!, Protocol: l.Protocol, DefaultActions: l.DefaultActions ?? [],
+    Rules: rulesOf(db, l.ListenerArn!).filter((r) => !r.IsDefault).map(ruleConfig),
+    ...(tls && { Tls: tls }),
   }];
 }
 

@@ -1,10 +1,12 @@
-import type { CreateListenerInput, DeleteListenerInput, DescribeListenersInput, Listener, ModifyListenerInput, Rule } from "@aws-sdk/client-elastic-load-balancing-v2";
+import type { Certificate, CreateListenerInput, DeleteListenerInput, DescribeListenersInput, Listener, ModifyListenerInput, Rule } from "@aws-sdk/client-elastic-load-balancing-v2";
 import type { Handler } from "../../aws/service.js";
 import type { RequestContext } from "../../aws/request-context.js";
 import type { Scope } from "../../core/arn.js";
 import type { Db } from "../../store/database.js";
 import type { Elbv2Deps } from "../deps.js";
-import { duplicateListener, listenerNotFound, unsupportedProtocol, validation } from "../errors.js";
+import { certificateNotFound, duplicateListener, listenerNotFound, sslPolicyNotFound, unsupportedProtocol, validation } from "../errors.js";
+import { readCertificate } from "../certificates/certificate-files.js";
+import { defaultSslPolicy, sslPolicyVersions } from "../certificates/ssl-policies.js";
 import { listenerArn, newElbId, ruleArn } from "../ids.js";
 import { page } from "../pagination.js";
 import { addTags, checkTags, dropTags } from "../tags/tag-store.js";
@@ -24,19 +26,27 @@ export function requireListener(db: Db, scope: Scope, arn: string | undefined): 
   return { listener, lb };
 }
 
-function checkProtocol(lb: StoredLoadBalancer, protocol: string | undefined, certificates: unknown[] | undefined) {
+function checkProtocol(lb: StoredLoadBalancer, protocol: string | undefined, certificates: Certificate[] | undefined, sslPolicy: string | undefined, certificatesDir: string | undefined) {
   if (protocol === undefined) throw validation("A listener protocol must be specified");
   const allowed: readonly string[] = PROTOCOLS[lb.doc.Type as keyof typeof PROTOCOLS] ?? [];
   if (!allowed.includes(protocol)) throw unsupportedProtocol(`Protocol '${protocol}' is not supported for load balancers of type '${lb.doc.Type}'`);
-  if ((protocol === "HTTPS" || protocol === "TLS") && !certificates?.length) throw validation(`A certificate must be specified for ${protocol} listeners`);
+  if (protocol !== "HTTPS" && protocol !== "TLS") return;
+  if (!certificates?.length) throw validation(`A certificate must be specified for ${protocol} listeners`);
+  if (sslPolicy !== undefined && !sslPolicyVersions(sslPolicy)) throw sslPolicyNotFound(sslPolicy);
+  // Berth's stand-in for ACM: the ARN must name a readable PEM in loadBalancerCertificatesDir.
+  for (const { CertificateArn } of certificates) {
+    if (CertificateArn === undefined) throw validation("A certificate ARN must be specified");
+    if (!readCertificate(certificatesDir, CertificateArn).ok) throw certificateNotFound(CertificateArn);
+  }
 }
 
-export function listenerHandlers({ db }: Elbv2Deps): Record<string, Handler> {
+export function listenerHandlers({ db, config }: Elbv2Deps): Record<string, Handler> {
+  const certificatesDir = config.loadBalancerCertificatesDir;
   return {
     CreateListener: (input: CreateListenerInput, ctx: RequestContext) =>
       db.transaction(() => {
         const lb = requireLoadBalancer(db, ctx, input.LoadBalancerArn);
-        checkProtocol(lb, input.Protocol, input.Certificates);
+        checkProtocol(lb, input.Protocol, input.Certificates, input.SslPolicy, certificatesDir);
         if (input.Port === undefined) throw validation("A listener port must be specified");
         checkTags(input.Tags);
         const actions = checkActions(db, ctx, lb, input.Protocol!, input.DefaultActions ?? []);
@@ -51,7 +61,7 @@ export function listenerHandlers({ db }: Elbv2Deps): Record<string, Handler> {
         const tls = input.Protocol === "HTTPS" || input.Protocol === "TLS";
         const listener: Listener = {
           ListenerArn: arn, LoadBalancerArn: lbArn, Port: input.Port, Protocol: input.Protocol,
-          ...(tls ? { Certificates: input.Certificates, SslPolicy: input.SslPolicy ?? "ELBSecurityPolicy-2016-08" } : {}),
+          ...(tls ? { Certificates: input.Certificates, SslPolicy: input.SslPolicy ?? defaultSslPolicy } : {}),
           ...(input.AlpnPolicy?.length ? { AlpnPolicy: input.AlpnPolicy } : {}),
           DefaultActions: actions,
         };
@@ -77,14 +87,14 @@ export function listenerHandlers({ db }: Elbv2Deps): Record<string, Handler> {
         const { listener, lb } = requireListener(db, ctx, input.ListenerArn);
         const protocol = input.Protocol ?? listener.Protocol!;
         const certificates = input.Certificates ?? listener.Certificates;
-        checkProtocol(lb, protocol, certificates);
+        checkProtocol(lb, protocol, certificates, input.SslPolicy, certificatesDir);
         const actions = input.DefaultActions ? checkActions(db, ctx, lb, protocol, input.DefaultActions) : listener.DefaultActions!;
         const port = input.Port ?? listener.Port!;
         if (listenersOf(db, lb.doc.LoadBalancerArn!).some((l) => l.Port === port && l.ListenerArn !== listener.ListenerArn)) throw duplicateListener(lb.doc.LoadBalancerArn!, port);
         const tls = protocol === "HTTPS" || protocol === "TLS";
         const updated: Listener = {
           ListenerArn: listener.ListenerArn, LoadBalancerArn: listener.LoadBalancerArn, Port: port, Protocol: protocol,
-          ...(tls ? { Certificates: certificates, SslPolicy: input.SslPolicy ?? listener.SslPolicy ?? "ELBSecurityPolicy-2016-08" } : {}),
+          ...(tls ? { Certificates: certificates, SslPolicy: input.SslPolicy ?? listener.SslPolicy ?? defaultSslPolicy } : {}),
           ...(input.AlpnPolicy?.length ?? listener.AlpnPolicy?.length ? { AlpnPolicy: input.AlpnPolicy ?? listener.AlpnPolicy } : {}),
           DefaultActions: actions,
         };
