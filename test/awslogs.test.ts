@@ -1,6 +1,8 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import { CloudWatchLogsClient, FilterLogEventsCommand, GetLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { promisify } from "node:util";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -81,9 +83,42 @@ test("a task's 500 numbered lines arrive once each, in order, in the stream ECS 
   assert.deepEqual(tailed, numbered(500));
   assert.ok(stdout.split("\n")[0]!.includes(` ${stream} `));
 
+  // The SDK reads the same events.
+  const logs = new CloudWatchLogsClient({ endpoint: berth.endpoint, region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" } });
+  const sdk = await logs.send(new GetLogEventsCommand({ logGroupName: "/ecs/printer", logStreamName: stream, startFromHead: true }));
+  assert.deepEqual(sdk.events!.map((e) => e.message), numbered(500));
+  const errors = await logs.send(new FilterLogEventsCommand({ logGroupName: "/ecs/printer", filterPattern: '"line 250"' }));
+  assert.deepEqual(errors.events!.map((e) => e.message), ["line 250"]);
+
   // berth logs reads the same store.
   const { stdout: berthLogs } = await run("node", [berthBin, "logs", taskIdOf(taskArn), "--endpoint", berth.endpoint]);
   assert.deepEqual(berthLogs.split("\n").filter(Boolean), numbered(500).map((l) => `web | ${l}`));
+});
+
+test("aws logs tail --follow shows a running task's lines as it prints them, each once", async () => {
+  await register("ticker", "for i in $(seq 1 60); do echo line $i; sleep 0.1; done", { "awslogs-group": "/ecs/ticker", "awslogs-stream-prefix": "web", "awslogs-create-group": "true" });
+  // The group exists before tail starts (tail refuses a missing group).
+  await berth.aws("logs", "create-log-group", "--log-group-name", "/ecs/ticker");
+  const tail = spawn("/usr/bin/aws", ["logs", "tail", "/ecs/ticker", "--follow", "--format", "short", "--endpoint-url", berth.endpoint], {
+    // Python buffers a pipe's output: unbuffered, each line shows as tail prints it.
+    env: { PYTHONUNBUFFERED: "1", PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/root", AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test", AWS_DEFAULT_REGION: "us-east-1", AWS_PAGER: "" },
+  });
+  const seen: string[] = [];
+  const raw: string[] = [];
+  createInterface({ input: tail.stdout! }).on("line", (l) => seen.push(l.split(" ").slice(1).join(" ")));
+  createInterface({ input: tail.stderr! }).on("line", (l) => raw.push(l));
+  try {
+    const taskArn = await runTask("ticker");
+    await waitForTask(ecs, "default", taskArn, "STOPPED");
+    // tail polls FilterLogEvents every 5 seconds.
+    await waitFor("tail to show all 60 lines", async () => (seen.length >= 60 ? true : undefined), 30_000).catch((err) => {
+      throw new Error(`${err.message}: saw ${JSON.stringify(seen)}; stderr ${raw.join("\n")}`);
+    });
+    await new Promise((r) => setTimeout(r, 6000)); // one more poll: nothing is shown twice
+    assert.deepEqual(seen, numbered(60));
+  } finally {
+    tail.kill();
+  }
 });
 
 test("without a prefix the stream is named after the container's id", async () => {
