@@ -107,16 +107,19 @@ export class LogFollower {
         }, Math.max(50, this.tuning.idleFlushMs / 4));
       }
       let since = resume.since;
-      let follow = true;
       for (;;) {
+        // A container stopped before a pass began is read to its end by that pass (the engine
+        // does not follow a stopped container); one that was running needs another pass once its
+        // stream ends: the engine ends a follow when the container stops, and now and then (seen
+        // under load) before.
+        const wasRunning = (await container.inspect()).State.Running;
         // Each pass skips what an earlier one read: a stream's lines at or before its last one.
         const counters = { stdout: new PositionCounter(last.stdout), stderr: new PositionCounter(last.stderr) };
         const reader = new EngineLogReader(tty);
-        // dockerode answers a stream when following, the whole output otherwise.
-        const body = (await container.logs({ follow: follow as true, stdout: true, stderr: true, timestamps: true, since: since as unknown as number })) as unknown as Readable | Buffer;
-        const chunks: AsyncIterable<Buffer> | Buffer[] = Buffer.isBuffer(body) ? [body] : (this.stream = body);
-        if (this.disposed) return void this.stream?.destroy();
-        for await (const chunk of chunks) {
+        const stream = (await container.logs({ follow: true, stdout: true, stderr: true, timestamps: true, since: since as unknown as number })) as unknown as Readable;
+        this.stream = stream;
+        if (this.disposed) return void stream.destroy();
+        for await (const chunk of stream) {
           lastLine = Date.now();
           for (const entry of reader.push(chunk as Buffer)) {
             const position = counters[entry.stream].next(entry.ns);
@@ -135,11 +138,7 @@ export class LogFollower {
           if (!this.config.nonBlocking && this.queuedBytes > this.tuning.highWaterBytes) await this.drainBelow(this.tuning.highWaterBytes / 2);
           if (this.disposed) break;
         }
-        if (this.disposed || !follow) break;
-        // The engine ends a follow when the container stops, and now and then (seen under load)
-        // before: follow again while it runs; once it has stopped, read what is left without following.
-        follow = (await container.inspect()).State.Running;
-        if (follow) this.log.info({ taskArn: this.destination.taskArn, container: this.destination.container }, "awslogs: the engine ended a running container's log stream; following again");
+        if (this.disposed || !wasRunning) break;
         const latest = [last.stdout, last.stderr].filter((p) => p !== undefined).map((p) => p.ns).reduce((a, b) => (a > b ? a : b), 0n);
         since = sinceOf({ ns: latest > REREAD_NS ? latest - REREAD_NS : 0n, n: 0 });
       }
