@@ -247,4 +247,21 @@ export const migrations: string[] = [
     PRIMARY KEY (group_id, timestamp, id)) WITHOUT ROWID;
   CREATE INDEX log_events_by_stream ON log_events (stream_id, timestamp, id);
   `,
+  /* 12: SQS: queues (attributes and tags in doc), their messages (the immutable part in doc, the
+     visibility, receive count and receipt beside it) and FIFO queues' deduplication ids, kept five
+     minutes. No foreign keys: messages are written by group commit, and DeleteQueue deletes them. */ `
+  CREATE TABLE sqs_queues (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL,
+    created_at INTEGER NOT NULL, doc TEXT NOT NULL,
+    UNIQUE (account, region, name));
+  CREATE TABLE sqs_messages (
+    queue_id INTEGER NOT NULL, seq INTEGER NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL,
+    visible_at INTEGER NOT NULL, receive_count INTEGER NOT NULL, first_receive INTEGER, receipt TEXT,
+    PRIMARY KEY (queue_id, seq));
+  CREATE TABLE sqs_dedup (
+    queue_id INTEGER NOT NULL, dedup_id TEXT NOT NULL, message_id TEXT NOT NULL,
+    sequence_number TEXT, expires_at INTEGER NOT NULL,
+    PRIMARY KEY (queue_id, dedup_id));
+  `,
 ];
