@@ -57,6 +57,7 @@ import type { MetricSink } from "./cloudwatch/metrics/metric-sink.js";
 import { startEcsMetrics } from "./ecs/metrics/ecs-metrics.js";
 import { startElbMetrics } from "./elbv2/metrics/elb-metrics-poller.js";
 import { createSqsService } from "./sqs/sqs-service.js";
+import { createSnsService } from "./sns/sns-service.js";
 
 /** How often retention policies are applied (AWS documents deletion "within 72 hours"; Berth is prompter). */
 const LOG_RETENTION_INTERVAL_MS = 60_000;
@@ -170,11 +171,15 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   // CloudWatch alarms read the same store; Application Auto Scaling registers its action target and creates its alarms through `alarms`.
   const alarms = createAlarms({ db, clock, config, queries: metrics, log: log.child({ component: "alarms" }) });
   // SQS: queue URLs name the port actually bound, like repository URIs.
-  const sqs = createSqsService({ db, clock, baseUrl: () => `http://127.0.0.1:${(app.server.address() as AddressInfo | null)?.port ?? config.port}` });
+  const baseUrl = () => `http://127.0.0.1:${(app.server.address() as AddressInfo | null)?.port ?? config.port}`;
+  const sqs = createSqsService({ db, clock, baseUrl });
+  // SNS delivers into SQS queues by ARN.
+  const sns = createSnsService({ db, clock, sqs: sqs.internal, baseUrl });
   awsFront = registerAwsServices(app, [createEcsService(deps, { dockerVersion, scheduler: services }), createEcrService({ db, clock, store: registry, secret, registryHost, scans }), createStsService(),
     createElbv2Service({ db, clock, config, health: lbHealth, changed: lbFeed.changed }),
     createCloudWatchService({ db, clock, metrics, alarms }),
     ...sqs.services,
+    sns,
     createLogsService(logStore),
   ], { config, clock });
   app.register(registryPlugin, { store: registry, config, clock, secret });

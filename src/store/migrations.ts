@@ -264,4 +264,12 @@ export const migrations: string[] = [
     sequence_number TEXT, expires_at INTEGER NOT NULL,
     PRIMARY KEY (queue_id, dedup_id));
   `,
+  /* 13: SNS: topics and subscriptions, attributes and tags in doc. */ `
+  CREATE TABLE sns_topics (
+    arn TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL, doc TEXT NOT NULL,
+    UNIQUE (account, region, name));
+  CREATE TABLE sns_subscriptions (
+    arn TEXT PRIMARY KEY, topic_arn TEXT NOT NULL, seq INTEGER NOT NULL, doc TEXT NOT NULL);
+  CREATE INDEX sns_subscriptions_by_topic ON sns_subscriptions (topic_arn, seq);
+  `,
 ];
