@@ -16,6 +16,9 @@ import { sendJsonError, sendJsonNotFound, readRawBody, MAX_BODY_BYTES } from "./
 import { registerAwsServices } from "./aws/gateway.js";
 import { serverWithFront, type AwsFront } from "./aws/gateway-front.js";
 import { createStsService } from "./sts/sts-service.js";
+import { createIamService } from "./iam/iam-service.js";
+import { issuedCredentials } from "./iam/issued-credentials.js";
+import { createAuthorize } from "./iam/authorize.js";
 import { createElbv2Service } from "./elbv2/elbv2-service.js";
 import { createCloudWatchService } from "./cloudwatch/cloudwatch-service.js";
 import { createMetricStore } from "./cloudwatch/metrics/metric-store.js";
@@ -168,11 +171,15 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   const metrics = createMetricStore({ db, clock, log: log.child({ component: "metrics" }), periodScale: config.metricPeriodScale });
   // CloudWatch alarms read the same store; Application Auto Scaling registers its action target and creates its alarms through `alarms`.
   const alarms = createAlarms({ db, clock, config, queries: metrics, log: log.child({ component: "alarms" }) });
-  awsFront = registerAwsServices(app, [createEcsService(deps, { dockerVersion, scheduler: services }), createEcrService({ db, clock, store: registry, secret, registryHost, scans }), createStsService(),
+  awsFront = registerAwsServices(app, [createEcsService(deps, { dockerVersion, scheduler: services }), createEcrService({ db, clock, store: registry, secret, registryHost, scans }), createStsService({ db, clock }), createIamService({ db, clock }),
     createElbv2Service({ db, clock, config, health: lbHealth, changed: lbFeed.changed }),
     createCloudWatchService({ db, clock, metrics, alarms }),
     createLogsService(logStore),
-  ], { config, clock });
+  ], {
+    config, clock, issued: issuedCredentials(db),
+    // Identity policies are enforced only when configured; the root is never refused.
+    ...(config.iamEnforcement ? { authorize: createAuthorize({ db, clock }) } : {}),
+  });
   app.register(registryPlugin, { store: registry, config, clock, secret });
   // Garbage collection after deletes, on a timer and on demand; lifecycle policies on a timer.
   const gc = startGcScheduler({
