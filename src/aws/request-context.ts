@@ -1,7 +1,7 @@
 import type { LogFn } from "pino";
 import type { Config } from "../core/config.js";
 import type { Clock } from "../core/clock.js";
-import { ServiceError } from "../core/errors.js";
+import { CredentialError, ServiceError } from "../core/errors.js";
 import { requestCredential, verifySignature, type SignedRequest } from "./sigv4.js";
 
 /** Who is calling, and which account and region the call's state lives in. */
@@ -71,7 +71,7 @@ export function resolveCaller(
   if (found.sessionToken !== undefined) {
     if (config.strictSigv4 && securityToken(req) !== found.sessionToken) throw invalidToken();
     if (found.expiresAt !== undefined && found.expiresAt <= clock.now().getTime()) {
-      throw new ServiceError("ExpiredTokenException", "The security token included in the request is expired");
+      throw new CredentialError("ExpiredTokenException", "The security token included in the request is expired");
     }
   }
   if (config.strictSigv4) verifySignature(req, cred, found.secret, clock.now(), { service });
