@@ -21,6 +21,9 @@ import { createCloudWatchService } from "./cloudwatch/cloudwatch-service.js";
 import { createMetricStore } from "./cloudwatch/metrics/metric-store.js";
 import { createAlarms } from "./cloudwatch/alarms/alarms.js";
 import { createLogsService } from "./logs/logs-service.js";
+import { createSecretsManagerService } from "./secretsmanager/secretsmanager-service.js";
+import { createSsmService } from "./ssm/ssm-service.js";
+import { dataDirKey, valueCipher, KEY_FILE } from "./store/value-cipher.js";
 import { createLogStore } from "./logs/log-store.js";
 import { startDataPlane } from "./dataplane/data-plane.js";
 import { lazyDataPlane } from "./dataplane/lazy-data-plane.js";
@@ -77,9 +80,12 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   const docker = await connectDocker(config.dockerSocket);
   // The database (every task's environment, the registry's signing key), its WAL and shared
   // memory, the registry's blobs and the config file are the user's alone.
-  makePrivate(config.dataDir, (name) => name.startsWith("berth.sqlite") || name === REGISTRY_DIR || name === "config.json");
+  makePrivate(config.dataDir, (name) => name.startsWith("berth.sqlite") || name === REGISTRY_DIR || name === "config.json" || name === KEY_FILE);
   const db = openDatabase(config.dataDir);
   const berthId = instanceId(db);
+  // Secret values (Secrets Manager, Parameter Store) are sealed with a key kept beside the
+  // database, never in it (value-cipher.ts).
+  const sealed = { db, clock, cipher: valueCipher(dataDirKey(config.dataDir)) };
   // The registry's token secret: /v2 and the ECR API verify with it; tasks' pulls are issued with it.
   const secret = tokenSecret(db);
   // Repository URIs name the port actually bound (port 0 picks one at listen time); only called
@@ -172,6 +178,8 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
     createElbv2Service({ db, clock, config, health: lbHealth, changed: lbFeed.changed }),
     createCloudWatchService({ db, clock, metrics, alarms }),
     createLogsService(logStore),
+    createSecretsManagerService(sealed),
+    createSsmService(sealed),
   ], { config, clock });
   app.register(registryPlugin, { store: registry, config, clock, secret });
   // Garbage collection after deletes, on a timer and on demand; lifecycle policies on a timer.
