@@ -23,6 +23,9 @@ import { createAlarms } from "./cloudwatch/alarms/alarms.js";
 import { createLogsService } from "./logs/logs-service.js";
 import { createSecretsManagerService } from "./secretsmanager/secretsmanager-service.js";
 import { createSsmService } from "./ssm/ssm-service.js";
+import { createSecretReader } from "./secretsmanager/secret-reader.js";
+import { createParameterReader } from "./ssm/parameter-reader.js";
+import { resolveLaunchResources } from "./ecs/tasks/task-secrets.js";
 import { dataDirKey, valueCipher, KEY_FILE } from "./store/value-cipher.js";
 import { createLogStore } from "./logs/log-store.js";
 import { startDataPlane } from "./dataplane/data-plane.js";
@@ -98,7 +101,12 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   // the embedded agent (this server's engine) in-process. Every task's bridge ports go to its
   // container instance's address; the agent is told which.
   const agents = createAgentRunner({ db, clock, log: log.child({ component: "agents" }) });
-  const agentEndpoint = createAgentEndpoint({ db, config, clock, log: log.child({ component: "agents" }), runner: agents, registry: registryAccess });
+  // Tasks' secrets are resolved from Secrets Manager and Parameter Store as their launches are delivered.
+  const secretSources = { secrets: createSecretReader(sealed), parameters: createParameterReader(sealed) };
+  const agentEndpoint = createAgentEndpoint({
+    db, config, clock, log: log.child({ component: "agents" }), runner: agents, registry: registryAccess,
+    resources: (spec) => resolveLaunchResources(secretSources, spec),
+  });
   const embeddedAgent = startEmbeddedAgent({ endpoint: agentEndpoint.embedded, docker, config, clock, log: log.child({ component: "agent" }), berthId, dockerVersion });
   const runner = withInstanceAddresses(agents, db);
   // The load balancers' traffic path, in its own thread; ELBv2 feeds it snapshots of its store
