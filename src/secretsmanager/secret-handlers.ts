@@ -26,7 +26,7 @@ export function secretHandlers(deps: SecretDeps): Record<string, Handler> {
     if (!NAME.test(name)) throw invalidParameter("Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!");
     const value = valueOf(input);
     return tx(() => {
-      const existing = requireExisting(ctx, name, input.ClientRequestToken, value);
+      const existing = createdAgain(ctx, name, input.ClientRequestToken, value);
       if (existing) return existing;
       const now = clock.now().getTime();
       const s = createSecretRow(db, {
@@ -43,7 +43,7 @@ export function secretHandlers(deps: SecretDeps): Record<string, Handler> {
    * CreateSecret repeated with the ClientRequestToken of the version it made and the same value
    * is the same request: AWS answers it again rather than refusing the existing name.
    */
-  function requireExisting(ctx: RequestContext, name: string, token: string | undefined, value: ReturnType<typeof valueOf>) {
+  function createdAgain(ctx: RequestContext, name: string, token: string | undefined, value: ReturnType<typeof valueOf>) {
     if (token === undefined || value === undefined) return undefined;
     const s = db.prepare("SELECT arn FROM secrets WHERE account = ? AND region = ? AND name = ? AND deletion_date IS NULL").get(ctx.account, ctx.region, name) as { arn: string } | undefined;
     if (!s) return undefined;
