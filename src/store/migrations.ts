@@ -318,4 +318,28 @@ export const migrations: string[] = [
     expires_at INTEGER NOT NULL, principal TEXT NOT NULL);
   CREATE INDEX sts_sessions_by_expiry ON sts_sessions (expires_at);
   `,
+  /* 14: Secrets Manager secrets and their versions, Parameter Store parameters and their versions.
+     Values are sealed (src/store/value-cipher.ts): never plaintext in this file. A secret's doc holds
+     Description, KmsKeyId and dates; its tags and a parameter's live in the tags table by ARN. */ `
+  CREATE TABLE secrets (
+    arn TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL,
+    created_at INTEGER NOT NULL, deletion_date INTEGER,
+    doc TEXT NOT NULL,
+    UNIQUE (account, region, name));
+  CREATE TABLE secret_versions (
+    arn TEXT NOT NULL REFERENCES secrets (arn) ON DELETE CASCADE, version_id TEXT NOT NULL,
+    created_at INTEGER NOT NULL, seq INTEGER NOT NULL,
+    -- JSON list of staging labels; a version with none is deprecated.
+    stages TEXT NOT NULL,
+    binary INTEGER NOT NULL, value BLOB NOT NULL,
+    PRIMARY KEY (arn, version_id));
+  CREATE TABLE ssm_parameters (
+    account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL, version INTEGER NOT NULL,
+    PRIMARY KEY (account, region, name));
+  CREATE TABLE ssm_parameter_versions (
+    account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL, version INTEGER NOT NULL,
+    -- Type, KeyId, Description, AllowedPattern, Tier, DataType, LastModifiedDate, LastModifiedUser, Labels
+    doc TEXT NOT NULL, value BLOB NOT NULL,
+    PRIMARY KEY (account, region, name, version));
+  `,
 ];
