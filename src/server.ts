@@ -54,6 +54,8 @@ import { guardAdminRoutes } from "./admin/admin-auth.js";
 import type { MetricSink } from "./cloudwatch/metrics/metric-sink.js";
 import { startEcsMetrics } from "./ecs/metrics/ecs-metrics.js";
 import { startElbMetrics } from "./elbv2/metrics/elb-metrics-poller.js";
+import type { RoleSessions } from "./sts/role-sessions.js";
+import { createTaskCredentials } from "./ecs/task-credentials/task-credentials.js";
 
 export interface Berth {
   app: FastifyInstance;
@@ -68,7 +70,16 @@ export interface Berth {
  * The composition root: the one place where implementations are chosen and wired together.
  * Fails fast (before listening) when the Docker engine cannot be reached.
  */
-export async function createBerth(config: Config, log: Logger, { clock = systemClock }: { clock?: Clock } = {}): Promise<Berth> {
+export interface BerthOptions {
+  clock?: Clock;
+  /**
+   * Where tasks' role sessions come from (STS); without it, tasks with a taskRoleArn run without
+   * credentials at their credentials URI.
+   */
+  roleSessions?: RoleSessions;
+}
+
+export async function createBerth(config: Config, log: Logger, { clock = systemClock, roleSessions }: BerthOptions = {}): Promise<Berth> {
   const docker = await connectDocker(config.dockerSocket);
   // The database (every task's environment, the registry's signing key), its WAL and shared
   // memory, the registry's blobs and the config file are the user's alone.
@@ -87,8 +98,20 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   // the embedded agent (this server's engine) in-process. Every task's bridge ports go to its
   // container instance's address; the agent is told which.
   const agents = createAgentRunner({ db, clock, log: log.child({ component: "agents" }) });
-  const agentEndpoint = createAgentEndpoint({ db, config, clock, log: log.child({ component: "agents" }), runner: agents, registry: registryAccess });
-  const embeddedAgent = startEmbeddedAgent({ endpoint: agentEndpoint.embedded, docker, config, clock, log: log.child({ component: "agent" }), berthId, dockerVersion });
+  // Each task with a taskRoleArn gets a session of its role as its launch is delivered, renewed
+  // while it runs (sent to its agent) and revoked when it stops.
+  const taskCredentials = roleSessions && createTaskCredentials({
+    roleSessions, clock, log: log.child({ component: "task-credentials" }),
+    sessionSeconds: config.taskRoleSessionSeconds, refreshSeconds: config.taskCredentialsRefreshSeconds,
+    rotate: (taskArn) => agents.credentialsRenewed(taskArn),
+  });
+  const agentEndpoint = createAgentEndpoint({ db, config, clock, log: log.child({ component: "agents" }), runner: agents, registry: registryAccess, credentials: taskCredentials });
+  // The embedded agent's tasks reach this server's API through the agent's relay (AWS_ENDPOINT_URL).
+  const api = () => {
+    const a = app.server.address() as AddressInfo | null;
+    return a ? { host: config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host, port: a.port } : undefined;
+  };
+  const embeddedAgent = startEmbeddedAgent({ endpoint: agentEndpoint.embedded, docker, config, clock, log: log.child({ component: "agent" }), berthId, dockerVersion, api });
   const runner = withInstanceAddresses(agents, db);
   // The load balancers' traffic path, in its own thread; ELBv2 feeds it snapshots of its store
   // after every change and reads target health from its health checks.
@@ -176,6 +199,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   runner.onReport((report) => {
     try {
       applyReport(db, log, report);
+      taskCredentials?.onReport(report);
       // The service scheduler decides again when one of its tasks changes.
       services.onTaskReport(report);
     } catch (err) {
@@ -187,6 +211,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   await lbFeed.changed();
   // Services are reconciled once recovered tasks are known again.
   services.start();
+  taskCredentials?.start();
   // Scans a restart interrupted run again.
   scans.resume();
   const liveness = startAgentLiveness({
@@ -215,6 +240,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
     runner,
     listen: () => app.listen({ port: config.port, host: config.host }),
     async close() {
+      taskCredentials?.stop();
       ecsMetrics.stop();
       await elbMetrics.stop();
       janitor.stop();

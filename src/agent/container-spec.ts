@@ -6,6 +6,7 @@ import { hostPowersRefusal } from "./host-powers-guard.js";
 import { healthConfig } from "./health.js";
 import { awsvpcPorts, bridgePorts } from "./port-bindings.js";
 import type { PlannedContainer, TaskPlan } from "./task-plan.js";
+import type { ContainerDefinition } from "@aws-sdk/client-ecs";
 
 /**
  * Pure mapping of a planned container (definition + overrides) and its task's network mode into
@@ -25,6 +26,8 @@ export interface ContainerSpecInput {
   taskLimitsPerContainer?: boolean;
   /** This host's limits on privileged containers, capabilities and host paths (its agent's config). */
   policy: HostPolicy;
+  /** What ECS's agent adds to every container's environment (metadata and credentials URIs, ...); the definition's own variables win. */
+  endpointEnvironment?: Record<string, string>;
 }
 
 const MiB = 1024 * 1024;
@@ -47,8 +50,14 @@ export function cpuShares(cpu: number | undefined): number {
   return Math.min(262144, Math.max(2, cpu ?? 0));
 }
 
+function environment(own: ContainerDefinition["environment"], added: Record<string, string>): string[] | undefined {
+  const names = new Set((own ?? []).map((kv) => kv.name));
+  const env = [...Object.entries(added).filter(([k]) => !names.has(k)).map(([k, v]) => `${k}=${v}`), ...(own ?? []).map((kv) => `${kv.name}=${kv.value ?? ""}`)];
+  return env.length ? env : undefined;
+}
+
 export function containerCreateOptions(input: ContainerSpecInput): Docker.ContainerCreateOptions {
-  const { berthId, plan, container: c, hostIp, pauseContainerId, cgroupParent, taskLimitsPerContainer, policy } = input;
+  const { berthId, plan, container: c, hostIp, pauseContainerId, cgroupParent, taskLimitsPerContainer, policy, endpointEnvironment = {} } = input;
   const d = c.def;
   const mode = plan.networkMode;
   const byName = new Map(plan.containers.map((x) => [x.name, x]));
@@ -98,7 +107,7 @@ export function containerCreateOptions(input: ContainerSpecInput): Docker.Contai
     Image: c.image,
     Entrypoint: d.entryPoint,
     Cmd: d.command,
-    Env: d.environment?.map((kv) => `${kv.name}=${kv.value ?? ""}`),
+    Env: environment(d.environment, endpointEnvironment),
     WorkingDir: d.workingDirectory,
     User: d.user,
     Tty: d.pseudoTerminal ?? undefined,

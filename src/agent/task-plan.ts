@@ -55,6 +55,15 @@ export interface TaskPlan {
   volumes: PlannedVolume[];
   /** Where bridge ports are published: the task's container instance's address, when the spec names one. */
   hostIp?: string;
+  /** What the task metadata endpoint shows besides the plan: as the control plane stored the task. */
+  launchType: string;
+  availabilityZone?: string;
+  /** The service that started the task (its group is service:NAME). */
+  serviceName?: string;
+  /** Container name -> its containerArn. */
+  containerArns: Record<string, string>;
+  /** The task has a taskRoleArn (the definition's or an override): its containers get the credentials URI. */
+  hasRole: boolean;
 }
 
 /** ECS's defaults: 30 s between SIGTERM and SIGKILL (ECS_CONTAINER_STOP_TIMEOUT), 3 min to resolve a dependency. */
@@ -159,5 +168,10 @@ export function planTask({ task, taskDefinition: td, hostIp }: LaunchSpec, { reg
     containers,
     volumes,
     hostIp,
+    launchType: task.launchType ?? (fargate ? "FARGATE" : "EC2"),
+    availabilityZone: task.availabilityZone,
+    serviceName: task.group?.startsWith("service:") ? task.group.slice("service:".length) : undefined,
+    containerArns: Object.fromEntries((task.containers ?? []).filter((c) => c.name && c.containerArn).map((c) => [c.name!, c.containerArn!])),
+    hasRole: !!(task.overrides?.taskRoleArn ?? td.taskRoleArn),
   };
 }

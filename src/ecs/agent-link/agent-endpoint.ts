@@ -11,6 +11,7 @@ import { reconcileCommands, registerAgent } from "./remote-agent-hello.js";
 import { setConnected } from "./remote-agent-liveness.js";
 import { EMBEDDED_AGENT, type AgentRunner } from "./agent-runner.js";
 import type { StopCode } from "../../agent/protocol/task-runner.js";
+import type { TaskCredentials } from "../task-credentials/task-credentials.js";
 
 export interface AgentEndpoint {
   /** For `berth agent` processes, over HTTP (src/ecs/agent-link/agent-routes.ts). */
@@ -27,6 +28,8 @@ export interface AgentEndpointDeps {
   runner: AgentRunner;
   /** Berth's registry, when the server has one: launches carry its host and pull passwords. */
   registry?: RegistryAccess;
+  /** Task role sessions, when the server has IAM roles: launches of tasks with a taskRoleArn carry theirs. */
+  credentials?: TaskCredentials;
 }
 
 /**
@@ -34,7 +37,7 @@ export interface AgentEndpointDeps {
  * share polls, reports and logs; they differ in hello only, and neither can use the other's
  * session.
  */
-export function createAgentEndpoint({ db, config, clock, log, runner, registry }: AgentEndpointDeps): AgentEndpoint {
+export function createAgentEndpoint({ db, config, clock, log, runner, registry, credentials }: AgentEndpointDeps): AgentEndpoint {
   // Three polls per heartbeat timeout: one lost poll never makes a healthy agent look silent.
   const pollMs = Math.max(500, Math.floor((config.agentHeartbeatTimeoutSeconds * 1000) / 3));
 
@@ -52,8 +55,18 @@ export function createAgentEndpoint({ db, config, clock, log, runner, registry }
    * when it was queued: a launch that waited for an agent away for hours still pulls with a
    * password valid for 12 hours from now. The signing secret never leaves the server.
    */
-  const delivered = (c: Sequenced<Command>): Sequenced<Command> =>
-    c.body.type === "launch" && registry ? { seq: c.seq, body: { ...c.body, registry: launchRegistry(c.body.spec, registry) } } : c;
+  const delivered = (c: Sequenced<Command>): Sequenced<Command> => {
+    const body = c.body;
+    if (body.type === "launch") {
+      const spec = credentials ? credentials.withCredentials(body.spec) : body.spec;
+      return { seq: c.seq, body: { ...body, spec, ...(registry ? { registry: launchRegistry(body.spec, registry) } : {}) } };
+    }
+    // Task role sessions, like pull passwords, are given as they are delivered: never older than
+    // the delivery, and never kept in the queue.
+    if (body.type === "recover" && credentials) return { seq: c.seq, body: { ...body, specs: body.specs.map(credentials.withCredentials) } };
+    if (body.type === "credentials") return { seq: c.seq, body: { ...body, credentials: credentials?.current(body.taskArn) } };
+    return c;
+  };
 
   const shared = (embedded: boolean): Omit<AgentHandlers, "hello"> => ({
     async poll(r) {
