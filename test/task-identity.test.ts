@@ -7,8 +7,8 @@ import { existsSync, readFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { DescribeTasksCommand, RegisterTaskDefinitionCommand, RunTaskCommand, StopTaskCommand, type ECSClient, type Task } from "@aws-sdk/client-ecs";
-import { BerthProcess } from "./harness.js";
+import { CreateClusterCommand, DescribeTasksCommand, RegisterTaskDefinitionCommand, RunTaskCommand, StopTaskCommand, type ECSClient, type Task } from "@aws-sdk/client-ecs";
+import { AgentProcess, BerthProcess } from "./harness.js";
 import { ensureSdkImage, SDK_IMAGE } from "./sdk-image.js";
 import { waitFor, waitForTask } from "./wait.js";
 
@@ -16,6 +16,7 @@ const run = promisify(execFile);
 const fixture = join(dirname(fileURLToPath(import.meta.url)), "fixtures", "berth-with-role-sessions.js");
 const ROLE = "arn:aws:iam::000000000000:role/app";
 const OTHER_ROLE = "arn:aws:iam::000000000000:role/other";
+const TOKEN = randomBytes(16).toString("hex");
 
 let berth: BerthProcess;
 let ecs: ECSClient;
@@ -30,7 +31,7 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), "berth-identity-"));
   journalPath = join(dir, "role-sessions.jsonl");
   // Rotation every 3 seconds, so the tests see it happen.
-  berth = await BerthProcess.start({ bin: fixture, args: ["--instances", "1", "--task-credentials-refresh-seconds", "3"], env: { ROLE_SESSIONS_LOG: journalPath } });
+  berth = await BerthProcess.start({ bin: fixture, args: ["--instances", "1", "--task-credentials-refresh-seconds", "3", "--agent-token", TOKEN], env: { ROLE_SESSIONS_LOG: journalPath } });
   ecs = berth.ecs();
 });
 
@@ -48,12 +49,12 @@ async function register(family: string, networkMode: "bridge" | "host" | "awsvpc
   }));
 }
 
-async function runTask(family: string, networkMode: "bridge" | "host" | "awsvpc"): Promise<Task> {
+async function runTask(family: string, networkMode: "bridge" | "host" | "awsvpc", cluster = "default"): Promise<Task> {
   const { tasks, failures } = await ecs.send(new RunTaskCommand(networkMode === "awsvpc"
-    ? { taskDefinition: family, launchType: "FARGATE", networkConfiguration: { awsvpcConfiguration: { subnets: ["subnet-1"] } } }
-    : { taskDefinition: family, launchType: "EC2" }));
+    ? { cluster, taskDefinition: family, launchType: "FARGATE", networkConfiguration: { awsvpcConfiguration: { subnets: ["subnet-1"] } } }
+    : { cluster, taskDefinition: family, launchType: "EC2" }));
   assert.deepEqual(failures, []);
-  return waitForTask(ecs, "default", tasks![0]!.taskArn!, "RUNNING");
+  return waitForTask(ecs, cluster, tasks![0]!.taskArn!, "RUNNING");
 }
 
 const containerId = (t: Task) => t.containers![0]!.runtimeId!;
@@ -85,8 +86,8 @@ async function probe(t: Task): Promise<{ ok: boolean; arn?: string; account?: st
 }
 
 async function stop(t: Task): Promise<Task> {
-  await ecs.send(new StopTaskCommand({ cluster: "default", task: t.taskArn! }));
-  return waitForTask(ecs, "default", t.taskArn!, "STOPPED");
+  await ecs.send(new StopTaskCommand({ cluster: t.clusterArn, task: t.taskArn! }));
+  return waitForTask(ecs, t.clusterArn!, t.taskArn!, "STOPPED");
 }
 
 for (const mode of ["bridge", "awsvpc", "host"] as const) {
@@ -249,6 +250,32 @@ test("a role that cannot be assumed fails the task with the reason", async () =>
   const t = await waitForTask(ecs, "default", tasks![0]!.taskArn!, "STOPPED");
   assert.equal(t.stopCode, "TaskFailedToStart");
   assert.match(t.stoppedReason ?? "", /^ResourceInitializationError: unable to assume the task role arn:aws:iam::000000000000:role\/refused: /);
+});
+
+test("a remote `berth agent` serves its own tasks' credentials; the embedded agent's tasks cannot read them", async () => {
+  const agentDir = mkdtempSync(join(tmpdir(), "berth-identity-agent-"));
+  await ecs.send(new CreateClusterCommand({ clusterName: "remote" }));
+  const agent = await AgentProcess.start({ endpoint: berth.endpoint, cluster: "remote", token: TOKEN, hostIp: "127.0.2.7", dataDir: agentDir });
+  try {
+    await register("remote-sdk", "bridge", ROLE);
+    await register("local-thief", "bridge", OTHER_ROLE);
+    const t = await runTask("remote-sdk", "bridge", "remote");
+    assert.equal(t.containerInstanceArn, agent.containerInstanceArn);
+    const result = await probe(t);
+    assert.equal(result.ok, true, result.error);
+    assert.ok(journal().some((j) => j.op === "assume" && j.sessionName === taskId(t) && j.accessKeyId === result.accessKeyId));
+    // Two agents on one host: each task's requests reach its own agent, and only its own.
+    const thief = await runTask("local-thief", "bridge");
+    const stolen = `http://169.254.170.2${(await env(t)).get("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")}`;
+    const tries = `ok=0; n=0; while read u; do n=$((n+1)); wget -q -O /dev/null "$u" 2>/dev/null && ok=$((ok+1)); done; echo "$n $ok"`;
+    assert.equal((await sh(thief, tries, Array(50).fill(stolen).join("\n") + "\n")).trim(), "50 0");
+    assert.equal((await sh(t, tries, Array(5).fill(stolen).join("\n") + "\n")).trim(), "5 5");
+    await Promise.all([stop(t), stop(thief)]);
+  } finally {
+    await agent.stop();
+    await agent.removeLeftovers();
+    rmSync(agentDir, { recursive: true, force: true });
+  }
 });
 
 test("no session secret appears in Berth's logs or in DescribeTasks", async () => {

@@ -1,9 +1,23 @@
 import { execFile } from "node:child_process";
+import { connect } from "node:net";
 import { promisify } from "node:util";
 import type { Logger } from "../../core/logger.js";
 import { ENDPOINT_ADDRESS } from "./task-identity.js";
 
 const run = promisify(execFile);
+const COMMENT = "berth-task-endpoint";
+
+/** Nothing listens at host:port any more (connection refused). */
+function refused(target: string): Promise<boolean> {
+  const i = target.lastIndexOf(":");
+  return new Promise((resolve) => {
+    const socket = connect(Number(target.slice(i + 1)), target.slice(0, i));
+    socket.setTimeout(1000);
+    socket.once("connect", () => (socket.destroy(), resolve(false)));
+    socket.once("timeout", () => (socket.destroy(), resolve(false)));
+    socket.once("error", (err: NodeJS.ErrnoException) => resolve(err.code === "ECONNREFUSED"));
+  });
+}
 
 /**
  * Makes 169.254.170.2:80 reach this agent's endpoint without any change inside the containers,
@@ -30,7 +44,7 @@ export class Netfilter {
   }
 
   private get comment(): string {
-    return `berth-task-endpoint ${this.owner}`;
+    return `${COMMENT} ${this.owner}`;
   }
 
   private async iptables(args: string[]): Promise<void> {
@@ -42,6 +56,7 @@ export class Netfilter {
     this.target = target;
     try {
       await this.removeAll();
+      await this.removeDead();
       await this.iptables(["-I", ...this.rule("PREROUTING")]);
       await this.iptables(["-I", ...this.rule("OUTPUT")]);
       this.enabled = true;
@@ -68,10 +83,30 @@ export class Netfilter {
   async removeAll(): Promise<void> {
     this.sources.clear();
     this.enabled = false;
+    await this.remove((line) => line.includes(`"${this.comment}"`));
+  }
+
+  /**
+   * Removes other agents' rules whose endpoint no longer answers: an agent killed with -9 could
+   * not remove its own, and its catch-all would otherwise take new tasks' first requests.
+   */
+  async removeDead(): Promise<void> {
+    const dead = new Map<string, Promise<boolean>>();
+    const isDead = (target: string) => {
+      if (!dead.has(target)) dead.set(target, refused(target));
+      return dead.get(target)!;
+    };
+    await this.remove(async (line) => {
+      const target = /--to-destination (\S+)/.exec(line)?.[1];
+      return line.includes(`"${COMMENT} `) && !line.includes(`"${this.comment}"`) && target !== undefined && (await isDead(target));
+    });
+  }
+
+  private async remove(which: (line: string) => boolean | Promise<boolean>): Promise<void> {
     const { stdout } = await run("iptables", ["-w", "5", "-t", "nat", "-S"]);
-    const mine = stdout.split("\n").filter((line) => line.startsWith("-A ") && line.includes(`"${this.comment}"`));
-    for (const line of mine) {
-      // "-A CHAIN spec..." as iptables-save prints it: the same spec after -D deletes that rule.
+    for (const line of stdout.split("\n").filter((l) => l.startsWith("-A "))) {
+      if (!(await which(line))) continue;
+      // "-A CHAIN spec..." as iptables -S prints it: the same spec after -D deletes that rule.
       const args = line.slice(3).match(/"[^"]*"|\S+/g)!.map((a) => a.replace(/^"(.*)"$/, "$1"));
       await this.iptables(["-D", ...args]).catch(() => {});
     }
