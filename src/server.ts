@@ -16,10 +16,21 @@ import { sendJsonError, sendJsonNotFound, readRawBody, MAX_BODY_BYTES } from "./
 import { registerAwsServices } from "./aws/gateway.js";
 import { serverWithFront, type AwsFront } from "./aws/gateway-front.js";
 import { createStsService } from "./sts/sts-service.js";
+import { createIamService } from "./iam/iam-service.js";
+import { issuedCredentials } from "./iam/issued-credentials.js";
+import { createAuthorize } from "./iam/authorize.js";
 import { createElbv2Service } from "./elbv2/elbv2-service.js";
 import { createCloudWatchService } from "./cloudwatch/cloudwatch-service.js";
 import { createMetricStore } from "./cloudwatch/metrics/metric-store.js";
 import { createAlarms } from "./cloudwatch/alarms/alarms.js";
+import { createLogsService } from "./logs/logs-service.js";
+import { createSecretsManagerService } from "./secretsmanager/secretsmanager-service.js";
+import { createSsmService } from "./ssm/ssm-service.js";
+import { createSecretReader } from "./secretsmanager/secret-reader.js";
+import { createParameterReader } from "./ssm/parameter-reader.js";
+import { resolveLaunchResources } from "./ecs/tasks/task-secrets.js";
+import { dataDirKey, valueCipher, KEY_FILE } from "./store/value-cipher.js";
+import { createLogStore } from "./logs/log-store.js";
 import { startDataPlane } from "./dataplane/data-plane.js";
 import { lazyDataPlane } from "./dataplane/lazy-data-plane.js";
 import { createDataPlaneFeed } from "./elbv2/data-plane/data-plane-feed.js";
@@ -27,6 +38,8 @@ import { createDataPlaneHealth } from "./elbv2/data-plane/data-plane-health.js";
 import { createEcsTargets } from "./elbv2/targets/ecs-targets.js";
 import { refuseExpectation, requireHost, sendClientError } from "./aws/client-error.js";
 import { createEcsService } from "./ecs/ecs-service.js";
+import { scalableServices } from "./ecs/services/scalable-services.js";
+import { createApplicationAutoScaling } from "./application-autoscaling/application-autoscaling.js";
 import type { TaskRunner } from "./agent/protocol/task-runner.js";
 import { withInstanceAddresses } from "./ecs/agent-link/instance-addressing.js";
 import { createAgentRunner } from "./ecs/agent-link/agent-runner.js";
@@ -56,6 +69,10 @@ import { startEcsMetrics } from "./ecs/metrics/ecs-metrics.js";
 import { startElbMetrics } from "./elbv2/metrics/elb-metrics-poller.js";
 import type { RoleSessions } from "./sts/role-sessions.js";
 import { createTaskCredentials } from "./ecs/task-credentials/task-credentials.js";
+import { createRoleSessions } from "./sts/task-role-sessions.js";
+
+/** How often retention policies are applied (AWS documents deletion "within 72 hours"; Berth is prompter). */
+const LOG_RETENTION_INTERVAL_MS = 60_000;
 
 export interface Berth {
   app: FastifyInstance;
@@ -72,10 +89,7 @@ export interface Berth {
  */
 export interface BerthOptions {
   clock?: Clock;
-  /**
-   * Where tasks' role sessions come from (STS); without it, tasks with a taskRoleArn run without
-   * credentials at their credentials URI.
-   */
+  /** Where tasks' role sessions come from: STS's over IAM's roles unless a test gives its own. */
   roleSessions?: RoleSessions;
 }
 
@@ -83,9 +97,12 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   const docker = await connectDocker(config.dockerSocket);
   // The database (every task's environment, the registry's signing key), its WAL and shared
   // memory, the registry's blobs and the config file are the user's alone.
-  makePrivate(config.dataDir, (name) => name.startsWith("berth.sqlite") || name === REGISTRY_DIR || name === "config.json");
+  makePrivate(config.dataDir, (name) => name.startsWith("berth.sqlite") || name === REGISTRY_DIR || name === "config.json" || name === KEY_FILE);
   const db = openDatabase(config.dataDir);
   const berthId = instanceId(db);
+  // Secret values (Secrets Manager, Parameter Store) are sealed with a key kept beside the
+  // database, never in it (value-cipher.ts).
+  const sealed = { db, clock, cipher: valueCipher(dataDirKey(config.dataDir)) };
   // The registry's token secret: /v2 and the ECR API verify with it; tasks' pulls are issued with it.
   const secret = tokenSecret(db);
   // Repository URIs name the port actually bound (port 0 picks one at listen time); only called
@@ -98,14 +115,19 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   // the embedded agent (this server's engine) in-process. Every task's bridge ports go to its
   // container instance's address; the agent is told which.
   const agents = createAgentRunner({ db, clock, log: log.child({ component: "agents" }) });
-  // Each task with a taskRoleArn gets a session of its role as its launch is delivered, renewed
-  // while it runs (sent to its agent) and revoked when it stops.
-  const taskCredentials = roleSessions && createTaskCredentials({
-    roleSessions, clock, log: log.child({ component: "task-credentials" }),
+  // Tasks' secrets are resolved from Secrets Manager and Parameter Store as their launches are delivered.
+  const secretSources = { secrets: createSecretReader(sealed), parameters: createParameterReader(sealed) };
+  // Each task with a taskRoleArn gets a session of its role (IAM's roles, STS's sessions) as its
+  // launch is delivered, renewed while it runs (sent to its agent) and revoked when it stops.
+  const taskCredentials = createTaskCredentials({
+    roleSessions: roleSessions ?? createRoleSessions({ db, clock }), clock, log: log.child({ component: "task-credentials" }),
     sessionSeconds: config.taskRoleSessionSeconds, refreshSeconds: config.taskCredentialsRefreshSeconds,
     rotate: (taskArn) => agents.credentialsRenewed(taskArn),
   });
-  const agentEndpoint = createAgentEndpoint({ db, config, clock, log: log.child({ component: "agents" }), runner: agents, registry: registryAccess, credentials: taskCredentials });
+  const agentEndpoint = createAgentEndpoint({
+    db, config, clock, log: log.child({ component: "agents" }), runner: agents, registry: registryAccess,
+    resources: (spec) => resolveLaunchResources(secretSources, spec), credentials: taskCredentials,
+  });
   // The embedded agent's tasks reach this server's API through the agent's relay (AWS_ENDPOINT_URL).
   const api = () => {
     const a = app.server.address() as AddressInfo | null;
@@ -133,6 +155,10 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   const services = createServiceController({ db, clock, runner, loadBalancers, log: log.child({ component: "service-scheduler" }) });
   const virtualInstances = () => ensureVirtualInstances({ db, config, clock, log, dockerVersion });
   virtualInstances();
+
+  // CloudWatch Logs: the API and the awslogs driver write the same store; retention expires on a timer.
+  const logStore = createLogStore({ db, clock });
+  const logRetention = logStore.startRetention({ intervalMs: LOG_RETENTION_INTERVAL_MS, log: log.child({ component: "logs-retention" }) });
 
   let awsFront: AwsFront | undefined;
   const app = Fastify({
@@ -182,10 +208,22 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   const metrics = createMetricStore({ db, clock, log: log.child({ component: "metrics" }), periodScale: config.metricPeriodScale });
   // CloudWatch alarms read the same store; Application Auto Scaling registers its action target and creates its alarms through `alarms`.
   const alarms = createAlarms({ db, clock, config, queries: metrics, log: log.child({ component: "alarms" }) });
-  awsFront = registerAwsServices(app, [createEcsService(deps, { dockerVersion, scheduler: services }), createEcrService({ db, clock, store: registry, secret, registryHost, scans }), createStsService(),
+  // Application Auto Scaling changes ECS services' desired counts through UpdateService; its target
+  // tracking policies own alarms made through `alarms`, and the alarms run its policies.
+  const aas = createApplicationAutoScaling({ db, clock, log: log.child({ component: "application-autoscaling" }), services: scalableServices(deps, services), alarms: alarms.managed });
+  alarms.addActionTarget(aas.alarmActions);
+  awsFront = registerAwsServices(app, [createEcsService(deps, { dockerVersion, scheduler: services }), createEcrService({ db, clock, store: registry, secret, registryHost, scans }), createStsService({ db, clock }), createIamService({ db, clock }),
     createElbv2Service({ db, clock, config, health: lbHealth, changed: lbFeed.changed }),
     createCloudWatchService({ db, clock, metrics, alarms }),
-  ], { config, clock });
+    createLogsService(logStore),
+    aas.service,
+    createSecretsManagerService(sealed),
+    createSsmService(sealed),
+  ], {
+    config, clock, issued: issuedCredentials(db),
+    // Identity policies are enforced only when configured; the root is never refused.
+    ...(config.iamEnforcement ? { authorize: createAuthorize({ db, clock }) } : {}),
+  });
   app.register(registryPlugin, { store: registry, config, clock, secret });
   // Garbage collection after deletes, on a timer and on demand; lifecycle policies on a timer.
   const gc = startGcScheduler({
@@ -199,7 +237,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   runner.onReport((report) => {
     try {
       applyReport(db, log, report);
-      taskCredentials?.onReport(report);
+      taskCredentials.onReport(report);
       // The service scheduler decides again when one of its tasks changes.
       services.onTaskReport(report);
     } catch (err) {
@@ -211,7 +249,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   await lbFeed.changed();
   // Services are reconciled once recovered tasks are known again.
   services.start();
-  taskCredentials?.start();
+  taskCredentials.start();
   // Scans a restart interrupted run again.
   scans.resume();
   const liveness = startAgentLiveness({
@@ -221,6 +259,8 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   // Auto Scaling group capacity providers: waiting tasks placed, pools scaled (managed scaling).
   const capacityScaler = createCapacityScaler({ db, clock, config, runner, log: log.child({ component: "capacity-scaler" }), dockerVersion });
   capacityScaler.start();
+  // Scheduled actions run on a timer, once services are recovered.
+  aas.start();
   const spotChaos = startSpotChaos({ db, runner, config, clock, log: log.child({ component: "spot-chaos" }), seed: berthId });
   alarms.start();
   const janitor = startTaskJanitor({ db, clock, runner, log, retentionSeconds: config.stoppedTaskRetentionSeconds });
@@ -240,10 +280,12 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
     runner,
     listen: () => app.listen({ port: config.port, host: config.host }),
     async close() {
-      taskCredentials?.stop();
+      taskCredentials.stop();
       ecsMetrics.stop();
       await elbMetrics.stop();
+      logRetention.stop();
       janitor.stop();
+      aas.stop();
       await alarms.stop();
       metrics.close();
       spotChaos.stop();

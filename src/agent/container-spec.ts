@@ -6,7 +6,6 @@ import { hostPowersRefusal } from "./host-powers-guard.js";
 import { healthConfig } from "./health.js";
 import { awsvpcPorts, bridgePorts } from "./port-bindings.js";
 import type { PlannedContainer, TaskPlan } from "./task-plan.js";
-import type { ContainerDefinition } from "@aws-sdk/client-ecs";
 
 /**
  * Pure mapping of a planned container (definition + overrides) and its task's network mode into
@@ -50,10 +49,20 @@ export function cpuShares(cpu: number | undefined): number {
   return Math.min(262144, Math.max(2, cpu ?? 0));
 }
 
-function environment(own: ContainerDefinition["environment"], added: Record<string, string>): string[] | undefined {
-  const names = new Set((own ?? []).map((kv) => kv.name));
-  const env = [...Object.entries(added).filter(([k]) => !names.has(k)).map(([k, v]) => `${k}=${v}`), ...(own ?? []).map((kv) => `${kv.name}=${kv.value ?? ""}`)];
-  return env.length ? env : undefined;
+/**
+ * What ECS's agent adds (metadata and credentials URIs, AWS_ENDPOINT_URL, region), then the
+ * definition's environment, then its resolved `secrets` (launch-resources.ts). A variable the
+ * task sets itself, as environment or secret, wins over an added one.
+ */
+function environmentOf(plan: TaskPlan, c: PlannedContainer, added: Record<string, string>): string[] | undefined {
+  const secrets = plan.resources && "containers" in plan.resources ? (plan.resources.containers[c.name]?.environment ?? []) : [];
+  const own = new Set([...(c.def.environment ?? []).map((kv) => kv.name), ...secrets.map((s) => s.name)]);
+  const env = [
+    ...Object.entries(added).filter(([k]) => !own.has(k)).map(([k, v]) => `${k}=${v}`),
+    ...(c.def.environment ?? []).map((kv) => `${kv.name}=${kv.value ?? ""}`),
+    ...secrets.map((s) => `${s.name}=${s.value}`),
+  ];
+  return env.length || c.def.environment ? env : undefined;
 }
 
 export function containerCreateOptions(input: ContainerSpecInput): Docker.ContainerCreateOptions {
@@ -107,7 +116,7 @@ export function containerCreateOptions(input: ContainerSpecInput): Docker.Contai
     Image: c.image,
     Entrypoint: d.entryPoint,
     Cmd: d.command,
-    Env: environment(d.environment, endpointEnvironment),
+    Env: environmentOf(plan, c, endpointEnvironment),
     WorkingDir: d.workingDirectory,
     User: d.user,
     Tty: d.pseudoTerminal ?? undefined,

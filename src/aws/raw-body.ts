@@ -7,11 +7,14 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 /**
  * The few operations whose inputs are bulk data get more room: a layer part travels base64 in
  * JSON (ECR accepts parts up to 20 MiB), and PutImage carries a manifest of up to 4 MiB that
- * JSON escaping can grow. Every other operation keeps the 1 MiB limit.
+ * JSON escaping can grow; a PutLogEvents batch of 1 MiB of messages travels in more than 1 MiB of JSON.
+ * Every other operation keeps the 1 MiB limit.
  */
 const LARGE_BODIES: Record<string, number> = {
   "AmazonEC2ContainerRegistry_V20150921.UploadLayerPart": 28 * 1024 * 1024,
   "AmazonEC2ContainerRegistry_V20150921.PutImage": 10 * 1024 * 1024,
+  // 1 MiB of messages is a valid batch; timestamps and JSON escaping (up to 6 bytes a character) come on top.
+  "Logs_20140328.PutLogEvents": 8 * 1024 * 1024,
 };
 
 export const bodyLimitFor = (target: string | string[] | undefined) =>

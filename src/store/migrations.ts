@@ -221,4 +221,125 @@ export const migrations: string[] = [
     item_type TEXT NOT NULL, timestamp INTEGER NOT NULL, summary TEXT NOT NULL, data TEXT NOT NULL);
   CREATE INDEX cw_alarm_history_by_time ON cw_alarm_history (account, region, timestamp);
   `,
+  /* 11: CloudWatch Logs: log groups, their streams and their events. Events are one table clustered
+     by (group, timestamp, id) so a group's time range is one contiguous B-tree range (filtering,
+     retention); a second index serves reads by stream. No foreign key on events: deleting a group
+     or stream deletes its events explicitly, and appends skip a per-row check. See docs/logs-storage.md. */ `
+  CREATE TABLE log_groups (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL,
+    created_at INTEGER NOT NULL, retention_days INTEGER, kms_key_id TEXT,
+    class TEXT NOT NULL, deletion_protection INTEGER NOT NULL DEFAULT 0,
+    -- The id the next event of this group gets: events are numbered per group, in arrival order.
+    next_event_id INTEGER NOT NULL DEFAULT 1,
+    UNIQUE (account, region, name));
+  CREATE TABLE log_streams (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    group_id INTEGER NOT NULL REFERENCES log_groups (id) ON DELETE CASCADE,
+    name TEXT NOT NULL, created_at INTEGER NOT NULL,
+    first_event INTEGER, last_event INTEGER, last_ingestion INTEGER,
+    stored_bytes INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (group_id, name));
+  CREATE INDEX log_streams_by_last_event ON log_streams (group_id, last_event);
+  CREATE TABLE log_events (
+    group_id INTEGER NOT NULL, timestamp INTEGER NOT NULL, id INTEGER NOT NULL,
+    stream_id INTEGER NOT NULL, ingestion_time INTEGER NOT NULL, message TEXT NOT NULL,
+    PRIMARY KEY (group_id, timestamp, id)) WITHOUT ROWID;
+  CREATE INDEX log_events_by_stream ON log_events (stream_id, timestamp, id);
+  `,
+  /* 12: Application Auto Scaling: scalable targets (with their cooldown state), their scaling
+     policies and scheduled actions (removed with the target), and the scaling activities. Tags
+     share the tags table, keyed by the scalable target's ARN. */ `
+  CREATE TABLE aas_targets (
+    account TEXT NOT NULL, region TEXT NOT NULL, namespace TEXT NOT NULL, resource_id TEXT NOT NULL, dimension TEXT NOT NULL,
+    arn TEXT NOT NULL UNIQUE, seq INTEGER NOT NULL, doc TEXT NOT NULL, state TEXT NOT NULL,
+    PRIMARY KEY (account, region, namespace, resource_id, dimension));
+  CREATE TABLE aas_policies (
+    account TEXT NOT NULL, region TEXT NOT NULL, namespace TEXT NOT NULL, resource_id TEXT NOT NULL, dimension TEXT NOT NULL,
+    name TEXT NOT NULL, arn TEXT NOT NULL UNIQUE, seq INTEGER NOT NULL, doc TEXT NOT NULL,
+    PRIMARY KEY (account, region, namespace, resource_id, dimension, name),
+    FOREIGN KEY (account, region, namespace, resource_id, dimension)
+      REFERENCES aas_targets (account, region, namespace, resource_id, dimension) ON DELETE CASCADE);
+  CREATE TABLE aas_scheduled_actions (
+    account TEXT NOT NULL, region TEXT NOT NULL, namespace TEXT NOT NULL, resource_id TEXT NOT NULL, dimension TEXT NOT NULL,
+    name TEXT NOT NULL, arn TEXT NOT NULL UNIQUE, seq INTEGER NOT NULL, doc TEXT NOT NULL,
+    -- When the action runs next (epoch ms); NULL once it never will again.
+    next_run INTEGER,
+    PRIMARY KEY (account, region, namespace, resource_id, dimension, name),
+    FOREIGN KEY (account, region, namespace, resource_id, dimension)
+      REFERENCES aas_targets (account, region, namespace, resource_id, dimension) ON DELETE CASCADE);
+  CREATE INDEX aas_scheduled_actions_due ON aas_scheduled_actions (next_run) WHERE next_run IS NOT NULL;
+  CREATE TABLE aas_activities (
+    id TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, namespace TEXT NOT NULL,
+    resource_id TEXT NOT NULL, dimension TEXT NOT NULL, seq INTEGER NOT NULL, doc TEXT NOT NULL);
+  CREATE INDEX aas_activities_by_target ON aas_activities (account, region, namespace, resource_id, seq);
+  `,
+  /* 13: IAM (global: keyed by account only) and STS sessions. Entities are JSON documents in IAM's
+     wire shape beside the columns lookups use. Policy documents are stored as given (decoded). */ `
+  CREATE TABLE iam_roles (
+    account TEXT NOT NULL, name_key TEXT NOT NULL, name TEXT NOT NULL, path TEXT NOT NULL,
+    id TEXT NOT NULL UNIQUE, arn TEXT NOT NULL, created_at INTEGER NOT NULL, doc TEXT NOT NULL,
+    PRIMARY KEY (account, name_key));
+  CREATE TABLE iam_users (
+    account TEXT NOT NULL, name_key TEXT NOT NULL, name TEXT NOT NULL, path TEXT NOT NULL,
+    id TEXT NOT NULL UNIQUE, arn TEXT NOT NULL, created_at INTEGER NOT NULL, doc TEXT NOT NULL,
+    PRIMARY KEY (account, name_key));
+  -- Inline policies of roles and users: entity_type 'role' or 'user'.
+  CREATE TABLE iam_inline_policies (
+    account TEXT NOT NULL, entity_type TEXT NOT NULL, entity_key TEXT NOT NULL,
+    name_key TEXT NOT NULL, name TEXT NOT NULL, document TEXT NOT NULL,
+    PRIMARY KEY (account, entity_type, entity_key, name_key));
+  -- Customer managed policies (AWS managed ones are built in, see aws-managed-policies.ts).
+  CREATE TABLE iam_policies (
+    account TEXT NOT NULL, arn TEXT NOT NULL, name_key TEXT NOT NULL, path TEXT NOT NULL,
+    id TEXT NOT NULL UNIQUE, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+    default_version TEXT NOT NULL, next_version INTEGER NOT NULL, doc TEXT NOT NULL,
+    PRIMARY KEY (account, arn), UNIQUE (account, name_key));
+  CREATE TABLE iam_policy_versions (
+    account TEXT NOT NULL, policy_arn TEXT NOT NULL, version_id TEXT NOT NULL,
+    document TEXT NOT NULL, created_at INTEGER NOT NULL,
+    PRIMARY KEY (account, policy_arn, version_id));
+  CREATE TABLE iam_attachments (
+    account TEXT NOT NULL, entity_type TEXT NOT NULL, entity_key TEXT NOT NULL, policy_arn TEXT NOT NULL,
+    PRIMARY KEY (account, entity_type, entity_key, policy_arn));
+  CREATE INDEX iam_attachments_by_policy ON iam_attachments (account, policy_arn);
+  CREATE TABLE iam_instance_profiles (
+    account TEXT NOT NULL, name_key TEXT NOT NULL, name TEXT NOT NULL, path TEXT NOT NULL,
+    id TEXT NOT NULL UNIQUE, arn TEXT NOT NULL, created_at INTEGER NOT NULL, role_key TEXT, doc TEXT NOT NULL,
+    PRIMARY KEY (account, name_key));
+  CREATE TABLE iam_access_keys (
+    access_key_id TEXT PRIMARY KEY, account TEXT NOT NULL, user_key TEXT NOT NULL,
+    secret TEXT NOT NULL, status TEXT NOT NULL, created_at INTEGER NOT NULL);
+  CREATE INDEX iam_access_keys_by_user ON iam_access_keys (account, user_key);
+  -- Temporary credentials (AssumeRole, GetSessionToken, task roles): principal is the caller they
+  -- make (JSON). Revoking deletes the row.
+  CREATE TABLE sts_sessions (
+    access_key_id TEXT PRIMARY KEY, account TEXT NOT NULL, secret TEXT NOT NULL, token TEXT NOT NULL,
+    expires_at INTEGER NOT NULL, principal TEXT NOT NULL);
+  CREATE INDEX sts_sessions_by_expiry ON sts_sessions (expires_at);
+  `,
+  /* 14: Secrets Manager secrets and their versions, Parameter Store parameters and their versions.
+     Values are sealed (src/store/value-cipher.ts): never plaintext in this file. A secret's doc holds
+     Description, KmsKeyId and dates; its tags and a parameter's live in the tags table by ARN. */ `
+  CREATE TABLE secrets (
+    arn TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL,
+    created_at INTEGER NOT NULL, deletion_date INTEGER,
+    doc TEXT NOT NULL,
+    UNIQUE (account, region, name));
+  CREATE TABLE secret_versions (
+    arn TEXT NOT NULL REFERENCES secrets (arn) ON DELETE CASCADE, version_id TEXT NOT NULL,
+    created_at INTEGER NOT NULL, seq INTEGER NOT NULL,
+    -- JSON list of staging labels; a version with none is deprecated.
+    stages TEXT NOT NULL,
+    binary INTEGER NOT NULL, value BLOB NOT NULL,
+    PRIMARY KEY (arn, version_id));
+  CREATE TABLE ssm_parameters (
+    account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL, version INTEGER NOT NULL,
+    PRIMARY KEY (account, region, name));
+  CREATE TABLE ssm_parameter_versions (
+    account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL, version INTEGER NOT NULL,
+    -- Type, KeyId, Description, AllowedPattern, Tier, DataType, LastModifiedDate, LastModifiedUser, Labels
+    doc TEXT NOT NULL, value BLOB NOT NULL,
+    PRIMARY KEY (account, region, name, version));
+  `,
 ];
