@@ -70,6 +70,9 @@ import { startElbMetrics } from "./elbv2/metrics/elb-metrics-poller.js";
 import { createSqsService } from "./sqs/sqs-service.js";
 import { createSnsService } from "./sns/sns-service.js";
 import { snsAlarmActions } from "./sns/alarm-action.js";
+import type { RoleSessions } from "./sts/role-sessions.js";
+import { createTaskCredentials } from "./ecs/task-credentials/task-credentials.js";
+import { createRoleSessions } from "./sts/task-role-sessions.js";
 
 /** How often retention policies are applied (AWS documents deletion "within 72 hours"; Berth is prompter). */
 const LOG_RETENTION_INTERVAL_MS = 60_000;
@@ -87,7 +90,13 @@ export interface Berth {
  * The composition root: the one place where implementations are chosen and wired together.
  * Fails fast (before listening) when the Docker engine cannot be reached.
  */
-export async function createBerth(config: Config, log: Logger, { clock = systemClock }: { clock?: Clock } = {}): Promise<Berth> {
+export interface BerthOptions {
+  clock?: Clock;
+  /** Where tasks' role sessions come from: STS's over IAM's roles unless a test gives its own. */
+  roleSessions?: RoleSessions;
+}
+
+export async function createBerth(config: Config, log: Logger, { clock = systemClock, roleSessions }: BerthOptions = {}): Promise<Berth> {
   const docker = await connectDocker(config.dockerSocket);
   // The database (every task's environment, the registry's signing key), its WAL and shared
   // memory, the registry's blobs and the config file are the user's alone.
@@ -111,11 +120,23 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   const agents = createAgentRunner({ db, clock, log: log.child({ component: "agents" }) });
   // Tasks' secrets are resolved from Secrets Manager and Parameter Store as their launches are delivered.
   const secretSources = { secrets: createSecretReader(sealed), parameters: createParameterReader(sealed) };
+  // Each task with a taskRoleArn gets a session of its role (IAM's roles, STS's sessions) as its
+  // launch is delivered, renewed while it runs (sent to its agent) and revoked when it stops.
+  const taskCredentials = createTaskCredentials({
+    roleSessions: roleSessions ?? createRoleSessions({ db, clock }), clock, log: log.child({ component: "task-credentials" }),
+    sessionSeconds: config.taskRoleSessionSeconds, refreshSeconds: config.taskCredentialsRefreshSeconds,
+    rotate: (taskArn) => agents.credentialsRenewed(taskArn),
+  });
   const agentEndpoint = createAgentEndpoint({
     db, config, clock, log: log.child({ component: "agents" }), runner: agents, registry: registryAccess,
-    resources: (spec) => resolveLaunchResources(secretSources, spec),
+    resources: (spec) => resolveLaunchResources(secretSources, spec), credentials: taskCredentials,
   });
-  const embeddedAgent = startEmbeddedAgent({ endpoint: agentEndpoint.embedded, docker, config, clock, log: log.child({ component: "agent" }), berthId, dockerVersion });
+  // The embedded agent's tasks reach this server's API through the agent's relay (AWS_ENDPOINT_URL).
+  const api = () => {
+    const a = app.server.address() as AddressInfo | null;
+    return a ? { host: config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host, port: a.port } : undefined;
+  };
+  const embeddedAgent = startEmbeddedAgent({ endpoint: agentEndpoint.embedded, docker, config, clock, log: log.child({ component: "agent" }), berthId, dockerVersion, api });
   const runner = withInstanceAddresses(agents, db);
   // The load balancers' traffic path, in its own thread; ELBv2 feeds it snapshots of its store
   // after every change and reads target health from its health checks.
@@ -228,6 +249,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   runner.onReport((report) => {
     try {
       applyReport(db, log, report);
+      taskCredentials.onReport(report);
       // The service scheduler decides again when one of its tasks changes.
       services.onTaskReport(report);
     } catch (err) {
@@ -239,6 +261,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   await lbFeed.changed();
   // Services are reconciled once recovered tasks are known again.
   services.start();
+  taskCredentials.start();
   // Scans a restart interrupted run again.
   scans.resume();
   const liveness = startAgentLiveness({
@@ -269,6 +292,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
     runner,
     listen: () => app.listen({ port: config.port, host: config.host }),
     async close() {
+      taskCredentials.stop();
       ecsMetrics.stop();
       await elbMetrics.stop();
       logRetention.stop();
