@@ -16,11 +16,20 @@ import { sendJsonError, sendJsonNotFound, readRawBody, MAX_BODY_BYTES } from "./
 import { registerAwsServices } from "./aws/gateway.js";
 import { serverWithFront, type AwsFront } from "./aws/gateway-front.js";
 import { createStsService } from "./sts/sts-service.js";
+import { createIamService } from "./iam/iam-service.js";
+import { issuedCredentials } from "./iam/issued-credentials.js";
+import { createAuthorize } from "./iam/authorize.js";
 import { createElbv2Service } from "./elbv2/elbv2-service.js";
 import { createCloudWatchService } from "./cloudwatch/cloudwatch-service.js";
 import { createMetricStore } from "./cloudwatch/metrics/metric-store.js";
 import { createAlarms } from "./cloudwatch/alarms/alarms.js";
 import { createLogsService } from "./logs/logs-service.js";
+import { createSecretsManagerService } from "./secretsmanager/secretsmanager-service.js";
+import { createSsmService } from "./ssm/ssm-service.js";
+import { createSecretReader } from "./secretsmanager/secret-reader.js";
+import { createParameterReader } from "./ssm/parameter-reader.js";
+import { resolveLaunchResources } from "./ecs/tasks/task-secrets.js";
+import { dataDirKey, valueCipher, KEY_FILE } from "./store/value-cipher.js";
 import { createLogStore } from "./logs/log-store.js";
 import { streamMessages } from "./logs/stream-messages.js";
 import { createAwslogsDelivery } from "./ecs/agent-link/awslogs-delivery.js";
@@ -60,6 +69,12 @@ import { guardAdminRoutes } from "./admin/admin-auth.js";
 import type { MetricSink } from "./cloudwatch/metrics/metric-sink.js";
 import { startEcsMetrics } from "./ecs/metrics/ecs-metrics.js";
 import { startElbMetrics } from "./elbv2/metrics/elb-metrics-poller.js";
+import { createSqsService } from "./sqs/sqs-service.js";
+import { createSnsService } from "./sns/sns-service.js";
+import { snsAlarmActions } from "./sns/alarm-action.js";
+import type { RoleSessions } from "./sts/role-sessions.js";
+import { createTaskCredentials } from "./ecs/task-credentials/task-credentials.js";
+import { createRoleSessions } from "./sts/task-role-sessions.js";
 
 /** How often retention policies are applied (AWS documents deletion "within 72 hours"; Berth is prompter). */
 const LOG_RETENTION_INTERVAL_MS = 60_000;
@@ -77,13 +92,22 @@ export interface Berth {
  * The composition root: the one place where implementations are chosen and wired together.
  * Fails fast (before listening) when the Docker engine cannot be reached.
  */
-export async function createBerth(config: Config, log: Logger, { clock = systemClock }: { clock?: Clock } = {}): Promise<Berth> {
+export interface BerthOptions {
+  clock?: Clock;
+  /** Where tasks' role sessions come from: STS's over IAM's roles unless a test gives its own. */
+  roleSessions?: RoleSessions;
+}
+
+export async function createBerth(config: Config, log: Logger, { clock = systemClock, roleSessions }: BerthOptions = {}): Promise<Berth> {
   const docker = await connectDocker(config.dockerSocket);
   // The database (every task's environment, the registry's signing key), its WAL and shared
   // memory, the registry's blobs and the config file are the user's alone.
-  makePrivate(config.dataDir, (name) => name.startsWith("berth.sqlite") || name === REGISTRY_DIR || name === "config.json");
+  makePrivate(config.dataDir, (name) => name.startsWith("berth.sqlite") || name === REGISTRY_DIR || name === "config.json" || name === KEY_FILE);
   const db = openDatabase(config.dataDir);
   const berthId = instanceId(db);
+  // Secret values (Secrets Manager, Parameter Store) are sealed with a key kept beside the
+  // database, never in it (value-cipher.ts).
+  const sealed = { db, clock, cipher: valueCipher(dataDirKey(config.dataDir)) };
   // The registry's token secret: /v2 and the ECR API verify with it; tasks' pulls are issued with it.
   const secret = tokenSecret(db);
   // Repository URIs name the port actually bound (port 0 picks one at listen time); only called
@@ -101,8 +125,25 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   const logRetention = logStore.startRetention({ intervalMs: LOG_RETENTION_INTERVAL_MS, log: log.child({ component: "logs-retention" }) });
   // The awslogs driver: agents ship awslogs containers' output, stored through the log store's LogSink.
   const awslogs = createAwslogsDelivery({ db, sink: logStore, log: log.child({ component: "awslogs" }) });
-  const agentEndpoint = createAgentEndpoint({ db, config, clock, log: log.child({ component: "agents" }), runner: agents, registry: registryAccess, awslogs });
-  const embeddedAgent = startEmbeddedAgent({ endpoint: agentEndpoint.embedded, docker, config, clock, log: log.child({ component: "agent" }), berthId, dockerVersion });
+  // Tasks' secrets are resolved from Secrets Manager and Parameter Store as their launches are delivered.
+  const secretSources = { secrets: createSecretReader(sealed), parameters: createParameterReader(sealed) };
+  // Each task with a taskRoleArn gets a session of its role (IAM's roles, STS's sessions) as its
+  // launch is delivered, renewed while it runs (sent to its agent) and revoked when it stops.
+  const taskCredentials = createTaskCredentials({
+    roleSessions: roleSessions ?? createRoleSessions({ db, clock }), clock, log: log.child({ component: "task-credentials" }),
+    sessionSeconds: config.taskRoleSessionSeconds, refreshSeconds: config.taskCredentialsRefreshSeconds,
+    rotate: (taskArn) => agents.credentialsRenewed(taskArn),
+  });
+  const agentEndpoint = createAgentEndpoint({
+    db, config, clock, log: log.child({ component: "agents" }), runner: agents, registry: registryAccess,
+    resources: (spec) => resolveLaunchResources(secretSources, spec), credentials: taskCredentials, awslogs,
+  });
+  // The embedded agent's tasks reach this server's API through the agent's relay (AWS_ENDPOINT_URL).
+  const api = () => {
+    const a = app.server.address() as AddressInfo | null;
+    return a ? { host: config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host, port: a.port } : undefined;
+  };
+  const embeddedAgent = startEmbeddedAgent({ endpoint: agentEndpoint.embedded, docker, config, clock, log: log.child({ component: "agent" }), berthId, dockerVersion, api });
   const runner = withInstanceAddresses(agents, db);
   // The load balancers' traffic path, in its own thread; ELBv2 feeds it snapshots of its store
   // after every change and reads target health from its health checks.
@@ -173,16 +214,31 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   const metrics = createMetricStore({ db, clock, log: log.child({ component: "metrics" }), periodScale: config.metricPeriodScale });
   // CloudWatch alarms read the same store; Application Auto Scaling registers its action target and creates its alarms through `alarms`.
   const alarms = createAlarms({ db, clock, config, queries: metrics, log: log.child({ component: "alarms" }) });
+  // SQS: queue URLs name the port actually bound, like repository URIs.
+  const baseUrl = () => `http://127.0.0.1:${(app.server.address() as AddressInfo | null)?.port ?? config.port}`;
+  const sqs = createSqsService({ db, clock, baseUrl });
+  // SNS delivers into SQS queues by ARN.
+  const sns = createSnsService({ db, clock, sqs: sqs.internal, baseUrl });
+  // Alarms notify SNS topics.
+  alarms.addActionTarget(snsAlarmActions(sns.internal));
   // Application Auto Scaling changes ECS services' desired counts through UpdateService; its target
   // tracking policies own alarms made through `alarms`, and the alarms run its policies.
   const aas = createApplicationAutoScaling({ db, clock, log: log.child({ component: "application-autoscaling" }), services: scalableServices(deps, services), alarms: alarms.managed });
   alarms.addActionTarget(aas.alarmActions);
-  awsFront = registerAwsServices(app, [createEcsService(deps, { dockerVersion, scheduler: services }), createEcrService({ db, clock, store: registry, secret, registryHost, scans }), createStsService(),
+  awsFront = registerAwsServices(app, [createEcsService(deps, { dockerVersion, scheduler: services }), createEcrService({ db, clock, store: registry, secret, registryHost, scans }), createStsService({ db, clock }), createIamService({ db, clock }),
     createElbv2Service({ db, clock, config, health: lbHealth, changed: lbFeed.changed }),
     createCloudWatchService({ db, clock, metrics, alarms }),
+    ...sqs.services,
+    sns,
     createLogsService(logStore),
     aas.service,
-  ], { config, clock });
+    createSecretsManagerService(sealed),
+    createSsmService(sealed),
+  ], {
+    config, clock, issued: issuedCredentials(db),
+    // Identity policies are enforced only when configured; the root is never refused.
+    ...(config.iamEnforcement ? { authorize: createAuthorize({ db, clock }) } : {}),
+  });
   app.register(registryPlugin, { store: registry, config, clock, secret });
   // Garbage collection after deletes, on a timer and on demand; lifecycle policies on a timer.
   const gc = startGcScheduler({
@@ -196,6 +252,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   runner.onReport((report) => {
     try {
       applyReport(db, log, report);
+      taskCredentials.onReport(report);
       // The service scheduler decides again when one of its tasks changes.
       services.onTaskReport(report);
     } catch (err) {
@@ -207,6 +264,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   await lbFeed.changed();
   // Services are reconciled once recovered tasks are known again.
   services.start();
+  taskCredentials.start();
   // Scans a restart interrupted run again.
   scans.resume();
   const liveness = startAgentLiveness({
@@ -237,6 +295,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
     runner,
     listen: () => app.listen({ port: config.port, host: config.host }),
     async close() {
+      taskCredentials.stop();
       ecsMetrics.stop();
       await elbMetrics.stop();
       logRetention.stop();

@@ -7,6 +7,7 @@ import type { IpAllocator } from "./ip-allocator.js";
 import type { TaskCgroups } from "./cgroups.js";
 import type { Scope } from "../core/arn.js";
 import type { LogShipper } from "./protocol/log-shipper.js";
+import type { AgentEndpoints } from "./task-endpoint/agent-endpoints.js";
 
 /**
  * Berth's registry as the agent sees it: the host its repository URIs name, and passwords for
@@ -38,4 +39,6 @@ export interface AgentContext {
   emit(report: TaskReport): void;
   /** Where awslogs containers' output goes (the control plane, over the agent protocol). */
   logs?: LogShipper;
+  /** The credentials and metadata endpoints and the API relay; undefined where they could not start. */
+  endpoints(): Promise<AgentEndpoints | undefined>;
 }

@@ -15,6 +15,7 @@ import { taskLogs } from "./logs.js";
 import { removeTaskVolumes } from "./volumes.js";
 import { recoverTasks } from "./recover.js";
 import type { LogShipper } from "./protocol/log-shipper.js";
+import { startAgentEndpoints, type AgentEndpoints } from "./task-endpoint/agent-endpoints.js";
 
 export interface DockerRunnerDeps {
   docker: Docker;
@@ -26,6 +27,8 @@ export interface DockerRunnerDeps {
   registry?: RegistryAccess;
   /** Where awslogs containers' output is shipped (the agent client's shipper). */
   logs?: LogShipper;
+  /** The Berth API (host and port) this agent's tasks reach through AWS_ENDPOINT_URL; undefined while unknown. */
+  api?: () => { host: string; port: number } | undefined;
 }
 
 /** How long reset waits for managers that are mid-operation before removing their containers again. */
@@ -35,7 +38,7 @@ const RESET_SETTLE_MS = 10_000;
  * Runs tasks as containers on the local Docker engine: one TaskManager per task, one events
  * subscription for all of them, reports passed on in the order managers make them.
  */
-export function createDockerRunner({ docker, config, log, clock, berthId, registry, logs }: DockerRunnerDeps): TaskRunner {
+export function createDockerRunner({ docker, config, log, clock, berthId, registry, logs, api = () => undefined }: DockerRunnerDeps): TaskRunner {
   const listeners: Array<(r: TaskReport) => void> = [];
   const mine = { label: [`${LABEL_BERTH}=${berthId}`] };
   const managers = new Map<string, TaskManager>();
@@ -50,6 +53,12 @@ export function createDockerRunner({ docker, config, log, clock, berthId, regist
   };
   // Built at start-up so the first awsvpc task does not wait for it; failures are retried on need.
   pauseImage().catch((err) => log.warn({ err: (err as Error).message }, "could not build the pause image yet"));
+
+  // The tasks' credentials and metadata endpoints (169.254.170.2) and AWS_ENDPOINT_URL's relay.
+  const endpoints: Promise<AgentEndpoints | undefined> = startAgentEndpoints({ docker, log, berthId, managers, api }).catch((err) => {
+    log.warn({ err: (err as Error).message }, "task endpoints could not start: tasks get no credentials or metadata endpoint");
+    return undefined;
+  });
 
   const events = subscribeEvents(
     docker,
@@ -71,6 +80,7 @@ export function createDockerRunner({ docker, config, log, clock, berthId, regist
     logs,
     pauseImage,
     eventsReady: () => events.ready,
+    endpoints: () => endpoints,
     emit(report) {
       for (const l of listeners) {
         try {
@@ -104,8 +114,14 @@ export function createDockerRunner({ docker, config, log, clock, berthId, regist
       const plan = planTask(spec, { registryHost: registry?.host() || undefined }); // "" = no registry known yet (an agent before any launch named one)
       if (managers.has(plan.taskArn)) return;
       const m = new TaskManager(ctx, plan);
+      m.identity.credentials = spec.credentials;
+      m.credentialsError = spec.credentialsError;
       managers.set(plan.taskArn, m);
       m.launch();
+    },
+    refreshCredentials(taskArn, credentials) {
+      const m = managers.get(taskArn);
+      if (m && m.status !== "STOPPED") m.identity.credentials = credentials;
     },
     stop(taskArn: string, why: StopRequest) {
       const m = managers.get(taskArn);
@@ -146,6 +162,7 @@ export function createDockerRunner({ docker, config, log, clock, berthId, regist
     },
     async close() {
       events.close();
+      await (await endpoints)?.close();
       managers.forEach((m) => m.dispose());
       managers.clear();
     },

@@ -1,5 +1,6 @@
 import type { ContainerDefinition, ContainerDependency, KeyValuePair } from "@aws-sdk/client-ecs";
 import type { LaunchSpec } from "./protocol/task-runner.js";
+import type { LaunchResources } from "./protocol/launch-resources.js";
 import type { Scope } from "../core/arn.js";
 import { resolveImage, taskScope } from "./image-ref.js";
 
@@ -55,6 +56,17 @@ export interface TaskPlan {
   volumes: PlannedVolume[];
   /** Where bridge ports are published: the task's container instance's address, when the spec names one. */
   hostIp?: string;
+  /** What the task metadata endpoint shows besides the plan: as the control plane stored the task. */
+  launchType: string;
+  availabilityZone?: string;
+  /** The service that started the task (its group is service:NAME). */
+  serviceName?: string;
+  /** Container name -> its containerArn. */
+  containerArns: Record<string, string>;
+  /** The task has a taskRoleArn (the definition's or an override): its containers get the credentials URI. */
+  hasRole: boolean;
+  /** The task's secrets as its launch delivered them (launch-resources.ts); absent when it needs none. */
+  resources?: LaunchResources;
 }
 
 /** ECS's defaults: 30 s between SIGTERM and SIGKILL (ECS_CONTAINER_STOP_TIMEOUT), 3 min to resolve a dependency. */
@@ -101,7 +113,7 @@ export interface PlanOptions {
   registryHost?: string;
 }
 
-export function planTask({ task, taskDefinition: td, hostIp }: LaunchSpec, { registryHost }: PlanOptions = {}): TaskPlan {
+export function planTask({ task, taskDefinition: td, hostIp, resources }: LaunchSpec, { registryHost }: PlanOptions = {}): TaskPlan {
   const taskArn = task.taskArn ?? "";
   const taskId = taskIdOf(taskArn);
   const family = td.family ?? "task";
@@ -159,5 +171,11 @@ export function planTask({ task, taskDefinition: td, hostIp }: LaunchSpec, { reg
     containers,
     volumes,
     hostIp,
+    launchType: task.launchType ?? (fargate ? "FARGATE" : "EC2"),
+    availabilityZone: task.availabilityZone,
+    serviceName: task.group?.startsWith("service:") ? task.group.slice("service:".length) : undefined,
+    containerArns: Object.fromEntries((task.containers ?? []).filter((c) => c.name && c.containerArn).map((c) => [c.name!, c.containerArn!])),
+    hasRole: !!(task.overrides?.taskRoleArn ?? td.taskRoleArn),
+    resources,
   };
 }
