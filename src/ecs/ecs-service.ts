@@ -10,6 +10,8 @@ import { attributeHandlers } from "./instances/attributes.js";
 import { serviceHandlers, type ServiceScheduler } from "./services/services.js";
 import { capacityProviderHandlers } from "./capacity-providers/capacity-providers.js";
 import { asgCapacityProviderHandlers } from "./capacity-providers/asg-capacity-providers.js";
+import { taskProtectionHandlers } from "./tasks/task-protection.js";
+import { accountSettingHandlers } from "./account-settings/account-settings.js";
 
 /**
  * The ECS API: the official model plus the handlers of each resource, each in its own file.
@@ -32,6 +34,8 @@ export function createEcsService(
       ...serviceHandlers(deps, scheduler),
       ...capacityProviderHandlers(deps),
       ...asgCapacityProviderHandlers(deps),
+      ...taskProtectionHandlers(deps),
+      ...accountSettingHandlers(deps),
     },
   };
 }
