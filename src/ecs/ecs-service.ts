@@ -12,15 +12,17 @@ import { capacityProviderHandlers } from "./capacity-providers/capacity-provider
 import { asgCapacityProviderHandlers } from "./capacity-providers/asg-capacity-providers.js";
 import { taskProtectionHandlers } from "./tasks/task-protection.js";
 import { accountSettingHandlers } from "./account-settings/account-settings.js";
+import { agentOperationHandlers } from "./agent-link/agent-operations.js";
 
 /**
  * The ECS API: the official model plus the handlers of each resource, each in its own file.
  * `dockerVersion` is the local engine's, which instances registered without versionInfo report;
- * `scheduler` is told when a service changes, so that it decides again at once.
+ * `scheduler` is told when a service changes, so that it decides again at once; `baseUrl` is
+ * this server's address, which DiscoverPollEndpoint gives agents.
  */
 export function createEcsService(
   deps: EcsDeps,
-  { dockerVersion = "unknown", scheduler = { poke: () => {} } }: { dockerVersion?: string; scheduler?: ServiceScheduler } = {},
+  { dockerVersion = "unknown", scheduler = { poke: () => {} }, baseUrl = () => "http://127.0.0.1:4566" }: { dockerVersion?: string; scheduler?: ServiceScheduler; baseUrl?: () => string } = {},
 ): JsonService {
   return {
     model: loadModel("ecs"),
@@ -36,6 +38,7 @@ export function createEcsService(
       ...asgCapacityProviderHandlers(deps),
       ...taskProtectionHandlers(deps),
       ...accountSettingHandlers(deps),
+      ...agentOperationHandlers(deps, { baseUrl }),
     },
   };
 }
