@@ -376,4 +376,12 @@ export const migrations: string[] = [
     region TEXT NOT NULL, log_group TEXT NOT NULL, log_stream TEXT NOT NULL,
     PRIMARY KEY (task_arn, container));
   `,
+  /* 18: ECS task scale-in protection (one row a protected task, until it expires) and ECS account
+     settings, per principal (the account's root ARN holds the account default). */ `
+  CREATE TABLE ecs_task_protection (
+    task_arn TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);
+  CREATE TABLE ecs_account_settings (
+    account TEXT NOT NULL, region TEXT NOT NULL, principal_arn TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL,
+    PRIMARY KEY (account, region, principal_arn, name));
+  `,
 ];
