@@ -2,6 +2,7 @@ import type { Db } from "../store/database.js";
 import type { Scope } from "../core/arn.js";
 import { GroupCommit } from "./group-commit.js";
 import type { AttributeValue } from "./message-md5.js";
+import { newQueueStats, type QueueStats } from "./queue-stats.js";
 
 /** One message as SQS keeps it. `seq` orders a queue's messages (arrival order). */
 export interface Message {
@@ -49,6 +50,8 @@ export interface Queue {
   purgedAt?: number;
   /** FIFO: the last SequenceNumber given (send.ts). */
   lastSequence?: bigint;
+  /** Counted since the queue's metrics were last published (sqs-metrics.ts). */
+  stats: QueueStats;
 }
 
 const key = (scope: Scope, name: string) => `${scope.account}/${scope.region}/${name}`;
@@ -86,11 +89,11 @@ export class QueueStore {
   }
 
   /** Created at once (queue changes are rare): the queue needs its row id before it takes messages. */
-  create(q: Omit<Queue, "id" | "messages" | "nextSeq" | "dedup" | "waiters">): Queue {
+  create(q: Omit<Queue, "id" | "messages" | "nextSeq" | "dedup" | "waiters" | "stats">): Queue {
     const { lastInsertRowid } = this.db
       .prepare("INSERT INTO sqs_queues (account, region, name, created_at, doc) VALUES (?, ?, ?, ?, ?)")
       .run(q.account, q.region, q.name, q.createdAt, docOf(q));
-    const queue: Queue = { ...q, id: Number(lastInsertRowid), messages: new Map(), nextSeq: 1, dedup: new Map(), waiters: new Set() };
+    const queue: Queue = { ...q, id: Number(lastInsertRowid), messages: new Map(), nextSeq: 1, dedup: new Map(), waiters: new Set(), stats: newQueueStats() };
     this.queues.set(key(q, q.name), queue);
     return queue;
   }
@@ -147,6 +150,22 @@ export class QueueStore {
     return this.commit.run(() => this.db.prepare("DELETE FROM sqs_messages WHERE queue_id = ?").run(q.id));
   }
 
+  /** Resolves once every write asked for so far is stored. */
+  settled(): Promise<void> {
+    return this.commit.run(() => undefined);
+  }
+
+  /**
+   * Forgets the queues in memory and reads them again from the database (after /_berth/reset
+   * wiped it). Long polls on the forgotten queues wake and find their queue gone.
+   */
+  reload(): void {
+    const old = [...this.queues.values()];
+    this.queues.clear();
+    for (const q of old) for (const wake of q.waiters) wake();
+    this.load();
+  }
+
   forgetDedup(q: Queue, now: number): void {
     for (const [id, d] of q.dedup) if (d.expiresAt <= now) q.dedup.delete(id);
   }
@@ -155,7 +174,7 @@ export class QueueStore {
     const rows = this.db.prepare("SELECT id, account, region, name, created_at, doc FROM sqs_queues").all() as Array<{ id: number; account: string; region: string; name: string; created_at: number; doc: string }>;
     for (const r of rows) {
       const doc = JSON.parse(r.doc) as Pick<Queue, "arn" | "fifo" | "modifiedAt" | "attributes" | "tags">;
-      const q: Queue = { id: r.id, account: r.account, region: r.region, name: r.name, createdAt: r.created_at, ...doc, messages: new Map(), nextSeq: 1, dedup: new Map(), waiters: new Set() };
+      const q: Queue = { id: r.id, account: r.account, region: r.region, name: r.name, createdAt: r.created_at, ...doc, messages: new Map(), nextSeq: 1, dedup: new Map(), waiters: new Set(), stats: newQueueStats() };
       this.queues.set(key(q, q.name), q);
       const messages = this.db.prepare("SELECT seq, id, doc, visible_at, receive_count, first_receive, receipt FROM sqs_messages WHERE queue_id = ? ORDER BY seq").all(q.id) as MessageRow[];
       for (const m of messages) q.messages.set(m.seq, fromRow(m));

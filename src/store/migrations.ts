@@ -367,4 +367,10 @@ export const migrations: string[] = [
     arn TEXT PRIMARY KEY, topic_arn TEXT NOT NULL, seq INTEGER NOT NULL, doc TEXT NOT NULL);
   CREATE INDEX sns_subscriptions_by_topic ON sns_subscriptions (topic_arn, seq);
   `,
+  /* 17: SNS's local outbox: what email, email-json and sms subscriptions (and Publish to a phone
+     number) would have sent, in order, for a user to read through /_berth/sns/outbox. */ `
+  CREATE TABLE sns_outbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, account TEXT NOT NULL, region TEXT NOT NULL,
+    protocol TEXT NOT NULL, endpoint TEXT NOT NULL, created_at INTEGER NOT NULL, doc TEXT NOT NULL);
+  `,
 ];
