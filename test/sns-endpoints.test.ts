@@ -231,3 +231,28 @@ test("email, email-json and sms: the outbox under /_berth holds the confirmation
   assert.ok(cleared.deleted >= 5);
   assert.deepEqual(await outbox(""), []);
 });
+
+test("strict SigV4: the outbox wants a signature; SubscribeURL and UnsubscribeURL work unsigned, as on AWS", async () => {
+  const strict = await BerthProcess.start({ args: ["--strict-sigv4", "--credentials", "strictkey:strictsecret"] });
+  const signed = new sns.SNSClient({ endpoint: strict.endpoint, region: "us-east-1", credentials: { accessKeyId: "strictkey", secretAccessKey: "strictsecret" }, maxAttempts: 1 });
+  try {
+    const { TopicArn } = await signed.send(new sns.CreateTopicCommand({ Name: "strict" }));
+    await signed.send(new sns.SubscribeCommand({ TopicArn, Protocol: "email", Endpoint: "ops@example.com" }));
+    assert.equal((await fetch(`${strict.endpoint}/_berth/sns/outbox`)).status, 403);
+    const { messages } = (await (await strict.admin("/_berth/sns/outbox")).json()) as { messages: OutboxMessage[] };
+    const link = /(http:\/\/\S+Action=ConfirmSubscription\S+)/.exec(messages[0]!.body)![1]!;
+    assert.equal((await fetch(link)).status, 200);
+    const [sub] = (await signed.send(new sns.ListSubscriptionsByTopicCommand({ TopicArn }))).Subscriptions!;
+    assert.match(sub!.SubscriptionArn!, /:strict:[0-9a-f-]{36}$/);
+    // Other operations stay signed-only.
+    assert.equal((await fetch(`${strict.endpoint}/?Action=ListTopics`)).status, 403);
+    await signed.send(new sns.PublishCommand({ TopicArn, Message: "hi" }));
+    const after = (await (await strict.admin("/_berth/sns/outbox?protocol=email")).json()) as { messages: OutboxMessage[] };
+    const unsubscribe = /(http:\/\/\S+Action=Unsubscribe\S+)/.exec(after.messages[1]!.body)![1]!;
+    assert.equal((await fetch(unsubscribe)).status, 200);
+    assert.deepEqual((await signed.send(new sns.ListSubscriptionsByTopicCommand({ TopicArn }))).Subscriptions, []);
+  } finally {
+    signed.destroy();
+    await strict.dispose();
+  }
+});
