@@ -101,15 +101,15 @@ export class AlarmEvaluator {
       breaches: (v) => breaches(v, threshold),
     });
     const current = a.StateValue as AlarmState;
+    const recent = range.filter((d): d is Datapoint => d !== undefined).reverse();
+    const data = stateReasonData(a, e, now, new Date(start), alarmPeriod(a), recent);
     if (e.state === undefined || e.state === current) {
-      // Auto Scaling actions run again for every period the alarm stays in their state.
+      // Auto Scaling actions run again for every period the alarm stays in their state, with this evaluation's datapoints.
       const stored = this.o.store.get(scope, a.AlarmName!);
-      if (stored) await this.o.transitions.repeatAutoScaling(scope, stored);
+      if (stored) await this.o.transitions.repeatAutoScaling(scope, stored, data);
       return;
     }
-    const recent = range.filter((d): d is Datapoint => d !== undefined).reverse();
     const reason = stateReason(a, current, e.state, e);
-    const data = stateReasonData(a, e, now, new Date(start), alarmPeriod(a), recent);
     await this.o.transitions.change(scope, a.AlarmName!, e.state, reason, data);
   }
 
