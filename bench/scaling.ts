@@ -1,7 +1,8 @@
 /**
  * Service auto scaling, end to end: from the moment CPU load starts to the scaling decision (the
  * scaling activity's StartTime), to the new task RUNNING (its startedAt), and to it healthy in the
- * load balancer's target group. The service is the issue's: Fargate tasks of cpu 256 behind an ALB,
+ * load balancer's target group; and from the start of the sustained breach (the oldest of the
+ * datapoints that put AlarmHigh into ALARM, from its StateReasonData) to the decision. The service is the issue's: Fargate tasks of cpu 256 behind an ALB,
  * target tracking ECSServiceAverageCPUUtilization 60 (ScaleOutCooldown 10); the load is four
  * clients sending requests that spin the CPU (a busybox CGI), through the load balancer.
  *
@@ -75,6 +76,7 @@ async function main() {
     const healthy = async () => ((await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: tg }))).TargetHealthDescriptions ?? []).filter((d) => d.TargetHealth?.State === "healthy").length;
     const service = async () => (await aws("ecs", "describe-services", "--cluster", "dev", "--services", "web")).services[0];
     const decisions: number[] = [];
+    const fromBreach: number[] = [];
     const running: number[] = [];
     const inService: number[] = [];
     for (let round = 1; round <= ROUNDS; round++) {
@@ -95,13 +97,17 @@ async function main() {
           return all.length > activitiesBefore ? all[0] : undefined;
         }, 600_000);
         decisions.push((Date.parse(activity.StartTime) - t0) / 1000);
+        // The sustained breach began with the oldest of the datapoints that put AlarmHigh into ALARM.
+        const reason = JSON.parse((await aws("cloudwatch", "describe-alarms", "--alarm-names", high)).MetricAlarms[0].StateReasonData);
+        const breachStart = Math.min(...reason.evaluatedDatapoints.map((d: { timestamp: string }) => Date.parse(d.timestamp.replace(/\+0000$/, "Z"))));
+        fromBreach.push((Date.parse(activity.StartTime) - breachStart) / 1000);
         await waitFor("a new target healthy", async () => ((await healthy()) >= 2 ? true : undefined), 600_000);
         inService.push((Date.now() - t0) / 1000);
         const arns = (await ecs.send(new ListTasksCommand({ cluster: "dev", serviceName: "web" }))).taskArns ?? [];
         const started = ((await ecs.send(new DescribeTasksCommand({ cluster: "dev", tasks: arns }))).tasks ?? [])
           .filter((t) => !before.has(t.taskArn!) && t.startedAt).map((t) => t.startedAt!.getTime());
         running.push((Math.min(...started) - t0) / 1000);
-        console.log(`round ${round}: decision ${decisions.at(-1)!.toFixed(1)} s (${activity.Description}), new task RUNNING ${running.at(-1)!.toFixed(1)} s, healthy in the target group ${inService.at(-1)!.toFixed(1)} s`);
+        console.log(`round ${round}: decision ${decisions.at(-1)!.toFixed(1)} s (${activity.Description}; ${fromBreach.at(-1)!.toFixed(1)} s after the breaching periods began), new task RUNNING ${running.at(-1)!.toFixed(1)} s, healthy in the target group ${inService.at(-1)!.toFixed(1)} s`);
       } finally {
         await stop();
       }
@@ -110,6 +116,7 @@ async function main() {
     }
     const line = (name: string, xs: number[]) => `${name}: median ${pct(xs, 50).toFixed(1)} s, worst ${Math.max(...xs).toFixed(1)} s`;
     console.log(line("load start -> scaling decision", decisions));
+    console.log(line("start of the breaching periods -> scaling decision", fromBreach));
     console.log(line("load start -> new task RUNNING", running));
     console.log(line("load start -> new task healthy in the target group", inService));
     await aws("ecs", "delete-service", "--cluster", "dev", "--service", "web", "--force");
