@@ -67,7 +67,8 @@ export class AlarmEvaluator {
       const a = stored.alarm;
       const cadence = ((alarmPeriod(a) < 60 ? 10 : 60) * 1000) / this.o.periodScale;
       const last = this.lastEvaluated.get(a.AlarmArn!);
-      if (last !== undefined && now - last < cadence) continue;
+      // Once per cadence, on its boundaries: the first tick after a period ends reads it complete.
+      if (last !== undefined && Math.floor(now / cadence) === Math.floor(last / cadence)) continue;
       this.lastEvaluated.set(a.AlarmArn!, now);
       try {
         await this.evaluate(scope, a);
