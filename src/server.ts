@@ -75,6 +75,7 @@ import { snsAlarmActions } from "./sns/alarm-action.js";
 import type { RoleSessions } from "./sts/role-sessions.js";
 import { createTaskCredentials } from "./ecs/task-credentials/task-credentials.js";
 import { createRoleSessions } from "./sts/task-role-sessions.js";
+import { createExecutionRoleGate } from "./sts/execution-role-gate.js";
 
 /** How often retention policies are applied (AWS documents deletion "within 72 hours"; Berth is prompter). */
 const LOG_RETENTION_INTERVAL_MS = 60_000;
@@ -124,9 +125,11 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   const logStore = createLogStore({ db, clock });
   const logRetention = logStore.startRetention({ intervalMs: LOG_RETENTION_INTERVAL_MS, log: log.child({ component: "logs-retention" }) });
   // The awslogs driver: agents ship awslogs containers' output, stored through the log store's LogSink.
-  const awslogs = createAwslogsDelivery({ db, sink: logStore, log: log.child({ component: "awslogs" }) });
+  // With iamEnforcement, the execution role's policies gate awslogs delivery, secrets and registry pulls.
+  const executionRole = config.iamEnforcement ? createExecutionRoleGate({ db, clock }) : undefined;
+  const awslogs = createAwslogsDelivery({ db, sink: logStore, log: log.child({ component: "awslogs" }), executionRole });
   // Tasks' secrets are resolved from Secrets Manager and Parameter Store as their launches are delivered.
-  const secretSources = { secrets: createSecretReader(sealed), parameters: createParameterReader(sealed) };
+  const secretSources = { secrets: createSecretReader(sealed), parameters: createParameterReader(sealed), executionRole, registryHost };
   // Each task with a taskRoleArn gets a session of its role (IAM's roles, STS's sessions) as its
   // launch is delivered, renewed while it runs (sent to its agent) and revoked when it stops.
   const taskCredentials = createTaskCredentials({

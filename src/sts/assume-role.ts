@@ -47,7 +47,9 @@ export function assumeRole(db: Db, clock: Clock, input: W.AssumeRoleRequest, ctx
   const duration = input.DurationSeconds ?? 3600;
   if (ctx.principal?.type === "AssumedRole" && duration > 3600) throw validation("The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.");
   if (duration > role.MaxSessionDuration) throw validation("The requested DurationSeconds exceeds the MaxSessionDuration set for this role.");
-  const principal = assumedRolePrincipal(role, input.RoleSessionName!);
+  const principal: Principal = assumedRolePrincipal(role, input.RoleSessionName!);
+  // Session tags become the session's aws:PrincipalTag/<key> in the calls it signs.
+  if (input.Tags?.length) principal.sessionTags = Object.fromEntries(input.Tags.map((t) => [t.Key!, t.Value!]));
   const credentials = mintSession(db, clock, { account: principal.account, principal, durationSeconds: duration });
   return {
     Credentials: presentCredentials(credentials),
