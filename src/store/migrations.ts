@@ -384,4 +384,10 @@ export const migrations: string[] = [
     account TEXT NOT NULL, region TEXT NOT NULL, principal_arn TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL,
     PRIMARY KEY (account, region, principal_arn, name));
   `,
+  /* 19: secret access keys sealed at rest (src/iam/credential-secrets.ts). SQL cannot seal (the
+     key is not in the database): the server seals the rows written before this at start, empties
+     their `secret`, and every later row is written sealed with `secret` ''. */ `
+  ALTER TABLE iam_access_keys ADD COLUMN sealed_secret BLOB;
+  ALTER TABLE sts_sessions ADD COLUMN sealed_secret BLOB;
+  `,
 ];
