@@ -80,6 +80,8 @@ import { startSqsMetrics } from "./sqs/sqs-metrics.js";
 import type { RoleSessions } from "./sts/role-sessions.js";
 import { createTaskCredentials } from "./ecs/task-credentials/task-credentials.js";
 import { createRoleSessions } from "./sts/task-role-sessions.js";
+import { createExecutionRoleGate } from "./sts/execution-role-gate.js";
+import { credentialSecrets, sealPlaintextSecrets } from "./iam/credential-secrets.js";
 
 /** How often retention policies are applied (AWS documents deletion "within 72 hours"; Berth is prompter). */
 const LOG_RETENTION_INTERVAL_MS = 60_000;
@@ -113,6 +115,10 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   // Secret values (Secrets Manager, Parameter Store) are sealed with a key kept beside the
   // database, never in it (value-cipher.ts).
   const sealed = { db, clock, cipher: valueCipher(dataDirKey(config.dataDir)) };
+  // IAM access keys' and STS sessions' secrets likewise; rows from before migration 19 are sealed now.
+  const credentials = { db, clock, secrets: credentialSecrets(sealed.cipher) };
+  const resealed = sealPlaintextSecrets(db, credentials.secrets);
+  if (resealed) log.info({ rows: resealed }, "sealed stored access key secrets (migration 19)");
   // The registry's token secret: /v2 and the ECR API verify with it; tasks' pulls are issued with it.
   const secret = tokenSecret(db);
   // Repository URIs name the port actually bound (port 0 picks one at listen time); only called
@@ -129,13 +135,15 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   const logStore = createLogStore({ db, clock });
   const logRetention = logStore.startRetention({ intervalMs: LOG_RETENTION_INTERVAL_MS, log: log.child({ component: "logs-retention" }) });
   // The awslogs driver: agents ship awslogs containers' output, stored through the log store's LogSink.
-  const awslogs = createAwslogsDelivery({ db, sink: logStore, log: log.child({ component: "awslogs" }) });
+  // With iamEnforcement, the execution role's policies gate awslogs delivery, secrets and registry pulls.
+  const executionRole = config.iamEnforcement ? createExecutionRoleGate({ db, clock }) : undefined;
+  const awslogs = createAwslogsDelivery({ db, sink: logStore, log: log.child({ component: "awslogs" }), executionRole });
   // Tasks' secrets are resolved from Secrets Manager and Parameter Store as their launches are delivered.
-  const secretSources = { secrets: createSecretReader(sealed), parameters: createParameterReader(sealed) };
+  const secretSources = { secrets: createSecretReader(sealed), parameters: createParameterReader(sealed), executionRole, registryHost };
   // Each task with a taskRoleArn gets a session of its role (IAM's roles, STS's sessions) as its
   // launch is delivered, renewed while it runs (sent to its agent) and revoked when it stops.
   const taskCredentials = createTaskCredentials({
-    roleSessions: roleSessions ?? createRoleSessions({ db, clock }), clock, log: log.child({ component: "task-credentials" }),
+    roleSessions: roleSessions ?? createRoleSessions(credentials), clock, log: log.child({ component: "task-credentials" }),
     sessionSeconds: config.taskRoleSessionSeconds, refreshSeconds: config.taskCredentialsRefreshSeconds,
     rotate: (taskArn) => agents.credentialsRenewed(taskArn),
   });
@@ -239,7 +247,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   // tracking policies own alarms made through `alarms`, and the alarms run its policies.
   const aas = createApplicationAutoScaling({ db, clock, log: log.child({ component: "application-autoscaling" }), services: scalableServices(deps, services), alarms: alarms.managed });
   alarms.addActionTarget(aas.alarmActions);
-  awsFront = registerAwsServices(app, [createEcsService(deps, { dockerVersion, scheduler: services, baseUrl }), createEcrService({ db, clock, store: registry, secret, registryHost, scans }), createStsService({ db, clock }), createIamService({ db, clock }),
+  awsFront = registerAwsServices(app, [createEcsService(deps, { dockerVersion, scheduler: services, baseUrl }), createEcrService({ db, clock, store: registry, secret, registryHost, scans }), createStsService(credentials), createIamService(credentials),
     createElbv2Service({ db, clock, config, health: lbHealth, changed: lbFeed.changed }),
     createCloudWatchService({ db, clock, metrics, alarms }),
     ...sqs.services,
@@ -249,7 +257,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
     createSecretsManagerService(sealed),
     createSsmService(sealed),
   ], {
-    config, clock, issued: issuedCredentials(db),
+    config, clock, issued: issuedCredentials(db, credentials.secrets),
     // Identity policies are enforced only when configured; the root is never refused.
     ...(config.iamEnforcement ? { authorize: createAuthorize({ db, clock }) } : {}),
   });

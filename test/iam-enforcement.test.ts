@@ -1,7 +1,11 @@
 import { test, before, after, describe } from "node:test";
 import assert from "node:assert/strict";
 import * as IAM from "@aws-sdk/client-iam";
-import { ECSClient, ListClustersCommand, CreateClusterCommand, DeleteClusterCommand } from "@aws-sdk/client-ecs";
+import {
+  ECSClient, ListClustersCommand, CreateClusterCommand, DeleteClusterCommand, DescribeClustersCommand, DescribeServicesCommand,
+  ListTaskDefinitionsCommand, RegisterTaskDefinitionCommand, RunTaskCommand,
+} from "@aws-sdk/client-ecs";
+import { ECRClient, CreateRepositoryCommand, DescribeRepositoriesCommand } from "@aws-sdk/client-ecr";
 import { STSClient, AssumeRoleCommand, GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { BerthProcess } from "./harness.js";
 import { boto3Json } from "./boto3.js";
@@ -45,7 +49,7 @@ describe("IAM policy enforcement", () => {
     const ecs = new ECSClient(config(berth.endpoint, bob));
     assert.deepEqual((await ecs.send(new ListClustersCommand({}))).clusterArns, []);
     await rejectsWith(ecs.send(new CreateClusterCommand({ clusterName: "dev" })), "AccessDeniedException",
-      `User: arn:aws:iam::${ACCOUNT}:user/bob is not authorized to perform: ecs:CreateCluster on resource: * because no identity-based policy allows the ecs:CreateCluster action`);
+      `User: arn:aws:iam::${ACCOUNT}:user/bob is not authorized to perform: ecs:CreateCluster on resource: arn:aws:ecs:us-east-1:${ACCOUNT}:cluster/dev because no identity-based policy allows the ecs:CreateCluster action`);
     // The root is never refused, and the refused call changed nothing.
     const root = new ECSClient(config(berth.endpoint, ROOT));
     assert.deepEqual((await root.send(new ListClustersCommand({}))).clusterArns, []);
@@ -60,7 +64,7 @@ describe("IAM policy enforcement", () => {
     const ecs = new ECSClient(config(berth.endpoint, bob));
     await ecs.send(new CreateClusterCommand({ clusterName: "bobs" }));
     await rejectsWith(ecs.send(new DeleteClusterCommand({ cluster: "bobs" })), "AccessDeniedException",
-      `User: arn:aws:iam::${ACCOUNT}:user/bob is not authorized to perform: ecs:DeleteCluster on resource: * with an explicit deny in an identity-based policy`);
+      `User: arn:aws:iam::${ACCOUNT}:user/bob is not authorized to perform: ecs:DeleteCluster on resource: arn:aws:ecs:us-east-1:${ACCOUNT}:cluster/bobs with an explicit deny in an identity-based policy`);
     // IAM speaks awsQuery: AccessDenied, 403; the resource is the role the call names.
     const refused = await boto3Json(`
 import json, sys, boto3
@@ -88,6 +92,81 @@ except iam.exceptions.ClientError as e:
     const ecs = new ECSClient(config(berth.endpoint, { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken! }));
     assert.equal((await ecs.send(new ListClustersCommand({}))).clusterArns?.length, 2);
     await rejectsWith(ecs.send(new CreateClusterCommand({ clusterName: "nope" })), "AccessDeniedException",
-      `User: arn:aws:sts::${ACCOUNT}:assumed-role/reader/r1 is not authorized to perform: ecs:CreateCluster on resource: * because no identity-based policy allows the ecs:CreateCluster action`);
+      `User: arn:aws:sts::${ACCOUNT}:assumed-role/reader/r1 is not authorized to perform: ecs:CreateCluster on resource: arn:aws:ecs:us-east-1:${ACCOUNT}:cluster/nope because no identity-based policy allows the ecs:CreateCluster action`);
+  });
+
+  /** A user with one inline policy, and an SDK client config signed with its key. */
+  async function userWith(name: string, statements: object[]): Promise<Creds> {
+    await iam.send(new IAM.CreateUserCommand({ UserName: name }));
+    await iam.send(new IAM.PutUserPolicyCommand({ UserName: name, PolicyName: "p", PolicyDocument: doc(statements) }));
+    const { AccessKey } = await iam.send(new IAM.CreateAccessKeyCommand({ UserName: name }));
+    return { accessKeyId: AccessKey!.AccessKeyId!, secretAccessKey: AccessKey!.SecretAccessKey! };
+  }
+  const denial = (who: string, action: string, resource: string) =>
+    `User: arn:aws:iam::${ACCOUNT}:user/${who} is not authorized to perform: ${action} on resource: ${resource} because no identity-based policy allows the ${action} action`;
+  const ecsArn = (resource: string) => `arn:aws:ecs:us-east-1:${ACCOUNT}:${resource}`;
+
+  test("ECS and ECR actions are authorized on the resources they name (clusters, services, task definitions, repositories)", async () => {
+    const root = new ECSClient(config(berth.endpoint, ROOT));
+    await root.send(new CreateClusterCommand({ clusterName: "team-a" }));
+    await root.send(new CreateClusterCommand({ clusterName: "team-b" }));
+    await root.send(new RegisterTaskDefinitionCommand({ family: "web", containerDefinitions: [{ name: "w", image: "busybox", memory: 32 }] }));
+    await root.send(new RegisterTaskDefinitionCommand({ family: "batch", containerDefinitions: [{ name: "b", image: "busybox", memory: 32 }] }));
+    const carol = await userWith("carol", [
+      { Effect: "Allow", Action: ["ecs:DescribeClusters", "ecs:DescribeServices", "ecs:ListServices"], Resource: [ecsArn("cluster/team-a"), ecsArn("service/team-a/*")] },
+      { Effect: "Allow", Action: "ecs:RunTask", Resource: ecsArn("task-definition/web:*") },
+      { Effect: "Allow", Action: "ecr:*", Resource: `arn:aws:ecr:us-east-1:${ACCOUNT}:repository/team-a/*` },
+    ]);
+    const ecs = new ECSClient(config(berth.endpoint, carol));
+    assert.deepEqual((await ecs.send(new DescribeClustersCommand({ clusters: ["team-a"] }))).clusters?.map((c) => c.clusterName), ["team-a"]);
+    // Every named resource must be allowed; the first refused is named.
+    await rejectsWith(ecs.send(new DescribeClustersCommand({ clusters: ["team-a", "team-b"] })), "AccessDeniedException", denial("carol", "ecs:DescribeClusters", ecsArn("cluster/team-b")));
+    assert.deepEqual((await ecs.send(new DescribeServicesCommand({ cluster: "team-a", services: ["api"] }))).failures?.map((f) => f.reason), ["MISSING"]);
+    await rejectsWith(ecs.send(new DescribeServicesCommand({ cluster: "team-b", services: ["api"] })), "AccessDeniedException", denial("carol", "ecs:DescribeServices", ecsArn("service/team-b/api")));
+    // RunTask on a family is authorized on its latest revision's ARN: allowed, it gets as far as
+    // placement (the cluster has no instance), not a refusal.
+    await assert.rejects(ecs.send(new RunTaskCommand({ cluster: "team-a", taskDefinition: "web" })), (e: Error) => e.name === "InvalidParameterException");
+    await rejectsWith(ecs.send(new RunTaskCommand({ cluster: "team-a", taskDefinition: "batch" })), "AccessDeniedException", denial("carol", "ecs:RunTask", ecsArn("task-definition/batch:1")));
+    const ecr = new ECRClient(config(berth.endpoint, carol));
+    await ecr.send(new CreateRepositoryCommand({ repositoryName: "team-a/api" }));
+    await rejectsWith(ecr.send(new CreateRepositoryCommand({ repositoryName: "team-b/api" })), "AccessDeniedException", denial("carol", "ecr:CreateRepository", `arn:aws:ecr:us-east-1:${ACCOUNT}:repository/team-b/api`));
+    // Without names DescribeRepositories is about every repository.
+    await rejectsWith(ecr.send(new DescribeRepositoriesCommand({})), "AccessDeniedException", denial("carol", "ecr:DescribeRepositories", `arn:aws:ecr:us-east-1:${ACCOUNT}:repository/*`));
+    assert.equal((await ecr.send(new DescribeRepositoriesCommand({ repositoryNames: ["team-a/api"] }))).repositories?.length, 1);
+  });
+
+  test("aws:SourceIp is the caller's address; aws:RequestedRegion the region signed for", async () => {
+    const dave = await userWith("dave", [
+      { Effect: "Allow", Action: "ecs:ListClusters", Resource: "*", Condition: { IpAddress: { "aws:SourceIp": "127.0.0.0/8" }, StringEquals: { "aws:RequestedRegion": "us-east-1" } } },
+      { Effect: "Allow", Action: "ecs:ListTaskDefinitions", Resource: "*", Condition: { IpAddress: { "aws:SourceIp": "10.0.0.0/8" } } },
+    ]);
+    assert.ok((await new ECSClient(config(berth.endpoint, dave)).send(new ListClustersCommand({}))).clusterArns!.length > 0);
+    await rejectsWith(new ECSClient(config(berth.endpoint, dave)).send(new ListTaskDefinitionsCommand({})), "AccessDeniedException", denial("dave", "ecs:ListTaskDefinitions", "*"));
+    await rejectsWith(new ECSClient({ ...config(berth.endpoint, dave), region: "eu-west-1" }).send(new ListClustersCommand({})), "AccessDeniedException",
+      denial("dave", "ecs:ListClusters", "*"));
+  });
+
+  test("session tags and the role's tags are aws:PrincipalTag/<key>; aws:PrincipalArn is the role's ARN", async () => {
+    const trust = doc([{ Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: ["sts:AssumeRole", "sts:TagSession"] }]);
+    await iam.send(new IAM.CreateRoleCommand({ RoleName: "tagged", AssumeRolePolicyDocument: trust, Tags: [{ Key: "team", Value: "a" }] }));
+    await iam.send(new IAM.PutRolePolicyCommand({
+      RoleName: "tagged", PolicyName: "p", PolicyDocument: doc([
+        { Effect: "Allow", Action: "ecs:ListClusters", Resource: "*", Condition: { StringEquals: { "aws:PrincipalTag/project": "blue", "aws:PrincipalTag/team": "a" } } },
+        { Effect: "Allow", Action: "ecs:ListTaskDefinitions", Resource: "*", Condition: { ArnEquals: { "aws:PrincipalArn": `arn:aws:iam::${ACCOUNT}:role/tagged` } } },
+      ]),
+    }));
+    const assume = async (Tags?: { Key: string; Value: string }[]) => {
+      const c = (await new STSClient(config(berth.endpoint, ROOT)).send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${ACCOUNT}:role/tagged`, RoleSessionName: "s1", Tags }))).Credentials!;
+      return new ECSClient(config(berth.endpoint, { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken! }));
+    };
+    const blue = await assume([{ Key: "project", Value: "blue" }]);
+    assert.ok(Array.isArray((await blue.send(new ListClustersCommand({}))).clusterArns));
+    assert.ok(Array.isArray((await blue.send(new ListTaskDefinitionsCommand({}))).taskDefinitionArns));
+    const red = await assume([{ Key: "project", Value: "red" }]);
+    await rejectsWith(red.send(new ListClustersCommand({})), "AccessDeniedException",
+      `User: arn:aws:sts::${ACCOUNT}:assumed-role/tagged/s1 is not authorized to perform: ecs:ListClusters on resource: * because no identity-based policy allows the ecs:ListClusters action`);
+    // A session tag overrides the role's tag of the same key.
+    const otherTeam = await assume([{ Key: "project", Value: "blue" }, { Key: "Team", Value: "b" }]);
+    await assert.rejects(otherTeam.send(new ListClustersCommand({})), (e: Error) => e.name === "AccessDeniedException");
   });
 });

@@ -100,7 +100,7 @@ test("a task's secrets reach a remote agent's container with the launch (berth l
   await berth.aws("secretsmanager", "create-secret", "--name", "remote-db", "--secret-string", JSON.stringify({ password: value }));
   await berth.aws("ssm", "put-parameter", "--name", "/remote/key", "--type", "SecureString", "--value", `${value}-key`);
   await ecs.send(new RegisterTaskDefinitionCommand({
-    family: "with-secrets", networkMode: "bridge",
+    family: "with-secrets", networkMode: "bridge", executionRoleArn: "arn:aws:iam::000000000000:role/ecsTaskExecutionRole",
     containerDefinitions: [{
       name: "app", image: TEST_IMAGE, memory: 32, stopTimeout: 1, entryPoint: ["sh", "-c"], command: ['echo "$DB/$KEY"; exec sleep 300'],
       secrets: [{ name: "DB", valueFrom: "arn:aws:secretsmanager:us-east-1:000000000000:secret:remote-db:password::" }, { name: "KEY", valueFrom: "/remote/key" }],

@@ -42,8 +42,11 @@ const container = (extra: Partial<ContainerDefinition> = {}): ContainerDefinitio
   name: "app", image: TEST_IMAGE, essential: true, memory: 64, entryPoint: ["sh", "-c"], command: ["exec sleep 300"], stopTimeout: 1, ...extra,
 });
 
+/** Definitions with secrets need an execution role (not enforced here: iamEnforcement is off). */
+const EXECUTION_ROLE = "arn:aws:iam::000000000000:role/ecsTaskExecutionRole";
+
 async function register(family: string, extra: Partial<ContainerDefinition> = {}, task: Partial<RegisterTaskDefinitionCommandInput> = {}) {
-  await ecs.send(new RegisterTaskDefinitionCommand({ family, containerDefinitions: [container(extra)], ...task }));
+  await ecs.send(new RegisterTaskDefinitionCommand({ family, containerDefinitions: [container(extra)], executionRoleArn: EXECUTION_ROLE, ...task }));
 }
 
 async function runOne(input: Omit<RunTaskCommandInput, "cluster">): Promise<Task> {
@@ -74,6 +77,14 @@ before(async () => {
 });
 after(async () => {
   await berth.dispose();
+});
+
+test("a definition with secrets but no executionRoleArn is refused, as ECS refuses it", async () => {
+  await assert.rejects(register("no-role", { secrets: [{ name: "DB_PASSWORD", valueFrom: ASM }] }, { executionRoleArn: undefined }), (err: unknown) => {
+    assert.ok(err instanceof ClientException);
+    assert.equal(err.message, "When you are specifying container secrets, you must also specify a value for 'executionRoleArn'.");
+    return true;
+  });
 });
 
 test("a definition with a secret that does not exist registers, and its task fails to start without creating a container", async () => {

@@ -7,6 +7,7 @@ import { STSClient, GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { RegisterTaskDefinitionCommand, RunTaskCommand, StopTaskCommand, type ECSClient, type Task } from "@aws-sdk/client-ecs";
 import { BerthProcess } from "./harness.js";
 import { ensureSdkImage, SDK_IMAGE } from "./sdk-image.js";
+import { ensureBotocoreImage, BOTOCORE_IMAGE } from "./botocore-image.js";
 import { waitFor, waitForTask } from "./wait.js";
 
 const run = promisify(execFile);
@@ -19,6 +20,7 @@ const trust = (service: string) => JSON.stringify({ Version: "2012-10-17", State
 
 before(async () => {
   await ensureSdkImage();
+  await ensureBotocoreImage();
   // Strict SigV4: a session is accepted only while STS holds it (revocation shows).
   berth = await BerthProcess.start({ args: ["--instances", "1", "--strict-sigv4"] });
   ecs = berth.ecs();
@@ -31,10 +33,13 @@ after(async () => {
   await berth?.dispose();
 });
 
-async function runTask(family: string, mode: "bridge" | "awsvpc" | "host", taskRoleArn: string): Promise<string> {
+const NODE_PROBE = { image: SDK_IMAGE, command: ["node /app/probe.mjs; exec sleep 600"] };
+const BOTOCORE_PROBE = { image: BOTOCORE_IMAGE, command: ["python3.11 /probe.py; exec sleep 600"] };
+
+async function runTask(family: string, mode: "bridge" | "awsvpc" | "host", taskRoleArn: string, { image, command } = NODE_PROBE): Promise<string> {
   await ecs.send(new RegisterTaskDefinitionCommand({
     family, networkMode: mode, taskRoleArn, cpu: "256", memory: "512", requiresCompatibilities: [mode === "awsvpc" ? "FARGATE" : "EC2"],
-    containerDefinitions: [{ name: "app", image: SDK_IMAGE, entryPoint: ["sh", "-c"], command: ["node /app/probe.mjs; exec sleep 600"], stopTimeout: 1 }],
+    containerDefinitions: [{ name: "app", image, entryPoint: ["sh", "-c"], command, stopTimeout: 1 }],
   }));
   const { tasks } = await ecs.send(new RunTaskCommand(mode === "awsvpc"
     ? { taskDefinition: family, launchType: "FARGATE", networkConfiguration: { awsvpcConfiguration: { subnets: ["subnet-1"] } } }
@@ -42,7 +47,7 @@ async function runTask(family: string, mode: "bridge" | "awsvpc" | "host", taskR
   return tasks![0]!.taskArn!;
 }
 
-async function probe(t: Task): Promise<{ ok: boolean; arn?: string; error?: string }> {
+async function probe(t: Task): Promise<{ ok: boolean; arn?: string; error?: string; method?: string }> {
   return waitFor("the SDK probe", async () => {
     const { stdout } = await run("docker", ["logs", t.containers![0]!.runtimeId!]);
     const line = stdout.split("\n").find((l) => l.startsWith("PROBE "));
@@ -56,6 +61,20 @@ for (const mode of ["bridge", "awsvpc", "host"] as const) {
     const t = await waitForTask(ecs, "default", arn, "RUNNING");
     const result = await probe(t);
     assert.equal(result.ok, true, result.error);
+    assert.equal(result.arn, `arn:aws:sts::000000000000:assumed-role/app/${arn.split("/").pop()}`);
+    await ecs.send(new StopTaskCommand({ cluster: "default", task: arn }));
+    await waitForTask(ecs, "default", arn, "STOPPED");
+  });
+}
+
+for (const mode of ["bridge", "awsvpc"] as const) {
+  test(`${mode}: botocore (the AWS CLI's and boto3's core) finds the task's credentials with its own chain`, async () => {
+    const arn = await runTask(`botocore-${mode}`, mode, roleArn, BOTOCORE_PROBE);
+    const t = await waitForTask(ecs, "default", arn, "RUNNING");
+    const result = await probe(t);
+    assert.equal(result.ok, true, result.error);
+    // botocore names the provider that found them: the container credentials provider.
+    assert.equal(result.method, "container-role");
     assert.equal(result.arn, `arn:aws:sts::000000000000:assumed-role/app/${arn.split("/").pop()}`);
     await ecs.send(new StopTaskCommand({ cluster: "default", task: arn }));
     await waitForTask(ecs, "default", arn, "STOPPED");

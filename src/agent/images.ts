@@ -26,7 +26,10 @@ export interface PullAuth {
  * A failure is a CannotPullContainerError carrying the engine's message, in which Berth's
  * registry host is put back to the host the task definition names (an ECR URI stays one).
  */
-export async function ensureTaskImage(ctx: AgentContext, c: PlannedContainer, { fargate, login }: { fargate: boolean; login?: { username: string; password: string } }): Promise<string | undefined> {
+export async function ensureTaskImage(
+  ctx: AgentContext, c: PlannedContainer,
+  { fargate, login, refusal }: { fargate: boolean; login?: { username: string; password: string }; refusal?: string },
+): Promise<string | undefined> {
   const { docker, registry } = ctx;
   if (c.registryScope === undefined || registry === undefined) {
     // repositoryCredentials: a private registry's login, used when the engine must pull.
@@ -36,6 +39,8 @@ export async function ensureTaskImage(ctx: AgentContext, c: PlannedContainer, { 
   const serveraddress = registryOf(c.image) ?? registry.host();
   const auth: PullAuth = { username: "AWS", password: registry.password(c.registryScope), serveraddress };
   try {
+    // The execution role may not pull it (iamEnforcement): the pull fails as the registry's refusal would make it.
+    if (refusal !== undefined) throw new TaskError("CannotPullContainerError", refusal, c.name);
     await pullImage(docker, c.image, c.name, auth);
   } catch (err) {
     const cached = fargate ? undefined : await imageDigest(docker, c.image);

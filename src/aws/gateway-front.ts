@@ -67,7 +67,8 @@ export function createAwsFront(app: FastifyInstance, responder: RootResponder): 
       const type = headers["content-type"];
       if (type === undefined || !ORDINARY_TYPES.has(type)) return false;
     } else if (method !== "GET") return false;
-    const wire: WireRequest = { method, url, headers, body: EMPTY };
+    const remoteAddress = peerAddress(req.socket.remoteAddress);
+    const wire: WireRequest = { method, url, headers, body: EMPTY, remoteAddress };
     const respond = responder(wire);
     if (!respond) return false;
 
@@ -91,7 +92,7 @@ export function createAwsFront(app: FastifyInstance, responder: RootResponder): 
     if (method === "GET") finish(respond(wire, log));
     else {
       readRawBody(req, req, (err, body) => {
-        if (!err) return finish(respond({ method, url, headers, body: body ?? EMPTY }, log));
+        if (!err) return finish(respond({ method, url, headers, body: body ?? EMPTY, remoteAddress }, log));
         // As Fastify does when a body cannot be read: the client may still be sending it.
         const out = jsonErrorResponse(err, headers, log);
         return finish(Promise.resolve({ ...out, headers: { connection: "close", ...out.headers } }));
@@ -100,6 +101,9 @@ export function createAwsFront(app: FastifyInstance, responder: RootResponder): 
     return true;
   };
 }
+
+/** A socket's peer address as IAM's aws:SourceIp compares it: an IPv4-mapped IPv6 address (::ffff:a.b.c.d) as IPv4. */
+export const peerAddress = (address: string | undefined) => (address?.startsWith("::ffff:") && address.includes(".") ? address.slice(7) : address);
 
 /**
  * A Fastify serverFactory: the HTTP server Fastify would make (its options, its timeouts), with

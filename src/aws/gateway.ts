@@ -8,7 +8,7 @@ import { validateInput } from "./validate-input.js";
 import { resolveCaller, type IssuedCredentials, type RequestContext } from "./request-context.js";
 import { own, type AwsService } from "./service.js";
 import { jsonErrorResponse, sendJsonNotFound } from "./json-gateway.js";
-import { createAwsFront, type AwsFront } from "./gateway-front.js";
+import { createAwsFront, peerAddress, type AwsFront } from "./gateway-front.js";
 import type { Codec, WireRequest, WireResponse } from "./protocols/codec.js";
 import { internalError } from "./protocols/error-shape.js";
 import { awsJson } from "./protocols/aws-json.js";
@@ -67,7 +67,7 @@ export function registerAwsServices(app: FastifyInstance, services: AwsService[]
       const decoded = codec.decodeInput(routed.service, operation, wire);
       const codes = routed.service.validation ? { ...codec.validation, ...routed.service.validation } : codec.validation;
       const input = operation.input ? validateInput(model, operation.input.shape, decoded, codes) : {};
-      const ctx: RequestContext = { ...caller, requestId, log: log.child({ op: operation.name, requestId }) };
+      const ctx: RequestContext = { ...caller, ...(wire.remoteAddress ? { sourceIp: wire.remoteAddress } : {}), requestId, log: log.child({ op: operation.name, requestId }) };
       if (ctx.principal && deps.authorize) deps.authorize(ctx, { service: signingNameOf(model), operation: operation.name, input: input as Record<string, unknown> });
       const result = await handler(input, ctx);
       out = codec.encodeOutput(routed.service, operation, result, requestId);
@@ -91,7 +91,9 @@ export function registerAwsServices(app: FastifyInstance, services: AwsService[]
     if (w.method !== "POST") return undefined;
     return [awsJson, routeJson];
   };
-  const wireOf = (req: FastifyRequest): WireRequest => ({ method: req.method, url: req.url, headers: req.headers, body: req.body instanceof Buffer ? req.body : Buffer.alloc(0) });
+  const wireOf = (req: FastifyRequest): WireRequest => ({
+    method: req.method, url: req.url, headers: req.headers, body: req.body instanceof Buffer ? req.body : Buffer.alloc(0), remoteAddress: peerAddress(req.socket.remoteAddress),
+  });
   const send = (reply: FastifyReply, out: WireResponse) => reply.status(out.status).headers(out.headers).send(out.body);
 
   // The Fastify routes answer what the front (gateway-front.ts) leaves to Fastify: unusual

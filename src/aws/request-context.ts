@@ -10,6 +10,8 @@ export interface RequestContext {
   region: string;
   requestId: string;
   accessKeyId?: string;
+  /** The caller's IP address, as the connection shows it (aws:SourceIp). */
+  sourceIp?: string;
   /** The IAM user or assumed role whose credentials signed the call; absent: the account's root (configured credentials, unsigned calls). */
   principal?: Principal;
   log: { info: LogFn; warn: LogFn; error: LogFn; debug: LogFn };
@@ -27,6 +29,8 @@ export interface Principal {
   name: string;
   /** An assumed role's ARN (arn:aws:iam::ACCOUNT:role/PATH/NAME). */
   roleArn?: string;
+  /** A role session's session tags (AssumeRole's Tags): aws:PrincipalTag/<key>, over its role's tags. */
+  sessionTags?: Record<string, string>;
 }
 
 /** Credentials Berth issued (IAM access keys, STS sessions), looked up after the configured ones. */

@@ -40,7 +40,7 @@ function callingUser(ctx: RequestContext): string {
   return ctx.principal.name;
 }
 
-export function userHandlers({ db, clock }: IamDeps): Record<string, Handler> {
+export function userHandlers({ db, clock, secrets }: IamDeps): Record<string, Handler> {
   const keysOf = (account: string, user: string) =>
     db.prepare("SELECT access_key_id, status, created_at FROM iam_access_keys WHERE account = ? AND user_key = ? ORDER BY created_at, access_key_id").all(account, nameKey(user)) as
       { access_key_id: string; status: string; created_at: number }[];
@@ -88,8 +88,8 @@ export function userHandlers({ db, clock }: IamDeps): Record<string, Handler> {
       const id = newAccessKeyId("AKIA");
       const secret = newSecretAccessKey();
       const now = clock.now();
-      db.prepare("INSERT INTO iam_access_keys (access_key_id, account, user_key, secret, status, created_at) VALUES (?, ?, ?, ?, 'Active', ?)")
-        .run(id, ctx.account, nameKey(user.UserName), secret, now.getTime());
+      db.prepare("INSERT INTO iam_access_keys (access_key_id, account, user_key, secret, sealed_secret, status, created_at) VALUES (?, ?, ?, '', ?, 'Active', ?)")
+        .run(id, ctx.account, nameKey(user.UserName), secrets.seal(id, secret), now.getTime());
       return { AccessKey: { UserName: user.UserName, AccessKeyId: id, Status: "Active", SecretAccessKey: secret, CreateDate: now } };
     },
     ListAccessKeys: (input: W.ListAccessKeysRequest, ctx) => {

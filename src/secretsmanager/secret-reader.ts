@@ -1,4 +1,4 @@
-import { openValue, requireSecret, selectVersion, type SecretDeps } from "./secret-store.js";
+import { findSecret, openValue, requireSecret, selectVersion, type SecretDeps } from "./secret-store.js";
 
 /**
  * What ECS needs of Secrets Manager when it launches a task (the execution role's
@@ -7,6 +7,8 @@ import { openValue, requireSecret, selectVersion, type SecretDeps } from "./secr
  */
 export interface SecretReader {
   secretValue(scope: { account: string; region: string }, secretId: string, select: { versionId?: string; versionStage?: string }): { SecretString: string } | { SecretBinary: Buffer };
+  /** The secret's full ARN (a name or partial ARN resolved), for authorization; undefined when there is none. */
+  secretArn(scope: { account: string; region: string }, secretId: string): string | undefined;
 }
 
 export function createSecretReader(deps: SecretDeps): SecretReader {
@@ -15,5 +17,6 @@ export function createSecretReader(deps: SecretDeps): SecretReader {
       const s = requireSecret(deps, account, region, secretId);
       return openValue(deps.cipher, s.arn, selectVersion(deps.db, s.arn, select));
     },
+    secretArn: ({ account, region }, secretId) => findSecret(deps, account, region, secretId)?.arn,
   };
 }

@@ -390,4 +390,10 @@ export const migrations: string[] = [
     seq INTEGER PRIMARY KEY AUTOINCREMENT, account TEXT NOT NULL, region TEXT NOT NULL,
     protocol TEXT NOT NULL, endpoint TEXT NOT NULL, created_at INTEGER NOT NULL, doc TEXT NOT NULL);
   `,
+  /* 20: secret access keys sealed at rest (src/iam/credential-secrets.ts). SQL cannot seal (the
+     key is not in the database): the server seals the rows written before this at start, empties
+     their `secret`, and every later row is written sealed with `secret` ''. */ `
+  ALTER TABLE iam_access_keys ADD COLUMN sealed_secret BLOB;
+  ALTER TABLE sts_sessions ADD COLUMN sealed_secret BLOB;
+  `,
 ];

@@ -1,12 +1,10 @@
 import type * as W from "@aws-sdk/client-sts";
-import type { Db } from "../store/database.js";
-import type { Clock } from "../core/clock.js";
 import { ServiceError } from "../core/errors.js";
 import type { Principal, RequestContext } from "../aws/request-context.js";
 import { findRoleByArn, type StoredRole } from "../iam/roles.js";
 import { parsePolicyDocument } from "../iam/policy-document.js";
 import { trustAllows } from "../iam/policy-evaluation.js";
-import { mintSession, presentCredentials } from "./sessions.js";
+import { mintSession, presentCredentials, type StsDeps } from "./sessions.js";
 import type { TemporaryCredentials } from "./role-sessions.js";
 
 const accessDenied = (message: string) => new ServiceError("AccessDeniedException", message);
@@ -34,9 +32,9 @@ export function trusts(role: StoredRole, who: { aws?: string[]; service?: string
  * say which: AWS does not reveal whether a role exists); a session of at most the role's
  * MaxSessionDuration (one hour when a role session assumes a role: role chaining).
  */
-export function assumeRole(db: Db, clock: Clock, input: W.AssumeRoleRequest, ctx: RequestContext): W.AssumeRoleResponse & { Credentials: unknown } {
+export function assumeRole(deps: StsDeps, input: W.AssumeRoleRequest, ctx: RequestContext): W.AssumeRoleResponse & { Credentials: unknown } {
   const arn = callerArn(ctx);
-  const role = findRoleByArn(db, input.RoleArn!);
+  const role = findRoleByArn(deps.db, input.RoleArn!);
   const denied = (action: string) => accessDenied(`User: ${arn} is not authorized to perform: ${action} on resource: ${input.RoleArn}`);
   // The caller's ARN, its account (as a number and as the root's ARN), and for a role session its role.
   const who = { aws: [arn, ctx.account, `arn:aws:iam::${ctx.account}:root`, ...(ctx.principal?.roleArn ? [ctx.principal.roleArn] : [])] };
@@ -47,8 +45,10 @@ export function assumeRole(db: Db, clock: Clock, input: W.AssumeRoleRequest, ctx
   const duration = input.DurationSeconds ?? 3600;
   if (ctx.principal?.type === "AssumedRole" && duration > 3600) throw validation("The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.");
   if (duration > role.MaxSessionDuration) throw validation("The requested DurationSeconds exceeds the MaxSessionDuration set for this role.");
-  const principal = assumedRolePrincipal(role, input.RoleSessionName!);
-  const credentials = mintSession(db, clock, { account: principal.account, principal, durationSeconds: duration });
+  const principal: Principal = assumedRolePrincipal(role, input.RoleSessionName!);
+  // Session tags become the session's aws:PrincipalTag/<key> in the calls it signs.
+  if (input.Tags?.length) principal.sessionTags = Object.fromEntries(input.Tags.map((t) => [t.Key!, t.Value!]));
+  const credentials = mintSession(deps, { account: principal.account, principal, durationSeconds: duration });
   return {
     Credentials: presentCredentials(credentials),
     AssumedRoleUser: { AssumedRoleId: principal.userId, Arn: principal.arn },
@@ -59,11 +59,11 @@ export function assumeRole(db: Db, clock: Clock, input: W.AssumeRoleRequest, ctx
 }
 
 /** GetSessionToken: the caller's own identity for a while; not for role sessions (AWS refuses them). */
-export function getSessionToken(db: Db, clock: Clock, input: W.GetSessionTokenRequest, ctx: RequestContext): { Credentials: unknown } {
+export function getSessionToken(deps: StsDeps, input: W.GetSessionTokenRequest, ctx: RequestContext): { Credentials: unknown } {
   if (ctx.principal?.type === "AssumedRole") throw accessDenied("Cannot call GetSessionToken with session credentials");
   const duration = input.DurationSeconds ?? (ctx.principal ? 43200 : 3600);
   // The root's sessions last at most an hour.
   if (!ctx.principal && duration > 3600) throw validation("Root credentials can obtain session tokens lasting at most 3600 seconds.");
-  const credentials: TemporaryCredentials = mintSession(db, clock, { account: ctx.account, ...(ctx.principal ? { principal: ctx.principal } : {}), durationSeconds: duration });
+  const credentials: TemporaryCredentials = mintSession(deps, { account: ctx.account, ...(ctx.principal ? { principal: ctx.principal } : {}), durationSeconds: duration });
   return { Credentials: presentCredentials(credentials) };
 }

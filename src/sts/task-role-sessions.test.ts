@@ -13,6 +13,9 @@ import { insertRole } from "../iam/roles.js";
 import { issuedCredentials } from "../iam/issued-credentials.js";
 import { createRoleSessions } from "./task-role-sessions.js";
 import type { TemporaryCredentials } from "./role-sessions.js";
+import { randomBytes } from "node:crypto";
+import { valueCipher } from "../store/value-cipher.js";
+import { credentialSecrets, sealPlaintextSecrets } from "../iam/credential-secrets.js";
 
 const ACCOUNT = "123456789012";
 const trust = (service: string) => JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" }] });
@@ -29,7 +32,8 @@ function setup() {
     });
   }
   const config = { ...defaults, strictSigv4: true, credentials: { root: "root-secret" } };
-  return { db, clock, config, advance: (s: number) => (now = new Date(now.getTime() + s * 1000)), dispose: () => (db.close(), rmSync(dir, { recursive: true })) };
+  const secrets = credentialSecrets(valueCipher(randomBytes(32)));
+  return { db, clock, secrets, config, advance: (s: number) => (now = new Date(now.getTime() + s * 1000)), dispose: () => (db.close(), rmSync(dir, { recursive: true })) };
 }
 
 /** A request signed as the SDKs sign it, at the clock's time, with the session token header. */
@@ -41,13 +45,13 @@ async function signed(c: TemporaryCredentials, clock: Clock, { token = c.session
 }
 
 test("a task role session is the assumed role under strict SigV4 until it expires, then ExpiredToken", async () => {
-  const { db, clock, config, advance, dispose } = setup();
+  const { db, clock, secrets, config, advance, dispose } = setup();
   try {
-    const sessions = createRoleSessions({ db, clock });
+    const sessions = createRoleSessions({ db, clock, secrets });
     const creds = sessions.assumeRoleForService({ account: ACCOUNT, region: "us-east-1" }, { roleArn: `arn:aws:iam::${ACCOUNT}:role/task`, sessionName: "0123abcd", service: "ecs-tasks.amazonaws.com", durationSeconds: 900 });
     assert.match(creds.accessKeyId, /^ASIA[A-Z2-7]{16}$/);
     assert.equal(creds.expiration.getTime(), clock.now().getTime() + 900_000);
-    const deps = { config, clock, issued: issuedCredentials(db) };
+    const deps = { config, clock, issued: issuedCredentials(db, secrets) };
     const caller = resolveCaller(await signed(creds, clock), deps, "sts");
     assert.equal(caller.account, ACCOUNT);
     assert.equal(caller.principal?.arn, `arn:aws:sts::${ACCOUNT}:assumed-role/task/0123abcd`);
@@ -73,12 +77,12 @@ test("a task role session is the assumed role under strict SigV4 until it expire
 });
 
 test("revoke makes a session's credentials fail at once; the trust policy must name the service; a missing role is NoSuchEntity", async () => {
-  const { db, clock, config, dispose } = setup();
+  const { db, clock, secrets, config, dispose } = setup();
   try {
-    const sessions = createRoleSessions({ db, clock });
+    const sessions = createRoleSessions({ db, clock, secrets });
     const scope = { account: ACCOUNT, region: "us-east-1" };
     const creds = sessions.assumeRoleForService(scope, { roleArn: `arn:aws:iam::${ACCOUNT}:role/task`, sessionName: "t1", service: "ecs-tasks.amazonaws.com", durationSeconds: 3600 });
-    const deps = { config, clock, issued: issuedCredentials(db) };
+    const deps = { config, clock, issued: issuedCredentials(db, secrets) };
     const req = await signed(creds, clock);
     assert.equal(resolveCaller(req, deps, "sts").principal?.type, "AssumedRole");
     sessions.revoke(creds.accessKeyId);
@@ -89,6 +93,29 @@ test("revoke makes a session's credentials fail at once; the trust policy must n
     assert.throws(() => sessions.assumeRoleForService(scope, { roleArn: `arn:aws:iam::${ACCOUNT}:role/nope`, sessionName: "t3", service: "ecs-tasks.amazonaws.com", durationSeconds: 3600 }), {
       code: "NoSuchEntityException", message: "The role with name nope cannot be found.",
     });
+  } finally {
+    dispose();
+  }
+});
+
+test("session secrets are sealed at rest; rows written in plaintext before migration 19 are sealed once and still verify", async () => {
+  const { db, clock, secrets, config, dispose } = setup();
+  try {
+    const sessions = createRoleSessions({ db, clock, secrets });
+    const creds = sessions.assumeRoleForService({ account: ACCOUNT, region: "us-east-1" }, { roleArn: `arn:aws:iam::${ACCOUNT}:role/task`, sessionName: "t1", service: "ecs-tasks.amazonaws.com", durationSeconds: 3600 });
+    const stored = () => db.prepare("SELECT secret, sealed_secret FROM sts_sessions WHERE access_key_id = ?").get(creds.accessKeyId) as { secret: string; sealed_secret: Buffer | null };
+    assert.equal(stored().secret, "");
+    assert.ok(!stored().sealed_secret!.includes(Buffer.from(creds.secretAccessKey)));
+    // As a database from before migration 19 holds it: plaintext, nothing sealed.
+    db.prepare("UPDATE sts_sessions SET secret = ?, sealed_secret = NULL WHERE access_key_id = ?").run(creds.secretAccessKey, creds.accessKeyId);
+    assert.equal(sealPlaintextSecrets(db, secrets), 1);
+    assert.equal(stored().secret, "");
+    assert.equal(sealPlaintextSecrets(db, secrets), 0);
+    const deps = { config, clock, issued: issuedCredentials(db, secrets) };
+    assert.equal(resolveCaller(await signed(creds, clock), deps, "sts").principal?.arn, `arn:aws:sts::${ACCOUNT}:assumed-role/task/t1`);
+    // Sealed for another key id, a secret does not open (it is bound to its own).
+    const other = secrets.seal("ASIAOTHER", creds.secretAccessKey);
+    assert.throws(() => secrets.open(creds.accessKeyId, other));
   } finally {
     dispose();
   }

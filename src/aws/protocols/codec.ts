@@ -13,6 +13,8 @@ export interface WireRequest {
   body: Buffer;
   /** awsQuery: parameters the request's route supplies when its form lacks them (SQS's QueueUrl at a queue's URL). */
   defaults?: Record<string, string>;
+  /** The peer's IP address (IPv4-mapped IPv6 addresses as plain IPv4), for aws:SourceIp. */
+  remoteAddress?: string;
 }
 
 export interface WireResponse {

@@ -1,3 +1,4 @@
+import type { Task, TaskDefinition } from "@aws-sdk/client-ecs";
 import type { Db } from "../../store/database.js";
 import type { Logger } from "../../core/logger.js";
 import { parseArn, type Scope } from "../../core/arn.js";
@@ -7,6 +8,7 @@ import type { LogDestination } from "../../agent/protocol/log-shipper.js";
 import type { LogBatchReply, LogOpenReply } from "../../agent/protocol/messages.js";
 import type { ShippedEvent } from "../../agent/awslogs/log-event-builder.js";
 import { isShipped } from "../../agent/awslogs/log-position.js";
+import { executionRoleOf, type ExecutionRoleGate, type ExecutionRolePermissions } from "../tasks/execution-role.js";
 
 /**
  * The control plane's end of the awslogs driver: agents' batches go into CloudWatch Logs through
@@ -33,7 +35,30 @@ const refusal = (err: unknown): { code: string; message: string } => {
   throw err;
 };
 
-export function createAwslogsDelivery({ db, sink, log }: { db: Db; sink: LogSink; log: Logger }): AwslogsDelivery {
+/**
+ * The log group's and stream's ARNs as CloudWatch Logs authorizes its actions on them (a group's
+ * actions name it with an empty stream: `log-group:NAME:log-stream:`).
+ */
+const streamArn = (scope: Scope, group: string, stream: string) => `arn:aws:logs:${scope.region}:${scope.account}:log-group:${group}:log-stream:${stream}`;
+
+/**
+ * With iamEnforcement (`executionRole`), the task's execution role must allow what the Docker
+ * awslogs driver does with it: logs:CreateLogGroup (with awslogs-create-group) and
+ * logs:CreateLogStream when the container starts, logs:PutLogEvents for every batch. A refused
+ * open fails the container as the driver does; a refused batch is refused like a missing group
+ * (the agent retries it and logs why).
+ */
+export function createAwslogsDelivery({ db, sink, log, executionRole }: { db: Db; sink: LogSink; log: Logger; executionRole?: ExecutionRoleGate }): AwslogsDelivery {
+  const permissions = (taskArn: string): ExecutionRolePermissions | undefined => {
+    if (!executionRole) return undefined;
+    const row = db.prepare("SELECT t.doc AS task, d.doc AS def FROM tasks t JOIN task_definitions d ON d.arn = json_extract(t.doc, '$.taskDefinitionArn') WHERE t.arn = ?")
+      .get(taskArn) as { task: string; def: string } | undefined;
+    return row && executionRole({ taskArn, executionRoleArn: executionRoleOf(JSON.parse(row.task) as Task, JSON.parse(row.def) as TaskDefinition) });
+  };
+  const denied = (role: ExecutionRolePermissions | undefined, action: string, resource: string) => {
+    const message = role?.denial(action, resource);
+    return message === undefined ? undefined : { error: { code: "AccessDeniedException", message } };
+  };
   const position = (taskArn: string, container: string) =>
     (db.prepare("SELECT position FROM awslogs_positions WHERE task_arn = ? AND container = ?").get(taskArn, container) as { position: string } | undefined)?.position;
   const known = (taskArn: string) => db.prepare("SELECT 1 FROM tasks WHERE arn = ?").get(taskArn) !== undefined;
@@ -44,6 +69,10 @@ export function createAwslogsDelivery({ db, sink, log }: { db: Db; sink: LogSink
     open(d) {
       const scope = scopeOf(d);
       if (!scope || !known(d.taskArn)) return { error: unknownTask };
+      const role = permissions(d.taskArn);
+      const refused = (d.createGroup ? denied(role, "logs:CreateLogGroup", streamArn(scope, d.group, "")) : undefined) ??
+        denied(role, "logs:CreateLogStream", streamArn(scope, d.group, d.stream));
+      if (refused) return refused;
       try {
         db.transaction(() => {
           sink.ensureGroup(scope, d.group, d.createGroup);
@@ -58,6 +87,8 @@ export function createAwslogsDelivery({ db, sink, log }: { db: Db; sink: LogSink
     deliver(d, events, dropped) {
       const scope = scopeOf(d);
       if (!scope) return { error: unknownTask };
+      const refused = denied(permissions(d.taskArn), "logs:PutLogEvents", streamArn(scope, d.group, d.stream));
+      if (refused) return refused;
       if (dropped) log.warn({ taskArn: d.taskArn, container: d.container, dropped }, "awslogs mode non-blocking: the agent dropped lines");
       try {
         return db.transaction((): LogBatchReply => {

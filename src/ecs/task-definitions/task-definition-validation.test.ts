@@ -253,7 +253,7 @@ test("the whole container definition is kept", () => {
     dockerLabels: { team: "core" }, environmentFiles: [{ type: "s3", value: "arn:aws:s3:::b/k.env" }],
     secrets: [{ name: "S", valueFrom: "arn:aws:secretsmanager:us-east-1:000000000000:secret:s" }],
   };
-  const c = normalizeRegistration(req({ containerDefinitions: [full] })).containerDefinitions![0]!;
+  const c = normalizeRegistration(req({ containerDefinitions: [full], executionRoleArn: "arn:aws:iam::000000000000:role/exec" })).containerDefinitions![0]!;
   for (const [k, v] of Object.entries(full)) assert.deepEqual(c[k as keyof ContainerDefinition], v, k);
 });
 
@@ -265,8 +265,14 @@ test("an environment variable needs a name; any other name and every value are E
   assert.equal(td.containerDefinitions![0]!.environment!.length, 2);
 });
 
+test("secrets without an executionRoleArn are refused, as ECS refuses them", () => {
+  rejects(req({ containerDefinitions: [{ ...web, secrets: [{ name: "T", valueFrom: "/prod/token" }] }] }), "ClientException",
+    "When you are specifying container secrets, you must also specify a value for 'executionRoleArn'.");
+});
+
 test("secrets, registry credentials and environment files register (they fail at launch instead)", () => {
   const td = normalizeRegistration(req({
+    executionRoleArn: "arn:aws:iam::000000000000:role/exec",
     containerDefinitions: [{
       ...web,
       secrets: [{ name: "DB", valueFrom: "arn:aws:secretsmanager:us-east-1:000000000000:secret:db-AbCdEf" }, { name: "T", valueFrom: "/prod/token" }],

@@ -37,6 +37,10 @@ export function normalizeRegistration(input: RegisterTaskDefinitionRequest): Reg
   checkVolumes(volumes);
   const normalized = containers.map((c) => normalizeContainer(c, mode, memory));
   checkContainerSet(normalized, volumes, cpu);
+  // The execution role is what fetches secrets: ECS refuses a definition that has secrets without one.
+  if (!input.executionRoleArn && containers.some((c) => (c.secrets?.length ?? 0) > 0)) {
+    throw clientException("When you are specifying container secrets, you must also specify a value for 'executionRoleArn'.");
+  }
   if (input.ephemeralStorage && (input.ephemeralStorage.sizeInGiB! < 21 || input.ephemeralStorage.sizeInGiB! > 200)) {
     throw clientException("The ephemeral storage size must be between 21 GiB and 200 GiB.");
   }

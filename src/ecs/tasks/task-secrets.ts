@@ -5,6 +5,8 @@ import type { LaunchSpec } from "../../agent/protocol/task-runner.js";
 import type { ContainerResources, LaunchResources } from "../../agent/protocol/launch-resources.js";
 import type { SecretReader } from "../../secretsmanager/secret-reader.js";
 import type { ParameterReader } from "../../ssm/parameter-reader.js";
+import { resolveImage, taskScope } from "../../agent/image-ref.js";
+import { executionRoleOf, type ExecutionRoleGate, type ExecutionRolePermissions } from "./execution-role.js";
 
 /**
  * Resolves a task's `secrets`, `logConfiguration.secretOptions` and `repositoryCredentials` as
@@ -13,15 +15,27 @@ import type { ParameterReader } from "../../ssm/parameter-reader.js";
  * the secret's own ARN, or a Parameter Store name or ARN (SecureStrings decrypted). The first
  * failure becomes the task's ResourceInitializationError in the ECS agent's words; it names the
  * secret or parameter, never a value.
+ *
+ * With iamEnforcement (`executionRole`), each of those reads, and the pulls of images from
+ * Berth's registry, must be allowed by the execution role's policies: secretsmanager:
+ * GetSecretValue on the secret's ARN, ssm:GetParameters on the parameter's ARN (kms:Decrypt is not
+ * asked: there is no KMS), ecr:GetAuthorizationToken, then ecr:BatchGetImage and
+ * ecr:GetDownloadUrlForLayer on each image's repository. A refused read fails the task as the
+ * ECS agent's AccessDeniedException would; a refused pull is given to the agent as the
+ * container's pull failure (CannotPullContainerError).
  */
 export interface TaskSecretSources {
   secrets: SecretReader;
   parameters: ParameterReader;
+  executionRole?: ExecutionRoleGate;
+  /** host:port of Berth's registry, to tell which images are pulled from it. */
+  registryHost?: () => string;
 }
 
 const RETRIEVAL = "unable to pull secrets or registry auth: execution resource retrieval failed";
 const ASM = `${RETRIEVAL}: unable to retrieve secret from asm: service call has been retried 1 time(s)`;
 const SSM = `${RETRIEVAL}: unable to retrieve secrets from ssm: service call has been retried 1 time(s)`;
+const ECR = `${RETRIEVAL}: unable to retrieve ecr registry auth: service call has been retried 3 time(s)`;
 
 class Unresolved extends Error {}
 
@@ -36,8 +50,11 @@ function parseSecretRef(valueFrom: string) {
 
 const isSecretsManager = (valueFrom: string) => /^arn:aws[a-z-]*:secretsmanager:/.test(valueFrom);
 
-function fromSecretsManager(src: TaskSecretSources, valueFrom: string): string {
+function fromSecretsManager(src: TaskSecretSources, valueFrom: string, role?: ExecutionRolePermissions): string {
   const ref = parseSecretRef(valueFrom);
+  // Authorized on the secret's full ARN (a partial ARN resolved), as Secrets Manager does.
+  const denied = role?.denial("secretsmanager:GetSecretValue", src.secrets.secretArn({ account: ref.account, region: ref.region }, ref.secretId) ?? ref.secretId);
+  if (denied !== undefined) throw new Unresolved(`${ASM}: failed to fetch secret ${ref.secretId} from secrets manager: AccessDeniedException: ${denied}`);
   let value;
   try {
     value = src.secrets.secretValue({ account: ref.account, region: ref.region }, ref.secretId, { versionId: ref.versionId, versionStage: ref.versionStage });
@@ -60,10 +77,19 @@ function fromSecretsManager(src: TaskSecretSources, valueFrom: string): string {
   return typeof v === "string" ? v : JSON.stringify(v);
 }
 
-function fromParameterStore(src: TaskSecretSources, valueFrom: string, task: Scope): string {
+/** A parameter's ARN, without a `:version` or `:label` selector: arn:aws:ssm:REGION:ACCOUNT:parameter/NAME. */
+function parameterArn(valueFrom: string, scope: Scope): string {
+  const arn = parseArn(valueFrom);
+  const name = (arn ? valueFrom.slice(valueFrom.indexOf(":parameter") + ":parameter".length) : valueFrom).replace(/:[^/:]*$/, "");
+  return `arn:aws:ssm:${scope.region}:${scope.account}:parameter${name.startsWith("/") ? "" : "/"}${name}`;
+}
+
+function fromParameterStore(src: TaskSecretSources, valueFrom: string, task: Scope, role?: ExecutionRolePermissions): string {
   // A name is looked up in the task's own account and Region; an ARN where it says.
   const arn = parseArn(valueFrom);
   const scope = arn ? { account: arn.account, region: arn.region } : task;
+  const denied = role?.denial("ssm:GetParameters", parameterArn(valueFrom, scope));
+  if (denied !== undefined) throw new Unresolved(`${SSM}: AccessDeniedException: ${denied}`);
   try {
     return src.parameters.parameterValue(scope, valueFrom);
   } catch (err) {
@@ -72,10 +98,10 @@ function fromParameterStore(src: TaskSecretSources, valueFrom: string, task: Sco
   }
 }
 
-function resolveContainer(src: TaskSecretSources, c: ContainerDefinition, task: Scope): ContainerResources {
+function resolveContainer(src: TaskSecretSources, c: ContainerDefinition, task: Scope, role?: ExecutionRolePermissions): ContainerResources {
   const value = (valueFrom: string | undefined) => {
     if (!valueFrom) throw new Unresolved(`${RETRIEVAL}: a secret of container ${c.name} has no valueFrom`);
-    return isSecretsManager(valueFrom) ? fromSecretsManager(src, valueFrom) : fromParameterStore(src, valueFrom, task);
+    return isSecretsManager(valueFrom) ? fromSecretsManager(src, valueFrom, role) : fromParameterStore(src, valueFrom, task, role);
   };
   const out: ContainerResources = {
     environment: (c.secrets ?? []).map((s) => ({ name: s.name ?? "", value: value(s.valueFrom) })),
@@ -83,7 +109,7 @@ function resolveContainer(src: TaskSecretSources, c: ContainerDefinition, task: 
   };
   const credentials = c.repositoryCredentials?.credentialsParameter;
   if (credentials) {
-    const text = fromSecretsManager(src, credentials);
+    const text = fromSecretsManager(src, credentials, role);
     let login: { username?: unknown; password?: unknown } = {};
     try {
       login = JSON.parse(text) as typeof login;
@@ -101,14 +127,39 @@ function resolveContainer(src: TaskSecretSources, c: ContainerDefinition, task: 
 const needsResources = (c: ContainerDefinition) =>
   (c.secrets?.length ?? 0) > 0 || (c.logConfiguration?.secretOptions?.length ?? 0) > 0 || c.repositoryCredentials?.credentialsParameter !== undefined;
 
+/** The containers whose images Berth's registry serves, with each image's repository ARN. */
+function registryPulls(src: TaskSecretSources, defs: ContainerDefinition[], task: Scope): Array<{ container: string; image: string; repositoryArn: string }> {
+  const registryHost = src.registryHost?.();
+  if (!registryHost) return [];
+  return defs.flatMap((c) => {
+    const { ref, scope } = resolveImage(c.image ?? "", { registryHost, task });
+    if (!scope) return [];
+    // host/name[:tag|@digest]: the repository is the path, without tag or digest.
+    const path = ref.slice(ref.indexOf("/") + 1).replace(/@.*$/, "").replace(/:[^/]*$/, "");
+    return [{ container: c.name ?? "", image: (c.image ?? "").replace(/@.*$/, "").replace(/:[^/]*$/, ""), repositoryArn: `arn:aws:ecr:${scope.region}:${scope.account}:repository/${path}` }];
+  });
+}
+
 /** The launch's resources; undefined when none of its containers needs any. */
 export function resolveLaunchResources(src: TaskSecretSources, spec: LaunchSpec): LaunchResources | undefined {
   const defs = spec.taskDefinition.containerDefinitions ?? [];
-  if (!defs.some(needsResources)) return undefined;
-  const arn = parseArn(spec.task.taskArn ?? "");
-  const task = { account: arn?.account ?? "", region: arn?.region ?? "" };
+  const task = taskScope(spec.task.taskArn ?? "") ?? { account: "", region: "" };
+  const role = src.executionRole?.({ taskArn: spec.task.taskArn ?? "", executionRoleArn: executionRoleOf(spec.task, spec.taskDefinition) });
+  const pulls = role ? registryPulls(src, defs, task) : [];
+  if (!defs.some(needsResources) && pulls.length === 0) return undefined;
   try {
-    return { containers: Object.fromEntries(defs.filter(needsResources).map((c) => [c.name ?? "", resolveContainer(src, c, task)])) };
+    // The registry login comes first, with the secrets, as the ECS agent's resource retrieval does.
+    const auth = pulls.length ? role?.denial("ecr:GetAuthorizationToken", "*") : undefined;
+    if (auth !== undefined) throw new Unresolved(`${ECR}: AccessDeniedException: ${auth}`);
+    const containers: Record<string, ContainerResources> = Object.fromEntries(defs.filter(needsResources).map((c) => [c.name ?? "", resolveContainer(src, c, task, role)]));
+    for (const p of pulls) {
+      const denied = role!.denial("ecr:BatchGetImage", p.repositoryArn) ?? role!.denial("ecr:GetDownloadUrlForLayer", p.repositoryArn);
+      if (denied === undefined) continue;
+      // What the engine says when the registry refuses a pull (the registry's `denied` error).
+      const refusal = `Error response from daemon: pull access denied for ${p.image}, repository does not exist or may require 'docker login': denied: ${denied}`;
+      containers[p.container] = { ...(containers[p.container] ?? { environment: [], logOptions: [] }), pullRefusal: refusal };
+    }
+    return { containers };
   } catch (err) {
     if (err instanceof Unresolved) return { failure: err.message };
     // A value that cannot be unsealed (the data directory's key replaced): the task fails, the delivery does not.

@@ -1,0 +1,29 @@
+import type { Clock } from "../core/clock.js";
+import type { Db } from "../store/database.js";
+import type { ExecutionRoleGate } from "../ecs/tasks/execution-role.js";
+import { identityPolicies } from "../iam/identity-decision.js";
+import { findRoleByArn } from "../iam/roles.js";
+import { assumedRolePrincipal, trusts } from "./assume-role.js";
+
+const ECS_TASKS = "ecs-tasks.amazonaws.com";
+
+/**
+ * The execution role's permissions as a session of it, named after the task (as ECS names the
+ * sessions it assumes for a task), would have them: the role's identity policies, evaluated as
+ * enforcement evaluates any call (identity-decision.ts), in the task's Region. A role that does
+ * not exist or does not trust ecs-tasks.amazonaws.com cannot be assumed: every action is refused
+ * with STS's words for that.
+ */
+export function createExecutionRoleGate({ db, clock }: { db: Db; clock: Clock }): ExecutionRoleGate {
+  return ({ taskArn, executionRoleArn }) => {
+    if (executionRoleArn === undefined) return undefined;
+    const role = findRoleByArn(db, executionRoleArn);
+    if (!role || !trusts(role, { service: ECS_TASKS }, "sts:AssumeRole")) {
+      const refusal = `User: ${ECS_TASKS} is not authorized to perform: sts:AssumeRole on resource: ${executionRoleArn}`;
+      return { denial: () => refusal };
+    }
+    const [, , , region = "", , resource = ""] = taskArn.split(":");
+    const principal = assumedRolePrincipal(role, resource.slice(resource.lastIndexOf("/") + 1));
+    return identityPolicies(db, clock, principal, { region });
+  };
+}
