@@ -342,7 +342,6 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
       // The embedded agent stops polling before its held poll is released.
       await embeddedAgent.close();
       await runner.close();
-      await sqs.internal.close();
       db.close();
     },
   };

@@ -25,8 +25,6 @@ export interface SqsInternal {
   settled(): Promise<void>;
   /** Reads the queues again from the store (after a reset wiped it). */
   reload(): void;
-  /** Writes what is pending and stops the writer thread (server shutdown). */
-  close(): Promise<void>;
 }
 
 /** SQS (awsJson1_0 and the query protocol), its state in memory and in the database. */
@@ -47,7 +45,6 @@ export function createSqsService({ db, clock, baseUrl }: { db: Db; clock: Clock;
     queues: () => store.all(),
     settled: () => store.settled(),
     reload: () => store.reload(),
-    close: () => store.commit.close(),
   };
   const handlers = { ...queueHandlers(sqs), ...sendHandlers(sqs), ...receiveHandlers(sqs), ...receiptHandlers(sqs) };
   const validation = { invalid: "InvalidParameterValue", missing: "MissingParameter" };
