@@ -29,6 +29,8 @@ import { createDataPlaneHealth } from "./elbv2/data-plane/data-plane-health.js";
 import { createEcsTargets } from "./elbv2/targets/ecs-targets.js";
 import { refuseExpectation, requireHost, sendClientError } from "./aws/client-error.js";
 import { createEcsService } from "./ecs/ecs-service.js";
+import { scalableServices } from "./ecs/services/scalable-services.js";
+import { createApplicationAutoScaling } from "./application-autoscaling/application-autoscaling.js";
 import type { TaskRunner } from "./agent/protocol/task-runner.js";
 import { withInstanceAddresses } from "./ecs/agent-link/instance-addressing.js";
 import { createAgentRunner } from "./ecs/agent-link/agent-runner.js";
@@ -168,10 +170,15 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   const metrics = createMetricStore({ db, clock, log: log.child({ component: "metrics" }), periodScale: config.metricPeriodScale });
   // CloudWatch alarms read the same store; Application Auto Scaling registers its action target and creates its alarms through `alarms`.
   const alarms = createAlarms({ db, clock, config, queries: metrics, log: log.child({ component: "alarms" }) });
+  // Application Auto Scaling changes ECS services' desired counts through UpdateService; its target
+  // tracking policies own alarms made through `alarms`, and the alarms run its policies.
+  const aas = createApplicationAutoScaling({ db, clock, log: log.child({ component: "application-autoscaling" }), services: scalableServices(deps, services), alarms: alarms.managed });
+  alarms.addActionTarget(aas.alarmActions);
   awsFront = registerAwsServices(app, [createEcsService(deps, { dockerVersion, scheduler: services }), createEcrService({ db, clock, store: registry, secret, registryHost, scans }), createStsService(),
     createElbv2Service({ db, clock, config, health: lbHealth, changed: lbFeed.changed }),
     createCloudWatchService({ db, clock, metrics, alarms }),
     createLogsService(logStore),
+    aas.service,
   ], { config, clock });
   app.register(registryPlugin, { store: registry, config, clock, secret });
   // Garbage collection after deletes, on a timer and on demand; lifecycle policies on a timer.
@@ -206,6 +213,8 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   // Auto Scaling group capacity providers: waiting tasks placed, pools scaled (managed scaling).
   const capacityScaler = createCapacityScaler({ db, clock, config, runner, log: log.child({ component: "capacity-scaler" }), dockerVersion });
   capacityScaler.start();
+  // Scheduled actions run on a timer, once services are recovered.
+  aas.start();
   const spotChaos = startSpotChaos({ db, runner, config, clock, log: log.child({ component: "spot-chaos" }), seed: berthId });
   alarms.start();
   const janitor = startTaskJanitor({ db, clock, runner, log, retentionSeconds: config.stoppedTaskRetentionSeconds });
@@ -229,6 +238,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
       await elbMetrics.stop();
       logRetention.stop();
       janitor.stop();
+      aas.stop();
       await alarms.stop();
       metrics.close();
       spotChaos.stop();

@@ -247,4 +247,31 @@ export const migrations: string[] = [
     PRIMARY KEY (group_id, timestamp, id)) WITHOUT ROWID;
   CREATE INDEX log_events_by_stream ON log_events (stream_id, timestamp, id);
   `,
+  /* 12: Application Auto Scaling: scalable targets (with their cooldown state), their scaling
+     policies and scheduled actions (removed with the target), and the scaling activities. Tags
+     share the tags table, keyed by the scalable target's ARN. */ `
+  CREATE TABLE aas_targets (
+    account TEXT NOT NULL, region TEXT NOT NULL, namespace TEXT NOT NULL, resource_id TEXT NOT NULL, dimension TEXT NOT NULL,
+    arn TEXT NOT NULL UNIQUE, seq INTEGER NOT NULL, doc TEXT NOT NULL, state TEXT NOT NULL,
+    PRIMARY KEY (account, region, namespace, resource_id, dimension));
+  CREATE TABLE aas_policies (
+    account TEXT NOT NULL, region TEXT NOT NULL, namespace TEXT NOT NULL, resource_id TEXT NOT NULL, dimension TEXT NOT NULL,
+    name TEXT NOT NULL, arn TEXT NOT NULL UNIQUE, seq INTEGER NOT NULL, doc TEXT NOT NULL,
+    PRIMARY KEY (account, region, namespace, resource_id, dimension, name),
+    FOREIGN KEY (account, region, namespace, resource_id, dimension)
+      REFERENCES aas_targets (account, region, namespace, resource_id, dimension) ON DELETE CASCADE);
+  CREATE TABLE aas_scheduled_actions (
+    account TEXT NOT NULL, region TEXT NOT NULL, namespace TEXT NOT NULL, resource_id TEXT NOT NULL, dimension TEXT NOT NULL,
+    name TEXT NOT NULL, arn TEXT NOT NULL UNIQUE, seq INTEGER NOT NULL, doc TEXT NOT NULL,
+    -- When the action runs next (epoch ms); NULL once it never will again.
+    next_run INTEGER,
+    PRIMARY KEY (account, region, namespace, resource_id, dimension, name),
+    FOREIGN KEY (account, region, namespace, resource_id, dimension)
+      REFERENCES aas_targets (account, region, namespace, resource_id, dimension) ON DELETE CASCADE);
+  CREATE INDEX aas_scheduled_actions_due ON aas_scheduled_actions (next_run) WHERE next_run IS NOT NULL;
+  CREATE TABLE aas_activities (
+    id TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, namespace TEXT NOT NULL,
+    resource_id TEXT NOT NULL, dimension TEXT NOT NULL, seq INTEGER NOT NULL, doc TEXT NOT NULL);
+  CREATE INDEX aas_activities_by_target ON aas_activities (account, region, namespace, resource_id, seq);
+  `,
 ];
