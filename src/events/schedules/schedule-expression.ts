@@ -37,60 +37,20 @@ function parseCron(body: string, timezone: string): ScheduleExpression | undefin
   const fields = body.trim().split(/\s+/);
   if (fields.length !== 6) return undefined;
   const [minutes, hours, dom, month, dow, year] = fields as [string, string, string, string, string, string];
-  // AWS: one of day-of-month and day-of-week is `?`, never both, never neither.
+  // AWS: one of day-of-month and day-of-week is `?`, never both, never neither; years 1970-2199.
   if ((dom === "?") === (dow === "?")) return undefined;
-  const years = parseYears(year);
-  if (!years) return undefined;
+  if (year.split(/[,\-/]/).some((y) => /^\d{4}$/.test(y) && (Number(y) < 1970 || Number(y) > 2199))) return undefined;
   let cron: Cron;
   try {
-    // croner substitutes the current time for `?`, so AWS's "no value" becomes its wildcard; AWS
-    // numbers days of the week 1-7 from Sunday, croner 0-6.
-    const pattern = ["0", minutes, hours, dom === "?" ? "*" : dom, month, dow === "?" ? "*" : shiftDaysOfWeek(dow)].join(" ");
-    cron = new Cron(pattern, { timezone, legacyMode: false, paused: true });
+    // croner substitutes the current time for `?`, so AWS's "no value" becomes its wildcard.
+    // AWS numbers days of the week 1-7 from Sunday, as Quartz does (alternativeWeekdays) and
+    // steps like `0/15` (sloppyRanges).
+    const pattern = ["0", minutes, hours, dom === "?" ? "*" : dom, month, dow === "?" ? "*" : dow, year].join(" ");
+    cron = new Cron(pattern, { timezone, mode: "7-part", alternativeWeekdays: true, sloppyRanges: true, domAndDow: true, paused: true });
   } catch {
     return undefined;
   }
-  return {
-    kind: "cron",
-    next(after: Date) {
-      let from = after;
-      // The year field is AWS's alone: skip runs in years it excludes.
-      for (let i = 0; i < 400; i++) {
-        const run = cron.nextRun(from);
-        if (!run) return undefined;
-        const y = run.getUTCFullYear();
-        if (years(y)) return run;
-        from = new Date(Date.UTC(y + 1, 0, 1) - 1000);
-        if (y > 2199) return undefined;
-      }
-      return undefined;
-    },
-  };
-}
-
-function shiftDaysOfWeek(field: string): string {
-  return field.replace(/\d+/g, (d, offset: number, whole: string) => {
-    // The number after `#` is the week of the month, not a day.
-    if (whole[offset - 1] === "#") return d;
-    const n = Number(d);
-    return String(n >= 1 && n <= 7 ? n - 1 : 99);
-  });
-}
-
-/** The year field: `*`, years, ranges and steps, lists of them (1970-2199). */
-function parseYears(field: string): ((y: number) => boolean) | undefined {
-  if (field === "*") return () => true;
-  const tests: Array<(y: number) => boolean> = [];
-  for (const part of field.split(",")) {
-    const m = /^(\d{4})(?:-(\d{4}))?(?:\/(\d+))?$/.exec(part);
-    if (!m) return undefined;
-    const from = Number(m[1]);
-    const to = m[2] ? Number(m[2]) : m[3] ? 2199 : from;
-    const step = m[3] ? Number(m[3]) : 1;
-    if (from < 1970 || to > 2199 || from > to || step < 1) return undefined;
-    tests.push((y) => y >= from && y <= to && (y - from) % step === 0);
-  }
-  return (y) => tests.some((t) => t(y));
+  return { kind: "cron", next: (after: Date) => cron.nextRun(after) ?? undefined };
 }
 
 /** A wall-clock time in a time zone as an instant (croner knows the zone's offsets). */
@@ -101,7 +61,7 @@ function wallClockToDate(text: string, timezone: string): Date | undefined {
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 59) return undefined;
   try {
     // The first run of a cron for exactly that minute and second, from a day before.
-    const cron = new Cron(`${s} ${mi} ${h} ${d} ${mo} *`, { timezone, legacyMode: false, paused: true });
+    const cron = new Cron(`${s} ${mi} ${h} ${d} ${mo} *`, { timezone, paused: true });
     const run = cron.nextRun(new Date(Date.UTC(y, mo - 1, d) - 2 * 86_400_000));
     return run && run.getUTCFullYear() >= y - 1 && run.getUTCFullYear() <= y + 1 ? run : undefined;
   } catch {
