@@ -58,6 +58,13 @@ import { guardAdminRoutes } from "./admin/admin-auth.js";
 import type { MetricSink } from "./cloudwatch/metrics/metric-sink.js";
 import { startEcsMetrics } from "./ecs/metrics/ecs-metrics.js";
 import { startElbMetrics } from "./elbv2/metrics/elb-metrics-poller.js";
+import { createEventsService } from "./events/events-service.js";
+import { startDeliveryWorker, type DeliveryWorker } from "./events/delivery-worker.js";
+import { eventBusTarget } from "./events/targets/event-bus-target.js";
+import { ecsTaskTarget } from "./events/targets/ecs-task-target.js";
+import type { TargetDispatcher } from "./events/target-dispatch.js";
+import type { RunTaskRequest, RunTaskResponse } from "@aws-sdk/client-ecs";
+import { randomUUID } from "node:crypto";
 
 /** How often retention policies are applied (AWS documents deletion "within 72 hours"; Berth is prompter). */
 const LOG_RETENTION_INTERVAL_MS = 60_000;
@@ -174,11 +181,23 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   // tracking policies own alarms made through `alarms`, and the alarms run its policies.
   const aas = createApplicationAutoScaling({ db, clock, log: log.child({ component: "application-autoscaling" }), services: scalableServices(deps, services), alarms: alarms.managed });
   alarms.addActionTarget(aas.alarmActions);
-  awsFront = registerAwsServices(app, [createEcsService(deps, { dockerVersion, scheduler: services }), createEcrService({ db, clock, store: registry, secret, registryHost, scans }), createStsService(),
+  const ecs = createEcsService(deps, { dockerVersion, scheduler: services });
+  // EventBridge: rules' targets are delivered by one worker, through a dispatcher per kind of target.
+  const eventsLog = log.child({ component: "events" });
+  const runTaskForEvents = async (scope: Scope, request: RunTaskRequest) =>
+    (await ecs.handlers.RunTask!(request, { ...scope, requestId: randomUUID(), log: eventsLog })) as RunTaskResponse;
+  const eventTargets: TargetDispatcher[] = [
+    ecsTaskTarget(runTaskForEvents),
+    eventBusTarget({ db, clock, wake: () => eventDeliveries?.wake() }),
+  ];
+  // Started once recovery is done (below): pending deliveries may run tasks.
+  let eventDeliveries: DeliveryWorker | undefined;
+  awsFront = registerAwsServices(app, [ecs, createEcrService({ db, clock, store: registry, secret, registryHost, scans }), createStsService(),
     createElbv2Service({ db, clock, config, health: lbHealth, changed: lbFeed.changed }),
     createCloudWatchService({ db, clock, metrics, alarms }),
     createLogsService(logStore),
     aas.service,
+    createEventsService({ db, clock, dispatchers: () => eventTargets, wake: () => eventDeliveries?.wake() }),
   ], { config, clock });
   app.register(registryPlugin, { store: registry, config, clock, secret });
   // Garbage collection after deletes, on a timer and on demand; lifecycle policies on a timer.
@@ -204,6 +223,8 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   await lbFeed.changed();
   // Services are reconciled once recovered tasks are known again.
   services.start();
+  // Deliveries left pending by a restart (or a kill -9) are delivered now.
+  eventDeliveries = startDeliveryWorker({ db, clock, log: eventsLog, dispatchers: () => eventTargets });
   // Scans a restart interrupted run again.
   scans.resume();
   const liveness = startAgentLiveness({
@@ -234,6 +255,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
     runner,
     listen: () => app.listen({ port: config.port, host: config.host }),
     async close() {
+      await eventDeliveries?.stop();
       ecsMetrics.stop();
       await elbMetrics.stop();
       logRetention.stop();
