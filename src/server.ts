@@ -16,11 +16,20 @@ import { sendJsonError, sendJsonNotFound, readRawBody, MAX_BODY_BYTES } from "./
 import { registerAwsServices } from "./aws/gateway.js";
 import { serverWithFront, type AwsFront } from "./aws/gateway-front.js";
 import { createStsService } from "./sts/sts-service.js";
+import { createIamService } from "./iam/iam-service.js";
+import { issuedCredentials } from "./iam/issued-credentials.js";
+import { createAuthorize } from "./iam/authorize.js";
 import { createElbv2Service } from "./elbv2/elbv2-service.js";
 import { createCloudWatchService } from "./cloudwatch/cloudwatch-service.js";
 import { createMetricStore } from "./cloudwatch/metrics/metric-store.js";
 import { createAlarms } from "./cloudwatch/alarms/alarms.js";
 import { createLogsService } from "./logs/logs-service.js";
+import { createSecretsManagerService } from "./secretsmanager/secretsmanager-service.js";
+import { createSsmService } from "./ssm/ssm-service.js";
+import { createSecretReader } from "./secretsmanager/secret-reader.js";
+import { createParameterReader } from "./ssm/parameter-reader.js";
+import { resolveLaunchResources } from "./ecs/tasks/task-secrets.js";
+import { dataDirKey, valueCipher, KEY_FILE } from "./store/value-cipher.js";
 import { createLogStore } from "./logs/log-store.js";
 import { startDataPlane } from "./dataplane/data-plane.js";
 import { lazyDataPlane } from "./dataplane/lazy-data-plane.js";
@@ -86,9 +95,12 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   const docker = await connectDocker(config.dockerSocket);
   // The database (every task's environment, the registry's signing key), its WAL and shared
   // memory, the registry's blobs and the config file are the user's alone.
-  makePrivate(config.dataDir, (name) => name.startsWith("berth.sqlite") || name === REGISTRY_DIR || name === "config.json");
+  makePrivate(config.dataDir, (name) => name.startsWith("berth.sqlite") || name === REGISTRY_DIR || name === "config.json" || name === KEY_FILE);
   const db = openDatabase(config.dataDir);
   const berthId = instanceId(db);
+  // Secret values (Secrets Manager, Parameter Store) are sealed with a key kept beside the
+  // database, never in it (value-cipher.ts).
+  const sealed = { db, clock, cipher: valueCipher(dataDirKey(config.dataDir)) };
   // The registry's token secret: /v2 and the ECR API verify with it; tasks' pulls are issued with it.
   const secret = tokenSecret(db);
   // Repository URIs name the port actually bound (port 0 picks one at listen time); only called
@@ -101,7 +113,12 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   // the embedded agent (this server's engine) in-process. Every task's bridge ports go to its
   // container instance's address; the agent is told which.
   const agents = createAgentRunner({ db, clock, log: log.child({ component: "agents" }) });
-  const agentEndpoint = createAgentEndpoint({ db, config, clock, log: log.child({ component: "agents" }), runner: agents, registry: registryAccess });
+  // Tasks' secrets are resolved from Secrets Manager and Parameter Store as their launches are delivered.
+  const secretSources = { secrets: createSecretReader(sealed), parameters: createParameterReader(sealed) };
+  const agentEndpoint = createAgentEndpoint({
+    db, config, clock, log: log.child({ component: "agents" }), runner: agents, registry: registryAccess,
+    resources: (spec) => resolveLaunchResources(secretSources, spec),
+  });
   const embeddedAgent = startEmbeddedAgent({ endpoint: agentEndpoint.embedded, docker, config, clock, log: log.child({ component: "agent" }), berthId, dockerVersion });
   const runner = withInstanceAddresses(agents, db);
   // The load balancers' traffic path, in its own thread; ELBv2 feeds it snapshots of its store
@@ -192,13 +209,19 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   ];
   // Started once recovery is done (below): pending deliveries may run tasks.
   let eventDeliveries: DeliveryWorker | undefined;
-  awsFront = registerAwsServices(app, [ecs, createEcrService({ db, clock, store: registry, secret, registryHost, scans }), createStsService(),
+  awsFront = registerAwsServices(app, [ecs, createEcrService({ db, clock, store: registry, secret, registryHost, scans }), createStsService({ db, clock }), createIamService({ db, clock }),
     createElbv2Service({ db, clock, config, health: lbHealth, changed: lbFeed.changed }),
     createCloudWatchService({ db, clock, metrics, alarms }),
     createLogsService(logStore),
     aas.service,
+    createSecretsManagerService(sealed),
+    createSsmService(sealed),
     createEventsService({ db, clock, dispatchers: () => eventTargets, wake: () => eventDeliveries?.wake() }),
-  ], { config, clock });
+  ], {
+    config, clock, issued: issuedCredentials(db),
+    // Identity policies are enforced only when configured; the root is never refused.
+    ...(config.iamEnforcement ? { authorize: createAuthorize({ db, clock }) } : {}),
+  });
   app.register(registryPlugin, { store: registry, config, clock, secret });
   // Garbage collection after deletes, on a timer and on demand; lifecycle policies on a timer.
   const gc = startGcScheduler({

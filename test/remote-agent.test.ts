@@ -95,6 +95,31 @@ test("RunTask (EC2, bridge, dynamic port) runs on the agent's engine and answers
   assert.deepEqual(await agent.running(task.taskArn!), []);
 });
 
+test("a task's secrets reach a remote agent's container with the launch (berth logs shows what it printed)", async () => {
+  const value = `remote-secret-${process.pid}`;
+  await berth.aws("secretsmanager", "create-secret", "--name", "remote-db", "--secret-string", JSON.stringify({ password: value }));
+  await berth.aws("ssm", "put-parameter", "--name", "/remote/key", "--type", "SecureString", "--value", `${value}-key`);
+  await ecs.send(new RegisterTaskDefinitionCommand({
+    family: "with-secrets", networkMode: "bridge",
+    containerDefinitions: [{
+      name: "app", image: TEST_IMAGE, memory: 32, stopTimeout: 1, entryPoint: ["sh", "-c"], command: ['echo "$DB/$KEY"; exec sleep 300'],
+      secrets: [{ name: "DB", valueFrom: "arn:aws:secretsmanager:us-east-1:000000000000:secret:remote-db:password::" }, { name: "KEY", valueFrom: "/remote/key" }],
+    }],
+  }));
+  const { tasks } = await ecs.send(new RunTaskCommand({ cluster: CLUSTER, taskDefinition: "with-secrets", launchType: "EC2" }));
+  const task = await waitForTask(ecs, CLUSTER, tasks![0]!.taskArn!, "RUNNING");
+  assert.equal(task.containerInstanceArn, agent.containerInstanceArn);
+  const printed = await waitFor("the container's output", async () => {
+    const logs = (await (await fetch(`${berth.endpoint}/_berth/logs?task=${encodeURIComponent(task.taskArn!)}`)).json()) as Array<{ text: string }>;
+    const text = logs.map((l) => l.text).join("");
+    return text.includes("/") ? text : undefined;
+  }, 20_000);
+  assert.equal(printed.trim(), `${value}/${value}-key`);
+  assert.deepEqual(berth.output.filter((l) => l.includes(value)), [], "the secret in the server's log");
+  await ecs.send(new StopTaskCommand({ cluster: CLUSTER, task: task.taskArn! }));
+  await waitForTask(ecs, CLUSTER, task.taskArn!, "STOPPED");
+});
+
 test("a lost agent's service tasks are replaced elsewhere, and stopped on the agent when it returns", async () => {
   // A second instance in the cluster, run by the server's own engine.
   localArn = (await ecs.send(new RegisterContainerInstanceCommand({ cluster: CLUSTER }))).containerInstance!.containerInstanceArn!;

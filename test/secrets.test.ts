@@ -14,12 +14,13 @@ import { ensureTestImage, TEST_IMAGE } from "./images.js";
 import { waitForTask } from "./wait.js";
 
 /**
- * Secrets and environment values (issue 8, finding 6). A task that needs a secret, registry
- * credentials or an environment file fails to start as on ECS when it cannot fetch them, with
- * no container created; and no environment value ever reaches a stoppedReason, a container
- * reason, an error message or a log line. Every value planted here carries one random token;
- * the last test greps the server's whole log and every API answer (but those that echo the
- * definition or the overrides, as ECS's do) for it.
+ * Secrets and environment values (issue 8, finding 6; issue 13). A task's `secrets` come from
+ * Secrets Manager and Parameter Store at launch; one that cannot have them (a missing secret,
+ * json key or parameter, an environment file from S3) fails to start as on ECS, with no
+ * container created; and no secret or environment value ever reaches a stoppedReason, a
+ * container reason, an error message, a label or a log line. Every value planted here carries
+ * one random token; the last test greps the server's whole log and every API answer (but those
+ * that echo the definition or the overrides, as ECS's do) for it.
  */
 
 const run = promisify(execFile);
@@ -75,7 +76,7 @@ after(async () => {
   await berth.dispose();
 });
 
-test("a definition with secrets registers, and its task fails to start without creating a container", async () => {
+test("a definition with a secret that does not exist registers, and its task fails to start without creating a container", async () => {
   await register("with-asm", { secrets: [{ name: "DB_PASSWORD", valueFrom: ASM }], environment: [{ name: "DB_USER", value: plant("User") }] });
   const { taskDefinition } = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: "with-asm" }));
   assert.deepEqual(taskDefinition?.containerDefinitions?.[0]?.secrets, [{ name: "DB_PASSWORD", valueFrom: ASM }]);
@@ -85,7 +86,7 @@ test("a definition with secrets registers, and its task fails to start without c
   assert.equal(t.stopCode, "TaskFailedToStart");
   assert.equal(
     t.stoppedReason,
-    `ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: service call has been retried 1 time(s): failed to fetch secret ${ASM} from secrets manager: Berth does not serve AWS Secrets Manager yet`,
+    `ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: service call has been retried 1 time(s): failed to fetch secret ${ASM} from secrets manager: ResourceNotFoundException: Secrets Manager can't find the specified secret.`,
   );
   assert.equal(t.containers?.[0]?.lastStatus, "STOPPED");
   assert.equal(t.containers?.[0]?.runtimeId, undefined);
@@ -93,12 +94,12 @@ test("a definition with secrets registers, and its task fails to start without c
   assert.deepEqual(await engineContainers(task.taskArn!), []);
 });
 
-test("a Fargate task with a Parameter Store secret fails alike, with no network namespace either", async () => {
+test("a Fargate task with a parameter that does not exist fails alike, with no network namespace either", async () => {
   await register("with-ssm", { secrets: [{ name: "API_TOKEN", valueFrom: SSM }], memory: undefined }, { requiresCompatibilities: ["FARGATE"], networkMode: "awsvpc", cpu: "256", memory: "512" });
   const task = await runOne({ taskDefinition: "with-ssm", launchType: "FARGATE", networkConfiguration: FARGATE_NET });
   const t = await stopped(task.taskArn!);
   assert.equal(t.stopCode, "TaskFailedToStart");
-  assert.match(t.stoppedReason ?? "", /^ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secrets from ssm: .*\/prod\/api-token.*Berth does not serve AWS Systems Manager Parameter Store yet$/);
+  assert.equal(t.stoppedReason, "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secrets from ssm: service call has been retried 1 time(s): invalid parameters: /prod/api-token");
   assert.deepEqual(await engineContainers(task.taskArn!), []);
 });
 
@@ -142,6 +143,80 @@ test("a value the engine refuses (and quotes) fails the task without the value i
     assert.equal(t.containers?.[0]?.reason, t.stoppedReason);
     assert.ok(!t.stoppedReason!.includes(token), t.stoppedReason);
   }
+});
+
+/** What a task's container printed, read with docker logs (the container is the task's only one). */
+async function printed(taskArn: string): Promise<string> {
+  const [id] = await engineContainers(taskArn);
+  const { stdout, stderr } = await run("docker", ["logs", id!]);
+  return stdout + stderr;
+}
+
+const ACCOUNT_ASM = "arn:aws:secretsmanager:us-east-1:000000000000:secret";
+const PRINT = { entryPoint: ["sh", "-c"], command: ['echo "DB_PASSWORD=$DB_PASSWORD API_KEY=$API_KEY OLD=$OLD"; exec sleep 300'] };
+
+test("the issue's scenario: secrets from Secrets Manager (json key) and Parameter Store (SecureString) reach the container", async () => {
+  const created = await berth.aws("secretsmanager", "create-secret", "--name", "db", "--secret-string", JSON.stringify({ password: plant("DbPassword"), user: "app" }));
+  answers.push(created);
+  answers.push(await berth.aws("ssm", "put-parameter", "--name", "/app/api-key", "--type", "SecureString", "--value", plant("ApiKey")));
+  answers.push(await berth.aws("secretsmanager", "create-secret", "--name", "registry-login", "--secret-string", JSON.stringify({ username: "me", password: plant("RegistryPassword") })));
+  // A second value: the first becomes AWSPREVIOUS, which a valueFrom can name.
+  answers.push(await berth.aws("secretsmanager", "put-secret-value", "--secret-id", "db", "--secret-string", JSON.stringify({ password: plant("DbPassword2") })));
+  await register("scenario", {
+    ...PRINT,
+    secrets: [
+      { name: "DB_PASSWORD", valueFrom: `${ACCOUNT_ASM}:db:password::` },
+      { name: "API_KEY", valueFrom: "/app/api-key" },
+      { name: "OLD", valueFrom: `${created.ARN}:password:AWSPREVIOUS:` },
+    ],
+    repositoryCredentials: { credentialsParameter: `${ACCOUNT_ASM}:registry-login` },
+  });
+  const described = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: "scenario" }));
+  answers.push(described);
+  assert.deepEqual(described.taskDefinition?.containerDefinitions?.[0]?.secrets?.map((x) => x.name), ["DB_PASSWORD", "API_KEY", "OLD"]);
+
+  const task = await runOne({ taskDefinition: "scenario" });
+  const running = await waitForTask(ecs, "sec", task.taskArn!, "RUNNING");
+  answers.push(withoutOverrides([running]));
+  let output = "";
+  await waitForOutput(task.taskArn!, (o) => (output = o).includes("DB_PASSWORD="));
+  assert.equal(output.trim(), `DB_PASSWORD=${plant("DbPassword2")} API_KEY=${plant("ApiKey")} OLD=${plant("DbPassword")}`);
+  // Docker has them in the environment (as on ECS); never in a label.
+  const [id] = await engineContainers(task.taskArn!);
+  const { stdout: labels } = await run("docker", ["inspect", "--format", "{{json .Config.Labels}}", id!]);
+  assert.ok(!labels.includes(token), labels);
+  answers.push(withoutOverrides((await ecs.send(new DescribeTasksCommand({ cluster: "sec", tasks: [task.taskArn!] }))).tasks));
+  answers.push(withoutOverrides([(await ecs.send(new StopTaskCommand({ cluster: "sec", task: task.taskArn!, reason: "done" }))).task!]));
+  await stopped(task.taskArn!);
+});
+
+async function waitForOutput(taskArn: string, done: (output: string) => boolean): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if (done(await printed(taskArn))) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.fail(`the container printed: ${await printed(taskArn)}`);
+}
+
+test("a missing json key, a deleted secret and a missing parameter each stop the task with ECS's text", async () => {
+  const prefix = "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed";
+  const cases: Array<[string, string, string]> = [
+    ["no-key", `${ACCOUNT_ASM}:db:nope::`, `${prefix}: unable to retrieve secret from asm: service call has been retried 1 time(s): retrieved secret from Secrets Manager did not contain json key nope`],
+    ["no-param", "/app/missing", `${prefix}: unable to retrieve secrets from ssm: service call has been retried 1 time(s): invalid parameters: /app/missing`],
+    ["no-stage", `${ACCOUNT_ASM}:db:password:AWSPENDING:`, `${prefix}: unable to retrieve secret from asm: service call has been retried 1 time(s): failed to fetch secret ${ACCOUNT_ASM}:db from secrets manager: ResourceNotFoundException: Secrets Manager can't find the specified secret value for staging label: AWSPENDING`],
+  ];
+  for (const [family, valueFrom, reason] of cases) {
+    await register(family, { ...PRINT, secrets: [{ name: "DB_PASSWORD", valueFrom }] });
+    const t = await stopped((await runOne({ taskDefinition: family })).taskArn!);
+    assert.equal(t.stopCode, "TaskFailedToStart");
+    assert.equal(t.stoppedReason, reason);
+    assert.deepEqual(await engineContainers(t.taskArn!), []);
+  }
+  // A secret marked for deletion cannot be had either; restored, it can.
+  answers.push(await berth.aws("secretsmanager", "delete-secret", "--secret-id", "registry-login", "--recovery-window-in-days", "7"));
+  const deleted = await stopped((await runOne({ taskDefinition: "scenario" })).taskArn!);
+  assert.equal(deleted.stoppedReason, `${prefix}: unable to retrieve secret from asm: service call has been retried 1 time(s): failed to fetch secret ${ACCOUNT_ASM}:registry-login from secrets manager: InvalidRequestException: You can't perform this operation on the secret because it was marked for deletion.`);
+  answers.push(await berth.aws("secretsmanager", "restore-secret", "--secret-id", "registry-login"));
 });
 
 test("a task's environment values reach its container and nothing else: not a log line, not an answer", async () => {

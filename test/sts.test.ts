@@ -77,10 +77,10 @@ describe("STS without strict SigV4", () => {
   });
 
   test("an operation Berth does not implement is a query error the SDK understands", async () => {
-    const res = await fetch(`${berth.endpoint}/`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "Action=GetSessionToken&Version=2011-06-15" });
+    const res = await fetch(`${berth.endpoint}/`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "Action=DecodeAuthorizationMessage&Version=2011-06-15" });
     assert.equal(res.status, 400);
     const xml = await res.text();
-    assert.match(xml, /^<\?xml version="1.0" encoding="UTF-8"\?>\n<ErrorResponse xmlns="https:\/\/sts.amazonaws.com\/doc\/2011-06-15\/"><Error><Type>Sender<\/Type><Code>InvalidAction<\/Code><Message>The operation GetSessionToken is not implemented by Berth&apos;s STS yet.<\/Message><\/Error><RequestId>[0-9a-f-]{36}<\/RequestId><\/ErrorResponse>$/);
+    assert.match(xml, /^<\?xml version="1.0" encoding="UTF-8"\?>\n<ErrorResponse xmlns="https:\/\/sts.amazonaws.com\/doc\/2011-06-15\/"><Error><Type>Sender<\/Type><Code>InvalidAction<\/Code><Message>The operation DecodeAuthorizationMessage is not implemented by Berth&apos;s STS yet.<\/Message><\/Error><RequestId>[0-9a-f-]{36}<\/RequestId><\/ErrorResponse>$/);
     const missing = await fetch(`${berth.endpoint}/`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "Version=2011-06-15" });
     assert.equal(missing.status, 400);
     assert.match(await missing.text(), /<Code>MissingAction<\/Code>/);

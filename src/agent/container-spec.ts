@@ -47,6 +47,13 @@ export function cpuShares(cpu: number | undefined): number {
   return Math.min(262144, Math.max(2, cpu ?? 0));
 }
 
+/** The definition's environment, then its resolved `secrets` (launch-resources.ts). */
+function environmentOf(plan: TaskPlan, c: PlannedContainer): string[] | undefined {
+  const secrets = plan.resources && "containers" in plan.resources ? (plan.resources.containers[c.name]?.environment ?? []) : [];
+  const env = [...(c.def.environment ?? []).map((kv) => `${kv.name}=${kv.value ?? ""}`), ...secrets.map((s) => `${s.name}=${s.value}`)];
+  return env.length || c.def.environment ? env : undefined;
+}
+
 export function containerCreateOptions(input: ContainerSpecInput): Docker.ContainerCreateOptions {
   const { berthId, plan, container: c, hostIp, pauseContainerId, cgroupParent, taskLimitsPerContainer, policy } = input;
   const d = c.def;
@@ -98,7 +105,7 @@ export function containerCreateOptions(input: ContainerSpecInput): Docker.Contai
     Image: c.image,
     Entrypoint: d.entryPoint,
     Cmd: d.command,
-    Env: d.environment?.map((kv) => `${kv.name}=${kv.value ?? ""}`),
+    Env: environmentOf(plan, c),
     WorkingDir: d.workingDirectory,
     User: d.user,
     Tty: d.pseudoTerminal ?? undefined,

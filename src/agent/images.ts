@@ -26,9 +26,13 @@ export interface PullAuth {
  * A failure is a CannotPullContainerError carrying the engine's message, in which Berth's
  * registry host is put back to the host the task definition names (an ECR URI stays one).
  */
-export async function ensureTaskImage(ctx: AgentContext, c: PlannedContainer, { fargate }: { fargate: boolean }): Promise<string | undefined> {
+export async function ensureTaskImage(ctx: AgentContext, c: PlannedContainer, { fargate, login }: { fargate: boolean; login?: { username: string; password: string } }): Promise<string | undefined> {
   const { docker, registry } = ctx;
-  if (c.registryScope === undefined || registry === undefined) return ensureImage(docker, c.image, c.name);
+  if (c.registryScope === undefined || registry === undefined) {
+    // repositoryCredentials: a private registry's login, used when the engine must pull.
+    const auth = login ? { ...login, serveraddress: registryOf(c.image) ?? "docker.io" } : undefined;
+    return ensureImage(docker, c.image, c.name, auth);
+  }
   const serveraddress = registryOf(c.image) ?? registry.host();
   const auth: PullAuth = { username: "AWS", password: registry.password(c.registryScope), serveraddress };
   try {
@@ -53,13 +57,13 @@ function asWritten(message: string, c: PlannedContainer): string {
 }
 
 /** An image the engine already has is used as it is; otherwise the engine pulls it (no credentials). */
-export async function ensureImage(docker: Docker, image: string, container: string): Promise<string | undefined> {
+export async function ensureImage(docker: Docker, image: string, container: string, auth?: PullAuth): Promise<string | undefined> {
   try {
     return digestOf(image, await docker.getImage(image).inspect());
   } catch (err) {
     if (engineStatus(err) !== 404) throw new TaskError("CannotPullContainerError", engineMessage(err), container);
   }
-  await pullImage(docker, image, container);
+  await pullImage(docker, image, container, auth);
   return imageDigest(docker, image);
 }
 

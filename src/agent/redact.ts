@@ -1,4 +1,5 @@
 import type { TaskPlan } from "./task-plan.js";
+import { resourceValues } from "./protocol/launch-resources.js";
 
 /**
  * Keeps a task's environment values out of what Berth says about the task. The engine's error
@@ -45,7 +46,7 @@ export function redactor(values: Iterable<string>): Redact {
   return (text) => forms.reduce((t, f) => (t.includes(f) ? t.split(f).join(REDACTED) : t), text);
 }
 
-/** The environment values of every container of a task, overrides included (the plan has them merged in). */
+/** The environment values of every container of a task, overrides included (the plan has them merged in), and its resolved secrets. */
 export function taskRedactor(plan: TaskPlan): Redact {
-  return redactor(plan.containers.flatMap((c) => (c.def.environment ?? []).map((kv) => kv.value ?? "")));
+  return redactor([...plan.containers.flatMap((c) => (c.def.environment ?? []).map((kv) => kv.value ?? "")), ...resourceValues(plan.resources)]);
 }

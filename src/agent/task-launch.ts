@@ -85,7 +85,9 @@ async function pull(m: TaskManager): Promise<void> {
       if (m.aborted) return;
       if (s.started) continue; // adopted after a restart: its image was resolved then
       try {
-        s.imageDigest = await ensureTaskImage(m.ctx, s.plan, { fargate: m.plan.fargate });
+        const r = m.plan.resources;
+        const login = r && "containers" in r ? r.containers[s.plan.name]?.registryAuth : undefined;
+        s.imageDigest = await ensureTaskImage(m.ctx, s.plan, { fargate: m.plan.fargate, login });
       } catch (err) {
         if (s.plan.essential || !(err instanceof TaskError)) throw err;
         s.status = "STOPPED"; // a non-essential container's failure does not fail the task

@@ -1,5 +1,6 @@
 import type { ContainerDefinition, ContainerDependency, KeyValuePair } from "@aws-sdk/client-ecs";
 import type { LaunchSpec } from "./protocol/task-runner.js";
+import type { LaunchResources } from "./protocol/launch-resources.js";
 import type { Scope } from "../core/arn.js";
 import { resolveImage, taskScope } from "./image-ref.js";
 
@@ -55,6 +56,8 @@ export interface TaskPlan {
   volumes: PlannedVolume[];
   /** Where bridge ports are published: the task's container instance's address, when the spec names one. */
   hostIp?: string;
+  /** The task's secrets as its launch delivered them (launch-resources.ts); absent when it needs none. */
+  resources?: LaunchResources;
 }
 
 /** ECS's defaults: 30 s between SIGTERM and SIGKILL (ECS_CONTAINER_STOP_TIMEOUT), 3 min to resolve a dependency. */
@@ -101,7 +104,7 @@ export interface PlanOptions {
   registryHost?: string;
 }
 
-export function planTask({ task, taskDefinition: td, hostIp }: LaunchSpec, { registryHost }: PlanOptions = {}): TaskPlan {
+export function planTask({ task, taskDefinition: td, hostIp, resources }: LaunchSpec, { registryHost }: PlanOptions = {}): TaskPlan {
   const taskArn = task.taskArn ?? "";
   const taskId = taskIdOf(taskArn);
   const family = td.family ?? "task";
@@ -159,5 +162,6 @@ export function planTask({ task, taskDefinition: td, hostIp }: LaunchSpec, { reg
     containers,
     volumes,
     hostIp,
+    resources,
   };
 }

@@ -3,14 +3,18 @@ import assert from "node:assert/strict";
 import type { ContainerDefinition } from "@aws-sdk/client-ecs";
 import { planTask } from "./task-plan.js";
 import { resolveTaskResources } from "./task-resources.js";
+import { containerCreateOptions } from "./container-spec.js";
+import { taskRedactor } from "./redact.js";
 import { TaskError } from "./errors.js";
+import type { LaunchResources } from "./protocol/launch-resources.js";
 
 const ARN = "arn:aws:ecs:us-east-1:000000000000:task/c/0123456789abcdef0123456789abcdef";
 
-function plan(...containers: ContainerDefinition[]) {
+function plan(containers: ContainerDefinition[], resources?: LaunchResources) {
   return planTask({
     task: { taskArn: ARN, clusterArn: "arn:aws:ecs:us-east-1:000000000000:cluster/c", launchType: "EC2" },
     taskDefinition: { family: "f", revision: 1, containerDefinitions: containers },
+    resources,
   } as Parameters<typeof planTask>[0]);
 }
 
@@ -28,38 +32,34 @@ function reason(p: ReturnType<typeof plan>): string | undefined {
 const asm = "arn:aws:secretsmanager:us-east-1:000000000000:secret:db-password-AbCdEf";
 
 test("a task without secrets, registry credentials or environment files needs nothing fetched", () => {
-  assert.equal(reason(plan({ name: "web", image: "x", environment: [{ name: "A", value: "1" }] })), undefined);
+  assert.equal(reason(plan([{ name: "web", image: "x", environment: [{ name: "A", value: "1" }] }])), undefined);
 });
 
-test("a Secrets Manager secret fails the task in the ECS agent's words, naming the secret", () => {
-  assert.equal(
-    reason(plan({ name: "web", image: "x", secrets: [{ name: "DB_PASSWORD", valueFrom: asm }] })),
-    `ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: service call has been retried 1 time(s): failed to fetch secret ${asm} from secrets manager: Berth does not serve AWS Secrets Manager yet`,
-  );
+test("a failed resolution is the task's ResourceInitializationError, as the control plane worded it", () => {
+  const failure = "unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secrets from ssm: service call has been retried 1 time(s): invalid parameters: /p";
+  assert.equal(reason(plan([{ name: "web", image: "x", secrets: [{ name: "S", valueFrom: "/p" }] }], { failure })), `ResourceInitializationError: ${failure}`);
 });
 
-test("a Parameter Store parameter, by name or ARN, in secrets or log secretOptions", () => {
-  assert.match(reason(plan({ name: "web", image: "x", secrets: [{ name: "TOKEN", valueFrom: "/prod/token" }] }))!, /unable to retrieve secrets from ssm: .*failed to fetch parameter \/prod\/token from SSM Parameter Store: Berth does not serve/);
-  const log = plan({ name: "web", image: "x", logConfiguration: { logDriver: "json-file", secretOptions: [{ name: "k", valueFrom: "arn:aws:ssm:us-east-1:000000000000:parameter/log-key" }] } });
-  assert.match(reason(log)!, /from ssm: .*parameter\/log-key/);
+test("a launch that needs secrets but came without them fails rather than run without", () => {
+  assert.match(reason(plan([{ name: "web", image: "x", secrets: [{ name: "S", valueFrom: asm }] }]))!, /^ResourceInitializationError: unable to pull secrets or registry auth: .*came without its secrets/);
+  assert.match(reason(plan([{ name: "web", image: "x", repositoryCredentials: { credentialsParameter: asm } }]))!, /came without its secrets/);
 });
 
-test("private registry credentials come from Secrets Manager", () => {
-  assert.match(reason(plan({ name: "web", image: "x", repositoryCredentials: { credentialsParameter: asm } }))!, /unable to retrieve secret from asm: .*db-password-AbCdEf/);
+test("resolved secrets become the container's environment, after its own, and are redacted from messages", () => {
+  const p = plan([{ name: "web", image: "x", environment: [{ name: "A", value: "1" }], secrets: [{ name: "DB_PASSWORD", valueFrom: asm }] }], {
+    containers: { web: { environment: [{ name: "DB_PASSWORD", value: "hunter2-secret" }], logOptions: [] } },
+  });
+  assert.equal(reason(p), undefined);
+  const options = containerCreateOptions({ berthId: "b", plan: p, container: p.containers[0]!, hostIp: "127.0.0.1", policy: { allowPrivileged: true } });
+  assert.deepEqual(options.Env, ["A=1", "DB_PASSWORD=hunter2-secret"]);
+  assert.ok(!JSON.stringify(options.Labels).includes("hunter2"));
+  assert.equal(taskRedactor(p)("invalid env: DB_PASSWORD=hunter2-secret"), "invalid env: DB_PASSWORD=***");
 });
 
 test("an environment file names its bucket and key; a malformed ARN says so", () => {
   assert.equal(
-    reason(plan({ name: "web", image: "x", environmentFiles: [{ type: "s3", value: "arn:aws:s3:::my-bucket/env/prod.env" }] })),
+    reason(plan([{ name: "web", image: "x", environmentFiles: [{ type: "s3", value: "arn:aws:s3:::my-bucket/env/prod.env" }] }])),
     "ResourceInitializationError: unable to download env file with key env/prod.env from bucket my-bucket, error: Berth does not serve Amazon S3 yet",
   );
-  assert.match(reason(plan({ name: "web", image: "x", environmentFiles: [{ type: "s3", value: "not-an-arn" }] }))!, /unable to parse bucket and key from s3 ARN specified in environmentFile not-an-arn/);
-});
-
-test("the first container's first resource is the one named", () => {
-  const p = plan(
-    { name: "a", image: "x", secrets: [{ name: "S1", valueFrom: "/first" }, { name: "S2", valueFrom: asm }] },
-    { name: "b", image: "x", secrets: [{ name: "S3", valueFrom: "/third" }] },
-  );
-  assert.match(reason(p)!, /\/first/);
+  assert.match(reason(plan([{ name: "web", image: "x", environmentFiles: [{ type: "s3", value: "not-an-arn" }] }]))!, /unable to parse bucket and key from s3 ARN specified in environmentFile not-an-arn/);
 });

@@ -5,7 +5,7 @@ import { ServiceError } from "../core/errors.js";
 import { newRequestId } from "../core/ids.js";
 import { isUnsigned, signingNameOf, type Operation } from "./model.js";
 import { validateInput } from "./validate-input.js";
-import { resolveCaller, type RequestContext } from "./request-context.js";
+import { resolveCaller, type IssuedCredentials, type RequestContext } from "./request-context.js";
 import { own, type AwsService } from "./service.js";
 import { jsonErrorResponse, sendJsonNotFound } from "./json-gateway.js";
 import { createAwsFront, type AwsFront } from "./gateway-front.js";
@@ -17,6 +17,20 @@ import { restJson, RestRouter } from "./protocols/rest-json.js";
 import { rpcV2Cbor, routeCbor } from "./protocols/rpc-v2-cbor.js";
 
 type Route = { service: AwsService; operation: Operation };
+
+/**
+ * Decides whether a principal (an IAM user or assumed role; never the root) may make a call,
+ * throwing the AccessDenied error when not. `service` is the model's signing name.
+ */
+export type Authorize = (ctx: RequestContext, call: { service: string; operation: string; input: Record<string, unknown> }) => void;
+
+export interface GatewayDeps {
+  config: Config;
+  clock: Clock;
+  /** Credentials IAM and STS issued, which callers may sign with besides the configured ones. */
+  issued?: IssuedCredentials;
+  authorize?: Authorize;
+}
 
 /** The protocols a model says its service speaks (CloudWatch: smithy-rpc-v2-cbor, json, query). */
 const speaks = (s: AwsService, protocol: string) => (s.model.metadata.protocols ?? [s.model.metadata.protocol]).includes(protocol);
@@ -32,7 +46,7 @@ const speaks = (s: AwsService, protocol: string) => (s.model.metadata.protocols 
  * runs, so bad input changes nothing — and the answer in the protocol's own form.
  * Returns the front (gateway-front.ts) that answers ordinary requests at `/` before Fastify.
  */
-export function registerAwsServices(app: FastifyInstance, services: AwsService[], deps: { config: Config; clock: Clock }): AwsFront {
+export function registerAwsServices(app: FastifyInstance, services: AwsService[], deps: GatewayDeps): AwsFront {
   const byPrefix = new Map(services.filter((s) => speaks(s, "json")).map((s) => [s.model.metadata.targetPrefix!, s]));
   const query = services.filter((s) => speaks(s, "query"));
   const cbor = new Map(services.filter((s) => speaks(s, "smithy-rpc-v2-cbor")).map((s) => [s.model.metadata.targetPrefix!, s]));
@@ -54,6 +68,7 @@ export function registerAwsServices(app: FastifyInstance, services: AwsService[]
       const codes = routed.service.validation ? { ...codec.validation, ...routed.service.validation } : codec.validation;
       const input = operation.input ? validateInput(model, operation.input.shape, decoded, codes) : {};
       const ctx: RequestContext = { ...caller, requestId, log: log.child({ op: operation.name, requestId }) };
+      if (ctx.principal && deps.authorize) deps.authorize(ctx, { service: signingNameOf(model), operation: operation.name, input: input as Record<string, unknown> });
       const result = await handler(input, ctx);
       out = codec.encodeOutput(routed.service, operation, result, requestId);
     } catch (err) {

@@ -23,6 +23,8 @@ export type TimestampFormat = "iso8601" | "unixTimestamp" | "rfc822";
 export interface Shape {
   type: "structure" | "list" | "map" | "string" | "integer" | "long" | "boolean" | "timestamp" | "blob" | "double" | "float";
   members?: Record<string, ShapeRef>;
+  /** A value (a secret, a password) that error messages must never quote. */
+  sensitive?: boolean;
   required?: string[];
   member?: ShapeRef;
   key?: ShapeRef;

@@ -102,14 +102,16 @@ function walk(model: ServiceModel, shapeName: string, value: unknown, path: stri
       return out;
     }
     case "string": {
-      if (typeof value !== "string") throw serialization(`Expected a string for ${where}, found ${describe(value)}.`);
+      if (typeof value !== "string") throw serialization(`Expected a string for ${where}, found ${shape.sensitive ? "another type" : describe(value)}.`);
+      // A sensitive value (SecretString, a parameter's Value) is never quoted back.
+      const quoted = shape.sensitive ? "(sensitive value)" : JSON.stringify(clip(value));
       // Lengths count code points; counting them costs a copy, so only where there is a limit.
       if (shape.min !== undefined || shape.max !== undefined) checkLength(shape, [...value].length, where, "character");
       if (shape.enum && !shape.enum.includes(value)) {
-        throw invalid(`${where} must be one of: ${shape.enum.join(", ")}. Found ${JSON.stringify(clip(value))}.`);
+        throw invalid(`${where} must be one of: ${shape.enum.join(", ")}. Found ${quoted}.`);
       }
       if (shape.pattern && !fullMatch(shape.pattern, value)) {
-        throw invalid(`${where} ${JSON.stringify(clip(value))} does not match the pattern ${shape.pattern}.`);
+        throw invalid(`${where} ${quoted} does not match the pattern ${shape.pattern}.`);
       }
       return value;
     }

@@ -22,6 +22,12 @@ export interface Config {
   region: string;
   /** Verify SigV4 signatures against `credentials` and reject skewed clocks. */
   strictSigv4: boolean;
+  /**
+   * Calls signed with an IAM user's access keys or an assumed role's session are evaluated against
+   * that identity's policies and refused (AccessDenied) unless allowed. The configured credentials
+   * (the account's root) and unsigned calls are always allowed. Off: every call is allowed, as before.
+   */
+  iamEnforcement: boolean;
   /** accessKeyId -> secretAccessKey, used in strict mode. */
   credentials: Record<string, string>;
   /**
@@ -136,6 +142,7 @@ export const defaults: Config = {
   accountId: "000000000000",
   region: "us-east-1",
   strictSigv4: false,
+  iamEnforcement: false,
   credentials: { test: "test" },
   allowUnauthenticatedNetworkAccess: false,
   hostIp: "127.0.0.1",
@@ -185,6 +192,7 @@ const kinds: Record<keyof Config, Kind> = {
   accountId: "string",
   region: "string",
   strictSigv4: "boolean",
+  iamEnforcement: "boolean",
   credentials: "credentials",
   credentialsFile: "string",
   allowUnauthenticatedNetworkAccess: "boolean",

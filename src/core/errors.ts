@@ -22,3 +22,10 @@ export class ServiceError extends Error {
 export const clientException = (message: string) => new ServiceError("ClientException", message);
 export const invalidParameter = (message: string) => new ServiceError("InvalidParameterException", message);
 export const serverException = (message: string) => new ServiceError("ServerException", message, false);
+
+/**
+ * A problem with the credentials a request was signed with (expired session token). Query services
+ * name these with their own codes (ExpiredToken) even where a model declares a same-named error
+ * for another purpose (STS's ExpiredTokenException is about web identity tokens).
+ */
+export class CredentialError extends ServiceError {}

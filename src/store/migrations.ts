@@ -274,7 +274,75 @@ export const migrations: string[] = [
     resource_id TEXT NOT NULL, dimension TEXT NOT NULL, seq INTEGER NOT NULL, doc TEXT NOT NULL);
   CREATE INDEX aas_activities_by_target ON aas_activities (account, region, namespace, resource_id, seq);
   `,
-  /* 13: EventBridge: event buses, rules, targets; the durable queue of deliveries (one row per
+  /* 13: IAM (global: keyed by account only) and STS sessions. Entities are JSON documents in IAM's
+     wire shape beside the columns lookups use. Policy documents are stored as given (decoded). */ `
+  CREATE TABLE iam_roles (
+    account TEXT NOT NULL, name_key TEXT NOT NULL, name TEXT NOT NULL, path TEXT NOT NULL,
+    id TEXT NOT NULL UNIQUE, arn TEXT NOT NULL, created_at INTEGER NOT NULL, doc TEXT NOT NULL,
+    PRIMARY KEY (account, name_key));
+  CREATE TABLE iam_users (
+    account TEXT NOT NULL, name_key TEXT NOT NULL, name TEXT NOT NULL, path TEXT NOT NULL,
+    id TEXT NOT NULL UNIQUE, arn TEXT NOT NULL, created_at INTEGER NOT NULL, doc TEXT NOT NULL,
+    PRIMARY KEY (account, name_key));
+  -- Inline policies of roles and users: entity_type 'role' or 'user'.
+  CREATE TABLE iam_inline_policies (
+    account TEXT NOT NULL, entity_type TEXT NOT NULL, entity_key TEXT NOT NULL,
+    name_key TEXT NOT NULL, name TEXT NOT NULL, document TEXT NOT NULL,
+    PRIMARY KEY (account, entity_type, entity_key, name_key));
+  -- Customer managed policies (AWS managed ones are built in, see aws-managed-policies.ts).
+  CREATE TABLE iam_policies (
+    account TEXT NOT NULL, arn TEXT NOT NULL, name_key TEXT NOT NULL, path TEXT NOT NULL,
+    id TEXT NOT NULL UNIQUE, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+    default_version TEXT NOT NULL, next_version INTEGER NOT NULL, doc TEXT NOT NULL,
+    PRIMARY KEY (account, arn), UNIQUE (account, name_key));
+  CREATE TABLE iam_policy_versions (
+    account TEXT NOT NULL, policy_arn TEXT NOT NULL, version_id TEXT NOT NULL,
+    document TEXT NOT NULL, created_at INTEGER NOT NULL,
+    PRIMARY KEY (account, policy_arn, version_id));
+  CREATE TABLE iam_attachments (
+    account TEXT NOT NULL, entity_type TEXT NOT NULL, entity_key TEXT NOT NULL, policy_arn TEXT NOT NULL,
+    PRIMARY KEY (account, entity_type, entity_key, policy_arn));
+  CREATE INDEX iam_attachments_by_policy ON iam_attachments (account, policy_arn);
+  CREATE TABLE iam_instance_profiles (
+    account TEXT NOT NULL, name_key TEXT NOT NULL, name TEXT NOT NULL, path TEXT NOT NULL,
+    id TEXT NOT NULL UNIQUE, arn TEXT NOT NULL, created_at INTEGER NOT NULL, role_key TEXT, doc TEXT NOT NULL,
+    PRIMARY KEY (account, name_key));
+  CREATE TABLE iam_access_keys (
+    access_key_id TEXT PRIMARY KEY, account TEXT NOT NULL, user_key TEXT NOT NULL,
+    secret TEXT NOT NULL, status TEXT NOT NULL, created_at INTEGER NOT NULL);
+  CREATE INDEX iam_access_keys_by_user ON iam_access_keys (account, user_key);
+  -- Temporary credentials (AssumeRole, GetSessionToken, task roles): principal is the caller they
+  -- make (JSON). Revoking deletes the row.
+  CREATE TABLE sts_sessions (
+    access_key_id TEXT PRIMARY KEY, account TEXT NOT NULL, secret TEXT NOT NULL, token TEXT NOT NULL,
+    expires_at INTEGER NOT NULL, principal TEXT NOT NULL);
+  CREATE INDEX sts_sessions_by_expiry ON sts_sessions (expires_at);
+  `,
+  /* 14: Secrets Manager secrets and their versions, Parameter Store parameters and their versions.
+     Values are sealed (src/store/value-cipher.ts): never plaintext in this file. A secret's doc holds
+     Description, KmsKeyId and dates; its tags and a parameter's live in the tags table by ARN. */ `
+  CREATE TABLE secrets (
+    arn TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL,
+    created_at INTEGER NOT NULL, deletion_date INTEGER,
+    doc TEXT NOT NULL,
+    UNIQUE (account, region, name));
+  CREATE TABLE secret_versions (
+    arn TEXT NOT NULL REFERENCES secrets (arn) ON DELETE CASCADE, version_id TEXT NOT NULL,
+    created_at INTEGER NOT NULL, seq INTEGER NOT NULL,
+    -- JSON list of staging labels; a version with none is deprecated.
+    stages TEXT NOT NULL,
+    binary INTEGER NOT NULL, value BLOB NOT NULL,
+    PRIMARY KEY (arn, version_id));
+  CREATE TABLE ssm_parameters (
+    account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL, version INTEGER NOT NULL,
+    PRIMARY KEY (account, region, name));
+  CREATE TABLE ssm_parameter_versions (
+    account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL, version INTEGER NOT NULL,
+    -- Type, KeyId, Description, AllowedPattern, Tier, DataType, LastModifiedDate, LastModifiedUser, Labels
+    doc TEXT NOT NULL, value BLOB NOT NULL,
+    PRIMARY KEY (account, region, name, version));
+  `,
+  /* 15: EventBridge: event buses, rules, targets; the durable queue of deliveries (one row per
      matched event and target, written in the transaction that produced the event); the outbox of
      events Berth's own services emit (ECS, ECR, CloudWatch), written in the transaction of the
      state change they describe and routed to the default bus by the events router. EventBridge

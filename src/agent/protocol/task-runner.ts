@@ -1,4 +1,5 @@
 import type { Task, TaskDefinition } from "@aws-sdk/client-ecs";
+import type { LaunchResources } from "./launch-resources.js";
 
 /**
  * The boundary between ECS's control plane and whatever runs containers (the agent).
@@ -37,6 +38,11 @@ export interface LaunchSpec {
   taskDefinition: TaskDefinition;
   /** EC2 tasks: the host address of the task's container instance, where bridge ports are published (the runner's default when absent). */
   hostIp?: string;
+  /**
+   * The task's secrets, resolved by the control plane as it delivers the launch
+   * (launch-resources.ts); absent when the task needs none, and never stored.
+   */
+  resources?: LaunchResources;
 }
 
 export type StopCode = "TaskFailedToStart" | "EssentialContainerExited" | "UserInitiated" | "ServiceSchedulerInitiated" | "SpotInterruption" | "TerminationNotice";

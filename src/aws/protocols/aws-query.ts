@@ -1,4 +1,4 @@
-import { ServiceError } from "../../core/errors.js";
+import { CredentialError, ServiceError } from "../../core/errors.js";
 import { signingNameOf, type Operation } from "../model.js";
 import { clip, own, type AwsService } from "../service.js";
 import { scopeService, type Codec, type WireRequest } from "./codec.js";
@@ -19,6 +19,8 @@ const QUERY_AUTH_ERRORS: Record<string, [code: string, status: number]> = {
   UnrecognizedClientException: ["InvalidClientTokenId", 403],
   MissingAuthenticationTokenException: ["MissingAuthenticationToken", 403],
   SerializationException: ["MalformedInput", 400],
+  ExpiredTokenException: ["ExpiredToken", 403],
+  AccessDeniedException: ["AccessDenied", 403],
 };
 
 /** Whether a request speaks awsQuery: a form body, or (GET) an Action in the query string. */
@@ -85,7 +87,9 @@ export const awsQuery: Codec & { route: typeof routeQuery } = {
   },
   encodeError(service, error, requestId) {
     const wire = wireError(service?.model, error, { useErrorCode: true });
-    const [code, status] = !wire.shape && Object.hasOwn(QUERY_AUTH_ERRORS, wire.code) ? QUERY_AUTH_ERRORS[wire.code]! : [wire.code, wire.status];
+    // Credential errors before the model's shapes: STS declares an ExpiredTokenException of its own
+    // (for web identity tokens), while expired request credentials are ExpiredToken on every query service.
+    const [code, status] = (!wire.shape || error instanceof CredentialError) && Object.hasOwn(QUERY_AUTH_ERRORS, error.code) ? QUERY_AUTH_ERRORS[error.code]! : [wire.code, wire.status];
     // A modelled error's members are written as its shape says (a list as <member> items, ...);
     // the fields of an error the model does not declare can only be text.
     const fields = wire.shape && service

@@ -10,7 +10,8 @@ import { AgentSession } from "./agent-session.js";
 import { reconcileCommands, registerAgent } from "./remote-agent-hello.js";
 import { setConnected } from "./remote-agent-liveness.js";
 import { EMBEDDED_AGENT, type AgentRunner } from "./agent-runner.js";
-import type { StopCode } from "../../agent/protocol/task-runner.js";
+import type { LaunchSpec, StopCode } from "../../agent/protocol/task-runner.js";
+import type { LaunchResources } from "../../agent/protocol/launch-resources.js";
 
 export interface AgentEndpoint {
   /** For `berth agent` processes, over HTTP (src/ecs/agent-link/agent-routes.ts). */
@@ -27,6 +28,8 @@ export interface AgentEndpointDeps {
   runner: AgentRunner;
   /** Berth's registry, when the server has one: launches carry its host and pull passwords. */
   registry?: RegistryAccess;
+  /** Resolves a launch's secrets (src/ecs/tasks/task-secrets.ts), as the launch is delivered. */
+  resources?: (spec: LaunchSpec) => LaunchResources | undefined;
 }
 
 /**
@@ -34,7 +37,7 @@ export interface AgentEndpointDeps {
  * share polls, reports and logs; they differ in hello only, and neither can use the other's
  * session.
  */
-export function createAgentEndpoint({ db, config, clock, log, runner, registry }: AgentEndpointDeps): AgentEndpoint {
+export function createAgentEndpoint({ db, config, clock, log, runner, registry, resources }: AgentEndpointDeps): AgentEndpoint {
   // Three polls per heartbeat timeout: one lost poll never makes a healthy agent look silent.
   const pollMs = Math.max(500, Math.floor((config.agentHeartbeatTimeoutSeconds * 1000) / 3));
 
@@ -52,8 +55,20 @@ export function createAgentEndpoint({ db, config, clock, log, runner, registry }
    * when it was queued: a launch that waited for an agent away for hours still pulls with a
    * password valid for 12 hours from now. The signing secret never leaves the server.
    */
-  const delivered = (c: Sequenced<Command>): Sequenced<Command> =>
-    c.body.type === "launch" && registry ? { seq: c.seq, body: { ...c.body, registry: launchRegistry(c.body.spec, registry) } } : c;
+  const delivered = (c: Sequenced<Command>): Sequenced<Command> => {
+    if (c.body.type === "recover") return { seq: c.seq, body: { ...c.body, specs: c.body.specs.map(withResources) } };
+    if (c.body.type !== "launch") return c;
+    return { seq: c.seq, body: { ...c.body, spec: withResources(c.body.spec), ...(registry ? { registry: launchRegistry(c.body.spec, registry) } : {}) } };
+  };
+  /**
+   * Secrets likewise: resolved at delivery (a secret changed while the launch waited is seen as
+   * it is now), added to the delivered copy only, never to the queued command. A recovered
+   * launch gets them too: one resumed after a restart may still have containers to create.
+   */
+  const withResources = (spec: LaunchSpec): LaunchSpec => {
+    const r = resources?.(spec);
+    return r ? { ...spec, resources: r } : spec;
+  };
 
   const shared = (embedded: boolean): Omit<AgentHandlers, "hello"> => ({
     async poll(r) {
