@@ -68,6 +68,8 @@ import type { MetricSink } from "./cloudwatch/metrics/metric-sink.js";
 import { startEcsMetrics } from "./ecs/metrics/ecs-metrics.js";
 import { startElbMetrics } from "./elbv2/metrics/elb-metrics-poller.js";
 import { createEventsService } from "./events/events-service.js";
+import { createSchedulerService } from "./eventbridge-scheduler/scheduler-service.js";
+import { fireDueSchedules } from "./eventbridge-scheduler/schedule-runner.js";
 import { startDeliveryWorker, type DeliveryWorker } from "./events/delivery-worker.js";
 import { eventBusTarget } from "./events/targets/event-bus-target.js";
 import { ecsTaskTarget } from "./events/targets/ecs-task-target.js";
@@ -217,6 +219,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
     createSecretsManagerService(sealed),
     createSsmService(sealed),
     createEventsService({ db, clock, dispatchers: () => eventTargets, wake: () => eventDeliveries?.wake() }),
+    createSchedulerService({ db, clock, handles: (arn) => eventTargets.some((t) => t.handles(arn)) }),
   ], {
     config, clock, issued: issuedCredentials(db),
     // Identity policies are enforced only when configured; the root is never refused.
@@ -247,7 +250,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   // Services are reconciled once recovered tasks are known again.
   services.start();
   // Deliveries left pending by a restart (or a kill -9) are delivered now.
-  eventDeliveries = startDeliveryWorker({ db, clock, log: eventsLog, dispatchers: () => eventTargets });
+  eventDeliveries = startDeliveryWorker({ db, clock, log: eventsLog, dispatchers: () => eventTargets, timers: [(now) => fireDueSchedules(db, now)] });
   // Scans a restart interrupted run again.
   scans.resume();
   const liveness = startAgentLiveness({

@@ -32,8 +32,10 @@ export interface DeliveryWorker {
  * drops it without one). Rows survive a kill -9 and are delivered after the restart. It also moves
  * the outbox of Berth's own events onto their buses and fires due schedule rules.
  */
-export function startDeliveryWorker({ db, clock, log, dispatchers, random = Math.random }: {
+export function startDeliveryWorker({ db, clock, log, dispatchers, random = Math.random, timers = [] }: {
   db: Db; clock: Clock; log: Logger; dispatchers: () => TargetDispatcher[]; random?: () => number;
+  /** Other things due on the same timer that queue deliveries (EventBridge Scheduler's schedules). */
+  timers?: Array<(now: Date) => void>;
 }): DeliveryWorker {
   const inFlight = new Set<number>();
   const running = new Set<Promise<void>>();
@@ -93,6 +95,7 @@ export function startDeliveryWorker({ db, clock, log, dispatchers, random = Math
     try {
       while (drainOutbox(db, clock.now().getTime()) > 0);
       fireDueRules(db, clock.now());
+      for (const fire of timers) fire(clock.now());
       const room = CONCURRENCY - inFlight.size;
       if (room <= 0) return;
       const rows = db.prepare("SELECT id, account, region, source_arn, target, input, event_time, attempts FROM event_deliveries WHERE due_at <= ? ORDER BY due_at, id LIMIT ?")

@@ -73,8 +73,10 @@ function wallClockToDate(text: string, timezone: string): Date | undefined {
 export function nextFire(expr: ScheduleExpression, after: Date, anchor: Date): Date | undefined {
   switch (expr.kind) {
     case "rate": {
+      // Before the anchor (a schedule's StartDate), the first run is the anchor itself.
+      if (after.getTime() < anchor.getTime()) return anchor;
       const periods = Math.floor((after.getTime() - anchor.getTime()) / expr.periodMs) + 1;
-      return new Date(anchor.getTime() + Math.max(1, periods) * expr.periodMs);
+      return new Date(anchor.getTime() + periods * expr.periodMs);
     }
     case "cron":
       return expr.next(after);
