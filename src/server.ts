@@ -76,6 +76,12 @@ import { ecsTaskTarget } from "./events/targets/ecs-task-target.js";
 import type { TargetDispatcher } from "./events/target-dispatch.js";
 import type { RunTaskRequest, RunTaskResponse } from "@aws-sdk/client-ecs";
 import { randomUUID } from "node:crypto";
+import { createSqsService } from "./sqs/sqs-service.js";
+import { createSnsService } from "./sns/sns-service.js";
+import { snsAlarmActions } from "./sns/alarm-action.js";
+import type { RoleSessions } from "./sts/role-sessions.js";
+import { createTaskCredentials } from "./ecs/task-credentials/task-credentials.js";
+import { createRoleSessions } from "./sts/task-role-sessions.js";
 
 /** How often retention policies are applied (AWS documents deletion "within 72 hours"; Berth is prompter). */
 const LOG_RETENTION_INTERVAL_MS = 60_000;
@@ -93,7 +99,13 @@ export interface Berth {
  * The composition root: the one place where implementations are chosen and wired together.
  * Fails fast (before listening) when the Docker engine cannot be reached.
  */
-export async function createBerth(config: Config, log: Logger, { clock = systemClock }: { clock?: Clock } = {}): Promise<Berth> {
+export interface BerthOptions {
+  clock?: Clock;
+  /** Where tasks' role sessions come from: STS's over IAM's roles unless a test gives its own. */
+  roleSessions?: RoleSessions;
+}
+
+export async function createBerth(config: Config, log: Logger, { clock = systemClock, roleSessions }: BerthOptions = {}): Promise<Berth> {
   const docker = await connectDocker(config.dockerSocket);
   // The database (every task's environment, the registry's signing key), its WAL and shared
   // memory, the registry's blobs and the config file are the user's alone.
@@ -117,11 +129,23 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   const agents = createAgentRunner({ db, clock, log: log.child({ component: "agents" }) });
   // Tasks' secrets are resolved from Secrets Manager and Parameter Store as their launches are delivered.
   const secretSources = { secrets: createSecretReader(sealed), parameters: createParameterReader(sealed) };
+  // Each task with a taskRoleArn gets a session of its role (IAM's roles, STS's sessions) as its
+  // launch is delivered, renewed while it runs (sent to its agent) and revoked when it stops.
+  const taskCredentials = createTaskCredentials({
+    roleSessions: roleSessions ?? createRoleSessions({ db, clock }), clock, log: log.child({ component: "task-credentials" }),
+    sessionSeconds: config.taskRoleSessionSeconds, refreshSeconds: config.taskCredentialsRefreshSeconds,
+    rotate: (taskArn) => agents.credentialsRenewed(taskArn),
+  });
   const agentEndpoint = createAgentEndpoint({
     db, config, clock, log: log.child({ component: "agents" }), runner: agents, registry: registryAccess,
-    resources: (spec) => resolveLaunchResources(secretSources, spec),
+    resources: (spec) => resolveLaunchResources(secretSources, spec), credentials: taskCredentials,
   });
-  const embeddedAgent = startEmbeddedAgent({ endpoint: agentEndpoint.embedded, docker, config, clock, log: log.child({ component: "agent" }), berthId, dockerVersion });
+  // The embedded agent's tasks reach this server's API through the agent's relay (AWS_ENDPOINT_URL).
+  const api = () => {
+    const a = app.server.address() as AddressInfo | null;
+    return a ? { host: config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host, port: a.port } : undefined;
+  };
+  const embeddedAgent = startEmbeddedAgent({ endpoint: agentEndpoint.embedded, docker, config, clock, log: log.child({ component: "agent" }), berthId, dockerVersion, api });
   const runner = withInstanceAddresses(agents, db);
   // The load balancers' traffic path, in its own thread; ELBv2 feeds it snapshots of its store
   // after every change and reads target health from its health checks.
@@ -196,6 +220,13 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   const metrics = createMetricStore({ db, clock, log: log.child({ component: "metrics" }), periodScale: config.metricPeriodScale });
   // CloudWatch alarms read the same store; Application Auto Scaling registers its action target and creates its alarms through `alarms`.
   const alarms = createAlarms({ db, clock, config, queries: metrics, log: log.child({ component: "alarms" }) });
+  // SQS: queue URLs name the port actually bound, like repository URIs.
+  const baseUrl = () => `http://127.0.0.1:${(app.server.address() as AddressInfo | null)?.port ?? config.port}`;
+  const sqs = createSqsService({ db, clock, baseUrl });
+  // SNS delivers into SQS queues by ARN.
+  const sns = createSnsService({ db, clock, sqs: sqs.internal, baseUrl });
+  // Alarms notify SNS topics.
+  alarms.addActionTarget(snsAlarmActions(sns.internal));
   // Application Auto Scaling changes ECS services' desired counts through UpdateService; its target
   // tracking policies own alarms made through `alarms`, and the alarms run its policies.
   const aas = createApplicationAutoScaling({ db, clock, log: log.child({ component: "application-autoscaling" }), services: scalableServices(deps, services), alarms: alarms.managed });
@@ -214,6 +245,8 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   awsFront = registerAwsServices(app, [ecs, createEcrService({ db, clock, store: registry, secret, registryHost, scans }), createStsService({ db, clock }), createIamService({ db, clock }),
     createElbv2Service({ db, clock, config, health: lbHealth, changed: lbFeed.changed }),
     createCloudWatchService({ db, clock, metrics, alarms }),
+    ...sqs.services,
+    sns,
     createLogsService(logStore),
     aas.service,
     createSecretsManagerService(sealed),
@@ -238,6 +271,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   runner.onReport((report) => {
     try {
       applyReport(db, log, report);
+      taskCredentials.onReport(report);
       // The service scheduler decides again when one of its tasks changes.
       services.onTaskReport(report);
     } catch (err) {
@@ -251,6 +285,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   services.start();
   // Deliveries left pending by a restart (or a kill -9) are delivered now.
   eventDeliveries = startDeliveryWorker({ db, clock, log: eventsLog, dispatchers: () => eventTargets, timers: [(now) => fireDueSchedules(db, now)] });
+  taskCredentials.start();
   // Scans a restart interrupted run again.
   scans.resume();
   const liveness = startAgentLiveness({
@@ -282,6 +317,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
     listen: () => app.listen({ port: config.port, host: config.host }),
     async close() {
       await eventDeliveries?.stop();
+      taskCredentials.stop();
       ecsMetrics.stop();
       await elbMetrics.stop();
       logRetention.stop();

@@ -28,6 +28,8 @@ export interface StartOptions {
    * in args, else the default test:test.
    */
   credentials?: { accessKeyId: string; secretAccessKey: string };
+  /** A script that runs `berth up` with extra wiring (test/fixtures/), instead of the `berth` command. */
+  bin?: string;
 }
 
 /** The first ACCESS_KEY:SECRET pair of a `--credentials` flag among args. */
@@ -65,7 +67,7 @@ export class BerthProcess {
     this.exited = new Promise((resolve) => proc.once("exit", (code) => resolve(code)));
   }
 
-  static async start({ args = [], dataDir, env = {}, credentials }: StartOptions = {}): Promise<BerthProcess> {
+  static async start({ args = [], dataDir, env = {}, credentials, bin = berthBin }: StartOptions = {}): Promise<BerthProcess> {
     const dir = dataDir ?? mkdtempSync(join(tmpdir(), "berth-test-"));
     // Each test starts from an empty account, as on AWS: no cluster `default` and no container
     // instance unless the test asks for virtual instances (--instances N) or registers its own.
@@ -75,7 +77,7 @@ export class BerthProcess {
     // Load balancers get the upper half of the same 127.n/16 (awsvpcBlock takes the lower), so
     // two test servers never hand out the same load balancer address either.
     if (!args.includes("--load-balancer-cidr") && block.length) block.push("--load-balancer-cidr", block[1]!.replace(".0.0/17", ".128.0/17"));
-    const proc = spawn(process.execPath, [berthBin, "up", "--port", "0", "--data-dir", dir, "--log-level", "info", ...instances, ...block, ...args], {
+    const proc = spawn(process.execPath, [bin, "up", "--port", "0", "--data-dir", dir, "--log-level", "info", ...instances, ...block, ...args], {
       env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/root", ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });

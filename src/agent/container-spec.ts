@@ -25,6 +25,8 @@ export interface ContainerSpecInput {
   taskLimitsPerContainer?: boolean;
   /** This host's limits on privileged containers, capabilities and host paths (its agent's config). */
   policy: HostPolicy;
+  /** What ECS's agent adds to every container's environment (metadata and credentials URIs, ...); the definition's own variables win. */
+  endpointEnvironment?: Record<string, string>;
 }
 
 const MiB = 1024 * 1024;
@@ -47,15 +49,24 @@ export function cpuShares(cpu: number | undefined): number {
   return Math.min(262144, Math.max(2, cpu ?? 0));
 }
 
-/** The definition's environment, then its resolved `secrets` (launch-resources.ts). */
-function environmentOf(plan: TaskPlan, c: PlannedContainer): string[] | undefined {
+/**
+ * What ECS's agent adds (metadata and credentials URIs, AWS_ENDPOINT_URL, region), then the
+ * definition's environment, then its resolved `secrets` (launch-resources.ts). A variable the
+ * task sets itself, as environment or secret, wins over an added one.
+ */
+function environmentOf(plan: TaskPlan, c: PlannedContainer, added: Record<string, string>): string[] | undefined {
   const secrets = plan.resources && "containers" in plan.resources ? (plan.resources.containers[c.name]?.environment ?? []) : [];
-  const env = [...(c.def.environment ?? []).map((kv) => `${kv.name}=${kv.value ?? ""}`), ...secrets.map((s) => `${s.name}=${s.value}`)];
+  const own = new Set([...(c.def.environment ?? []).map((kv) => kv.name), ...secrets.map((s) => s.name)]);
+  const env = [
+    ...Object.entries(added).filter(([k]) => !own.has(k)).map(([k, v]) => `${k}=${v}`),
+    ...(c.def.environment ?? []).map((kv) => `${kv.name}=${kv.value ?? ""}`),
+    ...secrets.map((s) => `${s.name}=${s.value}`),
+  ];
   return env.length || c.def.environment ? env : undefined;
 }
 
 export function containerCreateOptions(input: ContainerSpecInput): Docker.ContainerCreateOptions {
-  const { berthId, plan, container: c, hostIp, pauseContainerId, cgroupParent, taskLimitsPerContainer, policy } = input;
+  const { berthId, plan, container: c, hostIp, pauseContainerId, cgroupParent, taskLimitsPerContainer, policy, endpointEnvironment = {} } = input;
   const d = c.def;
   const mode = plan.networkMode;
   const byName = new Map(plan.containers.map((x) => [x.name, x]));
@@ -105,7 +116,7 @@ export function containerCreateOptions(input: ContainerSpecInput): Docker.Contai
     Image: c.image,
     Entrypoint: d.entryPoint,
     Cmd: d.command,
-    Env: environmentOf(plan, c),
+    Env: environmentOf(plan, c, endpointEnvironment),
     WorkingDir: d.workingDirectory,
     User: d.user,
     Tty: d.pseudoTerminal ?? undefined,

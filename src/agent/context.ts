@@ -6,6 +6,7 @@ import type { TaskReport } from "./protocol/task-runner.js";
 import type { IpAllocator } from "./ip-allocator.js";
 import type { TaskCgroups } from "./cgroups.js";
 import type { Scope } from "../core/arn.js";
+import type { AgentEndpoints } from "./task-endpoint/agent-endpoints.js";
 
 /**
  * Berth's registry as the agent sees it: the host its repository URIs name, and passwords for
@@ -35,4 +36,6 @@ export interface AgentContext {
   /** Resolves once the events subscription is live, so that no die is missed after it. */
   eventsReady(): Promise<void>;
   emit(report: TaskReport): void;
+  /** The credentials and metadata endpoints and the API relay; undefined where they could not start. */
+  endpoints(): Promise<AgentEndpoints | undefined>;
 }

@@ -14,6 +14,7 @@ import { planTask, taskIdOf } from "./task-plan.js";
 import { taskLogs } from "./logs.js";
 import { removeTaskVolumes } from "./volumes.js";
 import { recoverTasks } from "./recover.js";
+import { startAgentEndpoints, type AgentEndpoints } from "./task-endpoint/agent-endpoints.js";
 
 export interface DockerRunnerDeps {
   docker: Docker;
@@ -23,6 +24,8 @@ export interface DockerRunnerDeps {
   berthId: string;
   /** Berth's registry: ECR URIs are mapped to it and its images pulled with its credentials. */
   registry?: RegistryAccess;
+  /** The Berth API (host and port) this agent's tasks reach through AWS_ENDPOINT_URL; undefined while unknown. */
+  api?: () => { host: string; port: number } | undefined;
 }
 
 /** How long reset waits for managers that are mid-operation before removing their containers again. */
@@ -32,7 +35,7 @@ const RESET_SETTLE_MS = 10_000;
  * Runs tasks as containers on the local Docker engine: one TaskManager per task, one events
  * subscription for all of them, reports passed on in the order managers make them.
  */
-export function createDockerRunner({ docker, config, log, clock, berthId, registry }: DockerRunnerDeps): TaskRunner {
+export function createDockerRunner({ docker, config, log, clock, berthId, registry, api = () => undefined }: DockerRunnerDeps): TaskRunner {
   const listeners: Array<(r: TaskReport) => void> = [];
   const mine = { label: [`${LABEL_BERTH}=${berthId}`] };
   const managers = new Map<string, TaskManager>();
@@ -47,6 +50,12 @@ export function createDockerRunner({ docker, config, log, clock, berthId, regist
   };
   // Built at start-up so the first awsvpc task does not wait for it; failures are retried on need.
   pauseImage().catch((err) => log.warn({ err: (err as Error).message }, "could not build the pause image yet"));
+
+  // The tasks' credentials and metadata endpoints (169.254.170.2) and AWS_ENDPOINT_URL's relay.
+  const endpoints: Promise<AgentEndpoints | undefined> = startAgentEndpoints({ docker, log, berthId, managers, api }).catch((err) => {
+    log.warn({ err: (err as Error).message }, "task endpoints could not start: tasks get no credentials or metadata endpoint");
+    return undefined;
+  });
 
   const events = subscribeEvents(
     docker,
@@ -67,6 +76,7 @@ export function createDockerRunner({ docker, config, log, clock, berthId, regist
     registry,
     pauseImage,
     eventsReady: () => events.ready,
+    endpoints: () => endpoints,
     emit(report) {
       for (const l of listeners) {
         try {
@@ -100,8 +110,14 @@ export function createDockerRunner({ docker, config, log, clock, berthId, regist
       const plan = planTask(spec, { registryHost: registry?.host() || undefined }); // "" = no registry known yet (an agent before any launch named one)
       if (managers.has(plan.taskArn)) return;
       const m = new TaskManager(ctx, plan);
+      m.identity.credentials = spec.credentials;
+      m.credentialsError = spec.credentialsError;
       managers.set(plan.taskArn, m);
       m.launch();
+    },
+    refreshCredentials(taskArn, credentials) {
+      const m = managers.get(taskArn);
+      if (m && m.status !== "STOPPED") m.identity.credentials = credentials;
     },
     stop(taskArn: string, why: StopRequest) {
       const m = managers.get(taskArn);
@@ -142,6 +158,7 @@ export function createDockerRunner({ docker, config, log, clock, berthId, regist
     },
     async close() {
       events.close();
+      await (await endpoints)?.close();
       managers.forEach((m) => m.dispose());
       managers.clear();
     },

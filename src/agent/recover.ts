@@ -55,6 +55,10 @@ export async function recoverTasks(
       else if (c.Labels[LABEL_CONTAINER]) found.set(c.Labels[LABEL_CONTAINER], info);
     }
     const m = new TaskManager(ctx, plan, spec.task.lastStatus as TaskManager["status"]);
+    // Adopted containers keep the credentials and metadata URIs they were started with.
+    m.identity.adopt(found);
+    m.identity.credentials = spec.credentials;
+    m.credentialsError = spec.credentialsError;
     managers.set(plan.taskArn, m);
     m.recover(spec.task, found, pause);
   }

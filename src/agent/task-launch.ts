@@ -31,6 +31,7 @@ export async function launchTask(m: TaskManager): Promise<void> {
     // Secrets and environment files first, as ECS's agent does: a task that cannot have them
     // fails before anything (network, volumes, containers) is created for it.
     resolveTaskResources(m.plan);
+    if (m.credentialsError) throw new TaskError("ResourceInitializationError", m.credentialsError);
     await provision(m);
     if (m.aborted) return;
     m.report({ lastStatus: "PENDING", ...(m.taskIp ? { privateIPv4Address: m.taskIp } : {}) }, true);
@@ -70,6 +71,8 @@ async function provision(m: TaskManager): Promise<void> {
       const pause = await ctx.docker.createContainer(pauseContainerOptions({ berthId: ctx.berthId, plan, image, taskIp: m.taskIp, cgroupParent: m.cgroupParent }));
       m.pauseId = pause.id;
       await pause.start();
+      // The namespace's address is routed to this agent's endpoint before any container runs in it.
+      await (await ctx.endpoints())?.taskAddressed(m);
     } catch (err) {
       throw new TaskError("ResourceInitializationError", `unable to set up the task's network: ${engineMessage(err)}`);
     }
@@ -130,7 +133,9 @@ async function startContainers(m: TaskManager): Promise<void> {
 async function startOne(m: TaskManager, c: PlannedContainer, halted: () => boolean): Promise<void> {
   const { ctx, plan } = m;
   const s = m.containers.get(c.name)!;
+  const endpoints = await ctx.endpoints();
   const options = containerCreateOptions({
+    endpointEnvironment: endpoints?.environment(m, c.name),
     berthId: ctx.berthId,
     plan,
     container: c,
@@ -154,6 +159,7 @@ async function startOne(m: TaskManager, c: PlannedContainer, halted: () => boole
     throw new TaskError("CannotStartContainerError", engineMessage(err), c.name);
   }
   s.started = true;
+  await endpoints?.taskAddressed(m);
   if (m.cgroupParent) await ctx.cgroups.verify(ctx.berthId, plan.taskId, container.id, async () => (await m.inspect(container.id))?.State.Running ?? false);
   const info = await m.inspect(container.id);
   if (info) observe(s, info, plan.networkMode);

@@ -10,6 +10,7 @@ import { stopWaves } from "./dependencies.js";
 import { hasStarted, newContainerState, observe, toReport, type ContainerState } from "./container-state.js";
 import { launchTask } from "./task-launch.js";
 import { taskRedactor, type Redact } from "./redact.js";
+import { TaskIdentity } from "./task-endpoint/task-identity.js";
 
 const ORDER: TaskStatus[] = ["PROVISIONING", "PENDING", "ACTIVATING", "RUNNING", "DEACTIVATING", "STOPPING", "DEPROVISIONING", "STOPPED"];
 const rank = (s: TaskStatus) => ORDER.indexOf(s);
@@ -33,6 +34,12 @@ export class TaskManager {
   disposed = false;
   /** Blanks the task's environment values out of engine messages (redact.ts). */
   readonly redact: Redact;
+  /** The task's credentials and metadata ids and its role session (task-endpoint/). */
+  readonly identity: TaskIdentity;
+  /** The control plane could not assume the task's role: the launch fails with this. */
+  credentialsError?: string;
+  pullStartedAt?: Date;
+  pullStoppedAt?: Date;
   private queue: Promise<void> = Promise.resolve();
   private stopCode?: StopCode;
   private stoppedReason?: string;
@@ -48,6 +55,7 @@ export class TaskManager {
     this.status = status;
     this.containers = new Map(plan.containers.map((c) => [c.name, newContainerState(c)]));
     this.redact = taskRedactor(plan);
+    this.identity = new TaskIdentity(plan.containers.map((c) => c.name), plan.hasRole);
   }
 
   get taskArn(): string {
@@ -120,6 +128,10 @@ export class TaskManager {
   report(fields: Omit<TaskReport, "taskArn" | "at">, withContainers = false): void {
     if (this.disposed) return;
     if (fields.lastStatus) this.status = fields.lastStatus;
+    if (fields.pullStartedAt) this.pullStartedAt = fields.pullStartedAt;
+    if (fields.pullStoppedAt) this.pullStoppedAt = fields.pullStoppedAt;
+    // A stopped task's credentials are never served again (the control plane revokes them too).
+    if (fields.lastStatus === "STOPPED") this.forgetIdentity();
     const r: TaskReport = { taskArn: this.taskArn, at: this.ctx.clock.now(), ...fields };
     if (fields.lastStatus === "STOPPED" && this.stoppedWhileDown) r.stoppedWhileDown = true;
     // Every reason leaves the agent here; none may carry an environment value (redact.ts).
@@ -131,6 +143,11 @@ export class TaskManager {
       this.lastHealth = health;
     }
     this.ctx.emit(r);
+  }
+
+  private forgetIdentity(): void {
+    this.identity.credentials = undefined;
+    void this.ctx.endpoints().then((e) => e?.taskStopped(this)).catch(() => {});
   }
 
   async inspect(id: string): Promise<Docker.ContainerInspectInfo | undefined> {

@@ -56,6 +56,15 @@ export interface TaskPlan {
   volumes: PlannedVolume[];
   /** Where bridge ports are published: the task's container instance's address, when the spec names one. */
   hostIp?: string;
+  /** What the task metadata endpoint shows besides the plan: as the control plane stored the task. */
+  launchType: string;
+  availabilityZone?: string;
+  /** The service that started the task (its group is service:NAME). */
+  serviceName?: string;
+  /** Container name -> its containerArn. */
+  containerArns: Record<string, string>;
+  /** The task has a taskRoleArn (the definition's or an override): its containers get the credentials URI. */
+  hasRole: boolean;
   /** The task's secrets as its launch delivered them (launch-resources.ts); absent when it needs none. */
   resources?: LaunchResources;
 }
@@ -162,6 +171,11 @@ export function planTask({ task, taskDefinition: td, hostIp, resources }: Launch
     containers,
     volumes,
     hostIp,
+    launchType: task.launchType ?? (fargate ? "FARGATE" : "EC2"),
+    availabilityZone: task.availabilityZone,
+    serviceName: task.group?.startsWith("service:") ? task.group.slice("service:".length) : undefined,
+    containerArns: Object.fromEntries((task.containers ?? []).filter((c) => c.name && c.containerArn).map((c) => [c.name!, c.containerArn!])),
+    hasRole: !!(task.overrides?.taskRoleArn ?? td.taskRoleArn),
     resources,
   };
 }

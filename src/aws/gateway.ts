@@ -106,6 +106,18 @@ export function registerAwsServices(app: FastifyInstance, services: AwsService[]
   // Query services also take their parameters in a GET's query string.
   app.get("/", root);
 
+  for (const service of query) {
+    if (!service.queryPath) continue;
+    const { url, urlParam } = service.queryPath;
+    app.route({
+      method: ["GET", "POST"], url, handler: async (req, reply) => {
+        const wire: WireRequest = { ...wireOf(req), defaults: { [urlParam]: `http://${req.headers.host ?? ""}${req.url.split("?")[0]}` } };
+        if (!isQueryRequest(wire)) return sendJsonNotFound(req, reply);
+        return send(reply, await answer(wire, req.log, awsQuery, (w) => awsQuery.route([service], w)));
+      },
+    });
+  }
+
   if (cbor.size) {
     app.post("/service/:service/operation/:operation", async (req, reply) =>
       send(reply, await answer(wireOf(req), req.log, rpcV2Cbor, (w) => routeCbor(cbor, req.params as { service: string; operation: string }, w))));

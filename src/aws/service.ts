@@ -16,6 +16,11 @@ export interface AwsService {
   model: ServiceModel;
   handlers: Record<string, Handler>;
   validation?: ValidationCodes;
+  /**
+   * awsQuery: a further route (a Fastify pattern) where the service takes its requests, as SQS
+   * takes them at each queue's URL; the request's own URL fills `urlParam` when the form lacks it.
+   */
+  queryPath?: { url: string; urlParam: string };
 }
 
 /** Own properties only: `toString` or `__proto__` must never resolve to an operation. */

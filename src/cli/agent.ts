@@ -91,7 +91,10 @@ export async function agent(argv: string[], env: Record<string, string | undefin
   // The agent holds no registry secret: each launch brings the registry host and pull passwords
   // for its own images, and the runner pulls with them (ECR URIs mapped as on the server).
   const registry = carriedRegistry();
-  const runner = createDockerRunner({ docker, config, log: log.child({ component: "agent" }), clock: systemClock, berthId: state.berthId, registry });
+  // This agent's tasks send their AWS calls (AWS_ENDPOINT_URL) to the server it joined.
+  const server = new URL(values.endpoint);
+  const api = { host: server.hostname.replace(/^\[(.*)\]$/, "$1"), port: Number(server.port || (server.protocol === "https:" ? 443 : 80)) };
+  const runner = createDockerRunner({ docker, config, log: log.child({ component: "agent" }), clock: systemClock, berthId: state.berthId, registry, api: () => api });
   const client = startAgentClient({
     transport: httpTransport(values.endpoint, config.agentToken),
     runner,

@@ -132,6 +132,14 @@ export interface Config {
   hostPathAllowList?: string[];
   /** Capabilities linuxParameters.capabilities.add may name; unset: any, as on ECS; []: none. */
   allowedCapabilities?: string[];
+  /** DurationSeconds of the role session each task with a taskRoleArn gets (STS's range, 900 to 43200). */
+  taskRoleSessionSeconds: number;
+  /**
+   * A task's role session this old is renewed and its credentials endpoint serves the new one
+   * (ECS rotates task credentials well before they expire). Shorter than taskRoleSessionSeconds;
+   * a few seconds in tests to see rotation happen.
+   */
+  taskCredentialsRefreshSeconds: number;
 }
 
 export const defaults: Config = {
@@ -173,6 +181,8 @@ export const defaults: Config = {
   capacityProviderPoolMaxSize: 10,
   allowPrivileged: true,
   metricsIntervalSeconds: 60,
+  taskRoleSessionSeconds: 3600,
+  taskCredentialsRefreshSeconds: 1800,
 };
 
 export class ConfigError extends Error {}
@@ -228,6 +238,8 @@ const kinds: Record<keyof Config, Kind> = {
   metricsIntervalSeconds: "number",
   hostPathAllowList: "list",
   allowedCapabilities: "list",
+  taskRoleSessionSeconds: "number",
+  taskCredentialsRefreshSeconds: "number",
 };
 
 /** BERTH_DATA_DIR <-> dataDir, and the flag --data-dir <-> dataDir. */
@@ -343,6 +355,13 @@ function validate(c: Config, origin: Partial<Record<keyof Config, string>>): Con
   if (badPath !== undefined) throw fail("hostPathAllowList", `hostPathAllowList must hold absolute paths without '..', got ${JSON.stringify(badPath)}`);
   const badCap = c.allowedCapabilities?.find((cap) => !/^[A-Za-z_]+$/.test(cap));
   if (badCap !== undefined) throw fail("allowedCapabilities", `allowedCapabilities must hold capability names such as NET_ADMIN, got ${JSON.stringify(badCap)}`);
+  if (c.taskRoleSessionSeconds < 900 || c.taskRoleSessionSeconds > 43200) {
+    throw fail("taskRoleSessionSeconds", `taskRoleSessionSeconds must be from 900 to 43200, got ${c.taskRoleSessionSeconds}`);
+  }
+  // The SDKs renew cached credentials 5 minutes before they expire: the endpoint must have newer ones by then.
+  if (c.taskCredentialsRefreshSeconds < 1 || c.taskCredentialsRefreshSeconds > c.taskRoleSessionSeconds - 300) {
+    throw fail("taskCredentialsRefreshSeconds", `taskCredentialsRefreshSeconds must be from 1 to taskRoleSessionSeconds - 300 (${c.taskRoleSessionSeconds - 300}), got ${c.taskCredentialsRefreshSeconds}`);
+  }
   return c;
 }
 

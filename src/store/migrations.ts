@@ -342,7 +342,32 @@ export const migrations: string[] = [
     doc TEXT NOT NULL, value BLOB NOT NULL,
     PRIMARY KEY (account, region, name, version));
   `,
-  /* 15: EventBridge: event buses, rules, targets; the durable queue of deliveries (one row per
+  /* 15: SQS: queues (attributes and tags in doc), their messages (the immutable part in doc, the
+     visibility, receive count and receipt beside it) and FIFO queues' deduplication ids, kept five
+     minutes. No foreign keys: messages are written by group commit, and DeleteQueue deletes them. */ `
+  CREATE TABLE sqs_queues (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL,
+    created_at INTEGER NOT NULL, doc TEXT NOT NULL,
+    UNIQUE (account, region, name));
+  CREATE TABLE sqs_messages (
+    queue_id INTEGER NOT NULL, seq INTEGER NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL,
+    visible_at INTEGER NOT NULL, receive_count INTEGER NOT NULL, first_receive INTEGER, receipt TEXT,
+    PRIMARY KEY (queue_id, seq));
+  CREATE TABLE sqs_dedup (
+    queue_id INTEGER NOT NULL, dedup_id TEXT NOT NULL, message_id TEXT NOT NULL,
+    sequence_number TEXT, expires_at INTEGER NOT NULL,
+    PRIMARY KEY (queue_id, dedup_id));
+  `,
+  /* 16: SNS: topics and subscriptions, attributes and tags in doc. */ `
+  CREATE TABLE sns_topics (
+    arn TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL, doc TEXT NOT NULL,
+    UNIQUE (account, region, name));
+  CREATE TABLE sns_subscriptions (
+    arn TEXT PRIMARY KEY, topic_arn TEXT NOT NULL, seq INTEGER NOT NULL, doc TEXT NOT NULL);
+  CREATE INDEX sns_subscriptions_by_topic ON sns_subscriptions (topic_arn, seq);
+  `,
+  /* 17: EventBridge: event buses, rules, targets; the durable queue of deliveries (one row per
      matched event and target, written in the transaction that produced the event); the outbox of
      events Berth's own services emit (ECS, ECR, CloudWatch), written in the transaction of the
      state change they describe and routed to the default bus by the events router. EventBridge

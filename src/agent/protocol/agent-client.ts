@@ -88,6 +88,9 @@ export function startAgentClient(o: AgentClientOptions): { close(): void } {
     else if (c.type === "cleanup") await r.cleanup(c.taskArn);
     else if (c.type === "recover") await r.recover(c.specs, c.retained);
     else if (c.type === "reset") await r.reset();
+    else if (c.type === "credentials") {
+      if (c.credentials) r.refreshCredentials?.(c.taskArn, c.credentials);
+    }
     else if (c.type === "logs") {
       const logs = await r.logs(c.taskArn).catch(() => []);
       await o.transport.logs({ containerInstanceArn: arn!, session, requestId: c.requestId, logs }).catch(() => {});

@@ -1,4 +1,4 @@
-import type { LaunchSpec, StopRequest, TaskReport, ContainerLog } from "./task-runner.js";
+import type { LaunchSpec, StopRequest, TaskReport, ContainerLog, TaskRoleCredentials } from "./task-runner.js";
 import type { LaunchRegistry } from "../launch-registry.js";
 
 /**
@@ -54,7 +54,9 @@ export type Command =
   | { type: "cleanup"; taskArn: string }
   | { type: "logs"; taskArn: string; requestId: string }
   | { type: "recover"; specs: LaunchSpec[]; retained: string[] }
-  | { type: "reset" };
+  | { type: "reset" }
+  /** Rotation: the task's role session was renewed. Sent bare and filled in at delivery, like launches. */
+  | { type: "credentials"; taskArn: string; credentials?: TaskRoleCredentials };
 
 export interface Sequenced<T> {
   seq: number;

@@ -28,6 +28,11 @@ export interface TaskRunner {
   cleanup(taskArn: string): Promise<void>;
   /** Removes every container, network and volume this Berth started (POST /_berth/reset). */
   reset(): Promise<void>;
+  /**
+   * A running task's role session was renewed (rotation): its credentials endpoint serves these
+   * from now on. Optional: a runner without a credentials endpoint ignores them.
+   */
+  refreshCredentials?(taskArn: string, credentials: TaskRoleCredentials): void;
   close(): Promise<void>;
 }
 
@@ -43,6 +48,24 @@ export interface LaunchSpec {
    * (launch-resources.ts); absent when the task needs none, and never stored.
    */
   resources?: LaunchResources;
+  /**
+   * A task with a taskRoleArn: its role session, added by the control plane each time the launch
+   * (or recover) is delivered, never stored with the command. The agent serves it at
+   * 169.254.170.2$AWS_CONTAINER_CREDENTIALS_RELATIVE_URI.
+   */
+  credentials?: TaskRoleCredentials;
+  /** The task role could not be assumed (no such role, trust policy refused): the task fails to start with it. */
+  credentialsError?: string;
+}
+
+/** A task role's temporary credentials as the agent serves them (ECS's shape is made from these). */
+export interface TaskRoleCredentials {
+  roleArn: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken: string;
+  /** ISO 8601: when STS says they expire. */
+  expiration: string;
 }
 
 export type StopCode = "TaskFailedToStart" | "EssentialContainerExited" | "UserInitiated" | "ServiceSchedulerInitiated" | "SpotInterruption" | "TerminationNotice";

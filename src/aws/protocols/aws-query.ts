@@ -45,6 +45,7 @@ export function formParams(req: WireRequest): URLSearchParams {
   let params = formsRead.get(req);
   if (!params) {
     params = readForm(req);
+    for (const [k, v] of Object.entries(req.defaults ?? {})) if (!params.has(k)) params.set(k, v);
     formsRead.set(req, params);
   }
   return params;

@@ -11,6 +11,8 @@ export interface WireRequest {
   url: string;
   headers: Record<string, string | string[] | undefined>;
   body: Buffer;
+  /** awsQuery: parameters the request's route supplies when its form lacks them (SQS's QueueUrl at a queue's URL). */
+  defaults?: Record<string, string>;
 }
 
 export interface WireResponse {

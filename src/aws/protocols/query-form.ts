@@ -84,9 +84,19 @@ function read(model: ServiceModel, ref: ShapeRef, node: Node, path: string, bad:
 function readStructure(model: ServiceModel, shape: Shape, node: Node, path: string, bad: Bad, depth: number): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [name, ref] of Object.entries(shape.members ?? {})) {
-    const child = node.get(ref.locationName ?? name);
+    const child = node.get(wireName(model, name, ref)) ?? node.get(ref.locationName ?? name);
     if (child) out[name] = read(model, ref, child, path ? `${path}.${name}` : name, bad, depth + 1);
   }
   return out;
 }
 
+
+/**
+ * A member's key in the form. A flattened list whose items are named (SQS's AttributeNames,
+ * items `AttributeName`) is sent under the items' name, as botocore's query serializer sends it.
+ */
+function wireName(model: ServiceModel, name: string, ref: ShapeRef): string {
+  const shape = model.shapes[ref.shape];
+  if (shape?.type === "list" && (ref.flattened ?? shape.flattened) && shape.member?.locationName) return shape.member.locationName;
+  return ref.locationName ?? name;
+}

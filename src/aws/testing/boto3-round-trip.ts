@@ -84,7 +84,10 @@ export async function roundTripBoto3(opts: {
       const code = opts.errorCode(want.error.shape);
       if (line.error.code !== code) fail(i, `${want.error.shape}: code ${line.error.code} != ${code}`);
       if (line.error.message !== want.error.message) fail(i, `${want.error.shape}: message ${JSON.stringify(line.error.message)} != ${JSON.stringify(want.error.message)}`);
-      const d = firstDifference(line.error.fields, canonical(want.error.fields));
+      // botocore's JSON model of SQS lacks the query codes its x-amzn-query-error names
+      // (AWS.SimpleQueueService.TooManyEntriesInBatchRequest), so it cannot find the modelled
+      // error by them and reports no members: only the code and message can be compared then.
+      const d = protocol === "json" && code !== want.error.shape ? undefined : firstDifference(line.error.fields, canonical(want.error.fields));
       if (d) fail(i, `${want.error.shape}: fields differ: ${d}`);
     }
   }

@@ -12,6 +12,7 @@ import { setConnected } from "./remote-agent-liveness.js";
 import { EMBEDDED_AGENT, type AgentRunner } from "./agent-runner.js";
 import type { LaunchSpec, StopCode } from "../../agent/protocol/task-runner.js";
 import type { LaunchResources } from "../../agent/protocol/launch-resources.js";
+import type { TaskCredentials } from "../task-credentials/task-credentials.js";
 
 export interface AgentEndpoint {
   /** For `berth agent` processes, over HTTP (src/ecs/agent-link/agent-routes.ts). */
@@ -30,6 +31,8 @@ export interface AgentEndpointDeps {
   registry?: RegistryAccess;
   /** Resolves a launch's secrets (src/ecs/tasks/task-secrets.ts), as the launch is delivered. */
   resources?: (spec: LaunchSpec) => LaunchResources | undefined;
+  /** Task role sessions, when the server has IAM roles: launches of tasks with a taskRoleArn carry theirs. */
+  credentials?: TaskCredentials;
 }
 
 /**
@@ -37,7 +40,7 @@ export interface AgentEndpointDeps {
  * share polls, reports and logs; they differ in hello only, and neither can use the other's
  * session.
  */
-export function createAgentEndpoint({ db, config, clock, log, runner, registry, resources }: AgentEndpointDeps): AgentEndpoint {
+export function createAgentEndpoint({ db, config, clock, log, runner, registry, resources, credentials }: AgentEndpointDeps): AgentEndpoint {
   // Three polls per heartbeat timeout: one lost poll never makes a healthy agent look silent.
   const pollMs = Math.max(500, Math.floor((config.agentHeartbeatTimeoutSeconds * 1000) / 3));
 
@@ -57,6 +60,8 @@ export function createAgentEndpoint({ db, config, clock, log, runner, registry, 
    */
   const delivered = (c: Sequenced<Command>): Sequenced<Command> => {
     if (c.body.type === "recover") return { seq: c.seq, body: { ...c.body, specs: c.body.specs.map(withResources) } };
+    // Task role sessions, like pull passwords, are given as they are delivered, never kept in the queue.
+    if (c.body.type === "credentials") return { seq: c.seq, body: { ...c.body, credentials: credentials?.current(c.body.taskArn) } };
     if (c.body.type !== "launch") return c;
     return { seq: c.seq, body: { ...c.body, spec: withResources(c.body.spec), ...(registry ? { registry: launchRegistry(c.body.spec, registry) } : {}) } };
   };
@@ -64,10 +69,12 @@ export function createAgentEndpoint({ db, config, clock, log, runner, registry, 
    * Secrets likewise: resolved at delivery (a secret changed while the launch waited is seen as
    * it is now), added to the delivered copy only, never to the queued command. A recovered
    * launch gets them too: one resumed after a restart may still have containers to create.
+   * So do task role sessions (task-credentials.ts): never older than the delivery.
    */
   const withResources = (spec: LaunchSpec): LaunchSpec => {
     const r = resources?.(spec);
-    return r ? { ...spec, resources: r } : spec;
+    const withSecrets = r ? { ...spec, resources: r } : spec;
+    return credentials ? credentials.withCredentials(withSecrets) : withSecrets;
   };
 
   const shared = (embedded: boolean): Omit<AgentHandlers, "hello"> => ({

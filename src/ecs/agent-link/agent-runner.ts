@@ -30,6 +30,8 @@ export interface AgentRunner extends TaskRunner {
   onUsage(listener: (instance: string, usage: TaskUsage[]) => void): void;
   /** Passes an agent's usage report on (the agent endpoint calls it). */
   emitUsage(instance: string, usage: TaskUsage[]): void;
+  /** The task's role session was renewed: its agent is sent the new one (filled in at delivery). */
+  credentialsRenewed(taskArn: string): void;
 }
 
 /**
@@ -73,6 +75,9 @@ export function createAgentRunner({ db, log, clock }: { db: Db; log: Logger; clo
     launch(spec: LaunchSpec) {
       // Its pull passwords are added as it is delivered (see agent-endpoint.ts).
       send(agentOf(spec.task.containerInstanceArn), { type: "launch", spec });
+    },
+    credentialsRenewed(taskArn) {
+      send(agentOf(instanceOfTask(db, taskArn)), { type: "credentials", taskArn });
     },
     stop(taskArn, why) {
       send(agentOf(instanceOfTask(db, taskArn)), { type: "stop", taskArn, why });

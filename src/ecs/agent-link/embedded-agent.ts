@@ -18,6 +18,8 @@ export interface EmbeddedAgentOptions {
   /** The server's label namespace: the containers it starts carry it (see /_berth/reset). */
   berthId: string;
   dockerVersion: string;
+  /** The server's bound address, once it listens: where the agent's tasks send their AWS calls (AWS_ENDPOINT_URL). */
+  api: () => { host: string; port: number } | undefined;
 }
 
 /**
@@ -28,7 +30,7 @@ export interface EmbeddedAgentOptions {
  */
 export function startEmbeddedAgent(o: EmbeddedAgentOptions): { close(): Promise<void> } {
   const registry = carriedRegistry();
-  const runner = createDockerRunner({ docker: o.docker, config: o.config, log: o.log, clock: o.clock, berthId: o.berthId, registry });
+  const runner = createDockerRunner({ docker: o.docker, config: o.config, log: o.log, clock: o.clock, berthId: o.berthId, registry, api: o.api });
   const client = startAgentClient({
     transport: loopbackTransport(o.endpoint),
     runner,

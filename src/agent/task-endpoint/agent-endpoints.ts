@@ -1,0 +1,65 @@
+import type Docker from "dockerode";
+import type { Logger } from "../../core/logger.js";
+import type { TaskManager } from "../task-manager.js";
+import { Netfilter } from "./netfilter.js";
+import { createTaskEndpoint } from "./task-endpoint.js";
+import { startApiRelay } from "./api-relay.js";
+import { parseArn } from "../../core/arn.js";
+
+export interface AgentEndpointsOptions {
+  docker: Docker;
+  log: Logger;
+  /** Names this agent's netfilter rules (its label namespace). */
+  berthId: string;
+  managers: Map<string, TaskManager>;
+  /** The Berth API this agent's tasks are pointed at (AWS_ENDPOINT_URL); undefined while unknown. */
+  api: () => { host: string; port: number } | undefined;
+}
+
+/** What the task managers ask of the endpoints. */
+export interface AgentEndpoints {
+  /** Environment every container of the task gets besides its own (its own wins). */
+  environment(m: TaskManager, container: string): Record<string, string>;
+  taskAddressed(m: TaskManager): Promise<void>;
+  taskStopped(m: TaskManager): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * The endpoints an agent offers its tasks, all on the Docker bridge's gateway address (reachable
+ * from the host and its containers, not from the network): the credentials and metadata endpoint
+ * (reached as 169.254.170.2 through netfilter) and the API relay behind AWS_ENDPOINT_URL.
+ * Undefined, with a warning, where the engine has no default bridge.
+ */
+export async function startAgentEndpoints(o: AgentEndpointsOptions): Promise<AgentEndpoints | undefined> {
+  let gateway: string | undefined;
+  let subnet: string | undefined;
+  try {
+    const bridge = await o.docker.getNetwork("bridge").inspect();
+    gateway = bridge.IPAM?.Config?.[0]?.Gateway;
+    subnet = bridge.IPAM?.Config?.[0]?.Subnet;
+  } catch (err) {
+    o.log.warn({ err: (err as Error).message }, "no Docker bridge network: tasks get no credentials or metadata endpoint");
+  }
+  if (!gateway || !subnet) return undefined;
+  const netfilter = new Netfilter(o.berthId, o.log);
+  const endpoint = createTaskEndpoint({ docker: o.docker, log: o.log, managers: o.managers, netfilter });
+  const port = await endpoint.listen(gateway);
+  await netfilter.start(`${gateway}:${port}`);
+  const relay = await startApiRelay({ host: gateway, subnet, target: o.api, log: o.log });
+  const apiUrl = `http://${gateway}:${relay.port}`;
+  o.log.info({ endpoint: `${gateway}:${port}`, apiUrl }, "task endpoints listening on the Docker bridge gateway");
+  return {
+    environment(m, container) {
+      // The task's region as Fargate sets it, so an SDK with nothing configured has one.
+      const region = parseArn(m.plan.taskArn)?.region;
+      return m.identity.environment(container, { AWS_ENDPOINT_URL: apiUrl, ...(region ? { AWS_REGION: region, AWS_DEFAULT_REGION: region } : {}) });
+    },
+    taskAddressed: (m) => endpoint.taskAddressed(m),
+    taskStopped: (m) => endpoint.taskStopped(m),
+    async close() {
+      await netfilter.removeAll().catch(() => {});
+      await Promise.all([endpoint.close(), relay.close()]);
+    },
+  };
+}

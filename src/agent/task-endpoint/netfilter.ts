@@ -1,0 +1,114 @@
+import { execFile } from "node:child_process";
+import { connect } from "node:net";
+import { promisify } from "node:util";
+import type { Logger } from "../../core/logger.js";
+import { ENDPOINT_ADDRESS } from "./task-identity.js";
+
+const run = promisify(execFile);
+const COMMENT = "berth-task-endpoint";
+
+/** Nothing listens at host:port any more (connection refused). */
+function refused(target: string): Promise<boolean> {
+  const i = target.lastIndexOf(":");
+  return new Promise((resolve) => {
+    const socket = connect(Number(target.slice(i + 1)), target.slice(0, i));
+    socket.setTimeout(1000);
+    socket.once("connect", () => (socket.destroy(), resolve(false)));
+    socket.once("timeout", () => (socket.destroy(), resolve(false)));
+    socket.once("error", (err: NodeJS.ErrnoException) => resolve(err.code === "ECONNREFUSED"));
+  });
+}
+
+/**
+ * Makes 169.254.170.2:80 reach this agent's endpoint without any change inside the containers,
+ * as ecs-init does: a DNAT in nat/PREROUTING for packets from containers on the Docker bridge
+ * (bridge mode, and awsvpc tasks, whose namespace hangs off the same bridge) and one in
+ * nat/OUTPUT for host-mode containers (the host's own stack). The target is the bridge gateway
+ * address the endpoint listens on, so route_localnet needs no change.
+ *
+ * Several agents may share one host (a server's embedded agent and `berth agent`s, or several
+ * Berths in tests): each adds its catch-all rule at the top (the newest agent gets unknown
+ * sources) and, once a task's address is known, a rule for that source address above every
+ * catch-all, so each task reaches its own agent. Every rule carries a comment naming the agent,
+ * so the agent removes exactly its own at stop, and those a killed predecessor left at start.
+ */
+export class Netfilter {
+  private readonly sources = new Set<string>();
+  private enabled = false;
+  private target = "";
+
+  constructor(private readonly owner: string, private readonly log: Logger) {}
+
+  private rule(chain: "PREROUTING" | "OUTPUT", source?: string): string[] {
+    return [chain, ...(source ? ["-s", `${source}/32`] : []), "-d", `${ENDPOINT_ADDRESS}/32`, "-p", "tcp", "--dport", "80", "-m", "comment", "--comment", this.comment, "-j", "DNAT", "--to-destination", this.target];
+  }
+
+  private get comment(): string {
+    return `${COMMENT} ${this.owner}`;
+  }
+
+  private async iptables(args: string[]): Promise<void> {
+    await run("iptables", ["-w", "5", "-t", "nat", ...args]);
+  }
+
+  /** Installs the catch-all rules; false (and a warning) where netfilter cannot be changed (not root, no iptables). */
+  async start(target: string): Promise<boolean> {
+    this.target = target;
+    try {
+      await this.removeAll();
+      await this.removeDead();
+      await this.iptables(["-I", ...this.rule("PREROUTING")]);
+      await this.iptables(["-I", ...this.rule("OUTPUT")]);
+      this.enabled = true;
+      this.log.info({ address: ENDPOINT_ADDRESS, target: this.target }, "task credentials and metadata endpoint reachable at 169.254.170.2");
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, "could not route 169.254.170.2 to the task endpoint (iptables); tasks cannot reach their credentials and metadata");
+    }
+    return this.enabled;
+  }
+
+  /** Routes a task's source address to this agent ahead of other agents' catch-alls. */
+  async addSource(ip: string): Promise<void> {
+    if (!this.enabled || this.sources.has(ip)) return;
+    this.sources.add(ip);
+    await this.iptables(["-I", ...this.rule("PREROUTING", ip)]).catch((err) => this.log.warn({ ip, err: (err as Error).message }, "could not add a task's endpoint route"));
+  }
+
+  async removeSource(ip: string): Promise<void> {
+    if (!this.sources.delete(ip)) return;
+    await this.iptables(["-D", ...this.rule("PREROUTING", ip)]).catch(() => {});
+  }
+
+  /** Removes every rule this agent (or a predecessor with the same identity) added. */
+  async removeAll(): Promise<void> {
+    this.sources.clear();
+    this.enabled = false;
+    await this.remove((line) => line.includes(`"${this.comment}"`));
+  }
+
+  /**
+   * Removes other agents' rules whose endpoint no longer answers: an agent killed with -9 could
+   * not remove its own, and its catch-all would otherwise take new tasks' first requests.
+   */
+  async removeDead(): Promise<void> {
+    const dead = new Map<string, Promise<boolean>>();
+    const isDead = (target: string) => {
+      if (!dead.has(target)) dead.set(target, refused(target));
+      return dead.get(target)!;
+    };
+    await this.remove(async (line) => {
+      const target = /--to-destination (\S+)/.exec(line)?.[1];
+      return line.includes(`"${COMMENT} `) && !line.includes(`"${this.comment}"`) && target !== undefined && (await isDead(target));
+    });
+  }
+
+  private async remove(which: (line: string) => boolean | Promise<boolean>): Promise<void> {
+    const { stdout } = await run("iptables", ["-w", "5", "-t", "nat", "-S"]);
+    for (const line of stdout.split("\n").filter((l) => l.startsWith("-A "))) {
+      if (!(await which(line))) continue;
+      // "-A CHAIN spec..." as iptables -S prints it: the same spec after -D deletes that rule.
+      const args = line.slice(3).match(/"[^"]*"|\S+/g)!.map((a) => a.replace(/^"(.*)"$/, "$1"));
+      await this.iptables(["-D", ...args]).catch(() => {});
+    }
+  }
+}

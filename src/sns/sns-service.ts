@@ -1,0 +1,283 @@
+import { createHash, randomUUID } from "node:crypto";
+import { loadModel } from "../aws/model.js";
+import type { AwsService, Handler } from "../aws/service.js";
+import type { RequestContext } from "../aws/request-context.js";
+import type { Db } from "../store/database.js";
+import type { Clock } from "../core/clock.js";
+import type { Scope } from "../core/arn.js";
+import { ServiceError } from "../core/errors.js";
+import type { SqsInternal } from "../sqs/sqs-service.js";
+import { SnsStore, type Subscription, type Topic } from "./sns-store.js";
+import { invalidParameter, notFound, topicNotFound } from "./errors.js";
+import { notificationEnvelope, type SnsAttribute } from "./envelope.js";
+import { attributeValues, bodyValues, matchesPolicy } from "./filter-policy.js";
+
+const TOPIC_NAME = /^[A-Za-z0-9_-]{1,256}$/;
+const PAGE = 100;
+const TOPIC_ATTRIBUTES = new Set(["DisplayName", "Policy", "DeliveryPolicy", "KmsMasterKeyId", "SignatureVersion", "TracingConfig", "ContentBasedDeduplication", "FifoTopic", "ArchivePolicy", "FifoThroughputScope"]);
+const SUBSCRIPTION_ATTRIBUTES = new Set(["RawMessageDelivery", "FilterPolicy", "FilterPolicyScope", "RedrivePolicy", "DeliveryPolicy", "SubscriptionRoleArn", "ReplayPolicy"]);
+/** Protocols Berth delivers to; the others are refused rather than accepted and never served. */
+const PROTOCOLS = new Set(["sqs"]);
+
+export interface SnsInternal {
+  /** Publishes to a topic by ARN, as Publish does (CloudWatch alarm actions, EventBridge targets). */
+  publishInternal(scope: Scope, topicArn: string, message: string, subject?: string, attributes?: Record<string, SnsAttribute>): Promise<string>;
+}
+
+/** SNS (awsQuery): topics, subscriptions with sqs endpoints, Publish and PublishBatch with filter policies. */
+export function createSnsService({ db, clock, sqs, baseUrl }: { db: Db; clock: Clock; sqs: SqsInternal; baseUrl: () => string }): AwsService & { internal: SnsInternal } {
+  const store = new SnsStore(db);
+  const topicArn = (ctx: Scope, name: string) => `arn:aws:sns:${ctx.region}:${ctx.account}:${name}`;
+  const topicOf = (arn: string | undefined, ctx: Scope): Topic => {
+    const t = arn === undefined ? undefined : store.topic(arn);
+    if (!t || t.account !== ctx.account || t.region !== ctx.region) throw topicNotFound();
+    return t;
+  };
+
+  const createTopic: Handler = (input: { Name: string; Attributes?: Record<string, string>; Tags?: Topic["tags"] }, ctx: RequestContext) => {
+    const attributes = input.Attributes ?? {};
+    const fifo = attributes["FifoTopic"] === "true";
+    const bare = fifo ? input.Name.replace(/\.fifo$/, "") : input.Name;
+    if (!TOPIC_NAME.test(bare) || (fifo !== input.Name.endsWith(".fifo"))) {
+      throw invalidParameter(fifo || input.Name.endsWith(".fifo") ? "Fifo Topic names must end with .fifo and must be made up of only uppercase and lowercase ASCII letters, numbers, underscores, and hyphens, and must be between 1 and 256 characters long."
+        : "Topic Name");
+    }
+    for (const k of Object.keys(attributes)) if (!TOPIC_ATTRIBUTES.has(k)) throw invalidParameter(`Attributes Reason: Unknown attribute ${k}`);
+    const arn = topicArn(ctx, input.Name);
+    const existing = store.topic(arn);
+    if (existing) {
+      if (Object.entries(attributes).some(([k, v]) => existing.attributes[k] !== v)) {
+        throw invalidParameter("Attributes Reason: Topic already exists with different attributes");
+      }
+      return { TopicArn: arn };
+    }
+    store.putTopic({ arn, account: ctx.account, region: ctx.region, name: input.Name, attributes: { ...(fifo ? { ContentBasedDeduplication: "false" } : {}), ...attributes }, tags: input.Tags ?? [] });
+    return { TopicArn: arn };
+  };
+
+  const page = <T>(items: T[], token: string | undefined) => {
+    const start = token === undefined ? 0 : Number(Buffer.from(token, "base64url").toString());
+    if (!Number.isInteger(start) || start < 0) throw invalidParameter("NextToken");
+    const end = start + PAGE;
+    return { items: items.slice(start, end), NextToken: end < items.length ? Buffer.from(String(end)).toString("base64url") : undefined };
+  };
+
+  const listTopics: Handler = (input: { NextToken?: string }, ctx: RequestContext) => {
+    const { items, NextToken } = page(store.topics(ctx.account, ctx.region), input.NextToken);
+    return { Topics: items.map((t) => ({ TopicArn: t.arn })), NextToken };
+  };
+
+  const getTopicAttributes: Handler = (input: { TopicArn: string }, ctx: RequestContext) => {
+    const t = topicOf(input.TopicArn, ctx);
+    const subs = store.subscriptions(t.arn);
+    return {
+      Attributes: {
+        TopicArn: t.arn, Owner: t.account, DisplayName: "",
+        Policy: JSON.stringify({ Version: "2008-10-17", Id: "__default_policy_ID", Statement: [{ Sid: "__default_statement_ID", Effect: "Allow", Principal: { AWS: "*" }, Action: ["SNS:Publish", "SNS:Subscribe", "SNS:GetTopicAttributes", "SNS:SetTopicAttributes", "SNS:DeleteTopic", "SNS:ListSubscriptionsByTopic", "SNS:AddPermission", "SNS:RemovePermission", "SNS:Receive"], Resource: t.arn, Condition: { StringEquals: { "AWS:SourceOwner": t.account } } }] }),
+        SubscriptionsConfirmed: String(subs.length), SubscriptionsPending: "0", SubscriptionsDeleted: "0",
+        EffectiveDeliveryPolicy: JSON.stringify({ http: { defaultHealthyRetryPolicy: { minDelayTarget: 20, maxDelayTarget: 20, numRetries: 3, numMaxDelayRetries: 0, numNoDelayRetries: 0, numMinDelayRetries: 0, backoffFunction: "linear" }, disableSubscriptionOverrides: false } }),
+        ...t.attributes,
+      },
+    };
+  };
+
+  const setTopicAttributes: Handler = (input: { TopicArn: string; AttributeName: string; AttributeValue?: string }, ctx: RequestContext) => {
+    const t = topicOf(input.TopicArn, ctx);
+    if (!TOPIC_ATTRIBUTES.has(input.AttributeName) || input.AttributeName === "FifoTopic") throw invalidParameter("AttributeName");
+    t.attributes[input.AttributeName] = input.AttributeValue ?? "";
+    store.putTopic(t);
+    return {};
+  };
+
+  const deleteTopic: Handler = (input: { TopicArn: string }, ctx: RequestContext) => {
+    const t = store.topic(input.TopicArn);
+    // Deleting a topic that does not exist succeeds, as on AWS.
+    if (t && t.account === ctx.account && t.region === ctx.region) store.deleteTopic(t.arn);
+    return {};
+  };
+
+  const checkSubscriptionAttribute = (name: string, value: string) => {
+    if (!SUBSCRIPTION_ATTRIBUTES.has(name)) throw invalidParameter(`Attributes Reason: Unknown attribute ${name}`);
+    if (name === "RawMessageDelivery" && value !== "true" && value !== "false") throw invalidParameter("Attributes Reason: RawMessageDelivery: Invalid value [" + value + "]. Must be true or false.");
+    if (name === "FilterPolicyScope" && value !== "MessageAttributes" && value !== "MessageBody") throw invalidParameter("Attributes Reason: FilterPolicyScope: Invalid value [" + value + "]. Please use either MessageBody or MessageAttributes");
+    if (name === "FilterPolicy" && value !== "") {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(value);
+      } catch {
+        throw invalidParameter("Filter policy: failed to parse JSON.");
+      }
+      if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) throw invalidParameter("Filter policy: Filter policy must be a JSON object.");
+    }
+  };
+
+  const subscribe: Handler = (input: { TopicArn: string; Protocol: string; Endpoint?: string; Attributes?: Record<string, string> }, ctx: RequestContext) => {
+    const t = topicOf(input.TopicArn, ctx);
+    const protocol = input.Protocol.toLowerCase();
+    if (!PROTOCOLS.has(protocol)) throw invalidParameter(`Invalid protocol type: ${input.Protocol}. Berth delivers to sqs endpoints only.`);
+    const endpoint = input.Endpoint ?? "";
+    if (!/^arn:aws:sqs:[^:]+:\d{12}:[A-Za-z0-9_.-]+$/.test(endpoint)) throw invalidParameter("SQS endpoint ARN");
+    if (t.attributes["FifoTopic"] === "true" && !endpoint.endsWith(".fifo")) throw invalidParameter("Invalid parameter: Endpoint Reason: FIFO SNS Topics currently only support FIFO SQS queues as endpoints.");
+    const attributes = input.Attributes ?? {};
+    for (const [k, v] of Object.entries(attributes)) checkSubscriptionAttribute(k, v);
+    const same = store.subscriptions(t.arn).find((s) => s.protocol === protocol && s.endpoint === endpoint);
+    if (same) return { SubscriptionArn: same.arn };
+    const sub: Subscription = { arn: `${t.arn}:${randomUUID()}`, topicArn: t.arn, owner: ctx.account, protocol, endpoint, attributes };
+    store.putSubscription(sub);
+    return { SubscriptionArn: sub.arn };
+  };
+
+  const subscriptionOf = (arn: string, ctx: Scope) => {
+    const s = store.subscription(arn);
+    if (!s || s.owner !== ctx.account) throw notFound("Subscription does not exist");
+    return s;
+  };
+
+  const unsubscribe: Handler = (input: { SubscriptionArn: string }, ctx: RequestContext) => {
+    const s = store.subscription(input.SubscriptionArn);
+    if (s && s.owner === ctx.account) store.deleteSubscription(s.arn);
+    return {};
+  };
+
+  const wire = (s: Subscription) => ({ SubscriptionArn: s.arn, Owner: s.owner, Protocol: s.protocol, Endpoint: s.endpoint, TopicArn: s.topicArn });
+  const listSubscriptions: Handler = (input: { NextToken?: string }, ctx: RequestContext) => {
+    const mine = store.subscriptions().filter((s) => s.owner === ctx.account && s.topicArn.split(":")[3] === ctx.region);
+    const { items, NextToken } = page(mine, input.NextToken);
+    return { Subscriptions: items.map(wire), NextToken };
+  };
+  const listSubscriptionsByTopic: Handler = (input: { TopicArn: string; NextToken?: string }, ctx: RequestContext) => {
+    const t = topicOf(input.TopicArn, ctx);
+    const { items, NextToken } = page(store.subscriptions(t.arn), input.NextToken);
+    return { Subscriptions: items.map(wire), NextToken };
+  };
+
+  const getSubscriptionAttributes: Handler = (input: { SubscriptionArn: string }, ctx: RequestContext) => {
+    const s = subscriptionOf(input.SubscriptionArn, ctx);
+    return {
+      Attributes: {
+        SubscriptionArn: s.arn, TopicArn: s.topicArn, Owner: s.owner, Protocol: s.protocol, Endpoint: s.endpoint,
+        ConfirmationWasAuthenticated: "true", PendingConfirmation: "false", RawMessageDelivery: "false", SubscriptionPrincipal: `arn:aws:iam::${s.owner}:root`,
+        ...(s.attributes["FilterPolicy"] ? { FilterPolicyScope: "MessageAttributes" } : {}),
+        ...s.attributes,
+      },
+    };
+  };
+
+  const setSubscriptionAttributes: Handler = (input: { SubscriptionArn: string; AttributeName: string; AttributeValue?: string }, ctx: RequestContext) => {
+    const s = subscriptionOf(input.SubscriptionArn, ctx);
+    const value = input.AttributeValue ?? "";
+    checkSubscriptionAttribute(input.AttributeName, value);
+    if (value === "" && input.AttributeName === "FilterPolicy") delete s.attributes["FilterPolicy"];
+    else s.attributes[input.AttributeName] = value;
+    store.putSubscription(s);
+    return {};
+  };
+
+  /** Whether a subscription's filter policy lets the message through. */
+  const passes = (s: Subscription, message: string, attributes: Record<string, SnsAttribute>) => {
+    const policy = s.attributes["FilterPolicy"];
+    if (!policy) return true;
+    const parsed = JSON.parse(policy) as Record<string, unknown>;
+    if (s.attributes["FilterPolicyScope"] === "MessageBody") {
+      try {
+        return matchesPolicy(parsed, bodyValues(JSON.parse(message)));
+      } catch {
+        return false;
+      }
+    }
+    return matchesPolicy(parsed, attributeValues(attributes));
+  };
+
+  /** Publishes to every subscription the filter policies let through; resolves once each queue holds its copy. */
+  async function publish(t: Topic, p: { Message: string; Subject?: string; MessageStructure?: string; MessageAttributes?: Record<string, SnsAttribute>; MessageGroupId?: string; MessageDeduplicationId?: string }): Promise<{ MessageId: string; SequenceNumber?: string }> {
+    const fifo = t.attributes["FifoTopic"] === "true";
+    if (fifo && !p.MessageGroupId) throw invalidParameter("The MessageGroupId parameter is required for FIFO topics");
+    if (fifo && !p.MessageDeduplicationId && t.attributes["ContentBasedDeduplication"] !== "true") {
+      throw invalidParameter("The topic should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly");
+    }
+    if (Buffer.byteLength(p.Message) > 262144) throw invalidParameter("Message too long");
+    let bySqs = p.Message;
+    if (p.MessageStructure !== undefined) {
+      if (p.MessageStructure !== "json") throw invalidParameter("MessageStructure");
+      let parsed: Record<string, unknown>;
+      try {
+        parsed = JSON.parse(p.Message) as Record<string, unknown>;
+      } catch {
+        throw invalidParameter("Message Structure - JSON message body failed to parse");
+      }
+      if (typeof parsed["default"] !== "string") throw invalidParameter("Message Structure - No default entry in JSON message body");
+      bySqs = typeof parsed["sqs"] === "string" ? parsed["sqs"] : parsed["default"];
+    }
+    const attributes = p.MessageAttributes ?? {};
+    const messageId = randomUUID();
+    const now = clock.now();
+    for (const s of store.subscriptions(t.arn)) {
+      if (!passes(s, bySqs, attributes) || !sqs.exists(s.endpoint)) continue;
+      const raw = s.attributes["RawMessageDelivery"] === "true";
+      const body = raw ? bySqs : notificationEnvelope({ messageId, topicArn: t.arn, subject: p.Subject, message: bySqs, timestamp: now, attributes, baseUrl: baseUrl(), subscriptionArn: s.arn });
+      await sqs.sendInternal(s.endpoint, {
+        MessageBody: body,
+        ...(raw && Object.keys(attributes).length ? { MessageAttributes: attributes } : {}),
+        ...(fifo ? { MessageGroupId: p.MessageGroupId, MessageDeduplicationId: p.MessageDeduplicationId ?? createHash("sha256").update(p.Message).digest("hex") } : {}),
+      }).catch((err: unknown) => {
+        // A queue the subscription names may refuse the message (too large with the envelope): SNS drops it, as without a DLQ.
+        if (!(err instanceof ServiceError)) throw err;
+      });
+    }
+    return fifo ? { MessageId: messageId, SequenceNumber: String(BigInt(now.getTime()) * 1000n).padStart(20, "1") } : { MessageId: messageId };
+  }
+
+  const publishHandler: Handler = async (input: { TopicArn?: string; TargetArn?: string; Message: string; PhoneNumber?: string }, ctx: RequestContext) => {
+    if (input.PhoneNumber !== undefined) throw invalidParameter("PhoneNumber Reason: Berth does not send SMS.");
+    const t = topicOf(input.TopicArn ?? input.TargetArn, ctx);
+    return publish(t, input);
+  };
+
+  const publishBatch: Handler = async (input: { TopicArn: string; PublishBatchRequestEntries: Array<{ Id: string; Message: string }> }, ctx: RequestContext) => {
+    const t = topicOf(input.TopicArn, ctx);
+    const entries = input.PublishBatchRequestEntries;
+    if (entries.length === 0) throw new ServiceError("EmptyBatchRequestException", "The batch request doesn't contain any entries.");
+    if (entries.length > 10) throw new ServiceError("TooManyEntriesInBatchRequestException", "The batch request contains more entries than permissible.");
+    if (new Set(entries.map((e) => e.Id)).size !== entries.length) throw new ServiceError("BatchEntryIdsNotDistinctException", "Two or more batch entries in the request have the same Id.");
+    const Successful: unknown[] = [];
+    const Failed: unknown[] = [];
+    for (const e of entries) {
+      try {
+        Successful.push({ Id: e.Id, ...(await publish(t, e)) });
+      } catch (err) {
+        if (!(err instanceof ServiceError)) throw err;
+        Failed.push({ Id: e.Id, Code: err.code.replace(/Exception$/, ""), Message: err.message, SenderFault: err.sender });
+      }
+    }
+    return { Successful, Failed };
+  };
+
+  const listTags: Handler = (input: { ResourceArn: string }, ctx: RequestContext) => ({ Tags: topicOf(input.ResourceArn, ctx).tags });
+  const tagResource: Handler = (input: { ResourceArn: string; Tags: Topic["tags"] }, ctx: RequestContext) => {
+    const t = topicOf(input.ResourceArn, ctx);
+    t.tags = [...t.tags.filter((x) => !input.Tags.some((y) => y.Key === x.Key)), ...input.Tags];
+    store.putTopic(t);
+    return {};
+  };
+  const untagResource: Handler = (input: { ResourceArn: string; TagKeys: string[] }, ctx: RequestContext) => {
+    const t = topicOf(input.ResourceArn, ctx);
+    t.tags = t.tags.filter((x) => !input.TagKeys.includes(x.Key));
+    store.putTopic(t);
+    return {};
+  };
+
+  return {
+    model: loadModel("sns"),
+    handlers: {
+      CreateTopic: createTopic, ListTopics: listTopics, GetTopicAttributes: getTopicAttributes, SetTopicAttributes: setTopicAttributes, DeleteTopic: deleteTopic,
+      Subscribe: subscribe, Unsubscribe: unsubscribe, ListSubscriptions: listSubscriptions, ListSubscriptionsByTopic: listSubscriptionsByTopic,
+      GetSubscriptionAttributes: getSubscriptionAttributes, SetSubscriptionAttributes: setSubscriptionAttributes,
+      Publish: publishHandler, PublishBatch: publishBatch, ListTagsForResource: listTags, TagResource: tagResource, UntagResource: untagResource,
+    },
+    internal: {
+      async publishInternal(scope, arn, message, subject, attributes) {
+        return (await publish(topicOf(arn, scope), { Message: message, Subject: subject, MessageAttributes: attributes })).MessageId;
+      },
+    },
+  };
+}
