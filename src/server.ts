@@ -73,6 +73,8 @@ import { fireDueSchedules } from "./eventbridge-scheduler/schedule-runner.js";
 import { startDeliveryWorker, type DeliveryWorker } from "./events/delivery-worker.js";
 import { eventBusTarget } from "./events/targets/event-bus-target.js";
 import { ecsTaskTarget } from "./events/targets/ecs-task-target.js";
+import { sqsTarget } from "./events/targets/sqs-target.js";
+import { snsTarget } from "./events/targets/sns-target.js";
 import type { TargetDispatcher } from "./events/target-dispatch.js";
 import type { RunTaskRequest, RunTaskResponse } from "@aws-sdk/client-ecs";
 import { randomUUID } from "node:crypto";
@@ -239,6 +241,8 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   const eventTargets: TargetDispatcher[] = [
     ecsTaskTarget(runTaskForEvents),
     eventBusTarget({ db, clock, wake: () => eventDeliveries?.wake() }),
+    sqsTarget(sqs.internal),
+    snsTarget(sns.internal),
   ];
   // Started once recovery is done (below): pending deliveries may run tasks.
   let eventDeliveries: DeliveryWorker | undefined;

@@ -70,7 +70,8 @@ test("a failing target is retried as its RetryPolicy says, then the event goes t
     assert.equal(attempts, 3);
     assert.equal(t.pending(), 0);
     assert.equal(JSON.parse(t.dead[0]!.input).detail.id, 1);
-    assert.equal((t.dead[0]!.target as { deadLetterAttributes?: Record<string, string> }).deadLetterAttributes?.RETRY_ATTEMPTS, "2");
+    assert.equal(t.dead[0]!.attributes?.RETRY_ATTEMPTS, "2");
+    assert.equal(t.dead[0]!.attributes?.TARGET_ARN, CLUSTER);
   } finally {
     await t.close();
   }

@@ -50,7 +50,7 @@ export function startDeliveryWorker({ db, clock, log, dispatchers, random = Math
     try {
       const dispatcher = dispatcherFor(dispatchers(), target.Arn!);
       if (!dispatcher) throw new Error(`no dispatcher for target ${target.Arn}`);
-      await dispatcher.deliver({ scope, target, input: row.input, sourceArn: row.source_arn });
+      await dispatcher.deliver({ scope, target, input: row.input, sourceArn: row.source_arn, id: row.id });
       finish(row.id);
     } catch (err) {
       const attempts = row.attempts + 1;
@@ -77,8 +77,8 @@ export function startDeliveryWorker({ db, clock, log, dispatchers, random = Math
       try {
         if (!dispatcher) throw new Error(`no dispatcher for dead-letter queue ${dlq}`);
         await dispatcher.deliver({
-          scope, input: row.input, sourceArn: row.source_arn,
-          target: { Id: target.Id, Arn: dlq, deadLetterAttributes: { RULE_ARN: row.source_arn, TARGET_ARN: target.Arn, ERROR_CODE: "TargetError", ERROR_MESSAGE: err.message, RETRY_ATTEMPTS: String(attempts - 1) } } as W.Target,
+          scope, input: row.input, sourceArn: row.source_arn, id: row.id, target: { Id: target.Id, Arn: dlq },
+          attributes: { RULE_ARN: row.source_arn, TARGET_ARN: target.Arn!, ERROR_CODE: "TargetError", ERROR_MESSAGE: err.message.slice(0, 256), RETRY_ATTEMPTS: String(attempts - 1) },
         });
         log.warn({ deliveryId: row.id, target: target.Arn, dlq, err: err.message }, "event delivery failed; sent to the dead-letter queue");
         return;

@@ -12,6 +12,10 @@ export interface Delivery {
   input: string;
   /** The rule or schedule the delivery comes from (an ECS task's startedBy names it). */
   sourceArn: string;
+  /** The queued delivery's id: FIFO queues deduplicate on it, so a retried delivery is stored once. */
+  id?: number;
+  /** Message attributes a dead-letter queue gets (RULE_ARN, TARGET_ARN, ERROR_CODE, ...). */
+  attributes?: Record<string, string>;
 }
 
 /**
