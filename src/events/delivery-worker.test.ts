@@ -56,7 +56,7 @@ test("a failing target is retried as its RetryPolicy says, then the event goes t
     putTargets(t.db, t.clock, scope, { Rule: "r", Targets: [{ Id: "1", Arn: CLUSTER, EcsParameters: { TaskDefinitionArn: "td" }, RetryPolicy: { MaximumRetryAttempts: 2 }, DeadLetterConfig: { Arn: DLQ } }] }, [
       { handles: () => true, deliver: async () => {} },
     ]);
-    putEvents(t.db, t.clock, scope, { Entries: [{ Source: "shop", DetailType: "Order", Detail: '{"id":1}' }] });
+    t.db.transaction(putEvents(t.db, t.clock, scope, { Entries: [{ Source: "shop", DetailType: "Order", Detail: '{"id":1}' }] }).commit)();
     t.worker.wake();
     await t.settle(() => attempts === 1);
     // Back-off: 1 s, then 2 s (random() = 1), on the injected clock.
@@ -85,7 +85,7 @@ test("an event older than MaximumEventAgeInSeconds is not retried again", async 
     putTargets(t.db, t.clock, scope, { Rule: "r", Targets: [{ Id: "1", Arn: CLUSTER, EcsParameters: { TaskDefinitionArn: "td" }, RetryPolicy: { MaximumRetryAttempts: 100, MaximumEventAgeInSeconds: 60 } }] }, [
       { handles: () => true, deliver: async () => {} },
     ]);
-    putEvents(t.db, t.clock, scope, { Entries: [{ Source: "shop", DetailType: "Order", Detail: "{}" }] });
+    t.db.transaction(putEvents(t.db, t.clock, scope, { Entries: [{ Source: "shop", DetailType: "Order", Detail: "{}" }] }).commit)();
     t.worker.wake();
     await t.settle(() => attempts === 1);
     t.advance(59_000);

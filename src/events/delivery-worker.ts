@@ -42,7 +42,26 @@ export function startDeliveryWorker({ db, clock, log, dispatchers, random = Math
   let stopped = false;
   let scheduled = false;
 
-  const finish = (id: number) => db.prepare("DELETE FROM event_deliveries WHERE id = ?").run(id);
+  // Delivered rows are deleted in batches, after the event loop has passed on what the target did
+  // with the event (a woken SQS receiver answers before this commit's fsync). A crash before the
+  // batch commits delivers those events again: at least once, as EventBridge promises.
+  let finished: number[] = [];
+  const flushFinished = () => {
+    const ids = finished;
+    finished = [];
+    try {
+      const del = db.prepare("DELETE FROM event_deliveries WHERE id = ?");
+      db.transaction(() => {
+        for (const id of ids) del.run(id);
+      })();
+    } catch (err) {
+      log.error({ err }, "could not remove delivered events from the queue");
+    }
+  };
+  const finish = (id: number) => {
+    if (finished.length === 0) setImmediate(flushFinished);
+    finished.push(id);
+  };
 
   async function attempt(row: Row) {
     const target = JSON.parse(row.target) as W.Target;
@@ -101,7 +120,7 @@ export function startDeliveryWorker({ db, clock, log, dispatchers, random = Math
       const rows = db.prepare("SELECT id, account, region, source_arn, target, input, event_time, attempts FROM event_deliveries WHERE due_at <= ? ORDER BY due_at, id LIMIT ?")
         .all(clock.now().getTime(), room + inFlight.size) as Row[];
       for (const row of rows) {
-        if (inFlight.has(row.id) || inFlight.size >= CONCURRENCY) continue;
+        if (inFlight.has(row.id) || finished.includes(row.id) || inFlight.size >= CONCURRENCY) continue;
         inFlight.add(row.id);
         const p = attempt(row).catch((err) => log.error({ err, deliveryId: row.id }, "event delivery crashed")).finally(() => {
           inFlight.delete(row.id);
@@ -132,6 +151,7 @@ export function startDeliveryWorker({ db, clock, log, dispatchers, random = Math
       clearInterval(timer);
       unsubscribe();
       await Promise.allSettled([...running]);
+      if (finished.length) flushFinished();
     },
   };
 }

@@ -12,6 +12,8 @@ import { putEvents } from "./put-events.js";
 import { compileEventPattern } from "./patterns/event-pattern.js";
 import { notFound, validation } from "./errors.js";
 import type { TargetDispatcher } from "./target-dispatch.js";
+// SQS's group commit serves any write an API call must have on disk before it answers.
+import { GroupCommit } from "../sqs/group-commit.js";
 
 const scopeOf = (ctx: RequestContext): Scope => ({ account: ctx.account, region: ctx.region });
 
@@ -34,6 +36,7 @@ const REQUIRED_EVENT_FIELDS = ["id", "account", "source", "time", "region", "det
 
 /** EventBridge (awsJson1_1): buses, rules, targets, PutEvents; `wake` tells the delivery worker deliveries were queued. */
 export function createEventsService({ db, clock, dispatchers, wake }: { db: Db; clock: Clock; dispatchers: () => TargetDispatcher[]; wake: () => void }): AwsService {
+  const group = new GroupCommit(db);
   const handlers: Record<string, Handler> = {
     CreateEventBus: (input: W.CreateEventBusRequest, ctx) => {
       const scope = scopeOf(ctx);
@@ -77,8 +80,11 @@ export function createEventsService({ db, clock, dispatchers, wake }: { db: Db; 
     RemoveTargets: (input: W.RemoveTargetsRequest, ctx) => removeTargets(db, clock, scopeOf(ctx), input),
     ListTargetsByRule: (input: W.ListTargetsByRuleRequest, ctx) => listTargets(db, clock, scopeOf(ctx), input),
 
-    PutEvents: (input: W.PutEventsRequest, ctx) => {
-      const { response, queued } = putEvents(db, clock, scopeOf(ctx), input);
+    PutEvents: async (input: W.PutEventsRequest, ctx) => {
+      const { response, commit } = putEvents(db, clock, scopeOf(ctx), input);
+      let queued = 0;
+      // Concurrent PutEvents share a transaction (and its fsync); each answers once it committed.
+      await group.run(() => (queued = commit()));
       if (queued > 0) wake();
       return response;
     },

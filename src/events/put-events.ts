@@ -4,7 +4,7 @@ import type { Clock } from "../core/clock.js";
 import type { Scope } from "../core/arn.js";
 import { validation } from "./errors.js";
 import { requireBus } from "./event-buses.js";
-import { busEvent, routeEvent } from "./event-router.js";
+import { busEvent, routeEvent, type BusEvent } from "./event-router.js";
 import { ServiceError } from "../core/errors.js";
 
 /** AWS: the entries of one PutEvents may total at most 256 KB (as AWS sizes them). */
@@ -34,28 +34,28 @@ function entryError(e: W.PutEventsRequestEntry): { ErrorCode: string; ErrorMessa
 
 /**
  * PutEvents: each entry is accepted or refused on its own; the accepted ones are matched against
- * the bus's rules and their deliveries queued in the same transaction.
+ * the bus's rules and their deliveries queued by `commit` in one transaction, which the caller may
+ * run with other calls' (group commit) before answering.
  */
-export function putEvents(db: Db, clock: Clock, scope: Scope, input: W.PutEventsRequest): { response: W.PutEventsResponse; queued: number } {
+export function putEvents(db: Db, clock: Clock, scope: Scope, input: W.PutEventsRequest): { response: W.PutEventsResponse; commit: () => number } {
   const entries = input.Entries!;
   if (entries.reduce((n, e) => n + entrySize(e), 0) > MAX_REQUEST_BYTES) throw validation("Total size of the entries in the request is over the limit.");
   const now = clock.now();
-  let queued = 0;
-  const results = db.transaction(() =>
-    entries.map((e): W.PutEventsResultEntry => {
-      const error = entryError(e);
-      if (error) return error;
-      let bus: string;
-      try {
-        bus = requireBus(db, clock, scope, e.EventBusName).Name;
-      } catch (err) {
-        if (err instanceof ServiceError) return { ErrorCode: "ResourceNotFoundException", ErrorMessage: `Event bus ${e.EventBusName?.split("/").pop() ?? "default"} does not exist.` };
-        throw err;
-      }
-      const event = busEvent(scope, { source: e.Source!, detailType: e.DetailType!, resources: e.Resources, detail: JSON.parse(e.Detail!), time: e.Time ?? now });
-      queued += routeEvent(db, scope, bus, event, now.getTime());
-      return { EventId: event.id };
-    }),
-  )();
-  return { response: { FailedEntryCount: results.filter((r) => r.ErrorCode).length, Entries: results }, queued };
+  const routed: Array<{ bus: string; event: BusEvent }> = [];
+  const results = entries.map((e): W.PutEventsResultEntry => {
+    const error = entryError(e);
+    if (error) return error;
+    let bus: string;
+    try {
+      bus = requireBus(db, clock, scope, e.EventBusName).Name;
+    } catch (err) {
+      if (err instanceof ServiceError) return { ErrorCode: "ResourceNotFoundException", ErrorMessage: `Event bus ${e.EventBusName?.split("/").pop() ?? "default"} does not exist.` };
+      throw err;
+    }
+    const event = busEvent(scope, { source: e.Source!, detailType: e.DetailType!, resources: e.Resources, detail: JSON.parse(e.Detail!), time: e.Time ?? now });
+    routed.push({ bus, event });
+    return { EventId: event.id };
+  });
+  const commit = () => routed.reduce((n, r) => n + routeEvent(db, scope, r.bus, r.event, now.getTime()), 0);
+  return { response: { FailedEntryCount: results.filter((r) => r.ErrorCode).length, Entries: results }, commit };
 }
