@@ -7,6 +7,7 @@ import { BerthProcess } from "./harness.js";
 import { ensureTestImage, TEST_IMAGE } from "./images.js";
 import { waitFor } from "./wait.js";
 import { createRepository, ecr, Oci, registryPassword } from "./registry-kit.js";
+import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from "@aws-sdk/client-cloudwatch";
 
 /**
  * The events Berth emits onto the default bus, with AWS's detail shapes, observed the way a user
@@ -53,7 +54,7 @@ before(async () => {
   await ecs.send(new RegisterTaskDefinitionCommand(taskDef("svc", "sleep 600") as never));
   await events.send(new PutRuleCommand({ Name: "probe", EventPattern: JSON.stringify({
     $or: [
-      { source: ["aws.ecr"] },
+      { source: ["aws.ecr", "aws.cloudwatch"] },
       { source: ["aws.ecs"], "detail-type": ["ECS Service Action", "ECS Deployment State Change", "ECS Container Instance State Change"] },
     ],
   }) }));
@@ -122,4 +123,22 @@ test("ECS Deployment State Change and ECS Service Action (SERVICE_STEADY_STATE)"
     const { taskArns } = await ecs.send(new ListTasksCommand({ cluster: "work" }));
     return taskArns?.length === 0 ? true : undefined;
   }, 60_000);
+});
+
+test("CloudWatch Alarm State Change", async () => {
+  const cw = new CloudWatchClient({ endpoint: berth.endpoint, region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" }, maxAttempts: 1 });
+  await cw.send(new PutMetricAlarmCommand({
+    AlarmName: "cpu-high", MetricName: "CPUUtilization", Namespace: "AWS/ECS", Statistic: "Average", Period: 60, EvaluationPeriods: 1,
+    Threshold: 80, ComparisonOperator: "GreaterThanThreshold", Dimensions: [{ Name: "ClusterName", Value: "work" }],
+  }));
+  await cw.send(new SetAlarmStateCommand({ AlarmName: "cpu-high", StateValue: "ALARM", StateReason: "testing" }));
+  cw.destroy();
+  const e = await waitForEvent("the alarm's event", (x) => x["detail-type"] === "CloudWatch Alarm State Change" && x.detail.state.value === "ALARM");
+  assert.equal(e.source, "aws.cloudwatch");
+  assert.deepEqual(e.resources, [`arn:aws:cloudwatch:us-east-1:${ACCOUNT}:alarm:cpu-high`]);
+  assert.equal(e.detail.alarmName, "cpu-high");
+  assert.equal(e.detail.state.reason, "testing");
+  assert.match(e.detail.state.timestamp, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0000$/);
+  assert.equal(e.detail.previousState.value, "INSUFFICIENT_DATA");
+  assert.deepEqual(e.detail.configuration.metrics[0].metricStat.metric, { namespace: "AWS/ECS", name: "CPUUtilization", dimensions: { ClusterName: "work" } });
 });
