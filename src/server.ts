@@ -31,6 +31,8 @@ import { createParameterReader } from "./ssm/parameter-reader.js";
 import { resolveLaunchResources } from "./ecs/tasks/task-secrets.js";
 import { dataDirKey, valueCipher, KEY_FILE } from "./store/value-cipher.js";
 import { createLogStore } from "./logs/log-store.js";
+import { streamMessages } from "./logs/stream-messages.js";
+import { createAwslogsDelivery } from "./ecs/agent-link/awslogs-delivery.js";
 import { startDataPlane } from "./dataplane/data-plane.js";
 import { lazyDataPlane } from "./dataplane/lazy-data-plane.js";
 import { createDataPlaneFeed } from "./elbv2/data-plane/data-plane-feed.js";
@@ -129,6 +131,11 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   // the embedded agent (this server's engine) in-process. Every task's bridge ports go to its
   // container instance's address; the agent is told which.
   const agents = createAgentRunner({ db, clock, log: log.child({ component: "agents" }) });
+  // CloudWatch Logs: the API and the awslogs driver write the same store; retention expires on a timer.
+  const logStore = createLogStore({ db, clock });
+  const logRetention = logStore.startRetention({ intervalMs: LOG_RETENTION_INTERVAL_MS, log: log.child({ component: "logs-retention" }) });
+  // The awslogs driver: agents ship awslogs containers' output, stored through the log store's LogSink.
+  const awslogs = createAwslogsDelivery({ db, sink: logStore, log: log.child({ component: "awslogs" }) });
   // Tasks' secrets are resolved from Secrets Manager and Parameter Store as their launches are delivered.
   const secretSources = { secrets: createSecretReader(sealed), parameters: createParameterReader(sealed) };
   // Each task with a taskRoleArn gets a session of its role (IAM's roles, STS's sessions) as its
@@ -140,7 +147,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   });
   const agentEndpoint = createAgentEndpoint({
     db, config, clock, log: log.child({ component: "agents" }), runner: agents, registry: registryAccess,
-    resources: (spec) => resolveLaunchResources(secretSources, spec), credentials: taskCredentials,
+    resources: (spec) => resolveLaunchResources(secretSources, spec), credentials: taskCredentials, awslogs,
   });
   // The embedded agent's tasks reach this server's API through the agent's relay (AWS_ENDPOINT_URL).
   const api = () => {
@@ -169,10 +176,6 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   const services = createServiceController({ db, clock, runner, loadBalancers, log: log.child({ component: "service-scheduler" }) });
   const virtualInstances = () => ensureVirtualInstances({ db, config, clock, log, dockerVersion });
   virtualInstances();
-
-  // CloudWatch Logs: the API and the awslogs driver write the same store; retention expires on a timer.
-  const logStore = createLogStore({ db, clock });
-  const logRetention = logStore.startRetention({ intervalMs: LOG_RETENTION_INTERVAL_MS, log: log.child({ component: "logs-retention" }) });
 
   let awsFront: AwsFront | undefined;
   const app = Fastify({
@@ -210,7 +213,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   // A reset must not race the service scheduler, which would replace the tasks being removed.
   const resettable = { ...runner, reset: async () => (services.stop(), runner.reset()) };
   const afterReset = () => (virtualInstances(), services.start());
-  registerBerthRoutes(app, { db, runner: resettable, berthId, registry, afterReset });
+  registerBerthRoutes(app, { db, runner: resettable, berthId, registry, afterReset, readLogStream: (scope, group, stream) => streamMessages(db, scope, group, stream) });
   // Fargate Spot interruptions: on demand (an operator endpoint) and, for chaos testing, at a configured rate.
   registerSpotRoutes(app, { db, runner, config });
   registerAgentRoutes(app, { config, log: log.child({ component: "agents" }), endpoint: agentEndpoint.remote });
@@ -233,7 +236,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   // tracking policies own alarms made through `alarms`, and the alarms run its policies.
   const aas = createApplicationAutoScaling({ db, clock, log: log.child({ component: "application-autoscaling" }), services: scalableServices(deps, services), alarms: alarms.managed });
   alarms.addActionTarget(aas.alarmActions);
-  const ecs = createEcsService(deps, { dockerVersion, scheduler: services });
+  const ecs = createEcsService(deps, { dockerVersion, scheduler: services, baseUrl });
   // EventBridge: rules' targets are delivered by one worker, through a dispatcher per kind of target.
   const eventsLog = log.child({ component: "events" });
   const runTaskForEvents = async (scope: Scope, request: RunTaskRequest) =>

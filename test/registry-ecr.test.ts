@@ -100,3 +100,38 @@ test("the AWS CLI: create-repository, describe-repositories, get-login-password"
   assert.equal(described.repositories[0].imageTagMutability, "IMMUTABLE");
   await berth.aws("ecr", "delete-repository", "--repository-name", "cli/web");
 });
+
+test("a fresh registry: DescribeRepositories with no names answers an empty list (SDK and AWS CLI)", async () => {
+  // A region nothing in this file has touched: no repository was ever created there.
+  const sdk = await ecr(berth, "eu-north-1").send(new DescribeRepositoriesCommand({}));
+  assert.deepEqual(sdk.repositories, []);
+  const cli = await berth.aws("ecr", "describe-repositories", "--region", "eu-north-1");
+  assert.deepEqual(cli.repositories, []);
+});
+
+test("KMS without a key is the AWS managed key of the account and region, by ARN; AES256 has none", async () => {
+  const client = ecr(berth, "eu-west-3");
+  const kms = await client.send(new CreateRepositoryCommand({ repositoryName: "kms/a", encryptionConfiguration: { encryptionType: "KMS" } }));
+  const key = kms.repository?.encryptionConfiguration?.kmsKey ?? "";
+  assert.match(key, /^arn:aws:kms:eu-west-3:000000000000:key\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+  const again = await client.send(new CreateRepositoryCommand({ repositoryName: "kms/b", encryptionConfiguration: { encryptionType: "KMS" } }));
+  assert.equal(again.repository?.encryptionConfiguration?.kmsKey, key, "one managed key per account and region");
+  const described = await client.send(new DescribeRepositoriesCommand({ repositoryNames: ["kms/a"] }));
+  assert.deepEqual(described.repositories?.[0]?.encryptionConfiguration, { encryptionType: "KMS", kmsKey: key });
+  const otherRegion = await ecr(berth, "eu-west-2").send(new CreateRepositoryCommand({ repositoryName: "kms/a", encryptionConfiguration: { encryptionType: "KMS" } }));
+  assert.match(otherRegion.repository!.encryptionConfiguration!.kmsKey!, /^arn:aws:kms:eu-west-2:/);
+  assert.notEqual(otherRegion.repository!.encryptionConfiguration!.kmsKey, key);
+  const aes = await client.send(new CreateRepositoryCommand({ repositoryName: "kms/c", encryptionConfiguration: { encryptionType: "AES256" } }));
+  assert.deepEqual(aes.repository?.encryptionConfiguration, { encryptionType: "AES256" });
+});
+
+test("an enum out of range is refused in AWS's words, and nothing is created", async () => {
+  const client = ecr(berth, "eu-south-1");
+  await assert.rejects(client.send(new CreateRepositoryCommand({ repositoryName: "enum/x", imageTagMutability: "SOMETIMES" as never })), (e: unknown) => {
+    assert.ok(e instanceof InvalidParameterException);
+    assert.equal(e.message, "1 validation error detected: Value 'SOMETIMES' at 'imageTagMutability' failed to satisfy constraint: "
+      + "Member must satisfy enum value set: [MUTABLE, IMMUTABLE, IMMUTABLE_WITH_EXCLUSION, MUTABLE_WITH_EXCLUSION]");
+    return true;
+  });
+  assert.deepEqual((await client.send(new DescribeRepositoriesCommand({}))).repositories, []);
+});

@@ -5,6 +5,7 @@ import type { TaskRunner } from "../agent/protocol/task-runner.js";
 import { ServiceError } from "../core/errors.js";
 import type { RegistryStore } from "../registry/registry-store.js";
 import { HEALTH_PATH } from "./admin-auth.js";
+import { taskLogs, type LogStreamReader } from "../ecs/tasks/task-logs.js";
 
 /**
  * Berth's own endpoints under /_berth: health, reset (for test suites) and task logs. All but
@@ -12,7 +13,11 @@ import { HEALTH_PATH } from "./admin-auth.js";
  */
 export function registerBerthRoutes(
   app: FastifyInstance,
-  { db, runner, berthId, registry, afterReset }: { db: Db; runner: TaskRunner; berthId: string; registry: RegistryStore; afterReset: () => void },
+  { db, runner, berthId, registry, afterReset, readLogStream }: {
+    db: Db; runner: TaskRunner; berthId: string; registry: RegistryStore; afterReset: () => void;
+    /** CloudWatch Logs, where awslogs containers' output is read from (absent: every container's output comes from its agent). */
+    readLogStream?: LogStreamReader;
+  },
 ) {
   app.get(HEALTH_PATH, async () => ({ status: "ok", berthId }));
 
@@ -36,6 +41,6 @@ export function registerBerthRoutes(
           : undefined
     ) as { arn: string } | undefined;
     if (!row) throw new ServiceError("InvalidParameterException", `No task ${ref} is known to this Berth.`, true, {}, 404);
-    return runner.logs(row.arn);
+    return taskLogs(db, runner, readLogStream, row.arn);
   });
 }

@@ -6,6 +6,7 @@ import type { TaskReport } from "./protocol/task-runner.js";
 import type { IpAllocator } from "./ip-allocator.js";
 import type { TaskCgroups } from "./cgroups.js";
 import type { Scope } from "../core/arn.js";
+import type { LogShipper } from "./protocol/log-shipper.js";
 import type { AgentEndpoints } from "./task-endpoint/agent-endpoints.js";
 
 /**
@@ -36,6 +37,8 @@ export interface AgentContext {
   /** Resolves once the events subscription is live, so that no die is missed after it. */
   eventsReady(): Promise<void>;
   emit(report: TaskReport): void;
+  /** Where awslogs containers' output goes (the control plane, over the agent protocol). */
+  logs?: LogShipper;
   /** The credentials and metadata endpoints and the API relay; undefined where they could not start. */
   endpoints(): Promise<AgentEndpoints | undefined>;
 }

@@ -14,6 +14,7 @@ import { planTask, taskIdOf } from "./task-plan.js";
 import { taskLogs } from "./logs.js";
 import { removeTaskVolumes } from "./volumes.js";
 import { recoverTasks } from "./recover.js";
+import type { LogShipper } from "./protocol/log-shipper.js";
 import { startAgentEndpoints, type AgentEndpoints } from "./task-endpoint/agent-endpoints.js";
 
 export interface DockerRunnerDeps {
@@ -24,6 +25,8 @@ export interface DockerRunnerDeps {
   berthId: string;
   /** Berth's registry: ECR URIs are mapped to it and its images pulled with its credentials. */
   registry?: RegistryAccess;
+  /** Where awslogs containers' output is shipped (the agent client's shipper). */
+  logs?: LogShipper;
   /** The Berth API (host and port) this agent's tasks reach through AWS_ENDPOINT_URL; undefined while unknown. */
   api?: () => { host: string; port: number } | undefined;
 }
@@ -35,7 +38,7 @@ const RESET_SETTLE_MS = 10_000;
  * Runs tasks as containers on the local Docker engine: one TaskManager per task, one events
  * subscription for all of them, reports passed on in the order managers make them.
  */
-export function createDockerRunner({ docker, config, log, clock, berthId, registry, api = () => undefined }: DockerRunnerDeps): TaskRunner {
+export function createDockerRunner({ docker, config, log, clock, berthId, registry, logs, api = () => undefined }: DockerRunnerDeps): TaskRunner {
   const listeners: Array<(r: TaskReport) => void> = [];
   const mine = { label: [`${LABEL_BERTH}=${berthId}`] };
   const managers = new Map<string, TaskManager>();
@@ -74,6 +77,7 @@ export function createDockerRunner({ docker, config, log, clock, berthId, regist
     ips: new IpAllocator(config.awsvpcCidr),
     cgroups: new TaskCgroups(docker, log),
     registry,
+    logs,
     pauseImage,
     eventsReady: () => events.ready,
     endpoints: () => endpoints,

@@ -153,12 +153,15 @@ async function startOne(m: TaskManager, c: PlannedContainer, halted: () => boole
   }
   s.id = container.id;
   if (halted()) return;
+  // Docker's awslogs driver checks its group and stream as the container starts: so does this.
+  const logs = await m.awslogs.open(c, container.id);
   try {
     await container.start();
   } catch (err) {
     throw new TaskError("CannotStartContainerError", engineMessage(err), c.name);
   }
   s.started = true;
+  if (logs) m.awslogs.follow(logs, container.id);
   await endpoints?.taskAddressed(m);
   if (m.cgroupParent) await ctx.cgroups.verify(ctx.berthId, plan.taskId, container.id, async () => (await m.inspect(container.id))?.State.Running ?? false);
   const info = await m.inspect(container.id);

@@ -9,6 +9,7 @@ import { taskHealth, type Health } from "./health.js";
 import { stopWaves } from "./dependencies.js";
 import { hasStarted, newContainerState, observe, toReport, type ContainerState } from "./container-state.js";
 import { launchTask } from "./task-launch.js";
+import { TaskAwslogs } from "./awslogs/task-awslogs.js";
 import { taskRedactor, type Redact } from "./redact.js";
 import { TaskIdentity } from "./task-endpoint/task-identity.js";
 
@@ -34,6 +35,8 @@ export class TaskManager {
   disposed = false;
   /** Blanks the task's environment values out of engine messages (redact.ts). */
   readonly redact: Redact;
+  /** The awslogs containers' destinations and followers. */
+  readonly awslogs: TaskAwslogs;
   /** The task's credentials and metadata ids and its role session (task-endpoint/). */
   readonly identity: TaskIdentity;
   /** The control plane could not assume the task's role: the launch fails with this. */
@@ -55,6 +58,7 @@ export class TaskManager {
     this.status = status;
     this.containers = new Map(plan.containers.map((c) => [c.name, newContainerState(c)]));
     this.redact = taskRedactor(plan);
+    this.awslogs = new TaskAwslogs(ctx, plan);
     this.identity = new TaskIdentity(plan.containers.map((c) => c.name), plan.hasRole);
   }
 
@@ -85,6 +89,7 @@ export class TaskManager {
 
   dispose(): void {
     this.disposed = true;
+    this.awslogs.dispose();
   }
 
   // ---- requests and events (enqueue only) ----
@@ -215,6 +220,8 @@ export class TaskManager {
       await this.ctx.docker.getContainer(this.pauseId).stop({ t: 5 }).catch(() => {});
     }
     this.ctx.ips.release(this.taskArn);
+    // What the containers wrote last is in the log store before the task is seen STOPPED.
+    await this.awslogs.drained();
     this.report({ lastStatus: "STOPPED", ...why }, true);
   }
 
@@ -260,6 +267,8 @@ export class TaskManager {
     for (const [name, info] of found) {
       const s = this.containers.get(name);
       if (s) observe(s, info, this.plan.networkMode);
+      // Output written while the agent was away is shipped from where the store has it.
+      if (s && hasStarted(info)) await this.awslogs.adopt(s.plan, info.Id);
     }
     if (pause) {
       this.pauseId = pause.Id;
@@ -319,6 +328,7 @@ export class TaskManager {
       const info = found.get(s.plan.name);
       if (info && hasStarted(info)) {
         observe(s, info, this.plan.networkMode);
+        await this.awslogs.adopt(s.plan, info.Id);
         continue;
       }
       if (!info && s.started) {

@@ -158,7 +158,7 @@ test("awsQuery errors: the envelope, Sender/Receiver, the model's error code and
     ["Action=Echo&Count=1", 400, "ValidationError", /Name is required/],
     ["Action=Echo&Name=abc&Count=9", 400, "ValidationError", /Count must be at most 5/],
     ["Action=Echo&Name=abc&Count=x", 400, "ValidationError", /Value "x" for Count is not an integer/],
-    ["Action=Echo&Name=abc&Kind=medium", 400, "ValidationError", /Kind must be one of: small, large/],
+    ["Action=Echo&Name=abc&Kind=medium", 400, "ValidationError", /Value &apos;medium&apos; at &apos;Kind&apos; failed to satisfy constraint: Member must satisfy enum value set: \[small, large\]/],
     ["Action=Echo&Name=abc&Tags.member.1.Key.x=1", 400, "ValidationError", /Tags.1.Key must be a single value/],
   ];
   for (const [body, status, code, message] of cases) {

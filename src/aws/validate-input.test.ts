@@ -145,13 +145,14 @@ test("string lengths, list and map sizes, and number ranges come from the model"
 });
 
 test("enums and patterns are InvalidParameterException", () => {
-  rejects({ name: "a", color: "BLUE" }, "InvalidParameterException", /color must be one of: RED, GREEN\. Found "BLUE"/);
-  rejects({ name: "a", color: "red" }, "InvalidParameterException", /color must be one of/);
+  rejects({ name: "a", color: "BLUE" }, "InvalidParameterException",
+    /^1 validation error detected: Value 'BLUE' at 'color' failed to satisfy constraint: Member must satisfy enum value set: \[RED, GREEN\]$/);
+  rejects({ name: "a", color: "red" }, "InvalidParameterException", /Value 'red' at 'color' failed to satisfy constraint/);
   rejects({ name: "a", code: "AB" }, "InvalidParameterException", /code "AB" does not match the pattern/);
   rejects({ name: "a", code: "ABCD" }, "InvalidParameterException", /does not match/, model);
   rejects({ name: "a", labels: { "Bad-Key": "x" } }, "InvalidParameterException", /labels key "Bad-Key" does not match/);
   // Messages quote long values only in part.
-  rejects({ name: "a", color: "X".repeat(10_000) }, "InvalidParameterException", /Found "X{64}\.\.\."\.$/);
+  rejects({ name: "a", color: "X".repeat(10_000) }, "InvalidParameterException", /Value 'X{64}\.\.\.' at 'color'/);
 });
 
 test("timestamps are epoch seconds or ISO 8601, and become Dates", () => {
@@ -209,12 +210,12 @@ test("the ECS model: CreateCluster, DescribeClusters, DeleteCluster and capacity
   rejects({ tags: [{ key: "k", value: "v".repeat(257) }] }, "InvalidParameterException", /tags\[0\]\.value must have at most 256/, ecs, "CreateClusterRequest");
   rejects({ tags: [{ key: "", value: "v" }] }, "InvalidParameterException", /tags\[0\]\.key must have at least 1 character\./, ecs, "CreateClusterRequest");
   rejects({ tags: [{ key: "a#b", value: "v" }] }, "InvalidParameterException", /tags\[0\]\.key "a#b" does not match/, ecs, "CreateClusterRequest");
-  rejects({ settings: [{ name: "cpuBoost", value: "on" }] }, "InvalidParameterException", /settings\[0\]\.name must be one of: containerInsights/, ecs, "CreateClusterRequest");
+  rejects({ settings: [{ name: "cpuBoost", value: "on" }] }, "InvalidParameterException", /Value 'cpuBoost' at 'settings\.1\.member\.name' failed to satisfy constraint: Member must satisfy enum value set: \[containerInsights/, ecs, "CreateClusterRequest");
   rejects({ defaultCapacityProviderStrategy: [{ capacityProvider: "FARGATE", weight: 1001 }] }, "InvalidParameterException", /weight must be at most 1000/, ecs, "CreateClusterRequest");
   rejects({ defaultCapacityProviderStrategy: [{ weight: 1 }] }, "InvalidParameterException", /defaultCapacityProviderStrategy\[0\]\.capacityProvider is required/, ecs, "CreateClusterRequest");
   rejects({ configuration: { executeCommandConfiguration: { logConfiguration: { s3EncryptionEnabled: "yes" } } } }, "SerializationException",
     /boolean for configuration\.executeCommandConfiguration\.logConfiguration\.s3EncryptionEnabled/, ecs, "CreateClusterRequest");
-  rejects({ include: ["EVERYTHING"] }, "InvalidParameterException", /include\[0\] must be one of: ATTACHMENTS/, ecs, "DescribeClustersRequest");
+  rejects({ include: ["EVERYTHING"] }, "InvalidParameterException", /Value 'EVERYTHING' at 'include\.1\.member' failed to satisfy constraint: Member must satisfy enum value set: \[ATTACHMENTS/, ecs, "DescribeClustersRequest");
   rejects({}, "InvalidParameterException", /^cluster is required/, ecs, "DeleteClusterRequest");
   rejects({ cluster: "c" }, "InvalidParameterException", /^settings is required/, ecs, "UpdateClusterSettingsRequest");
 });

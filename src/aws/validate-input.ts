@@ -108,7 +108,9 @@ function walk(model: ServiceModel, shapeName: string, value: unknown, path: stri
       // Lengths count code points; counting them costs a copy, so only where there is a limit.
       if (shape.min !== undefined || shape.max !== undefined) checkLength(shape, [...value].length, where, "character");
       if (shape.enum && !shape.enum.includes(value)) {
-        throw invalid(`${where} must be one of: ${shape.enum.join(", ")}. Found ${quoted}.`);
+        // AWS's own wording (its front end's), which tools and tests written against AWS match.
+        const shown = shape.sensitive ? "(sensitive value)" : clip(value);
+        throw invalid(`1 validation error detected: Value '${shown}' at '${awsPath(where)}' failed to satisfy constraint: Member must satisfy enum value set: [${shape.enum.join(", ")}]`);
       }
       if (shape.pattern && !fullMatch(shape.pattern, value)) {
         throw invalid(`${where} ${quoted} does not match the pattern ${shape.pattern}.`);
@@ -151,6 +153,14 @@ function walk(model: ServiceModel, shapeName: string, value: unknown, path: stri
     }
   }
   throw new Error(`unsupported shape type ${(shape as Shape).type}`);
+}
+
+/**
+ * A member's path as AWS's validation messages write it: list items are 1-based and named
+ * `member` (`settings.1.member.name` for `settings[0].name`), map values `entry.value`.
+ */
+function awsPath(where: string): string {
+  return where.replace(/\[(\d+)\]/g, (_, i: string) => `.${Number(i) + 1}.member`);
 }
 
 function checkLength(shape: Shape, length: number, where: string, unit: "item" | "entry" | "character") {

@@ -7,6 +7,7 @@ import { createLogger } from "../core/logger.js";
 import { connectDocker } from "../agent/runtime/docker-engine.js";
 import { createDockerRunner } from "../agent/docker-runner.js";
 import { startAgentClient } from "../agent/protocol/agent-client.js";
+import { lateShipper } from "../agent/protocol/log-shipper.js";
 import { httpTransport } from "../agent/protocol/transport.js";
 import { systemClock } from "../core/clock.js";
 import { carriedRegistry } from "../agent/launch-registry.js";
@@ -91,10 +92,11 @@ export async function agent(argv: string[], env: Record<string, string | undefin
   // The agent holds no registry secret: each launch brings the registry host and pull passwords
   // for its own images, and the runner pulls with them (ECR URIs mapped as on the server).
   const registry = carriedRegistry();
+  const logs = lateShipper();
   // This agent's tasks send their AWS calls (AWS_ENDPOINT_URL) to the server it joined.
   const server = new URL(values.endpoint);
   const api = { host: server.hostname.replace(/^\[(.*)\]$/, "$1"), port: Number(server.port || (server.protocol === "https:" ? 443 : 80)) };
-  const runner = createDockerRunner({ docker, config, log: log.child({ component: "agent" }), clock: systemClock, berthId: state.berthId, registry, api: () => api });
+  const runner = createDockerRunner({ docker, config, log: log.child({ component: "agent" }), clock: systemClock, berthId: state.berthId, registry, logs, api: () => api });
   const client = startAgentClient({
     transport: httpTransport(values.endpoint, config.agentToken),
     runner,
@@ -118,6 +120,7 @@ export async function agent(argv: string[], env: Record<string, string | undefin
       log.info({ containerInstanceArn: arn, berthId: state.berthId, hostIp: config.hostIp }, "berth agent is up");
     },
   });
+  logs.attach(client.logs);
   const shutdown = async () => {
     client.close();
     await runner.close();

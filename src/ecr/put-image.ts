@@ -71,7 +71,11 @@ export function putImageHandlers({ db, store }: EcrDeps): Record<string, Handler
 
 /**
  * The manifest's media type: its own `mediaType` field, else the parameter. ECR refuses a
- * manifest that states neither with the message it gives unreadable JSON.
+ * manifest that states neither with the message it gives unreadable JSON, "Invalid parameter at
+ * 'ImageManifest' failed to satisfy constraint: 'Invalid JSON syntax'", even when the JSON is
+ * valid: that is what users of real ECR report retagging OCI images and Helm charts without
+ * --image-manifest-media-type (aws/aws-cli#8620, aws/aws-sdk#193, aws/containers-roadmap#1873,
+ * containers/image#584), so Berth answers the same.
  */
 function statedMediaType(text: string, parameter: string | undefined): string {
   let doc: unknown;

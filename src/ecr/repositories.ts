@@ -9,6 +9,7 @@ import type { EcrDeps } from "./deps.js";
 import { invalidParameter } from "./errors.js";
 import { presentRepository } from "./present.js";
 import { dropTags, putTags, validateTags } from "./tags.js";
+import { awsManagedEcrKeyArn } from "./managed-key.js";
 
 const DEFAULT_PAGE = 100;
 const WITH_EXCLUSION = new Set(["IMMUTABLE_WITH_EXCLUSION", "MUTABLE_WITH_EXCLUSION"]);
@@ -21,7 +22,7 @@ function checkRegistry(ctx: RequestContext, registryId: string | undefined, name
   if (registryId !== undefined && registryId !== ctx.account) throw repositoryNotFound(name ?? "", registryId);
 }
 
-function settingsOf(input: CreateRepositoryRequest): Partial<RepositorySettings> {
+function settingsOf(input: CreateRepositoryRequest, ctx: RequestContext): Partial<RepositorySettings> {
   const mutability = input.imageTagMutability ?? "MUTABLE";
   const filters = input.imageTagMutabilityExclusionFilters;
   if (WITH_EXCLUSION.has(mutability) && !filters?.length) {
@@ -37,10 +38,21 @@ function settingsOf(input: CreateRepositoryRequest): Partial<RepositorySettings>
   const settings: Partial<RepositorySettings> = {
     imageTagMutability: mutability,
     imageScanningConfiguration: { scanOnPush: input.imageScanningConfiguration?.scanOnPush ?? false },
-    encryptionConfiguration: enc ? { encryptionType: enc.encryptionType!, ...(enc.kmsKey ? { kmsKey: enc.kmsKey } : {}) } : { encryptionType: "AES256" },
+    encryptionConfiguration: encryptionOf(enc, ctx),
   };
   if (filters?.length) settings.imageTagMutabilityExclusionFilters = filters.map((f) => ({ filterType: f.filterType!, filter: f.filter! }));
   return settings;
+}
+
+/**
+ * KMS without a key is ECR's AWS managed key (alias aws/ecr), which ECR reports by its key ARN;
+ * KMS_DSSE likewise. AES256 has no key.
+ */
+function encryptionOf(enc: CreateRepositoryRequest["encryptionConfiguration"], ctx: RequestContext): RepositorySettings["encryptionConfiguration"] {
+  if (!enc) return { encryptionType: "AES256" };
+  const type = enc.encryptionType!;
+  if (type === "AES256") return { encryptionType: type };
+  return { encryptionType: type, kmsKey: enc.kmsKey || awsManagedEcrKeyArn(ctx.account, ctx.region) };
 }
 
 /** Opaque to clients; the name the next page starts after. */
@@ -62,7 +74,7 @@ export function repositoryHandlers({ db, store, registryHost }: EcrDeps): Record
         throw invalidParameter(`Invalid parameter at 'registryId': Berth creates repositories only in the caller's registry (${ctx.account}).`);
       }
       validateTags(input.tags);
-      const settings = settingsOf(input);
+      const settings = settingsOf(input, ctx);
       const repo = db.transaction(() => {
         const created = store.createRepository(ctx, input.repositoryName!, settings);
         putTags(db, created.arn, input.tags);

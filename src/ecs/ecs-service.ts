@@ -10,15 +10,19 @@ import { attributeHandlers } from "./instances/attributes.js";
 import { serviceHandlers, type ServiceScheduler } from "./services/services.js";
 import { capacityProviderHandlers } from "./capacity-providers/capacity-providers.js";
 import { asgCapacityProviderHandlers } from "./capacity-providers/asg-capacity-providers.js";
+import { taskProtectionHandlers } from "./tasks/task-protection.js";
+import { accountSettingHandlers } from "./account-settings/account-settings.js";
+import { agentOperationHandlers } from "./agent-link/agent-operations.js";
 
 /**
  * The ECS API: the official model plus the handlers of each resource, each in its own file.
  * `dockerVersion` is the local engine's, which instances registered without versionInfo report;
- * `scheduler` is told when a service changes, so that it decides again at once.
+ * `scheduler` is told when a service changes, so that it decides again at once; `baseUrl` is
+ * this server's address, which DiscoverPollEndpoint gives agents.
  */
 export function createEcsService(
   deps: EcsDeps,
-  { dockerVersion = "unknown", scheduler = { poke: () => {} } }: { dockerVersion?: string; scheduler?: ServiceScheduler } = {},
+  { dockerVersion = "unknown", scheduler = { poke: () => {} }, baseUrl = () => "http://127.0.0.1:4566" }: { dockerVersion?: string; scheduler?: ServiceScheduler; baseUrl?: () => string } = {},
 ): JsonService {
   return {
     model: loadModel("ecs"),
@@ -32,6 +36,9 @@ export function createEcsService(
       ...serviceHandlers(deps, scheduler),
       ...capacityProviderHandlers(deps),
       ...asgCapacityProviderHandlers(deps),
+      ...taskProtectionHandlers(deps),
+      ...accountSettingHandlers(deps),
+      ...agentOperationHandlers(deps, { baseUrl }),
     },
   };
 }

@@ -367,7 +367,24 @@ export const migrations: string[] = [
     arn TEXT PRIMARY KEY, topic_arn TEXT NOT NULL, seq INTEGER NOT NULL, doc TEXT NOT NULL);
   CREATE INDEX sns_subscriptions_by_topic ON sns_subscriptions (topic_arn, seq);
   `,
-  /* 17: EventBridge: event buses, rules, targets; the durable queue of deliveries (one row per
+  /* 17: awslogs: how far each container's output is stored in CloudWatch Logs (log-position.ts),
+     written in the same transaction as the events, so a batch sent again is stored once */ `
+  CREATE TABLE awslogs_positions (
+    task_arn TEXT NOT NULL REFERENCES tasks (arn) ON DELETE CASCADE,
+    container TEXT NOT NULL, position TEXT NOT NULL,
+    -- Where the container's output went (for berth logs): awslogs-region, group and stream.
+    region TEXT NOT NULL, log_group TEXT NOT NULL, log_stream TEXT NOT NULL,
+    PRIMARY KEY (task_arn, container));
+  `,
+  /* 18: ECS task scale-in protection (one row a protected task, until it expires) and ECS account
+     settings, per principal (the account's root ARN holds the account default). */ `
+  CREATE TABLE ecs_task_protection (
+    task_arn TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);
+  CREATE TABLE ecs_account_settings (
+    account TEXT NOT NULL, region TEXT NOT NULL, principal_arn TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL,
+    PRIMARY KEY (account, region, principal_arn, name));
+  `,
+  /* 19: EventBridge: event buses, rules, targets; the durable queue of deliveries (one row per
      matched event and target, written in the transaction that produced the event); the outbox of
      events Berth's own services emit (ECS, ECR, CloudWatch), written in the transaction of the
      state change they describe and routed to the default bus by the events router. EventBridge

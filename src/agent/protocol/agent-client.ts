@@ -5,6 +5,7 @@ import { Inbox, Outbox } from "./sequence.js";
 import { AGENT_PROTOCOL_VERSION, type Command, type Hello, type Sequenced, type TaskUsage } from "./messages.js";
 import { SessionLost, type AgentHandlers } from "./transport.js";
 import type { LaunchRegistry } from "../launch-registry.js";
+import { LogOpenError, type LogShipper } from "./log-shipper.js";
 
 export interface AgentClientOptions {
   /** httpTransport for `berth agent`, loopbackTransport in-process. */
@@ -28,7 +29,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * reports in order. Reports made while the server is unreachable wait in the outbox and are
  * delivered, in order, once it answers again.
  */
-export function startAgentClient(o: AgentClientOptions): { close(): void } {
+export function startAgentClient(o: AgentClientOptions): { close(): void; logs: LogShipper } {
   const epoch = randomUUID();
   const reports = new Outbox<TaskReport>();
   let arn = o.hello.containerInstanceArn;
@@ -136,6 +137,34 @@ export function startAgentClient(o: AgentClientOptions): { close(): void } {
     }
   }
 
+  /** Calls the server once a session exists, saying hello again when the server lost it. */
+  async function inSession<T>(call: () => Promise<T>): Promise<T> {
+    for (;;) {
+      await (helloing ?? Promise.resolve());
+      if (!session) await hello();
+      try {
+        return await call();
+      } catch (err) {
+        if (err instanceof SessionLost && !closed) await hello();
+        else throw err;
+      }
+    }
+  }
+
+  // awslogs output goes straight to the server, outside the report stream: each batch carries its
+  // own positions, so a lost reply is simply sent again (log-shipper.ts).
+  const logs: LogShipper = {
+    async open(destination) {
+      const reply = await inSession(() => o.transport.logOpen({ containerInstanceArn: arn!, session, destination }));
+      if (reply.error) throw new LogOpenError(reply.error.code, reply.error.message);
+      return reply.position;
+    },
+    async ship(destination, events, dropped) {
+      const reply = await inSession(() => o.transport.logBatch({ containerInstanceArn: arn!, session, destination, events, ...(dropped ? { dropped } : {}) }));
+      if (reply.error) throw new LogOpenError(reply.error.code, reply.error.message);
+    },
+  };
+
   /**
    * Measures and reports the tasks' resource use every usageMs. A report that fails is not
    * retried: the next one covers the time since the last measurement anyway.
@@ -165,6 +194,7 @@ export function startAgentClient(o: AgentClientOptions): { close(): void } {
   pushLoop();
   if (o.usage) usageLoop();
   return {
+    logs,
     close() {
       closed = true;
       clearTimeout(usageTimer);

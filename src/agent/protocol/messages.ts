@@ -1,5 +1,7 @@
 import type { LaunchSpec, StopRequest, TaskReport, ContainerLog, TaskRoleCredentials } from "./task-runner.js";
 import type { LaunchRegistry } from "../launch-registry.js";
+import type { LogDestination } from "./log-shipper.js";
+import type { ShippedEvent } from "../awslogs/log-event-builder.js";
 
 /**
  * The agent protocol's messages (docs/agent-protocol.md). JSON over HTTP: the agent calls the
@@ -89,6 +91,37 @@ export interface LogsReply {
   session: string;
   requestId: string;
   logs: ContainerLog[];
+}
+
+/** awslogs: make sure a container's group and stream exist; answers the position stored for it. */
+export interface LogOpenRequest {
+  containerInstanceArn: string;
+  session: string;
+  destination: LogDestination;
+}
+export interface LogOpenReply {
+  /** The last position stored for the container; absent when none. */
+  position?: string;
+  /** CloudWatch Logs refused (e.g. ResourceNotFoundException: the group is missing and not to be created). */
+  error?: { code: string; message: string };
+}
+
+/**
+ * awslogs: one batch of a container's events, in order, each with its position (its container's
+ * sequence). The server stores those past the position it has, with the new position, in one
+ * transaction, and answers the position it has afterwards.
+ */
+export interface LogBatchRequest {
+  containerInstanceArn: string;
+  session: string;
+  destination: LogDestination;
+  events: ShippedEvent[];
+  /** Lines mode non-blocking dropped since the previous batch. */
+  dropped?: number;
+}
+export interface LogBatchReply {
+  position?: string;
+  error?: { code: string; message: string };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { AGENT_PATH, AGENT_TOKEN_HEADER, type Hello, type HelloReply, type LogsReply, type PollReply, type PollRequest, type PushReply, type PushRequest, type UsageReport } from "./messages.js";
+import { AGENT_PATH, AGENT_TOKEN_HEADER, type Hello, type HelloReply, type LogBatchReply, type LogBatchRequest, type LogOpenReply, type LogOpenRequest, type LogsReply, type PollReply, type PollRequest, type PushReply, type PushRequest, type UsageReport } from "./messages.js";
 
 /**
  * The server's endpoints as the agent sees them. The HTTP transport reaches them over the
@@ -9,6 +9,9 @@ export interface AgentHandlers {
   poll(r: PollRequest): Promise<PollReply>;
   reports(r: PushRequest): Promise<PushReply>;
   logs(r: LogsReply): Promise<Record<string, never>>;
+  /** awslogs (log-shipper.ts). */
+  logOpen(r: LogOpenRequest): Promise<LogOpenReply>;
+  logBatch(r: LogBatchRequest): Promise<LogBatchReply>;
   usage(r: UsageReport): Promise<Record<string, never>>;
 }
 
@@ -41,6 +44,8 @@ export function httpTransport(endpoint: string, token: string, timeoutMs = 30_00
     poll: (r) => call("poll", r, timeoutMs + 60_000),
     reports: (r) => call("reports", r),
     logs: (r) => call("logs", r),
+    logOpen: (r) => call("log-open", r),
+    logBatch: (r) => call("log-batch", r),
     usage: (r) => call("usage", r),
   };
 }
@@ -56,6 +61,8 @@ export function loopbackTransport(server: AgentHandlers): AgentHandlers {
     poll: async (r) => wire(await server.poll(wire(r))),
     reports: async (r) => wire(await server.reports(wire(r))),
     logs: async (r) => wire(await server.logs(wire(r))),
+    logOpen: async (r) => wire(await server.logOpen(wire(r))),
+    logBatch: async (r) => wire(await server.logBatch(wire(r))),
     usage: async (r) => wire(await server.usage(wire(r))),
   };
 }

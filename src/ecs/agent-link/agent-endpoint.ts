@@ -10,6 +10,9 @@ import { AgentSession } from "./agent-session.js";
 import { reconcileCommands, registerAgent } from "./remote-agent-hello.js";
 import { setConnected } from "./remote-agent-liveness.js";
 import { EMBEDDED_AGENT, type AgentRunner } from "./agent-runner.js";
+import type { AwslogsDelivery } from "./awslogs-delivery.js";
+
+const NO_LOGS = { code: "ServiceUnavailableException", message: "This Berth has no CloudWatch Logs store." };
 import type { LaunchSpec, StopCode } from "../../agent/protocol/task-runner.js";
 import type { LaunchResources } from "../../agent/protocol/launch-resources.js";
 import type { TaskCredentials } from "../task-credentials/task-credentials.js";
@@ -29,6 +32,8 @@ export interface AgentEndpointDeps {
   runner: AgentRunner;
   /** Berth's registry, when the server has one: launches carry its host and pull passwords. */
   registry?: RegistryAccess;
+  /** Where awslogs output is stored (CloudWatch Logs), when the server has it. */
+  awslogs?: AwslogsDelivery;
   /** Resolves a launch's secrets (src/ecs/tasks/task-secrets.ts), as the launch is delivered. */
   resources?: (spec: LaunchSpec) => LaunchResources | undefined;
   /** Task role sessions, when the server has IAM roles: launches of tasks with a taskRoleArn carry theirs. */
@@ -40,7 +45,7 @@ export interface AgentEndpointDeps {
  * share polls, reports and logs; they differ in hello only, and neither can use the other's
  * session.
  */
-export function createAgentEndpoint({ db, config, clock, log, runner, registry, resources, credentials }: AgentEndpointDeps): AgentEndpoint {
+export function createAgentEndpoint({ db, config, clock, log, runner, registry, resources, credentials, awslogs }: AgentEndpointDeps): AgentEndpoint {
   // Three polls per heartbeat timeout: one lost poll never makes a healthy agent look silent.
   const pollMs = Math.max(500, Math.floor((config.agentHeartbeatTimeoutSeconds * 1000) / 3));
 
@@ -93,6 +98,17 @@ export function createAgentEndpoint({ db, config, clock, log, runner, registry, 
       s.logRequests.delete(r.requestId);
       return {};
     },
+
+    async logOpen(r) {
+      sessionOf(r, embedded);
+      return awslogs ? awslogs.open(r.destination) : { error: NO_LOGS };
+    },
+
+    async logBatch(r) {
+      sessionOf(r, embedded);
+      return awslogs ? awslogs.deliver(r.destination, r.events, r.dropped) : { error: NO_LOGS };
+    },
+
     async usage(r) {
       const s = sessionOf(r, embedded);
       if (!Array.isArray(r.usage)) throw new AgentRefused(400, "usage must be a list");

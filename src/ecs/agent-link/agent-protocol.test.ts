@@ -56,6 +56,8 @@ function lossy(inner: AgentHandlers): AgentHandlers {
     poll: (r) => maybeLose(inner.poll(r)),
     reports: (r) => maybeLose(inner.reports(r)),
     logs: (r) => inner.logs(r),
+    logOpen: (r) => inner.logOpen(r),
+    logBatch: (r) => maybeLose(inner.logBatch(r)),
     usage: (r) => inner.usage(r),
   };
 }

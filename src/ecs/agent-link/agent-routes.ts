@@ -6,7 +6,7 @@ import { tokenMatches } from "../../agent/protocol/auth.js";
 import { AgentRefused, SessionLost, type AgentHandlers } from "../../agent/protocol/transport.js";
 
 /**
- * The agent protocol over HTTP (docs/agent-protocol.md): POST /_berth/agent/{hello,poll,reports,logs,usage}
+ * The agent protocol over HTTP (docs/agent-protocol.md): POST /_berth/agent/{hello,poll,reports,logs,usage,log-open,log-batch}
  * with JSON bodies. Every request must carry the shared agent token.
  */
 export function registerAgentRoutes(app: FastifyInstance, { config, log, endpoint }: { config: Config; log: Logger; endpoint: AgentHandlers }) {
@@ -35,6 +35,8 @@ export function registerAgentRoutes(app: FastifyInstance, { config, log, endpoin
     scope.post(`${AGENT_PATH}/poll`, (req, reply) => answer(reply, () => endpoint.poll(body(req))));
     scope.post(`${AGENT_PATH}/reports`, (req, reply) => answer(reply, () => endpoint.reports(body(req))));
     scope.post(`${AGENT_PATH}/logs`, (req, reply) => answer(reply, () => endpoint.logs(body(req))));
+    scope.post(`${AGENT_PATH}/log-open`, (req, reply) => answer(reply, () => endpoint.logOpen(body(req))));
+    scope.post(`${AGENT_PATH}/log-batch`, (req, reply) => answer(reply, () => endpoint.logBatch(body(req))));
     scope.post(`${AGENT_PATH}/usage`, (req, reply) => answer(reply, () => endpoint.usage(body(req))));
   });
 }

@@ -6,6 +6,7 @@ import { createDockerRunner } from "../../agent/docker-runner.js";
 import { carriedRegistry } from "../../agent/launch-registry.js";
 import { startAgentClient } from "../../agent/protocol/agent-client.js";
 import { loopbackTransport, type AgentHandlers } from "../../agent/protocol/transport.js";
+import { lateShipper } from "../../agent/protocol/log-shipper.js";
 import { createUsageSampler } from "../../agent/usage-sampler.js";
 
 export interface EmbeddedAgentOptions {
@@ -30,7 +31,8 @@ export interface EmbeddedAgentOptions {
  */
 export function startEmbeddedAgent(o: EmbeddedAgentOptions): { close(): Promise<void> } {
   const registry = carriedRegistry();
-  const runner = createDockerRunner({ docker: o.docker, config: o.config, log: o.log, clock: o.clock, berthId: o.berthId, registry, api: o.api });
+  const logs = lateShipper();
+  const runner = createDockerRunner({ docker: o.docker, config: o.config, log: o.log, clock: o.clock, berthId: o.berthId, registry, logs, api: o.api });
   const client = startAgentClient({
     transport: loopbackTransport(o.endpoint),
     runner,
@@ -42,6 +44,7 @@ export function startEmbeddedAgent(o: EmbeddedAgentOptions): { close(): Promise<
     hello: { cluster: "", hostIp: o.config.hostIp, cpu: o.config.instanceCpu, memory: o.config.instanceMemory, agentVersion: "berth", dockerVersion: o.dockerVersion },
     onRegistered: () => {},
   });
+  logs.attach(client.logs);
   return {
     async close() {
       client.close();

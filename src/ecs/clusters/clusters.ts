@@ -1,3 +1,4 @@
+import { effectiveSetting } from "../account-settings/account-settings.js";
 import type {
   Cluster, ClusterSetting, CreateClusterRequest, DeleteClusterRequest, DescribeClustersRequest, Failure,
   ListClustersRequest, UpdateClusterRequest, UpdateClusterSettingsRequest,
@@ -17,7 +18,6 @@ import { dropAllTags, getTags, putTags, validateTags } from "../tags.js";
 import { checkClusterProviders } from "../capacity-providers/capacity-providers.js";
 
 const NAME = /^[a-zA-Z0-9_-]{1,255}$/;
-const defaultSettings: ClusterSetting[] = [{ name: "containerInsights", value: "disabled" }];
 
 function validateSettings(settings: ClusterSetting[] = []) {
   for (const s of settings) {
@@ -126,7 +126,8 @@ export function clusterHandlers({ db }: EcsDeps): Record<string, Handler> {
           clusterArn: arn,
           clusterName: name,
           status: "ACTIVE",
-          settings: input.settings?.length ? input.settings : defaultSettings,
+          // Without settings, Container Insights follows the containerInsights account setting.
+          settings: input.settings?.length ? input.settings : [{ name: "containerInsights", value: effectiveSetting(db, ctx, "containerInsights").value }],
           capacityProviders: input.capacityProviders ?? [],
           defaultCapacityProviderStrategy: (input.defaultCapacityProviderStrategy ?? []).map((s) => ({ capacityProvider: s.capacityProvider, weight: s.weight ?? 0, base: s.base ?? 0 })),
           configuration: input.configuration,

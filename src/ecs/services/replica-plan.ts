@@ -10,6 +10,8 @@ const partition = (list: readonly PlanTask[], pred: (t: PlanTask) => boolean): [
  * Every step stays within the bounds: at most maxTotal tasks short of STOPPED (tasks being
  * stopped still count until they are STOPPED), and no healthy task is stopped while that would
  * leave fewer than minHealthy. Tasks that do not count as healthy can always be stopped.
+ * Protected tasks (task scale-in protection) are never chosen: as in ECS, scale-in leaves them
+ * running and a deployment waits for their protection to expire or be removed.
  */
 export function planReplicas(ctx: PlanContext): PlacementOutcome {
   const { input, primary } = ctx;
@@ -20,6 +22,7 @@ export function planReplicas(ctx: PlanContext): PlacementOutcome {
   const wanted = input.tasks.filter((t) => ctx.wanted(t));
   const current = wanted.filter((t) => t.deploymentId === primary.id && !leaving(t));
   const replaced = wanted.filter((t) => t.deploymentId !== primary.id || leaving(t));
+  const stoppable = (list: readonly PlanTask[]) => list.filter((t) => !t.protected);
   let budget = wanted.filter((t) => ctx.healthy(t)).length - minHealthy;
   const stopAll = (list: readonly PlanTask[]) => {
     for (const t of list) {
@@ -31,7 +34,7 @@ export function planReplicas(ctx: PlanContext): PlacementOutcome {
   // Older tasks go, unhealthy ones first, healthy ones only as far as minHealthy allows — but only
   // while the primary deployment can replace them (a failed or throttled one cannot).
   if (draining || ctx.launchable) {
-    const [oldHealthy, oldOther] = partition(replaced, ctx.healthy);
+    const [oldHealthy, oldOther] = partition(stoppable(replaced), ctx.healthy);
     stopAll(oldOther);
     stopAll(ctx.choose(oldHealthy, budget));
   }
@@ -39,7 +42,7 @@ export function planReplicas(ctx: PlanContext): PlacementOutcome {
   // Scale in: the primary deployment has more than desired.
   const excess = current.length - desired;
   if (excess > 0) {
-    const [fit, other] = partition(current, ctx.healthy);
+    const [fit, other] = partition(stoppable(current), ctx.healthy);
     const first = ctx.choose(other, excess);
     stopAll(first);
     stopAll(ctx.choose(fit, Math.min(excess - first.length, budget)));

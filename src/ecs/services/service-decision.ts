@@ -1,3 +1,4 @@
+import { protectionExpiry } from "../tasks/task-protection.js";
 import type { Deployment, Failure, PlacementStrategy, Service, Task, TaskDefinition } from "@aws-sdk/client-ecs";
 import type { Db } from "../../store/database.js";
 import type { Clock } from "../../core/clock.js";
@@ -80,6 +81,7 @@ export function decideService(db: Db, clock: Clock, log: Logger, arn: string, lb
       stoppedWhileDown: (task as StoredTask).stoppedWhileDown === true,
       accounted,
       instanceArn: task.containerInstanceArn,
+      protected: protectionExpiry(db, task.taskArn!, now.getTime()) !== undefined,
       ...(svc.loadBalancers?.length ? { targets: targetsWithHealth(lbs, scope, task as StoredTask) } : {}),
     }));
 

@@ -49,6 +49,8 @@ export interface PlanTask {
   accounted: boolean;
   /** The container instance it runs on (EC2 tasks). */
   instanceArn?: string;
+  /** Under scale-in protection (UpdateTaskProtection) now: neither scale-in nor a deployment stops it. */
+  protected?: boolean;
   /**
    * Services behind load balancers: the task's targets with their health as the load balancer
    * reports it, one per target group (empty until it is registered). Undefined without load balancers.

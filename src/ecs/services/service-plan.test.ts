@@ -366,3 +366,38 @@ test("during the grace period an unhealthy target is ignored; after it the task 
   assert.ok(w.now - 1000 >= t.startedAt! + 30_000, `stopped ${w.now - 1000 - t.startedAt!} ms after it started`);
   assert.equal(t.stoppedReason, `Task failed ELB health checks in (target-group ${TG})`);
 });
+
+test("task scale-in protection: scale-in skips protected tasks; once protection ends they can go", () => {
+  const w = new World({ desiredCount: 3 });
+  w.deploy("ecs-svc/1");
+  w.runUntil(() => w.state.steady);
+  const [keep, other] = w.tasks.filter((t) => t.lastStatus === "RUNNING");
+  keep!.protected = true;
+  other!.protected = true;
+  w.config.desiredCount = 1;
+  w.runUntil(() => w.running() === 2);
+  assert.deepEqual(w.tasks.filter((t) => t.lastStatus === "RUNNING").map((t) => t.arn).sort(), [keep!.arn, other!.arn].sort());
+  // Scaling to one leaves both protected tasks: ECS never picks a protected task for scale-in.
+  for (let i = 0; i < 5; i++) w.tick();
+  assert.equal(w.running(), 2);
+  other!.protected = false;
+  w.runUntil(() => w.running() === 1);
+  assert.equal(w.find(keep!.arn).lastStatus, "RUNNING");
+  assert.equal(w.find(other!.arn).desiredStatus, "STOPPED");
+});
+
+test("task scale-in protection: a deployment waits for a protected task of the old deployment", () => {
+  const w = new World({ desiredCount: 2 });
+  w.deploy("ecs-svc/1");
+  w.runUntil(() => w.state.steady);
+  const old = w.tasks.find((t) => t.lastStatus === "RUNNING")!;
+  old.protected = true;
+  w.deploy("ecs-svc/2");
+  w.runUntil(() => w.running("ecs-svc/2") === 2 && w.running("ecs-svc/1") === 1);
+  for (let i = 0; i < 5; i++) w.tick();
+  assert.equal(w.find(old.arn).lastStatus, "RUNNING", "the protected task stays");
+  assert.equal(w.primary.rolloutState, "IN_PROGRESS", "the deployment is not complete while it runs");
+  old.protected = false;
+  w.runUntil(() => w.primary.rolloutState === "COMPLETED");
+  assert.equal(w.find(old.arn).lastStatus, "STOPPED");
+});

@@ -1,0 +1,75 @@
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import {
+  ClusterNotFoundException, CreateClusterCommand, DiscoverPollEndpointCommand, InvalidParameterException, ListContainerInstancesCommand,
+  ListServicesByNamespaceCommand, NamespaceNotFoundException, NoUpdateAvailableException, RegisterTaskDefinitionCommand, RunTaskCommand,
+  StopTaskCommand, SubmitAttachmentStateChangesCommand, SubmitContainerStateChangeCommand, SubmitTaskStateChangeCommand, UpdateContainerAgentCommand,
+  type ECSClient,
+} from "@aws-sdk/client-ecs";
+import { BerthProcess } from "./harness.js";
+import { ensureTestImage, TEST_IMAGE } from "./images.js";
+import { waitForTask } from "./wait.js";
+
+let berth: BerthProcess;
+let ecs: ECSClient;
+
+before(async () => {
+  await ensureTestImage();
+  berth = await BerthProcess.start({ args: ["--instances", "1", "--instance-cpu", "1024", "--instance-memory", "512"] });
+  ecs = berth.ecs();
+});
+after(async () => {
+  await berth.dispose();
+});
+
+test("DiscoverPollEndpoint names this server for the agent, telemetry and Service Connect", async () => {
+  const found = await ecs.send(new DiscoverPollEndpointCommand({ cluster: "default" }));
+  const url = `${berth.endpoint.replace(/\/$/, "")}/`;
+  assert.deepEqual({ ...found, $metadata: undefined }, { $metadata: undefined, endpoint: url, telemetryEndpoint: url, serviceConnectEndpoint: url });
+  await assert.rejects(ecs.send(new DiscoverPollEndpointCommand({ cluster: "nowhere" })), ClusterNotFoundException);
+  const cli = await berth.aws("ecs", "discover-poll-endpoint");
+  assert.equal(cli.endpoint, url);
+});
+
+test("state changes an agent submits are acknowledged for tasks that exist, refused for others", async () => {
+  await ecs.send(new RegisterTaskDefinitionCommand({
+    family: "acked", networkMode: "bridge",
+    containerDefinitions: [{ name: "app", image: TEST_IMAGE, memory: 32, essential: true, stopTimeout: 1, command: ["sleep", "600"] }],
+  }));
+  const { tasks: [task] = [] } = await ecs.send(new RunTaskCommand({ cluster: "default", taskDefinition: "acked" }));
+  const arn = task!.taskArn!;
+  const taskAck = await ecs.send(new SubmitTaskStateChangeCommand({ cluster: "default", task: arn, status: "RUNNING" }));
+  assert.equal(taskAck.acknowledgment, "ACK");
+  const containerAck = await ecs.send(new SubmitContainerStateChangeCommand({ cluster: "default", task: arn, containerName: "app", status: "RUNNING" }));
+  assert.equal(containerAck.acknowledgment, "ACK");
+  const attachmentAck = await ecs.send(new SubmitAttachmentStateChangesCommand({ cluster: "default", attachments: [{ attachmentArn: "arn:aws:ecs:us-east-1:000000000000:attachment/x", status: "ATTACHED" }] }));
+  assert.equal(attachmentAck.acknowledgment, "ACK");
+
+  const missing = "0123456789abcdef0123456789abcdef";
+  await assert.rejects(ecs.send(new SubmitTaskStateChangeCommand({ cluster: "default", task: missing, status: "RUNNING" })), InvalidParameterException);
+  await assert.rejects(ecs.send(new SubmitContainerStateChangeCommand({ cluster: "default", task: missing, containerName: "app" })), InvalidParameterException);
+  await assert.rejects(ecs.send(new SubmitTaskStateChangeCommand({ cluster: "nowhere", task: arn })), ClusterNotFoundException);
+  // A submitted state is acknowledged, not taken: the task's own agent says what it is.
+  await ecs.send(new SubmitTaskStateChangeCommand({ cluster: "default", task: arn, status: "STOPPED", reason: "told so" }));
+  const running = await waitForTask(ecs, "default", arn, "RUNNING");
+  assert.equal(running.desiredStatus, "RUNNING");
+  await ecs.send(new StopTaskCommand({ cluster: "default", task: arn }));
+  await waitForTask(ecs, "default", arn, "STOPPED");
+});
+
+test("UpdateContainerAgent: no update available for Berth's agent; unknown instances are refused", async () => {
+  const { containerInstanceArns: [instance] = [] } = await ecs.send(new ListContainerInstancesCommand({ cluster: "default" }));
+  await assert.rejects(ecs.send(new UpdateContainerAgentCommand({ cluster: "default", containerInstance: instance! })), (e: unknown) => {
+    assert.ok(e instanceof NoUpdateAvailableException);
+    assert.equal(e.message, "There is no update available for your container agent.");
+    return true;
+  });
+  await assert.rejects(ecs.send(new UpdateContainerAgentCommand({ cluster: "default", containerInstance: "0123456789abcdef0123456789abcdef" })), InvalidParameterException);
+});
+
+test("ListServicesByNamespace: a namespace clusters name lists the services using it; an unknown one is NamespaceNotFoundException", async () => {
+  await ecs.send(new CreateClusterCommand({ clusterName: "meshed", serviceConnectDefaults: { namespace: "local" } }));
+  const listed = await ecs.send(new ListServicesByNamespaceCommand({ namespace: "local" }));
+  assert.deepEqual(listed.serviceArns, []);
+  await assert.rejects(ecs.send(new ListServicesByNamespaceCommand({ namespace: "elsewhere" })), NamespaceNotFoundException);
+});
