@@ -108,13 +108,25 @@ export function startDeliveryWorker({ db, clock, log, dispatchers, random = Math
     log.warn({ deliveryId: row.id, target: target.Arn, attempts, err: err.message }, "event delivery failed; event dropped");
   }
 
+  /** Runs one of the tick's duties; a failure is logged and does not hold the others up. */
+  const guarded = (what: string, duty: () => void) => {
+    try {
+      duty();
+    } catch (err) {
+      log.error({ err }, `event delivery worker: ${what} failed`);
+    }
+  };
+
   function tick() {
     scheduled = false;
     if (stopped) return;
-    try {
-      while (drainOutbox(db, clock.now().getTime()) > 0);
-      fireDueRules(db, clock.now());
-      for (const fire of timers) fire(clock.now());
+    guarded("routing Berth's own events", () => {
+      const onError = (err: unknown, outboxId: number) => log.error({ err, outboxId }, "an event Berth emitted could not be routed; dropped");
+      while (drainOutbox(db, clock.now().getTime(), { onError }) > 0);
+    });
+    guarded("firing schedule rules", () => fireDueRules(db, clock.now()));
+    for (const fire of timers) guarded("firing schedules", () => fire(clock.now()));
+    guarded("starting deliveries", () => {
       const room = CONCURRENCY - inFlight.size;
       if (room <= 0) return;
       const rows = db.prepare("SELECT id, account, region, source_arn, target, input, event_time, attempts FROM event_deliveries WHERE due_at <= ? ORDER BY due_at, id LIMIT ?")
@@ -129,9 +141,7 @@ export function startDeliveryWorker({ db, clock, log, dispatchers, random = Math
         });
         running.add(p);
       }
-    } catch (err) {
-      log.error({ err }, "event delivery worker failed");
-    }
+    });
   }
 
   function wake() {

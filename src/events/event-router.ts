@@ -77,13 +77,21 @@ export function queueDelivery(db: Db, scope: Scope, sourceArn: string, target: W
 }
 
 /** Moves the outbox's events onto their default buses, a batch per transaction. Returns how many it moved. */
-export function drainOutbox(db: Db, now: number, batch = 100): number {
+export function drainOutbox(db: Db, now: number, { batch = 100, onError = () => {} }: { batch?: number; onError?: (err: unknown, outboxId: number) => void } = {}): number {
   return db.transaction(() => {
     const rows = db.prepare("SELECT id, account, region, event FROM event_outbox ORDER BY id LIMIT ?").all(batch) as Array<{ id: number; account: string; region: string; event: string }>;
     for (const row of rows) {
-      const e = JSON.parse(row.event) as DomainEvent & { time: string };
-      const scope = { account: row.account, region: row.region };
-      routeEvent(db, scope, DEFAULT_BUS, busEvent(scope, { ...e, time: new Date(e.time) }), now);
+      // Each event in its own savepoint: one that cannot be routed is reported and dropped, not
+      // left to block every event behind it.
+      try {
+        db.transaction(() => {
+          const e = JSON.parse(row.event) as DomainEvent & { time: string };
+          const scope = { account: row.account, region: row.region };
+          routeEvent(db, scope, DEFAULT_BUS, busEvent(scope, { ...e, time: new Date(e.time) }), now);
+        })();
+      } catch (err) {
+        onError(err, row.id);
+      }
     }
     if (rows.length) db.prepare("DELETE FROM event_outbox WHERE id <= ?").run(rows[rows.length - 1]!.id);
     return rows.length;
