@@ -83,6 +83,11 @@ import { randomUUID } from "node:crypto";
 import { createSqsService } from "./sqs/sqs-service.js";
 import { createSnsService } from "./sns/sns-service.js";
 import { snsAlarmActions } from "./sns/alarm-action.js";
+import { loadSigningIdentity } from "./sns/signing-identity.js";
+import { createHttpDeliverer } from "./sns/http-delivery.js";
+import { SnsOutbox } from "./sns/outbox.js";
+import { registerSnsRoutes } from "./admin/sns-routes.js";
+import { startSqsMetrics } from "./sqs/sqs-metrics.js";
 import type { RoleSessions } from "./sts/role-sessions.js";
 import { createTaskCredentials } from "./ecs/task-credentials/task-credentials.js";
 import { createRoleSessions } from "./sts/task-role-sessions.js";
@@ -211,8 +216,10 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   const registry = new RegistryStore({ db, clock, blobs: new FsBlobStore(join(config.dataDir, REGISTRY_DIR)), linkRefreshMs: config.registryGcGraceSeconds * 100 });
 
   // A reset must not race the service scheduler, which would replace the tasks being removed.
-  const resettable = { ...runner, reset: async () => (services.stop(), runner.reset()) };
-  const afterReset = () => (virtualInstances(), services.start());
+  // SQS's writes in flight are stored before the wipe, so none lands after it.
+  const resettable = { ...runner, reset: async () => (services.stop(), await runner.reset(), await sqs.internal.settled()) };
+  // SQS keeps its queues in memory: they are read again from the wiped store; SNS's pending retries are dropped.
+  const afterReset = () => (sqs.internal.reload(), snsHttp.cancelAll(), virtualInstances(), services.start());
   registerBerthRoutes(app, { db, runner: resettable, berthId, registry, afterReset, readLogStream: (scope, group, stream) => streamMessages(db, scope, group, stream) });
   // Fargate Spot interruptions: on demand (an operator endpoint) and, for chaos testing, at a configured rate.
   registerSpotRoutes(app, { db, runner, config });
@@ -229,7 +236,14 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   const baseUrl = () => `http://127.0.0.1:${(app.server.address() as AddressInfo | null)?.port ?? config.port}`;
   const sqs = createSqsService({ db, clock, baseUrl });
   // SNS delivers into SQS queues by ARN.
-  const sns = createSnsService({ db, clock, sqs: sqs.internal, baseUrl });
+  // SNS signs what it delivers with a key kept in the data directory; its certificate is served at
+  // the SigningCertURL on this port. http/https deliveries run in the background; email and SMS go
+  // to an outbox read through /_berth/sns/outbox.
+  const snsIdentity = loadSigningIdentity(config.dataDir);
+  const snsHttp = createHttpDeliverer({ log: log.child({ component: "sns-delivery" }) });
+  const snsOutbox = new SnsOutbox(db);
+  registerSnsRoutes(app, { identity: snsIdentity, outbox: snsOutbox });
+  const sns = createSnsService({ db, clock, sqs: sqs.internal, signer: { identity: snsIdentity, baseUrl }, http: snsHttp, outbox: snsOutbox });
   // Alarms notify SNS topics.
   alarms.addActionTarget(snsAlarmActions(sns.internal));
   // Application Auto Scaling changes ECS services' desired counts through UpdateService; its target
@@ -316,6 +330,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   const publishSeconds = metricsPublishSeconds(config);
   const ecsMetrics = startEcsMetrics({ db, clock, log: metricsLog, agents, sink: metricSink, intervalSeconds: publishSeconds });
   const elbMetrics = startElbMetrics({ dataPlane, sink: metricSink, clock, log: metricsLog, intervalSeconds: publishSeconds });
+  const sqsMetrics = startSqsMetrics({ sqs: sqs.internal, sink: metricSink, clock, intervalSeconds: publishSeconds });
 
   return {
     app,
@@ -326,6 +341,8 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
       await eventDeliveries?.stop();
       taskCredentials.stop();
       ecsMetrics.stop();
+      sqsMetrics.stop();
+      snsHttp.stop();
       await elbMetrics.stop();
       logRetention.stop();
       janitor.stop();
@@ -346,6 +363,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
       // The embedded agent stops polling before its held poll is released.
       await embeddedAgent.close();
       await runner.close();
+      await sqs.internal.close();
       db.close();
     },
   };

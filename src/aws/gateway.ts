@@ -63,7 +63,7 @@ export function registerAwsServices(app: FastifyInstance, services: AwsService[]
       const { model, handlers } = routed.service;
       const handler = own(handlers, operation.name);
       if (!handler) throw new ServiceError(codec.unknownOperation, `The operation ${operation.name} is not implemented by Berth's ${model.metadata.serviceId} yet.`);
-      const caller = resolveCaller(wire, deps, signingNameOf(model), { anonymous: isUnsigned(operation) });
+      const caller = resolveCaller(wire, deps, signingNameOf(model), { anonymous: isUnsigned(operation) || (routed.service.unsigned?.includes(operation.name) ?? false) });
       const decoded = codec.decodeInput(routed.service, operation, wire);
       const codes = routed.service.validation ? { ...codec.validation, ...routed.service.validation } : codec.validation;
       const input = operation.input ? validateInput(model, operation.input.shape, decoded, codes) : {};

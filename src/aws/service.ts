@@ -21,6 +21,8 @@ export interface AwsService {
    * takes them at each queue's URL; the request's own URL fills `urlParam` when the form lacks it.
    */
   queryPath?: { url: string; urlParam: string };
+  /** Operations AWS takes unsigned although the model does not say so (SNS's ConfirmSubscription from a SubscribeURL). */
+  unsigned?: string[];
 }
 
 /** Own properties only: `toString` or `__proto__` must never resolve to an operation. */

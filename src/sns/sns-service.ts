@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { loadModel } from "../aws/model.js";
 import type { AwsService, Handler } from "../aws/service.js";
 import type { RequestContext } from "../aws/request-context.js";
@@ -9,15 +9,33 @@ import { ServiceError } from "../core/errors.js";
 import type { SqsInternal } from "../sqs/sqs-service.js";
 import { SnsStore, type Subscription, type Topic } from "./sns-store.js";
 import { invalidParameter, notFound, topicNotFound } from "./errors.js";
-import { notificationEnvelope, type SnsAttribute } from "./envelope.js";
+import type { EnvelopeSigner, SnsAttribute } from "./envelope.js";
 import { attributeValues, bodyValues, matchesPolicy } from "./filter-policy.js";
+import { createDelivery, type Published } from "./delivery.js";
+import { deliveryPolicyProblem } from "./delivery-policy.js";
+import type { HttpDeliverer } from "./http-delivery.js";
+import type { SnsOutbox } from "./outbox.js";
 
 const TOPIC_NAME = /^[A-Za-z0-9_-]{1,256}$/;
 const PAGE = 100;
 const TOPIC_ATTRIBUTES = new Set(["DisplayName", "Policy", "DeliveryPolicy", "KmsMasterKeyId", "SignatureVersion", "TracingConfig", "ContentBasedDeduplication", "FifoTopic", "ArchivePolicy", "FifoThroughputScope"]);
 const SUBSCRIPTION_ATTRIBUTES = new Set(["RawMessageDelivery", "FilterPolicy", "FilterPolicyScope", "RedrivePolicy", "DeliveryPolicy", "SubscriptionRoleArn", "ReplayPolicy"]);
-/** Protocols Berth delivers to; the others are refused rather than accepted and never served. */
-const PROTOCOLS = new Set(["sqs"]);
+/**
+ * Protocols Berth delivers to, and how an endpoint of each must look; the others (lambda,
+ * application, firehose) are refused rather than accepted and never served.
+ */
+const PROTOCOLS: Record<string, RegExp> = {
+  sqs: /^arn:aws:sqs:[^:]+:\d{12}:[A-Za-z0-9_.-]+$/,
+  http: /^http:\/\/[^\s]+$/i,
+  https: /^https:\/\/[^\s]+$/i,
+  email: /^[^@\s]+@[^@\s]+$/,
+  "email-json": /^[^@\s]+@[^@\s]+$/,
+  sms: /^\+?[1-9][0-9]{1,14}$/,
+};
+/** Subscriptions that wait for ConfirmSubscription (a queue of any account is confirmed at once). */
+const NEEDS_CONFIRMATION = new Set(["http", "https", "email", "email-json"]);
+/** A confirmation token is good for three days, as on AWS. */
+const TOKEN_LIFETIME_MS = 3 * 24 * 3600_000;
 
 export interface SnsInternal {
   /** Publishes to a topic by ARN, as Publish does (CloudWatch alarm actions, EventBridge targets). */
@@ -25,13 +43,23 @@ export interface SnsInternal {
 }
 
 /** SNS (awsQuery): topics, subscriptions with sqs endpoints, Publish and PublishBatch with filter policies. */
-export function createSnsService({ db, clock, sqs, baseUrl }: { db: Db; clock: Clock; sqs: SqsInternal; baseUrl: () => string }): AwsService & { internal: SnsInternal } {
+export function createSnsService({ db, clock, sqs, signer, http, outbox }: { db: Db; clock: Clock; sqs: SqsInternal; signer: EnvelopeSigner; http: HttpDeliverer; outbox: SnsOutbox }): AwsService & { internal: SnsInternal } {
   const store = new SnsStore(db);
+  const delivery = createDelivery({ sqs, signer, http, outbox, clock });
   const topicArn = (ctx: Scope, name: string) => `arn:aws:sns:${ctx.region}:${ctx.account}:${name}`;
   const topicOf = (arn: string | undefined, ctx: Scope): Topic => {
     const t = arn === undefined ? undefined : store.topic(arn);
     if (!t || t.account !== ctx.account || t.region !== ctx.region) throw topicNotFound();
     return t;
+  };
+
+  const checkTopicAttribute = (name: string, value: string) => {
+    if (!TOPIC_ATTRIBUTES.has(name)) throw invalidParameter(`Attributes Reason: Unknown attribute ${name}`);
+    if (name === "SignatureVersion" && value !== "1" && value !== "2") throw invalidParameter("Attributes Reason: SignatureVersion: Invalid value [" + value + "]. Must be 1 or 2.");
+    if (name === "DeliveryPolicy" && value !== "") {
+      const problem = deliveryPolicyProblem(value, "topic");
+      if (problem) throw invalidParameter(`Attributes Reason: ${problem}`);
+    }
   };
 
   const createTopic: Handler = (input: { Name: string; Attributes?: Record<string, string>; Tags?: Topic["tags"] }, ctx: RequestContext) => {
@@ -42,7 +70,7 @@ export function createSnsService({ db, clock, sqs, baseUrl }: { db: Db; clock: C
       throw invalidParameter(fifo || input.Name.endsWith(".fifo") ? "Fifo Topic names must end with .fifo and must be made up of only uppercase and lowercase ASCII letters, numbers, underscores, and hyphens, and must be between 1 and 256 characters long."
         : "Topic Name");
     }
-    for (const k of Object.keys(attributes)) if (!TOPIC_ATTRIBUTES.has(k)) throw invalidParameter(`Attributes Reason: Unknown attribute ${k}`);
+    for (const [k, v] of Object.entries(attributes)) checkTopicAttribute(k, v);
     const arn = topicArn(ctx, input.Name);
     const existing = store.topic(arn);
     if (existing) {
@@ -74,7 +102,7 @@ export function createSnsService({ db, clock, sqs, baseUrl }: { db: Db; clock: C
       Attributes: {
         TopicArn: t.arn, Owner: t.account, DisplayName: "",
         Policy: JSON.stringify({ Version: "2008-10-17", Id: "__default_policy_ID", Statement: [{ Sid: "__default_statement_ID", Effect: "Allow", Principal: { AWS: "*" }, Action: ["SNS:Publish", "SNS:Subscribe", "SNS:GetTopicAttributes", "SNS:SetTopicAttributes", "SNS:DeleteTopic", "SNS:ListSubscriptionsByTopic", "SNS:AddPermission", "SNS:RemovePermission", "SNS:Receive"], Resource: t.arn, Condition: { StringEquals: { "AWS:SourceOwner": t.account } } }] }),
-        SubscriptionsConfirmed: String(subs.length), SubscriptionsPending: "0", SubscriptionsDeleted: "0",
+        SubscriptionsConfirmed: String(subs.filter((s) => !s.pendingConfirmation).length), SubscriptionsPending: String(subs.filter((s) => s.pendingConfirmation).length), SubscriptionsDeleted: "0",
         EffectiveDeliveryPolicy: JSON.stringify({ http: { defaultHealthyRetryPolicy: { minDelayTarget: 20, maxDelayTarget: 20, numRetries: 3, numMaxDelayRetries: 0, numNoDelayRetries: 0, numMinDelayRetries: 0, backoffFunction: "linear" }, disableSubscriptionOverrides: false } }),
         ...t.attributes,
       },
@@ -84,6 +112,7 @@ export function createSnsService({ db, clock, sqs, baseUrl }: { db: Db; clock: C
   const setTopicAttributes: Handler = (input: { TopicArn: string; AttributeName: string; AttributeValue?: string }, ctx: RequestContext) => {
     const t = topicOf(input.TopicArn, ctx);
     if (!TOPIC_ATTRIBUTES.has(input.AttributeName) || input.AttributeName === "FifoTopic") throw invalidParameter("AttributeName");
+    checkTopicAttribute(input.AttributeName, input.AttributeValue ?? "");
     t.attributes[input.AttributeName] = input.AttributeValue ?? "";
     store.putTopic(t);
     return {};
@@ -109,21 +138,49 @@ export function createSnsService({ db, clock, sqs, baseUrl }: { db: Db; clock: C
       }
       if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) throw invalidParameter("Filter policy: Filter policy must be a JSON object.");
     }
+    if (name === "DeliveryPolicy" && value !== "") {
+      const problem = deliveryPolicyProblem(value, "subscription");
+      if (problem) throw invalidParameter(`Attributes Reason: ${problem}`);
+    }
   };
 
-  const subscribe: Handler = (input: { TopicArn: string; Protocol: string; Endpoint?: string; Attributes?: Record<string, string> }, ctx: RequestContext) => {
+  const subscribe: Handler = (input: { TopicArn: string; Protocol: string; Endpoint?: string; Attributes?: Record<string, string>; ReturnSubscriptionArn?: boolean }, ctx: RequestContext) => {
     const t = topicOf(input.TopicArn, ctx);
     const protocol = input.Protocol.toLowerCase();
-    if (!PROTOCOLS.has(protocol)) throw invalidParameter(`Invalid protocol type: ${input.Protocol}. Berth delivers to sqs endpoints only.`);
+    const shape = Object.hasOwn(PROTOCOLS, protocol) ? PROTOCOLS[protocol] : undefined;
+    if (!shape) throw invalidParameter(`Invalid protocol type: ${input.Protocol}. Berth delivers to sqs, http, https, email, email-json and sms endpoints.`);
     const endpoint = input.Endpoint ?? "";
-    if (!/^arn:aws:sqs:[^:]+:\d{12}:[A-Za-z0-9_.-]+$/.test(endpoint)) throw invalidParameter("SQS endpoint ARN");
-    if (t.attributes["FifoTopic"] === "true" && !endpoint.endsWith(".fifo")) throw invalidParameter("Invalid parameter: Endpoint Reason: FIFO SNS Topics currently only support FIFO SQS queues as endpoints.");
+    if (!shape.test(endpoint)) throw invalidParameter(protocol === "sqs" ? "SQS endpoint ARN" : protocol === "sms" ? "Invalid SMS endpoint: " + endpoint : "Endpoint must match the specified protocol");
+    if (protocol !== "sqs" && (protocol === "http" || protocol === "https") && !URL.canParse(endpoint)) throw invalidParameter("Endpoint must match the specified protocol");
+    if (t.attributes["FifoTopic"] === "true" && (protocol !== "sqs" || !endpoint.endsWith(".fifo"))) throw invalidParameter("Invalid parameter: Endpoint Reason: FIFO SNS Topics currently only support FIFO SQS queues as endpoints.");
     const attributes = input.Attributes ?? {};
     for (const [k, v] of Object.entries(attributes)) checkSubscriptionAttribute(k, v);
     const same = store.subscriptions(t.arn).find((s) => s.protocol === protocol && s.endpoint === endpoint);
-    if (same) return { SubscriptionArn: same.arn };
-    const sub: Subscription = { arn: `${t.arn}:${randomUUID()}`, topicArn: t.arn, owner: ctx.account, protocol, endpoint, attributes };
+    if (same && !same.pendingConfirmation) return { SubscriptionArn: same.arn };
+    const pending = NEEDS_CONFIRMATION.has(protocol);
+    const sub: Subscription = same ?? { arn: `${t.arn}:${randomUUID()}`, topicArn: t.arn, owner: ctx.account, protocol, endpoint, attributes };
+    if (pending) {
+      // Subscribing again while pending sends a new confirmation, as on AWS.
+      sub.pendingConfirmation = true;
+      sub.token = randomBytes(64).toString("hex");
+      sub.tokenExpiresAt = clock.now().getTime() + TOKEN_LIFETIME_MS;
+    }
     store.putSubscription(sub);
+    if (pending) delivery.confirm(t, sub, "SubscriptionConfirmation");
+    return { SubscriptionArn: pending && !input.ReturnSubscriptionArn ? "pending confirmation" : sub.arn };
+  };
+
+  /** The token from the SubscriptionConfirmation; unsigned as on AWS (the SubscribeURL is a plain GET). */
+  const confirmSubscription: Handler = (input: { TopicArn: string; Token: string; AuthenticateOnUnsubscribe?: string }) => {
+    const t = store.topic(input.TopicArn);
+    if (!t) throw topicNotFound();
+    const sub = store.subscriptions(t.arn).find((s) => s.token === input.Token);
+    if (!sub || (sub.pendingConfirmation && (sub.tokenExpiresAt ?? 0) <= clock.now().getTime())) throw invalidParameter("Token");
+    if (sub.pendingConfirmation) {
+      sub.pendingConfirmation = false;
+      sub.authenticateOnUnsubscribe = input.AuthenticateOnUnsubscribe === "true";
+      store.putSubscription(sub);
+    }
     return { SubscriptionArn: sub.arn };
   };
 
@@ -133,13 +190,29 @@ export function createSnsService({ db, clock, sqs, baseUrl }: { db: Db; clock: C
     return s;
   };
 
+  /**
+   * By the owner, or unsigned through the UnsubscribeURL (the subscription's ARN is the
+   * capability, as on AWS) unless the subscription was confirmed with AuthenticateOnUnsubscribe;
+   * an http/https endpoint unsubscribed that way gets an UnsubscribeConfirmation.
+   */
   const unsubscribe: Handler = (input: { SubscriptionArn: string }, ctx: RequestContext) => {
     const s = store.subscription(input.SubscriptionArn);
-    if (s && s.owner === ctx.account) store.deleteSubscription(s.arn);
+    if (!s) return {};
+    const unsigned = ctx.accessKeyId === undefined;
+    if (unsigned) {
+      if (s.authenticateOnUnsubscribe) throw new ServiceError("AuthorizationErrorException", "Authorization error: this subscription requires an authenticated Unsubscribe.", true, {}, 403);
+    } else if (s.owner !== ctx.account) {
+      return {};
+    }
+    store.deleteSubscription(s.arn);
+    const t = store.topic(s.topicArn);
+    if (unsigned && t && (s.protocol === "http" || s.protocol === "https")) {
+      delivery.confirm(t, { ...s, token: s.token ?? randomBytes(64).toString("hex") }, "UnsubscribeConfirmation");
+    }
     return {};
   };
 
-  const wire = (s: Subscription) => ({ SubscriptionArn: s.arn, Owner: s.owner, Protocol: s.protocol, Endpoint: s.endpoint, TopicArn: s.topicArn });
+  const wire = (s: Subscription) => ({ SubscriptionArn: s.pendingConfirmation ? "PendingConfirmation" : s.arn, Owner: s.owner, Protocol: s.protocol, Endpoint: s.endpoint, TopicArn: s.topicArn });
   const listSubscriptions: Handler = (input: { NextToken?: string }, ctx: RequestContext) => {
     const mine = store.subscriptions().filter((s) => s.owner === ctx.account && s.topicArn.split(":")[3] === ctx.region);
     const { items, NextToken } = page(mine, input.NextToken);
@@ -156,7 +229,7 @@ export function createSnsService({ db, clock, sqs, baseUrl }: { db: Db; clock: C
     return {
       Attributes: {
         SubscriptionArn: s.arn, TopicArn: s.topicArn, Owner: s.owner, Protocol: s.protocol, Endpoint: s.endpoint,
-        ConfirmationWasAuthenticated: "true", PendingConfirmation: "false", RawMessageDelivery: "false", SubscriptionPrincipal: `arn:aws:iam::${s.owner}:root`,
+        ConfirmationWasAuthenticated: String(s.protocol === "sqs" || s.protocol === "sms" || s.authenticateOnUnsubscribe === true), PendingConfirmation: String(s.pendingConfirmation === true), RawMessageDelivery: "false", SubscriptionPrincipal: `arn:aws:iam::${s.owner}:root`,
         ...(s.attributes["FilterPolicy"] ? { FilterPolicyScope: "MessageAttributes" } : {}),
         ...s.attributes,
       },
@@ -196,39 +269,49 @@ export function createSnsService({ db, clock, sqs, baseUrl }: { db: Db; clock: C
       throw invalidParameter("The topic should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly");
     }
     if (Buffer.byteLength(p.Message) > 262144) throw invalidParameter("Message too long");
-    let bySqs = p.Message;
+    let byProtocol: Record<string, unknown> = {};
     if (p.MessageStructure !== undefined) {
       if (p.MessageStructure !== "json") throw invalidParameter("MessageStructure");
-      let parsed: Record<string, unknown>;
       try {
-        parsed = JSON.parse(p.Message) as Record<string, unknown>;
+        byProtocol = JSON.parse(p.Message) as Record<string, unknown>;
       } catch {
         throw invalidParameter("Message Structure - JSON message body failed to parse");
       }
-      if (typeof parsed["default"] !== "string") throw invalidParameter("Message Structure - No default entry in JSON message body");
-      bySqs = typeof parsed["sqs"] === "string" ? parsed["sqs"] : parsed["default"];
+      if (byProtocol === null || typeof byProtocol["default"] !== "string") throw invalidParameter("Message Structure - No default entry in JSON message body");
     }
+    /** The message a protocol gets: its own entry of a MessageStructure json message, else the default. */
+    const messageFor = (protocol: string) => {
+      if (p.MessageStructure === undefined) return p.Message;
+      const own = Object.hasOwn(byProtocol, protocol) ? byProtocol[protocol] : undefined;
+      return typeof own === "string" ? own : (byProtocol["default"] as string);
+    };
     const attributes = p.MessageAttributes ?? {};
     const messageId = randomUUID();
     const now = clock.now();
+    const sequenceNumber = fifo ? String(BigInt(now.getTime()) * 1000n).padStart(20, "1") : undefined;
     for (const s of store.subscriptions(t.arn)) {
-      if (!passes(s, bySqs, attributes) || !sqs.exists(s.endpoint)) continue;
-      const raw = s.attributes["RawMessageDelivery"] === "true";
-      const body = raw ? bySqs : notificationEnvelope({ messageId, topicArn: t.arn, subject: p.Subject, message: bySqs, timestamp: now, attributes, baseUrl: baseUrl(), subscriptionArn: s.arn });
-      await sqs.sendInternal(s.endpoint, {
-        MessageBody: body,
-        ...(raw && Object.keys(attributes).length ? { MessageAttributes: attributes } : {}),
-        ...(fifo ? { MessageGroupId: p.MessageGroupId, MessageDeduplicationId: p.MessageDeduplicationId ?? createHash("sha256").update(p.Message).digest("hex") } : {}),
-      }).catch((err: unknown) => {
-        // A queue the subscription names may refuse the message (too large with the envelope): SNS drops it, as without a DLQ.
-        if (!(err instanceof ServiceError)) throw err;
-      });
+      if (s.pendingConfirmation) continue;
+      const message = messageFor(s.protocol);
+      if (!passes(s, message, attributes)) continue;
+      const published: Published = {
+        messageId, subject: p.Subject, message, original: p.Message, attributes, timestamp: now, sequenceNumber,
+        ...(fifo ? { messageGroupId: p.MessageGroupId, messageDeduplicationId: p.MessageDeduplicationId } : {}),
+      };
+      await delivery.deliver(t, s, published);
     }
-    return fifo ? { MessageId: messageId, SequenceNumber: String(BigInt(now.getTime()) * 1000n).padStart(20, "1") } : { MessageId: messageId };
+    return fifo ? { MessageId: messageId, SequenceNumber: sequenceNumber } : { MessageId: messageId };
   }
 
-  const publishHandler: Handler = async (input: { TopicArn?: string; TargetArn?: string; Message: string; PhoneNumber?: string }, ctx: RequestContext) => {
-    if (input.PhoneNumber !== undefined) throw invalidParameter("PhoneNumber Reason: Berth does not send SMS.");
+  /** Publish to a topic, or straight to a phone number (an SMS, which goes to the outbox). */
+  const publishHandler: Handler = async (input: { TopicArn?: string; TargetArn?: string; Message: string; Subject?: string; PhoneNumber?: string }, ctx: RequestContext) => {
+    if (input.PhoneNumber !== undefined) {
+      if (input.TopicArn !== undefined || input.TargetArn !== undefined) throw invalidParameter("Only one of TopicArn, TargetArn or PhoneNumber may be given");
+      if (!PROTOCOLS["sms"]!.test(input.PhoneNumber)) throw invalidParameter(`PhoneNumber Reason: ${input.PhoneNumber} is not valid to publish to`);
+      if (Buffer.byteLength(input.Message) > 1600) throw invalidParameter("Message too long");
+      const MessageId = randomUUID();
+      outbox.record(ctx, { protocol: "sms", endpoint: input.PhoneNumber, messageId: MessageId, type: "Notification", timestamp: clock.now().toISOString(), body: input.Message });
+      return { MessageId };
+    }
     const t = topicOf(input.TopicArn ?? input.TargetArn, ctx);
     return publish(t, input);
   };
@@ -268,9 +351,11 @@ export function createSnsService({ db, clock, sqs, baseUrl }: { db: Db; clock: C
 
   return {
     model: loadModel("sns"),
+    // Called through the SubscribeURL and UnsubscribeURL SNS's messages carry: plain GETs, as on AWS.
+    unsigned: ["ConfirmSubscription", "Unsubscribe"],
     handlers: {
       CreateTopic: createTopic, ListTopics: listTopics, GetTopicAttributes: getTopicAttributes, SetTopicAttributes: setTopicAttributes, DeleteTopic: deleteTopic,
-      Subscribe: subscribe, Unsubscribe: unsubscribe, ListSubscriptions: listSubscriptions, ListSubscriptionsByTopic: listSubscriptionsByTopic,
+      Subscribe: subscribe, ConfirmSubscription: confirmSubscription, Unsubscribe: unsubscribe, ListSubscriptions: listSubscriptions, ListSubscriptionsByTopic: listSubscriptionsByTopic,
       GetSubscriptionAttributes: getSubscriptionAttributes, SetSubscriptionAttributes: setSubscriptionAttributes,
       Publish: publishHandler, PublishBatch: publishBatch, ListTagsForResource: listTags, TagResource: tagResource, UntagResource: untagResource,
     },

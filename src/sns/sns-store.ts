@@ -16,6 +16,12 @@ export interface Subscription {
   protocol: string;
   endpoint: string;
   attributes: Record<string, string>;
+  /** http/https and email subscriptions wait for ConfirmSubscription with `token` (valid until tokenExpiresAt). */
+  pendingConfirmation?: boolean;
+  token?: string;
+  tokenExpiresAt?: number;
+  /** ConfirmSubscription's AuthenticateOnUnsubscribe: only a signed call by the owner may unsubscribe. */
+  authenticateOnUnsubscribe?: boolean;
 }
 
 /** SNS's topics and subscriptions: few, changed rarely, so each change is its own transaction. */

@@ -1,7 +1,9 @@
 import type { Db } from "../store/database.js";
 import type { Scope } from "../core/arn.js";
 import { GroupCommit } from "./group-commit.js";
+import type { WriteOp } from "./sqs-write-ops.js";
 import type { AttributeValue } from "./message-md5.js";
+import { newQueueStats, type QueueStats } from "./queue-stats.js";
 
 /** One message as SQS keeps it. `seq` orders a queue's messages (arrival order). */
 export interface Message {
@@ -49,6 +51,8 @@ export interface Queue {
   purgedAt?: number;
   /** FIFO: the last SequenceNumber given (send.ts). */
   lastSequence?: bigint;
+  /** Counted since the queue's metrics were last published (sqs-metrics.ts). */
+  stats: QueueStats;
 }
 
 const key = (scope: Scope, name: string) => `${scope.account}/${scope.region}/${name}`;
@@ -57,7 +61,8 @@ const key = (scope: Scope, name: string) => `${scope.account}/${scope.region}/${
  * SQS's state: every queue and message in memory, where receives choose messages (quickly, and
  * without two receivers ever taking the same one), and in the database, written through group
  * commit before any change is acknowledged, so an acknowledged send, delete or receive survives
- * kill -9. Loaded back whole at startup.
+ * kill -9. Loaded back whole at startup. Changes are handed to group commit as data, in order:
+ * a message deleted before its insert was written is inserted and deleted in the same order.
  */
 export class QueueStore {
   private readonly queues = new Map<string, Queue>();
@@ -86,26 +91,23 @@ export class QueueStore {
   }
 
   /** Created at once (queue changes are rare): the queue needs its row id before it takes messages. */
-  create(q: Omit<Queue, "id" | "messages" | "nextSeq" | "dedup" | "waiters">): Queue {
+  create(q: Omit<Queue, "id" | "messages" | "nextSeq" | "dedup" | "waiters" | "stats">): Queue {
     const { lastInsertRowid } = this.db
       .prepare("INSERT INTO sqs_queues (account, region, name, created_at, doc) VALUES (?, ?, ?, ?, ?)")
       .run(q.account, q.region, q.name, q.createdAt, docOf(q));
-    const queue: Queue = { ...q, id: Number(lastInsertRowid), messages: new Map(), nextSeq: 1, dedup: new Map(), waiters: new Set() };
+    const queue: Queue = { ...q, id: Number(lastInsertRowid), messages: new Map(), nextSeq: 1, dedup: new Map(), waiters: new Set(), stats: newQueueStats() };
     this.queues.set(key(q, q.name), queue);
     return queue;
   }
 
   saveQueue(q: Queue): Promise<void> {
-    return this.commit.run(() => this.db.prepare("UPDATE sqs_queues SET doc = ? WHERE id = ?").run(docOf(q), q.id));
+    return this.commit.run([{ k: "queueDoc", queueId: q.id, doc: docOf(q) }]);
   }
 
   delete(q: Queue): Promise<void> {
     this.queues.delete(key(q, q.name));
     for (const wake of q.waiters) wake();
-    return this.commit.run(() => {
-      for (const t of ["sqs_messages", "sqs_dedup"]) this.db.prepare(`DELETE FROM ${t} WHERE queue_id = ?`).run(q.id);
-      this.db.prepare("DELETE FROM sqs_queues WHERE id = ?").run(q.id);
-    });
+    return this.commit.run([{ k: "dropQueue", queueId: q.id }]);
   }
 
   /** Adds messages to the queue now (receivers may take them) and resolves once they are stored. */
@@ -113,38 +115,45 @@ export class QueueStore {
     const added = messages.map((m) => ({ ...m, seq: q.nextSeq++ }));
     for (const m of added) q.messages.set(m.seq, m);
     for (const wake of q.waiters) wake();
-    return this.commit.run(() => {
-      const insert = this.db.prepare("INSERT INTO sqs_messages (queue_id, seq, id, doc, visible_at, receive_count, first_receive, receipt) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-      const dedup = this.db.prepare("INSERT OR REPLACE INTO sqs_dedup (queue_id, dedup_id, message_id, sequence_number, expires_at) VALUES (?, ?, ?, ?, ?)");
-      for (const m of added) {
-        if (!q.messages.has(m.seq)) continue; // deleted (or purged) before it was written
-        insert.run(q.id, m.seq, m.id, messageDoc(m), m.visibleAt, m.receiveCount, m.firstReceiveAt ?? null, m.receipt ?? null);
-        const d = m.dedupId !== undefined ? q.dedup.get(m.dedupId) : undefined;
-        if (d) dedup.run(q.id, m.dedupId, d.messageId, d.sequenceNumber ?? null, d.expiresAt);
-      }
-    });
+    const ops: WriteOp[] = [];
+    for (const m of added) {
+      ops.push({ k: "insert", queueId: q.id, seq: m.seq, id: m.id, doc: messageDoc(m), visibleAt: m.visibleAt, receiveCount: m.receiveCount, firstReceive: m.firstReceiveAt ?? null, receipt: m.receipt ?? null });
+      const d = m.dedupId !== undefined ? q.dedup.get(m.dedupId) : undefined;
+      if (d) ops.push({ k: "dedup", queueId: q.id, dedupId: m.dedupId!, messageId: d.messageId, sequenceNumber: d.sequenceNumber ?? null, expiresAt: d.expiresAt });
+    }
+    return this.commit.run(ops);
   }
 
   /** Stores the mutable part of messages (visibility, receive count, receipt) already changed in memory. */
   touch(q: Queue, messages: Message[]): Promise<void> {
-    return this.commit.run(() => {
-      const update = this.db.prepare("UPDATE sqs_messages SET visible_at = ?, receive_count = ?, first_receive = ?, receipt = ? WHERE queue_id = ? AND seq = ?");
-      for (const m of messages) update.run(m.visibleAt, m.receiveCount, m.firstReceiveAt ?? null, m.receipt ?? null, q.id, m.seq);
-    });
+    return this.commit.run(messages.map((m) => ({ k: "touch", queueId: q.id, seq: m.seq, visibleAt: m.visibleAt, receiveCount: m.receiveCount, firstReceive: m.firstReceiveAt ?? null, receipt: m.receipt ?? null })));
   }
 
   /** Removes messages now and resolves once the removal is stored. */
   remove(q: Queue, seqs: number[]): Promise<void> {
     for (const s of seqs) q.messages.delete(s);
-    return this.commit.run(() => {
-      const del = this.db.prepare("DELETE FROM sqs_messages WHERE queue_id = ? AND seq = ?");
-      for (const s of seqs) del.run(q.id, s);
-    });
+    return this.commit.run(seqs.map((seq) => ({ k: "remove", queueId: q.id, seq })));
   }
 
   purge(q: Queue): Promise<void> {
     q.messages.clear();
-    return this.commit.run(() => this.db.prepare("DELETE FROM sqs_messages WHERE queue_id = ?").run(q.id));
+    return this.commit.run([{ k: "purge", queueId: q.id }]);
+  }
+
+  /** Resolves once every write asked for so far is stored. */
+  settled(): Promise<void> {
+    return this.commit.run([]);
+  }
+
+  /**
+   * Forgets the queues in memory and reads them again from the database (after /_berth/reset
+   * wiped it). Long polls on the forgotten queues wake and find their queue gone.
+   */
+  reload(): void {
+    const old = [...this.queues.values()];
+    this.queues.clear();
+    for (const q of old) for (const wake of q.waiters) wake();
+    this.load();
   }
 
   forgetDedup(q: Queue, now: number): void {
@@ -155,7 +164,7 @@ export class QueueStore {
     const rows = this.db.prepare("SELECT id, account, region, name, created_at, doc FROM sqs_queues").all() as Array<{ id: number; account: string; region: string; name: string; created_at: number; doc: string }>;
     for (const r of rows) {
       const doc = JSON.parse(r.doc) as Pick<Queue, "arn" | "fifo" | "modifiedAt" | "attributes" | "tags">;
-      const q: Queue = { id: r.id, account: r.account, region: r.region, name: r.name, createdAt: r.created_at, ...doc, messages: new Map(), nextSeq: 1, dedup: new Map(), waiters: new Set() };
+      const q: Queue = { id: r.id, account: r.account, region: r.region, name: r.name, createdAt: r.created_at, ...doc, messages: new Map(), nextSeq: 1, dedup: new Map(), waiters: new Set(), stats: newQueueStats() };
       this.queues.set(key(q, q.name), q);
       const messages = this.db.prepare("SELECT seq, id, doc, visible_at, receive_count, first_receive, receipt FROM sqs_messages WHERE queue_id = ? ORDER BY seq").all(q.id) as MessageRow[];
       for (const m of messages) q.messages.set(m.seq, fromRow(m));

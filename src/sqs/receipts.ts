@@ -36,6 +36,8 @@ export function receiptHandlers(sqs: SqsContext): Record<string, Handler> {
   const deleteMessage: Handler = async (input: { QueueUrl: string; ReceiptHandle: string }, ctx: RequestContext) => {
     const q = queueOf(sqs, ctx, input.QueueUrl);
     const m = messageOf(q, input.ReceiptHandle);
+    // AWS counts every deletion with a valid handle, a repeated one too.
+    q.stats.deleted++;
     if (m) await store.remove(q, [m.seq]);
     return {};
   };
@@ -45,6 +47,7 @@ export function receiptHandlers(sqs: SqsContext): Record<string, Handler> {
     const seqs: number[] = [];
     const out = batch(input.Entries, "DeleteMessageBatchRequestEntry", (e) => {
       const m = messageOf(q, e.ReceiptHandle);
+      q.stats.deleted++;
       if (m) seqs.push(m.seq);
       return {};
     });

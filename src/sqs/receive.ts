@@ -133,7 +133,11 @@ export function receiveHandlers(sqs: SqsContext): Record<string, Handler> {
       });
       taken = take(sqs, q, max, visibility, sqs.clock.now().getTime());
     }
-    if (taken.messages.length === 0) return {};
+    if (taken.messages.length === 0) {
+      q.stats.emptyReceives++;
+      return {};
+    }
+    q.stats.received += taken.messages.length;
     await sqs.store.touch(q, taken.messages);
     const systemNames = new Set([...(input.AttributeNames ?? []), ...(input.MessageSystemAttributeNames ?? [])] as string[]);
     return {

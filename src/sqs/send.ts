@@ -9,6 +9,7 @@ import { checkAttributes, checkBody, FIFO_ID } from "./message-input.js";
 import { queueOf, type SqsContext } from "./sqs-context.js";
 import type { Message, Queue } from "./queue-store.js";
 import { batch } from "./batch.js";
+import { countSent } from "./queue-stats.js";
 
 const DEDUP_WINDOW_MS = 5 * 60_000;
 
@@ -86,6 +87,7 @@ export function prepare(q: Queue, input: SendInput, senderId: string, now: numbe
     systemAttributes, md5OfSystemAttributes: result.MD5OfMessageSystemAttributes, sentAt: now, senderId, groupId, dedupId,
     sequenceNumber: result.SequenceNumber, visibleAt: now + delay * 1000, receiveCount: 0,
   };
+  countSent(q.stats, size);
   return { message, result };
 }
 

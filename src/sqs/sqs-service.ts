@@ -2,14 +2,12 @@ import { loadModel } from "../aws/model.js";
 import type { AwsService } from "../aws/service.js";
 import type { Db } from "../store/database.js";
 import type { Clock } from "../core/clock.js";
-import type { Scope } from "../core/arn.js";
-import { QueueStore } from "./queue-store.js";
+import { QueueStore, type Queue } from "./queue-store.js";
 import { queueHandlers } from "./queue-handlers.js";
 import { sendHandlers, prepare, type SendInput, type SendResult } from "./send.js";
 import { receiveHandlers } from "./receive.js";
 import { receiptHandlers } from "./receipts.js";
 import { queueDoesNotExist } from "./errors.js";
-import { countMessages } from "./message-counts.js";
 import type { SqsContext } from "./sqs-context.js";
 
 /** What other services call: EventBridge and SNS deliver into queues by ARN. */
@@ -21,8 +19,14 @@ export interface SqsInternal {
   sendInternal(queueArn: string, message: SendInput, senderId?: string): Promise<SendResult>;
   /** Whether the queue exists (SNS checks a subscription's endpoint). */
   exists(queueArn: string): boolean;
-  /** Visible, in-flight and delayed messages of every queue (AWS/SQS metrics). */
-  depths(): Array<{ scope: Scope; name: string; visible: number; notVisible: number; delayed: number }>;
+  /** Every queue (AWS/SQS metrics read their counts and counters). */
+  queues(): Iterable<Queue>;
+  /** Resolves once every write asked for so far is stored (before a reset wipes the store). */
+  settled(): Promise<void>;
+  /** Reads the queues again from the store (after a reset wiped it). */
+  reload(): void;
+  /** Writes what is pending and stops the writer thread (server shutdown). */
+  close(): Promise<void>;
 }
 
 /** SQS (awsJson1_0 and the query protocol), its state in memory and in the database. */
@@ -40,7 +44,10 @@ export function createSqsService({ db, clock, baseUrl }: { db: Db; clock: Clock;
       return result;
     },
     exists: (arn) => store.byArn(arn) !== undefined,
-    depths: () => [...store.all()].map((q) => ({ scope: { account: q.account, region: q.region }, name: q.name, ...countMessages(q, clock.now().getTime()) })),
+    queues: () => store.all(),
+    settled: () => store.settled(),
+    reload: () => store.reload(),
+    close: () => store.commit.close(),
   };
   const handlers = { ...queueHandlers(sqs), ...sendHandlers(sqs), ...receiveHandlers(sqs), ...receiptHandlers(sqs) };
   const validation = { invalid: "InvalidParameterValue", missing: "MissingParameter" };

@@ -384,7 +384,13 @@ export const migrations: string[] = [
     account TEXT NOT NULL, region TEXT NOT NULL, principal_arn TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL,
     PRIMARY KEY (account, region, principal_arn, name));
   `,
-  /* 19: EventBridge: event buses, rules, targets; the durable queue of deliveries (one row per
+  /* 19: SNS's local outbox: what email, email-json and sms subscriptions (and Publish to a phone
+     number) would have sent, in order, for a user to read through /_berth/sns/outbox. */ `
+  CREATE TABLE sns_outbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, account TEXT NOT NULL, region TEXT NOT NULL,
+    protocol TEXT NOT NULL, endpoint TEXT NOT NULL, created_at INTEGER NOT NULL, doc TEXT NOT NULL);
+  `,
+  /* 20: EventBridge: event buses, rules, targets; the durable queue of deliveries (one row per
      matched event and target, written in the transaction that produced the event); the outbox of
      events Berth's own services emit (ECS, ECR, CloudWatch), written in the transaction of the
      state change they describe and routed to the default bus by the events router. EventBridge

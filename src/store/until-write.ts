@@ -6,8 +6,9 @@ const MAX_KEYS = 256;
 /**
  * Memoizes a read of the database until the next write. SQLite's total_changes() counts every
  * row this connection has inserted, updated or deleted (about 0.4 µs to ask, no read lock taken);
- * Berth's server is the only connection that writes its database, so while that count stands
- * still, every read answers as it did. Answers are deep-frozen: callers share them.
+ * the server's connection is the only one that writes the tables these reads read (SQS's writer
+ * thread has a connection of its own, for SQS's tables only), so while that count stands still,
+ * every read answers as it did. Answers are deep-frozen: callers share them.
  *
  * For hot, cheap-to-key reads whose cost is mostly SQLite's per-statement and per-transaction
  * overhead (DescribeClusters: four statements in a read transaction, a third of its server time).

@@ -27,10 +27,13 @@ function refused(target: string): Promise<boolean> {
  * address the endpoint listens on, so route_localnet needs no change.
  *
  * Several agents may share one host (a server's embedded agent and `berth agent`s, or several
- * Berths in tests): each adds its catch-all rule at the top (the newest agent gets unknown
- * sources) and, once a task's address is known, a rule for that source address above every
- * catch-all, so each task reaches its own agent. Every rule carries a comment naming the agent,
- * so the agent removes exactly its own at stop, and those a killed predecessor left at start.
+ * Berths in tests): each appends its catch-all rule at the end of the chain (the oldest agent
+ * gets unknown sources) and, once a task's address is known, inserts a rule for that source
+ * address at the top, so it stays above every catch-all, later agents' included, and each task
+ * reaches its own agent. Host-mode tasks share the host's address: with several agents on one
+ * host they reach the oldest agent's endpoint (cgroup v1 hosts cannot tell them apart; see
+ * docs/compatibility.md). Every rule carries a comment naming the agent, so the agent removes
+ * exactly its own at stop, and those a killed predecessor left at start.
  */
 export class Netfilter {
   private readonly sources = new Set<string>();
@@ -57,8 +60,9 @@ export class Netfilter {
     try {
       await this.removeAll();
       await this.removeDead();
-      await this.iptables(["-I", ...this.rule("PREROUTING")]);
-      await this.iptables(["-I", ...this.rule("OUTPUT")]);
+      // Appended: a catch-all inserted at the top would take other agents' tasks from their source rules.
+      await this.iptables(["-A", ...this.rule("PREROUTING")]);
+      await this.iptables(["-A", ...this.rule("OUTPUT")]);
       this.enabled = true;
       this.log.info({ address: ENDPOINT_ADDRESS, target: this.target }, "task credentials and metadata endpoint reachable at 169.254.170.2");
     } catch (err) {
@@ -67,10 +71,17 @@ export class Netfilter {
     return this.enabled;
   }
 
-  /** Routes a task's source address to this agent ahead of other agents' catch-alls. */
+  /**
+   * Routes a task's source address to this agent ahead of other agents' catch-alls. Docker gives
+   * a bridge address to one live container at a time, so a rule another agent holds for the same
+   * address is stale (its container is gone; its agent may have been killed with -9 and not yet
+   * cleaned up) and is removed first: it would take this task's requests to an endpoint that no
+   * longer knows it.
+   */
   async addSource(ip: string): Promise<void> {
     if (!this.enabled || this.sources.has(ip)) return;
     this.sources.add(ip);
+    await this.remove((line) => line.includes(`"${COMMENT} `) && line.includes(` -s ${ip}/32 `)).catch(() => {});
     await this.iptables(["-I", ...this.rule("PREROUTING", ip)]).catch((err) => this.log.warn({ ip, err: (err as Error).message }, "could not add a task's endpoint route"));
   }
 

@@ -8,6 +8,8 @@ export interface MetricSample {
   dimensions: Array<{ name: string; value: string }>;
   timestamp: Date;
   value: number;
+  /** Many measurements at once (SQS's SentMessageSize of every message in a period); `value` is then ignored. */
+  statistics?: { SampleCount: number; Sum: number; Minimum: number; Maximum: number };
   unit?: string;
   /** 1 for high resolution, 60 (the default) for standard. */
   storageResolution?: 1 | 60;

@@ -5,7 +5,7 @@ import type { Scope } from "../../core/arn.js";
 import type { MetricQueries } from "./metric-queries.js";
 import type { MetricSample, MetricSink } from "./metric-sink.js";
 import { SeriesStore } from "./series-store.js";
-import { valueAggregate } from "./aggregate.js";
+import { statisticSetAggregate, valueAggregate } from "./aggregate.js";
 import { anyWholeSecond, getMetricStatistics } from "./get-metric-statistics.js";
 import { getMetricData } from "./get-metric-data.js";
 
@@ -43,7 +43,7 @@ export function createMetricStore({ db, clock, log, maintenanceMs = MAINTENANCE_
     put(scope: Scope, samples: MetricSample[]) {
       series.write(scope, samples.map((s) => ({
         namespace: s.namespace, metricName: s.metricName, dimensions: s.dimensions.map((d) => ({ Name: d.name, Value: d.value })),
-        timestamp: s.timestamp.getTime(), unit: s.unit ?? "None", storageResolution: s.storageResolution ?? 60, agg: valueAggregate(s.value),
+        timestamp: s.timestamp.getTime(), unit: s.unit ?? "None", storageResolution: s.storageResolution ?? 60, agg: s.statistics ? statisticSetAggregate(s.statistics) : valueAggregate(s.value),
       })));
     },
     // Berth's own readers: their periods were checked when their alarms were put (see anyWholeSecond).

@@ -1,0 +1,109 @@
+import { createHash, randomUUID } from "node:crypto";
+import type { Clock } from "../core/clock.js";
+import { ServiceError } from "../core/errors.js";
+import type { SqsInternal } from "../sqs/sqs-service.js";
+import type { Subscription, Topic } from "./sns-store.js";
+import { confirmationEnvelope, notificationEnvelope, subscribeUrl, unsubscribeUrl, type EnvelopeSigner, type SnsAttribute } from "./envelope.js";
+import { effectivePolicy } from "./delivery-policy.js";
+import type { HttpDeliverer } from "./http-delivery.js";
+import type { SnsOutbox } from "./outbox.js";
+
+/** One published message on its way to a subscription. */
+export interface Published {
+  messageId: string;
+  subject?: string;
+  /** The message this subscription's protocol gets (MessageStructure json picks per protocol). */
+  message: string;
+  /** The whole Message as published (FIFO content-based deduplication hashes it). */
+  original: string;
+  attributes: Record<string, SnsAttribute>;
+  timestamp: Date;
+  messageGroupId?: string;
+  messageDeduplicationId?: string;
+  sequenceNumber?: string;
+}
+
+const signatureVersion = (t: Topic): "1" | "2" => (t.attributes["SignatureVersion"] === "2" ? "2" : "1");
+
+/**
+ * Hands a published message (or a confirmation) to a subscription by its protocol: into the SQS
+ * queue (stored before Publish answers), POSTed to an http/https endpoint (in the background,
+ * with retries), or into the local outbox for email, email-json and sms.
+ */
+export function createDelivery({ sqs, signer, http, outbox, clock }: { sqs: SqsInternal; signer: EnvelopeSigner; http: HttpDeliverer; outbox: SnsOutbox; clock: Clock }) {
+  const scopeOf = (t: Topic) => ({ account: t.account, region: t.region });
+  const envelope = (t: Topic, s: Subscription, p: Published) => notificationEnvelope(signer, {
+    messageId: p.messageId, topicArn: t.arn, subject: p.subject, message: p.message, timestamp: p.timestamp, attributes: p.attributes,
+    subscriptionArn: s.arn, sequenceNumber: p.sequenceNumber, signatureVersion: signatureVersion(t),
+  });
+
+  async function deliver(t: Topic, s: Subscription, p: Published): Promise<void> {
+    const raw = s.attributes["RawMessageDelivery"] === "true";
+    switch (s.protocol) {
+      case "sqs": {
+        if (!sqs.exists(s.endpoint)) return;
+        await sqs.sendInternal(s.endpoint, {
+          MessageBody: raw ? p.message : envelope(t, s, p),
+          ...(raw && Object.keys(p.attributes).length ? { MessageAttributes: p.attributes } : {}),
+          ...(p.messageGroupId !== undefined ? { MessageGroupId: p.messageGroupId, MessageDeduplicationId: p.messageDeduplicationId ?? createHash("sha256").update(p.original).digest("hex") } : {}),
+        }).catch((err: unknown) => {
+          // A queue may refuse the message (too large with the envelope): SNS drops it, as without a DLQ.
+          if (!(err instanceof ServiceError)) throw err;
+        });
+        return;
+      }
+      case "http":
+      case "https": {
+        const policy = effectivePolicy(t.attributes["DeliveryPolicy"], s.attributes["DeliveryPolicy"]);
+        http.deliver({
+          endpoint: s.endpoint, type: "Notification", messageId: p.messageId, topicArn: t.arn, subscriptionArn: s.arn, raw,
+          body: raw ? p.message : envelope(t, s, p), contentType: policy.contentType, retry: policy.retry,
+        });
+        return;
+      }
+      case "email":
+        outbox.record(scopeOf(t), {
+          protocol: "email", endpoint: s.endpoint, messageId: p.messageId, topicArn: t.arn, subscriptionArn: s.arn, type: "Notification",
+          subject: p.subject ?? "AWS Notification Message", timestamp: p.timestamp.toISOString(),
+          body: `${p.message}\n\n--\nIf you wish to stop receiving notifications from this topic, please click or visit the link below to unsubscribe:\n${unsubscribeUrl(signer, s.arn)}\n`,
+        });
+        return;
+      case "email-json":
+        outbox.record(scopeOf(t), {
+          protocol: "email-json", endpoint: s.endpoint, messageId: p.messageId, topicArn: t.arn, subscriptionArn: s.arn, type: "Notification",
+          subject: p.subject ?? "AWS Notification Message", timestamp: p.timestamp.toISOString(), body: envelope(t, s, p),
+        });
+        return;
+      case "sms":
+        outbox.record(scopeOf(t), { protocol: "sms", endpoint: s.endpoint, messageId: p.messageId, topicArn: t.arn, subscriptionArn: s.arn, type: "Notification", timestamp: p.timestamp.toISOString(), body: p.message });
+        return;
+    }
+  }
+
+  /** The SubscriptionConfirmation (or UnsubscribeConfirmation) a pending http/https or email subscription gets. */
+  function confirm(t: Topic, s: Subscription, type: "SubscriptionConfirmation" | "UnsubscribeConfirmation"): void {
+    const timestamp = clock.now();
+    const messageId = randomUUID();
+    const token = s.token!;
+    const body = confirmationEnvelope(signer, { type, messageId, topicArn: t.arn, subscriptionArn: s.arn, token, timestamp, signatureVersion: signatureVersion(t) });
+    if (s.protocol === "http" || s.protocol === "https") {
+      const policy = effectivePolicy(t.attributes["DeliveryPolicy"], s.attributes["DeliveryPolicy"]);
+      http.deliver({
+        endpoint: s.endpoint, type, messageId, topicArn: t.arn, ...(type === "UnsubscribeConfirmation" ? { subscriptionArn: s.arn } : {}),
+        raw: false, body, contentType: policy.contentType, retry: policy.retry,
+      });
+      return;
+    }
+    if (s.protocol === "email" || s.protocol === "email-json") {
+      outbox.record(scopeOf(t), {
+        protocol: s.protocol, endpoint: s.endpoint, messageId, topicArn: t.arn, type, subject: "AWS Notification - Subscription Confirmation", timestamp: timestamp.toISOString(),
+        body: s.protocol === "email-json" ? body
+          : `You have chosen to subscribe to the topic:\n${t.arn}\n\nTo confirm this subscription, click or visit the link below (If this was in error no action is necessary):\n${subscribeUrl(signer, t.arn, token)}\n`,
+      });
+    }
+  }
+
+  return { deliver, confirm };
+}
+
+export type Delivery = ReturnType<typeof createDelivery>;
