@@ -18,6 +18,9 @@ const creds = { region: "us-east-1", credentials: { accessKeyId: "test", secretA
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
+/** Set when the run is over (or failed): the receivers stop polling before Berth goes away. */
+let stop = false;
+
 async function main() {
   const berth = await BerthProcess.start();
   try {
@@ -31,11 +34,14 @@ async function main() {
     const latencies: number[] = [];
     const received = new Set<number>();
     let duplicates = 0;
-    let stop = false;
+    stop = false;
     // Receivers: several long polls at once, so a message waits for no poll to come back.
     const receivers = Array.from({ length: 4 }, async () => {
       while (!stop) {
-        const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 1, MaxNumberOfMessages: 10 }));
+        const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 1, MaxNumberOfMessages: 10 })).catch((err: Error) => {
+          if (stop) return { Messages: undefined };
+          throw err;
+        });
         const now = performance.now();
         for (const m of Messages ?? []) {
           const seq = (JSON.parse(m.Body!) as { seq: number }).seq;
@@ -102,7 +108,12 @@ async function main() {
     console.log("sent (SDK v3) -> [rule -> SQS target] -> long-polling receiver:");
     for (const r of results) console.log(`  ${r}`);
     console.log(`  duplicates received: ${duplicates}`);
+  } catch (err) {
+    // What the server logged about it, to tell a Berth error from the bench's.
+    for (const l of berth.logLines.filter((x) => Number(x.level) >= 50).slice(-5)) console.error(JSON.stringify(l));
+    throw err;
   } finally {
+    stop = true;
     await berth.dispose();
   }
 }

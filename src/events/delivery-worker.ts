@@ -53,7 +53,7 @@ export function startDeliveryWorker({ db, clock, log, dispatchers, random = Math
       const del = db.prepare("DELETE FROM event_deliveries WHERE id = ?");
       db.transaction(() => {
         for (const id of ids) del.run(id);
-      })();
+      }).immediate();
     } catch (err) {
       log.error({ err }, "could not remove delivered events from the queue");
     }
