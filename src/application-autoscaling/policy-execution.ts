@@ -8,12 +8,21 @@ import type { ScalingPolicy } from "./types.js";
 /** The policy ARNs alarms name: arn:aws:autoscaling:<region>:<account>:scalingPolicy:<uuid>:resource/<namespace>/<resource>:policyName/<name>. */
 const POLICY_ARN = /^arn:aws:autoscaling:[a-z0-9-]+:\d{12}:scalingPolicy:[0-9a-f-]{36}:resource\/.+:policyName\/.+$/;
 
-/** What the alarm's StateReasonData says: its recent datapoints and its threshold. */
+/**
+ * What the alarm's StateReasonData says: the datapoints that decided (evaluatedDatapoints, else
+ * recentDatapoints), newest first, and its threshold.
+ */
 function reasonOf(change: AlarmStateChange): { values: number[]; threshold?: number } {
   try {
-    const data = JSON.parse(change.reasonData ?? "{}") as { recentDatapoints?: unknown; threshold?: unknown };
-    const values = Array.isArray(data.recentDatapoints) ? data.recentDatapoints.filter((v): v is number => typeof v === "number") : [];
-    return { values, threshold: typeof data.threshold === "number" ? data.threshold : undefined };
+    const data = JSON.parse(change.reasonData ?? "{}") as { recentDatapoints?: unknown; evaluatedDatapoints?: unknown; threshold?: unknown };
+    const evaluated = Array.isArray(data.evaluatedDatapoints)
+      ? (data.evaluatedDatapoints as Array<{ timestamp?: unknown; value?: unknown }>)
+          .filter((d) => typeof d?.value === "number" && typeof d.timestamp === "string")
+          .sort((a, b) => Date.parse(b.timestamp as string) - Date.parse(a.timestamp as string))
+          .map((d) => d.value as number)
+      : [];
+    const recent = Array.isArray(data.recentDatapoints) ? data.recentDatapoints.filter((v): v is number => typeof v === "number") : [];
+    return { values: evaluated.length > 0 ? evaluated : recent, threshold: typeof data.threshold === "number" ? data.threshold : undefined };
   } catch {
     return { values: [] };
   }
@@ -37,7 +46,7 @@ function wanted(policy: ScalingPolicy, change: AlarmStateChange, base: number): 
   const tt = policy.TargetTrackingScalingPolicyConfiguration!;
   if (change.newState !== "ALARM") return undefined;
   const high = change.alarmName.includes("-AlarmHigh-");
-  const metric = values.at(-1);
+  const metric = values[0];
   // Capacity in proportion to the metric, as target tracking computes it; one task either way
   // when the alarm brought no datapoint.
   if (metric === undefined) return base + (high ? 1 : -1);

@@ -67,7 +67,8 @@ export class AlarmEvaluator {
       const a = stored.alarm;
       const cadence = ((alarmPeriod(a) < 60 ? 10 : 60) * 1000) / this.o.periodScale;
       const last = this.lastEvaluated.get(a.AlarmArn!);
-      if (last !== undefined && now - last < cadence) continue;
+      // Once per cadence, on its boundaries: the first tick after a period ends reads it complete.
+      if (last !== undefined && Math.floor(now / cadence) === Math.floor(last / cadence)) continue;
       this.lastEvaluated.set(a.AlarmArn!, now);
       try {
         await this.evaluate(scope, a);
@@ -101,15 +102,15 @@ export class AlarmEvaluator {
       breaches: (v) => breaches(v, threshold),
     });
     const current = a.StateValue as AlarmState;
+    const recent = range.filter((d): d is Datapoint => d !== undefined).reverse();
+    const data = stateReasonData(a, e, now, new Date(start), alarmPeriod(a), recent);
     if (e.state === undefined || e.state === current) {
-      // Auto Scaling actions run again for every period the alarm stays in their state.
+      // Auto Scaling actions run again for every period the alarm stays in their state, with this evaluation's datapoints.
       const stored = this.o.store.get(scope, a.AlarmName!);
-      if (stored) await this.o.transitions.repeatAutoScaling(scope, stored);
+      if (stored) await this.o.transitions.repeatAutoScaling(scope, stored, data);
       return;
     }
-    const recent = range.filter((d): d is Datapoint => d !== undefined).reverse();
     const reason = stateReason(a, current, e.state, e);
-    const data = stateReasonData(a, e, now, new Date(start), alarmPeriod(a), recent);
     await this.o.transitions.change(scope, a.AlarmName!, e.state, reason, data);
   }
 

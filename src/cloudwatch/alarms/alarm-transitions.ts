@@ -68,15 +68,20 @@ export class AlarmTransitions {
     return true;
   }
 
-  /** AWS invokes Auto Scaling actions for every period the alarm stays in the state that has them. */
-  async repeatAutoScaling(scope: Scope, stored: StoredAlarm): Promise<void> {
+  /**
+   * AWS invokes Auto Scaling actions for every period the alarm stays in the state that has them,
+   * each time with that evaluation's datapoints (`reasonData`), so a policy scales by what the
+   * metric is now rather than by what it was when the state changed. The alarm's own
+   * StateReasonData is left as it was, as AWS changes it only with the state.
+   */
+  async repeatAutoScaling(scope: Scope, stored: StoredAlarm, reasonData = stored.alarm.StateReasonData): Promise<void> {
     const a = stored.alarm;
     if (a.ActionsEnabled === false) return;
     const arns = actionsFor(a, a.StateValue as AlarmState).filter(isAutoScaling);
     if (arns.length === 0) return;
     const state = a.StateValue as AlarmState;
     const change: AlarmStateChange = {
-      scope, alarmName: a.AlarmName!, alarmArn: a.AlarmArn!, oldState: state, newState: state, reason: a.StateReason ?? "", reasonData: a.StateReasonData, timestamp: this.deps.clock.now(),
+      scope, alarmName: a.AlarmName!, alarmArn: a.AlarmArn!, oldState: state, newState: state, reason: a.StateReason ?? "", reasonData, timestamp: this.deps.clock.now(),
     };
     await this.invoke(stored, change, arns, false);
   }

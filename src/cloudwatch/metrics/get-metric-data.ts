@@ -81,8 +81,9 @@ function metricStatSeries(store: SeriesStore, scope: Scope, q: MetricDataQuery, 
   const empty: TimeSeries = { timestamps: [], values: [], period, start, metric: q.MetricStat };
   const id = store.find(scope, { namespace: Metric!.Namespace ?? "", metricName: Metric!.MetricName ?? "", dimensions: (Metric!.Dimensions ?? []).map((d) => ({ Name: d.Name!, Value: d.Value! })) });
   if (id === undefined) return empty;
-  const buckets = store.read(id, start, Math.ceil(endTime)).filter((b) => (Unit === undefined || b.unit === Unit) && b.bucket < endTime);
-  const periods = [...intoPeriods(buckets, start, period, percentileOf(Stat!) !== undefined).values()].sort((a, b) => a.start - b.start);
+  const withDistributions = percentileOf(Stat!) !== undefined;
+  const buckets = store.read(id, start, Math.ceil(endTime), withDistributions).filter((b) => (Unit === undefined || b.unit === Unit) && b.bucket < endTime);
+  const periods = [...intoPeriods(buckets, start, period, withDistributions).values()].sort((a, b) => a.start - b.start);
   for (const p of periods) {
     const v = statisticOf(p.agg, Stat!);
     if (v === undefined) continue;

@@ -47,7 +47,7 @@ export function getMetricStatistics(store: SeriesStore, scope: Scope, input: Get
   const Label = input.MetricName!;
   const series = store.find(scope, { namespace: input.Namespace!, metricName: input.MetricName!, dimensions: (input.Dimensions ?? []).map((d) => ({ Name: d.Name!, Value: d.Value! })) });
   if (series === undefined) return { Label, Datapoints: [] };
-  const buckets = store.read(series, start, Math.ceil(endTime)).filter((b) => (input.Unit === undefined || b.unit === input.Unit) && b.bucket < endTime);
+  const buckets = store.read(series, start, Math.ceil(endTime), extended.length > 0).filter((b) => (input.Unit === undefined || b.unit === input.Unit) && b.bucket < endTime);
   // Without a Unit, data put with different units is not mixed: each unit gets its own datapoints.
   const periods = intoPeriods(buckets, start, period, extended.length > 0, (b) => b.unit);
   const Datapoints: Datapoint[] = [];

@@ -1,6 +1,4 @@
-import { mergeAggregate, type Aggregate } from "./aggregate.js";
-import { decode } from "./distribution.js";
-import { percentile } from "./distribution.js";
+import { mergeEncoded, percentile, type Distribution } from "./distribution.js";
 import type { StoredBucket } from "./series-store.js";
 
 /** The five statistics every datapoint has. */
@@ -15,7 +13,20 @@ export function percentileOf(stat: string): number | undefined {
   return PERCENTILE.test(stat) ? Number(stat.slice(1)) : undefined;
 }
 
-export function statisticOf(agg: Aggregate, stat: string): number | undefined {
+/**
+ * A period's statistics: the sums of its buckets, and for percentiles their encoded distributions,
+ * merged only when a percentile is first asked for (null: unavailable, some bucket had none).
+ */
+export interface PeriodAggregate {
+  count: number;
+  sum: number;
+  min: number;
+  max: number;
+  blobs: Buffer[] | null;
+  dist?: Distribution;
+}
+
+export function statisticOf(agg: PeriodAggregate, stat: string): number | undefined {
   switch (stat) {
     case "SampleCount": return agg.count;
     case "Average": return agg.count > 0 ? agg.sum / agg.count : undefined;
@@ -24,7 +35,9 @@ export function statisticOf(agg: Aggregate, stat: string): number | undefined {
     case "Maximum": return agg.max;
   }
   const p = percentileOf(stat);
-  return p !== undefined && agg.dist ? percentile(agg.dist, p, agg.min, agg.max) : undefined;
+  if (p === undefined || !agg.blobs) return undefined;
+  agg.dist ??= mergeEncoded(agg.blobs);
+  return percentile(agg.dist, p, agg.min, agg.max);
 }
 
 /**
@@ -32,19 +45,29 @@ export function statisticOf(agg: Aggregate, stat: string): number | undefined {
  * start, each period's aggregate keyed by its start (epoch seconds). A bucket serves a period only
  * if its resolution divides the period: data rolled up to 5 minutes has no 1-minute periods, which
  * is CloudWatch's "you must specify the period as follows or no data points are returned".
- * `withDistributions` decodes the buckets' distributions (only percentiles need them).
+ * `withDistributions` keeps the buckets' distributions (only percentiles need them); they are
+ * decoded once per period, when a percentile is asked for.
  */
 export function intoPeriods(buckets: StoredBucket[], start: number, period: number, withDistributions: boolean, key: (b: StoredBucket) => string = () => ""):
-  Map<string, { start: number; unit: string; agg: Aggregate }> {
-  const periods = new Map<string, { start: number; unit: string; agg: Aggregate }>();
+  Map<string, { start: number; unit: string; agg: PeriodAggregate }> {
+  const periods = new Map<string, { start: number; unit: string; agg: PeriodAggregate }>();
   for (const b of buckets) {
     if (b.resolution > period || period % b.resolution !== 0) continue;
     const periodStart = start + Math.floor((b.bucket - start) / period) * period;
     const k = `${periodStart}|${key(b)}`;
-    const agg: Aggregate = { count: b.count, sum: b.sum, min: b.min, max: b.max, dist: withDistributions && b.dist ? decode(b.dist) : null };
     const existing = periods.get(k);
-    if (existing) mergeAggregate(existing.agg, agg);
-    else periods.set(k, { start: periodStart, unit: b.unit, agg });
+    const blob = withDistributions ? b.dist : null;
+    if (existing) {
+      const agg = existing.agg;
+      agg.count += b.count;
+      agg.sum += b.sum;
+      if (b.min < agg.min) agg.min = b.min;
+      if (b.max > agg.max) agg.max = b.max;
+      if (agg.blobs && blob) agg.blobs.push(blob);
+      else agg.blobs = null;
+    } else {
+      periods.set(k, { start: periodStart, unit: b.unit, agg: { count: b.count, sum: b.sum, min: b.min, max: b.max, blobs: blob ? [blob] : null } });
+    }
   }
   return periods;
 }

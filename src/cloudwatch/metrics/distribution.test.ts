@@ -1,0 +1,46 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { addValue, decode, encode, mergeEncoded, mergeInto, newDistribution, percentile, type Distribution } from "./distribution.js";
+
+/** A distribution of `values` (each once), as a bucket stores it. */
+function of(values: number[]): Distribution {
+  const d = newDistribution();
+  for (const v of values) addValue(d, v, 1);
+  return d;
+}
+
+/** What merging buckets one by one gives: the reference mergeEncoded must agree with. */
+function mergedOneByOne(parts: Distribution[]): Distribution {
+  const into = newDistribution();
+  for (const p of parts) mergeInto(into, decode(encode(p)));
+  return into;
+}
+
+const sorted = (d: Distribution) => [...d.counts].sort((a, b) => a[0] - b[0]);
+
+test("merging encoded buckets straight from their blobs gives what decoding and merging each gives", () => {
+  const cases: Array<[string, number[][]]> = [
+    ["few distinct values stay exact", [[1, 2, 3], [3, 4], [0, 5, 5]]],
+    ["more than 64 distinct values fold into the histogram", Array.from({ length: 10 }, (_, i) => Array.from({ length: 8 }, (_, k) => i * 8 + k + 0.5))],
+    ["an exact bucket after a folded one", [Array.from({ length: 100 }, (_, k) => k * 3.7), [0, 1, 2], [1000]]],
+    ["a folded bucket after exact ones", [[0, 1, 2], [7], Array.from({ length: 100 }, (_, k) => k * 1.3)]],
+  ];
+  for (const [what, parts] of cases) {
+    const dists = parts.map(of);
+    const expected = mergedOneByOne(dists);
+    const actual = mergeEncoded(dists.map(encode));
+    assert.equal(actual.exact, expected.exact, what);
+    assert.deepEqual(sorted(actual), sorted(expected), what);
+    const all = parts.flat();
+    const [min, max] = [Math.min(...all), Math.max(...all)];
+    for (const p of [0, 50, 90, 99, 100]) assert.equal(percentile(actual, p, min, max), percentile(expected, p, min, max), `${what}: p${p}`);
+  }
+});
+
+test("an exact merge answers percentiles by nearest rank", () => {
+  const d = mergeEncoded([encode(of([10, 20])), encode(of([30, 40, 50]))]);
+  assert.equal(d.exact, true);
+  assert.equal(percentile(d, 50, 10, 50), 30);
+  assert.equal(percentile(d, 99, 10, 50), 50);
+  assert.equal(percentile(d, 20, 10, 50), 10);
+});
