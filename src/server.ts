@@ -69,6 +69,17 @@ import { guardAdminRoutes } from "./admin/admin-auth.js";
 import type { MetricSink } from "./cloudwatch/metrics/metric-sink.js";
 import { startEcsMetrics } from "./ecs/metrics/ecs-metrics.js";
 import { startElbMetrics } from "./elbv2/metrics/elb-metrics-poller.js";
+import { createEventsService } from "./events/events-service.js";
+import { createSchedulerService } from "./eventbridge-scheduler/scheduler-service.js";
+import { fireDueSchedules } from "./eventbridge-scheduler/schedule-runner.js";
+import { startDeliveryWorker, type DeliveryWorker } from "./events/delivery-worker.js";
+import { eventBusTarget } from "./events/targets/event-bus-target.js";
+import { ecsTaskTarget } from "./events/targets/ecs-task-target.js";
+import { sqsTarget } from "./events/targets/sqs-target.js";
+import { snsTarget } from "./events/targets/sns-target.js";
+import type { TargetDispatcher } from "./events/target-dispatch.js";
+import type { RunTaskRequest, RunTaskResponse } from "@aws-sdk/client-ecs";
+import { randomUUID } from "node:crypto";
 import { createSqsService } from "./sqs/sqs-service.js";
 import { createSnsService } from "./sns/sns-service.js";
 import { snsAlarmActions } from "./sns/alarm-action.js";
@@ -247,7 +258,20 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   // tracking policies own alarms made through `alarms`, and the alarms run its policies.
   const aas = createApplicationAutoScaling({ db, clock, log: log.child({ component: "application-autoscaling" }), services: scalableServices(deps, services), alarms: alarms.managed });
   alarms.addActionTarget(aas.alarmActions);
-  awsFront = registerAwsServices(app, [createEcsService(deps, { dockerVersion, scheduler: services, baseUrl }), createEcrService({ db, clock, store: registry, secret, registryHost, scans }), createStsService(credentials), createIamService(credentials),
+  const ecs = createEcsService(deps, { dockerVersion, scheduler: services, baseUrl });
+  // EventBridge: rules' targets are delivered by one worker, through a dispatcher per kind of target.
+  const eventsLog = log.child({ component: "events" });
+  const runTaskForEvents = async (scope: Scope, request: RunTaskRequest) =>
+    (await ecs.handlers.RunTask!(request, { ...scope, requestId: randomUUID(), log: eventsLog })) as RunTaskResponse;
+  const eventTargets: TargetDispatcher[] = [
+    ecsTaskTarget(runTaskForEvents),
+    eventBusTarget({ db, clock, wake: () => eventDeliveries?.wake() }),
+    sqsTarget(sqs.internal),
+    snsTarget(sns.internal),
+  ];
+  // Started once recovery is done (below): pending deliveries may run tasks.
+  let eventDeliveries: DeliveryWorker | undefined;
+  awsFront = registerAwsServices(app, [ecs, createEcrService({ db, clock, store: registry, secret, registryHost, scans }), createStsService(credentials), createIamService(credentials),
     createElbv2Service({ db, clock, config, health: lbHealth, changed: lbFeed.changed }),
     createCloudWatchService({ db, clock, metrics, alarms }),
     ...sqs.services,
@@ -256,6 +280,8 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
     aas.service,
     createSecretsManagerService(sealed),
     createSsmService(sealed),
+    createEventsService({ db, clock, dispatchers: () => eventTargets, wake: () => eventDeliveries?.wake() }),
+    createSchedulerService({ db, clock, handles: (arn) => eventTargets.some((t) => t.handles(arn)) }),
   ], {
     config, clock, issued: issuedCredentials(db, credentials.secrets),
     // Identity policies are enforced only when configured; the root is never refused.
@@ -286,6 +312,8 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   await lbFeed.changed();
   // Services are reconciled once recovered tasks are known again.
   services.start();
+  // Deliveries left pending by a restart (or a kill -9) are delivered now.
+  eventDeliveries = startDeliveryWorker({ db, clock, log: eventsLog, dispatchers: () => eventTargets, timers: [(now) => fireDueSchedules(db, now)] });
   taskCredentials.start();
   // Scans a restart interrupted run again.
   scans.resume();
@@ -318,6 +346,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
     runner,
     listen: () => app.listen({ port: config.port, host: config.host }),
     async close() {
+      await eventDeliveries?.stop();
       taskCredentials.stop();
       ecsMetrics.stop();
       sqsMetrics.stop();

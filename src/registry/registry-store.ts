@@ -1,4 +1,5 @@
 import type { Readable } from "node:stream";
+import { emitImageAction } from "./image-events.js";
 import type { Db } from "../store/database.js";
 import type { Clock } from "../core/clock.js";
 import type { Scope } from "../core/arn.js";
@@ -164,6 +165,7 @@ export class RegistryStore {
     return this.db.transaction(() => {
       const repository = this.requireRepository(scope, name);
       const result = putManifest(this.db, repository, input, this.clock.now());
+      emitImageAction(this.db, scope, name, "PUSH", result.digest, result.tag, this.clock.now());
       for (const listener of this.putListeners) listener({ scope, repository, result });
       return result;
     })();
@@ -206,6 +208,7 @@ export class RegistryStore {
       if (parent) throw new RegistryError("ManifestReferenced", `manifest ${d} is referenced by manifest list ${parent.manifest}`, { digest: d, referencedBy: parent.manifest });
       const tags = tagsOf(this.db, repo.id, d);
       this.db.prepare("DELETE FROM registry_manifests WHERE repo_id = ? AND digest = ?").run(repo.id, d);
+      for (const tag of tags.length ? tags : [undefined]) emitImageAction(this.db, scope, name, "DELETE", d, tag, this.clock.now());
       return { digest: d, tags };
     })();
     this.freed();
@@ -219,6 +222,7 @@ export class RegistryStore {
       const digest = isTag(tag) ? tagTarget(this.db, repo.id, tag) : undefined;
       if (digest === undefined) throw manifestNotFound(name, tag);
       this.db.prepare("DELETE FROM image_tags WHERE repo_id = ? AND tag = ?").run(repo.id, tag);
+      emitImageAction(this.db, scope, name, "DELETE", digest, tag, this.clock.now());
       return { digest };
     })();
   }

@@ -396,4 +396,43 @@ export const migrations: string[] = [
   ALTER TABLE iam_access_keys ADD COLUMN sealed_secret BLOB;
   ALTER TABLE sts_sessions ADD COLUMN sealed_secret BLOB;
   `,
+  /* 21: EventBridge: event buses, rules, targets; the durable queue of deliveries (one row per
+     matched event and target, written in the transaction that produced the event); the outbox of
+     events Berth's own services emit (ECS, ECR, CloudWatch), written in the transaction of the
+     state change they describe and routed to the default bus by the events router. EventBridge
+     Scheduler's schedule groups and schedules. */ `
+  CREATE TABLE event_buses (
+    account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL,
+    arn TEXT NOT NULL UNIQUE, doc TEXT NOT NULL,
+    PRIMARY KEY (account, region, name));
+  CREATE TABLE event_rules (
+    account TEXT NOT NULL, region TEXT NOT NULL, bus TEXT NOT NULL, name TEXT NOT NULL,
+    arn TEXT NOT NULL UNIQUE, state TEXT NOT NULL, pattern TEXT, schedule TEXT,
+    -- Schedule rules: when the rule fires next (epoch ms).
+    next_fire INTEGER, doc TEXT NOT NULL,
+    PRIMARY KEY (account, region, bus, name));
+  CREATE INDEX event_rules_next_fire ON event_rules (next_fire) WHERE next_fire IS NOT NULL;
+  CREATE TABLE event_targets (
+    rule_arn TEXT NOT NULL, id TEXT NOT NULL, arn TEXT NOT NULL, doc TEXT NOT NULL,
+    PRIMARY KEY (rule_arn, id));
+  CREATE INDEX event_targets_by_arn ON event_targets (arn);
+  CREATE TABLE event_deliveries (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    account TEXT NOT NULL, region TEXT NOT NULL, source_arn TEXT NOT NULL,
+    target TEXT NOT NULL, input TEXT NOT NULL, event_time INTEGER NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0, due_at INTEGER NOT NULL, last_error TEXT);
+  CREATE INDEX event_deliveries_due ON event_deliveries (due_at);
+  CREATE TABLE event_outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    account TEXT NOT NULL, region TEXT NOT NULL, event TEXT NOT NULL);
+  CREATE TABLE schedule_groups (
+    account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL,
+    arn TEXT NOT NULL UNIQUE, doc TEXT NOT NULL,
+    PRIMARY KEY (account, region, name));
+  CREATE TABLE schedules (
+    account TEXT NOT NULL, region TEXT NOT NULL, group_name TEXT NOT NULL, name TEXT NOT NULL,
+    arn TEXT NOT NULL UNIQUE, state TEXT NOT NULL, next_fire INTEGER, doc TEXT NOT NULL,
+    PRIMARY KEY (account, region, group_name, name));
+  CREATE INDEX schedules_next_fire ON schedules (next_fire) WHERE next_fire IS NOT NULL;
+  `,
 ];

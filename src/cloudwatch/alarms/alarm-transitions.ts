@@ -8,6 +8,7 @@ import { parseAlarmRule, evaluateRule } from "./alarm-rule.js";
 import { alarmArn, type AlarmStore, type StoredAlarm } from "./alarm-store.js";
 import type { AlarmState } from "./evaluate-datapoints.js";
 import { reasonDataTime } from "./state-reason.js";
+import { emitAlarmStateChange } from "./alarm-events.js";
 
 /** Application Auto Scaling and EC2 Auto Scaling policies: invoked again every evaluation while the state lasts. */
 const isAutoScaling = (arn: string) => /^arn:aws[a-z-]*:autoscaling:/.test(arn);
@@ -41,6 +42,8 @@ export class AlarmTransitions {
       const old = stored.alarm.StateValue as AlarmState;
       const fields: Record<string, unknown> = { StateReason: reason, StateReasonData: reasonData, StateUpdatedTimestamp: now.toISOString() };
       if (old !== state) fields.StateTransitionedTimestamp = now.toISOString();
+      // EventBridge hears of transitions only, as AWS sends them.
+      if (old !== state) emitAlarmStateChange(db, scope, stored.alarm, { value: state, reason, reasonData, at: now });
       store.saveState(scope, name, state, fields);
       history.record(scope, {
         alarmName: name,

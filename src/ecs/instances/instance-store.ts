@@ -1,4 +1,5 @@
 import type { Attribute, ContainerInstance } from "@aws-sdk/client-ecs";
+import { emitInstanceChange } from "./instance-events.js";
 import type { Db } from "../../store/database.js";
 import type { Scope } from "../../core/arn.js";
 
@@ -72,6 +73,9 @@ export function saveInstance(db: Db, scope: Scope, s: StoredInstance): void {
   const i = s.instance;
   // A deregistered instance gives its slot up, so that the slot can be registered afresh.
   const slot = i.status === "INACTIVE" ? null : s.virtualSlot ?? null;
+  const before = db.prepare("SELECT doc FROM container_instances WHERE arn = ?").get(i.containerInstanceArn) as { doc: string } | undefined;
+  // EventBridge's "ECS Container Instance State Change", in this transaction.
+  emitInstanceChange(db, scope, s.clusterArn, before ? (JSON.parse(before.doc) as ContainerInstance) : undefined, i);
   db.prepare(
     `INSERT INTO container_instances (arn, account, region, cluster_arn, ec2_instance_id, status, host_ip, virtual_slot, seq, doc)
      VALUES (@arn, @account, @region, @cluster, @ec2, @status, @hostIp, @slot, (SELECT coalesce(max(seq), 0) + 1 FROM container_instances), @doc)

@@ -19,6 +19,7 @@ import { syncTargets } from "./service-targets.js";
 import type { LoadBalancerTargets } from "./load-balancer-targets.js";
 import type { PlanTarget, PlanTask, ServicePlan, ServicePlanInput } from "./service-plan-types.js";
 import { closestFailure, serviceMessages } from "./service-events.js";
+import { emitServiceAction } from "./service-action-events.js";
 import { addEvents, findService, linkTask, markAccounted, saveService, serviceTasks, type StoredService } from "./service-store.js";
 
 /** What a decision asks of the runner once its transaction has committed. */
@@ -196,6 +197,8 @@ function apply(
 
   const state = { ...plan.state, decisions: plan.state.decisions + (plan.start || plan.stops.length ? 1 : 0) };
   addEvents(db, arn, events, now);
+  // The steady-state service event was written: its EventBridge event too.
+  if (plan.state.steadyEventAt !== stored.state.steadyEventAt && plan.state.steadyEventAt === now.getTime()) emitServiceAction(db, scope, next, "INFO", "SERVICE_STEADY_STATE", now);
   const unchanged = JSON.stringify(next) === JSON.stringify(svc) && JSON.stringify(state) === JSON.stringify(stored.state);
   if (!unchanged) saveService(db, { ...stored, service: next, state });
   return { launches, stops };
@@ -257,6 +260,7 @@ function start(
     if (created.tasks.length) events.push(serviceMessages.started(svc.serviceName!, created.tasks.map((t) => t.taskArn!)));
     if (created.tasks.length < want.count) {
       events.push(serviceMessages.unableToPlace(svc.serviceName!, created.empty ? { kind: "no-instances" } : closestFailure(created.failures)));
+      emitServiceAction(db, stored.scope, svc, "ERROR", "SERVICE_TASK_PLACEMENT_FAILURE", now, { reason: created.failures[0]?.reason ?? "RESOURCE:INSTANCE" });
     }
     log.debug({ service: svc.serviceArn, seed, placed: created.tasks.map((t) => t.containerInstanceArn), failures: created.failures }, "service placement");
     // Tasks waiting for capacity launch once the capacity provider scaler has placed them.

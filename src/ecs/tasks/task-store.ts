@@ -1,6 +1,7 @@
 import type { Task } from "@aws-sdk/client-ecs";
 import type { Db } from "../../store/database.js";
 import { parseArn, taskArn, type Scope } from "../../core/arn.js";
+import { emitTaskStateChange } from "./task-events.js";
 
 /** Tasks as stored: the wire document plus the columns ListTasks and the janitor filter on. */
 /**
@@ -36,6 +37,7 @@ export function findTask(db: Db, arn: string): Task | undefined {
 }
 
 export function saveTask(db: Db, scope: Scope, task: Task): void {
+  const before = db.prepare("SELECT desired_status AS desired, last_status AS last FROM tasks WHERE arn = ?").get(task.taskArn) as { desired: string; last: string } | undefined;
   db.prepare(
     `INSERT INTO tasks (arn, account, region, cluster_arn, family, started_by, launch_type, desired_status, last_status, seq, stopped_at, doc)
      VALUES (@arn, @account, @region, @cluster, @family, @startedBy, @launchType, @desired, @last, (SELECT coalesce(max(seq), 0) + 1 FROM tasks), @stoppedAt, @doc)
@@ -54,6 +56,8 @@ export function saveTask(db: Db, scope: Scope, task: Task): void {
     stoppedAt: task.stoppedAt ? task.stoppedAt.getTime() : null,
     doc: JSON.stringify(task),
   });
+  // EventBridge's "ECS Task State Change" on every change of lastStatus or desiredStatus, in this transaction.
+  if (!before || before.desired !== task.desiredStatus || before.last !== task.lastStatus) emitTaskStateChange(db, scope, task);
 }
 
 export const familyOf = (taskDefinitionArn: string) => taskDefinitionArn.split("/").pop()!.replace(/:\d+$/, "");

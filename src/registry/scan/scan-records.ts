@@ -1,4 +1,5 @@
 import type { Db } from "../../store/database.js";
+import { emitImageScan } from "../image-events.js";
 import type { Finding } from "./findings.js";
 import type { FindingSeverity } from "./osv/severity.js";
 
@@ -84,6 +85,7 @@ export function completeScan(db: Db, scan: ScanRecord, result: ScanResult): bool
     if (changes === 0) return false;
     const insert = db.prepare("INSERT INTO image_scan_findings (repo_id, digest, seq, doc) VALUES (?, ?, ?, ?)");
     result.findings.forEach((f, seq) => insert.run(scan.repoId, scan.digest, seq, JSON.stringify(f)));
+    emitImageScan(db, scan.repoId, scan.digest, { status: result.status, counts: result.counts as Record<string, number> | undefined }, result.completedAt);
     return true;
   })();
 }

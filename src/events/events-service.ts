@@ -1,0 +1,115 @@
+import type * as W from "@aws-sdk/client-eventbridge";
+import { loadModel } from "../aws/model.js";
+import type { AwsService, Handler } from "../aws/service.js";
+import type { RequestContext } from "../aws/request-context.js";
+import type { Db } from "../store/database.js";
+import type { Clock } from "../core/clock.js";
+import type { Scope } from "../core/arn.js";
+import { createBus, deleteBus, describeBus, listBuses, putPermission, removePermission, requireBus, updateBus } from "./event-buses.js";
+import { deleteRule, describeRule, findRule, listRuleNamesByTarget, listRules, putRule, checkPattern, setRuleState } from "./event-rules.js";
+import { listTargets, putTargets, removeTargets } from "./event-targets.js";
+import { putEvents } from "./put-events.js";
+import { compileEventPattern } from "./patterns/event-pattern.js";
+import { notFound, validation } from "./errors.js";
+import type { TargetDispatcher } from "./target-dispatch.js";
+import { WriteGroup } from "../store/group-commit.js";
+
+const scopeOf = (ctx: RequestContext): Scope => ({ account: ctx.account, region: ctx.region });
+
+/** The bus or rule a tagging call's ARN names (it must exist). */
+function taggable(db: Db, clock: Clock, scope: Scope, arn: string): string {
+  const m = /^arn:aws[\w-]*:events:([a-z0-9-]+):(\d{12}):(event-bus|rule)\/(.+)$/.exec(arn);
+  if (m && m[1] === scope.region && m[2] === scope.account) {
+    if (m[3] === "event-bus") {
+      requireBus(db, clock, scope, m[4]);
+      return arn;
+    }
+    const parts = m[4]!.split("/");
+    const [bus, name] = parts.length === 1 ? ["default", parts[0]!] : [parts[0]!, parts[1]!];
+    if (findRule(db, scope, bus, name)) return arn;
+  }
+  throw notFound(`Resource ${arn.split("/").pop()} does not exist.`);
+}
+
+const REQUIRED_EVENT_FIELDS = ["id", "account", "source", "time", "region", "detail-type"];
+
+/** EventBridge (awsJson1_1): buses, rules, targets, PutEvents; `wake` tells the delivery worker deliveries were queued. */
+export function createEventsService({ db, clock, dispatchers, wake }: { db: Db; clock: Clock; dispatchers: () => TargetDispatcher[]; wake: () => void }): AwsService {
+  const group = new WriteGroup(db);
+  const handlers: Record<string, Handler> = {
+    CreateEventBus: (input: W.CreateEventBusRequest, ctx) => {
+      const scope = scopeOf(ctx);
+      const arn = db.transaction(() => {
+        const a = createBus(db, clock, scope, input);
+        const stmt = db.prepare("INSERT INTO tags (arn, key, value) VALUES (?, ?, ?) ON CONFLICT (arn, key) DO UPDATE SET value = excluded.value");
+        for (const t of input.Tags ?? []) stmt.run(a, t.Key, t.Value);
+        return a;
+      }).immediate();
+      return { EventBusArn: arn, Description: input.Description, DeadLetterConfig: input.DeadLetterConfig, KmsKeyIdentifier: input.KmsKeyIdentifier };
+    },
+    DescribeEventBus: (input: W.DescribeEventBusRequest, ctx) => describeBus(db, clock, scopeOf(ctx), input.Name),
+    ListEventBuses: (input: W.ListEventBusesRequest, ctx) => listBuses(db, clock, scopeOf(ctx), input),
+    UpdateEventBus: (input: W.UpdateEventBusRequest, ctx) => db.transaction(() => updateBus(db, clock, scopeOf(ctx), input)).immediate(),
+    DeleteEventBus: (input: W.DeleteEventBusRequest, ctx) => (deleteBus(db, scopeOf(ctx), input.Name!), {}),
+    PutPermission: (input: W.PutPermissionRequest, ctx) => (putPermission(db, clock, scopeOf(ctx), input), {}),
+    RemovePermission: (input: W.RemovePermissionRequest, ctx) => (removePermission(db, clock, scopeOf(ctx), input), {}),
+
+    PutRule: (input: W.PutRuleRequest, ctx) => ({ RuleArn: putRule(db, clock, scopeOf(ctx), input) }),
+    DescribeRule: (input: W.DescribeRuleRequest, ctx) => describeRule(db, clock, scopeOf(ctx), input),
+    ListRules: (input: W.ListRulesRequest, ctx) => listRules(db, clock, scopeOf(ctx), input),
+    EnableRule: (input: W.EnableRuleRequest, ctx) => (setRuleState(db, clock, scopeOf(ctx), input, "ENABLED"), {}),
+    DisableRule: (input: W.DisableRuleRequest, ctx) => (setRuleState(db, clock, scopeOf(ctx), input, "DISABLED"), {}),
+    DeleteRule: (input: W.DeleteRuleRequest, ctx) => (deleteRule(db, clock, scopeOf(ctx), input), {}),
+    ListRuleNamesByTarget: (input: W.ListRuleNamesByTargetRequest, ctx) => listRuleNamesByTarget(db, clock, scopeOf(ctx), input),
+    TestEventPattern: (input: W.TestEventPatternRequest) => {
+      checkPattern(input.EventPattern!);
+      let event: Record<string, unknown>;
+      try {
+        event = JSON.parse(input.Event!);
+      } catch {
+        throw validation("Parameter Event is not valid.");
+      }
+      if (event === null || typeof event !== "object" || Array.isArray(event)) throw validation("Parameter Event is not valid.");
+      const missing = REQUIRED_EVENT_FIELDS.filter((f) => event[f] === undefined);
+      if (missing.length) throw validation(`Parameter Event is not valid. Reason: Provided Event is missing required field(s): ${missing.join(", ")}.`);
+      return { Result: compileEventPattern(input.EventPattern!).matches(event) };
+    },
+
+    PutTargets: (input: W.PutTargetsRequest, ctx) => putTargets(db, clock, scopeOf(ctx), input, dispatchers()),
+    RemoveTargets: (input: W.RemoveTargetsRequest, ctx) => removeTargets(db, clock, scopeOf(ctx), input),
+    ListTargetsByRule: (input: W.ListTargetsByRuleRequest, ctx) => listTargets(db, clock, scopeOf(ctx), input),
+
+    PutEvents: async (input: W.PutEventsRequest, ctx) => {
+      const { response, commit } = putEvents(db, clock, scopeOf(ctx), input);
+      let queued = 0;
+      // Concurrent PutEvents share a transaction (and its fsync); each answers once it committed.
+      await group.run(() => (queued = commit()));
+      if (queued > 0) wake();
+      return response;
+    },
+
+    TagResource: (input: W.TagResourceRequest, ctx) => {
+      const arn = taggable(db, clock, scopeOf(ctx), input.ResourceARN!);
+      const stmt = db.prepare("INSERT INTO tags (arn, key, value) VALUES (?, ?, ?) ON CONFLICT (arn, key) DO UPDATE SET value = excluded.value");
+      db.transaction(() => {
+        for (const t of input.Tags!) stmt.run(arn, t.Key, t.Value);
+      }).immediate();
+      return {};
+    },
+    UntagResource: (input: W.UntagResourceRequest, ctx) => {
+      const arn = taggable(db, clock, scopeOf(ctx), input.ResourceARN!);
+      const stmt = db.prepare("DELETE FROM tags WHERE arn = ? AND key = ?");
+      db.transaction(() => {
+        for (const k of input.TagKeys!) stmt.run(arn, k);
+      }).immediate();
+      return {};
+    },
+    ListTagsForResource: (input: W.ListTagsForResourceRequest, ctx) => {
+      const arn = taggable(db, clock, scopeOf(ctx), input.ResourceARN!);
+      const rows = db.prepare("SELECT key, value FROM tags WHERE arn = ? ORDER BY rowid").all(arn) as Array<{ key: string; value: string }>;
+      return { Tags: rows.map((r) => ({ Key: r.key, Value: r.value })) };
+    },
+  };
+  // EventBridge answers broken model constraints with ValidationException.
+  return { model: loadModel("events"), handlers, validation: { invalid: "ValidationException" } };
+}

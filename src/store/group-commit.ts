@@ -1,0 +1,36 @@
+import type { Db } from "./database.js";
+
+/**
+ * Group commit on the main connection: writes that arrive in the same turn of the event loop run
+ * together in one transaction, so the fsync an acknowledged write needs (synchronous=FULL) is paid
+ * once per group. Each caller's promise settles once the transaction holding its write committed;
+ * a write that throws fails the whole group (each caller gets the error), and writes keep their order.
+ * The transaction is IMMEDIATE: it takes the write lock before it reads, so another connection's
+ * commit (SQS's writer thread) makes it wait (busy_timeout) instead of failing with SQLITE_BUSY.
+ */
+export class WriteGroup {
+  private pending: Array<{ write: () => void; done: (err?: unknown) => void }> = [];
+
+  constructor(private readonly db: Db) {}
+
+  run(write: () => void): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (this.pending.length === 0) setImmediate(() => this.flush());
+      this.pending.push({ write, done: (err) => (err === undefined ? resolve() : reject(err)) });
+    });
+  }
+
+  private flush(): void {
+    const group = this.pending;
+    this.pending = [];
+    try {
+      this.db.transaction(() => {
+        for (const g of group) g.write();
+      }).immediate();
+    } catch (err) {
+      for (const g of group) g.done(err);
+      return;
+    }
+    for (const g of group) g.done();
+  }
+}
