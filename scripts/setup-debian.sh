@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Makes a Debian host ready for Berth and its tests: Node.js 24 with npm 11 (from the npm registry),
 # a compiler for the native addon better-sqlite3, a running Docker engine, Debian's AWS CLI, boto3,
-# skopeo, a static busybox (test images are built FROM scratch with it; nothing is pulled) and
-# libfaketime, iproute2 and curl (tests only).
+# skopeo, a static busybox (test images are built FROM scratch with it; nothing is pulled),
+# iptables and openssl (task endpoints, SNS signing), and libfaketime, iproute2, curl and Debian's
+# botocore (tests only).
 # Idempotent: installs only what is missing and starts dockerd only when no engine answers.
 #
 # Node.js 24 goes to BERTH_NODE_PREFIX (/opt/berth/node), and node, npm and npx to BERTH_BIN_DIR
@@ -30,6 +31,13 @@ command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 # boto3: the STS test calls Berth from Python as users do (any python3 on PATH with boto3 will do).
 { python3 -c 'import boto3' || /usr/bin/python3 -c 'import boto3'; } >/dev/null 2>&1 || missing+=(python3-boto3)
+# Debian's botocore (and requests, which it imports): the task credentials test builds an image
+# from these files and this python3 to show an unmodified botocore inside a task finds its role.
+dpkg -s python3-botocore python3-requests >/dev/null 2>&1 || missing+=(python3-botocore python3-requests)
+# iptables: agents route 169.254.170.2 (task credentials and metadata) to themselves, as ecs-init does.
+command -v iptables >/dev/null 2>&1 || missing+=(iptables)
+# openssl: SNS makes its signing key and certificate with it at first start; tests make certificates.
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "setup: ${missing[*]} missing; run this script as root to install them" >&2
