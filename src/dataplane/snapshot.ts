@@ -1,4 +1,4 @@
-import type { Action, RuleCondition } from "@aws-sdk/client-elastic-load-balancing-v2";
+import type { Action, RuleCondition, RuleTransform } from "@aws-sdk/client-elastic-load-balancing-v2";
 
 /**
  * The whole configuration the data plane serves, as one immutable value. The ELBv2 API builds a
@@ -56,6 +56,8 @@ export interface RuleConfig {
   readonly Priority: number;
   readonly Conditions: readonly RuleCondition[];
   readonly Actions: readonly Action[];
+  /** host-header-rewrite and url-rewrite, applied to requests the rule forwards. */
+  readonly Transforms?: readonly RuleTransform[];
 }
 
 export interface HealthCheckConfig {

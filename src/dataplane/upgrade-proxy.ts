@@ -37,13 +37,13 @@ export function handleUpgrade(ctx: ProxyContext, lb: LoadBalancerConfig, listene
   ctx.begin(key);
   ctx.counters.request(lb.LoadBalancerArn, group.TargetGroupArn);
 
-  const headers = forwardedHeaders(req, listener);
+  const headers = forwardedHeaders(req, listener, routed.host);
   // The two hop-by-hop headers that ask the target to switch protocols are this request's point.
   headers.connection = "Upgrade";
   headers.upgrade = req.headers.upgrade;
   const idleMs = (lb.IdleTimeoutSeconds ?? 60) * 1000;
   // No keep-alive agent: an upgraded socket never returns to a pool.
-  const upstream = http.request({ host: target.Address, port: target.Port, method: req.method, path: req.url, headers, agent: false });
+  const upstream = http.request({ host: target.Address, port: target.Port, method: req.method, path: routed.url, headers, agent: false });
   let timedOut = false;
   upstream.setTimeout(idleMs, () => {
     timedOut = true;

@@ -77,7 +77,9 @@ function listenerConfig(db: Db, l: Listener, options: SnapshotOptions): Listener
   }];
 }
 
-const ruleConfig = (r: Rule) => ({ RuleArn: r.RuleArn!, Priority: Number(r.Priority), Conditions: r.Conditions ?? [], Actions: r.Actions ?? [] });
+const ruleConfig = (r: Rule) => ({
+  RuleArn: r.RuleArn!, Priority: Number(r.Priority), Conditions: r.Conditions ?? [], Actions: r.Actions ?? [], ...(r.Transforms?.length ? { Transforms: r.Transforms } : {}),
+});
 
 function targetGroupConfig(
   db: Db, scope: { account: string; region: string }, doc: TargetGroup, attributes: Record<string, string>, now: number, speedup: number,
