@@ -61,6 +61,8 @@ export class DataPlaneEngine {
         cursors: new Map(),
         isHealthy: (key) => this.health.state(key)?.state === "healthy" || this.healthDisabled(key),
         healthVersion: () => this.health.version,
+        healthySince: (key) => this.health.healthySince(key),
+        credits: new Map(),
         outstanding: (key) => this.outstanding.get(key) ?? 0,
       },
       begin: (key) => this.outstanding.set(key, (this.outstanding.get(key) ?? 0) + 1),

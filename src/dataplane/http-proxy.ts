@@ -133,7 +133,7 @@ function forward(ctx: ProxyContext, lb: LoadBalancerConfig, listener: ListenerCo
     ctx.counters.targetResponse(lb.LoadBalancerArn, group.TargetGroupArn, status, (performance.now() - started) / 1000);
     const out: http.OutgoingHttpHeaders = {};
     for (const [name, value] of Object.entries(upstreamRes.headers)) if (!hopByHop.has(name) && value !== undefined) out[name] = value;
-    const cookies = stickyCookies(group, key);
+    const cookies = stickyCookies(group, key, upstreamRes.headers["set-cookie"]);
     if (cookies.length > 0) out["set-cookie"] = [...(upstreamRes.headers["set-cookie"] ?? []), ...cookies];
     res.writeHead(status, out);
     upstreamRes.pipe(res);

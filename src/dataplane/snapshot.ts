@@ -81,7 +81,10 @@ export interface TargetGroupAttributes {
   readonly "stickiness.enabled": boolean;
   readonly "stickiness.type": "lb_cookie" | "app_cookie" | "source_ip";
   readonly "stickiness.lb_cookie.duration_seconds": number;
-  readonly "load_balancing.algorithm.type": "round_robin" | "least_outstanding_requests";
+  /** The application's cookie that app_cookie stickiness follows, and how long AWSALBAPP-* last. */
+  readonly "stickiness.app_cookie.cookie_name": string;
+  readonly "stickiness.app_cookie.duration_seconds": number;
+  readonly "load_balancing.algorithm.type": "round_robin" | "least_outstanding_requests" | "weighted_random";
 }
 
 export interface TargetGroupConfig {
@@ -111,6 +114,8 @@ export const defaultTargetGroupAttributes: TargetGroupAttributes = {
   "stickiness.enabled": false,
   "stickiness.type": "lb_cookie",
   "stickiness.lb_cookie.duration_seconds": 86400,
+  "stickiness.app_cookie.cookie_name": "",
+  "stickiness.app_cookie.duration_seconds": 86400,
   "load_balancing.algorithm.type": "round_robin",
 };
 

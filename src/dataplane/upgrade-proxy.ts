@@ -57,7 +57,7 @@ export function handleUpgrade(ctx: ProxyContext, lb: LoadBalancerConfig, listene
     settle(101, "target");
     const lines = [`HTTP/1.1 101 ${res.statusMessage || "Switching Protocols"}`];
     for (let i = 0; i < res.rawHeaders.length; i += 2) lines.push(`${res.rawHeaders[i]}: ${res.rawHeaders[i + 1]}`);
-    for (const cookie of stickyCookies(group, key)) lines.push(`Set-Cookie: ${cookie}`);
+    for (const cookie of stickyCookies(group, key, res.headers["set-cookie"])) lines.push(`Set-Cookie: ${cookie}`);
     client.write(`${lines.join("\r\n")}\r\n\r\n`);
     if (targetHead.length > 0) client.write(targetHead);
     if (head.length > 0) targetSocket.write(head);

@@ -10,6 +10,8 @@ import { initialHealth, nextHealth, type TargetHealthState } from "./health-stat
  */
 export class HealthMonitor {
   private readonly checks = new Map<string, { fingerprint: string; timer: NodeJS.Timeout; state: TargetHealthState }>();
+  /** When each currently healthy target last became healthy (epoch ms), for slow start. */
+  private readonly healthyAt = new Map<string, number>();
   /** Bumped whenever a target's state or the set of checked targets changes: the proxy caches its candidate targets by it. */
   version = 0;
 
@@ -19,6 +21,7 @@ export class HealthMonitor {
       if (!wanted.has(key)) {
         clearTimeout(check.timer);
         this.checks.delete(key);
+        this.healthyAt.delete(key);
       }
     }
     for (const [key, { config, target }] of wanted) {
@@ -32,7 +35,11 @@ export class HealthMonitor {
         const result = await checkOnce(config, target);
         if (this.checks.get(key) !== entry) return; // replaced or removed while the check ran
         const next = nextHealth(entry.state, result, config);
-        if (next.state !== entry.state.state) this.version++;
+        if (next.state !== entry.state.state) {
+          this.version++;
+          if (next.state === "healthy") this.healthyAt.set(key, Date.now());
+          else this.healthyAt.delete(key);
+        }
         entry.state = next;
         entry.timer = setTimeout(tick, config.HealthCheckIntervalSeconds * 1000);
       };
@@ -45,8 +52,14 @@ export class HealthMonitor {
     return this.checks.get(key)?.state;
   }
 
+  /** When the target last became healthy; undefined while it is not healthy. */
+  healthySince(key: string): number | undefined {
+    return this.healthyAt.get(key);
+  }
+
   close(): void {
     for (const check of this.checks.values()) clearTimeout(check.timer);
     this.checks.clear();
+    this.healthyAt.clear();
   }
 }

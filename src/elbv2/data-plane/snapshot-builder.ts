@@ -136,7 +136,8 @@ function parseAttributes(a: Record<string, string>): TargetGroupAttributes {
     "stickiness.enabled": a["stickiness.enabled"] === "true",
     "stickiness.type": stickiness === "app_cookie" || stickiness === "source_ip" ? stickiness : "lb_cookie",
     "stickiness.lb_cookie.duration_seconds": num("stickiness.lb_cookie.duration_seconds", d["stickiness.lb_cookie.duration_seconds"]),
-    // weighted_random is recorded; the data plane balances it round robin (docs/compatibility.md).
-    "load_balancing.algorithm.type": algorithm === "least_outstanding_requests" ? algorithm : "round_robin",
+    "stickiness.app_cookie.cookie_name": a["stickiness.app_cookie.cookie_name"] ?? "",
+    "stickiness.app_cookie.duration_seconds": num("stickiness.app_cookie.duration_seconds", d["stickiness.app_cookie.duration_seconds"]),
+    "load_balancing.algorithm.type": algorithm === "least_outstanding_requests" || algorithm === "weighted_random" ? algorithm : "round_robin",
   };
 }
