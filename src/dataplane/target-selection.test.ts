@@ -66,7 +66,7 @@ test("slow start: a new target's share grows linearly over the duration, round r
   assert.deepEqual(count(picks(g, rampingState({ a: 3600, b: 3600, new: 75 }), 110)), { a: 40, b: 40, new: 30 });
   // Past the duration: plain round robin again.
   assert.deepEqual(picks(g, rampingState({ a: 3600, b: 3600, new: 100 }), 3), ["a", "b", "new"]);
-  // Targets that all came up together do not ramp.
+  // With no candidate at full share, nothing is held back.
   assert.deepEqual(picks(g, rampingState({ a: 10, b: 20, new: 5 }), 3), ["a", "b", "new"]);
   // Slow start off: no ramp.
   assert.deepEqual(picks(group([t("a"), t("new")]), rampingState({ a: 3600, new: 1 }), 2), ["a", "new"]);

@@ -96,9 +96,9 @@ function roundRobin(arn: string, pool: readonly TargetConfig[], cursors: Map<str
 
 /**
  * Slow start (slow_start.duration_seconds): a target that became healthy less than the duration
- * ago gets a share of requests growing linearly from 0 to its full share, as ALB does. Targets
- * ramp only beside at least one healthy target that is not ramping: a group whose targets all came
- * up together (its first registration) is not held back. Null when no target is ramping, so the
+ * ago gets a share of requests growing linearly from 0 to its full share, as ALB does. Only
+ * targets that turned healthy beside a healthy one have a `healthySince` (see HealthMonitor), and
+ * nothing ramps unless some candidate is at full share. Null when no target is ramping, so the
  * plain algorithms run.
  */
 function slowStartWeights(group: TargetGroupConfig, keys: readonly string[], state: SelectionState): number[] | null {

@@ -10,7 +10,7 @@ import { initialHealth, nextHealth, type TargetHealthState } from "./health-stat
  */
 export class HealthMonitor {
   private readonly checks = new Map<string, { fingerprint: string; timer: NodeJS.Timeout; state: TargetHealthState }>();
-  /** When each currently healthy target last became healthy (epoch ms), for slow start. */
+  /** When each healthy target that may ramp (slow start) became healthy, epoch ms. */
   private readonly healthyAt = new Map<string, number>();
   /** Bumped whenever a target's state or the set of checked targets changes: the proxy caches its candidate targets by it. */
   version = 0;
@@ -37,7 +37,9 @@ export class HealthMonitor {
         const next = nextHealth(entry.state, result, config);
         if (next.state !== entry.state.state) {
           this.version++;
-          if (next.state === "healthy") this.healthyAt.set(key, Date.now());
+          // Slow start ramps a target only if it turns healthy beside another healthy target of its
+          // group (ALB: targets of a first registration into an empty group do not ramp).
+          if (next.state === "healthy" && this.anotherHealthy(key)) this.healthyAt.set(key, Date.now());
           else this.healthyAt.delete(key);
         }
         entry.state = next;
@@ -52,7 +54,13 @@ export class HealthMonitor {
     return this.checks.get(key)?.state;
   }
 
-  /** When the target last became healthy; undefined while it is not healthy. */
+  private anotherHealthy(key: string): boolean {
+    const group = key.slice(0, key.indexOf("|") + 1);
+    for (const [other, check] of this.checks) if (other !== key && other.startsWith(group) && check.state.state === "healthy") return true;
+    return false;
+  }
+
+  /** When the target became healthy beside another healthy target of its group (the start of its slow start); undefined otherwise. */
   healthySince(key: string): number | undefined {
     return this.healthyAt.get(key);
   }
