@@ -11,6 +11,7 @@ import { handleRequest, type ProxyContext } from "./http-proxy.js";
 import { handleConnection } from "./tcp-proxy.js";
 import { TrafficCounter, type TrafficCounters } from "./traffic-counters.js";
 import { handleUpgrade } from "./upgrade-proxy.js";
+import { UdpListener } from "./udp-proxy.js";
 import { contextOptions, serverTlsOptions } from "./tls-options.js";
 import { sendAnswerOnSocket } from "./alb-responses.js";
 import type { Duplex } from "node:stream";
@@ -30,7 +31,10 @@ export interface ApplyReport {
 }
 
 interface OpenListener {
-  readonly server: net.Server;
+  /** The stream side (every protocol but UDP). */
+  readonly server?: net.Server;
+  /** The datagram side (UDP and TCP_UDP). */
+  readonly udp?: UdpListener;
   /** Swapped by apply(); every new request reads it, so in-flight requests keep their config. */
   current: { lb: LoadBalancerConfig; listener: ListenerConfig };
 }
@@ -91,7 +95,7 @@ export class DataPlaneEngine {
     for (const [key, open] of this.listeners) {
       if (wanted.has(key)) continue;
       this.listeners.delete(key);
-      closeGracefully(open.server);
+      closeListener(open);
     }
     const failures: string[] = [];
     await Promise.all(
@@ -100,7 +104,7 @@ export class DataPlaneEngine {
         if (open) {
           const tlsChanged = open.current.listener.Tls !== current.listener.Tls;
           open.current = current;
-          applyTimeouts(open.server, current.lb);
+          if (open.server) applyTimeouts(open.server, current.lb);
           // New connections get the new default certificate; SNI reads `current` by itself.
           if (tlsChanged && open.server instanceof tls.Server) open.server.setSecureContext(contextOptions(current.listener.Tls));
           return;
@@ -165,7 +169,8 @@ export class DataPlaneEngine {
 
   async close(): Promise<void> {
     this.health.close();
-    await Promise.all([...[...this.listeners.values()].map((l) => l.server), ...this.fronts.values()].map((server) => new Promise((resolve) => {
+    for (const l of this.listeners.values()) l.udp?.close();
+    await Promise.all([...[...this.listeners.values()].flatMap((l) => (l.server ? [l.server] : [])), ...this.fronts.values()].map((server) => new Promise((resolve) => {
       server.close(resolve);
       if (isHttpServer(server)) server.closeAllConnections();
     })));
@@ -211,8 +216,11 @@ export class DataPlaneEngine {
     const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => handleRequest(this.ctx, entry.current.lb, entry.current.listener, req, res);
     const onUpgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer) => handleUpgrade(this.ctx, entry.current.lb, entry.current.listener, req, socket, head);
     const onConnection = (socket: net.Socket) => handleConnection(this.ctx, entry.current.lb, entry.current.listener, socket);
+    const { Address: address } = current.lb;
+    const { Port: port, Protocol: protocol } = current.listener;
+    if (protocol === "UDP" || protocol === "TCP_UDP") return this.openDatagramListener(entry, protocol === "TCP_UDP" ? net.createServer(onConnection) : undefined);
     let server: net.Server;
-    switch (current.listener.Protocol) {
+    switch (protocol) {
       case "TCP":
         server = net.createServer(onConnection);
         break;
@@ -227,7 +235,22 @@ export class DataPlaneEngine {
         break;
     }
     applyTimeouts(server, current.lb);
-    return listen(server, current.lb.Address, current.listener.Port).then(() => Object.assign(entry, { server }));
+    return listen(server, address, port).then(() => Object.assign(entry, { server }));
+  }
+
+  /** A UDP listener, with the TCP server of a TCP_UDP listener on the same port: both bound, or neither. */
+  private async openDatagramListener(entry: { current: OpenListener["current"] }, server: net.Server | undefined): Promise<OpenListener> {
+    const { Address: address } = entry.current.lb;
+    const { Port: port } = entry.current.listener;
+    const udp = new UdpListener(this.ctx, () => entry.current, address);
+    try {
+      await udp.bind(address, port);
+      if (server) await listen(server, address, port);
+    } catch (err) {
+      udp.close();
+      throw err;
+    }
+    return Object.assign(entry, { udp, ...(server && { server }) });
   }
 }
 
@@ -276,6 +299,12 @@ function applyTimeouts(server: net.Server, lb: LoadBalancerConfig): void {
 /** http.Server and https.Server (which is a tls.Server, not an http.Server, with http's methods). */
 function isHttpServer(server: net.Server): server is http.Server {
   return server instanceof http.Server || server instanceof https.Server;
+}
+
+/** Stops a listener: UDP flows end now (there is nothing to drain), streams as closeGracefully says. */
+function closeListener(open: OpenListener): void {
+  open.udp?.close();
+  if (open.server) closeGracefully(open.server);
 }
 
 /** Stops accepting; idle keep-alive connections close now, busy ones after their request. */

@@ -28,8 +28,9 @@ export interface LoadBalancerConfig {
 export interface ListenerConfig {
   readonly ListenerArn: string;
   readonly Port: number;
-  /** HTTPS terminates TLS then serves as HTTP; TLS terminates TLS then forwards bytes as TCP. */
-  readonly Protocol: "HTTP" | "HTTPS" | "TCP" | "TLS";
+  /** HTTPS terminates TLS then serves as HTTP; TLS terminates TLS then forwards bytes as TCP;
+   *  UDP forwards datagrams per flow; TCP_UDP is a TCP and a UDP listener on the same port. */
+  readonly Protocol: "HTTP" | "HTTPS" | "TCP" | "TLS" | "UDP" | "TCP_UDP";
   /** HTTPS and TLS listeners: how they terminate TLS. */
   readonly Tls?: ListenerTls;
   readonly DefaultActions: readonly Action[];

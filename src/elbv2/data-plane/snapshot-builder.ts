@@ -53,8 +53,7 @@ function loadBalancerConfig(db: Db, doc: LoadBalancer, address: string, attribut
 }
 
 function listenerConfig(db: Db, l: Listener, options: SnapshotOptions): ListenerConfig[] {
-  // UDP and TCP_UDP listeners are stored but not served yet (docs/compatibility.md).
-  if (l.Protocol !== "HTTP" && l.Protocol !== "HTTPS" && l.Protocol !== "TCP" && l.Protocol !== "TLS") return [];
+  if (!["HTTP", "HTTPS", "TCP", "TLS", "UDP", "TCP_UDP"].includes(l.Protocol ?? "")) return [];
   let tls: ListenerTls | undefined;
   if (l.Protocol === "HTTPS" || l.Protocol === "TLS") {
     const versions = sslPolicyVersions(l.SslPolicy ?? defaultSslPolicy) ?? sslPolicyVersions(defaultSslPolicy)!;
@@ -71,7 +70,7 @@ function listenerConfig(db: Db, l: Listener, options: SnapshotOptions): Listener
     tls = { Certificates: certificates, MinVersion: versions.min, MaxVersion: versions.max };
   }
   return [{
-    ListenerArn: l.ListenerArn!, Port: l.Port!, Protocol: l.Protocol, DefaultActions: l.DefaultActions ?? [],
+    ListenerArn: l.ListenerArn!, Port: l.Port!, Protocol: l.Protocol as ListenerConfig["Protocol"], DefaultActions: l.DefaultActions ?? [],
     Rules: rulesOf(db, l.ListenerArn!).filter((r) => !r.IsDefault).map(ruleConfig),
     ...(tls && { Tls: tls }),
   }];
