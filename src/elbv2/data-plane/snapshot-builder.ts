@@ -4,7 +4,7 @@ import {
   defaultTargetGroupAttributes, type DataPlaneSnapshot, type HealthCheckConfig, type ListenerCertificate, type ListenerConfig, type ListenerTls, type LoadBalancerConfig,
   type TargetConfig, type TargetGroupAttributes, type TargetGroupConfig,
 } from "../../dataplane/snapshot.js";
-import { listenersOf } from "../listeners/listener-store.js";
+import { listenersOf, sniCertificatesOf } from "../listeners/listener-store.js";
 import { readCertificate } from "../certificates/certificate-files.js";
 import { defaultSslPolicy, sslPolicyVersions } from "../certificates/ssl-policies.js";
 import { rulesOf } from "../rules/rule-store.js";
@@ -58,7 +58,8 @@ function listenerConfig(db: Db, l: Listener, options: SnapshotOptions): Listener
   if (l.Protocol === "HTTPS" || l.Protocol === "TLS") {
     const versions = sslPolicyVersions(l.SslPolicy ?? defaultSslPolicy) ?? sslPolicyVersions(defaultSslPolicy)!;
     const certificates: ListenerCertificate[] = [];
-    for (const { CertificateArn: arn } of l.Certificates ?? []) {
+    // The default certificate first, then the certificate list (chosen by SNI).
+    for (const arn of [...(l.Certificates ?? []).map((c) => c.CertificateArn), ...sniCertificatesOf(l)]) {
       if (arn === undefined) continue;
       const found = readCertificate(options.certificatesDir, arn);
       if (!found.ok) {
