@@ -69,7 +69,8 @@ test("SNI certificates: AddListenerCertificates serves a second name; the defaul
   const address: string = lb.AvailabilityZones[0].LoadBalancerAddresses[0].IpAddress;
   const tg = (await berth.aws("elbv2", "create-target-group", "--name", "sni", "--protocol", "HTTP", "--port", "80", "--target-type", "ip", "--vpc-id", "vpc-1")).TargetGroups[0];
   await berth.aws("elbv2", "register-targets", "--target-group-arn", tg.TargetGroupArn, "--targets", `Id=127.0.0.1,Port=${(target.address() as AddressInfo).port}`);
-  const port = 8443;
+  // Also taken on 127.0.0.1 by the localhost front: a port per test process, so parallel runs do not compete.
+  const port = 21000 + (process.pid % 9000);
   const listener = (await berth.aws("elbv2", "create-listener", "--load-balancer-arn", lb.LoadBalancerArn, "--protocol", "HTTPS", "--port", String(port),
     "--certificates", `CertificateArn=${arn("shop")}`, "--default-actions", `Type=forward,TargetGroupArn=${tg.TargetGroupArn}`)).Listeners[0];
   const http80 = (await berth.aws("elbv2", "create-listener", "--load-balancer-arn", lb.LoadBalancerArn, "--protocol", "HTTP", "--port", "8080",
@@ -83,6 +84,13 @@ test("SNI certificates: AddListenerCertificates serves a second name; the defaul
   assert.deepEqual((await presented(address, port, "api.example.test", ca)), { cn: "api.example.test", body: "hello api.example.test" });
   assert.equal((await presented(address, port, "shop.example.test", ca)).cn, "shop.example.test");
   assert.equal((await presented(address, port, "other.example.test", ca)).cn, "shop.example.test");
+
+  // The localhost front on 127.0.0.1 routes HTTPS by SNI: the DNSName, or a name the listener's certificates cover.
+  const dnsName: string = lb.DNSName;
+  assert.deepEqual(await presented("127.0.0.1", port, dnsName, ca), { cn: "shop.example.test", body: `hello ${dnsName}` });
+  assert.deepEqual(await presented("127.0.0.1", port, "api.example.test", ca), { cn: "api.example.test", body: "hello api.example.test" });
+  // A name no HTTPS listener on that port has: the handshake fails.
+  await assert.rejects(presented("127.0.0.1", port, "nobody.example.test", ca));
 
   const list = async () => (await elb!.send(new DescribeListenerCertificatesCommand({ ListenerArn: listener.ListenerArn }))).Certificates;
   const expected = [{ CertificateArn: arn("shop"), IsDefault: true }, { CertificateArn: arn("api"), IsDefault: false }];

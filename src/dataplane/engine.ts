@@ -12,10 +12,10 @@ import { handleConnection } from "./tcp-proxy.js";
 import { TrafficCounter, type TrafficCounters } from "./traffic-counters.js";
 import { handleUpgrade } from "./upgrade-proxy.js";
 import { UdpListener } from "./udp-proxy.js";
-import { contextOptions, serverTlsOptions } from "./tls-options.js";
+import { contextFor, contextOptions, serverTlsOptions } from "./tls-options.js";
 import { sendAnswerOnSocket } from "./alb-responses.js";
 import type { Duplex } from "node:stream";
-import { frontAddress, frontRoutes, noSuchLoadBalancer, requestedName, sendNoSuchLoadBalancer, type FrontRoute } from "./localhost-front.js";
+import { frontAddress, frontRoutes, noSuchLoadBalancer, requestedName, secureFrontRoutes, secureRouteFor, sendNoSuchLoadBalancer, type FrontRoute } from "./localhost-front.js";
 
 /** DescribeTargetHealth's answer for one target group, as the data plane sees it now. */
 export interface TargetGroupHealth {
@@ -51,6 +51,9 @@ export class DataPlaneEngine {
   /** The localhost front: one server per HTTP listener port, routing by Host through `routes`. */
   private readonly fronts = new Map<number, http.Server>();
   private routes = new Map<number, Map<string, FrontRoute>>();
+  /** HTTPS fronts: one TLS server per HTTPS listener port, routing by SNI through `secureRoutes`. */
+  private readonly secureFronts = new Map<number, https.Server>();
+  private secureRoutes = new Map<number, FrontRoute[]>();
   private readonly health = new HealthMonitor();
   private readonly outstanding = new Map<string, number>();
   private readonly counter = new TrafficCounter();
@@ -116,7 +119,8 @@ export class DataPlaneEngine {
         }
       }),
     );
-    const frontsSkipped = await this.applyFronts(frontRoutes(snapshot));
+    const routes = frontRoutes(snapshot);
+    const frontsSkipped = [...await this.applyFronts(routes), ...await this.applySecureFronts(secureFrontRoutes(snapshot, new Set(routes.keys())))].sort();
     if (failures.length > 0) throw new Error(`could not open listeners: ${failures.join("; ")}`);
     return { frontsSkipped };
   }
@@ -155,6 +159,50 @@ export class DataPlaneEngine {
     return skipped.sort();
   }
 
+  /**
+   * Opens an HTTPS front for each new HTTPS listener port (not used by an HTTP listener), closes
+   * the others. The handshake picks the listener by SNI (secureRouteFor) and presents its
+   * certificate for that name; each request then goes to the listener its connection's SNI names.
+   */
+  private async applySecureFronts(routes: Map<number, FrontRoute[]>): Promise<string[]> {
+    this.secureRoutes = routes;
+    for (const [port, server] of this.secureFronts) {
+      if (routes.has(port)) continue;
+      this.secureFronts.delete(port);
+      closeGracefully(server);
+    }
+    const skipped: string[] = [];
+    await Promise.all([...routes.keys()].filter((port) => !this.secureFronts.has(port)).map(async (port) => {
+      const routeOf = (socket: unknown) => secureRouteFor(this.secureRoutes.get(port), (socket as tls.TLSSocket).servername || undefined);
+      const server = https.createServer({
+        SNICallback: (servername, callback) => {
+          const route = secureRouteFor(this.secureRoutes.get(port), servername);
+          if (!route) return callback(new Error(`no HTTPS listener on port ${port} for ${servername}`));
+          callback(null, contextFor(route.listener.Tls!, servername));
+        },
+      }, (req, res) => {
+        const route = routeOf(req.socket);
+        if (!route) return sendNoSuchLoadBalancer(res, requestedName(req.headers.host), port);
+        handleRequest(this.ctx, route.lb, route.listener, req, res);
+      });
+      server.on("upgrade", (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+        const route = routeOf(req.socket);
+        if (!route) return sendAnswerOnSocket(socket, noSuchLoadBalancer(requestedName(req.headers.host), port));
+        handleUpgrade(this.ctx, route.lb, route.listener, req, socket, head);
+      });
+      // A handshake for a name no listener has ends that connection only.
+      server.on("tlsClientError", (_err, socket) => socket.destroy());
+      server.keepAliveTimeout = 60_000;
+      try {
+        await listen(server, frontAddress, port);
+        this.secureFronts.set(port, server);
+      } catch (err) {
+        skipped.push(`${frontAddress}:${port}: ${(err as Error).message}`);
+      }
+    }));
+    return skipped;
+  }
+
   targetHealth(now = Date.now()): TargetGroupHealth[] {
     return this.snapshot.targetGroups.map((group) => ({
       TargetGroupArn: group.TargetGroupArn,
@@ -170,12 +218,13 @@ export class DataPlaneEngine {
   async close(): Promise<void> {
     this.health.close();
     for (const l of this.listeners.values()) l.udp?.close();
-    await Promise.all([...[...this.listeners.values()].flatMap((l) => (l.server ? [l.server] : [])), ...this.fronts.values()].map((server) => new Promise((resolve) => {
+    await Promise.all([...[...this.listeners.values()].flatMap((l) => (l.server ? [l.server] : [])), ...this.fronts.values(), ...this.secureFronts.values()].map((server) => new Promise((resolve) => {
       server.close(resolve);
       if (isHttpServer(server)) server.closeAllConnections();
     })));
     this.listeners.clear();
     this.fronts.clear();
+    this.secureFronts.clear();
     this.ctx.agent.destroy();
   }
 
