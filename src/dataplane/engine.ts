@@ -90,6 +90,9 @@ export class DataPlaneEngine {
     this.groups = new Map(snapshot.targetGroups.map((g) => [g.TargetGroupArn, g]));
     this.inUse = referencedTargetGroups(snapshot);
     this.health.update(this.checksWanted());
+    // Slow start credits of targets that are gone would only accumulate.
+    const live = new Set(snapshot.targetGroups.flatMap((g) => g.Targets.map((t) => targetKey(g.TargetGroupArn, t))));
+    for (const key of this.ctx.selection.credits?.keys() ?? []) if (!live.has(key)) this.ctx.selection.credits!.delete(key);
 
     const wanted = new Map<string, { lb: LoadBalancerConfig; listener: ListenerConfig }>();
     for (const lb of snapshot.loadBalancers) {
