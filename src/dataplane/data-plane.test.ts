@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import http from "node:http";
 import https from "node:https";
 import net from "node:net";
+import dgram from "node:dgram";
 import tls from "node:tls";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -764,5 +765,86 @@ test("NLB TLS listener: TLS terminated, then the bytes go to a TCP target", asyn
     }).on("error", reject);
   });
   assert.equal(reply, "echo:ping");
+  await plane.apply({ loadBalancers: [], targetGroups: [] });
+});
+
+/** A UDP echo backend ("name:datagram"), with a TCP listener on the same port for its TCP health checks. */
+async function udpEcho(name: string): Promise<Backend & { udp: dgram.Socket; tcp: net.Server }> {
+  const address = newAddress();
+  const udp = dgram.createSocket("udp4");
+  udp.on("message", (msg, from) => udp.send(`${name}:${msg}`, from.port, from.address));
+  await new Promise<void>((r) => udp.bind(0, address, r));
+  const port = udp.address().port;
+  const tcp = net.createServer((s) => s.on("error", () => {}).on("data", (d) => s.end(`${name}:${d}`)));
+  await new Promise<void>((r) => tcp.listen(port, address, r));
+  servers.push(tcp);
+  after(() => udp.close());
+  return { address, port, udp, tcp, hits: 0 } as unknown as Backend & { udp: dgram.Socket; tcp: net.Server };
+}
+
+/** A client with its own source port (one flow): each send waits for the reply and where it came from. */
+async function udpClient(): Promise<{ ask: (text: string, host: string) => Promise<{ reply: string; from: string }>; close: () => void }> {
+  const socket = dgram.createSocket("udp4");
+  await new Promise<void>((r) => socket.bind(0, "127.0.0.1", r));
+  return {
+    ask: (text, host) => new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no UDP reply to ${text}`)), 5000);
+      socket.once("message", (msg, from) => (clearTimeout(timer), resolve({ reply: String(msg), from: `${from.address}:${from.port}` })));
+      socket.send(text, PORT, host);
+    }),
+    close: () => socket.close(),
+  };
+}
+
+test("NLB UDP: datagrams go per flow (source address and port) to a TCP-health-checked target; replies come from the listener", async () => {
+  const lb = newAddress();
+  const [one, two] = [await udpEcho("one"), await udpEcho("two")];
+  const g = group("tg-udp", [one, two], { Protocol: "UDP", HealthCheck: fastHealth({ HealthCheckProtocol: "TCP" }) });
+  const s = snapshot(lb, [g], { Protocol: "UDP" });
+  const nlb = (snap: DataPlaneSnapshot) => ({ ...snap, loadBalancers: snap.loadBalancers.map((l) => ({ ...l, Type: "network" as const })) });
+  await plane.apply(nlb(s));
+  await allHealthy("tg-udp", 2);
+
+  const [c1, c2] = [await udpClient(), await udpClient()];
+  const first = [];
+  for (const i of [1, 2, 3]) first.push(await c1.ask(`a${i}`, lb));
+  // One flow, one target: every datagram of c1 reaches the same backend, and the reply comes from the load balancer.
+  const name1 = first[0]!.reply.split(":")[0]!;
+  assert.deepEqual(first.map((r) => r.reply), [1, 2, 3].map((i) => `${name1}:a${i}`));
+  assert.ok(first.every((r) => r.from === `${lb}:${PORT}`));
+  // A second flow goes round robin to the other target.
+  const second = await c2.ask("b", lb);
+  assert.equal(second.reply, `${name1 === "one" ? "two" : "one"}:b`);
+  assert.equal((await c1.ask("again", lb)).reply, `${name1}:again`);
+
+  // The target of c1's flow fails its TCP health checks: new flows avoid it.
+  const failing = name1 === "one" ? one : two;
+  await new Promise((r) => failing.tcp.close(r));
+  await waitFor("a target unhealthy", async () => ((await states("tg-udp")).some((x) => x.includes(":unhealthy:")) ? true : undefined));
+  const c3 = await udpClient();
+  assert.equal((await c3.ask("c", lb)).reply, `${name1 === "one" ? "two" : "one"}:c`);
+
+  const counters = (await plane.trafficCounters()).loadBalancers[`lb-${lb}`]!;
+  assert.equal(counters.targetGroups["tg-udp"]!.newFlows, 3);
+  for (const c of [c1, c2, c3]) c.close();
+  await plane.apply({ loadBalancers: [], targetGroups: [] });
+});
+
+test("NLB TCP_UDP: one listener port takes TCP connections and UDP datagrams", async () => {
+  const lb = newAddress();
+  const echo = await udpEcho("both");
+  const g = group("tg-tcp-udp", [echo], { Protocol: "TCP_UDP", HealthCheck: fastHealth({ HealthCheckProtocol: "TCP" }) });
+  const s = snapshot(lb, [g], { Protocol: "TCP_UDP" });
+  await plane.apply({ ...s, loadBalancers: s.loadBalancers.map((l) => ({ ...l, Type: "network" as const })) });
+  await allHealthy("tg-tcp-udp", 1);
+  const client = await udpClient();
+  assert.equal((await client.ask("dgram", lb)).reply, "both:dgram");
+  client.close();
+  const tcpReply = await new Promise<string>((resolve, reject) => {
+    let got = "";
+    const socket = net.connect({ host: lb, port: PORT }, () => socket.write("stream"));
+    socket.setEncoding("utf8").on("data", (d) => (got += d)).on("end", () => resolve(got)).on("error", reject);
+  });
+  assert.equal(tcpReply, "both:stream");
   await plane.apply({ loadBalancers: [], targetGroups: [] });
 });

@@ -11,10 +11,11 @@ import { handleRequest, type ProxyContext } from "./http-proxy.js";
 import { handleConnection } from "./tcp-proxy.js";
 import { TrafficCounter, type TrafficCounters } from "./traffic-counters.js";
 import { handleUpgrade } from "./upgrade-proxy.js";
-import { contextOptions, serverTlsOptions } from "./tls-options.js";
+import { UdpListener } from "./udp-proxy.js";
+import { contextFor, contextOptions, serverTlsOptions } from "./tls-options.js";
 import { sendAnswerOnSocket } from "./alb-responses.js";
 import type { Duplex } from "node:stream";
-import { frontAddress, frontRoutes, noSuchLoadBalancer, requestedName, sendNoSuchLoadBalancer, type FrontRoute } from "./localhost-front.js";
+import { frontAddress, frontRoutes, noSuchLoadBalancer, requestedName, secureFrontRoutes, secureRouteFor, sendNoSuchLoadBalancer, type FrontRoute } from "./localhost-front.js";
 
 /** DescribeTargetHealth's answer for one target group, as the data plane sees it now. */
 export interface TargetGroupHealth {
@@ -30,7 +31,10 @@ export interface ApplyReport {
 }
 
 interface OpenListener {
-  readonly server: net.Server;
+  /** The stream side (every protocol but UDP). */
+  readonly server?: net.Server;
+  /** The datagram side (UDP and TCP_UDP). */
+  readonly udp?: UdpListener;
   /** Swapped by apply(); every new request reads it, so in-flight requests keep their config. */
   current: { lb: LoadBalancerConfig; listener: ListenerConfig };
 }
@@ -47,6 +51,9 @@ export class DataPlaneEngine {
   /** The localhost front: one server per HTTP listener port, routing by Host through `routes`. */
   private readonly fronts = new Map<number, http.Server>();
   private routes = new Map<number, Map<string, FrontRoute>>();
+  /** HTTPS fronts: one TLS server per HTTPS listener port, routing by SNI through `secureRoutes`. */
+  private readonly secureFronts = new Map<number, https.Server>();
+  private secureRoutes = new Map<number, FrontRoute[]>();
   private readonly health = new HealthMonitor();
   private readonly outstanding = new Map<string, number>();
   private readonly counter = new TrafficCounter();
@@ -61,6 +68,8 @@ export class DataPlaneEngine {
         cursors: new Map(),
         isHealthy: (key) => this.health.state(key)?.state === "healthy" || this.healthDisabled(key),
         healthVersion: () => this.health.version,
+        healthySince: (key) => this.health.healthySince(key),
+        credits: new Map(),
         outstanding: (key) => this.outstanding.get(key) ?? 0,
       },
       begin: (key) => this.outstanding.set(key, (this.outstanding.get(key) ?? 0) + 1),
@@ -81,6 +90,9 @@ export class DataPlaneEngine {
     this.groups = new Map(snapshot.targetGroups.map((g) => [g.TargetGroupArn, g]));
     this.inUse = referencedTargetGroups(snapshot);
     this.health.update(this.checksWanted());
+    // Slow start credits of targets that are gone would only accumulate.
+    const live = new Set(snapshot.targetGroups.flatMap((g) => g.Targets.map((t) => targetKey(g.TargetGroupArn, t))));
+    for (const key of this.ctx.selection.credits?.keys() ?? []) if (!live.has(key)) this.ctx.selection.credits!.delete(key);
 
     const wanted = new Map<string, { lb: LoadBalancerConfig; listener: ListenerConfig }>();
     for (const lb of snapshot.loadBalancers) {
@@ -89,7 +101,7 @@ export class DataPlaneEngine {
     for (const [key, open] of this.listeners) {
       if (wanted.has(key)) continue;
       this.listeners.delete(key);
-      closeGracefully(open.server);
+      closeListener(open);
     }
     const failures: string[] = [];
     await Promise.all(
@@ -98,7 +110,7 @@ export class DataPlaneEngine {
         if (open) {
           const tlsChanged = open.current.listener.Tls !== current.listener.Tls;
           open.current = current;
-          applyTimeouts(open.server, current.lb);
+          if (open.server) applyTimeouts(open.server, current.lb);
           // New connections get the new default certificate; SNI reads `current` by itself.
           if (tlsChanged && open.server instanceof tls.Server) open.server.setSecureContext(contextOptions(current.listener.Tls));
           return;
@@ -110,7 +122,8 @@ export class DataPlaneEngine {
         }
       }),
     );
-    const frontsSkipped = await this.applyFronts(frontRoutes(snapshot));
+    const routes = frontRoutes(snapshot);
+    const frontsSkipped = [...await this.applyFronts(routes), ...await this.applySecureFronts(secureFrontRoutes(snapshot, new Set(routes.keys())))].sort();
     if (failures.length > 0) throw new Error(`could not open listeners: ${failures.join("; ")}`);
     return { frontsSkipped };
   }
@@ -149,6 +162,50 @@ export class DataPlaneEngine {
     return skipped.sort();
   }
 
+  /**
+   * Opens an HTTPS front for each new HTTPS listener port (not used by an HTTP listener), closes
+   * the others. The handshake picks the listener by SNI (secureRouteFor) and presents its
+   * certificate for that name; each request then goes to the listener its connection's SNI names.
+   */
+  private async applySecureFronts(routes: Map<number, FrontRoute[]>): Promise<string[]> {
+    this.secureRoutes = routes;
+    for (const [port, server] of this.secureFronts) {
+      if (routes.has(port)) continue;
+      this.secureFronts.delete(port);
+      closeGracefully(server);
+    }
+    const skipped: string[] = [];
+    await Promise.all([...routes.keys()].filter((port) => !this.secureFronts.has(port)).map(async (port) => {
+      const routeOf = (socket: unknown) => secureRouteFor(this.secureRoutes.get(port), (socket as tls.TLSSocket).servername || undefined);
+      const server = https.createServer({
+        SNICallback: (servername, callback) => {
+          const route = secureRouteFor(this.secureRoutes.get(port), servername);
+          if (!route) return callback(new Error(`no HTTPS listener on port ${port} for ${servername}`));
+          callback(null, contextFor(route.listener.Tls!, servername));
+        },
+      }, (req, res) => {
+        const route = routeOf(req.socket);
+        if (!route) return sendNoSuchLoadBalancer(res, requestedName(req.headers.host), port);
+        handleRequest(this.ctx, route.lb, route.listener, req, res);
+      });
+      server.on("upgrade", (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+        const route = routeOf(req.socket);
+        if (!route) return sendAnswerOnSocket(socket, noSuchLoadBalancer(requestedName(req.headers.host), port));
+        handleUpgrade(this.ctx, route.lb, route.listener, req, socket, head);
+      });
+      // A handshake for a name no listener has ends that connection only.
+      server.on("tlsClientError", (_err, socket) => socket.destroy());
+      server.keepAliveTimeout = 60_000;
+      try {
+        await listen(server, frontAddress, port);
+        this.secureFronts.set(port, server);
+      } catch (err) {
+        skipped.push(`${frontAddress}:${port}: ${(err as Error).message}`);
+      }
+    }));
+    return skipped;
+  }
+
   targetHealth(now = Date.now()): TargetGroupHealth[] {
     return this.snapshot.targetGroups.map((group) => ({
       TargetGroupArn: group.TargetGroupArn,
@@ -163,12 +220,14 @@ export class DataPlaneEngine {
 
   async close(): Promise<void> {
     this.health.close();
-    await Promise.all([...[...this.listeners.values()].map((l) => l.server), ...this.fronts.values()].map((server) => new Promise((resolve) => {
+    for (const l of this.listeners.values()) l.udp?.close();
+    await Promise.all([...[...this.listeners.values()].flatMap((l) => (l.server ? [l.server] : [])), ...this.fronts.values(), ...this.secureFronts.values()].map((server) => new Promise((resolve) => {
       server.close(resolve);
       if (isHttpServer(server)) server.closeAllConnections();
     })));
     this.listeners.clear();
     this.fronts.clear();
+    this.secureFronts.clear();
     this.ctx.agent.destroy();
   }
 
@@ -209,8 +268,11 @@ export class DataPlaneEngine {
     const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => handleRequest(this.ctx, entry.current.lb, entry.current.listener, req, res);
     const onUpgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer) => handleUpgrade(this.ctx, entry.current.lb, entry.current.listener, req, socket, head);
     const onConnection = (socket: net.Socket) => handleConnection(this.ctx, entry.current.lb, entry.current.listener, socket);
+    const { Address: address } = current.lb;
+    const { Port: port, Protocol: protocol } = current.listener;
+    if (protocol === "UDP" || protocol === "TCP_UDP") return this.openDatagramListener(entry, protocol === "TCP_UDP" ? net.createServer(onConnection) : undefined);
     let server: net.Server;
-    switch (current.listener.Protocol) {
+    switch (protocol) {
       case "TCP":
         server = net.createServer(onConnection);
         break;
@@ -225,7 +287,22 @@ export class DataPlaneEngine {
         break;
     }
     applyTimeouts(server, current.lb);
-    return listen(server, current.lb.Address, current.listener.Port).then(() => Object.assign(entry, { server }));
+    return listen(server, address, port).then(() => Object.assign(entry, { server }));
+  }
+
+  /** A UDP listener, with the TCP server of a TCP_UDP listener on the same port: both bound, or neither. */
+  private async openDatagramListener(entry: { current: OpenListener["current"] }, server: net.Server | undefined): Promise<OpenListener> {
+    const { Address: address } = entry.current.lb;
+    const { Port: port } = entry.current.listener;
+    const udp = new UdpListener(this.ctx, () => entry.current, address);
+    try {
+      await udp.bind(address, port);
+      if (server) await listen(server, address, port);
+    } catch (err) {
+      udp.close();
+      throw err;
+    }
+    return Object.assign(entry, { udp, ...(server && { server }) });
   }
 }
 
@@ -274,6 +351,12 @@ function applyTimeouts(server: net.Server, lb: LoadBalancerConfig): void {
 /** http.Server and https.Server (which is a tls.Server, not an http.Server, with http's methods). */
 function isHttpServer(server: net.Server): server is http.Server {
   return server instanceof http.Server || server instanceof https.Server;
+}
+
+/** Stops a listener: UDP flows end now (there is nothing to drain), streams as closeGracefully says. */
+function closeListener(open: OpenListener): void {
+  open.udp?.close();
+  if (open.server) closeGracefully(open.server);
 }
 
 /** Stops accepting; idle keep-alive connections close now, busy ones after their request. */

@@ -1,7 +1,8 @@
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { Action, FixedResponseActionConfig } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { albError, newTraceId, sendAlbError, sendAnswer, type LbAnswer } from "./alb-responses.js";
-import { actionFor } from "./rules/select-rule.js";
+import { selectRule, terminalAction } from "./rules/select-rule.js";
+import { applyTransforms } from "./rules/transforms.js";
 import { redirectLocation, redirectStatus } from "./rules/redirect.js";
 import { hostWithoutPort, splitTarget, type RequestFacts } from "./rules/request-facts.js";
 import { targetKey, type ListenerConfig, type LoadBalancerConfig, type TargetConfig, type TargetGroupConfig } from "./snapshot.js";
@@ -29,6 +30,7 @@ export function requestFacts(req: IncomingMessage, listener: ListenerConfig): Re
   return {
     method: req.method ?? "GET",
     host: hostWithoutPort(req.headers.host),
+    hostHeader: req.headers.host ?? "",
     path,
     query,
     // Only http-header conditions read these: node builds headersDistinct on first access, so a
@@ -45,12 +47,17 @@ export function requestFacts(req: IncomingMessage, listener: ListenerConfig): Re
 /** Where a request goes after the listener's rules: an answer from the load balancer, or a target. */
 export type Route =
   | { readonly kind: "answer"; readonly answer: LbAnswer; readonly action?: "redirect" | "fixed-response" }
-  | { readonly kind: "forward"; readonly group: TargetGroupConfig; readonly target: TargetConfig };
+  | {
+    readonly kind: "forward"; readonly group: TargetGroupConfig; readonly target: TargetConfig;
+    /** The request target and Host the target gets: the client's, or as the rule's transforms rewrote them. */
+    readonly url: string; readonly host: string | undefined;
+  };
 
 /** Evaluates the listener's rules for one request (plain or Upgrade) and picks the target. */
 export function route(ctx: ProxyContext, listener: ListenerConfig, req: IncomingMessage): Route {
   const facts = requestFacts(req, listener);
-  const action = actionFor(listener, facts);
+  const rule = selectRule(listener, facts);
+  const action = terminalAction(rule?.Actions ?? listener.DefaultActions);
   if (action?.Type === "fixed-response") return { kind: "answer", answer: fixedResponse(action), action: "fixed-response" };
   if (action?.Type === "redirect" && action.RedirectConfig) {
     const headers = { server: "awselb/2.0", location: redirectLocation(action.RedirectConfig, facts), "content-length": 0 };
@@ -61,7 +68,9 @@ export function route(ctx: ProxyContext, listener: ListenerConfig, req: Incoming
   const group = arn === undefined ? undefined : ctx.targetGroup(arn);
   const target = group && chooseTarget(group, ctx.selection, stickyTargetKey(group, req));
   if (!group || !target) return { kind: "answer", answer: albError(503) };
-  return { kind: "forward", group, target };
+  const rewritten = applyTransforms(rule?.Transforms, { host: req.headers.host, url: req.url ?? "/" });
+  if (!rewritten) return { kind: "answer", answer: albError(500) };
+  return { kind: "forward", group, target, ...rewritten };
 }
 
 /** One request on an HTTP listener: evaluate the rules, then answer, redirect or forward. */
@@ -71,7 +80,7 @@ export function handleRequest(ctx: ProxyContext, lb: LoadBalancerConfig, listene
     ctx.counters.elbResponse(lb.LoadBalancerArn, routed.answer.status, routed.action);
     return sendAnswer(res, routed.answer);
   }
-  forward(ctx, lb, listener, routed.group, routed.target, req, res);
+  forward(ctx, lb, listener, routed, req, res);
 }
 
 function fixedResponse(action: Action): LbAnswer {
@@ -81,9 +90,10 @@ function fixedResponse(action: Action): LbAnswer {
 }
 
 /** The request's headers as the target gets them: hop-by-hop ones dropped, ALB's X-Forwarded-* and trace id added. */
-export function forwardedHeaders(req: IncomingMessage, listener: ListenerConfig): http.OutgoingHttpHeaders {
+export function forwardedHeaders(req: IncomingMessage, listener: ListenerConfig, host = req.headers.host): http.OutgoingHttpHeaders {
   const headers: http.OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(req.headers)) if (!hopByHop.has(name) && value !== undefined) headers[name] = value;
+  if (host !== undefined) headers.host = host;
   const client = clientAddress(req);
   headers["x-forwarded-for"] = req.headers["x-forwarded-for"] ? `${req.headers["x-forwarded-for"]}, ${client}` : client;
   headers["x-forwarded-proto"] = listener.Protocol === "HTTPS" ? "https" : "http";
@@ -94,7 +104,8 @@ export function forwardedHeaders(req: IncomingMessage, listener: ListenerConfig)
 }
 
 /** Streams the request to the target and its response back; neither body is ever held whole. */
-function forward(ctx: ProxyContext, lb: LoadBalancerConfig, listener: ListenerConfig, group: TargetGroupConfig, target: TargetConfig, req: IncomingMessage, res: ServerResponse): void {
+function forward(ctx: ProxyContext, lb: LoadBalancerConfig, listener: ListenerConfig, routed: Extract<Route, { kind: "forward" }>, req: IncomingMessage, res: ServerResponse): void {
+  const { group, target } = routed;
   const key = targetKey(group.TargetGroupArn, target);
   const started = performance.now();
   let status: number | undefined;
@@ -107,10 +118,10 @@ function forward(ctx: ProxyContext, lb: LoadBalancerConfig, listener: ListenerCo
   };
   ctx.begin(key);
   ctx.counters.request(lb.LoadBalancerArn, group.TargetGroupArn);
-  const headers = forwardedHeaders(req, listener);
+  const headers = forwardedHeaders(req, listener, routed.host);
 
   const idleMs = (lb.IdleTimeoutSeconds ?? 60) * 1000;
-  const upstream = http.request({ host: target.Address, port: target.Port, method: req.method, path: req.url, headers, agent: ctx.agent });
+  const upstream = http.request({ host: target.Address, port: target.Port, method: req.method, path: routed.url, headers, agent: ctx.agent });
   let timedOut = false;
   upstream.setTimeout(idleMs, () => {
     timedOut = true;
@@ -122,7 +133,7 @@ function forward(ctx: ProxyContext, lb: LoadBalancerConfig, listener: ListenerCo
     ctx.counters.targetResponse(lb.LoadBalancerArn, group.TargetGroupArn, status, (performance.now() - started) / 1000);
     const out: http.OutgoingHttpHeaders = {};
     for (const [name, value] of Object.entries(upstreamRes.headers)) if (!hopByHop.has(name) && value !== undefined) out[name] = value;
-    const cookies = stickyCookies(group, key);
+    const cookies = stickyCookies(group, key, upstreamRes.headers["set-cookie"]);
     if (cookies.length > 0) out["set-cookie"] = [...(upstreamRes.headers["set-cookie"] ?? []), ...cookies];
     res.writeHead(status, out);
     upstreamRes.pipe(res);

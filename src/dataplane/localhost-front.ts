@@ -2,6 +2,7 @@ import type { ServerResponse } from "node:http";
 import { sendAnswer, type LbAnswer } from "./alb-responses.js";
 import { hostWithoutPort } from "./rules/request-facts.js";
 import type { DataPlaneSnapshot, ListenerConfig, LoadBalancerConfig } from "./snapshot.js";
+import { coversName } from "./tls-options.js";
 
 /**
  * The localhost front: curl, browsers and systemd-resolved resolve every `*.localhost` name to
@@ -31,6 +32,33 @@ export function frontRoutes(snapshot: DataPlaneSnapshot): Map<number, Map<string
     }
   }
   return routes;
+}
+
+/**
+ * HTTPS listeners on the front, by port (ports no HTTP listener uses: one front per port). A TLS
+ * client says which name it wants (SNI) before any Host is seen, so the front routes HTTPS by SNI:
+ * see secureRouteFor.
+ */
+export function secureFrontRoutes(snapshot: DataPlaneSnapshot, httpPorts: ReadonlySet<number>): Map<number, FrontRoute[]> {
+  const routes = new Map<number, FrontRoute[]>();
+  for (const lb of snapshot.loadBalancers) {
+    for (const listener of lb.Listeners) {
+      if (listener.Protocol !== "HTTPS" || !listener.Tls || httpPorts.has(listener.Port)) continue;
+      routes.set(listener.Port, [...(routes.get(listener.Port) ?? []), { lb, listener }]);
+    }
+  }
+  return routes;
+}
+
+/**
+ * The HTTPS listener an SNI name reaches on the front: the load balancer whose DNSName it is,
+ * else the first (oldest) whose certificates cover it, as when the user's own domain resolves to
+ * 127.0.0.1 (`curl --resolve shop.example.com:443:127.0.0.1`). Undefined: the handshake fails.
+ */
+export function secureRouteFor(routes: readonly FrontRoute[] | undefined, servername: string | undefined): FrontRoute | undefined {
+  if (!routes || !servername) return undefined;
+  const name = servername.toLowerCase().replace(/\.$/, "");
+  return routes.find((r) => r.lb.DNSName.toLowerCase() === name) ?? routes.find((r) => coversName(r.listener.Tls!, name));
 }
 
 /** The name a Host header asks for: without its port, lower case, without a final dot (DNS names are case-insensitive). */

@@ -1,4 +1,4 @@
-import type { Action, RuleCondition } from "@aws-sdk/client-elastic-load-balancing-v2";
+import type { Action, RuleCondition, RuleTransform } from "@aws-sdk/client-elastic-load-balancing-v2";
 
 /**
  * The whole configuration the data plane serves, as one immutable value. The ELBv2 API builds a
@@ -28,8 +28,9 @@ export interface LoadBalancerConfig {
 export interface ListenerConfig {
   readonly ListenerArn: string;
   readonly Port: number;
-  /** HTTPS terminates TLS then serves as HTTP; TLS terminates TLS then forwards bytes as TCP. */
-  readonly Protocol: "HTTP" | "HTTPS" | "TCP" | "TLS";
+  /** HTTPS terminates TLS then serves as HTTP; TLS terminates TLS then forwards bytes as TCP;
+   *  UDP forwards datagrams per flow; TCP_UDP is a TCP and a UDP listener on the same port. */
+  readonly Protocol: "HTTP" | "HTTPS" | "TCP" | "TLS" | "UDP" | "TCP_UDP";
   /** HTTPS and TLS listeners: how they terminate TLS. */
   readonly Tls?: ListenerTls;
   readonly DefaultActions: readonly Action[];
@@ -56,6 +57,8 @@ export interface RuleConfig {
   readonly Priority: number;
   readonly Conditions: readonly RuleCondition[];
   readonly Actions: readonly Action[];
+  /** host-header-rewrite and url-rewrite, applied to requests the rule forwards. */
+  readonly Transforms?: readonly RuleTransform[];
 }
 
 export interface HealthCheckConfig {
@@ -79,7 +82,10 @@ export interface TargetGroupAttributes {
   readonly "stickiness.enabled": boolean;
   readonly "stickiness.type": "lb_cookie" | "app_cookie" | "source_ip";
   readonly "stickiness.lb_cookie.duration_seconds": number;
-  readonly "load_balancing.algorithm.type": "round_robin" | "least_outstanding_requests";
+  /** The application's cookie that app_cookie stickiness follows, and how long AWSALBAPP-* last. */
+  readonly "stickiness.app_cookie.cookie_name": string;
+  readonly "stickiness.app_cookie.duration_seconds": number;
+  readonly "load_balancing.algorithm.type": "round_robin" | "least_outstanding_requests" | "weighted_random";
 }
 
 export interface TargetGroupConfig {
@@ -109,6 +115,8 @@ export const defaultTargetGroupAttributes: TargetGroupAttributes = {
   "stickiness.enabled": false,
   "stickiness.type": "lb_cookie",
   "stickiness.lb_cookie.duration_seconds": 86400,
+  "stickiness.app_cookie.cookie_name": "",
+  "stickiness.app_cookie.duration_seconds": 86400,
   "load_balancing.algorithm.type": "round_robin",
 };
 

@@ -13,7 +13,10 @@ export function handleConnection(ctx: ProxyContext, lb: LoadBalancerConfig, list
   const action = terminalAction(listener.DefaultActions);
   const arn = action?.Type === "forward" ? chooseTargetGroup(action) : undefined;
   const group = arn === undefined ? undefined : ctx.targetGroup(arn);
-  const target = group && chooseTarget(group, ctx.selection);
+  // source_ip stickiness: each client address keeps its target (IPv4-mapped forms as plain IPv4).
+  const sticky = group?.Attributes["stickiness.enabled"] && group.Attributes["stickiness.type"] === "source_ip";
+  const source = sticky ? (client.remoteAddress ?? "").replace(/^::ffff:/, "") : undefined;
+  const target = group && chooseTarget(group, ctx.selection, undefined, source);
   if (!group || !target) {
     client.resetAndDestroy();
     return;

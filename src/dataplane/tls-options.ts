@@ -30,7 +30,7 @@ interface Candidate { readonly certificate: X509Certificate; readonly context: t
 // Building a secure context per handshake would be costly; snapshots are immutable, so cache by identity.
 const built = new WeakMap<ListenerTls, Candidate[]>();
 
-function contextFor(config: ListenerTls, servername: string): tls.SecureContext | undefined {
+function candidatesOf(config: ListenerTls): Candidate[] {
   let candidates = built.get(config);
   if (!candidates) {
     candidates = config.Certificates.map((c) => ({
@@ -39,6 +39,16 @@ function contextFor(config: ListenerTls, servername: string): tls.SecureContext 
     }));
     built.set(config, candidates);
   }
-  // The default certificate answers names no certificate covers, as on ALB.
+  return candidates;
+}
+
+/** The context for a client's SNI name: the certificate that covers it, else the default one, as on ALB. */
+export function contextFor(config: ListenerTls, servername: string): tls.SecureContext | undefined {
+  const candidates = candidatesOf(config);
   return (candidates.find((c) => c.certificate.checkHost(servername) !== undefined) ?? candidates[0])?.context;
+}
+
+/** Whether one of the listener's certificates covers the name. */
+export function coversName(config: ListenerTls, servername: string): boolean {
+  return candidatesOf(config).some((c) => c.certificate.checkHost(servername) !== undefined);
 }

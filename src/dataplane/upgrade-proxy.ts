@@ -37,13 +37,13 @@ export function handleUpgrade(ctx: ProxyContext, lb: LoadBalancerConfig, listene
   ctx.begin(key);
   ctx.counters.request(lb.LoadBalancerArn, group.TargetGroupArn);
 
-  const headers = forwardedHeaders(req, listener);
+  const headers = forwardedHeaders(req, listener, routed.host);
   // The two hop-by-hop headers that ask the target to switch protocols are this request's point.
   headers.connection = "Upgrade";
   headers.upgrade = req.headers.upgrade;
   const idleMs = (lb.IdleTimeoutSeconds ?? 60) * 1000;
   // No keep-alive agent: an upgraded socket never returns to a pool.
-  const upstream = http.request({ host: target.Address, port: target.Port, method: req.method, path: req.url, headers, agent: false });
+  const upstream = http.request({ host: target.Address, port: target.Port, method: req.method, path: routed.url, headers, agent: false });
   let timedOut = false;
   upstream.setTimeout(idleMs, () => {
     timedOut = true;
@@ -57,7 +57,7 @@ export function handleUpgrade(ctx: ProxyContext, lb: LoadBalancerConfig, listene
     settle(101, "target");
     const lines = [`HTTP/1.1 101 ${res.statusMessage || "Switching Protocols"}`];
     for (let i = 0; i < res.rawHeaders.length; i += 2) lines.push(`${res.rawHeaders[i]}: ${res.rawHeaders[i + 1]}`);
-    for (const cookie of stickyCookies(group, key)) lines.push(`Set-Cookie: ${cookie}`);
+    for (const cookie of stickyCookies(group, key, res.headers["set-cookie"])) lines.push(`Set-Cookie: ${cookie}`);
     client.write(`${lines.join("\r\n")}\r\n\r\n`);
     if (targetHead.length > 0) client.write(targetHead);
     if (head.length > 0) targetSocket.write(head);

@@ -9,6 +9,7 @@ import { targetHandlers } from "./targets/targets.js";
 import { tagHandlers } from "./tags/tags.js";
 import { listenerHandlers } from "./listeners/listeners.js";
 import { ruleHandlers } from "./rules/rules.js";
+import { listenerCertificateHandlers } from "./certificates/listener-certificates.js";
 
 /** Elastic Load Balancing v2 (awsQuery): the API; the data plane reads what it stores (snapshot.ts). */
 export function createElbv2Service(deps: Elbv2Deps): AwsService {
@@ -18,6 +19,7 @@ export function createElbv2Service(deps: Elbv2Deps): AwsService {
     ...targetHandlers(deps),
     ...listenerHandlers(deps),
     ...ruleHandlers(deps),
+    ...listenerCertificateHandlers(deps),
     ...tagHandlers(deps),
     DescribeAccountLimits: describeAccountLimits,
   };

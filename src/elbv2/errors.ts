@@ -31,3 +31,4 @@ export const tooManyTargetGroups = (message: string) => new ServiceError("TooMan
 export const tooManyRules = (message: string) => new ServiceError("TooManyRulesException", message);
 export const certificateNotFound = (arn: string) => new ServiceError("CertificateNotFoundException", `Certificate '${arn}' not found`);
 export const sslPolicyNotFound = (name: string) => new ServiceError("SSLPolicyNotFoundException", `SSL policy '${name}' not found`);
+export const tooManyCertificates = (message: string) => new ServiceError("TooManyCertificatesException", message);

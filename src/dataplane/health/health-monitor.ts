@@ -10,6 +10,8 @@ import { initialHealth, nextHealth, type TargetHealthState } from "./health-stat
  */
 export class HealthMonitor {
   private readonly checks = new Map<string, { fingerprint: string; timer: NodeJS.Timeout; state: TargetHealthState }>();
+  /** When each healthy target that may ramp (slow start) became healthy, epoch ms. */
+  private readonly healthyAt = new Map<string, number>();
   /** Bumped whenever a target's state or the set of checked targets changes: the proxy caches its candidate targets by it. */
   version = 0;
 
@@ -19,6 +21,7 @@ export class HealthMonitor {
       if (!wanted.has(key)) {
         clearTimeout(check.timer);
         this.checks.delete(key);
+        this.healthyAt.delete(key);
       }
     }
     for (const [key, { config, target }] of wanted) {
@@ -32,7 +35,13 @@ export class HealthMonitor {
         const result = await checkOnce(config, target);
         if (this.checks.get(key) !== entry) return; // replaced or removed while the check ran
         const next = nextHealth(entry.state, result, config);
-        if (next.state !== entry.state.state) this.version++;
+        if (next.state !== entry.state.state) {
+          this.version++;
+          // Slow start ramps a target only if it turns healthy beside another healthy target of its
+          // group (ALB: targets of a first registration into an empty group do not ramp).
+          if (next.state === "healthy" && this.anotherHealthy(key)) this.healthyAt.set(key, Date.now());
+          else this.healthyAt.delete(key);
+        }
         entry.state = next;
         entry.timer = setTimeout(tick, config.HealthCheckIntervalSeconds * 1000);
       };
@@ -45,8 +54,20 @@ export class HealthMonitor {
     return this.checks.get(key)?.state;
   }
 
+  private anotherHealthy(key: string): boolean {
+    const group = key.slice(0, key.indexOf("|") + 1);
+    for (const [other, check] of this.checks) if (other !== key && other.startsWith(group) && check.state.state === "healthy") return true;
+    return false;
+  }
+
+  /** When the target became healthy beside another healthy target of its group (the start of its slow start); undefined otherwise. */
+  healthySince(key: string): number | undefined {
+    return this.healthyAt.get(key);
+  }
+
   close(): void {
     for (const check of this.checks.values()) clearTimeout(check.timer);
     this.checks.clear();
+    this.healthyAt.clear();
   }
 }

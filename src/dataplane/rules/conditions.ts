@@ -2,20 +2,30 @@ import { BlockList, isIP } from "node:net";
 import type { RuleCondition } from "@aws-sdk/client-elastic-load-balancing-v2";
 import type { RequestFacts } from "./request-facts.js";
 import { wildcardMatch } from "./wildcard.js";
+import { regexFinds } from "./rule-regex.js";
 
 /**
  * Whether one rule condition matches a request. Within a condition the values are OR'ed; the
  * case rules are AWS's (Rule condition types, ALB user guide): host names and header values and
  * query strings compare case-insensitively, paths and methods case-sensitively; header names are
  * case-insensitive and take no wildcards; methods take no wildcards.
+ *
+ * host-header, path-pattern and http-header may instead carry RegexValues (ALB, 2025): a value
+ * matches when its regex matches anywhere in it, case-sensitively unless the regex says (?i). A
+ * host regex sees the Host header as sent, port included ("use regex values to match a
+ * non-standard port"), a path regex the path without the query.
  */
 export function conditionMatches(condition: RuleCondition, req: RequestFacts): boolean {
   switch (condition.Field) {
     case "host-header": {
+      const regexes = condition.HostHeaderConfig?.RegexValues ?? condition.RegexValues;
+      if (regexes?.length) return regexes.some((r) => regexFinds(r, req.hostHeader));
       const values = condition.HostHeaderConfig?.Values ?? condition.Values ?? [];
       return values.some((v) => wildcardMatch(v, req.host, { ignoreCase: true }));
     }
     case "path-pattern": {
+      const regexes = condition.PathPatternConfig?.RegexValues ?? condition.RegexValues;
+      if (regexes?.length) return regexes.some((r) => regexFinds(r, req.path));
       const values = condition.PathPatternConfig?.Values ?? condition.Values ?? [];
       return values.some((v) => wildcardMatch(v, req.path));
     }
@@ -24,6 +34,8 @@ export function conditionMatches(condition: RuleCondition, req: RequestFacts): b
     case "http-header": {
       const config = condition.HttpHeaderConfig;
       const occurrences = req.headers[(config?.HttpHeaderName ?? "").toLowerCase()] ?? [];
+      const regexes = config?.RegexValues ?? condition.RegexValues;
+      if (regexes?.length) return occurrences.some((h) => regexes.some((r) => regexFinds(r, h)));
       // "If the same header appears multiple times in the request, we search them in order."
       return occurrences.some((h) => (config?.Values ?? []).some((v) => wildcardMatch(v, h, { ignoreCase: true })));
     }

@@ -6,6 +6,8 @@ export interface RequestFacts {
   readonly method: string;
   /** The Host header without its port; "" when absent. */
   readonly host: string;
+  /** The Host header as sent, port included; "" when absent (regex host conditions read it). */
+  readonly hostHeader: string;
   /** The path part of the request target, without the query string. */
   readonly path: string;
   /** The raw query string, without the leading "?"; "" when absent. */

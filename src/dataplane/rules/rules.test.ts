@@ -6,10 +6,12 @@ import { conditionMatches } from "./conditions.js";
 import { actionFor, selectRule } from "./select-rule.js";
 import { redirectLocation, redirectStatus } from "./redirect.js";
 import { hostWithoutPort, splitTarget, type RequestFacts } from "./request-facts.js";
+import { applyTransforms } from "./transforms.js";
+import { regexProblem } from "./rule-regex.js";
 import type { ListenerConfig } from "../snapshot.js";
 
 function req(over: Partial<RequestFacts> = {}): RequestFacts {
-  return { method: "GET", host: "example.com", path: "/", query: "", headers: {}, sourceIp: "127.0.0.1", protocol: "HTTP", port: 80, ...over };
+  return { method: "GET", host: "example.com", hostHeader: over.hostHeader ?? over.host ?? "example.com", path: "/", query: "", headers: {}, sourceIp: "127.0.0.1", protocol: "HTTP", port: 80, ...over };
 }
 
 test("wildcards: * is zero or more, ? exactly one, the whole value must match", () => {
@@ -168,4 +170,43 @@ test("request facts: target and host split", () => {
   assert.equal(hostWithoutPort("Example.com:8080"), "Example.com");
   assert.equal(hostWithoutPort("[::1]:80"), "[::1]");
   assert.equal(hostWithoutPort(undefined), "");
+});
+
+test("regex conditions: host (port included), path and header values match anywhere unless anchored, case-sensitively", () => {
+  const host: RuleCondition = { Field: "host-header", HostHeaderConfig: { RegexValues: ["^api-[0-9]+\\.example\\.com(:8443)?$"] } };
+  assert.ok(conditionMatches(host, req({ host: "api-12.example.com" })));
+  assert.ok(conditionMatches(host, req({ host: "api-12.example.com", hostHeader: "api-12.example.com:8443" })));
+  assert.ok(!conditionMatches(host, req({ host: "api-12.example.com", hostHeader: "api-12.example.com:8080" })));
+  assert.ok(!conditionMatches(host, req({ host: "api-x.example.com" })));
+  const path: RuleCondition = { Field: "path-pattern", PathPatternConfig: { RegexValues: ["/v[0-9]+/users"] } };
+  assert.ok(conditionMatches(path, req({ path: "/api/v2/users/7" })));
+  assert.ok(!conditionMatches(path, req({ path: "/api/V2/users" })));
+  assert.ok(!conditionMatches(path, req({ path: "/api", query: "x=/v2/users" })));
+  assert.ok(conditionMatches({ Field: "path-pattern", PathPatternConfig: { RegexValues: ["(?i)^/API$"] } }, req({ path: "/api" })));
+  const header: RuleCondition = { Field: "http-header", HttpHeaderConfig: { HttpHeaderName: "User-Agent", RegexValues: ["Mobile|Android"] } };
+  assert.ok(conditionMatches(header, req({ headers: { "user-agent": ["curl/8", "x Android y"] } })));
+  assert.ok(!conditionMatches(header, req({ headers: { "user-agent": ["curl/8"] } })));
+  assert.ok(!conditionMatches(header, req()));
+});
+
+test("regex: linear time on a pathological pattern; unsupported features refused", () => {
+  assert.ok(!conditionMatches({ Field: "path-pattern", PathPatternConfig: { RegexValues: ["^(a+)+$"] } }, req({ path: "a".repeat(50_000) + "!" })));
+  for (const bad of ["(?=a)", "(?<=a)b", "(a)\\1", "(?>a)", "a*+", "\\p{L}", "(?R)", "[a-"]) assert.ok(regexProblem(bad), bad);
+  assert.equal(regexProblem("^/api/(.+)$"), undefined);
+  // A stored pattern the API would refuse never matches (rather than throwing in the data plane).
+  assert.ok(!conditionMatches({ Field: "path-pattern", PathPatternConfig: { RegexValues: ["(?=x)"] } }, req({ path: "x" })));
+});
+
+test("transforms: url and host rewrites with capture groups; no match keeps the request; a bad result is undefined (500)", () => {
+  const url = { Type: "url-rewrite" as const, UrlRewriteConfig: { Rewrites: [{ Regex: "^/api/(.+)$", Replace: "/$1" }] } };
+  const host = { Type: "host-header-rewrite" as const, HostHeaderRewriteConfig: { Rewrites: [{ Regex: "^mywebsite-(.+)\\.com$", Replace: "internal.$1.example" }] } };
+  assert.deepEqual(applyTransforms([url, host], { host: "mywebsite-eu.com", url: "/api/users?id=7" }), { host: "internal.eu.example", url: "/users?id=7" });
+  assert.deepEqual(applyTransforms([url, host], { host: "other.com", url: "/health" }), { host: "other.com", url: "/health" });
+  // Only the first match is replaced.
+  assert.deepEqual(applyTransforms([{ Type: "url-rewrite", UrlRewriteConfig: { Rewrites: [{ Regex: "x", Replace: "y" }] } }], { host: undefined, url: "/x/x" }), { host: undefined, url: "/y/x" });
+  // The query string is part of the URL a rewrite sees.
+  assert.deepEqual(applyTransforms([{ Type: "url-rewrite", UrlRewriteConfig: { Rewrites: [{ Regex: "\\?.*$", Replace: "" }] } }], { host: "h", url: "/a?b=1" }), { host: "h", url: "/a" });
+  assert.equal(applyTransforms([{ Type: "url-rewrite", UrlRewriteConfig: { Rewrites: [{ Regex: "^/", Replace: "no-slash/" }] } }], { host: "h", url: "/a" }), undefined);
+  assert.equal(applyTransforms([{ Type: "host-header-rewrite", HostHeaderRewriteConfig: { Rewrites: [{ Regex: ".+", Replace: "bad host" }] } }], { host: "h", url: "/a" }), undefined);
+  assert.deepEqual(applyTransforms(undefined, { host: "h", url: "/a" }), { host: "h", url: "/a" });
 });

@@ -28,3 +28,33 @@ export const defaultSslPolicy = "ELBSecurityPolicy-2016-08";
 export function sslPolicyVersions(name: string): { min: SecureVersion; max: SecureVersion } | undefined {
   return Object.hasOwn(policies, name) ? policies[name] : undefined;
 }
+
+const VERSIONS: SecureVersion[] = ["TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"];
+// The suites Berth's listeners offer (OpenSSL's defaults for these versions), by preference.
+const TLS13_CIPHERS = ["TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"];
+const TLS12_CIPHERS = [
+  "ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-RSA-AES128-GCM-SHA256", "ECDHE-ECDSA-AES256-GCM-SHA384", "ECDHE-RSA-AES256-GCM-SHA384",
+  "ECDHE-ECDSA-CHACHA20-POLY1305", "ECDHE-RSA-CHACHA20-POLY1305",
+];
+
+/** Every predefined policy, in the order DescribeSSLPolicies lists them. */
+export function sslPolicyNames(): string[] {
+  return Object.keys(policies);
+}
+
+/**
+ * One policy as DescribeSSLPolicies shows it: its protocols are the versions it accepts; its
+ * ciphers are the suites Berth's listeners offer for them, not AWS's per-policy list
+ * (docs/compatibility.md).
+ */
+export function describeSslPolicy(name: string) {
+  const { min, max } = policies[name]!;
+  const protocols = VERSIONS.slice(VERSIONS.indexOf(min), VERSIONS.indexOf(max) + 1);
+  const ciphers = [...(protocols.includes("TLSv1.3") ? TLS13_CIPHERS : []), ...(protocols.some((p) => p !== "TLSv1.3") ? TLS12_CIPHERS : [])];
+  return {
+    Name: name,
+    SslProtocols: protocols,
+    Ciphers: ciphers.map((Name, i) => ({ Name, Priority: i + 1 })),
+    SupportedLoadBalancerTypes: ["application", "network"],
+  };
+}

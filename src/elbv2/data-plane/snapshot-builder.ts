@@ -4,7 +4,7 @@ import {
   defaultTargetGroupAttributes, type DataPlaneSnapshot, type HealthCheckConfig, type ListenerCertificate, type ListenerConfig, type ListenerTls, type LoadBalancerConfig,
   type TargetConfig, type TargetGroupAttributes, type TargetGroupConfig,
 } from "../../dataplane/snapshot.js";
-import { listenersOf } from "../listeners/listener-store.js";
+import { listenersOf, sniCertificatesOf } from "../listeners/listener-store.js";
 import { readCertificate } from "../certificates/certificate-files.js";
 import { defaultSslPolicy, sslPolicyVersions } from "../certificates/ssl-policies.js";
 import { rulesOf } from "../rules/rule-store.js";
@@ -53,13 +53,13 @@ function loadBalancerConfig(db: Db, doc: LoadBalancer, address: string, attribut
 }
 
 function listenerConfig(db: Db, l: Listener, options: SnapshotOptions): ListenerConfig[] {
-  // UDP and TCP_UDP listeners are stored but not served yet (docs/compatibility.md).
-  if (l.Protocol !== "HTTP" && l.Protocol !== "HTTPS" && l.Protocol !== "TCP" && l.Protocol !== "TLS") return [];
+  if (!["HTTP", "HTTPS", "TCP", "TLS", "UDP", "TCP_UDP"].includes(l.Protocol ?? "")) return [];
   let tls: ListenerTls | undefined;
   if (l.Protocol === "HTTPS" || l.Protocol === "TLS") {
     const versions = sslPolicyVersions(l.SslPolicy ?? defaultSslPolicy) ?? sslPolicyVersions(defaultSslPolicy)!;
     const certificates: ListenerCertificate[] = [];
-    for (const { CertificateArn: arn } of l.Certificates ?? []) {
+    // The default certificate first, then the certificate list (chosen by SNI).
+    for (const arn of [...(l.Certificates ?? []).map((c) => c.CertificateArn), ...sniCertificatesOf(l)]) {
       if (arn === undefined) continue;
       const found = readCertificate(options.certificatesDir, arn);
       if (!found.ok) {
@@ -71,13 +71,15 @@ function listenerConfig(db: Db, l: Listener, options: SnapshotOptions): Listener
     tls = { Certificates: certificates, MinVersion: versions.min, MaxVersion: versions.max };
   }
   return [{
-    ListenerArn: l.ListenerArn!, Port: l.Port!, Protocol: l.Protocol, DefaultActions: l.DefaultActions ?? [],
+    ListenerArn: l.ListenerArn!, Port: l.Port!, Protocol: l.Protocol as ListenerConfig["Protocol"], DefaultActions: l.DefaultActions ?? [],
     Rules: rulesOf(db, l.ListenerArn!).filter((r) => !r.IsDefault).map(ruleConfig),
     ...(tls && { Tls: tls }),
   }];
 }
 
-const ruleConfig = (r: Rule) => ({ RuleArn: r.RuleArn!, Priority: Number(r.Priority), Conditions: r.Conditions ?? [], Actions: r.Actions ?? [] });
+const ruleConfig = (r: Rule) => ({
+  RuleArn: r.RuleArn!, Priority: Number(r.Priority), Conditions: r.Conditions ?? [], Actions: r.Actions ?? [], ...(r.Transforms?.length ? { Transforms: r.Transforms } : {}),
+});
 
 function targetGroupConfig(
   db: Db, scope: { account: string; region: string }, doc: TargetGroup, attributes: Record<string, string>, now: number, speedup: number,
@@ -134,7 +136,8 @@ function parseAttributes(a: Record<string, string>): TargetGroupAttributes {
     "stickiness.enabled": a["stickiness.enabled"] === "true",
     "stickiness.type": stickiness === "app_cookie" || stickiness === "source_ip" ? stickiness : "lb_cookie",
     "stickiness.lb_cookie.duration_seconds": num("stickiness.lb_cookie.duration_seconds", d["stickiness.lb_cookie.duration_seconds"]),
-    // weighted_random is recorded; the data plane balances it round robin (docs/compatibility.md).
-    "load_balancing.algorithm.type": algorithm === "least_outstanding_requests" ? algorithm : "round_robin",
+    "stickiness.app_cookie.cookie_name": a["stickiness.app_cookie.cookie_name"] ?? "",
+    "stickiness.app_cookie.duration_seconds": num("stickiness.app_cookie.duration_seconds", d["stickiness.app_cookie.duration_seconds"]),
+    "load_balancing.algorithm.type": algorithm === "least_outstanding_requests" || algorithm === "weighted_random" ? algorithm : "round_robin",
   };
 }

@@ -1,6 +1,23 @@
 import type { Action, Listener } from "@aws-sdk/client-elastic-load-balancing-v2";
 import type { Db } from "../../store/database.js";
 
+/**
+ * Where a listener's certificate list (AddListenerCertificates, the non-default certificates) is
+ * kept: a Berth-only member of the stored document. Responses carry only the model's members, so
+ * it never reaches a client; publicListener drops it anyway.
+ */
+export const SNI_CERTIFICATES = "BerthSniCertificates";
+
+export function sniCertificatesOf(listener: Listener): string[] {
+  return [...((listener as Record<string, unknown>)[SNI_CERTIFICATES] as string[] | undefined ?? [])];
+}
+
+/** The listener as ELBv2 shows it. */
+export function publicListener(listener: Listener): Listener {
+  const { [SNI_CERTIFICATES]: _sni, ...rest } = listener as Record<string, unknown>;
+  return rest as Listener;
+}
+
 /** Listeners as stored: the wire document; its default actions are also its default rule's. */
 export function findListener(db: Db, arn: string): Listener | undefined {
   const row = db.prepare("SELECT doc FROM elb_listeners WHERE arn = ?").get(arn) as { doc: string } | undefined;

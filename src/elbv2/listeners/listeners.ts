@@ -14,7 +14,7 @@ import { findLoadBalancer, type StoredLoadBalancer } from "../load-balancers/loa
 import { requireLoadBalancer } from "../load-balancers/load-balancers.js";
 import { rulesOf, saveRule } from "../rules/rule-store.js";
 import { checkActions } from "./actions.js";
-import { findListener, listenersOf, saveListener } from "./listener-store.js";
+import { findListener, listenersOf, publicListener, saveListener, SNI_CERTIFICATES, sniCertificatesOf } from "./listener-store.js";
 
 const PROTOCOLS = { application: ["HTTP", "HTTPS"], network: ["TCP", "UDP", "TCP_UDP", "TLS"] } as const;
 
@@ -54,7 +54,7 @@ export function listenerHandlers({ db, config }: Elbv2Deps): Record<string, Hand
         const same = listenersOf(db, lbArn).find((l) => l.Port === input.Port);
         if (same) {
           // As on AWS, the same listener again is the existing one.
-          if (same.Protocol === input.Protocol && JSON.stringify(same.DefaultActions) === JSON.stringify(actions)) return { Listeners: [same] };
+          if (same.Protocol === input.Protocol && JSON.stringify(same.DefaultActions) === JSON.stringify(actions)) return { Listeners: [publicListener(same)] };
           throw duplicateListener(lbArn, input.Port);
         }
         const arn = listenerArn(ctx, lbArn, newElbId());
@@ -79,7 +79,7 @@ export function listenerHandlers({ db, config }: Elbv2Deps): Record<string, Hand
       if (!arns.length && input.LoadBalancerArn === undefined) throw validation("You must specify either listener ARNs or a load balancer ARN");
       const found = arns.length ? arns.map((arn) => requireListener(db, ctx, arn).listener) : listenersOf(db, requireLoadBalancer(db, ctx, input.LoadBalancerArn).doc.LoadBalancerArn!);
       const { items, NextMarker } = page(found, input);
-      return { Listeners: items, NextMarker };
+      return { Listeners: items.map(publicListener), NextMarker };
     },
 
     ModifyListener: (input: ModifyListenerInput, ctx: RequestContext) =>
@@ -98,7 +98,9 @@ export function listenerHandlers({ db, config }: Elbv2Deps): Record<string, Hand
           ...(input.AlpnPolicy?.length ?? listener.AlpnPolicy?.length ? { AlpnPolicy: input.AlpnPolicy ?? listener.AlpnPolicy } : {}),
           DefaultActions: actions,
         };
-        saveListener(db, updated);
+        // The certificate list stays while the listener terminates TLS.
+        const sni = tls ? sniCertificatesOf(listener) : [];
+        saveListener(db, sni.length ? ({ ...updated, [SNI_CERTIFICATES]: sni } as Listener) : updated);
         const defaultRule = rulesOf(db, listener.ListenerArn!).find((r) => r.IsDefault)!;
         saveRule(db, listener.ListenerArn!, { ...defaultRule, Actions: actions });
         return { Listeners: [updated] };

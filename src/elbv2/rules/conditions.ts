@@ -1,5 +1,6 @@
 import type { RuleCondition } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { validation } from "../errors.js";
+import { regexProblem } from "../../dataplane/rules/rule-regex.js";
 
 const FIELDS = ["http-header", "http-request-method", "host-header", "path-pattern", "query-string", "source-ip"];
 /** Fields a rule may name more than once (each http-header condition names its own header). */
@@ -19,6 +20,18 @@ function valuesOf(c: RuleCondition): string[] {
   }
 }
 
+/** Fields that take RegexValues (ALB, 2025), instead of Values, in their configuration. */
+const REGEX_FIELDS = ["host-header", "path-pattern", "http-header"];
+
+function regexValuesOf(c: RuleCondition): string[] | undefined {
+  switch (c.Field) {
+    case "host-header": return c.HostHeaderConfig?.RegexValues ?? c.RegexValues;
+    case "path-pattern": return c.PathPatternConfig?.RegexValues ?? c.RegexValues;
+    case "http-header": return c.HttpHeaderConfig?.RegexValues ?? c.RegexValues;
+    default: return c.RegexValues;
+  }
+}
+
 const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 
 /** A rule's conditions, checked as ELBv2 does: known fields, values present and well-formed, at most five values in all. */
@@ -33,6 +46,18 @@ export function checkConditions(conditions: RuleCondition[]): void {
     if (c.Values?.length && !["host-header", "path-pattern"].includes(c.Field!)) throw validation(`Values cannot be specified for the '${c.Field}' condition; use its configuration`);
     if (c.Field === "http-header" && !c.HttpHeaderConfig?.HttpHeaderName) throw validation("An HTTP header name must be specified for the 'http-header' condition");
     const values = valuesOf(c);
+    const regexes = regexValuesOf(c) ?? [];
+    if (regexes.length > 0) {
+      if (!REGEX_FIELDS.includes(c.Field!)) throw validation(`Regex values can only be specified for the '${REGEX_FIELDS.join("', '")}' conditions`);
+      if (values.length > 0) throw validation(`You cannot specify both values and regex values for the '${c.Field}' condition`);
+      for (const r of regexes) {
+        if (r.length === 0 || r.length > 128) throw validation(`Regex value '${r}' must be from 1 to 128 characters long`);
+        const problem = regexProblem(r);
+        if (problem) throw validation(`Regex value '${r}' of the '${c.Field}' condition is not a valid regular expression: ${problem}`);
+      }
+      total += regexes.length;
+      continue;
+    }
     if (values.length === 0) throw validation(`A value must be specified for the '${c.Field}' condition`);
     for (const v of values) {
       if (v.length > 128) throw validation(`Condition value '${v}' cannot be longer than '128' characters`);

@@ -12,6 +12,7 @@ import { checkActions } from "../listeners/actions.js";
 import { findListener, saveListener } from "../listeners/listener-store.js";
 import { requireListener } from "../listeners/listeners.js";
 import { checkConditions } from "./conditions.js";
+import { checkTransforms } from "./transforms.js";
 import { findRule, priorityTaken, rulesOf, saveRule } from "./rule-store.js";
 
 const RULES_PER_LOAD_BALANCER = 100;
@@ -35,11 +36,12 @@ export function ruleHandlers({ db }: Elbv2Deps): Record<string, Handler> {
         if (lb.doc.Type !== "application") throw validation("Rules can be created only on listeners of application load balancers");
         checkConditions(input.Conditions ?? []);
         const actions = checkActions(db, ctx, lb, listener.Protocol!, input.Actions ?? []);
+        const transforms = checkTransforms(input.Transforms);
         checkTags(input.Tags);
         if (priorityTaken(db, listener.ListenerArn!, input.Priority!)) throw priorityInUse(input.Priority!);
         const count = (db.prepare("SELECT count(*) AS n FROM elb_rules r JOIN elb_listeners l ON l.arn = r.listener_arn WHERE l.load_balancer_arn = ? AND r.priority IS NOT NULL").get(lb.doc.LoadBalancerArn) as { n: number }).n;
         if (count >= RULES_PER_LOAD_BALANCER) throw tooManyRules(`A load balancer can have at most ${RULES_PER_LOAD_BALANCER} rules`);
-        const rule: Rule = { RuleArn: ruleArn(ctx, listener.ListenerArn!, newElbId()), Priority: String(input.Priority), Conditions: input.Conditions, Actions: actions, IsDefault: false };
+        const rule: Rule = { RuleArn: ruleArn(ctx, listener.ListenerArn!, newElbId()), Priority: String(input.Priority), Conditions: input.Conditions, Actions: actions, IsDefault: false, ...(transforms && { Transforms: transforms }) };
         saveRule(db, listener.ListenerArn!, rule);
         addTags(db, rule.RuleArn!, input.Tags);
         return { Rules: [rule] };
@@ -60,7 +62,11 @@ export function ruleHandlers({ db }: Elbv2Deps): Record<string, Handler> {
         if (rule.IsDefault && input.Conditions !== undefined) throw operationNotPermitted("The conditions of a default rule cannot be modified");
         if (input.Conditions !== undefined) checkConditions(input.Conditions);
         const actions = input.Actions !== undefined ? checkActions(db, ctx, lb, listener.Protocol!, input.Actions) : rule.Actions;
-        const updated: Rule = { ...rule, Conditions: input.Conditions ?? rule.Conditions, Actions: actions };
+        if (input.ResetTransforms && input.Transforms?.length) throw validation("Transforms and ResetTransforms cannot be specified at the same time");
+        if (rule.IsDefault && input.Transforms?.length) throw validation("Transforms cannot be added to a default rule");
+        const transforms = input.ResetTransforms ? undefined : input.Transforms !== undefined ? checkTransforms(input.Transforms) : rule.Transforms;
+        const { Transforms: _old, ...rest } = rule;
+        const updated: Rule = { ...rest, Conditions: input.Conditions ?? rule.Conditions, Actions: actions, ...(transforms && { Transforms: transforms }) };
         saveRule(db, listenerArn, updated);
         // A default rule's actions are its listener's default actions.
         if (rule.IsDefault) saveListener(db, { ...findListener(db, listenerArn)!, DefaultActions: actions });

@@ -14,7 +14,7 @@ import { page } from "../pagination.js";
 import { addTags, checkTags, dropTags } from "../tags/tag-store.js";
 import { applyAttributes, asAttributes, defaultsOf } from "../attributes.js";
 import { applyHealthCheck, defaultHealthCheck } from "./health-check.js";
-import { targetGroupAttributeSpec } from "./target-group-attributes.js";
+import { checkTargetGroupAttributes, targetGroupAttributeSpec } from "./target-group-attributes.js";
 import { deleteTargetGroupRow, findTargetGroup, findTargetGroupByName, listTargetGroups, saveTargetGroup, type StoredTargetGroup } from "./target-group-store.js";
 import { targetGroupUsers } from "../listeners/listener-store.js";
 import { requireLoadBalancer } from "../load-balancers/load-balancers.js";
@@ -133,6 +133,7 @@ export function targetGroupHandlers({ db }: Elbv2Deps): Record<string, Handler> 
       db.transaction(() => {
         const tg = requireTargetGroup(db, ctx, input.TargetGroupArn);
         const attributes = applyAttributes(tg.attributes, input.Attributes ?? [], targetGroupAttributeSpec(tg.doc.Protocol, tg.doc.TargetType), "Target group");
+        checkTargetGroupAttributes(attributes);
         saveTargetGroup(db, ctx, { ...tg, attributes });
         return { Attributes: asAttributes(attributes) };
       })(),
