@@ -65,6 +65,7 @@ import { registerGcRoute } from "./registry/gc-route.js";
 import { ImageScans } from "./registry/scan/image-scans.js";
 import { OsvDirectory } from "./registry/scan/osv/osv-directory.js";
 import { makePrivate } from "./core/private-dir.js";
+import { SNS_DIR } from "./sns/signing-identity.js";
 import { guardAdminRoutes } from "./admin/admin-auth.js";
 import type { MetricSink } from "./cloudwatch/metrics/metric-sink.js";
 import { startEcsMetrics } from "./ecs/metrics/ecs-metrics.js";
@@ -120,7 +121,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   const docker = await connectDocker(config.dockerSocket);
   // The database (every task's environment, the registry's signing key), its WAL and shared
   // memory, the registry's blobs and the config file are the user's alone.
-  makePrivate(config.dataDir, (name) => name.startsWith("berth.sqlite") || name === REGISTRY_DIR || name === "config.json" || name === KEY_FILE);
+  makePrivate(config.dataDir, (name) => name.startsWith("berth.sqlite") || name === REGISTRY_DIR || name === "config.json" || name === KEY_FILE || name === SNS_DIR);
   const db = openDatabase(config.dataDir);
   const berthId = instanceId(db);
   // Secret values (Secrets Manager, Parameter Store) are sealed with a key kept beside the

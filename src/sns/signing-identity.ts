@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { createHash, createPrivateKey, type KeyObject } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 
 /** The key SNS messages are signed with and the certificate that verifies them (SigningCertURL). */
@@ -17,8 +17,11 @@ export interface SigningIdentity {
  * SHA1withRSA or SHA256withRSA) and a self-signed certificate for it. node:crypto makes keys but
  * not X.509 certificates, so openssl makes both.
  */
+/** Under the data directory; private like the rest of it (the server tightens it at start). */
+export const SNS_DIR = "sns";
+
 export function loadSigningIdentity(dataDir: string): SigningIdentity {
-  const dir = join(dataDir, "sns");
+  const dir = join(dataDir, SNS_DIR);
   const keyPath = join(dir, "signing-key.pem");
   const certPath = join(dir, "signing-cert.pem");
   if (!existsSync(keyPath) || !existsSync(certPath)) {
@@ -33,6 +36,9 @@ export function loadSigningIdentity(dataDir: string): SigningIdentity {
       rmSync(tmpCert, { force: true });
       throw new Error(`could not make SNS's signing certificate with openssl (is it installed?): ${(err as Error).message}`);
     }
+    // openssl writes under the process umask: the key, at least, is for this user's eyes only.
+    chmodSync(tmpKey, 0o600);
+    chmodSync(tmpCert, 0o600);
     // The certificate last: a key without its certificate is made again at the next start.
     renameSync(tmpKey, keyPath);
     renameSync(tmpCert, certPath);
