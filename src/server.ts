@@ -59,6 +59,7 @@ import { issueToken, tokenSecret } from "./registry/auth-token.js";
 import type { Scope } from "./core/arn.js";
 import { registryPlugin } from "./registry/http/plugin.js";
 import { createEcrService } from "./ecr/ecr-service.js";
+import { Replicator } from "./ecr/replication.js";
 import { startLifecycleSweeper } from "./ecr/lifecycle-sweeper.js";
 import { startGcScheduler } from "./registry/gc-scheduler.js";
 import { registerGcRoute } from "./registry/gc-route.js";
@@ -236,6 +237,8 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   const scanLog = log.child({ component: "image-scan" });
   const osv = config.scanDatabaseDir === undefined ? undefined : new OsvDirectory(config.scanDatabaseDir, scanLog);
   const scans = new ImageScans({ db, store: registry, clock, log: scanLog, osv }).attach();
+  // ECR replication: pushed images copied to the regions and accounts the registry's rules name.
+  const replicator = new Replicator(db, registry, log.child({ component: "ecr-replication" })).attach();
   // CloudWatch metrics: the API, Berth's own producers (MetricSink), alarms and scaling (MetricQueries) share one store.
   const metrics = createMetricStore({ db, clock, log: log.child({ component: "metrics" }), periodScale: config.metricPeriodScale });
   // CloudWatch alarms read the same store; Application Auto Scaling registers its action target and creates its alarms through `alarms`.
@@ -271,7 +274,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   ];
   // Started once recovery is done (below): pending deliveries may run tasks.
   let eventDeliveries: DeliveryWorker | undefined;
-  awsFront = registerAwsServices(app, [ecs, createEcrService({ db, clock, store: registry, secret, registryHost, scans }), createStsService(credentials), createIamService(credentials),
+  awsFront = registerAwsServices(app, [ecs, createEcrService({ db, clock, store: registry, secret, registryHost, scans, replicator }), createStsService(credentials), createIamService(credentials),
     createElbv2Service({ db, clock, config, health: lbHealth, changed: lbFeed.changed }),
     createCloudWatchService({ db, clock, metrics, alarms }),
     ...sqs.services,

@@ -7,10 +7,13 @@ import { repositoryHandlers } from "./repositories.js";
 import { authorizationHandlers } from "./authorization.js";
 import { imageHandlers } from "./image-handlers.js";
 import { scanHandlers } from "./scan-handlers.js";
+import { creationTemplateHandlers } from "./creation-templates.js";
+import { replicationHandlers } from "./replication.js";
 
 /** The ECR API (AmazonEC2ContainerRegistry_V20150921) over the registry's store. */
 export function createEcrService(deps: EcrDeps): JsonService {
-  const handlers: Record<string, Handler> = { ...repositoryHandlers(deps), ...authorizationHandlers(deps), ...imageHandlers(deps), ...lifecycleHandlers(deps), ...scanHandlers(deps) };
+  const handlers: Record<string, Handler> = { ...repositoryHandlers(deps), ...authorizationHandlers(deps), ...imageHandlers(deps), ...lifecycleHandlers(deps), ...scanHandlers(deps),
+    ...creationTemplateHandlers(deps), ...replicationHandlers(deps, deps.replicator) };
   return { model: loadModel("ecr"), handlers: mapErrors(handlers) };
 }
 
