@@ -60,6 +60,7 @@ import type { Scope } from "./core/arn.js";
 import { registryPlugin } from "./registry/http/plugin.js";
 import { createEcrService } from "./ecr/ecr-service.js";
 import { Replicator } from "./ecr/replication.js";
+import { PullThroughCache } from "./ecr/pull-through.js";
 import { startLifecycleSweeper } from "./ecr/lifecycle-sweeper.js";
 import { startGcScheduler } from "./registry/gc-scheduler.js";
 import { registerGcRoute } from "./registry/gc-route.js";
@@ -239,6 +240,8 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   const scans = new ImageScans({ db, store: registry, clock, log: scanLog, osv }).attach();
   // ECR replication: pushed images copied to the regions and accounts the registry's rules name.
   const replicator = new Replicator(db, registry, log.child({ component: "ecr-replication" })).attach();
+  // ECR pull-through cache: a pull that misses under a rule's prefix fetches from the upstream registry.
+  const pullThrough = new PullThroughCache(db, registry, secretSources.secrets, log.child({ component: "ecr-pull-through" }));
   // CloudWatch metrics: the API, Berth's own producers (MetricSink), alarms and scaling (MetricQueries) share one store.
   const metrics = createMetricStore({ db, clock, log: log.child({ component: "metrics" }), periodScale: config.metricPeriodScale });
   // CloudWatch alarms read the same store; Application Auto Scaling registers its action target and creates its alarms through `alarms`.
@@ -274,7 +277,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   ];
   // Started once recovery is done (below): pending deliveries may run tasks.
   let eventDeliveries: DeliveryWorker | undefined;
-  awsFront = registerAwsServices(app, [ecs, createEcrService({ db, clock, store: registry, secret, registryHost, scans, replicator }), createStsService(credentials), createIamService(credentials),
+  awsFront = registerAwsServices(app, [ecs, createEcrService({ db, clock, store: registry, secret, registryHost, scans, replicator, secrets: secretSources.secrets }), createStsService(credentials), createIamService(credentials),
     createElbv2Service({ db, clock, config, health: lbHealth, changed: lbFeed.changed }),
     createCloudWatchService({ db, clock, metrics, alarms }),
     ...sqs.services,
@@ -290,7 +293,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
     // Identity policies are enforced only when configured; the root is never refused.
     ...(config.iamEnforcement ? { authorize: createAuthorize({ db, clock }) } : {}),
   });
-  app.register(registryPlugin, { store: registry, config, clock, secret });
+  app.register(registryPlugin, { store: registry, config, clock, secret, beforeManifestGet: (scope, name, reference) => pullThrough.beforeManifestGet(scope, name, reference) });
   // Garbage collection after deletes, on a timer and on demand; lifecycle policies on a timer.
   const gc = startGcScheduler({
     store: registry, log: log.child({ component: "registry-gc" }), intervalSeconds: config.registryGcIntervalSeconds,

@@ -3,6 +3,7 @@ import type { Clock } from "../core/clock.js";
 import type { RegistryStore } from "../registry/registry-store.js";
 import type { ImageScans } from "../registry/scan/image-scans.js";
 import type { Replicator } from "./replication.js";
+import type { SecretReader } from "../secretsmanager/secret-reader.js";
 
 /** What ECR handlers are built from; wired once in server.ts. */
 export interface EcrDeps {
@@ -17,4 +18,6 @@ export interface EcrDeps {
   scans: ImageScans;
   /** Copies pushed images to the destinations of the replication configuration. */
   replicator: Replicator;
+  /** Secrets Manager, for the credentials of pull-through cache rules. */
+  secrets: SecretReader;
 }
