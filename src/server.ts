@@ -61,6 +61,7 @@ import { registryPlugin } from "./registry/http/plugin.js";
 import { createEcrService } from "./ecr/ecr-service.js";
 import { Replicator } from "./ecr/replication.js";
 import { PullThroughCache } from "./ecr/pull-through.js";
+import { createOnPush } from "./ecr/creation-templates.js";
 import { startLifecycleSweeper } from "./ecr/lifecycle-sweeper.js";
 import { startGcScheduler } from "./registry/gc-scheduler.js";
 import { registerGcRoute } from "./registry/gc-route.js";
@@ -293,7 +294,8 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
     // Identity policies are enforced only when configured; the root is never refused.
     ...(config.iamEnforcement ? { authorize: createAuthorize({ db, clock }) } : {}),
   });
-  app.register(registryPlugin, { store: registry, config, clock, secret, beforeManifestGet: (scope, name, reference) => pullThrough.beforeManifestGet(scope, name, reference) });
+  app.register(registryPlugin, { store: registry, config, clock, secret, beforeManifestGet: (scope, name, reference) => pullThrough.beforeManifestGet(scope, name, reference),
+    beforePush: (scope, name) => createOnPush(db, registry, scope, name) });
   // Garbage collection after deletes, on a timer and on demand; lifecycle policies on a timer.
   const gc = startGcScheduler({
     store: registry, log: log.child({ component: "registry-gc" }), intervalSeconds: config.registryGcIntervalSeconds,

@@ -196,3 +196,18 @@ test("replication copies pushed images to other regions and accounts, creating r
   }, "v2 in eu-west-1");
   await assert.rejects(ecr(berth, "ap-south-1").send(new DescribeRepositoriesCommand({ repositoryNames: ["prod/web"] })), (e: unknown) => (e as Error).name === "RepositoryNotFoundException");
 });
+
+test("create on push: a push to a missing repository creates it from a CREATE_ON_PUSH template; without one it fails", async () => {
+  const client = ecr(berth, "us-west-1");
+  await client.send(new CreateRepositoryCreationTemplateCommand({ prefix: "auto", appliedFor: ["CREATE_ON_PUSH"], imageTagMutability: "IMMUTABLE", resourceTags: [{ Key: "made", Value: "on-push" }] }));
+  const oci = new Oci(berth.endpoint, await registryPassword(berth, "us-west-1"));
+  const refused = await oci.req("POST", "/v2/manual/app/blobs/uploads/");
+  assert.equal(refused.status, 404);
+  assert.equal(refused.json().errors[0].code, "NAME_UNKNOWN");
+
+  const { digest } = await oci.pushImage("auto/app", "v1");
+  const repo = (await client.send(new DescribeRepositoriesCommand({ repositoryNames: ["auto/app"] }))).repositories![0]!;
+  assert.equal(repo.imageTagMutability, "IMMUTABLE");
+  assert.deepEqual((await client.send(new ListTagsForResourceCommand({ resourceArn: repo.repositoryArn }))).tags, [{ Key: "made", Value: "on-push" }]);
+  assert.equal((await client.send(new DescribeImagesCommand({ repositoryName: "auto/app" }))).imageDetails?.[0]?.imageDigest, digest);
+});

@@ -18,6 +18,7 @@ import { formatPolicyText } from "./policy-text.js";
 import { parseRepositoryPolicy } from "./repository-policy.js";
 import { readSetting, writeSetting } from "./registry-settings.js";
 import { putTags, validateTags } from "./tags.js";
+import { isRepositoryName } from "../registry/names.js";
 
 export type AppliedFor = "REPLICATION" | "PULL_THROUGH_CACHE" | "CREATE_ON_PUSH";
 
@@ -69,6 +70,17 @@ export function createFromTemplate(db: Db, store: RegistryStore, scope: Scope, n
   const repo = store.createRepository(scope, name, settings);
   putTags(db, repo.arn, t?.resourceTags);
   return repo;
+}
+
+/**
+ * ECR's create on push: a push to a repository that does not exist creates it when a
+ * CREATE_ON_PUSH template covers its name (otherwise the push fails as before).
+ */
+export function createOnPush(db: Db, store: RegistryStore, scope: Scope, name: string): void {
+  if (!isRepositoryName(name) || store.getRepository(scope, name) || !templateFor(db, scope, name, "CREATE_ON_PUSH")) return;
+  db.transaction(() => {
+    if (!store.getRepository(scope, name)) createFromTemplate(db, store, scope, name, "CREATE_ON_PUSH");
+  })();
 }
 
 /** The template's fields from a Create or Update request, validated as ECR validates them. */

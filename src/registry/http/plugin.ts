@@ -24,6 +24,8 @@ export interface RegistryHttpDeps {
    * missing image from its upstream first (src/ecr/pull-through.ts). Must not throw.
    */
   beforeManifestGet?: (scope: Scope, name: string, reference: string) => Promise<void>;
+  /** Runs before a push starts (an upload or a manifest PUT): ECR's create-on-push may create the repository. */
+  beforePush?: (scope: Scope, name: string) => void;
 }
 
 type Handler = (c: Ctx, route: Route) => unknown;
@@ -86,6 +88,7 @@ export async function registryPlugin(app: FastifyInstance, deps: RegistryHttpDep
     if (!handler) {
       throw new OciError("UNSUPPORTED", `${req.method} is not supported here`, undefined, 405, { allow: Object.keys(endpoint).join(", ") });
     }
+    if (((route.kind === "uploads" && method === "POST") || (route.kind === "manifest" && method === "PUT")) && deps.beforePush) deps.beforePush(scope, route.name);
     if (route.kind === "manifest" && method === "GET" && deps.beforeManifestGet) await deps.beforeManifestGet(scope, route.name, route.reference);
     return handler({ req, reply, scope, store: deps.store }, route);
   };
