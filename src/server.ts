@@ -62,6 +62,7 @@ import { createEcrService } from "./ecr/ecr-service.js";
 import { Replicator } from "./ecr/replication.js";
 import { PullThroughCache } from "./ecr/pull-through.js";
 import { createOnPush } from "./ecr/creation-templates.js";
+import { scansOnPush } from "./ecr/registry-scanning.js";
 import { startLifecycleSweeper } from "./ecr/lifecycle-sweeper.js";
 import { startGcScheduler } from "./registry/gc-scheduler.js";
 import { registerGcRoute } from "./registry/gc-route.js";
@@ -238,7 +239,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   // Image scanning: scan on push, scans in the background, OSV records from scanDatabaseDir.
   const scanLog = log.child({ component: "image-scan" });
   const osv = config.scanDatabaseDir === undefined ? undefined : new OsvDirectory(config.scanDatabaseDir, scanLog);
-  const scans = new ImageScans({ db, store: registry, clock, log: scanLog, osv }).attach();
+  const scans = new ImageScans({ db, store: registry, clock, log: scanLog, osv, scanOnPush: (repo) => scansOnPush(db, repo) }).attach();
   // ECR replication: pushed images copied to the regions and accounts the registry's rules name.
   const replicator = new Replicator(db, registry, log.child({ component: "ecr-replication" })).attach();
   // ECR pull-through cache: a pull that misses under a rule's prefix fetches from the upstream registry.
