@@ -7,7 +7,13 @@ import {
   ValidatePullThroughCacheRuleCommand,
 } from "@aws-sdk/client-ecr";
 import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { BerthProcess } from "./harness.js";
+import { ensureTestImage, TEST_IMAGE } from "./images.js";
 import { createRepository, ecr, Oci, OCI_INDEX, OCI_MANIFEST, registryPassword, sha256 } from "./registry-kit.js";
 
 // Two Berths: `upstream` is the OCI registry a pull-through cache rule of `berth` names.
@@ -16,6 +22,7 @@ let upstream: BerthProcess;
 let upstreamHost: string;
 let credentialArn: string;
 before(async () => {
+  await ensureTestImage();
   [berth, upstream] = await Promise.all([BerthProcess.start(), BerthProcess.start()]);
   upstreamHost = new URL(upstream.endpoint).host;
   const sm = new SecretsManagerClient({ endpoint: berth.endpoint, region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" }, maxAttempts: 1 });
@@ -114,4 +121,27 @@ test("a pull under a rule's prefix fetches the image from the upstream on a miss
   assert.equal(again.headers.get("docker-content-digest"), digest);
   const images = await client.send(new DescribeImagesCommand({ repositoryName: "hub/library/app", imageIds: [{ imageTag: "v1" }] }));
   assert.equal(images.imageDetails?.[0]?.imageDigest, digest);
+});
+
+const skopeo = (...args: string[]) => promisify(execFile)("skopeo", args, { maxBuffer: 16 * 1024 * 1024 });
+
+test("skopeo: an image copied into the upstream is pulled through Berth by its cached name, layers and all", async () => {
+  await createRepository(upstream, { repositoryName: "tools/busybox" });
+  const upHost = new URL(upstream.endpoint).host;
+  const host = new URL(berth.endpoint).host;
+  await skopeo("copy", "--dest-tls-verify=false", "--dest-creds", `AWS:${await registryPassword(upstream)}`, `docker-daemon:${TEST_IMAGE}`, `docker://${upHost}/tools/busybox:1`);
+  await ecr(berth).send(new CreatePullThroughCacheRuleCommand({ ecrRepositoryPrefix: "mirror", upstreamRegistryUrl: upHost, credentialArn }));
+
+  const creds = `AWS:${await registryPassword(berth)}`;
+  const dir = mkdtempSync(join(tmpdir(), "berth-ptc-"));
+  try {
+    await skopeo("copy", "--src-tls-verify=false", "--src-creds", creds, `docker://${host}/mirror/tools/busybox:1`, `dir:${dir}`);
+    const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8"));
+    assert.ok(manifest.layers.length >= 1);
+    // skopeo verified every blob's digest on the way; the image is now an image of Berth's repository.
+    const images = await ecr(berth).send(new DescribeImagesCommand({ repositoryName: "mirror/tools/busybox" }));
+    assert.deepEqual(images.imageDetails?.[0]?.imageTags, ["1"]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
