@@ -67,7 +67,7 @@ export class UpstreamRegistry {
   }
 
   private async get(path: string, scope: string, headers: Record<string, string> = {}): Promise<Response> {
-    const send = () => fetch(new URL(path, this.base), { headers: { ...headers, ...(this.authorization ? { authorization: this.authorization } : {}) }, redirect: "follow" });
+    const send = () => this.fetchOnLoopback(new URL(path, this.base), { ...headers, ...(this.authorization ? { authorization: this.authorization } : {}) });
     let res = await send();
     if (res.status !== 401) return res;
     const challenge = res.headers.get("www-authenticate") ?? "";
@@ -76,6 +76,26 @@ export class UpstreamRegistry {
     if (this.authorization === undefined) return res;
     res = await send();
     return res;
+  }
+
+  /**
+   * Follows redirects (registries send blobs to storage) only to loopback hosts, Berth's
+   * network rule; credentials go only to the registry itself, as HTTP clients do across hosts.
+   */
+  private async fetchOnLoopback(url: URL, headers: Record<string, string>): Promise<Response> {
+    let target = url;
+    let h = headers;
+    for (let hops = 0; hops < 5; hops++) {
+      const res = await fetch(target, { headers: h, redirect: "manual" });
+      const location = res.headers.get("location");
+      if (res.status < 300 || res.status >= 400 || !location) return res;
+      await res.body?.cancel();
+      const next = new URL(location, target);
+      if (!isLoopbackHost(next.hostname.replace(/^\[|\]$/g, ""))) throw new Error(`the upstream registry redirected to ${next.host}, which is not a loopback address`);
+      if (next.host !== target.host) h = Object.fromEntries(Object.entries(h).filter(([k]) => k !== "authorization"));
+      target = next;
+    }
+    throw new Error("the upstream registry redirected too many times");
   }
 
   private async answer(challenge: string, scope: string): Promise<string | undefined> {
@@ -88,7 +108,7 @@ export class UpstreamRegistry {
     if (!isLoopbackHost(realm.hostname.replace(/^\[|\]$/g, ""))) return undefined;
     if (params.service) realm.searchParams.set("service", params.service);
     if (scope) realm.searchParams.set("scope", scope);
-    const res = await fetch(realm, { headers: basic ? { authorization: basic } : {} });
+    const res = await this.fetchOnLoopback(realm, basic ? { authorization: basic } : {});
     if (!res.ok) return undefined;
     const body = (await res.json()) as { token?: string; access_token?: string };
     const token = body.token ?? body.access_token;
