@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BerthProcess } from "./harness.js";
 import { ensureTestImage, TEST_IMAGE } from "./images.js";
+import { DockerCli } from "./docker-cli.js";
 import { createRepository, ecr, Oci, OCI_INDEX, OCI_MANIFEST, registryPassword, sha256 } from "./registry-kit.js";
 
 // Two Berths: `upstream` is the OCI registry a pull-through cache rule of `berth` names.
@@ -125,7 +126,7 @@ test("a pull under a rule's prefix fetches the image from the upstream on a miss
 
 const skopeo = (...args: string[]) => promisify(execFile)("skopeo", args, { maxBuffer: 16 * 1024 * 1024 });
 
-test("skopeo: an image copied into the upstream is pulled through Berth by its cached name, layers and all", async () => {
+test("skopeo and docker: an image copied into the upstream is pulled through Berth by its cached name, layers and all", async () => {
   await createRepository(upstream, { repositoryName: "tools/busybox" });
   const upHost = new URL(upstream.endpoint).host;
   const host = new URL(berth.endpoint).host;
@@ -143,5 +144,20 @@ test("skopeo: an image copied into the upstream is pulled through Berth by its c
     assert.deepEqual(images.imageDetails?.[0]?.imageTags, ["1"]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+
+  // The Docker CLI: a miss on another tag, pulled through into the engine, then removed.
+  await skopeo("copy", "--dest-tls-verify=false", "--dest-creds", `AWS:${await registryPassword(upstream)}`, `docker-daemon:${TEST_IMAGE}`, `docker://${upHost}/tools/busybox:2`);
+  const cli = new DockerCli();
+  const ref = `${host}/mirror/tools/busybox:2`;
+  try {
+    await cli.login(host, await registryPassword(berth));
+    await cli.run("pull", ref);
+    const { stdout } = await cli.run("image", "inspect", ref, "--format", "{{index .RepoDigests 0}}");
+    const pulled = await ecr(berth).send(new DescribeImagesCommand({ repositoryName: "mirror/tools/busybox", imageIds: [{ imageTag: "2" }] }));
+    assert.equal(stdout.trim(), `${host}/mirror/tools/busybox@${pulled.imageDetails![0]!.imageDigest}`);
+  } finally {
+    await cli.run("rmi", "-f", ref).catch(() => undefined);
+    cli.dispose();
   }
 });
