@@ -211,3 +211,25 @@ test("create on push: a push to a missing repository creates it from a CREATE_ON
   assert.deepEqual((await client.send(new ListTagsForResourceCommand({ resourceArn: repo.repositoryArn }))).tags, [{ Key: "made", Value: "on-push" }]);
   assert.equal((await client.send(new DescribeImagesCommand({ repositoryName: "auto/app" }))).imageDetails?.[0]?.imageDigest, digest);
 });
+
+test("DescribeImageReplicationStatus is FAILED when the destination refuses the copy (an immutable tag there)", async () => {
+  const source = ecr(berth, "ap-northeast-1");
+  await source.send(new PutReplicationConfigurationCommand({ replicationConfiguration: { rules: [{ destinations: [{ region: "ap-northeast-2", registryId: ACCOUNT }] }] } }));
+  await createRepository(berth, { repositoryName: "locked/app", imageTagMutability: "IMMUTABLE" }, "ap-northeast-2");
+  const dest = new Oci(berth.endpoint, await registryPassword(berth, "ap-northeast-2"));
+  const theirs = await dest.pushImage("locked/app", "v1");
+  await createRepository(berth, { repositoryName: "locked/app" }, "ap-northeast-1");
+  const oci = new Oci(berth.endpoint, await registryPassword(berth, "ap-northeast-1"));
+  await oci.pushImage("locked/app", "v1");
+
+  const failed = await eventually(async () => {
+    const r = await source.send(new DescribeImageReplicationStatusCommand({ repositoryName: "locked/app", imageId: { imageTag: "v1" } }));
+    return r.replicationStatuses?.[0]?.status === "IN_PROGRESS" ? undefined : r.replicationStatuses![0]!;
+  }, "the replication to finish");
+  assert.equal(failed.status, "FAILED");
+  assert.equal(failed.region, "ap-northeast-2");
+  assert.ok(failed.failureCode);
+  // The destination's image is untouched.
+  const there = await ecr(berth, "ap-northeast-2").send(new DescribeImagesCommand({ repositoryName: "locked/app", imageIds: [{ imageTag: "v1" }] }));
+  assert.equal(there.imageDetails?.[0]?.imageDigest, theirs.digest);
+});
