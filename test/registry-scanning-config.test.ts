@@ -1,7 +1,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import {
-  BatchGetRepositoryScanningConfigurationCommand, DescribeImageScanFindingsCommand, GetRegistryScanningConfigurationCommand, InvalidParameterException,
+  BatchGetRepositoryScanningConfigurationCommand, GetAccountSettingCommand, PutAccountSettingCommand, DescribeImageScanFindingsCommand, GetRegistryScanningConfigurationCommand, InvalidParameterException,
   ListImageReferrersCommand, PutRegistryScanningConfigurationCommand, RepositoryNotFoundException, ScanNotFoundException,
 } from "@aws-sdk/client-ecr";
 import { BerthProcess } from "./harness.js";
@@ -79,3 +79,21 @@ test("ListImageReferrers lists the OCI referrers of an image, filtered by artifa
   assert.notEqual(page1.referrers![0]!.digest, page2.referrers![0]!.digest);
   await assert.rejects(client.send(new ListImageReferrersCommand({ repositoryName: "refs/none", subjectId: { imageDigest: subject.digest } })), RepositoryNotFoundException);
 });
+
+test("account settings: defaults, Put then Get, per region; unknown names and values refused", async () => {
+  const client = ecr(berth, "eu-north-1");
+  assert.deepEqual(await pick(client.send(new GetAccountSettingCommand({ name: "BASIC_SCAN_TYPE_VERSION" }))), { name: "BASIC_SCAN_TYPE_VERSION", value: "AWS_NATIVE" });
+  assert.deepEqual(await pick(client.send(new GetAccountSettingCommand({ name: "REGISTRY_POLICY_SCOPE" }))), { name: "REGISTRY_POLICY_SCOPE", value: "V2" });
+  assert.deepEqual(await pick(client.send(new PutAccountSettingCommand({ name: "BASIC_SCAN_TYPE_VERSION", value: "CLAIR" }))), { name: "BASIC_SCAN_TYPE_VERSION", value: "CLAIR" });
+  assert.deepEqual(await pick(client.send(new GetAccountSettingCommand({ name: "BASIC_SCAN_TYPE_VERSION" }))), { name: "BASIC_SCAN_TYPE_VERSION", value: "CLAIR" });
+  assert.equal((await ecr(berth, "eu-south-1").send(new GetAccountSettingCommand({ name: "BASIC_SCAN_TYPE_VERSION" }))).value, "AWS_NATIVE");
+  await assert.rejects(client.send(new PutAccountSettingCommand({ name: "BASIC_SCAN_TYPE_VERSION", value: "V2" })), InvalidParameterException);
+  await assert.rejects(client.send(new PutAccountSettingCommand({ name: "NOPE", value: "V2" })), InvalidParameterException);
+  await assert.rejects(client.send(new GetAccountSettingCommand({ name: "NOPE" })), InvalidParameterException);
+  assert.equal((await client.send(new GetAccountSettingCommand({ name: "BASIC_SCAN_TYPE_VERSION" }))).value, "CLAIR");
+});
+
+const pick = async (p: Promise<{ name?: string; value?: string }>) => {
+  const { name, value } = await p;
+  return { name, value };
+};

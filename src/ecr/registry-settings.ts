@@ -6,7 +6,7 @@ import type { Scope } from "../core/arn.js";
  * templates, pull-through cache rules, scanning configuration): one JSON document per
  * account, region and setting, in ECR's wire names.
  */
-export type RegistrySettingName = "registryPolicy" | "replicationConfiguration" | "creationTemplates" | "pullThroughCacheRules" | "scanningConfiguration";
+export type RegistrySettingName = "registryPolicy" | "replicationConfiguration" | "creationTemplates" | "pullThroughCacheRules" | "scanningConfiguration" | "accountSettings";
 
 export function readSetting<T>(db: Db, scope: Scope, name: RegistrySettingName): T | undefined {
   const row = db.prepare("SELECT doc FROM ecr_registry_settings WHERE account = ? AND region = ? AND name = ?").get(scope.account, scope.region, name) as { doc: string } | undefined;
