@@ -59,6 +59,10 @@ import { issueToken, tokenSecret } from "./registry/auth-token.js";
 import type { Scope } from "./core/arn.js";
 import { registryPlugin } from "./registry/http/plugin.js";
 import { createEcrService } from "./ecr/ecr-service.js";
+import { Replicator } from "./ecr/replication.js";
+import { PullThroughCache } from "./ecr/pull-through.js";
+import { createOnPush } from "./ecr/creation-templates.js";
+import { scansOnPush } from "./ecr/registry-scanning.js";
 import { startLifecycleSweeper } from "./ecr/lifecycle-sweeper.js";
 import { startGcScheduler } from "./registry/gc-scheduler.js";
 import { registerGcRoute } from "./registry/gc-route.js";
@@ -236,7 +240,11 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   // Image scanning: scan on push, scans in the background, OSV records from scanDatabaseDir.
   const scanLog = log.child({ component: "image-scan" });
   const osv = config.scanDatabaseDir === undefined ? undefined : new OsvDirectory(config.scanDatabaseDir, scanLog);
-  const scans = new ImageScans({ db, store: registry, clock, log: scanLog, osv }).attach();
+  const scans = new ImageScans({ db, store: registry, clock, log: scanLog, osv, scanOnPush: (repo) => scansOnPush(db, repo) }).attach();
+  // ECR replication: pushed images copied to the regions and accounts the registry's rules name.
+  const replicator = new Replicator(db, registry, log.child({ component: "ecr-replication" })).attach();
+  // ECR pull-through cache: a pull that misses under a rule's prefix fetches from the upstream registry.
+  const pullThrough = new PullThroughCache(db, registry, secretSources.secrets, log.child({ component: "ecr-pull-through" }));
   // CloudWatch metrics: the API, Berth's own producers (MetricSink), alarms and scaling (MetricQueries) share one store.
   const metrics = createMetricStore({ db, clock, log: log.child({ component: "metrics" }), periodScale: config.metricPeriodScale });
   // CloudWatch alarms read the same store; Application Auto Scaling registers its action target and creates its alarms through `alarms`.
@@ -272,7 +280,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   ];
   // Started once recovery is done (below): pending deliveries may run tasks.
   let eventDeliveries: DeliveryWorker | undefined;
-  awsFront = registerAwsServices(app, [ecs, createEcrService({ db, clock, store: registry, secret, registryHost, scans }), createStsService(credentials), createIamService(credentials),
+  awsFront = registerAwsServices(app, [ecs, createEcrService({ db, clock, store: registry, secret, registryHost, scans, replicator, secrets: secretSources.secrets }), createStsService(credentials), createIamService(credentials),
     createElbv2Service({ db, clock, config, health: lbHealth, changed: lbFeed.changed }),
     createCloudWatchService({ db, clock, metrics, alarms }),
     ...sqs.services,
@@ -288,7 +296,8 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
     // Identity policies are enforced only when configured; the root is never refused.
     ...(config.iamEnforcement ? { authorize: createAuthorize({ db, clock }) } : {}),
   });
-  app.register(registryPlugin, { store: registry, config, clock, secret });
+  app.register(registryPlugin, { store: registry, config, clock, secret, beforeManifestGet: (scope, name, reference) => pullThrough.beforeManifestGet(scope, name, reference),
+    beforePush: (scope, name) => createOnPush(db, registry, scope, name) });
   // Garbage collection after deletes, on a timer and on demand; lifecycle policies on a timer.
   const gc = startGcScheduler({
     store: registry, log: log.child({ component: "registry-gc" }), intervalSeconds: config.registryGcIntervalSeconds,

@@ -7,10 +7,16 @@ import { repositoryHandlers } from "./repositories.js";
 import { authorizationHandlers } from "./authorization.js";
 import { imageHandlers } from "./image-handlers.js";
 import { scanHandlers } from "./scan-handlers.js";
+import { creationTemplateHandlers } from "./creation-templates.js";
+import { replicationHandlers } from "./replication.js";
+import { pullThroughHandlers } from "./pull-through.js";
+import { registryScanningHandlers } from "./registry-scanning.js";
+import { accountSettingHandlers } from "./account-settings.js";
 
 /** The ECR API (AmazonEC2ContainerRegistry_V20150921) over the registry's store. */
 export function createEcrService(deps: EcrDeps): JsonService {
-  const handlers: Record<string, Handler> = { ...repositoryHandlers(deps), ...authorizationHandlers(deps), ...imageHandlers(deps), ...lifecycleHandlers(deps), ...scanHandlers(deps) };
+  const handlers: Record<string, Handler> = { ...repositoryHandlers(deps), ...authorizationHandlers(deps), ...imageHandlers(deps), ...lifecycleHandlers(deps), ...scanHandlers(deps),
+    ...creationTemplateHandlers(deps), ...replicationHandlers(deps, deps.replicator), ...pullThroughHandlers(deps), ...registryScanningHandlers(deps), ...accountSettingHandlers(deps) };
   return { model: loadModel("ecr"), handlers: mapErrors(handlers) };
 }
 

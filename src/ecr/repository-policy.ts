@@ -16,6 +16,7 @@ type Statement = Record<string, unknown>;
 const VERSIONS = new Set(["2012-10-17", "2008-10-17"]);
 const TOP_KEYS = new Set(["Version", "Id", "Statement"]);
 const STATEMENT_KEYS = new Set(["Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Condition"]);
+const RESOURCE_KEYS = new Set(["Resource", "NotResource"]);
 const PRINCIPAL_TYPES = new Set(["AWS", "Service", "Federated", "CanonicalUser"]);
 
 const ACTION = /^(\*|[a-zA-Z0-9-]+:[a-zA-Z0-9*?]+)$/;
@@ -34,7 +35,7 @@ function stringList(v: unknown): string[] | undefined {
 }
 
 /** The parsed document, or undefined when ECR would refuse it. */
-export function parseRepositoryPolicy(text: string): PolicyDocument | undefined {
+export function parseRepositoryPolicy(text: string, { resource = false }: { resource?: boolean } = {}): PolicyDocument | undefined {
   let doc: unknown;
   try {
     doc = JSON.parse(text);
@@ -45,14 +46,16 @@ export function parseRepositoryPolicy(text: string): PolicyDocument | undefined 
   if (doc.Version !== undefined && !(typeof doc.Version === "string" && VERSIONS.has(doc.Version))) return undefined;
   if (doc.Id !== undefined && typeof doc.Id !== "string") return undefined;
   const statements = isObject(doc.Statement) ? [doc.Statement] : doc.Statement;
-  if (!Array.isArray(statements) || statements.length === 0 || !statements.every(validStatement)) return undefined;
+  if (!Array.isArray(statements) || statements.length === 0 || !statements.every((st) => validStatement(st, resource))) return undefined;
   const sids = statements.map((s) => s.Sid).filter((s) => s !== undefined && s !== "");
   if (new Set(sids).size !== sids.length) return undefined;
   return { ...(doc as object), Statement: statements } as PolicyDocument;
 }
 
-function validStatement(s: unknown): s is Statement {
-  if (!isObject(s) || Object.keys(s).some((k) => !STATEMENT_KEYS.has(k))) return false;
+/** `resource`: a registry policy names the repositories it covers (Resource); a repository policy may not. */
+function validStatement(s: unknown, resource: boolean): s is Statement {
+  if (!isObject(s) || Object.keys(s).some((k) => !STATEMENT_KEYS.has(k) && !(resource && RESOURCE_KEYS.has(k)))) return false;
+  if (resource && s.Resource !== undefined && !stringList(s.Resource)) return false;
   if (s.Sid !== undefined && typeof s.Sid !== "string") return false;
   if (s.Effect !== "Allow" && s.Effect !== "Deny") return false;
   if ((s.Principal === undefined) === (s.NotPrincipal === undefined)) return false;

@@ -45,6 +45,8 @@ export interface ManifestPutEvent {
   scope: Scope;
   repository: RepositoryRecord;
   result: PutManifestResult;
+  /** True for a copy made by replication (copyImage), which ECR does not replicate again. */
+  replicated: boolean;
 }
 
 /**
@@ -161,12 +163,12 @@ export class RegistryStore {
   // ---- manifests and tags -------------------------------------------------------------
 
   /** See put-manifest.ts for the checks. */
-  putManifest(scope: Scope, name: string, input: PutManifestInput): PutManifestResult {
+  putManifest(scope: Scope, name: string, input: PutManifestInput, { replicated = false }: { replicated?: boolean } = {}): PutManifestResult {
     return this.db.transaction(() => {
       const repository = this.requireRepository(scope, name);
       const result = putManifest(this.db, repository, input, this.clock.now());
       emitImageAction(this.db, scope, name, "PUSH", result.digest, result.tag, this.clock.now());
-      for (const listener of this.putListeners) listener({ scope, repository, result });
+      for (const listener of this.putListeners) listener({ scope, repository, result, replicated });
       return result;
     })();
   }
@@ -249,6 +251,31 @@ export class RegistryStore {
       artifactType: m.artifactType,
       annotations: annotationsOf(m.raw),
     }));
+  }
+
+  /**
+   * Copies an image (and, for an index, the manifests it lists) from one repository to
+   * another, of any account and region, in one transaction: the blobs are linked, not copied
+   * (their bytes are content-addressed and shared), then the manifests are put as a push
+   * would put them (tag mutability, listeners and events included). The destination must
+   * exist. ManifestNotFound when the source no longer has the image.
+   */
+  copyImage(from: { scope: Scope; name: string }, digest: string, to: { scope: Scope; name: string }, tag?: string): PutManifestResult {
+    return this.db.transaction(() => {
+      const source = this.requireRepository(from.scope, from.name);
+      const target = this.requireRepository(to.scope, to.name);
+      const copy = (d: string, reference: string): PutManifestResult => {
+        const m = selectManifest(this.db, source.id, d);
+        if (!m) throw manifestNotFound(from.name, d);
+        const refs = this.db.prepare("SELECT child, kind, size FROM manifest_references WHERE repo_id = ? AND manifest = ?").all(source.id, d) as Array<{ child: string; kind: string; size: number }>;
+        for (const r of refs) {
+          if (r.kind === "manifest") copy(r.child, r.child);
+          else linkBlob(this.db, target, { digest: r.child, size: r.size }, this.clock.now());
+        }
+        return this.putManifest(to.scope, to.name, { reference, raw: m.raw, contentType: m.mediaType }, { replicated: true });
+      };
+      return copy(this.digest(digest).value, tag ?? digest);
+    })();
   }
 
   // ---- blobs --------------------------------------------------------------------------

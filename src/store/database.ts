@@ -87,7 +87,7 @@ export function wipe(db: Db): void {
     for (const t of ["sqs_messages", "sqs_dedup", "sqs_queues", "sns_subscriptions", "sns_topics", "sns_outbox"]) db.exec(`DELETE FROM ${t}`);
     for (const t of ["iam_roles", "iam_users", "iam_inline_policies", "iam_policies", "iam_policy_versions", "iam_attachments", "iam_instance_profiles", "iam_access_keys", "sts_sessions"]) db.exec(`DELETE FROM ${t}`);
     // The registry's tables; deleting the repositories would cascade, but say it plainly.
-    for (const t of ["image_scan_findings", "image_scans", "image_tags", "manifest_references", "registry_manifests", "repository_blobs", "registry_uploads", "registry_repositories"]) {
+    for (const t of ["image_scan_findings", "image_scans", "image_tags", "manifest_references", "registry_manifests", "repository_blobs", "registry_uploads", "registry_repositories", "ecr_registry_settings"]) {
       db.exec(`DELETE FROM ${t}`);
     }
   })();

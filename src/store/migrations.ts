@@ -435,4 +435,11 @@ export const migrations: string[] = [
     PRIMARY KEY (account, region, group_name, name));
   CREATE INDEX schedules_next_fire ON schedules (next_fire) WHERE next_fire IS NOT NULL;
   `,
+  /* 22: ECR registry-wide settings (registry policy, replication configuration, repository
+     creation templates, pull-through cache rules, registry scanning configuration), one JSON
+     document per account, region and setting name. */ `
+  CREATE TABLE ecr_registry_settings (
+    account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL, doc TEXT NOT NULL,
+    PRIMARY KEY (account, region, name));
+  `,
 ];

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Config } from "../../core/config.js";
 import type { Clock } from "../../core/clock.js";
 import type { RegistryStore } from "../registry-store.js";
+import type { Scope } from "../../core/arn.js";
 import { authenticate } from "./auth.js";
 import { downloadScope } from "./download-auth.js";
 import { parseRoute, type Route } from "./route-path.js";
@@ -18,6 +19,13 @@ export interface RegistryHttpDeps {
   clock: Clock;
   /** The token signing secret (auth-token.ts). */
   secret: Buffer;
+  /**
+   * Runs before a manifest is read (GET or HEAD), so that a pull-through cache can fetch a
+   * missing image from its upstream first (src/ecr/pull-through.ts). Must not throw.
+   */
+  beforeManifestGet?: (scope: Scope, name: string, reference: string) => Promise<void>;
+  /** Runs before a push starts (an upload or a manifest PUT): ECR's create-on-push may create the repository. */
+  beforePush?: (scope: Scope, name: string) => void;
 }
 
 type Handler = (c: Ctx, route: Route) => unknown;
@@ -80,6 +88,8 @@ export async function registryPlugin(app: FastifyInstance, deps: RegistryHttpDep
     if (!handler) {
       throw new OciError("UNSUPPORTED", `${req.method} is not supported here`, undefined, 405, { allow: Object.keys(endpoint).join(", ") });
     }
+    if (((route.kind === "uploads" && method === "POST") || (route.kind === "manifest" && method === "PUT")) && deps.beforePush) deps.beforePush(scope, route.name);
+    if (route.kind === "manifest" && method === "GET" && deps.beforeManifestGet) await deps.beforeManifestGet(scope, route.name, route.reference);
     return handler({ req, reply, scope, store: deps.store }, route);
   };
   const methods = ["GET", "HEAD", "PUT", "PATCH", "POST", "DELETE"] as const;

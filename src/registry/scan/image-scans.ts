@@ -25,6 +25,8 @@ export interface ImageScansOptions {
   /** The vulnerability records; without them a scan fails with a description saying so. */
   osv?: OsvDirectory;
   limits?: ScanLimits;
+  /** Whether a push to the repository is scanned (ECR's registry scanning rules); default: the repository's scanOnPush. */
+  scanOnPush?: (repo: RepositoryRecord) => boolean;
 }
 
 /**
@@ -47,7 +49,10 @@ export class ImageScans {
   /** Scans that could not even be marked FAILED (a database error); not retried in this process. */
   private readonly stuck = new Set<string>();
 
-  constructor({ db, store, clock, log, osv, limits }: ImageScansOptions) {
+  private readonly scanOnPush: (repo: RepositoryRecord) => boolean;
+
+  constructor({ db, store, clock, log, osv, limits, scanOnPush = (repo) => repo.settings.imageScanningConfiguration?.scanOnPush === true }: ImageScansOptions) {
+    this.scanOnPush = scanOnPush;
     this.db = db;
     this.store = store;
     this.clock = clock;
@@ -97,7 +102,7 @@ export class ImageScans {
 
   private onPush({ repository, result }: ManifestPutEvent): void {
     // The same bytes pushed again (another tag) are the same image, already scanned or not.
-    if (!repository.settings.imageScanningConfiguration?.scanOnPush || !result.created) return;
+    if (!this.scanOnPush(repository) || !result.created) return;
     const m = selectManifest(this.db, repository.id, result.digest);
     if (!m || scanKind(m) !== "image") return;
     insertScan(this.db, repository.id, result.digest, randomUUID(), this.clock.now());
