@@ -142,8 +142,11 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   // the embedded agent (this server's engine) in-process. Every task's bridge ports go to its
   // container instance's address; the agent is told which.
   const agents = createAgentRunner({ db, clock, log: log.child({ component: "agents" }) });
-  // CloudWatch Logs: the API and the awslogs driver write the same store; retention expires on a timer.
-  const logStore = createLogStore({ db, clock });
+  // CloudWatch metrics: the API, Berth's own producers (MetricSink), alarms and scaling (MetricQueries) share one store.
+  const metrics = createMetricStore({ db, clock, log: log.child({ component: "metrics" }), periodScale: config.metricPeriodScale });
+  // CloudWatch Logs: the API and the awslogs driver write the same store; retention expires on a timer;
+  // metric filters publish into CloudWatch metrics.
+  const logStore = createLogStore({ db, clock, metrics });
   const logRetention = logStore.startRetention({ intervalMs: LOG_RETENTION_INTERVAL_MS, log: log.child({ component: "logs-retention" }) });
   // The awslogs driver: agents ship awslogs containers' output, stored through the log store's LogSink.
   // With iamEnforcement, the execution role's policies gate awslogs delivery, secrets and registry pulls.
@@ -236,8 +239,6 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   const scanLog = log.child({ component: "image-scan" });
   const osv = config.scanDatabaseDir === undefined ? undefined : new OsvDirectory(config.scanDatabaseDir, scanLog);
   const scans = new ImageScans({ db, store: registry, clock, log: scanLog, osv }).attach();
-  // CloudWatch metrics: the API, Berth's own producers (MetricSink), alarms and scaling (MetricQueries) share one store.
-  const metrics = createMetricStore({ db, clock, log: log.child({ component: "metrics" }), periodScale: config.metricPeriodScale });
   // CloudWatch alarms read the same store; Application Auto Scaling registers its action target and creates its alarms through `alarms`.
   const alarms = createAlarms({ db, clock, config, queries: metrics, log: log.child({ component: "alarms" }) });
   // SQS: queue URLs name the port actually bound, like repository URIs.

@@ -8,6 +8,8 @@ import { createStream, findStream, requireStream, sequenceToken } from "./log-st
 import type { LogLine, LogSink } from "./log-sink.js";
 import type { PutLogEventsResponse } from "@aws-sdk/client-cloudwatch-logs";
 import { expireEvents } from "./retention.js";
+import type { MetricSink } from "../cloudwatch/metrics/metric-sink.js";
+import { createMetricFilterPublisher } from "./metric-filters.js";
 
 export interface LogStore extends LogSink {
   db: Db;
@@ -20,9 +22,14 @@ export interface LogStore extends LogSink {
   startRetention(opts: { intervalMs: number; log: Logger }): { stop(): void };
 }
 
-/** The CloudWatch Logs store: what the API's handlers use, and the LogSink the awslogs driver delivers through. */
-export function createLogStore({ db, clock }: { db: Db; clock: Clock }): LogStore {
+/**
+ * The CloudWatch Logs store: what the API's handlers use, and the LogSink the awslogs driver
+ * delivers through. Both append here, so the groups' metric filters see every stored event and
+ * publish to `metrics` (CloudWatch metrics) when given.
+ */
+export function createLogStore({ db, clock, metrics }: { db: Db; clock: Clock; metrics?: MetricSink }): LogStore {
   const now = () => clock.now().getTime();
+  const filters = metrics === undefined ? undefined : createMetricFilterPublisher(db, metrics);
 
   function putLogEvents(scope: Scope, groupName: string, streamName: string, events: InputEvent[]): PutLogEventsResponse {
     const group = requireGroup(db, scope, groupName);
@@ -30,7 +37,9 @@ export function createLogStore({ db, clock }: { db: Db; clock: Clock }): LogStor
     checkBatch(events);
     const t = now();
     const { from, to, rejected } = classify(events, t, group.retention_days);
-    const next = appendEvents(db, group, stream, events.slice(from, to), t);
+    const stored = events.slice(from, to);
+    const next = appendEvents(db, group, stream, stored, t);
+    filters?.publish(scope, group, stored);
     return { nextSequenceToken: sequenceToken(next), ...(rejected ? { rejectedLogEventsInfo: rejected } : {}) };
   }
 
@@ -50,6 +59,7 @@ export function createLogStore({ db, clock }: { db: Db; clock: Clock }): LogStor
       const t = now();
       const events = acceptable(lines, t, group);
       appendEvents(db, group, stream, events, t);
+      filters?.publish(scope, group, events);
     },
   };
 

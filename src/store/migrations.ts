@@ -435,4 +435,11 @@ export const migrations: string[] = [
     PRIMARY KEY (account, region, group_name, name));
   CREATE INDEX schedules_next_fire ON schedules (next_fire) WHERE next_fire IS NOT NULL;
   `,
+  /* 22: CloudWatch Logs metric filters: a group's filters (deleted with it), the pattern's text and
+     the metric transformation (JSON, in the API's shape). */ `
+  CREATE TABLE log_metric_filters (
+    group_id INTEGER NOT NULL REFERENCES log_groups (id) ON DELETE CASCADE,
+    name TEXT NOT NULL, pattern TEXT NOT NULL, transformation TEXT NOT NULL, created_at INTEGER NOT NULL,
+    PRIMARY KEY (group_id, name));
+  `,
 ];
