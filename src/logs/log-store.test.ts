@@ -187,3 +187,16 @@ test("DescribeLogGroups: prefix, case-insensitive pattern, paging", () => {
   assert.throws(() => describeGroups(db, scope, { prefix: "a", pattern: "b" }), awsError("InvalidParameterException"));
   assert.throws(() => createGroup(db, store.clock, scope, { name: "/ecs/web" }), awsError("ResourceAlreadyExistsException", "The specified log group already exists"));
 });
+
+test("the awslogs driver's deliveries (LogSink.append) publish through the group's metric filters", async () => {
+  const { createMetricStore } = await import("../cloudwatch/metrics/metric-store.js");
+  const { putMetricFilter } = await import("./metric-filters.js");
+  const clock = { now: () => new Date(now) };
+  const metrics = createMetricStore({ db, clock, maintenanceMs: 0 });
+  const withMetrics = createLogStore({ db, clock, metrics });
+  putMetricFilter(db, clock, scope, { logGroupName: "g", filterName: "f", filterPattern: "ERROR", metricTransformations: [{ metricName: "E", metricNamespace: "N", metricValue: "1" }] });
+  withMetrics.append(scope, "g", "s", [{ timestamp: now, message: "ERROR a" }, { timestamp: now, message: "ok" }, { timestamp: now + 1, message: "ERROR b" }]);
+  const out = metrics.getMetricStatistics(scope, { Namespace: "N", MetricName: "E", StartTime: new Date(now - 60_000), EndTime: new Date(now + 60_000), Period: 60, Statistics: ["Sum"] });
+  assert.deepEqual(out.Datapoints?.map((d) => d.Sum), [2]);
+  metrics.close();
+});
