@@ -1,3 +1,4 @@
+import { Readable } from "node:stream";
 import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerOptions, type ServerResponse } from "node:http";
 import type { FastifyBaseLogger, FastifyInstance } from "fastify";
 import { lazyChild } from "../core/lazy-logger.js";
@@ -79,9 +80,18 @@ export function createAwsFront(app: FastifyInstance, responder: RootResponder): 
       for (const name in out.headers) h[name.toLowerCase()] = out.headers[name];
       const type = h["content-type"];
       if (typeof type === "string") h["content-type"] = withCharset(type);
-      h["content-length"] = typeof out.body === "string" ? Buffer.byteLength(out.body) : out.body.length;
+      const body = out.body;
+      if (body instanceof Readable) {
+        // An event stream: chunked, for as long as it lasts; the caller leaving ends it.
+        res.writeHead(out.status, h);
+        res.once("close", () => body.destroy());
+        body.on("error", (err) => (log.error({ err }, "event stream failed"), res.destroy()));
+        body.pipe(res);
+        return;
+      }
+      h["content-length"] = typeof body === "string" ? Buffer.byteLength(body) : body.length;
       res.writeHead(out.status, h);
-      res.end(out.body);
+      res.end(body);
     };
     // Whatever goes wrong is answered in the envelope; a failure to write is logged, never thrown.
     const finish = (answer: Promise<WireResponse>) =>

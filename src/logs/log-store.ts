@@ -11,7 +11,18 @@ import { expireEvents } from "./retention.js";
 import type { MetricSink } from "../cloudwatch/metrics/metric-sink.js";
 import { createMetricFilterPublisher } from "./metric-filters.js";
 
+/** Events just stored in a stream (in order), as a live tail sees them. */
+export interface StoredEvents {
+  scope: Scope;
+  group: GroupRow;
+  stream: string;
+  events: InputEvent[];
+  ingestionTime: number;
+}
+
 export interface LogStore extends LogSink {
+  /** Calls `listener` with every append (PutLogEvents and the awslogs driver) until the returned function is called. */
+  onStored(listener: (stored: StoredEvents) => void): () => void;
   db: Db;
   clock: Clock;
   /** PutLogEvents: the batch rules refuse the whole batch; too old, expired and too new events are reported. */
@@ -30,6 +41,12 @@ export interface LogStore extends LogSink {
 export function createLogStore({ db, clock, metrics }: { db: Db; clock: Clock; metrics?: MetricSink }): LogStore {
   const now = () => clock.now().getTime();
   const filters = metrics === undefined ? undefined : createMetricFilterPublisher(db, metrics);
+  const listeners = new Set<(stored: StoredEvents) => void>();
+  /** After an append: the metric filters publish, live tails see the events. */
+  const stored = (scope: Scope, group: GroupRow, stream: string, events: InputEvent[], ingestionTime: number) => {
+    filters?.publish(scope, group, events);
+    if (events.length > 0) for (const l of listeners) l({ scope, group, stream, events, ingestionTime });
+  };
 
   function putLogEvents(scope: Scope, groupName: string, streamName: string, events: InputEvent[]): PutLogEventsResponse {
     const group = requireGroup(db, scope, groupName);
@@ -37,9 +54,9 @@ export function createLogStore({ db, clock, metrics }: { db: Db; clock: Clock; m
     checkBatch(events);
     const t = now();
     const { from, to, rejected } = classify(events, t, group.retention_days);
-    const stored = events.slice(from, to);
-    const next = appendEvents(db, group, stream, stored, t);
-    filters?.publish(scope, group, stored);
+    const accepted = events.slice(from, to);
+    const next = appendEvents(db, group, stream, accepted, t);
+    stored(scope, group, streamName, accepted, t);
     return { nextSequenceToken: sequenceToken(next), ...(rejected ? { rejectedLogEventsInfo: rejected } : {}) };
   }
 
@@ -59,7 +76,7 @@ export function createLogStore({ db, clock, metrics }: { db: Db; clock: Clock; m
       const t = now();
       const events = acceptable(lines, t, group);
       appendEvents(db, group, stream, events, t);
-      filters?.publish(scope, group, events);
+      stored(scope, group, streamName, events, t);
     },
   };
 
@@ -68,6 +85,10 @@ export function createLogStore({ db, clock, metrics }: { db: Db; clock: Clock; m
     clock,
     ...sink,
     putLogEvents,
+    onStored(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
     expire: () => expireEvents(db, now()),
     startRetention({ intervalMs, log }) {
       const timer = setInterval(() => {

@@ -11,6 +11,8 @@ import {
   type GroupRow,
 } from "./log-groups.js";
 import type { LogStore } from "./log-store.js";
+import { startLiveTail } from "./live-tail.js";
+import { randomUUID } from "node:crypto";
 import { deleteMetricFilter, describeMetricFilters, putMetricFilter, testMetricFilter } from "./metric-filters.js";
 import { createStream, deleteStream, describeStreams, requireStream } from "./log-streams.js";
 
@@ -77,6 +79,16 @@ export function createLogsService(store: LogStore): AwsService {
       return getLogEvents(db, requireStream(db, group, input.logStreamName!), input);
     },
     FilterLogEvents: (input: W.FilterLogEventsRequest, ctx) => filterLogEvents(db, identifiedGroup(store, scopeOf(ctx), input), input),
+    StartLiveTail: (input: W.StartLiveTailRequest, ctx) => {
+      const scope = scopeOf(ctx);
+      const groups = input.logGroupIdentifiers!.map((identifier) => {
+        if (identifier.endsWith("*")) throw invalidParameter("Log group ARNs in logGroupIdentifiers cannot end with *.");
+        const name = identifier.startsWith("arn:") ? groupNameFromArn(identifier, scope) : identifier;
+        if (name === undefined) throw groupNotFound();
+        return { group: requireGroup(db, scope, name), identifier };
+      });
+      return startLiveTail(store, input, { requestId: ctx.requestId, sessionId: randomUUID(), groups });
+    },
 
     PutMetricFilter: (input: W.PutMetricFilterRequest, ctx) => {
       putMetricFilter(db, clock, scopeOf(ctx), {
