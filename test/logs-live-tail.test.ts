@@ -4,6 +4,7 @@ import {
   CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, PutLogEventsCommand, StartLiveTailCommand, type StartLiveTailResponseStream,
 } from "@aws-sdk/client-cloudwatch-logs";
 import { BerthProcess } from "./harness.js";
+import { boto3Json } from "./boto3.js";
 
 /**
  * StartLiveTail end to end with SDK v3: the event stream over HTTP/1.1 (chunked
@@ -56,6 +57,22 @@ test("StartLiveTail: the SDK reads sessionStart and sessionUpdates with the matc
       }
     }
     assert.deepEqual(got.sort(), [["web/1", "ERROR a"], ["web/1", "ERROR c"], ["web/2", "ERROR d"]]);
+
+    // boto3 (inject_host_prefix off, for the same reason): the stream opens with the
+    // initial-response event botocore requires, then sessionStart and an update.
+    const events = await boto3Json<Array<Record<string, unknown>>>(`
+import boto3, json, sys
+from botocore.config import Config
+c = boto3.client("logs", endpoint_url=sys.argv[1], region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test",
+                 config=Config(inject_host_prefix=False, retries={"max_attempts": 1}))
+out = []
+for event in c.start_live_tail(logGroupIdentifiers=[sys.argv[2]])["responseStream"]:
+    out.append(event)
+    if len(out) == 2: break
+print(json.dumps(out, default=str))
+`, berth.endpoint, arn);
+    assert.deepEqual(Object.keys(events[0]!), ["sessionStart"]);
+    assert.deepEqual(Object.keys(events[1]!), ["sessionUpdate"]);
   } finally {
     abort.abort();
     logs.destroy();

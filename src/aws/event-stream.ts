@@ -49,6 +49,9 @@ export function encodeEventStreamMessage(headers: Record<string, string>, payloa
 /** The response body: each message framed, JSON payloads (AWS JSON services' event streams). */
 export function eventStreamBody(output: EventStreamOutput): Readable {
   async function* frames() {
+    // AWS JSON event streams open with the output's other members (none here) as an
+    // `initial-response` event; botocore refuses a stream without it.
+    yield encodeEventStreamMessage({ ":message-type": "event", ":event-type": "initial-response", ":content-type": "application/json" }, Buffer.from("{}"));
     for await (const m of output.messages) {
       const payload = Buffer.from(JSON.stringify(m.payload), "utf8");
       yield "event" in m
