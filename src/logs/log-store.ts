@@ -4,7 +4,7 @@ import type { Logger } from "../core/logger.js";
 import type { Db } from "../store/database.js";
 import { checkBatch, classify, appendEvents, MAX_EVENT_BYTES, EVENT_OVERHEAD_BYTES, type InputEvent } from "./log-events.js";
 import { createGroup, findGroup, requireGroup, type GroupRow } from "./log-groups.js";
-import { createStream, findStream, requireStream, sequenceToken } from "./log-streams.js";
+import { createStream, findStream, requireStream, sequenceToken, type StreamRow } from "./log-streams.js";
 import type { LogLine, LogSink } from "./log-sink.js";
 import type { PutLogEventsResponse } from "@aws-sdk/client-cloudwatch-logs";
 import { expireEvents } from "./retention.js";
@@ -42,10 +42,18 @@ export function createLogStore({ db, clock, metrics }: { db: Db; clock: Clock; m
   const now = () => clock.now().getTime();
   const filters = metrics === undefined ? undefined : createMetricFilterPublisher(db, metrics);
   const listeners = new Set<(stored: StoredEvents) => void>();
-  /** After an append: the metric filters publish, live tails see the events. */
-  const stored = (scope: Scope, group: GroupRow, stream: string, events: InputEvent[], ingestionTime: number) => {
-    filters?.publish(scope, group, events);
-    if (events.length > 0) for (const l of listeners) l({ scope, group, stream, events, ingestionTime });
+  /**
+   * Appends, and the metric filters publish in the same transaction (a failure stores neither, so
+   * a client's retry counts nothing twice); then live tails see the events.
+   */
+  const append = (scope: Scope, group: GroupRow, stream: StreamRow, events: InputEvent[], ingestionTime: number): number => {
+    const next = db.transaction(() => {
+      const n = appendEvents(db, group, stream, events, ingestionTime);
+      filters?.publish(scope, group, events);
+      return n;
+    })();
+    if (events.length > 0) for (const l of listeners) l({ scope, group, stream: stream.name, events, ingestionTime });
+    return next;
   };
 
   function putLogEvents(scope: Scope, groupName: string, streamName: string, events: InputEvent[]): PutLogEventsResponse {
@@ -54,9 +62,7 @@ export function createLogStore({ db, clock, metrics }: { db: Db; clock: Clock; m
     checkBatch(events);
     const t = now();
     const { from, to, rejected } = classify(events, t, group.retention_days);
-    const accepted = events.slice(from, to);
-    const next = appendEvents(db, group, stream, accepted, t);
-    stored(scope, group, streamName, accepted, t);
+    const next = append(scope, group, stream, events.slice(from, to), t);
     return { nextSequenceToken: sequenceToken(next), ...(rejected ? { rejectedLogEventsInfo: rejected } : {}) };
   }
 
@@ -75,8 +81,7 @@ export function createLogStore({ db, clock, metrics }: { db: Db; clock: Clock; m
       const stream = requireStream(db, group, streamName);
       const t = now();
       const events = acceptable(lines, t, group);
-      appendEvents(db, group, stream, events, t);
-      stored(scope, group, streamName, events, t);
+      append(scope, group, stream, events, t);
     },
   };
 
