@@ -13,7 +13,7 @@ import { boto3Json } from "./boto3.js";
  * disableHostPrefix: StartLiveTail's endpoint prefix (`stream-`) would otherwise make the SDK
  * connect to `stream-127.0.0.1`.
  */
-test("StartLiveTail: the SDK reads sessionStart and sessionUpdates with the matching events as they are put", async () => {
+test("StartLiveTail: the SDK reads sessionStart and sessionUpdates with the matching events as they are put", { timeout: 180_000 }, async () => {
   const berth = await BerthProcess.start();
   const logs = new CloudWatchLogsClient({
     endpoint: berth.endpoint, region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" }, maxAttempts: 1, disableHostPrefix: true,
@@ -73,6 +73,13 @@ print(json.dumps(out, default=str))
 `, berth.endpoint, arn);
     assert.deepEqual(Object.keys(events[0]!), ["sessionStart"]);
     assert.deepEqual(Object.keys(events[1]!), ["sessionUpdate"]);
+
+    // A session still open when the server stops: the stop does not wait for it, the stream ends.
+    const open = await logs.send(new StartLiveTailCommand({ logGroupIdentifiers: ["/live"] }));
+    const openStream = open.responseStream![Symbol.asyncIterator]();
+    assert.ok(((await openStream.next()).value as StartLiveTailResponseStream).sessionStart);
+    await berth.stop();
+    for (;;) if ((await openStream.next()).done) break;
   } finally {
     abort.abort();
     logs.destroy();

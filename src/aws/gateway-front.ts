@@ -51,8 +51,12 @@ function withCharset(type: string): string {
  */
 export function createAwsFront(app: FastifyInstance, responder: RootResponder): AwsFront {
   let closing = false;
+  // Event streams last as long as the caller reads (a live tail, hours): closing ends them, or
+  // the server's close would wait for them.
+  const streams = new Set<() => void>();
   app.addHook("preClose", (done) => {
     closing = true;
+    for (const end of streams) end();
     done();
   });
   let served = 0;
@@ -84,7 +88,9 @@ export function createAwsFront(app: FastifyInstance, responder: RootResponder): 
       if (body instanceof Readable) {
         // An event stream: chunked, for as long as it lasts; the caller leaving ends it.
         res.writeHead(out.status, h);
-        res.once("close", () => body.destroy());
+        const end = () => (body.unpipe(res), body.destroy(), res.end());
+        streams.add(end);
+        res.once("close", () => (streams.delete(end), body.destroy()));
         body.on("error", (err) => (log.error({ err }, "event stream failed"), res.destroy()));
         body.pipe(res);
         return;
