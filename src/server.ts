@@ -147,13 +147,16 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   // the embedded agent (this server's engine) in-process. Every task's bridge ports go to its
   // container instance's address; the agent is told which.
   const agents = createAgentRunner({ db, clock, log: log.child({ component: "agents" }) });
-  // CloudWatch Logs: the API and the awslogs driver write the same store; retention expires on a timer.
-  const logStore = createLogStore({ db, clock });
+  // CloudWatch metrics: the API, Berth's own producers (MetricSink), alarms and scaling (MetricQueries) share one store.
+  const metrics = createMetricStore({ db, clock, log: log.child({ component: "metrics" }), periodScale: config.metricPeriodScale });
+  // CloudWatch Logs: the API and the awslogs driver write the same store; retention expires on a timer;
+  // metric filters publish into CloudWatch metrics.
+  const logStore = createLogStore({ db, clock, metrics });
   const logRetention = logStore.startRetention({ intervalMs: LOG_RETENTION_INTERVAL_MS, log: log.child({ component: "logs-retention" }) });
   // The awslogs driver: agents ship awslogs containers' output, stored through the log store's LogSink.
   // With iamEnforcement, the execution role's policies gate awslogs delivery, secrets and registry pulls.
   const executionRole = config.iamEnforcement ? createExecutionRoleGate({ db, clock }) : undefined;
-  const awslogs = createAwslogsDelivery({ db, sink: logStore, log: log.child({ component: "awslogs" }), executionRole });
+  const awslogs = createAwslogsDelivery({ db, sink: logStore, log: log.child({ component: "awslogs" }), executionRole, metrics: { sink: metrics, clock } });
   // Tasks' secrets are resolved from Secrets Manager and Parameter Store as their launches are delivered.
   const secretSources = { secrets: createSecretReader(sealed), parameters: createParameterReader(sealed), executionRole, registryHost };
   // Each task with a taskRoleArn gets a session of its role (IAM's roles, STS's sessions) as its
@@ -245,8 +248,6 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   const replicator = new Replicator(db, registry, log.child({ component: "ecr-replication" })).attach();
   // ECR pull-through cache: a pull that misses under a rule's prefix fetches from the upstream registry.
   const pullThrough = new PullThroughCache(db, registry, secretSources.secrets, log.child({ component: "ecr-pull-through" }));
-  // CloudWatch metrics: the API, Berth's own producers (MetricSink), alarms and scaling (MetricQueries) share one store.
-  const metrics = createMetricStore({ db, clock, log: log.child({ component: "metrics" }), periodScale: config.metricPeriodScale });
   // CloudWatch alarms read the same store; Application Auto Scaling registers its action target and creates its alarms through `alarms`.
   const alarms = createAlarms({ db, clock, config, queries: metrics, log: log.child({ component: "alarms" }) });
   // SQS: queue URLs name the port actually bound, like repository URIs.

@@ -1,3 +1,4 @@
+import { Readable } from "node:stream";
 import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerOptions, type ServerResponse } from "node:http";
 import type { FastifyBaseLogger, FastifyInstance } from "fastify";
 import { lazyChild } from "../core/lazy-logger.js";
@@ -50,8 +51,12 @@ function withCharset(type: string): string {
  */
 export function createAwsFront(app: FastifyInstance, responder: RootResponder): AwsFront {
   let closing = false;
+  // Event streams last as long as the caller reads (a live tail, hours): closing ends them, or
+  // the server's close would wait for them.
+  const streams = new Set<() => void>();
   app.addHook("preClose", (done) => {
     closing = true;
+    for (const end of streams) end();
     done();
   });
   let served = 0;
@@ -79,9 +84,20 @@ export function createAwsFront(app: FastifyInstance, responder: RootResponder): 
       for (const name in out.headers) h[name.toLowerCase()] = out.headers[name];
       const type = h["content-type"];
       if (typeof type === "string") h["content-type"] = withCharset(type);
-      h["content-length"] = typeof out.body === "string" ? Buffer.byteLength(out.body) : out.body.length;
+      const body = out.body;
+      if (body instanceof Readable) {
+        // An event stream: chunked, for as long as it lasts; the caller leaving ends it.
+        res.writeHead(out.status, h);
+        const end = () => (body.unpipe(res), body.destroy(), res.end());
+        streams.add(end);
+        res.once("close", () => (streams.delete(end), body.destroy()));
+        body.on("error", (err) => (log.error({ err }, "event stream failed"), res.destroy()));
+        body.pipe(res);
+        return;
+      }
+      h["content-length"] = typeof body === "string" ? Buffer.byteLength(body) : body.length;
       res.writeHead(out.status, h);
-      res.end(out.body);
+      res.end(body);
     };
     // Whatever goes wrong is answered in the envelope; a failure to write is logged, never thrown.
     const finish = (answer: Promise<WireResponse>) =>

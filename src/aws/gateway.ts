@@ -7,6 +7,7 @@ import { isUnsigned, signingNameOf, type Operation } from "./model.js";
 import { validateInput } from "./validate-input.js";
 import { resolveCaller, type IssuedCredentials, type RequestContext } from "./request-context.js";
 import { own, type AwsService } from "./service.js";
+import { EventStreamOutput, eventStreamBody } from "./event-stream.js";
 import { jsonErrorResponse, sendJsonNotFound } from "./json-gateway.js";
 import { createAwsFront, peerAddress, type AwsFront } from "./gateway-front.js";
 import type { Codec, WireRequest, WireResponse } from "./protocols/codec.js";
@@ -70,7 +71,9 @@ export function registerAwsServices(app: FastifyInstance, services: AwsService[]
       const ctx: RequestContext = { ...caller, ...(wire.remoteAddress ? { sourceIp: wire.remoteAddress } : {}), requestId, log: log.child({ op: operation.name, requestId }) };
       if (ctx.principal && deps.authorize) deps.authorize(ctx, { service: signingNameOf(model), operation: operation.name, input: input as Record<string, unknown> });
       const result = await handler(input, ctx);
-      out = codec.encodeOutput(routed.service, operation, result, requestId);
+      out = result instanceof EventStreamOutput
+        ? { status: 200, headers: { "content-type": "application/vnd.amazon.eventstream" }, body: eventStreamBody(result) }
+        : codec.encodeOutput(routed.service, operation, result, requestId);
     } catch (err) {
       // AWS JSON errors of no known service, and unexpected ones, get the server's one error
       // envelope (sendJsonError's), which also answers the framework's own errors (body too

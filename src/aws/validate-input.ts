@@ -103,16 +103,19 @@ function walk(model: ServiceModel, shapeName: string, value: unknown, path: stri
     }
     case "string": {
       if (typeof value !== "string") throw serialization(`Expected a string for ${where}, found ${shape.sensitive ? "another type" : describe(value)}.`);
-      // A sensitive value (SecretString, a parameter's Value) is never quoted back.
-      const quoted = shape.sensitive ? "(sensitive value)" : JSON.stringify(clip(value));
-      // Lengths count code points; counting them costs a copy, so only where there is a limit.
-      if (shape.min !== undefined || shape.max !== undefined) checkLength(shape, [...value].length, where, "character");
+      // Lengths count code points; counting them costs a copy, so only where the UTF-16 length
+      // (at most twice the code points, never fewer) cannot settle it.
+      if ((shape.min !== undefined && Math.ceil(value.length / 2) < shape.min) || (shape.max !== undefined && value.length > shape.max)) {
+        checkLength(shape, [...value].length, where, "character");
+      }
       if (shape.enum && !shape.enum.includes(value)) {
         // AWS's own wording (its front end's), which tools and tests written against AWS match.
         const shown = shape.sensitive ? "(sensitive value)" : clip(value);
         throw invalid(`1 validation error detected: Value '${shown}' at '${awsPath(where)}' failed to satisfy constraint: Member must satisfy enum value set: [${shape.enum.join(", ")}]`);
       }
       if (shape.pattern && !fullMatch(shape.pattern, value)) {
+        // A sensitive value (SecretString, a parameter's Value) is never quoted back.
+        const quoted = shape.sensitive ? "(sensitive value)" : JSON.stringify(clip(value));
         throw invalid(`${where} ${quoted} does not match the pattern ${shape.pattern}.`);
       }
       return value;

@@ -74,6 +74,12 @@ export function classify(events: InputEvent[], now: number, retentionDays: numbe
   return { from, to, ...(Object.keys(rejected).length > 0 ? { rejected } : {}) };
 }
 
+const ROWS_PER_INSERT = 100;
+
+/** `INSERT ... VALUES (...), (...)` for `rows` events (better-sqlite3 caches prepared statements by text). */
+const insertRows = (db: Db, rows: number) =>
+  db.prepare(`INSERT INTO log_events (group_id, timestamp, id, stream_id, ingestion_time, message) VALUES ${Array(rows).fill("(?, ?, ?, ?, ?, ?)").join(", ")}`);
+
 /**
  * Appends events (already accepted, in order) to a stream in one transaction: each gets the
  * group's next event id, and the stream's first/last event and ingestion times move.
@@ -83,16 +89,24 @@ export function appendEvents(db: Db, group: GroupRow, stream: StreamRow, events:
   return db.transaction(() => {
     let next = (db.prepare("SELECT next_event_id AS n FROM log_groups WHERE id = ?").get(group.id) as { n: number }).n;
     if (events.length === 0) return next;
-    const insert = db.prepare("INSERT INTO log_events (group_id, timestamp, id, stream_id, ingestion_time, message) VALUES (?, ?, ?, ?, ?, ?)");
     let bytes = 0;
     let first = Infinity;
     let last = -Infinity;
-    for (const e of events) {
-      insert.run(group.id, e.timestamp, next++, stream.id, now, e.message);
+    // Rows go ROWS_PER_INSERT to a statement: one call into SQLite per row was most of an
+    // ingest's cost (docs/benchmarks.md).
+    const many = insertRows(db, ROWS_PER_INSERT);
+    const params: unknown[] = [];
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i]!;
+      params.push(group.id, e.timestamp, next++, stream.id, now, e.message);
       bytes += Buffer.byteLength(e.message, "utf8");
-      first = Math.min(first, e.timestamp);
-      last = Math.max(last, e.timestamp);
+      if (e.timestamp < first) first = e.timestamp;
+      if (e.timestamp > last) last = e.timestamp;
+      if (params.length === ROWS_PER_INSERT * 6) (many.run(params), (params.length = 0));
     }
+    // The rest one by one, so that only two statements are ever cached.
+    const one = insertRows(db, 1);
+    for (let i = 0; i < params.length; i += 6) one.run(params.slice(i, i + 6));
     db.prepare("UPDATE log_groups SET next_event_id = ? WHERE id = ?").run(next, group.id);
     db.prepare(
       `UPDATE log_streams SET first_event = min(coalesce(first_event, @first), @first), last_event = max(coalesce(last_event, @last), @last),

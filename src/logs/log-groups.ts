@@ -5,6 +5,7 @@ import type { Db } from "../store/database.js";
 import { ServiceError } from "../core/errors.js";
 import { groupExists, groupNotFound, invalidParameter, tooManyTags } from "./errors.js";
 import { decodeToken, encodeToken } from "./page-token.js";
+import { metricFilterCount } from "./metric-filters.js";
 
 /** A log group's row. */
 export interface GroupRow {
@@ -111,7 +112,7 @@ export function presentGroup(db: Db, g: GroupRow): LogGroup {
     logGroupName: g.name,
     creationTime: g.created_at,
     ...(g.retention_days !== null ? { retentionInDays: g.retention_days } : {}),
-    metricFilterCount: 0,
+    metricFilterCount: metricFilterCount(db, g.id),
     arn: `${arn}:*`,
     storedBytes: stored.n,
     ...(g.kms_key_id !== null ? { kmsKeyId: g.kms_key_id } : {}),

@@ -187,3 +187,38 @@ test("DescribeLogGroups: prefix, case-insensitive pattern, paging", () => {
   assert.throws(() => describeGroups(db, scope, { prefix: "a", pattern: "b" }), awsError("InvalidParameterException"));
   assert.throws(() => createGroup(db, store.clock, scope, { name: "/ecs/web" }), awsError("ResourceAlreadyExistsException", "The specified log group already exists"));
 });
+
+test("the awslogs driver's deliveries (LogSink.append) publish through the group's metric filters", async () => {
+  const { createMetricStore } = await import("../cloudwatch/metrics/metric-store.js");
+  const { putMetricFilter } = await import("./metric-filters.js");
+  const clock = { now: () => new Date(now) };
+  const metrics = createMetricStore({ db, clock, maintenanceMs: 0 });
+  const withMetrics = createLogStore({ db, clock, metrics });
+  putMetricFilter(db, clock, scope, { logGroupName: "g", filterName: "f", filterPattern: "ERROR", metricTransformations: [{ metricName: "E", metricNamespace: "N", metricValue: "1" }] });
+  withMetrics.append(scope, "g", "s", [{ timestamp: now, message: "ERROR a" }, { timestamp: now, message: "ok" }, { timestamp: now + 1, message: "ERROR b" }]);
+  const out = metrics.getMetricStatistics(scope, { Namespace: "N", MetricName: "E", StartTime: new Date(now - 60_000), EndTime: new Date(now + 60_000), Period: 60, Statistics: ["Sum"] });
+  assert.deepEqual(out.Datapoints?.map((d) => d.Sum), [2]);
+  metrics.close();
+});
+
+test("metric transformations: selectors and fields for values and dimensions; what is refused", async () => {
+  const { compileTransformation } = await import("./metric-transformation.js");
+  const { compileFilterPattern } = await import("./filter-pattern/filter-pattern.js");
+  const json = compileFilterPattern("{ $.latency > 0 }");
+  const t = compileTransformation({ metricName: "L", metricNamespace: "N", metricValue: "$.latency", dimensions: { Path: "$.req.path" } }, json);
+  const ev = (o: unknown) => ({ fields: {}, json: () => o });
+  assert.equal(t.value(ev({ latency: 12.5, req: { path: "/a" } })), 12.5);
+  assert.deepEqual(t.dimensions(ev({ latency: 1, req: { path: "/a" } })), [{ name: "Path", value: "/a" }]);
+  assert.equal(t.value(ev({ latency: "fast" })), undefined, "a value that is not a number publishes nothing");
+  assert.equal(t.dimensions(ev({ latency: 1 })), undefined, "a missing dimension field publishes nothing");
+  const delimited = compileFilterPattern("[ip, status, size]");
+  const d = compileTransformation({ metricName: "B", metricNamespace: "N", metricValue: "$size", dimensions: { Status: "$status" } }, delimited);
+  assert.equal(d.value({ fields: { $size: "1534" }, json: () => undefined }), 1534);
+  const bads: Array<{ metricValue: string; defaultValue?: number; dimensions?: Record<string, string> }> = [
+    { metricValue: "$bytes" }, { metricValue: "many" }, { metricValue: "1", dimensions: { A: "literal" } },
+    { metricValue: "1", dimensions: { A: "$ip", B: "$ip", C: "$ip", D: "$ip" } }, { metricValue: "1", defaultValue: 0, dimensions: { A: "$ip" } },
+  ];
+  for (const bad of bads) {
+    assert.throws(() => compileTransformation({ metricName: "M", metricNamespace: "N", ...bad }, delimited), (e: ServiceError) => e.code === "InvalidParameterException", JSON.stringify(bad));
+  }
+});

@@ -4,12 +4,25 @@ import type { Logger } from "../core/logger.js";
 import type { Db } from "../store/database.js";
 import { checkBatch, classify, appendEvents, MAX_EVENT_BYTES, EVENT_OVERHEAD_BYTES, type InputEvent } from "./log-events.js";
 import { createGroup, findGroup, requireGroup, type GroupRow } from "./log-groups.js";
-import { createStream, findStream, requireStream, sequenceToken } from "./log-streams.js";
+import { createStream, findStream, requireStream, sequenceToken, type StreamRow } from "./log-streams.js";
 import type { LogLine, LogSink } from "./log-sink.js";
 import type { PutLogEventsResponse } from "@aws-sdk/client-cloudwatch-logs";
 import { expireEvents } from "./retention.js";
+import type { MetricSink } from "../cloudwatch/metrics/metric-sink.js";
+import { createMetricFilterPublisher } from "./metric-filters.js";
+
+/** Events just stored in a stream (in order), as a live tail sees them. */
+export interface StoredEvents {
+  scope: Scope;
+  group: GroupRow;
+  stream: string;
+  events: InputEvent[];
+  ingestionTime: number;
+}
 
 export interface LogStore extends LogSink {
+  /** Calls `listener` with every append (PutLogEvents and the awslogs driver) until the returned function is called. */
+  onStored(listener: (stored: StoredEvents) => void): () => void;
   db: Db;
   clock: Clock;
   /** PutLogEvents: the batch rules refuse the whole batch; too old, expired and too new events are reported. */
@@ -20,9 +33,28 @@ export interface LogStore extends LogSink {
   startRetention(opts: { intervalMs: number; log: Logger }): { stop(): void };
 }
 
-/** The CloudWatch Logs store: what the API's handlers use, and the LogSink the awslogs driver delivers through. */
-export function createLogStore({ db, clock }: { db: Db; clock: Clock }): LogStore {
+/**
+ * The CloudWatch Logs store: what the API's handlers use, and the LogSink the awslogs driver
+ * delivers through. Both append here, so the groups' metric filters see every stored event and
+ * publish to `metrics` (CloudWatch metrics) when given.
+ */
+export function createLogStore({ db, clock, metrics }: { db: Db; clock: Clock; metrics?: MetricSink }): LogStore {
   const now = () => clock.now().getTime();
+  const filters = metrics === undefined ? undefined : createMetricFilterPublisher(db, metrics);
+  const listeners = new Set<(stored: StoredEvents) => void>();
+  /**
+   * Appends, and the metric filters publish in the same transaction (a failure stores neither, so
+   * a client's retry counts nothing twice); then live tails see the events.
+   */
+  const append = (scope: Scope, group: GroupRow, stream: StreamRow, events: InputEvent[], ingestionTime: number): number => {
+    const next = db.transaction(() => {
+      const n = appendEvents(db, group, stream, events, ingestionTime);
+      filters?.publish(scope, group, events);
+      return n;
+    })();
+    if (events.length > 0) for (const l of listeners) l({ scope, group, stream: stream.name, events, ingestionTime });
+    return next;
+  };
 
   function putLogEvents(scope: Scope, groupName: string, streamName: string, events: InputEvent[]): PutLogEventsResponse {
     const group = requireGroup(db, scope, groupName);
@@ -30,7 +62,7 @@ export function createLogStore({ db, clock }: { db: Db; clock: Clock }): LogStor
     checkBatch(events);
     const t = now();
     const { from, to, rejected } = classify(events, t, group.retention_days);
-    const next = appendEvents(db, group, stream, events.slice(from, to), t);
+    const next = append(scope, group, stream, events.slice(from, to), t);
     return { nextSequenceToken: sequenceToken(next), ...(rejected ? { rejectedLogEventsInfo: rejected } : {}) };
   }
 
@@ -49,7 +81,7 @@ export function createLogStore({ db, clock }: { db: Db; clock: Clock }): LogStor
       const stream = requireStream(db, group, streamName);
       const t = now();
       const events = acceptable(lines, t, group);
-      appendEvents(db, group, stream, events, t);
+      append(scope, group, stream, events, t);
     },
   };
 
@@ -58,6 +90,10 @@ export function createLogStore({ db, clock }: { db: Db; clock: Clock }): LogStor
     clock,
     ...sink,
     putLogEvents,
+    onStored(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
     expire: () => expireEvents(db, now()),
     startRetention({ intervalMs, log }) {
       const timer = setInterval(() => {

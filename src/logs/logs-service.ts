@@ -11,6 +11,9 @@ import {
   type GroupRow,
 } from "./log-groups.js";
 import type { LogStore } from "./log-store.js";
+import { startLiveTail } from "./live-tail.js";
+import { randomUUID } from "node:crypto";
+import { deleteMetricFilter, describeMetricFilters, putMetricFilter, testMetricFilter } from "./metric-filters.js";
 import { createStream, deleteStream, describeStreams, requireStream } from "./log-streams.js";
 
 const scopeOf = (ctx: RequestContext): Scope => ({ account: ctx.account, region: ctx.region });
@@ -76,6 +79,26 @@ export function createLogsService(store: LogStore): AwsService {
       return getLogEvents(db, requireStream(db, group, input.logStreamName!), input);
     },
     FilterLogEvents: (input: W.FilterLogEventsRequest, ctx) => filterLogEvents(db, identifiedGroup(store, scopeOf(ctx), input), input),
+    StartLiveTail: (input: W.StartLiveTailRequest, ctx) => {
+      const scope = scopeOf(ctx);
+      const groups = input.logGroupIdentifiers!.map((identifier) => {
+        if (identifier.endsWith("*")) throw invalidParameter("Log group ARNs in logGroupIdentifiers cannot end with *.");
+        const name = identifier.startsWith("arn:") ? groupNameFromArn(identifier, scope) : identifier;
+        if (name === undefined) throw groupNotFound();
+        return { group: requireGroup(db, scope, name), identifier };
+      });
+      return startLiveTail(store, input, { requestId: ctx.requestId, sessionId: randomUUID(), groups });
+    },
+
+    PutMetricFilter: (input: W.PutMetricFilterRequest, ctx) => {
+      putMetricFilter(db, clock, scopeOf(ctx), {
+        logGroupName: input.logGroupName!, filterName: input.filterName!, filterPattern: input.filterPattern!, metricTransformations: input.metricTransformations!,
+      });
+      return {};
+    },
+    DescribeMetricFilters: (input: W.DescribeMetricFiltersRequest, ctx) => describeMetricFilters(db, scopeOf(ctx), input),
+    DeleteMetricFilter: (input: W.DeleteMetricFilterRequest, ctx) => (deleteMetricFilter(db, scopeOf(ctx), input.logGroupName!, input.filterName!), {}),
+    TestMetricFilter: (input: W.TestMetricFilterRequest) => ({ matches: testMetricFilter(input.filterPattern!, input.logEventMessages!) }),
 
     TagResource: (input: W.TagResourceRequest, ctx) => {
       const arn = taggedGroup(store, scopeOf(ctx), input.resourceArn!);

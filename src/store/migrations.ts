@@ -442,4 +442,11 @@ export const migrations: string[] = [
     account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL, doc TEXT NOT NULL,
     PRIMARY KEY (account, region, name));
   `,
+  /* 23: CloudWatch Logs metric filters: a group's filters (deleted with it), the pattern's text and
+     the metric transformation (JSON, in the API's shape). */ `
+  CREATE TABLE log_metric_filters (
+    group_id INTEGER NOT NULL REFERENCES log_groups (id) ON DELETE CASCADE,
+    name TEXT NOT NULL, pattern TEXT NOT NULL, transformation TEXT NOT NULL, created_at INTEGER NOT NULL,
+    PRIMARY KEY (group_id, name));
+  `,
 ];

@@ -188,10 +188,27 @@ export class LogFollower {
     return new Promise((resolve) => this.drainers.push({ below: bytes, resolve }));
   }
 
+  private async shipDroppedCount(): Promise<void> {
+    const dropped = this.dropped;
+    while (!this.disposed) {
+      try {
+        await this.shipper.ship(this.destination, [], dropped);
+        this.dropped -= dropped;
+        this.log.warn({ taskArn: this.destination.taskArn, container: this.destination.container, dropped, droppedTotal: this.droppedTotal }, "awslogs mode non-blocking: lines dropped, the buffer was full");
+        return;
+      } catch (err) {
+        this.log.warn({ taskArn: this.destination.taskArn, container: this.destination.container, err: (err as Error).message }, "awslogs: shipping failed; retrying");
+        await sleep(RETRY_MS);
+      }
+    }
+  }
+
   private async shipLoop(): Promise<void> {
     for (;;) {
       if (this.disposed) break;
       if (this.queue.length === 0) {
+        // Lines dropped after the last batch was taken still get counted: an empty batch carries them.
+        if (this.ended && this.dropped > 0 && !this.disposed) await this.shipDroppedCount();
         if (this.ended) break;
         await this.waitForWork();
         continue;

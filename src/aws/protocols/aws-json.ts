@@ -95,21 +95,33 @@ export function decodeJsonBody(body: Buffer): unknown {
   return parsed;
 }
 
-/** Deepest nesting of arrays and objects in valid JSON text, without recursion. */
+/**
+ * Deepest nesting of arrays and objects in valid JSON text, without recursion. Strings are
+ * skipped with indexOf (native) rather than character by character: a PutLogEvents body is
+ * mostly string, and this scan was a twentieth of its ingest cost.
+ */
 function jsonDepth(text: string): number {
   let depth = 0;
   let max = 0;
-  let inString = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
+    if (c === 0x22) i = stringEnd(text, i);
     else if (c === 0x5b || c === 0x7b) max = Math.max(max, ++depth);
     else if (c === 0x5d || c === 0x7d) depth--;
   }
   return max;
+}
+
+/** The index of the quote that closes the string opened at `open` (one not escaped by an odd run of backslashes). */
+function stringEnd(text: string, open: number): number {
+  let at = open;
+  for (;;) {
+    at = text.indexOf('"', at + 1);
+    if (at < 0) return text.length;
+    let backslashes = 0;
+    while (text.charCodeAt(at - 1 - backslashes) === 0x5c) backslashes++;
+    if (backslashes % 2 === 0) return at;
+  }
 }
 
 export type { WireResponse };

@@ -1,3 +1,4 @@
+import type { Readable } from "node:stream";
 import type { ServiceError } from "../../core/errors.js";
 import { requestCredential } from "../sigv4.js";
 import type { Operation } from "../model.js";
@@ -20,7 +21,8 @@ export interface WireRequest {
 export interface WireResponse {
   status: number;
   headers: Record<string, string>;
-  body: string | Buffer;
+  /** A Readable for event streams (event-stream.ts), written as it comes. */
+  body: string | Buffer | Readable;
 }
 
 /**

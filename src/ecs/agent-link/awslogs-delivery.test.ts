@@ -10,7 +10,8 @@ import type { Scope } from "../../core/arn.js";
 import { saveCluster } from "../clusters/cluster-store.js";
 import { saveTask } from "../tasks/task-store.js";
 import type { LogLine, LogSink } from "../../logs/log-sink.js";
-import { createAwslogsDelivery, type AwslogsDelivery } from "./awslogs-delivery.js";
+import { createAwslogsDelivery, DROPPED_METRIC, DROPPED_NAMESPACE, type AwslogsDelivery } from "./awslogs-delivery.js";
+import { createMetricStore } from "../../cloudwatch/metrics/metric-store.js";
 import { LogOpenError, type LogDestination, type LogShipper } from "../../agent/protocol/log-shipper.js";
 import { LogFollower } from "../../agent/awslogs/log-follower.js";
 import { awslogsConfig } from "../../agent/awslogs/awslogs-config.js";
@@ -73,7 +74,9 @@ function setup() {
   saveCluster(db, scope, { clusterArn, clusterName: "logs", status: "ACTIVE" });
   saveTask(db, scope, { taskArn, clusterArn, lastStatus: "RUNNING", desiredStatus: "RUNNING", taskDefinitionArn: "td", launchType: "EC2", containers: [] });
   const mem = memorySink();
-  return { db, mem, delivery: createAwslogsDelivery({ db, sink: mem.sink, log }) };
+  const clock = { now: () => new Date() };
+  const metrics = createMetricStore({ db, clock, maintenanceMs: 0 });
+  return { db, mem, metrics, delivery: createAwslogsDelivery({ db, sink: mem.sink, log, metrics: { sink: metrics, clock } }) };
 }
 
 const def = (createGroup: boolean, extra: Record<string, string> = {}) => ({
@@ -160,7 +163,7 @@ test("awslogs-multiline-pattern joins a container's stack traces into single eve
 });
 
 test("mode non-blocking drops what does not fit in max-buffer-size rather than waiting, and the rest arrives in order", async () => {
-  const { delivery, mem } = setup();
+  const { delivery, mem, metrics } = setup();
   const id = await runContainer("for i in $(seq 1 2000); do echo line $i; done");
   let release!: () => void;
   const held = new Promise<void>((r) => (release = r));
@@ -175,4 +178,11 @@ test("mode non-blocking drops what does not fit in max-buffer-size rather than w
   assert.ok(got.length > 0 && got.length < 2000, `some lines were dropped (${got.length} kept)`);
   const numbers = got.map((l) => Number(l.split(" ")[1]));
   assert.deepEqual(numbers, [...numbers].sort((a, b) => a - b), "what was kept is in order");
+  // Every dropped line is counted in the metric, per cluster, task and container.
+  const stats = metrics.getMetricStatistics(scope, {
+    Namespace: DROPPED_NAMESPACE, MetricName: DROPPED_METRIC, StartTime: new Date(Date.now() - 600_000), EndTime: new Date(Date.now() + 60_000), Period: 3600, Statistics: ["Sum"],
+    Dimensions: [{ Name: "ClusterName", Value: "logs" }, { Name: "TaskId", Value: "0123456789abcdef0123456789abcdef" }, { Name: "ContainerName", Value: "app" }],
+  });
+  assert.equal(stats.Datapoints?.[0]?.Sum, 2000 - got.length);
+  metrics.close();
 });

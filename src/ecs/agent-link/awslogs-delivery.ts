@@ -8,6 +8,8 @@ import type { LogDestination } from "../../agent/protocol/log-shipper.js";
 import type { LogBatchReply, LogOpenReply } from "../../agent/protocol/messages.js";
 import type { ShippedEvent } from "../../agent/awslogs/log-event-builder.js";
 import { isShipped } from "../../agent/awslogs/log-position.js";
+import type { Clock } from "../../core/clock.js";
+import type { MetricSink } from "../../cloudwatch/metrics/metric-sink.js";
 import { executionRoleOf, type ExecutionRoleGate, type ExecutionRolePermissions } from "../tasks/execution-role.js";
 
 /**
@@ -48,7 +50,28 @@ const streamArn = (scope: Scope, group: string, stream: string) => `arn:aws:logs
  * open fails the container as the driver does; a refused batch is refused like a missing group
  * (the agent retries it and logs why).
  */
-export function createAwslogsDelivery({ db, sink, log, executionRole }: { db: Db; sink: LogSink; log: Logger; executionRole?: ExecutionRoleGate }): AwslogsDelivery {
+/** Where the lines a non-blocking container dropped are counted (Berth's own metric; the Docker driver only loses them). */
+export const DROPPED_NAMESPACE = "Berth/awslogs";
+export const DROPPED_METRIC = "DroppedLines";
+
+export function createAwslogsDelivery({ db, sink, log, executionRole, metrics }: {
+  db: Db; sink: LogSink; log: Logger; executionRole?: ExecutionRoleGate;
+  /** Publishes each batch's dropped-line count (mode non-blocking) as DROPPED_METRIC, per cluster, task and container. */
+  metrics?: { sink: MetricSink; clock: Clock };
+}): AwslogsDelivery {
+  /**
+   * In the batch's transaction, so a batch sent again (its events already stored) is not counted
+   * twice; an empty batch (the count of the last drops) sent again after a lost reply is.
+   */
+  const publishDropped = (d: LogDestination, dropped: number) => {
+    const arn = parseArn(d.taskArn);
+    if (!metrics || !arn) return;
+    const [, cluster = "", taskId = ""] = arn.resource.split("/");
+    metrics.sink.put({ account: arn.account, region: arn.region }, [{
+      namespace: DROPPED_NAMESPACE, metricName: DROPPED_METRIC, unit: "Count", timestamp: metrics.clock.now(), value: dropped,
+      dimensions: [{ name: "ClusterName", value: cluster }, { name: "TaskId", value: taskId }, { name: "ContainerName", value: d.container }],
+    }]);
+  };
   const permissions = (taskArn: string): ExecutionRolePermissions | undefined => {
     if (!executionRole) return undefined;
     const row = db.prepare("SELECT t.doc AS task, d.doc AS def FROM tasks t JOIN task_definitions d ON d.arn = json_extract(t.doc, '$.taskDefinitionArn') WHERE t.arn = ?")
@@ -98,9 +121,12 @@ export function createAwslogsDelivery({ db, sink, log, executionRole }: { db: Db
           // Positions only grow along a batch: everything after the first new event is new too.
           const first = events.findIndex((e) => !isShipped(e.position, stored));
           const fresh = first < 0 ? [] : events.slice(first);
+          // A batch of no events is sent only to count the lines dropped after the last one.
+          if (events.length === 0 && dropped) publishDropped(d, dropped);
           if (fresh.length === 0) return stored === undefined ? {} : { position: stored };
           sink.ensureStream(scope, d.group, d.stream);
           sink.append(scope, d.group, d.stream, fresh.map((e) => ({ timestamp: e.timestamp, message: e.message })));
+          if (dropped) publishDropped(d, dropped);
           const last = fresh[fresh.length - 1]!.position;
           db.prepare(
             `INSERT INTO awslogs_positions (task_arn, container, position, region, log_group, log_stream) VALUES (?, ?, ?, ?, ?, ?)

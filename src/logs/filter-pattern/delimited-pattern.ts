@@ -18,7 +18,16 @@ export function compileDelimitedPattern(source: string): CompiledPattern {
   while (s.eat(","));
   s.expect("]");
   if (!s.done) throw new PatternError("text after ]");
-  return { requiredTerms: [], matches: (m) => matchFields(fields, 0, splitFields(m), 0) };
+  return {
+    requiredTerms: [],
+    matches: (m) => matchFields(fields, 0, splitFields(m), 0, new Map()),
+    extract(m) {
+      const bound = new Map<string, string>();
+      if (!matchFields(fields, 0, splitFields(m), 0, bound)) return undefined;
+      return Object.fromEntries([...bound].map(([name, value]) => [`$${name}`, value]));
+    },
+    fieldNames: fields.flatMap((f) => (f.ellipsis ? [] : [f.name])),
+  };
 }
 
 function field(s: Scanner): Field {
@@ -60,15 +69,18 @@ export function splitFields(message: string): string[] {
   return out;
 }
 
-function matchFields(pattern: Field[], i: number, values: string[], j: number): boolean {
+/** Whether values[j..] match pattern[i..]; on a match `bound` holds each named field's value. */
+function matchFields(pattern: Field[], i: number, values: string[], j: number, bound: Map<string, string>): boolean {
   if (i === pattern.length) return j === values.length;
   const f = pattern[i]!;
   if (f.ellipsis) {
-    for (let k = j; k <= values.length; k++) if (matchFields(pattern, i + 1, values, k)) return true;
+    for (let k = j; k <= values.length; k++) if (matchFields(pattern, i + 1, values, k, bound)) return true;
     return false;
   }
   if (j >= values.length) return false;
   const v = values[j]!;
   const ok = f.conditions.length === 0 || f.conditions.some((group) => group.every((c) => compare(v, c)));
-  return ok && matchFields(pattern, i + 1, values, j + 1);
+  if (!ok) return false;
+  bound.set(f.name, v);
+  return matchFields(pattern, i + 1, values, j + 1, bound);
 }

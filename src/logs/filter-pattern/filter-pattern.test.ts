@@ -126,3 +126,14 @@ test("invalid patterns are AWS's InvalidParameterException", () => {
     assert.throws(() => compileFilterPattern(bad), (err: unknown) => err instanceof ServiceError && err.code === "InvalidParameterException" && err.message === "Invalid filter pattern", bad);
   }
 });
+
+test("space-delimited patterns bind their named fields (metric filters' $field, TestMetricFilter's extractedValues)", () => {
+  const p = compileFilterPattern("[ip, user, ..., status=4*, size]");
+  assert.deepEqual(p.fieldNames, ["ip", "user", "status", "size"]);
+  assert.deepEqual(p.extract!('127.0.0.1 frank [10/Oct/2000:13:25:15 -0700] "GET /x HTTP/1.0" 404 1534'), { $ip: "127.0.0.1", $user: "frank", $status: "404", $size: "1534" });
+  assert.equal(p.extract!('127.0.0.1 frank "GET /x HTTP/1.0" 200 1534'), undefined);
+  // A failed branch of `...` leaves no stale value: the fields are those of the match found.
+  const q = compileFilterPattern("[a, ..., b=x*]");
+  assert.deepEqual(q.extract!("1 x1 2 x2"), { $a: "1", $b: "x2" });
+  assert.equal(compileFilterPattern("ERROR").extract, undefined);
+});

@@ -11,6 +11,14 @@ import { PatternError } from "./scanner.js";
 export interface CompiledPattern {
   matches(message: string): boolean;
   requiredTerms: string[];
+  /**
+   * Space-delimited patterns: the named fields' values of a matching event (`{"$status": "404"}`,
+   * as TestMetricFilter's extractedValues and metric filters' `$status` name them), or undefined
+   * when the event does not match. Other patterns bind no fields.
+   */
+  extract?(message: string): Record<string, string> | undefined;
+  /** Space-delimited patterns: the names of their fields, in order. */
+  fieldNames?: string[];
 }
 
 /**

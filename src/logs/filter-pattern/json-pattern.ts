@@ -92,6 +92,21 @@ function selector(s: Scanner): Step[] {
   return steps;
 }
 
+/**
+ * A JSON selector on its own (`$.latency`, `$.a[0].b`), as metric filters name a value or a
+ * dimension: reads the property of an event (a JSON object), or undefined when it has none.
+ * Throws PatternError when the text is not a selector.
+ */
+export function compileSelector(text: string): (event: unknown) => unknown {
+  const s = new Scanner(text);
+  const path = selector(s);
+  if (!s.done) throw new PatternError("text after the selector");
+  return (event) => {
+    const v = select(event, path);
+    return v === MISSING ? undefined : v;
+  };
+}
+
 function select(value: unknown, path: Step[]): unknown {
   let v: unknown = value;
   for (const step of path) {
