@@ -31,9 +31,16 @@ export function planReplicas(ctx: PlanContext): PlacementOutcome {
     }
   };
 
+  // BLUE_GREEN: the old (blue) tasks keep serving until production traffic has moved to the
+  // primary's and the bake time is over; then they all go at once.
+  const bg = draining ? undefined : input.blueGreen;
+  const shifted = bg !== undefined && bg.production === primary.id;
+  const baked = shifted && input.now - (bg.productionSince ?? 0) >= bg.bakeMs;
+  if (bg && baked) stopAll(stoppable(replaced));
+
   // Older tasks go, unhealthy ones first, healthy ones only as far as minHealthy allows — but only
   // while the primary deployment can replace them (a failed or throttled one cannot).
-  if (draining || ctx.launchable) {
+  if (!bg && (draining || ctx.launchable)) {
     const [oldHealthy, oldOther] = partition(stoppable(replaced), ctx.healthy);
     stopAll(oldOther);
     stopAll(ctx.choose(oldHealthy, budget));
@@ -51,15 +58,18 @@ export function planReplicas(ctx: PlanContext): PlacementOutcome {
   // Scale out / replace, within maxTotal: tasks short of STOPPED all count, stopping ones too.
   const keeping = current.filter((t) => ctx.wanted(t));
   const need = desired - keeping.length;
-  const room = maxTotal - ctx.live.length;
+  // BLUE_GREEN starts the whole green set at once, beside the blue one (maximumPercent does not apply).
+  const room = bg ? need : maxTotal - ctx.live.length;
   const count = draining || !ctx.launchable ? 0 : Math.max(0, Math.min(need, room));
   const inFlight = ctx.live.some((t) => !ctx.wanted(t) || t.lastStatus !== "RUNNING");
 
-  const complete = !draining && keeping.length === desired && keeping.every(ctx.healthy) && ctx.live.length === desired;
+  const ready = !draining && keeping.length === desired && keeping.every(ctx.healthy);
+  const complete = ready && ctx.live.length === desired && (!bg || shifted);
   return {
+    ...(bg && ready && !shifted && primary.rolloutState !== "FAILED" ? { shiftTo: primary.id } : {}),
     ...(count > 0 ? { start: { deploymentId: primary.id, count } } : {}),
     complete,
     desiredCount: input.desiredCount,
-    blocked: !draining && ctx.launchable && need > 0 && count === 0 && budget <= 0 && !inFlight,
+    blocked: !bg && !draining && ctx.launchable && need > 0 && count === 0 && budget <= 0 && !inFlight,
   };
 }

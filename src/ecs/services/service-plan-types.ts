@@ -18,6 +18,16 @@ export interface ServiceState {
   consecutiveFailures: number;
   /** The throttle: no task is launched before this (epoch ms). */
   launchNotBefore?: number;
+  /** BLUE_GREEN services: which target group of each pair each deployment's tasks use, and where production traffic goes. */
+  blueGreen?: BlueGreenState;
+}
+
+export interface BlueGreenState {
+  /** Per deployment id: 0, the loadBalancers' targetGroupArn; 1, their alternateTargetGroupArn. */
+  slots: Record<string, 0 | 1>;
+  /** The deployment the production listener rules send traffic to, and since when (epoch ms). */
+  production?: string;
+  productionSince?: number;
 }
 
 export const initialServiceState = (): ServiceState => ({ decisions: 0, steady: false, consecutiveFailures: 0 });
@@ -96,6 +106,11 @@ export interface ServicePlanInput {
   /** The service's tasks that the store still has, in creation order. */
   tasks: readonly PlanTask[];
   state: ServiceState;
+  /**
+   * BLUE_GREEN: the primary deployment's tasks all start at once beside the old ones; production
+   * traffic moves to them once they are all healthy; the old tasks stop bakeMs after that.
+   */
+  blueGreen?: { production?: string; productionSince?: number; bakeMs: number };
   /** Orders `count` of `candidates` for stopping (the service's placement strategies read backwards); default: as given. */
   chooseToStop?: (candidates: readonly PlanTask[], count: number) => readonly PlanTask[];
 }
@@ -105,6 +120,8 @@ export interface ServicePlan {
   deployments: PlanDeployment[];
   /** Set when the circuit breaker rolled back to this deployment, now PRIMARY again. */
   rolledBackTo?: string;
+  /** BLUE_GREEN: production traffic moves to this deployment's target groups now. */
+  shiftTo?: string;
   /** Tasks whose outcome this decision counted. */
   accounted: string[];
   stops: Array<{ taskArn: string; reason: string }>;

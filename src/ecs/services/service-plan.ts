@@ -33,6 +33,8 @@ export interface PlacementOutcome {
   desiredCount: number;
   /** Nothing can move: the bounds allow neither a start nor a stop. */
   blocked: boolean;
+  /** BLUE_GREEN: the primary's tasks are all healthy: production traffic moves to them. */
+  shiftTo?: string;
 }
 
 /**
@@ -129,6 +131,7 @@ export function planService(input: ServicePlanInput): ServicePlan {
   };
   const outcome: PlacementOutcome = input.schedulingStrategy === "DAEMON" ? planDaemon(ctx) : planReplicas(ctx);
 
+  if (outcome.shiftTo) events.push(serviceMessages.productionTrafficShifted(name, outcome.shiftTo));
   const stopped = [...stops.keys()];
   if (stopped.length) events.push(serviceMessages.stopped(name, stopped));
   if (outcome.blocked && !outcome.start && stopped.length === 0) events.push(serviceMessages.blockedByConfiguration(name));
@@ -155,6 +158,7 @@ export function planService(input: ServicePlanInput): ServicePlan {
   return {
     deployments,
     ...(rolledBackTo ? { rolledBackTo } : {}),
+    ...(outcome.shiftTo ? { shiftTo: outcome.shiftTo } : {}),
     accounted,
     stops: [...stops].map(([taskArn, reason]) => ({ taskArn, reason })),
     ...(outcome.start ? { start: outcome.start } : {}),
