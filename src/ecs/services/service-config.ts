@@ -49,9 +49,7 @@ export function deploymentConfiguration(schedulingStrategy: string, given?: Depl
   const max = merged.maximumPercent!;
   if (min < 0 || min > 100) throw invalidParameter("minimumHealthyPercent must be between 0 and 100.");
   if (max < 100) throw invalidParameter("maximumPercent must be at least 100.");
-  if (merged.strategy !== undefined && !STRATEGIES.includes(merged.strategy)) {
-    throw invalidParameter(`Value '${merged.strategy}' at 'deploymentConfiguration.strategy' failed to satisfy constraint: Member must satisfy enum value set: [${STRATEGIES.join(", ")}]`);
-  }
+  // Values outside the model's DeploymentStrategy enum are refused by the protocol layer's validation.
   if (merged.strategy === "LINEAR" || merged.strategy === "CANARY") throw invalidParameter(`Deployment strategy ${merged.strategy} is not supported by Berth yet; use ROLLING or BLUE_GREEN.`);
   const bake = merged.bakeTimeInMinutes;
   if (bake !== undefined && (!Number.isInteger(bake) || bake < 0 || bake > MAX_BAKE_MINUTES)) throw invalidParameter(`bakeTimeInMinutes must be between 0 and ${MAX_BAKE_MINUTES}.`);
@@ -62,8 +60,6 @@ export function deploymentConfiguration(schedulingStrategy: string, given?: Depl
   return merged;
 }
 
-/** DeploymentStrategy in the ECS model. */
-const STRATEGIES = ["ROLLING", "BLUE_GREEN", "LINEAR", "CANARY"];
 /** ECS accepts a bake time of up to 1440 minutes (24 hours). */
 const MAX_BAKE_MINUTES = 1440;
 
