@@ -44,6 +44,8 @@ class World {
     this.deployments = plan.deployments;
     this.state = plan.state;
     this.events.push(...plan.events);
+    // What the controller does for BLUE_GREEN: the production rules now send traffic to that deployment.
+    if (plan.shiftTo && this.config.blueGreen) this.config.blueGreen = { ...this.config.blueGreen, production: plan.shiftTo, productionSince: this.now };
     for (const arn of plan.accounted) this.find(arn).accounted = true;
     for (const s of plan.stops) Object.assign(this.find(s.taskArn), { desiredStatus: "STOPPED", stopCode: "ServiceSchedulerInitiated", stoppedReason: s.reason });
     for (let i = 0; i < (plan.start?.count ?? 0); i++) {
@@ -400,4 +402,62 @@ test("task scale-in protection: a deployment waits for a protected task of the o
   old.protected = false;
   w.runUntil(() => w.primary.rolloutState === "COMPLETED");
   assert.equal(w.find(old.arn).lastStatus, "STOPPED");
+});
+
+test("BLUE_GREEN: the green set starts whole beside blue, traffic moves once it is healthy, blue stops after the bake time", () => {
+  const w = new World({ desiredCount: 3, blueGreen: { bakeMs: 5000 } }, "arn:tg/blue");
+  w.deploy("ecs-svc/1");
+  w.runUntil(() => w.state.steady);
+  assert.equal(w.config.blueGreen!.production, "ecs-svc/1", "the first deployment gets production traffic once healthy");
+  w.log = [];
+  w.deploy("ecs-svc/2");
+  const first = w.tick();
+  assert.deepEqual(first.start, { deploymentId: "ecs-svc/2", count: 3 }, "the whole green set at once");
+  assert.deepEqual(first.stops, []);
+  w.runUntil(() => w.config.blueGreen!.production === "ecs-svc/2");
+  const shiftedAt = w.config.blueGreen!.productionSince!;
+  assert.ok(w.events.includes("(service web) (deployment ecs-svc/2) production traffic shifted to the new service revision."));
+  // Before the shift blue never lost a task; at the shift green was whole and healthy.
+  assert.ok(w.log.every((s) => s.byDeployment["ecs-svc/1"] === 3), JSON.stringify(w.log));
+  assert.equal(w.running("ecs-svc/2"), 3);
+  // During the bake time both sets run; then blue goes all at once and the deployment completes.
+  while (w.now < shiftedAt + 5000) {
+    assert.deepEqual(w.tick().stops, []);
+    assert.equal(w.primary.rolloutState, "IN_PROGRESS");
+  }
+  assert.equal(w.tick().stops.length, 3);
+  w.runUntil(() => w.state.steady);
+  assert.deepEqual(w.deployments.map((d) => [d.id, d.rolloutState]), [["ecs-svc/2", "COMPLETED"]]);
+  assert.equal(w.running("ecs-svc/1"), 0);
+});
+
+test("BLUE_GREEN: a green set that crashes trips the circuit breaker; traffic never moves and blue keeps running whole", () => {
+  const w = new World({ desiredCount: 2, circuitBreaker: { enable: true, rollback: true }, blueGreen: { bakeMs: 0 } }, "arn:tg/blue");
+  w.deploy("ecs-svc/1");
+  w.runUntil(() => w.state.steady);
+  w.log = [];
+  w.crashing.add("ecs-svc/2");
+  w.events = [];
+  w.deploy("ecs-svc/2");
+  // The rollback can complete in the very decision that fails green: blue is whole and serving.
+  w.runUntil(() => w.events.includes("(service web) rolling back to deployment ecs-svc/1.") && w.state.steady);
+  assert.equal(w.config.blueGreen!.production, "ecs-svc/1");
+  assert.deepEqual(w.deployments.map((d) => [d.id, d.rolloutState]), [["ecs-svc/1", "COMPLETED"]]);
+  assert.ok(w.log.every((s) => s.byDeployment["ecs-svc/1"] === 2), "blue never lost a task");
+  assert.ok(!w.events.some((e) => e.includes("production traffic shifted")));
+});
+
+test("BLUE_GREEN: green failing after the shift rolls back, and traffic moves back to blue before green stops", () => {
+  const w = new World({ desiredCount: 2, circuitBreaker: { enable: true, rollback: true }, blueGreen: { bakeMs: 60_000 } }, "arn:tg/blue");
+  w.deploy("ecs-svc/1");
+  w.runUntil(() => w.state.steady);
+  w.deploy("ecs-svc/2");
+  w.runUntil(() => w.config.blueGreen!.production === "ecs-svc/2");
+  // During the bake time the green tasks start dying.
+  w.crashing.add("ecs-svc/2");
+  w.runUntil(() => w.deployments.some((d) => d.rolloutState === "FAILED"));
+  w.runUntil(() => w.config.blueGreen!.production === "ecs-svc/1");
+  assert.equal(w.running("ecs-svc/1"), 2, "blue was still there to take the traffic back");
+  w.runUntil(() => w.state.steady);
+  assert.deepEqual(w.deployments.map((d) => [d.id, d.rolloutState]), [["ecs-svc/1", "COMPLETED"]]);
 });
