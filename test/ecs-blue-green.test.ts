@@ -191,3 +191,39 @@ test("a BLUE_GREEN deployment under traffic: green starts in the alternate targe
   await ecs.send(new DeleteServiceCommand({ service: "shop", force: true }));
   await waitFor("shop INACTIVE", async () => (await describe("shop")).status === "INACTIVE", 60_000);
 });
+
+test("a BLUE_GREEN deployment whose green tasks fail during the bake time rolls back: production traffic moves back to blue", async () => {
+  const v1 = await revision("v1");
+  // v2 serves (and passes its health checks) for 15 seconds, then its essential container exits.
+  const v2 = (await ecs.send(new RegisterTaskDefinitionCommand({
+    family: "shop", requiresCompatibilities: ["FARGATE"], networkMode: "awsvpc", cpu: "256", memory: "512",
+    containerDefinitions: [{ ...web("v2"), command: ["mkdir -p /www && echo ok > /www/health && echo v2 > /www/index.html && httpd -p 8080 -h /www && sleep 15 && exit 1"] }],
+  }))).taskDefinition!.taskDefinitionArn!;
+  const { address, blue, green, production } = await albPair("back");
+  await ecs.send(new CreateServiceCommand({
+    serviceName: "back", taskDefinition: v1, desiredCount: 2, launchType: "FARGATE", networkConfiguration: { awsvpcConfiguration: { subnets: ["subnet-1"] } },
+    loadBalancers: [{ targetGroupArn: blue, containerName: "web", containerPort: 8080, advancedConfiguration: { alternateTargetGroupArn: green, productionListenerRule: production } }],
+    // A bake time far longer than the test: only the rollback can end green's deployment.
+    deploymentConfiguration: { strategy: "BLUE_GREEN", bakeTimeInMinutes: 60, deploymentCircuitBreaker: { enable: true, rollback: true } },
+  }));
+  await waitFor("the first deployment completed", async () => (await describe("back")).deployments![0]!.rolloutState === "COMPLETED", 120_000);
+  const blueDeployment = (await describe("back")).deployments![0]!.id!;
+
+  await ecs.send(new UpdateServiceCommand({ service: "back", taskDefinition: v2 }));
+  await waitFor("production traffic on green", async () => (await weights(production))[green] === 100 || undefined, 120_000);
+  assert.deepEqual(await httpGet(`http://${address}/`), { status: 200, body: "v2\n" });
+
+  await waitFor("the rollback to blue completed", async () => {
+    const s = await describe("back");
+    return s.deployments!.length === 1 && s.deployments![0]!.id === blueDeployment && s.deployments![0]!.rolloutState === "COMPLETED";
+  }, 240_000);
+  const s = await describe("back");
+  assert.equal(s.taskDefinition, v1);
+  assert.deepEqual(await weights(production), { [blue]: 100, [green]: 0 }, "production traffic is back on blue");
+  const events = s.events!.map((e) => e.message!);
+  assert.ok(events.includes(`(service back) rolling back to deployment ${blueDeployment}.`), events.join("\n"));
+  for (let i = 0; i < 5; i++) assert.deepEqual(await httpGet(`http://${address}/`), { status: 200, body: "v1\n" });
+
+  await ecs.send(new DeleteServiceCommand({ service: "back", force: true }));
+  await waitFor("back INACTIVE", async () => (await describe("back")).status === "INACTIVE", 60_000);
+});
