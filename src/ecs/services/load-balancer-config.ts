@@ -2,6 +2,7 @@ import type { LoadBalancer, TaskDefinition } from "@aws-sdk/client-ecs";
 import type { Scope } from "../../core/arn.js";
 import { clientException, invalidParameter } from "../errors.js";
 import type { LoadBalancerTargets } from "./load-balancer-targets.js";
+import { TRAFFIC_SHIFTING } from "./deployment-rules.js";
 
 /** ECS allows at most five target groups per service. */
 const MAX_LOAD_BALANCERS = 5;
@@ -35,7 +36,7 @@ export function validateLoadBalancers(scope: Scope, given: LoadBalancer[] | unde
     if (!container.portMappings?.some((p) => p.containerPort === lb.containerPort)) {
       throw invalidParameter(`The container ${lb.containerName} did not have a container port ${lb.containerPort} defined.`);
     }
-    if (strategy === "BLUE_GREEN") checkAdvancedConfiguration(scope, lb, wanted, targets);
+    if (TRAFFIC_SHIFTING.has(strategy)) checkAdvancedConfiguration(scope, lb, wanted, targets, strategy);
     else if (lb.advancedConfiguration) throw invalidParameter("advancedConfiguration can only be specified when using the blue/green, linear or canary deployment strategy.");
     const key = `${lb.targetGroupArn} ${lb.containerName} ${lb.containerPort}`;
     if (seen.has(key)) throw invalidParameter("The same target group, container name and container port cannot be specified more than once.");
@@ -50,13 +51,14 @@ export function validateLoadBalancers(scope: Scope, given: LoadBalancer[] | unde
 }
 
 /**
- * BLUE_GREEN: each load balancer names the alternate target group the new (green) tasks register
+ * BLUE_GREEN, LINEAR and CANARY: each load balancer names the alternate target group the new (green) tasks register
  * in, and the listener rule whose forward action Berth reweights to move production traffic;
  * that rule (and the test rule, if given) must forward to both target groups.
  */
-function checkAdvancedConfiguration(scope: Scope, lb: LoadBalancer, targetType: string, targets: LoadBalancerTargets) {
+function checkAdvancedConfiguration(scope: Scope, lb: LoadBalancer, targetType: string, targets: LoadBalancerTargets, strategy: string) {
   const adv = lb.advancedConfiguration;
-  if (!adv) throw clientException("advancedConfiguration field is required for all loadBalancers when using the blue/green deployment strategy");
+  const words = strategy === "BLUE_GREEN" ? "blue/green" : strategy.toLowerCase();
+  if (!adv) throw clientException(`advancedConfiguration field is required for all loadBalancers when using the ${words} deployment strategy`);
   if (!adv.alternateTargetGroupArn) throw invalidParameter("alternateTargetGroupArn must be specified in advancedConfiguration.");
   if (!adv.productionListenerRule) throw invalidParameter("productionListenerRule must be specified in advancedConfiguration.");
   if (adv.alternateTargetGroupArn === lb.targetGroupArn) throw invalidParameter("alternateTargetGroupArn must be different from targetGroupArn.");

@@ -1,6 +1,7 @@
 import { deploymentBounds } from "./deployment-rules.js";
 import type { PlacementOutcome, PlanContext } from "./service-plan.js";
-import type { PlanTask } from "./service-plan-types.js";
+import type { PlanDeployment, PlanTask, ServicePlanInput, ShiftTo } from "./service-plan-types.js";
+import { rolloutReasons } from "./service-events.js";
 
 const partition = (list: readonly PlanTask[], pred: (t: PlanTask) => boolean): [PlanTask[], PlanTask[]] => [list.filter(pred), list.filter((t) => !pred(t))];
 
@@ -34,7 +35,9 @@ export function planReplicas(ctx: PlanContext): PlacementOutcome {
   // BLUE_GREEN: the old (blue) tasks keep serving until production traffic has moved to the
   // primary's and the bake time is over; then they all go at once.
   const bg = draining ? undefined : input.blueGreen;
-  const shifted = bg !== undefined && bg.production === primary.id;
+  // Weights left part-way towards another deployment (a rollback during LINEAR or CANARY shifting) must be reset first.
+  const dirty = bg?.shifting !== undefined && bg.shifting.deploymentId !== primary.id;
+  const shifted = bg !== undefined && bg.production === primary.id && !dirty;
   const baked = shifted && input.now - (bg.productionSince ?? 0) >= bg.bakeMs;
   if (bg && baked) stopAll(stoppable(replaced));
 
@@ -66,10 +69,26 @@ export function planReplicas(ctx: PlanContext): PlacementOutcome {
   const ready = !draining && keeping.length === desired && keeping.every(ctx.healthy);
   const complete = ready && ctx.live.length === desired && (!bg || shifted);
   return {
-    ...(bg && ready && !shifted && primary.rolloutState !== "FAILED" ? { shiftTo: primary.id } : {}),
+    ...(bg && ready && !shifted && primary.rolloutState !== "FAILED" ? nextShift(bg, primary, input.now) : {}),
     ...(count > 0 ? { start: { deploymentId: primary.id, count } } : {}),
     complete,
     desiredCount: input.desiredCount,
     blocked: !bg && !draining && ctx.launchable && need > 0 && count === 0 && budget <= 0 && !inFlight,
   };
+}
+
+/**
+ * The next traffic step for a primary whose tasks are all healthy: the first step, or the next
+ * one once the step's bake time is over. A rollback (and a reset of part-shifted weights) moves
+ * everything back at once, as ECS does.
+ */
+function nextShift(bg: NonNullable<ServicePlanInput["blueGreen"]>, primary: PlanDeployment, now: number): { shiftTo?: ShiftTo } {
+  // The first deployment has no old revision to share traffic with; a rollback goes back at once.
+  const rollingBack = bg.production === primary.id || primary.rolloutStateReason === rolloutReasons.rollingBack(primary.id);
+  const steps = bg.steps ?? [1000];
+  if (rollingBack || bg.production === undefined) return { shiftTo: { deploymentId: primary.id, tenths: 1000 } };
+  const current = bg.shifting?.deploymentId === primary.id ? bg.shifting : undefined;
+  if (!current) return { shiftTo: { deploymentId: primary.id, tenths: steps[0]! } };
+  if (now - current.since < (bg.stepBakeMs ?? 0)) return {};
+  return { shiftTo: { deploymentId: primary.id, tenths: steps.find((s) => s > current.tenths) ?? 1000 } };
 }

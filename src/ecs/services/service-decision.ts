@@ -15,6 +15,7 @@ import { propagatedTags } from "../tasks/launch-options.js";
 import { createTasks } from "../tasks/task-creation.js";
 import { groupByProvider, isFargateStrategy, splitByStrategy } from "../capacity-providers/capacity-provider-split.js";
 import { planService } from "./service-plan.js";
+import { shiftPlan, TRAFFIC_SHIFTING } from "./deployment-rules.js";
 import { syncTargets } from "./service-targets.js";
 import type { LoadBalancerTargets } from "./load-balancer-targets.js";
 import type { BlueGreenState, PlanTarget, PlanTask, ServicePlan, ServicePlanInput } from "./service-plan-types.js";
@@ -85,7 +86,7 @@ export function decideService(db: Db, clock: Clock, log: Logger, arn: string, lb
       ...(svc.loadBalancers?.length ? { targets: targetsWithHealth(lbs, scope, task as StoredTask) } : {}),
     }));
 
-    const blueGreen = svc.deploymentConfiguration?.strategy === "BLUE_GREEN" && svc.loadBalancers?.length ? blueGreenState(stored, lbs) : undefined;
+    const blueGreen = TRAFFIC_SHIFTING.has(svc.deploymentConfiguration?.strategy ?? "ROLLING") && svc.loadBalancers?.length ? blueGreenState(stored, lbs) : undefined;
     const state = blueGreen ? { ...stored.state, blueGreen } : stored.state;
     const input: ServicePlanInput = {
       now: now.getTime(),
@@ -104,7 +105,7 @@ export function decideService(db: Db, clock: Clock, log: Logger, arn: string, lb
       })),
       tasks,
       state,
-      ...(blueGreen ? { blueGreen: { production: blueGreen.production, productionSince: blueGreen.productionSince, bakeMs: (svc.deploymentConfiguration?.bakeTimeInMinutes ?? 0) * 60_000 } } : {}),
+      ...(blueGreen ? { blueGreen: { ...blueGreen, bakeMs: (svc.deploymentConfiguration?.bakeTimeInMinutes ?? 0) * 60_000, ...shiftPlan(svc.deploymentConfiguration!) } } : {}),
       // Scale-in reads the service's placement strategies backwards (src/scheduler); tasks whose
       // instance is gone go first, since nothing can be said about where they run.
       chooseToStop: (candidates, count) => {
@@ -148,8 +149,14 @@ function blueGreenState(stored: StoredService, lbs: LoadBalancerTargets): BlueGr
 /** The target group of a load balancer's pair that a slot names. */
 export const targetGroupOfSlot = (lb: LoadBalancer, slot: 0 | 1 | undefined) => (slot === 1 ? lb.advancedConfiguration!.alternateTargetGroupArn! : lb.targetGroupArn!);
 
-/** All of a rule's traffic to the slot's target group, none to the other. */
-const pairWeights = (lb: LoadBalancer, slot: 0 | 1) => new Map([[targetGroupOfSlot(lb, slot), 100], [targetGroupOfSlot(lb, slot === 0 ? 1 : 0), 0]]);
+/**
+ * A rule's weights: `tenths` of a thousand to the slot's target group, the rest to the other;
+ * all of it as 100 / 0. ELB weights go up to 999, so a 0.1% step is still exact.
+ */
+const pairWeights = (lb: LoadBalancer, slot: 0 | 1, tenths = 1000) => {
+  const [to, other] = tenths >= 1000 ? [100, 0] : [tenths, 1000 - tenths];
+  return new Map([[targetGroupOfSlot(lb, slot), to], [targetGroupOfSlot(lb, slot === 0 ? 1 : 0), other]]);
+};
 
 /**
  * A running task's targets and their health as the load balancers report it; none while it is
@@ -212,13 +219,18 @@ function apply(
   const events = [...plan.events];
   let state = { ...plan.state, decisions: plan.state.decisions + (plan.start || plan.stops.length ? 1 : 0) };
   if (plan.shiftTo && state.blueGreen) {
-    // Production traffic moves at once: every production rule sends all of it to the new target groups.
-    const slot = state.blueGreen.slots[plan.shiftTo] ?? 0;
+    // Every production rule moves in one step; at 1000 the deployment has all production traffic.
+    const { deploymentId, tenths } = plan.shiftTo;
+    const slot = state.blueGreen.slots[deploymentId] ?? 0;
     for (const lb of svc.loadBalancers ?? []) {
       const rule = lb.advancedConfiguration?.productionListenerRule;
-      if (rule) lbs.setForwardWeights(scope, rule, pairWeights(lb, slot));
+      if (rule) lbs.setForwardWeights(scope, rule, pairWeights(lb, slot, tenths));
     }
-    state = { ...state, blueGreen: { ...state.blueGreen, production: plan.shiftTo, productionSince: now.getTime() } };
+    const { shifting: _done, ...rest } = state.blueGreen;
+    state = {
+      ...state,
+      blueGreen: tenths >= 1000 ? { ...rest, production: deploymentId, productionSince: now.getTime() } : { ...rest, shifting: { deploymentId, tenths, since: now.getTime() } },
+    };
   }
   const launches: DecisionEffects["launches"] = [];
   if (plan.start) {

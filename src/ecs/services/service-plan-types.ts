@@ -28,6 +28,14 @@ export interface BlueGreenState {
   /** The deployment the production listener rules send traffic to, and since when (epoch ms). */
   production?: string;
   productionSince?: number;
+  /** LINEAR and CANARY: a share of production traffic (tenths of a percent) already on this deployment, since when. */
+  shifting?: Shifting;
+}
+
+export interface Shifting {
+  deploymentId: string;
+  tenths: number;
+  since: number;
 }
 
 export const initialServiceState = (): ServiceState => ({ decisions: 0, steady: false, consecutiveFailures: 0 });
@@ -110,9 +118,23 @@ export interface ServicePlanInput {
    * BLUE_GREEN: the primary deployment's tasks all start at once beside the old ones; production
    * traffic moves to them once they are all healthy; the old tasks stop bakeMs after that.
    */
-  blueGreen?: { production?: string; productionSince?: number; bakeMs: number };
+  blueGreen?: {
+    production?: string;
+    productionSince?: number;
+    shifting?: Shifting;
+    bakeMs: number;
+    /** The shares of traffic the new deployment gets, in tenths of a percent (default [1000]: all at once), and the wait between them. */
+    steps?: readonly number[];
+    stepBakeMs?: number;
+  };
   /** Orders `count` of `candidates` for stopping (the service's placement strategies read backwards); default: as given. */
   chooseToStop?: (candidates: readonly PlanTask[], count: number) => readonly PlanTask[];
+}
+
+export interface ShiftTo {
+  deploymentId: string;
+  /** Its share of production traffic, in tenths of a percent. */
+  tenths: number;
 }
 
 export interface ServicePlan {
@@ -120,8 +142,8 @@ export interface ServicePlan {
   deployments: PlanDeployment[];
   /** Set when the circuit breaker rolled back to this deployment, now PRIMARY again. */
   rolledBackTo?: string;
-  /** BLUE_GREEN: production traffic moves to this deployment's target groups now. */
-  shiftTo?: string;
+  /** BLUE_GREEN, LINEAR, CANARY: production traffic moves to this deployment's target groups now (all of it at 1000). */
+  shiftTo?: ShiftTo;
   /** Tasks whose outcome this decision counted. */
   accounted: string[];
   stops: Array<{ taskArn: string; reason: string }>;
