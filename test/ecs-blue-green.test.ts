@@ -227,3 +227,54 @@ test("a BLUE_GREEN deployment whose green tasks fail during the bake time rolls 
   await ecs.send(new DeleteServiceCommand({ service: "back", force: true }));
   await waitFor("back INACTIVE", async () => (await describe("back")).status === "INACTIVE", 60_000);
 });
+
+test("a LINEAR deployment moves production traffic in steps: half of it to green for the step bake time, then all", async () => {
+  const v1 = await revision("v1");
+  const v2 = await revision("v2");
+  const { address, blue, green, production } = await albPair("steps");
+  const base = {
+    serviceName: "steps", taskDefinition: v1, desiredCount: 1, launchType: "FARGATE" as const, networkConfiguration: { awsvpcConfiguration: { subnets: ["subnet-1"] } },
+  };
+  const lb = { targetGroupArn: blue, containerName: "web", containerPort: 8080 };
+  assert.deepEqual(await refusal({ ...base, loadBalancers: [lb], deploymentConfiguration: { strategy: "LINEAR" } }), {
+    name: "ClientException", message: "advancedConfiguration field is required for all loadBalancers when using the linear deployment strategy",
+  });
+  const advanced = { ...lb, advancedConfiguration: { alternateTargetGroupArn: green, productionListenerRule: production } };
+  assert.deepEqual(await refusal({ ...base, loadBalancers: [advanced], deploymentConfiguration: { strategy: "LINEAR", linearConfiguration: { stepPercent: 2.5 } } }), {
+    name: "InvalidParameterException", message: "stepPercent must be a multiple of 0.1 between 3.0 and 100.0.",
+  });
+  assert.deepEqual(await refusal({ ...base, loadBalancers: [advanced], deploymentConfiguration: { strategy: "CANARY", canaryConfiguration: { canaryPercent: 5.05 } } }), {
+    name: "InvalidParameterException", message: "canaryPercent must be a multiple of 0.1 between 0.1 and 100.0.",
+  });
+
+  await ecs.send(new CreateServiceCommand({
+    ...base, loadBalancers: [advanced], deploymentConfiguration: { strategy: "LINEAR", bakeTimeInMinutes: 0, linearConfiguration: { stepPercent: 50, stepBakeTimeInMinutes: 1 } },
+  }));
+  assert.deepEqual((await describe("steps")).deploymentConfiguration!.linearConfiguration, { stepPercent: 50, stepBakeTimeInMinutes: 1 });
+  await waitFor("the first deployment completed", async () => (await describe("steps")).deployments![0]!.rolloutState === "COMPLETED", 120_000);
+
+  await ecs.send(new UpdateServiceCommand({ service: "steps", taskDefinition: v2 }));
+  await waitFor("half of production traffic on green", async () => (await weights(production))[green] === 500 || undefined, 120_000);
+  assert.deepEqual(await weights(production), { [blue]: 500, [green]: 500 });
+  // During the step both revisions answer production traffic.
+  const seen = new Set<string>();
+  for (let i = 0; i < 40; i++) {
+    const r = await httpGet(`http://${address}/`);
+    assert.equal(r?.status, 200);
+    seen.add(r!.body.trim());
+  }
+  assert.deepEqual([...seen].sort(), ["v1", "v2"]);
+  assert.equal((await describe("steps")).deployments!.length, 2, "blue still runs during the step");
+
+  await waitFor("the deployment to v2 completed", async () => {
+    const s = await describe("steps");
+    return s.deployments!.length === 1 && s.deployments![0]!.taskDefinition === v2 && s.deployments![0]!.rolloutState === "COMPLETED";
+  }, 180_000);
+  assert.deepEqual(await weights(production), { [blue]: 0, [green]: 100 });
+  const events = (await describe("steps")).events!.map((e) => e.message!);
+  assert.ok(events.some((m) => m.endsWith("50% of production traffic shifted to the new service revision.")), events.join("\n"));
+  for (let i = 0; i < 5; i++) assert.deepEqual(await httpGet(`http://${address}/`), { status: 200, body: "v2\n" });
+
+  await ecs.send(new DeleteServiceCommand({ service: "steps", force: true }));
+  await waitFor("steps INACTIVE", async () => (await describe("steps")).status === "INACTIVE", 60_000);
+});
