@@ -40,6 +40,8 @@ export function planReplicas(ctx: PlanContext): PlacementOutcome {
   const shifted = bg !== undefined && bg.production === primary.id && !dirty;
   const baked = shifted && input.now - (bg.productionSince ?? 0) >= bg.bakeMs;
   if (bg && baked) stopAll(stoppable(replaced));
+  // A deployment overtaken before it got any traffic goes at once: its tasks share the new one's target groups.
+  else if (bg && !shifted) stopAll(stoppable(replaced.filter((t) => t.deploymentId !== bg.production && t.deploymentId !== bg.shifting?.deploymentId)));
 
   // Older tasks go, unhealthy ones first, healthy ones only as far as minHealthy allows — but only
   // while the primary deployment can replace them (a failed or throttled one cannot).

@@ -506,3 +506,18 @@ test("CANARY: a canary that crashes after its share rolls back; the weights go b
   w.runUntil(() => w.state.steady);
   assert.deepEqual(w.deployments.map((d) => [d.id, d.rolloutState]), [["ecs-svc/1", "COMPLETED"]]);
 });
+
+test("BLUE_GREEN: a deployment overtaken before any traffic moved to it stops at once; blue keeps serving until the newest is ready", () => {
+  const w = new World({ desiredCount: 2, blueGreen: { bakeMs: 0 } }, "arn:tg/blue");
+  w.deploy("ecs-svc/1");
+  w.runUntil(() => w.state.steady);
+  w.deploy("ecs-svc/2");
+  w.tick();
+  w.deploy("ecs-svc/3");
+  w.runUntil(() => w.running("ecs-svc/2") === 0 && w.tasks.filter((t) => t.deploymentId === "ecs-svc/2").every((t) => t.lastStatus === "STOPPED"));
+  assert.equal(w.config.blueGreen!.production, "ecs-svc/1");
+  assert.equal(w.running("ecs-svc/1"), 2);
+  w.runUntil(() => w.state.steady);
+  assert.equal(w.config.blueGreen!.production, "ecs-svc/3");
+  assert.deepEqual(w.deployments.map((d) => [d.id, d.rolloutState]), [["ecs-svc/3", "COMPLETED"]]);
+});
