@@ -50,3 +50,34 @@ export const SETTLE_WITHOUT_HEALTH_CHECK_MS = 40_000;
 /** ECS keeps the 100 most recent events of a service, and omits a repeat of the same message for six hours. */
 export const MAX_SERVICE_EVENTS = 100;
 export const REPEAT_EVENT_AFTER_MS = 6 * 60 * 60 * 1000;
+
+/** The strategies that run two task sets side by side and move traffic between two target groups. */
+export const TRAFFIC_SHIFTING = new Set(["BLUE_GREEN", "LINEAR", "CANARY"]);
+
+/** What a strategy's traffic shifting looks like: the shares of production traffic the new revision gets, in tenths of a percent, in order (the last 1000), and the wait after each step but the last. */
+export interface ShiftPlan {
+  steps: number[];
+  stepBakeMs: number;
+}
+
+/**
+ * BLUE_GREEN moves all traffic at once; CANARY canaryPercent, then the rest after
+ * canaryBakeTimeInMinutes; LINEAR stepPercent more at each step, stepBakeTimeInMinutes apart,
+ * the last step reaching 100. Tenths of a percent, since ECS takes multiples of 0.1.
+ */
+export function shiftPlan(config: { strategy?: string; canaryConfiguration?: { canaryPercent?: number; canaryBakeTimeInMinutes?: number }; linearConfiguration?: { stepPercent?: number; stepBakeTimeInMinutes?: number } }): ShiftPlan {
+  const tenths = (p: number) => Math.round(p * 10);
+  if (config.strategy === "CANARY") {
+    const c = config.canaryConfiguration ?? {};
+    const first = tenths(c.canaryPercent ?? 5);
+    return { steps: first >= 1000 ? [1000] : [first, 1000], stepBakeMs: (c.canaryBakeTimeInMinutes ?? 10) * 60_000 };
+  }
+  if (config.strategy === "LINEAR") {
+    const l = config.linearConfiguration ?? {};
+    const step = tenths(l.stepPercent ?? 10);
+    const steps: number[] = [];
+    for (let p = step; p < 1000; p += step) steps.push(p);
+    return { steps: [...steps, 1000], stepBakeMs: (l.stepBakeTimeInMinutes ?? 6) * 60_000 };
+  }
+  return { steps: [1000], stepBakeMs: 0 };
+}

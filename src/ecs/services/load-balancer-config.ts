@@ -1,7 +1,8 @@
 import type { LoadBalancer, TaskDefinition } from "@aws-sdk/client-ecs";
 import type { Scope } from "../../core/arn.js";
-import { invalidParameter } from "../errors.js";
+import { clientException, invalidParameter } from "../errors.js";
 import type { LoadBalancerTargets } from "./load-balancer-targets.js";
+import { TRAFFIC_SHIFTING } from "./deployment-rules.js";
 
 /** ECS allows at most five target groups per service. */
 const MAX_LOAD_BALANCERS = 5;
@@ -13,7 +14,7 @@ export const networkModeOf = (def: TaskDefinition) => def.networkMode ?? "bridge
  * Checks a service's `loadBalancers` against its task definition and the target groups, with
  * ECS's messages; returns them as the service shows them. Throws before anything is stored.
  */
-export function validateLoadBalancers(scope: Scope, given: LoadBalancer[] | undefined, def: TaskDefinition, targets: LoadBalancerTargets): LoadBalancer[] {
+export function validateLoadBalancers(scope: Scope, given: LoadBalancer[] | undefined, def: TaskDefinition, targets: LoadBalancerTargets, strategy = "ROLLING"): LoadBalancer[] {
   const lbs = given ?? [];
   if (lbs.length > MAX_LOAD_BALANCERS) throw invalidParameter(`loadBalancers can have at most ${MAX_LOAD_BALANCERS} items.`);
   const mode = networkModeOf(def);
@@ -35,9 +36,42 @@ export function validateLoadBalancers(scope: Scope, given: LoadBalancer[] | unde
     if (!container.portMappings?.some((p) => p.containerPort === lb.containerPort)) {
       throw invalidParameter(`The container ${lb.containerName} did not have a container port ${lb.containerPort} defined.`);
     }
+    if (TRAFFIC_SHIFTING.has(strategy)) checkAdvancedConfiguration(scope, lb, wanted, targets, strategy);
+    else if (lb.advancedConfiguration) throw invalidParameter("advancedConfiguration can only be specified when using the blue/green, linear or canary deployment strategy.");
     const key = `${lb.targetGroupArn} ${lb.containerName} ${lb.containerPort}`;
     if (seen.has(key)) throw invalidParameter("The same target group, container name and container port cannot be specified more than once.");
     seen.add(key);
   }
-  return lbs.map((lb) => ({ targetGroupArn: lb.targetGroupArn, containerName: lb.containerName, containerPort: lb.containerPort }));
+  return lbs.map((lb) => ({
+    targetGroupArn: lb.targetGroupArn,
+    containerName: lb.containerName,
+    containerPort: lb.containerPort,
+    ...(lb.advancedConfiguration ? { advancedConfiguration: lb.advancedConfiguration } : {}),
+  }));
+}
+
+/**
+ * BLUE_GREEN, LINEAR and CANARY: each load balancer names the alternate target group the new (green) tasks register
+ * in, and the listener rule whose forward action Berth reweights to move production traffic;
+ * that rule (and the test rule, if given) must forward to both target groups.
+ */
+function checkAdvancedConfiguration(scope: Scope, lb: LoadBalancer, targetType: string, targets: LoadBalancerTargets, strategy: string) {
+  const adv = lb.advancedConfiguration;
+  const words = strategy === "BLUE_GREEN" ? "blue/green" : strategy.toLowerCase();
+  if (!adv) throw clientException(`advancedConfiguration field is required for all loadBalancers when using the ${words} deployment strategy`);
+  if (!adv.alternateTargetGroupArn) throw invalidParameter("alternateTargetGroupArn must be specified in advancedConfiguration.");
+  if (!adv.productionListenerRule) throw invalidParameter("productionListenerRule must be specified in advancedConfiguration.");
+  if (adv.alternateTargetGroupArn === lb.targetGroupArn) throw invalidParameter("alternateTargetGroupArn must be different from targetGroupArn.");
+  const alt = targets.targetGroup(scope, adv.alternateTargetGroupArn);
+  if (!alt) throw invalidParameter(`Unable to find the target group with targetGroupArn ${adv.alternateTargetGroupArn}.`);
+  if (alt.targetType !== targetType) throw invalidParameter(`The provided target group ${adv.alternateTargetGroupArn} has target type ${alt.targetType}, which is incompatible with the network mode specified in the task definition.`);
+  for (const rule of [adv.productionListenerRule, adv.testListenerRule]) {
+    if (rule === undefined) continue;
+    const forwards = targets.listenerRule(scope, rule);
+    if (!forwards) throw invalidParameter(`Unable to find the listener rule ${rule}.`);
+    const groups = new Set(forwards.map((f) => f.targetGroupArn));
+    if (!groups.has(lb.targetGroupArn!) || !groups.has(adv.alternateTargetGroupArn)) {
+      throw invalidParameter(`The listener rule ${rule} must forward to both the target group ${lb.targetGroupArn} and the alternate target group ${adv.alternateTargetGroupArn}.`);
+    }
+  }
 }

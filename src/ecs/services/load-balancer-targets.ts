@@ -34,4 +34,11 @@ export interface LoadBalancerTargets {
   /** Starts the target's drain; returns when it ends (epoch ms; `now` when the group drains nothing). */
   deregister(scope: Scope, targetGroupArn: string, target: LbTarget): number;
   health(scope: Scope, targetGroupArn: string, target: LbTarget): TargetHealthState;
+  /** A listener rule's forward target groups and weights; undefined when the rule does not exist or does not forward. */
+  listenerRule(scope: Scope, ruleArn: string): Array<{ targetGroupArn: string; weight: number }> | undefined;
+  /**
+   * Rewrites the weights of a listener rule's forward action (blue/green traffic shifting); the
+   * target groups named keep their place, the others are left as they are. The data plane is told.
+   */
+  setForwardWeights(scope: Scope, ruleArn: string, weights: ReadonlyMap<string, number>): void;
 }

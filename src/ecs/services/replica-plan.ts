@@ -1,6 +1,7 @@
 import { deploymentBounds } from "./deployment-rules.js";
 import type { PlacementOutcome, PlanContext } from "./service-plan.js";
-import type { PlanTask } from "./service-plan-types.js";
+import type { PlanDeployment, PlanTask, ServicePlanInput, ShiftTo } from "./service-plan-types.js";
+import { rolloutReasons } from "./service-events.js";
 
 const partition = (list: readonly PlanTask[], pred: (t: PlanTask) => boolean): [PlanTask[], PlanTask[]] => [list.filter(pred), list.filter((t) => !pred(t))];
 
@@ -31,9 +32,20 @@ export function planReplicas(ctx: PlanContext): PlacementOutcome {
     }
   };
 
+  // BLUE_GREEN: the old (blue) tasks keep serving until production traffic has moved to the
+  // primary's and the bake time is over; then they all go at once.
+  const bg = draining ? undefined : input.blueGreen;
+  // Weights left part-way towards another deployment (a rollback during LINEAR or CANARY shifting) must be reset first.
+  const dirty = bg?.shifting !== undefined && bg.shifting.deploymentId !== primary.id;
+  const shifted = bg !== undefined && bg.production === primary.id && !dirty;
+  const baked = shifted && input.now - (bg.productionSince ?? 0) >= bg.bakeMs;
+  if (bg && baked) stopAll(stoppable(replaced));
+  // A deployment overtaken before it got any traffic goes at once: its tasks share the new one's target groups.
+  else if (bg && !shifted) stopAll(stoppable(replaced.filter((t) => t.deploymentId !== bg.production && t.deploymentId !== bg.shifting?.deploymentId)));
+
   // Older tasks go, unhealthy ones first, healthy ones only as far as minHealthy allows — but only
   // while the primary deployment can replace them (a failed or throttled one cannot).
-  if (draining || ctx.launchable) {
+  if (!bg && (draining || ctx.launchable)) {
     const [oldHealthy, oldOther] = partition(stoppable(replaced), ctx.healthy);
     stopAll(oldOther);
     stopAll(ctx.choose(oldHealthy, budget));
@@ -51,15 +63,34 @@ export function planReplicas(ctx: PlanContext): PlacementOutcome {
   // Scale out / replace, within maxTotal: tasks short of STOPPED all count, stopping ones too.
   const keeping = current.filter((t) => ctx.wanted(t));
   const need = desired - keeping.length;
-  const room = maxTotal - ctx.live.length;
+  // BLUE_GREEN starts the whole green set at once, beside the blue one (maximumPercent does not apply).
+  const room = bg ? need : maxTotal - ctx.live.length;
   const count = draining || !ctx.launchable ? 0 : Math.max(0, Math.min(need, room));
   const inFlight = ctx.live.some((t) => !ctx.wanted(t) || t.lastStatus !== "RUNNING");
 
-  const complete = !draining && keeping.length === desired && keeping.every(ctx.healthy) && ctx.live.length === desired;
+  const ready = !draining && keeping.length === desired && keeping.every(ctx.healthy);
+  const complete = ready && ctx.live.length === desired && (!bg || shifted);
   return {
+    ...(bg && ready && !shifted && primary.rolloutState !== "FAILED" ? nextShift(bg, primary, input.now) : {}),
     ...(count > 0 ? { start: { deploymentId: primary.id, count } } : {}),
     complete,
     desiredCount: input.desiredCount,
-    blocked: !draining && ctx.launchable && need > 0 && count === 0 && budget <= 0 && !inFlight,
+    blocked: !bg && !draining && ctx.launchable && need > 0 && count === 0 && budget <= 0 && !inFlight,
   };
+}
+
+/**
+ * The next traffic step for a primary whose tasks are all healthy: the first step, or the next
+ * one once the step's bake time is over. A rollback (and a reset of part-shifted weights) moves
+ * everything back at once, as ECS does.
+ */
+function nextShift(bg: NonNullable<ServicePlanInput["blueGreen"]>, primary: PlanDeployment, now: number): { shiftTo?: ShiftTo } {
+  // The first deployment has no old revision to share traffic with; a rollback goes back at once.
+  const rollingBack = bg.production === primary.id || primary.rolloutStateReason === rolloutReasons.rollingBack(primary.id);
+  const steps = bg.steps ?? [1000];
+  if (rollingBack || bg.production === undefined) return { shiftTo: { deploymentId: primary.id, tenths: 1000 } };
+  const current = bg.shifting?.deploymentId === primary.id ? bg.shifting : undefined;
+  if (!current) return { shiftTo: { deploymentId: primary.id, tenths: steps[0]! } };
+  if (now - current.since < (bg.stepBakeMs ?? 0)) return {};
+  return { shiftTo: { deploymentId: primary.id, tenths: steps.find((s) => s > current.tenths) ?? 1000 } };
 }

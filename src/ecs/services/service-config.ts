@@ -7,7 +7,7 @@ import { ServiceError } from "../../core/errors.js";
 import { invalidParameter } from "../errors.js";
 import { chooseLaunchType, type LaunchType } from "../tasks/launch-options.js";
 import { resolveTaskDefinition } from "../task-definitions/task-definition-store.js";
-import { defaultPercents } from "./deployment-rules.js";
+import { defaultPercents, TRAFFIC_SHIFTING } from "./deployment-rules.js";
 import { newDeploymentId } from "./service-store.js";
 import { rolloutReasons } from "./service-events.js";
 import { isFargateStrategy } from "../capacity-providers/capacity-provider-split.js";
@@ -49,9 +49,36 @@ export function deploymentConfiguration(schedulingStrategy: string, given?: Depl
   const max = merged.maximumPercent!;
   if (min < 0 || min > 100) throw invalidParameter("minimumHealthyPercent must be between 0 and 100.");
   if (max < 100) throw invalidParameter("maximumPercent must be at least 100.");
-  if (merged.strategy !== undefined && merged.strategy !== "ROLLING") throw invalidParameter(`Deployment strategy ${merged.strategy} is not supported by Berth; use ROLLING.`);
+  // Values outside the model's DeploymentStrategy enum are refused by the protocol layer's validation.
+  const bake = merged.bakeTimeInMinutes;
+  if (bake !== undefined && !minutesInRange(bake)) throw invalidParameter(`bakeTimeInMinutes must be between 0 and ${MAX_BAKE_MINUTES}.`);
+  const shifting = TRAFFIC_SHIFTING.has(merged.strategy ?? "ROLLING");
+  if (shifting && schedulingStrategy === "DAEMON") throw invalidParameter(`The ${merged.strategy} deployment strategy is not supported with the DAEMON scheduling strategy.`);
+  // Lifecycle hooks name Lambda functions, which Berth cannot invoke yet: refused, not ignored.
+  if (merged.lifecycleHooks?.length) throw invalidParameter("Deployment lifecycle hooks are not supported by Berth yet.");
+  const linear = merged.linearConfiguration;
+  if (linear) {
+    if (linear.stepPercent !== undefined && !tenthsInRange(linear.stepPercent, 3, 100)) throw invalidParameter("stepPercent must be a multiple of 0.1 between 3.0 and 100.0.");
+    if (linear.stepBakeTimeInMinutes !== undefined && !minutesInRange(linear.stepBakeTimeInMinutes)) throw invalidParameter(`stepBakeTimeInMinutes must be between 0 and ${MAX_BAKE_MINUTES}.`);
+  }
+  const canary = merged.canaryConfiguration;
+  if (canary) {
+    if (canary.canaryPercent !== undefined && !tenthsInRange(canary.canaryPercent, 0.1, 100)) throw invalidParameter("canaryPercent must be a multiple of 0.1 between 0.1 and 100.0.");
+    if (canary.canaryBakeTimeInMinutes !== undefined && !minutesInRange(canary.canaryBakeTimeInMinutes)) throw invalidParameter(`canaryBakeTimeInMinutes must be between 0 and ${MAX_BAKE_MINUTES}.`);
+  }
+  if (shifting) merged.bakeTimeInMinutes = bake ?? 0;
+  // ECS's defaults for the strategy's own settings, shown as ECS shows them.
+  if (merged.strategy === "LINEAR") merged.linearConfiguration = { stepPercent: 10, stepBakeTimeInMinutes: 6, ...stripUndefined(linear) };
+  if (merged.strategy === "CANARY") merged.canaryConfiguration = { canaryPercent: 5, canaryBakeTimeInMinutes: 10, ...stripUndefined(canary) };
   return merged;
 }
+
+/** ECS accepts bake times of up to 1440 minutes (24 hours). */
+const MAX_BAKE_MINUTES = 1440;
+const minutesInRange = (m: number) => Number.isInteger(m) && m >= 0 && m <= MAX_BAKE_MINUTES;
+/** ECS takes traffic percentages in multiples of 0.1. */
+const tenthsInRange = (p: number, min: number, max: number) => p >= min && p <= max && Math.abs(p * 10 - Math.round(p * 10)) < 1e-6;
+const stripUndefined = <T extends object>(o: T | undefined) => Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
 
 export interface LaunchChoice {
   launchType: LaunchType;

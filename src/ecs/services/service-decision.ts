@@ -1,5 +1,5 @@
 import { protectionExpiry } from "../tasks/task-protection.js";
-import type { Deployment, Failure, PlacementStrategy, Service, Task, TaskDefinition } from "@aws-sdk/client-ecs";
+import type { Deployment, Failure, LoadBalancer, PlacementStrategy, Service, Task, TaskDefinition } from "@aws-sdk/client-ecs";
 import type { Db } from "../../store/database.js";
 import type { Clock } from "../../core/clock.js";
 import type { Logger } from "../../core/logger.js";
@@ -15,9 +15,10 @@ import { propagatedTags } from "../tasks/launch-options.js";
 import { createTasks } from "../tasks/task-creation.js";
 import { groupByProvider, isFargateStrategy, splitByStrategy } from "../capacity-providers/capacity-provider-split.js";
 import { planService } from "./service-plan.js";
+import { shiftPlan, TRAFFIC_SHIFTING } from "./deployment-rules.js";
 import { syncTargets } from "./service-targets.js";
 import type { LoadBalancerTargets } from "./load-balancer-targets.js";
-import type { PlanTarget, PlanTask, ServicePlan, ServicePlanInput } from "./service-plan-types.js";
+import type { BlueGreenState, PlanTarget, PlanTask, ServicePlan, ServicePlanInput } from "./service-plan-types.js";
 import { closestFailure, serviceMessages } from "./service-events.js";
 import { emitServiceAction } from "./service-action-events.js";
 import { addEvents, findService, linkTask, markAccounted, saveService, serviceTasks, type StoredService } from "./service-store.js";
@@ -85,6 +86,8 @@ export function decideService(db: Db, clock: Clock, log: Logger, arn: string, lb
       ...(svc.loadBalancers?.length ? { targets: targetsWithHealth(lbs, scope, task as StoredTask) } : {}),
     }));
 
+    const blueGreen = TRAFFIC_SHIFTING.has(svc.deploymentConfiguration?.strategy ?? "ROLLING") && svc.loadBalancers?.length ? blueGreenState(stored, lbs) : undefined;
+    const state = blueGreen ? { ...stored.state, blueGreen } : stored.state;
     const input: ServicePlanInput = {
       now: now.getTime(),
       name: svc.serviceName!,
@@ -101,7 +104,8 @@ export function decideService(db: Db, clock: Clock, log: Logger, arn: string, lb
         id: d.id!, status: d.status === "PRIMARY" ? "PRIMARY" : "ACTIVE", rolloutState: (d.rolloutState ?? "IN_PROGRESS") as "IN_PROGRESS", rolloutStateReason: d.rolloutStateReason ?? "", failedTasks: d.failedTasks ?? 0,
       })),
       tasks,
-      state: stored.state,
+      state,
+      ...(blueGreen ? { blueGreen: { ...blueGreen, bakeMs: (svc.deploymentConfiguration?.bakeTimeInMinutes ?? 0) * 60_000, ...shiftPlan(svc.deploymentConfiguration!) } } : {}),
       // Scale-in reads the service's placement strategies backwards (src/scheduler); tasks whose
       // instance is gone go first, since nothing can be said about where they run.
       chooseToStop: (candidates, count) => {
@@ -119,6 +123,40 @@ export function decideService(db: Db, clock: Clock, log: Logger, arn: string, lb
     return apply(db, log, stored, plan, { now, group, seed, defOf, lbs });
   })();
 }
+
+/**
+ * BLUE_GREEN: the service's slots, the primary deployment given one if it has none yet: the
+ * other target group of each pair than the one production traffic goes to (the first deployment:
+ * the loadBalancers' targetGroupArn). Its test listener rules then send test traffic to it.
+ */
+function blueGreenState(stored: StoredService, lbs: LoadBalancerTargets): BlueGreenState {
+  const { scope, service: svc } = stored;
+  const current = stored.state.blueGreen ?? { slots: {} };
+  const primary = svc.deployments![0]!.id!;
+  if (current.slots[primary] !== undefined) return current;
+  const serving = current.production === undefined ? undefined : current.slots[current.production];
+  const slot: 0 | 1 = serving === undefined ? 0 : serving === 0 ? 1 : 0;
+  // Slots of deployments that are over are forgotten; the production one is kept.
+  const live = new Set([...(svc.deployments ?? []).map((d) => d.id!), current.production]);
+  const slots = Object.fromEntries(Object.entries(current.slots).filter(([id]) => live.has(id)));
+  for (const lb of svc.loadBalancers ?? []) {
+    const test = lb.advancedConfiguration?.testListenerRule;
+    if (test) lbs.setForwardWeights(scope, test, pairWeights(lb, slot));
+  }
+  return { ...current, slots: { ...slots, [primary]: slot } };
+}
+
+/** The target group of a load balancer's pair that a slot names. */
+export const targetGroupOfSlot = (lb: LoadBalancer, slot: 0 | 1 | undefined) => (slot === 1 ? lb.advancedConfiguration!.alternateTargetGroupArn! : lb.targetGroupArn!);
+
+/**
+ * A rule's weights: `tenths` of a thousand to the slot's target group, the rest to the other;
+ * all of it as 100 / 0. ELB weights go up to 999, so a 0.1% step is still exact.
+ */
+const pairWeights = (lb: LoadBalancer, slot: 0 | 1, tenths = 1000) => {
+  const [to, other] = tenths >= 1000 ? [100, 0] : [tenths, 1000 - tenths];
+  return new Map([[targetGroupOfSlot(lb, slot), to], [targetGroupOfSlot(lb, slot === 0 ? 1 : 0), other]]);
+};
 
 /**
  * A running task's targets and their health as the load balancers report it; none while it is
@@ -179,6 +217,21 @@ function apply(
   if (plan.inactive) next.status = "INACTIVE";
 
   const events = [...plan.events];
+  let state = { ...plan.state, decisions: plan.state.decisions + (plan.start || plan.stops.length ? 1 : 0) };
+  if (plan.shiftTo && state.blueGreen) {
+    // Every production rule moves in one step; at 1000 the deployment has all production traffic.
+    const { deploymentId, tenths } = plan.shiftTo;
+    const slot = state.blueGreen.slots[deploymentId] ?? 0;
+    for (const lb of svc.loadBalancers ?? []) {
+      const rule = lb.advancedConfiguration?.productionListenerRule;
+      if (rule) lbs.setForwardWeights(scope, rule, pairWeights(lb, slot, tenths));
+    }
+    const { shifting: _done, ...rest } = state.blueGreen;
+    state = {
+      ...state,
+      blueGreen: tenths >= 1000 ? { ...rest, production: deploymentId, productionSince: now.getTime() } : { ...rest, shifting: { deploymentId, tenths, since: now.getTime() } },
+    };
+  }
   const launches: DecisionEffects["launches"] = [];
   if (plan.start) {
     const deployment = deployments.find((d) => d.id === plan.start!.deploymentId)!;
@@ -188,14 +241,17 @@ function apply(
 
   // Registered tasks are deregistered before they stop: those still running wait in
   // DEACTIVATING for their drain, and their stops are sent once it is over.
-  const synced = syncTargets(db, lbs, stored, serviceTasks(db, arn).map((r) => r.task), defOf, now, events);
+  const slots = state.blueGreen?.slots;
+  const rows = serviceTasks(db, arn);
+  const deploymentOf = new Map(rows.map((r) => [r.task.taskArn!, r.deploymentId]));
+  const targetGroupFor = (task: Task, lb: LoadBalancer) => (slots ? targetGroupOfSlot(lb, slots[deploymentOf.get(task.taskArn!) ?? ""]) : lb.targetGroupArn!);
+  const synced = syncTargets(db, lbs, stored, rows.map((r) => r.task), defOf, now, events, targetGroupFor);
   const held = (taskArn: string) => {
     const t = findTask(db, taskArn) as StoredTask | undefined;
     return t !== undefined && awaitsDrain(t);
   };
   stops.splice(0, stops.length, ...stops.filter((s) => !held(s.taskArn)), ...synced);
 
-  const state = { ...plan.state, decisions: plan.state.decisions + (plan.start || plan.stops.length ? 1 : 0) };
   addEvents(db, arn, events, now);
   // The steady-state service event was written: its EventBridge event too.
   if (plan.state.steadyEventAt !== stored.state.steadyEventAt && plan.state.steadyEventAt === now.getTime()) emitServiceAction(db, scope, next, "INFO", "SERVICE_STEADY_STATE", now);

@@ -21,6 +21,11 @@ export const serviceMessages = {
   registeredTargets: (service: string, count: number, targetGroupArn: string) => `(service ${service}) registered ${count} targets in (target-group ${targetGroupArn})`,
   deregisteredTargets: (service: string, count: number, targetGroupArn: string) => `(service ${service}) deregistered ${count} targets in (target-group ${targetGroupArn})`,
   drainingConnections: (service: string, count: number) => `(service ${service}) has begun draining connections on ${count} tasks.`,
+  /** Berth's wording: ECS's guide does not quote its blue/green traffic-shift events. */
+  productionTrafficShifted: (service: string, deploymentId: string, tenths = 1000) =>
+    tenths >= 1000
+      ? `(service ${service}) (deployment ${deploymentId}) production traffic shifted to the new service revision.`
+      : `(service ${service}) (deployment ${deploymentId}) ${tenths / 10}% of production traffic shifted to the new service revision.`,
   throttled: (service: string) => `(service ${service}) is unable to consistently start tasks successfully.`,
   blockedByConfiguration: (service: string) =>
     `(service ${service}) was unable to stop or start tasks during a deployment because of the service deployment configuration. Update the minimumHealthyPercent or maximumPercent value and try again.`,

@@ -18,6 +18,24 @@ export interface ServiceState {
   consecutiveFailures: number;
   /** The throttle: no task is launched before this (epoch ms). */
   launchNotBefore?: number;
+  /** BLUE_GREEN services: which target group of each pair each deployment's tasks use, and where production traffic goes. */
+  blueGreen?: BlueGreenState;
+}
+
+export interface BlueGreenState {
+  /** Per deployment id: 0, the loadBalancers' targetGroupArn; 1, their alternateTargetGroupArn. */
+  slots: Record<string, 0 | 1>;
+  /** The deployment the production listener rules send traffic to, and since when (epoch ms). */
+  production?: string;
+  productionSince?: number;
+  /** LINEAR and CANARY: a share of production traffic (tenths of a percent) already on this deployment, since when. */
+  shifting?: Shifting;
+}
+
+export interface Shifting {
+  deploymentId: string;
+  tenths: number;
+  since: number;
 }
 
 export const initialServiceState = (): ServiceState => ({ decisions: 0, steady: false, consecutiveFailures: 0 });
@@ -96,8 +114,27 @@ export interface ServicePlanInput {
   /** The service's tasks that the store still has, in creation order. */
   tasks: readonly PlanTask[];
   state: ServiceState;
+  /**
+   * BLUE_GREEN: the primary deployment's tasks all start at once beside the old ones; production
+   * traffic moves to them once they are all healthy; the old tasks stop bakeMs after that.
+   */
+  blueGreen?: {
+    production?: string;
+    productionSince?: number;
+    shifting?: Shifting;
+    bakeMs: number;
+    /** The shares of traffic the new deployment gets, in tenths of a percent (default [1000]: all at once), and the wait between them. */
+    steps?: readonly number[];
+    stepBakeMs?: number;
+  };
   /** Orders `count` of `candidates` for stopping (the service's placement strategies read backwards); default: as given. */
   chooseToStop?: (candidates: readonly PlanTask[], count: number) => readonly PlanTask[];
+}
+
+export interface ShiftTo {
+  deploymentId: string;
+  /** Its share of production traffic, in tenths of a percent. */
+  tenths: number;
 }
 
 export interface ServicePlan {
@@ -105,6 +142,8 @@ export interface ServicePlan {
   deployments: PlanDeployment[];
   /** Set when the circuit breaker rolled back to this deployment, now PRIMARY again. */
   rolledBackTo?: string;
+  /** BLUE_GREEN, LINEAR, CANARY: production traffic moves to this deployment's target groups now (all of it at 1000). */
+  shiftTo?: ShiftTo;
   /** Tasks whose outcome this decision counted. */
   accounted: string[];
   stops: Array<{ taskArn: string; reason: string }>;

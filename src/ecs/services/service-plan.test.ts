@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { planService } from "./service-plan.js";
 import { initialServiceState, type PlanDeployment, type PlanTask, type ServicePlanInput, type ServiceState } from "./service-plan-types.js";
-import { circuitBreakerThreshold, deploymentBounds } from "./deployment-rules.js";
+import { circuitBreakerThreshold, deploymentBounds, shiftPlan } from "./deployment-rules.js";
 
 /**
  * A simulated service at fast, fake time: each decision is followed by one step of the world —
@@ -22,6 +22,8 @@ class World {
   unhealthyTargets = new Set<string>();
   initialTargets = new Set<string>();
   seq = 0;
+  /** The traffic shares (tenths of a percent) moved to, in order. */
+  shifts: number[] = [];
   log: Array<{ live: number; healthy: number; byDeployment: Record<string, number> }> = [];
 
   constructor(readonly config: Partial<ServicePlanInput> & { desiredCount: number }, readonly targetGroup?: string) {}
@@ -44,6 +46,13 @@ class World {
     this.deployments = plan.deployments;
     this.state = plan.state;
     this.events.push(...plan.events);
+    // What the controller does for BLUE_GREEN: the production rules now send traffic to that deployment.
+    if (plan.shiftTo && this.config.blueGreen) {
+      const { deploymentId, tenths } = plan.shiftTo;
+      const { shifting: _done, ...rest } = this.config.blueGreen;
+      this.config.blueGreen = tenths >= 1000 ? { ...rest, production: deploymentId, productionSince: this.now } : { ...rest, shifting: { deploymentId, tenths, since: this.now } };
+      this.shifts.push(tenths);
+    }
     for (const arn of plan.accounted) this.find(arn).accounted = true;
     for (const s of plan.stops) Object.assign(this.find(s.taskArn), { desiredStatus: "STOPPED", stopCode: "ServiceSchedulerInitiated", stoppedReason: s.reason });
     for (let i = 0; i < (plan.start?.count ?? 0); i++) {
@@ -400,4 +409,115 @@ test("task scale-in protection: a deployment waits for a protected task of the o
   old.protected = false;
   w.runUntil(() => w.primary.rolloutState === "COMPLETED");
   assert.equal(w.find(old.arn).lastStatus, "STOPPED");
+});
+
+test("BLUE_GREEN: the green set starts whole beside blue, traffic moves once it is healthy, blue stops after the bake time", () => {
+  const w = new World({ desiredCount: 3, blueGreen: { bakeMs: 5000 } }, "arn:tg/blue");
+  w.deploy("ecs-svc/1");
+  w.runUntil(() => w.state.steady);
+  assert.equal(w.config.blueGreen!.production, "ecs-svc/1", "the first deployment gets production traffic once healthy");
+  w.log = [];
+  w.deploy("ecs-svc/2");
+  const first = w.tick();
+  assert.deepEqual(first.start, { deploymentId: "ecs-svc/2", count: 3 }, "the whole green set at once");
+  assert.deepEqual(first.stops, []);
+  w.runUntil(() => w.config.blueGreen!.production === "ecs-svc/2");
+  const shiftedAt = w.config.blueGreen!.productionSince!;
+  assert.ok(w.events.includes("(service web) (deployment ecs-svc/2) production traffic shifted to the new service revision."));
+  // Before the shift blue never lost a task; at the shift green was whole and healthy.
+  assert.ok(w.log.every((s) => s.byDeployment["ecs-svc/1"] === 3), JSON.stringify(w.log));
+  assert.equal(w.running("ecs-svc/2"), 3);
+  // During the bake time both sets run; then blue goes all at once and the deployment completes.
+  while (w.now < shiftedAt + 5000) {
+    assert.deepEqual(w.tick().stops, []);
+    assert.equal(w.primary.rolloutState, "IN_PROGRESS");
+  }
+  assert.equal(w.tick().stops.length, 3);
+  w.runUntil(() => w.state.steady);
+  assert.deepEqual(w.deployments.map((d) => [d.id, d.rolloutState]), [["ecs-svc/2", "COMPLETED"]]);
+  assert.equal(w.running("ecs-svc/1"), 0);
+});
+
+test("BLUE_GREEN: a green set that crashes trips the circuit breaker; traffic never moves and blue keeps running whole", () => {
+  const w = new World({ desiredCount: 2, circuitBreaker: { enable: true, rollback: true }, blueGreen: { bakeMs: 0 } }, "arn:tg/blue");
+  w.deploy("ecs-svc/1");
+  w.runUntil(() => w.state.steady);
+  w.log = [];
+  w.crashing.add("ecs-svc/2");
+  w.events = [];
+  w.deploy("ecs-svc/2");
+  // The rollback can complete in the very decision that fails green: blue is whole and serving.
+  w.runUntil(() => w.events.includes("(service web) rolling back to deployment ecs-svc/1.") && w.state.steady);
+  assert.equal(w.config.blueGreen!.production, "ecs-svc/1");
+  assert.deepEqual(w.deployments.map((d) => [d.id, d.rolloutState]), [["ecs-svc/1", "COMPLETED"]]);
+  assert.ok(w.log.every((s) => s.byDeployment["ecs-svc/1"] === 2), "blue never lost a task");
+  assert.ok(!w.events.some((e) => e.includes("production traffic shifted")));
+});
+
+test("BLUE_GREEN: green failing after the shift rolls back, and traffic moves back to blue before green stops", () => {
+  const w = new World({ desiredCount: 2, circuitBreaker: { enable: true, rollback: true }, blueGreen: { bakeMs: 60_000 } }, "arn:tg/blue");
+  w.deploy("ecs-svc/1");
+  w.runUntil(() => w.state.steady);
+  w.deploy("ecs-svc/2");
+  w.runUntil(() => w.config.blueGreen!.production === "ecs-svc/2");
+  // During the bake time the green tasks start dying.
+  w.crashing.add("ecs-svc/2");
+  w.runUntil(() => w.deployments.some((d) => d.rolloutState === "FAILED"));
+  w.runUntil(() => w.config.blueGreen!.production === "ecs-svc/1");
+  assert.equal(w.running("ecs-svc/1"), 2, "blue was still there to take the traffic back");
+  w.runUntil(() => w.state.steady);
+  assert.deepEqual(w.deployments.map((d) => [d.id, d.rolloutState]), [["ecs-svc/1", "COMPLETED"]]);
+});
+
+test("traffic steps: BLUE_GREEN all at once, CANARY the canary share then the rest, LINEAR equal steps ending at 100", () => {
+  assert.deepEqual(shiftPlan({ strategy: "BLUE_GREEN" }), { steps: [1000], stepBakeMs: 0 });
+  assert.deepEqual(shiftPlan({ strategy: "CANARY" }), { steps: [50, 1000], stepBakeMs: 600_000 });
+  assert.deepEqual(shiftPlan({ strategy: "CANARY", canaryConfiguration: { canaryPercent: 12.5, canaryBakeTimeInMinutes: 1 } }), { steps: [125, 1000], stepBakeMs: 60_000 });
+  assert.deepEqual(shiftPlan({ strategy: "LINEAR" }).steps, [100, 200, 300, 400, 500, 600, 700, 800, 900, 1000]);
+  assert.deepEqual(shiftPlan({ strategy: "LINEAR", linearConfiguration: { stepPercent: 33.3, stepBakeTimeInMinutes: 0 } }), { steps: [333, 666, 999, 1000], stepBakeMs: 0 });
+});
+
+test("LINEAR: traffic moves in steps a step bake time apart; blue stops only after the last step and the bake time", () => {
+  const w = new World({ desiredCount: 2, blueGreen: { bakeMs: 3000, ...shiftPlan({ strategy: "LINEAR", linearConfiguration: { stepPercent: 25, stepBakeTimeInMinutes: 0 } }), stepBakeMs: 4000 } }, "arn:tg/blue");
+  w.deploy("ecs-svc/1");
+  w.runUntil(() => w.state.steady);
+  w.shifts = [];
+  w.deploy("ecs-svc/2");
+  w.runUntil(() => w.config.blueGreen!.production === "ecs-svc/2");
+  assert.deepEqual(w.shifts, [250, 500, 750, 1000]);
+  assert.equal(w.running("ecs-svc/1"), 2, "blue runs whole until the bake time is over");
+  assert.ok(w.events.includes("(service web) (deployment ecs-svc/2) 25% of production traffic shifted to the new service revision."));
+  w.runUntil(() => w.state.steady);
+  assert.equal(w.running("ecs-svc/1"), 0);
+  assert.deepEqual(w.deployments.map((d) => [d.id, d.rolloutState]), [["ecs-svc/2", "COMPLETED"]]);
+});
+
+test("CANARY: a canary that crashes after its share rolls back; the weights go back to blue in one step", () => {
+  const w = new World({ desiredCount: 2, circuitBreaker: { enable: true, rollback: true }, blueGreen: { bakeMs: 0, ...shiftPlan({ strategy: "CANARY", canaryConfiguration: { canaryPercent: 10, canaryBakeTimeInMinutes: 10 } }) } }, "arn:tg/blue");
+  w.deploy("ecs-svc/1");
+  w.runUntil(() => w.state.steady);
+  w.shifts = [];
+  w.deploy("ecs-svc/2");
+  w.runUntil(() => w.config.blueGreen!.shifting?.tenths === 100);
+  w.crashing.add("ecs-svc/2");
+  w.runUntil(() => w.config.blueGreen!.shifting === undefined);
+  assert.deepEqual(w.shifts, [100, 1000], "10% to the canary, then everything back");
+  assert.equal(w.config.blueGreen!.production, "ecs-svc/1");
+  w.runUntil(() => w.state.steady);
+  assert.deepEqual(w.deployments.map((d) => [d.id, d.rolloutState]), [["ecs-svc/1", "COMPLETED"]]);
+});
+
+test("BLUE_GREEN: a deployment overtaken before any traffic moved to it stops at once; blue keeps serving until the newest is ready", () => {
+  const w = new World({ desiredCount: 2, blueGreen: { bakeMs: 0 } }, "arn:tg/blue");
+  w.deploy("ecs-svc/1");
+  w.runUntil(() => w.state.steady);
+  w.deploy("ecs-svc/2");
+  w.tick();
+  w.deploy("ecs-svc/3");
+  w.runUntil(() => w.running("ecs-svc/2") === 0 && w.tasks.filter((t) => t.deploymentId === "ecs-svc/2").every((t) => t.lastStatus === "STOPPED"));
+  assert.equal(w.config.blueGreen!.production, "ecs-svc/1");
+  assert.equal(w.running("ecs-svc/1"), 2);
+  w.runUntil(() => w.state.steady);
+  assert.equal(w.config.blueGreen!.production, "ecs-svc/3");
+  assert.deepEqual(w.deployments.map((d) => [d.id, d.rolloutState]), [["ecs-svc/3", "COMPLETED"]]);
 });

@@ -1,6 +1,6 @@
 import { circuitBreakerThreshold, launchBackoffMs, REPEAT_EVENT_AFTER_MS, THROTTLE_AFTER_FAILURES } from "./deployment-rules.js";
 import { rolloutReasons, serviceMessages } from "./service-events.js";
-import type { PlanDeployment, PlanTask, ServicePlan, ServicePlanInput } from "./service-plan-types.js";
+import type { PlanDeployment, PlanTask, ServicePlan, ServicePlanInput, ShiftTo } from "./service-plan-types.js";
 import { planReplicas } from "./replica-plan.js";
 import { planDaemon } from "./daemon-plan.js";
 import { countsAsHealthy, healthFailure } from "./task-health.js";
@@ -33,6 +33,8 @@ export interface PlacementOutcome {
   desiredCount: number;
   /** Nothing can move: the bounds allow neither a start nor a stop. */
   blocked: boolean;
+  /** The primary's tasks are all healthy: (more) production traffic moves to them. */
+  shiftTo?: ShiftTo;
 }
 
 /**
@@ -129,6 +131,7 @@ export function planService(input: ServicePlanInput): ServicePlan {
   };
   const outcome: PlacementOutcome = input.schedulingStrategy === "DAEMON" ? planDaemon(ctx) : planReplicas(ctx);
 
+  if (outcome.shiftTo) events.push(serviceMessages.productionTrafficShifted(name, outcome.shiftTo.deploymentId, outcome.shiftTo.tenths));
   const stopped = [...stops.keys()];
   if (stopped.length) events.push(serviceMessages.stopped(name, stopped));
   if (outcome.blocked && !outcome.start && stopped.length === 0) events.push(serviceMessages.blockedByConfiguration(name));
@@ -155,6 +158,7 @@ export function planService(input: ServicePlanInput): ServicePlan {
   return {
     deployments,
     ...(rolledBackTo ? { rolledBackTo } : {}),
+    ...(outcome.shiftTo ? { shiftTo: outcome.shiftTo } : {}),
     accounted,
     stops: [...stops].map(([taskArn, reason]) => ({ taskArn, reason })),
     ...(outcome.start ? { start: outcome.start } : {}),

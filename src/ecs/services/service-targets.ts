@@ -44,6 +44,8 @@ export function syncTargets(
   defOf: (ref: string) => TaskDefinition | undefined,
   now: Date,
   events: string[],
+  /** The target group a task registers in for a load balancer (BLUE_GREEN: its deployment's of the pair). */
+  targetGroupFor: (task: Task, lb: LoadBalancer) => string = (_task, lb) => lb.targetGroupArn!,
 ): Array<{ taskArn: string; reason: string }> {
   const { scope, service: svc } = stored;
   const name = svc.serviceName!;
@@ -61,9 +63,10 @@ export function syncTargets(
       if (!def || targets.some((t) => !t.target)) continue; // asked again at the next decision
       const done: TaskTargets["targets"] = [];
       for (const { lb, target } of targets) {
-        lbs.register(scope, lb.targetGroupArn!, target!);
-        done.push({ targetGroupArn: lb.targetGroupArn!, ...target! });
-        bump(registered, lb.targetGroupArn!);
+        const tg = targetGroupFor(task, lb);
+        lbs.register(scope, tg, target!);
+        done.push({ targetGroupArn: tg, ...target! });
+        bump(registered, tg);
       }
       save(db, scope, { ...task, loadBalancerTargets: { targets: done } });
     } else if (reg && !reg.deregistered && task.desiredStatus === "STOPPED") {

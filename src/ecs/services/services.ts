@@ -66,7 +66,7 @@ export function serviceHandlers(deps: EcsDeps, scheduler: ServiceScheduler): Rec
         checkCompatibility(def, launch.launchType, { networkConfiguration: input.networkConfiguration });
         checkHostPowers(def, launch.launchType, deps.config);
         validatePlacement(constraintsFor(def, input.placementConstraints), input.placementStrategy);
-        const loadBalancers = validateLoadBalancers(ctx, input.loadBalancers, def, deps.loadBalancers);
+        const loadBalancers = validateLoadBalancers(ctx, input.loadBalancers, def, deps.loadBalancers, config.strategy);
         const now = clock.now();
         const fargate = launch.launchType === "FARGATE";
         const svc: Service = {

@@ -79,8 +79,9 @@ export function updateServiceHandler(
       if (def.taskDefinitionArn !== before.taskDefinition || launchType !== launchTypeOf(before)) checkHostPowers(def, launchType, config);
       validatePlacement(constraintsFor(def, svc.placementConstraints), svc.placementStrategy);
       // New load balancers (or a new revision) are checked as CreateService checks them; a change deploys.
-      if (input.loadBalancers !== undefined || def.taskDefinitionArn !== before.taskDefinition) {
-        svc.loadBalancers = validateLoadBalancers(ctx, input.loadBalancers ?? before.loadBalancers, def, loadBalancers);
+      const strategyChanged = svc.deploymentConfiguration.strategy !== before.deploymentConfiguration?.strategy;
+      if (input.loadBalancers !== undefined || def.taskDefinitionArn !== before.taskDefinition || strategyChanged) {
+        svc.loadBalancers = validateLoadBalancers(ctx, input.loadBalancers ?? before.loadBalancers, def, loadBalancers, svc.deploymentConfiguration.strategy);
         if (!same(svc.loadBalancers, before.loadBalancers ?? [])) redeploy = true;
       }
       checkServiceShape(svc);
