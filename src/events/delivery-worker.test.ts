@@ -119,3 +119,53 @@ test("an hourly rule with the clock advanced fires once an hour", async () => {
     await t.close();
   }
 });
+
+test("a target that stores the input in the database removes the delivery in the same transaction, which a failure rolls back", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "berth-events-"));
+  const db = openDatabase(dir);
+  let now = Date.parse("2024-01-01T00:00:00Z");
+  const clock = { now: () => new Date(now) };
+  const QUEUE = "arn:aws:sqs:us-east-1:000000000000:q";
+  const pending = () => (db.prepare("SELECT count(*) AS n FROM event_deliveries").get() as { n: number }).n;
+  const stored: string[] = [];
+  const pendingWhenDelivered: number[] = [];
+  let attempts = 0;
+  // As SQS does: the message and the dequeue in one transaction; the first attempt fails after dequeuing.
+  const queue: TargetDispatcher = {
+    handles: (arn) => arn === QUEUE,
+    async deliver(d) {
+      attempts++;
+      db.transaction(() => {
+        d.dequeue!();
+        if (attempts === 1) throw new Error("disk full");
+        stored.push(d.input);
+      })();
+      pendingWhenDelivered.push(pending());
+      return true;
+    },
+  };
+  const worker = startDeliveryWorker({ db, clock, log: pino({ level: "silent" }), dispatchers: () => [queue], random: () => 1 });
+  try {
+    putRule(db, clock, scope, { Name: "r", EventPattern: '{"source":["shop"]}' });
+    putTargets(db, clock, scope, { Rule: "r", Targets: [{ Id: "1", Arn: QUEUE }] }, [queue]);
+    db.transaction(putEvents(db, clock, scope, { Entries: [{ Source: "shop", DetailType: "Order", Detail: '{"id":1}' }] }).commit)();
+    worker.wake();
+    for (let i = 0; i < 200 && attempts < 1; i++) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 20));
+    // The failed transaction took its dequeue with it: the delivery waits for its retry.
+    assert.equal(attempts, 1);
+    assert.equal(pending(), 1);
+    assert.deepEqual(db.prepare("SELECT attempts FROM event_deliveries").all(), [{ attempts: 1 }]);
+    now += 60_000;
+    worker.wake();
+    for (let i = 0; i < 200 && stored.length < 1; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(stored.length, 1);
+    assert.deepEqual(pendingWhenDelivered, [0], "the row is gone as soon as the message is stored");
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(attempts, 2, "delivered once");
+  } finally {
+    await worker.stop();
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -42,6 +42,7 @@ export function startDeliveryWorker({ db, clock, log, dispatchers, random = Math
   let stopped = false;
   let scheduled = false;
 
+  const dequeue = db.prepare("DELETE FROM event_deliveries WHERE id = ?");
   // Delivered rows are deleted in batches, after the event loop has passed on what the target did
   // with the event (a woken SQS receiver answers before this commit's fsync). A crash before the
   // batch commits delivers those events again: at least once, as EventBridge promises.
@@ -50,9 +51,8 @@ export function startDeliveryWorker({ db, clock, log, dispatchers, random = Math
     const ids = finished;
     finished = [];
     try {
-      const del = db.prepare("DELETE FROM event_deliveries WHERE id = ?");
       db.transaction(() => {
-        for (const id of ids) del.run(id);
+        for (const id of ids) dequeue.run(id);
       }).immediate();
     } catch (err) {
       log.error({ err }, "could not remove delivered events from the queue");
@@ -69,8 +69,9 @@ export function startDeliveryWorker({ db, clock, log, dispatchers, random = Math
     try {
       const dispatcher = dispatcherFor(dispatchers(), target.Arn!);
       if (!dispatcher) throw new Error(`no dispatcher for target ${target.Arn}`);
-      await dispatcher.deliver({ scope, target, input: row.input, sourceArn: row.source_arn, id: row.id });
-      finish(row.id);
+      // An SQS target removes the row in the transaction that stores the message; others in a batch after.
+      const dequeued = await dispatcher.deliver({ scope, target, input: row.input, sourceArn: row.source_arn, id: row.id, dequeue: () => dequeue.run(row.id) });
+      if (dequeued !== true) finish(row.id);
     } catch (err) {
       const attempts = row.attempts + 1;
       const now = clock.now().getTime();
@@ -130,7 +131,7 @@ export function startDeliveryWorker({ db, clock, log, dispatchers, random = Math
       const room = CONCURRENCY - inFlight.size;
       if (room <= 0) return;
       const rows = db.prepare("SELECT id, account, region, source_arn, target, input, event_time, attempts FROM event_deliveries WHERE due_at <= ? ORDER BY due_at, id LIMIT ?")
-        .all(clock.now().getTime(), room + inFlight.size) as Row[];
+        .all(clock.now().getTime(), room + inFlight.size + finished.length) as Row[];
       for (const row of rows) {
         if (inFlight.has(row.id) || finished.includes(row.id) || inFlight.size >= CONCURRENCY) continue;
         inFlight.add(row.id);

@@ -16,6 +16,12 @@ export interface Delivery {
   id?: number;
   /** Message attributes a dead-letter queue gets (RULE_ARN, TARGET_ARN, ERROR_CODE, ...). */
   attributes?: Record<string, string>;
+  /**
+   * Removes the queued delivery. A dispatcher that stores the input in Berth's own database (an
+   * SQS queue) runs it in that same transaction and says so (deliver resolves true): the worker
+   * then pays no commit of its own for the removal, and a crash cannot deliver the event twice.
+   */
+  dequeue?: () => void;
 }
 
 /**
@@ -26,7 +32,8 @@ export interface Delivery {
 export interface TargetDispatcher {
   /** Whether this dispatcher delivers to the target this ARN names. */
   handles(arn: string): boolean;
-  deliver(delivery: Delivery): Promise<void>;
+  /** Resolves true when it ran the delivery's `dequeue` in the transaction that stored the input. */
+  deliver(delivery: Delivery): Promise<boolean | void>;
 }
 
 /** Picks the dispatcher for a target; none means the target kind is not supported here. */

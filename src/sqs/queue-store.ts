@@ -111,8 +111,12 @@ export class QueueStore {
     });
   }
 
-  /** Adds messages to the queue now (receivers may take them) and resolves once they are stored. */
-  add(q: Queue, messages: Array<Omit<Message, "seq">>): Promise<void> {
+  /**
+   * Adds messages to the queue now (receivers may take them) and resolves once they are stored.
+   * `alongside` is a caller's write committed in the same transaction (EventBridge removes the
+   * delivery it came from: one commit instead of two, and no second delivery after a crash).
+   */
+  add(q: Queue, messages: Array<Omit<Message, "seq">>, alongside?: () => void): Promise<void> {
     const added = messages.map((m) => ({ ...m, seq: q.nextSeq++ }));
     for (const m of added) q.messages.set(m.seq, m);
     for (const wake of q.waiters) wake();
@@ -125,6 +129,7 @@ export class QueueStore {
         const d = m.dedupId !== undefined ? q.dedup.get(m.dedupId) : undefined;
         if (d) dedup.run(q.id, m.dedupId, d.messageId, d.sequenceNumber ?? null, d.expiresAt);
       }
+      alongside?.();
     });
   }
 

@@ -15,8 +15,10 @@ export interface SqsInternal {
   /**
    * Sends one message to the queue an ARN names, as SendMessage would (same checks, same FIFO
    * deduplication); resolves once it is stored. QueueDoesNotExist when there is no such queue.
+   * `alongside` is the caller's write, committed in the same transaction as the message (or, when
+   * the message is a FIFO duplicate and not stored again, in a transaction of its own).
    */
-  sendInternal(queueArn: string, message: SendInput, senderId?: string): Promise<SendResult>;
+  sendInternal(queueArn: string, message: SendInput, senderId?: string, alongside?: () => void): Promise<SendResult>;
   /** Whether the queue exists (SNS checks a subscription's endpoint). */
   exists(queueArn: string): boolean;
   /** Every queue (AWS/SQS metrics read their counts and counters). */
@@ -32,13 +34,14 @@ export function createSqsService({ db, clock, baseUrl }: { db: Db; clock: Clock;
   const store = new QueueStore(db);
   const sqs: SqsContext = { store, clock, baseUrl };
   const internal: SqsInternal = {
-    async sendInternal(queueArn, message, senderId) {
+    async sendInternal(queueArn, message, senderId, alongside) {
       const q = store.byArn(queueArn);
       if (!q) throw queueDoesNotExist();
       const now = clock.now().getTime();
       store.forgetDedup(q, now);
       const { message: ready, result } = prepare(q, message, senderId ?? q.account, now);
-      if (ready) await store.add(q, [ready]);
+      if (ready) await store.add(q, [ready], alongside);
+      else if (alongside) await store.commit.run(alongside);
       return result;
     },
     exists: (arn) => store.byArn(arn) !== undefined,

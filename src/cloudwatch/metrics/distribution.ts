@@ -88,26 +88,39 @@ export function encode(d: Distribution): Buffer {
  * A query's period merges many stored buckets and asks for a percentile once: this is its path.
  */
 export function mergeEncoded(blobs: Buffer[]): Distribution {
+  const merge = encodedMerge();
+  for (const blob of blobs) merge.add(blob, 0, blob.length);
+  return merge.result();
+}
+
+/**
+ * mergeEncoded one blob at a time, where the blobs need not be Buffers of their own: `add` takes a
+ * range of a larger buffer (a period's blobs as SQLite concatenated them, see SeriesStore).
+ */
+export function encodedMerge() {
   let exact = true;
   let counts = new Map<number, number>();
-  for (const blob of blobs) {
-    const blobExact = blob.readDoubleLE(0) === 1;
-    if (exact && !blobExact) {
-      exact = false;
-      counts = toHistogram(counts);
-    }
-    for (let o = 8; o < blob.length; o += 16) {
-      const raw = blob.readDoubleLE(o);
-      // An exact blob's keys are values; into a histogram they go as their index.
-      const key = exact || !blobExact ? raw : indexOf(raw);
-      counts.set(key, (counts.get(key) ?? 0) + blob.readDoubleLE(o + 8));
-    }
-    if (exact && counts.size > EXACT_LIMIT) {
-      exact = false;
-      counts = toHistogram(counts);
-    }
-  }
-  return { exact, counts };
+  return {
+    /** Adds the encoded distribution in bytes [from, to). */
+    add(bytes: Buffer, from: number, to: number) {
+      const blobExact = bytes.readDoubleLE(from) === 1;
+      if (exact && !blobExact) {
+        exact = false;
+        counts = toHistogram(counts);
+      }
+      for (let o = from + 8; o < to; o += 16) {
+        const raw = bytes.readDoubleLE(o);
+        // An exact blob's keys are values; into a histogram they go as their index.
+        const key = exact || !blobExact ? raw : indexOf(raw);
+        counts.set(key, (counts.get(key) ?? 0) + bytes.readDoubleLE(o + 8));
+      }
+      if (exact && counts.size > EXACT_LIMIT) {
+        exact = false;
+        counts = toHistogram(counts);
+      }
+    },
+    result: (): Distribution => ({ exact, counts }),
+  };
 }
 
 function toHistogram(exact: Map<number, number>): Map<number, number> {

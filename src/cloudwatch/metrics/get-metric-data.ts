@@ -7,6 +7,7 @@ import type { SeriesStore } from "./series-store.js";
 import { intoPeriods, percentileOf, statisticOf, STATISTICS } from "./statistics.js";
 import { evaluateExpressions, type TimeSeries } from "./math/evaluate.js";
 import { dynamicLabel } from "./labels.js";
+import { percentile } from "./distribution.js";
 
 /** GetMetricData's default and largest MaxDatapoints. */
 const MAX_DATAPOINTS = 100_800;
@@ -81,9 +82,19 @@ function metricStatSeries(store: SeriesStore, scope: Scope, q: MetricDataQuery, 
   const empty: TimeSeries = { timestamps: [], values: [], period, start, metric: q.MetricStat };
   const id = store.find(scope, { namespace: Metric!.Namespace ?? "", metricName: Metric!.MetricName ?? "", dimensions: (Metric!.Dimensions ?? []).map((d) => ({ Name: d.Name!, Value: d.Value! })) });
   if (id === undefined) return empty;
-  const withDistributions = percentileOf(Stat!) !== undefined;
-  const buckets = store.read(id, start, Math.ceil(endTime), withDistributions).filter((b) => (Unit === undefined || b.unit === Unit) && b.bucket < endTime);
-  const periods = [...intoPeriods(buckets, start, period, withDistributions).values()].sort((a, b) => a.start - b.start);
+  const p = percentileOf(Stat!);
+  if (p !== undefined) {
+    // Percentiles merge each period's distributions, read for the whole range in one copy out of SQLite.
+    for (const at of store.readPeriodDistributions(id, start, endTime, period, Unit)) {
+      const v = at.dist ? percentile(at.dist, p, at.min, at.max) : undefined;
+      if (v === undefined) continue;
+      empty.timestamps.push(at.start);
+      empty.values.push(v);
+    }
+    return empty;
+  }
+  const buckets = store.read(id, start, Math.ceil(endTime), false).filter((b) => (Unit === undefined || b.unit === Unit) && b.bucket < endTime);
+  const periods = [...intoPeriods(buckets, start, period, false).values()].sort((a, b) => a.start - b.start);
   for (const p of periods) {
     const v = statisticOf(p.agg, Stat!);
     if (v === undefined) continue;

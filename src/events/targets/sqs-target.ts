@@ -11,14 +11,15 @@ const QUEUE_ARN = /^arn:aws[\w-]*:sqs:[a-z0-9-]+:\d{12}:.+$/;
 export function sqsTarget(sqs: SqsInternal): TargetDispatcher {
   return {
     handles: (arn) => QUEUE_ARN.test(arn),
-    async deliver({ target, input, id, attributes }) {
+    async deliver({ target, input, id, attributes, dequeue }) {
       const fifo = target.Arn!.endsWith(".fifo");
       await sqs.sendInternal(target.Arn!, {
         MessageBody: input,
         MessageGroupId: fifo ? target.SqsParameters?.MessageGroupId ?? "events" : undefined,
         MessageDeduplicationId: fifo && id !== undefined ? `delivery-${id}` : undefined,
         MessageAttributes: attributes ? Object.fromEntries(Object.entries(attributes).map(([k, v]) => [k, { DataType: "String", StringValue: v }])) : undefined,
-      }, "events.amazonaws.com");
+      }, "events.amazonaws.com", dequeue);
+      return dequeue !== undefined;
     },
   };
 }
