@@ -166,12 +166,14 @@ test("kill -9 at random points: every acknowledged task runs, none twice, no orp
       const primary = s.deployments?.find((d) => d.status === "PRIMARY");
       return s.deployments?.length === 1 && primary?.rolloutState === "COMPLETED" && primary.runningCount === 3 ? s : undefined;
     }, 180_000);
-    assert.equal(service.deployments![0]!.failedTasks, 0, "no task of the last deployment counted as failed");
-    assert.equal(service.taskDefinition, `arn:aws:ecs:us-east-1:000000000000:task-definition/${SERVICE}:${version}`);
+    const serviceTasks = (await ecs.send(new ListTasksCommand({ cluster: CLUSTER, serviceName: SERVICE, desiredStatus: "STOPPED" }))).taskArns ?? [];
+    const stoppedServiceTasks = serviceTasks.length ? await describeAll(ecs, serviceTasks) : [];
+    const story = () => [...service.events!.map((e) => e.message), ...stoppedServiceTasks.map((t) => `${t.taskArn} ${t.stopCode}: ${t.stoppedReason}`)].join("\n");
+    assert.equal(service.deployments![0]!.failedTasks, 0, `no task of the last deployment counted as failed; the service's events and stopped tasks:\n${story()}`);
+    assert.equal(service.taskDefinition, `arn:aws:ecs:us-east-1:000000000000:task-definition/${SERVICE}:${version}`, story());
     const breakerEvents = (service.events ?? []).filter((e) => /rolling back|circuit breaker|unable to consistently start/i.test(e.message ?? ""));
     assert.deepEqual(breakerEvents, [], "no deployment rolled back or was throttled because of a crash");
-    const serviceTasks = (await ecs.send(new ListTasksCommand({ cluster: CLUSTER, serviceName: SERVICE, desiredStatus: "STOPPED" }))).taskArns ?? [];
-    for (const t of serviceTasks.length ? await describeAll(ecs, serviceTasks) : []) {
+    for (const t of stoppedServiceTasks) {
       assert.ok(t.stopCode === "ServiceSchedulerInitiated" || t.stopCode === "UserInitiated", `service task ${t.taskArn} stopped as ${t.stopCode}: ${t.stoppedReason}`);
     }
 
