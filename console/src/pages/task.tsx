@@ -91,7 +91,7 @@ export function TaskPage({ cluster, task }: { cluster: string; task: string }) {
                 <dt>Task definition</dt><dd>{lastPart(data.t.taskDefinitionArn)}</dd>
                 <dt>Launch type</dt><dd>{data.t.launchType ?? data.t.capacityProviderName}</dd>
                 <dt>Group</dt><dd>{service ? <Link to={["clusters", cluster, "services", service]}>{data.t.group}</Link> : data.t.group}</dd>
-                <dt>CPU / memory</dt><dd>{data.t.cpu} / {data.t.memory}</dd>
+                <dt>CPU / memory</dt><dd>{data.t.cpu ?? "—"} / {data.t.memory ?? "—"}</dd>
                 <dt>Created</dt><dd><Time at={data.t.createdAt} /></dd>
                 <dt>Started</dt><dd><Time at={data.t.startedAt} /></dd>
                 <dt>Stopped</dt><dd><Time at={data.t.stoppedAt} /></dd>
