@@ -3,12 +3,16 @@ import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
+import http, { type IncomingMessage } from "node:http";
+import { SignatureV4 } from "@smithy/signature-v4";
+import { Sha256 } from "@aws-crypto/sha256-js";
 import puppeteer, { type Browser, type Page } from "puppeteer-core";
 import {
   CreateServiceCommand, DescribeClustersCommand, DescribeServicesCommand, DescribeTasksCommand, ListTasksCommand, RegisterTaskDefinitionCommand, RunTaskCommand,
   UpdateServiceCommand, type ContainerDefinition, type ECSClient,
 } from "@aws-sdk/client-ecs";
 import { CreateListenerCommand, CreateLoadBalancerCommand, CreateTargetGroupCommand, ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { CreateClusterCommand, ECSClient as EcsClient } from "@aws-sdk/client-ecs";
 import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from "@aws-sdk/client-cloudwatch";
 import { BerthProcess } from "./harness.js";
 import { ensureTestImage, TEST_IMAGE } from "./images.js";
@@ -63,6 +67,14 @@ async function shot(p: Page, name: string): Promise<void> {
 }
 
 const idOf = (arn: string) => arn.split("/").pop()!;
+
+/** GET /_berth/events signed with SigV4 as the console signs it; resolves once the stream's headers arrive. */
+async function openEvents(endpoint: string, creds: { accessKeyId: string; secretAccessKey: string }): Promise<IncomingMessage> {
+  const url = new URL("/_berth/events", endpoint);
+  const signer = new SignatureV4({ credentials: creds, region, service: "berth", sha256: Sha256 });
+  const signed = await signer.sign({ method: "GET", protocol: url.protocol, hostname: url.hostname, port: Number(url.port), path: url.pathname, query: {}, headers: { host: url.host } });
+  return new Promise((resolve, reject) => http.get(url, { headers: signed.headers, agent: false }, resolve).on("error", reject));
+}
 
 before(async () => {
   mkdirSync(SHOTS, { recursive: true });
@@ -139,12 +151,19 @@ test("a service's page: deployments, tasks and events as DescribeServices has th
   assert.match(text, new RegExp(`desired ${service.desiredCount}, running ${service.runningCount}`));
   assert.ok(text.includes(service.events![0]!.message!), "the latest event is shown");
   await shot(page, "service");
-  // Nothing reloads the page: the new deployment shows up through the event stream.
+  // Nothing reloads the page: the new deployment shows up through the event stream, which
+  // announces the new deployment's tasks as they start.
+  const stream = await openEvents(berth.endpoint, credentials);
+  let received = "";
+  stream.setEncoding("utf8").on("data", (chunk: string) => (received += chunk));
   await ecs.send(new UpdateServiceCommand({ cluster: "default", service: "web", taskDefinition: "web:3" }));
   const updated = (await ecs.send(new DescribeServicesCommand({ cluster: "default", services: ["web"] }))).services![0]!;
   const primary = updated.deployments!.find((d) => d.status === "PRIMARY")!;
   assert.equal(primary.taskDefinition!.split("/").pop(), "web:3");
   await waitForText(page, [primary.id!.slice(0, 18), "web:3", "ACTIVE"]);
+  assert.equal(await page.$eval(".live", (el) => (el as unknown as { textContent: string }).textContent), "● live", "changes come over /_berth/events");
+  await waitFor("a task event", async () => /event: task\ndata: \{"taskArn":"arn:aws:ecs:us-east-1:\d{12}:task\/default\/[0-9a-f]{32}","lastStatus":"[A-Z]+"/.test(received) || undefined);
+  stream.destroy();
   // ... and progresses: the rollout completes, the old deployment goes.
   await waitFor("rollout completed", async () => {
     const s = (await ecs.send(new DescribeServicesCommand({ cluster: "default", services: ["web"] }))).services![0]!;
@@ -246,5 +265,46 @@ test("dark theme and phone width", async () => {
     assert.equal(await phone.$eval("html", (el) => (el as unknown as { dataset: { theme: string } }).dataset.theme), "light");
   } finally {
     await phone.close();
+  }
+});
+
+test("strict SigV4: nothing is shown without credentials; the credentials entered sign the calls and the event stream", async () => {
+  const KEY = "AKIACONSOLETEST";
+  const SECRET = "console-secret-key";
+  const strict = await BerthProcess.start({ args: ["--strict-sigv4", "--credentials", `${KEY}:${SECRET}`] });
+  const context = await browser.createBrowserContext();
+  try {
+    const signed = new EcsClient({ endpoint: strict.endpoint, region, credentials: { accessKeyId: KEY, secretAccessKey: SECRET }, maxAttempts: 1 });
+    await signed.send(new CreateClusterCommand({ clusterName: "private-cluster" }));
+    // The event stream is an admin route: refused unsigned, served signed.
+    const unsigned = await fetch(`${strict.endpoint}/_berth/events`);
+    assert.equal(unsigned.status, 403);
+    const events = await openEvents(strict.endpoint, { accessKeyId: KEY, secretAccessKey: SECRET });
+    assert.equal(events.statusCode, 200);
+    assert.match(events.headers["content-type"]!, /^text\/event-stream/);
+    events.destroy();
+
+    const p = await context.newPage();
+    await p.setViewport({ width: 1280, height: 800 });
+    await p.goto(`${strict.endpoint}/#/clusters`);
+    const refused = await waitForText(p, ["Enter credentials"]);
+    assert.ok(!refused.includes("private-cluster"), refused);
+    await p.waitForFunction(() => (globalThis as unknown as { document: { querySelector(s: string): { textContent: string } } }).document.querySelector(".live")!.textContent === "○ polling", { timeout: 30_000 });
+    await shot(p, "credentials-refused");
+    await p.click(`a[href="#/settings"]`);
+    await p.waitForSelector("input[name=accessKeyId]");
+    for (const [name, value] of [["accessKeyId", KEY], ["secretAccessKey", SECRET]] as const) {
+      await p.$eval(`input[name=${name}]`, (el) => ((el as unknown as { value: string }).value = ""));
+      await p.type(`input[name=${name}]`, value);
+    }
+    await p.click("form.settings button[type=submit]");
+    await waitForText(p, ["private-cluster"]);
+    await p.waitForFunction(() => (globalThis as unknown as { document: { querySelector(s: string): { textContent: string } } }).document.querySelector(".live")!.textContent === "● live", { timeout: 30_000 });
+    // The secret stays in the tab's session storage, never in the page's URL or local storage.
+    assert.ok(!p.url().includes(SECRET));
+    assert.equal(await p.evaluate(() => JSON.stringify((globalThis as unknown as { localStorage: { getItem(k: string): string | null } }).localStorage.getItem("berth.console.settings"))), "null");
+  } finally {
+    await context.close();
+    await strict.dispose();
   }
 });

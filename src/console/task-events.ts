@@ -24,8 +24,8 @@ export interface TaskEvents {
  * read everything again anyway.
  */
 export function registerTaskEvents(app: FastifyInstance): TaskEvents {
-  const streams = new Set<(data: string) => void>();
-  app.get(EVENTS_PATH, (req, reply) => {
+  const streams = new Map<(data: string) => void, { destroy(): void }>();
+  app.get(EVENTS_PATH, (_req, reply) => {
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-store", "x-accel-buffering": "no" });
@@ -37,15 +37,18 @@ export function registerTaskEvents(app: FastifyInstance): TaskEvents {
     send(": berth task events\n\n");
     const heartbeat = setInterval(() => send(": keep-alive\n\n"), HEARTBEAT_MS);
     heartbeat.unref();
-    streams.add(send);
+    streams.set(send, res);
     const end = () => {
       clearInterval(heartbeat);
       streams.delete(send);
     };
-    req.raw.once("close", end);
+    // The response's close, not the request's: a GET's request is over as soon as it was read.
     res.once("close", end);
   });
+  // Open streams would hold a closing server open (they are never idle, and an ended one would
+  // sit out the keep-alive timeout): close their connections; clients reconnect to the next server.
   app.addHook("preClose", (done) => {
+    for (const res of streams.values()) res.destroy();
     streams.clear();
     done();
   });
@@ -53,7 +56,7 @@ export function registerTaskEvents(app: FastifyInstance): TaskEvents {
     publish(report) {
       if (streams.size === 0) return;
       const data = `event: task\ndata: ${JSON.stringify({ taskArn: report.taskArn, lastStatus: report.lastStatus ?? null, at: report.at.toISOString() })}\n\n`;
-      for (const send of streams) send(data);
+      for (const send of streams.keys()) send(data);
     },
     get listeners() {
       return streams.size;
