@@ -92,7 +92,8 @@ export function ImagePage({ repo, digest }: { repo: string; digest: string }) {
                 head={["Name", "Severity", "Package", "Description"]}
                 empty="No findings."
                 rows={(findings?.imageScanFindings?.findings ?? []).map((f) => [
-                  f.uri ? <a href={f.uri} rel="noreferrer noopener" target="_blank">{f.name}</a> : f.name, <Badge value={f.severity} />,
+                  // Only web links: a finding's uri comes from the scan database, not from this console.
+                  f.uri && /^https?:\/\//.test(f.uri) ? <a href={f.uri} rel="noreferrer noopener" target="_blank">{f.name}</a> : f.name, <Badge value={f.severity} />,
                   (f.attributes ?? []).filter((a) => a.key === "package_name" || a.key === "package_version").map((a) => a.value).join(" "), f.description ?? "",
                 ])}
               />
