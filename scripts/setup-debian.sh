@@ -2,8 +2,8 @@
 # Makes a Debian host ready for Berth and its tests: Node.js 24 with npm 11 (from the npm registry),
 # a compiler for the native addon better-sqlite3, a running Docker engine, Debian's AWS CLI, boto3,
 # skopeo, a static busybox (test images are built FROM scratch with it; nothing is pulled),
-# iptables and openssl (task endpoints, SNS signing), and libfaketime, iproute2, curl and Debian's
-# botocore (tests only).
+# iptables and openssl (task endpoints, SNS signing), and libfaketime, iproute2, curl, chromium and
+# Debian's botocore (tests only).
 # Idempotent: installs only what is missing and starts dockerd only when no engine answers.
 #
 # Node.js 24 goes to BERTH_NODE_PREFIX (/opt/berth/node), and node, npm and npx to BERTH_BIN_DIR
@@ -29,6 +29,8 @@ dpkg -s faketime >/dev/null 2>&1 || missing+=(faketime)
 # ip and curl: the security test calls Berth from a network namespace (a non-loopback address).
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
+# chromium: the web console's browser test drives Debian's chromium headless (puppeteer-core never downloads one).
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 # boto3: the STS test calls Berth from Python as users do (any python3 on PATH with boto3 will do).
 { python3 -c 'import boto3' || /usr/bin/python3 -c 'import boto3'; } >/dev/null 2>&1 || missing+=(python3-boto3)
 # Debian's botocore (and requests, which it imports): the task credentials test builds an image

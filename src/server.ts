@@ -98,6 +98,8 @@ import { createTaskCredentials } from "./ecs/task-credentials/task-credentials.j
 import { createRoleSessions } from "./sts/task-role-sessions.js";
 import { createExecutionRoleGate } from "./sts/execution-role-gate.js";
 import { credentialSecrets, sealPlaintextSecrets } from "./iam/credential-secrets.js";
+import { registerConsoleAssets, wantsPage } from "./console/console-assets.js";
+import { registerTaskEvents } from "./console/task-events.js";
 
 /** How often retention policies are applied (AWS documents deletion "within 72 hours"; Berth is prompter). */
 const LOG_RETENTION_INTERVAL_MS = 60_000;
@@ -239,6 +241,10 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   registerBerthRoutes(app, { db, runner: resettable, berthId, registry, afterReset, readLogStream: (scope, group, stream) => streamMessages(db, scope, group, stream) });
   // Fargate Spot interruptions: on demand (an operator endpoint) and, for chaos testing, at a configured rate.
   registerSpotRoutes(app, { db, runner, config });
+  // The web console: its page at `/` for browsers, its bundle under /console/, and the stream of
+  // task changes it refreshes on (an admin route, guarded as the others).
+  const consoleAssets = registerConsoleAssets(app);
+  const taskEvents = registerTaskEvents(app);
   registerAgentRoutes(app, { config, log: log.child({ component: "agents" }), endpoint: agentEndpoint.remote });
   // Image scanning: scan on push, scans in the background, OSV records from scanDatabaseDir.
   const scanLog = log.child({ component: "image-scan" });
@@ -294,6 +300,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
     createSchedulerService({ db, clock, handles: (arn) => eventTargets.some((t) => t.handles(arn)) }),
   ], {
     config, clock, issued: issuedCredentials(db, credentials.secrets),
+    page: (req, reply) => wantsPage(req) && consoleAssets.page(req, reply),
     // Identity policies are enforced only when configured; the root is never refused.
     ...(config.iamEnforcement ? { authorize: createAuthorize({ db, clock }) } : {}),
   });
@@ -314,6 +321,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
       taskCredentials.onReport(report);
       // The service scheduler decides again when one of its tasks changes.
       services.onTaskReport(report);
+      taskEvents.publish(report);
     } catch (err) {
       log.error({ err, taskArn: report.taskArn }, "could not apply a task report");
     }

@@ -31,6 +31,11 @@ export interface GatewayDeps {
   /** Credentials IAM and STS issued, which callers may sign with besides the configured ones. */
   issued?: IssuedCredentials;
   authorize?: Authorize;
+  /**
+   * Answers a request at `/` that is no AWS call (no Action, not a POST) and that a browser makes
+   * for a page (the web console); true when it did. AWS calls never reach it.
+   */
+  page?: (req: FastifyRequest, reply: FastifyReply) => boolean;
 }
 
 /** The protocols a model says its service speaks (CloudWatch: smithy-rpc-v2-cbor, json, query). */
@@ -104,7 +109,7 @@ export function registerAwsServices(app: FastifyInstance, services: AwsService[]
   const root = async (req: FastifyRequest, reply: FastifyReply) => {
     const wire = wireOf(req);
     const protocol = rootProtocol(wire);
-    if (!protocol) return sendJsonNotFound(req, reply);
+    if (!protocol) return deps.page?.(req, reply) ? reply : sendJsonNotFound(req, reply);
     return send(reply, await answer(wire, req.log, ...protocol));
   };
   app.post("/", root);

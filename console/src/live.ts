@@ -1,0 +1,172 @@
+import { useCallback, useEffect, useRef, useState } from "preact/hooks";
+import { SignatureV4 } from "@smithy/signature-v4";
+import { Sha256 } from "@aws-crypto/sha256-js";
+import { credentialsOf, loadSettings } from "./aws";
+
+/** A change Berth announced on /_berth/events (task-events.ts). */
+export interface TaskChange {
+  taskArn: string;
+  lastStatus: string | null;
+}
+
+type Listener = (change: TaskChange) => void;
+const listeners = new Set<Listener>();
+/** "live": the event stream is open; "polling": it could not be opened, pages poll instead. */
+export let liveMode: "connecting" | "live" | "polling" = "connecting";
+const modeListeners = new Set<() => void>();
+const setMode = (m: typeof liveMode) => {
+  liveMode = m;
+  for (const l of modeListeners) l();
+};
+
+/** How often a page re-reads itself when the event stream is down, and only while it is visible. */
+const POLL_MS = 5_000;
+/** How often a page re-reads itself anyway (what no task event announces: an alarm's state, a metric). */
+const REFRESH_MS = 30_000;
+/** Changes that arrive together (a deployment of 100 tasks) make one re-read, not one each. */
+const DEBOUNCE_MS = 400;
+
+let stream: AbortController | undefined;
+
+/**
+ * Opens GET /_berth/events, signed with SigV4 like the CLI's `berth` calls (EventSource cannot
+ * send an Authorization header, so the stream is read with fetch). Reconnects after a failure;
+ * while it is down, pages poll (only the visible page, every 5 s).
+ */
+export function startEvents(): void {
+  stream?.abort();
+  const controller = new AbortController();
+  stream = controller;
+  const run = async () => {
+    while (!controller.signal.aborted) {
+      try {
+        await readEvents(controller.signal);
+      } catch {
+        // The stream failed or was refused: poll until it opens again.
+      }
+      if (controller.signal.aborted) return;
+      setMode("polling");
+      await new Promise((r) => setTimeout(r, 10_000));
+    }
+  };
+  void run();
+}
+
+async function readEvents(signal: AbortSignal): Promise<void> {
+  const s = loadSettings();
+  const url = new URL("/_berth/events", location.origin);
+  const signer = new SignatureV4({ service: "berth", region: s.region, credentials: credentialsOf(s), sha256: Sha256 });
+  const signed = await signer.sign({
+    method: "GET", protocol: url.protocol, hostname: url.hostname, path: url.pathname, query: {},
+    headers: { host: url.host }, ...(url.port ? { port: Number(url.port) } : {}),
+  });
+  // The browser sets Host itself (to the same value that was signed).
+  const headers = Object.fromEntries(Object.entries(signed.headers).filter(([k]) => k.toLowerCase() !== "host"));
+  const res = await fetch(url, { headers, signal, cache: "no-store" });
+  if (!res.ok || !res.body) throw new Error(`events: ${res.status}`);
+  setMode("live");
+  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += value;
+    let end: number;
+    while ((end = buffer.indexOf("\n\n")) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const data = block.split("\n").filter((l) => l.startsWith("data: ")).map((l) => l.slice(6)).join("\n");
+      if (!data) continue;
+      const change = JSON.parse(data) as TaskChange;
+      for (const l of listeners) l(change);
+    }
+  }
+}
+
+export function useLiveMode(): typeof liveMode {
+  const [, set] = useState(0);
+  useEffect(() => {
+    const l = () => set((n) => n + 1);
+    modeListeners.add(l);
+    return () => void modeListeners.delete(l);
+  }, []);
+  return liveMode;
+}
+
+export interface Loaded<T> {
+  data?: T;
+  error?: unknown;
+  loading: boolean;
+  reload: () => void;
+}
+
+/**
+ * Loads a page's data through the AWS APIs and keeps it current: again when a task change the
+ * page cares about arrives (`affects`), every 30 s while visible, every 5 s while the event
+ * stream is down, and when the tab becomes visible again. A hidden tab reads nothing.
+ */
+export function useLoad<T>(load: () => Promise<T>, deps: unknown[], affects: (c: TaskChange) => boolean = () => true): Loaded<T> {
+  const [state, setState] = useState<{ data?: T; error?: unknown; loading: boolean }>({ loading: true });
+  const generation = useRef(0);
+  const inFlight = useRef(false);
+  const again = useRef(false);
+  const loadRef = useRef(load);
+  loadRef.current = load;
+  const affectsRef = useRef(affects);
+  affectsRef.current = affects;
+
+  const reload = useCallback(() => {
+    // One read at a time per page: a change during a read asks for one more read after it.
+    if (inFlight.current) {
+      again.current = true;
+      return;
+    }
+    inFlight.current = true;
+    const g = generation.current;
+    loadRef.current().then(
+      (data) => g === generation.current && setState({ data, loading: false }),
+      (error: unknown) => g === generation.current && setState((s) => ({ ...s, error, loading: false })),
+    ).finally(() => {
+      inFlight.current = false;
+      if (again.current && g === generation.current) {
+        again.current = false;
+        reload();
+      }
+    });
+  }, []);
+
+  useEffect(() => {
+    generation.current++;
+    inFlight.current = false;
+    again.current = false;
+    setState({ loading: true });
+    reload();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const soon = () => {
+      if (document.visibilityState !== "visible" || timer) return;
+      timer = setTimeout(() => {
+        timer = undefined;
+        reload();
+      }, DEBOUNCE_MS);
+    };
+    const onChange: Listener = (c) => affectsRef.current(c) && soon();
+    listeners.add(onChange);
+    let last = Date.now();
+    const tick = setInterval(() => {
+      const every = liveMode === "live" ? REFRESH_MS : POLL_MS;
+      if (document.visibilityState === "visible" && Date.now() - last >= every) {
+        last = Date.now();
+        reload();
+      }
+    }, 1_000);
+    const onVisible = () => document.visibilityState === "visible" && reload();
+    document.addEventListener("visibilitychange", onVisible);
+    return () => {
+      listeners.delete(onChange);
+      clearInterval(tick);
+      clearTimeout(timer);
+      document.removeEventListener("visibilitychange", onVisible);
+    };
+  }, deps);
+  return { ...state, reload };
+}

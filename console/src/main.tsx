@@ -1,0 +1,86 @@
+import { render } from "preact";
+import { useEffect, useState } from "preact/hooks";
+import { loadSettings } from "./aws";
+import { startEvents, useLiveMode } from "./live";
+import { href, useRoute } from "./router";
+import { ClusterPage, ClustersPage } from "./pages/clusters";
+import { ServicePage } from "./pages/service";
+import { TaskPage } from "./pages/task";
+import { ImagePage, RepositoriesPage, RepositoryPage } from "./pages/ecr";
+import { LoadBalancerPage, LoadBalancersPage } from "./pages/load-balancers";
+import { AlarmPage, AlarmsPage } from "./pages/alarms";
+import { SettingsPage } from "./pages/settings";
+import "./style.css";
+
+type Theme = "light" | "dark";
+const THEME_KEY = "berth.console.theme";
+
+/** The chosen theme, else the system's (prefers-color-scheme). */
+function useTheme(): [Theme, () => void] {
+  const system = (): Theme => (matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light");
+  const [theme, setTheme] = useState<Theme>((localStorage.getItem(THEME_KEY) as Theme | null) ?? system());
+  useEffect(() => void (document.documentElement.dataset.theme = theme), [theme]);
+  return [theme, () => {
+    const next = theme === "dark" ? "light" : "dark";
+    localStorage.setItem(THEME_KEY, next);
+    setTheme(next);
+  }];
+}
+
+function Route({ path }: { path: string[] }) {
+  const [a, b, c, d] = path;
+  switch (a) {
+    case undefined:
+    case "clusters":
+      if (!b) return <ClustersPage />;
+      if (c === "services" && d) return <ServicePage key={`${b}/${d}`} cluster={b} service={d} />;
+      if (c === "tasks" && d) return <TaskPage key={`${b}/${d}`} cluster={b} task={d} />;
+      return <ClusterPage key={b} cluster={b} />;
+    case "ecr":
+      if (!b) return <RepositoriesPage />;
+      if (c) return <ImagePage key={`${b}@${c}`} repo={b} digest={c} />;
+      return <RepositoryPage key={b} repo={b} />;
+    case "load-balancers":
+      return b ? <LoadBalancerPage key={b} name={b} /> : <LoadBalancersPage />;
+    case "alarms":
+      return b ? <AlarmPage key={b} name={b} /> : <AlarmsPage />;
+    case "settings":
+      return <SettingsPage />;
+    default:
+      return <main id="main"><h1>Not found</h1><p>No page at {location.hash}. <a href={href("clusters")}>Clusters</a></p></main>;
+  }
+}
+
+const NAV: Array<[string, string]> = [["clusters", "Clusters"], ["ecr", "Repositories"], ["load-balancers", "Load balancers"], ["alarms", "Alarms"]];
+
+function App() {
+  const path = useRoute();
+  const [theme, toggle] = useTheme();
+  const live = useLiveMode();
+  const settings = loadSettings();
+  const section = path[0] ?? "clusters";
+  useEffect(() => {
+    const title = document.querySelector("main h1")?.textContent;
+    document.title = title ? `${title} · Berth` : "Berth console";
+  });
+  return (
+    <>
+      <a class="skip" href="#main" onClick={(e) => { e.preventDefault(); document.getElementById("main")?.focus(); }}>Skip to content</a>
+      <header>
+        <a class="brand" href={href("clusters")}>Berth</a>
+        <nav aria-label="Sections">
+          {NAV.map(([id, label]) => <a key={id} href={href(id)} aria-current={section === id ? "page" : undefined}>{label}</a>)}
+        </nav>
+        <div class="header-end">
+          <span class={`live ${live}`} title={live === "live" ? "Updates as tasks change (server-sent events)" : "Refreshes the visible page every few seconds"}>{live === "live" ? "● live" : live === "polling" ? "○ polling" : "…"}</span>
+          <a href={href("settings")} class="who" title="Credentials and region">{settings.accessKeyId} · {settings.region}</a>
+          <button type="button" class="theme" onClick={toggle} aria-label={`Switch to ${theme === "dark" ? "light" : "dark"} theme`}>{theme === "dark" ? "☀" : "☾"}</button>
+        </div>
+      </header>
+      <Route path={path} />
+    </>
+  );
+}
+
+startEvents();
+render(<App />, document.getElementById("app")!);

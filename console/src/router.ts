@@ -1,0 +1,22 @@
+import { useEffect, useState } from "preact/hooks";
+
+/**
+ * Hash routing: every page has a URL (#/clusters/web/services/api) that can be shared or
+ * bookmarked, and the server needs no route per page: `/` always serves the same document.
+ */
+export function currentPath(): string[] {
+  return location.hash.replace(/^#\/?/, "").split("/").filter(Boolean).map(decodeURIComponent);
+}
+
+export function useRoute(): string[] {
+  const [path, setPath] = useState(currentPath());
+  useEffect(() => {
+    const changed = () => setPath(currentPath());
+    addEventListener("hashchange", changed);
+    return () => removeEventListener("hashchange", changed);
+  }, []);
+  return path;
+}
+
+/** A link to a page, each part encoded (ARNs contain slashes and colons). */
+export const href = (...parts: string[]) => `#/${parts.map(encodeURIComponent).join("/")}`;

@@ -1,0 +1,35 @@
+// Bundles the web console (console/src) into dist/console: one ES module and one stylesheet, both
+// named by a hash of their content so Berth can serve them with a year-long immutable cache, and
+// index.html (never cached) naming them. Everything the console needs is in these files: it
+// fetches nothing from outside the machine at run time.
+import { build } from "esbuild";
+import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const out = join(root, "dist", "console");
+mkdirSync(out, { recursive: true });
+const result = await build({
+  entryPoints: [join(root, "console", "src", "main.tsx")],
+  bundle: true,
+  minify: true,
+  format: "esm",
+  platform: "browser",
+  target: "es2022",
+  jsx: "automatic",
+  jsxImportSource: "preact",
+  outdir: out,
+  entryNames: "app-[hash]",
+  metafile: true,
+  legalComments: "linked",
+  logLevel: "warning",
+});
+const files = Object.keys(result.metafile.outputs).map((f) => basename(f));
+const script = files.find((f) => f.endsWith(".js"));
+const style = files.find((f) => f.endsWith(".css"));
+const html = readFileSync(join(root, "console", "index.html"), "utf8").replace("%SCRIPT%", `/console/${script}`).replace("%STYLE%", `/console/${style}`);
+writeFileSync(join(out, "index.html"), html);
+const gz = (f) => gzipSync(readFileSync(join(out, f)), { level: 9 }).length;
+console.log(`console: ${script} ${(gz(script) / 1024).toFixed(1)} KB gzipped, ${style} ${(gz(style) / 1024).toFixed(1)} KB gzipped`);

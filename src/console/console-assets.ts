@@ -1,0 +1,69 @@
+import { readFileSync, readdirSync, existsSync } from "node:fs";
+import { dirname, extname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+
+/** Where `npm run build` puts the bundled console (scripts/build-console.mjs): dist/console. */
+export const CONSOLE_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "console");
+
+const TYPES: Record<string, string> = {
+  ".js": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".html": "text/html; charset=utf-8",
+  ".txt": "text/plain; charset=utf-8",
+};
+
+/**
+ * The console's page may load and call only this origin: its own bundle, and the APIs on the same
+ * port. Nothing from a CDN or any other machine, whatever a rendered value contains. uPlot sizes
+ * its canvas with style attributes, hence 'unsafe-inline' for styles (never for scripts).
+ */
+const CSP = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/** Whether a request at `/` is a browser asking for a page (not an AWS client, which never asks for HTML). */
+export function wantsPage(req: FastifyRequest): boolean {
+  const accept = req.headers.accept;
+  return req.method === "GET" && typeof accept === "string" && accept.includes("text/html");
+}
+
+export interface ConsoleAssets {
+  /** Answers GET / for a browser with the console's page; false when no console was built. */
+  page(req: FastifyRequest, reply: FastifyReply): boolean;
+}
+
+/**
+ * Serves the web console built into dist/console: index.html at `/` (never cached: it names the
+ * current bundle), and its hashed bundle files under /console/ (cached for a year, immutable:
+ * a new build has new names). The files are read once, at start-up; they are small.
+ * A Berth run from sources without `npm run build` has no console: `/` then answers as the API.
+ */
+export function registerConsoleAssets(app: FastifyInstance, dir = CONSOLE_DIR): ConsoleAssets {
+  const files = new Map<string, Buffer>();
+  if (existsSync(dir)) for (const name of readdirSync(dir)) files.set(name, readFileSync(join(dir, name)));
+  const index = files.get("index.html");
+
+  app.get("/console/:file", async (req, reply) => {
+    const { file } = req.params as { file: string };
+    const body = file === "index.html" ? undefined : files.get(file);
+    if (!body) return reply.status(404).header("content-type", "text/plain; charset=utf-8").send("Not found\n");
+    return reply
+      .header("content-type", TYPES[extname(file)] ?? "application/octet-stream")
+      .header("cache-control", "public, max-age=31536000, immutable")
+      .header("x-content-type-options", "nosniff")
+      .send(body);
+  });
+
+  return {
+    page(_req, reply) {
+      if (!index) return false;
+      void reply
+        .header("content-type", TYPES[".html"])
+        .header("cache-control", "no-cache")
+        .header("content-security-policy", CSP)
+        .header("x-content-type-options", "nosniff")
+        .header("referrer-policy", "no-referrer")
+        .send(index);
+      return true;
+    },
+  };
+}
