@@ -86,8 +86,9 @@ before(async () => {
   await page.setViewport({ width: 1280, height: 800 });
   page.on("dialog", (d) => void d.accept());
   const logs = { logDriver: "awslogs" as const, options: { "awslogs-group": "/ecs/console", "awslogs-stream-prefix": "web", "awslogs-create-group": "true", "awslogs-region": region } };
+  // Secrets need an execution role at registration, as on ECS (nothing assumes it with enforcement off).
   await ecs.send(new RegisterTaskDefinitionCommand({
-    family: "web", networkMode: "bridge",
+    family: "web", networkMode: "bridge", executionRoleArn: "arn:aws:iam::000000000000:role/ecsTaskExecutionRole",
     containerDefinitions: [container({ logConfiguration: logs, secrets: [{ name: "DB_PASSWORD", valueFrom: "arn:aws:ssm:us-east-1:000000000000:parameter/not-a-value-shown" }] })],
   }));
   // web:2 is web:1 without the secret (so its tasks start); web:3 only differs by its environment.
