@@ -8,6 +8,7 @@ import { taskDefinitionArn } from "../../core/arn.js";
 import type { EcsDeps } from "../deps.js";
 import { clientException, invalidParameter } from "../errors.js";
 import { paginate } from "../pagination.js";
+import { untilWrite } from "../../store/until-write.js";
 import { dropAllTags, getTags, putTags, validateTags } from "../tags.js";
 import {
   findTaskDefinition, listFamilies, listTaskDefinitionArns, nextRevision, parseTaskDefinitionRef,
@@ -21,6 +22,18 @@ const MAX_DELETE = 10;
 const notFound = () => clientException("The specified task definition does not exist.");
 
 export function taskDefinitionHandlers({ db, clock }: EcsDeps): Record<string, Handler> {
+  // Deployments, scaling and every `aws ecs` workflow read definitions over and over; the answer
+  // is the same until the next write (see untilWrite). A definition not found throws, and is not kept.
+  const describeUnchanged = untilWrite(
+    db,
+    (ref: string, ctx: RequestContext, withTags: boolean) => JSON.stringify([ctx.account, ctx.region, ref, withTags]),
+    (ref: string, ctx: RequestContext, withTags: boolean) => {
+      const taskDefinition = resolveTaskDefinition(db, ctx, ref);
+      if (!taskDefinition) throw clientException("Unable to describe task definition.");
+      const tags = withTags ? getTags(db, taskDefinition.taskDefinitionArn!) : undefined;
+      return { taskDefinition, tags };
+    },
+  );
   return {
     RegisterTaskDefinition: (input: RegisterTaskDefinitionRequest, ctx: RequestContext) => {
       const shape = normalizeRegistration(input);
@@ -44,12 +57,8 @@ export function taskDefinitionHandlers({ db, clock }: EcsDeps): Record<string, H
       })();
     },
 
-    DescribeTaskDefinition: (input: DescribeTaskDefinitionRequest, ctx: RequestContext) => {
-      const taskDefinition = resolveTaskDefinition(db, ctx, input.taskDefinition!);
-      if (!taskDefinition) throw clientException("Unable to describe task definition.");
-      const tags = input.include?.includes("TAGS") ? getTags(db, taskDefinition.taskDefinitionArn!) : undefined;
-      return { taskDefinition, tags };
-    },
+    DescribeTaskDefinition: (input: DescribeTaskDefinitionRequest, ctx: RequestContext) =>
+      describeUnchanged(input.taskDefinition!, ctx, input.include?.includes("TAGS") ?? false),
 
     ListTaskDefinitions: (input: ListTaskDefinitionsRequest, ctx: RequestContext) => {
       const arns = listTaskDefinitionArns(db, ctx, {
