@@ -12,7 +12,7 @@ import { putEvents } from "./put-events.js";
 import { compileEventPattern } from "./patterns/event-pattern.js";
 import { notFound, validation } from "./errors.js";
 import type { TargetDispatcher } from "./target-dispatch.js";
-import { WriteGroup } from "../store/group-commit.js";
+import { GroupCommit } from "../store/group-commit.js";
 
 const scopeOf = (ctx: RequestContext): Scope => ({ account: ctx.account, region: ctx.region });
 
@@ -35,7 +35,7 @@ const REQUIRED_EVENT_FIELDS = ["id", "account", "source", "time", "region", "det
 
 /** EventBridge (awsJson1_1): buses, rules, targets, PutEvents; `wake` tells the delivery worker deliveries were queued. */
 export function createEventsService({ db, clock, dispatchers, wake }: { db: Db; clock: Clock; dispatchers: () => TargetDispatcher[]; wake: () => void }): AwsService {
-  const group = new WriteGroup(db);
+  const group = new GroupCommit(db);
   const handlers: Record<string, Handler> = {
     CreateEventBus: (input: W.CreateEventBusRequest, ctx) => {
       const scope = scopeOf(ctx);

@@ -1,6 +1,6 @@
 import type { Db } from "../store/database.js";
 import type { Scope } from "../core/arn.js";
-import { GroupCommit } from "./group-commit.js";
+import { GroupCommit } from "../store/group-commit.js";
 import type { AttributeValue } from "./message-md5.js";
 import { newQueueStats, type QueueStats } from "./queue-stats.js";
 

@@ -5,10 +5,9 @@ import type { Db } from "./database.js";
  * together in one transaction, so the fsync an acknowledged write needs (synchronous=FULL) is paid
  * once per group. Each caller's promise settles once the transaction holding its write committed;
  * a write that throws fails the whole group (each caller gets the error), and writes keep their order.
- * The transaction is IMMEDIATE: it takes the write lock before it reads, so another connection's
- * commit (SQS's writer thread) makes it wait (busy_timeout) instead of failing with SQLITE_BUSY.
+ * Used by SQS (send, receive and delete each write) and EventBridge's PutEvents.
  */
-export class WriteGroup {
+export class GroupCommit {
   private pending: Array<{ write: () => void; done: (err?: unknown) => void }> = [];
 
   constructor(private readonly db: Db) {}
@@ -26,7 +25,7 @@ export class WriteGroup {
     try {
       this.db.transaction(() => {
         for (const g of group) g.write();
-      }).immediate();
+      })();
     } catch (err) {
       for (const g of group) g.done(err);
       return;
