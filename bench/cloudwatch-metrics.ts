@@ -9,11 +9,10 @@
  * the ingest (--moto-batches) for the rate and is queried over what it holds: its latency is over
  * far less data than Berth's, which favours it.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { startMoto } from "./moto-server.js";
 import { cpus, totalmem } from "node:os";
 import { parseArgs } from "node:util";
 import { BerthProcess } from "../test/harness.js";
-import { freePort } from "./free-port.js";
 
 const { values } = parseArgs({ options: {
   series: { type: "string", default: "500" }, hours: { type: "string", default: "24" }, queries: { type: "string", default: "200" },
@@ -100,22 +99,6 @@ const pct = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
 };
 
-async function startMoto(): Promise<{ origin: string; proc: ChildProcess }> {
-  const port = await freePort();
-  const proc = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(port)], { stdio: "ignore" });
-  const origin = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    try {
-      await fetch(`${origin}/moto-api/`);
-      return { origin, proc };
-    } catch {
-      if (Date.now() > deadline || proc.exitCode !== null) throw new Error("moto_server did not start");
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-}
-
 async function main() {
   console.log(`${new Date().toISOString()} · ${cpus().length} × ${cpus()[0]?.model} · ${(totalmem() / 2 ** 30).toFixed(1)} GiB · Node ${process.version}`);
   const end = Math.floor(Date.now() / 1000 / 60) * 60;
@@ -141,7 +124,7 @@ async function main() {
     }, 0);
     console.log(`Berth data directory after the day: ${(size / 2 ** 20).toFixed(1)} MiB`);
   } finally {
-    moto.proc.kill("SIGTERM");
+    moto.stop();
     await berth.dispose();
   }
 }

@@ -9,7 +9,7 @@
  * task definition family `bench`. Requests carry a SigV4 Authorization header signed once per
  * operation and server (neither server verifies signatures here; both parse the header).
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { startMoto } from "./moto-server.js";
 import { cpus, totalmem } from "node:os";
 import { parseArgs } from "node:util";
 import { Sha256 } from "@aws-crypto/sha256-js";
@@ -18,7 +18,6 @@ import { CreateClusterCommand, ECSClient, RegisterTaskDefinitionCommand } from "
 import { BerthProcess } from "../test/harness.js";
 import type { LoadResult } from "./http-load.js";
 import { wrkLoad } from "./wrk-load.js";
-import { freePort } from "./free-port.js";
 
 const { values } = parseArgs({ options: { rounds: { type: "string", default: "5" }, seconds: { type: "string", default: "3" }, revisions: { type: "string", default: "1000" } } });
 const ROUNDS = Number(values.rounds);
@@ -51,24 +50,6 @@ interface Target {
 }
 
 
-async function startMoto(): Promise<Target> {
-  const port = await freePort();
-  // Its request log goes nowhere: an unread pipe would fill and stall it.
-  const proc: ChildProcess = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(port)], { stdio: "ignore" });
-  const origin = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    try {
-      await fetch(`${origin}/moto-api/`);
-      break;
-    } catch {
-      if (Date.now() > deadline || proc.exitCode !== null) throw new Error("moto_server did not start (is moto installed? pip install 'moto[server]')");
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-  return { name: "moto", origin, stop: async () => void proc.kill("SIGTERM") };
-}
-
 async function seed(origin: string): Promise<void> {
   const ecs = new ECSClient({ endpoint: origin, region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" } });
   await ecs.send(new CreateClusterCommand({ clusterName: "bench" }));
@@ -96,7 +77,8 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 async function main() {
   const berth = await BerthProcess.start();
   const berthTarget: Target = { name: "berth", origin: berth.endpoint, stop: () => berth.stop() };
-  const moto = await startMoto();
+  const motoServer = await startMoto();
+  const moto: Target = { name: "moto", origin: motoServer.origin, stop: async () => motoServer.stop() };
   const targets = [berthTarget, moto];
   try {
     for (const t of targets) await seed(t.origin);

@@ -6,33 +6,16 @@
  *
  *   npm run build && node dist/bench/logs.js [--events 1000000] [--moto-events 100000]
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { startMoto } from "./moto-server.js";
 import { cpus, totalmem } from "node:os";
 import { parseArgs } from "node:util";
 import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, FilterLogEventsCommand, PutLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { BerthProcess } from "../test/harness.js";
-import { freePort } from "./free-port.js";
 
 const { values } = parseArgs({ options: { events: { type: "string", default: "1000000" }, "moto-events": { type: "string", default: "100000" } } });
 const BATCH = 10_000;
 /** One event in this many carries the term searched for. */
 const RARE = 1_000;
-
-async function startMoto(): Promise<{ origin: string; stop(): void }> {
-  const port = await freePort();
-  const proc: ChildProcess = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(port)], { stdio: "ignore" });
-  const origin = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    try {
-      await fetch(`${origin}/moto-api/`);
-      return { origin, stop: () => void proc.kill("SIGTERM") };
-    } catch {
-      if (Date.now() > deadline || proc.exitCode !== null) throw new Error("moto_server did not start");
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-}
 
 interface Result { events: number; ingestSeconds: number; ingestMB: number; filterSeconds: number; matched: number; pages: number }
 

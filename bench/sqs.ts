@@ -5,33 +5,15 @@
  *
  *   npm run build && node dist/bench/sqs.js [--seconds 10] [--concurrency 16]
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { startMoto } from "./moto-server.js";
 import { cpus, totalmem } from "node:os";
 import { parseArgs } from "node:util";
 import * as sqs from "@aws-sdk/client-sqs";
 import { BerthProcess } from "../test/harness.js";
-import { freePort } from "./free-port.js";
 
 const { values } = parseArgs({ options: { seconds: { type: "string", default: "10" }, concurrency: { type: "string", default: "16" } } });
 const SECONDS = Number(values.seconds);
 const CONCURRENCY = Number(values.concurrency);
-
-async function startMoto(): Promise<{ origin: string; stop(): void }> {
-  const port = await freePort();
-  // Its request log goes nowhere: an unread pipe would fill and stall it.
-  const proc: ChildProcess = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(port)], { stdio: "ignore" });
-  const origin = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    try {
-      await fetch(`${origin}/moto-api/`);
-      return { origin, stop: () => void proc.kill("SIGTERM") };
-    } catch {
-      if (Date.now() > deadline || proc.exitCode !== null) throw new Error("moto_server did not start");
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-}
 
 /** Cycles per second and each cycle's latency percentiles, over SECONDS after a short warm-up. */
 async function run(origin: string): Promise<{ rate: number; p50: number; p99: number }> {
