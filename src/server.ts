@@ -4,6 +4,7 @@ import { systemClock, type Clock } from "./core/clock.js";
 import type { Logger } from "./core/logger.js";
 import { lazyChild } from "./core/lazy-logger.js";
 import { openDatabase, instanceId, type Db } from "./store/database.js";
+import { DurableAnswers } from "./store/durable-answers.js";
 import { registerBerthRoutes } from "./admin/berth-routes.js";
 import { registerSpotRoutes } from "./admin/spot-routes.js";
 import { startSpotChaos } from "./ecs/tasks/spot-interruptions.js";
@@ -129,6 +130,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   // memory, the registry's blobs and the config file are the user's alone.
   makePrivate(config.dataDir, (name) => name.startsWith("berth.sqlite") || name === REGISTRY_DIR || name === "config.json" || name === KEY_FILE || name === SNS_DIR);
   const db = openDatabase(config.dataDir);
+  const durable = new DurableAnswers(db, join(config.dataDir, "berth.sqlite-wal"));
   const berthId = instanceId(db);
   // Secret values (Secrets Manager, Parameter Store) are sealed with a key kept beside the
   // database, never in it (value-cipher.ts).
@@ -218,6 +220,13 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
     serverFactory: serverWithFront(() => awsFront),
   });
   app.addHook("onRequest", requireHost);
+  // Every answer Fastify sends (the registry's, the agents', the admin endpoints') waits, as the
+  // AWS gateway's do, until the writes before it are on disk (durable-answers.ts).
+  app.addHook("onSend", (_req, _reply, payload, done) => {
+    const writing = durable.settled();
+    if (!writing) return done(null, payload);
+    writing.then(() => done(null, payload), (err: Error) => done(err));
+  });
   // An Expect other than 100-continue: Node would answer a bare 417.
   app.server.on("checkExpectation", refuseExpectation);
   // Bodies stay raw bytes: the JSON gateway decodes them itself (to answer malformed JSON the
@@ -299,7 +308,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
     createEventsService({ db, clock, dispatchers: () => eventTargets, wake: () => eventDeliveries?.wake() }),
     createSchedulerService({ db, clock, handles: (arn) => eventTargets.some((t) => t.handles(arn)) }),
   ], {
-    config, clock, issued: issuedCredentials(db, credentials.secrets),
+    config, clock, issued: issuedCredentials(db, credentials.secrets), durable: () => durable.settled(),
     page: (req, reply) => wantsPage(req) && consoleAssets.page(req, reply),
     // Identity policies are enforced only when configured; the root is never refused.
     ...(config.iamEnforcement ? { authorize: createAuthorize({ db, clock }) } : {}),
@@ -390,6 +399,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
       // The embedded agent stops polling before its held poll is released.
       await embeddedAgent.close();
       await runner.close();
+      durable.close();
       db.close();
     },
   };
