@@ -4,7 +4,7 @@ import type { Clock } from "../core/clock.js";
 import type { Db } from "../store/database.js";
 import { identityPolicies, accessDeniedMessage, type IdentityPolicies } from "../iam/identity-decision.js";
 import type { Decision } from "../iam/policy-evaluation.js";
-import { findRepository } from "../registry/repositories.js";
+import { findRepository, type RepositoryRecord } from "../registry/repositories.js";
 import type { RegistryRequest } from "../registry/http/plugin.js";
 import type { Route } from "../registry/http/route-path.js";
 import { templateFor } from "./creation-templates.js";
@@ -62,8 +62,8 @@ const REPOSITORY_ARN = /^arn:aws[a-z-]*:ecr:([a-z0-9-]+):(\d{12}):repository\/(.
 
 export function createRegistryPermissions({ db, clock }: { db: Db; clock: Clock }): RegistryPermissions {
   /** The repository's policy as stored by SetRepositoryPolicy (repository-policies.ts), if any. */
-  const policyOf = (scope: Scope, name: string): string | undefined => {
-    const text = findRepository(db, scope, name)?.settings["repositoryPolicyText"];
+  const policyOf = (repo: RepositoryRecord | undefined): string | undefined => {
+    const text = repo?.settings["repositoryPolicyText"];
     return typeof text === "string" ? text : undefined;
   };
 
@@ -89,7 +89,8 @@ export function createRegistryPermissions({ db, clock }: { db: Db; clock: Clock 
       const name = route.name;
       const resource = repositoryArn(scope, name);
       let actions = registryActions(route, method);
-      if (!findRepository(db, scope, name)) {
+      const repo = findRepository(db, scope, name);
+      if (!repo) {
         // Nothing to refuse: the request answers NAME_UNKNOWN, unless it is about to create the repository.
         const push = route.kind === "uploads" || (route.kind === "manifest" && method === "PUT");
         const pull = route.kind === "manifest" && (method === "GET" || method === "HEAD");
@@ -97,7 +98,7 @@ export function createRegistryPermissions({ db, clock }: { db: Db; clock: Clock 
         else if (pull && coveredByPullThrough(db, scope, name)) actions = [...PULL_THROUGH_ACTIONS, ...actions];
         else return undefined;
       }
-      const policyText = policyOf(scope, name);
+      const policyText = policyOf(repo);
       for (const action of actions) {
         const denied = combined(principal, identity, action, resource, policyText, sourceIp);
         if (denied !== undefined) return denied;
@@ -107,7 +108,7 @@ export function createRegistryPermissions({ db, clock }: { db: Db; clock: Clock 
 
     denial(principal, identity, action, resource) {
       const repo = REPOSITORY_ARN.exec(resource);
-      const policyText = repo ? policyOf({ account: repo[2]!, region: repo[1]! }, repo[3]!) : undefined;
+      const policyText = repo ? policyOf(findRepository(db, { account: repo[2]!, region: repo[1]! }, repo[3]!)) : undefined;
       return combined(principal, identity, action, resource, policyText);
     },
   };

@@ -5,6 +5,7 @@ import type { RegistryStore } from "../registry-store.js";
 import type { Scope } from "../../core/arn.js";
 import { authenticate, type Caller } from "./auth.js";
 import { downloadScope } from "./download-auth.js";
+import { peerAddress } from "../../aws/gateway-front.js";
 import { parseRoute, type Route } from "./route-path.js";
 import { OciError, sendOciError } from "./oci-errors.js";
 import type { Ctx } from "./context.js";
@@ -106,13 +107,15 @@ export async function registryPlugin(app: FastifyInstance, deps: RegistryHttpDep
     if (!handler) {
       throw new OciError("UNSUPPORTED", `${req.method} is not supported here`, undefined, 405, { allow: Object.keys(endpoint).join(", ") });
     }
-    const denial = caller && deps.authorize?.({ caller, route, method: req.method, sourceIp: req.ip });
+    // aws:SourceIp as the API gateway gives it (an IPv4-mapped IPv6 peer as IPv4).
+    const sourceIp = peerAddress(req.socket.remoteAddress) ?? "";
+    const denial = caller && deps.authorize?.({ caller, route, method: req.method, sourceIp });
     if (denial !== undefined) throw new OciError("DENIED", denial, undefined, 403);
     if (((route.kind === "uploads" && method === "POST") || (route.kind === "manifest" && method === "PUT")) && deps.beforePush) deps.beforePush(scope, route.name);
     if (route.kind === "manifest" && method === "GET" && deps.beforeManifestGet) await deps.beforeManifestGet(scope, route.name, route.reference);
     const authorize = deps.authorize;
     const mayRead = caller && authorize
-      ? (from: string) => authorize({ caller, route: { kind: "blob", name: from, digest: "" }, method: "GET", sourceIp: req.ip }) === undefined
+      ? (from: string) => authorize({ caller, route: { kind: "blob", name: from, digest: "" }, method: "GET", sourceIp }) === undefined
       : undefined;
     return handler({ req, reply, scope, store: deps.store, ...(mayRead ? { mayRead } : {}) }, route);
   };
