@@ -209,6 +209,19 @@ describe("registry authorization under iamEnforcement", () => {
     await skopeo("copy", "--src-tls-verify=false", "--src-creds", `AWS:${password}`, `docker://${host}/team/b:1`, `oci:${join(work, "role")}:b`);
   });
 
+  test("a push may mount a layer only from a repository the pusher may read; otherwise the upload starts afresh", async () => {
+    const push = ["ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload", "ecr:PutImage", "ecr:BatchCheckLayerAvailability"];
+    const creds = await user("pusher", [LOGIN, { Effect: "Allow", Action: push, Resource: repoArn("team/c") }]);
+    await ecrClient(berth, ROOT).send(new CreateRepositoryCommand({ repositoryName: "team/c" }));
+    const root = new Oci(berth.endpoint, await passwordOf(berth, ROOT));
+    const manifest = (await root.req("GET", "/v2/team/a/manifests/1", { headers: { accept: "application/vnd.docker.distribution.manifest.v2+json" } })).json();
+    const mount = `/v2/team/c/blobs/uploads/?mount=${manifest.layers[0].digest}&from=team/a`;
+    const refused = await new Oci(berth.endpoint, await passwordOf(berth, creds)).req("POST", mount);
+    assert.equal(refused.status, 202, "a new upload session, not the mounted blob");
+    // The root may read team/a: its mount succeeds.
+    assert.equal((await root.req("POST", mount)).status, 201);
+  });
+
   test("a token altered to name another principal, or signed with another key, is refused", async () => {
     const password = await passwordOf(berth, users.mallory!);
     const [payload, signature] = password.split(".") as [string, string];
