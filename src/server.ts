@@ -98,6 +98,7 @@ import type { RoleSessions } from "./sts/role-sessions.js";
 import { createTaskCredentials } from "./ecs/task-credentials/task-credentials.js";
 import { createRoleSessions } from "./sts/task-role-sessions.js";
 import { createExecutionRoleGate } from "./sts/execution-role-gate.js";
+import { createRegistryPermissions } from "./ecr/registry-permissions.js";
 import { credentialSecrets, sealPlaintextSecrets } from "./iam/credential-secrets.js";
 import { registerConsoleAssets, wantsPage } from "./console/console-assets.js";
 import { registerTaskEvents } from "./console/task-events.js";
@@ -159,7 +160,10 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   const logRetention = logStore.startRetention({ intervalMs: LOG_RETENTION_INTERVAL_MS, log: log.child({ component: "logs-retention" }) });
   // The awslogs driver: agents ship awslogs containers' output, stored through the log store's LogSink.
   // With iamEnforcement, the execution role's policies gate awslogs delivery, secrets and registry pulls.
-  const executionRole = config.iamEnforcement ? createExecutionRoleGate({ db, clock }) : undefined;
+  // The registry's /v2 requests are authorized as ECR authorizes them, repository policies included;
+  // so are the pulls a task's execution role makes.
+  const registryPermissions = config.iamEnforcement ? createRegistryPermissions({ db, clock }) : undefined;
+  const executionRole = registryPermissions ? createExecutionRoleGate({ db, clock, resourceDenial: registryPermissions.denial }) : undefined;
   const awslogs = createAwslogsDelivery({ db, sink: logStore, log: log.child({ component: "awslogs" }), executionRole, metrics: { sink: metrics, clock } });
   // Tasks' secrets are resolved from Secrets Manager and Parameter Store as their launches are delivered.
   const secretSources = { secrets: createSecretReader(sealed), parameters: createParameterReader(sealed), executionRole, registryHost };
@@ -314,7 +318,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
     ...(config.iamEnforcement ? { authorize: createAuthorize({ db, clock }) } : {}),
   });
   app.register(registryPlugin, { store: registry, config, clock, secret, beforeManifestGet: (scope, name, reference) => pullThrough.beforeManifestGet(scope, name, reference),
-    beforePush: (scope, name) => createOnPush(db, registry, scope, name) });
+    beforePush: (scope, name) => createOnPush(db, registry, scope, name), ...(registryPermissions ? { authorize: registryPermissions.authorize } : {}) });
   // Garbage collection after deletes, on a timer and on demand; lifecycle policies on a timer.
   const gc = startGcScheduler({
     store: registry, log: log.child({ component: "registry-gc" }), intervalSeconds: config.registryGcIntervalSeconds,
