@@ -19,6 +19,16 @@ import { createStsService } from "./sts/sts-service.js";
 import { createIamService } from "./iam/iam-service.js";
 import { issuedCredentials } from "./iam/issued-credentials.js";
 import { createAuthorize } from "./iam/authorize.js";
+import { secretsManagerAuthorization } from "./secretsmanager/authorization.js";
+import { ssmAuthorization } from "./ssm/authorization.js";
+import { logsAuthorization } from "./logs/authorization.js";
+import { sqsAuthorization } from "./sqs/authorization.js";
+import { snsAuthorization } from "./sns/authorization.js";
+import { elbv2Authorization } from "./elbv2/authorization.js";
+import { cloudWatchAuthorization } from "./cloudwatch/authorization.js";
+import { eventsAuthorization } from "./events/authorization.js";
+import { schedulerAuthorization } from "./eventbridge-scheduler/authorization.js";
+import { applicationAutoScalingAuthorization } from "./application-autoscaling/authorization.js";
 import { createElbv2Service } from "./elbv2/elbv2-service.js";
 import { createCloudWatchService } from "./cloudwatch/cloudwatch-service.js";
 import { createMetricStore } from "./cloudwatch/metrics/metric-store.js";
@@ -122,6 +132,13 @@ export interface BerthOptions {
   /** Where tasks' role sessions come from: STS's over IAM's roles unless a test gives its own. */
   roleSessions?: RoleSessions;
 }
+
+/** Each service's resource table for iamEnforcement (src/iam/authorize.ts), by the signing name its calls carry. */
+const authorizationBySigningName = {
+  secretsmanager: secretsManagerAuthorization, ssm: ssmAuthorization, logs: logsAuthorization, sqs: sqsAuthorization, sns: snsAuthorization,
+  elasticloadbalancing: elbv2Authorization, monitoring: cloudWatchAuthorization, events: eventsAuthorization, scheduler: schedulerAuthorization,
+  "application-autoscaling": applicationAutoScalingAuthorization,
+};
 
 export async function createBerth(config: Config, log: Logger, { clock = systemClock, roleSessions }: BerthOptions = {}): Promise<Berth> {
   const docker = await connectDocker(config.dockerSocket);
@@ -302,7 +319,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
     config, clock, issued: issuedCredentials(db, credentials.secrets),
     page: (req, reply) => wantsPage(req) && consoleAssets.page(req, reply),
     // Identity policies are enforced only when configured; the root is never refused.
-    ...(config.iamEnforcement ? { authorize: createAuthorize({ db, clock }) } : {}),
+    ...(config.iamEnforcement ? { authorize: createAuthorize({ db, clock, services: authorizationBySigningName }) } : {}),
   });
   app.register(registryPlugin, { store: registry, config, clock, secret, beforeManifestGet: (scope, name, reference) => pullThrough.beforeManifestGet(scope, name, reference),
     beforePush: (scope, name) => createOnPush(db, registry, scope, name) });

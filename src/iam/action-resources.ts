@@ -3,27 +3,36 @@ import type { Db } from "../store/database.js";
 import { iamArn } from "./iam-common.js";
 import { findRole } from "./roles.js";
 import { findUser } from "./users.js";
+import type { AuthorizedCall, ServiceAuthorization } from "./service-authorization.js";
 
 /**
  * The resources a call is authorized on, as the Service Authorization Reference lists them for
  * the actions users scope by resource: IAM's roles, users and policies, STS AssumeRole's role,
  * ECS's clusters, services, tasks, task definitions and container instances, ECR's
- * repositories, and any service's TagResource/UntagResource/ListTagsForResource ARN. A call that
- * names several (DescribeClusters' clusters) is allowed only when every one is. Every other
- * call is evaluated on "*" (docs/compatibility.md lists which).
+ * repositories, any service's TagResource/UntagResource/ListTagsForResource ARN, and what the
+ * other services' own tables (`table`, beside each service) say. A call that names several
+ * (DescribeClusters' clusters) is allowed only when every one is. Every other call is evaluated
+ * on "*" (docs/compatibility.md lists which).
  */
-export function actionResources(db: Db, ctx: RequestContext, service: string, operation: string, input: Record<string, unknown>): string[] {
+export function actionResources(db: Db, ctx: RequestContext, service: string, operation: string, input: Record<string, unknown>, table?: ServiceAuthorization): string[] {
   const str = (k: string) => (typeof input[k] === "string" ? (input[k] as string) : undefined);
   const list = (k: string) => (Array.isArray(input[k]) ? (input[k] as unknown[]).filter((v): v is string => typeof v === "string") : undefined);
   const tagged = str("resourceArn") ?? str("ResourceArn") ?? str("ResourceARN");
   if (tagged !== undefined && /^(TagResource|UntagResource|ListTagsForResource)$/.test(operation)) return [tagged];
+  let resources: string[];
   switch (service) {
-    case "sts": return [str("RoleArn") ?? "*"];
-    case "iam": return [iamResource(db, ctx, str)];
-    case "ecs": return ecsResources(db, ctx, operation, str, list);
-    case "ecr": return ecrResources(ctx, operation, str, list);
-    default: return ["*"];
+    case "sts": resources = [str("RoleArn") ?? "*"]; break;
+    case "iam": resources = [iamResource(db, ctx, str)]; break;
+    case "ecs": resources = ecsResources(db, ctx, operation, str, list); break;
+    case "ecr": resources = ecrResources(ctx, operation, str, list); break;
+    default: {
+      const of = table && Object.hasOwn(table.resources, operation) ? table.resources[operation] : undefined;
+      const call: AuthorizedCall = { db, ctx, input, str, list: (k) => list(k) ?? [], arn: (r) => `arn:aws:${table?.arnService}:${ctx.region}:${ctx.account}:${r}` };
+      resources = of ? of(call) : ["*"];
+    }
   }
+  // A call that names no resource at all (an empty list) is still a call: it is evaluated on "*".
+  return resources.length ? resources : ["*"];
 }
 
 function iamResource(db: Db, ctx: RequestContext, str: (k: string) => string | undefined): string {

@@ -1,0 +1,37 @@
+import type { RequestContext } from "../aws/request-context.js";
+import type { Db } from "../store/database.js";
+
+/** One call as a service's resource table sees it. */
+export interface AuthorizedCall {
+  db: Db;
+  ctx: RequestContext;
+  input: Record<string, unknown>;
+  /** A string member of the input, else undefined. */
+  str(member: string): string | undefined;
+  /** A list member's strings; [] when absent. */
+  list(member: string): string[];
+  /** arn:aws:SERVICE:REGION:ACCOUNT:`resource`, in the caller's account and region. */
+  arn(resource: string): string;
+}
+
+/**
+ * What identity-policy enforcement needs to know of one service, declared beside the service as
+ * the Service Authorization Reference lists it: the resource ARNs each operation is authorized on
+ * (every one must be allowed; an operation absent from the table is authorized on "*"), and where
+ * a resource's tags are (aws:ResourceTag/<key>) when not in the shared tags table under its ARN.
+ */
+export interface ServiceAuthorization {
+  /** The service part of its ARNs (elasticloadbalancing, ...). */
+  arnService: string;
+  resources: Record<string, (call: AuthorizedCall) => string[]>;
+  tagsOf?(db: Db, arn: string): Record<string, string> | undefined;
+}
+
+/** The shared tags table's tags of an ARN (ECS, ECR, Secrets Manager, SSM, Logs, ELBv2, CloudWatch, EventBridge, ...). */
+export function sharedTags(db: Db, arn: string): Record<string, string> {
+  const rows = db.prepare("SELECT key, value FROM tags WHERE arn = ?").all(arn) as { key: string; value: string }[];
+  return Object.fromEntries(rows.map((r) => [r.key, r.value]));
+}
+
+/** The last segment of a name-or-ARN (a bus or cluster named by ARN: its name). */
+export const nameOf = (ref: string, separator = "/") => (ref.startsWith("arn:") ? ref.slice(ref.lastIndexOf(separator) + 1) : ref);
