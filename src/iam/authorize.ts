@@ -3,7 +3,7 @@ import type { Clock } from "../core/clock.js";
 import { ServiceError } from "../core/errors.js";
 import type { Db } from "../store/database.js";
 import { actionResources } from "./action-resources.js";
-import { identityPolicies, type ConditionContext } from "./identity-decision.js";
+import { accessDeniedMessage, identityPolicies, type ConditionContext } from "./identity-decision.js";
 import { requestTagContext } from "./request-tags.js";
 import { sharedTags, type ServiceAuthorization } from "./service-authorization.js";
 
@@ -23,18 +23,19 @@ const ALWAYS_ALLOWED = new Set(["sts:GetCallerIdentity"]);
  */
 export function createAuthorize({ db, clock, services = {} }: { db: Db; clock: Clock; services?: Record<string, ServiceAuthorization> }): Authorize {
   return (ctx, { service, operation, input }) => {
-    const action = `${ACTION_PREFIX[service] ?? service}:${operation}`;
+    const table = services[service];
+    const action = `${ACTION_PREFIX[service] ?? service}:${table?.actions?.[operation] ?? operation}`;
     if (ALWAYS_ALLOWED.has(action)) return;
     const policies = identityPolicies(db, clock, ctx.principal!, { region: ctx.region, ...(ctx.sourceIp ? { sourceIp: ctx.sourceIp } : {}) });
     const requestTags = requestTagContext(input);
-    const table = services[service];
+    const { code = "AccessDeniedException", status, shownAction = (a: string) => a } = table?.refusal ?? {};
     for (const resource of actionResources(db, ctx, service, operation, input, table)) {
       const context: ConditionContext = { ...requestTags };
       if (resource !== "*") {
         for (const [key, value] of Object.entries(table?.tagsOf?.(db, resource) ?? sharedTags(db, resource))) context[`aws:ResourceTag/${key}`] = value;
       }
-      const denial = policies.denial(action, resource, context);
-      if (denial !== undefined) throw new ServiceError("AccessDeniedException", denial);
+      const refused = policies.decide(action, resource, context);
+      if (refused) throw new ServiceError(code, accessDeniedMessage(ctx.principal!.arn, shownAction(action), resource, refused), true, {}, status);
     }
   };
 }

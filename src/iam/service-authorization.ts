@@ -25,6 +25,14 @@ export interface ServiceAuthorization {
   arnService: string;
   resources: Record<string, (call: AuthorizedCall) => string[]>;
   tagsOf?(db: Db, arn: string): Record<string, string> | undefined;
+  /** Operations authorized as another action (SQS's SendMessageBatch is sqs:SendMessage). */
+  actions?: Record<string, string>;
+  /**
+   * How the service words a refusal when it differs from AccessDeniedException naming
+   * `prefix:Operation`: SNS answers AuthorizationError (403) naming `SNS:Publish`; SQS answers
+   * AccessDenied (403) naming `sqs:sendmessage`.
+   */
+  refusal?: { code?: string; status?: number; shownAction?: (action: string) => string };
 }
 
 /** The shared tags table's tags of an ARN (ECS, ECR, Secrets Manager, SSM, Logs, ELBv2, CloudWatch, EventBridge, ...). */

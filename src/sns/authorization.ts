@@ -14,6 +14,9 @@ const topicOfSubscription = ({ str }: AuthorizedCall) => {
  */
 export const snsAuthorization: ServiceAuthorization = {
   arnService: "sns",
+  actions: { PublishBatch: "Publish" },
+  // SNS refuses with AuthorizationError (403) and names its actions SNS:Publish.
+  refusal: { code: "AuthorizationErrorException", shownAction: (action) => `SNS:${action.slice("sns:".length)}` },
   resources: {
     CreateTopic: ({ arn, str }) => [arn(str("Name") ?? "")],
     Publish: ({ str }) => [str("TopicArn") ?? str("TargetArn") ?? "*"],

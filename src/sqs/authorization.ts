@@ -18,6 +18,9 @@ function queue({ ctx, str }: AuthorizedCall): string[] {
  */
 export const sqsAuthorization: ServiceAuthorization = {
   arnService: "sqs",
+  // The batch calls are authorized as their single-message actions, and SQS names actions in lower case.
+  actions: { SendMessageBatch: "SendMessage", DeleteMessageBatch: "DeleteMessage", ChangeMessageVisibilityBatch: "ChangeMessageVisibility" },
+  refusal: { status: 403, shownAction: (action) => action.toLowerCase() },
   resources: {
     CreateQueue: ({ arn, str }) => [arn(str("QueueName") ?? "")],
     GetQueueUrl: ({ ctx, str }) => [`arn:aws:sqs:${ctx.region}:${str("QueueOwnerAWSAccountId") ?? ctx.account}:${str("QueueName") ?? ""}`],
