@@ -7,6 +7,10 @@ import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, Pu
 import { SQSClient, CreateQueueCommand, SendMessageCommand, SendMessageBatchCommand } from "@aws-sdk/client-sqs";
 import { SNSClient, CreateTopicCommand, PublishCommand } from "@aws-sdk/client-sns";
 import { STSClient, AssumeRoleCommand } from "@aws-sdk/client-sts";
+import { ElasticLoadBalancingV2Client, CreateTargetGroupCommand, DeleteTargetGroupCommand, ModifyTargetGroupCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { CloudWatchClient, PutMetricAlarmCommand, PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
+import { EventBridgeClient, PutRuleCommand, PutEventsCommand } from "@aws-sdk/client-eventbridge";
+import { SchedulerClient, CreateScheduleGroupCommand } from "@aws-sdk/client-scheduler";
 import { BerthProcess } from "./harness.js";
 import { boto3Json } from "./boto3.js";
 
@@ -34,7 +38,7 @@ async function rejectsWith(p: Promise<unknown>, name: string, message: string) {
   });
 }
 
-describe("IAM enforcement on Secrets Manager, SSM, Logs, SQS and SNS resources", () => {
+describe("IAM enforcement on the resources of Secrets Manager, SSM, Logs, SQS, SNS, ELBv2, CloudWatch, EventBridge and Scheduler", () => {
   let berth: BerthProcess;
   let iam: IAM.IAMClient;
   before(async () => {
@@ -222,5 +226,45 @@ print(json.dumps(out))`, berth.endpoint, quinn.accessKeyId, quinn.secretAccessKe
       sqs: { code: "AccessDenied", status: 403, message: noAllow(userArn("quinn"), "sqs:sendmessage", `arn:aws:sqs:us-east-1:${ACCOUNT}:audit`) },
       sns: { code: "AuthorizationError", status: 403, message: noAllow(userArn("quinn"), "SNS:Publish", closed.TopicArn!) },
     });
+  });
+
+  test("ELBv2, CloudWatch, EventBridge and Scheduler: target groups, alarms, rules, buses and schedule groups by ARN", async () => {
+    const rootElb = new ElasticLoadBalancingV2Client(config(berth.endpoint, ROOT));
+    const api = (await rootElb.send(new CreateTargetGroupCommand({ Name: "api", Protocol: "HTTP", Port: 80, VpcId: "vpc-1", TargetType: "ip" }))).TargetGroups![0]!;
+    const rita = await userWith("rita", [
+      { Effect: "Allow", Action: ["elasticloadbalancing:CreateTargetGroup", "elasticloadbalancing:ModifyTargetGroup"], Resource: `arn:aws:elasticloadbalancing:us-east-1:${ACCOUNT}:targetgroup/web-*/*` },
+      { Effect: "Allow", Action: "cloudwatch:PutMetricAlarm", Resource: `arn:aws:cloudwatch:us-east-1:${ACCOUNT}:alarm:web-*` },
+      { Effect: "Allow", Action: "events:PutRule", Resource: `arn:aws:events:us-east-1:${ACCOUNT}:rule/web-*` },
+      { Effect: "Allow", Action: "events:PutEvents", Resource: `arn:aws:events:us-east-1:${ACCOUNT}:event-bus/default` },
+    ]);
+    const who = userArn("rita");
+    const elb = new ElasticLoadBalancingV2Client(config(berth.endpoint, rita));
+    const web = (await elb.send(new CreateTargetGroupCommand({ Name: "web-1", Protocol: "HTTP", Port: 80, VpcId: "vpc-1", TargetType: "ip" }))).TargetGroups![0]!;
+    await elb.send(new ModifyTargetGroupCommand({ TargetGroupArn: web.TargetGroupArn!, HealthCheckPath: "/up" }));
+    // ELBv2 speaks awsQuery: AccessDenied. A create names the group to be, with its id unknown.
+    await rejectsWith(elb.send(new CreateTargetGroupCommand({ Name: "other", Protocol: "HTTP", Port: 80, VpcId: "vpc-1", TargetType: "ip" })), "AccessDenied",
+      noAllow(who, "elasticloadbalancing:CreateTargetGroup", `arn:aws:elasticloadbalancing:us-east-1:${ACCOUNT}:targetgroup/other/*`));
+    await rejectsWith(elb.send(new ModifyTargetGroupCommand({ TargetGroupArn: api.TargetGroupArn!, HealthCheckPath: "/up" })), "AccessDenied",
+      noAllow(who, "elasticloadbalancing:ModifyTargetGroup", api.TargetGroupArn!));
+    await rejectsWith(elb.send(new DeleteTargetGroupCommand({ TargetGroupArn: web.TargetGroupArn! })), "AccessDenied",
+      noAllow(who, "elasticloadbalancing:DeleteTargetGroup", web.TargetGroupArn!));
+
+    const cw = new CloudWatchClient(config(berth.endpoint, rita));
+    const alarm = (AlarmName: string) => new PutMetricAlarmCommand({ AlarmName, Namespace: "N", MetricName: "M", Statistic: "Sum", Period: 60, EvaluationPeriods: 1, Threshold: 1, ComparisonOperator: "GreaterThanThreshold" });
+    await cw.send(alarm("web-cpu"));
+    await assert.rejects(cw.send(alarm("db-cpu")), (e: Error) => e.message === noAllow(who, "cloudwatch:PutMetricAlarm", `arn:aws:cloudwatch:us-east-1:${ACCOUNT}:alarm:db-cpu`));
+    // PutMetricData has no resource: it is authorized on "*".
+    await assert.rejects(cw.send(new PutMetricDataCommand({ Namespace: "N", MetricData: [{ MetricName: "M", Value: 1 }] })), (e: Error) => e.message === noAllow(who, "cloudwatch:PutMetricData", "*"));
+
+    const events = new EventBridgeClient(config(berth.endpoint, rita));
+    await events.send(new PutRuleCommand({ Name: "web-nightly", ScheduleExpression: "rate(1 day)" }));
+    await rejectsWith(events.send(new PutRuleCommand({ Name: "db-nightly", ScheduleExpression: "rate(1 day)" })), "AccessDeniedException",
+      noAllow(who, "events:PutRule", `arn:aws:events:us-east-1:${ACCOUNT}:rule/db-nightly`));
+    assert.equal((await events.send(new PutEventsCommand({ Entries: [{ Source: "app", DetailType: "t", Detail: "{}" }] }))).FailedEntryCount, 0);
+    await rejectsWith(events.send(new PutEventsCommand({ Entries: [{ Source: "app", DetailType: "t", Detail: "{}", EventBusName: "audit" }] })), "AccessDeniedException",
+      noAllow(who, "events:PutEvents", `arn:aws:events:us-east-1:${ACCOUNT}:event-bus/audit`));
+
+    await rejectsWith(new SchedulerClient(config(berth.endpoint, rita)).send(new CreateScheduleGroupCommand({ Name: "ops" })), "AccessDeniedException",
+      noAllow(who, "scheduler:CreateScheduleGroup", `arn:aws:scheduler:us-east-1:${ACCOUNT}:schedule-group/ops`));
   });
 });
