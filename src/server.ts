@@ -174,7 +174,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   const logRetention = logStore.startRetention({ intervalMs: LOG_RETENTION_INTERVAL_MS, log: log.child({ component: "logs-retention" }) });
   // The awslogs driver: agents ship awslogs containers' output, stored through the log store's LogSink.
   // With iamEnforcement, the execution role's policies gate awslogs delivery, secrets and registry pulls.
-  const executionRole = config.iamEnforcement ? createExecutionRoleGate({ db, clock }) : undefined;
+  const executionRole = config.iamEnforcement ? createExecutionRoleGate({ db, clock, services: Object.values(authorizationBySigningName) }) : undefined;
   const awslogs = createAwslogsDelivery({ db, sink: logStore, log: log.child({ component: "awslogs" }), executionRole, metrics: { sink: metrics, clock } });
   // Tasks' secrets are resolved from Secrets Manager and Parameter Store as their launches are delivered.
   const secretSources = { secrets: createSecretReader(sealed), parameters: createParameterReader(sealed), executionRole, registryHost };

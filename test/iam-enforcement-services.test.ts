@@ -7,6 +7,7 @@ import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, Pu
 import { SQSClient, CreateQueueCommand, SendMessageCommand, SendMessageBatchCommand } from "@aws-sdk/client-sqs";
 import { SNSClient, CreateTopicCommand, PublishCommand } from "@aws-sdk/client-sns";
 import { STSClient, AssumeRoleCommand } from "@aws-sdk/client-sts";
+import { ECSClient, CreateClusterCommand, DeleteClusterCommand, DescribeClustersCommand } from "@aws-sdk/client-ecs";
 import { ElasticLoadBalancingV2Client, CreateTargetGroupCommand, DeleteTargetGroupCommand, ModifyTargetGroupCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { CloudWatchClient, PutMetricAlarmCommand, PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { EventBridgeClient, PutRuleCommand, PutEventsCommand } from "@aws-sdk/client-eventbridge";
@@ -266,5 +267,24 @@ print(json.dumps(out))`, berth.endpoint, quinn.accessKeyId, quinn.secretAccessKe
 
     await rejectsWith(new SchedulerClient(config(berth.endpoint, rita)).send(new CreateScheduleGroupCommand({ Name: "ops" })), "AccessDeniedException",
       noAllow(who, "scheduler:CreateScheduleGroup", `arn:aws:scheduler:us-east-1:${ACCOUNT}:schedule-group/ops`));
+  });
+
+  test("ECS: aws:ResourceTag on clusters; aws:RequestTag on CreateCluster", async () => {
+    const root = new ECSClient(config(berth.endpoint, ROOT));
+    await root.send(new CreateClusterCommand({ clusterName: "dev-1", tags: [{ key: "env", value: "dev" }] }));
+    await root.send(new CreateClusterCommand({ clusterName: "prod-1", tags: [{ key: "env", value: "prod" }] }));
+    const eve = await userWith("eve", [
+      { Effect: "Allow", Action: ["ecs:DescribeClusters", "ecs:DeleteCluster"], Resource: "*", Condition: { StringEquals: { "aws:ResourceTag/env": "dev" } } },
+      { Effect: "Allow", Action: "ecs:CreateCluster", Resource: "*", Condition: { StringEquals: { "aws:RequestTag/env": "dev" } } },
+    ]);
+    const ecs = new ECSClient(config(berth.endpoint, eve));
+    assert.equal((await ecs.send(new DescribeClustersCommand({ clusters: ["dev-1"] }))).clusters?.[0]?.clusterName, "dev-1");
+    const prod = `arn:aws:ecs:us-east-1:${ACCOUNT}:cluster/prod-1`;
+    await rejectsWith(ecs.send(new DeleteClusterCommand({ cluster: "prod-1" })), "AccessDeniedException", noAllow(userArn("eve"), "ecs:DeleteCluster", prod));
+    await ecs.send(new CreateClusterCommand({ clusterName: "dev-2", tags: [{ key: "env", value: "dev" }] }));
+    await rejectsWith(ecs.send(new CreateClusterCommand({ clusterName: "dev-3" })), "AccessDeniedException",
+      noAllow(userArn("eve"), "ecs:CreateCluster", `arn:aws:ecs:us-east-1:${ACCOUNT}:cluster/dev-3`));
+    await ecs.send(new DeleteClusterCommand({ cluster: "dev-2" }));
+    assert.equal((await root.send(new DescribeClustersCommand({ clusters: ["prod-1"] }))).clusters?.[0]?.status, "ACTIVE");
   });
 });

@@ -5,7 +5,7 @@ import type { Db } from "../store/database.js";
 import { actionResources } from "./action-resources.js";
 import { accessDeniedMessage, identityPolicies, type ConditionContext } from "./identity-decision.js";
 import { requestTagContext } from "./request-tags.js";
-import { sharedTags, type ServiceAuthorization } from "./service-authorization.js";
+import { resourceTagContext, type ServiceAuthorization } from "./service-authorization.js";
 
 /** Signing names whose IAM action prefix differs (CloudWatch signs as "monitoring"). */
 const ACTION_PREFIX: Record<string, string> = { monitoring: "cloudwatch" };
@@ -30,10 +30,7 @@ export function createAuthorize({ db, clock, services = {} }: { db: Db; clock: C
     const requestTags = requestTagContext(input);
     const { code = "AccessDeniedException", status, shownAction = (a: string) => a } = table?.refusal ?? {};
     for (const resource of actionResources(db, ctx, service, operation, input, table)) {
-      const context: ConditionContext = { ...requestTags };
-      if (resource !== "*") {
-        for (const [key, value] of Object.entries(table?.tagsOf?.(db, resource) ?? sharedTags(db, resource))) context[`aws:ResourceTag/${key}`] = value;
-      }
+      const context: ConditionContext = { ...requestTags, ...resourceTagContext(db, resource, Object.values(services)) };
       const refused = policies.decide(action, resource, context);
       if (refused) throw new ServiceError(code, accessDeniedMessage(ctx.principal!.arn, shownAction(action), resource, refused), true, {}, status);
     }

@@ -41,5 +41,18 @@ export function sharedTags(db: Db, arn: string): Record<string, string> {
   return Object.fromEntries(rows.map((r) => [r.key, r.value]));
 }
 
+/**
+ * aws:ResourceTag/<key> of a resource: its tags where its service keeps them (the table whose
+ * arnService its ARN names), else in the shared tags table. "*" has none.
+ */
+export function resourceTagContext(db: Db, arn: string, tables: Iterable<ServiceAuthorization>): Record<string, string> {
+  if (!arn.startsWith("arn:")) return {};
+  const service = arn.split(":")[2];
+  let table: ServiceAuthorization | undefined;
+  for (const t of tables) if (t.arnService === service) table = t;
+  const tags = table?.tagsOf?.(db, arn) ?? sharedTags(db, arn);
+  return Object.fromEntries(Object.entries(tags).map(([k, v]) => [`aws:ResourceTag/${k}`, v]));
+}
+
 /** The last segment of a name-or-ARN (a bus or cluster named by ARN: its name). */
 export const nameOf = (ref: string, separator = "/") => (ref.startsWith("arn:") ? ref.slice(ref.lastIndexOf(separator) + 1) : ref);

@@ -2,6 +2,7 @@ import type { Clock } from "../core/clock.js";
 import type { Db } from "../store/database.js";
 import type { ExecutionRoleGate } from "../ecs/tasks/execution-role.js";
 import { identityPolicies } from "../iam/identity-decision.js";
+import { resourceTagContext, type ServiceAuthorization } from "../iam/service-authorization.js";
 import { findRoleByArn } from "../iam/roles.js";
 import { assumedRolePrincipal, trusts } from "./assume-role.js";
 
@@ -12,9 +13,10 @@ const ECS_TASKS = "ecs-tasks.amazonaws.com";
  * sessions it assumes for a task), would have them: the role's identity policies, evaluated as
  * enforcement evaluates any call (identity-decision.ts), in the task's Region. A role that does
  * not exist or does not trust ecs-tasks.amazonaws.com cannot be assumed: every action is refused
- * with STS's words for that.
+ * with STS's words for that. Each resource is evaluated with its tags (aws:ResourceTag/<key>),
+ * found as enforcement finds them (`services`: each service's authorization table).
  */
-export function createExecutionRoleGate({ db, clock }: { db: Db; clock: Clock }): ExecutionRoleGate {
+export function createExecutionRoleGate({ db, clock, services = [] }: { db: Db; clock: Clock; services?: ServiceAuthorization[] }): ExecutionRoleGate {
   return ({ taskArn, executionRoleArn }) => {
     if (executionRoleArn === undefined) return undefined;
     const role = findRoleByArn(db, executionRoleArn);
@@ -24,6 +26,7 @@ export function createExecutionRoleGate({ db, clock }: { db: Db; clock: Clock })
     }
     const [, , , region = "", , resource = ""] = taskArn.split(":");
     const principal = assumedRolePrincipal(role, resource.slice(resource.lastIndexOf("/") + 1));
-    return identityPolicies(db, clock, principal, { region });
+    const policies = identityPolicies(db, clock, principal, { region });
+    return { denial: (action: string, resource: string) => policies.denial(action, resource, resourceTagContext(db, resource, services)) };
   };
 }
