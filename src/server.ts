@@ -19,6 +19,7 @@ import { createStsService } from "./sts/sts-service.js";
 import { createIamService } from "./iam/iam-service.js";
 import { issuedCredentials } from "./iam/issued-credentials.js";
 import { createAuthorize } from "./iam/authorize.js";
+import { ecsAuthorization } from "./ecs/authorization.js";
 import { secretsManagerAuthorization } from "./secretsmanager/authorization.js";
 import { ssmAuthorization } from "./ssm/authorization.js";
 import { logsAuthorization } from "./logs/authorization.js";
@@ -135,7 +136,7 @@ export interface BerthOptions {
 
 /** Each service's resource table for iamEnforcement (src/iam/authorize.ts), by the signing name its calls carry. */
 const authorizationBySigningName = {
-  secretsmanager: secretsManagerAuthorization, ssm: ssmAuthorization, logs: logsAuthorization, sqs: sqsAuthorization, sns: snsAuthorization,
+  ecs: ecsAuthorization, secretsmanager: secretsManagerAuthorization, ssm: ssmAuthorization, logs: logsAuthorization, sqs: sqsAuthorization, sns: snsAuthorization,
   elasticloadbalancing: elbv2Authorization, monitoring: cloudWatchAuthorization, events: eventsAuthorization, scheduler: schedulerAuthorization,
   "application-autoscaling": applicationAutoScalingAuthorization,
 };
