@@ -20,6 +20,17 @@ import { createStsService } from "./sts/sts-service.js";
 import { createIamService } from "./iam/iam-service.js";
 import { issuedCredentials } from "./iam/issued-credentials.js";
 import { createAuthorize } from "./iam/authorize.js";
+import { ecsAuthorization } from "./ecs/authorization.js";
+import { secretsManagerAuthorization } from "./secretsmanager/authorization.js";
+import { ssmAuthorization } from "./ssm/authorization.js";
+import { logsAuthorization } from "./logs/authorization.js";
+import { sqsAuthorization } from "./sqs/authorization.js";
+import { snsAuthorization } from "./sns/authorization.js";
+import { elbv2Authorization } from "./elbv2/authorization.js";
+import { cloudWatchAuthorization } from "./cloudwatch/authorization.js";
+import { eventsAuthorization } from "./events/authorization.js";
+import { schedulerAuthorization } from "./eventbridge-scheduler/authorization.js";
+import { applicationAutoScalingAuthorization } from "./application-autoscaling/authorization.js";
 import { createElbv2Service } from "./elbv2/elbv2-service.js";
 import { createCloudWatchService } from "./cloudwatch/cloudwatch-service.js";
 import { createMetricStore } from "./cloudwatch/metrics/metric-store.js";
@@ -125,6 +136,13 @@ export interface BerthOptions {
   roleSessions?: RoleSessions;
 }
 
+/** Each service's resource table for iamEnforcement (src/iam/authorize.ts), by the signing name its calls carry. */
+const authorizationBySigningName = {
+  ecs: ecsAuthorization, secretsmanager: secretsManagerAuthorization, ssm: ssmAuthorization, logs: logsAuthorization, sqs: sqsAuthorization, sns: snsAuthorization,
+  elasticloadbalancing: elbv2Authorization, monitoring: cloudWatchAuthorization, events: eventsAuthorization, scheduler: schedulerAuthorization,
+  "application-autoscaling": applicationAutoScalingAuthorization,
+};
+
 export async function createBerth(config: Config, log: Logger, { clock = systemClock, roleSessions }: BerthOptions = {}): Promise<Berth> {
   const docker = await connectDocker(config.dockerSocket);
   // The database (every task's environment, the registry's signing key), its WAL and shared
@@ -163,7 +181,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   // The registry's /v2 requests are authorized as ECR authorizes them, repository policies included;
   // so are the pulls a task's execution role makes.
   const registryPermissions = config.iamEnforcement ? createRegistryPermissions({ db, clock }) : undefined;
-  const executionRole = registryPermissions ? createExecutionRoleGate({ db, clock, resourceDenial: registryPermissions.denial }) : undefined;
+  const executionRole = registryPermissions ? createExecutionRoleGate({ db, clock, services: Object.values(authorizationBySigningName), resourceDenial: registryPermissions.denial }) : undefined;
   const awslogs = createAwslogsDelivery({ db, sink: logStore, log: log.child({ component: "awslogs" }), executionRole, metrics: { sink: metrics, clock } });
   // Tasks' secrets are resolved from Secrets Manager and Parameter Store as their launches are delivered.
   const secretSources = { secrets: createSecretReader(sealed), parameters: createParameterReader(sealed), executionRole, registryHost };
@@ -315,7 +333,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
     config, clock, issued: issuedCredentials(db, credentials.secrets), durable: () => durable.settled(),
     page: (req, reply) => wantsPage(req) && consoleAssets.page(req, reply),
     // Identity policies are enforced only when configured; the root is never refused.
-    ...(config.iamEnforcement ? { authorize: createAuthorize({ db, clock }) } : {}),
+    ...(config.iamEnforcement ? { authorize: createAuthorize({ db, clock, services: authorizationBySigningName }) } : {}),
   });
   app.register(registryPlugin, { store: registry, config, clock, secret, beforeManifestGet: (scope, name, reference) => pullThrough.beforeManifestGet(scope, name, reference),
     beforePush: (scope, name) => createOnPush(db, registry, scope, name), ...(registryPermissions ? { authorize: registryPermissions.authorize } : {}) });

@@ -68,16 +68,18 @@ export function createRegistryPermissions({ db, clock }: { db: Db; clock: Clock 
   };
 
   const combined = (principal: Principal, identity: Pick<IdentityPolicies, "decide">, action: string, resource: string, policyText: string | undefined, sourceIp?: string) => {
+    // undefined: the identity (and session) policies allow it; else why they do not.
     const own = identity.decide(action, resource);
-    if (own === "ExplicitDeny") return accessDeniedMessage(principal.arn, action, resource, own);
+    if (own?.decision === "ExplicitDeny") return accessDeniedMessage(principal.arn, action, resource, own);
     const repo = REPOSITORY_ARN.exec(resource);
     const byPolicy: Decision = policyText === undefined ? "ImplicitDeny" : repositoryPolicyDecision(policyText, principal, { action, resource, clock, ...(sourceIp ? { sourceIp } : {}) });
     if (byPolicy === "ExplicitDeny") return `User: ${principal.arn} is not authorized to perform: ${action} on resource: ${resource} with an explicit deny in a resource-based policy`;
     // Same account: either policy may allow. Another account's principal needs both.
     const sameAccount = repo === null || repo[2] === principal.account;
-    if (sameAccount ? own === "Allow" || byPolicy === "Allow" : own === "Allow" && byPolicy === "Allow") return undefined;
-    if (!sameAccount && own === "Allow") return `User: ${principal.arn} is not authorized to perform: ${action} on resource: ${resource} because no resource-based policy allows the ${action} action`;
-    return accessDeniedMessage(principal.arn, action, resource, "ImplicitDeny");
+    const ownAllows = own === undefined;
+    if (sameAccount ? ownAllows || byPolicy === "Allow" : ownAllows && byPolicy === "Allow") return undefined;
+    if (!sameAccount && ownAllows) return `User: ${principal.arn} is not authorized to perform: ${action} on resource: ${resource} because no resource-based policy allows the ${action} action`;
+    return accessDeniedMessage(principal.arn, action, resource, own ?? { decision: "ImplicitDeny", policyType: "identity-based" });
   };
 
   return {
