@@ -78,6 +78,8 @@ export interface HealthCheckConfig {
 /** Target group attributes the data plane acts on, already parsed from their string form. */
 export interface TargetGroupAttributes {
   readonly "deregistration_delay.timeout_seconds": number;
+  /** NLB: open connections and UDP flows of a deregistered target are closed when its drain ends (else they live on until they close or go idle). */
+  readonly "deregistration_delay.connection_termination.enabled": boolean;
   readonly "slow_start.duration_seconds": number;
   readonly "stickiness.enabled": boolean;
   readonly "stickiness.type": "lb_cookie" | "app_cookie" | "source_ip";
@@ -111,6 +113,7 @@ export interface TargetConfig {
 
 export const defaultTargetGroupAttributes: TargetGroupAttributes = {
   "deregistration_delay.timeout_seconds": 300,
+  "deregistration_delay.connection_termination.enabled": false,
   "slow_start.duration_seconds": 0,
   "stickiness.enabled": false,
   "stickiness.type": "lb_cookie",

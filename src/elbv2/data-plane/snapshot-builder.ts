@@ -132,6 +132,7 @@ function parseAttributes(a: Record<string, string>): TargetGroupAttributes {
   const stickiness = a["stickiness.type"];
   return {
     "deregistration_delay.timeout_seconds": num("deregistration_delay.timeout_seconds", d["deregistration_delay.timeout_seconds"]),
+    "deregistration_delay.connection_termination.enabled": a["deregistration_delay.connection_termination.enabled"] === "true",
     "slow_start.duration_seconds": num("slow_start.duration_seconds", d["slow_start.duration_seconds"]),
     "stickiness.enabled": a["stickiness.enabled"] === "true",
     "stickiness.type": stickiness === "app_cookie" || stickiness === "source_ip" ? stickiness : "lb_cookie",
