@@ -5,7 +5,7 @@ import tls from "node:tls";
 import type { TargetHealthDescription } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { HealthMonitor } from "./health/health-monitor.js";
 import { healthCheckPort } from "./health/health-check.js";
-import type { HealthCheckConfig, DataPlaneSnapshot, ListenerConfig, LoadBalancerConfig, TargetConfig, TargetGroupConfig } from "./snapshot.js";
+import type { HealthCheckConfig, DataPlaneSnapshot, ListenerConfig, LoadBalancerConfig, TargetConfig, TargetGroupConfig, TargetHealthMemory } from "./snapshot.js";
 import { targetKey } from "./snapshot.js";
 import { handleRequest, type ProxyContext } from "./http-proxy.js";
 import { handleConnection } from "./tcp-proxy.js";
@@ -23,6 +23,8 @@ import { frontAddress, frontRoutes, noSuchLoadBalancer, requestedName, secureFro
 export interface TargetGroupHealth {
   readonly TargetGroupArn: string;
   readonly TargetHealthDescriptions: TargetHealthDescription[];
+  /** What the API keeps of each checked target's health for a restart (TargetConfig.Health), by `Id|Port`. */
+  readonly Memory?: Record<string, TargetHealthMemory>;
 }
 
 
@@ -216,6 +218,10 @@ export class DataPlaneEngine {
     return this.snapshot.targetGroups.map((group) => ({
       TargetGroupArn: group.TargetGroupArn,
       TargetHealthDescriptions: group.Targets.filter((t) => !drained(group, t, now)).map((t) => this.describe(group, t)),
+      Memory: Object.fromEntries(group.Targets.flatMap((t) => {
+        const memory = t.State === "registered" ? this.health.memory(targetKey(group.TargetGroupArn, t)) : undefined;
+        return memory ? [[`${t.Id}|${t.Port}`, memory]] : [];
+      })),
     }));
   }
 

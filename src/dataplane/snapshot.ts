@@ -109,6 +109,21 @@ export interface TargetConfig {
   readonly State: "registered" | "draining";
   /** When DeregisterTargets was called (epoch ms); set when State is "draining". */
   readonly DeregisteredAt?: number;
+  /** What the data plane last reported of this target's health (kept by the API): a restarted data plane resumes from it. */
+  readonly Health?: TargetHealthMemory;
+}
+
+/**
+ * A target's health as the data plane reports it for keeping (with each TargetGroupHealth) and
+ * gets back in later snapshots: a target that was healthy stays healthy, and one in its slow
+ * start goes on ramping from when it began, instead of all of it starting over at `initial`.
+ */
+export interface TargetHealthMemory {
+  readonly State: "healthy" | "unhealthy";
+  readonly Reason?: string;
+  readonly Description?: string;
+  /** When its slow start began (epoch ms): it turned healthy beside another healthy target. */
+  readonly SlowStartFrom?: number;
 }
 
 export const defaultTargetGroupAttributes: TargetGroupAttributes = {

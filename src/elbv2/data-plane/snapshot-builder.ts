@@ -94,7 +94,7 @@ function targetGroupConfig(
     const address = doc.TargetType === "ip" ? t.id : instanceHostIp(db, scope, t.id);
     if (address === undefined) return [];
     return t.drainUntil === undefined
-      ? [{ Id: t.id, Address: address, Port: t.port, State: "registered" }]
+      ? [{ Id: t.id, Address: address, Port: t.port, State: "registered", ...(t.health && { Health: t.health }) }]
       // The data plane ends the drain at DeregisteredAt + the group's delay, which is drainUntil.
       : [{ Id: t.id, Address: address, Port: t.port, State: "draining", DeregisteredAt: t.drainUntil - delayMs }];
   });
