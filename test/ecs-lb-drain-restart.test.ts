@@ -21,7 +21,7 @@ const run = promisify(execFile);
 /**
  * kill -9 in the middle of ECS's load balancer choreography: while a task is DEACTIVATING with
  * its target draining (a scale-in), and while a new task is RUNNING but its target is still in
- * `initial` (a forced new deployment). The restarted Berth, on the same data directory, finishes
+ * `initial` (a forced new deployment); and down for longer than a drain. The restarted Berth, on the same data directory, finishes
  * what was begun: the drain ends and its task STOPS with the scheduler's reason, the new target
  * turns healthy, the service reaches a steady state, and no container is left that no running
  * task owns.
@@ -76,7 +76,7 @@ async function assertNoOrphans(ecs: ECSClient, berthId: string) {
   assert.deepEqual([...running].filter((a) => !owners.has(a)), [], "every RUNNING task has its containers");
 }
 
-test("kill -9 while a target drains (scale-in) and while a new target is in initial (new deployment): the restarted Berth finishes both", async () => {
+test("kill -9 while a target drains (scale-in) while a new target is in initial (new deployment), and for longer than a drain: the restarted Berth finishes each", async () => {
   await ensureTestImage();
   berth = await start();
   const berthId = berth.berthId;
@@ -162,6 +162,25 @@ test("kill -9 while a target drains (scale-in) and while a new target is in init
     assert.ok(events.some((m) => /registered 1 targets in \(target-group/.test(m)), events.join("\n"));
     assert.equal(events.filter((m) => m.includes("rolling back") || m.includes("circuit breaker")).length, 0, events.join("\n"));
     assert.equal((await httpGet(`http://${address}/`))?.body, "hello\n");
+    await assertNoOrphans(ecs, berthId);
+
+    // 3. Down for longer than the drain: the drain ended while nothing ran; the restarted Berth stops the task at once.
+    await ecs.send(new UpdateServiceCommand({ service: "web", desiredCount: 2 }));
+    await steady(ecs, elb, tg, 2);
+    await ecs.send(new UpdateServiceCommand({ service: "web", desiredCount: 1 }));
+    const drained = await waitFor("a task DEACTIVATING again", async () => (await serviceTasks(ecs)).find((x) => x.lastStatus === "DEACTIVATING"), 60_000);
+    await berth.kill9();
+    await new Promise((r) => setTimeout(r, DRAIN_SECONDS * 1000));
+    berth = await start();
+    ecs = berth.ecs();
+    elb = elbOf(berth);
+    const gone = await waitFor("the task drained while Berth was down STOPPED", async () => {
+      const t = (await ecs.send(new DescribeTasksCommand({ tasks: [drained.taskArn!] }))).tasks![0]!;
+      return t.lastStatus === "STOPPED" ? t : undefined;
+    }, 60_000);
+    assert.match(gone.stoppedReason ?? "", /^Scaling activity initiated by \(deployment ecs-svc\/\d+\)$/);
+    await steady(ecs, elb, tg, 1);
+    assert.equal((await targets(elb, tg))[`${ipOf(drained)}:8080`], undefined, "its target is gone");
     await assertNoOrphans(ecs, berthId);
 
     await ecs.send(new DeleteServiceCommand({ service: "web", force: true }));
