@@ -4,7 +4,7 @@ import type { DataPlane } from "../../dataplane/data-plane.js";
 import { targetKey } from "../../dataplane/snapshot.js";
 import { registrationHealth, type TargetHealthSource } from "../targets/target-health.js";
 import type { Db } from "../../store/database.js";
-import { rememberHealth } from "../targets/target-store.js";
+import { keptHealth, rememberHealth } from "../targets/target-store.js";
 
 export interface DataPlaneHealth extends TargetHealthSource {
   /** Asks the data plane again now (after an apply). */
@@ -77,6 +77,11 @@ export function createDataPlaneHealth({ dataPlane, log, db, intervalMs = 1000 }:
     healthOf(target) {
       const h = latest.get(targetKey(target.targetGroupArn, { Id: target.id, Port: target.port }));
       // "initial" without a reason: the data plane has the target but has not checked it yet.
+      if (h === undefined && db) {
+        // Not reported yet (a restarted data plane's first report is under way): what it reported before.
+        const kept = keptHealth(db, target.targetGroupArn, target);
+        if (kept) return { State: kept.State, ...(kept.Reason && { Reason: kept.Reason as TargetHealth["Reason"] }), ...(kept.Description && { Description: kept.Description }) };
+      }
       if (h === undefined || (h.State === "initial" && h.Reason === undefined)) return registrationHealth.healthOf(target);
       return h;
     },

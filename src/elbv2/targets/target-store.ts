@@ -49,6 +49,12 @@ export function rememberHealth(db: Db, targetGroupArn: string, t: { id: string; 
     .run(health === undefined ? null : JSON.stringify(health), targetGroupArn, t.id, t.port);
 }
 
+/** The health rememberHealth kept for a registered target, if any. */
+export function keptHealth(db: Db, targetGroupArn: string, t: { id: string; port: number }): TargetHealthMemory | undefined {
+  const row = db.prepare("SELECT health FROM elb_targets WHERE target_group_arn = ? AND id = ? AND port = ? AND drain_until IS NULL").get(targetGroupArn, t.id, t.port) as { health: string | null } | undefined;
+  return row?.health ? (JSON.parse(row.health) as TargetHealthMemory) : undefined;
+}
+
 /** Starts a target's drain, or removes it at once when `drainUntil` is undefined. */
 export function releaseTarget(db: Db, targetGroupArn: string, t: { id: string; port: number }, drainUntil: number | undefined): void {
   if (drainUntil === undefined) db.prepare("DELETE FROM elb_targets WHERE target_group_arn = ? AND id = ? AND port = ?").run(targetGroupArn, t.id, t.port);
