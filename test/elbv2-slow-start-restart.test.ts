@@ -35,7 +35,7 @@ async function backend(name: string): Promise<number> {
   return (server.address() as { port: number }).port;
 }
 
-const start = () => BerthProcess.start({ dataDir, args: ["--load-balancer-health-check-speedup", "10"] });
+const start = () => BerthProcess.start({ dataDir, args: ["--load-balancer-health-check-speedup", "5"] });
 const elbOf = (b: BerthProcess) => new ElasticLoadBalancingV2Client({ endpoint: b.endpoint, region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" }, maxAttempts: 1 });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -43,12 +43,13 @@ test("slow start after a kill -9: a target past its ramp is not ramped again, on
   berth = await start();
   let elb = elbOf(berth);
   const ports = { a: await backend("a"), b: await backend("b"), c: await backend("c") };
-  const names = new Map(Object.entries(ports).map(([name, port]) => [port, name]));
   try {
     const lb = (await elb.send(new CreateLoadBalancerCommand({ Name: "ramp", Subnets: ["subnet-a", "subnet-b"] }))).LoadBalancers![0]!;
     const address = lb.AvailabilityZones![0]!.LoadBalancerAddresses![0]!.IpAddress!;
     const tg = (await elb.send(new CreateTargetGroupCommand({
       Name: "ramp", Protocol: "HTTP", Port: 80, VpcId: "vpc-1", TargetType: "ip", HealthCheckPath: "/", HealthCheckIntervalSeconds: 5, HealthCheckTimeoutSeconds: 4, HealthyThresholdCount: 2,
+      // A busy machine must not fail a target in the middle of the count.
+      UnhealthyThresholdCount: 10,
     }))).TargetGroups![0]!.TargetGroupArn!;
     await elb.send(new ModifyTargetGroupAttributesCommand({ TargetGroupArn: tg, Attributes: [{ Key: "slow_start.duration_seconds", Value: String(SLOW_START_SECONDS) }] }));
     await elb.send(new CreateListenerCommand({ LoadBalancerArn: lb.LoadBalancerArn!, Protocol: "HTTP", Port: 80, DefaultActions: [{ Type: "forward", TargetGroupArn: tg }] }));
@@ -93,11 +94,10 @@ test("slow start after a kill -9: a target past its ramp is not ramped again, on
     assert.ok(Math.abs(counts.a - counts.b) <= 2, `a and b share evenly: ${story}`);
     // c's share grows linearly from when it turned healthy (at most when the test saw it): at
     // `from` its weight is at least (from - cSeenHealthy) / duration, beside weights 1 and 1.
-    const least = (from - cSeenHealthy) / (SLOW_START_SECONDS * 1000);
+    const least = Math.min(1, (from - cSeenHealthy) / (SLOW_START_SECONDS * 1000));
     assert.ok(counts.c >= Math.floor((N * least) / (2 + least)) - 2, `c's ramp went on from where it was, not from zero: ${story}`);
     // Still ramping (its slow start began after it was registered, less than the duration ago): less than a full share.
     if (to - cRegistered < SLOW_START_SECONDS * 1000) assert.ok(counts.c < Math.min(counts.a, counts.b), `c still ramps: ${story}`);
-    assert.equal(names.size, 3);
   } finally {
     elb.destroy();
   }

@@ -2,6 +2,7 @@ import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import dgram from "node:dgram";
 import net from "node:net";
+import { DescribeTargetHealthCommand, ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { BerthProcess } from "./harness.js";
 import { waitFor } from "./wait.js";
 
@@ -12,8 +13,10 @@ import { waitFor } from "./wait.js";
  * target; with it off the flow stays with the deregistered target until it goes idle, as on NLB.
  */
 let berth: BerthProcess | undefined;
+let elb: ElasticLoadBalancingV2Client | undefined;
 const closers: Array<() => void> = [];
 after(async () => {
+  elb?.destroy();
   await berth?.dispose();
   for (const close of closers) close();
 });
@@ -49,11 +52,13 @@ async function client(host: string, port: number): Promise<(text: string) => Pro
 test("NLB UDP: a deregistered target's flow ends with its drain when connection termination is on (the UDP default), and lives on when it is off", async () => {
   berth = await BerthProcess.start({ args: ["--load-balancer-health-check-speedup", "10"] });
   const aws = berth.aws.bind(berth);
+  // The AWS CLI makes the changes; the SDK polls (a CLI call costs a second of CPU).
+  elb = new ElasticLoadBalancingV2Client({ endpoint: berth.endpoint, region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" }, maxAttempts: 1 });
   const ports = { a: await echo("a"), b: await echo("b") };
   const lb = (await aws("elbv2", "create-load-balancer", "--name", "udp-drain", "--type", "network", "--subnets", "subnet-a")).LoadBalancers[0];
   const address: string = lb.AvailabilityZones[0].LoadBalancerAddresses[0].IpAddress;
   const tg = (await aws("elbv2", "create-target-group", "--name", "udp-drain", "--protocol", "UDP", "--port", "53", "--target-type", "ip", "--vpc-id", "vpc-1",
-    "--health-check-interval-seconds", "5", "--healthy-threshold-count", "2")).TargetGroups[0].TargetGroupArn as string;
+    "--health-check-interval-seconds", "5", "--healthy-threshold-count", "2", "--unhealthy-threshold-count", "10")).TargetGroups[0].TargetGroupArn as string;
   const attribute = async (arn: string, key: string) => ((await aws("elbv2", "describe-target-group-attributes", "--target-group-arn", arn)).Attributes as Array<{ Key: string; Value: string }>).find((a) => a.Key === key)?.Value;
   assert.equal(await attribute(tg, "deregistration_delay.connection_termination.enabled"), "true", "a new UDP group terminates connections at the end of a drain");
   const tcpTg = (await aws("elbv2", "create-target-group", "--name", "tcp-drain", "--protocol", "TCP", "--port", "53", "--target-type", "ip", "--vpc-id", "vpc-1")).TargetGroups[0].TargetGroupArn as string;
@@ -61,8 +66,8 @@ test("NLB UDP: a deregistered target's flow ends with its drain when connection 
   await aws("elbv2", "modify-target-group-attributes", "--target-group-arn", tg, "--attributes", "Key=deregistration_delay.timeout_seconds,Value=3");
   await aws("elbv2", "register-targets", "--target-group-arn", tg, "--targets", `Id=127.0.0.1,Port=${ports.a}`, `Id=127.0.0.1,Port=${ports.b}`);
   await aws("elbv2", "create-listener", "--load-balancer-arn", lb.LoadBalancerArn, "--protocol", "UDP", "--port", "9153", "--default-actions", `Type=forward,TargetGroupArn=${tg}`);
-  const states = async () => Object.fromEntries(((await aws("elbv2", "describe-target-health", "--target-group-arn", tg)).TargetHealthDescriptions as Array<{ Target: { Port: number }; TargetHealth: { State: string } }>)
-    .map((d) => [d.Target.Port, d.TargetHealth.State]));
+  const states = async () => Object.fromEntries(((await elb!.send(new DescribeTargetHealthCommand({ TargetGroupArn: tg }))).TargetHealthDescriptions ?? [])
+    .map((d) => [d.Target!.Port!, d.TargetHealth!.State!]));
   const allHealthy = () => waitFor("both targets healthy", async () => {
     const s = await states();
     return Object.keys(s).length === 2 && Object.values(s).every((x) => x === "healthy");
