@@ -129,3 +129,17 @@ test("connection termination on: a deregistered target's TCP connections are res
   await drainOver(g.TargetGroupArn);
   assert.equal(await closed, true, "the connection was reset (closed with an error)");
 });
+
+test("a target registered again before its drain ends keeps its UDP flows", async () => {
+  const lb = newAddress();
+  const g = group("tg-udp-back", "UDP", [await echo("g"), await echo("h")], true);
+  await plane.apply(nlb(lb, "UDP", g));
+  const ask = await udpClient(lb);
+  const first = (await ask("1")).split(":")[0]!;
+  const kept = g.Targets[first === "g" ? 0 : 1]!;
+  await plane.apply(nlb(lb, "UDP", draining(g, kept.Id)));
+  await plane.apply(nlb(lb, "UDP", g));
+  // Past the end the drain would have had.
+  await new Promise((r) => setTimeout(r, 600));
+  assert.equal(await ask("2"), `${first}:2`);
+});
