@@ -207,7 +207,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   // after every change and reads target health from its health checks.
   const dataPlane = lazyDataPlane(startDataPlane);
   const lbLog = log.child({ component: "load-balancers" });
-  const lbHealth = createDataPlaneHealth({ dataPlane, log: lbLog });
+  const lbHealth = createDataPlaneHealth({ dataPlane, log: lbLog, db });
   const lbFeed = createDataPlaneFeed({
     db, clock, dataPlane, log: lbLog, options: {
       healthCheckSpeedup: config.loadBalancerHealthCheckSpeedup,

@@ -449,4 +449,9 @@ export const migrations: string[] = [
     name TEXT NOT NULL, pattern TEXT NOT NULL, transformation TEXT NOT NULL, created_at INTEGER NOT NULL,
     PRIMARY KEY (group_id, name));
   `,
+  /* 24: What the load balancer data plane last knew of a registered target's health (JSON: state,
+     reason, description, when its slow start began), so a restarted data plane resumes from it
+     instead of checking every target from initial and ramping healthy ones again. */ `
+  ALTER TABLE elb_targets ADD COLUMN health TEXT;
+  `,
 ];
