@@ -53,7 +53,7 @@ export function startDeliveryWorker({ db, clock, log, dispatchers, random = Math
     try {
       db.transaction(() => {
         for (const id of ids) dequeue.run(id);
-      }).immediate();
+      })();
     } catch (err) {
       log.error({ err }, "could not remove delivered events from the queue");
     }

@@ -95,5 +95,5 @@ export function drainOutbox(db: Db, now: number, { batch = 100, onError = () => 
     }
     if (rows.length) db.prepare("DELETE FROM event_outbox WHERE id <= ?").run(rows[rows.length - 1]!.id);
     return rows.length;
-  }).immediate();
+  })();
 }

@@ -44,12 +44,12 @@ export function createEventsService({ db, clock, dispatchers, wake }: { db: Db; 
         const stmt = db.prepare("INSERT INTO tags (arn, key, value) VALUES (?, ?, ?) ON CONFLICT (arn, key) DO UPDATE SET value = excluded.value");
         for (const t of input.Tags ?? []) stmt.run(a, t.Key, t.Value);
         return a;
-      }).immediate();
+      })();
       return { EventBusArn: arn, Description: input.Description, DeadLetterConfig: input.DeadLetterConfig, KmsKeyIdentifier: input.KmsKeyIdentifier };
     },
     DescribeEventBus: (input: W.DescribeEventBusRequest, ctx) => describeBus(db, clock, scopeOf(ctx), input.Name),
     ListEventBuses: (input: W.ListEventBusesRequest, ctx) => listBuses(db, clock, scopeOf(ctx), input),
-    UpdateEventBus: (input: W.UpdateEventBusRequest, ctx) => db.transaction(() => updateBus(db, clock, scopeOf(ctx), input)).immediate(),
+    UpdateEventBus: (input: W.UpdateEventBusRequest, ctx) => db.transaction(() => updateBus(db, clock, scopeOf(ctx), input))(),
     DeleteEventBus: (input: W.DeleteEventBusRequest, ctx) => (deleteBus(db, scopeOf(ctx), input.Name!), {}),
     PutPermission: (input: W.PutPermissionRequest, ctx) => (putPermission(db, clock, scopeOf(ctx), input), {}),
     RemovePermission: (input: W.RemovePermissionRequest, ctx) => (removePermission(db, clock, scopeOf(ctx), input), {}),
@@ -93,7 +93,7 @@ export function createEventsService({ db, clock, dispatchers, wake }: { db: Db; 
       const stmt = db.prepare("INSERT INTO tags (arn, key, value) VALUES (?, ?, ?) ON CONFLICT (arn, key) DO UPDATE SET value = excluded.value");
       db.transaction(() => {
         for (const t of input.Tags!) stmt.run(arn, t.Key, t.Value);
-      }).immediate();
+      })();
       return {};
     },
     UntagResource: (input: W.UntagResourceRequest, ctx) => {
@@ -101,7 +101,7 @@ export function createEventsService({ db, clock, dispatchers, wake }: { db: Db; 
       const stmt = db.prepare("DELETE FROM tags WHERE arn = ? AND key = ?");
       db.transaction(() => {
         for (const k of input.TagKeys!) stmt.run(arn, k);
-      }).immediate();
+      })();
       return {};
     },
     ListTagsForResource: (input: W.ListTagsForResourceRequest, ctx) => {
