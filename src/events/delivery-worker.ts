@@ -6,12 +6,16 @@ import { dispatcherFor, type TargetDispatcher } from "./target-dispatch.js";
 import { drainOutbox } from "./event-router.js";
 import { onOutbox } from "../store/outbox.js";
 import { fireDueRules } from "./schedule-rules.js";
+import { pruneArchives } from "./archives.js";
+import { advanceReplays } from "./replays.js";
 
 /** AWS's defaults: 185 retries over at most 24 hours. */
 const DEFAULT_MAX_RETRIES = 185;
 const DEFAULT_MAX_AGE_S = 86_400;
 /** How often due deliveries are looked for when nothing wakes the worker. */
 const POLL_MS = 500;
+/** How often archived events past their retention are deleted. */
+const PRUNE_MS = 60_000;
 /** Deliveries in flight at once. */
 const CONCURRENCY = 16;
 
@@ -41,6 +45,7 @@ export function startDeliveryWorker({ db, clock, log, dispatchers, random = Math
   const running = new Set<Promise<void>>();
   let stopped = false;
   let scheduled = false;
+  let prunedAt = 0;
 
   const dequeue = db.prepare("DELETE FROM event_deliveries WHERE id = ?");
   // Delivered rows are deleted in batches, after the event loop has passed on what the target did
@@ -127,6 +132,16 @@ export function startDeliveryWorker({ db, clock, log, dispatchers, random = Math
     });
     guarded("firing schedule rules", () => fireDueRules(db, clock.now()));
     for (const fire of timers) guarded("firing schedules", () => fire(clock.now()));
+    guarded("replaying archives", () => {
+      // A replay with more to do comes back on the next tick rather than holding this one.
+      if (advanceReplays(db, clock) > 0) setImmediate(wake);
+    });
+    guarded("pruning archives", () => {
+      const now = clock.now().getTime();
+      if (now - prunedAt < PRUNE_MS) return;
+      prunedAt = now;
+      pruneArchives(db, now);
+    });
     guarded("starting deliveries", () => {
       const room = CONCURRENCY - inFlight.size;
       if (room <= 0) return;

@@ -13,6 +13,8 @@ import { compileEventPattern } from "./patterns/event-pattern.js";
 import { notFound, validation } from "./errors.js";
 import type { TargetDispatcher } from "./target-dispatch.js";
 import { GroupCommit } from "../store/group-commit.js";
+import { createArchive, deleteArchive, describeArchive, listArchives, updateArchive } from "./archives.js";
+import { cancelReplay, describeReplay, listReplays, startReplay } from "./replays.js";
 
 const scopeOf = (ctx: RequestContext): Scope => ({ account: ctx.account, region: ctx.region });
 
@@ -87,6 +89,20 @@ export function createEventsService({ db, clock, dispatchers, wake }: { db: Db; 
       if (queued > 0) wake();
       return response;
     },
+
+    CreateArchive: (input: W.CreateArchiveRequest, ctx) => createArchive(db, clock, scopeOf(ctx), input),
+    DescribeArchive: (input: W.DescribeArchiveRequest, ctx) => describeArchive(db, scopeOf(ctx), input.ArchiveName!),
+    ListArchives: (input: W.ListArchivesRequest, ctx) => listArchives(db, clock, scopeOf(ctx), input),
+    UpdateArchive: (input: W.UpdateArchiveRequest, ctx) => updateArchive(db, scopeOf(ctx), input),
+    DeleteArchive: (input: W.DeleteArchiveRequest, ctx) => (deleteArchive(db, scopeOf(ctx), input.ArchiveName!), {}),
+    StartReplay: (input: W.StartReplayRequest, ctx) => {
+      const started = startReplay(db, clock, scopeOf(ctx), input);
+      wake();
+      return started;
+    },
+    DescribeReplay: (input: W.DescribeReplayRequest, ctx) => describeReplay(db, scopeOf(ctx), input.ReplayName!),
+    ListReplays: (input: W.ListReplaysRequest, ctx) => listReplays(db, scopeOf(ctx), input),
+    CancelReplay: (input: W.CancelReplayRequest, ctx) => cancelReplay(db, scopeOf(ctx), input.ReplayName!),
 
     TagResource: (input: W.TagResourceRequest, ctx) => {
       const arn = taggable(db, clock, scopeOf(ctx), input.ResourceARN!);
