@@ -82,6 +82,8 @@ import { eventBusTarget } from "./events/targets/event-bus-target.js";
 import { ecsTaskTarget } from "./events/targets/ecs-task-target.js";
 import { sqsTarget } from "./events/targets/sqs-target.js";
 import { snsTarget } from "./events/targets/sns-target.js";
+import { apiDestinationTarget } from "./events/targets/api-destination-target.js";
+import { OAuthTokens } from "./events/api/oauth-tokens.js";
 import type { TargetDispatcher } from "./events/target-dispatch.js";
 import type { RunTaskRequest, RunTaskResponse } from "@aws-sdk/client-ecs";
 import { randomUUID } from "node:crypto";
@@ -279,11 +281,14 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   const eventsLog = log.child({ component: "events" });
   const runTaskForEvents = async (scope: Scope, request: RunTaskRequest) =>
     (await ecs.handlers.RunTask!(request, { ...scope, requestId: randomUUID(), log: eventsLog })) as RunTaskResponse;
+  // Connections keep their secrets in Secrets Manager's store; OAuth tokens are shared by deliveries.
+  const eventsOAuth = new OAuthTokens();
   const eventTargets: TargetDispatcher[] = [
     ecsTaskTarget(runTaskForEvents),
     eventBusTarget({ db, clock, wake: () => eventDeliveries?.wake() }),
     sqsTarget(sqs.internal),
     snsTarget(sns.internal),
+    apiDestinationTarget({ secrets: sealed, oauth: eventsOAuth }),
   ];
   // Started once recovery is done (below): pending deliveries may run tasks.
   let eventDeliveries: DeliveryWorker | undefined;
@@ -296,7 +301,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
     aas.service,
     createSecretsManagerService(sealed),
     createSsmService(sealed),
-    createEventsService({ db, clock, dispatchers: () => eventTargets, wake: () => eventDeliveries?.wake() }),
+    createEventsService({ db, clock, dispatchers: () => eventTargets, wake: () => eventDeliveries?.wake(), secrets: sealed, oauth: eventsOAuth, log: eventsLog }),
     createSchedulerService({ db, clock, handles: (arn) => eventTargets.some((t) => t.handles(arn)) }),
   ], {
     config, clock, issued: issuedCredentials(db, credentials.secrets),

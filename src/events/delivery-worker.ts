@@ -2,6 +2,7 @@ import type * as W from "@aws-sdk/client-eventbridge";
 import type { Db } from "../store/database.js";
 import type { Clock } from "../core/clock.js";
 import type { Logger } from "../core/logger.js";
+import { DeliveryError } from "./delivery-error.js";
 import { dispatcherFor, type TargetDispatcher } from "./target-dispatch.js";
 import { drainOutbox } from "./event-router.js";
 import { onOutbox } from "../store/outbox.js";
@@ -83,8 +84,10 @@ export function startDeliveryWorker({ db, clock, log, dispatchers, random = Math
       const maxRetries = target.RetryPolicy?.MaximumRetryAttempts ?? DEFAULT_MAX_RETRIES;
       const maxAgeMs = (target.RetryPolicy?.MaximumEventAgeInSeconds ?? DEFAULT_MAX_AGE_S) * 1000;
       const next = now + retryDelayMs(attempts, random);
-      if (attempts > maxRetries || next - row.event_time > maxAgeMs) {
-        await deadLetter(row, target, err as Error, attempts);
+      const retryable = !(err instanceof DeliveryError) || err.retryable;
+      if (!retryable || attempts > maxRetries || next - row.event_time > maxAgeMs) {
+        const exhausted = !retryable ? undefined : attempts > maxRetries ? "MaximumRetryAttempts" : "MaximumEventAgeInSeconds";
+        await deadLetter(row, target, err as Error, attempts, exhausted);
         finish(row.id);
       } else {
         log.info({ deliveryId: row.id, target: target.Arn, attempts, err: (err as Error).message }, "event delivery failed; retrying");
@@ -94,7 +97,7 @@ export function startDeliveryWorker({ db, clock, log, dispatchers, random = Math
   }
 
   /** The DLQ gets the input with AWS's error attributes; without one (or if it fails too) the event is dropped and logged. */
-  async function deadLetter(row: Row, target: W.Target, err: Error, attempts: number) {
+  async function deadLetter(row: Row, target: W.Target, err: Error, attempts: number, exhausted: string | undefined) {
     const dlq = target.DeadLetterConfig?.Arn;
     const scope = { account: row.account, region: row.region };
     if (dlq) {
@@ -103,7 +106,11 @@ export function startDeliveryWorker({ db, clock, log, dispatchers, random = Math
         if (!dispatcher) throw new Error(`no dispatcher for dead-letter queue ${dlq}`);
         await dispatcher.deliver({
           scope, input: row.input, sourceArn: row.source_arn, id: row.id, target: { Id: target.Id, Arn: dlq },
-          attributes: { RULE_ARN: row.source_arn, TARGET_ARN: target.Arn!, ERROR_CODE: "TargetError", ERROR_MESSAGE: err.message.slice(0, 256), RETRY_ATTEMPTS: String(attempts - 1) },
+          attributes: {
+            RULE_ARN: row.source_arn, TARGET_ARN: target.Arn!, ERROR_CODE: err instanceof DeliveryError ? err.code : "TargetError",
+            ERROR_MESSAGE: err.message.slice(0, 256), RETRY_ATTEMPTS: String(attempts - 1),
+            ...(exhausted ? { EXHAUSTED_RETRY_CONDITION: exhausted } : {}),
+          },
         });
         log.warn({ deliveryId: row.id, target: target.Arn, dlq, err: err.message }, "event delivery failed; sent to the dead-letter queue");
         return;
