@@ -84,6 +84,7 @@ import { sqsTarget } from "./events/targets/sqs-target.js";
 import { snsTarget } from "./events/targets/sns-target.js";
 import { apiDestinationTarget } from "./events/targets/api-destination-target.js";
 import { OAuthTokens } from "./events/api/oauth-tokens.js";
+import { createTargetRoleGate } from "./events/target-role.js";
 import type { TargetDispatcher } from "./events/target-dispatch.js";
 import type { RunTaskRequest, RunTaskResponse } from "@aws-sdk/client-ecs";
 import { randomUUID } from "node:crypto";
@@ -337,7 +338,11 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   // Services are reconciled once recovered tasks are known again.
   services.start();
   // Deliveries left pending by a restart (or a kill -9) are delivered now.
-  eventDeliveries = startDeliveryWorker({ db, clock, log: eventsLog, dispatchers: () => eventTargets, timers: [(now) => fireDueSchedules(db, now)] });
+  eventDeliveries = startDeliveryWorker({
+    db, clock, log: eventsLog, dispatchers: () => eventTargets, timers: [(now) => fireDueSchedules(db, now)],
+    // With iamEnforcement, targets with a RoleArn are delivered only as that role allows.
+    roleGate: config.iamEnforcement ? createTargetRoleGate({ db, clock }) : undefined,
+  });
   taskCredentials.start();
   // Scans a restart interrupted run again.
   scans.resume();

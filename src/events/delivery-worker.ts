@@ -3,6 +3,7 @@ import type { Db } from "../store/database.js";
 import type { Clock } from "../core/clock.js";
 import type { Logger } from "../core/logger.js";
 import { DeliveryError } from "./delivery-error.js";
+import type { TargetRoleGate } from "./target-role.js";
 import { dispatcherFor, type TargetDispatcher } from "./target-dispatch.js";
 import { drainOutbox } from "./event-router.js";
 import { onOutbox } from "../store/outbox.js";
@@ -37,8 +38,10 @@ export interface DeliveryWorker {
  * drops it without one). Rows survive a kill -9 and are delivered after the restart. It also moves
  * the outbox of Berth's own events onto their buses and fires due schedule rules.
  */
-export function startDeliveryWorker({ db, clock, log, dispatchers, random = Math.random, timers = [] }: {
+export function startDeliveryWorker({ db, clock, log, dispatchers, random = Math.random, timers = [], roleGate }: {
   db: Db; clock: Clock; log: Logger; dispatchers: () => TargetDispatcher[]; random?: () => number;
+  /** With iamEnforcement: whether a target's RoleArn allows its delivery (target-role.ts). */
+  roleGate?: TargetRoleGate;
   /** Other things due on the same timer that queue deliveries (EventBridge Scheduler's schedules). */
   timers?: Array<(now: Date) => void>;
 }): DeliveryWorker {
@@ -75,6 +78,7 @@ export function startDeliveryWorker({ db, clock, log, dispatchers, random = Math
     try {
       const dispatcher = dispatcherFor(dispatchers(), target.Arn!);
       if (!dispatcher) throw new Error(`no dispatcher for target ${target.Arn}`);
+      roleGate?.({ target, sourceArn: row.source_arn, region: row.region });
       // An SQS target removes the row in the transaction that stores the message; others in a batch after.
       const dequeued = await dispatcher.deliver({ scope, target, input: row.input, sourceArn: row.source_arn, id: row.id, dequeue: () => dequeue.run(row.id) });
       if (dequeued !== true) finish(row.id);
