@@ -5,6 +5,9 @@ import {
   ListArchivesCommand, ListReplaysCommand, PutEventsCommand, PutRuleCommand, PutTargetsCommand, StartReplayCommand, UpdateArchiveCommand,
 } from "@aws-sdk/client-eventbridge";
 import { SQSClient, CreateQueueCommand, DeleteMessageBatchCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { BerthProcess } from "./harness.js";
 import { waitFor } from "./wait.js";
 
@@ -147,4 +150,44 @@ test("an archive keeps the matching events; a replay of a window reaches the fil
 
   await berth.aws("events", "delete-archive", "--archive-name", "orders-archive");
   await assert.rejects(events.send(new DescribeArchiveCommand({ ArchiveName: "orders-archive" })), { name: "ResourceNotFoundException", message: "Archive orders-archive does not exist." });
+});
+
+test("archived events survive kill -9 and replay after the restart", async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), "berth-archive-kill-"));
+  let server = await BerthProcess.start({ dataDir });
+  const clients = (endpoint: string) => ({ eb: new EventBridgeClient({ endpoint, ...creds }), q: new SQSClient({ endpoint, ...creds }) });
+  let c = clients(server.endpoint);
+  try {
+    const busArn = `arn:aws:events:us-east-1:${ACCOUNT}:event-bus/default`;
+    const { ArchiveArn } = await c.eb.send(new CreateArchiveCommand({ ArchiveName: "everything", EventSourceArn: busArn }));
+    const start = new Date();
+    const ids: string[] = [];
+    for (let batch = 0; batch < 2; batch++) {
+      const r = await c.eb.send(new PutEventsCommand({ Entries: Array.from({ length: 10 }, (_, i) => ({ Source: "kill", DetailType: "n", Detail: JSON.stringify({ i: batch * 10 + i }) })) }));
+      ids.push(...r.Entries!.map((e) => e.EventId!));
+    }
+    c.eb.destroy();
+    c.q.destroy();
+    await server.kill9();
+
+    server = await BerthProcess.start({ dataDir });
+    c = clients(server.endpoint);
+    assert.equal((await c.eb.send(new DescribeArchiveCommand({ ArchiveName: "everything" }))).EventCount, 20);
+    const url = (await c.q.send(new CreateQueueCommand({ QueueName: "after" }))).QueueUrl!;
+    await c.eb.send(new PutRuleCommand({ Name: "after", EventPattern: '{"source":["kill"]}' }));
+    await c.eb.send(new PutTargetsCommand({ Rule: "after", Targets: [{ Id: "q", Arn: queueArn("after") }] }));
+    await c.eb.send(new StartReplayCommand({ ReplayName: "after-kill", EventSourceArn: ArchiveArn, EventStartTime: start, EventEndTime: new Date(), Destination: { Arn: busArn } }));
+    const got = new Set<string>();
+    await waitFor("the 20 replayed events", async () => {
+      const { Messages = [] } = await c.q.send(new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 1, MaxNumberOfMessages: 10, VisibilityTimeout: 600 }));
+      for (const m of Messages) got.add((JSON.parse(m.Body!) as { id: string }).id);
+      return got.size >= 20 || undefined;
+    }, 30_000);
+    assert.deepEqual([...got].sort(), [...ids].sort());
+  } finally {
+    c.eb.destroy();
+    c.q.destroy();
+    await server.dispose();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 });
