@@ -104,7 +104,7 @@ test("an API destination target: the API key header, parameters, a retried 500, 
   const dlq = { Arn: `arn:aws:sqs:us-east-1:${ACCOUNT}:hooks-dlq` };
   await events.send(new PutRuleCommand({ Name: "hooks", EventPattern: '{"source":["app"]}' }));
   const put = await events.send(new PutTargetsCommand({ Rule: "hooks", Targets: [
-    { Id: "ok", Arn: ok, HttpParameters: { PathParameterValues: ["orders"], QueryStringParameters: { v: "1" }, HeaderParameters: { "x-extra": "yes" } },
+    { Id: "ok", Arn: ok, HttpParameters: { PathParameterValues: ["orders"], QueryStringParameters: { v: "1", n: "$.detail.n" }, HeaderParameters: { "x-extra": "yes", "x-source": "$.source" } },
       InputTransformer: { InputPathsMap: { n: "$.detail.n" }, InputTemplate: '{"number": <n>}' } },
     { Id: "flaky", Arn: flaky, DeadLetterConfig: dlq },
     { Id: "gone", Arn: gone, DeadLetterConfig: dlq },
@@ -144,6 +144,8 @@ test("an API destination target: the API key header, parameters, a retried 500, 
   assert.equal(hit!.headers["x-api-key"], SECRET);
   assert.equal(hit!.headers["x-team"], "ops");
   assert.equal(hit!.headers["x-extra"], "yes");
+  assert.equal(hit!.headers["x-source"], "app", "a JSON path value is the event's");
+  assert.equal(url.searchParams.get("n"), "7");
   assert.match(hit!.headers["content-type"]!, /^application\/json/);
   assert.deepEqual(JSON.parse(hit!.body), { number: 7 });
 

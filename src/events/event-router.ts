@@ -5,7 +5,7 @@ import type { Scope } from "../core/arn.js";
 import type { DomainEvent } from "../store/outbox.js";
 import { patternOf } from "./patterns/pattern-cache.js";
 import { archiveEvent } from "./archives.js";
-import { targetInput, type RuleInfo } from "./target-input.js";
+import { targetInput, withEventValues, type RuleInfo } from "./target-input.js";
 import { DEFAULT_BUS } from "./event-buses.js";
 
 /** An event as rules see it and targets receive it. */
@@ -65,7 +65,8 @@ export function queueForRule(db: Db, scope: Scope, rule: RuleInfo, event: BusEve
   const targets = db.prepare("SELECT doc FROM event_targets WHERE rule_arn = ? ORDER BY rowid").all(rule.arn) as Array<{ doc: string }>;
   for (const { doc } of targets) {
     const target = JSON.parse(doc) as W.Target;
-    queueDelivery(db, scope, rule.arn, target, targetInput(target, event as unknown as Record<string, unknown>, rule), eventTime, now);
+    const fields = event as unknown as Record<string, unknown>;
+    queueDelivery(db, scope, rule.arn, withEventValues(target, fields), targetInput(target, fields, rule), eventTime, now);
   }
   return targets.length;
 }
