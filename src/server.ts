@@ -237,10 +237,11 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   const registry = new RegistryStore({ db, clock, blobs: new FsBlobStore(join(config.dataDir, REGISTRY_DIR)), linkRefreshMs: config.registryGcGraceSeconds * 100 });
 
   // A reset must not race the service scheduler, which would replace the tasks being removed.
-  // SQS's writes in flight are stored before the wipe, so none lands after it.
-  const resettable = { ...runner, reset: async () => (services.stop(), await runner.reset(), await sqs.internal.settled()) };
+  // SQS's writes in flight are stored before the wipe, so none lands after it; nor does an event
+  // delivery in flight (a RunTask would start a task the reset does not see).
+  const resettable = { ...runner, reset: async () => (services.stop(), await eventDeliveries?.pause(), await runner.reset(), await sqs.internal.settled()) };
   // SQS keeps its queues in memory: they are read again from the wiped store; SNS's pending retries are dropped.
-  const afterReset = () => (sqs.internal.reload(), snsHttp.cancelAll(), virtualInstances(), services.start());
+  const afterReset = () => (sqs.internal.reload(), snsHttp.cancelAll(), virtualInstances(), services.start(), eventDeliveries?.resume());
   registerBerthRoutes(app, { db, runner: resettable, berthId, registry, afterReset, readLogStream: (scope, group, stream) => streamMessages(db, scope, group, stream) });
   // Fargate Spot interruptions: on demand (an operator endpoint) and, for chaos testing, at a configured rate.
   registerSpotRoutes(app, { db, runner, config });

@@ -29,6 +29,9 @@ export const retryDelayMs = (attempts: number, random = Math.random) => Math.min
 export interface DeliveryWorker {
   /** Look for due deliveries now (after PutEvents queued some). */
   wake(): void;
+  /** Starts nothing more and waits for the deliveries in flight (a reset must not race a RunTask). */
+  pause(): Promise<void>;
+  resume(): void;
   stop(): Promise<void>;
 }
 
@@ -50,6 +53,7 @@ export function startDeliveryWorker({ db, clock, log, dispatchers, random = Math
   let stopped = false;
   let scheduled = false;
   let prunedAt = 0;
+  let paused = false;
 
   const dequeue = db.prepare("DELETE FROM event_deliveries WHERE id = ?");
   // Delivered rows are deleted in batches, after the event loop has passed on what the target did
@@ -136,7 +140,7 @@ export function startDeliveryWorker({ db, clock, log, dispatchers, random = Math
 
   function tick() {
     scheduled = false;
-    if (stopped) return;
+    if (stopped || paused) return;
     guarded("routing Berth's own events", () => {
       const onError = (err: unknown, outboxId: number) => log.error({ err, outboxId }, "an event Berth emitted could not be routed; dropped");
       while (drainOutbox(db, clock.now().getTime(), { onError }) > 0);
@@ -183,6 +187,15 @@ export function startDeliveryWorker({ db, clock, log, dispatchers, random = Math
   wake();
   return {
     wake,
+    async pause() {
+      paused = true;
+      await Promise.allSettled([...running]);
+      if (finished.length) flushFinished();
+    },
+    resume() {
+      paused = false;
+      wake();
+    },
     async stop() {
       stopped = true;
       clearInterval(timer);
