@@ -94,6 +94,9 @@ import { eventBusTarget } from "./events/targets/event-bus-target.js";
 import { ecsTaskTarget } from "./events/targets/ecs-task-target.js";
 import { sqsTarget } from "./events/targets/sqs-target.js";
 import { snsTarget } from "./events/targets/sns-target.js";
+import { apiDestinationTarget } from "./events/targets/api-destination-target.js";
+import { OAuthTokens } from "./events/api/oauth-tokens.js";
+import { createTargetRoleGate } from "./events/target-role.js";
 import type { TargetDispatcher } from "./events/target-dispatch.js";
 import type { RunTaskRequest, RunTaskResponse } from "@aws-sdk/client-ecs";
 import { randomUUID } from "node:crypto";
@@ -265,10 +268,11 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   const registry = new RegistryStore({ db, clock, blobs: new FsBlobStore(join(config.dataDir, REGISTRY_DIR)), linkRefreshMs: config.registryGcGraceSeconds * 100 });
 
   // A reset must not race the service scheduler, which would replace the tasks being removed.
-  // SQS's writes in flight are stored before the wipe, so none lands after it.
-  const resettable = { ...runner, reset: async () => (services.stop(), await runner.reset(), await sqs.internal.settled()) };
+  // SQS's writes in flight are stored before the wipe, so none lands after it; nor does an event
+  // delivery in flight (a RunTask would start a task the reset does not see).
+  const resettable = { ...runner, reset: async () => (services.stop(), await eventDeliveries?.pause(), await runner.reset(), await sqs.internal.settled()) };
   // SQS keeps its queues in memory: they are read again from the wiped store; SNS's pending retries are dropped.
-  const afterReset = () => (sqs.internal.reload(), snsHttp.cancelAll(), virtualInstances(), services.start());
+  const afterReset = () => (sqs.internal.reload(), snsHttp.cancelAll(), virtualInstances(), services.start(), eventDeliveries?.resume());
   registerBerthRoutes(app, { db, runner: resettable, berthId, registry, afterReset, readLogStream: (scope, group, stream) => streamMessages(db, scope, group, stream) });
   // Fargate Spot interruptions: on demand (an operator endpoint) and, for chaos testing, at a configured rate.
   registerSpotRoutes(app, { db, runner, config });
@@ -298,7 +302,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   const snsHttp = createHttpDeliverer({ log: log.child({ component: "sns-delivery" }) });
   const snsOutbox = new SnsOutbox(db);
   registerSnsRoutes(app, { identity: snsIdentity, outbox: snsOutbox });
-  const sns = createSnsService({ db, clock, sqs: sqs.internal, signer: { identity: snsIdentity, baseUrl }, http: snsHttp, outbox: snsOutbox });
+  const sns = createSnsService({ db, clock, sqs: sqs.internal, signer: { identity: snsIdentity, baseUrl }, http: snsHttp, outbox: snsOutbox, log: log.child({ component: "sns-delivery" }) });
   // Alarms notify SNS topics.
   alarms.addActionTarget(snsAlarmActions(sns.internal));
   // Application Auto Scaling changes ECS services' desired counts through UpdateService; its target
@@ -310,11 +314,14 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   const eventsLog = log.child({ component: "events" });
   const runTaskForEvents = async (scope: Scope, request: RunTaskRequest) =>
     (await ecs.handlers.RunTask!(request, { ...scope, requestId: randomUUID(), log: eventsLog })) as RunTaskResponse;
+  // Connections keep their secrets in Secrets Manager's store; OAuth tokens are shared by deliveries.
+  const eventsOAuth = new OAuthTokens();
   const eventTargets: TargetDispatcher[] = [
     ecsTaskTarget(runTaskForEvents),
     eventBusTarget({ db, clock, wake: () => eventDeliveries?.wake() }),
     sqsTarget(sqs.internal),
     snsTarget(sns.internal),
+    apiDestinationTarget({ secrets: sealed, oauth: eventsOAuth }),
   ];
   // Started once recovery is done (below): pending deliveries may run tasks.
   let eventDeliveries: DeliveryWorker | undefined;
@@ -327,7 +334,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
     aas.service,
     createSecretsManagerService(sealed),
     createSsmService(sealed),
-    createEventsService({ db, clock, dispatchers: () => eventTargets, wake: () => eventDeliveries?.wake() }),
+    createEventsService({ db, clock, dispatchers: () => eventTargets, wake: () => eventDeliveries?.wake(), secrets: sealed, oauth: eventsOAuth, log: eventsLog }),
     createSchedulerService({ db, clock, handles: (arn) => eventTargets.some((t) => t.handles(arn)) }),
   ], {
     config, clock, issued: issuedCredentials(db, credentials.secrets), durable: () => durable.settled(),
@@ -363,7 +370,11 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   // Services are reconciled once recovered tasks are known again.
   services.start();
   // Deliveries left pending by a restart (or a kill -9) are delivered now.
-  eventDeliveries = startDeliveryWorker({ db, clock, log: eventsLog, dispatchers: () => eventTargets, timers: [(now) => fireDueSchedules(db, now)] });
+  eventDeliveries = startDeliveryWorker({
+    db, clock, log: eventsLog, dispatchers: () => eventTargets, timers: [(now) => fireDueSchedules(db, now)],
+    // With iamEnforcement, targets with a RoleArn are delivered only as that role allows.
+    roleGate: config.iamEnforcement ? createTargetRoleGate({ db, clock }) : undefined,
+  });
   taskCredentials.start();
   // Scans a restart interrupted run again.
   scans.resume();
