@@ -77,6 +77,9 @@ async function provision(m: TaskManager): Promise<void> {
       throw new TaskError("ResourceInitializationError", `unable to set up the task's network: ${engineMessage(err)}`);
     }
   }
+  // A host-mode task's requests come from the host's own addresses: it is routed to this agent's
+  // endpoint by its cgroup, made (with its route) before any container starts.
+  if (plan.networkMode === "host") m.routedCgroup = await (await ctx.endpoints())?.routeHostTask(m);
   await createTaskVolumes(ctx.docker, ctx.berthId, plan, ctx.config);
 }
 
@@ -141,7 +144,7 @@ async function startOne(m: TaskManager, c: PlannedContainer, halted: () => boole
     container: c,
     hostIp: plan.hostIp ?? ctx.config.hostIp,
     pauseContainerId: m.pauseId,
-    cgroupParent: m.cgroupParent,
+    cgroupParent: m.cgroupParent ?? m.routedCgroup,
     taskLimitsPerContainer: m.cgroupParent === undefined,
     policy: ctx.config,
   });
