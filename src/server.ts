@@ -333,7 +333,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
     config, clock, issued: issuedCredentials(db, credentials.secrets), durable: () => durable.settled(),
     page: (req, reply) => wantsPage(req) && consoleAssets.page(req, reply),
     // Identity policies are enforced only when configured; the root is never refused.
-    ...(config.iamEnforcement ? { authorize: createAuthorize({ db, clock, services: authorizationBySigningName }) } : {}),
+    ...(config.iamEnforcement ? { authorize: createAuthorize({ db, clock, services: authorizationBySigningName, resourcePolicies: registryPermissions ? { ecr: registryPermissions.denial } : {} }) } : {}),
   });
   app.register(registryPlugin, { store: registry, config, clock, secret, beforeManifestGet: (scope, name, reference) => pullThrough.beforeManifestGet(scope, name, reference),
     beforePush: (scope, name) => createOnPush(db, registry, scope, name), ...(registryPermissions ? { authorize: registryPermissions.authorize } : {}) });

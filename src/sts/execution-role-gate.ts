@@ -20,7 +20,7 @@ const ECS_TASKS = "ecs-tasks.amazonaws.com";
  * their own (ECR repositories' policies: src/ecr/registry-permissions.ts), so that a task pulls with
  * what its role may pull.
  */
-export type ResourceDenial = (principal: Principal, identity: IdentityPolicies, action: string, resource: string) => string | undefined;
+export type ResourceDenial = (principal: Principal, identity: IdentityPolicies, action: string, resource: string, sourceIp?: string) => string | undefined;
 
 export function createExecutionRoleGate({ db, clock, services = [], resourceDenial }: { db: Db; clock: Clock; services?: ServiceAuthorization[]; resourceDenial?: ResourceDenial }): ExecutionRoleGate {
   return ({ taskArn, executionRoleArn }) => {
