@@ -93,7 +93,9 @@ async function pull(m: TaskManager): Promise<void> {
       try {
         const r = m.plan.resources;
         const resources = r && "containers" in r ? r.containers[s.plan.name] : undefined;
-        s.imageDigest = await ensureTaskImage(m.ctx, s.plan, { fargate: m.plan.fargate, login: resources?.registryAuth, refusal: resources?.pullRefusal });
+        const scope = s.plan.registryScope;
+        const password = scope && m.plan.registryPasswords?.find((p) => p.account === scope.account && p.region === scope.region)?.password;
+        s.imageDigest = await ensureTaskImage(m.ctx, s.plan, { fargate: m.plan.fargate, login: resources?.registryAuth, ...(password ? { password } : {}) });
       } catch (err) {
         if (s.plan.essential || !(err instanceof TaskError)) throw err;
         s.status = "STOPPED"; // a non-essential container's failure does not fail the task

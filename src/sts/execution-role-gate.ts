@@ -37,6 +37,6 @@ export function createExecutionRoleGate({ db, clock, services = [], resourceDeni
       decide: (action, resource, context) => policies.decide(action, resource, context ?? resourceTagContext(db, resource, services)),
       denial: (action, resource, context) => policies.denial(action, resource, context ?? resourceTagContext(db, resource, services)),
     };
-    return resourceDenial ? { denial: (action, resource) => resourceDenial(principal, identity, action, resource) } : identity;
+    return { principal, denial: resourceDenial ? (action, resource) => resourceDenial(principal, identity, action, resource) : identity.denial };
   };
 }
