@@ -69,6 +69,8 @@ import { FsBlobStore, REGISTRY_DIR } from "./registry/fs-blob-store.js";
 import { RegistryStore } from "./registry/registry-store.js";
 import { issueToken, tokenSecret } from "./registry/auth-token.js";
 import type { Scope } from "./core/arn.js";
+import type { Principal } from "./aws/request-context.js";
+import { executionRoleOf } from "./ecs/tasks/execution-role.js";
 import { registryPlugin } from "./registry/http/plugin.js";
 import { createEcrService } from "./ecr/ecr-service.js";
 import { Replicator } from "./ecr/replication.js";
@@ -167,7 +169,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   // once requests arrive, when `app` exists.
   const registryHost = () => config.registryHost ?? `127.0.0.1:${(app.server.address() as AddressInfo | null)?.port ?? config.port}`;
   // Tasks pull images from the registry with a password for the image's account and region.
-  const registryAccess = { host: registryHost, password: (scope: Scope) => issueToken(secret, scope, clock.now()).password };
+  const registryAccess = { host: registryHost, password: (scope: Scope, principal?: Principal) => issueToken(secret, scope, clock.now(), undefined, principal).password };
   const dockerVersion = (await docker.version()).Version;
   // Tasks run on agents, each reached over the agent protocol: `berth agent` processes over HTTP,
   // the embedded agent (this server's engine) in-process. Every task's bridge ports go to its
@@ -197,6 +199,8 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   });
   const agentEndpoint = createAgentEndpoint({
     db, config, clock, log: log.child({ component: "agents" }), runner: agents, registry: registryAccess,
+    // With iamEnforcement, a task's pull passwords are its execution role session's: the registry authorizes each pull.
+    pullPrincipal: (spec) => executionRole?.({ taskArn: spec.task.taskArn ?? "", executionRoleArn: executionRoleOf(spec.task, spec.taskDefinition) })?.principal,
     resources: (spec) => resolveLaunchResources(secretSources, spec), credentials: taskCredentials, awslogs,
   });
   // The embedded agent's tasks reach this server's API through the agent's relay (AWS_ENDPOINT_URL).
@@ -340,7 +344,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
     config, clock, issued: issuedCredentials(db, credentials.secrets), durable: () => durable.settled(),
     page: (req, reply) => wantsPage(req) && consoleAssets.page(req, reply),
     // Identity policies are enforced only when configured; the root is never refused.
-    ...(config.iamEnforcement ? { authorize: createAuthorize({ db, clock, services: authorizationBySigningName }) } : {}),
+    ...(config.iamEnforcement ? { authorize: createAuthorize({ db, clock, services: authorizationBySigningName, resourcePolicies: registryPermissions ? { ecr: registryPermissions.denial } : {} }) } : {}),
   });
   app.register(registryPlugin, { store: registry, config, clock, secret, beforeManifestGet: (scope, name, reference) => pullThrough.beforeManifestGet(scope, name, reference),
     beforePush: (scope, name) => createOnPush(db, registry, scope, name), ...(registryPermissions ? { authorize: registryPermissions.authorize } : {}) });
