@@ -101,7 +101,7 @@ export function decideService(db: Db, clock: Clock, log: Logger, arn: string, lb
       ...(svc.schedulingStrategy === "DAEMON" ? { daemonInstances: daemonInstances(daemonHosts, primaryDef ? constraintsFor(primaryDef, svc.placementConstraints) : []) } : {}),
       minimumHealthyPercent: svc.deploymentConfiguration?.minimumHealthyPercent ?? 100,
       maximumPercent: svc.deploymentConfiguration?.maximumPercent ?? 200,
-      ...(alarmConfig?.enable ? { alarms: { inAlarm: alarms.inAlarm(scope, alarmConfig.alarmNames ?? []), rollback: alarmConfig.rollback ?? false } } : {}),
+      ...(alarmConfig?.enable ? { alarms: { inAlarm: alarms.inAlarm(scope, alarmConfig.alarmNames ?? [], new Date(svc.deployments![0]!.createdAt!)), rollback: alarmConfig.rollback ?? false } } : {}),
       circuitBreaker: { enable: svc.deploymentConfiguration?.deploymentCircuitBreaker?.enable ?? false, rollback: svc.deploymentConfiguration?.deploymentCircuitBreaker?.rollback ?? false },
       healthCheckGracePeriodSeconds: svc.healthCheckGracePeriodSeconds ?? 0,
       deployments: (svc.deployments ?? []).map((d) => ({
