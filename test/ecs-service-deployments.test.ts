@@ -9,6 +9,9 @@ import {
   type ContainerDefinition, type DeploymentConfiguration, type ECSClient, type Service, type ServiceDeployment,
 } from "@aws-sdk/client-ecs";
 import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from "@aws-sdk/client-cloudwatch";
+import {
+  ElasticLoadBalancingV2Client, CreateListenerCommand, CreateLoadBalancerCommand, CreateRuleCommand, CreateTargetGroupCommand, DescribeRulesCommand, ModifyTargetGroupAttributesCommand,
+} from "@aws-sdk/client-elastic-load-balancing-v2";
 import { BerthProcess } from "./harness.js";
 import { ensureTestImage, TEST_IMAGE } from "./images.js";
 import { waitFor } from "./wait.js";
@@ -17,6 +20,8 @@ const dataDir = mkdtempSync(join(tmpdir(), "berth-service-deployments-"));
 let berth: BerthProcess;
 let ecs: ECSClient;
 let cw: CloudWatchClient;
+let elb: ElasticLoadBalancingV2Client;
+const ARGS = ["--instances", "1", "--instance-cpu", "2048", "--instance-memory", "1024", "--load-balancer-health-check-speedup", "5"];
 const defs: Record<string, string> = {};
 
 /** Healthy after its first health check (5 s), so a rolling deployment completes without ECS's 40 s wait. */
@@ -37,15 +42,18 @@ const slow: ContainerDefinition = {
 
 before(async () => {
   await ensureTestImage();
-  berth = await BerthProcess.start({ args: ["--instances", "1", "--instance-cpu", "2048", "--instance-memory", "1024"], dataDir });
+  berth = await BerthProcess.start({ args: ARGS, dataDir });
   ecs = berth.ecs();
+  elb = new ElasticLoadBalancingV2Client({ endpoint: berth.endpoint, region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" }, maxAttempts: 1 });
   cw = new CloudWatchClient({ endpoint: berth.endpoint, region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" }, maxAttempts: 1 });
-  for (const [key, family, container] of [["v1", "deploy", healthy("1")], ["v2", "deploy", healthy("2")], ["slow", "slow", slow]] as const) {
+  const crashing: ContainerDefinition = { ...healthy("3"), command: ["sh", "-c", "exit 1"] };
+  for (const [key, family, container] of [["v1", "deploy", healthy("1")], ["v2", "deploy", healthy("2")], ["slow", "slow", slow], ["crash", "crash", crashing]] as const) {
     const out = await ecs.send(new RegisterTaskDefinitionCommand({ family, networkMode: "bridge", containerDefinitions: [container] }));
     defs[key] = out.taskDefinition!.taskDefinitionArn!;
   }
 });
 after(async () => {
+  elb?.destroy();
   try {
     await berth.dispose();
   } finally {
@@ -59,7 +67,7 @@ const describeDeployment = async (arn: string): Promise<ServiceDeployment> => (a
 const revision = async (arn: string) => (await ecs.send(new DescribeServiceRevisionsCommand({ serviceRevisionArns: [arn] }))).serviceRevisions![0]!;
 
 /** Waits until the service deployment reaches `status`, and returns it. */
-const reaches = (arn: string, status: string, timeoutMs = 90_000) =>
+const reaches = (arn: string, status: string, timeoutMs = 180_000) =>
   waitFor(`${arn} ${status}`, async () => {
     const d = await describeDeployment(arn);
     return d.status === status ? d : undefined;
@@ -207,10 +215,106 @@ test("an alarm set to ALARM during a deployment fails it (rolloutState FAILED) a
   assert.ok(messages.some((m) => /^\(service alarmed\) rolling back to deployment ecs-svc\/\d+\.$/.test(m)));
 });
 
+test("StopServiceDeployment ABORT leaves the deployment where it is: STOPPED, rolloutState FAILED, both revisions still running", async () => {
+  await createSteady("aborted");
+  const arn = await update("aborted", defs.slow!);
+  await waitFor("the slow task running", async () => (await liveDefinitions("aborted")).includes(defs.slow!));
+  await ecs.send(new StopServiceDeploymentCommand({ serviceDeploymentArn: arn, stopType: "ABORT" }));
+  const stopped = await reaches(arn, "STOPPED");
+  assert.equal(stopped.statusReason, "ECS deployment stopped by StopServiceDeployment.");
+  assert.equal(stopped.rollback, undefined);
+  assert.ok(stopped.stoppedAt && stopped.finishedAt);
+  const svc = await describeService("aborted");
+  assert.deepEqual(svc.deployments!.map((d) => [d.taskDefinition, d.rolloutState]), [[defs.slow, "FAILED"], [defs.v1, "COMPLETED"]]);
+  assert.equal(svc.deployments![0]!.rolloutStateReason, "ECS deployment stopped by StopServiceDeployment.");
+  assert.deepEqual((await liveDefinitions("aborted")).sort(), [defs.v1, defs.slow].sort());
+  await assert.rejects(ecs.send(new StopServiceDeploymentCommand({ serviceDeploymentArn: arn })), { name: "ConflictException" });
+  await ecs.send(new DeleteServiceCommand({ service: "aborted", force: true }));
+});
+
+test("the circuit breaker's rollback is a ROLLBACK_SUCCESSFUL service deployment with its failure count", async () => {
+  const first = await createSteady("breaker", { deploymentCircuitBreaker: { enable: true, rollback: true } });
+  assert.deepEqual(first.deploymentCircuitBreaker, { status: "MONITORING_COMPLETE", failureCount: 0, threshold: 3 });
+  const arn = await update("breaker", defs.crash!);
+  const done = await reaches(arn, "ROLLBACK_SUCCESSFUL", 180_000);
+  assert.equal(done.deploymentCircuitBreaker!.status, "TRIGGERED");
+  assert.ok(done.deploymentCircuitBreaker!.failureCount! >= 3);
+  assert.equal(done.statusReason, "ECS deployment circuit breaker: tasks failed to start.");
+  assert.equal(done.rollback!.serviceRevisionArn, first.targetServiceRevision!.arn);
+  assert.equal((await describeService("breaker")).taskDefinition, defs.v1);
+  await ecs.send(new DeleteServiceCommand({ service: "breaker", force: true }));
+});
+
+/** A rule's forward weights by target group. */
+async function weights(ruleArn: string): Promise<Record<string, number>> {
+  const rule = (await elb.send(new DescribeRulesCommand({ RuleArns: [ruleArn] }))).Rules![0]!;
+  return Object.fromEntries(rule.Actions!.find((a) => a.Type === "forward")!.ForwardConfig!.TargetGroups!.map((g) => [g.TargetGroupArn!, g.Weight!]));
+}
+
+test("BLUE_GREEN: an alarm in ALARM during the bake time rolls back, production traffic returns to blue", async () => {
+  const lb = (await elb.send(new CreateLoadBalancerCommand({ Name: "baked", Subnets: ["subnet-a", "subnet-b"] }))).LoadBalancers![0]!;
+  const group = async (name: string) => {
+    const arn = (await elb.send(new CreateTargetGroupCommand({
+      Name: name, Protocol: "HTTP", Port: 80, VpcId: "vpc-1", TargetType: "ip",
+      HealthCheckPath: "/health", HealthCheckIntervalSeconds: 5, HealthCheckTimeoutSeconds: 4, HealthyThresholdCount: 2, UnhealthyThresholdCount: 10,
+    }))).TargetGroups![0]!.TargetGroupArn!;
+    await elb.send(new ModifyTargetGroupAttributesCommand({ TargetGroupArn: arn, Attributes: [{ Key: "deregistration_delay.timeout_seconds", Value: "2" }] }));
+    return arn;
+  };
+  const blue = await group("baked-blue");
+  const green = await group("baked-green");
+  const listener = (await elb.send(new CreateListenerCommand({
+    LoadBalancerArn: lb.LoadBalancerArn!, Protocol: "HTTP", Port: 80,
+    DefaultActions: [{ Type: "fixed-response", FixedResponseConfig: { StatusCode: "404", ContentType: "text/plain", MessageBody: "no rule" } }],
+  }))).Listeners![0]!.ListenerArn!;
+  const production = (await elb.send(new CreateRuleCommand({
+    ListenerArn: listener, Priority: 10, Conditions: [{ Field: "path-pattern", PathPatternConfig: { Values: ["/*"] } }],
+    Actions: [{ Type: "forward", ForwardConfig: { TargetGroups: [{ TargetGroupArn: blue, Weight: 100 }, { TargetGroupArn: green, Weight: 0 }] } }],
+  }))).Rules![0]!.RuleArn!;
+  const web = (body: string) => ecs.send(new RegisterTaskDefinitionCommand({
+    family: "baked", requiresCompatibilities: ["FARGATE"], networkMode: "awsvpc", cpu: "256", memory: "512",
+    containerDefinitions: [{
+      name: "web", image: TEST_IMAGE, essential: true, stopTimeout: 1, entryPoint: ["sh", "-c"], portMappings: [{ containerPort: 8080, protocol: "tcp" }],
+      command: [`mkdir -p /www && echo ok > /www/health && echo ${body} > /www/index.html && exec httpd -f -p 8080 -h /www`],
+    }],
+  })).then((o) => o.taskDefinition!.taskDefinitionArn!);
+  const v1 = await web("v1");
+  const v2 = await web("v2");
+  await cw.send(new PutMetricAlarmCommand({
+    AlarmName: "bake-errors", Namespace: "Berth/Deployments", MetricName: "BakeErrors", Statistic: "Sum", Period: 60, EvaluationPeriods: 1,
+    Threshold: 1, ComparisonOperator: "GreaterThanOrEqualToThreshold", TreatMissingData: "notBreaching",
+  }));
+  const { service } = await ecs.send(new CreateServiceCommand({
+    serviceName: "baked", taskDefinition: v1, desiredCount: 1, launchType: "FARGATE", networkConfiguration: { awsvpcConfiguration: { subnets: ["subnet-1"] } },
+    loadBalancers: [{ targetGroupArn: blue, containerName: "web", containerPort: 8080, advancedConfiguration: { alternateTargetGroupArn: green, productionListenerRule: production } }],
+    // A bake time far longer than the test: only the alarm can end green's deployment.
+    deploymentConfiguration: { strategy: "BLUE_GREEN", bakeTimeInMinutes: 60, alarms: { alarmNames: ["bake-errors"], enable: true, rollback: true } },
+  }));
+  const first = await reaches(service!.currentServiceDeployment!, "SUCCESSFUL", 120_000);
+
+  const arn = await update("baked", v2);
+  await waitFor("production traffic on green", async () => (await weights(production))[green] === 100 || undefined, 120_000);
+  const baking = await waitFor("the bake time", async () => {
+    const d = await describeDeployment(arn);
+    return d.lifecycleStage === "BAKE_TIME" ? d : undefined;
+  });
+  assert.equal(baking.status, "IN_PROGRESS");
+  await cw.send(new SetAlarmStateCommand({ AlarmName: "bake-errors", StateValue: "ALARM", StateReason: "errors while baking" }));
+  const done = await reaches(arn, "ROLLBACK_SUCCESSFUL", 180_000);
+  assert.deepEqual(done.alarms!.triggeredAlarmNames, ["bake-errors"]);
+  assert.equal(done.rollback!.serviceRevisionArn, first.targetServiceRevision!.arn);
+  assert.deepEqual(await weights(production), { [blue]: 100, [green]: 0 }, "production traffic is back on blue");
+  const svc = await describeService("baked");
+  assert.equal(svc.taskDefinition, v1);
+  assert.deepEqual(svc.deployments!.map((d) => [d.taskDefinition, d.rolloutState]), [[v1, "COMPLETED"]]);
+  await ecs.send(new DeleteServiceCommand({ service: "baked", force: true }));
+  await waitFor("baked INACTIVE", async () => (await describeService("baked")).status === "INACTIVE", 60_000);
+});
+
 test("service deployments and revisions survive a restart; a deleted service's deployments stop", async () => {
   const before = await list("web");
   await berth.stop();
-  berth = await BerthProcess.start({ args: ["--instances", "1", "--instance-cpu", "2048", "--instance-memory", "1024"], dataDir });
+  berth = await BerthProcess.start({ args: ARGS, dataDir });
   ecs = berth.ecs();
   assert.deepEqual(await list("web"), before);
   const done = await describeDeployment(before[0]!.serviceDeploymentArn!);

@@ -39,7 +39,9 @@ export function planReplicas(ctx: PlanContext): PlacementOutcome {
   const dirty = bg?.shifting !== undefined && bg.shifting.deploymentId !== primary.id;
   const shifted = bg !== undefined && bg.production === primary.id && !dirty;
   const baked = shifted && input.now - (bg.productionSince ?? 0) >= bg.bakeMs;
-  if (bg && baked) stopAll(stoppable(replaced));
+  // A rollback does not bake: once production traffic is back, the failed (green) tasks go at once.
+  const rollingBack = ctx.rollback === primary.id || primary.rolloutStateReason === rolloutReasons.rollingBack(primary.id);
+  if (bg && (baked || (shifted && rollingBack))) stopAll(stoppable(replaced));
   // A deployment overtaken before it got any traffic goes at once: its tasks share the new one's target groups.
   else if (bg && !shifted) stopAll(stoppable(replaced.filter((t) => t.deploymentId !== bg.production && t.deploymentId !== bg.shifting?.deploymentId)));
 

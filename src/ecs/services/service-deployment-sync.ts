@@ -36,7 +36,7 @@ export function followServiceDeployments(db: Db, svc: Service, plan: ServicePlan
 
     if (f && f.deploymentId === rec.deploymentId && ["IN_PROGRESS", "STOP_REQUESTED", "ROLLBACK_REQUESTED"].includes(doc.status!)) {
       doc.statusReason = f.reason;
-      if (f.cause === "CIRCUIT_BREAKER") doc.deploymentCircuitBreaker = { ...doc.deploymentCircuitBreaker, status: "TRIGGERED" };
+      if (f.cause === "CIRCUIT_BREAKER") doc.deploymentCircuitBreaker = { ...doc.deploymentCircuitBreaker, status: "TRIGGERED", failureCount: f.failedTasks };
       if (f.cause === "ALARM") doc.alarms = { ...doc.alarms, status: "TRIGGERED", triggeredAlarmNames: f.alarms ?? [] };
       if (plan.rolledBackTo) {
         rollbackTo = plan.rolledBackTo;

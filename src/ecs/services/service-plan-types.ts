@@ -172,5 +172,7 @@ export interface DeploymentFailure {
   cause: "CIRCUIT_BREAKER" | "ALARM" | "STOP_REQUESTED";
   /** The rolloutStateReason it was given. */
   reason: string;
+  /** The deployment's failed tasks when it failed (the circuit breaker's count). */
+  failedTasks: number;
   alarms?: string[];
 }

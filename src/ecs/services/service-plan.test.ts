@@ -536,7 +536,7 @@ test("an alarm in ALARM during a deployment fails it and rolls back; the rollbac
   assert.ok(w.tasks.some((t) => t.deploymentId === "ecs-svc/2" && t.lastStatus !== "STOPPED"));
   w.config.alarms = { inAlarm: ["high-errors"], rollback: true };
   const plan = w.tick();
-  assert.deepEqual(plan.failure, { deploymentId: "ecs-svc/2", cause: "ALARM", reason: "ECS deployment failed: alarm(s) in ALARM state: high-errors.", alarms: ["high-errors"] });
+  assert.deepEqual(plan.failure, { deploymentId: "ecs-svc/2", cause: "ALARM", reason: "ECS deployment failed: alarm(s) in ALARM state: high-errors.", failedTasks: 0, alarms: ["high-errors"] });
   assert.equal(plan.rolledBackTo, "ecs-svc/1");
   assert.ok(w.events.includes("(service web) (deployment ecs-svc/2) deployment failed: alarm detected."));
   assert.equal(w.primary.rolloutStateReason, "ECS deployment alarms: rolling back to deploymentId ecs-svc/1.");
@@ -589,4 +589,26 @@ test("StopServiceDeployment: ROLLBACK returns to the completed deployment, ABORT
   // A request for a deployment that is not the one in progress changes nothing.
   w.state = { ...w.state, stopRequested: { deploymentId: "ecs-svc/1", stopType: "ROLLBACK" } };
   assert.equal(w.tick().failure, undefined);
+});
+
+test("BLUE_GREEN: an alarm during the bake time rolls back; traffic moves back to blue, then healthy green stops without waiting for the bake time", () => {
+  const w = new World({ desiredCount: 2, blueGreen: { bakeMs: 3_600_000 } }, "arn:tg/blue");
+  w.deploy("ecs-svc/1");
+  w.runUntil(() => w.state.steady);
+  w.deploy("ecs-svc/2");
+  w.runUntil(() => w.config.blueGreen!.production === "ecs-svc/2");
+  const shiftedAt = w.now;
+  w.config.alarms = { inAlarm: ["errors"], rollback: true };
+  const failed = w.tick();
+  assert.equal(failed.failure?.cause, "ALARM");
+  assert.equal(failed.rolledBackTo, "ecs-svc/1");
+  // Traffic goes back first; green is still whole at that moment.
+  assert.equal(failed.shiftTo?.deploymentId, "ecs-svc/1");
+  assert.deepEqual(failed.stops, []);
+  assert.equal(w.running("ecs-svc/2"), 2);
+  w.runUntil(() => w.state.steady, 30);
+  assert.ok(w.now - shiftedAt < 3_600_000);
+  assert.deepEqual(w.deployments.map((d) => [d.id, d.rolloutState]), [["ecs-svc/1", "COMPLETED"]]);
+  assert.equal(w.running("ecs-svc/2"), 0);
+  assert.equal(w.running("ecs-svc/1"), 2);
 });

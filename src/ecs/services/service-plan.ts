@@ -92,7 +92,7 @@ export function planService(input: ServicePlanInput): ServicePlan {
   const fail = (why: DeploymentFailure["cause"], reason: string, event: string | undefined, rollback: boolean, alarms?: string[]) => {
     primary.rolloutState = "FAILED";
     primary.rolloutStateReason = reason;
-    failure = { deploymentId: primary.id, cause: why, reason, ...(alarms ? { alarms } : {}) };
+    failure = { deploymentId: primary.id, cause: why, reason, failedTasks: primary.failedTasks, ...(alarms ? { alarms } : {}) };
     if (event) events.push(event);
     const target = rollback ? deployments.slice(1).find((d) => d.rolloutState === "COMPLETED") : undefined;
     if (!target) return;
