@@ -290,10 +290,10 @@ test("BLUE_GREEN: an alarm in ALARM during the bake time rolls back, production 
     // A bake time far longer than the test: only the alarm can end green's deployment.
     deploymentConfiguration: { strategy: "BLUE_GREEN", bakeTimeInMinutes: 60, alarms: { alarmNames: ["bake-errors"], enable: true, rollback: true } },
   }));
-  const first = await reaches(service!.currentServiceDeployment!, "SUCCESSFUL", 120_000);
+  const first = await reaches(service!.currentServiceDeployment!, "SUCCESSFUL", 180_000);
 
   const arn = await update("baked", v2);
-  await waitFor("production traffic on green", async () => (await weights(production))[green] === 100 || undefined, 120_000);
+  await waitFor("production traffic on green", async () => (await weights(production))[green] === 100 || undefined, 180_000);
   const baking = await waitFor("the bake time", async () => {
     const d = await describeDeployment(arn);
     return d.lifecycleStage === "BAKE_TIME" ? d : undefined;

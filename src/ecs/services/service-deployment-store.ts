@@ -56,9 +56,10 @@ export function serviceDeploymentsOf(db: Db, serviceArn: string): StoredServiceD
   return (db.prepare("SELECT * FROM service_deployments WHERE service_arn = ? ORDER BY seq DESC").all(serviceArn) as DeploymentRow[]).map(fromRow);
 }
 
-/** The service deployments of a scheduler deployment that are still going on. */
+/** A service's deployments that are still going on (read at every decision: only those rows are parsed). */
 export function ongoingDeploymentsOf(db: Db, serviceArn: string): StoredServiceDeployment[] {
-  return serviceDeploymentsOf(db, serviceArn).filter((d) => ONGOING.has(d.doc.status!));
+  const rows = db.prepare(`SELECT * FROM service_deployments WHERE service_arn = ? AND status IN (${[...ONGOING].map(() => "?").join(", ")}) ORDER BY seq DESC`).all(serviceArn, ...ONGOING) as DeploymentRow[];
+  return rows.map(fromRow);
 }
 
 export function saveServiceDeployment(db: Db, d: StoredServiceDeployment): void {
