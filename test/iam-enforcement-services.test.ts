@@ -1,7 +1,7 @@
 import { test, before, after, describe } from "node:test";
 import assert from "node:assert/strict";
 import * as IAM from "@aws-sdk/client-iam";
-import { SecretsManagerClient, CreateSecretCommand, GetSecretValueCommand, DescribeSecretCommand } from "@aws-sdk/client-secrets-manager";
+import { SecretsManagerClient, CreateSecretCommand, GetSecretValueCommand, DescribeSecretCommand, BatchGetSecretValueCommand } from "@aws-sdk/client-secrets-manager";
 import { SSMClient, PutParameterCommand, GetParameterCommand, GetParametersCommand } from "@aws-sdk/client-ssm";
 import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, PutLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { SQSClient, CreateQueueCommand, SendMessageCommand, SendMessageBatchCommand } from "@aws-sdk/client-sqs";
@@ -80,6 +80,24 @@ describe("IAM enforcement on the resources of Secrets Manager, SSM, Logs, SQS, S
     // CreateSecret is authorized before the suffix exists: on NAME-??????.
     await rejectsWith(sm.send(new CreateSecretCommand({ Name: "app/new", SecretString: "x" })), "AccessDeniedException",
       noAllow(userArn("sam"), "secretsmanager:CreateSecret", `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:app/new-??????`));
+  });
+
+  test("Secrets Manager: BatchGetSecretValue needs GetSecretValue on each secret (a refusal is that secret's error) and ListSecrets for filters", async () => {
+    const root = new SecretsManagerClient(config(berth.endpoint, ROOT));
+    const open = await root.send(new CreateSecretCommand({ Name: "batch/open", SecretString: "open-value" }));
+    const closed = await root.send(new CreateSecretCommand({ Name: "batch/closed", SecretString: "closed-value" }));
+    const bea = await userWith("bea", [
+      { Effect: "Allow", Action: "secretsmanager:BatchGetSecretValue", Resource: "*" },
+      { Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:batch/open-??????` },
+    ]);
+    const sm = new SecretsManagerClient(config(berth.endpoint, bea));
+    const out = await sm.send(new BatchGetSecretValueCommand({ SecretIdList: ["batch/open", "batch/closed"] }));
+    assert.deepEqual(out.SecretValues?.map((v) => [v.ARN, v.SecretString]), [[open.ARN, "open-value"]]);
+    assert.deepEqual(out.Errors?.map((e) => [e.SecretId, e.ErrorCode, e.Message]), [
+      ["batch/closed", "AccessDeniedException", noAllow(userArn("bea"), "secretsmanager:GetSecretValue", closed.ARN!)],
+    ]);
+    await rejectsWith(sm.send(new BatchGetSecretValueCommand({ Filters: [{ Key: "name", Values: ["batch/"] }] })), "AccessDeniedException",
+      noAllow(userArn("bea"), "secretsmanager:ListSecrets", "*"));
   });
 
   test("Secrets Manager: aws:ResourceTag denies tagged secrets; aws:RequestTag and aws:TagKeys gate creation", async () => {
