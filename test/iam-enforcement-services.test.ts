@@ -150,6 +150,10 @@ describe("IAM enforcement on the resources of Secrets Manager, SSM, Logs, SQS, S
     assert.equal((await bob.send(new GetParameterCommand({ Name: "/users/bob/token:1" }))).Parameter?.Value, "b");
     await rejectsWith(bob.send(new GetParametersCommand({ Names: ["/users/bob/token", "/users/alice/token"] })), "AccessDeniedException",
       noAllow(userArn("bob"), "ssm:GetParameters", `arn:aws:ssm:us-east-1:${ACCOUNT}:parameter/users/alice/token`));
+    // A parameter named by an ARN of another partition (which Parameter Store takes) is evaluated as its own ARN.
+    assert.equal((await alice.send(new GetParameterCommand({ Name: `arn:aws-cn:ssm:us-east-1:${ACCOUNT}:parameter/users/alice/token:1`, WithDecryption: true }))).Parameter?.Value, "a");
+    await rejectsWith(alice.send(new GetParameterCommand({ Name: `arn:aws-cn:ssm:us-east-1:${ACCOUNT}:parameter/users/bob/token` })), "AccessDeniedException",
+      noAllow(userArn("alice"), "ssm:GetParameter", bobsArn));
     // Nothing changed: bob's value is still his.
     assert.equal((await bob.send(new GetParameterCommand({ Name: "/users/bob/token" }))).Parameter?.Value, "b");
   });
