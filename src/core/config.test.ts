@@ -206,6 +206,8 @@ test("an open registry on a host other machines can reach is refused unless the 
   fails({ flags: strict, env: { BERTH_REGISTRY_AUTH: "open" } }, /^environment: registryAuth open on host 0\.0\.0\.0/);
   assert.equal(load({ flags: { ...strict, registryAuth: "open", allowUnauthenticatedNetworkAccess: true } }).registryAuth, "open");
   assert.equal(load({ flags: { host: "127.0.0.1", registryAuth: "open" } }).registryAuth, "open", "loopback stays as it was");
+  fails({ flags: { host: "127.0.0.1", registryAuth: "open", iamEnforcement: true } },
+    /^flags: registryAuth open serves every registry request as the account's root, which iamEnforcement never refuses: use registryAuth token with iamEnforcement$/);
   assert.equal(load({ flags: { ...strict, registryAuth: "token" } }).registryAuth, "token");
 });
 

@@ -322,6 +322,10 @@ function validate(c: Config, origin: Partial<Record<keyof Config, string>>): Con
         `use registryAuth token, bind a loopback address such as 127.0.0.1, or accept the risk with allowUnauthenticatedNetworkAccess`,
     );
   }
+  // An open registry answers every /v2 request as the root: IAM policies could never refuse a pull or push.
+  if (c.registryAuth === "open" && c.iamEnforcement) {
+    throw fail("registryAuth", "registryAuth open serves every registry request as the account's root, which iamEnforcement never refuses: use registryAuth token with iamEnforcement");
+  }
   // Docker references put the registry before the first '/': a host (or IP) with an optional port.
   if (c.registryHost !== undefined && !/^[a-zA-Z0-9.-]+(:\d{1,5})?$/.test(c.registryHost)) {
     throw fail("registryHost", `registryHost must look like host:port (e.g. 127.0.0.1:4566), got ${c.registryHost}`);

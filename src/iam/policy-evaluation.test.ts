@@ -97,3 +97,18 @@ test("trust policies: service principals, account and ARN principals, Deny", () 
   assert.equal(trustAllows(external, { aws: ["999999999999"] }, "sts:AssumeRole", { "sts:ExternalId": "x-1" }), true);
   assert.equal(trustAllows(external, { aws: ["999999999999"] }, "sts:AssumeRole", {}), false);
 });
+
+test("a NotResource whose variable has no value never widens: an Allow does not apply, a Deny applies to all", () => {
+  const param = (name: string) => `arn:aws:ssm:us-east-1:123456789012:parameter/${name}`;
+  const allowOthers = policy([{ Effect: "Allow", Action: "ssm:GetParameter", NotResource: param("users/${aws:username}/*") }]);
+  const denyOthers = policy([{ Effect: "Deny", Action: "ssm:GetParameter", NotResource: param("users/${aws:username}/*") }]);
+  const admin = policy([{ Effect: "Allow", Action: "ssm:*", Resource: "*" }]);
+  const user = { "aws:username": "ana" };
+  // With the value: the NotResource excludes the user's own parameters, as written.
+  assert.equal(evaluatePolicies([allowOthers], { action: "ssm:GetParameter", resource: param("admin/secret"), context: user }), "Allow");
+  assert.equal(evaluatePolicies([allowOthers], { action: "ssm:GetParameter", resource: param("users/ana/x"), context: user }), "ImplicitDeny");
+  assert.equal(evaluatePolicies([admin, denyOthers], { action: "ssm:GetParameter", resource: param("users/ana/x"), context: user }), "Allow");
+  // A role session has no aws:username: the Allow allows nothing, the Deny refuses everything.
+  assert.equal(evaluatePolicies([allowOthers], { action: "ssm:GetParameter", resource: param("admin/secret"), context: {} }), "ImplicitDeny");
+  assert.equal(evaluatePolicies([admin, denyOthers], { action: "ssm:GetParameter", resource: param("users/x/y"), context: {} }), "ExplicitDeny");
+});

@@ -60,9 +60,18 @@ function principalIncludes(p: Principal, who: { aws?: string[]; service?: string
 
 function statementApplies(s: Statement, r: AuthorizationRequest, context: VariableContext, variables: boolean): boolean {
   if (!actionMatches(s, r.action)) return false;
-  // A resource pattern whose variable has no value matches nothing (so a NotResource with it excludes nothing).
-  const matches = (p: string) => valueMatcher(p, context, { variables, glob: true })?.test(r.resource) ?? false;
-  const resourceMatches = s.Resource !== undefined ? s.Resource.some(matches) : s.NotResource !== undefined ? !s.NotResource.some(matches) : true;
+  // A resource pattern whose variable has no value matches nothing. In a NotResource that would
+  // make an Allow cover every resource (a session without aws:username allowed everything but
+  // `/users/${aws:username}/*`); Berth's choice where AWS does not say: such a NotResource leaves
+  // an Allow inapplicable and a Deny applying to every resource, so a missing value never widens.
+  const matcher = (p: string) => valueMatcher(p, context, { variables, glob: true });
+  const matches = (p: string) => matcher(p)?.test(r.resource) ?? false;
+  let resourceMatches = true;
+  if (s.Resource !== undefined) resourceMatches = s.Resource.some(matches);
+  else if (s.NotResource !== undefined) {
+    if (s.NotResource.some((p) => matcher(p) === undefined)) resourceMatches = s.Effect === "Deny";
+    else resourceMatches = !s.NotResource.some(matches);
+  }
   return resourceMatches && conditionsHold(s.Condition, context, variables);
 }
 

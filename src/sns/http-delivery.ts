@@ -71,11 +71,11 @@ export function createHttpDeliverer({ log }: { log: Logger }) {
     }
     const next = delays[tried];
     if (next === undefined || stopped) {
-      log.warn({ endpoint: m.endpoint, messageId: m.messageId, type: m.type, attempts: tried + 1, failure }, "sns delivery failed; no retries left");
+      log.warn({ endpoint: loggable(m.endpoint), messageId: m.messageId, type: m.type, attempts: tried + 1, failure }, "sns delivery failed; no retries left");
       if (!stopped) await m.failed?.(`${failure} after ${tried + 1} attempts`);
       return;
     }
-    log.info({ endpoint: m.endpoint, messageId: m.messageId, type: m.type, attempt: tried + 1, failure, retryInSeconds: next }, "sns delivery failed; retrying");
+    log.info({ endpoint: loggable(m.endpoint), messageId: m.messageId, type: m.type, attempt: tried + 1, failure, retryInSeconds: next }, "sns delivery failed; retrying");
     const timer = setTimeout(() => {
       timers.delete(timer);
       run(m, delays, tried + 1).catch((err) => log.error({ err, messageId: m.messageId }, "sns delivery crashed"));
@@ -100,3 +100,16 @@ export function createHttpDeliverer({ log }: { log: Logger }) {
 }
 
 export type HttpDeliverer = ReturnType<typeof createHttpDeliverer>;
+
+/** The endpoint as logs show it: without user:password@ or the query string, where tokens ride. */
+function loggable(endpoint: string): string {
+  try {
+    const url = new URL(endpoint);
+    url.username = "";
+    url.password = "";
+    url.search = "";
+    return url.toString();
+  } catch {
+    return "(not a URL)";
+  }
+}
