@@ -39,6 +39,8 @@ export const ecsAuthorization: ServiceAuthorization = {
     UpdateService: named("service", "service"),
     DeleteService: named("service", "service"),
     DescribeServices: listed("service", "services"),
+    // Task set operations are scoped by their service's ARN (AWS scopes some by the task set's).
+    ...Object.fromEntries(["CreateTaskSet", "UpdateTaskSet", "DeleteTaskSet", "DescribeTaskSets", "UpdateServicePrimaryTaskSet"].map((op) => [op, named("service", "service")])),
     StopTask: named("task", "task"),
     DescribeTasks: listed("task", "tasks"),
     DescribeContainerInstances: listed("container-instance", "containerInstances"),

@@ -3,6 +3,7 @@ import { rolloutReasons, serviceMessages } from "./service-events.js";
 import type { PlanDeployment, PlanTask, ServicePlan, ServicePlanInput, ShiftTo } from "./service-plan-types.js";
 import { planReplicas } from "./replica-plan.js";
 import { planDaemon } from "./daemon-plan.js";
+import { planTaskSets } from "./task-set-plan.js";
 import { countsAsHealthy, healthFailure } from "./task-health.js";
 
 /** Stop codes of tasks that stopped on their own: what the circuit breaker and the throttle count. */
@@ -46,6 +47,7 @@ export interface PlacementOutcome {
  * No I/O and no clock: the caller passes `now` and carries the plan out.
  */
 export function planService(input: ServicePlanInput): ServicePlan {
+  if (input.taskSets) return planTaskSets(input);
   const { now, name } = input;
   const events: string[] = [];
   const state = { ...input.state };
