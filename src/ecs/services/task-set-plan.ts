@@ -47,8 +47,9 @@ export function planTaskSets(input: ServicePlanInput): ServicePlan {
       const stoppable = mine.filter((t) => !t.protected);
       const other = stoppable.filter((t) => !countsAsHealthy(t, now));
       const fit = stoppable.filter((t) => countsAsHealthy(t, now));
-      const first = excess > 0 && other.length ? choose(other, Math.min(excess, other.length)).slice(0, excess) : [];
-      const rest = excess - first.length > 0 && fit.length ? choose(fit, Math.min(excess - first.length, fit.length)) : [];
+      const pick = (from: PlanTask[], n: number) => (n > 0 && from.length ? choose(from, Math.min(n, from.length)).slice(0, n) : []);
+      const first = pick(other, excess);
+      const rest = pick(fit, excess - first.length);
       for (const t of [...first, ...rest]) stops.set(t.arn, reason(set.id));
     } else if (excess < 0 && !draining) {
       starts.push({ deploymentId: set.id, count: -excess });
