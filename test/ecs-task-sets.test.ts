@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import Docker from "dockerode";
 import {
   CreateClusterCommand, CreateServiceCommand, CreateTaskSetCommand, DeleteServiceCommand, DeleteTaskSetCommand, DescribeServicesCommand, DescribeTaskSetsCommand,
-  DescribeTasksCommand, ListTasksCommand, RegisterTaskDefinitionCommand, UpdateServiceCommand, UpdateServicePrimaryTaskSetCommand, UpdateTaskSetCommand,
+  DescribeTasksCommand, ListTagsForResourceCommand, ListTasksCommand, TagResourceCommand, RegisterTaskDefinitionCommand, UpdateServiceCommand, UpdateServicePrimaryTaskSetCommand, UpdateTaskSetCommand,
   type ContainerDefinition, type ECSClient, type TaskSet,
 } from "@aws-sdk/client-ecs";
 import {
@@ -165,6 +165,9 @@ test("an EXTERNAL service runs each task set's share in real containers, shifted
   assert.equal(described.runningCount, 2);
   const tagged = (await ecs.send(new DescribeTaskSetsCommand({ cluster: "default", service: "ext", taskSets: [blue.id!], include: ["TAGS"] }))).taskSets![0]!;
   assert.deepEqual(tagged.tags, [{ key: "colour", value: "blue" }]);
+  await ecs.send(new TagResourceCommand({ resourceArn: blue.taskSetArn, tags: [{ key: "stage", value: "prod" }] }));
+  assert.deepEqual((await ecs.send(new ListTagsForResourceCommand({ resourceArn: blue.taskSetArn }))).tags, [{ key: "colour", value: "blue" }, { key: "stage", value: "prod" }]);
+  await assert.rejects(ecs.send(new TagResourceCommand({ resourceArn: `${blue.taskSetArn!.slice(0, -3)}000`, tags: [{ key: "a", value: "b" }] })), { name: "ResourceNotFoundException" });
 
   // Green gets half (ceil(2 x 50%) = 1), then everything; then it becomes the primary task set.
   const half = (await ecs.send(new UpdateTaskSetCommand({ cluster: "default", service: "ext", taskSet: green.id, scale: { value: 50, unit: "PERCENT" } }))).taskSet!;
