@@ -97,6 +97,16 @@ test("task set operations refuse bad input with ECS's errors and change nothing"
     { name: "InvalidParameterException", message: "Amazon ECS only supports task set management on services configured to use external deployment controllers." });
   await assert.rejects(ecs.send(new DescribeTaskSetsCommand({ cluster: "default", service: "rolling" })), { name: "InvalidParameterException" });
 
+  // ECS's own deployment strategies are not an external controller's; nor are service-level load balancers.
+  await assert.rejects(ecs.send(new CreateServiceCommand({ serviceName: "ext-bg", desiredCount: 1, deploymentController: { type: "EXTERNAL" }, deploymentConfiguration: { strategy: "BLUE_GREEN" } })),
+    { name: "InvalidParameterException", message: "The BLUE_GREEN deployment strategy is only supported with the ECS deployment controller." });
+  await assert.rejects(ecs.send(new CreateServiceCommand({
+    serviceName: "ext-lb", desiredCount: 1, deploymentController: { type: "EXTERNAL" },
+    loadBalancers: [{ targetGroupArn: "arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/x/0123456789abcdef", containerName: "web", containerPort: 8080 }],
+  })), { name: "InvalidParameterException" });
+  const none = await ecs.send(new DescribeServicesCommand({ services: ["ext-bg", "ext-lb"] }));
+  assert.deepEqual(none.failures!.map((f) => f.reason), ["MISSING", "MISSING"]);
+
   await ecs.send(new CreateServiceCommand({ serviceName: "ext-bad", desiredCount: 1, deploymentController: { type: "EXTERNAL" } }));
   const base = { cluster: "default", service: "ext-bad", launchType: "FARGATE" as const, networkConfiguration: network };
   await assert.rejects(ecs.send(new CreateTaskSetCommand({ ...base, taskDefinition: "blue", scale: { value: 150, unit: "PERCENT" } })), { name: "InvalidParameterException" });

@@ -91,7 +91,7 @@ export function decideService(db: Db, clock: Clock, log: Logger, arn: string, lb
       ...(lbsOf(deploymentId).length ? { targets: targetsWithHealth(lbs, scope, task as StoredTask) } : {}),
     }));
 
-    const blueGreen = TRAFFIC_SHIFTING.has(svc.deploymentConfiguration?.strategy ?? "ROLLING") && svc.loadBalancers?.length ? blueGreenState(stored, lbs) : undefined;
+    const blueGreen = !taskSets && TRAFFIC_SHIFTING.has(svc.deploymentConfiguration?.strategy ?? "ROLLING") && svc.loadBalancers?.length ? blueGreenState(stored, lbs) : undefined;
     const state = blueGreen ? { ...stored.state, blueGreen } : stored.state;
     const input: ServicePlanInput = {
       now: now.getTime(),

@@ -53,6 +53,10 @@ export function serviceHandlers(deps: EcsDeps, scheduler: ServiceScheduler): Rec
       validateTags(input.tags);
       validatePlacement(input.placementConstraints, input.placementStrategy);
       const config = deploymentConfiguration(scheduling, input.deploymentConfiguration);
+      // Task set services deploy through their controller: ECS's deployment strategies are not theirs.
+      if (controller !== "ECS" && (config.strategy ?? "ROLLING") !== "ROLLING") {
+        throw invalidParameter(`The ${config.strategy} deployment strategy is only supported with the ECS deployment controller.`);
+      }
 
       const service = db.transaction(() => {
         const cluster = requireActiveCluster(db, ctx, input.cluster);

@@ -67,6 +67,9 @@ export function updateServiceHandler(
       if (input.propagateTags !== undefined) svc.propagateTags = input.propagateTags;
 
       if (usesTaskSets(before)) {
+        if ((svc.deploymentConfiguration.strategy ?? "ROLLING") !== "ROLLING") {
+          throw invalidParameter(`The ${svc.deploymentConfiguration.strategy} deployment strategy is only supported with the ECS deployment controller.`);
+        }
         const next: StoredService = { ...stored, service: svc };
         saveService(db, next);
         return presentService(db, next, false);
