@@ -2,10 +2,10 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { IAMClient, CreateRoleCommand } from "@aws-sdk/client-iam";
+import { IAMClient, CreateRoleCommand, PutRolePolicyCommand } from "@aws-sdk/client-iam";
 import {
-  CreateServiceCommand, DescribeTasksCommand, GetTaskProtectionCommand, ListTasksCommand, RegisterTaskDefinitionCommand, RunTaskCommand, StopTaskCommand,
-  UpdateServiceCommand, type ECSClient, type Task,
+  CreateClusterCommand, CreateServiceCommand, DescribeTasksCommand, GetTaskProtectionCommand, ListTasksCommand, RegisterTaskDefinitionCommand, RunTaskCommand, StopTaskCommand,
+  UpdateServiceCommand, ECSClient, type Task,
 } from "@aws-sdk/client-ecs";
 import { BerthProcess } from "./harness.js";
 import { ensureTestImage, TEST_IMAGE } from "./images.js";
@@ -146,4 +146,46 @@ test("a task without a role is refused; a standalone task gets ECS's TASK_NOT_VA
   await ecs.send(new StopTaskCommand({ task: alone.taskArn! }));
   await waitForTask(ecs, "default", alone.taskArn!, "STOPPED");
   await waitForTask(ecs, "default", bare.taskArn!, "STOPPED");
+});
+
+test("under IAM enforcement the agent calls ECS as the task role: a role without ecs:GetTaskProtection gets ECS's AccessDeniedException", async () => {
+  const ROOT = { accessKeyId: "AKIDROOT", secretAccessKey: "root-secret" };
+  const strict = await BerthProcess.start({ args: ["--instances", "1", "--strict-sigv4", "--credentials", `${ROOT.accessKeyId}:${ROOT.secretAccessKey}`, "--iam-enforcement"] });
+  try {
+    const client = { endpoint: strict.endpoint, region: "us-east-1", credentials: ROOT, maxAttempts: 1 };
+    const iam = new IAMClient(client);
+    const trust = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole" }] });
+    const roles: Record<string, string> = {};
+    for (const name of ["mute", "keeper"]) roles[name] = (await iam.send(new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: trust }))).Role!.Arn!;
+    const allow = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["ecs:GetTaskProtection", "ecs:UpdateTaskProtection"], Resource: "*" }] });
+    await iam.send(new PutRolePolicyCommand({ RoleName: "keeper", PolicyName: "protect", PolicyDocument: allow }));
+    iam.destroy();
+    const strictEcs = new ECSClient(client);
+    await strictEcs.send(new CreateClusterCommand({ clusterName: "default" }));
+    const tasks: Record<string, Task> = {};
+    for (const name of ["mute", "keeper"]) {
+      await strictEcs.send(new RegisterTaskDefinitionCommand({
+        family: name, networkMode: "bridge", taskRoleArn: roles[name],
+        containerDefinitions: [{ name: "app", image: TEST_IMAGE, essential: true, memory: 32, entryPoint: ["sh", "-c"], command: ["exec sleep 600"], stopTimeout: 1 }],
+      }));
+      await strictEcs.send(new CreateServiceCommand({ serviceName: name, taskDefinition: name, desiredCount: 1, launchType: "EC2" }));
+      const arn = await waitFor(`${name}'s task`, async () => (await strictEcs.send(new ListTasksCommand({ serviceName: name }))).taskArns?.[0]);
+      tasks[name] = await waitForTask(strictEcs, "default", arn, "RUNNING");
+    }
+    const refused = await agentApi(tasks.mute!, "GET");
+    assert.equal(refused.status, 400, JSON.stringify(refused.json));
+    assert.equal(refused.json.error.Code, "AccessDeniedException");
+    assert.equal(refused.json.error.Arn, tasks.mute!.taskArn);
+    assert.match(refused.json.error.Message, /^User: arn:aws:sts::000000000000:assumed-role\/mute\/[0-9a-f]{32} is not authorized to perform: ecs:GetTaskProtection on resource: /);
+    assert.equal(typeof refused.json.requestID, "string");
+    const granted = await agentApi(tasks.keeper!, "PUT", JSON.stringify({ ProtectionEnabled: true }));
+    assert.equal(granted.status, 200, JSON.stringify(granted.json));
+    assert.equal(granted.json.protection.ProtectionEnabled, true);
+    for (const name of ["mute", "keeper"]) await strictEcs.send(new UpdateServiceCommand({ service: name, desiredCount: 0 }));
+    await strictEcs.send(new StopTaskCommand({ task: tasks.keeper!.taskArn! }));
+    await Promise.all(Object.values(tasks).map((t) => waitForTask(strictEcs, "default", t.taskArn!, "STOPPED", 60_000)));
+    strictEcs.destroy();
+  } finally {
+    await strict.dispose();
+  }
 });
