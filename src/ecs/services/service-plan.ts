@@ -1,4 +1,4 @@
-import { circuitBreakerThreshold, launchBackoffMs, REPEAT_EVENT_AFTER_MS, THROTTLE_AFTER_FAILURES } from "./deployment-rules.js";
+import { circuitBreakerThreshold, launchBackoffMs, REPEAT_EVENT_AFTER_MS, SELF_STOPPED, THROTTLE_AFTER_FAILURES } from "./deployment-rules.js";
 import { rolloutReasons, serviceMessages } from "./service-events.js";
 import type { PlanDeployment, PlanTask, ServicePlan, ServicePlanInput, ShiftTo } from "./service-plan-types.js";
 import { planReplicas } from "./replica-plan.js";
@@ -6,8 +6,6 @@ import { planDaemon } from "./daemon-plan.js";
 import { planTaskSets } from "./task-set-plan.js";
 import { countsAsHealthy, healthFailure } from "./task-health.js";
 
-/** Stop codes of tasks that stopped on their own: what the circuit breaker and the throttle count. */
-const SELF_STOPPED = new Set(["EssentialContainerExited", "TaskFailedToStart"]);
 
 /** What replica-plan and daemon-plan work with: the decision so far and how tasks are read. */
 export interface PlanContext {

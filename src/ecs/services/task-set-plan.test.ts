@@ -42,14 +42,21 @@ test("scale-in stops a set's extra tasks, not-yet-healthy ones first, never prot
   assert.equal(plan.taskSetStarts, undefined);
 });
 
-test("steady state once every set runs exactly its count; a failed task is replaced without the circuit breaker", () => {
-  const steady = planService(input([{ id: "blue", desiredCount: 1 }, { id: "green", desiredCount: 0 }], [task("blue")]));
+test("steady state once every set runs exactly its count; a failed task is replaced without the circuit breaker, then throttled", () => {
+  const steady = planService(input([{ id: "blue", desiredCount: 1 }, { id: "green", desiredCount: 0 }], [task("blue")], { state: { ...initialServiceState(), consecutiveFailures: 2 } }));
   assert.deepEqual(steady.events, ["(service ext) has reached a steady state."]);
-  const crashed = task("blue", { lastStatus: "STOPPED", desiredStatus: "STOPPED", stopCode: "EssentialContainerExited" });
-  const replaced = planService(input([{ id: "blue", desiredCount: 1 }], [crashed]));
-  assert.deepEqual(replaced.accounted, [crashed.arn]);
+  assert.equal(steady.state.consecutiveFailures, 0);
+  const crashed = () => task("blue", { lastStatus: "STOPPED", desiredStatus: "STOPPED", stopCode: "EssentialContainerExited" });
+  const first = crashed();
+  const replaced = planService(input([{ id: "blue", desiredCount: 1 }], [first]));
+  assert.deepEqual(replaced.accounted, [first.arn]);
   assert.deepEqual(replaced.taskSetStarts, [{ deploymentId: "blue", count: 1 }]);
-  assert.equal(replaced.state.consecutiveFailures, 0);
+  assert.equal(replaced.state.consecutiveFailures, 1);
+  // The third failure in a row: no launch for a while, and ECS's throttle event.
+  const third = planService(input([{ id: "blue", desiredCount: 1 }], [crashed()], { state: { ...initialServiceState(), consecutiveFailures: 2 } }));
+  assert.equal(third.taskSetStarts, undefined);
+  assert.ok(third.state.launchNotBefore! > NOW);
+  assert.deepEqual(third.events, ["(service ext) is unable to consistently start tasks successfully."]);
 });
 
 test("a DRAINING service stops every task set's tasks and becomes INACTIVE once none is left", () => {

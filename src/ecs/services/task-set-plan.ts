@@ -1,4 +1,4 @@
-import { REPEAT_EVENT_AFTER_MS } from "./deployment-rules.js";
+import { launchBackoffMs, REPEAT_EVENT_AFTER_MS, SELF_STOPPED, THROTTLE_AFTER_FAILURES } from "./deployment-rules.js";
 import { serviceMessages } from "./service-events.js";
 import type { PlanTask, ServicePlan, ServicePlanInput } from "./service-plan-types.js";
 import { countsAsHealthy, healthFailure } from "./task-health.js";
@@ -8,7 +8,8 @@ import { countsAsHealthy, healthFailure } from "./task-health.js";
  * deployment controllers): each task set keeps exactly its computedDesiredCount of tasks.
  * The external controller decides how traffic and scale move between sets, so none of the
  * rolling update's bounds (minimumHealthyPercent, maximumPercent) nor the circuit breaker apply,
- * as in ECS; tasks failing their health checks are still replaced, protected tasks are never
+ * as in ECS; tasks failing their health checks are still replaced (and, as for every service,
+ * launches are throttled after repeated failures), protected tasks are never
  * chosen for scale-in, and the tasks of a DRAINING (deleted) task set or of none all go.
  * Pure, as planService is: the caller carries the plan out.
  */
@@ -18,15 +19,36 @@ export function planTaskSets(input: ServicePlanInput): ServicePlan {
   const events: string[] = [];
   const state = { ...input.state };
   const stops = new Map<string, string>();
-  const accounted = input.tasks.filter((t) => t.lastStatus === "STOPPED" && !t.accounted).map((t) => t.arn);
-
+  const accounted: string[] = [];
+  let newFailures = 0;
+  const countFailure = () => {
+    newFailures++;
+    state.consecutiveFailures++;
+  };
+  for (const t of input.tasks) {
+    if (t.lastStatus !== "STOPPED" || t.accounted) continue;
+    accounted.push(t.arn);
+    if (SELF_STOPPED.has(t.stopCode ?? "") && !t.stoppedWhileDown) countFailure();
+  }
   for (const t of input.tasks) {
     const failure = healthFailure(t, now, input.healthCheckGracePeriodSeconds, name);
     if (!failure) continue;
     stops.set(t.arn, failure.reason);
     events.push(...failure.events);
-    if (!t.accounted) accounted.push(t.arn);
+    if (!t.accounted) {
+      accounted.push(t.arn);
+      countFailure();
+    }
   }
+  // The throttle, as planService applies it: after repeated failures, launches wait longer and longer.
+  if (newFailures > 0) {
+    const wait = launchBackoffMs(state.consecutiveFailures);
+    if (wait > 0) {
+      state.launchNotBefore = now + wait;
+      if (state.consecutiveFailures - newFailures < THROTTLE_AFTER_FAILURES) events.push(serviceMessages.throttled(name));
+    }
+  }
+  const launchable = state.launchNotBefore === undefined || now >= state.launchNotBefore;
 
   const wanted = (t: PlanTask) => t.lastStatus !== "STOPPED" && t.desiredStatus === "RUNNING" && !stops.has(t.arn);
   const choose = input.chooseToStop ?? ((c: readonly PlanTask[], n: number) => c.slice(0, n));
@@ -51,7 +73,7 @@ export function planTaskSets(input: ServicePlanInput): ServicePlan {
       const first = pick(other, excess);
       const rest = pick(fit, excess - first.length);
       for (const t of [...first, ...rest]) stops.set(t.arn, reason(set.id));
-    } else if (excess < 0 && !draining) {
+    } else if (excess < 0 && !draining && launchable) {
       starts.push({ deploymentId: set.id, count: -excess });
     }
   }
@@ -69,6 +91,10 @@ export function planTaskSets(input: ServicePlanInput): ServicePlan {
   if (steady && (!state.steady || now - (state.steadyEventAt ?? 0) >= REPEAT_EVENT_AFTER_MS)) {
     events.push(serviceMessages.steadyState(name));
     state.steadyEventAt = now;
+  }
+  if (steady) {
+    state.consecutiveFailures = 0;
+    state.launchNotBefore = undefined;
   }
   state.steady = steady;
 
