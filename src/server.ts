@@ -13,6 +13,7 @@ import { applyReport } from "./ecs/tasks/task-reports.js";
 import { recoverTasks } from "./ecs/tasks/task-recovery.js";
 import { startTaskJanitor } from "./ecs/tasks/task-janitor.js";
 import { createServiceController } from "./ecs/services/service-controller.js";
+import { alarmStates } from "./cloudwatch/alarms/alarm-states.js";
 import { sendJsonError, sendJsonNotFound, readRawBody, MAX_BODY_BYTES } from "./aws/json-gateway.js";
 import { registerAwsServices } from "./aws/gateway.js";
 import { serverWithFront, type AwsFront } from "./aws/gateway-front.js";
@@ -69,6 +70,8 @@ import { FsBlobStore, REGISTRY_DIR } from "./registry/fs-blob-store.js";
 import { RegistryStore } from "./registry/registry-store.js";
 import { issueToken, tokenSecret } from "./registry/auth-token.js";
 import type { Scope } from "./core/arn.js";
+import type { Principal } from "./aws/request-context.js";
+import { executionRoleOf } from "./ecs/tasks/execution-role.js";
 import { registryPlugin } from "./registry/http/plugin.js";
 import { createEcrService } from "./ecr/ecr-service.js";
 import { Replicator } from "./ecr/replication.js";
@@ -94,6 +97,9 @@ import { eventBusTarget } from "./events/targets/event-bus-target.js";
 import { ecsTaskTarget } from "./events/targets/ecs-task-target.js";
 import { sqsTarget } from "./events/targets/sqs-target.js";
 import { snsTarget } from "./events/targets/sns-target.js";
+import { apiDestinationTarget } from "./events/targets/api-destination-target.js";
+import { OAuthTokens } from "./events/api/oauth-tokens.js";
+import { createTargetRoleGate } from "./events/target-role.js";
 import type { TargetDispatcher } from "./events/target-dispatch.js";
 import type { RunTaskRequest, RunTaskResponse } from "@aws-sdk/client-ecs";
 import { randomUUID } from "node:crypto";
@@ -164,7 +170,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   // once requests arrive, when `app` exists.
   const registryHost = () => config.registryHost ?? `127.0.0.1:${(app.server.address() as AddressInfo | null)?.port ?? config.port}`;
   // Tasks pull images from the registry with a password for the image's account and region.
-  const registryAccess = { host: registryHost, password: (scope: Scope) => issueToken(secret, scope, clock.now()).password };
+  const registryAccess = { host: registryHost, password: (scope: Scope, principal?: Principal) => issueToken(secret, scope, clock.now(), undefined, principal).password };
   const dockerVersion = (await docker.version()).Version;
   // Tasks run on agents, each reached over the agent protocol: `berth agent` processes over HTTP,
   // the embedded agent (this server's engine) in-process. Every task's bridge ports go to its
@@ -194,6 +200,8 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   });
   const agentEndpoint = createAgentEndpoint({
     db, config, clock, log: log.child({ component: "agents" }), runner: agents, registry: registryAccess,
+    // With iamEnforcement, a task's pull passwords are its execution role session's: the registry authorizes each pull.
+    pullPrincipal: (spec) => executionRole?.({ taskArn: spec.task.taskArn ?? "", executionRoleArn: executionRoleOf(spec.task, spec.taskDefinition) })?.principal,
     resources: (spec) => resolveLaunchResources(secretSources, spec), credentials: taskCredentials, awslogs,
   });
   // The embedded agent's tasks reach this server's API through the agent's relay (AWS_ENDPOINT_URL).
@@ -207,7 +215,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   // after every change and reads target health from its health checks.
   const dataPlane = lazyDataPlane(startDataPlane);
   const lbLog = log.child({ component: "load-balancers" });
-  const lbHealth = createDataPlaneHealth({ dataPlane, log: lbLog });
+  const lbHealth = createDataPlaneHealth({ dataPlane, log: lbLog, db });
   const lbFeed = createDataPlaneFeed({
     db, clock, dataPlane, log: lbLog, options: {
       healthCheckSpeedup: config.loadBalancerHealthCheckSpeedup,
@@ -220,7 +228,8 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   const loadBalancers = createEcsTargets({ db, clock, health: lbHealth, targetsChanged: lbFeed.changed });
   const deps = { db, clock, config, log, runner, loadBalancers };
   // The service scheduler; it starts deciding once recovery is done (below).
-  const services = createServiceController({ db, clock, runner, loadBalancers, log: log.child({ component: "service-scheduler" }) });
+  // Deployments with deploymentConfiguration.alarms read the CloudWatch alarms' states through `alarms`.
+  const services = createServiceController({ db, clock, runner, loadBalancers, alarms: alarmStates(db), log: log.child({ component: "service-scheduler" }) });
   const virtualInstances = () => ensureVirtualInstances({ db, config, clock, log, dockerVersion });
   virtualInstances();
 
@@ -265,10 +274,11 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   const registry = new RegistryStore({ db, clock, blobs: new FsBlobStore(join(config.dataDir, REGISTRY_DIR)), linkRefreshMs: config.registryGcGraceSeconds * 100 });
 
   // A reset must not race the service scheduler, which would replace the tasks being removed.
-  // SQS's writes in flight are stored before the wipe, so none lands after it.
-  const resettable = { ...runner, reset: async () => (services.stop(), await runner.reset(), await sqs.internal.settled()) };
+  // SQS's writes in flight are stored before the wipe, so none lands after it; nor does an event
+  // delivery in flight (a RunTask would start a task the reset does not see).
+  const resettable = { ...runner, reset: async () => (services.stop(), await eventDeliveries?.pause(), await runner.reset(), await sqs.internal.settled()) };
   // SQS keeps its queues in memory: they are read again from the wiped store; SNS's pending retries are dropped.
-  const afterReset = () => (sqs.internal.reload(), snsHttp.cancelAll(), virtualInstances(), services.start());
+  const afterReset = () => (sqs.internal.reload(), snsHttp.cancelAll(), virtualInstances(), services.start(), eventDeliveries?.resume());
   registerBerthRoutes(app, { db, runner: resettable, berthId, registry, afterReset, readLogStream: (scope, group, stream) => streamMessages(db, scope, group, stream) });
   // Fargate Spot interruptions: on demand (an operator endpoint) and, for chaos testing, at a configured rate.
   registerSpotRoutes(app, { db, runner, config });
@@ -298,7 +308,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   const snsHttp = createHttpDeliverer({ log: log.child({ component: "sns-delivery" }) });
   const snsOutbox = new SnsOutbox(db);
   registerSnsRoutes(app, { identity: snsIdentity, outbox: snsOutbox });
-  const sns = createSnsService({ db, clock, sqs: sqs.internal, signer: { identity: snsIdentity, baseUrl }, http: snsHttp, outbox: snsOutbox });
+  const sns = createSnsService({ db, clock, sqs: sqs.internal, signer: { identity: snsIdentity, baseUrl }, http: snsHttp, outbox: snsOutbox, log: log.child({ component: "sns-delivery" }) });
   // Alarms notify SNS topics.
   alarms.addActionTarget(snsAlarmActions(sns.internal));
   // Application Auto Scaling changes ECS services' desired counts through UpdateService; its target
@@ -310,11 +320,14 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   const eventsLog = log.child({ component: "events" });
   const runTaskForEvents = async (scope: Scope, request: RunTaskRequest) =>
     (await ecs.handlers.RunTask!(request, { ...scope, requestId: randomUUID(), log: eventsLog })) as RunTaskResponse;
+  // Connections keep their secrets in Secrets Manager's store; OAuth tokens are shared by deliveries.
+  const eventsOAuth = new OAuthTokens();
   const eventTargets: TargetDispatcher[] = [
     ecsTaskTarget(runTaskForEvents),
     eventBusTarget({ db, clock, wake: () => eventDeliveries?.wake() }),
     sqsTarget(sqs.internal),
     snsTarget(sns.internal),
+    apiDestinationTarget({ secrets: sealed, oauth: eventsOAuth }),
   ];
   // Started once recovery is done (below): pending deliveries may run tasks.
   let eventDeliveries: DeliveryWorker | undefined;
@@ -327,13 +340,13 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
     aas.service,
     createSecretsManagerService(sealed),
     createSsmService(sealed),
-    createEventsService({ db, clock, dispatchers: () => eventTargets, wake: () => eventDeliveries?.wake() }),
+    createEventsService({ db, clock, dispatchers: () => eventTargets, wake: () => eventDeliveries?.wake(), secrets: sealed, oauth: eventsOAuth, log: eventsLog }),
     createSchedulerService({ db, clock, handles: (arn) => eventTargets.some((t) => t.handles(arn)) }),
   ], {
     config, clock, issued: issuedCredentials(db, credentials.secrets), durable: () => durable.settled(),
     page: (req, reply) => wantsPage(req) && consoleAssets.page(req, reply),
     // Identity policies are enforced only when configured; the root is never refused.
-    ...(config.iamEnforcement ? { authorize: createAuthorize({ db, clock, services: authorizationBySigningName }) } : {}),
+    ...(config.iamEnforcement ? { authorize: createAuthorize({ db, clock, services: authorizationBySigningName, resourcePolicies: registryPermissions ? { ecr: registryPermissions.denial } : {} }) } : {}),
   });
   app.register(registryPlugin, { store: registry, config, clock, secret, beforeManifestGet: (scope, name, reference) => pullThrough.beforeManifestGet(scope, name, reference),
     beforePush: (scope, name) => createOnPush(db, registry, scope, name), ...(registryPermissions ? { authorize: registryPermissions.authorize } : {}) });
@@ -363,7 +376,11 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   // Services are reconciled once recovered tasks are known again.
   services.start();
   // Deliveries left pending by a restart (or a kill -9) are delivered now.
-  eventDeliveries = startDeliveryWorker({ db, clock, log: eventsLog, dispatchers: () => eventTargets, timers: [(now) => fireDueSchedules(db, now)] });
+  eventDeliveries = startDeliveryWorker({
+    db, clock, log: eventsLog, dispatchers: () => eventTargets, timers: [(now) => fireDueSchedules(db, now)],
+    // With iamEnforcement, targets with a RoleArn are delivered only as that role allows.
+    roleGate: config.iamEnforcement ? createTargetRoleGate({ db, clock }) : undefined,
+  });
   taskCredentials.start();
   // Scans a restart interrupted run again.
   scans.resume();

@@ -75,16 +75,20 @@ before(async () => {
   host = new URL(berth.endpoint).host;
   await ecs.send(new CreateClusterCommand({ clusterName: "exec" }));
   await ecs.send(new RegisterContainerInstanceCommand({ cluster: "exec" }));
-  // Three repositories holding the test image: the role's policy allows pulls from one, the
-  // repository policy of another grants the role pull, the third refuses it.
-  for (const name of ["allowed", "denied", "granted"]) {
+  // Four repositories holding the test image: the role's policy allows pulls from one, the
+  // repository policy of another grants the role pull, the third refuses it (no policy allows
+  // it), the fourth's policy denies the role what its own policy allows.
+  for (const name of ["allowed", "denied", "granted", "fenced"]) {
     await ecr(berth).send(new CreateRepositoryCommand({ repositoryName: name }));
     await cli.run("tag", TEST_IMAGE, `${host}/${name}:1`);
   }
   await cli.login(host, await registryPassword(berth));
-  for (const name of ["allowed", "denied", "granted"]) await cli.run("push", `${host}/${name}:1`);
+  for (const name of ["allowed", "denied", "granted", "fenced"]) await cli.run("push", `${host}/${name}:1`);
   await ecr(berth).send(new SetRepositoryPolicyCommand({
     repositoryName: "granted", policyText: doc([{ Effect: "Allow", Principal: { AWS: EXEC_ROLE }, Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"] }]),
+  }));
+  await ecr(berth).send(new SetRepositoryPolicyCommand({
+    repositoryName: "fenced", policyText: doc([{ Effect: "Deny", Principal: { AWS: EXEC_ROLE }, Action: "ecr:BatchGetImage" }]),
   }));
 
   dbSecretArn = (await berth.aws("secretsmanager", "create-secret", "--name", "db-main", "--secret-string", JSON.stringify({ password: "s3cr3t" }))).ARN;
@@ -96,7 +100,7 @@ before(async () => {
 
   const iam = new IAM.IAMClient({ endpoint: berth.endpoint, region: REGION, credentials: { accessKeyId: "test", secretAccessKey: "test" } });
   const scoped = [
-    { Effect: "Allow", Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], Resource: `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/allowed` },
+    { Effect: "Allow", Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], Resource: [`arn:aws:ecr:${REGION}:${ACCOUNT}:repository/allowed`, `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/fenced`] },
     { Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:db-*` },
     { Effect: "Allow", Action: "ssm:GetParameters", Resource: `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/app/*` },
     { Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/ecs/app:*` },
@@ -137,6 +141,15 @@ test("a repository the role may not pull from: CannotPullContainerError with the
   const reason = `CannotPullContainerError: Error response from daemon: pull access denied for ${ECR_HOST}/denied, repository does not exist or may require 'docker login': denied: ${denied(t.taskArn!, "ecr:BatchGetImage", `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/denied`)}`;
   assertFailedToStart(t, reason);
   assert.equal(t.containers?.[0]?.reason, reason);
+});
+
+test("a repository policy that denies the role: the registry refuses the pull made with the role's session", async () => {
+  // The task's registry password is issued to its execution role's session: the registry's own
+  // authorization of the pull, repository policy included, is what refuses it.
+  const t = await runStopped("pull-fenced", { image: `${ECR_HOST}/fenced:1` });
+  const repository = `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/fenced`;
+  const reason = `CannotPullContainerError: Error response from daemon: pull access denied for ${ECR_HOST}/fenced, repository does not exist or may require 'docker login': denied: User: ${session(t.taskArn!)} is not authorized to perform: ecr:BatchGetImage on resource: ${repository} with an explicit deny in a resource-based policy`;
+  assertFailedToStart(t, reason);
 });
 
 test("a repository whose policy grants the role pull: the task pulls it, the role's own policy naming other repositories", async () => {

@@ -233,15 +233,20 @@ test("rotation before expiry, and every session revoked when the task stops", as
   assert.deepEqual(issued.filter((k) => !revoked.has(k)), [], "every session of the stopped task is revoked");
 });
 
-test("host mode: the host shares the task's address (documented); nothing is served once the task stops", async () => {
+test("host mode: tasks on the same host share the address (documented); nothing is served once the task stops", async () => {
   await register("hosted", "host", ROLE);
-  const t = await runTask("hosted", "host");
-  const uri = (await env(t)).get("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")!;
-  const res = await fetch(`http://169.254.170.2${uri}`);
-  assert.equal(res.status, 200);
-  assert.equal(((await res.json()) as { RoleArn: string }).RoleArn, ROLE);
+  await register("hosted-neighbour", "host", OTHER_ROLE);
+  const [t, neighbour] = await Promise.all([runTask("hosted", "host"), runTask("hosted-neighbour", "host")]);
+  // From inside the tasks (their cgroups are routed to this Berth's agent, whatever other
+  // Berths run on this host): the task itself, and, host mode sharing the host's address, its
+  // neighbour on the same agent, until the task stops.
+  const uri = `http://169.254.170.2${(await env(t)).get("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")}`;
+  const get = (from: Task) => sh(from, `wget -q -O - "${uri}" || echo REFUSED`);
+  assert.equal((JSON.parse(await get(t)) as { RoleArn: string }).RoleArn, ROLE);
+  assert.equal((JSON.parse(await get(neighbour)) as { RoleArn: string }).RoleArn, ROLE);
   await stop(t);
-  assert.equal((await fetch(`http://169.254.170.2${uri}`)).status, 404, "a replay after the task stopped is refused");
+  assert.equal((await get(neighbour)).trim(), "REFUSED", "a replay after the task stopped is refused");
+  await stop(neighbour);
 });
 
 test("a role that cannot be assumed fails the task with the reason", async () => {
@@ -271,6 +276,19 @@ test("a remote `berth agent` serves its own tasks' credentials; the embedded age
     assert.equal((await sh(thief, tries, Array(50).fill(stolen).join("\n") + "\n")).trim(), "50 0");
     assert.equal((await sh(t, tries, Array(5).fill(stolen).join("\n") + "\n")).trim(), "5 5");
     await Promise.all([stop(t), stop(thief)]);
+    // Host mode, where requests come from the host's own addresses: each agent's task still gets
+    // its own credentials (the remote agent started last: its catch-all is not the one host
+    // requests fall through to).
+    await register("remote-host", "host", ROLE);
+    await register("local-host", "host", OTHER_ROLE);
+    const [remote, local] = await Promise.all([runTask("remote-host", "host", "remote"), runTask("local-host", "host")]);
+    assert.equal(remote.containerInstanceArn, agent.containerInstanceArn);
+    for (const [task, role] of [[remote, ROLE], [local, OTHER_ROLE]] as const) {
+      const got = await probe(task);
+      assert.equal(got.ok, true, got.error);
+      assert.ok(journal().some((j) => j.op === "assume" && j.roleArn === role && j.sessionName === taskId(task) && j.accessKeyId === got.accessKeyId), `${taskId(task)} used its own role's session`);
+    }
+    await Promise.all([stop(remote), stop(local)]);
   } finally {
     await agent.stop();
     await agent.removeLeftovers();

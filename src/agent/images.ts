@@ -28,7 +28,7 @@ export interface PullAuth {
  */
 export async function ensureTaskImage(
   ctx: AgentContext, c: PlannedContainer,
-  { fargate, login, refusal }: { fargate: boolean; login?: { username: string; password: string }; refusal?: string },
+  { fargate, login, password }: { fargate: boolean; login?: { username: string; password: string }; password?: string },
 ): Promise<string | undefined> {
   const { docker, registry } = ctx;
   if (c.registryScope === undefined || registry === undefined) {
@@ -37,10 +37,10 @@ export async function ensureTaskImage(
     return ensureImage(docker, c.image, c.name, auth);
   }
   const serveraddress = registryOf(c.image) ?? registry.host();
-  const auth: PullAuth = { username: "AWS", password: registry.password(c.registryScope), serveraddress };
+  // The task's own password (issued to its execution role's session under iamEnforcement: the
+  // registry decides whether that role may pull), else the latest one carried for the scope.
+  const auth: PullAuth = { username: "AWS", password: password ?? registry.password(c.registryScope), serveraddress };
   try {
-    // The execution role may not pull it (iamEnforcement): the pull fails as the registry's refusal would make it.
-    if (refusal !== undefined) throw new TaskError("CannotPullContainerError", refusal, c.name);
     await pullImage(docker, c.image, c.name, auth);
   } catch (err) {
     const cached = fargate ? undefined : await imageDigest(docker, c.image);

@@ -1,4 +1,5 @@
 import type { Scope } from "../core/arn.js";
+import type { Principal } from "../aws/request-context.js";
 import type { LaunchSpec } from "./protocol/task-runner.js";
 import type { RegistryAccess } from "./context.js";
 import { resolveImage, taskScope } from "./image-ref.js";
@@ -26,10 +27,20 @@ export function registryScopes(spec: LaunchSpec, registryHost: string): Scope[] 
   return [...scopes.values()];
 }
 
-/** Server side: the launch's registry part, with passwords issued now for the scopes it needs. */
-export function launchRegistry(spec: LaunchSpec, access: RegistryAccess): LaunchRegistry {
-  const host = access.host();
-  return { host, passwords: registryScopes(spec, host).map((s) => ({ ...s, password: access.password(s) })) };
+/**
+ * Server side: the launch's registry part, with passwords issued now for the scopes it needs, to
+ * `principal` when given (the execution role's session: the registry then authorizes each pull
+ * as that role), else the account's.
+ */
+export function launchRegistry(spec: LaunchSpec, issuer: RegistryIssuer, principal?: Principal): LaunchRegistry {
+  const host = issuer.host();
+  return { host, passwords: registryScopes(spec, host).map((s) => ({ ...s, password: issuer.password(s, principal) })) };
+}
+
+/** The server's registry as launches need it: its host, and passwords issued for a scope (to a principal). */
+export interface RegistryIssuer {
+  host(): string;
+  password(scope: Scope, principal?: Principal): string;
 }
 
 /**

@@ -61,6 +61,8 @@ export async function recoverTasks(
     m.credentialsError = spec.credentialsError;
     managers.set(plan.taskArn, m);
     m.recover(spec.task, found, pause);
+    // The agent's start removed its predecessor's netfilter rules: an adopted task is routed again.
+    void ctx.endpoints().then((e) => e?.taskAddressed(m)).catch(() => {});
   }
 
   const strays = [...byTask.keys()].filter((arn) => !known.has(arn) && !retained.has(arn) && !managers.has(arn));

@@ -77,6 +77,9 @@ async function provision(m: TaskManager): Promise<void> {
       throw new TaskError("ResourceInitializationError", `unable to set up the task's network: ${engineMessage(err)}`);
     }
   }
+  // A host-mode task's requests come from the host's own addresses: it is routed to this agent's
+  // endpoint by its cgroup, made (with its route) before any container starts.
+  if (plan.networkMode === "host") m.routedCgroup = await (await ctx.endpoints())?.routeHostTask(m);
   await createTaskVolumes(ctx.docker, ctx.berthId, plan, ctx.config);
 }
 
@@ -90,7 +93,9 @@ async function pull(m: TaskManager): Promise<void> {
       try {
         const r = m.plan.resources;
         const resources = r && "containers" in r ? r.containers[s.plan.name] : undefined;
-        s.imageDigest = await ensureTaskImage(m.ctx, s.plan, { fargate: m.plan.fargate, login: resources?.registryAuth, refusal: resources?.pullRefusal });
+        const scope = s.plan.registryScope;
+        const password = scope && m.plan.registryPasswords?.find((p) => p.account === scope.account && p.region === scope.region)?.password;
+        s.imageDigest = await ensureTaskImage(m.ctx, s.plan, { fargate: m.plan.fargate, login: resources?.registryAuth, ...(password ? { password } : {}) });
       } catch (err) {
         if (s.plan.essential || !(err instanceof TaskError)) throw err;
         s.status = "STOPPED"; // a non-essential container's failure does not fail the task
@@ -141,7 +146,7 @@ async function startOne(m: TaskManager, c: PlannedContainer, halted: () => boole
     container: c,
     hostIp: plan.hostIp ?? ctx.config.hostIp,
     pauseContainerId: m.pauseId,
-    cgroupParent: m.cgroupParent,
+    cgroupParent: m.cgroupParent ?? m.routedCgroup,
     taskLimitsPerContainer: m.cgroupParent === undefined,
     policy: ctx.config,
   });

@@ -29,6 +29,8 @@ export class TaskManager {
   pauseId?: string;
   taskIp?: string;
   cgroupParent?: string;
+  /** A host-mode task's cgroup, which routes its requests to this agent (host-task-routing.ts); its CgroupParent when its size gave it none. */
+  routedCgroup?: string;
   interrupt?: StopRequest;
   /** Set by a stop request with graceSeconds: the longest any container gets between SIGTERM and SIGKILL. */
   graceSeconds?: number;

@@ -67,6 +67,8 @@ export interface TaskPlan {
   hasRole: boolean;
   /** The task's secrets as its launch delivered them (launch-resources.ts); absent when it needs none. */
   resources?: LaunchResources;
+  /** The task's own passwords for Berth's registry, as its launch delivered them (LaunchSpec.registryPasswords). */
+  registryPasswords?: LaunchSpec["registryPasswords"];
 }
 
 /** ECS's defaults: 30 s between SIGTERM and SIGKILL (ECS_CONTAINER_STOP_TIMEOUT), 3 min to resolve a dependency. */
@@ -113,7 +115,7 @@ export interface PlanOptions {
   registryHost?: string;
 }
 
-export function planTask({ task, taskDefinition: td, hostIp, resources }: LaunchSpec, { registryHost }: PlanOptions = {}): TaskPlan {
+export function planTask({ task, taskDefinition: td, hostIp, resources, registryPasswords }: LaunchSpec, { registryHost }: PlanOptions = {}): TaskPlan {
   const taskArn = task.taskArn ?? "";
   const taskId = taskIdOf(taskArn);
   const family = td.family ?? "task";
@@ -177,5 +179,6 @@ export function planTask({ task, taskDefinition: td, hostIp, resources }: Launch
     containerArns: Object.fromEntries((task.containers ?? []).filter((c) => c.name && c.containerArn).map((c) => [c.name!, c.containerArn!])),
     hasRole: !!(task.overrides?.taskRoleArn ?? td.taskRoleArn),
     resources,
+    registryPasswords,
   };
 }

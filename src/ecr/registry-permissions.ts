@@ -28,9 +28,10 @@ export interface RegistryPermissions {
   /**
    * `principal` asking `action` on `resource` with its identity policies `identity`, and, when the
    * resource is an ECR repository, that repository's policy: undefined when allowed, else
-   * AWS's message. For callers that evaluate on a principal's behalf (the execution role gate).
+   * AWS's message. For the ECR API's calls (iam/authorize.ts) and callers that evaluate on a
+   * principal's behalf (the execution role gate); `sourceIp` is the caller's (aws:SourceIp).
    */
-  denial(principal: Principal, identity: Pick<IdentityPolicies, "decide">, action: string, resource: string): string | undefined;
+  denial(principal: Principal, identity: Pick<IdentityPolicies, "decide">, action: string, resource: string, sourceIp?: string): string | undefined;
 }
 
 const PULL_THROUGH_ACTIONS = ["ecr:CreateRepository", "ecr:BatchImportUpstreamImage"];
@@ -108,10 +109,10 @@ export function createRegistryPermissions({ db, clock }: { db: Db; clock: Clock 
       return undefined;
     },
 
-    denial(principal, identity, action, resource) {
+    denial(principal, identity, action, resource, sourceIp) {
       const repo = REPOSITORY_ARN.exec(resource);
       const policyText = repo ? policyOf(findRepository(db, { account: repo[2]!, region: repo[1]! }, repo[3]!)) : undefined;
-      return combined(principal, identity, action, resource, policyText);
+      return combined(principal, identity, action, resource, policyText, sourceIp);
     },
   };
 }

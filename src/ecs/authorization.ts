@@ -23,7 +23,8 @@ function taskDefinition(call: AuthorizedCall): string[] {
 /**
  * Amazon ECS (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelasticcontainerservice.html):
  * cluster actions on the cluster's ARN, service, task and container-instance actions on each one
- * named (in the call's cluster), RunTask and StartTask on the task definition. On "*":
+ * named (in the call's cluster), service deployments and revisions on theirs (ListServiceDeployments
+ * on the service), RunTask and StartTask on the task definition. On "*":
  * RegisterTaskDefinition, DescribeTaskDefinition, DeregisterTaskDefinition and the List* calls
  * but ListServices (AWS scopes ListTasks and UpdateContainerInstancesState by container instance,
  * which Berth does not).
@@ -39,6 +40,10 @@ export const ecsAuthorization: ServiceAuthorization = {
     UpdateService: named("service", "service"),
     DeleteService: named("service", "service"),
     DescribeServices: listed("service", "services"),
+    ListServiceDeployments: named("service", "service"),
+    DescribeServiceDeployments: (call) => call.list("serviceDeploymentArns"),
+    StopServiceDeployment: (call) => [call.str("serviceDeploymentArn") ?? "*"],
+    DescribeServiceRevisions: (call) => call.list("serviceRevisionArns"),
     // Task set operations are scoped by their service's ARN (AWS scopes some by the task set's).
     ...Object.fromEntries(["CreateTaskSet", "UpdateTaskSet", "DeleteTaskSet", "DescribeTaskSets", "UpdateServicePrimaryTaskSet"].map((op) => [op, named("service", "service")])),
     StopTask: named("task", "task"),

@@ -6,6 +6,7 @@ import { actionResources } from "./action-resources.js";
 import { accessDeniedMessage, identityPolicies, type ConditionContext } from "./identity-decision.js";
 import { requestTagContext } from "./request-tags.js";
 import { resourceTagContext, type ServiceAuthorization } from "./service-authorization.js";
+import type { ResourceDenial } from "../sts/execution-role-gate.js";
 
 /** Signing names whose IAM action prefix differs (CloudWatch signs as "monitoring"). */
 const ACTION_PREFIX: Record<string, string> = { monitoring: "cloudwatch" };
@@ -20,8 +21,15 @@ const ALWAYS_ALLOWED = new Set(["sts:GetCallerIdentity"]);
  * explicit Deny. Each resource is evaluated with its own tags (aws:ResourceTag/<key>) and the
  * request's (aws:RequestTag/<key>, aws:TagKeys). Throws AccessDeniedException (AccessDenied on
  * query services) with AWS's message, naming the first resource refused.
+ *
+ * `resourcePolicies` (by signing name): services whose resources carry policies of their own (ECR's
+ * repository policies, src/ecr/registry-permissions.ts). Their calls are decided by the identity
+ * and the resource policy together, as IAM evaluates them: in the same account either may allow
+ * and an explicit Deny in either refuses; another account's principal needs both.
  */
-export function createAuthorize({ db, clock, services = {} }: { db: Db; clock: Clock; services?: Record<string, ServiceAuthorization> }): Authorize {
+export function createAuthorize({ db, clock, services = {}, resourcePolicies = {} }: {
+  db: Db; clock: Clock; services?: Record<string, ServiceAuthorization>; resourcePolicies?: Record<string, ResourceDenial>;
+}): Authorize {
   return (ctx, { service, operation, input }) => {
     const table = services[service];
     const action = `${ACTION_PREFIX[service] ?? service}:${table?.actions?.[operation] ?? operation}`;
@@ -31,6 +39,13 @@ export function createAuthorize({ db, clock, services = {} }: { db: Db; clock: C
     const { code = "AccessDeniedException", status, shownAction = (a: string) => a } = table?.refusal ?? {};
     for (const resource of actionResources(db, ctx, service, operation, input, table)) {
       const context: ConditionContext = { ...requestTags, ...resourceTagContext(db, resource, Object.values(services)) };
+      const withPolicy = resourcePolicies[service];
+      if (withPolicy) {
+        const identity = { decide: (a: string, r: string) => policies.decide(a, r, context), denial: (a: string, r: string) => policies.denial(a, r, context) };
+        const denied = withPolicy(ctx.principal!, identity, action, resource, ctx.sourceIp);
+        if (denied !== undefined) throw new ServiceError(code, denied, true, {}, status);
+        continue;
+      }
       const refused = policies.decide(action, resource, context);
       if (refused) throw new ServiceError(code, accessDeniedMessage(ctx.principal!.arn, shownAction(action), resource, refused), true, {}, status);
     }

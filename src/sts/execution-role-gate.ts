@@ -20,7 +20,7 @@ const ECS_TASKS = "ecs-tasks.amazonaws.com";
  * their own (ECR repositories' policies: src/ecr/registry-permissions.ts), so that a task pulls with
  * what its role may pull.
  */
-export type ResourceDenial = (principal: Principal, identity: IdentityPolicies, action: string, resource: string) => string | undefined;
+export type ResourceDenial = (principal: Principal, identity: IdentityPolicies, action: string, resource: string, sourceIp?: string) => string | undefined;
 
 export function createExecutionRoleGate({ db, clock, services = [], resourceDenial }: { db: Db; clock: Clock; services?: ServiceAuthorization[]; resourceDenial?: ResourceDenial }): ExecutionRoleGate {
   return ({ taskArn, executionRoleArn }) => {
@@ -37,6 +37,6 @@ export function createExecutionRoleGate({ db, clock, services = [], resourceDeni
       decide: (action, resource, context) => policies.decide(action, resource, context ?? resourceTagContext(db, resource, services)),
       denial: (action, resource, context) => policies.denial(action, resource, context ?? resourceTagContext(db, resource, services)),
     };
-    return resourceDenial ? { denial: (action, resource) => resourceDenial(principal, identity, action, resource) } : identity;
+    return { principal, denial: resourceDenial ? (action, resource) => resourceDenial(principal, identity, action, resource) : identity.denial };
   };
 }

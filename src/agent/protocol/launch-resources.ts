@@ -21,11 +21,6 @@ export interface ContainerResources {
   logOptions: Array<{ name: string; value: string }>;
   /** `repositoryCredentials`: the private registry login the image is pulled with. */
   registryAuth?: { username: string; password: string };
-  /**
-   * With iamEnforcement: the execution role may not pull this container's image from Berth's
-   * registry; the engine's words for the refusal, which the agent reports as the pull's failure.
-   */
-  pullRefusal?: string;
 }
 
 /** Every value a launch's resources carry, for redaction. */

@@ -1,5 +1,6 @@
 import type { Task, TaskDefinition } from "@aws-sdk/client-ecs";
 import type { LaunchResources } from "./launch-resources.js";
+import type { Scope } from "../../core/arn.js";
 
 /**
  * The boundary between ECS's control plane and whatever runs containers (the agent).
@@ -56,6 +57,13 @@ export interface LaunchSpec {
   credentials?: TaskRoleCredentials;
   /** The task role could not be assumed (no such role, trust policy refused): the task fails to start with it. */
   credentialsError?: string;
+  /**
+   * Passwords for Berth's registry, one per account and region the task's images are in, issued
+   * as the launch (or recover) is delivered, never stored: with iamEnforcement, to the session of
+   * the task's execution role, so that the registry authorizes each of the task's pulls as that
+   * role (src/ecr/registry-permissions.ts).
+   */
+  registryPasswords?: Array<Scope & { password: string }>;
 }
 
 /** A task role's temporary credentials as the agent serves them (ECS's shape is made from these). */

@@ -4,6 +4,7 @@ import type { TaskManager } from "../task-manager.js";
 import { Netfilter } from "./netfilter.js";
 import { createTaskEndpoint } from "./task-endpoint.js";
 import { startApiRelay } from "./api-relay.js";
+import { HostTaskRouting } from "./host-task-routing.js";
 import { parseArn } from "../../core/arn.js";
 
 export interface AgentEndpointsOptions {
@@ -20,6 +21,13 @@ export interface AgentEndpointsOptions {
 export interface AgentEndpoints {
   /** Environment every container of the task gets besides its own (its own wins). */
   environment(m: TaskManager, container: string): Record<string, string>;
+  /**
+   * A host-mode task is about to start its containers: routes it to this agent (see
+   * host-task-routing.ts) and resolves with the CgroupParent its containers must have, or
+   * undefined where it cannot be routed.
+   */
+  routeHostTask(m: TaskManager): Promise<string | undefined>;
+  /** The task's addresses are known (bridge, awsvpc), or it was adopted after a restart (every mode): routes it to this agent. */
   taskAddressed(m: TaskManager): Promise<void>;
   taskStopped(m: TaskManager): Promise<void>;
   close(): Promise<void>;
@@ -46,6 +54,7 @@ export async function startAgentEndpoints(o: AgentEndpointsOptions): Promise<Age
   const endpoint = createTaskEndpoint({ docker: o.docker, log: o.log, managers: o.managers, netfilter, api: o.api });
   const port = await endpoint.listen(gateway);
   await netfilter.start(`${gateway}:${port}`);
+  const hostRouting = new HostTaskRouting(o.docker, netfilter, o.berthId, o.log);
   const relay = await startApiRelay({ host: gateway, subnet, target: o.api, log: o.log });
   const apiUrl = `http://${gateway}:${relay.port}`;
   o.log.info({ endpoint: `${gateway}:${port}`, apiUrl }, "task endpoints listening on the Docker bridge gateway");
@@ -55,8 +64,15 @@ export async function startAgentEndpoints(o: AgentEndpointsOptions): Promise<Age
       const region = parseArn(m.plan.taskArn)?.region;
       return m.identity.environment(container, { AWS_ENDPOINT_URL: apiUrl, ...(region ? { AWS_REGION: region, AWS_DEFAULT_REGION: region } : {}) });
     },
-    taskAddressed: (m) => endpoint.taskAddressed(m),
-    taskStopped: (m) => endpoint.taskStopped(m),
+    routeHostTask: (m) => hostRouting.route(m.plan.taskId),
+    async taskAddressed(m) {
+      if (m.plan.networkMode === "host") await hostRouting.route(m.plan.taskId);
+      else await endpoint.taskAddressed(m);
+    },
+    async taskStopped(m) {
+      if (m.plan.networkMode === "host") await hostRouting.unroute(m.plan.taskId);
+      await endpoint.taskStopped(m);
+    },
     async close() {
       await netfilter.removeAll().catch(() => {});
       await Promise.all([endpoint.close(), relay.close()]);

@@ -30,20 +30,30 @@ function refused(target: string): Promise<boolean> {
  * Berths in tests): each appends its catch-all rule at the end of the chain (the oldest agent
  * gets unknown sources) and, once a task's address is known, inserts a rule for that source
  * address at the top, so it stays above every catch-all, later agents' included, and each task
- * reaches its own agent. Host-mode tasks share the host's address: with several agents on one
- * host they reach the oldest agent's endpoint (cgroup v1 hosts cannot tell them apart; see
- * docs/compatibility.md). Every rule carries a comment naming the agent, so the agent removes
+ * reaches its own agent. Host-mode tasks share the host's address: they are routed by their
+ * sockets' cgroup instead (addCgroup, host-task-routing.ts), and reach the oldest agent's endpoint
+ * only where that is not possible (docs/compatibility.md). Every rule carries a comment naming the agent, so the agent removes
  * exactly its own at stop, and those a killed predecessor left at start.
  */
 export class Netfilter {
   private readonly sources = new Set<string>();
+  private readonly cgroups = new Set<string>();
   private enabled = false;
   private target = "";
 
   constructor(private readonly owner: string, private readonly log: Logger) {}
 
-  private rule(chain: "PREROUTING" | "OUTPUT", source?: string): string[] {
-    return [chain, ...(source ? ["-s", `${source}/32`] : []), "-d", `${ENDPOINT_ADDRESS}/32`, "-p", "tcp", "--dport", "80", "-m", "comment", "--comment", this.comment, "-j", "DNAT", "--to-destination", this.target];
+  private rule(chain: "PREROUTING" | "OUTPUT", source?: string, cgroup?: string): string[] {
+    return [
+      chain, ...(source ? ["-s", `${source}/32`] : []), "-d", `${ENDPOINT_ADDRESS}/32`, "-p", "tcp", "--dport", "80",
+      ...(cgroup ? ["-m", "cgroup", "--path", cgroup] : []),
+      "-m", "comment", "--comment", this.comment, "-j", "DNAT", "--to-destination", this.target,
+    ];
+  }
+
+  /** The catch-alls are in place: per-task rules can be added. */
+  get active(): boolean {
+    return this.enabled;
   }
 
   private get comment(): string {
@@ -90,9 +100,28 @@ export class Netfilter {
     await this.iptables(["-D", ...this.rule("PREROUTING", ip)]).catch(() => {});
   }
 
+  /**
+   * Routes the host's own requests from sockets of the cgroup v2 group `path` (a host-mode task's,
+   * see host-task-routing.ts) to this agent, in nat/OUTPUT ahead of every catch-all. The group
+   * must exist (the kernel resolves the path as the rule is added). Rejects if the rule cannot be
+   * added (no cgroup match in this kernel).
+   */
+  async addCgroup(path: string): Promise<void> {
+    if (!this.enabled || this.cgroups.has(path)) return;
+    await this.iptables(["-I", ...this.rule("OUTPUT", undefined, path)]);
+    this.cgroups.add(path);
+  }
+
+  /** Removed before the group itself is (iptables-legacy re-checks every rule's path at each change). */
+  async removeCgroup(path: string): Promise<void> {
+    if (!this.cgroups.delete(path)) return;
+    await this.iptables(["-D", ...this.rule("OUTPUT", undefined, path)]).catch(() => {});
+  }
+
   /** Removes every rule this agent (or a predecessor with the same identity) added. */
   async removeAll(): Promise<void> {
     this.sources.clear();
+    this.cgroups.clear();
     this.enabled = false;
     await this.remove((line) => line.includes(`"${this.comment}"`));
   }

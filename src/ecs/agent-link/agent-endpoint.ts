@@ -3,8 +3,8 @@ import { metricsPublishSeconds, type Config } from "../../core/config.js";
 import type { Clock } from "../../core/clock.js";
 import type { Logger } from "../../core/logger.js";
 import { AGENT_PROTOCOL_VERSION, reviveReport, type Command, type HelloReply, type Sequenced, type TaskUsage } from "../../agent/protocol/messages.js";
-import type { RegistryAccess } from "../../agent/context.js";
-import { launchRegistry } from "../../agent/launch-registry.js";
+import { launchRegistry, type RegistryIssuer } from "../../agent/launch-registry.js";
+import type { Principal } from "../../aws/request-context.js";
 import { AgentRefused, SessionLost, type AgentHandlers } from "../../agent/protocol/transport.js";
 import { AgentSession } from "./agent-session.js";
 import { reconcileCommands, registerAgent } from "./remote-agent-hello.js";
@@ -31,7 +31,12 @@ export interface AgentEndpointDeps {
   log: Logger;
   runner: AgentRunner;
   /** Berth's registry, when the server has one: launches carry its host and pull passwords. */
-  registry?: RegistryAccess;
+  registry?: RegistryIssuer;
+  /**
+   * With iamEnforcement: the session of the task's execution role, to which its pull passwords
+   * are issued (the registry then authorizes each pull as that role); undefined: the account's.
+   */
+  pullPrincipal?: (spec: LaunchSpec) => Principal | undefined;
   /** Where awslogs output is stored (CloudWatch Logs), when the server has it. */
   awslogs?: AwslogsDelivery;
   /** Resolves a launch's secrets (src/ecs/tasks/task-secrets.ts), as the launch is delivered. */
@@ -45,7 +50,7 @@ export interface AgentEndpointDeps {
  * share polls, reports and logs; they differ in hello only, and neither can use the other's
  * session.
  */
-export function createAgentEndpoint({ db, config, clock, log, runner, registry, resources, credentials, awslogs }: AgentEndpointDeps): AgentEndpoint {
+export function createAgentEndpoint({ db, config, clock, log, runner, registry, pullPrincipal, resources, credentials, awslogs }: AgentEndpointDeps): AgentEndpoint {
   // Three polls per heartbeat timeout: one lost poll never makes a healthy agent look silent.
   const pollMs = Math.max(500, Math.floor((config.agentHeartbeatTimeoutSeconds * 1000) / 3));
 
@@ -68,18 +73,21 @@ export function createAgentEndpoint({ db, config, clock, log, runner, registry, 
     // Task role sessions, like pull passwords, are given as they are delivered, never kept in the queue.
     if (c.body.type === "credentials") return { seq: c.seq, body: { ...c.body, credentials: credentials?.current(c.body.taskArn) } };
     if (c.body.type !== "launch") return c;
-    return { seq: c.seq, body: { ...c.body, spec: withResources(c.body.spec), ...(registry ? { registry: launchRegistry(c.body.spec, registry) } : {}) } };
+    const spec = withResources(c.body.spec);
+    return { seq: c.seq, body: { ...c.body, spec, ...(registry ? { registry: { host: registry.host(), passwords: spec.registryPasswords ?? [] } } : {}) } };
   };
   /**
    * Secrets likewise: resolved at delivery (a secret changed while the launch waited is seen as
    * it is now), added to the delivered copy only, never to the queued command. A recovered
    * launch gets them too: one resumed after a restart may still have containers to create.
-   * So do task role sessions (task-credentials.ts): never older than the delivery.
+   * So do task role sessions (task-credentials.ts): never older than the delivery, and the
+   * task's own pull passwords (issued to its execution role's session under iamEnforcement).
    */
   const withResources = (spec: LaunchSpec): LaunchSpec => {
     const r = resources?.(spec);
     const withSecrets = r ? { ...spec, resources: r } : spec;
-    return credentials ? credentials.withCredentials(withSecrets) : withSecrets;
+    const withPasswords = registry ? { ...withSecrets, registryPasswords: launchRegistry(spec, registry, pullPrincipal?.(spec)).passwords } : withSecrets;
+    return credentials ? credentials.withCredentials(withPasswords) : withPasswords;
   };
 
   const shared = (embedded: boolean): Omit<AgentHandlers, "hello"> => ({

@@ -18,8 +18,10 @@ import {
 } from "./service-config.js";
 import { findService, forgetService, saveService, serviceArn, serviceArnOf, serviceArnsOf, type StoredService } from "./service-store.js";
 import { presentService } from "./service-view.js";
+import { beginServiceDeployment } from "./service-deployment-store.js";
 import { findProvider } from "../capacity-providers/capacity-provider-store.js";
 import { updateServiceHandler } from "./update-service.js";
+import { serviceDeploymentHandlers } from "./service-deployments.js";
 import { validateLoadBalancers } from "./load-balancer-config.js";
 import { newTaskSet, taskSetHandlers } from "./task-sets.js";
 
@@ -108,6 +110,7 @@ export function serviceHandlers(deps: EcsDeps, scheduler: ServiceScheduler): Rec
         checkServiceShape(svc);
         svc.deployments = controller === "ECS" ? [newDeployment(svc, now)] : [];
         if (controller === "EXTERNAL") svc.taskSets = [];
+        if (controller === "ECS") beginServiceDeployment(db, ctx, svc, svc.deployments[0]!, def!, now);
         const stored: StoredService = { scope: ctx, service: svc, state: initialServiceState() };
         // CODE_DEPLOY: the service's first task set, PRIMARY at 100%, as ECS creates it; CodeDeploy would manage the next.
         if (controller === "CODE_DEPLOY") {
@@ -124,6 +127,7 @@ export function serviceHandlers(deps: EcsDeps, scheduler: ServiceScheduler): Rec
     },
 
     UpdateService: updateServiceHandler(deps, scheduler, requireService),
+    ...serviceDeploymentHandlers(deps, scheduler, requireService),
 
     ...taskSetHandlers(deps, scheduler, requireService),
 

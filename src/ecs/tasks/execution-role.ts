@@ -1,4 +1,5 @@
 import type { Task, TaskDefinition } from "@aws-sdk/client-ecs";
+import type { Principal } from "../../aws/request-context.js";
 
 /**
  * The permissions of a task's execution role, which ECS's agent uses to pull images from ECR,
@@ -11,6 +12,8 @@ import type { Task, TaskDefinition } from "@aws-sdk/client-ecs";
 export interface ExecutionRolePermissions {
   /** undefined when allowed; else the AccessDeniedException message AWS gives the role's session. */
   denial(action: string, resource: string): string | undefined;
+  /** The role's session for the task, when the role can be assumed: its registry passwords are issued to it. */
+  principal?: Principal;
 }
 
 /** The permissions of a task's execution role; undefined when nothing is gated for it. */

@@ -127,17 +127,10 @@ function resolveContainer(src: TaskSecretSources, c: ContainerDefinition, task: 
 const needsResources = (c: ContainerDefinition) =>
   (c.secrets?.length ?? 0) > 0 || (c.logConfiguration?.secretOptions?.length ?? 0) > 0 || c.repositoryCredentials?.credentialsParameter !== undefined;
 
-/** The containers whose images Berth's registry serves, with each image's repository ARN. */
-function registryPulls(src: TaskSecretSources, defs: ContainerDefinition[], task: Scope): Array<{ container: string; image: string; repositoryArn: string }> {
+/** Some container's image is served by Berth's registry: the task needs the registry login. */
+function pullsFromRegistry(src: TaskSecretSources, defs: ContainerDefinition[], task: Scope): boolean {
   const registryHost = src.registryHost?.();
-  if (!registryHost) return [];
-  return defs.flatMap((c) => {
-    const { ref, scope } = resolveImage(c.image ?? "", { registryHost, task });
-    if (!scope) return [];
-    // host/name[:tag|@digest]: the repository is the path, without tag or digest.
-    const path = ref.slice(ref.indexOf("/") + 1).replace(/@.*$/, "").replace(/:[^/]*$/, "");
-    return [{ container: c.name ?? "", image: (c.image ?? "").replace(/@.*$/, "").replace(/:[^/]*$/, ""), repositoryArn: `arn:aws:ecr:${scope.region}:${scope.account}:repository/${path}` }];
-  });
+  return !!registryHost && defs.some((c) => resolveImage(c.image ?? "", { registryHost, task }).scope !== undefined);
 }
 
 /** The launch's resources; undefined when none of its containers needs any. */
@@ -145,20 +138,15 @@ export function resolveLaunchResources(src: TaskSecretSources, spec: LaunchSpec)
   const defs = spec.taskDefinition.containerDefinitions ?? [];
   const task = taskScope(spec.task.taskArn ?? "") ?? { account: "", region: "" };
   const role = src.executionRole?.({ taskArn: spec.task.taskArn ?? "", executionRoleArn: executionRoleOf(spec.task, spec.taskDefinition) });
-  const pulls = role ? registryPulls(src, defs, task) : [];
-  if (!defs.some(needsResources) && pulls.length === 0) return undefined;
+  const login = role !== undefined && pullsFromRegistry(src, defs, task);
+  if (!defs.some(needsResources) && !login) return undefined;
   try {
     // The registry login comes first, with the secrets, as the ECS agent's resource retrieval does.
-    const auth = pulls.length ? role?.denial("ecr:GetAuthorizationToken", "*") : undefined;
+    // The pulls themselves are the registry's to authorize: the task's password is issued to its
+    // execution role's session (agent-endpoint.ts), so each pull has what the role may pull.
+    const auth = login ? role.denial("ecr:GetAuthorizationToken", "*") : undefined;
     if (auth !== undefined) throw new Unresolved(`${ECR}: AccessDeniedException: ${auth}`);
     const containers: Record<string, ContainerResources> = Object.fromEntries(defs.filter(needsResources).map((c) => [c.name ?? "", resolveContainer(src, c, task, role)]));
-    for (const p of pulls) {
-      const denied = role!.denial("ecr:BatchGetImage", p.repositoryArn) ?? role!.denial("ecr:GetDownloadUrlForLayer", p.repositoryArn);
-      if (denied === undefined) continue;
-      // What the engine says when the registry refuses a pull (the registry's `denied` error).
-      const refusal = `Error response from daemon: pull access denied for ${p.image}, repository does not exist or may require 'docker login': denied: ${denied}`;
-      containers[p.container] = { ...(containers[p.container] ?? { environment: [], logOptions: [] }), pullRefusal: refusal };
-    }
     return { containers };
   } catch (err) {
     if (err instanceof Unresolved) return { failure: err.message };
