@@ -67,6 +67,8 @@ export const ecsAuthorization: ServiceAuthorization = {
     DescribeServiceDeployments: (call) => call.list("serviceDeploymentArns"),
     StopServiceDeployment: (call) => [call.str("serviceDeploymentArn") ?? "*"],
     DescribeServiceRevisions: (call) => call.list("serviceRevisionArns"),
+    // Task set operations are scoped by their service's ARN (AWS scopes some by the task set's).
+    ...Object.fromEntries(["CreateTaskSet", "UpdateTaskSet", "DeleteTaskSet", "DescribeTaskSets", "UpdateServicePrimaryTaskSet"].map((op) => [op, named("service", "service")])),
     StopTask: named("task", "task"),
     DescribeTasks: listed("task", "tasks"),
     DescribeContainerInstances: listed("container-instance", "containerInstances"),

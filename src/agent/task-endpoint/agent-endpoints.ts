@@ -51,7 +51,7 @@ export async function startAgentEndpoints(o: AgentEndpointsOptions): Promise<Age
   }
   if (!gateway || !subnet) return undefined;
   const netfilter = new Netfilter(o.berthId, o.log);
-  const endpoint = createTaskEndpoint({ docker: o.docker, log: o.log, managers: o.managers, netfilter });
+  const endpoint = createTaskEndpoint({ docker: o.docker, log: o.log, managers: o.managers, netfilter, api: o.api });
   const port = await endpoint.listen(gateway);
   await netfilter.start(`${gateway}:${port}`);
   const hostRouting = new HostTaskRouting(o.docker, netfilter, o.berthId, o.log);

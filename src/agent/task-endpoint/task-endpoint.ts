@@ -7,6 +7,7 @@ import type { TaskManager } from "../task-manager.js";
 import { credentialsDocument } from "./task-identity.js";
 import { containerMetadata, taskMetadata, type MetadataContext, type MetadataVersion } from "./task-metadata.js";
 import type { Netfilter } from "./netfilter.js";
+import { answerTaskProtection } from "./task-protection-endpoint.js";
 
 /** How long a task's looked-up addresses are trusted. */
 const SOURCES_REFRESH_MS = 500;
@@ -19,6 +20,22 @@ export interface TaskEndpointDeps {
   /** The runner's live task managers. */
   managers: Map<string, TaskManager>;
   netfilter?: Netfilter;
+  /** The ECS API the task-protection route calls (ECS's agent calls ECS); undefined while unknown. */
+  api?: () => { host: string; port: number } | undefined;
+}
+
+/** Task-protection request bodies are a few dozen bytes; anything past this is refused. */
+const MAX_BODY_BYTES = 16 * 1024;
+
+async function readBody(req: IncomingMessage): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) return undefined;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString("utf8");
 }
 
 interface Sources {
@@ -35,13 +52,14 @@ const normalize = (ip: string | undefined) => (ip ?? "").replace(/^::ffff:/, "")
 
 /**
  * The agent's credentials and task metadata endpoint (ECS's 169.254.170.2, reached through
- * netfilter.ts): /v2/credentials/<id>, /v3/<id>[/task][/stats|/task/stats], /v4/<id>[...].
+ * netfilter.ts): /v2/credentials/<id>, /v3/<id>[/task][/stats|/task/stats], /v4/<id>[...], and
+ * ECS_AGENT_URI's /api/<id>/task-protection/v1/state (task-protection-endpoint.ts).
  * A request is answered only when its id is a live task's and it comes from that task's own
  * address: a bridge container's bridge IP, an awsvpc task's namespace address; host-mode tasks
  * share the host's addresses (docs/compatibility.md). Anything else gets the same 404 as an
  * unknown id, so a caller learns nothing from guessing. Nothing is listed.
  */
-export function createTaskEndpoint({ docker, log, managers, netfilter }: TaskEndpointDeps) {
+export function createTaskEndpoint({ docker, log, managers, netfilter, api = () => undefined }: TaskEndpointDeps) {
   const sources = new WeakMap<TaskManager, Sources>();
 
   async function inspect(id: string | undefined): Promise<Docker.ContainerInspectInfo | undefined> {
@@ -105,6 +123,14 @@ export function createTaskEndpoint({ docker, log, managers, netfilter }: TaskEnd
 
   async function answer(req: IncomingMessage, source: string): Promise<{ status: number; body: unknown }> {
     const notFound = { status: 404, body: { code: "NotFound", message: "no such resource" } };
+    const protection = /^\/api\/([0-9a-f]{64})\/task-protection\/v1\/state$/.exec((req.url ?? "").split("?")[0]!);
+    if (protection) {
+      const body = req.method === "PUT" ? await readBody(req) : "";
+      const found = byMetadataId(protection[1]!);
+      // Another task's id, or a stopped task's, is answered as an unknown one.
+      const caller = found && (await fromTask(found.m, source)) ? { taskArn: found.m.plan.taskArn, clusterArn: found.m.plan.clusterArn, credentials: found.m.identity.credentials } : undefined;
+      return answerTaskProtection(req.method ?? "", body ?? "\u0000", caller, api());
+    }
     if (req.method !== "GET") return { status: 405, body: { code: "MethodNotAllowed", message: "only GET is served" } };
     const path = (req.url ?? "").split("?")[0]!;
     const creds = /^\/v2\/credentials\/([0-9a-f]{64})$/.exec(path);
@@ -151,6 +177,10 @@ export function createTaskEndpoint({ docker, log, managers, netfilter }: TaskEnd
     /** Listens on `host` (the Docker bridge gateway); resolves with the bound port. */
     async listen(host: string): Promise<number> {
       server = createServer((req, res) => void handle(req, res));
+      // A client that half-closes after its request (busybox nc, a raw socket) still gets its
+      // answer, as from ECS's agent: Node's server would otherwise drop it on the client's FIN.
+      // httpAllowHalfOpen is Node's (long-standing, undocumented) switch for exactly that.
+      (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
       await new Promise<void>((resolve, reject) => {
         server!.once("error", reject);
         server!.listen(0, host, () => resolve());

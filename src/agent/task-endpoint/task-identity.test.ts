@@ -16,6 +16,8 @@ test("the environment ECS gives: metadata URIs always, the credentials URI only 
   assert.match(withRole.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI!, /^\/v2\/credentials\/[0-9a-f]{64}$/);
   assert.match(withRole.ECS_CONTAINER_METADATA_URI_V4!, /^http:\/\/169\.254\.170\.2\/v4\/[0-9a-f]{64}$/);
   assert.equal(withRole.ECS_CONTAINER_METADATA_URI, withRole.ECS_CONTAINER_METADATA_URI_V4!.replace("/v4/", "/v3/"));
+  // The agent API (task scale-in protection) under the same container id.
+  assert.equal(withRole.ECS_AGENT_URI, withRole.ECS_CONTAINER_METADATA_URI_V4!.replace("/v4/", "/api/"));
   assert.equal(withRole.AWS_REGION, "eu-west-1");
   assert.equal(new TaskIdentity(["web"], false).environment("web", {}).AWS_CONTAINER_CREDENTIALS_RELATIVE_URI, undefined);
 });

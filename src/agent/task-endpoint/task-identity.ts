@@ -7,6 +7,8 @@ export const ENDPOINT_ADDRESS = "169.254.170.2";
 export const CREDENTIALS_URI_ENV = "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI";
 export const METADATA_V4_ENV = "ECS_CONTAINER_METADATA_URI_V4";
 export const METADATA_V3_ENV = "ECS_CONTAINER_METADATA_URI";
+/** ECS's agent API for the task (task scale-in protection): /api/<the container's metadata id>. */
+export const AGENT_URI_ENV = "ECS_AGENT_URI";
 
 /**
  * 32 bytes from the CSPRNG, hex: nobody guesses one (the ECScape / CVE-2025-9039 class of attack
@@ -42,6 +44,7 @@ export class TaskIdentity {
       ...extra,
       [METADATA_V3_ENV]: `http://${ENDPOINT_ADDRESS}/v3/${id}`,
       [METADATA_V4_ENV]: `http://${ENDPOINT_ADDRESS}/v4/${id}`,
+      [AGENT_URI_ENV]: `http://${ENDPOINT_ADDRESS}/api/${id}`,
       ...(this.hasRole ? { [CREDENTIALS_URI_ENV]: `/v2/credentials/${this.credentialsId}` } : {}),
     };
   }

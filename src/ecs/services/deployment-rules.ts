@@ -34,6 +34,8 @@ export function circuitBreakerThreshold(desiredCount: number): number {
  * 5 seconds (5, 10, 20, ... capped at 27 minutes); ECS does not document its steps.
  */
 export const THROTTLE_AFTER_FAILURES = 3;
+/** Stop codes of tasks that stopped on their own: what the circuit breaker and the throttle count. */
+export const SELF_STOPPED = new Set(["EssentialContainerExited", "TaskFailedToStart"]);
 export const MAX_THROTTLE_MS = 27 * 60 * 1000;
 export function launchBackoffMs(consecutiveFailures: number): number {
   if (consecutiveFailures < THROTTLE_AFTER_FAILURES) return 0;

@@ -94,12 +94,12 @@ export function launchChoice(input: { launchType?: string; capacityProviderStrat
 }
 
 /** What Berth does not run yet is refused, not silently ignored. */
-export function refuseUnsupported(input: { serviceRegistries?: ServiceRegistry[]; deploymentController?: DeploymentController }) {
+export function refuseUnsupported(input: { serviceRegistries?: ServiceRegistry[] }) {
   if (input.serviceRegistries?.length) throw invalidParameter("Service registries are not supported by Berth yet.");
-  if (input.deploymentController?.type && input.deploymentController.type !== "ECS") {
-    throw invalidParameter(`Deployment controller ${input.deploymentController.type} is not supported by Berth; use ECS.`);
-  }
 }
+
+/** A new service's deployment controller: ECS (the default), CODE_DEPLOY or EXTERNAL (values outside the enum are refused by the protocol layer). */
+export const deploymentControllerOf = (given: DeploymentController | undefined): "ECS" | "CODE_DEPLOY" | "EXTERNAL" => (given?.type ?? "ECS") as "ECS" | "CODE_DEPLOY" | "EXTERNAL";
 
 /** Checks that tie the scheduling strategy, the launch type and placement together. */
 export function checkServiceShape(svc: Service) {

@@ -1,5 +1,6 @@
 import { protectionExpiry } from "../tasks/task-protection.js";
-import type { Deployment, Failure, LoadBalancer, PlacementStrategy, Service, Task, TaskDefinition } from "@aws-sdk/client-ecs";
+import type { Deployment, Failure, LoadBalancer, PlacementStrategy, Service, Task, TaskDefinition, TaskSet } from "@aws-sdk/client-ecs";
+import { computedDesiredCount, stabilityOf, taskSetCounts, usesTaskSets } from "./task-set-model.js";
 import type { Db } from "../../store/database.js";
 import type { Clock } from "../../core/clock.js";
 import type { Logger } from "../../core/logger.js";
@@ -70,7 +71,11 @@ export function decideService(db: Db, clock: Clock, log: Logger, arn: string, lb
     const keepable = snapshots.filter((s) => s.status === "ACTIVE");
     const holdsTask = (arn: string) => rows.some((r) => r.task.containerInstanceArn === arn && r.task.desiredStatus !== "STOPPED");
     const daemonHosts = keepable.filter((s) => s.agentConnected || holdsTask(s.arn));
-    const primaryDef = defOf(svc.deployments![0]!.taskDefinition!);
+    const primaryRef = svc.deployments?.[0]?.taskDefinition;
+    const primaryDef = primaryRef ? defOf(primaryRef) : undefined;
+    // EXTERNAL and CODE_DEPLOY services: each task set has its own load balancers.
+    const taskSets = usesTaskSets(svc) ? svc.taskSets ?? [] : undefined;
+    const lbsOf = loadBalancersByDeployment(svc);
 
     const tasks: PlanTask[] = rows.map(({ task, deploymentId, accounted }) => ({
       arn: task.taskArn!,
@@ -85,11 +90,11 @@ export function decideService(db: Db, clock: Clock, log: Logger, arn: string, lb
       accounted,
       instanceArn: task.containerInstanceArn,
       protected: protectionExpiry(db, task.taskArn!, now.getTime()) !== undefined,
-      ...(svc.loadBalancers?.length ? { targets: targetsWithHealth(lbs, scope, task as StoredTask) } : {}),
+      ...(lbsOf(deploymentId).length ? { targets: targetsWithHealth(lbs, scope, task as StoredTask) } : {}),
     }));
 
     const alarmConfig = svc.deploymentConfiguration?.alarms;
-    const blueGreen = TRAFFIC_SHIFTING.has(svc.deploymentConfiguration?.strategy ?? "ROLLING") && svc.loadBalancers?.length ? blueGreenState(stored, lbs) : undefined;
+    const blueGreen = !taskSets && TRAFFIC_SHIFTING.has(svc.deploymentConfiguration?.strategy ?? "ROLLING") && svc.loadBalancers?.length ? blueGreenState(stored, lbs) : undefined;
     const state = blueGreen ? { ...stored.state, blueGreen } : stored.state;
     const input: ServicePlanInput = {
       now: now.getTime(),
@@ -101,7 +106,7 @@ export function decideService(db: Db, clock: Clock, log: Logger, arn: string, lb
       ...(svc.schedulingStrategy === "DAEMON" ? { daemonInstances: daemonInstances(daemonHosts, primaryDef ? constraintsFor(primaryDef, svc.placementConstraints) : []) } : {}),
       minimumHealthyPercent: svc.deploymentConfiguration?.minimumHealthyPercent ?? 100,
       maximumPercent: svc.deploymentConfiguration?.maximumPercent ?? 200,
-      ...(alarmConfig?.enable ? { alarms: { inAlarm: alarms.inAlarm(scope, alarmConfig.alarmNames ?? [], new Date(svc.deployments![0]!.createdAt!)), rollback: alarmConfig.rollback ?? false } } : {}),
+      ...(!taskSets && alarmConfig?.enable ? { alarms: { inAlarm: alarms.inAlarm(scope, alarmConfig.alarmNames ?? [], new Date(svc.deployments![0]!.createdAt!)), rollback: alarmConfig.rollback ?? false } } : {}),
       circuitBreaker: { enable: svc.deploymentConfiguration?.deploymentCircuitBreaker?.enable ?? false, rollback: svc.deploymentConfiguration?.deploymentCircuitBreaker?.rollback ?? false },
       healthCheckGracePeriodSeconds: svc.healthCheckGracePeriodSeconds ?? 0,
       deployments: (svc.deployments ?? []).map((d) => ({
@@ -109,6 +114,7 @@ export function decideService(db: Db, clock: Clock, log: Logger, arn: string, lb
       })),
       tasks,
       state,
+      ...(taskSets ? { taskSets: taskSets.map((t) => ({ id: t.id!, desiredCount: computedDesiredCount(svc.desiredCount ?? 0, t) })) } : {}),
       ...(blueGreen ? { blueGreen: { ...blueGreen, bakeMs: (svc.deploymentConfiguration?.bakeTimeInMinutes ?? 0) * 60_000, ...shiftPlan(svc.deploymentConfiguration!) } } : {}),
       // Scale-in reads the service's placement strategies backwards (src/scheduler); tasks whose
       // instance is gone go first, since nothing can be said about where they run.
@@ -221,7 +227,7 @@ function apply(
   if (plan.inactive) next.status = "INACTIVE";
 
   const events = [...plan.events];
-  let state = { ...plan.state, decisions: plan.state.decisions + (plan.start || plan.stops.length ? 1 : 0) };
+  let state = { ...plan.state, decisions: plan.state.decisions + (plan.start || plan.taskSetStarts || plan.stops.length ? 1 : 0) };
   if (plan.shiftTo && state.blueGreen) {
     // Every production rule moves in one step; at 1000 the deployment has all production traffic.
     const { deploymentId, tenths } = plan.shiftTo;
@@ -243,18 +249,28 @@ function apply(
     if (def) launches.push(...start(db, log, stored, deployment, def, plan.start, { now, group, seed, events }));
   }
 
+  for (const want of plan.taskSetStarts ?? []) {
+    const set = next.taskSets?.find((t) => t.id === want.deploymentId);
+    const def = set ? defOf(set.taskDefinition!) : undefined;
+    // A task set is a deployment for the task launcher: the same id, task definition, launch and network.
+    if (set && def) launches.push(...start(db, log, stored, set as Deployment, def, want, { now, group, seed, events }));
+  }
+
   // Registered tasks are deregistered before they stop: those still running wait in
   // DEACTIVATING for their drain, and their stops are sent once it is over.
   const slots = state.blueGreen?.slots;
   const rows = serviceTasks(db, arn);
   const deploymentOf = new Map(rows.map((r) => [r.task.taskArn!, r.deploymentId]));
   const targetGroupFor = (task: Task, lb: LoadBalancer) => (slots ? targetGroupOfSlot(lb, slots[deploymentOf.get(task.taskArn!) ?? ""]) : lb.targetGroupArn!);
-  const synced = syncTargets(db, lbs, stored, rows.map((r) => r.task), defOf, now, events, targetGroupFor);
+  const lbsOf = loadBalancersByDeployment(next);
+  const synced = syncTargets(db, lbs, stored, rows.map((r) => r.task), defOf, now, events, targetGroupFor, (task) => lbsOf(deploymentOf.get(task.taskArn!) ?? ""));
   const held = (taskArn: string) => {
     const t = findTask(db, taskArn) as StoredTask | undefined;
     return t !== undefined && awaitsDrain(t);
   };
   stops.splice(0, stops.length, ...stops.filter((s) => !held(s.taskArn)), ...synced);
+
+  if (next.taskSets) next.taskSets = settleTaskSets(db, next, now);
 
   addEvents(db, arn, events, now);
   followServiceDeployments(db, next, plan, state, now);
@@ -263,6 +279,29 @@ function apply(
   const unchanged = JSON.stringify(next) === JSON.stringify(svc) && JSON.stringify(state) === JSON.stringify(stored.state);
   if (!unchanged) saveService(db, { ...stored, service: next, state });
   return { launches, stops };
+}
+
+/** The load balancers a deployment's (or task set's) tasks register with. */
+function loadBalancersByDeployment(svc: Service): (deploymentId: string) => LoadBalancer[] {
+  if (!usesTaskSets(svc)) return () => svc.loadBalancers ?? [];
+  const bySet = new Map((svc.taskSets ?? []).map((t) => [t.id!, t.loadBalancers ?? []]));
+  return (id) => bySet.get(id) ?? [];
+}
+
+/**
+ * After a decision: each task set's stability (STEADY_STATE once it runs exactly its computed
+ * count, with the time it last changed), and DRAINING task sets with no task left are gone.
+ */
+function settleTaskSets(db: Db, svc: Service, now: Date): TaskSet[] {
+  const counts = taskSetCounts(db, svc.serviceArn!);
+  const out: TaskSet[] = [];
+  for (const set of svc.taskSets ?? []) {
+    const c = counts(set.id!);
+    if (set.status === "DRAINING" && c.live === 0) continue;
+    const stability = stabilityOf(computedDesiredCount(svc.desiredCount ?? 0, set), c);
+    out.push(stability === set.stabilityStatus ? set : { ...set, stabilityStatus: stability, stabilityStatusAt: now });
+  }
+  return out;
 }
 
 /** Creates and places the tasks a decision starts, links them to their deployment, and says what happened. */

@@ -133,8 +133,19 @@ export interface ServicePlanInput {
     steps?: readonly number[];
     stepBakeMs?: number;
   };
+  /**
+   * EXTERNAL and CODE_DEPLOY services: their task sets, each keeping its own count of tasks
+   * (task-set-plan.ts); `deployments` is then empty.
+   */
+  taskSets?: readonly PlanTaskSet[];
   /** Orders `count` of `candidates` for stopping (the service's placement strategies read backwards); default: as given. */
   chooseToStop?: (candidates: readonly PlanTask[], count: number) => readonly PlanTask[];
+}
+
+export interface PlanTaskSet {
+  id: string;
+  /** Its computedDesiredCount (0 once DRAINING). */
+  desiredCount: number;
 }
 
 export interface ShiftTo {
@@ -157,6 +168,8 @@ export interface ServicePlan {
   stops: Array<{ taskArn: string; reason: string }>;
   /** Tasks to launch for a deployment: REPLICA a count, DAEMON one on each named instance. */
   start?: { deploymentId: string; count: number; instanceArns?: string[] };
+  /** Task sets: tasks to launch for each task set that has fewer than it keeps. */
+  taskSetStarts?: Array<{ deploymentId: string; count: number }>;
   /** Event messages, oldest first. */
   events: string[];
   state: ServiceState;

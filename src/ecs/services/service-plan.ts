@@ -1,12 +1,11 @@
-import { circuitBreakerThreshold, launchBackoffMs, REPEAT_EVENT_AFTER_MS, THROTTLE_AFTER_FAILURES } from "./deployment-rules.js";
+import { circuitBreakerThreshold, launchBackoffMs, REPEAT_EVENT_AFTER_MS, SELF_STOPPED, THROTTLE_AFTER_FAILURES } from "./deployment-rules.js";
 import { rolloutReasons, serviceMessages } from "./service-events.js";
 import type { DeploymentFailure, PlanDeployment, PlanTask, ServicePlan, ServicePlanInput, ShiftTo } from "./service-plan-types.js";
 import { planReplicas } from "./replica-plan.js";
 import { planDaemon } from "./daemon-plan.js";
+import { planTaskSets } from "./task-set-plan.js";
 import { countsAsHealthy, healthFailure } from "./task-health.js";
 
-/** Stop codes of tasks that stopped on their own: what the circuit breaker and the throttle count. */
-const SELF_STOPPED = new Set(["EssentialContainerExited", "TaskFailedToStart"]);
 
 /** What replica-plan and daemon-plan work with: the decision so far and how tasks are read. */
 export interface PlanContext {
@@ -48,6 +47,7 @@ export interface PlacementOutcome {
  * No I/O and no clock: the caller passes `now` and carries the plan out.
  */
 export function planService(input: ServicePlanInput): ServicePlan {
+  if (input.taskSets) return planTaskSets(input);
   const { now, name } = input;
   const events: string[] = [];
   const state = { ...input.state };

@@ -6,6 +6,7 @@ import { parseArn, type Scope } from "../../core/arn.js";
 import { newUuid } from "../../core/ids.js";
 import type { ServiceState } from "./service-plan-types.js";
 import { forgetServiceDeployments } from "./service-deployment-store.js";
+import { reviveTaskSet } from "./task-set-model.js";
 import { MAX_SERVICE_EVENTS, REPEAT_EVENT_AFTER_MS } from "./deployment-rules.js";
 
 /**
@@ -45,6 +46,7 @@ function revive(row: { doc: string; state: string; account: string; region: stri
     if (d.createdAt) d.createdAt = new Date(d.createdAt as unknown as string);
     if (d.updatedAt) d.updatedAt = new Date(d.updatedAt as unknown as string);
   }
+  for (const t of service.taskSets ?? []) reviveTaskSet(t);
   return { scope: { account: row.account, region: row.region }, service, state: JSON.parse(row.state) as ServiceState };
 }
 
@@ -166,7 +168,7 @@ export function isServiceTask(db: Db, taskArn: string): boolean {
 }
 
 /** Running and pending tasks of a service by deployment, and how many each still wants (desired RUNNING). */
-export function taskCountsByDeployment(db: Db, service: string): Map<string, { running: number; pending: number; wanted: number }> {
+export function taskCountsByDeployment(db: Db, service: string): Map<string, { running: number; pending: number; wanted: number; live: number }> {
   const rows = db
     .prepare(
       `SELECT s.deployment_id AS d, t.last_status AS last, t.desired_status AS desired, count(*) AS n
@@ -174,9 +176,10 @@ export function taskCountsByDeployment(db: Db, service: string): Map<string, { r
        WHERE s.service_arn = ? AND t.last_status != 'STOPPED' GROUP BY 1, 2, 3`,
     )
     .all(service) as Array<{ d: string; last: string; desired: string; n: number }>;
-  const out = new Map<string, { running: number; pending: number; wanted: number }>();
+  const out = new Map<string, { running: number; pending: number; wanted: number; live: number }>();
   for (const r of rows) {
-    const c = out.get(r.d) ?? { running: 0, pending: 0, wanted: 0 };
+    const c = out.get(r.d) ?? { running: 0, pending: 0, wanted: 0, live: 0 };
+    c.live += r.n;
     if (r.last === "RUNNING") c.running += r.n;
     else if (["PROVISIONING", "PENDING", "ACTIVATING"].includes(r.last)) c.pending += r.n;
     if (r.desired === "RUNNING") c.wanted += r.n;

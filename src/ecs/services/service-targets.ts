@@ -46,6 +46,8 @@ export function syncTargets(
   events: string[],
   /** The target group a task registers in for a load balancer (BLUE_GREEN: its deployment's of the pair). */
   targetGroupFor: (task: Task, lb: LoadBalancer) => string = (_task, lb) => lb.targetGroupArn!,
+  /** The load balancers a task registers with (task sets: its task set's). */
+  loadBalancersOf: (task: Task) => readonly LoadBalancer[] = () => stored.service.loadBalancers ?? [],
 ): Array<{ taskArn: string; reason: string }> {
   const { scope, service: svc } = stored;
   const name = svc.serviceName!;
@@ -57,9 +59,10 @@ export function syncTargets(
 
   for (const task of tasks as StoredTask[]) {
     const reg = task.loadBalancerTargets;
-    if (!reg && svc.loadBalancers?.length && task.lastStatus === "RUNNING" && task.desiredStatus === "RUNNING") {
+    const balancers = loadBalancersOf(task);
+    if (!reg && balancers.length && task.lastStatus === "RUNNING" && task.desiredStatus === "RUNNING") {
       const def = defOf(task.taskDefinitionArn!);
-      const targets = def ? svc.loadBalancers.map((lb) => ({ lb, target: targetOf(db, task, def, lb) })) : [];
+      const targets = def ? balancers.map((lb) => ({ lb, target: targetOf(db, task, def, lb) })) : [];
       if (!def || targets.some((t) => !t.target)) continue; // asked again at the next decision
       const done: TaskTargets["targets"] = [];
       for (const { lb, target } of targets) {

@@ -2,6 +2,7 @@ import type { Service } from "@aws-sdk/client-ecs";
 import type { Db } from "../../store/database.js";
 import { getTags } from "../tags.js";
 import { currentDeploymentOf } from "./service-deployment-view.js";
+import { presentTaskSet, usesTaskSets } from "./task-set-model.js";
 import { serviceEvents, taskCountsByDeployment, type StoredService } from "./service-store.js";
 
 /**
@@ -27,6 +28,8 @@ export function presentService(db: Db, stored: StoredService, withTags: boolean)
     pendingCount: pending,
     deployments,
     ...currentDeploymentOf(db, svc),
+    // EXTERNAL and CODE_DEPLOY services show their task sets (and, as ECS shows them, no deployments).
+    ...(usesTaskSets(svc) ? { taskSets: (svc.taskSets ?? []).map((t) => presentTaskSet(db, svc, t, false)) } : {}),
     events: serviceEvents(db, svc.serviceArn!),
     tags: withTags ? getTags(db, svc.serviceArn!) : undefined,
   };

@@ -13,7 +13,7 @@ import { checkCompatibility, checkHostPowers } from "../tasks/launch-options.js"
 import { constraintsFor, validatePlacement } from "../placement/placement-request.js";
 import { initialServiceState } from "./service-plan-types.js";
 import {
-  checkServiceShape, deploymentConfiguration, launchChoice, newDeployment, refuseUnsupported, roleArnOf, serviceNotActive, serviceNotFound,
+  checkServiceShape, deploymentConfiguration, deploymentControllerOf, launchChoice, newDeployment, refuseUnsupported, roleArnOf, serviceNotActive, serviceNotFound,
   serviceTaskDefinition, validateServiceName,
 } from "./service-config.js";
 import { findService, forgetService, saveService, serviceArn, serviceArnOf, serviceArnsOf, type StoredService } from "./service-store.js";
@@ -23,6 +23,7 @@ import { findProvider } from "../capacity-providers/capacity-provider-store.js";
 import { updateServiceHandler } from "./update-service.js";
 import { serviceDeploymentHandlers } from "./service-deployments.js";
 import { validateLoadBalancers } from "./load-balancer-config.js";
+import { newTaskSet, taskSetHandlers } from "./task-sets.js";
 
 /** What the service handlers tell the scheduler: something changed, decide again soon. */
 export interface ServiceScheduler {
@@ -50,9 +51,14 @@ export function serviceHandlers(deps: EcsDeps, scheduler: ServiceScheduler): Rec
       if ((input.desiredCount ?? 0) < 0) throw invalidParameter("desiredCount must be at least 0.");
       if ((input.healthCheckGracePeriodSeconds ?? 0) < 0) throw invalidParameter("healthCheckGracePeriodSeconds must be at least 0.");
       refuseUnsupported(input);
+      const controller = deploymentControllerOf(input.deploymentController);
       validateTags(input.tags);
       validatePlacement(input.placementConstraints, input.placementStrategy);
       const config = deploymentConfiguration(scheduling, input.deploymentConfiguration);
+      // Task set services deploy through their controller: ECS's deployment strategies are not theirs.
+      if (controller !== "ECS" && (config.strategy ?? "ROLLING") !== "ROLLING") {
+        throw invalidParameter(`The ${config.strategy} deployment strategy is only supported with the ECS deployment controller.`);
+      }
 
       const service = db.transaction(() => {
         const cluster = requireActiveCluster(db, ctx, input.cluster);
@@ -63,12 +69,17 @@ export function serviceHandlers(deps: EcsDeps, scheduler: ServiceScheduler): Rec
         if (existing && existing.service.status !== "INACTIVE") throw invalidParameter("Creation of service was not idempotent.");
         if (existing) forgetService(db, arn);
 
-        const def = serviceTaskDefinition(db, ctx, input.taskDefinition);
+        // EXTERNAL services run what their task sets name: a task definition is optional, as in ECS.
+        const external = controller === "EXTERNAL";
+        if (external && input.loadBalancers?.length) throw invalidParameter("Load balancers of a service with the EXTERNAL deployment controller are specified on its task sets.");
+        const def = external && !input.taskDefinition ? undefined : serviceTaskDefinition(db, ctx, input.taskDefinition);
         const launch = launchChoice(input, cluster, (n) => findProvider(db, ctx, n)?.status === "ACTIVE");
-        checkCompatibility(def, launch.launchType, { networkConfiguration: input.networkConfiguration });
-        checkHostPowers(def, launch.launchType, deps.config);
-        validatePlacement(constraintsFor(def, input.placementConstraints), input.placementStrategy);
-        const loadBalancers = validateLoadBalancers(ctx, input.loadBalancers, def, deps.loadBalancers, config.strategy);
+        if (def) {
+          checkCompatibility(def, launch.launchType, { networkConfiguration: input.networkConfiguration });
+          checkHostPowers(def, launch.launchType, deps.config);
+          validatePlacement(constraintsFor(def, input.placementConstraints), input.placementStrategy);
+        }
+        const loadBalancers = def ? validateLoadBalancers(ctx, input.loadBalancers, def, deps.loadBalancers, config.strategy) : [];
         const now = clock.now();
         const fargate = launch.launchType === "FARGATE";
         const svc: Service = {
@@ -81,7 +92,7 @@ export function serviceHandlers(deps: EcsDeps, scheduler: ServiceScheduler): Rec
           desiredCount: input.desiredCount ?? 0,
           ...(launch.capacityProviderStrategy ? { capacityProviderStrategy: launch.capacityProviderStrategy } : { launchType: launch.launchType }),
           ...(fargate ? { platformVersion: input.platformVersion ?? "LATEST", platformFamily: "Linux" } : {}),
-          taskDefinition: def.taskDefinitionArn,
+          ...(def ? { taskDefinition: def.taskDefinitionArn } : {}),
           deploymentConfiguration: config,
           roleArn: roleArnOf(ctx, input.role),
           createdAt: now,
@@ -90,16 +101,22 @@ export function serviceHandlers(deps: EcsDeps, scheduler: ServiceScheduler): Rec
           networkConfiguration: input.networkConfiguration,
           ...(input.healthCheckGracePeriodSeconds !== undefined ? { healthCheckGracePeriodSeconds: input.healthCheckGracePeriodSeconds } : {}),
           schedulingStrategy: scheduling,
-          deploymentController: { type: "ECS" },
+          deploymentController: { type: controller },
           createdBy: `arn:aws:iam::${ctx.account}:root`,
           enableECSManagedTags: input.enableECSManagedTags ?? false,
           propagateTags: input.propagateTags ?? "NONE",
           enableExecuteCommand: input.enableExecuteCommand ?? false,
         };
         checkServiceShape(svc);
-        svc.deployments = [newDeployment(svc, now)];
-        beginServiceDeployment(db, ctx, svc, svc.deployments[0]!, def, now);
+        svc.deployments = controller === "ECS" ? [newDeployment(svc, now)] : [];
+        if (controller === "EXTERNAL") svc.taskSets = [];
+        if (controller === "ECS") beginServiceDeployment(db, ctx, svc, svc.deployments[0]!, def!, now);
         const stored: StoredService = { scope: ctx, service: svc, state: initialServiceState() };
+        // CODE_DEPLOY: the service's first task set, PRIMARY at 100%, as ECS creates it; CodeDeploy would manage the next.
+        if (controller === "CODE_DEPLOY") {
+          const first = newTaskSet(deps, ctx, stored, { taskDefinition: svc.taskDefinition, launchType: svc.launchType, capacityProviderStrategy: svc.capacityProviderStrategy, networkConfiguration: svc.networkConfiguration, loadBalancers, platformVersion: input.platformVersion }, now);
+          svc.taskSets = [{ ...first, status: "PRIMARY", startedBy: "CODE_DEPLOY" }];
+        }
         saveService(db, stored);
         putTags(db, arn, input.tags);
         remember(db, ctx, "CreateService", input.clientToken, hash, arn, now);
@@ -111,6 +128,8 @@ export function serviceHandlers(deps: EcsDeps, scheduler: ServiceScheduler): Rec
 
     UpdateService: updateServiceHandler(deps, scheduler, requireService),
     ...serviceDeploymentHandlers(deps, scheduler, requireService),
+
+    ...taskSetHandlers(deps, scheduler, requireService),
 
     DeleteService: (input: DeleteServiceRequest, ctx: RequestContext) => {
       const service = db.transaction(() => {

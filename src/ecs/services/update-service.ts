@@ -14,6 +14,7 @@ import { presentService } from "./service-view.js";
 import { beginServiceDeployment } from "./service-deployment-store.js";
 import type { ServiceScheduler } from "./services.js";
 import { validateLoadBalancers } from "./load-balancer-config.js";
+import { usesTaskSets } from "./task-set-model.js";
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 
@@ -41,6 +42,18 @@ export function updateServiceHandler(
       if (before.status !== "ACTIVE") throw serviceNotActive();
       const svc: Service = { ...before };
       let redeploy = input.forceNewDeployment ?? false;
+      const controller = before.deploymentController?.type ?? "ECS";
+      if (input.deploymentController?.type !== undefined && input.deploymentController.type !== controller) {
+        throw invalidParameter("Changing the deployment controller of a service is not supported by Berth.");
+      }
+      // Task set services deploy through their task sets: what the tasks run is not the service's to change.
+      if (usesTaskSets(before)) {
+        const deploys = ["taskDefinition", "networkConfiguration", "platformVersion", "capacityProviderStrategy", "loadBalancers", "serviceRegistries"] as const;
+        const named = deploys.find((k) => input[k] !== undefined);
+        if (named || input.forceNewDeployment) {
+          throw invalidParameter(`Unable to update ${named ?? "forceNewDeployment"} on services with a ${controller} deployment controller. Use task sets to deploy a new revision.`);
+        }
+      }
 
       if (input.desiredCount !== undefined) {
         if (svc.schedulingStrategy === "DAEMON") throw invalidParameter("The daemon scheduling strategy does not support a desired count for services.");
@@ -54,6 +67,14 @@ export function updateServiceHandler(
       if (input.enableECSManagedTags !== undefined) svc.enableECSManagedTags = input.enableECSManagedTags;
       if (input.propagateTags !== undefined) svc.propagateTags = input.propagateTags;
 
+      if (usesTaskSets(before)) {
+        if ((svc.deploymentConfiguration.strategy ?? "ROLLING") !== "ROLLING") {
+          throw invalidParameter(`The ${svc.deploymentConfiguration.strategy} deployment strategy is only supported with the ECS deployment controller.`);
+        }
+        const next: StoredService = { ...stored, service: svc };
+        saveService(db, next);
+        return presentService(db, next, false);
+      }
       // A service keeps running (and scaling) a revision deregistered since; only a new one must be ACTIVE.
       const def = input.taskDefinition !== undefined ? serviceTaskDefinition(db, ctx, input.taskDefinition) : resolveTaskDefinition(db, ctx, before.taskDefinition!);
       if (!def) throw invalidParameter("TaskDefinition not found.");
