@@ -481,4 +481,15 @@ export const migrations: string[] = [
     arn TEXT NOT NULL UNIQUE, connection_arn TEXT NOT NULL, doc TEXT NOT NULL,
     PRIMARY KEY (account, region, name));
   `,
+  /* 26: ECR image storage classes (lastArchivedAt; lastActivatedAt, which while a restore runs is
+     when it completes: registry/storage-class.ts derives ACTIVE, ARCHIVED and ACTIVATING from the
+     two) and ECR managed signing's per-image statuses, one per signing profile. */ `
+  ALTER TABLE registry_manifests ADD COLUMN archived_at INTEGER;
+  ALTER TABLE registry_manifests ADD COLUMN activated_at INTEGER;
+  CREATE TABLE ecr_image_signing (
+    repo_id INTEGER NOT NULL, digest TEXT NOT NULL, profile_arn TEXT NOT NULL,
+    status TEXT NOT NULL, failure_code TEXT, failure_reason TEXT,
+    PRIMARY KEY (repo_id, digest, profile_arn),
+    FOREIGN KEY (repo_id, digest) REFERENCES registry_manifests (repo_id, digest) ON DELETE CASCADE);
+  `,
 ];
