@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
 import * as IAM from "@aws-sdk/client-iam";
 import {
-  BatchGetImageCommand, CreateRepositoryCommand, DeleteSigningConfigurationCommand, DeregisterPullTimeUpdateExclusionCommand, DescribeImageSigningStatusCommand,
+  BatchGetImageCommand, CreateRepositoryCommand, GetLifecyclePolicyPreviewCommand, PutLifecyclePolicyCommand, StartLifecyclePolicyPreviewCommand, InvalidParameterException, DeleteSigningConfigurationCommand, DeregisterPullTimeUpdateExclusionCommand, DescribeImageSigningStatusCommand,
   DescribeImagesCommand, ECRClient, ExclusionAlreadyExistsException, ExclusionNotFoundException, GetAuthorizationTokenCommand, GetSigningConfigurationCommand,
   ImageArchivedException, ImageNotFoundException, ImageStorageClassUpdateNotSupportedException, ListImagesCommand, ListPullTimeUpdateExclusionsCommand,
   PutSigningConfigurationCommand, RegisterPullTimeUpdateExclusionCommand, RepositoryNotFoundException, SigningConfigurationNotFoundException, StartImageScanCommand,
@@ -162,6 +162,45 @@ test("re-pushing an archived image restores it at once", async () => {
   assert.equal(image!.imageStatus, "ACTIVE");
   assert.ok(image!.lastActivatedAt instanceof Date);
   assert.equal((await oci.req("GET", `/v2/${name}/manifests/${digest}`, { headers: { accept: OCI_MANIFEST } })).status, 200);
+});
+
+test("lifecycle policies move images to the archive (transition) and expire archived ones", async () => {
+  const name = "archive/lifecycle";
+  await root.send(new CreateRepositoryCommand({ repositoryName: name }));
+  const oci = new Oci(berth.endpoint, await passwordOf(root));
+  const pushed: string[] = [];
+  for (const tag of ["v1", "v2", "v3"]) {
+    pushed.push((await oci.pushImage(name, tag)).digest);
+    await sleep(15); // distinct push times, so "newest" is never a tie
+  }
+  const [v1, v2, v3] = pushed as [string, string, string];
+  const transition = JSON.stringify({ rules: [
+    { rulePriority: 1, selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: 1 }, action: { type: "transition", targetStorageClass: "archive" } },
+  ] });
+
+  // Bad policies change nothing.
+  const bad = JSON.stringify({ rules: [{ rulePriority: 1, selection: { tagStatus: "any", storageClass: "archive", countType: "imageCountMoreThan", countNumber: 1 }, action: { type: "transition", targetStorageClass: "archive" } }] });
+  await rejects(root.send(new PutLifecyclePolicyCommand({ repositoryName: name, lifecyclePolicyText: bad })), InvalidParameterException, /Transition action is not supported for rules with storageClass archive/);
+  assert.equal((await describe(name, "ACTIVE")).length, 3);
+
+  await root.send(new StartLifecyclePolicyPreviewCommand({ repositoryName: name, lifecyclePolicyText: transition }));
+  const preview = await root.send(new GetLifecyclePolicyPreviewCommand({ repositoryName: name }));
+  assert.deepEqual(preview.summary, { expiringImageTotalCount: 0, transitioningImageTotalCounts: [{ targetStorageClass: "ARCHIVE", imageTotalCount: 2 }] });
+  assert.deepEqual(preview.previewResults?.map((r) => [r.imageDigest, r.action, r.storageClass, r.appliedRulePriority]).sort(), [
+    [v1, { type: "TRANSITION", targetStorageClass: "ARCHIVE" }, "STANDARD", 1],
+    [v2, { type: "TRANSITION", targetStorageClass: "ARCHIVE" }, "STANDARD", 1],
+  ].sort());
+
+  await root.send(new PutLifecyclePolicyCommand({ repositoryName: name, lifecyclePolicyText: transition }));
+  assert.deepEqual((await describe(name, "ACTIVE")).map((i) => i.imageDigest), [v3]);
+  assert.deepEqual((await describe(name, "ARCHIVED")).map((i) => i.imageDigest).sort(), [v1, v2].sort());
+  assert.equal((await oci.req("GET", `/v2/${name}/manifests/v1`, { headers: { accept: OCI_MANIFEST } })).status, 404);
+
+  // Rules for the archive count archived images only: keep the newest one archived, expire the other.
+  await root.send(new PutLifecyclePolicyCommand({ repositoryName: name, lifecyclePolicyText: JSON.stringify({ rules: [
+    { rulePriority: 1, selection: { tagStatus: "any", storageClass: "archive", countType: "imageCountMoreThan", countNumber: 1 }, action: { type: "expire" } },
+  ] }) }));
+  assert.deepEqual((await describe(name)).map((i) => [i.imageDigest, i.imageStatus]), [[v2, "ARCHIVED"], [v3, "ACTIVE"]]);
 });
 
 test("pull-time update exclusions: an excluded principal's pulls leave lastRecordedPullTime alone", async () => {
