@@ -7,7 +7,7 @@ import {
   DescribeImagesCommand, ECRClient, ExclusionAlreadyExistsException, ExclusionNotFoundException, GetAuthorizationTokenCommand, GetSigningConfigurationCommand,
   ImageArchivedException, ImageNotFoundException, ImageStorageClassUpdateNotSupportedException, ListImagesCommand, ListPullTimeUpdateExclusionsCommand,
   PutSigningConfigurationCommand, RegisterPullTimeUpdateExclusionCommand, RepositoryNotFoundException, SigningConfigurationNotFoundException, StartImageScanCommand,
-  UpdateImageStorageClassCommand, type ImageDetail,
+  UpdateImageStorageClassCommand, ListImageReferrersCommand, type ImageDetail,
 } from "@aws-sdk/client-ecr";
 import { BerthProcess } from "./harness.js";
 import { DockerCli } from "./docker-cli.js";
@@ -162,6 +162,16 @@ test("re-pushing an archived image restores it at once", async () => {
   assert.equal(image!.imageStatus, "ACTIVE");
   assert.ok(image!.lastActivatedAt instanceof Date);
   assert.equal((await oci.req("GET", `/v2/${name}/manifests/${digest}`, { headers: { accept: OCI_MANIFEST } })).status, 200);
+
+  // A referrer has a storage class of its own, which ListImageReferrers filters on.
+  const referrer = await oci.pushImage(name, "sig", { artifactType: "application/vnd.example.sig", subject: { mediaType: OCI_MANIFEST, digest, size: JSON.stringify(manifest).length } });
+  await root.send(new UpdateImageStorageClassCommand({ repositoryName: name, imageId: { imageDigest: referrer.digest }, targetStorageClass: "ARCHIVE" }));
+  const referrers = async (artifactStatus?: "ACTIVE" | "ARCHIVED" | "ANY") =>
+    (await root.send(new ListImageReferrersCommand({ repositoryName: name, subjectId: { imageDigest: digest }, ...(artifactStatus ? { filter: { artifactStatus } } : {}) }))).referrers
+      ?.map((r) => [r.digest, r.artifactStatus]);
+  assert.deepEqual(await referrers(), []);
+  assert.deepEqual(await referrers("ARCHIVED"), [[referrer.digest, "ARCHIVED"]]);
+  assert.deepEqual(await referrers("ANY"), [[referrer.digest, "ARCHIVED"]]);
 });
 
 test("lifecycle policies move images to the archive (transition) and expire archived ones", async () => {
