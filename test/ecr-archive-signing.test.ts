@@ -1,6 +1,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
+import { rmSync } from "node:fs";
 import * as IAM from "@aws-sdk/client-iam";
 import {
   BatchGetImageCommand, CreateRepositoryCommand, GetLifecyclePolicyPreviewCommand, PutLifecyclePolicyCommand, StartLifecyclePolicyPreviewCommand, InvalidParameterException, DeleteSigningConfigurationCommand, DeregisterPullTimeUpdateExclusionCommand, DescribeImageSigningStatusCommand,
@@ -30,6 +31,8 @@ let berth: BerthProcess;
 let root: ECRClient;
 let iam: IAM.IAMClient;
 let host: string;
+/** The first server's data directory, which the restarted server reuses (and does not own). */
+let dataDir: string | undefined;
 const cli = new DockerCli();
 const pulled = new Set<string>();
 
@@ -45,6 +48,7 @@ after(async () => {
   if (pulled.size) await cli.run("rmi", "-f", ...pulled).catch(() => undefined);
   cli.dispose();
   await berth?.dispose();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
 /** An ECR client and a /v2 client acting as a new IAM user. */
@@ -281,4 +285,28 @@ test("managed signing: the configuration is kept, and images pushed to covered r
   const deleted = await root.send(new DeleteSigningConfigurationCommand({}));
   assert.deepEqual(deleted.signingConfiguration, signingConfiguration);
   await rejects(root.send(new GetSigningConfigurationCommand({})), SigningConfigurationNotFoundException);
+});
+
+test("storage classes, exclusions, signing configuration and statuses survive a restart", async () => {
+  const oci = new Oci(berth.endpoint, await passwordOf(root));
+  await root.send(new CreateRepositoryCommand({ repositoryName: "signed/kept" }));
+  const signingConfiguration = { rules: [{ signingProfileArn: PROFILE }] };
+  await root.send(new PutSigningConfigurationCommand({ signingConfiguration }));
+  const { digest } = await oci.pushImage("signed/kept", "v1");
+  await root.send(new UpdateImageStorageClassCommand({ repositoryName: "signed/kept", imageId: { imageDigest: digest }, targetStorageClass: "ARCHIVE" }));
+  const principalArn = `arn:aws:iam::${ACCOUNT}:role/ci/puller`;
+  await root.send(new RegisterPullTimeUpdateExclusionCommand({ principalArn }));
+
+  dataDir = berth.dataDir;
+  await berth.stop();
+  berth = await BerthProcess.start({ dataDir, args: ["--strict-sigv4", "--credentials", `${ROOT.accessKeyId}:${ROOT.secretAccessKey}`] });
+  root = new ECRClient({ endpoint: berth.endpoint, region: REGION, credentials: ROOT, maxAttempts: 1 });
+
+  assert.deepEqual((await describe("signed/kept")).map((i) => [i.imageDigest, i.imageStatus]), [[digest, "ARCHIVED"]]);
+  const pull = await new Oci(berth.endpoint, await passwordOf(root)).req("GET", `/v2/signed/kept/manifests/v1`, { headers: { accept: OCI_MANIFEST } });
+  assert.equal(pull.status, 404);
+  assert.deepEqual((await root.send(new ListPullTimeUpdateExclusionsCommand({}))).pullTimeUpdateExclusions, [principalArn]);
+  assert.deepEqual((await root.send(new GetSigningConfigurationCommand({}))).signingConfiguration, signingConfiguration);
+  const status = await root.send(new DescribeImageSigningStatusCommand({ repositoryName: "signed/kept", imageId: { imageDigest: digest } }));
+  assert.deepEqual(status.signingStatuses?.map((s) => [s.signingProfileArn, s.status]), [[PROFILE, "FAILED"]]);
 });
