@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
 import { rmSync } from "node:fs";
 import * as IAM from "@aws-sdk/client-iam";
+import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import {
   BatchGetImageCommand, CreateRepositoryCommand, GetLifecyclePolicyPreviewCommand, PutLifecyclePolicyCommand, StartLifecyclePolicyPreviewCommand, InvalidParameterException, DeleteSigningConfigurationCommand, DeregisterPullTimeUpdateExclusionCommand, DescribeImageSigningStatusCommand,
   DescribeImagesCommand, ECRClient, ExclusionAlreadyExistsException, ExclusionNotFoundException, GetAuthorizationTokenCommand, GetSigningConfigurationCommand,
@@ -239,6 +240,19 @@ test("pull-time update exclusions: an excluded principal's pulls leave lastRecor
   // Anyone else's pull records it.
   assert.equal((await dev.oci.req("GET", `/v2/${name}/manifests/v1`, { headers: { accept: OCI_MANIFEST } })).status, 200);
   assert.ok((await pullTime()) instanceof Date);
+
+  // A role (here with a path) is excluded for every session of it.
+  const trust = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: "sts:AssumeRole" }] });
+  const { Role } = await iam.send(new IAM.CreateRoleCommand({ RoleName: "puller", Path: "/ci/", AssumeRolePolicyDocument: trust }));
+  await root.send(new RegisterPullTimeUpdateExclusionCommand({ principalArn: Role!.Arn! }));
+  const { Credentials } = await new STSClient({ endpoint: berth.endpoint, region: REGION, credentials: ROOT }).send(new AssumeRoleCommand({ RoleArn: Role!.Arn!, RoleSessionName: "nightly" }));
+  const session = new ECRClient({ endpoint: berth.endpoint, region: REGION, maxAttempts: 1,
+    credentials: { accessKeyId: Credentials!.AccessKeyId!, secretAccessKey: Credentials!.SecretAccessKey!, sessionToken: Credentials!.SessionToken! } });
+  const second = await new Oci(berth.endpoint, await passwordOf(root)).pushImage(name, "v2");
+  const pullTimeOf = async (d: string) => (await root.send(new DescribeImagesCommand({ repositoryName: name, imageIds: [{ imageDigest: d }] }))).imageDetails![0]!.lastRecordedPullTime;
+  assert.equal((await new Oci(berth.endpoint, await passwordOf(session)).req("GET", `/v2/${name}/manifests/v2`, { headers: { accept: OCI_MANIFEST } })).status, 200);
+  assert.equal(await pullTimeOf(second.digest), undefined);
+  await root.send(new DeregisterPullTimeUpdateExclusionCommand({ principalArn: Role!.Arn! }));
 
   const deregistered = await root.send(new DeregisterPullTimeUpdateExclusionCommand({ principalArn: scanner.arn }));
   assert.equal(deregistered.principalArn, scanner.arn);
