@@ -74,6 +74,8 @@ import type { Principal } from "./aws/request-context.js";
 import { executionRoleOf } from "./ecs/tasks/execution-role.js";
 import { registryPlugin } from "./registry/http/plugin.js";
 import { createEcrService } from "./ecr/ecr-service.js";
+import { attachManagedSigning } from "./ecr/managed-signing.js";
+import { isPullTimeExcluded } from "./ecr/pull-time-exclusions.js";
 import { Replicator } from "./ecr/replication.js";
 import { PullThroughCache } from "./ecr/pull-through.js";
 import { createOnPush } from "./ecr/creation-templates.js";
@@ -293,6 +295,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   const scans = new ImageScans({ db, store: registry, clock, log: scanLog, osv, scanOnPush: (repo) => scansOnPush(db, repo) }).attach();
   // ECR replication: pushed images copied to the regions and accounts the registry's rules name.
   const replicator = new Replicator(db, registry, log.child({ component: "ecr-replication" })).attach();
+  attachManagedSigning(db, registry);
   // ECR pull-through cache: a pull that misses under a rule's prefix fetches from the upstream registry.
   const pullThrough = new PullThroughCache(db, registry, secretSources.secrets, log.child({ component: "ecr-pull-through" }));
   // CloudWatch alarms read the same store; Application Auto Scaling registers its action target and creates its alarms through `alarms`.
@@ -349,7 +352,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
     ...(config.iamEnforcement ? { authorize: createAuthorize({ db, clock, services: authorizationBySigningName, resourcePolicies: registryPermissions ? { ecr: registryPermissions.denial } : {} }) } : {}),
   });
   app.register(registryPlugin, { store: registry, config, clock, secret, beforeManifestGet: (scope, name, reference) => pullThrough.beforeManifestGet(scope, name, reference),
-    beforePush: (scope, name) => createOnPush(db, registry, scope, name), ...(registryPermissions ? { authorize: registryPermissions.authorize } : {}) });
+    beforePush: (scope, name) => createOnPush(db, registry, scope, name), recordsPull: (scope, caller) => !isPullTimeExcluded(db, scope, caller?.principal), ...(registryPermissions ? { authorize: registryPermissions.authorize } : {}) });
   // Garbage collection after deletes, on a timer and on demand; lifecycle policies on a timer.
   const gc = startGcScheduler({
     store: registry, log: log.child({ component: "registry-gc" }), intervalSeconds: config.registryGcIntervalSeconds,

@@ -18,7 +18,7 @@ const DEFAULT_PAGE = 100;
  * ImageNotFoundException, as ECR does), or every image matching the filter in pages keyed by
  * (pushedAt, digest). Named images and pagination cannot be combined.
  */
-export function describeImagesHandlers({ store, scans }: EcrDeps): Record<string, Handler> {
+export function describeImagesHandlers({ store, scans, clock }: EcrDeps): Record<string, Handler> {
   return {
     DescribeImages: (input: DescribeImagesRequest, ctx: RequestContext) => {
       const name = input.repositoryName!;
@@ -26,7 +26,8 @@ export function describeImagesHandlers({ store, scans }: EcrDeps): Record<string
       const repo = store.requireRepository(ctx, name);
       const images = store.listImages(ctx, name);
       const sizes = imageSizes(images);
-      const detail = (i: (typeof images)[number]) => ({ ...presentImageDetail(repo, i, sizes.get(i.digest) ?? 0), ...scanSummaryFor(scans, repo, i.digest) });
+      const now = clock.now();
+      const detail = (i: (typeof images)[number]) => ({ ...presentImageDetail(repo, i, sizes.get(i.digest) ?? 0, now), ...scanSummaryFor(scans, repo, i.digest) });
 
       if (input.imageIds?.length) {
         if (input.nextToken !== undefined || input.maxResults !== undefined) {
@@ -49,7 +50,7 @@ export function describeImagesHandlers({ store, scans }: EcrDeps): Record<string
         return { imageDetails };
       }
 
-      const matching = images.filter((i) => matchesFilter(i, input.filter));
+      const matching = images.filter((i) => matchesFilter(i, input.filter, now));
       const { page, nextToken } = paginate(matching, (i) => [i.pushedAt.getTime(), i.digest], { nextToken: input.nextToken, limit: input.maxResults ?? DEFAULT_PAGE });
       return { imageDetails: page.map(detail), nextToken };
     },

@@ -12,11 +12,15 @@ import { replicationHandlers } from "./replication.js";
 import { pullThroughHandlers } from "./pull-through.js";
 import { registryScanningHandlers } from "./registry-scanning.js";
 import { accountSettingHandlers } from "./account-settings.js";
+import { storageClassHandlers } from "./storage-class.js";
+import { pullTimeExclusionHandlers } from "./pull-time-exclusions.js";
+import { managedSigningHandlers } from "./managed-signing.js";
 
 /** The ECR API (AmazonEC2ContainerRegistry_V20150921) over the registry's store. */
 export function createEcrService(deps: EcrDeps): JsonService {
   const handlers: Record<string, Handler> = { ...repositoryHandlers(deps), ...authorizationHandlers(deps), ...imageHandlers(deps), ...lifecycleHandlers(deps), ...scanHandlers(deps),
-    ...creationTemplateHandlers(deps), ...replicationHandlers(deps, deps.replicator), ...pullThroughHandlers(deps), ...registryScanningHandlers(deps), ...accountSettingHandlers(deps) };
+    ...creationTemplateHandlers(deps), ...replicationHandlers(deps, deps.replicator), ...pullThroughHandlers(deps), ...registryScanningHandlers(deps), ...accountSettingHandlers(deps),
+    ...storageClassHandlers(deps), ...pullTimeExclusionHandlers(deps), ...managedSigningHandlers(deps) };
   return { model: loadModel("ecr"), handlers: mapErrors(handlers) };
 }
 

@@ -11,6 +11,7 @@ const BY_KIND: Partial<Record<RegistryErrorKind, string>> = {
   RepositoryAlreadyExists: "RepositoryAlreadyExistsException",
   RepositoryNotEmpty: "RepositoryNotEmptyException",
   ManifestNotFound: "ImageNotFoundException",
+  ManifestArchived: "ImageArchivedException",
   TagImmutable: "ImageTagAlreadyExistsException",
   DigestMismatch: "ImageDigestDoesNotMatchException",
   ManifestReferencesMissing: "LayersNotFoundException",

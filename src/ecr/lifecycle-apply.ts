@@ -5,6 +5,7 @@ import { isRegistryError } from "../registry/errors.js";
 import { parseManifest } from "../registry/manifest.js";
 import { evaluateLifecycle, type Expiration, type LifecycleImage } from "./lifecycle-evaluate.js";
 import { parseLifecyclePolicy, type LifecyclePolicy } from "./lifecycle-policy.js";
+import { imageStatus } from "../registry/storage-class.js";
 
 /** Where a repository's lifecycle policy lives in its settings document (ECR's wire names). */
 export const LIFECYCLE_SETTING = "lifecyclePolicy";
@@ -26,16 +27,26 @@ const scopeOf = (repo: RepositoryRecord) => ({ account: repo.account, region: re
 /** An image as the evaluator sees it, and as previews and logs show it. */
 export type EvaluatedImage = LifecycleImage & { record: ImageRecord };
 
-/** The repository's images, with the children of each index (which the evaluator keeps). */
-export function lifecycleImages(store: RegistryStore, repo: RepositoryRecord): EvaluatedImage[] {
-  return store.listImages(scopeOf(repo), repo.name).map((record) => ({
-    digest: record.digest,
-    tags: record.tags,
-    pushedAt: record.pushedAt,
-    lastPullAt: record.lastPullAt,
-    children: childrenOf(record),
-    record,
-  }));
+/**
+ * The repository's images, with their storage class and the children of each index (which the
+ * evaluator keeps). Images being restored (ACTIVATING) are in neither class until the restore
+ * completes, so no rule acts on them.
+ */
+export function lifecycleImages(store: RegistryStore, repo: RepositoryRecord, now: Date): EvaluatedImage[] {
+  return store.listImages(scopeOf(repo), repo.name).flatMap((record) => {
+    const status = imageStatus(record, now);
+    if (status === "ACTIVATING") return [];
+    return [{
+      digest: record.digest,
+      tags: record.tags,
+      pushedAt: record.pushedAt,
+      lastPullAt: record.lastPullAt,
+      storageClass: status === "ARCHIVED" ? "archive" as const : "standard" as const,
+      archivedAt: record.archivedAt,
+      children: childrenOf(record),
+      record,
+    }];
+  });
 }
 
 function childrenOf(m: ImageRecord): string[] | undefined {
@@ -47,9 +58,9 @@ function childrenOf(m: ImageRecord): string[] | undefined {
   }
 }
 
-/** What a policy would expire in the repository now, without touching it. */
+/** What a policy would expire or archive in the repository now, without touching it. */
 export function previewLifecycle(store: RegistryStore, repo: RepositoryRecord, policy: LifecyclePolicy, now: Date): Array<Expiration & { image: EvaluatedImage }> {
-  const images = lifecycleImages(store, repo);
+  const images = lifecycleImages(store, repo, now);
   const byDigest = new Map(images.map((i) => [i.digest, i]));
   return evaluateLifecycle(images, policy, now).map((e) => ({ ...e, image: byDigest.get(e.digest)! }));
 }
@@ -59,8 +70,9 @@ export interface ExpiredImage extends Expiration {
 }
 
 /**
- * Evaluates the repository's policy and expires what it selects: each image's manifest and
- * tags are deleted (the blobs become garbage for the collector). One transaction, so no push
+ * Evaluates the repository's policy and applies what it selects: an expired image's manifest
+ * and tags are deleted (the blobs become garbage for the collector); a transitioned image goes
+ * to the archive storage class (kept, no longer pullable). One transaction, so no push
  * or API call interleaves between the evaluation and the deletes. Records lastEvaluatedAt.
  */
 export function applyLifecyclePolicy({ db, store, clock }: { db: Db; store: RegistryStore; clock: Clock }, repo: RepositoryRecord): ExpiredImage[] {
@@ -73,9 +85,14 @@ export function applyLifecyclePolicy({ db, store, clock }: { db: Db; store: Regi
     const now = clock.now();
     const expired: ExpiredImage[] = [];
     for (const e of previewLifecycle(store, current, parseLifecyclePolicy(stored.text), now)) {
+      if (e.action === "transition") {
+        store.archiveImage(scopeOf(current), current.name, e.digest);
+        expired.push({ digest: e.digest, rulePriority: e.rulePriority, action: e.action, tags: e.image.tags });
+        continue;
+      }
       try {
         const { tags } = store.deleteManifest(scopeOf(current), current.name, e.digest);
-        expired.push({ digest: e.digest, rulePriority: e.rulePriority, tags });
+        expired.push({ digest: e.digest, rulePriority: e.rulePriority, action: e.action, tags });
       } catch (err) {
         // An index outside the policy's reach lists it: it stays, as the evaluator intends.
         if (isRegistryError(err, "ManifestReferenced")) continue;

@@ -131,3 +131,18 @@ test("matchesPattern: * matches any run, the rest literally, the whole tag", () 
   assert.ok(!matchesPattern("exact", "exact2"));
   assert.ok(!matchesPattern("*ab*ab*", "aba"));
 });
+
+test("the archive storage class: transition rules act on standard images, archive rules on archived ones", () => {
+  const p = parseLifecyclePolicy(JSON.stringify({ rules: [
+    { rulePriority: 1, selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: 1 }, action: { type: "transition", targetStorageClass: "archive" } },
+    { rulePriority: 2, selection: { tagStatus: "any", storageClass: "archive", countType: "sinceImageTransitioned", countUnit: "days", countNumber: 90 }, action: { type: "expire" } },
+  ] }));
+  const images = [
+    img("new", ["v3"], 1), img("old", ["v2"], 5),
+    // Archived long ago (expired), lately (kept), and one archived but pushed long ago, which counts from its archiving.
+    img("gone", ["v0"], 400, { storageClass: "archive", archivedAt: new Date(NOW.getTime() - 100 * DAY) }),
+    img("resting", ["v1"], 400, { storageClass: "archive", archivedAt: new Date(NOW.getTime() - 10 * DAY) }),
+  ];
+  const result = evaluateLifecycle(images, p, NOW).map((e) => [e.digest, e.action, e.rulePriority]);
+  assert.deepEqual(result.sort(), [["gone", "expire", 2], ["old", "transition", 1]]);
+});

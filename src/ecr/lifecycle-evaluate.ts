@@ -1,4 +1,4 @@
-import type { LifecyclePolicy, LifecycleRule, LifecycleSelection } from "./lifecycle-policy.js";
+import type { LifecyclePolicy, LifecycleRule, LifecycleSelection, StorageClass } from "./lifecycle-policy.js";
 
 /** An image as lifecycle rules see it. */
 export interface LifecycleImage {
@@ -6,28 +6,36 @@ export interface LifecycleImage {
   tags: string[];
   pushedAt: Date;
   lastPullAt?: Date;
+  /** Absent: standard. */
+  storageClass?: StorageClass;
+  /** When it went to the archive (sinceImageTransitioned counts from it). */
+  archivedAt?: Date;
   /** For an index (manifest list): the digests of the manifests it lists. */
   children?: string[];
 }
 
-/** An image the policy expires, and the rule that does it. */
+/** An image the policy expires (or moves to the archive), and the rule that does it. */
 export interface Expiration {
   digest: string;
   rulePriority: number;
+  action: "expire" | "transition";
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
- * Which images a lifecycle policy expires at `now`, as ECR's evaluator decides
- * (docs: "Lifecycle policy evaluation rules" and the policy examples):
- * - every rule selects the images matching its tag status and tag filters, and marks those its
+ * Which images a lifecycle policy expires or transitions to the archive at `now`, as ECR's
+ * evaluator decides (docs: "Lifecycle policy evaluation rules" and the policy examples):
+ * - every rule selects the images of its storage class (standard unless it says archive)
+ *   matching its tag status and tag filters, and marks those its
  *   count type condemns: beyond the newest `countNumber` by push time (imageCountMoreThan), or
  *   older than `countNumber` days (sinceImagePushed; sinceImagePulled counts from the last
- *   recorded pull, or the push for an image never pulled);
+ *   recorded pull, or the push for an image never pulled; sinceImageTransitioned from the move
+ *   to the archive);
  * - rules apply in priority order, and an image that matched the tag filters of a rule can be
  *   expired by no rule of lower priority (it still counts in their imageCountMoreThan, "as if
- *   it had not been expired"), so an image is expired by at most one rule;
+ *   it had not been expired"), so an image is acted on by at most one rule, with that rule's
+ *   action (expire, or transition to the archive);
  * - an image listed by an index that stays is kept (the index would break otherwise); that is
  *   Berth's choice, ECR documents nothing here.
  * Pure: the same images, policy and time give the same answer. Indexes come before the images
@@ -36,11 +44,12 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 export function evaluateLifecycle(images: LifecycleImage[], policy: LifecyclePolicy, now: Date): Expiration[] {
   const newestFirst = [...images].sort((a, b) => b.pushedAt.getTime() - a.pushedAt.getTime() || (a.digest < b.digest ? 1 : -1));
   const claimed = new Set<string>();
-  const expired = new Map<string, number>();
+  const expired = new Map<string, { rulePriority: number; action: Expiration["action"] }>();
   for (const rule of policy.rules) {
-    const matching = newestFirst.filter((i) => selects(rule.selection, i));
+    const storageClass = rule.selection.storageClass ?? "standard";
+    const matching = newestFirst.filter((i) => (i.storageClass ?? "standard") === storageClass && selects(rule.selection, i));
     for (const image of condemned(rule, matching, now)) {
-      if (!claimed.has(image.digest) && !expired.has(image.digest)) expired.set(image.digest, rule.rulePriority);
+      if (!claimed.has(image.digest) && !expired.has(image.digest)) expired.set(image.digest, { rulePriority: rule.rulePriority, action: rule.action.type });
     }
     for (const image of matching) claimed.add(image.digest);
   }
@@ -63,7 +72,8 @@ function condemned(rule: LifecycleRule, newestFirst: LifecycleImage[], now: Date
   const { countType, countNumber } = rule.selection;
   if (countType === "imageCountMoreThan") return newestFirst.slice(countNumber);
   const limit = now.getTime() - countNumber * DAY_MS;
-  const since = (i: LifecycleImage) => (countType === "sinceImagePulled" ? (i.lastPullAt ?? i.pushedAt) : i.pushedAt);
+  const since = (i: LifecycleImage) =>
+    countType === "sinceImagePulled" ? (i.lastPullAt ?? i.pushedAt) : countType === "sinceImageTransitioned" ? (i.archivedAt ?? i.pushedAt) : i.pushedAt;
   return newestFirst.filter((i) => since(i).getTime() < limit);
 }
 
@@ -89,7 +99,7 @@ export function matchesPattern(pattern: string, tag: string): boolean {
 }
 
 /** Un-expires every image that an index which stays still lists, to a fixed point. */
-function keepListedImages(images: LifecycleImage[], expired: Map<string, number>): void {
+function keepListedImages(images: LifecycleImage[], expired: Map<string, unknown>): void {
   let changed = true;
   while (changed) {
     changed = false;
@@ -100,7 +110,7 @@ function keepListedImages(images: LifecycleImage[], expired: Map<string, number>
   }
 }
 
-function orderForDeletion(images: LifecycleImage[], expired: Map<string, number>): Expiration[] {
+function orderForDeletion(images: LifecycleImage[], expired: Map<string, Omit<Expiration, "digest">>): Expiration[] {
   const depth = new Map<string, number>();
   const byDigest = new Map(images.map((i) => [i.digest, i]));
   // An index's depth is above all it lists, so deleting in depth order never meets a parent.
@@ -116,5 +126,5 @@ function orderForDeletion(images: LifecycleImage[], expired: Map<string, number>
   return images
     .filter((i) => expired.has(i.digest))
     .sort((a, b) => depthOf(b.digest) - depthOf(a.digest) || a.pushedAt.getTime() - b.pushedAt.getTime() || (a.digest < b.digest ? -1 : 1))
-    .map((i) => ({ digest: i.digest, rulePriority: expired.get(i.digest)! }));
+    .map((i) => ({ digest: i.digest, ...expired.get(i.digest)! }));
 }

@@ -1,6 +1,6 @@
 import type {
   DeleteLifecyclePolicyRequest, GetLifecyclePolicyPreviewRequest, GetLifecyclePolicyRequest, ImageIdentifier,
-  LifecyclePolicyPreviewResult, PutLifecyclePolicyRequest, StartLifecyclePolicyPreviewRequest,
+  LifecyclePolicyPreviewResult, LifecyclePolicyPreviewSummary, PutLifecyclePolicyRequest, StartLifecyclePolicyPreviewRequest,
 } from "@aws-sdk/client-ecr";
 import type { Handler } from "../aws/json-gateway.js";
 import type { RequestContext } from "../aws/request-context.js";
@@ -83,7 +83,7 @@ export function lifecycleHandlers({ db, store, clock }: EcrDeps): Record<string,
         : requirePolicy(repo).text;
       const now = clock.now();
       const entries: PreviewEntry[] = previewLifecycle(store, repo, parseLifecyclePolicy(text), now).map((e) => ({
-        digest: e.digest, tags: e.image.tags, pushedAt: e.image.pushedAt, rulePriority: e.rulePriority,
+        digest: e.digest, tags: e.image.tags, pushedAt: e.image.pushedAt, rulePriority: e.rulePriority, action: e.action, storageClass: e.image.storageClass ?? "standard",
       }));
       previews.put(repo, { text, entries }, now);
       // ECR reports IN_PROGRESS here and COMPLETE once done; Berth is done already.
@@ -109,7 +109,7 @@ export function lifecycleHandlers({ db, store, clock }: EcrDeps): Record<string,
         status: "COMPLETE",
         previewResults: page.map(({ entry }) => presentEntry(entry)),
         nextToken,
-        summary: { expiringImageTotalCount: preview.entries.length },
+        summary: summaryOf(preview.entries),
       };
     },
   };
@@ -135,8 +135,17 @@ function presentEntry(e: PreviewEntry): LifecyclePolicyPreviewResult {
     imageDigest: e.digest,
     imageTags: e.tags.length ? e.tags : undefined,
     imagePushedAt: e.pushedAt,
-    action: { type: "EXPIRE" },
+    action: e.action === "transition" ? { type: "TRANSITION", targetStorageClass: "ARCHIVE" } : { type: "EXPIRE" },
     appliedRulePriority: e.rulePriority,
-    storageClass: "STANDARD",
+    storageClass: e.storageClass === "archive" ? "ARCHIVE" : "STANDARD",
+  };
+}
+
+/** How many images the preview expires, and how many it moves to each storage class (only the archive). */
+function summaryOf(entries: PreviewEntry[]): LifecyclePolicyPreviewSummary {
+  const transitioning = entries.filter((e) => e.action === "transition").length;
+  return {
+    expiringImageTotalCount: entries.length - transitioning,
+    ...(transitioning ? { transitioningImageTotalCounts: [{ targetStorageClass: "ARCHIVE", imageTotalCount: transitioning }] } : {}),
   };
 }

@@ -99,9 +99,22 @@ test("across rules: unique priorities, one untagged rule, `any` last and alone",
     "Rule for tagStatus=ANY must have the lowest priority per storage class.");
 });
 
-test("the archive storage class is refused, not ignored", () => {
-  rejects({ rules: [rule({ ...untaggedCount, storageClass: "archive" })] }, "storageClass archive is not supported: Berth has no archive storage class");
-  rejects({ rules: [rule(untaggedCount, { action: { type: "transition", targetStorageClass: "archive" } })] }, "action transition is not supported: Berth has no archive storage class");
-  rejects({ rules: [rule({ ...untaggedCount, countType: "sinceImageTransitioned", countUnit: "days" })] },
-    "countType sinceImageTransitioned is not supported: Berth has no archive storage class");
+test("the archive storage class: transition rules for standard images, expiry rules for archived ones", () => {
+  const transition = { type: "transition", targetStorageClass: "archive" };
+  const policy = parseLifecyclePolicy(JSON.stringify({ rules: [
+    rule({ tagStatus: "any", countType: "sinceImagePulled", countUnit: "days", countNumber: 30 }, { rulePriority: 2, action: transition }),
+    rule({ tagStatus: "any", storageClass: "archive", countType: "sinceImageTransitioned", countUnit: "days", countNumber: 90 }, { rulePriority: 3 }),
+    rule(untaggedCount),
+  ] }));
+  assert.deepEqual(policy.rules.map((r) => [r.rulePriority, r.action]), [[1, { type: "expire" }], [2, { type: "transition", targetStorageClass: "archive" }], [3, { type: "expire" }]]);
+  assert.match(formatLifecyclePolicy(policy), /"action":\{"type":"transition","targetStorageClass":"archive"\}/);
+
+  rejects({ rules: [rule(untaggedCount, { action: { type: "transition" } })] }, "targetStorageClass is required when action type is transition.");
+  rejects({ rules: [rule(untaggedCount, { action: { type: "expire", targetStorageClass: "archive" } })] }, "targetStorageClass can only be specified when action type is transition.");
+  rejects({ rules: [rule(untaggedCount, { action: { type: "transition", targetStorageClass: "glacier" } })] }, 'instance value (glacier) not found in enum :(possible values: ["archive"])');
+  rejects({ rules: [rule({ ...untaggedCount, storageClass: "archive" }, { action: transition })] }, "Transition action is not supported for rules with storageClass archive.");
+  rejects({ rules: [rule({ ...untaggedCount, countType: "sinceImageTransitioned", countUnit: "days" })] }, "countType sinceImageTransitioned is only supported with storageClass archive.");
+  rejects({ rules: [rule({ ...untaggedCount, storageClass: "cold" })] }, 'instance value (cold) not found in enum :(possible values: ["archive","standard"])');
+  // The per-storage-class rules count each class apart.
+  parseLifecyclePolicy(JSON.stringify({ rules: [rule(untaggedCount), rule({ ...untaggedCount, storageClass: "archive" }, { rulePriority: 2 })] }));
 });

@@ -6,16 +6,17 @@ import { invalidParameter } from "./errors.js";
  * evaluator supports (lifecycle-evaluate.ts).
  */
 export type TagStatus = "tagged" | "untagged" | "any";
-export type CountType = "imageCountMoreThan" | "sinceImagePushed" | "sinceImagePulled";
+export type CountType = "imageCountMoreThan" | "sinceImagePushed" | "sinceImagePulled" | "sinceImageTransitioned";
+export type StorageClass = "standard" | "archive";
 
 export interface LifecycleSelection {
   tagStatus: TagStatus;
   tagPrefixList?: string[];
   tagPatternList?: string[];
-  /** Only "standard": Berth has no archive storage class. */
-  storageClass?: "standard";
+  /** The storage class whose images the rule selects; absent: standard. */
+  storageClass?: StorageClass;
   countType: CountType;
-  /** Present exactly when countType is an age (sinceImagePushed, sinceImagePulled). */
+  /** Present exactly when countType is an age (sinceImagePushed, sinceImagePulled, sinceImageTransitioned). */
   countUnit?: "days";
   countNumber: number;
 }
@@ -24,7 +25,8 @@ export interface LifecycleRule {
   rulePriority: number;
   description?: string;
   selection: LifecycleSelection;
-  action: { type: "expire" };
+  /** expire deletes the image; transition moves it to the archive storage class. */
+  action: { type: "expire" } | { type: "transition"; targetStorageClass: "archive" };
 }
 
 /** Rules in priority order (lowest rulePriority first), as ECR evaluates them. */
@@ -87,18 +89,14 @@ function expectStrings(v: Json): string[] {
   return v as string[];
 }
 
-/** Berth has one storage class; the archive tier's rules are refused rather than ignored. */
-const noArchive = (what: string) => failure(`${what} is not supported: Berth has no archive storage class`);
-
 function parseSelection(v: Json): LifecycleSelection {
   const o = expectObject(v, ["tagStatus", "countType", "countNumber"],
     ["tagStatus", "tagPrefixList", "tagPatternList", "storageClass", "countType", "countUnit", "countNumber"]);
   const tagStatus = expectEnum(o.tagStatus!, ["tagged", "untagged", "any"] as const);
-  if (o.storageClass !== undefined && expectEnum(o.storageClass, ["standard", "archive"] as const) === "archive") throw noArchive("storageClass archive");
-  if (o.countType === "sinceImageTransitioned") throw noArchive("countType sinceImageTransitioned");
+  if (o.storageClass !== undefined) expectEnum(o.storageClass, ["standard", "archive"] as const);
   // The schema has one branch per count type (count: no unit; age: a unit); a selection that
   // fits neither is reported as the validator reports a failed oneOf.
-  const isAge = o.countType === "sinceImagePushed" || o.countType === "sinceImagePulled";
+  const isAge = o.countType === "sinceImagePushed" || o.countType === "sinceImagePulled" || o.countType === "sinceImageTransitioned";
   if (!(o.countType === "imageCountMoreThan" && o.countUnit === undefined) && !(isAge && o.countUnit !== undefined)) {
     throw failure("instance failed to match exactly one schema (matched 0 out of 2)");
   }
@@ -107,7 +105,7 @@ function parseSelection(v: Json): LifecycleSelection {
   selection.countNumber = expectPositiveInteger(o.countNumber!);
   if (o.tagPrefixList !== undefined) selection.tagPrefixList = expectStrings(o.tagPrefixList);
   if (o.tagPatternList !== undefined) selection.tagPatternList = expectStrings(o.tagPatternList);
-  if (o.storageClass !== undefined) selection.storageClass = "standard";
+  if (o.storageClass !== undefined) selection.storageClass = o.storageClass as StorageClass;
   return selection;
 }
 
@@ -116,10 +114,15 @@ function parseRule(v: Json): LifecycleRule {
   const rulePriority = expectPositiveInteger(o.rulePriority!);
   if (o.description !== undefined) expectType(o.description, "string");
   const action = expectObject(o.action!, ["type"], ["type", "targetStorageClass"]);
-  if (expectEnum(action.type!, ["expire", "transition"] as const) === "transition" || action.targetStorageClass !== undefined) {
-    throw noArchive("action transition");
-  }
-  const rule: LifecycleRule = { rulePriority, selection: parseSelection(o.selection!), action: { type: "expire" } };
+  const type = expectEnum(action.type!, ["expire", "transition"] as const);
+  if (action.targetStorageClass !== undefined) expectEnum(action.targetStorageClass, ["archive"] as const);
+  if (type === "transition" && action.targetStorageClass === undefined) throw failure("targetStorageClass is required when action type is transition.");
+  if (type === "expire" && action.targetStorageClass !== undefined) throw failure("targetStorageClass can only be specified when action type is transition.");
+  const rule: LifecycleRule = {
+    rulePriority,
+    selection: parseSelection(o.selection!),
+    action: type === "transition" ? { type, targetStorageClass: "archive" } : { type },
+  };
   if (o.description !== undefined) rule.description = o.description as string;
   return rule;
 }
@@ -127,9 +130,13 @@ function parseRule(v: Json): LifecycleRule {
 /** The rules ECR checks across a rule's fields and across rules, after the schema. */
 function checkRules(rules: LifecycleRule[]): void {
   const priorities = new Set<number>();
-  for (const { rulePriority, selection: s } of rules) {
+  for (const { rulePriority, selection: s, action } of rules) {
     if (priorities.has(rulePriority)) throw failure("Rule priorities must be unique.");
     priorities.add(rulePriority);
+    const archive = s.storageClass === "archive";
+    // Images reach the archive only by transition, and leave it only by expiry (or a restore).
+    if (archive && action.type === "transition") throw failure("Transition action is not supported for rules with storageClass archive.");
+    if (!archive && s.countType === "sinceImageTransitioned") throw failure("countType sinceImageTransitioned is only supported with storageClass archive.");
     const prefixes = s.tagPrefixList?.length ?? 0;
     const patterns = s.tagPatternList?.length ?? 0;
     if (s.tagStatus === "tagged") {
@@ -144,12 +151,16 @@ function checkRules(rules: LifecycleRule[]): void {
       if (p === "" || p.split("*").length - 1 > MAX_PATTERN_WILDCARDS) throw failure("Invalid tag pattern provided.");
     }
   }
-  if (rules.filter((r) => r.selection.tagStatus === "untagged").length > 1) {
-    throw failure("Only one rule can select Untagged images per storage class.");
-  }
-  const last = Math.max(...rules.map((r) => r.rulePriority));
-  if (rules.some((r) => r.selection.tagStatus === "any" && r.rulePriority !== last) || rules.filter((r) => r.selection.tagStatus === "any").length > 1) {
-    throw failure("Rule for tagStatus=ANY must have the lowest priority per storage class.");
+  for (const storageClass of ["standard", "archive"] as const) {
+    const ofClass = rules.filter((r) => (r.selection.storageClass ?? "standard") === storageClass);
+    if (!ofClass.length) continue;
+    if (ofClass.filter((r) => r.selection.tagStatus === "untagged").length > 1) {
+      throw failure("Only one rule can select Untagged images per storage class.");
+    }
+    const last = Math.max(...ofClass.map((r) => r.rulePriority));
+    if (ofClass.some((r) => r.selection.tagStatus === "any" && r.rulePriority !== last) || ofClass.filter((r) => r.selection.tagStatus === "any").length > 1) {
+      throw failure("Rule for tagStatus=ANY must have the lowest priority per storage class.");
+    }
   }
 }
 
@@ -189,7 +200,7 @@ export function formatLifecyclePolicy(policy: LifecyclePolicy): string {
         countUnit: r.selection.countUnit,
         countNumber: r.selection.countNumber,
       },
-      action: { type: r.action.type },
+      action: r.action.type === "transition" ? { type: r.action.type, targetStorageClass: r.action.targetStorageClass } : { type: r.action.type },
     })),
   });
 }

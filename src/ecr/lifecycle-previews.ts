@@ -1,11 +1,14 @@
 import type { RepositoryRecord } from "../registry/registry-store.js";
 
-/** One image a preview says the policy would expire. */
+/** One image a preview says the policy would expire or move to the archive. */
 export interface PreviewEntry {
   digest: string;
   tags: string[];
   pushedAt: Date;
   rulePriority: number;
+  action: "expire" | "transition";
+  /** The image's storage class now. */
+  storageClass: "standard" | "archive";
 }
 
 export interface Preview {

@@ -5,7 +5,7 @@ import type { RegistryStore } from "../registry/registry-store.js";
 import { applyLifecyclePolicy, LIFECYCLE_SETTING } from "./lifecycle-apply.js";
 
 export interface LifecycleSweeper {
-  /** Applies every repository's policy now; returns how many images were expired. */
+  /** Applies every repository's policy now; returns how many images were expired or archived. */
   sweep(): number;
   stop(): void;
 }

@@ -14,14 +14,15 @@ const DEFAULT_PAGE = 100;
  * ListImages: every image as one entry per tag ({imageDigest, imageTag}) or, untagged, its
  * digest alone; oldest push first, in pages keyed by (pushedAt, digest, tag).
  */
-export function listImagesHandlers({ store }: EcrDeps): Record<string, Handler> {
+export function listImagesHandlers({ store, clock }: EcrDeps): Record<string, Handler> {
   return {
     ListImages: (input: ListImagesRequest, ctx: RequestContext) => {
       const name = input.repositoryName!;
       checkRegistryId(ctx, input.registryId, name);
       const entries: Array<{ id: ImageIdentifier; key: [number, string, string] }> = [];
+      const now = clock.now();
       for (const image of store.listImages(ctx, name)) {
-        if (!matchesFilter(image, input.filter)) continue;
+        if (!matchesFilter(image, input.filter, now)) continue;
         for (const id of imageIdsOf(image)) entries.push({ id, key: [image.pushedAt.getTime(), image.digest, id.imageTag ?? ""] });
       }
       const { page, nextToken } = paginate(entries, (e) => e.key, { nextToken: input.nextToken, limit: input.maxResults ?? DEFAULT_PAGE });

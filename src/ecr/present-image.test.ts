@@ -25,11 +25,16 @@ test("an image's size is its blobs'; a manifest list's is its largest image's", 
 test("DescribeImages' detail and ListImages' ids", () => {
   const repo = { account: "123456789012", name: "web" } as RepositoryRecord;
   const untagged = image(d("a"), { lastPullAt: new Date(5), subject: d("b") });
-  assert.deepEqual(presentImageDetail(repo, untagged, 42), {
+  assert.deepEqual(presentImageDetail(repo, untagged, 42, new Date(10)), {
     registryId: "123456789012", repositoryName: "web", imageDigest: d("a"), imageTags: undefined, imageSizeInBytes: 42, imagePushedAt: new Date(0),
     imageManifestMediaType: MEDIA_TYPES.ociManifest, artifactMediaType: "application/vnd.oci.image.config.v1+json", lastRecordedPullTime: new Date(5),
-    subjectManifestDigest: d("b"), imageStatus: "ACTIVE",
+    subjectManifestDigest: d("b"), imageStatus: "ACTIVE", lastArchivedAt: undefined, lastActivatedAt: undefined,
   });
+  const restoring = { ...untagged, archivedAt: new Date(6), activatedAt: new Date(12) };
+  assert.equal(presentImageDetail(repo, restoring, 42, new Date(10)).imageStatus, "ACTIVATING");
+  assert.equal(presentImageDetail(repo, restoring, 42, new Date(10)).lastActivatedAt, undefined, "not until the restore completes");
+  assert.deepEqual(presentImageDetail(repo, restoring, 42, new Date(12)).lastActivatedAt, new Date(12));
+  assert.equal(presentImageDetail(repo, { ...untagged, archivedAt: new Date(6) }, 42, new Date(10)).imageStatus, "ARCHIVED");
   assert.deepEqual(imageIdsOf(untagged), [{ imageDigest: d("a") }]);
   assert.deepEqual(imageIdsOf(image(d("a"), { tags: ["1", "latest"] })), [{ imageDigest: d("a"), imageTag: "1" }, { imageDigest: d("a"), imageTag: "latest" }]);
 });

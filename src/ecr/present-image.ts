@@ -1,6 +1,7 @@
 import type { ImageDetail, ImageIdentifier } from "@aws-sdk/client-ecr";
 import type { ImageRecord, RepositoryRecord } from "../registry/registry-store.js";
 import { parseManifest } from "../registry/manifest.js";
+import { imageStatus, lastActivatedAt } from "../registry/storage-class.js";
 
 /**
  * Image sizes as ECR reports them: an image's is what its manifest names (config and layers,
@@ -23,7 +24,7 @@ export function imageSizes(images: ImageRecord[]): Map<string, number> {
 }
 
 /** An image in DescribeImages' shape, without the scan members (scan-summary.ts adds those). */
-export function presentImageDetail(repo: RepositoryRecord, image: ImageRecord, size: number): ImageDetail {
+export function presentImageDetail(repo: RepositoryRecord, image: ImageRecord, size: number, now: Date): ImageDetail {
   return {
     registryId: repo.account,
     repositoryName: repo.name,
@@ -35,8 +36,9 @@ export function presentImageDetail(repo: RepositoryRecord, image: ImageRecord, s
     artifactMediaType: image.artifactType,
     lastRecordedPullTime: image.lastPullAt,
     subjectManifestDigest: image.subject,
-    // Berth has no archive storage class: every image is ACTIVE.
-    imageStatus: "ACTIVE",
+    imageStatus: imageStatus(image, now),
+    lastArchivedAt: image.archivedAt,
+    lastActivatedAt: lastActivatedAt(image, now),
   };
 }
 

@@ -10,6 +10,7 @@ import type { EcrDeps } from "./deps.js";
 import { invalidParameter } from "./errors.js";
 import { checkRegistryId } from "./registry-id.js";
 import { readSetting, writeSetting } from "./registry-settings.js";
+import { imageStatus } from "../registry/storage-class.js";
 
 const DEFAULT: RegistryScanningConfiguration = { scanType: "BASIC", rules: [] };
 
@@ -38,7 +39,7 @@ export function scansOnPush(db: Db, repo: RepositoryRecord): boolean {
 }
 
 /** Put/GetRegistryScanningConfiguration, BatchGetRepositoryScanningConfiguration and ListImageReferrers. */
-export function registryScanningHandlers({ db, store }: EcrDeps): Record<string, Handler> {
+export function registryScanningHandlers({ db, store, clock }: EcrDeps): Record<string, Handler> {
   return {
     PutRegistryScanningConfiguration: (input: PutRegistryScanningConfigurationRequest, ctx: RequestContext) => {
       const scanType = input.scanType ?? "BASIC";
@@ -82,13 +83,16 @@ export function registryScanningHandlers({ db, store }: EcrDeps): Record<string,
       checkRegistryId(ctx, input.registryId, name);
       const status = input.filter?.artifactStatus ?? "ACTIVE";
       const types = input.filter?.artifactTypes;
-      // Berth has no archived images: every referrer is ACTIVE.
-      const all = status === "ACTIVE" || status === "ANY" ? store.referrers(ctx, name, input.subjectId!.imageDigest!) : [];
+      // Each referrer is a manifest with its own storage class (registry/storage-class.ts).
+      const now = clock.now();
+      const all = store.referrers(ctx, name, input.subjectId!.imageDigest!)
+        .map((r) => ({ ...r, artifactStatus: imageStatus(store.getManifest(ctx, name, r.digest), now) }))
+        .filter((r) => status === "ANY" || r.artifactStatus === status);
       const selected = types?.length ? all.filter((r) => r.artifactType !== undefined && types.includes(r.artifactType)) : all;
       const start = input.nextToken ? Number(Buffer.from(input.nextToken, "base64url").toString()) : 0;
       if (!Number.isInteger(start) || start < 0) throw invalidParameter("Invalid parameter at 'nextToken': the token is not one this service issued.");
       const limit = input.maxResults ?? 50;
-      const referrers = selected.slice(start, start + limit).map((r) => ({ ...r, artifactStatus: "ACTIVE" }));
+      const referrers = selected.slice(start, start + limit);
       return { referrers, nextToken: start + limit < selected.length ? Buffer.from(String(start + limit)).toString("base64url") : undefined };
     },
   };

@@ -3,10 +3,12 @@ import type { Scope } from "../core/arn.js";
 
 /**
  * ECR's registry-wide settings (registry policy, replication configuration, creation
- * templates, pull-through cache rules, scanning configuration): one JSON document per
+ * templates, pull-through cache rules, scanning configuration, account settings, pull-time
+ * update exclusions, signing configuration): one JSON document per
  * account, region and setting, in ECR's wire names.
  */
-export type RegistrySettingName = "registryPolicy" | "replicationConfiguration" | "creationTemplates" | "pullThroughCacheRules" | "scanningConfiguration" | "accountSettings";
+export type RegistrySettingName = "registryPolicy" | "replicationConfiguration" | "creationTemplates" | "pullThroughCacheRules" | "scanningConfiguration" | "accountSettings"
+  | "pullTimeUpdateExclusions" | "signingConfiguration";
 
 export function readSetting<T>(db: Db, scope: Scope, name: RegistrySettingName): T | undefined {
   const row = db.prepare("SELECT doc FROM ecr_registry_settings WHERE account = ? AND region = ? AND name = ?").get(scope.account, scope.region, name) as { doc: string } | undefined;

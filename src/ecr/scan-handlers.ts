@@ -42,7 +42,8 @@ export function scanHandlers({ store, scans, clock }: EcrDeps): Record<string, H
   return {
     StartImageScan: (input: StartImageScanRequest, ctx: RequestContext) => {
       const { repo, digest, imageId } = imageOf(store, ctx, input);
-      const kind = scanKind(store.getManifest(ctx, repo.name, digest));
+      // The model's ImageArchivedException: an archived (or restoring) image is not scanned.
+      const kind = scanKind(store.getManifest(ctx, repo.name, digest, { requireActive: true }));
       if (kind === "index") throw unsupportedImageType("a manifest list or image index is not scanned; scan the images it lists.");
       if (kind === "artifact") throw unsupportedImageType("the artifact is not a container image.");
       const last = scans.get(repo, digest);

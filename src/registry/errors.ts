@@ -14,6 +14,8 @@ export type RegistryErrorKind =
   | "InvalidManifest"
   | "ManifestTooLarge"
   | "ManifestNotFound"
+  /** The image is in the archive storage class (or still being restored): it cannot be pulled. */
+  | "ManifestArchived"
   /** A manifest names blobs or child manifests the repository does not have. */
   | "ManifestReferencesMissing"
   /** A manifest cannot be deleted while an index in the same repository lists it. */

@@ -13,6 +13,10 @@ export interface ManifestRecord {
   size: number;
   pushedAt: Date;
   lastPullAt?: Date;
+  /** When the image last went to the archive storage class (storage-class.ts). */
+  archivedAt?: Date;
+  /** When its last restore completed (or, while ACTIVATING, will complete). */
+  activatedAt?: Date;
   /** The digest this manifest's `subject` names (referrers API). */
   subject?: string;
   raw: Buffer;
@@ -26,6 +30,8 @@ interface Row {
   size: number;
   pushed_at: number;
   last_pull_at: number | null;
+  archived_at: number | null;
+  activated_at: number | null;
   subject: string | null;
   raw: Buffer;
 }
@@ -38,6 +44,8 @@ export const toManifest = (r: Row): ManifestRecord => ({
   size: r.size,
   pushedAt: new Date(r.pushed_at),
   lastPullAt: r.last_pull_at === null ? undefined : new Date(r.last_pull_at),
+  archivedAt: r.archived_at === null ? undefined : new Date(r.archived_at),
+  activatedAt: r.activated_at === null ? undefined : new Date(r.activated_at),
   subject: r.subject ?? undefined,
   raw: r.raw,
 });

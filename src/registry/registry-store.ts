@@ -21,6 +21,7 @@ import { Uploads, type UploadInfo } from "./uploads.js";
 import { BlobLeases, uploadKey } from "./blob-leases.js";
 import { collectGarbage, type GcOptions, type GcReport } from "./gc.js";
 import { blobMediaType } from "./layer-records.js";
+import { imageStatus, RESTORE_MS } from "./storage-class.js";
 
 export type { RepositoryRecord, RepositorySettings, ManifestRecord, PutManifestInput, PutManifestResult, UploadInfo, BlobInfo, GcOptions, GcReport };
 
@@ -167,6 +168,9 @@ export class RegistryStore {
     return this.db.transaction(() => {
       const repository = this.requireRepository(scope, name);
       const result = putManifest(this.db, repository, input, this.clock.now());
+      // ECR's user guide: re-pushing an archived image restores it (at once: its bytes are here).
+      const pushed = selectManifest(this.db, repository.id, result.digest)!;
+      if (imageStatus(pushed, this.clock.now()) !== "ACTIVE") this.setActivatedAt(repository.id, result.digest, this.clock.now());
       emitImageAction(this.db, scope, name, "PUSH", result.digest, result.tag, this.clock.now());
       for (const listener of this.putListeners) listener({ scope, repository, result, replicated });
       return result;
@@ -177,11 +181,14 @@ export class RegistryStore {
    * By tag or digest; ManifestNotFound, InvalidDigest, InvalidTag. `recordPull` updates
    * lastRecordedPullTime (at most every PULL_TIME_REFRESH_MS), as a pull does.
    */
-  getManifest(scope: Scope, name: string, reference: string, { recordPull = false }: { recordPull?: boolean } = {}): ManifestRecord {
+  getManifest(scope: Scope, name: string, reference: string, { recordPull = false, requireActive = false }: { recordPull?: boolean; requireActive?: boolean } = {}): ManifestRecord {
     const repo = this.requireRepository(scope, name);
     const digest = this.resolve(repo, reference);
     const m = digest === undefined ? undefined : selectManifest(this.db, repo.id, digest);
     if (!m) throw manifestNotFound(name, reference);
+    if (requireActive && imageStatus(m, this.clock.now()) !== "ACTIVE") {
+      throw new RegistryError("ManifestArchived", `The image with reference '${reference}' in repository '${name}' is archived and cannot be pulled; restore it first`, { digest: m.digest });
+    }
     if (recordPull) {
       const now = this.clock.now();
       if (!m.lastPullAt || now.getTime() - m.lastPullAt.getTime() >= PULL_TIME_REFRESH_MS) {
@@ -190,6 +197,26 @@ export class RegistryStore {
       }
     }
     return m;
+  }
+
+  /** Moves an image to the archive storage class now (lastArchivedAt). ManifestNotFound. */
+  archiveImage(scope: Scope, name: string, digest: string): void {
+    const repo = this.requireRepository(scope, name);
+    const d = this.digest(digest).value;
+    const changed = this.db.prepare("UPDATE registry_manifests SET archived_at = ? WHERE repo_id = ? AND digest = ?").run(this.clock.now().getTime(), repo.id, d).changes;
+    if (!changed) throw manifestNotFound(name, d);
+  }
+
+  /** Starts restoring an archived image: ACTIVATING for RESTORE_MS, then ACTIVE. ManifestNotFound. */
+  restoreImage(scope: Scope, name: string, digest: string): void {
+    const repo = this.requireRepository(scope, name);
+    const d = this.digest(digest).value;
+    if (!selectManifest(this.db, repo.id, d)) throw manifestNotFound(name, d);
+    this.setActivatedAt(repo.id, d, new Date(this.clock.now().getTime() + RESTORE_MS));
+  }
+
+  private setActivatedAt(repoId: number, digest: string, at: Date): void {
+    this.db.prepare("UPDATE registry_manifests SET activated_at = ? WHERE repo_id = ? AND digest = ?").run(at.getTime(), repoId, digest);
   }
 
   /** The tags naming a manifest. */

@@ -496,4 +496,15 @@ export const migrations: string[] = [
   CREATE INDEX service_deployments_by_service ON service_deployments (service_arn, seq);
   CREATE INDEX service_deployments_by_deployment ON service_deployments (service_arn, deployment_id);
   `,
+  /* 27: ECR image storage classes (lastArchivedAt; lastActivatedAt, which while a restore runs is
+     when it completes: registry/storage-class.ts derives ACTIVE, ARCHIVED and ACTIVATING from the
+     two) and ECR managed signing's per-image statuses, one per signing profile. */ `
+  ALTER TABLE registry_manifests ADD COLUMN archived_at INTEGER;
+  ALTER TABLE registry_manifests ADD COLUMN activated_at INTEGER;
+  CREATE TABLE ecr_image_signing (
+    repo_id INTEGER NOT NULL, digest TEXT NOT NULL, profile_arn TEXT NOT NULL,
+    status TEXT NOT NULL, failure_code TEXT, failure_reason TEXT,
+    PRIMARY KEY (repo_id, digest, profile_arn),
+    FOREIGN KEY (repo_id, digest) REFERENCES registry_manifests (repo_id, digest) ON DELETE CASCADE);
+  `,
 ];

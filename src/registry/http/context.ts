@@ -10,6 +10,8 @@ export interface Ctx {
   store: RegistryStore;
   /** Whether the caller may read layers of repository `name` (a cross-repository mount's source); absent: it may. */
   mayRead?: (name: string) => boolean;
+  /** Whether a pull by this caller updates lastRecordedPullTime; absent: it does. */
+  recordPull?: boolean;
 }
 
 export const blobLocation = (name: string, digest: string) => `/v2/${name}/blobs/${digest}`;

@@ -6,9 +6,11 @@ import { contentLength, manifestLocation, type Ctx } from "./context.js";
 import { DRAIN_LIMIT_BYTES as DRAIN_LIMIT } from "../../aws/raw-body.js";
 
 /** GET and HEAD /v2/<name>/manifests/<reference>: the exact bytes pushed, under their media type. */
-export function getManifest({ reply, scope, store, req }: Ctx, name: string, reference: string) {
+export function getManifest({ reply, scope, store, req, recordPull }: Ctx, name: string, reference: string) {
   const head = req.method === "HEAD";
-  const m = store.getManifest(scope, name, reference, { recordPull: !head });
+  // An archived image cannot be pulled (ECR answers 404); pull-time update exclusions leave
+  // lastRecordedPullTime alone for the principals they name (c.recordPull false).
+  const m = store.getManifest(scope, name, reference, { recordPull: !head && recordPull !== false, requireActive: true });
   reply
     .status(200)
     .header("content-type", m.mediaType)

@@ -42,6 +42,8 @@ const BY_KIND: Record<RegistryErrorKind, [OciCode, number?]> = {
   // The spec: a registry that refuses a manifest for its size answers 413.
   ManifestTooLarge: ["SIZE_INVALID", 413],
   ManifestNotFound: ["MANIFEST_UNKNOWN"],
+  // ECR's user guide: a pull of an archived image "will fail with a 404 error".
+  ManifestArchived: ["MANIFEST_UNKNOWN"],
   ManifestReferencesMissing: ["MANIFEST_BLOB_UNKNOWN"],
   ManifestReferenced: ["DENIED", 409],
   // What ECR's registry answers a push that would move an immutable tag.

@@ -25,6 +25,8 @@ export interface RegistryHttpDeps {
    * missing image from its upstream first (src/ecr/pull-through.ts). Must not throw.
    */
   beforeManifestGet?: (scope: Scope, name: string, reference: string) => Promise<void>;
+  /** Whether a pull by this caller updates lastRecordedPullTime (ECR's pull-time update exclusions); absent: always. */
+  recordsPull?: (scope: Scope, caller: Caller | undefined) => boolean;
   /** Runs before a push starts (an upload or a manifest PUT): ECR's create-on-push may create the repository. */
   beforePush?: (scope: Scope, name: string) => void;
   /**
@@ -117,7 +119,8 @@ export async function registryPlugin(app: FastifyInstance, deps: RegistryHttpDep
     const mayRead = caller && authorize
       ? (from: string) => authorize({ caller, route: { kind: "blob", name: from, digest: "" }, method: "GET", sourceIp }) === undefined
       : undefined;
-    return handler({ req, reply, scope, store: deps.store, ...(mayRead ? { mayRead } : {}) }, route);
+    const recordPull = deps.recordsPull ? deps.recordsPull(scope, caller) : true;
+    return handler({ req, reply, scope, store: deps.store, recordPull, ...(mayRead ? { mayRead } : {}) }, route);
   };
   const methods = ["GET", "HEAD", "PUT", "PATCH", "POST", "DELETE"] as const;
   app.route({ method: [...methods], url: "/v2", handler: handle });
