@@ -4,7 +4,7 @@ import { plainAddress, route, type ProxyContext } from "../http-proxy.js";
 import type { ListenerConfig, LoadBalancerConfig } from "../snapshot.js";
 import { Exchange, type ClientSide } from "./exchange.js";
 import { Framing, writeAnswer } from "./heads.js";
-import { HTTPParser, methods, newParser, type Parser } from "./llhttp.js";
+import { HTTPParser, methods, newParser, readInto, type ParseError, type Parser, type SocketReader } from "./llhttp.js";
 import { RequestHead } from "./request-head.js";
 import { handleUpgrade } from "./upgrade.js";
 
@@ -34,6 +34,7 @@ type Deferred =
  */
 export class ClientConnection implements ClientSide {
   private readonly parser: Parser;
+  private readonly reader: SocketReader;
   private exchange: Exchange | undefined;
   /** A head was parsed and its message (body) is not complete yet. */
   private requestOpen = false;
@@ -52,12 +53,21 @@ export class ClientConnection implements ClientSide {
     this.clientAddress = plainAddress(socket.remoteAddress);
     this.parser = newParser(HTTPParser.REQUEST, {
       onHeadersComplete: (_maj, minor, headers, method, url, _s, _m, upgrade, keepAlive) => {
+        if (this.ended) return;
         const args: Parameters<ClientConnection["onHead"]> = [minor, headers!, method!, url!, upgrade, keepAlive];
         if (this.deferred.length > 0 || this.responseOpen || this.requestOpen) this.defer({ kind: "head", args });
         else this.onHead(...args);
       },
-      onBody: (chunk) => (this.deferred.length > 0 ? this.defer({ kind: "body", chunk }) : this.exchange?.requestBody(chunk)),
-      onMessageComplete: () => (this.deferred.length > 0 ? this.defer({ kind: "end" }) : this.onRequestEnd()),
+      onBody: (chunk) => {
+        if (this.ended) return;
+        if (this.deferred.length > 0) this.defer({ kind: "body", chunk });
+        else this.exchange?.requestBody(chunk);
+      },
+      onMessageComplete: () => {
+        if (this.ended) return;
+        if (this.deferred.length > 0) this.defer({ kind: "end" });
+        else this.onRequestEnd();
+      },
     });
     socket.setNoDelay(true);
     // ALB's idle timeout: a connection with no request in progress and no traffic for this long is closed.
@@ -65,17 +75,17 @@ export class ClientConnection implements ClientSide {
     socket.on("timeout", () => {
       if (!this.requestOpen && !this.responseOpen) socket.destroy();
     });
-    socket.on("data", this.onData);
+    this.reader = readInto(socket, this.parser, this.onExecute);
     socket.on("end", this.onEnd);
     socket.on("error", () => socket.destroy());
     socket.on("close", this.onClose);
   }
 
-  private readonly onData = (data: Buffer): void => {
-    // After the last answer (Connection: close), whatever the client still sends is not read.
-    if (this.ended) return;
-    const result = this.parser.execute(data);
+  /** One read has been parsed (its events have run); `result`: bytes parsed, or llhttp's error. */
+  private readonly onExecute = (result: number | ParseError, data: () => Buffer): void => {
     this.exchange?.flushUpstream();
+    // After the last answer (Connection: close), whatever the client still sends is ignored.
+    if (this.ended && !this.upgrade) return;
     if (typeof result !== "number") {
       if (this.deferred.length > 0 || (this.responseOpen && !this.requestOpen)) this.defer({ kind: "error" });
       else this.badRequest();
@@ -85,7 +95,7 @@ export class ClientConnection implements ClientSide {
     if (upgrade) {
       this.upgrade = undefined;
       this.detach();
-      upgrade(data.subarray(result));
+      upgrade(data().subarray(result));
     }
   };
 
@@ -153,6 +163,8 @@ export class ClientConnection implements ClientSide {
     this.exchange = undefined;
     this.responseOpen = false;
     if (close || this.closing) return this.end();
+    // A pause for the finished exchange's target to drain is over with it.
+    if (this.pausedForBody) this.resumeReading();
     if (!this.requestOpen) this.next();
   }
 
@@ -181,7 +193,7 @@ export class ClientConnection implements ClientSide {
     if (this.ended) return;
     if (this.pausedForPipeline) {
       this.pausedForPipeline = false;
-      if (!this.pausedForBody) this.socket.resume();
+      if (!this.pausedForBody) this.reader.resume();
     }
     if (this.closing && !this.requestOpen && !this.responseOpen) this.end();
   }
@@ -190,18 +202,18 @@ export class ClientConnection implements ClientSide {
     this.deferred.push(item);
     if (!this.pausedForPipeline) {
       this.pausedForPipeline = true;
-      this.socket.pause();
+      this.reader.pause();
     }
   }
 
   pauseReading(): void {
     this.pausedForBody = true;
-    this.socket.pause();
+    this.reader.pause();
   }
 
   resumeReading(): void {
     this.pausedForBody = false;
-    if (!this.pausedForPipeline && !this.ended) this.socket.resume();
+    if (!this.pausedForPipeline && !this.ended) this.reader.resume();
   }
 
   /** ALB's 400 for a request llhttp refused; nothing more is read from this connection. */
@@ -221,14 +233,16 @@ export class ClientConnection implements ClientSide {
   private end(): void {
     if (this.ended) return;
     this.ended = true;
-    this.socket.end();
+    // As node:http does after a last response: end, and close once what was written is out.
+    this.socket.destroySoon();
   }
 
   /** The socket leaves this object (for a WebSocket tunnel): its events stop coming here. */
   private detach(): void {
     this.ended = true;
+    // Paused, the socket buffers what arrives until the tunnel pipes it.
     this.socket.pause();
-    this.socket.off("data", this.onData);
+    this.reader.release();
     this.socket.off("end", this.onEnd);
     this.socket.off("close", this.onClose);
     this.socket.removeAllListeners("timeout");

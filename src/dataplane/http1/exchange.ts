@@ -87,7 +87,7 @@ export class Exchange implements UpstreamUser {
     this.client.pauseReading();
     upstream.socket.once("drain", () => {
       this.waitingForUpstreamDrain = false;
-      this.client.resumeReading();
+      if (!this.finished) this.client.resumeReading();
     });
   }
 
@@ -132,10 +132,10 @@ export class Exchange implements UpstreamUser {
     const upstream = this.upstream;
     if (writeBody(this.client.socket, this.framing, chunk) || this.waitingForClientDrain || !upstream) return;
     this.waitingForClientDrain = true;
-    upstream.socket.pause();
+    upstream.pauseReading();
     this.client.socket.once("drain", () => {
       this.waitingForClientDrain = false;
-      if (this.upstream === upstream) upstream.socket.resume();
+      if (this.upstream === upstream) upstream.resumeReading();
     });
   }
 
@@ -151,8 +151,8 @@ export class Exchange implements UpstreamUser {
     endBody(this.client.socket, this.framing);
     const upstream = this.upstream!;
     this.upstream = undefined;
-    if (this.upstreamKeepAlive && this.requestComplete) {
-      if (upstream.socket.isPaused()) upstream.socket.resume();
+    // Reusable only if the request went out whole: bytes still queued would reach the target as the next request.
+    if (this.upstreamKeepAlive && this.requestComplete && upstream.socket.writableLength === 0) {
       upstream.release();
     } else {
       upstream.destroy();

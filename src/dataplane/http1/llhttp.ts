@@ -9,6 +9,7 @@
  * lives there); its HTTPParser has no TypeScript types, hence the interface below.
  */
 import { createRequire } from "node:module";
+import type { Socket } from "node:net";
 
 /** kOnHeadersComplete's arguments: heads of requests carry method and url, of responses status. */
 export type OnHeadersComplete = (
@@ -23,6 +24,11 @@ export interface Parser {
   /** End of input (a response delimited by the connection's close completes here). */
   finish(): number | ParseError | undefined;
   close(): void;
+  /** Reads `handle`'s bytes in C++ (no 'data' events), reporting each read's result to kOnExecute. */
+  consume(handle: object): void;
+  unconsume(): void;
+  /** The read being parsed (a copy), from inside a kOnExecute callback. */
+  getCurrentBuffer(): Buffer;
   [key: number]: unknown;
 }
 
@@ -39,6 +45,7 @@ interface ParserClass {
   readonly kOnHeadersComplete: number;
   readonly kOnBody: number;
   readonly kOnMessageComplete: number;
+  readonly kOnExecute: number;
   readonly kLenientNone: number;
 }
 
@@ -80,4 +87,64 @@ export function newParser(type: number, callbacks: ParserCallbacks): Parser {
   parser[HTTPParser.kOnBody] = (chunk: Buffer) => callbacks.onBody(chunk);
   parser[HTTPParser.kOnMessageComplete] = () => callbacks.onMessageComplete();
   return parser;
+}
+
+/**
+ * Feeds `socket`'s reads to `parser` the way node:http's server does: the parser consumes the
+ * socket's stream handle, so each read is parsed in C++ and JavaScript hears only the result
+ * (`onExecute`), with no 'data' event or stream buffering per read. Sockets without a stream handle
+ * fall back to 'data' events. The returned reader also pauses and resumes reading: with a consumed
+ * handle, socket.pause() would not stop the reads (nothing is pushed to the stream), so it stops
+ * the handle itself, as node:http does.
+ */
+export interface SocketReader {
+  pause(): void;
+  resume(): void;
+  /** Gives the socket back to stream reads (a WebSocket tunnel takes it over). */
+  release(): void;
+}
+
+interface StreamHandle {
+  readonly isStreamBase?: boolean;
+  _consumed?: boolean;
+  reading: boolean;
+  readStart(): number;
+  readStop(): number;
+}
+
+export function readInto(socket: Socket, parser: Parser, onExecute: (result: number | ParseError, data: () => Buffer) => void): SocketReader {
+  const handle = (socket as unknown as { _handle?: StreamHandle })._handle;
+  if (!handle?.isStreamBase || handle._consumed) {
+    socket.on("data", (data: Buffer) => onExecute(parser.execute(data), () => data));
+    return { pause: () => socket.pause(), resume: () => socket.resume(), release: () => socket.removeAllListeners("data") };
+  }
+  handle._consumed = true;
+  parser.consume(handle);
+  parser[HTTPParser.kOnExecute] = (result: number | ParseError) => onExecute(result, () => parser.getCurrentBuffer());
+  // Flowing mode starts the handle reading; no 'data' event comes while the parser consumes it.
+  socket.resume();
+  let released = false;
+  return {
+    pause() {
+      if (released || !handle.reading) return;
+      handle.reading = false;
+      handle.readStop();
+    },
+    resume() {
+      if (released || handle.reading || socket.destroyed) return;
+      handle.reading = true;
+      handle.readStart();
+    },
+    release() {
+      if (released) return;
+      released = true;
+      parser.unconsume();
+      handle._consumed = false;
+      // From here the socket's own stream reads the handle (the caller pauses the socket to buffer them).
+      if (!handle.reading && !socket.destroyed) {
+        handle.reading = true;
+        handle.readStart();
+      }
+    },
+  };
 }

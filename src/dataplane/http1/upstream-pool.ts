@@ -1,5 +1,5 @@
 import net from "node:net";
-import { HTTPParser, newParser, type Parser } from "./llhttp.js";
+import { HTTPParser, newParser, readInto, type Parser, type SocketReader } from "./llhttp.js";
 
 /** What an upstream connection reports to the request it currently carries (see exchange.ts). */
 export interface UpstreamUser {
@@ -22,7 +22,12 @@ export interface UpstreamUser {
 export class UpstreamConnection {
   readonly socket: net.Socket;
   private readonly parser: Parser;
+  private readonly reader: SocketReader;
   user: UpstreamUser | undefined;
+  /** The request the last read's events went to: its client output is flushed once the read is parsed. */
+  private readFor: UpstreamUser | undefined;
+  /** The target spoke while no request was out, which breaks the protocol: the connection is unusable. */
+  private unsolicited = false;
   /** It carried a request before: a failure with no response may be the target closing an idle connection (see Exchange's retry). */
   reused = false;
   private timedOut = false;
@@ -30,23 +35,28 @@ export class UpstreamConnection {
 
   constructor(private readonly pool: UpstreamPool, readonly key: string, host: string, port: number, idleMs: number) {
     this.parser = newParser(HTTPParser.RESPONSE, {
-      onHeadersComplete: (_maj, _min, headers, _method, _url, status, message, _upgrade, keepAlive) =>
-        this.user ? this.user.onResponseHead(status!, message ?? "", headers!, keepAlive) : 0,
-      onBody: (chunk) => this.user?.onResponseBody(chunk),
+      onHeadersComplete: (_maj, _min, headers, _method, _url, status, message, _upgrade, keepAlive) => {
+        const user = this.user;
+        if (!user) {
+          this.unsolicited = true;
+          return 0;
+        }
+        this.readFor = user;
+        return user.onResponseHead(status!, message ?? "", headers!, keepAlive);
+      },
+      onBody: (chunk) => {
+        this.readFor = this.user;
+        this.user?.onResponseBody(chunk);
+      },
       onMessageComplete: () => this.user?.onResponseEnd(),
     });
     const socket = (this.socket = net.connect({ host, port, noDelay: true }));
     socket.setTimeout(idleMs);
-    socket.on("data", (data: Buffer) => {
-      const user = this.user;
-      if (!user) {
-        // A target that speaks while no request is out breaks the protocol: the connection is unusable.
-        socket.destroy();
-        return;
-      }
-      const result = this.parser.execute(data);
-      user.flushClient();
-      if (typeof result !== "number") this.fail();
+    this.reader = readInto(socket, this.parser, (result) => {
+      const user = this.readFor;
+      this.readFor = undefined;
+      user?.flushClient();
+      if (typeof result !== "number" || this.unsolicited) this.fail();
     });
     socket.on("timeout", () => {
       this.timedOut = this.user !== undefined;
@@ -73,9 +83,19 @@ export class UpstreamConnection {
     user?.onUpstreamFailure(this.timedOut);
   }
 
+  /** The client cannot take the response as fast as it comes: stop reading the target until it can. */
+  pauseReading(): void {
+    this.reader.pause();
+  }
+
+  resumeReading(): void {
+    this.reader.resume();
+  }
+
   /** The response ended and the request was sent whole: wait in the pool for the next one. */
   release(): void {
     this.user = undefined;
+    this.reader.resume();
     // Closed already (a response delimited by the close ends from the 'close' handler): never parked.
     if (this.closed || this.socket.destroyed) return;
     this.reused = true;
