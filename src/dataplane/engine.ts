@@ -136,7 +136,7 @@ export class DataPlaneEngine {
     const skipped: string[] = [];
     await Promise.all([...routes.keys()].filter((port) => !this.fronts.has(port)).map(async (port) => {
       const front = createHttp1Server(this.ctx, (head) => {
-        const name = requestedName(head.host);
+        const name = requestedName(head?.host);
         return this.routes.get(port)?.get(name) ?? noSuchLoadBalancer(name, port);
       }, () => 60_000); // one front connection may carry requests for several load balancers: ALB's default idle timeout
       try {
@@ -164,7 +164,7 @@ export class DataPlaneEngine {
     const skipped: string[] = [];
     await Promise.all([...routes.keys()].filter((port) => !this.secureFronts.has(port)).map(async (port) => {
       const front = createHttp1Server(this.ctx, (head, socket) =>
-        secureRouteFor(this.secureRoutes.get(port), (socket as tls.TLSSocket).servername || undefined) ?? noSuchLoadBalancer(requestedName(head.host), port),
+        secureRouteFor(this.secureRoutes.get(port), (socket as tls.TLSSocket).servername || undefined) ?? noSuchLoadBalancer(requestedName(head?.host), port),
       () => 60_000, {
         SNICallback: (servername, callback) => {
           const route = secureRouteFor(this.secureRoutes.get(port), servername);

@@ -14,8 +14,12 @@ export interface ListenerRoute {
   readonly listener: ListenerConfig;
 }
 
-/** Which listener each request on a connection belongs to: always the same on a listener's own address; by Host or SNI on the localhost front. */
-export type ResolveListener = (head: RequestHead, socket: net.Socket) => ListenerRoute | LbAnswer;
+/**
+ * Which listener each request on a connection belongs to: always the same on a listener's own
+ * address; by Host or SNI on the localhost front. `head` undefined: a request too malformed to
+ * have one (its 400 is counted for the listener when the connection alone tells which).
+ */
+export type ResolveListener = (head: RequestHead | undefined, socket: net.Socket) => ListenerRoute | LbAnswer;
 
 /** Parser events of pipelined requests, held while the request before them is answered. */
 type Deferred =
@@ -139,7 +143,10 @@ export class ClientConnection implements ClientSide {
     }
     if (upgrade) {
       // Only a request parsed straight from a read can switch protocols: its read holds the bytes after it.
-      if (this.deferred.length > 0) return this.answer(albError(400), true);
+      if (this.deferred.length > 0) {
+        this.ctx.counters.elbResponse(lb.LoadBalancerArn, 400);
+        return this.answer(albError(400), true);
+      }
       this.upgrade = (rest) => handleUpgrade(this.ctx, lb, listener, routed, head, this.socket, rest);
       return;
     }
@@ -226,6 +233,8 @@ export class ClientConnection implements ClientSide {
       this.socket.destroy();
       return;
     }
+    const resolved = this.resolve(undefined, this.socket);
+    if (!("status" in resolved)) this.ctx.counters.elbResponse(resolved.lb.LoadBalancerArn, 400);
     writeAnswer(this.socket, albError(400), true);
     this.end();
   }

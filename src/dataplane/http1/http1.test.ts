@@ -101,6 +101,7 @@ test("a chunked request body streams to the target and a chunked response stream
 
 test("a request with both Content-Length and Transfer-Encoding is refused with ALB's 400 and never reaches the target", async () => {
   reset((_req, res) => res.end("should not be here"));
+  const before = engine.trafficCounters().loadBalancers.lb?.elbCodes["400"] ?? 0;
   const out = await raw(`POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n`);
   assert.match(out, /^HTTP\/1\.1 400 Bad Request\r\n/);
   assert.match(out, /\r\nserver: awselb\/2\.0\r\n/i);
@@ -113,6 +114,8 @@ test("a request with both Content-Length and Transfer-Encoding is refused with A
   // So is a head larger than the parser's limit (16 KiB).
   assert.match(await raw(`GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(20_000)}\r\n\r\n`), /^HTTP\/1\.1 400 Bad Request\r\n/);
   assert.equal(seen.length, 0);
+  // Each counts as the load balancer's own 4XX answer (HTTPCode_ELB_4XX_Count).
+  assert.equal(engine.trafficCounters().loadBalancers.lb!.elbCodes["400"], before + 3);
 });
 
 test("HEAD, 204 and 304 answers carry no body and the connection stays usable for the next request", async () => {
