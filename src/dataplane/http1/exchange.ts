@@ -40,6 +40,8 @@ export class Exchange implements UpstreamUser {
   private upstreamKeepAlive = false;
   private bodySent = false;
   private retried = false;
+  /** The response being parsed is an interim one (1xx): its end is not the exchange's. */
+  private interim = false;
   /** Sockets corked while the parser of one read runs, so a head and the body after it leave in one write. */
   private corkedUpstream: net.Socket | undefined;
   private corkedClient: net.Socket | undefined;
@@ -99,6 +101,7 @@ export class Exchange implements UpstreamUser {
   onResponseHead(status: number, message: string, raw: string[], keepAlive: boolean): number {
     const { socket } = this.client;
     if (status < 200) {
+      this.interim = true;
       // 100 Continue and other interim answers pass to HTTP/1.1 clients; the final answer follows.
       if (this.head.versionMinor >= 1 && status !== 101) this.writeClient(forwardedResponseHead(status, message, raw, [], true, { versionMinor: 1, close: false }).text);
       return 0;
@@ -148,6 +151,10 @@ export class Exchange implements UpstreamUser {
   }
 
   onResponseEnd(): void {
+    if (this.interim) {
+      this.interim = false;
+      return;
+    }
     endBody(this.client.socket, this.framing);
     const upstream = this.upstream!;
     this.upstream = undefined;

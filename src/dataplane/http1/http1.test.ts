@@ -303,3 +303,37 @@ test("a request body the target reads slowly is not buffered whole either", asyn
   release();
   assert.equal(await answer, `got ${total}`);
 });
+
+test("Expect: 100-continue: the target's interim 100 reaches the client, which then sends the body", async () => {
+  reset((req, res) => {
+    let body = "";
+    req.setEncoding("utf8").on("data", (c) => (body += c)).on("end", () => res.end(`got ${body}`));
+  });
+  const out = await new Promise<string>((resolve, reject) => {
+    const socket = net.connect(PORT, lb);
+    let got = "";
+    socket.setEncoding("latin1");
+    socket.on("data", (d) => {
+      got += d;
+      // node's server answers 100 Continue itself; the client sends its body only once it has it.
+      if (got.startsWith("HTTP/1.1 100 Continue\r\n\r\n") && !socket.writableEnded && got.length === "HTTP/1.1 100 Continue\r\n\r\n".length) socket.end("hello");
+    });
+    socket.on("end", () => resolve(got)).on("error", reject);
+    socket.write(`PUT /up HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n`);
+  });
+  assert.match(out, /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 OK\r\n/);
+  assert.ok(out.endsWith("got hello"), out);
+  assert.equal(seen[0]!.headers.expect, "100-continue");
+});
+
+test("a kept-alive target connection the target closed while idle is not reused: the next request gets a new one", async () => {
+  reset((req, res) => res.end(`port ${req.socket.remotePort}`));
+  const first = await (await fetch(`http://${lb}:${PORT}/one`)).text();
+  // The target closes its idle connection (as node's 5 s keepAliveTimeout would).
+  servers[0]!.closeIdleConnections();
+  await new Promise((r) => setTimeout(r, 100));
+  const second = await fetch(`http://${lb}:${PORT}/two`);
+  assert.equal(second.status, 200);
+  assert.notEqual(await second.text(), first);
+  assert.deepEqual(seen.map((s) => s.url), ["/one", "/two"]);
+});
