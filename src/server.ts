@@ -4,6 +4,7 @@ import { systemClock, type Clock } from "./core/clock.js";
 import type { Logger } from "./core/logger.js";
 import { lazyChild } from "./core/lazy-logger.js";
 import { openDatabase, instanceId, type Db } from "./store/database.js";
+import { DurableAnswers } from "./store/durable-answers.js";
 import { registerBerthRoutes } from "./admin/berth-routes.js";
 import { registerSpotRoutes } from "./admin/spot-routes.js";
 import { startSpotChaos } from "./ecs/tasks/spot-interruptions.js";
@@ -19,6 +20,17 @@ import { createStsService } from "./sts/sts-service.js";
 import { createIamService } from "./iam/iam-service.js";
 import { issuedCredentials } from "./iam/issued-credentials.js";
 import { createAuthorize } from "./iam/authorize.js";
+import { ecsAuthorization } from "./ecs/authorization.js";
+import { secretsManagerAuthorization } from "./secretsmanager/authorization.js";
+import { ssmAuthorization } from "./ssm/authorization.js";
+import { logsAuthorization } from "./logs/authorization.js";
+import { sqsAuthorization } from "./sqs/authorization.js";
+import { snsAuthorization } from "./sns/authorization.js";
+import { elbv2Authorization } from "./elbv2/authorization.js";
+import { cloudWatchAuthorization } from "./cloudwatch/authorization.js";
+import { eventsAuthorization } from "./events/authorization.js";
+import { schedulerAuthorization } from "./eventbridge-scheduler/authorization.js";
+import { applicationAutoScalingAuthorization } from "./application-autoscaling/authorization.js";
 import { createElbv2Service } from "./elbv2/elbv2-service.js";
 import { createCloudWatchService } from "./cloudwatch/cloudwatch-service.js";
 import { createMetricStore } from "./cloudwatch/metrics/metric-store.js";
@@ -82,6 +94,9 @@ import { eventBusTarget } from "./events/targets/event-bus-target.js";
 import { ecsTaskTarget } from "./events/targets/ecs-task-target.js";
 import { sqsTarget } from "./events/targets/sqs-target.js";
 import { snsTarget } from "./events/targets/sns-target.js";
+import { apiDestinationTarget } from "./events/targets/api-destination-target.js";
+import { OAuthTokens } from "./events/api/oauth-tokens.js";
+import { createTargetRoleGate } from "./events/target-role.js";
 import type { TargetDispatcher } from "./events/target-dispatch.js";
 import type { RunTaskRequest, RunTaskResponse } from "@aws-sdk/client-ecs";
 import { randomUUID } from "node:crypto";
@@ -97,6 +112,7 @@ import type { RoleSessions } from "./sts/role-sessions.js";
 import { createTaskCredentials } from "./ecs/task-credentials/task-credentials.js";
 import { createRoleSessions } from "./sts/task-role-sessions.js";
 import { createExecutionRoleGate } from "./sts/execution-role-gate.js";
+import { createRegistryPermissions } from "./ecr/registry-permissions.js";
 import { credentialSecrets, sealPlaintextSecrets } from "./iam/credential-secrets.js";
 import { registerConsoleAssets, wantsPage } from "./console/console-assets.js";
 import { registerTaskEvents } from "./console/task-events.js";
@@ -123,12 +139,20 @@ export interface BerthOptions {
   roleSessions?: RoleSessions;
 }
 
+/** Each service's resource table for iamEnforcement (src/iam/authorize.ts), by the signing name its calls carry. */
+const authorizationBySigningName = {
+  ecs: ecsAuthorization, secretsmanager: secretsManagerAuthorization, ssm: ssmAuthorization, logs: logsAuthorization, sqs: sqsAuthorization, sns: snsAuthorization,
+  elasticloadbalancing: elbv2Authorization, monitoring: cloudWatchAuthorization, events: eventsAuthorization, scheduler: schedulerAuthorization,
+  "application-autoscaling": applicationAutoScalingAuthorization,
+};
+
 export async function createBerth(config: Config, log: Logger, { clock = systemClock, roleSessions }: BerthOptions = {}): Promise<Berth> {
   const docker = await connectDocker(config.dockerSocket);
   // The database (every task's environment, the registry's signing key), its WAL and shared
   // memory, the registry's blobs and the config file are the user's alone.
   makePrivate(config.dataDir, (name) => name.startsWith("berth.sqlite") || name === REGISTRY_DIR || name === "config.json" || name === KEY_FILE || name === SNS_DIR);
   const db = openDatabase(config.dataDir);
+  const durable = new DurableAnswers(db, join(config.dataDir, "berth.sqlite-wal"));
   const berthId = instanceId(db);
   // Secret values (Secrets Manager, Parameter Store) are sealed with a key kept beside the
   // database, never in it (value-cipher.ts).
@@ -157,7 +181,10 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   const logRetention = logStore.startRetention({ intervalMs: LOG_RETENTION_INTERVAL_MS, log: log.child({ component: "logs-retention" }) });
   // The awslogs driver: agents ship awslogs containers' output, stored through the log store's LogSink.
   // With iamEnforcement, the execution role's policies gate awslogs delivery, secrets and registry pulls.
-  const executionRole = config.iamEnforcement ? createExecutionRoleGate({ db, clock }) : undefined;
+  // The registry's /v2 requests are authorized as ECR authorizes them, repository policies included;
+  // so are the pulls a task's execution role makes.
+  const registryPermissions = config.iamEnforcement ? createRegistryPermissions({ db, clock }) : undefined;
+  const executionRole = registryPermissions ? createExecutionRoleGate({ db, clock, services: Object.values(authorizationBySigningName), resourceDenial: registryPermissions.denial }) : undefined;
   const awslogs = createAwslogsDelivery({ db, sink: logStore, log: log.child({ component: "awslogs" }), executionRole, metrics: { sink: metrics, clock } });
   // Tasks' secrets are resolved from Secrets Manager and Parameter Store as their launches are delivered.
   const secretSources = { secrets: createSecretReader(sealed), parameters: createParameterReader(sealed), executionRole, registryHost };
@@ -183,7 +210,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   // after every change and reads target health from its health checks.
   const dataPlane = lazyDataPlane(startDataPlane);
   const lbLog = log.child({ component: "load-balancers" });
-  const lbHealth = createDataPlaneHealth({ dataPlane, log: lbLog });
+  const lbHealth = createDataPlaneHealth({ dataPlane, log: lbLog, db });
   const lbFeed = createDataPlaneFeed({
     db, clock, dataPlane, log: lbLog, options: {
       healthCheckSpeedup: config.loadBalancerHealthCheckSpeedup,
@@ -218,6 +245,13 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
     serverFactory: serverWithFront(() => awsFront),
   });
   app.addHook("onRequest", requireHost);
+  // Every answer Fastify sends (the registry's, the agents', the admin endpoints') waits, as the
+  // AWS gateway's do, until the writes before it are on disk (durable-answers.ts).
+  app.addHook("onSend", (_req, _reply, payload, done) => {
+    const writing = durable.settled();
+    if (!writing) return done(null, payload);
+    writing.then(() => done(null, payload), (err: Error) => done(err));
+  });
   // An Expect other than 100-continue: Node would answer a bare 417.
   app.server.on("checkExpectation", refuseExpectation);
   // Bodies stay raw bytes: the JSON gateway decodes them itself (to answer malformed JSON the
@@ -234,10 +268,11 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   const registry = new RegistryStore({ db, clock, blobs: new FsBlobStore(join(config.dataDir, REGISTRY_DIR)), linkRefreshMs: config.registryGcGraceSeconds * 100 });
 
   // A reset must not race the service scheduler, which would replace the tasks being removed.
-  // SQS's writes in flight are stored before the wipe, so none lands after it.
-  const resettable = { ...runner, reset: async () => (services.stop(), await runner.reset(), await sqs.internal.settled()) };
+  // SQS's writes in flight are stored before the wipe, so none lands after it; nor does an event
+  // delivery in flight (a RunTask would start a task the reset does not see).
+  const resettable = { ...runner, reset: async () => (services.stop(), await eventDeliveries?.pause(), await runner.reset(), await sqs.internal.settled()) };
   // SQS keeps its queues in memory: they are read again from the wiped store; SNS's pending retries are dropped.
-  const afterReset = () => (sqs.internal.reload(), snsHttp.cancelAll(), virtualInstances(), services.start());
+  const afterReset = () => (sqs.internal.reload(), snsHttp.cancelAll(), virtualInstances(), services.start(), eventDeliveries?.resume());
   registerBerthRoutes(app, { db, runner: resettable, berthId, registry, afterReset, readLogStream: (scope, group, stream) => streamMessages(db, scope, group, stream) });
   // Fargate Spot interruptions: on demand (an operator endpoint) and, for chaos testing, at a configured rate.
   registerSpotRoutes(app, { db, runner, config });
@@ -267,7 +302,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   const snsHttp = createHttpDeliverer({ log: log.child({ component: "sns-delivery" }) });
   const snsOutbox = new SnsOutbox(db);
   registerSnsRoutes(app, { identity: snsIdentity, outbox: snsOutbox });
-  const sns = createSnsService({ db, clock, sqs: sqs.internal, signer: { identity: snsIdentity, baseUrl }, http: snsHttp, outbox: snsOutbox });
+  const sns = createSnsService({ db, clock, sqs: sqs.internal, signer: { identity: snsIdentity, baseUrl }, http: snsHttp, outbox: snsOutbox, log: log.child({ component: "sns-delivery" }) });
   // Alarms notify SNS topics.
   alarms.addActionTarget(snsAlarmActions(sns.internal));
   // Application Auto Scaling changes ECS services' desired counts through UpdateService; its target
@@ -279,11 +314,14 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   const eventsLog = log.child({ component: "events" });
   const runTaskForEvents = async (scope: Scope, request: RunTaskRequest) =>
     (await ecs.handlers.RunTask!(request, { ...scope, requestId: randomUUID(), log: eventsLog })) as RunTaskResponse;
+  // Connections keep their secrets in Secrets Manager's store; OAuth tokens are shared by deliveries.
+  const eventsOAuth = new OAuthTokens();
   const eventTargets: TargetDispatcher[] = [
     ecsTaskTarget(runTaskForEvents),
     eventBusTarget({ db, clock, wake: () => eventDeliveries?.wake() }),
     sqsTarget(sqs.internal),
     snsTarget(sns.internal),
+    apiDestinationTarget({ secrets: sealed, oauth: eventsOAuth }),
   ];
   // Started once recovery is done (below): pending deliveries may run tasks.
   let eventDeliveries: DeliveryWorker | undefined;
@@ -296,16 +334,16 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
     aas.service,
     createSecretsManagerService(sealed),
     createSsmService(sealed),
-    createEventsService({ db, clock, dispatchers: () => eventTargets, wake: () => eventDeliveries?.wake() }),
+    createEventsService({ db, clock, dispatchers: () => eventTargets, wake: () => eventDeliveries?.wake(), secrets: sealed, oauth: eventsOAuth, log: eventsLog }),
     createSchedulerService({ db, clock, handles: (arn) => eventTargets.some((t) => t.handles(arn)) }),
   ], {
-    config, clock, issued: issuedCredentials(db, credentials.secrets),
+    config, clock, issued: issuedCredentials(db, credentials.secrets), durable: () => durable.settled(),
     page: (req, reply) => wantsPage(req) && consoleAssets.page(req, reply),
     // Identity policies are enforced only when configured; the root is never refused.
-    ...(config.iamEnforcement ? { authorize: createAuthorize({ db, clock }) } : {}),
+    ...(config.iamEnforcement ? { authorize: createAuthorize({ db, clock, services: authorizationBySigningName }) } : {}),
   });
   app.register(registryPlugin, { store: registry, config, clock, secret, beforeManifestGet: (scope, name, reference) => pullThrough.beforeManifestGet(scope, name, reference),
-    beforePush: (scope, name) => createOnPush(db, registry, scope, name) });
+    beforePush: (scope, name) => createOnPush(db, registry, scope, name), ...(registryPermissions ? { authorize: registryPermissions.authorize } : {}) });
   // Garbage collection after deletes, on a timer and on demand; lifecycle policies on a timer.
   const gc = startGcScheduler({
     store: registry, log: log.child({ component: "registry-gc" }), intervalSeconds: config.registryGcIntervalSeconds,
@@ -332,7 +370,11 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   // Services are reconciled once recovered tasks are known again.
   services.start();
   // Deliveries left pending by a restart (or a kill -9) are delivered now.
-  eventDeliveries = startDeliveryWorker({ db, clock, log: eventsLog, dispatchers: () => eventTargets, timers: [(now) => fireDueSchedules(db, now)] });
+  eventDeliveries = startDeliveryWorker({
+    db, clock, log: eventsLog, dispatchers: () => eventTargets, timers: [(now) => fireDueSchedules(db, now)],
+    // With iamEnforcement, targets with a RoleArn are delivered only as that role allows.
+    roleGate: config.iamEnforcement ? createTargetRoleGate({ db, clock }) : undefined,
+  });
   taskCredentials.start();
   // Scans a restart interrupted run again.
   scans.resume();
@@ -390,6 +432,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
       // The embedded agent stops polling before its held poll is released.
       await embeddedAgent.close();
       await runner.close();
+      durable.close();
       db.close();
     },
   };

@@ -6,7 +6,7 @@ import {
   CreateClusterCommand, RegisterContainerInstanceCommand, RegisterTaskDefinitionCommand, RunTaskCommand,
   type ContainerDefinition, type ECSClient, type RegisterTaskDefinitionCommandInput, type Task,
 } from "@aws-sdk/client-ecs";
-import { CreateRepositoryCommand } from "@aws-sdk/client-ecr";
+import { CreateRepositoryCommand, SetRepositoryPolicyCommand } from "@aws-sdk/client-ecr";
 import * as IAM from "@aws-sdk/client-iam";
 import { CloudWatchLogsClient, CreateLogGroupCommand, GetLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { DockerCli } from "./docker-cli.js";
@@ -75,13 +75,17 @@ before(async () => {
   host = new URL(berth.endpoint).host;
   await ecs.send(new CreateClusterCommand({ clusterName: "exec" }));
   await ecs.send(new RegisterContainerInstanceCommand({ cluster: "exec" }));
-  // Two repositories holding the test image: the role may pull from one only.
-  for (const name of ["allowed", "denied"]) {
+  // Three repositories holding the test image: the role's policy allows pulls from one, the
+  // repository policy of another grants the role pull, the third refuses it.
+  for (const name of ["allowed", "denied", "granted"]) {
     await ecr(berth).send(new CreateRepositoryCommand({ repositoryName: name }));
     await cli.run("tag", TEST_IMAGE, `${host}/${name}:1`);
   }
   await cli.login(host, await registryPassword(berth));
-  for (const name of ["allowed", "denied"]) await cli.run("push", `${host}/${name}:1`);
+  for (const name of ["allowed", "denied", "granted"]) await cli.run("push", `${host}/${name}:1`);
+  await ecr(berth).send(new SetRepositoryPolicyCommand({
+    repositoryName: "granted", policyText: doc([{ Effect: "Allow", Principal: { AWS: EXEC_ROLE }, Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"] }]),
+  }));
 
   dbSecretArn = (await berth.aws("secretsmanager", "create-secret", "--name", "db-main", "--secret-string", JSON.stringify({ password: "s3cr3t" }))).ARN;
   otherSecretArn = (await berth.aws("secretsmanager", "create-secret", "--name", "other", "--secret-string", "x")).ARN;
@@ -133,6 +137,12 @@ test("a repository the role may not pull from: CannotPullContainerError with the
   const reason = `CannotPullContainerError: Error response from daemon: pull access denied for ${ECR_HOST}/denied, repository does not exist or may require 'docker login': denied: ${denied(t.taskArn!, "ecr:BatchGetImage", `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/denied`)}`;
   assertFailedToStart(t, reason);
   assert.equal(t.containers?.[0]?.reason, reason);
+});
+
+test("a repository whose policy grants the role pull: the task pulls it, the role's own policy naming other repositories", async () => {
+  const t = await runStopped("pull-granted", { image: `${ECR_HOST}/granted:1` });
+  assert.equal(t.stopCode, "EssentialContainerExited", t.stoppedReason);
+  assert.equal(t.containers?.[0]?.exitCode, 0);
 });
 
 test("a role without ecr:GetAuthorizationToken cannot get the registry login", async () => {

@@ -173,7 +173,8 @@ export class BerthProcess {
 
   /** Stops the server, fails if it left containers behind, and removes its data directory. */
   async dispose(): Promise<void> {
-    if (this.proc.exitCode === null) await this.reset();
+    // A server killed by a signal (kill9) has no exit code either, and nothing to reset.
+    if (this.proc.exitCode === null && this.proc.signalCode === null) await this.reset();
     const left = await this.leftovers();
     await this.stop();
     if (this.ownsDataDir) rmSync(this.dataDir, { recursive: true, force: true });

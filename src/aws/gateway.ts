@@ -36,6 +36,8 @@ export interface GatewayDeps {
    * for a page (the web console); true when it did. AWS calls never reach it.
    */
   page?: (req: FastifyRequest, reply: FastifyReply) => boolean;
+  /** Resolves once what was written before the answer is on disk (DurableAnswers); undefined when nothing was. */
+  durable?: () => Promise<void> | undefined;
 }
 
 /** The protocols a model says its service speaks (CloudWatch: smithy-rpc-v2-cbor, json, query). */
@@ -59,6 +61,13 @@ export function registerAwsServices(app: FastifyInstance, services: AwsService[]
 
   /** The gateway's core, free of any HTTP framework: a request's bytes in, the answer's out. */
   const answer = async (wire: WireRequest, log: FastifyBaseLogger, codec: Codec, route: (wire: WireRequest) => Route): Promise<WireResponse> => {
+    const out = await answerNow(wire, log, codec, route);
+    // No answer says a write happened before the write is on disk.
+    const writing = deps.durable?.();
+    if (writing) await writing;
+    return out;
+  };
+  const answerNow = async (wire: WireRequest, log: FastifyBaseLogger, codec: Codec, route: (wire: WireRequest) => Route): Promise<WireResponse> => {
     const requestId = newRequestId();
     let service: AwsService | undefined;
     let out: WireResponse;

@@ -31,6 +31,10 @@ export interface Principal {
   roleArn?: string;
   /** A role session's session tags (AssumeRole's Tags): aws:PrincipalTag/<key>, over its role's tags. */
   sessionTags?: Record<string, string>;
+  /** AssumeRole's SourceIdentity (aws:SourceIdentity). */
+  sourceIdentity?: string;
+  /** AssumeRole's session policies: the session may do only what these and its role's policies both allow. */
+  sessionPolicies?: { document?: string; arns?: string[] };
 }
 
 /** Credentials Berth issued (IAM access keys, STS sessions), looked up after the configured ones. */

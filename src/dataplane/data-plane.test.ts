@@ -768,6 +768,22 @@ test("NLB TLS listener: TLS terminated, then the bytes go to a TCP target", asyn
   await plane.apply({ loadBalancers: [], targetGroups: [] });
 });
 
+test("NLB TLS listener with no target: the connection is closed, and the data plane serves on", async () => {
+  const lb = newAddress();
+  const pem = selfSigned("none.example.test");
+  const g: TargetGroupConfig = { ...group("tg-tls-empty", []), Protocol: "TCP", HealthCheck: fastHealth({ HealthCheckEnabled: false }), Targets: [] };
+  const s = snapshot(lb, [g], { Protocol: "TLS", Tls: { Certificates: [{ CertificateArn: "arn:aws:acm:us-east-1:000000000000:certificate/none", Pem: pem }], MinVersion: "TLSv1.2", MaxVersion: "TLSv1.3" } });
+  await plane.apply({ ...s, loadBalancers: s.loadBalancers.map((l) => ({ ...l, Type: "network" as const })) });
+  const ended = await new Promise<string>((resolve) => {
+    const socket = tls.connect({ host: lb, port: PORT, servername: "none.example.test", ca: pem }, () => socket.write("ping"));
+    socket.on("data", () => resolve("data")).on("error", () => resolve("closed")).on("close", () => resolve("closed"));
+  });
+  assert.equal(ended, "closed");
+  // The data plane's thread is still there.
+  assert.ok((await plane.targetHealth()).some((h) => h.TargetGroupArn === "tg-tls-empty"));
+  await plane.apply({ loadBalancers: [], targetGroups: [] });
+});
+
 /** A UDP echo backend ("name:datagram"), with a TCP listener on the same port for its TCP health checks. */
 async function udpEcho(name: string): Promise<Backend & { udp: dgram.Socket; tcp: net.Server }> {
   const address = newAddress();

@@ -3,12 +3,14 @@ import tls from "node:tls";
 import type { TargetHealthDescription } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { HealthMonitor } from "./health/health-monitor.js";
 import { healthCheckPort } from "./health/health-check.js";
-import type { HealthCheckConfig, DataPlaneSnapshot, ListenerConfig, LoadBalancerConfig, TargetConfig, TargetGroupConfig } from "./snapshot.js";
+import type { HealthCheckConfig, DataPlaneSnapshot, ListenerConfig, LoadBalancerConfig, TargetConfig, TargetGroupConfig, TargetHealthMemory } from "./snapshot.js";
 import { targetKey } from "./snapshot.js";
 import type { ProxyContext } from "./http-proxy.js";
 import { handleConnection } from "./tcp-proxy.js";
 import { TrafficCounter, type TrafficCounters } from "./traffic-counters.js";
 import { UdpListener } from "./udp-proxy.js";
+import { FlowRegistry } from "./flow-registry.js";
+import { DrainTermination } from "./drain-termination.js";
 import { contextFor, contextOptions, serverTlsOptions } from "./tls-options.js";
 import { frontAddress, frontRoutes, noSuchLoadBalancer, requestedName, secureFrontRoutes, secureRouteFor, type FrontRoute } from "./localhost-front.js";
 import { createHttp1Server, type Http1Server } from "./http1/server.js";
@@ -18,6 +20,8 @@ import { UpstreamPool } from "./http1/upstream-pool.js";
 export interface TargetGroupHealth {
   readonly TargetGroupArn: string;
   readonly TargetHealthDescriptions: TargetHealthDescription[];
+  /** What the API keeps of each checked target's health for a restart (TargetConfig.Health), by `Id|Port`. */
+  readonly Memory?: Record<string, TargetHealthMemory>;
 }
 
 
@@ -56,6 +60,9 @@ export class DataPlaneEngine {
   private readonly health = new HealthMonitor();
   private readonly outstanding = new Map<string, number>();
   private readonly counter = new TrafficCounter();
+  /** NLB connections and flows per target, closed at the end of a drain when the group says so. */
+  private readonly flows = new FlowRegistry();
+  private readonly drainTermination = new DrainTermination(this.flows);
   private readonly ctx: ProxyContext;
 
   constructor() {
@@ -88,6 +95,7 @@ export class DataPlaneEngine {
     this.groups = new Map(snapshot.targetGroups.map((g) => [g.TargetGroupArn, g]));
     this.inUse = referencedTargetGroups(snapshot);
     this.health.update(this.checksWanted());
+    this.drainTermination.update(snapshot);
     // Slow start credits of targets that are gone would only accumulate.
     const live = new Set(snapshot.targetGroups.flatMap((g) => g.Targets.map((t) => targetKey(g.TargetGroupArn, t))));
     for (const key of this.ctx.selection.credits?.keys() ?? []) if (!live.has(key)) this.ctx.selection.credits!.delete(key);
@@ -188,6 +196,10 @@ export class DataPlaneEngine {
     return this.snapshot.targetGroups.map((group) => ({
       TargetGroupArn: group.TargetGroupArn,
       TargetHealthDescriptions: group.Targets.filter((t) => !drained(group, t, now)).map((t) => this.describe(group, t)),
+      Memory: Object.fromEntries(group.Targets.flatMap((t) => {
+        const memory = t.State === "registered" ? this.health.memory(targetKey(group.TargetGroupArn, t)) : undefined;
+        return memory ? [[`${t.Id}|${t.Port}`, memory]] : [];
+      })),
     }));
   }
 
@@ -198,6 +210,7 @@ export class DataPlaneEngine {
 
   async close(): Promise<void> {
     this.health.close();
+    this.drainTermination.close();
     for (const l of this.listeners.values()) l.udp?.close();
     const http1 = [...[...this.listeners.values()].flatMap((l) => (l.http1 ? [l.http1] : [])), ...this.fronts.values(), ...this.secureFronts.values()];
     const streams = [...this.listeners.values()].flatMap((l) => (l.server && !l.http1 ? [l.server] : []));
@@ -244,7 +257,7 @@ export class DataPlaneEngine {
     const secure = () => serverTlsOptions(() => entry.current.listener.Tls);
     // Every request reads `entry.current`: a swapped snapshot applies from the next request on.
     const http1 = (tlsOptions?: tls.TlsOptions) => createHttp1Server(this.ctx, () => entry.current, () => (entry.current.lb.IdleTimeoutSeconds ?? 60) * 1000, tlsOptions);
-    const onConnection = (socket: net.Socket) => handleConnection(this.ctx, entry.current.lb, entry.current.listener, socket);
+    const onConnection = (socket: net.Socket) => handleConnection(this.ctx, entry.current.lb, entry.current.listener, socket, this.flows);
     const { Address: address } = current.lb;
     const { Port: port, Protocol: protocol } = current.listener;
     if (protocol === "UDP" || protocol === "TCP_UDP") return this.openDatagramListener(entry, protocol === "TCP_UDP" ? net.createServer(onConnection) : undefined);
@@ -273,7 +286,7 @@ export class DataPlaneEngine {
   private async openDatagramListener(entry: { current: OpenListener["current"] }, server: net.Server | undefined): Promise<OpenListener> {
     const { Address: address } = entry.current.lb;
     const { Port: port } = entry.current.listener;
-    const udp = new UdpListener(this.ctx, () => entry.current, address);
+    const udp = new UdpListener(this.ctx, () => entry.current, address, undefined, this.flows);
     try {
       await udp.bind(address, port);
       if (server) await listen(server, address, port);

@@ -78,6 +78,8 @@ export interface HealthCheckConfig {
 /** Target group attributes the data plane acts on, already parsed from their string form. */
 export interface TargetGroupAttributes {
   readonly "deregistration_delay.timeout_seconds": number;
+  /** NLB: open connections and UDP flows of a deregistered target are closed when its drain ends (else they live on until they close or go idle). */
+  readonly "deregistration_delay.connection_termination.enabled": boolean;
   readonly "slow_start.duration_seconds": number;
   readonly "stickiness.enabled": boolean;
   readonly "stickiness.type": "lb_cookie" | "app_cookie" | "source_ip";
@@ -107,10 +109,26 @@ export interface TargetConfig {
   readonly State: "registered" | "draining";
   /** When DeregisterTargets was called (epoch ms); set when State is "draining". */
   readonly DeregisteredAt?: number;
+  /** What the data plane last reported of this target's health (kept by the API): a restarted data plane resumes from it. */
+  readonly Health?: TargetHealthMemory;
+}
+
+/**
+ * A target's health as the data plane reports it for keeping (with each TargetGroupHealth) and
+ * gets back in later snapshots: a target that was healthy stays healthy, and one in its slow
+ * start goes on ramping from when it began, instead of all of it starting over at `initial`.
+ */
+export interface TargetHealthMemory {
+  readonly State: "healthy" | "unhealthy";
+  readonly Reason?: string;
+  readonly Description?: string;
+  /** When its slow start began (epoch ms): it turned healthy beside another healthy target. */
+  readonly SlowStartFrom?: number;
 }
 
 export const defaultTargetGroupAttributes: TargetGroupAttributes = {
   "deregistration_delay.timeout_seconds": 300,
+  "deregistration_delay.connection_termination.enabled": false,
   "slow_start.duration_seconds": 0,
   "stickiness.enabled": false,
   "stickiness.type": "lb_cookie",

@@ -1,15 +1,17 @@
 import net from "node:net";
+import tls from "node:tls";
 import { terminalAction } from "./rules/select-rule.js";
 import { targetKey, type ListenerConfig, type LoadBalancerConfig } from "./snapshot.js";
 import { chooseTarget, chooseTargetGroup } from "./target-selection.js";
 import type { ProxyContext } from "./http-proxy.js";
+import type { FlowRegistry } from "./flow-registry.js";
 
 /**
  * One connection on an NLB TCP listener: the listener's forward action picks a target group, the
  * group picks a target, and bytes flow both ways until either side closes. With no target, or a
  * target that refuses, the client's connection is reset, as NLB does.
  */
-export function handleConnection(ctx: ProxyContext, lb: LoadBalancerConfig, listener: ListenerConfig, client: net.Socket): void {
+export function handleConnection(ctx: ProxyContext, lb: LoadBalancerConfig, listener: ListenerConfig, client: net.Socket, flows?: FlowRegistry): void {
   const action = terminalAction(listener.DefaultActions);
   const arn = action?.Type === "forward" ? chooseTargetGroup(action) : undefined;
   const group = arn === undefined ? undefined : ctx.targetGroup(arn);
@@ -18,7 +20,7 @@ export function handleConnection(ctx: ProxyContext, lb: LoadBalancerConfig, list
   const source = sticky ? (client.remoteAddress ?? "").replace(/^::ffff:/, "") : undefined;
   const target = group && chooseTarget(group, ctx.selection, undefined, source);
   if (!group || !target) {
-    client.resetAndDestroy();
+    reset(client);
     return;
   }
   const key = targetKey(group.TargetGroupArn, target);
@@ -27,10 +29,16 @@ export function handleConnection(ctx: ProxyContext, lb: LoadBalancerConfig, list
   ctx.begin(key);
   ctx.counters.flowOpened(lbArn, groupArn);
   const upstream = net.connect({ host: target.Address, port: target.Port });
+  // Connection termination at the end of a drain resets both sides, as NLB does.
+  const forget = flows?.add(key, () => {
+    upstream.destroy();
+    if (!client.destroyed) reset(client);
+  });
   let ended = false;
   const end = () => {
     if (ended) return;
     ended = true;
+    forget?.();
     ctx.end(key);
     ctx.counters.flowClosed(lbArn, groupArn);
   };
@@ -38,7 +46,7 @@ export function handleConnection(ctx: ProxyContext, lb: LoadBalancerConfig, list
   const count = (chunk: Buffer) => ctx.counters.bytes(lbArn, groupArn, chunk.length);
   client.on("data", count);
   upstream.on("data", count);
-  upstream.on("error", () => (client.destroyed ? undefined : client.resetAndDestroy()));
+  upstream.on("error", () => (client.destroyed ? undefined : reset(client)));
   client.on("error", () => upstream.destroy());
   upstream.on("close", () => {
     end();
@@ -47,4 +55,13 @@ export function handleConnection(ctx: ProxyContext, lb: LoadBalancerConfig, list
   client.on("close", () => upstream.destroySoon());
   client.pipe(upstream);
   upstream.pipe(client);
+}
+
+/**
+ * Resets the client's connection, as NLB does. A TLS listener's socket cannot send a reset
+ * (resetAndDestroy throws on it, which would end the data plane's thread): it is closed instead.
+ */
+function reset(client: net.Socket): void {
+  if (client instanceof tls.TLSSocket) client.destroy();
+  else client.resetAndDestroy();
 }

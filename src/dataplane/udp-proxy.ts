@@ -4,6 +4,7 @@ import { terminalAction } from "./rules/select-rule.js";
 import { targetKey, type ListenerConfig, type LoadBalancerConfig } from "./snapshot.js";
 import { chooseTarget, chooseTargetGroup } from "./target-selection.js";
 import type { ProxyContext } from "./http-proxy.js";
+import { FlowRegistry } from "./flow-registry.js";
 
 /** NLB's idle timeout for UDP flows: a flow with no datagram either way for this long is forgotten. */
 export const UDP_IDLE_TIMEOUT_MS = 120_000;
@@ -13,6 +14,8 @@ interface Flow {
   readonly key: string;
   readonly groupArn: string;
   timer: NodeJS.Timeout;
+  /** Forgets the flow in the registry. */
+  forget: () => void;
   /** Datagrams that arrived before the flow's socket finished connecting, in order. */
   pending: Buffer[] | undefined;
 }
@@ -35,6 +38,8 @@ export class UdpListener {
     private readonly current: () => { lb: LoadBalancerConfig; listener: ListenerConfig },
     address: string,
     private readonly idleMs = UDP_IDLE_TIMEOUT_MS,
+    /** Where flows are recorded, so a deregistered target's can be closed when its drain ends. */
+    private readonly registry = new FlowRegistry(),
   ) {
     this.socket = dgram.createSocket(isIPv6(address) ? "udp6" : "udp4");
     this.socket.on("message", (msg, rinfo) => this.onDatagram(msg, rinfo));
@@ -77,7 +82,8 @@ export class UdpListener {
     const target = group && chooseTarget(group, this.ctx.selection, undefined, sticky ? client.address.replace(/^::ffff:/, "") : undefined);
     if (!group || !target) return undefined;
     const upstream = dgram.createSocket(isIPv6(target.Address) ? "udp6" : "udp4");
-    const flow: Flow = { upstream, key: targetKey(group.TargetGroupArn, target), groupArn: group.TargetGroupArn, timer: setTimeout(() => this.endFlow(id), this.idleMs), pending: [] };
+    const key = targetKey(group.TargetGroupArn, target);
+    const flow: Flow = { upstream, key, groupArn: group.TargetGroupArn, timer: setTimeout(() => this.endFlow(id), this.idleMs), forget: () => undefined, pending: [] };
     flow.timer.unref();
     // Connected: only the target's datagrams arrive here, and send() needs no address.
     upstream.connect(target.Port, target.Address, () => {
@@ -94,6 +100,7 @@ export class UdpListener {
     // ICMP unreachable from the target and the like: the flow stays; NLB does not tell the client either.
     upstream.on("error", () => undefined);
     this.flows.set(id, flow);
+    flow.forget = this.registry.add(key, () => this.endFlow(id));
     this.ctx.begin(flow.key);
     this.ctx.counters.flowOpened(lb.LoadBalancerArn, flow.groupArn);
     return flow;
@@ -104,6 +111,7 @@ export class UdpListener {
     if (!flow) return;
     this.flows.delete(id);
     clearTimeout(flow.timer);
+    flow.forget();
     flow.upstream.close();
     this.ctx.end(flow.key);
     this.ctx.counters.flowClosed(this.current().lb.LoadBalancerArn, flow.groupArn);

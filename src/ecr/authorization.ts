@@ -7,14 +7,15 @@ import type { EcrDeps } from "./deps.js";
 /**
  * GetAuthorizationToken: base64 of `AWS:<password>`, valid 12 hours, for the caller's account
  * and region (or, with the deprecated registryIds, one entry per account named). The proxy
- * endpoint is Berth's registry, plain HTTP on loopback.
+ * endpoint is Berth's registry, plain HTTP on loopback. The token is bound to the caller (an IAM
+ * user or a role session; auth-token.ts), whose permissions each pull and push then has.
  */
 export function authorizationHandlers({ clock, secret, registryHost }: EcrDeps): Record<string, Handler> {
   return {
     GetAuthorizationToken: (input: GetAuthorizationTokenRequest, ctx: RequestContext) => {
       const accounts = input.registryIds?.length ? [...new Set(input.registryIds)] : [ctx.account];
       const authorizationData: AuthorizationData[] = accounts.map((account) => {
-        const { password, expiresAt } = issueToken(secret, { account, region: ctx.region }, clock.now());
+        const { password, expiresAt } = issueToken(secret, { account, region: ctx.region }, clock.now(), undefined, ctx.principal);
         return { authorizationToken: authorizationToken(password), expiresAt, proxyEndpoint: `http://${registryHost()}` };
       });
       return { authorizationData };

@@ -34,6 +34,9 @@ const unsupportedUpstream = (url: string) =>
   err("UnsupportedUpstreamRegistryException", `The upstream registry URL '${url}' is not supported: Berth pulls through only from registries on loopback addresses (127.0.0.0/8, ::1, localhost)`);
 
 const load = (db: Db, scope: Scope) => readSetting<StoredRule[]>(db, scope, "pullThroughCacheRules") ?? [];
+
+/** Whether a pull of `name` would go to a pull-through cache rule's upstream when it misses. */
+export const coveredByPullThrough = (db: Db, scope: Scope, name: string) => load(db, scope).some((r) => name.startsWith(`${r.ecrRepositoryPrefix}/`));
 const present = (r: StoredRule, account: string) => ({ ...r, registryId: account, createdAt: new Date(r.createdAt), ...(r.updatedAt ? { updatedAt: new Date(r.updatedAt) } : {}) });
 const normalise = (prefix: string) => (prefix !== "ROOT" && prefix.endsWith("/") ? prefix.slice(0, -1) : prefix);
 

@@ -37,7 +37,7 @@ export function createGroup(db: Db, clock: Clock, scope: Scope, input: W.CreateS
     const stmt = db.prepare("INSERT INTO tags (arn, key, value) VALUES (?, ?, ?) ON CONFLICT (arn, key) DO UPDATE SET value = excluded.value");
     for (const t of input.Tags ?? []) stmt.run(arn, t.Key, t.Value);
     return arn;
-  }).immediate();
+  })();
 }
 
 export const getGroup = (db: Db, clock: Clock, scope: Scope, name: string) => present(requireGroup(db, clock, scope, name));
@@ -58,7 +58,7 @@ export function deleteGroup(db: Db, clock: Clock, scope: Scope, name: string): v
     db.prepare("DELETE FROM schedules WHERE account = ? AND region = ? AND group_name = ?").run(scope.account, scope.region, name);
     db.prepare("DELETE FROM schedule_groups WHERE account = ? AND region = ? AND name = ?").run(scope.account, scope.region, name);
     db.prepare("DELETE FROM tags WHERE arn = ?").run(g.Arn);
-  }).immediate();
+  })();
 }
 
 /** Offsets as page tokens. */

@@ -56,5 +56,5 @@ export function fireDueSchedules(db: Db, now: Date, random: () => number = Math.
       db.prepare("UPDATE schedules SET next_fire = ?, doc = ? WHERE arn = ?").run(run?.fireAt ?? null, JSON.stringify(s), s.Arn);
     }
     return rows.length;
-  }).immediate();
+  })();
 }

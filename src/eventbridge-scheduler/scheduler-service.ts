@@ -40,7 +40,7 @@ export function createSchedulerService({ db, clock, handles, random = Math.rando
       const stmt = db.prepare("INSERT INTO tags (arn, key, value) VALUES (?, ?, ?) ON CONFLICT (arn, key) DO UPDATE SET value = excluded.value");
       db.transaction(() => {
         for (const t of input.Tags!) stmt.run(arn, t.Key, t.Value);
-      }).immediate();
+      })();
       return {};
     },
     UntagResource: (input: W.UntagResourceInput, ctx) => {
@@ -48,7 +48,7 @@ export function createSchedulerService({ db, clock, handles, random = Math.rando
       const stmt = db.prepare("DELETE FROM tags WHERE arn = ? AND key = ?");
       db.transaction(() => {
         for (const k of input.TagKeys!) stmt.run(arn, k);
-      }).immediate();
+      })();
       return {};
     },
     ListTagsForResource: (input: W.ListTagsForResourceInput, ctx) => {

@@ -91,7 +91,7 @@ export function createSchedule(db: Db, clock: Clock, scope: Scope, input: W.Crea
     const doc = docOf(scope, input, group, now.getTime(), now.getTime());
     save(db, scope, doc, now, random);
     return doc.Arn;
-  }).immediate();
+  })();
 }
 
 /** UpdateSchedule replaces every member, as Scheduler does: those left out go back to their defaults. */
@@ -104,7 +104,7 @@ export function updateSchedule(db: Db, clock: Clock, scope: Scope, input: W.Upda
     const doc = docOf(scope, input as W.CreateScheduleInput, group, previous.CreationDate, now.getTime());
     save(db, scope, doc, now, random);
     return doc.Arn;
-  }).immediate();
+  })();
 }
 
 export function getSchedule(db: Db, clock: Clock, scope: Scope, input: W.GetScheduleInput): W.GetScheduleOutput {
@@ -123,7 +123,7 @@ export function deleteSchedule(db: Db, clock: Clock, scope: Scope, input: W.Dele
     const group = requireGroup(db, clock, scope, input.GroupName ?? DEFAULT_GROUP).Name;
     requireSchedule(db, scope, group, input.Name!);
     db.prepare("DELETE FROM schedules WHERE account = ? AND region = ? AND group_name = ? AND name = ?").run(scope.account, scope.region, group, input.Name);
-  }).immediate();
+  })();
 }
 
 export function listSchedules(db: Db, scope: Scope, input: W.ListSchedulesInput): W.ListSchedulesOutput {

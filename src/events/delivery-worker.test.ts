@@ -72,6 +72,8 @@ test("a failing target is retried as its RetryPolicy says, then the event goes t
     assert.equal(JSON.parse(t.dead[0]!.input).detail.id, 1);
     assert.equal(t.dead[0]!.attributes?.RETRY_ATTEMPTS, "2");
     assert.equal(t.dead[0]!.attributes?.TARGET_ARN, CLUSTER);
+    assert.equal(t.dead[0]!.attributes?.ERROR_CODE, "TargetError");
+    assert.equal(t.dead[0]!.attributes?.EXHAUSTED_RETRY_CONDITION, "MaximumRetryAttempts");
   } finally {
     await t.close();
   }

@@ -2,16 +2,22 @@ import type * as W from "@aws-sdk/client-eventbridge";
 import type { Db } from "../store/database.js";
 import type { Clock } from "../core/clock.js";
 import type { Logger } from "../core/logger.js";
+import { DeliveryError } from "./delivery-error.js";
+import type { TargetRoleGate } from "./target-role.js";
 import { dispatcherFor, type TargetDispatcher } from "./target-dispatch.js";
 import { drainOutbox } from "./event-router.js";
 import { onOutbox } from "../store/outbox.js";
 import { fireDueRules } from "./schedule-rules.js";
+import { pruneArchives } from "./archives.js";
+import { advanceReplays } from "./replays.js";
 
 /** AWS's defaults: 185 retries over at most 24 hours. */
 const DEFAULT_MAX_RETRIES = 185;
 const DEFAULT_MAX_AGE_S = 86_400;
 /** How often due deliveries are looked for when nothing wakes the worker. */
 const POLL_MS = 500;
+/** How often archived events past their retention are deleted. */
+const PRUNE_MS = 60_000;
 /** Deliveries in flight at once. */
 const CONCURRENCY = 16;
 
@@ -23,6 +29,9 @@ export const retryDelayMs = (attempts: number, random = Math.random) => Math.min
 export interface DeliveryWorker {
   /** Look for due deliveries now (after PutEvents queued some). */
   wake(): void;
+  /** Starts nothing more and waits for the deliveries in flight (a reset must not race a RunTask). */
+  pause(): Promise<void>;
+  resume(): void;
   stop(): Promise<void>;
 }
 
@@ -32,8 +41,10 @@ export interface DeliveryWorker {
  * drops it without one). Rows survive a kill -9 and are delivered after the restart. It also moves
  * the outbox of Berth's own events onto their buses and fires due schedule rules.
  */
-export function startDeliveryWorker({ db, clock, log, dispatchers, random = Math.random, timers = [] }: {
+export function startDeliveryWorker({ db, clock, log, dispatchers, random = Math.random, timers = [], roleGate }: {
   db: Db; clock: Clock; log: Logger; dispatchers: () => TargetDispatcher[]; random?: () => number;
+  /** With iamEnforcement: whether a target's RoleArn allows its delivery (target-role.ts). */
+  roleGate?: TargetRoleGate;
   /** Other things due on the same timer that queue deliveries (EventBridge Scheduler's schedules). */
   timers?: Array<(now: Date) => void>;
 }): DeliveryWorker {
@@ -41,6 +52,8 @@ export function startDeliveryWorker({ db, clock, log, dispatchers, random = Math
   const running = new Set<Promise<void>>();
   let stopped = false;
   let scheduled = false;
+  let prunedAt = 0;
+  let paused = false;
 
   const dequeue = db.prepare("DELETE FROM event_deliveries WHERE id = ?");
   // Delivered rows are deleted in batches, after the event loop has passed on what the target did
@@ -53,7 +66,7 @@ export function startDeliveryWorker({ db, clock, log, dispatchers, random = Math
     try {
       db.transaction(() => {
         for (const id of ids) dequeue.run(id);
-      }).immediate();
+      })();
     } catch (err) {
       log.error({ err }, "could not remove delivered events from the queue");
     }
@@ -69,6 +82,7 @@ export function startDeliveryWorker({ db, clock, log, dispatchers, random = Math
     try {
       const dispatcher = dispatcherFor(dispatchers(), target.Arn!);
       if (!dispatcher) throw new Error(`no dispatcher for target ${target.Arn}`);
+      roleGate?.({ target, sourceArn: row.source_arn, region: row.region });
       // An SQS target removes the row in the transaction that stores the message; others in a batch after.
       const dequeued = await dispatcher.deliver({ scope, target, input: row.input, sourceArn: row.source_arn, id: row.id, dequeue: () => dequeue.run(row.id) });
       if (dequeued !== true) finish(row.id);
@@ -78,8 +92,10 @@ export function startDeliveryWorker({ db, clock, log, dispatchers, random = Math
       const maxRetries = target.RetryPolicy?.MaximumRetryAttempts ?? DEFAULT_MAX_RETRIES;
       const maxAgeMs = (target.RetryPolicy?.MaximumEventAgeInSeconds ?? DEFAULT_MAX_AGE_S) * 1000;
       const next = now + retryDelayMs(attempts, random);
-      if (attempts > maxRetries || next - row.event_time > maxAgeMs) {
-        await deadLetter(row, target, err as Error, attempts);
+      const retryable = !(err instanceof DeliveryError) || err.retryable;
+      if (!retryable || attempts > maxRetries || next - row.event_time > maxAgeMs) {
+        const exhausted = !retryable ? undefined : attempts > maxRetries ? "MaximumRetryAttempts" : "MaximumEventAgeInSeconds";
+        await deadLetter(row, target, err as Error, attempts, exhausted);
         finish(row.id);
       } else {
         log.info({ deliveryId: row.id, target: target.Arn, attempts, err: (err as Error).message }, "event delivery failed; retrying");
@@ -89,7 +105,7 @@ export function startDeliveryWorker({ db, clock, log, dispatchers, random = Math
   }
 
   /** The DLQ gets the input with AWS's error attributes; without one (or if it fails too) the event is dropped and logged. */
-  async function deadLetter(row: Row, target: W.Target, err: Error, attempts: number) {
+  async function deadLetter(row: Row, target: W.Target, err: Error, attempts: number, exhausted: string | undefined) {
     const dlq = target.DeadLetterConfig?.Arn;
     const scope = { account: row.account, region: row.region };
     if (dlq) {
@@ -98,7 +114,11 @@ export function startDeliveryWorker({ db, clock, log, dispatchers, random = Math
         if (!dispatcher) throw new Error(`no dispatcher for dead-letter queue ${dlq}`);
         await dispatcher.deliver({
           scope, input: row.input, sourceArn: row.source_arn, id: row.id, target: { Id: target.Id, Arn: dlq },
-          attributes: { RULE_ARN: row.source_arn, TARGET_ARN: target.Arn!, ERROR_CODE: "TargetError", ERROR_MESSAGE: err.message.slice(0, 256), RETRY_ATTEMPTS: String(attempts - 1) },
+          attributes: {
+            RULE_ARN: row.source_arn, TARGET_ARN: target.Arn!, ERROR_CODE: err instanceof DeliveryError ? err.code : "TargetError",
+            ERROR_MESSAGE: err.message.slice(0, 256), RETRY_ATTEMPTS: String(attempts - 1),
+            ...(exhausted ? { EXHAUSTED_RETRY_CONDITION: exhausted } : {}),
+          },
         });
         log.warn({ deliveryId: row.id, target: target.Arn, dlq, err: err.message }, "event delivery failed; sent to the dead-letter queue");
         return;
@@ -120,13 +140,23 @@ export function startDeliveryWorker({ db, clock, log, dispatchers, random = Math
 
   function tick() {
     scheduled = false;
-    if (stopped) return;
+    if (stopped || paused) return;
     guarded("routing Berth's own events", () => {
       const onError = (err: unknown, outboxId: number) => log.error({ err, outboxId }, "an event Berth emitted could not be routed; dropped");
       while (drainOutbox(db, clock.now().getTime(), { onError }) > 0);
     });
     guarded("firing schedule rules", () => fireDueRules(db, clock.now()));
     for (const fire of timers) guarded("firing schedules", () => fire(clock.now()));
+    guarded("replaying archives", () => {
+      // A replay with more to do comes back on the next tick rather than holding this one.
+      if (advanceReplays(db, clock) > 0) setImmediate(wake);
+    });
+    guarded("pruning archives", () => {
+      const now = clock.now().getTime();
+      if (now - prunedAt < PRUNE_MS) return;
+      prunedAt = now;
+      pruneArchives(db, now);
+    });
     guarded("starting deliveries", () => {
       const room = CONCURRENCY - inFlight.size;
       if (room <= 0) return;
@@ -157,6 +187,15 @@ export function startDeliveryWorker({ db, clock, log, dispatchers, random = Math
   wake();
   return {
     wake,
+    async pause() {
+      paused = true;
+      await Promise.allSettled([...running]);
+      if (finished.length) flushFinished();
+    },
+    resume() {
+      paused = false;
+      wake();
+    },
     async stop() {
       stopped = true;
       clearInterval(timer);

@@ -89,7 +89,7 @@ export function deleteBus(db: Db, scope: Scope, name: string) {
     if (rules.n > 0) throw validation(`Event bus ${name} cannot be deleted since it has rules.`);
     db.prepare("DELETE FROM event_buses WHERE account = ? AND region = ? AND name = ?").run(scope.account, scope.region, name);
     db.prepare("DELETE FROM tags WHERE arn = ?").run(busArn(scope, name));
-  }).immediate();
+  })();
 }
 
 /** PutPermission and RemovePermission edit the bus's resource policy (a JSON policy document). */
@@ -116,7 +116,7 @@ export function putPermission(db: Db, clock: Clock, scope: Scope, input: W.PutPe
       policy.Statement.push(statement);
     }
     saveBus(db, scope, { ...bus, Policy: JSON.stringify(policy), LastModifiedTime: clock.now().getTime() });
-  }).immediate();
+  })();
 }
 
 export function removePermission(db: Db, clock: Clock, scope: Scope, input: W.RemovePermissionRequest) {
@@ -130,5 +130,5 @@ export function removePermission(db: Db, clock: Clock, scope: Scope, input: W.Re
     const kept = policy?.Statement.filter((s) => s.Sid !== input.StatementId);
     if (!policy || !kept || kept.length === policy.Statement.length) throw notFound("Statement with the provided id does not exist.");
     saveBus(db, scope, { ...bus, Policy: kept.length ? JSON.stringify({ ...policy, Statement: kept }) : undefined });
-  }).immediate();
+  })();
 }

@@ -3,8 +3,9 @@ import type * as W from "@aws-sdk/client-eventbridge";
 import type { Db } from "../store/database.js";
 import type { Scope } from "../core/arn.js";
 import type { DomainEvent } from "../store/outbox.js";
-import { compileEventPattern, type EventPattern } from "./patterns/event-pattern.js";
-import { targetInput, type RuleInfo } from "./target-input.js";
+import { patternOf } from "./patterns/pattern-cache.js";
+import { archiveEvent } from "./archives.js";
+import { targetInput, withEventValues, type RuleInfo } from "./target-input.js";
 import { DEFAULT_BUS } from "./event-buses.js";
 
 /** An event as rules see it and targets receive it. */
@@ -18,6 +19,8 @@ export interface BusEvent {
   region: string;
   resources: string[];
   detail: Record<string, unknown>;
+  /** The replay that put the event back on its bus (EventBridge adds it to replayed events). */
+  "replay-name"?: string;
 }
 
 /** EventBridge's event time: seconds, no fraction. */
@@ -30,43 +33,40 @@ export function busEvent(scope: Scope, e: { source: string; detailType: string; 
   };
 }
 
-// Compiled patterns by their text: rules are matched on every event.
-const compiled = new Map<string, EventPattern>();
-function patternOf(text: string): EventPattern {
-  let p = compiled.get(text);
-  if (!p) {
-    p = compileEventPattern(text);
-    if (compiled.size > 10_000) compiled.clear();
-    compiled.set(text, p);
-  }
-  return p;
-}
-
 /** Called once deliveries were committed, so the worker looks at once. */
 export type Wake = () => void;
 
+/** A replay puts an archived event back on its bus: only to the rules it names (all when none), never into an archive again. */
+export interface ReplayRouting { filterArns?: string[] }
+
 /**
  * Matches an event against the enabled pattern rules of a bus and queues one delivery per target
- * of every matching rule, in the caller's transaction. Returns how many deliveries it queued.
+ * of every matching rule, in the caller's transaction; the bus's archives keep it. Returns how
+ * many deliveries it queued.
  */
-export function routeEvent(db: Db, scope: Scope, bus: string, event: BusEvent, now: number): number {
+export function routeEvent(db: Db, scope: Scope, bus: string, event: BusEvent, now: number, replay?: ReplayRouting): number {
+  if (!replay) archiveEvent(db, scope, bus, event, now);
   const rules = db.prepare(
     "SELECT name, arn, pattern FROM event_rules WHERE account = ? AND region = ? AND bus = ? AND state != 'DISABLED' AND pattern IS NOT NULL",
   ).all(scope.account, scope.region, bus) as Array<{ name: string; arn: string; pattern: string }>;
+  const only = replay?.filterArns?.length ? new Set(replay.filterArns) : undefined;
   let queued = 0;
   for (const rule of rules) {
+    if (only && !only.has(rule.arn)) continue;
     if (!patternOf(rule.pattern).matches(event)) continue;
-    queued += queueForRule(db, scope, { name: rule.name, arn: rule.arn }, event, now);
+    // A replayed event's age counts from its replay: its retries are not used up by its time in the archive.
+    queued += queueForRule(db, scope, { name: rule.name, arn: rule.arn }, event, now, replay ? now : undefined);
   }
   return queued;
 }
 
 /** One delivery per target of the rule. */
-export function queueForRule(db: Db, scope: Scope, rule: RuleInfo, event: BusEvent, now: number): number {
+export function queueForRule(db: Db, scope: Scope, rule: RuleInfo, event: BusEvent, now: number, eventTime = Date.parse(event.time) || now): number {
   const targets = db.prepare("SELECT doc FROM event_targets WHERE rule_arn = ? ORDER BY rowid").all(rule.arn) as Array<{ doc: string }>;
   for (const { doc } of targets) {
     const target = JSON.parse(doc) as W.Target;
-    queueDelivery(db, scope, rule.arn, target, targetInput(target, event as unknown as Record<string, unknown>, rule), Date.parse(event.time) || now, now);
+    const fields = event as unknown as Record<string, unknown>;
+    queueDelivery(db, scope, rule.arn, withEventValues(target, fields), targetInput(target, fields, rule), eventTime, now);
   }
   return targets.length;
 }
@@ -95,5 +95,5 @@ export function drainOutbox(db: Db, now: number, { batch = 100, onError = () => 
     }
     if (rows.length) db.prepare("DELETE FROM event_outbox WHERE id <= ?").run(rows[rows.length - 1]!.id);
     return rows.length;
-  }).immediate();
+  })();
 }

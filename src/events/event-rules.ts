@@ -66,7 +66,7 @@ export function putRule(db: Db, clock: Clock, scope: Scope, input: W.PutRuleRequ
     saveRule(db, clock, scope, rule);
     if (!previous && input.Tags?.length) putRuleTags(db, rule.Arn, input.Tags);
     return rule.Arn;
-  }).immediate();
+  })();
 }
 
 export function putRuleTags(db: Db, arn: string, tags: W.Tag[]) {
@@ -78,7 +78,7 @@ export function setRuleState(db: Db, clock: Clock, scope: Scope, input: { Name?:
   db.transaction(() => {
     const rule = requireRule(db, clock, scope, input.EventBusName, input.Name!);
     saveRule(db, clock, scope, { ...rule, State: state });
-  }).immediate();
+  })();
 }
 
 export function deleteRule(db: Db, clock: Clock, scope: Scope, input: W.DeleteRuleRequest) {
@@ -91,7 +91,7 @@ export function deleteRule(db: Db, clock: Clock, scope: Scope, input: W.DeleteRu
     if (targets.n > 0) throw validation("Rule can't be deleted since it has targets.");
     db.prepare("DELETE FROM event_rules WHERE arn = ?").run(rule.Arn);
     db.prepare("DELETE FROM tags WHERE arn = ?").run(rule.Arn);
-  }).immediate();
+  })();
 }
 
 const presentRule = (r: RuleDoc): W.Rule => ({

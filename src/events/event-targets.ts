@@ -45,7 +45,7 @@ export function putTargets(db: Db, clock: Clock, scope: Scope, input: W.PutTarge
     const stmt = db.prepare("INSERT INTO event_targets (rule_arn, id, arn, doc) VALUES (?, ?, ?, ?) ON CONFLICT (rule_arn, id) DO UPDATE SET arn = excluded.arn, doc = excluded.doc");
     for (const t of accepted) stmt.run(rule.Arn, t.Id, t.Arn, JSON.stringify(t));
     return { FailedEntryCount: failed.length, FailedEntries: failed };
-  }).immediate();
+  })();
 }
 
 export function removeTargets(db: Db, clock: Clock, scope: Scope, input: W.RemoveTargetsRequest): W.RemoveTargetsResponse {
@@ -55,7 +55,7 @@ export function removeTargets(db: Db, clock: Clock, scope: Scope, input: W.Remov
     // Ids that name no target are not failures: AWS reports none.
     for (const id of input.Ids!) stmt.run(rule.Arn, id);
     return { FailedEntryCount: 0, FailedEntries: [] };
-  }).immediate();
+  })();
 }
 
 export function listTargets(db: Db, clock: Clock, scope: Scope, input: W.ListTargetsByRuleRequest): W.ListTargetsByRuleResponse {

@@ -13,6 +13,14 @@ import { compileEventPattern } from "./patterns/event-pattern.js";
 import { notFound, validation } from "./errors.js";
 import type { TargetDispatcher } from "./target-dispatch.js";
 import { GroupCommit } from "../store/group-commit.js";
+import { createArchive, deleteArchive, describeArchive, listArchives, updateArchive } from "./archives.js";
+import { cancelReplay, describeReplay, listReplays, startReplay } from "./replays.js";
+import { createConnection, deauthorizeConnection, deleteConnection, describeConnection, listConnections, updateConnection } from "./api/connections.js";
+import { createApiDestination, deleteApiDestination, describeApiDestination, listApiDestinations, updateApiDestination } from "./api/api-destinations.js";
+import { authorizeConnection } from "./api/authorize-connection.js";
+import type { OAuthTokens } from "./api/oauth-tokens.js";
+import type { SecretDeps } from "../secretsmanager/secret-store.js";
+import type { Logger } from "../core/logger.js";
 
 const scopeOf = (ctx: RequestContext): Scope => ({ account: ctx.account, region: ctx.region });
 
@@ -34,8 +42,15 @@ function taggable(db: Db, clock: Clock, scope: Scope, arn: string): string {
 const REQUIRED_EVENT_FIELDS = ["id", "account", "source", "time", "region", "detail-type"];
 
 /** EventBridge (awsJson1_1): buses, rules, targets, PutEvents; `wake` tells the delivery worker deliveries were queued. */
-export function createEventsService({ db, clock, dispatchers, wake }: { db: Db; clock: Clock; dispatchers: () => TargetDispatcher[]; wake: () => void }): AwsService {
+export function createEventsService({ db, clock, dispatchers, wake, secrets, oauth, log }: {
+  db: Db; clock: Clock; dispatchers: () => TargetDispatcher[]; wake: () => void;
+  /** Where connections keep their secret parts (Secrets Manager's store), and how OAuth connections get tokens. */
+  secrets: SecretDeps; oauth: OAuthTokens; log: Logger;
+}): AwsService {
   const group = new GroupCommit(db);
+  /** An OAuth connection gets its first token after the request that made or changed it answered. */
+  const authorizeLater = (scope: Scope, name: string) =>
+    setImmediate(() => void authorizeConnection({ secrets, clock, oauth, log }, scope, name).catch((err) => log.error({ err }, "connection authorization failed")));
   const handlers: Record<string, Handler> = {
     CreateEventBus: (input: W.CreateEventBusRequest, ctx) => {
       const scope = scopeOf(ctx);
@@ -44,12 +59,12 @@ export function createEventsService({ db, clock, dispatchers, wake }: { db: Db; 
         const stmt = db.prepare("INSERT INTO tags (arn, key, value) VALUES (?, ?, ?) ON CONFLICT (arn, key) DO UPDATE SET value = excluded.value");
         for (const t of input.Tags ?? []) stmt.run(a, t.Key, t.Value);
         return a;
-      }).immediate();
+      })();
       return { EventBusArn: arn, Description: input.Description, DeadLetterConfig: input.DeadLetterConfig, KmsKeyIdentifier: input.KmsKeyIdentifier };
     },
     DescribeEventBus: (input: W.DescribeEventBusRequest, ctx) => describeBus(db, clock, scopeOf(ctx), input.Name),
     ListEventBuses: (input: W.ListEventBusesRequest, ctx) => listBuses(db, clock, scopeOf(ctx), input),
-    UpdateEventBus: (input: W.UpdateEventBusRequest, ctx) => db.transaction(() => updateBus(db, clock, scopeOf(ctx), input)).immediate(),
+    UpdateEventBus: (input: W.UpdateEventBusRequest, ctx) => db.transaction(() => updateBus(db, clock, scopeOf(ctx), input))(),
     DeleteEventBus: (input: W.DeleteEventBusRequest, ctx) => (deleteBus(db, scopeOf(ctx), input.Name!), {}),
     PutPermission: (input: W.PutPermissionRequest, ctx) => (putPermission(db, clock, scopeOf(ctx), input), {}),
     RemovePermission: (input: W.RemovePermissionRequest, ctx) => (removePermission(db, clock, scopeOf(ctx), input), {}),
@@ -88,12 +103,46 @@ export function createEventsService({ db, clock, dispatchers, wake }: { db: Db; 
       return response;
     },
 
+    CreateArchive: (input: W.CreateArchiveRequest, ctx) => createArchive(db, clock, scopeOf(ctx), input),
+    DescribeArchive: (input: W.DescribeArchiveRequest, ctx) => describeArchive(db, scopeOf(ctx), input.ArchiveName!),
+    ListArchives: (input: W.ListArchivesRequest, ctx) => listArchives(db, clock, scopeOf(ctx), input),
+    UpdateArchive: (input: W.UpdateArchiveRequest, ctx) => updateArchive(db, scopeOf(ctx), input),
+    DeleteArchive: (input: W.DeleteArchiveRequest, ctx) => (deleteArchive(db, scopeOf(ctx), input.ArchiveName!), {}),
+    StartReplay: (input: W.StartReplayRequest, ctx) => {
+      const started = startReplay(db, clock, scopeOf(ctx), input);
+      wake();
+      return started;
+    },
+    DescribeReplay: (input: W.DescribeReplayRequest, ctx) => describeReplay(db, scopeOf(ctx), input.ReplayName!),
+    ListReplays: (input: W.ListReplaysRequest, ctx) => listReplays(db, scopeOf(ctx), input),
+    CancelReplay: (input: W.CancelReplayRequest, ctx) => cancelReplay(db, scopeOf(ctx), input.ReplayName!),
+
+    CreateConnection: (input: W.CreateConnectionRequest, ctx) => {
+      const created = createConnection(secrets, clock, scopeOf(ctx), input);
+      if (created.ConnectionState === "AUTHORIZING") authorizeLater(scopeOf(ctx), input.Name!);
+      return created;
+    },
+    DescribeConnection: (input: W.DescribeConnectionRequest, ctx) => describeConnection(db, scopeOf(ctx), input.Name!),
+    ListConnections: (input: W.ListConnectionsRequest, ctx) => listConnections(db, scopeOf(ctx), input),
+    UpdateConnection: (input: W.UpdateConnectionRequest, ctx) => {
+      const updated = updateConnection(secrets, clock, scopeOf(ctx), input);
+      if (updated.ConnectionState === "AUTHORIZING") authorizeLater(scopeOf(ctx), input.Name!);
+      return updated;
+    },
+    DeauthorizeConnection: (input: W.DeauthorizeConnectionRequest, ctx) => deauthorizeConnection(db, clock, scopeOf(ctx), input.Name!),
+    DeleteConnection: (input: W.DeleteConnectionRequest, ctx) => deleteConnection(db, clock, scopeOf(ctx), input.Name!),
+    CreateApiDestination: (input: W.CreateApiDestinationRequest, ctx) => createApiDestination(db, clock, scopeOf(ctx), input),
+    DescribeApiDestination: (input: W.DescribeApiDestinationRequest, ctx) => describeApiDestination(db, scopeOf(ctx), input.Name!),
+    ListApiDestinations: (input: W.ListApiDestinationsRequest, ctx) => listApiDestinations(db, scopeOf(ctx), input),
+    UpdateApiDestination: (input: W.UpdateApiDestinationRequest, ctx) => updateApiDestination(db, clock, scopeOf(ctx), input),
+    DeleteApiDestination: (input: W.DeleteApiDestinationRequest, ctx) => (deleteApiDestination(db, scopeOf(ctx), input.Name!), {}),
+
     TagResource: (input: W.TagResourceRequest, ctx) => {
       const arn = taggable(db, clock, scopeOf(ctx), input.ResourceARN!);
       const stmt = db.prepare("INSERT INTO tags (arn, key, value) VALUES (?, ?, ?) ON CONFLICT (arn, key) DO UPDATE SET value = excluded.value");
       db.transaction(() => {
         for (const t of input.Tags!) stmt.run(arn, t.Key, t.Value);
-      }).immediate();
+      })();
       return {};
     },
     UntagResource: (input: W.UntagResourceRequest, ctx) => {
@@ -101,7 +150,7 @@ export function createEventsService({ db, clock, dispatchers, wake }: { db: Db; 
       const stmt = db.prepare("DELETE FROM tags WHERE arn = ? AND key = ?");
       db.transaction(() => {
         for (const k of input.TagKeys!) stmt.run(arn, k);
-      }).immediate();
+      })();
       return {};
     },
     ListTagsForResource: (input: W.ListTagsForResourceRequest, ctx) => {

@@ -20,5 +20,5 @@ export function fireDueRules(db: Db, now: Date): number {
       db.prepare("UPDATE event_rules SET next_fire = ? WHERE arn = ?").run(next?.getTime() ?? null, rule.Arn);
     }
     return rows.length;
-  }).immediate();
+  })();
 }

@@ -87,3 +87,19 @@ function transform(t: W.InputTransformer, event: Record<string, unknown>, rule: 
   }
   return out;
 }
+
+/**
+ * HttpParameters' values may be JSON paths into the event (`$.detail.id`), as EventBridge allows
+ * for API destination targets: the delivery's copy of the target carries the event's values.
+ */
+export function withEventValues(target: W.Target, event: Record<string, unknown>): W.Target {
+  const p = target.HttpParameters;
+  if (!p) return target;
+  const value = (v: string) => {
+    if (!v.startsWith("$.") || !validPath(v)) return v;
+    const found = readPath(event, v);
+    return typeof found === "string" ? found : found === undefined ? "" : JSON.stringify(found);
+  };
+  const map = (m: Record<string, string> | undefined) => (m ? Object.fromEntries(Object.entries(m).map(([k, v]) => [k, value(v)])) : undefined);
+  return { ...target, HttpParameters: { PathParameterValues: p.PathParameterValues?.map(value), HeaderParameters: map(p.HeaderParameters), QueryStringParameters: map(p.QueryStringParameters) } };
+}

@@ -3,27 +3,34 @@ import type { Db } from "../store/database.js";
 import { iamArn } from "./iam-common.js";
 import { findRole } from "./roles.js";
 import { findUser } from "./users.js";
+import type { AuthorizedCall, ServiceAuthorization } from "./service-authorization.js";
 
 /**
  * The resources a call is authorized on, as the Service Authorization Reference lists them for
  * the actions users scope by resource: IAM's roles, users and policies, STS AssumeRole's role,
- * ECS's clusters, services, tasks, task definitions and container instances, ECR's
- * repositories, and any service's TagResource/UntagResource/ListTagsForResource ARN. A call that
- * names several (DescribeClusters' clusters) is allowed only when every one is. Every other
- * call is evaluated on "*" (docs/compatibility.md lists which).
+ * ECR's repositories, any service's TagResource/UntagResource/ListTagsForResource ARN, and what
+ * the other services' own tables say (`table`, beside each service: src/ecs/authorization.ts,
+ * ...). A call that names several (DescribeClusters' clusters) is allowed only when every one
+ * is. Every other call is evaluated on "*" (docs/compatibility.md lists which).
  */
-export function actionResources(db: Db, ctx: RequestContext, service: string, operation: string, input: Record<string, unknown>): string[] {
+export function actionResources(db: Db, ctx: RequestContext, service: string, operation: string, input: Record<string, unknown>, table?: ServiceAuthorization): string[] {
   const str = (k: string) => (typeof input[k] === "string" ? (input[k] as string) : undefined);
   const list = (k: string) => (Array.isArray(input[k]) ? (input[k] as unknown[]).filter((v): v is string => typeof v === "string") : undefined);
   const tagged = str("resourceArn") ?? str("ResourceArn") ?? str("ResourceARN");
   if (tagged !== undefined && /^(TagResource|UntagResource|ListTagsForResource)$/.test(operation)) return [tagged];
+  let resources: string[];
   switch (service) {
-    case "sts": return [str("RoleArn") ?? "*"];
-    case "iam": return [iamResource(db, ctx, str)];
-    case "ecs": return ecsResources(db, ctx, operation, str, list);
-    case "ecr": return ecrResources(ctx, operation, str, list);
-    default: return ["*"];
+    case "sts": resources = [str("RoleArn") ?? "*"]; break;
+    case "iam": resources = [iamResource(db, ctx, str)]; break;
+    case "ecr": resources = ecrResources(ctx, operation, str, list); break;
+    default: {
+      const of = table && Object.hasOwn(table.resources, operation) ? table.resources[operation] : undefined;
+      const call: AuthorizedCall = { db, ctx, input, str, list: (k) => list(k) ?? [], arn: (r) => `arn:aws:${table?.arnService}:${ctx.region}:${ctx.account}:${r}` };
+      resources = of ? of(call) : ["*"];
+    }
   }
+  // A call that names no resource at all (an empty list) is still a call: it is evaluated on "*".
+  return resources.length ? resources : ["*"];
 }
 
 function iamResource(db: Db, ctx: RequestContext, str: (k: string) => string | undefined): string {
@@ -32,40 +39,6 @@ function iamResource(db: Db, ctx: RequestContext, str: (k: string) => string | u
   const user = str("UserName");
   if (user !== undefined) return findUser(db, ctx.account, user)?.Arn ?? iamArn(ctx.account, "user", str("Path") ?? "/", user);
   return str("PolicyArn") ?? "*";
-}
-
-const ecsArn = (ctx: RequestContext, resource: string) => `arn:aws:ecs:${ctx.region}:${ctx.account}:${resource}`;
-/** The last part of a name-or-ARN (a cluster named by ARN: its name). */
-const nameOf = (ref: string) => (ref.startsWith("arn:") ? ref.slice(ref.lastIndexOf("/") + 1) : ref);
-
-function ecsResources(db: Db, ctx: RequestContext, operation: string, str: (k: string) => string | undefined, list: (k: string) => string[] | undefined): string[] {
-  const cluster = nameOf(str("cluster") ?? "default");
-  const clusterArn = (ref: string) => (ref.startsWith("arn:") ? ref : ecsArn(ctx, `cluster/${ref}`));
-  const inCluster = (type: string) => (ref: string) => (ref.startsWith("arn:") ? ref : ecsArn(ctx, `${type}/${cluster}/${ref}`));
-  switch (operation) {
-    case "CreateCluster": return [clusterArn(str("clusterName") ?? "default")];
-    case "DeleteCluster": case "UpdateCluster": case "UpdateClusterSettings": case "PutClusterCapacityProviders":
-    case "RegisterContainerInstance": case "ListServices":
-      return [clusterArn(str("cluster") ?? "default")];
-    case "DescribeClusters": return (list("clusters")?.length ? list("clusters")! : ["default"]).map(clusterArn);
-    case "CreateService": return [inCluster("service")(str("serviceName") ?? "")];
-    case "UpdateService": case "DeleteService": return [inCluster("service")(str("service") ?? "")];
-    case "DescribeServices": return (list("services") ?? []).map(inCluster("service"));
-    case "StopTask": return [inCluster("task")(str("task") ?? "")];
-    case "DescribeTasks": return (list("tasks") ?? []).map(inCluster("task"));
-    case "DescribeContainerInstances": return (list("containerInstances") ?? []).map(inCluster("container-instance"));
-    case "RunTask": case "StartTask": return [taskDefinitionArn(db, ctx, str("taskDefinition") ?? "")];
-    default: return ["*"];
-  }
-}
-
-/** family, family:revision or an ARN; a bare family is its latest ACTIVE revision, as RunTask resolves it. */
-function taskDefinitionArn(db: Db, ctx: RequestContext, ref: string): string {
-  if (ref.startsWith("arn:")) return ref;
-  if (ref.includes(":")) return ecsArn(ctx, `task-definition/${ref}`);
-  const row = db.prepare("SELECT arn FROM task_definitions WHERE account = ? AND region = ? AND family = ? AND status = 'ACTIVE' ORDER BY revision DESC LIMIT 1")
-    .get(ctx.account, ctx.region, ref) as { arn: string } | undefined;
-  return row?.arn ?? ecsArn(ctx, `task-definition/${ref}`);
 }
 
 /** Every ECR action that names a repository is authorized on it; GetAuthorizationToken and registry-wide calls on "*". */

@@ -3,7 +3,9 @@ import type { Clock } from "../core/clock.js";
 import { ServiceError } from "../core/errors.js";
 import type { Db } from "../store/database.js";
 import { actionResources } from "./action-resources.js";
-import { identityPolicies } from "./identity-decision.js";
+import { accessDeniedMessage, identityPolicies, type ConditionContext } from "./identity-decision.js";
+import { requestTagContext } from "./request-tags.js";
+import { resourceTagContext, type ServiceAuthorization } from "./service-authorization.js";
 
 /** Signing names whose IAM action prefix differs (CloudWatch signs as "monitoring"). */
 const ACTION_PREFIX: Record<string, string> = { monitoring: "cloudwatch" };
@@ -13,18 +15,24 @@ const ALWAYS_ALLOWED = new Set(["sts:GetCallerIdentity"]);
 
 /**
  * Identity-policy enforcement (config iamEnforcement): a user's or role session's call is allowed
- * only when its inline and attached policies allow it on every resource it names
- * (action-resources.ts), with no explicit Deny. Throws AccessDeniedException (AccessDenied on
+ * only when its inline and attached policies (and a session's session policies) allow it on every
+ * resource it names (action-resources.ts and each service's table, keyed by signing name), with no
+ * explicit Deny. Each resource is evaluated with its own tags (aws:ResourceTag/<key>) and the
+ * request's (aws:RequestTag/<key>, aws:TagKeys). Throws AccessDeniedException (AccessDenied on
  * query services) with AWS's message, naming the first resource refused.
  */
-export function createAuthorize({ db, clock }: { db: Db; clock: Clock }): Authorize {
+export function createAuthorize({ db, clock, services = {} }: { db: Db; clock: Clock; services?: Record<string, ServiceAuthorization> }): Authorize {
   return (ctx, { service, operation, input }) => {
-    const action = `${ACTION_PREFIX[service] ?? service}:${operation}`;
+    const table = services[service];
+    const action = `${ACTION_PREFIX[service] ?? service}:${table?.actions?.[operation] ?? operation}`;
     if (ALWAYS_ALLOWED.has(action)) return;
     const policies = identityPolicies(db, clock, ctx.principal!, { region: ctx.region, ...(ctx.sourceIp ? { sourceIp: ctx.sourceIp } : {}) });
-    for (const resource of actionResources(db, ctx, service, operation, input)) {
-      const denial = policies.denial(action, resource);
-      if (denial !== undefined) throw new ServiceError("AccessDeniedException", denial);
+    const requestTags = requestTagContext(input);
+    const { code = "AccessDeniedException", status, shownAction = (a: string) => a } = table?.refusal ?? {};
+    for (const resource of actionResources(db, ctx, service, operation, input, table)) {
+      const context: ConditionContext = { ...requestTags, ...resourceTagContext(db, resource, Object.values(services)) };
+      const refused = policies.decide(action, resource, context);
+      if (refused) throw new ServiceError(code, accessDeniedMessage(ctx.principal!.arn, shownAction(action), resource, refused), true, {}, status);
     }
   };
 }

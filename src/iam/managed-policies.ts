@@ -63,11 +63,13 @@ function versionDocument(db: Db, account: string, arn: string, versionId: string
 
 /** The default versions' documents of the policies attached to a role or user, for evaluation. */
 export function attachedDocuments(db: Db, account: string, type: EntityType, name: string): string[] {
-  return attachedArns(db, account, type, name).flatMap((arn) => {
-    const policy = findPolicy(db, account, arn);
-    const version = policy && versionDocument(db, account, arn, policy.DefaultVersionId);
-    return version ? [version.document] : [];
-  });
+  return attachedArns(db, account, type, name).flatMap((arn) => policyDocument(db, account, arn) ?? []);
+}
+
+/** A managed policy's default version's document; undefined when there is no such policy. */
+export function policyDocument(db: Db, account: string, arn: string): string | undefined {
+  const policy = findPolicy(db, account, arn);
+  return policy && versionDocument(db, account, arn, policy.DefaultVersionId)?.document;
 }
 
 const attachedArns = (db: Db, account: string, type: EntityType, name: string) =>

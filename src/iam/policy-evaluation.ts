@@ -1,5 +1,6 @@
 import { BlockList, isIP } from "node:net";
 import type { ConditionBlock, PolicyDocument, Principal, Statement } from "./policy-document.js";
+import { substitutedText, usesVariables, valueMatcher, type VariableContext } from "./policy-variables.js";
 
 /** What a request asks, as policies see it: `ecs:CreateCluster` on a resource, in a context. */
 export interface AuthorizationRequest {
@@ -22,8 +23,9 @@ export function evaluatePolicies(policies: PolicyDocument[], request: Authorizat
   let allowed = false;
   const context = lowerKeys(request.context ?? {});
   for (const policy of policies) {
+    const variables = usesVariables(policy.Version);
     for (const statement of policy.Statement) {
-      if (!statementApplies(statement, request, context)) continue;
+      if (!statementApplies(statement, request, context, variables)) continue;
       if (statement.Effect === "Deny") return "ExplicitDeny";
       allowed = true;
     }
@@ -35,11 +37,12 @@ export function evaluatePolicies(policies: PolicyDocument[], request: Authorizat
 export function trustAllows(policy: PolicyDocument, principal: { aws?: string[]; service?: string }, action: string, context: AuthorizationRequest["context"] = {}): boolean {
   let allowed = false;
   const ctx = lowerKeys(context);
+  const variables = usesVariables(policy.Version);
   for (const statement of policy.Statement) {
     const principalMatches = statement.Principal !== undefined
       ? principalIncludes(statement.Principal, principal)
       : !principalIncludes(statement.NotPrincipal!, principal);
-    if (!principalMatches || !actionMatches(statement, action) || !conditionsHold(statement.Condition, ctx)) continue;
+    if (!principalMatches || !actionMatches(statement, action) || !conditionsHold(statement.Condition, ctx, variables)) continue;
     if (statement.Effect === "Deny") return false;
     allowed = true;
   }
@@ -55,12 +58,12 @@ function principalIncludes(p: Principal, who: { aws?: string[]; service?: string
   return (who.aws ?? []).some((id) => aws.some((a) => a === "*" || a === id));
 }
 
-function statementApplies(s: Statement, r: AuthorizationRequest, context: Record<string, string[] | undefined>): boolean {
+function statementApplies(s: Statement, r: AuthorizationRequest, context: VariableContext, variables: boolean): boolean {
   if (!actionMatches(s, r.action)) return false;
-  const resourceMatches = s.Resource !== undefined
-    ? s.Resource.some((p) => wildcard(p, r.resource, false))
-    : s.NotResource !== undefined ? !s.NotResource.some((p) => wildcard(p, r.resource, false)) : true;
-  return resourceMatches && conditionsHold(s.Condition, context);
+  // A resource pattern whose variable has no value matches nothing (so a NotResource with it excludes nothing).
+  const matches = (p: string) => valueMatcher(p, context, { variables, glob: true })?.test(r.resource) ?? false;
+  const resourceMatches = s.Resource !== undefined ? s.Resource.some(matches) : s.NotResource !== undefined ? !s.NotResource.some(matches) : true;
+  return resourceMatches && conditionsHold(s.Condition, context, variables);
 }
 
 function actionMatches(s: Statement, action: string): boolean {
@@ -74,18 +77,18 @@ export function wildcard(pattern: string, value: string, ignoreCase: boolean): b
   return new RegExp(`^${source}$`, ignoreCase ? "is" : "s").test(value);
 }
 
-function lowerKeys(context: Record<string, string | string[] | undefined>): Record<string, string[] | undefined> {
-  const out: Record<string, string[] | undefined> = {};
+function lowerKeys(context: Record<string, string | string[] | undefined>): VariableContext {
+  const out: VariableContext = {};
   for (const [k, v] of Object.entries(context)) out[k.toLowerCase()] = v === undefined ? undefined : Array.isArray(v) ? v : [v];
   return out;
 }
 
 /** Every operator and every key of a condition block must hold (AND); a key's values are alternatives (OR). */
-function conditionsHold(block: ConditionBlock | undefined, context: Record<string, string[] | undefined>): boolean {
+function conditionsHold(block: ConditionBlock | undefined, context: VariableContext, variables: boolean): boolean {
   if (block === undefined) return true;
   for (const [fullOperator, keys] of Object.entries(block)) {
     for (const [key, expected] of Object.entries(keys)) {
-      if (!conditionHolds(fullOperator, context[key.toLowerCase()], expected)) return false;
+      if (!conditionHolds(fullOperator, context[key.toLowerCase()], expected, { context, variables })) return false;
     }
   }
   return true;
@@ -94,7 +97,9 @@ function conditionsHold(block: ConditionBlock | undefined, context: Record<strin
 /** Operators whose meaning is "none of the values matches": a missing key satisfies them. */
 const NEGATED = /^(StringNot|ArnNot|NotIpAddress$|NumericNotEquals$|DateNotEquals$)/;
 
-function conditionHolds(fullOperator: string, actual: string[] | undefined, expected: string[]): boolean {
+type Substitution = { context: VariableContext; variables: boolean };
+
+function conditionHolds(fullOperator: string, actual: string[] | undefined, expected: string[], substitution: Substitution): boolean {
   let operator = fullOperator;
   let setOperator: "ForAnyValue" | "ForAllValues" | undefined;
   const colon = operator.indexOf(":");
@@ -110,7 +115,7 @@ function conditionHolds(fullOperator: string, actual: string[] | undefined, expe
   const negated = NEGATED.test(operator);
   const base = negated ? operator.replace(/^(String|Arn|Numeric|Date)Not/, "$1").replace(/^NotIpAddress$/, "IpAddress") : operator;
   const one = (value: string) => {
-    const hit = expected.some((e) => matchValue(base, value, e));
+    const hit = expected.some((e) => matchValue(base, value, e, substitution));
     return negated ? !hit : hit;
   };
   if (setOperator === "ForAllValues") return actual.every(one);
@@ -118,16 +123,17 @@ function conditionHolds(fullOperator: string, actual: string[] | undefined, expe
   return actual.some(one);
 }
 
-function matchValue(operator: string, actual: string, expected: string): boolean {
+/** String and ARN operators compare with the expected value's variables substituted (literally); the others with its text. */
+function matchValue(operator: string, actual: string, template: string, { context, variables }: Substitution): boolean {
+  const like = (glob: boolean, ignoreCase = false) => valueMatcher(template, context, { variables, glob, ignoreCase })?.test(actual) ?? false;
   switch (operator) {
-    case "StringEquals":
-    case "ArnEquals":
-      return operator === "ArnEquals" ? wildcard(expected, actual, false) : actual === expected;
-    case "StringEqualsIgnoreCase":
-      return actual.toLowerCase() === expected.toLowerCase();
-    case "StringLike":
-    case "ArnLike":
-      return wildcard(expected, actual, false);
+    case "StringEquals": return like(false);
+    case "StringEqualsIgnoreCase": return like(false, true);
+    case "StringLike": case "ArnEquals": case "ArnLike": return like(true);
+  }
+  const expected = substitutedText(template, context, variables);
+  if (expected === undefined) return false;
+  switch (operator) {
     case "NumericEquals": return Number(actual) === Number(expected);
     case "NumericLessThan": return Number(actual) < Number(expected);
     case "NumericLessThanEquals": return Number(actual) <= Number(expected);

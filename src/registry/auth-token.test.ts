@@ -40,3 +40,16 @@ test("the secret is generated once per database and kept", () => {
   assert.equal(first.length, 32);
   assert.deepEqual(tokenSecret(db), first);
 });
+
+test("a token issued to a principal carries it; changing it breaks the signature", () => {
+  const secret = Buffer.alloc(32, 1);
+  const principal = { type: "User" as const, account: scope.account, arn: `arn:aws:iam::${scope.account}:user/alice`, userId: "AIDAALICE", name: "alice" };
+  const { password, expiresAt } = issueToken(secret, scope, now, TOKEN_TTL_MS, principal);
+  assert.deepEqual(verifyToken(secret, password, now), { ok: true, claims: { ...scope, expiresAt, principal } });
+  const [payload, sig] = password.split(".") as [string, string];
+  const claims = JSON.parse(Buffer.from(payload, "base64url").toString()) as Record<string, unknown>;
+  const root = { ...claims };
+  delete root.p;
+  const other = { ...claims, p: { ...principal, arn: `arn:aws:iam::${scope.account}:user/admin`, name: "admin" } };
+  for (const c of [root, other]) assert.deepEqual(verifyToken(secret, `${Buffer.from(JSON.stringify(c)).toString("base64url")}.${sig}`, now), { ok: false, reason: "forged" });
+});

@@ -2,11 +2,15 @@ import { createHash, randomUUID } from "node:crypto";
 import type { Clock } from "../core/clock.js";
 import { ServiceError } from "../core/errors.js";
 import type { SqsInternal } from "../sqs/sqs-service.js";
+import type { Logger } from "../core/logger.js";
+import { deadLetterTargetOf } from "./redrive-policy.js";
 import type { Subscription, Topic } from "./sns-store.js";
 import { confirmationEnvelope, notificationEnvelope, subscribeUrl, unsubscribeUrl, type EnvelopeSigner, type SnsAttribute } from "./envelope.js";
 import { effectivePolicy } from "./delivery-policy.js";
 import type { HttpDeliverer } from "./http-delivery.js";
 import type { SnsOutbox } from "./outbox.js";
+
+type SendInput = Parameters<SqsInternal["sendInternal"]>[1];
 
 /** One published message on its way to a subscription. */
 export interface Published {
@@ -28,36 +32,62 @@ const signatureVersion = (t: Topic): "1" | "2" => (t.attributes["SignatureVersio
 /**
  * Hands a published message (or a confirmation) to a subscription by its protocol: into the SQS
  * queue (stored before Publish answers), POSTed to an http/https endpoint (in the background,
- * with retries), or into the local outbox for email, email-json and sms.
+ * with retries), or into the local outbox for email, email-json and sms. What cannot be
+ * delivered goes to the subscription's dead-letter queue (RedrivePolicy).
  */
-export function createDelivery({ sqs, signer, http, outbox, clock }: { sqs: SqsInternal; signer: EnvelopeSigner; http: HttpDeliverer; outbox: SnsOutbox; clock: Clock }) {
+export function createDelivery({ sqs, signer, http, outbox, clock, log }: { sqs: SqsInternal; signer: EnvelopeSigner; http: HttpDeliverer; outbox: SnsOutbox; clock: Clock; log: Logger }) {
   const scopeOf = (t: Topic) => ({ account: t.account, region: t.region });
   const envelope = (t: Topic, s: Subscription, p: Published) => notificationEnvelope(signer, {
     messageId: p.messageId, topicArn: t.arn, subject: p.subject, message: p.message, timestamp: p.timestamp, attributes: p.attributes,
     subscriptionArn: s.arn, sequenceNumber: p.sequenceNumber, signatureVersion: signatureVersion(t),
   });
 
+  /**
+   * A message the subscription could not take goes to the SQS queue its RedrivePolicy names, as
+   * it would have been delivered (the envelope, or the raw message with its attributes); without
+   * one, or when that queue cannot take it either, it is dropped and logged.
+   */
+  async function deadLetter(s: Subscription, message: SendInput, failure: string): Promise<void> {
+    const dlq = deadLetterTargetOf(s.attributes["RedrivePolicy"]);
+    if (dlq && sqs.exists(dlq)) {
+      try {
+        await sqs.sendInternal(dlq, message, "sns.amazonaws.com");
+        log.warn({ subscriptionArn: s.arn, dlq, failure }, "sns delivery failed; message sent to the dead-letter queue");
+        return;
+      } catch (err) {
+        if (!(err instanceof ServiceError)) throw err;
+        log.error({ subscriptionArn: s.arn, dlq, err: err.message }, "could not send a failed sns delivery to its dead-letter queue");
+      }
+    }
+    log.warn({ subscriptionArn: s.arn, failure }, "sns delivery failed; message dropped");
+  }
+
   async function deliver(t: Topic, s: Subscription, p: Published): Promise<void> {
     const raw = s.attributes["RawMessageDelivery"] === "true";
     switch (s.protocol) {
       case "sqs": {
-        if (!sqs.exists(s.endpoint)) return;
-        await sqs.sendInternal(s.endpoint, {
+        const message: SendInput = {
           MessageBody: raw ? p.message : envelope(t, s, p),
           ...(raw && Object.keys(p.attributes).length ? { MessageAttributes: p.attributes } : {}),
           ...(p.messageGroupId !== undefined ? { MessageGroupId: p.messageGroupId, MessageDeduplicationId: p.messageDeduplicationId ?? createHash("sha256").update(p.original).digest("hex") } : {}),
-        }).catch((err: unknown) => {
-          // A queue may refuse the message (too large with the envelope): SNS drops it, as without a DLQ.
+        };
+        // A queue that is gone, or that refuses the message (too large with the envelope), is a client error: no retries.
+        if (!sqs.exists(s.endpoint)) return deadLetter(s, message, `queue ${s.endpoint} does not exist`);
+        await sqs.sendInternal(s.endpoint, message).catch((err: unknown) => {
           if (!(err instanceof ServiceError)) throw err;
+          return deadLetter(s, message, err.message);
         });
         return;
       }
       case "http":
       case "https": {
         const policy = effectivePolicy(t.attributes["DeliveryPolicy"], s.attributes["DeliveryPolicy"]);
+        const body = raw ? p.message : envelope(t, s, p);
         http.deliver({
           endpoint: s.endpoint, type: "Notification", messageId: p.messageId, topicArn: t.arn, subscriptionArn: s.arn, raw,
-          body: raw ? p.message : envelope(t, s, p), contentType: policy.contentType, retry: policy.retry,
+          body, contentType: policy.contentType, retry: policy.retry,
+          // After the delivery policy's retries.
+          failed: (failure) => deadLetter(s, { MessageBody: body, ...(raw && Object.keys(p.attributes).length ? { MessageAttributes: p.attributes } : {}) }, failure),
         });
         return;
       }

@@ -15,6 +15,8 @@ export interface HttpMessage {
   body: string;
   contentType: string;
   retry: RetryPolicy;
+  /** Called once the retries are used up (the subscription's dead-letter queue takes the message). */
+  failed?: (failure: string) => Promise<void> | void;
 }
 
 /** SNS waits this long for an endpoint's answer before counting the attempt as failed. */
@@ -23,7 +25,7 @@ const TIMEOUT_MS = 15_000;
 /**
  * Delivers SNS's POSTs to http/https endpoints in the background, with the headers SNS sends,
  * trying again after a failure (a connection error, a timeout, or a status other than 2xx) as the
- * delivery policy says, then dropping the message (Berth has no SNS dead-letter queues). Pending
+ * delivery policy says, then handing it to `failed` (the subscription's dead-letter queue). Pending
  * retries live in memory: a restart forgets them.
  */
 export function createHttpDeliverer({ log }: { log: Logger }) {
@@ -69,20 +71,21 @@ export function createHttpDeliverer({ log }: { log: Logger }) {
     }
     const next = delays[tried];
     if (next === undefined || stopped) {
-      log.warn({ endpoint: m.endpoint, messageId: m.messageId, type: m.type, attempts: tried + 1, failure }, "sns delivery failed; message dropped");
+      log.warn({ endpoint: m.endpoint, messageId: m.messageId, type: m.type, attempts: tried + 1, failure }, "sns delivery failed; no retries left");
+      if (!stopped) await m.failed?.(`${failure} after ${tried + 1} attempts`);
       return;
     }
     log.info({ endpoint: m.endpoint, messageId: m.messageId, type: m.type, attempt: tried + 1, failure, retryInSeconds: next }, "sns delivery failed; retrying");
     const timer = setTimeout(() => {
       timers.delete(timer);
-      void run(m, delays, tried + 1);
+      run(m, delays, tried + 1).catch((err) => log.error({ err, messageId: m.messageId }, "sns delivery crashed"));
     }, next * 1000);
     timers.add(timer);
   };
 
   return {
     deliver(m: HttpMessage): void {
-      void run(m, retryDelays(m.retry), 0);
+      run(m, retryDelays(m.retry), 0).catch((err) => log.error({ err, messageId: m.messageId }, "sns delivery crashed"));
     },
     /** Drops every pending retry (server shutdown, reset). */
     cancelAll(): void {

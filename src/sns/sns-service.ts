@@ -1,3 +1,5 @@
+import { redrivePolicyProblem } from "./redrive-policy.js";
+import type { Logger } from "../core/logger.js";
 import { randomBytes, randomUUID } from "node:crypto";
 import { loadModel } from "../aws/model.js";
 import type { AwsService, Handler } from "../aws/service.js";
@@ -43,9 +45,9 @@ export interface SnsInternal {
 }
 
 /** SNS (awsQuery): topics, subscriptions with sqs endpoints, Publish and PublishBatch with filter policies. */
-export function createSnsService({ db, clock, sqs, signer, http, outbox }: { db: Db; clock: Clock; sqs: SqsInternal; signer: EnvelopeSigner; http: HttpDeliverer; outbox: SnsOutbox }): AwsService & { internal: SnsInternal } {
+export function createSnsService({ db, clock, sqs, signer, http, outbox, log }: { db: Db; clock: Clock; sqs: SqsInternal; signer: EnvelopeSigner; http: HttpDeliverer; outbox: SnsOutbox; log: Logger }): AwsService & { internal: SnsInternal } {
   const store = new SnsStore(db);
-  const delivery = createDelivery({ sqs, signer, http, outbox, clock });
+  const delivery = createDelivery({ sqs, signer, http, outbox, clock, log });
   const topicArn = (ctx: Scope, name: string) => `arn:aws:sns:${ctx.region}:${ctx.account}:${name}`;
   const topicOf = (arn: string | undefined, ctx: Scope): Topic => {
     const t = arn === undefined ? undefined : store.topic(arn);
@@ -141,6 +143,10 @@ export function createSnsService({ db, clock, sqs, signer, http, outbox }: { db:
     if (name === "DeliveryPolicy" && value !== "") {
       const problem = deliveryPolicyProblem(value, "subscription");
       if (problem) throw invalidParameter(`Attributes Reason: ${problem}`);
+    }
+    if (name === "RedrivePolicy" && value !== "") {
+      const problem = redrivePolicyProblem(value);
+      if (problem) throw invalidParameter(problem);
     }
   };
 

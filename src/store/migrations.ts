@@ -449,4 +449,36 @@ export const migrations: string[] = [
     name TEXT NOT NULL, pattern TEXT NOT NULL, transformation TEXT NOT NULL, created_at INTEGER NOT NULL,
     PRIMARY KEY (group_id, name));
   `,
+  /* 24: What the load balancer data plane last knew of a registered target's health (JSON: state,
+     reason, description, when its slow start began), so a restarted data plane resumes from it
+     instead of checking every target from initial and ramping healthy ones again. */ `
+  ALTER TABLE elb_targets ADD COLUMN health TEXT;
+  `,
+  /* 25: EventBridge archives (the events of a bus that match an archive's pattern, kept for its
+     retention) and replays of them (progress kept so a restart resumes a replay); connections (the
+     secret parts in a Secrets Manager secret, as AWS keeps them) and API destinations. */ `
+  CREATE TABLE event_archives (
+    account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL,
+    arn TEXT NOT NULL UNIQUE, bus_arn TEXT NOT NULL, pattern TEXT, doc TEXT NOT NULL,
+    PRIMARY KEY (account, region, name));
+  CREATE INDEX event_archives_by_bus ON event_archives (bus_arn);
+  CREATE TABLE archived_events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    archive_arn TEXT NOT NULL, archived_at INTEGER NOT NULL, event TEXT NOT NULL);
+  CREATE INDEX archived_events_by_time ON archived_events (archive_arn, archived_at, id);
+  CREATE TABLE event_replays (
+    account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL,
+    arn TEXT NOT NULL UNIQUE, state TEXT NOT NULL,
+    -- The last archived event replayed (archived_events.id), so a restart carries on after it.
+    position INTEGER NOT NULL DEFAULT 0, doc TEXT NOT NULL,
+    PRIMARY KEY (account, region, name));
+  CREATE TABLE event_connections (
+    account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL,
+    arn TEXT NOT NULL UNIQUE, doc TEXT NOT NULL,
+    PRIMARY KEY (account, region, name));
+  CREATE TABLE event_api_destinations (
+    account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL,
+    arn TEXT NOT NULL UNIQUE, connection_arn TEXT NOT NULL, doc TEXT NOT NULL,
+    PRIMARY KEY (account, region, name));
+  `,
 ];

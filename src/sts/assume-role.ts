@@ -45,7 +45,15 @@ export function assumeRole(deps: StsDeps, input: W.AssumeRoleRequest, ctx: Reque
   const duration = input.DurationSeconds ?? 3600;
   if (ctx.principal?.type === "AssumedRole" && duration > 3600) throw validation("The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.");
   if (duration > role.MaxSessionDuration) throw validation("The requested DurationSeconds exceeds the MaxSessionDuration set for this role.");
+  // A session policy is validated as IAM validates identity policies (MalformedPolicyDocument).
+  if (input.Policy !== undefined) parsePolicyDocument(input.Policy, "identity");
   const principal: Principal = assumedRolePrincipal(role, input.RoleSessionName!);
+  const policyArns = (input.PolicyArns ?? []).flatMap((p) => (p.arn === undefined ? [] : [p.arn]));
+  // Session policies narrow the session to what they and the role's policies both allow (identity-decision.ts).
+  if (input.Policy !== undefined || policyArns.length) {
+    principal.sessionPolicies = { ...(input.Policy === undefined ? {} : { document: input.Policy }), ...(policyArns.length ? { arns: policyArns } : {}) };
+  }
+  if (input.SourceIdentity !== undefined) principal.sourceIdentity = input.SourceIdentity;
   // Session tags become the session's aws:PrincipalTag/<key> in the calls it signs.
   if (input.Tags?.length) principal.sessionTags = Object.fromEntries(input.Tags.map((t) => [t.Key!, t.Value!]));
   const credentials = mintSession(deps, { account: principal.account, principal, durationSeconds: duration });

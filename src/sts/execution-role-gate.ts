@@ -1,7 +1,9 @@
 import type { Clock } from "../core/clock.js";
 import type { Db } from "../store/database.js";
 import type { ExecutionRoleGate } from "../ecs/tasks/execution-role.js";
-import { identityPolicies } from "../iam/identity-decision.js";
+import type { Principal } from "../aws/request-context.js";
+import { identityPolicies, type IdentityPolicies } from "../iam/identity-decision.js";
+import { resourceTagContext, type ServiceAuthorization } from "../iam/service-authorization.js";
 import { findRoleByArn } from "../iam/roles.js";
 import { assumedRolePrincipal, trusts } from "./assume-role.js";
 
@@ -12,9 +14,15 @@ const ECS_TASKS = "ecs-tasks.amazonaws.com";
  * sessions it assumes for a task), would have them: the role's identity policies, evaluated as
  * enforcement evaluates any call (identity-decision.ts), in the task's Region. A role that does
  * not exist or does not trust ecs-tasks.amazonaws.com cannot be assumed: every action is refused
- * with STS's words for that.
+ * with STS's words for that. Each resource is evaluated with its tags (aws:ResourceTag/<key>),
+ * found as enforcement finds them (`services`: each service's authorization table). `resourceDenial`,
+ * when given, decides instead of the identity policies alone, for resources that have policies of
+ * their own (ECR repositories' policies: src/ecr/registry-permissions.ts), so that a task pulls with
+ * what its role may pull.
  */
-export function createExecutionRoleGate({ db, clock }: { db: Db; clock: Clock }): ExecutionRoleGate {
+export type ResourceDenial = (principal: Principal, identity: IdentityPolicies, action: string, resource: string) => string | undefined;
+
+export function createExecutionRoleGate({ db, clock, services = [], resourceDenial }: { db: Db; clock: Clock; services?: ServiceAuthorization[]; resourceDenial?: ResourceDenial }): ExecutionRoleGate {
   return ({ taskArn, executionRoleArn }) => {
     if (executionRoleArn === undefined) return undefined;
     const role = findRoleByArn(db, executionRoleArn);
@@ -24,6 +32,11 @@ export function createExecutionRoleGate({ db, clock }: { db: Db; clock: Clock })
     }
     const [, , , region = "", , resource = ""] = taskArn.split(":");
     const principal = assumedRolePrincipal(role, resource.slice(resource.lastIndexOf("/") + 1));
-    return identityPolicies(db, clock, principal, { region });
+    const policies = identityPolicies(db, clock, principal, { region });
+    const identity: IdentityPolicies = {
+      decide: (action, resource, context) => policies.decide(action, resource, context ?? resourceTagContext(db, resource, services)),
+      denial: (action, resource, context) => policies.denial(action, resource, context ?? resourceTagContext(db, resource, services)),
+    };
+    return resourceDenial ? { denial: (action, resource) => resourceDenial(principal, identity, action, resource) } : identity;
   };
 }

@@ -2,26 +2,13 @@ import { CredentialError, ServiceError } from "../../core/errors.js";
 import { signingNameOf, type Operation } from "../model.js";
 import { clip, own, type AwsService } from "../service.js";
 import { scopeService, type Codec, type WireRequest } from "./codec.js";
-import { wireError } from "./error-shape.js";
+import { QUERY_AUTH_ERRORS, wireError } from "./error-shape.js";
 import { readQueryForm } from "./query-form.js";
 import { buildXml, toXml } from "./query-xml.js";
 
 const FORM = "application/x-www-form-urlencoded";
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
-/**
- * The signature errors, which request-context and sigv4 raise with AWS JSON's names, as AWS's
- * query services name them (STS, IAM: `SignatureDoesNotMatch`, 403).
- */
-const QUERY_AUTH_ERRORS: Record<string, [code: string, status: number]> = {
-  InvalidSignatureException: ["SignatureDoesNotMatch", 403],
-  IncompleteSignatureException: ["IncompleteSignature", 400],
-  UnrecognizedClientException: ["InvalidClientTokenId", 403],
-  MissingAuthenticationTokenException: ["MissingAuthenticationToken", 403],
-  SerializationException: ["MalformedInput", 400],
-  ExpiredTokenException: ["ExpiredToken", 403],
-  AccessDeniedException: ["AccessDenied", 403],
-};
 
 /** Whether a request speaks awsQuery: a form body, or (GET) an Action in the query string. */
 export function isQueryRequest(req: Pick<WireRequest, "method" | "url" | "headers">): boolean {

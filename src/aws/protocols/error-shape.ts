@@ -1,6 +1,20 @@
 import { ServiceError } from "../../core/errors.js";
 import type { ServiceModel, Shape } from "../model.js";
 
+/**
+ * The signature errors, which request-context and sigv4 raise with AWS JSON's names, as AWS's
+ * query services name them (STS, IAM: `SignatureDoesNotMatch`, 403).
+ */
+export const QUERY_AUTH_ERRORS: Record<string, [code: string, status: number]> = {
+  InvalidSignatureException: ["SignatureDoesNotMatch", 403],
+  IncompleteSignatureException: ["IncompleteSignature", 400],
+  UnrecognizedClientException: ["InvalidClientTokenId", 403],
+  MissingAuthenticationTokenException: ["MissingAuthenticationToken", 403],
+  SerializationException: ["MalformedInput", 400],
+  ExpiredTokenException: ["ExpiredToken", 403],
+  AccessDeniedException: ["AccessDenied", 403],
+};
+
 /** How an error is written on the wire: its code, HTTP status and whose fault it is. */
 export interface WireError {
   /** The name the protocol sends (a query service's error.code, else the shape's name). */
@@ -39,7 +53,9 @@ export const internalError = (code = "InternalFailure") =>
 export function queryCompatibleHeaders(model: ServiceModel | undefined, error: ServiceError): Record<string, string> {
   if (!model?.metadata.awsQueryCompatible) return {};
   const wire = wireError(model, error, { useErrorCode: true });
-  return { "x-amzn-query-error": `${wire.code};${wire.sender ? "Sender" : "Receiver"}` };
+  // A refusal by IAM, which the model does not declare, has the code query services give it (SQS: AccessDenied).
+  const code = !wire.shape && error.code === "AccessDeniedException" ? QUERY_AUTH_ERRORS[error.code]![0] : wire.code;
+  return { "x-amzn-query-error": `${code};${wire.sender ? "Sender" : "Receiver"}` };
 }
 
 /** The member an exception shape carries its message in, as the model spells it (EKS: message; EFS, CloudWatch: Message). */

@@ -1,12 +1,13 @@
-import type { HealthCheckConfig, TargetConfig } from "../snapshot.js";
+import type { HealthCheckConfig, TargetConfig, TargetHealthMemory } from "../snapshot.js";
 import { checkOnce } from "./health-check.js";
 import { initialHealth, nextHealth, type TargetHealthState } from "./health-state.js";
 
 /**
  * Runs the periodic health checks of every in-use, registered target and remembers each one's
  * state. `update` is called with every snapshot: checks for targets that are gone stop, new ones
- * start in `initial`, and a target whose health check settings changed keeps its state but
- * restarts its timer with the new interval.
+ * start in `initial` (or where the data plane left them before a restart: TargetConfig.Health),
+ * and a target whose health check settings changed keeps its state but restarts its timer with
+ * the new interval.
  */
 export class HealthMonitor {
   private readonly checks = new Map<string, { fingerprint: string; timer: NodeJS.Timeout; state: TargetHealthState }>();
@@ -29,8 +30,10 @@ export class HealthMonitor {
       const existing = this.checks.get(key);
       if (existing?.fingerprint === fingerprint) continue;
       if (existing) clearTimeout(existing.timer);
-      const entry = { fingerprint, timer: undefined as unknown as NodeJS.Timeout, state: existing?.state ?? initialHealth };
+      const entry = { fingerprint, timer: undefined as unknown as NodeJS.Timeout, state: existing?.state ?? resumed(target.Health) };
       this.checks.set(key, entry);
+      // A slow start under way before a restart goes on from where it began.
+      if (!existing && target.Health?.State === "healthy" && target.Health.SlowStartFrom !== undefined) this.healthyAt.set(key, target.Health.SlowStartFrom);
       const tick = async () => {
         const result = await checkOnce(config, target);
         if (this.checks.get(key) !== entry) return; // replaced or removed while the check ran
@@ -54,6 +57,14 @@ export class HealthMonitor {
     return this.checks.get(key)?.state;
   }
 
+  /** What to keep of the target's health across a restart; undefined while it is `initial` (a restart starts there anyway). */
+  memory(key: string): TargetHealthMemory | undefined {
+    const s = this.checks.get(key)?.state;
+    if (!s || s.state === "initial") return undefined;
+    const since = this.healthyAt.get(key);
+    return { State: s.state, ...(s.reason && { Reason: s.reason }), ...(s.description && { Description: s.description }), ...(since !== undefined && { SlowStartFrom: since }) };
+  }
+
   private anotherHealthy(key: string): boolean {
     const group = key.slice(0, key.indexOf("|") + 1);
     for (const [other, check] of this.checks) if (other !== key && other.startsWith(group) && check.state.state === "healthy") return true;
@@ -70,4 +81,10 @@ export class HealthMonitor {
     this.checks.clear();
     this.healthyAt.clear();
   }
+}
+
+/** The state a target's checks start from: the one kept from before a restart, else initial. */
+function resumed(memory: TargetHealthMemory | undefined): TargetHealthState {
+  if (!memory) return initialHealth;
+  return { state: memory.State, ...(memory.Reason && { reason: memory.Reason }), ...(memory.Description && { description: memory.Description }), successes: 0, failures: 0 };
 }

@@ -11,9 +11,10 @@ import { saveLoadBalancer } from "../load-balancers/load-balancer-store.js";
 import { saveListener } from "../listeners/listener-store.js";
 import { saveRule } from "../rules/rule-store.js";
 import { saveTargetGroup } from "../target-groups/target-group-store.js";
-import { putTarget, releaseTarget } from "../targets/target-store.js";
+import { putTarget, releaseTarget, rememberHealth } from "../targets/target-store.js";
 import { buildSnapshot } from "./snapshot-builder.js";
 import { createDataPlaneFeed } from "./data-plane-feed.js";
+import { createDataPlaneHealth } from "./data-plane-health.js";
 
 const scope = { account: "000000000000", region: "us-east-1" };
 const LB = "arn:aws:elasticloadbalancing:us-east-1:000000000000:loadbalancer/app/web/0123456789abcdef";
@@ -81,5 +82,52 @@ test("changes are coalesced: one apply in flight, one queued that reads the late
   assert.equal(applied.length, 2);
   assert.equal(refreshed, 2);
   await feed.close();
+  cleanup();
+});
+
+test("the health the data plane reports is kept, answered before a restarted data plane reports, and handed back in the snapshot", async () => {
+  const { db, cleanup } = store();
+  putTarget(db, TG, { id: "127.0.0.2", port: 8080 }, 0);
+  putTarget(db, TG, { id: "127.0.0.3", port: 8080 }, 0);
+  const ramping = { State: "healthy" as const, SlowStartFrom: 1234 };
+  let report: unknown[] = [{
+    TargetGroupArn: TG,
+    TargetHealthDescriptions: [
+      { Target: { Id: "127.0.0.2", Port: 8080 }, TargetHealth: { State: "healthy" } },
+      { Target: { Id: "127.0.0.3", Port: 8080 }, TargetHealth: { State: "initial", Reason: "Elb.InitialHealthChecking" } },
+    ],
+    Memory: { "127.0.0.2|8080": ramping },
+  }];
+  const dataPlane = { targetHealth: async () => report } as unknown as DataPlane;
+  const log = pino({ level: "silent" });
+  const health = createDataPlaneHealth({ dataPlane, log, db, intervalMs: 60_000 });
+  health.refresh();
+  await new Promise((r) => setImmediate(r));
+  const targets = () => buildSnapshot(db, 0).targetGroups[0]!.Targets;
+  assert.deepEqual(targets().map((t) => t.Health), [ramping, undefined]);
+  health.stop();
+
+  // A restarted Berth: its data plane has not reported yet; the kept state answers meanwhile.
+  const silent = { targetHealth: () => new Promise(() => {}) } as unknown as DataPlane;
+  const restarted = createDataPlaneHealth({ dataPlane: silent, log, db, intervalMs: 60_000 });
+  const of = (id: string) => restarted.healthOf({ targetGroupArn: TG, id, port: 8080 }).State;
+  assert.equal(of("127.0.0.2"), "healthy");
+  assert.equal(of("127.0.0.3"), "initial");
+  restarted.stop();
+
+  // Nothing to keep any more (the group no longer in use, say): the kept state goes.
+  report = [{ TargetGroupArn: TG, TargetHealthDescriptions: [{ Target: { Id: "127.0.0.2", Port: 8080 }, TargetHealth: { State: "unused" } }] }];
+  const again = createDataPlaneHealth({ dataPlane, log, db, intervalMs: 60_000 });
+  again.refresh();
+  await new Promise((r) => setImmediate(r));
+  assert.equal(targets()[0]!.Health, undefined);
+  again.stop();
+
+  // A target deregistered and registered again starts afresh.
+  rememberHealth(db, TG, { id: "127.0.0.3", port: 8080 }, { State: "unhealthy", Reason: "Target.Timeout" });
+  assert.deepEqual(targets()[1]!.Health, { State: "unhealthy", Reason: "Target.Timeout" });
+  releaseTarget(db, TG, { id: "127.0.0.3", port: 8080 }, 10_000);
+  putTarget(db, TG, { id: "127.0.0.3", port: 8080 }, 5000);
+  assert.equal(targets()[1]!.Health, undefined);
   cleanup();
 });

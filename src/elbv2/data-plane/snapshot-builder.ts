@@ -94,7 +94,7 @@ function targetGroupConfig(
     const address = doc.TargetType === "ip" ? t.id : instanceHostIp(db, scope, t.id);
     if (address === undefined) return [];
     return t.drainUntil === undefined
-      ? [{ Id: t.id, Address: address, Port: t.port, State: "registered" }]
+      ? [{ Id: t.id, Address: address, Port: t.port, State: "registered", ...(t.health && { Health: t.health }) }]
       // The data plane ends the drain at DeregisteredAt + the group's delay, which is drainUntil.
       : [{ Id: t.id, Address: address, Port: t.port, State: "draining", DeregisteredAt: t.drainUntil - delayMs }];
   });
@@ -132,6 +132,7 @@ function parseAttributes(a: Record<string, string>): TargetGroupAttributes {
   const stickiness = a["stickiness.type"];
   return {
     "deregistration_delay.timeout_seconds": num("deregistration_delay.timeout_seconds", d["deregistration_delay.timeout_seconds"]),
+    "deregistration_delay.connection_termination.enabled": a["deregistration_delay.connection_termination.enabled"] === "true",
     "slow_start.duration_seconds": num("slow_start.duration_seconds", d["slow_start.duration_seconds"]),
     "stickiness.enabled": a["stickiness.enabled"] === "true",
     "stickiness.type": stickiness === "app_cookie" || stickiness === "source_ip" ? stickiness : "lb_cookie",

@@ -15,9 +15,10 @@ const http: Record<string, AttributeSpec> = {
   "load_balancing.cross_zone.enabled": oneOf("use_load_balancer_configuration", ["true", "false", "use_load_balancer_configuration"]),
 };
 
-const network = (targetType: string): Record<string, AttributeSpec> => ({
+const network = (protocol: string | undefined, targetType: string): Record<string, AttributeSpec> => ({
   "deregistration_delay.timeout_seconds": range(300, 0, 3600),
-  "deregistration_delay.connection_termination.enabled": bool(false),
+  // "For new UDP/TCP_UDP target groups the default is true. Otherwise, the default is false." (API reference)
+  "deregistration_delay.connection_termination.enabled": bool(protocol === "UDP" || protocol === "TCP_UDP"),
   // AWS preserves client addresses for instance targets, and not for IP targets over TCP/TLS.
   "preserve_client_ip.enabled": bool(targetType === "instance"),
   "proxy_protocol_v2.enabled": bool(false),
@@ -27,7 +28,7 @@ const network = (targetType: string): Record<string, AttributeSpec> => ({
 });
 
 export const targetGroupAttributeSpec = (protocol: string | undefined, targetType: string | undefined) =>
-  protocol === "HTTP" || protocol === "HTTPS" ? http : network(targetType ?? "instance");
+  protocol === "HTTP" || protocol === "HTTPS" ? http : network(protocol, targetType ?? "instance");
 
 // An RFC 6265 cookie name (a token); ALB keeps the AWSALB* names for its own cookies.
 const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,256}$/;

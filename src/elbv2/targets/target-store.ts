@@ -1,4 +1,5 @@
 import type { Db } from "../../store/database.js";
+import type { TargetHealthMemory } from "../../dataplane/snapshot.js";
 
 /** A registered target; `drainUntil` (epoch ms) is set once it is deregistered and draining. */
 export interface StoredTarget {
@@ -7,11 +8,14 @@ export interface StoredTarget {
   availabilityZone?: string;
   registeredAt: number;
   drainUntil?: number;
+  /** What the data plane last reported of its health (see rememberHealth). */
+  health?: TargetHealthMemory;
 }
 
-type Row = { id: string; port: number; availability_zone: string | null; registered_at: number; drain_until: number | null };
+type Row = { id: string; port: number; availability_zone: string | null; registered_at: number; drain_until: number | null; health: string | null };
 const parse = (r: Row): StoredTarget => ({
   id: r.id, port: r.port, registeredAt: r.registered_at,
+  ...(r.health !== null ? { health: JSON.parse(r.health) as TargetHealthMemory } : {}),
   ...(r.availability_zone !== null ? { availabilityZone: r.availability_zone } : {}),
   ...(r.drain_until !== null ? { drainUntil: r.drain_until } : {}),
 });
@@ -30,8 +34,25 @@ export function putTarget(db: Db, targetGroupArn: string, t: { id: string; port:
   db.prepare(
     `INSERT INTO elb_targets (target_group_arn, id, port, availability_zone, registered_at) VALUES (?, ?, ?, ?, ?)
      ON CONFLICT (target_group_arn, id, port) DO UPDATE SET drain_until = NULL,
+       health = CASE WHEN elb_targets.drain_until IS NULL THEN elb_targets.health ELSE NULL END,
        registered_at = CASE WHEN elb_targets.drain_until IS NULL THEN elb_targets.registered_at ELSE excluded.registered_at END`,
   ).run(targetGroupArn, t.id, t.port, t.availabilityZone ?? null, now);
+}
+
+/**
+ * Keeps what the data plane reports of a registered target's health (undefined: nothing worth
+ * keeping, it is `initial`), so a restarted data plane resumes from it. A draining target's is
+ * not kept: it gets no new traffic and is never checked again.
+ */
+export function rememberHealth(db: Db, targetGroupArn: string, t: { id: string; port: number }, health: TargetHealthMemory | undefined): void {
+  db.prepare("UPDATE elb_targets SET health = ? WHERE target_group_arn = ? AND id = ? AND port = ? AND drain_until IS NULL")
+    .run(health === undefined ? null : JSON.stringify(health), targetGroupArn, t.id, t.port);
+}
+
+/** The health rememberHealth kept for a registered target, if any. */
+export function keptHealth(db: Db, targetGroupArn: string, t: { id: string; port: number }): TargetHealthMemory | undefined {
+  const row = db.prepare("SELECT health FROM elb_targets WHERE target_group_arn = ? AND id = ? AND port = ? AND drain_until IS NULL").get(targetGroupArn, t.id, t.port) as { health: string | null } | undefined;
+  return row?.health ? (JSON.parse(row.health) as TargetHealthMemory) : undefined;
 }
 
 /** Starts a target's drain, or removes it at once when `drainUntil` is undefined. */

@@ -18,7 +18,7 @@ export function eventBusTarget({ db, clock, wake }: { db: Db; clock: Clock; wake
         requireBus(db, clock, scope, name);
         // The event keeps its id and fields; it is on the other bus in that bus's account and region.
         routeEvent(db, scope, name!, { ...event, account: scope.account, region: scope.region }, clock.now().getTime());
-      }).immediate();
+      })();
       wake();
     },
   };

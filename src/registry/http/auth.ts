@@ -2,6 +2,7 @@ import type { FastifyRequest } from "fastify";
 import type { Config } from "../../core/config.js";
 import type { Clock } from "../../core/clock.js";
 import type { Scope } from "../../core/arn.js";
+import type { Principal } from "../../aws/request-context.js";
 import { TOKEN_USER } from "../auth-token.js";
 import { checkToken } from "./verified-tokens.js";
 import { OciError } from "./oci-errors.js";
@@ -21,18 +22,27 @@ export interface AuthDeps {
 
 export const REALM = "Berth registry";
 
+/** The repositories a request sees, and who asks: the token's principal, absent for the root (and in open mode without a token). */
+export interface Caller {
+  scope: Scope;
+  principal?: Principal;
+}
+
 const challenge = (message: string) =>
   new OciError("UNAUTHORIZED", message, undefined, 401, { "www-authenticate": `Basic realm="${REALM}"` });
 
-export function authenticate(req: FastifyRequest, { config, clock, secret }: AuthDeps): Scope {
-  const fallback = { account: config.accountId, region: config.region };
+export function authenticate(req: FastifyRequest, { config, clock, secret }: AuthDeps): Caller {
+  const fallback = { scope: { account: config.accountId, region: config.region } };
   const password = presentedPassword(req.headers.authorization);
   if (password === undefined) {
     if (config.registryAuth === "open") return fallback;
     throw challenge("authentication required");
   }
   const check = checkToken(secret, password, clock.now());
-  if (check.ok) return { account: check.claims.account, region: check.claims.region };
+  if (check.ok) {
+    const { account, region, principal } = check.claims;
+    return { scope: { account, region }, ...(principal ? { principal } : {}) };
+  }
   if (config.registryAuth === "open") return fallback;
   throw challenge(check.reason === "expired" ? "Your authorization token has expired. Reauthenticate and try again." : "Your authorization token is invalid.");
 }

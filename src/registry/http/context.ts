@@ -8,6 +8,8 @@ export interface Ctx {
   reply: FastifyReply;
   scope: Scope;
   store: RegistryStore;
+  /** Whether the caller may read layers of repository `name` (a cross-repository mount's source); absent: it may. */
+  mayRead?: (name: string) => boolean;
 }
 
 export const blobLocation = (name: string, digest: string) => `/v2/${name}/blobs/${digest}`;

@@ -3,8 +3,9 @@ import type { Config } from "../../core/config.js";
 import type { Clock } from "../../core/clock.js";
 import type { RegistryStore } from "../registry-store.js";
 import type { Scope } from "../../core/arn.js";
-import { authenticate } from "./auth.js";
+import { authenticate, type Caller } from "./auth.js";
 import { downloadScope } from "./download-auth.js";
+import { peerAddress } from "../../aws/gateway-front.js";
 import { parseRoute, type Route } from "./route-path.js";
 import { OciError, sendOciError } from "./oci-errors.js";
 import type { Ctx } from "./context.js";
@@ -26,6 +27,22 @@ export interface RegistryHttpDeps {
   beforeManifestGet?: (scope: Scope, name: string, reference: string) => Promise<void>;
   /** Runs before a push starts (an upload or a manifest PUT): ECR's create-on-push may create the repository. */
   beforePush?: (scope: Scope, name: string) => void;
+  /**
+   * Whether the caller may make this request (iamEnforcement: src/ecr/registry-permissions.ts):
+   * undefined when it may, else the message of the 403 DENIED answer. Runs after routing and
+   * before the hooks above, so that a refused request creates nothing.
+   */
+  authorize?: (request: RegistryRequest) => string | undefined;
+}
+
+/** One /v2 request as authorization sees it. */
+export interface RegistryRequest {
+  caller: Caller;
+  route: Route;
+  /** GET, HEAD, PUT, PATCH, POST or DELETE (HEAD kept apart: ECR authorizes a HEAD of a layer as a check of its availability). */
+  method: string;
+  /** The connection's address (aws:SourceIp). */
+  sourceIp: string;
 }
 
 type Handler = (c: Ctx, route: Route) => unknown;
@@ -78,8 +95,10 @@ export async function registryPlugin(app: FastifyInstance, deps: RegistryHttpDep
 
   const handle = async (req: FastifyRequest, reply: FastifyReply) => {
     const route = parseRoute(req.raw.url ?? "");
-    // A GetDownloadUrlForLayer URL carries its own grant; everything else needs credentials.
-    const scope = downloadScope(req, route, deps) ?? authenticate(req, deps);
+    // A GetDownloadUrlForLayer URL carries its own grant (authorized when it was issued); everything else needs credentials.
+    const granted = downloadScope(req, route, deps);
+    const caller = granted ? undefined : authenticate(req, deps);
+    const scope = granted ?? caller!.scope;
     if (route.kind === "traversal") throw new OciError("NAME_INVALID", "invalid repository name: the path contains '.' or '..' segments");
     const method = req.method === "HEAD" ? "GET" : req.method;
     const endpoint = ENDPOINTS[route.kind];
@@ -88,9 +107,17 @@ export async function registryPlugin(app: FastifyInstance, deps: RegistryHttpDep
     if (!handler) {
       throw new OciError("UNSUPPORTED", `${req.method} is not supported here`, undefined, 405, { allow: Object.keys(endpoint).join(", ") });
     }
+    // aws:SourceIp as the API gateway gives it (an IPv4-mapped IPv6 peer as IPv4).
+    const sourceIp = peerAddress(req.socket.remoteAddress) ?? "";
+    const denial = caller && deps.authorize?.({ caller, route, method: req.method, sourceIp });
+    if (denial !== undefined) throw new OciError("DENIED", denial, undefined, 403);
     if (((route.kind === "uploads" && method === "POST") || (route.kind === "manifest" && method === "PUT")) && deps.beforePush) deps.beforePush(scope, route.name);
     if (route.kind === "manifest" && method === "GET" && deps.beforeManifestGet) await deps.beforeManifestGet(scope, route.name, route.reference);
-    return handler({ req, reply, scope, store: deps.store }, route);
+    const authorize = deps.authorize;
+    const mayRead = caller && authorize
+      ? (from: string) => authorize({ caller, route: { kind: "blob", name: from, digest: "" }, method: "GET", sourceIp }) === undefined
+      : undefined;
+    return handler({ req, reply, scope, store: deps.store, ...(mayRead ? { mayRead } : {}) }, route);
   };
   const methods = ["GET", "HEAD", "PUT", "PATCH", "POST", "DELETE"] as const;
   app.route({ method: [...methods], url: "/v2", handler: handle });

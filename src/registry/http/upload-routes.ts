@@ -24,14 +24,14 @@ function accepted(c: Ctx, name: string, upload: UploadInfo, status: 202 | 204) {
 
 /**
  * POST /v2/<name>/blobs/uploads/: a mount (?mount=&from=, falling back to a new session when
- * the blob cannot be mounted), a monolithic upload (?digest=, streamed and verified), or a new
+ * the blob cannot be mounted, or the caller may not read it there), a monolithic upload (?digest=, streamed and verified), or a new
  * upload session.
  */
 export async function startUpload(c: Ctx, name: string) {
   const { scope, store } = c;
   const mount = first(query(c).mount);
   const from = first(query(c).from);
-  if (mount !== undefined && from !== undefined) {
+  if (mount !== undefined && from !== undefined && (c.mayRead?.(from) ?? true)) {
     const info = await store.mountBlob(scope, name, from, mount);
     if (info) return created(c, name, info);
   }

@@ -1,0 +1,47 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import type { Principal } from "../aws/request-context.js";
+import { repositoryPolicyDecision } from "./repository-policy-decision.js";
+
+const clock = { now: () => new Date("2026-01-01T00:00:00Z") } as never;
+const resource = "arn:aws:ecr:us-east-1:111122223333:repository/web";
+const alice: Principal = { type: "User", account: "111122223333", arn: "arn:aws:iam::111122223333:user/alice", userId: "AIDAALICE", name: "alice" };
+const session: Principal = {
+  type: "AssumedRole", account: "111122223333", arn: "arn:aws:sts::111122223333:assumed-role/puller/ci", userId: "AROAPULLER:ci", name: "puller",
+  roleArn: "arn:aws:iam::111122223333:role/puller",
+};
+const policy = (statements: object[]) => JSON.stringify({ Version: "2012-10-17", Statement: statements });
+const decide = (text: string, who: Principal, action = "ecr:BatchGetImage", sourceIp?: string) =>
+  repositoryPolicyDecision(text, who, { action, resource, clock, ...(sourceIp ? { sourceIp } : {}) });
+
+test("a statement applies to the principals it names: a user, a role's sessions, everyone", () => {
+  assert.equal(decide(policy([{ Effect: "Allow", Principal: { AWS: alice.arn }, Action: "ecr:BatchGetImage" }]), alice), "Allow");
+  assert.equal(decide(policy([{ Effect: "Allow", Principal: { AWS: alice.arn }, Action: "ecr:BatchGetImage" }]), session), "ImplicitDeny");
+  assert.equal(decide(policy([{ Effect: "Allow", Principal: { AWS: [session.roleArn] }, Action: "ecr:*" }]), session), "Allow");
+  assert.equal(decide(policy([{ Effect: "Allow", Principal: { AWS: session.arn }, Action: "ecr:*" }]), session), "Allow");
+  assert.equal(decide(policy([{ Effect: "Allow", Principal: "*", Action: "ecr:Batch*" }]), alice), "Allow");
+  assert.equal(decide(policy([{ Effect: "Allow", Principal: "*", Action: "ecr:Batch*" }]), alice, "ecr:PutImage"), "ImplicitDeny");
+  assert.equal(decide(policy([{ Effect: "Allow", Principal: { Service: "ecs.amazonaws.com" }, Action: "ecr:*" }]), alice), "ImplicitDeny");
+});
+
+test("an account principal delegates: its Allow allows nobody, its Deny refuses everyone in it", () => {
+  for (const account of ["111122223333", "arn:aws:iam::111122223333:root"]) {
+    assert.equal(decide(policy([{ Effect: "Allow", Principal: { AWS: account }, Action: "ecr:*" }]), alice), "ImplicitDeny");
+    assert.equal(decide(policy([{ Effect: "Deny", Principal: { AWS: account }, Action: "ecr:*" }]), alice), "ExplicitDeny");
+  }
+});
+
+test("Deny wins, NotPrincipal and NotAction invert, conditions see the caller", () => {
+  assert.equal(decide(policy([
+    { Effect: "Allow", Principal: "*", Action: "ecr:*" },
+    { Effect: "Deny", Principal: { AWS: alice.arn }, Action: "ecr:BatchGetImage" },
+  ]), alice), "ExplicitDeny");
+  assert.equal(decide(policy([{ Effect: "Deny", NotPrincipal: { AWS: alice.arn }, Action: "ecr:*" }]), session), "ExplicitDeny");
+  assert.equal(decide(policy([{ Effect: "Deny", NotPrincipal: { AWS: alice.arn }, Action: "ecr:*" }]), alice), "ImplicitDeny");
+  assert.equal(decide(policy([{ Effect: "Allow", Principal: "*", NotAction: "ecr:PutImage" }]), alice), "Allow");
+  const fromLoopback = policy([{ Effect: "Allow", Principal: "*", Action: "ecr:*", Condition: { IpAddress: { "aws:SourceIp": "127.0.0.0/8" }, StringEquals: { "aws:username": "alice" } } }]);
+  assert.equal(decide(fromLoopback, alice, "ecr:BatchGetImage", "127.0.0.1"), "Allow");
+  assert.equal(decide(fromLoopback, alice, "ecr:BatchGetImage", "10.0.0.1"), "ImplicitDeny");
+  assert.equal(decide(fromLoopback, session, "ecr:BatchGetImage", "127.0.0.1"), "ImplicitDeny");
+  assert.equal(decide("not json", alice), "ImplicitDeny");
+});

@@ -1,0 +1,29 @@
+import { nameOf, type AuthorizedCall, type ServiceAuthorization } from "../iam/service-authorization.js";
+
+/** A bus's name from a name or ARN; absent: the default bus. */
+const busName = (ref: string | undefined) => (ref === undefined ? "default" : nameOf(ref));
+const bus = (call: AuthorizedCall, ref: string | undefined) => call.arn(`event-bus/${busName(ref)}`);
+/** A rule's ARN: rule/NAME on the default bus, rule/BUS/NAME on another. */
+const rule = (call: AuthorizedCall) => {
+  const name = busName(call.str("EventBusName"));
+  return [call.arn(`rule/${name === "default" ? "" : `${name}/`}${call.str("Name") ?? call.str("Rule") ?? ""}`)];
+};
+const namedBus = (member: string) => (call: AuthorizedCall) => [bus(call, call.str(member))];
+
+/**
+ * Amazon EventBridge (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoneventbridge.html):
+ * rule actions on the rule's ARN; bus actions on the bus's; PutEvents on the bus of each entry.
+ * ListRules, ListEventBuses and TestEventPattern are on "*".
+ */
+export const eventsAuthorization: ServiceAuthorization = {
+  arnService: "events",
+  resources: {
+    ...Object.fromEntries(["PutRule", "DeleteRule", "DescribeRule", "EnableRule", "DisableRule", "PutTargets", "RemoveTargets", "ListTargetsByRule"].map((op) => [op, rule])),
+    CreateEventBus: namedBus("Name"), DeleteEventBus: namedBus("Name"), DescribeEventBus: namedBus("Name"), UpdateEventBus: namedBus("Name"),
+    PutPermission: namedBus("EventBusName"), RemovePermission: namedBus("EventBusName"),
+    PutEvents: (call) => {
+      const entries = Array.isArray(call.input["Entries"]) ? (call.input["Entries"] as { EventBusName?: unknown }[]) : [];
+      return [...new Set(entries.map((e) => bus(call, typeof e.EventBusName === "string" ? e.EventBusName : undefined)))];
+    },
+  },
+};

@@ -1,0 +1,46 @@
+import type * as W from "@aws-sdk/client-eventbridge";
+import type { Clock } from "../core/clock.js";
+import type { Db } from "../store/database.js";
+import { identityPolicies } from "../iam/identity-decision.js";
+import { findRoleByArn } from "../iam/roles.js";
+import { assumedRolePrincipal, trusts } from "../sts/assume-role.js";
+import { DeliveryError } from "./delivery-error.js";
+
+/** Decides, before a delivery, whether the target's RoleArn lets EventBridge (or Scheduler) deliver it; throws the DLQ's error when not. */
+export type TargetRoleGate = (delivery: { target: W.Target; sourceArn: string; region: string }) => void;
+
+/** The action (and the resource it is on) a delivery to this target needs of its role. */
+function permissionFor(target: W.Target): { action: string; resource: string } | undefined {
+  const arn = target.Arn!;
+  if (/^arn:aws[\w-]*:sqs:/.test(arn)) return { action: "sqs:SendMessage", resource: arn };
+  if (/^arn:aws[\w-]*:sns:/.test(arn)) return { action: "sns:Publish", resource: arn };
+  if (/^arn:aws[\w-]*:events:[^:]*:\d*:event-bus\//.test(arn)) return { action: "events:PutEvents", resource: arn };
+  if (/^arn:aws[\w-]*:events:[^:]*:\d*:api-destination\//.test(arn)) return { action: "events:InvokeApiDestination", resource: arn };
+  // RunTask is authorized on the task definition (its ARN, or its family's as given).
+  if (/^arn:aws[\w-]*:ecs:/.test(arn)) return { action: "ecs:RunTask", resource: target.EcsParameters?.TaskDefinitionArn ?? arn };
+  return undefined;
+}
+
+/**
+ * With iamEnforcement, a target with a RoleArn is delivered as a session of that role: a role that
+ * does not exist or does not trust the delivering service (events.amazonaws.com for rules,
+ * scheduler.amazonaws.com for schedules) fails with FAILED_TO_ASSUME_ROLE, one whose identity
+ * policies do not allow the delivery with NO_PERMISSIONS, neither retried (as EventBridge sends
+ * permission failures to the dead-letter queue at once). Without a RoleArn nothing is checked:
+ * EventBridge then relies on the target's resource policy, which Berth does not enforce.
+ */
+export function createTargetRoleGate({ db, clock }: { db: Db; clock: Clock }): TargetRoleGate {
+  return ({ target, sourceArn, region }) => {
+    if (!target.RoleArn) return;
+    const service = /^arn:aws[\w-]*:scheduler:/.test(sourceArn) ? "scheduler.amazonaws.com" : "events.amazonaws.com";
+    const role = findRoleByArn(db, target.RoleArn);
+    if (!role || !trusts(role, { service }, "sts:AssumeRole")) {
+      throw new DeliveryError("FAILED_TO_ASSUME_ROLE", `User: ${service} is not authorized to perform: sts:AssumeRole on resource: ${target.RoleArn}`, false);
+    }
+    const needed = permissionFor(target);
+    if (!needed) return;
+    const principal = assumedRolePrincipal(role, service === "scheduler.amazonaws.com" ? "scheduler" : "events");
+    const denial = identityPolicies(db, clock, principal, { region }).denial(needed.action, needed.resource);
+    if (denial) throw new DeliveryError("NO_PERMISSIONS", denial, false);
+  };
+}

@@ -1,0 +1,39 @@
+import type { AuthorizedCall, ServiceAuthorization } from "../iam/service-authorization.js";
+
+/** A queue's ARN from its QueueUrl (path /ACCOUNT/NAME, whatever the host), in the caller's region. */
+function queue({ ctx, str }: AuthorizedCall): string[] {
+  const url = str("QueueUrl") ?? "";
+  let path = url;
+  try {
+    path = new URL(url).pathname;
+  } catch { /* not a URL: the path as given */ }
+  const [, account = ctx.account, name = ""] = path.split("/");
+  return [`arn:aws:sqs:${ctx.region}:${account}:${name}`];
+}
+
+/**
+ * Amazon SQS (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsqs.html):
+ * every queue action is authorized on arn:aws:sqs:REGION:ACCOUNT:NAME; CreateQueue and
+ * GetQueueUrl on the queue they name; ListQueues on "*".
+ */
+export const sqsAuthorization: ServiceAuthorization = {
+  arnService: "sqs",
+  // The batch calls are authorized as their single-message actions, and SQS names actions in lower case.
+  actions: { SendMessageBatch: "SendMessage", DeleteMessageBatch: "DeleteMessage", ChangeMessageVisibilityBatch: "ChangeMessageVisibility" },
+  refusal: { status: 403, shownAction: (action) => action.toLowerCase() },
+  resources: {
+    CreateQueue: ({ arn, str }) => [arn(str("QueueName") ?? "")],
+    GetQueueUrl: ({ ctx, str }) => [`arn:aws:sqs:${ctx.region}:${str("QueueOwnerAWSAccountId") ?? ctx.account}:${str("QueueName") ?? ""}`],
+    ...Object.fromEntries([
+      "AddPermission", "ChangeMessageVisibility", "ChangeMessageVisibilityBatch", "DeleteMessage", "DeleteMessageBatch", "DeleteQueue", "GetQueueAttributes",
+      "ListDeadLetterSourceQueues", "ListQueueTags", "PurgeQueue", "ReceiveMessage", "RemovePermission", "SendMessage", "SendMessageBatch",
+      "SetQueueAttributes", "TagQueue", "UntagQueue",
+    ].map((op) => [op, queue])),
+  },
+  /** A queue's tags live in its document. */
+  tagsOf(db, arn) {
+    const [, , , region, account, name] = arn.split(":");
+    const row = db.prepare("SELECT doc FROM sqs_queues WHERE account = ? AND region = ? AND name = ?").get(account, region, name) as { doc: string } | undefined;
+    return row ? (JSON.parse(row.doc) as { tags?: Record<string, string> }).tags ?? {} : {};
+  },
+};

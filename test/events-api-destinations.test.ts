@@ -1,0 +1,193 @@
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import {
+  EventBridgeClient, CreateApiDestinationCommand, CreateConnectionCommand, DeauthorizeConnectionCommand, DescribeConnectionCommand,
+  ListApiDestinationsCommand, PutEventsCommand, PutRuleCommand, PutTargetsCommand, UpdateConnectionCommand,
+} from "@aws-sdk/client-eventbridge";
+import { SQSClient, CreateQueueCommand, ReceiveMessageCommand, DeleteMessageCommand, type Message } from "@aws-sdk/client-sqs";
+import { BerthProcess } from "./harness.js";
+import { waitFor } from "./wait.js";
+
+/**
+ * API destinations: real HTTP requests from Berth to a loopback server, with the connection's
+ * API key header and parameters, the target's HttpParameters and input transformer; a 500 is
+ * retried until the 200; a 400 goes to the dead-letter queue at once, a 503 after the retry policy.
+ */
+
+const ACCOUNT = "000000000000";
+const SECRET = "s3cr3t-api-key-value";
+const creds = { region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" }, maxAttempts: 1 };
+let berth: BerthProcess;
+let sqs: SQSClient;
+let events: EventBridgeClient;
+let server: Server;
+let base: string;
+interface Seen { method: string; url: string; headers: IncomingHttpHeaders; body: string }
+const seen: Seen[] = [];
+const hits = (prefix: string) => seen.filter((s) => s.url.startsWith(prefix));
+
+before(async () => {
+  // The endpoint: /ok answers 200, /flaky 500 once then 200, /gone 400, /busy 503, /token an OAuth token.
+  server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (c) => (body += c));
+    req.on("end", () => {
+      seen.push({ method: req.method!, url: req.url!, headers: req.headers, body });
+      const url = req.url!;
+      if (url.startsWith("/token")) return res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ access_token: "tok-1", expires_in: 600 }));
+      const status = url.startsWith("/ok") ? 200 : url.startsWith("/flaky") ? (hits("/flaky").length === 1 ? 500 : 200) : url.startsWith("/gone") ? 400 : 503;
+      res.writeHead(status).end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  berth = await BerthProcess.start();
+  sqs = new SQSClient({ endpoint: berth.endpoint, ...creds });
+  events = new EventBridgeClient({ endpoint: berth.endpoint, ...creds });
+});
+after(async () => {
+  sqs?.destroy();
+  events?.destroy();
+  await berth?.dispose();
+  await new Promise((r) => server?.close(r));
+});
+
+async function receiveAll(url: string, count: number): Promise<Message[]> {
+  const got: Message[] = [];
+  await waitFor(`${count} messages in ${url}`, async () => {
+    const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 1, MaxNumberOfMessages: 10, MessageAttributeNames: ["All"] }));
+    for (const m of Messages) await sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: m.ReceiptHandle }));
+    got.push(...Messages);
+    return got.length >= count || undefined;
+  }, 60_000);
+  assert.equal(got.length, count);
+  return got;
+}
+
+test("an API destination target: the API key header, parameters, a retried 500, and the dead-letter queue", async () => {
+  // The AWS CLI makes the connection; the key is never shown again.
+  const created = await berth.aws("events", "create-connection", "--name", "hooks", "--authorization-type", "API_KEY", "--auth-parameters", JSON.stringify({
+    ApiKeyAuthParameters: { ApiKeyName: "x-api-key", ApiKeyValue: SECRET },
+    InvocationHttpParameters: { HeaderParameters: [{ Key: "x-team", Value: "ops", IsValueSecret: false }], QueryStringParameters: [{ Key: "token", Value: "hidden", IsValueSecret: true }] },
+  }));
+  assert.match(created.ConnectionArn, new RegExp(`^arn:aws:events:us-east-1:${ACCOUNT}:connection/hooks/[-0-9a-f]+$`));
+  assert.equal(created.ConnectionState, "AUTHORIZED");
+  const described = await events.send(new DescribeConnectionCommand({ Name: "hooks" }));
+  assert.equal(described.AuthParameters?.ApiKeyAuthParameters?.ApiKeyName, "x-api-key");
+  assert.deepEqual(described.AuthParameters?.InvocationHttpParameters?.QueryStringParameters, [{ Key: "token", IsValueSecret: true }]);
+  assert.match(described.SecretArn!, new RegExp(`^arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:events!connection/hooks/`));
+  assert.ok(!JSON.stringify(described).includes(SECRET) && !JSON.stringify(described).includes("hidden"), "no secret value is returned");
+  await assert.rejects(events.send(new CreateConnectionCommand({ Name: "hooks", AuthorizationType: "API_KEY", AuthParameters: { ApiKeyAuthParameters: { ApiKeyName: "a", ApiKeyValue: "b" } } })),
+    { name: "ResourceAlreadyExistsException" });
+  await assert.rejects(events.send(new CreateConnectionCommand({ Name: "mixed", AuthorizationType: "API_KEY", AuthParameters: { BasicAuthParameters: { Username: "a", Password: "b" } } })),
+    { name: "ValidationException" });
+  await assert.rejects(events.send(new DescribeConnectionCommand({ Name: "nope" })), { name: "ResourceNotFoundException" });
+
+  const destination = async (name: string, path: string) => (await berth.aws("events", "create-api-destination", "--name", name, "--connection-arn", created.ConnectionArn,
+    "--invocation-endpoint", `${base}${path}`, "--http-method", "POST", "--invocation-rate-limit-per-second", "10")).ApiDestinationArn as string;
+  const ok = await destination("ok", "/ok/*");
+  const flaky = await destination("flaky", "/flaky");
+  const gone = await destination("gone", "/gone");
+  const busy = await destination("busy", "/busy");
+  assert.match(ok, new RegExp(`^arn:aws:events:us-east-1:${ACCOUNT}:api-destination/ok/[-0-9a-f]+$`));
+  const { ApiDestinations } = await events.send(new ListApiDestinationsCommand({ ConnectionArn: created.ConnectionArn }));
+  assert.deepEqual(ApiDestinations?.map((d) => [d.Name, d.HttpMethod, d.InvocationRateLimitPerSecond, d.ApiDestinationState]).sort(),
+    [["busy", "POST", 10, "ACTIVE"], ["flaky", "POST", 10, "ACTIVE"], ["gone", "POST", 10, "ACTIVE"], ["ok", "POST", 10, "ACTIVE"]]);
+  await assert.rejects(events.send(new CreateApiDestinationCommand({ Name: "outside", ConnectionArn: created.ConnectionArn, InvocationEndpoint: "http://example.com/x", HttpMethod: "POST" })),
+    { name: "ValidationException" });
+  await assert.rejects(events.send(new CreateApiDestinationCommand({ Name: "orphan", ConnectionArn: `arn:aws:events:us-east-1:${ACCOUNT}:connection/none/0000`, InvocationEndpoint: `${base}/ok`, HttpMethod: "POST" })),
+    { name: "ResourceNotFoundException" });
+
+  const dlqUrl = (await sqs.send(new CreateQueueCommand({ QueueName: "hooks-dlq" }))).QueueUrl!;
+  const dlq = { Arn: `arn:aws:sqs:us-east-1:${ACCOUNT}:hooks-dlq` };
+  await events.send(new PutRuleCommand({ Name: "hooks", EventPattern: '{"source":["app"]}' }));
+  const put = await events.send(new PutTargetsCommand({ Rule: "hooks", Targets: [
+    { Id: "ok", Arn: ok, HttpParameters: { PathParameterValues: ["orders"], QueryStringParameters: { v: "1", n: "$.detail.n" }, HeaderParameters: { "x-extra": "yes", "x-source": "$.source" } },
+      InputTransformer: { InputPathsMap: { n: "$.detail.n" }, InputTemplate: '{"number": <n>}' } },
+    { Id: "flaky", Arn: flaky, DeadLetterConfig: dlq },
+    { Id: "gone", Arn: gone, DeadLetterConfig: dlq },
+    { Id: "busy", Arn: busy, DeadLetterConfig: dlq, RetryPolicy: { MaximumRetryAttempts: 1 } },
+  ] }));
+  assert.equal(put.FailedEntryCount, 0);
+  const { Entries } = await events.send(new PutEventsCommand({ Entries: [{ Source: "app", DetailType: "thing", Detail: '{"n":7}' }] }));
+  assert.ok(Entries?.[0]?.EventId);
+
+  // The 400 and the 503 (after one retry) land in the dead-letter queue with AWS's attributes.
+  const dead = await receiveAll(dlqUrl, 2);
+  const attrs = (m: Message) => Object.fromEntries(Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [k, v.StringValue]));
+  const byTarget = new Map(dead.map((m) => [attrs(m).TARGET_ARN, attrs(m)]));
+  assert.equal(byTarget.get(gone)?.ERROR_CODE, "SDK_CLIENT_ERROR");
+  assert.equal(byTarget.get(gone)?.RETRY_ATTEMPTS, "0");
+  assert.equal(byTarget.get(gone)?.EXHAUSTED_RETRY_CONDITION, undefined);
+  assert.match(byTarget.get(gone)!.ERROR_MESSAGE!, /400/);
+  assert.equal(byTarget.get(busy)?.ERROR_CODE, "SDK_CLIENT_ERROR");
+  assert.equal(byTarget.get(busy)?.RETRY_ATTEMPTS, "1");
+  assert.equal(byTarget.get(busy)?.EXHAUSTED_RETRY_CONDITION, "MaximumRetryAttempts");
+  assert.equal(byTarget.get(busy)?.RULE_ARN, `arn:aws:events:us-east-1:${ACCOUNT}:rule/hooks`);
+  assert.equal(JSON.parse(dead[0]!.Body!).detail.n, 7, "the DLQ gets the event");
+  assert.equal(hits("/gone").length, 1, "a 400 is not retried");
+  assert.equal(hits("/busy").length, 2, "a 503 is retried under the retry policy");
+
+  // The 500 was retried until its 200.
+  await waitFor("the flaky endpoint's second request", async () => hits("/flaky").length >= 2 || undefined, 30_000);
+  assert.equal(hits("/flaky").length, 2);
+
+  const [hit] = hits("/ok");
+  assert.equal(hits("/ok").length, 1);
+  assert.equal(hit!.method, "POST");
+  const url = new URL(hit!.url, base);
+  assert.equal(url.pathname, "/ok/orders");
+  assert.equal(url.searchParams.get("v"), "1");
+  assert.equal(url.searchParams.get("token"), "hidden", "the connection's secret query parameter is sent");
+  assert.equal(hit!.headers["x-api-key"], SECRET);
+  assert.equal(hit!.headers["x-team"], "ops");
+  assert.equal(hit!.headers["x-extra"], "yes");
+  assert.equal(hit!.headers["x-source"], "app", "a JSON path value is the event's");
+  assert.equal(url.searchParams.get("n"), "7");
+  assert.match(hit!.headers["content-type"]!, /^application\/json/);
+  assert.deepEqual(JSON.parse(hit!.body), { number: 7 });
+
+  // A deauthorized connection fails its deliveries at once (to the DLQ); updating it authorizes it again.
+  assert.equal((await events.send(new DeauthorizeConnectionCommand({ Name: "hooks" }))).ConnectionState, "DEAUTHORIZED");
+  await events.send(new PutTargetsCommand({ Rule: "hooks", Targets: [{ Id: "ok", Arn: ok, DeadLetterConfig: dlq }] }));
+  const before = seen.length;
+  await events.send(new PutEventsCommand({ Entries: [{ Source: "app", DetailType: "thing", Detail: '{"n":8}' }] }));
+  // Every destination of the connection is refused, none of them is called.
+  const refused = (await receiveAll(dlqUrl, 4)).map(attrs);
+  assert.deepEqual(refused.map((a) => a.ERROR_CODE), ["NO_PERMISSIONS", "NO_PERMISSIONS", "NO_PERMISSIONS", "NO_PERMISSIONS"]);
+  assert.deepEqual(refused.map((a) => a.TARGET_ARN).sort(), [ok, flaky, gone, busy].sort());
+  assert.equal(seen.length, before);
+  const updated = await events.send(new UpdateConnectionCommand({ Name: "hooks", AuthParameters: { ApiKeyAuthParameters: { ApiKeyValue: "rotated" } } }));
+  assert.equal(updated.ConnectionState, "AUTHORIZED");
+  await events.send(new PutEventsCommand({ Entries: [{ Source: "app", DetailType: "thing", Detail: '{"n":9}' }] }));
+  await waitFor("a request with the rotated key", async () => hits("/ok").find((h) => h.headers["x-api-key"] === "rotated"), 30_000);
+  assert.equal((await events.send(new DescribeConnectionCommand({ Name: "hooks" }))).AuthParameters?.ApiKeyAuthParameters?.ApiKeyName, "x-api-key");
+
+  assert.ok(!JSON.stringify(berth.logLines).includes(SECRET), "the logs never carry the key");
+});
+
+test("an OAuth client-credentials connection gets a token and sends it as a Bearer token", async () => {
+  const created = await events.send(new CreateConnectionCommand({ Name: "oauth", AuthorizationType: "OAUTH_CLIENT_CREDENTIALS", AuthParameters: { OAuthParameters: {
+    AuthorizationEndpoint: `${base}/token`, HttpMethod: "POST", ClientParameters: { ClientID: "client", ClientSecret: "client-secret" },
+    OAuthHttpParameters: { BodyParameters: [{ Key: "grant_type", Value: "client_credentials" }] },
+  } } }));
+  assert.equal(created.ConnectionState, "AUTHORIZING");
+  await waitFor("the connection to be authorized", async () =>
+    (await events.send(new DescribeConnectionCommand({ Name: "oauth" }))).ConnectionState === "AUTHORIZED" || undefined, 30_000);
+  const [token] = hits("/token");
+  assert.equal(token!.headers.authorization, `Basic ${Buffer.from("client:client-secret").toString("base64")}`);
+  assert.equal(new URLSearchParams(token!.body).get("grant_type"), "client_credentials");
+  const described = await events.send(new DescribeConnectionCommand({ Name: "oauth" }));
+  assert.equal(described.AuthParameters?.OAuthParameters?.ClientParameters?.ClientID, "client");
+  assert.ok(!JSON.stringify(described).includes("client-secret"));
+
+  const { ApiDestinationArn } = await events.send(new CreateApiDestinationCommand({ Name: "oauth-ok", ConnectionArn: created.ConnectionArn, InvocationEndpoint: `${base}/ok/oauth`, HttpMethod: "PUT" }));
+  await events.send(new PutRuleCommand({ Name: "oauth", EventPattern: '{"source":["oauth-app"]}' }));
+  await events.send(new PutTargetsCommand({ Rule: "oauth", Targets: [{ Id: "1", Arn: ApiDestinationArn }] }));
+  await events.send(new PutEventsCommand({ Entries: [{ Source: "oauth-app", DetailType: "thing", Detail: "{}" }] }));
+  const hit = await waitFor("the PUT with the token", async () => hits("/ok/oauth")[0], 30_000);
+  assert.equal(hit.method, "PUT");
+  assert.equal(hit.headers.authorization, "Bearer tok-1");
+});

@@ -1,0 +1,81 @@
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { EventBridgeClient, PutEventsCommand, PutRuleCommand, PutTargetsCommand } from "@aws-sdk/client-eventbridge";
+import { IAMClient, CreateRoleCommand, PutRolePolicyCommand } from "@aws-sdk/client-iam";
+import { SQSClient, CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand, type Message } from "@aws-sdk/client-sqs";
+import { BerthProcess } from "./harness.js";
+import { waitFor } from "./wait.js";
+
+/**
+ * With iamEnforcement, a rule target's RoleArn is assumed by events.amazonaws.com: a role that
+ * does not trust it (or does not exist) fails the delivery with FAILED_TO_ASSUME_ROLE, a role
+ * whose policies do not allow sqs:SendMessage on the queue with NO_PERMISSIONS, each straight to
+ * the dead-letter queue; the allowed delivery arrives.
+ */
+
+const ACCOUNT = "000000000000";
+const creds = { region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" }, maxAttempts: 1 };
+const doc = (statements: object[]) => JSON.stringify({ Version: "2012-10-17", Statement: statements });
+const queueArn = (name: string) => `arn:aws:sqs:us-east-1:${ACCOUNT}:${name}`;
+const roleArn = (name: string) => `arn:aws:iam::${ACCOUNT}:role/${name}`;
+let berth: BerthProcess;
+let sqs: SQSClient;
+let events: EventBridgeClient;
+let iam: IAMClient;
+
+before(async () => {
+  berth = await BerthProcess.start({ args: ["--iam-enforcement"] });
+  sqs = new SQSClient({ endpoint: berth.endpoint, ...creds });
+  events = new EventBridgeClient({ endpoint: berth.endpoint, ...creds });
+  iam = new IAMClient({ endpoint: berth.endpoint, ...creds });
+});
+after(async () => {
+  sqs?.destroy();
+  events?.destroy();
+  iam?.destroy();
+  await berth?.dispose();
+});
+
+async function receiveAll(url: string, count: number): Promise<Message[]> {
+  const got: Message[] = [];
+  await waitFor(`${count} messages in ${url}`, async () => {
+    const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 1, MaxNumberOfMessages: 10, MessageAttributeNames: ["All"] }));
+    for (const m of Messages) await sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: m.ReceiptHandle }));
+    got.push(...Messages);
+    return got.length >= count || undefined;
+  }, 30_000);
+  const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 2 }));
+  assert.equal(got.length + Messages.length, count, `exactly ${count} messages in ${url}`);
+  return got;
+}
+
+test("a target's RoleArn: trusted and allowed delivers; untrusted, missing or not allowed goes to the DLQ with AWS's codes", async () => {
+  await iam.send(new CreateRoleCommand({ RoleName: "events-sqs", AssumeRolePolicyDocument: doc([{ Effect: "Allow", Principal: { Service: "events.amazonaws.com" }, Action: "sts:AssumeRole" }]) }));
+  await iam.send(new PutRolePolicyCommand({ RoleName: "events-sqs", PolicyName: "send", PolicyDocument: doc([{ Effect: "Allow", Action: "sqs:SendMessage", Resource: queueArn("allowed") }]) }));
+  await iam.send(new CreateRoleCommand({ RoleName: "lambda-only", AssumeRolePolicyDocument: doc([{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }]) }));
+  await iam.send(new PutRolePolicyCommand({ RoleName: "lambda-only", PolicyName: "send", PolicyDocument: doc([{ Effect: "Allow", Action: "sqs:*", Resource: "*" }]) }));
+  const urls: Record<string, string> = {};
+  for (const name of ["allowed", "denied", "other", "dlq"]) urls[name] = (await sqs.send(new CreateQueueCommand({ QueueName: name }))).QueueUrl!;
+  const dlq = { Arn: queueArn("dlq") };
+
+  await events.send(new PutRuleCommand({ Name: "roles", EventPattern: '{"source":["roles"]}' }));
+  const put = await events.send(new PutTargetsCommand({ Rule: "roles", Targets: [
+    { Id: "allowed", Arn: queueArn("allowed"), RoleArn: roleArn("events-sqs"), DeadLetterConfig: dlq },
+    { Id: "denied", Arn: queueArn("denied"), RoleArn: roleArn("events-sqs"), DeadLetterConfig: dlq },
+    { Id: "untrusted", Arn: queueArn("other"), RoleArn: roleArn("lambda-only"), DeadLetterConfig: dlq },
+    { Id: "missing", Arn: queueArn("other"), RoleArn: roleArn("nobody"), DeadLetterConfig: dlq },
+  ] }));
+  assert.equal(put.FailedEntryCount, 0);
+  const { Entries } = await events.send(new PutEventsCommand({ Entries: [{ Source: "roles", DetailType: "check", Detail: "{}" }] }));
+
+  const [delivered] = await receiveAll(urls.allowed!, 1);
+  assert.equal(JSON.parse(delivered!.Body!).id, Entries![0]!.EventId);
+  const dead = (await receiveAll(urls.dlq!, 3)).map((m) => Object.fromEntries(Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [k, v.StringValue])));
+  const byTarget = (arn: string) => dead.filter((a) => a.TARGET_ARN === arn);
+  assert.deepEqual(byTarget(queueArn("denied")).map((a) => a.ERROR_CODE), ["NO_PERMISSIONS"]);
+  assert.match(byTarget(queueArn("denied"))[0]!.ERROR_MESSAGE!, /assumed-role\/events-sqs\/.* is not authorized to perform: sqs:SendMessage on resource: arn:aws:sqs:us-east-1:000000000000:denied/);
+  assert.deepEqual(byTarget(queueArn("other")).map((a) => a.ERROR_CODE), ["FAILED_TO_ASSUME_ROLE", "FAILED_TO_ASSUME_ROLE"]);
+  for (const a of dead) assert.equal(a.RETRY_ATTEMPTS, "0", "permission failures are not retried");
+  await receiveAll(urls.denied!, 0);
+  await receiveAll(urls.other!, 0);
+});
