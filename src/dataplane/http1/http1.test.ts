@@ -19,6 +19,7 @@ const engine = new DataPlaneEngine();
 const servers: http.Server[] = [];
 let lb = "";
 let backendPort = 0;
+let snapshot: DataPlaneSnapshot;
 /** What the backend did, per test. */
 const seen: { method: string; url: string; headers: http.IncomingHttpHeaders; remotePort: number }[] = [];
 let handler: http.RequestListener = (_req, res) => res.end("ok");
@@ -33,7 +34,7 @@ before(async () => {
   await new Promise<void>((r) => server.listen(0, address, r));
   backendPort = (server.address() as net.AddressInfo).port;
   lb = newAddress();
-  const snapshot: DataPlaneSnapshot = {
+  snapshot = {
     loadBalancers: [{
       LoadBalancerArn: "lb", Type: "application", Address: lb, DNSName: `lb-${process.pid}.us-east-1.elb.localhost`,
       Listeners: [{ ListenerArn: "l", Port: PORT, Protocol: "HTTP", DefaultActions: [{ Type: "forward", TargetGroupArn: "tg" }], Rules: [] }],
@@ -336,4 +337,36 @@ test("a kept-alive target connection the target closed while idle is not reused:
   assert.equal(second.status, 200);
   assert.notEqual(await second.text(), first);
   assert.deepEqual(seen.map((s) => s.url), ["/one", "/two"]);
+});
+
+test("a response that keeps streaming outlives the idle timeout: only silence counts", async () => {
+  // A second load balancer with a 1 s idle timeout, in front of the same target.
+  const quick = newAddress();
+  const base = snapshot.loadBalancers[0]!;
+  await engine.apply({ ...snapshot, loadBalancers: [base, { ...base, LoadBalancerArn: "quick", Address: quick, DNSName: `quick-${process.pid}.us-east-1.elb.localhost`, IdleTimeoutSeconds: 1 }] });
+  try {
+    reset((_req, res) => {
+      res.writeHead(200, { "content-type": "text/plain" });
+      let n = 0;
+      const timer = setInterval(() => {
+        res.write("x");
+        if (++n === 10) {
+          clearInterval(timer);
+          res.end();
+        }
+      }, 250);
+    });
+    // 2.5 s of response, never silent for 1 s: neither side's idle timer may fire.
+    const answer = await fetch(`http://${quick}:${PORT}/stream`);
+    assert.equal(answer.status, 200);
+    assert.equal(await answer.text(), "x".repeat(10));
+
+    // Silence for longer than the idle timeout before any answer is ALB's 504.
+    reset((_req, res) => void setTimeout(() => res.end("late"), 1500));
+    const late = await fetch(`http://${quick}:${PORT}/late`);
+    assert.equal(late.status, 504);
+    assert.match(await late.text(), /504 Gateway Time-out/);
+  } finally {
+    await engine.apply(snapshot);
+  }
 });

@@ -120,7 +120,14 @@ export function readInto(socket: Socket, parser: Parser, onExecute: (result: num
   }
   handle._consumed = true;
   parser.consume(handle);
-  parser[HTTPParser.kOnExecute] = (result: number | ParseError) => onExecute(result, () => parser.getCurrentBuffer());
+  // Reads no longer pass through the socket's stream, which is what restarts its inactivity timer
+  // (socket.setTimeout): each read does it here, as node:http's server does, or a socket that only
+  // receives (a long download from a target) would time out while data flows.
+  const refreshTimer = () => (socket as unknown as { _unrefTimer(): void })._unrefTimer();
+  parser[HTTPParser.kOnExecute] = (result: number | ParseError) => {
+    refreshTimer();
+    onExecute(result, () => parser.getCurrentBuffer());
+  };
   // Flowing mode starts the handle reading; no 'data' event comes while the parser consumes it.
   socket.resume();
   let released = false;
