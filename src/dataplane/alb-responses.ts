@@ -1,5 +1,4 @@
 import { randomFillSync } from "node:crypto";
-import type { ServerResponse } from "node:http";
 import { STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
 
@@ -10,34 +9,25 @@ export interface LbAnswer {
   readonly body: string;
 }
 
-const reasons: Record<number, string> = { 500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Temporarily Unavailable", 504: "Gateway Time-out" };
+const reasons: Record<number, string> = { 400: "Bad Request", 500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Temporarily Unavailable", 504: "Gateway Time-out" };
+
+/** The reason phrase ALB writes for its own status codes (nginx's, for 503 and 504). */
+export function reasonPhrase(status: number): string {
+  return reasons[status] ?? STATUS_CODES[status] ?? "";
+}
 
 /** ALB's own error answer: its HTML page and `Server: awselb/2.0`, the connection closed after. */
-export function albError(status: 500 | 502 | 503 | 504): LbAnswer {
+export function albError(status: 400 | 500 | 502 | 503 | 504): LbAnswer {
   const title = `${status} ${reasons[status]}`;
   const body = `<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n<center><h1>${title}</h1></center>\r\n</body>\r\n</html>\r\n`;
   return { status, headers: { server: "awselb/2.0", "content-type": "text/html", "content-length": Buffer.byteLength(body), connection: "close" }, body };
 }
 
-export function sendAlbError(res: ServerResponse, status: 500 | 502 | 503 | 504): void {
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  sendAnswer(res, albError(status));
-}
-
-export function sendAnswer(res: ServerResponse, answer: LbAnswer): void {
-  res.writeHead(answer.status, answer.headers);
-  res.end(answer.body);
-}
-
 /**
- * The same answer on a bare socket: an Upgrade request's socket belongs to the proxy, not to a
- * ServerResponse, so the response is written by hand, and the connection ends with it.
+ * An answer on a socket the connection ends with (an Upgrade request's, or after a bad request).
  */
 export function sendAnswerOnSocket(socket: Duplex, answer: LbAnswer): void {
-  const head = [`HTTP/1.1 ${answer.status} ${reasons[answer.status] ?? STATUS_CODES[answer.status] ?? ""}`];
+  const head = [`HTTP/1.1 ${answer.status} ${reasonPhrase(answer.status)}`];
   for (const [name, value] of Object.entries({ ...answer.headers, connection: "close" })) head.push(`${name}: ${value}`);
   socket.end(`${head.join("\r\n")}\r\n\r\n${answer.body}`);
 }

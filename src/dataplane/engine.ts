@@ -1,5 +1,3 @@
-import http from "node:http";
-import https from "node:https";
 import net from "node:net";
 import tls from "node:tls";
 import type { TargetHealthDescription } from "@aws-sdk/client-elastic-load-balancing-v2";
@@ -7,17 +5,16 @@ import { HealthMonitor } from "./health/health-monitor.js";
 import { healthCheckPort } from "./health/health-check.js";
 import type { HealthCheckConfig, DataPlaneSnapshot, ListenerConfig, LoadBalancerConfig, TargetConfig, TargetGroupConfig, TargetHealthMemory } from "./snapshot.js";
 import { targetKey } from "./snapshot.js";
-import { handleRequest, type ProxyContext } from "./http-proxy.js";
+import type { ProxyContext } from "./http-proxy.js";
 import { handleConnection } from "./tcp-proxy.js";
 import { TrafficCounter, type TrafficCounters } from "./traffic-counters.js";
-import { handleUpgrade } from "./upgrade-proxy.js";
 import { UdpListener } from "./udp-proxy.js";
 import { FlowRegistry } from "./flow-registry.js";
 import { DrainTermination } from "./drain-termination.js";
 import { contextFor, contextOptions, serverTlsOptions } from "./tls-options.js";
-import { sendAnswerOnSocket } from "./alb-responses.js";
-import type { Duplex } from "node:stream";
-import { frontAddress, frontRoutes, noSuchLoadBalancer, requestedName, secureFrontRoutes, secureRouteFor, sendNoSuchLoadBalancer, type FrontRoute } from "./localhost-front.js";
+import { frontAddress, frontRoutes, noSuchLoadBalancer, requestedName, secureFrontRoutes, secureRouteFor, type FrontRoute } from "./localhost-front.js";
+import { createHttp1Server, type Http1Server } from "./http1/server.js";
+import { UpstreamPool } from "./http1/upstream-pool.js";
 
 /** DescribeTargetHealth's answer for one target group, as the data plane sees it now. */
 export interface TargetGroupHealth {
@@ -37,6 +34,8 @@ export interface ApplyReport {
 interface OpenListener {
   /** The stream side (every protocol but UDP). */
   readonly server?: net.Server;
+  /** HTTP and HTTPS listeners: the server with its connections (graceful close). */
+  readonly http1?: Http1Server;
   /** The datagram side (UDP and TCP_UDP). */
   readonly udp?: UdpListener;
   /** Swapped by apply(); every new request reads it, so in-flight requests keep their config. */
@@ -53,10 +52,10 @@ export class DataPlaneEngine {
   private inUse = new Set<string>();
   private readonly listeners = new Map<string, OpenListener>();
   /** The localhost front: one server per HTTP listener port, routing by Host through `routes`. */
-  private readonly fronts = new Map<number, http.Server>();
+  private readonly fronts = new Map<number, Http1Server>();
   private routes = new Map<number, Map<string, FrontRoute>>();
   /** HTTPS fronts: one TLS server per HTTPS listener port, routing by SNI through `secureRoutes`. */
-  private readonly secureFronts = new Map<number, https.Server>();
+  private readonly secureFronts = new Map<number, Http1Server>();
   private secureRoutes = new Map<number, FrontRoute[]>();
   private readonly health = new HealthMonitor();
   private readonly outstanding = new Map<string, number>();
@@ -67,9 +66,8 @@ export class DataPlaneEngine {
   private readonly ctx: ProxyContext;
 
   constructor() {
-    const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
     this.ctx = {
-      agent,
+      pool: new UpstreamPool(),
       targetGroup: (arn) => (this.inUse.has(arn) ? this.groups.get(arn) : undefined),
       selection: {
         cursors: new Map(),
@@ -118,7 +116,6 @@ export class DataPlaneEngine {
         if (open) {
           const tlsChanged = open.current.listener.Tls !== current.listener.Tls;
           open.current = current;
-          if (open.server) applyTimeouts(open.server, current.lb);
           // New connections get the new default certificate; SNI reads `current` by itself.
           if (tlsChanged && open.server instanceof tls.Server) open.server.setSecureContext(contextOptions(current.listener.Tls));
           return;
@@ -139,30 +136,20 @@ export class DataPlaneEngine {
   /** Opens a front for each new HTTP listener port, closes those no listener uses; routes swap at once. */
   private async applyFronts(routes: Map<number, Map<string, FrontRoute>>): Promise<string[]> {
     this.routes = routes;
-    for (const [port, server] of this.fronts) {
+    for (const [port, front] of this.fronts) {
       if (routes.has(port)) continue;
       this.fronts.delete(port);
-      closeGracefully(server);
+      front.closeGracefully();
     }
     const skipped: string[] = [];
     await Promise.all([...routes.keys()].filter((port) => !this.fronts.has(port)).map(async (port) => {
-      const server = http.createServer((req, res) => {
-        const name = requestedName(req.headers.host);
-        const route = this.routes.get(port)?.get(name);
-        if (!route) return sendNoSuchLoadBalancer(res, name, port);
-        handleRequest(this.ctx, route.lb, route.listener, req, res);
-      });
-      server.on("upgrade", (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
-        const name = requestedName(req.headers.host);
-        const route = this.routes.get(port)?.get(name);
-        if (!route) return sendAnswerOnSocket(socket, noSuchLoadBalancer(name, port));
-        handleUpgrade(this.ctx, route.lb, route.listener, req, socket, head);
-      });
-      // One front connection may carry requests for several load balancers: ALB's default idle timeout.
-      server.keepAliveTimeout = 60_000;
+      const front = createHttp1Server(this.ctx, (head) => {
+        const name = requestedName(head?.host);
+        return this.routes.get(port)?.get(name) ?? noSuchLoadBalancer(name, port);
+      }, () => 60_000); // one front connection may carry requests for several load balancers: ALB's default idle timeout
       try {
-        await listen(server, frontAddress, port);
-        this.fronts.set(port, server);
+        await listen(front.server, frontAddress, port);
+        this.fronts.set(port, front);
       } catch (err) {
         skipped.push(`${frontAddress}:${port}: ${(err as Error).message}`);
       }
@@ -177,36 +164,27 @@ export class DataPlaneEngine {
    */
   private async applySecureFronts(routes: Map<number, FrontRoute[]>): Promise<string[]> {
     this.secureRoutes = routes;
-    for (const [port, server] of this.secureFronts) {
+    for (const [port, front] of this.secureFronts) {
       if (routes.has(port)) continue;
       this.secureFronts.delete(port);
-      closeGracefully(server);
+      front.closeGracefully();
     }
     const skipped: string[] = [];
     await Promise.all([...routes.keys()].filter((port) => !this.secureFronts.has(port)).map(async (port) => {
-      const routeOf = (socket: unknown) => secureRouteFor(this.secureRoutes.get(port), (socket as tls.TLSSocket).servername || undefined);
-      const server = https.createServer({
+      const front = createHttp1Server(this.ctx, (head, socket) =>
+        secureRouteFor(this.secureRoutes.get(port), (socket as tls.TLSSocket).servername || undefined) ?? noSuchLoadBalancer(requestedName(head?.host), port),
+      () => 60_000, {
         SNICallback: (servername, callback) => {
           const route = secureRouteFor(this.secureRoutes.get(port), servername);
           if (!route) return callback(new Error(`no HTTPS listener on port ${port} for ${servername}`));
           callback(null, contextFor(route.listener.Tls!, servername));
         },
-      }, (req, res) => {
-        const route = routeOf(req.socket);
-        if (!route) return sendNoSuchLoadBalancer(res, requestedName(req.headers.host), port);
-        handleRequest(this.ctx, route.lb, route.listener, req, res);
-      });
-      server.on("upgrade", (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
-        const route = routeOf(req.socket);
-        if (!route) return sendAnswerOnSocket(socket, noSuchLoadBalancer(requestedName(req.headers.host), port));
-        handleUpgrade(this.ctx, route.lb, route.listener, req, socket, head);
       });
       // A handshake for a name no listener has ends that connection only.
-      server.on("tlsClientError", (_err, socket) => socket.destroy());
-      server.keepAliveTimeout = 60_000;
+      front.server.on("tlsClientError", (_err, socket) => socket.destroy());
       try {
-        await listen(server, frontAddress, port);
-        this.secureFronts.set(port, server);
+        await listen(front.server, frontAddress, port);
+        this.secureFronts.set(port, front);
       } catch (err) {
         skipped.push(`${frontAddress}:${port}: ${(err as Error).message}`);
       }
@@ -234,14 +212,13 @@ export class DataPlaneEngine {
     this.health.close();
     this.drainTermination.close();
     for (const l of this.listeners.values()) l.udp?.close();
-    await Promise.all([...[...this.listeners.values()].flatMap((l) => (l.server ? [l.server] : [])), ...this.fronts.values(), ...this.secureFronts.values()].map((server) => new Promise((resolve) => {
-      server.close(resolve);
-      if (isHttpServer(server)) server.closeAllConnections();
-    })));
+    const http1 = [...[...this.listeners.values()].flatMap((l) => (l.http1 ? [l.http1] : [])), ...this.fronts.values(), ...this.secureFronts.values()];
+    const streams = [...this.listeners.values()].flatMap((l) => (l.server && !l.http1 ? [l.server] : []));
+    await Promise.all([...http1.map((s) => s.close()), ...streams.map((server) => new Promise((resolve) => server.close(resolve)))]);
     this.listeners.clear();
     this.fronts.clear();
     this.secureFronts.clear();
-    this.ctx.agent.destroy();
+    this.ctx.pool.close();
   }
 
   private describe(group: TargetGroupConfig, target: TargetConfig): TargetHealthDescription {
@@ -278,13 +255,14 @@ export class DataPlaneEngine {
   private openListener(current: OpenListener["current"]): Promise<OpenListener> {
     const entry: { current: OpenListener["current"] } = { current };
     const secure = () => serverTlsOptions(() => entry.current.listener.Tls);
-    const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => handleRequest(this.ctx, entry.current.lb, entry.current.listener, req, res);
-    const onUpgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer) => handleUpgrade(this.ctx, entry.current.lb, entry.current.listener, req, socket, head);
+    // Every request reads `entry.current`: a swapped snapshot applies from the next request on.
+    const http1 = (tlsOptions?: tls.TlsOptions) => createHttp1Server(this.ctx, () => entry.current, () => (entry.current.lb.IdleTimeoutSeconds ?? 60) * 1000, tlsOptions);
     const onConnection = (socket: net.Socket) => handleConnection(this.ctx, entry.current.lb, entry.current.listener, socket, this.flows);
     const { Address: address } = current.lb;
     const { Port: port, Protocol: protocol } = current.listener;
     if (protocol === "UDP" || protocol === "TCP_UDP") return this.openDatagramListener(entry, protocol === "TCP_UDP" ? net.createServer(onConnection) : undefined);
     let server: net.Server;
+    let front: Http1Server | undefined;
     switch (protocol) {
       case "TCP":
         server = net.createServer(onConnection);
@@ -293,14 +271,15 @@ export class DataPlaneEngine {
         server = tls.createServer(secure(), onConnection);
         break;
       case "HTTPS":
-        server = https.createServer(secure(), onRequest).on("upgrade", onUpgrade);
+        front = http1(secure());
+        server = front.server;
         break;
       case "HTTP":
-        server = http.createServer(onRequest).on("upgrade", onUpgrade);
+        front = http1();
+        server = front.server;
         break;
     }
-    applyTimeouts(server, current.lb);
-    return listen(server, address, port).then(() => Object.assign(entry, { server }));
+    return listen(server, address, port).then(() => Object.assign(entry, { server, ...(front && { http1: front }) }));
   }
 
   /** A UDP listener, with the TCP server of a TCP_UDP listener on the same port: both bound, or neither. */
@@ -352,28 +331,10 @@ function forwardedGroups(lb: LoadBalancerConfig): Set<string> {
   return arns;
 }
 
-/**
- * ALB's idle timeout on the client side: a keep-alive connection with no request for this long is
- * closed. While a request waits for its target, the target side's timer (504) is the one that runs,
- * so no socket-wide inactivity timeout here: it would cut the client before the 504 could be sent.
- */
-function applyTimeouts(server: net.Server, lb: LoadBalancerConfig): void {
-  if (isHttpServer(server)) server.keepAliveTimeout = (lb.IdleTimeoutSeconds ?? 60) * 1000;
-}
-
-/** http.Server and https.Server (which is a tls.Server, not an http.Server, with http's methods). */
-function isHttpServer(server: net.Server): server is http.Server {
-  return server instanceof http.Server || server instanceof https.Server;
-}
-
 /** Stops a listener: UDP flows end now (there is nothing to drain), streams as closeGracefully says. */
 function closeListener(open: OpenListener): void {
   open.udp?.close();
-  if (open.server) closeGracefully(open.server);
-}
-
-/** Stops accepting; idle keep-alive connections close now, busy ones after their request. */
-function closeGracefully(server: net.Server): void {
-  server.close();
-  if (isHttpServer(server)) server.closeIdleConnections();
+  // HTTP: idle keep-alive connections close now, busy ones after their response.
+  if (open.http1) open.http1.closeGracefully();
+  else open.server?.close();
 }

@@ -1,5 +1,4 @@
-import type { ServerResponse } from "node:http";
-import { sendAnswer, type LbAnswer } from "./alb-responses.js";
+import type { LbAnswer } from "./alb-responses.js";
 import { hostWithoutPort } from "./rules/request-facts.js";
 import type { DataPlaneSnapshot, ListenerConfig, LoadBalancerConfig } from "./snapshot.js";
 import { coversName } from "./tls-options.js";
@@ -77,10 +76,6 @@ export function noSuchLoadBalancer(name: string, port: number): LbAnswer {
     : `No load balancer named ${escapeHtml(name)} has an HTTP listener on port ${port}. Berth routes requests to ${frontAddress}:${port} by Host: use the load balancer's DNSName (aws elbv2 describe-load-balancers).`;
   const body = `<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n<center><h1>${title}</h1></center>\r\n<p>${text}</p>\r\n</body>\r\n</html>\r\n`;
   return { status: 404, headers: { server: "awselb/2.0", "content-type": "text/html", "content-length": Buffer.byteLength(body) }, body };
-}
-
-export function sendNoSuchLoadBalancer(res: ServerResponse, name: string, port: number): void {
-  sendAnswer(res, noSuchLoadBalancer(name, port));
 }
 
 function escapeHtml(s: string): string {

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { IncomingMessage } from "node:http";
 import { stickyCookies, stickyTargetKey } from "./stickiness.js";
+import { RequestHead } from "./http1/request-head.js";
 import { defaultTargetGroupAttributes, type TargetGroupAttributes, type TargetGroupConfig } from "./snapshot.js";
 
 const group = (attributes: Partial<TargetGroupAttributes>): TargetGroupConfig => ({
@@ -13,7 +13,7 @@ const group = (attributes: Partial<TargetGroupAttributes>): TargetGroupConfig =>
   Attributes: { ...defaultTargetGroupAttributes, ...attributes },
   Targets: [],
 });
-const request = (cookie: string) => ({ headers: { cookie } }) as IncomingMessage;
+const request = (cookie: string) => new RequestHead("GET", "/", ["Host", "x", "Cookie", cookie], 1, true, false, "127.0.0.1");
 const key = "tg|127.0.0.1|8080";
 const now = Date.UTC(2026, 0, 1);
 

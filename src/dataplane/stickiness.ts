@@ -1,4 +1,3 @@
-import type { IncomingMessage } from "node:http";
 import type { TargetGroupConfig } from "./snapshot.js";
 
 /**
@@ -11,10 +10,11 @@ import type { TargetGroupConfig } from "./snapshot.js";
  *   for stickiness.app_cookie.duration_seconds. Requests carrying AWSALBAPP-0 go to that target.
  * ALB encrypts the values; Berth encodes the target's key in base64url, opaque enough for clients.
  */
-export function stickyTargetKey(group: TargetGroupConfig, req: IncomingMessage): string | undefined {
+/** The target a request's stickiness cookie names (`request.joined("cookie")`: its Cookie headers as one). */
+export function stickyTargetKey(group: TargetGroupConfig, request: { joined(name: string): string | undefined }): string | undefined {
   const type = stickyType(group);
   if (type === undefined) return undefined;
-  const cookies = req.headers.cookie ?? "";
+  const cookies = request.joined("cookie") ?? "";
   const pattern = type === "lb_cookie" ? /(?:^|;\s*)AWSALB(?:CORS)?=([A-Za-z0-9_-]+)/ : /(?:^|;\s*)AWSALBAPP-0=([A-Za-z0-9_-]+)/;
   const match = pattern.exec(cookies);
   if (!match) return undefined;

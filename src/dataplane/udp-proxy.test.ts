@@ -1,7 +1,7 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import dgram from "node:dgram";
-import http from "node:http";
+import { UpstreamPool } from "./http1/upstream-pool.js";
 import { UdpListener } from "./udp-proxy.js";
 import { TrafficCounter } from "./traffic-counters.js";
 import { defaultTargetGroupAttributes, type LoadBalancerConfig, type TargetGroupConfig } from "./snapshot.js";
@@ -35,7 +35,7 @@ test("a UDP flow ends after the idle timeout; the next datagram from the same cl
   const ctx: ProxyContext = {
     targetGroup: (arn) => (arn === "tg" ? group : undefined),
     selection: { cursors: new Map(), isHealthy: () => true, outstanding: () => 0 },
-    begin: () => undefined, end: () => undefined, counters, agent: new http.Agent(),
+    begin: () => undefined, end: () => undefined, counters, pool: new UpstreamPool(),
   };
   const listener = new UdpListener(ctx, () => ({ lb, listener: lb.Listeners[0]! }), lb.Address, 300);
   await listener.bind(lb.Address, 0);

@@ -1,0 +1,273 @@
+import type net from "node:net";
+import { albError, type LbAnswer } from "../alb-responses.js";
+import { plainAddress, route, type ProxyContext } from "../http-proxy.js";
+import type { ListenerConfig, LoadBalancerConfig } from "../snapshot.js";
+import { Exchange, type ClientSide } from "./exchange.js";
+import { Framing, writeAnswer } from "./heads.js";
+import { HTTPParser, methods, newParser, readInto, type ParseError, type Parser, type SocketReader } from "./llhttp.js";
+import { RequestHead } from "./request-head.js";
+import { handleUpgrade } from "./upgrade.js";
+
+/** The listener a request is for. */
+export interface ListenerRoute {
+  readonly lb: LoadBalancerConfig;
+  readonly listener: ListenerConfig;
+}
+
+/**
+ * Which listener each request on a connection belongs to: always the same on a listener's own
+ * address; by Host or SNI on the localhost front. `head` undefined: a request too malformed to
+ * have one (its 400 is counted for the listener when the connection alone tells which).
+ */
+export type ResolveListener = (head: RequestHead | undefined, socket: net.Socket) => ListenerRoute | LbAnswer;
+
+/** Parser events of pipelined requests, held while the request before them is answered. */
+type Deferred =
+  | { readonly kind: "head"; readonly args: Parameters<ClientConnection["onHead"]> }
+  | { readonly kind: "body"; readonly chunk: Buffer }
+  | { readonly kind: "end" }
+  | { readonly kind: "error" };
+
+/**
+ * One client connection on an HTTP or HTTPS listener (a net.Socket or tls.TLSSocket, the same to
+ * this code). llhttp parses the requests; each one is routed by the listener's rules and either
+ * answered by the load balancer or forwarded (exchange.ts). One request is handled at a time: a
+ * client that pipelines has its next requests' parser events held (and its socket paused) until
+ * the response before them is complete, so responses come back in order. A request llhttp
+ * refuses (malformed, ambiguous framing, head too large) gets ALB's 400 and the connection ends.
+ */
+export class ClientConnection implements ClientSide {
+  private readonly parser: Parser;
+  private readonly reader: SocketReader;
+  private exchange: Exchange | undefined;
+  /** A head was parsed and its message (body) is not complete yet. */
+  private requestOpen = false;
+  /** The current request's response is not complete yet. */
+  private responseOpen = false;
+  private readonly deferred: Deferred[] = [];
+  private pausedForBody = false;
+  private pausedForPipeline = false;
+  /** An Upgrade request routed to a target: the socket is handed to upgrade.ts once the parser returns. */
+  private upgrade: ((rest: Buffer) => void) | undefined;
+  private ended = false;
+  closing = false;
+  private readonly clientAddress: string;
+
+  constructor(readonly socket: net.Socket, private readonly ctx: ProxyContext, private readonly resolve: ResolveListener, idleMs: number) {
+    this.clientAddress = plainAddress(socket.remoteAddress);
+    this.parser = newParser(HTTPParser.REQUEST, {
+      onHeadersComplete: (_maj, minor, headers, method, url, _s, _m, upgrade, keepAlive) => {
+        if (this.ended) return;
+        const args: Parameters<ClientConnection["onHead"]> = [minor, headers!, method!, url!, upgrade, keepAlive];
+        if (this.deferred.length > 0 || this.responseOpen || this.requestOpen) this.defer({ kind: "head", args });
+        else this.onHead(...args);
+      },
+      onBody: (chunk) => {
+        if (this.ended) return;
+        if (this.deferred.length > 0) this.defer({ kind: "body", chunk });
+        else this.exchange?.requestBody(chunk);
+      },
+      onMessageComplete: () => {
+        if (this.ended) return;
+        if (this.deferred.length > 0) this.defer({ kind: "end" });
+        else this.onRequestEnd();
+      },
+    });
+    socket.setNoDelay(true);
+    // ALB's idle timeout: a connection with no request in progress and no traffic for this long is closed.
+    socket.setTimeout(idleMs);
+    socket.on("timeout", () => {
+      if (!this.requestOpen && !this.responseOpen) socket.destroy();
+    });
+    this.reader = readInto(socket, this.parser, this.onExecute);
+    socket.on("end", this.onEnd);
+    socket.on("error", () => socket.destroy());
+    socket.on("close", this.onClose);
+  }
+
+  /** One read has been parsed (its events have run); `result`: bytes parsed, or llhttp's error. */
+  private readonly onExecute = (result: number | ParseError, data: () => Buffer): void => {
+    this.exchange?.flushUpstream();
+    // After the last answer (Connection: close), whatever the client still sends is ignored.
+    if (this.ended && !this.upgrade) return;
+    if (typeof result !== "number") {
+      if (this.deferred.length > 0 || (this.responseOpen && !this.requestOpen)) this.defer({ kind: "error" });
+      else this.badRequest();
+      return;
+    }
+    const upgrade = this.upgrade;
+    if (upgrade) {
+      this.upgrade = undefined;
+      this.detach();
+      upgrade(data().subarray(result));
+    }
+  };
+
+  /** The client half-closed: what it sent is all; answer the request in progress, then close. */
+  private readonly onEnd = (): void => {
+    this.closing = true;
+    const result = this.parser.finish();
+    if (result !== undefined && typeof result !== "number" && this.requestOpen) {
+      // It stopped in the middle of a request.
+      this.exchange?.abort();
+      this.socket.destroy();
+      return;
+    }
+    if (!this.requestOpen && !this.responseOpen && this.deferred.length === 0) this.end();
+  };
+
+  private readonly onClose = (): void => {
+    const exchange = this.exchange;
+    this.exchange = undefined;
+    exchange?.abort();
+    this.deferred.length = 0;
+    setImmediate(() => this.parser.close());
+  };
+
+  private onHead(versionMinor: number, rawHeaders: string[], method: number, url: string, upgrade: boolean, keepAlive: boolean): void {
+    this.requestOpen = true;
+    this.responseOpen = true;
+    const head = new RequestHead(methods[method]!, url, rawHeaders, versionMinor, keepAlive, upgrade, this.clientAddress);
+    const resolved = this.resolve(head, this.socket);
+    if ("status" in resolved) return this.answer(resolved, !keepAlive || upgrade);
+    const { lb, listener } = resolved;
+    if (upgrade && head.method === "CONNECT") {
+      // ALB does not tunnel CONNECT.
+      this.ctx.counters.elbResponse(lb.LoadBalancerArn, 400);
+      return this.answer(albError(400), true);
+    }
+    const routed = route(this.ctx, listener, head);
+    if (routed.kind === "answer") {
+      this.ctx.counters.elbResponse(lb.LoadBalancerArn, routed.answer.status, routed.action);
+      return this.answer(routed.answer, !keepAlive || routed.answer.headers.connection === "close" || upgrade, head.method === "HEAD");
+    }
+    if (upgrade) {
+      // Only a request parsed straight from a read can switch protocols: its read holds the bytes after it.
+      if (this.deferred.length > 0) {
+        this.ctx.counters.elbResponse(lb.LoadBalancerArn, 400);
+        return this.answer(albError(400), true);
+      }
+      this.upgrade = (rest) => handleUpgrade(this.ctx, lb, listener, routed, head, this.socket, rest);
+      return;
+    }
+    const framing = head.header("transfer-encoding") !== undefined ? Framing.Chunked : head.header("content-length") !== undefined ? Framing.Length : Framing.None;
+    this.exchange = new Exchange(this.ctx, lb, listener, routed, head, framing, this);
+  }
+
+  private onRequestEnd(): void {
+    this.requestOpen = false;
+    this.exchange?.requestEnd();
+    if (!this.responseOpen) this.next();
+  }
+
+  /** The load balancer's own answer; the request's body, if any, is read and dropped. */
+  private answer(answer: LbAnswer, close: boolean, bodyless = false): void {
+    writeAnswer(this.socket, answer, close, bodyless);
+    this.responseDone(close);
+  }
+
+  responseDone(close: boolean): void {
+    this.exchange = undefined;
+    this.responseOpen = false;
+    if (close || this.closing) return this.end();
+    // A pause for the finished exchange's target to drain is over with it.
+    if (this.pausedForBody) this.resumeReading();
+    if (!this.requestOpen) this.next();
+  }
+
+  /** The exchange is over: the requests held behind it, if any, go on. */
+  private next(): void {
+    while (this.deferred.length > 0 && !this.ended) {
+      const item = this.deferred[0]!;
+      if (item.kind === "head" && (this.requestOpen || this.responseOpen)) return;
+      this.deferred.shift();
+      switch (item.kind) {
+        case "head":
+          this.onHead(...item.args);
+          break;
+        case "body":
+          this.exchange?.requestBody(item.chunk);
+          break;
+        case "end":
+          this.onRequestEnd();
+          break;
+        case "error":
+          this.deferred.length = 0;
+          return this.badRequest();
+      }
+      this.exchange?.flushUpstream();
+    }
+    if (this.ended) return;
+    if (this.pausedForPipeline) {
+      this.pausedForPipeline = false;
+      if (!this.pausedForBody) this.reader.resume();
+    }
+    if (this.closing && !this.requestOpen && !this.responseOpen) this.end();
+  }
+
+  private defer(item: Deferred): void {
+    this.deferred.push(item);
+    if (!this.pausedForPipeline) {
+      this.pausedForPipeline = true;
+      this.reader.pause();
+    }
+  }
+
+  pauseReading(): void {
+    this.pausedForBody = true;
+    this.reader.pause();
+  }
+
+  resumeReading(): void {
+    this.pausedForBody = false;
+    if (!this.pausedForPipeline && !this.ended) this.reader.resume();
+  }
+
+  /** ALB's 400 for a request llhttp refused; nothing more is read from this connection. */
+  private badRequest(): void {
+    const exchange = this.exchange;
+    this.exchange = undefined;
+    exchange?.abort();
+    if (this.responseOpen && exchange) {
+      // The request's body broke off midway while its target was answering: nothing sensible can follow.
+      this.socket.destroy();
+      return;
+    }
+    const resolved = this.resolve(undefined, this.socket);
+    if (!("status" in resolved)) this.ctx.counters.elbResponse(resolved.lb.LoadBalancerArn, 400);
+    writeAnswer(this.socket, albError(400), true);
+    this.end();
+  }
+
+  private end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    // As node:http does after a last response: end, and close once what was written is out.
+    this.socket.destroySoon();
+  }
+
+  /** The socket leaves this object (for a WebSocket tunnel): its events stop coming here. */
+  private detach(): void {
+    this.ended = true;
+    // Paused, the socket buffers what arrives until the tunnel pipes it.
+    this.socket.pause();
+    this.reader.release();
+    this.socket.off("end", this.onEnd);
+    this.socket.off("close", this.onClose);
+    this.socket.removeAllListeners("timeout");
+    this.socket.removeAllListeners("error");
+    this.socket.setTimeout(0);
+    setImmediate(() => this.parser.close());
+  }
+
+  /** Whether the connection is between requests (a graceful close ends it now). */
+  get idle(): boolean {
+    return !this.requestOpen && !this.responseOpen && this.deferred.length === 0;
+  }
+
+  /** Graceful close: an idle connection ends now, a busy one after its response. */
+  closeWhenIdle(): void {
+    this.closing = true;
+    if (this.idle) this.end();
+  }
+}

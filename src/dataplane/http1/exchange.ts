@@ -1,0 +1,212 @@
+import type net from "node:net";
+import { albError } from "../alb-responses.js";
+import type { ProxyContext, Forward } from "../http-proxy.js";
+import { targetKey, type ListenerConfig, type LoadBalancerConfig } from "../snapshot.js";
+import { stickyCookies } from "../stickiness.js";
+import { endBody, writeBody } from "./body-framing.js";
+import { Framing, forwardedRequestHead, forwardedResponseHead, setCookies, writeAnswer } from "./heads.js";
+import type { RequestHead } from "./request-head.js";
+import type { UpstreamConnection, UpstreamUser } from "./upstream-pool.js";
+
+/** What an exchange needs from the client's connection (client-connection.ts). */
+export interface ClientSide {
+  readonly socket: net.Socket;
+  /** The client half-closed: the connection ends after this response. */
+  readonly closing: boolean;
+  /** The response is over; `close`: end the connection after it. */
+  responseDone(close: boolean): void;
+  /** The target cannot take the request body as fast as it comes: stop reading the client until it can. */
+  pauseReading(): void;
+  resumeReading(): void;
+}
+
+/**
+ * One request forwarded to a target and its response relayed back, both bodies streamed piece by
+ * piece as llhttp hands them over: never held whole, and each side paused while the other's
+ * socket buffer is full (write() returned false) until it drains. Before the response starts, a
+ * failing target gets ALB's own answer in its place: 504 if it went silent for the idle timeout,
+ * 502 otherwise (refused, reset, closed, or not speaking HTTP).
+ */
+export class Exchange implements UpstreamUser {
+  private upstream: UpstreamConnection | undefined;
+  private readonly key: string;
+  private readonly started = performance.now();
+  private readonly headText: string;
+  private requestComplete = false;
+  private responseStarted = false;
+  private finished = false;
+  private framing = Framing.None;
+  private closeAfter = false;
+  private upstreamKeepAlive = false;
+  private bodySent = false;
+  private retried = false;
+  /** The response being parsed is an interim one (1xx): its end is not the exchange's. */
+  private interim = false;
+  /** Sockets corked while the parser of one read runs, so a head and the body after it leave in one write. */
+  private corkedUpstream: net.Socket | undefined;
+  private corkedClient: net.Socket | undefined;
+  private waitingForUpstreamDrain = false;
+  private waitingForClientDrain = false;
+
+  constructor(
+    private readonly ctx: ProxyContext,
+    private readonly lb: LoadBalancerConfig,
+    private readonly listener: ListenerConfig,
+    private readonly route: Forward,
+    private readonly head: RequestHead,
+    private readonly requestFraming: Framing,
+    private readonly client: ClientSide,
+  ) {
+    this.key = targetKey(route.group.TargetGroupArn, route.target);
+    this.headText = forwardedRequestHead(head, route.url, route.host, listener, requestFraming === Framing.Chunked);
+    ctx.begin(this.key);
+    ctx.counters.request(lb.LoadBalancerArn, route.group.TargetGroupArn);
+    this.connect(false);
+  }
+
+  private connect(fresh: boolean): void {
+    const { target } = this.route;
+    const upstream = (this.upstream = this.ctx.pool.acquire(target.Address, target.Port, (this.lb.IdleTimeoutSeconds ?? 60) * 1000, this, fresh));
+    upstream.socket.cork();
+    this.corkedUpstream = upstream.socket;
+    upstream.socket.write(this.headText, "latin1");
+  }
+
+  /** The client's read has been parsed: send what it produced for the target. */
+  flushUpstream(): void {
+    const socket = this.corkedUpstream;
+    if (!socket) return;
+    this.corkedUpstream = undefined;
+    socket.uncork();
+  }
+
+  requestBody(chunk: Buffer): void {
+    const upstream = this.upstream;
+    if (!upstream || this.finished) return;
+    this.bodySent = true;
+    if (writeBody(upstream.socket, this.requestFraming, chunk) || this.waitingForUpstreamDrain) return;
+    this.waitingForUpstreamDrain = true;
+    this.client.pauseReading();
+    upstream.socket.once("drain", () => {
+      this.waitingForUpstreamDrain = false;
+      if (!this.finished) this.client.resumeReading();
+    });
+  }
+
+  requestEnd(): void {
+    this.requestComplete = true;
+    if (this.upstream && !this.finished) endBody(this.upstream.socket, this.requestFraming);
+  }
+
+  onResponseHead(status: number, message: string, raw: string[], keepAlive: boolean): number {
+    const { socket } = this.client;
+    if (status < 200) {
+      this.interim = true;
+      // 100 Continue and other interim answers pass to HTTP/1.1 clients; the final answer follows.
+      if (this.head.versionMinor >= 1 && status !== 101) this.writeClient(forwardedResponseHead(status, message, raw, [], true, { versionMinor: 1, close: false }).text);
+      return 0;
+    }
+    this.responseStarted = true;
+    this.upstreamKeepAlive = keepAlive;
+    const { group } = this.route;
+    // TargetResponseTime: from the request leaving the load balancer to the target's response head.
+    this.ctx.counters.targetResponse(this.lb.LoadBalancerArn, group.TargetGroupArn, status, (performance.now() - this.started) / 1000);
+    const cookies = group.Attributes["stickiness.enabled"] ? stickyCookies(group, this.key, setCookies(raw)) : [];
+    const isHead = this.head.method === "HEAD";
+    const bodyless = isHead || status === 204 || status === 304;
+    const close = !this.head.keepAlive || this.client.closing;
+    const head = forwardedResponseHead(status, message, raw, cookies, bodyless, { versionMinor: this.head.versionMinor, close });
+    this.framing = head.framing;
+    this.closeAfter = close || head.framing === Framing.Close;
+    if (!socket.destroyed) this.writeClient(head.text);
+    return isHead ? 1 : 0;
+  }
+
+  private writeClient(text: string): void {
+    const { socket } = this.client;
+    if (!this.corkedClient) {
+      socket.cork();
+      this.corkedClient = socket;
+    }
+    socket.write(text, "latin1");
+  }
+
+  onResponseBody(chunk: Buffer): void {
+    const upstream = this.upstream;
+    if (writeBody(this.client.socket, this.framing, chunk) || this.waitingForClientDrain || !upstream) return;
+    this.waitingForClientDrain = true;
+    upstream.pauseReading();
+    this.client.socket.once("drain", () => {
+      this.waitingForClientDrain = false;
+      if (this.upstream === upstream) upstream.resumeReading();
+    });
+  }
+
+  /** The target's read has been parsed: send what it produced for the client. */
+  flushClient(): void {
+    const socket = this.corkedClient;
+    if (!socket) return;
+    this.corkedClient = undefined;
+    socket.uncork();
+  }
+
+  onResponseEnd(): void {
+    if (this.interim) {
+      this.interim = false;
+      return;
+    }
+    endBody(this.client.socket, this.framing);
+    const upstream = this.upstream!;
+    this.upstream = undefined;
+    // Reusable only if the request went out whole: bytes still queued would reach the target as the next request.
+    if (this.upstreamKeepAlive && this.requestComplete && upstream.socket.writableLength === 0) {
+      upstream.release();
+    } else {
+      upstream.destroy();
+    }
+    this.finish();
+    this.flushClient();
+    // A target that answered before the request body was all in: the rest of it is never read, so the connection ends.
+    this.client.responseDone(this.closeAfter || !this.requestComplete);
+  }
+
+  onUpstreamFailure(timedOut: boolean): void {
+    const failed = this.upstream;
+    this.upstream = undefined;
+    if (this.finished) return;
+    if (!this.responseStarted) {
+      // A kept-alive connection the target closed just as the request went out: once, on a new connection.
+      if (failed?.reused && !timedOut && !this.retried && !this.bodySent && this.requestFraming === Framing.None) {
+        this.retried = true;
+        this.connect(true);
+        this.flushUpstream();
+        return;
+      }
+      const status = timedOut ? 504 : 502;
+      this.ctx.counters.elbResponse(this.lb.LoadBalancerArn, status);
+      this.finish();
+      const { socket } = this.client;
+      if (!socket.destroyed) writeAnswer(socket, albError(status), true);
+      this.client.responseDone(true);
+      return;
+    }
+    // Midway through the response: the client can only learn of it from its connection closing.
+    this.finish();
+    this.flushClient();
+    this.client.socket.destroy();
+  }
+
+  /** The client went away: the target's work stops too. */
+  abort(): void {
+    const upstream = this.upstream;
+    this.upstream = undefined;
+    upstream?.destroy();
+    this.finish();
+  }
+
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.ctx.end(this.key);
+  }
+}
