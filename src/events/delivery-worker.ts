@@ -10,6 +10,7 @@ import { onOutbox } from "../store/outbox.js";
 import { fireDueRules } from "./schedule-rules.js";
 import { pruneArchives } from "./archives.js";
 import { advanceReplays } from "./replays.js";
+import { withAttemptAttributes } from "../eventbridge-scheduler/context-attributes.js";
 
 /** AWS's defaults: 185 retries over at most 24 hours. */
 const DEFAULT_MAX_RETRIES = 185;
@@ -84,7 +85,7 @@ export function startDeliveryWorker({ db, clock, log, dispatchers, random = Math
       if (!dispatcher) throw new Error(`no dispatcher for target ${target.Arn}`);
       roleGate?.({ target, sourceArn: row.source_arn, region: row.region });
       // An SQS target removes the row in the transaction that stores the message; others in a batch after.
-      const dequeued = await dispatcher.deliver({ scope, target, input: row.input, sourceArn: row.source_arn, id: row.id, dequeue: () => dequeue.run(row.id) });
+      const dequeued = await dispatcher.deliver({ scope, target, input: withAttemptAttributes(row.input, row.source_arn, row.attempts + 1), sourceArn: row.source_arn, id: row.id, dequeue: () => dequeue.run(row.id) });
       if (dequeued !== true) finish(row.id);
     } catch (err) {
       const attempts = row.attempts + 1;
