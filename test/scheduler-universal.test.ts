@@ -3,6 +3,8 @@ import assert from "node:assert/strict";
 import { SchedulerClient, CreateScheduleCommand, GetScheduleCommand } from "@aws-sdk/client-scheduler";
 import { SQSClient, CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand, type Message } from "@aws-sdk/client-sqs";
 import { CreateClusterCommand, CreateServiceCommand, DeleteServiceCommand, DescribeServicesCommand, ListTasksCommand, RegisterTaskDefinitionCommand, type ECSClient } from "@aws-sdk/client-ecs";
+import { SNSClient, CreateTopicCommand, SubscribeCommand } from "@aws-sdk/client-sns";
+import { SSMClient, GetParameterCommand } from "@aws-sdk/client-ssm";
 import { BerthProcess } from "./harness.js";
 import { ensureTestImage, TEST_IMAGE } from "./images.js";
 import { waitFor } from "./wait.js";
@@ -92,6 +94,33 @@ test("the AWS CLI makes a schedule that calls sqs:sendMessage, with the context 
   const message = await receiveOne(url);
   assert.match(message.Body!, new RegExp(`^at ${at}Z by ${ScheduleArn}, attempt 1 \\([0-9a-f]{16}\\)$`));
   assert.equal((await berth.aws("scheduler", "get-schedule", "--name", "ping")).Target.Arn, "arn:aws:scheduler:::aws-sdk:sqs:sendMessage");
+});
+
+test("other services by their SDK ids: ssm:putParameter, sns:publish (a query service)", async () => {
+  const ssm = new SSMClient({ endpoint: berth.endpoint, ...creds });
+  const sns = new SNSClient({ endpoint: berth.endpoint, ...creds });
+  try {
+    const url = (await sqs.send(new CreateQueueCommand({ QueueName: "alerts" }))).QueueUrl!;
+    const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: "ops" }));
+    await sns.send(new SubscribeCommand({ TopicArn, Protocol: "sqs", Endpoint: queueArn("alerts"), Attributes: { RawMessageDelivery: "true" } }));
+    const at = `at(${soon(2000)})`;
+    await scheduler.send(new CreateScheduleCommand({
+      Name: "param", ScheduleExpression: at, FlexibleTimeWindow: { Mode: "OFF" },
+      Target: { Arn: "arn:aws:scheduler:::aws-sdk:ssm:putParameter", RoleArn: role, Input: JSON.stringify({ Name: "/app/last-run", Value: "<aws.scheduler.scheduled-time>", Type: "String", Overwrite: true }) },
+    }));
+    await scheduler.send(new CreateScheduleCommand({
+      Name: "notify", ScheduleExpression: at, FlexibleTimeWindow: { Mode: "OFF" },
+      Target: { Arn: "arn:aws:scheduler:::aws-sdk:sns:publish", RoleArn: role, Input: JSON.stringify({ TopicArn, Message: "nightly done", MessageAttributes: { kind: { DataType: "String", StringValue: "report" } } }) },
+    }));
+    const published = await receiveOne(url);
+    assert.equal(published.Body, "nightly done");
+    assert.equal(published.MessageAttributes?.kind?.StringValue, "report");
+    const param = await waitFor("the parameter", async () => (await ssm.send(new GetParameterCommand({ Name: "/app/last-run" })).catch(() => undefined))?.Parameter, 30_000);
+    assert.equal(param.Value, `${at.slice(3, -1)}Z`);
+  } finally {
+    ssm.destroy();
+    sns.destroy();
+  }
 });
 
 test("invalid input and a service Berth lacks fail the invocation: the DLQ gets the error, nothing changes", async () => {
