@@ -3,7 +3,7 @@
  * busybox container prints numbered lines as fast as it can; the baseline is the engine's logs API
  * (json-file, follow) read to the end; the awslogs path is the agent's follower (engine logs API ->
  * events -> batches -> the agent protocol's JSON, as the loopback transport sends it) into the
- * control plane's delivery (positions in SQLite, on disk, synchronous=FULL) and the LogSink, until
+ * control plane's delivery (positions in SQLite, WAL fdatasynced before the agent's answer: durable-answers.ts) and the LogSink, until
  * the last line is stored. Both start with the container; both rates are lines over the time from
  * the container's start to their last line. Lines lost must be 0.
  *   npm run build && node dist/bench/awslogs.js [--lines 500000] [--rounds 3]

@@ -13,6 +13,7 @@ import { applyReport } from "./ecs/tasks/task-reports.js";
 import { recoverTasks } from "./ecs/tasks/task-recovery.js";
 import { startTaskJanitor } from "./ecs/tasks/task-janitor.js";
 import { createServiceController } from "./ecs/services/service-controller.js";
+import { alarmStates } from "./cloudwatch/alarms/alarm-states.js";
 import { sendJsonError, sendJsonNotFound, readRawBody, MAX_BODY_BYTES } from "./aws/json-gateway.js";
 import { registerAwsServices } from "./aws/gateway.js";
 import { serverWithFront, type AwsFront } from "./aws/gateway-front.js";
@@ -229,7 +230,8 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   const loadBalancers = createEcsTargets({ db, clock, health: lbHealth, targetsChanged: lbFeed.changed });
   const deps = { db, clock, config, log, runner, loadBalancers };
   // The service scheduler; it starts deciding once recovery is done (below).
-  const services = createServiceController({ db, clock, runner, loadBalancers, log: log.child({ component: "service-scheduler" }) });
+  // Deployments with deploymentConfiguration.alarms read the CloudWatch alarms' states through `alarms`.
+  const services = createServiceController({ db, clock, runner, loadBalancers, alarms: alarmStates(db), log: log.child({ component: "service-scheduler" }) });
   const virtualInstances = () => ensureVirtualInstances({ db, config, clock, log, dockerVersion });
   virtualInstances();
 

@@ -79,3 +79,30 @@ test("a target's RoleArn: trusted and allowed delivers; untrusted, missing or no
   await receiveAll(urls.denied!, 0);
   await receiveAll(urls.other!, 0);
 });
+
+test("a role's trust policy may require the rule as aws:SourceArn and its account as aws:SourceAccount", async () => {
+  const ruleArn = `arn:aws:events:us-east-1:${ACCOUNT}:rule/scoped`;
+  const trust = (sourceArn: string) => doc([{
+    Effect: "Allow", Principal: { Service: "events.amazonaws.com" }, Action: "sts:AssumeRole",
+    Condition: { ArnEquals: { "aws:SourceArn": sourceArn }, StringEquals: { "aws:SourceAccount": ACCOUNT } },
+  }]);
+  const send = doc([{ Effect: "Allow", Action: "sqs:SendMessage", Resource: "*" }]);
+  await iam.send(new CreateRoleCommand({ RoleName: "for-scoped", AssumeRolePolicyDocument: trust(ruleArn) }));
+  await iam.send(new PutRolePolicyCommand({ RoleName: "for-scoped", PolicyName: "send", PolicyDocument: send }));
+  await iam.send(new CreateRoleCommand({ RoleName: "for-another-rule", AssumeRolePolicyDocument: trust(`arn:aws:events:us-east-1:${ACCOUNT}:rule/another`) }));
+  await iam.send(new PutRolePolicyCommand({ RoleName: "for-another-rule", PolicyName: "send", PolicyDocument: send }));
+  const urls: Record<string, string> = {};
+  for (const name of ["scoped", "scoped-other", "scoped-dlq"]) urls[name] = (await sqs.send(new CreateQueueCommand({ QueueName: name }))).QueueUrl!;
+
+  assert.equal((await events.send(new PutRuleCommand({ Name: "scoped", EventPattern: '{"source":["scoped"]}' }))).RuleArn, ruleArn);
+  await events.send(new PutTargetsCommand({ Rule: "scoped", Targets: [
+    { Id: "trusted", Arn: queueArn("scoped"), RoleArn: roleArn("for-scoped"), DeadLetterConfig: { Arn: queueArn("scoped-dlq") } },
+    { Id: "other-rule", Arn: queueArn("scoped-other"), RoleArn: roleArn("for-another-rule"), DeadLetterConfig: { Arn: queueArn("scoped-dlq") } },
+  ] }));
+  await events.send(new PutEventsCommand({ Entries: [{ Source: "scoped", DetailType: "check", Detail: "{}" }] }));
+
+  await receiveAll(urls.scoped!, 1);
+  const dead = await receiveAll(urls["scoped-dlq"]!, 1);
+  assert.deepEqual(dead.map((m) => [m.MessageAttributes?.TARGET_ARN?.StringValue, m.MessageAttributes?.ERROR_CODE?.StringValue]), [[queueArn("scoped-other"), "FAILED_TO_ASSUME_ROLE"]]);
+  await receiveAll(urls["scoped-other"]!, 0);
+});

@@ -1,7 +1,7 @@
 import { test, before, after, describe } from "node:test";
 import assert from "node:assert/strict";
 import * as IAM from "@aws-sdk/client-iam";
-import { SecretsManagerClient, CreateSecretCommand, GetSecretValueCommand, DescribeSecretCommand } from "@aws-sdk/client-secrets-manager";
+import { SecretsManagerClient, CreateSecretCommand, GetSecretValueCommand, DescribeSecretCommand, BatchGetSecretValueCommand } from "@aws-sdk/client-secrets-manager";
 import { SSMClient, PutParameterCommand, GetParameterCommand, GetParametersCommand } from "@aws-sdk/client-ssm";
 import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, PutLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { SQSClient, CreateQueueCommand, SendMessageCommand, SendMessageBatchCommand } from "@aws-sdk/client-sqs";
@@ -82,6 +82,24 @@ describe("IAM enforcement on the resources of Secrets Manager, SSM, Logs, SQS, S
       noAllow(userArn("sam"), "secretsmanager:CreateSecret", `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:app/new-??????`));
   });
 
+  test("Secrets Manager: BatchGetSecretValue needs GetSecretValue on each secret (a refusal is that secret's error) and ListSecrets for filters", async () => {
+    const root = new SecretsManagerClient(config(berth.endpoint, ROOT));
+    const open = await root.send(new CreateSecretCommand({ Name: "batch/open", SecretString: "open-value" }));
+    const closed = await root.send(new CreateSecretCommand({ Name: "batch/closed", SecretString: "closed-value" }));
+    const bea = await userWith("bea", [
+      { Effect: "Allow", Action: "secretsmanager:BatchGetSecretValue", Resource: "*" },
+      { Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:batch/open-??????` },
+    ]);
+    const sm = new SecretsManagerClient(config(berth.endpoint, bea));
+    const out = await sm.send(new BatchGetSecretValueCommand({ SecretIdList: ["batch/open", "batch/closed"] }));
+    assert.deepEqual(out.SecretValues?.map((v) => [v.ARN, v.SecretString]), [[open.ARN, "open-value"]]);
+    assert.deepEqual(out.Errors?.map((e) => [e.SecretId, e.ErrorCode, e.Message]), [
+      ["batch/closed", "AccessDeniedException", noAllow(userArn("bea"), "secretsmanager:GetSecretValue", closed.ARN!)],
+    ]);
+    await rejectsWith(sm.send(new BatchGetSecretValueCommand({ Filters: [{ Key: "name", Values: ["batch/"] }] })), "AccessDeniedException",
+      noAllow(userArn("bea"), "secretsmanager:ListSecrets", "*"));
+  });
+
   test("Secrets Manager: aws:ResourceTag denies tagged secrets; aws:RequestTag and aws:TagKeys gate creation", async () => {
     const root = new SecretsManagerClient(config(berth.endpoint, ROOT));
     await root.send(new CreateSecretCommand({ Name: "tagged/prod", SecretString: "p", Tags: [{ Key: "stage", Value: "prod" }] }));
@@ -132,6 +150,10 @@ describe("IAM enforcement on the resources of Secrets Manager, SSM, Logs, SQS, S
     assert.equal((await bob.send(new GetParameterCommand({ Name: "/users/bob/token:1" }))).Parameter?.Value, "b");
     await rejectsWith(bob.send(new GetParametersCommand({ Names: ["/users/bob/token", "/users/alice/token"] })), "AccessDeniedException",
       noAllow(userArn("bob"), "ssm:GetParameters", `arn:aws:ssm:us-east-1:${ACCOUNT}:parameter/users/alice/token`));
+    // A parameter named by an ARN of another partition (which Parameter Store takes) is evaluated as its own ARN.
+    assert.equal((await alice.send(new GetParameterCommand({ Name: `arn:aws-cn:ssm:us-east-1:${ACCOUNT}:parameter/users/alice/token:1`, WithDecryption: true }))).Parameter?.Value, "a");
+    await rejectsWith(alice.send(new GetParameterCommand({ Name: `arn:aws-cn:ssm:us-east-1:${ACCOUNT}:parameter/users/bob/token` })), "AccessDeniedException",
+      noAllow(userArn("alice"), "ssm:GetParameter", bobsArn));
     // Nothing changed: bob's value is still his.
     assert.equal((await bob.send(new GetParameterCommand({ Name: "/users/bob/token" }))).Parameter?.Value, "b");
   });

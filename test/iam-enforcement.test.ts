@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import * as IAM from "@aws-sdk/client-iam";
 import {
   ECSClient, ListClustersCommand, CreateClusterCommand, DeleteClusterCommand, DescribeClustersCommand, DescribeServicesCommand,
-  ListTaskDefinitionsCommand, RegisterTaskDefinitionCommand, RunTaskCommand,
+  ListTaskDefinitionsCommand, RegisterTaskDefinitionCommand, RunTaskCommand, DescribeTasksCommand,
 } from "@aws-sdk/client-ecs";
 import { ECRClient, CreateRepositoryCommand, DescribeRepositoriesCommand } from "@aws-sdk/client-ecr";
 import { STSClient, AssumeRoleCommand, GetCallerIdentityCommand } from "@aws-sdk/client-sts";
@@ -133,6 +133,28 @@ except iam.exceptions.ClientError as e:
     // Without names DescribeRepositories is about every repository.
     await rejectsWith(ecr.send(new DescribeRepositoriesCommand({})), "AccessDeniedException", denial("carol", "ecr:DescribeRepositories", `arn:aws:ecr:us-east-1:${ACCOUNT}:repository/*`));
     assert.equal((await ecr.send(new DescribeRepositoriesCommand({ repositoryNames: ["team-a/api"] }))).repositories?.length, 1);
+  });
+
+  test("an ECS resource is evaluated as its own ARN however the caller spells it (partition, old-format ARN, family ARN)", async () => {
+    const root = new ECSClient(config(berth.endpoint, ROOT));
+    await root.send(new CreateClusterCommand({ clusterName: "spelled" }));
+    await root.send(new RegisterTaskDefinitionCommand({ family: "spelled", containerDefinitions: [{ name: "s", image: "busybox", memory: 32 }] }));
+    const erin = await userWith("erin", [
+      { Effect: "Allow", Action: "ecs:*", Resource: "*" },
+      { Effect: "Deny", Action: "ecs:*", Resource: [ecsArn("cluster/spelled"), ecsArn("service/spelled/*"), ecsArn("task/spelled/*"), ecsArn("task-definition/spelled:*")] },
+    ]);
+    const ecs = new ECSClient(config(berth.endpoint, erin));
+    const denied = (action: string, resource: string) =>
+      `User: arn:aws:iam::${ACCOUNT}:user/erin is not authorized to perform: ${action} on resource: ${resource} with an explicit deny in an identity-based policy`;
+    await rejectsWith(ecs.send(new DescribeClustersCommand({ clusters: [`arn:aws-cn:ecs:us-east-1:${ACCOUNT}:cluster/spelled`] })), "AccessDeniedException",
+      denied("ecs:DescribeClusters", ecsArn("cluster/spelled")));
+    await rejectsWith(ecs.send(new DescribeServicesCommand({ cluster: "spelled", services: [ecsArn("service/api")] })), "AccessDeniedException",
+      denied("ecs:DescribeServices", ecsArn("service/spelled/api")));
+    const id = "0123456789abcdef0123456789abcdef";
+    await rejectsWith(ecs.send(new DescribeTasksCommand({ cluster: "spelled", tasks: [`arn:aws-us-gov:ecs:us-east-1:${ACCOUNT}:task/${id}`] })), "AccessDeniedException",
+      denied("ecs:DescribeTasks", ecsArn(`task/spelled/${id}`)));
+    await rejectsWith(ecs.send(new RunTaskCommand({ cluster: "spelled", taskDefinition: ecsArn("task-definition/spelled") })), "AccessDeniedException",
+      denied("ecs:RunTask", ecsArn("task-definition/spelled:1")));
   });
 
   test("aws:SourceIp is the caller's address; aws:RequestedRegion the region signed for", async () => {

@@ -118,6 +118,11 @@ export class TaskCgroups {
     await this.removeUnder(join("berth", berthId));
   }
 
+  /**
+   * In each v1 hierarchy (memory, cpu, ..., and a hybrid host's `unified`), and under the root
+   * itself: a cgroup v2 host has one hierarchy there, where host-mode tasks' routing groups are
+   * made (host-task-routing.ts).
+   */
   private async removeUnder(rel: string): Promise<void> {
     let hierarchies: string[];
     try {
@@ -125,7 +130,7 @@ export class TaskCgroups {
     } catch {
       return;
     }
-    await Promise.all(hierarchies.map((h) => removeTree(join(this.root, h, rel))));
+    await Promise.all([this.root, ...hierarchies.map((h) => join(this.root, h))].map((dir) => removeTree(join(dir, rel))));
   }
 }
 

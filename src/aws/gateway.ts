@@ -83,7 +83,11 @@ export function registerAwsServices(app: FastifyInstance, services: AwsService[]
       const codes = routed.service.validation ? { ...codec.validation, ...routed.service.validation } : codec.validation;
       const input = operation.input ? validateInput(model, operation.input.shape, decoded, codes) : {};
       const ctx: RequestContext = { ...caller, ...(wire.remoteAddress ? { sourceIp: wire.remoteAddress } : {}), requestId, log: log.child({ op: operation.name, requestId }) };
-      if (ctx.principal && deps.authorize) deps.authorize(ctx, { service: signingNameOf(model), operation: operation.name, input: input as Record<string, unknown> });
+      if (ctx.principal && deps.authorize) {
+        const authorize = deps.authorize;
+        authorize(ctx, { service: signingNameOf(model), operation: operation.name, input: input as Record<string, unknown> });
+        ctx.authorizeAlso = (other, otherInput) => authorize(ctx, { service: signingNameOf(model), operation: other, input: otherInput });
+      }
       const result = await handler(input, ctx);
       out = result instanceof EventStreamOutput
         ? { status: 200, headers: { "content-type": "application/vnd.amazon.eventstream" }, body: eventStreamBody(result) }

@@ -15,6 +15,13 @@ export interface RequestContext {
   /** The IAM user or assumed role whose credentials signed the call; absent: the account's root (configured credentials, unsigned calls). */
   principal?: Principal;
   log: { info: LogFn; warn: LogFn; error: LogFn; debug: LogFn };
+  /**
+   * Under iamEnforcement, for a principal's call: authorizes another operation of the same service
+   * on the caller's behalf, as the gateway authorized this one (throws AccessDeniedException). For
+   * calls AWS authorizes as several actions (BatchGetSecretValue: GetSecretValue on each secret).
+   * Absent: nothing more to check (the root, or no enforcement).
+   */
+  authorizeAlso?: (operation: string, input: Record<string, unknown>) => void;
 }
 
 /** An identity other than the root: an IAM user, or a session of an assumed role. */

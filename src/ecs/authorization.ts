@@ -1,20 +1,43 @@
+import { parseArn } from "../core/arn.js";
 import type { AuthorizedCall, ServiceAuthorization } from "../iam/service-authorization.js";
 
 /** The last part of a name-or-ARN (a cluster named by ARN: its name). */
 const nameOf = (ref: string) => (ref.startsWith("arn:") ? ref.slice(ref.lastIndexOf("/") + 1) : ref);
-const clusterArn = ({ arn }: AuthorizedCall, ref: string) => (ref.startsWith("arn:") ? ref : arn(`cluster/${ref}`));
+
+/**
+ * An ECS resource ARN as the handlers read it, spelled as its resource's own ARN: the handlers
+ * take an ARN by its account, region and path whatever its partition, and a service, task or
+ * container instance ARN of the old format (no cluster: `task/ID`) as one in the call's cluster.
+ * Evaluating the ARN as the caller spelled it would let `arn:aws-cn:...` or `service/NAME` slip
+ * past a policy written for `arn:aws:ecs:...:service/CLUSTER/NAME`. An ARN of another service or
+ * type is kept as given: the handler refuses it.
+ */
+function ownArn(call: AuthorizedCall, type: string, ref: string): string {
+  const arn = parseArn(ref);
+  if (!arn || arn.service !== "ecs" || arn.type !== type) return ref;
+  const path = type !== "cluster" && arn.path.length === 1 ? [nameOf(call.str("cluster") ?? "default"), ...arn.path] : arn.path;
+  return `arn:aws:ecs:${arn.region}:${arn.account}:${type}/${path.join("/")}`;
+}
+const clusterArn = (call: AuthorizedCall, ref: string) => (ref.startsWith("arn:") ? ownArn(call, "cluster", ref) : call.arn(`cluster/${ref}`));
 /** A service, task or container instance of the call's cluster (`default` when none is named), by name, id or ARN. */
-const inCluster = (call: AuthorizedCall, type: string, ref: string) => (ref.startsWith("arn:") ? ref : call.arn(`${type}/${nameOf(call.str("cluster") ?? "default")}/${ref}`));
+const inCluster = (call: AuthorizedCall, type: string, ref: string) => (ref.startsWith("arn:") ? ownArn(call, type, ref) : call.arn(`${type}/${nameOf(call.str("cluster") ?? "default")}/${ref}`));
 
 const cluster = (call: AuthorizedCall) => [clusterArn(call, call.str("cluster") ?? "default")];
 const named = (type: string, member: string) => (call: AuthorizedCall) => [inCluster(call, type, call.str(member) ?? "")];
 const listed = (type: string, member: string) => (call: AuthorizedCall) => call.list(member).map((ref) => inCluster(call, type, ref));
 
-/** family, family:revision or an ARN; a bare family is its latest ACTIVE revision, as RunTask resolves it. */
+/**
+ * family, family:revision or an ARN of either; a family without a revision (bare or in an ARN) is
+ * its latest ACTIVE revision, as RunTask resolves it, so a policy on `web:*` covers every spelling.
+ */
 function taskDefinition(call: AuthorizedCall): string[] {
-  const ref = call.str("taskDefinition") ?? "";
-  if (ref.startsWith("arn:")) return [ref];
-  if (ref.includes(":")) return [call.arn(`task-definition/${ref}`)];
+  const given = call.str("taskDefinition") ?? "";
+  const arn = given.startsWith("arn:") ? parseArn(given) : undefined;
+  // An ARN the handler would not take (another type, or a path it cannot read) is kept as given.
+  if (given.startsWith("arn:") && (!arn || arn.service !== "ecs" || arn.type !== "task-definition" || arn.path.length !== 1)) return [given];
+  const ref = arn ? arn.path[0]! : given;
+  if (ref.includes(":")) return [arn ? `arn:aws:ecs:${arn.region}:${arn.account}:task-definition/${ref}` : call.arn(`task-definition/${ref}`)];
+  if (arn && (arn.account !== call.ctx.account || arn.region !== call.ctx.region)) return [given];
   const row = call.db.prepare("SELECT arn FROM task_definitions WHERE account = ? AND region = ? AND family = ? AND status = 'ACTIVE' ORDER BY revision DESC LIMIT 1")
     .get(call.ctx.account, call.ctx.region, ref) as { arn: string } | undefined;
   return [row?.arn ?? call.arn(`task-definition/${ref}`)];
@@ -23,7 +46,8 @@ function taskDefinition(call: AuthorizedCall): string[] {
 /**
  * Amazon ECS (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelasticcontainerservice.html):
  * cluster actions on the cluster's ARN, service, task and container-instance actions on each one
- * named (in the call's cluster), RunTask and StartTask on the task definition. On "*":
+ * named (in the call's cluster), service deployments and revisions on theirs (ListServiceDeployments
+ * on the service), RunTask and StartTask on the task definition. On "*":
  * RegisterTaskDefinition, DescribeTaskDefinition, DeregisterTaskDefinition and the List* calls
  * but ListServices (AWS scopes ListTasks and UpdateContainerInstancesState by container instance,
  * which Berth does not).
@@ -39,6 +63,10 @@ export const ecsAuthorization: ServiceAuthorization = {
     UpdateService: named("service", "service"),
     DeleteService: named("service", "service"),
     DescribeServices: listed("service", "services"),
+    ListServiceDeployments: named("service", "service"),
+    DescribeServiceDeployments: (call) => call.list("serviceDeploymentArns"),
+    StopServiceDeployment: (call) => [call.str("serviceDeploymentArn") ?? "*"],
+    DescribeServiceRevisions: (call) => call.list("serviceRevisionArns"),
     StopTask: named("task", "task"),
     DescribeTasks: listed("task", "tasks"),
     DescribeContainerInstances: listed("container-instance", "containerInstances"),

@@ -34,7 +34,9 @@ export function createTargetRoleGate({ db, clock }: { db: Db; clock: Clock }): T
     if (!target.RoleArn) return;
     const service = /^arn:aws[\w-]*:scheduler:/.test(sourceArn) ? "scheduler.amazonaws.com" : "events.amazonaws.com";
     const role = findRoleByArn(db, target.RoleArn);
-    if (!role || !trusts(role, { service }, "sts:AssumeRole")) {
+    // The confused-deputy keys a trust policy may condition on: the rule's (or schedule's) ARN and account.
+    const context = { "aws:SourceArn": sourceArn, "aws:SourceAccount": sourceArn.split(":")[4] };
+    if (!role || !trusts(role, { service }, "sts:AssumeRole", context)) {
       throw new DeliveryError("FAILED_TO_ASSUME_ROLE", `User: ${service} is not authorized to perform: sts:AssumeRole on resource: ${target.RoleArn}`, false);
     }
     const needed = permissionFor(target);

@@ -107,12 +107,15 @@ export function listHandlers(deps: SecretDeps): Record<string, Handler> {
     if ((input.SecretIdList === undefined) === (input.Filters === undefined)) {
       throw invalidParameter("Either 'SecretIdList' or 'Filters' must be provided, but not both.");
     }
+    // As AWS requires: ListSecrets to use filters, and GetSecretValue on each secret (a refusal is that secret's error).
+    if (input.Filters) ctx.authorizeAlso?.("ListSecrets", {});
     const ids = input.SecretIdList ?? listed(ctx, { includeDeleted: false, filters: input.Filters! }).map((s) => s.arn);
     const { items, NextToken } = page(ids, input.NextToken, input.MaxResults ?? 20);
     const SecretValues: unknown[] = [];
     const Errors: unknown[] = [];
     for (const id of items) {
       try {
+        ctx.authorizeAlso?.("GetSecretValue", { SecretId: id });
         const s = requireSecret(deps, ctx.account, ctx.region, id);
         const v = selectVersion(db, s.arn, {});
         SecretValues.push({ ARN: s.arn, Name: s.name, VersionId: v.version_id, ...openValue(cipher, s.arn, v), VersionStages: v.stages, CreatedDate: new Date(v.created_at) });

@@ -1,9 +1,15 @@
 import type { AuthorizedCall, ServiceAuthorization } from "../iam/service-authorization.js";
-import { parameterArn } from "./parameter-names.js";
+import { PARAMETER_ARN, parameterArn } from "./parameter-names.js";
 
-/** A parameter's ARN from a name or ARN, without its `:version` or `:label` selector. */
+/**
+ * A parameter's ARN from a name or ARN, without its `:version` or `:label` selector. An ARN is
+ * spelled anew in the aws partition: the handlers take any partition's, and a policy written for
+ * `arn:aws:ssm:...` must not be slipped past by `arn:aws-cn:ssm:...`.
+ */
 function parameter({ ctx }: AuthorizedCall, ref: string): string {
-  if (ref.startsWith("arn:")) return ref.replace(/(:parameter\/[^:]*):.*$/, "$1");
+  const arn = PARAMETER_ARN.exec(ref);
+  if (arn) return `arn:aws:ssm:${arn[1]}:${arn[2]}:parameter/${arn[3]!.split(":")[0]}`;
+  if (ref.startsWith("arn:")) return ref;
   return parameterArn(ctx.account, ctx.region, ref.split(":")[0]!);
 }
 

@@ -19,7 +19,8 @@ export function checkName(name: string): void {
 export const parameterArn = (account: string, region: string, name: string) =>
   `arn:aws:ssm:${region}:${account}:parameter${name.startsWith("/") ? "" : "/"}${name}`;
 
-const ARN = /^arn:aws[a-z-]*:ssm:([^:]*):(\d{12}):parameter\/(.*)$/;
+/** A parameter's ARN in any partition, as the handlers take it: region, account, name (with its selector). */
+export const PARAMETER_ARN = /^arn:aws[a-z-]*:ssm:([^:]*):(\d{12}):parameter\/(.*)$/;
 
 export interface ParameterRef {
   /** Names to try, in order: an ARN's `parameter/a` may be `/a` or `a`. */
@@ -34,7 +35,7 @@ export interface ParameterRef {
 export function parseRef(text: string, scope: { account: string; region: string }): ParameterRef | undefined {
   let rest = text;
   let names: string[] | undefined;
-  const arn = ARN.exec(text);
+  const arn = PARAMETER_ARN.exec(text);
   if (arn) {
     if (arn[1] !== scope.region || arn[2] !== scope.account) return undefined;
     rest = arn[3]!;

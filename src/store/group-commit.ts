@@ -2,8 +2,8 @@ import type { Db } from "./database.js";
 
 /**
  * Group commit on the main connection: writes that arrive in the same turn of the event loop run
- * together in one transaction, so the fsync an acknowledged write needs (synchronous=FULL) is paid
- * once per group. Each caller's promise settles once the transaction holding its write committed;
+ * together in one transaction, so a commit's cost is paid once per group (the fsync an acknowledged
+ * write needs is DurableAnswers', shared by every answer waiting: durable-answers.ts). Each caller's promise settles once the transaction holding its write committed;
  * a write that throws fails the whole group (each caller gets the error), and writes keep their order.
  * Used by SQS (send, receive and delete each write) and EventBridge's PutEvents.
  */

@@ -481,4 +481,19 @@ export const migrations: string[] = [
     arn TEXT NOT NULL UNIQUE, connection_arn TEXT NOT NULL, doc TEXT NOT NULL,
     PRIMARY KEY (account, region, name));
   `,
+  /* 26: ECS service deployments and service revisions (ListServiceDeployments,
+     DescribeServiceDeployments, DescribeServiceRevisions): one row per deployment a CreateService or
+     UpdateService started, one per revision it deployed, each keyed to the scheduler's deployment
+     id (ecs-svc/...). `rollback_to` is the deployment id a rollback returns to. */ `
+  CREATE TABLE service_revisions (
+    arn TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, service_arn TEXT NOT NULL,
+    deployment_id TEXT NOT NULL, doc TEXT NOT NULL);
+  CREATE INDEX service_revisions_by_deployment ON service_revisions (service_arn, deployment_id);
+  CREATE TABLE service_deployments (
+    arn TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, service_arn TEXT NOT NULL,
+    deployment_id TEXT NOT NULL, status TEXT NOT NULL, created_at INTEGER NOT NULL, seq INTEGER NOT NULL,
+    rollback_to TEXT, doc TEXT NOT NULL);
+  CREATE INDEX service_deployments_by_service ON service_deployments (service_arn, seq);
+  CREATE INDEX service_deployments_by_deployment ON service_deployments (service_arn, deployment_id);
+  `,
 ];

@@ -85,8 +85,8 @@ export class SeriesStore {
 
   /**
    * Group commit: the puts that arrive while one transaction commits are written together in the
-   * next, so the fsync an acknowledged write needs (synchronous=FULL) is paid once per group
-   * rather than once per request. Resolves once this put's transaction committed.
+   * next, so a commit's cost (its WAL append; the fsync is DurableAnswers' before the answer) is
+   * paid once per group rather than once per request. Resolves once this put's transaction committed.
    */
   writeSoon(scope: Scope, points: MetricPoint[]): Promise<void> {
     return new Promise((resolve, reject) => {

@@ -39,7 +39,9 @@ export function planReplicas(ctx: PlanContext): PlacementOutcome {
   const dirty = bg?.shifting !== undefined && bg.shifting.deploymentId !== primary.id;
   const shifted = bg !== undefined && bg.production === primary.id && !dirty;
   const baked = shifted && input.now - (bg.productionSince ?? 0) >= bg.bakeMs;
-  if (bg && baked) stopAll(stoppable(replaced));
+  // A rollback does not bake: once production traffic is back, the failed (green) tasks go at once.
+  const rollingBack = ctx.rollback === primary.id || primary.rolloutStateReason === rolloutReasons.rollingBack(primary.id);
+  if (bg && (baked || (shifted && rollingBack))) stopAll(stoppable(replaced));
   // A deployment overtaken before it got any traffic goes at once: its tasks share the new one's target groups.
   else if (bg && !shifted) stopAll(stoppable(replaced.filter((t) => t.deploymentId !== bg.production && t.deploymentId !== bg.shifting?.deploymentId)));
 
@@ -71,7 +73,7 @@ export function planReplicas(ctx: PlanContext): PlacementOutcome {
   const ready = !draining && keeping.length === desired && keeping.every(ctx.healthy);
   const complete = ready && ctx.live.length === desired && (!bg || shifted);
   return {
-    ...(bg && ready && !shifted && primary.rolloutState !== "FAILED" ? nextShift(bg, primary, input.now) : {}),
+    ...(bg && ready && !shifted && primary.rolloutState !== "FAILED" ? nextShift(bg, primary, input.now, ctx.rollback) : {}),
     ...(count > 0 ? { start: { deploymentId: primary.id, count } } : {}),
     complete,
     desiredCount: input.desiredCount,
@@ -84,9 +86,9 @@ export function planReplicas(ctx: PlanContext): PlacementOutcome {
  * one once the step's bake time is over. A rollback (and a reset of part-shifted weights) moves
  * everything back at once, as ECS does.
  */
-function nextShift(bg: NonNullable<ServicePlanInput["blueGreen"]>, primary: PlanDeployment, now: number): { shiftTo?: ShiftTo } {
+function nextShift(bg: NonNullable<ServicePlanInput["blueGreen"]>, primary: PlanDeployment, now: number, rollback: string | undefined): { shiftTo?: ShiftTo } {
   // The first deployment has no old revision to share traffic with; a rollback goes back at once.
-  const rollingBack = bg.production === primary.id || primary.rolloutStateReason === rolloutReasons.rollingBack(primary.id);
+  const rollingBack = bg.production === primary.id || rollback === primary.id || primary.rolloutStateReason === rolloutReasons.rollingBack(primary.id);
   const steps = bg.steps ?? [1000];
   if (rollingBack || bg.production === undefined) return { shiftTo: { deploymentId: primary.id, tenths: 1000 } };
   const current = bg.shifting?.deploymentId === primary.id ? bg.shifting : undefined;

@@ -6,6 +6,7 @@ import { decideService } from "./service-decision.js";
 import { isServiceTask, scheduledServiceArns } from "./service-store.js";
 import type { ServiceScheduler } from "./services.js";
 import type { LoadBalancerTargets } from "./load-balancer-targets.js";
+import { noAlarms, type DeploymentAlarmStates } from "./deployment-alarms.js";
 
 export interface ServiceController extends ServiceScheduler {
   /** Decides for every ACTIVE and DRAINING service now (synchronously). */
@@ -23,8 +24,8 @@ export interface ServiceController extends ServiceScheduler {
  * task is always stored before its first report arrives. Everything the loop knows is in SQLite:
  * after a restart it simply carries on.
  */
-export function createServiceController({ db, clock, runner, log, loadBalancers, intervalMs = 1000 }: {
-  db: Db; clock: Clock; runner: TaskRunner; log: Logger; loadBalancers: LoadBalancerTargets; intervalMs?: number;
+export function createServiceController({ db, clock, runner, log, loadBalancers, alarms = noAlarms, intervalMs = 1000 }: {
+  db: Db; clock: Clock; runner: TaskRunner; log: Logger; loadBalancers: LoadBalancerTargets; alarms?: DeploymentAlarmStates; intervalMs?: number;
 }): ServiceController {
   let timer: NodeJS.Timeout | undefined;
   let scheduled: NodeJS.Immediate | undefined;
@@ -41,7 +42,7 @@ export function createServiceController({ db, clock, runner, log, loadBalancers,
     try {
       for (const arn of scheduledServiceArns(db)) {
         try {
-          const { launches, stops } = decideService(db, clock, log, arn, loadBalancers);
+          const { launches, stops } = decideService(db, clock, log, arn, loadBalancers, alarms);
           for (const s of stops) runner.stop(s.taskArn, { stopCode: "ServiceSchedulerInitiated", reason: s.reason });
           for (const l of launches) runner.launch({ task: { ...l.task, tags: undefined }, taskDefinition: l.taskDefinition });
         } catch (err) {

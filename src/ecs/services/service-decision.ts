@@ -21,6 +21,8 @@ import type { LoadBalancerTargets } from "./load-balancer-targets.js";
 import type { BlueGreenState, PlanTarget, PlanTask, ServicePlan, ServicePlanInput } from "./service-plan-types.js";
 import { closestFailure, serviceMessages } from "./service-events.js";
 import { emitServiceAction } from "./service-action-events.js";
+import { noAlarms, type DeploymentAlarmStates } from "./deployment-alarms.js";
+import { followServiceDeployments } from "./service-deployment-sync.js";
 import { addEvents, findService, linkTask, markAccounted, saveService, serviceTasks, type StoredService } from "./service-store.js";
 
 /** What a decision asks of the runner once its transaction has committed. */
@@ -46,7 +48,7 @@ const hasHealthCheck = (def: TaskDefinition | undefined) => (def?.containerDefin
  * engine, deployments, events, state). Every random choice is seeded with the service ARN and
  * its decision count, so a decision can be replayed from the same state.
  */
-export function decideService(db: Db, clock: Clock, log: Logger, arn: string, lbs: LoadBalancerTargets): DecisionEffects {
+export function decideService(db: Db, clock: Clock, log: Logger, arn: string, lbs: LoadBalancerTargets, alarms: DeploymentAlarmStates = noAlarms): DecisionEffects {
   return db.transaction((): DecisionEffects => {
     const stored = findService(db, arn);
     if (!stored || stored.service.status === "INACTIVE") return { launches: [], stops: [] };
@@ -86,6 +88,7 @@ export function decideService(db: Db, clock: Clock, log: Logger, arn: string, lb
       ...(svc.loadBalancers?.length ? { targets: targetsWithHealth(lbs, scope, task as StoredTask) } : {}),
     }));
 
+    const alarmConfig = svc.deploymentConfiguration?.alarms;
     const blueGreen = TRAFFIC_SHIFTING.has(svc.deploymentConfiguration?.strategy ?? "ROLLING") && svc.loadBalancers?.length ? blueGreenState(stored, lbs) : undefined;
     const state = blueGreen ? { ...stored.state, blueGreen } : stored.state;
     const input: ServicePlanInput = {
@@ -98,6 +101,7 @@ export function decideService(db: Db, clock: Clock, log: Logger, arn: string, lb
       ...(svc.schedulingStrategy === "DAEMON" ? { daemonInstances: daemonInstances(daemonHosts, primaryDef ? constraintsFor(primaryDef, svc.placementConstraints) : []) } : {}),
       minimumHealthyPercent: svc.deploymentConfiguration?.minimumHealthyPercent ?? 100,
       maximumPercent: svc.deploymentConfiguration?.maximumPercent ?? 200,
+      ...(alarmConfig?.enable ? { alarms: { inAlarm: alarms.inAlarm(scope, alarmConfig.alarmNames ?? [], new Date(svc.deployments![0]!.createdAt!)), rollback: alarmConfig.rollback ?? false } } : {}),
       circuitBreaker: { enable: svc.deploymentConfiguration?.deploymentCircuitBreaker?.enable ?? false, rollback: svc.deploymentConfiguration?.deploymentCircuitBreaker?.rollback ?? false },
       healthCheckGracePeriodSeconds: svc.healthCheckGracePeriodSeconds ?? 0,
       deployments: (svc.deployments ?? []).map((d) => ({
@@ -253,6 +257,7 @@ function apply(
   stops.splice(0, stops.length, ...stops.filter((s) => !held(s.taskArn)), ...synced);
 
   addEvents(db, arn, events, now);
+  followServiceDeployments(db, next, plan, state, now);
   // The steady-state service event was written: its EventBridge event too.
   if (plan.state.steadyEventAt !== stored.state.steadyEventAt && plan.state.steadyEventAt === now.getTime()) emitServiceAction(db, scope, next, "INFO", "SERVICE_STEADY_STATE", now);
   const unchanged = JSON.stringify(next) === JSON.stringify(svc) && JSON.stringify(state) === JSON.stringify(stored.state);

@@ -14,6 +14,9 @@ export const serviceMessages = {
   deploymentCompleted: (service: string, deploymentId: string) => `(service ${service}) (deployment ${deploymentId}) deployment completed.`,
   deploymentFailed: (service: string, deploymentId: string) => `(service ${service}) (deployment ${deploymentId}) deployment failed: tasks failed to start.`,
   rollingBack: (service: string, deploymentId: string) => `(service ${service}) rolling back to deployment ${deploymentId}.`,
+  /** Berth's wording for the two below: ECS's guide does not quote them. */
+  deploymentFailedOnAlarm: (service: string, deploymentId: string) => `(service ${service}) (deployment ${deploymentId}) deployment failed: alarm detected.`,
+  deploymentStopped: (service: string, deploymentId: string) => `(service ${service}) (deployment ${deploymentId}) deployment stopped.`,
   healthCheckFailed: (service: string, taskArn: string) => `(service ${service}) (task ${idOf(taskArn)}) failed container health checks.`,
   /** ECS's "service unhealthy" event; an instance target (EC2) also names its instance. */
   unhealthyTarget: (service: string, taskArn: string, target: { targetGroupArn: string; id: string; port: number; description?: string }) =>
@@ -37,6 +40,17 @@ export const rolloutReasons = {
   completed: (deploymentId: string) => `ECS deployment ${deploymentId} completed.`,
   failed: () => "ECS deployment circuit breaker: tasks failed to start.",
   rollingBack: (toDeploymentId: string) => `ECS deployment circuit breaker: rolling back to deploymentId ${toDeploymentId}.`,
+  // Berth's wording from here on: ECS documents the circuit breaker's reasons only.
+  alarmsFailed: (alarmNames: readonly string[]) => `ECS deployment failed: alarm(s) in ALARM state: ${alarmNames.join(", ")}.`,
+  stopped: () => "ECS deployment stopped by StopServiceDeployment.",
+  stoppedForRollback: () => "ECS deployment stopped by StopServiceDeployment for a rollback.",
+  /** The reason the deployment a failure rolls back to is given, by cause. */
+  rollingBackFor: (cause: "CIRCUIT_BREAKER" | "ALARM" | "STOP_REQUESTED", toDeploymentId: string) =>
+    cause === "CIRCUIT_BREAKER"
+      ? rolloutReasons.rollingBack(toDeploymentId)
+      : cause === "ALARM"
+        ? `ECS deployment alarms: rolling back to deploymentId ${toDeploymentId}.`
+        : `ECS service deployment stopped: rolling back to deploymentId ${toDeploymentId}.`,
 };
 
 /** Why the service's next task could not be placed: no instance at all, or the closest instance and its reason. */

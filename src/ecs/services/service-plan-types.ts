@@ -20,6 +20,10 @@ export interface ServiceState {
   launchNotBefore?: number;
   /** BLUE_GREEN services: which target group of each pair each deployment's tasks use, and where production traffic goes. */
   blueGreen?: BlueGreenState;
+  /** StopServiceDeployment asked to stop this deployment: roll it back, or leave it as it is (ABORT). */
+  stopRequested?: { deploymentId: string; stopType: "ROLLBACK" | "ABORT" };
+  /** The PRIMARY deployment is a rollback to this (earlier) deployment: alarms no longer fail it. */
+  rollback?: string;
 }
 
 export interface BlueGreenState {
@@ -108,6 +112,8 @@ export interface ServicePlanInput {
   minimumHealthyPercent: number;
   maximumPercent: number;
   circuitBreaker: { enable: boolean; rollback: boolean };
+  /** deploymentConfiguration.alarms, when enabled: those of its alarms now in ALARM, and whether a failure rolls back. */
+  alarms?: { inAlarm: readonly string[]; rollback: boolean };
   healthCheckGracePeriodSeconds: number;
   /** PRIMARY first, then ACTIVE ones newest first. */
   deployments: readonly PlanDeployment[];
@@ -140,8 +146,10 @@ export interface ShiftTo {
 export interface ServicePlan {
   /** The deployments after this decision, PRIMARY first; those left out are over (INACTIVE). */
   deployments: PlanDeployment[];
-  /** Set when the circuit breaker rolled back to this deployment, now PRIMARY again. */
+  /** Set when the circuit breaker, an alarm or StopServiceDeployment rolled back to this deployment, now PRIMARY again. */
   rolledBackTo?: string;
+  /** The deployment this decision failed (or stopped), and why. */
+  failure?: DeploymentFailure;
   /** BLUE_GREEN, LINEAR, CANARY: production traffic moves to this deployment's target groups now (all of it at 1000). */
   shiftTo?: ShiftTo;
   /** Tasks whose outcome this decision counted. */
@@ -156,4 +164,15 @@ export interface ServicePlan {
   inactive: boolean;
   /** The desired count the service shows: REPLICA its own, DAEMON the instances that should run it. */
   desiredCount: number;
+}
+
+/** Why a deployment failed: its circuit breaker, its CloudWatch alarms (named), or StopServiceDeployment. */
+export interface DeploymentFailure {
+  deploymentId: string;
+  cause: "CIRCUIT_BREAKER" | "ALARM" | "STOP_REQUESTED";
+  /** The rolloutStateReason it was given. */
+  reason: string;
+  /** The deployment's failed tasks when it failed (the circuit breaker's count). */
+  failedTasks: number;
+  alarms?: string[];
 }

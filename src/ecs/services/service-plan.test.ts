@@ -521,3 +521,94 @@ test("BLUE_GREEN: a deployment overtaken before any traffic moved to it stops at
   assert.equal(w.config.blueGreen!.production, "ecs-svc/3");
   assert.deepEqual(w.deployments.map((d) => [d.id, d.rolloutState]), [["ecs-svc/3", "COMPLETED"]]);
 });
+
+test("an alarm in ALARM during a deployment fails it and rolls back; the rollback is not failed by the same alarm", () => {
+  const w = new World({ desiredCount: 2, minimumHealthyPercent: 50 });
+  w.deploy("ecs-svc/1");
+  w.runUntil(() => w.state.steady);
+  // Once a deployment is over, an alarm in ALARM fails nothing.
+  w.config.alarms = { inAlarm: ["high-errors"], rollback: true };
+  for (let i = 0; i < 3; i++) assert.equal(w.tick().failure, undefined);
+  w.config.alarms = undefined;
+  w.deploy("ecs-svc/2");
+  w.tick();
+  w.tick();
+  assert.ok(w.tasks.some((t) => t.deploymentId === "ecs-svc/2" && t.lastStatus !== "STOPPED"));
+  w.config.alarms = { inAlarm: ["high-errors"], rollback: true };
+  const plan = w.tick();
+  assert.deepEqual(plan.failure, { deploymentId: "ecs-svc/2", cause: "ALARM", reason: "ECS deployment failed: alarm(s) in ALARM state: high-errors.", failedTasks: 0, alarms: ["high-errors"] });
+  assert.equal(plan.rolledBackTo, "ecs-svc/1");
+  assert.ok(w.events.includes("(service web) (deployment ecs-svc/2) deployment failed: alarm detected."));
+  assert.equal(w.primary.rolloutStateReason, "ECS deployment alarms: rolling back to deploymentId ecs-svc/1.");
+  w.runUntil(() => w.state.steady);
+  assert.deepEqual(w.deployments.map((d) => [d.id, d.rolloutState]), [["ecs-svc/1", "COMPLETED"]]);
+  assert.equal(w.running("ecs-svc/1"), 2);
+  assert.equal(w.running("ecs-svc/2"), 0);
+});
+
+test("an alarm without rollback fails the deployment, which then launches nothing more", () => {
+  const w = new World({ desiredCount: 2 });
+  w.deploy("ecs-svc/1");
+  w.runUntil(() => w.state.steady);
+  w.deploy("ecs-svc/2");
+  w.tick();
+  w.config.alarms = { inAlarm: ["latency"], rollback: false };
+  const plan = w.tick();
+  assert.equal(plan.failure?.cause, "ALARM");
+  assert.equal(plan.rolledBackTo, undefined);
+  assert.equal(w.primary.id, "ecs-svc/2");
+  assert.equal(w.primary.rolloutState, "FAILED");
+  for (let i = 0; i < 5; i++) assert.equal(w.tick().start, undefined);
+  assert.equal(w.running("ecs-svc/1"), 2);
+});
+
+test("StopServiceDeployment: ROLLBACK returns to the completed deployment, ABORT leaves the deployment where it is", () => {
+  const w = new World({ desiredCount: 2 });
+  w.deploy("ecs-svc/1");
+  w.runUntil(() => w.state.steady);
+  w.deploy("ecs-svc/2");
+  w.tick();
+  w.state = { ...w.state, stopRequested: { deploymentId: "ecs-svc/2", stopType: "ROLLBACK" } };
+  const plan = w.tick();
+  assert.equal(plan.failure?.cause, "STOP_REQUESTED");
+  assert.equal(plan.rolledBackTo, "ecs-svc/1");
+  assert.equal(w.state.stopRequested, undefined);
+  assert.ok(w.events.includes("(service web) (deployment ecs-svc/2) deployment stopped."));
+  w.runUntil(() => w.state.steady);
+  assert.deepEqual(w.deployments.map((d) => d.id), ["ecs-svc/1"]);
+  assert.equal(w.running("ecs-svc/1"), 2);
+
+  w.deploy("ecs-svc/3");
+  w.tick();
+  w.state = { ...w.state, rollback: undefined, stopRequested: { deploymentId: "ecs-svc/3", stopType: "ABORT" } };
+  const aborted = w.tick();
+  assert.equal(aborted.failure?.reason, "ECS deployment stopped by StopServiceDeployment.");
+  assert.equal(aborted.rolledBackTo, undefined);
+  assert.equal(w.primary.rolloutState, "FAILED");
+  for (let i = 0; i < 5; i++) assert.equal(w.tick().start, undefined);
+  // A request for a deployment that is not the one in progress changes nothing.
+  w.state = { ...w.state, stopRequested: { deploymentId: "ecs-svc/1", stopType: "ROLLBACK" } };
+  assert.equal(w.tick().failure, undefined);
+});
+
+test("BLUE_GREEN: an alarm during the bake time rolls back; traffic moves back to blue, then healthy green stops without waiting for the bake time", () => {
+  const w = new World({ desiredCount: 2, blueGreen: { bakeMs: 3_600_000 } }, "arn:tg/blue");
+  w.deploy("ecs-svc/1");
+  w.runUntil(() => w.state.steady);
+  w.deploy("ecs-svc/2");
+  w.runUntil(() => w.config.blueGreen!.production === "ecs-svc/2");
+  const shiftedAt = w.now;
+  w.config.alarms = { inAlarm: ["errors"], rollback: true };
+  const failed = w.tick();
+  assert.equal(failed.failure?.cause, "ALARM");
+  assert.equal(failed.rolledBackTo, "ecs-svc/1");
+  // Traffic goes back first; green is still whole at that moment.
+  assert.equal(failed.shiftTo?.deploymentId, "ecs-svc/1");
+  assert.deepEqual(failed.stops, []);
+  assert.equal(w.running("ecs-svc/2"), 2);
+  w.runUntil(() => w.state.steady, 30);
+  assert.ok(w.now - shiftedAt < 3_600_000);
+  assert.deepEqual(w.deployments.map((d) => [d.id, d.rolloutState]), [["ecs-svc/1", "COMPLETED"]]);
+  assert.equal(w.running("ecs-svc/2"), 0);
+  assert.equal(w.running("ecs-svc/1"), 2);
+});

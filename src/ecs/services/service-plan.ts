@@ -1,6 +1,6 @@
 import { circuitBreakerThreshold, launchBackoffMs, REPEAT_EVENT_AFTER_MS, THROTTLE_AFTER_FAILURES } from "./deployment-rules.js";
 import { rolloutReasons, serviceMessages } from "./service-events.js";
-import type { PlanDeployment, PlanTask, ServicePlan, ServicePlanInput, ShiftTo } from "./service-plan-types.js";
+import type { DeploymentFailure, PlanDeployment, PlanTask, ServicePlan, ServicePlanInput, ShiftTo } from "./service-plan-types.js";
 import { planReplicas } from "./replica-plan.js";
 import { planDaemon } from "./daemon-plan.js";
 import { countsAsHealthy, healthFailure } from "./task-health.js";
@@ -24,6 +24,8 @@ export interface PlanContext {
   stop(t: PlanTask, reason: string): void;
   choose(candidates: readonly PlanTask[], count: number): readonly PlanTask[];
   scalingReason: string;
+  /** The deployment the PRIMARY rolls back to, when it is a rollback. */
+  rollback: string | undefined;
 }
 
 export interface PlacementOutcome {
@@ -82,26 +84,41 @@ export function planService(input: ServicePlanInput): ServicePlan {
     }
   }
 
-  // The deployment circuit breaker, and its rollback to the last completed deployment.
+  // A deployment fails on its circuit breaker, on one of its CloudWatch alarms, or because
+  // StopServiceDeployment stopped it; with rollback, the most recent completed deployment comes back.
   let primary = deployments[0]!;
   let rolledBackTo: string | undefined;
-  const desiredForThreshold = input.schedulingStrategy === "DAEMON" ? input.daemonInstances?.length ?? 0 : input.desiredCount;
-  if (input.circuitBreaker.enable && primary.rolloutState === "IN_PROGRESS" && primary.failedTasks >= circuitBreakerThreshold(desiredForThreshold)) {
+  let failure: ServicePlan["failure"];
+  const fail = (why: DeploymentFailure["cause"], reason: string, event: string | undefined, rollback: boolean, alarms?: string[]) => {
     primary.rolloutState = "FAILED";
-    primary.rolloutStateReason = rolloutReasons.failed();
-    events.push(serviceMessages.deploymentFailed(name, primary.id));
-    const target = input.circuitBreaker.rollback ? deployments.slice(1).find((d) => d.rolloutState === "COMPLETED") : undefined;
-    if (target) {
-      events.push(serviceMessages.rollingBack(name, target.id));
-      primary.status = "ACTIVE";
-      Object.assign(target, { status: "PRIMARY", rolloutState: "IN_PROGRESS", rolloutStateReason: rolloutReasons.rollingBack(target.id), failedTasks: 0 });
-      deployments = [target, ...deployments.filter((d) => d !== target)];
-      rolledBackTo = target.id;
-      primary = target;
-      // As a new task definition does in ECS, a rollback lifts the throttle.
-      state.consecutiveFailures = 0;
-      state.launchNotBefore = undefined;
-    }
+    primary.rolloutStateReason = reason;
+    failure = { deploymentId: primary.id, cause: why, reason, failedTasks: primary.failedTasks, ...(alarms ? { alarms } : {}) };
+    if (event) events.push(event);
+    const target = rollback ? deployments.slice(1).find((d) => d.rolloutState === "COMPLETED") : undefined;
+    if (!target) return;
+    events.push(serviceMessages.rollingBack(name, target.id));
+    primary.status = "ACTIVE";
+    Object.assign(target, { status: "PRIMARY", rolloutState: "IN_PROGRESS", rolloutStateReason: rolloutReasons.rollingBackFor(why, target.id), failedTasks: 0 });
+    deployments = [target, ...deployments.filter((d) => d !== target)];
+    rolledBackTo = target.id;
+    primary = target;
+    state.rollback = target.id;
+    // As a new task definition does in ECS, a rollback lifts the throttle.
+    state.consecutiveFailures = 0;
+    state.launchNotBefore = undefined;
+  };
+  const stop = state.stopRequested;
+  state.stopRequested = undefined;
+  const desiredForThreshold = input.schedulingStrategy === "DAEMON" ? input.daemonInstances?.length ?? 0 : input.desiredCount;
+  if (stop && stop.deploymentId === primary.id && primary.rolloutState === "IN_PROGRESS") {
+    const rollback = stop.stopType === "ROLLBACK";
+    fail("STOP_REQUESTED", rollback ? rolloutReasons.stoppedForRollback() : rolloutReasons.stopped(), serviceMessages.deploymentStopped(name, primary.id), rollback);
+  } else if (input.circuitBreaker.enable && primary.rolloutState === "IN_PROGRESS" && primary.failedTasks >= circuitBreakerThreshold(desiredForThreshold)) {
+    fail("CIRCUIT_BREAKER", rolloutReasons.failed(), serviceMessages.deploymentFailed(name, primary.id), input.circuitBreaker.rollback);
+  } else if (input.alarms?.inAlarm.length && primary.rolloutState === "IN_PROGRESS" && state.rollback !== primary.id) {
+    // A rollback is not failed again by the alarms that caused it (they are often still in ALARM).
+    const names = [...input.alarms.inAlarm];
+    fail("ALARM", rolloutReasons.alarmsFailed(names), serviceMessages.deploymentFailedOnAlarm(name, primary.id), input.alarms.rollback, names);
   }
 
   // The throttle: after repeated failures, launches wait longer and longer.
@@ -128,6 +145,7 @@ export function planService(input: ServicePlanInput): ServicePlan {
     stop: (t, reason) => void stops.set(t.arn, reason),
     choose: (c, n) => (n <= 0 || c.length === 0 ? [] : choose(c, Math.min(n, c.length)).slice(0, n)),
     scalingReason: `Scaling activity initiated by (deployment ${primary.id})`,
+    rollback: state.rollback,
   };
   const outcome: PlacementOutcome = input.schedulingStrategy === "DAEMON" ? planDaemon(ctx) : planReplicas(ctx);
 
@@ -158,6 +176,7 @@ export function planService(input: ServicePlanInput): ServicePlan {
   return {
     deployments,
     ...(rolledBackTo ? { rolledBackTo } : {}),
+    ...(failure ? { failure } : {}),
     ...(outcome.shiftTo ? { shiftTo: outcome.shiftTo } : {}),
     accounted,
     stops: [...stops].map(([taskArn, reason]) => ({ taskArn, reason })),

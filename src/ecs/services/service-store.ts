@@ -5,6 +5,7 @@ import type { Db } from "../../store/database.js";
 import { parseArn, type Scope } from "../../core/arn.js";
 import { newUuid } from "../../core/ids.js";
 import type { ServiceState } from "./service-plan-types.js";
+import { forgetServiceDeployments } from "./service-deployment-store.js";
 import { MAX_SERVICE_EVENTS, REPEAT_EVENT_AFTER_MS } from "./deployment-rules.js";
 
 /**
@@ -79,6 +80,7 @@ export function saveService(db: Db, s: StoredService): void {
 export function forgetService(db: Db, arn: string): void {
   db.prepare("DELETE FROM service_tasks WHERE service_arn = ?").run(arn);
   db.prepare("DELETE FROM services WHERE arn = ?").run(arn);
+  forgetServiceDeployments(db, arn);
 }
 
 /** A cluster's services that are not INACTIVE, in creation order, optionally filtered. */

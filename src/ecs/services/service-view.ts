@@ -1,6 +1,7 @@
 import type { Service } from "@aws-sdk/client-ecs";
 import type { Db } from "../../store/database.js";
 import { getTags } from "../tags.js";
+import { currentDeploymentOf } from "./service-deployment-view.js";
 import { serviceEvents, taskCountsByDeployment, type StoredService } from "./service-store.js";
 
 /**
@@ -25,6 +26,7 @@ export function presentService(db: Db, stored: StoredService, withTags: boolean)
     runningCount: running,
     pendingCount: pending,
     deployments,
+    ...currentDeploymentOf(db, svc),
     events: serviceEvents(db, svc.serviceArn!),
     tags: withTags ? getTags(db, svc.serviceArn!) : undefined,
   };

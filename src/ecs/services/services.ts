@@ -18,8 +18,10 @@ import {
 } from "./service-config.js";
 import { findService, forgetService, saveService, serviceArn, serviceArnOf, serviceArnsOf, type StoredService } from "./service-store.js";
 import { presentService } from "./service-view.js";
+import { beginServiceDeployment } from "./service-deployment-store.js";
 import { findProvider } from "../capacity-providers/capacity-provider-store.js";
 import { updateServiceHandler } from "./update-service.js";
+import { serviceDeploymentHandlers } from "./service-deployments.js";
 import { validateLoadBalancers } from "./load-balancer-config.js";
 
 /** What the service handlers tell the scheduler: something changed, decide again soon. */
@@ -96,6 +98,7 @@ export function serviceHandlers(deps: EcsDeps, scheduler: ServiceScheduler): Rec
         };
         checkServiceShape(svc);
         svc.deployments = [newDeployment(svc, now)];
+        beginServiceDeployment(db, ctx, svc, svc.deployments[0]!, def, now);
         const stored: StoredService = { scope: ctx, service: svc, state: initialServiceState() };
         saveService(db, stored);
         putTags(db, arn, input.tags);
@@ -107,6 +110,7 @@ export function serviceHandlers(deps: EcsDeps, scheduler: ServiceScheduler): Rec
     },
 
     UpdateService: updateServiceHandler(deps, scheduler, requireService),
+    ...serviceDeploymentHandlers(deps, scheduler, requireService),
 
     DeleteService: (input: DeleteServiceRequest, ctx: RequestContext) => {
       const service = db.transaction(() => {

@@ -11,6 +11,7 @@ import { checkServiceShape, deploymentConfiguration, launchChoice, newDeployment
 import { saveService, type StoredService } from "./service-store.js";
 import { resolveTaskDefinition } from "../task-definitions/task-definition-store.js";
 import { presentService } from "./service-view.js";
+import { beginServiceDeployment } from "./service-deployment-store.js";
 import type { ServiceScheduler } from "./services.js";
 import { validateLoadBalancers } from "./load-balancer-config.js";
 
@@ -91,8 +92,9 @@ export function updateServiceHandler(
       if (redeploy) {
         const older = (before.deployments ?? []).map((d) => (d.status === "PRIMARY" ? { ...d, status: "ACTIVE", updatedAt: now } : d));
         svc.deployments = [newDeployment(svc, now), ...older];
+        beginServiceDeployment(db, ctx, svc, svc.deployments[0]!, def, now);
         // A new deployment starts with a clean slate: no throttle carried over from the old one.
-        state = { ...state, consecutiveFailures: 0, launchNotBefore: undefined, steady: false };
+        state = { ...state, consecutiveFailures: 0, launchNotBefore: undefined, steady: false, rollback: undefined, stopRequested: undefined };
       }
       const next: StoredService = { ...stored, service: svc, state };
       saveService(db, next);
