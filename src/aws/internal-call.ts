@@ -5,7 +5,7 @@ import { validateInput, type ValidationCodes } from "./validate-input.js";
 import { own, type AwsService } from "./service.js";
 import type { Logger } from "../core/logger.js";
 import type { Principal, RequestContext } from "./request-context.js";
-import type { Authorize } from "./gateway.js";
+import { authorizeCall, type Authorize } from "./gateway.js";
 import { awsJson } from "./protocols/aws-json.js";
 import { awsQuery } from "./protocols/aws-query.js";
 import { restJson } from "./protocols/rest-json.js";
@@ -78,7 +78,7 @@ export function createInternalCaller(services: AwsService[], deps: { authorize?:
       account: call.account, region: call.region, requestId, ...(call.principal ? { principal: call.principal } : {}),
       log: call.log.child({ op: name, requestId }),
     };
-    if (ctx.principal && deps.authorize) deps.authorize(ctx, { service: signingNameOf(service.model), operation: name, input });
+    if (ctx.principal && deps.authorize) authorizeCall(deps.authorize, ctx, signingNameOf(service.model), name, input);
     const result = await handler(input, ctx);
     // As the gateway answers no call before its writes are on disk.
     const writing = deps.durable?.();
