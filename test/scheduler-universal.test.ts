@@ -138,7 +138,11 @@ test("invalid input and a service Berth lacks fail the invocation: the DLQ gets 
   assert.equal(attrs.ERROR_CODE, "SerializationException");
   assert.match(attrs.ERROR_MESSAGE!, /desiredCount/);
   assert.equal(attrs.TARGET_ARN, "arn:aws:scheduler:::aws-sdk:ecs:updateService");
-  assert.equal(attrs.RULE_ARN, ScheduleArn);
+  assert.equal(attrs.SCHEDULE_ARN, ScheduleArn);
+  assert.match(attrs.SCHEDULED_TIME!, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
+  assert.match(attrs.EXECUTION_ID!, /^[0-9a-f]{16}$/);
+  assert.equal(attrs.IS_PAYLOAD_TRUNCATED, "false");
+  assert.equal(attrs.RULE_ARN, undefined);
   assert.equal(attrs.RETRY_ATTEMPTS, "0", "a client error is not retried");
   const after = await service();
   assert.equal(after.desiredCount, before.desiredCount);

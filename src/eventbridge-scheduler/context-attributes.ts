@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 
-const SCHEDULER_SOURCE = /^arn:aws[\w-]*:scheduler:/;
+/** Whether a delivery comes from a schedule (rather than an EventBridge rule). */
+export const isScheduleSource = (sourceArn: string) => /^arn:aws[\w-]*:scheduler:/.test(sourceArn);
 
 /**
  * Scheduler's context attributes in a target's Input: `<aws.scheduler.schedule-arn>` and
@@ -18,6 +19,6 @@ export function withScheduleAttributes(input: string, scheduleArn: string, sched
  * (from 1), filled in by the delivery worker on each attempt of a schedule's delivery.
  */
 export function withAttemptAttributes(input: string, sourceArn: string, attempt: number): string {
-  if (!SCHEDULER_SOURCE.test(sourceArn) || !input.includes("<aws.scheduler.")) return input;
+  if (!isScheduleSource(sourceArn) || !input.includes("<aws.scheduler.")) return input;
   return input.replaceAll("<aws.scheduler.execution-id>", randomBytes(8).toString("hex")).replaceAll("<aws.scheduler.attempt-number>", String(attempt));
 }

@@ -11,6 +11,7 @@ import { fireDueRules } from "./schedule-rules.js";
 import { pruneArchives } from "./archives.js";
 import { advanceReplays } from "./replays.js";
 import { withAttemptAttributes } from "../eventbridge-scheduler/context-attributes.js";
+import { deadLetterAttributes } from "../eventbridge-scheduler/dead-letter-attributes.js";
 
 /** AWS's defaults: 185 retries over at most 24 hours. */
 const DEFAULT_MAX_RETRIES = 185;
@@ -115,11 +116,11 @@ export function startDeliveryWorker({ db, clock, log, dispatchers, random = Math
         if (!dispatcher) throw new Error(`no dispatcher for dead-letter queue ${dlq}`);
         await dispatcher.deliver({
           scope, input: row.input, sourceArn: row.source_arn, id: row.id, target: { Id: target.Id, Arn: dlq },
-          attributes: {
-            RULE_ARN: row.source_arn, TARGET_ARN: target.Arn!, ERROR_CODE: err instanceof DeliveryError ? err.code : "TargetError",
+          attributes: deadLetterAttributes(row.source_arn, row.event_time, {
+            TARGET_ARN: target.Arn!, ERROR_CODE: err instanceof DeliveryError ? err.code : "TargetError",
             ERROR_MESSAGE: err.message.slice(0, 256), RETRY_ATTEMPTS: String(attempts - 1),
             ...(exhausted ? { EXHAUSTED_RETRY_CONDITION: exhausted } : {}),
-          },
+          }),
         });
         log.warn({ deliveryId: row.id, target: target.Arn, dlq, err: err.message }, "event delivery failed; sent to the dead-letter queue");
         return;
