@@ -345,10 +345,11 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
     createSecretsManagerService(sealed),
     createSsmService(sealed),
     createEventsService({ db, clock, dispatchers: () => eventTargets, wake: () => eventDeliveries?.wake(), secrets: sealed, oauth: eventsOAuth, log: eventsLog }),
-    createSchedulerService({ db, clock, handles: (arn) => scheduleTargets.some((t) => t.handles(arn)) }),
+    createSchedulerService({ db, clock, handles: (arn) => deliveryTargets.some((t) => t.handles(arn)) }),
   ];
-  // Scheduler's universal targets call the mounted services in-process, as the gateway would.
-  const scheduleTargets: TargetDispatcher[] = [
+  // What the delivery worker delivers to: EventBridge's targets, and Scheduler's universal targets,
+  // which call the mounted services in-process as the gateway would (schedules take both kinds).
+  const deliveryTargets: TargetDispatcher[] = [
     ...eventTargets,
     universalTarget({ db, iamEnforcement: config.iamEnforcement, log: eventsLog, call: createInternalCaller(awsServices, { authorize, durable: () => durable.settled() }) }),
   ];
@@ -387,7 +388,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   services.start();
   // Deliveries left pending by a restart (or a kill -9) are delivered now.
   eventDeliveries = startDeliveryWorker({
-    db, clock, log: eventsLog, dispatchers: () => scheduleTargets, timers: [(now) => fireDueSchedules(db, now)],
+    db, clock, log: eventsLog, dispatchers: () => deliveryTargets, timers: [(now) => fireDueSchedules(db, now)],
     // With iamEnforcement, targets with a RoleArn are delivered only as that role allows.
     roleGate: config.iamEnforcement ? createTargetRoleGate({ db, clock }) : undefined,
   });
