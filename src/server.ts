@@ -94,6 +94,8 @@ import { startElbMetrics } from "./elbv2/metrics/elb-metrics-poller.js";
 import { createEventsService } from "./events/events-service.js";
 import { createSchedulerService } from "./eventbridge-scheduler/scheduler-service.js";
 import { fireDueSchedules } from "./eventbridge-scheduler/schedule-runner.js";
+import { universalTarget } from "./eventbridge-scheduler/universal-target.js";
+import { createInternalCaller } from "./aws/internal-call.js";
 import { startDeliveryWorker, type DeliveryWorker } from "./events/delivery-worker.js";
 import { eventBusTarget } from "./events/targets/event-bus-target.js";
 import { ecsTaskTarget } from "./events/targets/ecs-task-target.js";
@@ -334,7 +336,9 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   ];
   // Started once recovery is done (below): pending deliveries may run tasks.
   let eventDeliveries: DeliveryWorker | undefined;
-  awsFront = registerAwsServices(app, [ecs, createEcrService({ db, clock, store: registry, secret, registryHost, scans, replicator, secrets: secretSources.secrets }), createStsService(credentials), createIamService(credentials),
+  // With iamEnforcement every call made as a user or role (a universal target's too) is authorized.
+  const authorize = config.iamEnforcement ? createAuthorize({ db, clock, services: authorizationBySigningName, resourcePolicies: registryPermissions ? { ecr: registryPermissions.denial } : {} }) : undefined;
+  const awsServices = [ecs, createEcrService({ db, clock, store: registry, secret, registryHost, scans, replicator, secrets: secretSources.secrets }), createStsService(credentials), createIamService(credentials),
     createElbv2Service({ db, clock, config, health: lbHealth, changed: lbFeed.changed }),
     createCloudWatchService({ db, clock, metrics, alarms }),
     ...sqs.services,
@@ -344,12 +348,19 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
     createSecretsManagerService(sealed),
     createSsmService(sealed),
     createEventsService({ db, clock, dispatchers: () => eventTargets, wake: () => eventDeliveries?.wake(), secrets: sealed, oauth: eventsOAuth, log: eventsLog }),
-    createSchedulerService({ db, clock, handles: (arn) => eventTargets.some((t) => t.handles(arn)) }),
-  ], {
+    createSchedulerService({ db, clock, handles: (arn) => deliveryTargets.some((t) => t.handles(arn)) }),
+  ];
+  // What the delivery worker delivers to: EventBridge's targets, and Scheduler's universal targets,
+  // which call the mounted services in-process as the gateway would (schedules take both kinds).
+  const deliveryTargets: TargetDispatcher[] = [
+    ...eventTargets,
+    universalTarget({ db, iamEnforcement: config.iamEnforcement, log: eventsLog, call: createInternalCaller(awsServices, { authorize, durable: () => durable.settled() }) }),
+  ];
+  awsFront = registerAwsServices(app, awsServices, {
     config, clock, issued: issuedCredentials(db, credentials.secrets), durable: () => durable.settled(),
     page: (req, reply) => wantsPage(req) && consoleAssets.page(req, reply),
     // Identity policies are enforced only when configured; the root is never refused.
-    ...(config.iamEnforcement ? { authorize: createAuthorize({ db, clock, services: authorizationBySigningName, resourcePolicies: registryPermissions ? { ecr: registryPermissions.denial } : {} }) } : {}),
+    ...(authorize ? { authorize } : {}),
   });
   app.register(registryPlugin, { store: registry, config, clock, secret, beforeManifestGet: (scope, name, reference) => pullThrough.beforeManifestGet(scope, name, reference),
     beforePush: (scope, name) => createOnPush(db, registry, scope, name), recordsPull: (scope, caller) => !isPullTimeExcluded(db, scope, caller?.principal), ...(registryPermissions ? { authorize: registryPermissions.authorize } : {}) });
@@ -380,7 +391,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   services.start();
   // Deliveries left pending by a restart (or a kill -9) are delivered now.
   eventDeliveries = startDeliveryWorker({
-    db, clock, log: eventsLog, dispatchers: () => eventTargets, timers: [(now) => fireDueSchedules(db, now)],
+    db, clock, log: eventsLog, dispatchers: () => deliveryTargets, timers: [(now) => fireDueSchedules(db, now)],
     // With iamEnforcement, targets with a RoleArn are delivered only as that role allows.
     roleGate: config.iamEnforcement ? createTargetRoleGate({ db, clock }) : undefined,
   });

@@ -25,6 +25,12 @@ type Route = { service: AwsService; operation: Operation };
  */
 export type Authorize = (ctx: RequestContext, call: { service: string; operation: string; input: Record<string, unknown> }) => void;
 
+/** Authorizes a principal's call, and lets its handler authorize other operations of the same service (ctx.authorizeAlso). */
+export function authorizeCall(authorize: Authorize, ctx: RequestContext, service: string, operation: string, input: Record<string, unknown>): void {
+  authorize(ctx, { service, operation, input });
+  ctx.authorizeAlso = (other, otherInput) => authorize(ctx, { service, operation: other, input: otherInput });
+}
+
 export interface GatewayDeps {
   config: Config;
   clock: Clock;
@@ -83,11 +89,7 @@ export function registerAwsServices(app: FastifyInstance, services: AwsService[]
       const codes = routed.service.validation ? { ...codec.validation, ...routed.service.validation } : codec.validation;
       const input = operation.input ? validateInput(model, operation.input.shape, decoded, codes) : {};
       const ctx: RequestContext = { ...caller, ...(wire.remoteAddress ? { sourceIp: wire.remoteAddress } : {}), requestId, log: log.child({ op: operation.name, requestId }) };
-      if (ctx.principal && deps.authorize) {
-        const authorize = deps.authorize;
-        authorize(ctx, { service: signingNameOf(model), operation: operation.name, input: input as Record<string, unknown> });
-        ctx.authorizeAlso = (other, otherInput) => authorize(ctx, { service: signingNameOf(model), operation: other, input: otherInput });
-      }
+      if (ctx.principal && deps.authorize) authorizeCall(deps.authorize, ctx, signingNameOf(model), operation.name, input as Record<string, unknown>);
       const result = await handler(input, ctx);
       out = result instanceof EventStreamOutput
         ? { status: 200, headers: { "content-type": "application/vnd.amazon.eventstream" }, body: eventStreamBody(result) }

@@ -6,6 +6,7 @@ import { queueDelivery } from "../events/event-router.js";
 import { eventTime } from "../events/event-router.js";
 import { nextRun } from "./schedule-timing.js";
 import type { ScheduleDoc } from "./schedules.js";
+import { withScheduleAttributes } from "./context-attributes.js";
 
 /**
  * A Scheduler target as the EventBridge delivery worker takes it (one delivery path, one set of
@@ -13,6 +14,7 @@ import type { ScheduleDoc } from "./schedules.js";
  */
 export function deliveryOf(s: ScheduleDoc, scope: { account: string; region: string }, now: Date): { target: E.Target; input: string } {
   const t = s.Target;
+  const text = t.Input === undefined ? undefined : withScheduleAttributes(t.Input, s.Arn, s.nextNominal ?? now.getTime());
   const target: E.Target = { Id: s.Name, Arn: t.Arn, RoleArn: t.RoleArn, RetryPolicy: t.RetryPolicy, DeadLetterConfig: t.DeadLetterConfig };
   if (t.EcsParameters) {
     const p = t.EcsParameters;
@@ -28,11 +30,11 @@ export function deliveryOf(s: ScheduleDoc, scope: { account: string; region: str
     // PutEvents of an event whose detail is the input.
     const event = {
       version: "0", id: randomUUID(), "detail-type": t.EventBridgeParameters.DetailType, source: t.EventBridgeParameters.Source,
-      account: scope.account, time: eventTime(now), region: scope.region, resources: [s.Arn], detail: JSON.parse(t.Input ?? "{}"),
+      account: scope.account, time: eventTime(now), region: scope.region, resources: [s.Arn], detail: JSON.parse(text ?? "{}"),
     };
     return { target, input: JSON.stringify(event) };
   }
-  return { target, input: t.Input ?? "{}" };
+  return { target, input: text ?? "{}" };
 }
 
 /**

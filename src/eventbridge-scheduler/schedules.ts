@@ -5,6 +5,7 @@ import type { Scope } from "../core/arn.js";
 import { conflict, notFound, validation } from "./errors.js";
 import { DEFAULT_GROUP, pageOf, requireGroup } from "./schedule-groups.js";
 import { expressionOf, nextRun, type Timing } from "./schedule-timing.js";
+import { isReadOnlyAction, parseUniversalArn } from "./universal-target.js";
 
 export const scheduleArn = (s: Scope, group: string, name: string) => `arn:aws:scheduler:${s.region}:${s.account}:schedule/${group}/${name}`;
 
@@ -42,6 +43,10 @@ function validate(input: W.CreateScheduleInput | W.UpdateScheduleInput, handles:
   if (w.Mode === "FLEXIBLE" && w.MaximumWindowInMinutes === undefined) throw validation("MaximumWindowInMinutes must be provided when FlexibleTimeWindow Mode is FLEXIBLE.");
   if (w.Mode === "OFF" && w.MaximumWindowInMinutes !== undefined) throw validation("MaximumWindowInMinutes must not be provided when FlexibleTimeWindow Mode is OFF.");
   if (input.StartDate && input.EndDate && input.StartDate.getTime() >= input.EndDate.getTime()) throw validation("The StartDate must come before the EndDate.");
+  const universal = parseUniversalArn(input.Target!.Arn!);
+  if (universal && isReadOnlyAction(universal.action)) {
+    throw validation(`Invalid target Arn ${input.Target!.Arn}: read-only API actions such as ${universal.action} are not supported as universal targets.`);
+  }
   if (!handles(input.Target!.Arn!)) throw validation(`Invalid target Arn ${input.Target!.Arn}: the target is not supported.`);
   if (input.Target!.EventBridgeParameters && input.Target!.Input !== undefined) {
     try {

@@ -10,6 +10,8 @@ import { onOutbox } from "../store/outbox.js";
 import { fireDueRules } from "./schedule-rules.js";
 import { pruneArchives } from "./archives.js";
 import { advanceReplays } from "./replays.js";
+import { withAttemptAttributes } from "../eventbridge-scheduler/context-attributes.js";
+import { deadLetterAttributes } from "../eventbridge-scheduler/dead-letter-attributes.js";
 
 /** AWS's defaults: 185 retries over at most 24 hours. */
 const DEFAULT_MAX_RETRIES = 185;
@@ -84,7 +86,7 @@ export function startDeliveryWorker({ db, clock, log, dispatchers, random = Math
       if (!dispatcher) throw new Error(`no dispatcher for target ${target.Arn}`);
       roleGate?.({ target, sourceArn: row.source_arn, region: row.region });
       // An SQS target removes the row in the transaction that stores the message; others in a batch after.
-      const dequeued = await dispatcher.deliver({ scope, target, input: row.input, sourceArn: row.source_arn, id: row.id, dequeue: () => dequeue.run(row.id) });
+      const dequeued = await dispatcher.deliver({ scope, target, input: withAttemptAttributes(row.input, row.source_arn, row.attempts + 1), sourceArn: row.source_arn, id: row.id, dequeue: () => dequeue.run(row.id) });
       if (dequeued !== true) finish(row.id);
     } catch (err) {
       const attempts = row.attempts + 1;
@@ -114,11 +116,11 @@ export function startDeliveryWorker({ db, clock, log, dispatchers, random = Math
         if (!dispatcher) throw new Error(`no dispatcher for dead-letter queue ${dlq}`);
         await dispatcher.deliver({
           scope, input: row.input, sourceArn: row.source_arn, id: row.id, target: { Id: target.Id, Arn: dlq },
-          attributes: {
-            RULE_ARN: row.source_arn, TARGET_ARN: target.Arn!, ERROR_CODE: err instanceof DeliveryError ? err.code : "TargetError",
+          attributes: deadLetterAttributes(row.source_arn, row.event_time, {
+            TARGET_ARN: target.Arn!, ERROR_CODE: err instanceof DeliveryError ? err.code : "TargetError",
             ERROR_MESSAGE: err.message.slice(0, 256), RETRY_ATTEMPTS: String(attempts - 1),
             ...(exhausted ? { EXHAUSTED_RETRY_CONDITION: exhausted } : {}),
-          },
+          }),
         });
         log.warn({ deliveryId: row.id, target: target.Arn, dlq, err: err.message }, "event delivery failed; sent to the dead-letter queue");
         return;
