@@ -3,6 +3,9 @@ import { ECRClient } from "@aws-sdk/client-ecr";
 import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
+import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import { SchedulerClient } from "@aws-sdk/client-scheduler";
+import { ApplicationAutoScalingClient } from "@aws-sdk/client-application-auto-scaling";
 
 /**
  * What the console signs its calls with. Kept in sessionStorage: it lasts as long as the tab and
@@ -50,6 +53,9 @@ interface Clients {
   elb: ElasticLoadBalancingV2Client;
   cw: CloudWatchClient;
   logs: CloudWatchLogsClient;
+  events: EventBridgeClient;
+  scheduler: SchedulerClient;
+  aas: ApplicationAutoScalingClient;
 }
 let clients: Clients | undefined;
 
@@ -64,6 +70,9 @@ export function aws(): Clients {
     elb: new ElasticLoadBalancingV2Client(config),
     cw: new CloudWatchClient(config),
     logs: new CloudWatchLogsClient(config),
+    events: new EventBridgeClient(config),
+    scheduler: new SchedulerClient(config),
+    aas: new ApplicationAutoScalingClient(config),
   };
   return clients;
 }

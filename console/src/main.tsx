@@ -9,6 +9,7 @@ import { TaskPage } from "./pages/task";
 import { ImagePage, RepositoriesPage, RepositoryPage } from "./pages/ecr";
 import { LoadBalancerPage, LoadBalancersPage } from "./pages/load-balancers";
 import { AlarmPage, AlarmsPage } from "./pages/alarms";
+import { RulePage, RulesPage, SchedulesPage } from "./pages/events";
 import { SettingsPage } from "./pages/settings";
 import "./style.css";
 
@@ -44,6 +45,10 @@ function Route({ path }: { path: string[] }) {
       return b ? <LoadBalancerPage key={b} name={b} /> : <LoadBalancersPage />;
     case "alarms":
       return b ? <AlarmPage key={b} name={b} /> : <AlarmsPage />;
+    case "events":
+      return b && c ? <RulePage key={`${b}/${c}`} bus={b} name={c} /> : <RulesPage />;
+    case "schedules":
+      return <SchedulesPage />;
     case "settings":
       return <SettingsPage />;
     default:
@@ -51,7 +56,7 @@ function Route({ path }: { path: string[] }) {
   }
 }
 
-const NAV: Array<[string, string]> = [["clusters", "Clusters"], ["ecr", "Repositories"], ["load-balancers", "Load balancers"], ["alarms", "Alarms"]];
+const NAV: Array<[string, string]> = [["clusters", "Clusters"], ["ecr", "Repositories"], ["load-balancers", "Load balancers"], ["alarms", "Alarms"], ["events", "Rules"], ["schedules", "Schedules"]];
 
 function App() {
   const path = useRoute();

@@ -51,10 +51,10 @@ export function Table({ head, rows, empty = "None." }: { head: string[]; rows: C
 }
 
 const TONES: Record<string, string> = {
-  RUNNING: "ok", ACTIVE: "ok", COMPLETED: "ok", healthy: "ok", OK: "ok", HEALTHY: "ok", PRIMARY: "ok", active: "ok", COMPLETE: "ok",
+  RUNNING: "ok", ACTIVE: "ok", COMPLETED: "ok", healthy: "ok", OK: "ok", HEALTHY: "ok", PRIMARY: "ok", active: "ok", COMPLETE: "ok", ENABLED: "ok", Successful: "ok",
   PENDING: "warn", PROVISIONING: "warn", ACTIVATING: "warn", IN_PROGRESS: "warn", initial: "warn", draining: "warn", DEACTIVATING: "warn", STOPPING: "warn", DEPROVISIONING: "warn", INSUFFICIENT_DATA: "warn", provisioning: "warn", UNKNOWN: "warn", IN_PROGRESS_SCAN: "warn",
-  STOPPED: "off", INACTIVE: "off", unused: "off", DRAINING: "warn",
-  FAILED: "bad", unhealthy: "bad", ALARM: "bad", UNHEALTHY: "bad", CRITICAL: "bad", HIGH: "bad", failed: "bad",
+  STOPPED: "off", INACTIVE: "off", DISABLED: "off", unused: "off", DRAINING: "warn",
+  FAILED: "bad", unhealthy: "bad", ALARM: "bad", UNHEALTHY: "bad", CRITICAL: "bad", Failed: "bad", HIGH: "bad", failed: "bad",
 };
 export function Badge({ value }: { value: string | undefined }) {
   if (!value) return <span class="muted">—</span>;

@@ -3,6 +3,7 @@ import { allPages, aws, chunks, lastPart } from "../aws";
 import { useLoad } from "../live";
 import { Badge, Link, Loading, Page, Section, Table, Time } from "../ui";
 import { href } from "../router";
+import { RunTaskForm } from "./run-task";
 
 export function ClustersPage() {
   const loaded = useLoad(async () => {
@@ -106,6 +107,7 @@ export function ClusterPage({ cluster }: { cluster: string }) {
               />
             </Section>
             <Section title={`Tasks (${tasks.length})`} id="tasks">
+              {described && <RunTaskForm cluster={cluster} done={loaded.reload} />}
               <TaskTable cluster={cluster} tasks={tasks} />
             </Section>
             <Section title={`Container instances (${instances.length})`} id="instances">
