@@ -35,14 +35,14 @@ export function ServicePage({ cluster, service }: { cluster: string; service: st
     const { ecs, elb } = aws();
     const [described] = (await ecs.send(new DescribeServicesCommand({ cluster, services: [service] }))).services ?? [];
     if (!described) return undefined;
-    const tasks = await tasksOf(cluster, service);
-    const targets = [];
-    for (const lb of described.loadBalancers ?? []) {
-      if (!lb.targetGroupArn) continue;
-      const health = (await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: lb.targetGroupArn }))).TargetHealthDescriptions ?? [];
-      targets.push({ lb, health });
-    }
-    const weights = await productionWeights(described);
+    // Each load balancer's target group and, under blue/green, linear or canary, its alternate: a deployment's tasks are in either.
+    const groups = (described.loadBalancers ?? []).flatMap((lb) =>
+      [lb.targetGroupArn, lb.advancedConfiguration?.alternateTargetGroupArn].filter((arn): arn is string => !!arn).map((arn) => ({ lb, arn })));
+    const [tasks, targets, weights] = await Promise.all([
+      tasksOf(cluster, service),
+      Promise.all(groups.map(async (g) => ({ ...g, health: (await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: g.arn }))).TargetHealthDescriptions ?? [] }))),
+      productionWeights(described),
+    ]);
     return { described, tasks, targets, weights };
   }, [cluster, service], (c) => c.taskArn.includes(`:task/${cluster}/`));
   const s = loaded.data?.described;
@@ -75,9 +75,9 @@ export function ServicePage({ cluster, service }: { cluster: string; service: st
               <ServiceMetrics cluster={cluster} service={data.described} />
               {data.targets.length > 0 && (
                 <Section title="Load balancer target health" id="targets">
-                  {data.targets.map(({ lb, health }) => (
-                    <div key={lb.targetGroupArn}>
-                      <h3>{lastPart(lb.targetGroupArn?.split("/").slice(0, -1).join("/"))} → {lb.containerName}:{lb.containerPort}</h3>
+                  {data.targets.map(({ lb, arn, health }) => (
+                    <div key={arn}>
+                      <h3>{lastPart(arn.split("/").slice(0, -1).join("/"))} → {lb.containerName}:{lb.containerPort}</h3>
                       <Table
                         head={["Target", "Port", "State", "Reason", "Description"]}
                         empty="No targets registered."
