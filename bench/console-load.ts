@@ -3,13 +3,17 @@
  * described, container instances) in headless Debian chromium, against a live Berth on loopback.
  *   npm run build && node dist/bench/console-load.js [--services 100] [--tasks-per-service 1] [--loads 5]
  * Time is from navigation to the page showing every service and every task; the first load has a
- * cold cache (the bundle is fetched), the others a warm one. Prints the bundle's gzipped size too.
+ * cold cache (the bundle is fetched), the others a warm one. Prints the bundle's gzipped size too,
+ * the machine's load average before and after, and the AWS calls each load made: how many of each
+ * operation, their time (request sent to response headers, as chromium's timing records it) and
+ * the bytes they returned. Needs real containers: every task is one (tasks-per-service x services).
  * Not a test: nothing here asserts a time.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { parseArgs } from "node:util";
+import { loadavg } from "node:os";
 import puppeteer from "puppeteer-core";
 import { CreateServiceCommand, ListTasksCommand, RegisterTaskDefinitionCommand } from "@aws-sdk/client-ecs";
 import { BerthProcess } from "../test/harness.js";
@@ -21,12 +25,14 @@ const { values } = parseArgs({ options: { services: { type: "string", default: "
 const SERVICES = Number(values.services);
 const PER = Number(values["tasks-per-service"]);
 const LOADS = Number(values.loads);
+const load = () => loadavg().map((l) => l.toFixed(2)).join(" ");
 
 for (const f of readdirSync(CONSOLE_DIR)) {
   const bytes = readFileSync(join(CONSOLE_DIR, f));
   console.log(`bundle ${f}: ${(bytes.length / 1024).toFixed(1)} KB, ${(gzipSync(bytes, { level: 9 }).length / 1024).toFixed(1)} KB gzipped`);
 }
 
+console.log(`load average at start: ${load()}`);
 await ensureTestImage();
 const instances = Math.max(1, Math.ceil((SERVICES * PER) / 100));
 const berth = await BerthProcess.start({ args: ["--instances", String(instances), "--instance-cpu", "102400", "--instance-memory", "102400"] });
@@ -48,11 +54,36 @@ try {
     } while (nextToken);
     return n >= total || undefined;
   }, 600_000);
+  console.log(`${total} tasks running; load average now: ${load()}`);
   const page = await browser.newPage();
   await page.setViewport({ width: 1280, height: 800 });
+  // Every AWS call the page makes (a POST to Berth), by operation: count, ms, bytes.
+  let calls: Array<{ op: string; ms: number; bytes: number; start: number; end: number }> = [];
+  page.on("requestfinished", (req) => {
+    const res = req.response();
+    const timing = res?.timing();
+    if (req.method() !== "POST" || !res || !timing) return;
+    const op = (req.headers()["x-amz-target"] ?? new URL(req.url()).pathname).split(".").pop()!;
+    const start = timing.requestTime * 1000 + timing.sendStart;
+    const end = timing.requestTime * 1000 + timing.receiveHeadersEnd;
+    calls.push({ op, ms: end - start, bytes: Number(res.headers()["content-length"] ?? 0), start, end });
+  });
+  const report = (label: string) => {
+    const byOp = new Map<string, { n: number; ms: number; max: number; bytes: number }>();
+    for (const c of calls) {
+      const o = byOp.get(c.op) ?? { n: 0, ms: 0, max: 0, bytes: 0 };
+      byOp.set(c.op, { n: o.n + 1, ms: o.ms + c.ms, max: Math.max(o.max, c.ms), bytes: o.bytes + c.bytes });
+    }
+    const span = calls.length ? Math.max(...calls.map((c) => c.end)) - Math.min(...calls.map((c) => c.start)) : 0;
+    console.log(`${label}: ${calls.length} AWS calls, ${span.toFixed(0)} ms from the first sent to the last answered`);
+    for (const [op, o] of [...byOp].sort((a, b) => b[1].ms - a[1].ms)) {
+      console.log(`  ${op.padEnd(28)} ${String(o.n).padStart(4)} calls  ${o.ms.toFixed(0).padStart(6)} ms in all, ${(o.ms / o.n).toFixed(1)} ms each, slowest ${o.max.toFixed(0)} ms  ${(o.bytes / 1024).toFixed(0)} KB`);
+    }
+  };
   const times: number[] = [];
   for (let i = 0; i < LOADS; i++) {
     await page.goto("about:blank");
+    calls = [];
     const t0 = performance.now();
     await page.goto(`${berth.endpoint}/#/clusters/default`);
     await page.waitForFunction(
@@ -64,9 +95,10 @@ try {
       SERVICES, total,
     );
     times.push(performance.now() - t0);
+    if (i === 0 || i === LOADS - 1) report(`load ${i + 1} (${i === 0 ? "cold" : "warm"}), ${times[i]!.toFixed(0)} ms`);
   }
   const sorted = [...times].sort((a, b) => a - b);
-  console.log(`cluster page, ${SERVICES} services, ${total} tasks: first (cold) ${times[0]!.toFixed(0)} ms; warm median ${sorted[Math.floor(sorted.length / 2)]!.toFixed(0)} ms over ${LOADS} loads (${times.map((t) => t.toFixed(0)).join(", ")})`);
+  console.log(`cluster page, ${SERVICES} services, ${total} tasks: first (cold) ${times[0]!.toFixed(0)} ms; warm median ${sorted[Math.floor(sorted.length / 2)]!.toFixed(0)} ms over ${LOADS} loads (${times.map((t) => t.toFixed(0)).join(", ")}); load average at the end: ${load()}`);
 } catch (err) {
   console.error(`failed; the server (exit ${berth.proc.exitCode}, signal ${berth.proc.signalCode}) last wrote:\n${berth.output.slice(-15).join("\n")}`);
   throw err;

@@ -272,15 +272,20 @@ test("a LINEAR deployment behind an ALB: scaling activities, request counts and 
   const half = (await describe()).deployments!.find((d) => d.status === "PRIMARY")!;
   const during = await waitForText(page, ["50% of production traffic on the new revision", "shop-blue 500 shop-green 500", half.id!.slice(0, 18)], 90_000);
   assert.match(during, new RegExp(`${half.id!.slice(0, 18)}\\s+started: shop:2, 2 tasks\\s+PRIMARY IN_PROGRESS`));
+  await page.$eval("#timeline", (el) => (el as unknown as { scrollIntoView(): void }).scrollIntoView());
   await shot(page, "deployment-timeline");
   await waitFor("the deployment to v2 completed", async () => {
     const s = await describe();
     return s.deployments!.length === 1 && s.deployments![0]!.taskDefinition === v2 && s.deployments![0]!.rolloutState === "COMPLETED" || undefined;
   }, 180_000);
   assert.deepEqual(await weights(), { [blue]: 0, [green]: 100 });
-  await waitForText(page, ["100% of production traffic on the new revision", "shop-blue 0 shop-green 100", "deployment completed.", "shop-green → web:8080"], 60_000);
-  // Oldest first: the start, 50 %, 100 %, completion.
-  const done = await page.$eval("#timeline", (el) => (el as unknown as { innerText: string }).innerText);
+  await waitForText(page, ["100% of production traffic on the new revision", "shop-blue 0 shop-green 100", "shop-green → web:8080"], 60_000);
+  const timeline = () => page.$eval("#timeline", (el) => (el as unknown as { innerText: string }).innerText);
+  // Oldest first: the start, 50 %, 100 %, completion (the page shows the completion once its next read comes).
+  const done = await waitFor("v2's completion on the timeline", async () => {
+    const text = await timeline();
+    return text.lastIndexOf("deployment completed.") > text.indexOf("started: shop:2") ? text : undefined;
+  }, 60_000);
   const order = ["started: shop:2", "50% of production traffic", "100% of production traffic", "deployment completed."].map((s) => done.lastIndexOf(s));
   assert.deepEqual([...order].sort((a, b) => a - b), order, done);
   elb.destroy();

@@ -8,6 +8,8 @@ export interface Series {
   points: Array<[number, number]>;
   color: string;
   dash?: boolean;
+  /** Each value holds until the next point (a share of traffic set at a moment), rather than a line between points. */
+  step?: boolean;
 }
 
 /** A moment marked on the chart: a vertical line with a short label (a scaling activity). */
@@ -38,7 +40,10 @@ function markerPlugin(markers: Marker[]): uPlot.Plugin {
           ctx.moveTo(x, top);
           ctx.lineTo(x, top + height);
           ctx.stroke();
-          ctx.fillText(m.label, x + 3 * devicePixelRatio, top + 12 * devicePixelRatio);
+          // Right of the line, or left of it when it would run off the plot.
+          const w = ctx.measureText(m.label).width;
+          const right = x + 3 * devicePixelRatio + w <= u.bbox.left + u.bbox.width;
+          ctx.fillText(m.label, right ? x + 3 * devicePixelRatio : x - 3 * devicePixelRatio - w, top + 12 * devicePixelRatio);
         }
         ctx.restore();
       },
@@ -73,7 +78,7 @@ export function Chart({ series, title, unit = "", markers = [], range }: { serie
         scales: { x: { time: true }, y: { range: (_u, min, max) => [0, Math.max(max ?? 0, 1) * 1.1] } },
         axes: [axis, { ...axis, values: (_u, ticks) => ticks.map((t) => `${t}${unit}`) }],
         plugins: markers.length ? [markerPlugin(markers)] : [],
-        series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.color, width: 2, spanGaps: true, ...(s.dash ? { dash: [6, 4] } : {}) }))],
+        series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.color, width: 2, spanGaps: true, ...(s.dash ? { dash: [6, 4] } : {}), ...(s.step ? { paths: uPlot.paths.stepped!({ align: 1 }) } : {}) }))],
       },
       [times, ...columns] as uPlot.AlignedData,
       el,

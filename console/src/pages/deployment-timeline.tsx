@@ -64,12 +64,8 @@ export function DeploymentTimeline({ service, weights }: { service: Service; wei
   const steps = timelineOf(service);
   const shifts = steps.filter((st) => st.percent !== undefined);
   const now = Math.floor(Date.now() / 1000);
-  // Production traffic on the newest revision, as a step line: each value holds until the next step.
-  const points = shifts.flatMap((st, i): Array<[number, number]> => {
-    const t = Math.floor(+st.at / 1000);
-    const prev = i > 0 ? shifts[i - 1]!.percent! : undefined;
-    return prev === undefined ? [[t, st.percent!]] : [[t - 1, prev], [t, st.percent!]];
-  });
+  // Production traffic on the newest revision: each value holds until the next step, and until now.
+  const points = shifts.map((st): [number, number] => [Math.floor(+st.at / 1000), st.percent!]);
   if (points.length) points.push([now, points.at(-1)![1]]);
   return (
     <>
@@ -80,7 +76,7 @@ export function DeploymentTimeline({ service, weights }: { service: Service; wei
         </p>
       ))}
       {points.length > 0 && (
-        <Chart title="Production traffic on the new revision (%)" unit="%" series={[{ label: "new revision %", points, color: "#16a34a" }]} />
+        <Chart title="Production traffic on the new revision (%)" unit="%" series={[{ label: "new revision %", points, color: "#16a34a", step: true }]} />
       )}
       <Table
         head={["Time", "Deployment", "Step", "Status"]}
