@@ -27,10 +27,14 @@ const PER = Number(values["tasks-per-service"]);
 const LOADS = Number(values.loads);
 const load = () => loadavg().map((l) => l.toFixed(2)).join(" ");
 
+let bundle = 0;
+let zipped = 0;
 for (const f of readdirSync(CONSOLE_DIR)) {
   const bytes = readFileSync(join(CONSOLE_DIR, f));
-  console.log(`bundle ${f}: ${(bytes.length / 1024).toFixed(1)} KB, ${(gzipSync(bytes, { level: 9 }).length / 1024).toFixed(1)} KB gzipped`);
+  bundle += bytes.length;
+  zipped += gzipSync(bytes, { level: 9 }).length;
 }
+console.log(`bundle: ${readdirSync(CONSOLE_DIR).length} files, ${(bundle / 1024).toFixed(1)} KB, ${(zipped / 1024).toFixed(1)} KB gzipped`);
 
 console.log(`load average at start: ${load()}`);
 await ensureTestImage();
@@ -68,6 +72,21 @@ try {
     const end = timing.requestTime * 1000 + timing.receiveHeadersEnd;
     calls.push({ op, ms: end - start, bytes: Number(res.headers()["content-length"] ?? 0), start, end });
   });
+  // Where a load's time goes, from the page's own Navigation and Resource Timing (ms after navigation start).
+  const phases = () => page.evaluate(() => {
+    const perf = (globalThis as unknown as { performance: { getEntriesByType(t: string): Array<{ name: string; startTime: number; responseEnd: number; initiatorType?: string; domContentLoadedEventEnd?: number }> } }).performance;
+    const nav = perf.getEntriesByType("navigation")[0]!;
+    const res = perf.getEntriesByType("resource");
+    // The last script to arrive: the page's own chunk (the bundle is split by page).
+    const script = res.filter((r) => r.name.endsWith(".js")).sort((a, b) => b.responseEnd - a.responseEnd)[0];
+    const calls = res.filter((r) => r.initiatorType === "fetch" && !r.name.includes("/_berth/"));
+    const scripts = res.filter((r) => r.name.endsWith(".js")) as unknown as Array<{ encodedBodySize: number }>;
+    return {
+      scripts: scripts.length, scriptKB: scripts.reduce((n, r) => n + r.encodedBodySize, 0) / 1024,
+      html: nav.responseEnd, script: script?.responseEnd ?? 0, dcl: nav.domContentLoadedEventEnd ?? 0,
+      firstCall: Math.min(...calls.map((c) => c.startTime)), lastCall: Math.max(...calls.map((c) => c.responseEnd)),
+    };
+  });
   const report = (label: string) => {
     const byOp = new Map<string, { n: number; ms: number; max: number; bytes: number }>();
     for (const c of calls) {
@@ -95,7 +114,11 @@ try {
       SERVICES, total,
     );
     times.push(performance.now() - t0);
-    if (i === 0 || i === LOADS - 1) report(`load ${i + 1} (${i === 0 ? "cold" : "warm"}), ${times[i]!.toFixed(0)} ms`);
+    if (i === 0 || i === LOADS - 1) {
+      report(`load ${i + 1} (${i === 0 ? "cold" : "warm"}), ${times[i]!.toFixed(0)} ms`);
+      const p = await phases();
+      console.log(`  phases (ms after navigation start): html ${p.html.toFixed(0)}, last of ${p.scripts} scripts (${p.scriptKB.toFixed(0)} KB) ${p.script.toFixed(0)}, DOMContentLoaded ${p.dcl.toFixed(0)}, first AWS call sent ${p.firstCall.toFixed(0)}, last answered ${p.lastCall.toFixed(0)}`);
+    }
   }
   const sorted = [...times].sort((a, b) => a - b);
   console.log(`cluster page, ${SERVICES} services, ${total} tasks: first (cold) ${times[0]!.toFixed(0)} ms; warm median ${sorted[Math.floor(sorted.length / 2)]!.toFixed(0)} ms over ${LOADS} loads (${times.map((t) => t.toFixed(0)).join(", ")}); load average at the end: ${load()}`);

@@ -1,6 +1,6 @@
 import type { Service } from "@aws-sdk/client-ecs";
-import { DescribeRulesCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
-import { aws, lastPart } from "../aws";
+import { ElasticLoadBalancingV2Client, DescribeRulesCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { client, lastPart } from "../aws";
 import { Chart } from "../chart";
 import { Badge, Table, Time } from "../ui";
 
@@ -43,7 +43,7 @@ export function timelineOf(s: Service): Step[] {
 export async function productionWeights(s: Service): Promise<Array<{ rule: string; weights: Array<{ group: string; weight: number }> }>> {
   const rules = (s.loadBalancers ?? []).map((lb) => lb.advancedConfiguration?.productionListenerRule).filter((r): r is string => !!r);
   if (rules.length === 0) return [];
-  const described = (await aws().elb.send(new DescribeRulesCommand({ RuleArns: [...new Set(rules)] }))).Rules ?? [];
+  const described = (await client(ElasticLoadBalancingV2Client).send(new DescribeRulesCommand({ RuleArns: [...new Set(rules)] }))).Rules ?? [];
   return described.map((r) => ({
     rule: r.RuleArn ?? "",
     weights: (r.Actions ?? []).flatMap((a) => a.ForwardConfig?.TargetGroups ?? []).map((g) => ({ group: lastPart((g.TargetGroupArn ?? "").split("/").slice(0, -1).join("/")), weight: g.Weight ?? 0 })),

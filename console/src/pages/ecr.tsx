@@ -1,6 +1,6 @@
-import { BatchDeleteImageCommand, DescribeRepositoriesCommand, DescribeImagesCommand, DescribeImageScanFindingsCommand } from "@aws-sdk/client-ecr";
+import { ECRClient, BatchDeleteImageCommand, DescribeRepositoriesCommand, DescribeImagesCommand, DescribeImageScanFindingsCommand } from "@aws-sdk/client-ecr";
 import { useState } from "preact/hooks";
-import { allPages, aws } from "../aws";
+import { allPages, client } from "../aws";
 import { useLoad } from "../live";
 import { Badge, Bytes, ErrorBox, Link, Loading, Page, Section, Table, Time } from "../ui";
 import { href } from "../router";
@@ -9,7 +9,7 @@ const never = () => false;
 
 export function RepositoriesPage() {
   const loaded = useLoad(() => allPages(async (nextToken) => {
-    const r = await aws().ecr.send(new DescribeRepositoriesCommand({ nextToken }));
+    const r = await client(ECRClient).send(new DescribeRepositoriesCommand({ nextToken }));
     return { items: r.repositories ?? [], next: r.nextToken };
   }), [], never);
   return (
@@ -37,7 +37,7 @@ const severities = (counts: Record<string, number> | undefined) =>
 
 export function RepositoryPage({ repo }: { repo: string }) {
   const loaded = useLoad(() => allPages(async (nextToken) => {
-    const r = await aws().ecr.send(new DescribeImagesCommand({ repositoryName: repo, nextToken }));
+    const r = await client(ECRClient).send(new DescribeImagesCommand({ repositoryName: repo, nextToken }));
     return { items: r.imageDetails ?? [], next: r.nextToken };
   }), [repo], never);
   return (
@@ -74,7 +74,7 @@ function DeleteImage({ repo, digest, tags }: { repo: string; digest: string; tag
     setBusy(true);
     setError(undefined);
     try {
-      const r = await aws().ecr.send(new BatchDeleteImageCommand({ repositoryName: repo, imageIds: [{ imageDigest: digest }] }));
+      const r = await client(ECRClient).send(new BatchDeleteImageCommand({ repositoryName: repo, imageIds: [{ imageDigest: digest }] }));
       const failure = r.failures?.[0];
       if (failure) throw Object.assign(new Error(failure.failureReason ?? "not deleted"), { name: failure.failureCode ?? "ImageDeleteFailure" });
       location.hash = href("ecr", repo);
@@ -96,7 +96,7 @@ function DeleteImage({ repo, digest, tags }: { repo: string; digest: string; tag
 
 export function ImagePage({ repo, digest }: { repo: string; digest: string }) {
   const loaded = useLoad(async () => {
-    const { ecr } = aws();
+    const ecr = client(ECRClient);
     const [image] = (await ecr.send(new DescribeImagesCommand({ repositoryName: repo, imageIds: [{ imageDigest: digest }] }))).imageDetails ?? [];
     let findings;
     let scanError: string | undefined;

@@ -1,7 +1,7 @@
-import { DescribeRuleCommand, DisableRuleCommand, EnableRuleCommand, ListEventBusesCommand, ListRulesCommand, ListTargetsByRuleCommand, type Rule } from "@aws-sdk/client-eventbridge";
-import { GetScheduleCommand, ListSchedulesCommand } from "@aws-sdk/client-scheduler";
+import { EventBridgeClient, DescribeRuleCommand, DisableRuleCommand, EnableRuleCommand, ListEventBusesCommand, ListRulesCommand, ListTargetsByRuleCommand, type Rule } from "@aws-sdk/client-eventbridge";
+import { SchedulerClient, GetScheduleCommand, ListSchedulesCommand } from "@aws-sdk/client-scheduler";
 import { useState } from "preact/hooks";
-import { allPages, aws } from "../aws";
+import { allPages, client } from "../aws";
 import { useLoad } from "../live";
 import { Badge, ErrorBox, Link, Loading, Page, Section, Table, Time } from "../ui";
 import { href } from "../router";
@@ -12,7 +12,7 @@ const never = () => false;
 /** Every bus of the account and region with its rules (ListEventBuses, then ListRules on each bus at once). */
 export function RulesPage() {
   const loaded = useLoad(async () => {
-    const { events } = aws();
+    const events = client(EventBridgeClient);
     const buses = await allPages(async (NextToken) => {
       const r = await events.send(new ListEventBusesCommand({ NextToken }));
       return { items: r.EventBuses ?? [], next: r.NextToken };
@@ -58,7 +58,7 @@ function RuleState({ bus, rule, done }: { bus: string; rule: Rule; done: () => v
     setError(undefined);
     try {
       const input = { Name: rule.Name, EventBusName: bus };
-      await aws().events.send(enabled ? new DisableRuleCommand(input) : new EnableRuleCommand(input));
+      await client(EventBridgeClient).send(enabled ? new DisableRuleCommand(input) : new EnableRuleCommand(input));
       done();
     } catch (err) {
       setError(err);
@@ -85,7 +85,7 @@ const pretty = (pattern: string) => {
 
 export function RulePage({ bus, name }: { bus: string; name: string }) {
   const loaded = useLoad(async () => {
-    const { events } = aws();
+    const events = client(EventBridgeClient);
     const rule = await events.send(new DescribeRuleCommand({ Name: name, EventBusName: bus }));
     const targets = await allPages(async (NextToken) => {
       const r = await events.send(new ListTargetsByRuleCommand({ Rule: name, EventBusName: bus, NextToken }));
@@ -133,7 +133,7 @@ export function RulePage({ bus, name }: { bus: string; name: string }) {
 /** EventBridge Scheduler's schedules: ListSchedules, then GetSchedule on each (the list has no expression). */
 export function SchedulesPage() {
   const loaded = useLoad(async () => {
-    const { scheduler } = aws();
+    const scheduler = client(SchedulerClient);
     const summaries = await allPages(async (NextToken) => {
       const r = await scheduler.send(new ListSchedulesCommand({ NextToken }));
       return { items: r.Schedules ?? [], next: r.NextToken };

@@ -1,6 +1,6 @@
-import { ListTaskDefinitionsCommand, RunTaskCommand, type Failure, type LaunchType, type Task } from "@aws-sdk/client-ecs";
+import { ECSClient, ListTaskDefinitionsCommand, RunTaskCommand, type Failure, type LaunchType, type Task } from "@aws-sdk/client-ecs";
 import { useEffect, useState } from "preact/hooks";
-import { aws, lastPart } from "../aws";
+import { client, lastPart } from "../aws";
 import { ErrorBox, Link } from "../ui";
 
 /**
@@ -18,14 +18,14 @@ export function RunTaskForm({ cluster, done }: { cluster: string; done: () => vo
   const [error, setError] = useState<unknown>();
   const [result, setResult] = useState<{ tasks: Task[]; failures: Failure[] }>();
   useEffect(() => {
-    aws().ecs.send(new ListTaskDefinitionsCommand({ status: "ACTIVE", sort: "DESC", maxResults: 100 })).then((r) => setDefinitions((r.taskDefinitionArns ?? []).map(lastPart)), setError);
+    client(ECSClient).send(new ListTaskDefinitionsCommand({ status: "ACTIVE", sort: "DESC", maxResults: 100 })).then((r) => setDefinitions((r.taskDefinitionArns ?? []).map(lastPart)), setError);
   }, []);
   const run = async () => {
     setBusy(true);
     setError(undefined);
     setResult(undefined);
     try {
-      const r = await aws().ecs.send(new RunTaskCommand({
+      const r = await client(ECSClient).send(new RunTaskCommand({
         cluster, taskDefinition, count: Number(count), launchType,
         ...(launchType === "FARGATE" ? { networkConfiguration: { awsvpcConfiguration: { subnets: subnets.split(",").map((s) => s.trim()).filter(Boolean) } } } : {}),
       }));

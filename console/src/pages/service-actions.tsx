@@ -1,12 +1,12 @@
-import { ListTaskDefinitionsCommand, UpdateServiceCommand, type UpdateServiceCommandInput } from "@aws-sdk/client-ecs";
+import { ECSClient, ListTaskDefinitionsCommand, UpdateServiceCommand, type UpdateServiceCommandInput } from "@aws-sdk/client-ecs";
 import { useEffect, useState } from "preact/hooks";
-import { allPages, aws, lastPart } from "../aws";
+import { allPages, client, lastPart } from "../aws";
 import { ErrorBox } from "../ui";
 
 /** The family's ACTIVE revisions, newest first (ListTaskDefinitions, as the CLI lists them). */
 async function revisionsOf(family: string): Promise<string[]> {
   return allPages(async (nextToken) => {
-    const r = await aws().ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: family, status: "ACTIVE", sort: "DESC", nextToken }));
+    const r = await client(ECSClient).send(new ListTaskDefinitionsCommand({ familyPrefix: family, status: "ACTIVE", sort: "DESC", nextToken }));
     return { items: r.taskDefinitionArns ?? [], next: r.nextToken };
   });
 }
@@ -31,7 +31,7 @@ export function ServiceActions({ cluster, service, desired, taskDefinition, done
     setBusy(true);
     setError(undefined);
     try {
-      await aws().ecs.send(new UpdateServiceCommand({ cluster, service, ...input }));
+      await client(ECSClient).send(new UpdateServiceCommand({ cluster, service, ...input }));
       setMessage(what);
       done();
     } catch (err) {

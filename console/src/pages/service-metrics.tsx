@@ -1,7 +1,7 @@
-import { DescribeAlarmsCommand, GetMetricDataCommand, type MetricDataQuery } from "@aws-sdk/client-cloudwatch";
-import { DescribeScalingActivitiesCommand, type ScalingActivity } from "@aws-sdk/client-application-auto-scaling";
+import { CloudWatchClient, DescribeAlarmsCommand, GetMetricDataCommand, type MetricDataQuery } from "@aws-sdk/client-cloudwatch";
+import { ApplicationAutoScalingClient, DescribeScalingActivitiesCommand, type ScalingActivity } from "@aws-sdk/client-application-auto-scaling";
 import type { Service } from "@aws-sdk/client-ecs";
-import { aws, lastPart } from "../aws";
+import { client, lastPart } from "../aws";
 import { Chart, type Marker, type Series } from "../chart";
 import { Badge, Table, Time } from "../ui";
 
@@ -23,7 +23,7 @@ const targetGroupDimension = (arn: string) => arn.slice(arn.indexOf(":targetgrou
  * a minute); the target-tracking policies' targets; and its Application Auto Scaling activities.
  */
 export async function serviceMetrics(cluster: string, service: Service) {
-  const { cw, aas } = aws();
+  const cw = client(CloudWatchClient), aas = client(ApplicationAutoScalingClient);
   const name = service.serviceName!;
   const end = new Date();
   const start = new Date(end.getTime() - HOUR_MS);

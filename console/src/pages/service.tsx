@@ -1,6 +1,6 @@
-import { DescribeServicesCommand, type Service } from "@aws-sdk/client-ecs";
-import { DescribeTargetHealthCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
-import { aws, lastPart } from "../aws";
+import { ECSClient, DescribeServicesCommand, type Service } from "@aws-sdk/client-ecs";
+import { ElasticLoadBalancingV2Client, DescribeTargetHealthCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { client, lastPart } from "../aws";
 import { useLoad } from "../live";
 import { Badge, Loading, Page, Section, Table, Time } from "../ui";
 import { href } from "../router";
@@ -32,7 +32,7 @@ function ServiceMetrics({ cluster, service }: { cluster: string; service: Servic
 
 export function ServicePage({ cluster, service }: { cluster: string; service: string }) {
   const loaded = useLoad(async () => {
-    const { ecs, elb } = aws();
+    const ecs = client(ECSClient), elb = client(ElasticLoadBalancingV2Client);
     const [described] = (await ecs.send(new DescribeServicesCommand({ cluster, services: [service] }))).services ?? [];
     if (!described) return undefined;
     // Each load balancer's target group and, under blue/green, linear or canary, its alternate: a deployment's tasks are in either.
