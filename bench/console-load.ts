@@ -1,12 +1,16 @@
 /**
  * The web console's first page load: a cluster page (every service described, every task
  * described, container instances) in headless Debian chromium, against a live Berth on loopback.
- *   npm run build && node dist/bench/console-load.js [--services 100] [--tasks-per-service 1] [--loads 5]
+ *   npm run build && node dist/bench/console-load.js [--services 100] [--tasks-per-service 1] [--stopped-tasks 0] [--loads 5]
  * Time is from navigation to the page showing every service and every task; the first load has a
  * cold cache (the bundle is fetched), the others a warm one. Prints the bundle's gzipped size too,
  * the machine's load average before and after, and the AWS calls each load made: how many of each
  * operation, their time (request sent to response headers, as chromium's timing records it) and
- * the bytes they returned. Needs real containers: every task is one (tasks-per-service x services).
+ * the bytes they returned. Needs real containers: every running task is one (tasks-per-service x
+ * services). --stopped-tasks adds that many STOPPED tasks without a container: RunTask of an image
+ * that is not in Berth's registry (the pull, on loopback, fails; the task stops with
+ * CannotPullContainerError), so the page lists and describes 1,000 tasks without 1,000 containers
+ * at once (which drove a shared 2-core machine to a load average of 100).
  * Not a test: nothing here asserts a time.
  */
 import { readdirSync, readFileSync } from "node:fs";
@@ -15,13 +19,16 @@ import { gzipSync } from "node:zlib";
 import { parseArgs } from "node:util";
 import { loadavg } from "node:os";
 import puppeteer from "puppeteer-core";
-import { CreateServiceCommand, ListTasksCommand, RegisterTaskDefinitionCommand } from "@aws-sdk/client-ecs";
+import { CreateServiceCommand, ListTasksCommand, RegisterTaskDefinitionCommand, RunTaskCommand, type DesiredStatus } from "@aws-sdk/client-ecs";
+import { CreateRepositoryCommand } from "@aws-sdk/client-ecr";
 import { BerthProcess } from "../test/harness.js";
 import { ensureTestImage, TEST_IMAGE } from "../test/images.js";
 import { waitFor } from "../test/wait.js";
+import { ecr } from "../test/registry-kit.js";
 import { CONSOLE_DIR } from "../src/console/console-assets.js";
 
-const { values } = parseArgs({ options: { services: { type: "string", default: "100" }, "tasks-per-service": { type: "string", default: "1" }, loads: { type: "string", default: "5" } } });
+const { values } = parseArgs({ options: { services: { type: "string", default: "100" }, "tasks-per-service": { type: "string", default: "1" }, "stopped-tasks": { type: "string", default: "0" }, loads: { type: "string", default: "5" } } });
+const STOPPED = Number(values["stopped-tasks"]);
 const SERVICES = Number(values.services);
 const PER = Number(values["tasks-per-service"]);
 const LOADS = Number(values.loads);
@@ -47,18 +54,26 @@ try {
   for (let i = 0; i < SERVICES; i++) {
     await ecs.send(new CreateServiceCommand({ cluster: "default", serviceName: `svc-${String(i).padStart(3, "0")}`, taskDefinition: "default", desiredCount: PER }));
   }
-  const total = SERVICES * PER;
-  await waitFor(`${total} running tasks`, async () => {
+  const count = async (desiredStatus: DesiredStatus) => {
     let n = 0;
     let nextToken: string | undefined;
     do {
-      const r = await ecs.send(new ListTasksCommand({ cluster: "default", desiredStatus: "RUNNING", nextToken }));
+      const r = await ecs.send(new ListTasksCommand({ cluster: "default", desiredStatus, nextToken }));
       n += r.taskArns?.length ?? 0;
       nextToken = r.nextToken;
     } while (nextToken);
-    return n >= total || undefined;
-  }, 600_000);
-  console.log(`${total} tasks running; load average now: ${load()}`);
+    return n;
+  };
+  const running = SERVICES * PER;
+  await waitFor(`${running} running tasks`, async () => (await count("RUNNING")) >= running || undefined, 600_000);
+  if (STOPPED > 0) {
+    const repo = (await ecr(berth).send(new CreateRepositoryCommand({ repositoryName: "bench/absent" }))).repository!;
+    await ecs.send(new RegisterTaskDefinitionCommand({ family: "absent", networkMode: "bridge", containerDefinitions: [{ name: "app", image: `${repo.repositoryUri}:nothing`, memory: 8 }] }));
+    for (let left = STOPPED; left > 0; left -= 10) await ecs.send(new RunTaskCommand({ cluster: "default", taskDefinition: "absent", count: Math.min(10, left) }));
+    await waitFor(`${STOPPED} stopped tasks`, async () => (await count("STOPPED")) >= STOPPED && (await count("RUNNING")) === running || undefined, 600_000);
+  }
+  const total = running + STOPPED;
+  console.log(`${running} tasks running, ${STOPPED} stopped; load average now: ${load()}`);
   const page = await browser.newPage();
   await page.setViewport({ width: 1280, height: 800 });
   // Every AWS call the page makes (a POST to Berth), by operation: count, ms, bytes.
@@ -121,7 +136,7 @@ try {
     }
   }
   const sorted = [...times].sort((a, b) => a - b);
-  console.log(`cluster page, ${SERVICES} services, ${total} tasks: first (cold) ${times[0]!.toFixed(0)} ms; warm median ${sorted[Math.floor(sorted.length / 2)]!.toFixed(0)} ms over ${LOADS} loads (${times.map((t) => t.toFixed(0)).join(", ")}); load average at the end: ${load()}`);
+  console.log(`cluster page, ${SERVICES} services, ${total} tasks (${running} running): first (cold) ${times[0]!.toFixed(0)} ms; warm median ${sorted[Math.floor(sorted.length / 2)]!.toFixed(0)} ms over ${LOADS} loads (${times.map((t) => t.toFixed(0)).join(", ")}); load average at the end: ${load()}`);
 } catch (err) {
   console.error(`failed; the server (exit ${berth.proc.exitCode}, signal ${berth.proc.signalCode}) last wrote:\n${berth.output.slice(-15).join("\n")}`);
   throw err;

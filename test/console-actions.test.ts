@@ -1,5 +1,8 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 import type { Browser, Page } from "puppeteer-core";
 import {
   CreateServiceCommand, DescribeServicesCommand, ListTasksCommand, RegisterTaskDefinitionCommand, UpdateServiceCommand, DescribeTasksCommand,
@@ -18,6 +21,7 @@ import { BerthProcess } from "./harness.js";
 import { ensureTestImage, TEST_IMAGE } from "./images.js";
 import { httpGet, waitFor } from "./wait.js";
 import { createRepository, ecr, Oci, registryPassword } from "./registry-kit.js";
+import { CONSOLE_DIR } from "../src/console/console-assets.js";
 import { clickButton, fill, launchBrowser, openPage, shot, waitForText } from "./console-kit.js";
 
 /**
@@ -56,6 +60,17 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await berth?.dispose();
+});
+
+test("the console's bundle, every chunk of it, stays under 300 KB gzipped; the first page's HTML preloads the entry's chunks", async () => {
+  const files = readdirSync(CONSOLE_DIR);
+  const gzipped = files.reduce((n, f) => n + gzipSync(readFileSync(join(CONSOLE_DIR, f)), { level: 9 }).length, 0);
+  assert.ok(gzipped < 300 * 1024, `${(gzipped / 1024).toFixed(1)} KB gzipped`);
+  const html = await (await fetch(`${berth.endpoint}/`, { headers: { accept: "text/html" } })).text();
+  const preloads = [...html.matchAll(/<link rel="modulepreload" href="\/console\/(chunk-[A-Z0-9]+\.js)">/g)].map((m) => m[1]!);
+  assert.ok(preloads.length > 0, html);
+  for (const chunk of preloads) assert.ok(files.includes(chunk), chunk);
+  for (const chunk of preloads) assert.equal((await fetch(`${berth.endpoint}/console/${chunk}`)).status, 200);
 });
 
 test("EventBridge: buses and rules with pattern, schedule, state and targets; the console disables and enables a rule", async () => {
