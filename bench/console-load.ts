@@ -72,7 +72,17 @@ try {
     for (let left = STOPPED; left > 0; left -= 10) await ecs.send(new RunTaskCommand({ cluster: "default", taskDefinition: "absent", count: Math.min(10, left) }));
     await waitFor(`${STOPPED} stopped tasks`, async () => (await count("STOPPED")) >= STOPPED && (await count("RUNNING")) === running || undefined, 600_000);
   }
-  const total = running + STOPPED;
+  // Tasks still settle for a while (a failed pull's task leaves PENDING, a service replaces one):
+  // the loads start once ListTasks gives the same total three times in a row, 2 s apart.
+  let total = -1;
+  let same = 0;
+  await waitFor("a steady task count", async () => {
+    const now = (await count("RUNNING")) + (await count("STOPPED"));
+    same = now === total ? same + 1 : 0;
+    total = now;
+    await new Promise((r) => setTimeout(r, 2_000));
+    return same >= 2 || undefined;
+  }, 300_000);
   console.log(`${running} tasks running, ${STOPPED} stopped; load average now: ${load()}`);
   const page = await browser.newPage();
   await page.setViewport({ width: 1280, height: 800 });
@@ -118,6 +128,8 @@ try {
   for (let i = 0; i < LOADS; i++) {
     await page.goto("about:blank");
     calls = [];
+    // What the page must show: the API's own count, read just before the load.
+    total = (await count("RUNNING")) + (await count("STOPPED"));
     const t0 = performance.now();
     await page.goto(`${berth.endpoint}/#/clusters/default`);
     await page.waitForFunction(
