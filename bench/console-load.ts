@@ -88,9 +88,12 @@ try {
   await page.setViewport({ width: 1280, height: 800 });
   // Every AWS call the page makes (a POST to Berth), by operation: count, ms, bytes.
   let calls: Array<{ op: string; ms: number; bytes: number; start: number; end: number }> = [];
+  // A call that failed is reported at once (a failed read leaves the page waiting for its next one).
+  page.on("requestfailed", (req) => console.log(`  failed: ${req.method()} ${req.headers()["x-amz-target"] ?? req.url()}: ${req.failure()?.errorText}`));
   page.on("requestfinished", (req) => {
     const res = req.response();
     const timing = res?.timing();
+    if (res && res.status() >= 400) console.log(`  answered ${res.status()}: ${req.headers()["x-amz-target"] ?? req.url()}`);
     if (req.method() !== "POST" || !res || !timing) return;
     const op = (req.headers()["x-amz-target"] ?? new URL(req.url()).pathname).split(".").pop()!;
     const start = timing.requestTime * 1000 + timing.sendStart;
@@ -124,6 +127,7 @@ try {
       console.log(`  ${op.padEnd(28)} ${String(o.n).padStart(4)} calls  ${o.ms.toFixed(0).padStart(6)} ms in all, ${(o.ms / o.n).toFixed(1)} ms each, slowest ${o.max.toFixed(0)} ms  ${(o.bytes / 1024).toFixed(0)} KB`);
     }
   };
+  page.on("pageerror", (err) => console.log(`  page error: ${(err as Error).message}`));
   const times: number[] = [];
   for (let i = 0; i < LOADS; i++) {
     await page.goto("about:blank");
@@ -132,6 +136,8 @@ try {
     total = (await count("RUNNING")) + (await count("STOPPED"));
     const t0 = performance.now();
     await page.goto(`${berth.endpoint}/#/clusters/default`);
+    // What the page shows after 5 s, when it is not there yet.
+    const late = setTimeout(() => void page.$eval("main", (el) => (el as unknown as { innerText: string }).innerText.slice(0, 600)).then((t) => console.log(`  after 5 s the page shows: ${t.replace(/\s+/g, " ")}`), () => undefined), 5_000);
     await page.waitForFunction(
       (s: number, t: number) => {
         const text = (globalThis as unknown as { document: { querySelector(q: string): { innerText: string } | null } }).document.querySelector("main")?.innerText ?? "";
@@ -140,7 +146,9 @@ try {
       { timeout: 120_000, polling: "raf" },
       SERVICES, total,
     );
+    clearTimeout(late);
     times.push(performance.now() - t0);
+    if (times[i]! > 5_000) console.log(`  load ${i + 1} took ${times[i]!.toFixed(0)} ms`);
     if (i === 0 || i === LOADS - 1) {
       report(`load ${i + 1} (${i === 0 ? "cold" : "warm"}), ${times[i]!.toFixed(0)} ms`);
       const p = await phases();
