@@ -56,7 +56,10 @@ export function client<T>(Client: new (config: ClientConfig) => T): T {
   let c = clients.get(Client) as T | undefined;
   if (!c) {
     const s = loadSettings();
-    c = new Client({ endpoint: location.origin, region: s.region, credentials: credentialsOf(s), maxAttempts: 1 });
+    // The SDK's standard retries (3 attempts, backoff) for what is transient (a dropped
+    // connection, a 5xx), as the CLI retries: one lost call would otherwise fail the whole page
+    // until its next read. Refusals (validation, credentials) are not retried.
+    c = new Client({ endpoint: location.origin, region: s.region, credentials: credentialsOf(s), maxAttempts: 3 });
     clients.set(Client, c);
   }
   return c;
