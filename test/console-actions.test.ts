@@ -105,6 +105,9 @@ test("EventBridge: buses and rules with pattern, schedule, state and targets; th
   // A schedule rule's page shows its expression; a rule that does not exist is the API's error.
   await open("events/default/every-hour", ["rate(1 hour)", "No targets"]);
   await open("events/default/nothing-here", ["ResourceNotFoundException", "Rule nothing-here does not exist on EventBus default."]);
+  // A service or task that does not exist says so (DescribeServices and DescribeTasks answer with failures, not an error).
+  await open("clusters/default/services/nothing-here", ["ServiceNotFoundException: no service nothing-here in cluster default."]);
+  await open("clusters/default/tasks/0123456789abcdef0123456789abcdef", ["No task 0123456789abcdef0123456789abcdef in cluster default."]);
   events.destroy();
   sqs.destroy();
 });
@@ -199,6 +202,18 @@ test("an image is deleted from its page after a confirm step (BatchDeleteImage)"
   await waitForText(page, ["1 images", "v1"]);
   assert.equal(await present(doomed.digest), false, "the image is gone");
   assert.equal(await present(kept.digest), true, "the other image stays");
+});
+
+test("a long list shows its first 100 rows until asked for all of them", async () => {
+  await createRepository(berth, { repositoryName: "console/many" });
+  const oci = new Oci(berth.endpoint, await registryPassword(berth));
+  for (let i = 0; i < 101; i++) await oci.pushImage("console/many", `t${i}`);
+  await open("ecr/console%2Fmany", ["101 images", "Show all 101 (first 100 shown)"]);
+  const rows = () => page.$$eval("main tbody tr", (trs) => trs.length);
+  assert.equal(await rows(), 100);
+  await clickButton(page, "Show all 101");
+  await waitFor("101 rows", async () => (await rows()) === 101 || undefined);
+  assert.equal(await page.$(".more"), null, "the button goes once every row is shown");
 });
 
 /** busybox httpd on 8080 answering `body`. */

@@ -50,8 +50,15 @@ export async function clickButton(p: Page, label: string): Promise<void> {
   await button.click();
 }
 
-/** Clears an input and types `value` into it. */
+/**
+ * Sets an input's value and fires its input event in one step, as the end of a user's typing: a
+ * page that re-renders between a clear and a typed key (a live page does) cannot mix the two.
+ */
 export async function fill(p: Page, selector: string, value: string): Promise<void> {
-  await p.$eval(selector, (el) => ((el as unknown as { value: string }).value = ""));
-  await p.type(selector, value);
+  await p.$eval(selector, (el, v) => {
+    const input = el as unknown as { value: string; dispatchEvent(e: unknown): boolean };
+    const G = globalThis as unknown as { Event: new (type: string, init: { bubbles: boolean }) => unknown };
+    input.value = v;
+    input.dispatchEvent(new G.Event("input", { bubbles: true }));
+  }, value);
 }

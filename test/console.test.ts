@@ -15,7 +15,7 @@ import { BerthProcess } from "./harness.js";
 import { ensureTestImage, TEST_IMAGE } from "./images.js";
 import { waitFor, waitForTask } from "./wait.js";
 import { createRepository, Oci, registryPassword } from "./registry-kit.js";
-import { launchBrowser, openPage, shot, waitForText } from "./console-kit.js";
+import { fill, launchBrowser, openPage, shot, waitForText } from "./console-kit.js";
 
 const region = "us-east-1";
 const credentials = { accessKeyId: "test", secretAccessKey: "test" };
@@ -144,8 +144,7 @@ test("a service's page: deployments, tasks and events as DescribeServices has th
 
 test("the console's actions are the CLI's calls: desired count, force new deployment, stop task", async () => {
   await open(page, "clusters/default/services/web", ["Desired count"]);
-  await page.$eval("input[name=desiredCount]", (el) => ((el as unknown as { value: string }).value = ""));
-  await page.type("input[name=desiredCount]", "1");
+  await fill(page, "input[name=desiredCount]", "1");
   await page.click(".service-actions form.desired button[type=submit]");
   await waitFor("desired count 1", async () => (await ecs.send(new DescribeServicesCommand({ cluster: "default", services: ["web"] }))).services![0]!.desiredCount === 1 || undefined);
   await waitForText(page, ["desired 1"]);
@@ -228,7 +227,8 @@ test("dark theme and phone width", async () => {
     await shot(phone, "service-phone-dark");
     // The toggle switches themes (a button, reachable by keyboard).
     await phone.click("button.theme");
-    assert.equal(await phone.$eval("html", (el) => (el as unknown as { dataset: { theme: string } }).dataset.theme), "light");
+    // The theme is applied by an effect after the render the click causes.
+    await phone.waitForFunction(() => (globalThis as unknown as { document: { documentElement: { dataset: { theme?: string } } } }).document.documentElement.dataset.theme === "light", { timeout: 10_000 });
   } finally {
     await phone.close();
   }
@@ -260,8 +260,7 @@ test("strict SigV4: nothing is shown without credentials; the credentials entere
     await p.click(`a[href="#/settings"]`);
     await p.waitForSelector("input[name=accessKeyId]");
     for (const [name, value] of [["accessKeyId", KEY], ["secretAccessKey", SECRET]] as const) {
-      await p.$eval(`input[name=${name}]`, (el) => ((el as unknown as { value: string }).value = ""));
-      await p.type(`input[name=${name}]`, value);
+      await fill(p, `input[name=${name}]`, value);
     }
     await p.click("form.settings button[type=submit]");
     await waitForText(p, ["private-cluster"]);

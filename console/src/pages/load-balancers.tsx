@@ -39,7 +39,7 @@ export function LoadBalancerPage({ name }: { name: string }) {
   const loaded = useLoad(async () => {
     const elb = client(ElasticLoadBalancingV2Client);
     const [lb] = (await elb.send(new DescribeLoadBalancersCommand({ Names: [name] }))).LoadBalancers ?? [];
-    if (!lb) return undefined;
+    if (!lb) return null;
     const listeners = (await elb.send(new DescribeListenersCommand({ LoadBalancerArn: lb.LoadBalancerArn }))).Listeners ?? [];
     const rules = await Promise.all(listeners.map(async (l) => (await elb.send(new DescribeRulesCommand({ ListenerArn: l.ListenerArn }))).Rules ?? []));
     const groups = (await elb.send(new DescribeTargetGroupsCommand({ LoadBalancerArn: lb.LoadBalancerArn }))).TargetGroups ?? [];

@@ -34,7 +34,8 @@ export function ServicePage({ cluster, service }: { cluster: string; service: st
   const loaded = useLoad(async () => {
     const ecs = client(ECSClient), elb = client(ElasticLoadBalancingV2Client);
     const [described] = (await ecs.send(new DescribeServicesCommand({ cluster, services: [service] }))).services ?? [];
-    if (!described) return undefined;
+    // null, not undefined: undefined is "still loading" to <Loading>.
+    if (!described) return null;
     // Each load balancer's target group and, under blue/green, linear or canary, its alternate: a deployment's tasks are in either.
     const groups = (described.loadBalancers ?? []).flatMap((lb) =>
       [lb.targetGroupArn, lb.advancedConfiguration?.alternateTargetGroupArn].filter((arn): arn is string => !!arn).map((arn) => ({ lb, arn })));

@@ -68,7 +68,7 @@ export function TaskPage({ cluster, task }: { cluster: string; task: string }) {
   const loaded = useLoad(async () => {
     const ecs = client(ECSClient);
     const [t] = (await ecs.send(new DescribeTasksCommand({ cluster, tasks: [task] }))).tasks ?? [];
-    if (!t) return undefined;
+    if (!t) return null;
     const def = (await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: t.taskDefinitionArn! }))).taskDefinition;
     return { t, def };
   }, [cluster, task], (c) => c.taskArn.endsWith(`/${task}`));
