@@ -1,32 +1,49 @@
 /**
  * The web console's first page load: a cluster page (every service described, every task
  * described, container instances) in headless Debian chromium, against a live Berth on loopback.
- *   npm run build && node dist/bench/console-load.js [--services 100] [--tasks-per-service 1] [--loads 5]
+ *   npm run build && node dist/bench/console-load.js [--services 100] [--tasks-per-service 1] [--stopped-tasks 0] [--loads 5]
  * Time is from navigation to the page showing every service and every task; the first load has a
- * cold cache (the bundle is fetched), the others a warm one. Prints the bundle's gzipped size too.
+ * cold cache (the bundle is fetched), the others a warm one. Prints the bundle's gzipped size too,
+ * the machine's load average before and after, and the AWS calls each load made: how many of each
+ * operation, their time (request sent to response headers, as chromium's timing records it) and
+ * the bytes they returned. Needs real containers: every running task is one (tasks-per-service x
+ * services). --stopped-tasks adds that many STOPPED tasks without a container: RunTask of an image
+ * that is not in Berth's registry (the pull, on loopback, fails; the task stops with
+ * CannotPullContainerError), so the page lists and describes 1,000 tasks without 1,000 containers
+ * at once (which drove a shared 2-core machine to a load average of 100).
  * Not a test: nothing here asserts a time.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { parseArgs } from "node:util";
+import { loadavg } from "node:os";
 import puppeteer from "puppeteer-core";
-import { CreateServiceCommand, ListTasksCommand, RegisterTaskDefinitionCommand } from "@aws-sdk/client-ecs";
+import { CreateServiceCommand, ListTasksCommand, RegisterTaskDefinitionCommand, RunTaskCommand, type DesiredStatus } from "@aws-sdk/client-ecs";
+import { CreateRepositoryCommand } from "@aws-sdk/client-ecr";
 import { BerthProcess } from "../test/harness.js";
 import { ensureTestImage, TEST_IMAGE } from "../test/images.js";
 import { waitFor } from "../test/wait.js";
+import { ecr } from "../test/registry-kit.js";
 import { CONSOLE_DIR } from "../src/console/console-assets.js";
 
-const { values } = parseArgs({ options: { services: { type: "string", default: "100" }, "tasks-per-service": { type: "string", default: "1" }, loads: { type: "string", default: "5" } } });
+const { values } = parseArgs({ options: { services: { type: "string", default: "100" }, "tasks-per-service": { type: "string", default: "1" }, "stopped-tasks": { type: "string", default: "0" }, loads: { type: "string", default: "5" } } });
+const STOPPED = Number(values["stopped-tasks"]);
 const SERVICES = Number(values.services);
 const PER = Number(values["tasks-per-service"]);
 const LOADS = Number(values.loads);
+const load = () => loadavg().map((l) => l.toFixed(2)).join(" ");
 
+let bundle = 0;
+let zipped = 0;
 for (const f of readdirSync(CONSOLE_DIR)) {
   const bytes = readFileSync(join(CONSOLE_DIR, f));
-  console.log(`bundle ${f}: ${(bytes.length / 1024).toFixed(1)} KB, ${(gzipSync(bytes, { level: 9 }).length / 1024).toFixed(1)} KB gzipped`);
+  bundle += bytes.length;
+  zipped += gzipSync(bytes, { level: 9 }).length;
 }
+console.log(`bundle: ${readdirSync(CONSOLE_DIR).length} files, ${(bundle / 1024).toFixed(1)} KB, ${(zipped / 1024).toFixed(1)} KB gzipped`);
 
+console.log(`load average at start: ${load()}`);
 await ensureTestImage();
 const instances = Math.max(1, Math.ceil((SERVICES * PER) / 100));
 const berth = await BerthProcess.start({ args: ["--instances", String(instances), "--instance-cpu", "102400", "--instance-memory", "102400"] });
@@ -37,24 +54,90 @@ try {
   for (let i = 0; i < SERVICES; i++) {
     await ecs.send(new CreateServiceCommand({ cluster: "default", serviceName: `svc-${String(i).padStart(3, "0")}`, taskDefinition: "default", desiredCount: PER }));
   }
-  const total = SERVICES * PER;
-  await waitFor(`${total} running tasks`, async () => {
+  const count = async (desiredStatus: DesiredStatus) => {
     let n = 0;
     let nextToken: string | undefined;
     do {
-      const r = await ecs.send(new ListTasksCommand({ cluster: "default", desiredStatus: "RUNNING", nextToken }));
+      const r = await ecs.send(new ListTasksCommand({ cluster: "default", desiredStatus, nextToken }));
       n += r.taskArns?.length ?? 0;
       nextToken = r.nextToken;
     } while (nextToken);
-    return n >= total || undefined;
-  }, 600_000);
+    return n;
+  };
+  const running = SERVICES * PER;
+  await waitFor(`${running} running tasks`, async () => (await count("RUNNING")) >= running || undefined, 600_000);
+  if (STOPPED > 0) {
+    const repo = (await ecr(berth).send(new CreateRepositoryCommand({ repositoryName: "bench/absent" }))).repository!;
+    await ecs.send(new RegisterTaskDefinitionCommand({ family: "absent", networkMode: "bridge", containerDefinitions: [{ name: "app", image: `${repo.repositoryUri}:nothing`, memory: 8 }] }));
+    for (let left = STOPPED; left > 0; left -= 10) await ecs.send(new RunTaskCommand({ cluster: "default", taskDefinition: "absent", count: Math.min(10, left) }));
+    await waitFor(`${STOPPED} stopped tasks`, async () => (await count("STOPPED")) >= STOPPED && (await count("RUNNING")) === running || undefined, 600_000);
+  }
+  // Tasks still settle for a while (a failed pull's task leaves PENDING, a service replaces one):
+  // the loads start once ListTasks gives the same total three times in a row, 2 s apart.
+  let total = -1;
+  let same = 0;
+  await waitFor("a steady task count", async () => {
+    const now = (await count("RUNNING")) + (await count("STOPPED"));
+    same = now === total ? same + 1 : 0;
+    total = now;
+    await new Promise((r) => setTimeout(r, 2_000));
+    return same >= 2 || undefined;
+  }, 300_000);
+  console.log(`${running} tasks running, ${STOPPED} stopped; load average now: ${load()}`);
   const page = await browser.newPage();
   await page.setViewport({ width: 1280, height: 800 });
+  // Every AWS call the page makes (a POST to Berth), by operation: count, ms, bytes.
+  let calls: Array<{ op: string; ms: number; bytes: number; start: number; end: number }> = [];
+  // A call that failed is reported at once (a failed read leaves the page waiting for its next one).
+  page.on("requestfailed", (req) => console.log(`  failed: ${req.method()} ${req.headers()["x-amz-target"] ?? req.url()}: ${req.failure()?.errorText}`));
+  page.on("requestfinished", (req) => {
+    const res = req.response();
+    const timing = res?.timing();
+    if (res && res.status() >= 400) console.log(`  answered ${res.status()}: ${req.headers()["x-amz-target"] ?? req.url()}`);
+    if (req.method() !== "POST" || !res || !timing) return;
+    const op = (req.headers()["x-amz-target"] ?? new URL(req.url()).pathname).split(".").pop()!;
+    const start = timing.requestTime * 1000 + timing.sendStart;
+    const end = timing.requestTime * 1000 + timing.receiveHeadersEnd;
+    calls.push({ op, ms: end - start, bytes: Number(res.headers()["content-length"] ?? 0), start, end });
+  });
+  // Where a load's time goes, from the page's own Navigation and Resource Timing (ms after navigation start).
+  const phases = () => page.evaluate(() => {
+    const perf = (globalThis as unknown as { performance: { getEntriesByType(t: string): Array<{ name: string; startTime: number; responseEnd: number; initiatorType?: string; domContentLoadedEventEnd?: number }> } }).performance;
+    const nav = perf.getEntriesByType("navigation")[0]!;
+    const res = perf.getEntriesByType("resource");
+    // The last script to arrive: the page's own chunk (the bundle is split by page).
+    const script = res.filter((r) => r.name.endsWith(".js")).sort((a, b) => b.responseEnd - a.responseEnd)[0];
+    const calls = res.filter((r) => r.initiatorType === "fetch" && !r.name.includes("/_berth/"));
+    const scripts = res.filter((r) => r.name.endsWith(".js")) as unknown as Array<{ encodedBodySize: number }>;
+    return {
+      scripts: scripts.length, scriptKB: scripts.reduce((n, r) => n + r.encodedBodySize, 0) / 1024,
+      html: nav.responseEnd, script: script?.responseEnd ?? 0, dcl: nav.domContentLoadedEventEnd ?? 0,
+      firstCall: Math.min(...calls.map((c) => c.startTime)), lastCall: Math.max(...calls.map((c) => c.responseEnd)),
+    };
+  });
+  const report = (label: string) => {
+    const byOp = new Map<string, { n: number; ms: number; max: number; bytes: number }>();
+    for (const c of calls) {
+      const o = byOp.get(c.op) ?? { n: 0, ms: 0, max: 0, bytes: 0 };
+      byOp.set(c.op, { n: o.n + 1, ms: o.ms + c.ms, max: Math.max(o.max, c.ms), bytes: o.bytes + c.bytes });
+    }
+    const span = calls.length ? Math.max(...calls.map((c) => c.end)) - Math.min(...calls.map((c) => c.start)) : 0;
+    console.log(`${label}: ${calls.length} AWS calls, ${span.toFixed(0)} ms from the first sent to the last answered`);
+    for (const [op, o] of [...byOp].sort((a, b) => b[1].ms - a[1].ms)) {
+      console.log(`  ${op.padEnd(28)} ${String(o.n).padStart(4)} calls  ${o.ms.toFixed(0).padStart(6)} ms in all, ${(o.ms / o.n).toFixed(1)} ms each, slowest ${o.max.toFixed(0)} ms  ${(o.bytes / 1024).toFixed(0)} KB`);
+    }
+  };
+  page.on("pageerror", (err) => console.log(`  page error: ${(err as Error).message}`));
   const times: number[] = [];
   for (let i = 0; i < LOADS; i++) {
     await page.goto("about:blank");
+    calls = [];
+    // What the page must show: the API's own count, read just before the load.
+    total = (await count("RUNNING")) + (await count("STOPPED"));
     const t0 = performance.now();
     await page.goto(`${berth.endpoint}/#/clusters/default`);
+    // What the page shows after 5 s, when it is not there yet.
+    const late = setTimeout(() => void page.$eval("main", (el) => (el as unknown as { innerText: string }).innerText.slice(0, 600)).then((t) => console.log(`  after 5 s the page shows: ${t.replace(/\s+/g, " ")}`), () => undefined), 5_000);
     await page.waitForFunction(
       (s: number, t: number) => {
         const text = (globalThis as unknown as { document: { querySelector(q: string): { innerText: string } | null } }).document.querySelector("main")?.innerText ?? "";
@@ -63,10 +146,17 @@ try {
       { timeout: 120_000, polling: "raf" },
       SERVICES, total,
     );
+    clearTimeout(late);
     times.push(performance.now() - t0);
+    if (times[i]! > 5_000) console.log(`  load ${i + 1} took ${times[i]!.toFixed(0)} ms`);
+    if (i === 0 || i === LOADS - 1) {
+      report(`load ${i + 1} (${i === 0 ? "cold" : "warm"}), ${times[i]!.toFixed(0)} ms`);
+      const p = await phases();
+      console.log(`  phases (ms after navigation start): html ${p.html.toFixed(0)}, last of ${p.scripts} scripts (${p.scriptKB.toFixed(0)} KB) ${p.script.toFixed(0)}, DOMContentLoaded ${p.dcl.toFixed(0)}, first AWS call sent ${p.firstCall.toFixed(0)}, last answered ${p.lastCall.toFixed(0)}`);
+    }
   }
   const sorted = [...times].sort((a, b) => a - b);
-  console.log(`cluster page, ${SERVICES} services, ${total} tasks: first (cold) ${times[0]!.toFixed(0)} ms; warm median ${sorted[Math.floor(sorted.length / 2)]!.toFixed(0)} ms over ${LOADS} loads (${times.map((t) => t.toFixed(0)).join(", ")})`);
+  console.log(`cluster page, ${SERVICES} services, ${total} tasks (${running} running): first (cold) ${times[0]!.toFixed(0)} ms; warm median ${sorted[Math.floor(sorted.length / 2)]!.toFixed(0)} ms over ${LOADS} loads (${times.map((t) => t.toFixed(0)).join(", ")}); load average at the end: ${load()}`);
 } catch (err) {
   console.error(`failed; the server (exit ${berth.proc.exitCode}, signal ${berth.proc.signalCode}) last wrote:\n${berth.output.slice(-15).join("\n")}`);
   throw err;

@@ -1,12 +1,9 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
-import { tmpdir } from "node:os";
 import http, { type IncomingMessage } from "node:http";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { Sha256 } from "@aws-crypto/sha256-js";
-import puppeteer, { type Browser, type Page } from "puppeteer-core";
+import type { Browser, Page } from "puppeteer-core";
 import {
   CreateServiceCommand, DescribeClustersCommand, DescribeServicesCommand, DescribeTasksCommand, ListTasksCommand, RegisterTaskDefinitionCommand, RunTaskCommand,
   UpdateServiceCommand, type ContainerDefinition, type ECSClient,
@@ -18,11 +15,7 @@ import { BerthProcess } from "./harness.js";
 import { ensureTestImage, TEST_IMAGE } from "./images.js";
 import { waitFor, waitForTask } from "./wait.js";
 import { createRepository, Oci, registryPassword } from "./registry-kit.js";
-
-/** Debian's chromium (scripts/setup-debian.sh); puppeteer-core never downloads a browser of its own. */
-const CHROMIUM = process.env.BERTH_CHROMIUM ?? "/usr/bin/chromium";
-/** Where screenshots of the main pages go: docs/screenshots when refreshing the README's, a temporary directory otherwise. */
-const SHOTS = process.env.BERTH_SCREENSHOT_DIR ?? join(tmpdir(), "berth-console-screenshots");
+import { fill, launchBrowser, openPage, shot, waitForText } from "./console-kit.js";
 
 const region = "us-east-1";
 const credentials = { accessKeyId: "test", secretAccessKey: "test" };
@@ -37,34 +30,7 @@ const container = (extra: Partial<ContainerDefinition> = {}): ContainerDefinitio
   ...extra,
 });
 
-/** The visible text of the page's <main>. */
-const mainText = (p: Page) => p.$eval("main", (el) => (el as unknown as { innerText: string }).innerText);
-
-/** Waits until the page's <main> shows every one of `texts` (the page updates itself; nothing reloads it). */
-async function waitForText(p: Page, texts: string[], timeout = 60_000): Promise<string> {
-  try {
-    await p.waitForFunction(
-      (wanted: string[]) => {
-        const text = (globalThis as unknown as { document: { querySelector(s: string): { innerText: string } | null } }).document.querySelector("main")?.innerText ?? "";
-        return wanted.every((w) => text.includes(w));
-      },
-      { timeout, polling: 200 },
-      texts,
-    );
-  } catch (err) {
-    throw new Error(`page never showed ${JSON.stringify(texts)}; it shows:\n${await mainText(p).catch(() => "(nothing)")}\n${(err as Error).message}`);
-  }
-  return mainText(p);
-}
-
-async function open(p: Page, hash: string, texts: string[]): Promise<string> {
-  await p.goto(`${berth.endpoint}/#/${hash}`);
-  return waitForText(p, texts);
-}
-
-async function shot(p: Page, name: string): Promise<void> {
-  await p.screenshot({ path: join(SHOTS, `${name}.png`), optimizeForSpeed: true });
-}
+const open = (p: Page, hash: string, texts: string[]) => openPage(p, berth.endpoint, hash, texts);
 
 const idOf = (arn: string) => arn.split("/").pop()!;
 
@@ -77,11 +43,10 @@ async function openEvents(endpoint: string, creds: { accessKeyId: string; secret
 }
 
 before(async () => {
-  mkdirSync(SHOTS, { recursive: true });
   await ensureTestImage();
   berth = await BerthProcess.start({ args: ["--instances", "1", "--instance-cpu", "2048", "--instance-memory", "1024"] });
   ecs = berth.ecs();
-  browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox", "--disable-gpu", "--no-first-run"] });
+  browser = await launchBrowser();
   page = await browser.newPage();
   await page.setViewport({ width: 1280, height: 800 });
   page.on("dialog", (d) => void d.accept());
@@ -179,9 +144,8 @@ test("a service's page: deployments, tasks and events as DescribeServices has th
 
 test("the console's actions are the CLI's calls: desired count, force new deployment, stop task", async () => {
   await open(page, "clusters/default/services/web", ["Desired count"]);
-  await page.$eval("input[name=desiredCount]", (el) => ((el as unknown as { value: string }).value = ""));
-  await page.type("input[name=desiredCount]", "1");
-  await page.click(".service-actions button[type=submit]");
+  await fill(page, "input[name=desiredCount]", "1");
+  await page.click(".service-actions form.desired button[type=submit]");
   await waitFor("desired count 1", async () => (await ecs.send(new DescribeServicesCommand({ cluster: "default", services: ["web"] }))).services![0]!.desiredCount === 1 || undefined);
   await waitForText(page, ["desired 1"]);
 
@@ -263,7 +227,8 @@ test("dark theme and phone width", async () => {
     await shot(phone, "service-phone-dark");
     // The toggle switches themes (a button, reachable by keyboard).
     await phone.click("button.theme");
-    assert.equal(await phone.$eval("html", (el) => (el as unknown as { dataset: { theme: string } }).dataset.theme), "light");
+    // The theme is applied by an effect after the render the click causes.
+    await phone.waitForFunction(() => (globalThis as unknown as { document: { documentElement: { dataset: { theme?: string } } } }).document.documentElement.dataset.theme === "light", { timeout: 10_000 });
   } finally {
     await phone.close();
   }
@@ -295,8 +260,7 @@ test("strict SigV4: nothing is shown without credentials; the credentials entere
     await p.click(`a[href="#/settings"]`);
     await p.waitForSelector("input[name=accessKeyId]");
     for (const [name, value] of [["accessKeyId", KEY], ["secretAccessKey", SECRET]] as const) {
-      await p.$eval(`input[name=${name}]`, (el) => ((el as unknown as { value: string }).value = ""));
-      await p.type(`input[name=${name}]`, value);
+      await fill(p, `input[name=${name}]`, value);
     }
     await p.click("form.settings button[type=submit]");
     await waitForText(p, ["private-cluster"]);

@@ -1,9 +1,3 @@
-import { ECSClient } from "@aws-sdk/client-ecs";
-import { ECRClient } from "@aws-sdk/client-ecr";
-import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
-import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
-import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
-
 /**
  * What the console signs its calls with. Kept in sessionStorage: it lasts as long as the tab and
  * is never written to disk or sent anywhere but this Berth. In open mode (no strict SigV4) any
@@ -32,40 +26,43 @@ export function loadSettings(): Settings & { saved: boolean } {
 
 export function saveSettings(s: Settings): void {
   sessionStorage.setItem(KEY, JSON.stringify(s));
-  clients = undefined;
+  clients = new Map();
 }
 
 export function forgetSettings(): void {
   sessionStorage.removeItem(KEY);
-  clients = undefined;
+  clients = new Map();
 }
 
 export function credentialsOf(s: Settings) {
   return { accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey, ...(s.sessionToken ? { sessionToken: s.sessionToken } : {}) };
 }
 
-interface Clients {
-  ecs: ECSClient;
-  ecr: ECRClient;
-  elb: ElasticLoadBalancingV2Client;
-  cw: CloudWatchClient;
-  logs: CloudWatchLogsClient;
+/** What every SDK client is built with: this Berth (the page's origin), the region and credentials entered. */
+export interface ClientConfig {
+  endpoint: string;
+  region: string;
+  credentials: ReturnType<typeof credentialsOf>;
+  maxAttempts: number;
 }
-let clients: Clients | undefined;
+let clients = new Map<unknown, unknown>();
 
-/** The official SDK clients, pointed at the Berth that served this page (the same origin). */
-export function aws(): Clients {
-  if (clients) return clients;
-  const s = loadSettings();
-  const config = { endpoint: location.origin, region: s.region, credentials: credentialsOf(s), maxAttempts: 1 };
-  clients = {
-    ecs: new ECSClient(config),
-    ecr: new ECRClient(config),
-    elb: new ElasticLoadBalancingV2Client(config),
-    cw: new CloudWatchClient(config),
-    logs: new CloudWatchLogsClient(config),
-  };
-  return clients;
+/**
+ * The official SDK client of one service (`client(ECSClient)`), pointed at the Berth that served
+ * this page and made once per settings. Pages import the client classes they use themselves, so
+ * each page's chunk carries only its services' clients (the bundle is split by page).
+ */
+export function client<T>(Client: new (config: ClientConfig) => T): T {
+  let c = clients.get(Client) as T | undefined;
+  if (!c) {
+    const s = loadSettings();
+    // The SDK's standard retries (3 attempts, backoff) for what is transient (a dropped
+    // connection, a 5xx), as the CLI retries: one lost call would otherwise fail the whole page
+    // until its next read. Refusals (validation, credentials) are not retried.
+    c = new Client({ endpoint: location.origin, region: s.region, credentials: credentialsOf(s), maxAttempts: 3 });
+    clients.set(Client, c);
+  }
+  return c;
 }
 
 /** Errors that mean "these credentials are not accepted" rather than "this call failed". */

@@ -3,14 +3,19 @@ import { useEffect, useState } from "preact/hooks";
 import { loadSettings } from "./aws";
 import { startEvents, useLiveMode } from "./live";
 import { href, useRoute } from "./router";
-import { ClusterPage, ClustersPage } from "./pages/clusters";
-import { ServicePage } from "./pages/service";
-import { TaskPage } from "./pages/task";
-import { ImagePage, RepositoriesPage, RepositoryPage } from "./pages/ecr";
-import { LoadBalancerPage, LoadBalancersPage } from "./pages/load-balancers";
-import { AlarmPage, AlarmsPage } from "./pages/alarms";
+import { Lazy, lazyModule } from "./lazy";
 import { SettingsPage } from "./pages/settings";
+// uPlot's stylesheet is here, not beside the chart: a lazily loaded chunk's CSS would not be linked.
+import "uplot/dist/uPlot.min.css";
 import "./style.css";
+
+const clusters = lazyModule(() => import("./pages/clusters"));
+const service = lazyModule(() => import("./pages/service"));
+const task = lazyModule(() => import("./pages/task"));
+const ecr = lazyModule(() => import("./pages/ecr"));
+const loadBalancers = lazyModule(() => import("./pages/load-balancers"));
+const alarms = lazyModule(() => import("./pages/alarms"));
+const events = lazyModule(() => import("./pages/events"));
 
 type Theme = "light" | "dark";
 const THEME_KEY = "berth.console.theme";
@@ -32,18 +37,22 @@ function Route({ path }: { path: string[] }) {
   switch (a) {
     case undefined:
     case "clusters":
-      if (!b) return <ClustersPage />;
-      if (c === "services" && d) return <ServicePage key={`${b}/${d}`} cluster={b} service={d} />;
-      if (c === "tasks" && d) return <TaskPage key={`${b}/${d}`} cluster={b} task={d} />;
-      return <ClusterPage key={b} cluster={b} />;
+      if (!b) return <Lazy module={clusters} render={(m) => <m.ClustersPage />} />;
+      if (c === "services" && d) return <Lazy module={service} render={(m) => <m.ServicePage key={`${b}/${d}`} cluster={b} service={d} />} />;
+      if (c === "tasks" && d) return <Lazy module={task} render={(m) => <m.TaskPage key={`${b}/${d}`} cluster={b} task={d} />} />;
+      return <Lazy module={clusters} render={(m) => <m.ClusterPage key={b} cluster={b} />} />;
     case "ecr":
-      if (!b) return <RepositoriesPage />;
-      if (c) return <ImagePage key={`${b}@${c}`} repo={b} digest={c} />;
-      return <RepositoryPage key={b} repo={b} />;
+      if (!b) return <Lazy module={ecr} render={(m) => <m.RepositoriesPage />} />;
+      if (c) return <Lazy module={ecr} render={(m) => <m.ImagePage key={`${b}@${c}`} repo={b} digest={c} />} />;
+      return <Lazy module={ecr} render={(m) => <m.RepositoryPage key={b} repo={b} />} />;
     case "load-balancers":
-      return b ? <LoadBalancerPage key={b} name={b} /> : <LoadBalancersPage />;
+      return <Lazy module={loadBalancers} render={(m) => (b ? <m.LoadBalancerPage key={b} name={b} /> : <m.LoadBalancersPage />)} />;
     case "alarms":
-      return b ? <AlarmPage key={b} name={b} /> : <AlarmsPage />;
+      return <Lazy module={alarms} render={(m) => (b ? <m.AlarmPage key={b} name={b} /> : <m.AlarmsPage />)} />;
+    case "events":
+      return <Lazy module={events} render={(m) => (b && c ? <m.RulePage key={`${b}/${c}`} bus={b} name={c} /> : <m.RulesPage />)} />;
+    case "schedules":
+      return <Lazy module={events} render={(m) => <m.SchedulesPage />} />;
     case "settings":
       return <SettingsPage />;
     default:
@@ -51,7 +60,7 @@ function Route({ path }: { path: string[] }) {
   }
 }
 
-const NAV: Array<[string, string]> = [["clusters", "Clusters"], ["ecr", "Repositories"], ["load-balancers", "Load balancers"], ["alarms", "Alarms"]];
+const NAV: Array<[string, string]> = [["clusters", "Clusters"], ["ecr", "Repositories"], ["load-balancers", "Load balancers"], ["alarms", "Alarms"], ["events", "Rules"], ["schedules", "Schedules"]];
 
 function App() {
   const path = useRoute();

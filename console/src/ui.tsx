@@ -1,4 +1,5 @@
 import type { ComponentChildren } from "preact";
+import { useState } from "preact/hooks";
 import { isAuthError } from "./aws";
 import { href } from "./router";
 import type { Loaded } from "./live";
@@ -31,9 +32,14 @@ export function Section({ title, children, id }: { title: string; children: Comp
   );
 }
 
+/** How many rows a table shows until asked for all: a cluster of 1,000 tasks renders 100 rows, not 1,000. */
+const FIRST_ROWS = 100;
+
 /** A table of rows; `empty` says what an empty list means. Scrolls sideways on a phone. */
 export function Table({ head, rows, empty = "None." }: { head: string[]; rows: ComponentChildren[][]; empty?: string }) {
+  const [all, setAll] = useState(false);
   if (rows.length === 0) return <p class="muted">{empty}</p>;
+  const shown = all ? rows : rows.slice(0, FIRST_ROWS);
   return (
     <div class="table-wrap">
       <table>
@@ -41,20 +47,23 @@ export function Table({ head, rows, empty = "None." }: { head: string[]; rows: C
           <tr>{head.map((h) => <th scope="col" key={h}>{h}</th>)}</tr>
         </thead>
         <tbody>
-          {rows.map((r, i) => (
+          {shown.map((r, i) => (
             <tr key={i}>{r.map((c, j) => <td key={j}>{c}</td>)}</tr>
           ))}
         </tbody>
       </table>
+      {shown.length < rows.length && (
+        <button type="button" class="more" onClick={() => setAll(true)}>Show all {rows.length} (first {shown.length} shown)</button>
+      )}
     </div>
   );
 }
 
 const TONES: Record<string, string> = {
-  RUNNING: "ok", ACTIVE: "ok", COMPLETED: "ok", healthy: "ok", OK: "ok", HEALTHY: "ok", PRIMARY: "ok", active: "ok", COMPLETE: "ok",
+  RUNNING: "ok", ACTIVE: "ok", COMPLETED: "ok", healthy: "ok", OK: "ok", HEALTHY: "ok", PRIMARY: "ok", active: "ok", COMPLETE: "ok", ENABLED: "ok", Successful: "ok",
   PENDING: "warn", PROVISIONING: "warn", ACTIVATING: "warn", IN_PROGRESS: "warn", initial: "warn", draining: "warn", DEACTIVATING: "warn", STOPPING: "warn", DEPROVISIONING: "warn", INSUFFICIENT_DATA: "warn", provisioning: "warn", UNKNOWN: "warn", IN_PROGRESS_SCAN: "warn",
-  STOPPED: "off", INACTIVE: "off", unused: "off", DRAINING: "warn",
-  FAILED: "bad", unhealthy: "bad", ALARM: "bad", UNHEALTHY: "bad", CRITICAL: "bad", HIGH: "bad", failed: "bad",
+  STOPPED: "off", INACTIVE: "off", DISABLED: "off", unused: "off", DRAINING: "warn",
+  FAILED: "bad", unhealthy: "bad", ALARM: "bad", UNHEALTHY: "bad", CRITICAL: "bad", Failed: "bad", HIGH: "bad", failed: "bad",
 };
 export function Badge({ value }: { value: string | undefined }) {
   if (!value) return <span class="muted">—</span>;
@@ -86,7 +95,10 @@ export function ErrorBox({ error }: { error: unknown }) {
   );
 }
 
-/** What a page shows while it loads, when it failed, or its content once loaded. */
+/**
+ * What a page shows while it loads, when it failed, or its content once loaded. A loader that
+ * found nothing returns null (the page says so); undefined means "not read yet".
+ */
 export function Loading<T>({ loaded, children }: { loaded: Loaded<T>; children: (data: T) => ComponentChildren }) {
   if (loaded.data !== undefined) return <>{loaded.error !== undefined && <ErrorBox error={loaded.error} />}{children(loaded.data)}</>;
   if (loaded.error !== undefined) return <ErrorBox error={loaded.error} />;

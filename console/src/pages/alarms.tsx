@@ -1,12 +1,12 @@
-import { DescribeAlarmsCommand, DescribeAlarmHistoryCommand } from "@aws-sdk/client-cloudwatch";
-import { allPages, aws } from "../aws";
+import { CloudWatchClient, DescribeAlarmsCommand, DescribeAlarmHistoryCommand } from "@aws-sdk/client-cloudwatch";
+import { allPages, client } from "../aws";
 import { useLoad } from "../live";
 import { Badge, Link, Loading, Page, Section, Table, Time } from "../ui";
 import { href } from "../router";
 
 export function AlarmsPage() {
   const loaded = useLoad(() => allPages(async (NextToken) => {
-    const r = await aws().cw.send(new DescribeAlarmsCommand({ NextToken }));
+    const r = await client(CloudWatchClient).send(new DescribeAlarmsCommand({ NextToken }));
     return { items: r.MetricAlarms ?? [], next: r.NextToken };
   }), [], () => false);
   return (
@@ -31,7 +31,7 @@ export function AlarmsPage() {
 
 export function AlarmPage({ name }: { name: string }) {
   const loaded = useLoad(async () => {
-    const { cw } = aws();
+    const cw = client(CloudWatchClient);
     const [alarm] = (await cw.send(new DescribeAlarmsCommand({ AlarmNames: [name] }))).MetricAlarms ?? [];
     const history = (await cw.send(new DescribeAlarmHistoryCommand({ AlarmName: name, MaxRecords: 50 }))).AlarmHistoryItems ?? [];
     return { alarm, history };

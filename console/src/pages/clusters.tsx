@@ -1,12 +1,13 @@
-import { DescribeClustersCommand, ListClustersCommand, DescribeServicesCommand, ListServicesCommand, ListTasksCommand, DescribeTasksCommand, ListContainerInstancesCommand, DescribeContainerInstancesCommand, type Task, type Service } from "@aws-sdk/client-ecs";
-import { allPages, aws, chunks, lastPart } from "../aws";
+import { ECSClient, DescribeClustersCommand, ListClustersCommand, DescribeServicesCommand, ListServicesCommand, ListTasksCommand, DescribeTasksCommand, ListContainerInstancesCommand, DescribeContainerInstancesCommand, type Task, type Service } from "@aws-sdk/client-ecs";
+import { allPages, client, chunks, lastPart } from "../aws";
 import { useLoad } from "../live";
 import { Badge, Link, Loading, Page, Section, Table, Time } from "../ui";
 import { href } from "../router";
+import { RunTaskForm } from "./run-task";
 
 export function ClustersPage() {
   const loaded = useLoad(async () => {
-    const { ecs } = aws();
+    const ecs = client(ECSClient);
     const arns = await allPages(async (nextToken) => {
       const r = await ecs.send(new ListClustersCommand({ nextToken }));
       return { items: r.clusterArns ?? [], next: r.nextToken };
@@ -36,14 +37,11 @@ export function ClustersPage() {
 
 /** Every task of a cluster (or of one service) that ListTasks lists, RUNNING and recently STOPPED, described. */
 export async function tasksOf(cluster: string, serviceName?: string): Promise<Task[]> {
-  const { ecs } = aws();
-  const arns: string[] = [];
-  for (const desiredStatus of ["RUNNING", "STOPPED"] as const) {
-    arns.push(...(await allPages(async (nextToken) => {
-      const r = await ecs.send(new ListTasksCommand({ cluster, nextToken, desiredStatus, ...(serviceName ? { serviceName } : {}) }));
-      return { items: r.taskArns ?? [], next: r.nextToken };
-    })));
-  }
+  const ecs = client(ECSClient);
+  const arns = (await Promise.all((["RUNNING", "STOPPED"] as const).map((desiredStatus) => allPages(async (nextToken) => {
+    const r = await ecs.send(new ListTasksCommand({ cluster, nextToken, desiredStatus, ...(serviceName ? { serviceName } : {}) }));
+    return { items: r.taskArns ?? [], next: r.nextToken };
+  })))).flat();
   // The batches are described at once: a cluster of 1,000 tasks is 10 calls, not 10 round trips in a row.
   const tasks: Task[] = (await Promise.all(chunks(arns, 100).map((batch) => ecs.send(new DescribeTasksCommand({ cluster, tasks: batch }))))).flatMap((r) => r.tasks ?? []);
   // Running ones first, then the most recently stopped.
@@ -64,22 +62,37 @@ export function TaskTable({ cluster, tasks }: { cluster: string; tasks: Task[] }
   );
 }
 
+/** Every service of the cluster, described (10 a call, the batches at once), by name. */
+async function servicesOf(cluster: string): Promise<Service[]> {
+  const ecs = client(ECSClient);
+  const serviceArns = await allPages(async (nextToken) => {
+    const r = await ecs.send(new ListServicesCommand({ cluster, nextToken }));
+    return { items: r.serviceArns ?? [], next: r.nextToken };
+  });
+  const services = (await Promise.all(chunks(serviceArns, 10).map((batch) => ecs.send(new DescribeServicesCommand({ cluster, services: batch }))))).flatMap((r) => r.services ?? []);
+  return services.sort((a, b) => (a.serviceName ?? "").localeCompare(b.serviceName ?? ""));
+}
+
+/** Every container instance of the cluster, described. */
+async function instancesOf(cluster: string) {
+  const ecs = client(ECSClient);
+  const instanceArns = await allPages(async (nextToken) => {
+    const r = await ecs.send(new ListContainerInstancesCommand({ cluster, nextToken }));
+    return { items: r.containerInstanceArns ?? [], next: r.nextToken };
+  });
+  return (await Promise.all(chunks(instanceArns, 100).map((batch) => ecs.send(new DescribeContainerInstancesCommand({ cluster, containerInstances: batch }))))).flatMap((r) => r.containerInstances ?? []);
+}
+
 export function ClusterPage({ cluster }: { cluster: string }) {
   const loaded = useLoad(async () => {
-    const { ecs } = aws();
-    const [described] = (await ecs.send(new DescribeClustersCommand({ clusters: [cluster] }))).clusters ?? [];
-    const serviceArns = await allPages(async (nextToken) => {
-      const r = await ecs.send(new ListServicesCommand({ cluster, nextToken }));
-      return { items: r.serviceArns ?? [], next: r.nextToken };
-    });
-    const services: Service[] = (await Promise.all(chunks(serviceArns, 10).map((batch) => ecs.send(new DescribeServicesCommand({ cluster, services: batch }))))).flatMap((r) => r.services ?? []);
-    services.sort((a, b) => (a.serviceName ?? "").localeCompare(b.serviceName ?? ""));
-    const tasks = await tasksOf(cluster);
-    const instanceArns = await allPages(async (nextToken) => {
-      const r = await ecs.send(new ListContainerInstancesCommand({ cluster, nextToken }));
-      return { items: r.containerInstanceArns ?? [], next: r.nextToken };
-    });
-    const instances = (await Promise.all(chunks(instanceArns, 100).map((batch) => ecs.send(new DescribeContainerInstancesCommand({ cluster, containerInstances: batch }))))).flatMap((r) => r.containerInstances ?? []);
+    const ecs = client(ECSClient);
+    // The four reads are independent: they go out at once, so the page waits for the slowest, not the sum.
+    const [described, services, tasks, instances] = await Promise.all([
+      ecs.send(new DescribeClustersCommand({ clusters: [cluster] })).then((r) => r.clusters?.[0]),
+      servicesOf(cluster),
+      tasksOf(cluster),
+      instancesOf(cluster),
+    ]);
     return { described, services, tasks, instances };
   }, [cluster], (c) => c.taskArn.includes(`:task/${cluster}/`));
   return (
@@ -106,6 +119,7 @@ export function ClusterPage({ cluster }: { cluster: string }) {
               />
             </Section>
             <Section title={`Tasks (${tasks.length})`} id="tasks">
+              {described && <RunTaskForm cluster={cluster} done={loaded.reload} />}
               <TaskTable cluster={cluster} tasks={tasks} />
             </Section>
             <Section title={`Container instances (${instances.length})`} id="instances">

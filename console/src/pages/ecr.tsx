@@ -1,14 +1,15 @@
-import { DescribeRepositoriesCommand, DescribeImagesCommand, DescribeImageScanFindingsCommand } from "@aws-sdk/client-ecr";
-import { allPages, aws } from "../aws";
+import { ECRClient, BatchDeleteImageCommand, DescribeRepositoriesCommand, DescribeImagesCommand, DescribeImageScanFindingsCommand } from "@aws-sdk/client-ecr";
+import { useState } from "preact/hooks";
+import { allPages, client } from "../aws";
 import { useLoad } from "../live";
-import { Badge, Bytes, Link, Loading, Page, Section, Table, Time } from "../ui";
+import { Badge, Bytes, ErrorBox, Link, Loading, Page, Section, Table, Time } from "../ui";
 import { href } from "../router";
 
 const never = () => false;
 
 export function RepositoriesPage() {
   const loaded = useLoad(() => allPages(async (nextToken) => {
-    const r = await aws().ecr.send(new DescribeRepositoriesCommand({ nextToken }));
+    const r = await client(ECRClient).send(new DescribeRepositoriesCommand({ nextToken }));
     return { items: r.repositories ?? [], next: r.nextToken };
   }), [], never);
   return (
@@ -36,7 +37,7 @@ const severities = (counts: Record<string, number> | undefined) =>
 
 export function RepositoryPage({ repo }: { repo: string }) {
   const loaded = useLoad(() => allPages(async (nextToken) => {
-    const r = await aws().ecr.send(new DescribeImagesCommand({ repositoryName: repo, nextToken }));
+    const r = await client(ECRClient).send(new DescribeImagesCommand({ repositoryName: repo, nextToken }));
     return { items: r.imageDetails ?? [], next: r.nextToken };
   }), [repo], never);
   return (
@@ -61,9 +62,41 @@ export function RepositoryPage({ repo }: { repo: string }) {
   );
 }
 
+/**
+ * Deletes the image by digest (BatchDeleteImage, as `aws ecr batch-delete-image --image-ids
+ * imageDigest=...`): every tag goes with it. A second, explicit step names what will go first.
+ */
+function DeleteImage({ repo, digest, tags }: { repo: string; digest: string; tags: string[] }) {
+  const [confirming, setConfirming] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>();
+  const remove = async () => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      const r = await client(ECRClient).send(new BatchDeleteImageCommand({ repositoryName: repo, imageIds: [{ imageDigest: digest }] }));
+      const failure = r.failures?.[0];
+      if (failure) throw Object.assign(new Error(failure.failureReason ?? "not deleted"), { name: failure.failureCode ?? "ImageDeleteFailure" });
+      location.hash = href("ecr", repo);
+    } catch (err) {
+      setError(err);
+      setBusy(false);
+    }
+  };
+  if (!confirming) return <button type="button" class="danger" onClick={() => setConfirming(true)}>Delete image</button>;
+  return (
+    <div class="confirm" role="group" aria-label="Confirm deletion">
+      <span>Delete {repo}@{digest.slice(0, 19)}{tags.length ? ` and its tags ${tags.join(", ")}` : ""}? This cannot be undone.</span>{" "}
+      <button type="button" class="danger" disabled={busy} onClick={() => void remove()}>Yes, delete</button>{" "}
+      <button type="button" disabled={busy} onClick={() => setConfirming(false)}>Cancel</button>
+      {error !== undefined && <ErrorBox error={error} />}
+    </div>
+  );
+}
+
 export function ImagePage({ repo, digest }: { repo: string; digest: string }) {
   const loaded = useLoad(async () => {
-    const { ecr } = aws();
+    const ecr = client(ECRClient);
     const [image] = (await ecr.send(new DescribeImagesCommand({ repositoryName: repo, imageIds: [{ imageDigest: digest }] }))).imageDetails ?? [];
     let findings;
     let scanError: string | undefined;
@@ -75,7 +108,10 @@ export function ImagePage({ repo, digest }: { repo: string; digest: string }) {
     return { image, findings, scanError };
   }, [repo, digest], never);
   return (
-    <Page title={`${repo}@${digest.slice(0, 19)}`} crumbs={[["Repositories", href("ecr")], [repo, href("ecr", repo)]]}>
+    <Page
+      title={`${repo}@${digest.slice(0, 19)}`} crumbs={[["Repositories", href("ecr")], [repo, href("ecr", repo)]]}
+      actions={loaded.data?.image && <DeleteImage repo={repo} digest={digest} tags={loaded.data.image.imageTags ?? []} />}
+    >
       <Loading loaded={loaded}>
         {({ image, findings, scanError }) => (
           <>

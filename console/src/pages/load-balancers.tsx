@@ -1,12 +1,12 @@
-import { DescribeLoadBalancersCommand, DescribeListenersCommand, DescribeRulesCommand, DescribeTargetGroupsCommand, DescribeTargetHealthCommand, type Action, type RuleCondition } from "@aws-sdk/client-elastic-load-balancing-v2";
-import { allPages, aws, lastPart } from "../aws";
+import { ElasticLoadBalancingV2Client, DescribeLoadBalancersCommand, DescribeListenersCommand, DescribeRulesCommand, DescribeTargetGroupsCommand, DescribeTargetHealthCommand, type Action, type RuleCondition } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { allPages, client, lastPart } from "../aws";
 import { useLoad } from "../live";
 import { Badge, Link, Loading, Page, Section, Table, Time } from "../ui";
 import { href } from "../router";
 
 export function LoadBalancersPage() {
   const loaded = useLoad(() => allPages(async (Marker) => {
-    const r = await aws().elb.send(new DescribeLoadBalancersCommand({ Marker }));
+    const r = await client(ElasticLoadBalancingV2Client).send(new DescribeLoadBalancersCommand({ Marker }));
     return { items: r.LoadBalancers ?? [], next: r.NextMarker };
   }), [], () => false);
   return (
@@ -37,9 +37,9 @@ const describeCondition = (c: RuleCondition) => `${c.Field} ${(c.Values ?? c.Pat
 
 export function LoadBalancerPage({ name }: { name: string }) {
   const loaded = useLoad(async () => {
-    const { elb } = aws();
+    const elb = client(ElasticLoadBalancingV2Client);
     const [lb] = (await elb.send(new DescribeLoadBalancersCommand({ Names: [name] }))).LoadBalancers ?? [];
-    if (!lb) return undefined;
+    if (!lb) return null;
     const listeners = (await elb.send(new DescribeListenersCommand({ LoadBalancerArn: lb.LoadBalancerArn }))).Listeners ?? [];
     const rules = await Promise.all(listeners.map(async (l) => (await elb.send(new DescribeRulesCommand({ ListenerArn: l.ListenerArn }))).Rules ?? []));
     const groups = (await elb.send(new DescribeTargetGroupsCommand({ LoadBalancerArn: lb.LoadBalancerArn }))).TargetGroups ?? [];

@@ -1,7 +1,7 @@
-import { DescribeTasksCommand, DescribeTaskDefinitionCommand, StopTaskCommand, type ContainerDefinition } from "@aws-sdk/client-ecs";
-import { GetLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
+import { ECSClient, DescribeTasksCommand, DescribeTaskDefinitionCommand, StopTaskCommand, type ContainerDefinition } from "@aws-sdk/client-ecs";
+import { CloudWatchLogsClient, GetLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { useState } from "preact/hooks";
-import { aws, lastPart } from "../aws";
+import { client, lastPart } from "../aws";
 import { useLoad } from "../live";
 import { Badge, ErrorBox, Link, Loading, Page, Section, Table, Time } from "../ui";
 import { href } from "../router";
@@ -18,7 +18,7 @@ function awslogsStream(def: ContainerDefinition, taskId: string): { group: strin
 
 function LogTail({ group, stream }: { group: string; stream: string }) {
   const loaded = useLoad(async () => {
-    const r = await aws().logs.send(new GetLogEventsCommand({ logGroupName: group, logStreamName: stream, limit: 50, startFromHead: false }));
+    const r = await client(CloudWatchLogsClient).send(new GetLogEventsCommand({ logGroupName: group, logStreamName: stream, limit: 50, startFromHead: false }));
     return r.events ?? [];
   }, [group, stream]);
   return (
@@ -48,7 +48,7 @@ function StopButton({ cluster, task, done }: { cluster: string; task: string; do
           if (!confirm(`Stop task ${task}?`)) return;
           setBusy(true);
           try {
-            await aws().ecs.send(new StopTaskCommand({ cluster, task, reason: "Stopped from the Berth console" }));
+            await client(ECSClient).send(new StopTaskCommand({ cluster, task, reason: "Stopped from the Berth console" }));
             done();
           } catch (err) {
             setError(err);
@@ -66,9 +66,9 @@ function StopButton({ cluster, task, done }: { cluster: string; task: string; do
 
 export function TaskPage({ cluster, task }: { cluster: string; task: string }) {
   const loaded = useLoad(async () => {
-    const { ecs } = aws();
+    const ecs = client(ECSClient);
     const [t] = (await ecs.send(new DescribeTasksCommand({ cluster, tasks: [task] }))).tasks ?? [];
-    if (!t) return undefined;
+    if (!t) return null;
     const def = (await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: t.taskDefinitionArn! }))).taskDefinition;
     return { t, def };
   }, [cluster, task], (c) => c.taskArn.endsWith(`/${task}`));

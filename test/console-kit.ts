@@ -1,0 +1,64 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { tmpdir } from "node:os";
+import puppeteer, { type Browser, type Page } from "puppeteer-core";
+
+/** Debian's chromium (scripts/setup-debian.sh); puppeteer-core never downloads a browser of its own. */
+export const CHROMIUM = process.env.BERTH_CHROMIUM ?? "/usr/bin/chromium";
+/** Where screenshots of the main pages go: docs/screenshots when refreshing the README's, a temporary directory otherwise. */
+export const SHOTS = process.env.BERTH_SCREENSHOT_DIR ?? join(tmpdir(), "berth-console-screenshots");
+
+export async function launchBrowser(): Promise<Browser> {
+  mkdirSync(SHOTS, { recursive: true });
+  return puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox", "--disable-gpu", "--no-first-run"] });
+}
+
+/** The visible text of the page's <main>. */
+export const mainText = (p: Page) => p.$eval("main", (el) => (el as unknown as { innerText: string }).innerText);
+
+/** Waits until the page's <main> shows every one of `texts` (the page updates itself; nothing reloads it). */
+export async function waitForText(p: Page, texts: string[], timeout = 60_000): Promise<string> {
+  try {
+    await p.waitForFunction(
+      (wanted: string[]) => {
+        const text = (globalThis as unknown as { document: { querySelector(s: string): { innerText: string } | null } }).document.querySelector("main")?.innerText ?? "";
+        return wanted.every((w) => text.includes(w));
+      },
+      { timeout, polling: 200 },
+      texts,
+    );
+  } catch (err) {
+    throw new Error(`page never showed ${JSON.stringify(texts)}; it shows:\n${await mainText(p).catch(() => "(nothing)")}\n${(err as Error).message}`);
+  }
+  return mainText(p);
+}
+
+/** Opens a console page by its URL (#/...) and waits until it shows `texts`. */
+export async function openPage(p: Page, endpoint: string, hash: string, texts: string[]): Promise<string> {
+  await p.goto(`${endpoint}/#/${hash}`);
+  return waitForText(p, texts);
+}
+
+export async function shot(p: Page, name: string): Promise<void> {
+  await p.screenshot({ path: join(SHOTS, `${name}.png`), optimizeForSpeed: true });
+}
+
+/** Clicks the button whose text contains `label`. */
+export async function clickButton(p: Page, label: string): Promise<void> {
+  const [button] = await p.$$(`xpath/.//button[contains(., '${label}')]`);
+  if (!button) throw new Error(`no button "${label}" on the page:\n${await mainText(p)}`);
+  await button.click();
+}
+
+/**
+ * Sets an input's value and fires its input event in one step, as the end of a user's typing: a
+ * page that re-renders between a clear and a typed key (a live page does) cannot mix the two.
+ */
+export async function fill(p: Page, selector: string, value: string): Promise<void> {
+  await p.$eval(selector, (el, v) => {
+    const input = el as unknown as { value: string; dispatchEvent(e: unknown): boolean };
+    const G = globalThis as unknown as { Event: new (type: string, init: { bubbles: boolean }) => unknown };
+    input.value = v;
+    input.dispatchEvent(new G.Event("input", { bubbles: true }));
+  }, value);
+}
