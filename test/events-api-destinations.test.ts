@@ -191,3 +191,23 @@ test("an OAuth client-credentials connection gets a token and sends it as a Bear
   assert.equal(hit.method, "PUT");
   assert.equal(hit.headers.authorization, "Bearer tok-1");
 });
+
+test("an OAuth connection's authorization endpoint must be HTTPS, or HTTP to a loopback address", async () => {
+  const oauth = (AuthorizationEndpoint: string) => ({ OAuthParameters: { AuthorizationEndpoint, HttpMethod: "POST" as const, ClientParameters: { ClientID: "c", ClientSecret: "never-in-the-clear" } } });
+  const refused = /^Parameter AuthorizationEndpoint is not valid\. Reason: It must be an HTTPS URL\.$/;
+  for (const endpoint of ["http://auth.example.com/token", "http://10.0.0.1/token", "ftp://127.0.0.1/token"]) {
+    await assert.rejects(events.send(new CreateConnectionCommand({ Name: "plain", AuthorizationType: "OAUTH_CLIENT_CREDENTIALS", AuthParameters: oauth(endpoint) })),
+      (e: Error) => e.name === "ValidationException" && refused.test(e.message), endpoint);
+  }
+  await assert.rejects(events.send(new DescribeConnectionCommand({ Name: "plain" })), { name: "ResourceNotFoundException" });
+
+  // An update that would move the endpoint off loopback is refused and changes nothing.
+  await events.send(new CreateConnectionCommand({ Name: "local", AuthorizationType: "OAUTH_CLIENT_CREDENTIALS", AuthParameters: oauth(`${base}/token`) }));
+  await assert.rejects(events.send(new UpdateConnectionCommand({ Name: "local", AuthParameters: { OAuthParameters: { AuthorizationEndpoint: "http://auth.example.com/token" } } })),
+    (e: Error) => e.name === "ValidationException" && refused.test(e.message));
+  assert.equal((await events.send(new DescribeConnectionCommand({ Name: "local" }))).AuthParameters?.OAuthParameters?.AuthorizationEndpoint, `${base}/token`);
+  // HTTPS is taken (to loopback too: tests send traffic to loopback only).
+  const https = await events.send(new UpdateConnectionCommand({ Name: "local", AuthParameters: { OAuthParameters: { AuthorizationEndpoint: "https://127.0.0.1:1/token" } } }));
+  assert.equal(https.ConnectionState, "AUTHORIZING");
+  assert.equal((await events.send(new DescribeConnectionCommand({ Name: "local" }))).AuthParameters?.OAuthParameters?.AuthorizationEndpoint, "https://127.0.0.1:1/token");
+});

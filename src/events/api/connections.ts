@@ -5,6 +5,7 @@ import type { Scope } from "../../core/arn.js";
 import { addVersion, createSecretRow, CURRENT, openValue, requireSecret, secretArn, selectVersion, type SecretDeps } from "../../secretsmanager/secret-store.js";
 import { alreadyExists, notFound, validation } from "../errors.js";
 import { pageOf } from "../event-rules.js";
+import { checkHttpsEndpoint } from "./https-endpoint.js";
 
 /**
  * EventBridge connections: how API destinations authorize. As AWS does, the authorization
@@ -49,6 +50,8 @@ function redact(a: ConnectionAuth): W.ConnectionAuthResponseParameters {
 function checkAuth(type: string, auth: ConnectionAuth) {
   const given = Object.values(KIND).filter((k) => auth[k] !== undefined);
   if (given.length !== 1 || given[0] !== KIND[type]) throw validation(`Parameter AuthParameters is not valid. Reason: ${KIND[type]} must be provided, and only it, for AuthorizationType ${type}.`);
+  // The client secret goes to the authorization endpoint: never in the clear to another host.
+  if (auth.OAuthParameters?.AuthorizationEndpoint !== undefined) checkHttpsEndpoint("AuthorizationEndpoint", auth.OAuthParameters.AuthorizationEndpoint);
 }
 
 export function findConnection(db: SecretDeps["db"], scope: Scope, name: string): ConnectionDoc | undefined {
