@@ -2,6 +2,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { EventBridgeClient, PutEventsCommand, PutRuleCommand, PutTargetsCommand } from "@aws-sdk/client-eventbridge";
 import { IAMClient, CreateRoleCommand, PutRolePolicyCommand } from "@aws-sdk/client-iam";
+import { ECSClient, CreateClusterCommand, RegisterTaskDefinitionCommand } from "@aws-sdk/client-ecs";
 import { SQSClient, CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand, type Message } from "@aws-sdk/client-sqs";
 import { BerthProcess } from "./harness.js";
 import { waitFor } from "./wait.js";
@@ -105,4 +106,41 @@ test("a role's trust policy may require the rule as aws:SourceArn and its accoun
   const dead = await receiveAll(urls["scoped-dlq"]!, 1);
   assert.deepEqual(dead.map((m) => [m.MessageAttributes?.TARGET_ARN?.StringValue, m.MessageAttributes?.ERROR_CODE?.StringValue]), [[queueArn("scoped-other"), "FAILED_TO_ASSUME_ROLE"]]);
   await receiveAll(urls["scoped-other"]!, 0);
+});
+
+test("an ECS target's role is checked for ecs:RunTask on the family's latest ACTIVE revision", async () => {
+  const ecs = new ECSClient({ endpoint: berth.endpoint, ...creds });
+  try {
+    await ecs.send(new CreateClusterCommand({ clusterName: "empty" }));
+    for (let i = 0; i < 2; i++) {
+      await ecs.send(new RegisterTaskDefinitionCommand({ family: "web", containerDefinitions: [{ name: "app", image: "berth-test/never-run", memory: 64 }] }));
+    }
+    const revision = (n: number) => `arn:aws:ecs:us-east-1:${ACCOUNT}:task-definition/web:${n}`;
+    const trust = doc([{ Effect: "Allow", Principal: { Service: "events.amazonaws.com" }, Action: "sts:AssumeRole" }]);
+    for (const [name, n] of [["events-ecs-latest", 2], ["events-ecs-stale", 1]] as const) {
+      await iam.send(new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: trust }));
+      await iam.send(new PutRolePolicyCommand({ RoleName: name, PolicyName: "run", PolicyDocument: doc([{ Effect: "Allow", Action: "ecs:RunTask", Resource: revision(n) }]) }));
+    }
+    const url = (await sqs.send(new CreateQueueCommand({ QueueName: "ecs-dlq" }))).QueueUrl!;
+    const cluster = `arn:aws:ecs:us-east-1:${ACCOUNT}:cluster/empty`;
+    const target = (Id: string, role: string, TaskDefinitionArn: string) =>
+      ({ Id, Arn: cluster, RoleArn: roleArn(role), EcsParameters: { TaskDefinitionArn }, DeadLetterConfig: { Arn: queueArn("ecs-dlq") }, RetryPolicy: { MaximumRetryAttempts: 0 } });
+    await events.send(new PutRuleCommand({ Name: "ecs-roles", EventPattern: '{"source":["ecs-roles"]}' }));
+    // A family and a revision-less ARN both mean web:2: allowed for the one role, not for the other.
+    await events.send(new PutTargetsCommand({ Rule: "ecs-roles", Targets: [
+      target("family", "events-ecs-latest", "web"), target("family-arn", "events-ecs-latest", `arn:aws:ecs:us-east-1:${ACCOUNT}:task-definition/web`),
+      target("stale", "events-ecs-stale", "web"),
+    ] }));
+    await events.send(new PutEventsCommand({ Entries: [{ Source: "ecs-roles", DetailType: "check", Detail: "{}" }] }));
+    const dead = (await receiveAll(url, 3)).map((m) => Object.fromEntries(Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [k, v.StringValue])));
+    const denied = dead.filter((a) => a.ERROR_CODE === "NO_PERMISSIONS");
+    assert.equal(denied.length, 1, JSON.stringify(dead));
+    assert.match(denied[0]!.ERROR_MESSAGE!, /assumed-role\/events-ecs-stale\/.* is not authorized to perform: ecs:RunTask on resource: arn:aws:ecs:us-east-1:000000000000:task-definition\/web:2/);
+    // The allowed ones got as far as RunTask itself, which has no container instance to place on.
+    const ran = dead.filter((a) => a.ERROR_CODE !== "NO_PERMISSIONS");
+    assert.equal(ran.length, 2);
+    for (const a of ran) assert.match(a.ERROR_MESSAGE!, /No Container Instances were found in your cluster/);
+  } finally {
+    ecs.destroy();
+  }
 });
