@@ -9,6 +9,9 @@ import {
 import { SQSClient, CreateQueueCommand, ReceiveMessageCommand, DeleteMessageCommand, type Message } from "@aws-sdk/client-sqs";
 import { BerthProcess } from "./harness.js";
 import { waitFor } from "./wait.js";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 /**
  * API destinations: real HTTP requests from Berth to a loopback server, with the connection's
@@ -26,6 +29,7 @@ let server: Server;
 let base: string;
 interface Seen { method: string; url: string; headers: IncomingHttpHeaders; body: string }
 const seen: Seen[] = [];
+let hangTokens = true;
 const hits = (prefix: string) => seen.filter((s) => s.url.startsWith(prefix));
 
 before(async () => {
@@ -36,7 +40,9 @@ before(async () => {
     req.on("end", () => {
       seen.push({ method: req.method!, url: req.url!, headers: req.headers, body });
       const url = req.url!;
-      if (url.startsWith("/token")) return res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ access_token: "tok-1", expires_in: 600 }));
+      // /hang-token keeps the request open while `hangTokens` (a server killed mid-authorization).
+      if (url.startsWith("/hang-token") && hangTokens) return;
+      if (url.startsWith("/token") || url.startsWith("/hang-token")) return res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ access_token: "tok-1", expires_in: 600 }));
       const status = url.startsWith("/ok") ? 200 : url.startsWith("/flaky") ? (hits("/flaky").length === 1 ? 500 : 200) : url.startsWith("/gone") ? 400 : 503;
       res.writeHead(status).end();
     });
@@ -210,4 +216,37 @@ test("an OAuth connection's authorization endpoint must be HTTPS, or HTTP to a l
   const https = await events.send(new UpdateConnectionCommand({ Name: "local", AuthParameters: { OAuthParameters: { AuthorizationEndpoint: "https://127.0.0.1:1/token" } } }));
   assert.equal(https.ConnectionState, "AUTHORIZING");
   assert.equal((await events.send(new DescribeConnectionCommand({ Name: "local" }))).AuthParameters?.OAuthParameters?.AuthorizationEndpoint, "https://127.0.0.1:1/token");
+});
+
+test("a connection left AUTHORIZING by a killed server is authorized after the restart", async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), "berth-connection-"));
+  let b = await BerthProcess.start({ dataDir });
+  try {
+    const client = () => new EventBridgeClient({ endpoint: b.endpoint, ...creds });
+    let eb = client();
+    const created = await eb.send(new CreateConnectionCommand({ Name: "interrupted", AuthorizationType: "OAUTH_CLIENT_CREDENTIALS", AuthParameters: { OAuthParameters: {
+      AuthorizationEndpoint: `${base}/hang-token`, HttpMethod: "POST", ClientParameters: { ClientID: "client", ClientSecret: "client-secret" },
+    } } }));
+    assert.equal(created.ConnectionState, "AUTHORIZING");
+    // The token request is in flight (and never answered) when the server dies.
+    await waitFor("the token request", async () => hits("/hang-token")[0], 30_000);
+    eb.destroy();
+    await b.kill9();
+    hangTokens = false;
+    b = await BerthProcess.start({ dataDir });
+    eb = client();
+    try {
+      const done = await waitFor("the connection to be authorized", async () => {
+        const c = await eb.send(new DescribeConnectionCommand({ Name: "interrupted" }));
+        return c.ConnectionState === "AUTHORIZED" ? c : undefined;
+      }, 30_000);
+      assert.ok(done.LastAuthorizedTime);
+      assert.equal(hits("/hang-token").length, 2, "asked again after the restart");
+    } finally {
+      eb.destroy();
+    }
+  } finally {
+    await b.dispose();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 });

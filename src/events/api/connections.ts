@@ -64,6 +64,12 @@ export function connectionByArn(db: SecretDeps["db"], arn: string): ConnectionDo
   return row ? (JSON.parse(row.doc) as ConnectionDoc) : undefined;
 }
 
+/** Connections still AUTHORIZING, with where they live: after a restart, the ones whose authorization the stopped server never finished. */
+export function authorizingConnections(db: SecretDeps["db"]): Array<{ scope: Scope; name: string }> {
+  const rows = db.prepare("SELECT account, region, name, doc FROM event_connections").all() as Array<{ account: string; region: string; name: string; doc: string }>;
+  return rows.filter((r) => (JSON.parse(r.doc) as ConnectionDoc).ConnectionState === "AUTHORIZING").map((r) => ({ scope: { account: r.account, region: r.region }, name: r.name }));
+}
+
 function requireConnection(db: SecretDeps["db"], scope: Scope, name: string): ConnectionDoc {
   const c = findConnection(db, scope, name);
   if (!c) throw connectionNotFound(name);
