@@ -6,9 +6,10 @@ import {
   EventBridgeClient, CreateApiDestinationCommand, CreateConnectionCommand, DeauthorizeConnectionCommand, DescribeConnectionCommand,
   ListApiDestinationsCommand, PutEventsCommand, PutRuleCommand, PutTargetsCommand, UpdateConnectionCommand,
 } from "@aws-sdk/client-eventbridge";
-import { SQSClient, CreateQueueCommand, ReceiveMessageCommand, DeleteMessageCommand, type Message } from "@aws-sdk/client-sqs";
+import { SQSClient, CreateQueueCommand } from "@aws-sdk/client-sqs";
 import { BerthProcess } from "./harness.js";
 import { waitFor } from "./wait.js";
+import { attributesOf, receiveExactly } from "./sqs-messages.js";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -60,18 +61,6 @@ after(async () => {
   await new Promise((r) => server?.close(r));
 });
 
-async function receiveAll(url: string, count: number): Promise<Message[]> {
-  const got: Message[] = [];
-  await waitFor(`${count} messages in ${url}`, async () => {
-    const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 1, MaxNumberOfMessages: 10, MessageAttributeNames: ["All"] }));
-    for (const m of Messages) await sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: m.ReceiptHandle }));
-    got.push(...Messages);
-    return got.length >= count || undefined;
-  }, 60_000);
-  assert.equal(got.length, count);
-  return got;
-}
-
 test("an API destination target: the API key header, parameters, a retried 500, and the dead-letter queue", async () => {
   // The AWS CLI makes the connection; the key is never shown again.
   const created = await berth.aws("events", "create-connection", "--name", "hooks", "--authorization-type", "API_KEY", "--auth-parameters", JSON.stringify({
@@ -121,9 +110,9 @@ test("an API destination target: the API key header, parameters, a retried 500, 
   assert.ok(Entries?.[0]?.EventId);
 
   // The 400 and the 503 (after one retry) land in the dead-letter queue with AWS's attributes.
-  const dead = await receiveAll(dlqUrl, 2);
-  const attrs = (m: Message) => Object.fromEntries(Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [k, v.StringValue]));
-  const byTarget = new Map(dead.map((m) => [attrs(m).TARGET_ARN, attrs(m)]));
+  const dead = await receiveExactly(sqs, dlqUrl, 2);
+
+  const byTarget = new Map(dead.map((m) => [attributesOf(m).TARGET_ARN, attributesOf(m)]));
   assert.equal(byTarget.get(gone)?.ERROR_CODE, "SDK_CLIENT_ERROR");
   assert.equal(byTarget.get(gone)?.RETRY_ATTEMPTS, "0");
   assert.equal(byTarget.get(gone)?.EXHAUSTED_RETRY_CONDITION, undefined);
@@ -161,7 +150,7 @@ test("an API destination target: the API key header, parameters, a retried 500, 
   const before = seen.length;
   await events.send(new PutEventsCommand({ Entries: [{ Source: "app", DetailType: "thing", Detail: '{"n":8}' }] }));
   // Every destination of the connection is refused, none of them is called.
-  const refused = (await receiveAll(dlqUrl, 4)).map(attrs);
+  const refused = (await receiveExactly(sqs, dlqUrl, 4)).map(attributesOf);
   assert.deepEqual(refused.map((a) => a.ERROR_CODE), ["NO_PERMISSIONS", "NO_PERMISSIONS", "NO_PERMISSIONS", "NO_PERMISSIONS"]);
   assert.deepEqual(refused.map((a) => a.TARGET_ARN).sort(), [ok, flaky, gone, busy].sort());
   assert.equal(seen.length, before);
