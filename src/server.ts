@@ -1,3 +1,4 @@
+import { sessionPrincipal } from "./sts/sessions.js";
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { metricsPublishSeconds, type Config } from "./core/config.js";
 import { systemClock, type Clock } from "./core/clock.js";
@@ -362,7 +363,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
     // Identity policies are enforced only when configured; the root is never refused.
     ...(authorize ? { authorize } : {}),
   });
-  app.register(registryPlugin, { store: registry, config, clock, secret, beforeManifestGet: (scope, name, reference) => pullThrough.beforeManifestGet(scope, name, reference),
+  app.register(registryPlugin, { store: registry, config, clock, secret, sessionPrincipal: (id) => sessionPrincipal(db, id), beforeManifestGet: (scope, name, reference) => pullThrough.beforeManifestGet(scope, name, reference),
     beforePush: (scope, name) => createOnPush(db, registry, scope, name), recordsPull: (scope, caller) => !isPullTimeExcluded(db, scope, caller?.principal), ...(registryPermissions ? { authorize: registryPermissions.authorize } : {}) });
   // Garbage collection after deletes, on a timer and on demand; lifecycle policies on a timer.
   const gc = startGcScheduler({

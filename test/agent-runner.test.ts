@@ -1,7 +1,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes, randomUUID } from "node:crypto";
-import { readFileSync, existsSync } from "node:fs";
+import { readFileSync, existsSync, mkdirSync, rmdirSync } from "node:fs";
 import Docker from "dockerode";
 import { pino } from "pino";
 import type { ContainerDefinition, Task, TaskDefinition, Volume } from "@aws-sdk/client-ecs";
@@ -10,6 +10,7 @@ import { defaults, type Config } from "../src/core/config.js";
 import { systemClock } from "../src/core/clock.js";
 import type { ContainerReport, LaunchSpec, TaskReport, TaskRunner } from "../src/agent/protocol/task-runner.js";
 import { ensureTestImage, TEST_IMAGE } from "./images.js";
+import { waitFor } from "./wait.js";
 
 // Drives the Docker runner directly against the real engine with hand-built LaunchSpecs.
 const berthId = `agent-runner-test-${randomUUID()}`;
@@ -486,6 +487,59 @@ test("recover: a new runner adopts running tasks, reports dead and vanished ones
     assert.equal(stopped.containers.c!.exitCode, 0);
     for (const s of [tasks.alive, tasks.dies, tasks.vanishes]) await cleanup(s.task.taskArn!, second, id);
   } finally {
+    await second.reset();
+    await second.close();
+    assert.deepEqual(await leftovers(id), []);
+  }
+});
+
+test("cgroups: a task found stopped after a restart loses its group, a running one keeps it; this Berth's stray groups go, another's stay", async (t) => {
+  const id = `${berthId}-cgroups`;
+  const groups = (berth: string, taskId: string) => ["memory", "cpu"].map((h) => `/sys/fs/cgroup/${h}/berth/${berth}/${taskId}`);
+  const taskIdOf = (s: LaunchSpec) => s.task.taskArn!.split("/").pop()!;
+  const first = createDockerRunner({ docker, config, log, clock: systemClock, berthId: id });
+  const firstRec = new Recorder(first);
+  const tasks = {
+    alive: spec([{ name: "c", command: politeIdle() }], { cpu: "256", memory: "128" }),
+    dies: spec([{ name: "c", command: ["sh", "-c", "while true; do sleep 0.1; done"] }], { cpu: "256", memory: "128" }),
+  };
+  for (const s of Object.values(tasks)) first.launch(s);
+  const views = Object.fromEntries(
+    await Promise.all(Object.entries(tasks).map(async ([k, s]) => [k, await firstRec.until(s.task.taskArn!, `${k} RUNNING`, (v) => v.lastStatus === "RUNNING")] as const)),
+  );
+  const usable = existsSync(groups(id, taskIdOf(tasks.alive))[0]!);
+  await first.close();
+  const second = createDockerRunner({ docker, config, log, clock: systemClock, berthId: id });
+  const secondRec = new Recorder(second);
+  // A killed server's leftovers: an empty group of a task of this Berth nobody runs, and another Berth's.
+  const stray = groups(id, "0badc0de");
+  const others = groups(`${id}-other`, "0badc0de");
+  try {
+    if (!usable) return t.skip("per-task cgroups are not available on this host");
+    for (const s of Object.values(tasks)) for (const g of groups(id, taskIdOf(s))) assert.ok(existsSync(g), `${g} stays while the task runs on without its agent`);
+    for (const g of [...stray, ...others]) mkdirSync(g, { recursive: true });
+
+    // While "Berth is down" the essential container is killed.
+    await docker.getContainer(views.dies!.containers.c!.runtimeId!).kill();
+    const stored = (s: LaunchSpec, k: string): LaunchSpec => ({
+      taskDefinition: s.taskDefinition,
+      task: { ...s.task, lastStatus: "RUNNING", containers: Object.values(views[k]!.containers).map((c) => ({ ...c, taskArn: s.task.taskArn })) as Task["containers"] },
+    });
+    await second.recover([stored(tasks.alive, "alive"), stored(tasks.dies, "dies")], []);
+    for (const g of stray) assert.equal(existsSync(g), false, `${g}: a group of a task nobody runs is removed at start-up`);
+    for (const g of others) assert.ok(existsSync(g), `${g}: another Berth's group is never touched`);
+    for (const g of groups(id, taskIdOf(tasks.alive))) assert.ok(existsSync(g), `${g}: the adopted task keeps its group`);
+    await secondRec.until(tasks.dies.task.taskArn!, "dies STOPPED", (v) => v.lastStatus === "STOPPED");
+    await waitFor("the stopped task's groups to go", async () => groups(id, taskIdOf(tasks.dies)).every((g) => !existsSync(g)) || undefined, 10_000);
+
+    second.stop(tasks.alive.task.taskArn!, { stopCode: "UserInitiated", reason: "done" });
+    await secondRec.until(tasks.alive.task.taskArn!, "alive STOPPED", (v) => v.lastStatus === "STOPPED");
+    for (const s of Object.values(tasks)) await cleanup(s.task.taskArn!, second, id);
+    await second.close();
+    assert.equal(existsSync(`/sys/fs/cgroup/memory/berth/${id}`), false, "closing with no task left removes this Berth's directory");
+  } finally {
+    // The other Berth's groups were made by this test: they go with it (absent when it was skipped).
+    for (const g of others.flatMap((g) => [g, g.slice(0, g.lastIndexOf("/"))])) if (existsSync(g)) rmdirSync(g);
     await second.reset();
     await second.close();
     assert.deepEqual(await leftovers(id), []);

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import * as IAM from "@aws-sdk/client-iam";
 import { ECRClient, BatchGetImageCommand, CreateRepositoryCommand, DescribeImagesCommand, ListImagesCommand, SetRepositoryPolicyCommand } from "@aws-sdk/client-ecr";
 import { BerthProcess } from "./harness.js";
+import { refusal } from "./failure.js";
 
 /**
  * The ECR API (SDK calls, not the registry's /v2) under iamEnforcement: a call on a repository is
@@ -29,16 +30,6 @@ async function user(name: string, statements: object[]): Promise<void> {
   const { AccessKey } = await iam.send(new IAM.CreateAccessKeyCommand({ UserName: name }));
   const credentials: Creds = { accessKeyId: AccessKey!.AccessKeyId!, secretAccessKey: AccessKey!.SecretAccessKey! };
   as[name] = new ECRClient({ endpoint: berth.endpoint, region: REGION, credentials, maxAttempts: 1 });
-}
-
-/** The call's refusal: its error name and message. */
-async function refusal(p: Promise<unknown>): Promise<{ name: string; message: string }> {
-  try {
-    await p;
-  } catch (err) {
-    return { name: (err as Error).name, message: (err as Error).message };
-  }
-  assert.fail("the call succeeded");
 }
 
 before(async () => {

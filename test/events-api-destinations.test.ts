@@ -6,9 +6,13 @@ import {
   EventBridgeClient, CreateApiDestinationCommand, CreateConnectionCommand, DeauthorizeConnectionCommand, DescribeConnectionCommand,
   ListApiDestinationsCommand, PutEventsCommand, PutRuleCommand, PutTargetsCommand, UpdateConnectionCommand,
 } from "@aws-sdk/client-eventbridge";
-import { SQSClient, CreateQueueCommand, ReceiveMessageCommand, DeleteMessageCommand, type Message } from "@aws-sdk/client-sqs";
+import { SQSClient, CreateQueueCommand } from "@aws-sdk/client-sqs";
 import { BerthProcess } from "./harness.js";
 import { waitFor } from "./wait.js";
+import { attributesOf, receiveExactly } from "./sqs-messages.js";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 /**
  * API destinations: real HTTP requests from Berth to a loopback server, with the connection's
@@ -26,6 +30,7 @@ let server: Server;
 let base: string;
 interface Seen { method: string; url: string; headers: IncomingHttpHeaders; body: string }
 const seen: Seen[] = [];
+let hangTokens = true;
 const hits = (prefix: string) => seen.filter((s) => s.url.startsWith(prefix));
 
 before(async () => {
@@ -36,7 +41,9 @@ before(async () => {
     req.on("end", () => {
       seen.push({ method: req.method!, url: req.url!, headers: req.headers, body });
       const url = req.url!;
-      if (url.startsWith("/token")) return res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ access_token: "tok-1", expires_in: 600 }));
+      // /hang-token keeps the request open while `hangTokens` (a server killed mid-authorization).
+      if (url.startsWith("/hang-token") && hangTokens) return;
+      if (url.startsWith("/token") || url.startsWith("/hang-token")) return res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ access_token: "tok-1", expires_in: 600 }));
       const status = url.startsWith("/ok") ? 200 : url.startsWith("/flaky") ? (hits("/flaky").length === 1 ? 500 : 200) : url.startsWith("/gone") ? 400 : 503;
       res.writeHead(status).end();
     });
@@ -53,18 +60,6 @@ after(async () => {
   await berth?.dispose();
   await new Promise((r) => server?.close(r));
 });
-
-async function receiveAll(url: string, count: number): Promise<Message[]> {
-  const got: Message[] = [];
-  await waitFor(`${count} messages in ${url}`, async () => {
-    const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 1, MaxNumberOfMessages: 10, MessageAttributeNames: ["All"] }));
-    for (const m of Messages) await sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: m.ReceiptHandle }));
-    got.push(...Messages);
-    return got.length >= count || undefined;
-  }, 60_000);
-  assert.equal(got.length, count);
-  return got;
-}
 
 test("an API destination target: the API key header, parameters, a retried 500, and the dead-letter queue", async () => {
   // The AWS CLI makes the connection; the key is never shown again.
@@ -115,9 +110,9 @@ test("an API destination target: the API key header, parameters, a retried 500, 
   assert.ok(Entries?.[0]?.EventId);
 
   // The 400 and the 503 (after one retry) land in the dead-letter queue with AWS's attributes.
-  const dead = await receiveAll(dlqUrl, 2);
-  const attrs = (m: Message) => Object.fromEntries(Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [k, v.StringValue]));
-  const byTarget = new Map(dead.map((m) => [attrs(m).TARGET_ARN, attrs(m)]));
+  const dead = await receiveExactly(sqs, dlqUrl, 2);
+
+  const byTarget = new Map(dead.map((m) => [attributesOf(m).TARGET_ARN, attributesOf(m)]));
   assert.equal(byTarget.get(gone)?.ERROR_CODE, "SDK_CLIENT_ERROR");
   assert.equal(byTarget.get(gone)?.RETRY_ATTEMPTS, "0");
   assert.equal(byTarget.get(gone)?.EXHAUSTED_RETRY_CONDITION, undefined);
@@ -155,7 +150,7 @@ test("an API destination target: the API key header, parameters, a retried 500, 
   const before = seen.length;
   await events.send(new PutEventsCommand({ Entries: [{ Source: "app", DetailType: "thing", Detail: '{"n":8}' }] }));
   // Every destination of the connection is refused, none of them is called.
-  const refused = (await receiveAll(dlqUrl, 4)).map(attrs);
+  const refused = (await receiveExactly(sqs, dlqUrl, 4)).map(attributesOf);
   assert.deepEqual(refused.map((a) => a.ERROR_CODE), ["NO_PERMISSIONS", "NO_PERMISSIONS", "NO_PERMISSIONS", "NO_PERMISSIONS"]);
   assert.deepEqual(refused.map((a) => a.TARGET_ARN).sort(), [ok, flaky, gone, busy].sort());
   assert.equal(seen.length, before);
@@ -190,4 +185,57 @@ test("an OAuth client-credentials connection gets a token and sends it as a Bear
   const hit = await waitFor("the PUT with the token", async () => hits("/ok/oauth")[0], 30_000);
   assert.equal(hit.method, "PUT");
   assert.equal(hit.headers.authorization, "Bearer tok-1");
+});
+
+test("an OAuth connection's authorization endpoint must be HTTPS, or HTTP to a loopback address", async () => {
+  const oauth = (AuthorizationEndpoint: string) => ({ OAuthParameters: { AuthorizationEndpoint, HttpMethod: "POST" as const, ClientParameters: { ClientID: "c", ClientSecret: "never-in-the-clear" } } });
+  const refused = /^Parameter AuthorizationEndpoint is not valid\. Reason: It must be an HTTPS URL\.$/;
+  for (const endpoint of ["http://auth.example.com/token", "http://10.0.0.1/token", "ftp://127.0.0.1/token"]) {
+    await assert.rejects(events.send(new CreateConnectionCommand({ Name: "plain", AuthorizationType: "OAUTH_CLIENT_CREDENTIALS", AuthParameters: oauth(endpoint) })),
+      (e: Error) => e.name === "ValidationException" && refused.test(e.message), endpoint);
+  }
+  await assert.rejects(events.send(new DescribeConnectionCommand({ Name: "plain" })), { name: "ResourceNotFoundException" });
+
+  // An update that would move the endpoint off loopback is refused and changes nothing.
+  await events.send(new CreateConnectionCommand({ Name: "local", AuthorizationType: "OAUTH_CLIENT_CREDENTIALS", AuthParameters: oauth(`${base}/token`) }));
+  await assert.rejects(events.send(new UpdateConnectionCommand({ Name: "local", AuthParameters: { OAuthParameters: { AuthorizationEndpoint: "http://auth.example.com/token" } } })),
+    (e: Error) => e.name === "ValidationException" && refused.test(e.message));
+  assert.equal((await events.send(new DescribeConnectionCommand({ Name: "local" }))).AuthParameters?.OAuthParameters?.AuthorizationEndpoint, `${base}/token`);
+  // HTTPS is taken (to loopback too: tests send traffic to loopback only).
+  const https = await events.send(new UpdateConnectionCommand({ Name: "local", AuthParameters: { OAuthParameters: { AuthorizationEndpoint: "https://127.0.0.1:1/token" } } }));
+  assert.equal(https.ConnectionState, "AUTHORIZING");
+  assert.equal((await events.send(new DescribeConnectionCommand({ Name: "local" }))).AuthParameters?.OAuthParameters?.AuthorizationEndpoint, "https://127.0.0.1:1/token");
+});
+
+test("a connection left AUTHORIZING by a killed server is authorized after the restart", async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), "berth-connection-"));
+  let b = await BerthProcess.start({ dataDir });
+  try {
+    const client = () => new EventBridgeClient({ endpoint: b.endpoint, ...creds });
+    let eb = client();
+    const created = await eb.send(new CreateConnectionCommand({ Name: "interrupted", AuthorizationType: "OAUTH_CLIENT_CREDENTIALS", AuthParameters: { OAuthParameters: {
+      AuthorizationEndpoint: `${base}/hang-token`, HttpMethod: "POST", ClientParameters: { ClientID: "client", ClientSecret: "client-secret" },
+    } } }));
+    assert.equal(created.ConnectionState, "AUTHORIZING");
+    // The token request is in flight (and never answered) when the server dies.
+    await waitFor("the token request", async () => hits("/hang-token")[0], 30_000);
+    eb.destroy();
+    await b.kill9();
+    hangTokens = false;
+    b = await BerthProcess.start({ dataDir });
+    eb = client();
+    try {
+      const done = await waitFor("the connection to be authorized", async () => {
+        const c = await eb.send(new DescribeConnectionCommand({ Name: "interrupted" }));
+        return c.ConnectionState === "AUTHORIZED" ? c : undefined;
+      }, 30_000);
+      assert.ok(done.LastAuthorizedTime);
+      assert.equal(hits("/hang-token").length, 2, "asked again after the restart");
+    } finally {
+      eb.destroy();
+    }
+  } finally {
+    await b.dispose();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 });

@@ -4,12 +4,13 @@ import {
   EventBridgeClient, CancelReplayCommand, CreateArchiveCommand, CreateEventBusCommand, DescribeArchiveCommand, DescribeReplayCommand,
   ListArchivesCommand, ListReplaysCommand, PutEventsCommand, PutRuleCommand, PutTargetsCommand, StartReplayCommand, UpdateArchiveCommand,
 } from "@aws-sdk/client-eventbridge";
-import { SQSClient, CreateQueueCommand, DeleteMessageBatchCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
+import { SQSClient, CreateQueueCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BerthProcess } from "./harness.js";
 import { waitFor } from "./wait.js";
+import { receiveExactly } from "./sqs-messages.js";
 
 /**
  * EventBridge archives and replays: a bus's events that match the archive's pattern are kept; a
@@ -24,22 +25,9 @@ let sqs: SQSClient;
 let events: EventBridgeClient;
 
 const queueArn = (name: string) => `arn:aws:sqs:us-east-1:${ACCOUNT}:${name}`;
+/** The messages' bodies (events), once exactly `count` arrived. */
+const receiveBodies = async (url: string, count: number) => (await receiveExactly(sqs, url, count, 30_000)).map((m) => JSON.parse(m.Body!) as Record<string, unknown>);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Receives (and deletes) messages until `count` arrived; then makes sure no more come. */
-async function drain(url: string, count: number): Promise<Array<Record<string, unknown>>> {
-  const got: Array<Record<string, unknown>> = [];
-  await waitFor(`${count} messages in ${url}`, async () => {
-    const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 1, MaxNumberOfMessages: 10 }));
-    if (Messages.length) await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: url, Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })) }));
-    got.push(...Messages.map((m) => JSON.parse(m.Body!) as Record<string, unknown>));
-    return got.length >= count || undefined;
-  }, 30_000);
-  assert.equal(got.length, count, `exactly ${count} messages in ${url}`);
-  const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 2, MaxNumberOfMessages: 10 }));
-  assert.deepEqual(Messages.map((m) => m.Body), [], `no more than ${count} messages in ${url}`);
-  return got;
-}
 
 before(async () => {
   berth = await BerthProcess.start();
@@ -79,14 +67,14 @@ test("an archive keeps the matching events; a replay of a window reaches the fil
   const windowStart = new Date();
   await sleep(50);
   const inWindow = await put(["order", "order", "refund", "order"]);
-  await drain(ordersUrl, 4);
-  await drain(auditUrl, 4);
+  await receiveBodies(ordersUrl, 4);
+  await receiveBodies(auditUrl, 4);
   await sleep(50);
   const windowEnd = new Date();
   await sleep(50);
   await put(["order", "order"]);
-  await drain(ordersUrl, 2);
-  await drain(auditUrl, 2);
+  await receiveBodies(ordersUrl, 2);
+  await receiveBodies(auditUrl, 2);
 
   const archive = await events.send(new DescribeArchiveCommand({ ArchiveName: "orders-archive" }));
   assert.equal(archive.EventCount, 5, "the five order events, not the refund");
@@ -109,14 +97,14 @@ test("an archive keeps the matching events; a replay of a window reaches the fil
   }, 30_000);
   assert.ok(done.ReplayEndTime instanceof Date);
   assert.deepEqual(done.Destination, { Arn: busArn, FilterArns: [ordersRule] });
-  const replayed = await drain(ordersUrl, 3);
+  const replayed = await receiveBodies(ordersUrl, 3);
   const orderIds = [inWindow[0], inWindow[1], inWindow[3]];
   assert.deepEqual(replayed.map((e) => e.id).sort(), [...orderIds].sort(), "exactly the archived order events of the window");
   for (const e of replayed) {
     assert.equal(e["replay-name"], "window");
     assert.equal(e["detail-type"], "order");
   }
-  await drain(auditUrl, 0);
+  await receiveBodies(auditUrl, 0);
 
   // The AWS CLI sees the replay; a completed replay cannot be cancelled.
   const listed = await berth.aws("events", "list-replays", "--name-prefix", "win");
@@ -136,8 +124,8 @@ test("an archive keeps the matching events; a replay of a window reaches the fil
 
   // A replay without filters reaches every rule; a whole-history window replays all five.
   await events.send(new StartReplayCommand({ ReplayName: "all", EventSourceArn: archive.ArchiveArn, EventStartTime: windowStart, EventEndTime: new Date(), Destination: { Arn: busArn } }));
-  await drain(ordersUrl, 5);
-  await drain(auditUrl, 5);
+  await receiveBodies(ordersUrl, 5);
+  await receiveBodies(auditUrl, 5);
   const { Replays } = await events.send(new ListReplaysCommand({ EventSourceArn: archive.ArchiveArn }));
   assert.deepEqual(Replays?.map((r) => r.ReplayName), ["all", "window"]);
 
@@ -145,7 +133,7 @@ test("an archive keeps the matching events; a replay of a window reaches the fil
   assert.equal((await events.send(new DescribeArchiveCommand({ ArchiveName: "orders-archive" }))).EventCount, 5);
   await events.send(new UpdateArchiveCommand({ ArchiveName: "orders-archive", EventPattern: '{"detail-type":["refund"]}' }));
   await put(["order", "refund"]);
-  await drain(ordersUrl, 2);
+  await receiveBodies(ordersUrl, 2);
   assert.equal((await events.send(new DescribeArchiveCommand({ ArchiveName: "orders-archive" }))).EventCount, 6);
 
   await berth.aws("events", "delete-archive", "--archive-name", "orders-archive");

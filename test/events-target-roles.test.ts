@@ -2,9 +2,10 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { EventBridgeClient, PutEventsCommand, PutRuleCommand, PutTargetsCommand } from "@aws-sdk/client-eventbridge";
 import { IAMClient, CreateRoleCommand, PutRolePolicyCommand } from "@aws-sdk/client-iam";
-import { SQSClient, CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand, type Message } from "@aws-sdk/client-sqs";
+import { ECSClient, CreateClusterCommand, RegisterTaskDefinitionCommand } from "@aws-sdk/client-ecs";
+import { SQSClient, CreateQueueCommand } from "@aws-sdk/client-sqs";
 import { BerthProcess } from "./harness.js";
-import { waitFor } from "./wait.js";
+import { attributesOf, receiveExactly } from "./sqs-messages.js";
 
 /**
  * With iamEnforcement, a rule target's RoleArn is assumed by events.amazonaws.com: a role that
@@ -36,19 +37,6 @@ after(async () => {
   await berth?.dispose();
 });
 
-async function receiveAll(url: string, count: number): Promise<Message[]> {
-  const got: Message[] = [];
-  await waitFor(`${count} messages in ${url}`, async () => {
-    const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 1, MaxNumberOfMessages: 10, MessageAttributeNames: ["All"] }));
-    for (const m of Messages) await sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: m.ReceiptHandle }));
-    got.push(...Messages);
-    return got.length >= count || undefined;
-  }, 30_000);
-  const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 2 }));
-  assert.equal(got.length + Messages.length, count, `exactly ${count} messages in ${url}`);
-  return got;
-}
-
 test("a target's RoleArn: trusted and allowed delivers; untrusted, missing or not allowed goes to the DLQ with AWS's codes", async () => {
   await iam.send(new CreateRoleCommand({ RoleName: "events-sqs", AssumeRolePolicyDocument: doc([{ Effect: "Allow", Principal: { Service: "events.amazonaws.com" }, Action: "sts:AssumeRole" }]) }));
   await iam.send(new PutRolePolicyCommand({ RoleName: "events-sqs", PolicyName: "send", PolicyDocument: doc([{ Effect: "Allow", Action: "sqs:SendMessage", Resource: queueArn("allowed") }]) }));
@@ -68,16 +56,16 @@ test("a target's RoleArn: trusted and allowed delivers; untrusted, missing or no
   assert.equal(put.FailedEntryCount, 0);
   const { Entries } = await events.send(new PutEventsCommand({ Entries: [{ Source: "roles", DetailType: "check", Detail: "{}" }] }));
 
-  const [delivered] = await receiveAll(urls.allowed!, 1);
+  const [delivered] = await receiveExactly(sqs, urls.allowed!, 1);
   assert.equal(JSON.parse(delivered!.Body!).id, Entries![0]!.EventId);
-  const dead = (await receiveAll(urls.dlq!, 3)).map((m) => Object.fromEntries(Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [k, v.StringValue])));
+  const dead = (await receiveExactly(sqs, urls.dlq!, 3)).map((m) => attributesOf(m));
   const byTarget = (arn: string) => dead.filter((a) => a.TARGET_ARN === arn);
   assert.deepEqual(byTarget(queueArn("denied")).map((a) => a.ERROR_CODE), ["NO_PERMISSIONS"]);
   assert.match(byTarget(queueArn("denied"))[0]!.ERROR_MESSAGE!, /assumed-role\/events-sqs\/.* is not authorized to perform: sqs:SendMessage on resource: arn:aws:sqs:us-east-1:000000000000:denied/);
   assert.deepEqual(byTarget(queueArn("other")).map((a) => a.ERROR_CODE), ["FAILED_TO_ASSUME_ROLE", "FAILED_TO_ASSUME_ROLE"]);
   for (const a of dead) assert.equal(a.RETRY_ATTEMPTS, "0", "permission failures are not retried");
-  await receiveAll(urls.denied!, 0);
-  await receiveAll(urls.other!, 0);
+  await receiveExactly(sqs, urls.denied!, 0);
+  await receiveExactly(sqs, urls.other!, 0);
 });
 
 test("a role's trust policy may require the rule as aws:SourceArn and its account as aws:SourceAccount", async () => {
@@ -101,8 +89,45 @@ test("a role's trust policy may require the rule as aws:SourceArn and its accoun
   ] }));
   await events.send(new PutEventsCommand({ Entries: [{ Source: "scoped", DetailType: "check", Detail: "{}" }] }));
 
-  await receiveAll(urls.scoped!, 1);
-  const dead = await receiveAll(urls["scoped-dlq"]!, 1);
+  await receiveExactly(sqs, urls.scoped!, 1);
+  const dead = await receiveExactly(sqs, urls["scoped-dlq"]!, 1);
   assert.deepEqual(dead.map((m) => [m.MessageAttributes?.TARGET_ARN?.StringValue, m.MessageAttributes?.ERROR_CODE?.StringValue]), [[queueArn("scoped-other"), "FAILED_TO_ASSUME_ROLE"]]);
-  await receiveAll(urls["scoped-other"]!, 0);
+  await receiveExactly(sqs, urls["scoped-other"]!, 0);
+});
+
+test("an ECS target's role is checked for ecs:RunTask on the family's latest ACTIVE revision", async () => {
+  const ecs = new ECSClient({ endpoint: berth.endpoint, ...creds });
+  try {
+    await ecs.send(new CreateClusterCommand({ clusterName: "empty" }));
+    for (let i = 0; i < 2; i++) {
+      await ecs.send(new RegisterTaskDefinitionCommand({ family: "web", containerDefinitions: [{ name: "app", image: "berth-test/never-run", memory: 64 }] }));
+    }
+    const revision = (n: number) => `arn:aws:ecs:us-east-1:${ACCOUNT}:task-definition/web:${n}`;
+    const trust = doc([{ Effect: "Allow", Principal: { Service: "events.amazonaws.com" }, Action: "sts:AssumeRole" }]);
+    for (const [name, n] of [["events-ecs-latest", 2], ["events-ecs-stale", 1]] as const) {
+      await iam.send(new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: trust }));
+      await iam.send(new PutRolePolicyCommand({ RoleName: name, PolicyName: "run", PolicyDocument: doc([{ Effect: "Allow", Action: "ecs:RunTask", Resource: revision(n) }]) }));
+    }
+    const url = (await sqs.send(new CreateQueueCommand({ QueueName: "ecs-dlq" }))).QueueUrl!;
+    const cluster = `arn:aws:ecs:us-east-1:${ACCOUNT}:cluster/empty`;
+    const target = (Id: string, role: string, TaskDefinitionArn: string) =>
+      ({ Id, Arn: cluster, RoleArn: roleArn(role), EcsParameters: { TaskDefinitionArn }, DeadLetterConfig: { Arn: queueArn("ecs-dlq") }, RetryPolicy: { MaximumRetryAttempts: 0 } });
+    await events.send(new PutRuleCommand({ Name: "ecs-roles", EventPattern: '{"source":["ecs-roles"]}' }));
+    // A family and a revision-less ARN both mean web:2: allowed for the one role, not for the other.
+    await events.send(new PutTargetsCommand({ Rule: "ecs-roles", Targets: [
+      target("family", "events-ecs-latest", "web"), target("family-arn", "events-ecs-latest", `arn:aws:ecs:us-east-1:${ACCOUNT}:task-definition/web`),
+      target("stale", "events-ecs-stale", "web"),
+    ] }));
+    await events.send(new PutEventsCommand({ Entries: [{ Source: "ecs-roles", DetailType: "check", Detail: "{}" }] }));
+    const dead = (await receiveExactly(sqs, url, 3)).map((m) => attributesOf(m));
+    const denied = dead.filter((a) => a.ERROR_CODE === "NO_PERMISSIONS");
+    assert.equal(denied.length, 1, JSON.stringify(dead));
+    assert.match(denied[0]!.ERROR_MESSAGE!, /assumed-role\/events-ecs-stale\/.* is not authorized to perform: ecs:RunTask on resource: arn:aws:ecs:us-east-1:000000000000:task-definition\/web:2/);
+    // The allowed ones got as far as RunTask itself, which has no container instance to place on.
+    const ran = dead.filter((a) => a.ERROR_CODE !== "NO_PERMISSIONS");
+    assert.equal(ran.length, 2);
+    for (const a of ran) assert.match(a.ERROR_MESSAGE!, /No Container Instances were found in your cluster/);
+  } finally {
+    ecs.destroy();
+  }
 });

@@ -9,3 +9,9 @@ export async function failure(p: Promise<unknown>): Promise<{ name: string; mess
   }
   assert.fail("expected the call to fail");
 }
+
+/** The error a call fails with as a plain { name, message }, to compare whole with deepEqual. */
+export async function refusal(p: Promise<unknown>): Promise<{ name: string; message: string }> {
+  const { name, message } = await failure(p);
+  return { name, message };
+}

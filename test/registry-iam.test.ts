@@ -209,6 +209,35 @@ describe("registry authorization under iamEnforcement", () => {
     await skopeo("copy", "--src-tls-verify=false", "--src-creds", `AWS:${password}`, `docker://${host}/team/b:1`, `oci:${join(work, "role")}:b`);
   });
 
+  test("a session with 50 long session tags and a session policy gets a token the registry takes, and both still apply", async () => {
+    const tags = Array.from({ length: 50 }, (_, i) => ({ Key: `tag-${String(i).padStart(2, "0")}-${"k".repeat(120)}`, Value: "v".repeat(256) }));
+    await iam.send(new IAM.CreateRoleCommand({ RoleName: "tagged-puller", AssumeRolePolicyDocument: doc([{ Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: ["sts:AssumeRole", "sts:TagSession"] }]) }));
+    // The role pulls anything, but only in a session tagged with the first tag's value.
+    await iam.send(new IAM.PutRolePolicyCommand({ RoleName: "tagged-puller", PolicyName: "pull", PolicyDocument: doc([LOGIN,
+      { Effect: "Allow", Action: PULL, Resource: "*", Condition: { StringEquals: { [`aws:PrincipalTag/${tags[0]!.Key}`]: tags[0]!.Value } } }]) }));
+    const sts = new STSClient({ endpoint: berth.endpoint, region: REGION, credentials: ROOT, maxAttempts: 1 });
+    // The session policy narrows the session to team/a.
+    const sessionPolicy = doc([LOGIN, { Effect: "Allow", Action: PULL, Resource: repoArn("team/a") }]);
+    const assume = async (Tags: typeof tags) => {
+      const { Credentials } = await sts.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${ACCOUNT}:role/tagged-puller`, RoleSessionName: "tagged", Tags, Policy: sessionPolicy }));
+      return { accessKeyId: Credentials!.AccessKeyId!, secretAccessKey: Credentials!.SecretAccessKey!, sessionToken: Credentials!.SessionToken! };
+    };
+    const session = await assume(tags);
+    const password = await passwordOf(berth, session);
+    assert.ok(password.length < 8192, `a token of ${password.length} characters`);
+    const claims = JSON.parse(Buffer.from(password.split(".")[0]!, "base64url").toString()) as { p?: Record<string, unknown>; s?: string };
+    assert.equal(claims.s, session.accessKeyId, "the token names its session");
+    assert.equal(claims.p?.sessionTags, undefined);
+    const oci = new Oci(berth.endpoint, password);
+    assert.equal((await oci.req("GET", "/v2/team/a/manifests/1")).status, 200, "the tag condition holds");
+    const narrowed = await oci.req("GET", "/v2/team/b/manifests/1");
+    assert.equal(narrowed.status, 403, "the session policy still narrows the session");
+    assert.equal(errorCode(narrowed), "DENIED");
+    // Another session of the role, with the first tag's value changed, may not pull team/a.
+    const other = await assume([{ ...tags[0]!, Value: "other" }, ...tags.slice(1)]);
+    assert.equal((await new Oci(berth.endpoint, await passwordOf(berth, other)).req("GET", "/v2/team/a/manifests/1")).status, 403);
+  });
+
   test("a push may mount a layer only from a repository the pusher may read; otherwise the upload starts afresh", async () => {
     const push = ["ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload", "ecr:PutImage", "ecr:BatchCheckLayerAvailability"];
     const creds = await user("pusher", [LOGIN, { Effect: "Allow", Action: push, Resource: repoArn("team/c") }]);

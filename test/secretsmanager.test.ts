@@ -9,6 +9,7 @@ import {
   TagResourceCommand, UntagResourceCommand, GetRandomPasswordCommand, BatchGetSecretValueCommand,
 } from "@aws-sdk/client-secrets-manager";
 import { BerthProcess } from "./harness.js";
+import { refusal } from "./failure.js";
 import { boto3Json } from "./boto3.js";
 
 /**
@@ -23,16 +24,6 @@ const token = randomBytes(6).toString("hex");
 const value = (what: string) => `planted-${what}-${token}`;
 
 const client = (b: BerthProcess) => new SecretsManagerClient({ endpoint: b.endpoint, region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" }, maxAttempts: 1 });
-
-/** The error a call fails with: its name and message. */
-async function failure(p: Promise<unknown>): Promise<{ name: string; message: string }> {
-  try {
-    await p;
-  } catch (err) {
-    return { name: (err as Error).name, message: (err as Error).message };
-  }
-  assert.fail("the call succeeded");
-}
 
 before(async () => {
   berth = await BerthProcess.start();
@@ -53,7 +44,7 @@ test("the issue's scenario with the AWS CLI: create-secret with a JSON string, t
     assert.deepEqual(got.VersionStages, ["AWSCURRENT"]);
     assert.equal(got.ARN, created.ARN);
   }
-  const again = await failure(berth.aws("secretsmanager", "create-secret", "--name", "db", "--secret-string", "x"));
+  const again = await refusal(berth.aws("secretsmanager", "create-secret", "--name", "db", "--secret-string", "x"));
   assert.match(again.message, /ResourceExistsException.*The operation failed because the secret db already exists\./);
 });
 
@@ -71,7 +62,7 @@ test("versions and staging labels: PutSecretValue moves AWSCURRENT and leaves AW
   assert.ok(d.CreatedDate instanceof Date && d.LastChangedDate instanceof Date && d.LastAccessedDate instanceof Date);
 
   // Moving AWSCURRENT needs RemoveFromVersionId naming its holder.
-  const refused = await failure(sm.send(new UpdateSecretVersionStageCommand({ SecretId: ARN, VersionStage: "AWSCURRENT", MoveToVersionId: pending.VersionId })));
+  const refused = await refusal(sm.send(new UpdateSecretVersionStageCommand({ SecretId: ARN, VersionStage: "AWSCURRENT", MoveToVersionId: pending.VersionId })));
   assert.equal(refused.name, "InvalidParameterException");
   await sm.send(new UpdateSecretVersionStageCommand({ SecretId: ARN, VersionStage: "AWSCURRENT", MoveToVersionId: pending.VersionId, RemoveFromVersionId: v2 }));
   d = await sm.send(new DescribeSecretCommand({ SecretId: ARN }));
@@ -89,11 +80,11 @@ test("versions and staging labels: PutSecretValue moves AWSCURRENT and leaves AW
   const repeat = await sm.send(new PutSecretValueCommand({ SecretId: ARN, SecretString: value("v4"), ClientRequestToken: tokenId }));
   assert.equal(first.VersionId, tokenId);
   assert.equal(repeat.VersionId, tokenId);
-  const changed = await failure(sm.send(new PutSecretValueCommand({ SecretId: ARN, SecretString: value("other"), ClientRequestToken: tokenId })));
+  const changed = await refusal(sm.send(new PutSecretValueCommand({ SecretId: ARN, SecretString: value("other"), ClientRequestToken: tokenId })));
   assert.equal(changed.name, "ResourceExistsException");
   assert.equal((await sm.send(new GetSecretValueCommand({ SecretId: ARN }))).SecretString, value("v4"));
 
-  const missing = await failure(sm.send(new GetSecretValueCommand({ SecretId: ARN, VersionStage: "NOPE" })));
+  const missing = await refusal(sm.send(new GetSecretValueCommand({ SecretId: ARN, VersionStage: "NOPE" })));
   assert.deepEqual(missing, { name: "ResourceNotFoundException", message: "Secrets Manager can't find the specified secret value for staging label: NOPE" });
 });
 
@@ -127,7 +118,7 @@ test("UpdateSecret, tags, binary secrets, ListSecrets with filters and paging, B
   } while (NextToken);
   assert.deepEqual(names, [...names].sort());
   assert.ok(names.includes("db") && names.includes("bin") && names.includes("app/token"));
-  const bad = await failure(sm.send(new ListSecretsCommand({ NextToken: "garbage!" })));
+  const bad = await refusal(sm.send(new ListSecretsCommand({ NextToken: "garbage!" })));
   assert.equal(bad.name, "InvalidNextTokenException");
 
   const batch = await sm.send(new BatchGetSecretValueCommand({ SecretIdList: ["bin", "nope"] }));
@@ -137,46 +128,46 @@ test("UpdateSecret, tags, binary secrets, ListSecrets with filters and paging, B
 
 test("deletion with a recovery window, access refused meanwhile, restore; forced deletion frees the name", async () => {
   const { ARN } = await sm.send(new CreateSecretCommand({ Name: "temp", SecretString: value("temp") }));
-  const tooShort = await failure(sm.send(new DeleteSecretCommand({ SecretId: "temp", RecoveryWindowInDays: 3 })));
+  const tooShort = await refusal(sm.send(new DeleteSecretCommand({ SecretId: "temp", RecoveryWindowInDays: 3 })));
   assert.equal(tooShort.name, "InvalidParameterException");
-  const both = await failure(sm.send(new DeleteSecretCommand({ SecretId: "temp", RecoveryWindowInDays: 7, ForceDeleteWithoutRecovery: true })));
+  const both = await refusal(sm.send(new DeleteSecretCommand({ SecretId: "temp", RecoveryWindowInDays: 7, ForceDeleteWithoutRecovery: true })));
   assert.equal(both.name, "InvalidParameterException");
   const del = await sm.send(new DeleteSecretCommand({ SecretId: "temp", RecoveryWindowInDays: 7 }));
   assert.equal(del.ARN, ARN);
   const days = (del.DeletionDate!.getTime() - Date.now()) / 86_400_000;
   assert.ok(days > 6.9 && days <= 7, String(days));
-  assert.deepEqual(await failure(sm.send(new GetSecretValueCommand({ SecretId: "temp" }))), {
+  assert.deepEqual(await refusal(sm.send(new GetSecretValueCommand({ SecretId: "temp" }))), {
     name: "InvalidRequestException", message: "You can't perform this operation on the secret because it was marked for deletion.",
   });
-  assert.equal((await failure(sm.send(new PutSecretValueCommand({ SecretId: "temp", SecretString: "x" })))).name, "InvalidRequestException");
+  assert.equal((await refusal(sm.send(new PutSecretValueCommand({ SecretId: "temp", SecretString: "x" })))).name, "InvalidRequestException");
   assert.ok((await sm.send(new DescribeSecretCommand({ SecretId: "temp" }))).DeletedDate instanceof Date);
   assert.ok(!(await sm.send(new ListSecretsCommand({}))).SecretList?.some((s) => s.Name === "temp"));
   assert.ok((await sm.send(new ListSecretsCommand({ IncludePlannedDeletion: true }))).SecretList?.some((s) => s.Name === "temp"));
-  assert.equal((await failure(sm.send(new CreateSecretCommand({ Name: "temp", SecretString: "x" })))).name, "InvalidRequestException");
+  assert.equal((await refusal(sm.send(new CreateSecretCommand({ Name: "temp", SecretString: "x" })))).name, "InvalidRequestException");
 
   await sm.send(new RestoreSecretCommand({ SecretId: "temp" }));
   assert.equal((await sm.send(new GetSecretValueCommand({ SecretId: "temp" }))).SecretString, value("temp"));
   assert.equal((await sm.send(new DescribeSecretCommand({ SecretId: "temp" }))).DeletedDate, undefined);
 
   await sm.send(new DeleteSecretCommand({ SecretId: "temp", ForceDeleteWithoutRecovery: true }));
-  assert.equal((await failure(sm.send(new DescribeSecretCommand({ SecretId: "temp" })))).name, "ResourceNotFoundException");
+  assert.equal((await refusal(sm.send(new DescribeSecretCommand({ SecretId: "temp" })))).name, "ResourceNotFoundException");
   const again = await sm.send(new CreateSecretCommand({ Name: "temp", SecretString: "x" }));
   assert.notEqual(again.ARN, ARN, "a secret made again gets another suffix");
 });
 
 test("bad input gets AWS's error and stores nothing", async () => {
   const before = (await sm.send(new ListSecretsCommand({ IncludePlannedDeletion: true }))).SecretList?.length;
-  assert.equal((await failure(sm.send(new CreateSecretCommand({ Name: "bad name!", SecretString: "x" })))).name, "InvalidParameterException");
-  assert.deepEqual(await failure(sm.send(new CreateSecretCommand({ Name: "both", SecretString: "x", SecretBinary: Buffer.from("y") }))), {
+  assert.equal((await refusal(sm.send(new CreateSecretCommand({ Name: "bad name!", SecretString: "x" })))).name, "InvalidParameterException");
+  assert.deepEqual(await refusal(sm.send(new CreateSecretCommand({ Name: "both", SecretString: "x", SecretBinary: Buffer.from("y") }))), {
     name: "InvalidParameterException", message: "You can't specify both a binary secret value and a string secret value in the same secret.",
   });
-  const long = await failure(sm.send(new CreateSecretCommand({ Name: "x".repeat(513), SecretString: "x" })));
+  const long = await refusal(sm.send(new CreateSecretCommand({ Name: "x".repeat(513), SecretString: "x" })));
   assert.equal(long.name, "ValidationException");
   // A value too long is refused without being quoted back.
-  const huge = await failure(sm.send(new CreateSecretCommand({ Name: "huge", SecretString: value("huge").repeat(5000) })));
+  const huge = await refusal(sm.send(new CreateSecretCommand({ Name: "huge", SecretString: value("huge").repeat(5000) })));
   assert.equal(huge.name, "ValidationException");
   assert.ok(!huge.message.includes(token));
-  assert.equal((await failure(sm.send(new GetSecretValueCommand({ SecretId: "never" })))).name, "ResourceNotFoundException");
+  assert.equal((await refusal(sm.send(new GetSecretValueCommand({ SecretId: "never" })))).name, "ResourceNotFoundException");
   assert.equal((await sm.send(new ListSecretsCommand({ IncludePlannedDeletion: true }))).SecretList?.length, before);
 });
 
@@ -188,7 +179,7 @@ test("GetRandomPassword honours its options, with boto3 too", async () => {
   assert.match(p, /[0-9]/);
   const digits = (await sm.send(new GetRandomPasswordCommand({ PasswordLength: 12, ExcludeLowercase: true, ExcludeUppercase: true, ExcludePunctuation: true }))).RandomPassword!;
   assert.match(digits, /^[0-9]{12}$/);
-  assert.equal((await failure(sm.send(new GetRandomPasswordCommand({ PasswordLength: 0 })))).name, "ValidationException");
+  assert.equal((await refusal(sm.send(new GetRandomPasswordCommand({ PasswordLength: 0 })))).name, "ValidationException");
 
   const out = await boto3Json<{ password: string; value: string; stages: string[] }>(`
 import json, sys, boto3

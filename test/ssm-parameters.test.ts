@@ -7,6 +7,7 @@ import {
   AddTagsToResourceCommand, ListTagsForResourceCommand, RemoveTagsFromResourceCommand,
 } from "@aws-sdk/client-ssm";
 import { BerthProcess } from "./harness.js";
+import { refusal } from "./failure.js";
 import { boto3Json } from "./boto3.js";
 
 /**
@@ -18,15 +19,6 @@ let berth: BerthProcess;
 let ssm: SSMClient;
 const token = randomBytes(6).toString("hex");
 const value = (what: string) => `planted-${what}-${token}`;
-
-async function failure(p: Promise<unknown>): Promise<{ name: string; message: string }> {
-  try {
-    await p;
-  } catch (err) {
-    return { name: (err as Error).name, message: (err as Error).message };
-  }
-  assert.fail("the call succeeded");
-}
 
 before(async () => {
   berth = await BerthProcess.start();
@@ -46,7 +38,7 @@ test("the issue's scenario with the AWS CLI: a SecureString is ciphertext unless
   assert.equal(shown.Parameter.ARN, "arn:aws:ssm:us-east-1:000000000000:parameter/app/api-key");
   assert.equal(shown.Parameter.Version, 1);
   assert.equal(shown.Parameter.DataType, "text");
-  const exists = await failure(berth.aws("ssm", "put-parameter", "--name", "/app/api-key", "--type", "SecureString", "--value", "x"));
+  const exists = await refusal(berth.aws("ssm", "put-parameter", "--name", "/app/api-key", "--type", "SecureString", "--value", "x"));
   assert.match(exists.message, /ParameterAlreadyExists.*The parameter already exists\. To overwrite this value, set the overwrite option in the request to true\./);
 });
 
@@ -58,7 +50,7 @@ test("versions, name:version and name:label selectors, labels that move, history
   const old = (await ssm.send(new GetParameterCommand({ Name: "/svc/url:1" }))).Parameter!;
   assert.equal(old.Value, "http://one");
   assert.equal(old.Selector, ":1");
-  assert.deepEqual(await failure(ssm.send(new GetParameterCommand({ Name: "/svc/url:9" }))), {
+  assert.deepEqual(await refusal(ssm.send(new GetParameterCommand({ Name: "/svc/url:9" }))), {
     name: "ParameterVersionNotFound", message: "Systems Manager could not find version 9 of /svc/url. Verify the version and try again.",
   });
   const labelled = await ssm.send(new LabelParameterVersionCommand({ Name: "/svc/url", ParameterVersion: 1, Labels: ["stable", "9bad", "awsy"] }));
@@ -73,7 +65,7 @@ test("versions, name:version and name:label selectors, labels that move, history
   const many = await ssm.send(new GetParametersCommand({ Names: ["/svc/url", "/app/api-key", "/nope", "arn:aws:ssm:us-east-1:000000000000:parameter/svc/url"], WithDecryption: true }));
   assert.deepEqual(many.Parameters?.map((p) => p.Value), ["http://two", value("k3y"), "http://two"]);
   assert.deepEqual(many.InvalidParameters, ["/nope"]);
-  assert.equal((await failure(ssm.send(new GetParameterCommand({ Name: "/nope" })))).name, "ParameterNotFound");
+  assert.equal((await refusal(ssm.send(new GetParameterCommand({ Name: "/nope" })))).name, "ParameterNotFound");
 });
 
 test("StringList, GetParametersByPath (recursive, filters, paging) and DescribeParameters", async () => {
@@ -95,7 +87,7 @@ test("StringList, GetParametersByPath (recursive, filters, paging) and DescribeP
   assert.deepEqual(names, ["/tree/a", "/tree/b", "/tree/deep/c"]);
   const secure = await ssm.send(new GetParametersByPathCommand({ Path: "/tree", Recursive: true, WithDecryption: true, ParameterFilters: [{ Key: "Type", Values: ["SecureString"] }] }));
   assert.deepEqual(secure.Parameters?.map((p) => p.Value), [value("b")]);
-  assert.equal((await failure(ssm.send(new GetParametersByPathCommand({ Path: "tree" })))).name, "ValidationException");
+  assert.equal((await refusal(ssm.send(new GetParametersByPathCommand({ Path: "tree" })))).name, "ValidationException");
 
   const described = await ssm.send(new DescribeParametersCommand({ ParameterFilters: [{ Key: "Path", Option: "Recursive", Values: ["/tree"] }, { Key: "Type", Values: ["SecureString"] }] }));
   assert.deepEqual(described.Parameters?.map((p) => [p.Name, p.KeyId, p.Tier]), [["/tree/b", "alias/mine", "Standard"]]);
@@ -110,14 +102,14 @@ test("tags on parameters, deletion, and boto3", async () => {
   assert.deepEqual((await ssm.send(new ListTagsForResourceCommand({ ResourceType: "Parameter", ResourceId: "/tagged" }))).TagList, [{ Key: "team", Value: "a" }]);
   const byTag = await ssm.send(new DescribeParametersCommand({ ParameterFilters: [{ Key: "tag:team", Values: ["a"] }] }));
   assert.deepEqual(byTag.Parameters?.map((p) => p.Name), ["/tagged"]);
-  assert.equal((await failure(ssm.send(new ListTagsForResourceCommand({ ResourceType: "Parameter", ResourceId: "/none" })))).name, "InvalidResourceId");
-  const both = await failure(ssm.send(new PutParameterCommand({ Name: "/tagged", Value: "w", Overwrite: true, Tags: [{ Key: "a", Value: "b" }] })));
+  assert.equal((await refusal(ssm.send(new ListTagsForResourceCommand({ ResourceType: "Parameter", ResourceId: "/none" })))).name, "InvalidResourceId");
+  const both = await refusal(ssm.send(new PutParameterCommand({ Name: "/tagged", Value: "w", Overwrite: true, Tags: [{ Key: "a", Value: "b" }] })));
   assert.equal(both.name, "ValidationException");
   assert.equal((await ssm.send(new GetParameterCommand({ Name: "/tagged" }))).Parameter?.Version, 1);
 
   await ssm.send(new DeleteParameterCommand({ Name: "/tagged" }));
-  assert.equal((await failure(ssm.send(new GetParameterCommand({ Name: "/tagged" })))).name, "ParameterNotFound");
-  assert.equal((await failure(ssm.send(new DeleteParameterCommand({ Name: "/tagged" })))).name, "ParameterNotFound");
+  assert.equal((await refusal(ssm.send(new GetParameterCommand({ Name: "/tagged" })))).name, "ParameterNotFound");
+  assert.equal((await refusal(ssm.send(new DeleteParameterCommand({ Name: "/tagged" })))).name, "ParameterNotFound");
   await ssm.send(new PutParameterCommand({ Name: "/tagged", Value: "again" }));
   assert.deepEqual((await ssm.send(new ListTagsForResourceCommand({ ResourceType: "Parameter", ResourceId: "/tagged" }))).TagList, [], "a deleted parameter's tags went with it");
   const dels = await ssm.send(new DeleteParametersCommand({ Names: ["/tagged", "/ghost"] }));
@@ -147,7 +139,7 @@ test("bad input gets AWS's error and stores nothing", async () => {
     ["HierarchyLevelLimitExceededException", ssm.send(new PutParameterCommand({ Name: "/a".repeat(16), Value: "x" }))],
   ];
   for (const [name, call] of cases) {
-    const f = await failure(call);
+    const f = await refusal(call);
     assert.equal(f.name, name, f.message);
     assert.ok(!f.message.includes(token), f.message);
   }

@@ -119,6 +119,33 @@ export class TaskCgroups {
   }
 
   /**
+   * Removes this Berth's task cgroups but those of `live` tasks (by task id), and this Berth's
+   * own directory once empty: at start-up and when the agent closes, for tasks that stopped while
+   * nobody removed their groups (a server killed mid-task). Never another Berth's: a server
+   * sharing the host may be creating a group this instant. A group something still runs in
+   * cannot be removed (rmdir fails with EBUSY), so a task running unknown to this agent keeps its.
+   */
+  async pruneExcept(berthId: string, live: ReadonlySet<string>): Promise<void> {
+    let hierarchies: string[];
+    try {
+      hierarchies = await readdir(this.root);
+    } catch {
+      return;
+    }
+    await Promise.all([this.root, ...hierarchies.map((h) => join(this.root, h))].map(async (dir) => {
+      const mine = join(dir, "berth", berthId);
+      let tasks;
+      try {
+        tasks = await readdir(mine, { withFileTypes: true });
+      } catch {
+        return;
+      }
+      await Promise.all(tasks.filter((e) => e.isDirectory() && !live.has(e.name)).map((e) => removeTree(join(mine, e.name))));
+      await rmdir(mine).catch(() => {});
+    }));
+  }
+
+  /**
    * In each v1 hierarchy (memory, cpu, ..., and a hybrid host's `unified`), and under the root
    * itself: a cgroup v2 host has one hierarchy there, where host-mode tasks' routing groups are
    * made (host-task-routing.ts).

@@ -100,6 +100,12 @@ export function createDockerRunner({ docker, config, log, clock, berthId, regist
     ctx.ips.release(taskArn);
   }
 
+  /** The cgroups of every task but those a manager still runs or is starting. */
+  async function pruneCgroups(): Promise<void> {
+    const live = new Set([...managers.values()].filter((m) => m.status !== "STOPPED").map((m) => m.plan.taskId));
+    await ctx.cgroups.pruneExcept(berthId, live);
+  }
+
   async function removeEverything(): Promise<void> {
     const containers = await docker.listContainers({ all: true, filters: mine });
     await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => {})));
@@ -139,6 +145,7 @@ export function createDockerRunner({ docker, config, log, clock, berthId, regist
     async recover(specs: LaunchSpec[], retained: string[]) {
       await events.ready;
       await recoverTasks(ctx, specs, new Set(retained), managers, removeTask);
+      await pruneCgroups();
     },
     async cleanup(taskArn: string) {
       const m = managers.get(taskArn);
@@ -162,6 +169,8 @@ export function createDockerRunner({ docker, config, log, clock, berthId, regist
     },
     async close() {
       events.close();
+      // Tasks outlive the agent (they are adopted after a restart): only stopped ones' groups go.
+      await pruneCgroups();
       await (await endpoints)?.close();
       managers.forEach((m) => m.dispose());
       managers.clear();

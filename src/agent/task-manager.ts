@@ -138,7 +138,13 @@ export class TaskManager {
     if (fields.pullStartedAt) this.pullStartedAt = fields.pullStartedAt;
     if (fields.pullStoppedAt) this.pullStoppedAt = fields.pullStoppedAt;
     // A stopped task's credentials are never served again (the control plane revokes them too).
-    if (fields.lastStatus === "STOPPED") this.forgetIdentity();
+    if (fields.lastStatus === "STOPPED") {
+      this.forgetIdentity();
+      // Nothing runs in the task's cgroup any more (found stopped at start-up too): its empty
+      // directories go now, not only when the task's containers are cleaned up, which a task
+      // found stopped after a restart may never be. A directory still busy stays (rmdir fails).
+      void this.ctx.cgroups.remove(this.ctx.berthId, this.plan.taskId);
+    }
     const r: TaskReport = { taskArn: this.taskArn, at: this.ctx.clock.now(), ...fields };
     if (fields.lastStatus === "STOPPED" && this.stoppedWhileDown) r.stoppedWhileDown = true;
     // Every reason leaves the agent here; none may carry an environment value (redact.ts).

@@ -4,6 +4,9 @@ import type { RequestContext } from "../aws/request-context.js";
 import { authorizationToken, issueToken } from "../registry/auth-token.js";
 import type { EcrDeps } from "./deps.js";
 
+/** A role session's access key id: its token names the session rather than carry its tags and policies. */
+const sessionOf = (ctx: RequestContext) => (ctx.principal?.type === "AssumedRole" && ctx.accessKeyId?.startsWith("ASIA") ? ctx.accessKeyId : undefined);
+
 /**
  * GetAuthorizationToken: base64 of `AWS:<password>`, valid 12 hours, for the caller's account
  * and region (or, with the deprecated registryIds, one entry per account named). The proxy
@@ -15,7 +18,7 @@ export function authorizationHandlers({ clock, secret, registryHost }: EcrDeps):
     GetAuthorizationToken: (input: GetAuthorizationTokenRequest, ctx: RequestContext) => {
       const accounts = input.registryIds?.length ? [...new Set(input.registryIds)] : [ctx.account];
       const authorizationData: AuthorizationData[] = accounts.map((account) => {
-        const { password, expiresAt } = issueToken(secret, { account, region: ctx.region }, clock.now(), undefined, ctx.principal);
+        const { password, expiresAt } = issueToken(secret, { account, region: ctx.region }, clock.now(), undefined, ctx.principal, sessionOf(ctx));
         return { authorizationToken: authorizationToken(password), expiresAt, proxyEndpoint: `http://${registryHost()}` };
       });
       return { authorizationData };

@@ -1,4 +1,5 @@
-import { parseArn } from "../core/arn.js";
+import { parseArn, type Scope } from "../core/arn.js";
+import type { Db } from "../store/database.js";
 import type { AuthorizedCall, ServiceAuthorization } from "../iam/service-authorization.js";
 
 /** The last part of a name-or-ARN (a cluster named by ARN: its name). */
@@ -27,21 +28,25 @@ const named = (type: string, member: string) => (call: AuthorizedCall) => [inClu
 const listed = (type: string, member: string) => (call: AuthorizedCall) => call.list(member).map((ref) => inCluster(call, type, ref));
 
 /**
- * family, family:revision or an ARN of either; a family without a revision (bare or in an ARN) is
- * its latest ACTIVE revision, as RunTask resolves it, so a policy on `web:*` covers every spelling.
+ * The ARN RunTask is authorized on for a task definition given as family, family:revision or an
+ * ARN of either; a family without a revision (bare or in an ARN) is its latest ACTIVE revision, as
+ * RunTask resolves it, so a policy on `web:*` covers every spelling. `scope` is where a bare name
+ * lives (the call's, or an EventBridge target's cluster's account and region).
  */
-function taskDefinition(call: AuthorizedCall): string[] {
-  const given = call.str("taskDefinition") ?? "";
+export function taskDefinitionResource(db: Db, scope: Scope, given: string): string {
   const arn = given.startsWith("arn:") ? parseArn(given) : undefined;
   // An ARN the handler would not take (another type, or a path it cannot read) is kept as given.
-  if (given.startsWith("arn:") && (!arn || arn.service !== "ecs" || arn.type !== "task-definition" || arn.path.length !== 1)) return [given];
+  if (given.startsWith("arn:") && (!arn || arn.service !== "ecs" || arn.type !== "task-definition" || arn.path.length !== 1)) return given;
   const ref = arn ? arn.path[0]! : given;
-  if (ref.includes(":")) return [arn ? `arn:aws:ecs:${arn.region}:${arn.account}:task-definition/${ref}` : call.arn(`task-definition/${ref}`)];
-  if (arn && (arn.account !== call.ctx.account || arn.region !== call.ctx.region)) return [given];
-  const row = call.db.prepare("SELECT arn FROM task_definitions WHERE account = ? AND region = ? AND family = ? AND status = 'ACTIVE' ORDER BY revision DESC LIMIT 1")
-    .get(call.ctx.account, call.ctx.region, ref) as { arn: string } | undefined;
-  return [row?.arn ?? call.arn(`task-definition/${ref}`)];
+  const own = (path: string) => `arn:aws:ecs:${arn?.region ?? scope.region}:${arn?.account ?? scope.account}:task-definition/${path}`;
+  if (ref.includes(":")) return own(ref);
+  if (arn && (arn.account !== scope.account || arn.region !== scope.region)) return given;
+  const row = db.prepare("SELECT arn FROM task_definitions WHERE account = ? AND region = ? AND family = ? AND status = 'ACTIVE' ORDER BY revision DESC LIMIT 1")
+    .get(scope.account, scope.region, ref) as { arn: string } | undefined;
+  return row?.arn ?? own(ref);
 }
+
+const taskDefinition = (call: AuthorizedCall) => [taskDefinitionResource(call.db, call.ctx, call.str("taskDefinition") ?? "")];
 
 /**
  * Amazon ECS (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelasticcontainerservice.html):

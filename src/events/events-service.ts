@@ -15,7 +15,7 @@ import type { TargetDispatcher } from "./target-dispatch.js";
 import { GroupCommit } from "../store/group-commit.js";
 import { createArchive, deleteArchive, describeArchive, listArchives, updateArchive } from "./archives.js";
 import { cancelReplay, describeReplay, listReplays, startReplay } from "./replays.js";
-import { createConnection, deauthorizeConnection, deleteConnection, describeConnection, listConnections, updateConnection } from "./api/connections.js";
+import { authorizingConnections, createConnection, deauthorizeConnection, deleteConnection, describeConnection, listConnections, updateConnection } from "./api/connections.js";
 import { createApiDestination, deleteApiDestination, describeApiDestination, listApiDestinations, updateApiDestination } from "./api/api-destinations.js";
 import { authorizeConnection } from "./api/authorize-connection.js";
 import type { OAuthTokens } from "./api/oauth-tokens.js";
@@ -51,6 +51,9 @@ export function createEventsService({ db, clock, dispatchers, wake, secrets, oau
   /** An OAuth connection gets its first token after the request that made or changed it answered. */
   const authorizeLater = (scope: Scope, name: string) =>
     setImmediate(() => void authorizeConnection({ secrets, clock, oauth, log }, scope, name).catch((err) => log.error({ err }, "connection authorization failed")));
+  // An authorization runs in memory only: a server stopped (or killed) meanwhile left its
+  // connection AUTHORIZING, which nothing else would ever change. Authorize those again now.
+  for (const { scope, name } of authorizingConnections(db)) authorizeLater(scope, name);
   const handlers: Record<string, Handler> = {
     CreateEventBus: (input: W.CreateEventBusRequest, ctx) => {
       const scope = scopeOf(ctx);

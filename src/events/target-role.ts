@@ -5,19 +5,26 @@ import { identityPolicies } from "../iam/identity-decision.js";
 import { findRoleByArn } from "../iam/roles.js";
 import { assumedRolePrincipal, trusts } from "../sts/assume-role.js";
 import { DeliveryError } from "./delivery-error.js";
+import { parseArn } from "../core/arn.js";
+import { taskDefinitionResource } from "../ecs/authorization.js";
 
 /** Decides, before a delivery, whether the target's RoleArn lets EventBridge (or Scheduler) deliver it; throws the DLQ's error when not. */
 export type TargetRoleGate = (delivery: { target: W.Target; sourceArn: string; region: string }) => void;
 
 /** The action (and the resource it is on) a delivery to this target needs of its role. */
-function permissionFor(target: W.Target): { action: string; resource: string } | undefined {
+function permissionFor(db: Db, target: W.Target, region: string): { action: string; resource: string } | undefined {
   const arn = target.Arn!;
   if (/^arn:aws[\w-]*:sqs:/.test(arn)) return { action: "sqs:SendMessage", resource: arn };
   if (/^arn:aws[\w-]*:sns:/.test(arn)) return { action: "sns:Publish", resource: arn };
   if (/^arn:aws[\w-]*:events:[^:]*:\d*:event-bus\//.test(arn)) return { action: "events:PutEvents", resource: arn };
   if (/^arn:aws[\w-]*:events:[^:]*:\d*:api-destination\//.test(arn)) return { action: "events:InvokeApiDestination", resource: arn };
-  // RunTask is authorized on the task definition (its ARN, or its family's as given).
-  if (/^arn:aws[\w-]*:ecs:/.test(arn)) return { action: "ecs:RunTask", resource: target.EcsParameters?.TaskDefinitionArn ?? arn };
+  // RunTask is authorized on the task definition, a family resolved to its latest ACTIVE revision
+  // (in the cluster's account and region) as ECS's own RunTask authorization does.
+  if (/^arn:aws[\w-]*:ecs:/.test(arn)) {
+    const given = target.EcsParameters?.TaskDefinitionArn;
+    const cluster = parseArn(arn);
+    return { action: "ecs:RunTask", resource: given === undefined ? arn : taskDefinitionResource(db, { account: cluster?.account ?? "", region: cluster?.region ?? region }, given) };
+  }
   return undefined;
 }
 
@@ -39,7 +46,7 @@ export function createTargetRoleGate({ db, clock }: { db: Db; clock: Clock }): T
     if (!role || !trusts(role, { service }, "sts:AssumeRole", context)) {
       throw new DeliveryError("FAILED_TO_ASSUME_ROLE", `User: ${service} is not authorized to perform: sts:AssumeRole on resource: ${target.RoleArn}`, false);
     }
-    const needed = permissionFor(target);
+    const needed = permissionFor(db, target, region);
     if (!needed) return;
     const principal = assumedRolePrincipal(role, service === "scheduler.amazonaws.com" ? "scheduler" : "events");
     const denial = identityPolicies(db, clock, principal, { region }).denial(needed.action, needed.resource);

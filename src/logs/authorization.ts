@@ -16,18 +16,35 @@ const stream = (call: AuthorizedCall) => [streamArn(call, groupName(call.str("lo
 const anyGroup = (call: AuthorizedCall) => [streamArn(call, "")];
 const groups = (member: string) => (call: AuthorizedCall) => call.list(member).map((g) => streamArn(call, groupName(g)));
 
-/** CloudWatch Logs (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatchlogs.html). */
+/** A group when the call names one (it may), else every group. */
+const groupOrAny = (call: AuthorizedCall) => (call.str("logGroupName") ?? call.str("logGroupIdentifier") ? group(call) : anyGroup(call));
+
+/**
+ * CloudWatch Logs (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatchlogs.html):
+ * every action that names a log group is authorized on the group (its stream actions on the
+ * stream), whether or not Berth implements it, so that a table entry is never what is missing.
+ * Actions AWS scopes by other resources (destinations, deliveries, anomaly detectors, query
+ * definitions, scheduled queries, integrations) or none are on "*".
+ */
 export const logsAuthorization: ServiceAuthorization = {
   arnService: "logs",
   resources: {
-    CreateLogGroup: group, DeleteLogGroup: group, PutRetentionPolicy: group, DeleteRetentionPolicy: group,
-    CreateLogStream: group, DescribeLogStreams: group, FilterLogEvents: group,
-    PutMetricFilter: group, DeleteMetricFilter: group, PutSubscriptionFilter: group, DeleteSubscriptionFilter: group,
-    TagLogGroup: group, UntagLogGroup: group, ListTagsLogGroup: group,
-    DescribeMetricFilters: (call) => (call.str("logGroupName") ? group(call) : anyGroup(call)),
+    ...Object.fromEntries([
+      "CreateLogGroup", "DeleteLogGroup", "PutRetentionPolicy", "DeleteRetentionPolicy", "CreateLogStream", "DescribeLogStreams", "FilterLogEvents",
+      "PutMetricFilter", "DeleteMetricFilter", "PutSubscriptionFilter", "DeleteSubscriptionFilter", "DescribeSubscriptionFilters",
+      "TagLogGroup", "UntagLogGroup", "ListTagsLogGroup", "GetLogGroupFields", "CreateExportTask",
+      "AssociateKmsKey", "DisassociateKmsKey", "PutDataProtectionPolicy", "GetDataProtectionPolicy", "DeleteDataProtectionPolicy",
+      "PutIndexPolicy", "DeleteIndexPolicy", "PutTransformer", "GetTransformer", "DeleteTransformer",
+      "PutLogGroupDeletionProtection", "PutBearerTokenAuthentication",
+    ].map((op) => [op, group])),
+    // AssociateKmsKey and DisassociateKmsKey may name a query's results (resourceIdentifier) instead of a group.
+    AssociateKmsKey: groupOrAny, DisassociateKmsKey: groupOrAny,
+    DescribeMetricFilters: groupOrAny, DescribeQueries: groupOrAny,
     DescribeLogGroups: anyGroup,
     PutLogEvents: stream, GetLogEvents: stream, DeleteLogStream: stream,
     StartLiveTail: groups("logGroupIdentifiers"),
+    DescribeFieldIndexes: groups("logGroupIdentifiers"), DescribeIndexPolicies: groups("logGroupIdentifiers"),
+    CreateLogAnomalyDetector: groups("logGroupArnList"),
     StartQuery: (call) => (call.str("logGroupName") ? group(call) : [...groups("logGroupNames")(call), ...groups("logGroupIdentifiers")(call)]),
   },
   /** A group's tags, for its own ARN and every stream ARN in it. */

@@ -42,6 +42,12 @@ export function findSession(db: Db, secrets: CredentialSecrets, accessKeyId: str
   return { secret: secrets.open(accessKeyId, row.sealed_secret), account: row.account, ...(principal ? { principal } : {}), sessionToken: row.token, expiresAt: row.expires_at };
 }
 
+/** Who a session makes its caller, without opening its secret (the registry's tokens name their session). */
+export function sessionPrincipal(db: Db, accessKeyId: string): Principal | undefined {
+  const row = db.prepare("SELECT principal FROM sts_sessions WHERE access_key_id = ?").get(accessKeyId) as { principal: string } | undefined;
+  return (row ? (JSON.parse(row.principal) as Principal | null) : null) ?? undefined;
+}
+
 export const revokeSession = (db: Db, accessKeyId: string) => void db.prepare("DELETE FROM sts_sessions WHERE access_key_id = ?").run(accessKeyId);
 
 /** The wire shape of Credentials. */

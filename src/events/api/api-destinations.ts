@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import { isIP } from "node:net";
 import type * as W from "@aws-sdk/client-eventbridge";
 import type { Db } from "../../store/database.js";
 import type { Clock } from "../../core/clock.js";
@@ -7,6 +6,7 @@ import type { Scope } from "../../core/arn.js";
 import { alreadyExists, notFound, validation } from "../errors.js";
 import { pageOf } from "../event-rules.js";
 import { connectionByArn, connectionNotFound } from "./connections.js";
+import { checkHttpsEndpoint } from "./https-endpoint.js";
 
 /** The stored API destination: DescribeApiDestination's shape with times as epoch ms. */
 export interface ApiDestinationDoc {
@@ -17,22 +17,6 @@ export interface ApiDestinationDoc {
 /** AWS's default rate limit. */
 const DEFAULT_RATE = 300;
 export const API_DESTINATION_ARN = /^arn:aws[\w-]*:events:([a-z0-9-]+):(\d{12}):api-destination\/([^/]+)\/[-A-Za-z0-9]+$/;
-
-const isLoopback = (host: string) => host === "localhost" || (isIP(host) === 4 && host.startsWith("127.")) || host === "[::1]";
-
-/**
- * AWS invokes HTTPS endpoints only. Berth also accepts plain HTTP to a loopback address, so a
- * local service (or a test's server) can be the endpoint without a certificate.
- */
-function checkEndpoint(url: string) {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    throw validation("Parameter InvocationEndpoint is not valid. Reason: It must be an HTTPS URL.");
-  }
-  if (u.protocol !== "https:" && !(u.protocol === "http:" && isLoopback(u.hostname))) throw validation("Parameter InvocationEndpoint is not valid. Reason: It must be an HTTPS URL.");
-}
 
 function find(db: Db, scope: Scope, name: string): ApiDestinationDoc | undefined {
   const row = db.prepare("SELECT doc FROM event_api_destinations WHERE account = ? AND region = ? AND name = ?").get(scope.account, scope.region, name) as { doc: string } | undefined;
@@ -68,7 +52,7 @@ const brief = (d: ApiDestinationDoc) => ({
 const present = (d: ApiDestinationDoc) => ({ ...d, ...brief(d) });
 
 export function createApiDestination(db: Db, clock: Clock, scope: Scope, input: W.CreateApiDestinationRequest) {
-  checkEndpoint(input.InvocationEndpoint!);
+  checkHttpsEndpoint("InvocationEndpoint", input.InvocationEndpoint!);
   return db.transaction(() => {
     checkConnection(db, scope, input.ConnectionArn!);
     if (find(db, scope, input.Name!)) throw alreadyExists(`An api-destination '${input.Name}' already exists.`);
@@ -94,7 +78,7 @@ export function listApiDestinations(db: Db, scope: Scope, input: W.ListApiDestin
 }
 
 export function updateApiDestination(db: Db, clock: Clock, scope: Scope, input: W.UpdateApiDestinationRequest) {
-  if (input.InvocationEndpoint !== undefined) checkEndpoint(input.InvocationEndpoint);
+  if (input.InvocationEndpoint !== undefined) checkHttpsEndpoint("InvocationEndpoint", input.InvocationEndpoint);
   return db.transaction(() => {
     const d = requireDestination(db, scope, input.Name!);
     if (input.ConnectionArn !== undefined) checkConnection(db, scope, input.ConnectionArn);

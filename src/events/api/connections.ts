@@ -5,6 +5,7 @@ import type { Scope } from "../../core/arn.js";
 import { addVersion, createSecretRow, CURRENT, openValue, requireSecret, secretArn, selectVersion, type SecretDeps } from "../../secretsmanager/secret-store.js";
 import { alreadyExists, notFound, validation } from "../errors.js";
 import { pageOf } from "../event-rules.js";
+import { checkHttpsEndpoint } from "./https-endpoint.js";
 
 /**
  * EventBridge connections: how API destinations authorize. As AWS does, the authorization
@@ -49,6 +50,8 @@ function redact(a: ConnectionAuth): W.ConnectionAuthResponseParameters {
 function checkAuth(type: string, auth: ConnectionAuth) {
   const given = Object.values(KIND).filter((k) => auth[k] !== undefined);
   if (given.length !== 1 || given[0] !== KIND[type]) throw validation(`Parameter AuthParameters is not valid. Reason: ${KIND[type]} must be provided, and only it, for AuthorizationType ${type}.`);
+  // The client secret goes to the authorization endpoint: never in the clear to another host.
+  if (auth.OAuthParameters?.AuthorizationEndpoint !== undefined) checkHttpsEndpoint("AuthorizationEndpoint", auth.OAuthParameters.AuthorizationEndpoint);
 }
 
 export function findConnection(db: SecretDeps["db"], scope: Scope, name: string): ConnectionDoc | undefined {
@@ -59,6 +62,12 @@ export function findConnection(db: SecretDeps["db"], scope: Scope, name: string)
 export function connectionByArn(db: SecretDeps["db"], arn: string): ConnectionDoc | undefined {
   const row = db.prepare("SELECT doc FROM event_connections WHERE arn = ?").get(arn) as { doc: string } | undefined;
   return row ? (JSON.parse(row.doc) as ConnectionDoc) : undefined;
+}
+
+/** Connections still AUTHORIZING, with where they live: after a restart, the ones whose authorization the stopped server never finished. */
+export function authorizingConnections(db: SecretDeps["db"]): Array<{ scope: Scope; name: string }> {
+  const rows = db.prepare("SELECT account, region, name, doc FROM event_connections").all() as Array<{ account: string; region: string; name: string; doc: string }>;
+  return rows.filter((r) => (JSON.parse(r.doc) as ConnectionDoc).ConnectionState === "AUTHORIZING").map((r) => ({ scope: { account: r.account, region: r.region }, name: r.name }));
 }
 
 function requireConnection(db: SecretDeps["db"], scope: Scope, name: string): ConnectionDoc {

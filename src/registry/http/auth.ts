@@ -18,6 +18,8 @@ export interface AuthDeps {
   config: Config;
   clock: Clock;
   secret: Buffer;
+  /** The principal an STS session (by access key id) makes its caller, session tags and policies included; undefined once it is revoked or forgotten. */
+  sessionPrincipal?: (accessKeyId: string) => Principal | undefined;
 }
 
 export const REALM = "Berth registry";
@@ -31,7 +33,7 @@ export interface Caller {
 const challenge = (message: string) =>
   new OciError("UNAUTHORIZED", message, undefined, 401, { "www-authenticate": `Basic realm="${REALM}"` });
 
-export function authenticate(req: FastifyRequest, { config, clock, secret }: AuthDeps): Caller {
+export function authenticate(req: FastifyRequest, { config, clock, secret, sessionPrincipal }: AuthDeps): Caller {
   const fallback = { scope: { account: config.accountId, region: config.region } };
   const password = presentedPassword(req.headers.authorization);
   if (password === undefined) {
@@ -40,8 +42,13 @@ export function authenticate(req: FastifyRequest, { config, clock, secret }: Aut
   }
   const check = checkToken(secret, password, clock.now());
   if (check.ok) {
-    const { account, region, principal } = check.claims;
-    return { scope: { account, region }, ...(principal ? { principal } : {}) };
+    const { account, region, principal, session } = check.claims;
+    if (!session) return { scope: { account, region }, ...(principal ? { principal } : {}) };
+    // The session's tags and policies are not in the token: the stored session has them.
+    const stored = sessionPrincipal?.(session);
+    if (stored && stored.arn === principal?.arn) return { scope: { account, region }, principal: { ...principal, sessionTags: stored.sessionTags, sessionPolicies: stored.sessionPolicies } };
+    // Never a caller without the session's policies, which would allow more than the session may.
+    throw challenge("Your authorization token is invalid: the session it was issued to no longer exists.");
   }
   if (config.registryAuth === "open") return fallback;
   throw challenge(check.reason === "expired" ? "Your authorization token has expired. Reauthenticate and try again." : "Your authorization token is invalid.");

@@ -1,3 +1,4 @@
+import type { Principal } from "../../aws/request-context.js";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Config } from "../../core/config.js";
 import type { Clock } from "../../core/clock.js";
@@ -20,6 +21,8 @@ export interface RegistryHttpDeps {
   clock: Clock;
   /** The token signing secret (auth-token.ts). */
   secret: Buffer;
+  /** A role session's principal by its access key id (a token names its session: auth.ts). */
+  sessionPrincipal?: (accessKeyId: string) => Principal | undefined;
   /**
    * Runs before a manifest is read (GET or HEAD), so that a pull-through cache can fetch a
    * missing image from its upstream first (src/ecr/pull-through.ts). Must not throw.
