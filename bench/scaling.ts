@@ -111,7 +111,12 @@ async function main() {
       } finally {
         await stop();
       }
-      // Back to one task for the next round (a user's UpdateService; scaling in by itself takes 15 periods).
+      // Back to one task for the next round (a user's UpdateService; scaling in by itself takes 15
+      // periods), once AlarmHigh is OK: while it is in ALARM it runs the policy again every period,
+      // which would scale straight back out (at AWS's 60-second periods the next round then waited
+      // out AlarmLow's 15 minutes).
+      await waitFor("AlarmHigh OK after the load", async () =>
+        ((await aws("cloudwatch", "describe-alarms", "--alarm-names", high)).MetricAlarms[0].StateValue === "OK" ? true : undefined), 600_000);
       await aws("ecs", "update-service", "--cluster", "dev", "--service", "web", "--desired-count", "1");
     }
     const line = (name: string, xs: number[]) => `${name}: median ${pct(xs, 50).toFixed(1)} s, worst ${Math.max(...xs).toFixed(1)} s`;

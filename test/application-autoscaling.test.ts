@@ -190,6 +190,37 @@ test("a real CloudWatch alarm runs a step policy: the desired count changes by i
   await berth.aws("cloudwatch", "delete-alarms", "--alarm-names", "queue-deep");
 });
 
+test("a step policy fired at max capacity: a not scaled activity with NotScaledReasons, listed only with --include-not-scaled-activities", async () => {
+  const before = (await aas("describe-scaling-activities", "--service-namespace", "ecs")).ScalingActivities;
+  assert.equal((await service()).desiredCount, 3);
+  await aas("register-scalable-target", ...TARGET, "--max-capacity", "3");
+  const { PolicyARN } = await aas("put-scaling-policy", "--policy-name", "more", "--policy-type", "StepScaling", ...TARGET,
+    "--step-scaling-policy-configuration", '{"AdjustmentType":"ChangeInCapacity","Cooldown":0,"StepAdjustments":[{"MetricIntervalLowerBound":0,"ScalingAdjustment":2}]}');
+  await berth.aws("cloudwatch", "put-metric-alarm", "--alarm-name", "busy", "--namespace", "App", "--metric-name", "Load", "--statistic", "Average",
+    "--period", "60", "--evaluation-periods", "1", "--threshold", "10", "--comparison-operator", "GreaterThanThreshold", "--alarm-actions", PolicyARN);
+  await berth.aws("cloudwatch", "set-alarm-state", "--alarm-name", "busy", "--state-value", "ALARM", "--state-reason", "test");
+  const include = ["describe-scaling-activities", "--service-namespace", "ecs", "--resource-id", "service/default/web", "--scalable-dimension", "ecs:service:DesiredCount", "--include-not-scaled-activities"];
+  const all = await waitFor("the not scaled activity", async () => {
+    const list = (await aas(...include)).ScalingActivities;
+    return list.length > before.length ? list : undefined;
+  }, 30_000);
+  assert.deepEqual({ ...all[0], ActivityId: undefined, StartTime: undefined }, {
+    ActivityId: undefined, StartTime: undefined, ServiceNamespace: "ecs", ResourceId: "service/default/web", ScalableDimension: "ecs:service:DesiredCount",
+    Description: "Attempting to scale due to alarm triggered", Cause: "monitor alarm busy in state ALARM triggered policy more",
+    StatusCode: "Failed", NotScaledReasons: [{ Code: "AlreadyAtMaxCapacity", MaxCapacity: 3 }],
+  });
+  assert.equal((await service()).desiredCount, 3, "not scaled");
+  // The same through boto3; and without the flag the list is what it was.
+  const viaBoto3 = (await boto3("describe_scaling_activities", { ServiceNamespace: "ecs", IncludeNotScaledActivities: true })).ScalingActivities;
+  assert.deepEqual(viaBoto3[0].NotScaledReasons, [{ Code: "AlreadyAtMaxCapacity", MaxCapacity: 3 }]);
+  assert.deepEqual((await aas("describe-scaling-activities", "--service-namespace", "ecs")).ScalingActivities, before);
+  assert.deepEqual((await aas("describe-scaling-activities", "--service-namespace", "ecs", "--no-include-not-scaled-activities")).ScalingActivities, before);
+
+  await berth.aws("cloudwatch", "delete-alarms", "--alarm-names", "busy");
+  await aas("delete-scaling-policy", "--policy-name", "more", ...TARGET);
+  await aas("register-scalable-target", ...TARGET, "--max-capacity", "4");
+});
+
 test("state survives a restart; deregistering removes the target's policies and scheduled actions", async () => {
   await aas("put-scheduled-action", ...TARGET, "--scheduled-action-name", "nightly", "--schedule", "cron(0 2 * * ? *)", "--timezone", "Europe/Paris", "--scalable-target-action", "MinCapacity=1,MaxCapacity=2");
   await berth.stop();

@@ -151,6 +151,51 @@ test("a step policy invoked by its alarm scales by its steps, within [min, max],
   assert.equal(desired.get("dev/web"), 2, "-50% of 3 is -1.5, truncated towards zero");
 });
 
+test("a policy run blocked by max or min capacity is a not scaled activity, shown only with IncludeNotScaledActivities", async () => {
+  const { aas, call, desired, advance } = setup();
+  call("RegisterScalableTarget", { MinCapacity: 2, MaxCapacity: 3 });
+  const high = call("PutScalingPolicy", {
+    PolicyName: "cpu-high", PolicyType: "StepScaling",
+    StepScalingPolicyConfiguration: { AdjustmentType: "ChangeInCapacity", Cooldown: 0, StepAdjustments: [{ MetricIntervalLowerBound: 0, ScalingAdjustment: 2 }] },
+  }).PolicyARN;
+  const low = call("PutScalingPolicy", {
+    PolicyName: "cpu-low", PolicyType: "StepScaling",
+    StepScalingPolicyConfiguration: { AdjustmentType: "ChangeInCapacity", Cooldown: 0, StepAdjustments: [{ MetricIntervalUpperBound: 0, ScalingAdjustment: -1 }] },
+  }).PolicyARN;
+  await aas.alarmActions.invoke(high, change("cpu-high", [90], 70)); // 2 + 2, clamped to 3
+  assert.equal(desired.get("dev/web"), 3);
+  advance(60);
+  await aas.alarmActions.invoke(high, change("cpu-high", [95], 70)); // at max
+  assert.equal(desired.get("dev/web"), 3);
+  const withNotScaled = () => call("DescribeScalingActivities", { IncludeNotScaledActivities: true }).ScalingActivities;
+  const [blocked, scaled] = withNotScaled();
+  assert.deepEqual({ ...blocked, ActivityId: undefined, StartTime: undefined }, {
+    ActivityId: undefined, StartTime: undefined, ServiceNamespace: "ecs", ResourceId: "service/dev/web", ScalableDimension: "ecs:service:DesiredCount",
+    Description: "Attempting to scale due to alarm triggered", Cause: "monitor alarm cpu-high in state ALARM triggered policy cpu-high",
+    StatusCode: "Failed", NotScaledReasons: [{ Code: "AlreadyAtMaxCapacity", MaxCapacity: 3 }],
+  });
+  assert.equal(scaled.Description, "Setting desired count to 3.");
+  // Without the flag (or with it false) only what scaled.
+  assert.deepEqual(call("DescribeScalingActivities", {}).ScalingActivities.map((a: any) => a.Description), ["Setting desired count to 3."]);
+  assert.equal(call("DescribeScalingActivities", { IncludeNotScaledActivities: false }).ScalingActivities.length, 1);
+  // The alarm invoking the policy again every period, still at max: the same episode, recorded once.
+  advance(60);
+  await aas.alarmActions.invoke(high, change("cpu-high", [97], 70));
+  assert.equal(withNotScaled().length, 2);
+
+  // Scaling in to the minimum, then blocked by it.
+  await aas.alarmActions.invoke(low, change("cpu-low", [10], 30));
+  advance(60);
+  await aas.alarmActions.invoke(low, change("cpu-low", [10], 30));
+  assert.equal(desired.get("dev/web"), 2);
+  assert.deepEqual(withNotScaled().map((a: any) => [a.Description, a.NotScaledReasons]), [
+    ["Attempting to scale due to alarm triggered", [{ Code: "AlreadyAtMinCapacity", MinCapacity: 2 }]],
+    ["Setting desired count to 2.", undefined],
+    ["Attempting to scale due to alarm triggered", [{ Code: "AlreadyAtMaxCapacity", MaxCapacity: 3 }]],
+    ["Setting desired count to 3.", undefined],
+  ]);
+});
+
 test("target tracking scales in proportion to the metric; a user's count outside [min, max] stays until a scaling activity", async () => {
   const { aas, call, desired } = setup();
   call("RegisterScalableTarget", { MinCapacity: 1, MaxCapacity: 10 });

@@ -2,8 +2,8 @@ import type { Scope } from "../core/arn.js";
 import { newUuid } from "../core/ids.js";
 import type { AasDeps } from "./deps.js";
 import { ecsServiceOf } from "./ecs-resource.js";
-import { addActivity } from "./store.js";
-import type { ScalableTarget, ScalingActivity } from "./types.js";
+import { addActivity, latestActivity } from "./store.js";
+import type { NotScaledReason, ScalableTarget, ScalingActivity } from "./types.js";
 
 /**
  * Records a scaling activity of a target, as DescribeScalingActivities shows it. Activities end at
@@ -11,7 +11,7 @@ import type { ScalableTarget, ScalingActivity } from "./types.js";
  */
 export function recordActivity(
   { db, clock }: AasDeps, scope: Scope, t: ScalableTarget,
-  a: Pick<ScalingActivity, "Description" | "Cause" | "StatusCode" | "StatusMessage">,
+  a: Pick<ScalingActivity, "Description" | "Cause" | "StatusCode" | "StatusMessage" | "EndTime" | "NotScaledReasons">,
 ): ScalingActivity {
   const now = clock.now();
   const activity: ScalingActivity = {
@@ -45,6 +45,21 @@ export function setDesiredCount(deps: AasDeps, scope: Scope, t: ScalableTarget, 
   recordActivity(deps, scope, t, { Description, Cause: cause, StatusCode: "Successful", StatusMessage: `Successfully set desired count to ${count}. Change successfully fulfilled by ecs.` });
   deps.log.info({ resourceId: t.ResourceId, count, cause }, "scaled an ECS service");
   return true;
+}
+
+/**
+ * Records a policy run that changed nothing because the capacity is already where the policy
+ * would take it, as AWS does: a Failed activity "Attempting to scale due to alarm triggered" with
+ * its NotScaledReasons (the capacity that blocked it), no status message and no end time.
+ * Alarms invoke their policies again every period they stay in ALARM (a quiet service's AlarmLow
+ * at its minimum, for days): a run not scaled for the same cause and reason as the target's
+ * newest activity is not recorded again, so the history shows each blocked episode once and the
+ * table does not grow by a row a minute.
+ */
+export function recordNotScaled(deps: AasDeps, scope: Scope, t: ScalableTarget, cause: string, reason: NotScaledReason): void {
+  const last = latestActivity(deps.db, scope, t);
+  if (last?.Cause === cause && JSON.stringify(last.NotScaledReasons) === JSON.stringify([reason])) return;
+  recordActivity(deps, scope, t, { Description: "Attempting to scale due to alarm triggered", Cause: cause, StatusCode: "Failed", EndTime: undefined, NotScaledReasons: [reason] });
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { AlarmActionTarget, AlarmStateChange } from "../cloudwatch/alarms/alarm-actions.js";
 import type { AasDeps } from "./deps.js";
-import { currentCapacity, setDesiredCount } from "./capacity.js";
+import { currentCapacity, recordNotScaled, setDesiredCount } from "./capacity.js";
 import { findPolicyByArn, findTarget, saveTarget, type TargetState } from "./store.js";
 import { aggregate, selectStep, stepCapacity } from "./step-adjustments.js";
 import type { ScalingPolicy } from "./types.js";
@@ -85,7 +85,7 @@ export function policyExecution(deps: AasDeps): AlarmActionTarget & { execute(ar
       if (want > current) {
         if (target.SuspendedState.DynamicScalingOutSuspended) return;
         const next = Math.min(want, target.MaxCapacity);
-        if (next <= current) return;
+        if (next <= current) return recordNotScaled(deps, scope, target, cause, { Code: "AlreadyAtMaxCapacity", MaxCapacity: target.MaxCapacity });
         if (!setDesiredCount(deps, scope, target, next, cause)) return;
         // A scale-out ends any scale-in cooldown; one during a cooldown keeps counting from its base.
         state.scaleOut = { until: now + cooldowns.out * 1000, from: outCooldown?.from ?? current };
@@ -94,11 +94,11 @@ export function policyExecution(deps: AasDeps): AlarmActionTarget & { execute(ar
         if (target.SuspendedState.DynamicScalingInSuspended || policy.TargetTrackingScalingPolicyConfiguration?.DisableScaleIn) return;
         if (state.scaleInUntil !== undefined && now < state.scaleInUntil) return;
         const next = Math.max(want, target.MinCapacity);
-        if (next >= current) return;
+        if (next >= current) return recordNotScaled(deps, scope, target, cause, { Code: "AlreadyAtMinCapacity", MinCapacity: target.MinCapacity });
         if (!setDesiredCount(deps, scope, target, next, cause)) return;
         state.scaleInUntil = now + cooldowns.in * 1000;
         delete state.scaleOut;
-      } else return;
+      } else return recordNotScaled(deps, scope, target, cause, { Code: "AlreadyAtDesiredCapacity", CurrentCapacity: current });
       saveTarget(db, scope, { target, state });
     })();
   }

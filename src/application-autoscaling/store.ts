@@ -136,6 +136,13 @@ export function addActivity(db: Db, scope: Scope, a: ScalingActivity): void {
   ).run({ ...keyParams(scope, a), id: a.ActivityId, doc: JSON.stringify(a) });
 }
 
+/** A target's newest activity, if it has any. */
+export function latestActivity(db: Db, scope: Scope, k: TargetKey): ScalingActivity | undefined {
+  const row = db.prepare(`SELECT doc FROM aas_activities WHERE account = ? AND region = ? AND namespace = ? AND resource_id = ? AND dimension = ?
+    ORDER BY seq DESC LIMIT 1`).get(scope.account, scope.region, k.ServiceNamespace, k.ResourceId, k.ScalableDimension) as { doc: string } | undefined;
+  return row && revive<ScalingActivity>(row.doc);
+}
+
 /** Newest first, as AWS lists them. */
 export function listActivities(db: Db, scope: Scope, namespace: string, k?: Partial<TargetKey>): ScalingActivity[] {
   const rows = db.prepare("SELECT resource_id, dimension, doc FROM aas_activities WHERE account = ? AND region = ? AND namespace = ? ORDER BY seq DESC")

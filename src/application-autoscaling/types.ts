@@ -113,6 +113,15 @@ export interface ScalingActivity {
   EndTime?: Date;
   StatusCode: "Pending" | "InProgress" | "Successful" | "Overridden" | "Unfulfilled" | "Failed";
   StatusMessage?: string;
+  /** Only on a not scaled activity, which DescribeScalingActivities shows with IncludeNotScaledActivities. */
+  NotScaledReasons?: NotScaledReason[];
+}
+
+export interface NotScaledReason {
+  Code: "AlreadyAtMaxCapacity" | "AlreadyAtMinCapacity" | "AlreadyAtDesiredCapacity";
+  MaxCapacity?: number;
+  MinCapacity?: number;
+  CurrentCapacity?: number;
 }
 
 /** The key every scalable target, policy and scheduled action is filed under. */

@@ -7,7 +7,7 @@ import type { SeriesStore } from "./series-store.js";
 import { intoPeriods, percentileOf, statisticOf, STATISTICS } from "./statistics.js";
 import { evaluateExpressions, type TimeSeries } from "./math/evaluate.js";
 import { dynamicLabel } from "./labels.js";
-import { percentile } from "./distribution.js";
+import { sortedPercentile } from "./distribution.js";
 
 /** GetMetricData's default and largest MaxDatapoints. */
 const MAX_DATAPOINTS = 100_800;
@@ -86,7 +86,7 @@ function metricStatSeries(store: SeriesStore, scope: Scope, q: MetricDataQuery, 
   if (p !== undefined) {
     // Percentiles merge each period's distributions, read for the whole range in one copy out of SQLite.
     for (const at of store.readPeriodDistributions(id, start, endTime, period, Unit)) {
-      const v = at.dist ? percentile(at.dist, p, at.min, at.max) : undefined;
+      const v = at.dist ? sortedPercentile(at.dist, p, at.min, at.max) : undefined;
       if (v === undefined) continue;
       empty.timestamps.push(at.start);
       empty.values.push(v);

@@ -2,7 +2,7 @@ import type { Db } from "../../store/database.js";
 import type { Clock } from "../../core/clock.js";
 import type { Scope } from "../../core/arn.js";
 import { mergeAggregate, type Aggregate } from "./aggregate.js";
-import { decode, encode, encodedMerge, mergeInto, type Distribution } from "./distribution.js";
+import { decode, encode, mergeInto, mergeSorted, type Distribution, type SortedDistribution } from "./distribution.js";
 import { TIERS, tierFor } from "./retention.js";
 
 export interface Dimension {
@@ -186,48 +186,64 @@ export class SeriesStore {
 
   /**
    * What a percentile needs of each period of [start, end) (epoch seconds; periods from `start`),
-   * oldest first: the least and greatest value and the merge of the buckets' distributions (null
-   * when a bucket of the period has none). Buckets as intoPeriods takes them: those whose
-   * resolution divides the period, of `unit` when one is given.
+   * oldest first: the merge of the buckets' distributions (null when a bucket of the period has
+   * none), and the least and greatest value the percentile is clamped to. Buckets as intoPeriods
+   * takes them: those whose resolution divides the period, of `unit` when one is given.
    *
    * better-sqlite3 copies every blob it returns into a Buffer of its own, and that was most of a
    * percentile query's time (14,400 one-minute buckets for 10 series over a day); here SQLite
-   * concatenates the range's blobs into one (group_concat keeps a blob's bytes) and says where
-   * each ends and which bucket it is, so the range costs one copy. Merging is order-free.
+   * concatenates the range's blobs into one (group_concat keeps a blob's bytes) and says which
+   * bucket each is and how long (0: the bucket has none), so the range costs one copy and one
+   * query. The buckets' min and max are read only for periods whose merge is a histogram: an exact
+   * distribution holds every value of its period, so its least and greatest keys are the period's
+   * min and max and the clamp changes nothing.
    */
   readPeriodDistributions(series: number, start: number, end: number, period: number, unit: string | undefined):
-    Array<{ start: number; min: number; max: number; dist: Distribution | null }> {
+    Array<{ start: number; min: number; max: number; dist: SortedDistribution | null }> {
     const where = `FROM cw_points WHERE series = @series AND bucket >= @start AND bucket < @end AND resolution <= @period
       AND @period % resolution = 0 AND (@unit IS NULL OR unit = @unit)`;
     const params = { series, start, end, period, unit: unit ?? null };
-    const periods = new Map<number, { start: number; min: number; max: number; complete: boolean; merge: ReturnType<typeof encodedMerge> }>();
-    const of = (bucket: number) => start + Math.floor((bucket - start) / period) * period;
-    for (const [bucket, min, max, noDist] of this.db.prepare(`SELECT bucket, min, max, dist IS NULL ${where}`).raw().all(params) as Array<[number, number, number, number]>) {
-      const at = of(bucket);
-      const p = periods.get(at);
-      if (!p) periods.set(at, { start: at, min, max, complete: !noDist, merge: encodedMerge() });
-      else {
-        if (min < p.min) p.min = min;
-        if (max > p.max) p.max = max;
-        if (noDist) p.complete = false;
+    // Three aggregates over the same rows step in the same order, the primary key's (bucket first):
+    // the i-th bucket and length are the i-th blob's, and a period's buckets are consecutive.
+    const packed = this.db.prepare(`SELECT group_concat(bucket) AS buckets, group_concat(ifnull(length(dist), 0)) AS lengths,
+      CAST(group_concat(dist, x'') AS BLOB) AS bytes ${where}`).get(params) as { buckets: string | null; lengths: string | null; bytes: Buffer | null };
+    if (!packed.buckets || !packed.lengths) return [];
+    const buckets = packed.buckets.split(",");
+    const lengths = packed.lengths.split(",");
+    // One aligned copy of the blobs as float64s (each blob is 8 + 16n bytes, so every one starts on a float).
+    const bytes = packed.bytes ?? Buffer.alloc(0);
+    const values = new Float64Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+    const out: Array<{ start: number; min: number; max: number; dist: SortedDistribution | null }> = [];
+    let current: { start: number; ranges: number[] | null } | undefined;
+    const close = () => {
+      if (!current) return;
+      const dist = current.ranges ? mergeSorted(values, current.ranges) : null;
+      out.push({ start: current.start, dist, min: dist?.keys[0] ?? NaN, max: dist?.keys[dist.keys.length - 1] ?? NaN });
+    };
+    let offset = 0;
+    for (let i = 0; i < buckets.length; i++) {
+      const at = start + Math.floor((Number(buckets[i]) - start) / period) * period;
+      if (current?.start !== at) {
+        close();
+        current = { start: at, ranges: [] };
       }
+      const length = Number(lengths[i]);
+      if (length === 0) current.ranges = null;
+      else current.ranges?.push(offset / 8, (offset + length) / 8);
+      offset += length;
     }
-    // Three aggregates over the same rows step in the same order: the i-th bucket and length are the i-th blob's.
-    const packed = this.db.prepare(`SELECT group_concat(bucket) AS buckets, group_concat(length(dist)) AS lengths,
-      CAST(group_concat(dist, x'') AS BLOB) AS bytes ${where} AND dist IS NOT NULL`).get(params) as { buckets: string | null; lengths: string | null; bytes: Buffer | null };
-    if (packed.buckets && packed.lengths && packed.bytes) {
-      const buckets = packed.buckets.split(",");
-      const lengths = packed.lengths.split(",");
-      let offset = 0;
-      for (let i = 0; i < buckets.length; i++) {
-        const length = Number(lengths[i]);
-        const p = periods.get(of(Number(buckets[i])))!;
-        if (p.complete) p.merge.add(packed.bytes, offset, offset + length);
-        offset += length;
+    close();
+    if (out.some((p) => p.dist && !p.dist.exact)) {
+      const bounds = new Map<number, { min: number; max: number }>();
+      for (const [bucket, min, max] of this.db.prepare(`SELECT bucket, min, max ${where}`).raw().all(params) as Array<[number, number, number]>) {
+        const at = start + Math.floor((bucket - start) / period) * period;
+        const b = bounds.get(at);
+        if (!b) bounds.set(at, { min, max });
+        else [b.min, b.max] = [Math.min(b.min, min), Math.max(b.max, max)];
       }
+      for (const p of out) if (p.dist && !p.dist.exact) Object.assign(p, bounds.get(p.start));
     }
-    return [...periods.values()].sort((a, b) => a.start - b.start)
-      .map((p) => ({ start: p.start, min: p.min, max: p.max, dist: p.complete ? p.merge.result() : null }));
+    return out;
   }
 
   /** Series of an account and region, optionally of one namespace and name, put to since `since` (epoch ms). */
