@@ -74,20 +74,25 @@ function matches(d: StoredDetector, f: DescribeAnomalyDetectorsInput): boolean {
 }
 
 /**
- * TRAINED once the modelled metric has MIN_TRAINING datapoints (at its stored resolution) in the
- * last 14 days, the least the band needs; PENDING_TRAINING before.
+ * TRAINED once the modelled metric has MIN_TRAINING datapoints in the last 14 days, the least the
+ * band needs, at one-minute periods or (high-resolution data, shortened periods) one-second ones;
+ * PENDING_TRAINING before.
  */
 function stateOf(queries: MetricQueries, scope: Scope, d: StoredDetector, now: Date): AnomalyDetector["StateValue"] {
+  const trained = [60, 1].some((period) => datapoints(queries, scope, d, now, period) >= MIN_TRAINING);
+  return trained ? "TRAINED" : "PENDING_TRAINING";
+}
+
+function datapoints(queries: MetricQueries, scope: Scope, d: StoredDetector, now: Date, period: number): number {
   const s = d.detector.SingleMetricAnomalyDetector;
   const metricQueries: MetricDataQuery[] = s
-    ? [{ Id: "m1", MetricStat: { Metric: { Namespace: s.Namespace, MetricName: s.MetricName, Dimensions: s.Dimensions }, Period: 1, Stat: s.Stat } }]
-    : d.detector.MetricMathAnomalyDetector!.MetricDataQueries!.map((q) => (q.MetricStat ? { ...q, MetricStat: { ...q.MetricStat, Period: 1 } } : { ...q, Period: undefined }));
+    ? [{ Id: "m1", MetricStat: { Metric: { Namespace: s.Namespace, MetricName: s.MetricName, Dimensions: s.Dimensions }, Period: period, Stat: s.Stat } }]
+    : d.detector.MetricMathAnomalyDetector!.MetricDataQueries!.map((q) => (q.MetricStat ? { ...q, MetricStat: { ...q.MetricStat, Period: period } } : { ...q, Period: undefined }));
   try {
     const out = queries.getMetricData(scope, { MetricDataQueries: metricQueries, StartTime: new Date(now.getTime() - TRAINING_SECONDS * 1000), EndTime: now });
-    const values = out.MetricDataResults?.find((r) => metricQueries.find((q) => q.Id === r.Id)?.ReturnData !== false)?.Values ?? [];
-    return values.length >= MIN_TRAINING ? "TRAINED" : "PENDING_TRAINING";
+    return out.MetricDataResults?.find((r) => metricQueries.find((q) => q.Id === r.Id)?.ReturnData !== false)?.Values?.length ?? 0;
   } catch {
     // An expression that cannot be evaluated over the data there is (yet) has no model either.
-    return "PENDING_TRAINING";
+    return 0;
   }
 }
