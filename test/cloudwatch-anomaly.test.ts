@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
 import {
   CloudWatchClient, DeleteAnomalyDetectorCommand, DescribeAlarmsCommand, DescribeAnomalyDetectorsCommand, GetMetricDataCommand, type MetricDataResult,
-  PutAnomalyDetectorCommand, PutMetricAlarmCommand, PutMetricDataCommand,
+  PutAnomalyDetectorCommand, PutMetricAlarmCommand, PutMetricDataCommand, SetAlarmStateCommand,
 } from "@aws-sdk/client-cloudwatch";
 import { BerthProcess } from "./harness.js";
 
@@ -48,6 +48,8 @@ test("anomaly detectors: put, describe, delete with AWS's shapes and errors; Get
     assert.deepEqual(math!.MetricMathAnomalyDetector?.MetricDataQueries?.map((q) => [q.Id, q.Expression, q.ReturnData]), [["m1", undefined, false], ["e1", "m1 * 2", true]]);
     const cliList = await berth.aws("cloudwatch", "describe-anomaly-detectors", "--anomaly-detector-types", "METRIC_MATH");
     assert.deepEqual(cliList.AnomalyDetectors.map((d: { MetricMathAnomalyDetector?: unknown }) => d.MetricMathAnomalyDetector !== undefined), [true]);
+    const cliSingle = (await berth.aws("cloudwatch", "describe-anomaly-detectors", "--namespace", "Berth/Anomaly", "--metric-name", "Latency")).AnomalyDetectors;
+    assert.deepEqual(cliSingle.map((d: { Configuration: unknown }) => d.Configuration), [{ MetricTimezone: "Europe/Berlin", ExcludedTimeRanges: [{ StartTime: "2026-01-01T00:00:00+00:00", EndTime: "2026-01-01T06:00:00+00:00" }] }]);
     const byNamespace = await cw.send(new DescribeAnomalyDetectorsCommand({ Namespace: "Berth/Anomaly", Dimensions: [{ Name: "Service", Value: "web" }] }));
     assert.equal(byNamespace.AnomalyDetectors?.length, 1);
     assert.equal((await cw.send(new DescribeAnomalyDetectorsCommand({ Namespace: "Other" }))).AnomalyDetectors?.length, 0);
@@ -179,9 +181,10 @@ test("an alarm on an anomaly detection band: INSUFFICIENT_DATA while training, O
       }
     })();
     try {
-      await sleep(3000);
-      let state = (await cw.send(new DescribeAlarmsCommand({ AlarmNames: ["depth-anomaly"] }))).MetricAlarms![0]!;
-      assert.equal(state.StateValue, "INSUFFICIENT_DATA");
+      // Set to OK by hand, the next evaluation (data, but no band yet) takes it back to INSUFFICIENT_DATA.
+      await cw.send(new SetAlarmStateCommand({ AlarmName: "depth-anomaly", StateValue: "OK", StateReason: "by hand" }));
+      let state = await waitForState(cw, "depth-anomaly", "INSUFFICIENT_DATA");
+      assert.match(state.StateReason!, /^Insufficient Data/);
       // Two minutes of history at the same level: 20 shortened periods, enough to train.
       const now = Date.now();
       for (let batch = 0; batch < 4; batch++) {
