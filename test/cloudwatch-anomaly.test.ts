@@ -123,6 +123,15 @@ test("anomaly detectors: put, describe, delete with AWS's shapes and errors; Get
       MetricDataQueries: [{ Id: "m1", MetricStat: { Metric: metric, Period: 60, Stat: "Average" }, ReturnData: false }, { Id: "ad1", Expression: "ANOMALY_DETECTION_BAND(m1) + 1" }],
     })), /ANOMALY_DETECTION_BAND/);
 
+    // The detector's ExcludedTimeRanges are not trained on: excluding the whole history leaves no band.
+    await cw.send(new PutAnomalyDetectorCommand({
+      SingleMetricAnomalyDetector: { ...metric, Stat: "Average" }, Configuration: { ExcludedTimeRanges: [{ StartTime: new Date(end - 4 * 60 * MINUTE), EndTime: new Date(end) }] },
+    }));
+    b = await band();
+    assert.equal(b.m1.Values?.length, 60);
+    assert.deepEqual([b.upper.Values, b.lower.Values], [[], []]);
+    assert.equal((await cw.send(new DescribeAnomalyDetectorsCommand({}))).AnomalyDetectors?.length, 2, "a second put replaces the configuration");
+
     await cw.send(new DeleteAnomalyDetectorCommand({ SingleMetricAnomalyDetector: { ...metric, Stat: "Average" } }));
     await berth.aws("cloudwatch", "delete-anomaly-detector", "--metric-math-anomaly-detector", JSON.stringify({
       MetricDataQueries: [{ Id: "m1", MetricStat: { Metric: metric, Period: 60, Stat: "Sum" }, ReturnData: false }, { Id: "e1", Expression: "m1 * 2", ReturnData: true }],

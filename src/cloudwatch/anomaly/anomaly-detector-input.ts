@@ -63,8 +63,9 @@ export function singleMetricKey(s: SingleMetricAnomalyDetector): string {
   return JSON.stringify(["single", s.AccountId ?? null, s.Namespace, s.MetricName, dims, s.Stat]);
 }
 
-/** A metric math model's key: its one returned expression, as written. */
-export const mathKey = (expression: string) => JSON.stringify(["math", expression]);
+/** A metric math model's key: its queries (Id, expression or metric, statistic, period, ReturnData), in order. */
+const mathKey = (queries: MetricDataQuery[]) =>
+  JSON.stringify(["math", queries.map((q) => [q.Id, q.Expression ?? null, q.MetricStat ? singleMetricKey({ ...q.MetricStat.Metric, Stat: q.MetricStat.Stat }) : null, q.MetricStat?.Period ?? q.Period ?? null, q.ReturnData !== false])]);
 
 function mathIdentity(queries: MetricDataQuery[] | undefined): Identified {
   if (!queries || queries.length === 0) throw missingParameter("The parameter MetricMathAnomalyDetector.MetricDataQueries is required.");
@@ -81,7 +82,7 @@ function mathIdentity(queries: MetricDataQuery[] | undefined): Identified {
   if (returned.length !== 1) throw invalidValue("Exactly one element of MetricMathAnomalyDetector.MetricDataQueries must have ReturnData set to true.");
   if (returned[0]!.Expression === undefined) throw invalidValue("The MetricDataQuery that returns data in a MetricMathAnomalyDetector must be an expression.");
   const normalized = queries.map((q) => ({ ...q, ReturnData: q.ReturnData !== false }));
-  return { key: mathKey(returned[0]!.Expression), type: "METRIC_MATH", detector: { MetricMathAnomalyDetector: { MetricDataQueries: normalized } } };
+  return { key: mathKey(queries), type: "METRIC_MATH", detector: { MetricMathAnomalyDetector: { MetricDataQueries: normalized } } };
 }
 
 /** Configuration: ranges with StartTime before EndTime, and a tz database time zone. */
