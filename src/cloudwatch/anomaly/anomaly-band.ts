@@ -64,10 +64,14 @@ export function anomalyBand(history: { timestamps: number[]; values: number[] },
     const season = oldest <= t - 2 * WEEK + o.period ? WEEK : oldest <= t - 2 * DAY + o.period ? DAY : undefined;
     let sample: number[] = [];
     if (season !== undefined) {
-      const local = t + offset(t);
-      for (let i = from; i < to; i++) {
-        const d = mod(local - (ts[i]! + offset(ts[i]!)), season);
-        if (Math.min(d, season - d) <= window) sample.push(vs[i]!);
+      // The same local time k seasons back (k = 0 is the stretch just before t), found by binary
+      // search rather than a scan, so a long range over two weeks of history stays fast.
+      for (let k = 0; k * season <= TRAINING_SECONDS + window; k++) {
+        const back = t - k * season;
+        const centre = back + (offset(t) - offset(back));
+        // Windows of neighbouring seasons never overlap (periods of a day or more).
+        const w = Math.min(window, season / 2 - 1);
+        for (let i = Math.max(from, lowerBound(ts, centre - w)); i < to && ts[i]! <= centre + w; i++) sample.push(vs[i]!);
       }
     }
     if (sample.length < MIN_SEASONAL) sample = vs.slice(Math.max(from, to - TRAILING), to);
@@ -80,8 +84,6 @@ export function anomalyBand(history: { timestamps: number[]; values: number[] },
   }
   return out;
 }
-
-const mod = (a: number, m: number) => ((a % m) + m) % m;
 
 /** The first index whose timestamp is >= t. */
 function lowerBound(ts: number[], t: number): number {
@@ -97,9 +99,17 @@ function lowerBound(ts: number[], t: number): number {
 /** The UTC offset (seconds) of an IANA time zone at an instant, for BandOptions.utcOffset. */
 export function zoneOffset(timeZone: string): (epochSeconds: number) => number {
   const format = new Intl.DateTimeFormat("en-US", { timeZone, hourCycle: "h23", year: "numeric", month: "numeric", day: "numeric", hour: "numeric", minute: "numeric", second: "numeric" });
+  // Offsets change only at quarter hours (time zone transitions happen on them): one lookup per quarter hour.
+  const cache = new Map<number, number>();
   return (s) => {
-    const p = Object.fromEntries(format.formatToParts(new Date(s * 1000)).map((x) => [x.type, Number(x.value)]));
-    return Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!) / 1000 - Math.floor(s);
+    const quarter = Math.floor(s / 900) * 900;
+    let offset = cache.get(quarter);
+    if (offset === undefined) {
+      const p = Object.fromEntries(format.formatToParts(new Date(quarter * 1000)).map((x) => [x.type, Number(x.value)]));
+      offset = Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!) / 1000 - quarter;
+      cache.set(quarter, offset);
+    }
+    return offset;
   };
 }
 
