@@ -176,6 +176,10 @@ test("an alarm on an anomaly detection band: INSUFFICIENT_DATA while training, O
     const put = (await cw.send(new DescribeAlarmsCommand({ AlarmNames: ["depth-anomaly"] }))).MetricAlarms![0]!;
     assert.equal(put.ThresholdMetricId, "ad1");
     assert.equal(put.Threshold, undefined);
+    // The AWS CLI (awsQuery) shows the band alarm as put.
+    const cliAlarm = (await berth.aws("cloudwatch", "describe-alarms", "--alarm-names", "depth-anomaly")).MetricAlarms[0];
+    assert.equal(cliAlarm.ThresholdMetricId, "ad1");
+    assert.deepEqual(cliAlarm.Metrics.map((m: { Id: string; Expression?: string; ReturnData: boolean }) => [m.Id, m.Expression, m.ReturnData]), [["m1", undefined, true], ["ad1", "ANOMALY_DETECTION_BAND(m1, 2)", true]]);
     // As on AWS, the alarm created the metric's detector.
     const detectors = (await cw.send(new DescribeAnomalyDetectorsCommand({ Namespace: "Berth/Anomaly", MetricName: "Depth" }))).AnomalyDetectors!;
     assert.deepEqual(detectors.map((d) => [d.SingleMetricAnomalyDetector?.Stat, d.StateValue]), [["Average", "PENDING_TRAINING"]]);
