@@ -2,6 +2,7 @@ import { loadModel } from "../aws/model.js";
 import type { AwsService } from "../aws/service.js";
 import type { CloudWatchDeps } from "./deps.js";
 import { metricHandlers } from "./metrics/metric-handlers.js";
+import { anomalyDetectorHandlers } from "./anomaly/anomaly-detector-handlers.js";
 import type { Alarms } from "./alarms/alarms.js";
 
 /**
@@ -14,6 +15,7 @@ export function createCloudWatchService(deps: CloudWatchDeps & { alarms?: Alarms
     model: loadModel("cloudwatch"),
     handlers: {
       ...metricHandlers(deps),
+      ...anomalyDetectorHandlers({ db: deps.db, queries: deps.metrics, now: () => deps.metrics.clock.now() }),
       ...deps.alarms?.handlers,
     },
     validation: { invalid: "InvalidParameterValueException", missing: "MissingRequiredParameterException" },

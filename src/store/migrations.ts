@@ -507,4 +507,11 @@ export const migrations: string[] = [
     PRIMARY KEY (repo_id, digest, profile_arn),
     FOREIGN KEY (repo_id, digest) REFERENCES registry_manifests (repo_id, digest) ON DELETE CASCADE);
   `,
+  /* 28: CloudWatch anomaly detectors (PutAnomalyDetector): one row per detector, keyed by what it
+     models (`model_key`: the metric and statistic, or the metric math queries, as canonical JSON). */ `
+  CREATE TABLE cw_anomaly_detectors (
+    account TEXT NOT NULL, region TEXT NOT NULL, model_key TEXT NOT NULL, type TEXT NOT NULL,
+    doc TEXT NOT NULL, seq INTEGER NOT NULL,
+    PRIMARY KEY (account, region, model_key));
+  `,
 ];

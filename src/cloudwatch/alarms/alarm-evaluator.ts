@@ -5,7 +5,7 @@ import type { Logger } from "../../core/logger.js";
 import type { MetricQueries } from "../metrics/metric-queries.js";
 import type { AlarmStore } from "./alarm-store.js";
 import type { AlarmTransitions } from "./alarm-transitions.js";
-import { evaluateDatapoints, evaluationRange, type AlarmState, type Datapoint } from "./evaluate-datapoints.js";
+import { evaluateDatapoints, evaluationRange, type AlarmState, type Datapoint, type Evaluation } from "./evaluate-datapoints.js";
 import { alarmPeriod } from "./metric-alarm-input.js";
 import { stateReason, stateReasonData } from "./state-reason.js";
 
@@ -14,6 +14,12 @@ const BREACHES: Record<string, (v: number, t: number) => boolean> = {
   GreaterThanThreshold: (v, t) => v > t,
   LessThanThreshold: (v, t) => v < t,
   LessThanOrEqualToThreshold: (v, t) => v <= t,
+};
+/** Anomaly detection alarms: the datapoint against its band. */
+const BAND_BREACHES: Record<string, (v: number, b: { lower: number; upper: number }) => boolean> = {
+  LessThanLowerOrGreaterThanUpperThreshold: (v, b) => v < b.lower || v > b.upper,
+  LessThanLowerThreshold: (v, b) => v < b.lower,
+  GreaterThanUpperThreshold: (v, b) => v > b.upper,
 };
 
 export interface EvaluatorOptions {
@@ -87,20 +93,24 @@ export class AlarmEvaluator {
     const end = Math.floor(now.getTime() / periodMs) * periodMs;
     const slots = evaluationRange(N);
     const start = end - slots * periodMs;
-    const points = this.read(scope, a, new Date(start), new Date(end), periodMs / 1000);
+    const { points, training } = this.read(scope, a, new Date(start), new Date(end), periodMs / 1000);
     const range: Array<Datapoint | undefined> = Array.from({ length: slots }, () => undefined);
     for (const p of points) {
       const i = Math.floor((p.timestamp.getTime() - start) / periodMs);
       if (i >= 0 && i < slots) range[i] = p;
     }
     const threshold = a.Threshold!;
-    const breaches = BREACHES[a.ComparisonOperator!]!;
-    const e = evaluateDatapoints(range, {
-      evaluationPeriods: N,
-      datapointsToAlarm: a.DatapointsToAlarm ?? N,
-      treatMissingData: (a.TreatMissingData ?? "missing") as "missing",
-      breaches: (v) => breaches(v, threshold),
-    });
+    const band = BAND_BREACHES[a.ComparisonOperator!];
+    const breaches = BREACHES[a.ComparisonOperator!];
+    // While the anomaly detection model trains (no band anywhere in the range) the alarm cannot decide.
+    const e: Evaluation = training
+      ? { state: "INSUFFICIENT_DATA", evaluated: [], filled: 0, breaching: 0 }
+      : evaluateDatapoints(range, {
+          evaluationPeriods: N,
+          datapointsToAlarm: a.DatapointsToAlarm ?? N,
+          treatMissingData: (a.TreatMissingData ?? "missing") as "missing",
+          breaches: (v, d) => (band ? band(v, d.band!) : breaches!(v, threshold)),
+        });
     const current = a.StateValue as AlarmState;
     const recent = range.filter((d): d is Datapoint => d !== undefined).reverse();
     const data = stateReasonData(a, e, now, new Date(start), alarmPeriod(a), recent);
@@ -114,8 +124,12 @@ export class AlarmEvaluator {
     await this.o.transitions.change(scope, a.AlarmName!, e.state, reason, data);
   }
 
-  /** The alarm's datapoints in [start, end): its metric's statistic, or its Metrics' returned result. */
-  private read(scope: Scope, a: MetricAlarm, start: Date, end: Date, period: number): Datapoint[] {
+  /**
+   * The alarm's datapoints in [start, end): its metric's statistic, or its Metrics' returned result.
+   * An anomaly detection alarm's datapoints are those where its band has a value too, each with
+   * its band; `training` when the band has none in the whole range.
+   */
+  private read(scope: Scope, a: MetricAlarm, start: Date, end: Date, period: number): { points: Datapoint[]; training: boolean } {
     const queries: GetMetricDataInput["MetricDataQueries"] = a.Metrics
       ? a.Metrics.map((m) => ({
           ...m,
@@ -134,11 +148,24 @@ export class AlarmEvaluator {
             ReturnData: true,
           },
         ];
-    const returned = queries.find((q) => q.ReturnData !== false)!.Id;
+    const returned = queries.find((q) => q.ReturnData !== false && q.Id !== a.ThresholdMetricId)!.Id;
     const out = this.o.queries.getMetricData(scope, { MetricDataQueries: queries, StartTime: start, EndTime: end, ScanBy: "TimestampAscending" });
     const result = out.MetricDataResults?.find((r) => r.Id === returned);
     const ts = result?.Timestamps ?? [];
     const values = result?.Values ?? [];
-    return ts.map((t, i) => ({ timestamp: new Date(t), value: values[i]! })).filter((d) => Number.isFinite(d.value));
+    const points = ts.map((t, i) => ({ timestamp: new Date(t), value: values[i]! })).filter((d) => Number.isFinite(d.value));
+    if (a.ThresholdMetricId === undefined) return { points, training: false };
+    // The band is two results with its Id: the upper bound, then the lower (get-metric-data.ts).
+    const [upper, lower] = out.MetricDataResults?.filter((r) => r.Id === a.ThresholdMetricId) ?? [];
+    const at = (r: typeof upper, t: Date) => {
+      const i = r?.Timestamps?.findIndex((x) => new Date(x).getTime() === t.getTime()) ?? -1;
+      return i >= 0 ? r!.Values![i] : undefined;
+    };
+    const banded: Datapoint[] = [];
+    for (const p of points) {
+      const [u, l] = [at(upper, p.timestamp), at(lower, p.timestamp)];
+      if (u !== undefined && l !== undefined) banded.push({ ...p, band: { lower: l, upper: u } });
+    }
+    return { points: banded, training: (upper?.Values?.length ?? 0) === 0 };
   }
 }

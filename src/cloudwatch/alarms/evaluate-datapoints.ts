@@ -9,6 +9,8 @@ export type TreatMissingData = "missing" | "ignore" | "breaching" | "notBreachin
 export interface Datapoint {
   timestamp: Date;
   value: number;
+  /** An anomaly detection alarm's band at this datapoint. */
+  band?: { lower: number; upper: number };
 }
 
 export interface EvaluationSettings {
@@ -17,7 +19,7 @@ export interface EvaluationSettings {
   /** M: Datapoints to Alarm. */
   datapointsToAlarm: number;
   treatMissingData: TreatMissingData;
-  breaches: (value: number) => boolean;
+  breaches: (value: number, d: Datapoint) => boolean;
 }
 
 export interface Evaluation {
@@ -48,11 +50,11 @@ export function evaluateDatapoints(range: Array<Datapoint | undefined>, s: Evalu
   // Enough real datapoints: the N most recent decide, and missing data does not matter.
   if (real.length >= N) {
     const evaluated = real.slice(-N);
-    const breaching = evaluated.filter((d) => s.breaches(d.value)).length;
+    const breaching = evaluated.filter((d) => s.breaches(d.value, d)).length;
     return { state: breaching >= M ? "ALARM" : "OK", evaluated, filled: 0, breaching };
   }
   const filled = N - real.length;
-  const realBreaching = real.filter((d) => s.breaches(d.value)).length;
+  const realBreaching = real.filter((d) => s.breaches(d.value, d)).length;
   // Every real datapoint of the range counts; missing ones fill in only as many as N needs.
   if (s.treatMissingData === "breaching" || s.treatMissingData === "notBreaching") {
     const breaching = realBreaching + (s.treatMissingData === "breaching" ? filled : 0);
@@ -63,7 +65,7 @@ export function evaluateDatapoints(range: Array<Datapoint | undefined>, s: Evalu
   if (real.length === 0) return { ...none, state: s.treatMissingData === "missing" ? "INSUFFICIENT_DATA" : undefined };
   if (realBreaching >= M) return { ...none, state: "ALARM" };
   // Real data that is not breaching, and too little that is: OK.
-  if (real.some((d) => !s.breaches(d.value))) return { ...none, state: "OK" };
+  if (real.some((d) => !s.breaches(d.value, d))) return { ...none, state: "OK" };
   // Only breaching datapoints, fewer than M. "Avoiding premature transitions to alarm state": the
   // alarm goes to ALARM once the oldest of them is at least M periods old (the others being
   // breaching or missing); a fresh one waits for the next datapoint. Not for ignore, which keeps

@@ -19,13 +19,13 @@ export function metricAlarmConfiguration(input: PutMetricAlarmInput): MetricAlar
   const operator = input.ComparisonOperator!;
   if (BAND_OPERATORS.includes(operator)) {
     if (input.ThresholdMetricId === undefined) throw invalidCombination("ComparisonOperators for ranges require ThresholdMetricId to be set");
-    // An anomaly detection band needs a trained model: Berth has no anomaly detectors.
-    throw invalidValue(`The ComparisonOperator ${operator} needs an anomaly detection model; anomaly detection is not supported`);
+    checkBandAlarm(input);
+  } else {
+    if (input.ThresholdMetricId !== undefined) throw invalidCombination("ThresholdMetricId can only be used with the ComparisonOperators for ranges");
+    if (!STATIC_OPERATORS.includes(operator)) throw invalidValue(`The value ${operator} for parameter ComparisonOperator is not supported.`);
+    if (input.Threshold === undefined) throw missingParameter("The parameter Threshold is required.");
+    if (!Number.isFinite(input.Threshold)) throw invalidValue("The parameter Threshold must be a finite number.");
   }
-  if (input.ThresholdMetricId !== undefined) throw invalidCombination("ThresholdMetricId can only be used with the ComparisonOperators for ranges");
-  if (!STATIC_OPERATORS.includes(operator)) throw invalidValue(`The value ${operator} for parameter ComparisonOperator is not supported.`);
-  if (input.Threshold === undefined) throw missingParameter("The parameter Threshold is required.");
-  if (!Number.isFinite(input.Threshold)) throw invalidValue("The parameter Threshold must be a finite number.");
   if (input.TreatMissingData !== undefined && !TREAT_MISSING.includes(input.TreatMissingData)) {
     throw invalidValue(`The value ${input.TreatMissingData} for parameter TreatMissingData is not supported.`);
   }
@@ -62,6 +62,7 @@ export function metricAlarmConfiguration(input: PutMetricAlarmInput): MetricAlar
     EvaluationPeriods: N,
     DatapointsToAlarm: input.DatapointsToAlarm,
     Threshold: input.Threshold,
+    ThresholdMetricId: input.ThresholdMetricId,
     ComparisonOperator: operator as MetricAlarm["ComparisonOperator"],
     TreatMissingData: input.TreatMissingData,
     EvaluateLowSampleCountPercentile: input.EvaluateLowSampleCountPercentile,
@@ -116,13 +117,32 @@ function metricsPeriod(input: PutMetricAlarmInput): number {
     }
   }
   if (stats > 10) throw invalidValue("Invalid metrics list: an alarm can use at most 10 metrics.");
-  if (metrics.filter(returnsData).length !== 1) throw invalidValue("Exactly one element of the metrics list should return data.");
+  // An anomaly detection alarm returns its band (ThresholdMetricId) besides the one metric it alarms on.
+  if (metrics.filter((m) => returnsData(m) && m.Id !== input.ThresholdMetricId).length !== 1) throw invalidValue("Exactly one element of the metrics list should return data.");
   if (period === undefined) throw missingParameter("The parameter Period is required for an expression that reads no metric.");
   if (!isAlarmPeriod(period)) throw invalidValue("Period must be 10, 20, 30 or a multiple of 60");
   return period;
 }
 
 const returnsData = (m: MetricDataQuery) => m.ReturnData !== false;
+
+const BAND = /^\s*ANOMALY_DETECTION_BAND\s*\(\s*([a-z][a-zA-Z0-9_]*)\s*(?:,\s*[0-9.eE+-]+\s*)?\)\s*$/i;
+
+/**
+ * An anomaly detection alarm: a Metrics list whose ThresholdMetricId names an
+ * ANOMALY_DETECTION_BAND expression over the alarm's one returned metric; no static Threshold.
+ */
+function checkBandAlarm(input: PutMetricAlarmInput): void {
+  if (input.Metrics === undefined) throw invalidCombination("ThresholdMetricId can only be used with the Metrics parameter.");
+  if (input.Threshold !== undefined) throw invalidCombination("The parameters Threshold and ThresholdMetricId are mutually exclusive.");
+  const band = input.Metrics.find((m) => m.Id === input.ThresholdMetricId);
+  if (!band) throw invalidValue(`The ThresholdMetricId ${input.ThresholdMetricId} does not match the Id of any metric in the Metrics list.`);
+  const m = band.Expression === undefined ? null : BAND.exec(band.Expression);
+  if (!m) throw invalidValue(`The metric ${input.ThresholdMetricId} named by ThresholdMetricId must be an ANOMALY_DETECTION_BAND function.`);
+  const alarmed = input.Metrics.find((q) => returnsData(q) && q.Id !== input.ThresholdMetricId);
+  if (alarmed && alarmed.Id !== m[1]) throw invalidValue(`The ANOMALY_DETECTION_BAND ${input.ThresholdMetricId} must be the band of the alarm's metric ${alarmed.Id}.`);
+  if (band.ReturnData === false) throw invalidValue(`The ANOMALY_DETECTION_BAND ${input.ThresholdMetricId} must have ReturnData set to true.`);
+}
 
 /** The alarm's period: the single metric's, or the Metrics list's (all alike). */
 export const alarmPeriod = (a: MetricAlarm): number =>

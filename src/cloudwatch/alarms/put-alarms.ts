@@ -8,6 +8,7 @@ import { AlarmRuleError, parseAlarmRule, ruleAlarms } from "./alarm-rule.js";
 import { alarmArn, type AlarmStore, type StoredAlarm } from "./alarm-store.js";
 import type { AlarmTags } from "./alarm-tags.js";
 import { metricAlarmConfiguration } from "./metric-alarm-input.js";
+import { ensureBandDetector } from "../anomaly/band-alarm-detector.js";
 
 export interface PutDeps {
   db: Db;
@@ -55,7 +56,9 @@ function put(deps: PutDeps, scope: Scope, configuration: MetricAlarm | Composite
 }
 
 export function putMetricAlarm(deps: PutDeps, scope: Scope, input: PutMetricAlarmInput): void {
-  put(deps, scope, metricAlarmConfiguration(input), "MetricAlarm", input.Tags);
+  const configuration = metricAlarmConfiguration(input);
+  put(deps, scope, configuration, "MetricAlarm", input.Tags);
+  ensureBandDetector(deps.db, scope, configuration);
 }
 
 /** Composite alarms cannot run Auto Scaling or EC2 actions. */

@@ -39,6 +39,18 @@ export function stateReason(alarm: MetricAlarm, from: AlarmState, to: AlarmState
   const verb = Math.max(counted, 0) === 1 ? "was" : "were";
   const filled = e.filled > 0 ? `, and ${plural(e.filled, "missing datapoint")} ${e.filled === 1 ? "was" : "were"} treated as [${treated}]` : "";
   const minimum = breaching ? M : N - M + 1;
+  if (alarm.ThresholdMetricId !== undefined) {
+    // Anomaly detection: the bands at the datapoints shown, in the same order.
+    const bounds = (k: "lower" | "upper") => `[${[...e.evaluated].reverse().map((d) => (d.band ? number(d.band[k]) : "")).join(", ")}]`;
+    const not = breaching ? "" : "not ";
+    const lower = `${not}less than the lower thresholds ${bounds("lower")}`;
+    const upper = `${not}greater than the upper thresholds ${bounds("upper")}`;
+    const crossed = alarm.ComparisonOperator === "LessThanLowerThreshold" ? lower : alarm.ComparisonOperator === "GreaterThanUpperThreshold" ? upper : `${lower} ${breaching ? "or" : "and"} ${upper}`;
+    return (
+      `Thresholds Crossed: ${Math.max(counted, 0)} out of the last ${e.evaluated.length} datapoints [${shown}] ${verb} ${crossed}${filled} ` +
+      `(minimum ${plural(minimum, "datapoint")} for ${from} -> ${to} transition).`
+    );
+  }
   return (
     `Threshold Crossed: ${Math.max(counted, 0)} out of the last ${e.evaluated.length} datapoints [${shown}] ${verb} ${breaching ? "" : "not "}` +
     `${OPERATOR_TEXT[alarm.ComparisonOperator!]} the threshold (${number(alarm.Threshold!)})${filled} ` +
@@ -54,7 +66,7 @@ export function stateReasonData(alarm: MetricAlarm, e: Evaluation, queryDate: Da
   if (alarm.Unit !== undefined) data.unit = alarm.Unit;
   data.period = period;
   data.recentDatapoints = recent.map((d) => d.value);
-  data.threshold = alarm.Threshold;
+  if (alarm.ThresholdMetricId === undefined) data.threshold = alarm.Threshold;
   if (e.evaluated.length > 0) {
     data.evaluatedDatapoints = [...e.evaluated].reverse().map((d) => ({ timestamp: reasonDataTime(d.timestamp), value: d.value }));
   }

@@ -5,7 +5,9 @@ import { checkPeriod, type PeriodCheck } from "./get-metric-statistics.js";
 import { alignStart } from "./retention.js";
 import type { SeriesStore } from "./series-store.js";
 import { intoPeriods, percentileOf, statisticOf, STATISTICS } from "./statistics.js";
-import { evaluateExpressions, type TimeSeries } from "./math/evaluate.js";
+import { evaluateExpressions, type BandSeries, type TimeSeries } from "./math/evaluate.js";
+import { TRAINING_SECONDS } from "../anomaly/anomaly-band.js";
+import type { AnomalyModels } from "../anomaly/anomaly-models.js";
 import { dynamicLabel } from "./labels.js";
 import { sortedPercentile } from "./distribution.js";
 
@@ -18,7 +20,7 @@ const MAX_QUERIES = 500;
  * other queries; the results of queries with ReturnData (default true), newest first unless
  * ScanBy says TimestampAscending, paged by MaxDatapoints with a NextToken.
  */
-export function getMetricData(store: SeriesStore, scope: Scope, input: GetMetricDataInput, now: Date, check: PeriodCheck = checkPeriod): GetMetricDataOutput {
+export function getMetricData(store: SeriesStore, scope: Scope, input: GetMetricDataInput, now: Date, check: PeriodCheck = checkPeriod, models?: AnomalyModels): GetMetricDataOutput {
   const queries = input.MetricDataQueries!;
   if (queries.length > MAX_QUERIES) throw invalidValue(`The collection MetricDataQueries must not have a size greater than ${MAX_QUERIES}.`);
   const startTime = input.StartTime!.getTime() / 1000;
@@ -26,29 +28,53 @@ export function getMetricData(store: SeriesStore, scope: Scope, input: GetMetric
   if (startTime >= endTime) throw invalidValue("The parameter StartTime must be less than the parameter EndTime.");
   checkQueries(queries, check);
   const nowSeconds = now.getTime() / 1000;
+  // ANOMALY_DETECTION_BAND trains on the 14 days before each period: everything is read (and the
+  // math evaluated) from that far back, and trimmed to the range asked for at the end.
+  const banded = models !== undefined && queries.some((q) => q.Expression !== undefined && /ANOMALY_DETECTION_BAND\s*\(/i.test(q.Expression));
+  // Whole periods back from the range's aligned start, so the periods read line up with those returned.
+  const lookback = (period: number) => (banded ? Math.ceil(TRAINING_SECONDS / period) * period : 0);
   const series = new Map<string, TimeSeries>();
   for (const [i, q] of queries.entries()) {
     if (!q.MetricStat) continue;
-    series.set(q.Id!, metricStatSeries(store, scope, q, i, startTime, endTime, nowSeconds));
+    series.set(q.Id!, metricStatSeries(store, scope, q, i, startTime, endTime, nowSeconds, lookback(q.MetricStat.Period!)));
   }
   // Expressions see every query's series; a period for expressions over no metric (PERIOD(), constants) is the smallest asked.
   const periods = queries.map((q) => q.MetricStat?.Period ?? q.Period).filter((p): p is number => p !== undefined);
   const defaultPeriod = periods.length ? Math.min(...periods) : 60;
-  const messages = evaluateExpressions(queries, series, { start: alignStart(Math.floor(startTime), defaultPeriod, nowSeconds), end: endTime, period: defaultPeriod });
+  const outputStart = alignStart(Math.floor(startTime), defaultPeriod, nowSeconds);
+  const bands = new Map<string, BandSeries>();
+  const messages = evaluateExpressions(
+    queries, series, { start: outputStart - lookback(defaultPeriod), end: endTime, period: defaultPeriod },
+    models && { context: { outputStart, settingsFor: (q) => models.settingsFor(scope, q, queries) }, out: bands },
+  );
+  if (banded) for (const [id, s] of series) series.set(id, from(s, alignStart(Math.floor(startTime), s.period, nowSeconds)));
   const descending = (input.ScanBy ?? "TimestampDescending") === "TimestampDescending";
   const all: MetricDataResult[] = [];
   for (const q of queries) {
     if (q.ReturnData === false) continue;
-    const s = series.get(q.Id!)!;
-    const order = s.timestamps.map((_, i) => i);
-    if (descending) order.reverse();
-    all.push({
-      Id: q.Id, Label: dynamicLabel(q, s),
-      Timestamps: order.map((i) => new Date(s.timestamps[i]! * 1000)), Values: order.map((i) => s.values[i]!),
-      StatusCode: "Complete", Messages: messages.get(q.Id!) ?? [],
-    });
+    const band = bands.get(q.Id!);
+    // A band is two results with the query's Id: the upper bound, then the lower.
+    const results: Array<[TimeSeries, string]> = band
+      ? [[band.upper, `${dynamicLabel(q, band.upper)} (upper bound)`], [band.lower, `${dynamicLabel(q, band.lower)} (lower bound)`]]
+      : [[series.get(q.Id!)!, dynamicLabel(q, series.get(q.Id!)!)]];
+    for (const [s, label] of results) {
+      const order = s.timestamps.map((_, i) => i);
+      if (descending) order.reverse();
+      all.push({
+        Id: q.Id, Label: label,
+        Timestamps: order.map((i) => new Date(s.timestamps[i]! * 1000)), Values: order.map((i) => s.values[i]!),
+        StatusCode: "Complete", Messages: messages.get(q.Id!) ?? [],
+      });
+    }
   }
   return paged(all, input);
+}
+
+/** The part of a series from `start` on. */
+function from(s: TimeSeries, start: number): TimeSeries {
+  const i = s.timestamps.findIndex((t) => t >= start);
+  const at = i < 0 ? s.timestamps.length : i;
+  return { ...s, start: Math.max(s.start, start), timestamps: s.timestamps.slice(at), values: s.values.slice(at) };
 }
 
 function checkQueries(queries: MetricDataQuery[], checkPeriod: PeriodCheck): void {
@@ -75,10 +101,10 @@ function checkQueries(queries: MetricDataQuery[], checkPeriod: PeriodCheck): voi
   if (!queries.some((q) => q.ReturnData !== false)) throw invalidValue("No query has ReturnData set to true: at least one must return data.");
 }
 
-function metricStatSeries(store: SeriesStore, scope: Scope, q: MetricDataQuery, _i: number, startTime: number, endTime: number, nowSeconds: number): TimeSeries {
+function metricStatSeries(store: SeriesStore, scope: Scope, q: MetricDataQuery, _i: number, startTime: number, endTime: number, nowSeconds: number, lookback = 0): TimeSeries {
   const { Metric, Period, Stat, Unit } = q.MetricStat!;
   const period = Period!;
-  const start = alignStart(Math.floor(startTime), period, nowSeconds);
+  const start = alignStart(Math.floor(startTime), period, nowSeconds) - lookback;
   const empty: TimeSeries = { timestamps: [], values: [], period, start, metric: q.MetricStat };
   const id = store.find(scope, { namespace: Metric!.Namespace ?? "", metricName: Metric!.MetricName ?? "", dimensions: (Metric!.Dimensions ?? []).map((d) => ({ Name: d.Name!, Value: d.Value! })) });
   if (id === undefined) return empty;

@@ -8,6 +8,7 @@ import { SeriesStore } from "./series-store.js";
 import { statisticSetAggregate, valueAggregate } from "./aggregate.js";
 import { anyWholeSecond, getMetricStatistics } from "./get-metric-statistics.js";
 import { getMetricData } from "./get-metric-data.js";
+import { AnomalyModels } from "../anomaly/anomaly-models.js";
 
 /** Everything the metrics API and Berth's producers and readers use: one store behind all. */
 export interface MetricStore extends MetricSink, MetricQueries {
@@ -26,6 +27,7 @@ export function createMetricStore({ db, clock, log, maintenanceMs = MAINTENANCE_
   periodScale?: number;
 }): MetricStore {
   const series = new SeriesStore(db, clock, periodScale > 1);
+  const models = new AnomalyModels(db);
   const maintain = () => {
     try {
       series.maintain();
@@ -48,7 +50,7 @@ export function createMetricStore({ db, clock, log, maintenanceMs = MAINTENANCE_
     },
     // Berth's own readers: their periods were checked when their alarms were put (see anyWholeSecond).
     getMetricStatistics: (scope, input) => getMetricStatistics(series, scope, input, clock.now(), anyWholeSecond),
-    getMetricData: (scope, input) => getMetricData(series, scope, input, clock.now(), anyWholeSecond),
+    getMetricData: (scope, input) => getMetricData(series, scope, input, clock.now(), anyWholeSecond, models),
     close: () => clearInterval(timer),
   };
 }

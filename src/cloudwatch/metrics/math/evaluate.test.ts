@@ -92,3 +92,21 @@ test("the parser keeps precedence: comparisons below arithmetic, AND below compa
     right: { kind: "name", name: "d" },
   });
 });
+
+test("ANOMALY_DETECTION_BAND: the upper and lower bounds from the range asked for, trained on the history before it", () => {
+  // 20 periods of history at 10 before t = 1200, then the range asked for: [1200, 1500).
+  const history = ts([...Array.from({ length: 20 }, (_, i): [number, number] => [i * 60, 10]), [1200, 10], [1260, 90]]);
+  const series = new Map([["m1", history]]);
+  const queries: MetricDataQuery[] = [{ Id: "m1", MetricStat: stat }, { Id: "ad1", Expression: "ANOMALY_DETECTION_BAND(m1, 3)" }];
+  const out = new Map();
+  evaluateExpressions(queries, series, { start: 0, end: 1500, period: 60 }, { context: { outputStart: 1200, settingsFor: () => ({}) }, out });
+  const band = out.get("ad1")!;
+  assert.deepEqual(band.upper.timestamps, [1200, 1260, 1320, 1380, 1440]);
+  assert.deepEqual(band.lower.timestamps, band.upper.timestamps);
+  // The 90 at 1260 is outside the band at 1260, which knows only the 10s before it.
+  assert.ok(band.upper.values[1] < 90 && band.lower.values[1] < 10 && band.upper.values[1] > 10);
+  // A band is a whole expression, never an operand; without a band context it is not available.
+  assert.throws(() => evaluateExpressions([...queries.slice(0, 1), { Id: "e", Expression: "ANOMALY_DETECTION_BAND(m1) * 2" }], new Map([["m1", history]]), range, { context: { outputStart: 0, settingsFor: () => ({}) }, out: new Map() }), /ANOMALY_DETECTION_BAND can only be the whole expression/);
+  assert.throws(() => evaluateExpressions([...queries.slice(0, 1), { Id: "e", Expression: "ANOMALY_DETECTION_BAND(m1)" }], new Map([["m1", history]]), range), /ANOMALY_DETECTION_BAND is not supported here/);
+  assert.throws(() => evaluateExpressions([...queries, { Id: "e", Expression: "ad1 + 1" }], new Map([["m1", history]]), range, { context: { outputStart: 0, settingsFor: () => ({}) }, out: new Map() }), /is an ANOMALY_DETECTION_BAND/);
+});

@@ -1,6 +1,7 @@
 import type { MessageData, MetricDataQuery, MetricStat } from "@aws-sdk/client-cloudwatch";
 import { ServiceError } from "../../../core/errors.js";
 import { ExpressionError, parse, type Node } from "./parse.js";
+import { anomalyBand, type BandOptions } from "../../anomaly/anomaly-band.js";
 
 /** A query's answer: values at period starts (epoch seconds, ascending). */
 export interface TimeSeries {
@@ -11,7 +12,22 @@ export interface TimeSeries {
   metric?: MetricStat;
 }
 
-type Value = { kind: "scalar"; value: number } | { kind: "series"; series: TimeSeries } | { kind: "array"; items: TimeSeries[] };
+type Plain = { kind: "scalar"; value: number } | { kind: "series"; series: TimeSeries } | { kind: "array"; items: TimeSeries[] };
+type Value = Plain | { kind: "band"; band: BandSeries };
+
+/** ANOMALY_DETECTION_BAND's answer: two series, returned as two results with the query's Id. */
+export interface BandSeries {
+  upper: TimeSeries;
+  lower: TimeSeries;
+}
+
+/** What ANOMALY_DETECTION_BAND needs beyond the math: where its answer starts, and its model's settings. */
+export interface BandContext {
+  /** The range asked for begins here; the range evaluated reaches further back, for training. */
+  outputStart: number;
+  /** The Configuration (excluded ranges, time zone) of the detector modelling this query, if any. */
+  settingsFor(q: MetricDataQuery | undefined): Pick<BandOptions, "excluded" | "utcOffset">;
+}
 
 export interface Range {
   start: number;
@@ -24,11 +40,12 @@ export interface Range {
  * Expressions may use each other; a cycle, an unknown id or function, or a bad argument is
  * CloudWatch's ValidationError naming the expression.
  */
-export function evaluateExpressions(queries: MetricDataQuery[], series: Map<string, TimeSeries>, range: Range): Map<string, MessageData[]> {
+export function evaluateExpressions(queries: MetricDataQuery[], series: Map<string, TimeSeries>, range: Range, bands?: { context: BandContext; out: Map<string, BandSeries> }): Map<string, MessageData[]> {
   const expressions = new Map(queries.filter((q) => q.Expression !== undefined).map((q) => [q.Id!, q]));
   const metricIds = queries.filter((q) => q.MetricStat).map((q) => q.Id!);
   const evaluating = new Set<string>();
   const resolve = (id: string, from: string): Value => {
+    if (bands?.out.has(id) && from !== id) throw validation(from, `${id} is an ANOMALY_DETECTION_BAND, which other expressions cannot use`);
     const known = series.get(id);
     if (known) return { kind: "series", series: known };
     const q = expressions.get(id);
@@ -43,8 +60,16 @@ export function evaluateExpressions(queries: MetricDataQuery[], series: Map<stri
       throw err;
     }
     const period = q.Period ?? range.period;
-    const value = new Evaluator(id, { ...range, period }, (name) => resolve(name, id), () => metricIds.map((m) => ({ id: m, series: series.get(m)! }))).eval(tree);
+    const byId = (name: string) => queries.find((x) => x.Id === name);
+    const value = new Evaluator(id, { ...range, period }, (name) => resolve(name, id), () => metricIds.map((m) => ({ id: m, series: series.get(m)! })), bands && { ...bands.context, byId }).eval(tree);
     evaluating.delete(id);
+    if (value.kind === "band") {
+      if (!bands) throw validation(id, "ANOMALY_DETECTION_BAND is not supported here");
+      if (from !== id) throw validation(from, `${id} is an ANOMALY_DETECTION_BAND, which other expressions cannot use`);
+      bands.out.set(id, value.band);
+      series.set(id, value.band.upper);
+      return { kind: "series", series: value.band.upper };
+    }
     const result = asSeries(value, { ...range, period }, id, q.ReturnData !== false);
     series.set(id, result);
     return { kind: "series", series: result };
@@ -56,7 +81,7 @@ export function evaluateExpressions(queries: MetricDataQuery[], series: Map<stri
 const validation = (id: string, message: string) => new ServiceError("ValidationError", `Error in expression ${id}: ${message}`);
 
 /** What an expression's result is returned as: a series (a scalar fills every period of the range). */
-function asSeries(value: Value, range: Range, id: string, returned: boolean): TimeSeries {
+function asSeries(value: Exclude<Value, { kind: "band" }>, range: Range, id: string, returned: boolean): TimeSeries {
   if (value.kind === "series") return value.series;
   if (value.kind === "scalar") return constant(value.value, range);
   if (!returned) return value.items[0] ?? constant(NaN, range);
@@ -110,6 +135,7 @@ class Evaluator {
     private readonly range: Range,
     private readonly lookup: (name: string) => Value,
     private readonly metrics: () => Array<{ id: string; series: TimeSeries }>,
+    private readonly bands?: BandContext & { byId: (id: string) => MetricDataQuery | undefined },
   ) {}
 
   private fail(message: string): never {
@@ -117,30 +143,41 @@ class Evaluator {
   }
 
   eval(node: Node): Value {
+    return this.evalNode(node);
+  }
+
+  /** An operand: anything but a band, which can only be a whole expression. */
+  private inner(node: Node): Plain {
+    const value = this.evalNode(node);
+    if (value.kind === "band") this.fail("ANOMALY_DETECTION_BAND can only be the whole expression, not part of one");
+    return value;
+  }
+
+  private evalNode(node: Node): Value {
     switch (node.kind) {
       case "number": return { kind: "scalar", value: node.value };
       case "string": return this.fail(`Unexpected string '${node.value}'`);
       case "name": return this.lookup(node.name);
-      case "array": return { kind: "array", items: node.items.flatMap((n) => this.seriesList(this.eval(n))) };
-      case "unary": return this.map(this.eval(node.operand), (x) => -x);
-      case "binary": return this.binary(OPERATORS[node.op]!, this.eval(node.left), this.eval(node.right));
+      case "array": return { kind: "array", items: node.items.flatMap((n) => this.seriesList(this.inner(n))) };
+      case "unary": return this.map(this.inner(node.operand), (x) => -x);
+      case "binary": return this.binary(OPERATORS[node.op]!, this.inner(node.left), this.inner(node.right));
       case "call": return this.call(node.name, node.args);
     }
   }
 
-  private seriesList(v: Value): TimeSeries[] {
+  private seriesList(v: Plain): TimeSeries[] {
     if (v.kind === "scalar") this.fail("An array can hold only time series");
     return v.kind === "array" ? v.items : [v.series];
   }
 
-  private map(v: Value, f: (x: number) => number): Value {
+  private map(v: Plain, f: (x: number) => number): Plain {
     if (v.kind === "scalar") return { kind: "scalar", value: f(v.value) };
     const one = (s: TimeSeries) => series(s.timestamps, s.values.map(f), s);
     return v.kind === "series" ? { kind: "series", series: one(v.series) } : { kind: "array", items: v.items.map(one) };
   }
 
   /** Two series combine where both have a value at the same timestamp; arrays combine item by item with a scalar or series. */
-  private binary(op: (a: number, b: number) => number, a: Value, b: Value): Value {
+  private binary(op: (a: number, b: number) => number, a: Plain, b: Plain): Plain {
     if (a.kind === "scalar" && b.kind === "scalar") return { kind: "scalar", value: op(a.value, b.value) };
     if (a.kind === "scalar") return this.map(b, (x) => op(a.value, x));
     if (b.kind === "scalar") return this.map(a, (x) => op(x, b.value));
@@ -156,11 +193,11 @@ class Evaluator {
     };
     if (name in ELEMENTWISE) {
       arity(1);
-      return this.map(this.eval(args[0]!), ELEMENTWISE[name]!);
+      return this.map(this.inner(args[0]!), ELEMENTWISE[name]!);
     }
     if (name in REDUCERS) {
       arity(1);
-      return this.reduce(this.eval(args[0]!), REDUCERS[name]!);
+      return this.reduce(this.inner(args[0]!), REDUCERS[name]!);
     }
     switch (name) {
       case "METRICS": {
@@ -170,7 +207,7 @@ class Evaluator {
       }
       case "FILL": {
         arity(2);
-        const target = this.eval(args[0]!);
+        const target = this.inner(args[0]!);
         const how = args[1]!;
         const fill = (s: TimeSeries) => this.fill(s, how);
         if (target.kind === "scalar") return this.fail("FILL takes a time series or an array of time series");
@@ -178,7 +215,7 @@ class Evaluator {
       }
       case "IF": {
         arity(2, 3);
-        return this.condition(this.eval(args[0]!), this.eval(args[1]!), args[2] ? this.eval(args[2]) : undefined);
+        return this.condition(this.inner(args[0]!), this.inner(args[1]!), args[2] ? this.inner(args[2]) : undefined);
       }
       case "RATE":
       case "DIFF":
@@ -195,25 +232,41 @@ class Evaluator {
           }
           return series(t, v, s);
         };
-        const v = this.eval(args[0]!);
+        const v = this.inner(args[0]!);
         if (v.kind === "scalar") return this.fail(`${name} takes a time series or an array of time series`);
         return v.kind === "series" ? { kind: "series", series: f(v.series) } : { kind: "array", items: v.items.map(f) };
       }
       case "PERIOD": {
         arity(1);
-        const v = this.eval(args[0]!);
+        const v = this.inner(args[0]!);
         if (v.kind === "scalar") return this.fail("PERIOD takes a time series");
         return { kind: "scalar", value: (v.kind === "series" ? v.series : v.items[0])?.period ?? this.range.period };
       }
       case "DATAPOINT_COUNT": {
         arity(1);
-        const v = this.eval(args[0]!);
+        const v = this.inner(args[0]!);
         if (v.kind !== "series") return this.fail("DATAPOINT_COUNT takes a time series");
         return { kind: "scalar", value: v.series.values.length };
       }
+      case "ANOMALY_DETECTION_BAND": {
+        arity(1, 2);
+        if (!this.bands) return this.fail("ANOMALY_DETECTION_BAND is not supported here");
+        const v = this.inner(args[0]!);
+        if (v.kind !== "series") return this.fail(`Unsupported operand type(s) for ANOMALY_DETECTION_BAND: the first argument must be one time series`);
+        const width = args[1] ? this.inner(args[1]) : { kind: "scalar" as const, value: 2 };
+        if (width.kind !== "scalar" || !(width.value > 0)) return this.fail("ANOMALY_DETECTION_BAND's second argument must be a positive number of standard deviations");
+        const history = v.series;
+        // The band is answered from the first of the argument's periods in the range asked for.
+        const first = history.start + Math.max(0, Math.ceil((this.bands.outputStart - history.start) / history.period)) * history.period;
+        const targets = periodStarts({ start: first, end: this.range.end, period: history.period });
+        const query = args[0]!.kind === "name" ? this.bands.byId(args[0]!.name) : undefined;
+        const b = anomalyBand(history, targets, { period: history.period, stddevs: width.value, ...this.bands.settingsFor(query) });
+        const like = { period: history.period, start: this.bands.outputStart };
+        return { kind: "band", band: { upper: series(b.timestamps, b.upper, like), lower: series(b.timestamps, b.lower, like) } };
+      }
       case "TIME_SERIES": {
         arity(1);
-        const v = this.eval(args[0]!);
+        const v = this.inner(args[0]!);
         if (v.kind !== "scalar") return this.fail("TIME_SERIES takes a scalar");
         return { kind: "series", series: constant(v.value, this.range) };
       }
@@ -222,7 +275,7 @@ class Evaluator {
   }
 
   /** Over an array: one series, the function at each timestamp of the values there. Over one series: a scalar. */
-  private reduce(v: Value, f: (values: number[]) => number): Value {
+  private reduce(v: Plain, f: (values: number[]) => number): Plain {
     if (v.kind === "scalar") return v;
     if (v.kind === "series") return { kind: "scalar", value: v.series.values.length ? f(v.series.values) : NaN };
     const at = new Map<number, number[]>();
@@ -238,9 +291,9 @@ class Evaluator {
     const all = periodStarts(range);
     const known = new Map(s.timestamps.map((t, i) => [t, s.values[i]!]));
     const mode = how.kind === "name" && ["REPEAT", "LINEAR"].includes(how.name.toUpperCase()) ? how.name.toUpperCase() : undefined;
-    let constantValue: Value | undefined;
+    let constantValue: Plain | undefined;
     if (!mode) {
-      constantValue = this.eval(how);
+      constantValue = this.inner(how);
       if (constantValue.kind === "array") this.fail("FILL's value must be a number, a time series, REPEAT or LINEAR");
     }
     const values = all.map((t, i) => {
@@ -261,8 +314,8 @@ class Evaluator {
   }
 
   /** IF(condition, a, b): a where the condition is non-zero, else b (or no value without b). */
-  private condition(cond: Value, a: Value, b: Value | undefined): Value {
-    const valueAt = (v: Value | undefined, t: number): number => {
+  private condition(cond: Plain, a: Plain, b: Plain | undefined): Plain {
+    const valueAt = (v: Plain | undefined, t: number): number => {
       if (v === undefined) return NaN;
       if (v.kind === "scalar") return v.value;
       if (v.kind === "array") this.fail("IF takes time series or scalars");
