@@ -6,11 +6,14 @@ import {
   CreateCapacityProviderCommand, CreateClusterCommand, CreateDaemonCommand, DeleteDaemonCommand, DeleteDaemonTaskDefinitionCommand,
   DescribeDaemonCommand, DescribeDaemonDeploymentsCommand, DescribeDaemonRevisionsCommand, DescribeDaemonTaskDefinitionCommand,
   DescribeTasksCommand, ListDaemonDeploymentsCommand, ListDaemonsCommand, ListDaemonTaskDefinitionsCommand, PutClusterCapacityProvidersCommand,
-  RegisterContainerInstanceCommand, RegisterDaemonTaskDefinitionCommand, UpdateDaemonCommand, type ECSClient,
+  RegisterContainerInstanceCommand, RegisterDaemonTaskDefinitionCommand, UpdateDaemonCommand, TagResourceCommand, ListTagsForResourceCommand, type ECSClient,
 } from "@aws-sdk/client-ecs";
 import { BerthProcess } from "./harness.js";
 import { ensureTestImage, TEST_IMAGE } from "./images.js";
 import { waitFor } from "./wait.js";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 const run = promisify(execFile);
 const CLUSTER = "daemons";
@@ -99,11 +102,13 @@ test("a daemon runs one task on each instance, is replaced task by task on updat
   await assert.rejects(ecs.send(new CreateDaemonCommand({ daemonName: "bad name", clusterArn: CLUSTER, daemonTaskDefinitionArn: v1, capacityProviderArns: [providerArn] })), isError("InvalidParameterException"));
   assert.deepEqual((await ecs.send(new ListDaemonsCommand({ clusterArn: CLUSTER }))).daemonSummariesList, []);
 
-  const created = await ecs.send(new CreateDaemonCommand({ daemonName: "agent", clusterArn: CLUSTER, daemonTaskDefinitionArn: v1, capacityProviderArns: [providerArn] }));
+  const created = await ecs.send(new CreateDaemonCommand({ daemonName: "agent", clusterArn: CLUSTER, daemonTaskDefinitionArn: v1, capacityProviderArns: [providerArn], tags: [{ key: "team", value: "ops" }] }));
   assert.equal(created.status, "ACTIVE");
   const daemonArn = created.daemonArn!;
   await assert.rejects(ecs.send(new CreateDaemonCommand({ daemonName: "agent", clusterArn: CLUSTER, daemonTaskDefinitionArn: v1, capacityProviderArns: [providerArn] })), isError("InvalidParameterException"));
   assert.deepEqual((await ecs.send(new ListDaemonsCommand({ clusterArn: CLUSTER }))).daemonSummariesList!.map((d) => d.daemonArn), [daemonArn]);
+  await ecs.send(new TagResourceCommand({ resourceArn: daemonArn, tags: [{ key: "tier", value: "node" }] }));
+  assert.deepEqual((await ecs.send(new ListTagsForResourceCommand({ resourceArn: daemonArn }))).tags, [{ key: "team", value: "ops" }, { key: "tier", value: "node" }]);
 
   // One running container per instance, each of a task on a different instance.
   const firstTasks = await waitFor("one daemon container per instance", async () => {
@@ -137,8 +142,11 @@ test("a daemon runs one task on each instance, is replaced task by task on updat
   assert.ok(secondTasks.every((t) => !firstTasks.includes(t)));
   const replaced = await ecs.send(new DescribeTasksCommand({ cluster: CLUSTER, tasks: firstTasks }));
   assert.ok(replaced.tasks!.every((t) => t.desiredStatus === "STOPPED"));
-  const now = await ecs.send(new DescribeTasksCommand({ cluster: CLUSTER, tasks: secondTasks }));
+  const now = await ecs.send(new DescribeTasksCommand({ cluster: CLUSTER, tasks: secondTasks, include: ["TAGS"] }));
   assert.deepEqual(now.tasks!.map((t) => t.containerInstanceArn).sort(), [...instances].sort());
+  // propagateTags DAEMON: the new revision's tasks carry the daemon's tags; the first ones did not.
+  assert.ok(now.tasks!.every((t) => t.tags!.some((tag) => tag.key === "tier" && tag.value === "node")));
+  assert.deepEqual((await ecs.send(new DescribeTasksCommand({ cluster: CLUSTER, tasks: firstTasks, include: ["TAGS"] }))).tasks!.map((t) => t.tags ?? []), [[], []]);
 
   const second = await waitFor("the update deployment succeeds", async () => {
     const d = (await ecs.send(new DescribeDaemonDeploymentsCommand({ daemonDeploymentArns: [updated.deploymentArn!, "arn:aws:ecs:us-east-1:000000000000:daemon-deployment/daemons/agent/missing"] })));
@@ -186,4 +194,48 @@ test("a daemon runs one task on each instance, is replaced task by task on updat
   const deletion = (await ecs.send(new DescribeDaemonDeploymentsCommand({ daemonDeploymentArns: [deleted.deploymentArn!] }))).daemonDeployments![0]!;
   assert.equal(deletion.status, "SUCCESSFUL");
   assert.deepEqual((await ecs.send(new ListDaemonsCommand({ clusterArn: CLUSTER }))).daemonSummariesList, []);
+});
+
+test("after kill -9 a daemon carries on: its task is adopted, not doubled, and an update still replaces it", async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), "berth-daemon-restart-"));
+  let server = await BerthProcess.start({ dataDir });
+  try {
+    let client = server.ecs();
+    await client.send(new CreateClusterCommand({ clusterName: "kept" }));
+    const provider = (await client.send(new CreateCapacityProviderCommand({ name: "kept-pool", autoScalingGroupProvider: { autoScalingGroupArn: ASG_ARN.replace("daemon-pool", "kept-pool") } }))).capacityProvider!.capacityProviderArn!;
+    await client.send(new PutClusterCapacityProvidersCommand({ cluster: "kept", capacityProviders: ["kept-pool"], defaultCapacityProviderStrategy: [] }));
+    await client.send(new RegisterContainerInstanceCommand({ cluster: "kept" }));
+    const def = (await client.send(new RegisterDaemonTaskDefinitionCommand({ family: "kept", containerDefinitions: [{ name: "a", image: TEST_IMAGE, memory: 32, stopTimeout: 1, entryPoint: ["sh", "-c"], command: ["sleep 3600"] }] }))).daemonTaskDefinitionArn!;
+    const { daemonArn } = await client.send(new CreateDaemonCommand({ daemonName: "kept", clusterArn: "kept", daemonTaskDefinitionArn: def, capacityProviderArns: [provider] }));
+    const containersOf = async (s: BerthProcess) => {
+      const { stdout } = await run("docker", ["ps", "--filter", `label=berth.instance=${s.berthId}`, "--format", '{{.Label "berth.task-arn"}}']);
+      return stdout.trim().split("\n").filter(Boolean);
+    };
+    const [before] = await waitFor("the daemon's container", async () => ((await containersOf(server)).length === 1 ? containersOf(server) : undefined));
+
+    await server.kill9();
+    server = await BerthProcess.start({ dataDir });
+    client = server.ecs();
+    await waitFor("the task is adopted RUNNING", async () => {
+      const t = (await client.send(new DescribeTasksCommand({ cluster: "kept", tasks: [before!] }))).tasks![0];
+      return t?.lastStatus === "RUNNING" ? true : undefined;
+    });
+    const daemon = await waitFor("DescribeDaemon counts the adopted task", async () => {
+      const d = (await client.send(new DescribeDaemonCommand({ daemonArn }))).daemon!;
+      return d.currentRevisions![0]!.totalRunningCount === 1 ? d : undefined;
+    });
+    assert.equal(daemon.status, "ACTIVE");
+    assert.deepEqual(await containersOf(server), [before]);
+
+    await client.send(new UpdateDaemonCommand({ daemonArn, daemonTaskDefinitionArn: def, capacityProviderArns: [provider] }));
+    await waitFor("the update replaces the task", async () => {
+      const now = await containersOf(server);
+      return now.length === 1 && now[0] !== before ? true : undefined;
+    });
+    await client.send(new DeleteDaemonCommand({ daemonArn }));
+    await waitFor("the daemon's container stops", async () => ((await containersOf(server)).length === 0 ? true : undefined));
+  } finally {
+    await server.dispose();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 });

@@ -3,6 +3,7 @@ import type { Db } from "../../store/database.js";
 import type { Scope } from "../../core/arn.js";
 import { parseArn } from "../../core/arn.js";
 import { ServiceError } from "../../core/errors.js";
+import { dropAllTags } from "../tags.js";
 
 /** A daemon as stored: what DescribeDaemon shows plus what its next revision is made from. */
 export interface StoredDaemon {
@@ -68,6 +69,7 @@ export function saveDaemon(db: Db, scope: Scope, d: StoredDaemon): void {
 export function forgetDaemon(db: Db, arn: string): void {
   db.prepare("DELETE FROM daemons WHERE arn = ?").run(arn);
   db.prepare("DELETE FROM daemon_tasks WHERE daemon_arn = ?").run(arn);
+  dropAllTags(db, arn);
 }
 
 export function daemonsIn(db: Db, scope: Scope): StoredDaemon[] {
