@@ -131,7 +131,7 @@ test("a daemon runs one task on each instance, is replaced task by task on updat
   const firstRevision = daemon.currentRevisions![0]!.arn!;
 
   // An update replaces both tasks with tasks of the new revision.
-  const updated = await ecs.send(new UpdateDaemonCommand({ daemonArn, daemonTaskDefinitionArn: v2, capacityProviderArns: [providerArn], propagateTags: "DAEMON" }));
+  const updated = await ecs.send(new UpdateDaemonCommand({ daemonArn, daemonTaskDefinitionArn: v2, capacityProviderArns: [providerArn], propagateTags: "DAEMON", deploymentConfiguration: { drainPercent: 50 } }));
   assert.notEqual(updated.deploymentArn, created.deploymentArn);
   const secondTasks = await waitFor("the update's containers replace the first ones", async () => {
     const containers = await runningContainers();
@@ -144,6 +144,9 @@ test("a daemon runs one task on each instance, is replaced task by task on updat
   assert.ok(replaced.tasks!.every((t) => t.desiredStatus === "STOPPED"));
   const now = await ecs.send(new DescribeTasksCommand({ cluster: CLUSTER, tasks: secondTasks, include: ["TAGS"] }));
   assert.deepEqual(now.tasks!.map((t) => t.containerInstanceArn).sort(), [...instances].sort());
+  // drainPercent 50 of two instances: one at a time, the second replaced once the first new task ran.
+  const [earlier, later] = [...now.tasks!].sort((a, b) => a.createdAt!.getTime() - b.createdAt!.getTime());
+  assert.ok(later!.createdAt!.getTime() >= earlier!.startedAt!.getTime(), "the second instance was drained only after the first one's new task started");
   // propagateTags DAEMON: the new revision's tasks carry the daemon's tags; the first ones did not.
   assert.ok(now.tasks!.every((t) => t.tags!.some((tag) => tag.key === "tier" && tag.value === "node")));
   assert.deepEqual((await ecs.send(new DescribeTasksCommand({ cluster: CLUSTER, tasks: firstTasks, include: ["TAGS"] }))).tasks!.map((t) => t.tags ?? []), [[], []]);
@@ -157,6 +160,8 @@ test("a daemon runs one task on each instance, is replaced task by task on updat
   assert.deepEqual(deployment.sourceDaemonRevisions!.map((r) => r.arn), [firstRevision]);
   assert.equal(deployment.sourceDaemonRevisions![0]!.totalRunningInstanceCount, 0);
   const secondRevision = deployment.targetDaemonRevision!.arn!;
+  assert.equal(deployment.deploymentConfiguration!.drainPercent, 50);
+  assert.ok(deployment.finishedAt! >= deployment.startedAt!);
   assert.equal(deployment.targetDaemonRevision!.totalRunningInstanceCount, 2);
 
   const listed = await ecs.send(new ListDaemonDeploymentsCommand({ daemonArn }));

@@ -31,9 +31,10 @@ interface Decision {
 
 /**
  * One reconciliation of one daemon, in one transaction. An ACTIVE daemon runs one task of its
- * current revision on each of its instances: a task of an older revision (an update) or on an
- * instance that left is stopped, an instance without a current task gets one — the old task is
- * stopped first, so an update replaces in place as ECS drains and refills an instance. Its
+ * current revision on each of its instances: a task of an older revision (an update, drainPercent
+ * of the instances at a time) or on an instance that left is stopped, an instance without a
+ * current task gets one — the old task is stopped first, so an update replaces in place as ECS
+ * drains and refills an instance. Its
  * latest deployment succeeds once every instance runs the current revision and nothing older is
  * left. A deleted daemon stops its tasks and is forgotten once they have all stopped.
  */
@@ -67,19 +68,30 @@ function reconcile(db: Db, clock: Clock, scope: Scope, daemon: StoredDaemon): De
   const wanted = new Set(instances.map((i) => i.instance.containerInstanceArn!));
 
   const running = live.filter((t) => t.desiredStatus !== "STOPPED");
+  const current = running.filter((t) => t.revisionArn === revision.daemonRevisionArn && wanted.has(t.instanceArn));
+  const covered = new Set(current.map((t) => t.instanceArn));
+  // An update drains at most drainPercent of the instances at a time (at least one): an instance
+  // is in flight while its old task is stopping or its new one is not RUNNING yet.
+  const batch = Math.max(1, Math.ceil((instances.length * (daemon.deploymentConfiguration?.drainPercent ?? 25)) / 100));
+  const stopping = new Set(live.filter((t) => t.desiredStatus === "STOPPED" && t.revisionArn !== revision.daemonRevisionArn).map((t) => t.instanceArn));
+  let inFlight = [...wanted].filter((arn) => stopping.has(arn) || current.some((t) => t.instanceArn === arn && t.lastStatus !== "RUNNING")).length;
+  const keptOld = new Set<string>();
   for (const t of running) {
     if (!wanted.has(t.instanceArn)) stop(t.taskArn, `Container instance left daemon ${daemon.daemonName}.`);
-    else if (t.revisionArn !== revision.daemonRevisionArn) stop(t.taskArn, `Daemon ${daemon.daemonName} deployment replaced the task.`);
+    else if (t.revisionArn !== revision.daemonRevisionArn) {
+      if (inFlight < batch) {
+        stop(t.taskArn, `Daemon ${daemon.daemonName} deployment replaced the task.`);
+        inFlight++;
+      } else keptOld.add(t.instanceArn);
+    }
   }
 
   const def = resolveDaemonTaskDefinition(db, scope, revision.daemonTaskDefinitionArn!);
-  const current = running.filter((t) => t.revisionArn === revision.daemonRevisionArn && wanted.has(t.instanceArn));
-  const covered = new Set(current.map((t) => t.instanceArn));
   if (def) {
     const taskDefinition = runnableDefinition(def);
     const tags = revision.propagateTags === "DAEMON" ? getTags(db, daemon.daemonArn) : [];
     for (const arn of wanted) {
-      if (covered.has(arn)) continue;
+      if (covered.has(arn) || keptOld.has(arn)) continue;
       const created = createTasks(db, {
         scope, cluster, clusterName: cluster.clusterName!, taskDefinition, launchType: "EC2", overrides: {},
         startedBy: daemon.deploymentArn.split("/").pop(), group: `daemon:${daemon.daemonName}`,
