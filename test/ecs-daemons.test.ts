@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import {
-  CreateCapacityProviderCommand, CreateClusterCommand, CreateDaemonCommand, DeleteDaemonCommand, DeleteDaemonTaskDefinitionCommand,
+  CreateCapacityProviderCommand, CreateClusterCommand, DeregisterContainerInstanceCommand, CreateDaemonCommand, DeleteDaemonCommand, DeleteDaemonTaskDefinitionCommand,
   DescribeDaemonCommand, DescribeDaemonDeploymentsCommand, DescribeDaemonRevisionsCommand, DescribeDaemonTaskDefinitionCommand,
   DescribeTasksCommand, ListDaemonDeploymentsCommand, ListDaemonsCommand, ListDaemonTaskDefinitionsCommand, PutClusterCapacityProvidersCommand,
   RegisterContainerInstanceCommand, RegisterDaemonTaskDefinitionCommand, UpdateDaemonCommand, TagResourceCommand, ListTagsForResourceCommand, type ECSClient,
@@ -101,6 +101,9 @@ test("a daemon runs one task on each instance, is replaced task by task on updat
   await assert.rejects(ecs.send(new CreateDaemonCommand({ daemonName: "agent", clusterArn: CLUSTER, daemonTaskDefinitionArn: "node-agent:999", capacityProviderArns: [providerArn] })), isError("ClientException"));
   await assert.rejects(ecs.send(new CreateDaemonCommand({ daemonName: "bad name", clusterArn: CLUSTER, daemonTaskDefinitionArn: v1, capacityProviderArns: [providerArn] })), isError("InvalidParameterException"));
   assert.deepEqual((await ecs.send(new ListDaemonsCommand({ clusterArn: CLUSTER }))).daemonSummariesList, []);
+  await assert.rejects(ecs.send(new ListDaemonsCommand({ clusterArn: "nowhere" })), isError("ClusterNotFoundException"));
+  await assert.rejects(ecs.send(new DescribeDaemonCommand({ daemonArn: "arn:aws:ecs:us-east-1:000000000000:daemon/daemons/none" })), isError("DaemonNotFoundException"));
+  await assert.rejects(ecs.send(new DescribeDaemonCommand({ daemonArn: "not-an-arn" })), isError("DaemonNotFoundException"));
 
   const created = await ecs.send(new CreateDaemonCommand({ daemonName: "agent", clusterArn: CLUSTER, daemonTaskDefinitionArn: v1, capacityProviderArns: [providerArn], tags: [{ key: "team", value: "ops" }] }));
   assert.equal(created.status, "ACTIVE");
@@ -181,6 +184,13 @@ test("a daemon runs one task on each instance, is replaced task by task on updat
     return (await ecs.send(new DescribeTasksCommand({ cluster: CLUSTER, tasks: arns }))).tasks!.find((t) => t.containerInstanceArn === third);
   });
   assert.equal(onThird.taskDefinitionArn, v2);
+  // An instance that leaves has its daemon task stopped; the others keep theirs.
+  await ecs.send(new DeregisterContainerInstanceCommand({ cluster: CLUSTER, containerInstance: third, force: true }));
+  await waitFor("the departed instance's daemon task stops", async () => {
+    const t = (await ecs.send(new DescribeTasksCommand({ cluster: CLUSTER, tasks: [onThird.taskArn!] }))).tasks![0]!;
+    return t.lastStatus === "STOPPED" ? t : undefined;
+  });
+  assert.equal((await ecs.send(new DescribeDaemonCommand({ daemonArn }))).daemon!.currentRevisions![0]!.totalRunningCount, 2);
 
   // Deleting stops every task and, once they have stopped, the daemon is gone.
   const deleted = await ecs.send(new DeleteDaemonCommand({ daemonArn }));

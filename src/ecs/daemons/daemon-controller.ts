@@ -66,6 +66,8 @@ function reconcile(db: Db, clock: Clock, scope: Scope, daemon: StoredDaemon): De
   if (!cluster || cluster.status !== "ACTIVE" || !revision) return decision;
   const instances = daemonInstances(db, scope, cluster.clusterArn!, revision.capacityProviderArns);
   const wanted = new Set(instances.map((i) => i.instance.containerInstanceArn!));
+  // A DRAINING instance keeps its daemon task (its other tasks still need the daemon) but gets no new one.
+  const staying = new Set(daemonInstances(db, scope, cluster.clusterArn!, revision.capacityProviderArns, ["ACTIVE", "DRAINING"]).map((i) => i.instance.containerInstanceArn!));
 
   const running = live.filter((t) => t.desiredStatus !== "STOPPED");
   const current = running.filter((t) => t.revisionArn === revision.daemonRevisionArn && wanted.has(t.instanceArn));
@@ -77,7 +79,8 @@ function reconcile(db: Db, clock: Clock, scope: Scope, daemon: StoredDaemon): De
   let inFlight = [...wanted].filter((arn) => stopping.has(arn) || current.some((t) => t.instanceArn === arn && t.lastStatus !== "RUNNING")).length;
   const keptOld = new Set<string>();
   for (const t of running) {
-    if (!wanted.has(t.instanceArn)) stop(t.taskArn, `Container instance left daemon ${daemon.daemonName}.`);
+    if (!staying.has(t.instanceArn)) stop(t.taskArn, `Container instance left daemon ${daemon.daemonName}.`);
+    else if (!wanted.has(t.instanceArn)) continue;
     else if (t.revisionArn !== revision.daemonRevisionArn) {
       if (inFlight < batch) {
         stop(t.taskArn, `Daemon ${daemon.daemonName} deployment replaced the task.`);
@@ -106,7 +109,7 @@ function reconcile(db: Db, clock: Clock, scope: Scope, daemon: StoredDaemon): De
     }
   }
 
-  const settled = [...wanted].every((arn) => current.some((t) => t.instanceArn === arn && t.lastStatus === "RUNNING")) && live.every((t) => t.revisionArn === revision.daemonRevisionArn);
+  const settled = [...wanted].every((arn) => current.some((t) => t.instanceArn === arn && t.lastStatus === "RUNNING")) && live.every((t) => t.revisionArn === revision.daemonRevisionArn || !wanted.has(t.instanceArn));
   if (settled && deployment?.targetRevisionArn === revision.daemonRevisionArn) finish("SUCCESSFUL");
   return decision;
 }

@@ -6,14 +6,14 @@ import { instancesOf, type StoredInstance } from "../instances/instance-store.js
 export const providerNameOf = (ref: string) => (ref.startsWith("arn:") ? ref.slice(ref.indexOf(":capacity-provider/") + ":capacity-provider/".length) : ref);
 
 /**
- * The ACTIVE instances of the cluster a daemon with these capacity providers runs on: those its
+ * The instances (ACTIVE unless `statuses` says otherwise) of the cluster a daemon with these capacity providers runs on: those its
  * providers launched, and — Berth has no Managed Instances capacity providers — the instances
  * registered directly (RegisterContainerInstance, agents, `berth up`'s), which belong to no
  * provider and so to every daemon of their cluster (docs/compatibility.md).
  */
-export function daemonInstances(db: Db, scope: Scope, clusterArn: string, capacityProviderArns: string[]): StoredInstance[] {
+export function daemonInstances(db: Db, scope: Scope, clusterArn: string, capacityProviderArns: string[], statuses = ["ACTIVE"]): StoredInstance[] {
   const names = new Set(capacityProviderArns.map(providerNameOf));
-  return instancesOf(db, scope, clusterArn, ["ACTIVE"]).filter((i) => !i.instance.capacityProviderName || names.has(i.instance.capacityProviderName));
+  return instancesOf(db, scope, clusterArn, statuses).filter((i) => !i.instance.capacityProviderName || names.has(i.instance.capacityProviderName));
 }
 
 /** The capacity provider a task on this instance counts under in DescribeDaemon and the deployments. */
