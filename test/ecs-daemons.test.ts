@@ -81,6 +81,8 @@ test("daemon task definitions: registered in revisions, described, listed and de
   assert.equal((await ecs.send(new DeleteDaemonTaskDefinitionCommand({ daemonTaskDefinition: extra }))).daemonTaskDefinitionArn, extra);
   const active = await ecs.send(new ListDaemonTaskDefinitionsCommand({ family: "node-agent" }));
   assert.deepEqual(active.daemonTaskDefinitions!.map((d) => d.arn), [first, second]);
+  const descending = await ecs.send(new ListDaemonTaskDefinitionsCommand({ family: "node-agent", sort: "DESC" }));
+  assert.deepEqual(descending.daemonTaskDefinitions!.map((d) => d.arn), [second, first]);
   const deleting = await ecs.send(new ListDaemonTaskDefinitionsCommand({ family: "node-agent", status: "DELETE_IN_PROGRESS" }));
   assert.deepEqual(deleting.daemonTaskDefinitions!.map((d) => [d.arn, d.status]), [[extra, "DELETE_IN_PROGRESS"]]);
 
