@@ -107,8 +107,13 @@ test("a daemon runs one task on each instance, is replaced task by task on updat
   await assert.rejects(ecs.send(new DescribeDaemonCommand({ daemonArn: "arn:aws:ecs:us-east-1:000000000000:daemon/daemons/none" })), isError("DaemonNotFoundException"));
   await assert.rejects(ecs.send(new DescribeDaemonCommand({ daemonArn: "not-an-arn" })), isError("DaemonNotFoundException"));
 
-  const created = await ecs.send(new CreateDaemonCommand({ daemonName: "agent", clusterArn: CLUSTER, daemonTaskDefinitionArn: v1, capacityProviderArns: [providerArn], tags: [{ key: "team", value: "ops" }] }));
+  const request = { daemonName: "agent", clusterArn: CLUSTER, daemonTaskDefinitionArn: v1, capacityProviderArns: [providerArn], tags: [{ key: "team", value: "ops" }], clientToken: "create-agent-1" };
+  const created = await ecs.send(new CreateDaemonCommand(request));
   assert.equal(created.status, "ACTIVE");
+  // The same clientToken: the same answer, no second daemon; with other parameters: a conflict.
+  const again = await ecs.send(new CreateDaemonCommand(request));
+  assert.deepEqual([again.daemonArn, again.deploymentArn, again.createdAt!.getTime()], [created.daemonArn, created.deploymentArn, created.createdAt!.getTime()]);
+  await assert.rejects(ecs.send(new CreateDaemonCommand({ ...request, daemonTaskDefinitionArn: v2 })), isError("ConflictException"));
   const daemonArn = created.daemonArn!;
   await assert.rejects(ecs.send(new CreateDaemonCommand({ daemonName: "agent", clusterArn: CLUSTER, daemonTaskDefinitionArn: v1, capacityProviderArns: [providerArn] })), isError("InvalidParameterException"));
   assert.deepEqual((await ecs.send(new ListDaemonsCommand({ clusterArn: CLUSTER }))).daemonSummariesList!.map((d) => d.daemonArn), [daemonArn]);

@@ -14,6 +14,7 @@ import { findProvider } from "../capacity-providers/capacity-provider-store.js";
 import { isFargateProvider } from "../capacity-providers/capacity-provider-split.js";
 import { validateTags, putTags } from "../tags.js";
 import { paginate } from "../pagination.js";
+import { recall, remember } from "../idempotency.js";
 import { resolveDaemonTaskDefinition } from "./daemon-task-definitions.js";
 import { providerNameOf } from "./daemon-instances.js";
 import {
@@ -124,7 +125,12 @@ export function daemonHandlers({ db, clock }: EcsDeps, scheduler: DaemonSchedule
       if (!input.daemonName || !NAME.test(input.daemonName)) throw invalidParameter("Daemon name can contain up to 255 letters (uppercase and lowercase), numbers, hyphens, and underscores.");
       validateTags(input.tags);
       const propagateTags = checkPropagateTags(input.propagateTags);
-      const created = db.transaction(() => {
+      if (input.clientToken !== undefined && (input.clientToken.length < 1 || input.clientToken.length > 36)) throw invalidParameter("clientToken must be between 1 and 36 characters.");
+      type Answer = { daemonArn: string; status: string; createdAt: string; deploymentArn: string };
+      const answer = db.transaction((): Answer | StoredDaemon => {
+        // The same clientToken with the same request answers with the daemon it created.
+        const { hash, stored } = recall<Answer>(db, ctx, "CreateDaemon", input.clientToken, input);
+        if (stored) return stored;
         const cluster = requireActiveCluster(db, ctx, input.clusterArn);
         const providers = checkProviders(db, ctx, cluster, input.capacityProviderArns);
         const def = checkTaskDefinition(db, ctx, input.daemonTaskDefinitionArn);
@@ -137,10 +143,11 @@ export function daemonHandlers({ db, clock }: EcsDeps, scheduler: DaemonSchedule
           enableExecuteCommand: input.enableExecuteCommand, propagateTags, containerImages: imagesOf(def),
         });
         putTags(db, arn, input.tags ?? []);
+        remember(db, ctx, "CreateDaemon", input.clientToken, hash, { daemonArn: arn, status: daemon.status, createdAt: daemon.createdAt, deploymentArn: daemon.deploymentArn }, now);
         return daemon;
       })();
       scheduler.poke();
-      return { daemonArn: created.daemonArn, status: created.status, createdAt: created.createdAt, deploymentArn: created.deploymentArn };
+      return { daemonArn: answer.daemonArn, status: answer.status, createdAt: new Date(answer.createdAt), deploymentArn: answer.deploymentArn };
     },
 
     UpdateDaemon: (input: UpdateDaemonRequest, ctx: RequestContext) => {
