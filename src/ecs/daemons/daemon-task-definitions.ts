@@ -9,7 +9,7 @@ import type { Scope } from "../../core/arn.js";
 import { parseArn } from "../../core/arn.js";
 import type { EcsDeps } from "../deps.js";
 import { clientException, invalidParameter } from "../errors.js";
-import { validateTags, putTags, getTags } from "../tags.js";
+import { validateTags, putTags } from "../tags.js";
 import { paginate } from "../pagination.js";
 
 /**
@@ -126,7 +126,7 @@ export function daemonTaskDefinitionHandlers({ db, clock }: EcsDeps): Record<str
     DescribeDaemonTaskDefinition: (input: DescribeDaemonTaskDefinitionRequest, ctx: RequestContext) => {
       const d = input.daemonTaskDefinition ? resolveDaemonTaskDefinition(db, ctx, input.daemonTaskDefinition) : undefined;
       if (!d) throw clientException("Unable to describe daemon task definition.");
-      return { daemonTaskDefinition: d, tags: getTags(db, d.daemonTaskDefinitionArn!) };
+      return { daemonTaskDefinition: d };
     },
 
     ListDaemonTaskDefinitions: (input: ListDaemonTaskDefinitionsRequest, ctx: RequestContext) => {
