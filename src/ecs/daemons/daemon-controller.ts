@@ -11,7 +11,7 @@ import { getTags } from "../tags.js";
 import { resolveDaemonTaskDefinition, runnableDefinition } from "./daemon-task-definitions.js";
 import { daemonInstances } from "./daemon-instances.js";
 import {
-  allDaemons, deploymentsOf, findRevision, forgetDaemon, liveDaemonTasks, recordDaemonTask, saveDeployment, type StoredDaemon,
+  allDaemons, deploymentsOf, findRevision, forgetDaemon, liveDaemonTasks, pruneDaemonTasks, recordDaemonTask, saveDeployment, type StoredDaemon,
 } from "./daemon-store.js";
 
 export interface DaemonController {
@@ -46,6 +46,7 @@ function reconcile(db: Db, clock: Clock, scope: Scope, daemon: StoredDaemon): De
     saveTask(db, scope, { ...task, desiredStatus: "STOPPED", stopCode: "ServiceSchedulerInitiated", stoppedReason: reason, version: (task.version ?? 0) + 1 });
     decision.stops.push({ taskArn, reason });
   };
+  pruneDaemonTasks(db, daemon.daemonArn);
   const live = liveDaemonTasks(db, daemon.daemonArn);
   const deployment = deploymentsOf(db, daemon.daemonArn)[0];
   const finish = (status: "SUCCESSFUL") => {

@@ -122,6 +122,11 @@ export function recordDaemonTask(db: Db, daemon: string, t: DaemonTask): void {
   db.prepare("INSERT INTO daemon_tasks (task_arn, daemon_arn, revision_arn, instance_arn) VALUES (?, ?, ?, ?)").run(t.taskArn, daemon, t.revisionArn, t.instanceArn);
 }
 
+/** Forgets the daemon's tasks the janitor has removed (stopped past the retention period). */
+export function pruneDaemonTasks(db: Db, daemon: string): void {
+  db.prepare("DELETE FROM daemon_tasks WHERE daemon_arn = ? AND task_arn NOT IN (SELECT arn FROM tasks)").run(daemon);
+}
+
 /** The daemon's tasks that have not stopped yet (their desired status and last status). */
 export function liveDaemonTasks(db: Db, daemon: string): Array<DaemonTask & { desiredStatus: string; lastStatus: string }> {
   return db
