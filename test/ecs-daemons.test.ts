@@ -218,7 +218,7 @@ test("a daemon runs one task on each instance, is replaced task by task on updat
   assert.deepEqual((await ecs.send(new ListDaemonsCommand({ clusterArn: CLUSTER }))).daemonSummariesList, []);
 });
 
-test("after kill -9 a daemon carries on: its task is adopted, not doubled, and an update still replaces it", async () => {
+test("after kill -9 a daemon carries on: its task is adopted, not doubled, and an update still replaces it; a reset forgets it", async () => {
   const dataDir = mkdtempSync(join(tmpdir(), "berth-daemon-restart-"));
   let server = await BerthProcess.start({ dataDir });
   try {
@@ -254,8 +254,12 @@ test("after kill -9 a daemon carries on: its task is adopted, not doubled, and a
       const now = await containersOf(server);
       return now.length === 1 && now[0] !== before ? true : undefined;
     });
-    await client.send(new DeleteDaemonCommand({ daemonArn }));
-    await waitFor("the daemon's container stops", async () => ((await containersOf(server)).length === 0 ? true : undefined));
+    // A reset forgets daemons and their task definitions, and the scheduler starts nothing again.
+    await server.reset();
+    assert.deepEqual((await client.send(new ListDaemonsCommand({}))).daemonSummariesList, []);
+    assert.deepEqual((await client.send(new ListDaemonTaskDefinitionsCommand({ status: "ALL" }))).daemonTaskDefinitions, []);
+    await assert.rejects(client.send(new DescribeDaemonCommand({ daemonArn })), isError("DaemonNotFoundException"));
+    assert.deepEqual(await containersOf(server), []);
   } finally {
     await server.dispose();
     rmSync(dataDir, { recursive: true, force: true });
