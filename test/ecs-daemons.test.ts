@@ -6,7 +6,7 @@ import {
   CreateCapacityProviderCommand, CreateClusterCommand, DeregisterContainerInstanceCommand, CreateDaemonCommand, DeleteDaemonCommand, DeleteDaemonTaskDefinitionCommand,
   DescribeDaemonCommand, DescribeDaemonDeploymentsCommand, DescribeDaemonRevisionsCommand, DescribeDaemonTaskDefinitionCommand,
   DescribeTasksCommand, ListDaemonDeploymentsCommand, ListDaemonsCommand, ListDaemonTaskDefinitionsCommand, PutClusterCapacityProvidersCommand,
-  RegisterContainerInstanceCommand, RegisterDaemonTaskDefinitionCommand, UpdateDaemonCommand, TagResourceCommand, ListTagsForResourceCommand, type ECSClient,
+  RegisterContainerInstanceCommand, RegisterDaemonTaskDefinitionCommand, StopTaskCommand, UpdateDaemonCommand, TagResourceCommand, ListTagsForResourceCommand, type ECSClient,
 } from "@aws-sdk/client-ecs";
 import { BerthProcess } from "./harness.js";
 import { ensureTestImage, TEST_IMAGE } from "./images.js";
@@ -198,6 +198,18 @@ test("a daemon runs one task on each instance, is replaced task by task on updat
     return t.lastStatus === "STOPPED" ? t : undefined;
   });
   assert.equal((await ecs.send(new DescribeDaemonCommand({ daemonArn }))).daemon!.currentRevisions![0]!.totalRunningCount, 2);
+
+  // A daemon task that stops is started again on its instance (after a pause).
+  const victim = now.tasks![0]!;
+  await ecs.send(new StopTaskCommand({ cluster: CLUSTER, task: victim.taskArn!, reason: "testing the daemon" }));
+  const successor = await waitFor("a new daemon task on the stopped task's instance", async () => {
+    const arns = (await runningContainers()).map((c) => c.taskArn).filter((a) => a !== victim.taskArn);
+    if (arns.length === 0) return undefined;
+    const tasks = (await ecs.send(new DescribeTasksCommand({ cluster: CLUSTER, tasks: arns }))).tasks!;
+    return tasks.find((t) => t.containerInstanceArn === victim.containerInstanceArn && t.lastStatus === "RUNNING");
+  });
+  assert.equal(successor.taskDefinitionArn, v2);
+  assert.equal((await runningContainers()).length, 2);
 
   // Deleting stops every task and, once they have stopped, the daemon is gone.
   const deleted = await ecs.send(new DeleteDaemonCommand({ daemonArn }));

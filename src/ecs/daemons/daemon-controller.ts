@@ -11,7 +11,7 @@ import { getTags } from "../tags.js";
 import { resolveDaemonTaskDefinition, runnableDefinition } from "./daemon-task-definitions.js";
 import { daemonInstances } from "./daemon-instances.js";
 import {
-  allDaemons, deploymentsOf, findRevision, forgetDaemon, liveDaemonTasks, pruneDaemonTasks, recordDaemonTask, saveDeployment, type StoredDaemon,
+  allDaemons, deploymentsOf, findRevision, forgetDaemon, lastStopOn, liveDaemonTasks, pruneDaemonTasks, recordDaemonTask, saveDeployment, type StoredDaemon,
 } from "./daemon-store.js";
 
 export interface DaemonController {
@@ -23,6 +23,9 @@ export interface DaemonController {
   start(): void;
   stop(): void;
 }
+
+/** How long after one of its tasks stopped a daemon's instance waits for the next. */
+const RESTART_DELAY_MS = 10_000;
 
 interface Decision {
   launches: Array<{ task: Task; taskDefinition: TaskDefinition }>;
@@ -78,6 +81,7 @@ function reconcile(db: Db, clock: Clock, scope: Scope, daemon: StoredDaemon): De
   const batch = Math.max(1, Math.ceil((instances.length * (daemon.deploymentConfiguration?.drainPercent ?? 25)) / 100));
   const stopping = new Set(live.filter((t) => t.desiredStatus === "STOPPED" && t.revisionArn !== revision.daemonRevisionArn).map((t) => t.instanceArn));
   let inFlight = [...wanted].filter((arn) => stopping.has(arn) || current.some((t) => t.instanceArn === arn && t.lastStatus !== "RUNNING")).length;
+  const stoppingCurrent = new Set(live.filter((t) => t.desiredStatus === "STOPPED" && t.revisionArn === revision.daemonRevisionArn).map((t) => t.instanceArn));
   const keptOld = new Set<string>();
   for (const t of running) {
     if (!staying.has(t.instanceArn)) stop(t.taskArn, `Container instance left daemon ${daemon.daemonName}.`);
@@ -95,7 +99,12 @@ function reconcile(db: Db, clock: Clock, scope: Scope, daemon: StoredDaemon): De
     const taskDefinition = runnableDefinition(def);
     const tags = revision.propagateTags === "DAEMON" ? getTags(db, daemon.daemonArn) : [];
     for (const arn of wanted) {
-      if (covered.has(arn) || keptOld.has(arn)) continue;
+      if (covered.has(arn) || keptOld.has(arn) || stoppingCurrent.has(arn)) continue;
+      // A task of this revision that stopped (on its own, or StopTask) is replaced once it has
+      // stopped and a moment later, so a daemon whose task keeps failing does not start a
+      // container every round.
+      const stoppedAt = lastStopOn(db, daemon.daemonArn, revision.daemonRevisionArn!, arn);
+      if (stoppedAt !== undefined && clock.now().getTime() - stoppedAt < RESTART_DELAY_MS) continue;
       const created = createTasks(db, {
         scope, cluster, clusterName: cluster.clusterName!, taskDefinition, launchType: "EC2", overrides: {},
         startedBy: daemon.deploymentArn.split("/").pop(), group: `daemon:${daemon.daemonName}`,

@@ -127,6 +127,17 @@ export function pruneDaemonTasks(db: Db, daemon: string): void {
   db.prepare("DELETE FROM daemon_tasks WHERE daemon_arn = ? AND task_arn NOT IN (SELECT arn FROM tasks)").run(daemon);
 }
 
+/** When the revision's last task on the instance stopped (epoch ms), if one did. */
+export function lastStopOn(db: Db, daemon: string, revision: string, instance: string): number | undefined {
+  const row = db
+    .prepare(
+      `SELECT max(t.stopped_at) AS at FROM daemon_tasks d JOIN tasks t ON t.arn = d.task_arn
+       WHERE d.daemon_arn = ? AND d.revision_arn = ? AND d.instance_arn = ? AND t.last_status = 'STOPPED'`,
+    )
+    .get(daemon, revision, instance) as { at: number | null };
+  return row.at ?? undefined;
+}
+
 /** The daemon's tasks that have not stopped yet (their desired status and last status). */
 export function liveDaemonTasks(db: Db, daemon: string): Array<DaemonTask & { desiredStatus: string; lastStatus: string }> {
   return db
