@@ -14,6 +14,7 @@ import { applyReport } from "./ecs/tasks/task-reports.js";
 import { recoverTasks } from "./ecs/tasks/task-recovery.js";
 import { startTaskJanitor } from "./ecs/tasks/task-janitor.js";
 import { createServiceController } from "./ecs/services/service-controller.js";
+import { createDaemonController } from "./ecs/daemons/daemon-controller.js";
 import { alarmStates } from "./cloudwatch/alarms/alarm-states.js";
 import { sendJsonError, sendJsonNotFound, readRawBody, MAX_BODY_BYTES } from "./aws/json-gateway.js";
 import { registerAwsServices } from "./aws/gateway.js";
@@ -235,6 +236,8 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   // The service scheduler; it starts deciding once recovery is done (below).
   // Deployments with deploymentConfiguration.alarms read the CloudWatch alarms' states through `alarms`.
   const services = createServiceController({ db, clock, runner, loadBalancers, alarms: alarmStates(db), log: log.child({ component: "service-scheduler" }) });
+  // The managed daemons' scheduler: one task of each daemon on each of its instances.
+  const daemons = createDaemonController({ db, clock, runner, log: log.child({ component: "daemon-scheduler" }) });
   const virtualInstances = () => ensureVirtualInstances({ db, config, clock, log, dockerVersion });
   virtualInstances();
 
@@ -281,9 +284,9 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   // A reset must not race the service scheduler, which would replace the tasks being removed.
   // SQS's writes in flight are stored before the wipe, so none lands after it; nor does an event
   // delivery in flight (a RunTask would start a task the reset does not see).
-  const resettable = { ...runner, reset: async () => (services.stop(), await eventDeliveries?.pause(), await runner.reset(), await sqs.internal.settled()) };
+  const resettable = { ...runner, reset: async () => (services.stop(), daemons.stop(), await eventDeliveries?.pause(), await runner.reset(), await sqs.internal.settled()) };
   // SQS keeps its queues in memory: they are read again from the wiped store; SNS's pending retries are dropped.
-  const afterReset = () => (sqs.internal.reload(), snsHttp.cancelAll(), virtualInstances(), services.start(), eventDeliveries?.resume());
+  const afterReset = () => (sqs.internal.reload(), snsHttp.cancelAll(), virtualInstances(), services.start(), daemons.start(), eventDeliveries?.resume());
   registerBerthRoutes(app, { db, runner: resettable, berthId, registry, afterReset, readLogStream: (scope, group, stream) => streamMessages(db, scope, group, stream) });
   // Fargate Spot interruptions: on demand (an operator endpoint) and, for chaos testing, at a configured rate.
   registerSpotRoutes(app, { db, runner, config });
@@ -321,7 +324,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   // tracking policies own alarms made through `alarms`, and the alarms run its policies.
   const aas = createApplicationAutoScaling({ db, clock, log: log.child({ component: "application-autoscaling" }), services: scalableServices(deps, services), alarms: alarms.managed });
   alarms.addActionTarget(aas.alarmActions);
-  const ecs = createEcsService(deps, { dockerVersion, scheduler: services, baseUrl });
+  const ecs = createEcsService(deps, { dockerVersion, scheduler: services, daemons, baseUrl });
   // EventBridge: rules' targets are delivered by one worker, through a dispatcher per kind of target.
   const eventsLog = log.child({ component: "events" });
   const runTaskForEvents = async (scope: Scope, request: RunTaskRequest) =>
@@ -380,6 +383,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
       taskCredentials.onReport(report);
       // The service scheduler decides again when one of its tasks changes.
       services.onTaskReport(report);
+      daemons.onTaskReport(report);
       taskEvents.publish(report);
     } catch (err) {
       log.error({ err, taskArn: report.taskArn }, "could not apply a task report");
@@ -390,6 +394,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   await lbFeed.changed();
   // Services are reconciled once recovered tasks are known again.
   services.start();
+  daemons.start();
   // Deliveries left pending by a restart (or a kill -9) are delivered now.
   eventDeliveries = startDeliveryWorker({
     db, clock, log: eventsLog, dispatchers: () => deliveryTargets, timers: [(now) => fireDueSchedules(db, now)],
@@ -443,6 +448,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
       capacityScaler.stop();
       liveness.stop();
       services.stop();
+      daemons.stop();
       lifecycle.stop();
       await gc.stop();
       await app.close();

@@ -77,6 +77,12 @@ export const ecsAuthorization: ServiceAuthorization = {
     StopTask: named("task", "task"),
     DescribeTasks: listed("task", "tasks"),
     DescribeContainerInstances: listed("container-instance", "containerInstances"),
+    // Daemons on their own ARNs (CreateDaemon on the one it creates), their deployments and
+    // revisions on theirs; the daemon task definition operations and ListDaemons on "*".
+    CreateDaemon: (call) => [call.arn(`daemon/${nameOf(call.str("clusterArn") ?? "default")}/${call.str("daemonName") ?? ""}`)],
+    ...Object.fromEntries(["UpdateDaemon", "DeleteDaemon", "DescribeDaemon", "ListDaemonDeployments"].map((op) => [op, (call: AuthorizedCall) => [call.str("daemonArn") ?? "*"]])),
+    DescribeDaemonDeployments: (call) => call.list("daemonDeploymentArns"),
+    DescribeDaemonRevisions: (call) => call.list("daemonRevisionArns"),
     RunTask: taskDefinition,
     StartTask: taskDefinition,
   },

@@ -13,16 +13,19 @@ import { asgCapacityProviderHandlers } from "./capacity-providers/asg-capacity-p
 import { taskProtectionHandlers } from "./tasks/task-protection.js";
 import { accountSettingHandlers } from "./account-settings/account-settings.js";
 import { agentOperationHandlers } from "./agent-link/agent-operations.js";
+import { daemonTaskDefinitionHandlers } from "./daemons/daemon-task-definitions.js";
+import { daemonHandlers, type DaemonScheduler } from "./daemons/daemons.js";
 
 /**
  * The ECS API: the official model plus the handlers of each resource, each in its own file.
  * `dockerVersion` is the local engine's, which instances registered without versionInfo report;
  * `scheduler` is told when a service changes, so that it decides again at once; `baseUrl` is
- * this server's address, which DiscoverPollEndpoint gives agents.
+ * this server's address, which DiscoverPollEndpoint gives agents; `daemons` is
+ * told when a daemon changes.
  */
 export function createEcsService(
   deps: EcsDeps,
-  { dockerVersion = "unknown", scheduler = { poke: () => {} }, baseUrl = () => "http://127.0.0.1:4566" }: { dockerVersion?: string; scheduler?: ServiceScheduler; baseUrl?: () => string } = {},
+  { dockerVersion = "unknown", scheduler = { poke: () => {} }, daemons = { poke: () => {} }, baseUrl = () => "http://127.0.0.1:4566" }: { dockerVersion?: string; scheduler?: ServiceScheduler; daemons?: DaemonScheduler; baseUrl?: () => string } = {},
 ): JsonService {
   return {
     model: loadModel("ecs"),
@@ -39,6 +42,8 @@ export function createEcsService(
       ...taskProtectionHandlers(deps),
       ...accountSettingHandlers(deps),
       ...agentOperationHandlers(deps, { baseUrl }),
+      ...daemonTaskDefinitionHandlers(deps),
+      ...daemonHandlers(deps, daemons),
     },
   };
 }

@@ -16,6 +16,8 @@ const tables: Record<string, string> = {
   "container-instance": "SELECT 1 FROM container_instances WHERE arn = ? AND status != 'INACTIVE'",
   service: "SELECT 1 FROM services WHERE arn = ? AND status != 'INACTIVE'",
   "capacity-provider": "SELECT 1 FROM capacity_providers WHERE arn = ? AND status = 'ACTIVE'",
+  daemon: "SELECT 1 FROM daemons WHERE arn = ? AND status = 'ACTIVE'",
+  "daemon-task-definition": "SELECT 1 FROM daemon_task_definitions WHERE arn = ? AND status = 'ACTIVE'",
   // Task sets live in their service's document (task-set-model.ts).
   "task-set": "SELECT 1 FROM services s, json_each(s.doc, '$.taskSets') t WHERE json_extract(t.value, '$.taskSetArn') = ?",
 };

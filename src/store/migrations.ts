@@ -514,4 +514,24 @@ export const migrations: string[] = [
     doc TEXT NOT NULL, seq INTEGER NOT NULL,
     PRIMARY KEY (account, region, model_key));
   `,
+  /* 29: ECS managed daemons: daemon task definitions (their own families and revisions), daemons,
+     their immutable revisions and deployments, and which tasks each daemon launched (one a
+     container instance). */ `
+  CREATE TABLE daemon_task_definitions (
+    account TEXT NOT NULL, region TEXT NOT NULL, family TEXT NOT NULL, revision INTEGER NOT NULL,
+    arn TEXT NOT NULL UNIQUE, status TEXT NOT NULL, doc TEXT NOT NULL,
+    PRIMARY KEY (account, region, family, revision));
+  CREATE TABLE daemons (
+    arn TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, cluster_arn TEXT NOT NULL,
+    name TEXT NOT NULL, status TEXT NOT NULL, seq INTEGER NOT NULL, doc TEXT NOT NULL);
+  CREATE TABLE daemon_revisions (
+    arn TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, daemon_arn TEXT NOT NULL, doc TEXT NOT NULL);
+  CREATE TABLE daemon_deployments (
+    arn TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, daemon_arn TEXT NOT NULL,
+    status TEXT NOT NULL, created_at INTEGER NOT NULL, seq INTEGER NOT NULL, doc TEXT NOT NULL);
+  CREATE INDEX daemon_deployments_by_daemon ON daemon_deployments (daemon_arn, seq);
+  CREATE TABLE daemon_tasks (
+    task_arn TEXT PRIMARY KEY, daemon_arn TEXT NOT NULL, revision_arn TEXT NOT NULL, instance_arn TEXT NOT NULL);
+  CREATE INDEX daemon_tasks_by_daemon ON daemon_tasks (daemon_arn);
+  `,
 ];

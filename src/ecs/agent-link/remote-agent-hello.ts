@@ -8,7 +8,7 @@ import { requireActiveCluster } from "../clusters/cluster-store.js";
 import { findInstance, type StoredInstance } from "../instances/instance-store.js";
 import { AGENT_RESERVED_PORTS, resourcesOf } from "../instances/instance-resources.js";
 import { BERTH_AMI_ID, ECS_AGENT_VERSION, cpuArchitecture, registerInstance, reregisterInstance } from "../instances/instance-registration.js";
-import { resolveTaskDefinition } from "../task-definitions/task-definition-store.js";
+import { definitionOfTask } from "../tasks/definition-of-task.js";
 import { parseArn } from "../../core/arn.js";
 import { REMOTE_AGENT_HASH, tasksOnInstance } from "../instances/remote-instances.js";
 
@@ -54,7 +54,7 @@ export function reconcileCommands(db: Db, instanceArn: string): { specs: LaunchS
   const instance = findInstance(db, instanceArn);
   for (const task of tasksOnInstance(db, instanceArn, true)) {
     const arn = parseArn(task.taskArn!)!;
-    const def = resolveTaskDefinition(db, { account: arn.account, region: arn.region }, task.taskDefinitionArn!);
+    const def = definitionOfTask(db, { account: arn.account, region: arn.region }, task.taskDefinitionArn!);
     if (def) specs.push({ task, taskDefinition: def, hostIp: instance?.hostIp });
   }
   return { specs, stops: specs.filter((s) => s.task.desiredStatus === "STOPPED") };

@@ -3,7 +3,7 @@ import type { Scope } from "../../core/arn.js";
 import { parseArn } from "../../core/arn.js";
 import type { ContainerLog, TaskRunner } from "../../agent/protocol/task-runner.js";
 import { findTask } from "./task-store.js";
-import { resolveTaskDefinition } from "../task-definitions/task-definition-store.js";
+import { definitionOfTask } from "./definition-of-task.js";
 
 /** Reads a stream's messages back from CloudWatch Logs, oldest first (undefined: no such stream). */
 export type LogStreamReader = (scope: Scope, group: string, stream: string) => string[] | undefined;
@@ -16,7 +16,7 @@ export type LogStreamReader = (scope: Scope, group: string, stream: string) => s
 export async function taskLogs(db: Db, runner: TaskRunner, read: LogStreamReader | undefined, taskArn: string): Promise<ContainerLog[]> {
   const task = findTask(db, taskArn);
   const arn = parseArn(taskArn);
-  const td = task?.taskDefinitionArn && arn ? resolveTaskDefinition(db, { account: arn.account, region: arn.region }, task.taskDefinitionArn) : undefined;
+  const td = task?.taskDefinitionArn && arn ? definitionOfTask(db, { account: arn.account, region: arn.region }, task.taskDefinitionArn) : undefined;
   const defs = td?.containerDefinitions ?? [];
   const awslogs = new Set(defs.filter((c) => c.logConfiguration?.logDriver === "awslogs").map((c) => c.name!));
   if (!read || !arn || awslogs.size === 0) return runner.logs(taskArn);

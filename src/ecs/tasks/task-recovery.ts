@@ -4,7 +4,7 @@ import type { Logger } from "../../core/logger.js";
 import { parseArn } from "../../core/arn.js";
 import type { LaunchSpec, StopCode, TaskRunner } from "../../agent/protocol/task-runner.js";
 import { awaitsDrain } from "./task-store.js";
-import { resolveTaskDefinition } from "../task-definitions/task-definition-store.js";
+import { definitionOfTask } from "./definition-of-task.js";
 
 /**
  * At start-up, hands the runner every task the store believes is not STOPPED, so it can adopt
@@ -20,7 +20,7 @@ export async function recoverTasks(db: Db, runner: TaskRunner, log: Logger): Pro
     // Waiting for a capacity provider's instance: nothing ran yet; the capacity scaler places it.
     if (task.launchType === "EC2" && task.capacityProviderName && !task.containerInstanceArn && task.desiredStatus !== "STOPPED") continue;
     const arn = parseArn(task.taskArn!)!;
-    const def = resolveTaskDefinition(db, { account: arn.account, region: arn.region }, task.taskDefinitionArn!);
+    const def = definitionOfTask(db, { account: arn.account, region: arn.region }, task.taskDefinitionArn!);
     if (def) specs.push({ task, taskDefinition: def });
     else log.warn({ taskArn: task.taskArn }, "task's definition is gone; cannot recover it");
   }

@@ -1,0 +1,177 @@
+import type { Task, TaskDefinition } from "@aws-sdk/client-ecs";
+import type { Db } from "../../store/database.js";
+import type { Clock } from "../../core/clock.js";
+import type { Logger } from "../../core/logger.js";
+import type { Scope } from "../../core/arn.js";
+import type { TaskReport, TaskRunner } from "../../agent/protocol/task-runner.js";
+import { findCluster, clusterNameOf } from "../clusters/cluster-store.js";
+import { createTasks } from "../tasks/task-creation.js";
+import { findTask, saveTask } from "../tasks/task-store.js";
+import { getTags } from "../tags.js";
+import { resolveDaemonTaskDefinition, runnableDefinition } from "./daemon-task-definitions.js";
+import { daemonInstances } from "./daemon-instances.js";
+import {
+  allDaemons, deploymentsOf, findRevision, forgetDaemon, lastStopOn, liveDaemonTasks, pruneDaemonTasks, recordDaemonTask, saveDeployment, type StoredDaemon,
+} from "./daemon-store.js";
+
+export interface DaemonController {
+  /** Reconciles every daemon now (synchronously). */
+  tick(): void;
+  /** Something changed (an API call): reconcile soon. */
+  poke(): void;
+  onTaskReport(report: TaskReport): void;
+  start(): void;
+  stop(): void;
+}
+
+/** How long after one of its tasks stopped a daemon's instance waits for the next. */
+const RESTART_DELAY_MS = 10_000;
+
+interface Decision {
+  launches: Array<{ task: Task; taskDefinition: TaskDefinition }>;
+  stops: Array<{ taskArn: string; reason: string }>;
+}
+
+/**
+ * One reconciliation of one daemon, in one transaction. An ACTIVE daemon runs one task of its
+ * current revision on each of its instances: a task of an older revision (an update, drainPercent
+ * of the instances at a time) or on an instance that left is stopped, an instance without a
+ * current task gets one — the old task is stopped first, so an update replaces in place as ECS
+ * drains and refills an instance. Its
+ * latest deployment succeeds once every instance runs the current revision and nothing older is
+ * left. A deleted daemon stops its tasks and is forgotten once they have all stopped.
+ */
+function reconcile(db: Db, clock: Clock, scope: Scope, daemon: StoredDaemon): Decision {
+  const decision: Decision = { launches: [], stops: [] };
+  const stop = (taskArn: string, reason: string) => {
+    const task = findTask(db, taskArn);
+    if (!task || task.desiredStatus === "STOPPED") return;
+    saveTask(db, scope, { ...task, desiredStatus: "STOPPED", stopCode: "ServiceSchedulerInitiated", stoppedReason: reason, version: (task.version ?? 0) + 1 });
+    decision.stops.push({ taskArn, reason });
+  };
+  pruneDaemonTasks(db, daemon.daemonArn);
+  const live = liveDaemonTasks(db, daemon.daemonArn);
+  const deployment = deploymentsOf(db, daemon.daemonArn)[0];
+  const finish = (status: "SUCCESSFUL") => {
+    if (deployment && deployment.status === "IN_PROGRESS") saveDeployment(db, scope, { ...deployment, status, finishedAt: clock.now() });
+  };
+
+  if (daemon.status === "DELETE_IN_PROGRESS") {
+    for (const t of live) stop(t.taskArn, `Daemon ${daemon.daemonName} was deleted.`);
+    if (live.length === 0) {
+      finish("SUCCESSFUL");
+      forgetDaemon(db, daemon.daemonArn);
+    }
+    return decision;
+  }
+
+  const cluster = findCluster(db, scope, clusterNameOf(scope, daemon.clusterArn));
+  const revision = findRevision(db, daemon.revisionArn);
+  if (!cluster || cluster.status !== "ACTIVE" || !revision) return decision;
+  const instances = daemonInstances(db, scope, cluster.clusterArn!, revision.capacityProviderArns);
+  const wanted = new Set(instances.map((i) => i.instance.containerInstanceArn!));
+  // A DRAINING instance keeps its daemon task (its other tasks still need the daemon) but gets no new one.
+  const staying = new Set(daemonInstances(db, scope, cluster.clusterArn!, revision.capacityProviderArns, ["ACTIVE", "DRAINING"]).map((i) => i.instance.containerInstanceArn!));
+
+  const running = live.filter((t) => t.desiredStatus !== "STOPPED");
+  const current = running.filter((t) => t.revisionArn === revision.daemonRevisionArn && wanted.has(t.instanceArn));
+  const covered = new Set(current.map((t) => t.instanceArn));
+  // An update drains at most drainPercent of the instances at a time (at least one): an instance
+  // is in flight while its old task is stopping or its new one is not RUNNING yet.
+  const batch = Math.max(1, Math.ceil((instances.length * (daemon.deploymentConfiguration?.drainPercent ?? 25)) / 100));
+  const stopping = new Set(live.filter((t) => t.desiredStatus === "STOPPED" && t.revisionArn !== revision.daemonRevisionArn).map((t) => t.instanceArn));
+  let inFlight = [...wanted].filter((arn) => stopping.has(arn) || current.some((t) => t.instanceArn === arn && t.lastStatus !== "RUNNING")).length;
+  const stoppingCurrent = new Set(live.filter((t) => t.desiredStatus === "STOPPED" && t.revisionArn === revision.daemonRevisionArn).map((t) => t.instanceArn));
+  const keptOld = new Set<string>();
+  for (const t of running) {
+    if (!staying.has(t.instanceArn)) stop(t.taskArn, `Container instance left daemon ${daemon.daemonName}.`);
+    else if (!wanted.has(t.instanceArn)) continue;
+    else if (t.revisionArn !== revision.daemonRevisionArn) {
+      if (inFlight < batch) {
+        stop(t.taskArn, `Daemon ${daemon.daemonName} deployment replaced the task.`);
+        inFlight++;
+      } else keptOld.add(t.instanceArn);
+    }
+  }
+
+  const def = resolveDaemonTaskDefinition(db, scope, revision.daemonTaskDefinitionArn!);
+  if (def) {
+    const taskDefinition = runnableDefinition(def);
+    const tags = revision.propagateTags === "DAEMON" ? getTags(db, daemon.daemonArn) : [];
+    for (const arn of wanted) {
+      if (covered.has(arn) || keptOld.has(arn) || stoppingCurrent.has(arn)) continue;
+      // A task of this revision that stopped (on its own, or StopTask) is replaced once it has
+      // stopped and a moment later, so a daemon whose task keeps failing does not start a
+      // container every round.
+      const stoppedAt = lastStopOn(db, daemon.daemonArn, revision.daemonRevisionArn!, arn);
+      if (stoppedAt !== undefined && clock.now().getTime() - stoppedAt < RESTART_DELAY_MS) continue;
+      const created = createTasks(db, {
+        scope, cluster, clusterName: cluster.clusterName!, taskDefinition, launchType: "EC2", overrides: {},
+        startedBy: daemon.deploymentArn.split("/").pop(), group: `daemon:${daemon.daemonName}`,
+        enableExecuteCommand: revision.enableExecuteCommand ?? false, tags, now: clock.now(), count: 1,
+        placement: { kind: "instances", instanceArns: [arn] },
+      });
+      // An instance without room now is tried again on the next round.
+      for (const task of created.tasks) {
+        recordDaemonTask(db, daemon.daemonArn, { taskArn: task.taskArn!, revisionArn: revision.daemonRevisionArn!, instanceArn: arn });
+        decision.launches.push({ task, taskDefinition });
+      }
+    }
+  }
+
+  const settled = [...wanted].every((arn) => current.some((t) => t.instanceArn === arn && t.lastStatus === "RUNNING")) && live.every((t) => t.revisionArn === revision.daemonRevisionArn || !wanted.has(t.instanceArn));
+  if (settled && deployment?.targetRevisionArn === revision.daemonRevisionArn) finish("SUCCESSFUL");
+  return decision;
+}
+
+/**
+ * The daemon scheduler loop, the service scheduler's twin: every daemon is reconciled on an
+ * interval and soon after an API call or a report about one of its tasks, one transaction per
+ * daemon, and only then are tasks launched and stopped. All it knows is in SQLite.
+ */
+export function createDaemonController({ db, clock, runner, log, intervalMs = 1000 }: { db: Db; clock: Clock; runner: TaskRunner; log: Logger; intervalMs?: number }): DaemonController {
+  let timer: NodeJS.Timeout | undefined;
+  let scheduled: NodeJS.Immediate | undefined;
+  let stopped = true;
+  const isDaemonTask = db.prepare("SELECT 1 FROM daemon_tasks WHERE task_arn = ?");
+
+  const tick = () => {
+    for (const { scope, daemon } of allDaemons(db)) {
+      try {
+        const { launches, stops } = db.transaction(() => reconcile(db, clock, scope, daemon))();
+        for (const s of stops) runner.stop(s.taskArn, { stopCode: "ServiceSchedulerInitiated", reason: s.reason });
+        for (const l of launches) runner.launch({ task: { ...l.task, tags: undefined }, taskDefinition: l.taskDefinition });
+      } catch (err) {
+        log.error({ err, daemon: daemon.daemonArn }, "daemon scheduler decision failed");
+      }
+    }
+  };
+  const poke = () => {
+    if (stopped || scheduled) return;
+    scheduled = setImmediate(() => {
+      scheduled = undefined;
+      tick();
+    });
+  };
+  return {
+    tick,
+    poke,
+    onTaskReport: (report) => {
+      if (!stopped && isDaemonTask.get(report.taskArn)) poke();
+    },
+    start() {
+      if (!stopped) return;
+      stopped = false;
+      timer = setInterval(tick, intervalMs);
+      timer.unref();
+      poke();
+    },
+    stop() {
+      stopped = true;
+      if (timer) clearInterval(timer);
+      if (scheduled) clearImmediate(scheduled);
+      timer = undefined;
+      scheduled = undefined;
+    },
+  };
+}
