@@ -12,6 +12,7 @@ import { jsonErrorResponse, sendJsonNotFound } from "./json-gateway.js";
 import { createAwsFront, peerAddress, type AwsFront } from "./gateway-front.js";
 import type { Codec, WireRequest, WireResponse } from "./protocols/codec.js";
 import { internalError } from "./protocols/error-shape.js";
+import { inflateRequest } from "./request-compression.js";
 import { awsJson } from "./protocols/aws-json.js";
 import { awsQuery, isQueryRequest } from "./protocols/aws-query.js";
 import { restJson, RestRouter } from "./protocols/rest-json.js";
@@ -78,6 +79,7 @@ export function registerAwsServices(app: FastifyInstance, services: AwsService[]
     let service: AwsService | undefined;
     let out: WireResponse;
     try {
+      wire = inflateRequest(wire);
       const routed = route(wire);
       service = routed.service;
       const { operation } = routed;

@@ -60,7 +60,7 @@ export interface IssuedCredentials {
  * who it is with a token in the input) are taken unsigned in strict mode too, as AWS takes them.
  */
 export function resolveCaller(
-  req: SignedRequest,
+  req: SignedRequest & { signedBody?: Buffer },
   { config, clock, issued }: { config: Config; clock: Clock; issued?: IssuedCredentials },
   service?: string,
   { anonymous = false }: { anonymous?: boolean } = {},
@@ -73,7 +73,7 @@ export function resolveCaller(
   const cred = requestCredential(req.headers, auth, config.strictSigv4 ? req.headers : undefined);
   const account = /^\d{12}$/.test(cred.accessKeyId) ? cred.accessKeyId : config.accountId;
   if (Object.hasOwn(config.credentials, cred.accessKeyId)) {
-    if (config.strictSigv4) verifySignature(req, cred, config.credentials[cred.accessKeyId]!, clock.now(), { service });
+    if (config.strictSigv4) verifySignature(asSigned(req), cred, config.credentials[cred.accessKeyId]!, clock.now(), { service });
     return { account, region: cred.region, accessKeyId: cred.accessKeyId };
   }
   // Keys IAM and STS issued are their user or session in every mode (so calls are attributed as
@@ -89,7 +89,7 @@ export function resolveCaller(
       throw new CredentialError("ExpiredTokenException", "The security token included in the request is expired");
     }
   }
-  if (config.strictSigv4) verifySignature(req, cred, found.secret, clock.now(), { service });
+  if (config.strictSigv4) verifySignature(asSigned(req), cred, found.secret, clock.now(), { service });
   return { account: found.account, region: cred.region, accessKeyId: cred.accessKeyId, ...(found.principal ? { principal: found.principal } : {}) };
 }
 
@@ -102,3 +102,6 @@ function securityToken(req: SignedRequest): string | undefined {
   const q = req.url.indexOf("?");
   return q < 0 ? undefined : new URLSearchParams(req.url.slice(q + 1)).get("X-Amz-Security-Token") ?? undefined;
 }
+
+/** What the client signed: the body as sent (compressed, when request-compression.ts inflated it). */
+const asSigned = (req: SignedRequest & { signedBody?: Buffer }): SignedRequest => (req.signedBody ? { ...req, body: req.signedBody } : req);

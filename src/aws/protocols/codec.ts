@@ -12,6 +12,8 @@ export interface WireRequest {
   url: string;
   headers: Record<string, string | string[] | undefined>;
   body: Buffer;
+  /** The body as sent, when `body` is its inflated form (request-compression.ts): what SigV4 signed. */
+  signedBody?: Buffer;
   /** awsQuery: parameters the request's route supplies when its form lacks them (SQS's QueueUrl at a queue's URL). */
   defaults?: Record<string, string>;
   /** The peer's IP address (IPv4-mapped IPv6 addresses as plain IPv4), for aws:SourceIp. */
