@@ -13,32 +13,35 @@ import { asgCapacityProviderHandlers } from "./capacity-providers/asg-capacity-p
 import { taskProtectionHandlers } from "./tasks/task-protection.js";
 import { accountSettingHandlers } from "./account-settings/account-settings.js";
 import { agentOperationHandlers } from "./agent-link/agent-operations.js";
+import { expressGatewayHandlers, type ExpressApis } from "./express/express-gateway.js";
 
 /**
  * The ECS API: the official model plus the handlers of each resource, each in its own file.
  * `dockerVersion` is the local engine's, which instances registered without versionInfo report;
  * `scheduler` is told when a service changes, so that it decides again at once; `baseUrl` is
- * this server's address, which DiscoverPollEndpoint gives agents.
+ * this server's address, which DiscoverPollEndpoint gives agents; `otherApis` are the handlers of
+ * ELBv2 and Application Auto Scaling, through which Express Mode makes its load balancer and scaling.
  */
 export function createEcsService(
   deps: EcsDeps,
-  { dockerVersion = "unknown", scheduler = { poke: () => {} }, baseUrl = () => "http://127.0.0.1:4566" }: { dockerVersion?: string; scheduler?: ServiceScheduler; baseUrl?: () => string } = {},
+  { dockerVersion = "unknown", scheduler = { poke: () => {} }, baseUrl = () => "http://127.0.0.1:4566", otherApis }: {
+    dockerVersion?: string; scheduler?: ServiceScheduler; baseUrl?: () => string; otherApis?: () => Omit<ExpressApis, "ecs">;
+  } = {},
 ): JsonService {
-  return {
-    model: loadModel("ecs"),
-    handlers: {
-      ...clusterHandlers(deps),
-      ...taskDefinitionHandlers(deps),
-      ...taskHandlers(deps),
-      ...taggingHandlers(deps),
-      ...containerInstanceHandlers(deps, { dockerVersion }),
-      ...attributeHandlers(deps),
-      ...serviceHandlers(deps, scheduler),
-      ...capacityProviderHandlers(deps),
-      ...asgCapacityProviderHandlers(deps),
-      ...taskProtectionHandlers(deps),
-      ...accountSettingHandlers(deps),
-      ...agentOperationHandlers(deps, { baseUrl }),
-    },
+  const handlers: JsonService["handlers"] = {
+    ...clusterHandlers(deps),
+    ...taskDefinitionHandlers(deps),
+    ...taskHandlers(deps),
+    ...taggingHandlers(deps),
+    ...containerInstanceHandlers(deps, { dockerVersion }),
+    ...attributeHandlers(deps),
+    ...serviceHandlers(deps, scheduler),
+    ...capacityProviderHandlers(deps),
+    ...asgCapacityProviderHandlers(deps),
+    ...taskProtectionHandlers(deps),
+    ...accountSettingHandlers(deps),
+    ...agentOperationHandlers(deps, { baseUrl }),
   };
+  if (otherApis) Object.assign(handlers, expressGatewayHandlers(deps, () => ({ ecs: handlers, ...otherApis() })));
+  return { model: loadModel("ecs"), handlers };
 }

@@ -507,4 +507,10 @@ export const migrations: string[] = [
     PRIMARY KEY (repo_id, digest, profile_arn),
     FOREIGN KEY (repo_id, digest) REFERENCES registry_manifests (repo_id, digest) ON DELETE CASCADE);
   `,
+  /* 28: ECS Express Mode (express-gateway-store.ts): one row per express gateway service, keyed by
+     the ECS service it made; the document holds its configurations and the ARNs of the load
+     balancer, listener, target group and scaling policy made for it, which Delete removes. */ `
+  CREATE TABLE express_gateway_services (
+    service_arn TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, doc TEXT NOT NULL);
+  `,
 ];
