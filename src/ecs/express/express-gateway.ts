@@ -33,14 +33,26 @@ const DEFAULTS = { cpu: "1024", memory: "2048", containerPort: 80, healthCheckPa
 const CONTAINER_NAME = "Main";
 const PREDEFINED_METRIC = { AVERAGE_CPU: "ECSServiceAverageCPUUtilization", AVERAGE_MEMORY: "ECSServiceAverageMemoryUtilization", REQUEST_COUNT_PER_TARGET: "ALBRequestCountPerTarget" } as const;
 /** Subnets for the load balancer when the request names fewer than the two an ALB needs. */
-const DEFAULT_SUBNETS = ["subnet-express-a", "subnet-express-b"];
+const DEFAULT_SUBNETS = ["subnet-expressa", "subnet-expressb"];
 
 const notFound = () => new ServiceError("ResourceNotFoundException", "The specified express gateway service was not found.");
 const hex = (n: number) => randomBytes(n).toString("hex");
 
 export function expressGatewayHandlers(deps: EcsDeps, apis: () => ExpressApis): Record<string, Handler> {
   const { db, clock, config } = deps;
-  const call = async <T>(api: keyof ExpressApis, op: string, input: object, ctx: RequestContext) => (await apis()[api][op]!(input, ctx)) as T;
+  /**
+   * One call to another API's handler. Its input errors (a subnet ELBv2 refuses, a capacity
+   * Application Auto Scaling refuses) are ECS's InvalidParameterException to the caller, as ECS
+   * answers what it cannot make for an express service; the message says what was refused.
+   */
+  const call = async <T>(api: keyof ExpressApis, op: string, input: object, ctx: RequestContext): Promise<T> => {
+    try {
+      return (await apis()[api][op]!(input, ctx)) as T;
+    } catch (err) {
+      if (api !== "ecs" && err instanceof ServiceError && err.sender) throw invalidParameter(`${op}: ${err.message}`);
+      throw err;
+    }
+  };
 
   /** With iamEnforcement, a role named in the request must exist (AWS checks it can assume it). */
   function checkRoles(roles: Record<string, string | undefined>): void {
