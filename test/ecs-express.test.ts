@@ -114,11 +114,12 @@ test("create: the endpoint answers with the container's page; update rolls a new
 
   // Update: a new image command, more memory, a larger scaling range; the service rolls to the new revision.
   const updated = (await ecs.send(new UpdateExpressGatewayServiceCommand({
-    serviceArn: created.serviceArn, primaryContainer: web("v2"), memory: "1024", scalingTarget: { maxTaskCount: 3 },
+    serviceArn: created.serviceArn, primaryContainer: web("v2"), memory: "1024", scalingTarget: { maxTaskCount: 3 }, healthCheckPath: "/index.html",
   }))).service!;
   assert.equal(updated.status!.statusCode, "ACTIVE");
   const target = updated.targetConfiguration!;
-  assert.deepEqual([target.cpu, target.memory, target.healthCheckPath], ["256", "1024", "/health"]);
+  assert.deepEqual([target.cpu, target.memory, target.healthCheckPath], ["256", "1024", "/index.html"]);
+  assert.equal((await elb.send(new DescribeTargetGroupsCommand({ TargetGroupArns: [tgArn] }))).TargetGroups![0]!.HealthCheckPath, "/index.html", "the target group checks the new path");
   assert.deepEqual(target.scalingTarget, { minTaskCount: 1, maxTaskCount: 3, autoScalingMetric: "AVERAGE_CPU", autoScalingTargetValue: 70 });
   assert.notEqual(target.serviceRevisionArn, config.serviceRevisionArn);
   const rolled = (await ecs.send(new DescribeServicesCommand({ cluster: "default", services: ["shop"] }))).services![0]!;
@@ -126,10 +127,12 @@ test("create: the endpoint answers with the container's page; update rolls a new
   await waitFor("the endpoint answers with the new revision's page", async () => (await httpGet(endpoint))?.body === "v2\n" || undefined, 120_000);
   const after = await berth.aws("application-autoscaling", "describe-scalable-targets", "--service-namespace", "ecs", "--region", "us-east-1");
   assert.equal(after.ScalableTargets[0].MaxCapacity, 3);
-  await waitFor("the new configuration alone is active", async () => {
+  const described = await waitFor("the new configuration alone is active", async () => {
     const s = (await ecs.send(new DescribeExpressGatewayServiceCommand({ serviceArn: created.serviceArn }))).service!;
-    return (s.activeConfigurations!.length === 1 && s.activeConfigurations![0]!.serviceRevisionArn === target.serviceRevisionArn) || undefined;
+    return (s.activeConfigurations!.length === 1 && s.activeConfigurations![0]!.serviceRevisionArn === target.serviceRevisionArn && s) || undefined;
   }, 60_000);
+  assert.equal(described.tags, undefined, "tags only when include names TAGS");
+  assert.notEqual(described.currentDeployment, created.currentDeployment, "the update is the current deployment");
 
   // Delete: the service drains, the load balancer and the target group are gone.
   const deleted = (await ecs.send(new DeleteExpressGatewayServiceCommand({ serviceArn: created.serviceArn }))).service!;

@@ -13,7 +13,7 @@ import { clusterNameOf, findCluster } from "../clusters/cluster-store.js";
 import { clusterNotFound, invalidParameter } from "../errors.js";
 import { serviceNotActive, serviceNotFound } from "../services/service-config.js";
 import { findService, serviceArn as serviceArnFor } from "../services/service-store.js";
-import { revisionArnOf } from "../services/service-deployment-store.js";
+import { revisionArnOf, serviceDeploymentsOf } from "../services/service-deployment-store.js";
 import { findExpressService, saveExpressService, type StoredExpressService } from "./express-gateway-store.js";
 
 /**
@@ -140,9 +140,7 @@ export function expressGatewayHandlers(deps: EcsDeps, apis: () => ExpressApis): 
     const running = new Set((svc.deployments ?? []).map((d) => d.id && revisionArnOf(db, e.serviceArn, d.id)).filter(Boolean));
     const active = e.configurations.filter((c) => running.has(c.serviceRevisionArn));
     const current = (svc.deployments ?? []).find((d) => d.status === "PRIMARY");
-    const deployment = current?.id
-      ? (db.prepare("SELECT arn FROM service_deployments WHERE service_arn = ? AND deployment_id = ?").get(e.serviceArn, current.id) as { arn: string } | undefined)?.arn
-      : undefined;
+    const deployment = current?.id ? serviceDeploymentsOf(db, e.serviceArn).find((d) => d.deploymentId === current.id)?.doc.serviceDeploymentArn : undefined;
     return {
       serviceArn: e.serviceArn, serviceName: e.serviceName, cluster: e.clusterArn, infrastructureRoleArn: e.infrastructureRoleArn,
       status: { statusCode: svc.status as "ACTIVE" | "DRAINING" | "INACTIVE" },
