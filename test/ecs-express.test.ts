@@ -2,7 +2,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import {
   CreateExpressGatewayServiceCommand, DeleteExpressGatewayServiceCommand, DescribeExpressGatewayServiceCommand, DescribeServicesCommand,
-  ListServicesCommand, UpdateExpressGatewayServiceCommand, type ECSClient, type ExpressGatewayContainer,
+  ListClustersCommand, ListServicesCommand, ListTaskDefinitionsCommand, UpdateExpressGatewayServiceCommand, type ECSClient, type ExpressGatewayContainer,
 } from "@aws-sdk/client-ecs";
 import {
   ElasticLoadBalancingV2Client, DescribeListenersCommand, DescribeLoadBalancersCommand, DescribeTargetGroupsCommand, DescribeTargetHealthCommand, ModifyTargetGroupAttributesCommand,
@@ -51,6 +51,11 @@ test("bad requests are refused and make nothing", async () => {
   await rejects(ecs.send(new CreateExpressGatewayServiceCommand({ ...base, serviceName: "bad", cluster: "nowhere" })), "ClusterNotFoundException");
   await rejects(ecs.send(new CreateExpressGatewayServiceCommand({ ...base, serviceName: "bad", primaryContainer: { ...web("x"), containerPort: 70000 } })), "InvalidParameterException", /containerPort/);
   await rejects(ecs.send(new CreateExpressGatewayServiceCommand({ ...base, serviceName: "bad", cpu: "3", memory: "5" })), "ClientException");
+  // Refused by ELBv2 once the target group is made: the target group goes again, the task definition is deregistered.
+  await rejects(ecs.send(new CreateExpressGatewayServiceCommand({ ...base, serviceName: "bad", networkConfiguration: { subnets: ["not a subnet", "nor this"] } })),
+    "InvalidParameterException", /CreateLoadBalancer: The subnet ID 'not a subnet' is not valid/);
+  assert.deepEqual((await ecs.send(new ListTaskDefinitionsCommand({ status: "ACTIVE" }))).taskDefinitionArns, [], "the task definition made on the way was deregistered");
+  assert.deepEqual((await ecs.send(new ListClustersCommand({}))).clusterArns, [], "nor is the default cluster left made");
   const arn = "arn:aws:ecs:us-east-1:000000000000:service/default/nothing";
   await rejects(ecs.send(new DescribeExpressGatewayServiceCommand({ serviceArn: arn })), "ResourceNotFoundException");
   await rejects(ecs.send(new UpdateExpressGatewayServiceCommand({ serviceArn: arn, cpu: "512" })), "ServiceNotFoundException");

@@ -166,9 +166,8 @@ export function expressGatewayHandlers(deps: EcsDeps, apis: () => ExpressApis): 
       checkRoles({ executionRoleArn: input.executionRoleArn, infrastructureRoleArn: input.infrastructureRoleArn, taskRoleArn: input.taskRoleArn });
       // Express Mode makes the default cluster when it is missing; a cluster named otherwise must exist.
       const clusterName = clusterNameOf(ctx, input.cluster);
-      const cluster = findCluster(db, ctx, clusterName);
-      if (!cluster && clusterName !== "default") throw clusterNotFound();
-      if (cluster && cluster.status !== "ACTIVE") throw clusterNotFound();
+      const clusterActive = findCluster(db, ctx, clusterName)?.status === "ACTIVE";
+      if (!clusterActive && clusterName !== "default") throw clusterNotFound();
       // Without a name, one from the image's repository, as the console suggests it.
       const serviceName = input.serviceName ?? `${(primaryContainer.image!.split("/").at(-1) ?? "app").split(/[:@]/)[0]!.replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 200)}-${hex(4)}`;
       const arn = serviceArnFor(ctx, clusterName, serviceName);
@@ -185,7 +184,10 @@ export function expressGatewayHandlers(deps: EcsDeps, apis: () => ExpressApis): 
       // What was made so far is removed again if a later step fails: a refused request changes nothing.
       const undo: (() => Promise<unknown>)[] = [];
       try {
-        if (!cluster) await call("ecs", "CreateCluster", { clusterName, capacityProviders: ["FARGATE", "FARGATE_SPOT"] }, ctx);
+        if (!clusterActive) {
+          await call("ecs", "CreateCluster", { clusterName, capacityProviders: ["FARGATE", "FARGATE_SPOT"] }, ctx);
+          undo.push(() => call("ecs", "DeleteCluster", { cluster: clusterName }, ctx));
+        }
         const taskDefinition = await registerRevision(ctx, serviceName, configuration);
         undo.push(() => call("ecs", "DeregisterTaskDefinition", { taskDefinition }, ctx));
 
