@@ -49,6 +49,7 @@ test("bad requests are refused and make nothing", async () => {
   await rejects(ecs.send(new CreateExpressGatewayServiceCommand({ ...base, serviceName: "bad", scalingTarget: { minTaskCount: 3, maxTaskCount: 2 } })), "InvalidParameterException", /maxTaskCount/);
   await rejects(ecs.send(new CreateExpressGatewayServiceCommand({ ...base, serviceName: "bad", healthCheckPath: "health" })), "InvalidParameterException", /healthCheckPath/);
   await rejects(ecs.send(new CreateExpressGatewayServiceCommand({ ...base, serviceName: "bad", cluster: "nowhere" })), "ClusterNotFoundException");
+  await rejects(ecs.send(new CreateExpressGatewayServiceCommand({ ...base, serviceName: "no spaces" })), "InvalidParameterException", /Service name/);
   await rejects(ecs.send(new CreateExpressGatewayServiceCommand({ ...base, serviceName: "bad", primaryContainer: { ...web("x"), containerPort: 70000 } })), "InvalidParameterException", /containerPort/);
   await rejects(ecs.send(new CreateExpressGatewayServiceCommand({ ...base, serviceName: "bad", cpu: "3", memory: "5" })), "ClientException");
   // Refused by ELBv2 once the target group is made: the target group goes again, the task definition is deregistered.

@@ -11,7 +11,7 @@ import { findRoleByArn } from "../../iam/roles.js";
 import type { EcsDeps } from "../deps.js";
 import { clusterNameOf, findCluster } from "../clusters/cluster-store.js";
 import { clusterNotFound, invalidParameter } from "../errors.js";
-import { serviceNotActive, serviceNotFound } from "../services/service-config.js";
+import { serviceNotActive, serviceNotFound, validateServiceName } from "../services/service-config.js";
 import { findService, serviceArn as serviceArnFor } from "../services/service-store.js";
 import { revisionArnOf, serviceDeploymentsOf } from "../services/service-deployment-store.js";
 import { findExpressService, saveExpressService, type StoredExpressService } from "./express-gateway-store.js";
@@ -169,7 +169,7 @@ export function expressGatewayHandlers(deps: EcsDeps, apis: () => ExpressApis): 
       const clusterActive = findCluster(db, ctx, clusterName)?.status === "ACTIVE";
       if (!clusterActive && clusterName !== "default") throw clusterNotFound();
       // Without a name, one from the image's repository, as the console suggests it.
-      const serviceName = input.serviceName ?? `${(primaryContainer.image!.split("/").at(-1) ?? "app").split(/[:@]/)[0]!.replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 200)}-${hex(4)}`;
+      const serviceName = validateServiceName(input.serviceName ?? `${(primaryContainer.image!.split("/").at(-1) ?? "app").split(/[:@]/)[0]!.replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 200)}-${hex(4)}`);
       const arn = serviceArnFor(ctx, clusterName, serviceName);
       const existing = findService(db, arn);
       if (existing && existing.service.status !== "INACTIVE") throw invalidParameter("Creation of service was not idempotent.");
