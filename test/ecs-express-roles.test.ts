@@ -1,7 +1,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { CreateExpressGatewayServiceCommand, ECSClient, ListClustersCommand } from "@aws-sdk/client-ecs";
-import { IAMClient, CreateRoleCommand } from "@aws-sdk/client-iam";
+import { CreateExpressGatewayServiceCommand, DescribeExpressGatewayServiceCommand, ECSClient, ListClustersCommand } from "@aws-sdk/client-ecs";
+import { IAMClient, CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, PutUserPolicyCommand } from "@aws-sdk/client-iam";
 import { BerthProcess } from "./harness.js";
 
 /** With iamEnforcement, the roles an express service names must exist; refused requests make nothing. */
@@ -38,4 +38,23 @@ test("the execution and infrastructure roles must exist when iamEnforcement is o
   await iam.send(new CreateRoleCommand({ RoleName: "infra", AssumeRolePolicyDocument: TRUST }));
   // Both roles exist: the request gets past them, to the cluster it names.
   await assert.rejects(ecs.send(request(exec, infra, "nowhere")), (err: Error) => err.name === "ClusterNotFoundException");
+});
+
+test("identity policies scope the express operations by the service's ARN", async () => {
+  await iam.send(new CreateUserCommand({ UserName: "dev" }));
+  await iam.send(new PutUserPolicyCommand({
+    UserName: "dev", PolicyName: "one-service", PolicyDocument: JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [{ Effect: "Allow", Action: "ecs:DescribeExpressGatewayService", Resource: "arn:aws:ecs:us-east-1:000000000000:service/default/allowed" }],
+    }),
+  }));
+  const key = (await iam.send(new CreateAccessKeyCommand({ UserName: "dev" }))).AccessKey!;
+  const dev = new ECSClient({ endpoint: berth.endpoint, region: "us-east-1", credentials: { accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! }, maxAttempts: 1 });
+  try {
+    await assert.rejects(dev.send(new DescribeExpressGatewayServiceCommand({ serviceArn: "arn:aws:ecs:us-east-1:000000000000:service/default/other" })), (err: Error) => err.name === "AccessDeniedException");
+    // Allowed: the call reaches the handler, which finds no such service.
+    await assert.rejects(dev.send(new DescribeExpressGatewayServiceCommand({ serviceArn: "arn:aws:ecs:us-east-1:000000000000:service/default/allowed" })), (err: Error) => err.name === "ResourceNotFoundException");
+  } finally {
+    dev.destroy();
+  }
 });
