@@ -120,13 +120,19 @@ test("create: the endpoint answers with the container's page; update rolls a new
 
   // Update: a new image command, more memory, a larger scaling range; the service rolls to the new revision.
   const updated = (await ecs.send(new UpdateExpressGatewayServiceCommand({
-    serviceArn: created.serviceArn, primaryContainer: web("v2"), memory: "1024", scalingTarget: { maxTaskCount: 3 }, healthCheckPath: "/index.html",
+    serviceArn: created.serviceArn, primaryContainer: web("v2"), memory: "1024", scalingTarget: { maxTaskCount: 3, autoScalingMetric: "REQUEST_COUNT_PER_TARGET", autoScalingTargetValue: 100 }, healthCheckPath: "/index.html",
   }))).service!;
   assert.equal(updated.status!.statusCode, "ACTIVE");
   const target = updated.targetConfiguration!;
   assert.deepEqual([target.cpu, target.memory, target.healthCheckPath], ["256", "1024", "/index.html"]);
   assert.equal((await elb.send(new DescribeTargetGroupsCommand({ TargetGroupArns: [tgArn] }))).TargetGroups![0]!.HealthCheckPath, "/index.html", "the target group checks the new path");
-  assert.deepEqual(target.scalingTarget, { minTaskCount: 1, maxTaskCount: 3, autoScalingMetric: "AVERAGE_CPU", autoScalingTargetValue: 70 });
+  assert.deepEqual(target.scalingTarget, { minTaskCount: 1, maxTaskCount: 3, autoScalingMetric: "REQUEST_COUNT_PER_TARGET", autoScalingTargetValue: 100 });
+  const requestPolicy = (await berth.aws("application-autoscaling", "describe-scaling-policies", "--service-namespace", "ecs", "--region", "us-east-1")).ScalingPolicies;
+  assert.equal(requestPolicy.length, 1, "the policy was replaced, not added to");
+  assert.deepEqual(requestPolicy[0].TargetTrackingScalingPolicyConfiguration.PredefinedMetricSpecification, {
+    PredefinedMetricType: "ALBRequestCountPerTarget", ResourceLabel: `${lbArn.split(":loadbalancer/")[1]}/${tgArn.split(":").at(-1)}`,
+  });
+  assert.equal(requestPolicy[0].TargetTrackingScalingPolicyConfiguration.TargetValue, 100);
   assert.notEqual(target.serviceRevisionArn, config.serviceRevisionArn);
   const rolled = (await ecs.send(new DescribeServicesCommand({ cluster: "default", services: ["shop"] }))).services![0]!;
   assert.match(rolled.taskDefinition!, /:task-definition\/shop:2$/);
