@@ -27,7 +27,7 @@ const INFRASTRUCTURE_ROLE = "arn:aws:iam::000000000000:role/ecsInfrastructureRol
 /** busybox httpd on 8080 answering `body` on /, and "ok" on /health. */
 const web = (body: string): ExpressGatewayContainer => ({
   image: TEST_IMAGE, containerPort: 8080,
-  command: ["sh", "-c", `echo ok > /health && mkdir -p /www && mv /health /www/health && echo ${body} > /www/index.html && exec httpd -f -p 8080 -h /www`],
+  command: ["sh", "-c", `echo ok > /health && mkdir -p /www && mv /health /www/health && echo ${body} > /www/index.html && echo serving ${body} && exec httpd -f -p 8080 -h /www`],
 });
 
 before(async () => {
@@ -109,6 +109,12 @@ test("create: the endpoint answers with the container's page; update rolls a new
 
   await waitFor("the endpoint answers with the container's page", async () => (await httpGet(endpoint))?.body === "v1\n" || undefined, 120_000);
   assert.deepEqual(await httpGet(`${endpoint}health`), { status: 200, body: "ok\n" });
+  // The container's output goes to the service's own log group.
+  assert.deepEqual(config.primaryContainer!.awsLogsConfiguration, { logGroup: "/aws/ecs/default/shop", logStreamPrefix: "ecs" });
+  await waitFor("the container's output in its log group", async () => {
+    const events = await berth.aws("logs", "filter-log-events", "--log-group-name", "/aws/ecs/default/shop", "--region", "us-east-1").catch(() => undefined);
+    return events?.events?.some((e: { message: string }) => e.message === "serving v1") || undefined;
+  }, 30_000);
   await waitFor("the task's target healthy by the /health check", async () => {
     const health = (await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: tgArn }))).TargetHealthDescriptions!;
     return JSON.stringify(health.map((h) => h.TargetHealth!.State)) === '["healthy"]' || undefined;

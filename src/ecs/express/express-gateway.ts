@@ -76,11 +76,12 @@ export function expressGatewayHandlers(deps: EcsDeps, apis: () => ExpressApis): 
     return merged;
   }
 
-  function containerOf(c: ExpressGatewayContainer): ExpressGatewayContainer {
+  /** The container with its defaults: port 80, and its output in a log group of the service's own. */
+  function containerOf(c: ExpressGatewayContainer, clusterName: string, serviceName: string): ExpressGatewayContainer {
     if (!c.image) throw invalidParameter("primaryContainer.image must not be empty.");
     const port = c.containerPort ?? DEFAULTS.containerPort;
     if (!Number.isInteger(port) || port < 1 || port > 65535) throw invalidParameter("primaryContainer.containerPort must be between 1 and 65535.");
-    return { ...c, containerPort: port };
+    return { ...c, containerPort: port, awsLogsConfiguration: c.awsLogsConfiguration ?? { logGroup: `/aws/ecs/${clusterName}/${serviceName}`, logStreamPrefix: "ecs" } };
   }
 
   function checkHealthCheckPath(path: string): string {
@@ -91,7 +92,7 @@ export function expressGatewayHandlers(deps: EcsDeps, apis: () => ExpressApis): 
   /** A task definition revision for a configuration (family: the service's name). */
   async function registerRevision(ctx: RequestContext, family: string, c: ExpressGatewayServiceConfiguration): Promise<string> {
     const main = c.primaryContainer!;
-    const logs = main.awsLogsConfiguration;
+    const logs = main.awsLogsConfiguration!;
     const out = await call<{ taskDefinition: { taskDefinitionArn: string } }>("ecs", "RegisterTaskDefinition", {
       family, requiresCompatibilities: ["FARGATE"], networkMode: "awsvpc", cpu: c.cpu, memory: c.memory,
       runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
@@ -103,7 +104,7 @@ export function expressGatewayHandlers(deps: EcsDeps, apis: () => ExpressApis): 
         ...(main.environment ? { environment: main.environment } : {}),
         ...(main.secrets ? { secrets: main.secrets } : {}),
         ...(main.repositoryCredentials ? { repositoryCredentials: main.repositoryCredentials } : {}),
-        ...(logs ? { logConfiguration: { logDriver: "awslogs", options: { "awslogs-group": logs.logGroup, "awslogs-stream-prefix": logs.logStreamPrefix, "awslogs-region": ctx.region, "awslogs-create-group": "true" } } } : {}),
+        logConfiguration: { logDriver: "awslogs", options: { "awslogs-group": logs.logGroup, "awslogs-stream-prefix": logs.logStreamPrefix, "awslogs-region": ctx.region, "awslogs-create-group": "true" } },
       }],
     }, ctx);
     return out.taskDefinition.taskDefinitionArn;
@@ -160,7 +161,7 @@ export function expressGatewayHandlers(deps: EcsDeps, apis: () => ExpressApis): 
 
   return {
     CreateExpressGatewayService: async (input: CreateExpressGatewayServiceRequest, ctx: RequestContext) => {
-      const primaryContainer = containerOf(input.primaryContainer!);
+      if (!input.primaryContainer?.image) throw invalidParameter("primaryContainer.image must not be empty.");
       const healthCheckPath = checkHealthCheckPath(input.healthCheckPath ?? DEFAULTS.healthCheckPath);
       const scaling = scalingOf(input.scalingTarget);
       checkRoles({ executionRoleArn: input.executionRoleArn, infrastructureRoleArn: input.infrastructureRoleArn, taskRoleArn: input.taskRoleArn });
@@ -169,7 +170,8 @@ export function expressGatewayHandlers(deps: EcsDeps, apis: () => ExpressApis): 
       const clusterActive = findCluster(db, ctx, clusterName)?.status === "ACTIVE";
       if (!clusterActive && clusterName !== "default") throw clusterNotFound();
       // Without a name, one from the image's repository, as the console suggests it.
-      const serviceName = validateServiceName(input.serviceName ?? `${(primaryContainer.image!.split("/").at(-1) ?? "app").split(/[:@]/)[0]!.replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 200)}-${hex(4)}`);
+      const serviceName = validateServiceName(input.serviceName ?? `${(input.primaryContainer.image.split("/").at(-1) ?? "app").split(/[:@]/)[0]!.replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 200)}-${hex(4)}`);
+      const primaryContainer = containerOf(input.primaryContainer, clusterName, serviceName);
       const arn = serviceArnFor(ctx, clusterName, serviceName);
       const existing = findService(db, arn);
       if (existing && existing.service.status !== "INACTIVE") throw invalidParameter("Creation of service was not idempotent.");
@@ -247,7 +249,7 @@ export function expressGatewayHandlers(deps: EcsDeps, apis: () => ExpressApis): 
       const e = requireExpress(ctx, input.serviceArn, serviceNotFound);
       if (findService(db, e.serviceArn)?.service.status !== "ACTIVE") throw serviceNotActive();
       const last = e.configurations.at(-1)!;
-      const primaryContainer = input.primaryContainer ? containerOf(input.primaryContainer) : last.primaryContainer!;
+      const primaryContainer = input.primaryContainer ? containerOf(input.primaryContainer, e.clusterArn.split("/").at(-1)!, e.serviceName) : last.primaryContainer!;
       const healthCheckPath = checkHealthCheckPath(input.healthCheckPath ?? last.healthCheckPath!);
       const scaling = scalingOf(input.scalingTarget, last.scalingTarget);
       checkRoles({ executionRoleArn: input.executionRoleArn, taskRoleArn: input.taskRoleArn });
