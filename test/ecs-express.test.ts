@@ -1,7 +1,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import {
-  CreateExpressGatewayServiceCommand, DeleteExpressGatewayServiceCommand, DescribeExpressGatewayServiceCommand, DescribeServicesCommand,
+  CreateExpressGatewayServiceCommand, CreateServiceCommand, DeleteExpressGatewayServiceCommand, DeleteServiceCommand, DescribeExpressGatewayServiceCommand, DescribeServicesCommand,
   ListClustersCommand, ListServicesCommand, ListTaskDefinitionsCommand, UpdateExpressGatewayServiceCommand, type ECSClient, type ExpressGatewayContainer,
 } from "@aws-sdk/client-ecs";
 import {
@@ -164,4 +164,10 @@ test("create: the endpoint answers with the container's page; update rolls a new
   assert.equal(await httpGet(endpoint), undefined, "nothing answers at the endpoint any more");
   await rejects(ecs.send(new UpdateExpressGatewayServiceCommand({ serviceArn: created.serviceArn, cpu: "512" })), "ServiceNotActiveException");
   await rejects(ecs.send(new DeleteExpressGatewayServiceCommand({ serviceArn: created.serviceArn })), "ServiceNotActiveException");
+
+  // A plain service of the same name, created afterwards, is not the express service.
+  await ecs.send(new CreateServiceCommand({ serviceName: "shop", taskDefinition: "shop", desiredCount: 0, launchType: "FARGATE", networkConfiguration: { awsvpcConfiguration: { subnets: ["subnet-1"] } } }));
+  await rejects(ecs.send(new DescribeExpressGatewayServiceCommand({ serviceArn: created.serviceArn })), "ResourceNotFoundException");
+  await rejects(ecs.send(new DeleteExpressGatewayServiceCommand({ serviceArn: created.serviceArn })), "ServiceNotFoundException");
+  await ecs.send(new DeleteServiceCommand({ service: "shop", force: true }));
 });

@@ -15,6 +15,11 @@ export interface StoredExpressService {
   infrastructureRoleArn: string;
   createdAt: Date;
   updatedAt: Date;
+  /**
+   * When its ECS service was created: a service of the same name created later with CreateService
+   * (once this one is INACTIVE) is not this express service.
+   */
+  serviceCreatedAt: string;
   configurations: ExpressGatewayServiceConfiguration[];
   resources: {
     taskDefinitionFamily: string;

@@ -156,6 +156,8 @@ export function expressGatewayHandlers(deps: EcsDeps, apis: () => ExpressApis): 
   function requireExpress(ctx: RequestContext, arn: string | undefined, missing: () => Error): StoredExpressService {
     const e = arn ? findExpressService(db, arn) : undefined;
     if (!e || e.scope.account !== ctx.account || e.scope.region !== ctx.region) throw missing();
+    const service = findService(db, e.serviceArn)?.service;
+    if (!service || new Date(service.createdAt!).toISOString() !== e.serviceCreatedAt) throw missing();
     return e;
   }
 
@@ -225,6 +227,7 @@ export function expressGatewayHandlers(deps: EcsDeps, apis: () => ExpressApis): 
         const stored: StoredExpressService = {
           scope: { account: ctx.account, region: ctx.region }, serviceArn: arn, serviceName, clusterArn: created.service.clusterArn!,
           infrastructureRoleArn: input.infrastructureRoleArn!, createdAt: now, updatedAt: now, configurations: [configuration],
+          serviceCreatedAt: new Date(created.service.createdAt!).toISOString(),
           resources: {
             taskDefinitionFamily: serviceName, loadBalancerArn: lb.LoadBalancerArn, listenerArn: listener.ListenerArn, targetGroupArn: tg,
             scalableResourceId: `service/${clusterName}/${serviceName}`, scalingPolicyName: `${serviceName}-express-scaling`, endpoint,
