@@ -324,7 +324,9 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   // tracking policies own alarms made through `alarms`, and the alarms run its policies.
   const aas = createApplicationAutoScaling({ db, clock, log: log.child({ component: "application-autoscaling" }), services: scalableServices(deps, services), alarms: alarms.managed });
   alarms.addActionTarget(aas.alarmActions);
-  const ecs = createEcsService(deps, { dockerVersion, scheduler: services, daemons, baseUrl });
+  const elbv2 = createElbv2Service({ db, clock, config, health: lbHealth, changed: lbFeed.changed });
+  // Express Mode makes its load balancer and scaling through ELBv2's and Application Auto Scaling's handlers.
+  const ecs = createEcsService(deps, { dockerVersion, scheduler: services, daemons, baseUrl, otherApis: () => ({ elbv2: elbv2.handlers, autoScaling: aas.service.handlers }) });
   // EventBridge: rules' targets are delivered by one worker, through a dispatcher per kind of target.
   const eventsLog = log.child({ component: "events" });
   const runTaskForEvents = async (scope: Scope, request: RunTaskRequest) =>
@@ -343,7 +345,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   // With iamEnforcement every call made as a user or role (a universal target's too) is authorized.
   const authorize = config.iamEnforcement ? createAuthorize({ db, clock, services: authorizationBySigningName, resourcePolicies: registryPermissions ? { ecr: registryPermissions.denial } : {} }) : undefined;
   const awsServices = [ecs, createEcrService({ db, clock, store: registry, secret, registryHost, scans, replicator, secrets: secretSources.secrets }), createStsService(credentials), createIamService(credentials),
-    createElbv2Service({ db, clock, config, health: lbHealth, changed: lbFeed.changed }),
+    elbv2,
     createCloudWatchService({ db, clock, metrics, alarms }),
     ...sqs.services,
     sns,

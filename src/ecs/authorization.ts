@@ -52,7 +52,7 @@ const taskDefinition = (call: AuthorizedCall) => [taskDefinitionResource(call.db
  * Amazon ECS (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelasticcontainerservice.html):
  * cluster actions on the cluster's ARN, service, task and container-instance actions on each one
  * named (in the call's cluster), service deployments and revisions on theirs (ListServiceDeployments
- * on the service), RunTask and StartTask on the task definition. On "*":
+ * on the service), express gateway services on their service, RunTask and StartTask on the task definition. On "*":
  * RegisterTaskDefinition, DescribeTaskDefinition, DeregisterTaskDefinition and the List* calls
  * but ListServices (AWS scopes ListTasks and UpdateContainerInstancesState by container instance,
  * which Berth does not).
@@ -74,6 +74,10 @@ export const ecsAuthorization: ServiceAuthorization = {
     DescribeServiceRevisions: (call) => call.list("serviceRevisionArns"),
     // Task set operations are scoped by their service's ARN (AWS scopes some by the task set's).
     ...Object.fromEntries(["CreateTaskSet", "UpdateTaskSet", "DeleteTaskSet", "DescribeTaskSets", "UpdateServicePrimaryTaskSet"].map((op) => [op, named("service", "service")])),
+    // Express services on the service they are: named by ARN, or (Create) by cluster and name; a generated name is not known yet: "*".
+    CreateExpressGatewayService: (call) => (call.str("serviceName") ? named("service", "serviceName")(call) : ["*"]),
+    ...Object.fromEntries(["DescribeExpressGatewayService", "UpdateExpressGatewayService", "DeleteExpressGatewayService"]
+      .map((op) => [op, (call: AuthorizedCall) => [inCluster(call, "service", call.str("serviceArn") ?? "")]])),
     StopTask: named("task", "task"),
     DescribeTasks: listed("task", "tasks"),
     DescribeContainerInstances: listed("container-instance", "containerInstances"),

@@ -15,35 +15,38 @@ import { accountSettingHandlers } from "./account-settings/account-settings.js";
 import { agentOperationHandlers } from "./agent-link/agent-operations.js";
 import { daemonTaskDefinitionHandlers } from "./daemons/daemon-task-definitions.js";
 import { daemonHandlers, type DaemonScheduler } from "./daemons/daemons.js";
+import { expressGatewayHandlers, type ExpressApis } from "./express/express-gateway.js";
 
 /**
  * The ECS API: the official model plus the handlers of each resource, each in its own file.
  * `dockerVersion` is the local engine's, which instances registered without versionInfo report;
  * `scheduler` is told when a service changes, so that it decides again at once; `baseUrl` is
- * this server's address, which DiscoverPollEndpoint gives agents; `daemons` is
- * told when a daemon changes.
+ * this server's address, which DiscoverPollEndpoint gives agents; `daemons` is told when a daemon
+ * changes; `otherApis` are the handlers of ELBv2 and Application Auto Scaling, through which
+ * Express Mode makes its load balancer and scaling.
  */
 export function createEcsService(
   deps: EcsDeps,
-  { dockerVersion = "unknown", scheduler = { poke: () => {} }, daemons = { poke: () => {} }, baseUrl = () => "http://127.0.0.1:4566" }: { dockerVersion?: string; scheduler?: ServiceScheduler; daemons?: DaemonScheduler; baseUrl?: () => string } = {},
+  { dockerVersion = "unknown", scheduler = { poke: () => {} }, daemons = { poke: () => {} }, baseUrl = () => "http://127.0.0.1:4566", otherApis }: {
+    dockerVersion?: string; scheduler?: ServiceScheduler; daemons?: DaemonScheduler; baseUrl?: () => string; otherApis?: () => Omit<ExpressApis, "ecs">;
+  } = {},
 ): JsonService {
-  return {
-    model: loadModel("ecs"),
-    handlers: {
-      ...clusterHandlers(deps),
-      ...taskDefinitionHandlers(deps),
-      ...taskHandlers(deps),
-      ...taggingHandlers(deps),
-      ...containerInstanceHandlers(deps, { dockerVersion }),
-      ...attributeHandlers(deps),
-      ...serviceHandlers(deps, scheduler),
-      ...capacityProviderHandlers(deps),
-      ...asgCapacityProviderHandlers(deps),
-      ...taskProtectionHandlers(deps),
-      ...accountSettingHandlers(deps),
-      ...agentOperationHandlers(deps, { baseUrl }),
-      ...daemonTaskDefinitionHandlers(deps),
-      ...daemonHandlers(deps, daemons),
-    },
+  const handlers: JsonService["handlers"] = {
+    ...clusterHandlers(deps),
+    ...taskDefinitionHandlers(deps),
+    ...taskHandlers(deps),
+    ...taggingHandlers(deps),
+    ...containerInstanceHandlers(deps, { dockerVersion }),
+    ...attributeHandlers(deps),
+    ...serviceHandlers(deps, scheduler),
+    ...capacityProviderHandlers(deps),
+    ...asgCapacityProviderHandlers(deps),
+    ...taskProtectionHandlers(deps),
+    ...accountSettingHandlers(deps),
+    ...agentOperationHandlers(deps, { baseUrl }),
+    ...daemonTaskDefinitionHandlers(deps),
+    ...daemonHandlers(deps, daemons),
   };
+  if (otherApis) Object.assign(handlers, expressGatewayHandlers(deps, () => ({ ecs: handlers, ...otherApis() })));
+  return { model: loadModel("ecs"), handlers };
 }

@@ -534,4 +534,10 @@ export const migrations: string[] = [
     task_arn TEXT PRIMARY KEY, daemon_arn TEXT NOT NULL, revision_arn TEXT NOT NULL, instance_arn TEXT NOT NULL);
   CREATE INDEX daemon_tasks_by_daemon ON daemon_tasks (daemon_arn);
   `,
+  /* 30: ECS Express Mode (express-gateway-store.ts): one row per express gateway service, keyed by
+     the ECS service it made; the document holds its configurations and the ARNs of the load
+     balancer, listener, target group and scaling policy made for it, which Delete removes. */ `
+  CREATE TABLE express_gateway_services (
+    service_arn TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, doc TEXT NOT NULL);
+  `,
 ];
