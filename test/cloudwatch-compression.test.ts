@@ -2,13 +2,15 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { gzipSync } from "node:zlib";
 import { CloudWatchClient, GetMetricStatisticsCommand, ListMetricsCommand, PutMetricDataCommand, type MetricDatum } from "@aws-sdk/client-cloudwatch";
-import { AwsQueryProtocol, AwsSmithyRpcV2CborProtocol } from "@aws-sdk/core/protocols";
+import { AwsQueryProtocol } from "@aws-sdk/core/protocols";
 import { BerthProcess } from "./harness.js";
 
 /**
  * PutMetricData's request compression: SDK v3 gzips a body over 10 KB (Content-Encoding: gzip),
  * signed as sent. Berth checks the signature over the compressed bytes (strict SigV4) and decodes
- * the inflated ones, in each of CloudWatch's three protocols.
+ * the inflated ones, in CloudWatch's JSON and query protocols. (Not smithy-rpc-v2-cbor: SDK v3
+ * 3.1177 sends that protocol's compressed body under the uncompressed Content-Length, so no
+ * server can read it; seen with a raw socket: 2,783 bytes sent, Content-Length 37,137.)
  */
 
 const KEY = "AKIACOMPRESSION00001";
@@ -23,7 +25,6 @@ after(async () => {
 
 const protocols = [
   { label: "awsJson1_0", options: {} },
-  { label: "smithy-rpc-v2-cbor", options: { protocol: AwsSmithyRpcV2CborProtocol } },
   { label: "awsQuery", options: { protocol: AwsQueryProtocol } },
 ];
 
