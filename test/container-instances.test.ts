@@ -13,8 +13,12 @@ import { BerthProcess } from "./harness.js";
 import { ensureTestImage, TEST_IMAGE } from "./images.js";
 import { httpGet, waitFor, waitForTask } from "./wait.js";
 
-/** Three small instances, so that running out of memory takes a few tasks. */
-const ARGS = ["--instances", "3", "--instance-cpu", "1024", "--instance-memory", "512"];
+/**
+ * Three small instances, so that running out of memory takes a few tasks. Instance 1 publishes on
+ * 127.0.1.1, not the default 127.0.0.1: another test's load balancer may hold 127.0.0.1:80 (its
+ * localhost front) while this file's port-80 tasks run.
+ */
+const ARGS = ["--instances", "3", "--instance-cpu", "1024", "--instance-memory", "512", "--host-ip", "127.0.1.1"];
 const dataDir = mkdtempSync(join(tmpdir(), "berth-instances-"));
 let berth: BerthProcess;
 let ecs: ECSClient;
@@ -233,11 +237,11 @@ test("a DRAINING instance gets no new tasks", async () => {
 });
 
 test("two tasks with static host port 80 run on two instances and answer on their instance addresses", async () => {
-  // Instance 1 publishes on hostIp (127.0.0.1); instances 2 and 3 on 127.0.1.2 and 127.0.1.3.
+  // Instance 1 publishes on hostIp (127.0.1.1 here); instances 2 and 3 on 127.0.1.2 and 127.0.1.3.
   const { running, failures } = await runAll("web80", 3);
   assert.deepEqual(failures, []);
   assert.deepEqual(running.map((t) => t.containerInstanceArn).sort(), [...arns].sort(), "port 80 is taken on each instance in turn");
-  const addresses = ["127.0.0.1", "127.0.1.2", "127.0.1.3"];
+  const addresses = ["127.0.1.1", "127.0.1.2", "127.0.1.3"];
   for (const t of running) {
     const i = arns.indexOf(t.containerInstanceArn!);
     const binding = t.containers?.[0]?.networkBindings?.[0];
