@@ -1,9 +1,9 @@
-import type { Task, TaskDefinition } from "@aws-sdk/client-ecs";
 import type { Db } from "../../store/database.js";
 import type { Clock } from "../../core/clock.js";
 import type { Logger } from "../../core/logger.js";
 import type { Scope } from "../../core/arn.js";
 import type { TaskReport, TaskRunner } from "../../agent/protocol/task-runner.js";
+import { carryOut, reconcileLoop, type DecisionEffects, type ReconcileLoop } from "../reconcile-loop.js";
 import { findCluster, clusterNameOf } from "../clusters/cluster-store.js";
 import { createTasks } from "../tasks/task-creation.js";
 import { findTask, saveTask } from "../tasks/task-store.js";
@@ -14,23 +14,13 @@ import {
   allDaemons, deploymentsOf, findRevision, forgetDaemon, lastStopOn, liveDaemonTasks, pruneDaemonTasks, recordDaemonTask, saveDeployment, type StoredDaemon,
 } from "./daemon-store.js";
 
-export interface DaemonController {
-  /** Reconciles every daemon now (synchronously). */
-  tick(): void;
-  /** Something changed (an API call): reconcile soon. */
-  poke(): void;
+/** The loop's tick reconciles every daemon. */
+export interface DaemonController extends ReconcileLoop {
   onTaskReport(report: TaskReport): void;
-  start(): void;
-  stop(): void;
 }
 
 /** How long after one of its tasks stopped a daemon's instance waits for the next. */
 const RESTART_DELAY_MS = 10_000;
-
-interface Decision {
-  launches: Array<{ task: Task; taskDefinition: TaskDefinition }>;
-  stops: Array<{ taskArn: string; reason: string }>;
-}
 
 /**
  * One reconciliation of one daemon, in one transaction. An ACTIVE daemon runs one task of its
@@ -41,8 +31,8 @@ interface Decision {
  * latest deployment succeeds once every instance runs the current revision and nothing older is
  * left. A deleted daemon stops its tasks and is forgotten once they have all stopped.
  */
-function reconcile(db: Db, clock: Clock, scope: Scope, daemon: StoredDaemon): Decision {
-  const decision: Decision = { launches: [], stops: [] };
+function reconcile(db: Db, clock: Clock, scope: Scope, daemon: StoredDaemon): DecisionEffects {
+  const decision: DecisionEffects = { launches: [], stops: [] };
   const stop = (taskArn: string, reason: string) => {
     const task = findTask(db, taskArn);
     if (!task || task.desiredStatus === "STOPPED") return;
@@ -125,53 +115,25 @@ function reconcile(db: Db, clock: Clock, scope: Scope, daemon: StoredDaemon): De
 }
 
 /**
- * The daemon scheduler loop, the service scheduler's twin: every daemon is reconciled on an
- * interval and soon after an API call or a report about one of its tasks, one transaction per
- * daemon, and only then are tasks launched and stopped. All it knows is in SQLite.
+ * The daemon scheduler (reconcile-loop.ts): every daemon is reconciled on an interval and soon
+ * after an API call or a report about one of its tasks, one transaction per daemon, and only then
+ * are tasks launched and stopped.
  */
 export function createDaemonController({ db, clock, runner, log, intervalMs = 1000 }: { db: Db; clock: Clock; runner: TaskRunner; log: Logger; intervalMs?: number }): DaemonController {
-  let timer: NodeJS.Timeout | undefined;
-  let scheduled: NodeJS.Immediate | undefined;
-  let stopped = true;
   const isDaemonTask = db.prepare("SELECT 1 FROM daemon_tasks WHERE task_arn = ?");
-
-  const tick = () => {
+  const loop = reconcileLoop(() => {
     for (const { scope, daemon } of allDaemons(db)) {
       try {
-        const { launches, stops } = db.transaction(() => reconcile(db, clock, scope, daemon))();
-        for (const s of stops) runner.stop(s.taskArn, { stopCode: "ServiceSchedulerInitiated", reason: s.reason });
-        for (const l of launches) runner.launch({ task: { ...l.task, tags: undefined }, taskDefinition: l.taskDefinition });
+        carryOut(runner, db.transaction(() => reconcile(db, clock, scope, daemon))());
       } catch (err) {
         log.error({ err, daemon: daemon.daemonArn }, "daemon scheduler decision failed");
       }
     }
-  };
-  const poke = () => {
-    if (stopped || scheduled) return;
-    scheduled = setImmediate(() => {
-      scheduled = undefined;
-      tick();
-    });
-  };
+  }, intervalMs);
   return {
-    tick,
-    poke,
+    ...loop,
     onTaskReport: (report) => {
-      if (!stopped && isDaemonTask.get(report.taskArn)) poke();
-    },
-    start() {
-      if (!stopped) return;
-      stopped = false;
-      timer = setInterval(tick, intervalMs);
-      timer.unref();
-      poke();
-    },
-    stop() {
-      stopped = true;
-      if (timer) clearInterval(timer);
-      if (scheduled) clearImmediate(scheduled);
-      timer = undefined;
-      scheduled = undefined;
+      if (isDaemonTask.get(report.taskArn)) loop.poke();
     },
   };
 }

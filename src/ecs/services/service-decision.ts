@@ -26,11 +26,8 @@ import { noAlarms, type DeploymentAlarmStates } from "./deployment-alarms.js";
 import { followServiceDeployments } from "./service-deployment-sync.js";
 import { addEvents, findService, linkTask, markAccounted, saveService, serviceTasks, type StoredService } from "./service-store.js";
 
-/** What a decision asks of the runner once its transaction has committed. */
-export interface DecisionEffects {
-  launches: Array<{ task: Task; taskDefinition: TaskDefinition }>;
-  stops: Array<{ taskArn: string; reason: string }>;
-}
+export type { DecisionEffects } from "../reconcile-loop.js";
+import type { DecisionEffects } from "../reconcile-loop.js";
 
 /**
  * Without placement strategies a service's tasks are spread across Availability Zones and then
