@@ -1,5 +1,6 @@
-import { circuitBreakerThreshold, launchBackoffMs, REPEAT_EVENT_AFTER_MS, SELF_STOPPED, THROTTLE_AFTER_FAILURES } from "./deployment-rules.js";
+import { circuitBreakerThreshold, launchBackoffMs, SELF_STOPPED, THROTTLE_AFTER_FAILURES } from "./deployment-rules.js";
 import { rolloutReasons, serviceMessages } from "./service-events.js";
+import { noteSteadyState } from "./steady-state.js";
 import type { DeploymentFailure, PlanDeployment, PlanTask, ServicePlan, ServicePlanInput, ShiftTo } from "./service-plan-types.js";
 import { planReplicas } from "./replica-plan.js";
 import { planDaemon } from "./daemon-plan.js";
@@ -163,15 +164,7 @@ export function planService(input: ServicePlanInput): ServicePlan {
   if (outcome.complete && primary.rolloutState === "COMPLETED") deployments = [primary];
 
   const steady = input.status === "ACTIVE" && outcome.complete && deployments.length === 1 && primary.rolloutState === "COMPLETED" && !outcome.start && stopped.length === 0;
-  if (steady && (!state.steady || now - (state.steadyEventAt ?? 0) >= REPEAT_EVENT_AFTER_MS)) {
-    events.push(serviceMessages.steadyState(name));
-    state.steadyEventAt = now;
-  }
-  if (steady) {
-    state.consecutiveFailures = 0;
-    state.launchNotBefore = undefined;
-  }
-  state.steady = steady;
+  noteSteadyState(state, steady, { now, name, events });
 
   return {
     deployments,

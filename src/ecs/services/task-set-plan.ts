@@ -1,5 +1,6 @@
-import { launchBackoffMs, REPEAT_EVENT_AFTER_MS, SELF_STOPPED, THROTTLE_AFTER_FAILURES } from "./deployment-rules.js";
+import { launchBackoffMs, SELF_STOPPED, THROTTLE_AFTER_FAILURES } from "./deployment-rules.js";
 import { serviceMessages } from "./service-events.js";
+import { noteSteadyState } from "./steady-state.js";
 import type { PlanTask, ServicePlan, ServicePlanInput } from "./service-plan-types.js";
 import { countsAsHealthy, healthFailure } from "./task-health.js";
 
@@ -88,15 +89,7 @@ export function planTaskSets(input: ServicePlanInput): ServicePlan {
       return mine.length === s.desiredCount && mine.every((t) => t.lastStatus === "RUNNING" && t.desiredStatus === "RUNNING");
     }) &&
     live.every((t) => known.has(t.deploymentId));
-  if (steady && (!state.steady || now - (state.steadyEventAt ?? 0) >= REPEAT_EVENT_AFTER_MS)) {
-    events.push(serviceMessages.steadyState(name));
-    state.steadyEventAt = now;
-  }
-  if (steady) {
-    state.consecutiveFailures = 0;
-    state.launchNotBefore = undefined;
-  }
-  state.steady = steady;
+  noteSteadyState(state, steady, { now, name, events });
 
   return {
     deployments: [],
