@@ -6,12 +6,9 @@ import type { Scope } from "../core/arn.js";
 import { ServiceError } from "../core/errors.js";
 import type { ManifestPutEvent, RegistryStore } from "../registry/registry-store.js";
 import type { EcrDeps } from "./deps.js";
-import { invalidParameter } from "./errors.js";
-import { imageNotFound } from "./image-errors.js";
-import { isFailure, resolveImageId } from "./image-ids.js";
 import { matchesPattern } from "./lifecycle-evaluate.js";
-import { checkRegistryId } from "./registry-id.js";
 import { readSetting, writeSetting, deleteSetting } from "./registry-settings.js";
+import { requireImage } from "./image-lookup.js";
 
 /**
  * ECR managed signing: the registry's signing configuration (rules naming an AWS Signer
@@ -79,17 +76,9 @@ export function managedSigningHandlers({ db, store }: EcrDeps): Record<string, H
         return { registryId: ctx.account, signingConfiguration };
       })(),
     DescribeImageSigningStatus: (input: DescribeImageSigningStatusRequest, ctx: RequestContext) => {
-      const name = input.repositoryName!;
-      checkRegistryId(ctx, input.registryId, name);
-      const repo = store.requireRepository(ctx, name);
-      const id = input.imageId!;
-      const found = resolveImageId(store, ctx, name, id);
-      if (isFailure(found)) {
-        if (found.failureCode === "ImageNotFound" || found.failureCode === "ImageTagDoesNotMatchDigest") throw imageNotFound(id, name, repo.account);
-        throw invalidParameter(`Invalid parameter at 'imageId': ${found.failureReason}`);
-      }
+      const { repo, digest, imageId } = requireImage(store, ctx, input);
       const rows = db.prepare("SELECT profile_arn, status, failure_code, failure_reason FROM ecr_image_signing WHERE repo_id = ? AND digest = ? ORDER BY profile_arn")
-        .all(repo.id, found.digest) as Array<{ profile_arn: string; status: string; failure_code: string | null; failure_reason: string | null }>;
+        .all(repo.id, digest) as Array<{ profile_arn: string; status: string; failure_code: string | null; failure_reason: string | null }>;
       const signingStatuses: ImageSigningStatus[] = rows.map((r) => ({
         signingProfileArn: r.profile_arn,
         status: r.status as ImageSigningStatus["status"],
@@ -99,7 +88,7 @@ export function managedSigningHandlers({ db, store }: EcrDeps): Record<string, H
       return {
         registryId: repo.account,
         repositoryName: repo.name,
-        imageId: { imageDigest: found.digest, ...(found.tag !== undefined ? { imageTag: found.tag } : {}) },
+        imageId,
         signingStatuses,
       };
     },

@@ -1,35 +1,20 @@
 import type { DescribeImageScanFindingsRequest, ImageIdentifier, StartImageScanRequest } from "@aws-sdk/client-ecr";
 import type { Handler } from "../aws/json-gateway.js";
 import type { RequestContext } from "../aws/request-context.js";
-import type { RegistryStore, RepositoryRecord } from "../registry/registry-store.js";
+import type { RepositoryRecord } from "../registry/registry-store.js";
 import { scanKind } from "../registry/scan/scannable.js";
 import type { EcrDeps } from "./deps.js";
 import { invalidParameter } from "./errors.js";
-import { imageNotFound } from "./image-errors.js";
-import { isFailure, resolveImageId } from "./image-ids.js";
 import { decodePageToken, encodePageToken } from "./page-token.js";
-import { checkRegistryId } from "./registry-id.js";
 import { scanNotFound, scanQuotaExceeded, unsupportedImageType } from "./scan-errors.js";
 import { scanStatusOf } from "./scan-summary.js";
+import { requireImage } from "./image-lookup.js";
 
 /** DescribeImageScanFindings' page size when maxResults is absent (API reference). */
 const DEFAULT_PAGE = 100;
 /** "A basic image scan can only be started once per 24 hours on an individual image." */
 const SCAN_QUOTA_MS = 24 * 60 * 60 * 1000;
 
-/** The repository and the digest an imageId names, or ECR's exception. */
-function imageOf(store: RegistryStore, ctx: RequestContext, input: { registryId?: string; repositoryName?: string; imageId?: ImageIdentifier }) {
-  const name = input.repositoryName!;
-  checkRegistryId(ctx, input.registryId, name);
-  const repo = store.requireRepository(ctx, name);
-  const id = input.imageId!;
-  const found = resolveImageId(store, ctx, name, id);
-  if (isFailure(found)) {
-    if (found.failureCode === "ImageNotFound" || found.failureCode === "ImageTagDoesNotMatchDigest") throw imageNotFound(id, name, repo.account);
-    throw invalidParameter(`Invalid parameter at 'imageId': ${found.failureReason}`);
-  }
-  return { repo, digest: found.digest, imageId: { imageDigest: found.digest, imageTag: id.imageTag } };
-}
 
 const header = (repo: RepositoryRecord, imageId: ImageIdentifier) => ({ registryId: repo.account, repositoryName: repo.name, imageId });
 
@@ -41,7 +26,7 @@ const header = (repo: RepositoryRecord, imageId: ImageIdentifier) => ({ registry
 export function scanHandlers({ store, scans, clock }: EcrDeps): Record<string, Handler> {
   return {
     StartImageScan: (input: StartImageScanRequest, ctx: RequestContext) => {
-      const { repo, digest, imageId } = imageOf(store, ctx, input);
+      const { repo, digest, imageId } = requireImage(store, ctx, input);
       // The model's ImageArchivedException: an archived (or restoring) image is not scanned.
       const kind = scanKind(store.getManifest(ctx, repo.name, digest, { requireActive: true }));
       if (kind === "index") throw unsupportedImageType("a manifest list or image index is not scanned; scan the images it lists.");
@@ -54,7 +39,7 @@ export function scanHandlers({ store, scans, clock }: EcrDeps): Record<string, H
     },
 
     DescribeImageScanFindings: (input: DescribeImageScanFindingsRequest, ctx: RequestContext) => {
-      const { repo, digest, imageId } = imageOf(store, ctx, input);
+      const { repo, digest, imageId } = requireImage(store, ctx, input);
       const scan = scans.get(repo, digest);
       if (!scan) throw scanNotFound(input.imageId!, repo.name, repo.account);
       const base = { ...header(repo, imageId), imageScanStatus: scanStatusOf(scan) };

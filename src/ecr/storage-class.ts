@@ -4,10 +4,7 @@ import type { RequestContext } from "../aws/request-context.js";
 import { ServiceError } from "../core/errors.js";
 import { imageStatus } from "../registry/storage-class.js";
 import type { EcrDeps } from "./deps.js";
-import { invalidParameter } from "./errors.js";
-import { imageNotFound } from "./image-errors.js";
-import { isFailure, resolveImageId } from "./image-ids.js";
-import { checkRegistryId } from "./registry-id.js";
+import { requireImage } from "./image-lookup.js";
 
 /**
  * UpdateImageStorageClass: ARCHIVE moves an ACTIVE image to the archive storage class
@@ -20,32 +17,25 @@ export function storageClassHandlers({ store, clock }: EcrDeps): Record<string, 
   return {
     UpdateImageStorageClass: (input: UpdateImageStorageClassRequest, ctx: RequestContext) => {
       const name = input.repositoryName!;
-      checkRegistryId(ctx, input.registryId, name);
-      const repo = store.requireRepository(ctx, name);
-      const id = input.imageId!;
-      const found = resolveImageId(store, ctx, name, id);
-      if (isFailure(found)) {
-        if (found.failureCode === "ImageNotFound" || found.failureCode === "ImageTagDoesNotMatchDigest") throw imageNotFound(id, name, repo.account);
-        throw invalidParameter(`Invalid parameter at 'imageId': ${found.failureReason}`);
-      }
-      const status = imageStatus(store.getManifest(ctx, name, found.digest), clock.now());
+      const { repo, digest, imageId } = requireImage(store, ctx, input);
+      const status = imageStatus(store.getManifest(ctx, name, digest), clock.now());
       let after = status;
       if (input.targetStorageClass === "ARCHIVE") {
         if (status === "ACTIVATING") {
-          throw new ServiceError("ImageStorageClassUpdateNotSupportedException", `The image with digest '${found.digest}' in repository '${name}' is being restored and cannot be archived until the restore completes`);
+          throw new ServiceError("ImageStorageClassUpdateNotSupportedException", `The image with digest '${digest}' in repository '${name}' is being restored and cannot be archived until the restore completes`);
         }
         if (status === "ACTIVE") {
-          store.archiveImage(ctx, name, found.digest);
+          store.archiveImage(ctx, name, digest);
           after = "ARCHIVED";
         }
       } else if (status === "ARCHIVED") {
-        store.restoreImage(ctx, name, found.digest);
+        store.restoreImage(ctx, name, digest);
         after = "ACTIVATING";
       }
       return {
         registryId: repo.account,
         repositoryName: repo.name,
-        imageId: { imageDigest: found.digest, ...(found.tag !== undefined ? { imageTag: found.tag } : {}) },
+        imageId,
         imageStatus: after,
       };
     },
