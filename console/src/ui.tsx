@@ -85,6 +85,27 @@ export function Bytes({ n }: { n: number | undefined }) {
   return <span title={`${n} bytes`}>{v.toFixed(u ? 1 : 0)} {units[u]}</span>;
 }
 
+/**
+ * An action's state for its button or form: `busy` while `run`'s call is under way, `error` the
+ * error it ended with (cleared when the next one starts).
+ */
+export function useAction() {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>();
+  const run = async (act: () => Promise<void>) => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await act();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { busy, error, setError, run };
+}
+
 export function ErrorBox({ error }: { error: unknown }) {
   const e = error as { name?: string; message?: string };
   return (

@@ -1,9 +1,8 @@
 import { EventBridgeClient, DescribeRuleCommand, DisableRuleCommand, EnableRuleCommand, ListEventBusesCommand, ListRulesCommand, ListTargetsByRuleCommand, type Rule } from "@aws-sdk/client-eventbridge";
 import { SchedulerClient, GetScheduleCommand, ListSchedulesCommand } from "@aws-sdk/client-scheduler";
-import { useState } from "preact/hooks";
 import { allPages, client } from "../aws";
 import { useLoad } from "../live";
-import { Badge, ErrorBox, Link, Loading, Page, Section, Table, Time } from "../ui";
+import { Badge, ErrorBox, Link, Loading, Page, Section, Table, Time, useAction } from "../ui";
 import { href } from "../router";
 
 /** No task event changes a rule or a schedule: these pages re-read on the 30 s refresh only. */
@@ -50,22 +49,13 @@ export function RulesPage() {
 
 /** Turns a rule on or off: EnableRule / DisableRule, as `aws events enable-rule` does. */
 function RuleState({ bus, rule, done }: { bus: string; rule: Rule; done: () => void }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
+  const { busy, error, run } = useAction();
   const enabled = rule.State === "ENABLED";
-  const toggle = async () => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      const input = { Name: rule.Name, EventBusName: bus };
-      await client(EventBridgeClient).send(enabled ? new DisableRuleCommand(input) : new EnableRuleCommand(input));
-      done();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const toggle = () => run(async () => {
+    const input = { Name: rule.Name, EventBusName: bus };
+    await client(EventBridgeClient).send(enabled ? new DisableRuleCommand(input) : new EnableRuleCommand(input));
+    done();
+  });
   return (
     <>
       <button type="button" class="rule-state" disabled={busy} onClick={() => void toggle()}>{enabled ? "Disable rule" : "Enable rule"}</button>

@@ -1,7 +1,7 @@
 import { ECSClient, ListTaskDefinitionsCommand, RunTaskCommand, type Failure, type LaunchType, type Task } from "@aws-sdk/client-ecs";
 import { useEffect, useState } from "preact/hooks";
 import { client, lastPart } from "../aws";
-import { ErrorBox, Link } from "../ui";
+import { ErrorBox, Link, useAction } from "../ui";
 
 /**
  * Runs tasks in the cluster: one RunTask call, as `aws ecs run-task --task-definition --count
@@ -14,29 +14,21 @@ export function RunTaskForm({ cluster, done }: { cluster: string; done: () => vo
   const [count, setCount] = useState("1");
   const [launchType, setLaunchType] = useState<LaunchType>("EC2");
   const [subnets, setSubnets] = useState("subnet-1");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
+  const action = useAction();
+  const { busy, error, setError } = action;
   const [result, setResult] = useState<{ tasks: Task[]; failures: Failure[] }>();
   useEffect(() => {
     client(ECSClient).send(new ListTaskDefinitionsCommand({ status: "ACTIVE", sort: "DESC", maxResults: 100 })).then((r) => setDefinitions((r.taskDefinitionArns ?? []).map(lastPart)), setError);
   }, []);
-  const run = async () => {
-    setBusy(true);
-    setError(undefined);
+  const run = () => action.run(async () => {
     setResult(undefined);
-    try {
-      const r = await client(ECSClient).send(new RunTaskCommand({
-        cluster, taskDefinition, count: Number(count), launchType,
-        ...(launchType === "FARGATE" ? { networkConfiguration: { awsvpcConfiguration: { subnets: subnets.split(",").map((s) => s.trim()).filter(Boolean) } } } : {}),
-      }));
-      setResult({ tasks: r.tasks ?? [], failures: r.failures ?? [] });
-      done();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
+    const r = await client(ECSClient).send(new RunTaskCommand({
+      cluster, taskDefinition, count: Number(count), launchType,
+      ...(launchType === "FARGATE" ? { networkConfiguration: { awsvpcConfiguration: { subnets: subnets.split(",").map((s) => s.trim()).filter(Boolean) } } } : {}),
+    }));
+    setResult({ tasks: r.tasks ?? [], failures: r.failures ?? [] });
+    done();
+  });
   return (
     <form class="run-task" onSubmit={(e) => (e.preventDefault(), void run())}>
       <label>

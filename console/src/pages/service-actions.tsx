@@ -1,7 +1,7 @@
 import { ECSClient, ListTaskDefinitionsCommand, UpdateServiceCommand, type UpdateServiceCommandInput } from "@aws-sdk/client-ecs";
 import { useEffect, useState } from "preact/hooks";
 import { allPages, client, lastPart } from "../aws";
-import { ErrorBox } from "../ui";
+import { ErrorBox, useAction } from "../ui";
 
 /** The family's ACTIVE revisions, newest first (ListTaskDefinitions, as the CLI lists them). */
 async function revisionsOf(family: string): Promise<string[]> {
@@ -21,25 +21,17 @@ export function ServiceActions({ cluster, service, desired, taskDefinition, done
   const family = current.split(":")[0]!;
   const [revision, setRevision] = useState(current);
   const [revisions, setRevisions] = useState<string[]>([current]);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
+  const action = useAction();
+  const { busy, error, setError } = action;
   const [message, setMessage] = useState("");
   useEffect(() => {
     revisionsOf(family).then((arns) => setRevisions(arns.map(lastPart)), setError);
   }, [family]);
-  const call = async (input: Partial<UpdateServiceCommandInput>, what: string) => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      await client(ECSClient).send(new UpdateServiceCommand({ cluster, service, ...input }));
-      setMessage(what);
-      done();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const call = (input: Partial<UpdateServiceCommandInput>, what: string) => action.run(async () => {
+    await client(ECSClient).send(new UpdateServiceCommand({ cluster, service, ...input }));
+    setMessage(what);
+    done();
+  });
   return (
     <div class="service-actions">
       <form

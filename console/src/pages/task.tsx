@@ -1,9 +1,8 @@
 import { ECSClient, DescribeTasksCommand, DescribeTaskDefinitionCommand, StopTaskCommand, type ContainerDefinition } from "@aws-sdk/client-ecs";
 import { CloudWatchLogsClient, GetLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
-import { useState } from "preact/hooks";
 import { client, lastPart } from "../aws";
 import { useLoad } from "../live";
-import { Badge, ErrorBox, Link, Loading, Page, Section, Table, Time } from "../ui";
+import { Badge, ErrorBox, Link, Loading, Page, Section, Table, Time, useAction } from "../ui";
 import { href } from "../router";
 
 /** Where an awslogs container's output goes: its group and stream (prefix/container/task id), as the driver names it. */
@@ -38,23 +37,17 @@ function LogTail({ group, stream }: { group: string; stream: string }) {
 }
 
 function StopButton({ cluster, task, done }: { cluster: string; task: string; done: () => void }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
+  const { busy, error, run } = useAction();
   return (
     <>
       <button
         type="button" class="danger" disabled={busy}
-        onClick={async () => {
+        onClick={() => {
           if (!confirm(`Stop task ${task}?`)) return;
-          setBusy(true);
-          try {
+          void run(async () => {
             await client(ECSClient).send(new StopTaskCommand({ cluster, task, reason: "Stopped from the Berth console" }));
             done();
-          } catch (err) {
-            setError(err);
-          } finally {
-            setBusy(false);
-          }
+          });
         }}
       >
         Stop task
