@@ -8,9 +8,7 @@ import {
   CreateServiceCommand, DescribeServicesCommand, ListTasksCommand, RegisterTaskDefinitionCommand, UpdateServiceCommand, DescribeTasksCommand,
   type ContainerDefinition, type ECSClient,
 } from "@aws-sdk/client-ecs";
-import {
-  CreateListenerCommand, CreateLoadBalancerCommand, CreateRuleCommand, CreateTargetGroupCommand, DescribeRulesCommand, ElasticLoadBalancingV2Client, ModifyTargetGroupAttributesCommand,
-} from "@aws-sdk/client-elastic-load-balancing-v2";
+import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { CreateEventBusCommand, DescribeRuleCommand, EventBridgeClient, PutRuleCommand, PutTargetsCommand } from "@aws-sdk/client-eventbridge";
 import { CreateScheduleCommand, SchedulerClient } from "@aws-sdk/client-scheduler";
 import { CreateQueueCommand, SQSClient } from "@aws-sdk/client-sqs";
@@ -20,6 +18,7 @@ import { BatchGetImageCommand } from "@aws-sdk/client-ecr";
 import { BerthProcess } from "./harness.js";
 import { ensureTestImage, TEST_IMAGE } from "./images.js";
 import { httpGet, waitFor } from "./wait.js";
+import { blueGreenAlb, forwardWeights } from "./blue-green-kit.js";
 import { createRepository, ecr, Oci, registryPassword } from "./registry-kit.js";
 import { CONSOLE_DIR } from "../src/console/console-assets.js";
 import { clickButton, fill, launchBrowser, openPage, shot, waitForText } from "./console-kit.js";
@@ -232,29 +231,8 @@ test("a LINEAR deployment behind an ALB: scaling activities, request counts and 
   }))).taskDefinition!.taskDefinitionArn!;
   const v1 = await revision("v1");
   const v2 = await revision("v2");
-  const lb = (await elb.send(new CreateLoadBalancerCommand({ Name: "shop", Subnets: ["subnet-a", "subnet-b"] }))).LoadBalancers![0]!;
-  const address = lb.AvailabilityZones![0]!.LoadBalancerAddresses![0]!.IpAddress!;
-  const group = async (name: string) => {
-    const arn = (await elb.send(new CreateTargetGroupCommand({
-      Name: name, Protocol: "HTTP", Port: 80, VpcId: "vpc-1", TargetType: "ip",
-      HealthCheckPath: "/health", HealthCheckIntervalSeconds: 5, HealthCheckTimeoutSeconds: 4, HealthyThresholdCount: 2, UnhealthyThresholdCount: 10,
-    }))).TargetGroups![0]!.TargetGroupArn!;
-    await elb.send(new ModifyTargetGroupAttributesCommand({ TargetGroupArn: arn, Attributes: [{ Key: "deregistration_delay.timeout_seconds", Value: "2" }] }));
-    return arn;
-  };
-  const blue = await group("shop-blue");
-  const green = await group("shop-green");
-  const listener = (await elb.send(new CreateListenerCommand({
-    LoadBalancerArn: lb.LoadBalancerArn!, Protocol: "HTTP", Port: 80, DefaultActions: [{ Type: "fixed-response", FixedResponseConfig: { StatusCode: "404" } }],
-  }))).Listeners![0]!.ListenerArn!;
-  const production = (await elb.send(new CreateRuleCommand({
-    ListenerArn: listener, Priority: 10, Conditions: [{ Field: "path-pattern", PathPatternConfig: { Values: ["/*"] } }],
-    Actions: [{ Type: "forward", ForwardConfig: { TargetGroups: [{ TargetGroupArn: blue, Weight: 100 }, { TargetGroupArn: green, Weight: 0 }] } }],
-  }))).Rules![0]!.RuleArn!;
-  const weights = async () => {
-    const rule = (await elb.send(new DescribeRulesCommand({ RuleArns: [production] }))).Rules![0]!;
-    return Object.fromEntries(rule.Actions![0]!.ForwardConfig!.TargetGroups!.map((g) => [g.TargetGroupArn!, g.Weight!]));
-  };
+  const { address, blue, green, production } = await blueGreenAlb(elb, "shop");
+  const weights = () => forwardWeights(elb, production);
   const describe = async () => (await ecs.send(new DescribeServicesCommand({ cluster: "default", services: ["shop"] }))).services![0]!;
 
   await ecs.send(new CreateServiceCommand({

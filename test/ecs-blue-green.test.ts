@@ -4,12 +4,11 @@ import {
   CreateClusterCommand, CreateServiceCommand, DeleteServiceCommand, DescribeServicesCommand, ListServicesCommand, RegisterTaskDefinitionCommand, UpdateServiceCommand,
   type ContainerDefinition, type CreateServiceCommandInput, type ECSClient,
 } from "@aws-sdk/client-ecs";
-import {
-  ElasticLoadBalancingV2Client, CreateListenerCommand, CreateLoadBalancerCommand, CreateRuleCommand, CreateTargetGroupCommand, DescribeRulesCommand, ModifyTargetGroupAttributesCommand,
-} from "@aws-sdk/client-elastic-load-balancing-v2";
+import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { BerthProcess } from "./harness.js";
 import { ensureTestImage, TEST_IMAGE } from "./images.js";
 import { httpGet, waitFor } from "./wait.js";
+import { blueGreenAlb, forwardWeights } from "./blue-green-kit.js";
 
 /**
  * ECS's BLUE_GREEN deployment strategy behind a real ALB: the new (green) tasks start beside the
@@ -41,47 +40,17 @@ after(async () => {
   await berth?.dispose();
 });
 
-async function targetGroup(name: string): Promise<string> {
-  const arn = (await elb.send(new CreateTargetGroupCommand({
-    Name: name, Protocol: "HTTP", Port: 80, VpcId: "vpc-1", TargetType: "ip",
-    // Generous failure threshold: a busy machine must not fail a healthy busybox httpd.
-    HealthCheckPath: "/health", HealthCheckIntervalSeconds: 5, HealthCheckTimeoutSeconds: 4, HealthyThresholdCount: 2, UnhealthyThresholdCount: 10,
-  }))).TargetGroups![0]!.TargetGroupArn!;
-  await elb.send(new ModifyTargetGroupAttributesCommand({ TargetGroupArn: arn, Attributes: [{ Key: "deregistration_delay.timeout_seconds", Value: "2" }] }));
-  return arn;
-}
-
 const revision = async (body: string) => (await ecs.send(new RegisterTaskDefinitionCommand({
   family: "shop", requiresCompatibilities: ["FARGATE"], networkMode: "awsvpc", cpu: "256", memory: "512", containerDefinitions: [web(body)],
 }))).taskDefinition!.taskDefinitionArn!;
 
 const describe = async (name: string) => (await ecs.send(new DescribeServicesCommand({ services: [name] }))).services![0]!;
 
-/** A rule's forward weights by target group. */
-async function weights(ruleArn: string): Promise<Record<string, number>> {
-  const rule = (await elb.send(new DescribeRulesCommand({ RuleArns: [ruleArn] }))).Rules![0]!;
-  const forward = rule.Actions!.find((a) => a.Type === "forward")!;
-  return Object.fromEntries(forward.ForwardConfig!.TargetGroups!.map((g) => [g.TargetGroupArn!, g.Weight!]));
-}
-
-/** An ALB with two target groups, a production rule (all to blue) and a test rule (header X-Test, all to green). */
-async function albPair(name: string) {
-  const lb = (await elb.send(new CreateLoadBalancerCommand({ Name: name, Subnets: ["subnet-a", "subnet-b"] }))).LoadBalancers![0]!;
-  const address = lb.AvailabilityZones![0]!.LoadBalancerAddresses![0]!.IpAddress!;
-  const blue = await targetGroup(`${name}-blue`);
-  const green = await targetGroup(`${name}-green`);
-  const listener = (await elb.send(new CreateListenerCommand({
-    LoadBalancerArn: lb.LoadBalancerArn!, Protocol: "HTTP", Port: 80,
-    DefaultActions: [{ Type: "fixed-response", FixedResponseConfig: { StatusCode: "404", ContentType: "text/plain", MessageBody: "no rule" } }],
-  }))).Listeners![0]!.ListenerArn!;
-  const rule = async (priority: number, conditions: object[], blueWeight: number) => (await elb.send(new CreateRuleCommand({
-    ListenerArn: listener, Priority: priority, Conditions: conditions,
-    Actions: [{ Type: "forward", ForwardConfig: { TargetGroups: [{ TargetGroupArn: blue, Weight: blueWeight }, { TargetGroupArn: green, Weight: 100 - blueWeight }] } }],
-  }))).Rules![0]!.RuleArn!;
-  const testRule = await rule(5, [{ Field: "http-header", HttpHeaderConfig: { HttpHeaderName: "X-Test", Values: ["yes"] } }], 0);
-  const production = await rule(10, [{ Field: "path-pattern", PathPatternConfig: { Values: ["/*"] } }], 100);
-  return { address, blue, green, production, testRule };
-}
+const weights = (ruleArn: string) => forwardWeights(elb, ruleArn);
+const albPair = async (name: string) => {
+  const alb = await blueGreenAlb(elb, name, { testRule: true });
+  return { ...alb, testRule: alb.testRule! };
+};
 
 const refusal = async (input: CreateServiceCommandInput) => {
   try {

@@ -9,10 +9,9 @@ import {
   type ContainerDefinition, type DeploymentConfiguration, type ECSClient, type Service, type ServiceDeployment,
 } from "@aws-sdk/client-ecs";
 import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from "@aws-sdk/client-cloudwatch";
-import {
-  ElasticLoadBalancingV2Client, CreateListenerCommand, CreateLoadBalancerCommand, CreateRuleCommand, CreateTargetGroupCommand, DescribeRulesCommand, ModifyTargetGroupAttributesCommand,
-} from "@aws-sdk/client-elastic-load-balancing-v2";
+import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { BerthProcess } from "./harness.js";
+import { blueGreenAlb, forwardWeights } from "./blue-green-kit.js";
 import { ensureTestImage, TEST_IMAGE } from "./images.js";
 import { waitFor } from "./wait.js";
 
@@ -245,32 +244,10 @@ test("the circuit breaker's rollback is a ROLLBACK_SUCCESSFUL service deployment
   await ecs.send(new DeleteServiceCommand({ service: "breaker", force: true }));
 });
 
-/** A rule's forward weights by target group. */
-async function weights(ruleArn: string): Promise<Record<string, number>> {
-  const rule = (await elb.send(new DescribeRulesCommand({ RuleArns: [ruleArn] }))).Rules![0]!;
-  return Object.fromEntries(rule.Actions!.find((a) => a.Type === "forward")!.ForwardConfig!.TargetGroups!.map((g) => [g.TargetGroupArn!, g.Weight!]));
-}
+const weights = (ruleArn: string) => forwardWeights(elb, ruleArn);
 
 test("BLUE_GREEN: an alarm in ALARM during the bake time rolls back, production traffic returns to blue", async () => {
-  const lb = (await elb.send(new CreateLoadBalancerCommand({ Name: "baked", Subnets: ["subnet-a", "subnet-b"] }))).LoadBalancers![0]!;
-  const group = async (name: string) => {
-    const arn = (await elb.send(new CreateTargetGroupCommand({
-      Name: name, Protocol: "HTTP", Port: 80, VpcId: "vpc-1", TargetType: "ip",
-      HealthCheckPath: "/health", HealthCheckIntervalSeconds: 5, HealthCheckTimeoutSeconds: 4, HealthyThresholdCount: 2, UnhealthyThresholdCount: 10,
-    }))).TargetGroups![0]!.TargetGroupArn!;
-    await elb.send(new ModifyTargetGroupAttributesCommand({ TargetGroupArn: arn, Attributes: [{ Key: "deregistration_delay.timeout_seconds", Value: "2" }] }));
-    return arn;
-  };
-  const blue = await group("baked-blue");
-  const green = await group("baked-green");
-  const listener = (await elb.send(new CreateListenerCommand({
-    LoadBalancerArn: lb.LoadBalancerArn!, Protocol: "HTTP", Port: 80,
-    DefaultActions: [{ Type: "fixed-response", FixedResponseConfig: { StatusCode: "404", ContentType: "text/plain", MessageBody: "no rule" } }],
-  }))).Listeners![0]!.ListenerArn!;
-  const production = (await elb.send(new CreateRuleCommand({
-    ListenerArn: listener, Priority: 10, Conditions: [{ Field: "path-pattern", PathPatternConfig: { Values: ["/*"] } }],
-    Actions: [{ Type: "forward", ForwardConfig: { TargetGroups: [{ TargetGroupArn: blue, Weight: 100 }, { TargetGroupArn: green, Weight: 0 }] } }],
-  }))).Rules![0]!.RuleArn!;
+  const { blue, green, production } = await blueGreenAlb(elb, "baked");
   const web = (body: string) => ecs.send(new RegisterTaskDefinitionCommand({
     family: "baked", requiresCompatibilities: ["FARGATE"], networkMode: "awsvpc", cpu: "256", memory: "512",
     containerDefinitions: [{
