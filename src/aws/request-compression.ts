@@ -11,7 +11,8 @@ import { MAX_BODY_BYTES } from "./raw-body.js";
  */
 export function inflateRequest(wire: WireRequest): WireRequest {
   const header = wire.headers["content-encoding"];
-  const encodings = (Array.isArray(header) ? header.join(",") : header ?? "").split(",").map((e) => e.trim().toLowerCase()).filter((e) => e && e !== "identity");
+  if (header === undefined) return wire;
+  const encodings = (Array.isArray(header) ? header.join(",") : header).split(",").map((e) => e.trim().toLowerCase()).filter((e) => e && e !== "identity");
   if (encodings.length === 0) return wire;
   if (encodings.length > 1 || encodings[0] !== "gzip") {
     throw new ServiceError("SerializationException", `The request's Content-Encoding ${encodings.join(", ")} is not supported: send gzip or none.`, true, {}, 415);

@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import type * as S from "@aws-sdk/client-scheduler";
 import type * as E from "@aws-sdk/client-eventbridge";
 import type { Db } from "../store/database.js";
 import { queueDelivery } from "../events/event-router.js";

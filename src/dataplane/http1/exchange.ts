@@ -51,7 +51,7 @@ export class Exchange implements UpstreamUser {
   constructor(
     private readonly ctx: ProxyContext,
     private readonly lb: LoadBalancerConfig,
-    private readonly listener: ListenerConfig,
+    listener: ListenerConfig,
     private readonly route: Forward,
     private readonly head: RequestHead,
     private readonly requestFraming: Framing,

@@ -12,7 +12,7 @@ import { checkCompatibility, checkHostPowers } from "../tasks/launch-options.js"
 import { findProvider } from "../capacity-providers/capacity-provider-store.js";
 import { isFargateStrategy } from "../capacity-providers/capacity-provider-split.js";
 import { launchChoice, serviceNotActive, serviceTaskDefinition } from "./service-config.js";
-import { findService, newDeploymentId, saveService, type StoredService } from "./service-store.js";
+import { newDeploymentId, saveService, type StoredService } from "./service-store.js";
 import { validateLoadBalancers } from "./load-balancer-config.js";
 import type { ServiceScheduler } from "./services.js";
 import { checkScale, findTaskSet, MAX_TASK_SETS, notExternal, presentTaskSet, taskSetArn, taskSetNotFound } from "./task-set-model.js";

@@ -3,7 +3,7 @@ import type * as W from "@aws-sdk/client-eventbridge";
 import type { Db } from "../../store/database.js";
 import type { Clock } from "../../core/clock.js";
 import type { Scope } from "../../core/arn.js";
-import { alreadyExists, notFound, validation } from "../errors.js";
+import { alreadyExists, notFound } from "../errors.js";
 import { pageOf } from "../event-rules.js";
 import { connectionByArn, connectionNotFound } from "./connections.js";
 import { checkHttpsEndpoint } from "./https-endpoint.js";
