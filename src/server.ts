@@ -237,7 +237,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   // Deployments with deploymentConfiguration.alarms read the CloudWatch alarms' states through `alarms`.
   const services = createServiceController({ db, clock, runner, loadBalancers, alarms: alarmStates(db), log: log.child({ component: "service-scheduler" }) });
   // The managed daemons' scheduler: one task of each daemon on each of its instances.
-  const daemons = createDaemonController({ db, clock, runner, log: log.child({ component: "daemon-scheduler" }) });
+  const daemons = createDaemonController({ db, clock, runner, alarms: alarmStates(db), log: log.child({ component: "daemon-scheduler" }) });
   const virtualInstances = () => ensureVirtualInstances({ db, config, clock, log, dockerVersion });
   virtualInstances();
 

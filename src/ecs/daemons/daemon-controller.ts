@@ -11,8 +11,10 @@ import { getTags } from "../tags.js";
 import { resolveDaemonTaskDefinition, runnableDefinition } from "./daemon-task-definitions.js";
 import { daemonInstances } from "./daemon-instances.js";
 import {
-  allDaemons, deploymentsOf, findRevision, forgetDaemon, lastStopOn, liveDaemonTasks, pruneDaemonTasks, recordDaemonTask, saveDeployment, type StoredDaemon,
+  allDaemons, deploymentsOf, findDeployment, findRevision, forgetDaemon, lastStopOn, liveDaemonTasks, pruneDaemonTasks, recordDaemonTask, saveDeployment, type StoredDaemon,
 } from "./daemon-store.js";
+import { noAlarms, type DeploymentAlarmStates } from "../services/deployment-alarms.js";
+import { bakeState, finish, watchDeployment } from "./daemon-rollout.js";
 
 /** The loop's tick reconciles every daemon. */
 export interface DaemonController extends ReconcileLoop {
@@ -28,10 +30,13 @@ const RESTART_DELAY_MS = 10_000;
  * of the instances at a time) or on an instance that left is stopped, an instance without a
  * current task gets one — the old task is stopped first, so an update replaces in place as ECS
  * drains and refills an instance. Its
- * latest deployment succeeds once every instance runs the current revision and nothing older is
- * left. A deleted daemon stops its tasks and is forgotten once they have all stopped.
+ * deployment is watched first (daemon-rollout.ts: circuit breaker and alarms, which may roll the
+ * daemon back to an earlier revision), waits out the bake time after each step, and succeeds
+ * once every instance runs the current revision, nothing older is left and the last step has
+ * baked; a rollback succeeds once every instance runs the revision it went back to.
+ * A deleted daemon stops its tasks and is forgotten once they have all stopped.
  */
-function reconcile(db: Db, clock: Clock, scope: Scope, daemon: StoredDaemon): DecisionEffects {
+function reconcile(db: Db, clock: Clock, alarms: DeploymentAlarmStates, scope: Scope, stored: StoredDaemon): DecisionEffects {
   const decision: DecisionEffects = { launches: [], stops: [] };
   const stop = (taskArn: string, reason: string) => {
     const task = findTask(db, taskArn);
@@ -39,21 +44,20 @@ function reconcile(db: Db, clock: Clock, scope: Scope, daemon: StoredDaemon): De
     saveTask(db, scope, { ...task, desiredStatus: "STOPPED", stopCode: "ServiceSchedulerInitiated", stoppedReason: reason, version: (task.version ?? 0) + 1 });
     decision.stops.push({ taskArn, reason });
   };
-  pruneDaemonTasks(db, daemon.daemonArn);
-  const live = liveDaemonTasks(db, daemon.daemonArn);
-  const deployment = deploymentsOf(db, daemon.daemonArn)[0];
-  const finish = (status: "SUCCESSFUL") => {
-    if (deployment && deployment.status === "IN_PROGRESS") saveDeployment(db, scope, { ...deployment, status, finishedAt: clock.now() });
-  };
+  pruneDaemonTasks(db, stored.daemonArn);
+  const live = liveDaemonTasks(db, stored.daemonArn);
 
-  if (daemon.status === "DELETE_IN_PROGRESS") {
-    for (const t of live) stop(t.taskArn, `Daemon ${daemon.daemonName} was deleted.`);
+  if (stored.status === "DELETE_IN_PROGRESS") {
+    for (const t of live) stop(t.taskArn, `Daemon ${stored.daemonName} was deleted.`);
+    const deletion = deploymentsOf(db, stored.daemonArn)[0];
     if (live.length === 0) {
-      finish("SUCCESSFUL");
-      forgetDaemon(db, daemon.daemonArn);
+      if (deletion?.status === "IN_PROGRESS") finish(db, scope, clock.now(), deletion, "SUCCESSFUL");
+      forgetDaemon(db, stored.daemonArn);
     }
     return decision;
   }
+  const daemon = watchDeployment(db, scope, clock.now(), alarms, stored, findDeployment(db, stored.deploymentArn));
+  const deployment = findDeployment(db, daemon.deploymentArn);
 
   const cluster = findCluster(db, scope, clusterNameOf(scope, daemon.clusterArn));
   const revision = findRevision(db, daemon.revisionArn);
@@ -67,17 +71,21 @@ function reconcile(db: Db, clock: Clock, scope: Scope, daemon: StoredDaemon): De
   const current = running.filter((t) => t.revisionArn === revision.daemonRevisionArn && wanted.has(t.instanceArn));
   const covered = new Set(current.map((t) => t.instanceArn));
   // An update drains at most drainPercent of the instances at a time (at least one): an instance
-  // is in flight while its old task is stopping or its new one is not RUNNING yet.
+  // is in flight from when its old task is told to stop until its new one is RUNNING, so a new
+  // revision whose tasks keep failing holds the update at its first instances.
   const batch = Math.max(1, Math.ceil((instances.length * (daemon.deploymentConfiguration?.drainPercent ?? 25)) / 100));
-  const stopping = new Set(live.filter((t) => t.desiredStatus === "STOPPED" && t.revisionArn !== revision.daemonRevisionArn).map((t) => t.instanceArn));
-  let inFlight = [...wanted].filter((arn) => stopping.has(arn) || current.some((t) => t.instanceArn === arn && t.lastStatus !== "RUNNING")).length;
+  const runsCurrent = new Set(current.filter((t) => t.lastStatus === "RUNNING").map((t) => t.instanceArn));
+  const runsOld = new Set(running.filter((t) => t.revisionArn !== revision.daemonRevisionArn).map((t) => t.instanceArn));
+  let inFlight = [...wanted].filter((arn) => !runsCurrent.has(arn) && !runsOld.has(arn)).length;
+  const bake = bakeState(deployment, inFlight, runsCurrent.size, clock.now().getTime());
+  if (deployment && bake.bakeStartedAt !== deployment.bakeStartedAt) saveDeployment(db, scope, { ...deployment, bakeStartedAt: bake.bakeStartedAt });
   const stoppingCurrent = new Set(live.filter((t) => t.desiredStatus === "STOPPED" && t.revisionArn === revision.daemonRevisionArn).map((t) => t.instanceArn));
   const keptOld = new Set<string>();
   for (const t of running) {
     if (!staying.has(t.instanceArn)) stop(t.taskArn, `Container instance left daemon ${daemon.daemonName}.`);
     else if (!wanted.has(t.instanceArn)) continue;
     else if (t.revisionArn !== revision.daemonRevisionArn) {
-      if (inFlight < batch) {
+      if (inFlight < batch && !bake.holding) {
         stop(t.taskArn, `Daemon ${daemon.daemonName} deployment replaced the task.`);
         inFlight++;
       } else keptOld.add(t.instanceArn);
@@ -109,8 +117,12 @@ function reconcile(db: Db, clock: Clock, scope: Scope, daemon: StoredDaemon): De
     }
   }
 
-  const settled = [...wanted].every((arn) => current.some((t) => t.instanceArn === arn && t.lastStatus === "RUNNING")) && live.every((t) => t.revisionArn === revision.daemonRevisionArn || !wanted.has(t.instanceArn));
-  if (settled && deployment?.targetRevisionArn === revision.daemonRevisionArn) finish("SUCCESSFUL");
+  const settled = [...wanted].every((arn) => runsCurrent.has(arn)) && live.every((t) => t.revisionArn === revision.daemonRevisionArn || !wanted.has(t.instanceArn));
+  if (settled && deployment) {
+    const now = findDeployment(db, deployment.daemonDeploymentArn!)!;
+    if (now.status === "IN_PROGRESS" && now.targetRevisionArn === revision.daemonRevisionArn && !bake.holding) finish(db, scope, clock.now(), now, "SUCCESSFUL");
+    if (now.status === "ROLLBACK_IN_PROGRESS" && now.rollback?.rollbackTargetDaemonRevisionArn === revision.daemonRevisionArn) finish(db, scope, clock.now(), now, "ROLLBACK_SUCCESSFUL");
+  }
   return decision;
 }
 
@@ -119,12 +131,14 @@ function reconcile(db: Db, clock: Clock, scope: Scope, daemon: StoredDaemon): De
  * after an API call or a report about one of its tasks, one transaction per daemon, and only then
  * are tasks launched and stopped.
  */
-export function createDaemonController({ db, clock, runner, log, intervalMs = 1000 }: { db: Db; clock: Clock; runner: TaskRunner; log: Logger; intervalMs?: number }): DaemonController {
+export function createDaemonController({ db, clock, runner, log, alarms = noAlarms, intervalMs = 1000 }: {
+  db: Db; clock: Clock; runner: TaskRunner; log: Logger; alarms?: DeploymentAlarmStates; intervalMs?: number;
+}): DaemonController {
   const isDaemonTask = db.prepare("SELECT 1 FROM daemon_tasks WHERE task_arn = ?");
   const loop = reconcileLoop(() => {
     for (const { scope, daemon } of allDaemons(db)) {
       try {
-        carryOut(runner, db.transaction(() => reconcile(db, clock, scope, daemon))());
+        carryOut(runner, db.transaction(() => reconcile(db, clock, alarms, scope, daemon))());
       } catch (err) {
         log.error({ err, daemon: daemon.daemonArn }, "daemon scheduler decision failed");
       }

@@ -21,8 +21,12 @@ export interface StoredDaemon {
 
 /** A revision as stored: the wire shape plus the capacity providers it runs on. */
 export type StoredRevision = DaemonRevision & { capacityProviderArns: string[] };
-/** A deployment as stored: the wire shape plus its daemon and the revisions it replaces. */
-export type StoredDeployment = DaemonDeployment & { daemonArn: string; sourceRevisionArns: string[]; targetRevisionArn?: string };
+/**
+ * A deployment as stored: the wire shape plus its daemon, the revisions it replaces and, while
+ * the instances done so far bake, when that bake time began (epoch ms; kept here so that it
+ * survives a restart).
+ */
+export type StoredDeployment = DaemonDeployment & { daemonArn: string; sourceRevisionArns: string[]; targetRevisionArn?: string; bakeStartedAt?: number };
 
 export const daemonNotFound = () => new ServiceError("DaemonNotFoundException", "The specified daemon does not exist.");
 export const daemonNotActive = () => new ServiceError("DaemonNotActiveException", "The specified daemon is not active.");
@@ -43,6 +47,9 @@ const DATES = ["createdAt", "updatedAt", "startedAt", "finishedAt", "stoppedAt"]
 function revive<T>(doc: string): T {
   const o = JSON.parse(doc) as Record<string, unknown>;
   for (const k of DATES) if (typeof o[k] === "string") o[k] = new Date(o[k]);
+  // A deployment's rollback has a date of its own.
+  const rollback = o.rollback as Record<string, unknown> | undefined;
+  if (typeof rollback?.startedAt === "string") rollback.startedAt = new Date(rollback.startedAt);
   return o as T;
 }
 
@@ -136,6 +143,22 @@ export function lastStopOn(db: Db, daemon: string, revision: string, instance: s
     )
     .get(daemon, revision, instance) as { at: number | null };
   return row.at ?? undefined;
+}
+
+/**
+ * How many of the revision's tasks stopped on their own (an essential container exited, the task
+ * failed to start) at or after `since` (epoch ms): what the deployment circuit breaker counts.
+ */
+export function failedTasksOf(db: Db, daemon: string, revision: string, since: number, stopCodes: ReadonlySet<string>): number {
+  const codes = [...stopCodes];
+  const row = db
+    .prepare(
+      `SELECT count(*) AS n FROM daemon_tasks d JOIN tasks t ON t.arn = d.task_arn
+       WHERE d.daemon_arn = ? AND d.revision_arn = ? AND t.last_status = 'STOPPED' AND t.stopped_at >= ?
+       AND json_extract(t.doc, '$.stopCode') IN (${codes.map(() => "?").join(", ")})`,
+    )
+    .get(daemon, revision, since, ...codes) as { n: number };
+  return row.n;
 }
 
 /** The daemon's tasks that have not stopped yet (their desired status and last status). */

@@ -45,7 +45,7 @@ function revisionDetail(db: Db, arn: string, counts: Map<string, Map<string, num
 /** DescribeDaemonDeployments: the stored record with the instance counts as they are now. */
 export function presentDeployment(db: Db, d: StoredDeployment): DaemonDeployment {
   const counts = runningByRevision(db, d.daemonArn);
-  const { daemonArn: _daemon, sourceRevisionArns, targetRevisionArn, ...wire } = d;
+  const { daemonArn: _daemon, sourceRevisionArns, targetRevisionArn, bakeStartedAt: _bake, ...wire } = d;
   return {
     ...wire,
     sourceDaemonRevisions: sourceRevisionArns.map((arn) => revisionDetail(db, arn, counts)),

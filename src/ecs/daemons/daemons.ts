@@ -16,7 +16,9 @@ import { validateTags, putTags } from "../tags.js";
 import { paginate } from "../pagination.js";
 import { recall, remember } from "../idempotency.js";
 import { resolveDaemonTaskDefinition } from "./daemon-task-definitions.js";
-import { providerNameOf } from "./daemon-instances.js";
+import { daemonInstances, providerNameOf } from "./daemon-instances.js";
+import { finish } from "./daemon-rollout.js";
+import { circuitBreakerThreshold } from "../services/deployment-rules.js";
 import {
   daemonArn, daemonDeploymentArn, daemonRevisionArn, daemonsIn, deploymentsOf, findDaemon, findDeployment, findRevision, liveDaemonTasks,
   daemonNotActive, requireDaemon, saveDaemon, saveDeployment, saveRevision, type StoredDaemon, type StoredDeployment,
@@ -29,6 +31,8 @@ export interface DaemonScheduler {
 }
 
 const NAME = /^[A-Za-z0-9_-]{1,255}$/;
+/** The deployments that a newer one, or the daemon's deletion, stops. */
+const ONGOING = new Set(["PENDING", "IN_PROGRESS", "ROLLBACK_IN_PROGRESS"]);
 
 /** The deployment configuration with ECS's defaults (drain 25 %, no bake time, no alarms), checked. */
 function deploymentConfigurationOf(c: DaemonDeploymentConfiguration | undefined, previous?: DaemonDeploymentConfiguration): DaemonDeploymentConfiguration {
@@ -80,17 +84,17 @@ function deploy(db: Db, scope: Scope, now: Date, d: Omit<StoredDaemon, "revision
     enableExecuteCommand: input.enableExecuteCommand ?? false, propagateTags: input.propagateTags,
   });
   for (const previous of deploymentsOf(db, d.daemonArn)) {
-    if (previous.status === "IN_PROGRESS" || previous.status === "PENDING") {
-      saveDeployment(db, scope, { ...previous, status: "STOPPED", stoppedAt: now, statusReason: "A newer deployment of the daemon superseded this deployment." });
-    }
+    if (ONGOING.has(previous.status!)) finish(db, scope, now, { ...previous, statusReason: "A newer deployment of the daemon superseded this deployment." }, "STOPPED");
   }
+  const instances = daemonInstances(db, scope, d.clusterArn, input.capacityProviderArns);
   const sources = [...new Set(liveDaemonTasks(db, d.daemonArn).map((t) => t.revisionArn))];
   const deploymentArn = daemonDeploymentArn(scope, cluster, d.daemonName, newUuid().replace(/-/g, "").slice(0, 20));
   const deployment: StoredDeployment = {
     daemonArn: d.daemonArn, daemonDeploymentArn: deploymentArn, clusterArn: d.clusterArn, status: "IN_PROGRESS",
     createdAt: now, startedAt: now, deploymentConfiguration: d.deploymentConfiguration,
     sourceRevisionArns: sources, targetRevisionArn: revisionArn,
-    circuitBreaker: { status: "DISABLED", failureCount: 0, threshold: 0 },
+    // The circuit breaker always watches a daemon deployment (the model has no switch for it).
+    circuitBreaker: { status: "MONITORING", failureCount: 0, threshold: circuitBreakerThreshold(instances.length) },
     alarms: d.deploymentConfiguration?.alarms?.enable
       ? { status: "MONITORING", alarmNames: d.deploymentConfiguration.alarms.alarmNames ?? [], triggeredAlarmNames: [] }
       : { status: "DISABLED" },
@@ -175,7 +179,7 @@ export function daemonHandlers({ db, clock }: EcsDeps, scheduler: DaemonSchedule
         if (d.status !== "ACTIVE") throw daemonNotActive();
         const now = clock.now();
         for (const previous of deploymentsOf(db, d.daemonArn)) {
-          if (previous.status === "IN_PROGRESS") saveDeployment(db, ctx, { ...previous, status: "STOPPED", stoppedAt: now, statusReason: "The daemon was deleted." });
+          if (ONGOING.has(previous.status!)) finish(db, ctx, now, { ...previous, statusReason: "The daemon was deleted." }, "STOPPED");
         }
         // The delete is a deployment of its own: from the running revisions to none.
         const deploymentArn = daemonDeploymentArn(ctx, clusterNameOf(ctx, d.clusterArn), d.daemonName, newUuid().replace(/-/g, "").slice(0, 20));
