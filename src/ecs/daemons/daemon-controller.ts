@@ -11,7 +11,7 @@ import { getTags } from "../tags.js";
 import { resolveDaemonTaskDefinition, runnableDefinition } from "./daemon-task-definitions.js";
 import { daemonInstances } from "./daemon-instances.js";
 import {
-  allDaemons, deploymentsOf, findDeployment, findRevision, forgetDaemon, lastStopOn, liveDaemonTasks, pruneDaemonTasks, recordDaemonTask, saveDeployment, type StoredDaemon,
+  allDaemons, deploymentsOf, findDeployment, findRevision, forgetDaemon, lastStopOn, liveDaemonTasks, pruneDaemonTasks, recordDaemonTask, saveDeployment, type LiveDaemonTask, type StoredDaemon,
 } from "./daemon-store.js";
 import { noAlarms, type DeploymentAlarmStates } from "../services/deployment-alarms.js";
 import { bakeState, finish, watchDeployment } from "./daemon-rollout.js";
@@ -67,14 +67,19 @@ function reconcile(db: Db, clock: Clock, alarms: DeploymentAlarmStates, scope: S
   // A DRAINING instance keeps its daemon task (its other tasks still need the daemon) but gets no new one.
   const staying = new Set(daemonInstances(db, scope, cluster.clusterArn!, revision.capacityProviderArns, ["ACTIVE", "DRAINING"]).map((i) => i.instance.containerInstanceArn!));
 
+  const def = resolveDaemonTaskDefinition(db, scope, revision.daemonTaskDefinitionArn!);
+  // A new task is done with once RUNNING and, if its containers have health checks, HEALTHY:
+  // only then does the update move on, bake or complete.
+  const checked = (def?.containerDefinitions ?? []).some((c) => c.healthCheck);
+  const ready = (t: LiveDaemonTask) => t.lastStatus === "RUNNING" && (!checked || t.healthStatus === "HEALTHY");
   const running = live.filter((t) => t.desiredStatus !== "STOPPED");
   const current = running.filter((t) => t.revisionArn === revision.daemonRevisionArn && wanted.has(t.instanceArn));
   const covered = new Set(current.map((t) => t.instanceArn));
   // An update drains at most drainPercent of the instances at a time (at least one): an instance
-  // is in flight from when its old task is told to stop until its new one is RUNNING, so a new
+  // is in flight from when its old task is told to stop until its new one is ready, so a new
   // revision whose tasks keep failing holds the update at its first instances.
   const batch = Math.max(1, Math.ceil((instances.length * (daemon.deploymentConfiguration?.drainPercent ?? 25)) / 100));
-  const runsCurrent = new Set(current.filter((t) => t.lastStatus === "RUNNING").map((t) => t.instanceArn));
+  const runsCurrent = new Set(current.filter(ready).map((t) => t.instanceArn));
   const runsOld = new Set(running.filter((t) => t.revisionArn !== revision.daemonRevisionArn).map((t) => t.instanceArn));
   let inFlight = [...wanted].filter((arn) => !runsCurrent.has(arn) && !runsOld.has(arn)).length;
   const bake = bakeState(deployment, inFlight, runsCurrent.size, clock.now().getTime());
@@ -92,7 +97,6 @@ function reconcile(db: Db, clock: Clock, alarms: DeploymentAlarmStates, scope: S
     }
   }
 
-  const def = resolveDaemonTaskDefinition(db, scope, revision.daemonTaskDefinitionArn!);
   if (def) {
     const taskDefinition = runnableDefinition(def);
     const tags = revision.propagateTags === "DAEMON" ? getTags(db, daemon.daemonArn) : [];

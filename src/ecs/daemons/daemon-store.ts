@@ -161,12 +161,15 @@ export function failedTasksOf(db: Db, daemon: string, revision: string, since: n
   return row.n;
 }
 
-/** The daemon's tasks that have not stopped yet (their desired status and last status). */
-export function liveDaemonTasks(db: Db, daemon: string): Array<DaemonTask & { desiredStatus: string; lastStatus: string }> {
+/** A daemon task that has not stopped yet, with its desired status, last status and health. */
+export type LiveDaemonTask = DaemonTask & { desiredStatus: string; lastStatus: string; healthStatus: string | null };
+
+export function liveDaemonTasks(db: Db, daemon: string): LiveDaemonTask[] {
   return db
     .prepare(
-      `SELECT d.task_arn AS taskArn, d.revision_arn AS revisionArn, d.instance_arn AS instanceArn, t.desired_status AS desiredStatus, t.last_status AS lastStatus
+      `SELECT d.task_arn AS taskArn, d.revision_arn AS revisionArn, d.instance_arn AS instanceArn, t.desired_status AS desiredStatus, t.last_status AS lastStatus,
+       json_extract(t.doc, '$.healthStatus') AS healthStatus
        FROM daemon_tasks d JOIN tasks t ON t.arn = d.task_arn WHERE d.daemon_arn = ? AND t.last_status != 'STOPPED'`,
     )
-    .all(daemon) as Array<DaemonTask & { desiredStatus: string; lastStatus: string }>;
+    .all(daemon) as LiveDaemonTask[];
 }
