@@ -186,3 +186,32 @@ test("a good update completes only once its tasks have baked, and a kill -9 duri
   assert.deepEqual(done.sourceDaemonRevisions!.map((r) => r.arn), [firstRevision]);
   assert.deepEqual((await everyInstanceRuns("rollout-three")).sort(), [...news].sort(), "the same tasks ran through the restart");
 });
+
+test("a new task that never turns HEALTHY holds its deployment IN_PROGRESS until a newer deployment stops it", async () => {
+  const { daemonTaskDefinitionArn: sick } = await ecs.send(new RegisterDaemonTaskDefinitionCommand({
+    family: "rollout-agent", memory: "64",
+    containerDefinitions: [{
+      name: "agent", image: TEST_IMAGE, memory: 32, stopTimeout: 1, entryPoint: ["sh", "-c"], command: ["echo rollout-sick; sleep 3600"],
+      healthCheck: { command: ["CMD-SHELL", "exit 1"], interval: 5, timeout: 2, retries: 1, startPeriod: 0 },
+    }],
+  }));
+  const updated = await ecs.send(new UpdateDaemonCommand({
+    daemonArn, daemonTaskDefinitionArn: sick!, capacityProviderArns: [providerArn], deploymentConfiguration: { drainPercent: 100, bakeTimeInMinutes: 0 },
+  }));
+  const tasks = await everyInstanceRuns("rollout-sick");
+  await waitFor("the new tasks are UNHEALTHY", async () => {
+    const described = (await ecs.send(new DescribeTasksCommand({ cluster: CLUSTER, tasks }))).tasks!;
+    return described.every((t) => t.lastStatus === "RUNNING" && t.healthStatus === "UNHEALTHY") ? true : undefined;
+  });
+  const held = await describeDeployment(updated.deploymentArn!);
+  assert.equal(held.status, "IN_PROGRESS", "running but unhealthy tasks do not complete the deployment");
+  assert.equal(held.targetDaemonRevision!.totalRunningInstanceCount, 2);
+
+  const fixed = await ecs.send(new UpdateDaemonCommand({ daemonArn, daemonTaskDefinitionArn: defs.v3, capacityProviderArns: [providerArn] }));
+  const superseded = await describeDeployment(updated.deploymentArn!);
+  assert.equal(superseded.status, "STOPPED");
+  assert.equal(superseded.statusReason, "A newer deployment of the daemon superseded this deployment.");
+  assert.equal(superseded.circuitBreaker!.status, "MONITORING_COMPLETE");
+  await reaches(fixed.deploymentArn!, "SUCCESSFUL");
+  await everyInstanceRuns("rollout-three");
+});
