@@ -85,7 +85,10 @@ export function apiDestinationTarget({ secrets, oauth }: { secrets: SecretDeps; 
         await res.arrayBuffer();
       } catch (err) {
         const timedOut = (err as Error).name === "TimeoutError";
-        throw timedOut ? new DeliveryError("TIMEOUT", "Unable to invoke ApiDestination endpoint: the request timed out.") : unable("the endpoint cannot be reached.");
+        if (timedOut) throw new DeliveryError("TIMEOUT", "Unable to invoke ApiDestination endpoint: the request timed out.");
+        // fetch says only "fetch failed"; its cause names a TLS refusal (UNABLE_TO_VERIFY_LEAF_SIGNATURE, ...).
+        const code = String(((err as Error).cause as NodeJS.ErrnoException | undefined)?.code ?? "");
+        throw unable(/CERT|SIGNATURE/.test(code) ? `the endpoint's certificate is not trusted (${code}).` : "the endpoint cannot be reached.");
       }
       if (res.status >= 200 && res.status < 300) return;
       // A refused token is fetched again on the next attempt.
