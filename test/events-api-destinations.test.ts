@@ -48,6 +48,12 @@ before(async () => {
       const url = req.url!;
       // /hang-token keeps the request open while `hangTokens` (a server killed mid-authorization).
       if (url.startsWith("/hang-token") && hangTokens) return;
+      // Numbered tokens: /short-token's expire in 30 s (within EventBridge's 60-second refresh margin).
+      for (const [path, expires] of [["/short-token", 30], ["/rotating-token", 600]] as const) {
+        if (url.startsWith(path)) return res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ access_token: `${path.slice(1)}-${hits(path).length}`, expires_in: expires }));
+      }
+      // /proxy answers 407 (proxy authentication required) once, then 200.
+      if (url.startsWith("/proxy")) return res.writeHead(hits("/proxy").length === 1 ? 407 : 200).end();
       if (url.startsWith("/token") || url.startsWith("/hang-token")) return res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ access_token: "tok-1", expires_in: 600 }));
       const status = url.startsWith("/ok") ? 200 : url.startsWith("/flaky") ? (hits("/flaky").length === 1 ? 500 : 200) : url.startsWith("/gone") ? 400 : 503;
       res.writeHead(status).end();
@@ -202,6 +208,35 @@ test("an OAuth client-credentials connection gets a token and sends it as a Bear
   const hit = await waitFor("the PUT with the token", async () => hits("/ok/oauth")[0], 30_000);
   assert.equal(hit.method, "PUT");
   assert.equal(hit.headers.authorization, "Bearer tok-1");
+});
+
+test("OAuth tokens are refreshed during invocations: one expiring within 60 seconds, and after a 407 (as after a 401)", async () => {
+  const connection = async (Name: string, path: string) => {
+    const { ConnectionArn } = await events.send(new CreateConnectionCommand({ Name, AuthorizationType: "OAUTH_CLIENT_CREDENTIALS", AuthParameters: { OAuthParameters: {
+      AuthorizationEndpoint: `${base}${path}`, HttpMethod: "POST", ClientParameters: { ClientID: "client", ClientSecret: "client-secret" } } } }));
+    await waitFor(`${Name} to be authorized`, async () => (await events.send(new DescribeConnectionCommand({ Name }))).ConnectionState === "AUTHORIZED" || undefined, 30_000);
+    return ConnectionArn!;
+  };
+  const short = await connection("short", "/short-token");
+  const rotating = await connection("rotating", "/rotating-token");
+  const destination = async (Name: string, ConnectionArn: string, path: string) =>
+    (await events.send(new CreateApiDestinationCommand({ Name, ConnectionArn, InvocationEndpoint: `${base}${path}`, HttpMethod: "POST" }))).ApiDestinationArn!;
+  await events.send(new PutRuleCommand({ Name: "refresh", EventPattern: '{"source":["refresh"]}' }));
+  await events.send(new PutTargetsCommand({ Rule: "refresh", Targets: [
+    { Id: "short", Arn: await destination("short", short, "/ok/short") },
+    { Id: "proxy", Arn: await destination("proxy", rotating, "/proxy") },
+  ] }));
+
+  for (let i = 1; i <= 2; i++) {
+    await events.send(new PutEventsCommand({ Entries: [{ Source: "refresh", DetailType: "thing", Detail: "{}" }] }));
+    await waitFor(`short delivery ${i}`, async () => hits("/ok/short").length >= i || undefined, 30_000);
+  }
+  // The authorization's token had 30 s left: each invocation fetched a fresh one.
+  assert.deepEqual(hits("/ok/short").map((h) => h.headers.authorization), ["Bearer short-token-2", "Bearer short-token-3"]);
+  // The 407 made the retry fetch a new token.
+  await waitFor("the retried /proxy request", async () => hits("/proxy").length >= 2 || undefined, 30_000);
+  assert.deepEqual(hits("/proxy").map((h) => h.headers.authorization), ["Bearer rotating-token-1", "Bearer rotating-token-2"]);
+  assert.equal(hits("/rotating-token").length, 2);
 });
 
 test("an OAuth connection's authorization endpoint must be HTTPS, to a loopback address too", async () => {
