@@ -52,6 +52,8 @@ before(async () => {
       for (const [path, expires] of [["/short-token", 30], ["/rotating-token", 600]] as const) {
         if (url.startsWith(path)) return res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ access_token: `${path.slice(1)}-${hits(path).length}`, expires_in: expires }));
       }
+      // /slow never answers (the endpoint's five seconds run out).
+      if (url.startsWith("/slow")) return;
       // /proxy answers 407 (proxy authentication required) once, then 200.
       if (url.startsWith("/proxy")) return res.writeHead(hits("/proxy").length === 1 ? 407 : 200).end();
       if (url.startsWith("/token") || url.startsWith("/hang-token")) return res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ access_token: "tok-1", expires_in: 600 }));
@@ -237,6 +239,19 @@ test("OAuth tokens are refreshed during invocations: one expiring within 60 seco
   await waitFor("the retried /proxy request", async () => hits("/proxy").length >= 2 || undefined, 30_000);
   assert.deepEqual(hits("/proxy").map((h) => h.headers.authorization), ["Bearer rotating-token-1", "Bearer rotating-token-2"]);
   assert.equal(hits("/rotating-token").length, 2);
+});
+
+test("an endpoint that does not answer within five seconds fails the delivery with TIMEOUT", async () => {
+  const { ConnectionArn } = await events.send(new CreateConnectionCommand({ Name: "slow", AuthorizationType: "BASIC", AuthParameters: { BasicAuthParameters: { Username: "u", Password: "p" } } }));
+  const { ApiDestinationArn } = await events.send(new CreateApiDestinationCommand({ Name: "slow", ConnectionArn, InvocationEndpoint: `${base}/slow`, HttpMethod: "POST" }));
+  const dlqUrl = (await sqs.send(new CreateQueueCommand({ QueueName: "slow-dlq" }))).QueueUrl!;
+  await events.send(new PutRuleCommand({ Name: "slow", EventPattern: '{"source":["slow"]}' }));
+  await events.send(new PutTargetsCommand({ Rule: "slow", Targets: [{ Id: "1", Arn: ApiDestinationArn, RetryPolicy: { MaximumRetryAttempts: 0 }, DeadLetterConfig: { Arn: `arn:aws:sqs:us-east-1:${ACCOUNT}:slow-dlq` } }] }));
+  await events.send(new PutEventsCommand({ Entries: [{ Source: "slow", DetailType: "thing", Detail: "{}" }] }));
+  const [dead] = (await receiveExactly(sqs, dlqUrl, 1)).map(attributesOf);
+  assert.equal(dead!.ERROR_CODE, "TIMEOUT");
+  assert.equal(dead!.ERROR_MESSAGE, "Unable to invoke ApiDestination endpoint: the request timed out.");
+  assert.equal(hits("/slow").length, 1);
 });
 
 test("an OAuth connection's authorization endpoint must be HTTPS, to a loopback address too", async () => {

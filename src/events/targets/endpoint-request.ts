@@ -16,15 +16,16 @@ export class NoAnswer extends Error {
 export function endpointRequest(url: URL, { method, headers, body, timeoutMs }: { method: string; headers: Record<string, string>; body?: string; timeoutMs: number }): Promise<number> {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : Buffer.from(body);
+    const failed = (err: NodeJS.ErrnoException) => reject(err instanceof NoAnswer ? err : new NoAnswer(false, err.code ?? ""));
     const req = request(url, { method, headers: { ...headers, ...(payload ? { "content-length": String(payload.length) } : {}) } }, (res) => {
       res.resume();
       res.on("end", () => resolve(res.statusCode ?? 0));
-      res.on("error", (err: NodeJS.ErrnoException) => reject(new NoAnswer(false, err.code ?? "")));
+      res.on("error", failed);
     });
     // The whole exchange, not only idle time, must fit in the endpoint's allowance.
     const timer = setTimeout(() => req.destroy(new NoAnswer(true, "ETIMEDOUT")), timeoutMs);
     req.on("close", () => clearTimeout(timer));
-    req.on("error", (err: NodeJS.ErrnoException) => reject(err instanceof NoAnswer ? err : new NoAnswer(false, err.code ?? "")));
+    req.on("error", failed);
     req.end(payload);
   });
 }
