@@ -106,6 +106,7 @@ import { snsTarget } from "./events/targets/sns-target.js";
 import { apiDestinationTarget } from "./events/targets/api-destination-target.js";
 import { OAuthTokens } from "./events/api/oauth-tokens.js";
 import { createTargetRoleGate } from "./events/target-role.js";
+import { readCaBundle, trustCaBundle } from "./core/trusted-ca.js";
 import type { TargetDispatcher } from "./events/target-dispatch.js";
 import type { RunTaskRequest, RunTaskResponse } from "@aws-sdk/client-ecs";
 import { randomUUID } from "node:crypto";
@@ -157,6 +158,8 @@ const authorizationBySigningName = {
 
 export async function createBerth(config: Config, log: Logger, { clock = systemClock, roleSessions }: BerthOptions = {}): Promise<Berth> {
   const docker = await connectDocker(config.dockerSocket);
+  // Endpoints Berth calls over HTTPS may present certificates from the user's own CA (trusted-ca.ts).
+  if (config.trustedCaFile !== undefined) trustCaBundle(readCaBundle(config.trustedCaFile));
   // The database (every task's environment, the registry's signing key), its WAL and shared
   // memory, the registry's blobs and the config file are the user's alone.
   makePrivate(config.dataDir, (name) => name.startsWith("berth.sqlite") || name === REGISTRY_DIR || name === "config.json" || name === KEY_FILE || name === SNS_DIR);

@@ -2,15 +2,18 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { createServer as createHttpsServer } from "node:https";
 import * as sns from "@aws-sdk/client-sns";
 import { SQSClient, CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand, type Message } from "@aws-sdk/client-sqs";
 import { BerthProcess } from "./harness.js";
 import { waitFor } from "./wait.js";
+import { makeTestCa, type TestCa } from "./test-ca.js";
 
 /**
  * SNS subscription dead-letter queues (RedrivePolicy): a message for a queue that is gone goes to
  * the DLQ at once; one an http endpoint keeps refusing goes there after the delivery policy's
- * retries; a healthy subscription's messages never do.
+ * retries; a healthy subscription's messages never do. An https endpoint answering 400, 404 or 429
+ * is not retried and its message does not go to the DLQ (SNS retries only 5xx and no answer).
  */
 
 const ACCOUNT = "000000000000";
@@ -20,6 +23,9 @@ let client: sns.SNSClient;
 let sqs: SQSClient;
 let server: Server;
 let base: string;
+let secure: Server;
+let secureBase: string;
+let ca: TestCa;
 const received: Array<{ path: string; headers: IncomingHttpHeaders; body: string }> = [];
 const queueArn = (name: string) => `arn:aws:sqs:us-east-1:${ACCOUNT}:${name}`;
 
@@ -35,7 +41,21 @@ before(async () => {
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  berth = await BerthProcess.start();
+  // The https endpoint (a certificate from a CA made for the run, which Berth trusts): confirmations
+  // are answered 200, notifications to /status/N with N.
+  ca = makeTestCa();
+  secure = createHttpsServer({ key: ca.key, cert: ca.cert }, (req, res) => {
+    let body = "";
+    req.on("data", (d) => (body += d));
+    req.on("end", () => {
+      received.push({ path: req.url!, headers: req.headers, body });
+      const status = /^\/status\/(\d{3})$/.exec(req.url!)?.[1];
+      res.writeHead(req.headers["x-amz-sns-message-type"] === "Notification" && status ? Number(status) : 200).end();
+    });
+  });
+  await new Promise<void>((r) => secure.listen(0, "127.0.0.1", r));
+  secureBase = `https://127.0.0.1:${(secure.address() as AddressInfo).port}`;
+  berth = await BerthProcess.start({ args: ["--trusted-ca-file", ca.caFile] });
   client = new sns.SNSClient({ endpoint: berth.endpoint, ...creds });
   sqs = new SQSClient({ endpoint: berth.endpoint, ...creds });
 });
@@ -44,6 +64,9 @@ after(async () => {
   sqs?.destroy();
   await berth?.dispose();
   await new Promise((r) => server?.close(r));
+  secure?.closeAllConnections();
+  await new Promise((r) => secure?.close(r));
+  ca?.dispose();
 });
 
 async function receiveAll(url: string, count: number): Promise<Message[]> {
@@ -105,4 +128,32 @@ test("a subscription's RedrivePolicy: undeliverable messages land in its dead-le
   assert.deepEqual(dead.map((d) => [gone, down].find((s) => d.UnsubscribeURL!.includes(encodeURIComponent(s!)) || d.UnsubscribeURL!.includes(s!))).sort(), [gone, down].sort());
   const attempts = received.filter((r) => r.path === "/down" && r.headers["x-amz-sns-message-id"] === MessageId);
   assert.equal(attempts.length, 2, "the first try and the one retry of the delivery policy");
+});
+
+test("https endpoints: 400, 404 and 429 end the delivery (no retry, no DLQ); 500 is retried, then the DLQ", async () => {
+  const topic = (await berth.aws("sns", "create-topic", "--name", "codes")).TopicArn as string;
+  const dlqUrl = (await sqs.send(new CreateQueueCommand({ QueueName: "codes-dlq" }))).QueueUrl!;
+  const redrive = JSON.stringify({ deadLetterTargetArn: queueArn("codes-dlq") });
+  const policy = JSON.stringify({ healthyRetryPolicy: { minDelayTarget: 1, maxDelayTarget: 1, numRetries: 1 } });
+  const codes = [400, 404, 429, 500];
+  const subscriptions = new Map<number, string>();
+  for (const code of codes) {
+    const path = `/status/${code}`;
+    // The AWS CLI subscribes (the endpoint is https: Berth trusts its CA through trustedCaFile).
+    const { SubscriptionArn } = await berth.aws("sns", "subscribe", "--topic-arn", topic, "--protocol", "https", "--notification-endpoint", `${secureBase}${path}`,
+      "--attributes", JSON.stringify({ RedrivePolicy: redrive, DeliveryPolicy: policy }), "--return-subscription-arn");
+    subscriptions.set(code, SubscriptionArn);
+    const confirmation = await waitFor(`the confirmation to ${path}`, async () => received.find((r) => r.path === path && r.headers["x-amz-sns-message-type"] === "SubscriptionConfirmation"));
+    await client.send(new sns.ConfirmSubscriptionCommand({ TopicArn: topic, Token: JSON.parse(confirmation.body).Token }));
+  }
+
+  const { MessageId } = await client.send(new sns.PublishCommand({ TopicArn: topic, Message: "status codes" }));
+  // Only the 500's message reaches the DLQ, after its one retry a second later; every 4xx would
+  // have been retried by then too, with the same policy.
+  const dead = (await receiveAll(dlqUrl, 1)).map((m) => JSON.parse(m.Body!) as Record<string, string>);
+  assert.equal(dead[0]!.MessageId, MessageId);
+  const arn500 = subscriptions.get(500)!;
+  assert.ok([arn500, encodeURIComponent(arn500)].some((a) => dead[0]!.UnsubscribeURL!.includes(a)), "the DLQ message is the 500 subscription's");
+  const attempts = (code: number) => received.filter((r) => r.path === `/status/${code}` && r.headers["x-amz-sns-message-id"] === MessageId).length;
+  assert.deepEqual(codes.map((c) => [c, attempts(c)]), [[400, 1], [404, 1], [429, 1], [500, 2]]);
 });

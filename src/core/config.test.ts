@@ -249,3 +249,9 @@ test("the host policy: privileged allowed and no lists by default; lists from th
   fails({ flags: { hostPathAllowList: "" } }, /must be a comma-separated list/);
   fails({ file: file("bad-caps.json", { allowedCapabilities: ["NET ADMIN"] }) }, /allowedCapabilities must hold capability names/);
 });
+
+test("trustedCaFile must be a readable PEM file of certificates", () => {
+  fails({ flags: { trustedCaFile: join(dir, "no-such.pem") } }, /flags: trustedCaFile must be a PEM file of CA certificates: cannot read .*no-such\.pem: ENOENT/);
+  fails({ env: { BERTH_TRUSTED_CA_FILE: file("empty.pem", "not a certificate") } }, /BERTH_TRUSTED_CA_FILE|environment.*trustedCaFile .*holds no PEM certificate/);
+  fails({ flags: { trustedCaFile: file("broken.pem", "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n") } }, /certificate 1 of .*broken\.pem is not a valid X\.509 certificate/);
+});

@@ -2,6 +2,7 @@ import { readFileSync, existsSync, statSync } from "node:fs";
 import { availableParallelism, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { isLoopbackHost } from "./loopback.js";
+import { readCaBundle } from "./trusted-ca.js";
 
 /**
  * Berth's configuration, parsed once at start-up and passed down; nothing else reads
@@ -62,6 +63,12 @@ export interface Config {
    * TLS listeners present. Certificate ARN .../certificate/NAME is the file NAME.pem here.
    */
   loadBalancerCertificatesDir?: string;
+  /**
+   * A PEM bundle of certificate authorities Berth trusts, besides Node's bundled roots, when it
+   * calls HTTPS endpoints itself (API destinations, OAuth token endpoints, SNS https subscriptions):
+   * how a local endpoint with a certificate from a private CA is reached, since AWS calls HTTPS only.
+   */
+  trustedCaFile?: string;
   /** How long a STOPPED task stays describable before its containers are removed. */
   stoppedTaskRetentionSeconds: number;
   /** Log level for pino. */
@@ -212,6 +219,7 @@ const kinds: Record<keyof Config, Kind> = {
   loadBalancerHealthCheckSpeedup: "number",
   metricPeriodScale: "number",
   loadBalancerCertificatesDir: "string",
+  trustedCaFile: "string",
   stoppedTaskRetentionSeconds: "number",
   logLevel: "string",
   registryAuth: "string",
@@ -342,6 +350,13 @@ function validate(c: Config, origin: Partial<Record<keyof Config, string>>): Con
   }
   if (c.loadBalancerCertificatesDir !== undefined && !isDirectory(c.loadBalancerCertificatesDir)) {
     throw fail("loadBalancerCertificatesDir", `loadBalancerCertificatesDir must be a directory of PEM files, got ${c.loadBalancerCertificatesDir}`);
+  }
+  if (c.trustedCaFile !== undefined) {
+    try {
+      readCaBundle(c.trustedCaFile);
+    } catch (e) {
+      throw fail("trustedCaFile", `trustedCaFile must be a PEM file of CA certificates: ${(e as Error).message}`);
+    }
   }
   if (c.loadBalancerHealthCheckSpeedup < 1 || c.loadBalancerHealthCheckSpeedup > 100) {
     throw fail("loadBalancerHealthCheckSpeedup", `loadBalancerHealthCheckSpeedup must be from 1 to 100, got ${c.loadBalancerHealthCheckSpeedup}`);
@@ -504,6 +519,7 @@ export function loadConfig({ flags = {}, env = {}, file }: ConfigSources = {}): 
   config.dataDir = resolve(config.dataDir);
   if (config.scanDatabaseDir !== undefined) config.scanDatabaseDir = resolve(config.scanDatabaseDir);
   if (config.loadBalancerCertificatesDir !== undefined) config.loadBalancerCertificatesDir = resolve(config.loadBalancerCertificatesDir);
+  if (config.trustedCaFile !== undefined) config.trustedCaFile = resolve(config.trustedCaFile);
   // Zones belong to a region: unless some layer names them, follow the region that applies.
   if (origin.availabilityZones === undefined) config.availabilityZones = zonesFor(config.region);
   readSecretFiles(config, origin);

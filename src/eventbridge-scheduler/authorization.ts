@@ -1,4 +1,4 @@
-import type { AuthorizedCall, ServiceAuthorization } from "../iam/service-authorization.js";
+import { passRoles, type AuthorizedCall, type ServiceAuthorization } from "../iam/service-authorization.js";
 
 const schedule = ({ arn, str }: AuthorizedCall) => [arn(`schedule/${str("GroupName") ?? "default"}/${str("Name") ?? ""}`)];
 const group = ({ arn, str }: AuthorizedCall) => [arn(`schedule-group/${str("Name") ?? ""}`)];
@@ -14,4 +14,10 @@ export const schedulerAuthorization: ServiceAuthorization = {
     CreateSchedule: schedule, GetSchedule: schedule, UpdateSchedule: schedule, DeleteSchedule: schedule,
     CreateScheduleGroup: group, GetScheduleGroup: group, DeleteScheduleGroup: group,
   },
+  // The schedule's target RoleArn is handed to Scheduler, which delivers as that role: the caller
+  // must be allowed iam:PassRole on it to scheduler.amazonaws.com.
+  dependentActions: Object.fromEntries(["CreateSchedule", "UpdateSchedule"].map((op) => [op, ({ input }: AuthorizedCall) => {
+    const target = input["Target"] as { RoleArn?: unknown } | undefined;
+    return passRoles("scheduler.amazonaws.com", [typeof target?.RoleArn === "string" ? target.RoleArn : undefined]);
+  }])),
 };

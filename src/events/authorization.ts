@@ -1,4 +1,4 @@
-import { nameOf, type AuthorizedCall, type ServiceAuthorization } from "../iam/service-authorization.js";
+import { nameOf, passRoles, type AuthorizedCall, type ServiceAuthorization } from "../iam/service-authorization.js";
 
 /** A bus's name from a name or ARN; absent: the default bus. */
 const busName = (ref: string | undefined) => (ref === undefined ? "default" : nameOf(ref));
@@ -24,6 +24,15 @@ export const eventsAuthorization: ServiceAuthorization = {
     PutEvents: (call) => {
       const entries = Array.isArray(call.input["Entries"]) ? (call.input["Entries"] as { EventBusName?: unknown }[]) : [];
       return [...new Set(entries.map((e) => bus(call, typeof e.EventBusName === "string" ? e.EventBusName : undefined)))];
+    },
+  },
+  // A rule's or target's RoleArn is handed to EventBridge, which delivers as that role: the caller
+  // must be allowed iam:PassRole on it to events.amazonaws.com (AmazonEventBridgeFullAccess grants it so).
+  dependentActions: {
+    PutRule: (call) => passRoles("events.amazonaws.com", [call.str("RoleArn")]),
+    PutTargets: (call) => {
+      const targets = Array.isArray(call.input["Targets"]) ? (call.input["Targets"] as { RoleArn?: unknown }[]) : [];
+      return passRoles("events.amazonaws.com", targets.map((t) => (typeof t?.RoleArn === "string" ? t.RoleArn : undefined)));
     },
   },
 };

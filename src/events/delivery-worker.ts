@@ -84,7 +84,7 @@ export function startDeliveryWorker({ db, clock, log, dispatchers, random = Math
     try {
       const dispatcher = dispatcherFor(dispatchers(), target.Arn!);
       if (!dispatcher) throw new Error(`no dispatcher for target ${target.Arn}`);
-      roleGate?.({ target, sourceArn: row.source_arn, region: row.region });
+      roleGate?.({ target, sourceArn: row.source_arn, region: row.region, input: row.input });
       // An SQS target removes the row in the transaction that stores the message; others in a batch after.
       const dequeued = await dispatcher.deliver({ scope, target, input: withAttemptAttributes(row.input, row.source_arn, row.attempts + 1), sourceArn: row.source_arn, id: row.id, dequeue: () => dequeue.run(row.id) });
       if (dequeued !== true) finish(row.id);

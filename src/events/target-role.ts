@@ -7,37 +7,61 @@ import { assumedRolePrincipal, trusts } from "../sts/assume-role.js";
 import { DeliveryError } from "./delivery-error.js";
 import { parseArn } from "../core/arn.js";
 import { taskDefinitionResource } from "../ecs/authorization.js";
+import { overridesOf } from "./targets/ecs-task-target.js";
 
 /** Decides, before a delivery, whether the target's RoleArn lets EventBridge (or Scheduler) deliver it; throws the DLQ's error when not. */
-export type TargetRoleGate = (delivery: { target: W.Target; sourceArn: string; region: string }) => void;
+export type TargetRoleGate = (delivery: { target: W.Target; sourceArn: string; region: string; input?: string }) => void;
 
-/** The action (and the resource it is on) a delivery to this target needs of its role. */
-function permissionFor(db: Db, target: W.Target, region: string): { action: string; resource: string } | undefined {
+/** One permission a delivery needs of the target's role. */
+interface Needed { action: string; resource: string; context?: Record<string, string> }
+
+/** A role named by ARN or, as ECS takes it in a task definition, by name in the task definition's account. */
+const roleArnOf = (ref: string, account: string) => (ref.startsWith("arn:") ? ref : `arn:aws:iam::${account}:role/${ref}`);
+
+/**
+ * The roles an ECS target hands to the task: the task definition's task and execution roles, or
+ * the input's overrides of them. ECS takes them only when the caller (here the target's role) may
+ * iam:PassRole each to ecs-tasks.amazonaws.com, as AWS's AmazonEC2ContainerServiceEventsRole allows.
+ */
+function taskRoles(db: Db, taskDefinitionArn: string, input: string | undefined): string[] {
+  const row = db.prepare("SELECT doc FROM task_definitions WHERE arn = ?").get(taskDefinitionArn) as { doc: string } | undefined;
+  const def = row ? (JSON.parse(row.doc) as { taskRoleArn?: string; executionRoleArn?: string }) : {};
+  const overrides = input === undefined ? undefined : overridesOf(input);
+  const account = parseArn(taskDefinitionArn)?.account ?? "";
+  const roles = [overrides?.taskRoleArn ?? def.taskRoleArn, overrides?.executionRoleArn ?? def.executionRoleArn];
+  return [...new Set(roles.filter((r): r is string => !!r).map((r) => roleArnOf(r, account)))];
+}
+
+/** What a delivery to this target needs of its role: the action on its resource, and for ECS the roles it passes. */
+function permissionsFor(db: Db, target: W.Target, region: string, input: string | undefined): Needed[] {
   const arn = target.Arn!;
-  if (/^arn:aws[\w-]*:sqs:/.test(arn)) return { action: "sqs:SendMessage", resource: arn };
-  if (/^arn:aws[\w-]*:sns:/.test(arn)) return { action: "sns:Publish", resource: arn };
-  if (/^arn:aws[\w-]*:events:[^:]*:\d*:event-bus\//.test(arn)) return { action: "events:PutEvents", resource: arn };
-  if (/^arn:aws[\w-]*:events:[^:]*:\d*:api-destination\//.test(arn)) return { action: "events:InvokeApiDestination", resource: arn };
+  if (/^arn:aws[\w-]*:sqs:/.test(arn)) return [{ action: "sqs:SendMessage", resource: arn }];
+  if (/^arn:aws[\w-]*:sns:/.test(arn)) return [{ action: "sns:Publish", resource: arn }];
+  if (/^arn:aws[\w-]*:events:[^:]*:\d*:event-bus\//.test(arn)) return [{ action: "events:PutEvents", resource: arn }];
+  if (/^arn:aws[\w-]*:events:[^:]*:\d*:api-destination\//.test(arn)) return [{ action: "events:InvokeApiDestination", resource: arn }];
   // RunTask is authorized on the task definition, a family resolved to its latest ACTIVE revision
   // (in the cluster's account and region) as ECS's own RunTask authorization does.
   if (/^arn:aws[\w-]*:ecs:/.test(arn)) {
     const given = target.EcsParameters?.TaskDefinitionArn;
     const cluster = parseArn(arn);
-    return { action: "ecs:RunTask", resource: given === undefined ? arn : taskDefinitionResource(db, { account: cluster?.account ?? "", region: cluster?.region ?? region }, given) };
+    const taskDefinition = given === undefined ? arn : taskDefinitionResource(db, { account: cluster?.account ?? "", region: cluster?.region ?? region }, given);
+    const passes = taskRoles(db, taskDefinition, input).map((role) => ({ action: "iam:PassRole", resource: role, context: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } }));
+    return [{ action: "ecs:RunTask", resource: taskDefinition }, ...passes];
   }
-  return undefined;
+  return [];
 }
 
 /**
  * With iamEnforcement, a target with a RoleArn is delivered as a session of that role: a role that
  * does not exist or does not trust the delivering service (events.amazonaws.com for rules,
  * scheduler.amazonaws.com for schedules) fails with FAILED_TO_ASSUME_ROLE, one whose identity
- * policies do not allow the delivery with NO_PERMISSIONS, neither retried (as EventBridge sends
+ * policies do not allow the delivery (for an ECS target: ecs:RunTask and iam:PassRole of the task's
+ * roles to ecs-tasks.amazonaws.com) with NO_PERMISSIONS, neither retried (as EventBridge sends
  * permission failures to the dead-letter queue at once). Without a RoleArn nothing is checked:
  * EventBridge then relies on the target's resource policy, which Berth does not enforce.
  */
 export function createTargetRoleGate({ db, clock }: { db: Db; clock: Clock }): TargetRoleGate {
-  return ({ target, sourceArn, region }) => {
+  return ({ target, sourceArn, region, input }) => {
     if (!target.RoleArn) return;
     const service = /^arn:aws[\w-]*:scheduler:/.test(sourceArn) ? "scheduler.amazonaws.com" : "events.amazonaws.com";
     const role = findRoleByArn(db, target.RoleArn);
@@ -46,10 +70,13 @@ export function createTargetRoleGate({ db, clock }: { db: Db; clock: Clock }): T
     if (!role || !trusts(role, { service }, "sts:AssumeRole", context)) {
       throw new DeliveryError("FAILED_TO_ASSUME_ROLE", `User: ${service} is not authorized to perform: sts:AssumeRole on resource: ${target.RoleArn}`, false);
     }
-    const needed = permissionFor(db, target, region);
-    if (!needed) return;
+    const needed = permissionsFor(db, target, region, input);
+    if (needed.length === 0) return;
     const principal = assumedRolePrincipal(role, service === "scheduler.amazonaws.com" ? "scheduler" : "events");
-    const denial = identityPolicies(db, clock, principal, { region }).denial(needed.action, needed.resource);
-    if (denial) throw new DeliveryError("NO_PERMISSIONS", denial, false);
+    const policies = identityPolicies(db, clock, principal, { region });
+    for (const { action, resource, context } of needed) {
+      const denial = policies.denial(action, resource, context);
+      if (denial) throw new DeliveryError("NO_PERMISSIONS", denial, false);
+    }
   };
 }

@@ -2,7 +2,7 @@ import type { Authorize } from "../aws/gateway.js";
 import type { Clock } from "../core/clock.js";
 import { ServiceError } from "../core/errors.js";
 import type { Db } from "../store/database.js";
-import { actionResources } from "./action-resources.js";
+import { actionResources, authorizedCall } from "./action-resources.js";
 import { accessDeniedMessage, identityPolicies, type ConditionContext } from "./identity-decision.js";
 import { requestTagContext } from "./request-tags.js";
 import { resourceTagContext, type ServiceAuthorization } from "./service-authorization.js";
@@ -48,6 +48,13 @@ export function createAuthorize({ db, clock, services = {}, resourcePolicies = {
       }
       const refused = policies.decide(action, resource, context);
       if (refused) throw new ServiceError(code, accessDeniedMessage(ctx.principal!.arn, shownAction(action), resource, refused), true, {}, status);
+    }
+    // Then what the call hands on (iam:PassRole of the roles it names), refused with the same error.
+    const dependent = table?.dependentActions?.[operation];
+    if (!dependent) return;
+    for (const need of dependent(authorizedCall(db, ctx, input, table))) {
+      const refused = policies.decide(need.action, need.resource, need.context);
+      if (refused) throw new ServiceError(code, accessDeniedMessage(ctx.principal!.arn, need.action, need.resource, refused), true, {}, status);
     }
   };
 }

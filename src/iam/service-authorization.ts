@@ -25,6 +25,12 @@ export interface ServiceAuthorization {
   arnService: string;
   resources: Record<string, (call: AuthorizedCall) => string[]>;
   tagsOf?(db: Db, arn: string): Record<string, string> | undefined;
+  /**
+   * What an operation also needs the caller to be allowed, beyond its own action: the Service
+   * Authorization Reference's "dependent actions", such as iam:PassRole of each role the call hands
+   * to the service (with iam:PassedToService naming it).
+   */
+  dependentActions?: Record<string, (call: AuthorizedCall) => DependentAction[]>;
   /** Operations authorized as another action (SQS's SendMessageBatch is sqs:SendMessage). */
   actions?: Record<string, string>;
   /**
@@ -34,6 +40,13 @@ export interface ServiceAuthorization {
    */
   refusal?: { code?: string; status?: number; shownAction?: (action: string) => string };
 }
+
+/** One action on one resource a call also needs, with the condition keys it is evaluated with. */
+export interface DependentAction { action: string; resource: string; context?: Record<string, string> }
+
+/** iam:PassRole of each role ARN to a service principal (a call that hands roles to the service). */
+export const passRoles = (service: string, roles: Array<string | undefined>): DependentAction[] =>
+  [...new Set(roles.filter((r): r is string => typeof r === "string" && r !== ""))].map((role) => ({ action: "iam:PassRole", resource: role, context: { "iam:PassedToService": service } }));
 
 /** The shared tags table's tags of an ARN (ECS, ECR, Secrets Manager, SSM, Logs, ELBv2, CloudWatch, EventBridge, ...). */
 export function sharedTags(db: Db, arn: string): Record<string, string> {

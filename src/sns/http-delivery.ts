@@ -19,12 +19,19 @@ export interface HttpMessage {
   failed?: (failure: string) => Promise<void> | void;
 }
 
+/**
+ * SNS treats an endpoint's status outside 200-4xx (or no answer within 15 s) as a failed attempt,
+ * which the delivery policy retries (https://docs.aws.amazon.com/sns/latest/dg/SendMessageToHttp.prepare.html):
+ * a 3xx or 4xx answer ends the delivery.
+ */
+export const endsDelivery = (status: number) => status >= 200 && status < 500;
+
 /** SNS waits this long for an endpoint's answer before counting the attempt as failed. */
 const TIMEOUT_MS = 15_000;
 
 /**
  * Delivers SNS's POSTs to http/https endpoints in the background, with the headers SNS sends,
- * trying again after a failure (a connection error, a timeout, or a status other than 2xx) as the
+ * trying again after a failure (a connection error, a timeout, or a status of 500 or more) as the
  * delivery policy says, then handing it to `failed` (the subscription's dead-letter queue). Pending
  * retries live in memory: a restart forgets them.
  */
@@ -65,6 +72,12 @@ export function createHttpDeliverer({ log }: { log: Logger }) {
     try {
       const status = await attempt(m);
       if (status >= 200 && status < 300) return;
+      // SNS counts an answer from 200 through 4xx as the endpoint's final word: a 4xx (429
+      // included) is neither retried nor sent to the dead-letter queue; 5xx (and other codes) are.
+      if (endsDelivery(status)) {
+        log.warn({ endpoint: loggable(m.endpoint), messageId: m.messageId, type: m.type, status }, "sns delivery ended by the endpoint's 3xx or 4xx answer; SNS retries only 5xx and failures to answer");
+        return;
+      }
       failure = `status ${status}`;
     } catch (err) {
       failure = (err as Error).message;

@@ -3,6 +3,8 @@ import type { ConnectionAuth } from "./connections.js";
 
 /** How long a token endpoint may take. */
 const TIMEOUT_MS = 5000;
+/** A token this close to expiring is replaced before it is used, as EventBridge refreshes one that expires within 60 seconds. */
+const REFRESH_BEFORE_MS = 60_000;
 
 /** The header, query and body parameters of a connection as plain key-value lists. */
 export function httpParams(p: W.ConnectionHttpParameters | undefined) {
@@ -14,15 +16,18 @@ export function httpParams(p: W.ConnectionHttpParameters | undefined) {
  * OAuth client credentials, as a connection of that type authorizes: the client id and secret
  * in a Basic Authorization header to the authorization endpoint, with the connection's
  * OAuthHttpParameters (body parameters form-encoded, so grant_type and scope go there, as AWS
- * asks users to put them); the answer's access_token is sent as a Bearer token until it expires
- * or an endpoint answers 401. Hand-written: it is one request, and no small library does only it.
+ * asks users to put them); the answer's access_token is sent as a Bearer token until it is within
+ * 60 seconds of expiring or an endpoint answers 401 or 407, when the next invocation fetches a new
+ * one (EventBridge refreshes during invocations, not in the background). Tokens live in memory
+ * only: they are secrets, and a restart costs one token request. Hand-written: it is one request,
+ * and no small library does only it.
  */
 export class OAuthTokens {
   private tokens = new Map<string, { token: string; expires: number }>();
 
   async token(connectionArn: string, auth: ConnectionAuth, now = Date.now()): Promise<string> {
     const cached = this.tokens.get(connectionArn);
-    if (cached && cached.expires > now) return cached.token;
+    if (cached && cached.expires - REFRESH_BEFORE_MS > now) return cached.token;
     const o = auth.OAuthParameters!;
     const p = httpParams(o.OAuthHttpParameters);
     const url = new URL(o.AuthorizationEndpoint!);

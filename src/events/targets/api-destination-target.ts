@@ -2,6 +2,7 @@ import type * as W from "@aws-sdk/client-eventbridge";
 import type { SecretDeps } from "../../secretsmanager/secret-store.js";
 import type { TargetDispatcher } from "../target-dispatch.js";
 import { DeliveryError } from "../delivery-error.js";
+import { endpointRequest, NoAnswer } from "./endpoint-request.js";
 import { API_DESTINATION_ARN, apiDestinationByArn, type ApiDestinationDoc } from "../api/api-destinations.js";
 import { connectionAuth, connectionByArn, type ConnectionAuth, type ConnectionDoc } from "../api/connections.js";
 import { httpParams, type OAuthTokens } from "../api/oauth-tokens.js";
@@ -79,18 +80,18 @@ export function apiDestinationTarget({ secrets, oauth }: { secrets: SecretDeps; 
       };
       const method = d.HttpMethod;
       await throttle(d);
-      let res: Response;
+      let status: number;
       try {
-        res = await fetch(url, { method, headers, redirect: "manual", signal: AbortSignal.timeout(TIMEOUT_MS), body: method === "GET" || method === "HEAD" ? undefined : bodyOf(input, conn.body) });
-        await res.arrayBuffer();
+        status = await endpointRequest(url, { method, headers, timeoutMs: TIMEOUT_MS, body: method === "GET" || method === "HEAD" ? undefined : bodyOf(input, conn.body) });
       } catch (err) {
-        const timedOut = (err as Error).name === "TimeoutError";
-        throw timedOut ? new DeliveryError("TIMEOUT", "Unable to invoke ApiDestination endpoint: the request timed out.") : unable("the endpoint cannot be reached.");
+        const { timedOut, code } = err instanceof NoAnswer ? err : new NoAnswer(false, "");
+        if (timedOut) throw new DeliveryError("TIMEOUT", "Unable to invoke ApiDestination endpoint: the request timed out.");
+        throw unable(/CERT|SIGNATURE/.test(code) ? `the endpoint's certificate is not trusted (${code}).` : "the endpoint cannot be reached.");
       }
-      if (res.status >= 200 && res.status < 300) return;
-      // A refused token is fetched again on the next attempt.
-      if (res.status === 401 && c.AuthorizationType === "OAUTH_CLIENT_CREDENTIALS") oauth.forget(c.ConnectionArn);
-      throw unable(`The request failed because the endpoint responded with status code ${res.status}.`, RETRIED.has(res.status) || res.status >= 500);
+      if (status >= 200 && status < 300) return;
+      // A refused token (401, or 407 from a proxy) is fetched again on the next attempt, as EventBridge refreshes it.
+      if ((status === 401 || status === 407) && c.AuthorizationType === "OAUTH_CLIENT_CREDENTIALS") oauth.forget(c.ConnectionArn);
+      throw unable(`The request failed because the endpoint responded with status code ${status}.`, RETRIED.has(status) || status >= 500);
     },
   };
 }

@@ -10,7 +10,7 @@ const CLUSTER_ARN = /^arn:aws[\w-]*:ecs:[a-z0-9-]+:\d{12}:cluster\/.+$/;
 const OVERRIDE_KEYS = ["containerOverrides", "cpu", "memory", "taskRoleArn", "executionRoleArn", "ephemeralStorage", "inferenceAcceleratorOverrides"];
 
 /** The input, when it is a RunTask overrides document, becomes the task's overrides (as EventBridge does). */
-function overridesOf(input: string): TaskOverride | undefined {
+export function overridesOf(input: string): TaskOverride | undefined {
   try {
     const json = JSON.parse(input) as unknown;
     if (json && typeof json === "object" && !Array.isArray(json) && Object.keys(json).some((k) => OVERRIDE_KEYS.includes(k))) return json as TaskOverride;
