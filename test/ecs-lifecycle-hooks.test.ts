@@ -217,6 +217,7 @@ test("lifecycle hooks: a Lambda hook answering FAILED rolls the deployment back;
   const failed = await answer(call.invocationId, { hookStatus: "FAILED" });
   assert.deepEqual(await failed.json(), { hookId: call.hookId, status: "FAILED" });
   const back = await reaches(arn, "ROLLBACK_SUCCESSFUL");
+  assert.equal((await answer(call.invocationId, { hookStatus: "SUCCEEDED" })).status, 409, "an answered invocation cannot be answered again");
   assert.match(back.statusReason!, /lifecycle hook .* returned FAILED at POST_SCALE_UP/);
   assert.ok(back.rollback?.serviceRevisionArn);
   let svc = (await ecs.send(new DescribeServicesCommand({ services: ["hooked"] }))).services![0]!;

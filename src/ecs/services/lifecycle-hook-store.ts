@@ -76,3 +76,15 @@ export function pendingInvocations(db: Db, serviceArn?: string): HookExecution[]
     : db.prepare("SELECT doc FROM ecs_hook_executions WHERE invocation_id IS NOT NULL ORDER BY seq").all()) as Row[];
   return rows.map((r) => parse(r)!);
 }
+
+/**
+ * Lambda invocations of deployments the scheduler no longer carries out (replaced, failed, rolled
+ * back, the service deleted) are no longer awaited: their functions' answers would act on nothing.
+ */
+export function abandonInvocations(db: Db, serviceArn: string, keepDeploymentId: string | undefined): void {
+  const rows = db.prepare("SELECT doc FROM ecs_hook_executions WHERE service_arn = ? AND (invocation_id IS NOT NULL OR json_extract(doc, '$.nextInvokeAt') IS NOT NULL) AND deployment_id IS NOT ?").all(serviceArn, keepDeploymentId ?? null) as Row[];
+  for (const r of rows) {
+    const h = parse(r)!;
+    saveHookExecution(db, { ...h, pending: undefined, nextInvokeAt: undefined });
+  }
+}

@@ -25,6 +25,7 @@ import { emitServiceAction } from "./service-action-events.js";
 import { noAlarms, type DeploymentAlarmStates } from "./deployment-alarms.js";
 import { followServiceDeployments } from "./service-deployment-sync.js";
 import { hookGates, startHooks } from "./lifecycle-hook-gates.js";
+import { abandonInvocations } from "./lifecycle-hook-store.js";
 import { addEvents, findService, linkTask, markAccounted, saveService, serviceTasks, type StoredService } from "./service-store.js";
 
 export type { DecisionEffects } from "../reconcile-loop.js";
@@ -275,6 +276,10 @@ function apply(
   addEvents(db, arn, events, now);
   followServiceDeployments(db, next, plan, state, now);
   if (plan.awaitingHook && next.status === "ACTIVE") startHooks(db, log, scope, next, state, plan.awaitingHook, now.getTime());
+  if (state.blueGreen) {
+    const carriedOut = next.status === "ACTIVE" && deployments[0]?.rolloutState === "IN_PROGRESS" && !plan.rolledBackTo ? deployments[0].id : undefined;
+    abandonInvocations(db, arn, carriedOut);
+  }
   // The steady-state service event was written: its EventBridge event too.
   if (plan.state.steadyEventAt !== stored.state.steadyEventAt && plan.state.steadyEventAt === now.getTime()) emitServiceAction(db, scope, next, "INFO", "SERVICE_STEADY_STATE", now);
   const unchanged = JSON.stringify(next) === JSON.stringify(svc) && JSON.stringify(state) === JSON.stringify(stored.state);
