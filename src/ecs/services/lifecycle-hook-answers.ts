@@ -56,7 +56,7 @@ export function answerInvocation(db: Db, now: number, invocationId: string, answ
     next.nextInvokeAt = now + ((delay as number | undefined) ?? DEFAULT_CALLBACK_DELAY_SECONDS) * 1000;
     if (answer.hookDetails !== undefined) next.hookDetails = answer.hookDetails;
   } else {
-    const why = answer.hookStatus === "FAILED" ? "returned FAILED" : "did not return a valid hookStatus";
+    const why = answer.hookStatus === "FAILED" ? "returned FAILED" : answer.hookStatus === "IN_PROGRESS" ? "returned an invalid callBackDelay" : "did not return a valid hookStatus";
     Object.assign(next, { status: "FAILED", finishedAt: now, reason: `ECS deployment lifecycle hook ${hook.hookId} ${why} at ${stageOf(hook.stageKey)}.` });
   }
   saveHookExecution(db, next);
