@@ -239,3 +239,35 @@ test("lifecycle hooks: a Lambda hook answering FAILED rolls the deployment back;
   await ecs.send(new DeleteServiceCommand({ service: "hooked", force: true }));
   await waitFor("hooked INACTIVE", async () => (await ecs.send(new DescribeServicesCommand({ services: ["hooked"] }))).services![0]!.status === "INACTIVE", 60_000);
 });
+
+test("lifecycle hooks: a LINEAR deployment pauses before every production traffic step", async () => {
+  const lin = await blueGreenAlb(elb, "linear");
+  const { service } = await ecs.send(new CreateServiceCommand({
+    serviceName: "stepped", taskDefinition: defs.v1, desiredCount: 1, launchType: "FARGATE", networkConfiguration: network,
+    loadBalancers: [{ targetGroupArn: lin.blue, containerName: "web", containerPort: 8080, advancedConfiguration: { alternateTargetGroupArn: lin.green, productionListenerRule: lin.production } }],
+    deploymentConfiguration: { strategy: "LINEAR", bakeTimeInMinutes: 0, linearConfiguration: { stepPercent: 50, stepBakeTimeInMinutes: 0 } },
+  }));
+  await reaches(service!.currentServiceDeployment!, "SUCCESSFUL");
+  const arn = (await ecs.send(new UpdateServiceCommand({
+    service: "stepped", taskDefinition: defs.v2,
+    deploymentConfiguration: { strategy: "LINEAR", bakeTimeInMinutes: 0, linearConfiguration: { stepPercent: 50, stepBakeTimeInMinutes: 0 }, lifecycleHooks: [{ targetType: "PAUSE", lifecycleStages: ["PRE_PRODUCTION_TRAFFIC_SHIFT"] }] },
+  }))).service!.currentServiceDeployment!;
+  const holds: string[] = [];
+  for (const weights of [{ [lin.blue]: 100, [lin.green]: 0 }, { [lin.blue]: 500, [lin.green]: 500 }]) {
+    // PRE_PRODUCTION_TRAFFIC_SHIFT is held under ServiceDeploymentLifecycleStage's PRODUCTION_TRAFFIC_SHIFT.
+    const held = await waitFor("a pause before the next step", async () => {
+      const d = await describeDeployment(arn);
+      const h = d.lifecycleHookDetails?.[0];
+      return h?.status === "AWAITING_ACTION" && !holds.includes(h.hookId!) ? d : undefined;
+    }, 180_000);
+    assert.equal(held.lifecycleStage, "PRODUCTION_TRAFFIC_SHIFT");
+    const hookId = held.lifecycleHookDetails![0]!.hookId!;
+    holds.push(hookId);
+    assert.deepEqual(await forwardWeights(elb, lin.production), weights, "no step is taken while the pause holds");
+    await ecs.send(new ContinueServiceDeploymentCommand({ serviceDeploymentArn: arn, hookId }));
+  }
+  await reaches(arn, "SUCCESSFUL");
+  assert.deepEqual(await forwardWeights(elb, lin.production), { [lin.blue]: 0, [lin.green]: 100 });
+  await ecs.send(new DeleteServiceCommand({ service: "stepped", force: true }));
+  await waitFor("stepped INACTIVE", async () => (await ecs.send(new DescribeServicesCommand({ services: ["stepped"] }))).services![0]!.status === "INACTIVE", 60_000);
+});
