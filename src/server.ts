@@ -117,6 +117,7 @@ import { loadSigningIdentity } from "./sns/signing-identity.js";
 import { createHttpDeliverer } from "./sns/http-delivery.js";
 import { SnsOutbox } from "./sns/outbox.js";
 import { registerSnsRoutes } from "./admin/sns-routes.js";
+import { registerLifecycleHookRoutes } from "./admin/lifecycle-hook-routes.js";
 import { startSqsMetrics } from "./sqs/sqs-metrics.js";
 import type { RoleSessions } from "./sts/role-sessions.js";
 import { createTaskCredentials } from "./ecs/task-credentials/task-credentials.js";
@@ -293,6 +294,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   registerBerthRoutes(app, { db, runner: resettable, berthId, registry, afterReset, readLogStream: (scope, group, stream) => streamMessages(db, scope, group, stream) });
   // Fargate Spot interruptions: on demand (an operator endpoint) and, for chaos testing, at a configured rate.
   registerSpotRoutes(app, { db, runner, config });
+  registerLifecycleHookRoutes(app, { db, clock, poke: () => services.poke() });
   // The web console: its page at `/` for browsers, its bundle under /console/, and the stream of
   // task changes it refreshes on (an admin route, guarded as the others).
   const consoleAssets = registerConsoleAssets(app);

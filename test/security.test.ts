@@ -21,11 +21,13 @@ const UNAUTHENTICATED_WARNING = /^UNAUTHENTICATED NETWORK ACCESS: anyone who can
  * Every one of Berth's own endpoints that must be authenticated, as a caller would write it.
  * /_berth/health (a liveness probe) and /_berth/agent/* (their own token) are the exceptions.
  */
-const ADMIN: Array<[method: string, path: string]> = [
+const ADMIN: Array<[method: string, path: string, route?: string]> = [
   ["POST", "/_berth/reset"],
   ["GET", "/_berth/logs?task=0123456789abcdef0123456789abcdef"],
   ["POST", "/_berth/spot/interrupt?taskArn=arn:aws:ecs:us-east-1:000000000000:task/c/0123456789abcdef0123456789abcdef"],
   ["POST", "/_berth/registry/gc"],
+  ["GET", "/_berth/ecs/lifecycle-hook-invocations"],
+  ["POST", "/_berth/ecs/lifecycle-hook-invocations/ecs-lambda-x.1", "/_berth/ecs/lifecycle-hook-invocations/:invocationId"],
 ];
 /** Other spellings of reset: each is refused or is no route at all, and none resets. */
 const RESET_SPELLINGS = ["/%5Fberth/reset", "/_berth/%72eset", "/_berth/reset/", "/_berth/reset?x=1", "//_berth/reset", "/_berth/./reset"];
@@ -87,11 +89,12 @@ describe("open mode on a network address (allowUnauthenticatedNetworkAccess)", (
     assert.equal(before.clusters.length, 1);
 
     const refusedBefore = refusals(berth).length;
-    for (const [method, path] of ADMIN) {
+    for (const [method, path, pattern] of ADMIN) {
       const res = await neighbour.curl(method, port(berth), path);
       assert.equal(res.status, 403, `${method} ${path}: ${res.body}`);
       assert.equal(res.errorType, "AccessDeniedException", `${method} ${path}`);
-      const route = path.split("?")[0];
+      // The message names the route as registered (a parameter by its name).
+      const route = pattern ?? path.split("?")[0];
       assert.deepEqual(JSON.parse(res.body), { __type: "AccessDeniedException", message: `${route} answers only callers on this machine (loopback) unless strict SigV4 is on.` });
     }
     // Each refusal is logged (the lines arrive through a pipe, so wait for them).

@@ -540,4 +540,12 @@ export const migrations: string[] = [
   CREATE TABLE express_gateway_services (
     service_arn TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, doc TEXT NOT NULL);
   `,
+  /* 31: ECS deployment lifecycle hooks (lifecycle-hook-store.ts): one row per hook run at one stage
+     of one service deployment (its hookId), with the Lambda invocation waiting for its answer. */ `
+  CREATE TABLE ecs_hook_executions (
+    hook_id TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, service_arn TEXT NOT NULL,
+    deployment_id TEXT NOT NULL, stage_key TEXT NOT NULL, status TEXT NOT NULL, invocation_id TEXT UNIQUE,
+    seq INTEGER NOT NULL, doc TEXT NOT NULL);
+  CREATE INDEX ecs_hook_executions_by_deployment ON ecs_hook_executions (service_arn, deployment_id, seq);
+  `,
 ];

@@ -38,9 +38,12 @@ export function planReplicas(ctx: PlanContext): PlacementOutcome {
   // Weights left part-way towards another deployment (a rollback during LINEAR or CANARY shifting) must be reset first.
   const dirty = bg?.shifting !== undefined && bg.shifting.deploymentId !== primary.id;
   const shifted = bg !== undefined && bg.production === primary.id && !dirty;
-  const baked = shifted && input.now - (bg.productionSince ?? 0) >= bg.bakeMs;
   // A rollback does not bake: once production traffic is back, the failed (green) tasks go at once.
   const rollingBack = ctx.rollback === primary.id || primary.rolloutStateReason === rolloutReasons.rollingBack(primary.id);
+  // Lifecycle hooks at the last step and after it come before the bake time, which counts from when they passed.
+  const hooksPassed = shifted && ctx.gate("PRODUCTION_TRAFFIC_SHIFT:1000") && ctx.gate("POST_PRODUCTION_TRAFFIC_SHIFT");
+  const bakeFrom = Math.max(bg?.productionSince ?? 0, passedAt(input, "PRODUCTION_TRAFFIC_SHIFT:1000"), passedAt(input, "POST_PRODUCTION_TRAFFIC_SHIFT"));
+  const baked = hooksPassed && input.now - bakeFrom >= bg.bakeMs;
   if (bg && (baked || (shifted && rollingBack))) stopAll(stoppable(replaced));
   // A deployment overtaken before it got any traffic goes at once: its tasks share the new one's target groups.
   else if (bg && !shifted) stopAll(stoppable(replaced.filter((t) => t.deploymentId !== bg.production && t.deploymentId !== bg.shifting?.deploymentId)));
@@ -67,13 +70,16 @@ export function planReplicas(ctx: PlanContext): PlacementOutcome {
   const need = desired - keeping.length;
   // BLUE_GREEN starts the whole green set at once, beside the blue one (maximumPercent does not apply).
   const room = bg ? need : maxTotal - ctx.live.length;
-  const count = draining || !ctx.launchable ? 0 : Math.max(0, Math.min(need, room));
+  // Lifecycle hooks before the green tasks start: RECONCILE_SERVICE when older revisions are still
+  // active beside the one production traffic is on, then PRE_SCALE_UP.
+  const scaleUpAllowed = !bg || need <= 0 || ((input.deployments.length <= 2 || ctx.gate("RECONCILE_SERVICE")) && ctx.gate("PRE_SCALE_UP"));
+  const count = draining || !ctx.launchable || !scaleUpAllowed ? 0 : Math.max(0, Math.min(need, room));
   const inFlight = ctx.live.some((t) => !ctx.wanted(t) || t.lastStatus !== "RUNNING");
 
   const ready = !draining && keeping.length === desired && keeping.every(ctx.healthy);
   const complete = ready && ctx.live.length === desired && (!bg || shifted);
   return {
-    ...(bg && ready && !shifted && primary.rolloutState !== "FAILED" ? nextShift(bg, primary, input.now, ctx.rollback) : {}),
+    ...(bg && ready && !shifted && primary.rolloutState !== "FAILED" ? nextShift(bg, primary, input, ctx) : {}),
     ...(count > 0 ? { start: { deploymentId: primary.id, count } } : {}),
     complete,
     desiredCount: input.desiredCount,
@@ -81,18 +87,28 @@ export function planReplicas(ctx: PlanContext): PlacementOutcome {
   };
 }
 
+/** When the primary's hooks at a stage all succeeded (epoch ms), 0 if they did not (or there are none). */
+const passedAt = (input: ServicePlanInput, key: string) => input.hooks?.passed.get(key) ?? 0;
+
 /**
  * The next traffic step for a primary whose tasks are all healthy: the first step, or the next
  * one once the step's bake time is over. A rollback (and a reset of part-shifted weights) moves
- * everything back at once, as ECS does.
+ * everything back at once, as ECS does. Lifecycle hooks hold each stage on the way: after the
+ * scale-up and the test traffic shift, before every production step and at every step.
  */
-function nextShift(bg: NonNullable<ServicePlanInput["blueGreen"]>, primary: PlanDeployment, now: number, rollback: string | undefined): { shiftTo?: ShiftTo } {
-  // The first deployment has no old revision to share traffic with; a rollback goes back at once.
-  const rollingBack = bg.production === primary.id || rollback === primary.id || primary.rolloutStateReason === rolloutReasons.rollingBack(primary.id);
+function nextShift(bg: NonNullable<ServicePlanInput["blueGreen"]>, primary: PlanDeployment, input: ServicePlanInput, ctx: PlanContext): { shiftTo?: ShiftTo } {
+  const rollingBack = bg.production === primary.id || ctx.rollback === primary.id || primary.rolloutStateReason === rolloutReasons.rollingBack(primary.id);
+  if (rollingBack) return { shiftTo: { deploymentId: primary.id, tenths: 1000 } };
+  if (!(ctx.gate("POST_SCALE_UP") && ctx.gate("TEST_TRAFFIC_SHIFT") && ctx.gate("POST_TEST_TRAFFIC_SHIFT"))) return {};
   const steps = bg.steps ?? [1000];
-  if (rollingBack || bg.production === undefined) return { shiftTo: { deploymentId: primary.id, tenths: 1000 } };
   const current = bg.shifting?.deploymentId === primary.id ? bg.shifting : undefined;
-  if (!current) return { shiftTo: { deploymentId: primary.id, tenths: steps[0]! } };
-  if (now - current.since < (bg.stepBakeMs ?? 0)) return {};
-  return { shiftTo: { deploymentId: primary.id, tenths: steps.find((s) => s > current.tenths) ?? 1000 } };
+  if (current) {
+    const key = `PRODUCTION_TRAFFIC_SHIFT:${current.tenths}`;
+    if (!ctx.gate(key)) return {};
+    if (input.now - Math.max(current.since, passedAt(input, key)) < (bg.stepBakeMs ?? 0)) return {};
+  }
+  // The first deployment has no old revision to share traffic with: it takes it all at once.
+  const next = bg.production === undefined ? 1000 : current ? steps.find((s) => s > current.tenths) ?? 1000 : steps[0]!;
+  if (!ctx.gate(`PRE_PRODUCTION_TRAFFIC_SHIFT:${next}`)) return {};
+  return { shiftTo: { deploymentId: primary.id, tenths: next } };
 }

@@ -11,6 +11,7 @@ import { defaultPercents, TRAFFIC_SHIFTING } from "./deployment-rules.js";
 import { newDeploymentId } from "./service-store.js";
 import { rolloutReasons } from "./service-events.js";
 import { isFargateStrategy } from "../capacity-providers/capacity-provider-split.js";
+import { checkLifecycleHooks } from "./lifecycle-hook-config.js";
 
 export const serviceNotFound = () => new ServiceError("ServiceNotFoundException", "Service not found.");
 export const serviceNotActive = () => new ServiceError("ServiceNotActiveException", "Service was not ACTIVE.");
@@ -54,8 +55,7 @@ export function deploymentConfiguration(schedulingStrategy: string, given?: Depl
   if (bake !== undefined && !minutesInRange(bake)) throw invalidParameter(`bakeTimeInMinutes must be between 0 and ${MAX_BAKE_MINUTES}.`);
   const shifting = TRAFFIC_SHIFTING.has(merged.strategy ?? "ROLLING");
   if (shifting && schedulingStrategy === "DAEMON") throw invalidParameter(`The ${merged.strategy} deployment strategy is not supported with the DAEMON scheduling strategy.`);
-  // Lifecycle hooks name Lambda functions, which Berth cannot invoke yet: refused, not ignored.
-  if (merged.lifecycleHooks?.length) throw invalidParameter("Deployment lifecycle hooks are not supported by Berth yet.");
+  if (merged.lifecycleHooks?.length) checkLifecycleHooks(merged.lifecycleHooks, merged.strategy ?? "ROLLING");
   const linear = merged.linearConfiguration;
   if (linear) {
     if (linear.stepPercent !== undefined && !tenthsInRange(linear.stepPercent, 3, 100)) throw invalidParameter("stepPercent must be a multiple of 0.1 between 3.0 and 100.0.");

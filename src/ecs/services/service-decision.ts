@@ -24,6 +24,8 @@ import { closestFailure, serviceMessages } from "./service-events.js";
 import { emitServiceAction } from "./service-action-events.js";
 import { noAlarms, type DeploymentAlarmStates } from "./deployment-alarms.js";
 import { followServiceDeployments } from "./service-deployment-sync.js";
+import { hookGates, startHooks } from "./lifecycle-hook-gates.js";
+import { abandonInvocations } from "./lifecycle-hook-store.js";
 import { addEvents, findService, linkTask, markAccounted, saveService, serviceTasks, type StoredService } from "./service-store.js";
 
 export type { DecisionEffects } from "../reconcile-loop.js";
@@ -93,6 +95,7 @@ export function decideService(db: Db, clock: Clock, log: Logger, arn: string, lb
     const alarmConfig = svc.deploymentConfiguration?.alarms;
     const blueGreen = !taskSets && TRAFFIC_SHIFTING.has(svc.deploymentConfiguration?.strategy ?? "ROLLING") && svc.loadBalancers?.length ? blueGreenState(stored, lbs) : undefined;
     const state = blueGreen ? { ...stored.state, blueGreen } : stored.state;
+    const hooks = blueGreen ? hookGates(db, log, svc, state, now.getTime()) : undefined;
     const input: ServicePlanInput = {
       now: now.getTime(),
       name: svc.serviceName!,
@@ -112,6 +115,7 @@ export function decideService(db: Db, clock: Clock, log: Logger, arn: string, lb
       tasks,
       state,
       ...(taskSets ? { taskSets: taskSets.map((t) => ({ id: t.id!, desiredCount: computedDesiredCount(svc.desiredCount ?? 0, t) })) } : {}),
+      ...(hooks ? { hooks } : {}),
       ...(blueGreen ? { blueGreen: { ...blueGreen, bakeMs: (svc.deploymentConfiguration?.bakeTimeInMinutes ?? 0) * 60_000, ...shiftPlan(svc.deploymentConfiguration!) } } : {}),
       // Scale-in reads the service's placement strategies backwards (src/scheduler); tasks whose
       // instance is gone go first, since nothing can be said about where they run.
@@ -271,6 +275,11 @@ function apply(
 
   addEvents(db, arn, events, now);
   followServiceDeployments(db, next, plan, state, now);
+  if (plan.awaitingHook && next.status === "ACTIVE") startHooks(db, log, scope, next, state, plan.awaitingHook, now.getTime());
+  if (state.blueGreen) {
+    const carriedOut = next.status === "ACTIVE" && deployments[0]?.rolloutState === "IN_PROGRESS" && !plan.rolledBackTo ? deployments[0].id : undefined;
+    abandonInvocations(db, arn, carriedOut);
+  }
   // The steady-state service event was written: its EventBridge event too.
   if (plan.state.steadyEventAt !== stored.state.steadyEventAt && plan.state.steadyEventAt === now.getTime()) emitServiceAction(db, scope, next, "INFO", "SERVICE_STEADY_STATE", now);
   const unchanged = JSON.stringify(next) === JSON.stringify(svc) && JSON.stringify(state) === JSON.stringify(stored.state);

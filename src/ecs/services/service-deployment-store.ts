@@ -87,6 +87,7 @@ export function revisionArnOf(db: Db, serviceArn: string, deploymentId: string):
 export function forgetServiceDeployments(db: Db, serviceArn: string): void {
   db.prepare("DELETE FROM service_deployments WHERE service_arn = ?").run(serviceArn);
   db.prepare("DELETE FROM service_revisions WHERE service_arn = ?").run(serviceArn);
+  db.prepare("DELETE FROM ecs_hook_executions WHERE service_arn = ?").run(serviceArn);
 }
 
 /** How ServiceDeployment shows the circuit breaker and the alarms while nothing has tripped them. */

@@ -57,7 +57,7 @@ export function followServiceDeployments(db: Db, svc: Service, plan: ServicePlan
       doc.statusReason = "The service was deleted.";
       finish("STOPPED");
     }
-    if (doc.status === "IN_PROGRESS") doc.lifecycleStage = stageOf(rec.deploymentId, svc, state);
+    if (doc.status === "IN_PROGRESS") doc.lifecycleStage = stageOf(rec.deploymentId, svc, state, primary?.id === rec.deploymentId ? plan.awaitingHook : undefined);
 
     if (JSON.stringify(doc) === before && rollbackTo === rec.rollbackTo) continue;
     saveServiceDeployment(db, { ...rec, rollbackTo, doc: { ...doc, updatedAt: now } });
@@ -65,13 +65,19 @@ export function followServiceDeployments(db: Db, svc: Service, plan: ServicePlan
 }
 
 /**
- * Blue/green, linear and canary deployments report the stage they are at: SCALE_UP until the new
+ * Blue/green, linear and canary deployments report the stage they are at: a hook's stage while its
+ * hooks hold the deployment, else SCALE_UP until the new
  * tasks are ready, PRODUCTION_TRAFFIC_SHIFT while traffic moves, BAKE_TIME once it all has.
  * Rolling deployments report none (ECS documents the stages for blue/green deployments).
  */
-function stageOf(deploymentId: string, svc: Service, state: ServiceState): ServiceDeployment["lifecycleStage"] {
+function stageOf(deploymentId: string, svc: Service, state: ServiceState, awaitingHook: string | undefined): ServiceDeployment["lifecycleStage"] {
   const bg = state.blueGreen;
   if (!bg || !svc.loadBalancers?.length) return undefined;
+  // Held by lifecycle hooks: the stage they run at (PRE_PRODUCTION_TRAFFIC_SHIFT is not one of ServiceDeploymentLifecycleStage's values).
+  if (awaitingHook) {
+    const stage = awaitingHook.split(":")[0]!;
+    return (stage === "PRE_PRODUCTION_TRAFFIC_SHIFT" ? "PRODUCTION_TRAFFIC_SHIFT" : stage) as ServiceDeployment["lifecycleStage"];
+  }
   if (bg.production === deploymentId) return "BAKE_TIME";
   if (bg.shifting?.deploymentId === deploymentId) return "PRODUCTION_TRAFFIC_SHIFT";
   return "SCALE_UP";

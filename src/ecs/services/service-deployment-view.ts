@@ -1,6 +1,7 @@
 import type { Service, ServiceDeployment, ServiceRevisionSummary } from "@aws-sdk/client-ecs";
 import type { Db } from "../../store/database.js";
 import { findService, taskCountsByDeployment } from "./service-store.js";
+import { lifecycleHookDetails } from "./lifecycle-hook-answers.js";
 import { deploymentOfRevision, ONGOING, revisionArnOf, serviceDeploymentsOf, type StoredServiceDeployment } from "./service-deployment-store.js";
 
 /**
@@ -31,9 +32,11 @@ export function withSummaries(db: Db, svc: Service, doc: ServiceDeployment): Ser
  * running tasks when the deployment completed").
  */
 export function presentServiceDeployment(db: Db, rec: StoredServiceDeployment): ServiceDeployment {
-  if (!ONGOING.has(rec.doc.status!)) return rec.doc;
+  const hooks = lifecycleHookDetails(db, rec.doc.serviceArn!, rec.deploymentId);
+  const doc = hooks ? { ...rec.doc, lifecycleHookDetails: hooks } : rec.doc;
+  if (!ONGOING.has(rec.doc.status!)) return doc;
   const stored = findService(db, rec.doc.serviceArn!);
-  return stored ? withSummaries(db, stored.service, rec.doc) : rec.doc;
+  return stored ? withSummaries(db, stored.service, doc) : doc;
 }
 
 /** DescribeServices' currentServiceDeployment and currentServiceRevisions (the revisions the service's deployments run). */

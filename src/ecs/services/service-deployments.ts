@@ -1,5 +1,5 @@
 import type {
-  DescribeServiceDeploymentsRequest, DescribeServiceRevisionsRequest, Failure, ListServiceDeploymentsRequest, ServiceDeployment, ServiceDeploymentBrief,
+  ContinueServiceDeploymentRequest, DescribeServiceDeploymentsRequest, DescribeServiceRevisionsRequest, Failure, ListServiceDeploymentsRequest, ServiceDeployment, ServiceDeploymentBrief,
   ServiceRevision, StopServiceDeploymentRequest,
 } from "@aws-sdk/client-ecs";
 import type { Handler } from "../../aws/json-gateway.js";
@@ -13,6 +13,7 @@ import type { ServiceScheduler } from "./services.js";
 import { findService, saveService, type StoredService } from "./service-store.js";
 import { findServiceDeployment, findServiceRevision, saveServiceDeployment, serviceDeploymentsOf, type StoredServiceDeployment } from "./service-deployment-store.js";
 import { presentServiceDeployment } from "./service-deployment-view.js";
+import { continuePausedHook } from "./lifecycle-hook-answers.js";
 
 const serviceDeploymentNotFound = () => new ServiceError("ServiceDeploymentNotFoundException", "Service deployment not found.");
 
@@ -72,6 +73,18 @@ export function serviceDeploymentHandlers(
         else failures.push({ arn, reason: "MISSING" });
       }
       return { serviceRevisions, failures };
+    },
+
+    // A deployment held by a pause hook goes on (CONTINUE) or rolls back (ROLLBACK) at the scheduler's next decision.
+    ContinueServiceDeployment: (input: ContinueServiceDeploymentRequest, ctx: RequestContext) => {
+      const arn = input.serviceDeploymentArn!;
+      db.transaction(() => {
+        const rec = inScope(arn, ctx, "service-deployment") ? findServiceDeployment(db, arn) : undefined;
+        if (!rec) throw serviceDeploymentNotFound();
+        continuePausedHook(db, clock.now().getTime(), rec, input);
+      })();
+      scheduler.poke();
+      return { serviceDeploymentArn: arn };
     },
 
     StopServiceDeployment: (input: StopServiceDeploymentRequest, ctx: RequestContext) => {

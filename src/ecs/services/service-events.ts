@@ -16,6 +16,7 @@ export const serviceMessages = {
   rollingBack: (service: string, deploymentId: string) => `(service ${service}) rolling back to deployment ${deploymentId}.`,
   /** Berth's wording for the two below: ECS's guide does not quote them. */
   deploymentFailedOnAlarm: (service: string, deploymentId: string) => `(service ${service}) (deployment ${deploymentId}) deployment failed: alarm detected.`,
+  deploymentFailedOnHook: (service: string, deploymentId: string) => `(service ${service}) (deployment ${deploymentId}) deployment failed: lifecycle hook failed.`,
   deploymentStopped: (service: string, deploymentId: string) => `(service ${service}) (deployment ${deploymentId}) deployment stopped.`,
   healthCheckFailed: (service: string, taskArn: string) => `(service ${service}) (task ${idOf(taskArn)}) failed container health checks.`,
   /** ECS's "service unhealthy" event; an instance target (EC2) also names its instance. */
@@ -45,12 +46,14 @@ export const rolloutReasons = {
   stopped: () => "ECS deployment stopped by StopServiceDeployment.",
   stoppedForRollback: () => "ECS deployment stopped by StopServiceDeployment for a rollback.",
   /** The reason the deployment a failure rolls back to is given, by cause. */
-  rollingBackFor: (cause: "CIRCUIT_BREAKER" | "ALARM" | "STOP_REQUESTED", toDeploymentId: string) =>
+  rollingBackFor: (cause: "CIRCUIT_BREAKER" | "ALARM" | "STOP_REQUESTED" | "HOOK", toDeploymentId: string) =>
     cause === "CIRCUIT_BREAKER"
       ? rolloutReasons.rollingBack(toDeploymentId)
       : cause === "ALARM"
         ? `ECS deployment alarms: rolling back to deploymentId ${toDeploymentId}.`
-        : `ECS service deployment stopped: rolling back to deploymentId ${toDeploymentId}.`,
+        : cause === "HOOK"
+          ? `ECS deployment lifecycle hook: rolling back to deploymentId ${toDeploymentId}.`
+          : `ECS service deployment stopped: rolling back to deploymentId ${toDeploymentId}.`,
 };
 
 /** Why the service's next task could not be placed: no instance at all, or the closest instance and its reason. */

@@ -138,8 +138,27 @@ export interface ServicePlanInput {
    * (task-set-plan.ts); `deployments` is then empty.
    */
   taskSets?: readonly PlanTaskSet[];
+  /**
+   * BLUE_GREEN, LINEAR, CANARY with deploymentConfiguration.lifecycleHooks: the stages that have
+   * hooks, and how the primary deployment's hooks went (lifecycle-hook-gates.ts). The primary
+   * waits at each hooked stage until all its hooks there succeeded.
+   */
+  hooks?: HookGates;
   /** Orders `count` of `candidates` for stopping (the service's placement strategies read backwards); default: as given. */
   chooseToStop?: (candidates: readonly PlanTask[], count: number) => readonly PlanTask[];
+}
+
+export interface HookGates {
+  /** The lifecycle stages some hook runs at (DeploymentLifecycleHookStage). */
+  stages: ReadonlySet<string>;
+  /**
+   * Stage keys whose hooks all succeeded for the primary deployment, and when (epoch ms). A key is
+   * the stage, or `STAGE:tenths` for PRE_PRODUCTION_TRAFFIC_SHIFT and PRODUCTION_TRAFFIC_SHIFT,
+   * which run at every traffic step of a linear or canary deployment.
+   */
+  passed: ReadonlyMap<string, number>;
+  /** A hook of the primary failed (or timed out, or was answered ROLLBACK): the deployment fails and rolls back. */
+  failed?: { reason: string };
 }
 
 export interface PlanTaskSet {
@@ -163,6 +182,8 @@ export interface ServicePlan {
   failure?: DeploymentFailure;
   /** BLUE_GREEN, LINEAR, CANARY: production traffic moves to this deployment's target groups now (all of it at 1000). */
   shiftTo?: ShiftTo;
+  /** Lifecycle hooks: the stage key the primary deployment waits at (its hooks are invoked if they were not yet). */
+  awaitingHook?: string;
   /** Tasks whose outcome this decision counted. */
   accounted: string[];
   stops: Array<{ taskArn: string; reason: string }>;
@@ -182,7 +203,7 @@ export interface ServicePlan {
 /** Why a deployment failed: its circuit breaker, its CloudWatch alarms (named), or StopServiceDeployment. */
 export interface DeploymentFailure {
   deploymentId: string;
-  cause: "CIRCUIT_BREAKER" | "ALARM" | "STOP_REQUESTED";
+  cause: "CIRCUIT_BREAKER" | "ALARM" | "STOP_REQUESTED" | "HOOK";
   /** The rolloutStateReason it was given. */
   reason: string;
   /** The deployment's failed tasks when it failed (the circuit breaker's count). */

@@ -612,3 +612,47 @@ test("BLUE_GREEN: an alarm during the bake time rolls back; traffic moves back t
   assert.equal(w.running("ecs-svc/2"), 0);
   assert.equal(w.running("ecs-svc/1"), 2);
 });
+
+test("lifecycle hooks: a LINEAR deployment waits at every hooked stage, in ECS's order, and goes on once each passed", () => {
+  const stages = ["PRE_SCALE_UP", "POST_SCALE_UP", "TEST_TRAFFIC_SHIFT", "POST_TEST_TRAFFIC_SHIFT", "PRE_PRODUCTION_TRAFFIC_SHIFT", "PRODUCTION_TRAFFIC_SHIFT", "POST_PRODUCTION_TRAFFIC_SHIFT"];
+  const w = new World({ desiredCount: 2, blueGreen: { bakeMs: 0, steps: [500, 1000], stepBakeMs: 0 } }, "arn:tg/blue");
+  w.deploy("ecs-svc/1");
+  w.runUntil(() => w.state.steady);
+  const passed = new Map<string, number>();
+  w.config.hooks = { stages: new Set(stages), passed };
+  w.deploy("ecs-svc/2");
+  const waited: string[] = [];
+  for (let i = 0; i < 300 && w.primary.rolloutState !== "COMPLETED"; i++) {
+    const plan = w.tick();
+    if (!plan.awaitingHook) continue;
+    if (plan.awaitingHook === "PRE_SCALE_UP") assert.equal(w.running("ecs-svc/2"), 0, "nothing starts before PRE_SCALE_UP passed");
+    // The hook answers a few decisions later: meanwhile the deployment holds where it is.
+    if (waited.at(-1) !== plan.awaitingHook) waited.push(plan.awaitingHook);
+    else passed.set(plan.awaitingHook, w.now);
+  }
+  assert.deepEqual(waited, [
+    "PRE_SCALE_UP", "POST_SCALE_UP", "TEST_TRAFFIC_SHIFT", "POST_TEST_TRAFFIC_SHIFT",
+    "PRE_PRODUCTION_TRAFFIC_SHIFT:500", "PRODUCTION_TRAFFIC_SHIFT:500", "PRE_PRODUCTION_TRAFFIC_SHIFT:1000", "PRODUCTION_TRAFFIC_SHIFT:1000", "POST_PRODUCTION_TRAFFIC_SHIFT",
+  ]);
+  assert.deepEqual(w.shifts.slice(-2), [500, 1000]);
+  assert.equal(w.primary.rolloutState, "COMPLETED");
+});
+
+test("lifecycle hooks: a failed hook rolls the deployment back; the rollback waits at no hook", () => {
+  const w = new World({ desiredCount: 1, blueGreen: { bakeMs: 0 } }, "arn:tg/blue");
+  w.deploy("ecs-svc/1");
+  w.runUntil(() => w.state.steady);
+  w.config.hooks = { stages: new Set(["POST_SCALE_UP", "PRE_SCALE_UP"]), passed: new Map([["PRE_SCALE_UP", w.now]]) };
+  w.deploy("ecs-svc/2");
+  w.runUntil(() => w.tick().awaitingHook === "POST_SCALE_UP");
+  assert.equal(w.running("ecs-svc/2"), 1);
+  w.config.hooks = { ...w.config.hooks, failed: { reason: "hook said no" } };
+  const failing = w.tick();
+  assert.equal(failing.failure?.cause, "HOOK");
+  assert.equal(failing.rolledBackTo, "ecs-svc/1");
+  assert.equal(failing.awaitingHook, undefined);
+  w.runUntil(() => w.state.steady);
+  assert.deepEqual(w.deployments.map((d) => [d.id, d.rolloutState]), [["ecs-svc/1", "COMPLETED"]]);
+  assert.equal(w.running("ecs-svc/2"), 0);
+  assert.ok(w.events.includes("(service web) (deployment ecs-svc/2) deployment failed: lifecycle hook failed."));
+});

@@ -26,6 +26,11 @@ export interface PlanContext {
   scalingReason: string;
   /** The deployment the PRIMARY rolls back to, when it is a rollback. */
   rollback: string | undefined;
+  /**
+   * Lifecycle hooks: whether the primary may go past the stage `key` (no hook there, or they all
+   * succeeded). The first closed gate of a decision is the stage the deployment waits at.
+   */
+  gate(key: string): boolean;
 }
 
 export interface PlacementOutcome {
@@ -116,6 +121,9 @@ export function planService(input: ServicePlanInput): ServicePlan {
     fail("STOP_REQUESTED", rollback ? rolloutReasons.stoppedForRollback() : rolloutReasons.stopped(), serviceMessages.deploymentStopped(name, primary.id), rollback);
   } else if (input.circuitBreaker.enable && primary.rolloutState === "IN_PROGRESS" && primary.failedTasks >= circuitBreakerThreshold(desiredForThreshold)) {
     fail("CIRCUIT_BREAKER", rolloutReasons.failed(), serviceMessages.deploymentFailed(name, primary.id), input.circuitBreaker.rollback);
+  } else if (input.hooks?.failed && primary.rolloutState === "IN_PROGRESS" && state.rollback !== primary.id) {
+    // A failed hook rolls the deployment back to the last one that completed, as ECS does.
+    fail("HOOK", input.hooks.failed.reason, serviceMessages.deploymentFailedOnHook(name, primary.id), true);
   } else if (input.alarms?.inAlarm.length && primary.rolloutState === "IN_PROGRESS" && state.rollback !== primary.id) {
     // A rollback is not failed again by the alarms that caused it (they are often still in ALARM).
     const names = [...input.alarms.inAlarm];
@@ -135,6 +143,14 @@ export function planService(input: ServicePlanInput): ServicePlan {
   const live = input.tasks.filter((t) => t.lastStatus !== "STOPPED");
   const healthy = new Set(live.filter((t) => !stops.has(t.arn) && countsAsHealthy(t, now)).map((t) => t.arn));
   const choose = input.chooseToStop ?? ((c: readonly PlanTask[], n: number) => c.slice(0, n));
+  // Hooks hold only the deployment being carried out, never a rollback (ECS runs no pause there).
+  const hooks = input.hooks && primary.rolloutState === "IN_PROGRESS" && state.rollback !== primary.id ? input.hooks : undefined;
+  let awaitingHook: string | undefined;
+  const gate = (key: string) => {
+    if (!hooks || !hooks.stages.has(key.split(":")[0]!) || hooks.passed.has(key)) return true;
+    awaitingHook ??= key;
+    return false;
+  };
   const ctx: PlanContext = {
     input,
     primary,
@@ -147,6 +163,7 @@ export function planService(input: ServicePlanInput): ServicePlan {
     choose: (c, n) => (n <= 0 || c.length === 0 ? [] : choose(c, Math.min(n, c.length)).slice(0, n)),
     scalingReason: `Scaling activity initiated by (deployment ${primary.id})`,
     rollback: state.rollback,
+    gate,
   };
   const outcome: PlacementOutcome = input.schedulingStrategy === "DAEMON" ? planDaemon(ctx) : planReplicas(ctx);
 
@@ -171,6 +188,7 @@ export function planService(input: ServicePlanInput): ServicePlan {
     ...(rolledBackTo ? { rolledBackTo } : {}),
     ...(failure ? { failure } : {}),
     ...(outcome.shiftTo ? { shiftTo: outcome.shiftTo } : {}),
+    ...(awaitingHook ? { awaitingHook } : {}),
     accounted,
     stops: [...stops].map(([taskArn, reason]) => ({ taskArn, reason })),
     ...(outcome.start ? { start: outcome.start } : {}),

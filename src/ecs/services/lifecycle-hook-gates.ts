@@ -1,0 +1,128 @@
+import type { DeploymentLifecycleHook, Service } from "@aws-sdk/client-ecs";
+import type { Db } from "../../store/database.js";
+import type { Scope } from "../../core/arn.js";
+import type { Logger } from "../../core/logger.js";
+import { TRAFFIC_SHIFTING } from "./deployment-rules.js";
+import type { HookGates, ServiceState } from "./service-plan-types.js";
+import { ongoingDeploymentsOf, revisionArnOf } from "./service-deployment-store.js";
+import { hookExecutionsOf, newHookId, saveHookExecution, type HookExecution } from "./lifecycle-hook-store.js";
+
+/** ECS's defaults: a hook times out after 24 hours and then rolls back; IN_PROGRESS re-invokes after 30 s. */
+export const DEFAULT_HOOK_TIMEOUT_MINUTES = 1440;
+export const DEFAULT_CALLBACK_DELAY_SECONDS = 30;
+
+const stageOf = (key: string) => key.split(":")[0]!;
+const hooksOf = (svc: Service): DeploymentLifecycleHook[] =>
+  TRAFFIC_SHIFTING.has(svc.deploymentConfiguration?.strategy ?? "ROLLING") && svc.loadBalancers?.length ? svc.deploymentConfiguration?.lifecycleHooks ?? [] : [];
+const hooksAt = (svc: Service, stage: string) => hooksOf(svc).filter((h) => h.lifecycleStages?.includes(stage as never));
+const isOpen = (e: HookExecution) => e.status === "IN_PROGRESS" || e.status === "AWAITING_ACTION";
+
+/**
+ * Before a decision, in its transaction: the primary deployment's hooks that expired take their
+ * timeout action (TIMED_OUT), Lambda hooks answered IN_PROGRESS are invoked again once their
+ * callBackDelay is over, and the plan is told which stages passed and whether a hook failed.
+ */
+export function hookGates(db: Db, log: Logger, svc: Service, state: ServiceState, now: number): HookGates | undefined {
+  const hooks = hooksOf(svc);
+  const primary = svc.deployments?.[0]?.id;
+  if (!hooks.length || !primary) return undefined;
+  const executions = hookExecutionsOf(db, svc.serviceArn!, primary);
+  for (const e of executions) {
+    if (isOpen(e) && now >= e.expiresAt) {
+      Object.assign(e, { status: "TIMED_OUT", pending: undefined, nextInvokeAt: undefined, finishedAt: now });
+      if (e.timeoutAction === "ROLLBACK") e.reason = `ECS deployment lifecycle hook ${e.hookId} timed out at ${stageOf(e.stageKey)}.`;
+      saveHookExecution(db, e);
+      log.info({ service: svc.serviceArn, hookId: e.hookId, stage: e.stageKey, action: e.timeoutAction }, "lifecycle hook timed out");
+    } else if (e.status === "IN_PROGRESS" && !e.pending && e.nextInvokeAt !== undefined && now >= e.nextInvokeAt) {
+      invoke(db, log, svc, state, e, now);
+    }
+  }
+  const passed = new Map<string, number>();
+  const byKey = new Map<string, HookExecution[]>();
+  for (const e of executions) byKey.set(e.stageKey, [...(byKey.get(e.stageKey) ?? []), e]);
+  for (const [key, list] of byKey) {
+    const done = list.every((e) => e.status === "SUCCEEDED" || (e.status === "TIMED_OUT" && e.timeoutAction === "CONTINUE"));
+    if (done && list.length >= hooksAt(svc, stageOf(key)).length) passed.set(key, Math.max(...list.map((e) => e.finishedAt ?? 0)));
+  }
+  const failed = executions.find((e) => e.status === "FAILED" || (e.status === "TIMED_OUT" && e.timeoutAction === "ROLLBACK"));
+  return {
+    stages: new Set(hooks.flatMap((h) => h.lifecycleStages ?? [])),
+    passed,
+    ...(failed ? { failed: { reason: failed.reason ?? `ECS deployment lifecycle hook ${failed.hookId} failed at ${stageOf(failed.stageKey)}.` } } : {}),
+  };
+}
+
+/**
+ * After a decision that waits at `stageKey`: the hooks configured there start, once. A Lambda
+ * hook is invoked (Berth records the invocation and waits for its answer, lifecycle-hook-routes.ts);
+ * a pause hook awaits ContinueServiceDeployment.
+ */
+export function startHooks(db: Db, log: Logger, scope: Scope, svc: Service, state: ServiceState, stageKey: string, now: number): void {
+  const primary = svc.deployments![0]!.id!;
+  const existing = hookExecutionsOf(db, svc.serviceArn!, primary).filter((e) => e.stageKey === stageKey);
+  if (existing.length) return;
+  const record = ongoingDeploymentsOf(db, svc.serviceArn!).find((r) => r.deploymentId === primary);
+  if (!record) return;
+  for (const hook of hooksAt(svc, stageOf(stageKey))) {
+    const targetType = hook.targetType ?? "AWS_LAMBDA";
+    const e: HookExecution = {
+      hookId: newHookId(targetType),
+      scope,
+      serviceArn: svc.serviceArn!,
+      serviceDeploymentArn: record.doc.serviceDeploymentArn!,
+      deploymentId: primary,
+      stageKey,
+      targetType,
+      ...(targetType === "AWS_LAMBDA" ? { targetArn: hook.hookTargetArn!, roleArn: hook.roleArn! } : {}),
+      status: targetType === "PAUSE" ? "AWAITING_ACTION" : "IN_PROGRESS",
+      createdAt: now,
+      expiresAt: now + (hook.timeoutConfiguration?.timeoutInMinutes ?? DEFAULT_HOOK_TIMEOUT_MINUTES) * 60_000,
+      timeoutAction: hook.timeoutConfiguration?.action ?? "ROLLBACK",
+      invocations: 0,
+      ...(hook.hookDetails !== undefined ? { hookDetails: hook.hookDetails } : {}),
+    };
+    if (targetType === "AWS_LAMBDA") invoke(db, log, svc, state, e, now);
+    else saveHookExecution(db, e);
+    log.info({ service: svc.serviceArn, hookId: e.hookId, stage: stageKey, targetType }, "lifecycle hook started");
+  }
+}
+
+/** Records one invocation of a Lambda hook with the event ECS sends the function. */
+function invoke(db: Db, log: Logger, svc: Service, state: ServiceState, e: HookExecution, now: number): void {
+  e.invocations += 1;
+  e.nextInvokeAt = undefined;
+  e.pending = { invocationId: `${e.hookId}.${e.invocations}`, invokedAt: now, payload: hookPayload(db, svc, state, e) };
+  saveHookExecution(db, e);
+  log.debug({ service: svc.serviceArn, hookId: e.hookId, invocation: e.invocations }, "lifecycle hook invoked");
+}
+
+/**
+ * The event a Lambda hook receives (ECS's "lifecycle payload"): the service, the target revision,
+ * the test and production traffic weights by revision (percent), the stage, the deployment, and
+ * the hook's hookDetails (or those its last answer returned).
+ */
+function hookPayload(db: Db, svc: Service, state: ServiceState, e: HookExecution): Record<string, unknown> {
+  const rev = (id: string | undefined) => (id ? revisionArnOf(db, svc.serviceArn!, id) : undefined);
+  const target = rev(e.deploymentId);
+  const bg = state.blueGreen;
+  const production: Record<string, number> = {};
+  const serving = rev(bg?.production);
+  if (bg?.shifting && rev(bg.shifting.deploymentId)) {
+    production[rev(bg.shifting.deploymentId)!] = bg.shifting.tenths / 10;
+    if (serving) production[serving] = 100 - bg.shifting.tenths / 10;
+  } else if (serving) production[serving] = 100;
+  // Berth sends test traffic to the new revision as soon as its deployment starts (docs/compatibility.md).
+  const hasTestRule = (svc.loadBalancers ?? []).some((lb) => lb.advancedConfiguration?.testListenerRule);
+  return {
+    executionDetails: {
+      testTrafficWeights: hasTestRule && target ? { [target]: 100 } : {},
+      productionTrafficWeights: production,
+      serviceArn: svc.serviceArn,
+      targetServiceRevisionArn: target,
+    },
+    executionId: e.hookId,
+    lifecycleStage: stageOf(e.stageKey),
+    resourceArn: e.serviceDeploymentArn,
+    ...(e.hookDetails !== undefined ? { hookDetails: e.hookDetails } : {}),
+  };
+}
