@@ -89,5 +89,7 @@ export const ecsAuthorization: ServiceAuthorization = {
     DescribeDaemonRevisions: (call) => call.list("daemonRevisionArns"),
     RunTask: taskDefinition,
     StartTask: taskDefinition,
+    // On the cluster and the task, as the Service Authorization Reference lists it.
+    ExecuteCommand: (call) => [...cluster(call), ...named("task", "task")(call)],
   },
 };
