@@ -265,20 +265,34 @@ test("ExecuteCommand answers AWS's errors: not enabled, not interactive, contain
   assert.equal(code, 1011);
 });
 
-test("with IAM enforcement, ecs:ExecuteCommand is authorized on the cluster and the task", async () => {
+test("with IAM enforcement, ecs:ExecuteCommand is authorized on the cluster and the task, with its condition keys", async () => {
   const iam = new IAM.IAMClient(config(berth.endpoint, ROOT));
   await iam.send(new IAM.CreateUserCommand({ UserName: "operator" }));
   const { AccessKey } = await iam.send(new IAM.CreateAccessKeyCommand({ UserName: "operator" }));
   const operator = new ECSClient(config(berth.endpoint, { accessKeyId: AccessKey!.AccessKeyId!, secretAccessKey: AccessKey!.SecretAccessKey! }));
   const input = { cluster: "exec", task: execTask, command: "/bin/sh", interactive: true };
-  await rejectsWith(operator.send(new ExecuteCommandCommand(input)), "AccessDeniedException");
-  const taskArn = execTask;
-  await iam.send(new IAM.PutUserPolicyCommand({
-    UserName: "operator", PolicyName: "exec",
-    PolicyDocument: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "ecs:ExecuteCommand", Resource: [taskArn, taskArn.replace(/:task\/.*/, ":cluster/exec")] }] }),
+  const clusterArn = execTask.replace(/:task\/.*/, ":cluster/exec");
+  const allow = (statement: object) => iam.send(new IAM.PutUserPolicyCommand({
+    UserName: "operator", PolicyName: "exec", PolicyDocument: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "ecs:ExecuteCommand", ...statement }] }),
   }));
-  const allowed = await waitFor("the policy to apply", () => operator.send(new ExecuteCommandCommand(input)));
-  assert.equal(allowed.taskArn, execTask);
-  // Another task of the cluster is not covered by the policy.
-  await rejectsWith(operator.send(new ExecuteCommandCommand({ ...input, task: plainTask })), "AccessDeniedException");
+  /** Whether the operator may run ExecuteCommand with `extra`; AccessDeniedException is a no, anything else fails the test. */
+  const allowed = (extra: object = {}) => operator.send(new ExecuteCommandCommand({ ...input, ...extra })).then(() => true, (err: Error) => {
+    if (err.name !== "AccessDeniedException") throw err;
+    return false;
+  });
+  assert.equal(await allowed(), false);
+
+  // On the resources: the task and its cluster.
+  await allow({ Resource: [execTask, clusterArn] });
+  assert.equal(await allowed(), true);
+  assert.equal(await allowed({ task: plainTask }), false);
+
+  // On the condition keys: the container named, or the task's only one; the cluster; the task.
+  await allow({ Resource: "*", Condition: { StringEquals: { "ecs:container-name": "side", "ecs:cluster": clusterArn } } });
+  assert.equal(await allowed(), false);
+  assert.equal(await allowed({ container: "app" }), false);
+  await allow({ Resource: "*", Condition: { StringEquals: { "ecs:container-name": "app", "ecs:cluster": clusterArn, "ecs:task": execTask } } });
+  assert.equal(await allowed(), true);
+  assert.equal(await allowed({ container: "app" }), true);
+  assert.equal(await allowed({ task: plainTask }), false);
 });

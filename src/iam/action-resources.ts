@@ -25,12 +25,18 @@ export function actionResources(db: Db, ctx: RequestContext, service: string, op
     case "ecr": resources = ecrResources(ctx, operation, str, list); break;
     default: {
       const of = table && Object.hasOwn(table.resources, operation) ? table.resources[operation] : undefined;
-      const call: AuthorizedCall = { db, ctx, input, str, list: (k) => list(k) ?? [], arn: (r) => `arn:aws:${table?.arnService}:${ctx.region}:${ctx.account}:${r}` };
-      resources = of ? of(call) : ["*"];
+      resources = of ? of(authorizedCall(db, ctx, input, table)) : ["*"];
     }
   }
   // A call that names no resource at all (an empty list) is still a call: it is evaluated on "*".
   return resources.length ? resources : ["*"];
+}
+
+/** One call as a service's table (resources, condition keys) reads it. */
+export function authorizedCall(db: Db, ctx: RequestContext, input: Record<string, unknown>, table?: ServiceAuthorization): AuthorizedCall {
+  const str = (k: string) => (typeof input[k] === "string" ? (input[k] as string) : undefined);
+  const list = (k: string) => (Array.isArray(input[k]) ? (input[k] as unknown[]).filter((v): v is string => typeof v === "string") : []);
+  return { db, ctx, input, str, list, arn: (r) => `arn:aws:${table?.arnService}:${ctx.region}:${ctx.account}:${r}` };
 }
 
 function iamResource(db: Db, ctx: RequestContext, str: (k: string) => string | undefined): string {

@@ -25,6 +25,8 @@ export interface ServiceAuthorization {
   arnService: string;
   resources: Record<string, (call: AuthorizedCall) => string[]>;
   tagsOf?(db: Db, arn: string): Record<string, string> | undefined;
+  /** The service's own condition keys an operation sets (ecs:cluster, ecs:container-name, ...), by operation. */
+  conditions?: Record<string, (call: AuthorizedCall) => Record<string, string | undefined>>;
   /** Operations authorized as another action (SQS's SendMessageBatch is sqs:SendMessage). */
   actions?: Record<string, string>;
   /**
