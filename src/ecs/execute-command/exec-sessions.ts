@@ -10,8 +10,8 @@ export interface ExecTarget {
   /** The container's Docker id (the Container's runtimeId). */
   runtimeId: string;
   command: string;
-  /** Where the session's output is recorded (the cluster's executeCommandConfiguration), if anywhere. */
-  logGroup?: string;
+  /** The CloudWatch Logs group (and its region) the session's output is recorded in, if any. */
+  log?: { group: string; region: string };
 }
 
 /** How long a session's token may wait before the client opens the data channel. */

@@ -11,7 +11,8 @@ import type { ContainerShells } from "./container-shell.js";
 import { DATA_CHANNEL_PATH } from "./data-channel-route.js";
 import type { ExecSessions } from "./exec-sessions.js";
 import { EXEC_AGENT } from "./managed-agent.js";
-import { sessionLogGroup } from "./session-logging.js";
+import { sessionLog } from "./session-logging.js";
+import { definitionOfTask } from "../tasks/definition-of-task.js";
 
 /** ECS's answer when the task was not run with execute command, or its agent is not running. */
 const NOT_ENABLED = "The execute command failed because execute command was not enabled when the task was run or the execute command agent isn’t running. Wait and try again or run a new task with execute command enabled and try again.";
@@ -49,8 +50,9 @@ export function executeCommandHandlers({ db, sessions, shells, baseUrl }: {
       }
       const target = { taskArn: task.taskArn!, containerName: container.name!, runtimeId: container.runtimeId };
       if (!(await shells.reachable(target))) throw targetNotConnected();
-      const logGroup = sessionLogGroup(cluster);
-      const { sessionId, tokenValue } = sessions.issue({ ...target, clusterArn: cluster.clusterArn!, command: input.command!, ...(logGroup ? { logGroup } : {}) });
+      const definition = definitionOfTask(db, ctx, task.taskDefinitionArn!)?.containerDefinitions?.find((c) => c.name === container.name);
+      const log = sessionLog(cluster, definition, ctx.region);
+      const { sessionId, tokenValue } = sessions.issue({ ...target, clusterArn: cluster.clusterArn!, command: input.command!, ...(log ? { log } : {}) });
       return {
         clusterArn: cluster.clusterArn,
         containerArn: container.containerArn,

@@ -1,4 +1,4 @@
-import type { Cluster } from "@aws-sdk/client-ecs";
+import type { Cluster, ContainerDefinition } from "@aws-sdk/client-ecs";
 import { parseArn } from "../../core/arn.js";
 import type { Logger } from "../../core/logger.js";
 import type { LogSink } from "../../logs/log-sink.js";
@@ -11,13 +11,21 @@ export interface SessionRecorder {
 }
 
 /**
- * The CloudWatch Logs group a cluster's executeCommandConfiguration sends session output to:
- * logging OVERRIDE with a cloudWatchLogGroupName. (DEFAULT, the container's awslogs group on ECS,
- * and the S3 destination are not recorded: docs/compatibility.md.)
+ * Where a session's output goes in CloudWatch Logs, as the cluster's executeCommandConfiguration
+ * says: NONE, nowhere; OVERRIDE, its cloudWatchLogGroupName; DEFAULT (or no logging setting), the
+ * awslogs group of the container's definition, if it has one. (S3 destinations are not written:
+ * docs/compatibility.md.)
  */
-export function sessionLogGroup(cluster: Cluster): string | undefined {
+export function sessionLog(cluster: Cluster, container: ContainerDefinition | undefined, taskRegion: string): { group: string; region: string } | undefined {
   const exec = cluster.configuration?.executeCommandConfiguration;
-  return exec?.logging === "OVERRIDE" ? exec.logConfiguration?.cloudWatchLogGroupName || undefined : undefined;
+  if (exec?.logging === "NONE") return undefined;
+  if (exec?.logging === "OVERRIDE") {
+    const group = exec.logConfiguration?.cloudWatchLogGroupName;
+    return group ? { group, region: taskRegion } : undefined;
+  }
+  const awslogs = container?.logConfiguration?.logDriver === "awslogs" ? container.logConfiguration.options ?? {} : {};
+  const group = awslogs["awslogs-group"];
+  return group ? { group, region: awslogs["awslogs-region"] ?? taskRegion } : undefined;
 }
 
 /**
@@ -27,10 +35,10 @@ export function sessionLogGroup(cluster: Cluster): string | undefined {
  */
 export function sessionRecorders(sink: LogSink, log: Logger) {
   return (target: ExecTarget): SessionRecorder | undefined => {
-    const group = target.logGroup;
     const arn = parseArn(target.taskArn);
-    if (!group || !arn) return undefined;
-    const scope = { account: arn.account, region: arn.region };
+    if (!target.log || !arn) return undefined;
+    const { group } = target.log;
+    const scope = { account: arn.account, region: target.log.region };
     try {
       sink.ensureGroup(scope, group, false);
       sink.ensureStream(scope, group, target.sessionId);
