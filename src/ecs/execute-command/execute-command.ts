@@ -45,7 +45,7 @@ export function executeCommandHandlers({ db, sessions, shells, baseUrl }: {
         throw invalidParameter("The task has more than one container: specify the container to run the command in.");
       }
       const agent = container?.managedAgents?.find((a) => a.name === EXEC_AGENT);
-      if (!task.enableExecuteCommand || !container || task.lastStatus !== "RUNNING" || container.lastStatus !== "RUNNING" || agent?.lastStatus !== "RUNNING" || !container.runtimeId) {
+      if (!task.enableExecuteCommand || !container || task.lastStatus !== "RUNNING" || container.lastStatus !== "RUNNING" || (agent && agent.lastStatus !== "RUNNING") || !container.runtimeId) {
         throw invalidParameter(NOT_ENABLED);
       }
       const target = { taskArn: task.taskArn!, containerName: container.name!, runtimeId: container.runtimeId };

@@ -3,9 +3,8 @@ import type { Container, ManagedAgent } from "@aws-sdk/client-ecs";
 /** The managed agent ECS runs beside each container of a task run with enableExecuteCommand. */
 export const EXEC_AGENT = "ExecuteCommandAgent";
 
-/** A new task's containers' agents: the ExecuteCommandAgent, PENDING, when execute command is on. */
-export const initialAgents = (enableExecuteCommand: boolean): ManagedAgent[] | undefined =>
-  enableExecuteCommand ? [{ name: EXEC_AGENT, lastStatus: "PENDING" }] : undefined;
+/** The agents of a new container of a task run with enableExecuteCommand: the ExecuteCommandAgent, PENDING. */
+export const initialAgents = (): ManagedAgent[] => [{ name: EXEC_AGENT, lastStatus: "PENDING" }];
 
 /**
  * The ExecuteCommandAgent follows its container, as on ECS: RUNNING (with lastStartedAt) once the

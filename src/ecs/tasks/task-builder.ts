@@ -55,7 +55,7 @@ export function buildTask(n: NewTask): Task {
       cpu: String(o?.cpu ?? c.cpu ?? 0),
       memory: o?.memory ?? c.memory ? String(o?.memory ?? c.memory) : undefined,
       memoryReservation: o?.memoryReservation ?? c.memoryReservation ? String(o?.memoryReservation ?? c.memoryReservation) : undefined,
-      managedAgents: initialAgents(n.enableExecuteCommand),
+      ...(n.enableExecuteCommand ? { managedAgents: initialAgents() } : {}),
     };
   });
 
