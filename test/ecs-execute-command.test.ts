@@ -1,6 +1,8 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
+import { execFile, execFileSync } from "node:child_process";
+import { promisify } from "node:util";
 import WebSocket from "ws";
 import { ssm } from "ssm-session";
 import {
@@ -9,7 +11,7 @@ import {
 } from "@aws-sdk/client-ecs";
 import { CloudWatchLogsClient, CreateLogGroupCommand, GetLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import * as IAM from "@aws-sdk/client-iam";
-import { BerthProcess } from "./harness.js";
+import { awsCli, BerthProcess } from "./harness.js";
 import { ensureTestImage, TEST_IMAGE } from "./images.js";
 import { waitFor, waitForTask } from "./wait.js";
 
@@ -23,6 +25,18 @@ const ROOT = { accessKeyId: "AKIDEXECROOT", secretAccessKey: "exec-root-secret" 
 const config = (endpoint: string, credentials: { accessKeyId: string; secretAccessKey: string }) => ({ endpoint, region: "us-east-1", credentials, maxAttempts: 1 });
 const SESSION_LOGS = "/ecs/exec-sessions";
 const NOT_ENABLED = "The execute command failed because execute command was not enabled when the task was run or the execute command agent isn’t running. Wait and try again or run a new task with execute command enabled and try again.";
+
+/**
+ * AWS's session-manager-plugin, which `aws ecs execute-command` runs, when it is installed (no
+ * registry this project installs from ships it): the CLI test runs only then.
+ */
+const plugin = (() => {
+  try {
+    return execFileSync("sh", ["-c", "command -v session-manager-plugin"], { encoding: "utf8" }).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+})();
 
 let berth: BerthProcess;
 let ecs: ECSClient;
@@ -295,4 +309,16 @@ test("with IAM enforcement, ecs:ExecuteCommand is authorized on the cluster and 
   assert.equal(await allowed(), true);
   assert.equal(await allowed({ container: "app" }), true);
   assert.equal(await allowed({ task: plainTask }), false);
+});
+
+test("the AWS CLI's `ecs execute-command` with AWS's session-manager-plugin runs a command in the task", { skip: plugin ? false : "session-manager-plugin is not installed" }, async () => {
+  const marker = randomBytes(4).toString("hex");
+  // The plugin needs a terminal: `script` gives it one.
+  const cli = `${awsCli} ecs execute-command --cluster exec --task ${execTask} --interactive --endpoint-url ${berth.endpoint} --command "sh -c 'echo cli-\\$((6*7))-${marker}'"`;
+  const { stdout } = await promisify(execFile)("script", ["-qec", cli, "/dev/null"], {
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/root", AWS_ACCESS_KEY_ID: ROOT.accessKeyId, AWS_SECRET_ACCESS_KEY: ROOT.secretAccessKey, AWS_DEFAULT_REGION: "us-east-1", AWS_PAGER: "" },
+    timeout: 60_000,
+  });
+  assert.match(stdout, new RegExp(`cli-42-${marker}`));
+  assert.match(stdout, /Exiting session with sessionId: ecs-execute-command-[0-9a-f]{17}/);
 });
