@@ -32,7 +32,7 @@ export function actionResources(db: Db, ctx: RequestContext, service: string, op
   return resources.length ? resources : ["*"];
 }
 
-/** One call as a service's table (resources, condition keys) reads it. */
+/** One call as a service's resource table (and its dependent actions) see it. */
 export function authorizedCall(db: Db, ctx: RequestContext, input: Record<string, unknown>, table?: ServiceAuthorization): AuthorizedCall {
   const str = (k: string) => (typeof input[k] === "string" ? (input[k] as string) : undefined);
   const list = (k: string) => (Array.isArray(input[k]) ? (input[k] as unknown[]).filter((v): v is string => typeof v === "string") : []);
