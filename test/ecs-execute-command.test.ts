@@ -251,6 +251,38 @@ test("a wrong token is refused by the data channel, which then runs nothing for 
   assert.equal(unknown, 404);
 });
 
+test("bad upgrades and frames are refused without harm: other paths, undecodable ids, oversized or garbage messages", async () => {
+  const upgrade = (url: string) => new Promise<number>((resolve) => {
+    const s = new WebSocket(url);
+    s.on("unexpected-response", (_req, res) => resolve(res.statusCode ?? 0));
+    s.on("open", () => resolve(101));
+    s.on("error", () => resolve(-1));
+  });
+  const base = berth.endpoint.replace(/^http/, "ws");
+  assert.equal(await upgrade(`${base}/`), 404);
+  assert.equal(await upgrade(`${base}/v1/data-channel/%E0%A4%A`), 404);
+  assert.equal(await upgrade(`${base}/v1/data-channel/`), 404);
+
+  // Before the token: a frame over 1 MiB closes the connection (1009); garbage is a bad token (1008).
+  const closeAfter = async (send: (s: WebSocket) => void) => {
+    const { session } = await ecs.send(new ExecuteCommandCommand({ cluster: "exec", task: execTask, command: "/bin/sh", interactive: true }));
+    const socket = new WebSocket(session!.streamUrl!);
+    return new Promise<number>((resolve) => {
+      socket.on("open", () => send(socket));
+      socket.on("close", (code) => resolve(code));
+      socket.on("error", () => {});
+    });
+  };
+  assert.equal(await closeAfter((s) => s.send(Buffer.alloc(1024 * 1024 + 1, 1))), 1009);
+  assert.equal(await closeAfter((s) => s.send("not json")), 1008);
+  assert.equal(await closeAfter((s) => s.send(Buffer.from([1, 2, 3]))), 1008);
+
+  // The server still serves sessions.
+  const { session } = await ecs.send(new ExecuteCommandCommand({ cluster: "exec", task: execTask, command: "sh -c 'echo still-$((1+1))'", interactive: true }));
+  const result = await drive(session!, "");
+  assert.match(result.output, /still-2/);
+});
+
 test("ExecuteCommand answers AWS's errors: not enabled, not interactive, container missing or ambiguous, task stopped or unknown", async () => {
   const exec = (input: Partial<{ task: string; container: string; command: string; interactive: boolean; cluster: string }>) =>
     ecs.send(new ExecuteCommandCommand({ cluster: "exec", task: execTask, command: "/bin/sh", interactive: true, ...input }));

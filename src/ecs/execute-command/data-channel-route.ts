@@ -15,6 +15,8 @@ const OPEN_TIMEOUT_MS = 10_000;
 /** Refusals as WebSocket close codes: 1008 policy violation (bad token), 1011 the target failed. */
 const POLICY = 1008;
 const FAILED = 1011;
+/** Messages kept between the token and the command's start (ssm-session sends one). */
+const MAX_EARLY = 100;
 
 export interface DataChannelServer {
   /** Ends every open session (the server is closing). */
@@ -36,15 +38,17 @@ export function serveDataChannels(server: Server, { sessions, shells, log, recor
   const open = new Set<WebSocket>();
 
   server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const url = new URL(req.url ?? "/", "http://berth");
-    const sessionId = url.pathname.startsWith(DATA_CHANNEL_PATH) ? decodeURIComponent(url.pathname.slice(DATA_CHANNEL_PATH.length)) : undefined;
+    const sessionId = sessionIdOf(req.url);
     if (!sessionId || !sessions.pending(sessionId)) {
+      socket.on("error", () => {}); // a peer gone already: nothing to answer
       socket.end("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
       open.add(ws);
       ws.on("close", () => open.delete(ws));
+      // A protocol error (an oversized or malformed frame) closes the socket; it must not throw.
+      ws.on("error", (err) => log.debug({ sessionId, err: err.message }, "data channel connection failed"));
       accept(ws, sessionId);
     });
   });
@@ -56,7 +60,7 @@ export function serveDataChannels(server: Server, { sessions, shells, log, recor
     const early: Array<[Buffer, boolean]> = [];
     let claimed = false;
     const collect = (data: Buffer, isBinary: boolean) => {
-      if (claimed) return void early.push([data, isBinary]);
+      if (claimed) return void (early.length < MAX_EARLY && early.push([data, isBinary]));
       claimed = true;
       clearTimeout(timer);
       const target = sessions.claim(sessionId, tokenOf(data));
@@ -91,6 +95,16 @@ export function serveDataChannels(server: Server, { sessions, shells, log, recor
       wss.close();
     },
   };
+}
+
+/** The session a data channel URL names; undefined for any other path, or one that does not decode. */
+function sessionIdOf(url: string | undefined): string | undefined {
+  try {
+    const { pathname } = new URL(url ?? "/", "http://berth");
+    return pathname.startsWith(DATA_CHANNEL_PATH) ? decodeURIComponent(pathname.slice(DATA_CHANNEL_PATH.length)) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The TokenValue of an OpenDataChannel message; "" when it is not one. */
