@@ -221,6 +221,13 @@ test("ExecuteCommand opens a real shell in the task's container over the Session
   assert.ok(events.length >= 1);
 });
 
+test("a command's large output arrives whole and in order", async () => {
+  const { session } = await ecs.send(new ExecuteCommandCommand({ cluster: "exec", task: execTask, command: "seq 1 30000", interactive: true }));
+  const result = await drive(session!, "");
+  const numbers = result.output.split("\r\n").filter((l) => /^\d+$/.test(l)).map(Number);
+  assert.deepEqual(numbers, Array.from({ length: 30000 }, (_, i) => i + 1));
+});
+
 test("a wrong token is refused by the data channel, which then runs nothing for that session", async () => {
   const { session } = await ecs.send(new ExecuteCommandCommand({ cluster: "exec", task: execTask, command: "/bin/sh", interactive: true }));
   const socket = new WebSocket(session!.streamUrl!);

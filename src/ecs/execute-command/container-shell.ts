@@ -7,6 +7,9 @@ export interface Shell {
   write(data: Buffer): void;
   resize(cols: number, rows: number): void;
   onOutput(listener: (data: Buffer) => void): void;
+  /** Stops reading the command's output (it blocks once its terminal's buffer fills), until resume. */
+  pause(): void;
+  resume(): void;
   /** Called once, when the command has ended (its exit code when Docker knows it). */
   onExit(listener: (exitCode: number | undefined) => void): void;
   /** Ends the command's input and the connection to it (the client went away). */
@@ -64,6 +67,8 @@ export function dockerShells(docker: Docker): ContainerShells {
         // Resizing an exec that just ended fails; nothing to do about it.
         resize: (cols, rows) => void exec.resize({ w: cols, h: rows }).catch(() => {}),
         onOutput: (listener) => void stream.on("data", listener),
+        pause: () => void stream.pause(),
+        resume: () => void stream.resume(),
         onExit: (listener) => void (exited = listener),
         close: () => stream.destroy(),
       };

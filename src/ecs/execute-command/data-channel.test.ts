@@ -27,6 +27,9 @@ function fakeShell() {
     onOutput: (l: (d: Buffer) => void) => void (output = l),
     onExit: (l: (code: number | undefined) => void) => void (exit = l),
     close: () => void (shell.closed = true),
+    paused: false,
+    pause: () => void (shell.paused = true),
+    resume: () => void (shell.paused = false),
     print: (s: string) => output(Buffer.from(s)),
     exit: () => exit(0),
   };
@@ -67,4 +70,23 @@ test("the plugin's path: HandshakeRequest, its response, HandshakeComplete, then
   assert.equal(JSON.parse(last.payload.toString()).SessionId, "s-1");
   assert.equal(socket.closedWith, 1000);
   assert.equal(shell.closed, true);
+});
+
+test("flow control: the command's output stops being read while too much awaits acknowledgement, and is read again as acknowledgements come", () => {
+  const socket = fakeSocket();
+  const shell = fakeShell();
+  runDataChannel({ socket: socket as unknown as WebSocket, shell: shell as unknown as Shell, sessionId: "s-2", destinationId: "task-2", log: pino({ level: "silent" }) });
+  // A client that skips the handshake: its first input starts the stream.
+  socket.emit("message", input(0, 3, JSON.stringify({ cols: 80, rows: 24 })), true);
+  for (let i = 0; i < 300 && !shell.paused; i++) shell.print(`line ${i}\n`);
+  assert.equal(shell.paused, true);
+  const sent = socket.sent.filter((m) => m.messageType === "output_stream_data");
+  assert.equal(sent.length, 256, "the handshake request and 255 lines await acknowledgement");
+  const ack = (seq: number) => encodeMessage({ messageType: "acknowledge", sequenceNumber: 0, flags: 0, payloadType: 0,
+    payload: Buffer.from(JSON.stringify({ AcknowledgedMessageType: "output_stream_data", AcknowledgedMessageId: "x", AcknowledgedMessageSequenceNumber: seq, IsSequentialMessage: true })) });
+  for (let seq = 0; seq < 127; seq++) socket.emit("message", ack(seq), true);
+  assert.equal(shell.paused, true);
+  socket.emit("message", ack(127), true);
+  assert.equal(shell.paused, false);
+  shell.exit();
 });

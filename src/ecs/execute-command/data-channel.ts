@@ -12,6 +12,12 @@ const RESEND_AFTER_MS = 1000;
 const MAX_SENDS = 5;
 /** Input that arrives ahead of a missing message is held, up to this many messages. */
 const MAX_HELD = 100;
+/**
+ * Flow control: the command's output is no longer read while this many output messages await
+ * their acknowledgement (or the handshake), and is read again once half of them have it, so a
+ * slow client holds the command back instead of filling the server's memory.
+ */
+const WINDOW = 256;
 
 export interface DataChannelOptions {
   socket: WebSocket;
@@ -40,6 +46,12 @@ export function runDataChannel({ socket, shell, sessionId, destinationId, log, r
   const heldInput = new Map<number, AgentMessage>();
   const heldOutput: Buffer[] = [];
   const unacked = new Map<number, { frame: Buffer; sentAt: number; sends: number }>();
+  let paused = false;
+  const waiting = () => unacked.size + heldOutput.length;
+  const throttle = () => {
+    if (!paused && waiting() >= WINDOW) (paused = true, shell.pause());
+    else if (paused && waiting() <= WINDOW / 2) (paused = false, shell.resume());
+  };
 
   const send = (frame: Buffer) => socket.readyState === socket.OPEN && socket.send(frame);
   const sendSequenced = (payloadType: number, payload: Buffer) => {
@@ -57,12 +69,14 @@ export function runDataChannel({ socket, shell, sessionId, destinationId, log, r
       if (u.sends >= MAX_SENDS) unacked.delete(seq);
       else (u.sentAt = now, u.sends++, send(u.frame));
     }
+    throttle();
   }, RESEND_AFTER_MS);
   resend.unref();
 
   const startStreaming = () => {
     handshaking = false;
     for (const chunk of heldOutput.splice(0)) sendSequenced(PayloadType.Output, chunk);
+    throttle();
   };
 
   const end = (reason: string) => {
@@ -78,6 +92,7 @@ export function runDataChannel({ socket, shell, sessionId, destinationId, log, r
     record?.output(data);
     if (handshaking) heldOutput.push(data);
     else sendSequenced(PayloadType.Output, data);
+    throttle();
   });
   shell.onExit(() => {
     if (handshaking) startStreaming();
@@ -134,7 +149,7 @@ export function runDataChannel({ socket, shell, sessionId, destinationId, log, r
     }
     if (m.messageType === MessageType.Acknowledge) {
       const seq = parseAckedSequence(m.payload);
-      if (seq !== undefined) unacked.delete(seq);
+      if (seq !== undefined) (unacked.delete(seq), throttle());
     } else if (m.messageType === MessageType.Input) onInput(m);
     else if (m.messageType === MessageType.ChannelClosed) (socket.close(1000), end("the client closed the channel"));
   });
