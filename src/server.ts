@@ -127,6 +127,10 @@ import { createRegistryPermissions } from "./ecr/registry-permissions.js";
 import { credentialSecrets, sealPlaintextSecrets } from "./iam/credential-secrets.js";
 import { registerConsoleAssets, wantsPage } from "./console/console-assets.js";
 import { registerTaskEvents } from "./console/task-events.js";
+import { createExecSessions } from "./ecs/execute-command/exec-sessions.js";
+import { dockerShells } from "./ecs/execute-command/container-shell.js";
+import { serveDataChannels } from "./ecs/execute-command/data-channel-route.js";
+import { sessionRecorders } from "./ecs/execute-command/session-logging.js";
 
 /** How often retention policies are applied (AWS documents deletion "within 72 hours"; Berth is prompter). */
 const LOG_RETENTION_INTERVAL_MS = 60_000;
@@ -331,7 +335,11 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   alarms.addActionTarget(aas.alarmActions);
   const elbv2 = createElbv2Service({ db, clock, config, health: lbHealth, changed: lbFeed.changed });
   // Express Mode makes its load balancer and scaling through ELBv2's and Application Auto Scaling's handlers.
-  const ecs = createEcsService(deps, { dockerVersion, scheduler: services, daemons, baseUrl, otherApis: () => ({ elbv2: elbv2.handlers, autoScaling: aas.service.handlers }) });
+  // ECS Exec: ExecuteCommand issues a session; its data channel (a WebSocket on this port) runs
+  // the command with docker exec in the task's container and records output where the cluster says.
+  const execute = { sessions: createExecSessions({ clock }), shells: dockerShells(docker) };
+  const dataChannels = serveDataChannels(app.server, { ...execute, log: log.child({ component: "execute-command" }), record: sessionRecorders(logStore, log.child({ component: "execute-command" })) });
+  const ecs = createEcsService(deps, { dockerVersion, scheduler: services, daemons, baseUrl, execute, otherApis: () => ({ elbv2: elbv2.handlers, autoScaling: aas.service.handlers }) });
   // EventBridge: rules' targets are delivered by one worker, through a dispatcher per kind of target.
   const eventsLog = log.child({ component: "events" });
   const runTaskForEvents = async (scope: Scope, request: RunTaskRequest) =>
@@ -458,6 +466,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
       daemons.stop();
       lifecycle.stop();
       await gc.stop();
+      dataChannels.close();
       await app.close();
       await lbFeed.close();
       lbHealth.stop();

@@ -1,6 +1,7 @@
 import { parseArn, type Scope } from "../core/arn.js";
 import type { Db } from "../store/database.js";
 import type { AuthorizedCall, ServiceAuthorization } from "../iam/service-authorization.js";
+import { findTask } from "./tasks/task-store.js";
 
 /** The last part of a name-or-ARN (a cluster named by ARN: its name). */
 const nameOf = (ref: string) => (ref.startsWith("arn:") ? ref.slice(ref.lastIndexOf("/") + 1) : ref);
@@ -49,6 +50,20 @@ export function taskDefinitionResource(db: Db, scope: Scope, given: string): str
 const taskDefinition = (call: AuthorizedCall) => [taskDefinitionResource(call.db, call.ctx, call.str("taskDefinition") ?? "")];
 
 /**
+ * ExecuteCommand's condition keys: ecs:cluster and ecs:task (ARNs) and ecs:container-name, the
+ * container named, or the task's only one when none is (the container the command would run in).
+ */
+function executeCommandKeys(call: AuthorizedCall): Record<string, string | undefined> {
+  const task = inCluster(call, "task", call.str("task") ?? "");
+  let container = call.str("container");
+  if (container === undefined) {
+    const containers = findTask(call.db, task)?.containers ?? [];
+    if (containers.length === 1) container = containers[0]!.name;
+  }
+  return { "ecs:cluster": cluster(call)[0], "ecs:task": task, "ecs:container-name": container };
+}
+
+/**
  * Amazon ECS (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelasticcontainerservice.html):
  * cluster actions on the cluster's ARN, service, task and container-instance actions on each one
  * named (in the call's cluster), service deployments and revisions on theirs (ListServiceDeployments
@@ -89,5 +104,8 @@ export const ecsAuthorization: ServiceAuthorization = {
     DescribeDaemonRevisions: (call) => call.list("daemonRevisionArns"),
     RunTask: taskDefinition,
     StartTask: taskDefinition,
+    // On the cluster and the task, as the Service Authorization Reference lists it.
+    ExecuteCommand: (call) => [...cluster(call), ...named("task", "task")(call)],
   },
+  conditions: { ExecuteCommand: executeCommandKeys },
 };

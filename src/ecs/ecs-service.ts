@@ -16,6 +16,9 @@ import { agentOperationHandlers } from "./agent-link/agent-operations.js";
 import { daemonTaskDefinitionHandlers } from "./daemons/daemon-task-definitions.js";
 import { daemonHandlers, type DaemonScheduler } from "./daemons/daemons.js";
 import { expressGatewayHandlers, type ExpressApis } from "./express/express-gateway.js";
+import { executeCommandHandlers } from "./execute-command/execute-command.js";
+import type { ExecSessions } from "./execute-command/exec-sessions.js";
+import type { ContainerShells } from "./execute-command/container-shell.js";
 
 /**
  * The ECS API: the official model plus the handlers of each resource, each in its own file.
@@ -23,12 +26,14 @@ import { expressGatewayHandlers, type ExpressApis } from "./express/express-gate
  * `scheduler` is told when a service changes, so that it decides again at once; `baseUrl` is
  * this server's address, which DiscoverPollEndpoint gives agents; `daemons` is told when a daemon
  * changes; `otherApis` are the handlers of ELBv2 and Application Auto Scaling, through which
- * Express Mode makes its load balancer and scaling.
+ * Express Mode makes its load balancer and scaling; `execute` issues ExecuteCommand's sessions and
+ * reaches tasks' containers (without it ExecuteCommand is not offered).
  */
 export function createEcsService(
   deps: EcsDeps,
-  { dockerVersion = "unknown", scheduler = { poke: () => {} }, daemons = { poke: () => {} }, baseUrl = () => "http://127.0.0.1:4566", otherApis }: {
+  { dockerVersion = "unknown", scheduler = { poke: () => {} }, daemons = { poke: () => {} }, baseUrl = () => "http://127.0.0.1:4566", otherApis, execute }: {
     dockerVersion?: string; scheduler?: ServiceScheduler; daemons?: DaemonScheduler; baseUrl?: () => string; otherApis?: () => Omit<ExpressApis, "ecs">;
+    execute?: { sessions: ExecSessions; shells: ContainerShells };
   } = {},
 ): JsonService {
   const handlers: JsonService["handlers"] = {
@@ -47,6 +52,7 @@ export function createEcsService(
     ...daemonTaskDefinitionHandlers(deps),
     ...daemonHandlers(deps, daemons),
   };
+  if (execute) Object.assign(handlers, executeCommandHandlers({ db: deps.db, ...execute, baseUrl }));
   if (otherApis) Object.assign(handlers, expressGatewayHandlers(deps, () => ({ ecs: handlers, ...otherApis() })));
   return { model: loadModel("ecs"), handlers };
 }

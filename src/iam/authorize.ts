@@ -37,8 +37,10 @@ export function createAuthorize({ db, clock, services = {}, resourcePolicies = {
     const policies = identityPolicies(db, clock, ctx.principal!, { region: ctx.region, ...(ctx.sourceIp ? { sourceIp: ctx.sourceIp } : {}) });
     const requestTags = requestTagContext(input);
     const { code = "AccessDeniedException", status, shownAction = (a: string) => a } = table?.refusal ?? {};
+    const conditionsOf = table?.conditions && Object.hasOwn(table.conditions, operation) ? table.conditions[operation] : undefined;
+    const serviceKeys = conditionsOf ? conditionsOf(authorizedCall(db, ctx, input, table)) : {};
     for (const resource of actionResources(db, ctx, service, operation, input, table)) {
-      const context: ConditionContext = { ...requestTags, ...resourceTagContext(db, resource, Object.values(services)) };
+      const context: ConditionContext = { ...requestTags, ...serviceKeys, ...resourceTagContext(db, resource, Object.values(services)) };
       const withPolicy = resourcePolicies[service];
       if (withPolicy) {
         const identity = { decide: (a: string, r: string) => policies.decide(a, r, context), denial: (a: string, r: string) => policies.denial(a, r, context) };

@@ -33,6 +33,8 @@ export interface ServiceAuthorization {
   dependentActions?: Record<string, (call: AuthorizedCall) => DependentAction[]>;
   /** Operations authorized as another action (SQS's SendMessageBatch is sqs:SendMessage). */
   actions?: Record<string, string>;
+  /** The service's own condition keys an operation sets (ecs:cluster, ecs:container-name, ...), by operation. */
+  conditions?: Record<string, (call: AuthorizedCall) => Record<string, string | undefined>>;
   /**
    * How the service words a refusal when it differs from AccessDeniedException naming
    * `prefix:Operation`: SNS answers AuthorizationError (403) naming `SNS:Publish`; SQS answers

@@ -2,6 +2,7 @@ import type { Attachment, Container, NetworkConfiguration, Task, TaskDefinition,
 import { randomBytes } from "node:crypto";
 import { containerArn, taskArn, type Scope } from "../../core/arn.js";
 import { newTaskId, newUuid } from "../../core/ids.js";
+import { initialAgents } from "../execute-command/managed-agent.js";
 
 export interface NewTask {
   scope: Scope;
@@ -54,6 +55,7 @@ export function buildTask(n: NewTask): Task {
       cpu: String(o?.cpu ?? c.cpu ?? 0),
       memory: o?.memory ?? c.memory ? String(o?.memory ?? c.memory) : undefined,
       memoryReservation: o?.memoryReservation ?? c.memoryReservation ? String(o?.memoryReservation ?? c.memoryReservation) : undefined,
+      ...(n.enableExecuteCommand ? { managedAgents: initialAgents() } : {}),
     };
   });
 

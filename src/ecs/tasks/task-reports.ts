@@ -4,6 +4,7 @@ import type { Logger } from "../../core/logger.js";
 import type { TaskReport, TaskStatus } from "../../agent/protocol/task-runner.js";
 import { findTask, saveTask, type StoredTask } from "./task-store.js";
 import { parseArn } from "../../core/arn.js";
+import { followContainer } from "../execute-command/managed-agent.js";
 
 const order: TaskStatus[] = ["PROVISIONING", "PENDING", "ACTIVATING", "RUNNING", "DEACTIVATING", "STOPPING", "DEPROVISIONING", "STOPPED"];
 const rank = (s: string | undefined) => order.indexOf((s ?? "PROVISIONING") as TaskStatus);
@@ -67,6 +68,7 @@ function mergeContainers(task: Task, report: TaskReport): Container[] {
     if (r.reason !== undefined) merged.reason = r.reason;
     if (r.healthStatus) merged.healthStatus = r.healthStatus;
     if (r.networkBindings) merged.networkBindings = r.networkBindings;
+    if (merged.managedAgents) merged.managedAgents = followContainer(merged, report.at);
     return merged;
   });
 }
