@@ -15,7 +15,7 @@ import { accountSettingHandlers } from "./account-settings/account-settings.js";
 import { agentOperationHandlers } from "./agent-link/agent-operations.js";
 import { daemonTaskDefinitionHandlers } from "./daemons/daemon-task-definitions.js";
 import { daemonHandlers, type DaemonScheduler } from "./daemons/daemons.js";
-import { expressGatewayHandlers, type ExpressApis } from "./express/express-gateway.js";
+import { expressGateway, type ExpressApis } from "./express/express-gateway.js";
 
 /**
  * The ECS API: the official model plus the handlers of each resource, each in its own file.
@@ -30,7 +30,7 @@ export function createEcsService(
   { dockerVersion = "unknown", scheduler = { poke: () => {} }, daemons = { poke: () => {} }, baseUrl = () => "http://127.0.0.1:4566", otherApis }: {
     dockerVersion?: string; scheduler?: ServiceScheduler; daemons?: DaemonScheduler; baseUrl?: () => string; otherApis?: () => Omit<ExpressApis, "ecs">;
   } = {},
-): JsonService {
+): JsonService & { recoverExpress(): Promise<void> } {
   const handlers: JsonService["handlers"] = {
     ...clusterHandlers(deps),
     ...taskDefinitionHandlers(deps),
@@ -47,6 +47,8 @@ export function createEcsService(
     ...daemonTaskDefinitionHandlers(deps),
     ...daemonHandlers(deps, daemons),
   };
-  if (otherApis) Object.assign(handlers, expressGatewayHandlers(deps, () => ({ ecs: handlers, ...otherApis() })));
-  return { model: loadModel("ecs"), handlers };
+  const express = otherApis && expressGateway(deps, () => ({ ecs: handlers, ...otherApis() }));
+  if (express) Object.assign(handlers, express.handlers);
+  // Express Mode's creates and deletes a restart interrupted are undone or finished once the server runs.
+  return { model: loadModel("ecs"), handlers, recoverExpress: async () => express?.recover() };
 }
