@@ -16,7 +16,8 @@ import { serviceNotActive, serviceNotFound, validateServiceName } from "../servi
 import { findService, serviceArn as serviceArnFor } from "../services/service-store.js";
 import { revisionArnOf, serviceDeploymentsOf } from "../services/service-deployment-store.js";
 import { expressServices, findExpressService, forgetExpressService, saveExpressService, type StoredExpressService } from "./express-gateway-store.js";
-import { allSharedLoadBalancers, networkKey, saveSharedLoadBalancer, SERVICES_PER_LOAD_BALANCER, sharedLoadBalancers, type SharedLoadBalancer } from "./express-load-balancers.js";
+import { readCertificate } from "../../elbv2/certificates/certificate-files.js";
+import { allSharedLoadBalancers, EXPRESS_CERTIFICATE, networkKey, saveSharedLoadBalancer, SERVICES_PER_LOAD_BALANCER, sharedLoadBalancers, type SharedLoadBalancer } from "./express-load-balancers.js";
 import { releaseLoadBalancer, tearDown, usersOf, type RawCall } from "./express-teardown.js";
 
 /**
@@ -56,6 +57,8 @@ const EXPRESS_DEPLOYMENT = {
 const hostnameFor = (serviceName: string, suffix: string, region: string) =>
   `${serviceName.toLowerCase().replace(/[^a-z0-9-]/g, "-").slice(0, 54).replace(/-+$/, "")}-${suffix}.ecs.${region}.on.aws`;
 
+const certificateArn = (ctx: RequestContext) => `arn:aws:acm:${ctx.region}:${ctx.account}:certificate/${EXPRESS_CERTIFICATE}`;
+
 const notFound = () => new ServiceError("ResourceNotFoundException", "The specified express gateway service was not found.");
 const hex = (n: number) => randomBytes(n).toString("hex");
 
@@ -94,7 +97,9 @@ export function expressGateway(deps: EcsDeps, apis: () => ExpressApis): { handle
     const securityGroups = network.securityGroups ?? [];
     const key = networkKey(subnets, securityGroups);
     const roomy = sharedLoadBalancers(db, ctx, key).find((lb) => usersOf(db, lb).length < SERVICES_PER_LOAD_BALANCER);
-    return roomy ?? { name: `ecs-express-gateway-alb-${hex(4)}`, scope: { account: ctx.account, region: ctx.region }, networkKey: key, subnets, securityGroups, state: "CREATING" };
+    if (roomy) return roomy;
+    const https = readCertificate(config.loadBalancerCertificatesDir, certificateArn(ctx)).ok;
+    return { name: `ecs-express-gateway-alb-${hex(4)}`, scope: { account: ctx.account, region: ctx.region }, networkKey: key, subnets, securityGroups, state: "CREATING", protocol: https ? "HTTPS" : "HTTP" };
   }
 
   /** Makes a shared load balancer chosen but not made yet: the ALB, and its HTTP:80 listener answering 404 to hosts it has no rule for. */
@@ -105,10 +110,15 @@ export function expressGateway(deps: EcsDeps, apis: () => ExpressApis): { handle
       Name: lb.name, Type: "application", Scheme: "internet-facing", Subnets: subnets, ...(lb.securityGroups.length ? { SecurityGroups: lb.securityGroups } : {}),
     }, ctx)).LoadBalancers[0]!.LoadBalancerArn;
     saveSharedLoadBalancer(db, lb);
-    lb.listenerArn = (await call<{ Listeners: { ListenerArn: string }[] }>("elbv2", "CreateListener", {
-      LoadBalancerArn: lb.loadBalancerArn, Protocol: "HTTP", Port: 80,
-      DefaultActions: [{ Type: "fixed-response", FixedResponseConfig: { StatusCode: "404", ContentType: "text/plain", MessageBody: "Not Found" } }],
-    }, ctx)).Listeners[0]!.ListenerArn;
+    const notFound = [{ Type: "fixed-response", FixedResponseConfig: { StatusCode: "404", ContentType: "text/plain", MessageBody: "Not Found" } }];
+    const listen = async (input: object) => (await call<{ Listeners: { ListenerArn: string }[] }>("elbv2", "CreateListener", { LoadBalancerArn: lb.loadBalancerArn, ...input }, ctx)).Listeners[0]!.ListenerArn;
+    if (lb.protocol === "HTTPS") {
+      // As on AWS: the services answer on HTTPS; plain HTTP is redirected there.
+      lb.listenerArn = await listen({ Protocol: "HTTPS", Port: 443, Certificates: [{ CertificateArn: certificateArn(ctx) }], DefaultActions: notFound });
+      await listen({ Protocol: "HTTP", Port: 80, DefaultActions: [{ Type: "redirect", RedirectConfig: { Protocol: "HTTPS", Port: "443", StatusCode: "HTTP_301" } }] });
+    } else {
+      lb.listenerArn = await listen({ Protocol: "HTTP", Port: 80, DefaultActions: notFound });
+    }
     lb.state = "ACTIVE";
     saveSharedLoadBalancer(db, lb);
     return lb;
@@ -290,7 +300,8 @@ export function expressGateway(deps: EcsDeps, apis: () => ExpressApis): { handle
       const now = clock.now();
       const suffix = hex(4);
       const hostname = hostnameFor(serviceName, suffix, ctx.region);
-      const endpoint = `http://${hostname}/`;
+      const lb = chooseLoadBalancer(ctx, network);
+      const endpoint = `${lb.protocol === "HTTPS" ? "https" : "http"}://${hostname}/`;
       const configuration: ExpressGatewayServiceConfiguration = {
         executionRoleArn: input.executionRoleArn, ...(input.taskRoleArn ? { taskRoleArn: input.taskRoleArn } : {}),
         cpu: input.cpu ?? DEFAULTS.cpu, memory: input.memory ?? DEFAULTS.memory,
@@ -298,7 +309,6 @@ export function expressGateway(deps: EcsDeps, apis: () => ExpressApis): { handle
         ingressPaths: [{ accessType: "PUBLIC", endpoint }],
       };
       // The intent first: what will be made, by name, before any of it is (a kill -9 from here on is undone at start).
-      const lb = chooseLoadBalancer(ctx, network);
       const e: StoredExpressService = {
         scope: { account: ctx.account, region: ctx.region }, serviceArn: arn, serviceName, clusterArn: clusterArnOf(ctx, clusterName),
         infrastructureRoleArn: input.infrastructureRoleArn!, createdAt: now, updatedAt: now, configurations: [configuration],

@@ -18,10 +18,22 @@ export interface SharedLoadBalancer {
   subnets: string[];
   securityGroups: string[];
   state: "CREATING" | "ACTIVE";
+  /**
+   * HTTPS (443, with the express certificate; HTTP:80 redirects to it) when the operator provided
+   * the certificate as the ALB was made, else HTTP (80). Absent: HTTP.
+   */
+  protocol?: "HTTP" | "HTTPS";
   loadBalancerArn?: string;
-  /** The listener the services' host rules are on (HTTP:80; its default action answers 404). */
+  /** The listener the services' host rules are on (its default action answers 404). */
   listenerArn?: string;
 }
+
+/**
+ * AWS gives express services an ACM certificate for their *.ecs.REGION.on.aws names; Berth has no
+ * ACM, so the certificate is the operator's, as for any HTTPS listener: the file
+ * `ecs-express-gateway.pem` in loadBalancerCertificatesDir (this is its ARN's last part).
+ */
+export const EXPRESS_CERTIFICATE = "ecs-express-gateway";
 
 /** At most this many express services share one ALB, as on AWS. */
 export const SERVICES_PER_LOAD_BALANCER = 25;
