@@ -12,7 +12,7 @@ import {
 import { request } from "node:http";
 import { BerthProcess } from "./harness.js";
 import { ensureTestImage, TEST_IMAGE } from "./images.js";
-import { httpGet, waitFor } from "./wait.js";
+import { waitFor } from "./wait.js";
 
 /**
  * ECS Express Mode end to end: images become Fargate services behind one shared load balancer
@@ -152,6 +152,10 @@ test("two express services share one load balancer, each answering on its own ho
   await waitFor("shop answers on its host", async () => (await getByHost(address, hostOf(shopEndpoint)))?.body === "shop-v1\n" || undefined, 120_000);
   await waitFor("cart answers on its host", async () => (await getByHost(address, hostOf(cartEndpoint)))?.body === "cart-v1\n" || undefined, 120_000);
   assert.equal((await getByHost(address, "nobody.ecs.us-east-1.on.aws"))?.status, 404);
+  await waitFor("shop's task's target healthy by the /health check", async () => {
+    const health = (await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: shopGroups[0] }))).TargetHealthDescriptions!;
+    return JSON.stringify(health.map((h) => h.TargetHealth!.State)) === '["healthy"]' || undefined;
+  }, 60_000);
   const scaling = await berth.aws("application-autoscaling", "describe-scalable-targets", "--service-namespace", "ecs", "--region", "us-east-1");
   assert.deepEqual(scaling.ScalableTargets.map((t: any) => [t.ResourceId, t.MinCapacity, t.MaxCapacity]).sort(), [["service/default/cart", 1, 20], ["service/default/shop", 1, 2]]);
   await waitFor("the container's output in its own log group", async () => {
