@@ -81,7 +81,7 @@ export function expressGateway(deps: EcsDeps, apis: () => ExpressApis): { handle
   const raw: RawCall = async <T>(api: keyof ExpressApis, op: string, input: object, ctx: RequestContext) => (await apis()[api][op]!(input, ctx)) as T;
 
   /**
-   * Creates and deletes run one at a time: two creates in one network configuration must not both
+   * Creates, updates and deletes run one at a time: two creates in one network configuration must not both
    * make a load balancer, nor a delete remove the one a create is about to use.
    */
   let tail: Promise<unknown> = Promise.resolve();
@@ -102,7 +102,7 @@ export function expressGateway(deps: EcsDeps, apis: () => ExpressApis): { handle
     return { name: `ecs-express-gateway-alb-${hex(4)}`, scope: { account: ctx.account, region: ctx.region }, networkKey: key, subnets, securityGroups, state: "CREATING", protocol: https ? "HTTPS" : "HTTP" };
   }
 
-  /** Makes a shared load balancer chosen but not made yet: the ALB, and its HTTP:80 listener answering 404 to hosts it has no rule for. */
+  /** Makes a shared load balancer chosen but not made yet: the ALB and its listener (HTTP:80, or HTTPS:443 and a redirect on 80) answering 404 to hosts it has no rule for. */
   async function ensureLoadBalancer(ctx: RequestContext, lb: SharedLoadBalancer): Promise<SharedLoadBalancer> {
     if (lb.state === "ACTIVE") return lb;
     const subnets = lb.subnets.length >= 2 ? lb.subnets : DEFAULT_SUBNETS;
@@ -374,7 +374,8 @@ export function expressGateway(deps: EcsDeps, apis: () => ExpressApis): { handle
       return { service: await present(ctx, e, input.include?.includes("TAGS") ?? false) };
     },
 
-    UpdateExpressGatewayService: async (input: UpdateExpressGatewayServiceRequest, ctx: RequestContext) => {
+    // One at a time with creates and deletes: a delete must not remove the target groups an update is changing.
+    UpdateExpressGatewayService: (input: UpdateExpressGatewayServiceRequest, ctx: RequestContext) => serially(async () => {
       const e = requireExpress(ctx, input.serviceArn, serviceNotFound);
       if (findService(db, e.serviceArn)?.service.status !== "ACTIVE") throw serviceNotActive();
       const last = e.configurations.at(-1)!;
@@ -420,7 +421,7 @@ export function expressGateway(deps: EcsDeps, apis: () => ExpressApis): { handle
           targetConfiguration: next, createdAt: e.createdAt, updatedAt: now,
         },
       };
-    },
+    }),
 
     DeleteExpressGatewayService: (input: DeleteExpressGatewayServiceRequest, ctx: RequestContext) => serially(async () => {
       const e = requireExpress(ctx, input.serviceArn, serviceNotFound);
