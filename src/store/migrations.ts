@@ -540,7 +540,7 @@ export const migrations: string[] = [
   CREATE TABLE express_gateway_services (
     service_arn TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, doc TEXT NOT NULL);
   `,
-  /* 31: ECS Express Mode's shared load balancers (express-load-balancers.ts): express services of
+  /* 32: ECS Express Mode's shared load balancers (express-load-balancers.ts): express services of
      one account, region and network configuration share an ALB; one row per such ALB, keyed by
      its name (chosen, and written here, before it is created, so a kill -9 leaves nothing unknown). */ `
   CREATE TABLE express_gateway_load_balancers (
