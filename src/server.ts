@@ -410,6 +410,8 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   // Services are reconciled once recovered tasks are known again.
   services.start();
   daemons.start();
+  // Express Mode's creates and deletes a kill -9 interrupted, undone or finished once services run.
+  await ecs.recoverExpress();
   // Deliveries left pending by a restart (or a kill -9) are delivered now.
   eventDeliveries = startDeliveryWorker({
     db, clock, log: eventsLog, dispatchers: () => deliveryTargets, timers: [(now) => fireDueSchedules(db, now)],

@@ -2,20 +2,24 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import {
   CreateExpressGatewayServiceCommand, CreateServiceCommand, DeleteExpressGatewayServiceCommand, DeleteServiceCommand, DescribeExpressGatewayServiceCommand, DescribeServicesCommand,
-  ListClustersCommand, ListServicesCommand, ListTaskDefinitionsCommand, UpdateExpressGatewayServiceCommand, type ECSClient, type ExpressGatewayContainer,
+  DescribeServiceDeploymentsCommand, ListClustersCommand, ListServiceDeploymentsCommand, ListServicesCommand, ListTaskDefinitionsCommand, UpdateExpressGatewayServiceCommand,
+  UpdateServiceCommand, type ECSClient, type ExpressGatewayContainer,
 } from "@aws-sdk/client-ecs";
 import {
-  ElasticLoadBalancingV2Client, DescribeListenersCommand, DescribeLoadBalancersCommand, DescribeTargetGroupsCommand, DescribeTargetHealthCommand, ModifyTargetGroupAttributesCommand,
+  ElasticLoadBalancingV2Client, DescribeListenersCommand, DescribeLoadBalancersCommand, DescribeRulesCommand, DescribeTargetGroupsCommand, DescribeTargetHealthCommand,
+  ModifyTargetGroupAttributesCommand,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { request } from "node:http";
 import { BerthProcess } from "./harness.js";
 import { ensureTestImage, TEST_IMAGE } from "./images.js";
-import { httpGet, waitFor } from "./wait.js";
+import { waitFor } from "./wait.js";
 
 /**
- * ECS Express Mode end to end: an image becomes a Fargate service behind its own load balancer
- * (listener, target group with the health check path) with target tracking scaling; its endpoint
- * answers with the container's page; an update rolls a new revision; a delete removes the service,
- * the load balancer and the target group. Each piece is read back through its own API.
+ * ECS Express Mode end to end: images become Fargate services behind one shared load balancer
+ * (a host-header rule and two target groups each) with target tracking scaling; each endpoint's
+ * hostname answers with its container's page; an update deploys as a canary (5% of the traffic,
+ * then all of it, by the rule's weights); deleting one service leaves the other reachable, and the
+ * load balancer goes with the last. Each piece is read back through its own API.
  */
 let berth: BerthProcess;
 let ecs: ECSClient;
@@ -65,109 +69,158 @@ test("bad requests are refused and make nothing", async () => {
   assert.equal((await elb.send(new DescribeTargetGroupsCommand({}))).TargetGroups!.length, 0, "no target group was left behind");
 });
 
-test("create: the endpoint answers with the container's page; update rolls a new revision; delete removes everything it made", async () => {
-  const created = (await ecs.send(new CreateExpressGatewayServiceCommand({
-    serviceName: "shop", executionRoleArn: EXECUTION_ROLE, infrastructureRoleArn: INFRASTRUCTURE_ROLE,
-    primaryContainer: web("v1"), cpu: "256", memory: "512", healthCheckPath: "/health",
-    scalingTarget: { minTaskCount: 1, maxTaskCount: 2, autoScalingMetric: "AVERAGE_CPU", autoScalingTargetValue: 70 },
-    tags: [{ key: "team", value: "web" }],
-  }))).service!;
-  assert.equal(created.serviceName, "shop");
-  assert.equal(created.serviceArn, "arn:aws:ecs:us-east-1:000000000000:service/default/shop");
-  assert.equal(created.cluster, "arn:aws:ecs:us-east-1:000000000000:cluster/default", "the default cluster is made when missing");
-  assert.equal(created.infrastructureRoleArn, INFRASTRUCTURE_ROLE);
-  assert.equal(created.status!.statusCode, "ACTIVE");
-  assert.deepEqual(created.tags, [{ key: "team", value: "web" }]);
-  const config = created.activeConfigurations![0]!;
-  assert.equal(config.executionRoleArn, EXECUTION_ROLE);
+/** GET http://ADDRESS/PATH with a Host header: the shared ALB routes by it (loopback only). */
+function getByHost(address: string, host: string, path = "/"): Promise<{ status: number; body: string } | undefined> {
+  return new Promise((resolve) => {
+    const req = request({ host: address, port: 80, path, headers: { host }, timeout: 2000 }, (res) => {
+      let body = "";
+      res.setEncoding("utf8").on("data", (c: string) => (body += c)).on("end", () => resolve({ status: res.statusCode!, body }));
+    });
+    req.on("error", () => resolve(undefined)).on("timeout", () => req.destroy());
+    req.end();
+  });
+}
+
+const hostOf = (endpoint: string) => new URL(endpoint).hostname;
+const expressLbs = async () => (await elb.send(new DescribeLoadBalancersCommand({}))).LoadBalancers!;
+/** The forward weights of a rule, in the order of the given target groups. */
+const weights = async (ruleArn: string, groups: string[]) => {
+  const rule = (await elb.send(new DescribeRulesCommand({ RuleArns: [ruleArn] }))).Rules![0]!;
+  const forward = rule.Actions!.find((a) => a.Type === "forward")!.ForwardConfig!.TargetGroups!;
+  return groups.map((g) => forward.find((f) => f.TargetGroupArn === g)?.Weight ?? 0);
+};
+
+test("two express services share one load balancer, each answering on its own host; a canary update; deleting one leaves the other", async () => {
+  const create = (name: string, body: string, extra: object = {}) => ecs.send(new CreateExpressGatewayServiceCommand({
+    serviceName: name, executionRoleArn: EXECUTION_ROLE, infrastructureRoleArn: INFRASTRUCTURE_ROLE,
+    primaryContainer: web(body), cpu: "256", memory: "512", healthCheckPath: "/health", ...extra,
+  }));
+  const shop = (await create("shop", "shop-v1", {
+    scalingTarget: { minTaskCount: 1, maxTaskCount: 2, autoScalingMetric: "AVERAGE_CPU", autoScalingTargetValue: 70 }, tags: [{ key: "team", value: "web" }],
+  })).service!;
+  assert.equal(shop.serviceArn, "arn:aws:ecs:us-east-1:000000000000:service/default/shop");
+  assert.equal(shop.cluster, "arn:aws:ecs:us-east-1:000000000000:cluster/default", "the default cluster is made when missing");
+  assert.equal(shop.infrastructureRoleArn, INFRASTRUCTURE_ROLE);
+  assert.equal(shop.status!.statusCode, "ACTIVE");
+  assert.deepEqual(shop.tags, [{ key: "team", value: "web" }]);
+  const config = shop.activeConfigurations![0]!;
   assert.deepEqual([config.cpu, config.memory, config.healthCheckPath], ["256", "512", "/health"]);
-  assert.deepEqual(config.scalingTarget, { minTaskCount: 1, maxTaskCount: 2, autoScalingMetric: "AVERAGE_CPU", autoScalingTargetValue: 70 });
   assert.match(config.serviceRevisionArn!, /^arn:aws:ecs:us-east-1:000000000000:service-revision\/default\/shop\/\d{19}$/);
-  assert.match(created.currentDeployment!, /^arn:aws:ecs:us-east-1:000000000000:service-deployment\/default\/shop\//);
-  const endpoint = config.ingressPaths![0]!.endpoint!;
+  assert.match(shop.currentDeployment!, /^arn:aws:ecs:us-east-1:000000000000:service-deployment\/default\/shop\//);
   assert.equal(config.ingressPaths![0]!.accessType, "PUBLIC");
+  const shopEndpoint = config.ingressPaths![0]!.endpoint!;
+  assert.match(shopEndpoint, /^http:\/\/shop-[0-9a-f]{8}\.ecs\.us-east-1\.on\.aws\/$/, "AWS's hostname form: SERVICE-ID.ecs.REGION.on.aws");
 
-  // The pieces, each through its own API.
-  const service = (await ecs.send(new DescribeServicesCommand({ cluster: "default", services: ["shop"] }))).services![0]!;
-  assert.equal(service.launchType, "FARGATE");
-  assert.equal(service.desiredCount, 1, "minTaskCount tasks to start with");
-  const tgArn = service.loadBalancers![0]!.targetGroupArn!;
-  const tg = (await elb.send(new DescribeTargetGroupsCommand({ TargetGroupArns: [tgArn] }))).TargetGroups![0]!;
-  assert.deepEqual([tg.HealthCheckPath, tg.TargetType, tg.Port], ["/health", "ip", 8080]);
-  const lbArn = tg.LoadBalancerArns![0]!;
-  // The target group is an ordinary one: the user tunes it through ELBv2 (old targets drain in 2 s, not 300).
-  await elb.send(new ModifyTargetGroupAttributesCommand({ TargetGroupArn: tgArn, Attributes: [{ Key: "deregistration_delay.timeout_seconds", Value: "2" }] }));
-  const lb = (await elb.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [lbArn] }))).LoadBalancers![0]!;
-  assert.equal(endpoint, `http://${lb.AvailabilityZones![0]!.LoadBalancerAddresses![0]!.IpAddress}/`);
-  const listeners = (await elb.send(new DescribeListenersCommand({ LoadBalancerArn: lbArn }))).Listeners!;
-  assert.deepEqual(listeners.map((l) => [l.Protocol, l.Port, l.DefaultActions![0]!.TargetGroupArn]), [["HTTP", 80, tgArn]]);
-  const scaling = await berth.aws("application-autoscaling", "describe-scalable-targets", "--service-namespace", "ecs", "--region", "us-east-1");
-  assert.deepEqual(scaling.ScalableTargets.map((t: any) => [t.ResourceId, t.MinCapacity, t.MaxCapacity]), [["service/default/shop", 1, 2]]);
-  const policies = await berth.aws("application-autoscaling", "describe-scaling-policies", "--service-namespace", "ecs", "--region", "us-east-1");
-  assert.deepEqual(policies.ScalingPolicies.map((p: any) => [p.PolicyType, p.TargetTrackingScalingPolicyConfiguration.TargetValue, p.TargetTrackingScalingPolicyConfiguration.PredefinedMetricSpecification.PredefinedMetricType]),
-    [["TargetTrackingScaling", 70, "ECSServiceAverageCPUUtilization"]]);
+  const cart = (await create("cart", "cart-v1")).service!;
+  const cartEndpoint = cart.activeConfigurations![0]!.ingressPaths![0]!.endpoint!;
+  assert.notEqual(hostOf(cartEndpoint), hostOf(shopEndpoint));
 
-  await waitFor("the endpoint answers with the container's page", async () => (await httpGet(endpoint))?.body === "v1\n" || undefined, 120_000);
-  assert.deepEqual(await httpGet(`${endpoint}health`), { status: 200, body: "ok\n" });
-  // The container's output goes to the service's own log group.
-  assert.deepEqual(config.primaryContainer!.awsLogsConfiguration, { logGroup: "/aws/ecs/default/shop", logStreamPrefix: "ecs" });
-  await waitFor("the container's output in its log group", async () => {
-    const events = await berth.aws("logs", "filter-log-events", "--log-group-name", "/aws/ecs/default/shop", "--region", "us-east-1").catch(() => undefined);
-    return events?.events?.some((e: { message: string }) => e.message === "serving v1") || undefined;
-  }, 30_000);
-  await waitFor("the task's target healthy by the /health check", async () => {
-    const health = (await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: tgArn }))).TargetHealthDescriptions!;
+  // One load balancer for both: each service's target groups on it, one host rule each.
+  const lbs = await expressLbs();
+  assert.equal(lbs.length, 1, "the two services share one load balancer");
+  const lb = lbs[0]!;
+  const address = lb.AvailabilityZones![0]!.LoadBalancerAddresses![0]!.IpAddress!;
+  const describe = async (name: string) => (await ecs.send(new DescribeServicesCommand({ cluster: "default", services: [name] }))).services![0]!;
+  const shopService = await describe("shop");
+  assert.equal(shopService.launchType, "FARGATE");
+  assert.equal(shopService.desiredCount, 1, "minTaskCount tasks to start with");
+  assert.deepEqual(shopService.deploymentConfiguration!.strategy, "CANARY", "Express Mode deploys as a canary");
+  assert.deepEqual(shopService.deploymentConfiguration!.canaryConfiguration, { canaryPercent: 5, canaryBakeTimeInMinutes: 3 });
+  assert.equal(shopService.deploymentConfiguration!.bakeTimeInMinutes, 3);
+  // AWS's bake times are 3 + 3 minutes; the service's deployment configuration is the user's to
+  // change through UpdateService, as on AWS: a 1-minute canary, no bake after it.
+  await ecs.send(new UpdateServiceCommand({ cluster: "default", service: "shop", deploymentConfiguration: { strategy: "CANARY", canaryConfiguration: { canaryPercent: 5, canaryBakeTimeInMinutes: 1 }, bakeTimeInMinutes: 0 } }));
+  const shopLb = shopService.loadBalancers![0]!;
+  const shopGroups = [shopLb.targetGroupArn!, shopLb.advancedConfiguration!.alternateTargetGroupArn!];
+  const shopRule = shopLb.advancedConfiguration!.productionListenerRule!;
+  const cartLb = (await describe("cart")).loadBalancers![0]!;
+  const cartGroups = [cartLb.targetGroupArn!, cartLb.advancedConfiguration!.alternateTargetGroupArn!];
+  for (const arn of [...shopGroups, ...cartGroups]) {
+    const tg = (await elb.send(new DescribeTargetGroupsCommand({ TargetGroupArns: [arn] }))).TargetGroups![0]!;
+    assert.deepEqual([tg.HealthCheckPath, tg.TargetType, tg.Port], ["/health", "ip", 8080]);
+    // The target groups are ordinary ones: the user tunes them through ELBv2 (old targets drain in 2 s, not 300).
+    await elb.send(new ModifyTargetGroupAttributesCommand({ TargetGroupArn: arn, Attributes: [{ Key: "deregistration_delay.timeout_seconds", Value: "2" }] }));
+  }
+  const listeners = (await elb.send(new DescribeListenersCommand({ LoadBalancerArn: lb.LoadBalancerArn! }))).Listeners!;
+  assert.deepEqual(listeners.map((l) => [l.Protocol, l.Port, l.DefaultActions![0]!.Type]), [["HTTP", 80, "fixed-response"]]);
+  // The rules through the AWS CLI: one host-header rule per service, all of its traffic on its production target group.
+  const rules = (await berth.aws("elbv2", "describe-rules", "--listener-arn", listeners[0]!.ListenerArn!, "--region", "us-east-1")).Rules
+    .filter((r: any) => !r.IsDefault).map((r: any) => [r.Conditions[0].HostHeaderConfig.Values[0], r.Actions[0].ForwardConfig.TargetGroups.map((g: any) => [g.TargetGroupArn, g.Weight])]);
+  assert.deepEqual(rules, [[hostOf(shopEndpoint), [[shopGroups[0], 100], [shopGroups[1], 0]]], [hostOf(cartEndpoint), [[cartGroups[0], 100], [cartGroups[1], 0]]]]);
+
+  // Both answer through the one load balancer, each by its own host; another host gets the listener's 404.
+  await waitFor("shop answers on its host", async () => (await getByHost(address, hostOf(shopEndpoint)))?.body === "shop-v1\n" || undefined, 120_000);
+  await waitFor("cart answers on its host", async () => (await getByHost(address, hostOf(cartEndpoint)))?.body === "cart-v1\n" || undefined, 120_000);
+  assert.equal((await getByHost(address, "nobody.ecs.us-east-1.on.aws"))?.status, 404);
+  await waitFor("shop's task's target healthy by the /health check", async () => {
+    const health = (await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: shopGroups[0] }))).TargetHealthDescriptions!;
     return JSON.stringify(health.map((h) => h.TargetHealth!.State)) === '["healthy"]' || undefined;
   }, 60_000);
+  const scaling = await berth.aws("application-autoscaling", "describe-scalable-targets", "--service-namespace", "ecs", "--region", "us-east-1");
+  assert.deepEqual(scaling.ScalableTargets.map((t: any) => [t.ResourceId, t.MinCapacity, t.MaxCapacity]).sort(), [["service/default/cart", 1, 20], ["service/default/shop", 1, 2]]);
+  await waitFor("the container's output in its own log group", async () => {
+    const events = await berth.aws("logs", "filter-log-events", "--log-group-name", "/aws/ecs/default/shop", "--region", "us-east-1").catch(() => undefined);
+    return events?.events?.some((e: { message: string }) => e.message === "serving shop-v1") || undefined;
+  }, 30_000);
 
   // The same name again, while it is active: refused.
-  await rejects(ecs.send(new CreateExpressGatewayServiceCommand({ serviceName: "shop", executionRoleArn: EXECUTION_ROLE, infrastructureRoleArn: INFRASTRUCTURE_ROLE, primaryContainer: web("x") })),
-    "InvalidParameterException", /idempotent/);
+  await rejects(create("shop", "x"), "InvalidParameterException", /idempotent/);
 
-  // Update: a new image command, more memory, a larger scaling range; the service rolls to the new revision.
-  const updated = (await ecs.send(new UpdateExpressGatewayServiceCommand({
-    serviceArn: created.serviceArn, primaryContainer: web("v2"), memory: "1024", scalingTarget: { maxTaskCount: 3, autoScalingMetric: "REQUEST_COUNT_PER_TARGET", autoScalingTargetValue: 100 }, healthCheckPath: "/index.html",
-  }))).service!;
+  // The update starts once the create's deployment is done (a newer one would replace it part-way).
+  await waitFor("shop's first deployment COMPLETED", async () => (await describe("shop")).deployments![0]!.rolloutState === "COMPLETED" || undefined, 240_000);
+  const updated = (await ecs.send(new UpdateExpressGatewayServiceCommand({ serviceArn: shop.serviceArn, primaryContainer: web("shop-v2"), scalingTarget: { maxTaskCount: 3 } }))).service!;
   assert.equal(updated.status!.statusCode, "ACTIVE");
-  const target = updated.targetConfiguration!;
-  assert.deepEqual([target.cpu, target.memory, target.healthCheckPath], ["256", "1024", "/index.html"]);
-  assert.equal((await elb.send(new DescribeTargetGroupsCommand({ TargetGroupArns: [tgArn] }))).TargetGroups![0]!.HealthCheckPath, "/index.html", "the target group checks the new path");
-  assert.deepEqual(target.scalingTarget, { minTaskCount: 1, maxTaskCount: 3, autoScalingMetric: "REQUEST_COUNT_PER_TARGET", autoScalingTargetValue: 100 });
-  const requestPolicy = (await berth.aws("application-autoscaling", "describe-scaling-policies", "--service-namespace", "ecs", "--region", "us-east-1")).ScalingPolicies;
-  assert.equal(requestPolicy.length, 1, "the policy was replaced, not added to");
-  assert.deepEqual(requestPolicy[0].TargetTrackingScalingPolicyConfiguration.PredefinedMetricSpecification, {
-    PredefinedMetricType: "ALBRequestCountPerTarget", ResourceLabel: `${lbArn.split(":loadbalancer/")[1]}/${tgArn.split(":").at(-1)}`,
-  });
-  assert.equal(requestPolicy[0].TargetTrackingScalingPolicyConfiguration.TargetValue, 100);
-  assert.notEqual(target.serviceRevisionArn, config.serviceRevisionArn);
-  const rolled = (await ecs.send(new DescribeServicesCommand({ cluster: "default", services: ["shop"] }))).services![0]!;
-  assert.match(rolled.taskDefinition!, /:task-definition\/shop:2$/);
-  await waitFor("the endpoint answers with the new revision's page", async () => (await httpGet(endpoint))?.body === "v2\n" || undefined, 120_000);
-  const after = await berth.aws("application-autoscaling", "describe-scalable-targets", "--service-namespace", "ecs", "--region", "us-east-1");
-  assert.equal(after.ScalableTargets[0].MaxCapacity, 3);
+  assert.equal(updated.targetConfiguration!.scalingTarget!.maxTaskCount, 3);
+  assert.notEqual(updated.targetConfiguration!.serviceRevisionArn, config.serviceRevisionArn);
+  // The canary: 5% of shop's traffic on the new tasks (ELB weights of a thousand: 0.1% steps are exact), then all of it; cart's rule untouched.
+  await waitFor("5% of shop's traffic on the new revision's target group", async () => JSON.stringify(await weights(shopRule, shopGroups)) === "[950,50]" || undefined, 120_000);
+  await waitFor("all of shop's traffic on the new revision", async () => JSON.stringify(await weights(shopRule, shopGroups)) === "[0,100]" || undefined, 180_000);
+  await waitFor("shop answers with the new revision's page", async () => (await getByHost(address, hostOf(shopEndpoint)))?.body === "shop-v2\n" || undefined, 60_000);
+  assert.deepEqual(await weights(cartLb.advancedConfiguration!.productionListenerRule!, cartGroups), [100, 0]);
+  assert.equal((await getByHost(address, hostOf(cartEndpoint)))?.body, "cart-v1\n");
+  // The deployment through ECS's own API.
+  const deployments = (await ecs.send(new ListServiceDeploymentsCommand({ cluster: "default", service: "shop" }))).serviceDeployments!;
+  assert.equal(deployments.length, 2, "the create's deployment and the update's");
+  const canary = await waitFor("the canary deployment SUCCESSFUL", async () => {
+    const d = (await ecs.send(new DescribeServiceDeploymentsCommand({ serviceDeploymentArns: [deployments[0]!.serviceDeploymentArn!] }))).serviceDeployments![0]!;
+    return d.status === "SUCCESSFUL" ? d : undefined;
+  }, 120_000);
+  assert.equal(canary.deploymentConfiguration!.strategy, "CANARY");
+  assert.equal(canary.targetServiceRevision!.arn, updated.targetConfiguration!.serviceRevisionArn);
   const described = await waitFor("the new configuration alone is active", async () => {
-    const s = (await ecs.send(new DescribeExpressGatewayServiceCommand({ serviceArn: created.serviceArn }))).service!;
-    return (s.activeConfigurations!.length === 1 && s.activeConfigurations![0]!.serviceRevisionArn === target.serviceRevisionArn && s) || undefined;
+    const s = (await ecs.send(new DescribeExpressGatewayServiceCommand({ serviceArn: shop.serviceArn }))).service!;
+    return (s.activeConfigurations!.length === 1 && s.activeConfigurations![0]!.serviceRevisionArn === updated.targetConfiguration!.serviceRevisionArn && s) || undefined;
   }, 60_000);
   assert.equal(described.tags, undefined, "tags only when include names TAGS");
-  assert.notEqual(described.currentDeployment, created.currentDeployment, "the update is the current deployment");
+  assert.equal(described.currentDeployment, deployments[0]!.serviceDeploymentArn);
 
-  // Delete: the service drains, the load balancer and the target group are gone.
-  const deleted = (await ecs.send(new DeleteExpressGatewayServiceCommand({ serviceArn: created.serviceArn }))).service!;
+  // Deleting shop: its rule and target groups go, the load balancer stays for cart, which still answers.
+  const deleted = (await ecs.send(new DeleteExpressGatewayServiceCommand({ serviceArn: shop.serviceArn }))).service!;
   assert.equal(deleted.status!.statusCode, "DRAINING");
-  await rejects(elb.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [lbArn] })), "LoadBalancerNotFoundException");
-  await rejects(elb.send(new DescribeTargetGroupsCommand({ TargetGroupArns: [tgArn] })), "TargetGroupNotFoundException");
+  for (const arn of shopGroups) await rejects(elb.send(new DescribeTargetGroupsCommand({ TargetGroupArns: [arn] })), "TargetGroupNotFoundException");
+  await rejects(elb.send(new DescribeRulesCommand({ RuleArns: [shopRule] })), "RuleNotFoundException");
+  assert.deepEqual((await expressLbs()).map((l) => l.LoadBalancerArn), [lb.LoadBalancerArn], "the shared load balancer stays while cart uses it");
+  assert.equal((await getByHost(address, hostOf(cartEndpoint)))?.body, "cart-v1\n");
+  assert.equal((await getByHost(address, hostOf(shopEndpoint)))?.status, 404, "shop's host has no rule any more");
+  await waitFor("shop INACTIVE", async () => (await ecs.send(new DescribeExpressGatewayServiceCommand({ serviceArn: shop.serviceArn }))).service!.status!.statusCode === "INACTIVE" || undefined, 60_000);
+  await rejects(ecs.send(new UpdateExpressGatewayServiceCommand({ serviceArn: shop.serviceArn, cpu: "512" })), "ServiceNotActiveException");
+  await rejects(ecs.send(new DeleteExpressGatewayServiceCommand({ serviceArn: shop.serviceArn })), "ServiceNotActiveException");
+
+  // A third service reuses the shared load balancer; then the last ones go, and the load balancer with them.
+  const third = (await create("third", "third-v1")).service!;
+  assert.equal((await expressLbs()).length, 1, "a new service joins the existing load balancer");
+  await ecs.send(new DeleteExpressGatewayServiceCommand({ serviceArn: third.serviceArn }));
+  await ecs.send(new DeleteExpressGatewayServiceCommand({ serviceArn: cart.serviceArn }));
+  assert.deepEqual(await expressLbs(), [], "the load balancer is deleted with its last service");
+  assert.deepEqual((await elb.send(new DescribeTargetGroupsCommand({}))).TargetGroups, []);
+  assert.equal(await getByHost(address, hostOf(cartEndpoint)), undefined, "nothing answers at the load balancer's address any more");
   const gone = await berth.aws("application-autoscaling", "describe-scalable-targets", "--service-namespace", "ecs", "--region", "us-east-1");
   assert.equal(gone.ScalableTargets.length, 0);
-  await waitFor("the service INACTIVE", async () => (await ecs.send(new DescribeExpressGatewayServiceCommand({ serviceArn: created.serviceArn }))).service!.status!.statusCode === "INACTIVE" || undefined, 60_000);
-  assert.deepEqual((await ecs.send(new ListServicesCommand({ cluster: "default" }))).serviceArns, []);
-  assert.equal(await httpGet(endpoint), undefined, "nothing answers at the endpoint any more");
-  await rejects(ecs.send(new UpdateExpressGatewayServiceCommand({ serviceArn: created.serviceArn, cpu: "512" })), "ServiceNotActiveException");
-  await rejects(ecs.send(new DeleteExpressGatewayServiceCommand({ serviceArn: created.serviceArn })), "ServiceNotActiveException");
+  await waitFor("every express service INACTIVE", async () => (await ecs.send(new ListServicesCommand({ cluster: "default" }))).serviceArns!.length === 0 || undefined, 60_000);
 
   // A plain service of the same name, created afterwards, is not the express service.
   await ecs.send(new CreateServiceCommand({ serviceName: "shop", taskDefinition: "shop", desiredCount: 0, launchType: "FARGATE", networkConfiguration: { awsvpcConfiguration: { subnets: ["subnet-1"] } } }));
-  await rejects(ecs.send(new DescribeExpressGatewayServiceCommand({ serviceArn: created.serviceArn })), "ResourceNotFoundException");
-  await rejects(ecs.send(new DeleteExpressGatewayServiceCommand({ serviceArn: created.serviceArn })), "ServiceNotFoundException");
+  await rejects(ecs.send(new DescribeExpressGatewayServiceCommand({ serviceArn: shop.serviceArn })), "ResourceNotFoundException");
+  await rejects(ecs.send(new DeleteExpressGatewayServiceCommand({ serviceArn: shop.serviceArn })), "ServiceNotFoundException");
   await ecs.send(new DeleteServiceCommand({ service: "shop", force: true }));
 });

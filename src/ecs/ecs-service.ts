@@ -15,7 +15,7 @@ import { accountSettingHandlers } from "./account-settings/account-settings.js";
 import { agentOperationHandlers } from "./agent-link/agent-operations.js";
 import { daemonTaskDefinitionHandlers } from "./daemons/daemon-task-definitions.js";
 import { daemonHandlers, type DaemonScheduler } from "./daemons/daemons.js";
-import { expressGatewayHandlers, type ExpressApis } from "./express/express-gateway.js";
+import { expressGateway, type ExpressApis } from "./express/express-gateway.js";
 import { executeCommandHandlers } from "./execute-command/execute-command.js";
 import type { ExecSessions } from "./execute-command/exec-sessions.js";
 import type { ContainerShells } from "./execute-command/container-shell.js";
@@ -35,7 +35,7 @@ export function createEcsService(
     dockerVersion?: string; scheduler?: ServiceScheduler; daemons?: DaemonScheduler; baseUrl?: () => string; otherApis?: () => Omit<ExpressApis, "ecs">;
     execute?: { sessions: ExecSessions; shells: ContainerShells };
   } = {},
-): JsonService {
+): JsonService & { recoverExpress(): Promise<void> } {
   const handlers: JsonService["handlers"] = {
     ...clusterHandlers(deps),
     ...taskDefinitionHandlers(deps),
@@ -53,6 +53,8 @@ export function createEcsService(
     ...daemonHandlers(deps, daemons),
   };
   if (execute) Object.assign(handlers, executeCommandHandlers({ db: deps.db, ...execute, baseUrl }));
-  if (otherApis) Object.assign(handlers, expressGatewayHandlers(deps, () => ({ ecs: handlers, ...otherApis() })));
-  return { model: loadModel("ecs"), handlers };
+  const express = otherApis && expressGateway(deps, () => ({ ecs: handlers, ...otherApis() }));
+  if (express) Object.assign(handlers, express.handlers);
+  // Express Mode's creates and deletes a restart interrupted are undone or finished once the server runs.
+  return { model: loadModel("ecs"), handlers, recoverExpress: async () => express?.recover() };
 }

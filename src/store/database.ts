@@ -80,7 +80,7 @@ export function wipe(db: Db): void {
   db.transaction(() => {
     for (const t of ["clusters", "task_definitions", "task_placements", "tasks", "tags", "idempotency"]) db.exec(`DELETE FROM ${t}`);
     for (const t of ["container_instance_attributes", "container_instances"]) db.exec(`DELETE FROM ${t}`);
-    for (const t of ["service_tasks", "service_events", "services", "express_gateway_services", "ecs_task_protection", "ecs_account_settings"]) db.exec(`DELETE FROM ${t}`);
+    for (const t of ["service_tasks", "service_events", "services", "express_gateway_services", "express_gateway_load_balancers", "ecs_task_protection", "ecs_account_settings"]) db.exec(`DELETE FROM ${t}`);
     for (const t of ["daemon_tasks", "daemon_deployments", "daemon_revisions", "daemons", "daemon_task_definitions"]) db.exec(`DELETE FROM ${t}`);
     db.exec("DELETE FROM capacity_providers");
     for (const t of ["cw_points", "cw_series"]) db.exec(`DELETE FROM ${t}`);

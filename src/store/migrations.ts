@@ -548,4 +548,11 @@ export const migrations: string[] = [
     seq INTEGER NOT NULL, doc TEXT NOT NULL);
   CREATE INDEX ecs_hook_executions_by_deployment ON ecs_hook_executions (service_arn, deployment_id, seq);
   `,
+  /* 32: ECS Express Mode's shared load balancers (express-load-balancers.ts): express services of
+     one account, region and network configuration share an ALB; one row per such ALB, keyed by
+     its name (chosen, and written here, before it is created, so a kill -9 leaves nothing unknown). */ `
+  CREATE TABLE express_gateway_load_balancers (
+    name TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, network_key TEXT NOT NULL, doc TEXT NOT NULL);
+  CREATE INDEX express_gateway_load_balancers_by_network ON express_gateway_load_balancers (account, region, network_key);
+  `,
 ];

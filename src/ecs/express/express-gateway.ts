@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import type {
   CreateExpressGatewayServiceRequest, DeleteExpressGatewayServiceRequest, DescribeExpressGatewayServiceRequest, ECSExpressGatewayService,
   ExpressGatewayContainer, ExpressGatewayScalingTarget, ExpressGatewayServiceConfiguration, ExpressGatewayServiceNetworkConfiguration,
@@ -9,12 +9,16 @@ import type { RequestContext } from "../../aws/request-context.js";
 import { ServiceError } from "../../core/errors.js";
 import { findRoleByArn } from "../../iam/roles.js";
 import type { EcsDeps } from "../deps.js";
+import { clusterArn as clusterArnOf } from "../../core/arn.js";
 import { clusterNameOf, findCluster } from "../clusters/cluster-store.js";
 import { clusterNotFound, invalidParameter } from "../errors.js";
 import { serviceNotActive, serviceNotFound, validateServiceName } from "../services/service-config.js";
 import { findService, serviceArn as serviceArnFor } from "../services/service-store.js";
 import { revisionArnOf, serviceDeploymentsOf } from "../services/service-deployment-store.js";
-import { findExpressService, saveExpressService, type StoredExpressService } from "./express-gateway-store.js";
+import { expressServices, findExpressService, forgetExpressService, saveExpressService, type StoredExpressService } from "./express-gateway-store.js";
+import { readCertificate } from "../../elbv2/certificates/certificate-files.js";
+import { allSharedLoadBalancers, EXPRESS_CERTIFICATE, networkKey, saveSharedLoadBalancer, SERVICES_PER_LOAD_BALANCER, sharedLoadBalancers, type SharedLoadBalancer } from "./express-load-balancers.js";
+import { releaseLoadBalancer, tearDown, usersOf, type RawCall } from "./express-teardown.js";
 
 /**
  * ECS Express Mode: an image and two roles become a Fargate service behind an Application Load
@@ -35,11 +39,31 @@ const PREDEFINED_METRIC = { AVERAGE_CPU: "ECSServiceAverageCPUUtilization", AVER
 /** Subnets for the load balancer when the request names fewer than the two an ALB needs. */
 const DEFAULT_SUBNETS = ["subnet-expressa", "subnet-expressb"];
 
+/**
+ * How Express Mode deploys (Amazon ECS Developer Guide, "Updating an Amazon ECS Express Mode
+ * service"): a canary, 5% of the traffic to the new tasks for 3 minutes, then all of it, and the old
+ * tasks stopped after another 3 minutes; a failing deployment rolls back. The service's own
+ * deploymentConfiguration, changeable through UpdateService as on AWS.
+ */
+const EXPRESS_DEPLOYMENT = {
+  strategy: "CANARY", canaryConfiguration: { canaryPercent: 5, canaryBakeTimeInMinutes: 3 }, bakeTimeInMinutes: 3,
+  minimumHealthyPercent: 100, maximumPercent: 200, deploymentCircuitBreaker: { enable: true, rollback: true },
+} as const;
+
+/**
+ * The service's hostname: AWS gives SERVICE-ID.ecs.REGION.on.aws (a DNS label at most 63
+ * characters); Berth keeps the form, and the shared ALB's host rule answers it.
+ */
+const hostnameFor = (serviceName: string, suffix: string, region: string) =>
+  `${serviceName.toLowerCase().replace(/[^a-z0-9-]/g, "-").slice(0, 54).replace(/-+$/, "")}-${suffix}.ecs.${region}.on.aws`;
+
+const certificateArn = (ctx: RequestContext) => `arn:aws:acm:${ctx.region}:${ctx.account}:certificate/${EXPRESS_CERTIFICATE}`;
+
 const notFound = () => new ServiceError("ResourceNotFoundException", "The specified express gateway service was not found.");
 const hex = (n: number) => randomBytes(n).toString("hex");
 
-export function expressGatewayHandlers(deps: EcsDeps, apis: () => ExpressApis): Record<string, Handler> {
-  const { db, clock, config } = deps;
+export function expressGateway(deps: EcsDeps, apis: () => ExpressApis): { handlers: Record<string, Handler>; recover(): Promise<void> } {
+  const { db, clock, config, log } = deps;
   /**
    * One call to another API's handler. Its input errors (a subnet ELBv2 refuses, a capacity
    * Application Auto Scaling refuses) are ECS's InvalidParameterException to the caller, as ECS
@@ -53,6 +77,99 @@ export function expressGatewayHandlers(deps: EcsDeps, apis: () => ExpressApis): 
       throw err;
     }
   };
+
+  const raw: RawCall = async <T>(api: keyof ExpressApis, op: string, input: object, ctx: RequestContext) => (await apis()[api][op]!(input, ctx)) as T;
+
+  /**
+   * Creates, updates and deletes run one at a time: two creates in one network configuration must not both
+   * make a load balancer, nor a delete remove the one a create is about to use.
+   */
+  let tail: Promise<unknown> = Promise.resolve();
+  function serially<T>(work: () => Promise<T>): Promise<T> {
+    const run = tail.then(work, work);
+    tail = run.catch(() => undefined);
+    return run;
+  }
+
+  /** The shared load balancer of the network configuration with room for one more service, or a new one (not yet made). */
+  function chooseLoadBalancer(ctx: RequestContext, network: ExpressGatewayServiceNetworkConfiguration): SharedLoadBalancer {
+    const subnets = network.subnets ?? [];
+    const securityGroups = network.securityGroups ?? [];
+    const key = networkKey(subnets, securityGroups);
+    const roomy = sharedLoadBalancers(db, ctx, key).find((lb) => usersOf(db, lb).length < SERVICES_PER_LOAD_BALANCER);
+    if (roomy) return roomy;
+    const https = readCertificate(config.loadBalancerCertificatesDir, certificateArn(ctx)).ok;
+    return { name: `ecs-express-gateway-alb-${hex(4)}`, scope: { account: ctx.account, region: ctx.region }, networkKey: key, subnets, securityGroups, state: "CREATING", protocol: https ? "HTTPS" : "HTTP" };
+  }
+
+  /** Makes a shared load balancer chosen but not made yet: the ALB and its listener (HTTP:80, or HTTPS:443 and a redirect on 80) answering 404 to hosts it has no rule for. */
+  async function ensureLoadBalancer(ctx: RequestContext, lb: SharedLoadBalancer): Promise<SharedLoadBalancer> {
+    if (lb.state === "ACTIVE") return lb;
+    const subnets = lb.subnets.length >= 2 ? lb.subnets : DEFAULT_SUBNETS;
+    lb.loadBalancerArn = (await call<{ LoadBalancers: { LoadBalancerArn: string }[] }>("elbv2", "CreateLoadBalancer", {
+      Name: lb.name, Type: "application", Scheme: "internet-facing", Subnets: subnets, ...(lb.securityGroups.length ? { SecurityGroups: lb.securityGroups } : {}),
+    }, ctx)).LoadBalancers[0]!.LoadBalancerArn;
+    saveSharedLoadBalancer(db, lb);
+    const notFound = [{ Type: "fixed-response", FixedResponseConfig: { StatusCode: "404", ContentType: "text/plain", MessageBody: "Not Found" } }];
+    const listen = async (input: object) => (await call<{ Listeners: { ListenerArn: string }[] }>("elbv2", "CreateListener", { LoadBalancerArn: lb.loadBalancerArn, ...input }, ctx)).Listeners[0]!.ListenerArn;
+    if (lb.protocol === "HTTPS") {
+      // As on AWS: the services answer on HTTPS; plain HTTP is redirected there.
+      lb.listenerArn = await listen({ Protocol: "HTTPS", Port: 443, Certificates: [{ CertificateArn: certificateArn(ctx) }], DefaultActions: notFound });
+      await listen({ Protocol: "HTTP", Port: 80, DefaultActions: [{ Type: "redirect", RedirectConfig: { Protocol: "HTTPS", Port: "443", StatusCode: "HTTP_301" } }] });
+    } else {
+      lb.listenerArn = await listen({ Protocol: "HTTP", Port: 80, DefaultActions: notFound });
+    }
+    lb.state = "ACTIVE";
+    saveSharedLoadBalancer(db, lb);
+    return lb;
+  }
+
+  async function createTargetGroup(ctx: RequestContext, name: string, port: number, healthCheckPath: string): Promise<string> {
+    return (await call<{ TargetGroups: { TargetGroupArn: string }[] }>("elbv2", "CreateTargetGroup", {
+      Name: name, Protocol: "HTTP", Port: port, VpcId: "vpc-express", TargetType: "ip",
+      HealthCheckPath: healthCheckPath, HealthCheckProtocol: "HTTP", Matcher: { HttpCode: "200" },
+    }, ctx)).TargetGroups[0]!.TargetGroupArn;
+  }
+
+  /** Removes what a create made (failed, or cut short by a kill -9), then the express service's row. */
+  async function undoCreate(e: StoredExpressService, ctx: RequestContext): Promise<void> {
+    await tearDown(db, raw, e, ctx, { undoCreate: true });
+    forgetExpressService(db, e.serviceArn);
+    await releaseByName(e, ctx);
+  }
+
+  /** The rest of a delete (also one a kill -9 interrupted): everything goes, the row stays DELETED (Describe shows the service INACTIVE). */
+  async function finishDelete(e: StoredExpressService, ctx: RequestContext): Promise<void> {
+    await tearDown(db, raw, e, ctx);
+    e.state = "DELETED";
+    e.updatedAt = clock.now();
+    saveExpressService(db, e);
+    await releaseByName(e, ctx);
+  }
+
+  async function releaseByName(e: StoredExpressService, ctx: RequestContext): Promise<void> {
+    const lb = sharedLoadBalancers(db, e.scope).find((l) => l.name === e.resources.loadBalancerName);
+    if (lb) await releaseLoadBalancer(db, raw, lb, ctx);
+  }
+
+  /**
+   * At start: creates a kill -9 cut short are undone (the caller never had an answer), deletes it
+   * interrupted are finished, and shared load balancers no service uses (one made just before a
+   * kill -9) are deleted.
+   */
+  async function recover(): Promise<void> {
+    await serially(async () => {
+      for (const e of expressServices(db)) {
+        if (e.state !== "CREATING" && e.state !== "DELETING") continue;
+        const ctx = { ...e.scope, requestId: randomUUID(), log };
+        log.info({ serviceArn: e.serviceArn, state: e.state }, "express gateway service: finishing what a restart interrupted");
+        await (e.state === "CREATING" ? undoCreate(e, ctx) : finishDelete(e, ctx)).catch((err: unknown) => log.error({ err, serviceArn: e.serviceArn }, "could not recover an express gateway service"));
+      }
+      for (const lb of allSharedLoadBalancers(db)) {
+        await releaseLoadBalancer(db, raw, lb, { ...lb.scope, requestId: randomUUID(), log }).catch((err: unknown) => log.error({ err, name: lb.name }, "could not delete an unused express load balancer"));
+      }
+    });
+  }
 
   /** With iamEnforcement, a role named in the request must exist (AWS checks it can assume it). */
   function checkRoles(roles: Record<string, string | undefined>): void {
@@ -117,7 +234,7 @@ export function expressGatewayHandlers(deps: EcsDeps, apis: () => ExpressApis): 
     const metric = PREDEFINED_METRIC[s.autoScalingMetric as keyof typeof PREDEFINED_METRIC];
     // ALBRequestCountPerTarget names the load balancer and target group: app/NAME/ID/targetgroup/NAME/ID.
     const label = metric === "ALBRequestCountPerTarget"
-      ? { ResourceLabel: `${e.resources.loadBalancerArn.split(":loadbalancer/")[1]}/${e.resources.targetGroupArn.split(":").at(-1)}` } : {};
+      ? { ResourceLabel: `${e.resources.loadBalancerArn!.split(":loadbalancer/")[1]}/${e.resources.targetGroupArn!.split(":").at(-1)}` } : {};
     await call("autoScaling", "PutScalingPolicy", {
       ...key, PolicyName: e.resources.scalingPolicyName, PolicyType: "TargetTrackingScaling",
       TargetTrackingScalingPolicyConfiguration: { TargetValue: s.autoScalingTargetValue, PredefinedMetricSpecification: { PredefinedMetricType: metric, ...label } },
@@ -155,14 +272,15 @@ export function expressGatewayHandlers(deps: EcsDeps, apis: () => ExpressApis): 
   /** The express service a request names (its ECS service ARN), in the caller's account and region. */
   function requireExpress(ctx: RequestContext, arn: string | undefined, missing: () => Error): StoredExpressService {
     const e = arn ? findExpressService(db, arn) : undefined;
-    if (!e || e.scope.account !== ctx.account || e.scope.region !== ctx.region) throw missing();
+    // A create still under way (or cut short) is no service yet.
+    if (!e || e.state === "CREATING" || e.scope.account !== ctx.account || e.scope.region !== ctx.region) throw missing();
     const service = findService(db, e.serviceArn)?.service;
     if (!service || new Date(service.createdAt!).toISOString() !== e.serviceCreatedAt) throw missing();
     return e;
   }
 
-  return {
-    CreateExpressGatewayService: async (input: CreateExpressGatewayServiceRequest, ctx: RequestContext) => {
+  const handlers: Record<string, Handler> = {
+    CreateExpressGatewayService: (input: CreateExpressGatewayServiceRequest, ctx: RequestContext) => serially(async () => {
       if (!input.primaryContainer?.image) throw invalidParameter("primaryContainer.image must not be empty.");
       const healthCheckPath = checkHealthCheckPath(input.healthCheckPath ?? DEFAULTS.healthCheckPath);
       const scaling = scalingOf(input.scalingTarget);
@@ -180,75 +298,84 @@ export function expressGatewayHandlers(deps: EcsDeps, apis: () => ExpressApis): 
       const network: ExpressGatewayServiceNetworkConfiguration = { subnets: input.networkConfiguration?.subnets ?? [], securityGroups: input.networkConfiguration?.securityGroups ?? [] };
 
       const now = clock.now();
+      const suffix = hex(4);
+      const hostname = hostnameFor(serviceName, suffix, ctx.region);
+      const lb = chooseLoadBalancer(ctx, network);
+      const endpoint = `${lb.protocol === "HTTPS" ? "https" : "http"}://${hostname}/`;
       const configuration: ExpressGatewayServiceConfiguration = {
         executionRoleArn: input.executionRoleArn, ...(input.taskRoleArn ? { taskRoleArn: input.taskRoleArn } : {}),
         cpu: input.cpu ?? DEFAULTS.cpu, memory: input.memory ?? DEFAULTS.memory,
         networkConfiguration: network, healthCheckPath, primaryContainer, scalingTarget: scaling, createdAt: now,
+        ingressPaths: [{ accessType: "PUBLIC", endpoint }],
       };
-      // What was made so far is removed again if a later step fails: a refused request changes nothing.
-      const undo: (() => Promise<unknown>)[] = [];
+      // The intent first: what will be made, by name, before any of it is (a kill -9 from here on is undone at start).
+      const e: StoredExpressService = {
+        scope: { account: ctx.account, region: ctx.region }, serviceArn: arn, serviceName, clusterArn: clusterArnOf(ctx, clusterName),
+        infrastructureRoleArn: input.infrastructureRoleArn!, createdAt: now, updatedAt: now, configurations: [configuration],
+        serviceCreatedAt: "", state: "CREATING",
+        resources: {
+          taskDefinitionFamily: serviceName, loadBalancerName: lb.name, hostname, targetGroupNames: [`ecs-gateway-tg-${suffix}`, `ecs-gateway-tg-${suffix}-alt`],
+          ...(clusterActive ? {} : { createdCluster: true }),
+          scalableResourceId: `service/${clusterName}/${serviceName}`, scalingPolicyName: `${serviceName}-express-scaling`, endpoint,
+        },
+      };
+      db.transaction(() => {
+        saveSharedLoadBalancer(db, lb);
+        saveExpressService(db, e);
+      })();
+      const r = e.resources;
+      const record = () => saveExpressService(db, e);
       try {
-        if (!clusterActive) {
-          await call("ecs", "CreateCluster", { clusterName, capacityProviders: ["FARGATE", "FARGATE_SPOT"] }, ctx);
-          undo.push(() => call("ecs", "DeleteCluster", { cluster: clusterName }, ctx));
-        }
+        if (!clusterActive) await call("ecs", "CreateCluster", { clusterName, capacityProviders: ["FARGATE", "FARGATE_SPOT"] }, ctx);
         const taskDefinition = await registerRevision(ctx, serviceName, configuration);
-        undo.push(() => call("ecs", "DeregisterTaskDefinition", { taskDefinition }, ctx));
-
-        const suffix = hex(4);
-        const subnets = (network.subnets?.length ?? 0) >= 2 ? network.subnets : DEFAULT_SUBNETS;
-        const tg = (await call<{ TargetGroups: { TargetGroupArn: string }[] }>("elbv2", "CreateTargetGroup", {
-          Name: `ecs-gateway-tg-${suffix}`, Protocol: "HTTP", Port: primaryContainer.containerPort, VpcId: "vpc-express", TargetType: "ip",
-          HealthCheckPath: healthCheckPath, HealthCheckProtocol: "HTTP", Matcher: { HttpCode: "200" },
-        }, ctx)).TargetGroups[0]!.TargetGroupArn;
-        undo.push(() => call("elbv2", "DeleteTargetGroup", { TargetGroupArn: tg }, ctx));
-        const lb = (await call<{ LoadBalancers: { LoadBalancerArn: string; AvailabilityZones: { LoadBalancerAddresses?: { IpAddress?: string }[] }[] }[] }>("elbv2", "CreateLoadBalancer", {
-          Name: `ecs-express-gateway-alb-${suffix}`, Type: "application", Scheme: "internet-facing", Subnets: subnets,
-          ...(network.securityGroups?.length ? { SecurityGroups: network.securityGroups } : {}),
-        }, ctx)).LoadBalancers[0]!;
-        undo.push(() => call("elbv2", "DeleteLoadBalancer", { LoadBalancerArn: lb.LoadBalancerArn }, ctx));
-        const listener = (await call<{ Listeners: { ListenerArn: string; Port: number }[] }>("elbv2", "CreateListener", {
-          LoadBalancerArn: lb.LoadBalancerArn, Protocol: "HTTP", Port: 80, DefaultActions: [{ Type: "forward", TargetGroupArn: tg }],
-        }, ctx)).Listeners[0]!;
-        const address = lb.AvailabilityZones.flatMap((z) => z.LoadBalancerAddresses ?? []).find((a) => a.IpAddress)?.IpAddress;
+        const shared = await ensureLoadBalancer(ctx, lb);
+        Object.assign(r, { loadBalancerArn: shared.loadBalancerArn, listenerArn: shared.listenerArn });
+        const [primaryName, alternateName] = r.targetGroupNames!;
+        r.targetGroupArn = await createTargetGroup(ctx, primaryName, primaryContainer.containerPort!, healthCheckPath);
+        record();
+        r.alternateTargetGroupArn = await createTargetGroup(ctx, alternateName, primaryContainer.containerPort!, healthCheckPath);
+        record();
+        // The service's host on the shared listener, forwarding all of it to the production target group:
+        // the rule canary deployments reweight.
+        const rules = await call<{ Rules: { Priority: string }[] }>("elbv2", "DescribeRules", { ListenerArn: r.listenerArn }, ctx);
+        const priority = Math.max(0, ...rules.Rules.map((x) => Number(x.Priority)).filter(Number.isFinite)) + 1;
+        r.ruleArn = (await call<{ Rules: { RuleArn: string }[] }>("elbv2", "CreateRule", {
+          ListenerArn: r.listenerArn, Priority: priority, Conditions: [{ Field: "host-header", HostHeaderConfig: { Values: [hostname] } }],
+          Actions: [{ Type: "forward", ForwardConfig: { TargetGroups: [{ TargetGroupArn: r.targetGroupArn, Weight: 100 }, { TargetGroupArn: r.alternateTargetGroupArn, Weight: 0 }] } }],
+        }, ctx)).Rules[0]!.RuleArn;
+        record();
 
         const created = await call<{ service: Service }>("ecs", "CreateService", {
           cluster: clusterName, serviceName, taskDefinition, desiredCount: scaling.minTaskCount, launchType: "FARGATE",
           networkConfiguration: { awsvpcConfiguration: { subnets: network.subnets?.length ? network.subnets : DEFAULT_SUBNETS.slice(0, 1), ...(network.securityGroups?.length ? { securityGroups: network.securityGroups } : {}) } },
-          loadBalancers: [{ targetGroupArn: tg, containerName: CONTAINER_NAME, containerPort: primaryContainer.containerPort }],
-          deploymentConfiguration: { minimumHealthyPercent: 100, maximumPercent: 200, deploymentCircuitBreaker: { enable: true, rollback: true } },
+          loadBalancers: [{
+            targetGroupArn: r.targetGroupArn, containerName: CONTAINER_NAME, containerPort: primaryContainer.containerPort,
+            advancedConfiguration: { alternateTargetGroupArn: r.alternateTargetGroupArn, productionListenerRule: r.ruleArn, roleArn: e.infrastructureRoleArn },
+          }],
+          deploymentConfiguration: EXPRESS_DEPLOYMENT,
           ...(input.tags?.length ? { tags: input.tags, propagateTags: "SERVICE" } : {}),
         }, ctx);
-        undo.push(() => call("ecs", "DeleteService", { cluster: clusterName, service: serviceName, force: true }, ctx));
+        e.serviceCreatedAt = new Date(created.service.createdAt!).toISOString();
         configuration.serviceRevisionArn = primaryRevision(created.service);
-        const endpoint = `http://${address}${listener.Port === 80 ? "" : `:${listener.Port}`}/`;
-        configuration.ingressPaths = [{ accessType: "PUBLIC", endpoint }];
-
-        const stored: StoredExpressService = {
-          scope: { account: ctx.account, region: ctx.region }, serviceArn: arn, serviceName, clusterArn: created.service.clusterArn!,
-          infrastructureRoleArn: input.infrastructureRoleArn!, createdAt: now, updatedAt: now, configurations: [configuration],
-          serviceCreatedAt: new Date(created.service.createdAt!).toISOString(),
-          resources: {
-            taskDefinitionFamily: serviceName, loadBalancerArn: lb.LoadBalancerArn, listenerArn: listener.ListenerArn, targetGroupArn: tg,
-            scalableResourceId: `service/${clusterName}/${serviceName}`, scalingPolicyName: `${serviceName}-express-scaling`, endpoint,
-          },
-        };
-        undo.push(() => call("autoScaling", "DeregisterScalableTarget", { ServiceNamespace: "ecs", ResourceId: stored.resources.scalableResourceId, ScalableDimension: "ecs:service:DesiredCount" }, ctx));
-        await applyScaling(ctx, stored, scaling);
-        saveExpressService(db, stored);
-        return { service: await present(ctx, stored, true) };
+        record();
+        await applyScaling(ctx, e, scaling);
+        e.state = "ACTIVE";
+        record();
+        return { service: await present(ctx, e, true) };
       } catch (err) {
-        for (const step of undo.reverse()) await step().catch((e: unknown) => ctx.log.warn({ err: e }, "could not undo a step of a failed CreateExpressGatewayService"));
+        // A refused request changes nothing: what was made so far goes again.
+        await undoCreate(e, ctx).catch((undoErr: unknown) => ctx.log.warn({ err: undoErr }, "could not undo a failed CreateExpressGatewayService (recovery at the next start retries)"));
         throw err;
       }
-    },
+    }),
 
     DescribeExpressGatewayService: async (input: DescribeExpressGatewayServiceRequest, ctx: RequestContext) => {
       const e = requireExpress(ctx, input.serviceArn, notFound);
       return { service: await present(ctx, e, input.include?.includes("TAGS") ?? false) };
     },
 
-    UpdateExpressGatewayService: async (input: UpdateExpressGatewayServiceRequest, ctx: RequestContext) => {
+    // One at a time with creates and deletes: a delete must not remove the target groups an update is changing.
+    UpdateExpressGatewayService: (input: UpdateExpressGatewayServiceRequest, ctx: RequestContext) => serially(async () => {
       const e = requireExpress(ctx, input.serviceArn, serviceNotFound);
       if (findService(db, e.serviceArn)?.service.status !== "ACTIVE") throw serviceNotActive();
       const last = e.configurations.at(-1)!;
@@ -269,7 +396,12 @@ export function expressGatewayHandlers(deps: EcsDeps, apis: () => ExpressApis): 
         healthCheckPath, primaryContainer, scalingTarget: scaling, createdAt: now,
       };
       const taskDefinition = await registerRevision(ctx, e.resources.taskDefinitionFamily, next);
-      if (healthCheckPath !== last.healthCheckPath) await call("elbv2", "ModifyTargetGroup", { TargetGroupArn: e.resources.targetGroupArn, HealthCheckPath: healthCheckPath }, ctx);
+      if (healthCheckPath !== last.healthCheckPath) {
+        // Both target groups: the next deployment's tasks start in the other one.
+        for (const group of [e.resources.targetGroupArn, e.resources.alternateTargetGroupArn]) {
+          if (group) await call("elbv2", "ModifyTargetGroup", { TargetGroupArn: group, HealthCheckPath: healthCheckPath }, ctx);
+        }
+      }
       await applyScaling(ctx, e, scaling);
       const subnets = next.networkConfiguration?.subnets?.length ? next.networkConfiguration.subnets : DEFAULT_SUBNETS.slice(0, 1);
       const security = next.networkConfiguration?.securityGroups ?? [];
@@ -289,21 +421,17 @@ export function expressGatewayHandlers(deps: EcsDeps, apis: () => ExpressApis): 
           targetConfiguration: next, createdAt: e.createdAt, updatedAt: now,
         },
       };
-    },
+    }),
 
-    DeleteExpressGatewayService: async (input: DeleteExpressGatewayServiceRequest, ctx: RequestContext) => {
+    DeleteExpressGatewayService: (input: DeleteExpressGatewayServiceRequest, ctx: RequestContext) => serially(async () => {
       const e = requireExpress(ctx, input.serviceArn, serviceNotFound);
       if (findService(db, e.serviceArn)?.service.status !== "ACTIVE") throw serviceNotActive();
-      // Scaling first, so that no policy raises the count of the service being stopped.
-      await call("autoScaling", "DeregisterScalableTarget", { ServiceNamespace: "ecs", ResourceId: e.resources.scalableResourceId, ScalableDimension: "ecs:service:DesiredCount" }, ctx)
-        .catch((err: unknown) => ctx.log.warn({ err }, "the express service's scalable target was already gone"));
-      await call("ecs", "DeleteService", { cluster: e.clusterArn, service: e.serviceArn, force: true }, ctx);
-      // The load balancer goes with its listener; the target group once nothing forwards to it.
-      await call("elbv2", "DeleteLoadBalancer", { LoadBalancerArn: e.resources.loadBalancerArn }, ctx);
-      await call("elbv2", "DeleteTargetGroup", { TargetGroupArn: e.resources.targetGroupArn }, ctx);
-      const stored = { ...e, updatedAt: clock.now() };
-      saveExpressService(db, stored);
-      return { service: await present(ctx, stored, false) };
-    },
+      // DELETING first: a kill -9 part-way is finished at the next start.
+      const deleting: StoredExpressService = { ...e, state: "DELETING", updatedAt: clock.now() };
+      saveExpressService(db, deleting);
+      await finishDelete(deleting, ctx);
+      return { service: await present(ctx, deleting, false) };
+    }),
   };
+  return { handlers, recover };
 }

@@ -1,0 +1,118 @@
+import { test, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  CreateExpressGatewayServiceCommand, DeleteExpressGatewayServiceCommand, DescribeExpressGatewayServiceCommand, ListClustersCommand, ListServicesCommand,
+  ListTaskDefinitionsCommand, type ECSClient,
+} from "@aws-sdk/client-ecs";
+import { ElasticLoadBalancingV2Client, DescribeLoadBalancersCommand, DescribeTargetGroupsCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { BerthProcess } from "./harness.js";
+import { ensureTestImage, TEST_IMAGE } from "./images.js";
+
+/**
+ * A kill -9 in the middle of CreateExpressGatewayService: the caller never had an answer, so at the
+ * next start Berth undoes what the create had made — the ECS service, the target groups, the host
+ * rule, the task definition, the default cluster it made and the shared load balancer no service
+ * uses — and the same name can be created again.
+ */
+const dataDir = mkdtempSync(join(tmpdir(), "berth-express-kill-"));
+let berth: BerthProcess | undefined;
+after(async () => {
+  await berth?.dispose();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const clients = (b: BerthProcess) => ({
+  ecs: b.ecs(),
+  elb: new ElasticLoadBalancingV2Client({ endpoint: b.endpoint, region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" }, maxAttempts: 1 }),
+});
+/** The request for an express service (each round its own name: a deleted one stays DRAINING a while). */
+const request = (serviceName: string) => ({
+  serviceName, executionRoleArn: "arn:aws:iam::000000000000:role/ecsTaskExecutionRole", infrastructureRoleArn: "arn:aws:iam::000000000000:role/ecsInfrastructureRoleForExpressServices",
+  primaryContainer: { image: TEST_IMAGE, containerPort: 8080, command: ["sh", "-c", "mkdir -p /www && echo ok > /www/ping && exec httpd -f -p 8080 -h /www"] },
+  cpu: "256", memory: "512",
+});
+const interrupted = (b: BerthProcess, state: "CREATING" | "DELETING") => b.logLines.some((l) => l.msg === "express gateway service: finishing what a restart interrupted" && l.state === state);
+
+/** Nothing of the express service is left, through each API. */
+async function assertNothingLeft(ecs: ECSClient, elb: ElasticLoadBalancingV2Client, name: string): Promise<void> {
+  await assert.rejects(ecs.send(new DescribeExpressGatewayServiceCommand({ serviceArn: `arn:aws:ecs:us-east-1:000000000000:service/default/${name}` })), { name: "ResourceNotFoundException" });
+  assert.deepEqual((await elb.send(new DescribeLoadBalancersCommand({}))).LoadBalancers, [], "the shared load balancer made for it is gone");
+  assert.deepEqual((await elb.send(new DescribeTargetGroupsCommand({}))).TargetGroups, [], "its target groups are gone");
+  const definitions = (await ecs.send(new ListTaskDefinitionsCommand({ status: "ACTIVE" }))).taskDefinitionArns!;
+  assert.deepEqual(definitions.filter((d) => d.includes(`:task-definition/${name}:`)), [], "its task definition is deregistered");
+  const clusters = (await ecs.send(new ListClustersCommand({}))).clusterArns!;
+  if (clusters.length) {
+    const services = (await ecs.send(new ListServicesCommand({ cluster: "default" }))).serviceArns!;
+    assert.ok(!services.some((arn) => arn.endsWith(`/${name}`)), "no ECS service of it is left");
+  }
+}
+
+test("a kill -9 during CreateExpressGatewayService is undone at the next start; the name can be used again", async () => {
+  await ensureTestImage();
+  berth = await BerthProcess.start({ dataDir });
+  // The create takes a moment (load balancer, listener, target groups, rule, service, scaling); a
+  // kill -9 at one of these delays lands part-way. Each round either lands part-way (recovery undoes
+  // it) or after the answer (the service is whole, and deleted before the next round).
+  let undone: string | undefined;
+  for (const [round, delayMs] of [150, 50, 300, 20, 600, 5, 900].entries()) {
+    const name = `shop-${round}`;
+    const { ecs } = clients(berth);
+    const pending = ecs.send(new CreateExpressGatewayServiceCommand(request(name))).then(() => true, () => false);
+    await new Promise((r) => setTimeout(r, delayMs));
+    await berth.kill9();
+    const answered = await pending;
+    berth = await BerthProcess.start({ dataDir });
+    const after = clients(berth);
+    if (interrupted(berth, "CREATING")) {
+      assert.equal(answered, false, "a create recovery undid had not answered");
+      await assertNothingLeft(after.ecs, after.elb, name);
+      // The first round makes the default cluster: undone with it when it was this create's.
+      if (round === 0) assert.deepEqual((await after.ecs.send(new ListClustersCommand({}))).clusterArns, [], "the default cluster the create made is deleted again");
+      undone = name;
+      break;
+    }
+    // Not interrupted: it finished before the kill and is whole; delete it for the next round.
+    const described = await after.ecs.send(new DescribeExpressGatewayServiceCommand({ serviceArn: `arn:aws:ecs:us-east-1:000000000000:service/default/${name}` }));
+    assert.equal(described.service!.status!.statusCode, "ACTIVE");
+    await after.ecs.send(new DeleteExpressGatewayServiceCommand({ serviceArn: described.service!.serviceArn }));
+    assert.deepEqual((await after.elb.send(new DescribeLoadBalancersCommand({}))).LoadBalancers, []);
+  }
+  assert.ok(undone, "one of the kills landed during the create");
+
+  // The name is free again and the create works as usual.
+  const { ecs, elb } = clients(berth);
+  const created = (await ecs.send(new CreateExpressGatewayServiceCommand(request(undone!)))).service!;
+  assert.equal(created.status!.statusCode, "ACTIVE");
+  assert.equal((await elb.send(new DescribeLoadBalancersCommand({}))).LoadBalancers!.length, 1);
+  await ecs.send(new DeleteExpressGatewayServiceCommand({ serviceArn: created.serviceArn }));
+  assert.deepEqual((await elb.send(new DescribeLoadBalancersCommand({}))).LoadBalancers, []);
+  elb.destroy();
+});
+
+test("a kill -9 during DeleteExpressGatewayService is finished at the next start; the load balancer goes with the last service", async () => {
+  let finished = false;
+  for (const [round, delayMs] of [20, 5, 60, 0, 150].entries()) {
+    const { ecs, elb } = clients(berth!);
+    const created = (await ecs.send(new CreateExpressGatewayServiceCommand(request(`cart-${round}`)))).service!;
+    const pending = ecs.send(new DeleteExpressGatewayServiceCommand({ serviceArn: created.serviceArn })).then(() => true, () => false);
+    await new Promise((r) => setTimeout(r, delayMs));
+    await berth!.kill9();
+    await pending;
+    elb.destroy();
+    berth = await BerthProcess.start({ dataDir });
+    const after = clients(berth);
+    // Cut short or not, the service is deleted: INACTIVE once drained, nothing of it left.
+    assert.notEqual((await after.ecs.send(new DescribeExpressGatewayServiceCommand({ serviceArn: created.serviceArn }))).service!.status!.statusCode, "ACTIVE");
+    assert.deepEqual((await after.elb.send(new DescribeLoadBalancersCommand({}))).LoadBalancers, [], "the shared load balancer went with its last service");
+    assert.deepEqual((await after.elb.send(new DescribeTargetGroupsCommand({}))).TargetGroups, []);
+    after.elb.destroy();
+    if (interrupted(berth, "DELETING")) {
+      finished = true;
+      break;
+    }
+  }
+  assert.ok(finished, "one of the kills landed during the delete");
+});
