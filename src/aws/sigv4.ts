@@ -77,8 +77,40 @@ const parsedOnce = new WeakMap<object, { value: string; credential: Credential }
 export function requestCredential(headers: SignedRequest["headers"], value: string, headersForErrors?: SignedRequest["headers"]): Credential {
   const known = parsedOnce.get(headers);
   if (known?.value === value) return known.credential;
-  const credential = parseAuthorization(value, headersForErrors);
+  const credential = parseSigned(value, headersForErrors);
   parsedOnce.set(headers, { value, credential });
+  return credential;
+}
+
+/**
+ * A client sends the same Authorization header on every call but for the signature at its end:
+ * what comes before `Signature=` is parsed once and remembered (bounded), the signature taken
+ * from the rest. Only for a header whose tail is exactly a 64-digit hex signature after a
+ * separator, where parsing the whole would give the same credential with that signature; any
+ * other header, and any that fails, is parsed in full every time (its errors are AWS's).
+ */
+const parsedHeads = new Map<string, Omit<Credential, "signature">>();
+const MAX_HEADS = 256;
+const MAX_HEAD_LENGTH = 1024;
+const SIGNATURE_TAIL = /^[0-9a-f]{64}$/;
+
+function parseSigned(value: string, headersForErrors?: SignedRequest["headers"]): Credential {
+  const at = value.lastIndexOf("Signature=");
+  const head = at > 0 ? value.slice(0, at) : "";
+  const signature = value.slice(at + "Signature=".length);
+  const eligible = at > 0 && at <= MAX_HEAD_LENGTH && /[\s,]$/.test(head) && SIGNATURE_TAIL.test(signature);
+  if (eligible) {
+    const known = parsedHeads.get(head);
+    if (known) return { ...known, signature };
+  }
+  const credential = parseAuthorization(value, headersForErrors);
+  if (eligible) {
+    if (parsedHeads.size >= MAX_HEADS) parsedHeads.delete(parsedHeads.keys().next().value!);
+    const { signature: _s, ...rest } = credential;
+    // Shared by every credential parsed from this head: nobody may change it.
+    Object.freeze(rest.signedHeaders);
+    parsedHeads.set(head, rest);
+  }
   return credential;
 }
 
