@@ -11,7 +11,7 @@
  * client's (process.cpuUsage): the client shares the machine's cores with the server, so CPU per
  * cycle is the figure that compares the servers whatever else runs.
  *
- *   npm run build && node dist/bench/sqs.js [--seconds 10] [--concurrency 16] [--rounds 1]
+ *   npm run build && node dist/bench/sqs.js [--seconds 10] [--concurrency 16] [--rounds 1] [--warmup 3]
  *     [--client both|sdk|light] [--berth-only] [--compare-berth OTHER/dist/src/cli/main.js]
  *     [--profile DIR]
  */
@@ -27,6 +27,9 @@ import { LightSqsClient } from "./sqs-light-client.js";
 const { values } = parseArgs({ options: {
   seconds: { type: "string", default: "10" },
   concurrency: { type: "string", default: "16" },
+  // Seconds of the same load before each measurement: V8 is still optimising the server's hot
+  // path for the first seconds (the optimising compiler's thread shows in the server's CPU).
+  warmup: { type: "string", default: "3" },
   // Every client against every server this many times, in rotating order; medians are reported.
   rounds: { type: "string", default: "1" },
   client: { type: "string", default: "both" },
@@ -40,6 +43,7 @@ const { values } = parseArgs({ options: {
 const SECONDS = Number(values.seconds);
 const CONCURRENCY = Number(values.concurrency);
 const ROUNDS = Number(values.rounds);
+const WARMUP = Number(values.warmup);
 
 /** The one attribute every message carries, and its MD5OfMessageAttributes as SQS defines it (pinned: src/sqs/message-md5.test.ts). */
 const ATTRIBUTES = { kind: { DataType: "String", StringValue: "bench" } };
@@ -139,14 +143,14 @@ type ClientName = keyof typeof CLIENTS;
 interface Target { name: string; origin: string; pid: number }
 interface Result { rate: number; p50: number; p99: number; serverUserMs: number; serverSystemMs: number; clientMs: number; received: number; emptyReceives: number; unreceived: number }
 
-/** Cycles per second, each cycle's latency percentiles, and the server's and client's CPU ms per cycle, over SECONDS after a second's warm-up. */
+/** Cycles per second, each cycle's latency percentiles, and the server's and client's CPU ms per cycle, over SECONDS after WARMUP seconds of the same load. */
 async function run(clientName: ClientName, target: Target): Promise<Result> {
   const check = new RoundTrips();
   const driver = await CLIENTS[clientName](target.origin, check);
   let n = 0;
   // Unique bodies (so a message that comes back is known by its body), all 256 bytes.
   const body = () => `${clientName}/${target.name}/${n++}/`.padEnd(256, "x");
-  const warmUntil = Date.now() + 1000;
+  const warmUntil = Date.now() + WARMUP * 1000;
   await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
     while (Date.now() < warmUntil) await driver.cycle(body());
   }));
@@ -204,7 +208,7 @@ async function main() {
         console.error(`round ${round + 1}: ${c} → ${t.name}: ${r.rate.toFixed(0)} cycles/s, server ${(r.serverUserMs + r.serverSystemMs).toFixed(2)} ms, client ${r.clientMs.toFixed(2)} ms per cycle; ${r.received} round trips checked, ${r.emptyReceives} empty receives`);
       }
     }
-    console.log(`${new Date().toISOString()} · ${cpus().length} × ${cpus()[0]?.model} · ${Math.round(totalmem() / 2 ** 30)} GiB · concurrency ${CONCURRENCY} · ${SECONDS} s × ${ROUNDS} round(s) each · load average ${load} before, ${loadavg().map((l) => l.toFixed(1)).join(" ")} after`);
+    console.log(`${new Date().toISOString()} · ${cpus().length} × ${cpus()[0]?.model} · ${Math.round(totalmem() / 2 ** 30)} GiB · concurrency ${CONCURRENCY} · ${SECONDS} s × ${ROUNDS} round(s) each after ${WARMUP} s of warm-up · load average ${load} before, ${loadavg().map((l) => l.toFixed(1)).join(" ")} after`);
     console.log("| client | server | cycles/s (send+receive+delete) | cycle p50 / p99 | server CPU per cycle (user + system) | client CPU per cycle |");
     console.log("|---|---|---|---|---|---|");
     const summary = new Map<string, { rate: number; serverMs: number }>();
