@@ -172,9 +172,26 @@ export function computeSignature(req: SignedRequest, cred: Credential, secret: s
   ].join("\n");
   const scope = `${cred.date}/${cred.region}/${cred.service}/aws4_request`;
   const stringToSign = ["AWS4-HMAC-SHA256", amzDate, scope, sha256(canonicalRequest)].join("\n");
-  let key: Buffer = hmac(`AWS4${secret}`, cred.date);
-  for (const part of [cred.region, cred.service, "aws4_request"]) key = hmac(key, part);
-  return createHmac("sha256", key).update(stringToSign).digest("hex");
+  return createHmac("sha256", signingKey(secret, cred)).update(stringToSign).digest("hex");
+}
+
+/**
+ * The derived signing key (four HMACs) changes only with the secret, day, region and service, so
+ * strict mode derives it once per such scope, as the SDKs' signers do; bounded, oldest first out.
+ */
+const signingKeys = new Map<string, Buffer>();
+const MAX_SIGNING_KEYS = 64;
+
+function signingKey(secret: string, cred: Credential): Buffer {
+  const scope = `${secret}\u0000${cred.date}\u0000${cred.region}\u0000${cred.service}`;
+  let key = signingKeys.get(scope);
+  if (key === undefined) {
+    key = hmac(`AWS4${secret}`, cred.date);
+    for (const part of [cred.region, cred.service, "aws4_request"]) key = hmac(key, part);
+    if (signingKeys.size >= MAX_SIGNING_KEYS) signingKeys.delete(signingKeys.keys().next().value!);
+    signingKeys.set(scope, key);
+  }
+  return key;
 }
 
 function header(headers: SignedRequest["headers"], name: string): string | undefined {
