@@ -58,39 +58,51 @@ function cpuSeconds(pid: number): { user: number; system: number } {
 }
 
 /**
- * What came back, checked against what was sent: a received message must be one sent in this
- * run, with the body it was sent with (bodies are unique per message). One received a second time
- * while its first receipt is still within the visibility timeout (30 s, longer than a run) is a
+ * What came back, checked against what was sent: bodies are unique per message, and a received
+ * message must carry a body sent in this run and not received yet, with its attribute, under the
+ * MessageId its send was answered with. Bodies are registered before their send: another worker
+ * may receive a message before its sender has read the send's answer. A body received a second
+ * time (its first receipt still within the 30 s visibility timeout, longer than a run) is a
  * duplicate delivery: counted and reported, as a fault of the server, rather than ending the run.
  */
 class RoundTrips {
-  private readonly inFlight = new Map<string, string>();
-  private readonly seen = new Set<string>();
+  private readonly unreceived = new Set<string>();
+  private readonly receivedBodies = new Set<string>();
+  /** Filled by whichever comes first for a message, its send's answer or its receipt. */
+  private readonly bodyOfId = new Map<string, string>();
   received = 0;
   duplicates = 0;
   emptyReceives = 0;
 
+  sending(body: string): void {
+    this.unreceived.add(body);
+  }
+
   sent(id: string | undefined, body: string): void {
-    if (!id || this.inFlight.has(id) || this.seen.has(id)) throw new Error(`send answered a missing or repeated MessageId ${id}`);
-    this.inFlight.set(id, body);
+    this.pair(id, body);
   }
 
   got(id: string | undefined, body: string | undefined, kind: string | undefined): void {
-    if (id !== undefined && this.seen.has(id)) {
+    if (body !== undefined && this.receivedBodies.has(body)) {
       this.duplicates++;
       return;
     }
-    const sent = id === undefined ? undefined : this.inFlight.get(id);
-    if (sent === undefined) throw new Error(`received ${id}, which was not sent in this run`);
-    if (body !== sent) throw new Error(`message ${id} came back with another body`);
+    if (body === undefined || !this.unreceived.delete(body)) throw new Error(`received message ${id} with a body not sent in this run`);
     if (kind !== "bench") throw new Error(`message ${id} came back without its attribute`);
-    this.inFlight.delete(id!);
-    this.seen.add(id!);
+    this.pair(id, body);
+    this.receivedBodies.add(body);
     this.received++;
   }
 
-  get unreceived(): number {
-    return this.inFlight.size;
+  get notReceived(): number {
+    return this.unreceived.size;
+  }
+
+  private pair(id: string | undefined, body: string): void {
+    if (!id) throw new Error("a message without a MessageId");
+    const known = this.bodyOfId.get(id);
+    if (known === undefined) this.bodyOfId.set(id, body);
+    else if (known !== body) throw new Error(`MessageId ${id} was given to two different messages`);
   }
 }
 
@@ -108,6 +120,7 @@ async function sdkDriver(origin: string, check: RoundTrips): Promise<Driver> {
   const { QueueUrl } = await client.send(new sqs.CreateQueueCommand({ QueueName: QUEUE() }));
   return {
     async cycle(body) {
+      check.sending(body);
       const sent = await client.send(new sqs.SendMessageCommand({ QueueUrl, MessageBody: body, MessageAttributes: ATTRIBUTES }));
       check.sent(sent.MessageId, body);
       const got = await client.send(new sqs.ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 1, MessageAttributeNames: ["All"] }));
@@ -129,6 +142,7 @@ async function lightDriver(origin: string, check: RoundTrips): Promise<Driver> {
   const { QueueUrl } = await client.call<{ QueueUrl: string }>("CreateQueue", { QueueName: QUEUE() });
   return {
     async cycle(body) {
+      check.sending(body);
       const sent = await client.call<{ MessageId?: string; MD5OfMessageBody?: string; MD5OfMessageAttributes?: string }>("SendMessage", { QueueUrl, MessageBody: body, MessageAttributes: ATTRIBUTES });
       if (sent.MD5OfMessageBody !== md5(body) || sent.MD5OfMessageAttributes !== ATTRIBUTES_MD5) throw new Error(`SendMessage answered wrong MD5s: ${JSON.stringify(sent)}`);
       check.sent(sent.MessageId, body);
@@ -187,7 +201,7 @@ async function run(clientName: ClientName, target: Target): Promise<Result> {
     serverUserMs: ((serverAfter.user - serverBefore.user) * 1000) / cycles,
     serverSystemMs: ((serverAfter.system - serverBefore.system) * 1000) / cycles,
     clientMs: (client.user + client.system) / 1000 / cycles,
-    received: check.received, duplicates: check.duplicates, emptyReceives: check.emptyReceives, unreceived: check.unreceived,
+    received: check.received, duplicates: check.duplicates, emptyReceives: check.emptyReceives, unreceived: check.notReceived,
   };
 }
 
