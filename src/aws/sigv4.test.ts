@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { Sha256 } from "@aws-crypto/sha256-js";
 import { ServiceError } from "../core/errors.js";
-import { computeSignature, parseAuthorization, verifySignature, type SignedRequest } from "./sigv4.js";
+import { computeSignature, parseAuthorization, requestCredential, verifySignature, type SignedRequest } from "./sigv4.js";
 
 const ACCESS_KEY = "AKIDTEST";
 const SECRET = "secret123";
@@ -221,3 +221,22 @@ test("computeSignature reproduces the AWS SigV4 test suite's get-vanilla example
 function escape(s: string) {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
+
+test("requestCredential gives what parseAuthorization gives, however often a header's head repeats", () => {
+  const head = "AWS4-HMAC-SHA256 Credential=AKID/20261122/eu-west-3/sqs/aws4_request, SignedHeaders=host;x-amz-date, ";
+  for (const signature of ["a".repeat(64), "0123456789abcdef".repeat(4), "f".repeat(64)]) {
+    const value = `${head}Signature=${signature}`;
+    // A fresh headers object each time, as each request has.
+    assert.deepEqual(requestCredential({}, value), parseAuthorization(value));
+    assert.equal(requestCredential({}, value).signature, signature);
+  }
+  // The same head in another scope is another credential.
+  const other = `${head.replace("eu-west-3", "us-east-1")}Signature=${"b".repeat(64)}`;
+  assert.equal(requestCredential({}, other).region, "us-east-1");
+  // A head that fails fails every time, with parseAuthorization's own error.
+  const bad = `${head.replace("eu-west-3", "moon-1")}Signature=${"c".repeat(64)}`;
+  for (let i = 0; i < 2; i++) assert.throws(() => requestCredential({}, bad), (e: ServiceError) => e.code === "InvalidSignatureException");
+  // A tail that is no plain signature (here: a second parameter after it) is parsed in full.
+  const tail = `${head}Signature=${"d".repeat(64)}, Extra=1`;
+  assert.deepEqual(requestCredential({}, tail), parseAuthorization(tail));
+});

@@ -77,8 +77,40 @@ const parsedOnce = new WeakMap<object, { value: string; credential: Credential }
 export function requestCredential(headers: SignedRequest["headers"], value: string, headersForErrors?: SignedRequest["headers"]): Credential {
   const known = parsedOnce.get(headers);
   if (known?.value === value) return known.credential;
-  const credential = parseAuthorization(value, headersForErrors);
+  const credential = parseSigned(value, headersForErrors);
   parsedOnce.set(headers, { value, credential });
+  return credential;
+}
+
+/**
+ * A client sends the same Authorization header on every call but for the signature at its end:
+ * what comes before `Signature=` is parsed once and remembered (bounded), the signature taken
+ * from the rest. Only for a header whose tail is exactly a 64-digit hex signature after a
+ * separator, where parsing the whole would give the same credential with that signature; any
+ * other header, and any that fails, is parsed in full every time (its errors are AWS's).
+ */
+const parsedHeads = new Map<string, Omit<Credential, "signature">>();
+const MAX_HEADS = 256;
+const MAX_HEAD_LENGTH = 1024;
+const SIGNATURE_TAIL = /^[0-9a-f]{64}$/;
+
+function parseSigned(value: string, headersForErrors?: SignedRequest["headers"]): Credential {
+  const at = value.lastIndexOf("Signature=");
+  const head = at > 0 ? value.slice(0, at) : "";
+  const signature = value.slice(at + "Signature=".length);
+  const eligible = at > 0 && at <= MAX_HEAD_LENGTH && /[\s,]$/.test(head) && SIGNATURE_TAIL.test(signature);
+  if (eligible) {
+    const known = parsedHeads.get(head);
+    if (known) return { ...known, signature };
+  }
+  const credential = parseAuthorization(value, headersForErrors);
+  if (eligible) {
+    if (parsedHeads.size >= MAX_HEADS) parsedHeads.delete(parsedHeads.keys().next().value!);
+    const { signature: _s, ...rest } = credential;
+    // Shared by every credential parsed from this head: nobody may change it.
+    Object.freeze(rest.signedHeaders);
+    parsedHeads.set(head, rest);
+  }
   return credential;
 }
 
@@ -140,9 +172,26 @@ export function computeSignature(req: SignedRequest, cred: Credential, secret: s
   ].join("\n");
   const scope = `${cred.date}/${cred.region}/${cred.service}/aws4_request`;
   const stringToSign = ["AWS4-HMAC-SHA256", amzDate, scope, sha256(canonicalRequest)].join("\n");
-  let key: Buffer = hmac(`AWS4${secret}`, cred.date);
-  for (const part of [cred.region, cred.service, "aws4_request"]) key = hmac(key, part);
-  return createHmac("sha256", key).update(stringToSign).digest("hex");
+  return createHmac("sha256", signingKey(secret, cred)).update(stringToSign).digest("hex");
+}
+
+/**
+ * The derived signing key (four HMACs) changes only with the secret, day, region and service, so
+ * strict mode derives it once per such scope, as the SDKs' signers do; bounded, oldest first out.
+ */
+const signingKeys = new Map<string, Buffer>();
+const MAX_SIGNING_KEYS = 64;
+
+function signingKey(secret: string, cred: Credential): Buffer {
+  const scope = `${secret}\u0000${cred.date}\u0000${cred.region}\u0000${cred.service}`;
+  let key = signingKeys.get(scope);
+  if (key === undefined) {
+    key = hmac(`AWS4${secret}`, cred.date);
+    for (const part of [cred.region, cred.service, "aws4_request"]) key = hmac(key, part);
+    if (signingKeys.size >= MAX_SIGNING_KEYS) signingKeys.delete(signingKeys.keys().next().value!);
+    signingKeys.set(scope, key);
+  }
+  return key;
 }
 
 function header(headers: SignedRequest["headers"], name: string): string | undefined {

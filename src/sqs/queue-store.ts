@@ -1,3 +1,4 @@
+import type { Statement } from "better-sqlite3";
 import type { Db } from "../store/database.js";
 import type { Scope } from "../core/arn.js";
 import { GroupCommit } from "../store/group-commit.js";
@@ -65,9 +66,18 @@ const key = (scope: Scope, name: string) => `${scope.account}/${scope.region}/${
 export class QueueStore {
   private readonly queues = new Map<string, Queue>();
   readonly commit: GroupCommit;
+  // The statements every send, receive and delete runs, prepared once.
+  private readonly insertMessage: Statement;
+  private readonly insertDedup: Statement;
+  private readonly updateMessage: Statement;
+  private readonly deleteMessage: Statement;
 
   constructor(private readonly db: Db) {
     this.commit = new GroupCommit(db);
+    this.insertMessage = db.prepare("INSERT INTO sqs_messages (queue_id, seq, id, doc, visible_at, receive_count, first_receive, receipt) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    this.insertDedup = db.prepare("INSERT OR REPLACE INTO sqs_dedup (queue_id, dedup_id, message_id, sequence_number, expires_at) VALUES (?, ?, ?, ?, ?)");
+    this.updateMessage = db.prepare("UPDATE sqs_messages SET visible_at = ?, receive_count = ?, first_receive = ?, receipt = ? WHERE queue_id = ? AND seq = ?");
+    this.deleteMessage = db.prepare("DELETE FROM sqs_messages WHERE queue_id = ? AND seq = ?");
     this.load();
   }
 
@@ -121,8 +131,8 @@ export class QueueStore {
     for (const m of added) q.messages.set(m.seq, m);
     for (const wake of q.waiters) wake();
     return this.commit.run(() => {
-      const insert = this.db.prepare("INSERT INTO sqs_messages (queue_id, seq, id, doc, visible_at, receive_count, first_receive, receipt) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-      const dedup = this.db.prepare("INSERT OR REPLACE INTO sqs_dedup (queue_id, dedup_id, message_id, sequence_number, expires_at) VALUES (?, ?, ?, ?, ?)");
+      const insert = this.insertMessage;
+      const dedup = this.insertDedup;
       for (const m of added) {
         if (!q.messages.has(m.seq)) continue; // deleted (or purged) before it was written
         insert.run(q.id, m.seq, m.id, messageDoc(m), m.visibleAt, m.receiveCount, m.firstReceiveAt ?? null, m.receipt ?? null);
@@ -136,7 +146,7 @@ export class QueueStore {
   /** Stores the mutable part of messages (visibility, receive count, receipt) already changed in memory. */
   touch(q: Queue, messages: Message[]): Promise<void> {
     return this.commit.run(() => {
-      const update = this.db.prepare("UPDATE sqs_messages SET visible_at = ?, receive_count = ?, first_receive = ?, receipt = ? WHERE queue_id = ? AND seq = ?");
+      const update = this.updateMessage;
       for (const m of messages) update.run(m.visibleAt, m.receiveCount, m.firstReceiveAt ?? null, m.receipt ?? null, q.id, m.seq);
     });
   }
@@ -145,7 +155,7 @@ export class QueueStore {
   remove(q: Queue, seqs: number[]): Promise<void> {
     for (const s of seqs) q.messages.delete(s);
     return this.commit.run(() => {
-      const del = this.db.prepare("DELETE FROM sqs_messages WHERE queue_id = ? AND seq = ?");
+      const del = this.deleteMessage;
       for (const s of seqs) del.run(q.id, s);
     });
   }
@@ -198,11 +208,19 @@ const docOf = (q: Pick<Queue, "arn" | "fifo" | "modifiedAt" | "attributes" | "ta
 /** The immutable part of a message; binary attribute values as base64. */
 function messageDoc(m: Message): string {
   const { seq: _s, visibleAt: _v, receiveCount: _r, firstReceiveAt: _f, receipt: _x, ...rest } = m;
-  // The raw value (this[k]): a Buffer's toJSON would run before the replacer saw it.
-  return JSON.stringify(rest, function (this: Record<string, unknown>, k: string, v: unknown) {
-    const raw = this[k];
-    return raw instanceof Uint8Array ? { $b64: Buffer.from(raw).toString("base64") } : v;
-  });
+  // A replacer makes JSON.stringify call back into JavaScript for every key: only when needed.
+  return hasBinary(m.attributes) || hasBinary(m.systemAttributes) ? JSON.stringify(rest, binaryAsBase64) : JSON.stringify(rest);
+}
+
+const hasBinary = (attributes: Record<string, AttributeValue>) => {
+  for (const name in attributes) if (attributes[name]!.BinaryValue !== undefined) return true;
+  return false;
+};
+
+/** Uses the raw value (this[k]): a Buffer's toJSON would run before the replacer saw it. */
+function binaryAsBase64(this: Record<string, unknown>, k: string, v: unknown): unknown {
+  const raw = this[k];
+  return raw instanceof Uint8Array ? { $b64: Buffer.from(raw).toString("base64") } : v;
 }
 
 function fromRow(r: MessageRow): Message {

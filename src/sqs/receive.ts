@@ -150,7 +150,8 @@ export function receiveHandlers(sqs: SqsContext): Record<string, Handler> {
           MD5OfBody: m.md5OfBody,
           Body: m.body,
           ...(Object.keys(system).length ? { Attributes: system } : {}),
-          ...(Object.keys(attributes).length ? { MessageAttributes: attributes, MD5OfMessageAttributes: md5OfAttributes(attributes) } : {}),
+          // All of them (the usual ask): the digest computed when the message was sent.
+          ...(Object.keys(attributes).length ? { MessageAttributes: attributes, MD5OfMessageAttributes: attributes === m.attributes && m.md5OfAttributes ? m.md5OfAttributes : md5OfAttributes(attributes) } : {}),
         };
       }),
     };

@@ -28,8 +28,9 @@ export class DurableAnswers {
 
   /** `sync` is fs.fdatasync; tests count or fail it. */
   constructor(db: Db, walPath: string, private readonly syncFile: (fd: number, done: (err: NodeJS.ErrnoException | null) => void) => void = fdatasync) {
-    const statement = db.prepare("SELECT total_changes() AS n");
-    this.changes = () => (statement.get() as { n: number }).n;
+    // pluck(): the number itself, no row object (every answer asks).
+    const statement = db.prepare("SELECT total_changes()").pluck();
+    this.changes = () => statement.get() as number;
     // The WAL exists once the database was written (migrations write user_version); created here
     // otherwise, which SQLite takes as an empty WAL. An fsync of any descriptor syncs the file.
     this.fd = openSync(walPath, constants.O_WRONLY | constants.O_CREAT, 0o600);

@@ -9,8 +9,14 @@ import type { Db } from "./database.js";
  */
 export class GroupCommit {
   private pending: Array<{ write: () => void; done: (err?: unknown) => void }> = [];
+  /** Made once: better-sqlite3's transaction() builds five wrapper functions each time it is called. */
+  private readonly writeAll: (group: Array<{ write: () => void }>) => void;
 
-  constructor(private readonly db: Db) {}
+  constructor(db: Db) {
+    this.writeAll = db.transaction((group: Array<{ write: () => void }>) => {
+      for (const g of group) g.write();
+    });
+  }
 
   run(write: () => void): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -23,9 +29,7 @@ export class GroupCommit {
     const group = this.pending;
     this.pending = [];
     try {
-      this.db.transaction(() => {
-        for (const g of group) g.write();
-      })();
+      this.writeAll(group);
     } catch (err) {
       for (const g of group) g.done(err);
       return;
