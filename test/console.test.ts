@@ -1,6 +1,8 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import http, { type IncomingMessage } from "node:http";
+import { brotliDecompressSync, gunzipSync } from "node:zlib";
+import { request } from "undici";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { Sha256 } from "@aws-crypto/sha256-js";
 import type { Browser, Page } from "puppeteer-core";
@@ -82,6 +84,19 @@ test("GET / serves the console to browsers only; AWS calls at / answer as before
   assert.equal(asset.status, 200);
   assert.match(asset.headers.get("cache-control")!, /immutable/);
   assert.equal((await fetch(`${berth.endpoint}/console/nothing.js`)).status, 404);
+  // Compressed at build time, sent as the browser accepts: brotli, else gzip, else as built.
+  const plain = await request(berth.endpoint + script, { headers: { "accept-encoding": "identity" } });
+  assert.equal(plain.headers["content-encoding"], undefined);
+  const original = Buffer.from(await plain.body.arrayBuffer());
+  const br = await request(berth.endpoint + script, { headers: { "accept-encoding": "gzip, deflate, br" } });
+  assert.equal(br.headers["content-encoding"], "br");
+  assert.equal(br.headers.vary, "accept-encoding");
+  assert.deepEqual(brotliDecompressSync(Buffer.from(await br.body.arrayBuffer())), original);
+  const gz = await request(berth.endpoint + script, { headers: { "accept-encoding": "gzip, br;q=0" } });
+  assert.equal(gz.headers["content-encoding"], "gzip");
+  assert.deepEqual(gunzipSync(Buffer.from(await gz.body.arrayBuffer())), original);
+  // The compressed copies are not files of their own.
+  assert.equal((await fetch(`${berth.endpoint}${script}.br`)).status, 404);
   // A client that does not ask for HTML gets the API's answer, as before the console.
   const api = await fetch(`${berth.endpoint}/`);
   assert.equal(api.status, 404);
