@@ -13,6 +13,7 @@ import {
 import { CreateListenerCommand, CreateLoadBalancerCommand, CreateTargetGroupCommand, ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { CreateClusterCommand, ECSClient as EcsClient } from "@aws-sdk/client-ecs";
 import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from "@aws-sdk/client-cloudwatch";
+import { EventBridgeClient, PutEventsCommand, PutRuleCommand } from "@aws-sdk/client-eventbridge";
 import { BerthProcess } from "./harness.js";
 import { ensureTestImage, TEST_IMAGE } from "./images.js";
 import { waitFor, waitForTask } from "./wait.js";
@@ -280,6 +281,15 @@ test("strict SigV4: nothing is shown without credentials; the credentials entere
     await p.click("form.settings button[type=submit]");
     await waitForText(p, ["private-cluster"]);
     await p.waitForFunction(() => (globalThis as unknown as { document: { querySelector(s: string): { textContent: string } } }).document.querySelector(".live")!.textContent === "● live", { timeout: 30_000 });
+    // A rule's recent activity is an admin route too: refused unsigned, shown to the credentials entered.
+    const eb = new EventBridgeClient({ endpoint: strict.endpoint, region, credentials: { accessKeyId: KEY, secretAccessKey: SECRET }, maxAttempts: 1 });
+    const ruleArn = (await eb.send(new PutRuleCommand({ Name: "private-rule", EventPattern: JSON.stringify({ source: ["private"] }) }))).RuleArn!;
+    assert.equal((await fetch(`${strict.endpoint}/_berth/events/rule-activity?rule=${encodeURIComponent(ruleArn)}`)).status, 403);
+    const eventId = (await eb.send(new PutEventsCommand({ Entries: [{ Source: "private", DetailType: "Private Thing", Detail: "{}" }] }))).Entries![0]!.EventId!;
+    await p.goto(`${strict.endpoint}/#/events/default/private-rule`);
+    const activity = await waitForText(p, ["Recent matched events", eventId.slice(0, 8), "no targets"]);
+    assert.match(activity, /private\s+Private Thing\s+no targets/);
+    eb.destroy();
     // The secret stays in the tab's session storage, never in the page's URL or local storage.
     assert.ok(!p.url().includes(SECRET));
     assert.equal(await p.evaluate(() => JSON.stringify((globalThis as unknown as { localStorage: { getItem(k: string): string | null } }).localStorage.getItem("berth.console.settings"))), "null");

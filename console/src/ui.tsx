@@ -63,8 +63,8 @@ export function Table({ head, rows, empty = "None.", limit = FIRST_ROWS }: { hea
 }
 
 const TONES: Record<string, string> = {
-  RUNNING: "ok", ACTIVE: "ok", COMPLETED: "ok", healthy: "ok", OK: "ok", HEALTHY: "ok", PRIMARY: "ok", active: "ok", COMPLETE: "ok", ENABLED: "ok", Successful: "ok",
-  PENDING: "warn", PROVISIONING: "warn", ACTIVATING: "warn", IN_PROGRESS: "warn", initial: "warn", draining: "warn", DEACTIVATING: "warn", STOPPING: "warn", DEPROVISIONING: "warn", INSUFFICIENT_DATA: "warn", provisioning: "warn", UNKNOWN: "warn", IN_PROGRESS_SCAN: "warn",
+  RUNNING: "ok", ACTIVE: "ok", COMPLETED: "ok", healthy: "ok", OK: "ok", HEALTHY: "ok", PRIMARY: "ok", active: "ok", COMPLETE: "ok", ENABLED: "ok", Successful: "ok", DELIVERED: "ok",
+  PENDING: "warn", PROVISIONING: "warn", ACTIVATING: "warn", IN_PROGRESS: "warn", initial: "warn", draining: "warn", DEACTIVATING: "warn", STOPPING: "warn", DEPROVISIONING: "warn", INSUFFICIENT_DATA: "warn", provisioning: "warn", UNKNOWN: "warn", IN_PROGRESS_SCAN: "warn", RETRYING: "warn", DEAD_LETTERED: "bad",
   STOPPED: "off", INACTIVE: "off", DISABLED: "off", unused: "off", DRAINING: "warn",
   FAILED: "bad", unhealthy: "bad", ALARM: "bad", UNHEALTHY: "bad", CRITICAL: "bad", Failed: "bad", HIGH: "bad", failed: "bad",
 };
