@@ -26,6 +26,7 @@ const ADMIN: Array<[method: string, path: string]> = [
   ["GET", "/_berth/logs?task=0123456789abcdef0123456789abcdef"],
   ["POST", "/_berth/spot/interrupt?taskArn=arn:aws:ecs:us-east-1:000000000000:task/c/0123456789abcdef0123456789abcdef"],
   ["POST", "/_berth/registry/gc"],
+  ["GET", "/_berth/events/rule-activity?rule=arn:aws:events:us-east-1:000000000000:rule/orders"],
 ];
 /** Other spellings of reset: each is refused or is no route at all, and none resets. */
 const RESET_SPELLINGS = ["/%5Fberth/reset", "/_berth/%72eset", "/_berth/reset/", "/_berth/reset?x=1", "//_berth/reset", "/_berth/./reset"];
