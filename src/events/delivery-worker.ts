@@ -94,11 +94,15 @@ export function startDeliveryWorker({ db, clock, log, dispatchers, random = Math
       const dispatcher = dispatcherFor(dispatchers(), target.Arn!);
       if (!dispatcher) throw new Error(`no dispatcher for target ${target.Arn}`);
       roleGate?.({ target, sourceArn: row.source_arn, region: row.region });
-      // An SQS target removes the row in the transaction that stores the message; others in a batch after.
-      await dispatcher.deliver({ scope, target, input: withAttemptAttributes(row.input, row.source_arn, row.attempts + 1), sourceArn: row.source_arn, id: row.id, dequeue: () => dequeue.run(row.id) });
-      // An SQS target deleted the row itself (its DELETE in the batch then finds nothing); the
-      // rule's activity is recorded in the batch either way.
-      finish(row.id, { status: "DELIVERED", attempts: row.attempts + 1 });
+      const delivered: Outcome = { status: "DELIVERED", attempts: row.attempts + 1 };
+      // An SQS target removes the row (and records the rule's activity) in the transaction that
+      // stores the message; others in a batch after, where the SQS row is then already gone.
+      const dequeueNow = () => {
+        dequeue.run(row.id);
+        recordAttempt(db, row.id, delivered, clock.now().getTime());
+      };
+      await dispatcher.deliver({ scope, target, input: withAttemptAttributes(row.input, row.source_arn, row.attempts + 1), sourceArn: row.source_arn, id: row.id, dequeue: dequeueNow });
+      finish(row.id, delivered);
     } catch (err) {
       const attempts = row.attempts + 1;
       const now = clock.now().getTime();
