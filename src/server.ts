@@ -8,6 +8,7 @@ import { openDatabase, instanceId, type Db } from "./store/database.js";
 import { DurableAnswers } from "./store/durable-answers.js";
 import { registerBerthRoutes } from "./admin/berth-routes.js";
 import { registerSpotRoutes } from "./admin/spot-routes.js";
+import { registerRuleActivityRoutes } from "./admin/rule-activity-routes.js";
 import { startSpotChaos } from "./ecs/tasks/spot-interruptions.js";
 import { createCapacityScaler } from "./ecs/capacity-providers/capacity-provider-scaler.js";
 import { applyReport } from "./ecs/tasks/task-reports.js";
@@ -299,6 +300,8 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   // Fargate Spot interruptions: on demand (an operator endpoint) and, for chaos testing, at a configured rate.
   registerSpotRoutes(app, { db, runner, config });
   registerLifecycleHookRoutes(app, { db, clock, poke: () => services.poke() });
+  // EventBridge rules' recent matches and deliveries, which AWS has no API for (the console's rule page).
+  registerRuleActivityRoutes(app, { db });
   // The web console: its page at `/` for browsers, its bundle under /console/, and the stream of
   // task changes it refreshes on (an admin route, guarded as the others).
   const consoleAssets = registerConsoleAssets(app);

@@ -1,6 +1,8 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import http, { type IncomingMessage } from "node:http";
+import { brotliDecompressSync, gunzipSync } from "node:zlib";
+import { request } from "undici";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { Sha256 } from "@aws-crypto/sha256-js";
 import type { Browser, Page } from "puppeteer-core";
@@ -11,6 +13,7 @@ import {
 import { CreateListenerCommand, CreateLoadBalancerCommand, CreateTargetGroupCommand, ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { CreateClusterCommand, ECSClient as EcsClient } from "@aws-sdk/client-ecs";
 import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from "@aws-sdk/client-cloudwatch";
+import { EventBridgeClient, PutEventsCommand, PutRuleCommand } from "@aws-sdk/client-eventbridge";
 import { BerthProcess } from "./harness.js";
 import { ensureTestImage, TEST_IMAGE } from "./images.js";
 import { waitFor, waitForTask } from "./wait.js";
@@ -82,6 +85,19 @@ test("GET / serves the console to browsers only; AWS calls at / answer as before
   assert.equal(asset.status, 200);
   assert.match(asset.headers.get("cache-control")!, /immutable/);
   assert.equal((await fetch(`${berth.endpoint}/console/nothing.js`)).status, 404);
+  // Compressed at build time, sent as the browser accepts: brotli, else gzip, else as built.
+  const plain = await request(berth.endpoint + script, { headers: { "accept-encoding": "identity" } });
+  assert.equal(plain.headers["content-encoding"], undefined);
+  const original = Buffer.from(await plain.body.arrayBuffer());
+  const br = await request(berth.endpoint + script, { headers: { "accept-encoding": "gzip, deflate, br" } });
+  assert.equal(br.headers["content-encoding"], "br");
+  assert.equal(br.headers.vary, "accept-encoding");
+  assert.deepEqual(brotliDecompressSync(Buffer.from(await br.body.arrayBuffer())), original);
+  const gz = await request(berth.endpoint + script, { headers: { "accept-encoding": "gzip, br;q=0" } });
+  assert.equal(gz.headers["content-encoding"], "gzip");
+  assert.deepEqual(gunzipSync(Buffer.from(await gz.body.arrayBuffer())), original);
+  // The compressed copies are not files of their own.
+  assert.equal((await fetch(`${berth.endpoint}${script}.br`)).status, 404);
   // A client that does not ask for HTML gets the API's answer, as before the console.
   const api = await fetch(`${berth.endpoint}/`);
   assert.equal(api.status, 404);
@@ -265,6 +281,15 @@ test("strict SigV4: nothing is shown without credentials; the credentials entere
     await p.click("form.settings button[type=submit]");
     await waitForText(p, ["private-cluster"]);
     await p.waitForFunction(() => (globalThis as unknown as { document: { querySelector(s: string): { textContent: string } } }).document.querySelector(".live")!.textContent === "● live", { timeout: 30_000 });
+    // A rule's recent activity is an admin route too: refused unsigned, shown to the credentials entered.
+    const eb = new EventBridgeClient({ endpoint: strict.endpoint, region, credentials: { accessKeyId: KEY, secretAccessKey: SECRET }, maxAttempts: 1 });
+    const ruleArn = (await eb.send(new PutRuleCommand({ Name: "private-rule", EventPattern: JSON.stringify({ source: ["private"] }) }))).RuleArn!;
+    assert.equal((await fetch(`${strict.endpoint}/_berth/events/rule-activity?rule=${encodeURIComponent(ruleArn)}`)).status, 403);
+    const eventId = (await eb.send(new PutEventsCommand({ Entries: [{ Source: "private", DetailType: "Private Thing", Detail: "{}" }] }))).Entries![0]!.EventId!;
+    await p.goto(`${strict.endpoint}/#/events/default/private-rule`);
+    const activity = await waitForText(p, ["Recent matched events", eventId.slice(0, 8), "no targets"]);
+    assert.match(activity, /private\s+Private Thing\s+no targets/);
+    eb.destroy();
     // The secret stays in the tab's session storage, never in the page's URL or local storage.
     assert.ok(!p.url().includes(SECRET));
     assert.equal(await p.evaluate(() => JSON.stringify((globalThis as unknown as { localStorage: { getItem(k: string): string | null } }).localStorage.getItem("berth.console.settings"))), "null");

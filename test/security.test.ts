@@ -28,6 +28,7 @@ const ADMIN: Array<[method: string, path: string, route?: string]> = [
   ["POST", "/_berth/registry/gc"],
   ["GET", "/_berth/ecs/lifecycle-hook-invocations"],
   ["POST", "/_berth/ecs/lifecycle-hook-invocations/ecs-lambda-x.1", "/_berth/ecs/lifecycle-hook-invocations/:invocationId"],
+  ["GET", "/_berth/events/rule-activity?rule=arn:aws:events:us-east-1:000000000000:rule/orders"],
 ];
 /** Other spellings of reset: each is refused or is no route at all, and none resets. */
 const RESET_SPELLINGS = ["/%5Fberth/reset", "/_berth/%72eset", "/_berth/reset/", "/_berth/reset?x=1", "//_berth/reset", "/_berth/./reset"];

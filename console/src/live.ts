@@ -1,7 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
-import { SignatureV4 } from "@smithy/signature-v4";
-import { Sha256 } from "@aws-crypto/sha256-js";
-import { credentialsOf, loadSettings } from "./aws";
+import { berthGet } from "./berth";
 
 /** A change Berth announced on /_berth/events (task-events.ts). */
 export interface TaskChange {
@@ -53,16 +51,7 @@ export function startEvents(): void {
 }
 
 async function readEvents(signal: AbortSignal): Promise<void> {
-  const s = loadSettings();
-  const url = new URL("/_berth/events", location.origin);
-  const signer = new SignatureV4({ service: "berth", region: s.region, credentials: credentialsOf(s), sha256: Sha256 });
-  const signed = await signer.sign({
-    method: "GET", protocol: url.protocol, hostname: url.hostname, path: url.pathname, query: {},
-    headers: { host: url.host }, ...(url.port ? { port: Number(url.port) } : {}),
-  });
-  // The browser sets Host itself (to the same value that was signed).
-  const headers = Object.fromEntries(Object.entries(signed.headers).filter(([k]) => k.toLowerCase() !== "host"));
-  const res = await fetch(url, { headers, signal, cache: "no-store" });
+  const res = await berthGet("/_berth/events", {}, { signal });
   if (!res.ok || !res.body) throw new Error(`events: ${res.status}`);
   setMode("live");
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();

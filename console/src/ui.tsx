@@ -35,11 +35,14 @@ export function Section({ title, children, id }: { title: string; children: Comp
 /** How many rows a table shows until asked for all: a cluster of 1,000 tasks renders 100 rows, not 1,000. */
 const FIRST_ROWS = 100;
 
-/** A table of rows; `empty` says what an empty list means. Scrolls sideways on a phone. */
-export function Table({ head, rows, empty = "None." }: { head: string[]; rows: ComponentChildren[][]; empty?: string }) {
+/**
+ * A table of rows; `empty` says what an empty list means. Scrolls sideways on a phone. It shows
+ * `limit` rows until asked for all (a list that loads only what it shows passes its own length).
+ */
+export function Table({ head, rows, empty = "None.", limit = FIRST_ROWS }: { head: string[]; rows: ComponentChildren[][]; empty?: string; limit?: number }) {
   const [all, setAll] = useState(false);
   if (rows.length === 0) return <p class="muted">{empty}</p>;
-  const shown = all ? rows : rows.slice(0, FIRST_ROWS);
+  const shown = all ? rows : rows.slice(0, limit);
   return (
     <div class="table-wrap">
       <table>
@@ -60,8 +63,8 @@ export function Table({ head, rows, empty = "None." }: { head: string[]; rows: C
 }
 
 const TONES: Record<string, string> = {
-  RUNNING: "ok", ACTIVE: "ok", COMPLETED: "ok", healthy: "ok", OK: "ok", HEALTHY: "ok", PRIMARY: "ok", active: "ok", COMPLETE: "ok", ENABLED: "ok", Successful: "ok",
-  PENDING: "warn", PROVISIONING: "warn", ACTIVATING: "warn", IN_PROGRESS: "warn", initial: "warn", draining: "warn", DEACTIVATING: "warn", STOPPING: "warn", DEPROVISIONING: "warn", INSUFFICIENT_DATA: "warn", provisioning: "warn", UNKNOWN: "warn", IN_PROGRESS_SCAN: "warn",
+  RUNNING: "ok", ACTIVE: "ok", COMPLETED: "ok", healthy: "ok", OK: "ok", HEALTHY: "ok", PRIMARY: "ok", active: "ok", COMPLETE: "ok", ENABLED: "ok", Successful: "ok", DELIVERED: "ok",
+  PENDING: "warn", PROVISIONING: "warn", ACTIVATING: "warn", IN_PROGRESS: "warn", initial: "warn", draining: "warn", DEACTIVATING: "warn", STOPPING: "warn", DEPROVISIONING: "warn", INSUFFICIENT_DATA: "warn", provisioning: "warn", UNKNOWN: "warn", IN_PROGRESS_SCAN: "warn", RETRYING: "warn", DEAD_LETTERED: "bad",
   STOPPED: "off", INACTIVE: "off", DISABLED: "off", unused: "off", DRAINING: "warn",
   FAILED: "bad", unhealthy: "bad", ALARM: "bad", UNHEALTHY: "bad", CRITICAL: "bad", Failed: "bad", HIGH: "bad", failed: "bad",
 };

@@ -32,9 +32,22 @@ export interface ConsoleAssets {
 }
 
 /**
+ * The variant of a bundle file to send: brotli or gzip when the browser accepts it and the build
+ * wrote one (scripts/build-console.mjs compresses each file once, at build time), else the file.
+ * A q=0 ("not acceptable") is honoured; other weights are not ranked (brotli is smaller).
+ */
+function encodingFor(accept: string | undefined, has: (encoding: string) => boolean): "br" | "gzip" | undefined {
+  const accepted = new Set((accept ?? "").split(",").map((part) => part.trim().toLowerCase()).filter((part) => !/;\s*q=0(\.0*)?$/.test(part)).map((part) => part.split(";")[0]!.trim()));
+  if (accepted.has("br") && has("br")) return "br";
+  if (accepted.has("gzip") && has("gz")) return "gzip";
+  return undefined;
+}
+
+/**
  * Serves the web console built into dist/console: index.html at `/` (never cached: it names the
  * current bundle), and its hashed bundle files under /console/ (cached for a year, immutable:
- * a new build has new names). The files are read once, at start-up; they are small.
+ * a new build has new names), brotli- or gzip-compressed when the browser accepts it (compressed
+ * at build time, so a request costs no compression). The files are read once, at start-up; they are small.
  * A Berth run from sources without `npm run build` has no console: `/` then answers as the API.
  */
 export function registerConsoleAssets(app: FastifyInstance, dir = CONSOLE_DIR): ConsoleAssets {
@@ -44,13 +57,17 @@ export function registerConsoleAssets(app: FastifyInstance, dir = CONSOLE_DIR): 
 
   app.get("/console/:file", async (req, reply) => {
     const { file } = req.params as { file: string };
-    const body = file === "index.html" ? undefined : files.get(file);
+    // The compressed copies are sent only as an encoding of their file, never by their own name.
+    const body = file === "index.html" || file.endsWith(".br") || file.endsWith(".gz") ? undefined : files.get(file);
     if (!body) return reply.status(404).header("content-type", "text/plain; charset=utf-8").send("Not found\n");
+    const encoding = encodingFor(req.headers["accept-encoding"], (ext) => files.has(`${file}.${ext}`));
+    if (encoding) reply.header("content-encoding", encoding);
     return reply
       .header("content-type", TYPES[extname(file)] ?? "application/octet-stream")
+      .header("vary", "accept-encoding")
       .header("cache-control", "public, max-age=31536000, immutable")
       .header("x-content-type-options", "nosniff")
-      .send(body);
+      .send(encoding ? files.get(`${file}.${encoding === "br" ? "br" : "gz"}`) : body);
   });
 
   return {

@@ -6,6 +6,7 @@ import { DeliveryError } from "./delivery-error.js";
 import type { TargetRoleGate } from "./target-role.js";
 import { dispatcherFor, type TargetDispatcher } from "./target-dispatch.js";
 import { drainOutbox } from "./event-router.js";
+import { recordAttempt, type DeliveryStatus } from "./rule-activity.js";
 import { onOutbox } from "../store/outbox.js";
 import { fireDueRules } from "./schedule-rules.js";
 import { pruneArchives } from "./archives.js";
@@ -24,6 +25,9 @@ const PRUNE_MS = 60_000;
 const CONCURRENCY = 16;
 
 interface Row { id: number; account: string; region: string; source_arn: string; target: string; input: string; event_time: number; attempts: number }
+
+/** How a delivery ended, for its rule's recent activity. */
+interface Outcome { status: DeliveryStatus; attempts: number; error?: string }
 
 /** Back-off between attempts: exponential from 1 s, capped at a minute, jittered. */
 export const retryDelayMs = (attempts: number, random = Math.random) => Math.min(60_000, 1000 * 2 ** Math.min(attempts - 1, 10)) * (0.5 + random() / 2);
@@ -61,21 +65,26 @@ export function startDeliveryWorker({ db, clock, log, dispatchers, random = Math
   // Delivered rows are deleted in batches, after the event loop has passed on what the target did
   // with the event (a woken SQS receiver answers before this commit's fsync). A crash before the
   // batch commits delivers those events again: at least once, as EventBridge promises.
-  let finished: number[] = [];
+  let finished: Array<{ id: number; outcome: Outcome }> = [];
   const flushFinished = () => {
-    const ids = finished;
+    const done = finished;
     finished = [];
     try {
       db.transaction(() => {
-        for (const id of ids) dequeue.run(id);
+        const now = clock.now().getTime();
+        for (const { id, outcome } of done) {
+          dequeue.run(id);
+          recordAttempt(db, id, outcome, now);
+        }
       })();
     } catch (err) {
       log.error({ err }, "could not remove delivered events from the queue");
     }
   };
-  const finish = (id: number) => {
+  /** A delivery is over (delivered, dead-lettered or dropped): its row goes, its rule's activity says how it ended. */
+  const finish = (id: number, outcome: Outcome) => {
     if (finished.length === 0) setImmediate(flushFinished);
-    finished.push(id);
+    finished.push({ id, outcome });
   };
 
   async function attempt(row: Row) {
@@ -85,9 +94,15 @@ export function startDeliveryWorker({ db, clock, log, dispatchers, random = Math
       const dispatcher = dispatcherFor(dispatchers(), target.Arn!);
       if (!dispatcher) throw new Error(`no dispatcher for target ${target.Arn}`);
       roleGate?.({ target, sourceArn: row.source_arn, region: row.region, input: row.input });
-      // An SQS target removes the row in the transaction that stores the message; others in a batch after.
-      const dequeued = await dispatcher.deliver({ scope, target, input: withAttemptAttributes(row.input, row.source_arn, row.attempts + 1), sourceArn: row.source_arn, id: row.id, dequeue: () => dequeue.run(row.id) });
-      if (dequeued !== true) finish(row.id);
+      const delivered: Outcome = { status: "DELIVERED", attempts: row.attempts + 1 };
+      // An SQS target removes the row (and records the rule's activity) in the transaction that
+      // stores the message; others in a batch after, where the SQS row is then already gone.
+      const dequeueNow = () => {
+        dequeue.run(row.id);
+        recordAttempt(db, row.id, delivered, clock.now().getTime());
+      };
+      await dispatcher.deliver({ scope, target, input: withAttemptAttributes(row.input, row.source_arn, row.attempts + 1), sourceArn: row.source_arn, id: row.id, dequeue: dequeueNow });
+      finish(row.id, delivered);
     } catch (err) {
       const attempts = row.attempts + 1;
       const now = clock.now().getTime();
@@ -97,17 +112,23 @@ export function startDeliveryWorker({ db, clock, log, dispatchers, random = Math
       const retryable = !(err instanceof DeliveryError) || err.retryable;
       if (!retryable || attempts > maxRetries || next - row.event_time > maxAgeMs) {
         const exhausted = !retryable ? undefined : attempts > maxRetries ? "MaximumRetryAttempts" : "MaximumEventAgeInSeconds";
-        await deadLetter(row, target, err as Error, attempts, exhausted);
-        finish(row.id);
+        const deadLettered = await deadLetter(row, target, err as Error, attempts, exhausted);
+        finish(row.id, { status: deadLettered ? "DEAD_LETTERED" : "FAILED", attempts, error: (err as Error).message });
       } else {
         log.info({ deliveryId: row.id, target: target.Arn, attempts, err: (err as Error).message }, "event delivery failed; retrying");
-        db.prepare("UPDATE event_deliveries SET attempts = ?, due_at = ?, last_error = ? WHERE id = ?").run(attempts, next, String((err as Error).message).slice(0, 1000), row.id);
+        db.transaction(() => {
+          db.prepare("UPDATE event_deliveries SET attempts = ?, due_at = ?, last_error = ? WHERE id = ?").run(attempts, next, String((err as Error).message).slice(0, 1000), row.id);
+          recordAttempt(db, row.id, { status: "RETRYING", attempts, error: (err as Error).message }, now);
+        })();
       }
     }
   }
 
-  /** The DLQ gets the input with AWS's error attributes; without one (or if it fails too) the event is dropped and logged. */
-  async function deadLetter(row: Row, target: W.Target, err: Error, attempts: number, exhausted: string | undefined) {
+  /**
+   * The DLQ gets the input with AWS's error attributes; without one (or if it fails too) the event
+   * is dropped and logged. Returns whether the DLQ took it.
+   */
+  async function deadLetter(row: Row, target: W.Target, err: Error, attempts: number, exhausted: string | undefined): Promise<boolean> {
     const dlq = target.DeadLetterConfig?.Arn;
     const scope = { account: row.account, region: row.region };
     if (dlq) {
@@ -123,12 +144,13 @@ export function startDeliveryWorker({ db, clock, log, dispatchers, random = Math
           }),
         });
         log.warn({ deliveryId: row.id, target: target.Arn, dlq, err: err.message }, "event delivery failed; sent to the dead-letter queue");
-        return;
+        return true;
       } catch (dlqErr) {
         log.error({ deliveryId: row.id, dlq, err: (dlqErr as Error).message }, "could not send a failed event to its dead-letter queue");
       }
     }
     log.warn({ deliveryId: row.id, target: target.Arn, attempts, err: err.message }, "event delivery failed; event dropped");
+    return false;
   }
 
   /** Runs one of the tick's duties; a failure is logged and does not hold the others up. */
@@ -165,7 +187,7 @@ export function startDeliveryWorker({ db, clock, log, dispatchers, random = Math
       const rows = db.prepare("SELECT id, account, region, source_arn, target, input, event_time, attempts FROM event_deliveries WHERE due_at <= ? ORDER BY due_at, id LIMIT ?")
         .all(clock.now().getTime(), room + inFlight.size + finished.length) as Row[];
       for (const row of rows) {
-        if (inFlight.has(row.id) || finished.includes(row.id) || inFlight.size >= CONCURRENCY) continue;
+        if (inFlight.has(row.id) || finished.some((f) => f.id === row.id) || inFlight.size >= CONCURRENCY) continue;
         inFlight.add(row.id);
         const p = attempt(row).catch((err) => log.error({ err, deliveryId: row.id }, "event delivery crashed")).finally(() => {
           inFlight.delete(row.id);

@@ -7,6 +7,7 @@ import { patternOf } from "./patterns/pattern-cache.js";
 import { archiveEvent } from "./archives.js";
 import { targetInput, withEventValues, type RuleInfo } from "./target-input.js";
 import { DEFAULT_BUS } from "./event-buses.js";
+import { recordMatch } from "./rule-activity.js";
 
 /** An event as rules see it and targets receive it. */
 export interface BusEvent {
@@ -60,20 +61,23 @@ export function routeEvent(db: Db, scope: Scope, bus: string, event: BusEvent, n
   return queued;
 }
 
-/** One delivery per target of the rule. */
+/** One delivery per target of the rule; the match and each delivery go into the rule's recent activity. */
 export function queueForRule(db: Db, scope: Scope, rule: RuleInfo, event: BusEvent, now: number, eventTime = Date.parse(event.time) || now): number {
   const targets = db.prepare("SELECT doc FROM event_targets WHERE rule_arn = ? ORDER BY rowid").all(rule.arn) as Array<{ doc: string }>;
   for (const { doc } of targets) {
     const target = JSON.parse(doc) as W.Target;
     const fields = event as unknown as Record<string, unknown>;
-    queueDelivery(db, scope, rule.arn, withEventValues(target, fields), targetInput(target, fields, rule), eventTime, now);
+    const deliveryId = queueDelivery(db, scope, rule.arn, withEventValues(target, fields), targetInput(target, fields, rule), eventTime, now);
+    recordMatch(db, rule.arn, event, eventTime, { id: target.Id!, arn: target.Arn!, deliveryId }, now);
   }
+  if (targets.length === 0) recordMatch(db, rule.arn, event, eventTime, undefined, now);
   return targets.length;
 }
 
-export function queueDelivery(db: Db, scope: Scope, sourceArn: string, target: W.Target, input: string, eventTime: number, due: number) {
-  db.prepare("INSERT INTO event_deliveries (account, region, source_arn, target, input, event_time, due_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
-    .run(scope.account, scope.region, sourceArn, JSON.stringify(target), input, eventTime, due);
+/** Queues one delivery; returns its id. */
+export function queueDelivery(db: Db, scope: Scope, sourceArn: string, target: W.Target, input: string, eventTime: number, due: number): number {
+  return Number(db.prepare("INSERT INTO event_deliveries (account, region, source_arn, target, input, event_time, due_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+    .run(scope.account, scope.region, sourceArn, JSON.stringify(target), input, eventTime, due).lastInsertRowid);
 }
 
 /** Moves the outbox's events onto their default buses, a batch per transaction. Returns how many it moved. */

@@ -91,6 +91,7 @@ export function deleteRule(db: Db, clock: Clock, scope: Scope, input: W.DeleteRu
     if (targets.n > 0) throw validation("Rule can't be deleted since it has targets.");
     db.prepare("DELETE FROM event_rules WHERE arn = ?").run(rule.Arn);
     db.prepare("DELETE FROM tags WHERE arn = ?").run(rule.Arn);
+    db.prepare("DELETE FROM event_rule_activity WHERE rule_arn = ?").run(rule.Arn);
   })();
 }
 

@@ -88,7 +88,7 @@ export function wipe(db: Db): void {
     for (const t of ["log_events", "log_streams", "log_groups"]) db.exec(`DELETE FROM ${t}`);
     for (const t of ["aas_activities", "aas_scheduled_actions", "aas_policies", "aas_targets"]) db.exec(`DELETE FROM ${t}`);
     for (const t of ["event_deliveries", "event_outbox", "event_targets", "event_rules", "event_buses", "schedules", "schedule_groups",
-      "archived_events", "event_archives", "event_replays", "event_api_destinations", "event_connections"]) db.exec(`DELETE FROM ${t}`);
+      "archived_events", "event_archives", "event_replays", "event_api_destinations", "event_connections", "event_rule_activity"]) db.exec(`DELETE FROM ${t}`);
     for (const t of ["sqs_messages", "sqs_dedup", "sqs_queues", "sns_subscriptions", "sns_topics", "sns_outbox"]) db.exec(`DELETE FROM ${t}`);
     for (const t of ["iam_roles", "iam_users", "iam_inline_policies", "iam_policies", "iam_policy_versions", "iam_attachments", "iam_instance_profiles", "iam_access_keys", "sts_sessions"]) db.exec(`DELETE FROM ${t}`);
     // The registry's tables; deleting the repositories would cascade, but say it plainly.

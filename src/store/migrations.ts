@@ -555,4 +555,16 @@ export const migrations: string[] = [
     name TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, network_key TEXT NOT NULL, doc TEXT NOT NULL);
   CREATE INDEX express_gateway_load_balancers_by_network ON express_gateway_load_balancers (account, region, network_key);
   `,
+  /* 33: EventBridge rules' recent activity (events/rule-activity.ts), which AWS has no API for: one
+     row per event a rule matched and target it went to (target NULL: the rule had none), written
+     with the delivery it queued and updated as the delivery is attempted; only the last rows of
+     each rule are kept. */ `
+  CREATE TABLE event_rule_activity (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, rule_arn TEXT NOT NULL, delivery_id INTEGER,
+    event_id TEXT NOT NULL, source TEXT NOT NULL, detail_type TEXT NOT NULL, event_time INTEGER NOT NULL,
+    target_id TEXT, target_arn TEXT, status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT, updated_at INTEGER NOT NULL);
+  CREATE INDEX event_rule_activity_by_rule ON event_rule_activity (rule_arn, id);
+  CREATE INDEX event_rule_activity_by_delivery ON event_rule_activity (delivery_id);
+  `,
 ];

@@ -1,9 +1,10 @@
-import { ECSClient, DescribeClustersCommand, ListClustersCommand, DescribeServicesCommand, ListServicesCommand, ListTasksCommand, DescribeTasksCommand, ListContainerInstancesCommand, DescribeContainerInstancesCommand, type Task, type Service } from "@aws-sdk/client-ecs";
+import { ECSClient, DescribeClustersCommand, ListClustersCommand, DescribeServicesCommand, ListServicesCommand, ListContainerInstancesCommand, DescribeContainerInstancesCommand, type Service } from "@aws-sdk/client-ecs";
 import { allPages, client, chunks, lastPart } from "../aws";
 import { useLoad } from "../live";
 import { Badge, Link, Loading, Page, Section, Table, Time } from "../ui";
 import { href } from "../router";
 import { RunTaskForm } from "./run-task";
+import { TasksSection } from "./task-list";
 
 export function ClustersPage() {
   const loaded = useLoad(async () => {
@@ -35,38 +36,15 @@ export function ClustersPage() {
   );
 }
 
-/** Every task of a cluster (or of one service) that ListTasks lists, RUNNING and recently STOPPED, described. */
-export async function tasksOf(cluster: string, serviceName?: string): Promise<Task[]> {
-  const ecs = client(ECSClient);
-  const arns = (await Promise.all((["RUNNING", "STOPPED"] as const).map((desiredStatus) => allPages(async (nextToken) => {
-    const r = await ecs.send(new ListTasksCommand({ cluster, nextToken, desiredStatus, ...(serviceName ? { serviceName } : {}) }));
-    return { items: r.taskArns ?? [], next: r.nextToken };
-  })))).flat();
-  // The batches are described at once: a cluster of 1,000 tasks is 10 calls, not 10 round trips in a row.
-  const tasks: Task[] = (await Promise.all(chunks(arns, 100).map((batch) => ecs.send(new DescribeTasksCommand({ cluster, tasks: batch }))))).flatMap((r) => r.tasks ?? []);
-  // Running ones first, then the most recently stopped.
-  const rank = (t: Task) => (t.desiredStatus === "STOPPED" ? 1 : 0);
-  return tasks.sort((a, b) => rank(a) - rank(b) || +new Date(b.createdAt ?? 0) - +new Date(a.createdAt ?? 0));
-}
-
-export function TaskTable({ cluster, tasks }: { cluster: string; tasks: Task[] }) {
-  return (
-    <Table
-      head={["Task", "Last status", "Desired", "Task definition", "Started", "Stopped reason"]}
-      empty="No tasks."
-      rows={tasks.map((t) => [
-        <Link to={["clusters", cluster, "tasks", lastPart(t.taskArn)]}>{lastPart(t.taskArn).slice(0, 12)}</Link>,
-        <Badge value={t.lastStatus} />, t.desiredStatus, lastPart(t.taskDefinitionArn), <Time at={t.startedAt} />, t.stoppedReason ?? "",
-      ])}
-    />
-  );
-}
-
-/** Every service of the cluster, described (10 a call, the batches at once), by name. */
+/**
+ * Every service of the cluster, described (10 a call, the batches at once), by name. ListServices
+ * is asked for its largest page (100; its default is 10), so 100 services are one round trip, not
+ * ten in a row.
+ */
 async function servicesOf(cluster: string): Promise<Service[]> {
   const ecs = client(ECSClient);
   const serviceArns = await allPages(async (nextToken) => {
-    const r = await ecs.send(new ListServicesCommand({ cluster, nextToken }));
+    const r = await ecs.send(new ListServicesCommand({ cluster, nextToken, maxResults: 100 }));
     return { items: r.serviceArns ?? [], next: r.nextToken };
   });
   const services = (await Promise.all(chunks(serviceArns, 10).map((batch) => ecs.send(new DescribeServicesCommand({ cluster, services: batch }))))).flatMap((r) => r.services ?? []);
@@ -77,65 +55,64 @@ async function servicesOf(cluster: string): Promise<Service[]> {
 async function instancesOf(cluster: string) {
   const ecs = client(ECSClient);
   const instanceArns = await allPages(async (nextToken) => {
-    const r = await ecs.send(new ListContainerInstancesCommand({ cluster, nextToken }));
+    const r = await ecs.send(new ListContainerInstancesCommand({ cluster, nextToken, maxResults: 100 }));
     return { items: r.containerInstanceArns ?? [], next: r.nextToken };
   });
   return (await Promise.all(chunks(instanceArns, 100).map((batch) => ecs.send(new DescribeContainerInstancesCommand({ cluster, containerInstances: batch }))))).flatMap((r) => r.containerInstances ?? []);
 }
 
+const ofCluster = (cluster: string) => (c: { taskArn: string }) => c.taskArn.includes(`:task/${cluster}/`);
+
+/**
+ * A cluster's page: its summary, services, tasks and container instances, each section loaded on
+ * its own (their reads go out at once) and shown as soon as it is in, so the page does not wait
+ * for its slowest read before showing anything.
+ */
 export function ClusterPage({ cluster }: { cluster: string }) {
-  const loaded = useLoad(async () => {
-    const ecs = client(ECSClient);
-    // The four reads are independent: they go out at once, so the page waits for the slowest, not the sum.
-    const [described, services, tasks, instances] = await Promise.all([
-      ecs.send(new DescribeClustersCommand({ clusters: [cluster] })).then((r) => r.clusters?.[0]),
-      servicesOf(cluster),
-      tasksOf(cluster),
-      instancesOf(cluster),
-    ]);
-    return { described, services, tasks, instances };
-  }, [cluster], (c) => c.taskArn.includes(`:task/${cluster}/`));
+  const described = useLoad(async () => (await client(ECSClient).send(new DescribeClustersCommand({ clusters: [cluster] }))).clusters?.[0] ?? null, [cluster], ofCluster(cluster));
+  const services = useLoad(() => servicesOf(cluster), [cluster], ofCluster(cluster));
+  const instances = useLoad(() => instancesOf(cluster), [cluster], ofCluster(cluster));
   return (
     <Page title={cluster} crumbs={[["Clusters", href("clusters")]]}>
-      <Loading loaded={loaded}>
-        {({ described, services, tasks, instances }) => (
-          <>
-            {!described && <div class="error" role="alert">ClusterNotFoundException: no cluster {cluster} in this account and region.</div>}
-            {described && (
-              <p class="summary">
-                <Badge value={described.status} /> {described.runningTasksCount} running, {described.pendingTasksCount} pending tasks; {described.activeServicesCount} services;{" "}
-                {described.registeredContainerInstancesCount} container instances
-              </p>
-            )}
-            <Section title={`Services (${services.length})`} id="services">
-              <Table
-                head={["Service", "Status", "Desired", "Running", "Pending", "Task definition", "Rollout"]}
-                empty="No services."
-                rows={services.map((s) => [
-                  <Link to={["clusters", cluster, "services", s.serviceName!]}>{s.serviceName}</Link>,
-                  <Badge value={s.status} />, s.desiredCount, s.runningCount, s.pendingCount, lastPart(s.taskDefinition),
-                  <Badge value={s.deployments?.find((d) => d.status === "PRIMARY")?.rolloutState} />,
-                ])}
-              />
-            </Section>
-            <Section title={`Tasks (${tasks.length})`} id="tasks">
-              {described && <RunTaskForm cluster={cluster} done={loaded.reload} />}
-              <TaskTable cluster={cluster} tasks={tasks} />
-            </Section>
-            <Section title={`Container instances (${instances.length})`} id="instances">
-              <Table
-                head={["Instance", "Status", "Agent connected", "Running tasks", "Pending tasks", "CPU free", "Memory free (MiB)"]}
-                empty="No container instances (Fargate tasks need none)."
-                rows={instances.map((i) => [
-                  <span title={i.containerInstanceArn}>{i.ec2InstanceId ?? lastPart(i.containerInstanceArn)}</span>,
-                  <Badge value={i.status} />, String(i.agentConnected), i.runningTasksCount, i.pendingTasksCount,
-                  i.remainingResources?.find((r) => r.name === "CPU")?.integerValue, i.remainingResources?.find((r) => r.name === "MEMORY")?.integerValue,
-                ])}
-              />
-            </Section>
-          </>
-        )}
+      <Loading loaded={described}>
+        {(c) => c ? (
+          <p class="summary">
+            <Badge value={c.status} /> {c.runningTasksCount} running, {c.pendingTasksCount} pending tasks; {c.activeServicesCount} services;{" "}
+            {c.registeredContainerInstancesCount} container instances
+          </p>
+        ) : <div class="error" role="alert">ClusterNotFoundException: no cluster {cluster} in this account and region.</div>}
       </Loading>
+      <Section title={services.data ? `Services (${services.data.length})` : "Services"} id="services">
+        <Loading loaded={services}>
+          {(list) => (
+            <Table
+              head={["Service", "Status", "Desired", "Running", "Pending", "Task definition", "Rollout"]}
+              empty="No services."
+              rows={list.map((s) => [
+                <Link to={["clusters", cluster, "services", s.serviceName!]}>{s.serviceName}</Link>,
+                <Badge value={s.status} />, s.desiredCount, s.runningCount, s.pendingCount, lastPart(s.taskDefinition),
+                <Badge value={s.deployments?.find((d) => d.status === "PRIMARY")?.rolloutState} />,
+              ])}
+            />
+          )}
+        </Loading>
+      </Section>
+      <TasksSection cluster={cluster} actions={described.data ? (reload) => <RunTaskForm cluster={cluster} done={reload} /> : undefined} />
+      <Section title={instances.data ? `Container instances (${instances.data.length})` : "Container instances"} id="instances">
+        <Loading loaded={instances}>
+          {(list) => (
+            <Table
+              head={["Instance", "Status", "Agent connected", "Running tasks", "Pending tasks", "CPU free", "Memory free (MiB)"]}
+              empty="No container instances (Fargate tasks need none)."
+              rows={list.map((i) => [
+                <span title={i.containerInstanceArn}>{i.ec2InstanceId ?? lastPart(i.containerInstanceArn)}</span>,
+                <Badge value={i.status} />, String(i.agentConnected), i.runningTasksCount, i.pendingTasksCount,
+                i.remainingResources?.find((r) => r.name === "CPU")?.integerValue, i.remainingResources?.find((r) => r.name === "MEMORY")?.integerValue,
+              ])}
+            />
+          )}
+        </Loading>
+      </Section>
     </Page>
   );
 }

@@ -4,6 +4,7 @@ import { allPages, client } from "../aws";
 import { useLoad } from "../live";
 import { Badge, ErrorBox, Link, Loading, Page, Section, Table, Time, useAction } from "../ui";
 import { href } from "../router";
+import { RuleActivitySection } from "./rule-activity";
 
 /** No task event changes a rule or a schedule: these pages re-read on the 30 s refresh only. */
 const never = () => false;
@@ -113,6 +114,7 @@ export function RulePage({ bus, name }: { bus: string; name: string }) {
                 ])}
               />
             </Section>
+            <RuleActivitySection ruleArn={rule.Arn!} />
           </>
         )}
       </Loading>

@@ -4,7 +4,7 @@ import { client, lastPart } from "../aws";
 import { useLoad } from "../live";
 import { Badge, Loading, Page, Section, Table, Time } from "../ui";
 import { href } from "../router";
-import { tasksOf, TaskTable } from "./clusters";
+import { TasksSection } from "./task-list";
 import { RequestChart, ScalingActivities, serviceMetrics, targetGroupsOf, UtilizationChart } from "./service-metrics";
 import { DeploymentTimeline, productionWeights } from "./deployment-timeline";
 import { ServiceActions } from "./service-actions";
@@ -39,12 +39,11 @@ export function ServicePage({ cluster, service }: { cluster: string; service: st
     // Each load balancer's target group and, under blue/green, linear or canary, its alternate: a deployment's tasks are in either.
     const groups = (described.loadBalancers ?? []).flatMap((lb) =>
       [lb.targetGroupArn, lb.advancedConfiguration?.alternateTargetGroupArn].filter((arn): arn is string => !!arn).map((arn) => ({ lb, arn })));
-    const [tasks, targets, weights] = await Promise.all([
-      tasksOf(cluster, service),
+    const [targets, weights] = await Promise.all([
       Promise.all(groups.map(async (g) => ({ ...g, health: (await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: g.arn }))).TargetHealthDescriptions ?? [] }))),
       productionWeights(described),
     ]);
-    return { described, tasks, targets, weights };
+    return { described, targets, weights };
   }, [cluster, service], (c) => c.taskArn.includes(`:task/${cluster}/`));
   const s = loaded.data?.described;
   return (
@@ -88,9 +87,7 @@ export function ServicePage({ cluster, service }: { cluster: string; service: st
                   ))}
                 </Section>
               )}
-              <Section title={`Tasks (${data.tasks.length})`} id="tasks">
-                <TaskTable cluster={cluster} tasks={data.tasks} />
-              </Section>
+              <TasksSection cluster={cluster} service={service} />
               <Section title="Events" id="events">
                 <Table head={["Time", "Message"]} empty="No events yet." rows={(data.described.events ?? []).slice(0, 25).map((e) => [<Time at={e.createdAt} />, e.message])} />
               </Section>
