@@ -115,7 +115,10 @@ export class DataPlaneEngine {
         const open = this.listeners.get(key);
         if (open) {
           const tlsChanged = open.current.listener.Tls !== current.listener.Tls;
+          const idleChanged = open.current.lb.IdleTimeoutSeconds !== current.lb.IdleTimeoutSeconds;
           open.current = current;
+          // ALB's idle timeout applies to the connections already open, not only to new ones.
+          if (idleChanged) open.http1?.setIdleTimeout(idleMs(current.lb));
           // New connections get the new default certificate; SNI reads `current` by itself.
           if (tlsChanged && open.server instanceof tls.Server) open.server.setSecureContext(contextOptions(current.listener.Tls));
           return;
@@ -256,7 +259,7 @@ export class DataPlaneEngine {
     const entry: { current: OpenListener["current"] } = { current };
     const secure = () => serverTlsOptions(() => entry.current.listener.Tls);
     // Every request reads `entry.current`: a swapped snapshot applies from the next request on.
-    const http1 = (tlsOptions?: tls.TlsOptions) => createHttp1Server(this.ctx, () => entry.current, () => (entry.current.lb.IdleTimeoutSeconds ?? 60) * 1000, tlsOptions);
+    const http1 = (tlsOptions?: tls.TlsOptions) => createHttp1Server(this.ctx, () => entry.current, () => idleMs(entry.current.lb), tlsOptions);
     const onConnection = (socket: net.Socket) => handleConnection(this.ctx, entry.current.lb, entry.current.listener, socket, this.flows);
     const { Address: address } = current.lb;
     const { Port: port, Protocol: protocol } = current.listener;
@@ -306,6 +309,11 @@ function listen(server: net.Server, host: string, port: number): Promise<void> {
       resolve();
     });
   });
+}
+
+/** idle_timeout.timeout_seconds in ms (ALB's default 60 s). */
+export function idleMs(lb: LoadBalancerConfig): number {
+  return (lb.IdleTimeoutSeconds ?? 60) * 1000;
 }
 
 /** A draining target disappears once its deregistration delay has passed. */

@@ -52,8 +52,10 @@ export class ClientConnection implements ClientSide {
   private ended = false;
   closing = false;
   private readonly clientAddress: string;
+  private idleMs: number;
 
   constructor(readonly socket: net.Socket, private readonly ctx: ProxyContext, private readonly resolve: ResolveListener, idleMs: number) {
+    this.idleMs = idleMs;
     this.clientAddress = plainAddress(socket.remoteAddress);
     this.parser = newParser(HTTPParser.REQUEST, {
       onHeadersComplete: (_maj, minor, headers, method, url, _s, _m, upgrade, keepAlive) => {
@@ -258,6 +260,16 @@ export class ClientConnection implements ClientSide {
     this.socket.removeAllListeners("error");
     this.socket.setTimeout(0);
     setImmediate(() => this.parser.close());
+  }
+
+  /**
+   * The load balancer's idle timeout changed (ModifyLoadBalancerAttributes): as on ALB, it applies
+   * to this open connection too, counted afresh from now.
+   */
+  setIdleTimeout(ms: number): void {
+    if (ms === this.idleMs || this.ended) return;
+    this.idleMs = ms;
+    this.socket.setTimeout(ms);
   }
 
   /** Whether the connection is between requests (a graceful close ends it now). */

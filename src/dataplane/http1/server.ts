@@ -18,6 +18,8 @@ import { ClientConnection, type ResolveListener } from "./client-connection.js";
 /** An HTTP/1 server: plain, or TLS-terminating with `tlsOptions`; it keeps its connections for graceful and hard closes. */
 export interface Http1Server {
   readonly server: net.Server;
+  /** The idle timeout changed: open connections take it too (new ones read `idleMs()`). */
+  setIdleTimeout(ms: number): void;
   /** Stop accepting; idle connections end now, busy ones after their response. */
   closeGracefully(): void;
   /** Stop accepting and drop every connection. */
@@ -35,6 +37,9 @@ export function createHttp1Server(ctx: ProxyContext, resolve: ResolveListener, i
   const server = tlsOptions ? tls.createServer({ ...tlsOptions, allowHalfOpen: true }, onSocket) : net.createServer({ allowHalfOpen: true }, onSocket);
   return {
     server,
+    setIdleTimeout(ms) {
+      for (const c of connections) c.setIdleTimeout(ms);
+    },
     closeGracefully() {
       server.close();
       for (const c of connections) c.closeWhenIdle();

@@ -16,8 +16,9 @@ export interface UpstreamUser {
 /**
  * One keep-alive connection to a target, with its own response parser. It carries one request at a
  * time (no pipelining to targets); between requests it waits in its pool. Its inactivity timeout
- * is the load balancer's idle timeout, set once: while a request is out, expiry is that request's
- * 504; while idle in the pool, the connection is simply closed.
+ * is the idle timeout of the load balancer whose request it carries (set when a request takes it,
+ * if it differs): while a request is out, expiry is that request's 504; while idle in the pool,
+ * the connection is simply closed.
  */
 export class UpstreamConnection {
   readonly socket: net.Socket;
@@ -33,7 +34,7 @@ export class UpstreamConnection {
   private timedOut = false;
   private closed = false;
 
-  constructor(private readonly pool: UpstreamPool, readonly key: string, host: string, port: number, idleMs: number) {
+  constructor(private readonly pool: UpstreamPool, readonly key: string, host: string, port: number, private idleMs: number) {
     this.parser = newParser(HTTPParser.RESPONSE, {
       onHeadersComplete: (_maj, _min, headers, _method, _url, status, message, _upgrade, keepAlive) => {
         const user = this.user;
@@ -83,6 +84,13 @@ export class UpstreamConnection {
     user?.onUpstreamFailure(this.timedOut);
   }
 
+  /** The next request is for a load balancer with another idle timeout. */
+  useIdleTimeout(ms: number): void {
+    if (ms === this.idleMs) return;
+    this.idleMs = ms;
+    this.socket.setTimeout(ms);
+  }
+
   /** The client cannot take the response as fast as it comes: stop reading the target until it can. */
   pauseReading(): void {
     this.reader.pause();
@@ -109,14 +117,15 @@ export class UpstreamConnection {
   }
 }
 
-/** Idle keep-alive connections per target (address, port and idle timeout), most recently used first. */
+/** Idle keep-alive connections per target address and port, most recently used first. */
 export class UpstreamPool {
   private readonly idle = new Map<string, UpstreamConnection[]>();
 
   /** An idle connection to the target, else a new one; `fresh` skips the idle ones (a retry after a stale one failed). */
   acquire(host: string, port: number, idleMs: number, user: UpstreamUser, fresh = false): UpstreamConnection {
-    const key = `${host}:${port}:${idleMs}`;
+    const key = `${host}:${port}`;
     const parked = fresh ? undefined : this.idle.get(key)?.pop();
+    parked?.useIdleTimeout(idleMs);
     const conn = parked ?? new UpstreamConnection(this, key, host, port, idleMs);
     conn.user = user;
     return conn;

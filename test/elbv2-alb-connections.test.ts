@@ -1,0 +1,108 @@
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import http from "node:http";
+import net from "node:net";
+import type { AddressInfo } from "node:net";
+import {
+  CreateListenerCommand, CreateLoadBalancerCommand, CreateTargetGroupCommand, DeregisterTargetsCommand, ElasticLoadBalancingV2Client,
+  ModifyLoadBalancerAttributesCommand, ModifyTargetGroupAttributesCommand, RegisterTargetsCommand, waitUntilTargetInService,
+} from "@aws-sdk/client-elastic-load-balancing-v2";
+import { BerthProcess } from "./harness.js";
+
+/**
+ * An ALB's client connections and in-flight requests, end to end: the load balancer, target group
+ * and listener made through the ELBv2 SDK, a node:http backend on loopback, and raw sockets or
+ * node:http clients on the other side. Covers the idle timeout applying to connections already
+ * open, ALB's 408 for a request that does not arrive in time (silent or trickling), chunked
+ * trailers both ways, and requests still in flight when a target's deregistration delay ends.
+ */
+let berth: BerthProcess;
+let elb: ElasticLoadBalancingV2Client;
+let lbArn: string;
+let tgArn: string;
+let address: string;
+let backend: http.Server;
+let backendPort: number;
+/** Requests the backend holds open (/slow, /stream), by path, answered or ended at teardown. */
+const held = new Map<string, http.ServerResponse>();
+const seenTrailers: Array<NodeJS.Dict<string>> = [];
+
+before(async () => {
+  berth = await BerthProcess.start({ args: ["--load-balancer-health-check-speedup", "10"] });
+  elb = new ElasticLoadBalancingV2Client({ endpoint: berth.endpoint, region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" } });
+  backend = http.createServer((req, res) => {
+    if (req.url === "/slow") return void held.set("/slow", res); // never answers on its own
+    if (req.url === "/stream") {
+      res.writeHead(200, { "content-type": "text/plain" });
+      res.write("first part, and the rest never comes");
+      return void held.set("/stream", res);
+    }
+    if (req.url === "/trailers") {
+      let body = "";
+      req.setEncoding("utf8");
+      req.on("data", (chunk) => (body += chunk));
+      req.on("end", () => {
+        seenTrailers.push({ ...req.trailers });
+        res.writeHead(200, { "content-type": "text/plain", trailer: "x-checksum, x-echo" });
+        res.write(`got ${body}`);
+        res.addTrailers([["X-Checksum", `len=${body.length}`], ["X-Echo", req.trailers["x-client-sum"] ?? "none"]]);
+        res.end();
+      });
+      return;
+    }
+    res.end("hello");
+  });
+  await new Promise<void>((resolve) => backend.listen(0, "127.0.0.1", resolve));
+  backendPort = (backend.address() as AddressInfo).port;
+
+  const lb = (await elb.send(new CreateLoadBalancerCommand({ Name: "conns", Type: "application", Subnets: ["subnet-a", "subnet-b"] }))).LoadBalancers![0]!;
+  lbArn = lb.LoadBalancerArn!;
+  address = lb.AvailabilityZones![0]!.LoadBalancerAddresses![0]!.IpAddress!;
+  tgArn = (await elb.send(new CreateTargetGroupCommand({
+    Name: "conns", Protocol: "HTTP", Port: 80, TargetType: "ip", VpcId: "vpc-1", HealthCheckPath: "/", HealthCheckIntervalSeconds: 5, HealthyThresholdCount: 2,
+  }))).TargetGroups![0]!.TargetGroupArn!;
+  await elb.send(new CreateListenerCommand({ LoadBalancerArn: lbArn, Protocol: "HTTP", Port: 80, DefaultActions: [{ Type: "forward", TargetGroupArn: tgArn }] }));
+  await elb.send(new RegisterTargetsCommand({ TargetGroupArn: tgArn, Targets: [{ Id: "127.0.0.1", Port: backendPort }] }));
+  await waitUntilTargetInService({ client: elb, maxWaitTime: 60, minDelay: 1, maxDelay: 2 }, { TargetGroupArn: tgArn });
+});
+
+after(async () => {
+  for (const res of held.values()) res.destroy();
+  elb?.destroy();
+  await berth?.dispose();
+  backend?.closeAllConnections();
+  backend?.close();
+});
+
+const setIdleTimeout = (seconds: number) =>
+  elb.send(new ModifyLoadBalancerAttributesCommand({ LoadBalancerArn: lbArn, Attributes: [{ Key: "idle_timeout.timeout_seconds", Value: String(seconds) }] }));
+
+/** A raw connection to the listener: what it receives, and a promise of its close (failing after `capMs`). */
+async function connect(capMs = 30_000): Promise<{ socket: net.Socket; received: () => string; closed: Promise<void> }> {
+  const socket = net.connect({ host: address, port: 80 });
+  await new Promise<void>((resolve, reject) => socket.once("connect", resolve).once("error", reject));
+  let text = "";
+  socket.setEncoding("latin1");
+  socket.on("data", (d: string) => (text += d));
+  socket.on("error", () => undefined);
+  const closed = new Promise<void>((resolve, reject) => {
+    const cap = setTimeout(() => reject(new Error(`the load balancer kept the connection open for ${capMs} ms; received: ${JSON.stringify(text)}`)), capMs);
+    socket.once("close", () => {
+      clearTimeout(cap);
+      resolve();
+    });
+  });
+  return { socket, received: () => text, closed };
+}
+
+test("an idle timeout lowered by ModifyLoadBalancerAttributes applies to a keep-alive connection already open", async () => {
+  await setIdleTimeout(60);
+  const conn = await connect();
+  conn.socket.write(`GET /hello HTTP/1.1\r\nHost: ${address}\r\n\r\n`);
+  while (!conn.received().endsWith("hello")) await new Promise((r) => setTimeout(r, 20));
+  assert.match(conn.received(), /^HTTP\/1\.1 200 OK\r\n/);
+  // Opened under a 60 s idle timeout; lowered to 2 s, the open connection closes well before 60 s.
+  await setIdleTimeout(2);
+  await conn.closed;
+  assert.equal(conn.received().match(/HTTP\/1\.1 /g)!.length, 1, "nothing but the one answer");
+});
