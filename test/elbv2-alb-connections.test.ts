@@ -31,7 +31,7 @@ before(async () => {
   berth = await BerthProcess.start({ args: ["--load-balancer-health-check-speedup", "10"] });
   elb = new ElasticLoadBalancingV2Client({ endpoint: berth.endpoint, region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" } });
   backend = http.createServer((req, res) => {
-    if (req.url === "/slow") return void held.set("/slow", res); // never answers on its own
+    if (req.url === "/slow" || req.url === "/upload") return void held.set(req.url, res); // never answers on its own
     if (req.url === "/stream") {
       res.writeHead(200, { "content-type": "text/plain" });
       res.write("first part, and the rest never comes");
@@ -105,4 +105,46 @@ test("an idle timeout lowered by ModifyLoadBalancerAttributes applies to a keep-
   await setIdleTimeout(2);
   await conn.closed;
   assert.equal(conn.received().match(/HTTP\/1\.1 /g)!.length, 1, "nothing but the one answer");
+});
+
+test("a request head that stops midway gets ALB's 408 after the idle timeout, and the connection closes", async () => {
+  await setIdleTimeout(2);
+  const conn = await connect();
+  conn.socket.write(`GET /hello HTTP/1.1\r\nHost: ${address}\r\n`); // no blank line: the head never ends
+  await conn.closed;
+  assert.match(conn.received(), /^HTTP\/1\.1 408 Request Time-out\r\n/);
+  assert.match(conn.received(), /\r\nserver: awselb\/2\.0\r\n/i);
+  assert.match(conn.received(), /\r\nconnection: close\r\n/i);
+  assert.match(conn.received(), /<title>408 Request Time-out<\/title>/);
+});
+
+test("a request body that stops midway, before any answer, gets ALB's 408 after the idle timeout; the target's request is cut too", async () => {
+  await setIdleTimeout(2);
+  const conn = await connect();
+  conn.socket.write(`POST /upload HTTP/1.1\r\nHost: ${address}\r\nContent-Length: 10\r\n\r\nabc`); // 7 bytes never come
+  while (!held.has("/upload")) await new Promise((r) => setTimeout(r, 20));
+  const upload = held.get("/upload")!;
+  await conn.closed;
+  assert.match(conn.received(), /^HTTP\/1\.1 408 Request Time-out\r\n/);
+  if (!upload.socket?.destroyed) await new Promise((resolve) => upload.on("close", resolve));
+});
+
+test("a head trickled in a byte at a time, never silent for the idle timeout, still gets 408 once it has taken longer than the idle timeout", async () => {
+  await setIdleTimeout(2);
+  const conn = await connect();
+  const head = `GET /hello HTTP/1.1\r\nHost: ${address}\r\nX-Padding: ${"x".repeat(200)}\r\n\r\n`;
+  let sent = 0;
+  // A byte every 300 ms: the 2 s idle timer never fires, and the head would take over a minute.
+  const drip = setInterval(() => {
+    if (conn.socket.destroyed || sent >= head.length) return clearInterval(drip);
+    conn.socket.write(head[sent++]!);
+  }, 300);
+  try {
+    await conn.closed;
+  } finally {
+    clearInterval(drip);
+  }
+  assert.ok(sent < head.length, `the whole head went out (${sent} bytes) before the load balancer closed`);
+  assert.match(conn.received(), /^HTTP\/1\.1 408 Request Time-out\r\n/);
+  await setIdleTimeout(60);
 });

@@ -53,12 +53,18 @@ export class ClientConnection implements ClientSide {
   closing = false;
   private readonly clientAddress: string;
   private idleMs: number;
+  /** When the head being read began (Date.now()), 0 when no head is partly read: the head deadline. */
+  private headStartedAt = 0;
 
   constructor(readonly socket: net.Socket, private readonly ctx: ProxyContext, private readonly resolve: ResolveListener, idleMs: number) {
     this.idleMs = idleMs;
     this.clientAddress = plainAddress(socket.remoteAddress);
     this.parser = newParser(HTTPParser.REQUEST, {
+      onMessageBegin: () => {
+        this.headStartedAt = Date.now();
+      },
       onHeadersComplete: (_maj, minor, headers, method, url, _s, _m, upgrade, keepAlive) => {
+        this.headStartedAt = 0;
         if (this.ended) return;
         const args: Parameters<ClientConnection["onHead"]> = [minor, headers!, method!, url!, upgrade, keepAlive];
         if (this.deferred.length > 0 || this.responseOpen || this.requestOpen) this.defer({ kind: "head", args });
@@ -76,10 +82,12 @@ export class ClientConnection implements ClientSide {
       },
     });
     socket.setNoDelay(true);
-    // ALB's idle timeout: a connection with no request in progress and no traffic for this long is closed.
+    // ALB's idle timeout: a connection with no traffic for this long is closed; one in the middle
+    // of sending a request (its head, or its body before any answer) gets ALB's 408 first.
     socket.setTimeout(idleMs);
     socket.on("timeout", () => {
-      if (!this.requestOpen && !this.responseOpen) socket.destroy();
+      if (!this.ended && this.sendingRequest()) this.requestTimeout();
+      else if (!this.requestOpen && !this.responseOpen) socket.destroy();
     });
     this.reader = readInto(socket, this.parser, this.onExecute);
     socket.on("end", this.onEnd);
@@ -223,6 +231,35 @@ export class ClientConnection implements ClientSide {
   resumeReading(): void {
     this.pausedForBody = false;
     if (!this.pausedForPipeline && !this.ended) this.reader.resume();
+  }
+
+  /**
+   * The head deadline, checked by the server about once a second: a request head must arrive
+   * whole within the idle timeout of its first byte, however slowly it trickles in (slowloris).
+   */
+  checkHeadDeadline(now: number): void {
+    if (this.headStartedAt === 0 || this.ended || this.requestOpen || this.responseOpen || this.deferred.length > 0) return;
+    if (now - this.headStartedAt >= this.idleMs) this.requestTimeout();
+  }
+
+  /**
+   * The client is in the middle of sending a request: part of its head is in, or its body is
+   * not all in and nothing has been answered (and it is not held back by a slow target).
+   */
+  private sendingRequest(): boolean {
+    if (!this.requestOpen) return !this.responseOpen && this.headStartedAt !== 0;
+    return this.exchange !== undefined && !this.exchange.answering && !this.pausedForBody;
+  }
+
+  /** ALB's 408: the client did not send its request in time; the connection ends. */
+  private requestTimeout(): void {
+    const exchange = this.exchange;
+    this.exchange = undefined;
+    exchange?.abort();
+    const resolved = this.resolve(undefined, this.socket);
+    if (!("status" in resolved)) this.ctx.counters.elbResponse(resolved.lb.LoadBalancerArn, 408);
+    writeAnswer(this.socket, albError(408), true);
+    this.end();
   }
 
   /** ALB's 400 for a request llhttp refused; nothing more is read from this connection. */

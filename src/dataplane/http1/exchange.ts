@@ -72,6 +72,11 @@ export class Exchange implements UpstreamUser {
     upstream.socket.write(this.headText, "latin1");
   }
 
+  /** The target's answer has begun (its final response head is in). */
+  get answering(): boolean {
+    return this.responseStarted;
+  }
+
   /** The client's read has been parsed: send what it produced for the target. */
   flushUpstream(): void {
     const socket = this.corkedUpstream;

@@ -41,6 +41,7 @@ interface ParserClass {
   new (): Parser;
   readonly REQUEST: number;
   readonly RESPONSE: number;
+  readonly kOnMessageBegin: number;
   readonly kOnHeaders: number;
   readonly kOnHeadersComplete: number;
   readonly kOnBody: number;
@@ -58,6 +59,8 @@ export const methods: readonly string[] = common.methods;
 
 /** Callbacks of one parser; `headers`/`url` of a head that spanned several reads arrive in `onHeaders` pieces first. */
 export interface ParserCallbacks {
+  /** The first byte of a message (its head is being read); only wanted by the client side's head deadline. */
+  onMessageBegin?(): void;
   onHeadersComplete: OnHeadersComplete;
   onBody(chunk: Buffer): void;
   onMessageComplete(): void;
@@ -86,6 +89,7 @@ export function newParser(type: number, callbacks: ParserCallbacks): Parser {
   }) satisfies OnHeadersComplete;
   parser[HTTPParser.kOnBody] = (chunk: Buffer) => callbacks.onBody(chunk);
   parser[HTTPParser.kOnMessageComplete] = () => callbacks.onMessageComplete();
+  if (callbacks.onMessageBegin) parser[HTTPParser.kOnMessageBegin] = callbacks.onMessageBegin;
   return parser;
 }
 

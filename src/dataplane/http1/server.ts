@@ -35,6 +35,12 @@ export function createHttp1Server(ctx: ProxyContext, resolve: ResolveListener, i
   };
   // allowHalfOpen: a client that half-closes after its request still gets the answer (as with node:http).
   const server = tlsOptions ? tls.createServer({ ...tlsOptions, allowHalfOpen: true }, onSocket) : net.createServer({ allowHalfOpen: true }, onSocket);
+  // Heads that take too long (client-connection.ts): one sweep a second, rather than a timer per request.
+  const sweep = setInterval(() => {
+    const now = Date.now();
+    for (const c of connections) c.checkHeadDeadline(now);
+  }, 1000).unref();
+  server.on("close", () => clearInterval(sweep));
   return {
     server,
     setIdleTimeout(ms) {
