@@ -148,3 +148,25 @@ test("a head trickled in a byte at a time, never silent for the idle timeout, st
   assert.match(conn.received(), /^HTTP\/1\.1 408 Request Time-out\r\n/);
   await setIdleTimeout(60);
 });
+
+test("a chunked request's trailers reach the target, and a chunked response's trailers reach the client", async () => {
+  const { status, body, trailers, rawTrailers } = await new Promise<{ status: number; body: string; trailers: NodeJS.Dict<string>; rawTrailers: string[] }>((resolve, reject) => {
+    const req = http.request({ host: address, port: 80, method: "POST", path: "/trailers", headers: { "content-type": "text/plain", trailer: "x-client-sum" } }, (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (d) => (text += d));
+      res.on("end", () => resolve({ status: res.statusCode!, body: text, trailers: res.trailers, rawTrailers: res.rawTrailers }));
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+    req.write("abc"); // no Content-Length: chunked
+    req.write("def");
+    req.addTrailers({ "x-client-sum": "abcdef-ok" });
+    req.end();
+  });
+  assert.equal(status, 200);
+  assert.equal(body, "got abcdef");
+  assert.deepEqual(seenTrailers.at(-1), { "x-client-sum": "abcdef-ok" });
+  assert.deepEqual(trailers, { "x-checksum": "len=6", "x-echo": "abcdef-ok" });
+  assert.deepEqual(rawTrailers, ["X-Checksum", "len=6", "X-Echo", "abcdef-ok"]);
+});

@@ -25,7 +25,7 @@ export type ResolveListener = (head: RequestHead | undefined, socket: net.Socket
 type Deferred =
   | { readonly kind: "head"; readonly args: Parameters<ClientConnection["onHead"]> }
   | { readonly kind: "body"; readonly chunk: Buffer }
-  | { readonly kind: "end" }
+  | { readonly kind: "end"; readonly trailers: string[] | undefined }
   | { readonly kind: "error" };
 
 /**
@@ -75,10 +75,10 @@ export class ClientConnection implements ClientSide {
         if (this.deferred.length > 0) this.defer({ kind: "body", chunk });
         else this.exchange?.requestBody(chunk);
       },
-      onMessageComplete: () => {
+      onMessageComplete: (trailers) => {
         if (this.ended) return;
-        if (this.deferred.length > 0) this.defer({ kind: "end" });
-        else this.onRequestEnd();
+        if (this.deferred.length > 0) this.defer({ kind: "end", trailers });
+        else this.onRequestEnd(trailers);
       },
     });
     socket.setNoDelay(true);
@@ -164,9 +164,9 @@ export class ClientConnection implements ClientSide {
     this.exchange = new Exchange(this.ctx, lb, listener, routed, head, framing, this);
   }
 
-  private onRequestEnd(): void {
+  private onRequestEnd(trailers: string[] | undefined): void {
     this.requestOpen = false;
-    this.exchange?.requestEnd();
+    this.exchange?.requestEnd(trailers);
     if (!this.responseOpen) this.next();
   }
 
@@ -199,7 +199,7 @@ export class ClientConnection implements ClientSide {
           this.exchange?.requestBody(item.chunk);
           break;
         case "end":
-          this.onRequestEnd();
+          this.onRequestEnd(item.trailers);
           break;
         case "error":
           this.deferred.length = 0;

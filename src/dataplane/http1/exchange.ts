@@ -98,9 +98,10 @@ export class Exchange implements UpstreamUser {
     });
   }
 
-  requestEnd(): void {
+  /** The request is all in; `trailers`: its chunked body's trailer fields, passed on. */
+  requestEnd(trailers: string[] | undefined): void {
     this.requestComplete = true;
-    if (this.upstream && !this.finished) endBody(this.upstream.socket, this.requestFraming);
+    if (this.upstream && !this.finished) endBody(this.upstream.socket, this.requestFraming, trailers);
   }
 
   onResponseHead(status: number, message: string, raw: string[], keepAlive: boolean): number {
@@ -155,12 +156,12 @@ export class Exchange implements UpstreamUser {
     socket.uncork();
   }
 
-  onResponseEnd(): void {
+  onResponseEnd(trailers: string[] | undefined): void {
     if (this.interim) {
       this.interim = false;
       return;
     }
-    endBody(this.client.socket, this.framing);
+    endBody(this.client.socket, this.framing, trailers);
     const upstream = this.upstream!;
     this.upstream = undefined;
     // Reusable only if the request went out whole: bytes still queued would reach the target as the next request.

@@ -3,8 +3,12 @@ import { newTraceId, reasonPhrase, type LbAnswer } from "../alb-responses.js";
 import type { ListenerConfig } from "../snapshot.js";
 import type { RequestHead } from "./request-head.js";
 
-/** Hop-by-hop headers (RFC 9110 7.6.1) belong to one connection and are never forwarded. */
-export const hopByHop = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade", "proxy-authorization"]);
+/**
+ * Hop-by-hop headers (RFC 9110 7.6.1) belong to one connection and are never forwarded. Trailer
+ * (which fields a chunked body's trailer section will carry) is not among them: trailers pass
+ * through (body-framing.ts), so their announcement does too.
+ */
+export const hopByHop = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "upgrade", "proxy-authorization"]);
 
 /** How a message's body is delimited on one connection. */
 export const enum Framing {

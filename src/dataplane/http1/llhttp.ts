@@ -63,7 +63,8 @@ export interface ParserCallbacks {
   onMessageBegin?(): void;
   onHeadersComplete: OnHeadersComplete;
   onBody(chunk: Buffer): void;
-  onMessageComplete(): void;
+  /** `trailers`: the trailer fields of a chunked body ([name, value, ...]), undefined when it had none. */
+  onMessageComplete(trailers: string[] | undefined): void;
 }
 
 /** A strict parser of `type` (REQUEST or RESPONSE) calling `callbacks`; heads longer than one read are reassembled here. */
@@ -88,7 +89,13 @@ export function newParser(type: number, callbacks: ParserCallbacks): Parser {
     return callbacks.onHeadersComplete(vMaj, vMin, headers, method, url, status, message, upgrade, keepAlive);
   }) satisfies OnHeadersComplete;
   parser[HTTPParser.kOnBody] = (chunk: Buffer) => callbacks.onBody(chunk);
-  parser[HTTPParser.kOnMessageComplete] = () => callbacks.onMessageComplete();
+  // A chunked body's trailer fields reach kOnHeaders after the body, before the message completes.
+  parser[HTTPParser.kOnMessageComplete] = () => {
+    if (pendingHeaders.length === 0) return callbacks.onMessageComplete(undefined);
+    const trailers = pendingHeaders;
+    pendingHeaders = [];
+    callbacks.onMessageComplete(trailers);
+  };
   if (callbacks.onMessageBegin) parser[HTTPParser.kOnMessageBegin] = callbacks.onMessageBegin;
   return parser;
 }

@@ -6,7 +6,8 @@ export interface UpstreamUser {
   /** Return 1 to tell the parser the response has no body (answer to HEAD). */
   onResponseHead(status: number, message: string, rawHeaders: string[], keepAlive: boolean): number;
   onResponseBody(chunk: Buffer): void;
-  onResponseEnd(): void;
+  /** `trailers`: the chunked body's trailer fields, if it had any. */
+  onResponseEnd(trailers: string[] | undefined): void;
   /** The connection failed before the response ended: `timedOut` when the target went silent for the idle timeout. */
   onUpstreamFailure(timedOut: boolean): void;
   /** The parser has handled one read: write out what it produced (see Exchange's corking). */
@@ -49,7 +50,7 @@ export class UpstreamConnection {
         this.readFor = this.user;
         this.user?.onResponseBody(chunk);
       },
-      onMessageComplete: () => this.user?.onResponseEnd(),
+      onMessageComplete: (trailers) => this.user?.onResponseEnd(trailers),
     });
     const socket = (this.socket = net.connect({ host, port, noDelay: true }));
     socket.setTimeout(idleMs);
