@@ -170,3 +170,27 @@ test("a chunked request's trailers reach the target, and a chunked response's tr
   assert.deepEqual(trailers, { "x-checksum": "len=6", "x-echo": "abcdef-ok" });
   assert.deepEqual(rawTrailers, ["X-Checksum", "len=6", "X-Echo", "abcdef-ok"]);
 });
+
+test("requests still in flight when a target's deregistration delay ends are cut: 502 before any answer, a closed connection midway through one", async () => {
+  await elb.send(new ModifyTargetGroupAttributesCommand({ TargetGroupArn: tgArn, Attributes: [{ Key: "deregistration_delay.timeout_seconds", Value: "2" }] }));
+  // Two requests the target is still working on: one with no answer yet, one with its answer half sent.
+  const slow = fetch(`http://${address}/slow`);
+  const stream = await fetch(`http://${address}/stream`);
+  assert.equal(stream.status, 200);
+  const streamBody = stream.text();
+  streamBody.catch(() => undefined);
+  while (!held.has("/slow")) await new Promise((r) => setTimeout(r, 20));
+
+  await elb.send(new DeregisterTargetsCommand({ TargetGroupArn: tgArn, Targets: [{ Id: "127.0.0.1", Port: backendPort }] }));
+  // The backend itself would hold both forever: only the end of the drain answers them.
+  const answer = await slow;
+  assert.equal(answer.status, 502);
+  assert.equal(answer.headers.get("server"), "awselb/2.0");
+  assert.match(await answer.text(), /502 Bad Gateway/);
+  await assert.rejects(streamBody, "the half-sent answer ends with its connection, not as a whole body");
+  // And the backend saw its side of both requests closed.
+  for (const path of ["/slow", "/stream"]) {
+    const res = held.get(path)!;
+    if (!res.socket?.destroyed) await new Promise((resolve) => res.on("close", resolve));
+  }
+});

@@ -62,12 +62,13 @@ export class DataPlaneEngine {
   private readonly counter = new TrafficCounter();
   /** NLB connections and flows per target, closed at the end of a drain when the group says so. */
   private readonly flows = new FlowRegistry();
-  private readonly drainTermination = new DrainTermination(this.flows);
+  private readonly pool = new UpstreamPool();
+  private readonly drainTermination = new DrainTermination(this.flows, this.pool);
   private readonly ctx: ProxyContext;
 
   constructor() {
     this.ctx = {
-      pool: new UpstreamPool(),
+      pool: this.pool,
       targetGroup: (arn) => (this.inUse.has(arn) ? this.groups.get(arn) : undefined),
       selection: {
         cursors: new Map(),

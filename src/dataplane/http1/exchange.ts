@@ -6,7 +6,7 @@ import { stickyCookies } from "../stickiness.js";
 import { endBody, writeBody } from "./body-framing.js";
 import { Framing, forwardedRequestHead, forwardedResponseHead, setCookies, writeAnswer } from "./heads.js";
 import type { RequestHead } from "./request-head.js";
-import type { UpstreamConnection, UpstreamUser } from "./upstream-pool.js";
+import type { UpstreamConnection, UpstreamFailure, UpstreamUser } from "./upstream-pool.js";
 
 /** What an exchange needs from the client's connection (client-connection.ts). */
 export interface ClientSide {
@@ -25,11 +25,12 @@ export interface ClientSide {
  * piece as llhttp hands them over: never held whole, and each side paused while the other's
  * socket buffer is full (write() returned false) until it drains. Before the response starts, a
  * failing target gets ALB's own answer in its place: 504 if it went silent for the idle timeout,
- * 502 otherwise (refused, reset, closed, or not speaking HTTP).
+ * 502 otherwise (refused, reset, closed, not speaking HTTP, or its deregistration delay ended with
+ * the request still out).
  */
 export class Exchange implements UpstreamUser {
   private upstream: UpstreamConnection | undefined;
-  private readonly key: string;
+  readonly targetKey: string;
   private readonly started = performance.now();
   private readonly headText: string;
   private requestComplete = false;
@@ -57,9 +58,9 @@ export class Exchange implements UpstreamUser {
     private readonly requestFraming: Framing,
     private readonly client: ClientSide,
   ) {
-    this.key = targetKey(route.group.TargetGroupArn, route.target);
+    this.targetKey = targetKey(route.group.TargetGroupArn, route.target);
     this.headText = forwardedRequestHead(head, route.url, route.host, listener, requestFraming === Framing.Chunked);
-    ctx.begin(this.key);
+    ctx.begin(this.targetKey);
     ctx.counters.request(lb.LoadBalancerArn, route.group.TargetGroupArn);
     this.connect(false);
   }
@@ -117,7 +118,7 @@ export class Exchange implements UpstreamUser {
     const { group } = this.route;
     // TargetResponseTime: from the request leaving the load balancer to the target's response head.
     this.ctx.counters.targetResponse(this.lb.LoadBalancerArn, group.TargetGroupArn, status, (performance.now() - this.started) / 1000);
-    const cookies = group.Attributes["stickiness.enabled"] ? stickyCookies(group, this.key, setCookies(raw)) : [];
+    const cookies = group.Attributes["stickiness.enabled"] ? stickyCookies(group, this.targetKey, setCookies(raw)) : [];
     const isHead = this.head.method === "HEAD";
     const bodyless = isHead || status === 204 || status === 304;
     const close = !this.head.keepAlive || this.client.closing;
@@ -176,19 +177,20 @@ export class Exchange implements UpstreamUser {
     this.client.responseDone(this.closeAfter || !this.requestComplete);
   }
 
-  onUpstreamFailure(timedOut: boolean): void {
+  onUpstreamFailure(reason: UpstreamFailure): void {
     const failed = this.upstream;
     this.upstream = undefined;
     if (this.finished) return;
     if (!this.responseStarted) {
       // A kept-alive connection the target closed just as the request went out: once, on a new connection.
-      if (failed?.reused && !timedOut && !this.retried && !this.bodySent && this.requestFraming === Framing.None) {
+      if (failed?.reused && reason === "failed" && !this.retried && !this.bodySent && this.requestFraming === Framing.None) {
         this.retried = true;
         this.connect(true);
         this.flushUpstream();
         return;
       }
-      const status = timedOut ? 504 : 502;
+      // The target went silent: 504; it failed, or its drain ended with the request still out: 502 (as ALB).
+      const status = reason === "timeout" ? 504 : 502;
       this.ctx.counters.elbResponse(this.lb.LoadBalancerArn, status);
       this.finish();
       const { socket } = this.client;
@@ -213,6 +215,6 @@ export class Exchange implements UpstreamUser {
   private finish(): void {
     if (this.finished) return;
     this.finished = true;
-    this.ctx.end(this.key);
+    this.ctx.end(this.targetKey);
   }
 }

@@ -1,15 +1,22 @@
 import net from "node:net";
 import { HTTPParser, newParser, readInto, type Parser, type SocketReader } from "./llhttp.js";
 
+export type UpstreamFailure = "failed" | "timeout" | "drained";
+
 /** What an upstream connection reports to the request it currently carries (see exchange.ts). */
 export interface UpstreamUser {
+  /** The target it is for (targetKey): a target whose drain ends has its requests cut. */
+  readonly targetKey: string;
   /** Return 1 to tell the parser the response has no body (answer to HEAD). */
   onResponseHead(status: number, message: string, rawHeaders: string[], keepAlive: boolean): number;
   onResponseBody(chunk: Buffer): void;
   /** `trailers`: the chunked body's trailer fields, if it had any. */
   onResponseEnd(trailers: string[] | undefined): void;
-  /** The connection failed before the response ended: `timedOut` when the target went silent for the idle timeout. */
-  onUpstreamFailure(timedOut: boolean): void;
+  /**
+   * The connection failed before the response ended: "timeout" when the target went silent for
+   * the idle timeout, "drained" when the target's deregistration delay ended (cutRequestsTo).
+   */
+  onUpstreamFailure(reason: UpstreamFailure): void;
   /** The parser has handled one read: write out what it produced (see Exchange's corking). */
   flushClient(): void;
 }
@@ -32,7 +39,7 @@ export class UpstreamConnection {
   private unsolicited = false;
   /** It carried a request before: a failure with no response may be the target closing an idle connection (see Exchange's retry). */
   reused = false;
-  private timedOut = false;
+  private failure: UpstreamFailure = "failed";
   private closed = false;
 
   constructor(private readonly pool: UpstreamPool, readonly key: string, host: string, port: number, private idleMs: number) {
@@ -61,7 +68,7 @@ export class UpstreamConnection {
       if (typeof result !== "number" || this.unsolicited) this.fail();
     });
     socket.on("timeout", () => {
-      this.timedOut = this.user !== undefined;
+      if (this.user) this.failure = "timeout";
       this.fail();
     });
     socket.on("error", () => this.fail());
@@ -82,7 +89,7 @@ export class UpstreamConnection {
     }
     const user = this.user;
     this.user = undefined;
-    user?.onUpstreamFailure(this.timedOut);
+    user?.onUpstreamFailure(this.failure);
   }
 
   /** The next request is for a load balancer with another idle timeout. */
@@ -116,20 +123,52 @@ export class UpstreamConnection {
     this.user = undefined;
     this.fail();
   }
+
+  /** The target's drain ended: the request it carries fails as "drained". */
+  cut(): void {
+    if (this.closed) return;
+    this.failure = "drained";
+    this.fail();
+  }
 }
 
-/** Idle keep-alive connections per target address and port, most recently used first. */
+/**
+ * Keep-alive connections to targets: the idle ones per target address and port, most recently
+ * used first, and every open one (a target whose drain ends has the requests it still carries cut).
+ */
 export class UpstreamPool {
   private readonly idle = new Map<string, UpstreamConnection[]>();
+  private readonly open = new Set<UpstreamConnection>();
 
   /** An idle connection to the target, else a new one; `fresh` skips the idle ones (a retry after a stale one failed). */
   acquire(host: string, port: number, idleMs: number, user: UpstreamUser, fresh = false): UpstreamConnection {
     const key = `${host}:${port}`;
     const parked = fresh ? undefined : this.idle.get(key)?.pop();
-    parked?.useIdleTimeout(idleMs);
-    const conn = parked ?? new UpstreamConnection(this, key, host, port, idleMs);
+    let conn: UpstreamConnection;
+    if (parked) {
+      conn = parked;
+      conn.useIdleTimeout(idleMs);
+    } else {
+      conn = new UpstreamConnection(this, key, host, port, idleMs);
+      this.open.add(conn);
+    }
     conn.user = user;
     return conn;
+  }
+
+  /**
+   * ALB at the end of a target's deregistration delay: the requests still in flight to it are cut
+   * (their clients get 502, or a closed connection when the response had begun).
+   */
+  cutRequestsTo(targetKey: string): void {
+    for (const conn of [...this.open]) if (conn.user?.targetKey === targetKey) conn.cut();
+  }
+
+  /** Targets with a request in flight. */
+  busyTargets(): Set<string> {
+    const keys = new Set<string>();
+    for (const conn of this.open) if (conn.user) keys.add(conn.user.targetKey);
+    return keys;
   }
 
   park(conn: UpstreamConnection): void {
@@ -139,6 +178,7 @@ export class UpstreamPool {
   }
 
   forget(conn: UpstreamConnection): void {
+    this.open.delete(conn);
     const list = this.idle.get(conn.key);
     const at = list?.indexOf(conn) ?? -1;
     if (at !== -1) list!.splice(at, 1);
