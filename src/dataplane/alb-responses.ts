@@ -37,14 +37,22 @@ export function sendAnswerOnSocket(socket: Duplex, answer: LbAnswer): void {
 const pool = Buffer.alloc(4096);
 let poolOffset = pool.length;
 
+// "Root=1-<epoch seconds>-" changes once a second: made then, not per request.
+let prefixSecond = -1;
+let prefix = "";
+
 /** A new X-Amzn-Trace-Id: Root=1-<epoch seconds, 8 hex>-<96 random bits, 24 hex>. */
 export function newTraceId(nowMs = Date.now()): string {
-  const seconds = Math.floor(nowMs / 1000).toString(16).padStart(8, "0");
+  const second = Math.floor(nowMs / 1000);
+  if (second !== prefixSecond) {
+    prefixSecond = second;
+    prefix = `Root=1-${second.toString(16).padStart(8, "0")}-`;
+  }
   if (poolOffset + 12 > pool.length) {
     randomFillSync(pool);
     poolOffset = 0;
   }
   const random = pool.toString("hex", poolOffset, poolOffset + 12);
   poolOffset += 12;
-  return `Root=1-${seconds}-${random}`;
+  return prefix + random;
 }

@@ -6,6 +6,7 @@ import { Exchange, type ClientSide } from "./exchange.js";
 import { Framing, writeAnswer } from "./heads.js";
 import { HTTPParser, methods, newParser, readInto, type ParseError, type Parser, type SocketReader } from "./llhttp.js";
 import { RequestHead } from "./request-head.js";
+import { WriteBatch } from "./write-batch.js";
 import { handleUpgrade } from "./upgrade.js";
 
 /** The listener a request is for. */
@@ -38,6 +39,7 @@ type Deferred =
  */
 export class ClientConnection implements ClientSide {
   private readonly parser: Parser;
+  readonly out: WriteBatch;
   private readonly reader: SocketReader;
   private exchange: Exchange | undefined;
   /** A head was parsed and its message (body) is not complete yet. */
@@ -66,9 +68,8 @@ export class ClientConnection implements ClientSide {
       onHeadersComplete: (_maj, minor, headers, method, url, _s, _m, upgrade, keepAlive) => {
         this.headStartedAt = 0;
         if (this.ended) return;
-        const args: Parameters<ClientConnection["onHead"]> = [minor, headers!, method!, url!, upgrade, keepAlive];
-        if (this.deferred.length > 0 || this.responseOpen || this.requestOpen) this.defer({ kind: "head", args });
-        else this.onHead(...args);
+        if (this.deferred.length > 0 || this.responseOpen || this.requestOpen) this.defer({ kind: "head", args: [minor, headers!, method!, url!, upgrade, keepAlive] });
+        else this.onHead(minor, headers!, method!, url!, upgrade, keepAlive);
       },
       onBody: (chunk) => {
         if (this.ended) return;
@@ -81,6 +82,7 @@ export class ClientConnection implements ClientSide {
         else this.onRequestEnd(trailers);
       },
     });
+    this.out = new WriteBatch(socket);
     socket.setNoDelay(true);
     // ALB's idle timeout: a connection with no traffic for this long is closed; one in the middle
     // of sending a request (its head, or its body before any answer) gets ALB's 408 first.

@@ -135,9 +135,10 @@ export function readInto(socket: Socket, parser: Parser, onExecute: (result: num
   // (socket.setTimeout): each read does it here, as node:http's server does, or a socket that only
   // receives (a long download from a target) would time out while data flows.
   const refreshTimer = () => (socket as unknown as { _unrefTimer(): void })._unrefTimer();
+  const currentBuffer = () => parser.getCurrentBuffer();
   parser[HTTPParser.kOnExecute] = (result: number | ParseError) => {
     refreshTimer();
-    onExecute(result, () => parser.getCurrentBuffer());
+    onExecute(result, currentBuffer);
   };
   // Flowing mode starts the handle reading; no 'data' event comes while the parser consumes it.
   socket.resume();

@@ -1,5 +1,6 @@
 import net from "node:net";
 import { HTTPParser, newParser, readInto, type Parser, type SocketReader } from "./llhttp.js";
+import { WriteBatch } from "./write-batch.js";
 
 export type UpstreamFailure = "failed" | "timeout" | "drained";
 
@@ -30,6 +31,8 @@ export interface UpstreamUser {
  */
 export class UpstreamConnection {
   readonly socket: net.Socket;
+  /** What the client's current read produces for the target (the request's head, body pieces), written once it is parsed. */
+  readonly out: WriteBatch;
   private readonly parser: Parser;
   private readonly reader: SocketReader;
   user: UpstreamUser | undefined;
@@ -42,7 +45,7 @@ export class UpstreamConnection {
   private failure: UpstreamFailure = "failed";
   private closed = false;
 
-  constructor(private readonly pool: UpstreamPool, readonly key: string, host: string, port: number, private idleMs: number) {
+  constructor(private readonly pool: UpstreamPool, readonly host: string, readonly port: number, private idleMs: number) {
     this.parser = newParser(HTTPParser.RESPONSE, {
       onHeadersComplete: (_maj, _min, headers, _method, _url, status, message, _upgrade, keepAlive) => {
         const user = this.user;
@@ -60,6 +63,7 @@ export class UpstreamConnection {
       onMessageComplete: (trailers) => this.user?.onResponseEnd(trailers),
     });
     const socket = (this.socket = net.connect({ host, port, noDelay: true }));
+    this.out = new WriteBatch(socket);
     socket.setTimeout(idleMs);
     this.reader = readInto(socket, this.parser, (result) => {
       const user = this.readFor;
@@ -137,19 +141,19 @@ export class UpstreamConnection {
  * used first, and every open one (a target whose drain ends has the requests it still carries cut).
  */
 export class UpstreamPool {
-  private readonly idle = new Map<string, UpstreamConnection[]>();
+  /** By address, then port (no key string made per request). */
+  private readonly idle = new Map<string, Map<number, UpstreamConnection[]>>();
   private readonly open = new Set<UpstreamConnection>();
 
   /** An idle connection to the target, else a new one; `fresh` skips the idle ones (a retry after a stale one failed). */
   acquire(host: string, port: number, idleMs: number, user: UpstreamUser, fresh = false): UpstreamConnection {
-    const key = `${host}:${port}`;
-    const parked = fresh ? undefined : this.idle.get(key)?.pop();
+    const parked = fresh ? undefined : this.idle.get(host)?.get(port)?.pop();
     let conn: UpstreamConnection;
     if (parked) {
       conn = parked;
       conn.useIdleTimeout(idleMs);
     } else {
-      conn = new UpstreamConnection(this, key, host, port, idleMs);
+      conn = new UpstreamConnection(this, host, port, idleMs);
       this.open.add(conn);
     }
     conn.user = user;
@@ -172,21 +176,23 @@ export class UpstreamPool {
   }
 
   park(conn: UpstreamConnection): void {
-    let list = this.idle.get(conn.key);
-    if (!list) this.idle.set(conn.key, (list = []));
+    let ports = this.idle.get(conn.host);
+    if (!ports) this.idle.set(conn.host, (ports = new Map()));
+    let list = ports.get(conn.port);
+    if (!list) ports.set(conn.port, (list = []));
     list.push(conn);
   }
 
   forget(conn: UpstreamConnection): void {
     this.open.delete(conn);
-    const list = this.idle.get(conn.key);
+    const list = this.idle.get(conn.host)?.get(conn.port);
     const at = list?.indexOf(conn) ?? -1;
     if (at !== -1) list!.splice(at, 1);
   }
 
   /** Closes every idle connection (the engine is stopping). */
   close(): void {
-    for (const list of this.idle.values()) for (const conn of [...list]) conn.destroy();
+    for (const ports of this.idle.values()) for (const list of ports.values()) for (const conn of [...list]) conn.destroy();
     this.idle.clear();
   }
 }
