@@ -84,6 +84,7 @@ parentPort!.on("message", async (message: { op: "start" | "stop" | "close" }) =>
     allocated += v8.getHeapStatistics().used_heap_size - before;
     const oldSpace = () => v8.getHeapSpaceStatistics().find((s) => s.space_name === "old_space")!.space_used_size;
     const oldBeforeFullGc = oldSpace();
+    const newSpace = v8.getHeapSpaceStatistics().find((s) => s.space_name === "new_space")!.space_size;
     // Run with --expose-gc: what is left after a full GC tells garbage promoted to the old space from a leak.
     const gc = (globalThis as { gc?: () => void }).gc;
     gc?.();
@@ -99,6 +100,7 @@ parentPort!.on("message", async (message: { op: "start" | "stop" | "close" }) =>
         cpuMs: (cpu.user - w.cpuAtStart.user + cpu.system - w.cpuAtStart.system) / 1000,
         oldBeforeFullGc,
         liveAfterFullGc,
+        newSpace,
         ...(sampled && { sites: topSites(sampled.head, 25) }),
       });
     });

@@ -2,11 +2,12 @@
  * Where the ALB data plane's latency tail comes from, measured without needing a quiet machine:
  *
  *   npm run build && node dist/bench/lb-tail.js [--rounds 3] [--seconds 5] [--connections 36] \
- *     [--variant name=path/to/engine.js[:youngMb]] ...
+ *     [--variant name=path/to/engine.js[:young=MB][:semi=MB]] ... [--allocation-sites]
  *
  * Each variant is a DataPlaneEngine (by default this build's) in its own worker thread, as Berth
  * runs it, serving an ALB (HTTP listener, three targets round robin, health checks every 5 s) on
- * its own loopback address; `youngMb` sets the worker's maxYoungGenerationSizeMb. Three
+ * its own loopback address; `young` sets the worker's resourceLimits.maxYoungGenerationSizeMb,
+ * `semi` V8's --min-semi-space-size for the worker's isolate (0: V8's default). Three
  * single-process nginx servers are the targets. wrk paces every connection (2 ms of think time
  * after each answer, as bench/load-balancer.ts's latency runs), against one target directly and
  * through each variant, in interleaved rounds. Inside the worker, for the same window: the event
@@ -22,6 +23,7 @@ import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { Worker } from "node:worker_threads";
+import v8 from "node:v8";
 import { defaultTargetGroupAttributes, type DataPlaneSnapshot } from "../src/dataplane/snapshot.js";
 import { freePort } from "./free-port.js";
 import { wrkLoad } from "./wrk-load.js";
@@ -41,11 +43,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
-interface Variant { name: string; engine: string; youngMb?: number }
+interface Variant { name: string; engine: string; youngMb?: number; semiMb?: number }
 const variants: Variant[] = (values.variant!.length > 0 ? values.variant! : [`this build=${new URL("../src/dataplane/engine.js", import.meta.url).pathname}`]).map((v) => {
   const [name, rest] = v.split("=") as [string, string];
-  const [path, young] = rest.split(":");
-  return { name, engine: pathToFileURL(resolve(path!)).href, ...(young ? { youngMb: Number(young) } : {}) };
+  const [path, ...options] = rest.split(":");
+  const option = (key: string) => options.find((o) => o.startsWith(`${key}=`))?.slice(key.length + 1);
+  return { name, engine: pathToFileURL(resolve(path!)).href, youngMb: Number(option("young") ?? NaN) || undefined, semiMb: Number(option("semi") ?? NaN) };
 });
 
 /** One target: a single nginx process answering its name on every path (as bench/load-balancer.ts's). */
@@ -84,6 +87,8 @@ interface Window {
   delayMs: { p50: number; p99: number; max: number }; pauses: { minor: number[]; major: number[]; other: number[] }; allocatedBytes: number; cpuMs: number;
   /** Old space in use at the end of the window, and the whole heap after a full GC (with --expose-gc). */
   oldBeforeFullGc: number; liveAfterFullGc?: number;
+  /** The young generation's size (V8's new_space space_size) at the end of the window. */
+  newSpace: number;
   /** With --allocation-sites: where the sampled bytes were allocated (collected objects included). */
   sites?: Array<{ site: string; bytes: number }>;
 }
@@ -92,12 +97,19 @@ interface Running { variant: Variant; origin: string; worker: Worker; call(op: "
 async function startVariant(variant: Variant, i: number, targets: number[]): Promise<Running> {
   const address = `127.0.${100 + (process.pid % 100)}.${10 + i}`;
   const port = await freePort();
+  // V8 reads the flag when an isolate is made: set for this worker only, then back (see data-plane.ts).
+  if (!Number.isNaN(variant.semiMb)) v8.setFlagsFromString(`--min-semi-space-size=${variant.semiMb}`);
   const worker = new Worker(new URL("./lb-tail-worker.js", import.meta.url), {
     workerData: { engine: variant.engine, snapshot: snapshot(address, port, targets), allocationSites: values["allocation-sites"] },
     ...(variant.youngMb !== undefined && { resourceLimits: { maxYoungGenerationSizeMb: variant.youngMb } }),
   });
-  const next = () => new Promise<any>((res, rej) => { worker.once("message", res); worker.once("error", rej); });
+  const next = () => new Promise<any>((res, rej) => {
+    const fail = (err: Error) => rej(err);
+    worker.once("error", fail);
+    worker.once("message", (m) => { worker.off("error", fail); res(m); });
+  });
   await next(); // ready
+  v8.setFlagsFromString("--min-semi-space-size=0"); // V8's default: it sizes the young generation itself
   return {
     variant, origin: `http://${address}:${port}`, worker,
     call: async (op) => { const reply = next(); worker.postMessage({ op }); const r = await reply; return op === "stop" ? r as Window : undefined; },
@@ -147,6 +159,8 @@ async function main() {
         + `| ${(minor.length / requests * 10_000).toFixed(1)} | ${minor.length ? (sum(minor) / minor.length).toFixed(2) : "-"} / ${minor.length ? Math.max(...minor).toFixed(2) : "-"} ms `
         + `| ${major.length} (${major.length ? Math.max(...major).toFixed(2) : "-"} ms) | ${(sum(ws.map((w) => w.allocatedBytes)) / requests / 1024).toFixed(2)} | ${(sum(ws.map((w) => w.cpuMs)) * 1000 / requests).toFixed(1)} |`);
     }
+    console.log("\nYoung generation (new space) at the end of each window, MB:");
+    for (const p of paths.filter((x) => x.run)) console.log(`  ${p.name}: ${results.get(p.name)!.map((r) => (r.window!.newSpace / 2 ** 20).toFixed(1)).join(", ")}`);
     console.log("\nOld space in use at the end of each window, MB (and the whole heap after a full GC, with --expose-gc):");
     for (const p of paths.filter((x) => x.run)) {
       const mb = (n: number) => (n / 2 ** 20).toFixed(1);

@@ -8,7 +8,7 @@
  * hand-written: it is llhttp, through the very binding node:http uses, strict (llhttp.ts). What
  * Berth writes is the proxy around it: connection handling (client-connection.ts), the target
  * side (upstream-pool.ts, exchange.ts), head serialisation (heads.ts), body framing
- * (body-framing.ts) and WebSocket tunnels (upgrade.ts).
+ * and batching (write-batch.ts) and WebSocket tunnels (upgrade.ts).
  */
 import net from "node:net";
 import tls from "node:tls";

@@ -18,7 +18,7 @@ export interface UpstreamUser {
    * the idle timeout, "drained" when the target's deregistration delay ended (cutRequestsTo).
    */
   onUpstreamFailure(reason: UpstreamFailure): void;
-  /** The parser has handled one read: write out what it produced (see Exchange's corking). */
+  /** The parser has handled one read: write out what it produced (see write-batch.ts). */
   flushClient(): void;
 }
 
