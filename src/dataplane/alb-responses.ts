@@ -9,15 +9,15 @@ export interface LbAnswer {
   readonly body: string;
 }
 
-const reasons: Record<number, string> = { 400: "Bad Request", 500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Temporarily Unavailable", 504: "Gateway Time-out" };
+const reasons: Record<number, string> = { 400: "Bad Request", 408: "Request Time-out", 500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Temporarily Unavailable", 504: "Gateway Time-out" };
 
-/** The reason phrase ALB writes for its own status codes (nginx's, for 503 and 504). */
+/** The reason phrase ALB writes for its own status codes (nginx's, for 408, 503 and 504). */
 export function reasonPhrase(status: number): string {
   return reasons[status] ?? STATUS_CODES[status] ?? "";
 }
 
 /** ALB's own error answer: its HTML page and `Server: awselb/2.0`, the connection closed after. */
-export function albError(status: 400 | 500 | 502 | 503 | 504): LbAnswer {
+export function albError(status: 400 | 408 | 500 | 502 | 503 | 504): LbAnswer {
   const title = `${status} ${reasons[status]}`;
   const body = `<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n<center><h1>${title}</h1></center>\r\n</body>\r\n</html>\r\n`;
   return { status, headers: { server: "awselb/2.0", "content-type": "text/html", "content-length": Buffer.byteLength(body), connection: "close" }, body };
@@ -37,14 +37,22 @@ export function sendAnswerOnSocket(socket: Duplex, answer: LbAnswer): void {
 const pool = Buffer.alloc(4096);
 let poolOffset = pool.length;
 
+// "Root=1-<epoch seconds>-" changes once a second: made then, not per request.
+let prefixSecond = -1;
+let prefix = "";
+
 /** A new X-Amzn-Trace-Id: Root=1-<epoch seconds, 8 hex>-<96 random bits, 24 hex>. */
 export function newTraceId(nowMs = Date.now()): string {
-  const seconds = Math.floor(nowMs / 1000).toString(16).padStart(8, "0");
+  const second = Math.floor(nowMs / 1000);
+  if (second !== prefixSecond) {
+    prefixSecond = second;
+    prefix = `Root=1-${second.toString(16).padStart(8, "0")}-`;
+  }
   if (poolOffset + 12 > pool.length) {
     randomFillSync(pool);
     poolOffset = 0;
   }
   const random = pool.toString("hex", poolOffset, poolOffset + 12);
   poolOffset += 12;
-  return `Root=1-${seconds}-${random}`;
+  return prefix + random;
 }

@@ -62,12 +62,13 @@ export class DataPlaneEngine {
   private readonly counter = new TrafficCounter();
   /** NLB connections and flows per target, closed at the end of a drain when the group says so. */
   private readonly flows = new FlowRegistry();
-  private readonly drainTermination = new DrainTermination(this.flows);
+  private readonly pool = new UpstreamPool();
+  private readonly drainTermination = new DrainTermination(this.flows, this.pool);
   private readonly ctx: ProxyContext;
 
   constructor() {
     this.ctx = {
-      pool: new UpstreamPool(),
+      pool: this.pool,
       targetGroup: (arn) => (this.inUse.has(arn) ? this.groups.get(arn) : undefined),
       selection: {
         cursors: new Map(),
@@ -115,7 +116,10 @@ export class DataPlaneEngine {
         const open = this.listeners.get(key);
         if (open) {
           const tlsChanged = open.current.listener.Tls !== current.listener.Tls;
+          const idleChanged = open.current.lb.IdleTimeoutSeconds !== current.lb.IdleTimeoutSeconds;
           open.current = current;
+          // ALB's idle timeout applies to the connections already open, not only to new ones.
+          if (idleChanged) open.http1?.setIdleTimeout(idleMs(current.lb));
           // New connections get the new default certificate; SNI reads `current` by itself.
           if (tlsChanged && open.server instanceof tls.Server) open.server.setSecureContext(contextOptions(current.listener.Tls));
           return;
@@ -256,7 +260,7 @@ export class DataPlaneEngine {
     const entry: { current: OpenListener["current"] } = { current };
     const secure = () => serverTlsOptions(() => entry.current.listener.Tls);
     // Every request reads `entry.current`: a swapped snapshot applies from the next request on.
-    const http1 = (tlsOptions?: tls.TlsOptions) => createHttp1Server(this.ctx, () => entry.current, () => (entry.current.lb.IdleTimeoutSeconds ?? 60) * 1000, tlsOptions);
+    const http1 = (tlsOptions?: tls.TlsOptions) => createHttp1Server(this.ctx, () => entry.current, () => idleMs(entry.current.lb), tlsOptions);
     const onConnection = (socket: net.Socket) => handleConnection(this.ctx, entry.current.lb, entry.current.listener, socket, this.flows);
     const { Address: address } = current.lb;
     const { Port: port, Protocol: protocol } = current.listener;
@@ -306,6 +310,11 @@ function listen(server: net.Server, host: string, port: number): Promise<void> {
       resolve();
     });
   });
+}
+
+/** idle_timeout.timeout_seconds in ms (ALB's default 60 s). */
+export function idleMs(lb: LoadBalancerConfig): number {
+  return (lb.IdleTimeoutSeconds ?? 60) * 1000;
 }
 
 /** A draining target disappears once its deregistration delay has passed. */

@@ -24,23 +24,49 @@ export interface ProxyContext {
   readonly pool: UpstreamPool;
 }
 
+/**
+ * The rule conditions' view of one request, each fact worked out when something first reads it:
+ * most requests meet no condition at all (a listener's default action), and every string or
+ * object made per request is work for the data plane's garbage collector (bench/lb-tail.ts).
+ */
+class HeadFacts implements RequestFacts {
+  private target: { path: string; query: string } | undefined;
+  private bareHost: string | undefined;
+
+  constructor(private readonly head: RequestHead, private readonly listener: ListenerConfig) {}
+
+  get method(): string {
+    return this.head.method;
+  }
+  get host(): string {
+    return (this.bareHost ??= hostWithoutPort(this.head.host));
+  }
+  get hostHeader(): string {
+    return this.head.host ?? "";
+  }
+  get path(): string {
+    return (this.target ??= splitTarget(this.head.url)).path;
+  }
+  get query(): string {
+    return (this.target ??= splitTarget(this.head.url)).query;
+  }
+  /** Only http-header conditions read these: the by-name map is built on first access. */
+  get headers(): RequestHead["headers"] {
+    return this.head.headers;
+  }
+  get sourceIp(): string {
+    return this.head.clientAddress;
+  }
+  get protocol(): "HTTP" | "HTTPS" {
+    return this.listener.Protocol === "HTTPS" ? "HTTPS" : "HTTP";
+  }
+  get port(): number {
+    return this.listener.Port;
+  }
+}
+
 export function requestFacts(head: RequestHead, listener: ListenerConfig): RequestFacts {
-  const { path, query } = splitTarget(head.url);
-  const hostHeader = head.host;
-  return {
-    method: head.method,
-    host: hostWithoutPort(hostHeader),
-    hostHeader: hostHeader ?? "",
-    path,
-    query,
-    // Only http-header conditions read these: the by-name map is built on first access.
-    get headers() {
-      return head.headers;
-    },
-    sourceIp: head.clientAddress,
-    protocol: listener.Protocol === "HTTPS" ? "HTTPS" : "HTTP",
-    port: listener.Port,
-  };
+  return new HeadFacts(head, listener);
 }
 
 /** A request the listener's rules send to a target. */
@@ -71,9 +97,12 @@ export function route(ctx: ProxyContext, listener: ListenerConfig, head: Request
   const group = arn === undefined ? undefined : ctx.targetGroup(arn);
   const target = group && chooseTarget(group, ctx.selection, stickyTargetKey(group, head));
   if (!group || !target) return { kind: "answer", answer: albError(503) };
-  const rewritten = applyTransforms(rule?.Transforms, { host: facts.hostHeader === "" ? undefined : facts.hostHeader, url: head.url });
+  const host = head.host || undefined;
+  const transforms = rule?.Transforms;
+  if (!transforms || transforms.length === 0) return { kind: "forward", group, target, url: head.url, host };
+  const rewritten = applyTransforms(transforms, { host, url: head.url });
   if (!rewritten) return { kind: "answer", answer: albError(500) };
-  return { kind: "forward", group, target, ...rewritten };
+  return { kind: "forward", group, target, url: rewritten.url, host: rewritten.host };
 }
 
 function fixedResponse(action: Action): LbAnswer {

@@ -142,3 +142,13 @@ export const defaultTargetGroupAttributes: TargetGroupAttributes = {
 export function targetKey(targetGroupArn: string, target: Pick<TargetConfig, "Id" | "Port">): string {
   return `${targetGroupArn}|${target.Id}|${target.Port}`;
 }
+
+// A snapshot's target objects are immutable and each belongs to one group: its key is made once.
+const keys = new WeakMap<TargetConfig, string>();
+
+/** targetKey() of a target of `group`'s snapshot, made once per target rather than per request. */
+export function keyOfTarget(group: TargetGroupConfig, target: TargetConfig): string {
+  let key = keys.get(target);
+  if (key === undefined) keys.set(target, (key = targetKey(group.TargetGroupArn, target)));
+  return key;
+}

@@ -6,6 +6,7 @@ import { Exchange, type ClientSide } from "./exchange.js";
 import { Framing, writeAnswer } from "./heads.js";
 import { HTTPParser, methods, newParser, readInto, type ParseError, type Parser, type SocketReader } from "./llhttp.js";
 import { RequestHead } from "./request-head.js";
+import { WriteBatch } from "./write-batch.js";
 import { handleUpgrade } from "./upgrade.js";
 
 /** The listener a request is for. */
@@ -25,7 +26,7 @@ export type ResolveListener = (head: RequestHead | undefined, socket: net.Socket
 type Deferred =
   | { readonly kind: "head"; readonly args: Parameters<ClientConnection["onHead"]> }
   | { readonly kind: "body"; readonly chunk: Buffer }
-  | { readonly kind: "end" }
+  | { readonly kind: "end"; readonly trailers: string[] | undefined }
   | { readonly kind: "error" };
 
 /**
@@ -38,6 +39,7 @@ type Deferred =
  */
 export class ClientConnection implements ClientSide {
   private readonly parser: Parser;
+  readonly out: WriteBatch;
   private readonly reader: SocketReader;
   private exchange: Exchange | undefined;
   /** A head was parsed and its message (body) is not complete yet. */
@@ -52,32 +54,42 @@ export class ClientConnection implements ClientSide {
   private ended = false;
   closing = false;
   private readonly clientAddress: string;
+  private idleMs: number;
+  /** When the head being read began (Date.now()), 0 when no head is partly read: the head deadline. */
+  private headStartedAt = 0;
 
   constructor(readonly socket: net.Socket, private readonly ctx: ProxyContext, private readonly resolve: ResolveListener, idleMs: number) {
+    this.idleMs = idleMs;
     this.clientAddress = plainAddress(socket.remoteAddress);
     this.parser = newParser(HTTPParser.REQUEST, {
+      onMessageBegin: () => {
+        this.headStartedAt = Date.now();
+      },
       onHeadersComplete: (_maj, minor, headers, method, url, _s, _m, upgrade, keepAlive) => {
+        this.headStartedAt = 0;
         if (this.ended) return;
-        const args: Parameters<ClientConnection["onHead"]> = [minor, headers!, method!, url!, upgrade, keepAlive];
-        if (this.deferred.length > 0 || this.responseOpen || this.requestOpen) this.defer({ kind: "head", args });
-        else this.onHead(...args);
+        if (this.deferred.length > 0 || this.responseOpen || this.requestOpen) this.defer({ kind: "head", args: [minor, headers!, method!, url!, upgrade, keepAlive] });
+        else this.onHead(minor, headers!, method!, url!, upgrade, keepAlive);
       },
       onBody: (chunk) => {
         if (this.ended) return;
         if (this.deferred.length > 0) this.defer({ kind: "body", chunk });
         else this.exchange?.requestBody(chunk);
       },
-      onMessageComplete: () => {
+      onMessageComplete: (trailers) => {
         if (this.ended) return;
-        if (this.deferred.length > 0) this.defer({ kind: "end" });
-        else this.onRequestEnd();
+        if (this.deferred.length > 0) this.defer({ kind: "end", trailers });
+        else this.onRequestEnd(trailers);
       },
     });
+    this.out = new WriteBatch(socket);
     socket.setNoDelay(true);
-    // ALB's idle timeout: a connection with no request in progress and no traffic for this long is closed.
+    // ALB's idle timeout: a connection with no traffic for this long is closed; one in the middle
+    // of sending a request (its head, or its body before any answer) gets ALB's 408 first.
     socket.setTimeout(idleMs);
     socket.on("timeout", () => {
-      if (!this.requestOpen && !this.responseOpen) socket.destroy();
+      if (!this.ended && this.sendingRequest()) this.requestTimeout();
+      else if (!this.requestOpen && !this.responseOpen) socket.destroy();
     });
     this.reader = readInto(socket, this.parser, this.onExecute);
     socket.on("end", this.onEnd);
@@ -154,9 +166,9 @@ export class ClientConnection implements ClientSide {
     this.exchange = new Exchange(this.ctx, lb, listener, routed, head, framing, this);
   }
 
-  private onRequestEnd(): void {
+  private onRequestEnd(trailers: string[] | undefined): void {
     this.requestOpen = false;
-    this.exchange?.requestEnd();
+    this.exchange?.requestEnd(trailers);
     if (!this.responseOpen) this.next();
   }
 
@@ -189,7 +201,7 @@ export class ClientConnection implements ClientSide {
           this.exchange?.requestBody(item.chunk);
           break;
         case "end":
-          this.onRequestEnd();
+          this.onRequestEnd(item.trailers);
           break;
         case "error":
           this.deferred.length = 0;
@@ -221,6 +233,35 @@ export class ClientConnection implements ClientSide {
   resumeReading(): void {
     this.pausedForBody = false;
     if (!this.pausedForPipeline && !this.ended) this.reader.resume();
+  }
+
+  /**
+   * The head deadline, checked by the server about once a second: a request head must arrive
+   * whole within the idle timeout of its first byte, however slowly it trickles in (slowloris).
+   */
+  checkHeadDeadline(now: number): void {
+    if (this.headStartedAt === 0 || this.ended || this.requestOpen || this.responseOpen || this.deferred.length > 0) return;
+    if (now - this.headStartedAt >= this.idleMs) this.requestTimeout();
+  }
+
+  /**
+   * The client is in the middle of sending a request: part of its head is in, or its body is
+   * not all in and nothing has been answered (and it is not held back by a slow target).
+   */
+  private sendingRequest(): boolean {
+    if (!this.requestOpen) return !this.responseOpen && this.headStartedAt !== 0;
+    return this.exchange !== undefined && !this.exchange.answering && !this.pausedForBody;
+  }
+
+  /** ALB's 408: the client did not send its request in time; the connection ends. */
+  private requestTimeout(): void {
+    const exchange = this.exchange;
+    this.exchange = undefined;
+    exchange?.abort();
+    const resolved = this.resolve(undefined, this.socket);
+    if (!("status" in resolved)) this.ctx.counters.elbResponse(resolved.lb.LoadBalancerArn, 408);
+    writeAnswer(this.socket, albError(408), true);
+    this.end();
   }
 
   /** ALB's 400 for a request llhttp refused; nothing more is read from this connection. */
@@ -258,6 +299,16 @@ export class ClientConnection implements ClientSide {
     this.socket.removeAllListeners("error");
     this.socket.setTimeout(0);
     setImmediate(() => this.parser.close());
+  }
+
+  /**
+   * The load balancer's idle timeout changed (ModifyLoadBalancerAttributes): as on ALB, it applies
+   * to this open connection too, counted afresh from now.
+   */
+  setIdleTimeout(ms: number): void {
+    if (ms === this.idleMs || this.ended) return;
+    this.idleMs = ms;
+    this.socket.setTimeout(ms);
   }
 
   /** Whether the connection is between requests (a graceful close ends it now). */

@@ -1,16 +1,21 @@
 import type net from "node:net";
 import { albError } from "../alb-responses.js";
 import type { ProxyContext, Forward } from "../http-proxy.js";
-import { targetKey, type ListenerConfig, type LoadBalancerConfig } from "../snapshot.js";
+import { keyOfTarget, type ListenerConfig, type LoadBalancerConfig } from "../snapshot.js";
 import { stickyCookies } from "../stickiness.js";
-import { endBody, writeBody } from "./body-framing.js";
 import { Framing, forwardedRequestHead, forwardedResponseHead, setCookies, writeAnswer } from "./heads.js";
 import type { RequestHead } from "./request-head.js";
-import type { UpstreamConnection, UpstreamUser } from "./upstream-pool.js";
+import type { UpstreamConnection, UpstreamFailure, UpstreamUser } from "./upstream-pool.js";
+import type { WriteBatch } from "./write-batch.js";
+
+/** No Set-Cookie of the load balancer's own (shared: nothing adds to it). */
+const noCookies: readonly string[] = [];
 
 /** What an exchange needs from the client's connection (client-connection.ts). */
 export interface ClientSide {
   readonly socket: net.Socket;
+  /** What the current read of the target produces for the client, written once it is parsed. */
+  readonly out: WriteBatch;
   /** The client half-closed: the connection ends after this response. */
   readonly closing: boolean;
   /** The response is over; `close`: end the connection after it. */
@@ -25,11 +30,12 @@ export interface ClientSide {
  * piece as llhttp hands them over: never held whole, and each side paused while the other's
  * socket buffer is full (write() returned false) until it drains. Before the response starts, a
  * failing target gets ALB's own answer in its place: 504 if it went silent for the idle timeout,
- * 502 otherwise (refused, reset, closed, or not speaking HTTP).
+ * 502 otherwise (refused, reset, closed, not speaking HTTP, or its deregistration delay ended with
+ * the request still out).
  */
 export class Exchange implements UpstreamUser {
   private upstream: UpstreamConnection | undefined;
-  private readonly key: string;
+  readonly targetKey: string;
   private readonly started = performance.now();
   private readonly headText: string;
   private requestComplete = false;
@@ -42,9 +48,6 @@ export class Exchange implements UpstreamUser {
   private retried = false;
   /** The response being parsed is an interim one (1xx): its end is not the exchange's. */
   private interim = false;
-  /** Sockets corked while the parser of one read runs, so a head and the body after it leave in one write. */
-  private corkedUpstream: net.Socket | undefined;
-  private corkedClient: net.Socket | undefined;
   private waitingForUpstreamDrain = false;
   private waitingForClientDrain = false;
 
@@ -57,9 +60,9 @@ export class Exchange implements UpstreamUser {
     private readonly requestFraming: Framing,
     private readonly client: ClientSide,
   ) {
-    this.key = targetKey(route.group.TargetGroupArn, route.target);
+    this.targetKey = keyOfTarget(route.group, route.target);
     this.headText = forwardedRequestHead(head, route.url, route.host, listener, requestFraming === Framing.Chunked);
-    ctx.begin(this.key);
+    ctx.begin(this.targetKey);
     ctx.counters.request(lb.LoadBalancerArn, route.group.TargetGroupArn);
     this.connect(false);
   }
@@ -67,24 +70,31 @@ export class Exchange implements UpstreamUser {
   private connect(fresh: boolean): void {
     const { target } = this.route;
     const upstream = (this.upstream = this.ctx.pool.acquire(target.Address, target.Port, (this.lb.IdleTimeoutSeconds ?? 60) * 1000, this, fresh));
-    upstream.socket.cork();
-    this.corkedUpstream = upstream.socket;
-    upstream.socket.write(this.headText, "latin1");
+    // Written with what the rest of the client's read brings (flushUpstream), in one write.
+    upstream.out.add(this.headText);
+  }
+
+  /** The target's answer has begun (its final response head is in). */
+  get answering(): boolean {
+    return this.responseStarted;
   }
 
   /** The client's read has been parsed: send what it produced for the target. */
   flushUpstream(): void {
-    const socket = this.corkedUpstream;
-    if (!socket) return;
-    this.corkedUpstream = undefined;
-    socket.uncork();
+    const upstream = this.upstream;
+    if (upstream && !upstream.out.flush()) this.upstreamFull(upstream);
   }
 
   requestBody(chunk: Buffer): void {
     const upstream = this.upstream;
     if (!upstream || this.finished) return;
     this.bodySent = true;
-    if (writeBody(upstream.socket, this.requestFraming, chunk) || this.waitingForUpstreamDrain) return;
+    if (!upstream.out.body(this.requestFraming, chunk)) this.upstreamFull(upstream);
+  }
+
+  /** The target cannot take the request body as fast as it comes: the client is paused until it drains. */
+  private upstreamFull(upstream: UpstreamConnection): void {
+    if (this.waitingForUpstreamDrain) return;
     this.waitingForUpstreamDrain = true;
     this.client.pauseReading();
     upstream.socket.once("drain", () => {
@@ -93,17 +103,17 @@ export class Exchange implements UpstreamUser {
     });
   }
 
-  requestEnd(): void {
+  /** The request is all in; `trailers`: its chunked body's trailer fields, passed on. */
+  requestEnd(trailers: string[] | undefined): void {
     this.requestComplete = true;
-    if (this.upstream && !this.finished) endBody(this.upstream.socket, this.requestFraming);
+    if (this.upstream && !this.finished) this.upstream.out.end(this.requestFraming, trailers);
   }
 
   onResponseHead(status: number, message: string, raw: string[], keepAlive: boolean): number {
-    const { socket } = this.client;
     if (status < 200) {
       this.interim = true;
       // 100 Continue and other interim answers pass to HTTP/1.1 clients; the final answer follows.
-      if (this.head.versionMinor >= 1 && status !== 101) this.writeClient(forwardedResponseHead(status, message, raw, [], true, { versionMinor: 1, close: false }).text);
+      if (this.head.versionMinor >= 1 && status !== 101) this.client.out.add(forwardedResponseHead(status, message, raw, noCookies, true, 1, false).text);
       return 0;
     }
     this.responseStarted = true;
@@ -111,29 +121,30 @@ export class Exchange implements UpstreamUser {
     const { group } = this.route;
     // TargetResponseTime: from the request leaving the load balancer to the target's response head.
     this.ctx.counters.targetResponse(this.lb.LoadBalancerArn, group.TargetGroupArn, status, (performance.now() - this.started) / 1000);
-    const cookies = group.Attributes["stickiness.enabled"] ? stickyCookies(group, this.key, setCookies(raw)) : [];
+    const cookies = group.Attributes["stickiness.enabled"] ? stickyCookies(group, this.targetKey, setCookies(raw)) : noCookies;
     const isHead = this.head.method === "HEAD";
     const bodyless = isHead || status === 204 || status === 304;
     const close = !this.head.keepAlive || this.client.closing;
-    const head = forwardedResponseHead(status, message, raw, cookies, bodyless, { versionMinor: this.head.versionMinor, close });
+    const head = forwardedResponseHead(status, message, raw, cookies, bodyless, this.head.versionMinor, close);
     this.framing = head.framing;
     this.closeAfter = close || head.framing === Framing.Close;
-    if (!socket.destroyed) this.writeClient(head.text);
+    this.client.out.add(head.text);
     return isHead ? 1 : 0;
   }
 
-  private writeClient(text: string): void {
-    const { socket } = this.client;
-    if (!this.corkedClient) {
-      socket.cork();
-      this.corkedClient = socket;
-    }
-    socket.write(text, "latin1");
+  onResponseBody(chunk: Buffer): void {
+    if (!this.client.out.body(this.framing, chunk)) this.clientFull();
   }
 
-  onResponseBody(chunk: Buffer): void {
+  /** The target's read has been parsed: send what it produced for the client. */
+  flushClient(): void {
+    if (!this.client.out.flush()) this.clientFull();
+  }
+
+  /** The client cannot take the response as fast as it comes: the target is paused until it drains. */
+  private clientFull(): void {
     const upstream = this.upstream;
-    if (writeBody(this.client.socket, this.framing, chunk) || this.waitingForClientDrain || !upstream) return;
+    if (this.waitingForClientDrain || !upstream) return;
     this.waitingForClientDrain = true;
     upstream.pauseReading();
     this.client.socket.once("drain", () => {
@@ -142,20 +153,12 @@ export class Exchange implements UpstreamUser {
     });
   }
 
-  /** The target's read has been parsed: send what it produced for the client. */
-  flushClient(): void {
-    const socket = this.corkedClient;
-    if (!socket) return;
-    this.corkedClient = undefined;
-    socket.uncork();
-  }
-
-  onResponseEnd(): void {
+  onResponseEnd(trailers: string[] | undefined): void {
     if (this.interim) {
       this.interim = false;
       return;
     }
-    endBody(this.client.socket, this.framing);
+    this.client.out.end(this.framing, trailers);
     const upstream = this.upstream!;
     this.upstream = undefined;
     // Reusable only if the request went out whole: bytes still queued would reach the target as the next request.
@@ -170,22 +173,24 @@ export class Exchange implements UpstreamUser {
     this.client.responseDone(this.closeAfter || !this.requestComplete);
   }
 
-  onUpstreamFailure(timedOut: boolean): void {
+  onUpstreamFailure(reason: UpstreamFailure): void {
     const failed = this.upstream;
     this.upstream = undefined;
     if (this.finished) return;
     if (!this.responseStarted) {
       // A kept-alive connection the target closed just as the request went out: once, on a new connection.
-      if (failed?.reused && !timedOut && !this.retried && !this.bodySent && this.requestFraming === Framing.None) {
+      if (failed?.reused && reason === "failed" && !this.retried && !this.bodySent && this.requestFraming === Framing.None) {
         this.retried = true;
         this.connect(true);
         this.flushUpstream();
         return;
       }
-      const status = timedOut ? 504 : 502;
+      // The target went silent: 504; it failed, or its drain ended with the request still out: 502 (as ALB).
+      const status = reason === "timeout" ? 504 : 502;
       this.ctx.counters.elbResponse(this.lb.LoadBalancerArn, status);
       this.finish();
       const { socket } = this.client;
+      this.client.out.flush(); // an interim 100 Continue goes first
       if (!socket.destroyed) writeAnswer(socket, albError(status), true);
       this.client.responseDone(true);
       return;
@@ -207,6 +212,6 @@ export class Exchange implements UpstreamUser {
   private finish(): void {
     if (this.finished) return;
     this.finished = true;
-    this.ctx.end(this.key);
+    this.ctx.end(this.targetKey);
   }
 }

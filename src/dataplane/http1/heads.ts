@@ -2,9 +2,14 @@ import type net from "node:net";
 import { newTraceId, reasonPhrase, type LbAnswer } from "../alb-responses.js";
 import type { ListenerConfig } from "../snapshot.js";
 import type { RequestHead } from "./request-head.js";
+import { lowerName } from "./header-names.js";
 
-/** Hop-by-hop headers (RFC 9110 7.6.1) belong to one connection and are never forwarded. */
-export const hopByHop = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade", "proxy-authorization"]);
+/**
+ * Hop-by-hop headers (RFC 9110 7.6.1) belong to one connection and are never forwarded. Trailer
+ * (which fields a chunked body's trailer section will carry) is not among them: trailers pass
+ * through (write-batch.ts), so their announcement does too.
+ */
+export const hopByHop = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "upgrade", "proxy-authorization"]);
 
 /** How a message's body is delimited on one connection. */
 export const enum Framing {
@@ -31,7 +36,7 @@ export function forwardedRequestHead(head: RequestHead, url: string, host: strin
   const raw = head.rawHeaders;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
-    const lower = name.toLowerCase();
+    const lower = lowerName(name);
     if (hopByHop.has(lower)) continue;
     switch (lower) {
       case "host":
@@ -52,11 +57,22 @@ export function forwardedRequestHead(head: RequestHead, url: string, host: strin
   }
   if (!hostWritten && host !== undefined) text += `host: ${host}\r\n`;
   const client = head.clientAddress;
-  text += `x-forwarded-for: ${forwardedFor ? `${forwardedFor}, ${client}` : client}\r\nx-forwarded-proto: ${listener.Protocol === "HTTPS" ? "https" : "http"}\r\nx-forwarded-port: ${listener.Port}\r\n`;
+  text += `x-forwarded-for: ${forwardedFor ? `${forwardedFor}, ${client}` : client}\r\n${protoAndPort(listener)}`;
   if (!traced) text += `x-amzn-trace-id: ${newTraceId()}\r\n`;
   if (chunked) text += "transfer-encoding: chunked\r\n";
   if (upgrade !== undefined) text += `connection: Upgrade\r\nupgrade: ${upgrade}\r\n`;
   return `${text}\r\n`;
+}
+
+/** X-Forwarded-Proto and -Port lines, the same for every request on a listener: made once per listener. */
+const protoAndPortLines = new WeakMap<ListenerConfig, string>();
+function protoAndPort(listener: ListenerConfig): string {
+  let lines = protoAndPortLines.get(listener);
+  if (lines === undefined) {
+    lines = `x-forwarded-proto: ${listener.Protocol === "HTTPS" ? "https" : "http"}\r\nx-forwarded-port: ${listener.Port}\r\n`;
+    protoAndPortLines.set(listener, lines);
+  }
+  return lines;
 }
 
 /** A response head for the client, and how its body is framed there. */
@@ -72,22 +88,21 @@ export interface ResponseHead {
  * `bodyless`: HEAD answers and 1xx/204/304, which have no body whatever their headers say.
  * `close`: the client connection ends after this response, so the head says so.
  */
-export function forwardedResponseHead(status: number, message: string, raw: readonly string[], cookies: readonly string[], bodyless: boolean, client: { versionMinor: number; close: boolean }): ResponseHead {
+export function forwardedResponseHead(status: number, message: string, raw: readonly string[], cookies: readonly string[], bodyless: boolean, versionMinor: number, close: boolean): ResponseHead {
   let text = `HTTP/1.1 ${status} ${message}\r\n`;
   let length = false;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
-    const lower = name.toLowerCase();
+    const lower = lowerName(name);
     if (hopByHop.has(lower)) continue;
     if (lower === "content-length") length = true;
     text += `${name}: ${raw[i + 1]}\r\n`;
   }
   for (const cookie of cookies) text += `Set-Cookie: ${cookie}\r\n`;
   let framing: Framing;
-  let close = client.close;
   if (bodyless) framing = Framing.None;
   else if (length) framing = Framing.Length;
-  else if (client.versionMinor >= 1) {
+  else if (versionMinor >= 1) {
     framing = Framing.Chunked;
     text += "transfer-encoding: chunked\r\n";
   } else {
@@ -95,7 +110,7 @@ export function forwardedResponseHead(status: number, message: string, raw: read
     close = true;
   }
   if (close) text += "connection: close\r\n";
-  else if (client.versionMinor === 0) text += "connection: keep-alive\r\n";
+  else if (versionMinor === 0) text += "connection: keep-alive\r\n";
   return { text: `${text}\r\n`, framing };
 }
 

@@ -41,6 +41,7 @@ interface ParserClass {
   new (): Parser;
   readonly REQUEST: number;
   readonly RESPONSE: number;
+  readonly kOnMessageBegin: number;
   readonly kOnHeaders: number;
   readonly kOnHeadersComplete: number;
   readonly kOnBody: number;
@@ -58,9 +59,12 @@ export const methods: readonly string[] = common.methods;
 
 /** Callbacks of one parser; `headers`/`url` of a head that spanned several reads arrive in `onHeaders` pieces first. */
 export interface ParserCallbacks {
+  /** The first byte of a message (its head is being read); only wanted by the client side's head deadline. */
+  onMessageBegin?(): void;
   onHeadersComplete: OnHeadersComplete;
   onBody(chunk: Buffer): void;
-  onMessageComplete(): void;
+  /** `trailers`: the trailer fields of a chunked body ([name, value, ...]), undefined when it had none. */
+  onMessageComplete(trailers: string[] | undefined): void;
 }
 
 /** A strict parser of `type` (REQUEST or RESPONSE) calling `callbacks`; heads longer than one read are reassembled here. */
@@ -85,7 +89,14 @@ export function newParser(type: number, callbacks: ParserCallbacks): Parser {
     return callbacks.onHeadersComplete(vMaj, vMin, headers, method, url, status, message, upgrade, keepAlive);
   }) satisfies OnHeadersComplete;
   parser[HTTPParser.kOnBody] = (chunk: Buffer) => callbacks.onBody(chunk);
-  parser[HTTPParser.kOnMessageComplete] = () => callbacks.onMessageComplete();
+  // A chunked body's trailer fields reach kOnHeaders after the body, before the message completes.
+  parser[HTTPParser.kOnMessageComplete] = () => {
+    if (pendingHeaders.length === 0) return callbacks.onMessageComplete(undefined);
+    const trailers = pendingHeaders;
+    pendingHeaders = [];
+    callbacks.onMessageComplete(trailers);
+  };
+  if (callbacks.onMessageBegin) parser[HTTPParser.kOnMessageBegin] = callbacks.onMessageBegin;
   return parser;
 }
 
@@ -124,9 +135,10 @@ export function readInto(socket: Socket, parser: Parser, onExecute: (result: num
   // (socket.setTimeout): each read does it here, as node:http's server does, or a socket that only
   // receives (a long download from a target) would time out while data flows.
   const refreshTimer = () => (socket as unknown as { _unrefTimer(): void })._unrefTimer();
+  const currentBuffer = () => parser.getCurrentBuffer();
   parser[HTTPParser.kOnExecute] = (result: number | ParseError) => {
     refreshTimer();
-    onExecute(result, () => parser.getCurrentBuffer());
+    onExecute(result, currentBuffer);
   };
   // Flowing mode starts the handle reading; no 'data' event comes while the parser consumes it.
   socket.resume();

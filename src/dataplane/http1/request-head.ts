@@ -1,3 +1,5 @@
+import { lowerName } from "./header-names.js";
+
 /**
  * One request's head as llhttp delivered it: method, target and the raw header list (names as the
  * client wrote them, every occurrence, in order). Lookups scan the list; the by-name map that
@@ -20,12 +22,12 @@ export class RequestHead {
     readonly clientAddress: string,
   ) {}
 
-  /** The first value of header `lowerName`, as node's req.headers keeps for single-valued headers. */
-  header(lowerName: string): string | undefined {
+  /** The first value of header `wanted` (lower case), as node's req.headers keeps for single-valued headers. */
+  header(wanted: string): string | undefined {
     const raw = this.rawHeaders;
     for (let i = 0; i < raw.length; i += 2) {
       const name = raw[i]!;
-      if (name.length === lowerName.length && name.toLowerCase() === lowerName) return raw[i + 1];
+      if (name.length === wanted.length && lowerName(name) === wanted) return raw[i + 1];
     }
     return undefined;
   }
@@ -45,7 +47,7 @@ export class RequestHead {
     if (this.distinct) return this.distinct;
     const map: Record<string, string[]> = Object.create(null);
     const raw = this.rawHeaders;
-    for (let i = 0; i < raw.length; i += 2) (map[raw[i]!.toLowerCase()] ??= []).push(raw[i + 1]!);
+    for (let i = 0; i < raw.length; i += 2) (map[lowerName(raw[i]!)] ??= []).push(raw[i + 1]!);
     return (this.distinct = map);
   }
 }

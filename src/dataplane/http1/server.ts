@@ -8,7 +8,7 @@
  * hand-written: it is llhttp, through the very binding node:http uses, strict (llhttp.ts). What
  * Berth writes is the proxy around it: connection handling (client-connection.ts), the target
  * side (upstream-pool.ts, exchange.ts), head serialisation (heads.ts), body framing
- * (body-framing.ts) and WebSocket tunnels (upgrade.ts).
+ * and batching (write-batch.ts) and WebSocket tunnels (upgrade.ts).
  */
 import net from "node:net";
 import tls from "node:tls";
@@ -18,6 +18,8 @@ import { ClientConnection, type ResolveListener } from "./client-connection.js";
 /** An HTTP/1 server: plain, or TLS-terminating with `tlsOptions`; it keeps its connections for graceful and hard closes. */
 export interface Http1Server {
   readonly server: net.Server;
+  /** The idle timeout changed: open connections take it too (new ones read `idleMs()`). */
+  setIdleTimeout(ms: number): void;
   /** Stop accepting; idle connections end now, busy ones after their response. */
   closeGracefully(): void;
   /** Stop accepting and drop every connection. */
@@ -33,8 +35,17 @@ export function createHttp1Server(ctx: ProxyContext, resolve: ResolveListener, i
   };
   // allowHalfOpen: a client that half-closes after its request still gets the answer (as with node:http).
   const server = tlsOptions ? tls.createServer({ ...tlsOptions, allowHalfOpen: true }, onSocket) : net.createServer({ allowHalfOpen: true }, onSocket);
+  // Heads that take too long (client-connection.ts): one sweep a second, rather than a timer per request.
+  const sweep = setInterval(() => {
+    const now = Date.now();
+    for (const c of connections) c.checkHeadDeadline(now);
+  }, 1000).unref();
+  server.on("close", () => clearInterval(sweep));
   return {
     server,
+    setIdleTimeout(ms) {
+      for (const c of connections) c.setIdleTimeout(ms);
+    },
     closeGracefully() {
       server.close();
       for (const c of connections) c.closeWhenIdle();

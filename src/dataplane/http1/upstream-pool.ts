@@ -1,26 +1,38 @@
 import net from "node:net";
 import { HTTPParser, newParser, readInto, type Parser, type SocketReader } from "./llhttp.js";
+import { WriteBatch } from "./write-batch.js";
+
+export type UpstreamFailure = "failed" | "timeout" | "drained";
 
 /** What an upstream connection reports to the request it currently carries (see exchange.ts). */
 export interface UpstreamUser {
+  /** The target it is for (targetKey): a target whose drain ends has its requests cut. */
+  readonly targetKey: string;
   /** Return 1 to tell the parser the response has no body (answer to HEAD). */
   onResponseHead(status: number, message: string, rawHeaders: string[], keepAlive: boolean): number;
   onResponseBody(chunk: Buffer): void;
-  onResponseEnd(): void;
-  /** The connection failed before the response ended: `timedOut` when the target went silent for the idle timeout. */
-  onUpstreamFailure(timedOut: boolean): void;
-  /** The parser has handled one read: write out what it produced (see Exchange's corking). */
+  /** `trailers`: the chunked body's trailer fields, if it had any. */
+  onResponseEnd(trailers: string[] | undefined): void;
+  /**
+   * The connection failed before the response ended: "timeout" when the target went silent for
+   * the idle timeout, "drained" when the target's deregistration delay ended (cutRequestsTo).
+   */
+  onUpstreamFailure(reason: UpstreamFailure): void;
+  /** The parser has handled one read: write out what it produced (see write-batch.ts). */
   flushClient(): void;
 }
 
 /**
  * One keep-alive connection to a target, with its own response parser. It carries one request at a
  * time (no pipelining to targets); between requests it waits in its pool. Its inactivity timeout
- * is the load balancer's idle timeout, set once: while a request is out, expiry is that request's
- * 504; while idle in the pool, the connection is simply closed.
+ * is the idle timeout of the load balancer whose request it carries (set when a request takes it,
+ * if it differs): while a request is out, expiry is that request's 504; while idle in the pool,
+ * the connection is simply closed.
  */
 export class UpstreamConnection {
   readonly socket: net.Socket;
+  /** What the client's current read produces for the target (the request's head, body pieces), written once it is parsed. */
+  readonly out: WriteBatch;
   private readonly parser: Parser;
   private readonly reader: SocketReader;
   user: UpstreamUser | undefined;
@@ -30,10 +42,10 @@ export class UpstreamConnection {
   private unsolicited = false;
   /** It carried a request before: a failure with no response may be the target closing an idle connection (see Exchange's retry). */
   reused = false;
-  private timedOut = false;
+  private failure: UpstreamFailure = "failed";
   private closed = false;
 
-  constructor(private readonly pool: UpstreamPool, readonly key: string, host: string, port: number, idleMs: number) {
+  constructor(private readonly pool: UpstreamPool, readonly host: string, readonly port: number, private idleMs: number) {
     this.parser = newParser(HTTPParser.RESPONSE, {
       onHeadersComplete: (_maj, _min, headers, _method, _url, status, message, _upgrade, keepAlive) => {
         const user = this.user;
@@ -48,9 +60,10 @@ export class UpstreamConnection {
         this.readFor = this.user;
         this.user?.onResponseBody(chunk);
       },
-      onMessageComplete: () => this.user?.onResponseEnd(),
+      onMessageComplete: (trailers) => this.user?.onResponseEnd(trailers),
     });
     const socket = (this.socket = net.connect({ host, port, noDelay: true }));
+    this.out = new WriteBatch(socket);
     socket.setTimeout(idleMs);
     this.reader = readInto(socket, this.parser, (result) => {
       const user = this.readFor;
@@ -59,7 +72,7 @@ export class UpstreamConnection {
       if (typeof result !== "number" || this.unsolicited) this.fail();
     });
     socket.on("timeout", () => {
-      this.timedOut = this.user !== undefined;
+      if (this.user) this.failure = "timeout";
       this.fail();
     });
     socket.on("error", () => this.fail());
@@ -80,7 +93,14 @@ export class UpstreamConnection {
     }
     const user = this.user;
     this.user = undefined;
-    user?.onUpstreamFailure(this.timedOut);
+    user?.onUpstreamFailure(this.failure);
+  }
+
+  /** The next request is for a load balancer with another idle timeout. */
+  useIdleTimeout(ms: number): void {
+    if (ms === this.idleMs) return;
+    this.idleMs = ms;
+    this.socket.setTimeout(ms);
   }
 
   /** The client cannot take the response as fast as it comes: stop reading the target until it can. */
@@ -107,36 +127,72 @@ export class UpstreamConnection {
     this.user = undefined;
     this.fail();
   }
+
+  /** The target's drain ended: the request it carries fails as "drained". */
+  cut(): void {
+    if (this.closed) return;
+    this.failure = "drained";
+    this.fail();
+  }
 }
 
-/** Idle keep-alive connections per target (address, port and idle timeout), most recently used first. */
+/**
+ * Keep-alive connections to targets: the idle ones per target address and port, most recently
+ * used first, and every open one (a target whose drain ends has the requests it still carries cut).
+ */
 export class UpstreamPool {
-  private readonly idle = new Map<string, UpstreamConnection[]>();
+  /** By address, then port (no key string made per request). */
+  private readonly idle = new Map<string, Map<number, UpstreamConnection[]>>();
+  private readonly open = new Set<UpstreamConnection>();
 
   /** An idle connection to the target, else a new one; `fresh` skips the idle ones (a retry after a stale one failed). */
   acquire(host: string, port: number, idleMs: number, user: UpstreamUser, fresh = false): UpstreamConnection {
-    const key = `${host}:${port}:${idleMs}`;
-    const parked = fresh ? undefined : this.idle.get(key)?.pop();
-    const conn = parked ?? new UpstreamConnection(this, key, host, port, idleMs);
+    const parked = fresh ? undefined : this.idle.get(host)?.get(port)?.pop();
+    let conn: UpstreamConnection;
+    if (parked) {
+      conn = parked;
+      conn.useIdleTimeout(idleMs);
+    } else {
+      conn = new UpstreamConnection(this, host, port, idleMs);
+      this.open.add(conn);
+    }
     conn.user = user;
     return conn;
   }
 
+  /**
+   * ALB at the end of a target's deregistration delay: the requests still in flight to it are cut
+   * (their clients get 502, or a closed connection when the response had begun).
+   */
+  cutRequestsTo(targetKey: string): void {
+    for (const conn of [...this.open]) if (conn.user?.targetKey === targetKey) conn.cut();
+  }
+
+  /** Targets with a request in flight. */
+  busyTargets(): Set<string> {
+    const keys = new Set<string>();
+    for (const conn of this.open) if (conn.user) keys.add(conn.user.targetKey);
+    return keys;
+  }
+
   park(conn: UpstreamConnection): void {
-    let list = this.idle.get(conn.key);
-    if (!list) this.idle.set(conn.key, (list = []));
+    let ports = this.idle.get(conn.host);
+    if (!ports) this.idle.set(conn.host, (ports = new Map()));
+    let list = ports.get(conn.port);
+    if (!list) ports.set(conn.port, (list = []));
     list.push(conn);
   }
 
   forget(conn: UpstreamConnection): void {
-    const list = this.idle.get(conn.key);
+    this.open.delete(conn);
+    const list = this.idle.get(conn.host)?.get(conn.port);
     const at = list?.indexOf(conn) ?? -1;
     if (at !== -1) list!.splice(at, 1);
   }
 
   /** Closes every idle connection (the engine is stopping). */
   close(): void {
-    for (const list of this.idle.values()) for (const conn of [...list]) conn.destroy();
+    for (const ports of this.idle.values()) for (const list of ports.values()) for (const conn of [...list]) conn.destroy();
     this.idle.clear();
   }
 }

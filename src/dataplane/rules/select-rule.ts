@@ -5,7 +5,10 @@ import type { RequestFacts } from "./request-facts.js";
 
 /** The rule that handles a request: the lowest priority whose conditions all match, else default. */
 export function selectRule(listener: ListenerConfig, req: RequestFacts): RuleConfig | undefined {
-  return sortedRules(listener).find((rule) => rule.Conditions.every((c) => conditionMatches(c, req)));
+  const rules = sortedRules(listener);
+  // No rules (the default action only): not even the closures below are made.
+  if (rules.length === 0) return undefined;
+  return rules.find((rule) => rule.Conditions.every((c) => conditionMatches(c, req)));
 }
 
 /** The action that answers the request: a rule's last action by Order (authenticate-* run first on
