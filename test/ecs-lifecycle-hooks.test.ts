@@ -273,7 +273,7 @@ test("lifecycle hooks: a LINEAR deployment pauses before every production traffi
   await waitFor("stepped INACTIVE", async () => (await ecs.send(new DescribeServicesCommand({ services: ["stepped"] }))).services![0]!.status === "INACTIVE", 60_000);
 });
 
-test("lifecycle hooks: test traffic moves to green at TEST_TRAFFIC_SHIFT, not before; a rollback runs its PRODUCTION_TRAFFIC_SHIFT and TEST_TRAFFIC_SHIFT hooks", async () => {
+test("lifecycle hooks: test traffic moves to green at TEST_TRAFFIC_SHIFT, not before; a rollback runs its PRODUCTION_TRAFFIC_SHIFT and TEST_TRAFFIC_SHIFT hooks; an overtaken deployment's test traffic goes back to blue", async () => {
   const tt = await blueGreenAlb(elb, "shifted", { testRule: true });
   const lbs = [{ targetGroupArn: tt.blue, containerName: "web", containerPort: 8080, advancedConfiguration: { alternateTargetGroupArn: tt.green, productionListenerRule: tt.production, testListenerRule: tt.testRule } }];
   const test = () => forwardWeights(elb, tt.testRule!);
@@ -353,6 +353,17 @@ test("lifecycle hooks: test traffic moves to green at TEST_TRAFFIC_SHIFT, not be
   assert.match(back.statusReason!, /returned FAILED at PRODUCTION_TRAFFIC_SHIFT/);
   assert.equal((await ecs.send(new DescribeServicesCommand({ services: ["shifted"] }))).services![0]!.taskDefinition, defs.v1);
   assert.deepEqual(await invocations(serviceArn), [], "no invocation is left awaiting an answer");
+
+  // A deployment overtaken after its test traffic shift: the next one starts with test traffic back on blue.
+  const again = (await ecs.send(new UpdateServiceCommand({ service: "shifted", taskDefinition: defs.v2 }))).service!.currentServiceDeployment!;
+  await ecs.send(new ContinueServiceDeploymentCommand({ serviceDeploymentArn: again, hookId: (await atStage(again, "POST_SCALE_UP")).lifecycleHookDetails![0]!.hookId! }));
+  assert.equal((await answer((await invoked(serviceArn, "TEST_TRAFFIC_SHIFT")).invocationId, { hookStatus: "SUCCEEDED" })).status, 200);
+  await atStage(again, "POST_TEST_TRAFFIC_SHIFT");
+  assert.deepEqual(await test(), { [tt.blue]: 0, [tt.green]: 100 });
+  const newest = (await ecs.send(new UpdateServiceCommand({ service: "shifted", taskDefinition: defs.v3 }))).service!.currentServiceDeployment!;
+  await atStage(newest, "POST_SCALE_UP");
+  assert.deepEqual(await test(), { [tt.blue]: 100, [tt.green]: 0 });
+  assert.deepEqual(await production(), { [tt.blue]: 100, [tt.green]: 0 });
   await ecs.send(new DeleteServiceCommand({ service: "shifted", force: true }));
   await waitFor("shifted INACTIVE", async () => (await ecs.send(new DescribeServicesCommand({ services: ["shifted"] }))).services![0]!.status === "INACTIVE", 60_000);
 });

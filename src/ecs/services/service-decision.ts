@@ -93,7 +93,7 @@ export function decideService(db: Db, clock: Clock, log: Logger, arn: string, lb
     }));
 
     const alarmConfig = svc.deploymentConfiguration?.alarms;
-    const blueGreen = !taskSets && TRAFFIC_SHIFTING.has(svc.deploymentConfiguration?.strategy ?? "ROLLING") && svc.loadBalancers?.length ? blueGreenState(stored) : undefined;
+    const blueGreen = !taskSets && TRAFFIC_SHIFTING.has(svc.deploymentConfiguration?.strategy ?? "ROLLING") && svc.loadBalancers?.length ? blueGreenState(stored, lbs) : undefined;
     const state = blueGreen ? { ...stored.state, blueGreen } : stored.state;
     const hooks = blueGreen ? hookGates(db, log, svc, state, now.getTime()) : undefined;
     const input: ServicePlanInput = {
@@ -140,13 +140,22 @@ export function decideService(db: Db, clock: Clock, log: Logger, arn: string, lb
  * other target group of each pair than the one production traffic goes to (the first deployment:
  * the loadBalancers' targetGroupArn). Test traffic moves to it later, at its TEST_TRAFFIC_SHIFT stage.
  */
-function blueGreenState(stored: StoredService): BlueGreenState {
-  const { service: svc } = stored;
-  const current = stored.state.blueGreen ?? { slots: {} };
+function blueGreenState(stored: StoredService, lbs: LoadBalancerTargets): BlueGreenState {
+  const { scope, service: svc } = stored;
+  let current = stored.state.blueGreen ?? { slots: {} };
   const primary = svc.deployments![0]!.id!;
   if (current.slots[primary] !== undefined) return current;
   const serving = current.production === undefined ? undefined : current.slots[current.production];
   const slot: 0 | 1 = serving === undefined ? 0 : serving === 0 ? 1 : 0;
+  // Test traffic left on a deployment this one overtook (it shares the new one's groups) goes back
+  // to production's groups: the new deployment gets none before its own TEST_TRAFFIC_SHIFT.
+  if (serving !== undefined && current.test !== undefined && current.test !== current.production) {
+    for (const lb of svc.loadBalancers ?? []) {
+      const test = lb.advancedConfiguration?.testListenerRule;
+      if (test) lbs.setForwardWeights(scope, test, pairWeights(lb, serving));
+    }
+    current = { ...current, test: current.production };
+  }
   // Slots of deployments that are over are forgotten; those production and test traffic go to are kept.
   const live = new Set([...(svc.deployments ?? []).map((d) => d.id!), current.production, current.test]);
   const slots = Object.fromEntries(Object.entries(current.slots).filter(([id]) => live.has(id)));
