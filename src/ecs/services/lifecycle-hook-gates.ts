@@ -5,8 +5,7 @@ import type { Logger } from "../../core/logger.js";
 import { isRollbackStageKey, TRAFFIC_SHIFTING } from "./deployment-rules.js";
 import type { HookGates, ServiceState } from "./service-plan-types.js";
 import { ongoingDeploymentsOf, revisionArnOf } from "./service-deployment-store.js";
-import type { HookOwner } from "./lifecycle-hook-store.js";
-import { hookExecutionsOf, newHookId, saveHookExecution, type HookExecution } from "./lifecycle-hook-store.js";
+import { hookExecutionsOf, newHookId, saveHookExecution, type HookExecution, type HookOwner } from "./lifecycle-hook-store.js";
 
 /** ECS's defaults: a hook times out after 24 hours and then rolls back; IN_PROGRESS re-invokes after 30 s. */
 export const DEFAULT_HOOK_TIMEOUT_MINUTES = 1440;
