@@ -128,7 +128,8 @@ test("a BLUE_GREEN deployment under traffic: green starts in the alternate targe
   const clients = sequences.map(client);
 
   await ecs.send(new UpdateServiceCommand({ service: "shop", taskDefinition: v2 }));
-  await waitFor("the test rule sends test traffic to green", async () => (await weights(testRule))[green] === 100 || undefined, 30_000);
+  // TEST_TRAFFIC_SHIFT comes once green has scaled up, before production traffic moves.
+  await waitFor("the test rule sends test traffic to green", async () => (await weights(testRule))[green] === 100 || undefined, 180_000);
   await waitFor("the deployment to v2 completed", async () => {
     const s = await describe("shop");
     return s.deployments!.length === 1 && s.deployments![0]!.taskDefinition === v2 && s.deployments![0]!.rolloutState === "COMPLETED";

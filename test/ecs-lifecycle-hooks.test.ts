@@ -142,9 +142,10 @@ test("lifecycle hooks: Lambda hooks answered through Berth and a pause hook cont
   const held = await atStage(arn, "POST_SCALE_UP");
   const target = held.targetServiceRevision!.arn!;
   assert.equal(call.functionArn, LAMBDA);
+  // Before TEST_TRAFFIC_SHIFT the test rule still sends test traffic where the first deployment left it.
   assert.deepEqual(call.payload, {
     executionDetails: {
-      testTrafficWeights: { [target]: 100 },
+      testTrafficWeights: { [first.targetServiceRevision!.arn!]: 100 },
       productionTrafficWeights: { [first.targetServiceRevision!.arn!]: 100 },
       serviceArn,
       targetServiceRevisionArn: target,
@@ -270,4 +271,99 @@ test("lifecycle hooks: a LINEAR deployment pauses before every production traffi
   assert.deepEqual(await forwardWeights(elb, lin.production), { [lin.blue]: 0, [lin.green]: 100 });
   await ecs.send(new DeleteServiceCommand({ service: "stepped", force: true }));
   await waitFor("stepped INACTIVE", async () => (await ecs.send(new DescribeServicesCommand({ services: ["stepped"] }))).services![0]!.status === "INACTIVE", 60_000);
+});
+
+test("lifecycle hooks: test traffic moves to green at TEST_TRAFFIC_SHIFT, not before; a rollback runs its PRODUCTION_TRAFFIC_SHIFT and TEST_TRAFFIC_SHIFT hooks; an overtaken deployment's test traffic goes back to blue", async () => {
+  const tt = await blueGreenAlb(elb, "shifted", { testRule: true });
+  const lbs = [{ targetGroupArn: tt.blue, containerName: "web", containerPort: 8080, advancedConfiguration: { alternateTargetGroupArn: tt.green, productionListenerRule: tt.production, testListenerRule: tt.testRule } }];
+  const test = () => forwardWeights(elb, tt.testRule!);
+  const production = () => forwardWeights(elb, tt.production);
+  const { service } = await ecs.send(new CreateServiceCommand({
+    serviceName: "shifted", taskDefinition: defs.v1, desiredCount: 1, launchType: "FARGATE", networkConfiguration: network, loadBalancers: lbs,
+    deploymentConfiguration: { strategy: "BLUE_GREEN", bakeTimeInMinutes: 0 },
+  }));
+  const serviceArn = service!.serviceArn!;
+  const first = await reaches(service!.currentServiceDeployment!, "SUCCESSFUL");
+  const blueRevision = first.targetServiceRevision!.arn!;
+  // The kit's test rule starts on green: the first deployment's TEST_TRAFFIC_SHIFT moved it to its own (blue) group.
+  assert.deepEqual(await test(), { [tt.blue]: 100, [tt.green]: 0 });
+
+  const hooks: DeploymentLifecycleHook[] = [
+    { targetType: "PAUSE", lifecycleStages: ["POST_SCALE_UP", "POST_TEST_TRAFFIC_SHIFT"] },
+    { hookTargetArn: LAMBDA, roleArn: ROLE, lifecycleStages: ["TEST_TRAFFIC_SHIFT", "PRODUCTION_TRAFFIC_SHIFT"] },
+  ];
+  const arn = (await ecs.send(new UpdateServiceCommand({
+    service: "shifted", taskDefinition: defs.v2, deploymentConfiguration: { strategy: "BLUE_GREEN", bakeTimeInMinutes: 0, lifecycleHooks: hooks },
+  }))).service!.currentServiceDeployment!;
+
+  // POST_SCALE_UP: green runs, held by the pause; the test rule has not moved ("there is no test traffic" to green).
+  const scaled = await atStage(arn, "POST_SCALE_UP");
+  const greenRevision = scaled.targetServiceRevision!.arn!;
+  assert.deepEqual(await test(), { [tt.blue]: 100, [tt.green]: 0 }, "test traffic stays on blue before TEST_TRAFFIC_SHIFT");
+  assert.deepEqual(await production(), { [tt.blue]: 100, [tt.green]: 0 });
+  await ecs.send(new ContinueServiceDeploymentCommand({ serviceDeploymentArn: arn, hookId: scaled.lifecycleHookDetails![0]!.hookId! }));
+
+  // TEST_TRAFFIC_SHIFT: test traffic is on green while the Lambda hook holds; production is not.
+  const testShift = await invoked(serviceArn, "TEST_TRAFFIC_SHIFT");
+  assert.equal((await describeDeployment(arn)).lifecycleStage, "TEST_TRAFFIC_SHIFT");
+  assert.deepEqual(await test(), { [tt.blue]: 0, [tt.green]: 100 });
+  assert.deepEqual(await production(), { [tt.blue]: 100, [tt.green]: 0 });
+  assert.deepEqual(testShift.payload.executionDetails, {
+    testTrafficWeights: { [greenRevision]: 100 }, productionTrafficWeights: { [blueRevision]: 100 }, serviceArn, targetServiceRevisionArn: greenRevision,
+  });
+  assert.equal((await answer(testShift.invocationId, { hookStatus: "SUCCEEDED" })).status, 200);
+
+  // POST_TEST_TRAFFIC_SHIFT: green can be tested through the test rule; production still on blue.
+  const tested = await atStage(arn, "POST_TEST_TRAFFIC_SHIFT");
+  assert.deepEqual(await test(), { [tt.blue]: 0, [tt.green]: 100 });
+  assert.deepEqual(await production(), { [tt.blue]: 100, [tt.green]: 0 });
+  await ecs.send(new ContinueServiceDeploymentCommand({ serviceDeploymentArn: arn, hookId: tested.lifecycleHookDetails![0]!.hookId! }));
+
+  // PRODUCTION_TRAFFIC_SHIFT: production is on green; its hook fails, and the deployment rolls back.
+  const prodShift = await invoked(serviceArn, "PRODUCTION_TRAFFIC_SHIFT");
+  assert.deepEqual(await production(), { [tt.blue]: 0, [tt.green]: 100 });
+  assert.equal((await answer(prodShift.invocationId, { hookStatus: "FAILED" })).status, 200);
+
+  // The rollback's PRODUCTION_TRAFFIC_SHIFT hook: production is back on blue, the target revision is blue's.
+  const backProd = await invoked(serviceArn, "PRODUCTION_TRAFFIC_SHIFT", prodShift.invocationId);
+  assert.notEqual(backProd.hookId, prodShift.hookId, "a new execution");
+  assert.equal(backProd.payload.lifecycleStage, "PRODUCTION_TRAFFIC_SHIFT");
+  assert.deepEqual(backProd.payload.executionDetails, {
+    testTrafficWeights: { [greenRevision]: 100 }, productionTrafficWeights: { [blueRevision]: 100 }, serviceArn, targetServiceRevisionArn: blueRevision,
+  });
+  assert.equal(backProd.payload.resourceArn, arn);
+  assert.deepEqual(await production(), { [tt.blue]: 100, [tt.green]: 0 });
+  assert.deepEqual(await test(), { [tt.blue]: 0, [tt.green]: 100 }, "test traffic moves back only at the rollback's TEST_TRAFFIC_SHIFT");
+  const rolling = await describeDeployment(arn);
+  assert.equal(rolling.status, "ROLLBACK_IN_PROGRESS");
+  assert.deepEqual(rolling.lifecycleHookDetails!.map((h) => [h.hookId, h.status]), [[backProd.hookId, "IN_PROGRESS"]]);
+  assert.equal((await answer(backProd.invocationId, { hookStatus: "SUCCEEDED" })).status, 200);
+
+  // The rollback's TEST_TRAFFIC_SHIFT hook: test traffic is back on blue; green is still there until it succeeds.
+  const backTest = await invoked(serviceArn, "TEST_TRAFFIC_SHIFT", testShift.invocationId);
+  assert.notEqual(backTest.hookId, testShift.hookId);
+  assert.deepEqual(backTest.payload.executionDetails, {
+    testTrafficWeights: { [blueRevision]: 100 }, productionTrafficWeights: { [blueRevision]: 100 }, serviceArn, targetServiceRevisionArn: blueRevision,
+  });
+  assert.deepEqual(await test(), { [tt.blue]: 100, [tt.green]: 0 });
+  assert.equal((await describeDeployment(arn)).status, "ROLLBACK_IN_PROGRESS");
+  assert.equal((await answer(backTest.invocationId, { hookStatus: "SUCCEEDED" })).status, 200);
+
+  const back = await reaches(arn, "ROLLBACK_SUCCESSFUL");
+  assert.match(back.statusReason!, /returned FAILED at PRODUCTION_TRAFFIC_SHIFT/);
+  assert.equal((await ecs.send(new DescribeServicesCommand({ services: ["shifted"] }))).services![0]!.taskDefinition, defs.v1);
+  assert.deepEqual(await invocations(serviceArn), [], "no invocation is left awaiting an answer");
+
+  // A deployment overtaken after its test traffic shift: the next one starts with test traffic back on blue.
+  const again = (await ecs.send(new UpdateServiceCommand({ service: "shifted", taskDefinition: defs.v2 }))).service!.currentServiceDeployment!;
+  await ecs.send(new ContinueServiceDeploymentCommand({ serviceDeploymentArn: again, hookId: (await atStage(again, "POST_SCALE_UP")).lifecycleHookDetails![0]!.hookId! }));
+  assert.equal((await answer((await invoked(serviceArn, "TEST_TRAFFIC_SHIFT")).invocationId, { hookStatus: "SUCCEEDED" })).status, 200);
+  await atStage(again, "POST_TEST_TRAFFIC_SHIFT");
+  assert.deepEqual(await test(), { [tt.blue]: 0, [tt.green]: 100 });
+  const newest = (await ecs.send(new UpdateServiceCommand({ service: "shifted", taskDefinition: defs.v3 }))).service!.currentServiceDeployment!;
+  await atStage(newest, "POST_SCALE_UP");
+  assert.deepEqual(await test(), { [tt.blue]: 100, [tt.green]: 0 });
+  assert.deepEqual(await production(), { [tt.blue]: 100, [tt.green]: 0 });
+  await ecs.send(new DeleteServiceCommand({ service: "shifted", force: true }));
+  await waitFor("shifted INACTIVE", async () => (await ecs.send(new DescribeServicesCommand({ services: ["shifted"] }))).services![0]!.status === "INACTIVE", 60_000);
 });

@@ -83,3 +83,11 @@ export function shiftPlan(config: { strategy?: string; canaryConfiguration?: { c
   }
   return { steps: [1000], stepBakeMs: 0 };
 }
+
+/**
+ * Lifecycle hooks of a rollback: ECS runs the PRODUCTION_TRAFFIC_SHIFT and TEST_TRAFFIC_SHIFT
+ * hooks again as traffic moves back. Their stage keys end in `:rollback`, apart from those the
+ * deployment ran on its way forward.
+ */
+export const rollbackStageKey = (stage: "PRODUCTION_TRAFFIC_SHIFT" | "TEST_TRAFFIC_SHIFT") => `${stage}:rollback`;
+export const isRollbackStageKey = (key: string) => key.endsWith(":rollback");

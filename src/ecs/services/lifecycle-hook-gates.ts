@@ -2,10 +2,10 @@ import type { DeploymentLifecycleHook, Service } from "@aws-sdk/client-ecs";
 import type { Db } from "../../store/database.js";
 import type { Scope } from "../../core/arn.js";
 import type { Logger } from "../../core/logger.js";
-import { TRAFFIC_SHIFTING } from "./deployment-rules.js";
+import { isRollbackStageKey, TRAFFIC_SHIFTING } from "./deployment-rules.js";
 import type { HookGates, ServiceState } from "./service-plan-types.js";
 import { ongoingDeploymentsOf, revisionArnOf } from "./service-deployment-store.js";
-import { hookExecutionsOf, newHookId, saveHookExecution, type HookExecution } from "./lifecycle-hook-store.js";
+import { hookExecutionsOf, newHookId, saveHookExecution, type HookExecution, type HookOwner } from "./lifecycle-hook-store.js";
 
 /** ECS's defaults: a hook times out after 24 hours and then rolls back; IN_PROGRESS re-invokes after 30 s. */
 export const DEFAULT_HOOK_TIMEOUT_MINUTES = 1440;
@@ -18,15 +18,33 @@ const hooksAt = (svc: Service, stage: string) => hooksOf(svc).filter((h) => h.li
 const isOpen = (e: HookExecution) => e.status === "IN_PROGRESS" || e.status === "AWAITING_ACTION";
 
 /**
- * Before a decision, in its transaction: the primary deployment's hooks that expired take their
+ * Whose hooks run now: the service deployment of the PRIMARY deployment, or, while the PRIMARY is
+ * a deployment being rolled back to, the service deployment that is rolling back to it (its
+ * ROLLBACK_IN_PROGRESS record). A rollback's hooks are that failed deployment's, at `:rollback` keys.
+ */
+export function hookOwner(db: Db, svc: Service): HookOwner | undefined {
+  const primary = svc.deployments?.[0]?.id;
+  if (!primary) return undefined;
+  const records = ongoingDeploymentsOf(db, svc.serviceArn!);
+  const back = records.find((r) => r.rollbackTo === primary && r.doc.status === "ROLLBACK_IN_PROGRESS");
+  if (back) return { deploymentId: back.deploymentId, serviceDeploymentArn: back.doc.serviceDeploymentArn!, rollbackTo: primary };
+  const own = records.find((r) => r.deploymentId === primary);
+  return own ? { deploymentId: primary, serviceDeploymentArn: own.doc.serviceDeploymentArn! } : undefined;
+}
+
+/**
+ * Before a decision, in its transaction: the hooks being carried out that expired take their
  * timeout action (TIMED_OUT), Lambda hooks answered IN_PROGRESS are invoked again once their
  * callBackDelay is over, and the plan is told which stages passed and whether a hook failed.
+ * A rollback's hooks cannot fail it (there is nothing left to roll back to): it goes on once
+ * they have all finished, whatever their outcome.
  */
 export function hookGates(db: Db, log: Logger, svc: Service, state: ServiceState, now: number): HookGates | undefined {
   const hooks = hooksOf(svc);
-  const primary = svc.deployments?.[0]?.id;
-  if (!hooks.length || !primary) return undefined;
-  const executions = hookExecutionsOf(db, svc.serviceArn!, primary);
+  const owner = hooks.length ? hookOwner(db, svc) : undefined;
+  if (!owner) return undefined;
+  const rollback = owner.rollbackTo !== undefined;
+  const executions = hookExecutionsOf(db, svc.serviceArn!, owner.deploymentId).filter((e) => isRollbackStageKey(e.stageKey) === rollback);
   for (const e of executions) {
     if (isOpen(e) && now >= e.expiresAt) {
       Object.assign(e, { status: "TIMED_OUT", pending: undefined, nextInvokeAt: undefined, finishedAt: now });
@@ -41,10 +59,10 @@ export function hookGates(db: Db, log: Logger, svc: Service, state: ServiceState
   const byKey = new Map<string, HookExecution[]>();
   for (const e of executions) byKey.set(e.stageKey, [...(byKey.get(e.stageKey) ?? []), e]);
   for (const [key, list] of byKey) {
-    const done = list.every((e) => e.status === "SUCCEEDED" || (e.status === "TIMED_OUT" && e.timeoutAction === "CONTINUE"));
+    const done = list.every((e) => e.status === "SUCCEEDED" || (e.status === "TIMED_OUT" && e.timeoutAction === "CONTINUE") || (rollback && !isOpen(e)));
     if (done && list.length >= hooksAt(svc, stageOf(key)).length) passed.set(key, Math.max(...list.map((e) => e.finishedAt ?? 0)));
   }
-  const failed = executions.find((e) => e.status === "FAILED" || (e.status === "TIMED_OUT" && e.timeoutAction === "ROLLBACK"));
+  const failed = rollback ? undefined : executions.find((e) => e.status === "FAILED" || (e.status === "TIMED_OUT" && e.timeoutAction === "ROLLBACK"));
   return {
     stages: new Set(hooks.flatMap((h) => h.lifecycleStages ?? [])),
     passed,
@@ -58,19 +76,19 @@ export function hookGates(db: Db, log: Logger, svc: Service, state: ServiceState
  * a pause hook awaits ContinueServiceDeployment.
  */
 export function startHooks(db: Db, log: Logger, scope: Scope, svc: Service, state: ServiceState, stageKey: string, now: number): void {
-  const primary = svc.deployments![0]!.id!;
-  const existing = hookExecutionsOf(db, svc.serviceArn!, primary).filter((e) => e.stageKey === stageKey);
+  const owner = hookOwner(db, svc);
+  if (!owner || isRollbackStageKey(stageKey) !== (owner.rollbackTo !== undefined)) return;
+  const existing = hookExecutionsOf(db, svc.serviceArn!, owner.deploymentId).filter((e) => e.stageKey === stageKey);
   if (existing.length) return;
-  const record = ongoingDeploymentsOf(db, svc.serviceArn!).find((r) => r.deploymentId === primary);
-  if (!record) return;
   for (const hook of hooksAt(svc, stageOf(stageKey))) {
     const targetType = hook.targetType ?? "AWS_LAMBDA";
     const e: HookExecution = {
       hookId: newHookId(targetType),
       scope,
       serviceArn: svc.serviceArn!,
-      serviceDeploymentArn: record.doc.serviceDeploymentArn!,
-      deploymentId: primary,
+      serviceDeploymentArn: owner.serviceDeploymentArn,
+      deploymentId: owner.deploymentId,
+      ...(owner.rollbackTo ? { rollbackTo: owner.rollbackTo } : {}),
       stageKey,
       targetType,
       ...(targetType === "AWS_LAMBDA" ? { targetArn: hook.hookTargetArn!, roleArn: hook.roleArn! } : {}),
@@ -97,13 +115,14 @@ function invoke(db: Db, log: Logger, svc: Service, state: ServiceState, e: HookE
 }
 
 /**
- * The event a Lambda hook receives (ECS's "lifecycle payload"): the service, the target revision,
- * the test and production traffic weights by revision (percent), the stage, the deployment, and
- * the hook's hookDetails (or those its last answer returned).
+ * The event a Lambda hook receives (ECS's "lifecycle payload"): the service, the target revision
+ * (in a rollback, the revision it returns to), the test and production traffic weights by
+ * revision (percent), the stage, the deployment, and the hook's hookDetails (or those its last
+ * answer returned).
  */
 function hookPayload(db: Db, svc: Service, state: ServiceState, e: HookExecution): Record<string, unknown> {
   const rev = (id: string | undefined) => (id ? revisionArnOf(db, svc.serviceArn!, id) : undefined);
-  const target = rev(e.deploymentId);
+  const target = rev(e.rollbackTo ?? e.deploymentId);
   const bg = state.blueGreen;
   const production: Record<string, number> = {};
   const serving = rev(bg?.production);
@@ -111,11 +130,13 @@ function hookPayload(db: Db, svc: Service, state: ServiceState, e: HookExecution
     production[rev(bg.shifting.deploymentId)!] = bg.shifting.tenths / 10;
     if (serving) production[serving] = 100 - bg.shifting.tenths / 10;
   } else if (serving) production[serving] = 100;
-  // Berth sends test traffic to the new revision as soon as its deployment starts (docs/compatibility.md).
+  // The test listener rules send all test traffic to one revision: the new one from its
+  // TEST_TRAFFIC_SHIFT stage on, before that the one they were left on (none for a new service).
   const hasTestRule = (svc.loadBalancers ?? []).some((lb) => lb.advancedConfiguration?.testListenerRule);
+  const tested = hasTestRule ? rev(bg?.test) : undefined;
   return {
     executionDetails: {
-      testTrafficWeights: hasTestRule && target ? { [target]: 100 } : {},
+      testTrafficWeights: tested ? { [tested]: 100 } : {},
       productionTrafficWeights: production,
       serviceArn: svc.serviceArn,
       targetServiceRevisionArn: target,

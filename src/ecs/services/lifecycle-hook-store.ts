@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { Db } from "../../store/database.js";
 import type { Scope } from "../../core/arn.js";
+import { isRollbackStageKey } from "./deployment-rules.js";
 
 export type HookStatus = "AWAITING_ACTION" | "IN_PROGRESS" | "SUCCEEDED" | "FAILED" | "TIMED_OUT";
 
@@ -22,7 +23,9 @@ export interface HookExecution {
   serviceArn: string;
   serviceDeploymentArn: string;
   deploymentId: string;
-  /** The stage, or `STAGE:tenths` at a linear or canary deployment's traffic steps. */
+  /** A rollback's hooks: the deployment it returns to (the payload's target revision). */
+  rollbackTo?: string;
+  /** The stage, `STAGE:tenths` at a linear or canary deployment's traffic steps, or `STAGE:rollback` in a rollback. */
   stageKey: string;
   targetType: "AWS_LAMBDA" | "PAUSE";
   targetArn?: string;
@@ -77,14 +80,23 @@ export function pendingInvocations(db: Db, serviceArn?: string): HookExecution[]
   return rows.map((r) => parse(r)!);
 }
 
+/** Whose hooks the scheduler runs now: a deployment's on its way forward, or those of the rollback it failed into (`rollbackTo`). */
+export interface HookOwner {
+  deploymentId: string;
+  serviceDeploymentArn: string;
+  rollbackTo?: string;
+}
+
 /**
  * Lambda invocations of deployments the scheduler no longer carries out (replaced, failed, rolled
  * back, the service deleted) are no longer awaited: their functions' answers would act on nothing.
+ * A deployment that failed into a rollback keeps only its rollback's invocations.
  */
-export function abandonInvocations(db: Db, serviceArn: string, keepDeploymentId: string | undefined): void {
-  const rows = db.prepare("SELECT doc FROM ecs_hook_executions WHERE service_arn = ? AND (invocation_id IS NOT NULL OR json_extract(doc, '$.nextInvokeAt') IS NOT NULL) AND deployment_id IS NOT ?").all(serviceArn, keepDeploymentId ?? null) as Row[];
+export function abandonInvocations(db: Db, serviceArn: string, keep: HookOwner | undefined): void {
+  const rows = db.prepare("SELECT doc FROM ecs_hook_executions WHERE service_arn = ? AND (invocation_id IS NOT NULL OR json_extract(doc, '$.nextInvokeAt') IS NOT NULL)").all(serviceArn) as Row[];
   for (const r of rows) {
     const h = parse(r)!;
+    if (keep && h.deploymentId === keep.deploymentId && isRollbackStageKey(h.stageKey) === (keep.rollbackTo !== undefined)) continue;
     saveHookExecution(db, { ...h, pending: undefined, nextInvokeAt: undefined });
   }
 }

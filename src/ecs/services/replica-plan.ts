@@ -1,4 +1,4 @@
-import { deploymentBounds } from "./deployment-rules.js";
+import { deploymentBounds, rollbackStageKey } from "./deployment-rules.js";
 import type { PlacementOutcome, PlanContext } from "./service-plan.js";
 import type { PlanDeployment, PlanTask, ServicePlanInput, ShiftTo } from "./service-plan-types.js";
 import { rolloutReasons } from "./service-events.js";
@@ -40,11 +40,19 @@ export function planReplicas(ctx: PlanContext): PlacementOutcome {
   const shifted = bg !== undefined && bg.production === primary.id && !dirty;
   // A rollback does not bake: once production traffic is back, the failed (green) tasks go at once.
   const rollingBack = ctx.rollback === primary.id || primary.rolloutStateReason === rolloutReasons.rollingBack(primary.id);
+  // A rollback with production traffic back runs its PRODUCTION_TRAFFIC_SHIFT hooks, then moves
+  // test traffic back and runs its TEST_TRAFFIC_SHIFT hooks; the failed tasks go after that.
+  let testShiftTo: string | undefined;
+  let rolledBack = false;
+  if (shifted && rollingBack && ctx.gate(rollbackStageKey("PRODUCTION_TRAFFIC_SHIFT"))) {
+    if (bg.test !== primary.id) testShiftTo = primary.id;
+    rolledBack = ctx.gate(rollbackStageKey("TEST_TRAFFIC_SHIFT"));
+  }
   // Lifecycle hooks at the last step and after it come before the bake time, which counts from when they passed.
-  const hooksPassed = shifted && ctx.gate("PRODUCTION_TRAFFIC_SHIFT:1000") && ctx.gate("POST_PRODUCTION_TRAFFIC_SHIFT");
+  const hooksPassed = shifted && !rollingBack && ctx.gate("PRODUCTION_TRAFFIC_SHIFT:1000") && ctx.gate("POST_PRODUCTION_TRAFFIC_SHIFT");
   const bakeFrom = Math.max(bg?.productionSince ?? 0, passedAt(input, "PRODUCTION_TRAFFIC_SHIFT:1000"), passedAt(input, "POST_PRODUCTION_TRAFFIC_SHIFT"));
   const baked = hooksPassed && input.now - bakeFrom >= bg.bakeMs;
-  if (bg && (baked || (shifted && rollingBack))) stopAll(stoppable(replaced));
+  if (bg && (baked || rolledBack)) stopAll(stoppable(replaced));
   // A deployment overtaken before it got any traffic goes at once: its tasks share the new one's target groups.
   else if (bg && !shifted) stopAll(stoppable(replaced.filter((t) => t.deploymentId !== bg.production && t.deploymentId !== bg.shifting?.deploymentId)));
 
@@ -79,6 +87,7 @@ export function planReplicas(ctx: PlanContext): PlacementOutcome {
   const ready = !draining && keeping.length === desired && keeping.every(ctx.healthy);
   const complete = ready && ctx.live.length === desired && (!bg || shifted);
   return {
+    ...(testShiftTo ? { testShiftTo } : {}),
     ...(bg && ready && !shifted && primary.rolloutState !== "FAILED" ? nextShift(bg, primary, input, ctx) : {}),
     ...(count > 0 ? { start: { deploymentId: primary.id, count } } : {}),
     complete,
@@ -94,21 +103,25 @@ const passedAt = (input: ServicePlanInput, key: string) => input.hooks?.passed.g
  * The next traffic step for a primary whose tasks are all healthy: the first step, or the next
  * one once the step's bake time is over. A rollback (and a reset of part-shifted weights) moves
  * everything back at once, as ECS does. Lifecycle hooks hold each stage on the way: after the
- * scale-up and the test traffic shift, before every production step and at every step.
+ * scale-up; at TEST_TRAFFIC_SHIFT, once the test listener rules send test traffic to the primary
+ * (until then they send it where production traffic goes: ECS's "there is no test traffic"
+ * before that stage) and after it; before every production step and at every step.
  */
-function nextShift(bg: NonNullable<ServicePlanInput["blueGreen"]>, primary: PlanDeployment, input: ServicePlanInput, ctx: PlanContext): { shiftTo?: ShiftTo } {
+function nextShift(bg: NonNullable<ServicePlanInput["blueGreen"]>, primary: PlanDeployment, input: ServicePlanInput, ctx: PlanContext): { shiftTo?: ShiftTo; testShiftTo?: string } {
   const rollingBack = bg.production === primary.id || ctx.rollback === primary.id || primary.rolloutStateReason === rolloutReasons.rollingBack(primary.id);
   if (rollingBack) return { shiftTo: { deploymentId: primary.id, tenths: 1000 } };
-  if (!(ctx.gate("POST_SCALE_UP") && ctx.gate("TEST_TRAFFIC_SHIFT") && ctx.gate("POST_TEST_TRAFFIC_SHIFT"))) return {};
+  if (!ctx.gate("POST_SCALE_UP")) return {};
+  const test = bg.test !== primary.id ? { testShiftTo: primary.id } : {};
+  if (!(ctx.gate("TEST_TRAFFIC_SHIFT") && ctx.gate("POST_TEST_TRAFFIC_SHIFT"))) return test;
   const steps = bg.steps ?? [1000];
   const current = bg.shifting?.deploymentId === primary.id ? bg.shifting : undefined;
   if (current) {
     const key = `PRODUCTION_TRAFFIC_SHIFT:${current.tenths}`;
-    if (!ctx.gate(key)) return {};
-    if (input.now - Math.max(current.since, passedAt(input, key)) < (bg.stepBakeMs ?? 0)) return {};
+    if (!ctx.gate(key)) return test;
+    if (input.now - Math.max(current.since, passedAt(input, key)) < (bg.stepBakeMs ?? 0)) return test;
   }
   // The first deployment has no old revision to share traffic with: it takes it all at once.
   const next = bg.production === undefined ? 1000 : current ? steps.find((s) => s > current.tenths) ?? 1000 : steps[0]!;
-  if (!ctx.gate(`PRE_PRODUCTION_TRAFFIC_SHIFT:${next}`)) return {};
-  return { shiftTo: { deploymentId: primary.id, tenths: next } };
+  if (!ctx.gate(`PRE_PRODUCTION_TRAFFIC_SHIFT:${next}`)) return test;
+  return { ...test, shiftTo: { deploymentId: primary.id, tenths: next } };
 }

@@ -24,7 +24,7 @@ import { closestFailure, serviceMessages } from "./service-events.js";
 import { emitServiceAction } from "./service-action-events.js";
 import { noAlarms, type DeploymentAlarmStates } from "./deployment-alarms.js";
 import { followServiceDeployments } from "./service-deployment-sync.js";
-import { hookGates, startHooks } from "./lifecycle-hook-gates.js";
+import { hookGates, hookOwner, startHooks } from "./lifecycle-hook-gates.js";
 import { abandonInvocations } from "./lifecycle-hook-store.js";
 import { addEvents, findService, linkTask, markAccounted, saveService, serviceTasks, type StoredService } from "./service-store.js";
 
@@ -138,22 +138,27 @@ export function decideService(db: Db, clock: Clock, log: Logger, arn: string, lb
 /**
  * BLUE_GREEN: the service's slots, the primary deployment given one if it has none yet: the
  * other target group of each pair than the one production traffic goes to (the first deployment:
- * the loadBalancers' targetGroupArn). Its test listener rules then send test traffic to it.
+ * the loadBalancers' targetGroupArn). Test traffic moves to it later, at its TEST_TRAFFIC_SHIFT stage.
  */
 function blueGreenState(stored: StoredService, lbs: LoadBalancerTargets): BlueGreenState {
   const { scope, service: svc } = stored;
-  const current = stored.state.blueGreen ?? { slots: {} };
+  let current = stored.state.blueGreen ?? { slots: {} };
   const primary = svc.deployments![0]!.id!;
   if (current.slots[primary] !== undefined) return current;
   const serving = current.production === undefined ? undefined : current.slots[current.production];
   const slot: 0 | 1 = serving === undefined ? 0 : serving === 0 ? 1 : 0;
-  // Slots of deployments that are over are forgotten; the production one is kept.
-  const live = new Set([...(svc.deployments ?? []).map((d) => d.id!), current.production]);
-  const slots = Object.fromEntries(Object.entries(current.slots).filter(([id]) => live.has(id)));
-  for (const lb of svc.loadBalancers ?? []) {
-    const test = lb.advancedConfiguration?.testListenerRule;
-    if (test) lbs.setForwardWeights(scope, test, pairWeights(lb, slot));
+  // Test traffic left on a deployment this one overtook (it shares the new one's groups) goes back
+  // to production's groups: the new deployment gets none before its own TEST_TRAFFIC_SHIFT.
+  if (serving !== undefined && current.test !== undefined && current.test !== current.production) {
+    for (const lb of svc.loadBalancers ?? []) {
+      const test = lb.advancedConfiguration?.testListenerRule;
+      if (test) lbs.setForwardWeights(scope, test, pairWeights(lb, serving));
+    }
+    current = { ...current, test: current.production };
   }
+  // Slots of deployments that are over are forgotten; those production and test traffic go to are kept.
+  const live = new Set([...(svc.deployments ?? []).map((d) => d.id!), current.production, current.test]);
+  const slots = Object.fromEntries(Object.entries(current.slots).filter(([id]) => live.has(id)));
   return { ...current, slots: { ...slots, [primary]: slot } };
 }
 
@@ -243,6 +248,15 @@ function apply(
       blueGreen: tenths >= 1000 ? { ...rest, production: deploymentId, productionSince: now.getTime() } : { ...rest, shifting: { deploymentId, tenths, since: now.getTime() } },
     };
   }
+  if (plan.testShiftTo && state.blueGreen) {
+    // TEST_TRAFFIC_SHIFT: every test rule sends all its traffic to the deployment's target groups.
+    const slot = state.blueGreen.slots[plan.testShiftTo] ?? 0;
+    for (const lb of svc.loadBalancers ?? []) {
+      const rule = lb.advancedConfiguration?.testListenerRule;
+      if (rule) lbs.setForwardWeights(scope, rule, pairWeights(lb, slot));
+    }
+    state = { ...state, blueGreen: { ...state.blueGreen, test: plan.testShiftTo } };
+  }
   const launches: DecisionEffects["launches"] = [];
   if (plan.start) {
     const deployment = deployments.find((d) => d.id === plan.start!.deploymentId)!;
@@ -277,7 +291,8 @@ function apply(
   followServiceDeployments(db, next, plan, state, now);
   if (plan.awaitingHook && next.status === "ACTIVE") startHooks(db, log, scope, next, state, plan.awaitingHook, now.getTime());
   if (state.blueGreen) {
-    const carriedOut = next.status === "ACTIVE" && deployments[0]?.rolloutState === "IN_PROGRESS" && !plan.rolledBackTo ? deployments[0].id : undefined;
+    // Only the hooks of the deployment (or rollback) being carried out are still awaited.
+    const carriedOut = next.status === "ACTIVE" && deployments[0]?.rolloutState === "IN_PROGRESS" ? hookOwner(db, next) : undefined;
     abandonInvocations(db, arn, carriedOut);
   }
   // The steady-state service event was written: its EventBridge event too.

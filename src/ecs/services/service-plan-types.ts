@@ -34,6 +34,11 @@ export interface BlueGreenState {
   productionSince?: number;
   /** LINEAR and CANARY: a share of production traffic (tenths of a percent) already on this deployment, since when. */
   shifting?: Shifting;
+  /**
+   * The deployment the test listener rules send test traffic to: moved to a new deployment at its
+   * TEST_TRAFFIC_SHIFT stage (after POST_SCALE_UP), back to the old one when it rolls back.
+   */
+  test?: string;
 }
 
 export interface Shifting {
@@ -128,6 +133,7 @@ export interface ServicePlanInput {
     production?: string;
     productionSince?: number;
     shifting?: Shifting;
+    test?: string;
     bakeMs: number;
     /** The shares of traffic the new deployment gets, in tenths of a percent (default [1000]: all at once), and the wait between them. */
     steps?: readonly number[];
@@ -154,7 +160,8 @@ export interface HookGates {
   /**
    * Stage keys whose hooks all succeeded for the primary deployment, and when (epoch ms). A key is
    * the stage, or `STAGE:tenths` for PRE_PRODUCTION_TRAFFIC_SHIFT and PRODUCTION_TRAFFIC_SHIFT,
-   * which run at every traffic step of a linear or canary deployment.
+   * which run at every traffic step of a linear or canary deployment, or `STAGE:rollback` for the
+   * stages a rollback runs hooks at (TEST_TRAFFIC_SHIFT and PRODUCTION_TRAFFIC_SHIFT).
    */
   passed: ReadonlyMap<string, number>;
   /** A hook of the primary failed (or timed out, or was answered ROLLBACK): the deployment fails and rolls back. */
@@ -182,6 +189,8 @@ export interface ServicePlan {
   failure?: DeploymentFailure;
   /** BLUE_GREEN, LINEAR, CANARY: production traffic moves to this deployment's target groups now (all of it at 1000). */
   shiftTo?: ShiftTo;
+  /** BLUE_GREEN, LINEAR, CANARY: test traffic moves to this deployment's target groups now (TEST_TRAFFIC_SHIFT). */
+  testShiftTo?: string;
   /** Lifecycle hooks: the stage key the primary deployment waits at (its hooks are invoked if they were not yet). */
   awaitingHook?: string;
   /** Tasks whose outcome this decision counted. */

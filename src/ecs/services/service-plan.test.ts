@@ -24,6 +24,8 @@ class World {
   seq = 0;
   /** The traffic shares (tenths of a percent) moved to, in order. */
   shifts: number[] = [];
+  /** Every traffic move, in order: `test:<deployment>` or `production:<deployment>:<tenths>`. */
+  moves: string[] = [];
   log: Array<{ live: number; healthy: number; byDeployment: Record<string, number> }> = [];
 
   constructor(readonly config: Partial<ServicePlanInput> & { desiredCount: number }, readonly targetGroup?: string) {}
@@ -46,7 +48,12 @@ class World {
     this.deployments = plan.deployments;
     this.state = plan.state;
     this.events.push(...plan.events);
-    // What the controller does for BLUE_GREEN: the production rules now send traffic to that deployment.
+    // What the controller does for BLUE_GREEN: the test rules, then the production rules, now send traffic to that deployment.
+    if (plan.testShiftTo && this.config.blueGreen) {
+      this.config.blueGreen = { ...this.config.blueGreen, test: plan.testShiftTo };
+      this.moves.push(`test:${plan.testShiftTo}`);
+    }
+    if (plan.shiftTo) this.moves.push(`production:${plan.shiftTo.deploymentId}:${plan.shiftTo.tenths}`);
     if (plan.shiftTo && this.config.blueGreen) {
       const { deploymentId, tenths } = plan.shiftTo;
       const { shifting: _done, ...rest } = this.config.blueGreen;
@@ -655,4 +662,64 @@ test("lifecycle hooks: a failed hook rolls the deployment back; the rollback wai
   assert.deepEqual(w.deployments.map((d) => [d.id, d.rolloutState]), [["ecs-svc/1", "COMPLETED"]]);
   assert.equal(w.running("ecs-svc/2"), 0);
   assert.ok(w.events.includes("(service web) (deployment ecs-svc/2) deployment failed: lifecycle hook failed."));
+});
+
+test("LINEAR and CANARY: test traffic moves to green at TEST_TRAFFIC_SHIFT, once green is healthy and before any production step", () => {
+  for (const strategy of ["LINEAR", "CANARY", "BLUE_GREEN"] as const) {
+    const w = new World({ desiredCount: 2, blueGreen: { bakeMs: 0, ...shiftPlan({ strategy, linearConfiguration: { stepPercent: 50, stepBakeTimeInMinutes: 0 }, canaryConfiguration: { canaryPercent: 10, canaryBakeTimeInMinutes: 0 } }) } }, "arn:tg/blue");
+    w.deploy("ecs-svc/1");
+    w.runUntil(() => w.state.steady);
+    assert.deepEqual(w.moves, ["test:ecs-svc/1", "production:ecs-svc/1:1000"], strategy);
+    w.moves = [];
+    w.deploy("ecs-svc/2");
+    w.tick();
+    w.tick();
+    assert.deepEqual(w.moves, [], `${strategy}: no test traffic moves while green scales up`);
+    assert.equal(w.config.blueGreen!.test, "ecs-svc/1");
+    w.runUntil(() => w.state.steady);
+    const production = strategy === "LINEAR" ? ["production:ecs-svc/2:500", "production:ecs-svc/2:1000"] : strategy === "CANARY" ? ["production:ecs-svc/2:100", "production:ecs-svc/2:1000"] : ["production:ecs-svc/2:1000"];
+    assert.deepEqual(w.moves, ["test:ecs-svc/2", ...production], strategy);
+  }
+});
+
+test("hooks: the TEST_TRAFFIC_SHIFT hook holds the deployment after test traffic moved; a rollback waits at its PRODUCTION_TRAFFIC_SHIFT, then its TEST_TRAFFIC_SHIFT hooks", () => {
+  const passed = new Map<string, number>();
+  const w = new World({ desiredCount: 2, blueGreen: { bakeMs: 0 } }, "arn:tg/blue");
+  w.deploy("ecs-svc/1");
+  w.runUntil(() => w.state.steady);
+  w.config.hooks = { stages: new Set(["TEST_TRAFFIC_SHIFT", "PRODUCTION_TRAFFIC_SHIFT"]), passed };
+  w.moves = [];
+  w.deploy("ecs-svc/2");
+  let plan = w.tick();
+  while (!plan.awaitingHook) plan = w.tick();
+  assert.equal(plan.awaitingHook, "TEST_TRAFFIC_SHIFT");
+  assert.deepEqual(w.moves, ["test:ecs-svc/2"], "test traffic moved in the decision that holds at TEST_TRAFFIC_SHIFT");
+  for (let i = 0; i < 3; i++) assert.equal(w.tick().awaitingHook, "TEST_TRAFFIC_SHIFT");
+  assert.deepEqual(w.moves, ["test:ecs-svc/2"], "production stays on blue while the hook holds");
+  passed.set("TEST_TRAFFIC_SHIFT", w.now);
+  plan = w.tick();
+  assert.equal(plan.awaitingHook, undefined);
+  assert.deepEqual(w.moves, ["test:ecs-svc/2", "production:ecs-svc/2:1000"]);
+  assert.equal(w.tick().awaitingHook, "PRODUCTION_TRAFFIC_SHIFT:1000");
+
+  // The PRODUCTION_TRAFFIC_SHIFT hook fails: production traffic goes back, and the rollback's own hooks run.
+  w.config.hooks = { ...w.config.hooks, failed: { reason: "ECS deployment lifecycle hook h returned FAILED at PRODUCTION_TRAFFIC_SHIFT." } };
+  plan = w.tick();
+  assert.equal(plan.rolledBackTo, "ecs-svc/1");
+  w.config.hooks = { stages: new Set(["TEST_TRAFFIC_SHIFT", "PRODUCTION_TRAFFIC_SHIFT"]), passed };
+  plan = w.tick();
+  assert.equal(plan.awaitingHook, "PRODUCTION_TRAFFIC_SHIFT:rollback");
+  assert.deepEqual(w.moves.slice(2), ["production:ecs-svc/1:1000"]);
+  for (let i = 0; i < 3; i++) assert.equal(w.tick().awaitingHook, "PRODUCTION_TRAFFIC_SHIFT:rollback");
+  assert.equal(w.running("ecs-svc/2"), 2, "green is kept while the rollback's hooks run");
+  passed.set("PRODUCTION_TRAFFIC_SHIFT:rollback", w.now);
+  plan = w.tick();
+  assert.equal(plan.awaitingHook, "TEST_TRAFFIC_SHIFT:rollback");
+  assert.deepEqual(w.moves.slice(2), ["production:ecs-svc/1:1000", "test:ecs-svc/1"]);
+  assert.equal(w.tick().awaitingHook, "TEST_TRAFFIC_SHIFT:rollback");
+  assert.equal(w.running("ecs-svc/2"), 2);
+  passed.set("TEST_TRAFFIC_SHIFT:rollback", w.now);
+  w.runUntil(() => w.state.steady);
+  assert.equal(w.running("ecs-svc/2"), 0);
+  assert.deepEqual(w.deployments.map((d) => [d.id, d.rolloutState]), [["ecs-svc/1", "COMPLETED"]]);
 });

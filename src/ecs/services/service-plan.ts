@@ -1,4 +1,4 @@
-import { circuitBreakerThreshold, launchBackoffMs, SELF_STOPPED, THROTTLE_AFTER_FAILURES } from "./deployment-rules.js";
+import { circuitBreakerThreshold, isRollbackStageKey, launchBackoffMs, SELF_STOPPED, THROTTLE_AFTER_FAILURES } from "./deployment-rules.js";
 import { rolloutReasons, serviceMessages } from "./service-events.js";
 import { noteSteadyState } from "./steady-state.js";
 import type { DeploymentFailure, PlanDeployment, PlanTask, ServicePlan, ServicePlanInput, ShiftTo } from "./service-plan-types.js";
@@ -42,6 +42,8 @@ export interface PlacementOutcome {
   blocked: boolean;
   /** The primary's tasks are all healthy: (more) production traffic moves to them. */
   shiftTo?: ShiftTo;
+  /** Test traffic moves to this deployment (the primary at TEST_TRAFFIC_SHIFT, or the one a rollback returns to). */
+  testShiftTo?: string;
 }
 
 /**
@@ -143,11 +145,13 @@ export function planService(input: ServicePlanInput): ServicePlan {
   const live = input.tasks.filter((t) => t.lastStatus !== "STOPPED");
   const healthy = new Set(live.filter((t) => !stops.has(t.arn) && countsAsHealthy(t, now)).map((t) => t.arn));
   const choose = input.chooseToStop ?? ((c: readonly PlanTask[], n: number) => c.slice(0, n));
-  // Hooks hold only the deployment being carried out, never a rollback (ECS runs no pause there).
-  const hooks = input.hooks && primary.rolloutState === "IN_PROGRESS" && state.rollback !== primary.id ? input.hooks : undefined;
+  // Hooks hold the deployment being carried out; a rollback only at its own stages (`:rollback`
+  // keys: ECS runs the TEST_TRAFFIC_SHIFT and PRODUCTION_TRAFFIC_SHIFT hooks when it rolls back).
+  const hooks = input.hooks && primary.rolloutState === "IN_PROGRESS" ? input.hooks : undefined;
+  const rollingBack = state.rollback === primary.id;
   let awaitingHook: string | undefined;
   const gate = (key: string) => {
-    if (!hooks || !hooks.stages.has(key.split(":")[0]!) || hooks.passed.has(key)) return true;
+    if (!hooks || isRollbackStageKey(key) !== rollingBack || !hooks.stages.has(key.split(":")[0]!) || hooks.passed.has(key)) return true;
     awaitingHook ??= key;
     return false;
   };
@@ -188,6 +192,7 @@ export function planService(input: ServicePlanInput): ServicePlan {
     ...(rolledBackTo ? { rolledBackTo } : {}),
     ...(failure ? { failure } : {}),
     ...(outcome.shiftTo ? { shiftTo: outcome.shiftTo } : {}),
+    ...(outcome.testShiftTo ? { testShiftTo: outcome.testShiftTo } : {}),
     ...(awaitingHook ? { awaitingHook } : {}),
     accounted,
     stops: [...stops].map(([taskArn, reason]) => ({ taskArn, reason })),
