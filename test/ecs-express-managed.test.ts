@@ -3,11 +3,11 @@ import assert from "node:assert/strict";
 import { request } from "node:http";
 import {
   CreateExpressGatewayServiceCommand, CreateServiceCommand, DeleteExpressGatewayServiceCommand, DeleteServiceCommand, DescribeExpressGatewayServiceCommand,
-  DescribeServiceDeploymentsCommand, DescribeServiceRevisionsCommand, DescribeServicesCommand, ListServiceDeploymentsCommand, type ECSClient, type ServiceRevision,
+  DescribeServiceDeploymentsCommand, DescribeServiceRevisionsCommand, DescribeServicesCommand, ListServiceDeploymentsCommand, UpdateExpressGatewayServiceCommand, type ECSClient, type ServiceRevision,
 } from "@aws-sdk/client-ecs";
 import { ElasticLoadBalancingV2Client, DescribeListenersCommand, DescribeLoadBalancersCommand, DescribeRulesCommand, DescribeTargetGroupsCommand, DescribeTargetHealthCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { ApplicationAutoScalingClient, DescribeScalableTargetsCommand, DescribeScalingPoliciesCommand } from "@aws-sdk/client-application-auto-scaling";
-import { CloudWatchClient, DescribeAlarmsCommand, GetMetricDataCommand } from "@aws-sdk/client-cloudwatch";
+import { CloudWatchClient, DescribeAlarmHistoryCommand, DescribeAlarmsCommand, GetMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { BerthProcess } from "./harness.js";
 import { ensureTestImage, TEST_IMAGE } from "./images.js";
@@ -17,7 +17,8 @@ import { waitFor } from "./wait.js";
  * What Express Mode made for a service, as its service revision names it (ecsManagedResources):
  * each ARN read back through its own API; the rollback alarm CloudWatch holds, which the ECS
  * service's deployments name and which reads the service's own 4XX/5XX share; after Delete, the
- * resources DELETED and gone, the log group kept.
+ * resources DELETED and gone, the log group kept. And the alarm at work: an update whose tasks
+ * answer 404 to the canary's 5% fails on it and rolls back.
  */
 let berth: BerthProcess;
 let ecs: ECSClient;
@@ -28,8 +29,9 @@ let logs: CloudWatchLogsClient;
 
 before(async () => {
   await ensureTestImage();
-  // ELB metrics every 2 s (AWS: every minute), so that the alarm's metrics have data at once.
-  berth = await BerthProcess.start({ args: ["--load-balancer-health-check-speedup", "5", "--metrics-interval-seconds", "2"] });
+  // ELB metrics every 2 s (AWS: every minute), and CloudWatch's periods ten times shorter (a
+  // 60-second period is 6 s), so that the alarm's metrics have data at once and it decides in seconds.
+  berth = await BerthProcess.start({ args: ["--load-balancer-health-check-speedup", "5", "--metrics-interval-seconds", "2", "--metric-period-scale", "10"] });
   ecs = berth.ecs();
   const config = { endpoint: berth.endpoint, region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" }, maxAttempts: 1 };
   elb = new ElasticLoadBalancingV2Client(config);
@@ -53,9 +55,15 @@ function getByHost(address: string, host: string, path: string): Promise<number 
   });
 }
 
+const ROLES = { executionRoleArn: "arn:aws:iam::000000000000:role/ecsTaskExecutionRole", infrastructureRoleArn: "arn:aws:iam::000000000000:role/ecsInfrastructureRoleForExpressServices" };
+/** busybox httpd on 8080: /ping answers ok; / answers `page`, or 404 without one. */
+const site = (page?: string) => ({
+  image: TEST_IMAGE, containerPort: 8080,
+  command: ["sh", "-c", `mkdir -p /www && echo ok > /www/ping && ${page ? `echo ${page} > /www/index.html && ` : ""}exec httpd -f -p 8080 -h /www`],
+});
 const revisionOf = async (arn: string): Promise<ServiceRevision> => (await ecs.send(new DescribeServiceRevisionsCommand({ serviceRevisionArns: [arn] }))).serviceRevisions![0]!;
 
-test("an express service's revision names what was made for it; its deployments roll back on an alarm of its 4XX/5XX share", async () => {
+test("an express service's revision names what was made for it; its deployments name an alarm of its 4XX/5XX share", async () => {
   const created = (await ecs.send(new CreateExpressGatewayServiceCommand({
     serviceName: "orders", executionRoleArn: "arn:aws:iam::000000000000:role/ecsTaskExecutionRole",
     infrastructureRoleArn: "arn:aws:iam::000000000000:role/ecsInfrastructureRoleForExpressServices", cpu: "256", memory: "512", healthCheckPath: "/ping",
@@ -149,4 +157,57 @@ test("an express service's revision names what was made for it; its deployments 
   assert.deepEqual([after.autoScaling!.scalableTarget!.status, after.metricAlarms![0]!.status, after.logGroups![0]!.status], ["DELETED", "DELETED", "ACTIVE"]);
   assert.equal((await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: "/aws/ecs/default/orders" }))).logGroups!.length, 1);
   await waitFor("orders INACTIVE", async () => (await ecs.send(new DescribeExpressGatewayServiceCommand({ serviceArn: created.serviceArn }))).service!.status!.statusCode === "INACTIVE" || undefined, 60_000);
+});
+
+test("an update whose new tasks answer errors to the canary's share of the traffic fails on the alarm and rolls back", async () => {
+  const created = (await ecs.send(new CreateExpressGatewayServiceCommand({
+    serviceName: "payments", ...ROLES, cpu: "256", memory: "512", healthCheckPath: "/ping", primaryContainer: site("v1"),
+  }))).service!;
+  const endpoint = created.activeConfigurations![0]!.ingressPaths![0]!.endpoint!;
+  const host = new URL(endpoint).hostname;
+  const managed = (await revisionOf(created.activeConfigurations![0]!.serviceRevisionArn!)).ecsManagedResources!;
+  const alarmName = managed.metricAlarms![0]!.arn!.split(":alarm:")[1]!;
+  const lb = (await elb.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [managed.ingressPaths![0]!.loadBalancer!.arn!] }))).LoadBalancers![0]!;
+  const address = lb.AvailabilityZones![0]!.LoadBalancerAddresses![0]!.IpAddress!;
+  await waitFor("payments answers", async () => (await getByHost(address, host, "/")) === 200 || undefined, 120_000);
+  const describe = async () => (await ecs.send(new DescribeServicesCommand({ cluster: "default", services: ["payments"] }))).services![0]!;
+  await waitFor("the first deployment COMPLETED", async () => (await describe()).deployments![0]!.rolloutState === "COMPLETED" || undefined, 240_000);
+
+  // v2 has no page: its tasks are healthy (/ping) but answer / with 404. Traffic flows all along.
+  const updated = (await ecs.send(new UpdateExpressGatewayServiceCommand({ serviceArn: created.serviceArn, primaryContainer: site() }))).service!;
+  let traffic = true;
+  const codes = new Map<number | undefined, number>();
+  const load = (async () => {
+    while (traffic) {
+      const code = await getByHost(address, host, "/");
+      codes.set(code, (codes.get(code) ?? 0) + 1);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  })();
+  try {
+    const deployment = (await ecs.send(new ListServiceDeploymentsCommand({ cluster: "default", service: "payments" }))).serviceDeployments!
+      .find((d) => d.targetServiceRevisionArn === updated.targetConfiguration!.serviceRevisionArn)!;
+    const rolledBack = await waitFor("the update's deployment failed on the alarm and rolling back", async () => {
+      const d = (await ecs.send(new DescribeServiceDeploymentsCommand({ serviceDeploymentArns: [deployment.serviceDeploymentArn!] }))).serviceDeployments![0]!;
+      return d.status === "ROLLBACK_IN_PROGRESS" || d.status === "ROLLBACK_SUCCESSFUL" ? d : undefined;
+    }, 240_000);
+    assert.deepEqual([rolledBack.alarms!.status, rolledBack.alarms!.triggeredAlarmNames], ["TRIGGERED", [alarmName]]);
+    const history = (await cw.send(new DescribeAlarmHistoryCommand({ AlarmName: alarmName, HistoryItemType: "StateUpdate" }))).AlarmHistoryItems!;
+    assert.ok(history.some((h) => /to ALARM/.test(h.HistorySummary!)), "the alarm went into ALARM");
+    // The service's rule sends all of the traffic back to v1's target group.
+    const rule = managed.ingressPaths![0]!.rule!.arn!;
+    await waitFor("all of the traffic back on v1", async () => {
+      const weights = (await elb.send(new DescribeRulesCommand({ RuleArns: [rule] }))).Rules![0]!.Actions![0]!.ForwardConfig!.TargetGroups!.map((g) => g.Weight);
+      return JSON.stringify(weights) === "[100,0]" || undefined;
+    }, 60_000);
+    assert.ok((codes.get(404) ?? 0) > 0, "the canary's tasks answered some of the traffic with 404");
+  } finally {
+    traffic = false;
+    await load;
+  }
+  // Back on v1: its page answers again.
+  await waitFor("v1 answers all of the traffic", async () => (await getByHost(address, host, "/")) === 200 || undefined, 60_000);
+  await ecs.send(new DeleteExpressGatewayServiceCommand({ serviceArn: created.serviceArn }));
+  assert.deepEqual((await cw.send(new DescribeAlarmsCommand({ AlarmNames: [alarmName] }))).MetricAlarms, []);
+  await waitFor("payments INACTIVE", async () => (await ecs.send(new DescribeExpressGatewayServiceCommand({ serviceArn: created.serviceArn }))).service!.status!.statusCode === "INACTIVE" || undefined, 60_000);
 });
