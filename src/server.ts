@@ -337,12 +337,18 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   const aas = createApplicationAutoScaling({ db, clock, log: log.child({ component: "application-autoscaling" }), services: scalableServices(deps, services), alarms: alarms.managed });
   alarms.addActionTarget(aas.alarmActions);
   const elbv2 = createElbv2Service({ db, clock, config, health: lbHealth, changed: lbFeed.changed });
-  // Express Mode makes its load balancer and scaling through ELBv2's and Application Auto Scaling's handlers.
+  // Express Mode makes its load balancer, scaling, alarm and log group through ELBv2's, Application
+  // Auto Scaling's, CloudWatch's and CloudWatch Logs' handlers.
   // ECS Exec: ExecuteCommand issues a session; its data channel (a WebSocket on this port) runs
   // the command with docker exec in the task's container and records output where the cluster says.
   const execute = { sessions: createExecSessions({ clock }), shells: dockerShells(docker) };
   const dataChannels = serveDataChannels(app.server, { ...execute, log: log.child({ component: "execute-command" }), record: sessionRecorders(logStore, log.child({ component: "execute-command" })) });
-  const ecs = createEcsService(deps, { dockerVersion, scheduler: services, daemons, baseUrl, execute, otherApis: () => ({ elbv2: elbv2.handlers, autoScaling: aas.service.handlers }) });
+  const cloudwatch = createCloudWatchService({ db, clock, metrics, alarms });
+  const logs = createLogsService(logStore);
+  const ecs = createEcsService(deps, {
+    dockerVersion, scheduler: services, daemons, baseUrl, execute,
+    otherApis: () => ({ elbv2: elbv2.handlers, autoScaling: aas.service.handlers, cloudwatch: cloudwatch.handlers, logs: logs.handlers }),
+  });
   // EventBridge: rules' targets are delivered by one worker, through a dispatcher per kind of target.
   const eventsLog = log.child({ component: "events" });
   const runTaskForEvents = async (scope: Scope, request: RunTaskRequest) =>
@@ -362,10 +368,10 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   const authorize = config.iamEnforcement ? createAuthorize({ db, clock, services: authorizationBySigningName, resourcePolicies: registryPermissions ? { ecr: registryPermissions.denial } : {} }) : undefined;
   const awsServices = [ecs, createEcrService({ db, clock, store: registry, secret, registryHost, scans, replicator, secrets: secretSources.secrets }), createStsService(credentials), createIamService(credentials),
     elbv2,
-    createCloudWatchService({ db, clock, metrics, alarms }),
+    cloudwatch,
     ...sqs.services,
     sns,
-    createLogsService(logStore),
+    logs,
     aas.service,
     createSecretsManagerService(sealed),
     createSsmService(sealed),

@@ -1,3 +1,4 @@
+import type { ServiceRevision } from "@aws-sdk/client-ecs";
 import type { JsonService } from "../aws/json-gateway.js";
 import { loadModel } from "../aws/model.js";
 import type { EcsDeps } from "./deps.js";
@@ -25,8 +26,8 @@ import type { ContainerShells } from "./execute-command/container-shell.js";
  * `dockerVersion` is the local engine's, which instances registered without versionInfo report;
  * `scheduler` is told when a service changes, so that it decides again at once; `baseUrl` is
  * this server's address, which DiscoverPollEndpoint gives agents; `daemons` is told when a daemon
- * changes; `otherApis` are the handlers of ELBv2 and Application Auto Scaling, through which
- * Express Mode makes its load balancer and scaling; `execute` issues ExecuteCommand's sessions and
+ * changes; `otherApis` are the handlers of ELBv2, Application Auto Scaling, CloudWatch and
+ * CloudWatch Logs, through which Express Mode makes its load balancer, scaling, alarm and log group; `execute` issues ExecuteCommand's sessions and
  * reaches tasks' containers (without it ExecuteCommand is not offered).
  */
 export function createEcsService(
@@ -54,7 +55,19 @@ export function createEcsService(
   };
   if (execute) Object.assign(handlers, executeCommandHandlers({ db: deps.db, ...execute, baseUrl }));
   const express = otherApis && expressGateway(deps, () => ({ ecs: handlers, ...otherApis() }));
-  if (express) Object.assign(handlers, express.handlers);
+  if (express) {
+    Object.assign(handlers, express.handlers);
+    // An express service's revisions name what Express Mode made for it (ecsManagedResources).
+    const describeRevisions = handlers.DescribeServiceRevisions!;
+    handlers.DescribeServiceRevisions = async (input, ctx) => {
+      const out = (await describeRevisions(input, ctx)) as { serviceRevisions: ServiceRevision[] };
+      for (const revision of out.serviceRevisions) {
+        const managed = await express.managedResources(revision.serviceArn!, new Date(revision.createdAt!), ctx);
+        if (managed) revision.ecsManagedResources = managed;
+      }
+      return out;
+    };
+  }
   // Express Mode's creates and deletes a restart interrupted are undone or finished once the server runs.
   return { model: loadModel("ecs"), handlers, recoverExpress: async () => express?.recover() };
 }

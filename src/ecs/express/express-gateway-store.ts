@@ -54,6 +54,18 @@ export interface ExpressResources {
   /** Application Auto Scaling's ResourceId (service/CLUSTER/NAME) and the target tracking policy's name. */
   scalableResourceId: string;
   scalingPolicyName: string;
+  /** Their ARNs, as Application Auto Scaling answered them. */
+  scalableTargetArn?: string;
+  scalingPolicyArn?: string;
+  /**
+   * The container's log group. `logGroupMade`: the create found it missing and makes it (set
+   * before CreateLogGroup, so that an undone create deletes it; a group the user had stays).
+   */
+  logGroupName?: string;
+  logGroupMade?: boolean;
+  /** The CloudWatch alarm deployments roll back on (its name chosen before it exists). */
+  alarmName?: string;
+  alarmArn?: string;
   /** Where the service answers (http://HOSTNAME/). */
   endpoint: string;
 }

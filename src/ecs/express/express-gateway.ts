@@ -19,17 +19,23 @@ import { expressServices, findExpressService, forgetExpressService, saveExpressS
 import { readCertificate } from "../../elbv2/certificates/certificate-files.js";
 import { allSharedLoadBalancers, EXPRESS_CERTIFICATE, networkKey, saveSharedLoadBalancer, SERVICES_PER_LOAD_BALANCER, sharedLoadBalancers, type SharedLoadBalancer } from "./express-load-balancers.js";
 import { releaseLoadBalancer, tearDown, usersOf, type RawCall } from "./express-teardown.js";
+import { rollbackAlarmInput } from "./express-rollback-alarm.js";
+import { managedResourcesOf } from "./express-managed-resources.js";
+import type { ECSManagedResources } from "@aws-sdk/client-ecs";
 
 /**
  * ECS Express Mode: an image and two roles become a Fargate service behind an Application Load
- * Balancer (listener, target group with health checks) with target tracking auto scaling. Each
- * piece is made by calling the handlers of its own API (ECS, ELBv2, Application Auto Scaling), so
+ * Balancer (listener, target group with health checks) with target tracking auto scaling, a log
+ * group and the CloudWatch alarm its deployments roll back on. Each piece is made by calling the
+ * handlers of its own API (ECS, ELBv2, Application Auto Scaling, CloudWatch, CloudWatch Logs), so
  * it is the same resource a user would have made and is visible and changeable through that API.
  */
 export interface ExpressApis {
   ecs: Record<string, Handler>;
   elbv2: Record<string, Handler>;
   autoScaling: Record<string, Handler>;
+  cloudwatch: Record<string, Handler>;
+  logs: Record<string, Handler>;
 }
 
 /** Express Mode's documented defaults (Amazon ECS Developer Guide, "Resources created by Express Mode services"). */
@@ -62,7 +68,10 @@ const certificateArn = (ctx: RequestContext) => `arn:aws:acm:${ctx.region}:${ctx
 const notFound = () => new ServiceError("ResourceNotFoundException", "The specified express gateway service was not found.");
 const hex = (n: number) => randomBytes(n).toString("hex");
 
-export function expressGateway(deps: EcsDeps, apis: () => ExpressApis): { handlers: Record<string, Handler>; recover(): Promise<void> } {
+export function expressGateway(deps: EcsDeps, apis: () => ExpressApis): {
+  handlers: Record<string, Handler>; recover(): Promise<void>;
+  managedResources(serviceArn: string, revisionCreatedAt: Date, ctx: RequestContext): Promise<ECSManagedResources | undefined>;
+} {
   const { db, clock, config, log } = deps;
   /**
    * One call to another API's handler. Its input errors (a subnet ELBv2 refuses, a capacity
@@ -230,15 +239,48 @@ export function expressGateway(deps: EcsDeps, apis: () => ExpressApis): { handle
   /** The target tracking policy for a scaling target (PutScalingPolicy replaces one of the same name). */
   async function applyScaling(ctx: RequestContext, e: StoredExpressService, s: Required<ExpressGatewayScalingTarget>): Promise<void> {
     const key = { ServiceNamespace: "ecs", ResourceId: e.resources.scalableResourceId, ScalableDimension: "ecs:service:DesiredCount" };
-    await call("autoScaling", "RegisterScalableTarget", { ...key, MinCapacity: s.minTaskCount, MaxCapacity: s.maxTaskCount }, ctx);
+    e.resources.scalableTargetArn = (await call<{ ScalableTargetARN?: string }>("autoScaling", "RegisterScalableTarget", { ...key, MinCapacity: s.minTaskCount, MaxCapacity: s.maxTaskCount }, ctx)).ScalableTargetARN;
     const metric = PREDEFINED_METRIC[s.autoScalingMetric as keyof typeof PREDEFINED_METRIC];
     // ALBRequestCountPerTarget names the load balancer and target group: app/NAME/ID/targetgroup/NAME/ID.
     const label = metric === "ALBRequestCountPerTarget"
       ? { ResourceLabel: `${e.resources.loadBalancerArn!.split(":loadbalancer/")[1]}/${e.resources.targetGroupArn!.split(":").at(-1)}` } : {};
-    await call("autoScaling", "PutScalingPolicy", {
+    e.resources.scalingPolicyArn = (await call<{ PolicyARN?: string }>("autoScaling", "PutScalingPolicy", {
       ...key, PolicyName: e.resources.scalingPolicyName, PolicyType: "TargetTrackingScaling",
       TargetTrackingScalingPolicyConfiguration: { TargetValue: s.autoScalingTargetValue, PredefinedMetricSpecification: { PredefinedMetricType: metric, ...label } },
-    }, ctx);
+    }, ctx)).PolicyARN;
+  }
+
+  /**
+   * The container's log group, made with the service (AWS makes a service-specific one) rather than
+   * when its first task logs; a group that exists already (the user's) is used as it is.
+   */
+  async function ensureLogGroup(ctx: RequestContext, e: StoredExpressService): Promise<void> {
+    const name = e.resources.logGroupName!;
+    const found = await call<{ logGroups?: { logGroupName?: string }[] }>("logs", "DescribeLogGroups", { logGroupNamePrefix: name }, ctx);
+    if (found.logGroups?.some((g) => g.logGroupName === name)) return;
+    // Recorded first: a create undone after this point deletes the group it made.
+    e.resources.logGroupMade = true;
+    saveExpressService(db, e);
+    await call("logs", "CreateLogGroup", { logGroupName: name }, ctx);
+  }
+
+  /**
+   * ServiceRevision.ecsManagedResources for a revision of an express service (undefined for any
+   * other service's, and for a revision of a later service of the same name).
+   */
+  async function managedResources(serviceArn: string, revisionCreatedAt: Date, ctx: RequestContext): Promise<ECSManagedResources | undefined> {
+    const e = findExpressService(db, serviceArn);
+    if (!e?.serviceCreatedAt || e.scope.account !== ctx.account || e.scope.region !== ctx.region) return undefined;
+    const at = revisionCreatedAt.getTime();
+    if (at < new Date(e.serviceCreatedAt).getTime() || (e.state === "DELETED" && at > e.updatedAt.getTime())) return undefined;
+    const lb = sharedLoadBalancers(db, e.scope).find((l) => l.name === e.resources.loadBalancerName);
+    const subnets = lb?.subnets ?? e.configurations[0]!.networkConfiguration?.subnets ?? [];
+    const logGroup = e.resources.logGroupName;
+    const groups = logGroup ? (await raw<{ logGroups?: { logGroupName?: string }[] }>("logs", "DescribeLogGroups", { logGroupNamePrefix: logGroup }, ctx)).logGroups ?? [] : [];
+    return managedResourcesOf(e, {
+      ...(lb ? { loadBalancer: lb } : {}), loadBalancerSubnets: subnets.length >= 2 ? subnets : DEFAULT_SUBNETS, certificateArn: certificateArn(ctx),
+      logGroupExists: groups.some((g) => g.logGroupName === logGroup),
+    });
   }
 
   async function describeService(ctx: RequestContext, e: StoredExpressService, tags = false): Promise<Service> {
@@ -317,6 +359,7 @@ export function expressGateway(deps: EcsDeps, apis: () => ExpressApis): { handle
           taskDefinitionFamily: serviceName, loadBalancerName: lb.name, hostname, targetGroupNames: [`ecs-gateway-tg-${suffix}`, `ecs-gateway-tg-${suffix}-alt`],
           ...(clusterActive ? {} : { createdCluster: true }),
           scalableResourceId: `service/${clusterName}/${serviceName}`, scalingPolicyName: `${serviceName}-express-scaling`, endpoint,
+          logGroupName: primaryContainer.awsLogsConfiguration!.logGroup!, alarmName: `ecs-gateway-rollback-${suffix}`,
         },
       };
       db.transaction(() => {
@@ -344,6 +387,11 @@ export function expressGateway(deps: EcsDeps, apis: () => ExpressApis): { handle
           Actions: [{ Type: "forward", ForwardConfig: { TargetGroups: [{ TargetGroupArn: r.targetGroupArn, Weight: 100 }, { TargetGroupArn: r.alternateTargetGroupArn, Weight: 0 }] } }],
         }, ctx)).Rules[0]!.RuleArn;
         record();
+        await ensureLogGroup(ctx, e);
+        // The alarm before the service: its deploymentConfiguration names it.
+        await call("cloudwatch", "PutMetricAlarm", rollbackAlarmInput(r.alarmName!, r.loadBalancerArn!, [r.targetGroupArn, r.alternateTargetGroupArn]), ctx);
+        r.alarmArn = (await call<{ MetricAlarms?: { AlarmArn?: string }[] }>("cloudwatch", "DescribeAlarms", { AlarmNames: [r.alarmName] }, ctx)).MetricAlarms?.[0]?.AlarmArn;
+        record();
 
         const created = await call<{ service: Service }>("ecs", "CreateService", {
           cluster: clusterName, serviceName, taskDefinition, desiredCount: scaling.minTaskCount, launchType: "FARGATE",
@@ -352,7 +400,7 @@ export function expressGateway(deps: EcsDeps, apis: () => ExpressApis): { handle
             targetGroupArn: r.targetGroupArn, containerName: CONTAINER_NAME, containerPort: primaryContainer.containerPort,
             advancedConfiguration: { alternateTargetGroupArn: r.alternateTargetGroupArn, productionListenerRule: r.ruleArn, roleArn: e.infrastructureRoleArn },
           }],
-          deploymentConfiguration: EXPRESS_DEPLOYMENT,
+          deploymentConfiguration: { ...EXPRESS_DEPLOYMENT, alarms: { alarmNames: [r.alarmName!], enable: true, rollback: true } },
           ...(input.tags?.length ? { tags: input.tags, propagateTags: "SERVICE" } : {}),
         }, ctx);
         e.serviceCreatedAt = new Date(created.service.createdAt!).toISOString();
@@ -433,5 +481,5 @@ export function expressGateway(deps: EcsDeps, apis: () => ExpressApis): { handle
       return { service: await present(ctx, deleting, false) };
     }),
   };
-  return { handlers, recover };
+  return { handlers, recover, managedResources };
 }

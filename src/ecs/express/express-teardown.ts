@@ -7,7 +7,7 @@ import { expressServices } from "./express-gateway-store.js";
 import { forgetSharedLoadBalancer, sharedLoadBalancers, type SharedLoadBalancer } from "./express-load-balancers.js";
 
 /** A call to one API's handler, its errors as that API answers them. */
-export type RawCall = <T>(api: "ecs" | "elbv2" | "autoScaling", op: string, input: object, ctx: RequestContext) => Promise<T>;
+export type RawCall = <T>(api: "ecs" | "elbv2" | "autoScaling" | "cloudwatch" | "logs", op: string, input: object, ctx: RequestContext) => Promise<T>;
 
 /** Errors that mean "already gone": a teardown step that meets one has nothing left to do. */
 const GONE = new Set([
@@ -25,9 +25,10 @@ const quietly = async (p: Promise<unknown>): Promise<void> => {
 /**
  * Removes what was made for an express service, each step idempotent so that a teardown a kill -9
  * interrupted can run again: scaling first (no policy raises the count of a service being
- * stopped), the ECS service, its host rule, its two target groups, and the shared load balancer
- * once no other express service uses it. With `undoCreate` (a create that failed or was cut short)
- * also the task definition revisions it registered and the cluster it made. Resources whose ARN
+ * stopped), the ECS service, its rollback alarm, its host rule, its two target groups, and the
+ * shared load balancer once no other express service uses it. With `undoCreate` (a create that
+ * failed or was cut short) also the task definition revisions it registered, the log group and
+ * the cluster it made. Resources whose ARN
  * was not stored yet (a kill -9 right after their creation) are found by the names chosen before.
  */
 export async function tearDown(db: Db, raw: RawCall, e: StoredExpressService, ctx: RequestContext, { undoCreate = false } = {}): Promise<void> {
@@ -37,6 +38,8 @@ export async function tearDown(db: Db, raw: RawCall, e: StoredExpressService, ct
   // Only this express service's ECS service: a create cut short made it at or after the intent.
   const ours = svc && (e.serviceCreatedAt ? new Date(svc.createdAt!).toISOString() === e.serviceCreatedAt : new Date(svc.createdAt!).getTime() >= e.createdAt.getTime());
   if (svc?.status === "ACTIVE" && ours) await quietly(raw("ecs", "DeleteService", { cluster: e.clusterArn, service: e.serviceArn, force: true }, ctx));
+  // The rollback alarm once the service that names it is gone (DeleteAlarms skips a name that is no alarm).
+  if (r.alarmName) await raw("cloudwatch", "DeleteAlarms", { AlarmNames: [r.alarmName] }, ctx);
 
   const groups = await targetGroupArns(raw, e, ctx);
   const listenerArn = r.listenerArn ?? (r.loadBalancerName ? sharedLoadBalancers(db, e.scope).find((l) => l.name === r.loadBalancerName)?.listenerArn : undefined);
@@ -56,6 +59,12 @@ export async function tearDown(db: Db, raw: RawCall, e: StoredExpressService, ct
 
   if (undoCreate) {
     await deregisterRevisions(raw, e, ctx);
+    // The log group the create made (a Delete keeps it: its logs outlive the service).
+    if (r.logGroupMade) {
+      await raw("logs", "DeleteLogGroup", { logGroupName: r.logGroupName }, ctx).catch((err: unknown) => {
+        if (!(err instanceof ServiceError && err.code === "ResourceNotFoundException")) throw err;
+      });
+    }
     if (r.createdCluster) await quietly(raw("ecs", "DeleteCluster", { cluster: e.clusterArn }, ctx).catch((err: unknown) => ctx.log.warn({ err }, "the cluster an express service made is kept: it is in use")));
   }
 }
