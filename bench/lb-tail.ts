@@ -8,8 +8,7 @@
  * runs it, serving an ALB (HTTP listener, three targets round robin, health checks every 5 s) on
  * its own loopback address; `young` sets the worker's resourceLimits.maxYoungGenerationSizeMb,
  * `semi` and `maxsemi` V8's --min- and --max-semi-space-size for the worker's isolate (0: V8's
- * default; V8 reads them when the isolate is made, so they are set just for that worker); without
- * them, the worker gets the young generation Berth gives its data plane (young-generation.ts). Three
+ * default; V8 reads them when the isolate is made, so they are set just for that worker). Three
  * single-process nginx servers are the targets. wrk paces every connection (2 ms of think time
  * after each answer, as bench/load-balancer.ts's latency runs), against one target directly and
  * through each variant, in interleaved rounds. Inside the worker, for the same window: the event
@@ -27,7 +26,6 @@ import { parseArgs } from "node:util";
 import { Worker } from "node:worker_threads";
 import v8 from "node:v8";
 import { defaultTargetGroupAttributes, type DataPlaneSnapshot } from "../src/dataplane/snapshot.js";
-import { DATA_PLANE_SEMI_SPACE_MB, workerWithSemiSpace } from "../src/dataplane/young-generation.js";
 import { freePort } from "./free-port.js";
 import { wrkLoad } from "./wrk-load.js";
 import type { LoadResult } from "./http-load.js";
@@ -104,27 +102,21 @@ interface Running { variant: Variant; origin: string; worker: Worker; call(op: "
 async function startVariant(variant: Variant, i: number, targets: number[]): Promise<Running> {
   const address = `127.0.${100 + (process.pid % 100)}.${10 + i}`;
   const port = await freePort();
-  const options = {
-    workerData: { engine: variant.engine, snapshot: snapshot(address, port, targets), allocationSites: values["allocation-sites"] },
-    ...(variant.youngMb !== undefined && { resourceLimits: { maxYoungGenerationSizeMb: variant.youngMb } }),
-  };
-  const url = new URL("./lb-tail-worker.js", import.meta.url);
-  // Without semi= or maxsemi=, the young generation Berth gives its data plane worker (data-plane.ts);
-  // with them, those V8 flags for this worker alone (V8 reads them when an isolate is made; 0: V8's default).
-  const ownFlags = !Number.isNaN(variant.semiMb) || !Number.isNaN(variant.maxSemiMb);
+  // V8 reads the flag when an isolate is made: set for this worker only, then back (see data-plane.ts).
   if (!Number.isNaN(variant.semiMb)) v8.setFlagsFromString(`--min-semi-space-size=${variant.semiMb}`);
   if (!Number.isNaN(variant.maxSemiMb)) v8.setFlagsFromString(`--max-semi-space-size=${variant.maxSemiMb}`);
-  const worker = ownFlags ? new Worker(url, options) : workerWithSemiSpace(url, DATA_PLANE_SEMI_SPACE_MB, options);
+  const worker = new Worker(new URL("./lb-tail-worker.js", import.meta.url), {
+    workerData: { engine: variant.engine, snapshot: snapshot(address, port, targets), allocationSites: values["allocation-sites"] },
+    ...(variant.youngMb !== undefined && { resourceLimits: { maxYoungGenerationSizeMb: variant.youngMb } }),
+  });
   const next = () => new Promise<any>((res, rej) => {
     const fail = (err: Error) => rej(err);
     worker.once("error", fail);
     worker.once("message", (m) => { worker.off("error", fail); res(m); });
   });
   await next(); // ready
-  if (ownFlags) {
-    v8.setFlagsFromString("--min-semi-space-size=0"); // V8's default: it sizes the young generation itself
-    v8.setFlagsFromString("--max-semi-space-size=0");
-  }
+  v8.setFlagsFromString("--min-semi-space-size=0"); // V8's default: it sizes the young generation itself
+  v8.setFlagsFromString("--max-semi-space-size=0");
   return {
     variant, origin: `http://${address}:${port}`, worker,
     call: async (op) => { const reply = next(); worker.postMessage({ op }); const r = await reply; return op === "stop" ? r as Window : undefined; },

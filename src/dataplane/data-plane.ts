@@ -1,7 +1,7 @@
+import { Worker } from "node:worker_threads";
 import type { DataPlaneSnapshot } from "./snapshot.js";
 import type { ApplyReport, TargetGroupHealth } from "./engine.js";
 import type { TrafficCounters } from "./traffic-counters.js";
-import { DATA_PLANE_SEMI_SPACE_MB, workerWithSemiSpace } from "./young-generation.js";
 
 export type { ApplyReport, TargetGroupHealth } from "./engine.js";
 export type { TrafficCounters } from "./traffic-counters.js";
@@ -35,11 +35,10 @@ export type DataPlaneReply = { id: number; ok: true; value: unknown } | { id: nu
 
 /**
  * Starts the data plane in its own worker thread, so proxy load cannot stall the API's event
- * loop (and a stalled API cannot stall traffic). Its young generation is larger than V8's
- * default, so garbage collection pauses it rarely (young-generation.ts).
+ * loop (and a stalled API cannot stall traffic).
  */
 export function startDataPlane(): DataPlane {
-  const worker = workerWithSemiSpace(new URL("./worker.js", import.meta.url), DATA_PLANE_SEMI_SPACE_MB);
+  const worker = new Worker(new URL("./worker.js", import.meta.url));
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   let nextId = 1;
   let exited: Error | undefined;
