@@ -8,6 +8,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { monitorEventLoopDelay, PerformanceObserver, constants } from "node:perf_hooks";
 import v8 from "node:v8";
 import { Session } from "node:inspector/promises";
+import diagnostics from "node:diagnostics_channel";
 import type { DataPlaneSnapshot } from "../src/dataplane/snapshot.js";
 
 const { engine: enginePath, snapshot, allocationSites } = workerData as { engine: string; snapshot: DataPlaneSnapshot; allocationSites?: boolean };
@@ -22,8 +23,15 @@ interface Window {
   profiler: v8.GCProfiler;
   usedAtStart: number;
   cpuAtStart: NodeJS.CpuUsage;
+  connectsAtStart: number;
 }
 let window: Window | undefined;
+/**
+ * Connections this thread opened to targets (net.connect publishes on 'net.client.socket'): with
+ * keep-alive, a pool that has to open new ones under load pays a handshake in some requests' time.
+ */
+let upstreamConnects = 0;
+diagnostics.subscribe("net.client.socket", () => upstreamConnects++);
 const threadCpu = () => (process as unknown as { threadCpuUsage(): NodeJS.CpuUsage }).threadCpuUsage();
 
 /**
@@ -63,7 +71,7 @@ parentPort!.on("message", async (message: { op: "start" | "stop" | "close" }) =>
     gc.observe({ entryTypes: ["gc"] });
     const profiler = new v8.GCProfiler();
     profiler.start();
-    window = { delay, gc, pauses, profiler, usedAtStart: v8.getHeapStatistics().used_heap_size, cpuAtStart: threadCpu() };
+    window = { delay, gc, pauses, profiler, usedAtStart: v8.getHeapStatistics().used_heap_size, cpuAtStart: threadCpu(), connectsAtStart: upstreamConnects };
     parentPort!.postMessage({ op: "started" });
     return;
   }
@@ -101,6 +109,7 @@ parentPort!.on("message", async (message: { op: "start" | "stop" | "close" }) =>
         oldBeforeFullGc,
         liveAfterFullGc,
         newSpace,
+        upstreamConnects: upstreamConnects - w.connectsAtStart,
         ...(sampled && { sites: topSites(sampled.head, 25) }),
       });
     });

@@ -2,12 +2,13 @@
  * Where the ALB data plane's latency tail comes from, measured without needing a quiet machine:
  *
  *   npm run build && node dist/bench/lb-tail.js [--rounds 3] [--seconds 5] [--connections 36] \
- *     [--variant name=path/to/engine.js[:young=MB][:semi=MB]] ... [--allocation-sites]
+ *     [--variant name=path/to/engine.js[:young=MB][:semi=MB][:maxsemi=MB]] ... [--allocation-sites]
  *
  * Each variant is a DataPlaneEngine (by default this build's) in its own worker thread, as Berth
  * runs it, serving an ALB (HTTP listener, three targets round robin, health checks every 5 s) on
  * its own loopback address; `young` sets the worker's resourceLimits.maxYoungGenerationSizeMb,
- * `semi` V8's --min-semi-space-size for the worker's isolate (0: V8's default). Three
+ * `semi` and `maxsemi` V8's --min- and --max-semi-space-size for the worker's isolate (0: V8's
+ * default; V8 reads them when the isolate is made, so they are set just for that worker). Three
  * single-process nginx servers are the targets. wrk paces every connection (2 ms of think time
  * after each answer, as bench/load-balancer.ts's latency runs), against one target directly and
  * through each variant, in interleaved rounds. Inside the worker, for the same window: the event
@@ -43,12 +44,14 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
-interface Variant { name: string; engine: string; youngMb?: number; semiMb?: number }
+interface Variant { name: string; engine: string; youngMb?: number; semiMb?: number; maxSemiMb?: number }
 const variants: Variant[] = (values.variant!.length > 0 ? values.variant! : [`this build=${new URL("../src/dataplane/engine.js", import.meta.url).pathname}`]).map((v) => {
-  const [name, rest] = v.split("=") as [string, string];
+  // Split at the first "=" only: the options after the path have "=" of their own.
+  const at = v.indexOf("=");
+  const [name, rest] = [v.slice(0, at), v.slice(at + 1)];
   const [path, ...options] = rest.split(":");
   const option = (key: string) => options.find((o) => o.startsWith(`${key}=`))?.slice(key.length + 1);
-  return { name, engine: pathToFileURL(resolve(path!)).href, youngMb: Number(option("young") ?? NaN) || undefined, semiMb: Number(option("semi") ?? NaN) };
+  return { name, engine: pathToFileURL(resolve(path!)).href, youngMb: Number(option("young") ?? NaN) || undefined, semiMb: Number(option("semi") ?? NaN), maxSemiMb: Number(option("maxsemi") ?? NaN) };
 });
 
 /** One target: a single nginx process answering its name on every path (as bench/load-balancer.ts's). */
@@ -89,6 +92,8 @@ interface Window {
   oldBeforeFullGc: number; liveAfterFullGc?: number;
   /** The young generation's size (V8's new_space space_size) at the end of the window. */
   newSpace: number;
+  /** Connections the data plane opened to targets during the window. */
+  upstreamConnects: number;
   /** With --allocation-sites: where the sampled bytes were allocated (collected objects included). */
   sites?: Array<{ site: string; bytes: number }>;
 }
@@ -99,6 +104,7 @@ async function startVariant(variant: Variant, i: number, targets: number[]): Pro
   const port = await freePort();
   // V8 reads the flag when an isolate is made: set for this worker only, then back (see data-plane.ts).
   if (!Number.isNaN(variant.semiMb)) v8.setFlagsFromString(`--min-semi-space-size=${variant.semiMb}`);
+  if (!Number.isNaN(variant.maxSemiMb)) v8.setFlagsFromString(`--max-semi-space-size=${variant.maxSemiMb}`);
   const worker = new Worker(new URL("./lb-tail-worker.js", import.meta.url), {
     workerData: { engine: variant.engine, snapshot: snapshot(address, port, targets), allocationSites: values["allocation-sites"] },
     ...(variant.youngMb !== undefined && { resourceLimits: { maxYoungGenerationSizeMb: variant.youngMb } }),
@@ -110,6 +116,7 @@ async function startVariant(variant: Variant, i: number, targets: number[]): Pro
   });
   await next(); // ready
   v8.setFlagsFromString("--min-semi-space-size=0"); // V8's default: it sizes the young generation itself
+  v8.setFlagsFromString("--max-semi-space-size=0");
   return {
     variant, origin: `http://${address}:${port}`, worker,
     call: async (op) => { const reply = next(); worker.postMessage({ op }); const r = await reply; return op === "stop" ? r as Window : undefined; },
@@ -159,6 +166,12 @@ async function main() {
         + `| ${(minor.length / requests * 10_000).toFixed(1)} | ${minor.length ? (sum(minor) / minor.length).toFixed(2) : "-"} / ${minor.length ? Math.max(...minor).toFixed(2) : "-"} ms `
         + `| ${major.length} (${major.length ? Math.max(...major).toFixed(2) : "-"} ms) | ${(sum(ws.map((w) => w.allocatedBytes)) / requests / 1024).toFixed(2)} | ${(sum(ws.map((w) => w.cpuMs)) * 1000 / requests).toFixed(1)} |`);
     }
+    // Whether a window's tail goes with its GC: each window's p99 beside its pauses and the loop's worst delay.
+    console.log("\nEach window (round): p99 | minor GCs, total / max pause | event-loop delay max | connections opened to targets:");
+    for (const p of paths.filter((x) => x.run)) {
+      console.log(`  ${p.name}: ${results.get(p.name)!.map(({ load, window: w }) => `${load.p99Ms.toFixed(2)} ms | ${w!.pauses.minor.length}, ${sum(w!.pauses.minor).toFixed(1)} / ${Math.max(0, ...w!.pauses.minor).toFixed(2)} ms | ${w!.delayMs.max.toFixed(2)} ms | ${w!.upstreamConnects}`).join(";  ")}`);
+    }
+    console.log(`  direct p99 by round: ${results.get(direct.name)!.map((r) => `${r.load.p99Ms.toFixed(2)} ms`).join(", ")}`);
     console.log("\nYoung generation (new space) at the end of each window, MB:");
     for (const p of paths.filter((x) => x.run)) console.log(`  ${p.name}: ${results.get(p.name)!.map((r) => (r.window!.newSpace / 2 ** 20).toFixed(1)).join(", ")}`);
     console.log("\nOld space in use at the end of each window, MB (and the whole heap after a full GC, with --expose-gc):");
