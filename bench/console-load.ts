@@ -170,17 +170,19 @@ try {
         await page.goto(`${berth.endpoint}${v.path}#/clusters/default`).catch((err: Error) => console.log(`  ${v.name}: navigation failed: ${err.message}`));
         // What the page shows after 5 s, when it is not there yet.
         const late = setTimeout(() => void page.$eval("main", (el) => (el as unknown as { innerText: string }).innerText.slice(0, 600)).then((t) => console.log(`  after 5 s the page shows: ${t.replace(/\s+/g, " ")}`), () => undefined), 5_000);
-        // Loaded: both counts shown and both tables' rows rendered (the first 100 of each; the rest
+        // Loaded: both titles shown and both tables' rows rendered (the first 100 of each; the rest
         // wait for "Show all").
         const done = page.waitForFunction(
-          (s: number, t: number) => {
+          (s: number, t: number, r: number) => {
             const doc = (globalThis as unknown as { document: { querySelector(q: string): { innerText: string } | null; querySelectorAll(q: string): { length: number } } }).document;
             const text = doc.querySelector("main")?.innerText ?? "";
-            return text.includes(`Services (${s})`) && text.includes(`Tasks (${t})`)
+            // The tasks' title: their count when one ListTasks page of each kind held them all,
+            // else the cluster's running and pending counts and "first 100 shown".
+            return text.includes(`Services (${s})`) && (text.includes(`Tasks (${t})`) || text.includes(`Tasks (${r} running, 0 pending; first 100 shown)`))
               && doc.querySelectorAll("#services tbody tr").length >= Math.min(s, 100) && doc.querySelectorAll("#tasks tbody tr").length >= Math.min(t, 100);
           },
           { timeout: 120_000, polling: "raf" },
-          SERVICES, total,
+          SERVICES, total, running,
         ).then(() => "loaded" as const);
         let watch: ReturnType<typeof setInterval> | undefined;
         const changed = new Promise<"changed">((resolve) => (watch = setInterval(() => v.networkChanged && resolve("changed"), 100)));

@@ -97,7 +97,7 @@ export function ClusterPage({ cluster }: { cluster: string }) {
           )}
         </Loading>
       </Section>
-      <TasksSection cluster={cluster} actions={described.data ? (reload) => <RunTaskForm cluster={cluster} done={reload} /> : undefined} />
+      <TasksSection cluster={cluster} counts={described.data ? { running: described.data.runningTasksCount, pending: described.data.pendingTasksCount } : undefined} actions={described.data ? (reload) => <RunTaskForm cluster={cluster} done={reload} /> : undefined} />
       <Section title={instances.data ? `Container instances (${instances.data.length})` : "Container instances"} id="instances">
         <Loading loaded={instances}>
           {(list) => (
