@@ -106,7 +106,10 @@ try {
   const variants = await Promise.all([{ name: "this build", path: "/" }, ...(values.baseline ? [{ name: "baseline", path: "/console/index-baseline.html" }] : [])].map(async (v) => {
     const page = await (await browser.createBrowserContext()).newPage();
     await page.setViewport({ width: 1280, height: 800 });
-    const variant = { ...v, page, networkChanged: false, times: [] as number[], calls: [] as Array<{ op: string; ms: number; bytes: number; start: number; end: number }> };
+    const variant = { ...v, page, networkChanged: false, times: [] as number[], calls: [] as Array<{ op: string; ms: number; bytes: number; start: number; end: number }>, open: new Map<unknown, { what: string; at: number }>() };
+    // Requests sent and not yet answered: what a load that hangs is waiting for.
+    page.on("request", (req) => variant.open.set(req, { what: `${req.method()} ${req.headers()["x-amz-target"]?.split(".").pop() ?? new URL(req.url()).pathname}`, at: performance.now() }));
+    for (const ended of ["requestfinished", "requestfailed"] as const) page.on(ended, (req) => variant.open.delete(req));
     // A call that failed is reported at once (a failed read leaves the page waiting for its next one).
     page.on("requestfailed", (req) => {
       console.log(`  ${v.name} failed: ${req.method()} ${req.headers()["x-amz-target"] ?? req.url()}: ${req.failure()?.errorText}`);
@@ -163,13 +166,14 @@ try {
       for (let attempt = 1; ; attempt++) {
         await page.goto("about:blank");
         v.calls = [];
+        v.open.clear();
         v.networkChanged = false;
         // What the page must show: the API's own count, read just before the load.
         total = (await count("RUNNING")) + (await count("STOPPED"));
         const t0 = performance.now();
         await page.goto(`${berth.endpoint}${v.path}#/clusters/default`).catch((err: Error) => console.log(`  ${v.name}: navigation failed: ${err.message}`));
         // What the page shows after 5 s, when it is not there yet.
-        const late = setTimeout(() => void page.$eval("main", (el) => (el as unknown as { innerText: string }).innerText.slice(0, 600)).then((t) => console.log(`  after 5 s the page shows: ${t.replace(/\s+/g, " ")}`), () => undefined), 5_000);
+        const late = setTimeout(() => void page.$eval("main", (el) => (el as unknown as { innerText: string }).innerText.slice(0, 600)).then((t) => console.log(`  after 5 s the page shows: ${t.replace(/\s+/g, " ")}\n  and waits for: ${[...v.open.values()].map((o) => `${o.what} (sent ${(o.at - t0).toFixed(0)} ms after navigation)`).join(", ") || "no request"}`), () => undefined), 5_000);
         // Loaded: both titles shown and both tables' rows rendered (the first 100 of each; the rest
         // wait for "Show all").
         const done = page.waitForFunction(
