@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import type { Browser, Page } from "puppeteer-core";
 import {
-  CreateServiceCommand, DescribeServicesCommand, ListTasksCommand, RegisterTaskDefinitionCommand, UpdateServiceCommand, DescribeTasksCommand,
+  CreateServiceCommand, DescribeClustersCommand, DescribeServicesCommand, ListTasksCommand, RunTaskCommand, RegisterTaskDefinitionCommand, UpdateServiceCommand, DescribeTasksCommand,
   type ContainerDefinition, type ECSClient,
 } from "@aws-sdk/client-ecs";
 import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
@@ -14,7 +14,7 @@ import { CreateScheduleCommand, SchedulerClient } from "@aws-sdk/client-schedule
 import { CreateQueueCommand, GetQueueUrlCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { ApplicationAutoScalingClient, DescribeScalingActivitiesCommand, RegisterScalableTargetCommand } from "@aws-sdk/client-application-auto-scaling";
 import { CloudWatchClient, GetMetricDataCommand } from "@aws-sdk/client-cloudwatch";
-import { BatchGetImageCommand } from "@aws-sdk/client-ecr";
+import { BatchGetImageCommand, CreateRepositoryCommand } from "@aws-sdk/client-ecr";
 import { BerthProcess } from "./harness.js";
 import { ensureTestImage, TEST_IMAGE } from "./images.js";
 import { httpGet, waitFor } from "./wait.js";
@@ -336,4 +336,41 @@ test("a LINEAR deployment behind an ALB: scaling activities, request counts and 
   elb.destroy();
   aas.destroy();
   cw.destroy();
+});
+
+test("a cluster with more than 100 tasks: one ListTasks page of each kind, running first, DescribeClusters' counts, and all of them when asked", async () => {
+  // 101 tasks that stop without a container: their image is not in Berth's registry (the pull fails on loopback).
+  const repo = (await ecr(berth).send(new CreateRepositoryCommand({ repositoryName: "console/absent" }))).repository!;
+  await ecs.send(new RegisterTaskDefinitionCommand({ family: "absent", networkMode: "bridge", containerDefinitions: [{ name: "app", image: `${repo.repositoryUri}:nothing`, memory: 8 }] }));
+  for (let left = 101; left > 0; left -= 10) await ecs.send(new RunTaskCommand({ cluster: "default", taskDefinition: "absent", count: Math.min(10, left) }));
+  const list = async (desiredStatus: "RUNNING" | "STOPPED") => {
+    const arns: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const r = await ecs.send(new ListTasksCommand({ cluster: "default", desiredStatus, nextToken }));
+      arns.push(...(r.taskArns ?? []));
+      nextToken = r.nextToken;
+    } while (nextToken);
+    return arns;
+  };
+  await waitFor("101 stopped tasks", async () => (await list("STOPPED")).length >= 101 || undefined, 120_000);
+  await open("clusters/default", ["first 100 shown)"]);
+  const tableText = () => page.$eval("#tasks", (el) => (el as unknown as { innerText: string }).innerText);
+  const rows = () => page.$$eval("#tasks tbody tr", (trs) => trs.length);
+  // The title's counts are DescribeClusters' (the page follows them as tasks change).
+  await waitFor("the cluster's counts in the tasks' title", async () => {
+    const c = (await ecs.send(new DescribeClustersCommand({ clusters: ["default"] }))).clusters![0]!;
+    return (await tableText()).includes(`Tasks (${c.runningTasksCount} running, ${c.pendingTasksCount} pending; first 100 shown)`) || undefined;
+  }, 60_000);
+  assert.equal(await rows(), 100);
+  // Running tasks come first: every RUNNING row before every STOPPED one, all of them there.
+  const desired = await page.$$eval("#tasks tbody tr td:nth-child(3)", (tds) => tds.map((td) => (td as unknown as { textContent: string }).textContent));
+  const running = (await list("RUNNING")).length;
+  assert.deepEqual(desired, [...Array(running).fill("RUNNING"), ...Array(100 - running).fill("STOPPED")]);
+  await clickButton(page, "Show all");
+  await waitFor("every task listed", async () => {
+    const total = (await list("RUNNING")).length + (await list("STOPPED")).length;
+    return ((await tableText()).includes(`Tasks (${total})`) && (await rows()) === total) || undefined;
+  }, 60_000);
+  assert.equal(await page.$("#tasks .more"), null, "the button goes once every task is listed");
 });

@@ -8,6 +8,8 @@ export interface TaskChange {
 }
 
 type Listener = (change: TaskChange) => void;
+/** Not a change: the stream (re)opened, so whatever a page shows may be stale. Every page reloads. */
+const RESYNC: TaskChange = { taskArn: "", lastStatus: null };
 const listeners = new Set<Listener>();
 /** "live": the event stream is open; "polling": it could not be opened, pages poll instead. */
 export let liveMode: "connecting" | "live" | "polling" = "connecting";
@@ -27,6 +29,23 @@ const DEBOUNCE_MS = 400;
 let stream: AbortController | undefined;
 
 /**
+ * The first page's reads, and what waits for them: chromium opens at most 6 connections to one
+ * host, and the event stream holds one for as long as it is open, so opening it (and reading what
+ * is below the fold) only once the page's first reads are in leaves all six to them. Resolved when
+ * the reads started in the first render are all answered, or after FIRST_READS_MS at the latest
+ * (a page that reads nothing, a read that hangs).
+ */
+const FIRST_READS_MS = 3_000;
+let firstReadsOut = 0;
+let firstReadsDone = false;
+let settleFirstReads: () => void = () => undefined;
+export const firstReads = new Promise<void>((resolve) => (settleFirstReads = () => {
+  firstReadsDone = true;
+  resolve();
+}));
+setTimeout(() => settleFirstReads(), FIRST_READS_MS);
+
+/**
  * Opens GET /_berth/events, signed with SigV4 like the CLI's `berth` calls (EventSource cannot
  * send an Authorization header, so the stream is read with fetch). Reconnects after a failure;
  * while it is down, pages poll (only the visible page, every 5 s).
@@ -36,6 +55,7 @@ export function startEvents(): void {
   const controller = new AbortController();
   stream = controller;
   const run = async () => {
+    await firstReads;
     while (!controller.signal.aborted) {
       try {
         await readEvents(controller.signal);
@@ -54,6 +74,8 @@ async function readEvents(signal: AbortSignal): Promise<void> {
   const res = await berthGet("/_berth/events", {}, { signal });
   if (!res.ok || !res.body) throw new Error(`events: ${res.status}`);
   setMode("live");
+  // What a page read before the stream was open may have changed since: each page reads once more.
+  for (const l of listeners) l(RESYNC);
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = "";
   for (;;) {
@@ -92,9 +114,10 @@ export interface Loaded<T> {
 /**
  * Loads a page's data through the AWS APIs and keeps it current: again when a task change the
  * page cares about arrives (`affects`), every 30 s while visible, every 5 s while the event
- * stream is down, and when the tab becomes visible again. A hidden tab reads nothing.
+ * stream is down, and when the tab becomes visible again. A hidden tab reads nothing. A `deferred`
+ * read (a section below the fold) waits for the page's first reads (`firstReads`).
  */
-export function useLoad<T>(load: () => Promise<T>, deps: unknown[], affects: (c: TaskChange) => boolean = () => true): Loaded<T> {
+export function useLoad<T>(load: () => Promise<T>, deps: unknown[], affects: (c: TaskChange) => boolean = () => true, { deferred = false } = {}): Loaded<T> {
   const [state, setState] = useState<{ data?: T; error?: unknown; loading: boolean }>({ loading: true });
   const generation = useRef(0);
   const inFlight = useRef(false);
@@ -104,32 +127,41 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[], affects: (c:
   const affectsRef = useRef(affects);
   affectsRef.current = affects;
 
-  const reload = useCallback(() => {
+  /** Reads; resolves when this read is answered (at once when it only asked for one more after the read in flight). */
+  const read = useCallback((): Promise<void> => {
     // One read at a time per page: a change during a read asks for one more read after it.
     if (inFlight.current) {
       again.current = true;
-      return;
+      return Promise.resolve();
     }
     inFlight.current = true;
     const g = generation.current;
-    loadRef.current().then(
-      (data) => g === generation.current && setState({ data, loading: false }),
-      (error: unknown) => g === generation.current && setState((s) => ({ ...s, error, loading: false })),
+    return loadRef.current().then(
+      (data) => void (g === generation.current && setState({ data, loading: false })),
+      (error: unknown) => void (g === generation.current && setState((s) => ({ ...s, error, loading: false }))),
     ).finally(() => {
       inFlight.current = false;
       if (again.current && g === generation.current) {
         again.current = false;
-        reload();
+        void read();
       }
     });
   }, []);
+  const reload = useCallback(() => void read(), []);
 
   useEffect(() => {
     generation.current++;
     inFlight.current = false;
     again.current = false;
     setState({ loading: true });
-    reload();
+    let cancelled = false;
+    if (deferred) void firstReads.then(() => !cancelled && reload());
+    else if (firstReadsDone) reload();
+    else {
+      // One of the first page's reads: the stream and deferred reads wait until they are all in.
+      firstReadsOut++;
+      void read().finally(() => --firstReadsOut === 0 && settleFirstReads());
+    }
     let timer: ReturnType<typeof setTimeout> | undefined;
     const soon = () => {
       if (document.visibilityState !== "visible" || timer) return;
@@ -138,7 +170,7 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[], affects: (c:
         reload();
       }, DEBOUNCE_MS);
     };
-    const onChange: Listener = (c) => affectsRef.current(c) && soon();
+    const onChange: Listener = (c) => (c === RESYNC || affectsRef.current(c)) && soon();
     listeners.add(onChange);
     let last = Date.now();
     const tick = setInterval(() => {
@@ -151,6 +183,7 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[], affects: (c:
     const onVisible = () => document.visibilityState === "visible" && reload();
     document.addEventListener("visibilitychange", onVisible);
     return () => {
+      cancelled = true;
       listeners.delete(onChange);
       clearInterval(tick);
       clearTimeout(timer);

@@ -65,13 +65,15 @@ const ofCluster = (cluster: string) => (c: { taskArn: string }) => c.taskArn.inc
 
 /**
  * A cluster's page: its summary, services, tasks and container instances, each section loaded on
- * its own (their reads go out at once) and shown as soon as it is in, so the page does not wait
- * for its slowest read before showing anything.
+ * its own and shown as soon as it is in, so the page does not wait for its slowest read before
+ * showing anything. The summary's, services' and tasks' reads go out at once; the container
+ * instances' (below them) once those are in.
  */
 export function ClusterPage({ cluster }: { cluster: string }) {
   const described = useLoad(async () => (await client(ECSClient).send(new DescribeClustersCommand({ clusters: [cluster] }))).clusters?.[0] ?? null, [cluster], ofCluster(cluster));
   const services = useLoad(() => servicesOf(cluster), [cluster], ofCluster(cluster));
-  const instances = useLoad(() => instancesOf(cluster), [cluster], ofCluster(cluster));
+  // Below the services and tasks: read once they are in, not competing with them for connections.
+  const instances = useLoad(() => instancesOf(cluster), [cluster], ofCluster(cluster), { deferred: true });
   return (
     <Page title={cluster} crumbs={[["Clusters", href("clusters")]]}>
       <Loading loaded={described}>
@@ -97,7 +99,7 @@ export function ClusterPage({ cluster }: { cluster: string }) {
           )}
         </Loading>
       </Section>
-      <TasksSection cluster={cluster} actions={described.data ? (reload) => <RunTaskForm cluster={cluster} done={reload} /> : undefined} />
+      <TasksSection cluster={cluster} counts={described.data ? { running: described.data.runningTasksCount, pending: described.data.pendingTasksCount } : undefined} actions={described.data ? (reload) => <RunTaskForm cluster={cluster} done={reload} /> : undefined} />
       <Section title={instances.data ? `Container instances (${instances.data.length})` : "Container instances"} id="instances">
         <Loading loaded={instances}>
           {(list) => (

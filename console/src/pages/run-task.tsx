@@ -1,6 +1,7 @@
 import { ECSClient, ListTaskDefinitionsCommand, RunTaskCommand, type Failure, type LaunchType, type Task } from "@aws-sdk/client-ecs";
 import { useEffect, useState } from "preact/hooks";
 import { client, lastPart } from "../aws";
+import { firstReads } from "../live";
 import { ErrorBox, Link, useAction } from "../ui";
 
 /**
@@ -17,8 +18,9 @@ export function RunTaskForm({ cluster, done }: { cluster: string; done: () => vo
   const action = useAction();
   const { busy, error, setError } = action;
   const [result, setResult] = useState<{ tasks: Task[]; failures: Failure[] }>();
+  // The choices only help once someone types: read after the page's own first reads are in.
   useEffect(() => {
-    client(ECSClient).send(new ListTaskDefinitionsCommand({ status: "ACTIVE", sort: "DESC", maxResults: 100 })).then((r) => setDefinitions((r.taskDefinitionArns ?? []).map(lastPart)), setError);
+    void firstReads.then(() => client(ECSClient).send(new ListTaskDefinitionsCommand({ status: "ACTIVE", sort: "DESC", maxResults: 100 })).then((r) => setDefinitions((r.taskDefinitionArns ?? []).map(lastPart)), setError));
   }, []);
   const run = () => action.run(async () => {
     setResult(undefined);

@@ -87,7 +87,7 @@ export function ServicePage({ cluster, service }: { cluster: string; service: st
                   ))}
                 </Section>
               )}
-              <TasksSection cluster={cluster} service={service} />
+              <TasksSection cluster={cluster} service={service} counts={{ running: data.described.runningCount, pending: data.described.pendingCount }} />
               <Section title="Events" id="events">
                 <Table head={["Time", "Message"]} empty="No events yet." rows={(data.described.events ?? []).slice(0, 25).map((e) => [<Time at={e.createdAt} />, e.message])} />
               </Section>

@@ -5,53 +5,67 @@ import { allPages, client, chunks, lastPart } from "../aws";
 import { useLoad } from "../live";
 import { Badge, Link, Loading, Section, Table, Time } from "../ui";
 
-/** How many tasks a list describes until asked for all: the rows a table shows first. */
+/** How many tasks a list shows until asked for all: the rows a table shows first, and ListTasks's largest page. */
 const FIRST_TASKS = 100;
 
 export interface TaskList {
-  /** Every task ListTasks lists (RUNNING and recently STOPPED). */
-  total: number;
+  /** How many tasks ListTasks lists (RUNNING and recently STOPPED), once every page was read; else undefined. */
+  total?: number;
   /** The ones described: the first FIRST_TASKS, or all once asked. */
   tasks: Task[];
 }
 
 /**
  * The tasks of a cluster (or of one service) that ListTasks lists, RUNNING and recently STOPPED,
- * and the first 100 of them described (all when `all`): the page needs the count of all but shows
- * 100 rows, and describing 1,000 tasks is 10 calls and 1.7 MB of JSON for rows nobody sees yet.
- * Running ones first, each kind newest first: ListTasks lists in the order tasks were created
- * (Berth's order; ECS documents none), so the newest are described before the oldest.
+ * running ones first, each kind newest first (ListTasks lists in the order tasks were created,
+ * Berth's order; ECS documents none). Until asked for `all`, only the first page of each kind is
+ * read (100, the largest) and its first 100 tasks described: counting 1,000 tasks is 10 ListTasks
+ * pages that must follow one another (each needs the previous one's token), and the page's counts
+ * of running and pending tasks come from DescribeClusters / DescribeServices anyway, as an API
+ * user would take them. `total` is then known only when the first pages were the only ones.
  */
 export async function tasksOf(cluster: string, serviceName?: string, all = false): Promise<TaskList> {
   const ecs = client(ECSClient);
-  const arns = (await Promise.all((["RUNNING", "STOPPED"] as const).map(async (desiredStatus) => (await allPages(async (nextToken) => {
-    const r = await ecs.send(new ListTasksCommand({ cluster, nextToken, desiredStatus, ...(serviceName ? { serviceName } : {}) }));
-    return { items: r.taskArns ?? [], next: r.nextToken };
-  })).reverse()))).flat();
+  let complete = true;
+  const listed = await Promise.all((["RUNNING", "STOPPED"] as const).map(async (desiredStatus) => {
+    const page = (nextToken: string | undefined) => ecs.send(new ListTasksCommand({ cluster, nextToken, desiredStatus, maxResults: FIRST_TASKS, ...(serviceName ? { serviceName } : {}) }));
+    if (all) return (await allPages(async (nextToken) => { const r = await page(nextToken); return { items: r.taskArns ?? [], next: r.nextToken }; })).reverse();
+    const r = await page(undefined);
+    if (r.nextToken) complete = false;
+    return (r.taskArns ?? []).reverse();
+  }));
+  const arns = listed.flat();
   const wanted = all ? arns : arns.slice(0, FIRST_TASKS);
   // The batches are described at once: 1,000 tasks are 10 calls, not 10 round trips in a row.
   const tasks = (await Promise.all(chunks(wanted, 100).map((batch) => ecs.send(new DescribeTasksCommand({ cluster, tasks: batch }))))).flatMap((r) => r.tasks ?? []);
   const rank = (t: Task) => (t.desiredStatus === "STOPPED" ? 1 : 0);
   tasks.sort((a, b) => rank(a) - rank(b) || +new Date(b.createdAt ?? 0) - +new Date(a.createdAt ?? 0));
-  return { total: arns.length, tasks };
+  return { total: complete ? arns.length : undefined, tasks };
 }
+
+/** Running and pending tasks as DescribeClusters or DescribeServices count them. */
+export interface TaskCounts { running?: number; pending?: number }
 
 /**
  * A "Tasks (N)" section: a cluster's or a service's tasks, loaded apart from the rest of the page
  * (the page shows what it has without waiting for the slowest read) and kept current as tasks change.
+ * When there are more than the first page, the title gives `counts` (running and pending, from the
+ * cluster or service) and "Show all" lists and describes every task.
  */
-export function TasksSection({ cluster, service, actions }: { cluster: string; service?: string; actions?: (reload: () => void) => ComponentChildren }) {
+export function TasksSection({ cluster, service, counts, actions }: { cluster: string; service?: string; counts?: TaskCounts; actions?: (reload: () => void) => ComponentChildren }) {
   const [all, setAll] = useState(false);
   const loaded = useLoad(() => tasksOf(cluster, service, all), [cluster, service, all], (c) => c.taskArn.includes(`:task/${cluster}/`));
+  const title = (list: TaskList) => list.total !== undefined ? `Tasks (${list.total})`
+    : `Tasks (${counts?.running !== undefined ? `${counts.running} running, ${counts.pending ?? 0} pending; ` : ""}first ${list.tasks.length} shown)`;
   return (
-    <Section title={loaded.data ? `Tasks (${loaded.data.total})` : "Tasks"} id="tasks">
+    <Section title={loaded.data ? title(loaded.data) : "Tasks"} id="tasks">
       {actions?.(loaded.reload)}
       <Loading loaded={loaded}>
-        {({ total, tasks }) => (
+        {(list) => (
           <>
-            <TaskTable cluster={cluster} tasks={tasks} />
-            {tasks.length < total && (
-              <button type="button" class="more" onClick={() => setAll(true)}>Show all {total} (first {tasks.length} shown)</button>
+            <TaskTable cluster={cluster} tasks={list.tasks} />
+            {list.total === undefined && (
+              <button type="button" class="more" onClick={() => setAll(true)}>Show all (first {list.tasks.length} shown)</button>
             )}
           </>
         )}
