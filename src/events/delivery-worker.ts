@@ -96,13 +96,13 @@ export function startDeliveryWorker({ db, clock, log, dispatchers, random = Math
       roleGate?.({ target, sourceArn: row.source_arn, region: row.region, input: row.input });
       const delivered: Outcome = { status: "DELIVERED", attempts: row.attempts + 1 };
       // An SQS target removes the row (and records the rule's activity) in the transaction that
-      // stores the message; others in a batch after, where the SQS row is then already gone.
+      // stores the message, and says so; others in a batch after.
       const dequeueNow = () => {
         dequeue.run(row.id);
         recordAttempt(db, row.id, delivered, clock.now().getTime());
       };
-      await dispatcher.deliver({ scope, target, input: withAttemptAttributes(row.input, row.source_arn, row.attempts + 1), sourceArn: row.source_arn, id: row.id, dequeue: dequeueNow });
-      finish(row.id, delivered);
+      const dequeued = await dispatcher.deliver({ scope, target, input: withAttemptAttributes(row.input, row.source_arn, row.attempts + 1), sourceArn: row.source_arn, id: row.id, dequeue: dequeueNow });
+      if (dequeued !== true) finish(row.id, delivered);
     } catch (err) {
       const attempts = row.attempts + 1;
       const now = clock.now().getTime();
