@@ -7,7 +7,7 @@ import { patternOf } from "./patterns/pattern-cache.js";
 import { archiveEvent } from "./archives.js";
 import { targetInput, withEventValues, type RuleInfo } from "./target-input.js";
 import { DEFAULT_BUS } from "./event-buses.js";
-import { recordMatch } from "./rule-activity.js";
+import { recordMatch, trimActivity } from "./rule-activity.js";
 
 /** An event as rules see it and targets receive it. */
 export interface BusEvent {
@@ -71,6 +71,7 @@ export function queueForRule(db: Db, scope: Scope, rule: RuleInfo, event: BusEve
     recordMatch(db, rule.arn, event, eventTime, { id: target.Id!, arn: target.Arn!, deliveryId }, now);
   }
   if (targets.length === 0) recordMatch(db, rule.arn, event, eventTime, undefined, now);
+  trimActivity(db, rule.arn);
   return targets.length;
 }
 

@@ -30,7 +30,10 @@ export function recordMatch(db: Db, ruleArn: string, event: BusEvent, eventTime:
   db.prepare(`INSERT INTO event_rule_activity (rule_arn, delivery_id, event_id, source, detail_type, event_time, target_id, target_arn, status, updated_at)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', ?)`)
     .run(ruleArn, target?.deliveryId ?? null, event.id, event.source, event["detail-type"], eventTime, target?.id ?? null, target?.arn ?? null, now);
-  // The ring: rows beyond the newest ACTIVITY_PER_RULE of this rule go.
+}
+
+/** Keeps the newest ACTIVITY_PER_RULE rows of the rule (once per event, after its matches are recorded). */
+export function trimActivity(db: Db, ruleArn: string): void {
   db.prepare("DELETE FROM event_rule_activity WHERE rule_arn = ? AND id <= (SELECT id FROM event_rule_activity WHERE rule_arn = ? ORDER BY id DESC LIMIT 1 OFFSET ?)")
     .run(ruleArn, ruleArn, ACTIVITY_PER_RULE);
 }
