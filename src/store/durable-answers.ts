@@ -28,9 +28,9 @@ export class DurableAnswers {
 
   /** `sync` is fs.fdatasync; tests count or fail it. */
   constructor(db: Db, walPath: string, private readonly syncFile: (fd: number, done: (err: NodeJS.ErrnoException | null) => void) => void = fdatasync) {
-    // pluck(): the number itself, no row object (every answer asks).
-    const statement = db.prepare("SELECT total_changes()").pluck();
-    this.changes = () => statement.get() as number;
+    // The statement is db.prepare's shared one (until-write.ts asks the same), so its mode stays as it is.
+    const statement = db.prepare("SELECT total_changes() AS n");
+    this.changes = () => (statement.get() as { n: number }).n;
     // The WAL exists once the database was written (migrations write user_version); created here
     // otherwise, which SQLite takes as an empty WAL. An fsync of any descriptor syncs the file.
     this.fd = openSync(walPath, constants.O_WRONLY | constants.O_CREAT, 0o600);
