@@ -91,3 +91,5 @@ export function shiftPlan(config: { strategy?: string; canaryConfiguration?: { c
  */
 export const rollbackStageKey = (stage: "PRODUCTION_TRAFFIC_SHIFT" | "TEST_TRAFFIC_SHIFT") => `${stage}:rollback`;
 export const isRollbackStageKey = (key: string) => key.endsWith(":rollback");
+/** The lifecycle stage a stage key names (a key is the stage, with a step or `:rollback` after it). */
+export const stageOfKey = (key: string) => key.split(":")[0]!;

@@ -4,9 +4,8 @@ import { ServiceError } from "../../core/errors.js";
 import { clientException, invalidParameter } from "../errors.js";
 import type { StoredServiceDeployment } from "./service-deployment-store.js";
 import { DEFAULT_CALLBACK_DELAY_SECONDS } from "./lifecycle-hook-gates.js";
+import { stageOfKey as stageOf } from "./deployment-rules.js";
 import { findHookByInvocation, findHookExecution, hookExecutionsOf, saveHookExecution, type HookExecution } from "./lifecycle-hook-store.js";
-
-const stageOf = (key: string) => key.split(":")[0]!;
 
 /**
  * ContinueServiceDeployment on a deployment found in the caller's account: the pause hook

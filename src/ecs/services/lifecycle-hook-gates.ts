@@ -2,16 +2,15 @@ import type { DeploymentLifecycleHook, Service } from "@aws-sdk/client-ecs";
 import type { Db } from "../../store/database.js";
 import type { Scope } from "../../core/arn.js";
 import type { Logger } from "../../core/logger.js";
-import { isRollbackStageKey, TRAFFIC_SHIFTING } from "./deployment-rules.js";
+import { isRollbackStageKey, stageOfKey as stageOf, TRAFFIC_SHIFTING } from "./deployment-rules.js";
 import type { HookGates, ServiceState } from "./service-plan-types.js";
 import { ongoingDeploymentsOf, revisionArnOf } from "./service-deployment-store.js";
 import { hookExecutionsOf, newHookId, saveHookExecution, type HookExecution, type HookOwner } from "./lifecycle-hook-store.js";
 
 /** ECS's defaults: a hook times out after 24 hours and then rolls back; IN_PROGRESS re-invokes after 30 s. */
-export const DEFAULT_HOOK_TIMEOUT_MINUTES = 1440;
+const DEFAULT_HOOK_TIMEOUT_MINUTES = 1440;
 export const DEFAULT_CALLBACK_DELAY_SECONDS = 30;
 
-const stageOf = (key: string) => key.split(":")[0]!;
 const hooksOf = (svc: Service): DeploymentLifecycleHook[] =>
   TRAFFIC_SHIFTING.has(svc.deploymentConfiguration?.strategy ?? "ROLLING") && svc.loadBalancers?.length ? svc.deploymentConfiguration?.lifecycleHooks ?? [] : [];
 const hooksAt = (svc: Service, stage: string) => hooksOf(svc).filter((h) => h.lifecycleStages?.includes(stage as never));

@@ -3,6 +3,7 @@ import type { Db } from "../../store/database.js";
 import type { ServicePlan, ServiceState } from "./service-plan-types.js";
 import { ONGOING, ongoingDeploymentsOf, revisionArnOf, saveServiceDeployment } from "./service-deployment-store.js";
 import { withSummaries } from "./service-deployment-view.js";
+import { stageOfKey } from "./deployment-rules.js";
 
 /**
  * After each decision, in its transaction: the service deployments still going on follow what the
@@ -75,7 +76,7 @@ function stageOf(deploymentId: string, svc: Service, state: ServiceState, awaiti
   if (!bg || !svc.loadBalancers?.length) return undefined;
   // Held by lifecycle hooks: the stage they run at (PRE_PRODUCTION_TRAFFIC_SHIFT is not one of ServiceDeploymentLifecycleStage's values).
   if (awaitingHook) {
-    const stage = awaitingHook.split(":")[0]!;
+    const stage = stageOfKey(awaitingHook);
     return (stage === "PRE_PRODUCTION_TRAFFIC_SHIFT" ? "PRODUCTION_TRAFFIC_SHIFT" : stage) as ServiceDeployment["lifecycleStage"];
   }
   if (bg.production === deploymentId) return "BAKE_TIME";

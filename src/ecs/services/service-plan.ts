@@ -1,4 +1,4 @@
-import { circuitBreakerThreshold, isRollbackStageKey, launchBackoffMs, SELF_STOPPED, THROTTLE_AFTER_FAILURES } from "./deployment-rules.js";
+import { circuitBreakerThreshold, isRollbackStageKey, launchBackoffMs, stageOfKey, SELF_STOPPED, THROTTLE_AFTER_FAILURES } from "./deployment-rules.js";
 import { rolloutReasons, serviceMessages } from "./service-events.js";
 import { noteSteadyState } from "./steady-state.js";
 import type { DeploymentFailure, PlanDeployment, PlanTask, ServicePlan, ServicePlanInput, ShiftTo } from "./service-plan-types.js";
@@ -151,7 +151,7 @@ export function planService(input: ServicePlanInput): ServicePlan {
   const rollingBack = state.rollback === primary.id;
   let awaitingHook: string | undefined;
   const gate = (key: string) => {
-    if (!hooks || isRollbackStageKey(key) !== rollingBack || !hooks.stages.has(key.split(":")[0]!) || hooks.passed.has(key)) return true;
+    if (!hooks || isRollbackStageKey(key) !== rollingBack || !hooks.stages.has(stageOfKey(key)) || hooks.passed.has(key)) return true;
     awaitingHook ??= key;
     return false;
   };
