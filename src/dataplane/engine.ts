@@ -4,7 +4,7 @@ import type { TargetHealthDescription } from "@aws-sdk/client-elastic-load-balan
 import { HealthMonitor } from "./health/health-monitor.js";
 import { healthCheckPort } from "./health/health-check.js";
 import type { HealthCheckConfig, DataPlaneSnapshot, ListenerConfig, LoadBalancerConfig, TargetConfig, TargetGroupConfig, TargetHealthMemory } from "./snapshot.js";
-import { targetKey } from "./snapshot.js";
+import { idleMs, targetKey } from "./snapshot.js";
 import type { ProxyContext } from "./http-proxy.js";
 import { handleConnection } from "./tcp-proxy.js";
 import { TrafficCounter, type TrafficCounters } from "./traffic-counters.js";
@@ -310,11 +310,6 @@ function listen(server: net.Server, host: string, port: number): Promise<void> {
       resolve();
     });
   });
-}
-
-/** idle_timeout.timeout_seconds in ms (ALB's default 60 s). */
-export function idleMs(lb: LoadBalancerConfig): number {
-  return (lb.IdleTimeoutSeconds ?? 60) * 1000;
 }
 
 /** A draining target disappears once its deregistration delay has passed. */

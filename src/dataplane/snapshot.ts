@@ -152,3 +152,8 @@ export function keyOfTarget(group: TargetGroupConfig, target: TargetConfig): str
   if (key === undefined) keys.set(target, (key = targetKey(group.TargetGroupArn, target)));
   return key;
 }
+
+/** idle_timeout.timeout_seconds in ms (ALB's default 60 s). */
+export function idleMs(lb: LoadBalancerConfig): number {
+  return (lb.IdleTimeoutSeconds ?? 60) * 1000;
+}

@@ -1,7 +1,7 @@
 import type net from "node:net";
 import { albError } from "../alb-responses.js";
 import type { ProxyContext, Forward } from "../http-proxy.js";
-import { keyOfTarget, type ListenerConfig, type LoadBalancerConfig } from "../snapshot.js";
+import { idleMs, keyOfTarget, type ListenerConfig, type LoadBalancerConfig } from "../snapshot.js";
 import { stickyCookies } from "../stickiness.js";
 import { Framing, forwardedRequestHead, forwardedResponseHead, setCookies, writeAnswer } from "./heads.js";
 import type { RequestHead } from "./request-head.js";
@@ -69,7 +69,7 @@ export class Exchange implements UpstreamUser {
 
   private connect(fresh: boolean): void {
     const { target } = this.route;
-    const upstream = (this.upstream = this.ctx.pool.acquire(target.Address, target.Port, (this.lb.IdleTimeoutSeconds ?? 60) * 1000, this, fresh));
+    const upstream = (this.upstream = this.ctx.pool.acquire(target.Address, target.Port, idleMs(this.lb), this, fresh));
     // Written with what the rest of the client's read brings (flushUpstream), in one write.
     upstream.out.add(this.headText);
   }

@@ -1,7 +1,7 @@
 import net from "node:net";
 import { albError } from "../alb-responses.js";
 import type { Forward, ProxyContext } from "../http-proxy.js";
-import { targetKey, type ListenerConfig, type LoadBalancerConfig } from "../snapshot.js";
+import { idleMs as idleMsOf, targetKey, type ListenerConfig, type LoadBalancerConfig } from "../snapshot.js";
 import { stickyCookies } from "../stickiness.js";
 import { forwardedRequestHead, setCookies, writeAnswer } from "./heads.js";
 import { HTTPParser, newParser } from "./llhttp.js";
@@ -34,7 +34,7 @@ export function handleUpgrade(ctx: ProxyContext, lb: LoadBalancerConfig, listene
   ctx.counters.request(lb.LoadBalancerArn, group.TargetGroupArn);
   client.on("error", () => client.destroy());
 
-  const idleMs = (lb.IdleTimeoutSeconds ?? 60) * 1000;
+  const idleMs = idleMsOf(lb);
   const upstream = net.connect({ host: target.Address, port: target.Port, noDelay: true });
   let timedOut = false;
   upstream.setTimeout(idleMs, () => {
