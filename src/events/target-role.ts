@@ -8,12 +8,10 @@ import { DeliveryError } from "./delivery-error.js";
 import { parseArn } from "../core/arn.js";
 import { taskDefinitionResource } from "../ecs/authorization.js";
 import { overridesOf } from "./targets/ecs-task-target.js";
+import { passRoles, type DependentAction } from "../iam/service-authorization.js";
 
 /** Decides, before a delivery, whether the target's RoleArn lets EventBridge (or Scheduler) deliver it; throws the DLQ's error when not. */
 export type TargetRoleGate = (delivery: { target: W.Target; sourceArn: string; region: string; input?: string }) => void;
-
-/** One permission a delivery needs of the target's role. */
-interface Needed { action: string; resource: string; context?: Record<string, string> }
 
 /** A role named by ARN or, as ECS takes it in a task definition, by name in the task definition's account. */
 const roleArnOf = (ref: string, account: string) => (ref.startsWith("arn:") ? ref : `arn:aws:iam::${account}:role/${ref}`);
@@ -29,11 +27,11 @@ function taskRoles(db: Db, taskDefinitionArn: string, input: string | undefined)
   const overrides = input === undefined ? undefined : overridesOf(input);
   const account = parseArn(taskDefinitionArn)?.account ?? "";
   const roles = [overrides?.taskRoleArn ?? def.taskRoleArn, overrides?.executionRoleArn ?? def.executionRoleArn];
-  return [...new Set(roles.filter((r): r is string => !!r).map((r) => roleArnOf(r, account)))];
+  return roles.filter((r): r is string => !!r).map((r) => roleArnOf(r, account));
 }
 
 /** What a delivery to this target needs of its role: the action on its resource, and for ECS the roles it passes. */
-function permissionsFor(db: Db, target: W.Target, region: string, input: string | undefined): Needed[] {
+function permissionsFor(db: Db, target: W.Target, region: string, input: string | undefined): DependentAction[] {
   const arn = target.Arn!;
   if (/^arn:aws[\w-]*:sqs:/.test(arn)) return [{ action: "sqs:SendMessage", resource: arn }];
   if (/^arn:aws[\w-]*:sns:/.test(arn)) return [{ action: "sns:Publish", resource: arn }];
@@ -45,8 +43,7 @@ function permissionsFor(db: Db, target: W.Target, region: string, input: string 
     const given = target.EcsParameters?.TaskDefinitionArn;
     const cluster = parseArn(arn);
     const taskDefinition = given === undefined ? arn : taskDefinitionResource(db, { account: cluster?.account ?? "", region: cluster?.region ?? region }, given);
-    const passes = taskRoles(db, taskDefinition, input).map((role) => ({ action: "iam:PassRole", resource: role, context: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } }));
-    return [{ action: "ecs:RunTask", resource: taskDefinition }, ...passes];
+    return [{ action: "ecs:RunTask", resource: taskDefinition }, ...passRoles("ecs-tasks.amazonaws.com", taskRoles(db, taskDefinition, input))];
   }
   return [];
 }
