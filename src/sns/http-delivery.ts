@@ -24,7 +24,7 @@ export interface HttpMessage {
  * which the delivery policy retries (https://docs.aws.amazon.com/sns/latest/dg/SendMessageToHttp.prepare.html):
  * a 3xx or 4xx answer ends the delivery.
  */
-export const endsDelivery = (status: number) => status >= 200 && status < 500;
+const endsDelivery = (status: number) => status >= 200 && status < 500;
 
 /** SNS waits this long for an endpoint's answer before counting the attempt as failed. */
 const TIMEOUT_MS = 15_000;

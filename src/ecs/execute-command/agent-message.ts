@@ -11,7 +11,7 @@ import { createHash, randomUUID } from "node:crypto";
  * HeaderLength counts the bytes before PayloadLength (116). No npm package encodes this framing
  * for a server (ssm-session is a client), so it is written here, from the plugin's published layout.
  */
-export const HEADER_LENGTH = 116;
+const HEADER_LENGTH = 116;
 const PAYLOAD_OFFSET = HEADER_LENGTH + 4;
 
 export const MessageType = {

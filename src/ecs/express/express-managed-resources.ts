@@ -1,6 +1,7 @@
 import type { ECSManagedResources, ManagedResourceStatus } from "@aws-sdk/client-ecs";
 import type { StoredExpressService } from "./express-gateway-store.js";
 import type { SharedLoadBalancer } from "./express-load-balancers.js";
+import { groupArn } from "../../logs/log-groups.js";
 
 /** What the service's record alone does not say. */
 export interface ManagedResourceContext {
@@ -64,7 +65,7 @@ export function managedResourcesOf(e: StoredExpressService, c: ManagedResourceCo
     },
     ...(r.logGroupName ? {
       logGroups: [{
-        arn: `arn:aws:logs:${e.scope.region}:${e.scope.account}:log-group:${r.logGroupName}`, logGroupName: r.logGroupName,
+        arn: groupArn(e.scope, r.logGroupName), logGroupName: r.logGroupName,
         status: c.logGroupExists ? "ACTIVE" : own === "PROVISIONING" ? own : "DELETED", updatedAt,
       }],
     } : {}),
