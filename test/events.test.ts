@@ -1,5 +1,7 @@
 import { test, before, after, describe } from "node:test";
 import assert from "node:assert/strict";
+import { existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
 import {
   EventBridgeClient, CreateEventBusCommand, DescribeEventBusCommand, ListEventBusesCommand, DeleteEventBusCommand, PutRuleCommand, DescribeRuleCommand,
   ListRulesCommand, DisableRuleCommand, EnableRuleCommand, DeleteRuleCommand, PutTargetsCommand, RemoveTargetsCommand, ListTargetsByRuleCommand,
@@ -13,8 +15,9 @@ import { waitFor, waitForTask } from "./wait.js";
 
 /**
  * EventBridge end to end: the API with SDK v3, the AWS CLI and boto3; rules whose targets run real
- * Fargate tasks, on events Berth emits itself (ECS Task State Change) and on a rate(1 minute)
- * schedule; another bus as a target; retries; a pending delivery survives kill -9.
+ * Fargate tasks, on events Berth emits itself (ECS Task State Change), on a rate(1 minute)
+ * schedule and on rate(1 hour) with the clock advanced (libfaketime); another bus as a target;
+ * retries; a pending delivery survives kill -9.
  */
 
 const client = (endpoint: string) => new EventBridgeClient({ endpoint, region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" }, maxAttempts: 1 });
@@ -241,6 +244,45 @@ test("a pending delivery is retried and survives kill -9", async () => {
     assert.equal(task!.taskDefinitionArn, `arn:aws:ecs:us-east-1:${ACCOUNT}:task-definition/job:1`);
     await waitForTask(ecs, "later", task!.taskArn!, "STOPPED");
     events.destroy();
+  } finally {
+    await berth.dispose();
+  }
+});
+
+const FAKETIME_LIB = readdirSync("/usr/lib").map((d) => join("/usr/lib", d, "faketime", "libfaketime.so.1")).find((p) => existsSync(p));
+
+/**
+ * The issue's "EventBridge triggers a rule every hour to run an ECS task", with the clock advanced:
+ * the rule and its target are made as the scenario makes them (AWS CLI), then Berth is stopped and
+ * started again on the same data directory an hour and a minute later under libfaketime (which
+ * shifts that one process's clock, Berth's code unchanged). The hour has passed: the rule fires.
+ */
+test("an hourly rule runs a Fargate task once the clock passes the hour", async () => {
+  assert.ok(FAKETIME_LIB, "libfaketime is missing: install Debian's faketime (scripts/setup-debian.sh does)");
+  await ensureTestImage();
+  let berth = await BerthProcess.start();
+  const dataDir = berth.dataDir;
+  try {
+    const clusterArn = (await berth.aws("ecs", "create-cluster", "--cluster-name", "dev")).cluster.clusterArn as string;
+    const td = (await berth.aws("ecs", "register-task-definition", "--cli-input-json", JSON.stringify(taskDef("hourly", "exit 0")))).taskDefinition.taskDefinitionArn as string;
+    await berth.aws("events", "put-rule", "--name", "hourly", "--schedule-expression", "rate(1 hour)");
+    await berth.aws("events", "put-targets", "--rule", "hourly", "--targets", JSON.stringify([{ Id: "1", Arn: clusterArn, RoleArn: `arn:aws:iam::${ACCOUNT}:role/ecsEventsRole`,
+      EcsParameters: { TaskDefinitionArn: td, LaunchType: "FARGATE", NetworkConfiguration: { awsvpcConfiguration: { Subnets: ["subnet-1"] } } } }]));
+    // Within the hour nothing runs.
+    assert.deepEqual(await tasksStartedBy(berth.ecs(), "dev", "events-rule/hourly"), []);
+    await berth.stop();
+
+    berth = await BerthProcess.start({ dataDir, env: { LD_PRELOAD: FAKETIME_LIB!, FAKETIME: "+61m", FAKETIME_DONT_FAKE_MONOTONIC: "1" } });
+    const ecs = berth.ecs();
+    const [task] = await waitFor("the hourly task", async () => {
+      const found = await tasksStartedBy(ecs, "dev", "events-rule/hourly");
+      return found.length ? found : undefined;
+    }, 60_000);
+    assert.equal(task!.taskDefinitionArn, td);
+    assert.equal(task!.launchType, "FARGATE");
+    await waitForTask(ecs, "dev", task!.taskArn!, "STOPPED");
+    // One firing for the one hour that passed.
+    assert.equal((await tasksStartedBy(ecs, "dev", "events-rule/hourly")).length, 1);
   } finally {
     await berth.dispose();
   }
