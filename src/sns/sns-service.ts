@@ -12,7 +12,7 @@ import type { SqsInternal } from "../sqs/sqs-service.js";
 import { SnsStore, type Subscription, type Topic } from "./sns-store.js";
 import { invalidParameter, notFound, topicNotFound } from "./errors.js";
 import type { EnvelopeSigner, SnsAttribute } from "./envelope.js";
-import { attributeValues, bodyValues, matchesPolicy } from "./filter-policy.js";
+import { attributeValues, bodyValues, filterPolicyProblem, matchesPolicy } from "./filter-policy.js";
 import { createDelivery, type Published } from "./delivery.js";
 import { deliveryPolicyProblem } from "./delivery-policy.js";
 import type { HttpDeliverer } from "./http-delivery.js";
@@ -139,6 +139,8 @@ export function createSnsService({ db, clock, sqs, signer, http, outbox, log }: 
         throw invalidParameter("Filter policy: failed to parse JSON.");
       }
       if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) throw invalidParameter("Filter policy: Filter policy must be a JSON object.");
+      const problem = filterPolicyProblem(value);
+      if (problem) throw invalidParameter(`FilterPolicy: ${problem}`);
     }
     if (name === "DeliveryPolicy" && value !== "") {
       const problem = deliveryPolicyProblem(value, "subscription");
@@ -274,6 +276,7 @@ export function createSnsService({ db, clock, sqs, signer, http, outbox, log }: 
     if (fifo && !p.MessageDeduplicationId && t.attributes["ContentBasedDeduplication"] !== "true") {
       throw invalidParameter("The topic should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly");
     }
+    if (p.Message === "") throw invalidParameter("Empty message");
     if (Buffer.byteLength(p.Message) > 262144) throw invalidParameter("Message too long");
     let byProtocol: Record<string, unknown> = {};
     if (p.MessageStructure !== undefined) {
@@ -313,6 +316,7 @@ export function createSnsService({ db, clock, sqs, signer, http, outbox, log }: 
     if (input.PhoneNumber !== undefined) {
       if (input.TopicArn !== undefined || input.TargetArn !== undefined) throw invalidParameter("Only one of TopicArn, TargetArn or PhoneNumber may be given");
       if (!PROTOCOLS["sms"]!.test(input.PhoneNumber)) throw invalidParameter(`PhoneNumber Reason: ${input.PhoneNumber} is not valid to publish to`);
+      if (input.Message === "") throw invalidParameter("Empty message");
       if (Buffer.byteLength(input.Message) > 1600) throw invalidParameter("Message too long");
       const MessageId = randomUUID();
       outbox.record(ctx, { protocol: "sms", endpoint: input.PhoneNumber, messageId: MessageId, type: "Notification", timestamp: clock.now().toISOString(), body: input.Message });
