@@ -11,6 +11,16 @@ function queue({ ctx, str }: AuthorizedCall): string[] {
   return [`arn:aws:sqs:${ctx.region}:${account}:${name}`];
 }
 
+/** The source queue's ARN inside a message move task's handle (base64 JSON), "" when it has none. */
+function handleSource(handle: string): string {
+  try {
+    const sourceArn = (JSON.parse(Buffer.from(handle, "base64").toString()) as { sourceArn?: unknown }).sourceArn;
+    return typeof sourceArn === "string" ? sourceArn : "";
+  } catch {
+    return "";
+  }
+}
+
 /**
  * Amazon SQS (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsqs.html):
  * every queue action is authorized on arn:aws:sqs:REGION:ACCOUNT:NAME; CreateQueue and
@@ -24,6 +34,10 @@ export const sqsAuthorization: ServiceAuthorization = {
   resources: {
     CreateQueue: ({ arn, str }) => [arn(str("QueueName") ?? "")],
     GetQueueUrl: ({ ctx, str }) => [`arn:aws:sqs:${ctx.region}:${str("QueueOwnerAWSAccountId") ?? ctx.account}:${str("QueueName") ?? ""}`],
+    // Message move tasks act on their source (dead-letter) queue; a task handle carries its source's ARN.
+    StartMessageMoveTask: ({ str }) => [str("SourceArn") ?? ""],
+    ListMessageMoveTasks: ({ str }) => [str("SourceArn") ?? ""],
+    CancelMessageMoveTask: ({ str }) => [handleSource(str("TaskHandle") ?? "")],
     ...Object.fromEntries([
       "AddPermission", "ChangeMessageVisibility", "ChangeMessageVisibilityBatch", "DeleteMessage", "DeleteMessageBatch", "DeleteQueue", "GetQueueAttributes",
       "ListDeadLetterSourceQueues", "ListQueueTags", "PurgeQueue", "ReceiveMessage", "RemovePermission", "SendMessage", "SendMessageBatch",
