@@ -120,6 +120,25 @@ describe("EventBridge", () => {
     await rejects(events.send(new DescribeEventBusCommand({ Name: "orders" })), "ResourceNotFoundException", "Event bus orders does not exist.");
   });
 
+  test("bus policies: PutPermission and RemovePermission (AWS CLI)", async () => {
+    await berth.aws("events", "create-event-bus", "--name", "shared");
+    const busArn = `arn:aws:events:us-east-1:${ACCOUNT}:event-bus/shared`;
+    await berth.aws("events", "put-permission", "--event-bus-name", "shared", "--action", "events:PutEvents", "--principal", "111122223333", "--statement-id", "partner");
+    await berth.aws("events", "put-permission", "--event-bus-name", "shared", "--action", "events:PutEvents", "--principal", "*", "--statement-id", "org",
+      "--condition", "Type=StringEquals,Key=aws:PrincipalOrgID,Value=o-1234567890");
+    const policy = JSON.parse((await berth.aws("events", "describe-event-bus", "--name", "shared")).Policy);
+    assert.deepEqual(policy.Statement, [
+      { Sid: "partner", Effect: "Allow", Principal: { AWS: "arn:aws:iam::111122223333:root" }, Action: "events:PutEvents", Resource: busArn },
+      { Sid: "org", Effect: "Allow", Principal: "*", Action: "events:PutEvents", Resource: busArn, Condition: { StringEquals: { "aws:PrincipalOrgID": "o-1234567890" } } },
+    ]);
+    await berth.aws("events", "remove-permission", "--event-bus-name", "shared", "--statement-id", "partner");
+    assert.deepEqual(JSON.parse((await berth.aws("events", "describe-event-bus", "--name", "shared")).Policy).Statement.map((x: { Sid: string }) => x.Sid), ["org"]);
+    await assert.rejects(berth.aws("events", "remove-permission", "--event-bus-name", "shared", "--statement-id", "partner"), /ResourceNotFoundException.*Statement with the provided id does not exist/s);
+    await berth.aws("events", "remove-permission", "--event-bus-name", "shared", "--remove-all-permissions");
+    assert.equal((await berth.aws("events", "describe-event-bus", "--name", "shared")).Policy, undefined);
+    await berth.aws("events", "delete-event-bus", "--name", "shared");
+  });
+
   test("bad input gets AWS's errors and changes nothing", async () => {
     await rejects(events.send(new PutRuleCommand({ Name: "bad", EventPattern: '{"detail":{"pipeline":{"slug":"x"}}}' })), "InvalidEventPatternException", 'Event pattern is not valid. Reason: "slug" must be an object or an array');
     await rejects(events.send(new PutRuleCommand({ Name: "bad", EventPattern: '{"source":[]}' })), "InvalidEventPatternException", "Event pattern is not valid. Reason: Empty arrays are not allowed");
