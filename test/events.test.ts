@@ -222,6 +222,34 @@ print(json.dumps({"names": names, "failed": r["FailedEntryCount"]}))
     }
   });
 
+  test("EcsParameters: capacity provider strategy, count, group and tags reach the tasks", async () => {
+    const spotArn = (await ecs.send(new CreateClusterCommand({ clusterName: "spot", capacityProviders: ["FARGATE", "FARGATE_SPOT"] }))).cluster!.clusterArn!;
+    await events.send(new PutRuleCommand({ Name: "on-spot", EventPattern: '{"source":["batch"]}' }));
+    await events.send(new PutTargetsCommand({ Rule: "on-spot", Targets: [{
+      Id: "spot", Arn: spotArn,
+      EcsParameters: {
+        TaskDefinitionArn: "first", TaskCount: 2, CapacityProviderStrategy: [{ capacityProvider: "FARGATE_SPOT", weight: 1 }],
+        NetworkConfiguration: fargate.NetworkConfiguration, Group: "nightly-batch", Tags: [{ Key: "team", Value: "data" }],
+      },
+    }] }));
+    await events.send(new PutEventsCommand({ Entries: [{ Source: "batch", DetailType: "Run", Detail: "{}" }] }));
+    const arns = await waitFor("the two tasks", async () => {
+      const found = (await ecs.send(new ListTasksCommand({ cluster: "spot", startedBy: "events-rule/on-spot" }))).taskArns ?? [];
+      const stopped = (await ecs.send(new ListTasksCommand({ cluster: "spot", startedBy: "events-rule/on-spot", desiredStatus: "STOPPED" }))).taskArns ?? [];
+      return found.length + stopped.length === 2 ? [...found, ...stopped] : undefined;
+    }, 60_000);
+    const { tasks } = await ecs.send(new DescribeTasksCommand({ cluster: "spot", tasks: arns, include: ["TAGS"] }));
+    for (const t of tasks!) {
+      assert.equal(t.capacityProviderName, "FARGATE_SPOT");
+      assert.equal(t.launchType, "FARGATE");
+      assert.equal(t.group, "nightly-batch");
+      assert.deepEqual(t.tags?.filter((x) => x.key === "team"), [{ key: "team", value: "data" }]);
+    }
+    for (const t of tasks!) await waitForTask(ecs, "spot", t.taskArn!, "STOPPED");
+    await events.send(new RemoveTargetsCommand({ Rule: "on-spot", Ids: ["spot"] }));
+    await events.send(new DeleteRuleCommand({ Name: "on-spot" }));
+  });
+
   test("a rate(1 minute) rule runs a Fargate task", async () => {
     await events.send(new PutRuleCommand({ Name: "every-minute", ScheduleExpression: "rate(1 minute)" }));
     await events.send(new PutTargetsCommand({ Rule: "every-minute", Targets: [{ Id: "1", Arn: clusterArn, EcsParameters: { TaskDefinitionArn: "hourly", ...fargate } }] }));
