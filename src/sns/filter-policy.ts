@@ -17,13 +17,16 @@ export type Attributes = Record<string, { DataType: string; StringValue?: string
  * `wildcard` is EventBridge's alone and SNS does not recognise it.
  */
 export function filterPolicyProblem(text: string): string | undefined {
+  // `{}` filters nothing and stays accepted: EventBridge refuses empty patterns, and SNS does not document one.
+  const parsed = JSON.parse(text) as unknown;
+  if (parsed !== null && typeof parsed === "object" && Object.keys(parsed).length === 0) return undefined;
   try {
     compileEventPattern(text);
   } catch (err) {
     if (err instanceof PatternError) return err.message;
     throw err;
   }
-  return usesWildcard(JSON.parse(text)) ? "Unrecognized match type wildcard" : undefined;
+  return usesWildcard(parsed) ? "Unrecognized match type wildcard" : undefined;
 }
 
 function usesWildcard(node: unknown): boolean {
