@@ -41,7 +41,7 @@ before(async () => {
     family: "shell", networkMode: "bridge",
     containerDefinitions: [{ name: "app", image: TEST_IMAGE, memory: 32, stopTimeout: 1, essential: true, entryPoint: ["sleep", "3600"] }],
   }));
-  agent = await AgentProcess.start({ endpoint: berth.endpoint, cluster: CLUSTER, token: TOKEN, hostIp: "127.0.2.9", dataDir: agentDir });
+  agent = await AgentProcess.start({ endpoint: berth.endpoint, cluster: CLUSTER, token: TOKEN, hostIp: "127.0.2.13", dataDir: agentDir });
   const { tasks, failures } = await ecs.send(new RunTaskCommand({ cluster: CLUSTER, taskDefinition: "shell", launchType: "EC2", enableExecuteCommand: true }));
   assert.deepEqual(failures, []);
   taskArn = tasks![0]!.taskArn!;
