@@ -129,8 +129,9 @@ import { credentialSecrets, sealPlaintextSecrets } from "./iam/credential-secret
 import { registerConsoleAssets, wantsPage } from "./console/console-assets.js";
 import { registerTaskEvents } from "./console/task-events.js";
 import { createExecSessions } from "./ecs/execute-command/exec-sessions.js";
-import { dockerShells } from "./ecs/execute-command/container-shell.js";
+import { dockerShells } from "./agent/container-shell.js";
 import { serveDataChannels } from "./ecs/execute-command/data-channel-route.js";
+import { agentShells } from "./ecs/execute-command/agent-shells.js";
 import { sessionRecorders } from "./ecs/execute-command/session-logging.js";
 
 /** How often retention policies are applied (AWS documents deletion "within 72 hours"; Berth is prompter). */
@@ -341,8 +342,11 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   // Auto Scaling's, CloudWatch's and CloudWatch Logs' handlers.
   // ECS Exec: ExecuteCommand issues a session; its data channel (a WebSocket on this port) runs
   // the command with docker exec in the task's container and records output where the cluster says.
-  const execute = { sessions: createExecSessions({ clock }), shells: dockerShells(docker) };
-  const dataChannels = serveDataChannels(app.server, { ...execute, log: log.child({ component: "execute-command" }), record: sessionRecorders(logStore, log.child({ component: "execute-command" })) });
+  // A task of a remote agent runs it there, relayed over a WebSocket the agent connects.
+  const execLog = log.child({ component: "execute-command" });
+  const agentExec = agentShells({ db, runner: agents, agentToken: config.agentToken, local: dockerShells(docker, berthId), log: execLog });
+  const execute = { sessions: createExecSessions({ clock }), shells: agentExec.shells };
+  const dataChannels = serveDataChannels(app.server, { ...execute, log: execLog, record: sessionRecorders(logStore, execLog), upgrades: agentExec.upgrade });
   const cloudwatch = createCloudWatchService({ db, clock, metrics, alarms });
   const logs = createLogsService(logStore);
   const ecs = createEcsService(deps, {
@@ -478,6 +482,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
       lifecycle.stop();
       await gc.stop();
       dataChannels.close();
+      agentExec.close();
       await app.close();
       await lbFeed.close();
       lbHealth.stop();
