@@ -22,7 +22,7 @@ import { waitFor, waitForTask } from "./wait.js";
 import { ecr, Oci, OCI_MANIFEST, registryPassword, sha256 } from "./registry-kit.js";
 import { buildTar } from "../src/registry/scan/tar-builder.js";
 import { blueGreenTargetGroup } from "./blue-green-kit.js";
-import { launchBrowser, mainText, openPage, waitForText } from "./console-kit.js";
+import { launchBrowser, mainText, openPage, shot, waitForText } from "./console-kit.js";
 
 /**
  * What issue 16 asks of the console that console.test.ts, console-actions.test.ts and
@@ -82,6 +82,8 @@ test("a running task's log lines tail live on its open page; the tail stops foll
   await waitForText(page, [`tick ${first + 4}`], 15_000);
   const logBox = await page.$eval("pre.logs", (el) => (el as unknown as { getAttribute(n: string): string | null }).getAttribute("role"));
   assert.equal(logBox, "log");
+  await page.$eval("#logs", (el) => (el as unknown as { scrollIntoView(): void }).scrollIntoView());
+  await shot(page, "task-log-tail");
 
   await ecs.send(new StopTaskCommand({ cluster: "default", task: taskArn, reason: "tail test done" }));
   await waitForTask(ecs, "default", taskArn, "STOPPED");
@@ -183,6 +185,7 @@ test("an image's scan findings: the repository's severity counts and the image's
   const links = await page.$$eval("main a[target=_blank]", (as) => as.map((a) => (a as unknown as { href: string }).href));
   assert.deepEqual(links.sort(), findings.map((f) => f.uri ?? "").filter((u) => /^https?:\/\//.test(u)).sort());
   assert.ok(links.length > 0, "the fixture's advisories have web links");
+  await shot(page, "image-scan-findings");
 });
 
 test("a target-tracking policy's target is the dashed line on the utilization chart, at the policy's value", async () => {
