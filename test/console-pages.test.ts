@@ -1,5 +1,6 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import http from "node:http";
 import { connect } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -375,6 +376,27 @@ test("the console is served only on the address Berth binds", async () => {
       socket.once("error", (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
     });
     assert.equal(refused, "ECONNREFUSED");
+    // The socket reached under another name (as through the tasks' API relay on the Docker
+    // bridge's gateway, which passes the caller's Host through) serves no console: `/` answers as
+    // the API does, the bundle is not found.
+    const get = (path: string, host: string) => new Promise<{ status: number; body: string }>((resolve, reject) => {
+      http.get({ host: "127.0.0.9", port: Number(port), path, headers: { host, accept: "text/html" }, agent: false }, (res) => {
+        let body = "";
+        res.setEncoding("utf8").on("data", (c: string) => (body += c)).on("end", () => resolve({ status: res.statusCode!, body }));
+      }).on("error", reject);
+    });
+    const own = await get("/", `127.0.0.9:${port}`);
+    assert.equal(own.status, 200);
+    const script = /src="(\/console\/app-[A-Z0-9]+\.js)"/.exec(own.body)![1]!;
+    assert.equal((await get(script, `127.0.0.9:${port}`)).status, 200);
+    for (const other of ["172.17.0.1:40123", `localhost:${port}`, `rebound.example:${port}`]) {
+      const page = await get("/", other);
+      assert.equal(page.status, 404, other);
+      assert.deepEqual(JSON.parse(page.body), { __type: "UnknownOperationException", message: "No route for GET /." });
+      assert.equal((await get(script, other)).status, 404, other);
+    }
+    // The APIs answer under any name, as before.
+    assert.match((await get("/?Action=GetCallerIdentity&Version=2011-06-15", "172.17.0.1:40123")).body, /<GetCallerIdentityResponse/);
   } finally {
     await p.close();
     await bound.dispose();
