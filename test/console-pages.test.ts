@@ -11,7 +11,7 @@ import {
 } from "@aws-sdk/client-ecs";
 import { CreateRepositoryCommand, DescribeImageScanFindingsCommand } from "@aws-sdk/client-ecr";
 import { ApplicationAutoScalingClient, PutScalingPolicyCommand, RegisterScalableTargetCommand } from "@aws-sdk/client-application-auto-scaling";
-import { CloudWatchClient, DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
+import { CloudWatchClient, DescribeAlarmsCommand, GetMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import {
   CreateListenerCommand, CreateLoadBalancerCommand, DescribeTargetHealthCommand, ElasticLoadBalancingV2Client, ModifyTargetGroupAttributesCommand, type TargetHealthDescription,
@@ -61,7 +61,7 @@ const sleeper = (extra: Partial<ContainerDefinition> = {}): ContainerDefinition 
 
 before(async () => {
   await ensureTestImage();
-  berth = await BerthProcess.start({ args: ["--instances", "1", "--instance-cpu", "4096", "--instance-memory", "2048", "--scan-database-dir", OSV, "--load-balancer-health-check-speedup", "5"] });
+  berth = await BerthProcess.start({ args: ["--instances", "1", "--instance-cpu", "4096", "--instance-memory", "2048", "--scan-database-dir", OSV, "--load-balancer-health-check-speedup", "5", "--metrics-interval-seconds", "2"] });
   ecs = berth.ecs();
   browser = await launchBrowser();
   page = await browser.newPage();
@@ -220,6 +220,23 @@ test("a target-tracking policy's target is the dashed line on the utilization ch
   await waitForText(page, ["CPU and memory utilization"]);
   const label = await waitFor("the target line on the chart", async () => (await labels()).find((l) => l.startsWith("CPU and memory utilization") && l.includes("Target CPU 60%")));
   assert.match(label, /CPU %, Memory %, Target CPU 60%/);
+  // The utilization lines are AWS/ECS's as GetMetricData answers: once it has a point, so has the chart.
+  const cpuPoints = async () => {
+    const end = new Date();
+    const r = await cw.send(new GetMetricDataCommand({
+      StartTime: new Date(end.getTime() - 3600_000), EndTime: end,
+      MetricDataQueries: [{ Id: "cpu", MetricStat: { Metric: { Namespace: "AWS/ECS", MetricName: "CPUUtilization", Dimensions: [{ Name: "ClusterName", Value: "default" }, { Name: "ServiceName", Value: "tracked" }] }, Period: 60, Stat: "Average" } }],
+    }));
+    return r.MetricDataResults![0]!.Values!.length;
+  };
+  assert.ok((await mainText(page)).includes("No data points yet") || (await cpuPoints()) > 0, "the page says when there is nothing to draw");
+  await waitFor("a CPUUtilization point of the service", async () => (await cpuPoints()) > 0 || undefined, 60_000);
+  await page.reload();
+  await waitForText(page, ["CPU and memory utilization"]);
+  await waitFor("the chart drawn with data", async () => {
+    const text = await mainText(page);
+    return text.includes("Scaling activities") && !text.includes("Loading") && !text.includes("No data points yet") || undefined;
+  }, 30_000);
   aas.destroy();
   cw.destroy();
 });
