@@ -305,7 +305,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   registerRuleActivityRoutes(app, { db });
   // The web console: its page at `/` for browsers, its bundle under /console/, and the stream of
   // task changes it refreshes on (an admin route, guarded as the others).
-  const consoleAssets = registerConsoleAssets(app);
+  const consoleAssets = registerConsoleAssets(app, { host: config.host });
   const taskEvents = registerTaskEvents(app);
   registerAgentRoutes(app, { config, log: log.child({ component: "agents" }), endpoint: agentEndpoint.remote });
   // Image scanning: scan on push, scans in the background, OSV records from scanDatabaseDir.
