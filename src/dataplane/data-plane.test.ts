@@ -364,6 +364,31 @@ test("NLB: a TCP listener forwards connections round robin to TCP-health-checked
   await assert.rejects(talk("nobody"), /ECONNRESET/);
 });
 
+test("NLB: a client's half-close passes through, so a target answering after the client's FIN is heard (as `echo x | nc`)", async () => {
+  const lb = newAddress();
+  // Like `cat` behind `nc -e`: answers only once the client has finished sending, then closes.
+  const address = newAddress();
+  const server = net.createServer({ allowHalfOpen: true }, (socket) => {
+    let got = "";
+    socket.setEncoding("utf8").on("data", (d) => (got += d)).on("end", () => socket.end(`after FIN: ${got}`));
+  });
+  await new Promise<void>((r) => server.listen(0, address, r));
+  servers.push(server);
+  const target = { address, port: (server.address() as net.AddressInfo).port, hits: 0 } as Backend;
+  const g = group("tg-half-close", [target], { Protocol: "TCP", HealthCheck: fastHealth({ HealthCheckProtocol: "TCP" }) });
+  const s = snapshot(lb, [g], { Protocol: "TCP" });
+  await plane.apply({ ...s, loadBalancers: s.loadBalancers.map((l) => ({ ...l, Type: "network" as const })) });
+  await allHealthy("tg-half-close", 1);
+  for (let i = 0; i < 3; i++) {
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect({ host: lb, port: PORT }, () => socket.end(`request ${i}`));
+      let got = "";
+      socket.setEncoding("utf8").on("data", (d) => (got += d)).on("close", () => resolve(got)).on("error", reject);
+    });
+    assert.equal(answer, `after FIN: request ${i}`);
+  }
+});
+
 test("lb_cookie stickiness: a client sending back AWSALB stays on its target", async () => {
   const lb = newAddress();
   const backends = await Promise.all(["a", "b", "c"].map(async (n) => backend(newAddress(), named(n))));
