@@ -48,6 +48,10 @@ test("listeners: the issue's CLI call, port conflicts, protocols, actions", asyn
     [{ Protocol: "HTTP", Port: 82, DefaultActions: [{ Type: "forward", TargetGroupArn: tgArn.replace(/[0-9a-f]{16}$/, "0000000000000000") }] }, "TargetGroupNotFoundException"],
     [{ Protocol: "HTTP", Port: 83, DefaultActions: [{ Type: "redirect" }] }, "ValidationError"],
     [{ Protocol: "HTTP", Port: 84, DefaultActions: [{ Type: "fixed-response", FixedResponseConfig: { StatusCode: "302" } }] }, "ValidationError"],
+    // The API reference's ranges: weights 0-999; group stickiness needs a duration of 1-604800 s.
+    [{ Protocol: "HTTP", Port: 85, DefaultActions: [{ Type: "forward", ForwardConfig: { TargetGroups: [{ TargetGroupArn: tgArn, Weight: 1000 }] } }] }, "ValidationError"],
+    [{ Protocol: "HTTP", Port: 86, DefaultActions: [{ Type: "forward", ForwardConfig: { TargetGroups: [{ TargetGroupArn: tgArn }], TargetGroupStickinessConfig: { Enabled: true } } }] }, "ValidationError"],
+    [{ Protocol: "HTTP", Port: 87, DefaultActions: [{ Type: "forward", ForwardConfig: { TargetGroups: [{ TargetGroupArn: tgArn }], TargetGroupStickinessConfig: { Enabled: true, DurationSeconds: 0 } } }] }, "ValidationError"],
   ];
   for (const [input, code] of cases) assert.equal((await failure(elb.send(new CreateListenerCommand({ LoadBalancerArn: lbArn, ...input } as never)))).name, code, JSON.stringify(input));
   assert.equal((await elb.send(new DescribeListenersCommand({ LoadBalancerArn: lbArn }))).Listeners!.length, 1);

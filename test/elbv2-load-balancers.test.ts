@@ -172,6 +172,7 @@ test("bad target groups get AWS's errors and change nothing", async () => {
     [{ ...base, Port: undefined }, "ValidationError", /^A port must be specified$/],
     [{ ...base, VpcId: undefined }, "ValidationError", /^A VPC ID must be specified$/],
     [{ ...base, Protocol: "TCP", HealthCheckPath: "/x" }, "ValidationError", /health check path cannot be specified/],
+    [{ ...base, HealthCheckEnabled: false }, "ValidationError", /^Health checks cannot be disabled for target groups with target type 'instance'$/],
     [{ ...base, Name: "web", Port: 81 }, "DuplicateTargetGroupNameException", /^A target group with the same name 'web' exists, but with different settings$/],
   ];
   for (const [input, code, message] of cases) {
@@ -184,6 +185,8 @@ test("bad target groups get AWS's errors and change nothing", async () => {
   const [tg] = (await elb.send(new DescribeTargetGroupsCommand({ Names: ["web"] }))).TargetGroups!;
   const badModify = await failure(elb.send(new ModifyTargetGroupCommand({ TargetGroupArn: tg!.TargetGroupArn, HealthCheckTimeoutSeconds: 6 })));
   assert.equal(badModify.name, "ValidationError");
+  const disabled = await failure(elb.send(new ModifyTargetGroupCommand({ TargetGroupArn: tg!.TargetGroupArn, HealthCheckEnabled: false })));
+  assert.equal(disabled.message, "Health checks cannot be disabled for target groups with target type 'ip'");
   const modified = (await elb.send(new ModifyTargetGroupCommand({ TargetGroupArn: tg!.TargetGroupArn, HealthCheckIntervalSeconds: 10, HealthCheckTimeoutSeconds: 6, Matcher: { HttpCode: "200-299" } }))).TargetGroups![0]!;
   assert.equal(modified.HealthCheckTimeoutSeconds, 6);
   assert.deepEqual(modified.Matcher, { HttpCode: "200-299" });
