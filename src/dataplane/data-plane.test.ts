@@ -293,6 +293,30 @@ test("health: a failing target turns unhealthy and leaves rotation; all unhealth
   await waitFor("flaky healthy again", async () => (await states("tg-health")).find((s) => s.startsWith(`${flaky.address}:healthy:`)));
 });
 
+test("health: HealthCheckPort sends the checks to another port of the target, with the path and matcher", async () => {
+  const lb = newAddress();
+  const address = newAddress();
+  // Traffic on one port (anything but / fails there), health on another (its /ready answers 202).
+  const traffic = await backend(address, (req, res) => {
+    res.statusCode = req.url === "/" ? 200 : 500;
+    res.end("traffic");
+  });
+  let ready = true;
+  const probe = await backend(address, (req, res) => {
+    res.statusCode = req.url === "/ready" && ready ? 202 : 404;
+    res.end();
+  });
+  const health = fastHealth({ HealthCheckPort: String(probe.port), HealthCheckPath: "/ready", Matcher: { HttpCode: "200-202" } });
+  await plane.apply(snapshot(lb, [group("tg-hc-port", [traffic], { HealthCheck: health })]));
+  await allHealthy("tg-hc-port", 1);
+  assert.equal(await (await fetch(`http://${lb}:${PORT}/`)).text(), "traffic");
+  ready = false;
+  assert.equal(
+    await waitFor("unhealthy on the health port", async () => (await states("tg-hc-port")).find((s) => s.includes(":unhealthy:"))),
+    `${address}:unhealthy:Target.ResponseCodeMismatch`,
+  );
+});
+
 test("a snapshot swap keeps an in-flight slow request; a removed listener stops accepting", async () => {
   const lb = newAddress();
   const slow = await backend(newAddress(), (req, res) => setTimeout(() => res.end("slow answer"), 400));
