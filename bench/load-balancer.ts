@@ -41,7 +41,7 @@
  * unpinned. Needs at least 2 cores.
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -151,7 +151,9 @@ function setAffinity(pids: readonly number[], cores: string): void {
   for (const pid of pids) {
     try {
       execFileSync("taskset", ["-a", "-p", "-c", cores, String(pid)], { stdio: "ignore" });
-    } catch { /* gone */ }
+    } catch (err) {
+      if (existsSync(`/proc/${pid}`)) throw err;
+    }
   }
 }
 
