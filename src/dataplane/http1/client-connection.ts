@@ -4,7 +4,7 @@ import { plainAddress, route, type ProxyContext } from "../http-proxy.js";
 import type { ListenerConfig, LoadBalancerConfig } from "../snapshot.js";
 import { Exchange, type ClientSide } from "./exchange.js";
 import { Framing, writeAnswer } from "./heads.js";
-import { HTTPParser, methods, newParser, readInto, setMessageBegin, type ParseError, type Parser, type SocketReader } from "./llhttp.js";
+import { HTTPParser, methods, newParser, readInto, type ParseError, type Parser, type SocketReader } from "./llhttp.js";
 import { RequestHead } from "./request-head.js";
 import { WriteBatch } from "./write-batch.js";
 import { handleUpgrade } from "./upgrade.js";
@@ -57,21 +57,16 @@ export class ClientConnection implements ClientSide {
   private idleMs: number;
   /** When the head being read began (Date.now()), 0 when no head is partly read: the head deadline. */
   private headStartedAt = 0;
-  /** The last message is complete (or none began): the next byte other than CR or LF begins one. */
-  private betweenMessages = true;
-  /** A head completed or a message ended in the read being parsed. */
-  private eventInRead = false;
-  /** llhttp's message-begin callback is set (after a message ended, until the read is parsed). */
-  private watchingBegin = false;
 
   constructor(readonly socket: net.Socket, private readonly ctx: ProxyContext, private readonly resolve: ResolveListener, idleMs: number) {
     this.idleMs = idleMs;
     this.clientAddress = plainAddress(socket.remoteAddress);
     this.parser = newParser(HTTPParser.REQUEST, {
+      onMessageBegin: () => {
+        this.headStartedAt = Date.now();
+      },
       onHeadersComplete: (_maj, minor, headers, method, url, _s, _m, upgrade, keepAlive) => {
         this.headStartedAt = 0;
-        this.betweenMessages = false;
-        this.eventInRead = true;
         if (this.ended) return;
         if (this.deferred.length > 0 || this.responseOpen || this.requestOpen) this.defer({ kind: "head", args: [minor, headers!, method!, url!, upgrade, keepAlive] });
         else this.onHead(minor, headers!, method!, url!, upgrade, keepAlive);
@@ -82,13 +77,6 @@ export class ClientConnection implements ClientSide {
         else this.exchange?.requestBody(chunk);
       },
       onMessageComplete: (trailers) => {
-        this.betweenMessages = true;
-        this.eventInRead = true;
-        // A message that begins in the rest of this read (pipelined) starts its head's deadline.
-        if (!this.watchingBegin) {
-          this.watchingBegin = true;
-          setMessageBegin(this.parser, this.onMessageBegin);
-        }
         if (this.ended) return;
         if (this.deferred.length > 0) this.defer({ kind: "end", trailers });
         else this.onRequestEnd(trailers);
@@ -109,40 +97,8 @@ export class ClientConnection implements ClientSide {
     socket.on("close", this.onClose);
   }
 
-  private readonly onMessageBegin = (): void => {
-    this.headStartedAt = Date.now();
-    this.betweenMessages = false;
-  };
-
-  /**
-   * When a request's head began, for the head deadline, without a JavaScript call from llhttp at
-   * the start of every message (its message-begin callback cost about 3% of the data plane's CPU
-   * per request, bench/lb-tail.ts with perf): a message that begins at the start of a read is
-   * either whole in it (its head completes, so no deadline runs) or a head still partly read,
-   * seen here as a read with no event; one that begins after another ended in the same read
-   * (pipelining) is caught by the callback, set only from that end to the end of the read. llhttp
-   * skips CR and LF between messages without beginning one, and so does this.
-   */
-  private noteHeadStart(parsed: number, data: () => Buffer): void {
-    if (this.watchingBegin) {
-      this.watchingBegin = false;
-      setMessageBegin(this.parser, undefined);
-    }
-    const event = this.eventInRead;
-    this.eventInRead = false;
-    if (event || !this.betweenMessages || parsed === 0) return;
-    const bytes = data();
-    for (let i = 0; i < parsed; i++) {
-      if (bytes[i] !== 13 && bytes[i] !== 10) {
-        this.onMessageBegin();
-        return;
-      }
-    }
-  }
-
   /** One read has been parsed (its events have run); `result`: bytes parsed, or llhttp's error. */
   private readonly onExecute = (result: number | ParseError, data: () => Buffer): void => {
-    if (typeof result === "number") this.noteHeadStart(result, data);
     this.exchange?.flushUpstream();
     // After the last answer (Connection: close), whatever the client still sends is ignored.
     if (this.ended && !this.upgrade) return;

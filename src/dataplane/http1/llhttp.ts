@@ -59,6 +59,8 @@ export const methods: readonly string[] = common.methods;
 
 /** Callbacks of one parser; `headers`/`url` of a head that spanned several reads arrive in `onHeaders` pieces first. */
 export interface ParserCallbacks {
+  /** The first byte of a message (its head is being read); only wanted by the client side's head deadline. */
+  onMessageBegin?(): void;
   onHeadersComplete: OnHeadersComplete;
   onBody(chunk: Buffer): void;
   /** `trailers`: the trailer fields of a chunked body ([name, value, ...]), undefined when it had none. */
@@ -94,12 +96,8 @@ export function newParser(type: number, callbacks: ParserCallbacks): Parser {
     pendingHeaders = [];
     callbacks.onMessageComplete(trailers);
   };
+  if (callbacks.onMessageBegin) parser[HTTPParser.kOnMessageBegin] = callbacks.onMessageBegin;
   return parser;
-}
-
-/** Sets (or, with undefined, clears) the parser's message-begin callback: llhttp calls it only while set. */
-export function setMessageBegin(parser: Parser, callback: (() => void) | undefined): void {
-  parser[HTTPParser.kOnMessageBegin] = callback;
 }
 
 /**
