@@ -14,7 +14,8 @@
  * through each variant, in interleaved rounds. Inside the worker, for the same window: the event
  * loop's delay (perf_hooks monitorEventLoopDelay, 1 ms resolution), every GC pause by kind
  * (PerformanceObserver 'gc'), bytes allocated (v8.GCProfiler: heap in use before each GC less
- * after the previous) and the thread's own CPU time; per request where that makes sense.
+ * after the previous) and the thread's own CPU time, with the part of it spent in the kernel (on
+ * loopback, a socket write runs the receiver's TCP stack too); per request where that makes sense.
  * Comparing two builds: copy one build's dist/src/dataplane elsewhere and pass both as variants.
  */
 import { spawn, type ChildProcess } from "node:child_process";
