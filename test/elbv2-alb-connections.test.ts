@@ -119,6 +119,25 @@ test("a request head that stops midway gets ALB's 408 after the idle timeout, an
   assert.match(conn.received(), /<title>408 Request Time-out<\/title>/);
 });
 
+test("a whole request and, in the same write, the start of a next one: the first is answered, the unfinished head gets 408", async () => {
+  await setIdleTimeout(2);
+  const conn = await connect();
+  conn.socket.write(`GET /hello HTTP/1.1\r\nHost: ${address}\r\n\r\nGET /hello HTTP/1.1\r\nHost: ${address}\r\n`);
+  await conn.closed;
+  const answers = conn.received().match(/HTTP\/1\.1 \d+/g);
+  assert.deepEqual(answers, ["HTTP/1.1 200", "HTTP/1.1 408"]);
+});
+
+test("blank lines after an answer begin no request: the idle connection closes without a 408", async () => {
+  await setIdleTimeout(2);
+  const conn = await connect();
+  conn.socket.write(`GET /hello HTTP/1.1\r\nHost: ${address}\r\n\r\n`);
+  while (!conn.received().endsWith("hello")) await new Promise((r) => setTimeout(r, 20));
+  conn.socket.write("\r\n\r\n");
+  await conn.closed;
+  assert.deepEqual(conn.received().match(/HTTP\/1\.1 \d+/g), ["HTTP/1.1 200"]);
+});
+
 test("a request body that stops midway, before any answer, gets ALB's 408 after the idle timeout; the target's request is cut too", async () => {
   await setIdleTimeout(2);
   const conn = await connect();
