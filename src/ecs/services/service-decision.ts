@@ -22,6 +22,7 @@ import type { LoadBalancerTargets } from "./load-balancer-targets.js";
 import type { BlueGreenState, PlanTarget, PlanTask, ServicePlan, ServicePlanInput } from "./service-plan-types.js";
 import { closestFailure, serviceMessages } from "./service-events.js";
 import { emitServiceAction } from "./service-action-events.js";
+import { emitDecisionActions } from "./decision-service-actions.js";
 import { noAlarms, type DeploymentAlarmStates } from "./deployment-alarms.js";
 import { followServiceDeployments } from "./service-deployment-sync.js";
 import { hookGates, hookOwner, startHooks } from "./lifecycle-hook-gates.js";
@@ -295,8 +296,7 @@ function apply(
     const carriedOut = next.status === "ACTIVE" && deployments[0]?.rolloutState === "IN_PROGRESS" ? hookOwner(db, next) : undefined;
     abandonInvocations(db, arn, carriedOut);
   }
-  // The steady-state service event was written: its EventBridge event too.
-  if (plan.state.steadyEventAt !== stored.state.steadyEventAt && plan.state.steadyEventAt === now.getTime()) emitServiceAction(db, scope, next, "INFO", "SERVICE_STEADY_STATE", now);
+  emitDecisionActions(db, { stored, next, plan, events, now });
   const unchanged = JSON.stringify(next) === JSON.stringify(svc) && JSON.stringify(state) === JSON.stringify(stored.state);
   if (!unchanged) saveService(db, { ...stored, service: next, state });
   return { launches, stops };
@@ -391,6 +391,7 @@ function start(
     // decision goes on without starting anything, and the log says why.
     if (!(err instanceof ServiceError)) throw err;
     log.warn({ service: svc.serviceArn, err: err.message }, "service tasks could not be created");
+    emitServiceAction(db, scope, svc, "ERROR", "SERVICE_TASK_CONFIGURATION_FAILURE", now, { reason: err.message });
     return [];
   }
 }
