@@ -5,7 +5,8 @@ import { SQSClient, CreateQueueCommand, ReceiveMessageCommand, DeleteMessageBatc
 import { IAMClient, CreateRoleCommand } from "@aws-sdk/client-iam";
 import { ApplicationAutoScalingClient, RegisterScalableTargetCommand } from "@aws-sdk/client-application-auto-scaling";
 import {
-  CreateClusterCommand, CreateServiceCommand, CreateTaskSetCommand, DeleteServiceCommand, ListTasksCommand, RegisterTaskDefinitionCommand, UpdateServiceCommand, type ECSClient,
+  CreateClusterCommand, CreateServiceCommand, CreateTaskSetCommand, DeleteServiceCommand, ListContainerInstancesCommand, ListTasksCommand, PutAttributesCommand, RegisterTaskDefinitionCommand,
+  UpdateServiceCommand, type ECSClient,
 } from "@aws-sdk/client-ecs";
 import { BerthProcess } from "./harness.js";
 import { ensureTestImage, TEST_IMAGE } from "./images.js";
@@ -60,17 +61,18 @@ function assertEnvelope(e: Record<string, any>, serviceArn: string): void {
   assert.match(e.detail.createdAt, ISO);
 }
 
-async function removeService(name: string): Promise<void> {
-  await ecs.send(new DeleteServiceCommand({ cluster: "work", service: name, force: true }));
+async function removeService(name: string, cluster = "work"): Promise<void> {
+  await ecs.send(new DeleteServiceCommand({ cluster, service: name, force: true }));
   await waitFor(`the tasks of ${name} to stop`, async () => {
-    const { taskArns } = await ecs.send(new ListTasksCommand({ cluster: "work", serviceName: name }));
+    const { taskArns } = await ecs.send(new ListTasksCommand({ cluster, serviceName: name }));
     return taskArns?.length === 0 ? true : undefined;
   }, 60_000);
 }
 
 before(async () => {
   await ensureTestImage();
-  berth = await BerthProcess.start();
+  // Two EC2 container instances in the default cluster, for the DAEMON service.
+  berth = await BerthProcess.start({ args: ["--instances", "2"] });
   ecs = berth.ecs();
   sqs = new SQSClient({ endpoint: berth.endpoint, ...creds });
   events = new EventBridgeClient({ endpoint: berth.endpoint, ...creds });
@@ -171,4 +173,32 @@ test("SERVICE_TASK_CONFIGURATION_FAILURE when ECS cannot assume the task role", 
     reason: `ResourceInitializationError: unable to assume the task role ${roleArn}: User: ecs-tasks.amazonaws.com is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`,
   });
   await removeService("misrole");
+});
+
+test("DAEMON: SERVICE_DAEMON_PLACEMENT_CONSTRAINT_VIOLATED when an instance no longer matches, and SERVICE_DESIRED_COUNT_UPDATED as the daemon leaves it", async () => {
+  const instances = (await ecs.send(new ListContainerInstancesCommand({ cluster: "default" }))).containerInstanceArns!;
+  assert.equal(instances.length, 2);
+  await ecs.send(new PutAttributesCommand({ cluster: "default", attributes: instances.map((targetId) => ({ name: "tier", value: "edge", targetId })) }));
+  await ecs.send(new RegisterTaskDefinitionCommand({
+    family: "edge-agent", networkMode: "bridge",
+    containerDefinitions: [{ name: "main", image: TEST_IMAGE, essential: true, memory: 64, entryPoint: ["sh", "-c"], command: ["sleep 600"], stopTimeout: 2 }],
+  }));
+  const { service } = await ecs.send(new CreateServiceCommand({
+    cluster: "default", serviceName: "edge", taskDefinition: "edge-agent", schedulingStrategy: "DAEMON", placementConstraints: [{ type: "memberOf", expression: "attribute:tier == edge" }],
+  }));
+  const arn = service!.serviceArn!;
+  const defaultCluster = `arn:aws:ecs:us-east-1:${ACCOUNT}:cluster/default`;
+  await waitForAction("the daemon's SERVICE_STEADY_STATE", named("SERVICE_STEADY_STATE", arn));
+
+  await ecs.send(new PutAttributesCommand({ cluster: "default", attributes: [{ name: "tier", value: "core", targetId: instances[1] }] }));
+  const violated = await waitForAction("SERVICE_DAEMON_PLACEMENT_CONSTRAINT_VIOLATED", named("SERVICE_DAEMON_PLACEMENT_CONSTRAINT_VIOLATED", arn));
+  assertEnvelope(violated, arn);
+  assert.deepEqual(violated.detail, {
+    eventType: "ERROR", eventName: "SERVICE_DAEMON_PLACEMENT_CONSTRAINT_VIOLATED", clusterArn: defaultCluster, containerInstanceArns: [instances[1]], createdAt: violated.detail.createdAt,
+  });
+  // The scheduler computes a daemon's desired count: one instance left to run it.
+  const updated = await waitForAction("SERVICE_DESIRED_COUNT_UPDATED to 1", (e) => named("SERVICE_DESIRED_COUNT_UPDATED", arn)(e) && e.detail.desiredCount === 1);
+  assertEnvelope(updated, arn);
+  assert.deepEqual(updated.detail, { eventType: "INFO", eventName: "SERVICE_DESIRED_COUNT_UPDATED", clusterArn: defaultCluster, desiredCount: 1, createdAt: updated.detail.createdAt });
+  await removeService("edge", "default");
 });

@@ -3,6 +3,7 @@ import type { Db } from "../../store/database.js";
 import { findTask } from "../tasks/task-store.js";
 import { capacityProviderArn } from "../capacity-providers/capacity-providers.js";
 import { emitServiceAction } from "./service-action-events.js";
+import { daemonConstraintViolations } from "./daemon-constraint-violations.js";
 import { serviceMessages } from "./service-events.js";
 import type { ServicePlan } from "./service-plan-types.js";
 import type { StoredService } from "./service-store.js";
@@ -42,6 +43,11 @@ export function emitDecisionActions(db: Db, { stored, next, plan, events, now }:
 
   // TASKS_STOPPED: the scheduler stopped running tasks (scale-in, replacement, deployment).
   if (plan.stops.length) emitServiceAction(db, scope, next, "INFO", "TASKS_STOPPED", now, { taskArns: plan.stops.map((s) => s.taskArn) });
+
+  // SERVICE_DAEMON_PLACEMENT_CONSTRAINT_VIOLATED: a daemon task stopped because its instance no
+  // longer meets the service's placement constraints.
+  const violated = daemonConstraintViolations(db, scope, next, plan.stops.map((s) => s.taskArn));
+  if (violated.length) emitServiceAction(db, scope, next, "ERROR", "SERVICE_DAEMON_PLACEMENT_CONSTRAINT_VIOLATED", now, { containerInstanceArns: violated });
 
   // SERVICE_TASK_START_IMPAIRED: written with "is unable to consistently start tasks successfully.",
   // when the scheduler starts throttling launches after repeated failures to start.
