@@ -18,11 +18,10 @@ export function emitDecisionActions(db: Db, { stored, next, plan, events, now }:
   const { scope, service: before } = stored;
   const name = before.serviceName!;
 
-  // SERVICE_STEADY_STATE when the "has reached a steady state." message is written (on becoming
-  // steady, and again every six hours while it stays so); the capacity providers its tasks run on
-  // are then steady too: CAPACITY_PROVIDER_STEADY_STATE names them.
+  // SERVICE_STEADY_STATE goes out (from apply) when the "has reached a steady state." message is
+  // written: on becoming steady, and again every six hours while it stays so. The capacity
+  // providers its tasks run on are then steady too: CAPACITY_PROVIDER_STEADY_STATE names them.
   if (plan.state.steadyEventAt !== stored.state.steadyEventAt && plan.state.steadyEventAt === now.getTime()) {
-    emitServiceAction(db, scope, next, "INFO", "SERVICE_STEADY_STATE", now);
     const providers = (next.capacityProviderStrategy ?? []).map((s) => capacityProviderArn(scope, s.capacityProvider!));
     if (providers.length) emitServiceAction(db, scope, next, "INFO", "CAPACITY_PROVIDER_STEADY_STATE", now, { capacityProviderArns: providers });
   }

@@ -289,6 +289,7 @@ function apply(
   if (next.taskSets) next.taskSets = settleTaskSets(db, next, now);
 
   addEvents(db, arn, events, now);
+  emitDecisionActions(db, { stored, next, plan, events, now });
   followServiceDeployments(db, next, plan, state, now);
   if (plan.awaitingHook && next.status === "ACTIVE") startHooks(db, log, scope, next, state, plan.awaitingHook, now.getTime());
   if (state.blueGreen) {
@@ -296,7 +297,8 @@ function apply(
     const carriedOut = next.status === "ACTIVE" && deployments[0]?.rolloutState === "IN_PROGRESS" ? hookOwner(db, next) : undefined;
     abandonInvocations(db, arn, carriedOut);
   }
-  emitDecisionActions(db, { stored, next, plan, events, now });
+  // The steady-state service event was written: its EventBridge event too.
+  if (plan.state.steadyEventAt !== stored.state.steadyEventAt && plan.state.steadyEventAt === now.getTime()) emitServiceAction(db, scope, next, "INFO", "SERVICE_STEADY_STATE", now);
   const unchanged = JSON.stringify(next) === JSON.stringify(svc) && JSON.stringify(state) === JSON.stringify(stored.state);
   if (!unchanged) saveService(db, { ...stored, service: next, state });
   return { launches, stops };
@@ -391,7 +393,6 @@ function start(
     // decision goes on without starting anything, and the log says why.
     if (!(err instanceof ServiceError)) throw err;
     log.warn({ service: svc.serviceArn, err: err.message }, "service tasks could not be created");
-    emitServiceAction(db, scope, svc, "ERROR", "SERVICE_TASK_CONFIGURATION_FAILURE", now, { reason: err.message });
     return [];
   }
 }
