@@ -22,6 +22,7 @@ import type { LoadBalancerTargets } from "./load-balancer-targets.js";
 import type { BlueGreenState, HookGates, PlanTarget, PlanTask, ServicePlan, ServicePlanInput } from "./service-plan-types.js";
 import { closestFailure, serviceMessages } from "./service-events.js";
 import { emitServiceAction } from "./service-action-events.js";
+import { emitDecisionActions } from "./decision-service-actions.js";
 import { noAlarms, type DeploymentAlarmStates } from "./deployment-alarms.js";
 import { followServiceDeployments } from "./service-deployment-sync.js";
 import { hookGates, hookOwner, startHooks } from "./lifecycle-hook-gates.js";
@@ -289,6 +290,7 @@ function apply(
   if (next.taskSets) next.taskSets = settleTaskSets(db, next, now);
 
   addEvents(db, arn, events, now);
+  emitDecisionActions(db, { stored, next, plan, events, now });
   followServiceDeployments(db, next, plan, state, now);
   // A stage's hooks start once: while they hold it, hookGates already saw them (unless this
   // decision rolled back, when the rollback's hooks are another deployment's).
