@@ -97,14 +97,16 @@ export function route(ctx: ProxyContext, listener: ListenerConfig, head: Request
   }
   if (action?.Type !== "forward") return { kind: "answer", answer: albError(500) };
   const stickySeconds = groupStickinessSeconds(action);
-  const chosen = stickySeconds === undefined ? weighedGroup(ctx, action) : stickyGroup(ctx, action, head, stickySeconds);
-  const group = chosen.group;
+  // Without target group stickiness (the common case) nothing is allocated for it.
+  let group: TargetGroupConfig | undefined;
+  let cookies: readonly string[] | undefined;
+  if (stickySeconds === undefined) group = weighedGroup(ctx, action);
+  else ({ group, cookies } = stickyGroup(ctx, action, head, stickySeconds));
   // Target stickiness (AWSALB, AWSALBAPP) applies inside the chosen group, beside AWSALBTG.
   const target = group && chooseTarget(group, ctx.selection, stickyTargetKey(group, head));
   if (!group || !target) return { kind: "answer", answer: albError(503) };
   const host = head.host || undefined;
   const transforms = rule?.Transforms;
-  const cookies = chosen.cookies;
   if (!transforms || transforms.length === 0) return { kind: "forward", group, target, url: head.url, host, groupCookies: cookies };
   const rewritten = applyTransforms(transforms, { host, url: head.url });
   if (!rewritten) return { kind: "answer", answer: albError(500) };
@@ -114,9 +116,9 @@ export function route(ctx: ProxyContext, listener: ListenerConfig, head: Request
 interface ChosenGroup { readonly group: TargetGroupConfig | undefined; readonly cookies?: readonly string[] }
 
 /** The group the action's weights draw. */
-function weighedGroup(ctx: ProxyContext, action: Action): ChosenGroup {
+function weighedGroup(ctx: ProxyContext, action: Action): TargetGroupConfig | undefined {
   const arn = chooseTargetGroup(action, ctx.selection.random);
-  return { group: arn === undefined ? undefined : ctx.targetGroup(arn) };
+  return arn === undefined ? undefined : ctx.targetGroup(arn);
 }
 
 /**
@@ -130,11 +132,11 @@ function stickyGroup(ctx: ProxyContext, action: Action, head: RequestHead, secon
   const bound = boundGroup(action, head.joined("cookie"), now);
   const boundTo = bound && ctx.targetGroup(bound.arn);
   if (bound && boundTo && hasHealthyTarget(boundTo, ctx.selection)) return { group: boundTo, cookies: groupCookies(action, bound.index, bound.expires) };
-  const chosen = weighedGroup(ctx, action);
-  const arn = chosen.group?.TargetGroupArn;
+  const group = weighedGroup(ctx, action);
+  const arn = group?.TargetGroupArn;
   const index = arn === undefined ? -1 : (action.ForwardConfig?.TargetGroups?.findIndex((g) => g.TargetGroupArn === arn) ?? -1);
-  if (index === -1) return chosen;
-  return { group: chosen.group, cookies: groupCookies(action, index, Math.floor(now / 1000) + seconds) };
+  if (index === -1) return { group };
+  return { group, cookies: groupCookies(action, index, Math.floor(now / 1000) + seconds) };
 }
 
 function fixedResponse(action: Action): LbAnswer {
