@@ -5,6 +5,7 @@ import type { Db } from "../store/database.js";
 import { actionResources, authorizedCall } from "./action-resources.js";
 import { accessDeniedMessage, identityPolicies, type ConditionContext } from "./identity-decision.js";
 import { requestTagContext } from "./request-tags.js";
+import { resourceAccessDenial } from "./resource-policy-decision.js";
 import { resourceTagContext, type ServiceAuthorization } from "./service-authorization.js";
 import type { ResourceDenial } from "../sts/execution-role-gate.js";
 
@@ -25,7 +26,9 @@ const ALWAYS_ALLOWED = new Set(["sts:GetCallerIdentity"]);
  * `resourcePolicies` (by signing name): services whose resources carry policies of their own (ECR's
  * repository policies, src/ecr/registry-permissions.ts). Their calls are decided by the identity
  * and the resource policy together, as IAM evaluates them: in the same account either may allow
- * and an explicit Deny in either refuses; another account's principal needs both.
+ * and an explicit Deny in either refuses; another account's principal needs both. Services whose
+ * table names a resource's policy (`resourcePolicy`: SQS queues, SNS topics, EventBridge buses)
+ * are decided the same way (resource-policy-decision.ts).
  */
 export function createAuthorize({ db, clock, services = {}, resourcePolicies = {} }: {
   db: Db; clock: Clock; services?: Record<string, ServiceAuthorization>; resourcePolicies?: Record<string, ResourceDenial>;
@@ -45,6 +48,13 @@ export function createAuthorize({ db, clock, services = {}, resourcePolicies = {
       if (withPolicy) {
         const identity = { decide: (a: string, r: string) => policies.decide(a, r, context), denial: (a: string, r: string) => policies.denial(a, r, context) };
         const denied = withPolicy(ctx.principal!, identity, action, resource, ctx.sourceIp);
+        if (denied !== undefined) throw new ServiceError(code, denied, true, {}, status);
+        continue;
+      }
+      if (table?.resourcePolicy) {
+        const denied = resourceAccessDenial(ctx.principal!, policies, {
+          action, resource, policyText: table.resourcePolicy(db, resource), clock, sourceIp: ctx.sourceIp, context, shownAction,
+        });
         if (denied !== undefined) throw new ServiceError(code, denied, true, {}, status);
         continue;
       }

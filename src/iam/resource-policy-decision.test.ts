@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Principal } from "../aws/request-context.js";
-import { repositoryPolicyDecision } from "./repository-policy-decision.js";
+import { resourcePolicyDecision as repositoryPolicyDecision } from "./resource-policy-decision.js";
 
 const clock = { now: () => new Date("2026-01-01T00:00:00Z") } as never;
 const resource = "arn:aws:ecr:us-east-1:111122223333:repository/web";
