@@ -25,6 +25,65 @@ export function resourcePolicyDecision(
   principal: Principal,
   { action, resource, clock, sourceIp, context = {} }: { action: string; resource: string; clock: Clock; sourceIp?: string; context?: ConditionContext },
 ): Decision {
+  // In the resource's own account an Allow naming the account adds nothing to its identity
+  // policies; from another account it is the resource's half of the grant (resourceAccessDenial
+  // still wants the identity's half).
+  const owner = accountOf(resource);
+  const sameAccount = owner === undefined || owner === principal.account;
+  const now = clock.now();
+  return evaluateResourcePolicy(policyText, (element) => names(element, principal), !sameAccount, {
+    action, resource,
+    context: {
+      ...context,
+      "aws:PrincipalArn": principal.roleArn ?? principal.arn, "aws:PrincipalAccount": principal.account, "aws:PrincipalType": principal.type,
+      "aws:userid": principal.userId, "aws:username": principal.type === "User" ? principal.name : undefined, "aws:SourceIp": sourceIp,
+      "aws:CurrentTime": now.toISOString(), "aws:EpochTime": String(Math.floor(now.getTime() / 1000)), "aws:SecureTransport": "false",
+    },
+  });
+}
+
+/**
+ * A resource policy's answer for a service delivering on behalf of a resource (SNS delivering a
+ * topic's message to a queue, EventBridge a rule's event to a queue, topic or bus): the statements
+ * whose Principal is "*", `{"AWS": "*"}` or names the service (`{"Service": "sns.amazonaws.com"}`),
+ * with the confused-deputy keys AWS supplies, aws:SourceArn (the topic's or rule's ARN) and
+ * aws:SourceAccount (its account). `account`: an account whose naming also counts (a bus's policy
+ * grants another account's rules by naming that account).
+ */
+export function serviceDeliveryDecision(
+  policyText: string,
+  { service, account, action, resource, sourceArn, clock }: { service: string; account?: string; action: string; resource: string; sourceArn: string; clock: Clock },
+): Decision {
+  const now = clock.now();
+  return evaluateResourcePolicy(policyText, (element) => {
+    if (element === "*") return "yes";
+    if (typeof element !== "object" || element === null) return "no";
+    const e = element as Record<string, unknown>;
+    const named = list(e["Service"]).includes(service)
+      || list(e["AWS"]).some((id) => id === "*" || (account !== undefined && (id === account || id === `arn:aws:iam::${account}:root`)));
+    return named ? "yes" : "no";
+  }, true, {
+    action, resource,
+    context: {
+      "aws:SourceArn": sourceArn, "aws:SourceAccount": accountOf(sourceArn),
+      "aws:CurrentTime": now.toISOString(), "aws:EpochTime": String(Math.floor(now.getTime() / 1000)), "aws:SecureTransport": "true",
+    },
+  });
+}
+
+/**
+ * IAM's evaluation of the statements of a stored policy text that apply to the caller:
+ * `names(element)` says whether a principal element names it, or only its account. A Principal
+ * naming its account applies to a Deny always, to an Allow only when `accountGrants`; a
+ * NotPrincipal applies to whoever it does not mention. Statements are normalised to the lists
+ * IAM's evaluation reads; text that is not a policy allows nothing.
+ */
+function evaluateResourcePolicy(
+  policyText: string,
+  names: (element: unknown) => Named,
+  accountGrants: boolean,
+  request: { action: string; resource: string; context: ConditionContext },
+): Decision {
   let raw: { Statement?: unknown };
   try {
     raw = JSON.parse(policyText) as typeof raw;
@@ -32,17 +91,12 @@ export function resourcePolicyDecision(
     return "ImplicitDeny";
   }
   if (typeof raw !== "object" || raw === null) return "ImplicitDeny";
-  // In the resource's own account an Allow naming the account adds nothing to its identity
-  // policies; from another account it is the resource's half of the grant (resourceAccessDenial
-  // still wants the identity's half).
-  const owner = accountOf(resource);
-  const sameAccount = owner === undefined || owner === principal.account;
   const statements = (Array.isArray(raw.Statement) ? raw.Statement : [raw.Statement]) as Array<Record<string, unknown>>;
   const applicable: Statement[] = [];
   for (const s of statements) {
     if (typeof s !== "object" || s === null || (s.Effect !== "Allow" && s.Effect !== "Deny")) continue;
-    const named = s.Principal !== undefined ? names(s.Principal, principal) : invert(names(s.NotPrincipal, principal));
-    if (named === "no" || (named === "account" && s.Effect === "Allow" && sameAccount)) continue;
+    const named = s.Principal !== undefined ? names(s.Principal) : names(s.NotPrincipal) === "no" ? "yes" : "no";
+    if (named === "no" || (named === "account" && s.Effect === "Allow" && !accountGrants)) continue;
     applicable.push({
       Effect: s.Effect,
       ...(s.Action !== undefined ? { Action: list(s.Action) } : { NotAction: list(s.NotAction) }),
@@ -51,15 +105,8 @@ export function resourcePolicyDecision(
     });
   }
   if (applicable.length === 0) return "ImplicitDeny";
-  const now = clock.now();
-  const request: ConditionContext = {
-    ...context,
-    "aws:PrincipalArn": principal.roleArn ?? principal.arn, "aws:PrincipalAccount": principal.account, "aws:PrincipalType": principal.type,
-    "aws:userid": principal.userId, "aws:username": principal.type === "User" ? principal.name : undefined, "aws:SourceIp": sourceIp,
-    "aws:CurrentTime": now.toISOString(), "aws:EpochTime": String(Math.floor(now.getTime() / 1000)), "aws:SecureTransport": "false",
-  };
   const document: PolicyDocument = { Statement: applicable };
-  return evaluatePolicies([document], { action, resource, context: request });
+  return evaluatePolicies([document], request);
 }
 
 /** The account a resource's ARN names (arn:aws:SERVICE:REGION:ACCOUNT:...), undefined for "*". */
@@ -111,9 +158,6 @@ function names(element: unknown, p: Principal): Named {
   return result;
 }
 
-/** NotPrincipal: a statement applies to everyone the element does not name. */
-const invert = (n: Named): Named => (n === "no" ? "yes" : "no");
-
 const list = (v: unknown): string[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]).map(String);
 
 function conditions(raw: unknown): Record<string, Record<string, string[]>> {
@@ -124,4 +168,24 @@ function conditions(raw: unknown): Record<string, Record<string, string[]>> {
     out[operator] = Object.fromEntries(Object.entries(keys as Record<string, unknown>).map(([k, v]) => [k, list(v)]));
   }
   return out;
+}
+
+/**
+ * A delivery a service makes for a resource of one account (a topic's message, a rule's event) to
+ * a resource with a policy of its own (a queue, a topic, a bus): an explicit Deny of the service
+ * in the destination's policy refuses; into another account the policy must allow it
+ * (serviceDeliveryDecision). Within one account an Allow is not required: Berth delivers without
+ * one (docs/compatibility.md), where AWS wants the destination's policy to allow the service.
+ * undefined when allowed, else AWS's words for the refusal.
+ */
+export function serviceDeliveryDenial(
+  policyText: string | undefined,
+  delivery: { service: string; account?: string; action: string; resource: string; sourceArn: string; clock: Clock },
+): string | undefined {
+  const { service, action, resource, sourceArn } = delivery;
+  const decision: Decision = policyText === undefined ? "ImplicitDeny" : serviceDeliveryDecision(policyText, delivery);
+  const refused = (why: string) => `User: ${service} is not authorized to perform: ${action} on resource: ${resource} ${why}`;
+  if (decision === "ExplicitDeny") return refused("with an explicit deny in a resource-based policy");
+  if (decision === "Allow" || accountOf(sourceArn) === accountOf(resource)) return undefined;
+  return refused(`because no resource-based policy allows the ${action} action`);
 }
