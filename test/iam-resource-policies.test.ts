@@ -68,6 +68,11 @@ describe("IAM enforcement with SQS, SNS and EventBridge resource policies", () =
     await rejectsWith(bob.send(new GetQueueUrlCommand({ QueueName: "shared", QueueOwnerAWSAccountId: A })), "AccessDenied",
       refusal(userArn(B, "bob"), "sqs:getqueueurl", queueArn, noResourcePolicy("sqs:getqueueurl")));
 
+    // Nor does account B's root, never refused in its own account.
+    const rootB = new SQSClient(config(berth.endpoint, ROOT_B));
+    await rejectsWith(rootB.send(new SendMessageCommand({ QueueUrl, MessageBody: "hi" })), "AccessDenied",
+      refusal(`arn:aws:iam::${B}:root`, "sqs:sendmessage", queueArn, noResourcePolicy("sqs:sendmessage")));
+
     // The queue's policy names account B (its root ARN) for SendMessage only.
     await ownerSqs.send(new SetQueueAttributesCommand({ QueueUrl, Attributes: {
       Policy: doc([{ Effect: "Allow", Principal: { AWS: `arn:aws:iam::${B}:root` }, Action: "sqs:SendMessage", Resource: queueArn }]),
@@ -75,6 +80,10 @@ describe("IAM enforcement with SQS, SNS and EventBridge resource policies", () =
     assert.ok((await bob.send(new SendMessageCommand({ QueueUrl, MessageBody: "from B" }))).MessageId);
     const received = await ownerSqs.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 1 }));
     assert.equal(received.Messages?.[0]?.Body, "from B");
+    assert.ok((await rootB.send(new SendMessageCommand({ QueueUrl, MessageBody: "from B's root" }))).MessageId);
+    await rejectsWith(rootB.send(new ReceiveMessageCommand({ QueueUrl })), "AccessDenied",
+      refusal(`arn:aws:iam::${B}:root`, "sqs:receivemessage", queueArn, noResourcePolicy("sqs:receivemessage")));
+    assert.equal((await next(ownerSqs, QueueUrl!, 1))?.Body, "from B's root");
     await rejectsWith(bob.send(new ReceiveMessageCommand({ QueueUrl })), "AccessDenied",
       refusal(userArn(B, "bob"), "sqs:receivemessage", queueArn, noResourcePolicy("sqs:receivemessage")));
     // Naming the account delegates to its identity policies: carol, allowed nothing by hers, is refused.

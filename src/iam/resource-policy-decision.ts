@@ -20,9 +20,17 @@ import type { PolicyDocument, Statement } from "./policy-document.js";
  * account applies to all its identities. Service principals
  * (sns.amazonaws.com, ...) name no caller of the API.
  */
+/**
+ * Whom a resource policy is asked about: an IAM user or role session, or an account's root
+ * (aws:PrincipalType "Account", aws:userid the account id, as AWS names the root).
+ */
+export type PolicyCaller = Principal | AccountRoot;
+export interface AccountRoot { type: "Account"; account: string; arn: string; userId: string; name?: undefined; roleArn?: undefined }
+export const accountRoot = (account: string): AccountRoot => ({ type: "Account", account, arn: `arn:aws:iam::${account}:root`, userId: account });
+
 export function resourcePolicyDecision(
   policyText: string,
-  principal: Principal,
+  principal: PolicyCaller,
   { action, resource, clock, sourceIp, context = {} }: { action: string; resource: string; clock: Clock; sourceIp?: string; context?: ConditionContext },
 ): Decision {
   // In the resource's own account an Allow naming the account adds nothing to its identity
@@ -110,7 +118,7 @@ function evaluateResourcePolicy(
 }
 
 /** The account a resource's ARN names (arn:aws:SERVICE:REGION:ACCOUNT:...), undefined for "*". */
-function accountOf(arn: string): string | undefined {
+export function accountOf(arn: string): string | undefined {
   return arn.startsWith("arn:") ? arn.split(":")[4] || undefined : undefined;
 }
 
@@ -123,7 +131,7 @@ function accountOf(arn: string): string | undefined {
  * the action as the service shows it (`shownAction`: SQS's `sqs:sendmessage`).
  */
 export function resourceAccessDenial(
-  principal: Principal,
+  principal: PolicyCaller,
   identity: Pick<IdentityPolicies, "decide">,
   { action, resource, policyText, clock, sourceIp, context, shownAction = (a) => a }: {
     action: string; resource: string; policyText: string | undefined; clock: Clock; sourceIp?: string | undefined; context?: ConditionContext; shownAction?: (action: string) => string;
@@ -147,7 +155,7 @@ export function resourceAccessDenial(
 type Named = "yes" | "account" | "no";
 
 /** Whether a principal element names the caller: itself ("yes"), its account only ("account"), or not at all. */
-function names(element: unknown, p: Principal): Named {
+function names(element: unknown, p: PolicyCaller): Named {
   if (element === "*") return "yes";
   if (typeof element !== "object" || element === null) return "no";
   let result: Named = "no";
