@@ -5,6 +5,14 @@ import { evaluatePolicies, type Decision } from "./policy-evaluation.js";
 import type { PolicyDocument, Statement } from "./policy-document.js";
 
 /**
+ * Whom a resource policy is asked about: an IAM user or role session, or an account's root
+ * (aws:PrincipalType "Account", aws:userid the account id, as AWS names the root).
+ */
+export type PolicyCaller = Principal | AccountRoot;
+export interface AccountRoot { type: "Account"; account: string; arn: string; userId: string; name?: undefined; roleArn?: undefined }
+export const accountRoot = (account: string): AccountRoot => ({ type: "Account", account, arn: `arn:aws:iam::${account}:root`, userId: account });
+
+/**
  * A resource-based policy's answer for one principal asking one action on its resource (an ECR
  * repository's policy, an SQS queue's, an SNS topic's, an EventBridge bus's): the statements whose
  * Principal names the caller (or whose NotPrincipal does not), evaluated by IAM's own evaluation
@@ -20,14 +28,6 @@ import type { PolicyDocument, Statement } from "./policy-document.js";
  * account applies to all its identities. Service principals
  * (sns.amazonaws.com, ...) name no caller of the API.
  */
-/**
- * Whom a resource policy is asked about: an IAM user or role session, or an account's root
- * (aws:PrincipalType "Account", aws:userid the account id, as AWS names the root).
- */
-export type PolicyCaller = Principal | AccountRoot;
-export interface AccountRoot { type: "Account"; account: string; arn: string; userId: string; name?: undefined; roleArn?: undefined }
-export const accountRoot = (account: string): AccountRoot => ({ type: "Account", account, arn: `arn:aws:iam::${account}:root`, userId: account });
-
 export function resourcePolicyDecision(
   policyText: string,
   principal: PolicyCaller,
