@@ -330,7 +330,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   const snsHttp = createHttpDeliverer({ log: log.child({ component: "sns-delivery" }) });
   const snsOutbox = new SnsOutbox(db);
   registerSnsRoutes(app, { identity: snsIdentity, outbox: snsOutbox });
-  const sns = createSnsService({ db, clock, sqs: sqs.internal, signer: { identity: snsIdentity, baseUrl }, http: snsHttp, outbox: snsOutbox, log: log.child({ component: "sns-delivery" }) });
+  const sns = createSnsService({ db, clock, sqs: sqs.internal, signer: { identity: snsIdentity, baseUrl }, http: snsHttp, outbox: snsOutbox, log: log.child({ component: "sns-delivery" }), iamEnforcement: config.iamEnforcement });
   // Alarms notify SNS topics.
   alarms.addActionTarget(snsAlarmActions(sns.internal));
   // Application Auto Scaling changes ECS services' desired counts through UpdateService; its target

@@ -1,4 +1,6 @@
 import { redrivePolicyProblem } from "./redrive-policy.js";
+import { serviceDeliveryDenial } from "../iam/resource-policy-decision.js";
+import { sqsAuthorization } from "../sqs/authorization.js";
 import type { Logger } from "../core/logger.js";
 import { randomBytes, randomUUID } from "node:crypto";
 import { loadModel } from "../aws/model.js";
@@ -45,9 +47,15 @@ export interface SnsInternal {
 }
 
 /** SNS (awsQuery): topics, subscriptions with sqs endpoints, Publish and PublishBatch with filter policies. */
-export function createSnsService({ db, clock, sqs, signer, http, outbox, log }: { db: Db; clock: Clock; sqs: SqsInternal; signer: EnvelopeSigner; http: HttpDeliverer; outbox: SnsOutbox; log: Logger }): AwsService & { internal: SnsInternal } {
+export function createSnsService({ db, clock, sqs, signer, http, outbox, log, iamEnforcement = false }: {
+  db: Db; clock: Clock; sqs: SqsInternal; signer: EnvelopeSigner; http: HttpDeliverer; outbox: SnsOutbox; log: Logger; iamEnforcement?: boolean;
+}): AwsService & { internal: SnsInternal } {
   const store = new SnsStore(db);
-  const delivery = createDelivery({ sqs, signer, http, outbox, clock, log });
+  // With iamEnforcement a queue's policy is asked before SNS delivers into it (resource-policy-decision.ts).
+  const queueGate = iamEnforcement
+    ? (queueArn: string, topicArn: string) => serviceDeliveryDenial(sqsAuthorization.resourcePolicy!(db, queueArn), { service: "sns.amazonaws.com", action: "sqs:SendMessage", resource: queueArn, sourceArn: topicArn, clock })
+    : undefined;
+  const delivery = createDelivery({ sqs, signer, http, outbox, clock, log, ...(queueGate ? { queueGate } : {}) });
   const topicArn = (ctx: Scope, name: string) => `arn:aws:sns:${ctx.region}:${ctx.account}:${name}`;
   const topicOf = (arn: string | undefined, ctx: Scope): Topic => {
     const t = arn === undefined ? undefined : store.topic(arn);

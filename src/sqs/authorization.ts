@@ -1,3 +1,4 @@
+import type { Db } from "../store/database.js";
 import type { AuthorizedCall, ServiceAuthorization } from "../iam/service-authorization.js";
 
 /** A queue's ARN from its QueueUrl (path /ACCOUNT/NAME, whatever the host), in the caller's region. */
@@ -45,9 +46,13 @@ export const sqsAuthorization: ServiceAuthorization = {
     ].map((op) => [op, queue])),
   },
   /** A queue's tags live in its document. */
-  tagsOf(db, arn) {
-    const [, , , region, account, name] = arn.split(":");
-    const row = db.prepare("SELECT doc FROM sqs_queues WHERE account = ? AND region = ? AND name = ?").get(account, region, name) as { doc: string } | undefined;
-    return row ? (JSON.parse(row.doc) as { tags?: Record<string, string> }).tags ?? {} : {};
-  },
+  tagsOf: (db, arn) => queueDoc(db, arn)?.tags ?? {},
+  /** The queue's Policy attribute (SetQueueAttributes), decided with the caller's identity policies. */
+  resourcePolicy: (db, arn) => queueDoc(db, arn)?.attributes?.["Policy"] || undefined,
 };
+
+function queueDoc(db: Db, arn: string): { tags?: Record<string, string>; attributes?: Record<string, string> } | undefined {
+  const [, , , region, account, name] = arn.split(":");
+  const row = db.prepare("SELECT doc FROM sqs_queues WHERE account = ? AND region = ? AND name = ?").get(account, region, name) as { doc: string } | undefined;
+  return row ? (JSON.parse(row.doc) as { tags?: Record<string, string>; attributes?: Record<string, string> }) : undefined;
+}
