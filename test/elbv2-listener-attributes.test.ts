@@ -7,6 +7,7 @@ import { join } from "node:path";
 import {
   ElasticLoadBalancingV2Client, CreateLoadBalancerCommand, CreateListenerCommand, CreateTargetGroupCommand, ModifyListenerCommand,
   DescribeListenerAttributesCommand, ModifyListenerAttributesCommand, DescribeCapacityReservationCommand, ModifyCapacityReservationCommand,
+  DescribeTargetGroupAttributesCommand, ModifyTargetGroupAttributesCommand,
   type ListenerAttribute,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { BerthProcess } from "./harness.js";
@@ -209,6 +210,56 @@ print(json.dumps(out))
   }
   assert.deepEqual(await describe(alb), before);
   assert.deepEqual(await describe(nlb), { CapacityReservationState: [], DecreaseRequestsRemaining: 2 });
+});
+
+test("target group health attributes that Terraform's aws_lb_target_group reads: AWS's defaults, set, checked", async () => {
+  const tgAttributes = async (TargetGroupArn: string) =>
+    Object.fromEntries(((await elb.send(new DescribeTargetGroupAttributesCommand({ TargetGroupArn }))).Attributes ?? []).map((a) => [a.Key, a.Value]));
+  const group = async (name: string) => (await berth.aws("elbv2", "describe-target-groups", "--names", name)).TargetGroups[0].TargetGroupArn as string;
+  const http = (await elb.send(new CreateTargetGroupCommand({ Name: "attrs-http", Protocol: "HTTP", Port: 80, VpcId: "vpc-1", TargetType: "ip" }))).TargetGroups![0]!.TargetGroupArn!;
+  const tcp = await group("attrs-tcp");
+  const udp = await group("attrs-udp");
+  const health = {
+    "target_group_health.dns_failover.minimum_healthy_targets.count": "1",
+    "target_group_health.dns_failover.minimum_healthy_targets.percentage": "off",
+    "target_group_health.unhealthy_state_routing.minimum_healthy_targets.count": "1",
+    "target_group_health.unhealthy_state_routing.minimum_healthy_targets.percentage": "off",
+  };
+  const httpAttrs = await tgAttributes(http);
+  assert.deepEqual(Object.fromEntries(Object.keys(health).map((k) => [k, httpAttrs[k]])), health);
+  assert.equal(httpAttrs["target_health_state.unhealthy.connection_termination.enabled"], undefined);
+  const tcpAttrs = await tgAttributes(tcp);
+  assert.equal(tcpAttrs["target_health_state.unhealthy.connection_termination.enabled"], "true");
+  assert.equal(tcpAttrs["target_health_state.unhealthy.draining_interval_seconds"], "0");
+  assert.equal(tcpAttrs["target_group_health.dns_failover.minimum_healthy_targets.percentage"], "off");
+  assert.equal((await tgAttributes(udp))["target_health_state.unhealthy.connection_termination.enabled"], "false");
+
+  // Set with the CLI, as Terraform's target_group_health and target_health_state blocks do.
+  await berth.aws("elbv2", "modify-target-group-attributes", "--target-group-arn", http, "--attributes",
+    "Key=target_group_health.dns_failover.minimum_healthy_targets.percentage,Value=50", "Key=target_group_health.unhealthy_state_routing.minimum_healthy_targets.count,Value=2");
+  await elb.send(new ModifyTargetGroupAttributesCommand({ TargetGroupArn: tcp, Attributes: [
+    { Key: "target_health_state.unhealthy.connection_termination.enabled", Value: "false" }, { Key: "target_health_state.unhealthy.draining_interval_seconds", Value: "600" }] }));
+  assert.equal((await tgAttributes(http))["target_group_health.dns_failover.minimum_healthy_targets.percentage"], "50");
+  assert.equal((await tgAttributes(http))["target_group_health.unhealthy_state_routing.minimum_healthy_targets.count"], "2");
+  assert.equal((await tgAttributes(tcp))["target_health_state.unhealthy.draining_interval_seconds"], "600");
+
+  const before = { http: await tgAttributes(http), tcp: await tgAttributes(tcp), udp: await tgAttributes(udp) };
+  const cases: Array<[string, Array<{ Key: string; Value: string }>, { name: string; message: string }]> = [
+    [http, [{ Key: "target_group_health.dns_failover.minimum_healthy_targets.percentage", Value: "101" }],
+      { name: "ValidationError", message: "Target group attribute value '101' for key 'target_group_health.dns_failover.minimum_healthy_targets.percentage' is not valid: it must be off or an integer from 1 to 100" }],
+    [http, [{ Key: "target_group_health.unhealthy_state_routing.minimum_healthy_targets.count", Value: "off" }],
+      { name: "ValidationError", message: "Target group attribute value 'off' for key 'target_group_health.unhealthy_state_routing.minimum_healthy_targets.count' is not valid: it must be an integer from 1 to 999999999" }],
+    [http, [{ Key: "target_health_state.unhealthy.draining_interval_seconds", Value: "5" }],
+      { name: "ValidationError", message: "Target group attribute key 'target_health_state.unhealthy.draining_interval_seconds' is not recognized" }],
+    [tcp, [{ Key: "target_health_state.unhealthy.connection_termination.enabled", Value: "true" }],
+      { name: "ValidationError", message: "The attribute 'target_health_state.unhealthy.draining_interval_seconds' can only be configured when 'target_health_state.unhealthy.connection_termination.enabled' is false" }],
+    [udp, [{ Key: "target_health_state.unhealthy.connection_termination.enabled", Value: "true" }],
+      { name: "ValidationError", message: "The attribute 'target_health_state.unhealthy.connection_termination.enabled' cannot be enabled for UDP target groups" }],
+  ];
+  for (const [TargetGroupArn, Attributes, expected] of cases) {
+    assert.deepEqual(await refusal(elb.send(new ModifyTargetGroupAttributesCommand({ TargetGroupArn, Attributes }))), expected, JSON.stringify(Attributes));
+  }
+  assert.deepEqual({ http: await tgAttributes(http), tcp: await tgAttributes(tcp), udp: await tgAttributes(udp) }, before);
 });
 
 test("listener attributes and capacity reservations survive a restart", async () => {

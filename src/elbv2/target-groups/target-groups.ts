@@ -135,7 +135,7 @@ export function targetGroupHandlers({ db }: Elbv2Deps): Record<string, Handler> 
       db.transaction(() => {
         const tg = requireTargetGroup(db, ctx, input.TargetGroupArn);
         const attributes = applyAttributes(tg.attributes, input.Attributes ?? [], targetGroupAttributeSpec(tg.doc.Protocol, tg.doc.TargetType), "Target group");
-        checkTargetGroupAttributes(attributes);
+        checkTargetGroupAttributes(attributes, tg.doc.Protocol);
         saveTargetGroup(db, ctx, { ...tg, attributes });
         return { Attributes: asAttributes(attributes) };
       })(),
