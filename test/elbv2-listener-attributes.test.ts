@@ -7,7 +7,7 @@ import { join } from "node:path";
 import {
   ElasticLoadBalancingV2Client, CreateLoadBalancerCommand, CreateListenerCommand, CreateTargetGroupCommand, ModifyListenerCommand,
   DescribeListenerAttributesCommand, ModifyListenerAttributesCommand, DescribeCapacityReservationCommand, ModifyCapacityReservationCommand,
-  DescribeTargetGroupAttributesCommand, ModifyTargetGroupAttributesCommand,
+  DescribeTargetGroupAttributesCommand, ModifyTargetGroupAttributesCommand, DescribeLoadBalancerAttributesCommand, ModifyLoadBalancerAttributesCommand,
   type ListenerAttribute,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { BerthProcess } from "./harness.js";
@@ -260,6 +260,14 @@ test("target group health attributes that Terraform's aws_lb_target_group reads:
     assert.deepEqual(await refusal(elb.send(new ModifyTargetGroupAttributesCommand({ TargetGroupArn, Attributes }))), expected, JSON.stringify(Attributes));
   }
   assert.deepEqual({ http: await tgAttributes(http), tcp: await tgAttributes(tcp), udp: await tgAttributes(udp) }, before);
+});
+
+test("ALBs show cross-zone load balancing on, which cannot be turned off", async () => {
+  const attrs = async () => Object.fromEntries(((await elb.send(new DescribeLoadBalancerAttributesCommand({ LoadBalancerArn: alb }))).Attributes ?? []).map((a) => [a.Key, a.Value]));
+  assert.equal((await attrs())["load_balancing.cross_zone.enabled"], "true");
+  assert.deepEqual(await refusal(elb.send(new ModifyLoadBalancerAttributesCommand({ LoadBalancerArn: alb, Attributes: [{ Key: "load_balancing.cross_zone.enabled", Value: "false" }] }))),
+    { name: "ValidationError", message: "Load balancer attribute value 'false' for key 'load_balancing.cross_zone.enabled' is not valid: it must be one of true" });
+  assert.equal((await attrs())["load_balancing.cross_zone.enabled"], "true");
 });
 
 test("listener attributes and capacity reservations survive a restart", async () => {
