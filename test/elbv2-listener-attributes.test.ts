@@ -216,7 +216,10 @@ test("target group health attributes that Terraform's aws_lb_target_group reads:
   const tgAttributes = async (TargetGroupArn: string) =>
     Object.fromEntries(((await elb.send(new DescribeTargetGroupAttributesCommand({ TargetGroupArn }))).Attributes ?? []).map((a) => [a.Key, a.Value]));
   const group = async (name: string) => (await berth.aws("elbv2", "describe-target-groups", "--names", name)).TargetGroups[0].TargetGroupArn as string;
-  const http = (await elb.send(new CreateTargetGroupCommand({ Name: "attrs-http", Protocol: "HTTP", Port: 80, VpcId: "vpc-1", TargetType: "ip" }))).TargetGroups![0]!.TargetGroupArn!;
+  // Terraform sends an empty ProtocolVersion when its config has none: AWS's default, HTTP1.
+  const created = (await elb.send(new CreateTargetGroupCommand({ Name: "attrs-http", Protocol: "HTTP", Port: 80, VpcId: "vpc-1", TargetType: "ip", ProtocolVersion: "" }))).TargetGroups![0]!;
+  assert.equal(created.ProtocolVersion, "HTTP1");
+  const http = created.TargetGroupArn!;
   const tcp = await group("attrs-tcp");
   const udp = await group("attrs-udp");
   const health = {
