@@ -11,6 +11,8 @@ import { tagHandlers } from "./tags/tags.js";
 import { listenerHandlers } from "./listeners/listeners.js";
 import { ruleHandlers } from "./rules/rules.js";
 import { listenerCertificateHandlers } from "./certificates/listener-certificates.js";
+import { listenerAttributeHandlers } from "./listeners/listener-attributes.js";
+import { capacityReservationHandlers } from "./load-balancers/capacity-reservation.js";
 
 /** Elastic Load Balancing v2 (awsQuery): the API; the data plane reads what it stores (snapshot.ts). */
 export function createElbv2Service(deps: Elbv2Deps): AwsService {
@@ -20,6 +22,8 @@ export function createElbv2Service(deps: Elbv2Deps): AwsService {
     ...targetGroupHandlers(deps),
     ...targetHandlers(deps),
     ...listenerHandlers(deps),
+    ...listenerAttributeHandlers(deps),
+    ...capacityReservationHandlers(deps),
     ...ruleHandlers(deps),
     ...listenerCertificateHandlers(deps),
     ...tagHandlers(deps),

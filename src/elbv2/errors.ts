@@ -35,3 +35,5 @@ export const tooManyRules = (message: string) => new ServiceError("TooManyRulesE
 export const certificateNotFound = (arn: string) => new ServiceError("CertificateNotFoundException", `Certificate '${arn}' not found`);
 export const sslPolicyNotFound = (name: string) => new ServiceError("SSLPolicyNotFoundException", `SSL policy '${name}' not found`);
 export const tooManyCertificates = (message: string) => new ServiceError("TooManyCertificatesException", message);
+/** ModifyCapacityReservation: the third decrease within a day (the API reference's words). */
+export const capacityDecreaseLimit = () => new ServiceError("CapacityDecreaseRequestsLimitExceededException", "You've exceeded the daily capacity decrease limit for this reservation.");

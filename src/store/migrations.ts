@@ -567,4 +567,10 @@ export const migrations: string[] = [
   CREATE INDEX event_rule_activity_by_rule ON event_rule_activity (rule_arn, id);
   CREATE INDEX event_rule_activity_by_delivery ON event_rule_activity (delivery_id);
   `,
+  /* 34: ELBv2 listener attributes (listener-attributes.ts; JSON of the values set by
+     ModifyListenerAttributes, NULL: the protocol's defaults) and a load balancer's capacity
+     reservation (capacity-reservation.ts; NULL: none was ever requested). */ `
+  ALTER TABLE elb_listeners ADD COLUMN attributes TEXT;
+  ALTER TABLE elb_load_balancers ADD COLUMN capacity_reservation TEXT;
+  `,
 ];

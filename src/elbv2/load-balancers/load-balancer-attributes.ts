@@ -12,6 +12,8 @@ const common: Record<string, AttributeSpec> = {
 export const applicationAttributes: Record<string, AttributeSpec> = {
   ...common,
   "idle_timeout.timeout_seconds": range(60, 1, 4000),
+  // Always on for ALBs: AWS shows it true, and Terraform reads it as enable_cross_zone_load_balancing.
+  "load_balancing.cross_zone.enabled": oneOf("true", ["true"]),
   "client_keep_alive.seconds": range(3600, 60, 604800),
   "connection_logs.s3.enabled": bool(false),
   "connection_logs.s3.bucket": text(),

@@ -1,6 +1,8 @@
 import type { LoadBalancer } from "@aws-sdk/client-elastic-load-balancing-v2";
 import type { Scope } from "../../core/arn.js";
 import type { Db } from "../../store/database.js";
+import { defaultsOf } from "../attributes.js";
+import { loadBalancerAttributeSpec } from "./load-balancer-attributes.js";
 
 /** A load balancer as stored: the wire document, its loopback address and its attributes. */
 export interface StoredLoadBalancer {
@@ -10,7 +12,11 @@ export interface StoredLoadBalancer {
 }
 
 type Row = { doc: string; address: string; attributes: string };
-const parse = (r: Row): StoredLoadBalancer => ({ doc: JSON.parse(r.doc) as LoadBalancer, address: r.address, attributes: JSON.parse(r.attributes) as Record<string, string> });
+/** Attributes Berth learned after a load balancer was stored (load_balancing.cross_zone.enabled on ALBs) read as their defaults. */
+const parse = (r: Row): StoredLoadBalancer => {
+  const doc = JSON.parse(r.doc) as LoadBalancer;
+  return { doc, address: r.address, attributes: { ...defaultsOf(loadBalancerAttributeSpec(doc.Type)), ...(JSON.parse(r.attributes) as Record<string, string>) } };
+};
 
 export function findLoadBalancer(db: Db, scope: Scope, arn: string): StoredLoadBalancer | undefined {
   const row = db.prepare("SELECT doc, address, attributes FROM elb_load_balancers WHERE arn = ? AND account = ? AND region = ?").get(arn, scope.account, scope.region) as Row | undefined;

@@ -1,6 +1,8 @@
 import type { TargetGroup } from "@aws-sdk/client-elastic-load-balancing-v2";
 import type { Scope } from "../../core/arn.js";
 import type { Db } from "../../store/database.js";
+import { defaultsOf } from "../attributes.js";
+import { targetGroupAttributeSpec } from "./target-group-attributes.js";
 
 /** A target group as stored: the wire document without LoadBalancerArns (computed from listeners and rules), and its attributes. */
 export interface StoredTargetGroup {
@@ -9,7 +11,11 @@ export interface StoredTargetGroup {
 }
 
 type Row = { doc: string; attributes: string };
-const parse = (r: Row): StoredTargetGroup => ({ doc: JSON.parse(r.doc) as TargetGroup, attributes: JSON.parse(r.attributes) as Record<string, string> });
+/** Attributes Berth learned after a group was stored (target_group_health.*, ...) read as their defaults. */
+const parse = (r: Row): StoredTargetGroup => {
+  const doc = JSON.parse(r.doc) as TargetGroup;
+  return { doc, attributes: { ...defaultsOf(targetGroupAttributeSpec(doc.Protocol, doc.TargetType)), ...(JSON.parse(r.attributes) as Record<string, string>) } };
+};
 
 export function findTargetGroup(db: Db, scope: Scope, arn: string): StoredTargetGroup | undefined {
   const row = db.prepare("SELECT doc, attributes FROM elb_target_groups WHERE arn = ? AND account = ? AND region = ?").get(arn, scope.account, scope.region) as Row | undefined;

@@ -49,8 +49,10 @@ export function targetGroupHandlers({ db }: Elbv2Deps): Record<string, Handler> 
       if (input.Port === undefined) throw validation("A port must be specified");
       if (input.VpcId === undefined) throw validation("A VPC ID must be specified");
       const http = input.Protocol === "HTTP" || input.Protocol === "HTTPS";
-      if (input.ProtocolVersion !== undefined && !http) throw validation(`Protocol version '${input.ProtocolVersion}' can be specified only for HTTP and HTTPS target groups`);
-      if (input.ProtocolVersion !== undefined && !["HTTP1", "HTTP2", "GRPC"].includes(input.ProtocolVersion)) throw validation(`Protocol version '${input.ProtocolVersion}' must be HTTP1, HTTP2 or GRPC`);
+      // Terraform's aws_lb_target_group sends an empty ProtocolVersion when none is configured; AWS takes it as absent.
+      const protocolVersion = input.ProtocolVersion || undefined;
+      if (protocolVersion !== undefined && !http) throw validation(`Protocol version '${protocolVersion}' can be specified only for HTTP and HTTPS target groups`);
+      if (protocolVersion !== undefined && !["HTTP1", "HTTP2", "GRPC"].includes(protocolVersion)) throw validation(`Protocol version '${protocolVersion}' must be HTTP1, HTTP2 or GRPC`);
       checkTags(input.Tags);
       checkHealthCheckEnabled(targetType, input.HealthCheckEnabled);
       const healthCheck = applyHealthCheck(input.Protocol, defaultHealthCheck(input.Protocol), {
@@ -66,7 +68,7 @@ export function targetGroupHandlers({ db }: Elbv2Deps): Record<string, Handler> 
         VpcId: input.VpcId,
         ...healthCheck,
         TargetType: targetType,
-        ...(http ? { ProtocolVersion: input.ProtocolVersion ?? "HTTP1" } : {}),
+        ...(http ? { ProtocolVersion: protocolVersion ?? "HTTP1" } : {}),
         IpAddressType: input.IpAddressType ?? "ipv4",
       };
       return db.transaction(() => {
@@ -135,7 +137,7 @@ export function targetGroupHandlers({ db }: Elbv2Deps): Record<string, Handler> 
       db.transaction(() => {
         const tg = requireTargetGroup(db, ctx, input.TargetGroupArn);
         const attributes = applyAttributes(tg.attributes, input.Attributes ?? [], targetGroupAttributeSpec(tg.doc.Protocol, tg.doc.TargetType), "Target group");
-        checkTargetGroupAttributes(attributes);
+        checkTargetGroupAttributes(attributes, tg.doc.Protocol);
         saveTargetGroup(db, ctx, { ...tg, attributes });
         return { Attributes: asAttributes(attributes) };
       })(),
