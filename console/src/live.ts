@@ -70,6 +70,18 @@ export function startEvents(): void {
   void run();
 }
 
+/**
+ * A page the browser keeps in its back/forward cache (the user went to another page in the same
+ * tab) stays alive, frozen, with its fetches open: its event stream would keep holding one of the
+ * browser's 6 connections to this host until the cache drops the page (about a minute later in
+ * chromium). Six such pages held all six, and the next console page's calls waited for a
+ * connection for up to a minute (docs/benchmarks.md, the stall). So the stream closes when the
+ * page is hidden that way, and opens again if the page is shown from the cache (opening makes
+ * every page read again: what it showed may be stale by then).
+ */
+addEventListener("pagehide", () => stream?.abort());
+addEventListener("pageshow", (e) => void (e.persisted && startEvents()));
+
 async function readEvents(signal: AbortSignal): Promise<void> {
   const res = await berthGet("/_berth/events", {}, { signal });
   if (!res.ok || !res.body) throw new Error(`events: ${res.status}`);
