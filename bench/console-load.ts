@@ -24,6 +24,7 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { parseArgs } from "node:util";
 import { loadavg } from "node:os";
+import { execFileSync } from "node:child_process";
 import puppeteer from "puppeteer-core";
 import { CreateServiceCommand, DescribeClustersCommand, DescribeServicesCommand, DescribeTasksCommand, ListServicesCommand, ListTasksCommand, RegisterTaskDefinitionCommand, RunTaskCommand, type DesiredStatus } from "@aws-sdk/client-ecs";
 import { CreateRepositoryCommand } from "@aws-sdk/client-ecr";
@@ -33,7 +34,7 @@ import { waitFor } from "../test/wait.js";
 import { ecr } from "../test/registry-kit.js";
 import { CONSOLE_DIR } from "../src/console/console-assets.js";
 
-const { values } = parseArgs({ options: { services: { type: "string", default: "100" }, "tasks-per-service": { type: "string", default: "1" }, "stopped-tasks": { type: "string", default: "0" }, loads: { type: "string", default: "5" }, baseline: { type: "string" } } });
+const { values } = parseArgs({ options: { services: { type: "string", default: "100" }, "tasks-per-service": { type: "string", default: "1" }, "stopped-tasks": { type: "string", default: "0" }, loads: { type: "string", default: "5" }, baseline: { type: "string" }, "net-log": { type: "string" }, trace: { type: "string" } } });
 const STOPPED = Number(values["stopped-tasks"]);
 const SERVICES = Number(values.services);
 const PER = Number(values["tasks-per-service"]);
@@ -65,7 +66,7 @@ console.log(`load average at start: ${load()}`);
 await ensureTestImage();
 const instances = Math.max(1, Math.ceil((SERVICES * PER) / 100));
 const berth = await BerthProcess.start({ args: ["--instances", String(instances), "--instance-cpu", "102400", "--instance-memory", "102400"] });
-const browser = await puppeteer.launch({ executablePath: process.env.BERTH_CHROMIUM ?? "/usr/bin/chromium", headless: true, args: ["--no-sandbox", "--disable-gpu"] });
+const browser = await puppeteer.launch({ executablePath: process.env.BERTH_CHROMIUM ?? "/usr/bin/chromium", headless: true, args: ["--no-sandbox", "--disable-gpu", ...(values["net-log"] ? [`--log-net-log=${values["net-log"]}`, "--net-log-capture-mode=Everything"] : [])] });
 try {
   const ecs = berth.ecs();
   await ecs.send(new RegisterTaskDefinitionCommand({ family: "default", networkMode: "bridge", containerDefinitions: [{ name: "app", image: TEST_IMAGE, memory: 8, command: ["sleep", "3600"], stopTimeout: 1 }] }));
@@ -106,10 +107,15 @@ try {
   const variants = await Promise.all([{ name: "this build", path: "/" }, ...(values.baseline ? [{ name: "baseline", path: "/console/index-baseline.html" }] : [])].map(async (v) => {
     const page = await (await browser.createBrowserContext()).newPage();
     await page.setViewport({ width: 1280, height: 800 });
-    const variant = { ...v, page, networkChanged: false, times: [] as number[], calls: [] as Array<{ op: string; ms: number; bytes: number; start: number; end: number }>, open: new Map<unknown, { what: string; at: number }>() };
+    const variant = { ...v, page, networkChanged: false, times: [] as number[], calls: [] as Array<{ op: string; ms: number; bytes: number; start: number; end: number }>, open: new Map<unknown, { what: string; at: number }>(), stalledAt: 0 };
     // Requests sent and not yet answered: what a load that hangs is waiting for.
     page.on("request", (req) => variant.open.set(req, { what: `${req.method()} ${req.headers()["x-amz-target"]?.split(".").pop() ?? new URL(req.url()).pathname}`, at: performance.now() }));
-    for (const ended of ["requestfinished", "requestfailed"] as const) page.on(ended, (req) => variant.open.delete(req));
+    for (const ended of ["requestfinished", "requestfailed"] as const) page.on(ended, (req) => {
+      const o = variant.open.get(req);
+      // In a load that stalled: when each request it waited for was answered at last.
+      if (o && variant.stalledAt) console.log(`    ${ended}: ${o.what} (sent ${(o.at - variant.stalledAt).toFixed(0)} ms after navigation), ${(performance.now() - variant.stalledAt).toFixed(0)} ms after navigation`);
+      variant.open.delete(req);
+    });
     // A call that failed is reported at once (a failed read leaves the page waiting for its next one).
     page.on("requestfailed", (req) => {
       console.log(`  ${v.name} failed: ${req.method()} ${req.headers()["x-amz-target"] ?? req.url()}: ${req.failure()?.errorText}`);
@@ -168,12 +174,28 @@ try {
         v.calls = [];
         v.open.clear();
         v.networkChanged = false;
+        v.stalledAt = 0;
         // What the page must show: the API's own count, read just before the load.
         total = (await count("RUNNING")) + (await count("STOPPED"));
+        // --trace FILE: a Chrome trace (timeline and CPU samples) of this build's last load.
+        const tracing = values.trace && v === variants[0] && i === LOADS - 1;
+        if (tracing) await page.tracing.start({ path: values.trace, categories: ["devtools.timeline", "disabled-by-default-devtools.timeline", "v8.execute", "disabled-by-default-v8.cpu_profiler", "blink.user_timing", "loading", "netlog", "toplevel"] });
         const t0 = performance.now();
         await page.goto(`${berth.endpoint}${v.path}#/clusters/default`).catch((err: Error) => console.log(`  ${v.name}: navigation failed: ${err.message}`));
         // What the page shows after 5 s, when it is not there yet.
-        const late = setTimeout(() => void page.$eval("main", (el) => (el as unknown as { innerText: string }).innerText.slice(0, 600)).then((t) => console.log(`  after 5 s the page shows: ${t.replace(/\s+/g, " ")}\n  and waits for: ${[...v.open.values()].map((o) => `${o.what} (sent ${(o.at - t0).toFixed(0)} ms after navigation)`).join(", ") || "no request"}`), () => undefined), 5_000);
+        const late = setTimeout(() => {
+          void page.$eval("main", (el) => (el as unknown as { innerText: string }).innerText.slice(0, 600)).then((t) => console.log(`  after 5 s the page shows: ${t.replace(/\s+/g, " ")}\n  and waits for: ${[...v.open.values()].map((o) => `${o.what} (sent ${(o.at - t0).toFixed(0)} ms after navigation)`).join(", ") || "no request"}`), () => undefined);
+          // The TCP connections to Berth at that moment, both ends (state, queues): whether the
+          // requests reached a socket, and whether the server read them.
+          const port = new URL(berth.endpoint).port;
+          console.log(`  stalled load at ${new Date().toISOString()}; sockets on :${port}:`);
+          try {
+            console.log(execFileSync("ss", ["-tnpoi", "state", "all", `( sport = :${port} or dport = :${port} )`], { encoding: "utf8" }).replace(/^/gm, "    "));
+          } catch (err) {
+            console.log(`  ss failed: ${(err as Error).message}`);
+          }
+          v.stalledAt = t0;
+        }, 5_000);
         // Loaded: both titles shown and both tables' rows rendered (the first 100 of each; the rest
         // wait for "Show all").
         const done = page.waitForFunction(
@@ -194,6 +216,7 @@ try {
         const outcome = await Promise.race([done, changed]);
         clearInterval(watch);
         clearTimeout(late);
+        if (tracing) await page.tracing.stop();
         if (outcome === "loaded" && !v.networkChanged) {
           v.times.push(performance.now() - t0);
           console.log(`  ${v.name}: load ${i + 1} ${v.times.at(-1)!.toFixed(0)} ms, load average ${load()}`);
@@ -223,7 +246,7 @@ try {
   }
   for (const v of variants) {
     const sorted = v.times.slice(1).filter((t) => !Number.isNaN(t)).sort((a, b) => a - b);
-    console.log(`${v.name}: cluster page, ${SERVICES} services, ${total} tasks (${running} running): first (cold) ${v.times[0]!.toFixed(0)} ms; warm median ${(sorted[Math.floor(sorted.length / 2)] ?? 0).toFixed(0)} ms (${v.times.map((t) => t.toFixed(0)).join(", ")})`);
+    console.log(`${v.name}: cluster page, ${SERVICES} services, ${total} tasks (${running} running): first (cold) ${v.times[0]!.toFixed(0)} ms; warm median ${(sorted[Math.floor(sorted.length / 2)] ?? 0).toFixed(0)} ms; ${v.times.filter((t) => t > 5_000).length} of ${v.times.length} loads over 5 s (${v.times.map((t) => t.toFixed(0)).join(", ")})`);
   }
   // The server's side of the first load's calls, without the browser: each call made the same
   // way from Node, one at a time, 20 times; the median is what answering it costs (plus loopback
