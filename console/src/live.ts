@@ -46,6 +46,28 @@ export const firstReads = new Promise<void>((resolve) => (settleFirstReads = () 
 setTimeout(() => settleFirstReads(), FIRST_READS_MS);
 
 /**
+ * Reads started before the page rendered, by key: main.tsx starts the landing page's first reads
+ * as soon as its module is in, instead of after Preact rendered the page and ran its effects (a
+ * frame or two later), and the page's useLoad of the same key takes the read in flight instead of
+ * starting one. A read no page took within FIRST_READS_MS is dropped: a page shown later reads
+ * afresh, never this old answer.
+ */
+const primed = new Map<string, Promise<unknown>>();
+export function prime(key: string, load: () => Promise<unknown>): void {
+  if (primed.has(key)) return;
+  const read = load();
+  // Its failure is the page's to show; one no page took is not an unhandled rejection.
+  read.catch(() => undefined);
+  primed.set(key, read);
+  setTimeout(() => primed.get(key) === read && primed.delete(key), FIRST_READS_MS);
+}
+function takePrimed<T>(key: string | undefined): Promise<T> | undefined {
+  const read = key === undefined ? undefined : primed.get(key);
+  if (read) primed.delete(key!);
+  return read as Promise<T> | undefined;
+}
+
+/**
  * Opens GET /_berth/events, signed with SigV4 like the CLI's `berth` calls (EventSource cannot
  * send an Authorization header, so the stream is read with fetch). Reconnects after a failure;
  * while it is down, pages poll (only the visible page, every 5 s).
@@ -127,9 +149,10 @@ export interface Loaded<T> {
  * Loads a page's data through the AWS APIs and keeps it current: again when a task change the
  * page cares about arrives (`affects`), every 30 s while visible, every 5 s while the event
  * stream is down, and when the tab becomes visible again. A hidden tab reads nothing. A `deferred`
- * read (a section below the fold) waits for the page's first reads (`firstReads`).
+ * read (a section below the fold) waits for the page's first reads (`firstReads`). With a `primed`
+ * key, the first read is the one prime() started under that key, if any.
  */
-export function useLoad<T>(load: () => Promise<T>, deps: unknown[], affects: (c: TaskChange) => boolean = () => true, { deferred = false } = {}): Loaded<T> {
+export function useLoad<T>(load: () => Promise<T>, deps: unknown[], affects: (c: TaskChange) => boolean = () => true, { deferred = false, primed: key }: { deferred?: boolean; primed?: string } = {}): Loaded<T> {
   const [state, setState] = useState<{ data?: T; error?: unknown; loading: boolean }>({ loading: true });
   const generation = useRef(0);
   const inFlight = useRef(false);
@@ -140,7 +163,7 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[], affects: (c:
   affectsRef.current = affects;
 
   /** Reads; resolves when this read is answered (at once when it only asked for one more after the read in flight). */
-  const read = useCallback((): Promise<void> => {
+  const read = useCallback((started?: Promise<T>): Promise<void> => {
     // One read at a time per page: a change during a read asks for one more read after it.
     if (inFlight.current) {
       again.current = true;
@@ -148,7 +171,7 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[], affects: (c:
     }
     inFlight.current = true;
     const g = generation.current;
-    return loadRef.current().then(
+    return (started ?? loadRef.current()).then(
       (data) => void (g === generation.current && setState({ data, loading: false })),
       (error: unknown) => void (g === generation.current && setState((s) => ({ ...s, error, loading: false }))),
     ).finally(() => {
@@ -165,14 +188,15 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[], affects: (c:
     generation.current++;
     inFlight.current = false;
     again.current = false;
-    setState({ loading: true });
+    // (Unchanged on a first mount: no render for nothing.)
+    setState((s) => (s.loading && s.data === undefined && s.error === undefined ? s : { loading: true }));
     let cancelled = false;
     if (deferred) void firstReads.then(() => !cancelled && reload());
     else if (firstReadsDone) reload();
     else {
       // One of the first page's reads: the stream and deferred reads wait until they are all in.
       firstReadsOut++;
-      void read().finally(() => --firstReadsOut === 0 && settleFirstReads());
+      void read(takePrimed<T>(key)).finally(() => --firstReadsOut === 0 && settleFirstReads());
     }
     let timer: ReturnType<typeof setTimeout> | undefined;
     const soon = () => {
