@@ -1,5 +1,3 @@
-import { Sha256 } from "@aws-crypto/sha256-js";
-
 /**
  * What the console signs its calls with. Kept in sessionStorage: it lasts as long as the tab and
  * is never written to disk or sent anywhere but this Berth. In open mode (no strict SigV4) any
@@ -46,7 +44,6 @@ export interface ClientConfig {
   region: string;
   credentials: ReturnType<typeof credentialsOf>;
   maxAttempts: number;
-  sha256: typeof Sha256;
 }
 let clients = new Map<unknown, unknown>();
 
@@ -62,12 +59,7 @@ export function client<T>(Client: new (config: ClientConfig) => T): T {
     // The SDK's standard retries (3 attempts, backoff) for what is transient (a dropped
     // connection, a 5xx), as the CLI retries: one lost call would otherwise fail the whole page
     // until its next read. Refusals (validation, credentials) are not retried.
-    // SigV4's hashes and HMACs in JavaScript (the SDK's `sha256` option), as berth.ts signs: the
-    // browser's default, WebCrypto, is asynchronous, and each of a call's four or so digests is a
-    // round trip to another thread and back through the page's task queue, behind whatever the
-    // page is doing (rendering a table). For requests of a few hundred bytes JavaScript takes
-    // microseconds; the first call of a page is sent sooner (docs/benchmarks.md).
-    c = new Client({ endpoint: location.origin, region: s.region, credentials: credentialsOf(s), maxAttempts: 3, sha256: Sha256 });
+    c = new Client({ endpoint: location.origin, region: s.region, credentials: credentialsOf(s), maxAttempts: 3 });
     clients.set(Client, c);
   }
   return c;

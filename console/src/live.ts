@@ -32,8 +32,8 @@ let stream: AbortController | undefined;
  * The first page's reads, and what waits for them: chromium opens at most 6 connections to one
  * host, and the event stream holds one for as long as it is open, so opening it (and reading what
  * is below the fold) only once the page's first reads are in leaves all six to them. Resolved when
- * the reads started in the first render are all answered, or after FIRST_READS_MS at the latest
- * (a page that reads nothing, a read that hangs).
+ * the reads started in the first render are all answered and shown, or after FIRST_READS_MS at the
+ * latest (a page that reads nothing, a read that hangs, a hidden tab that paints nothing).
  */
 const FIRST_READS_MS = 3_000;
 let firstReadsOut = 0;
@@ -196,7 +196,10 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[], affects: (c:
     else {
       // One of the first page's reads: the stream and deferred reads wait until they are all in.
       firstReadsOut++;
-      void read(takePrimed<T>(key)).finally(() => --firstReadsOut === 0 && settleFirstReads());
+      // Settled once what they read is on the screen (after the next frame is painted): what waits
+      // for them (three more calls, the stream) would otherwise take the page's main thread while
+      // it renders their tables.
+      void read(takePrimed<T>(key)).finally(() => --firstReadsOut === 0 && requestAnimationFrame(() => setTimeout(settleFirstReads)));
     }
     let timer: ReturnType<typeof setTimeout> | undefined;
     const soon = () => {

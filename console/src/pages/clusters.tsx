@@ -83,9 +83,10 @@ const describeCluster = async (cluster: string) => (await client(ECSClient).send
  * rendered: main.tsx calls it when the console opens on that page (live.ts prime()).
  */
 export function primeClusterPage(cluster: string): void {
-  prime(`cluster/${cluster}`, () => describeCluster(cluster));
+  // The longest chains first: ListServices then 10 DescribeServices, ListTasks then DescribeTasks.
   prime(`services/${cluster}`, () => servicesOf(cluster));
   primeTasks(cluster);
+  prime(`cluster/${cluster}`, () => describeCluster(cluster));
 }
 
 const ofCluster = (cluster: string) => (c: { taskArn: string }) => c.taskArn.includes(`:task/${cluster}/`);
