@@ -188,9 +188,9 @@ try {
           // The TCP connections to Berth at that moment, both ends (state, queues): whether the
           // requests reached a socket, and whether the server read them.
           const port = new URL(berth.endpoint).port;
-          console.log(`  stalled load at ${new Date().toISOString()}; sockets on :${port}:`);
+          console.log(`  ${v.name}: load ${i + 1} stalled at ${new Date().toISOString()}; sockets on :${port}:`);
           try {
-            console.log(execFileSync("ss", ["-tnpoi", "state", "all", `( sport = :${port} or dport = :${port} )`], { encoding: "utf8" }).replace(/^/gm, "    "));
+            console.log(execFileSync("ss", ["-tnpoi", "state", "all", `( sport = :${port} or dport = :${port} )`], { encoding: "utf8", maxBuffer: 64 << 20 }).replace(/^/gm, "    "));
           } catch (err) {
             console.log(`  ss failed: ${(err as Error).message}`);
           }
