@@ -107,7 +107,7 @@ try {
   const variants = await Promise.all([{ name: "this build", path: "/" }, ...(values.baseline ? [{ name: "baseline", path: "/console/index-baseline.html" }] : [])].map(async (v) => {
     const page = await (await browser.createBrowserContext()).newPage();
     await page.setViewport({ width: 1280, height: 800 });
-    const variant = { ...v, page, networkChanged: false, times: [] as number[], calls: [] as Array<{ op: string; ms: number; bytes: number; start: number; end: number }>, open: new Map<unknown, { what: string; at: number }>(), stalledAt: 0 };
+    const variant = { ...v, page, networkChanged: false, times: [] as number[], calls: [] as Array<{ op: string; ms: number; bytes: number; start: number; end: number }>, open: new Map<unknown, { what: string; at: number }>(), stalledAt: 0, loadedAt: 0, phases: [] as Array<Record<"dcl" | "firstCall" | "lastCall" | "loaded", number>> };
     // Requests sent and not yet answered: what a load that hangs is waiting for.
     page.on("request", (req) => variant.open.set(req, { what: `${req.method()} ${req.headers()["x-amz-target"]?.split(".").pop() ?? new URL(req.url()).pathname}`, at: performance.now() }));
     for (const ended of ["requestfinished", "requestfailed"] as const) page.on(ended, (req) => {
@@ -137,20 +137,22 @@ try {
   }));
   type Variant = (typeof variants)[number];
   // Where a load's time goes, from the page's own Navigation and Resource Timing (ms after navigation start).
-  const phases = (v: Variant) => v.page.evaluate(() => {
+  const phases = (v: Variant) => v.page.evaluate((loadedAt: number) => {
     const perf = (globalThis as unknown as { performance: { getEntriesByType(t: string): Array<{ name: string; startTime: number; responseEnd: number; initiatorType?: string; domContentLoadedEventEnd?: number }> } }).performance;
     const nav = perf.getEntriesByType("navigation")[0]!;
     const res = perf.getEntriesByType("resource");
     // The last script to arrive: the page's own chunk (the bundle is split by page).
     const script = res.filter((r) => r.name.endsWith(".js")).sort((a, b) => b.responseEnd - a.responseEnd)[0];
-    const calls = res.filter((r) => r.initiatorType === "fetch" && !r.name.includes("/_berth/"));
+    // The calls the load waited for: those answered before the page showed everything (not
+    // what is read after, below the fold).
+    const calls = res.filter((r) => r.initiatorType === "fetch" && !r.name.includes("/_berth/") && r.responseEnd <= loadedAt);
     const scripts = res.filter((r) => r.name.endsWith(".js")) as unknown as Array<{ encodedBodySize: number }>;
     return {
       scripts: scripts.length, scriptKB: scripts.reduce((n, r) => n + r.encodedBodySize, 0) / 1024,
       html: nav.responseEnd, script: script?.responseEnd ?? 0, dcl: nav.domContentLoadedEventEnd ?? 0,
       firstCall: Math.min(...calls.map((c) => c.startTime)), lastCall: Math.max(...calls.map((c) => c.responseEnd)),
     };
-  });
+  }, v.loadedAt);
   const report = (v: Variant, label: string) => {
     const byOp = new Map<string, { n: number; ms: number; max: number; bytes: number }>();
     for (const c of v.calls) {
@@ -175,6 +177,7 @@ try {
         v.open.clear();
         v.networkChanged = false;
         v.stalledAt = 0;
+        v.loadedAt = 0;
         // What the page must show: the API's own count, read just before the load.
         total = (await count("RUNNING")) + (await count("STOPPED"));
         // --trace FILE: a Chrome trace (timeline and CPU samples) of this build's last load.
@@ -205,12 +208,17 @@ try {
             // The tasks' title: their count when one ListTasks page of each kind held them all,
             // else the cluster's running and pending counts (DescribeClusters': tasks that are
             // desired RUNNING may still be PENDING) and "first 100 shown".
-            return text.includes(`Services (${s})`) && (text.includes(`Tasks (${t})`) || (t > 100 && /Tasks \(\d+ running, \d+ pending; first 100 shown\)/.test(text)))
+            const loaded = text.includes(`Services (${s})`) && (text.includes(`Tasks (${t})`) || (t > 100 && /Tasks \(\d+ running, \d+ pending; first 100 shown\)/.test(text)))
               && doc.querySelectorAll("#services tbody tr").length >= Math.min(s, 100) && doc.querySelectorAll("#tasks tbody tr").length >= Math.min(t, 100);
+            // When, on the page's own clock (ms after navigation start): for its phases.
+            return loaded && (globalThis as unknown as { performance: { now(): number } }).performance.now();
           },
           { timeout: 120_000, polling: "raf" },
           SERVICES, total,
-        ).then(() => "loaded" as const);
+        ).then(async (shown) => {
+          v.loadedAt = (await shown.jsonValue()) as number;
+          return "loaded" as const;
+        });
         let watch: ReturnType<typeof setInterval> | undefined;
         const changed = new Promise<"changed">((resolve) => (watch = setInterval(() => v.networkChanged && resolve("changed"), 100)));
         const outcome = await Promise.race([done, changed]);
@@ -237,16 +245,26 @@ try {
       }
       if (v.times[i]! > 5_000) console.log(`  ${v.name}: load ${i + 1} took ${v.times[i]!.toFixed(0)} ms`);
       if (Number.isNaN(v.times[i]!)) continue;
+      const p = await phases(v);
+      v.phases.push({ dcl: p.dcl, firstCall: p.firstCall, lastCall: p.lastCall, loaded: v.loadedAt });
       if (i === 0 || i === LOADS - 1) {
         report(v, `load ${i + 1} (${i === 0 ? "cold" : "warm"}), ${v.times[i]!.toFixed(0)} ms, load average ${load()}`);
-        const p = await phases(v);
-        console.log(`  phases (ms after navigation start): html ${p.html.toFixed(0)}, last of ${p.scripts} scripts (${p.scriptKB.toFixed(0)} KB transferred) ${p.script.toFixed(0)}, DOMContentLoaded ${p.dcl.toFixed(0)}, first AWS call sent ${p.firstCall.toFixed(0)}, last answered ${p.lastCall.toFixed(0)}`);
+        console.log(`  phases (ms after navigation start): html ${p.html.toFixed(0)}, last of ${p.scripts} scripts (${p.scriptKB.toFixed(0)} KB transferred) ${p.script.toFixed(0)}, DOMContentLoaded ${p.dcl.toFixed(0)}, first AWS call sent ${p.firstCall.toFixed(0)}, last answered ${p.lastCall.toFixed(0)}, page showed everything ${v.loadedAt.toFixed(0)}`);
       }
     }
   }
   for (const v of variants) {
     const sorted = v.times.slice(1).filter((t) => !Number.isNaN(t)).sort((a, b) => a - b);
     console.log(`${v.name}: cluster page, ${SERVICES} services, ${total} tasks (${running} running): first (cold) ${v.times[0]!.toFixed(0)} ms; warm median ${(sorted[Math.floor(sorted.length / 2)] ?? 0).toFixed(0)} ms; ${v.times.filter((t) => t > 5_000).length} of ${v.times.length} loads over 5 s (${v.times.map((t) => t.toFixed(0)).join(", ")})`);
+  }
+  // Where the warm loads' time went, by phase (medians, ms): DOMContentLoaded, from it to the first
+  // AWS call sent, from that to the last call the load waited for answered, from that to the page
+  // showing everything (rendering), and navigation to loaded on the page's own clock.
+  const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
+  for (const v of variants) {
+    const warm = v.phases.slice(1);
+    const m = (f: (p: (typeof warm)[number]) => number) => median(warm.map(f)).toFixed(0);
+    console.log(`${v.name}: warm medians (ms): DOMContentLoaded ${m((p) => p.dcl)}; to the first call ${m((p) => p.firstCall - p.dcl)}; first sent to last answered ${m((p) => p.lastCall - p.firstCall)}; last answered to all shown ${m((p) => p.loaded - p.lastCall)}; navigation to all shown ${m((p) => p.loaded)}`);
   }
   // The server's side of the first load's calls, without the browser: each call made the same
   // way from Node, one at a time, 20 times; the median is what answering it costs (plus loopback
