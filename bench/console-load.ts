@@ -17,6 +17,13 @@
  * build in a browser context of its own (its own cache), so both meet the same data and the same
  * moment of a shared machine. The baseline's page is then cached like a bundle file (this build's
  * index.html is not), which favours the baseline's warm loads a little.
+ * Each load's phases come from the page's own clock (DOMContentLoaded, the first AWS call sent, the
+ * last call answered before the page showed everything, everything shown); the warm medians are
+ * printed by build. A load not shown after 5 s prints what the page shows, the requests it waits
+ * for and the TCP connections to Berth at that moment (ss), and then when each was answered.
+ * --net-log FILE writes chromium's net log (which socket a request waited for, and why);
+ * --trace FILE a chromium trace (timeline and CPU samples) of this build's last load, which the
+ * tracing slows: leave it out of runs whose times count.
  * Not a test: nothing here asserts a time.
  */
 import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
