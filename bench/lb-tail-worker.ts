@@ -106,6 +106,7 @@ parentPort!.on("message", async (message: { op: "start" | "stop" | "close" }) =>
         pauses: w.pauses,
         allocatedBytes: allocated,
         cpuMs: (cpu.user - w.cpuAtStart.user + cpu.system - w.cpuAtStart.system) / 1000,
+        systemCpuMs: (cpu.system - w.cpuAtStart.system) / 1000,
         oldBeforeFullGc,
         liveAfterFullGc,
         newSpace,

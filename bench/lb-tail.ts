@@ -14,7 +14,8 @@
  * through each variant, in interleaved rounds. Inside the worker, for the same window: the event
  * loop's delay (perf_hooks monitorEventLoopDelay, 1 ms resolution), every GC pause by kind
  * (PerformanceObserver 'gc'), bytes allocated (v8.GCProfiler: heap in use before each GC less
- * after the previous) and the thread's own CPU time; per request where that makes sense.
+ * after the previous) and the thread's own CPU time, with the part of it spent in the kernel (on
+ * loopback, a socket write runs the receiver's TCP stack too); per request where that makes sense.
  * Comparing two builds: copy one build's dist/src/dataplane elsewhere and pass both as variants.
  */
 import { spawn, type ChildProcess } from "node:child_process";
@@ -88,6 +89,8 @@ function snapshot(address: string, port: number, targets: number[]): DataPlaneSn
 
 interface Window {
   delayMs: { p50: number; p99: number; max: number }; pauses: { minor: number[]; major: number[]; other: number[] }; allocatedBytes: number; cpuMs: number;
+  /** The part of cpuMs spent in the kernel (socket reads and writes, epoll). */
+  systemCpuMs: number;
   /** Old space in use at the end of the window, and the whole heap after a full GC (with --expose-gc). */
   oldBeforeFullGc: number; liveAfterFullGc?: number;
   /** The young generation's size (V8's new_space space_size) at the end of the window. */
@@ -148,7 +151,7 @@ async function main() {
       }
     }
     console.log(`\n${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC, Node ${process.version}; ${ROUNDS} interleaved rounds of ${SECONDS} s, wrk 1 thread x ${CONNECTIONS} connections paced 2 ms; load average ${loadAtStart} at the start, ${loadavg()} at the end\n`);
-    console.log("| path | req/s | p50 | p99 | event-loop delay p99 / max | minor GCs per 10k req | minor GC pause mean / max | major GCs (max pause) | KiB allocated per request | worker CPU µs per request |");
+    console.log("| path | req/s | p50 | p99 | event-loop delay p99 / max | minor GCs per 10k req | minor GC pause mean / max | major GCs (max pause) | KiB allocated per request | worker CPU µs per request (of it in the kernel) |");
     console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for (const p of paths) {
       const rs = results.get(p.name)!;
@@ -164,7 +167,7 @@ async function main() {
       const major = ws.flatMap((w) => w.pauses.major);
       console.log(`| ${p.name} | ${Math.round(rate)} | ${lat} | ${median(ws.map((w) => w.delayMs.p99)).toFixed(2)} / ${Math.max(...ws.map((w) => w.delayMs.max)).toFixed(2)} ms `
         + `| ${(minor.length / requests * 10_000).toFixed(1)} | ${minor.length ? (sum(minor) / minor.length).toFixed(2) : "-"} / ${minor.length ? Math.max(...minor).toFixed(2) : "-"} ms `
-        + `| ${major.length} (${major.length ? Math.max(...major).toFixed(2) : "-"} ms) | ${(sum(ws.map((w) => w.allocatedBytes)) / requests / 1024).toFixed(2)} | ${(sum(ws.map((w) => w.cpuMs)) * 1000 / requests).toFixed(1)} |`);
+        + `| ${major.length} (${major.length ? Math.max(...major).toFixed(2) : "-"} ms) | ${(sum(ws.map((w) => w.allocatedBytes)) / requests / 1024).toFixed(2)} | ${(sum(ws.map((w) => w.cpuMs)) * 1000 / requests).toFixed(1)} (${(sum(ws.map((w) => w.systemCpuMs)) * 1000 / requests).toFixed(1)}) |`);
     }
     // Whether a window's tail goes with its GC: each window's p99 beside its pauses and the loop's worst delay.
     console.log("\nEach window (round): p99 | minor GCs, total / max pause | event-loop delay max | connections opened to targets:");

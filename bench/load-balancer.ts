@@ -2,7 +2,7 @@
  * The ALB data plane against nginx and HAProxy as reverse proxies to the same three targets, in
  * one run, with the same load client (wrk) and the same backends:
  *
- *   npm run build && node dist/bench/load-balancer.js [--rounds 3] [--seconds 5] [--connections 16] [--trials 3]
+ *   npm run build && node dist/bench/load-balancer.js [--rounds 3] [--seconds 5] [--connections 16] [--trials 3] [--pin]
  *
  * 1. Saturation: wrk (one thread, `--connections` keep-alive connections, closed loop) against
  *    each proxy in interleaved rounds; requests per second, and the proxy's CPU seconds per
@@ -24,9 +24,24 @@
  * every path, each on its own loopback port; all three proxies forward to the same three. The
  * proxies get one worker each (nginx `worker_processes 1`, HAProxy `nbthread 1`), as Berth's data
  * plane is one thread, and keep-alive pools to the targets.
+ *
+ * `--pin`: every saturation and latency run is made twice, interleaved (the order alternates each
+ * round): once unpinned, every process free to run on any core, and once pinned, as a load
+ * balancer is measured when the machine allows it: the proxy under test alone on the last core,
+ * and the load client (wrk), the three targets and this bench process on the others, so the
+ * proxy's latency is not its wait for a core that wrk or a target holds. Affinity is set with
+ * util-linux's `taskset -a -p` (every thread of a process) before each run: Berth's whole
+ * process (API thread, data plane worker thread, libuv and V8 threads) goes to the proxy core, as
+ * do nginx's master and worker, HAProxy's process and the bare Node proxy; wrk, started
+ * afterwards, inherits this process's affinity. The idle proxies (health checks only) share the
+ * proxy core with the one under load. The direct baseline is pinned the same way (wrk and the
+ * target on the client cores), so "added" compares like with like. Each placement gets its own
+ * half-of-nginx rate (nginx's saturated rate in that placement) and its own paced-connection
+ * calibration; both placements' tables are printed, the unpinned ones first. Failover runs
+ * unpinned. Needs at least 2 cores.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -43,6 +58,7 @@ import { freePort } from "./free-port.js";
 const { values } = parseArgs({ options: {
   rounds: { type: "string", default: "3" }, seconds: { type: "string", default: "5" },
   connections: { type: "string", default: "16" }, trials: { type: "string", default: "3" },
+  pin: { type: "boolean", default: false },
 } });
 const ROUNDS = Number(values.rounds);
 const SECONDS = Number(values.seconds);
@@ -52,6 +68,27 @@ const INTERVAL_S = 5;
 const UNHEALTHY_THRESHOLD = 2;
 /** wrk's think time per connection in the paced runs, ms (wrk's timers count whole ms). */
 const PACE_MS = 2;
+
+/** Where the processes run during a measurement: anywhere, or the proxy alone on its own core (--pin). */
+type Placement = "unpinned" | "pinned";
+const PLACEMENTS: Placement[] = values.pin ? ["unpinned", "pinned"] : ["unpinned"];
+const CORES = cpus().length;
+const ALL_CORES = `0-${CORES - 1}`;
+/** The proxy under test gets the last core; wrk, the targets and this process the rest. */
+const PROXY_CORE = String(CORES - 1);
+const CLIENT_CORES = CORES > 2 ? `0-${CORES - 2}` : "0";
+const placementLabel: Record<Placement, string> = {
+  unpinned: "Unpinned: every process on any core",
+  pinned: `Pinned: the proxy alone on CPU ${PROXY_CORE}; wrk, the three targets and the bench on CPU ${CLIENT_CORES}`,
+};
+if (values.pin) {
+  if (CORES < 2) throw new Error("--pin needs at least 2 cores");
+  try {
+    execFileSync("taskset", ["--version"], { stdio: "ignore" });
+  } catch {
+    throw new Error("--pin needs taskset (util-linux): apt-get install -y util-linux");
+  }
+}
 
 const dir = mkdtempSync(join(tmpdir(), "berth-lb-bench-"));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -105,6 +142,29 @@ function allProcesses(): Map<number, { ticks: number; cmd: string }> {
     } catch { /* gone */ }
   }
   return out;
+}
+
+// ---- CPU affinity (--pin) ----
+
+/** Moves every thread of each process (taskset -a) to `cores`; a process that has gone is skipped. */
+function setAffinity(pids: readonly number[], cores: string): void {
+  for (const pid of pids) {
+    try {
+      execFileSync("taskset", ["-a", "-p", "-c", cores, String(pid)], { stdio: "ignore" });
+    } catch (err) {
+      if (existsSync(`/proc/${pid}`)) throw err;
+    }
+  }
+}
+
+/** Puts every process where `placement` says; wrk, started by this process afterwards, inherits its affinity. */
+function place(placement: Placement, proxies: readonly Proxy[], backends: readonly Spawned[]): void {
+  if (!values.pin) return;
+  const client = [process.pid, ...backends.map((b) => b.proc.pid!)];
+  const proxyPids = proxies.flatMap((p) => p.pids);
+  if (placement === "unpinned") return setAffinity([...client, ...proxyPids], ALL_CORES);
+  setAffinity(client, CLIENT_CORES);
+  setAffinity(proxyPids, PROXY_CORE);
 }
 
 // ---- processes under test ----
@@ -240,11 +300,13 @@ async function startAlb(ports: number[]): Promise<{ proxy: Proxy; berth: BerthPr
   await waitUntilTargetInService({ client: elb, maxWaitTime: 60, minDelay: 1, maxDelay: 1 }, { TargetGroupArn: tg.TargetGroupArn });
   elb.destroy();
   const pid = berth.proc.pid!;
+  // Whatever Berth itself started (nothing today) counts, and is pinned, with it.
+  const pids = [pid, ...childrenOf(pid)];
   const workers = readdirSync(`/proc/${pid}/task`).filter((tid) => readFileSync(`/proc/${pid}/task/${tid}/comm`, "utf8").trim() === "WorkerThread");
   if (workers.length !== 1) throw new Error(`expected one WorkerThread in Berth (pid ${pid}), found ${workers.length}`);
   return {
     berth, targetGroupArn: tg.TargetGroupArn!,
-    proxy: { name: "Berth ALB", origin: `http://${address}:80`, pids: [pid], workerThread: `/proc/${pid}/task/${workers[0]}/stat`, stop: () => berth.stop() },
+    proxy: { name: "Berth ALB", origin: `http://${address}:80`, pids, workerThread: `/proc/${pid}/task/${workers[0]}/stat`, stop: () => berth.stop() },
   };
 }
 
@@ -343,36 +405,65 @@ async function main() {
     proxies.push(alb.proxy, await startNginx(ports), await startHaproxy(ports), await startBareNode(ports));
     const ours = new Set([process.pid, ...backends.map((b) => b.proc.pid!), ...proxies.flatMap((p) => p.pids)]);
 
-    // 1. Saturation, interleaved rounds (the order rotates each round).
+    // 1. Saturation, interleaved rounds (the order rotates each round; with --pin each proxy runs
+    //    in both placements, their order alternating).
+    const key = (placement: Placement, name: string) => `${placement}|${name}`;
+    const placementsOf = (round: number) => (round % 2 === 0 ? PLACEMENTS : [...PLACEMENTS].reverse());
     const sat = new Map<string, Saturation[]>();
     for (let round = 0; round < ROUNDS; round++) {
       const order = proxies.map((_, i) => proxies[(i + round) % proxies.length]!);
-      for (const p of order) sat.set(p.name, [...(sat.get(p.name) ?? []), await saturate(p, backends)]);
+      for (const p of order) {
+        for (const placement of placementsOf(round)) {
+          place(placement, proxies, backends);
+          const k = key(placement, p.name);
+          sat.set(k, [...(sat.get(k) ?? []), await saturate(p, backends)]);
+        }
+      }
     }
-    const perSecond = (name: string) => { const s = sat.get(name)!; return sum(s.map((x) => x.result.requests)) / sum(s.map((x) => x.result.seconds)); };
-    const cpuPer100k = (name: string, pick: (s: Saturation) => number) => { const s = sat.get(name)!; return (sum(s.map(pick)) / 100) / sum(s.map((x) => x.result.requests)) * 100_000; };
+    const perSecond = (placement: Placement, name: string) => { const s = sat.get(key(placement, name))!; return sum(s.map((x) => x.result.requests)) / sum(s.map((x) => x.result.seconds)); };
+    const cpuPer100k = (placement: Placement, name: string, pick: (s: Saturation) => number) => { const s = sat.get(key(placement, name))!; return (sum(s.map(pick)) / 100) / sum(s.map((x) => x.result.requests)) * 100_000; };
 
-    // 2. Latency at half of nginx's rate: calibrate the number of paced connections on the direct path.
-    const half = perSecond("nginx") / 2;
+    // 2. Latency at half of nginx's rate (in the same placement): the number of paced connections
+    //    is calibrated on the direct path.
     const pace = `function delay() return ${PACE_MS} end`;
     const direct = { name: "direct to one target", origin: `http://127.0.0.1:${ports[0]}` };
-    const probe = await wrkLoad(direct.origin, { method: "GET", path: "/", headers: {}, connections: 8, seconds: 2, lua: pace });
-    const pacedConnections = Math.max(1, Math.round(half / (probe.perSecond / 8)));
+    const paced = new Map<Placement, { half: number; connections: number; berthHalf: number; berthConnections: number }>();
+    for (const placement of PLACEMENTS) {
+      place(placement, proxies, backends);
+      const probe = await wrkLoad(direct.origin, { method: "GET", path: "/", headers: {}, connections: 8, seconds: 2, lua: pace });
+      const half = perSecond(placement, "nginx") / 2;
+      const berthHalf = perSecond(placement, alb.proxy.name) / 2;
+      paced.set(placement, {
+        half, connections: Math.max(1, Math.round(half / (probe.perSecond / 8))),
+        berthHalf, berthConnections: Math.max(1, Math.round(berthHalf / (probe.perSecond / 8))),
+      });
+    }
     const paths = [direct, ...proxies];
     const lat = new Map<string, LoadResult[]>();
     for (let round = 0; round < ROUNDS; round++) {
       const order = paths.map((_, i) => paths[(i + round) % paths.length]!);
-      for (const p of order) lat.set(p.name, [...(lat.get(p.name) ?? []), await wrkLoad(p.origin, { method: "GET", path: "/", headers: {}, connections: pacedConnections, seconds: SECONDS, lua: pace })]);
+      for (const p of order) {
+        for (const placement of placementsOf(round)) {
+          place(placement, proxies, backends);
+          const k = key(placement, p.name);
+          lat.set(k, [...(lat.get(k) ?? []), await wrkLoad(p.origin, { method: "GET", path: "/", headers: {}, connections: paced.get(placement)!.connections, seconds: SECONDS, lua: pace })]);
+        }
+      }
     }
 
     // 2b. The same at half of Berth's own saturated rate, direct and through the ALB only.
-    const berthHalf = perSecond(alb.proxy.name) / 2;
-    const berthPaced = Math.max(1, Math.round(berthHalf / (probe.perSecond / 8)));
     const latOwn = new Map<string, LoadResult[]>();
     for (let round = 0; round < ROUNDS; round++) {
       const order = round % 2 === 0 ? [direct, alb.proxy] : [alb.proxy, direct];
-      for (const p of order) latOwn.set(p.name, [...(latOwn.get(p.name) ?? []), await wrkLoad(p.origin, { method: "GET", path: "/", headers: {}, connections: berthPaced, seconds: SECONDS, lua: pace })]);
+      for (const p of order) {
+        for (const placement of placementsOf(round)) {
+          place(placement, proxies, backends);
+          const k = key(placement, p.name);
+          latOwn.set(k, [...(latOwn.get(k) ?? []), await wrkLoad(p.origin, { method: "GET", path: "/", headers: {}, connections: paced.get(placement)!.berthConnections, seconds: SECONDS, lua: pace })]);
+        }
+      }
     }
+    place("unpinned", proxies, backends);
 
     // 3. Failover of target t3.
     const trials = [];
@@ -390,47 +481,53 @@ async function main() {
 
     // ---- report ----
     const wallS = (Date.now() - started) / 1000;
-    const nginxCpu = cpuPer100k("nginx", (s) => s.proxyTicks);
-    console.log(`\n${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC, ${cpus().length} cores (${cpus()[0]?.model}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; `
-      + `${ROUNDS} interleaved rounds of ${SECONDS} s, wrk 1 thread x ${CONNECTIONS} connections; whole run ${wallS.toFixed(0)} s\n`);
-    console.log("| proxy (one worker each) | req/s at saturation | proxy CPU s per 100,000 req | efficiency vs nginx (nginx CPU / this CPU) | CPU used by others during its runs |");
-    console.log("|---|---:|---:|---:|---:|");
-    const others = (name: string) => {
-      const s = sat.get(name)!;
-      const ticksOther = sum(s.map((x) => x.machineTicks - x.proxyTicks - x.backendTicks - x.wrkTicks - x.selfTicks));
-      return `${(ticksOther / 100 / sum(s.map((x) => x.result.seconds))).toFixed(2)} cores`;
-    };
-    for (const p of proxies) {
-      const cpu = cpuPer100k(p.name, (s) => s.proxyTicks);
-      const label = p.workerThread ? "Berth ALB (whole Berth process)" : p.name;
-      console.log(`| ${label} | ${fmt(perSecond(p.name))} | ${cpu.toFixed(2)} | ${(nginxCpu / cpu).toFixed(2)}x | ${others(p.name)} |`);
-      if (p.workerThread) {
-        const w = cpuPer100k(p.name, (s) => s.workerTicks);
-        console.log(`| Berth ALB (data plane thread "WorkerThread" only) | (same runs) | ${w.toFixed(2)} | ${(nginxCpu / w).toFixed(2)}x | |`);
+    console.log(`\n${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC, ${CORES} cores (${cpus()[0]?.model}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; `
+      + `${ROUNDS} interleaved rounds of ${SECONDS} s, wrk 1 thread x ${CONNECTIONS} connections; whole run ${wallS.toFixed(0)} s`
+      + `${values.pin ? "; every run made both unpinned and pinned (--pin), interleaved" : ""}`);
+    for (const placement of PLACEMENTS) {
+      if (values.pin) console.log(`\n#### ${placementLabel[placement]}`);
+      console.log("");
+      const nginxCpu = cpuPer100k(placement, "nginx", (s) => s.proxyTicks);
+      console.log("| proxy (one worker each) | req/s at saturation | proxy CPU s per 100,000 req | efficiency vs nginx (nginx CPU / this CPU) | CPU used by others during its runs |");
+      console.log("|---|---:|---:|---:|---:|");
+      const others = (name: string) => {
+        const s = sat.get(key(placement, name))!;
+        const ticksOther = sum(s.map((x) => x.machineTicks - x.proxyTicks - x.backendTicks - x.wrkTicks - x.selfTicks));
+        return `${(ticksOther / 100 / sum(s.map((x) => x.result.seconds))).toFixed(2)} cores`;
+      };
+      for (const p of proxies) {
+        const cpu = cpuPer100k(placement, p.name, (s) => s.proxyTicks);
+        const label = p.workerThread ? "Berth ALB (whole Berth process)" : p.name;
+        console.log(`| ${label} | ${fmt(perSecond(placement, p.name))} | ${cpu.toFixed(2)} | ${(nginxCpu / cpu).toFixed(2)}x | ${others(p.name)} |`);
+        if (p.workerThread) {
+          const w = cpuPer100k(placement, p.name, (s) => s.workerTicks);
+          console.log(`| Berth ALB (data plane thread "WorkerThread" only) | (same runs) | ${w.toFixed(2)} | ${(nginxCpu / w).toFixed(2)}x | |`);
+        }
       }
-    }
-    const backendCpu = (name: string) => cpuPer100k(name, (s) => s.backendTicks);
-    const wrkCpu = (name: string) => cpuPer100k(name, (s) => s.wrkTicks);
-    console.log(`\nPer 100,000 requests, the three backends used ${proxies.map((p) => `${backendCpu(p.name).toFixed(2)} s (${p.name})`).join(", ")}; wrk used ${proxies.map((p) => `${wrkCpu(p.name).toFixed(2)} s (${p.name})`).join(", ")}.`);
+      const backendCpu = (name: string) => cpuPer100k(placement, name, (s) => s.backendTicks);
+      const wrkCpu = (name: string) => cpuPer100k(placement, name, (s) => s.wrkTicks);
+      console.log(`\nPer 100,000 requests, the three backends used ${proxies.map((p) => `${backendCpu(p.name).toFixed(2)} s (${p.name})`).join(", ")}; wrk used ${proxies.map((p) => `${wrkCpu(p.name).toFixed(2)} s (${p.name})`).join(", ")}.`);
 
-    console.log(`\nLatency at half of nginx's rate (target ${fmt(half)} req/s): wrk, ${pacedConnections} connections each waiting ${PACE_MS} ms after every answer; medians over the rounds of wrk's percentiles.\n`);
-    const latencyTable = (results: Map<string, LoadResult[]>, order: Array<{ name: string }>) => {
-      const d50 = median(results.get(direct.name)!.map((r) => r.p50Ms));
-      const d99 = median(results.get(direct.name)!.map((r) => r.p99Ms));
-      console.log("| path | req/s achieved | p50 | p99 | added p50 | added p99 |");
-      console.log("|---|---:|---:|---:|---:|---:|");
-      for (const p of order) {
-        const rs = results.get(p.name)!;
-        const rate = sum(rs.map((r) => r.requests)) / sum(rs.map((r) => r.seconds));
-        const p50 = median(rs.map((r) => r.p50Ms));
-        const p99 = median(rs.map((r) => r.p99Ms));
-        const added = p === direct ? "| - | - |" : `| ${(p50 - d50).toFixed(3)} ms | ${(p99 - d99).toFixed(3)} ms |`;
-        console.log(`| ${p.name} | ${fmt(rate)} | ${p50.toFixed(3)} ms | ${p99.toFixed(3)} ms ${added}`);
-      }
-    };
-    latencyTable(lat, paths);
-    console.log(`\nThe same at half of the ALB's own saturated rate (target ${fmt(berthHalf)} req/s, ${berthPaced} paced connections):\n`);
-    latencyTable(latOwn, [direct, alb.proxy]);
+      const { half, connections, berthHalf, berthConnections } = paced.get(placement)!;
+      console.log(`\nLatency at half of nginx's rate (target ${fmt(half)} req/s): wrk, ${connections} connections each waiting ${PACE_MS} ms after every answer; medians over the rounds of wrk's percentiles.\n`);
+      const latencyTable = (results: Map<string, LoadResult[]>, order: Array<{ name: string }>) => {
+        const d50 = median(results.get(key(placement, direct.name))!.map((r) => r.p50Ms));
+        const d99 = median(results.get(key(placement, direct.name))!.map((r) => r.p99Ms));
+        console.log("| path | req/s achieved | p50 | p99 | added p50 | added p99 |");
+        console.log("|---|---:|---:|---:|---:|---:|");
+        for (const p of order) {
+          const rs = results.get(key(placement, p.name))!;
+          const rate = sum(rs.map((r) => r.requests)) / sum(rs.map((r) => r.seconds));
+          const p50 = median(rs.map((r) => r.p50Ms));
+          const p99 = median(rs.map((r) => r.p99Ms));
+          const added = p === direct ? "| - | - |" : `| ${(p50 - d50).toFixed(3)} ms | ${(p99 - d99).toFixed(3)} ms |`;
+          console.log(`| ${p.name} | ${fmt(rate)} | ${p50.toFixed(3)} ms | ${p99.toFixed(3)} ms ${added}`);
+        }
+      };
+      latencyTable(lat, paths);
+      console.log(`\nThe same at half of the ALB's own saturated rate (target ${fmt(berthHalf)} req/s, ${berthConnections} paced connections):\n`);
+      latencyTable(latOwn, [direct, alb.proxy]);
+    }
 
     const budgetMs = (INTERVAL_S * UNHEALTHY_THRESHOLD + 1) * 1000;
     console.log(`\nFailover (interval ${INTERVAL_S} s, unhealthy threshold ${UNHEALTHY_THRESHOLD}, no speedup; budget ${budgetMs / 1000} s), target t3's backend SIGKILLed, probe every 5 ms:\n`);

@@ -129,8 +129,9 @@ import { credentialSecrets, sealPlaintextSecrets } from "./iam/credential-secret
 import { registerConsoleAssets, wantsPage } from "./console/console-assets.js";
 import { registerTaskEvents } from "./console/task-events.js";
 import { createExecSessions } from "./ecs/execute-command/exec-sessions.js";
-import { dockerShells } from "./ecs/execute-command/container-shell.js";
+import { dockerShells } from "./agent/container-shell.js";
 import { serveDataChannels } from "./ecs/execute-command/data-channel-route.js";
+import { agentShells } from "./ecs/execute-command/agent-shells.js";
 import { sessionRecorders } from "./ecs/execute-command/session-logging.js";
 
 /** How often retention policies are applied (AWS documents deletion "within 72 hours"; Berth is prompter). */
@@ -304,7 +305,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   registerRuleActivityRoutes(app, { db });
   // The web console: its page at `/` for browsers, its bundle under /console/, and the stream of
   // task changes it refreshes on (an admin route, guarded as the others).
-  const consoleAssets = registerConsoleAssets(app);
+  const consoleAssets = registerConsoleAssets(app, { host: config.host });
   const taskEvents = registerTaskEvents(app);
   registerAgentRoutes(app, { config, log: log.child({ component: "agents" }), endpoint: agentEndpoint.remote });
   // Image scanning: scan on push, scans in the background, OSV records from scanDatabaseDir.
@@ -329,7 +330,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   const snsHttp = createHttpDeliverer({ log: log.child({ component: "sns-delivery" }) });
   const snsOutbox = new SnsOutbox(db);
   registerSnsRoutes(app, { identity: snsIdentity, outbox: snsOutbox });
-  const sns = createSnsService({ db, clock, sqs: sqs.internal, signer: { identity: snsIdentity, baseUrl }, http: snsHttp, outbox: snsOutbox, log: log.child({ component: "sns-delivery" }) });
+  const sns = createSnsService({ db, clock, sqs: sqs.internal, signer: { identity: snsIdentity, baseUrl }, http: snsHttp, outbox: snsOutbox, log: log.child({ component: "sns-delivery" }), iamEnforcement: config.iamEnforcement });
   // Alarms notify SNS topics.
   alarms.addActionTarget(snsAlarmActions(sns.internal));
   // Application Auto Scaling changes ECS services' desired counts through UpdateService; its target
@@ -341,8 +342,11 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   // Auto Scaling's, CloudWatch's and CloudWatch Logs' handlers.
   // ECS Exec: ExecuteCommand issues a session; its data channel (a WebSocket on this port) runs
   // the command with docker exec in the task's container and records output where the cluster says.
-  const execute = { sessions: createExecSessions({ clock }), shells: dockerShells(docker) };
-  const dataChannels = serveDataChannels(app.server, { ...execute, log: log.child({ component: "execute-command" }), record: sessionRecorders(logStore, log.child({ component: "execute-command" })) });
+  // A task of a remote agent runs it there, relayed over a WebSocket the agent connects.
+  const execLog = log.child({ component: "execute-command" });
+  const agentExec = agentShells({ db, runner: agents, agentToken: config.agentToken, local: dockerShells(docker, berthId), log: execLog });
+  const execute = { sessions: createExecSessions({ clock }), shells: agentExec.shells };
+  const dataChannels = serveDataChannels(app.server, { ...execute, log: execLog, record: sessionRecorders(logStore, execLog), upgrades: agentExec.upgrade });
   const cloudwatch = createCloudWatchService({ db, clock, metrics, alarms });
   const logs = createLogsService(logStore);
   const ecs = createEcsService(deps, {
@@ -478,6 +482,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
       lifecycle.stop();
       await gc.stop();
       dataChannels.close();
+      agentExec.close();
       await app.close();
       await lbFeed.close();
       lbHealth.stop();

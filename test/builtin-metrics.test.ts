@@ -1,7 +1,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { AddressInfo } from "node:net";
@@ -37,18 +37,11 @@ after(async () => {
   for (const [cluster, service] of [["fg", "burn"], ["fg", "idle"], ["remote", "burn"]]) {
     await ecs.send(new DeleteServiceCommand({ cluster, service, force: true })).catch(() => {});
   }
-  let agentLeft: string[] = [];
   try {
-    await berth.dispose();
+    assert.deepEqual(await AgentProcess.disposeWith(berth, agent, agentDir), []);
   } finally {
-    if (agent) {
-      await agent.stop();
-      agentLeft = await agent.removeLeftovers();
-    }
-    rmSync(agentDir, { recursive: true, force: true });
     for (const b of backends) b.closeAllConnections(), b.close();
   }
-  assert.deepEqual(agentLeft, []);
 });
 
 /** GetMetricStatistics over the last ten minutes in one-minute periods; the newest datapoint. */

@@ -1,12 +1,12 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import {
-  CreateClusterCommand, CreateServiceCommand, DeleteServiceCommand, DescribeContainerInstancesCommand, DescribeServicesCommand, DescribeTasksCommand,
+  CreateClusterCommand, CreateServiceCommand, DeleteServiceCommand, DeregisterContainerInstanceCommand, DescribeContainerInstancesCommand, DescribeServicesCommand, DescribeTasksCommand,
   ListContainerInstancesCommand, ListServicesCommand, ListTasksCommand, RegisterTaskDefinitionCommand, RunTaskCommand, StopTaskCommand, UpdateServiceCommand,
   type ContainerDefinition, type ECSClient, type Task,
 } from "@aws-sdk/client-ecs";
 import {
-  ElasticLoadBalancingV2Client, CreateListenerCommand, CreateLoadBalancerCommand, CreateTargetGroupCommand, DescribeTargetHealthCommand,
+  ElasticLoadBalancingV2Client, CreateListenerCommand, CreateLoadBalancerCommand, CreateTargetGroupCommand, DescribeTargetHealthCommand, RegisterTargetsCommand,
   ModifyTargetGroupAttributesCommand, type TargetHealthDescription,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { BerthProcess } from "./harness.js";
@@ -139,4 +139,13 @@ test("a bridge service with hostPort 0 registers the instance id and the host po
   await ecs.send(new DeleteServiceCommand({ service: "bweb", force: true }));
   await waitFor("bweb INACTIVE", async () => (await ecs.send(new DescribeServicesCommand({ services: ["bweb"] }))).services![0]!.status === "INACTIVE", 60_000);
   assert.deepEqual(await health(tg), []);
+});
+
+test("an instance target whose container instance is deregistered is unused with Target.InvalidState", async () => {
+  const tg = await targetGroup("gone", "instance", 85);
+  const [instance] = (await ecs.send(new DescribeContainerInstancesCommand({ containerInstances: (await ecs.send(new ListContainerInstancesCommand({}))).containerInstanceArns! }))).containerInstances!;
+  await elb.send(new RegisterTargetsCommand({ TargetGroupArn: tg, Targets: [{ Id: instance!.ec2InstanceId!, Port: 9 }] }));
+  assert.equal((await health(tg))[0]!.TargetHealth!.State, "initial");
+  await ecs.send(new DeregisterContainerInstanceCommand({ containerInstance: instance!.containerInstanceArn!, force: true }));
+  assert.deepEqual((await health(tg))[0]!.TargetHealth, { State: "unused", Reason: "Target.InvalidState", Description: "Target is in the stopped state" });
 });

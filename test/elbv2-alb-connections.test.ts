@@ -4,7 +4,7 @@ import http from "node:http";
 import net from "node:net";
 import type { AddressInfo } from "node:net";
 import {
-  CreateListenerCommand, CreateLoadBalancerCommand, CreateTargetGroupCommand, DeregisterTargetsCommand, ElasticLoadBalancingV2Client,
+  CreateListenerCommand, CreateLoadBalancerCommand, CreateTargetGroupCommand, DeregisterTargetsCommand, DescribeTargetHealthCommand, ElasticLoadBalancingV2Client,
   ModifyLoadBalancerAttributesCommand, ModifyTargetGroupAttributesCommand, RegisterTargetsCommand, waitUntilTargetInService,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { BerthProcess } from "./harness.js";
@@ -14,7 +14,8 @@ import { BerthProcess } from "./harness.js";
  * and listener made through the ELBv2 SDK, a node:http backend on loopback, and raw sockets or
  * node:http clients on the other side. Covers the idle timeout applying to connections already
  * open, ALB's 408 for a request that does not arrive in time (silent or trickling), chunked
- * trailers both ways, and requests still in flight when a target's deregistration delay ends.
+ * trailers both ways, and requests still in flight when a target's deregistration delay ends, or
+ * that finish while it drains.
  */
 let berth: BerthProcess;
 let elb: ElasticLoadBalancingV2Client;
@@ -31,7 +32,7 @@ before(async () => {
   berth = await BerthProcess.start({ args: ["--load-balancer-health-check-speedup", "10"] });
   elb = new ElasticLoadBalancingV2Client({ endpoint: berth.endpoint, region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" } });
   backend = http.createServer((req, res) => {
-    if (req.url === "/slow" || req.url === "/upload") return void held.set(req.url, res); // never answers on its own
+    if (req.url === "/slow" || req.url === "/upload" || req.url === "/finish") return void held.set(req.url, res); // never answers on its own
     if (req.url === "/stream") {
       res.writeHead(200, { "content-type": "text/plain" });
       res.write("first part, and the rest never comes");
@@ -118,6 +119,25 @@ test("a request head that stops midway gets ALB's 408 after the idle timeout, an
   assert.match(conn.received(), /<title>408 Request Time-out<\/title>/);
 });
 
+test("a whole request and, in the same write, the start of a next one: the first is answered, the unfinished head gets 408", async () => {
+  await setIdleTimeout(2);
+  const conn = await connect();
+  conn.socket.write(`GET /hello HTTP/1.1\r\nHost: ${address}\r\n\r\nGET /hello HTTP/1.1\r\nHost: ${address}\r\n`);
+  await conn.closed;
+  const answers = conn.received().match(/HTTP\/1\.1 \d+/g);
+  assert.deepEqual(answers, ["HTTP/1.1 200", "HTTP/1.1 408"]);
+});
+
+test("blank lines after an answer begin no request: the idle connection closes without a 408", async () => {
+  await setIdleTimeout(2);
+  const conn = await connect();
+  conn.socket.write(`GET /hello HTTP/1.1\r\nHost: ${address}\r\n\r\n`);
+  while (!conn.received().endsWith("hello")) await new Promise((r) => setTimeout(r, 20));
+  conn.socket.write("\r\n\r\n");
+  await conn.closed;
+  assert.deepEqual(conn.received().match(/HTTP\/1\.1 \d+/g), ["HTTP/1.1 200"]);
+});
+
 test("a request body that stops midway, before any answer, gets ALB's 408 after the idle timeout; the target's request is cut too", async () => {
   await setIdleTimeout(2);
   const conn = await connect();
@@ -193,4 +213,29 @@ test("requests still in flight when a target's deregistration delay ends are cut
     const res = held.get(path)!;
     if (!res.socket?.destroyed) await new Promise((resolve) => res.on("close", resolve));
   }
+});
+
+test("a slow request in flight when its target is deregistered finishes while the target drains; new requests get no draining target", async () => {
+  // The previous test's drain (2 s) has ended: register the target again, now with a long delay.
+  await elb.send(new ModifyTargetGroupAttributesCommand({ TargetGroupArn: tgArn, Attributes: [{ Key: "deregistration_delay.timeout_seconds", Value: "60" }] }));
+  await elb.send(new RegisterTargetsCommand({ TargetGroupArn: tgArn, Targets: [{ Id: "127.0.0.1", Port: backendPort }] }));
+  await waitUntilTargetInService({ client: elb, maxWaitTime: 60, minDelay: 1, maxDelay: 2 }, { TargetGroupArn: tgArn });
+
+  const slow = fetch(`http://${address}/finish`);
+  while (!held.has("/finish")) await new Promise((r) => setTimeout(r, 20));
+  await elb.send(new DeregisterTargetsCommand({ TargetGroupArn: tgArn, Targets: [{ Id: "127.0.0.1", Port: backendPort }] }));
+  const [draining] = (await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: tgArn }))).TargetHealthDescriptions!;
+  assert.equal(draining!.TargetHealth!.State, "draining");
+  // The only target drains: a new request has nowhere to go (ALB's 503), the held one carries on.
+  const fresh = await fetch(`http://${address}/`);
+  assert.equal(fresh.status, 503);
+  assert.equal(fresh.headers.get("server"), "awselb/2.0");
+  await fresh.text();
+
+  held.get("/finish")!.end("finished while draining");
+  const answer = await slow;
+  assert.equal(answer.status, 200);
+  assert.equal(await answer.text(), "finished while draining");
+  const [still] = (await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: tgArn }))).TargetHealthDescriptions!;
+  assert.equal(still!.TargetHealth!.State, "draining", "the drain lasts its delay, not until the last request ends");
 });

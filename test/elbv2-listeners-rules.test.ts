@@ -48,13 +48,20 @@ test("listeners: the issue's CLI call, port conflicts, protocols, actions", asyn
     [{ Protocol: "HTTP", Port: 82, DefaultActions: [{ Type: "forward", TargetGroupArn: tgArn.replace(/[0-9a-f]{16}$/, "0000000000000000") }] }, "TargetGroupNotFoundException"],
     [{ Protocol: "HTTP", Port: 83, DefaultActions: [{ Type: "redirect" }] }, "ValidationError"],
     [{ Protocol: "HTTP", Port: 84, DefaultActions: [{ Type: "fixed-response", FixedResponseConfig: { StatusCode: "302" } }] }, "ValidationError"],
+    // The API reference's ranges: weights 0-999; group stickiness needs a duration of 1-604800 s.
+    [{ Protocol: "HTTP", Port: 85, DefaultActions: [{ Type: "forward", ForwardConfig: { TargetGroups: [{ TargetGroupArn: tgArn, Weight: 1000 }] } }] }, "ValidationError"],
+    [{ Protocol: "HTTP", Port: 86, DefaultActions: [{ Type: "forward", ForwardConfig: { TargetGroups: [{ TargetGroupArn: tgArn }], TargetGroupStickinessConfig: { Enabled: true } } }] }, "ValidationError"],
+    [{ Protocol: "HTTP", Port: 87, DefaultActions: [{ Type: "forward", ForwardConfig: { TargetGroups: [{ TargetGroupArn: tgArn }], TargetGroupStickinessConfig: { Enabled: true, DurationSeconds: 0 } } }] }, "ValidationError"],
   ];
   for (const [input, code] of cases) assert.equal((await failure(elb.send(new CreateListenerCommand({ LoadBalancerArn: lbArn, ...input } as never)))).name, code, JSON.stringify(input));
+  const duplicate = await failure(elb.send(new CreateListenerCommand({ LoadBalancerArn: lbArn, Protocol: "HTTP", Port: 80, DefaultActions: [{ Type: "fixed-response", FixedResponseConfig: { StatusCode: "404" } }] })));
+  assert.equal(duplicate.message, `A listener already exists on this port for this load balancer '${lbArn}'`);
   assert.equal((await elb.send(new DescribeListenersCommand({ LoadBalancerArn: lbArn }))).Listeners!.length, 1);
 
   const redirect = (await elb.send(new CreateListenerCommand({ LoadBalancerArn: lbArn, Protocol: "HTTP", Port: 8080, DefaultActions: [{ Type: "redirect", RedirectConfig: { StatusCode: "HTTP_301", Port: "80" } }] }))).Listeners![0]!;
   assert.deepEqual(redirect.DefaultActions![0]!.RedirectConfig, { Protocol: "#{protocol}", Port: "80", Host: "#{host}", Path: "/#{path}", Query: "#{query}", StatusCode: "HTTP_301" });
-  assert.equal((await failure(elb.send(new ModifyListenerCommand({ ListenerArn: redirect.ListenerArn, Port: 80 })))).name, "DuplicateListenerException");
+  const taken = await failure(elb.send(new ModifyListenerCommand({ ListenerArn: redirect.ListenerArn, Port: 80 })));
+  assert.deepEqual([taken.name, taken.message], ["ValidationError", "Listener port '80' is already in use"]);
   const moved = (await elb.send(new ModifyListenerCommand({ ListenerArn: redirect.ListenerArn, Port: 8081 }))).Listeners![0]!;
   assert.equal(moved.Port, 8081);
   await elb.send(new DeleteListenerCommand({ ListenerArn: redirect.ListenerArn }));

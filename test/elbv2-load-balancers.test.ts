@@ -5,7 +5,8 @@ import {
   DescribeLoadBalancerAttributesCommand, ModifyLoadBalancerAttributesCommand, CreateTargetGroupCommand, DescribeTargetGroupsCommand,
   ModifyTargetGroupCommand, DeleteTargetGroupCommand, ModifyTargetGroupAttributesCommand, DescribeTargetGroupAttributesCommand,
   RegisterTargetsCommand, DeregisterTargetsCommand, DescribeTargetHealthCommand, AddTagsCommand, RemoveTagsCommand, DescribeTagsCommand,
-  DescribeAccountLimitsCommand, waitUntilLoadBalancerAvailable, waitUntilTargetDeregistered,
+  DescribeAccountLimitsCommand, SetIpAddressTypeCommand, SetSecurityGroupsCommand, SetSubnetsCommand, waitUntilLoadBalancerAvailable, waitUntilTargetDeregistered,
+  type LoadBalancer,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { BerthProcess } from "./harness.js";
 import { failure } from "./failure.js";
@@ -28,6 +29,7 @@ after(async () => {
 });
 
 
+const address = (lb: LoadBalancer) => lb.AvailabilityZones![0]!.LoadBalancerAddresses![0]!.IpAddress;
 const lbCount = async () => (await elb.send(new DescribeLoadBalancersCommand({}))).LoadBalancers!.length;
 
 test("create-load-balancer with the CLI: AWS's shape, a loopback address, provisioning then available", async () => {
@@ -85,6 +87,41 @@ test("bad load balancers get AWS's errors and change nothing", async () => {
   const missing = await failure(elb.send(new DescribeLoadBalancersCommand({ Names: ["nope", "web"] })));
   assert.equal(missing.name, "LoadBalancerNotFoundException");
   assert.equal(missing.message, "Load balancers '[nope]' not found");
+});
+
+test("security groups, subnets and IP address type change after creation (as Terraform does); bad input changes nothing", async () => {
+  const [lb] = (await elb.send(new DescribeLoadBalancersCommand({ Names: ["web"] }))).LoadBalancers!;
+  const arn = lb!.LoadBalancerArn!;
+  const sgs = await berth.aws("elbv2", "set-security-groups", "--load-balancer-arn", arn, "--security-groups", "sg-1", "sg-2");
+  assert.deepEqual(sgs, { SecurityGroupIds: ["sg-1", "sg-2"] });
+  const subnets = await berth.aws("elbv2", "set-subnets", "--load-balancer-arn", arn, "--subnets", "subnet-a", "subnet-c");
+  assert.deepEqual(subnets.AvailabilityZones.map((z: { SubnetId: string }) => z.SubnetId), ["subnet-a", "subnet-c"]);
+  assert.equal(subnets.IpAddressType, "ipv4");
+  assert.deepEqual(await berth.aws("elbv2", "set-ip-address-type", "--load-balancer-arn", arn, "--ip-address-type", "dualstack"), { IpAddressType: "dualstack" });
+  const described = async () => (await elb.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [arn] }))).LoadBalancers![0]!;
+  const after = await described();
+  assert.deepEqual(after.SecurityGroups, ["sg-1", "sg-2"]);
+  assert.deepEqual(after.AvailabilityZones!.map((z) => [z.SubnetId, z.LoadBalancerAddresses![0]!.IpAddress]), [["subnet-a", address(lb!)], ["subnet-c", address(lb!)]]);
+  assert.equal(after.IpAddressType, "dualstack");
+
+  const bad: Array<[Promise<unknown>, string]> = [
+    [elb.send(new SetSecurityGroupsCommand({ LoadBalancerArn: arn, SecurityGroups: ["nope"] })), "InvalidSecurityGroupException"],
+    [elb.send(new SetSecurityGroupsCommand({ LoadBalancerArn: arn, SecurityGroups: [] })), "ValidationError"],
+    [elb.send(new SetSubnetsCommand({ LoadBalancerArn: arn, Subnets: ["subnet-a"] })), "ValidationError"],
+    [elb.send(new SetSubnetsCommand({ LoadBalancerArn: arn, Subnets: ["subnet-a", "bogus"] })), "SubnetNotFoundException"],
+    [elb.send(new SetIpAddressTypeCommand({ LoadBalancerArn: arn.replace(/[0-9a-f]{16}$/, "0000000000000000"), IpAddressType: "ipv4" })), "LoadBalancerNotFoundException"],
+  ];
+  for (const [call, code] of bad) assert.equal((await failure(call)).name, code);
+  assert.deepEqual(await described(), after);
+
+  // An NLB created without security groups cannot get any, as on AWS.
+  const nlb = (await elb.send(new CreateLoadBalancerCommand({ Name: "sg-nlb", Type: "network", Subnets: ["subnet-a"] }))).LoadBalancers![0]!;
+  assert.equal((await failure(elb.send(new SetSecurityGroupsCommand({ LoadBalancerArn: nlb.LoadBalancerArn, SecurityGroups: ["sg-1"] })))).name, "InvalidConfigurationRequestException");
+  await elb.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: nlb.LoadBalancerArn }));
+
+  // Back as it was for the tests below (the same settings make CreateLoadBalancer idempotent).
+  await elb.send(new SetSubnetsCommand({ LoadBalancerArn: arn, Subnets: ["subnet-a", "subnet-b"], IpAddressType: "ipv4" }));
+  await elb.send(new SetSecurityGroupsCommand({ LoadBalancerArn: arn, SecurityGroups: ["sg-1"] }));
 });
 
 test("DescribeLoadBalancers pages with Marker and PageSize", async () => {
@@ -172,6 +209,7 @@ test("bad target groups get AWS's errors and change nothing", async () => {
     [{ ...base, Port: undefined }, "ValidationError", /^A port must be specified$/],
     [{ ...base, VpcId: undefined }, "ValidationError", /^A VPC ID must be specified$/],
     [{ ...base, Protocol: "TCP", HealthCheckPath: "/x" }, "ValidationError", /health check path cannot be specified/],
+    [{ ...base, HealthCheckEnabled: false }, "ValidationError", /^Health checks cannot be disabled for target groups with target type 'instance'$/],
     [{ ...base, Name: "web", Port: 81 }, "DuplicateTargetGroupNameException", /^A target group with the same name 'web' exists, but with different settings$/],
   ];
   for (const [input, code, message] of cases) {
@@ -184,6 +222,8 @@ test("bad target groups get AWS's errors and change nothing", async () => {
   const [tg] = (await elb.send(new DescribeTargetGroupsCommand({ Names: ["web"] }))).TargetGroups!;
   const badModify = await failure(elb.send(new ModifyTargetGroupCommand({ TargetGroupArn: tg!.TargetGroupArn, HealthCheckTimeoutSeconds: 6 })));
   assert.equal(badModify.name, "ValidationError");
+  const disabled = await failure(elb.send(new ModifyTargetGroupCommand({ TargetGroupArn: tg!.TargetGroupArn, HealthCheckEnabled: false })));
+  assert.equal(disabled.message, "Health checks cannot be disabled for target groups with target type 'ip'");
   const modified = (await elb.send(new ModifyTargetGroupCommand({ TargetGroupArn: tg!.TargetGroupArn, HealthCheckIntervalSeconds: 10, HealthCheckTimeoutSeconds: 6, Matcher: { HttpCode: "200-299" } }))).TargetGroups![0]!;
   assert.equal(modified.HealthCheckTimeoutSeconds, 6);
   assert.deepEqual(modified.Matcher, { HttpCode: "200-299" });

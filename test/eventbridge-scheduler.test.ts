@@ -6,14 +6,17 @@ import {
 } from "@aws-sdk/client-scheduler";
 import { EventBridgeClient, CreateEventBusCommand, PutRuleCommand, PutTargetsCommand } from "@aws-sdk/client-eventbridge";
 import { CreateClusterCommand, DescribeTasksCommand, ListTasksCommand, RegisterTaskDefinitionCommand, type ECSClient } from "@aws-sdk/client-ecs";
+import { SQSClient, CreateQueueCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
+import { SNSClient, CreateTopicCommand, SubscribeCommand } from "@aws-sdk/client-sns";
 import { BerthProcess } from "./harness.js";
 import { ensureTestImage, TEST_IMAGE } from "./images.js";
 import { waitFor, waitForTask } from "./wait.js";
 
 /**
  * EventBridge Scheduler end to end: the API with SDK v3 and the AWS CLI, AWS's errors, a one-time
- * at() schedule that runs a real Fargate task and deletes itself, and a schedule that puts an event
- * on a bus (EventBridgeParameters) whose rule runs a task.
+ * at() schedule that runs a real Fargate task and deletes itself, a schedule that puts an event
+ * on a bus (EventBridgeParameters) whose rule runs a task, an SNS target, and a failing RunTask's
+ * input in the dead-letter queue.
  */
 
 const ACCOUNT = "000000000000";
@@ -152,4 +155,47 @@ test("EventBridgeParameters put the input on a bus as an event's detail", async 
   // ActionAfterCompletion NONE: the schedule stays, with nothing left to run.
   assert.equal((await scheduler.send(new GetScheduleCommand({ Name: "put-event" }))).State, "ENABLED");
   await waitForTask(ecs, "sched", task!.taskArn!, "STOPPED");
+});
+
+test("an SNS target publishes the input; a RunTask that fails goes to the DLQ with Scheduler's attributes", async () => {
+  const opts = { endpoint: berth.endpoint, ...creds };
+  const sqs = new SQSClient(opts);
+  const sns = new SNSClient(opts);
+  try {
+    const queue = async (name: string) => {
+      const url = (await sqs.send(new CreateQueueCommand({ QueueName: name }))).QueueUrl!;
+      return { url, arn: `arn:aws:sqs:us-east-1:${ACCOUNT}:${name}` };
+    };
+    const receive = (url: string) => waitFor(`a message in ${url}`, async () =>
+      (await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 2, MessageAttributeNames: ["All"] }))).Messages?.[0], 30_000);
+    const inbox = await queue("sched-inbox");
+    const dead = await queue("sched-dead");
+    const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: "sched-topic" }));
+    await sns.send(new SubscribeCommand({ TopicArn, Protocol: "sqs", Endpoint: inbox.arn, Attributes: { RawMessageDelivery: "true" } }));
+
+    const at = new Date(Date.now() + 2000).toISOString().slice(0, 19);
+    await scheduler.send(new CreateScheduleCommand({
+      Name: "to-topic", ScheduleExpression: `at(${at})`, FlexibleTimeWindow: { Mode: "OFF" }, ActionAfterCompletion: "DELETE",
+      Target: { Arn: TopicArn!, RoleArn: role, Input: '{"report":"nightly"}' },
+    }));
+    assert.deepEqual(JSON.parse((await receive(inbox.url)).Body!), { report: "nightly" });
+
+    const missing = `arn:aws:ecs:us-east-1:${ACCOUNT}:cluster/missing`;
+    const soon = new Date(Date.now() + 2000).toISOString().slice(0, 19);
+    const { ScheduleArn } = await scheduler.send(new CreateScheduleCommand({
+      Name: "doomed", ScheduleExpression: `at(${soon})`, FlexibleTimeWindow: { Mode: "OFF" },
+      Target: { ...ecsTarget("once"), Arn: missing, Input: '{"n":1}', RetryPolicy: { MaximumRetryAttempts: 0 }, DeadLetterConfig: { Arn: dead.arn } },
+    }));
+    const m = await receive(dead.url);
+    assert.deepEqual(JSON.parse(m.Body!), { n: 1 });
+    const attr = (k: string) => m.MessageAttributes?.[k]?.StringValue;
+    assert.equal(attr("SCHEDULE_ARN"), ScheduleArn);
+    assert.equal(attr("TARGET_ARN"), missing);
+    assert.equal(attr("RETRY_ATTEMPTS"), "0");
+    assert.match(attr("ERROR_MESSAGE")!, /not found|ClusterNotFound/i);
+    assert.equal(attr("RULE_ARN"), undefined);
+  } finally {
+    sqs.destroy();
+    sns.destroy();
+  }
 });

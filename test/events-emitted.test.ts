@@ -125,6 +125,24 @@ test("ECS Deployment State Change and ECS Service Action (SERVICE_STEADY_STATE)"
   }, 60_000);
 });
 
+test("ECS Service Action SERVICE_TASK_PLACEMENT_FAILURE: an EC2 service in a cluster with no instances", async () => {
+  const { cluster } = await ecs.send(new CreateClusterCommand({ clusterName: "empty" }));
+  await ecs.send(new RegisterTaskDefinitionCommand({
+    family: "on-ec2", requiresCompatibilities: ["EC2"], networkMode: "bridge",
+    containerDefinitions: [{ name: "main", image: TEST_IMAGE, essential: true, memory: 64, entryPoint: ["sh", "-c"], command: ["sleep 600"] }],
+  }));
+  const { service } = await ecs.send(new CreateServiceCommand({ cluster: "empty", serviceName: "nowhere", taskDefinition: "on-ec2", desiredCount: 1, launchType: "EC2" }));
+  const e = await waitForEvent("SERVICE_TASK_PLACEMENT_FAILURE", (x) => x.detail.eventName === "SERVICE_TASK_PLACEMENT_FAILURE");
+  assert.equal(e["detail-type"], "ECS Service Action");
+  assert.equal(e.source, "aws.ecs");
+  assert.deepEqual(e.resources, [service!.serviceArn]);
+  assert.equal(e.detail.eventType, "ERROR");
+  assert.equal(e.detail.clusterArn, cluster!.clusterArn);
+  assert.equal(typeof e.detail.reason, "string");
+  assert.match(e.detail.createdAt, /^\d{4}-\d\d-\d\dT/);
+  await ecs.send(new DeleteServiceCommand({ cluster: "empty", service: "nowhere", force: true }));
+});
+
 test("CloudWatch Alarm State Change", async () => {
   const cw = new CloudWatchClient({ endpoint: berth.endpoint, region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" }, maxAttempts: 1 });
   await cw.send(new PutMetricAlarmCommand({

@@ -1,5 +1,7 @@
 import { test, before, after, describe } from "node:test";
 import assert from "node:assert/strict";
+import { existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
 import {
   EventBridgeClient, CreateEventBusCommand, DescribeEventBusCommand, ListEventBusesCommand, DeleteEventBusCommand, PutRuleCommand, DescribeRuleCommand,
   ListRulesCommand, DisableRuleCommand, EnableRuleCommand, DeleteRuleCommand, PutTargetsCommand, RemoveTargetsCommand, ListTargetsByRuleCommand,
@@ -13,8 +15,9 @@ import { waitFor, waitForTask } from "./wait.js";
 
 /**
  * EventBridge end to end: the API with SDK v3, the AWS CLI and boto3; rules whose targets run real
- * Fargate tasks, on events Berth emits itself (ECS Task State Change) and on a rate(1 minute)
- * schedule; another bus as a target; retries; a pending delivery survives kill -9.
+ * Fargate tasks, on events Berth emits itself (ECS Task State Change), on a rate(1 minute)
+ * schedule and on rate(1 hour) with the clock advanced (libfaketime); another bus as a target;
+ * retries; a pending delivery survives kill -9.
  */
 
 const client = (endpoint: string) => new EventBridgeClient({ endpoint, region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" }, maxAttempts: 1 });
@@ -117,6 +120,25 @@ describe("EventBridge", () => {
     await rejects(events.send(new DescribeEventBusCommand({ Name: "orders" })), "ResourceNotFoundException", "Event bus orders does not exist.");
   });
 
+  test("bus policies: PutPermission and RemovePermission (AWS CLI)", async () => {
+    await berth.aws("events", "create-event-bus", "--name", "shared");
+    const busArn = `arn:aws:events:us-east-1:${ACCOUNT}:event-bus/shared`;
+    await berth.aws("events", "put-permission", "--event-bus-name", "shared", "--action", "events:PutEvents", "--principal", "111122223333", "--statement-id", "partner");
+    await berth.aws("events", "put-permission", "--event-bus-name", "shared", "--action", "events:PutEvents", "--principal", "*", "--statement-id", "org",
+      "--condition", "Type=StringEquals,Key=aws:PrincipalOrgID,Value=o-1234567890");
+    const policy = JSON.parse((await berth.aws("events", "describe-event-bus", "--name", "shared")).Policy);
+    assert.deepEqual(policy.Statement, [
+      { Sid: "partner", Effect: "Allow", Principal: { AWS: "arn:aws:iam::111122223333:root" }, Action: "events:PutEvents", Resource: busArn },
+      { Sid: "org", Effect: "Allow", Principal: "*", Action: "events:PutEvents", Resource: busArn, Condition: { StringEquals: { "aws:PrincipalOrgID": "o-1234567890" } } },
+    ]);
+    await berth.aws("events", "remove-permission", "--event-bus-name", "shared", "--statement-id", "partner");
+    assert.deepEqual(JSON.parse((await berth.aws("events", "describe-event-bus", "--name", "shared")).Policy).Statement.map((x: { Sid: string }) => x.Sid), ["org"]);
+    await assert.rejects(berth.aws("events", "remove-permission", "--event-bus-name", "shared", "--statement-id", "partner"), /ResourceNotFoundException.*Statement with the provided id does not exist/s);
+    await berth.aws("events", "remove-permission", "--event-bus-name", "shared", "--remove-all-permissions");
+    assert.equal((await berth.aws("events", "describe-event-bus", "--name", "shared")).Policy, undefined);
+    await berth.aws("events", "delete-event-bus", "--name", "shared");
+  });
+
   test("bad input gets AWS's errors and changes nothing", async () => {
     await rejects(events.send(new PutRuleCommand({ Name: "bad", EventPattern: '{"detail":{"pipeline":{"slug":"x"}}}' })), "InvalidEventPatternException", 'Event pattern is not valid. Reason: "slug" must be an object or an array');
     await rejects(events.send(new PutRuleCommand({ Name: "bad", EventPattern: '{"source":[]}' })), "InvalidEventPatternException", "Event pattern is not valid. Reason: Empty arrays are not allowed");
@@ -200,6 +222,34 @@ print(json.dumps({"names": names, "failed": r["FailedEntryCount"]}))
     }
   });
 
+  test("EcsParameters: capacity provider strategy, count, group and tags reach the tasks", async () => {
+    const spotArn = (await ecs.send(new CreateClusterCommand({ clusterName: "spot", capacityProviders: ["FARGATE", "FARGATE_SPOT"] }))).cluster!.clusterArn!;
+    await events.send(new PutRuleCommand({ Name: "on-spot", EventPattern: '{"source":["batch"]}' }));
+    await events.send(new PutTargetsCommand({ Rule: "on-spot", Targets: [{
+      Id: "spot", Arn: spotArn,
+      EcsParameters: {
+        TaskDefinitionArn: "first", TaskCount: 2, CapacityProviderStrategy: [{ capacityProvider: "FARGATE_SPOT", weight: 1 }],
+        NetworkConfiguration: fargate.NetworkConfiguration, Group: "nightly-batch", Tags: [{ Key: "team", Value: "data" }],
+      },
+    }] }));
+    await events.send(new PutEventsCommand({ Entries: [{ Source: "batch", DetailType: "Run", Detail: "{}" }] }));
+    const arns = await waitFor("the two tasks", async () => {
+      const found = (await ecs.send(new ListTasksCommand({ cluster: "spot", startedBy: "events-rule/on-spot" }))).taskArns ?? [];
+      const stopped = (await ecs.send(new ListTasksCommand({ cluster: "spot", startedBy: "events-rule/on-spot", desiredStatus: "STOPPED" }))).taskArns ?? [];
+      return found.length + stopped.length === 2 ? [...found, ...stopped] : undefined;
+    }, 60_000);
+    const { tasks } = await ecs.send(new DescribeTasksCommand({ cluster: "spot", tasks: arns, include: ["TAGS"] }));
+    for (const t of tasks!) {
+      assert.equal(t.capacityProviderName, "FARGATE_SPOT");
+      assert.equal(t.launchType, "FARGATE");
+      assert.equal(t.group, "nightly-batch");
+      assert.deepEqual(t.tags?.filter((x) => x.key === "team"), [{ key: "team", value: "data" }]);
+    }
+    for (const t of tasks!) await waitForTask(ecs, "spot", t.taskArn!, "STOPPED");
+    await events.send(new RemoveTargetsCommand({ Rule: "on-spot", Ids: ["spot"] }));
+    await events.send(new DeleteRuleCommand({ Name: "on-spot" }));
+  });
+
   test("a rate(1 minute) rule runs a Fargate task", async () => {
     await events.send(new PutRuleCommand({ Name: "every-minute", ScheduleExpression: "rate(1 minute)" }));
     await events.send(new PutTargetsCommand({ Rule: "every-minute", Targets: [{ Id: "1", Arn: clusterArn, EcsParameters: { TaskDefinitionArn: "hourly", ...fargate } }] }));
@@ -241,6 +291,45 @@ test("a pending delivery is retried and survives kill -9", async () => {
     assert.equal(task!.taskDefinitionArn, `arn:aws:ecs:us-east-1:${ACCOUNT}:task-definition/job:1`);
     await waitForTask(ecs, "later", task!.taskArn!, "STOPPED");
     events.destroy();
+  } finally {
+    await berth.dispose();
+  }
+});
+
+const FAKETIME_LIB = readdirSync("/usr/lib").map((d) => join("/usr/lib", d, "faketime", "libfaketime.so.1")).find((p) => existsSync(p));
+
+/**
+ * The issue's "EventBridge triggers a rule every hour to run an ECS task", with the clock advanced:
+ * the rule and its target are made as the scenario makes them (AWS CLI), then Berth is stopped and
+ * started again on the same data directory an hour and a minute later under libfaketime (which
+ * shifts that one process's clock, Berth's code unchanged). The hour has passed: the rule fires.
+ */
+test("an hourly rule runs a Fargate task once the clock passes the hour", async () => {
+  assert.ok(FAKETIME_LIB, "libfaketime is missing: install Debian's faketime (scripts/setup-debian.sh does)");
+  await ensureTestImage();
+  let berth = await BerthProcess.start();
+  const dataDir = berth.dataDir;
+  try {
+    const clusterArn = (await berth.aws("ecs", "create-cluster", "--cluster-name", "dev")).cluster.clusterArn as string;
+    const td = (await berth.aws("ecs", "register-task-definition", "--cli-input-json", JSON.stringify(taskDef("hourly", "exit 0")))).taskDefinition.taskDefinitionArn as string;
+    await berth.aws("events", "put-rule", "--name", "hourly", "--schedule-expression", "rate(1 hour)");
+    await berth.aws("events", "put-targets", "--rule", "hourly", "--targets", JSON.stringify([{ Id: "1", Arn: clusterArn, RoleArn: `arn:aws:iam::${ACCOUNT}:role/ecsEventsRole`,
+      EcsParameters: { TaskDefinitionArn: td, LaunchType: "FARGATE", NetworkConfiguration: { awsvpcConfiguration: { Subnets: ["subnet-1"] } } } }]));
+    // Within the hour nothing runs.
+    assert.deepEqual(await tasksStartedBy(berth.ecs(), "dev", "events-rule/hourly"), []);
+    await berth.stop();
+
+    berth = await BerthProcess.start({ dataDir, env: { LD_PRELOAD: FAKETIME_LIB!, FAKETIME: "+61m", FAKETIME_DONT_FAKE_MONOTONIC: "1" } });
+    const ecs = berth.ecs();
+    const [task] = await waitFor("the hourly task", async () => {
+      const found = await tasksStartedBy(ecs, "dev", "events-rule/hourly");
+      return found.length ? found : undefined;
+    }, 60_000);
+    assert.equal(task!.taskDefinitionArn, td);
+    assert.equal(task!.launchType, "FARGATE");
+    await waitForTask(ecs, "dev", task!.taskArn!, "STOPPED");
+    // One firing for the one hour that passed.
+    assert.equal((await tasksStartedBy(ecs, "dev", "events-rule/hourly")).length, 1);
   } finally {
     await berth.dispose();
   }

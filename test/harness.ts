@@ -263,4 +263,22 @@ export class AgentProcess {
     if (ids.length) await run("docker", ["rm", "-f", ...ids]);
     return ids;
   }
+
+  /**
+   * Ends a test with an agent: the server goes first (its reset asks the agent to remove its
+   * containers), then the agent and its data dir; answers the containers it left.
+   */
+  static async disposeWith(berth: BerthProcess, agent: AgentProcess | undefined, agentDir: string): Promise<string[]> {
+    let left: string[] = [];
+    try {
+      await berth.dispose();
+    } finally {
+      if (agent) {
+        await agent.stop();
+        left = await agent.removeLeftovers();
+      }
+      rmSync(agentDir, { recursive: true, force: true });
+    }
+    return left;
+  }
 }

@@ -1,6 +1,6 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -44,19 +44,9 @@ before(async () => {
 });
 
 after(async () => {
-  let agentLeft: string[] = [];
-  try {
-    await ecs.send(new DeleteServiceCommand({ cluster: CLUSTER, service: "web", force: true })).catch(() => {});
-    // The server's reset also asks the connected agent to remove its containers.
-    await berth.dispose();
-  } finally {
-    if (agent) {
-      await agent.stop();
-      agentLeft = await agent.removeLeftovers();
-    }
-    rmSync(agentDir, { recursive: true, force: true });
-  }
-  assert.deepEqual(agentLeft, [], "the agent's containers were all removed");
+  await ecs.send(new DeleteServiceCommand({ cluster: CLUSTER, service: "web", force: true })).catch(() => {});
+  // The server's reset also asks the connected agent to remove its containers.
+  assert.deepEqual(await AgentProcess.disposeWith(berth, agent, agentDir), [], "the agent's containers were all removed");
 });
 
 test("an agent without the token is refused", async () => {

@@ -10,6 +10,7 @@ import { DescribeRepositoriesCommand, ECRClient } from "@aws-sdk/client-ecr";
 import { AgentProcess, BerthProcess, berthBin } from "./harness.js";
 import { Neighbour } from "./neighbour.js";
 import { waitFor } from "./wait.js";
+import { ensureTestImage, TEST_IMAGE } from "./images.js";
 import { createRepository, Oci, registryPassword } from "./registry-kit.js";
 
 const run = promisify(execFile);
@@ -195,6 +196,46 @@ describe("strict SigV4 on a network address, credentials from a file", () => {
   });
 });
 
+describe("task containers: their API calls come through the relay, which is not this machine", () => {
+  let berth: BerthProcess;
+  before(async () => {
+    await ensureTestImage();
+    berth = await BerthProcess.start();
+  });
+  after(async () => {
+    await berth?.dispose();
+  });
+
+  /**
+   * A task reaches Berth at AWS_ENDPOINT_URL, a relay on the Docker bridge that connects to Berth
+   * over loopback. Open mode trusts loopback with Berth's own endpoints (reset, logs, ...), so the
+   * relay connects from an address of its own that those endpoints refuse. The task's exit code
+   * says which call did what: 3 if the API did not answer, 4 if the liveness probe did not, 5 if
+   * an admin endpoint answered.
+   */
+  test("a task reaches the AWS API and /_berth/health through AWS_ENDPOINT_URL, and no admin endpoint (reset, logs, outbox)", async () => {
+    const probe = [
+      `wget -q -O /dev/null --post-data "Action=ListQueues" "$AWS_ENDPOINT_URL/" || exit 3`,
+      `wget -q -O /dev/null "$AWS_ENDPOINT_URL/_berth/health" || exit 4`,
+      `wget -q -O /dev/null "$AWS_ENDPOINT_URL/_berth/sns/outbox" && exit 5`,
+      `wget -q -O /dev/null "$AWS_ENDPOINT_URL/_berth/logs?task=0123456789abcdef0123456789abcdef" && exit 5`,
+      `wget -q -O /dev/null --post-data "" "$AWS_ENDPOINT_URL/_berth/reset" && exit 5`,
+      "exit 0",
+    ].join("\n");
+    await berth.aws("ecs", "create-cluster", "--cluster-name", "relay");
+    await berth.aws("ecs", "register-task-definition", "--family", "probe", "--requires-compatibilities", "FARGATE", "--network-mode", "awsvpc", "--cpu", "256", "--memory", "512",
+      "--container-definitions", JSON.stringify([{ name: "probe", image: TEST_IMAGE, essential: true, entryPoint: ["sh", "-c"], command: [probe] }]));
+    const { tasks } = await berth.aws("ecs", "run-task", "--cluster", "relay", "--task-definition", "probe", "--launch-type", "FARGATE", "--network-configuration", "awsvpcConfiguration={subnets=[subnet-1]}");
+    const stopped = await waitFor("the probe task stopped", async () => {
+      const [t] = (await berth.aws("ecs", "describe-tasks", "--cluster", "relay", "--tasks", tasks[0].taskArn)).tasks;
+      return t.lastStatus === "STOPPED" ? t : undefined;
+    }, 60_000);
+    assert.equal(stopped.containers[0].exitCode, 0, `exit code ${stopped.containers[0].exitCode} (3: no API, 4: no health, 5: an admin endpoint answered); ${stopped.stoppedReason}`);
+    assert.equal(refusals(berth).length, 3, "the three admin calls were refused");
+    assert.deepEqual((await berth.aws("ecs", "list-clusters")).clusterArns.length, 1, "the reset did nothing");
+  });
+});
+
 describe("start-up refuses a network address without authentication", () => {
   let dir: string;
   before(() => {
@@ -219,6 +260,13 @@ describe("start-up refuses a network address without authentication", () => {
       assert.match(r.stderr, refusal, args.join(" "));
       assert.equal(r.stdout, "", "nothing started");
     }
+  });
+
+  test("an address block that holds the task relay's address is refused at start", async () => {
+    const r = await berthCli(["up", "--port", "0", "--data-dir", dir, "--awsvpc-cidr", "127.0.0.0/24"], {});
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(r.stderr, "berth: flags: awsvpcCidr 127.0.0.0/24 holds 127.0.0.254, the address task containers' API calls come from\n");
+    assert.equal(r.stdout, "", "nothing started");
   });
 
   test("an open registry on a network address is refused at start, even with strict SigV4 and credentials of one's own", async () => {

@@ -88,3 +88,32 @@ test("FIFO topics deliver to FIFO queues in order; bad input gets SNS's errors",
   await topics.send(new sns.DeleteTopicCommand({ TopicArn }));
   assert.ok(!(await topics.send(new sns.ListTopicsCommand({}))).Topics!.some((t) => t.TopicArn === TopicArn));
 });
+
+test("invalid filter policies and empty messages get SNS's errors and change nothing", async () => {
+  const { TopicArn } = await topics.send(new sns.CreateTopicCommand({ Name: "strict" }));
+  const q = await queue("strict-inbox");
+  const refused = async (p: Promise<unknown>, message: string) =>
+    assert.rejects(p, (e: Error) => {
+      assert.equal(e.name, "InvalidParameterException");
+      assert.equal(e.message, message);
+      return true;
+    });
+  for (const [policy, reason] of [
+    [{ color: [] }, "Empty arrays are not allowed"],
+    [{ color: [{ bogus: "x" }] }, "Unrecognized match type bogus"],
+    [{ color: "blue" }, '"color" must be an object or an array'],
+    [{ size: [{ numeric: [">", "ten"] }] }, "Value of > must be numeric"],
+    [{ path: [{ wildcard: "a/*" }] }, "Unrecognized match type wildcard"],
+  ] as const) {
+    await refused(topics.send(new sns.SubscribeCommand({ TopicArn, Protocol: "sqs", Endpoint: q.arn, Attributes: { FilterPolicy: JSON.stringify(policy) } })), `Invalid parameter: FilterPolicy: ${reason}`);
+  }
+  assert.deepEqual((await topics.send(new sns.ListSubscriptionsByTopicCommand({ TopicArn }))).Subscriptions, []);
+  const { SubscriptionArn } = await topics.send(new sns.SubscribeCommand({ TopicArn, Protocol: "sqs", Endpoint: q.arn, ReturnSubscriptionArn: true, Attributes: { FilterPolicy: '{"color":["blue"]}' } }));
+  await refused(topics.send(new sns.SetSubscriptionAttributesCommand({ SubscriptionArn, AttributeName: "FilterPolicy", AttributeValue: '{"color":[{"prefix":1}]}' })), "Invalid parameter: FilterPolicy: prefix match pattern must be a string");
+  assert.equal((await topics.send(new sns.GetSubscriptionAttributesCommand({ SubscriptionArn }))).Attributes!.FilterPolicy, '{"color":["blue"]}');
+
+  await refused(topics.send(new sns.PublishCommand({ TopicArn, Message: "" })), "Invalid parameter: Empty message");
+  const batch = await topics.send(new sns.PublishBatchCommand({ TopicArn, PublishBatchRequestEntries: [{ Id: "a", Message: "" }, { Id: "b", Message: "ok", MessageAttributes: { color: { DataType: "String", StringValue: "blue" } } }] }));
+  assert.deepEqual(batch.Failed?.map((f) => [f.Id, f.Code, f.Message, f.SenderFault]), [["a", "InvalidParameter", "Invalid parameter: Empty message", true]]);
+  assert.deepEqual((await drain(q.url)).map((m) => JSON.parse(m.Body!).Message), ["ok"]);
+});

@@ -26,6 +26,14 @@ const send = (QueueUrl: string, MessageBody: string, extra: Partial<sqs.SendMess
 const receive = (QueueUrl: string, extra: Partial<sqs.ReceiveMessageRequest> = {}) => client.send(new sqs.ReceiveMessageCommand({ QueueUrl, ...extra }));
 const attributes = async (QueueUrl: string) => (await client.send(new sqs.GetQueueAttributesCommand({ QueueUrl, AttributeNames: ["All"] }))).Attributes!;
 const create = async (QueueName: string, Attributes?: Record<string, string>) => (await client.send(new sqs.CreateQueueCommand({ QueueName, Attributes }))).QueueUrl!;
+/** Waits until the queue holds `n` visible messages (a redrive to a dead-letter queue is stored after the receive answers). */
+async function waitForCount(QueueUrl: string, n: number) {
+  for (let i = 0; i < 100; i++) {
+    if ((await attributes(QueueUrl)).ApproximateNumberOfMessages === String(n)) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.fail(`${QueueUrl} never held ${n} messages`);
+}
 async function rejects(promise: Promise<unknown>, name: string, message?: RegExp) {
   await assert.rejects(promise, (err: Error) => {
     assert.equal(err.name, name, err.message);
@@ -142,6 +150,48 @@ describe("SQS messages", () => {
     assert.equal(dead.Messages![0]!.Attributes!.DeadLetterQueueSourceArn, "arn:aws:sqs:us-east-1:000000000000:work");
     const sources = await client.send(new sqs.ListDeadLetterSourceQueuesCommand({ QueueUrl: dlqUrl }));
     assert.deepEqual(sources.queueUrls, [url]);
+  });
+
+  test("redrive back: StartMessageMoveTask returns dead letters to their source queue, or to another; AWS's errors", async () => {
+    const dlqUrl = await create("graveyard");
+    const dlqArn = (await attributes(dlqUrl)).QueueArn!;
+    const url = await create("orders-in", { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 1 }), VisibilityTimeout: "0" });
+    const otherUrl = await create("orders-retry");
+    const otherArn = (await attributes(otherUrl)).QueueArn!;
+    for (const b of ["a", "b", "c"]) await send(url, b, { MessageAttributes: { k: { DataType: "String", StringValue: b } } });
+    // One receive each, then the next receive moves all three to the dead-letter queue.
+    assert.equal((await receive(url, { MaxNumberOfMessages: 10 })).Messages!.length, 3);
+    assert.equal((await receive(url, { MaxNumberOfMessages: 10 })).Messages, undefined);
+    await waitForCount(dlqUrl, 3);
+
+    const { TaskHandle } = await client.send(new sqs.StartMessageMoveTaskCommand({ SourceArn: dlqArn }));
+    assert.ok(TaskHandle);
+    const [task] = (await client.send(new sqs.ListMessageMoveTasksCommand({ SourceArn: dlqArn }))).Results!;
+    assert.equal(task!.Status, "COMPLETED");
+    assert.equal(task!.SourceArn, dlqArn);
+    assert.equal(task!.DestinationArn, undefined);
+    assert.equal(task!.ApproximateNumberOfMessagesMoved, 3);
+    assert.equal(task!.ApproximateNumberOfMessagesToMove, 3);
+    assert.equal((await attributes(dlqUrl)).ApproximateNumberOfMessages, "0");
+    const back = await receive(url, { MaxNumberOfMessages: 10, MessageAttributeNames: ["All"], MessageSystemAttributeNames: ["All"] });
+    assert.deepEqual(back.Messages!.map((m) => [m.Body, m.MessageAttributes!.k!.StringValue, m.Attributes!.ApproximateReceiveCount, m.Attributes!.DeadLetterQueueSourceArn]).sort(),
+      [["a", "a", "1", undefined], ["b", "b", "1", undefined], ["c", "c", "1", undefined]]);
+
+    // Dead again (their second receive), then moved to another queue.
+    assert.equal((await receive(url, { MaxNumberOfMessages: 10 })).Messages, undefined);
+    await waitForCount(dlqUrl, 3);
+    await client.send(new sqs.StartMessageMoveTaskCommand({ SourceArn: dlqArn, DestinationArn: otherArn, MaxNumberOfMessagesPerSecond: 10 }));
+    const tasks = (await client.send(new sqs.ListMessageMoveTasksCommand({ SourceArn: dlqArn, MaxResults: 10 }))).Results!;
+    assert.deepEqual(tasks.map((t) => [t.DestinationArn, t.MaxNumberOfMessagesPerSecond, t.ApproximateNumberOfMessagesMoved]), [[otherArn, 10, 3], [undefined, undefined, 3]]);
+    assert.equal((await attributes(otherUrl)).ApproximateNumberOfMessages, "3");
+
+    await rejects(client.send(new sqs.StartMessageMoveTaskCommand({ SourceArn: otherArn })), "UnsupportedOperation", /must be configured as a Dead Letter Queue/);
+    await rejects(client.send(new sqs.StartMessageMoveTaskCommand({ SourceArn: "arn:aws:sqs:us-east-1:000000000000:nope" })), "ResourceNotFoundException");
+    await rejects(client.send(new sqs.StartMessageMoveTaskCommand({ SourceArn: dlqArn, DestinationArn: "arn:aws:sqs:us-east-1:000000000000:nope" })), "ResourceNotFoundException");
+    await rejects(client.send(new sqs.StartMessageMoveTaskCommand({ SourceArn: dlqArn, MaxNumberOfMessagesPerSecond: 501 })), "InvalidParameterValue");
+    await rejects(client.send(new sqs.CancelMessageMoveTaskCommand({ TaskHandle })), "UnsupportedOperation");
+    await rejects(client.send(new sqs.CancelMessageMoveTaskCommand({ TaskHandle: "bogus" })), "ResourceNotFoundException");
+    assert.equal((await client.send(new sqs.ListMessageMoveTasksCommand({ SourceArn: dlqArn, MaxResults: 10 }))).Results!.length, 2);
   });
 
   test("FIFO: order within a group, group locked while in flight, deduplication by id and by content", async () => {

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Config } from "../core/config.js";
 import type { Clock } from "../core/clock.js";
 import { ServiceError } from "../core/errors.js";
-import { isLoopbackAddress } from "../core/loopback.js";
+import { isThisMachine } from "../core/loopback.js";
 import { resolveCaller } from "../aws/request-context.js";
 import { AGENT_PATH } from "../agent/protocol/messages.js";
 
@@ -24,7 +24,8 @@ function isAdminRoute(url: string): boolean {
  * signed with a configured credential; the scope's service name may be any (the `berth` CLI uses
  * "berth"), since the signature already binds the method, path, query and body it was made for.
  * In open mode there are no credentials to check, so only callers on this machine (loopback) are
- * served; everyone else gets 403 AccessDeniedException.
+ * served (task containers, whose calls arrive through the API relay, are not); everyone else gets
+ * 403 AccessDeniedException.
  * Called on the root instance before any route is registered: the onRoute hook then gives every
  * admin route (in any plugin, HEAD twins included) its checks as route hooks, so the API routes,
  * the hot path, run no hook for it at all.
@@ -36,7 +37,8 @@ export function guardAdminRoutes(app: FastifyInstance, { config, clock }: { conf
       if (!req.headers.authorization) refuse(req, new ServiceError("MissingAuthenticationTokenException", "Missing Authentication Token", true, {}, 403));
       return;
     }
-    if (!isLoopbackAddress(req.socket.remoteAddress)) {
+    // Not a task container's request relayed from the Docker bridge (TASK_RELAY_ADDRESS).
+    if (!isThisMachine(req.socket.remoteAddress)) {
       refuse(req, new ServiceError("AccessDeniedException", `${req.routeOptions.url} answers only callers on this machine (loopback) unless strict SigV4 is on.`, true, {}, 403));
     }
   };

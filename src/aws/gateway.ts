@@ -91,7 +91,8 @@ export function registerAwsServices(app: FastifyInstance, services: AwsService[]
       const codes = routed.service.validation ? { ...codec.validation, ...routed.service.validation } : codec.validation;
       const input = operation.input ? validateInput(model, operation.input.shape, decoded, codes) : {};
       const ctx: RequestContext = { ...caller, ...(wire.remoteAddress ? { sourceIp: wire.remoteAddress } : {}), requestId, log: log.child({ op: operation.name, requestId }) };
-      if (ctx.principal && deps.authorize) authorizeCall(deps.authorize, ctx, signingNameOf(model), operation.name, input as Record<string, unknown>);
+      // A signed root call too: another account's resource must grant it (iam/authorize.ts).
+      if ((ctx.principal || ctx.accessKeyId) && deps.authorize) authorizeCall(deps.authorize, ctx, signingNameOf(model), operation.name, input as Record<string, unknown>);
       const result = await handler(input, ctx);
       out = result instanceof EventStreamOutput
         ? { status: 200, headers: { "content-type": "application/vnd.amazon.eventstream" }, body: eventStreamBody(result) }

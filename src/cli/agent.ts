@@ -13,6 +13,8 @@ import { systemClock } from "../core/clock.js";
 import { carriedRegistry } from "../agent/launch-registry.js";
 import { createUsageSampler } from "../agent/usage-sampler.js";
 import { makePrivate } from "../core/private-dir.js";
+import { dockerShells } from "../agent/container-shell.js";
+import { execRelay } from "../agent/exec-relay.js";
 
 /** What an agent remembers across restarts, in <data-dir>/agent.json. */
 interface AgentState {
@@ -102,6 +104,7 @@ export async function agent(argv: string[], env: Record<string, string | undefin
     runner,
     registry,
     usage: createUsageSampler(docker, state.berthId),
+    exec: execRelay({ endpoint: values.endpoint, token: config.agentToken, shells: dockerShells(docker, state.berthId), log: log.child({ component: "execute-command" }) }),
     log,
     hello: {
       cluster: values.cluster!,

@@ -2,6 +2,7 @@ import { readFileSync, readdirSync, existsSync } from "node:fs";
 import { dirname, extname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { servesHost } from "./bound-host.js";
 
 /** Where `npm run build` puts the bundled console (scripts/build-console.mjs): dist/console. */
 export const CONSOLE_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "console");
@@ -48,9 +49,10 @@ function encodingFor(accept: string | undefined, has: (encoding: string) => bool
  * current bundle), and its hashed bundle files under /console/ (cached for a year, immutable:
  * a new build has new names), brotli- or gzip-compressed when the browser accepts it (compressed
  * at build time, so a request costs no compression). The files are read once, at start-up; they are small.
+ * Only under the names of the address Berth binds (bound-host.ts); elsewhere `/` answers as the API.
  * A Berth run from sources without `npm run build` has no console: `/` then answers as the API.
  */
-export function registerConsoleAssets(app: FastifyInstance, dir = CONSOLE_DIR): ConsoleAssets {
+export function registerConsoleAssets(app: FastifyInstance, { host = "0.0.0.0", dir = CONSOLE_DIR }: { host?: string; dir?: string } = {}): ConsoleAssets {
   const files = new Map<string, Buffer>();
   if (existsSync(dir)) for (const name of readdirSync(dir)) files.set(name, readFileSync(join(dir, name)));
   const index = files.get("index.html");
@@ -58,7 +60,7 @@ export function registerConsoleAssets(app: FastifyInstance, dir = CONSOLE_DIR): 
   app.get("/console/:file", async (req, reply) => {
     const { file } = req.params as { file: string };
     // The compressed copies are sent only as an encoding of their file, never by their own name.
-    const body = file === "index.html" || file.endsWith(".br") || file.endsWith(".gz") ? undefined : files.get(file);
+    const body = file === "index.html" || file.endsWith(".br") || file.endsWith(".gz") || !servesHost(host, req.headers.host) ? undefined : files.get(file);
     if (!body) return reply.status(404).header("content-type", "text/plain; charset=utf-8").send("Not found\n");
     const encoding = encodingFor(req.headers["accept-encoding"], (ext) => files.has(`${file}.${ext}`));
     if (encoding) reply.header("content-encoding", encoding);
@@ -71,8 +73,9 @@ export function registerConsoleAssets(app: FastifyInstance, dir = CONSOLE_DIR): 
   });
 
   return {
-    page(_req, reply) {
-      if (!index) return false;
+    page(req, reply) {
+      // Under another name than the bound address's (bound-host.ts), `/` answers as the API.
+      if (!index || !servesHost(host, req.headers.host)) return false;
       void reply
         .header("content-type", TYPES[".html"])
         .header("cache-control", "no-cache")

@@ -1,7 +1,7 @@
 import { readFileSync, existsSync, statSync } from "node:fs";
 import { availableParallelism, totalmem } from "node:os";
 import { join, resolve } from "node:path";
-import { isLoopbackHost } from "./loopback.js";
+import { isLoopbackHost, TASK_RELAY_ADDRESS } from "./loopback.js";
 import { readCaBundle } from "./trusted-ca.js";
 
 /**
@@ -365,6 +365,11 @@ function validate(c: Config, origin: Partial<Record<keyof Config, string>>): Con
   if (![1, 2, 5, 10].includes(c.metricPeriodScale)) throw fail("metricPeriodScale", `metricPeriodScale must be 1, 2, 5 or 10, got ${c.metricPeriodScale}`);
   const lbs = loopbackBlock(c.loadBalancerCidr);
   if (!lbs) throw fail("loadBalancerCidr", `loadBalancerCidr must be a loopback block such as 127.100.0.0/16, got ${c.loadBalancerCidr}`);
+  // The task relay's address marks task containers' requests (core/loopback.ts): no block may hand it out.
+  for (const key of ["awsvpcCidr", "instanceCidr", "loadBalancerCidr"] as const) {
+    const block = loopbackBlock(c[key])!;
+    if (block.base <= RELAY && RELAY < block.base + block.size) throw fail(key, `${key} ${c[key]} holds ${TASK_RELAY_ADDRESS}, the address task containers' API calls come from`);
+  }
   // Load balancers own their address's ports: a task or an instance on the same one would collide.
   for (const key of ["awsvpcCidr", "instanceCidr"] as const) {
     const other = loopbackBlock(c[key])!;
@@ -428,6 +433,9 @@ function isDirectory(path: string): boolean {
 }
 
 /** A loopback block "127.a.b.c/len" as its first address and size, or undefined. */
+/** TASK_RELAY_ADDRESS as the number loopbackBlock's bases are. */
+const RELAY = TASK_RELAY_ADDRESS.split(".").reduce((n, o) => n * 256 + Number(o), 0);
+
 function loopbackBlock(cidr: string): { base: number; size: number } | undefined {
   const m = /^127\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/.exec(cidr);
   if (!m || [m[1], m[2], m[3]].some((o) => Number(o) > 255) || Number(m[4]) < 8 || Number(m[4]) > 28) return undefined;

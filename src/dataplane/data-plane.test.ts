@@ -293,6 +293,30 @@ test("health: a failing target turns unhealthy and leaves rotation; all unhealth
   await waitFor("flaky healthy again", async () => (await states("tg-health")).find((s) => s.startsWith(`${flaky.address}:healthy:`)));
 });
 
+test("health: HealthCheckPort sends the checks to another port of the target, with the path and matcher", async () => {
+  const lb = newAddress();
+  const address = newAddress();
+  // Traffic on one port (anything but / fails there), health on another (its /ready answers 202).
+  const traffic = await backend(address, (req, res) => {
+    res.statusCode = req.url === "/" ? 200 : 500;
+    res.end("traffic");
+  });
+  let ready = true;
+  const probe = await backend(address, (req, res) => {
+    res.statusCode = req.url === "/ready" && ready ? 202 : 404;
+    res.end();
+  });
+  const health = fastHealth({ HealthCheckPort: String(probe.port), HealthCheckPath: "/ready", Matcher: { HttpCode: "200-202" } });
+  await plane.apply(snapshot(lb, [group("tg-hc-port", [traffic], { HealthCheck: health })]));
+  await allHealthy("tg-hc-port", 1);
+  assert.equal(await (await fetch(`http://${lb}:${PORT}/`)).text(), "traffic");
+  ready = false;
+  assert.equal(
+    await waitFor("unhealthy on the health port", async () => (await states("tg-hc-port")).find((s) => s.includes(":unhealthy:"))),
+    `${address}:unhealthy:Target.ResponseCodeMismatch`,
+  );
+});
+
 test("a snapshot swap keeps an in-flight slow request; a removed listener stops accepting", async () => {
   const lb = newAddress();
   const slow = await backend(newAddress(), (req, res) => setTimeout(() => res.end("slow answer"), 400));
@@ -362,6 +386,31 @@ test("NLB: a TCP listener forwards connections round robin to TCP-health-checked
 
   await plane.apply({ ...s, loadBalancers: s.loadBalancers.map((l) => ({ ...l, Type: "network" as const })), targetGroups: [{ ...g, Targets: [] }] });
   await assert.rejects(talk("nobody"), /ECONNRESET/);
+});
+
+test("NLB: a client's half-close passes through, so a target answering after the client's FIN is heard (as `echo x | nc`)", async () => {
+  const lb = newAddress();
+  // Like `cat` behind `nc -e`: answers only once the client has finished sending, then closes.
+  const address = newAddress();
+  const server = net.createServer({ allowHalfOpen: true }, (socket) => {
+    let got = "";
+    socket.setEncoding("utf8").on("data", (d) => (got += d)).on("end", () => socket.end(`after FIN: ${got}`));
+  });
+  await new Promise<void>((r) => server.listen(0, address, r));
+  servers.push(server);
+  const target = { address, port: (server.address() as net.AddressInfo).port, hits: 0 } as Backend;
+  const g = group("tg-half-close", [target], { Protocol: "TCP", HealthCheck: fastHealth({ HealthCheckProtocol: "TCP" }) });
+  const s = snapshot(lb, [g], { Protocol: "TCP" });
+  await plane.apply({ ...s, loadBalancers: s.loadBalancers.map((l) => ({ ...l, Type: "network" as const })) });
+  await allHealthy("tg-half-close", 1);
+  for (let i = 0; i < 3; i++) {
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect({ host: lb, port: PORT }, () => socket.end(`request ${i}`));
+      let got = "";
+      socket.setEncoding("utf8").on("data", (d) => (got += d)).on("close", () => resolve(got)).on("error", reject);
+    });
+    assert.equal(answer, `after FIN: request ${i}`);
+  }
 });
 
 test("lb_cookie stickiness: a client sending back AWSALB stays on its target", async () => {

@@ -5,8 +5,9 @@ import { applyTransforms } from "./rules/transforms.js";
 import { redirectLocation, redirectStatus } from "./rules/redirect.js";
 import { hostWithoutPort, splitTarget, type RequestFacts } from "./rules/request-facts.js";
 import type { ListenerConfig, TargetConfig, TargetGroupConfig } from "./snapshot.js";
-import { chooseTarget, chooseTargetGroup, type SelectionState } from "./target-selection.js";
+import { chooseTarget, chooseTargetGroup, hasHealthyTarget, type SelectionState } from "./target-selection.js";
 import { stickyTargetKey } from "./stickiness.js";
+import { boundGroup, groupCookies, groupStickinessSeconds } from "./group-stickiness.js";
 import type { TrafficCounter } from "./traffic-counters.js";
 import type { RequestHead } from "./http1/request-head.js";
 import type { UpstreamPool } from "./http1/upstream-pool.js";
@@ -77,6 +78,8 @@ export interface Forward {
   /** The request target and Host the target gets: the client's, or as the rule's transforms rewrote them. */
   readonly url: string;
   readonly host: string | undefined;
+  /** Target group stickiness: the AWSALBTG cookies the response carries (undefined when the action has none). */
+  readonly groupCookies?: readonly string[];
 }
 
 /** Where a request goes after the listener's rules: an answer from the load balancer, or a target. */
@@ -93,16 +96,47 @@ export function route(ctx: ProxyContext, listener: ListenerConfig, head: Request
     return { kind: "answer", answer: { status: redirectStatus(action.RedirectConfig), headers, body: "" }, action: "redirect" };
   }
   if (action?.Type !== "forward") return { kind: "answer", answer: albError(500) };
-  const arn = chooseTargetGroup(action);
-  const group = arn === undefined ? undefined : ctx.targetGroup(arn);
+  const stickySeconds = groupStickinessSeconds(action);
+  // Without target group stickiness (the common case) nothing is allocated for it.
+  let group: TargetGroupConfig | undefined;
+  let cookies: readonly string[] | undefined;
+  if (stickySeconds === undefined) group = weighedGroup(ctx, action);
+  else ({ group, cookies } = stickyGroup(ctx, action, head, stickySeconds));
+  // Target stickiness (AWSALB, AWSALBAPP) applies inside the chosen group, beside AWSALBTG.
   const target = group && chooseTarget(group, ctx.selection, stickyTargetKey(group, head));
   if (!group || !target) return { kind: "answer", answer: albError(503) };
   const host = head.host || undefined;
   const transforms = rule?.Transforms;
-  if (!transforms || transforms.length === 0) return { kind: "forward", group, target, url: head.url, host };
+  if (!transforms || transforms.length === 0) return { kind: "forward", group, target, url: head.url, host, groupCookies: cookies };
   const rewritten = applyTransforms(transforms, { host, url: head.url });
   if (!rewritten) return { kind: "answer", answer: albError(500) };
-  return { kind: "forward", group, target, url: rewritten.url, host: rewritten.host };
+  return { kind: "forward", group, target, url: rewritten.url, host: rewritten.host, groupCookies: cookies };
+}
+
+interface ChosenGroup { readonly group: TargetGroupConfig | undefined; readonly cookies?: readonly string[] }
+
+/** The group the action's weights draw. */
+function weighedGroup(ctx: ProxyContext, action: Action): TargetGroupConfig | undefined {
+  const arn = chooseTargetGroup(action, ctx.selection.random);
+  return arn === undefined ? undefined : ctx.targetGroup(arn);
+}
+
+/**
+ * Target group stickiness: the group the client's AWSALBTG binds it to, while the binding lasts,
+ * the group is still in the action and has a healthy target (whatever its weight now: the weights
+ * decide where clients go when they are bound, and a binding outlives a weight change for its
+ * duration); otherwise the weights choose and the cookie is written anew.
+ */
+function stickyGroup(ctx: ProxyContext, action: Action, head: RequestHead, seconds: number): ChosenGroup {
+  const now = Date.now();
+  const bound = boundGroup(action, head.joined("cookie"), now);
+  const boundTo = bound && ctx.targetGroup(bound.arn);
+  if (bound && boundTo && hasHealthyTarget(boundTo, ctx.selection)) return { group: boundTo, cookies: groupCookies(action, bound.index, bound.expires) };
+  const group = weighedGroup(ctx, action);
+  const arn = group?.TargetGroupArn;
+  const index = arn === undefined ? -1 : (action.ForwardConfig?.TargetGroups?.findIndex((g) => g.TargetGroupArn === arn) ?? -1);
+  if (index === -1) return { group };
+  return { group, cookies: groupCookies(action, index, Math.floor(now / 1000) + seconds) };
 }
 
 function fixedResponse(action: Action): LbAnswer {

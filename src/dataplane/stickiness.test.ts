@@ -38,7 +38,10 @@ test("app_cookie: AWSALBAPP-0..3 only when the target sets the application cooki
 
 test("lb_cookie: AWSALB and AWSALBCORS on every response; disabled stickiness sets and reads nothing", () => {
   const g = group({ "stickiness.enabled": true, "stickiness.type": "lb_cookie", "stickiness.lb_cookie.duration_seconds": 60 });
-  assert.equal(stickyCookies(g, key, [], now).length, 2);
+  const [alb, cors] = stickyCookies(g, key, [], now);
+  assert.match(alb!, /^AWSALB=[^;]+; Expires=[^;]+; Path=\/$/);
+  // AWS: "SameSite=None; Secure", which browsers need before they send a cookie cross-origin.
+  assert.match(cors!, /^AWSALBCORS=[^;]+; Expires=[^;]+; Path=\/; SameSite=None; Secure$/);
   assert.equal(stickyTargetKey(g, request(`AWSALB=${Buffer.from(key).toString("base64url")}`)), key);
   const off = group({ "stickiness.enabled": false, "stickiness.type": "app_cookie", "stickiness.app_cookie.cookie_name": "SESSION" });
   assert.deepEqual(stickyCookies(off, key, ["SESSION=1"], now), []);

@@ -29,7 +29,7 @@ export function stickyCookies(group: TargetGroupConfig, key: string, setByTarget
   const value = Buffer.from(key, "utf8").toString("base64url");
   if (type === "lb_cookie") {
     const expires = new Date(now + group.Attributes["stickiness.lb_cookie.duration_seconds"] * 1000).toUTCString();
-    return [`AWSALB=${value}; Expires=${expires}; Path=/`, `AWSALBCORS=${value}; Expires=${expires}; Path=/; SameSite=None`];
+    return [`AWSALB=${value}; Expires=${expires}; Path=/`, `AWSALBCORS=${value}; Expires=${expires}; Path=/; SameSite=None; Secure`];
   }
   const name = group.Attributes["stickiness.app_cookie.cookie_name"];
   if (!setByTarget.some((c) => c.trimStart().startsWith(`${name}=`))) return [];

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { chooseTarget, chooseTargetGroup, type SelectionState } from "./target-selection.js";
+import { chooseTarget, chooseTargetGroup, hasHealthyTarget, type SelectionState } from "./target-selection.js";
 import { defaultTargetGroupAttributes, targetKey, type TargetConfig, type TargetGroupConfig } from "./snapshot.js";
 
 const t = (id: string, state: TargetConfig["State"] = "registered"): TargetConfig => ({ Id: id, Address: "127.0.0.1", Port: 1, State: state });
@@ -30,6 +30,14 @@ test("fail open: no healthy target means every registered (not draining) target"
   assert.deepEqual(picks(g, state([]), 4), ["a", "b", "a", "b"]);
   assert.equal(chooseTarget(group([t("x", "draining")]), state([])), undefined);
   assert.equal(chooseTarget(group([]), state([])), undefined);
+});
+
+test("hasHealthyTarget: only a registered target passing its checks counts (failing open does not)", () => {
+  const g = group([t("a"), t("b"), t("c", "draining")]);
+  assert.equal(hasHealthyTarget(g, state(["b"])), true);
+  assert.equal(hasHealthyTarget(g, state([])), false);
+  assert.equal(hasHealthyTarget(g, state(["c"])), false, "a draining target takes no new clients");
+  assert.equal(hasHealthyTarget(group([]), state([])), false);
 });
 
 test("least outstanding requests picks the least busy, ties round robin", () => {

@@ -40,7 +40,13 @@ export interface SelectionState {
   random?(): number;
 }
 
-interface Candidates { readonly version: number; readonly pool: readonly TargetConfig[]; readonly keys: readonly string[] }
+interface Candidates {
+  readonly version: number;
+  readonly pool: readonly TargetConfig[];
+  readonly keys: readonly string[];
+  /** The pool is the healthy targets (not every registered one, failing open). */
+  readonly healthy: boolean;
+}
 // Snapshots are immutable, so a group's candidates depend only on the group and the health version.
 const cache = new WeakMap<TargetGroupConfig, Candidates>();
 
@@ -52,9 +58,14 @@ function candidates(group: TargetGroupConfig, state: SelectionState): Candidates
   const registered = group.Targets.filter((t) => t.State === "registered");
   const healthy = registered.filter((t) => state.isHealthy(targetKey(group.TargetGroupArn, t)));
   const pool = healthy.length > 0 ? healthy : registered;
-  const result = { version: version ?? -1, pool, keys: pool.map((t) => targetKey(group.TargetGroupArn, t)) };
+  const result = { version: version ?? -1, pool, keys: pool.map((t) => targetKey(group.TargetGroupArn, t)), healthy: healthy.length > 0 };
   if (version !== undefined) cache.set(group, result);
   return result;
+}
+
+/** Whether some registered target of the group passes its health checks (target group stickiness keeps a client only on such a group). */
+export function hasHealthyTarget(group: TargetGroupConfig, state: SelectionState): boolean {
+  return candidates(group, state).healthy;
 }
 
 /**

@@ -28,7 +28,12 @@ export function handleConnection(ctx: ProxyContext, lb: LoadBalancerConfig, list
   const groupArn = group.TargetGroupArn;
   ctx.begin(key);
   ctx.counters.flowOpened(lbArn, groupArn);
-  const upstream = net.connect({ host: target.Address, port: target.Port });
+  // Half-closes pass through, as on NLB: a client that sends its request and then its FIN (`nc`,
+  // `socket.end(data)`) still gets the answer the target writes after reading that FIN. The
+  // listener's sockets come from a server without allowHalfOpen; Duplex documents that the flag
+  // may be set on an existing stream until its 'end'.
+  client.allowHalfOpen = true;
+  const upstream = net.connect({ host: target.Address, port: target.Port, allowHalfOpen: true });
   // Connection termination at the end of a drain resets both sides, as NLB does.
   const forget = flows?.add(key, () => {
     upstream.destroy();

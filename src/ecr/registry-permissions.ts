@@ -2,14 +2,13 @@ import type { Principal } from "../aws/request-context.js";
 import type { Scope } from "../core/arn.js";
 import type { Clock } from "../core/clock.js";
 import type { Db } from "../store/database.js";
-import { identityPolicies, accessDeniedMessage, type IdentityPolicies } from "../iam/identity-decision.js";
-import type { Decision } from "../iam/policy-evaluation.js";
+import { identityPolicies, type IdentityPolicies } from "../iam/identity-decision.js";
+import { resourceAccessDenial } from "../iam/resource-policy-decision.js";
 import { findRepository, type RepositoryRecord } from "../registry/repositories.js";
 import type { RegistryRequest } from "../registry/http/plugin.js";
 import type { Route } from "../registry/http/route-path.js";
 import { templateFor } from "./creation-templates.js";
 import { coveredByPullThrough } from "./pull-through.js";
-import { repositoryPolicyDecision } from "./repository-policy-decision.js";
 
 /**
  * ECR's authorization of the registry's /v2 requests (iamEnforcement): the principal a registry
@@ -68,20 +67,9 @@ export function createRegistryPermissions({ db, clock }: { db: Db; clock: Clock 
     return typeof text === "string" ? text : undefined;
   };
 
-  const combined = (principal: Principal, identity: Pick<IdentityPolicies, "decide">, action: string, resource: string, policyText: string | undefined, sourceIp?: string) => {
-    // undefined: the identity (and session) policies allow it; else why they do not.
-    const own = identity.decide(action, resource);
-    if (own?.decision === "ExplicitDeny") return accessDeniedMessage(principal.arn, action, resource, own);
-    const repo = REPOSITORY_ARN.exec(resource);
-    const byPolicy: Decision = policyText === undefined ? "ImplicitDeny" : repositoryPolicyDecision(policyText, principal, { action, resource, clock, ...(sourceIp ? { sourceIp } : {}) });
-    if (byPolicy === "ExplicitDeny") return `User: ${principal.arn} is not authorized to perform: ${action} on resource: ${resource} with an explicit deny in a resource-based policy`;
-    // Same account: either policy may allow. Another account's principal needs both.
-    const sameAccount = repo === null || repo[2] === principal.account;
-    const ownAllows = own === undefined;
-    if (sameAccount ? ownAllows || byPolicy === "Allow" : ownAllows && byPolicy === "Allow") return undefined;
-    if (!sameAccount && ownAllows) return `User: ${principal.arn} is not authorized to perform: ${action} on resource: ${resource} because no resource-based policy allows the ${action} action`;
-    return accessDeniedMessage(principal.arn, action, resource, own ?? { decision: "ImplicitDeny", policyType: "identity-based" });
-  };
+  /** The identity and the repository policy together (iam/resource-policy-decision.ts), as IAM evaluates them. */
+  const combined = (principal: Principal, identity: Pick<IdentityPolicies, "decide">, action: string, resource: string, policyText: string | undefined, sourceIp?: string) =>
+    resourceAccessDenial(principal, identity, { action, resource, policyText, clock, sourceIp });
 
   return {
     authorize({ caller, route, method, sourceIp }) {

@@ -19,7 +19,7 @@ import { daemonHandlers, type DaemonScheduler } from "./daemons/daemons.js";
 import { expressGateway, type ExpressApis } from "./express/express-gateway.js";
 import { executeCommandHandlers } from "./execute-command/execute-command.js";
 import type { ExecSessions } from "./execute-command/exec-sessions.js";
-import type { ContainerShells } from "./execute-command/container-shell.js";
+import type { ContainerShells } from "../agent/container-shell.js";
 
 /**
  * The ECS API: the official model plus the handlers of each resource, each in its own file.

@@ -4,6 +4,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Elbv2Deps } from "./deps.js";
 import { describeAccountLimits } from "./account-limits.js";
 import { loadBalancerHandlers } from "./load-balancers/load-balancers.js";
+import { loadBalancerSettingsHandlers } from "./load-balancers/load-balancer-settings.js";
 import { targetGroupHandlers } from "./target-groups/target-groups.js";
 import { targetHandlers } from "./targets/targets.js";
 import { tagHandlers } from "./tags/tags.js";
@@ -15,6 +16,7 @@ import { listenerCertificateHandlers } from "./certificates/listener-certificate
 export function createElbv2Service(deps: Elbv2Deps): AwsService {
   const handlers: Record<string, Handler> = {
     ...loadBalancerHandlers(deps),
+    ...loadBalancerSettingsHandlers(deps),
     ...targetGroupHandlers(deps),
     ...targetHandlers(deps),
     ...listenerHandlers(deps),

@@ -13,8 +13,11 @@ export const duplicateLoadBalancerName = (name: string) =>
   new ServiceError("DuplicateLoadBalancerNameException", `A load balancer with the same name '${name}' exists, but with different settings`);
 export const duplicateTargetGroupName = (name: string) =>
   new ServiceError("DuplicateTargetGroupNameException", `A target group with the same name '${name}' exists, but with different settings`);
-export const duplicateListener = (lbArn: string, port: number) =>
-  new ServiceError("DuplicateListenerException", `A listener already exists on port '${port}' of load balancer '${lbArn}'`);
+/** AWS's words, as its CreateListener answers (seen in terraform-provider-aws reports). */
+export const duplicateListener = (lbArn: string) =>
+  new ServiceError("DuplicateListenerException", `A listener already exists on this port for this load balancer '${lbArn}'`);
+/** ModifyListener to a port another listener has: AWS answers a ValidationError, not DuplicateListener. */
+export const listenerPortInUse = (port: number) => validation(`Listener port '${port}' is already in use`);
 export const priorityInUse = (priority: number) => new ServiceError("PriorityInUseException", `Priority '${priority}' is currently in use`);
 export const resourceInUse = (message: string) => new ServiceError("ResourceInUseException", message);
 export const operationNotPermitted = (message: string) => new ServiceError("OperationNotPermittedException", message);

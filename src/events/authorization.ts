@@ -2,7 +2,8 @@ import { nameOf, passRoles, type AuthorizedCall, type ServiceAuthorization } fro
 
 /** A bus's name from a name or ARN; absent: the default bus. */
 const busName = (ref: string | undefined) => (ref === undefined ? "default" : nameOf(ref));
-const bus = (call: AuthorizedCall, ref: string | undefined) => call.arn(`event-bus/${busName(ref)}`);
+/** A bus's ARN: as given when named by ARN (another account's bus is authorized as that account's), else in the caller's account. */
+const bus = (call: AuthorizedCall, ref: string | undefined) => (ref?.startsWith("arn:") && ref.includes(":event-bus/") ? ref : call.arn(`event-bus/${busName(ref)}`));
 /** A rule's ARN: rule/NAME on the default bus, rule/BUS/NAME on another. */
 const rule = (call: AuthorizedCall) => {
   const name = busName(call.str("EventBusName"));
@@ -25,6 +26,11 @@ export const eventsAuthorization: ServiceAuthorization = {
       const entries = Array.isArray(call.input["Entries"]) ? (call.input["Entries"] as { EventBusName?: unknown }[]) : [];
       return [...new Set(entries.map((e) => bus(call, typeof e.EventBusName === "string" ? e.EventBusName : undefined)))];
     },
+  },
+  /** The bus's policy (PutPermission), decided with the caller's identity policies. */
+  resourcePolicy(db, arn) {
+    const row = db.prepare("SELECT doc FROM event_buses WHERE arn = ?").get(arn) as { doc: string } | undefined;
+    return row ? (JSON.parse(row.doc) as { Policy?: string }).Policy || undefined : undefined;
   },
   // A rule's or target's RoleArn is handed to EventBridge, which delivers as that role: the caller
   // must be allowed iam:PassRole on it to events.amazonaws.com (AmazonEventBridgeFullAccess grants it so).

@@ -9,6 +9,10 @@ import { parseArn } from "../core/arn.js";
 import { taskDefinitionResource } from "../ecs/authorization.js";
 import { overridesOf } from "./targets/ecs-task-target.js";
 import { passRoles, type DependentAction } from "../iam/service-authorization.js";
+import { resourceAccessDenial, serviceDeliveryDenial } from "../iam/resource-policy-decision.js";
+import { sqsAuthorization } from "../sqs/authorization.js";
+import { snsAuthorization } from "../sns/authorization.js";
+import { eventsAuthorization } from "./authorization.js";
 
 /** Decides, before a delivery, whether the target's RoleArn lets EventBridge (or Scheduler) deliver it; throws the DLQ's error when not. */
 export type TargetRoleGate = (delivery: { target: W.Target; sourceArn: string; region: string; input?: string }) => void;
@@ -48,18 +52,41 @@ function permissionsFor(db: Db, target: W.Target, region: string, input: string 
   return [];
 }
 
+/** A target whose resource carries a policy (a queue, a topic, a bus): the action a delivery is, and the policy, if any. */
+function policyTarget(db: Db, arn: string): { action: string; policy: string | undefined } | undefined {
+  if (/^arn:aws[\w-]*:sqs:/.test(arn)) return { action: "sqs:SendMessage", policy: sqsAuthorization.resourcePolicy!(db, arn) };
+  if (/^arn:aws[\w-]*:sns:/.test(arn)) return { action: "sns:Publish", policy: snsAuthorization.resourcePolicy!(db, arn) };
+  if (/^arn:aws[\w-]*:events:[^:]*:\d*:event-bus\//.test(arn)) return { action: "events:PutEvents", policy: eventsAuthorization.resourcePolicy!(db, arn) };
+  return undefined;
+}
+
 /**
  * With iamEnforcement, a target with a RoleArn is delivered as a session of that role: a role that
  * does not exist or does not trust the delivering service (events.amazonaws.com for rules,
  * scheduler.amazonaws.com for schedules) fails with FAILED_TO_ASSUME_ROLE, one whose identity
  * policies do not allow the delivery (for an ECS target: ecs:RunTask and iam:PassRole of the task's
  * roles to ecs-tasks.amazonaws.com) with NO_PERMISSIONS, neither retried (as EventBridge sends
- * permission failures to the dead-letter queue at once). Without a RoleArn nothing is checked:
- * EventBridge then relies on the target's resource policy, which Berth does not enforce.
+ * permission failures to the dead-letter queue at once). A target with a policy of its own (a
+ * queue, a topic, a bus) is also asked, as AWS asks it: without a RoleArn its policy must allow
+ * the delivering service (a bus's may instead name the rule's account) when it is in another
+ * account, and must not deny it in any (serviceDeliveryDenial); with one, the role's session is
+ * evaluated with the target's policy as any caller is (resourceAccessDenial: another account's
+ * target must name the role or its account). Refusals are NO_PERMISSIONS.
  */
 export function createTargetRoleGate({ db, clock }: { db: Db; clock: Clock }): TargetRoleGate {
   return ({ target, sourceArn, region, input }) => {
-    if (!target.RoleArn) return;
+    if (!target.RoleArn) {
+      const own = policyTarget(db, target.Arn!);
+      if (!own) return;
+      const service = /^arn:aws[\w-]*:scheduler:/.test(sourceArn) ? "scheduler.amazonaws.com" : "events.amazonaws.com";
+      const denial = serviceDeliveryDenial(own.policy, {
+        service, action: own.action, resource: target.Arn!, sourceArn, clock,
+        // A bus grants another account's rules by naming that account (PutPermission's Principal).
+        ...(own.action === "events:PutEvents" ? { account: sourceArn.split(":")[4]! } : {}),
+      });
+      if (denial) throw new DeliveryError("NO_PERMISSIONS", denial, false);
+      return;
+    }
     const service = /^arn:aws[\w-]*:scheduler:/.test(sourceArn) ? "scheduler.amazonaws.com" : "events.amazonaws.com";
     const role = findRoleByArn(db, target.RoleArn);
     // The confused-deputy keys a trust policy may condition on: the rule's (or schedule's) ARN and account.
@@ -72,7 +99,10 @@ export function createTargetRoleGate({ db, clock }: { db: Db; clock: Clock }): T
     const principal = assumedRolePrincipal(role, service === "scheduler.amazonaws.com" ? "scheduler" : "events");
     const policies = identityPolicies(db, clock, principal, { region });
     for (const { action, resource, context } of needed) {
-      const denial = policies.denial(action, resource, context);
+      const own = policyTarget(db, resource);
+      const denial = own && own.action === action
+        ? resourceAccessDenial(principal, policies, { action, resource, policyText: own.policy, clock, ...(context ? { context } : {}) })
+        : policies.denial(action, resource, context);
       if (denial) throw new DeliveryError("NO_PERMISSIONS", denial, false);
     }
   };

@@ -5,6 +5,7 @@ import type { Db } from "../store/database.js";
 import { actionResources, authorizedCall } from "./action-resources.js";
 import { accessDeniedMessage, identityPolicies, type ConditionContext } from "./identity-decision.js";
 import { requestTagContext } from "./request-tags.js";
+import { accountOf, accountRoot, resourceAccessDenial } from "./resource-policy-decision.js";
 import { resourceTagContext, type ServiceAuthorization } from "./service-authorization.js";
 import type { ResourceDenial } from "../sts/execution-role-gate.js";
 
@@ -25,15 +26,38 @@ const ALWAYS_ALLOWED = new Set(["sts:GetCallerIdentity"]);
  * `resourcePolicies` (by signing name): services whose resources carry policies of their own (ECR's
  * repository policies, src/ecr/registry-permissions.ts). Their calls are decided by the identity
  * and the resource policy together, as IAM evaluates them: in the same account either may allow
- * and an explicit Deny in either refuses; another account's principal needs both.
+ * and an explicit Deny in either refuses; another account's principal needs both. Services whose
+ * table names a resource's policy (`resourcePolicy`: SQS queues, SNS topics, EventBridge buses)
+ * are decided the same way (resource-policy-decision.ts).
  */
 export function createAuthorize({ db, clock, services = {}, resourcePolicies = {} }: {
   db: Db; clock: Clock; services?: Record<string, ServiceAuthorization>; resourcePolicies?: Record<string, ResourceDenial>;
 }): Authorize {
+  /**
+   * An account's root (its configured credentials) is never refused in its own account. Another
+   * account's queue, topic or bus it reaches only when that resource's policy allows the account
+   * (its id, its root ARN or "*"), with no explicit Deny, as AWS evaluates a cross-account root.
+   */
+  const authorizeRoot = (ctx: Parameters<Authorize>[0], { service, operation, input }: Parameters<Authorize>[1], action: string) => {
+    const table = services[service];
+    if (!table?.resourcePolicy) return;
+    const { code = "AccessDeniedException", status, shownAction = (a: string) => a } = table.refusal ?? {};
+    const root = accountRoot(ctx.account);
+    const everything = { decide: () => undefined };
+    for (const resource of actionResources(db, ctx, service, operation, input, table)) {
+      const owner = accountOf(resource);
+      if (owner === undefined || owner === ctx.account) continue;
+      const denied = resourceAccessDenial(root, everything, {
+        action, resource, policyText: table.resourcePolicy(db, resource), clock, sourceIp: ctx.sourceIp, context: requestTagContext(input), shownAction,
+      });
+      if (denied !== undefined) throw new ServiceError(code, denied, true, {}, status);
+    }
+  };
   return (ctx, { service, operation, input }) => {
     const table = services[service];
     const action = `${ACTION_PREFIX[service] ?? service}:${table?.actions?.[operation] ?? operation}`;
     if (ALWAYS_ALLOWED.has(action)) return;
+    if (!ctx.principal) return authorizeRoot(ctx, { service, operation, input }, action);
     const policies = identityPolicies(db, clock, ctx.principal!, { region: ctx.region, ...(ctx.sourceIp ? { sourceIp: ctx.sourceIp } : {}) });
     const requestTags = requestTagContext(input);
     const { code = "AccessDeniedException", status, shownAction = (a: string) => a } = table?.refusal ?? {};
@@ -45,6 +69,13 @@ export function createAuthorize({ db, clock, services = {}, resourcePolicies = {
       if (withPolicy) {
         const identity = { decide: (a: string, r: string) => policies.decide(a, r, context), denial: (a: string, r: string) => policies.denial(a, r, context) };
         const denied = withPolicy(ctx.principal!, identity, action, resource, ctx.sourceIp);
+        if (denied !== undefined) throw new ServiceError(code, denied, true, {}, status);
+        continue;
+      }
+      if (table?.resourcePolicy) {
+        const denied = resourceAccessDenial(ctx.principal!, policies, {
+          action, resource, policyText: table.resourcePolicy(db, resource), clock, sourceIp: ctx.sourceIp, context, shownAction,
+        });
         if (denied !== undefined) throw new ServiceError(code, denied, true, {}, status);
         continue;
       }

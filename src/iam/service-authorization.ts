@@ -26,6 +26,13 @@ export interface ServiceAuthorization {
   resources: Record<string, (call: AuthorizedCall) => string[]>;
   tagsOf?(db: Db, arn: string): Record<string, string> | undefined;
   /**
+   * The resource-based policy a resource carries (a queue's, topic's or bus's Policy), if any.
+   * A service that has them gets its calls decided by the identity and the resource policy
+   * together (resource-policy-decision.ts); a resource without one, by the identity alone in its
+   * own account, and not at all from another account.
+   */
+  resourcePolicy?(db: Db, arn: string): string | undefined;
+  /**
    * What an operation also needs the caller to be allowed, beyond its own action: the Service
    * Authorization Reference's "dependent actions", such as iam:PassRole of each role the call hands
    * to the service (with iam:PassedToService naming it).

@@ -1,5 +1,4 @@
 import type { Db } from "../store/database.js";
-import { prepared } from "./statements.js";
 
 /** A stored manifest: the exact bytes pushed, and what was learned from them. */
 export interface ManifestRecord {
@@ -51,12 +50,12 @@ export const toManifest = (r: Row): ManifestRecord => ({
 });
 
 export function selectManifest(db: Db, repoId: number, digest: string): ManifestRecord | undefined {
-  const row = prepared(db, "SELECT * FROM registry_manifests WHERE repo_id = ? AND digest = ?").get(repoId, digest) as Row | undefined;
+  const row = db.prepare("SELECT * FROM registry_manifests WHERE repo_id = ? AND digest = ?").get(repoId, digest) as Row | undefined;
   return row ? toManifest(row) : undefined;
 }
 
 export function tagTarget(db: Db, repoId: number, tag: string): string | undefined {
-  return (prepared(db, "SELECT digest FROM image_tags WHERE repo_id = ? AND tag = ?").get(repoId, tag) as { digest: string } | undefined)?.digest;
+  return (db.prepare("SELECT digest FROM image_tags WHERE repo_id = ? AND tag = ?").get(repoId, tag) as { digest: string } | undefined)?.digest;
 }
 
 export function tagsOf(db: Db, repoId: number, digest: string): string[] {

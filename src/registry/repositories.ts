@@ -1,5 +1,4 @@
 import type { Db } from "../store/database.js";
-import { prepared } from "./statements.js";
 import type { Scope } from "../core/arn.js";
 import { invalidName, repositoryAlreadyExists } from "./errors.js";
 import { isRepositoryName } from "./names.js";
@@ -65,7 +64,7 @@ export function insertRepository(db: Db, scope: Scope, name: string, settings: R
 }
 
 export function findRepository(db: Db, scope: Scope, name: string): RepositoryRecord | undefined {
-  const row = prepared(db, "SELECT * FROM registry_repositories WHERE account = ? AND region = ? AND name = ?").get(scope.account, scope.region, name) as Row | undefined;
+  const row = db.prepare("SELECT * FROM registry_repositories WHERE account = ? AND region = ? AND name = ?").get(scope.account, scope.region, name) as Row | undefined;
   return row ? toRecord(row) : undefined;
 }
 

@@ -1,3 +1,4 @@
+import type { Db } from "../store/database.js";
 import type { AuthorizedCall, ServiceAuthorization } from "../iam/service-authorization.js";
 
 const topic = ({ str }: AuthorizedCall) => [str("TopicArn") ?? str("ResourceArn") ?? "*"];
@@ -25,9 +26,16 @@ export const snsAuthorization: ServiceAuthorization = {
     ...Object.fromEntries(["Unsubscribe", "GetSubscriptionAttributes", "SetSubscriptionAttributes"].map((op) => [op, topicOfSubscription])),
   },
   /** A topic's tags live in its document. */
-  tagsOf(db, arn) {
-    const row = db.prepare("SELECT doc FROM sns_topics WHERE arn = ?").get(arn) as { doc: string } | undefined;
-    const tags = row ? (JSON.parse(row.doc) as { tags?: { Key: string; Value: string }[] }).tags ?? [] : [];
-    return Object.fromEntries(tags.map((t) => [t.Key, t.Value]));
-  },
+  tagsOf: (db, arn) => Object.fromEntries((topicDoc(db, arn)?.tags ?? []).map((t) => [t.Key, t.Value])),
+  /**
+   * The topic's Policy attribute (SetTopicAttributes, CreateTopic), decided with the caller's
+   * identity policies. A topic never given one has none: the default policy GetTopicAttributes
+   * shows allows only on AWS:SourceOwner, which no API call carries.
+   */
+  resourcePolicy: (db, arn) => topicDoc(db, arn)?.attributes?.["Policy"] || undefined,
 };
+
+function topicDoc(db: Db, arn: string): { tags?: { Key: string; Value: string }[]; attributes?: Record<string, string> } | undefined {
+  const row = db.prepare("SELECT doc FROM sns_topics WHERE arn = ?").get(arn) as { doc: string } | undefined;
+  return row ? (JSON.parse(row.doc) as { tags?: { Key: string; Value: string }[]; attributes?: Record<string, string> }) : undefined;
+}

@@ -35,7 +35,11 @@ const signatureVersion = (t: Topic): "1" | "2" => (t.attributes["SignatureVersio
  * with retries), or into the local outbox for email, email-json and sms. What cannot be
  * delivered goes to the subscription's dead-letter queue (RedrivePolicy).
  */
-export function createDelivery({ sqs, signer, http, outbox, clock, log }: { sqs: SqsInternal; signer: EnvelopeSigner; http: HttpDeliverer; outbox: SnsOutbox; clock: Clock; log: Logger }) {
+export function createDelivery({ sqs, signer, http, outbox, clock, log, queueGate }: {
+  sqs: SqsInternal; signer: EnvelopeSigner; http: HttpDeliverer; outbox: SnsOutbox; clock: Clock; log: Logger;
+  /** With iamEnforcement: whether the queue's policy lets SNS deliver the topic's messages into it (undefined: yes; else why not). */
+  queueGate?: (queueArn: string, topicArn: string) => string | undefined;
+}) {
   const scopeOf = (t: Topic) => ({ account: t.account, region: t.region });
   const envelope = (t: Topic, s: Subscription, p: Published) => notificationEnvelope(signer, {
     messageId: p.messageId, topicArn: t.arn, subject: p.subject, message: p.message, timestamp: p.timestamp, attributes: p.attributes,
@@ -49,7 +53,9 @@ export function createDelivery({ sqs, signer, http, outbox, clock, log }: { sqs:
    */
   async function deadLetter(s: Subscription, message: SendInput, failure: string): Promise<void> {
     const dlq = deadLetterTargetOf(s.attributes["RedrivePolicy"]);
-    if (dlq && sqs.exists(dlq)) {
+    const refused = dlq ? queueGate?.(dlq, s.topicArn) : undefined;
+    if (dlq && refused) log.error({ subscriptionArn: s.arn, dlq, err: refused }, "could not send a failed sns delivery to its dead-letter queue");
+    else if (dlq && sqs.exists(dlq)) {
       try {
         await sqs.sendInternal(dlq, message, "sns.amazonaws.com");
         log.warn({ subscriptionArn: s.arn, dlq, failure }, "sns delivery failed; message sent to the dead-letter queue");
@@ -73,6 +79,8 @@ export function createDelivery({ sqs, signer, http, outbox, clock, log }: { sqs:
         };
         // A queue that is gone, or that refuses the message (too large with the envelope), is a client error: no retries.
         if (!sqs.exists(s.endpoint)) return deadLetter(s, message, `queue ${s.endpoint} does not exist`);
+        const refused = queueGate?.(s.endpoint, t.arn);
+        if (refused) return deadLetter(s, message, refused);
         await sqs.sendInternal(s.endpoint, message).catch((err: unknown) => {
           if (!(err instanceof ServiceError)) throw err;
           return deadLetter(s, message, err.message);

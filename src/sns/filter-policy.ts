@@ -5,7 +5,35 @@
  * equals-ignore-case, anything-but (a value, a list, or a prefix), numeric comparisons, exists,
  * and $or of policies. Hand-written: no maintained Node library implements SNS's language.
  */
+import { compileEventPattern } from "../events/patterns/event-pattern.js";
+import { PatternError } from "../events/patterns/pattern-error.js";
+
 export type Attributes = Record<string, { DataType: string; StringValue?: string }>;
+
+/**
+ * Why a filter policy (JSON text) is not valid, in the words SNS uses ("Empty arrays are not
+ * allowed", "Unrecognized match type bogus", ...), or undefined when it is. SNS parses policies
+ * with the same rules language as EventBridge's patterns, so EventBridge's compiler checks them;
+ * `wildcard` is EventBridge's alone and SNS does not recognise it.
+ */
+export function filterPolicyProblem(text: string): string | undefined {
+  // `{}` filters nothing and stays accepted: EventBridge refuses empty patterns, and SNS does not document one.
+  const parsed = JSON.parse(text) as unknown;
+  if (parsed !== null && typeof parsed === "object" && Object.keys(parsed).length === 0) return undefined;
+  try {
+    compileEventPattern(text);
+  } catch (err) {
+    if (err instanceof PatternError) return err.message;
+    throw err;
+  }
+  return usesWildcard(parsed) ? "Unrecognized match type wildcard" : undefined;
+}
+
+function usesWildcard(node: unknown): boolean {
+  if (Array.isArray(node)) return node.some(usesWildcard);
+  if (node === null || typeof node !== "object") return false;
+  return Object.entries(node).some(([k, v]) => k === "wildcard" || usesWildcard(v));
+}
 
 type Value = string | number | boolean | null | undefined | Value[];
 

@@ -1,4 +1,6 @@
 import { redrivePolicyProblem } from "./redrive-policy.js";
+import { serviceDeliveryDenial } from "../iam/resource-policy-decision.js";
+import { sqsAuthorization } from "../sqs/authorization.js";
 import type { Logger } from "../core/logger.js";
 import { randomBytes, randomUUID } from "node:crypto";
 import { loadModel } from "../aws/model.js";
@@ -12,7 +14,7 @@ import type { SqsInternal } from "../sqs/sqs-service.js";
 import { SnsStore, type Subscription, type Topic } from "./sns-store.js";
 import { invalidParameter, notFound, topicNotFound } from "./errors.js";
 import type { EnvelopeSigner, SnsAttribute } from "./envelope.js";
-import { attributeValues, bodyValues, matchesPolicy } from "./filter-policy.js";
+import { attributeValues, bodyValues, filterPolicyProblem, matchesPolicy } from "./filter-policy.js";
 import { createDelivery, type Published } from "./delivery.js";
 import { deliveryPolicyProblem } from "./delivery-policy.js";
 import type { HttpDeliverer } from "./http-delivery.js";
@@ -45,9 +47,15 @@ export interface SnsInternal {
 }
 
 /** SNS (awsQuery): topics, subscriptions with sqs endpoints, Publish and PublishBatch with filter policies. */
-export function createSnsService({ db, clock, sqs, signer, http, outbox, log }: { db: Db; clock: Clock; sqs: SqsInternal; signer: EnvelopeSigner; http: HttpDeliverer; outbox: SnsOutbox; log: Logger }): AwsService & { internal: SnsInternal } {
+export function createSnsService({ db, clock, sqs, signer, http, outbox, log, iamEnforcement = false }: {
+  db: Db; clock: Clock; sqs: SqsInternal; signer: EnvelopeSigner; http: HttpDeliverer; outbox: SnsOutbox; log: Logger; iamEnforcement?: boolean;
+}): AwsService & { internal: SnsInternal } {
   const store = new SnsStore(db);
-  const delivery = createDelivery({ sqs, signer, http, outbox, clock, log });
+  // With iamEnforcement a queue's policy is asked before SNS delivers into it (resource-policy-decision.ts).
+  const queueGate = iamEnforcement
+    ? (queueArn: string, topicArn: string) => serviceDeliveryDenial(sqsAuthorization.resourcePolicy!(db, queueArn), { service: "sns.amazonaws.com", action: "sqs:SendMessage", resource: queueArn, sourceArn: topicArn, clock })
+    : undefined;
+  const delivery = createDelivery({ sqs, signer, http, outbox, clock, log, ...(queueGate ? { queueGate } : {}) });
   const topicArn = (ctx: Scope, name: string) => `arn:aws:sns:${ctx.region}:${ctx.account}:${name}`;
   const topicOf = (arn: string | undefined, ctx: Scope): Topic => {
     const t = arn === undefined ? undefined : store.topic(arn);
@@ -139,6 +147,8 @@ export function createSnsService({ db, clock, sqs, signer, http, outbox, log }: 
         throw invalidParameter("Filter policy: failed to parse JSON.");
       }
       if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) throw invalidParameter("Filter policy: Filter policy must be a JSON object.");
+      const problem = filterPolicyProblem(value);
+      if (problem) throw invalidParameter(`FilterPolicy: ${problem}`);
     }
     if (name === "DeliveryPolicy" && value !== "") {
       const problem = deliveryPolicyProblem(value, "subscription");
@@ -274,6 +284,7 @@ export function createSnsService({ db, clock, sqs, signer, http, outbox, log }: 
     if (fifo && !p.MessageDeduplicationId && t.attributes["ContentBasedDeduplication"] !== "true") {
       throw invalidParameter("The topic should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly");
     }
+    if (p.Message === "") throw invalidParameter("Empty message");
     if (Buffer.byteLength(p.Message) > 262144) throw invalidParameter("Message too long");
     let byProtocol: Record<string, unknown> = {};
     if (p.MessageStructure !== undefined) {
@@ -313,6 +324,7 @@ export function createSnsService({ db, clock, sqs, signer, http, outbox, log }: 
     if (input.PhoneNumber !== undefined) {
       if (input.TopicArn !== undefined || input.TargetArn !== undefined) throw invalidParameter("Only one of TopicArn, TargetArn or PhoneNumber may be given");
       if (!PROTOCOLS["sms"]!.test(input.PhoneNumber)) throw invalidParameter(`PhoneNumber Reason: ${input.PhoneNumber} is not valid to publish to`);
+      if (input.Message === "") throw invalidParameter("Empty message");
       if (Buffer.byteLength(input.Message) > 1600) throw invalidParameter("Message too long");
       const MessageId = randomUUID();
       outbox.record(ctx, { protocol: "sms", endpoint: input.PhoneNumber, messageId: MessageId, type: "Notification", timestamp: clock.now().toISOString(), body: input.Message });

@@ -1,3 +1,4 @@
+import type { Db } from "../store/database.js";
 import type { AuthorizedCall, ServiceAuthorization } from "../iam/service-authorization.js";
 
 /** A queue's ARN from its QueueUrl (path /ACCOUNT/NAME, whatever the host), in the caller's region. */
@@ -9,6 +10,16 @@ function queue({ ctx, str }: AuthorizedCall): string[] {
   } catch { /* not a URL: the path as given */ }
   const [, account = ctx.account, name = ""] = path.split("/");
   return [`arn:aws:sqs:${ctx.region}:${account}:${name}`];
+}
+
+/** The source queue's ARN inside a message move task's handle (base64 JSON), "" when it has none. */
+function handleSource(handle: string): string {
+  try {
+    const sourceArn = (JSON.parse(Buffer.from(handle, "base64").toString()) as { sourceArn?: unknown }).sourceArn;
+    return typeof sourceArn === "string" ? sourceArn : "";
+  } catch {
+    return "";
+  }
 }
 
 /**
@@ -24,6 +35,10 @@ export const sqsAuthorization: ServiceAuthorization = {
   resources: {
     CreateQueue: ({ arn, str }) => [arn(str("QueueName") ?? "")],
     GetQueueUrl: ({ ctx, str }) => [`arn:aws:sqs:${ctx.region}:${str("QueueOwnerAWSAccountId") ?? ctx.account}:${str("QueueName") ?? ""}`],
+    // Message move tasks act on their source (dead-letter) queue; a task handle carries its source's ARN.
+    StartMessageMoveTask: ({ str }) => [str("SourceArn") ?? ""],
+    ListMessageMoveTasks: ({ str }) => [str("SourceArn") ?? ""],
+    CancelMessageMoveTask: ({ str }) => [handleSource(str("TaskHandle") ?? "")],
     ...Object.fromEntries([
       "AddPermission", "ChangeMessageVisibility", "ChangeMessageVisibilityBatch", "DeleteMessage", "DeleteMessageBatch", "DeleteQueue", "GetQueueAttributes",
       "ListDeadLetterSourceQueues", "ListQueueTags", "PurgeQueue", "ReceiveMessage", "RemovePermission", "SendMessage", "SendMessageBatch",
@@ -31,9 +46,13 @@ export const sqsAuthorization: ServiceAuthorization = {
     ].map((op) => [op, queue])),
   },
   /** A queue's tags live in its document. */
-  tagsOf(db, arn) {
-    const [, , , region, account, name] = arn.split(":");
-    const row = db.prepare("SELECT doc FROM sqs_queues WHERE account = ? AND region = ? AND name = ?").get(account, region, name) as { doc: string } | undefined;
-    return row ? (JSON.parse(row.doc) as { tags?: Record<string, string> }).tags ?? {} : {};
-  },
+  tagsOf: (db, arn) => queueDoc(db, arn)?.tags ?? {},
+  /** The queue's Policy attribute (SetQueueAttributes), decided with the caller's identity policies. */
+  resourcePolicy: (db, arn) => queueDoc(db, arn)?.attributes?.["Policy"] || undefined,
 };
+
+function queueDoc(db: Db, arn: string): { tags?: Record<string, string>; attributes?: Record<string, string> } | undefined {
+  const [, , , region, account, name] = arn.split(":");
+  const row = db.prepare("SELECT doc FROM sqs_queues WHERE account = ? AND region = ? AND name = ?").get(account, region, name) as { doc: string } | undefined;
+  return row ? (JSON.parse(row.doc) as { tags?: Record<string, string>; attributes?: Record<string, string> }) : undefined;
+}

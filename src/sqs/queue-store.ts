@@ -1,4 +1,3 @@
-import type { Statement } from "better-sqlite3";
 import type { Db } from "../store/database.js";
 import type { Scope } from "../core/arn.js";
 import { GroupCommit } from "../store/group-commit.js";
@@ -66,18 +65,8 @@ const key = (scope: Scope, name: string) => `${scope.account}/${scope.region}/${
 export class QueueStore {
   private readonly queues = new Map<string, Queue>();
   readonly commit: GroupCommit;
-  // The statements every send, receive and delete runs, prepared once.
-  private readonly insertMessage: Statement;
-  private readonly insertDedup: Statement;
-  private readonly updateMessage: Statement;
-  private readonly deleteMessage: Statement;
-
   constructor(private readonly db: Db) {
     this.commit = new GroupCommit(db);
-    this.insertMessage = db.prepare("INSERT INTO sqs_messages (queue_id, seq, id, doc, visible_at, receive_count, first_receive, receipt) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-    this.insertDedup = db.prepare("INSERT OR REPLACE INTO sqs_dedup (queue_id, dedup_id, message_id, sequence_number, expires_at) VALUES (?, ?, ?, ?, ?)");
-    this.updateMessage = db.prepare("UPDATE sqs_messages SET visible_at = ?, receive_count = ?, first_receive = ?, receipt = ? WHERE queue_id = ? AND seq = ?");
-    this.deleteMessage = db.prepare("DELETE FROM sqs_messages WHERE queue_id = ? AND seq = ?");
     this.load();
   }
 
@@ -131,8 +120,9 @@ export class QueueStore {
     for (const m of added) q.messages.set(m.seq, m);
     for (const wake of q.waiters) wake();
     return this.commit.run(() => {
-      const insert = this.insertMessage;
-      const dedup = this.insertDedup;
+      // db.prepare hands back the statement compiled once per SQL text (store/database.ts).
+      const insert = this.db.prepare("INSERT INTO sqs_messages (queue_id, seq, id, doc, visible_at, receive_count, first_receive, receipt) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+      const dedup = this.db.prepare("INSERT OR REPLACE INTO sqs_dedup (queue_id, dedup_id, message_id, sequence_number, expires_at) VALUES (?, ?, ?, ?, ?)");
       for (const m of added) {
         if (!q.messages.has(m.seq)) continue; // deleted (or purged) before it was written
         insert.run(q.id, m.seq, m.id, messageDoc(m), m.visibleAt, m.receiveCount, m.firstReceiveAt ?? null, m.receipt ?? null);
@@ -146,7 +136,7 @@ export class QueueStore {
   /** Stores the mutable part of messages (visibility, receive count, receipt) already changed in memory. */
   touch(q: Queue, messages: Message[]): Promise<void> {
     return this.commit.run(() => {
-      const update = this.updateMessage;
+      const update = this.db.prepare("UPDATE sqs_messages SET visible_at = ?, receive_count = ?, first_receive = ?, receipt = ? WHERE queue_id = ? AND seq = ?");
       for (const m of messages) update.run(m.visibleAt, m.receiveCount, m.firstReceiveAt ?? null, m.receipt ?? null, q.id, m.seq);
     });
   }
@@ -155,7 +145,7 @@ export class QueueStore {
   remove(q: Queue, seqs: number[]): Promise<void> {
     for (const s of seqs) q.messages.delete(s);
     return this.commit.run(() => {
-      const del = this.deleteMessage;
+      const del = this.db.prepare("DELETE FROM sqs_messages WHERE queue_id = ? AND seq = ?");
       for (const s of seqs) del.run(q.id, s);
     });
   }

@@ -7,6 +7,7 @@ import { queueHandlers } from "./queue-handlers.js";
 import { sendHandlers, prepare, type SendInput, type SendResult } from "./send.js";
 import { receiveHandlers } from "./receive.js";
 import { receiptHandlers } from "./receipts.js";
+import { messageMoveTaskHandlers } from "./message-move-tasks.js";
 import { queueDoesNotExist } from "./errors.js";
 import type { SqsContext } from "./sqs-context.js";
 
@@ -49,7 +50,7 @@ export function createSqsService({ db, clock, baseUrl }: { db: Db; clock: Clock;
     settled: () => store.settled(),
     reload: () => store.reload(),
   };
-  const handlers = { ...queueHandlers(sqs), ...sendHandlers(sqs), ...receiveHandlers(sqs), ...receiptHandlers(sqs) };
+  const handlers = { ...queueHandlers(sqs), ...sendHandlers(sqs), ...receiveHandlers(sqs), ...receiptHandlers(sqs), ...messageMoveTaskHandlers(sqs) };
   const validation = { invalid: "InvalidParameterValue", missing: "MissingParameter" };
   return {
     services: [

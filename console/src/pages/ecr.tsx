@@ -1,4 +1,4 @@
-import { ECRClient, BatchDeleteImageCommand, DescribeRepositoriesCommand, DescribeImagesCommand, DescribeImageScanFindingsCommand } from "@aws-sdk/client-ecr";
+import { ECRClient, BatchDeleteImageCommand, DescribeRepositoriesCommand, DescribeImagesCommand, DescribeImageScanFindingsCommand, type ImageScanFinding } from "@aws-sdk/client-ecr";
 import { useState } from "preact/hooks";
 import { allPages, client } from "../aws";
 import { useLoad } from "../live";
@@ -94,6 +94,12 @@ function DeleteImage({ repo, digest, tags }: { repo: string; digest: string; tag
   );
 }
 
+/** A finding's package as "name version" (ECR lists the attributes version first). */
+const packageOf = (f: ImageScanFinding) => {
+  const attr = (key: string) => f.attributes?.find((a) => a.key === key)?.value;
+  return [attr("package_name"), attr("package_version")].filter(Boolean).join(" ");
+};
+
 export function ImagePage({ repo, digest }: { repo: string; digest: string }) {
   const loaded = useLoad(async () => {
     const ecr = client(ECRClient);
@@ -130,7 +136,7 @@ export function ImagePage({ repo, digest }: { repo: string; digest: string }) {
                 rows={(findings?.imageScanFindings?.findings ?? []).map((f) => [
                   // Only web links: a finding's uri comes from the scan database, not from this console.
                   f.uri && /^https?:\/\//.test(f.uri) ? <a href={f.uri} rel="noreferrer noopener" target="_blank">{f.name}</a> : f.name, <Badge value={f.severity} />,
-                  (f.attributes ?? []).filter((a) => a.key === "package_name" || a.key === "package_version").map((a) => a.value).join(" "), f.description ?? "",
+                  packageOf(f), f.description ?? "",
                 ])}
               />
             </Section>

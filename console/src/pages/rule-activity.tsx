@@ -1,4 +1,3 @@
-import { useEffect } from "preact/hooks";
 import { berthJson } from "../berth";
 import { useLoad } from "../live";
 import { Badge, Loading, Section, Table, Time } from "../ui";
@@ -20,12 +19,7 @@ const EVERY_MS = 3_000;
  * endpoint (EventBridge has no API for it). One row per event and target.
  */
 export function RuleActivitySection({ ruleArn }: { ruleArn: string }) {
-  const loaded = useLoad(() => berthJson<Activity>("/_berth/events/rule-activity", { rule: ruleArn }), [ruleArn], () => false);
-  const { reload } = loaded;
-  useEffect(() => {
-    const timer = setInterval(() => document.visibilityState === "visible" && reload(), EVERY_MS);
-    return () => clearInterval(timer);
-  }, [reload]);
+  const loaded = useLoad(() => berthJson<Activity>("/_berth/events/rule-activity", { rule: ruleArn }), [ruleArn], () => false, { refreshMs: EVERY_MS });
   return (
     <Section title="Recent matched events" id="activity">
       <p class="muted">The last events this rule matched and each delivery's outcome (Berth keeps a rule's last {loaded.data?.kept ?? 50} deliveries; EventBridge has no API for this).</p>

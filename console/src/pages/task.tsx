@@ -1,5 +1,6 @@
 import { ECSClient, DescribeTasksCommand, DescribeTaskDefinitionCommand, StopTaskCommand, type ContainerDefinition } from "@aws-sdk/client-ecs";
-import { CloudWatchLogsClient, GetLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
+import { CloudWatchLogsClient, GetLogEventsCommand, type OutputLogEvent } from "@aws-sdk/client-cloudwatch-logs";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { client, lastPart } from "../aws";
 import { useLoad } from "../live";
 import { Badge, ErrorBox, Link, Loading, Page, Section, Table, Time, useAction } from "../ui";
@@ -15,23 +16,78 @@ function awslogsStream(def: ContainerDefinition, taskId: string): { group: strin
   return { group, stream: `${prefix}/${def.name}/${taskId}` };
 }
 
-function LogTail({ group, stream }: { group: string; stream: string }) {
-  const loaded = useLoad(async () => {
-    const r = await client(CloudWatchLogsClient).send(new GetLogEventsCommand({ logGroupName: group, logStreamName: stream, limit: 50, startFromHead: false }));
-    return r.events ?? [];
-  }, [group, stream]);
+/**
+ * How often the tail asks for new lines while the task runs. AWS has no push for a log stream that
+ * a browser can hold beside the event stream (StartLiveTail's event stream would take one more of
+ * the six connections a browser opens to this host, and its decoder would grow the bundle), so it
+ * follows nextForwardToken with GetLogEvents, as `aws logs tail --follow` polls: one small call
+ * per awslogs container, only while the tab is visible, and none once the task has stopped.
+ */
+const TAIL_MS = 2_000;
+/** The lines a tail keeps: the last 50 at first, then up to this many as new ones arrive. */
+const TAIL_LINES = 200;
+
+/**
+ * The last log lines of one awslogs stream, then, while `follow` (the task has not stopped), the
+ * new ones as they come. A stream that does not exist yet (the task is starting) is read again.
+ */
+function LogTail({ group, stream, follow }: { group: string; stream: string; follow: boolean }) {
+  const [events, setEvents] = useState<OutputLogEvent[] | undefined>();
+  const [error, setError] = useState<unknown>();
+  const box = useRef<HTMLPreElement>(null);
+  useEffect(() => {
+    let token: string | undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let closed = false;
+    const read = async () => {
+      try {
+        const r = await client(CloudWatchLogsClient).send(token === undefined
+          ? new GetLogEventsCommand({ logGroupName: group, logStreamName: stream, limit: 50, startFromHead: false })
+          : new GetLogEventsCommand({ logGroupName: group, logStreamName: stream, nextToken: token, startFromHead: true }));
+        if (closed) return;
+        const fresh = r.events ?? [];
+        const first = token === undefined;
+        token = r.nextForwardToken;
+        setError(undefined);
+        if (first || fresh.length > 0) setEvents((old) => (first ? fresh : [...(old ?? []), ...fresh]).slice(-TAIL_LINES));
+      } catch (err) {
+        if (closed) return;
+        // No stream yet: the container has written nothing so far.
+        if ((err as { name?: string }).name === "ResourceNotFoundException") setEvents((old) => old ?? []);
+        else setError(err);
+      }
+    };
+    const tick = async () => {
+      if (document.visibilityState === "visible") await read();
+      if (!closed && follow) timer = setTimeout(() => void tick(), TAIL_MS);
+    };
+    void (async () => {
+      await read();
+      if (!closed && follow) timer = setTimeout(() => void tick(), TAIL_MS);
+    })();
+    return () => {
+      closed = true;
+      clearTimeout(timer);
+    };
+  }, [group, stream, follow]);
+  // Newest at the bottom, in view, unless the reader has scrolled up to read older lines.
+  const pinned = useRef(true);
+  useEffect(() => {
+    const el = box.current;
+    if (el && pinned.current) el.scrollTop = el.scrollHeight;
+  }, [events]);
   return (
     <div>
-      <p class="muted">{group} › {stream}</p>
-      <Loading loaded={loaded}>
-        {(events) =>
-          events.length === 0 ? <p class="muted">No log events yet.</p> : (
-            <pre class="logs" tabIndex={0} aria-label={`Last log lines of ${stream}`}>
-              {events.map((e) => `${new Date(e.timestamp ?? 0).toISOString()}  ${e.message ?? ""}`).join("\n")}
-            </pre>
-          )
-        }
-      </Loading>
+      <p class="muted">{group} › {stream}{follow ? " (following)" : ""}</p>
+      {error !== undefined && <ErrorBox error={error} />}
+      {events === undefined ? (error === undefined && <p class="muted" aria-busy="true">Loading…</p>) : events.length === 0 ? <p class="muted">No log events yet.</p> : (
+        <pre
+          class="logs" ref={box} tabIndex={0} role="log" aria-label={`Last log lines of ${stream}`}
+          onScroll={(e) => { const el = e.currentTarget; pinned.current = el.scrollTop + el.clientHeight >= el.scrollHeight - 4; }}
+        >
+          {events.map((e) => `${new Date(e.timestamp ?? 0).toISOString()}  ${e.message ?? ""}`).join("\n")}
+        </pre>
+      )}
     </div>
   );
 }
@@ -120,7 +176,7 @@ export function TaskPage({ cluster, task }: { cluster: string; task: string }) {
                   return (
                     <div key={d.name}>
                       <h3>{d.name}</h3>
-                      {where ? <LogTail group={where.group} stream={where.stream} /> : <p class="muted">Not sent to CloudWatch Logs (no awslogs driver); `berth logs {task}` reads it.</p>}
+                      {where ? <LogTail group={where.group} stream={where.stream} follow={data.t.lastStatus !== "STOPPED"} /> : <p class="muted">Not sent to CloudWatch Logs (no awslogs driver); `berth logs {task}` reads it.</p>}
                     </div>
                   );
                 })}

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Logger } from "../../core/logger.js";
 import type { TaskReport, TaskRunner } from "./task-runner.js";
 import { Inbox, Outbox } from "./sequence.js";
-import { AGENT_PROTOCOL_VERSION, type Command, type Hello, type Sequenced, type TaskUsage } from "./messages.js";
+import { AGENT_PROTOCOL_VERSION, type Command, type ExecCommand, type Hello, type Sequenced, type TaskUsage } from "./messages.js";
 import { SessionLost, type AgentHandlers } from "./transport.js";
 import type { LaunchRegistry } from "../launch-registry.js";
 import { LogOpenError, type LogShipper } from "./log-shipper.js";
@@ -19,6 +19,8 @@ export interface AgentClientOptions {
   onRegistered(arn: string): void;
   /** Measures the running tasks' resource use; reported as often as the server's hello asks (usageMs). */
   usage?: { sample(): Promise<TaskUsage[]> };
+  /** Starts an ExecuteCommand session's relay (exec-relay.ts); it runs on its own, beside the commands that follow. */
+  exec?: (c: ExecCommand) => void;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -92,6 +94,7 @@ export function startAgentClient(o: AgentClientOptions): { close(): void; logs: 
     else if (c.type === "credentials") {
       if (c.credentials) r.refreshCredentials?.(c.taskArn, c.credentials);
     }
+    else if (c.type === "exec") o.exec?.(c);
     else if (c.type === "logs") {
       const logs = await r.logs(c.taskArn).catch(() => []);
       await o.transport.logs({ containerInstanceArn: arn!, session, requestId: c.requestId, logs }).catch(() => {});

@@ -2,6 +2,7 @@ import type { LaunchSpec, StopRequest, TaskReport, ContainerLog, TaskRoleCredent
 import type { LaunchRegistry } from "../launch-registry.js";
 import type { LogDestination } from "./log-shipper.js";
 import type { ShippedEvent } from "../awslogs/log-event-builder.js";
+import type { ShellTarget } from "../container-shell.js";
 
 /**
  * The agent protocol's messages (docs/agent-protocol.md). JSON over HTTP: the agent calls the
@@ -15,6 +16,8 @@ export const AGENT_PROTOCOL_VERSION = 1;
 export const AGENT_PATH = "/_berth/agent";
 /** The header carrying the shared agent token (config agentToken). */
 export const AGENT_TOKEN_HEADER = "x-berth-agent-token";
+/** Where an agent opens the WebSocket that carries one ExecuteCommand session's terminal: + relayId (exec-relay.ts). */
+export const EXEC_RELAY_PATH = `${AGENT_PATH}/exec/`;
 
 export interface Hello {
   protocol: number;
@@ -58,7 +61,32 @@ export type Command =
   | { type: "recover"; specs: LaunchSpec[]; retained: string[] }
   | { type: "reset" }
   /** Rotation: the task's role session was renewed. Sent bare and filled in at delivery, like launches. */
-  | { type: "credentials"; taskArn: string; credentials?: TaskRoleCredentials };
+  | { type: "credentials"; taskArn: string; credentials?: TaskRoleCredentials }
+  | ExecCommand;
+
+/**
+ * ExecuteCommand in one of the agent's containers: the agent opens a WebSocket to
+ * EXEC_RELAY_PATH + relayId, starts `argv` in the container with a TTY and relays the terminal
+ * over it (src/agent/exec-relay.ts). The server's data channel drives the other end.
+ */
+export interface ExecCommand {
+  type: "exec";
+  relayId: string;
+  target: ShellTarget;
+  argv: string[];
+}
+
+/**
+ * The relay's control messages (WebSocket text; terminal bytes go as binary). Server to agent:
+ * the terminal's size, and flow control. Agent to server: the command started, could not start,
+ * or exited (with its exit code when the engine knows it).
+ */
+export type ExecControl =
+  | { resize: [cols: number, rows: number] }
+  | { pause: boolean }
+  | { started: true }
+  | { error: string }
+  | { exit: number | null };
 
 export interface Sequenced<T> {
   seq: number;

@@ -235,7 +235,8 @@ export class SeriesStore {
     close();
     if (out.some((p) => p.dist && !p.dist.exact)) {
       const bounds = new Map<number, { min: number; max: number }>();
-      for (const [bucket, min, max] of this.db.prepare(`SELECT bucket, min, max ${where}`).raw().all(params) as Array<[number, number, number]>) {
+      // Objects, not .raw(): statements are shared per SQL text (src/store/database.ts), so none may change its mode.
+      for (const { bucket, min, max } of this.db.prepare(`SELECT bucket, min, max ${where}`).all(params) as Array<{ bucket: number; min: number; max: number }>) {
         const at = start + Math.floor((bucket - start) / period) * period;
         const b = bounds.get(at);
         if (!b) bounds.set(at, { min, max });

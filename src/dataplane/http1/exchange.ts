@@ -121,7 +121,10 @@ export class Exchange implements UpstreamUser {
     const { group } = this.route;
     // TargetResponseTime: from the request leaving the load balancer to the target's response head.
     this.ctx.counters.targetResponse(this.lb.LoadBalancerArn, group.TargetGroupArn, status, (performance.now() - this.started) / 1000);
-    const cookies = group.Attributes["stickiness.enabled"] ? stickyCookies(group, this.targetKey, setCookies(raw)) : noCookies;
+    const targetCookies = group.Attributes["stickiness.enabled"] ? stickyCookies(group, this.targetKey, setCookies(raw)) : noCookies;
+    // Target group stickiness (AWSALBTG) and target stickiness (AWSALB/AWSALBAPP) together, as on ALB.
+    const groupCookies = this.route.groupCookies;
+    const cookies = groupCookies === undefined ? targetCookies : [...groupCookies, ...targetCookies];
     const isHead = this.head.method === "HEAD";
     const bodyless = isHead || status === 204 || status === 304;
     const close = !this.head.keepAlive || this.client.closing;

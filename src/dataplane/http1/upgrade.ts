@@ -51,6 +51,7 @@ export function handleUpgrade(ctx: ProxyContext, lb: LoadBalancerConfig, listene
         switched = true;
         let text = `HTTP/1.1 101 ${message || "Switching Protocols"}\r\n`;
         for (let i = 0; i < headers.length; i += 2) text += `${headers[i]}: ${headers[i + 1]}\r\n`;
+        for (const cookie of routed.groupCookies ?? []) text += `Set-Cookie: ${cookie}\r\n`;
         for (const cookie of stickyCookies(group, key, setCookies(headers))) text += `Set-Cookie: ${cookie}\r\n`;
         client.write(`${text}\r\n`, "latin1");
         return 0;

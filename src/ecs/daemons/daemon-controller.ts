@@ -57,7 +57,7 @@ function reconcile(db: Db, clock: Clock, alarms: DeploymentAlarmStates, scope: S
     return decision;
   }
   const daemon = watchDeployment(db, scope, clock.now(), alarms, stored, findDeployment(db, stored.deploymentArn));
-  const deployment = findDeployment(db, daemon.deploymentArn);
+  let deployment = findDeployment(db, daemon.deploymentArn);
 
   const cluster = findCluster(db, scope, clusterNameOf(scope, daemon.clusterArn));
   const revision = findRevision(db, daemon.revisionArn);
@@ -83,7 +83,10 @@ function reconcile(db: Db, clock: Clock, alarms: DeploymentAlarmStates, scope: S
   const runsOld = new Set(running.filter((t) => t.revisionArn !== revision.daemonRevisionArn).map((t) => t.instanceArn));
   let inFlight = [...wanted].filter((arn) => !runsCurrent.has(arn) && !runsOld.has(arn)).length;
   const bake = bakeState(deployment, inFlight, runsCurrent.size, clock.now().getTime());
-  if (deployment && bake.bakeStartedAt !== deployment.bakeStartedAt) saveDeployment(db, scope, { ...deployment, bakeStartedAt: bake.bakeStartedAt });
+  if (deployment && bake.bakeStartedAt !== deployment.bakeStartedAt) {
+    deployment = { ...deployment, bakeStartedAt: bake.bakeStartedAt };
+    saveDeployment(db, scope, deployment);
+  }
   const stoppingCurrent = new Set(live.filter((t) => t.desiredStatus === "STOPPED" && t.revisionArn === revision.daemonRevisionArn).map((t) => t.instanceArn));
   const keptOld = new Set<string>();
   for (const t of running) {
@@ -122,10 +125,10 @@ function reconcile(db: Db, clock: Clock, alarms: DeploymentAlarmStates, scope: S
   }
 
   const settled = [...wanted].every((arn) => runsCurrent.has(arn)) && live.every((t) => t.revisionArn === revision.daemonRevisionArn || !wanted.has(t.instanceArn));
+  // `deployment` is as stored: nothing since it was read (or its bake time saved) changes it.
   if (settled && deployment) {
-    const now = findDeployment(db, deployment.daemonDeploymentArn!)!;
-    if (now.status === "IN_PROGRESS" && now.targetRevisionArn === revision.daemonRevisionArn && !bake.holding) finish(db, scope, clock.now(), now, "SUCCESSFUL");
-    if (now.status === "ROLLBACK_IN_PROGRESS" && now.rollback?.rollbackTargetDaemonRevisionArn === revision.daemonRevisionArn) finish(db, scope, clock.now(), now, "ROLLBACK_SUCCESSFUL");
+    if (deployment.status === "IN_PROGRESS" && deployment.targetRevisionArn === revision.daemonRevisionArn && !bake.holding) finish(db, scope, clock.now(), deployment, "SUCCESSFUL");
+    if (deployment.status === "ROLLBACK_IN_PROGRESS" && deployment.rollback?.rollbackTargetDaemonRevisionArn === revision.daemonRevisionArn) finish(db, scope, clock.now(), deployment, "ROLLBACK_SUCCESSFUL");
   }
   return decision;
 }

@@ -3,7 +3,7 @@ import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket } from "ws";
 import type { Logger } from "../../core/logger.js";
 import { commandWords } from "./command-words.js";
-import type { ContainerShells } from "./container-shell.js";
+import type { ContainerShells } from "../../agent/container-shell.js";
 import { runDataChannel } from "./data-channel.js";
 import type { ExecSessions, ExecTarget } from "./exec-sessions.js";
 import type { SessionRecorder } from "./session-logging.js";
@@ -30,15 +30,18 @@ export interface DataChannelServer {
  * token; then the command starts in the session's container and the data channel runs. Any
  * other upgrade request is refused with 404, an unknown or used session with 404 too.
  */
-export function serveDataChannels(server: Server, { sessions, shells, log, record }: {
+export function serveDataChannels(server: Server, { sessions, shells, log, record, upgrades }: {
   sessions: ExecSessions; shells: ContainerShells; log: Logger;
   record?: (target: ExecTarget) => SessionRecorder | undefined;
+  /** Other WebSocket routes on this port (remote agents' exec relays): true when it took the request. */
+  upgrades?: (req: IncomingMessage, socket: Duplex, head: Buffer) => boolean;
 }): DataChannelServer {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
   const open = new Set<WebSocket>();
 
   server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const sessionId = sessionIdOf(req.url);
+    if (upgrades?.(req, socket, head)) return;
+    const sessionId = pathAfter(DATA_CHANNEL_PATH, req.url);
     if (!sessionId || !sessions.pending(sessionId)) {
       socket.on("error", () => {}); // a peer gone already: nothing to answer
       socket.end("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
@@ -97,11 +100,11 @@ export function serveDataChannels(server: Server, { sessions, shells, log, recor
   };
 }
 
-/** The session a data channel URL names; undefined for any other path, or one that does not decode. */
-function sessionIdOf(url: string | undefined): string | undefined {
+/** What a request's path names after `prefix` (a data channel's session, an agent's relay); undefined for any other path, or one that does not decode. */
+export function pathAfter(prefix: string, url: string | undefined): string | undefined {
   try {
     const { pathname } = new URL(url ?? "/", "http://berth");
-    return pathname.startsWith(DATA_CHANNEL_PATH) ? decodeURIComponent(pathname.slice(DATA_CHANNEL_PATH.length)) : undefined;
+    return pathname.startsWith(prefix) ? decodeURIComponent(pathname.slice(prefix.length)) : undefined;
   } catch {
     return undefined;
   }

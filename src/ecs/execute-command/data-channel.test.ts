@@ -4,7 +4,7 @@ import { EventEmitter } from "node:events";
 import type { WebSocket } from "ws";
 import { pino } from "pino";
 import { decodeMessage, encodeMessage, type AgentMessage } from "./agent-message.js";
-import type { Shell } from "./container-shell.js";
+import type { Shell } from "../../agent/container-shell.js";
 import { runDataChannel } from "./data-channel.js";
 
 /** The socket's side a data channel uses, recording what it sends. */

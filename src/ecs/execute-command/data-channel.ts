@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { WebSocket } from "ws";
 import type { Logger } from "../../core/logger.js";
 import { decodeMessage, encodeMessage, MalformedMessage, MessageType, PayloadType, type AgentMessage } from "./agent-message.js";
-import type { Shell } from "./container-shell.js";
+import type { Shell } from "../../agent/container-shell.js";
 import type { SessionRecorder } from "./session-logging.js";
 
 /** The agent version the handshake announces (the SSM agent's, as the plugin reads it). */

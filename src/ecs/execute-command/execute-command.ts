@@ -7,7 +7,7 @@ import { clusterNameOf, requireActiveCluster } from "../clusters/cluster-store.j
 import { invalidParameter } from "../errors.js";
 import { findTask, taskArnOf } from "../tasks/task-store.js";
 import { commandWords } from "./command-words.js";
-import type { ContainerShells } from "./container-shell.js";
+import type { ContainerShells } from "../../agent/container-shell.js";
 import { DATA_CHANNEL_PATH } from "./data-channel-route.js";
 import type { ExecSessions } from "./exec-sessions.js";
 import { EXEC_AGENT } from "./managed-agent.js";

@@ -17,7 +17,7 @@ import { findService, serviceArn as serviceArnFor } from "../services/service-st
 import { revisionArnOf, serviceDeploymentsOf } from "../services/service-deployment-store.js";
 import { expressServices, findExpressService, forgetExpressService, saveExpressService, type StoredExpressService } from "./express-gateway-store.js";
 import { readCertificate } from "../../elbv2/certificates/certificate-files.js";
-import { allSharedLoadBalancers, EXPRESS_CERTIFICATE, networkKey, saveSharedLoadBalancer, SERVICES_PER_LOAD_BALANCER, sharedLoadBalancers, type SharedLoadBalancer } from "./express-load-balancers.js";
+import { allSharedLoadBalancers, EXPRESS_CERTIFICATE, findSharedLoadBalancer, networkKey, saveSharedLoadBalancer, SERVICES_PER_LOAD_BALANCER, sharedLoadBalancers, type SharedLoadBalancer } from "./express-load-balancers.js";
 import { releaseLoadBalancer, tearDown, usersOf, type RawCall } from "./express-teardown.js";
 import { rollbackAlarmInput } from "./express-rollback-alarm.js";
 import { managedResourcesOf } from "./express-managed-resources.js";
@@ -157,7 +157,7 @@ export function expressGateway(deps: EcsDeps, apis: () => ExpressApis): {
   }
 
   async function releaseByName(e: StoredExpressService, ctx: RequestContext): Promise<void> {
-    const lb = sharedLoadBalancers(db, e.scope).find((l) => l.name === e.resources.loadBalancerName);
+    const lb = findSharedLoadBalancer(db, e.scope, e.resources.loadBalancerName);
     if (lb) await releaseLoadBalancer(db, raw, lb, ctx);
   }
 
@@ -273,7 +273,7 @@ export function expressGateway(deps: EcsDeps, apis: () => ExpressApis): {
     if (!e?.serviceCreatedAt || e.scope.account !== ctx.account || e.scope.region !== ctx.region) return undefined;
     const at = revisionCreatedAt.getTime();
     if (at < new Date(e.serviceCreatedAt).getTime() || (e.state === "DELETED" && at > e.updatedAt.getTime())) return undefined;
-    const lb = sharedLoadBalancers(db, e.scope).find((l) => l.name === e.resources.loadBalancerName);
+    const lb = findSharedLoadBalancer(db, e.scope, e.resources.loadBalancerName);
     const subnets = lb?.subnets ?? e.configurations[0]!.networkConfiguration?.subnets ?? [];
     const logGroup = e.resources.logGroupName;
     const groups = logGroup ? (await raw<{ logGroups?: { logGroupName?: string }[] }>("logs", "DescribeLogGroups", { logGroupNamePrefix: logGroup }, ctx)).logGroups ?? [] : [];

@@ -43,11 +43,17 @@ export function networkKey(subnets: readonly string[], securityGroups: readonly 
   return JSON.stringify([[...subnets].sort(), [...securityGroups].sort()]);
 }
 
-export function sharedLoadBalancers(db: Db, scope: Scope, key?: string): SharedLoadBalancer[] {
-  const rows = (key === undefined
-    ? db.prepare("SELECT doc FROM express_gateway_load_balancers WHERE account = ? AND region = ? ORDER BY rowid").all(scope.account, scope.region)
-    : db.prepare("SELECT doc FROM express_gateway_load_balancers WHERE account = ? AND region = ? AND network_key = ? ORDER BY rowid").all(scope.account, scope.region, key)) as { doc: string }[];
+/** The shared load balancers of one network configuration in the account and region, oldest first. */
+export function sharedLoadBalancers(db: Db, scope: Scope, key: string): SharedLoadBalancer[] {
+  const rows = db.prepare("SELECT doc FROM express_gateway_load_balancers WHERE account = ? AND region = ? AND network_key = ? ORDER BY rowid").all(scope.account, scope.region, key) as { doc: string }[];
   return rows.map((r) => JSON.parse(r.doc) as SharedLoadBalancer);
+}
+
+/** The shared load balancer of this name in the account and region (its row, by primary key), if any. */
+export function findSharedLoadBalancer(db: Db, scope: Scope, name: string | undefined): SharedLoadBalancer | undefined {
+  if (name === undefined) return undefined;
+  const row = db.prepare("SELECT doc FROM express_gateway_load_balancers WHERE name = ? AND account = ? AND region = ?").get(name, scope.account, scope.region) as { doc: string } | undefined;
+  return row ? (JSON.parse(row.doc) as SharedLoadBalancer) : undefined;
 }
 
 /** Every shared load balancer of every account and region (for recovery at start). */

@@ -4,7 +4,7 @@ import type { Db } from "../../store/database.js";
 import { findService } from "../services/service-store.js";
 import type { StoredExpressService } from "./express-gateway-store.js";
 import { expressServices } from "./express-gateway-store.js";
-import { forgetSharedLoadBalancer, sharedLoadBalancers, type SharedLoadBalancer } from "./express-load-balancers.js";
+import { findSharedLoadBalancer, forgetSharedLoadBalancer, type SharedLoadBalancer } from "./express-load-balancers.js";
 
 /** A call to one API's handler, its errors as that API answers them. */
 export type RawCall = <T>(api: "ecs" | "elbv2" | "autoScaling" | "cloudwatch" | "logs", op: string, input: object, ctx: RequestContext) => Promise<T>;
@@ -42,7 +42,7 @@ export async function tearDown(db: Db, raw: RawCall, e: StoredExpressService, ct
   if (r.alarmName) await raw("cloudwatch", "DeleteAlarms", { AlarmNames: [r.alarmName] }, ctx);
 
   const groups = await targetGroupArns(raw, e, ctx);
-  const listenerArn = r.listenerArn ?? (r.loadBalancerName ? sharedLoadBalancers(db, e.scope).find((l) => l.name === r.loadBalancerName)?.listenerArn : undefined);
+  const listenerArn = r.listenerArn ?? findSharedLoadBalancer(db, e.scope, r.loadBalancerName)?.listenerArn;
   if (r.ruleArn) await quietly(raw("elbv2", "DeleteRule", { RuleArn: r.ruleArn }, ctx));
   if (listenerArn && groups.length && r.loadBalancerName) {
     // A rule made just before a kill -9 (its ARN not stored): the one forwarding to these target groups.

@@ -65,6 +65,7 @@ export function hookGates(db: Db, log: Logger, svc: Service, state: ServiceState
   return {
     stages: new Set(hooks.flatMap((h) => h.lifecycleStages ?? [])),
     passed,
+    started: new Set(byKey.keys()),
     ...(failed ? { failed: { reason: failed.reason ?? `ECS deployment lifecycle hook ${failed.hookId} failed at ${stageOf(failed.stageKey)}.` } } : {}),
   };
 }

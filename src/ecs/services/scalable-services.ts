@@ -8,6 +8,7 @@ import { serviceNotFound } from "./service-config.js";
 import { requireActiveCluster } from "../clusters/cluster-store.js";
 import { updateServiceHandler } from "./update-service.js";
 import type { ServiceScheduler } from "./services.js";
+import { emitServiceAction } from "./service-action-events.js";
 
 /**
  * What Application Auto Scaling may see and change of an ECS service: its desired count. The
@@ -38,7 +39,11 @@ export function scalableServices(deps: EcsDeps, scheduler: ServiceScheduler): Sc
     desiredCount: (scope, cluster, name) => find(scope, cluster, name)?.service.desiredCount,
     setDesiredCount(scope, cluster, name, count) {
       const ctx: RequestContext = { ...scope, requestId: newRequestId(), log };
+      const before = find(scope, cluster, name)?.service.desiredCount;
       update({ cluster, service: name, desiredCount: count }, ctx);
+      // Not a user's change: ECS tells EventBridge of it (SERVICE_DESIRED_COUNT_UPDATED).
+      const after = find(scope, cluster, name);
+      if (after && before !== count) emitServiceAction(db, scope, after.service, "INFO", "SERVICE_DESIRED_COUNT_UPDATED", deps.clock.now(), { desiredCount: count });
     },
   };
 }

@@ -2,6 +2,7 @@ import type { Deployment, Service } from "@aws-sdk/client-ecs";
 import type { Db } from "../../store/database.js";
 import type { Scope } from "../../core/arn.js";
 import { emitEvent } from "../../store/outbox.js";
+import { computedDesiredCount } from "./task-set-model.js";
 
 /** EventBridge's "ECS Service Action" events (the Developer Guide's "Amazon ECS service action events"). */
 export function emitServiceAction(db: Db, scope: Scope, service: Service, eventType: "INFO" | "WARN" | "ERROR", eventName: string, at: Date, extra: Record<string, unknown> = {}): void {
@@ -33,5 +34,24 @@ export function emitDeploymentChanges(db: Db, scope: Scope, before: Service | un
       source: "aws.ecs", detailType: "ECS Deployment State Change", resources: [after.serviceArn!], time: at,
       detail: { ...kind, deploymentId: d.id, updatedAt: at.toISOString(), reason: d.rolloutStateReason ?? "" },
     });
+  }
+}
+
+/**
+ * SERVICE_DESIRED_COUNT_UPDATED for every task set whose computed desired count the scheduler
+ * changed between the stored service and the one being saved: the service's desired count or the
+ * task set's scale moved (UpdateService, UpdateTaskSet, Application Auto Scaling). A task set
+ * being created gets its first count, which is not an update.
+ */
+export function emitTaskSetCountChanges(db: Db, scope: Scope, before: Service | undefined, after: Service): void {
+  if (!before) return;
+  const previous = new Map((before.taskSets ?? []).map((t) => [t.id, t]));
+  const now = new Date();
+  for (const set of after.taskSets ?? []) {
+    const was = previous.get(set.id);
+    if (!was) continue;
+    const count = computedDesiredCount(after.desiredCount ?? 0, set);
+    if (count === computedDesiredCount(before.desiredCount ?? 0, was)) continue;
+    emitServiceAction(db, scope, after, "INFO", "SERVICE_DESIRED_COUNT_UPDATED", now, { desiredCount: count, taskSetArns: [set.taskSetArn] });
   }
 }

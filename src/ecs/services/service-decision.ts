@@ -19,9 +19,10 @@ import { planService } from "./service-plan.js";
 import { shiftPlan, TRAFFIC_SHIFTING } from "./deployment-rules.js";
 import { syncTargets } from "./service-targets.js";
 import type { LoadBalancerTargets } from "./load-balancer-targets.js";
-import type { BlueGreenState, PlanTarget, PlanTask, ServicePlan, ServicePlanInput } from "./service-plan-types.js";
+import type { BlueGreenState, HookGates, PlanTarget, PlanTask, ServicePlan, ServicePlanInput } from "./service-plan-types.js";
 import { closestFailure, serviceMessages } from "./service-events.js";
 import { emitServiceAction } from "./service-action-events.js";
+import { emitDecisionActions } from "./decision-service-actions.js";
 import { noAlarms, type DeploymentAlarmStates } from "./deployment-alarms.js";
 import { followServiceDeployments } from "./service-deployment-sync.js";
 import { hookGates, hookOwner, startHooks } from "./lifecycle-hook-gates.js";
@@ -95,7 +96,8 @@ export function decideService(db: Db, clock: Clock, log: Logger, arn: string, lb
     const alarmConfig = svc.deploymentConfiguration?.alarms;
     const blueGreen = !taskSets && TRAFFIC_SHIFTING.has(svc.deploymentConfiguration?.strategy ?? "ROLLING") && svc.loadBalancers?.length ? blueGreenState(stored, lbs) : undefined;
     const state = blueGreen ? { ...stored.state, blueGreen } : stored.state;
-    const hooks = blueGreen ? hookGates(db, log, svc, state, now.getTime()) : undefined;
+    // Hooks only hold a deployment being carried out: a steady service reads none of them.
+    const hooks = blueGreen && svc.deployments?.[0]?.rolloutState === "IN_PROGRESS" ? hookGates(db, log, svc, state, now.getTime()) : undefined;
     const input: ServicePlanInput = {
       now: now.getTime(),
       name: svc.serviceName!,
@@ -131,7 +133,7 @@ export function decideService(db: Db, clock: Clock, log: Logger, arn: string, lb
       },
     };
     const plan = planService(input);
-    return apply(db, log, stored, plan, { now, group, seed, defOf, lbs });
+    return apply(db, log, stored, plan, { now, group, seed, defOf, lbs, hooks });
   })();
 }
 
@@ -203,7 +205,7 @@ function apply(
   log: Logger,
   stored: StoredService,
   plan: ServicePlan,
-  { now, group, seed, defOf, lbs }: { now: Date; group: string; seed: string; defOf: (ref: string) => TaskDefinition | undefined; lbs: LoadBalancerTargets },
+  { now, group, seed, defOf, lbs, hooks }: { now: Date; group: string; seed: string; defOf: (ref: string) => TaskDefinition | undefined; lbs: LoadBalancerTargets; hooks: HookGates | undefined },
 ): DecisionEffects {
   const { scope, service: svc } = stored;
   const arn = svc.serviceArn!;
@@ -288,12 +290,23 @@ function apply(
   if (next.taskSets) next.taskSets = settleTaskSets(db, next, now);
 
   addEvents(db, arn, events, now);
+  emitDecisionActions(db, { stored, next, plan, events, now });
   followServiceDeployments(db, next, plan, state, now);
-  if (plan.awaitingHook && next.status === "ACTIVE") startHooks(db, log, scope, next, state, plan.awaitingHook, now.getTime());
+  // A stage's hooks start once: while they hold it, hookGates already saw them (unless this
+  // decision rolled back, when the rollback's hooks are another deployment's).
+  const started = !plan.rolledBackTo && plan.awaitingHook !== undefined && hooks?.started?.has(plan.awaitingHook) === true;
+  if (plan.awaitingHook && next.status === "ACTIVE" && !started) startHooks(db, log, scope, next, state, plan.awaitingHook, now.getTime());
   if (state.blueGreen) {
-    // Only the hooks of the deployment (or rollback) being carried out are still awaited.
-    const carriedOut = next.status === "ACTIVE" && deployments[0]?.rolloutState === "IN_PROGRESS" ? hookOwner(db, next) : undefined;
-    abandonInvocations(db, arn, carriedOut);
+    // Only the hooks of the deployment (or rollback) being carried out are still awaited. Whose
+    // they are changes only with the service's status or its primary deployment and rollout state,
+    // so the store is asked only when one of those changed since the last decision.
+    const primary = deployments[0];
+    const carrier = `${next.status}/${primary?.id}/${primary?.rolloutState}`;
+    if (state.blueGreen.hooksCarrier !== carrier) {
+      const carriedOut = next.status === "ACTIVE" && primary?.rolloutState === "IN_PROGRESS" ? hookOwner(db, next) : undefined;
+      abandonInvocations(db, arn, carriedOut);
+      state = { ...state, blueGreen: { ...state.blueGreen, hooksCarrier: carrier } };
+    }
   }
   // The steady-state service event was written: its EventBridge event too.
   if (plan.state.steadyEventAt !== stored.state.steadyEventAt && plan.state.steadyEventAt === now.getTime()) emitServiceAction(db, scope, next, "INFO", "SERVICE_STEADY_STATE", now);

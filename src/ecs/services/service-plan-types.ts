@@ -39,6 +39,11 @@ export interface BlueGreenState {
    * TEST_TRAFFIC_SHIFT stage (after POST_SCALE_UP), back to the old one when it rolls back.
    */
   test?: string;
+  /**
+   * The service status, primary deployment and rollout state (`status/id/rolloutState`) when
+   * Lambda invocations no longer awaited were last abandoned: whose hooks run changes only with them.
+   */
+  hooksCarrier?: string;
 }
 
 export interface Shifting {
@@ -164,6 +169,8 @@ export interface HookGates {
    * stages a rollback runs hooks at (TEST_TRAFFIC_SHIFT and PRODUCTION_TRAFFIC_SHIFT).
    */
   passed: ReadonlyMap<string, number>;
+  /** Stage keys whose hooks have started: the decision starts a stage's hooks once (the plan reads only the above). */
+  started?: ReadonlySet<string>;
   /** A hook of the primary failed (or timed out, or was answered ROLLBACK): the deployment fails and rolls back. */
   failed?: { reason: string };
 }

@@ -1,5 +1,5 @@
 import type { Deployment, Service, ServiceEvent, Task } from "@aws-sdk/client-ecs";
-import { emitDeploymentChanges } from "./service-action-events.js";
+import { emitDeploymentChanges, emitTaskSetCountChanges } from "./service-action-events.js";
 import { randomInt } from "node:crypto";
 import type { Db } from "../../store/database.js";
 import { parseArn, type Scope } from "../../core/arn.js";
@@ -59,7 +59,10 @@ export function saveService(db: Db, s: StoredService): void {
   const svc = s.service;
   const before = db.prepare("SELECT doc FROM services WHERE arn = ?").get(svc.serviceArn) as { doc: string } | undefined;
   // EventBridge's "ECS Deployment State Change", in this transaction.
-  emitDeploymentChanges(db, s.scope, before ? (JSON.parse(before.doc) as Service) : undefined, svc);
+  const previous = before ? (JSON.parse(before.doc) as Service) : undefined;
+  emitDeploymentChanges(db, s.scope, previous, svc);
+  // "ECS Service Action" SERVICE_DESIRED_COUNT_UPDATED for task sets whose computed count moved.
+  emitTaskSetCountChanges(db, s.scope, previous, svc);
   db.prepare(
     `INSERT INTO services (arn, account, region, cluster_arn, name, status, launch_type, scheduling_strategy, seq, doc, state)
      VALUES (@arn, @account, @region, @cluster, @name, @status, @launchType, @scheduling, (SELECT coalesce(max(seq), 0) + 1 FROM services), @doc, @state)

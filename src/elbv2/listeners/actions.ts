@@ -41,6 +41,15 @@ export function checkActions(db: Db, scope: Scope, lb: StoredLoadBalancer, liste
     const groups = weighted.length ? weighted : action.TargetGroupArn ? [{ TargetGroupArn: action.TargetGroupArn, Weight: 1 }] : [];
     if (groups.length === 0) throw validation("A forward action must specify a target group ARN or a forward configuration");
     if (groups.length > (network ? 1 : 5)) throw tooManyTargetGroups(`A forward action can have at most ${network ? 1 : 5} target groups`);
+    // The API reference's ranges (TargetGroupTuple, TargetGroupStickinessConfig); the model has none.
+    const badWeight = groups.find((g) => g.Weight !== undefined && !(Number.isInteger(g.Weight) && g.Weight >= 0 && g.Weight <= 999));
+    if (badWeight) throw validation(`Target group weight '${badWeight.Weight}' must be an integer from 0 to 999`);
+    const stickiness = action.ForwardConfig?.TargetGroupStickinessConfig;
+    if (stickiness?.Enabled) {
+      const seconds = stickiness.DurationSeconds;
+      if (seconds === undefined) throw validation("A duration must be specified when target group stickiness is enabled");
+      if (!(Number.isInteger(seconds) && seconds >= 1 && seconds <= 604800)) throw validation(`Target group stickiness duration '${seconds}' must be from 1 to 604800 seconds`);
+    }
     const users = targetGroupUsers(db);
     const elsewhere: string[] = [];
     for (const g of groups) {

@@ -4,7 +4,7 @@ import type { RequestContext } from "../../aws/request-context.js";
 import type { Scope } from "../../core/arn.js";
 import type { Db } from "../../store/database.js";
 import type { Elbv2Deps } from "../deps.js";
-import { certificateNotFound, duplicateListener, listenerNotFound, sslPolicyNotFound, unsupportedProtocol, validation } from "../errors.js";
+import { certificateNotFound, duplicateListener, listenerNotFound, listenerPortInUse, sslPolicyNotFound, unsupportedProtocol, validation } from "../errors.js";
 import { readCertificate } from "../certificates/certificate-files.js";
 import { defaultSslPolicy, sslPolicyVersions } from "../certificates/ssl-policies.js";
 import { listenerArn, newElbId, ruleArn } from "../ids.js";
@@ -55,7 +55,7 @@ export function listenerHandlers({ db, config }: Elbv2Deps): Record<string, Hand
         if (same) {
           // As on AWS, the same listener again is the existing one.
           if (same.Protocol === input.Protocol && JSON.stringify(same.DefaultActions) === JSON.stringify(actions)) return { Listeners: [publicListener(same)] };
-          throw duplicateListener(lbArn, input.Port);
+          throw duplicateListener(lbArn);
         }
         const arn = listenerArn(ctx, lbArn, newElbId());
         const tls = input.Protocol === "HTTPS" || input.Protocol === "TLS";
@@ -90,7 +90,7 @@ export function listenerHandlers({ db, config }: Elbv2Deps): Record<string, Hand
         checkProtocol(lb, protocol, certificates, input.SslPolicy, certificatesDir);
         const actions = input.DefaultActions ? checkActions(db, ctx, lb, protocol, input.DefaultActions) : listener.DefaultActions!;
         const port = input.Port ?? listener.Port!;
-        if (listenersOf(db, lb.doc.LoadBalancerArn!).some((l) => l.Port === port && l.ListenerArn !== listener.ListenerArn)) throw duplicateListener(lb.doc.LoadBalancerArn!, port);
+        if (listenersOf(db, lb.doc.LoadBalancerArn!).some((l) => l.Port === port && l.ListenerArn !== listener.ListenerArn)) throw listenerPortInUse(port);
         const tls = protocol === "HTTPS" || protocol === "TLS";
         const updated: Listener = {
           ListenerArn: listener.ListenerArn, LoadBalancerArn: listener.LoadBalancerArn, Port: port, Protocol: protocol,

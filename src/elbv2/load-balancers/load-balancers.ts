@@ -33,7 +33,7 @@ export function requireLoadBalancer(db: Db, scope: Scope, arn: string | undefine
 }
 
 /** The subnets a request names, each placed in one of the configured zones in turn (Berth's subnets are names only). */
-function zonesFor(input: CreateLoadBalancerInput, zones: string[], address: string): AvailabilityZone[] {
+export function zonesFor(input: Pick<CreateLoadBalancerInput, "Subnets" | "SubnetMappings" | "Type">, zones: string[], address: string): AvailabilityZone[] {
   if (input.Subnets?.length && input.SubnetMappings?.length) throw validation("You can specify subnets or subnet mappings, but not both");
   const subnets = input.Subnets?.length ? input.Subnets : (input.SubnetMappings ?? []).map((m) => m.SubnetId ?? "");
   for (const s of subnets) {
@@ -44,6 +44,13 @@ function zonesFor(input: CreateLoadBalancerInput, zones: string[], address: stri
   if (distinct.length < 1) throw validation("At least one subnet must be specified");
   // The load balancer's one loopback address is where every zone's node answers.
   return distinct.map((SubnetId, i) => ({ ZoneName: zones[i % zones.length], SubnetId, LoadBalancerAddresses: [{ IpAddress: address }] }));
+}
+
+/** Security groups are recorded, never enforced (Berth has no VPC): only their shape is checked. */
+export function checkSecurityGroups(groups: string[] | undefined): void {
+  for (const sg of groups ?? []) {
+    if (!/^sg-[0-9A-Za-z]+$/.test(sg)) throw new ServiceError("InvalidSecurityGroupException", `Invalid security group '${sg}'`);
+  }
 }
 
 const sameSettings = (a: LoadBalancer, b: LoadBalancer) =>
@@ -60,9 +67,7 @@ export function loadBalancerHandlers({ db, clock, config }: Elbv2Deps): Record<s
       if (name.startsWith("internal-")) throw validation(`Load balancer name '${name}' cannot begin with 'internal-'`);
       const type = input.Type ?? "application";
       if (type !== "application" && type !== "network") throw validation(`Load balancer type '${type}' is not supported by Berth; use application or network`);
-      for (const sg of input.SecurityGroups ?? []) {
-        if (!/^sg-[0-9A-Za-z]+$/.test(sg)) throw new ServiceError("InvalidSecurityGroupException", `Invalid security group '${sg}'`);
-      }
+      checkSecurityGroups(input.SecurityGroups);
       checkTags(input.Tags);
       return db.transaction(() => {
         const address = allocateAddress(db, config.loadBalancerCidr);

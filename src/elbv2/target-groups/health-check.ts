@@ -31,6 +31,14 @@ export function defaultHealthCheck(protocol: string): HealthCheck {
 type Changes = Partial<Pick<CreateTargetGroupInput, keyof HealthCheck>>;
 
 /**
+ * "If the target type is instance, ip, or alb, health checks are always enabled and can't be
+ * disabled" (CreateTargetGroup, ModifyTargetGroup); Berth's target types are instance and ip.
+ */
+export function checkHealthCheckEnabled(targetType: string, enabled: boolean | undefined): void {
+  if (enabled === false) throw validation(`Health checks cannot be disabled for target groups with target type '${targetType}'`);
+}
+
+/**
  * The health check after `changes` (which name only what the caller sent), checked as a whole.
  * Ranges of single fields (interval 5-300, timeout 2-120, thresholds 2-10) are the model's,
  * checked before a handler runs.

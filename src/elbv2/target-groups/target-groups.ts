@@ -13,7 +13,7 @@ import { checkName } from "../names.js";
 import { page } from "../pagination.js";
 import { addTags, checkTags, dropTags } from "../tags/tag-store.js";
 import { applyAttributes, asAttributes, defaultsOf } from "../attributes.js";
-import { applyHealthCheck, defaultHealthCheck } from "./health-check.js";
+import { applyHealthCheck, checkHealthCheckEnabled, defaultHealthCheck } from "./health-check.js";
 import { checkTargetGroupAttributes, targetGroupAttributeSpec } from "./target-group-attributes.js";
 import { deleteTargetGroupRow, findTargetGroup, findTargetGroupByName, listTargetGroups, saveTargetGroup, type StoredTargetGroup } from "./target-group-store.js";
 import { targetGroupUsers } from "../listeners/listener-store.js";
@@ -52,6 +52,7 @@ export function targetGroupHandlers({ db }: Elbv2Deps): Record<string, Handler> 
       if (input.ProtocolVersion !== undefined && !http) throw validation(`Protocol version '${input.ProtocolVersion}' can be specified only for HTTP and HTTPS target groups`);
       if (input.ProtocolVersion !== undefined && !["HTTP1", "HTTP2", "GRPC"].includes(input.ProtocolVersion)) throw validation(`Protocol version '${input.ProtocolVersion}' must be HTTP1, HTTP2 or GRPC`);
       checkTags(input.Tags);
+      checkHealthCheckEnabled(targetType, input.HealthCheckEnabled);
       const healthCheck = applyHealthCheck(input.Protocol, defaultHealthCheck(input.Protocol), {
         HealthCheckEnabled: input.HealthCheckEnabled, HealthCheckProtocol: input.HealthCheckProtocol, HealthCheckPort: input.HealthCheckPort,
         HealthCheckPath: input.HealthCheckPath, HealthCheckIntervalSeconds: input.HealthCheckIntervalSeconds, HealthCheckTimeoutSeconds: input.HealthCheckTimeoutSeconds,
@@ -109,6 +110,7 @@ export function targetGroupHandlers({ db }: Elbv2Deps): Record<string, Handler> 
       db.transaction(() => {
         const tg = requireTargetGroup(db, ctx, input.TargetGroupArn);
         const { TargetGroupArn: _arn, ...changes } = input;
+        checkHealthCheckEnabled(tg.doc.TargetType!, changes.HealthCheckEnabled);
         const doc = { ...tg.doc, ...applyHealthCheck(tg.doc.Protocol!, tg.doc, changes) };
         saveTargetGroup(db, ctx, { ...tg, doc });
         return { TargetGroups: [presentTargetGroup({ ...tg, doc }, targetGroupUsers(db))] };

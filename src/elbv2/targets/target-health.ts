@@ -25,3 +25,5 @@ export const registrationHealth: TargetHealthSource = {
 export const notInUse: TargetHealth = { State: "unused", Reason: "Target.NotInUse", Description: "Target group is not configured to receive traffic from the load balancer" };
 export const notRegistered: TargetHealth = { State: "unused", Reason: "Target.NotRegistered", Description: "Target is not registered to the target group" };
 export const draining: TargetHealth = { State: "draining", Reason: "Target.DeregistrationInProgress", Description: "Target deregistration is in progress" };
+/** An instance target whose container instance is deregistered: AWS's answer for an instance that is not running. */
+export const instanceStopped: TargetHealth = { State: "unused", Reason: "Target.InvalidState", Description: "Target is in the stopped state" };

@@ -9,7 +9,7 @@ import { requireTargetGroup } from "../target-groups/target-groups.js";
 import type { StoredTargetGroup } from "../target-groups/target-group-store.js";
 import { targetGroupUsers } from "../listeners/listener-store.js";
 import { instanceHostIp, putTarget, releaseTarget, targetsOf } from "./target-store.js";
-import { draining, notInUse, notRegistered } from "./target-health.js";
+import { draining, instanceStopped, notInUse, notRegistered } from "./target-health.js";
 import { drainDeadline } from "./drain.js";
 
 /** The (id, port) a request's target names: its port, else the group's. */
@@ -71,7 +71,9 @@ export function targetHandlers({ db, clock, health }: Elbv2Deps): Record<string,
         const stored = registered.find((r) => r.id === t.id && r.port === t.port);
         const target = { Id: t.id, Port: t.port, ...(stored?.availabilityZone ? { AvailabilityZone: stored.availabilityZone } : {}) };
         if (!stored) return { Target: target, TargetHealth: notRegistered };
-        const state = stored.drainUntil !== undefined ? draining : !inUse ? notInUse : health.healthOf({ targetGroupArn: arn, id: t.id, port: t.port });
+        const state = stored.drainUntil !== undefined ? draining
+          : tg.doc.TargetType === "instance" && instanceHostIp(db, ctx, t.id) === undefined ? instanceStopped
+          : !inUse ? notInUse : health.healthOf({ targetGroupArn: arn, id: t.id, port: t.port });
         return { Target: target, HealthCheckPort: healthCheckPort(t.port), TargetHealth: state };
       });
       return { TargetHealthDescriptions: descriptions };

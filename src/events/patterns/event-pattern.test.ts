@@ -38,6 +38,13 @@ test("arrays: an event array matches when any element does", () => {
   assert.ok(matches({ resources: ["arn:aws:ec2:us-west-1:123456789012:instance/i-1234567890abcdef0", "other"] }, ec2));
   assert.ok(!matches({ resources: ["other"] }, ec2));
   assert.ok(matches({ detail: { items: { id: ["b"] } } }, { detail: { items: [{ id: "a" }, { id: "b" }] } }));
+  // The fields of an object in an array match within one element, as EventBridge's ruler does.
+  const items = { detail: { items: [{ id: "a", n: 1, tag: { k: "x" } }, { id: "b", n: 2, tag: { k: "y" } }] } };
+  assert.ok(!matches({ detail: { items: { id: ["a"], n: [2] } } }, items));
+  assert.ok(matches({ detail: { items: { id: ["b"], n: [2] } } }, items));
+  assert.ok(!matches({ detail: { items: { id: ["a"], tag: { k: ["y"] } } } }, items));
+  assert.ok(matches({ detail: { items: { id: ["a"], $or: [{ n: [1] }, { tag: { k: ["z"] } }] } } }, items));
+  assert.ok(!matches({ detail: { items: { id: ["a"], $or: [{ n: [2] }, { tag: { k: ["y"] } }] } } }, items));
 });
 
 test("null and empty values", () => {

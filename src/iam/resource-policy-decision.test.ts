@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Principal } from "../aws/request-context.js";
-import { repositoryPolicyDecision } from "./repository-policy-decision.js";
+import { resourceAccessDenial, resourcePolicyDecision as repositoryPolicyDecision } from "./resource-policy-decision.js";
 
 const clock = { now: () => new Date("2026-01-01T00:00:00Z") } as never;
 const resource = "arn:aws:ecr:us-east-1:111122223333:repository/web";
@@ -44,4 +44,37 @@ test("Deny wins, NotPrincipal and NotAction invert, conditions see the caller", 
   assert.equal(decide(fromLoopback, alice, "ecr:BatchGetImage", "10.0.0.1"), "ImplicitDeny");
   assert.equal(decide(fromLoopback, session, "ecr:BatchGetImage", "127.0.0.1"), "ImplicitDeny");
   assert.equal(decide("not json", alice), "ImplicitDeny");
+});
+
+const bob: Principal = { type: "User", account: "444455556666", arn: "arn:aws:iam::444455556666:user/bob", userId: "AIDABOB", name: "bob" };
+
+test("to another account, an Allow naming that account is the resource's half of the grant", () => {
+  for (const account of ["444455556666", "arn:aws:iam::444455556666:root"]) {
+    assert.equal(decide(policy([{ Effect: "Allow", Principal: { AWS: account }, Action: "ecr:*" }]), bob), "Allow");
+  }
+  assert.equal(decide(policy([{ Effect: "Allow", Principal: { AWS: "arn:aws:iam::777788889999:root" }, Action: "ecr:*" }]), bob), "ImplicitDeny");
+});
+
+test("a statement's Resource is matched against the resource asked for", () => {
+  const queue = "arn:aws:sqs:us-east-1:111122223333:jobs";
+  const onQueue = (r: string) => repositoryPolicyDecision(policy([{ Effect: "Allow", Principal: "*", Action: "sqs:SendMessage", Resource: r }]), alice, { action: "sqs:SendMessage", resource: queue, clock });
+  assert.equal(onQueue(queue), "Allow");
+  assert.equal(onQueue("arn:aws:sqs:us-east-1:111122223333:other"), "ImplicitDeny");
+  assert.equal(onQueue("arn:aws:sqs:*:111122223333:*"), "Allow");
+});
+
+const identity = (decision?: "ExplicitDeny" | "ImplicitDeny") => ({ decide: () => (decision ? { decision, policyType: "identity-based" as const } : undefined) });
+
+test("same account: either policy allows; another account: both must; an explicit Deny in either refuses", () => {
+  const allowAll = policy([{ Effect: "Allow", Principal: "*", Action: "ecr:*" }]);
+  const denyAll = policy([{ Effect: "Deny", Principal: "*", Action: "ecr:*" }]);
+  const denial = (who: Principal, own: ReturnType<typeof identity>, policyText: string | undefined) =>
+    resourceAccessDenial(who, own, { action: "ecr:BatchGetImage", resource, policyText, clock });
+  assert.equal(denial(alice, identity(), undefined), undefined);
+  assert.equal(denial(alice, identity("ImplicitDeny"), allowAll), undefined);
+  assert.match(denial(alice, identity(), denyAll)!, /with an explicit deny in a resource-based policy$/);
+  assert.match(denial(alice, identity("ExplicitDeny"), allowAll)!, /with an explicit deny in an identity-based policy$/);
+  assert.match(denial(bob, identity(), undefined)!, /because no resource-based policy allows the ecr:BatchGetImage action$/);
+  assert.match(denial(bob, identity("ImplicitDeny"), allowAll)!, /because no identity-based policy allows the ecr:BatchGetImage action$/);
+  assert.equal(denial(bob, identity(), allowAll), undefined);
 });

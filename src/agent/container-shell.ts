@@ -1,6 +1,6 @@
 import type Docker from "dockerode";
 import type { Duplex } from "node:stream";
-import { LABEL_CONTAINER, LABEL_TASK } from "../../agent/labels.js";
+import { LABEL_BERTH, LABEL_CONTAINER, LABEL_TASK } from "./labels.js";
 
 /** A command running in a container with a terminal: what a data channel drives. */
 export interface Shell {
@@ -32,15 +32,16 @@ export interface ContainerShells {
 
 /**
  * `docker exec` with a TTY in a task's container on the local engine. The container is checked
- * against Berth's labels (task ARN and container name) before anything runs in it, so a session
- * reaches the one container it was issued for and nothing else on the engine.
+ * against Berth's labels (this Berth's or agent's namespace, task ARN and container name) before
+ * anything runs in it, so a session reaches the one container it was issued for and nothing else
+ * on the engine, not even another agent's container there.
  */
-export function dockerShells(docker: Docker): ContainerShells {
+export function dockerShells(docker: Docker, berthId: string): ContainerShells {
   const owned = async (t: ShellTarget) => {
     try {
       const info = await docker.getContainer(t.runtimeId).inspect();
       const labels = info.Config.Labels ?? {};
-      return info.State.Running && labels[LABEL_TASK] === t.taskArn && labels[LABEL_CONTAINER] === t.containerName;
+      return info.State.Running && labels[LABEL_BERTH] === berthId && labels[LABEL_TASK] === t.taskArn && labels[LABEL_CONTAINER] === t.containerName;
     } catch {
       return false;
     }
