@@ -17,6 +17,13 @@
  * build in a browser context of its own (its own cache), so both meet the same data and the same
  * moment of a shared machine. The baseline's page is then cached like a bundle file (this build's
  * index.html is not), which favours the baseline's warm loads a little.
+ * Each load's phases come from the page's own clock (DOMContentLoaded, the first AWS call sent, the
+ * last call answered before the page showed everything, everything shown); the warm medians are
+ * printed by build. A load not shown after 5 s prints what the page shows, the requests it waits
+ * for and the TCP connections to Berth at that moment (ss), and then when each was answered.
+ * --net-log FILE writes chromium's net log (which socket a request waited for, and why);
+ * --trace FILE a chromium trace (timeline and CPU samples) of this build's last load, which the
+ * tracing slows: leave it out of runs whose times count.
  * Not a test: nothing here asserts a time.
  */
 import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -24,6 +31,7 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { parseArgs } from "node:util";
 import { loadavg } from "node:os";
+import { execFileSync } from "node:child_process";
 import puppeteer from "puppeteer-core";
 import { CreateServiceCommand, DescribeClustersCommand, DescribeServicesCommand, DescribeTasksCommand, ListServicesCommand, ListTasksCommand, RegisterTaskDefinitionCommand, RunTaskCommand, type DesiredStatus } from "@aws-sdk/client-ecs";
 import { CreateRepositoryCommand } from "@aws-sdk/client-ecr";
@@ -33,7 +41,7 @@ import { waitFor } from "../test/wait.js";
 import { ecr } from "../test/registry-kit.js";
 import { CONSOLE_DIR } from "../src/console/console-assets.js";
 
-const { values } = parseArgs({ options: { services: { type: "string", default: "100" }, "tasks-per-service": { type: "string", default: "1" }, "stopped-tasks": { type: "string", default: "0" }, loads: { type: "string", default: "5" }, baseline: { type: "string" } } });
+const { values } = parseArgs({ options: { services: { type: "string", default: "100" }, "tasks-per-service": { type: "string", default: "1" }, "stopped-tasks": { type: "string", default: "0" }, loads: { type: "string", default: "5" }, baseline: { type: "string" }, "net-log": { type: "string" }, trace: { type: "string" } } });
 const STOPPED = Number(values["stopped-tasks"]);
 const SERVICES = Number(values.services);
 const PER = Number(values["tasks-per-service"]);
@@ -65,7 +73,7 @@ console.log(`load average at start: ${load()}`);
 await ensureTestImage();
 const instances = Math.max(1, Math.ceil((SERVICES * PER) / 100));
 const berth = await BerthProcess.start({ args: ["--instances", String(instances), "--instance-cpu", "102400", "--instance-memory", "102400"] });
-const browser = await puppeteer.launch({ executablePath: process.env.BERTH_CHROMIUM ?? "/usr/bin/chromium", headless: true, args: ["--no-sandbox", "--disable-gpu"] });
+const browser = await puppeteer.launch({ executablePath: process.env.BERTH_CHROMIUM ?? "/usr/bin/chromium", headless: true, args: ["--no-sandbox", "--disable-gpu", ...(values["net-log"] ? [`--log-net-log=${values["net-log"]}`, "--net-log-capture-mode=Everything"] : [])] });
 try {
   const ecs = berth.ecs();
   await ecs.send(new RegisterTaskDefinitionCommand({ family: "default", networkMode: "bridge", containerDefinitions: [{ name: "app", image: TEST_IMAGE, memory: 8, command: ["sleep", "3600"], stopTimeout: 1 }] }));
@@ -106,10 +114,15 @@ try {
   const variants = await Promise.all([{ name: "this build", path: "/" }, ...(values.baseline ? [{ name: "baseline", path: "/console/index-baseline.html" }] : [])].map(async (v) => {
     const page = await (await browser.createBrowserContext()).newPage();
     await page.setViewport({ width: 1280, height: 800 });
-    const variant = { ...v, page, networkChanged: false, times: [] as number[], calls: [] as Array<{ op: string; ms: number; bytes: number; start: number; end: number }>, open: new Map<unknown, { what: string; at: number }>() };
+    const variant = { ...v, page, networkChanged: false, times: [] as number[], calls: [] as Array<{ op: string; ms: number; bytes: number; start: number; end: number }>, open: new Map<unknown, { what: string; at: number }>(), stalledAt: 0, loadedAt: 0, phases: [] as Array<Record<"dcl" | "firstCall" | "lastCall" | "loaded", number>> };
     // Requests sent and not yet answered: what a load that hangs is waiting for.
     page.on("request", (req) => variant.open.set(req, { what: `${req.method()} ${req.headers()["x-amz-target"]?.split(".").pop() ?? new URL(req.url()).pathname}`, at: performance.now() }));
-    for (const ended of ["requestfinished", "requestfailed"] as const) page.on(ended, (req) => variant.open.delete(req));
+    for (const ended of ["requestfinished", "requestfailed"] as const) page.on(ended, (req) => {
+      const o = variant.open.get(req);
+      // In a load that stalled: when each request it waited for was answered at last.
+      if (o && variant.stalledAt) console.log(`    ${ended}: ${o.what} (sent ${(o.at - variant.stalledAt).toFixed(0)} ms after navigation), ${(performance.now() - variant.stalledAt).toFixed(0)} ms after navigation`);
+      variant.open.delete(req);
+    });
     // A call that failed is reported at once (a failed read leaves the page waiting for its next one).
     page.on("requestfailed", (req) => {
       console.log(`  ${v.name} failed: ${req.method()} ${req.headers()["x-amz-target"] ?? req.url()}: ${req.failure()?.errorText}`);
@@ -131,20 +144,22 @@ try {
   }));
   type Variant = (typeof variants)[number];
   // Where a load's time goes, from the page's own Navigation and Resource Timing (ms after navigation start).
-  const phases = (v: Variant) => v.page.evaluate(() => {
+  const phases = (v: Variant) => v.page.evaluate((loadedAt: number) => {
     const perf = (globalThis as unknown as { performance: { getEntriesByType(t: string): Array<{ name: string; startTime: number; responseEnd: number; initiatorType?: string; domContentLoadedEventEnd?: number }> } }).performance;
     const nav = perf.getEntriesByType("navigation")[0]!;
     const res = perf.getEntriesByType("resource");
     // The last script to arrive: the page's own chunk (the bundle is split by page).
     const script = res.filter((r) => r.name.endsWith(".js")).sort((a, b) => b.responseEnd - a.responseEnd)[0];
-    const calls = res.filter((r) => r.initiatorType === "fetch" && !r.name.includes("/_berth/"));
+    // The calls the load waited for: those answered before the page showed everything (not
+    // what is read after, below the fold).
+    const calls = res.filter((r) => r.initiatorType === "fetch" && !r.name.includes("/_berth/") && r.responseEnd <= loadedAt);
     const scripts = res.filter((r) => r.name.endsWith(".js")) as unknown as Array<{ encodedBodySize: number }>;
     return {
       scripts: scripts.length, scriptKB: scripts.reduce((n, r) => n + r.encodedBodySize, 0) / 1024,
       html: nav.responseEnd, script: script?.responseEnd ?? 0, dcl: nav.domContentLoadedEventEnd ?? 0,
       firstCall: Math.min(...calls.map((c) => c.startTime)), lastCall: Math.max(...calls.map((c) => c.responseEnd)),
     };
-  });
+  }, v.loadedAt);
   const report = (v: Variant, label: string) => {
     const byOp = new Map<string, { n: number; ms: number; max: number; bytes: number }>();
     for (const c of v.calls) {
@@ -168,32 +183,58 @@ try {
         v.calls = [];
         v.open.clear();
         v.networkChanged = false;
+        v.stalledAt = 0;
+        v.loadedAt = 0;
         // What the page must show: the API's own count, read just before the load.
         total = (await count("RUNNING")) + (await count("STOPPED"));
+        // --trace FILE: a Chrome trace (timeline and CPU samples) of this build's last load.
+        const tracing = values.trace && v === variants[0] && i === LOADS - 1;
+        if (tracing) await page.tracing.start({ path: values.trace, categories: ["devtools.timeline", "disabled-by-default-devtools.timeline", "v8.execute", "disabled-by-default-v8.cpu_profiler", "blink.user_timing", "loading", "netlog", "toplevel"] });
         const t0 = performance.now();
         await page.goto(`${berth.endpoint}${v.path}#/clusters/default`).catch((err: Error) => console.log(`  ${v.name}: navigation failed: ${err.message}`));
         // What the page shows after 5 s, when it is not there yet.
-        const late = setTimeout(() => void page.$eval("main", (el) => (el as unknown as { innerText: string }).innerText.slice(0, 600)).then((t) => console.log(`  after 5 s the page shows: ${t.replace(/\s+/g, " ")}\n  and waits for: ${[...v.open.values()].map((o) => `${o.what} (sent ${(o.at - t0).toFixed(0)} ms after navigation)`).join(", ") || "no request"}`), () => undefined), 5_000);
+        const late = setTimeout(() => {
+          void page.$eval("main", (el) => (el as unknown as { innerText: string }).innerText.slice(0, 600)).then((t) => console.log(`  after 5 s the page shows: ${t.replace(/\s+/g, " ")}\n  and waits for: ${[...v.open.values()].map((o) => `${o.what} (sent ${(o.at - t0).toFixed(0)} ms after navigation)`).join(", ") || "no request"}`), () => undefined);
+          // The TCP connections to Berth at that moment, both ends (state, queues): whether the
+          // requests reached a socket, and whether the server read them.
+          const port = new URL(berth.endpoint).port;
+          console.log(`  ${v.name}: load ${i + 1} stalled at ${new Date().toISOString()}; sockets on :${port}:`);
+          try {
+            console.log(execFileSync("ss", ["-tnpoi", "state", "all", `( sport = :${port} or dport = :${port} )`], { encoding: "utf8", maxBuffer: 64 << 20 }).replace(/^/gm, "    "));
+          } catch (err) {
+            console.log(`  ss failed: ${(err as Error).message}`);
+          }
+          v.stalledAt = t0;
+        }, 5_000);
         // Loaded: both titles shown and both tables' rows rendered (the first 100 of each; the rest
         // wait for "Show all").
         const done = page.waitForFunction(
           (s: number, t: number) => {
-            const doc = (globalThis as unknown as { document: { querySelector(q: string): { innerText: string } | null; querySelectorAll(q: string): { length: number } } }).document;
-            const text = doc.querySelector("main")?.innerText ?? "";
+            const doc = (globalThis as unknown as { document: { querySelector(q: string): { textContent: string } | null; querySelectorAll(q: string): { length: number } } }).document;
+            // Checked every frame, so cheaply: rows counted and the sections' titles read as text
+            // (textContent; the page's innerText would lay out 200 rows each frame, ~15 ms of the
+            // page's main thread at a load average of 10, in the middle of the load it measures).
+            const title = (id: string) => doc.querySelector(`#${id} h2`)?.textContent ?? "";
             // The tasks' title: their count when one ListTasks page of each kind held them all,
             // else the cluster's running and pending counts (DescribeClusters': tasks that are
             // desired RUNNING may still be PENDING) and "first 100 shown".
-            return text.includes(`Services (${s})`) && (text.includes(`Tasks (${t})`) || (t > 100 && /Tasks \(\d+ running, \d+ pending; first 100 shown\)/.test(text)))
-              && doc.querySelectorAll("#services tbody tr").length >= Math.min(s, 100) && doc.querySelectorAll("#tasks tbody tr").length >= Math.min(t, 100);
+            const loaded = doc.querySelectorAll("#services tbody tr").length >= Math.min(s, 100) && doc.querySelectorAll("#tasks tbody tr").length >= Math.min(t, 100)
+              && title("services") === `Services (${s})` && (title("tasks") === `Tasks (${t})` || (t > 100 && /^Tasks \(\d+ running, \d+ pending; first 100 shown\)$/.test(title("tasks"))));
+            // When, on the page's own clock (ms after navigation start): for its phases.
+            return loaded && (globalThis as unknown as { performance: { now(): number } }).performance.now();
           },
           { timeout: 120_000, polling: "raf" },
           SERVICES, total,
-        ).then(() => "loaded" as const);
+        ).then(async (shown) => {
+          v.loadedAt = (await shown.jsonValue()) as number;
+          return "loaded" as const;
+        });
         let watch: ReturnType<typeof setInterval> | undefined;
         const changed = new Promise<"changed">((resolve) => (watch = setInterval(() => v.networkChanged && resolve("changed"), 100)));
         const outcome = await Promise.race([done, changed]);
         clearInterval(watch);
         clearTimeout(late);
+        if (tracing) await page.tracing.stop();
         if (outcome === "loaded" && !v.networkChanged) {
           v.times.push(performance.now() - t0);
           console.log(`  ${v.name}: load ${i + 1} ${v.times.at(-1)!.toFixed(0)} ms, load average ${load()}`);
@@ -214,16 +255,26 @@ try {
       }
       if (v.times[i]! > 5_000) console.log(`  ${v.name}: load ${i + 1} took ${v.times[i]!.toFixed(0)} ms`);
       if (Number.isNaN(v.times[i]!)) continue;
+      const p = await phases(v);
+      v.phases.push({ dcl: p.dcl, firstCall: p.firstCall, lastCall: p.lastCall, loaded: v.loadedAt });
       if (i === 0 || i === LOADS - 1) {
         report(v, `load ${i + 1} (${i === 0 ? "cold" : "warm"}), ${v.times[i]!.toFixed(0)} ms, load average ${load()}`);
-        const p = await phases(v);
-        console.log(`  phases (ms after navigation start): html ${p.html.toFixed(0)}, last of ${p.scripts} scripts (${p.scriptKB.toFixed(0)} KB transferred) ${p.script.toFixed(0)}, DOMContentLoaded ${p.dcl.toFixed(0)}, first AWS call sent ${p.firstCall.toFixed(0)}, last answered ${p.lastCall.toFixed(0)}`);
+        console.log(`  phases (ms after navigation start): html ${p.html.toFixed(0)}, last of ${p.scripts} scripts (${p.scriptKB.toFixed(0)} KB transferred) ${p.script.toFixed(0)}, DOMContentLoaded ${p.dcl.toFixed(0)}, first AWS call sent ${p.firstCall.toFixed(0)}, last answered ${p.lastCall.toFixed(0)}, page showed everything ${v.loadedAt.toFixed(0)}`);
       }
     }
   }
   for (const v of variants) {
     const sorted = v.times.slice(1).filter((t) => !Number.isNaN(t)).sort((a, b) => a - b);
-    console.log(`${v.name}: cluster page, ${SERVICES} services, ${total} tasks (${running} running): first (cold) ${v.times[0]!.toFixed(0)} ms; warm median ${(sorted[Math.floor(sorted.length / 2)] ?? 0).toFixed(0)} ms (${v.times.map((t) => t.toFixed(0)).join(", ")})`);
+    console.log(`${v.name}: cluster page, ${SERVICES} services, ${total} tasks (${running} running): first (cold) ${v.times[0]!.toFixed(0)} ms; warm median ${(sorted[Math.floor(sorted.length / 2)] ?? 0).toFixed(0)} ms; ${v.times.filter((t) => t > 5_000).length} of ${v.times.length} loads over 5 s (${v.times.map((t) => t.toFixed(0)).join(", ")})`);
+  }
+  // Where the warm loads' time went, by phase (medians, ms): DOMContentLoaded, from it to the first
+  // AWS call sent, from that to the last call the load waited for answered, from that to the page
+  // showing everything (rendering), and navigation to loaded on the page's own clock.
+  const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
+  for (const v of variants) {
+    const warm = v.phases.slice(1);
+    const m = (f: (p: (typeof warm)[number]) => number) => median(warm.map(f)).toFixed(0);
+    console.log(`${v.name}: warm medians (ms): DOMContentLoaded ${m((p) => p.dcl)}; to the first call ${m((p) => p.firstCall - p.dcl)}; first sent to last answered ${m((p) => p.lastCall - p.firstCall)}; last answered to all shown ${m((p) => p.loaded - p.lastCall)}; navigation to all shown ${m((p) => p.loaded)}`);
   }
   // The server's side of the first load's calls, without the browser: each call made the same
   // way from Node, one at a time, 20 times; the median is what answering it costs (plus loopback

@@ -32,8 +32,8 @@ let stream: AbortController | undefined;
  * The first page's reads, and what waits for them: chromium opens at most 6 connections to one
  * host, and the event stream holds one for as long as it is open, so opening it (and reading what
  * is below the fold) only once the page's first reads are in leaves all six to them. Resolved when
- * the reads started in the first render are all answered, or after FIRST_READS_MS at the latest
- * (a page that reads nothing, a read that hangs).
+ * the reads started in the first render are all answered and shown, or after FIRST_READS_MS at the
+ * latest (a page that reads nothing, a read that hangs, a hidden tab that paints nothing).
  */
 const FIRST_READS_MS = 3_000;
 let firstReadsOut = 0;
@@ -44,6 +44,28 @@ export const firstReads = new Promise<void>((resolve) => (settleFirstReads = () 
   resolve();
 }));
 setTimeout(() => settleFirstReads(), FIRST_READS_MS);
+
+/**
+ * Reads started before the page rendered, by key: main.tsx starts the landing page's first reads
+ * as soon as its module is in, instead of after Preact rendered the page and ran its effects (a
+ * frame or two later), and the page's useLoad of the same key takes the read in flight instead of
+ * starting one. A read no page took within FIRST_READS_MS is dropped: a page shown later reads
+ * afresh, never this old answer.
+ */
+const primed = new Map<string, Promise<unknown>>();
+export function prime(key: string, load: () => Promise<unknown>): void {
+  if (primed.has(key)) return;
+  const read = load();
+  // Its failure is the page's to show; one no page took is not an unhandled rejection.
+  read.catch(() => undefined);
+  primed.set(key, read);
+  setTimeout(() => primed.get(key) === read && primed.delete(key), FIRST_READS_MS);
+}
+function takePrimed<T>(key: string | undefined): Promise<T> | undefined {
+  const read = key === undefined ? undefined : primed.get(key);
+  if (read) primed.delete(key!);
+  return read as Promise<T> | undefined;
+}
 
 /**
  * Opens GET /_berth/events, signed with SigV4 like the CLI's `berth` calls (EventSource cannot
@@ -69,6 +91,18 @@ export function startEvents(): void {
   };
   void run();
 }
+
+/**
+ * A page the browser keeps in its back/forward cache (the user went to another page in the same
+ * tab) stays alive, frozen, with its fetches open: its event stream would keep holding one of the
+ * browser's 6 connections to this host until the cache drops the page (about a minute later in
+ * chromium). Six such pages held all six, and the next console page's calls waited for a
+ * connection for up to a minute (docs/benchmarks.md, the stall). So the stream closes when the
+ * page is hidden that way, and opens again if the page is shown from the cache (opening makes
+ * every page read again: what it showed may be stale by then).
+ */
+addEventListener("pagehide", () => stream?.abort());
+addEventListener("pageshow", (e) => void (e.persisted && startEvents()));
 
 async function readEvents(signal: AbortSignal): Promise<void> {
   const res = await berthGet("/_berth/events", {}, { signal });
@@ -116,9 +150,10 @@ export interface Loaded<T> {
  * page cares about arrives (`affects`), every 30 s while visible, every 5 s while the event
  * stream is down, and when the tab becomes visible again. A hidden tab reads nothing. A `deferred`
  * read (a section below the fold) waits for the page's first reads (`firstReads`); `refreshMs`
- * shortens the 30 s for what changes often and no task event announces.
+ * shortens the 30 s for what changes often and no task event announces. With a `primed` key, the
+ * first read is the one prime() started under that key, if any.
  */
-export function useLoad<T>(load: () => Promise<T>, deps: unknown[], affects: (c: TaskChange) => boolean = () => true, { deferred = false, refreshMs = REFRESH_MS } = {}): Loaded<T> {
+export function useLoad<T>(load: () => Promise<T>, deps: unknown[], affects: (c: TaskChange) => boolean = () => true, { deferred = false, refreshMs = REFRESH_MS, primed: key }: { deferred?: boolean; refreshMs?: number; primed?: string } = {}): Loaded<T> {
   const [state, setState] = useState<{ data?: T; error?: unknown; loading: boolean }>({ loading: true });
   const generation = useRef(0);
   const inFlight = useRef(false);
@@ -129,7 +164,7 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[], affects: (c:
   affectsRef.current = affects;
 
   /** Reads; resolves when this read is answered (at once when it only asked for one more after the read in flight). */
-  const read = useCallback((): Promise<void> => {
+  const read = useCallback((started?: Promise<T>): Promise<void> => {
     // One read at a time per page: a change during a read asks for one more read after it.
     if (inFlight.current) {
       again.current = true;
@@ -137,7 +172,7 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[], affects: (c:
     }
     inFlight.current = true;
     const g = generation.current;
-    return loadRef.current().then(
+    return (started ?? loadRef.current()).then(
       (data) => void (g === generation.current && setState({ data, loading: false })),
       (error: unknown) => void (g === generation.current && setState((s) => ({ ...s, error, loading: false }))),
     ).finally(() => {
@@ -154,14 +189,18 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[], affects: (c:
     generation.current++;
     inFlight.current = false;
     again.current = false;
-    setState({ loading: true });
+    // (Unchanged on a first mount: no render for nothing.)
+    setState((s) => (s.loading && s.data === undefined && s.error === undefined ? s : { loading: true }));
     let cancelled = false;
     if (deferred) void firstReads.then(() => !cancelled && reload());
     else if (firstReadsDone) reload();
     else {
       // One of the first page's reads: the stream and deferred reads wait until they are all in.
       firstReadsOut++;
-      void read().finally(() => --firstReadsOut === 0 && settleFirstReads());
+      // Settled once what they read is on the screen (after the next frame is painted): what waits
+      // for them (three more calls, the stream) would otherwise take the page's main thread while
+      // it renders their tables.
+      void read(takePrimed<T>(key)).finally(() => --firstReadsOut === 0 && requestAnimationFrame(() => setTimeout(settleFirstReads)));
     }
     let timer: ReturnType<typeof setTimeout> | undefined;
     const soon = () => {

@@ -2,7 +2,7 @@ import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { loadSettings } from "./aws";
 import { startEvents, useLiveMode } from "./live";
-import { href, useRoute } from "./router";
+import { currentPath, href, useRoute } from "./router";
 import { Lazy, lazyModule } from "./lazy";
 import { SettingsPage } from "./pages/settings";
 // uPlot's stylesheet is here, not beside the chart: a lazily loaded chunk's CSS would not be linked.
@@ -91,5 +91,14 @@ function App() {
   );
 }
 
+// The console opened on a cluster's page (the landing page's module, preloaded by index.html):
+// its first reads start now, before the first render, rather than from the page's effects after it.
+// The first render waits for that module (it is in already or about to be): the page then renders
+// at once instead of "Loading…" first.
+const [first, name, sub] = currentPath();
+if (first === undefined || first === "clusters") {
+  const m = await clusters.load().catch(() => undefined);
+  if (m && name && !sub) m.primeClusterPage(name);
+}
 startEvents();
 render(<App />, document.getElementById("app")!);

@@ -1,10 +1,11 @@
+import { useMemo } from "preact/hooks";
 import { ECSClient, DescribeClustersCommand, ListClustersCommand, DescribeServicesCommand, ListServicesCommand, ListContainerInstancesCommand, DescribeContainerInstancesCommand, type Service } from "@aws-sdk/client-ecs";
 import { allPages, client, chunks, lastPart } from "../aws";
-import { useLoad } from "../live";
+import { prime, useLoad } from "../live";
 import { Badge, Link, Loading, Page, Section, Table, Time } from "../ui";
 import { href } from "../router";
 import { RunTaskForm } from "./run-task";
-import { TasksSection } from "./task-list";
+import { primeTasks, TasksSection } from "./task-list";
 
 export function ClustersPage() {
   const loaded = useLoad(async () => {
@@ -61,6 +62,33 @@ async function instancesOf(cluster: string) {
   return (await Promise.all(chunks(instanceArns, 100).map((batch) => ecs.send(new DescribeContainerInstancesCommand({ cluster, containerInstances: batch }))))).flatMap((r) => r.containerInstances ?? []);
 }
 
+function ServicesTable({ cluster, list }: { cluster: string; list: Service[] }) {
+  return (
+    <Table
+      head={["Service", "Status", "Desired", "Running", "Pending", "Task definition", "Rollout"]}
+      empty="No services."
+      rows={list.map((s) => [
+        <Link to={["clusters", cluster, "services", s.serviceName!]}>{s.serviceName}</Link>,
+        <Badge value={s.status} />, s.desiredCount, s.runningCount, s.pendingCount, lastPart(s.taskDefinition),
+        <Badge value={s.deployments?.find((d) => d.status === "PRIMARY")?.rolloutState} />,
+      ])}
+    />
+  );
+}
+
+const describeCluster = async (cluster: string) => (await client(ECSClient).send(new DescribeClustersCommand({ clusters: [cluster] }))).clusters?.[0] ?? null;
+
+/**
+ * Starts a cluster page's first reads (its summary, services and tasks) before the page is
+ * rendered: main.tsx calls it when the console opens on that page (live.ts prime()).
+ */
+export function primeClusterPage(cluster: string): void {
+  // The longest chains first: ListServices then 10 DescribeServices, ListTasks then DescribeTasks.
+  prime(`services/${cluster}`, () => servicesOf(cluster));
+  primeTasks(cluster);
+  prime(`cluster/${cluster}`, () => describeCluster(cluster));
+}
+
 const ofCluster = (cluster: string) => (c: { taskArn: string }) => c.taskArn.includes(`:task/${cluster}/`);
 
 /**
@@ -70,8 +98,11 @@ const ofCluster = (cluster: string) => (c: { taskArn: string }) => c.taskArn.inc
  * instances' (below them) once those are in.
  */
 export function ClusterPage({ cluster }: { cluster: string }) {
-  const described = useLoad(async () => (await client(ECSClient).send(new DescribeClustersCommand({ clusters: [cluster] }))).clusters?.[0] ?? null, [cluster], ofCluster(cluster));
-  const services = useLoad(() => servicesOf(cluster), [cluster], ofCluster(cluster));
+  const described = useLoad(() => describeCluster(cluster), [cluster], ofCluster(cluster), { primed: `cluster/${cluster}` });
+  const services = useLoad(() => servicesOf(cluster), [cluster], ofCluster(cluster), { primed: `services/${cluster}` });
+  // The table's rows are made once per answer: the page renders again when each of its other
+  // sections arrives, and 100 rows need not be made and compared again each time.
+  const servicesTable = useMemo(() => services.data && <ServicesTable cluster={cluster} list={services.data} />, [cluster, services.data]);
   // Below the services and tasks: read once they are in, not competing with them for connections.
   const instances = useLoad(() => instancesOf(cluster), [cluster], ofCluster(cluster), { deferred: true });
   return (
@@ -85,19 +116,7 @@ export function ClusterPage({ cluster }: { cluster: string }) {
         ) : <div class="error" role="alert">ClusterNotFoundException: no cluster {cluster} in this account and region.</div>}
       </Loading>
       <Section title={services.data ? `Services (${services.data.length})` : "Services"} id="services">
-        <Loading loaded={services}>
-          {(list) => (
-            <Table
-              head={["Service", "Status", "Desired", "Running", "Pending", "Task definition", "Rollout"]}
-              empty="No services."
-              rows={list.map((s) => [
-                <Link to={["clusters", cluster, "services", s.serviceName!]}>{s.serviceName}</Link>,
-                <Badge value={s.status} />, s.desiredCount, s.runningCount, s.pendingCount, lastPart(s.taskDefinition),
-                <Badge value={s.deployments?.find((d) => d.status === "PRIMARY")?.rolloutState} />,
-              ])}
-            />
-          )}
-        </Loading>
+        <Loading loaded={services}>{() => servicesTable}</Loading>
       </Section>
       <TasksSection cluster={cluster} counts={described.data ? { running: described.data.runningTasksCount, pending: described.data.pendingTasksCount } : undefined} actions={described.data ? (reload) => <RunTaskForm cluster={cluster} done={reload} /> : undefined} />
       <Section title={instances.data ? `Container instances (${instances.data.length})` : "Container instances"} id="instances">

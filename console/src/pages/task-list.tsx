@@ -1,8 +1,8 @@
 import type { ComponentChildren } from "preact";
-import { useState } from "preact/hooks";
+import { useMemo, useState } from "preact/hooks";
 import { ECSClient, ListTasksCommand, DescribeTasksCommand, type Task } from "@aws-sdk/client-ecs";
 import { allPages, client, chunks, lastPart } from "../aws";
-import { useLoad } from "../live";
+import { prime, useLoad } from "../live";
 import { Badge, Link, Loading, Section, Table, Time } from "../ui";
 
 /** How many tasks a list shows until asked for all: the rows a table shows first, and ListTasks's largest page. */
@@ -43,6 +43,11 @@ export async function tasksOf(cluster: string, serviceName?: string, all = false
   return { total: complete ? arns.length : undefined, tasks };
 }
 
+const tasksKey = (cluster: string, service?: string) => `tasks/${cluster}/${service ?? ""}`;
+
+/** Starts a task list's first read before its page is rendered (live.ts prime()). */
+export const primeTasks = (cluster: string, service?: string) => prime(tasksKey(cluster, service), () => tasksOf(cluster, service));
+
 /** Running and pending tasks as DescribeClusters or DescribeServices count them. */
 export interface TaskCounts { running?: number; pending?: number }
 
@@ -54,7 +59,10 @@ export interface TaskCounts { running?: number; pending?: number }
  */
 export function TasksSection({ cluster, service, counts, actions }: { cluster: string; service?: string; counts?: TaskCounts; actions?: (reload: () => void) => ComponentChildren }) {
   const [all, setAll] = useState(false);
-  const loaded = useLoad(() => tasksOf(cluster, service, all), [cluster, service, all], (c) => c.taskArn.includes(`:task/${cluster}/`));
+  const loaded = useLoad(() => tasksOf(cluster, service, all), [cluster, service, all], (c) => c.taskArn.includes(`:task/${cluster}/`), { primed: all ? undefined : tasksKey(cluster, service) });
+  // Made once per answer: the section renders again with its page (a cluster's summary arriving),
+  // and 100 rows need not be made and compared again each time.
+  const table = useMemo(() => loaded.data && <TaskTable cluster={cluster} tasks={loaded.data.tasks} />, [cluster, loaded.data]);
   const title = (list: TaskList) => list.total !== undefined ? `Tasks (${list.total})`
     : `Tasks (${counts?.running !== undefined ? `${counts.running} running, ${counts.pending ?? 0} pending; ` : ""}first ${list.tasks.length} shown)`;
   return (
@@ -63,7 +71,7 @@ export function TasksSection({ cluster, service, counts, actions }: { cluster: s
       <Loading loaded={loaded}>
         {(list) => (
           <>
-            <TaskTable cluster={cluster} tasks={list.tasks} />
+            {table}
             {list.total === undefined && (
               <button type="button" class="more" onClick={() => setAll(true)}>Show all (first {list.tasks.length} shown)</button>
             )}
