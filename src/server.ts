@@ -379,7 +379,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
     aas.service,
     createSecretsManagerService(sealed),
     createSsmService(sealed),
-    createEventsService({ db, clock, dispatchers: () => eventTargets, wake: () => eventDeliveries?.wake(), secrets: sealed, oauth: eventsOAuth, log: eventsLog }),
+    createEventsService({ db, clock, dispatchers: () => eventTargets, wake: () => eventDeliveries?.wake(), secrets: sealed, oauth: eventsOAuth, log: eventsLog, iamEnforcement: config.iamEnforcement }),
     createSchedulerService({ db, clock, handles: (arn) => deliveryTargets.some((t) => t.handles(arn)) }),
   ];
   // What the delivery worker delivers to: EventBridge's targets, and Scheduler's universal targets,

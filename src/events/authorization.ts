@@ -27,6 +27,8 @@ export const eventsAuthorization: ServiceAuthorization = {
       return [...new Set(entries.map((e) => bus(call, typeof e.EventBusName === "string" ? e.EventBusName : undefined)))];
     },
   },
+  // An entry for another account's bus that its policy refuses fails alone (cross-account-put.ts).
+  perEntry: ["PutEvents"],
   /** The bus's policy (PutPermission), decided with the caller's identity policies. */
   resourcePolicy(db, arn) {
     const row = db.prepare("SELECT doc FROM event_buses WHERE arn = ?").get(arn) as { doc: string } | undefined;

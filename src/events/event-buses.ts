@@ -17,13 +17,26 @@ function ensureDefault(db: Db, clock: Clock, scope: Scope) {
   db.prepare("INSERT OR IGNORE INTO event_buses (account, region, name, arn, doc) VALUES (?, ?, ?, ?, ?)").run(scope.account, scope.region, DEFAULT_BUS, doc.Arn, JSON.stringify(doc));
 }
 
+const BUS_ARN = /^arn:aws[\w-]*:events:([a-z0-9-]+):(\d{12}):event-bus\/(.+)$/;
+
 /** A bus named by name or ARN (EventBusNameOrArn); an ARN of another account or region names no bus here. */
 export function busNameOf(scope: Scope, nameOrArn: string | undefined): string {
   if (nameOrArn === undefined) return DEFAULT_BUS;
-  const m = /^arn:aws[\w-]*:events:([a-z0-9-]+):(\d{12}):event-bus\/(.+)$/.exec(nameOrArn);
+  const m = BUS_ARN.exec(nameOrArn);
   if (!m) return nameOrArn;
   if (m[1] !== scope.region || m[2] !== scope.account) throw busNotFound(m[3]!);
   return m[3]!;
+}
+
+/**
+ * The bus PutEvents puts an entry on, and its account: a bus ARN names its own account's bus
+ * (another account's bus is reached by its ARN, its policy deciding under iamEnforcement), a name
+ * the caller's. An ARN of another region names no bus here (ResourceNotFoundException).
+ */
+export function requireBusByArn(db: Db, clock: Clock, scope: Scope, nameOrArn: string | undefined): { scope: Scope; bus: BusDoc } {
+  const m = nameOrArn === undefined ? null : BUS_ARN.exec(nameOrArn);
+  const owner = m && m[1] === scope.region ? { account: m[2]!, region: scope.region } : scope;
+  return { scope: owner, bus: requireBus(db, clock, owner, nameOrArn) };
 }
 
 function findBus(db: Db, clock: Clock, scope: Scope, name: string): BusDoc | undefined {

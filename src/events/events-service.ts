@@ -9,6 +9,7 @@ import { createBus, deleteBus, describeBus, listBuses, putPermission, removePerm
 import { deleteRule, describeRule, findRule, listRuleNamesByTarget, listRules, putRule, checkPattern, setRuleState } from "./event-rules.js";
 import { listTargets, putTargets, removeTargets } from "./event-targets.js";
 import { putEvents } from "./put-events.js";
+import { crossAccountPutDenial } from "./cross-account-put.js";
 import { compileEventPattern } from "./patterns/event-pattern.js";
 import { notFound, validation } from "./errors.js";
 import type { TargetDispatcher } from "./target-dispatch.js";
@@ -42,8 +43,10 @@ function taggable(db: Db, clock: Clock, scope: Scope, arn: string): string {
 const REQUIRED_EVENT_FIELDS = ["id", "account", "source", "time", "region", "detail-type"];
 
 /** EventBridge (awsJson1_1): buses, rules, targets, PutEvents; `wake` tells the delivery worker deliveries were queued. */
-export function createEventsService({ db, clock, dispatchers, wake, secrets, oauth, log }: {
+export function createEventsService({ db, clock, dispatchers, wake, secrets, oauth, log, iamEnforcement = false }: {
   db: Db; clock: Clock; dispatchers: () => TargetDispatcher[]; wake: () => void;
+  /** Whether an entry for another account's bus needs that bus's policy (cross-account-put.ts). */
+  iamEnforcement?: boolean;
   /** Where connections keep their secret parts (Secrets Manager's store), and how OAuth connections get tokens. */
   secrets: SecretDeps; oauth: OAuthTokens; log: Logger;
 }): AwsService {
@@ -98,7 +101,7 @@ export function createEventsService({ db, clock, dispatchers, wake, secrets, oau
     ListTargetsByRule: (input: W.ListTargetsByRuleRequest, ctx) => listTargets(db, clock, scopeOf(ctx), input),
 
     PutEvents: async (input: W.PutEventsRequest, ctx) => {
-      const { response, commit } = putEvents(db, clock, scopeOf(ctx), input);
+      const { response, commit } = putEvents(db, clock, scopeOf(ctx), input, iamEnforcement ? crossAccountPutDenial(db, clock, ctx) : undefined);
       let queued = 0;
       // Concurrent PutEvents share a transaction (and its fsync); each answers once it committed.
       await group.run(() => (queued = commit()));

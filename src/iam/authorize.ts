@@ -28,7 +28,8 @@ const ALWAYS_ALLOWED = new Set(["sts:GetCallerIdentity"]);
  * and the resource policy together, as IAM evaluates them: in the same account either may allow
  * and an explicit Deny in either refuses; another account's principal needs both. Services whose
  * table names a resource's policy (`resourcePolicy`: SQS queues, SNS topics, EventBridge buses)
- * are decided the same way (resource-policy-decision.ts).
+ * are decided the same way (resource-policy-decision.ts), except another account's resources of a
+ * `perEntry` operation, whose policies the service asks entry by entry: here only the identity's.
  */
 export function createAuthorize({ db, clock, services = {}, resourcePolicies = {} }: {
   db: Db; clock: Clock; services?: Record<string, ServiceAuthorization>; resourcePolicies?: Record<string, ResourceDenial>;
@@ -36,7 +37,8 @@ export function createAuthorize({ db, clock, services = {}, resourcePolicies = {
   /**
    * An account's root (its configured credentials) is never refused in its own account. Another
    * account's queue, topic or bus it reaches only when that resource's policy allows the account
-   * (its id, its root ARN or "*"), with no explicit Deny, as AWS evaluates a cross-account root.
+   * (its id, its root ARN or "*"), with no explicit Deny, as AWS evaluates a cross-account root
+   * (the service does, entry by entry, for its `perEntry` operations).
    */
   const authorizeRoot = (ctx: Parameters<Authorize>[0], { service, operation, input }: Parameters<Authorize>[1], action: string) => {
     const table = services[service];
@@ -44,9 +46,10 @@ export function createAuthorize({ db, clock, services = {}, resourcePolicies = {
     const { code = "AccessDeniedException", status, shownAction = (a: string) => a } = table.refusal ?? {};
     const root = accountRoot(ctx.account);
     const everything = { decide: () => undefined };
+    const perEntry = table.perEntry?.includes(operation) === true;
     for (const resource of actionResources(db, ctx, service, operation, input, table)) {
       const owner = accountOf(resource);
-      if (owner === undefined || owner === ctx.account) continue;
+      if (owner === undefined || owner === ctx.account || perEntry) continue;
       const denied = resourceAccessDenial(root, everything, {
         action, resource, policyText: table.resourcePolicy(db, resource), clock, sourceIp: ctx.sourceIp, context: requestTagContext(input), shownAction,
       });
@@ -72,7 +75,9 @@ export function createAuthorize({ db, clock, services = {}, resourcePolicies = {
         if (denied !== undefined) throw new ServiceError(code, denied, true, {}, status);
         continue;
       }
-      if (table?.resourcePolicy) {
+      const owner = accountOf(resource);
+      const decidedPerEntry = table?.perEntry?.includes(operation) === true && owner !== undefined && owner !== ctx.account;
+      if (table?.resourcePolicy && !decidedPerEntry) {
         const denied = resourceAccessDenial(ctx.principal!, policies, {
           action, resource, policyText: table.resourcePolicy(db, resource), clock, sourceIp: ctx.sourceIp, context, shownAction,
         });

@@ -33,6 +33,12 @@ export interface ServiceAuthorization {
    */
   resourcePolicy?(db: Db, arn: string): string | undefined;
   /**
+   * Operations whose resources in another account the service decides entry by entry, with their
+   * policies (EventBridge's PutEvents: an entry for a bus whose policy refuses the caller fails
+   * alone). On those resources the gateway asks only the caller's identity policies.
+   */
+  perEntry?: string[];
+  /**
    * What an operation also needs the caller to be allowed, beyond its own action: the Service
    * Authorization Reference's "dependent actions", such as iam:PassRole of each role the call hands
    * to the service (with iam:PassedToService naming it).

@@ -57,8 +57,21 @@ export function createSnsService({ db, clock, sqs, signer, http, outbox, log, ia
     : undefined;
   const delivery = createDelivery({ sqs, signer, http, outbox, clock, log, ...(queueGate ? { queueGate } : {}) });
   const topicArn = (ctx: Scope, name: string) => `arn:aws:sns:${ctx.region}:${ctx.account}:${name}`;
-  const topicOf = (arn: string | undefined, ctx: Scope): Topic => {
+  /**
+   * The topic a TopicArn names, in the ARN's account as on AWS: another account's topic is reached
+   * by its ARN, and with iamEnforcement its policy decided before the call got here (without it
+   * nothing is checked, as another account's queue is reached by its URL). A topic ARN of another
+   * region is not this endpoint's: SNS answers InvalidParameter, as it does.
+   */
+  const topicOf = (arn: string | undefined, ctx: Scope, member = "TopicArn"): Topic => {
+    if (arn?.startsWith("arn:") && arn.split(":")[3] !== ctx.region) throw invalidParameter(member);
     const t = arn === undefined ? undefined : store.topic(arn);
+    if (!t) throw topicNotFound();
+    return t;
+  };
+  /** A topic's tags are its own account's to read and change (SNS's topic policies grant no tagging). */
+  const ownTopicOf = (arn: string, ctx: Scope): Topic => {
+    const t = store.topic(arn);
     if (!t || t.account !== ctx.account || t.region !== ctx.region) throw topicNotFound();
     return t;
   };
@@ -129,9 +142,10 @@ export function createSnsService({ db, clock, sqs, signer, http, outbox, log, ia
   };
 
   const deleteTopic: Handler = (input: { TopicArn: string }, ctx: RequestContext) => {
+    if (input.TopicArn.startsWith("arn:") && input.TopicArn.split(":")[3] !== ctx.region) throw invalidParameter("TopicArn");
     const t = store.topic(input.TopicArn);
     // Deleting a topic that does not exist succeeds, as on AWS.
-    if (t && t.account === ctx.account && t.region === ctx.region) store.deleteTopic(t.arn);
+    if (t) store.deleteTopic(t.arn);
     return {};
   };
 
@@ -330,7 +344,7 @@ export function createSnsService({ db, clock, sqs, signer, http, outbox, log, ia
       outbox.record(ctx, { protocol: "sms", endpoint: input.PhoneNumber, messageId: MessageId, type: "Notification", timestamp: clock.now().toISOString(), body: input.Message });
       return { MessageId };
     }
-    const t = topicOf(input.TopicArn ?? input.TargetArn, ctx);
+    const t = topicOf(input.TopicArn ?? input.TargetArn, ctx, input.TopicArn === undefined ? "TargetArn" : "TopicArn");
     return publish(t, input);
   };
 
@@ -353,15 +367,15 @@ export function createSnsService({ db, clock, sqs, signer, http, outbox, log, ia
     return { Successful, Failed };
   };
 
-  const listTags: Handler = (input: { ResourceArn: string }, ctx: RequestContext) => ({ Tags: topicOf(input.ResourceArn, ctx).tags });
+  const listTags: Handler = (input: { ResourceArn: string }, ctx: RequestContext) => ({ Tags: ownTopicOf(input.ResourceArn, ctx).tags });
   const tagResource: Handler = (input: { ResourceArn: string; Tags: Topic["tags"] }, ctx: RequestContext) => {
-    const t = topicOf(input.ResourceArn, ctx);
+    const t = ownTopicOf(input.ResourceArn, ctx);
     t.tags = [...t.tags.filter((x) => !input.Tags.some((y) => y.Key === x.Key)), ...input.Tags];
     store.putTopic(t);
     return {};
   };
   const untagResource: Handler = (input: { ResourceArn: string; TagKeys: string[] }, ctx: RequestContext) => {
-    const t = topicOf(input.ResourceArn, ctx);
+    const t = ownTopicOf(input.ResourceArn, ctx);
     t.tags = t.tags.filter((x) => !input.TagKeys.includes(x.Key));
     store.putTopic(t);
     return {};

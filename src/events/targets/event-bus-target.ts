@@ -6,7 +6,11 @@ import { routeEvent, type BusEvent } from "../event-router.js";
 
 const BUS_ARN = /^arn:aws[\w-]*:events:([a-z0-9-]+):(\d{12}):event-bus\/(.+)$/;
 
-/** Another event bus as a target: the event is put on it and matched against its rules. */
+/**
+ * Another event bus, of this account or another, as a target: the event is put on it and matched
+ * against its rules (into another account only when the bus's policy allows the rule's account or
+ * EventBridge, under iamEnforcement: target-role.ts).
+ */
 export function eventBusTarget({ db, clock, wake }: { db: Db; clock: Clock; wake: () => void }): TargetDispatcher {
   return {
     handles: (arn) => BUS_ARN.test(arn),
@@ -16,8 +20,10 @@ export function eventBusTarget({ db, clock, wake }: { db: Db; clock: Clock; wake
       const event = JSON.parse(input) as BusEvent;
       db.transaction(() => {
         requireBus(db, clock, scope, name);
-        // The event keeps its id and fields; it is on the other bus in that bus's account and region.
-        routeEvent(db, scope, name!, { ...event, account: scope.account, region: scope.region }, clock.now().getTime());
+        // The event keeps its id and fields, its account and region too: on another account's bus
+        // it is still the sender's event, and the receiver's rules match on its account (as
+        // PutPermission's documentation advises them to).
+        routeEvent(db, scope, name!, event, clock.now().getTime());
       })();
       wake();
     },
