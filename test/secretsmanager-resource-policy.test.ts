@@ -265,6 +265,13 @@ describe("resource policies under iamEnforcement", () => {
       refused(userArn(A, "dave"), "secretsmanager:GetSecretValue", ARN!, "with an explicit deny in a resource-based policy"));
     // The Deny is for GetSecretValue only.
     assert.equal((await dave.send(new DescribeSecretCommand({ SecretId: "local/db" }))).Name, "local/db");
+    // ValidateResourcePolicy needs PutResourcePolicy too.
+    const vera = new SecretsManagerClient(config(berth.endpoint, await userWith(A, "vera", [{ Effect: "Allow", Action: "secretsmanager:ValidateResourcePolicy", Resource: "*" }])));
+    const policy = doc([{ Effect: "Allow", Principal: { AWS: B }, Action: "secretsmanager:GetSecretValue", Resource: "*" }]);
+    assert.deepEqual(await refusal(vera.send(new ValidateResourcePolicyCommand({ ResourcePolicy: policy }))),
+      refused(userArn(A, "vera"), "secretsmanager:PutResourcePolicy", "*", "because no identity-based policy allows the secretsmanager:PutResourcePolicy action"));
+    const validator = new SecretsManagerClient(config(berth.endpoint, await userWith(A, "val", [{ Effect: "Allow", Action: ["secretsmanager:ValidateResourcePolicy", "secretsmanager:PutResourcePolicy"], Resource: "*" }])));
+    assert.equal((await validator.send(new ValidateResourcePolicyCommand({ ResourcePolicy: policy }))).PolicyValidationPassed, true);
     // The policy operations are themselves authorized: alice may not read the policy.
     assert.deepEqual(await refusal(alice.send(new GetResourcePolicyCommand({ SecretId: "local/db" }))),
       refused(userArn(A, "alice"), "secretsmanager:GetResourcePolicy", ARN!, "because no identity-based policy allows the secretsmanager:GetResourcePolicy action"));

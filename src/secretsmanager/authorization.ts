@@ -24,7 +24,7 @@ function secret({ db, ctx, str }: AuthorizedCall): string[] {
  * CreateSecret is authorized before the secret's six random characters exist: on
  * `secret:NAME-??????`, which every pattern a policy can write for that name (`NAME-*`, `NAME*`,
  * `NAME-??????`) matches. ListSecrets, BatchGetSecretValue and GetRandomPassword are on "*".
- * ValidateResourcePolicy without a SecretId is on "*" too. A secret's resource policy
+ * ValidateResourcePolicy without a SecretId is on "*" too, and needs PutResourcePolicy as well. A secret's resource policy
  * (PutResourcePolicy) is decided with the caller's identity policies (resource-policy-decision.ts):
  * in the secret's account either may allow; another account's caller needs both.
  */
@@ -38,6 +38,10 @@ export const secretsManagerAuthorization: ServiceAuthorization = {
       "StopReplicationToReplica", "TagResource", "UntagResource", "UpdateSecret", "UpdateSecretVersionStage",
     ].map((op) => [op, secret])),
     ValidateResourcePolicy: (call) => (call.str("SecretId") === undefined ? ["*"] : secret(call)),
+  },
+  // ValidateResourcePolicy also needs PutResourcePolicy, as its API reference says.
+  dependentActions: {
+    ValidateResourcePolicy: (call) => [{ action: "secretsmanager:PutResourcePolicy", resource: call.str("SecretId") === undefined ? "*" : secret(call)[0]! }],
   },
   resourcePolicy: (db: Db, arn: string) =>
     ((JSON.parse((db.prepare("SELECT doc FROM secrets WHERE arn = ?").get(arn) as { doc: string } | undefined)?.doc ?? "{}") as { ResourcePolicy?: string }).ResourcePolicy),
