@@ -173,6 +173,14 @@ test("a secret or a parameter the role may not read fails the task, naming the f
   assertFailedToStart(parameter, `${RETRIEVAL}: unable to retrieve secrets from ssm: service call has been retried 1 time(s): AccessDeniedException: ${denied(parameter.taskArn!, "ssm:GetParameters", `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/other/api-key`)}`);
 });
 
+test("a secret whose resource policy denies the role fails the task, though the role's own policy allows it", async () => {
+  const fenced = (await berth.aws("secretsmanager", "create-secret", "--name", "db-fenced", "--secret-string", "x")).ARN as string;
+  await berth.aws("secretsmanager", "put-resource-policy", "--secret-id", fenced, "--resource-policy",
+    doc([{ Effect: "Deny", Principal: { AWS: EXEC_ROLE }, Action: "secretsmanager:GetSecretValue", Resource: "*" }]));
+  const t = await runStopped("secret-fenced", { secrets: [{ name: "DB_PASSWORD", valueFrom: fenced }] });
+  assertFailedToStart(t, `${RETRIEVAL}: unable to retrieve secret from asm: service call has been retried 1 time(s): failed to fetch secret ${fenced} from secrets manager: AccessDeniedException: User: ${session(t.taskArn!)} is not authorized to perform: secretsmanager:GetSecretValue on resource: ${fenced} with an explicit deny in a resource-based policy`);
+});
+
 test("a log group the role may not write to fails the container as the awslogs driver does", async () => {
   const t = await runStopped("logs-denied", AWSLOGS("/ecs/other"));
   const id = t.taskArn!.split("/").pop();

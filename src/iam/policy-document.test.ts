@@ -36,3 +36,12 @@ test("IAM's MalformedPolicyDocument messages", () => {
   malformed(statement({ Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "ecs:RunTask" }), "trust", "AssumeRole policy may only specify STS AssumeRole actions.");
   malformed(statement({ Effect: "Allow", Principal: { AWS: "alice" }, Action: "sts:AssumeRole" }), "trust", 'Invalid principal in policy: "AWS":"alice"');
 });
+
+test("a resource policy names a principal and may name resources", () => {
+  const doc = parsePolicyDocument(JSON.stringify(statement({ Effect: "Allow", Principal: { AWS: "111122223333" }, Action: "secretsmanager:GetSecretValue", Resource: "*" })), "resource");
+  assert.deepEqual(doc.Statement[0], { Effect: "Allow", Principal: { AWS: ["111122223333"] }, Action: ["secretsmanager:GetSecretValue"], Resource: ["*"] });
+  assert.equal(parsePolicyDocument(JSON.stringify(statement({ Effect: "Deny", NotPrincipal: { AWS: "111122223333" }, Action: "*" })), "resource").Statement[0]!.Resource, undefined);
+  malformed(statement({ Effect: "Allow", Action: "secretsmanager:*", Resource: "*" }), "resource", "Missing required field Principal.");
+  malformed(statement({ Effect: "Allow", Principal: "*", NotPrincipal: { AWS: "111122223333" }, Action: "secretsmanager:*" }), "resource", "Syntax errors in policy.");
+  malformed(statement({ Effect: "Allow", Principal: "*", Action: "secretsmanager:*", Resource: "secret" }), "resource", 'Resource secret must be in ARN format or "*".');
+});

@@ -24,8 +24,11 @@ export interface PolicyDocument {
   Statement: Statement[];
 }
 
-/** Identity policies (inline, managed) name resources and no principal; trust policies the reverse. */
-export type PolicyKind = "identity" | "trust";
+/**
+ * Identity policies (inline, managed) name resources and no principal; trust policies the reverse.
+ * Resource policies (a secret's, ...) name a principal and may name resources.
+ */
+export type PolicyKind = "identity" | "trust" | "resource";
 
 const TOP_LEVEL = new Set(["Version", "Id", "Statement"]);
 const STATEMENT_KEYS = new Set(["Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource", "Condition"]);
@@ -90,9 +93,11 @@ function parseStatement(raw: unknown, kind: PolicyKind): Statement {
 
   const hasPrincipal = raw["Principal"] !== undefined || raw["NotPrincipal"] !== undefined;
   const hasResource = raw["Resource"] !== undefined || raw["NotResource"] !== undefined;
-  if (kind === "identity") {
-    if (hasPrincipal) throw malformedPolicy("Policy document should not specify a principal.");
-    if (!hasResource) throw malformedPolicy("Policy statement must contain resources.");
+  if (kind === "identity" && hasPrincipal) throw malformedPolicy("Policy document should not specify a principal.");
+  if (kind === "identity" && !hasResource) throw malformedPolicy("Policy statement must contain resources.");
+  if (kind === "trust" && hasResource) throw malformedPolicy("Has prohibited field Resource.");
+  if (kind !== "identity" && !hasPrincipal) throw malformedPolicy("Missing required field Principal.");
+  if (hasResource) {
     if (raw["Resource"] !== undefined && raw["NotResource"] !== undefined) throw malformedPolicy(SYNTAX);
     for (const key of ["Resource", "NotResource"] as const) {
       if (raw[key] === undefined) continue;
@@ -102,9 +107,9 @@ function parseStatement(raw: unknown, kind: PolicyKind): Statement {
       }
       statement[key] = resources;
     }
-  } else {
-    if (hasResource) throw malformedPolicy("Has prohibited field Resource.");
-    if (!hasPrincipal) throw malformedPolicy("Missing required field Principal.");
+  }
+  if (hasPrincipal) {
+    if (raw["Principal"] !== undefined && raw["NotPrincipal"] !== undefined) throw malformedPolicy(SYNTAX);
     for (const key of ["Principal", "NotPrincipal"] as const) {
       if (raw[key] !== undefined) statement[key] = parsePrincipal(raw[key]);
     }

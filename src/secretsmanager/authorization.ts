@@ -1,19 +1,21 @@
+import type { Db } from "../store/database.js";
 import type { AuthorizedCall, ServiceAuthorization } from "../iam/service-authorization.js";
 
-const PARTIAL_ARN = /^arn:aws[a-z-]*:secretsmanager:[^:]+:\d{12}:secret:(.+)$/;
+const PARTIAL_ARN = /^arn:aws[a-z-]*:secretsmanager:[^:]+:(\d{12}):secret:(.+)$/;
 
 /**
  * The secret a SecretId names, by its full ARN (name-XXXXXX), as Secrets Manager authorizes
  * every action on it whether the caller gave a name, a partial ARN or the ARN. A secret that does
- * not exist is authorized on the id as given, as AWS names it in the refusal.
+ * not exist is authorized on the id as given, as AWS names it in the refusal. A name is the
+ * caller's account's secret; an ARN names its account's (secret-store.ts findSecret).
  */
 function secret({ db, ctx, str }: AuthorizedCall): string[] {
   const id = str("SecretId") ?? "";
-  const byName = (name: string) => (db.prepare("SELECT arn FROM secrets WHERE account = ? AND region = ? AND name = ?").get(ctx.account, ctx.region, name) as { arn: string } | undefined)?.arn;
-  if (!id.startsWith("arn:")) return [byName(id) ?? id];
+  const byName = (account: string, name: string) => (db.prepare("SELECT arn FROM secrets WHERE account = ? AND region = ? AND name = ?").get(account, ctx.region, name) as { arn: string } | undefined)?.arn;
+  if (!id.startsWith("arn:")) return [byName(ctx.account, id) ?? id];
   if (db.prepare("SELECT 1 FROM secrets WHERE arn = ?").get(id)) return [id];
   const partial = PARTIAL_ARN.exec(id);
-  return [(partial && byName(partial[1]!)) ?? id];
+  return [(partial && byName(partial[1]!, partial[2]!)) ?? id];
 }
 
 /**
@@ -22,6 +24,9 @@ function secret({ db, ctx, str }: AuthorizedCall): string[] {
  * CreateSecret is authorized before the secret's six random characters exist: on
  * `secret:NAME-??????`, which every pattern a policy can write for that name (`NAME-*`, `NAME*`,
  * `NAME-??????`) matches. ListSecrets, BatchGetSecretValue and GetRandomPassword are on "*".
+ * ValidateResourcePolicy without a SecretId is on "*" too, and needs PutResourcePolicy as well. A secret's resource policy
+ * (PutResourcePolicy) is decided with the caller's identity policies (resource-policy-decision.ts):
+ * in the secret's account either may allow; another account's caller needs both.
  */
 export const secretsManagerAuthorization: ServiceAuthorization = {
   arnService: "secretsmanager",
@@ -30,7 +35,14 @@ export const secretsManagerAuthorization: ServiceAuthorization = {
     ...Object.fromEntries([
       "CancelRotateSecret", "DeleteResourcePolicy", "DeleteSecret", "DescribeSecret", "GetResourcePolicy", "GetSecretValue", "ListSecretVersionIds",
       "PutResourcePolicy", "PutSecretValue", "RemoveRegionsFromReplication", "ReplicateSecretToRegions", "RestoreSecret", "RotateSecret",
-      "StopReplicationToReplica", "TagResource", "UntagResource", "UpdateSecret", "UpdateSecretVersionStage", "ValidateResourcePolicy",
+      "StopReplicationToReplica", "TagResource", "UntagResource", "UpdateSecret", "UpdateSecretVersionStage",
     ].map((op) => [op, secret])),
+    ValidateResourcePolicy: (call) => (call.str("SecretId") === undefined ? ["*"] : secret(call)),
   },
+  // ValidateResourcePolicy also needs PutResourcePolicy, as its API reference says.
+  dependentActions: {
+    ValidateResourcePolicy: (call) => [{ action: "secretsmanager:PutResourcePolicy", resource: call.str("SecretId") === undefined ? "*" : secret(call)[0]! }],
+  },
+  resourcePolicy: (db: Db, arn: string) =>
+    ((JSON.parse((db.prepare("SELECT doc FROM secrets WHERE arn = ?").get(arn) as { doc: string } | undefined)?.doc ?? "{}") as { ResourcePolicy?: string }).ResourcePolicy),
 };

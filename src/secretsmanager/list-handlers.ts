@@ -3,7 +3,7 @@ import type { Handler } from "../aws/service.js";
 import type { RequestContext } from "../aws/request-context.js";
 import { ServiceError } from "../core/errors.js";
 import { invalidNextToken, invalidParameter } from "./errors.js";
-import { openValue, purgeExpired, requireSecret, selectVersion, versionIdsToStages, versionsOf, type SecretDeps, type SecretDoc } from "./secret-store.js";
+import { openValue, purgeExpired, requireCrossAccountKey, requireSecret, selectVersion, versionIdsToStages, versionsOf, type SecretDeps, type SecretDoc } from "./secret-store.js";
 import { tagsOf, type SmTag } from "./secret-tags.js";
 
 /** Paging tokens are an offset into the ordered list, opaque (base64url JSON) as AWS's are. */
@@ -117,6 +117,7 @@ export function listHandlers(deps: SecretDeps): Record<string, Handler> {
       try {
         ctx.authorizeAlso?.("GetSecretValue", { SecretId: id });
         const s = requireSecret(deps, ctx.account, ctx.region, id);
+        requireCrossAccountKey(s, ctx.account);
         const v = selectVersion(db, s.arn, {});
         SecretValues.push({ ARN: s.arn, Name: s.name, VersionId: v.version_id, ...openValue(cipher, s.arn, v), VersionStages: v.stages, CreatedDate: new Date(v.created_at) });
       } catch (err) {

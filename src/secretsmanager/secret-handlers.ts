@@ -6,7 +6,7 @@ import type { Handler } from "../aws/service.js";
 import type { RequestContext } from "../aws/request-context.js";
 import { invalidParameter, invalidRequest } from "./errors.js";
 import {
-  addVersion, createSecretRow, CURRENT, moveStage, openValue, requireSecret, saveDoc, secretArn, selectVersion, valueOf, versionIdsToStages, versionsOf,
+  addVersion, createSecretRow, CURRENT, moveStage, openValue, requireCrossAccountKey, requireSecret, saveDoc, secretArn, selectVersion, valueOf, versionIdsToStages, versionsOf,
   type SecretDeps, type SecretRow,
 } from "./secret-store.js";
 import { putTags, removeTags, tagsOf, type SmTag } from "./secret-tags.js";
@@ -56,6 +56,7 @@ export function secretHandlers(deps: SecretDeps): Record<string, Handler> {
 
   const GetSecretValue: Handler = (input: GetSecretValueRequest, ctx) => {
     const s = find(ctx, input.SecretId!);
+    requireCrossAccountKey(s, ctx.account);
     const v = selectVersion(db, s.arn, { versionId: input.VersionId, versionStage: input.VersionStage });
     // LastAccessedDate is a day, as AWS keeps it (midnight UTC of the last access).
     const today = Math.floor(clock.now().getTime() / DAY_MS) * DAY_MS;
@@ -68,6 +69,7 @@ export function secretHandlers(deps: SecretDeps): Record<string, Handler> {
     if (!value) throw invalidRequest("You must provide either SecretString or SecretBinary.");
     return tx(() => {
       const s = find(ctx, input.SecretId!);
+      requireCrossAccountKey(s, ctx.account);
       const { versionId } = addVersion(deps, s, value, input.ClientRequestToken, input.VersionStages ?? [CURRENT]);
       const v = versionsOf(db, s.arn).find((x) => x.version_id === versionId)!;
       return { ARN: s.arn, Name: s.name, VersionId: versionId, VersionStages: v.stages };
@@ -78,6 +80,7 @@ export function secretHandlers(deps: SecretDeps): Record<string, Handler> {
     const value = valueOf(input);
     return tx(() => {
       const s = find(ctx, input.SecretId!);
+      if (value) requireCrossAccountKey(s, ctx.account);
       if (input.Description !== undefined) s.doc.Description = input.Description;
       if (input.KmsKeyId !== undefined) s.doc.KmsKeyId = input.KmsKeyId;
       s.doc.LastChangedDate = clock.now().getTime();

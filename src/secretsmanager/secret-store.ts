@@ -24,6 +24,8 @@ export interface SecretDoc {
   LastChangedDate: number;
   LastAccessedDate?: number;
   DeletedDate?: number;
+  /** The resource-based policy (PutResourcePolicy), as GetResourcePolicy returns it. */
+  ResourcePolicy?: string;
 }
 
 export interface SecretRow {
@@ -76,17 +78,35 @@ export function purgeExpired({ db, clock }: SecretDeps): void {
   })();
 }
 
-/** A secret by name, full ARN or partial ARN (the ARN without its six-character suffix), deleted or not. */
+/**
+ * A secret by name, full ARN or partial ARN (the ARN without its six-character suffix), deleted
+ * or not. A name is looked up in the caller's account; an ARN in the account it names, as
+ * Secrets Manager reaches another account's secret (its resource policy decides whether the
+ * caller may: authorization.ts). The Region is the endpoint's.
+ */
 export function findSecret(deps: SecretDeps, account: string, region: string, secretId: string): SecretRow | undefined {
   purgeExpired(deps);
   const { db } = deps;
-  const byName = (name: string) => parse(db.prepare("SELECT * FROM secrets WHERE account = ? AND region = ? AND name = ?").get(account, region, name) as RawSecret | undefined);
-  if (!secretId.startsWith("arn:")) return byName(secretId);
-  const full = parse(db.prepare("SELECT * FROM secrets WHERE arn = ? AND account = ? AND region = ?").get(secretId, account, region) as RawSecret | undefined);
-  if (full) return full;
+  const byName = (owner: string, name: string) => parse(db.prepare("SELECT * FROM secrets WHERE account = ? AND region = ? AND name = ?").get(owner, region, name) as RawSecret | undefined);
+  if (!secretId.startsWith("arn:")) return byName(account, secretId);
   const m = PARTIAL_ARN.exec(secretId);
-  if (!m || m[1] !== region || m[2] !== account) return undefined;
-  return byName(m[3]!);
+  if (!m || m[1] !== region) return undefined;
+  const full = parse(db.prepare("SELECT * FROM secrets WHERE arn = ? AND region = ?").get(secretId, region) as RawSecret | undefined);
+  return full ?? byName(m[2]!, m[3]!);
+}
+
+/** The KMS key AWS encrypts a secret with when it names none: it cannot be used from another account. */
+const usesDefaultKey = (s: SecretRow) => s.doc.KmsKeyId === undefined || /(^|:)alias\/aws\/secretsmanager$/.test(s.doc.KmsKeyId);
+
+/**
+ * A secret's value read or written from another account needs a customer-managed key, as AWS's
+ * own managed key's policy cannot grant another account (Berth has no KMS: any other KmsKeyId
+ * counts as one whose key policy allows the caller; docs/compatibility.md).
+ */
+export function requireCrossAccountKey(s: SecretRow, callerAccount: string): void {
+  if (s.account !== callerAccount && usesDefaultKey(s)) {
+    throw invalidRequest("You can't access a secret from a different AWS account if you encrypt the secret with the default KMS service key.");
+  }
 }
 
 export function requireSecret(deps: SecretDeps, account: string, region: string, secretId: string, { deleted = false } = {}): SecretRow {

@@ -4,6 +4,7 @@ import type { ExecutionRoleGate } from "../ecs/tasks/execution-role.js";
 import type { Principal } from "../aws/request-context.js";
 import { identityPolicies, type IdentityPolicies } from "../iam/identity-decision.js";
 import { resourceTagContext, type ServiceAuthorization } from "../iam/service-authorization.js";
+import { resourceAccessDenial } from "../iam/resource-policy-decision.js";
 import { findRoleByArn } from "../iam/roles.js";
 import { assumedRolePrincipal, trusts } from "./assume-role.js";
 
@@ -18,7 +19,8 @@ const ECS_TASKS = "ecs-tasks.amazonaws.com";
  * found as enforcement finds them (`services`: each service's authorization table). `resourceDenial`,
  * when given, decides instead of the identity policies alone, for resources that have policies of
  * their own (ECR repositories' policies: src/ecr/registry-permissions.ts), so that a task pulls with
- * what its role may pull.
+ * what its role may pull. A resource whose service's table names its policy (`resourcePolicy`: a
+ * Secrets Manager secret's) is decided with that policy, as any caller's call on it is.
  */
 export type ResourceDenial = (principal: Principal, identity: IdentityPolicies, action: string, resource: string, sourceIp?: string) => string | undefined;
 
@@ -37,6 +39,11 @@ export function createExecutionRoleGate({ db, clock, services = [], resourceDeni
       decide: (action, resource, context) => policies.decide(action, resource, context ?? resourceTagContext(db, resource, services)),
       denial: (action, resource, context) => policies.denial(action, resource, context ?? resourceTagContext(db, resource, services)),
     };
-    return { principal, denial: resourceDenial ? (action, resource) => resourceDenial(principal, identity, action, resource) : identity.denial };
+    const denial = (action: string, resource: string): string | undefined => {
+      const table = services.find((t) => t.resourcePolicy && t.arnService === resource.split(":")[2]);
+      if (table) return resourceAccessDenial(principal, identity, { action, resource, policyText: table.resourcePolicy!(db, resource), clock });
+      return resourceDenial ? resourceDenial(principal, identity, action, resource) : identity.denial(action, resource);
+    };
+    return { principal, denial };
   };
 }
