@@ -4,6 +4,7 @@ import http from "node:http";
 import https from "node:https";
 import net from "node:net";
 import dgram from "node:dgram";
+import { once } from "node:events";
 import tls from "node:tls";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -413,6 +414,35 @@ test("NLB: a client's half-close passes through, so a target answering after the
   }
 });
 
+test("NLB: a TCP flow with no data either way for TcpIdleTimeoutSeconds is reset at both ends; a changed timeout reaches open flows", async () => {
+  const lb = newAddress();
+  const address = newAddress();
+  // The target records how each of its connections ended.
+  const targetEnds: Promise<string>[] = [];
+  const server = net.createServer((socket) => {
+    targetEnds.push(new Promise((resolve) => socket.on("error", (e: NodeJS.ErrnoException) => resolve(e.code ?? "")).on("close", () => resolve("closed"))));
+    socket.pipe(socket);
+  });
+  await new Promise<void>((r) => server.listen(0, address, r));
+  servers.push(server);
+  const target = { address, port: (server.address() as net.AddressInfo).port, hits: 0 } as Backend;
+  const g = group("tg-tcp-idle", [target], { Protocol: "TCP", HealthCheck: fastHealth({ HealthCheckProtocol: "TCP", HealthCheckEnabled: false }) });
+  // The data plane takes any value (the API holds AWS's 60 s minimum): a long one first, then a short one.
+  const nlb = (seconds: number) => {
+    const s = snapshot(lb, [g], { Protocol: "TCP", TcpIdleTimeoutSeconds: seconds });
+    return { ...s, loadBalancers: s.loadBalancers.map((l) => ({ ...l, Type: "network" as const })) };
+  };
+  await plane.apply(nlb(3600));
+  const socket = net.connect({ host: lb, port: PORT });
+  const clientEnd = new Promise<string>((resolve) => socket.on("error", (e: NodeJS.ErrnoException) => resolve(e.code ?? "")).on("close", () => resolve("closed")));
+  await once(socket, "connect");
+  socket.write("hi");
+  assert.equal(String((await once(socket, "data"))[0]), "hi");
+  await plane.apply(nlb(0.3));
+  assert.equal(await clientEnd, "ECONNRESET");
+  assert.equal(await targetEnds.at(-1), "ECONNRESET");
+});
+
 test("lb_cookie stickiness: a client sending back AWSALB stays on its target", async () => {
   const lb = newAddress();
   const backends = await Promise.all(["a", "b", "c"].map(async (n) => backend(newAddress(), named(n))));
@@ -702,6 +732,29 @@ test("WebSocket: stickiness holds an upgrade to its target; no target is ALB's 5
   await new Promise((r) => dead.server.close(r));
   await plane.apply({ ...s, targetGroups: [{ ...s.targetGroups[0]!, Targets: [{ Id: dead.address, Address: dead.address, Port: deadPort, State: "registered" }] }] });
   assert.match(await rawUpgrade(lb, PORT, "/"), /^HTTP\/1\.1 502 Bad Gateway\r\n/);
+});
+
+test("WebSocket: the listener's response headers reach the 101, a target's refusal and ALB's own 503; Server off leaves awselb/2.0 out", async () => {
+  const lb = newAddress();
+  const target = await websocketEcho(newAddress(), "ws");
+  const noChecks = { HealthCheck: fastHealth({ HealthCheckEnabled: false }) };
+  // X-Backend stands for a header the target sends that an attribute names: the listener's value replaces it.
+  const attributes: Partial<ListenerConfig> = { ResponseHeaders: [{ Name: "Strict-Transport-Security", Value: "max-age=60" }, { Name: "X-Backend", Value: "listener" }], ServerHeader: false };
+  const s = snapshot(lb, [group("tg-ws-headers", [target], noChecks)], attributes);
+  await plane.apply(s);
+  const switched = await rawUpgrade(lb, PORT, "/");
+  assert.match(switched, /^HTTP\/1\.1 101 Switching Protocols\r\n/);
+  assert.match(switched, /\r\nStrict-Transport-Security: max-age=60\r\n/);
+  assert.deepEqual(switched.match(/x-backend: \w+/gi), ["X-Backend: listener"]);
+  const refused = await rawUpgrade(lb, PORT, "/refuse");
+  assert.match(refused, /^HTTP\/1\.1 403 Forbidden\r\n/);
+  assert.match(refused, /\r\nStrict-Transport-Security: max-age=60\r\n/);
+  assert.deepEqual(refused.match(/x-backend: \w+/gi), ["X-Backend: listener"]);
+  await plane.apply({ ...s, targetGroups: [{ ...s.targetGroups[0]!, Targets: [] }] });
+  const unavailable = await rawUpgrade(lb, PORT, "/");
+  assert.match(unavailable, /^HTTP\/1\.1 503 Service Temporarily Unavailable\r\n/);
+  assert.match(unavailable, /\r\nStrict-Transport-Security: max-age=60\r\n/);
+  assert.doesNotMatch(unavailable, /awselb/);
 });
 
 test("WebSocket: a connection silent both ways for the idle timeout is closed, as ALB does", async () => {

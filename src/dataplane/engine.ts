@@ -4,7 +4,7 @@ import type { TargetHealthDescription } from "@aws-sdk/client-elastic-load-balan
 import { HealthMonitor } from "./health/health-monitor.js";
 import { healthCheckPort } from "./health/health-check.js";
 import type { HealthCheckConfig, DataPlaneSnapshot, ListenerConfig, LoadBalancerConfig, TargetConfig, TargetGroupConfig, TargetHealthMemory } from "./snapshot.js";
-import { idleMs, targetKey } from "./snapshot.js";
+import { idleMs, tcpIdleMs, targetKey } from "./snapshot.js";
 import type { ProxyContext } from "./http-proxy.js";
 import { handleConnection } from "./tcp-proxy.js";
 import { TrafficCounter, type TrafficCounters } from "./traffic-counters.js";
@@ -40,6 +40,8 @@ interface OpenListener {
   readonly udp?: UdpListener;
   /** Swapped by apply(); every new request reads it, so in-flight requests keep their config. */
   current: { lb: LoadBalancerConfig; listener: ListenerConfig };
+  /** NLB TCP and TLS listeners: their open client connections, which take a changed idle timeout. */
+  readonly tcpFlows: Set<net.Socket>;
 }
 
 /**
@@ -117,9 +119,12 @@ export class DataPlaneEngine {
         if (open) {
           const tlsChanged = open.current.listener.Tls !== current.listener.Tls;
           const idleChanged = open.current.lb.IdleTimeoutSeconds !== current.lb.IdleTimeoutSeconds;
+          const tcpIdleChanged = open.current.listener.TcpIdleTimeoutSeconds !== current.listener.TcpIdleTimeoutSeconds;
           open.current = current;
           // ALB's idle timeout applies to the connections already open, not only to new ones.
           if (idleChanged) open.http1?.setIdleTimeout(idleMs(current.lb));
+          // So does a TCP listener's (Berth's choice: AWS does not say), counted afresh from now.
+          if (tcpIdleChanged) for (const socket of open.tcpFlows) socket.setTimeout(tcpIdleMs(current.listener));
           // New connections get the new default certificate; SNI reads `current` by itself.
           if (tlsChanged && open.server instanceof tls.Server) open.server.setSecureContext(contextOptions(current.listener.Tls));
           return;
@@ -257,11 +262,11 @@ export class DataPlaneEngine {
   }
 
   private openListener(current: OpenListener["current"]): Promise<OpenListener> {
-    const entry: { current: OpenListener["current"] } = { current };
+    const entry: Pick<OpenListener, "current" | "tcpFlows"> = { current, tcpFlows: new Set() };
     const secure = () => serverTlsOptions(() => entry.current.listener.Tls);
     // Every request reads `entry.current`: a swapped snapshot applies from the next request on.
     const http1 = (tlsOptions?: tls.TlsOptions) => createHttp1Server(this.ctx, () => entry.current, () => idleMs(entry.current.lb), tlsOptions);
-    const onConnection = (socket: net.Socket) => handleConnection(this.ctx, entry.current.lb, entry.current.listener, socket, this.flows);
+    const onConnection = (socket: net.Socket) => handleConnection(this.ctx, entry.current.lb, entry.current.listener, socket, this.flows, entry.tcpFlows);
     const { Address: address } = current.lb;
     const { Port: port, Protocol: protocol } = current.listener;
     if (protocol === "UDP" || protocol === "TCP_UDP") return this.openDatagramListener(entry, protocol === "TCP_UDP" ? net.createServer(onConnection) : undefined);
@@ -287,7 +292,7 @@ export class DataPlaneEngine {
   }
 
   /** A UDP listener, with the TCP server of a TCP_UDP listener on the same port: both bound, or neither. */
-  private async openDatagramListener(entry: { current: OpenListener["current"] }, server: net.Server | undefined): Promise<OpenListener> {
+  private async openDatagramListener(entry: Pick<OpenListener, "current" | "tcpFlows">, server: net.Server | undefined): Promise<OpenListener> {
     const { Address: address } = entry.current.lb;
     const { Port: port } = entry.current.listener;
     const udp = new UdpListener(this.ctx, () => entry.current, address, undefined, this.flows);

@@ -36,6 +36,22 @@ export interface ListenerConfig {
   readonly DefaultActions: readonly Action[];
   /** Non-default rules, any order: the data plane sorts by priority. */
   readonly Rules: readonly RuleConfig[];
+  /**
+   * HTTP and HTTPS: the routing.http.response.*.header_value listener attributes that are set, as
+   * the headers they put on every response (a target's own header of the name is replaced).
+   * Absent when none is set: the proxy then does no work for them.
+   */
+  readonly ResponseHeaders?: readonly ResponseHeader[];
+  /** routing.http.response.server.enabled: false leaves `Server: awselb/2.0` off the ALB's own answers. Absent: true. */
+  readonly ServerHeader?: boolean;
+  /** NLB TCP: tcp.idle_timeout.seconds, after which a flow with no data either way is reset. Absent: AWS's 350. */
+  readonly TcpIdleTimeoutSeconds?: number;
+}
+
+export interface ResponseHeader {
+  /** As AWS writes it: Strict-Transport-Security, Access-Control-Allow-Origin, ... */
+  readonly Name: string;
+  readonly Value: string;
 }
 
 export interface ListenerTls {
@@ -151,6 +167,11 @@ export function keyOfTarget(group: TargetGroupConfig, target: TargetConfig): str
   let key = keys.get(target);
   if (key === undefined) keys.set(target, (key = targetKey(group.TargetGroupArn, target)));
   return key;
+}
+
+/** An NLB TCP flow's idle timeout in ms: tcp.idle_timeout.seconds, else AWS's 350 s (TLS listeners always have 350). */
+export function tcpIdleMs(listener: ListenerConfig): number {
+  return (listener.TcpIdleTimeoutSeconds ?? 350) * 1000;
 }
 
 /** idle_timeout.timeout_seconds in ms (ALB's default 60 s). */

@@ -1,17 +1,19 @@
 import net from "node:net";
 import tls from "node:tls";
 import { terminalAction } from "./rules/select-rule.js";
-import { targetKey, type ListenerConfig, type LoadBalancerConfig } from "./snapshot.js";
+import { targetKey, tcpIdleMs, type ListenerConfig, type LoadBalancerConfig } from "./snapshot.js";
 import { chooseTarget, chooseTargetGroup } from "./target-selection.js";
 import type { ProxyContext } from "./http-proxy.js";
 import type { FlowRegistry } from "./flow-registry.js";
 
 /**
  * One connection on an NLB TCP listener: the listener's forward action picks a target group, the
- * group picks a target, and bytes flow both ways until either side closes. With no target, or a
- * target that refuses, the client's connection is reset, as NLB does.
+ * group picks a target, and bytes flow both ways until either side closes, or neither sends
+ * anything for the listener's idle timeout (tcp.idle_timeout.seconds). With no target, or a
+ * target that refuses, the client's connection is reset, as NLB does. `open`: the listener's
+ * open connections, kept while this one lasts (a changed idle timeout reaches them).
  */
-export function handleConnection(ctx: ProxyContext, lb: LoadBalancerConfig, listener: ListenerConfig, client: net.Socket, flows?: FlowRegistry): void {
+export function handleConnection(ctx: ProxyContext, lb: LoadBalancerConfig, listener: ListenerConfig, client: net.Socket, flows?: FlowRegistry, open?: Set<net.Socket>): void {
   const action = terminalAction(listener.DefaultActions);
   const arn = action?.Type === "forward" ? chooseTargetGroup(action) : undefined;
   const group = arn === undefined ? undefined : ctx.targetGroup(arn);
@@ -58,6 +60,19 @@ export function handleConnection(ctx: ProxyContext, lb: LoadBalancerConfig, list
     client.destroySoon();
   });
   client.on("close", () => upstream.destroySoon());
+  // The idle timeout: the client socket's timer restarts on every read and on every write, so
+  // it counts silence both ways. NLB forgets an idle flow and answers whichever side sends next
+  // with a reset; Berth resets both sides when the time is up (a socket it keeps open forever
+  // would be a leak).
+  client.setTimeout(tcpIdleMs(listener));
+  client.on("timeout", () => {
+    upstream.resetAndDestroy();
+    reset(client);
+  });
+  if (open) {
+    open.add(client);
+    client.on("close", () => open.delete(client));
+  }
   client.pipe(upstream);
   upstream.pipe(client);
 }

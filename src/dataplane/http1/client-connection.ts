@@ -6,6 +6,7 @@ import { Exchange, type ClientSide } from "./exchange.js";
 import { Framing, writeAnswer } from "./heads.js";
 import { HTTPParser, methods, newParser, readInto, type ParseError, type Parser, type SocketReader } from "./llhttp.js";
 import { RequestHead } from "./request-head.js";
+import { decorationOf } from "./response-headers.js";
 import { WriteBatch } from "./write-batch.js";
 import { handleUpgrade } from "./upgrade.js";
 
@@ -146,18 +147,18 @@ export class ClientConnection implements ClientSide {
     if (upgrade && head.method === "CONNECT") {
       // ALB does not tunnel CONNECT.
       this.ctx.counters.elbResponse(lb.LoadBalancerArn, 400);
-      return this.answer(albError(400), true);
+      return this.answer(albError(400), true, false, listener);
     }
     const routed = route(this.ctx, listener, head);
     if (routed.kind === "answer") {
       this.ctx.counters.elbResponse(lb.LoadBalancerArn, routed.answer.status, routed.action);
-      return this.answer(routed.answer, !keepAlive || routed.answer.headers.connection === "close" || upgrade, head.method === "HEAD");
+      return this.answer(routed.answer, !keepAlive || routed.answer.headers.connection === "close" || upgrade, head.method === "HEAD", listener);
     }
     if (upgrade) {
       // Only a request parsed straight from a read can switch protocols: its read holds the bytes after it.
       if (this.deferred.length > 0) {
         this.ctx.counters.elbResponse(lb.LoadBalancerArn, 400);
-        return this.answer(albError(400), true);
+        return this.answer(albError(400), true, false, listener);
       }
       this.upgrade = (rest) => handleUpgrade(this.ctx, lb, listener, routed, head, this.socket, rest);
       return;
@@ -172,9 +173,9 @@ export class ClientConnection implements ClientSide {
     if (!this.responseOpen) this.next();
   }
 
-  /** The load balancer's own answer; the request's body, if any, is read and dropped. */
-  private answer(answer: LbAnswer, close: boolean, bodyless = false): void {
-    writeAnswer(this.socket, answer, close, bodyless);
+  /** The load balancer's own answer, as `listener`'s attributes shape it; the request's body, if any, is read and dropped. */
+  private answer(answer: LbAnswer, close: boolean, bodyless = false, listener?: ListenerConfig): void {
+    writeAnswer(this.socket, answer, close, bodyless, decorationOf(listener));
     this.responseDone(close);
   }
 
@@ -260,7 +261,7 @@ export class ClientConnection implements ClientSide {
     exchange?.abort();
     const resolved = this.resolve(undefined, this.socket);
     if (!("status" in resolved)) this.ctx.counters.elbResponse(resolved.lb.LoadBalancerArn, 408);
-    writeAnswer(this.socket, albError(408), true);
+    writeAnswer(this.socket, albError(408), true, false, "status" in resolved ? undefined : decorationOf(resolved.listener));
     this.end();
   }
 
@@ -276,7 +277,7 @@ export class ClientConnection implements ClientSide {
     }
     const resolved = this.resolve(undefined, this.socket);
     if (!("status" in resolved)) this.ctx.counters.elbResponse(resolved.lb.LoadBalancerArn, 400);
-    writeAnswer(this.socket, albError(400), true);
+    writeAnswer(this.socket, albError(400), true, false, "status" in resolved ? undefined : decorationOf(resolved.listener));
     this.end();
   }
 

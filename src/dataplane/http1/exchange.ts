@@ -5,6 +5,7 @@ import { idleMs, keyOfTarget, type ListenerConfig, type LoadBalancerConfig } fro
 import { stickyCookies } from "../stickiness.js";
 import { Framing, forwardedRequestHead, forwardedResponseHead, setCookies, writeAnswer } from "./heads.js";
 import type { RequestHead } from "./request-head.js";
+import { decorationOf } from "./response-headers.js";
 import type { UpstreamConnection, UpstreamFailure, UpstreamUser } from "./upstream-pool.js";
 import type { WriteBatch } from "./write-batch.js";
 
@@ -54,7 +55,7 @@ export class Exchange implements UpstreamUser {
   constructor(
     private readonly ctx: ProxyContext,
     private readonly lb: LoadBalancerConfig,
-    listener: ListenerConfig,
+    private readonly listener: ListenerConfig,
     private readonly route: Forward,
     private readonly head: RequestHead,
     private readonly requestFraming: Framing,
@@ -128,7 +129,7 @@ export class Exchange implements UpstreamUser {
     const isHead = this.head.method === "HEAD";
     const bodyless = isHead || status === 204 || status === 304;
     const close = !this.head.keepAlive || this.client.closing;
-    const head = forwardedResponseHead(status, message, raw, cookies, bodyless, this.head.versionMinor, close);
+    const head = forwardedResponseHead(status, message, raw, cookies, bodyless, this.head.versionMinor, close, decorationOf(this.listener));
     this.framing = head.framing;
     this.closeAfter = close || head.framing === Framing.Close;
     this.client.out.add(head.text);
@@ -194,7 +195,7 @@ export class Exchange implements UpstreamUser {
       this.finish();
       const { socket } = this.client;
       this.client.out.flush(); // an interim 100 Continue goes first
-      if (!socket.destroyed) writeAnswer(socket, albError(status), true);
+      if (!socket.destroyed) writeAnswer(socket, albError(status), true, false, decorationOf(this.listener));
       this.client.responseDone(true);
       return;
     }

@@ -3,6 +3,7 @@ import { newTraceId, reasonPhrase, type LbAnswer } from "../alb-responses.js";
 import type { ListenerConfig } from "../snapshot.js";
 import type { RequestHead } from "./request-head.js";
 import { lowerName } from "./header-names.js";
+import type { ResponseDecoration } from "./response-headers.js";
 
 /**
  * Hop-by-hop headers (RFC 9110 7.6.1) belong to one connection and are never forwarded. Trailer
@@ -86,18 +87,23 @@ export interface ResponseHead {
  * balancer's Set-Cookie values (`cookies`) added. A Content-Length body passes as it is; any other
  * body is re-framed chunked (HTTP/1.1 clients) or delimited by closing (HTTP/1.0 clients).
  * `bodyless`: HEAD answers and 1xx/204/304, which have no body whatever their headers say.
- * `close`: the client connection ends after this response, so the head says so.
+ * `close`: the client connection ends after this response, so the head says so. `decoration`: the
+ * listener's response headers, which replace the target's of the same names.
  */
-export function forwardedResponseHead(status: number, message: string, raw: readonly string[], cookies: readonly string[], bodyless: boolean, versionMinor: number, close: boolean): ResponseHead {
+export function forwardedResponseHead(
+  status: number, message: string, raw: readonly string[], cookies: readonly string[], bodyless: boolean, versionMinor: number, close: boolean, decoration?: ResponseDecoration,
+): ResponseHead {
   let text = `HTTP/1.1 ${status} ${message}\r\n`;
   let length = false;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
     const lower = lowerName(name);
     if (hopByHop.has(lower)) continue;
+    if (decoration?.replaced.has(lower)) continue;
     if (lower === "content-length") length = true;
     text += `${name}: ${raw[i + 1]}\r\n`;
   }
+  if (decoration) text += decoration.lines;
   for (const cookie of cookies) text += `Set-Cookie: ${cookie}\r\n`;
   let framing: Framing;
   if (bodyless) framing = Framing.None;
@@ -125,13 +131,16 @@ export function setCookies(raw: readonly string[]): string[] {
  * Writes one of the load balancer's own answers whole; `close` adds Connection: close (the
  * connection ends after it). The head's strings carry the request's bytes one per char (latin1,
  * as llhttp decoded them); the body is the user's text (UTF-8, as its Content-Length counted it).
+ * `decoration`: the listener's response headers and Server switch (undefined: none, or no listener).
  */
-export function writeAnswer(socket: net.Socket, answer: LbAnswer, close: boolean, bodyless = false): void {
+export function writeAnswer(socket: net.Socket, answer: LbAnswer, close: boolean, bodyless = false, decoration?: ResponseDecoration): void {
   let text = `HTTP/1.1 ${answer.status} ${reasonPhrase(answer.status)}\r\n`;
   for (const [name, value] of Object.entries(answer.headers)) {
     if (name === "connection") continue;
+    if (decoration && ((name === "server" && !decoration.server) || decoration.replaced.has(name))) continue;
     text += `${name}: ${value}\r\n`;
   }
+  if (decoration) text += decoration.lines;
   if (close) text += "connection: close\r\n";
   socket.cork();
   socket.write(`${text}\r\n`, "latin1");

@@ -5,6 +5,7 @@ import { idleMs as idleMsOf, targetKey, type ListenerConfig, type LoadBalancerCo
 import { stickyCookies } from "../stickiness.js";
 import { forwardedRequestHead, setCookies, writeAnswer } from "./heads.js";
 import { HTTPParser, newParser } from "./llhttp.js";
+import { decorationOf } from "./response-headers.js";
 import type { RequestHead } from "./request-head.js";
 
 /**
@@ -35,6 +36,7 @@ export function handleUpgrade(ctx: ProxyContext, lb: LoadBalancerConfig, listene
   client.on("error", () => client.destroy());
 
   const idleMs = idleMsOf(lb);
+  const decoration = decorationOf(listener);
   const upstream = net.connect({ host: target.Address, port: target.Port, noDelay: true });
   let timedOut = false;
   upstream.setTimeout(idleMs, () => {
@@ -50,7 +52,8 @@ export function handleUpgrade(ctx: ProxyContext, lb: LoadBalancerConfig, listene
       if (status === 101) {
         switched = true;
         let text = `HTTP/1.1 101 ${message || "Switching Protocols"}\r\n`;
-        for (let i = 0; i < headers.length; i += 2) text += `${headers[i]}: ${headers[i + 1]}\r\n`;
+        for (let i = 0; i < headers.length; i += 2) if (!decoration?.replaced.has(headers[i]!.toLowerCase())) text += `${headers[i]}: ${headers[i + 1]}\r\n`;
+        if (decoration) text += decoration.lines;
         for (const cookie of routed.groupCookies ?? []) text += `Set-Cookie: ${cookie}\r\n`;
         for (const cookie of stickyCookies(group, key, setCookies(headers))) text += `Set-Cookie: ${cookie}\r\n`;
         client.write(`${text}\r\n`, "latin1");
@@ -61,8 +64,9 @@ export function handleUpgrade(ctx: ProxyContext, lb: LoadBalancerConfig, listene
       let text = `HTTP/1.1 ${status} ${message ?? ""}\r\n`;
       for (let i = 0; i < headers.length; i += 2) {
         const name = headers[i]!.toLowerCase();
-        if (name !== "connection" && name !== "transfer-encoding" && name !== "keep-alive") text += `${headers[i]}: ${headers[i + 1]}\r\n`;
+        if (name !== "connection" && name !== "transfer-encoding" && name !== "keep-alive" && !decoration?.replaced.has(name)) text += `${headers[i]}: ${headers[i + 1]}\r\n`;
       }
+      if (decoration) text += decoration.lines;
       client.write(`${text}connection: close\r\n\r\n`, "latin1");
       return 0;
     },
@@ -93,7 +97,7 @@ export function handleUpgrade(ctx: ProxyContext, lb: LoadBalancerConfig, listene
     // Before the target answered, ALB answers for it, as for any request.
     const status = timedOut ? 504 : 502;
     settle(status, "elb");
-    if (!client.destroyed) writeAnswer(client, albError(status), true);
+    if (!client.destroyed) writeAnswer(client, albError(status), true, false, decoration);
     client.end();
     setImmediate(() => parser.close());
   });

@@ -1,10 +1,11 @@
 import type { Listener, LoadBalancer, Rule, TargetGroup } from "@aws-sdk/client-elastic-load-balancing-v2";
 import type { Db } from "../../store/database.js";
 import {
-  defaultTargetGroupAttributes, type DataPlaneSnapshot, type HealthCheckConfig, type ListenerCertificate, type ListenerConfig, type ListenerTls, type LoadBalancerConfig,
+  defaultTargetGroupAttributes, type DataPlaneSnapshot, type HealthCheckConfig, type ListenerCertificate, type ListenerConfig, type ListenerTls, type LoadBalancerConfig, type ResponseHeader,
   type TargetConfig, type TargetGroupAttributes, type TargetGroupConfig,
 } from "../../dataplane/snapshot.js";
 import { listenersOf, sniCertificatesOf } from "../listeners/listener-store.js";
+import { listenerAttributes } from "../listeners/listener-attributes.js";
 import { readCertificate } from "../certificates/certificate-files.js";
 import { defaultSslPolicy, sslPolicyVersions } from "../certificates/ssl-policies.js";
 import { rulesOf } from "../rules/rule-store.js";
@@ -74,7 +75,29 @@ function listenerConfig(db: Db, l: Listener, options: SnapshotOptions): Listener
     ListenerArn: l.ListenerArn!, Port: l.Port!, Protocol: l.Protocol as ListenerConfig["Protocol"], DefaultActions: l.DefaultActions ?? [],
     Rules: rulesOf(db, l.ListenerArn!).filter((r) => !r.IsDefault).map(ruleConfig),
     ...(tls && { Tls: tls }),
+    ...attributeSettings(listenerAttributes(db, l)),
   }];
+}
+
+const HEADER_VALUE = /^routing\.http\.response\.([a-z_]+)\.header_value$/;
+
+/**
+ * The listener attributes the data plane acts on (listener-attribute-spec.ts checked them), left
+ * out where they are the default so an untouched listener's snapshot carries nothing extra.
+ * routing.http.response.x_frame_options.header_value is the X-Frame-Options header, and so on.
+ */
+function attributeSettings(attributes: Record<string, string>): Pick<ListenerConfig, "ResponseHeaders" | "ServerHeader" | "TcpIdleTimeoutSeconds"> {
+  const headers: ResponseHeader[] = [];
+  for (const [key, value] of Object.entries(attributes)) {
+    const name = HEADER_VALUE.exec(key)?.[1];
+    if (name !== undefined && value !== "") headers.push({ Name: name.split("_").map((w) => w[0]!.toUpperCase() + w.slice(1)).join("-"), Value: value });
+  }
+  const idle = Number(attributes["tcp.idle_timeout.seconds"]);
+  return {
+    ...(headers.length > 0 && { ResponseHeaders: headers }),
+    ...(attributes["routing.http.response.server.enabled"] === "false" && { ServerHeader: false }),
+    ...(Number.isFinite(idle) && idle > 0 && idle !== 350 && { TcpIdleTimeoutSeconds: idle }),
+  };
 }
 
 const ruleConfig = (r: Rule) => ({
