@@ -138,3 +138,22 @@ test("a rolling deployment does not stop a protected task of the old deployment:
   await ecs.send(new DeleteServiceCommand({ cluster: "default", service: "rollout", force: true }));
   await waitFor("the service's tasks stopped", async () => ((await running("rollout")).length === 0 ? true : undefined), 60_000);
 });
+
+test("protection expires: a protected task kept through scale-in is stopped once its expiry passes", async () => {
+  await ecs.send(new CreateServiceCommand({ cluster: "default", serviceName: "expiring", taskDefinition: "guarded", desiredCount: 1 }));
+  const [task] = await waitFor("the task running", async () => {
+    const tasks = await running("expiring");
+    return tasks.length === 1 ? tasks : undefined;
+  }, 90_000);
+  const { protectedTasks } = await ecs.send(new UpdateTaskProtectionCommand({ cluster: "default", tasks: [task!.taskArn!], protectionEnabled: true, expiresInMinutes: 1 }));
+  const expires = protectedTasks![0]!.expirationDate!;
+  await ecs.send(new UpdateServiceCommand({ cluster: "default", service: "expiring", desiredCount: 0 }));
+  // The scheduler decides every second; give it several decisions to (wrongly) stop the protected task.
+  await new Promise((r) => setTimeout(r, 3000));
+  const { tasks: [kept] = [] } = await ecs.send(new DescribeTasksCommand({ cluster: "default", tasks: [task!.taskArn!] }));
+  assert.equal(kept!.desiredStatus, "RUNNING");
+  // Nobody lifts it: once the minute is over, scale-in takes the task.
+  const stopped = await waitForTask(ecs, "default", task!.taskArn!, "STOPPED", 150_000);
+  assert.ok(stopped.stoppingAt!.getTime() >= expires.getTime(), `stopped (${stopped.stoppingAt!.toISOString()}) only after the protection expired (${expires.toISOString()})`);
+  await ecs.send(new DeleteServiceCommand({ cluster: "default", service: "expiring", force: true }));
+});
