@@ -131,6 +131,9 @@ test("RunTask and StartTask place through the placement engine: strategies, cons
 });
 
 test("a service created with the AWS CLI spreads across zones, keeps its desired count and tells it in its events", async () => {
+  // An unknown task definition is ECS's ClientException, for a new service and for an update.
+  const notFound = { name: "ClientException", message: "TaskDefinition not found." };
+  await assert.rejects(ecs.send(new CreateServiceCommand({ cluster: "default", serviceName: "web", taskDefinition: "ghost", desiredCount: 1 })), notFound);
   const created = await berth.aws("ecs", "create-service", "--cluster", "default", "--service-name", "web", "--task-definition", "app", "--desired-count", "3",
     "--placement-strategy", "type=spread,field=attribute:ecs.availability-zone", "type=binpack,field=memory", "--tags", "key=team,value=web");
   assert.equal(created.service.status, "ACTIVE");
@@ -181,6 +184,7 @@ test("a service created with the AWS CLI spreads across zones, keeps its desired
 });
 
 test("scale in picks tasks by the service's strategy, scale out adds them back, DeleteService needs force", async () => {
+  await assert.rejects(ecs.send(new UpdateServiceCommand({ cluster: "default", service: "web", taskDefinition: "ghost:3" })), { name: "ClientException", message: "TaskDefinition not found." });
   await ecs.send(new UpdateServiceCommand({ cluster: "default", service: "web", desiredCount: 1 }));
   const small = await steady("web");
   assert.match(small.events![1]!.message!, /^\(service web\) has stopped 2 running tasks: \(task [0-9a-f]{32}\) \(task [0-9a-f]{32}\)\.$/);

@@ -4,7 +4,7 @@ import type {
 import type { Db } from "../../store/database.js";
 import type { Scope } from "../../core/arn.js";
 import { ServiceError } from "../../core/errors.js";
-import { invalidParameter } from "../errors.js";
+import { clientException, invalidParameter } from "../errors.js";
 import { chooseLaunchType, type LaunchType } from "../tasks/launch-options.js";
 import { resolveTaskDefinition } from "../task-definitions/task-definition-store.js";
 import { defaultPercents, TRAFFIC_SHIFTING } from "./deployment-rules.js";
@@ -29,7 +29,7 @@ export function validateServiceName(name: string | undefined): string {
 export function serviceTaskDefinition(db: Db, scope: Scope, ref: string | undefined): TaskDefinition {
   if (!ref) throw invalidParameter("TaskDefinition must be specified.");
   const def = resolveTaskDefinition(db, scope, ref);
-  if (!def || def.status === "DELETE_IN_PROGRESS") throw invalidParameter("TaskDefinition not found.");
+  if (!def || def.status === "DELETE_IN_PROGRESS") throw clientException("TaskDefinition not found.");
   if (def.status !== "ACTIVE") throw invalidParameter("TaskDefinition is inactive");
   return def;
 }

@@ -4,7 +4,7 @@ import { isFargateStrategy } from "../capacity-providers/capacity-provider-split
 import type { RequestContext } from "../../aws/request-context.js";
 import type { EcsDeps } from "../deps.js";
 import { requireActiveCluster } from "../clusters/cluster-store.js";
-import { invalidParameter } from "../errors.js";
+import { clientException, invalidParameter } from "../errors.js";
 import { checkCompatibility, checkHostPowers } from "../tasks/launch-options.js";
 import { constraintsFor, validatePlacement } from "../placement/placement-request.js";
 import { checkServiceShape, deploymentConfiguration, launchChoice, newDeployment, refuseUnsupported, serviceNotActive, serviceTaskDefinition } from "./service-config.js";
@@ -77,7 +77,7 @@ export function updateServiceHandler(
       }
       // A service keeps running (and scaling) a revision deregistered since; only a new one must be ACTIVE.
       const def = input.taskDefinition !== undefined ? serviceTaskDefinition(db, ctx, input.taskDefinition) : resolveTaskDefinition(db, ctx, before.taskDefinition!);
-      if (!def) throw invalidParameter("TaskDefinition not found.");
+      if (!def) throw clientException("TaskDefinition not found.");
       if (def.taskDefinitionArn !== before.taskDefinition) (svc.taskDefinition = def.taskDefinitionArn), (redeploy = true);
       if (input.networkConfiguration !== undefined && !same(input.networkConfiguration, before.networkConfiguration)) {
         svc.networkConfiguration = input.networkConfiguration;
