@@ -130,6 +130,12 @@ test("without a prefix the stream is named after the container's id", async () =
   assert.deepEqual((await streamMessages("/ecs/noprefix", id)).sort(), ["hello", "oops"]);
 });
 
+test("output left without a final newline is the container's last event, as Docker's driver ships it", async () => {
+  await register("unfinished", "echo first; printf last-words; printf oops >&2", { "awslogs-group": "/ecs/unfinished", "awslogs-create-group": "true" });
+  const task = await waitForTask(ecs, "default", await runTask("unfinished"), "STOPPED");
+  assert.deepEqual((await streamMessages("/ecs/unfinished", task.containers![0]!.runtimeId!)).sort(), ["first", "last-words", "oops"]);
+});
+
 test("a missing group without awslogs-create-group fails the task with ECS's reason", async () => {
   await register("nogroup", "echo never", { "awslogs-group": "/ecs/missing", "awslogs-stream-prefix": "web" });
   const taskArn = await runTask("nogroup");
