@@ -1,5 +1,5 @@
 import type {
-  Cluster, CapacityProviderStrategyItem, Deployment, DeploymentConfiguration, DeploymentController, Service, ServiceRegistry, TaskDefinition,
+  Cluster, CapacityProviderStrategyItem, Deployment, DeploymentConfiguration, DeploymentController, Service, ServiceConnectConfiguration, ServiceRegistry, TaskDefinition,
 } from "@aws-sdk/client-ecs";
 import type { Db } from "../../store/database.js";
 import type { Scope } from "../../core/arn.js";
@@ -112,7 +112,7 @@ export function checkServiceShape(svc: Service) {
 }
 
 /** A new PRIMARY deployment of the service as it now stands, IN_PROGRESS. */
-export function newDeployment(svc: Service, now: Date): Deployment {
+export function newDeployment(svc: Service, now: Date, serviceConnectConfiguration?: ServiceConnectConfiguration): Deployment {
   const id = newDeploymentId();
   const fargate = svc.launchType === "FARGATE" || isFargateStrategy(svc.capacityProviderStrategy);
   return {
@@ -128,6 +128,7 @@ export function newDeployment(svc: Service, now: Date): Deployment {
     ...(svc.capacityProviderStrategy?.length ? { capacityProviderStrategy: svc.capacityProviderStrategy } : { launchType: svc.launchType }),
     ...(fargate ? { platformVersion: "1.4.0", platformFamily: "Linux" } : {}),
     networkConfiguration: svc.networkConfiguration,
+    ...(serviceConnectConfiguration ? { serviceConnectConfiguration } : {}),
     rolloutState: "IN_PROGRESS",
     rolloutStateReason: rolloutReasons.inProgress(id),
   };

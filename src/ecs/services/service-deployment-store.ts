@@ -126,6 +126,7 @@ export function beginServiceDeployment(db: Db, scope: Scope, svc: Service, deplo
     loadBalancers: svc.loadBalancers ?? [],
     serviceRegistries: svc.serviceRegistries ?? [],
     networkConfiguration: deployment.networkConfiguration,
+    ...(deployment.serviceConnectConfiguration ? { serviceConnectConfiguration: deployment.serviceConnectConfiguration } : {}),
     containerImages: (def.containerDefinitions ?? []).map((c) => ({ containerName: c.name, image: c.image })),
     guardDutyEnabled: false,
     createdAt: now,
