@@ -1,5 +1,5 @@
 import type {
-  Cluster, CapacityProviderStrategyItem, Deployment, DeploymentConfiguration, DeploymentController, Service, ServiceConnectConfiguration, ServiceRegistry, TaskDefinition,
+  Cluster, CapacityProviderStrategyItem, Deployment, DeploymentConfiguration, DeploymentController, Service, ServiceRegistry, TaskDefinition,
 } from "@aws-sdk/client-ecs";
 import type { Db } from "../../store/database.js";
 import type { Scope } from "../../core/arn.js";
@@ -112,7 +112,15 @@ export function checkServiceShape(svc: Service) {
 }
 
 /** A new PRIMARY deployment of the service as it now stands, IN_PROGRESS. */
-export function newDeployment(svc: Service, now: Date, serviceConnectConfiguration?: ServiceConnectConfiguration): Deployment {
+/**
+ * What a deployment carries that the Service shape does not: Service Connect (service-connect.ts),
+ * and the EBS volume and VPC Lattice configurations, recorded and shown (Berth has neither EBS nor
+ * VPC Lattice). A change of any of them starts a new deployment, as in ECS.
+ */
+export type DeploymentOwn = Pick<Deployment, "serviceConnectConfiguration" | "volumeConfigurations" | "vpcLatticeConfigurations">;
+export const DEPLOYMENT_OWN = ["serviceConnectConfiguration", "volumeConfigurations", "vpcLatticeConfigurations"] as const;
+
+export function newDeployment(svc: Service, now: Date, own: DeploymentOwn = {}): Deployment {
   const id = newDeploymentId();
   const fargate = svc.launchType === "FARGATE" || isFargateStrategy(svc.capacityProviderStrategy);
   return {
@@ -128,7 +136,7 @@ export function newDeployment(svc: Service, now: Date, serviceConnectConfigurati
     ...(svc.capacityProviderStrategy?.length ? { capacityProviderStrategy: svc.capacityProviderStrategy } : { launchType: svc.launchType }),
     ...(fargate ? { platformVersion: "1.4.0", platformFamily: "Linux" } : {}),
     networkConfiguration: svc.networkConfiguration,
-    ...(serviceConnectConfiguration ? { serviceConnectConfiguration } : {}),
+    ...Object.fromEntries(Object.entries(own).filter(([, v]) => v !== undefined)),
     rolloutState: "IN_PROGRESS",
     rolloutStateReason: rolloutReasons.inProgress(id),
   };

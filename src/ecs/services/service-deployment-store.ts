@@ -127,6 +127,8 @@ export function beginServiceDeployment(db: Db, scope: Scope, svc: Service, deplo
     serviceRegistries: svc.serviceRegistries ?? [],
     networkConfiguration: deployment.networkConfiguration,
     ...(deployment.serviceConnectConfiguration ? { serviceConnectConfiguration: deployment.serviceConnectConfiguration } : {}),
+    ...(deployment.volumeConfigurations ? { volumeConfigurations: deployment.volumeConfigurations } : {}),
+    ...(deployment.vpcLatticeConfigurations ? { vpcLatticeConfigurations: deployment.vpcLatticeConfigurations } : {}),
     containerImages: (def.containerDefinitions ?? []).map((c) => ({ containerName: c.name, image: c.image })),
     guardDutyEnabled: false,
     createdAt: now,

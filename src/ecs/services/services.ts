@@ -108,9 +108,13 @@ export function serviceHandlers(deps: EcsDeps, scheduler: ServiceScheduler): Rec
           enableECSManagedTags: input.enableECSManagedTags ?? false,
           propagateTags: input.propagateTags ?? "NONE",
           enableExecuteCommand: input.enableExecuteCommand ?? false,
+          // Recorded and shown: Berth's scheduler does not move tasks between zones. ENABLED is ECS's
+          // default for a new service that supports it (REPLICA).
+          availabilityZoneRebalancing: input.availabilityZoneRebalancing ?? (scheduling === "REPLICA" ? "ENABLED" : "DISABLED"),
         };
         checkServiceShape(svc);
-        svc.deployments = controller === "ECS" ? [newDeployment(svc, now, serviceConnect)] : [];
+        const own = { serviceConnectConfiguration: serviceConnect, volumeConfigurations: input.volumeConfigurations, vpcLatticeConfigurations: input.vpcLatticeConfigurations };
+        svc.deployments = controller === "ECS" ? [newDeployment(svc, now, own)] : [];
         if (controller === "EXTERNAL") svc.taskSets = [];
         if (controller === "ECS") beginServiceDeployment(db, ctx, svc, svc.deployments[0]!, def!, now);
         const stored: StoredService = { scope: ctx, service: svc, state: initialServiceState() };
