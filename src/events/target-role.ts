@@ -70,8 +70,8 @@ function permissionsFor(db: Db, target: W.Target, region: string, input: string 
  * With iamEnforcement, a target with a RoleArn is delivered as a session of that role: a role that
  * does not exist or does not trust the delivering service (events.amazonaws.com for rules,
  * scheduler.amazonaws.com for schedules) fails with FAILED_TO_ASSUME_ROLE, one whose identity
- * policies do not allow the delivery (for an ECS target: ecs:RunTask, iam:PassRole of the task's
- * roles to ecs-tasks.amazonaws.com, and ecs:TagResource when it tags the task) with NO_PERMISSIONS, neither retried (as EventBridge sends
+ * policies do not allow the delivery (for an ECS target: ecs:RunTask and iam:PassRole of the task's
+ * roles to ecs-tasks.amazonaws.com) with NO_PERMISSIONS, neither retried (as EventBridge sends
  * permission failures to the dead-letter queue at once). Without a RoleArn nothing is checked:
  * EventBridge then relies on the target's resource policy, which Berth does not enforce.
  */
