@@ -130,6 +130,12 @@ test("without a prefix the stream is named after the container's id", async () =
   assert.deepEqual((await streamMessages("/ecs/noprefix", id)).sort(), ["hello", "oops"]);
 });
 
+test("output left without a final newline is the container's last event, as Docker's driver ships it", async () => {
+  await register("unfinished", "echo first; printf last-words; printf oops >&2", { "awslogs-group": "/ecs/unfinished", "awslogs-create-group": "true" });
+  const task = await waitForTask(ecs, "default", await runTask("unfinished"), "STOPPED");
+  assert.deepEqual((await streamMessages("/ecs/unfinished", task.containers![0]!.runtimeId!)).sort(), ["first", "last-words", "oops"]);
+});
+
 test("a missing group without awslogs-create-group fails the task with ECS's reason", async () => {
   await register("nogroup", "echo never", { "awslogs-group": "/ecs/missing", "awslogs-stream-prefix": "web" });
   const taskArn = await runTask("nogroup");
@@ -156,6 +162,36 @@ test("awslogs-datetime-format joins a stack trace to the line it belongs to", as
   assert.deepEqual(await streamMessages("/ecs/multiline", `web/web/${taskIdOf(taskArn)}`), [
     "2024-05-01 10:00:00 starting\n", "2024-05-01 10:00:01 boom\n  at a\n  at b\n", "2024-05-01 10:00:02 done\n",
   ]);
+});
+
+test("the defaultLogDriverMode account setting is the mode of containers that choose none; one that chooses keeps its own", async () => {
+  // The container prints its metadata (the task metadata endpoint v4), whose LogOptions are those its agent was given.
+  const script = 'for i in 1 2 3 4 5; do wget -q -O - "$ECS_CONTAINER_METADATA_URI_V4" 2>/dev/null && echo && exit 0; sleep 1; done; exit 1';
+  const group = { "awslogs-group": "/ecs/modes", "awslogs-create-group": "true" };
+  await register("mode-default", script, group);
+  await register("mode-chosen", script, { ...group, mode: "non-blocking", "max-buffer-size": "2m" });
+  const logOptions = async (family: string): Promise<Record<string, string>> => {
+    const taskArn = await runTask(family);
+    const stopped = await waitForTask(ecs, "default", taskArn, "STOPPED");
+    assert.equal(stopped.containers![0]!.exitCode, 0, "the container read its metadata");
+    // Without a prefix the stream is the container's id.
+    const messages = await streamMessages("/ecs/modes", stopped.containers![0]!.runtimeId!);
+    assert.ok(messages.length > 0, `the metadata was logged: ${JSON.stringify(messages)}`);
+    return (JSON.parse(messages.join("\n")) as { LogOptions: Record<string, string> }).LogOptions;
+  };
+  // AWS's default since June 2025: non-blocking.
+  assert.equal((await logOptions("mode-default")).mode, "non-blocking");
+  await berth.aws("ecs", "put-account-setting-default", "--name", "defaultLogDriverMode", "--value", "blocking");
+  try {
+    assert.equal((await logOptions("mode-default")).mode, "blocking");
+    const chosen = await logOptions("mode-chosen");
+    assert.deepEqual([chosen.mode, chosen["max-buffer-size"]], ["non-blocking", "2m"]);
+  } finally {
+    await berth.aws("ecs", "delete-account-setting", "--name", "defaultLogDriverMode", "--principal-arn", "arn:aws:iam::000000000000:root");
+  }
+  // The task definition is as registered: the mode is given to the launch only.
+  const { taskDefinition } = await berth.aws("ecs", "describe-task-definition", "--task-definition", "mode-default");
+  assert.equal(taskDefinition.containerDefinitions[0].logConfiguration.options.mode, undefined);
 });
 
 test("a server killed (-9) mid-stream and started again loses and repeats no line", async () => {

@@ -146,7 +146,9 @@ const ASG_ARN = "arn:aws:autoscaling:us-east-1:000000000000:autoScalingGroup:5b1
 
 test("an Auto Scaling group provider: create, update, describe, and the checks ECS makes", async () => {
   await assert.rejects(ecs.send(new CreateCapacityProviderCommand({ name: "fargate-pool", autoScalingGroupProvider: { autoScalingGroupArn: ASG_ARN } })), isError("InvalidParameterException"));
-  await assert.rejects(ecs.send(new CreateCapacityProviderCommand({ name: "pool", autoScalingGroupProvider: { autoScalingGroupArn: "not-an-arn" } })), isError("InvalidParameterException"));
+  for (const bad of ["arn:aws:s3:::not-a-group", "arn:aws:autoscaling:us-east-1:000000000000:autoScalingGroup:x", "a:b", " padded"]) {
+    await assert.rejects(ecs.send(new CreateCapacityProviderCommand({ name: "pool", autoScalingGroupProvider: { autoScalingGroupArn: bad } })), isError("InvalidParameterException"), bad);
+  }
   await assert.rejects(
     ecs.send(new CreateCapacityProviderCommand({ name: "pool", autoScalingGroupProvider: { autoScalingGroupArn: ASG_ARN, managedTerminationProtection: "ENABLED" } })),
     isError("InvalidParameterException"),
@@ -167,6 +169,23 @@ test("an Auto Scaling group provider: create, update, describe, and the checks E
   assert.deepEqual(capacityProviders![0]!.tags, [{ key: "team", value: "a" }]);
   const all = await ecs.send(new DescribeCapacityProvidersCommand({}));
   assert.deepEqual(all.capacityProviders!.map((p) => p.name), ["FARGATE", "FARGATE_SPOT", "pool"]);
+});
+
+test("an Auto Scaling group named instead of by ARN: the AWS CLI creates the provider, which shows the group's ARN", async () => {
+  // The group the ARN above names, by name: already used by "pool".
+  await assert.rejects(ecs.send(new CreateCapacityProviderCommand({ name: "by-name", autoScalingGroupProvider: { autoScalingGroupArn: "berth-pool" } })), isError("InvalidParameterException"));
+  const { capacityProvider } = await berth.aws("ecs", "create-capacity-provider", "--name", "by-name", "--auto-scaling-group-provider", "autoScalingGroupArn=other-pool");
+  const arn = capacityProvider.autoScalingGroupProvider.autoScalingGroupArn;
+  assert.match(arn, /^arn:aws:autoscaling:us-east-1:000000000000:autoScalingGroup:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}:autoScalingGroupName\/other-pool$/);
+  const { capacityProviders } = await ecs.send(new DescribeCapacityProvidersCommand({ capacityProviders: ["by-name"] }));
+  assert.equal(capacityProviders![0]!.autoScalingGroupProvider!.autoScalingGroupArn, arn);
+  // The same group again, by its ARN or its name, is in use.
+  for (const again of [arn, "other-pool"]) {
+    await assert.rejects(ecs.send(new CreateCapacityProviderCommand({ name: "by-name-2", autoScalingGroupProvider: { autoScalingGroupArn: again } })), isError("InvalidParameterException"));
+  }
+  await ecs.send(new DeleteCapacityProviderCommand({ capacityProvider: "by-name" }));
+  const gone = await ecs.send(new DescribeCapacityProvidersCommand({ capacityProviders: ["by-name"] }));
+  assert.equal(gone.capacityProviders![0]!.status, "INACTIVE");
 });
 
 test("managed scaling: tasks wait in PROVISIONING, instances are added, the tasks run; at 0 the idle instances go", async () => {

@@ -190,7 +190,7 @@ test("run task from the cluster page: task definition, count and launch type, as
   await fill(page, "form.run-task input[name=taskDefinition]", "no-such-family:7");
   await fill(page, "form.run-task input[name=count]", "1");
   await page.click("form.run-task button[type=submit]");
-  await waitForText(page, ["InvalidParameterException", "TaskDefinition not found."]);
+  await waitForText(page, ["ClientException", "TaskDefinition not found."]);
   assert.equal((await running()).length, 2);
 });
 

@@ -289,6 +289,31 @@ test("deregistering an instance is refused while tasks run, and allowed with for
   await ecs.send(new DeleteClusterCommand({ cluster: "solo" }));
 });
 
+test("an identity document with a VPC private address: recorded and shown, the ports published on Berth's address", async () => {
+  await ecs.send(new CreateClusterCommand({ clusterName: "vpc" }));
+  const registered = await berth.aws("ecs", "register-container-instance", "--cluster", "vpc",
+    "--instance-identity-document", JSON.stringify({ instanceId: "i-0fedcba9876543210", availabilityZone: "us-east-1a", privateIp: "10.0.1.5", region: "us-east-1" }));
+  const instance = registered.containerInstance as ContainerInstance;
+  assert.equal(attr(instance, "berth.private-ip"), "10.0.1.5");
+  // Berth's attribute, like ECS's own, cannot be removed or set by hand.
+  await assert.rejects(ecs.send(new DeleteAttributesCommand({ cluster: "vpc", attributes: [{ name: "berth.private-ip", targetId: instance.containerInstanceArn }] })),
+    (e: Error) => e.name === "InvalidParameterException");
+  // Registering again without the address keeps it, as an EC2 instance keeps its own.
+  const again = await ecs.send(new RegisterContainerInstanceCommand({ cluster: "vpc", instanceIdentityDocument: JSON.stringify({ instanceId: "i-0fedcba9876543210" }) }));
+  assert.equal(again.containerInstance?.containerInstanceArn, instance.containerInstanceArn);
+  assert.equal(attr(again.containerInstance!, "berth.private-ip"), "10.0.1.5");
+
+  // 10.0.1.5 is not on this machine: the task's port is published on hostIp, where it answers.
+  const { running: [task] } = await runAll("web80", 1, "vpc");
+  assert.equal(task!.containerInstanceArn, instance.containerInstanceArn);
+  assert.deepEqual(task!.containers![0]!.networkBindings?.map((b) => [b.bindIP, b.hostPort]), [["127.0.1.1", 80]]);
+  const page = await waitFor("the task's page", () => httpGet("http://127.0.1.1:80/"));
+  assert.equal(page.body.trim(), task!.containers![0]!.runtimeId!.slice(0, 12));
+  await stopAll("vpc");
+  await ecs.send(new DeregisterContainerInstanceCommand({ cluster: "vpc", containerInstance: instance.containerInstanceArn, force: true }));
+  await ecs.send(new DeleteClusterCommand({ cluster: "vpc" }));
+});
+
 test("a restart keeps the same instances: same ARNs and EC2 ids, no duplicates", async () => {
   const before = await describe();
   await berth.stop();

@@ -1,10 +1,11 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import {
-  ClusterNotFoundException, CreateClusterCommand, DiscoverPollEndpointCommand, InvalidParameterException, ListContainerInstancesCommand,
+  ClusterNotFoundException, CreateClusterCommand, CreateServiceCommand, DeleteServiceCommand, DescribeServiceDeploymentsCommand, DescribeServiceRevisionsCommand,
+  DescribeServicesCommand, DiscoverPollEndpointCommand, InvalidParameterException, ListContainerInstancesCommand,
   ListServicesByNamespaceCommand, NamespaceNotFoundException, NoUpdateAvailableException, RegisterTaskDefinitionCommand, RunTaskCommand,
   StopTaskCommand, SubmitAttachmentStateChangesCommand, SubmitContainerStateChangeCommand, SubmitTaskStateChangeCommand, UpdateContainerAgentCommand,
-  type ECSClient,
+  type ECSClient, type ServiceConnectConfiguration,
 } from "@aws-sdk/client-ecs";
 import { BerthProcess } from "./harness.js";
 import { ensureTestImage, TEST_IMAGE } from "./images.js";
@@ -72,4 +73,31 @@ test("ListServicesByNamespace: a namespace clusters name lists the services usin
   const listed = await ecs.send(new ListServicesByNamespaceCommand({ namespace: "local" }));
   assert.deepEqual(listed.serviceArns, []);
   await assert.rejects(ecs.send(new ListServicesByNamespaceCommand({ namespace: "elsewhere" })), NamespaceNotFoundException);
+
+  // Services that turn Service Connect on: the cluster's default namespace, or one they name.
+  const service = (serviceName: string, serviceConnectConfiguration?: ServiceConnectConfiguration) =>
+    ecs.send(new CreateServiceCommand({ cluster: "meshed", serviceName, taskDefinition: "acked", desiredCount: 0, serviceConnectConfiguration }));
+  const a = (await service("a", { enabled: true })).service!;
+  assert.deepEqual(a.deployments![0]!.serviceConnectConfiguration, { enabled: true, namespace: "local" }, "the cluster's default namespace");
+  const b = (await service("b", { enabled: true, namespace: "elsewhere" })).service!;
+  await service("c");
+  await service("d", { enabled: false, namespace: "local" });
+  const page = async (namespace: string) => (await ecs.send(new ListServicesByNamespaceCommand({ namespace }))).serviceArns;
+  assert.deepEqual(await page("local"), [a.serviceArn]);
+  assert.deepEqual(await page("elsewhere"), [b.serviceArn]);
+  // Enabled with no namespace in a cluster without defaults is refused, and creates nothing.
+  await assert.rejects(ecs.send(new CreateServiceCommand({ cluster: "default", serviceName: "lost", taskDefinition: "acked", desiredCount: 0, serviceConnectConfiguration: { enabled: true } })),
+    InvalidParameterException);
+  assert.deepEqual((await ecs.send(new DescribeServicesCommand({ cluster: "default", services: ["lost"] }))).failures?.map((f) => f.reason), ["MISSING"]);
+  // An update that moves the service deploys, and the namespace lists it from then on (AWS CLI).
+  const moved = await berth.aws("ecs", "update-service", "--cluster", "meshed", "--service", "b", "--service-connect-configuration", "enabled=true,namespace=local");
+  assert.equal(moved.service.deployments.length, 2, "a new deployment");
+  assert.deepEqual(moved.service.deployments[0].serviceConnectConfiguration, { enabled: true, namespace: "local" });
+  assert.deepEqual(await page("local"), [a.serviceArn, b.serviceArn]);
+  // The new service revision shows it too.
+  const current = (await ecs.send(new DescribeServicesCommand({ cluster: "meshed", services: ["b"] }))).services![0]!.currentServiceDeployment!;
+  const deployment = (await ecs.send(new DescribeServiceDeploymentsCommand({ serviceDeploymentArns: [current] }))).serviceDeployments![0]!;
+  const revisions = await ecs.send(new DescribeServiceRevisionsCommand({ serviceRevisionArns: [deployment.targetServiceRevision!.arn!] }));
+  assert.deepEqual(revisions.serviceRevisions?.[0]?.serviceConnectConfiguration, { enabled: true, namespace: "local" });
+  for (const s of ["a", "b", "c", "d"]) await ecs.send(new DeleteServiceCommand({ cluster: "meshed", service: s, force: true }));
 });

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   ContinueServiceDeploymentCommand, CreateClusterCommand, CreateServiceCommand, DeleteServiceCommand, DescribeServiceDeploymentsCommand, DescribeServicesCommand,
-  RegisterTaskDefinitionCommand, UpdateServiceCommand, type DeploymentConfiguration, type DeploymentLifecycleHook, type ECSClient, type ServiceDeployment,
+  DescribeTasksCommand, ListTasksCommand, RegisterTaskDefinitionCommand, UpdateServiceCommand, type DeploymentConfiguration, type DeploymentLifecycleHook, type ECSClient, type ServiceDeployment,
 } from "@aws-sdk/client-ecs";
 import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { BerthProcess } from "./harness.js";
@@ -271,6 +271,37 @@ test("lifecycle hooks: a LINEAR deployment pauses before every production traffi
   assert.deepEqual(await forwardWeights(elb, lin.production), { [lin.blue]: 0, [lin.green]: 100 });
   await ecs.send(new DeleteServiceCommand({ service: "stepped", force: true }));
   await waitFor("stepped INACTIVE", async () => (await ecs.send(new DescribeServicesCommand({ services: ["stepped"] }))).services![0]!.status === "INACTIVE", 60_000);
+});
+
+test("lifecycle hooks: a pause at PRE_SCALE_UP holds a blue/green deployment before any green task starts", async () => {
+  const pre = await blueGreenAlb(elb, "prescale");
+  const lbs = [{ targetGroupArn: pre.blue, containerName: "web", containerPort: 8080, advancedConfiguration: { alternateTargetGroupArn: pre.green, productionListenerRule: pre.production } }];
+  const { service } = await ecs.send(new CreateServiceCommand({
+    serviceName: "prescale", taskDefinition: defs.v1, desiredCount: 1, launchType: "FARGATE", networkConfiguration: network, loadBalancers: lbs,
+    deploymentConfiguration: { strategy: "BLUE_GREEN", bakeTimeInMinutes: 0 },
+  }));
+  await reaches(service!.currentServiceDeployment!, "SUCCESSFUL");
+  const arn = (await ecs.send(new UpdateServiceCommand({
+    service: "prescale", taskDefinition: defs.v2,
+    deploymentConfiguration: { strategy: "BLUE_GREEN", bakeTimeInMinutes: 0, lifecycleHooks: [{ targetType: "PAUSE", lifecycleStages: ["PRE_SCALE_UP"] }] },
+  }))).service!.currentServiceDeployment!;
+  const held = await atStage(arn, "PRE_SCALE_UP");
+  assert.equal(held.lifecycleHookDetails![0]!.status, "AWAITING_ACTION");
+  const revisions = async () => {
+    const { taskArns = [] } = await ecs.send(new ListTasksCommand({ serviceName: "prescale" }));
+    const { tasks = [] } = taskArns.length ? await ecs.send(new DescribeTasksCommand({ tasks: taskArns })) : { tasks: [] };
+    return tasks.map((t) => t.taskDefinitionArn);
+  };
+  // The scheduler decides every second; give it several decisions to (wrongly) start a green task.
+  await new Promise((r) => setTimeout(r, 3000));
+  assert.deepEqual(await revisions(), [defs.v1], "no green task while the pause holds");
+  assert.deepEqual(await forwardWeights(elb, pre.production), { [pre.blue]: 100, [pre.green]: 0 });
+  await ecs.send(new ContinueServiceDeploymentCommand({ serviceDeploymentArn: arn, hookId: held.lifecycleHookDetails![0]!.hookId! }));
+  await reaches(arn, "SUCCESSFUL");
+  assert.deepEqual(await forwardWeights(elb, pre.production), { [pre.blue]: 0, [pre.green]: 100 });
+  await waitFor("only green tasks", async () => ((await revisions()).every((r) => r === defs.v2) ? true : undefined), 60_000);
+  await ecs.send(new DeleteServiceCommand({ service: "prescale", force: true }));
+  await waitFor("prescale INACTIVE", async () => (await ecs.send(new DescribeServicesCommand({ services: ["prescale"] }))).services![0]!.status === "INACTIVE", 60_000);
 });
 
 test("lifecycle hooks: test traffic moves to green at TEST_TRAFFIC_SHIFT, not before; a rollback runs its PRODUCTION_TRAFFIC_SHIFT and TEST_TRAFFIC_SHIFT hooks; an overtaken deployment's test traffic goes back to blue", async () => {

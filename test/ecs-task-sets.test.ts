@@ -110,7 +110,7 @@ test("task set operations refuse bad input with ECS's errors and change nothing"
   await ecs.send(new CreateServiceCommand({ serviceName: "ext-bad", desiredCount: 1, deploymentController: { type: "EXTERNAL" } }));
   const base = { cluster: "default", service: "ext-bad", launchType: "FARGATE" as const, networkConfiguration: network };
   await assert.rejects(ecs.send(new CreateTaskSetCommand({ ...base, taskDefinition: "blue", scale: { value: 150, unit: "PERCENT" } })), { name: "InvalidParameterException" });
-  await assert.rejects(ecs.send(new CreateTaskSetCommand({ ...base, taskDefinition: "nope" })), { name: "InvalidParameterException", message: "TaskDefinition not found." });
+  await assert.rejects(ecs.send(new CreateTaskSetCommand({ ...base, taskDefinition: "nope" })), { name: "ClientException", message: "TaskDefinition not found." });
   await assert.rejects(ecs.send(new CreateTaskSetCommand({ ...base, taskDefinition: "blue", scale: { value: 10, unit: "TASKS" as never } })), {
     name: "InvalidParameterException",
     message: "1 validation error detected: Value 'TASKS' at 'scale.unit' failed to satisfy constraint: Member must satisfy enum value set: [PERCENT]",

@@ -124,18 +124,27 @@ test("an ECS target's role needs iam:PassRole on the task's roles (and overrides
     await runner("pass-task-role-only", [passTo("ecs-tasks.amazonaws.com", ["app-task"])]);
     await runner("pass-to-events", [passTo("events.amazonaws.com", ["app-task", "app-exec"])]);
     await runner("pass-both", [passTo("ecs-tasks.amazonaws.com", ["app-task", "app-exec"])]);
+    // AWS's ecsEventsRole policy in full: tagging the task it runs, and nothing else.
+    await runner("ecs-events-role", [
+      { Effect: "Allow", Action: "iam:PassRole", Resource: "*", Condition: { StringLike: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } } },
+      { Effect: "Allow", Action: "ecs:TagResource", Resource: "*", Condition: { StringEquals: { "ecs:CreateAction": ["RunTask"] } } },
+    ]);
 
     const url = (await sqs.send(new CreateQueueCommand({ QueueName: "pass-dlq" }))).QueueUrl!;
-    const target = (Id: string, role: string, Input?: string) =>
-      ({ Id, Arn: cluster, RoleArn: roleArn(role), Input, EcsParameters: { TaskDefinitionArn: "app" }, DeadLetterConfig: { Arn: queueArn("pass-dlq") }, RetryPolicy: { MaximumRetryAttempts: 0 } });
+    const target = (Id: string, role: string, Input?: string, Tags?: Array<{ Key: string; Value: string }>) =>
+      ({ Id, Arn: cluster, RoleArn: roleArn(role), Input, EcsParameters: { TaskDefinitionArn: "app", Tags }, DeadLetterConfig: { Arn: queueArn("pass-dlq") }, RetryPolicy: { MaximumRetryAttempts: 0 } });
+    const tags = [{ Key: "team", Value: "jobs" }];
     await events.send(new PutRuleCommand({ Name: "pass", EventPattern: '{"source":["pass"]}' }));
     await events.send(new PutTargetsCommand({ Rule: "pass", Targets: [
       target("managed-like", "run-and-pass"), target("run-only", "run-only"), target("task-only", "pass-task-role-only"), target("to-events", "pass-to-events"),
       target("override", "pass-both", JSON.stringify({ taskRoleArn: roleArn("elsewhere") })),
     ] }));
+    // Tags on the task: ecs:TagResource too (tagResourceAuthorization is on by default). A rule has at most five targets.
+    await events.send(new PutRuleCommand({ Name: "pass-tags", EventPattern: '{"source":["pass"]}' }));
+    await events.send(new PutTargetsCommand({ Rule: "pass-tags", Targets: [target("tagged", "run-and-pass", undefined, tags), target("tagged-allowed", "ecs-events-role", undefined, tags)] }));
     await events.send(new PutEventsCommand({ Entries: [{ Source: "pass", DetailType: "check", Detail: "{}" }] }));
 
-    const dead = (await receiveExactly(sqs, url, 5)).map(attributesOf);
+    const dead = (await receiveExactly(sqs, url, 7)).map(attributesOf);
     const byRole = new Map(dead.map((a) => [/assumed-role\/([^/]+)\//.exec(a.ERROR_MESSAGE ?? "")?.[1] ?? "ran", a]));
     const refused = (role: string, passed: string) => {
       const a = byRole.get(role);
@@ -147,10 +156,13 @@ test("an ECS target's role needs iam:PassRole on the task's roles (and overrides
     refused("pass-task-role-only", "app-exec");
     refused("pass-to-events", "app-task");
     refused("pass-both", "elsewhere");
-    // The allowed one got as far as RunTask itself, which has no container instance to place on.
+    const tagging = byRole.get("run-and-pass");
+    assert.equal(tagging?.ERROR_CODE, "NO_PERMISSIONS", JSON.stringify(dead));
+    assert.match(tagging!.ERROR_MESSAGE!, /is not authorized to perform: ecs:TagResource on resource: \* because no identity-based policy allows the ecs:TagResource action$/);
+    // The allowed ones got as far as RunTask itself, which has no container instance to place on.
     const ran = dead.filter((a) => a.ERROR_CODE !== "NO_PERMISSIONS");
-    assert.equal(ran.length, 1, JSON.stringify(dead));
-    assert.match(ran[0]!.ERROR_MESSAGE!, /No Container Instances were found in your cluster/);
+    assert.equal(ran.length, 2, JSON.stringify(dead));
+    for (const r of ran) assert.match(r.ERROR_MESSAGE!, /No Container Instances were found in your cluster/);
   } finally {
     ecs.destroy();
   }

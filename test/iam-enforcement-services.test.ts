@@ -7,7 +7,9 @@ import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, Pu
 import { SQSClient, CreateQueueCommand, SendMessageCommand, SendMessageBatchCommand } from "@aws-sdk/client-sqs";
 import { SNSClient, CreateTopicCommand, PublishCommand } from "@aws-sdk/client-sns";
 import { STSClient, AssumeRoleCommand } from "@aws-sdk/client-sts";
-import { ECSClient, CreateClusterCommand, DeleteClusterCommand, DescribeClustersCommand } from "@aws-sdk/client-ecs";
+import {
+  ECSClient, CreateClusterCommand, DeleteClusterCommand, DescribeClustersCommand, PutAccountSettingCommand, DeleteAccountSettingCommand, TagResourceCommand,
+} from "@aws-sdk/client-ecs";
 import { ElasticLoadBalancingV2Client, CreateTargetGroupCommand, DeleteTargetGroupCommand, ModifyTargetGroupCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { CloudWatchClient, PutMetricAlarmCommand, PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { EventBridgeClient, PutRuleCommand, PutEventsCommand } from "@aws-sdk/client-eventbridge";
@@ -303,10 +305,29 @@ print(json.dumps(out))`, berth.endpoint, quinn.accessKeyId, quinn.secretAccessKe
     assert.equal((await ecs.send(new DescribeClustersCommand({ clusters: ["dev-1"] }))).clusters?.[0]?.clusterName, "dev-1");
     const prod = `arn:aws:ecs:us-east-1:${ACCOUNT}:cluster/prod-1`;
     await rejectsWith(ecs.send(new DeleteClusterCommand({ cluster: "prod-1" })), "AccessDeniedException", noAllow(userArn("eve"), "ecs:DeleteCluster", prod));
-    await ecs.send(new CreateClusterCommand({ clusterName: "dev-2", tags: [{ key: "env", value: "dev" }] }));
+    // Tagging authorization (tagResourceAuthorization, on by default): tags on create need ecs:TagResource too.
+    const devTags = [{ key: "env", value: "dev" }];
+    await rejectsWith(ecs.send(new CreateClusterCommand({ clusterName: "dev-2", tags: devTags })), "AccessDeniedException",
+      noAllow(userArn("eve"), "ecs:TagResource", `arn:aws:ecs:us-east-1:${ACCOUNT}:cluster/dev-2`));
+    assert.deepEqual((await root.send(new DescribeClustersCommand({ clusters: ["dev-2"] }))).failures?.map((f) => f.reason), ["MISSING"], "nothing was created");
+    // Turned off for eve (by the root user), ecs:CreateCluster is enough.
+    await root.send(new PutAccountSettingCommand({ name: "tagResourceAuthorization", value: "off", principalArn: userArn("eve") }));
+    await ecs.send(new CreateClusterCommand({ clusterName: "dev-2", tags: devTags }));
+    await root.send(new DeleteAccountSettingCommand({ name: "tagResourceAuthorization", principalArn: userArn("eve") }));
     await rejectsWith(ecs.send(new CreateClusterCommand({ clusterName: "dev-3" })), "AccessDeniedException",
       noAllow(userArn("eve"), "ecs:CreateCluster", `arn:aws:ecs:us-east-1:${ACCOUNT}:cluster/dev-3`));
     await ecs.send(new DeleteClusterCommand({ cluster: "dev-2" }));
     assert.equal((await root.send(new DescribeClustersCommand({ clusters: ["prod-1"] }))).clusters?.[0]?.status, "ACTIVE");
+
+    // The Developer Guide's policy: ecs:TagResource only as part of a create (ecs:CreateAction), never on its own.
+    const tess = new ECSClient(config(berth.endpoint, await userWith("tess", [
+      { Effect: "Allow", Action: "ecs:CreateCluster", Resource: "*" },
+      { Effect: "Allow", Action: "ecs:TagResource", Resource: "*", Condition: { StringEquals: { "ecs:CreateAction": ["CreateCluster", "RunTask"] } } },
+    ])));
+    const created = await tess.send(new CreateClusterCommand({ clusterName: "tagged", tags: devTags }));
+    assert.deepEqual(created.cluster?.tags, devTags);
+    await rejectsWith(tess.send(new TagResourceCommand({ resourceArn: created.cluster!.clusterArn!, tags: [{ key: "later", value: "x" }] })), "AccessDeniedException",
+      noAllow(userArn("tess"), "ecs:TagResource", created.cluster!.clusterArn!));
+    await root.send(new DeleteClusterCommand({ cluster: "tagged" }));
   });
 });

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
-  CreateServiceCommand, DeleteClusterCommand, DeleteServiceCommand, DescribeClustersCommand, DescribeContainerInstancesCommand, DescribeServicesCommand,
+  CreateClusterCommand, CreateServiceCommand, DeleteClusterCommand, DeleteServiceCommand, DescribeClustersCommand, DescribeContainerInstancesCommand, DescribeServicesCommand,
   DescribeTasksCommand, ListContainerInstancesCommand, ListServicesCommand, ListTasksCommand, PutClusterCapacityProvidersCommand, RegisterTaskDefinitionCommand, RunTaskCommand,
   StartTaskCommand, StopTaskCommand, UpdateContainerInstancesStateCommand, UpdateServiceCommand,
   TagResourceCommand, ListTagsForResourceCommand,
@@ -131,6 +131,9 @@ test("RunTask and StartTask place through the placement engine: strategies, cons
 });
 
 test("a service created with the AWS CLI spreads across zones, keeps its desired count and tells it in its events", async () => {
+  // An unknown task definition is ECS's ClientException, for a new service and for an update.
+  const notFound = { name: "ClientException", message: "TaskDefinition not found." };
+  await assert.rejects(ecs.send(new CreateServiceCommand({ cluster: "default", serviceName: "web", taskDefinition: "ghost", desiredCount: 1 })), notFound);
   const created = await berth.aws("ecs", "create-service", "--cluster", "default", "--service-name", "web", "--task-definition", "app", "--desired-count", "3",
     "--placement-strategy", "type=spread,field=attribute:ecs.availability-zone", "type=binpack,field=memory", "--tags", "key=team,value=web");
   assert.equal(created.service.status, "ACTIVE");
@@ -181,6 +184,7 @@ test("a service created with the AWS CLI spreads across zones, keeps its desired
 });
 
 test("scale in picks tasks by the service's strategy, scale out adds them back, DeleteService needs force", async () => {
+  await assert.rejects(ecs.send(new UpdateServiceCommand({ cluster: "default", service: "web", taskDefinition: "ghost:3" })), { name: "ClientException", message: "TaskDefinition not found." });
   await ecs.send(new UpdateServiceCommand({ cluster: "default", service: "web", desiredCount: 1 }));
   const small = await steady("web");
   assert.match(small.events![1]!.message!, /^\(service web\) has stopped 2 running tasks: \(task [0-9a-f]{32}\) \(task [0-9a-f]{32}\)\.$/);
@@ -397,6 +401,28 @@ test("Fargate services: tasks as RunTask makes them, capacity providers, propaga
   const listed = await ecs.send(new ListTagsForResourceCommand({ resourceArn: service!.serviceArn! }));
   assert.deepEqual(listed.tags, [{ key: "from", value: "service" }, { key: "added", value: "later" }]);
   await remove("fg");
+});
+
+test("recorded as ECS shows them: availabilityZoneRebalancing (ENABLED by default, an update deploys nothing) and a deployment's EBS volume configuration", async () => {
+  await ecs.send(new RegisterTaskDefinitionCommand({
+    family: "ebs", networkMode: "bridge", volumes: [{ name: "data", configuredAtLaunch: true }], containerDefinitions: [container()],
+  }));
+  const volumeConfigurations = [{ name: "data", managedEBSVolume: { roleArn: "arn:aws:iam::000000000000:role/ebs", sizeInGiB: 1 } }];
+  const { service } = await ecs.send(new CreateServiceCommand({ cluster: "default", serviceName: "recorded", taskDefinition: "ebs", desiredCount: 0, volumeConfigurations }));
+  assert.equal(service!.availabilityZoneRebalancing, "ENABLED");
+  assert.deepEqual(service!.deployments![0]!.volumeConfigurations, volumeConfigurations);
+  const rebalancing = (await ecs.send(new UpdateServiceCommand({ cluster: "default", service: "recorded", availabilityZoneRebalancing: "DISABLED" }))).service!;
+  assert.equal(rebalancing.availabilityZoneRebalancing, "DISABLED");
+  assert.equal(rebalancing.deployments!.length, 1, "no new deployment");
+  // Without a value an update keeps it; a new volume configuration is a new deployment.
+  const volumes = (await ecs.send(new UpdateServiceCommand({ cluster: "default", service: "recorded", volumeConfigurations: [] }))).service!;
+  assert.deepEqual([volumes.availabilityZoneRebalancing, volumes.deployments!.length, volumes.deployments![0]!.volumeConfigurations], ["DISABLED", 2, []]);
+  // A DAEMON service, in a cluster without instances (so it runs nothing).
+  await ecs.send(new CreateClusterCommand({ clusterName: "no-instances" }));
+  const daemon = (await ecs.send(new CreateServiceCommand({ cluster: "no-instances", serviceName: "recorded-daemon", taskDefinition: "app", schedulingStrategy: "DAEMON" }))).service!;
+  assert.equal(daemon.availabilityZoneRebalancing, "DISABLED", "only REPLICA services rebalance");
+  await ecs.send(new DeleteServiceCommand({ cluster: "no-instances", service: "recorded-daemon", force: true }));
+  await ecs.send(new DeleteServiceCommand({ cluster: "default", service: "recorded", force: true }));
 });
 
 test("the scheduler survives a restart: the service keeps its count and replaces a task killed afterwards", async () => {

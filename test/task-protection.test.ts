@@ -1,7 +1,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import {
-  CreateServiceCommand, DeleteServiceCommand, DescribeTasksCommand, GetTaskProtectionCommand, InvalidParameterException, ListTasksCommand,
+  CreateServiceCommand, DeleteServiceCommand, DescribeServicesCommand, DescribeTasksCommand, GetTaskProtectionCommand, InvalidParameterException, ListTasksCommand,
   RegisterTaskDefinitionCommand, RunTaskCommand, StopTaskCommand, UpdateServiceCommand, UpdateTaskProtectionCommand, ClusterNotFoundException,
   type ECSClient, type Task,
 } from "@aws-sdk/client-ecs";
@@ -96,4 +96,64 @@ print(json.dumps({"enabled": [t["protectionEnabled"] for t in r["protectedTasks"
   await ecs.send(new StopTaskCommand({ cluster: "default", task: standalone!.taskArn! }));
   await waitForTask(ecs, "default", standalone!.taskArn!, "STOPPED", 60_000);
   await ecs.send(new DeleteServiceCommand({ cluster: "default", service: "guarded", force: true }));
+});
+
+test("a rolling deployment does not stop a protected task of the old deployment: it stays IN_PROGRESS until the protection is lifted", async () => {
+  const revision = async (tag: string) => (await ecs.send(new RegisterTaskDefinitionCommand({
+    family: "guarded-rollout", networkMode: "bridge",
+    containerDefinitions: [{
+      name: "app", image: TEST_IMAGE, memory: 32, essential: true, stopTimeout: 1, command: ["sleep", "600"], environment: [{ name: "REVISION", value: tag }],
+      healthCheck: { command: ["CMD-SHELL", "true"], interval: 5, timeout: 2, retries: 1 },
+    }],
+  }))).taskDefinition!.taskDefinitionArn!;
+  const [v1, v2] = [await revision("1"), await revision("2")];
+  await ecs.send(new CreateServiceCommand({ cluster: "default", serviceName: "rollout", taskDefinition: v1, desiredCount: 1 }));
+  const [old] = await waitFor("the first task running", async () => {
+    const tasks = await running("rollout");
+    return tasks.length === 1 ? tasks : undefined;
+  }, 90_000);
+  await ecs.send(new UpdateTaskProtectionCommand({ cluster: "default", tasks: [old!.taskArn!], protectionEnabled: true, expiresInMinutes: 60 }));
+
+  await ecs.send(new UpdateServiceCommand({ cluster: "default", service: "rollout", taskDefinition: v2 }));
+  const replacement = await waitFor("the new revision's task running", async () => (await running("rollout")).find((t) => t.taskDefinitionArn === v2), 90_000);
+  // The scheduler decides every second; give it several decisions to (wrongly) stop the protected task.
+  await new Promise((r) => setTimeout(r, 4000));
+  const { tasks: [stillOld] = [] } = await ecs.send(new DescribeTasksCommand({ cluster: "default", tasks: [old!.taskArn!] }));
+  assert.deepEqual([stillOld!.lastStatus, stillOld!.desiredStatus], ["RUNNING", "RUNNING"]);
+  const deployments = async () => (await ecs.send(new DescribeServicesCommand({ cluster: "default", services: ["rollout"] }))).services![0]!.deployments!;
+  const primary = (await deployments()).find((d) => d.status === "PRIMARY")!;
+  assert.equal(primary.taskDefinition, v2);
+  assert.equal(primary.rolloutState, "IN_PROGRESS");
+  assert.ok((await deployments()).some((d) => d.status === "ACTIVE" && d.taskDefinition === v1), "the old deployment is still ACTIVE");
+
+  // Lifted (by the AWS CLI): the old task goes and the deployment completes.
+  await berth.aws("ecs", "update-task-protection", "--cluster", "default", "--tasks", old!.taskArn!, "--no-protection-enabled");
+  await waitForTask(ecs, "default", old!.taskArn!, "STOPPED", 60_000);
+  await waitFor("the deployment COMPLETED", async () => {
+    const all = await deployments();
+    return all.length === 1 && all[0]!.rolloutState === "COMPLETED" ? all : undefined;
+  }, 90_000);
+  const { tasks: [kept] = [] } = await ecs.send(new DescribeTasksCommand({ cluster: "default", tasks: [replacement.taskArn!] }));
+  assert.equal(kept!.lastStatus, "RUNNING");
+  await ecs.send(new DeleteServiceCommand({ cluster: "default", service: "rollout", force: true }));
+  await waitFor("the service's tasks stopped", async () => ((await running("rollout")).length === 0 ? true : undefined), 60_000);
+});
+
+test("protection expires: a protected task kept through scale-in is stopped once its expiry passes", async () => {
+  await ecs.send(new CreateServiceCommand({ cluster: "default", serviceName: "expiring", taskDefinition: "guarded", desiredCount: 1 }));
+  const [task] = await waitFor("the task running", async () => {
+    const tasks = await running("expiring");
+    return tasks.length === 1 ? tasks : undefined;
+  }, 90_000);
+  const { protectedTasks } = await ecs.send(new UpdateTaskProtectionCommand({ cluster: "default", tasks: [task!.taskArn!], protectionEnabled: true, expiresInMinutes: 1 }));
+  const expires = protectedTasks![0]!.expirationDate!;
+  await ecs.send(new UpdateServiceCommand({ cluster: "default", service: "expiring", desiredCount: 0 }));
+  // The scheduler decides every second; give it several decisions to (wrongly) stop the protected task.
+  await new Promise((r) => setTimeout(r, 3000));
+  const { tasks: [kept] = [] } = await ecs.send(new DescribeTasksCommand({ cluster: "default", tasks: [task!.taskArn!] }));
+  assert.equal(kept!.desiredStatus, "RUNNING");
+  // Nobody lifts it: once the minute is over, scale-in takes the task.
+  const stopped = await waitForTask(ecs, "default", task!.taskArn!, "STOPPED", 150_000);
+  assert.ok(stopped.stoppingAt!.getTime() >= expires.getTime(), `stopped (${stopped.stoppingAt!.toISOString()}) only after the protection expired (${expires.toISOString()})`);
+  await ecs.send(new DeleteServiceCommand({ cluster: "default", service: "expiring", force: true }));
 });

@@ -183,11 +183,15 @@ test("RunTask refuses what ECS refuses, and changes nothing", async () => {
     ["no network configuration", { taskDefinition: "refuse", launchType: "FARGATE" }],
     ["count 0", { taskDefinition: "refuse", launchType: "FARGATE", count: 0, networkConfiguration: { awsvpcConfiguration: { subnets: ["s"] } } }],
     ["count 11", { taskDefinition: "refuse", launchType: "FARGATE", count: 11, networkConfiguration: { awsvpcConfiguration: { subnets: ["s"] } } }],
-    ["unknown definition", { taskDefinition: "nope:7", launchType: "FARGATE", networkConfiguration: { awsvpcConfiguration: { subnets: ["s"] } } }],
     ["override of an unknown container", { taskDefinition: "refuse", launchType: "FARGATE", networkConfiguration: { awsvpcConfiguration: { subnets: ["s"] } }, overrides: { containerOverrides: [{ name: "ghost" }] } }],
   ];
   for (const [name, input] of cases) {
     await assert.rejects(ecs.send(new RunTaskCommand({ cluster: "dev", ...input } as never)), InvalidParameterException, name);
+  }
+  // An unknown definition is ECS's ClientException "TaskDefinition not found.", which clients match on.
+  for (const taskDefinition of ["nope:7", "nope"]) {
+    await assert.rejects(ecs.send(new RunTaskCommand({ cluster: "dev", taskDefinition, launchType: "FARGATE", networkConfiguration: { awsvpcConfiguration: { subnets: ["s"] } } })),
+      { name: "ClientException", message: "TaskDefinition not found." }, taskDefinition);
   }
   await assert.rejects(ecs.send(new RunTaskCommand({ cluster: "nowhere", taskDefinition: "refuse" })), (e: Error) => e.name === "ClusterNotFoundException");
   const afterList = await ecs.send(new ListTasksCommand({ cluster: "dev" }));

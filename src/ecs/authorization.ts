@@ -1,7 +1,9 @@
 import { parseArn, type Scope } from "../core/arn.js";
 import type { Db } from "../store/database.js";
-import type { AuthorizedCall, ServiceAuthorization } from "../iam/service-authorization.js";
+import type { AuthorizedCall, DependentAction, ServiceAuthorization } from "../iam/service-authorization.js";
+import { requestTagContext } from "../iam/request-tags.js";
 import { findTask } from "./tasks/task-store.js";
+import { effectiveSetting } from "./account-settings/account-settings.js";
 
 /** The last part of a name-or-ARN (a cluster named by ARN: its name). */
 const nameOf = (ref: string) => (ref.startsWith("arn:") ? ref.slice(ref.lastIndexOf("/") + 1) : ref);
@@ -63,6 +65,28 @@ function executeCommandKeys(call: AuthorizedCall): Record<string, string | undef
   return { "ecs:cluster": cluster(call)[0], "ecs:task": task, "ecs:container-name": container };
 }
 
+/** The operations that create a resource with tags (the Developer Guide's "tag-on create" actions). */
+const TAG_ON_CREATE = ["CreateCapacityProvider", "CreateCluster", "CreateService", "CreateTaskSet", "RegisterContainerInstance", "RegisterTaskDefinition", "RunTask", "StartTask"];
+
+/**
+ * Tagging authorization: a tag-on-create call that gives tags also needs ecs:TagResource, with
+ * ecs:CreateAction naming the call, while the caller's tagResourceAuthorization account setting is
+ * on (AWS's default). It is evaluated on the ARN of the resource created when its name makes it
+ * known before the call (a cluster, service or capacity provider), else on "*".
+ */
+function tagOnCreate(op: string) {
+  return (call: AuthorizedCall): DependentAction[] => {
+    const tags = call.input["tags"];
+    if (!Array.isArray(tags) || tags.length === 0) return [];
+    if (effectiveSetting(call.db, call.ctx, "tagResourceAuthorization").value !== "on") return [];
+    const created = op === "CreateCluster" ? clusterArn(call, call.str("clusterName") ?? "default")
+      : op === "CreateService" ? named("service", "serviceName")(call)[0]!
+      : op === "CreateCapacityProvider" ? call.arn(`capacity-provider/${call.str("name") ?? ""}`)
+      : "*";
+    return [{ action: "ecs:TagResource", resource: created, context: { ...requestTagContext(call.input), "ecs:CreateAction": op } }];
+  };
+}
+
 /**
  * Amazon ECS (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelasticcontainerservice.html):
  * cluster actions on the cluster's ARN, service, task and container-instance actions on each one
@@ -108,4 +132,5 @@ export const ecsAuthorization: ServiceAuthorization = {
     ExecuteCommand: (call) => [...cluster(call), ...named("task", "task")(call)],
   },
   conditions: { ExecuteCommand: executeCommandKeys },
+  dependentActions: Object.fromEntries(TAG_ON_CREATE.map((op) => [op, tagOnCreate(op)])),
 };

@@ -5,7 +5,9 @@ import { identityPolicies } from "../iam/identity-decision.js";
 import { findRoleByArn } from "../iam/roles.js";
 import { assumedRolePrincipal, trusts } from "../sts/assume-role.js";
 import { DeliveryError } from "./delivery-error.js";
-import { parseArn } from "../core/arn.js";
+import { parseArn, type Scope } from "../core/arn.js";
+import { effectiveSetting } from "../ecs/account-settings/account-settings.js";
+import { requestTagContext } from "../iam/request-tags.js";
 import { taskDefinitionResource } from "../ecs/authorization.js";
 import { overridesOf } from "./targets/ecs-task-target.js";
 import { passRoles, type DependentAction } from "../iam/service-authorization.js";
@@ -34,6 +36,18 @@ function taskRoles(db: Db, taskDefinitionArn: string, input: string | undefined)
   return roles.filter((r): r is string => !!r).map((r) => roleArnOf(r, account));
 }
 
+/**
+ * A target whose RunTask gives the task tags also needs ecs:TagResource (ecs:CreateAction RunTask),
+ * as ECS's tagging authorization asks of any caller and AWS's ecsEventsRole policy grants, while
+ * the role's tagResourceAuthorization account setting is on.
+ */
+function tagOnRunTask(db: Db, target: W.Target, scope: Scope): DependentAction[] {
+  const tags = target.EcsParameters?.Tags ?? [];
+  if (tags.length === 0 || effectiveSetting(db, scope, "tagResourceAuthorization", target.RoleArn).value !== "on") return [];
+  const input = { tags: tags.map((t) => ({ key: t.Key, value: t.Value })) };
+  return [{ action: "ecs:TagResource", resource: "*", context: { ...requestTagContext(input), "ecs:CreateAction": "RunTask" } }];
+}
+
 /** What a delivery to this target needs of its role: the action on its resource, and for ECS the roles it passes. */
 function permissionsFor(db: Db, target: W.Target, region: string, input: string | undefined): DependentAction[] {
   const arn = target.Arn!;
@@ -47,7 +61,11 @@ function permissionsFor(db: Db, target: W.Target, region: string, input: string 
     const given = target.EcsParameters?.TaskDefinitionArn;
     const cluster = parseArn(arn);
     const taskDefinition = given === undefined ? arn : taskDefinitionResource(db, { account: cluster?.account ?? "", region: cluster?.region ?? region }, given);
-    return [{ action: "ecs:RunTask", resource: taskDefinition }, ...passRoles("ecs-tasks.amazonaws.com", taskRoles(db, taskDefinition, input))];
+    return [
+      { action: "ecs:RunTask", resource: taskDefinition },
+      ...passRoles("ecs-tasks.amazonaws.com", taskRoles(db, taskDefinition, input)),
+      ...tagOnRunTask(db, target, { account: cluster?.account ?? "", region: cluster?.region ?? region }),
+    ];
   }
   return [];
 }

@@ -57,7 +57,7 @@ export interface ServiceAuthorization {
 }
 
 /** One action on one resource a call also needs, with the condition keys it is evaluated with. */
-export interface DependentAction { action: string; resource: string; context?: Record<string, string> }
+export interface DependentAction { action: string; resource: string; context?: Record<string, string | string[] | undefined> }
 
 /** iam:PassRole of each role ARN to a service principal (a call that hands roles to the service). */
 export const passRoles = (service: string, roles: Array<string | undefined>): DependentAction[] =>

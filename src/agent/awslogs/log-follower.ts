@@ -98,6 +98,8 @@ export class LogFollower {
       const last: Record<"stdout" | "stderr", Position | undefined> = { stdout: resume.out, stderr: resume.err };
       const current = { stdout: resume.out ? encodePosition(resume.out) : NOTHING, stderr: resume.err ? encodePosition(resume.err) : NOTHING };
       const partial = { stdout: "", stderr: "" };
+      /** When each stream's unfinished line was last added to. */
+      const partialNs = { stdout: 0n, stderr: 0n };
       let lastLine = Date.now();
       // Anything at or before the stored position was shipped already (a line stored in part is read again for its other chunks).
       const builder = new LogEventBuilder(this.config.eventStart, (e) => (isShipped(e.position, this.from) ? undefined : this.enqueue(e)));
@@ -129,6 +131,7 @@ export class LogFollower {
             // Long lines come as several entries, the last ending with the newline.
             if (!entry.text.endsWith("\n")) {
               partial[entry.stream] += entry.text;
+              partialNs[entry.stream] = entry.ns;
               continue;
             }
             const text = partial[entry.stream] + entry.text.slice(0, -1);
@@ -141,6 +144,13 @@ export class LogFollower {
         if (this.disposed || !wasRunning) break;
         const latest = [last.stdout, last.stderr].filter((p) => p !== undefined).map((p) => p.ns).reduce((a, b) => (a > b ? a : b), 0n);
         since = sinceOf({ ns: latest > REREAD_NS ? latest - REREAD_NS : 0n, n: 0 });
+      }
+      // Output the container left without a final newline is its last event, as Docker's log
+      // copier sends what remains at the end of the stream.
+      if (!this.disposed) {
+        for (const stream of ["stdout", "stderr"] as const) {
+          if (partial[stream] !== "") builder.line({ timestamp: Number(partialNs[stream] / 1_000_000n), position: `${current.stdout}|${current.stderr}`, text: partial[stream] });
+        }
       }
       builder.flush();
     } catch (err) {

@@ -14,7 +14,9 @@ import { SETTING_RULES, type SettingName } from "./setting-rules.js";
  * ECS account settings, per region: each IAM user or role may have its own value of a setting;
  * the account's root user's value is the account default (PutAccountSettingDefault sets it), and
  * AWS's default applies where neither is set. The settings that change Berth's behaviour read
- * effectiveSetting() (containerInsights: the default of new clusters); the rest are recorded.
+ * effectiveSetting(): containerInsights (the default of new clusters), tagResourceAuthorization
+ * (ecs:TagResource on tag-on-create calls, src/ecs/authorization.ts) and defaultLogDriverMode
+ * (log-driver-mode.ts); the rest are recorded.
  */
 
 const rootArn = (account: string) => `arn:aws:iam::${account}:root`;

@@ -15,6 +15,7 @@ import type { AwslogsDelivery } from "./awslogs-delivery.js";
 const NO_LOGS = { code: "ServiceUnavailableException", message: "This Berth has no CloudWatch Logs store." };
 import type { LaunchSpec, StopCode } from "../../agent/protocol/task-runner.js";
 import type { LaunchResources } from "../../agent/protocol/launch-resources.js";
+import { withDefaultLogDriverMode } from "../account-settings/log-driver-mode.js";
 import type { TaskCredentials } from "../task-credentials/task-credentials.js";
 
 export interface AgentEndpoint {
@@ -83,7 +84,9 @@ export function createAgentEndpoint({ db, config, clock, log, runner, registry, 
    * So do task role sessions (task-credentials.ts): never older than the delivery, and the
    * task's own pull passwords (issued to its execution role's session under iamEnforcement).
    */
-  const withResources = (spec: LaunchSpec): LaunchSpec => {
+  const withResources = (launched: LaunchSpec): LaunchSpec => {
+    // Log drivers' delivery mode, like secrets, is the account setting's as the launch is delivered.
+    const spec = withDefaultLogDriverMode(db, launched);
     const r = resources?.(spec);
     const withSecrets = r ? { ...spec, resources: r } : spec;
     const withPasswords = registry ? { ...withSecrets, registryPasswords: launchRegistry(spec, registry, pullPrincipal?.(spec)).passwords } : withSecrets;

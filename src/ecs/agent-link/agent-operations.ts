@@ -12,6 +12,7 @@ import { paginate } from "../pagination.js";
 import { instanceArnOf } from "../instances/instance-refs.js";
 import { findInstance } from "../instances/instance-store.js";
 import { findTask, taskArnOf } from "../tasks/task-store.js";
+import { serviceConnectNamespace } from "../services/service-connect.js";
 
 /** What ECS acknowledges an agent's state change with. */
 const ACK = "ACK";
@@ -70,7 +71,7 @@ export function agentOperationHandlers({ db }: EcsDeps, { baseUrl }: { baseUrl: 
       const named = (ns: string | undefined) => ns !== undefined && (ns === wanted || ns.endsWith(`/${wanted}`) || wanted.endsWith(`/${ns}`));
       const services = (db.prepare("SELECT arn, doc FROM services WHERE account = ? AND region = ? AND status != 'INACTIVE' ORDER BY seq")
         .all(ctx.account, ctx.region) as Array<{ arn: string; doc: string }>).map((r) => ({ arn: r.arn, service: JSON.parse(r.doc) as Service }));
-      const using = services.filter(({ service }) => (service.deployments ?? []).some((d) => named(d.serviceConnectConfiguration?.namespace)));
+      const using = services.filter(({ service }) => (service.deployments ?? []).some((d) => named(serviceConnectNamespace(d))));
       // Berth has no Cloud Map: a namespace exists when a cluster's Service Connect defaults or a service name it.
       const clusters = (db.prepare("SELECT doc FROM clusters WHERE account = ? AND region = ? AND status = 'ACTIVE'").all(ctx.account, ctx.region) as Array<{ doc: string }>)
         .map((r) => JSON.parse(r.doc) as { serviceConnectDefaults?: { namespace?: string } });

@@ -3,7 +3,8 @@ import type {
 } from "@aws-sdk/client-ecs";
 import type { Handler } from "../../aws/json-gateway.js";
 import type { RequestContext } from "../../aws/request-context.js";
-import { parseArn } from "../../core/arn.js";
+import { createHash } from "node:crypto";
+import { parseArn, type Scope } from "../../core/arn.js";
 import { ServiceError } from "../../core/errors.js";
 import type { EcsDeps } from "../deps.js";
 import { clientException, invalidParameter } from "../errors.js";
@@ -35,6 +36,29 @@ function checkProtection(p: AutoScalingGroupProvider) {
   }
 }
 
+const invalidGroup = () => invalidParameter("The specified Auto Scaling group ARN is not valid. Specify a valid Auto Scaling group ARN and try again.");
+
+/**
+ * The group's ARN from what CreateCapacityProvider was given: ECS takes the group's ARN or its
+ * name. Berth has no EC2 Auto Scaling to look a name up in, so a name gets the ARN such a group
+ * would have, its id made from the account, region and name (the same name, the same ARN).
+ */
+function autoScalingGroupArnOf(given: string, scope: Scope): string {
+  if (given.startsWith("arn:")) {
+    const arn = parseArn(given);
+    if (!arn || arn.service !== "autoscaling" || arn.type.split(":")[0] !== "autoScalingGroup" || !groupNameOf(given)) throw invalidGroup();
+    return given;
+  }
+  // Auto Scaling group names: 1 to 255 characters; a colon would make the ARN ambiguous.
+  if (!/^[^:]{1,255}$/.test(given) || given.trim() !== given) throw invalidGroup();
+  const h = createHash("sha256").update(`${scope.account}:${scope.region}:${given}`).digest("hex");
+  const id = `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+  return `arn:aws:autoscaling:${scope.region}:${scope.account}:autoScalingGroup:${id}:autoScalingGroupName/${given}`;
+}
+
+/** The group name an Auto Scaling group ARN ends with. */
+const groupNameOf = (arn: string | undefined) => /:autoScalingGroupName\/(.+)$/.exec(arn ?? "")?.[1];
+
 const notFound = () => new ServiceError("ResourceNotFoundException", "The specified capacity provider does not exist. Specify a valid name or ARN and try again.");
 
 /**
@@ -51,15 +75,12 @@ export function asgCapacityProviderHandlers({ db }: EcsDeps): Record<string, Han
       if (input.managedInstancesProvider) throw invalidParameter("Managed instances capacity providers are not supported by Berth.");
       const asg = input.autoScalingGroupProvider;
       if (!asg) throw invalidParameter("An autoScalingGroupProvider must be specified.");
-      const arn = parseArn(asg.autoScalingGroupArn ?? "");
-      if (!arn || arn.service !== "autoscaling" || arn.type.split(":")[0] !== "autoScalingGroup") {
-        throw invalidParameter("The specified Auto Scaling group ARN is not valid. Specify a valid Auto Scaling group ARN and try again.");
-      }
+      const groupArn = autoScalingGroupArnOf(asg.autoScalingGroupArn ?? "", ctx);
       validateTags(input.tags);
       return db.transaction(() => {
         const existing = findProvider(db, ctx, name);
         if (existing && existing.status !== "INACTIVE") throw clientException(`The specified capacity provider already exists. To change the configuration of an existing capacity provider, update the capacity provider.`);
-        if (storedProviders(db, ctx).some((p) => p.status !== "INACTIVE" && p.autoScalingGroupProvider?.autoScalingGroupArn === asg.autoScalingGroupArn)) {
+        if (storedProviders(db, ctx).some((p) => p.status !== "INACTIVE" && groupNameOf(p.autoScalingGroupProvider?.autoScalingGroupArn) === groupNameOf(groupArn))) {
           throw invalidParameter("The specified Auto Scaling group ARN is already being used by another capacity provider. Specify a different Auto Scaling group and try again.");
         }
         const provider: CapacityProvider = {
@@ -68,7 +89,7 @@ export function asgCapacityProviderHandlers({ db }: EcsDeps): Record<string, Han
           status: "ACTIVE",
           type: "EC2_AUTOSCALING",
           autoScalingGroupProvider: {
-            autoScalingGroupArn: asg.autoScalingGroupArn,
+            autoScalingGroupArn: groupArn,
             managedScaling: managedScaling(asg.managedScaling),
             managedTerminationProtection: asg.managedTerminationProtection ?? "DISABLED",
             managedDraining: asg.managedDraining ?? "ENABLED",

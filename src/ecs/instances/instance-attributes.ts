@@ -24,7 +24,15 @@ export interface InstanceIdentity {
   instanceType: string;
   amiId: string;
   cpuArchitecture: "x86_64" | "arm64";
+  /** The private address of the instance identity document, when it gave one. */
+  privateIp?: string;
 }
+
+/**
+ * ECS has no field for an instance's private address (EC2's DescribeInstances shows it, and Berth
+ * has no EC2): Berth shows the one the registrant's identity document gave as this attribute.
+ */
+export const PRIVATE_IP_ATTRIBUTE = "berth.private-ip";
 
 /** The attributes ECS and its agent set on every Linux instance, in the order Berth lists them. */
 export function builtInAttributes(id: InstanceIdentity): Attribute[] {
@@ -36,11 +44,12 @@ export function builtInAttributes(id: InstanceIdentity): Attribute[] {
     { name: "ecs.os-type", value: "linux" },
     { name: "ecs.os-family", value: "LINUX" },
     { name: "ecs.cpu-architecture", value: id.cpuArchitecture },
+    ...(id.privateIp ? [{ name: PRIVATE_IP_ATTRIBUTE, value: id.privateIp }] : []),
   ];
 }
 
-/** Names under ECS's prefixes belong to ECS and its agent; only the others count as custom. */
-export const isBuiltIn = (name: string) => name.startsWith("ecs.") || name.startsWith(LEGACY);
+/** Names under ECS's prefixes belong to ECS and its agent (and Berth's own to Berth); only the others count as custom. */
+export const isBuiltIn = (name: string) => name.startsWith("ecs.") || name.startsWith(LEGACY) || name === PRIVATE_IP_ATTRIBUTE;
 
 /** ECS allows up to 10 custom attributes on a resource. */
 export const MAX_CUSTOM_ATTRIBUTES = 10;

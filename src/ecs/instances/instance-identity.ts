@@ -11,7 +11,10 @@ export interface IdentityDocument {
   instanceType?: string;
   imageId?: string;
   architecture?: "x86_64" | "arm64";
-  /** Where the instance's bridge ports are published: a loopback address on one machine. */
+  /**
+   * The instance's private address, any IPv4 address (an agent on EC2 sends its VPC's). Recorded
+   * and shown; a loopback one is also where the instance's bridge ports are published.
+   */
   privateIp?: string;
 }
 
@@ -21,7 +24,7 @@ const fields: Array<[keyof IdentityDocument, RegExp, string]> = [
   ["instanceType", /^[a-z][a-z0-9-]*\.[a-z0-9]+$/, "an instance type such as t3.large"],
   ["imageId", /^ami-[0-9a-f]{8,17}$/, "an AMI id such as ami-0123456789abcdef0"],
   ["architecture", /^(x86_64|arm64)$/, "x86_64 or arm64"],
-  ["privateIp", /^127\.(25[0-5]|2[0-4]\d|1?\d?\d)\.(25[0-5]|2[0-4]\d|1?\d?\d)\.(25[0-5]|2[0-4]\d|1?\d?\d)$/, "a loopback address (127.x.y.z)"],
+  ["privateIp", /^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/, "an IPv4 address"],
 ];
 
 /** Parses and checks the document; `region` is the request's, which the document must agree with. */

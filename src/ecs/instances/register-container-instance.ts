@@ -6,7 +6,7 @@ import { invalidParameter } from "../errors.js";
 import { validateTags } from "../tags.js";
 import { instanceArnOf } from "./instance-refs.js";
 import { attributeValue, findByEc2InstanceId, findInstance, type StoredInstance } from "./instance-store.js";
-import { MAX_CUSTOM_ATTRIBUTES, isBuiltIn, validateAttribute } from "./instance-attributes.js";
+import { MAX_CUSTOM_ATTRIBUTES, PRIVATE_IP_ATTRIBUTE, isBuiltIn, validateAttribute } from "./instance-attributes.js";
 import { parseIdentityDocument } from "./instance-identity.js";
 import { AGENT_RESERVED_PORTS, capacityOf, resourcesOf, type Capacity } from "./instance-resources.js";
 import { BERTH_AMI_ID, agentVersionInfo, cpuArchitecture, registerInstance, reregisterInstance } from "./instance-registration.js";
@@ -32,17 +32,22 @@ export function registerContainerInstanceHandler({ db, clock, config }: EcsDeps,
     /** What the document leaves out: the instance's own values when it registers again (an EC2 instance's identity does not change), else Berth's defaults. */
     const registration = (existing?: StoredInstance) => {
       const had = (name: string) => (existing ? attributeValue(db, existing.instance.containerInstanceArn!, name) : undefined);
+      const privateIp = identityDoc.privateIp ?? had(PRIVATE_IP_ATTRIBUTE);
       return {
         identity: {
           availabilityZone: identityDoc.availabilityZone ?? had("ecs.availability-zone") ?? zones[0]!,
           instanceType: identityDoc.instanceType ?? had("ecs.instance-type") ?? config.instanceType,
           amiId: identityDoc.imageId ?? had("ecs.ami-id") ?? BERTH_AMI_ID,
           cpuArchitecture: identityDoc.architecture ?? cpuArchitecture(),
+          ...(privateIp ? { privateIp } : {}),
         },
         registeredResources: input.totalResources?.length ? registeredResources : existing?.instance.registeredResources ?? registeredResources,
         versionInfo: input.versionInfo ?? agentVersionInfo(dockerVersion),
         attributes: (input.attributes ?? []).map(({ name, value }) => ({ name, value })),
-        hostIp: identityDoc.privateIp ?? existing?.hostIp ?? config.hostIp,
+        // A loopback private address is where the instance publishes its bridge ports; any other
+        // (an EC2 instance's VPC address) is not on this machine, so the ports go where Berth puts
+        // them: the instance's address so far, else hostIp.
+        hostIp: identityDoc.privateIp?.startsWith("127.") ? identityDoc.privateIp : existing?.hostIp ?? config.hostIp,
         now: clock.now(),
       };
     };

@@ -4,7 +4,7 @@ import type {
 import type { Db } from "../../store/database.js";
 import type { Scope } from "../../core/arn.js";
 import { ServiceError } from "../../core/errors.js";
-import { invalidParameter } from "../errors.js";
+import { clientException, invalidParameter } from "../errors.js";
 import { chooseLaunchType, type LaunchType } from "../tasks/launch-options.js";
 import { resolveTaskDefinition } from "../task-definitions/task-definition-store.js";
 import { defaultPercents, TRAFFIC_SHIFTING } from "./deployment-rules.js";
@@ -29,7 +29,7 @@ export function validateServiceName(name: string | undefined): string {
 export function serviceTaskDefinition(db: Db, scope: Scope, ref: string | undefined): TaskDefinition {
   if (!ref) throw invalidParameter("TaskDefinition must be specified.");
   const def = resolveTaskDefinition(db, scope, ref);
-  if (!def || def.status === "DELETE_IN_PROGRESS") throw invalidParameter("TaskDefinition not found.");
+  if (!def || def.status === "DELETE_IN_PROGRESS") throw clientException("TaskDefinition not found.");
   if (def.status !== "ACTIVE") throw invalidParameter("TaskDefinition is inactive");
   return def;
 }
@@ -112,7 +112,15 @@ export function checkServiceShape(svc: Service) {
 }
 
 /** A new PRIMARY deployment of the service as it now stands, IN_PROGRESS. */
-export function newDeployment(svc: Service, now: Date): Deployment {
+/**
+ * What a deployment carries that the Service shape does not: Service Connect (service-connect.ts),
+ * and the EBS volume and VPC Lattice configurations, recorded and shown (Berth has neither EBS nor
+ * VPC Lattice). A change of any of them starts a new deployment, as in ECS.
+ */
+export type DeploymentOwn = Pick<Deployment, "serviceConnectConfiguration" | "volumeConfigurations" | "vpcLatticeConfigurations">;
+export const DEPLOYMENT_OWN = ["serviceConnectConfiguration", "volumeConfigurations", "vpcLatticeConfigurations"] as const;
+
+export function newDeployment(svc: Service, now: Date, own: DeploymentOwn = {}): Deployment {
   const id = newDeploymentId();
   const fargate = svc.launchType === "FARGATE" || isFargateStrategy(svc.capacityProviderStrategy);
   return {
@@ -128,6 +136,7 @@ export function newDeployment(svc: Service, now: Date): Deployment {
     ...(svc.capacityProviderStrategy?.length ? { capacityProviderStrategy: svc.capacityProviderStrategy } : { launchType: svc.launchType }),
     ...(fargate ? { platformVersion: "1.4.0", platformFamily: "Linux" } : {}),
     networkConfiguration: svc.networkConfiguration,
+    ...Object.fromEntries(Object.entries(own).filter(([, v]) => v !== undefined)),
     rolloutState: "IN_PROGRESS",
     rolloutStateReason: rolloutReasons.inProgress(id),
   };

@@ -12,6 +12,7 @@ import { recall, remember } from "../idempotency.js";
 import { checkCompatibility, checkHostPowers } from "../tasks/launch-options.js";
 import { constraintsFor, validatePlacement } from "../placement/placement-request.js";
 import { initialServiceState } from "./service-plan-types.js";
+import { serviceConnectConfiguration } from "./service-connect.js";
 import {
   checkServiceShape, deploymentConfiguration, deploymentControllerOf, launchChoice, newDeployment, refuseUnsupported, roleArnOf, serviceNotActive, serviceNotFound,
   serviceTaskDefinition, validateServiceName,
@@ -80,6 +81,7 @@ export function serviceHandlers(deps: EcsDeps, scheduler: ServiceScheduler): Rec
           validatePlacement(constraintsFor(def, input.placementConstraints), input.placementStrategy);
         }
         const loadBalancers = def ? validateLoadBalancers(ctx, input.loadBalancers, def, deps.loadBalancers, config.strategy) : [];
+        const serviceConnect = serviceConnectConfiguration(input.serviceConnectConfiguration, cluster);
         const now = clock.now();
         const fargate = launch.launchType === "FARGATE";
         const svc: Service = {
@@ -106,9 +108,13 @@ export function serviceHandlers(deps: EcsDeps, scheduler: ServiceScheduler): Rec
           enableECSManagedTags: input.enableECSManagedTags ?? false,
           propagateTags: input.propagateTags ?? "NONE",
           enableExecuteCommand: input.enableExecuteCommand ?? false,
+          // Recorded and shown: Berth's scheduler does not move tasks between zones. ENABLED is ECS's
+          // default for a new service that supports it (REPLICA).
+          availabilityZoneRebalancing: input.availabilityZoneRebalancing ?? (scheduling === "REPLICA" ? "ENABLED" : "DISABLED"),
         };
         checkServiceShape(svc);
-        svc.deployments = controller === "ECS" ? [newDeployment(svc, now)] : [];
+        const own = { serviceConnectConfiguration: serviceConnect, volumeConfigurations: input.volumeConfigurations, vpcLatticeConfigurations: input.vpcLatticeConfigurations };
+        svc.deployments = controller === "ECS" ? [newDeployment(svc, now, own)] : [];
         if (controller === "EXTERNAL") svc.taskSets = [];
         if (controller === "ECS") beginServiceDeployment(db, ctx, svc, svc.deployments[0]!, def!, now);
         const stored: StoredService = { scope: ctx, service: svc, state: initialServiceState() };

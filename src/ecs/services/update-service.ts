@@ -4,10 +4,11 @@ import { isFargateStrategy } from "../capacity-providers/capacity-provider-split
 import type { RequestContext } from "../../aws/request-context.js";
 import type { EcsDeps } from "../deps.js";
 import { requireActiveCluster } from "../clusters/cluster-store.js";
-import { invalidParameter } from "../errors.js";
+import { clientException, invalidParameter } from "../errors.js";
 import { checkCompatibility, checkHostPowers } from "../tasks/launch-options.js";
 import { constraintsFor, validatePlacement } from "../placement/placement-request.js";
-import { checkServiceShape, deploymentConfiguration, launchChoice, newDeployment, refuseUnsupported, serviceNotActive, serviceTaskDefinition } from "./service-config.js";
+import { serviceConnectConfiguration } from "./service-connect.js";
+import { DEPLOYMENT_OWN, type DeploymentOwn, checkServiceShape, deploymentConfiguration, launchChoice, newDeployment, refuseUnsupported, serviceNotActive, serviceTaskDefinition } from "./service-config.js";
 import { saveService, type StoredService } from "./service-store.js";
 import { resolveTaskDefinition } from "../task-definitions/task-definition-store.js";
 import { presentService } from "./service-view.js";
@@ -77,7 +78,7 @@ export function updateServiceHandler(
       }
       // A service keeps running (and scaling) a revision deregistered since; only a new one must be ACTIVE.
       const def = input.taskDefinition !== undefined ? serviceTaskDefinition(db, ctx, input.taskDefinition) : resolveTaskDefinition(db, ctx, before.taskDefinition!);
-      if (!def) throw invalidParameter("TaskDefinition not found.");
+      if (!def) throw clientException("TaskDefinition not found.");
       if (def.taskDefinitionArn !== before.taskDefinition) (svc.taskDefinition = def.taskDefinitionArn), (redeploy = true);
       if (input.networkConfiguration !== undefined && !same(input.networkConfiguration, before.networkConfiguration)) {
         svc.networkConfiguration = input.networkConfiguration;
@@ -107,12 +108,19 @@ export function updateServiceHandler(
         if (!same(svc.loadBalancers, before.loadBalancers ?? [])) redeploy = true;
       }
       checkServiceShape(svc);
+      // Service Connect, EBS volumes and VPC Lattice are the deployments': a changed one deploys, the others carry the primary's on.
+      const primaryBefore = before.deployments?.find((d) => d.status === "PRIMARY");
+      const own: DeploymentOwn = Object.fromEntries(DEPLOYMENT_OWN.map((k) => [k, input[k] !== undefined ? input[k] : primaryBefore?.[k]]));
+      if (input.serviceConnectConfiguration !== undefined) own.serviceConnectConfiguration = serviceConnectConfiguration(input.serviceConnectConfiguration, cluster);
+      if (DEPLOYMENT_OWN.some((k) => !same(own[k], primaryBefore?.[k]))) redeploy = true;
+      // Without a value an update keeps the service's (DISABLED when it never had one); it deploys nothing.
+      if (input.availabilityZoneRebalancing !== undefined) svc.availabilityZoneRebalancing = input.availabilityZoneRebalancing;
 
       const now = clock.now();
       let state = stored.state;
       if (redeploy) {
         const older = (before.deployments ?? []).map((d) => (d.status === "PRIMARY" ? { ...d, status: "ACTIVE", updatedAt: now } : d));
-        svc.deployments = [newDeployment(svc, now), ...older];
+        svc.deployments = [newDeployment(svc, now, own), ...older];
         beginServiceDeployment(db, ctx, svc, svc.deployments[0]!, def, now);
         // A new deployment starts with a clean slate: no throttle carried over from the old one.
         state = { ...state, consecutiveFailures: 0, launchNotBefore: undefined, steady: false, rollback: undefined, stopRequested: undefined };

@@ -3,7 +3,7 @@ import type { RequestContext } from "../../aws/request-context.js";
 import type { EcsDeps } from "../deps.js";
 import { clusterNameOf, requireActiveCluster } from "../clusters/cluster-store.js";
 import { resolveTaskDefinition } from "../task-definitions/task-definition-store.js";
-import { invalidParameter } from "../errors.js";
+import { clientException, invalidParameter } from "../errors.js";
 import { checkCompatibility, checkHostPowers, chooseLaunchType, propagatedTags } from "./launch-options.js";
 import { findTask } from "./task-store.js";
 import { getTags, validateTags } from "../tags.js";
@@ -32,7 +32,7 @@ export function runTaskHandler({ db, clock, runner, log, config }: EcsDeps) {
       }
 
       const def = resolveTaskDefinition(db, ctx, input.taskDefinition!);
-      if (!def || def.status === "DELETE_IN_PROGRESS") throw invalidParameter("TaskDefinition not found.");
+      if (!def || def.status === "DELETE_IN_PROGRESS") throw clientException("TaskDefinition not found.");
       const providers = { asgProviderExists: (name: string) => findProvider(db, ctx, name)?.status === "ACTIVE", associated: cluster.capacityProviders ?? [] };
       const { launchType } = chooseLaunchType(input, providers);
       // RunTask without a launch type or strategy uses the cluster's default strategy, as ECS does.

@@ -3,7 +3,7 @@ import type { RequestContext } from "../../aws/request-context.js";
 import type { EcsDeps } from "../deps.js";
 import { clusterNameOf, requireActiveCluster } from "../clusters/cluster-store.js";
 import { resolveTaskDefinition } from "../task-definitions/task-definition-store.js";
-import { invalidParameter } from "../errors.js";
+import { clientException, invalidParameter } from "../errors.js";
 import { validateTags, getTags } from "../tags.js";
 import { presentTask } from "./task-view.js";
 import { instanceArnOf } from "../instances/instance-refs.js";
@@ -28,7 +28,7 @@ export function startTaskHandler({ db, clock, runner, config }: EcsDeps) {
       const cluster = requireActiveCluster(db, ctx, input.cluster);
       const clusterName = clusterNameOf(ctx, input.cluster);
       const def = resolveTaskDefinition(db, ctx, input.taskDefinition!);
-      if (!def || def.status === "DELETE_IN_PROGRESS") throw invalidParameter("TaskDefinition not found.");
+      if (!def || def.status === "DELETE_IN_PROGRESS") throw clientException("TaskDefinition not found.");
       checkCompatibility(def, "EC2", input);
       checkHostPowers(def, "EC2", config);
       if (input.propagateTags === "SERVICE") throw invalidParameter("propagateTags SERVICE is only valid for tasks started by a service.");
