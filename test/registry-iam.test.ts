@@ -24,6 +24,9 @@ const run = promisify(execFile);
 const ACCOUNT = "000000000000";
 const REGION = "us-east-1";
 const ROOT = { accessKeyId: "AKIDROOT", secretAccessKey: "root-secret" };
+/** Another account's root: a 12-digit access key id names its account. */
+const B = "111122223333";
+const ROOT_B = { accessKeyId: B, secretAccessKey: "b-secret" };
 type Creds = { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
 const doc = (statements: object[]) => JSON.stringify({ Version: "2012-10-17", Statement: statements });
 const repoArn = (name: string) => `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/${name}`;
@@ -77,7 +80,9 @@ describe("registry authorization under iamEnforcement", () => {
 
   before(async () => {
     await ensureTestImage();
-    berth = await BerthProcess.start({ args: ["--strict-sigv4", "--credentials", `${ROOT.accessKeyId}:${ROOT.secretAccessKey}`, "--iam-enforcement"] });
+    berth = await BerthProcess.start({
+      args: ["--strict-sigv4", "--credentials", `${ROOT.accessKeyId}:${ROOT.secretAccessKey},${ROOT_B.accessKeyId}:${ROOT_B.secretAccessKey}`, "--iam-enforcement"],
+    });
     host = new URL(berth.endpoint).host;
     work = mkdtempSync(join(tmpdir(), "berth-registry-iam-"));
     iam = new IAM.IAMClient({ endpoint: berth.endpoint, region: REGION, credentials: ROOT });
@@ -249,6 +254,50 @@ describe("registry authorization under iamEnforcement", () => {
     assert.equal(refused.status, 202, "a new upload session, not the mounted blob");
     // The root may read team/a: its mount succeeds.
     assert.equal((await root.req("POST", mount)).status, 201);
+  });
+
+  test("another account's root gets a token for this registry but pulls only what a repository policy allows its account", async () => {
+    const rootB = `arn:aws:iam::${B}:root`;
+    const noPolicy = (action: string, repository: string) =>
+      `User: ${rootB} is not authorized to perform: ${action} on resource: ${repoArn(repository)} because no resource-based policy allows the ${action} action`;
+    const admin = ecrClient(berth, ROOT);
+    await admin.send(new CreateRepositoryCommand({ repositoryName: "cross/app" }));
+    const root = new Oci(berth.endpoint, await passwordOf(berth, ROOT));
+    await root.pushImage("cross/app", "1");
+
+    // GetAuthorizationToken's registryIds: B's root asks for a token to account A's registry.
+    const { authorizationData } = await ecrClient(berth, ROOT_B).send(new GetAuthorizationTokenCommand({ registryIds: [ACCOUNT] }));
+    const password = Buffer.from(authorizationData![0]!.authorizationToken!, "base64").toString().slice("AWS:".length);
+    const oci = new Oci(berth.endpoint, password);
+    const pull = await oci.req("GET", "/v2/cross/app/manifests/1", { headers: { accept: "application/vnd.oci.image.manifest.v1+json" } });
+    assert.equal(pull.status, 403, "B's root is no one in A's registry without A's repository policy");
+    assert.deepEqual(pull.json(), { errors: [{ code: "DENIED", message: noPolicy("ecr:BatchGetImage", "cross/app") }] });
+    assert.match(await failure(skopeo("inspect", "--tls-verify=false", "--creds", `AWS:${password}`, `docker://${host}/cross/app:1`)), /denied/i);
+    assert.equal((await oci.req("POST", "/v2/cross/app/blobs/uploads/")).status, 403);
+    assert.equal((await oci.req("GET", "/v2/_catalog")).status, 403);
+    assert.equal((await oci.req("GET", "/v2/cross/none/manifests/1")).status, 404, "a missing repository is still NAME_UNKNOWN");
+
+    // A's repository policy allows account B to pull: B's root pulls (skopeo), and may still not push.
+    await admin.send(new SetRepositoryPolicyCommand({ repositoryName: "cross/app", policyText: doc([{ Effect: "Allow", Principal: { AWS: B }, Action: PULL }]) }));
+    await skopeo("copy", "--src-tls-verify=false", "--src-creds", `AWS:${password}`, `docker://${host}/cross/app:1`, `oci:${join(work, "root-b")}:app`);
+    const push = await oci.req("POST", "/v2/cross/app/blobs/uploads/");
+    assert.equal(push.status, 403);
+    assert.equal(push.json().errors[0].message, noPolicy("ecr:InitiateLayerUpload", "cross/app"));
+    // A Deny for the account in the policy wins.
+    await admin.send(new SetRepositoryPolicyCommand({ repositoryName: "cross/app", policyText: doc([
+      { Effect: "Allow", Principal: { AWS: B }, Action: PULL },
+      { Effect: "Deny", Principal: { AWS: rootB }, Action: "ecr:BatchGetImage" },
+    ]) }));
+    const denied = await oci.req("GET", "/v2/cross/app/manifests/1");
+    assert.equal(denied.status, 403);
+    assert.equal(denied.json().errors[0].message,
+      `User: ${rootB} is not authorized to perform: ecr:BatchGetImage on resource: ${repoArn("cross/app")} with an explicit deny in a resource-based policy`);
+
+    // In its own account B's root is never refused: its own token pushes to a repository of B.
+    await ecrClient(berth, ROOT_B).send(new CreateRepositoryCommand({ repositoryName: "cross/app" }));
+    const own = new Oci(berth.endpoint, await passwordOf(berth, ROOT_B));
+    assert.equal((await own.pushImage("cross/app", "1")).res.status, 201);
+    assert.equal((await own.req("GET", "/v2/cross/app/manifests/1", { headers: { accept: "application/vnd.oci.image.manifest.v1+json" } })).status, 200);
   });
 
   test("a token altered to name another principal, or signed with another key, is refused", async () => {

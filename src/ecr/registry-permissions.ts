@@ -1,9 +1,8 @@
-import type { Principal } from "../aws/request-context.js";
 import type { Scope } from "../core/arn.js";
 import type { Clock } from "../core/clock.js";
 import type { Db } from "../store/database.js";
 import { identityPolicies, type IdentityPolicies } from "../iam/identity-decision.js";
-import { resourceAccessDenial } from "../iam/resource-policy-decision.js";
+import { accountRoot, resourceAccessDenial, type PolicyCaller } from "../iam/resource-policy-decision.js";
 import { findRepository, type RepositoryRecord } from "../registry/repositories.js";
 import type { RegistryRequest } from "../registry/http/plugin.js";
 import type { Route } from "../registry/http/route-path.js";
@@ -17,7 +16,9 @@ import { coveredByPullThrough } from "./pull-through.js";
  * Deny in either, as IAM evaluates a same-account request
  * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html);
  * a principal of another account needs both. The root (a token without a principal) is never
- * refused. A request for a repository that does not exist is let through to its NAME_UNKNOWN,
+ * refused in its own account; another account's root (a token GetAuthorizationToken issued it for
+ * this registry) is let in only where the repository's policy allows its account, as IAM
+ * evaluates a cross-account root (iam/resource-policy-decision.ts). A request for a repository that does not exist is let through to its NAME_UNKNOWN,
  * unless it would create one (create-on-push, pull-through cache), which needs
  * ecr:CreateRepository (and ecr:BatchImportUpstreamImage for the cache) first.
  */
@@ -30,8 +31,11 @@ export interface RegistryPermissions {
    * AWS's message. For the ECR API's calls (iam/authorize.ts) and callers that evaluate on a
    * principal's behalf (the execution role gate); `sourceIp` is the caller's (aws:SourceIp).
    */
-  denial(principal: Principal, identity: Pick<IdentityPolicies, "decide">, action: string, resource: string, sourceIp?: string): string | undefined;
+  denial(principal: PolicyCaller, identity: Pick<IdentityPolicies, "decide">, action: string, resource: string, sourceIp?: string): string | undefined;
 }
+
+/** A root's identity: nothing of its own refuses it. */
+const EVERYTHING = { decide: () => undefined };
 
 const PULL_THROUGH_ACTIONS = ["ecr:CreateRepository", "ecr:BatchImportUpstreamImage"];
 
@@ -68,14 +72,16 @@ export function createRegistryPermissions({ db, clock }: { db: Db; clock: Clock 
   };
 
   /** The identity and the repository policy together (iam/resource-policy-decision.ts), as IAM evaluates them. */
-  const combined = (principal: Principal, identity: Pick<IdentityPolicies, "decide">, action: string, resource: string, policyText: string | undefined, sourceIp?: string) =>
+  const combined = (principal: PolicyCaller, identity: Pick<IdentityPolicies, "decide">, action: string, resource: string, policyText: string | undefined, sourceIp?: string) =>
     resourceAccessDenial(principal, identity, { action, resource, policyText, clock, sourceIp });
 
   return {
     authorize({ caller, route, method, sourceIp }) {
-      const { principal, scope } = caller;
+      const { scope } = caller;
+      const principal: PolicyCaller | undefined = caller.principal ?? (caller.rootOf !== undefined ? accountRoot(caller.rootOf) : undefined);
       if (!principal || !("name" in route || route.kind === "catalog")) return undefined;
-      const identity = identityPolicies(db, clock, principal, { region: scope.region, sourceIp });
+      // A root has no identity policies to refuse it: only the repository's policy decides.
+      const identity = caller.principal ? identityPolicies(db, clock, caller.principal, { region: scope.region, sourceIp }) : EVERYTHING;
       if (!("name" in route)) return combined(principal, identity, "ecr:DescribeRepositories", repositoryArn(scope, "*"), undefined, sourceIp);
       const name = route.name;
       const resource = repositoryArn(scope, name);

@@ -36,22 +36,23 @@ export function createAuthorize({ db, clock, services = {}, resourcePolicies = {
 }): Authorize {
   /**
    * An account's root (its configured credentials) is never refused in its own account. Another
-   * account's queue, topic or bus it reaches only when that resource's policy allows the account
-   * (its id, its root ARN or "*"), with no explicit Deny, as AWS evaluates a cross-account root
-   * (the service does, entry by entry, for its `perEntry` operations).
+   * account's queue, topic, bus or ECR repository it reaches only when that resource's policy
+   * allows the account (its id, its root ARN or "*"), with no explicit Deny, as AWS evaluates a
+   * cross-account root (the service does, entry by entry, for its `perEntry` operations).
    */
   const authorizeRoot = (ctx: Parameters<Authorize>[0], { service, operation, input }: Parameters<Authorize>[1], action: string) => {
     const table = services[service];
-    if (!table?.resourcePolicy) return;
-    const { code = "AccessDeniedException", status, shownAction = (a: string) => a } = table.refusal ?? {};
+    const withPolicy = resourcePolicies[service];
+    if (!table?.resourcePolicy && !withPolicy) return;
+    const { code = "AccessDeniedException", status, shownAction = (a: string) => a } = table?.refusal ?? {};
     const root = accountRoot(ctx.account);
     const everything = { decide: () => undefined };
-    const perEntry = table.perEntry?.includes(operation) === true;
+    const perEntry = table?.perEntry?.includes(operation) === true;
     for (const resource of actionResources(db, ctx, service, operation, input, table)) {
       const owner = accountOf(resource);
       if (owner === undefined || owner === ctx.account || perEntry) continue;
-      const denied = resourceAccessDenial(root, everything, {
-        action, resource, policyText: table.resourcePolicy(db, resource), clock, sourceIp: ctx.sourceIp, context: requestTagContext(input), shownAction,
+      const denied = withPolicy ? withPolicy(root, everything, action, resource, ctx.sourceIp) : resourceAccessDenial(root, everything, {
+        action, resource, policyText: table!.resourcePolicy!(db, resource), clock, sourceIp: ctx.sourceIp, context: requestTagContext(input), shownAction,
       });
       if (denied !== undefined) throw new ServiceError(code, denied, true, {}, status);
     }

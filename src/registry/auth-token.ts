@@ -14,7 +14,10 @@ import type { Principal } from "../aws/request-context.js";
  * authorizes each pull and push as ECR does, with that principal's policies as they are at the
  * time of the request (iamEnforcement). As on AWS, the token lasts its 12 hours even when the
  * session that asked for it ends sooner: ECR's tokens cannot be revoked. A token without a
- * principal is the account's root's (or one Berth issued for a task's pulls).
+ * principal is the account's root's (or one Berth issued for a task's pulls), unless it names
+ * `rootOf`: another account's root asked for it (GetAuthorizationToken's registryIds), and the
+ * registry then treats it as that account's root, which is no one in this registry until the
+ * repository's policy allows its account (src/ecr/registry-permissions.ts).
  *
  * A role session's token carries the session's identity and its access key id (`session`), not
  * its session tags and session policies: those can run to tens of kilobytes (50 tags, a 2,048
@@ -33,6 +36,8 @@ export interface TokenClaims extends Scope {
   principal?: Principal;
   /** The STS session (its access key id) whose session tags and policies the principal has; they are not in the token. */
   session?: string;
+  /** The account whose root asked for a token to another account's registry; absent when the root is this registry's (or a principal asked). */
+  rootOf?: string;
 }
 
 /** Tokens stay well under what Docker's config and an HTTP header hold, session tags and all. */
@@ -53,10 +58,12 @@ export function tokenSecret(db: Db): Buffer {
 const sign = (secret: Buffer, payload: string) => createHmac("sha256", secret).update(payload).digest("base64url");
 
 /** A password for `scope`, valid for TOKEN_TTL_MS from `now`. */
-export function issueToken(secret: Buffer, scope: Scope, now: Date, ttlMs = TOKEN_TTL_MS, principal?: Principal, session?: string): { password: string; expiresAt: Date } {
+export function issueToken(
+  secret: Buffer, scope: Scope, now: Date, ttlMs = TOKEN_TTL_MS, principal?: Principal, session?: string, rootOf?: string,
+): { password: string; expiresAt: Date } {
   const expiresAt = new Date(now.getTime() + ttlMs);
   const identity = principal && session ? { ...principal, sessionTags: undefined, sessionPolicies: undefined } : principal;
-  const claims = { a: scope.account, r: scope.region, e: Math.floor(expiresAt.getTime() / 1000), n: randomBytes(8).toString("hex"), ...(identity ? { p: identity } : {}), ...(session ? { s: session } : {}) };
+  const claims = { a: scope.account, r: scope.region, e: Math.floor(expiresAt.getTime() / 1000), n: randomBytes(8).toString("hex"), ...(identity ? { p: identity } : {}), ...(session ? { s: session } : {}), ...(rootOf && !principal ? { o: rootOf } : {}) };
   const payload = Buffer.from(JSON.stringify(claims)).toString("base64url");
   return { password: `${payload}.${sign(secret, payload)}`, expiresAt };
 }
@@ -73,7 +80,7 @@ export function verifyToken(secret: Buffer, password: string, now: Date): TokenC
   const given = Buffer.from(password.slice(dot + 1));
   const expected = Buffer.from(sign(secret, payload));
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: "forged" };
-  let claims: { a?: unknown; r?: unknown; e?: unknown; p?: unknown; s?: unknown };
+  let claims: { a?: unknown; r?: unknown; e?: unknown; p?: unknown; s?: unknown; o?: unknown };
   try {
     claims = JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as typeof claims;
   } catch {
@@ -82,9 +89,10 @@ export function verifyToken(secret: Buffer, password: string, now: Date): TokenC
   if (typeof claims.a !== "string" || typeof claims.r !== "string" || typeof claims.e !== "number") return { ok: false, reason: "malformed" };
   if (claims.p !== undefined && !isPrincipal(claims.p)) return { ok: false, reason: "malformed" };
   if (claims.s !== undefined && (typeof claims.s !== "string" || claims.p === undefined)) return { ok: false, reason: "malformed" };
+  if (claims.o !== undefined && (typeof claims.o !== "string" || claims.p !== undefined)) return { ok: false, reason: "malformed" };
   const expiresAt = new Date(claims.e * 1000);
   if (expiresAt.getTime() <= now.getTime()) return { ok: false, reason: "expired" };
-  return { ok: true, claims: { account: claims.a, region: claims.r, expiresAt, ...(claims.p ? { principal: claims.p } : {}), ...(claims.s ? { session: claims.s as string } : {}) } };
+  return { ok: true, claims: { account: claims.a, region: claims.r, expiresAt, ...(claims.p ? { principal: claims.p } : {}), ...(claims.s ? { session: claims.s as string } : {}), ...(claims.o ? { rootOf: claims.o as string } : {}) } };
 }
 
 /** The signature already vouches for the claims; this only keeps a token signed by older code from being misread. */

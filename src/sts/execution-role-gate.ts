@@ -1,10 +1,9 @@
 import type { Clock } from "../core/clock.js";
 import type { Db } from "../store/database.js";
 import type { ExecutionRoleGate } from "../ecs/tasks/execution-role.js";
-import type { Principal } from "../aws/request-context.js";
 import { identityPolicies, type IdentityPolicies } from "../iam/identity-decision.js";
 import { resourceTagContext, type ServiceAuthorization } from "../iam/service-authorization.js";
-import { resourceAccessDenial } from "../iam/resource-policy-decision.js";
+import { resourceAccessDenial, type PolicyCaller } from "../iam/resource-policy-decision.js";
 import { findRoleByArn } from "../iam/roles.js";
 import { assumedRolePrincipal, trusts } from "./assume-role.js";
 
@@ -22,7 +21,7 @@ const ECS_TASKS = "ecs-tasks.amazonaws.com";
  * what its role may pull. A resource whose service's table names its policy (`resourcePolicy`: a
  * Secrets Manager secret's) is decided with that policy, as any caller's call on it is.
  */
-export type ResourceDenial = (principal: Principal, identity: IdentityPolicies, action: string, resource: string, sourceIp?: string) => string | undefined;
+export type ResourceDenial = (principal: PolicyCaller, identity: Pick<IdentityPolicies, "decide">, action: string, resource: string, sourceIp?: string) => string | undefined;
 
 export function createExecutionRoleGate({ db, clock, services = [], resourceDenial }: { db: Db; clock: Clock; services?: ServiceAuthorization[]; resourceDenial?: ResourceDenial }): ExecutionRoleGate {
   return ({ taskArn, executionRoleArn }) => {

@@ -28,6 +28,8 @@ export const REALM = "Berth registry";
 export interface Caller {
   scope: Scope;
   principal?: Principal;
+  /** Without a principal: the account whose root the token was issued to, when it is not the scope's (a cross-account token). */
+  rootOf?: string;
 }
 
 const challenge = (message: string) =>
@@ -42,8 +44,8 @@ export function authenticate(req: FastifyRequest, { config, clock, secret, sessi
   }
   const check = checkToken(secret, password, clock.now());
   if (check.ok) {
-    const { account, region, principal, session } = check.claims;
-    if (!session) return { scope: { account, region }, ...(principal ? { principal } : {}) };
+    const { account, region, principal, session, rootOf } = check.claims;
+    if (!session) return { scope: { account, region }, ...(principal ? { principal } : {}), ...(rootOf && rootOf !== account ? { rootOf } : {}) };
     // The session's tags and policies are not in the token: the stored session has them.
     const stored = sessionPrincipal?.(session);
     if (stored && stored.arn === principal?.arn) return { scope: { account, region }, principal: { ...principal, sessionTags: stored.sessionTags, sessionPolicies: stored.sessionPolicies } };
