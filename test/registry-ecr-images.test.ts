@@ -528,3 +528,18 @@ test("the AWS CLI: describe-images and batch-delete-image", async () => {
   const listed = await berth.aws("ecr", "list-images", "--repository-name", name);
   assert.deepEqual(listed.imageIds, [{ imageDigest: a.digest, imageTag: "v2" }]);
 });
+
+test("without iamEnforcement another account's repository is reached by naming its registryId", async () => {
+  const other = "111122223333";
+  const otherClient = ecr(berth, "us-east-1", other);
+  await otherClient.send(new CreateRepositoryCommand({ repositoryName: "elsewhere/app" }));
+  const { digest, manifest } = await new Oci(berth.endpoint, await registryPassword(berth, "us-east-1", other)).pushImage("elsewhere/app", "v1");
+  const described = await client.send(new DescribeImagesCommand({ registryId: other, repositoryName: "elsewhere/app" }));
+  assert.deepEqual(described.imageDetails?.map((d) => [d.registryId, d.imageDigest, d.imageTags]), [[other, digest, ["v1"]]]);
+  const got = await client.send(new BatchGetImageCommand({ registryId: other, repositoryName: "elsewhere/app", imageIds: [{ imageTag: "v1" }] }));
+  assert.deepEqual(JSON.parse(got.images![0]!.imageManifest!), manifest);
+  const listed = await client.send(new DescribeRepositoriesCommand({ registryId: other, repositoryNames: ["elsewhere/app"] }));
+  assert.equal(listed.repositories?.[0]?.registryId, other);
+  // Nothing of it is in the caller's own registry.
+  await rejects(client.send(new DescribeImagesCommand({ repositoryName: "elsewhere/app" })), RepositoryNotFoundException);
+});

@@ -6,7 +6,7 @@ import { isRegistryError } from "../registry/errors.js";
 import type { RegistryStore } from "../registry/registry-store.js";
 import type { EcrDeps } from "./deps.js";
 import { echoId, failure, isFailure, resolveImageId } from "./image-ids.js";
-import { checkRegistryId } from "./registry-id.js";
+import { inRegistry } from "./registry-id.js";
 
 /**
  * BatchDeleteImage, in one transaction. As the API reference describes: a digest deletes the
@@ -20,7 +20,7 @@ export function batchDeleteImageHandlers({ db, store }: EcrDeps): Record<string,
   return {
     BatchDeleteImage: (input: BatchDeleteImageRequest, ctx: RequestContext) => {
       const name = input.repositoryName!;
-      checkRegistryId(ctx, input.registryId, name);
+      ctx = inRegistry(ctx, input.registryId);
       return db.transaction(() => {
         store.requireRepository(ctx, name);
         const failures: ImageFailure[] = [];

@@ -3,7 +3,7 @@ import type { Handler } from "../aws/json-gateway.js";
 import type { RequestContext } from "../aws/request-context.js";
 import type { EcrDeps } from "./deps.js";
 import { failure, isFailure, resolveImageId } from "./image-ids.js";
-import { checkRegistryId } from "./registry-id.js";
+import { inRegistry } from "./registry-id.js";
 import { imageStatus } from "../registry/storage-class.js";
 import { isPullTimeExcluded } from "./pull-time-exclusions.js";
 
@@ -20,7 +20,7 @@ export function batchGetImageHandlers({ store, db, clock }: EcrDeps): Record<str
   return {
     BatchGetImage: (input: BatchGetImageRequest, ctx: RequestContext) => {
       const name = input.repositoryName!;
-      checkRegistryId(ctx, input.registryId, name);
+      ctx = inRegistry(ctx, input.registryId);
       const repo = store.requireRepository(ctx, name);
       const accepted = input.acceptedMediaTypes?.length ? new Set(input.acceptedMediaTypes) : undefined;
       const images: Image[] = [];

@@ -8,7 +8,7 @@ import { matchesFilter } from "./image-filter.js";
 import { isFailure, resolveImageId } from "./image-ids.js";
 import { paginate } from "./page-token.js";
 import { imageSizes, presentImageDetail } from "./present-image.js";
-import { checkRegistryId } from "./registry-id.js";
+import { inRegistry } from "./registry-id.js";
 import { scanSummaryFor } from "./scan-summary.js";
 
 const DEFAULT_PAGE = 100;
@@ -22,7 +22,7 @@ export function describeImagesHandlers({ store, scans, clock }: EcrDeps): Record
   return {
     DescribeImages: (input: DescribeImagesRequest, ctx: RequestContext) => {
       const name = input.repositoryName!;
-      checkRegistryId(ctx, input.registryId, name);
+      ctx = inRegistry(ctx, input.registryId);
       const repo = store.requireRepository(ctx, name);
       const images = store.listImages(ctx, name);
       const sizes = imageSizes(images);

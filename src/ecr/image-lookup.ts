@@ -4,7 +4,7 @@ import type { RegistryStore } from "../registry/registry-store.js";
 import { invalidParameter } from "./errors.js";
 import { imageNotFound } from "./image-errors.js";
 import { isFailure, resolveImageId } from "./image-ids.js";
-import { checkRegistryId } from "./registry-id.js";
+import { inRegistry } from "./registry-id.js";
 
 /**
  * The repository and the image an operation on one image names (scans, storage class, signing
@@ -13,7 +13,7 @@ import { checkRegistryId } from "./registry-id.js";
  */
 export function requireImage(store: RegistryStore, ctx: RequestContext, input: { registryId?: string; repositoryName?: string; imageId?: ImageIdentifier }) {
   const name = input.repositoryName!;
-  checkRegistryId(ctx, input.registryId, name);
+  ctx = inRegistry(ctx, input.registryId);
   const repo = store.requireRepository(ctx, name);
   const id = input.imageId!;
   const found = resolveImageId(store, ctx, name, id);

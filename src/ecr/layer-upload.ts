@@ -7,7 +7,7 @@ import { bodyLimitFor } from "../aws/raw-body.js";
 import type { EcrDeps } from "./deps.js";
 import { invalidParameter } from "./errors.js";
 import { emptyUpload, invalidLayer, invalidLayerPart, layerAlreadyExists, uploadNotFound } from "./image-errors.js";
-import { checkRegistryId } from "./registry-id.js";
+import { inRegistry } from "./registry-id.js";
 
 /**
  * The part size InitiateLayerUpload asks for: the largest power of two whose base64 form,
@@ -43,7 +43,7 @@ export function layerUploadHandlers({ store }: EcrDeps): Record<string, Handler>
 
   return {
     InitiateLayerUpload: async (input: InitiateLayerUploadRequest, ctx: RequestContext) => {
-      checkRegistryId(ctx, input.registryId, input.repositoryName!);
+      ctx = inRegistry(ctx, input.registryId);
       const upload = await store.startUpload(ctx, input.repositoryName!);
       return { uploadId: upload.id, partSize: PART_SIZE };
     },
@@ -51,7 +51,7 @@ export function layerUploadHandlers({ store }: EcrDeps): Record<string, Handler>
     UploadLayerPart: async (input: UploadLayerPartRequest, ctx: RequestContext) => {
       const name = input.repositoryName!;
       const uploadId = input.uploadId!;
-      checkRegistryId(ctx, input.registryId, name);
+      ctx = inRegistry(ctx, input.registryId);
       const blob = input.layerPartBlob as unknown as Buffer;
       const first = input.partFirstByte!;
       const last = input.partLastByte!;
@@ -73,7 +73,7 @@ export function layerUploadHandlers({ store }: EcrDeps): Record<string, Handler>
     CompleteLayerUpload: async (input: CompleteLayerUploadRequest, ctx: RequestContext) => {
       const name = input.repositoryName!;
       const uploadId = input.uploadId!;
-      checkRegistryId(ctx, input.registryId, name);
+      ctx = inRegistry(ctx, input.registryId);
       const digests = [...new Set(input.layerDigests!)];
       // One upload is one layer: several digests can only all match if they are one digest.
       if (digests.length !== 1) throw invalidLayer();

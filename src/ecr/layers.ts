@@ -6,7 +6,7 @@ import { DOWNLOAD_PARAM, issueDownloadToken } from "../registry/download-token.j
 import type { EcrDeps } from "./deps.js";
 import { invalidParameter } from "./errors.js";
 import { layerInaccessible, layersNotFound } from "./image-errors.js";
-import { checkRegistryId } from "./registry-id.js";
+import { inRegistry } from "./registry-id.js";
 
 /**
  * The layer pull side of ECR's API. BatchCheckLayerAvailability: a layer the repository has
@@ -21,7 +21,7 @@ export function layerHandlers({ store, clock, secret, registryHost }: EcrDeps): 
   return {
     BatchCheckLayerAvailability: async (input: BatchCheckLayerAvailabilityRequest, ctx: RequestContext) => {
       const name = input.repositoryName!;
-      checkRegistryId(ctx, input.registryId, name);
+      ctx = inRegistry(ctx, input.registryId);
       store.requireRepository(ctx, name);
       const layers: Layer[] = [];
       const failures: LayerFailure[] = [];
@@ -48,7 +48,7 @@ export function layerHandlers({ store, clock, secret, registryHost }: EcrDeps): 
     GetDownloadUrlForLayer: async (input: GetDownloadUrlForLayerRequest, ctx: RequestContext) => {
       const name = input.repositoryName!;
       const digest = input.layerDigest!;
-      checkRegistryId(ctx, input.registryId, name);
+      ctx = inRegistry(ctx, input.registryId);
       store.requireRepository(ctx, name);
       if (!parseDigest(digest)) throw invalidParameter(`Invalid parameter at 'layerDigest' failed to satisfy constraint: 'Invalid layer digest ${digest.slice(0, 200)}'`);
       const info = await store.layerInfo(ctx, name, digest);

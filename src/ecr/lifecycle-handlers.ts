@@ -8,7 +8,7 @@ import { ServiceError } from "../core/errors.js";
 import type { RepositoryRecord } from "../registry/registry-store.js";
 import type { EcrDeps } from "./deps.js";
 import { invalidParameter } from "./errors.js";
-import { checkRegistryId } from "./registry-id.js";
+import { inRegistry } from "./registry-id.js";
 import { paginate } from "./page-token.js";
 import { formatLifecyclePolicy, parseLifecyclePolicy } from "./lifecycle-policy.js";
 import { applyLifecyclePolicy, LIFECYCLE_SETTING, previewLifecycle, storedPolicy, type StoredLifecyclePolicy } from "./lifecycle-apply.js";
@@ -40,7 +40,7 @@ export function lifecycleHandlers({ db, store, clock }: EcrDeps): Record<string,
   return {
     PutLifecyclePolicy: (input: PutLifecyclePolicyRequest, ctx: RequestContext) => {
       const name = input.repositoryName!;
-      checkRegistryId(ctx, input.registryId, name);
+      ctx = inRegistry(ctx, input.registryId);
       store.requireRepository(ctx, name);
       const text = formatLifecyclePolicy(parseLifecyclePolicy(input.lifecyclePolicyText!));
       const repo = store.updateRepositorySettings(ctx, name, { [LIFECYCLE_SETTING]: { text } satisfies StoredLifecyclePolicy });
@@ -56,7 +56,7 @@ export function lifecycleHandlers({ db, store, clock }: EcrDeps): Record<string,
 
     GetLifecyclePolicy: (input: GetLifecyclePolicyRequest, ctx: RequestContext) => {
       const name = input.repositoryName!;
-      checkRegistryId(ctx, input.registryId, name);
+      ctx = inRegistry(ctx, input.registryId);
       const repo = store.requireRepository(ctx, name);
       const stored = requirePolicy(repo);
       return { registryId: repo.account, repositoryName: name, lifecyclePolicyText: stored.text, lastEvaluatedAt: evaluatedAt(stored) };
@@ -64,7 +64,7 @@ export function lifecycleHandlers({ db, store, clock }: EcrDeps): Record<string,
 
     DeleteLifecyclePolicy: (input: DeleteLifecyclePolicyRequest, ctx: RequestContext) => {
       const name = input.repositoryName!;
-      checkRegistryId(ctx, input.registryId, name);
+      ctx = inRegistry(ctx, input.registryId);
       return db.transaction(() => {
         const repo = store.requireRepository(ctx, name);
         const stored = requirePolicy(repo);
@@ -76,7 +76,7 @@ export function lifecycleHandlers({ db, store, clock }: EcrDeps): Record<string,
 
     StartLifecyclePolicyPreview: (input: StartLifecyclePolicyPreviewRequest, ctx: RequestContext) => {
       const name = input.repositoryName!;
-      checkRegistryId(ctx, input.registryId, name);
+      ctx = inRegistry(ctx, input.registryId);
       const repo = store.requireRepository(ctx, name);
       const text = input.lifecyclePolicyText !== undefined
         ? formatLifecyclePolicy(parseLifecyclePolicy(input.lifecyclePolicyText))
@@ -92,7 +92,7 @@ export function lifecycleHandlers({ db, store, clock }: EcrDeps): Record<string,
 
     GetLifecyclePolicyPreview: (input: GetLifecyclePolicyPreviewRequest, ctx: RequestContext) => {
       const name = input.repositoryName!;
-      checkRegistryId(ctx, input.registryId, name);
+      ctx = inRegistry(ctx, input.registryId);
       const repo = store.requireRepository(ctx, name);
       const preview = previews.get(repo, clock.now());
       if (!preview) throw previewNotFound(name, repo.account);

@@ -5,7 +5,7 @@ import type { EcrDeps } from "./deps.js";
 import { matchesFilter } from "./image-filter.js";
 import { paginate } from "./page-token.js";
 import { imageIdsOf } from "./present-image.js";
-import { checkRegistryId } from "./registry-id.js";
+import { inRegistry } from "./registry-id.js";
 
 /** ListImages returns up to 100 image IDs a page unless maxResults says otherwise. */
 const DEFAULT_PAGE = 100;
@@ -18,7 +18,7 @@ export function listImagesHandlers({ store, clock }: EcrDeps): Record<string, Ha
   return {
     ListImages: (input: ListImagesRequest, ctx: RequestContext) => {
       const name = input.repositoryName!;
-      checkRegistryId(ctx, input.registryId, name);
+      ctx = inRegistry(ctx, input.registryId);
       const entries: Array<{ id: ImageIdentifier; key: [number, string, string] }> = [];
       const now = clock.now();
       for (const image of store.listImages(ctx, name)) {

@@ -9,6 +9,7 @@ import type { EcrDeps } from "./deps.js";
 import { matchesPattern } from "./lifecycle-evaluate.js";
 import { readSetting, writeSetting, deleteSetting } from "./registry-settings.js";
 import { requireImage } from "./image-lookup.js";
+import { inRegistry } from "./registry-id.js";
 
 /**
  * ECR managed signing: the registry's signing configuration (rules naming an AWS Signer
@@ -76,6 +77,7 @@ export function managedSigningHandlers({ db, store }: EcrDeps): Record<string, H
         return { registryId: ctx.account, signingConfiguration };
       })(),
     DescribeImageSigningStatus: (input: DescribeImageSigningStatusRequest, ctx: RequestContext) => {
+      ctx = inRegistry(ctx, input.registryId);
       const { repo, digest, imageId } = requireImage(store, ctx, input);
       const rows = db.prepare("SELECT profile_arn, status, failure_code, failure_reason FROM ecr_image_signing WHERE repo_id = ? AND digest = ? ORDER BY profile_arn")
         .all(repo.id, digest) as Array<{ profile_arn: string; status: string; failure_code: string | null; failure_reason: string | null }>;

@@ -9,7 +9,7 @@ import { invalidParameter } from "./errors.js";
 import {
   imageAlreadyExists, imageDigestDoesNotMatch, invalidManifest, invalidManifestJson, layersNotFoundForImage, referencedImagesNotFound,
 } from "./image-errors.js";
-import { checkRegistryId } from "./registry-id.js";
+import { inRegistry } from "./registry-id.js";
 
 const INDEX_TYPES = new Set<string>([MEDIA_TYPES.ociIndex, MEDIA_TYPES.dockerList]);
 
@@ -24,7 +24,7 @@ export function putImageHandlers({ db, store }: EcrDeps): Record<string, Handler
   return {
     PutImage: (input: PutImageRequest, ctx: RequestContext) => {
       const name = input.repositoryName!;
-      checkRegistryId(ctx, input.registryId, name);
+      ctx = inRegistry(ctx, input.registryId);
       const text = input.imageManifest!;
       const raw = Buffer.from(text, "utf8");
       const mediaType = statedMediaType(text, input.imageManifestMediaType);

@@ -8,7 +8,7 @@ import type { RequestContext } from "../aws/request-context.js";
 import type { RepositoryRecord } from "../registry/registry-store.js";
 import type { EcrDeps } from "./deps.js";
 import { invalidParameter } from "./errors.js";
-import { checkRegistryId } from "./registry-id.js";
+import { inRegistry } from "./registry-id.js";
 import { readSetting, writeSetting } from "./registry-settings.js";
 import { imageStatus } from "../registry/storage-class.js";
 
@@ -80,7 +80,7 @@ export function registryScanningHandlers({ db, store, clock }: EcrDeps): Record<
     /** The OCI referrers of an image (manifests whose subject it is), as the /v2 referrers API lists them. */
     ListImageReferrers: (input: ListImageReferrersRequest, ctx: RequestContext) => {
       const name = input.repositoryName!;
-      checkRegistryId(ctx, input.registryId, name);
+      ctx = inRegistry(ctx, input.registryId);
       const status = input.filter?.artifactStatus ?? "ACTIVE";
       const types = input.filter?.artifactTypes;
       // Each referrer is a manifest with its own storage class (registry/storage-class.ts).

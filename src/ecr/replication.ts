@@ -8,7 +8,7 @@ import type { ManifestPutEvent, RegistryStore } from "../registry/registry-store
 import { createFromTemplate } from "./creation-templates.js";
 import type { EcrDeps } from "./deps.js";
 import { imageNotFound } from "./image-errors.js";
-import { checkRegistryId } from "./registry-id.js";
+import { inRegistry } from "./registry-id.js";
 import { readSetting } from "./registry-settings.js";
 
 interface Destination { region: string; registryId: string }
@@ -99,7 +99,7 @@ export function replicationHandlers({ db, store }: EcrDeps, replicator: Replicat
   return {
     DescribeImageReplicationStatus: (input: DescribeImageReplicationStatusRequest, ctx: RequestContext) => {
       const name = input.repositoryName!;
-      checkRegistryId(ctx, input.registryId, name);
+      ctx = inRegistry(ctx, input.registryId);
       store.requireRepository(ctx, name);
       const id = input.imageId!;
       let digest: string;

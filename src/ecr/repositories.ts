@@ -3,24 +3,16 @@ import type {
 } from "@aws-sdk/client-ecr";
 import type { Handler } from "../aws/json-gateway.js";
 import type { RequestContext } from "../aws/request-context.js";
-import { repositoryNotFound } from "../registry/errors.js";
 import type { RepositorySettings } from "../registry/registry-store.js";
 import type { EcrDeps } from "./deps.js";
 import { invalidParameter } from "./errors.js";
 import { presentRepository } from "./present.js";
 import { dropTags, putTags, validateTags } from "./tags.js";
 import { awsManagedEcrKeyArn } from "./managed-key.js";
+import { inRegistry } from "./registry-id.js";
 
 const DEFAULT_PAGE = 100;
 const WITH_EXCLUSION = new Set(["IMMUTABLE_WITH_EXCLUSION", "MUTABLE_WITH_EXCLUSION"]);
-
-/**
- * Berth serves each caller only its own registry (there is no IAM to grant cross-account
- * access), so a registryId naming another account finds nothing there.
- */
-function checkRegistry(ctx: RequestContext, registryId: string | undefined, name: string | undefined): void {
-  if (registryId !== undefined && registryId !== ctx.account) throw repositoryNotFound(name ?? "", registryId);
-}
 
 function settingsOf(input: CreateRepositoryRequest, ctx: RequestContext): Partial<RepositorySettings> {
   const mutability = input.imageTagMutability ?? "MUTABLE";
@@ -84,7 +76,7 @@ export function repositoryHandlers({ db, store, registryHost }: EcrDeps): Record
     },
 
     DescribeRepositories: (input: DescribeRepositoriesRequest, ctx: RequestContext) => {
-      checkRegistry(ctx, input.registryId, input.repositoryNames?.[0]);
+      ctx = inRegistry(ctx, input.registryId);
       const host = registryHost();
       if (input.repositoryNames?.length) {
         if (input.nextToken !== undefined || input.maxResults !== undefined) {
@@ -102,7 +94,7 @@ export function repositoryHandlers({ db, store, registryHost }: EcrDeps): Record
     },
 
     DeleteRepository: async (input: DeleteRepositoryRequest, ctx: RequestContext) => {
-      checkRegistry(ctx, input.registryId, input.repositoryName);
+      ctx = inRegistry(ctx, input.registryId);
       const repo = await store.deleteRepository(ctx, input.repositoryName!, { force: input.force ?? false });
       dropTags(db, repo.arn);
       return { repository: presentRepository(repo, registryHost()) };

@@ -6,7 +6,7 @@ import { invalidParameter } from "./errors.js";
 import { invalidRepositoryPolicy, repositoryPolicyNotFound } from "./image-errors.js";
 import { formatPolicyText } from "./policy-text.js";
 import { locksOutPolicyChanges, parseRepositoryPolicy } from "./repository-policy.js";
-import { checkRegistryId } from "./registry-id.js";
+import { inRegistry } from "./registry-id.js";
 
 /** Where the policy lives in the repository's settings document. */
 const POLICY = "repositoryPolicyText";
@@ -27,7 +27,7 @@ export function repositoryPolicyHandlers({ db, store }: EcrDeps): Record<string,
   return {
     SetRepositoryPolicy: (input: SetRepositoryPolicyRequest, ctx: RequestContext) => {
       const name = input.repositoryName!;
-      checkRegistryId(ctx, input.registryId, name);
+      ctx = inRegistry(ctx, input.registryId);
       store.requireRepository(ctx, name);
       const doc = parseRepositoryPolicy(input.policyText!);
       if (!doc) throw invalidRepositoryPolicy();
@@ -42,13 +42,13 @@ export function repositoryPolicyHandlers({ db, store }: EcrDeps): Record<string,
     },
 
     GetRepositoryPolicy: (input: GetRepositoryPolicyRequest, ctx: RequestContext) => {
-      checkRegistryId(ctx, input.registryId, input.repositoryName!);
+      ctx = inRegistry(ctx, input.registryId);
       return stored(ctx, input.repositoryName!);
     },
 
     DeleteRepositoryPolicy: (input: DeleteRepositoryPolicyRequest, ctx: RequestContext) => {
       const name = input.repositoryName!;
-      checkRegistryId(ctx, input.registryId, name);
+      ctx = inRegistry(ctx, input.registryId);
       return db.transaction(() => {
         const current = stored(ctx, name);
         store.updateRepositorySettings(ctx, name, { [POLICY]: undefined });

@@ -3,7 +3,7 @@ import type { Handler } from "../aws/json-gateway.js";
 import type { RequestContext } from "../aws/request-context.js";
 import type { EcrDeps } from "./deps.js";
 import { invalidParameter } from "./errors.js";
-import { checkRegistryId } from "./registry-id.js";
+import { inRegistry } from "./registry-id.js";
 
 const WITH_EXCLUSION = new Set(["IMMUTABLE_WITH_EXCLUSION", "MUTABLE_WITH_EXCLUSION"]);
 
@@ -16,7 +16,7 @@ export function repositorySettingsHandlers({ store }: EcrDeps): Record<string, H
   return {
     PutImageTagMutability: (input: PutImageTagMutabilityRequest, ctx: RequestContext) => {
       const name = input.repositoryName!;
-      checkRegistryId(ctx, input.registryId, name);
+      ctx = inRegistry(ctx, input.registryId);
       const mutability = input.imageTagMutability!;
       const filters = input.imageTagMutabilityExclusionFilters;
       if (WITH_EXCLUSION.has(mutability) && !filters?.length) {
@@ -40,7 +40,7 @@ export function repositorySettingsHandlers({ store }: EcrDeps): Record<string, H
 
     PutImageScanningConfiguration: (input: PutImageScanningConfigurationRequest, ctx: RequestContext) => {
       const name = input.repositoryName!;
-      checkRegistryId(ctx, input.registryId, name);
+      ctx = inRegistry(ctx, input.registryId);
       const imageScanningConfiguration = { scanOnPush: input.imageScanningConfiguration?.scanOnPush ?? false };
       const repo = store.updateRepositorySettings(ctx, name, { imageScanningConfiguration });
       return { registryId: repo.account, repositoryName: repo.name, imageScanningConfiguration: repo.settings.imageScanningConfiguration };

@@ -9,6 +9,7 @@ import { decodePageToken, encodePageToken } from "./page-token.js";
 import { scanNotFound, scanQuotaExceeded, unsupportedImageType } from "./scan-errors.js";
 import { scanStatusOf } from "./scan-summary.js";
 import { requireImage } from "./image-lookup.js";
+import { inRegistry } from "./registry-id.js";
 
 /** DescribeImageScanFindings' page size when maxResults is absent (API reference). */
 const DEFAULT_PAGE = 100;
@@ -26,6 +27,7 @@ const header = (repo: RepositoryRecord, imageId: ImageIdentifier) => ({ registry
 export function scanHandlers({ store, scans, clock }: EcrDeps): Record<string, Handler> {
   return {
     StartImageScan: (input: StartImageScanRequest, ctx: RequestContext) => {
+      ctx = inRegistry(ctx, input.registryId);
       const { repo, digest, imageId } = requireImage(store, ctx, input);
       // The model's ImageArchivedException: an archived (or restoring) image is not scanned.
       const kind = scanKind(store.getManifest(ctx, repo.name, digest, { requireActive: true }));
@@ -39,6 +41,7 @@ export function scanHandlers({ store, scans, clock }: EcrDeps): Record<string, H
     },
 
     DescribeImageScanFindings: (input: DescribeImageScanFindingsRequest, ctx: RequestContext) => {
+      ctx = inRegistry(ctx, input.registryId);
       const { repo, digest, imageId } = requireImage(store, ctx, input);
       const scan = scans.get(repo, digest);
       if (!scan) throw scanNotFound(input.imageId!, repo.name, repo.account);

@@ -5,6 +5,7 @@ import { ServiceError } from "../core/errors.js";
 import { imageStatus } from "../registry/storage-class.js";
 import type { EcrDeps } from "./deps.js";
 import { requireImage } from "./image-lookup.js";
+import { inRegistry } from "./registry-id.js";
 
 /**
  * UpdateImageStorageClass: ARCHIVE moves an ACTIVE image to the archive storage class
@@ -17,6 +18,7 @@ export function storageClassHandlers({ store, clock }: EcrDeps): Record<string, 
   return {
     UpdateImageStorageClass: (input: UpdateImageStorageClassRequest, ctx: RequestContext) => {
       const name = input.repositoryName!;
+      ctx = inRegistry(ctx, input.registryId);
       const { repo, digest, imageId } = requireImage(store, ctx, input);
       const status = imageStatus(store.getManifest(ctx, name, digest), clock.now());
       let after = status;
