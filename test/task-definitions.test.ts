@@ -6,9 +6,11 @@ import { join } from "node:path";
 import {
   ClientException, DeleteTaskDefinitionsCommand, DeregisterTaskDefinitionCommand, DescribeTaskDefinitionCommand,
   InvalidParameterException, ListTaskDefinitionFamiliesCommand, ListTaskDefinitionsCommand, RegisterTaskDefinitionCommand,
-  type ContainerDefinition, type ECSClient, type ListTaskDefinitionFamiliesCommandInput, type ListTaskDefinitionsCommandInput,
+  ECSClient, type ContainerDefinition, type ListTaskDefinitionFamiliesCommandInput, type ListTaskDefinitionsCommandInput,
   type RegisterTaskDefinitionCommandInput,
 } from "@aws-sdk/client-ecs";
+import * as IAM from "@aws-sdk/client-iam";
+import { STSClient, AssumeRoleCommand } from "@aws-sdk/client-sts";
 import { BerthProcess } from "./harness.js";
 
 let berth: BerthProcess;
@@ -110,6 +112,28 @@ test("RegisterTaskDefinition stores and echoes the whole definition, with ECS's 
   assert.deepEqual(described.tags, [{ key: "team", value: "core" }]);
   const untagged = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: "full" }));
   assert.equal(untagged.tags, undefined);
+});
+
+test("registeredBy is the caller's ARN: the IAM user's, or the role session's assumed-role ARN", async () => {
+  const root = { accessKeyId: "test", secretAccessKey: "test" };
+  const config = { endpoint: berth.endpoint, region: "us-east-1", maxAttempts: 1 };
+  const iam = new IAM.IAMClient({ ...config, credentials: root });
+  await iam.send(new IAM.CreateUserCommand({ UserName: "deployer" }));
+  const { AccessKey } = await iam.send(new IAM.CreateAccessKeyCommand({ UserName: "deployer" }));
+  const asUser = new ECSClient({ ...config, credentials: { accessKeyId: AccessKey!.AccessKeyId!, secretAccessKey: AccessKey!.SecretAccessKey! } });
+  const byUser = (await register({ family: "registered-by" }, asUser)).taskDefinition!;
+  assert.equal(byUser.registeredBy, `arn:aws:iam::${ACCOUNT}:user/deployer`);
+
+  await iam.send(new IAM.CreateRoleCommand({
+    RoleName: "ci", AssumeRolePolicyDocument: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: "sts:AssumeRole" }] }),
+  }));
+  const { Credentials } = await new STSClient({ ...config, credentials: root }).send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${ACCOUNT}:role/ci`, RoleSessionName: "build-7" }));
+  const asSession = new ECSClient({ ...config, credentials: { accessKeyId: Credentials!.AccessKeyId!, secretAccessKey: Credentials!.SecretAccessKey!, sessionToken: Credentials!.SessionToken! } });
+  const bySession = (await register({ family: "registered-by" }, asSession)).taskDefinition!;
+  assert.equal(bySession.registeredBy, `arn:aws:sts::${ACCOUNT}:assumed-role/ci/build-7`);
+  // What was recorded is what DescribeTaskDefinition reads back.
+  const described = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: "registered-by:1" }));
+  assert.equal(described.taskDefinition?.registeredBy, `arn:aws:iam::${ACCOUNT}:user/deployer`);
 });
 
 test("revisions count up per family and are never reused, even after deletion", async () => {

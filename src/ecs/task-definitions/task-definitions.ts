@@ -48,7 +48,8 @@ export function taskDefinitionHandlers({ db, clock }: EcsDeps): Record<string, H
           revision,
           status: "ACTIVE",
           registeredAt: clock.now(),
-          registeredBy: `arn:aws:iam::${ctx.account}:root`,
+          // Who registered it, as ECS records it: the IAM user's ARN, a role session's assumed-role ARN, else the root's.
+          registeredBy: ctx.principal?.arn ?? `arn:aws:iam::${ctx.account}:root`,
         };
         saveTaskDefinition(db, ctx, taskDefinition);
         dropAllTags(db, arn);
