@@ -14,8 +14,9 @@ import { presentInstances } from "./instance-view.js";
 
 /**
  * RegisterContainerInstance, as the ECS agent calls it. Berth runs the tasks of every instance
- * registered this way on its local engine (until `berth agent` brings remote ones), so such an
- * instance is connected from the start. Registering again with its containerInstanceArn, or with
+ * registered this way on its local engine (a remote host joins through `berth agent` and the
+ * agent protocol instead: agent-link/remote-agent-hello.ts), so such an instance is connected
+ * from the start. Registering again with its containerInstanceArn, or with
  * the same EC2 instance id, updates that instance instead of making another.
  */
 export function registerContainerInstanceHandler({ db, clock, config }: EcsDeps, dockerVersion: string) {
