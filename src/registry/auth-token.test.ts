@@ -53,3 +53,19 @@ test("a token issued to a principal carries it; changing it breaks the signature
   const other = { ...claims, p: { ...principal, arn: `arn:aws:iam::${scope.account}:user/admin`, name: "admin" } };
   for (const c of [root, other]) assert.deepEqual(verifyToken(secret, `${Buffer.from(JSON.stringify(c)).toString("base64url")}.${sig}`, now), { ok: false, reason: "forged" });
 });
+
+test("a root's token for another account's registry names the root's account, and only without a principal", () => {
+  const secret = Buffer.alloc(32, 1);
+  const { password, expiresAt } = issueToken(secret, scope, now, TOKEN_TTL_MS, undefined, undefined, "111122223333");
+  assert.deepEqual(verifyToken(secret, password, now), { ok: true, claims: { ...scope, expiresAt, rootOf: "111122223333" } });
+  // Stripping the claim changes the signed payload: the token is then refused, not taken as the registry's own root.
+  const [payload, sig] = password.split(".");
+  const claims = JSON.parse(Buffer.from(payload!, "base64url").toString()) as Record<string, unknown>;
+  delete claims.o;
+  assert.deepEqual(verifyToken(secret, `${Buffer.from(JSON.stringify(claims)).toString("base64url")}.${sig}`, now), { ok: false, reason: "forged" });
+  // A principal's token never carries it.
+  const principal = { type: "User" as const, account: "111122223333", arn: "arn:aws:iam::111122223333:user/u", userId: "AIDAX", name: "u" };
+  const withPrincipal = issueToken(secret, scope, now, TOKEN_TTL_MS, principal, undefined, "111122223333");
+  const checked = verifyToken(secret, withPrincipal.password, now);
+  assert.ok(checked.ok && checked.claims.principal?.arn === principal.arn && checked.claims.rootOf === undefined);
+});
