@@ -132,6 +132,25 @@ describe("IAM enforcement with SQS, SNS and EventBridge resource policies", () =
     assert.equal((await dave.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 1 }))).Messages?.[0]?.Body, "by policy");
   });
 
+  test("SQS: a Deny whose NotPrincipal names an account spares that account's root, not its users", async () => {
+    const ownerSqs = new SQSClient(config(berth.endpoint, ROOT_A));
+    const { QueueUrl } = await ownerSqs.send(new CreateQueueCommand({ QueueName: "guarded" }));
+    const queueArn = `arn:aws:sqs:us-east-1:${A}:guarded`;
+    const erin = new SQSClient(config(berth.endpoint, await userWith(B, "erin", [{ Effect: "Allow", Action: "sqs:*", Resource: "*" }])));
+    const frank = new SQSClient(config(berth.endpoint, await userWith(B, "frank", [{ Effect: "Allow", Action: "sqs:*", Resource: "*" }])));
+    const rootB = new SQSClient(config(berth.endpoint, ROOT_B));
+    await ownerSqs.send(new SetQueueAttributesCommand({ QueueUrl, Attributes: {
+      Policy: doc([
+        { Effect: "Allow", Principal: { AWS: B }, Action: "sqs:SendMessage", Resource: queueArn },
+        { Effect: "Deny", NotPrincipal: { AWS: [`arn:aws:iam::${B}:root`, userArn(B, "erin")] }, Action: "sqs:SendMessage", Resource: queueArn },
+      ]),
+    } }));
+    assert.ok((await erin.send(new SendMessageCommand({ QueueUrl, MessageBody: "erin" }))).MessageId);
+    assert.ok((await rootB.send(new SendMessageCommand({ QueueUrl, MessageBody: "root" }))).MessageId);
+    await rejectsWith(frank.send(new SendMessageCommand({ QueueUrl, MessageBody: "frank" })), "AccessDenied",
+      refusal(userArn(B, "frank"), "sqs:sendmessage", queueArn, resourceDeny));
+  });
+
   test("SNS: the topic's policy may allow in its own account, its Deny wins, and another account is refused without it", async () => {
     const ownerSns = new SNSClient(config(berth.endpoint, ROOT_A));
     const { TopicArn } = await ownerSns.send(new CreateTopicCommand({ Name: "alerts" }));
