@@ -151,6 +151,21 @@ describe("IAM enforcement with SQS, SNS and EventBridge resource policies", () =
       refusal(userArn(B, "frank"), "sqs:sendmessage", queueArn, resourceDeny));
   });
 
+  test("SQS: a queue policy's Allow missing its Action or Principal grants another account nothing", async () => {
+    const ownerSqs = new SQSClient(config(berth.endpoint, ROOT_A));
+    const { QueueUrl } = await ownerSqs.send(new CreateQueueCommand({ QueueName: "half-written" }));
+    const queueArn = `arn:aws:sqs:us-east-1:${A}:half-written`;
+    const gina = new SQSClient(config(berth.endpoint, await userWith(B, "gina", [{ Effect: "Allow", Action: "sqs:*", Resource: "*" }])));
+    for (const statement of [{ Principal: { AWS: B }, Resource: queueArn }, { Action: "sqs:*", Resource: queueArn }]) {
+      await ownerSqs.send(new SetQueueAttributesCommand({ QueueUrl, Attributes: { Policy: doc([{ Effect: "Allow", ...statement }]) } }));
+      await rejectsWith(gina.send(new SendMessageCommand({ QueueUrl, MessageBody: "x" })), "AccessDenied",
+        refusal(userArn(B, "gina"), "sqs:sendmessage", queueArn, noResourcePolicy("sqs:sendmessage")));
+    }
+    // Written whole, the same grant lets her send.
+    await ownerSqs.send(new SetQueueAttributesCommand({ QueueUrl, Attributes: { Policy: doc([{ Effect: "Allow", Principal: { AWS: B }, Action: "sqs:SendMessage", Resource: queueArn }]) } }));
+    assert.ok((await gina.send(new SendMessageCommand({ QueueUrl, MessageBody: "x" }))).MessageId);
+  });
+
   test("SNS: the topic's policy may allow in its own account, its Deny wins, and another account is refused without it", async () => {
     const ownerSns = new SNSClient(config(berth.endpoint, ROOT_A));
     const { TopicArn } = await ownerSns.send(new CreateTopicCommand({ Name: "alerts" }));

@@ -59,6 +59,18 @@ test("a Deny's NotPrincipal spares the callers it names, not every identity of a
   assert.equal(decide(policy([{ Effect: "Allow", NotPrincipal: { AWS: "111122223333" }, Action: "ecr:*" }]), alice), "ImplicitDeny");
 });
 
+test("an Allow missing its Principal or Action, or with a malformed Condition, grants nothing; such a Deny applies as it reads", () => {
+  for (const partial of [
+    { Action: "ecr:*" },
+    { Principal: "*" },
+    { Principal: "*", Action: "ecr:*", Condition: { IpAddress: "10.0.0.0/8" } },
+    { Principal: "*", Action: "ecr:*", Condition: "aws:SourceIp" },
+  ]) {
+    assert.equal(decide(policy([{ Effect: "Allow", ...partial }]), alice), "ImplicitDeny", JSON.stringify(partial));
+    assert.equal(decide(policy([{ Effect: "Deny", ...partial }]), alice), "ExplicitDeny", JSON.stringify(partial));
+  }
+});
+
 const bob: Principal = { type: "User", account: "444455556666", arn: "arn:aws:iam::444455556666:user/bob", userId: "AIDABOB", name: "bob" };
 
 test("to another account, an Allow naming that account is the resource's half of the grant", () => {

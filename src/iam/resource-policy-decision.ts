@@ -103,6 +103,7 @@ function evaluateResourcePolicy(
   const applicable: Statement[] = [];
   for (const s of statements) {
     if (typeof s !== "object" || s === null || (s.Effect !== "Allow" && s.Effect !== "Deny")) continue;
+    if (s.Effect === "Allow" && !wellFormed(s)) continue;
     const named = s.Principal !== undefined ? names(s.Principal) : notPrincipalApplies(names(s.NotPrincipal), s.Effect as "Allow" | "Deny");
     if (named === "no" || (named === "account" && s.Effect === "Allow" && !accountGrants)) continue;
     applicable.push({
@@ -150,6 +151,20 @@ export function resourceAccessDenial(
   if (sameAccount ? ownAllows || byPolicy === "Allow" : ownAllows && byPolicy === "Allow") return undefined;
   if (!sameAccount && ownAllows) return refused(`because no resource-based policy allows the ${shown} action`);
   return accessDeniedMessage(principal.arn, shown, resource, own ?? { decision: "ImplicitDeny", policyType: "identity-based" });
+}
+
+/**
+ * Whether a statement has what IAM requires of one in a resource policy: a Principal (or
+ * NotPrincipal), an Action (or NotAction), and a Condition, if any, of operators over key maps.
+ * SQS, SNS and EventBridge store their Policy after a JSON check only, and read as written a
+ * statement missing one of these would apply to everyone, every action or unconditionally: such
+ * an Allow grants nothing. A Deny is applied as broadly as it reads.
+ */
+function wellFormed(s: Record<string, unknown>): boolean {
+  const isMap = (v: unknown) => typeof v === "object" && v !== null && !Array.isArray(v);
+  return (s.Principal !== undefined || s.NotPrincipal !== undefined)
+    && (s.Action !== undefined || s.NotAction !== undefined)
+    && (s.Condition === undefined || (isMap(s.Condition) && Object.values(s.Condition as object).every(isMap)));
 }
 
 type Named = "yes" | "account" | "no";
