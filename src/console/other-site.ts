@@ -24,4 +24,4 @@ export function fromOtherSite(bound: string, origin: string | string[] | undefin
 
 /** The refusal of such a request: 403 AccessDeniedException, in the protocol's own error form. */
 export const otherSiteRefused = (origin: string | string[] | undefined) =>
-  new ServiceError("AccessDeniedException", `Berth answers no request from another site's web page (Origin ${String(origin)}) unless strict SigV4 is on.`, true, {}, 403);
+  new ServiceError("AccessDeniedException", `Berth answers no request from another site's web page (Origin ${String(origin)}) unless it authenticates callers (strict SigV4 with credentials of your own).`, true, {}, 403);
