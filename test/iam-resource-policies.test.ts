@@ -1,7 +1,10 @@
 import { test, before, after, describe } from "node:test";
 import assert from "node:assert/strict";
 import * as IAM from "@aws-sdk/client-iam";
-import { SQSClient, CreateQueueCommand, SendMessageCommand, ReceiveMessageCommand, SetQueueAttributesCommand, GetQueueUrlCommand, GetQueueAttributesCommand, DeleteMessageCommand } from "@aws-sdk/client-sqs";
+import {
+  SQSClient, CreateQueueCommand, SendMessageCommand, ReceiveMessageCommand, SetQueueAttributesCommand, GetQueueUrlCommand, GetQueueAttributesCommand, DeleteMessageCommand,
+  StartMessageMoveTaskCommand, ListMessageMoveTasksCommand,
+} from "@aws-sdk/client-sqs";
 import { SNSClient, CreateTopicCommand, PublishCommand, SetTopicAttributesCommand, SubscribeCommand } from "@aws-sdk/client-sns";
 import { EventBridgeClient, CreateEventBusCommand, PutEventsCommand, PutPermissionCommand, PutRuleCommand, PutTargetsCommand } from "@aws-sdk/client-eventbridge";
 import { BerthProcess } from "./harness.js";
@@ -130,6 +133,65 @@ describe("IAM enforcement with SQS, SNS and EventBridge resource policies", () =
     await rejectsWith(dave.send(new SendMessageCommand({ QueueUrl, MessageBody: "x" })), "AccessDenied",
       refusal(userArn(A, "dave"), "sqs:sendmessage", queueArn, resourceDeny));
     assert.equal((await dave.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 1 }))).Messages?.[0]?.Body, "by policy");
+  });
+
+  test("SQS: a Deny whose NotPrincipal names an account spares that account's root, not its users", async () => {
+    const ownerSqs = new SQSClient(config(berth.endpoint, ROOT_A));
+    const { QueueUrl } = await ownerSqs.send(new CreateQueueCommand({ QueueName: "guarded" }));
+    const queueArn = `arn:aws:sqs:us-east-1:${A}:guarded`;
+    const erin = new SQSClient(config(berth.endpoint, await userWith(B, "erin", [{ Effect: "Allow", Action: "sqs:*", Resource: "*" }])));
+    const frank = new SQSClient(config(berth.endpoint, await userWith(B, "frank", [{ Effect: "Allow", Action: "sqs:*", Resource: "*" }])));
+    const rootB = new SQSClient(config(berth.endpoint, ROOT_B));
+    await ownerSqs.send(new SetQueueAttributesCommand({ QueueUrl, Attributes: {
+      Policy: doc([
+        { Effect: "Allow", Principal: { AWS: B }, Action: "sqs:SendMessage", Resource: queueArn },
+        { Effect: "Deny", NotPrincipal: { AWS: [`arn:aws:iam::${B}:root`, userArn(B, "erin")] }, Action: "sqs:SendMessage", Resource: queueArn },
+      ]),
+    } }));
+    assert.ok((await erin.send(new SendMessageCommand({ QueueUrl, MessageBody: "erin" }))).MessageId);
+    assert.ok((await rootB.send(new SendMessageCommand({ QueueUrl, MessageBody: "root" }))).MessageId);
+    await rejectsWith(frank.send(new SendMessageCommand({ QueueUrl, MessageBody: "frank" })), "AccessDenied",
+      refusal(userArn(B, "frank"), "sqs:sendmessage", queueArn, resourceDeny));
+  });
+
+  test("SQS: a queue policy's Allow missing its Action or Principal grants another account nothing", async () => {
+    const ownerSqs = new SQSClient(config(berth.endpoint, ROOT_A));
+    const { QueueUrl } = await ownerSqs.send(new CreateQueueCommand({ QueueName: "half-written" }));
+    const queueArn = `arn:aws:sqs:us-east-1:${A}:half-written`;
+    const gina = new SQSClient(config(berth.endpoint, await userWith(B, "gina", [{ Effect: "Allow", Action: "sqs:*", Resource: "*" }])));
+    for (const statement of [{ Principal: { AWS: B }, Resource: queueArn }, { Action: "sqs:*", Resource: queueArn }]) {
+      await ownerSqs.send(new SetQueueAttributesCommand({ QueueUrl, Attributes: { Policy: doc([{ Effect: "Allow", ...statement }]) } }));
+      await rejectsWith(gina.send(new SendMessageCommand({ QueueUrl, MessageBody: "x" })), "AccessDenied",
+        refusal(userArn(B, "gina"), "sqs:sendmessage", queueArn, noResourcePolicy("sqs:sendmessage")));
+    }
+    // Written whole, the same grant lets her send.
+    await ownerSqs.send(new SetQueueAttributesCommand({ QueueUrl, Attributes: { Policy: doc([{ Effect: "Allow", Principal: { AWS: B }, Action: "sqs:SendMessage", Resource: queueArn }]) } }));
+    assert.ok((await gina.send(new SendMessageCommand({ QueueUrl, MessageBody: "x" }))).MessageId);
+  });
+
+  test("SQS: moving a dead-letter queue's messages needs reading and deleting them and sending them on, by identity or queue policy", async () => {
+    const ownerSqs = new SQSClient(config(berth.endpoint, ROOT_A));
+    const dlqUrl = (await ownerSqs.send(new CreateQueueCommand({ QueueName: "moves-dlq" }))).QueueUrl!;
+    const dlqArn = `arn:aws:sqs:us-east-1:${A}:moves-dlq`;
+    await ownerSqs.send(new CreateQueueCommand({ QueueName: "moves-src", Attributes: { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 1 }) } }));
+    const destinationUrl = (await ownerSqs.send(new CreateQueueCommand({ QueueName: "moves-dest" }))).QueueUrl!;
+    const destinationArn = `arn:aws:sqs:us-east-1:${A}:moves-dest`;
+    const starter = new SQSClient(config(berth.endpoint, await userWith(A, "mover", [{ Effect: "Allow", Action: ["sqs:StartMessageMoveTask", "sqs:ListMessageMoveTasks"], Resource: dlqArn }])));
+    await rejectsWith(starter.send(new StartMessageMoveTaskCommand({ SourceArn: dlqArn, DestinationArn: destinationArn })), "AccessDenied",
+      refusal(userArn(A, "mover"), "sqs:receivemessage", dlqArn, noIdentityPolicy("sqs:receivemessage")));
+    await rejectsWith(starter.send(new ListMessageMoveTasksCommand({ SourceArn: dlqArn })), "AccessDenied",
+      refusal(userArn(A, "mover"), "sqs:getqueueattributes", dlqArn, noIdentityPolicy("sqs:getqueueattributes")));
+    // The dead-letter queue's policy grants the reads; the destination still refuses the send.
+    await ownerSqs.send(new SetQueueAttributesCommand({ QueueUrl: dlqUrl, Attributes: {
+      Policy: doc([{ Effect: "Allow", Principal: { AWS: userArn(A, "mover") }, Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"], Resource: dlqArn }]),
+    } }));
+    await rejectsWith(starter.send(new StartMessageMoveTaskCommand({ SourceArn: dlqArn, DestinationArn: destinationArn })), "AccessDenied",
+      refusal(userArn(A, "mover"), "sqs:sendmessage", destinationArn, noIdentityPolicy("sqs:sendmessage")));
+    await ownerSqs.send(new SetQueueAttributesCommand({ QueueUrl: destinationUrl, Attributes: {
+      Policy: doc([{ Effect: "Allow", Principal: { AWS: userArn(A, "mover") }, Action: "sqs:SendMessage", Resource: destinationArn }]),
+    } }));
+    assert.ok((await starter.send(new StartMessageMoveTaskCommand({ SourceArn: dlqArn, DestinationArn: destinationArn }))).TaskHandle);
+    assert.equal((await starter.send(new ListMessageMoveTasksCommand({ SourceArn: dlqArn }))).Results?.[0]?.DestinationArn, destinationArn);
   });
 
   test("SNS: the topic's policy may allow in its own account, its Deny wins, and another account is refused without it", async () => {

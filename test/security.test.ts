@@ -196,6 +196,43 @@ describe("strict SigV4 on a network address, credentials from a file", () => {
   });
 });
 
+describe("open mode on loopback: another site's web page in this machine's browser is not this machine", () => {
+  let berth: BerthProcess;
+  before(async () => {
+    berth = await BerthProcess.start();
+  });
+  after(async () => {
+    await berth?.dispose();
+  });
+
+  /** A form POST to the query API, as any site's page can make a browser send it (no CORS preflight). */
+  const formPost = (body: string, origin?: string) => fetch(`${berth.endpoint}/`, {
+    method: "POST", body, headers: { "content-type": "application/x-www-form-urlencoded", ...(origin ? { origin } : {}) },
+  });
+
+  test("a cross-site form POST to the API or an admin endpoint is refused with 403 AccessDeniedException and changes nothing; the console's own origin and Origin-less clients are served", async () => {
+    for (const origin of ["http://attacker.example", "null", "http://127.0.0.2:4566"]) {
+      const r = await formPost("Action=CreateQueue&QueueName=forged&Version=2012-11-05", origin);
+      assert.equal(r.status, 403, origin);
+      assert.match(await r.text(), /<Code>AccessDenied<\/Code><Message>Berth answers no request from another site/);
+      const reset = await fetch(`${berth.endpoint}/_berth/reset`, { method: "POST", headers: { origin } });
+      assert.equal(reset.status, 403, origin);
+    }
+    assert.equal((await berth.aws("sqs", "list-queues"))?.QueueUrls, undefined, "no queue was created");
+    await berth.aws("ecs", "create-cluster", "--cluster-name", "kept");
+    assert.deepEqual((await berth.aws("ecs", "list-clusters")).clusterArns.length, 1, "no reset happened");
+
+    // The console's page (served under the bound address's names) and clients that send no Origin.
+    const own = new URL(berth.endpoint);
+    for (const origin of [own.origin, `http://localhost:${own.port}`, undefined]) {
+      const r = await formPost(`Action=CreateQueue&QueueName=q${origin ? own.port : "plain"}${origin?.includes("localhost") ? "l" : ""}&Version=2012-11-05`, origin);
+      assert.equal(r.status, 200, `${origin}: ${await r.clone().text()}`);
+    }
+    const gc = await fetch(`${berth.endpoint}/_berth/registry/gc`, { method: "POST", headers: { origin: own.origin } });
+    assert.equal(gc.status, 200);
+  });
+});
+
 describe("task containers: their API calls come through the relay, which is not this machine", () => {
   let berth: BerthProcess;
   before(async () => {

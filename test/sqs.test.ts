@@ -194,6 +194,24 @@ describe("SQS messages", () => {
     assert.equal((await client.send(new sqs.ListMessageMoveTasksCommand({ SourceArn: dlqArn, MaxResults: 10 }))).Results!.length, 2);
   });
 
+  test("redrive back: a moved message is new in its queue (a new MessageId and SentTimestamp, so its retention starts again)", async () => {
+    const dlqUrl = await create("crypt");
+    const dlqArn = (await attributes(dlqUrl)).QueueArn!;
+    const url = await create("payments-in", { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 1 }), VisibilityTimeout: "0" });
+    const { MessageId } = await send(url, "p1");
+    const sent = Number((await receive(url, { MessageSystemAttributeNames: ["SentTimestamp"] })).Messages![0]!.Attributes!.SentTimestamp);
+    assert.equal((await receive(url)).Messages, undefined);
+    await waitForCount(dlqUrl, 1);
+    // Later than the original send on any clock: the move is what the new timestamp records.
+    while (Date.now() <= sent) await new Promise((r) => setTimeout(r, 5));
+    const before = Date.now();
+    await client.send(new sqs.StartMessageMoveTaskCommand({ SourceArn: dlqArn }));
+    const [moved] = (await receive(url, { MessageSystemAttributeNames: ["SentTimestamp"] })).Messages!;
+    assert.equal(moved!.Body, "p1");
+    assert.notEqual(moved!.MessageId, MessageId);
+    assert.ok(Number(moved!.Attributes!.SentTimestamp) >= before, `${moved!.Attributes!.SentTimestamp} is the original send (${sent}), not the move`);
+  });
+
   test("FIFO: order within a group, group locked while in flight, deduplication by id and by content", async () => {
     const url = await create("jobs.fifo", { FifoQueue: "true", ContentBasedDeduplication: "true" });
     const a1 = await send(url, "a1", { MessageGroupId: "a" });

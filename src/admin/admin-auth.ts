@@ -3,6 +3,7 @@ import type { Config } from "../core/config.js";
 import type { Clock } from "../core/clock.js";
 import { ServiceError } from "../core/errors.js";
 import { isThisMachine } from "../core/loopback.js";
+import { fromOtherSite, otherSiteRefused } from "../console/other-site.js";
 import { resolveCaller } from "../aws/request-context.js";
 import { AGENT_PATH } from "../agent/protocol/messages.js";
 
@@ -41,6 +42,8 @@ export function guardAdminRoutes(app: FastifyInstance, { config, clock }: { conf
     if (!isThisMachine(req.socket.remoteAddress)) {
       refuse(req, new ServiceError("AccessDeniedException", `${req.routeOptions.url} answers only callers on this machine (loopback) unless strict SigV4 is on.`, true, {}, 403));
     }
+    // Nor another site's web page in this machine's browser (console/other-site.ts).
+    if (fromOtherSite(config.host, req.headers.origin)) refuse(req, otherSiteRefused(req.headers.origin));
   };
   // Verifying a signature needs the body it covers.
   const checkSignature = async (req: FastifyRequest) => {

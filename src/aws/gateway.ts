@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import type { Config } from "../core/config.js";
+import { authenticatesCallers, type Config } from "../core/config.js";
+import { fromOtherSite, otherSiteRefused } from "../console/other-site.js";
 import type { Clock } from "../core/clock.js";
 import { ServiceError } from "../core/errors.js";
 import { newRequestId } from "../core/ids.js";
@@ -86,6 +87,10 @@ export function registerAwsServices(app: FastifyInstance, services: AwsService[]
       const { model, handlers } = routed.service;
       const handler = own(handlers, operation.name);
       if (!handler) throw new ServiceError(codec.unknownOperation, `The operation ${operation.name} is not implemented by Berth's ${model.metadata.serviceId} yet.`);
+      // Open mode trusts this machine, not another site's web page in its user's browser
+      // (other-site.ts); nor does strict mode with the well-known test:test, which a page can sign with.
+      const origin = wire.headers["origin"];
+      if (origin !== undefined && !authenticatesCallers(deps.config) && fromOtherSite(deps.config.host, origin)) throw otherSiteRefused(origin);
       const caller = resolveCaller(wire, deps, signingNameOf(model), { anonymous: isUnsigned(operation) || (routed.service.unsigned?.includes(operation.name) ?? false) });
       const decoded = codec.decodeInput(routed.service, operation, wire);
       const codes = routed.service.validation ? { ...codec.validation, ...routed.service.validation } : codec.validation;

@@ -432,10 +432,10 @@ function isDirectory(path: string): boolean {
   }
 }
 
-/** A loopback block "127.a.b.c/len" as its first address and size, or undefined. */
 /** TASK_RELAY_ADDRESS as the number loopbackBlock's bases are. */
 const RELAY = TASK_RELAY_ADDRESS.split(".").reduce((n, o) => n * 256 + Number(o), 0);
 
+/** A loopback block "127.a.b.c/len" as its first address and size, or undefined. */
 function loopbackBlock(cidr: string): { base: number; size: number } | undefined {
   const m = /^127\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/.exec(cidr);
   if (!m || [m[1], m[2], m[3]].some((o) => Number(o) > 255) || Number(m[4]) < 8 || Number(m[4]) > 28) return undefined;

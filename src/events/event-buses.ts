@@ -17,7 +17,8 @@ function ensureDefault(db: Db, clock: Clock, scope: Scope) {
   db.prepare("INSERT OR IGNORE INTO event_buses (account, region, name, arn, doc) VALUES (?, ?, ?, ?, ?)").run(scope.account, scope.region, DEFAULT_BUS, doc.Arn, JSON.stringify(doc));
 }
 
-const BUS_ARN = /^arn:aws[\w-]*:events:([a-z0-9-]+):(\d{12}):event-bus\/(.+)$/;
+/** A bus ARN: its region, account and name. */
+export const BUS_ARN = /^arn:aws[\w-]*:events:([a-z0-9-]+):(\d{12}):event-bus\/(.+)$/;
 
 /** A bus named by name or ARN (EventBusNameOrArn); an ARN of another account or region names no bus here. */
 export function busNameOf(scope: Scope, nameOrArn: string | undefined): string {

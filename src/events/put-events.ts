@@ -3,12 +3,9 @@ import type { Db } from "../store/database.js";
 import type { Clock } from "../core/clock.js";
 import type { Scope } from "../core/arn.js";
 import { validation } from "./errors.js";
-import { requireBusByArn } from "./event-buses.js";
+import { BUS_ARN, requireBusByArn } from "./event-buses.js";
 import { busEvent, routeEvent, type BusEvent } from "./event-router.js";
 import { ServiceError } from "../core/errors.js";
-
-/** A bus ARN's region and account. */
-const BUS_ARN_ACCOUNT = /^arn:aws[\w-]*:events:([a-z0-9-]+):(\d{12}):event-bus\//;
 
 /** AWS: the entries of one PutEvents may total at most 256 KB (as AWS sizes them). */
 const MAX_REQUEST_BYTES = 256 * 1024;
@@ -51,7 +48,7 @@ export function putEvents(db: Db, clock: Clock, scope: Scope, input: W.PutEvents
   const results = entries.map((e): W.PutEventsResultEntry => {
     const error = entryError(e);
     if (error) return error;
-    const named = e.EventBusName !== undefined ? BUS_ARN_ACCOUNT.exec(e.EventBusName) : null;
+    const named = e.EventBusName !== undefined ? BUS_ARN.exec(e.EventBusName) : null;
     if (named && named[2] !== scope.account && named[1] === scope.region) {
       const denied = crossAccountDenial?.(e.EventBusName!);
       if (denied !== undefined) return { ErrorCode: "AccessDeniedException", ErrorMessage: denied };

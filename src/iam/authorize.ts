@@ -88,10 +88,19 @@ export function createAuthorize({ db, clock, services = {}, resourcePolicies = {
       const refused = policies.decide(action, resource, context);
       if (refused) throw new ServiceError(code, accessDeniedMessage(ctx.principal!.arn, shownAction(action), resource, refused), true, {}, status);
     }
-    // Then what the call hands on (iam:PassRole of the roles it names), refused with the same error.
+    // Then what the call hands on (iam:PassRole of the roles it names) or also does (SQS's moves
+    // read, delete and send), refused with the same error. A resource of this service with a
+    // policy of its own is decided with that policy too, as the call's own resources are.
     const dependent = table?.dependentActions?.[operation];
     if (!dependent) return;
     for (const need of dependent(authorizedCall(db, ctx, input, table))) {
+      if (table?.resourcePolicy && need.resource.split(":")[2] === table.arnService) {
+        const denied = resourceAccessDenial(ctx.principal!, policies, {
+          action: need.action, resource: need.resource, policyText: table.resourcePolicy(db, need.resource), clock, sourceIp: ctx.sourceIp, context: need.context ?? {}, shownAction,
+        });
+        if (denied !== undefined) throw new ServiceError(code, denied, true, {}, status);
+        continue;
+      }
       const refused = policies.decide(need.action, need.resource, need.context);
       if (refused) throw new ServiceError(code, accessDeniedMessage(ctx.principal!.arn, need.action, need.resource, refused), true, {}, status);
     }

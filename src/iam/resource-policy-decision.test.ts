@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Principal } from "../aws/request-context.js";
-import { resourceAccessDenial, resourcePolicyDecision as repositoryPolicyDecision } from "./resource-policy-decision.js";
+import { accountRoot, resourceAccessDenial, resourcePolicyDecision as repositoryPolicyDecision } from "./resource-policy-decision.js";
 
 const clock = { now: () => new Date("2026-01-01T00:00:00Z") } as never;
 const resource = "arn:aws:ecr:us-east-1:111122223333:repository/web";
@@ -44,6 +44,31 @@ test("Deny wins, NotPrincipal and NotAction invert, conditions see the caller", 
   assert.equal(decide(fromLoopback, alice, "ecr:BatchGetImage", "10.0.0.1"), "ImplicitDeny");
   assert.equal(decide(fromLoopback, session, "ecr:BatchGetImage", "127.0.0.1"), "ImplicitDeny");
   assert.equal(decide("not json", alice), "ImplicitDeny");
+});
+
+test("a Deny's NotPrincipal spares the callers it names, not every identity of an account it names", () => {
+  const sparesAccount = policy([{ Effect: "Deny", NotPrincipal: { AWS: "arn:aws:iam::111122223333:root" }, Action: "ecr:*" }]);
+  assert.equal(decide(sparesAccount, alice), "ExplicitDeny");
+  assert.equal(decide(sparesAccount, session), "ExplicitDeny");
+  assert.equal(decide(policy([{ Effect: "Deny", NotPrincipal: { AWS: [alice.arn, "arn:aws:iam::111122223333:root"] }, Action: "ecr:*" }]), alice), "ImplicitDeny");
+  // The account's root is the account principal: its id spares it as its root ARN does.
+  const root = accountRoot("111122223333");
+  assert.equal(decide(policy([{ Effect: "Deny", NotPrincipal: { AWS: "111122223333" }, Action: "ecr:*" }]), root as never), "ImplicitDeny");
+  assert.equal(decide(policy([{ Effect: "Deny", NotPrincipal: { AWS: alice.arn }, Action: "ecr:*" }]), root as never), "ExplicitDeny");
+  // An Allow's NotPrincipal naming the account grants its identities nothing.
+  assert.equal(decide(policy([{ Effect: "Allow", NotPrincipal: { AWS: "111122223333" }, Action: "ecr:*" }]), alice), "ImplicitDeny");
+});
+
+test("an Allow missing its Principal or Action, or with a malformed Condition, grants nothing; such a Deny applies as it reads", () => {
+  for (const partial of [
+    { Action: "ecr:*" },
+    { Principal: "*" },
+    { Principal: "*", Action: "ecr:*", Condition: { IpAddress: "10.0.0.0/8" } },
+    { Principal: "*", Action: "ecr:*", Condition: "aws:SourceIp" },
+  ]) {
+    assert.equal(decide(policy([{ Effect: "Allow", ...partial }]), alice), "ImplicitDeny", JSON.stringify(partial));
+    assert.equal(decide(policy([{ Effect: "Deny", ...partial }]), alice), "ExplicitDeny", JSON.stringify(partial));
+  }
 });
 
 const bob: Principal = { type: "User", account: "444455556666", arn: "arn:aws:iam::444455556666:user/bob", userId: "AIDABOB", name: "bob" };

@@ -83,7 +83,7 @@ export function serviceDeliveryDecision(
  * IAM's evaluation of the statements of a stored policy text that apply to the caller:
  * `names(element)` says whether a principal element names it, or only its account. A Principal
  * naming its account applies to a Deny always, to an Allow only when `accountGrants`; a
- * NotPrincipal applies to whoever it does not mention. Statements are normalised to the lists
+ * NotPrincipal applies to whoever it does not mention (notPrincipalApplies). Statements are normalised to the lists
  * IAM's evaluation reads; text that is not a policy allows nothing.
  */
 function evaluateResourcePolicy(
@@ -103,7 +103,8 @@ function evaluateResourcePolicy(
   const applicable: Statement[] = [];
   for (const s of statements) {
     if (typeof s !== "object" || s === null || (s.Effect !== "Allow" && s.Effect !== "Deny")) continue;
-    const named = s.Principal !== undefined ? names(s.Principal) : names(s.NotPrincipal) === "no" ? "yes" : "no";
+    if (s.Effect === "Allow" && !wellFormed(s)) continue;
+    const named = s.Principal !== undefined ? names(s.Principal) : notPrincipalApplies(names(s.NotPrincipal), s.Effect as "Allow" | "Deny");
     if (named === "no" || (named === "account" && s.Effect === "Allow" && !accountGrants)) continue;
     applicable.push({
       Effect: s.Effect,
@@ -152,16 +153,45 @@ export function resourceAccessDenial(
   return accessDeniedMessage(principal.arn, shown, resource, own ?? { decision: "ImplicitDeny", policyType: "identity-based" });
 }
 
+/**
+ * Whether a statement has what IAM requires of one in a resource policy: a Principal (or
+ * NotPrincipal), an Action (or NotAction), and a Condition, if any, of operators over key maps.
+ * SQS, SNS and EventBridge store their Policy after a JSON check only, and read as written a
+ * statement missing one of these would apply to everyone, every action or unconditionally: such
+ * an Allow grants nothing. A Deny is applied as broadly as it reads.
+ */
+function wellFormed(s: Record<string, unknown>): boolean {
+  const isMap = (v: unknown) => typeof v === "object" && v !== null && !Array.isArray(v);
+  return (s.Principal !== undefined || s.NotPrincipal !== undefined)
+    && (s.Action !== undefined || s.NotAction !== undefined)
+    && (s.Condition === undefined || (isMap(s.Condition) && Object.values(s.Condition as object).every(isMap)));
+}
+
 type Named = "yes" | "account" | "no";
 
-/** Whether a principal element names the caller: itself ("yes"), its account only ("account"), or not at all. */
+/**
+ * Whether a NotPrincipal statement applies to a caller its element names as `named`. A Deny
+ * spares only the callers it names themselves: naming their account spares the account's root,
+ * not its users and roles (IAM's NotPrincipal documentation: Bob is spared by his own ARN, and the
+ * account's ARN beside it keeps the account from being denied). An Allow excludes whoever it names,
+ * even by their account alone, so it never grants more than the element says.
+ */
+function notPrincipalApplies(named: Named, effect: "Allow" | "Deny"): Named {
+  if (effect === "Deny") return named === "yes" ? "no" : "yes";
+  return named === "no" ? "yes" : "no";
+}
+
+/**
+ * Whether a principal element names the caller: itself ("yes"), its account only ("account"), or
+ * not at all. An account's root is the account principal: naming the account (by id or root ARN) names it.
+ */
 function names(element: unknown, p: PolicyCaller): Named {
   if (element === "*") return "yes";
   if (typeof element !== "object" || element === null) return "no";
   let result: Named = "no";
   for (const id of list((element as Record<string, unknown>)["AWS"])) {
     if (id === "*" || id === p.arn || (p.roleArn !== undefined && id === p.roleArn)) return "yes";
-    if (id === p.account || id === `arn:aws:iam::${p.account}:root`) result = "account";
+    if (id === p.account || id === `arn:aws:iam::${p.account}:root`) result = p.type === "Account" ? "yes" : "account";
   }
   return result;
 }

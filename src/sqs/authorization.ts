@@ -12,6 +12,8 @@ function queue({ ctx, str }: AuthorizedCall): string[] {
   return [`arn:aws:sqs:${ctx.region}:${account}:${name}`];
 }
 
+const MOVE_SOURCE_ACTIONS = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"];
+
 /** The source queue's ARN inside a message move task's handle (base64 JSON), "" when it has none. */
 function handleSource(handle: string): string {
   try {
@@ -44,6 +46,20 @@ export const sqsAuthorization: ServiceAuthorization = {
       "ListDeadLetterSourceQueues", "ListQueueTags", "PurgeQueue", "ReceiveMessage", "RemovePermission", "SendMessage", "SendMessageBatch",
       "SetQueueAttributes", "TagQueue", "UntagQueue",
     ].map((op) => [op, queue])),
+  },
+  // What moving a dead-letter queue's messages also needs, as the SQS API permissions reference
+  // lists it: reading and deleting them from the source, and sending them to the destination.
+  dependentActions: {
+    StartMessageMoveTask: ({ str }) => {
+      const source = str("SourceArn") ?? "";
+      const destination = str("DestinationArn");
+      return [
+        ...MOVE_SOURCE_ACTIONS.map((action) => ({ action, resource: source })),
+        ...(destination !== undefined ? [{ action: "sqs:SendMessage", resource: destination }] : []),
+      ];
+    },
+    ListMessageMoveTasks: ({ str }) => [{ action: "sqs:GetQueueAttributes", resource: str("SourceArn") ?? "" }],
+    CancelMessageMoveTask: ({ str }) => MOVE_SOURCE_ACTIONS.map((action) => ({ action, resource: handleSource(str("TaskHandle") ?? "") })),
   },
   /** A queue's tags live in its document. */
   tagsOf: (db, arn) => queueDoc(db, arn)?.tags ?? {},

@@ -28,7 +28,7 @@ const KEPT = 10;
  * every message of the dead-letter queue that is not in flight, in one step when it starts (its
  * messages are in memory and one commit stores the move), to DestinationArn or, without one, to
  * the queue each message came from (its DeadLetterQueueSourceArn). Moved messages arrive as new
- * in their queue: visible, never received. A task is therefore never RUNNING when a client next
+ * in their queue: a new MessageId and SentTimestamp, visible, never received. A task is therefore never RUNNING when a client next
  * looks; the tasks are kept in memory (the latest 10 per source) and a restart forgets them.
  */
 export function messageMoveTaskHandlers(sqs: SqsContext): Record<string, Handler> {
@@ -71,8 +71,10 @@ export function messageMoveTaskHandlers(sqs: SqsContext): Record<string, Handler
     const moving = [...byTarget.values()].flat();
     await Promise.all([
       store.remove(source, moving.map((m) => m.seq)),
+      // "A new messageID and enqueueTime are assigned to redriven messages" (the redrive guide):
+      // the retention period starts again, where the original send time would expire them at once.
       ...[...byTarget].map(([target, messages]) => store.add(target, messages.map(({ seq: _seq, ...m }) => ({
-        ...m, deadLetterSourceArn: undefined, visibleAt: now, receiveCount: 0, firstReceiveAt: undefined, receipt: undefined,
+        ...m, id: randomUUID(), sentAt: now, deadLetterSourceArn: undefined, visibleAt: now, receiveCount: 0, firstReceiveAt: undefined, receipt: undefined,
       })))),
     ]);
 

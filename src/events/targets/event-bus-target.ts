@@ -1,10 +1,8 @@
 import type { Db } from "../../store/database.js";
 import type { Clock } from "../../core/clock.js";
 import type { TargetDispatcher } from "../target-dispatch.js";
-import { requireBus } from "../event-buses.js";
+import { BUS_ARN, requireBus } from "../event-buses.js";
 import { routeEvent, type BusEvent } from "../event-router.js";
-
-const BUS_ARN = /^arn:aws[\w-]*:events:([a-z0-9-]+):(\d{12}):event-bus\/(.+)$/;
 
 /**
  * Another event bus, of this account or another, as a target: the event is put on it and matched
