@@ -233,6 +233,26 @@ describe("open mode on loopback: another site's web page in this machine's brows
   });
 });
 
+describe("an open registry: another site's web page is refused there too", () => {
+  let berth: BerthProcess;
+  before(async () => {
+    berth = await BerthProcess.start({ args: ["--registry-auth", "open"] });
+  });
+  after(async () => {
+    await berth?.dispose();
+  });
+
+  test("a cross-site POST that would start a blob upload is 403 DENIED; the same POST without an Origin starts one", async () => {
+    await berth.aws("ecr", "create-repository", "--repository-name", "site");
+    const start = (origin?: string) => fetch(`${berth.endpoint}/v2/site/blobs/uploads/`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", ...(origin ? { origin } : {}) } });
+    const forged = await start("http://attacker.example");
+    assert.equal(forged.status, 403);
+    assert.equal(((await forged.json()) as { errors: Array<{ code: string }> }).errors[0]!.code, "DENIED");
+    const own = await start();
+    assert.equal(own.status, 202, await own.clone().text());
+  });
+});
+
 describe("task containers: their API calls come through the relay, which is not this machine", () => {
   let berth: BerthProcess;
   before(async () => {

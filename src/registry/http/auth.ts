@@ -6,6 +6,7 @@ import type { Principal } from "../../aws/request-context.js";
 import { TOKEN_USER } from "../auth-token.js";
 import { checkToken } from "./verified-tokens.js";
 import { OciError } from "./oci-errors.js";
+import { fromOtherSite } from "../../console/other-site.js";
 
 /**
  * Who is pulling or pushing, as the account and region whose repositories the request sees.
@@ -39,7 +40,12 @@ export function authenticate(req: FastifyRequest, { config, clock, secret, sessi
   const fallback = { scope: { account: config.accountId, region: config.region } };
   const password = presentedPassword(req.headers.authorization);
   if (password === undefined) {
-    if (config.registryAuth === "open") return fallback;
+    if (config.registryAuth === "open") {
+      // An open registry trusts whoever reaches it, but not another site's web page in this
+      // machine's browser, which may POST a blob upload without a preflight (console/other-site.ts).
+      if (fromOtherSite(config.host, req.headers.origin)) throw new OciError("DENIED", "requests from another site's web page are refused by an open registry", undefined, 403);
+      return fallback;
+    }
     throw challenge("authentication required");
   }
   const check = checkToken(secret, password, clock.now());
