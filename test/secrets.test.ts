@@ -9,6 +9,7 @@ import {
   ClientException, InvalidParameterException, type ECSClient, type RegisterTaskDefinitionCommandInput,
   type ContainerDefinition, type RunTaskCommandInput, type Task,
 } from "@aws-sdk/client-ecs";
+import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { BerthProcess } from "./harness.js";
 import { ensureTestImage, TEST_IMAGE } from "./images.js";
 import { waitForTask } from "./wait.js";
@@ -125,6 +126,26 @@ test("registry credentials and an environment file given as an override fail the
   assert.equal(t.stopCode, "TaskFailedToStart");
   assert.equal(t.stoppedReason, "ResourceInitializationError: unable to download env file with key app.env from bucket config-bucket, error: Berth does not serve Amazon S3 yet");
   assert.deepEqual(await engineContainers(files.taskArn!), []);
+});
+
+test("another account's secret under AWS's own key fails the task as GetSecretValue refuses it; under a key of the account's own it is read", async () => {
+  // A 12-digit access key is that account in open mode: the secret belongs to 111111111111.
+  const other = new SecretsManagerClient({ endpoint: berth.endpoint, region: "us-east-1", credentials: { accessKeyId: "111111111111", secretAccessKey: "x" } });
+  const managed = await other.send(new CreateSecretCommand({ Name: "shared-managed", SecretString: plant("Managed") }));
+  const own = await other.send(new CreateSecretCommand({ Name: "shared-own-key", SecretString: plant("OwnKey"), KmsKeyId: "arn:aws:kms:us-east-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab" }));
+  other.destroy();
+
+  await register("cross-managed", { secrets: [{ name: "SHARED", valueFrom: managed.ARN }] });
+  const refused = await stopped((await runOne({ taskDefinition: "cross-managed" })).taskArn!);
+  assert.equal(refused.stopCode, "TaskFailedToStart");
+  assert.equal(refused.stoppedReason, `ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: service call has been retried 1 time(s): failed to fetch secret ${managed.ARN} from secrets manager: InvalidRequestException: You can't access a secret from a different AWS account if you encrypt the secret with the default KMS service key.`);
+
+  await register("cross-own-key", { secrets: [{ name: "SHARED", valueFrom: own.ARN }] });
+  const task = await runOne({ taskDefinition: "cross-own-key" });
+  const running = await waitForTask(ecs, "sec", task.taskArn!, "RUNNING");
+  assert.equal(running.lastStatus, "RUNNING", running.stoppedReason);
+  await ecs.send(new StopTaskCommand({ cluster: "sec", task: task.taskArn! }));
+  await stopped(task.taskArn!);
 });
 
 test("an environment entry without a name is refused before it reaches the engine, without echoing its value", async () => {

@@ -50,14 +50,14 @@ function parseSecretRef(valueFrom: string) {
 
 const isSecretsManager = (valueFrom: string) => /^arn:aws[a-z-]*:secretsmanager:/.test(valueFrom);
 
-function fromSecretsManager(src: TaskSecretSources, valueFrom: string, role?: ExecutionRolePermissions): string {
+function fromSecretsManager(src: TaskSecretSources, valueFrom: string, task: Scope, role?: ExecutionRolePermissions): string {
   const ref = parseSecretRef(valueFrom);
   // Authorized on the secret's full ARN (a partial ARN resolved), as Secrets Manager does.
   const denied = role?.denial("secretsmanager:GetSecretValue", src.secrets.secretArn({ account: ref.account, region: ref.region }, ref.secretId) ?? ref.secretId);
   if (denied !== undefined) throw new Unresolved(`${ASM}: failed to fetch secret ${ref.secretId} from secrets manager: AccessDeniedException: ${denied}`);
   let value;
   try {
-    value = src.secrets.secretValue({ account: ref.account, region: ref.region }, ref.secretId, { versionId: ref.versionId, versionStage: ref.versionStage });
+    value = src.secrets.secretValue({ account: ref.account, region: ref.region }, ref.secretId, { versionId: ref.versionId, versionStage: ref.versionStage }, task.account);
   } catch (err) {
     if (!(err instanceof ServiceError)) throw err;
     throw new Unresolved(`${ASM}: failed to fetch secret ${ref.secretId} from secrets manager: ${err.code}: ${err.message}`);
@@ -101,7 +101,7 @@ function fromParameterStore(src: TaskSecretSources, valueFrom: string, task: Sco
 function resolveContainer(src: TaskSecretSources, c: ContainerDefinition, task: Scope, role?: ExecutionRolePermissions): ContainerResources {
   const value = (valueFrom: string | undefined) => {
     if (!valueFrom) throw new Unresolved(`${RETRIEVAL}: a secret of container ${c.name} has no valueFrom`);
-    return isSecretsManager(valueFrom) ? fromSecretsManager(src, valueFrom, role) : fromParameterStore(src, valueFrom, task, role);
+    return isSecretsManager(valueFrom) ? fromSecretsManager(src, valueFrom, task, role) : fromParameterStore(src, valueFrom, task, role);
   };
   const out: ContainerResources = {
     environment: (c.secrets ?? []).map((s) => ({ name: s.name ?? "", value: value(s.valueFrom) })),
@@ -109,7 +109,7 @@ function resolveContainer(src: TaskSecretSources, c: ContainerDefinition, task: 
   };
   const credentials = c.repositoryCredentials?.credentialsParameter;
   if (credentials) {
-    const text = fromSecretsManager(src, credentials, role);
+    const text = fromSecretsManager(src, credentials, task, role);
     let login: { username?: unknown; password?: unknown } = {};
     try {
       login = JSON.parse(text) as typeof login;

@@ -149,3 +149,9 @@ test("invalid patterns are refused with EventBridge's reasons", () => {
   assert.equal(refused('{"a":[[1]]}'), "Match value must be String, number, true, false, or null");
   assert.match(refused("{not json"), /^Filter is not valid JSON/);
 });
+
+test("a pattern nested more than 100 levels deep is refused, not a stack overflow", () => {
+  const nested = (depth: number) => "{\"a\":".repeat(depth - 1) + "{\"a\":[1]}" + "}".repeat(depth - 1);
+  assert.ok(compileEventPattern(nested(99)).matches(JSON.parse(nested(99).replace("[1]", "1"))));
+  assert.throws(() => compileEventPattern(nested(60_000)), (err: unknown) => err instanceof PatternError && /nested more than 100 levels/.test(err.message));
+});

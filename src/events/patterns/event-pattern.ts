@@ -24,8 +24,30 @@ export function compileEventPattern(text: string): EventPattern {
     throw new PatternError(`Filter is not valid JSON: ${(err as Error).message}`);
   }
   if (!isPlainObject(json)) throw new PatternError("Filter is not an object");
+  if (nestingDepth(json) > MAX_NESTING) throw new PatternError(`Filter is nested more than ${MAX_NESTING} levels deep`);
   const root = compileObject(json);
   return { matches: (event) => matchObject(root, event) };
+}
+
+/**
+ * Compiling and matching recurse once per level, so a pattern nested tens of thousands deep (an
+ * SNS filter policy may be 256 KB) would overflow the stack. AWS documents no depth limit; no
+ * real pattern comes near this one.
+ */
+const MAX_NESTING = 100;
+
+/** How deep objects and arrays nest in a parsed JSON value, counted without recursion. */
+function nestingDepth(value: unknown): number {
+  let deepest = 0;
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (node === null || typeof node !== "object") continue;
+    deepest = Math.max(deepest, depth);
+    if (deepest > MAX_NESTING) return deepest;
+    for (const child of Object.values(node)) stack.push([child, depth + 1]);
+  }
+  return deepest;
 }
 
 function compileObject(obj: Record<string, unknown>): Branch {
