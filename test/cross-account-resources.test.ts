@@ -1,10 +1,10 @@
 import { test, before, after, describe } from "node:test";
 import assert from "node:assert/strict";
-import * as IAM from "@aws-sdk/client-iam";
 import { SQSClient, CreateQueueCommand, ReceiveMessageCommand, SetQueueAttributesCommand, GetQueueAttributesCommand, DeleteMessageCommand } from "@aws-sdk/client-sqs";
 import { SNSClient, CreateTopicCommand, PublishCommand, SetTopicAttributesCommand, SubscribeCommand, GetTopicAttributesCommand, ListSubscriptionsCommand } from "@aws-sdk/client-sns";
 import { EventBridgeClient, CreateEventBusCommand, PutEventsCommand, PutPermissionCommand, PutRuleCommand, PutTargetsCommand } from "@aws-sdk/client-eventbridge";
 import { BerthProcess } from "./harness.js";
+import { A, B, ROOT_A, ROOT_B, TWO_ROOTS, config, doc, userWith, type Creds } from "./two-accounts.js";
 
 /**
  * Another account's SNS topic and EventBridge bus named by ARN, as AWS resolves them: in the
@@ -14,16 +14,9 @@ import { BerthProcess } from "./harness.js";
  * bus, delivered once A's bus policy allows B, matched there by A's rules on the sender's account.
  */
 
-const A = "000000000000";
-const B = "111122223333";
-const ROOT_A = { accessKeyId: "AKIDROOT", secretAccessKey: "root-secret" };
-const ROOT_B = { accessKeyId: B, secretAccessKey: "b-secret" };
-type Creds = { accessKeyId: string; secretAccessKey: string };
-const config = (endpoint: string, credentials: Creds) => ({ endpoint, region: "us-east-1", credentials, maxAttempts: 1 });
-const doc = (statements: object[]) => JSON.stringify({ Version: "2012-10-17", Statement: statements });
 const refusal = (who: string, action: string, resource: string) =>
   `User: ${who} is not authorized to perform: ${action} on resource: ${resource} because no resource-based policy allows the ${action} action`;
-const args = ["--strict-sigv4", "--credentials", `${ROOT_A.accessKeyId}:${ROOT_A.secretAccessKey},${ROOT_B.accessKeyId}:${ROOT_B.secretAccessKey}`];
+const args = TWO_ROOTS;
 
 /** The next message on a queue (long polling), deleted once read; undefined after `seconds` without one. */
 async function next(sqs: SQSClient, QueueUrl: string, seconds = 10) {
@@ -42,13 +35,7 @@ describe("another account's topic and bus by ARN, under iamEnforcement", () => {
   let userOfB: (name: string, statements: object[]) => Promise<Creds>;
   before(async () => {
     berth = await BerthProcess.start({ args: [...args, "--iam-enforcement"] });
-    userOfB = async (name, statements) => {
-      const iam = new IAM.IAMClient(config(berth.endpoint, ROOT_B));
-      await iam.send(new IAM.CreateUserCommand({ UserName: name }));
-      await iam.send(new IAM.PutUserPolicyCommand({ UserName: name, PolicyName: "p", PolicyDocument: doc(statements) }));
-      const { AccessKey } = await iam.send(new IAM.CreateAccessKeyCommand({ UserName: name }));
-      return { accessKeyId: AccessKey!.AccessKeyId!, secretAccessKey: AccessKey!.SecretAccessKey! };
-    };
+    userOfB = (name, statements) => userWith(berth.endpoint, B, name, statements);
   });
   after(async () => {
     await berth.dispose();

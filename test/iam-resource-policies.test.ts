@@ -1,6 +1,5 @@
 import { test, before, after, describe } from "node:test";
 import assert from "node:assert/strict";
-import * as IAM from "@aws-sdk/client-iam";
 import {
   SQSClient, CreateQueueCommand, SendMessageCommand, ReceiveMessageCommand, SetQueueAttributesCommand, GetQueueUrlCommand, GetQueueAttributesCommand, DeleteMessageCommand,
   StartMessageMoveTaskCommand, ListMessageMoveTasksCommand,
@@ -8,6 +7,7 @@ import {
 import { SNSClient, CreateTopicCommand, PublishCommand, SetTopicAttributesCommand, SubscribeCommand } from "@aws-sdk/client-sns";
 import { EventBridgeClient, CreateEventBusCommand, PutEventsCommand, PutPermissionCommand, PutRuleCommand, PutTargetsCommand } from "@aws-sdk/client-eventbridge";
 import { BerthProcess } from "./harness.js";
+import { A, B, ROOT_A, ROOT_B, TWO_ROOTS, config, doc, userWith as userWithIn } from "./two-accounts.js";
 
 /**
  * iamEnforcement with the resource-based policies of SQS queues (Policy attribute), SNS topics
@@ -17,13 +17,6 @@ import { BerthProcess } from "./harness.js";
  * configured credentials) and B (a 12-digit access key id names its account).
  */
 
-const A = "000000000000";
-const B = "111122223333";
-const ROOT_A = { accessKeyId: "AKIDROOT", secretAccessKey: "root-secret" };
-const ROOT_B = { accessKeyId: B, secretAccessKey: "b-secret" };
-type Creds = { accessKeyId: string; secretAccessKey: string };
-const config = (endpoint: string, credentials: Creds) => ({ endpoint, region: "us-east-1", credentials, maxAttempts: 1 });
-const doc = (statements: object[]) => JSON.stringify({ Version: "2012-10-17", Statement: statements });
 const userArn = (account: string, name: string) => `arn:aws:iam::${account}:user/${name}`;
 const refusal = (who: string, action: string, resource: string, why: string) => `User: ${who} is not authorized to perform: ${action} on resource: ${resource} ${why}`;
 const noResourcePolicy = (action: string) => `because no resource-based policy allows the ${action} action`;
@@ -40,19 +33,9 @@ async function rejectsWith(p: Promise<unknown>, name: string, message: string) {
 
 describe("IAM enforcement with SQS, SNS and EventBridge resource policies", () => {
   let berth: BerthProcess;
-  /** A user of `account` with the inline policy `statements` (none: no policy at all), and its keys. */
-  let userWith: (account: string, name: string, statements?: object[]) => Promise<Creds>;
+  const userWith = (account: string, name: string, statements?: object[]) => userWithIn(berth.endpoint, account, name, statements);
   before(async () => {
-    berth = await BerthProcess.start({
-      args: ["--strict-sigv4", "--credentials", `${ROOT_A.accessKeyId}:${ROOT_A.secretAccessKey},${ROOT_B.accessKeyId}:${ROOT_B.secretAccessKey}`, "--iam-enforcement"],
-    });
-    userWith = async (account, name, statements) => {
-      const iam = new IAM.IAMClient(config(berth.endpoint, account === A ? ROOT_A : ROOT_B));
-      await iam.send(new IAM.CreateUserCommand({ UserName: name }));
-      if (statements) await iam.send(new IAM.PutUserPolicyCommand({ UserName: name, PolicyName: "p", PolicyDocument: doc(statements) }));
-      const { AccessKey } = await iam.send(new IAM.CreateAccessKeyCommand({ UserName: name }));
-      return { accessKeyId: AccessKey!.AccessKeyId!, secretAccessKey: AccessKey!.SecretAccessKey! };
-    };
+    berth = await BerthProcess.start({ args: [...TWO_ROOTS, "--iam-enforcement"] });
   });
   after(async () => {
     await berth.dispose();

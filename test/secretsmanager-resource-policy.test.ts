@@ -1,12 +1,12 @@
 import { test, before, after, describe } from "node:test";
 import assert from "node:assert/strict";
-import * as IAM from "@aws-sdk/client-iam";
 import {
   SecretsManagerClient, CreateSecretCommand, GetSecretValueCommand, DescribeSecretCommand, ListSecretsCommand, DeleteSecretCommand, RestoreSecretCommand,
   PutResourcePolicyCommand, GetResourcePolicyCommand, DeleteResourcePolicyCommand, ValidateResourcePolicyCommand, PutSecretValueCommand,
   BatchGetSecretValueCommand,
 } from "@aws-sdk/client-secrets-manager";
 import { BerthProcess } from "./harness.js";
+import { A, B, ROOT_A, ROOT_B, TWO_ROOTS, config, doc, userWith as userWithIn } from "./two-accounts.js";
 import { refusal } from "./failure.js";
 
 /**
@@ -17,11 +17,6 @@ import { refusal } from "./failure.js";
  * may allow, and a Deny in the policy wins.
  */
 
-type Creds = { accessKeyId: string; secretAccessKey: string };
-const config = (endpoint: string, credentials: Creds) => ({ endpoint, region: "us-east-1", credentials, maxAttempts: 1 });
-const doc = (statements: object[]) => JSON.stringify({ Version: "2012-10-17", Statement: statements });
-const A = "000000000000";
-const B = "111122223333";
 
 describe("resource policy operations", () => {
   let berth: BerthProcess;
@@ -179,25 +174,14 @@ describe("resource policy operations", () => {
 });
 
 describe("resource policies under iamEnforcement", () => {
-  const ROOT_A = { accessKeyId: "AKIDROOT", secretAccessKey: "root-secret" };
-  const ROOT_B = { accessKeyId: B, secretAccessKey: "b-secret" };
   const userArn = (account: string, name: string) => `arn:aws:iam::${account}:user/${name}`;
   const refused = (who: string, action: string, resource: string, why: string) => ({
     name: "AccessDeniedException", message: `User: ${who} is not authorized to perform: ${action} on resource: ${resource} ${why}`,
   });
   let berth: BerthProcess;
-  let userWith: (account: string, name: string, statements?: object[]) => Promise<Creds>;
+  const userWith = (account: string, name: string, statements?: object[]) => userWithIn(berth.endpoint, account, name, statements);
   before(async () => {
-    berth = await BerthProcess.start({
-      args: ["--strict-sigv4", "--credentials", `${ROOT_A.accessKeyId}:${ROOT_A.secretAccessKey},${ROOT_B.accessKeyId}:${ROOT_B.secretAccessKey}`, "--iam-enforcement"],
-    });
-    userWith = async (account, name, statements) => {
-      const iam = new IAM.IAMClient(config(berth.endpoint, account === A ? ROOT_A : ROOT_B));
-      await iam.send(new IAM.CreateUserCommand({ UserName: name }));
-      if (statements) await iam.send(new IAM.PutUserPolicyCommand({ UserName: name, PolicyName: "p", PolicyDocument: doc(statements) }));
-      const { AccessKey } = await iam.send(new IAM.CreateAccessKeyCommand({ UserName: name }));
-      return { accessKeyId: AccessKey!.AccessKeyId!, secretAccessKey: AccessKey!.SecretAccessKey! };
-    };
+    berth = await BerthProcess.start({ args: [...TWO_ROOTS, "--iam-enforcement"] });
   });
   after(async () => {
     await berth?.dispose();
