@@ -105,8 +105,13 @@ test("a kill -9 during CreateExpressGatewayService is undone at the next start; 
 });
 
 test("a kill -9 during DeleteExpressGatewayService is finished at the next start; the load balancer goes with the last service", async () => {
+  // Where the delete's window lies depends on the machine's load, so the delay is searched for:
+  // a kill that landed before the delete was received (still ACTIVE) moves the next one later, a
+  // kill after the delete had finished moves it earlier (halving the interval each round).
   let finished = false;
-  for (const [round, delayMs] of [20, 5, 60, 0, 150].entries()) {
+  let [early, late] = [0, 400];
+  for (let round = 0; round < 14; round++) {
+    const delayMs = round === 0 ? 20 : Math.round((early + late) / 2);
     const ecs = berth!.ecs();
     const created = (await ecs.send(new CreateExpressGatewayServiceCommand(request(`cart-${round}`)))).service!;
     const pending = ecs.send(new DeleteExpressGatewayServiceCommand({ serviceArn: created.serviceArn })).then(() => true, () => false);
@@ -121,7 +126,8 @@ test("a kill -9 during DeleteExpressGatewayService is finished at the next start
       // caller had no answer. It is deleted now, and the next round tries again.
       assert.equal(answered, false);
       await after.ecs.send(new DeleteExpressGatewayServiceCommand({ serviceArn: created.serviceArn }));
-    }
+      early = delayMs;
+    } else if (!interrupted(berth, "DELETING")) late = delayMs;
     // Cut short or not, the service is deleted: nothing of it left.
     assert.deepEqual((await after.elb.send(new DescribeLoadBalancersCommand({}))).LoadBalancers, [], "the shared load balancer went with its last service");
     assert.deepEqual((await after.elb.send(new DescribeTargetGroupsCommand({}))).TargetGroups, []);
