@@ -1,7 +1,6 @@
 import type { Db } from "../store/database.js";
 import type { AuthorizedCall, ServiceAuthorization } from "../iam/service-authorization.js";
-
-const PARTIAL_ARN = /^arn:aws[a-z-]*:secretsmanager:[^:]+:(\d{12}):secret:(.+)$/;
+import { secretArnOf } from "./secret-store.js";
 
 /**
  * The secret a SecretId names, by its full ARN (name-XXXXXX), as Secrets Manager authorizes
@@ -11,11 +10,7 @@ const PARTIAL_ARN = /^arn:aws[a-z-]*:secretsmanager:[^:]+:(\d{12}):secret:(.+)$/
  */
 function secret({ db, ctx, str }: AuthorizedCall): string[] {
   const id = str("SecretId") ?? "";
-  const byName = (account: string, name: string) => (db.prepare("SELECT arn FROM secrets WHERE account = ? AND region = ? AND name = ?").get(account, ctx.region, name) as { arn: string } | undefined)?.arn;
-  if (!id.startsWith("arn:")) return [byName(ctx.account, id) ?? id];
-  if (db.prepare("SELECT 1 FROM secrets WHERE arn = ?").get(id)) return [id];
-  const partial = PARTIAL_ARN.exec(id);
-  return [(partial && byName(partial[1]!, partial[2]!)) ?? id];
+  return [secretArnOf(db, ctx.account, ctx.region, id) ?? id];
 }
 
 /**

@@ -86,13 +86,18 @@ export function purgeExpired({ db, clock }: SecretDeps): void {
  */
 export function findSecret(deps: SecretDeps, account: string, region: string, secretId: string): SecretRow | undefined {
   purgeExpired(deps);
-  const { db } = deps;
-  const byName = (owner: string, name: string) => parse(db.prepare("SELECT * FROM secrets WHERE account = ? AND region = ? AND name = ?").get(owner, region, name) as RawSecret | undefined);
+  return parse(lookUp(deps.db, account, region, secretId));
+}
+
+/** The full ARN of the secret a SecretId names (as findSecret finds it), for authorization: a read only, nothing purged. */
+export const secretArnOf = (db: Db, account: string, region: string, secretId: string): string | undefined => lookUp(db, account, region, secretId)?.arn;
+
+function lookUp(db: Db, account: string, region: string, secretId: string): RawSecret | undefined {
+  const byName = (owner: string, name: string) => db.prepare("SELECT * FROM secrets WHERE account = ? AND region = ? AND name = ?").get(owner, region, name) as RawSecret | undefined;
   if (!secretId.startsWith("arn:")) return byName(account, secretId);
   const m = PARTIAL_ARN.exec(secretId);
   if (!m || m[1] !== region) return undefined;
-  const full = parse(db.prepare("SELECT * FROM secrets WHERE arn = ? AND region = ?").get(secretId, region) as RawSecret | undefined);
-  return full ?? byName(m[2]!, m[3]!);
+  return (db.prepare("SELECT * FROM secrets WHERE arn = ? AND region = ?").get(secretId, region) as RawSecret | undefined) ?? byName(m[2]!, m[3]!);
 }
 
 /** The KMS key AWS encrypts a secret with when it names none: it cannot be used from another account. */

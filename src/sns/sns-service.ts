@@ -63,8 +63,11 @@ export function createSnsService({ db, clock, sqs, signer, http, outbox, log, ia
    * nothing is checked, as another account's queue is reached by its URL). A topic ARN of another
    * region is not this endpoint's: SNS answers InvalidParameter, as it does.
    */
-  const topicOf = (arn: string | undefined, ctx: Scope, member = "TopicArn"): Topic => {
+  const inRegion = (arn: string | undefined, ctx: Scope, member: string) => {
     if (arn?.startsWith("arn:") && arn.split(":")[3] !== ctx.region) throw invalidParameter(member);
+  };
+  const topicOf = (arn: string | undefined, ctx: Scope, member = "TopicArn"): Topic => {
+    inRegion(arn, ctx, member);
     const t = arn === undefined ? undefined : store.topic(arn);
     if (!t) throw topicNotFound();
     return t;
@@ -142,7 +145,7 @@ export function createSnsService({ db, clock, sqs, signer, http, outbox, log, ia
   };
 
   const deleteTopic: Handler = (input: { TopicArn: string }, ctx: RequestContext) => {
-    if (input.TopicArn.startsWith("arn:") && input.TopicArn.split(":")[3] !== ctx.region) throw invalidParameter("TopicArn");
+    inRegion(input.TopicArn, ctx, "TopicArn");
     const t = store.topic(input.TopicArn);
     // Deleting a topic that does not exist succeeds, as on AWS.
     if (t) store.deleteTopic(t.arn);
