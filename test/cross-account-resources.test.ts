@@ -1,9 +1,10 @@
 import { test, before, after, describe } from "node:test";
 import assert from "node:assert/strict";
-import { SQSClient, CreateQueueCommand, ReceiveMessageCommand, SetQueueAttributesCommand, GetQueueAttributesCommand, DeleteMessageCommand } from "@aws-sdk/client-sqs";
+import { SQSClient, CreateQueueCommand, SetQueueAttributesCommand } from "@aws-sdk/client-sqs";
 import { SNSClient, CreateTopicCommand, PublishCommand, SetTopicAttributesCommand, SubscribeCommand, GetTopicAttributesCommand, ListSubscriptionsCommand } from "@aws-sdk/client-sns";
 import { EventBridgeClient, CreateEventBusCommand, PutEventsCommand, PutPermissionCommand, PutRuleCommand, PutTargetsCommand } from "@aws-sdk/client-eventbridge";
 import { BerthProcess } from "./harness.js";
+import { nextMessage, queueArn } from "./sqs-messages.js";
 import { A, B, ROOT_A, ROOT_B, TWO_ROOTS, config, doc, userWith, type Creds } from "./two-accounts.js";
 
 /**
@@ -18,15 +19,6 @@ const refusal = (who: string, action: string, resource: string) =>
   `User: ${who} is not authorized to perform: ${action} on resource: ${resource} because no resource-based policy allows the ${action} action`;
 const args = TWO_ROOTS;
 
-/** The next message on a queue (long polling), deleted once read; undefined after `seconds` without one. */
-async function next(sqs: SQSClient, QueueUrl: string, seconds = 10) {
-  const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: seconds, MessageAttributeNames: ["All"] }));
-  const m = Messages?.[0];
-  if (m) await sqs.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: m.ReceiptHandle! }));
-  return m;
-}
-const arnOf = async (sqs: SQSClient, QueueUrl: string) =>
-  (await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ["QueueArn"] }))).Attributes!["QueueArn"]!;
 const entry = (bus: string | undefined, source: string, detail: object) =>
   ({ ...(bus ? { EventBusName: bus } : {}), Source: source, DetailType: "t", Detail: JSON.stringify(detail) });
 
@@ -48,7 +40,7 @@ describe("another account's topic and bus by ARN, under iamEnforcement", () => {
     const snsRootB = new SNSClient(config(berth.endpoint, ROOT_B));
     const { TopicArn } = await snsA.send(new CreateTopicCommand({ Name: "shared-news" }));
     const inbox = (await sqsA.send(new CreateQueueCommand({ QueueName: "a-inbox" }))).QueueUrl!;
-    await snsA.send(new SubscribeCommand({ TopicArn, Protocol: "sqs", Endpoint: await arnOf(sqsA, inbox), Attributes: { RawMessageDelivery: "true" } }));
+    await snsA.send(new SubscribeCommand({ TopicArn, Protocol: "sqs", Endpoint: await queueArn(sqsA, inbox), Attributes: { RawMessageDelivery: "true" } }));
     const lee = new SNSClient(config(berth.endpoint, await userOfB("lee", [{ Effect: "Allow", Action: "sns:*", Resource: "*" }])));
 
     await assert.rejects(lee.send(new PublishCommand({ TopicArn, Message: "unasked" })), (err: Error) => {
@@ -56,13 +48,13 @@ describe("another account's topic and bus by ARN, under iamEnforcement", () => {
       assert.equal(err.message, refusal(`arn:aws:iam::${B}:user/lee`, "SNS:Publish", TopicArn!));
       return true;
     });
-    assert.equal(await next(sqsA, inbox, 0), undefined);
+    assert.equal(await nextMessage(sqsA, inbox, 0), undefined);
 
     await snsA.send(new SetTopicAttributesCommand({ TopicArn, AttributeName: "Policy", AttributeValue: doc([{
       Effect: "Allow", Principal: { AWS: `arn:aws:iam::${B}:root` }, Action: ["SNS:Publish", "SNS:Subscribe", "SNS:GetTopicAttributes"], Resource: TopicArn,
     }]) }));
     assert.ok((await lee.send(new PublishCommand({ TopicArn, Message: "from B" }))).MessageId);
-    assert.equal((await next(sqsA, inbox))?.Body, "from B");
+    assert.equal((await nextMessage(sqsA, inbox))?.Body, "from B");
     const { Attributes } = await lee.send(new GetTopicAttributesCommand({ TopicArn }));
     assert.equal(Attributes?.["Owner"], A);
     assert.equal(Attributes?.["TopicArn"], TopicArn);
@@ -75,7 +67,7 @@ describe("another account's topic and bus by ARN, under iamEnforcement", () => {
 
     // B's root subscribes B's queue to A's topic; the queue's policy lets A's topic deliver into it.
     const mine = (await sqsB.send(new CreateQueueCommand({ QueueName: "b-copy" }))).QueueUrl!;
-    const mineArn = await arnOf(sqsB, mine);
+    const mineArn = await queueArn(sqsB, mine);
     await sqsB.send(new SetQueueAttributesCommand({ QueueUrl: mine, Attributes: { Policy: doc([{
       Effect: "Allow", Principal: { Service: "sns.amazonaws.com" }, Action: "sqs:SendMessage", Resource: mineArn, Condition: { ArnEquals: { "aws:SourceArn": TopicArn } },
     }]) } }));
@@ -85,8 +77,8 @@ describe("another account's topic and bus by ARN, under iamEnforcement", () => {
     assert.equal(listed?.Owner, B);
     assert.equal(listed?.TopicArn, TopicArn);
     await snsA.send(new PublishCommand({ TopicArn, Message: "to both" }));
-    assert.equal((await next(sqsA, inbox))?.Body, "to both");
-    assert.equal((await next(sqsB, mine))?.Body, "to both");
+    assert.equal((await nextMessage(sqsA, inbox))?.Body, "to both");
+    assert.equal((await nextMessage(sqsB, mine))?.Body, "to both");
   });
 
   test("EventBridge: B's PutEvents entry for A's bus fails alone with AccessDeniedException until A's policy allows B; then A's rule matches it", async () => {
@@ -95,7 +87,7 @@ describe("another account's topic and bus by ARN, under iamEnforcement", () => {
     const busArn = `arn:aws:events:us-east-1:${A}:event-bus/default`;
     const inbox = (await sqsA.send(new CreateQueueCommand({ QueueName: "a-events" }))).QueueUrl!;
     await eventsA.send(new PutRuleCommand({ Name: "from-b", EventPattern: JSON.stringify({ source: ["b.app"], account: [B] }) }));
-    await eventsA.send(new PutTargetsCommand({ Rule: "from-b", Targets: [{ Id: "q", Arn: await arnOf(sqsA, inbox) }] }));
+    await eventsA.send(new PutTargetsCommand({ Rule: "from-b", Targets: [{ Id: "q", Arn: await queueArn(sqsA, inbox) }] }));
     const kim = new EventBridgeClient(config(berth.endpoint, await userOfB("kim", [{ Effect: "Allow", Action: "events:*", Resource: "*" }])));
     const rootB = new EventBridgeClient(config(berth.endpoint, ROOT_B));
 
@@ -107,12 +99,12 @@ describe("another account's topic and bus by ARN, under iamEnforcement", () => {
     assert.ok(refused.Entries?.[1]?.EventId);
     const byRoot = await rootB.send(new PutEventsCommand({ Entries: [entry(busArn, "b.app", { n: 3 })] }));
     assert.equal(byRoot.Entries?.[0]?.ErrorMessage, refusal(`arn:aws:iam::${B}:root`, "events:PutEvents", busArn));
-    assert.equal(await next(sqsA, inbox, 1), undefined);
+    assert.equal(await nextMessage(sqsA, inbox, 1), undefined);
 
     await eventsA.send(new PutPermissionCommand({ StatementId: "b", Principal: B, Action: "events:PutEvents" }));
     const accepted = await kim.send(new PutEventsCommand({ Entries: [entry(busArn, "b.app", { n: 4 })] }));
     assert.equal(accepted.FailedEntryCount, 0);
-    const delivered = JSON.parse((await next(sqsA, inbox))!.Body!);
+    const delivered = JSON.parse((await nextMessage(sqsA, inbox))!.Body!);
     assert.equal(delivered.id, accepted.Entries?.[0]?.EventId);
     assert.equal(delivered.account, B);
     assert.deepEqual(delivered.detail, { n: 4 });
@@ -126,20 +118,20 @@ describe("another account's topic and bus by ARN, under iamEnforcement", () => {
     const { EventBusArn } = await eventsA.send(new CreateEventBusCommand({ Name: "inbound" }));
     const forwarded = (await sqsA.send(new CreateQueueCommand({ QueueName: "a-forwarded" }))).QueueUrl!;
     await eventsA.send(new PutRuleCommand({ Name: "b-events", EventBusName: "inbound", EventPattern: JSON.stringify({ source: ["b.fwd"], account: [B] }) }));
-    await eventsA.send(new PutTargetsCommand({ Rule: "b-events", EventBusName: "inbound", Targets: [{ Id: "q", Arn: await arnOf(sqsA, forwarded) }] }));
+    await eventsA.send(new PutTargetsCommand({ Rule: "b-events", EventBusName: "inbound", Targets: [{ Id: "q", Arn: await queueArn(sqsA, forwarded) }] }));
     const dlq = (await sqsB.send(new CreateQueueCommand({ QueueName: "b-forward-dlq" }))).QueueUrl!;
     await eventsB.send(new PutRuleCommand({ Name: "forward", EventPattern: JSON.stringify({ source: ["b.fwd"] }) }));
-    await eventsB.send(new PutTargetsCommand({ Rule: "forward", Targets: [{ Id: "a", Arn: EventBusArn!, DeadLetterConfig: { Arn: await arnOf(sqsB, dlq) } }] }));
+    await eventsB.send(new PutTargetsCommand({ Rule: "forward", Targets: [{ Id: "a", Arn: EventBusArn!, DeadLetterConfig: { Arn: await queueArn(sqsB, dlq) } }] }));
 
     await eventsB.send(new PutEventsCommand({ Entries: [entry(undefined, "b.fwd", { n: "first" })] }));
-    const dead = await next(sqsB, dlq);
+    const dead = await nextMessage(sqsB, dlq);
     assert.equal(dead?.MessageAttributes?.["ERROR_CODE"]?.StringValue, "NO_PERMISSIONS");
     assert.equal(dead?.MessageAttributes?.["ERROR_MESSAGE"]?.StringValue, refusal("events.amazonaws.com", "events:PutEvents", EventBusArn!));
-    assert.equal(await next(sqsA, forwarded, 0), undefined);
+    assert.equal(await nextMessage(sqsA, forwarded, 0), undefined);
 
     await eventsA.send(new PutPermissionCommand({ EventBusName: "inbound", StatementId: "b-rules", Principal: B, Action: "events:PutEvents" }));
     const { Entries } = await eventsB.send(new PutEventsCommand({ Entries: [entry(undefined, "b.fwd", { n: "second" })] }));
-    const event = JSON.parse((await next(sqsA, forwarded))!.Body!);
+    const event = JSON.parse((await nextMessage(sqsA, forwarded))!.Body!);
     assert.equal(event.id, Entries?.[0]?.EventId);
     assert.equal(event.account, B);
     assert.equal(event.source, "b.fwd");
@@ -163,12 +155,12 @@ describe("another account's topic and bus by ARN, without iamEnforcement", () =>
     const eventsA = new EventBridgeClient(config(berth.endpoint, ROOT_A));
     const eventsB = new EventBridgeClient(config(berth.endpoint, ROOT_B));
     const inbox = (await sqsA.send(new CreateQueueCommand({ QueueName: "open-inbox" }))).QueueUrl!;
-    const inboxArn = await arnOf(sqsA, inbox);
+    const inboxArn = await queueArn(sqsA, inbox);
 
     const { TopicArn } = await snsA.send(new CreateTopicCommand({ Name: "open-topic" }));
     await snsA.send(new SubscribeCommand({ TopicArn, Protocol: "sqs", Endpoint: inboxArn, Attributes: { RawMessageDelivery: "true" } }));
     await snsB.send(new PublishCommand({ TopicArn, Message: "by B" }));
-    assert.equal((await next(sqsA, inbox))?.Body, "by B");
+    assert.equal((await nextMessage(sqsA, inbox))?.Body, "by B");
     await assert.rejects(snsB.send(new PublishCommand({ TopicArn: TopicArn!.replace("us-east-1", "us-west-2"), Message: "x" })), (err: Error) => {
       assert.equal(err.name, "InvalidParameterException");
       assert.equal(err.message, "Invalid parameter: TopicArn");
@@ -185,14 +177,14 @@ describe("another account's topic and bus by ARN, without iamEnforcement", () =>
     ] }));
     assert.equal(put.FailedEntryCount, 1);
     assert.equal(put.Entries?.[1]?.ErrorCode, "ResourceNotFoundException");
-    const direct = JSON.parse((await next(sqsA, inbox))!.Body!);
+    const direct = JSON.parse((await nextMessage(sqsA, inbox))!.Body!);
     assert.equal(direct.id, put.Entries?.[0]?.EventId);
     assert.equal(direct.source, "b.direct");
 
     await eventsB.send(new PutRuleCommand({ Name: "open-forward", EventPattern: JSON.stringify({ source: ["b.routed"] }) }));
     await eventsB.send(new PutTargetsCommand({ Rule: "open-forward", Targets: [{ Id: "a", Arn: busArn }] }));
     const routed = await eventsB.send(new PutEventsCommand({ Entries: [entry(undefined, "b.routed", { hop: 1 })] }));
-    const event = JSON.parse((await next(sqsA, inbox))!.Body!);
+    const event = JSON.parse((await nextMessage(sqsA, inbox))!.Body!);
     assert.equal(event.id, routed.Entries?.[0]?.EventId);
     assert.equal(event.account, B);
   });

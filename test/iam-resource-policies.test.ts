@@ -1,12 +1,13 @@
 import { test, before, after, describe } from "node:test";
 import assert from "node:assert/strict";
 import {
-  SQSClient, CreateQueueCommand, SendMessageCommand, ReceiveMessageCommand, SetQueueAttributesCommand, GetQueueUrlCommand, GetQueueAttributesCommand, DeleteMessageCommand,
+  SQSClient, CreateQueueCommand, SendMessageCommand, ReceiveMessageCommand, SetQueueAttributesCommand, GetQueueUrlCommand,
   StartMessageMoveTaskCommand, ListMessageMoveTasksCommand,
 } from "@aws-sdk/client-sqs";
 import { SNSClient, CreateTopicCommand, PublishCommand, SetTopicAttributesCommand, SubscribeCommand } from "@aws-sdk/client-sns";
 import { EventBridgeClient, CreateEventBusCommand, PutEventsCommand, PutPermissionCommand, PutRuleCommand, PutTargetsCommand } from "@aws-sdk/client-eventbridge";
 import { BerthProcess } from "./harness.js";
+import { nextMessage, queueArn } from "./sqs-messages.js";
 import { A, B, ROOT_A, ROOT_B, TWO_ROOTS, config, doc, userWith as userWithIn } from "./two-accounts.js";
 
 /**
@@ -69,7 +70,7 @@ describe("IAM enforcement with SQS, SNS and EventBridge resource policies", () =
     assert.ok((await rootB.send(new SendMessageCommand({ QueueUrl, MessageBody: "from B's root" }))).MessageId);
     await rejectsWith(rootB.send(new ReceiveMessageCommand({ QueueUrl })), "AccessDenied",
       refusal(`arn:aws:iam::${B}:root`, "sqs:receivemessage", queueArn, noResourcePolicy("sqs:receivemessage")));
-    assert.equal((await next(ownerSqs, QueueUrl!, 1))?.Body, "from B's root");
+    assert.equal((await nextMessage(ownerSqs, QueueUrl!, 1))?.Body, "from B's root");
     await rejectsWith(bob.send(new ReceiveMessageCommand({ QueueUrl })), "AccessDenied",
       refusal(userArn(B, "bob"), "sqs:receivemessage", queueArn, noResourcePolicy("sqs:receivemessage")));
     // Naming the account delegates to its identity policies: carol, allowed nothing by hers, is refused.
@@ -231,33 +232,24 @@ describe("IAM enforcement with SQS, SNS and EventBridge resource policies", () =
       refusal(userArn(B, "jack"), "events:PutEvents", EventBusArn!, noResourcePolicy("events:PutEvents")));
   });
 
-  /** The next message on a queue (long polling), deleted once read; undefined after `seconds` without one. */
-  async function next(sqs: SQSClient, QueueUrl: string, seconds = 10) {
-    const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: seconds, MessageAttributeNames: ["All"] }));
-    const m = Messages?.[0];
-    if (m) await sqs.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: m.ReceiptHandle! }));
-    return m;
-  }
-  const arnOf = async (sqs: SQSClient, QueueUrl: string) =>
-    (await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ["QueueArn"] }))).Attributes!["QueueArn"]!;
 
   test("SNS into another account's queue: only when the queue's policy allows sns.amazonaws.com for the topic; a Deny stops it in the same account", async () => {
     const sqsA = new SQSClient(config(berth.endpoint, ROOT_A));
     const sqsB = new SQSClient(config(berth.endpoint, ROOT_B));
     const snsB = new SNSClient(config(berth.endpoint, ROOT_B));
     const inbox = (await sqsA.send(new CreateQueueCommand({ QueueName: "inbox" }))).QueueUrl!;
-    const inboxArn = await arnOf(sqsA, inbox);
+    const inboxArn = await queueArn(sqsA, inbox);
     const dlq = (await sqsB.send(new CreateQueueCommand({ QueueName: "sns-dlq" }))).QueueUrl!;
     const { TopicArn } = await snsB.send(new CreateTopicCommand({ Name: "news" }));
     await snsB.send(new SubscribeCommand({
       TopicArn, Protocol: "sqs", Endpoint: inboxArn, ReturnSubscriptionArn: true,
-      Attributes: { RawMessageDelivery: "true", RedrivePolicy: JSON.stringify({ deadLetterTargetArn: await arnOf(sqsB, dlq) }) },
+      Attributes: { RawMessageDelivery: "true", RedrivePolicy: JSON.stringify({ deadLetterTargetArn: await queueArn(sqsB, dlq) }) },
     }));
 
     // No queue policy: the message does not reach account A's queue; it goes to the subscription's DLQ.
     await snsB.send(new PublishCommand({ TopicArn, Message: "unasked" }));
-    assert.equal((await next(sqsB, dlq))?.Body, "unasked");
-    assert.equal(await next(sqsA, inbox, 0), undefined);
+    assert.equal((await nextMessage(sqsB, dlq))?.Body, "unasked");
+    assert.equal(await nextMessage(sqsA, inbox, 0), undefined);
 
     // A policy for SNS, but for another topic: still refused.
     const allowSns = (source: string) => doc([{
@@ -265,25 +257,25 @@ describe("IAM enforcement with SQS, SNS and EventBridge resource policies", () =
     }]);
     await sqsA.send(new SetQueueAttributesCommand({ QueueUrl: inbox, Attributes: { Policy: allowSns(`arn:aws:sns:us-east-1:${B}:other`) } }));
     await snsB.send(new PublishCommand({ TopicArn, Message: "other topic" }));
-    assert.equal((await next(sqsB, dlq))?.Body, "other topic");
+    assert.equal((await nextMessage(sqsB, dlq))?.Body, "other topic");
 
     await sqsA.send(new SetQueueAttributesCommand({ QueueUrl: inbox, Attributes: { Policy: allowSns(TopicArn!) } }));
     await snsB.send(new PublishCommand({ TopicArn, Message: "allowed" }));
-    assert.equal((await next(sqsA, inbox))?.Body, "allowed");
+    assert.equal((await nextMessage(sqsA, inbox))?.Body, "allowed");
 
     // Same account: no policy is needed, but one that denies SNS is obeyed.
     const snsA = new SNSClient(config(berth.endpoint, ROOT_A));
     const local = (await snsA.send(new CreateTopicCommand({ Name: "local-news" }))).TopicArn!;
     const mine = (await sqsA.send(new CreateQueueCommand({ QueueName: "mine" }))).QueueUrl!;
-    const mineArn = await arnOf(sqsA, mine);
+    const mineArn = await queueArn(sqsA, mine);
     await snsA.send(new SubscribeCommand({ TopicArn: local, Protocol: "sqs", Endpoint: mineArn, Attributes: { RawMessageDelivery: "true" } }));
     await snsA.send(new PublishCommand({ TopicArn: local, Message: "same account" }));
-    assert.equal((await next(sqsA, mine))?.Body, "same account");
+    assert.equal((await nextMessage(sqsA, mine))?.Body, "same account");
     await sqsA.send(new SetQueueAttributesCommand({ QueueUrl: mine, Attributes: {
       Policy: doc([{ Effect: "Deny", Principal: { Service: "sns.amazonaws.com" }, Action: "sqs:SendMessage", Resource: mineArn }]),
     } }));
     await snsA.send(new PublishCommand({ TopicArn: local, Message: "denied" }));
-    assert.equal(await next(sqsA, mine, 0), undefined);
+    assert.equal(await nextMessage(sqsA, mine, 0), undefined);
   });
 
   test("EventBridge into another account's queue: NO_PERMISSIONS until the queue's policy allows events.amazonaws.com for the rule", async () => {
@@ -291,14 +283,14 @@ describe("IAM enforcement with SQS, SNS and EventBridge resource policies", () =
     const sqsB = new SQSClient(config(berth.endpoint, ROOT_B));
     const eventsB = new EventBridgeClient(config(berth.endpoint, ROOT_B));
     const target = (await sqsA.send(new CreateQueueCommand({ QueueName: "events-inbox" }))).QueueUrl!;
-    const targetArn = await arnOf(sqsA, target);
+    const targetArn = await queueArn(sqsA, target);
     const dlq = (await sqsB.send(new CreateQueueCommand({ QueueName: "events-dlq" }))).QueueUrl!;
     const { RuleArn } = await eventsB.send(new PutRuleCommand({ Name: "to-a", EventPattern: JSON.stringify({ source: ["b.app"] }) }));
-    await eventsB.send(new PutTargetsCommand({ Rule: "to-a", Targets: [{ Id: "a", Arn: targetArn, DeadLetterConfig: { Arn: await arnOf(sqsB, dlq) } }] }));
+    await eventsB.send(new PutTargetsCommand({ Rule: "to-a", Targets: [{ Id: "a", Arn: targetArn, DeadLetterConfig: { Arn: await queueArn(sqsB, dlq) } }] }));
     const put = (detail: string) => eventsB.send(new PutEventsCommand({ Entries: [{ Source: "b.app", DetailType: "t", Detail: JSON.stringify({ detail }) }] }));
 
     await put("first");
-    const dead = await next(sqsB, dlq);
+    const dead = await nextMessage(sqsB, dlq);
     assert.equal(dead?.MessageAttributes?.["ERROR_CODE"]?.StringValue, "NO_PERMISSIONS");
     assert.equal(dead?.MessageAttributes?.["ERROR_MESSAGE"]?.StringValue,
       `User: events.amazonaws.com is not authorized to perform: sqs:SendMessage on resource: ${targetArn} because no resource-based policy allows the sqs:SendMessage action`);
@@ -308,7 +300,7 @@ describe("IAM enforcement with SQS, SNS and EventBridge resource policies", () =
       Policy: doc([{ Effect: "Allow", Principal: { Service: "events.amazonaws.com" }, Action: "sqs:SendMessage", Resource: targetArn, Condition: { ArnEquals: { "aws:SourceArn": RuleArn } } }]),
     } }));
     await put("second");
-    const delivered = await next(sqsA, target);
+    const delivered = await nextMessage(sqsA, target);
     assert.equal(JSON.parse(delivered!.Body!).detail.detail, "second");
     assert.equal(JSON.parse(delivered!.Body!).account, B);
   });
