@@ -10,7 +10,29 @@ export const SHOTS = process.env.BERTH_SCREENSHOT_DIR ?? join(tmpdir(), "berth-c
 
 export async function launchBrowser(): Promise<Browser> {
   mkdirSync(SHOTS, { recursive: true });
-  return puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox", "--disable-gpu", "--no-first-run"] });
+  // --disable-dev-shm-usage: a container's small /dev/shm must not crash the renderer.
+  return puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-dev-shm-usage"] });
+}
+
+/** What went wrong in each page opened by openPage (script errors, failed requests, crashes), told when a wait fails. */
+const troubles = new WeakMap<Page, string[]>();
+
+function watch(p: Page): void {
+  if (troubles.has(p)) return;
+  const seen: string[] = [];
+  troubles.set(p, seen);
+  const note = (line: string) => { if (seen.length < 50) seen.push(`${new Date().toISOString()} ${line}`); };
+  p.on("pageerror", (err) => note(`page error: ${String(err)}`));
+  p.on("error", (err) => note(`page crashed: ${String(err)}`));
+  p.on("console", (m) => { if (m.type() === "error" || m.type() === "warn") note(`console ${m.type()}: ${m.text()}`); });
+  p.on("requestfailed", (r) => note(`request failed: ${r.method()} ${r.url()} ${r.failure()?.errorText ?? ""}`));
+  p.on("response", (r) => { if (r.status() >= 400) note(`response ${r.status()}: ${r.request().method()} ${r.url()}`); });
+}
+
+/** The page's address and what went wrong in it, for a failure's message. */
+function story(p: Page): string {
+  const lines = troubles.get(p) ?? [];
+  return `page ${p.isClosed() ? "closed" : p.url()}; ${lines.length ? `what went wrong in it:\n${lines.join("\n")}` : "no script error, failed request or crash was seen"}`;
 }
 
 /** The visible text of the page's <main>. */
@@ -28,13 +50,15 @@ export async function waitForText(p: Page, texts: string[], timeout = 60_000): P
       texts,
     );
   } catch (err) {
-    throw new Error(`page never showed ${JSON.stringify(texts)}; it shows:\n${await mainText(p).catch(() => "(nothing)")}\n${(err as Error).message}`);
+    const shows = await mainText(p).catch((e: Error) => `(nothing: ${e.message})`);
+    throw new Error(`page never showed ${JSON.stringify(texts)}; it shows:\n${shows}\n${story(p)}\n${(err as Error).message}`);
   }
   return mainText(p);
 }
 
 /** Opens a console page by its URL (#/...) and waits until it shows `texts`. */
 export async function openPage(p: Page, endpoint: string, hash: string, texts: string[]): Promise<string> {
+  watch(p);
   await p.goto(`${endpoint}/#/${hash}`);
   return waitForText(p, texts);
 }

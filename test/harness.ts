@@ -8,6 +8,7 @@ import { createInterface } from "node:readline";
 import { ECSClient } from "@aws-sdk/client-ecs";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { Sha256 } from "@aws-crypto/sha256-js";
+import { claimLoopbackBlock } from "./loopback-blocks.js";
 
 const run = promisify(execFile);
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -41,16 +42,9 @@ function credentialsFlag(args: string[]): { accessKeyId: string; secretAccessKey
   return { accessKeyId: pair.slice(0, i), secretAccessKey: pair.slice(i + 1) };
 }
 
-let started = 0;
 const blocks = new Map<string, string>();
-/**
- * Test files run in parallel, each with its own Berth on the one engine: give each Berth its own
- * loopback block for awsvpc task addresses so two tasks never claim the same address and port.
- */
-function awsvpcBlock(): string {
-  const n = 20 + ((process.pid * 7 + started++) % 230);
-  return `127.${n}.0.0/17`;
-}
+/** A loopback block for awsvpc task addresses that no other test's Berth has (test/loopback-blocks.ts). */
+const awsvpcBlock = () => `127.${claimLoopbackBlock()}.0.0/17`;
 
 /** A real `berth up` process on a free loopback port, with its own data directory. */
 export class BerthProcess {
