@@ -124,7 +124,7 @@ export class BerthProcess {
    * A request to one of Berth's own endpoints (/_berth/...), signed with SigV4 as a strict
    * server wants (an open server serves loopback callers and ignores the signature).
    */
-  async admin(path: string, { method = "GET", body = "" }: { method?: string; body?: string } = {}): Promise<Response> {
+  async admin(path: string, { method = "GET", body = "", timeoutMs }: { method?: string; body?: string; timeoutMs?: number } = {}): Promise<Response> {
     const url = new URL(path, this.endpoint);
     const signer = new SignatureV4({ credentials: this.adminCredentials, region: "us-east-1", service: "berth", sha256: Sha256 });
     const headers: Record<string, string> = { host: url.host, ...(body ? { "content-type": "application/json" } : {}) };
@@ -134,11 +134,11 @@ export class BerthProcess {
     });
     const sent = { ...(signed.headers as Record<string, string>) };
     delete sent.host; // fetch sends the same Host itself
-    return fetch(url, { method, headers: sent, body: body || undefined });
+    return fetch(url, { method, headers: sent, body: body || undefined, ...(timeoutMs ? { signal: AbortSignal.timeout(timeoutMs) } : {}) });
   }
 
   async reset(): Promise<void> {
-    const res = await this.admin("/_berth/reset", { method: "POST" });
+    const res = await this.admin("/_berth/reset", { method: "POST", timeoutMs: 120_000 });
     if (!res.ok) throw new Error(`reset failed: ${res.status} ${await res.text()}`);
   }
 
@@ -156,7 +156,11 @@ export class BerthProcess {
   /** Graceful stop (SIGTERM). */
   async stop(): Promise<void> {
     if (this.proc.exitCode === null) this.proc.kill("SIGTERM");
+    // A server that cannot finish its shutdown (an engine that no longer answers) is killed: the
+    // test fails on what went wrong before, rather than the suite waiting for it forever.
+    const kill = setTimeout(() => this.proc.kill("SIGKILL"), 60_000);
     await this.exited;
+    clearTimeout(kill);
   }
 
   /** kill -9: no chance to flush or clean anything. */
@@ -167,11 +171,17 @@ export class BerthProcess {
 
   /** Stops the server, fails if it left containers behind, and removes its data directory. */
   async dispose(): Promise<void> {
-    // A server killed by a signal (kill9) has no exit code either, and nothing to reset.
-    if (this.proc.exitCode === null && this.proc.signalCode === null) await this.reset();
-    const left = await this.leftovers();
-    await this.stop();
-    if (this.ownsDataDir) rmSync(this.dataDir, { recursive: true, force: true });
+    let left: string[] = [];
+    try {
+      // A server killed by a signal (kill9) has no exit code either, and nothing to reset.
+      if (this.proc.exitCode === null && this.proc.signalCode === null) await this.reset();
+      left = await this.leftovers();
+    } finally {
+      // Whatever failed above, the server stops: a live child would keep the test file's process
+      // (and the whole suite) waiting for it forever.
+      await this.stop();
+      if (this.ownsDataDir) rmSync(this.dataDir, { recursive: true, force: true });
+    }
     if (left.length) throw new Error(`test leaked ${left.join(", ")}`);
   }
 }

@@ -108,7 +108,11 @@ export function createDockerRunner({ docker, config, log, clock, berthId, regist
 
   async function removeEverything(): Promise<void> {
     const containers = await docker.listContainers({ all: true, filters: mine });
-    await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => {})));
+    // One at a time: Debian 12's Docker (20.10.24) can deadlock its network controller when many
+    // containers on one network are torn down at once (moby/libnetwork#2649, fixed in moby#42545
+    // but not in that release), after which the engine answers nothing about containers until it
+    // is restarted. A reset tearing down every task at once was the likeliest way to get there.
+    for (const c of containers) await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => {});
     const volumes = (await docker.listVolumes({ filters: mine })).Volumes ?? [];
     await Promise.all(volumes.map((v) => docker.getVolume(v.Name).remove().catch(() => {})));
     const networks = await docker.listNetworks({ filters: mine });
