@@ -1,6 +1,7 @@
 import { test, before, after, describe } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
+import { request } from "node:http";
 import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -127,6 +128,36 @@ describe("open mode on a network address (allowUnauthenticatedNetworkAccess)", (
     const reset = await fetch(`${berth.endpoint}/_berth/reset`, { method: "POST" });
     assert.equal(reset.status, 200);
     assert.deepEqual((await berth.ecs().send(new ListClustersCommand({}))).clusterArns, []);
+  });
+
+  /**
+   * Bound to every address, Berth answers to any name, so a page can only be Berth's own console
+   * when it is the very origin the request went to, named by an address or localhost: another
+   * site's name pointed at this machine (DNS rebinding) makes its page "same-origin" and is refused.
+   */
+  test("another site's web page is refused, by the API and the admin endpoints, DNS rebinding included; the console's own origin is served", async () => {
+    const post = (path: string, body: string, headers: Record<string, string>) => new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request({ host: "127.0.0.1", port: port(berth), path, method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", "content-length": Buffer.byteLength(body), ...headers } }, (res) => {
+        let text = "";
+        res.setEncoding("utf8").on("data", (c: string) => (text += c)).on("end", () => resolve({ status: res.statusCode!, body: text }));
+      });
+      req.on("error", reject).end(body);
+    });
+    const create = (name: string) => `Action=CreateQueue&QueueName=${name}&Version=2012-11-05`;
+    const own = `127.0.0.1:${port(berth)}`;
+    const rebound = `rebound.attacker.example:${port(berth)}`;
+    await berth.aws("ecs", "create-cluster", "--cluster-name", "kept");
+    for (const [origin, host] of [["http://attacker.example", own], ["null", own], [`http://localhost:${port(berth)}`, own], [`http://127.0.0.1:${port(berth) + 1}`, own], [`http://${rebound}`, rebound]] as const) {
+      const r = await post("/", create("forged"), { origin, host });
+      assert.equal(r.status, 403, `${origin} at ${host}: ${r.body}`);
+      assert.match(r.body, /<Code>AccessDenied<\/Code><Message>Berth answers no request from another site/);
+      const reset = await post("/_berth/reset", "", { origin, host });
+      assert.equal(reset.status, 403, `${origin} at ${host}: ${reset.body}`);
+    }
+    assert.equal((await berth.aws("sqs", "list-queues"))?.QueueUrls, undefined, "no queue was created");
+    const served = await post("/", create("console-made"), { origin: `http://${own}`, host: own });
+    assert.equal(served.status, 200, served.body);
+    assert.equal((await berth.aws("ecs", "list-clusters")).clusterArns.length, 1, "no reset happened");
   });
 });
 
