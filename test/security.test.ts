@@ -324,6 +324,48 @@ describe("task containers: their API calls come through the relay, which is not 
   });
 });
 
+describe("host-mode task containers: they share this machine's loopback, and are still not this machine", () => {
+  let berth: BerthProcess;
+  before(async () => {
+    await ensureTestImage();
+    berth = await BerthProcess.start({ args: ["--instances", "1"] });
+  });
+  after(async () => {
+    await berth?.dispose();
+  });
+
+  /**
+   * A host-mode task reaches Berth straight at 127.0.0.1, not through the relay. Its containers
+   * run under a cgroup of their own (host-task-routing.ts), whose connections to Berth's port leave
+   * from the task relay's address, so the admin endpoints refuse them too. Exit codes as above.
+   */
+  test("a host-mode task reaches the AWS API and /_berth/health at 127.0.0.1, and no admin endpoint", async () => {
+    const at = `http://127.0.0.1:${port(berth)}`;
+    const probe = [
+      `wget -q -O /dev/null --post-data "Action=ListQueues" "${at}/" || exit 3`,
+      `wget -q -O /dev/null "${at}/_berth/health" || exit 4`,
+      `wget -q -O /dev/null "${at}/_berth/logs?task=0123456789abcdef0123456789abcdef" && exit 5`,
+      `wget -q -O /dev/null --post-data "" "${at}/_berth/reset" && exit 5`,
+      "exit 0",
+    ].join("\n");
+    await berth.aws("ecs", "create-cluster", "--cluster-name", "hosted");
+    await berth.aws("ecs", "register-task-definition", "--family", "host-probe", "--requires-compatibilities", "EC2", "--network-mode", "host", "--memory", "128",
+      "--container-definitions", JSON.stringify([{ name: "probe", image: TEST_IMAGE, essential: true, entryPoint: ["sh", "-c"], command: [probe] }]));
+    const { tasks, failures } = await berth.aws("ecs", "run-task", "--cluster", "default", "--task-definition", "host-probe", "--launch-type", "EC2");
+    assert.deepEqual(failures, []);
+    const stopped = await waitFor("the host-mode probe task stopped", async () => {
+      const [t] = (await berth.aws("ecs", "describe-tasks", "--cluster", "default", "--tasks", tasks[0].taskArn)).tasks;
+      return t.lastStatus === "STOPPED" ? t : undefined;
+    }, 60_000);
+    assert.equal(stopped.containers[0].exitCode, 0, `exit code ${stopped.containers[0].exitCode} (3: no API, 4: no health, 5: an admin endpoint answered); ${stopped.stoppedReason}`);
+    await waitFor("the refusals' log lines", async () => refusals(berth).length >= 2 || undefined, 10_000);
+    assert.deepEqual(refusals(berth).map((l) => l.ip), ["127.0.0.254", "127.0.0.254"], "refused as the task relay's address");
+    assert.equal((await berth.aws("ecs", "list-clusters")).clusterArns.length, 2, "the reset did nothing (default and hosted)");
+    // This machine's own user, outside any task's cgroup, still reaches them.
+    assert.equal((await fetch(`${at}/_berth/logs?task=0123456789abcdef0123456789abcdef`)).status, 404);
+  });
+});
+
 describe("start-up refuses a network address without authentication", () => {
   let dir: string;
   before(() => {
