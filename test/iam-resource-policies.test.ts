@@ -1,12 +1,15 @@
 import { test, before, after, describe } from "node:test";
 import assert from "node:assert/strict";
 import {
-  SQSClient, CreateQueueCommand, SendMessageCommand, ReceiveMessageCommand, SetQueueAttributesCommand, GetQueueUrlCommand,
+  SQSClient, CreateQueueCommand, SendMessageCommand, ReceiveMessageCommand, SetQueueAttributesCommand, GetQueueUrlCommand, GetQueueAttributesCommand,
   StartMessageMoveTaskCommand, ListMessageMoveTasksCommand,
 } from "@aws-sdk/client-sqs";
 import { SNSClient, CreateTopicCommand, PublishCommand, SetTopicAttributesCommand, SubscribeCommand } from "@aws-sdk/client-sns";
 import { EventBridgeClient, CreateEventBusCommand, PutEventsCommand, PutPermissionCommand, PutRuleCommand, PutTargetsCommand } from "@aws-sdk/client-eventbridge";
+import * as IAM from "@aws-sdk/client-iam";
+import { STSClient, AssumeRoleCommand } from "@aws-sdk/client-sts";
 import { BerthProcess } from "./harness.js";
+import { waitFor } from "./wait.js";
 import { nextMessage, queueArn } from "./sqs-messages.js";
 import { A, B, ROOT_A, ROOT_B, TWO_ROOTS, config, doc, userWith as userWithIn } from "./two-accounts.js";
 
@@ -138,6 +141,31 @@ describe("IAM enforcement with SQS, SNS and EventBridge resource policies", () =
       refusal(userArn(B, "frank"), "sqs:sendmessage", queueArn, resourceDeny));
   });
 
+  test("SQS: a Deny whose NotPrincipal names a role spares none of its sessions; the session's own ARN spares that session", async () => {
+    const ownerSqs = new SQSClient(config(berth.endpoint, ROOT_A));
+    const { QueueUrl } = await ownerSqs.send(new CreateQueueCommand({ QueueName: "role-guarded" }));
+    const queueArn = `arn:aws:sqs:us-east-1:${A}:role-guarded`;
+    const iam = new IAM.IAMClient(config(berth.endpoint, ROOT_A));
+    const roleArn = (await iam.send(new IAM.CreateRoleCommand({ RoleName: "auditor", AssumeRolePolicyDocument: doc([{ Effect: "Allow", Principal: { AWS: `arn:aws:iam::${A}:root` }, Action: "sts:AssumeRole" }]) }))).Role!.Arn!;
+    await iam.send(new IAM.PutRolePolicyCommand({ RoleName: "auditor", PolicyName: "p", PolicyDocument: doc([{ Effect: "Allow", Action: "sqs:*", Resource: "*" }]) }));
+    iam.destroy();
+    const sts = new STSClient(config(berth.endpoint, ROOT_A));
+    const c = (await sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: "audit-app" }))).Credentials!;
+    sts.destroy();
+    const sessionArn = `arn:aws:sts::${A}:assumed-role/auditor/audit-app`;
+    const session = new SQSClient(config(berth.endpoint, { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken! }));
+    const denyAllBut = (spared: string[]) => ownerSqs.send(new SetQueueAttributesCommand({ QueueUrl, Attributes: {
+      Policy: doc([{ Effect: "Deny", NotPrincipal: { AWS: spared }, Action: "sqs:SendMessage", Resource: queueArn }]),
+    } }));
+    // The role's ARN and the account's, as IAM's documentation lists them beside the session's: the session is still denied.
+    await denyAllBut([roleArn, `arn:aws:iam::${A}:root`]);
+    await rejectsWith(session.send(new SendMessageCommand({ QueueUrl, MessageBody: "by role" })), "AccessDenied",
+      refusal(sessionArn, "sqs:sendmessage", queueArn, resourceDeny));
+    await denyAllBut([sessionArn, roleArn, `arn:aws:iam::${A}:root`]);
+    assert.ok((await session.send(new SendMessageCommand({ QueueUrl, MessageBody: "by session" }))).MessageId);
+    assert.equal((await nextMessage(ownerSqs, QueueUrl!))?.Body, "by session");
+  });
+
   test("SQS: a queue policy's Allow missing its Action or Principal grants another account nothing", async () => {
     const ownerSqs = new SQSClient(config(berth.endpoint, ROOT_A));
     const { QueueUrl } = await ownerSqs.send(new CreateQueueCommand({ QueueName: "half-written" }));
@@ -176,6 +204,46 @@ describe("IAM enforcement with SQS, SNS and EventBridge resource policies", () =
     } }));
     assert.ok((await starter.send(new StartMessageMoveTaskCommand({ SourceArn: dlqArn, DestinationArn: destinationArn }))).TaskHandle);
     assert.equal((await starter.send(new ListMessageMoveTasksCommand({ SourceArn: dlqArn }))).Results?.[0]?.DestinationArn, destinationArn);
+  });
+
+  test("SQS: moving dead letters back to their own queues needs SendMessage on each; a queue that refuses it keeps its messages in the DLQ and fails the task", async () => {
+    const ownerSqs = new SQSClient(config(berth.endpoint, ROOT_A));
+    const dlqUrl = (await ownerSqs.send(new CreateQueueCommand({ QueueName: "home-dlq" }))).QueueUrl!;
+    const dlqArn = `arn:aws:sqs:us-east-1:${A}:home-dlq`;
+    const redrive = { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 1 }), VisibilityTimeout: "0" };
+    const homes = { a: "", b: "" };
+    for (const name of ["a", "b"] as const) {
+      homes[name] = (await ownerSqs.send(new CreateQueueCommand({ QueueName: `home-${name}`, Attributes: redrive }))).QueueUrl!;
+      await ownerSqs.send(new SendMessageCommand({ QueueUrl: homes[name], MessageBody: name }));
+      // Received once, then dead at the next receive.
+      assert.equal((await ownerSqs.send(new ReceiveMessageCommand({ QueueUrl: homes[name], WaitTimeSeconds: 1 }))).Messages?.[0]?.Body, name);
+      assert.equal((await ownerSqs.send(new ReceiveMessageCommand({ QueueUrl: homes[name] }))).Messages, undefined);
+    }
+    await waitFor("both dead letters in the DLQ", async () => (await ownerSqs.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ["ApproximateNumberOfMessages"] }))).Attributes?.["ApproximateNumberOfMessages"] === "2" || undefined, 10_000);
+    const homeB = `arn:aws:sqs:us-east-1:${A}:home-b`;
+    const redriver = new SQSClient(config(berth.endpoint, await userWith(A, "redriver", [
+      { Effect: "Allow", Action: ["sqs:StartMessageMoveTask", "sqs:ListMessageMoveTasks", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"], Resource: dlqArn },
+      { Effect: "Allow", Action: "sqs:SendMessage", Resource: `arn:aws:sqs:us-east-1:${A}:home-a` },
+    ])));
+    const lastTask = async () => (await redriver.send(new ListMessageMoveTasksCommand({ SourceArn: dlqArn }))).Results![0]!;
+
+    // The call is taken; the message for home-b, which the caller may not send to, stays behind.
+    assert.ok((await redriver.send(new StartMessageMoveTaskCommand({ SourceArn: dlqArn }))).TaskHandle);
+    const failed = await lastTask();
+    assert.deepEqual([failed.Status, failed.ApproximateNumberOfMessagesMoved, failed.ApproximateNumberOfMessagesToMove], ["FAILED", 1, 2]);
+    assert.equal(failed.FailureReason, refusal(userArn(A, "redriver"), "sqs:sendmessage", homeB, noIdentityPolicy("sqs:sendmessage")));
+    assert.equal((await nextMessage(ownerSqs, homes.a))?.Body, "a");
+    assert.equal(await nextMessage(ownerSqs, homes.b, 1), undefined);
+
+    // home-b's own policy lets the caller send: the next task takes the last message home.
+    await ownerSqs.send(new SetQueueAttributesCommand({ QueueUrl: homes.b, Attributes: {
+      Policy: doc([{ Effect: "Allow", Principal: { AWS: userArn(A, "redriver") }, Action: "sqs:SendMessage", Resource: homeB }]),
+    } }));
+    await redriver.send(new StartMessageMoveTaskCommand({ SourceArn: dlqArn }));
+    const done = await lastTask();
+    assert.deepEqual([done.Status, done.ApproximateNumberOfMessagesMoved, done.FailureReason], ["COMPLETED", 1, undefined]);
+    assert.equal((await nextMessage(ownerSqs, homes.b))?.Body, "b");
+    assert.equal(await nextMessage(ownerSqs, dlqUrl, 0), undefined);
   });
 
   test("SNS: the topic's policy may allow in its own account, its Deny wins, and another account is refused without it", async () => {

@@ -1,6 +1,7 @@
 import { test, before, after, describe } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
+import { request } from "node:http";
 import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -127,6 +128,36 @@ describe("open mode on a network address (allowUnauthenticatedNetworkAccess)", (
     const reset = await fetch(`${berth.endpoint}/_berth/reset`, { method: "POST" });
     assert.equal(reset.status, 200);
     assert.deepEqual((await berth.ecs().send(new ListClustersCommand({}))).clusterArns, []);
+  });
+
+  /**
+   * Bound to every address, Berth answers to any name, so a page can only be Berth's own console
+   * when it is the very origin the request went to, named by an address or localhost: another
+   * site's name pointed at this machine (DNS rebinding) makes its page "same-origin" and is refused.
+   */
+  test("another site's web page is refused, by the API and the admin endpoints, DNS rebinding included; the console's own origin is served", async () => {
+    const post = (path: string, body: string, headers: Record<string, string>) => new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request({ host: "127.0.0.1", port: port(berth), path, method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", "content-length": Buffer.byteLength(body), ...headers } }, (res) => {
+        let text = "";
+        res.setEncoding("utf8").on("data", (c: string) => (text += c)).on("end", () => resolve({ status: res.statusCode!, body: text }));
+      });
+      req.on("error", reject).end(body);
+    });
+    const create = (name: string) => `Action=CreateQueue&QueueName=${name}&Version=2012-11-05`;
+    const own = `127.0.0.1:${port(berth)}`;
+    const rebound = `rebound.attacker.example:${port(berth)}`;
+    await berth.aws("ecs", "create-cluster", "--cluster-name", "kept");
+    for (const [origin, host] of [["http://attacker.example", own], ["null", own], [`http://localhost:${port(berth)}`, own], [`http://127.0.0.1:${port(berth) + 1}`, own], [`http://${rebound}`, rebound]] as const) {
+      const r = await post("/", create("forged"), { origin, host });
+      assert.equal(r.status, 403, `${origin} at ${host}: ${r.body}`);
+      assert.match(r.body, /<Code>AccessDenied<\/Code><Message>Berth answers no request from another site/);
+      const reset = await post("/_berth/reset", "", { origin, host });
+      assert.equal(reset.status, 403, `${origin} at ${host}: ${reset.body}`);
+    }
+    assert.equal((await berth.aws("sqs", "list-queues"))?.QueueUrls, undefined, "no queue was created");
+    const served = await post("/", create("console-made"), { origin: `http://${own}`, host: own });
+    assert.equal(served.status, 200, served.body);
+    assert.equal((await berth.aws("ecs", "list-clusters")).clusterArns.length, 1, "no reset happened");
   });
 });
 
@@ -290,6 +321,48 @@ describe("task containers: their API calls come through the relay, which is not 
     assert.equal(stopped.containers[0].exitCode, 0, `exit code ${stopped.containers[0].exitCode} (3: no API, 4: no health, 5: an admin endpoint answered); ${stopped.stoppedReason}`);
     assert.equal(refusals(berth).length, 3, "the three admin calls were refused");
     assert.deepEqual((await berth.aws("ecs", "list-clusters")).clusterArns.length, 1, "the reset did nothing");
+  });
+});
+
+describe("host-mode task containers: they share this machine's loopback, and are still not this machine", () => {
+  let berth: BerthProcess;
+  before(async () => {
+    await ensureTestImage();
+    berth = await BerthProcess.start({ args: ["--instances", "1"] });
+  });
+  after(async () => {
+    await berth?.dispose();
+  });
+
+  /**
+   * A host-mode task reaches Berth straight at 127.0.0.1, not through the relay. Its containers
+   * run under a cgroup of their own (host-task-routing.ts), whose connections to Berth's port leave
+   * from the task relay's address, so the admin endpoints refuse them too. Exit codes as above.
+   */
+  test("a host-mode task reaches the AWS API and /_berth/health at 127.0.0.1, and no admin endpoint", async () => {
+    const at = `http://127.0.0.1:${port(berth)}`;
+    const probe = [
+      `wget -q -O /dev/null --post-data "Action=ListQueues" "${at}/" || exit 3`,
+      `wget -q -O /dev/null "${at}/_berth/health" || exit 4`,
+      `wget -q -O /dev/null "${at}/_berth/logs?task=0123456789abcdef0123456789abcdef" && exit 5`,
+      `wget -q -O /dev/null --post-data "" "${at}/_berth/reset" && exit 5`,
+      "exit 0",
+    ].join("\n");
+    await berth.aws("ecs", "create-cluster", "--cluster-name", "hosted");
+    await berth.aws("ecs", "register-task-definition", "--family", "host-probe", "--requires-compatibilities", "EC2", "--network-mode", "host", "--memory", "128",
+      "--container-definitions", JSON.stringify([{ name: "probe", image: TEST_IMAGE, essential: true, entryPoint: ["sh", "-c"], command: [probe] }]));
+    const { tasks, failures } = await berth.aws("ecs", "run-task", "--cluster", "default", "--task-definition", "host-probe", "--launch-type", "EC2");
+    assert.deepEqual(failures, []);
+    const stopped = await waitFor("the host-mode probe task stopped", async () => {
+      const [t] = (await berth.aws("ecs", "describe-tasks", "--cluster", "default", "--tasks", tasks[0].taskArn)).tasks;
+      return t.lastStatus === "STOPPED" ? t : undefined;
+    }, 60_000);
+    assert.equal(stopped.containers[0].exitCode, 0, `exit code ${stopped.containers[0].exitCode} (3: no API, 4: no health, 5: an admin endpoint answered); ${stopped.stoppedReason}`);
+    await waitFor("the refusals' log lines", async () => refusals(berth).length >= 2 || undefined, 10_000);
+    assert.deepEqual(refusals(berth).map((l) => l.ip), ["127.0.0.254", "127.0.0.254"], "refused as the task relay's address");
+    assert.equal((await berth.aws("ecs", "list-clusters")).clusterArns.length, 2, "the reset did nothing (default and hosted)");
+    // This machine's own user, outside any task's cgroup, still reaches them.
+    assert.equal((await fetch(`${at}/_berth/logs?task=0123456789abcdef0123456789abcdef`)).status, 404);
   });
 });
 

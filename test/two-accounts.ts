@@ -7,7 +7,7 @@ import * as IAM from "@aws-sdk/client-iam";
  */
 export const A = "000000000000";
 export const B = "111122223333";
-export type Creds = { accessKeyId: string; secretAccessKey: string };
+export type Creds = { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
 export const ROOT_A: Creds = { accessKeyId: "AKIDROOT", secretAccessKey: "root-secret" };
 export const ROOT_B: Creds = { accessKeyId: B, secretAccessKey: "b-secret" };
 /** Berth's flags for the two roots. */

@@ -43,7 +43,7 @@ export function guardAdminRoutes(app: FastifyInstance, { config, clock }: { conf
       refuse(req, new ServiceError("AccessDeniedException", `${req.routeOptions.url} answers only callers on this machine (loopback) unless strict SigV4 is on.`, true, {}, 403));
     }
     // Nor another site's web page in this machine's browser (console/other-site.ts).
-    if (fromOtherSite(config.host, req.headers.origin)) refuse(req, otherSiteRefused(req.headers.origin));
+    if (fromOtherSite(config.host, req.headers.origin, req.headers.host)) refuse(req, otherSiteRefused(req.headers.origin));
   };
   // Verifying a signature needs the body it covers.
   const checkSignature = async (req: FastifyRequest) => {

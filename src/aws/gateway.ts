@@ -90,7 +90,7 @@ export function registerAwsServices(app: FastifyInstance, services: AwsService[]
       // Open mode trusts this machine, not another site's web page in its user's browser
       // (other-site.ts); nor does strict mode with the well-known test:test, which a page can sign with.
       const origin = wire.headers["origin"];
-      if (origin !== undefined && !authenticatesCallers(deps.config) && fromOtherSite(deps.config.host, origin)) throw otherSiteRefused(origin);
+      if (origin !== undefined && !authenticatesCallers(deps.config) && fromOtherSite(deps.config.host, origin, wire.headers["host"])) throw otherSiteRefused(origin);
       const caller = resolveCaller(wire, deps, signingNameOf(model), { anonymous: isUnsigned(operation) || (routed.service.unsigned?.includes(operation.name) ?? false) });
       const decoded = codec.decodeInput(routed.service, operation, wire);
       const codes = routed.service.validation ? { ...codec.validation, ...routed.service.validation } : codec.validation;

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Action } from "@aws-sdk/client-elastic-load-balancing-v2";
-import { boundGroup, groupCookies, groupStickinessSeconds } from "./group-stickiness.js";
+import { boundGroup, boundGroupCookies, groupCookies, groupStickinessSeconds } from "./group-stickiness.js";
 import { route, type Forward, type ProxyContext } from "./http-proxy.js";
 import { RequestHead } from "./http1/request-head.js";
 import { defaultTargetGroupAttributes, targetKey, type ListenerConfig, type TargetGroupAttributes, type TargetGroupConfig } from "./snapshot.js";
@@ -21,7 +21,10 @@ test("AWSALBTG and AWSALBTGCORS name the group with the binding's fixed expiry; 
   const v = value(cookies);
   assert.deepEqual(cookies, [`AWSALBTG=${v}; Expires=Thu, 01 Jan 2026 00:01:00 GMT; Path=/`, `AWSALBTGCORS=${v}; Expires=Thu, 01 Jan 2026 00:01:00 GMT; Path=/; SameSite=None; Secure`]);
   assert.ok(!v.includes("green") && !Buffer.from(v, "base64url").toString("latin1").includes("green"), "the value does not spell the ARN");
-  assert.deepEqual(boundGroup(action, `a=1; AWSALBTG=${v}; AWSALB=x`, now), { index: 1, arn: "green", expires: inAMinute });
+  const bound = boundGroup(action, `a=1; AWSALBTG=${v}; AWSALB=x`, now);
+  assert.deepEqual(bound, { index: 1, arn: "green", expires: inAMinute, value: v });
+  // A verified binding is sent back as the cookies that made it.
+  assert.deepEqual(boundGroupCookies(bound!), cookies);
   // The CORS cookie alone (a cross-origin request) binds as well.
   assert.deepEqual(boundGroup(action, `AWSALBTGCORS=${v}`, now)?.arn, "green");
   // Target stickiness's cookies are not mistaken for it, nor it for them.

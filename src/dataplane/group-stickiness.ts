@@ -26,6 +26,8 @@ export interface GroupBinding {
   readonly arn: string;
   /** Epoch seconds. */
   readonly expires: number;
+  /** The cookie's value, verified: sent back as it came, its MAC not computed a second time. */
+  readonly value: string;
 }
 
 /** DurationSeconds when the forward action has target group stickiness on, else undefined (the cheap check on the hot path). */
@@ -44,7 +46,7 @@ export function boundGroup(action: Action, cookieHeader: string | undefined, now
   const expires = bytes.readUInt32BE(1);
   const arn = action.ForwardConfig?.TargetGroups?.[index]?.TargetGroupArn;
   if (arn === undefined || expires * 1000 <= now) return undefined;
-  return timingSafeEqual(bytes.subarray(5), mac(index, expires, arn)) ? { index, arn, expires } : undefined;
+  return timingSafeEqual(bytes.subarray(5), mac(index, expires, arn)) ? { index, arn, expires, value: match[1]! } : undefined;
 }
 
 /** The Set-Cookie values binding the client to the action's group at `index` until `expires` (epoch seconds). */
@@ -54,7 +56,13 @@ export function groupCookies(action: Action, index: number, expires: number): st
   bytes[0] = index;
   bytes.writeUInt32BE(expires, 1);
   mac(index, expires, arn).copy(bytes, 5);
-  const value = bytes.toString("base64url");
+  return cookiesOf(bytes.toString("base64url"), expires);
+}
+
+/** The Set-Cookie values that keep a client's binding as it is (its cookie came back, verified). */
+export const boundGroupCookies = (binding: GroupBinding): string[] => cookiesOf(binding.value, binding.expires);
+
+function cookiesOf(value: string, expires: number): string[] {
   const at = new Date(expires * 1000).toUTCString();
   return [`AWSALBTG=${value}; Expires=${at}; Path=/`, `AWSALBTGCORS=${value}; Expires=${at}; Path=/; SameSite=None; Secure`];
 }

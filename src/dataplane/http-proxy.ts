@@ -7,7 +7,7 @@ import { hostWithoutPort, splitTarget, type RequestFacts } from "./rules/request
 import type { ListenerConfig, TargetConfig, TargetGroupConfig } from "./snapshot.js";
 import { chooseTarget, chooseTargetGroup, hasHealthyTarget, type SelectionState } from "./target-selection.js";
 import { stickyTargetKey } from "./stickiness.js";
-import { boundGroup, groupCookies, groupStickinessSeconds } from "./group-stickiness.js";
+import { boundGroup, boundGroupCookies, groupCookies, groupStickinessSeconds } from "./group-stickiness.js";
 import type { TrafficCounter } from "./traffic-counters.js";
 import type { RequestHead } from "./http1/request-head.js";
 import type { UpstreamPool } from "./http1/upstream-pool.js";
@@ -131,7 +131,7 @@ function stickyGroup(ctx: ProxyContext, action: Action, head: RequestHead, secon
   const now = Date.now();
   const bound = boundGroup(action, head.joined("cookie"), now);
   const boundTo = bound && ctx.targetGroup(bound.arn);
-  if (bound && boundTo && hasHealthyTarget(boundTo, ctx.selection)) return { group: boundTo, cookies: groupCookies(action, bound.index, bound.expires) };
+  if (bound && boundTo && hasHealthyTarget(boundTo, ctx.selection)) return { group: boundTo, cookies: boundGroupCookies(bound) };
   const group = weighedGroup(ctx, action);
   const arn = group?.TargetGroupArn;
   const index = arn === undefined ? -1 : (action.ForwardConfig?.TargetGroups?.findIndex((g) => g.TargetGroupArn === arn) ?? -1);

@@ -59,6 +59,22 @@ test("a Deny's NotPrincipal spares the callers it names, not every identity of a
   assert.equal(decide(policy([{ Effect: "Allow", NotPrincipal: { AWS: "111122223333" }, Action: "ecr:*" }]), alice), "ImplicitDeny");
 });
 
+test("a Deny's NotPrincipal spares a role session only by the session's ARN, not by its role's", () => {
+  const role = session.roleArn!;
+  const account = "arn:aws:iam::111122223333:root";
+  // The role's ARN (with the account's, as IAM's documentation advises) still denies every session.
+  assert.equal(decide(policy([{ Effect: "Deny", NotPrincipal: { AWS: [role, account] }, Action: "ecr:*" }]), session), "ExplicitDeny");
+  assert.equal(decide(policy([{ Effect: "Deny", NotPrincipal: { AWS: role }, Action: "ecr:*" }]), session), "ExplicitDeny");
+  // The session's own ARN spares that session, and no other session of the role.
+  const sparesCi = policy([{ Effect: "Deny", NotPrincipal: { AWS: [session.arn, role, account] }, Action: "ecr:*" }]);
+  assert.equal(decide(sparesCi, session), "ImplicitDeny");
+  const other: Principal = { ...session, arn: "arn:aws:sts::111122223333:assumed-role/puller/other", userId: "AROAPULLER:other" };
+  assert.equal(decide(sparesCi, other), "ExplicitDeny");
+  // A Principal naming the role still names its sessions; an Allow's NotPrincipal naming the role still excludes them.
+  assert.equal(decide(policy([{ Effect: "Deny", Principal: { AWS: role }, Action: "ecr:*" }]), session), "ExplicitDeny");
+  assert.equal(decide(policy([{ Effect: "Allow", NotPrincipal: { AWS: role }, Action: "ecr:*" }]), session), "ImplicitDeny");
+});
+
 test("an Allow missing its Principal or Action, or with a malformed Condition, grants nothing; such a Deny applies as it reads", () => {
   for (const partial of [
     { Action: "ecr:*" },

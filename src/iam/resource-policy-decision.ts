@@ -39,7 +39,7 @@ export function resourcePolicyDecision(
   const owner = accountOf(resource);
   const sameAccount = owner === undefined || owner === principal.account;
   const now = clock.now();
-  return evaluateResourcePolicy(policyText, (element) => names(element, principal), !sameAccount, {
+  return evaluateResourcePolicy(policyText, (element, how) => names(element, principal, how), !sameAccount, {
     action, resource,
     context: {
       ...context,
@@ -88,7 +88,7 @@ export function serviceDeliveryDecision(
  */
 function evaluateResourcePolicy(
   policyText: string,
-  names: (element: unknown) => Named,
+  names: (element: unknown, how?: NamingRules) => Named,
   accountGrants: boolean,
   request: { action: string; resource: string; context: ConditionContext },
 ): Decision {
@@ -104,7 +104,8 @@ function evaluateResourcePolicy(
   for (const s of statements) {
     if (typeof s !== "object" || s === null || (s.Effect !== "Allow" && s.Effect !== "Deny")) continue;
     if (s.Effect === "Allow" && !wellFormed(s)) continue;
-    const named = s.Principal !== undefined ? names(s.Principal) : notPrincipalApplies(names(s.NotPrincipal), s.Effect as "Allow" | "Deny");
+    const named = s.Principal !== undefined ? names(s.Principal)
+      : notPrincipalApplies(names(s.NotPrincipal, s.Effect === "Deny" ? { sessionsByRole: false } : {}), s.Effect as "Allow" | "Deny");
     if (named === "no" || (named === "account" && s.Effect === "Allow" && !accountGrants)) continue;
     applicable.push({
       Effect: s.Effect,
@@ -173,24 +174,31 @@ type Named = "yes" | "account" | "no";
  * Whether a NotPrincipal statement applies to a caller its element names as `named`. A Deny
  * spares only the callers it names themselves: naming their account spares the account's root,
  * not its users and roles (IAM's NotPrincipal documentation: Bob is spared by his own ARN, and the
- * account's ARN beside it keeps the account from being denied). An Allow excludes whoever it names,
- * even by their account alone, so it never grants more than the element says.
+ * account's ARN beside it keeps the account from being denied), and naming a role spares none of
+ * its sessions, which IAM identifies by their session ARN (the documentation's example spares
+ * arn:aws:sts::444455556666:assumed-role/cross-account-read-only-role/cross-account-audit-app by
+ * that ARN; the role's and the account's ARNs beside it only keep the role and the account from
+ * being denied): the caller asks `names` with `sessionsByRole: false`. An Allow excludes whoever
+ * it names, even by their account or role alone, so it never grants more than the element says.
  */
 function notPrincipalApplies(named: Named, effect: "Allow" | "Deny"): Named {
   if (effect === "Deny") return named === "yes" ? "no" : "yes";
   return named === "no" ? "yes" : "no";
 }
 
+/** `sessionsByRole`: whether a role's ARN names its sessions (as a Principal does; a Deny's NotPrincipal does not). */
+interface NamingRules { sessionsByRole?: boolean }
+
 /**
  * Whether a principal element names the caller: itself ("yes"), its account only ("account"), or
  * not at all. An account's root is the account principal: naming the account (by id or root ARN) names it.
  */
-function names(element: unknown, p: PolicyCaller): Named {
+function names(element: unknown, p: PolicyCaller, { sessionsByRole = true }: NamingRules = {}): Named {
   if (element === "*") return "yes";
   if (typeof element !== "object" || element === null) return "no";
   let result: Named = "no";
   for (const id of list((element as Record<string, unknown>)["AWS"])) {
-    if (id === "*" || id === p.arn || (p.roleArn !== undefined && id === p.roleArn)) return "yes";
+    if (id === "*" || id === p.arn || (sessionsByRole && p.roleArn !== undefined && id === p.roleArn)) return "yes";
     if (id === p.account || id === `arn:aws:iam::${p.account}:root`) result = p.type === "Account" ? "yes" : "account";
   }
   return result;

@@ -67,8 +67,19 @@ export const sqsAuthorization: ServiceAuthorization = {
   resourcePolicy: (db, arn) => queueDoc(db, arn)?.attributes?.["Policy"] || undefined,
 };
 
-function queueDoc(db: Db, arn: string): { tags?: Record<string, string>; attributes?: Record<string, string> } | undefined {
+type QueueDoc = { tags?: Record<string, string>; attributes?: Record<string, string> };
+
+/**
+ * The last queue document read, parsed: a call asks a queue's tags and then its policy, and each
+ * parse of the whole document (its attributes, the policy text among them) showed per request.
+ * Keyed by the stored text itself, so a changed queue is parsed afresh.
+ */
+let last: { text: string; doc: QueueDoc } | undefined;
+
+function queueDoc(db: Db, arn: string): QueueDoc | undefined {
   const [, , , region, account, name] = arn.split(":");
   const row = db.prepare("SELECT doc FROM sqs_queues WHERE account = ? AND region = ? AND name = ?").get(account, region, name) as { doc: string } | undefined;
-  return row ? (JSON.parse(row.doc) as { tags?: Record<string, string>; attributes?: Record<string, string> }) : undefined;
+  if (!row) return undefined;
+  if (last?.text !== row.doc) last = { text: row.doc, doc: JSON.parse(row.doc) as QueueDoc };
+  return last.doc;
 }

@@ -3,7 +3,7 @@ import type { Handler } from "../aws/service.js";
 import type { RequestContext } from "../aws/request-context.js";
 import { ServiceError } from "../core/errors.js";
 import { invalidValue, unsupported } from "./errors.js";
-import type { SqsContext } from "./sqs-context.js";
+import { queueUrl, type SqsContext } from "./sqs-context.js";
 import type { Message, Queue } from "./queue-store.js";
 
 /** One message move task, as ListMessageMoveTasks shows it. */
@@ -30,6 +30,8 @@ const KEPT = 10;
  * the queue each message came from (its DeadLetterQueueSourceArn). Moved messages arrive as new
  * in their queue: a new MessageId and SentTimestamp, visible, never received. A task is therefore never RUNNING when a client next
  * looks; the tasks are kept in memory (the latest 10 per source) and a restart forgets them.
+ * Under iamEnforcement the caller's SendMessage on each message's own queue is asked as the task
+ * moves it (the gateway asked the rest at the call): a refusal fails the task, not the call.
  */
 export function messageMoveTaskHandlers(sqs: SqsContext): Record<string, Handler> {
   const { store, clock } = sqs;
@@ -40,6 +42,17 @@ export function messageMoveTaskHandlers(sqs: SqsContext): Record<string, Handler
     const q = arn ? store.byArn(arn) : undefined;
     if (!q || q.account !== ctx.account || q.region !== ctx.region) throw notFound(`The resource that you specified for the ${what} parameter doesn't exist.`);
     return q;
+  };
+
+  /** Why the caller may not send to `target` (AWS's AccessDenied message), under iamEnforcement; undefined when it may. */
+  const sendRefusal = (target: Queue, ctx: RequestContext): string | undefined => {
+    try {
+      ctx.authorizeAlso?.("SendMessage", { QueueUrl: queueUrl(sqs, target) });
+      return undefined;
+    } catch (err) {
+      if (err instanceof ServiceError) return err.message;
+      throw err;
+    }
   };
 
   const isDeadLetterQueue = (dlq: Queue) =>
@@ -68,6 +81,20 @@ export function messageMoveTaskHandlers(sqs: SqsContext): Record<string, Handler
       if (!target) stranded.push(m);
       else byTarget.set(target, [...(byTarget.get(target) ?? []), m]);
     }
+    // Each message's way back is the caller's own SendMessage to its queue: checked at the call for
+    // DestinationArn (authorization.ts), and here, per queue, for the queues the messages name. A
+    // queue that refuses it keeps its messages in the DLQ and fails the task, as a move the task
+    // could not make (ListMessageMoveTasks shows the refusal as its FailureReason).
+    let refusal: string | undefined;
+    if (!destination) {
+      for (const [target, messages] of byTarget) {
+        const denied = sendRefusal(target, ctx);
+        if (denied === undefined) continue;
+        refusal ??= denied;
+        byTarget.delete(target);
+        stranded.push(...messages);
+      }
+    }
     const moving = [...byTarget.values()].flat();
     await Promise.all([
       store.remove(source, moving.map((m) => m.seq)),
@@ -86,7 +113,7 @@ export function messageMoveTaskHandlers(sqs: SqsContext): Record<string, Handler
       maxNumberOfMessagesPerSecond: rate,
       moved: moving.length,
       toMove: waiting.length,
-      failureReason: stranded.length ? `${stranded.length} messages have no source queue to return to: it was deleted, or they were not redriven from one.` : undefined,
+      failureReason: refusal ?? (stranded.length ? `${stranded.length} messages have no source queue to return to: it was deleted, or they were not redriven from one.` : undefined),
       startedAt: now,
     };
     tasks.set(source.arn, [task, ...(tasks.get(source.arn) ?? [])].slice(0, KEPT));

@@ -54,7 +54,7 @@ export async function startAgentEndpoints(o: AgentEndpointsOptions): Promise<Age
   const endpoint = createTaskEndpoint({ docker: o.docker, log: o.log, managers: o.managers, netfilter, api: o.api });
   const port = await endpoint.listen(gateway);
   await netfilter.start(`${gateway}:${port}`);
-  const hostRouting = new HostTaskRouting(o.docker, netfilter, o.berthId, o.log);
+  const hostRouting = new HostTaskRouting(o.docker, netfilter, o.berthId, o.log, o.api);
   const relay = await startApiRelay({ host: gateway, subnet, target: o.api, log: o.log });
   const apiUrl = `http://${gateway}:${relay.port}`;
   o.log.info({ endpoint: `${gateway}:${port}`, apiUrl }, "task endpoints listening on the Docker bridge gateway");

@@ -1,7 +1,9 @@
 import { mkdir, statfs } from "node:fs/promises";
+import { isIP } from "node:net";
 import { join } from "node:path";
 import type Docker from "dockerode";
 import type { Logger } from "../../core/logger.js";
+import { isLoopbackAddress } from "../../core/loopback.js";
 import type { Netfilter } from "./netfilter.js";
 
 /** statfs(2)'s f_type for a cgroup v2 file system. */
@@ -25,6 +27,10 @@ async function cgroup2Root(base: string): Promise<string | undefined> {
  * with a task-level size. The group is made, and its rule inserted, before any container starts,
  * so a task's first request already reaches its own agent.
  *
+ * The same group marks the task's calls to Berth's API on loopback: they leave from the task
+ * relay's address (Netfilter.relayRule), so Berth's own endpoints refuse them as they refuse
+ * bridge and awsvpc tasks' calls through the relay.
+ *
  * Needs the engine's cgroupfs driver (CgroupParent is then a path) and a cgroup v2 hierarchy
  * (v2 hosts, or the `unified` mount of hybrid v1 hosts, where runc places containers too).
  * Elsewhere route() answers undefined and host-mode tasks reach the oldest agent's endpoint, as
@@ -38,8 +44,18 @@ export class HostTaskRouting {
     private readonly netfilter: Netfilter,
     private readonly berthId: string,
     private readonly log: Logger,
+    /** The Berth API the agent's tasks call: on this machine's loopback, a host-mode task's calls to it are marked as the task's (Netfilter.relayRule). */
+    private readonly api: () => { host: string; port: number } | undefined = () => undefined,
     private readonly cgroupBase = "/sys/fs/cgroup",
   ) {}
+
+  /** The API's port when the API is on this machine's IPv4 loopback (as the relay reaches it: api-relay.ts). */
+  private loopbackApiPort(): number | undefined {
+    const api = this.api();
+    if (!api) return undefined;
+    const host = api.host === "localhost" ? "127.0.0.1" : api.host;
+    return isIP(host) === 4 && isLoopbackAddress(host) ? api.port : undefined;
+  }
 
   private available(): Promise<string | undefined> {
     this.root ??= (async () => {
@@ -65,7 +81,7 @@ export class HostTaskRouting {
     const rel = this.relative(taskId);
     try {
       await mkdir(join(root, rel), { recursive: true });
-      await this.netfilter.addCgroup(rel);
+      await this.netfilter.addCgroup(rel, this.loopbackApiPort());
       return "/" + rel;
     } catch (err) {
       this.log.warn({ taskId, err: (err as Error).message }, "could not route a host-mode task's cgroup to its credentials endpoint");

@@ -2,6 +2,7 @@ import { execFile } from "node:child_process";
 import { connect } from "node:net";
 import { promisify } from "node:util";
 import type { Logger } from "../../core/logger.js";
+import { TASK_RELAY_ADDRESS } from "../../core/loopback.js";
 import { ENDPOINT_ADDRESS } from "./task-identity.js";
 
 const run = promisify(execFile);
@@ -37,7 +38,8 @@ function refused(target: string): Promise<boolean> {
  */
 export class Netfilter {
   private readonly sources = new Set<string>();
-  private readonly cgroups = new Set<string>();
+  /** Host-mode tasks' cgroups routed here, with the loopback port of the Berth API their calls to which are marked (relayRule). */
+  private readonly cgroups = new Map<string, number | undefined>();
   private enabled = false;
   private target = "";
 
@@ -48,6 +50,19 @@ export class Netfilter {
       chain, ...(source ? ["-s", `${source}/32`] : []), "-d", `${ENDPOINT_ADDRESS}/32`, "-p", "tcp", "--dport", "80",
       ...(cgroup ? ["-m", "cgroup", "--path", cgroup] : []),
       "-m", "comment", "--comment", this.comment, "-j", "DNAT", "--to-destination", this.target,
+    ];
+  }
+
+  /**
+   * A host-mode task's connections to Berth's API on loopback (`apiPort` on 127.0.0.0/8: Berth
+   * bound to every address answers on all of it) leave from TASK_RELAY_ADDRESS, as the bridge and
+   * awsvpc tasks' do through the API relay: SNAT in nat/POSTROUTING by the sending socket's cgroup,
+   * so Berth's own endpoints, which trust this machine's user in open mode, refuse the task's calls.
+   */
+  private relayRule(cgroup: string, apiPort: number): string[] {
+    return [
+      "POSTROUTING", "-d", "127.0.0.0/8", "-p", "tcp", "--dport", String(apiPort), "-m", "cgroup", "--path", cgroup,
+      "-m", "comment", "--comment", this.comment, "-j", "SNAT", "--to-source", TASK_RELAY_ADDRESS,
     ];
   }
 
@@ -106,16 +121,27 @@ export class Netfilter {
    * must exist (the kernel resolves the path as the rule is added). Rejects if the rule cannot be
    * added (no cgroup match in this kernel).
    */
-  async addCgroup(path: string): Promise<void> {
+  async addCgroup(path: string, apiPort?: number): Promise<void> {
     if (!this.enabled || this.cgroups.has(path)) return;
     await this.iptables(["-I", ...this.rule("OUTPUT", undefined, path)]);
-    this.cgroups.add(path);
+    this.cgroups.set(path, undefined);
+    if (apiPort === undefined) return;
+    try {
+      await this.iptables(["-I", ...this.relayRule(path, apiPort)]);
+      this.cgroups.set(path, apiPort);
+    } catch (err) {
+      // The task still reaches its credentials; Berth's own endpoints then take its calls for this machine's user's.
+      this.log.warn({ cgroup: path, err: (err as Error).message }, "could not mark a host-mode task's calls to the Berth API (iptables SNAT)");
+    }
   }
 
   /** Removed before the group itself is (iptables-legacy re-checks every rule's path at each change). */
   async removeCgroup(path: string): Promise<void> {
-    if (!this.cgroups.delete(path)) return;
+    if (!this.cgroups.has(path)) return;
+    const apiPort = this.cgroups.get(path);
+    this.cgroups.delete(path);
     await this.iptables(["-D", ...this.rule("OUTPUT", undefined, path)]).catch(() => {});
+    if (apiPort !== undefined) await this.iptables(["-D", ...this.relayRule(path, apiPort)]).catch(() => {});
   }
 
   /** Removes every rule this agent (or a predecessor with the same identity) added. */
@@ -136,10 +162,16 @@ export class Netfilter {
       if (!dead.has(target)) dead.set(target, refused(target));
       return dead.get(target)!;
     };
-    await this.remove(async (line) => {
+    // A dead agent is known by its DNAT rules' target; its SNAT rules (relayRule) go with them.
+    const deadComments = new Set<string>();
+    const { stdout } = await run("iptables", ["-w", "5", "-t", "nat", "-S"]);
+    for (const line of stdout.split("\n")) {
       const target = /--to-destination (\S+)/.exec(line)?.[1];
-      return line.includes(`"${COMMENT} `) && !line.includes(`"${this.comment}"`) && target !== undefined && (await isDead(target));
-    });
+      const comment = /--comment "([^"]*)"/.exec(line)?.[1];
+      if (comment?.startsWith(`${COMMENT} `) && comment !== this.comment && target !== undefined && (await isDead(target))) deadComments.add(comment);
+    }
+    if (deadComments.size === 0) return;
+    await this.remove((line) => deadComments.has(/--comment "([^"]*)"/.exec(line)?.[1] ?? ""));
   }
 
   private async remove(which: (line: string) => boolean | Promise<boolean>): Promise<void> {

@@ -43,7 +43,7 @@ export function authenticate(req: FastifyRequest, { config, clock, secret, sessi
     if (config.registryAuth === "open") {
       // An open registry trusts whoever reaches it, but not another site's web page in this
       // machine's browser, which may POST a blob upload without a preflight (console/other-site.ts).
-      if (fromOtherSite(config.host, req.headers.origin)) throw new OciError("DENIED", "requests from another site's web page are refused by an open registry", undefined, 403);
+      if (fromOtherSite(config.host, req.headers.origin, req.headers.host)) throw new OciError("DENIED", "requests from another site's web page are refused by an open registry", undefined, 403);
       return fallback;
     }
     throw challenge("authentication required");
