@@ -2,7 +2,7 @@
  * Where the ALB data plane's latency tail comes from, measured without needing a quiet machine:
  *
  *   npm run build && node dist/bench/lb-tail.js [--rounds 3] [--seconds 5] [--connections 36] \
- *     [--variant name=path/to/engine.js[:young=MB][:semi=MB][:maxsemi=MB]] ... [--allocation-sites]
+ *     [--variant name=path/to/engine.js[:young=MB][:semi=MB][:maxsemi=MB]] ... [--allocation-sites] [--parallel-scavenge]
  *
  * Each variant is a DataPlaneEngine (by default this build's) in its own worker thread, as Berth
  * runs it, serving an ALB (HTTP listener, three targets round robin, health checks every 5 s) on
@@ -17,6 +17,9 @@
  * after the previous) and the thread's own CPU time, with the part of it spent in the kernel (on
  * loopback, a socket write runs the receiver's TCP stack too); per request where that makes sense.
  * Comparing two builds: copy one build's dist/src/dataplane elsewhere and pass both as variants.
+ * V8's flags are set as Berth sets them when its data plane starts (DATA_PLANE_V8_FLAGS: scavenges
+ * on one thread); they are the whole process's, so `--parallel-scavenge` (V8's default) applies to
+ * every variant of a run: compare by alternating runs with and without it.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -27,6 +30,7 @@ import { parseArgs } from "node:util";
 import { Worker } from "node:worker_threads";
 import v8 from "node:v8";
 import { defaultTargetGroupAttributes, type DataPlaneSnapshot } from "../src/dataplane/snapshot.js";
+import { DATA_PLANE_V8_FLAGS } from "../src/dataplane/data-plane.js";
 import { freePort } from "./free-port.js";
 import { wrkLoad } from "./wrk-load.js";
 import type { LoadResult } from "./http-load.js";
@@ -35,7 +39,9 @@ const { values } = parseArgs({ options: {
   rounds: { type: "string", default: "3" }, seconds: { type: "string", default: "5" }, connections: { type: "string", default: "36" },
   variant: { type: "string", multiple: true, default: [] },
   "allocation-sites": { type: "boolean", default: false },
+  "parallel-scavenge": { type: "boolean", default: false },
 } });
+if (!values["parallel-scavenge"]) v8.setFlagsFromString(DATA_PLANE_V8_FLAGS);
 const ROUNDS = Number(values.rounds);
 const SECONDS = Number(values.seconds);
 const CONNECTIONS = Number(values.connections);

@@ -2,7 +2,7 @@
  * The ALB data plane against nginx and HAProxy as reverse proxies to the same three targets, in
  * one run, with the same load client (wrk) and the same backends:
  *
- *   npm run build && node dist/bench/load-balancer.js [--rounds 3] [--seconds 5] [--connections 16] [--trials 3] [--pin]
+ *   npm run build && node dist/bench/load-balancer.js [--rounds 3] [--seconds 5] [--connections 16] [--trials 3] [--pin] [--proxies berth,nginx,haproxy,bare]
  *
  * 1. Saturation: wrk (one thread, `--connections` keep-alive connections, closed loop) against
  *    each proxy in interleaved rounds; requests per second, and the proxy's CPU seconds per
@@ -39,6 +39,14 @@
  * half-of-nginx rate (nginx's saturated rate in that placement) and its own paced-connection
  * calibration; both placements' tables are printed, the unpinned ones first. Failover runs
  * unpinned. Needs at least 2 cores.
+ *
+ * `--proxies`: which proxies to run (default all four); Berth and nginx always run (nginx's rate
+ * sets the latency runs' load). `--proxies berth,nginx --trials 0` measures only what the
+ * latency target needs, in about a third of the time.
+ *
+ * Each proxy's CPU per request is also split into user and kernel time (/proc's utime and stime):
+ * on loopback a socket write runs the receiver's TCP stack and wakes it in the writer's system
+ * time, the part every proxy pays alike; the user part is the proxy's own code.
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -59,7 +67,10 @@ const { values } = parseArgs({ options: {
   rounds: { type: "string", default: "3" }, seconds: { type: "string", default: "5" },
   connections: { type: "string", default: "16" }, trials: { type: "string", default: "3" },
   pin: { type: "boolean", default: false },
+  proxies: { type: "string", default: "berth,nginx,haproxy,bare" },
 } });
+const PROXIES = new Set(["berth", "nginx", ...values.proxies!.split(",").map((p) => p.trim())]);
+for (const p of PROXIES) if (!["berth", "nginx", "haproxy", "bare"].includes(p)) throw new Error(`--proxies: unknown proxy "${p}" (berth, nginx, haproxy, bare)`);
 const ROUNDS = Number(values.rounds);
 const SECONDS = Number(values.seconds);
 const CONNECTIONS = Number(values.connections);
@@ -96,12 +107,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // ---- CPU from /proc: ticks (1/100 s) of user + system time ----
 
-/** utime + stime of a process (all its threads) or of one thread (/proc/<pid>/task/<tid>). */
-function ticks(statPath: string): number {
+/** utime + stime of a process (all its threads) or of one thread (/proc/<pid>/task/<tid>); `kernel`: stime only. */
+function ticks(statPath: string, kernel = false): number {
   try {
     const s = readFileSync(statPath, "utf8");
     const f = s.slice(s.lastIndexOf(")") + 2).split(" "); // f[0] is field 3 (state)
-    return Number(f[11]) + Number(f[12]);
+    return kernel ? Number(f[12]) : Number(f[11]) + Number(f[12]);
   } catch {
     return 0; // gone
   }
@@ -312,12 +323,18 @@ async function startAlb(ports: number[]): Promise<{ proxy: Proxy; berth: BerthPr
 
 // ---- measurements ----
 
-interface Saturation { result: LoadResult; proxyTicks: number; workerTicks: number; backendTicks: number; wrkTicks: number; machineTicks: number; selfTicks: number }
+interface Saturation {
+  result: LoadResult; proxyTicks: number; workerTicks: number; backendTicks: number; wrkTicks: number; machineTicks: number; selfTicks: number;
+  /** The system-time part of proxyTicks and workerTicks. */
+  proxyKernelTicks: number; workerKernelTicks: number;
+}
 
 async function saturate(p: Proxy, backends: Spawned[]): Promise<Saturation> {
   const read = () => ({
     proxy: p.pids.reduce((n, pid) => n + ticks(`/proc/${pid}/stat`), 0),
     worker: p.workerThread ? ticks(p.workerThread) : 0,
+    proxyKernel: p.pids.reduce((n, pid) => n + ticks(`/proc/${pid}/stat`, true), 0),
+    workerKernel: p.workerThread ? ticks(p.workerThread, true) : 0,
     backends: backends.reduce((n, b) => n + ticks(`/proc/${b.proc.pid}/stat`), 0),
     wrk: reapedChildTicks(),
     machine: machineBusyTicks(),
@@ -329,6 +346,7 @@ async function saturate(p: Proxy, backends: Spawned[]): Promise<Saturation> {
   return {
     result, proxyTicks: after.proxy - before.proxy, workerTicks: after.worker - before.worker, backendTicks: after.backends - before.backends,
     wrkTicks: after.wrk - before.wrk, machineTicks: after.machine - before.machine, selfTicks: after.self - before.self,
+    proxyKernelTicks: after.proxyKernel - before.proxyKernel, workerKernelTicks: after.workerKernel - before.workerKernel,
   };
 }
 
@@ -402,7 +420,9 @@ async function main() {
     for (const [i, port] of ports.entries()) backends.push(await startBackend(`t${i + 1}`, port));
     const alb = await startAlb(ports);
     berth = alb.berth;
-    proxies.push(alb.proxy, await startNginx(ports), await startHaproxy(ports), await startBareNode(ports));
+    proxies.push(alb.proxy, await startNginx(ports));
+    if (PROXIES.has("haproxy")) proxies.push(await startHaproxy(ports));
+    if (PROXIES.has("bare")) proxies.push(await startBareNode(ports));
     const ours = new Set([process.pid, ...backends.map((b) => b.proc.pid!), ...proxies.flatMap((p) => p.pids)]);
 
     // 1. Saturation, interleaved rounds (the order rotates each round; with --pin each proxy runs
@@ -488,8 +508,8 @@ async function main() {
       if (values.pin) console.log(`\n#### ${placementLabel[placement]}`);
       console.log("");
       const nginxCpu = cpuPer100k(placement, "nginx", (s) => s.proxyTicks);
-      console.log("| proxy (one worker each) | req/s at saturation | proxy CPU s per 100,000 req | efficiency vs nginx (nginx CPU / this CPU) | CPU used by others during its runs |");
-      console.log("|---|---:|---:|---:|---:|");
+      console.log("| proxy (one worker each) | req/s at saturation | proxy CPU s per 100,000 req | of it in the kernel | efficiency vs nginx (nginx CPU / this CPU) | CPU used by others during its runs |");
+      console.log("|---|---:|---:|---:|---:|---:|");
       const others = (name: string) => {
         const s = sat.get(key(placement, name))!;
         const ticksOther = sum(s.map((x) => x.machineTicks - x.proxyTicks - x.backendTicks - x.wrkTicks - x.selfTicks));
@@ -498,10 +518,12 @@ async function main() {
       for (const p of proxies) {
         const cpu = cpuPer100k(placement, p.name, (s) => s.proxyTicks);
         const label = p.workerThread ? "Berth ALB (whole Berth process)" : p.name;
-        console.log(`| ${label} | ${fmt(perSecond(placement, p.name))} | ${cpu.toFixed(2)} | ${(nginxCpu / cpu).toFixed(2)}x | ${others(p.name)} |`);
+        const kernel = cpuPer100k(placement, p.name, (s) => s.proxyKernelTicks);
+        console.log(`| ${label} | ${fmt(perSecond(placement, p.name))} | ${cpu.toFixed(2)} | ${kernel.toFixed(2)} | ${(nginxCpu / cpu).toFixed(2)}x | ${others(p.name)} |`);
         if (p.workerThread) {
           const w = cpuPer100k(placement, p.name, (s) => s.workerTicks);
-          console.log(`| Berth ALB (data plane thread "WorkerThread" only) | (same runs) | ${w.toFixed(2)} | ${(nginxCpu / w).toFixed(2)}x | |`);
+          const wk = cpuPer100k(placement, p.name, (s) => s.workerKernelTicks);
+          console.log(`| Berth ALB (data plane thread "WorkerThread" only) | (same runs) | ${w.toFixed(2)} | ${wk.toFixed(2)} | ${(nginxCpu / w).toFixed(2)}x | |`);
         }
       }
       const backendCpu = (name: string) => cpuPer100k(placement, name, (s) => s.backendTicks);
@@ -530,9 +552,8 @@ async function main() {
     }
 
     const budgetMs = (INTERVAL_S * UNHEALTHY_THRESHOLD + 1) * 1000;
-    console.log(`\nFailover (interval ${INTERVAL_S} s, unhealthy threshold ${UNHEALTHY_THRESHOLD}, no speedup; budget ${budgetMs / 1000} s), target t3's backend SIGKILLed, probe every 5 ms:\n`);
-    console.log("| trial | kill -> last request sent to it | kill -> DescribeTargetHealth unhealthy | failed probes | failed after unhealthy | within budget |");
-    console.log("|---:|---:|---:|---:|---:|---|");
+    if (TRIALS > 0) console.log(`\nFailover (interval ${INTERVAL_S} s, unhealthy threshold ${UNHEALTHY_THRESHOLD}, no speedup; budget ${budgetMs / 1000} s), target t3's backend SIGKILLed, probe every 5 ms:\n`);
+    if (TRIALS > 0) console.log("| trial | kill -> last request sent to it | kill -> DescribeTargetHealth unhealthy | failed probes | failed after unhealthy | within budget |\n|---:|---:|---:|---:|---:|---|");
     trials.forEach((t, i) => console.log(`| ${i + 1} | ${(t.removedMs / 1000).toFixed(2)} s | ${(t.unhealthyMs / 1000).toFixed(2)} s | ${t.failed} | ${t.failedAfterUnhealthy} | ${t.removedMs <= budgetMs ? "yes" : "no"} |`));
 
     // What else used the machine during the run (processes that lived through it, by CPU).

@@ -1,3 +1,4 @@
+import v8 from "node:v8";
 import { Worker } from "node:worker_threads";
 import type { DataPlaneSnapshot } from "./snapshot.js";
 import type { ApplyReport, TargetGroupHealth } from "./engine.js";
@@ -34,10 +35,23 @@ type DistributiveOmit<T, K extends keyof T> = T extends unknown ? Omit<T, K> : n
 export type DataPlaneReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: string };
 
 /**
+ * Young-generation collections on the collecting thread alone. V8's parallel scavenge hands parts
+ * of each one to its helper threads and waits for all of them; when the cores are busy (a proxy
+ * shares them with its clients and targets) a helper that is not running holds the pause open:
+ * the data plane's scavenges took up to 4-7 ms with helpers and never over 1.5 ms without, with
+ * less CPU per request (docs/benchmarks.md, load balancer, 2026-12-07 10:19). The flag is V8's,
+ * for the whole process, so the API thread's scavenges go single-threaded too (they are small);
+ * the concurrent marking of full collections is untouched. V8 reads it at every scavenge, so
+ * setting it when the data plane starts is enough. bench/lb-tail.ts sets the same.
+ */
+export const DATA_PLANE_V8_FLAGS = "--no-parallel-scavenge";
+
+/**
  * Starts the data plane in its own worker thread, so proxy load cannot stall the API's event
  * loop (and a stalled API cannot stall traffic).
  */
 export function startDataPlane(): DataPlane {
+  v8.setFlagsFromString(DATA_PLANE_V8_FLAGS);
   const worker = new Worker(new URL("./worker.js", import.meta.url));
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   let nextId = 1;
