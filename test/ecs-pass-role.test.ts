@@ -4,8 +4,9 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import * as IAM from "@aws-sdk/client-iam";
 import {
-  ECSClient, CreateExpressGatewayServiceCommand, CreateServiceCommand, DescribeServicesCommand, DescribeTasksCommand, ListServicesCommand, ListTaskDefinitionsCommand,
-  ListTasksCommand, RegisterTaskDefinitionCommand, RunTaskCommand, StopTaskCommand,
+  ECSClient, CreateDaemonCommand, CreateExpressGatewayServiceCommand, CreateServiceCommand, DescribeServicesCommand, DescribeTasksCommand,
+  ListServicesCommand, ListTaskDefinitionsCommand, ListTasksCommand, RegisterDaemonTaskDefinitionCommand, RegisterTaskDefinitionCommand, RunTaskCommand, StartTaskCommand,
+  StopTaskCommand,
 } from "@aws-sdk/client-ecs";
 import { ApplicationAutoScalingClient, DescribeScalableTargetsCommand, RegisterScalableTargetCommand } from "@aws-sdk/client-application-auto-scaling";
 import { BerthProcess } from "./harness.js";
@@ -45,7 +46,7 @@ async function refusesPassing(p: Promise<unknown>, user: string, role: string): 
 }
 
 /** What the ECS and IAM calls of these tests may do, besides passing roles. */
-const ECS_CALLS = { Effect: "Allow", Action: ["ecs:RegisterTaskDefinition", "ecs:RunTask", "ecs:ListTasks", "ecs:DescribeTasks", "ecs:ListTaskDefinitions", "ecs:CreateService", "ecs:ListServices", "ecs:CreateExpressGatewayService", "application-autoscaling:*"], Resource: "*" };
+const ECS_CALLS = { Effect: "Allow", Action: ["ecs:RegisterTaskDefinition", "ecs:RunTask", "ecs:ListTasks", "ecs:DescribeTasks", "ecs:ListTaskDefinitions", "ecs:CreateService", "ecs:ListServices", "ecs:CreateExpressGatewayService", "ecs:StartTask", "ecs:CreateDaemon", "application-autoscaling:*"], Resource: "*" };
 
 let berth: BerthProcess;
 let root: ECSClient;
@@ -82,6 +83,8 @@ before(async () => {
   await user("tasks", [passTo("ecs-tasks.amazonaws.com", ["app-task", "app-exec"])]);
   await user("elsewhere", [passTo("events.amazonaws.com", "*")]);
   await user("ecs", [passTo("ecs.amazonaws.com", ["lb-role", "infra"]), passTo("ecs-tasks.amazonaws.com", ["app-exec"]), passTo("application-autoscaling.amazonaws.com", ["scaler"])]);
+  // "fenced" may pass any role to ECS tasks but the admin role, which a Deny fences off.
+  await user("fenced", [passTo("ecs-tasks.amazonaws.com", "*"), { Effect: "Deny", Action: "iam:PassRole", Resource: roleArn("admin") }]);
   // An administrator's definition whose task role is the powerful one.
   await root.send(new RegisterTaskDefinitionCommand({ family: "privileged", taskRoleArn: roleArn("admin"), containerDefinitions: [{ name: "app", image: TEST_IMAGE, command: ["sleep", "600"], memory: 64 }] }));
 });
@@ -105,6 +108,9 @@ test("RegisterTaskDefinition needs iam:PassRole on its task and execution roles 
   await refusesPassing(ecsAs("elsewhere").send(definition("web", { taskRoleArn: roleArn("app-task") })), "elsewhere", "app-task");
   // Allowed the task role, not the execution role it names too.
   await refusesPassing(ecsAs("tasks").send(definition("web", { taskRoleArn: roleArn("app-task"), executionRoleArn: roleArn("admin") })), "tasks", "admin");
+  // An explicit Deny wins over the Allow, with IAM's words for it.
+  await assert.rejects(ecsAs("fenced").send(definition("web", { taskRoleArn: roleArn("admin") })), (err: Error) => err.name === "AccessDeniedException"
+    && err.message === `User: ${userArn("fenced")} is not authorized to perform: iam:PassRole on resource: ${roleArn("admin")} with an explicit deny in an identity-based policy`);
   assert.deepEqual(await families(), ["privileged:1"], "a refused registration registers nothing");
 
   const made = await ecsAs("tasks").send(definition("web", { taskRoleArn: "app-task", executionRoleArn: roleArn("app-exec") }));
@@ -123,7 +129,9 @@ test("RunTask needs iam:PassRole on the roles the task runs with, its definition
   // An override hands over the role it names instead of the definition's.
   await refusesPassing(ecsAs("tasks").send(new RunTaskCommand({ taskDefinition: "web", overrides: { taskRoleArn: roleArn("admin") } })), "tasks", "admin");
   await refusesPassing(ecsAs("none").send(new RunTaskCommand({ taskDefinition: "plain", overrides: { executionRoleArn: "app-exec" } })), "none", "app-exec");
-  assert.deepEqual(await tasks(), [], "a refused RunTask starts nothing");
+  // StartTask, on named container instances, likewise.
+  await refusesPassing(ecsAs("tasks").send(new StartTaskCommand({ taskDefinition: "privileged", containerInstances: ["any"] })), "tasks", "admin");
+  assert.deepEqual(await tasks(), [], "a refused RunTask or StartTask starts nothing");
 
   // Allowed to pass both of web's roles to ECS tasks: the task runs with them.
   const { tasks: started } = await ecsAs("tasks").send(new RunTaskCommand({ taskDefinition: "web" }));
@@ -185,4 +193,17 @@ test("RegisterScalableTarget needs iam:PassRole on its RoleARN to application-au
   assert.deepEqual((await scaling("ecs").send(describe)).ScalableTargets?.map((t) => t.ResourceId), ["service/default/api"]);
   // Without a RoleARN nothing is handed over: no PassRole is needed.
   await scaling("none").send(new RegisterScalableTargetCommand({ ServiceNamespace: "ecs", ResourceId: "service/default/api", ScalableDimension: "ecs:service:DesiredCount", MaxCapacity: 3 }));
+});
+
+test("CreateDaemon needs iam:PassRole on its daemon task definition's roles to ecs-tasks.amazonaws.com", async () => {
+  const { daemonTaskDefinitionArn } = await root.send(new RegisterDaemonTaskDefinitionCommand({
+    family: "agent", memory: "64", taskRoleArn: roleArn("admin"), containerDefinitions: [{ name: "agent", image: TEST_IMAGE, memory: 32 }],
+  }));
+  const daemon = new CreateDaemonCommand({ daemonName: "agent", clusterArn: "nowhere", daemonTaskDefinitionArn, capacityProviderArns: ["any"] });
+  await refusesPassing(ecsAs("tasks").send(daemon), "tasks", "admin");
+  await refusesPassing(ecsAs("elsewhere").send(daemon), "elsewhere", "admin");
+  await assert.rejects(ecsAs("fenced").send(daemon), (err: Error) => err.name === "AccessDeniedException" && err.message.endsWith("with an explicit deny in an identity-based policy"));
+  // Allowed to pass the admin role to ECS tasks: the call gets past authorization to the cluster it names.
+  await user("ops", [passTo("ecs-tasks.amazonaws.com", ["admin"])]);
+  await assert.rejects(ecsAs("ops").send(daemon), (err: Error) => err.name === "ClusterNotFoundException");
 });
