@@ -1,4 +1,5 @@
 import type { AuthorizedCall, ServiceAuthorization } from "../iam/service-authorization.js";
+import { PASSED_TO, passRoles } from "../iam/pass-role.js";
 
 /**
  * The scalable target a call names by ServiceNamespace, ResourceId and ScalableDimension, by its
@@ -19,4 +20,8 @@ export const applicationAutoScalingAuthorization: ServiceAuthorization = {
   arnService: "application-autoscaling",
   resources: Object.fromEntries(["RegisterScalableTarget", "DeregisterScalableTarget", "PutScalingPolicy", "DeleteScalingPolicy", "PutScheduledAction", "DeleteScheduledAction"]
     .map((op) => [op, scalableTarget])),
+  // A RoleARN is handed to Application Auto Scaling to scale the target with: the caller must be
+  // allowed iam:PassRole on it to application-autoscaling.amazonaws.com (as AmazonECS_FullAccess grants
+  // for ecsAutoscaleRole), even where the service then scales with its service-linked role.
+  dependentActions: { RegisterScalableTarget: (call) => passRoles(PASSED_TO.applicationAutoScaling, [call.str("RoleARN")]) },
 };

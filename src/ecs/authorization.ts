@@ -4,6 +4,7 @@ import type { AuthorizedCall, DependentAction, ServiceAuthorization } from "../i
 import { requestTagContext } from "../iam/request-tags.js";
 import { findTask } from "./tasks/task-store.js";
 import { effectiveSetting } from "./account-settings/account-settings.js";
+import { ecsPassedRoles } from "./passed-roles.js";
 
 /** The last part of a name-or-ARN (a cluster named by ARN: its name). */
 const nameOf = (ref: string) => (ref.startsWith("arn:") ? ref.slice(ref.lastIndexOf("/") + 1) : ref);
@@ -94,7 +95,8 @@ function tagOnCreate(op: string) {
  * on the service), express gateway services on their service, RunTask and StartTask on the task definition. On "*":
  * RegisterTaskDefinition, DescribeTaskDefinition, DeregisterTaskDefinition and the List* calls
  * but ListServices (AWS scopes ListTasks and UpdateContainerInstancesState by container instance,
- * which Berth does not).
+ * which Berth does not). Dependent actions: iam:PassRole of the roles a call hands over
+ * (passed-roles.ts), then ecs:TagResource of a tag-on-create call's tags.
  */
 export const ecsAuthorization: ServiceAuthorization = {
   arnService: "ecs",
@@ -132,5 +134,8 @@ export const ecsAuthorization: ServiceAuthorization = {
     ExecuteCommand: (call) => [...cluster(call), ...named("task", "task")(call)],
   },
   conditions: { ExecuteCommand: executeCommandKeys },
-  dependentActions: Object.fromEntries(TAG_ON_CREATE.map((op) => [op, tagOnCreate(op)])),
+  dependentActions: Object.fromEntries([...new Set([...TAG_ON_CREATE, ...Object.keys(ecsPassedRoles)])].map((op) => [op, (call: AuthorizedCall) => [
+    ...(ecsPassedRoles[op]?.(call) ?? []),
+    ...(TAG_ON_CREATE.includes(op) ? tagOnCreate(op)(call) : []),
+  ]])),
 };

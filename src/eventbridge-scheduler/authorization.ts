@@ -1,4 +1,5 @@
-import { passRoles, type AuthorizedCall, type ServiceAuthorization } from "../iam/service-authorization.js";
+import type { AuthorizedCall, ServiceAuthorization } from "../iam/service-authorization.js";
+import { PASSED_TO, passRoles } from "../iam/pass-role.js";
 
 const schedule = ({ arn, str }: AuthorizedCall) => [arn(`schedule/${str("GroupName") ?? "default"}/${str("Name") ?? ""}`)];
 const group = ({ arn, str }: AuthorizedCall) => [arn(`schedule-group/${str("Name") ?? ""}`)];
@@ -18,6 +19,6 @@ export const schedulerAuthorization: ServiceAuthorization = {
   // must be allowed iam:PassRole on it to scheduler.amazonaws.com.
   dependentActions: Object.fromEntries(["CreateSchedule", "UpdateSchedule"].map((op) => [op, ({ input }: AuthorizedCall) => {
     const target = input["Target"] as { RoleArn?: unknown } | undefined;
-    return passRoles("scheduler.amazonaws.com", [typeof target?.RoleArn === "string" ? target.RoleArn : undefined]);
+    return passRoles(PASSED_TO.scheduler, [typeof target?.RoleArn === "string" ? target.RoleArn : undefined]);
   }])),
 };

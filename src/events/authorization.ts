@@ -1,4 +1,5 @@
-import { nameOf, passRoles, type AuthorizedCall, type ServiceAuthorization } from "../iam/service-authorization.js";
+import { nameOf, type AuthorizedCall, type ServiceAuthorization } from "../iam/service-authorization.js";
+import { PASSED_TO, passRoles } from "../iam/pass-role.js";
 
 /** A bus's name from a name or ARN; absent: the default bus. */
 const busName = (ref: string | undefined) => (ref === undefined ? "default" : nameOf(ref));
@@ -37,10 +38,10 @@ export const eventsAuthorization: ServiceAuthorization = {
   // A rule's or target's RoleArn is handed to EventBridge, which delivers as that role: the caller
   // must be allowed iam:PassRole on it to events.amazonaws.com (AmazonEventBridgeFullAccess grants it so).
   dependentActions: {
-    PutRule: (call) => passRoles("events.amazonaws.com", [call.str("RoleArn")]),
+    PutRule: (call) => passRoles(PASSED_TO.events, [call.str("RoleArn")]),
     PutTargets: (call) => {
       const targets = Array.isArray(call.input["Targets"]) ? (call.input["Targets"] as { RoleArn?: unknown }[]) : [];
-      return passRoles("events.amazonaws.com", targets.map((t) => (typeof t?.RoleArn === "string" ? t.RoleArn : undefined)));
+      return passRoles(PASSED_TO.events, targets.map((t) => (typeof t?.RoleArn === "string" ? t.RoleArn : undefined)));
     },
   },
 };

@@ -10,7 +10,9 @@ import { effectiveSetting } from "../ecs/account-settings/account-settings.js";
 import { requestTagContext } from "../iam/request-tags.js";
 import { taskDefinitionResource } from "../ecs/authorization.js";
 import { overridesOf } from "./targets/ecs-task-target.js";
-import { passRoles, type DependentAction } from "../iam/service-authorization.js";
+import type { DependentAction } from "../iam/service-authorization.js";
+import { PASSED_TO, passRoles } from "../iam/pass-role.js";
+import { rolesTaskRunsWith } from "../ecs/passed-roles.js";
 import { resourceAccessDenial, serviceDeliveryDenial } from "../iam/resource-policy-decision.js";
 import { sqsAuthorization } from "../sqs/authorization.js";
 import { snsAuthorization } from "../sns/authorization.js";
@@ -19,21 +21,17 @@ import { eventsAuthorization } from "./authorization.js";
 /** Decides, before a delivery, whether the target's RoleArn lets EventBridge (or Scheduler) deliver it; throws the DLQ's error when not. */
 export type TargetRoleGate = (delivery: { target: W.Target; sourceArn: string; region: string; input?: string }) => void;
 
-/** A role named by ARN or, as ECS takes it in a task definition, by name in the task definition's account. */
-const roleArnOf = (ref: string, account: string) => (ref.startsWith("arn:") ? ref : `arn:aws:iam::${account}:role/${ref}`);
-
 /**
  * The roles an ECS target hands to the task: the task definition's task and execution roles, or
- * the input's overrides of them. ECS takes them only when the caller (here the target's role) may
- * iam:PassRole each to ecs-tasks.amazonaws.com, as AWS's AmazonEC2ContainerServiceEventsRole allows.
+ * the input's overrides of them (a role named without ARN is the task definition's account's).
+ * ECS takes them only when the caller (here the target's role) may iam:PassRole each to
+ * ecs-tasks.amazonaws.com, as AWS's AmazonEC2ContainerServiceEventsRole allows.
  */
-function taskRoles(db: Db, taskDefinitionArn: string, input: string | undefined): string[] {
+function taskRoles(db: Db, taskDefinitionArn: string, input: string | undefined): DependentAction[] {
   const row = db.prepare("SELECT doc FROM task_definitions WHERE arn = ?").get(taskDefinitionArn) as { doc: string } | undefined;
-  const def = row ? (JSON.parse(row.doc) as { taskRoleArn?: string; executionRoleArn?: string }) : {};
+  const def = row ? (JSON.parse(row.doc) as { taskRoleArn?: string; executionRoleArn?: string }) : undefined;
   const overrides = input === undefined ? undefined : overridesOf(input);
-  const account = parseArn(taskDefinitionArn)?.account ?? "";
-  const roles = [overrides?.taskRoleArn ?? def.taskRoleArn, overrides?.executionRoleArn ?? def.executionRoleArn];
-  return roles.filter((r): r is string => !!r).map((r) => roleArnOf(r, account));
+  return passRoles(PASSED_TO.ecsTasks, rolesTaskRunsWith(def, overrides), parseArn(taskDefinitionArn)?.account ?? "");
 }
 
 /**
@@ -63,7 +61,7 @@ function permissionsFor(db: Db, target: W.Target, region: string, input: string 
     const taskDefinition = given === undefined ? arn : taskDefinitionResource(db, { account: cluster?.account ?? "", region: cluster?.region ?? region }, given);
     return [
       { action: "ecs:RunTask", resource: taskDefinition },
-      ...passRoles("ecs-tasks.amazonaws.com", taskRoles(db, taskDefinition, input)),
+      ...taskRoles(db, taskDefinition, input),
       ...tagOnRunTask(db, target, { account: cluster?.account ?? "", region: cluster?.region ?? region }),
     ];
   }

@@ -41,7 +41,7 @@ export interface ServiceAuthorization {
   /**
    * What an operation also needs the caller to be allowed, beyond its own action: the Service
    * Authorization Reference's "dependent actions", such as iam:PassRole of each role the call hands
-   * to the service (with iam:PassedToService naming it).
+   * to the service (pass-role.ts).
    */
   dependentActions?: Record<string, (call: AuthorizedCall) => DependentAction[]>;
   /** Operations authorized as another action (SQS's SendMessageBatch is sqs:SendMessage). */
@@ -58,10 +58,6 @@ export interface ServiceAuthorization {
 
 /** One action on one resource a call also needs, with the condition keys it is evaluated with. */
 export interface DependentAction { action: string; resource: string; context?: Record<string, string | string[] | undefined> }
-
-/** iam:PassRole of each role ARN to a service principal (a call that hands roles to the service). */
-export const passRoles = (service: string, roles: Array<string | undefined>): DependentAction[] =>
-  [...new Set(roles.filter((r): r is string => typeof r === "string" && r !== ""))].map((role) => ({ action: "iam:PassRole", resource: role, context: { "iam:PassedToService": service } }));
 
 /** The shared tags table's tags of an ARN (ECS, ECR, Secrets Manager, SSM, Logs, ELBv2, CloudWatch, EventBridge, ...). */
 export function sharedTags(db: Db, arn: string): Record<string, string> {

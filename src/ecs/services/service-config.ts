@@ -12,6 +12,7 @@ import { newDeploymentId } from "./service-store.js";
 import { rolloutReasons } from "./service-events.js";
 import { isFargateStrategy } from "../capacity-providers/capacity-provider-split.js";
 import { checkLifecycleHooks } from "./lifecycle-hook-config.js";
+import { roleArnOf as iamRoleArnOf } from "../../iam/pass-role.js";
 
 export const serviceNotFound = () => new ServiceError("ServiceNotFoundException", "Service not found.");
 export const serviceNotActive = () => new ServiceError("ServiceNotActiveException", "Service was not ACTIVE.");
@@ -143,4 +144,4 @@ export function newDeployment(svc: Service, now: Date, own: DeploymentOwn = {}):
 }
 
 /** `role` may be a name or an ARN; ECS shows the ARN. */
-export const roleArnOf = (scope: Scope, role: string | undefined) => (role === undefined ? undefined : role.startsWith("arn:") ? role : `arn:aws:iam::${scope.account}:role/${role}`);
+export const roleArnOf = (scope: Scope, role: string | undefined) => (role === undefined ? undefined : iamRoleArnOf(role, scope.account));

@@ -1,6 +1,7 @@
 import type { Logger } from "../../core/logger.js";
 import type { Clock } from "../../core/clock.js";
 import { parseArn } from "../../core/arn.js";
+import { roleArnOf } from "../../iam/pass-role.js";
 import type { RoleSessions } from "../../sts/role-sessions.js";
 import type { LaunchSpec, TaskReport, TaskRoleCredentials } from "../../agent/protocol/task-runner.js";
 import { taskIdOf } from "../../agent/task-plan.js";
@@ -60,7 +61,9 @@ export function createTaskCredentials(o: TaskCredentialsOptions) {
     /** The spec with its task's credentials (or why there are none) added; unchanged for a task without a role. */
     withCredentials(spec: LaunchSpec): LaunchSpec {
       const taskArn = spec.task.taskArn ?? "";
-      const roleArn = spec.task.overrides?.taskRoleArn ?? spec.taskDefinition.taskRoleArn;
+      // ECS takes a task role by name too: the task's account's role of that name.
+      const given = spec.task.overrides?.taskRoleArn ?? spec.taskDefinition.taskRoleArn;
+      const roleArn = given && roleArnOf(given, parseArn(taskArn)?.account ?? "");
       if (!roleArn || spec.task.lastStatus === "STOPPED" || spec.task.desiredStatus === "STOPPED") return spec;
       const h = held.get(taskArn);
       try {

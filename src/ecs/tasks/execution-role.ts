@@ -1,5 +1,7 @@
 import type { Task, TaskDefinition } from "@aws-sdk/client-ecs";
 import type { Principal } from "../../aws/request-context.js";
+import { parseArn } from "../../core/arn.js";
+import { roleArnOf } from "../../iam/pass-role.js";
 
 /**
  * The permissions of a task's execution role, which ECS's agent uses to pull images from ECR,
@@ -19,5 +21,8 @@ export interface ExecutionRolePermissions {
 /** The permissions of a task's execution role; undefined when nothing is gated for it. */
 export type ExecutionRoleGate = (task: { taskArn: string; executionRoleArn: string | undefined }) => ExecutionRolePermissions | undefined;
 
-/** The execution role a task runs with: RunTask's override, else its definition's. */
-export const executionRoleOf = (task: Task, def: TaskDefinition): string | undefined => task.overrides?.executionRoleArn ?? def.executionRoleArn;
+/** The execution role a task runs with, by ARN: RunTask's override, else its definition's (a role named without ARN is the task's account's). */
+export function executionRoleOf(task: Task, def: TaskDefinition): string | undefined {
+  const role = task.overrides?.executionRoleArn ?? def.executionRoleArn;
+  return role && roleArnOf(role, parseArn(task.taskArn ?? "")?.account ?? "");
+}
