@@ -37,18 +37,19 @@ test("a restarted Berth reads the busiest cluster's console page once at start, 
   let second: BerthProcess | undefined;
   try {
     const ecs = new ECSClient({ endpoint: first.endpoint, region: "us-east-1", credentials, maxAttempts: 1 });
-    // "shop" has services and stopped tasks; "default" (--instances) has only a container instance.
+    // "shop" has the most services; "default" (--instances) a container instance, a service and stopped tasks.
     await ecs.send(new CreateClusterCommand({ clusterName: "shop" }));
     await ecs.send(new RegisterTaskDefinitionCommand({ family: "web", networkMode: "bridge", containerDefinitions: [{ name: "app", image: "busybox", memory: 8 }] }));
     for (const name of ["api", "cart", "web"]) await ecs.send(new CreateServiceCommand({ cluster: "shop", serviceName: name, taskDefinition: "web", desiredCount: 0 }));
+    await ecs.send(new CreateServiceCommand({ cluster: "default", serviceName: "batch", taskDefinition: "web", desiredCount: 0 }));
     // Stopped tasks without a container: an image that is not in Berth's registry fails to pull.
     const repo = (await new ECRClient({ endpoint: first.endpoint, region: "us-east-1", credentials, maxAttempts: 1 }).send(new CreateRepositoryCommand({ repositoryName: "warm-up/absent" }))).repository!;
     await ecs.send(new RegisterTaskDefinitionCommand({ family: "absent", networkMode: "bridge", containerDefinitions: [{ name: "app", image: `${repo.repositoryUri}:nothing`, memory: 8 }] }));
-    await ecs.send(new RunTaskCommand({ cluster: "shop", taskDefinition: "absent", count: 3 }));
-    await waitFor("3 stopped tasks", async () => ((await ecs.send(new ListTasksCommand({ cluster: "shop", desiredStatus: "STOPPED" }))).taskArns?.length === 3 && (await ecs.send(new ListTasksCommand({ cluster: "shop" }))).taskArns?.length === 0) || undefined);
-    const before = await everything(ecs, "shop");
-    assert.equal(before.services?.length, 3);
-    assert.equal(before.tasks?.length, 3);
+    await ecs.send(new RunTaskCommand({ cluster: "default", taskDefinition: "absent", count: 3 }));
+    await waitFor("3 stopped tasks", async () => ((await ecs.send(new ListTasksCommand({ cluster: "default", desiredStatus: "STOPPED" }))).taskArns?.length === 3 && (await ecs.send(new ListTasksCommand({ cluster: "default" }))).taskArns?.length === 0) || undefined);
+    const before = { shop: await everything(ecs, "shop"), default: await everything(ecs, "default") };
+    assert.equal(before.shop.services?.length, 3);
+    assert.equal(before.default.tasks?.length, 3);
 
     await first.stop();
     second = await BerthProcess.start({ args: [...args, "--log-level", "debug"], dataDir: first.dataDir, credentials });
@@ -56,7 +57,8 @@ test("a restarted Berth reads the busiest cluster's console page once at start, 
     assert.equal(done.cluster, "shop");
     // Nothing refused its signed calls (a refusal would have stopped it before its log line).
     assert.equal(second.logLines.find((l) => l.msg === "console warm-up stopped"), undefined);
-    const after = await everything(new ECSClient({ endpoint: second.endpoint, region: "us-east-1", credentials, maxAttempts: 1 }), "shop");
+    const again = new ECSClient({ endpoint: second.endpoint, region: "us-east-1", credentials, maxAttempts: 1 });
+    const after = { shop: await everything(again, "shop"), default: await everything(again, "default") };
     assert.deepEqual(after, before);
   } finally {
     // The second server does not own the data directory: the first removes it.

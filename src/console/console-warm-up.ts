@@ -25,10 +25,11 @@ export interface WarmUpTarget {
  * makes those calls — 20 of them at once on a cluster of 100 services — so it came out 100–200 ms
  * slower than every later load (docs/benchmarks.md). The warm-up makes the same calls first.
  *
- * They are ordinary signed requests to this Berth's own port over HTTP, so every part of the path
- * runs (HTTP parsing, SigV4, decoding, validation, the handlers, SQLite, serialization), and they
- * only read: List* and Describe* of ECS, whose answers nothing records (Berth keeps no call log,
- * no call metrics and no events of reads). The cluster read is the busiest one of the configured
+ * The page and its entry script are asked for first, as a browser does. The reads are ordinary
+ * signed requests to this Berth's own port over HTTP, so every part of the path runs (HTTP
+ * parsing, SigV4, decoding, validation, the handlers, SQLite, serialization), and they only read:
+ * List* and Describe* of ECS, whose answers nothing records (Berth keeps no call log, no call
+ * metrics and no events of reads). The cluster read is the busiest one of the configured
  * region (most services and tasks), where a slow first load would show most. Anything that fails
  * (the server closing meanwhile) ends the warm-up quietly: it is an optimization, never an error.
  */
@@ -36,6 +37,10 @@ export async function warmUpConsoleReads(target: WarmUpTarget): Promise<void> {
   const read = signedReads(target);
   const started = performance.now();
   try {
+    // The page and its entry script first, as a browser asks for them (Fastify's routes, not the API's).
+    const page = await get(target, "/", { accept: "text/html" });
+    const entry = /<script type="module" src="(\/console\/[^"]+)"/.exec(page)?.[1];
+    if (entry) await get(target, entry, { "accept-encoding": "br, gzip" });
     const clusterArns = ((await read("ListClusters", { maxResults: 100 })).clusterArns ?? []) as string[];
     if (clusterArns.length === 0) return;
     const { clusters = [] } = (await read("DescribeClusters", { clusters: clusterArns })) as { clusters?: Array<Record<string, number | string>> };
@@ -68,6 +73,20 @@ async function clusterPageReads(read: Read, cluster: string): Promise<void> {
     if (arns.length) await read("DescribeContainerInstances", { cluster, containerInstances: arns });
   };
   await Promise.all([read("DescribeClusters", { clusters: [cluster] }), services(), tasks(), instances(), read("ListTaskDefinitions", { status: "ACTIVE", sort: "DESC", maxResults: 100 })]);
+}
+
+/** A GET to this Berth (the console's page or a bundle file): the body as text. */
+function get({ host, port }: WarmUpTarget, path: string, headers: Record<string, string>): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host, port, path, headers, agent: false }, (res) => {
+      const parts: Buffer[] = [];
+      res.on("data", (part: Buffer) => parts.push(part));
+      res.on("end", () => resolve(Buffer.concat(parts).toString("utf8")));
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+    req.end();
+  });
 }
 
 const chunks = <T>(list: T[], n: number): T[][] => Array.from({ length: Math.ceil(list.length / n) }, (_, i) => list.slice(i * n, (i + 1) * n));
