@@ -24,10 +24,17 @@
  * --net-log FILE writes chromium's net log (which socket a request waited for, and why);
  * --trace FILE a chromium trace (timeline and CPU samples) of this build's last load, which the
  * tracing slows: leave it out of runs whose times count.
+ * --restart stops Berth once the data is in and starts it again on the same data directory before
+ * the first load, which then is the first load after a fresh `berth up` with that data (as a user
+ * who opens the console right after starting Berth gets it): no API call reaches the new process
+ * before it (the task count the page must show is the one read before the restart).
+ * --berth-bin FILE runs another build of Berth (its dist/src/cli/main.js; its own dist/console is
+ * served): to compare a server change before and after on the same machine at the same time.
  * Not a test: nothing here asserts a time.
  */
-import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { join } from "node:path";
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { tmpdir } from "node:os";
 import { gzipSync } from "node:zlib";
 import { parseArgs } from "node:util";
 import { loadavg } from "node:os";
@@ -39,14 +46,17 @@ import { BerthProcess } from "../test/harness.js";
 import { ensureTestImage, TEST_IMAGE } from "../test/images.js";
 import { waitFor } from "../test/wait.js";
 import { ecr } from "../test/registry-kit.js";
-import { CONSOLE_DIR } from "../src/console/console-assets.js";
+import { CONSOLE_DIR as OWN_CONSOLE_DIR } from "../src/console/console-assets.js";
 
-const { values } = parseArgs({ options: { services: { type: "string", default: "100" }, "tasks-per-service": { type: "string", default: "1" }, "stopped-tasks": { type: "string", default: "0" }, loads: { type: "string", default: "5" }, baseline: { type: "string" }, "net-log": { type: "string" }, trace: { type: "string" } } });
+const { values } = parseArgs({ options: { services: { type: "string", default: "100" }, "tasks-per-service": { type: "string", default: "1" }, "stopped-tasks": { type: "string", default: "0" }, loads: { type: "string", default: "5" }, baseline: { type: "string" }, restart: { type: "boolean", default: false }, "berth-bin": { type: "string" }, "net-log": { type: "string" }, trace: { type: "string" } } });
 const STOPPED = Number(values["stopped-tasks"]);
 const SERVICES = Number(values.services);
 const PER = Number(values["tasks-per-service"]);
 const LOADS = Number(values.loads);
 const load = () => loadavg().map((l) => l.toFixed(2)).join(" ");
+const BIN = values["berth-bin"];
+// The console that Berth build serves: dist/console beside its dist/src/cli/main.js.
+const CONSOLE_DIR = BIN ? join(dirname(BIN), "..", "..", "console") : OWN_CONSOLE_DIR;
 
 let bundle = 0;
 let zipped = 0;
@@ -72,10 +82,13 @@ if (values.baseline) {
 console.log(`load average at start: ${load()}`);
 await ensureTestImage();
 const instances = Math.max(1, Math.ceil((SERVICES * PER) / 100));
-const berth = await BerthProcess.start({ args: ["--instances", String(instances), "--instance-cpu", "102400", "--instance-memory", "102400"] });
+const berthArgs = ["--instances", String(instances), "--instance-cpu", "102400", "--instance-memory", "102400"];
+// A data directory of the bench's own, which a restart (--restart) keeps.
+const dataDir = mkdtempSync(join(tmpdir(), "berth-bench-"));
+let berth = await BerthProcess.start({ args: berthArgs, dataDir, ...(BIN ? { bin: BIN } : {}) });
 const browser = await puppeteer.launch({ executablePath: process.env.BERTH_CHROMIUM ?? "/usr/bin/chromium", headless: true, args: ["--no-sandbox", "--disable-gpu", ...(values["net-log"] ? [`--log-net-log=${values["net-log"]}`, "--net-log-capture-mode=Everything"] : [])] });
 try {
-  const ecs = berth.ecs();
+  let ecs = berth.ecs();
   await ecs.send(new RegisterTaskDefinitionCommand({ family: "default", networkMode: "bridge", containerDefinitions: [{ name: "app", image: TEST_IMAGE, memory: 8, command: ["sleep", "3600"], stopTimeout: 1 }] }));
   for (let i = 0; i < SERVICES; i++) {
     await ecs.send(new CreateServiceCommand({ cluster: "default", serviceName: `svc-${String(i).padStart(3, "0")}`, taskDefinition: "default", desiredCount: PER }));
@@ -110,6 +123,25 @@ try {
     return same >= 2 || undefined;
   }, 300_000);
   console.log(`${running} tasks running, ${STOPPED} stopped; load average now: ${load()}`);
+  if (values.restart) {
+    // Stopped and started again on the same data: the running tasks' containers stay up and are
+    // recovered, as after any restart. The new process gets no API call before the first load.
+    await berth.stop();
+    berth = await BerthProcess.start({ args: berthArgs, dataDir, ...(BIN ? { bin: BIN } : {}) });
+    ecs = berth.ecs();
+    // What a user gets who opens the console a few seconds after `berth up`: recovery and
+    // whatever Berth does at start have had time to finish.
+    // Berth's health endpoint (not an AWS call) is asked every 250 ms meanwhile: how long it takes
+    // to answer shows whether the new process is still busy when the load starts.
+    const answered: number[] = [];
+    for (const until = performance.now() + 5_000; performance.now() < until;) {
+      const t = performance.now();
+      await fetch(`${berth.endpoint}/_berth/health`).then((r) => r.arrayBuffer());
+      answered.push(performance.now() - t);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    console.log(`restarted on the same data; /_berth/health answered in ${answered.map((ms) => ms.toFixed(0)).join(", ")} ms; load average now: ${load()}`);
+  }
   // One page per build, each in a browser context of its own (its own cache: its first load is cold).
   const variants = await Promise.all([{ name: "this build", path: "/" }, ...(values.baseline ? [{ name: "baseline", path: "/console/index-baseline.html" }] : [])].map(async (v) => {
     const page = await (await browser.createBrowserContext()).newPage();
@@ -185,8 +217,9 @@ try {
         v.networkChanged = false;
         v.stalledAt = 0;
         v.loadedAt = 0;
-        // What the page must show: the API's own count, read just before the load.
-        total = (await count("RUNNING")) + (await count("STOPPED"));
+        // What the page must show: the API's own count, read just before the load (after a
+        // restart, the first load's is the one read before it: no call may warm the new process).
+        if (!(values.restart && i === 0)) total = (await count("RUNNING")) + (await count("STOPPED"));
         // --trace FILE: a Chrome trace (timeline and CPU samples) of this build's last load.
         const tracing = values.trace && v === variants[0] && i === LOADS - 1;
         if (tracing) await page.tracing.start({ path: values.trace, categories: ["devtools.timeline", "disabled-by-default-devtools.timeline", "v8.execute", "disabled-by-default-v8.cpu_profiler", "blink.user_timing", "loading", "netlog", "toplevel"] });
@@ -306,5 +339,6 @@ try {
 } finally {
   await browser.close();
   await berth.dispose();
+  rmSync(dataDir, { recursive: true, force: true });
   for (const f of added) rmSync(join(CONSOLE_DIR, f));
 }

@@ -128,6 +128,7 @@ import { createRegistryPermissions } from "./ecr/registry-permissions.js";
 import { credentialSecrets, sealPlaintextSecrets } from "./iam/credential-secrets.js";
 import { registerConsoleAssets, wantsPage } from "./console/console-assets.js";
 import { registerTaskEvents } from "./console/task-events.js";
+import { warmUpConsoleReads } from "./console/console-warm-up.js";
 import { createExecSessions } from "./ecs/execute-command/exec-sessions.js";
 import { dockerShells } from "./agent/container-shell.js";
 import { serveDataChannels } from "./ecs/execute-command/data-channel-route.js";
@@ -461,7 +462,15 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
     app,
     db,
     runner,
-    listen: () => app.listen({ port: config.port, host: config.host }),
+    async listen() {
+      const address = await app.listen({ port: config.port, host: config.host });
+      // The console's first page load after a start is no slower than the next ones: its reads
+      // are made once now, in the background (console-warm-up.ts).
+      const [key] = Object.entries(config.credentials);
+      const { port } = app.server.address() as AddressInfo;
+      if (consoleAssets.built && key) void warmUpConsoleReads({ host: api()?.host ?? config.host, port, accessKeyId: key[0], secretAccessKey: key[1], region: config.region, log: log.child({ component: "console" }) });
+      return address;
+    },
     async close() {
       await eventDeliveries?.stop();
       taskCredentials.stop();

@@ -28,6 +28,8 @@ export function wantsPage(req: FastifyRequest): boolean {
 }
 
 export interface ConsoleAssets {
+  /** Whether a console was built (dist/console holds its page). */
+  readonly built: boolean;
   /** Answers GET / for a browser with the console's page; false when no console was built. */
   page(req: FastifyRequest, reply: FastifyReply): boolean;
 }
@@ -73,6 +75,7 @@ export function registerConsoleAssets(app: FastifyInstance, { host = "0.0.0.0", 
   });
 
   return {
+    built: index !== undefined,
     page(req, reply) {
       // Under another name than the bound address's (bound-host.ts), `/` answers as the API.
       if (!index || !servesHost(host, req.headers.host)) return false;
