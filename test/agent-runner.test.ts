@@ -11,12 +11,14 @@ import { systemClock } from "../src/core/clock.js";
 import type { ContainerReport, LaunchSpec, TaskReport, TaskRunner } from "../src/agent/protocol/task-runner.js";
 import { ensureTestImage, TEST_IMAGE } from "./images.js";
 import { waitFor } from "./wait.js";
+import { claimLoopbackBlock } from "./loopback-blocks.js";
 
 // Drives the Docker runner directly against the real engine with hand-built LaunchSpecs.
 const berthId = `agent-runner-test-${randomUUID()}`;
 const docker = new Docker({ socketPath: "/var/run/docker.sock" });
-// A loopback block of its own, so that other suites on the same engine never publish on the same addresses.
-const config: Config = { ...defaults, hostIp: "127.0.0.1", awsvpcCidr: `127.${64 + Math.floor(Math.random() * 64)}.0.0/16`, stoppedTaskRetentionSeconds: 60 };
+// A loopback block of its own (claimed as the harness's Berths claim theirs), so that other suites
+// on the same engine never publish on the same addresses.
+const config: Config = { ...defaults, hostIp: "127.0.0.1", awsvpcCidr: `127.${await claimLoopbackBlock()}.0.0/16`, stoppedTaskRetentionSeconds: 60 };
 const log = pino({ level: "silent" });
 const WAIT_MS = 60_000;
 

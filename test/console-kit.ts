@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
-import puppeteer, { type Browser, type Page } from "puppeteer-core";
+import puppeteer, { type Browser, type HTTPRequest, type Page } from "puppeteer-core";
 
 /** Debian's chromium (scripts/setup-debian.sh); puppeteer-core never downloads a browser of its own. */
 export const CHROMIUM = process.env.BERTH_CHROMIUM ?? "/usr/bin/chromium";
@@ -14,10 +14,10 @@ export async function launchBrowser(): Promise<Browser> {
   return puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-dev-shm-usage"] });
 }
 
-/** What went wrong in each page opened by openPage (script errors, failed requests, crashes), told when a wait fails. */
+/** What went wrong in each page opened by openPage or watched (script errors, failed requests, crashes), told when a wait fails. */
 const troubles = new WeakMap<Page, string[]>();
 
-function watch(p: Page): void {
+export function watch(p: Page): void {
   if (troubles.has(p)) return;
   const seen: string[] = [];
   troubles.set(p, seen);
@@ -27,12 +27,23 @@ function watch(p: Page): void {
   p.on("console", (m) => { if (m.type() === "error" || m.type() === "warn") note(`console ${m.type()}: ${m.text()}`); });
   p.on("requestfailed", (r) => note(`request failed: ${r.method()} ${r.url()} ${r.failure()?.errorText ?? ""}`));
   p.on("response", (r) => { if (r.status() >= 400) note(`response ${r.status()}: ${r.request().method()} ${r.url()}`); });
+  // Requests still unanswered when a wait fails: a stalled fetch (a page module, an API call).
+  const open = new Map<HTTPRequest, string>();
+  unanswered.set(p, open);
+  p.on("request", (r) => open.set(r, `${new Date().toISOString()} ${r.method()} ${r.url()}`));
+  p.on("requestfinished", (r) => open.delete(r));
+  p.on("requestfailed", (r) => open.delete(r));
 }
+
+const unanswered = new WeakMap<Page, Map<HTTPRequest, string>>();
 
 /** The page's address and what went wrong in it, for a failure's message. */
 function story(p: Page): string {
   const lines = troubles.get(p) ?? [];
-  return `page ${p.isClosed() ? "closed" : p.url()}; ${lines.length ? `what went wrong in it:\n${lines.join("\n")}` : "no script error, failed request or crash was seen"}`;
+  // The event stream stays open as long as the page does: not a stall.
+  const open = [...(unanswered.get(p)?.values() ?? [])].filter((r) => !r.includes("/_berth/events"));
+  return `page ${p.isClosed() ? "closed" : p.url()}; ${lines.length ? `what went wrong in it:\n${lines.join("\n")}` : "no script error, failed request or crash was seen"}` +
+    (open.length ? `\nrequests sent and still unanswered:\n${open.slice(0, 20).join("\n")}` : "");
 }
 
 /** The visible text of the page's <main>. */

@@ -14,10 +14,11 @@ import { createHash } from "node:crypto";
 import type { Action } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { startDataPlane, type DataPlane } from "./data-plane.js";
 import { defaultTargetGroupAttributes, type DataPlaneSnapshot, type HealthCheckConfig, type ListenerConfig, type RuleConfig, type TargetGroupConfig } from "./snapshot.js";
+import { claimLoopbackBlock } from "../../test/loopback-blocks.js";
 
-// Real traffic on loopback only. Each test process takes its own 127.77.<n>.0/24 so test files
+// Real traffic on loopback only. Each test process takes its own 127.<n>.0.0/24 so test files
 // running in parallel never share an address; each test takes the next address in it.
-const block = `127.77.${process.pid % 250}`;
+const block = `127.${await claimLoopbackBlock()}.0`; // a block no other test process holds (test/loopback-blocks.ts)
 let nextHost = 1;
 const newAddress = () => `${block}.${nextHost++}`;
 // The listeners' port, also taken on 127.0.0.1 by the localhost front: one per process (below the
