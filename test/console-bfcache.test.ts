@@ -48,7 +48,7 @@ test("a console page left for another closes its event stream; shown again from 
     // dropped a page, about a minute: its navigation timed out.)
     for (let i = 0; i < 8; i++) {
       await p.goto(`${berth.endpoint}/#/clusters/default`);
-      await waitForText(p, ["Services (1)", "web"], 20_000);
+      await waitForText(p, ["Services (1)", "web"]);
       await live(p);
       await p.goto("about:blank");
     }

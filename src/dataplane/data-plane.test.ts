@@ -513,6 +513,25 @@ test("a localhost front port another program holds is skipped and reported; the 
   await plane.apply({ loadBalancers: [], targetGroups: [] });
 });
 
+test("a listener whose address and port another program holds is reported with its load balancer; the rest is served, and the next apply binds it once free", async () => {
+  const held = newAddress();
+  const free = newAddress();
+  const a = await backend(newAddress(), named("a"));
+  const squatter = http.createServer((req, res) => res.end("squatter"));
+  await new Promise<void>((r) => squatter.listen(PORT, held, r));
+  const g = group("tg-held", [a], { HealthCheck: fastHealth({ HealthCheckEnabled: false }) });
+  const both: DataPlaneSnapshot = { loadBalancers: [...snapshot(held, [g]).loadBalancers, ...snapshot(free, [g]).loadBalancers], targetGroups: [g] };
+  const report = await plane.apply(both);
+  assert.deepEqual(report.listenersUnbound?.map((l) => [l.LoadBalancerArn, l.ListenerArn]), [[`lb-${held}`, `l-${held}`]]);
+  assert.match(report.listenersUnbound![0]!.reason, new RegExp(`^${held.replaceAll(".", "\\.")}:${PORT} \\(HTTP\\): .*EADDRINUSE`));
+  assert.equal((await request(`http://${free}:${PORT}/`)).headers["x-backend"], "a");
+  assert.equal((await request(`http://${held}:${PORT}/`)).body, "squatter");
+  await new Promise<void>((r) => squatter.close(() => r()));
+  assert.deepEqual((await plane.apply(both)).listenersUnbound, []);
+  assert.equal((await request(`http://${held}:${PORT}/`)).headers["x-backend"], "a");
+  await plane.apply({ loadBalancers: [], targetGroups: [] });
+});
+
 test("traffic counters: requests given a target, the targets' codes and response times apart from the load balancer's own answers", async () => {
   const lb = newAddress();
   const byPath = await backend(newAddress(), (req, res) => {
