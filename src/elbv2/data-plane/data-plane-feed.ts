@@ -1,8 +1,7 @@
 import type { Clock } from "../../core/clock.js";
 import type { Logger } from "../../core/logger.js";
 import type { Db } from "../../store/database.js";
-import type { DataPlane } from "../../dataplane/data-plane.js";
-import type { UnboundListener } from "../../dataplane/data-plane.js";
+import type { DataPlane, UnboundListener } from "../../dataplane/data-plane.js";
 import { buildSnapshot, type SnapshotOptions } from "./snapshot-builder.js";
 
 export interface DataPlaneFeed {
@@ -43,6 +42,7 @@ export function createDataPlaneFeed({ db, clock, dataPlane, log, options = {}, a
   let closed = false;
   let lastSkipped = "";
   let unbound = new Map<string, string[]>();
+  let lastUnbound = "";
   let retry: ReturnType<typeof setTimeout> | undefined;
 
   async function applyLatest(): Promise<void> {
@@ -67,10 +67,11 @@ export function createDataPlaneFeed({ db, clock, dataPlane, log, options = {}, a
   function noteUnbound(listeners: readonly UnboundListener[]): void {
     const now = new Map<string, string[]>();
     for (const l of listeners) now.set(l.LoadBalancerArn, [...(now.get(l.LoadBalancerArn) ?? []), l.reason]);
-    const was = [...unbound.values()].flat().join("\n");
     unbound = now;
     const reasons = listeners.map((l) => l.reason);
-    if (reasons.join("\n") !== was) {
+    // Logged when it changes, not on every try: a held address is a steady state until it is freed.
+    if (reasons.join("\n") !== lastUnbound) {
+      lastUnbound = reasons.join("\n");
       if (reasons.length > 0) log.error({ listeners: listeners.map((l) => ({ listenerArn: l.ListenerArn, reason: l.reason })) }, `load balancer listeners serve nothing: another program holds their address and port (${reasons.join("; ")}); Berth tries again every ${retryMs / 1000} s`);
       else log.info("every load balancer listener is bound again");
     }
