@@ -338,7 +338,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   // tracking policies own alarms made through `alarms`, and the alarms run its policies.
   const aas = createApplicationAutoScaling({ db, clock, log: log.child({ component: "application-autoscaling" }), services: scalableServices(deps, services), alarms: alarms.managed });
   alarms.addActionTarget(aas.alarmActions);
-  const elbv2 = createElbv2Service({ db, clock, config, health: lbHealth, changed: lbFeed.changed });
+  const elbv2 = createElbv2Service({ db, clock, config, health: lbHealth, changed: lbFeed.changed, unboundListeners: lbFeed.unboundListeners });
   // Express Mode makes its load balancer, scaling, alarm and log group through ELBv2's, Application
   // Auto Scaling's, CloudWatch's and CloudWatch Logs' handlers.
   // ECS Exec: ExecuteCommand issues a session; its data channel (a WebSocket on this port) runs

@@ -11,12 +11,14 @@ import { systemClock } from "../src/core/clock.js";
 import type { ContainerReport, LaunchSpec, TaskReport, TaskRunner } from "../src/agent/protocol/task-runner.js";
 import { ensureTestImage, TEST_IMAGE } from "./images.js";
 import { waitFor } from "./wait.js";
+import { claimLoopbackBlock } from "./loopback-blocks.js";
 
 // Drives the Docker runner directly against the real engine with hand-built LaunchSpecs.
 const berthId = `agent-runner-test-${randomUUID()}`;
 const docker = new Docker({ socketPath: "/var/run/docker.sock" });
-// A loopback block of its own, so that other suites on the same engine never publish on the same addresses.
-const config: Config = { ...defaults, hostIp: "127.0.0.1", awsvpcCidr: `127.${64 + Math.floor(Math.random() * 64)}.0.0/16`, stoppedTaskRetentionSeconds: 60 };
+// A loopback block of its own (claimed as the harness's Berths claim theirs), so that other suites
+// on the same engine never publish on the same addresses.
+const config: Config = { ...defaults, hostIp: "127.0.0.1", awsvpcCidr: `127.${await claimLoopbackBlock()}.0.0/16`, stoppedTaskRetentionSeconds: 60 };
 const log = pino({ level: "silent" });
 const WAIT_MS = 60_000;
 
@@ -129,7 +131,7 @@ function spec(containerDefinitions: ContainerDefinition[], o: SpecOptions = {}):
 /** A shell that exits 0 on SIGTERM and otherwise idles (sh as PID 1 ignores TERM unless it traps it). */
 const politeIdle = (before = "") => ["sh", "-c", `${before}trap 'echo got TERM; exit 0' TERM; while true; do sleep 0.1; done`];
 
-async function httpGet(url: string, ms = 20_000): Promise<string> {
+async function httpGet(url: string, ms = 60_000): Promise<string> {
   const deadline = Date.now() + ms;
   let last: unknown;
   while (Date.now() < deadline) {
@@ -530,7 +532,7 @@ test("cgroups: a task found stopped after a restart loses its group, a running o
     for (const g of others) assert.ok(existsSync(g), `${g}: another Berth's group is never touched`);
     for (const g of groups(id, taskIdOf(tasks.alive))) assert.ok(existsSync(g), `${g}: the adopted task keeps its group`);
     await secondRec.until(tasks.dies.task.taskArn!, "dies STOPPED", (v) => v.lastStatus === "STOPPED");
-    await waitFor("the stopped task's groups to go", async () => groups(id, taskIdOf(tasks.dies)).every((g) => !existsSync(g)) || undefined, 10_000);
+    await waitFor("the stopped task's groups to go", async () => groups(id, taskIdOf(tasks.dies)).every((g) => !existsSync(g)) || undefined, 60_000);
 
     second.stop(tasks.alive.task.taskArn!, { stopCode: "UserInitiated", reason: "done" });
     await secondRec.until(tasks.alive.task.taskArn!, "alive STOPPED", (v) => v.lastStatus === "STOPPED");

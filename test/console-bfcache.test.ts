@@ -4,7 +4,7 @@ import type { Browser, Page } from "puppeteer-core";
 import { CreateClusterCommand, CreateServiceCommand, RegisterTaskDefinitionCommand } from "@aws-sdk/client-ecs";
 import { BerthProcess } from "./harness.js";
 import { TEST_IMAGE } from "./images.js";
-import { launchBrowser, waitForText } from "./console-kit.js";
+import { launchBrowser, load, waitForText } from "./console-kit.js";
 
 /**
  * The console and chromium's back/forward cache. A page left for another one in the same tab is
@@ -47,8 +47,8 @@ test("a console page left for another closes its event stream; shown again from 
     // (Before the stream closed on pagehide, the seventh waited for a connection until the cache
     // dropped a page, about a minute: its navigation timed out.)
     for (let i = 0; i < 8; i++) {
-      await p.goto(`${berth.endpoint}/#/clusters/default`);
-      await waitForText(p, ["Services (1)", "web"], 20_000);
+      await load(p, `${berth.endpoint}/#/clusters/default`);
+      await waitForText(p, ["Services (1)", "web"]);
       await live(p);
       await p.goto("about:blank");
     }

@@ -23,7 +23,7 @@ import { waitFor, waitForTask } from "./wait.js";
 import { ecr, Oci, OCI_MANIFEST, registryPassword, sha256 } from "./registry-kit.js";
 import { buildTar } from "../src/registry/scan/tar-builder.js";
 import { blueGreenTargetGroup } from "./blue-green-kit.js";
-import { launchBrowser, mainText, openPage, shot, waitForText } from "./console-kit.js";
+import { launchBrowser, load, mainText, openPage, shot, waitForText } from "./console-kit.js";
 
 /**
  * What issue 16 asks of the console that console.test.ts, console-actions.test.ts and
@@ -272,7 +272,7 @@ test("the account and region picker: each pair shows its own clusters", async ()
   try {
     await picker.setViewport({ width: 1280, height: 800 });
     const pick = async (accessKeyId: string, chosen: string) => {
-      await picker.goto(`${berth.endpoint}/#/settings`);
+      await load(picker, `${berth.endpoint}/#/settings`);
       await picker.waitForSelector("input[name=region]");
       for (const [name, value] of [["accessKeyId", accessKeyId], ["secretAccessKey", "anything"], ["region", chosen]] as const) {
         await picker.$eval(`input[name=${name}]`, (el, v) => {
@@ -361,7 +361,7 @@ test("every page above fits a phone's width, in the dark theme; every request we
     assert.ok(pages.size >= 10, [...pages].join(" "));
     for (const hash of pages) {
       // What the page showed at 1280x800 may have changed since (a task stopped): it is loaded when nothing in it is loading.
-      await phone.goto(`${berth.endpoint}/#/${hash}`);
+      await load(phone, `${berth.endpoint}/#/${hash}`);
       await phone.waitForFunction(() => {
         const d = (globalThis as unknown as { document: { querySelector(s: string): unknown } }).document;
         return d.querySelector("main h1") !== null && d.querySelector("main [aria-busy=true]") === null;

@@ -18,7 +18,7 @@ import { BerthProcess } from "./harness.js";
 import { ensureTestImage, TEST_IMAGE } from "./images.js";
 import { waitFor, waitForTask } from "./wait.js";
 import { createRepository, Oci, registryPassword } from "./registry-kit.js";
-import { fill, launchBrowser, openPage, shot, waitForText } from "./console-kit.js";
+import { fill, launchBrowser, load, openPage, shot, waitForText } from "./console-kit.js";
 
 const region = "us-east-1";
 const credentials = { accessKeyId: "test", secretAccessKey: "test" };
@@ -268,7 +268,7 @@ test("strict SigV4: nothing is shown without credentials; the credentials entere
 
     const p = await context.newPage();
     await p.setViewport({ width: 1280, height: 800 });
-    await p.goto(`${strict.endpoint}/#/clusters`);
+    await load(p, `${strict.endpoint}/#/clusters`);
     const refused = await waitForText(p, ["Enter credentials"]);
     assert.ok(!refused.includes("private-cluster"), refused);
     await p.waitForFunction(() => (globalThis as unknown as { document: { querySelector(s: string): { textContent: string } } }).document.querySelector(".live")!.textContent === "○ polling", { timeout: 30_000 });
@@ -286,7 +286,7 @@ test("strict SigV4: nothing is shown without credentials; the credentials entere
     const ruleArn = (await eb.send(new PutRuleCommand({ Name: "private-rule", EventPattern: JSON.stringify({ source: ["private"] }) }))).RuleArn!;
     assert.equal((await fetch(`${strict.endpoint}/_berth/events/rule-activity?rule=${encodeURIComponent(ruleArn)}`)).status, 403);
     const eventId = (await eb.send(new PutEventsCommand({ Entries: [{ Source: "private", DetailType: "Private Thing", Detail: "{}" }] }))).Entries![0]!.EventId!;
-    await p.goto(`${strict.endpoint}/#/events/default/private-rule`);
+    await load(p, `${strict.endpoint}/#/events/default/private-rule`);
     const activity = await waitForText(p, ["Recent matched events", eventId.slice(0, 8), "no targets"]);
     assert.match(activity, /private\s+Private Thing\s+no targets/);
     eb.destroy();

@@ -105,17 +105,28 @@ test("an ALB serves three IP targets round robin, health checks them, drains, ro
   assert.equal(await get(`http://${address}/orders`) === "api", false);
 
   // A listener whose address:port another process holds: the call succeeds (AWS has no such
-  // failure), Berth logs it and every other listener carries on.
+  // failure), every other listener carries on, and the conflict is not silent: Berth logs it as an
+  // error and the load balancer says so (active_impaired, with the reason) until the address is
+  // free; then the listener opens by itself (Berth tries again every few seconds).
   const other = (await berth.aws("elbv2", "create-load-balancer", "--name", "other", "--subnets", "subnet-a", "subnet-b")).LoadBalancers[0];
   const squatter = await backend("squatter", other.AvailabilityZones[0].LoadBalancerAddresses[0].IpAddress);
   squatter.server.close();
   await new Promise<void>((resolve) => squatter.server.listen(80, squatter.host, resolve));
   await berth.aws("elbv2", "create-listener", "--load-balancer-arn", other.LoadBalancerArn, "--protocol", "HTTP", "--port", "80",
     "--default-actions", "Type=fixed-response,FixedResponseConfig={StatusCode=200,ContentType=text/plain,MessageBody=other}");
-  await waitFor("the bind failure logged", async () =>
-    berth!.logLines.some((l) => l.component === "load-balancers" && String((l.err as { message?: string } | undefined)?.message).includes(`${squatter.host}:80`)) || undefined);
+  await waitFor("the bind failure logged as an error", async () =>
+    berth!.logLines.some((l) => l.component === "load-balancers" && l.level === 50 && String(l.msg).includes(`${squatter.host}:80 (HTTP)`) && String(l.msg).includes("EADDRINUSE")) || undefined);
+  const otherState = async () => (await berth!.aws("elbv2", "describe-load-balancers", "--names", "other")).LoadBalancers[0].State;
+  const impaired = await otherState();
+  assert.equal(impaired.Code, "active_impaired");
+  assert.match(impaired.Reason, new RegExp(`another program holds their address and port \\(${squatter.host.replaceAll(".", "\\.")}:80 \\(HTTP\\): .*EADDRINUSE`));
+  assert.equal((await berth.aws("elbv2", "describe-load-balancers", "--names", "web")).LoadBalancers[0].State.Code, "active", "the other load balancer is not impaired");
   assert.equal(await get(`http://${address}/api/orders`), "api");
   assert.equal(await get(`http://${squatter.host}/`), "squatter");
+  await new Promise<void>((resolve) => squatter.server.close(() => resolve()));
+  await waitFor("the freed listener bound", async () => (await otherState()).Code === "active" || undefined);
+  assert.equal(await get(`http://${squatter.host}/`), "other");
+  assert.ok(berth.logLines.some((l) => l.component === "load-balancers" && l.msg === "every load balancer listener is bound again"));
 
   // Deregistration: draining at once, gone after the 15 s delay (long enough for two CLI calls on a loaded machine); no new requests go to it.
   await berth.aws("elbv2", "deregister-targets", "--target-group-arn", TG, "--targets", `Id=${a.host},Port=${a.port}`);

@@ -42,9 +42,16 @@ function credentialsFlag(args: string[]): { accessKeyId: string; secretAccessKey
   return { accessKeyId: pair.slice(0, i), secretAccessKey: pair.slice(i + 1) };
 }
 
-const blocks = new Map<string, string>();
-/** A loopback block for awsvpc task addresses that no other test's Berth has (test/loopback-blocks.ts). */
-const awsvpcBlock = () => `127.${claimLoopbackBlock()}.0.0/17`;
+/**
+ * The loopback block (127.n.0.0/16, test/loopback-blocks.ts) each data directory's Berth or agent
+ * uses, claimed so that no other test's Berth or agent has it: a restarted Berth (same data
+ * directory) keeps its block, as an operator's config would.
+ */
+const blocks = new Map<string, number>();
+async function blockOf(dir: string): Promise<number> {
+  if (!blocks.has(dir)) blocks.set(dir, await claimLoopbackBlock());
+  return blocks.get(dir)!;
+}
 
 /** A real `berth up` process on a free loopback port, with its own data directory. */
 export class BerthProcess {
@@ -66,11 +73,13 @@ export class BerthProcess {
     // Each test starts from an empty account, as on AWS: no cluster `default` and no container
     // instance unless the test asks for virtual instances (--instances N) or registers its own.
     const instances = args.includes("--instances") ? [] : ["--instances", "0"];
-    // A restarted Berth (same data directory) keeps its block, as an operator's config would.
-    const block = args.includes("--awsvpc-cidr") ? [] : ["--awsvpc-cidr", blocks.get(dir) ?? blocks.set(dir, awsvpcBlock()).get(dir)!];
-    // Load balancers get the upper half of the same 127.n/16 (awsvpcBlock takes the lower), so
-    // two test servers never hand out the same load balancer address either.
-    if (!args.includes("--load-balancer-cidr") && block.length) block.push("--load-balancer-cidr", block[1]!.replace(".0.0/17", ".128.0/17"));
+    // Tasks' awsvpc addresses get the lower half of the data directory's block, load balancers the
+    // upper half: two test servers never hand out the same address (a test's own flag wins).
+    const n = await blockOf(dir);
+    const block = [
+      ...(args.includes("--awsvpc-cidr") ? [] : ["--awsvpc-cidr", `127.${n}.0.0/17`]),
+      ...(args.includes("--load-balancer-cidr") ? [] : ["--load-balancer-cidr", `127.${n}.128.0/17`]),
+    ];
     const proc = spawn(process.execPath, [bin, "up", "--port", "0", "--data-dir", dir, "--log-level", "info", ...instances, ...block, ...args], {
       env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/root", ...env },
       stdio: ["ignore", "pipe", "pipe"],
@@ -208,7 +217,10 @@ export class AgentProcess {
 
   /** Starts the agent and waits until it has registered (its "berth agent is up" line). */
   static async start({ endpoint, cluster, token, hostIp, dataDir, args = [] }: AgentOptions): Promise<AgentProcess> {
-    const proc = spawn(process.execPath, [berthBin, "agent", "--endpoint", endpoint, "--cluster", cluster, "--host-ip", hostIp, "--data-dir", dataDir, "--log-level", "info", ...args], {
+    // Its awsvpc tasks' addresses come from a block of its own: with the agent's default block,
+    // two test files' agents would give their tasks the same address and port.
+    const block = args.includes("--awsvpc-cidr") ? [] : ["--awsvpc-cidr", `127.${await blockOf(dataDir)}.0.0/17`];
+    const proc = spawn(process.execPath, [berthBin, "agent", "--endpoint", endpoint, "--cluster", cluster, "--host-ip", hostIp, "--data-dir", dataDir, "--log-level", "info", ...block, ...args], {
       env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/root", ...(token === undefined ? {} : { BERTH_AGENT_TOKEN: token }) },
       stdio: ["ignore", "pipe", "pipe"],
     });

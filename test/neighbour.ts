@@ -1,5 +1,6 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
+import { claimNumber } from "./loopback-blocks.js";
 
 const run = promisify(execFile);
 const ip_ = (...args: string[]) => run("ip", args);
@@ -21,8 +22,9 @@ export class Neighbour {
   ) {}
 
   static async create(): Promise<Neighbour> {
-    const id = process.pid % 32768;
-    const base = (198 << 24) + (18 << 16) + id * 4; // 198.18.0.0 + a /30 per pid
+    // Pids 32768 apart would share a /30: the subnet is claimed instead (test/loopback-blocks.ts).
+    const id = await claimNumber("neighbour-subnet", 32768, process.pid);
+    const base = (198 << 24) + (18 << 16) + id * 4; // 198.18.0.0 + a /30 per test process
     const ip = (n: number) => [24, 16, 8, 0].map((s) => (n >>> s) & 255).join(".");
     const n = new Neighbour(`berth-nb-${process.pid}`, `bnb${process.pid}h`, ip(base + 1), ip(base + 2));
     const peer = `bnb${process.pid}n`;

@@ -88,7 +88,7 @@ test("a task on a remote agent pulls its ECR-URI image from Berth's registry and
   assert.match(c.imageDigest ?? "", /^sha256:[a-f0-9]{64}$/);
   const binding = c.networkBindings![0]!;
   assert.equal(binding.bindIP, HOST_IP);
-  const page = await waitFor("the task's page", () => httpGet(`http://${HOST_IP}:${binding.hostPort}/`), 20_000);
+  const page = await waitFor("the task's page", () => httpGet(`http://${HOST_IP}:${binding.hostPort}/`), 60_000);
   assert.equal(page.body.trim(), `remote-pushed-${marker}`);
   assert.equal((await agent!.running(task.taskArn!)).length, 1, "the container is the agent's");
   assert.deepEqual(await registryImages(), [`${host}/remote-web:1`], "the agent's engine pulled it under Berth's registry host");

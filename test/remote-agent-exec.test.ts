@@ -83,7 +83,7 @@ test("a relay is only for the agent: without the agent token, or for a relay nev
 
 test("a silent agent's task cannot be reached (TargetNotConnectedException) though its container runs; it can again once the agent is back", async () => {
   agent!.signal("SIGSTOP");
-  await waitFor("the agent shown disconnected", async () => (await connected()) === false || undefined, 20_000);
+  await waitFor("the agent shown disconnected", async () => (await connected()) === false || undefined, 60_000);
   assert.equal((await agent!.running(taskArn)).length, 1, "the container still runs on the engine");
   await assert.rejects(ecs.send(new ExecuteCommandCommand({ cluster: CLUSTER, task: taskArn, command: "true", interactive: true })), (err: Error) => {
     assert.equal(err.name, "TargetNotConnectedException");
@@ -92,7 +92,7 @@ test("a silent agent's task cannot be reached (TargetNotConnectedException) thou
   });
 
   agent!.signal("SIGCONT");
-  await waitFor("the agent reconnected", async () => (await connected()) === true || undefined, 20_000);
+  await waitFor("the agent reconnected", async () => (await connected()) === true || undefined, 60_000);
   const { session } = await ecs.send(new ExecuteCommandCommand({ cluster: CLUSTER, task: taskArn, command: "sh -c \"echo back-$((2+3))\"", interactive: true }));
   const result = await drive(session!, "");
   assert.match(result.output, /back-5/);

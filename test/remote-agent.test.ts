@@ -72,7 +72,7 @@ test("RunTask (EC2, bridge, dynamic port) runs on the agent's engine and answers
   assert.equal(task.containerInstanceArn, agent.containerInstanceArn);
   const binding = task.containers![0]!.networkBindings![0]!;
   assert.equal(binding.bindIP, HOST_IP);
-  const page = await waitFor("the task's page", () => httpGet(`http://${HOST_IP}:${binding.hostPort}/`), 20_000);
+  const page = await waitFor("the task's page", () => httpGet(`http://${HOST_IP}:${binding.hostPort}/`), 60_000);
   assert.equal(page.body.trim(), "remote");
   assert.equal((await agent.running(task.taskArn!)).length, 1, "the container carries the agent's label");
   assert.deepEqual(await berth.leftovers(), [], "nothing under the server's label");
@@ -131,12 +131,12 @@ test("a lost agent's service tasks are replaced elsewhere, and stopped on the ag
   await waitForTask(ecs, CLUSTER, grouped.taskArn!, "RUNNING");
 
   agent.signal("SIGSTOP");
-  await waitFor("agent shown disconnected", async () => (await describeInstance(agent.containerInstanceArn)).agentConnected === false || undefined, 20_000);
+  await waitFor("agent shown disconnected", async () => (await describeInstance(agent.containerInstanceArn)).agentConnected === false || undefined, 60_000);
 
-  const orphan = await waitForTask(ecs, CLUSTER, grouped.taskArn!, "STOPPED", 30_000);
+  const orphan = await waitForTask(ecs, CLUSTER, grouped.taskArn!, "STOPPED", 60_000);
   assert.match(orphan.stoppedReason!, /^Host EC2 \(instance i-[0-9a-f]+\) stopped\/terminated\.$/);
   assert.equal((await agent.running(grouped.taskArn!)).length, 1, "frozen: its container still runs");
-  const lost = await waitForTask(ecs, CLUSTER, onAgent.taskArn!, "STOPPED", 30_000);
+  const lost = await waitForTask(ecs, CLUSTER, onAgent.taskArn!, "STOPPED", 60_000);
   // As in ECS, the service's task stays on the silent agent until the grace period ends.
   assert.match(lost.stoppedReason!, /^Host EC2 \(instance i-[0-9a-f]+\) stopped\/terminated\.$/);
   const replaced = await waitFor("two running tasks on the local instance", async () => {
@@ -148,8 +148,8 @@ test("a lost agent's service tasks are replaced elsewhere, and stopped on the ag
   assert.equal((await agent.running(onAgent.taskArn!)).length, 1);
 
   agent.signal("SIGCONT");
-  await waitFor("agent reconnected", async () => (await describeInstance(agent.containerInstanceArn)).agentConnected === true || undefined, 20_000);
-  await waitFor("the grace-stopped task's container stopped on the agent", async () => ((await agent.running(grouped.taskArn!)).length === 0) || undefined, 30_000);
+  await waitFor("agent reconnected", async () => (await describeInstance(agent.containerInstanceArn)).agentConnected === true || undefined, 60_000);
+  await waitFor("the grace-stopped task's container stopped on the agent", async () => ((await agent.running(grouped.taskArn!)).length === 0) || undefined, 60_000);
   await waitFor("the replaced task's container stopped on the agent", async () => ((await agent.running(onAgent.taskArn!)).length === 0) || undefined, 30_000);
   const after_ = (await ecs.send(new DescribeTasksCommand({ cluster: CLUSTER, tasks: [onAgent.taskArn!] }))).tasks![0]!;
   assert.equal(after_.lastStatus, "STOPPED", "the lost task stays STOPPED");

@@ -101,7 +101,7 @@ describe("open mode on a network address (allowUnauthenticatedNetworkAccess)", (
       assert.deepEqual(JSON.parse(res.body), { __type: "AccessDeniedException", message: `${route} answers only callers on this machine (loopback) unless strict SigV4 is on.` });
     }
     // Each refusal is logged (the lines arrive through a pipe, so wait for them).
-    await waitFor("the refusals' log lines", async () => refusals(berth).length >= refusedBefore + ADMIN.length, 10_000);
+    await waitFor("the refusals' log lines", async () => refusals(berth).length >= refusedBefore + ADMIN.length, 60_000);
     assert.equal(refusals(berth).length - refusedBefore, ADMIN.length);
     for (const path of RESET_SPELLINGS) {
       const res = await neighbour.curl("POST", port(berth), path);

@@ -91,14 +91,18 @@ function App() {
   );
 }
 
-// The console opened on a cluster's page (the landing page's module, preloaded by index.html):
-// its first reads start now, before the first render, rather than from the page's effects after it.
-// The first render waits for that module (it is in already or about to be): the page then renders
-// at once instead of "Loading…" first.
+// The console opened on the cluster list or a cluster's page (the landing page's module, preloaded
+// by index.html): a cluster page's first reads start as soon as that module is in, rather than from
+// the page's effects after the first render. The first render waits for the module LANDING_WAIT_MS
+// at most (it is in already or about to be; the page then renders at once instead of "Loading…"
+// first), never longer: a module fetch that stalls or a module that throws must not keep the
+// console from rendering (the page then shows "Loading…", then the page or the import's error).
+const LANDING_WAIT_MS = 500;
 const [first, name, sub] = currentPath();
-if (first === undefined || first === "clusters") {
-  const m = await clusters.load().catch(() => undefined);
-  if (m && name && !sub) m.primeClusterPage(name);
+if ((first === undefined || first === "clusters") && !sub) {
+  // Registered before the page's own wait for the module (lazy.tsx), so the prime runs first.
+  const landing = clusters.load().then((m) => void (name && m.primeClusterPage(name)), () => undefined);
+  await Promise.race([landing, new Promise((resolve) => setTimeout(resolve, LANDING_WAIT_MS))]);
 }
 startEvents();
 render(<App />, document.getElementById("app")!);

@@ -5,7 +5,16 @@ import { useEffect, useState } from "preact/hooks";
  * bookmarked, and the server needs no route per page: `/` always serves the same document.
  */
 export function currentPath(): string[] {
-  return location.hash.replace(/^#\/?/, "").split("/").filter(Boolean).map(decodeURIComponent);
+  return location.hash.replace(/^#\/?/, "").split("/").filter(Boolean).map(decoded);
+}
+
+/** A part as written when it is not valid percent-encoding (a hand-typed #/clusters/100%): never a throw that blanks the console. */
+function decoded(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
 }
 
 export function useRoute(): string[] {

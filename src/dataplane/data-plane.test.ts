@@ -14,10 +14,11 @@ import { createHash } from "node:crypto";
 import type { Action } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { startDataPlane, type DataPlane } from "./data-plane.js";
 import { defaultTargetGroupAttributes, type DataPlaneSnapshot, type HealthCheckConfig, type ListenerConfig, type RuleConfig, type TargetGroupConfig } from "./snapshot.js";
+import { claimLoopbackBlock } from "../../test/loopback-blocks.js";
 
-// Real traffic on loopback only. Each test process takes its own 127.77.<n>.0/24 so test files
+// Real traffic on loopback only. Each test process takes its own 127.<n>.0.0/24 so test files
 // running in parallel never share an address; each test takes the next address in it.
-const block = `127.77.${process.pid % 250}`;
+const block = `127.${await claimLoopbackBlock()}.0`; // a block no other test process holds (test/loopback-blocks.ts)
 let nextHost = 1;
 const newAddress = () => `${block}.${nextHost++}`;
 // The listeners' port, also taken on 127.0.0.1 by the localhost front: one per process (below the
@@ -509,6 +510,25 @@ test("a localhost front port another program holds is skipped and reported; the 
   assert.match(report.frontsSkipped[0]!, new RegExp(`^127\\.0\\.0\\.1:${port}: .*EADDRINUSE`));
   assert.equal((await request(`http://${lb}:${port}/`)).headers["x-backend"], "a");
   assert.equal((await request(`http://127.0.0.1:${port}/`)).body, "squatter");
+  await plane.apply({ loadBalancers: [], targetGroups: [] });
+});
+
+test("a listener whose address and port another program holds is reported with its load balancer; the rest is served, and the next apply binds it once free", async () => {
+  const held = newAddress();
+  const free = newAddress();
+  const a = await backend(newAddress(), named("a"));
+  const squatter = http.createServer((req, res) => res.end("squatter"));
+  await new Promise<void>((r) => squatter.listen(PORT, held, r));
+  const g = group("tg-held", [a], { HealthCheck: fastHealth({ HealthCheckEnabled: false }) });
+  const both: DataPlaneSnapshot = { loadBalancers: [...snapshot(held, [g]).loadBalancers, ...snapshot(free, [g]).loadBalancers], targetGroups: [g] };
+  const report = await plane.apply(both);
+  assert.deepEqual(report.listenersUnbound?.map((l) => [l.LoadBalancerArn, l.ListenerArn]), [[`lb-${held}`, `l-${held}`]]);
+  assert.match(report.listenersUnbound![0]!.reason, new RegExp(`^${held.replaceAll(".", "\\.")}:${PORT} \\(HTTP\\): .*EADDRINUSE`));
+  assert.equal((await request(`http://${free}:${PORT}/`)).headers["x-backend"], "a");
+  assert.equal((await request(`http://${held}:${PORT}/`)).body, "squatter");
+  await new Promise<void>((r) => squatter.close(() => r()));
+  assert.deepEqual((await plane.apply(both)).listenersUnbound, []);
+  assert.equal((await request(`http://${held}:${PORT}/`)).headers["x-backend"], "a");
   await plane.apply({ loadBalancers: [], targetGroups: [] });
 });
 

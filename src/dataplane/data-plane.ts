@@ -4,7 +4,7 @@ import type { DataPlaneSnapshot } from "./snapshot.js";
 import type { ApplyReport, TargetGroupHealth } from "./engine.js";
 import type { TrafficCounters } from "./traffic-counters.js";
 
-export type { ApplyReport, TargetGroupHealth } from "./engine.js";
+export type { ApplyReport, TargetGroupHealth, UnboundListener } from "./engine.js";
 export type { TrafficCounters } from "./traffic-counters.js";
 
 /**

@@ -4,9 +4,10 @@ import dgram from "node:dgram";
 import net from "node:net";
 import { startDataPlane, type DataPlane } from "./data-plane.js";
 import { defaultTargetGroupAttributes, type DataPlaneSnapshot, type TargetConfig, type TargetGroupConfig } from "./snapshot.js";
+import { claimLoopbackBlock } from "../../test/loopback-blocks.js";
 
-// Real datagrams and connections on loopback: this process's own 127.79.<n>.0/24.
-const block = `127.79.${process.pid % 250}`;
+// Real datagrams and connections on loopback: this process's own 127.<n>.0.0/24.
+const block = `127.${await claimLoopbackBlock()}.0`; // a block no other test process holds (test/loopback-blocks.ts)
 let nextHost = 1;
 const newAddress = () => `${block}.${nextHost++}`;
 const PORT = 30000 + (process.pid % 10000);

@@ -25,10 +25,22 @@ export interface TargetGroupHealth {
 }
 
 
-/** What apply() could not do that is not an error (see localhost-front.ts). */
+/** What apply() could not do (see localhost-front.ts): the rest of the snapshot is served all the same. */
 export interface ApplyReport {
   /** Localhost front ports (127.0.0.1:<port>) something else holds, with the reason: skipped until the next apply. */
   readonly frontsSkipped: readonly string[];
+  /**
+   * Listeners whose address and port could not be bound (another program holds them): they serve
+   * nothing until an apply binds them. Each with its load balancer and why, for the API to report.
+   */
+  readonly listenersUnbound?: readonly UnboundListener[];
+}
+
+export interface UnboundListener {
+  readonly LoadBalancerArn: string;
+  readonly ListenerArn: string;
+  /** `address:port (PROTOCOL): the error`, e.g. EADDRINUSE. */
+  readonly reason: string;
 }
 
 interface OpenListener {
@@ -89,9 +101,9 @@ export class DataPlaneEngine {
   /**
    * Serves `snapshot` from now on. New requests see it at once; requests in flight finish with the
    * configuration they started with. Listeners that appear are opened, those that vanish are
-   * closed (their open connections finish their current request). Rejects, after applying the
-   * rest, when a listener's address cannot be bound; a localhost front port that cannot be bound
-   * is only reported (it is a convenience; the load balancer's own address still serves).
+   * closed (their open connections finish their current request). A listener whose address and
+   * port cannot be bound is reported (listenersUnbound) and the rest served; the next apply tries
+   * it again. So is a localhost front port (a convenience; the load balancer's own address still serves).
    */
   async apply(snapshot: DataPlaneSnapshot): Promise<ApplyReport> {
     this.snapshot = snapshot;
@@ -112,7 +124,7 @@ export class DataPlaneEngine {
       this.listeners.delete(key);
       closeListener(open);
     }
-    const failures: string[] = [];
+    const unbound: UnboundListener[] = [];
     await Promise.all(
       [...wanted].map(async ([key, current]) => {
         const open = this.listeners.get(key);
@@ -132,14 +144,14 @@ export class DataPlaneEngine {
         try {
           this.listeners.set(key, await this.openListener(current));
         } catch (err) {
-          failures.push(`${key}: ${(err as Error).message}`);
+          const { lb, listener } = current;
+          unbound.push({ LoadBalancerArn: lb.LoadBalancerArn, ListenerArn: listener.ListenerArn, reason: `${lb.Address}:${listener.Port} (${listener.Protocol}): ${(err as Error).message}` });
         }
       }),
     );
     const routes = frontRoutes(snapshot);
     const frontsSkipped = [...await this.applyFronts(routes), ...await this.applySecureFronts(secureFrontRoutes(snapshot, new Set(routes.keys())))].sort();
-    if (failures.length > 0) throw new Error(`could not open listeners: ${failures.join("; ")}`);
-    return { frontsSkipped };
+    return { frontsSkipped, listenersUnbound: unbound.sort((a, b) => a.reason.localeCompare(b.reason)) };
   }
 
   /** Opens a front for each new HTTP listener port, closes those no listener uses; routes swap at once. */

@@ -6,9 +6,10 @@ import { UdpListener } from "./udp-proxy.js";
 import { TrafficCounter } from "./traffic-counters.js";
 import { defaultTargetGroupAttributes, type LoadBalancerConfig, type TargetGroupConfig } from "./snapshot.js";
 import type { ProxyContext } from "./http-proxy.js";
+import { claimLoopbackBlock } from "../../test/loopback-blocks.js";
 
-// Real datagrams on loopback: this process's own 127.78.<n>.0/24.
-const block = `127.78.${process.pid % 250}`;
+// Real datagrams on loopback: this process's own 127.<n>.0.0/24.
+const block = `127.${await claimLoopbackBlock()}.0`; // a block no other test process holds (test/loopback-blocks.ts)
 const sockets: dgram.Socket[] = [];
 after(() => sockets.forEach((s) => s.close()));
 

@@ -15,4 +15,6 @@ export interface Elbv2Deps {
    * change (so `create-listener` then `curl` works). Absent: nothing serves traffic.
    */
   changed?: () => Promise<void>;
+  /** Why some listener of a load balancer serves nothing (data-plane-feed.ts), reported as its State. */
+  unboundListeners?: (loadBalancerArn: string) => string | undefined;
 }

@@ -6,11 +6,12 @@ import { createHash, randomBytes } from "node:crypto";
 import { Agent, request as undiciRequest } from "undici";
 import { DataPlaneEngine } from "../engine.js";
 import { defaultTargetGroupAttributes, type DataPlaneSnapshot } from "../snapshot.js";
+import { claimLoopbackBlock } from "../../../test/loopback-blocks.js";
 
 // What the raw-socket HTTP/1 core must get right beyond what data-plane.test.ts covers: body
 // framing both ways, strict parsing, bodyless answers, Connection: close from either side,
 // pipelining, backpressure and aborts. The engine runs in this thread; traffic is real, on loopback.
-const block = `127.78.${process.pid % 250}`;
+const block = `127.${await claimLoopbackBlock()}.0`; // a block no other test process holds (test/loopback-blocks.ts)
 let nextHost = 1;
 const newAddress = () => `${block}.${nextHost++}`;
 const PORT = 21000 + (process.pid % 9000);

@@ -85,6 +85,35 @@ test("changes are coalesced: one apply in flight, one queued that reads the late
   cleanup();
 });
 
+test("a listener the data plane could not bind: logged as an error once, reported for its load balancer, tried again until it is bound", async () => {
+  const { db, cleanup } = store();
+  const reason = "127.100.0.1:80 (HTTP): listen EADDRINUSE: address already in use 127.100.0.1:80";
+  let held = 2; // the first two applies find the address held
+  let applies = 0;
+  const dataPlane = {
+    apply: async () => (applies++, { frontsSkipped: [], listenersUnbound: held-- > 0 ? [{ LoadBalancerArn: LB, ListenerArn: LISTENER, reason }] : [] }),
+  } as unknown as DataPlane;
+  const lines: Array<{ level: number; msg: string }> = [];
+  const log = pino({ level: "info" }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+  const feed = createDataPlaneFeed({ db, clock: { now: () => new Date(0) } as never, dataPlane, log, retryMs: 20 });
+  await feed.changed();
+  assert.equal(feed.unboundListeners(LB), reason);
+  assert.equal(feed.unboundListeners("arn:other"), undefined);
+  const errors = () => lines.filter((l) => l.level === 50);
+  assert.equal(errors().length, 1);
+  assert.match(errors()[0]!.msg, /another program holds their address and port \(127\.100\.0\.1:80 \(HTTP\): listen EADDRINUSE/);
+  // No change made: the feed applies again by itself until the listener is bound.
+  for (let waited = 0; applies < 3 && waited < 200; waited++) await new Promise((r) => setTimeout(r, 20));
+  assert.equal(applies, 3);
+  assert.equal(feed.unboundListeners(LB), undefined);
+  assert.equal(errors().length, 1, "the same failure again is not logged again");
+  assert.ok(lines.some((l) => l.msg === "every load balancer listener is bound again"));
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(applies, 3, "no more tries once every listener is bound");
+  await feed.close();
+  cleanup();
+});
+
 test("the health the data plane reports is kept, answered before a restarted data plane reports, and handed back in the snapshot", async () => {
   const { db, cleanup } = store();
   putTarget(db, TG, { id: "127.0.0.2", port: 8080 }, 0);

@@ -58,7 +58,17 @@ const sameSettings = (a: LoadBalancer, b: LoadBalancer) =>
   JSON.stringify((a.AvailabilityZones ?? []).map((z) => z.SubnetId).sort()) === JSON.stringify((b.AvailabilityZones ?? []).map((z) => z.SubnetId).sort()) &&
   JSON.stringify([...(a.SecurityGroups ?? [])].sort()) === JSON.stringify([...(b.SecurityGroups ?? [])].sort());
 
-export function loadBalancerHandlers({ db, clock, config }: Elbv2Deps): Record<string, Handler> {
+/**
+ * An active load balancer some of whose listeners serve nothing (another program holds their
+ * address and port) says so as AWS's load balancers say they are degraded: State active_impaired,
+ * with the reason. Berth's own use of that state (docs/compatibility.md).
+ */
+function withListenerTrouble(doc: LoadBalancer, unbound: string | undefined): LoadBalancer {
+  if (!unbound || doc.State?.Code !== "active") return doc;
+  return { ...doc, State: { Code: "active_impaired", Reason: `Some listeners serve nothing: another program holds their address and port (${unbound})` } };
+}
+
+export function loadBalancerHandlers({ db, clock, config, unboundListeners }: Elbv2Deps): Record<string, Handler> {
   const zones = config.availabilityZones.split(",");
   return {
     CreateLoadBalancer: (input: CreateLoadBalancerInput, ctx: RequestContext) => {
@@ -120,7 +130,7 @@ export function loadBalancerHandlers({ db, clock, config }: Elbv2Deps): Record<s
         found = listLoadBalancers(db, ctx);
       }
       const { items, NextMarker } = page(found, input);
-      return { LoadBalancers: items.map((lb) => lb.doc), NextMarker };
+      return { LoadBalancers: items.map((lb) => withListenerTrouble(lb.doc, unboundListeners?.(lb.doc.LoadBalancerArn!))), NextMarker };
     },
 
     DeleteLoadBalancer: (input: DeleteLoadBalancerInput, ctx: RequestContext) =>
