@@ -137,9 +137,8 @@ export class Netfilter {
 
   /** Removed before the group itself is (iptables-legacy re-checks every rule's path at each change). */
   async removeCgroup(path: string): Promise<void> {
-    if (!this.cgroups.has(path)) return;
     const apiPort = this.cgroups.get(path);
-    this.cgroups.delete(path);
+    if (!this.cgroups.delete(path)) return;
     await this.iptables(["-D", ...this.rule("OUTPUT", undefined, path)]).catch(() => {});
     if (apiPort !== undefined) await this.iptables(["-D", ...this.relayRule(path, apiPort)]).catch(() => {});
   }
