@@ -10,8 +10,14 @@ import v8 from "node:v8";
 import { Session } from "node:inspector/promises";
 import diagnostics from "node:diagnostics_channel";
 import type { DataPlaneSnapshot } from "../src/dataplane/snapshot.js";
+import { setThreadNice } from "../src/dataplane/thread-priority.js";
 
-const { engine: enginePath, snapshot, allocationSites } = workerData as { engine: string; snapshot: DataPlaneSnapshot; allocationSites?: boolean };
+const { engine: enginePath, snapshot, allocationSites, nice } = workerData as { engine: string; snapshot: DataPlaneSnapshot; allocationSites?: boolean; nice?: number };
+// The thread's nice value, as Berth's data plane sets it (src/dataplane/worker.ts).
+if (nice !== undefined) {
+  const set = setThreadNice(nice);
+  if (!set.applied) throw new Error(`nice ${nice} not applied: ${set.reason}`);
+}
 const { DataPlaneEngine } = (await import(enginePath)) as typeof import("../src/dataplane/engine.js");
 const engine = new DataPlaneEngine();
 await engine.apply(snapshot);

@@ -2,13 +2,15 @@
  * Where the ALB data plane's latency tail comes from, measured without needing a quiet machine:
  *
  *   npm run build && node dist/bench/lb-tail.js [--rounds 3] [--seconds 5] [--connections 36] \
- *     [--variant name=path/to/engine.js[:young=MB][:semi=MB][:maxsemi=MB]] ... [--allocation-sites] [--parallel-scavenge]
+ *     [--variant name=path/to/engine.js[:young=MB][:semi=MB][:maxsemi=MB][:nice=N]] ... [--allocation-sites] [--parallel-scavenge]
  *
  * Each variant is a DataPlaneEngine (by default this build's) in its own worker thread, as Berth
  * runs it, serving an ALB (HTTP listener, three targets round robin, health checks every 5 s) on
  * its own loopback address; `young` sets the worker's resourceLimits.maxYoungGenerationSizeMb,
  * `semi` and `maxsemi` V8's --min- and --max-semi-space-size for the worker's isolate (0: V8's
- * default; V8 reads them when the isolate is made, so they are set just for that worker). Three
+ * default; V8 reads them when the isolate is made, so they are set just for that worker); `nice`
+ * the worker thread's nice value (src/dataplane/thread-priority.ts; without it the thread keeps
+ * the one the bench runs with). Three
  * single-process nginx servers are the targets. wrk paces every connection (2 ms of think time
  * after each answer, as bench/load-balancer.ts's latency runs), against one target directly and
  * through each variant, in interleaved rounds. Inside the worker, for the same window: the event
@@ -51,14 +53,14 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
-interface Variant { name: string; engine: string; youngMb?: number; semiMb?: number; maxSemiMb?: number }
+interface Variant { name: string; engine: string; youngMb?: number; semiMb?: number; maxSemiMb?: number; nice?: number }
 const variants: Variant[] = (values.variant!.length > 0 ? values.variant! : [`this build=${new URL("../src/dataplane/engine.js", import.meta.url).pathname}`]).map((v) => {
   // Split at the first "=" only: the options after the path have "=" of their own.
   const at = v.indexOf("=");
   const [name, rest] = [v.slice(0, at), v.slice(at + 1)];
   const [path, ...options] = rest.split(":");
   const option = (key: string) => options.find((o) => o.startsWith(`${key}=`))?.slice(key.length + 1);
-  return { name, engine: pathToFileURL(resolve(path!)).href, youngMb: Number(option("young") ?? NaN) || undefined, semiMb: Number(option("semi") ?? NaN), maxSemiMb: Number(option("maxsemi") ?? NaN) };
+  return { name, engine: pathToFileURL(resolve(path!)).href, youngMb: Number(option("young") ?? NaN) || undefined, semiMb: Number(option("semi") ?? NaN), maxSemiMb: Number(option("maxsemi") ?? NaN), ...(option("nice") !== undefined && { nice: Number(option("nice")) }) };
 });
 
 /** One target: a single nginx process answering its name on every path (as bench/load-balancer.ts's). */
@@ -115,7 +117,7 @@ async function startVariant(variant: Variant, i: number, targets: number[]): Pro
   if (!Number.isNaN(variant.semiMb)) v8.setFlagsFromString(`--min-semi-space-size=${variant.semiMb}`);
   if (!Number.isNaN(variant.maxSemiMb)) v8.setFlagsFromString(`--max-semi-space-size=${variant.maxSemiMb}`);
   const worker = new Worker(new URL("./lb-tail-worker.js", import.meta.url), {
-    workerData: { engine: variant.engine, snapshot: snapshot(address, port, targets), allocationSites: values["allocation-sites"] },
+    workerData: { engine: variant.engine, snapshot: snapshot(address, port, targets), allocationSites: values["allocation-sites"], nice: variant.nice },
     ...(variant.youngMb !== undefined && { resourceLimits: { maxYoungGenerationSizeMb: variant.youngMb } }),
   });
   const next = () => new Promise<any>((res, rej) => {

@@ -2,7 +2,10 @@
  * The ALB data plane against nginx and HAProxy as reverse proxies to the same three targets, in
  * one run, with the same load client (wrk) and the same backends:
  *
- *   npm run build && node dist/bench/load-balancer.js [--rounds 3] [--seconds 5] [--connections 16] [--trials 3] [--pin] [--proxies berth,nginx,haproxy,bare]
+ *   npm run build && node dist/bench/load-balancer.js [--rounds 3] [--seconds 5] [--connections 16] [--trials 3] [--pin] [--proxies berth,nginx,haproxy,bare] [--berth-args "--flag=value ..."]
+ *
+ * --berth-args: extra `berth up` flags for Berth's run (space-separated), to compare settings
+ * such as --load-balancer-thread-nice=0 against the default in alternating runs.
  *
  * 1. Saturation: wrk (one thread, `--connections` keep-alive connections, closed loop) against
  *    each proxy in interleaved rounds; requests per second, and the proxy's CPU seconds per
@@ -68,6 +71,7 @@ const { values } = parseArgs({ options: {
   connections: { type: "string", default: "16" }, trials: { type: "string", default: "3" },
   pin: { type: "boolean", default: false },
   proxies: { type: "string", default: "berth,nginx,haproxy,bare" },
+  "berth-args": { type: "string", default: "" },
 } });
 const PROXIES = new Set(["berth", "nginx", ...values.proxies!.split(",").map((p) => p.trim())]);
 for (const p of PROXIES) if (!["berth", "nginx", "haproxy", "bare"].includes(p)) throw new Error(`--proxies: unknown proxy "${p}" (berth, nginx, haproxy, bare)`);
@@ -298,7 +302,7 @@ const elbClient = (berth: BerthProcess) =>
 
 async function startAlb(ports: number[]): Promise<{ proxy: Proxy; berth: BerthProcess; targetGroupArn: string }> {
   // No --load-balancer-health-check-speedup: real intervals, as on AWS.
-  const berth = await BerthProcess.start();
+  const berth = await BerthProcess.start({ args: values["berth-args"]!.split(" ").filter(Boolean) });
   const elb = elbClient(berth);
   const lb = (await elb.send(new CreateLoadBalancerCommand({ Name: "bench", Type: "application", Subnets: ["subnet-a", "subnet-b"] }))).LoadBalancers![0]!;
   const address = lb.AvailabilityZones![0]!.LoadBalancerAddresses![0]!.IpAddress!;
@@ -315,6 +319,9 @@ async function startAlb(ports: number[]): Promise<{ proxy: Proxy; berth: BerthPr
   const pids = [pid, ...childrenOf(pid)];
   const workers = readdirSync(`/proc/${pid}/task`).filter((tid) => readFileSync(`/proc/${pid}/task/${tid}/comm`, "utf8").trim() === "WorkerThread");
   if (workers.length !== 1) throw new Error(`expected one WorkerThread in Berth (pid ${pid}), found ${workers.length}`);
+  // Its nice value (loadBalancerThreadNice), field 19 of its stat: printed with the results.
+  const stat = readFileSync(`/proc/${pid}/task/${workers[0]}/stat`, "utf8");
+  console.log(`Berth's data plane thread runs at nice ${stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16]}${values["berth-args"] ? ` (berth up ${values["berth-args"]})` : ""}`);
   return {
     berth, targetGroupArn: tg.TargetGroupArn!,
     proxy: { name: "Berth ALB", origin: `http://${address}:80`, pids, workerThread: `/proc/${pid}/task/${workers[0]}/stat`, stop: () => berth.stop() },

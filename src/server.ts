@@ -230,8 +230,14 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   const runner = withInstanceAddresses(agents, db);
   // The load balancers' traffic path, in its own thread; ELBv2 feeds it snapshots of its store
   // after every change and reads target health from its health checks.
-  const dataPlane = lazyDataPlane(startDataPlane);
   const lbLog = log.child({ component: "load-balancers" });
+  const dataPlane = lazyDataPlane(() => startDataPlane({
+    nice: config.loadBalancerThreadNice,
+    onStarted: ({ nice, applied, reason }) => {
+      if (applied) lbLog.debug({ nice }, "the data plane's thread runs at its own nice value");
+      else lbLog.info({ nice, reason }, "the data plane's thread keeps the process's nice value (lowering it needs root or CAP_SYS_NICE)");
+    },
+  }));
   const lbHealth = createDataPlaneHealth({ dataPlane, log: lbLog, db });
   const lbFeed = createDataPlaneFeed({
     db, clock, dataPlane, log: lbLog, options: {

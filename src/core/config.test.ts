@@ -126,6 +126,16 @@ test("bad numbers fail with a message naming the source, key and value", () => {
   fails({ env: { BERTH_STOPPED_TASK_RETENTION_SECONDS: "99999999999999999999" } }, /stoppedTaskRetentionSeconds must be a non-negative integer/);
 });
 
+test("a signed setting (the data plane's nice value) takes negative integers, in its range only", () => {
+  assert.equal(load({ env: { BERTH_LOAD_BALANCER_THREAD_NICE: "-5" } }).loadBalancerThreadNice, -5);
+  assert.equal(load({ file: file("nice.json", { loadBalancerThreadNice: 3 }) }).loadBalancerThreadNice, 3);
+  assert.equal(load().loadBalancerThreadNice, -10);
+  fails({ env: { BERTH_LOAD_BALANCER_THREAD_NICE: "-" } }, /^environment: loadBalancerThreadNice must be an integer, got "-"$/);
+  fails({ flags: { loadBalancerThreadNice: "-1.5" } }, /^flags: loadBalancerThreadNice must be an integer, got "-1.5"$/);
+  fails({ flags: { loadBalancerThreadNice: "20" } }, /^flags: loadBalancerThreadNice must be a whole number from -20 to 19, got 20$/);
+  fails({ file: file("nice-low.json", { loadBalancerThreadNice: -21 }) }, /loadBalancerThreadNice must be a whole number from -20 to 19, got -21$/);
+});
+
 test("bad booleans, strings and credentials fail clearly", () => {
   fails({ env: { BERTH_STRICT_SIGV4: "yes" } }, /^environment: strictSigv4 must be true or false, got "yes"$/);
   fails({ file: file("host.json", { host: 123 }) }, /host\.json: host must be a non-empty string, got 123$/);

@@ -53,6 +53,12 @@ export interface Config {
    */
   loadBalancerHealthCheckSpeedup: number;
   /**
+   * The load balancers' data plane thread's nice value (-20 to 19; dataplane/thread-priority.ts):
+   * below the process's, the scheduler runs a proxy that wakes with a request before other work on
+   * a busy machine. Needs root or CAP_SYS_NICE to go below 0; without them it is left as is.
+   */
+  loadBalancerThreadNice: number;
+  /**
    * Local use, "scale in seconds, not minutes": CloudWatch periods last this many times less real
    * time (1, 2, 5 or 10; with 10 a 60-second period lasts 6 s), and alarms evaluate that much more
    * often. The API keeps AWS's values and rules (Period 60 stays 60). 1: AWS's pace.
@@ -164,6 +170,7 @@ export const defaults: Config = {
   awsvpcCidr: "127.10.0.0/16",
   loadBalancerCidr: "127.100.0.0/16",
   loadBalancerHealthCheckSpeedup: 1,
+  loadBalancerThreadNice: -10,
   metricPeriodScale: 1,
   stoppedTaskRetentionSeconds: 3600,
   logLevel: "info",
@@ -200,7 +207,8 @@ export const isRegion = (s: string) => /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(s);
 /** pino's levels; anything else would make the logger throw at start-up. */
 const logLevels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 
-type Kind = "number" | "string" | "boolean" | "credentials" | "list";
+/** "number": a non-negative integer; "signed": an integer that may be negative (a nice value). */
+type Kind = "number" | "signed" | "string" | "boolean" | "credentials" | "list";
 const kinds: Record<keyof Config, Kind> = {
   port: "number",
   host: "string",
@@ -217,6 +225,7 @@ const kinds: Record<keyof Config, Kind> = {
   awsvpcCidr: "string",
   loadBalancerCidr: "string",
   loadBalancerHealthCheckSpeedup: "number",
+  loadBalancerThreadNice: "signed",
   metricPeriodScale: "number",
   loadBalancerCertificatesDir: "string",
   trustedCaFile: "string",
@@ -260,6 +269,11 @@ function coerce(key: keyof Config, raw: unknown, source: string): unknown {
     // Strings must be plain digits: Number("") is 0 and Number("0x10") is 16, neither meant.
     const n = typeof raw === "number" ? raw : typeof raw === "string" && /^\s*\d+\s*$/.test(raw) ? Number(raw) : NaN;
     if (!Number.isSafeInteger(n) || n < 0) throw new ConfigError(`${source}: ${key} must be a non-negative integer, got ${JSON.stringify(raw)}`);
+    return n;
+  }
+  if (kind === "signed") {
+    const n = typeof raw === "number" ? raw : typeof raw === "string" && /^\s*-?\d+\s*$/.test(raw) ? Number(raw) : NaN;
+    if (!Number.isSafeInteger(n)) throw new ConfigError(`${source}: ${key} must be an integer, got ${JSON.stringify(raw)}`);
     return n;
   }
   if (kind === "boolean") {
@@ -360,6 +374,9 @@ function validate(c: Config, origin: Partial<Record<keyof Config, string>>): Con
   }
   if (c.loadBalancerHealthCheckSpeedup < 1 || c.loadBalancerHealthCheckSpeedup > 100) {
     throw fail("loadBalancerHealthCheckSpeedup", `loadBalancerHealthCheckSpeedup must be from 1 to 100, got ${c.loadBalancerHealthCheckSpeedup}`);
+  }
+  if (!Number.isInteger(c.loadBalancerThreadNice) || c.loadBalancerThreadNice < -20 || c.loadBalancerThreadNice > 19) {
+    throw fail("loadBalancerThreadNice", `loadBalancerThreadNice must be a whole number from -20 to 19, got ${c.loadBalancerThreadNice}`);
   }
   // Divisors of 10 only, so every alarm period (10, 20, 30, multiples of 60) stays whole seconds.
   if (![1, 2, 5, 10].includes(c.metricPeriodScale)) throw fail("metricPeriodScale", `metricPeriodScale must be 1, 2, 5 or 10, got ${c.metricPeriodScale}`);

@@ -34,6 +34,19 @@ type DistributiveOmit<T, K extends keyof T> = T extends unknown ? Omit<T, K> : n
 
 export type DataPlaneReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: string };
 
+/** What the worker reports once, when it starts: whether its thread got the nice value asked for. */
+export interface DataPlaneStarted { op: "started"; nice: number; applied: boolean; reason?: string }
+
+export interface DataPlaneOptions {
+  /**
+   * The worker thread's nice value (config loadBalancerThreadNice; thread-priority.ts says why).
+   * Undefined: the thread keeps the process's.
+   */
+  nice?: number;
+  /** Told once the worker has started: whether the nice value was applied, and why not. */
+  onStarted?: (started: DataPlaneStarted) => void;
+}
+
 /**
  * Young-generation collections on the collecting thread alone. V8's parallel scavenge hands parts
  * of each one to its helper threads and waits for all of them; when the cores are busy (a proxy
@@ -50,13 +63,14 @@ export const DATA_PLANE_V8_FLAGS = "--no-parallel-scavenge";
  * Starts the data plane in its own worker thread, so proxy load cannot stall the API's event
  * loop (and a stalled API cannot stall traffic).
  */
-export function startDataPlane(): DataPlane {
+export function startDataPlane(options: DataPlaneOptions = {}): DataPlane {
   v8.setFlagsFromString(DATA_PLANE_V8_FLAGS);
-  const worker = new Worker(new URL("./worker.js", import.meta.url));
+  const worker = new Worker(new URL("./worker.js", import.meta.url), { workerData: { nice: options.nice } });
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   let nextId = 1;
   let exited: Error | undefined;
-  worker.on("message", (reply: DataPlaneReply) => {
+  worker.on("message", (reply: DataPlaneReply | DataPlaneStarted) => {
+    if ("op" in reply) return options.onStarted?.(reply);
     const p = pending.get(reply.id);
     if (!p) return;
     pending.delete(reply.id);

@@ -1,13 +1,19 @@
-import { parentPort } from "node:worker_threads";
+import { parentPort, workerData } from "node:worker_threads";
 import { DataPlaneEngine } from "./engine.js";
-import type { DataPlaneRequest, DataPlaneReply } from "./data-plane.js";
+import { setThreadNice } from "./thread-priority.js";
+import type { DataPlaneRequest, DataPlaneReply, DataPlaneStarted } from "./data-plane.js";
 
 /**
  * The data plane's thread: one engine, driven by messages from DataPlane (data-plane.ts). Requests
  * are answered in order of completion, matched by id.
  */
-const engine = new DataPlaneEngine();
 const port = parentPort!;
+const { nice } = workerData as { nice?: number };
+if (nice !== undefined) {
+  const set = setThreadNice(nice);
+  port.postMessage({ op: "started", nice, applied: set.applied, ...(!set.applied && { reason: set.reason }) } satisfies DataPlaneStarted);
+}
+const engine = new DataPlaneEngine();
 
 port.on("message", async (message: DataPlaneRequest) => {
   let reply: DataPlaneReply;

@@ -1,0 +1,52 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { startDataPlane, type DataPlaneStarted } from "./data-plane.js";
+
+/** Every thread of this process with its nice value (field 19 of /proc/self/task/<tid>/stat, after the name's ")"). */
+function threadNices(): Map<number, number> {
+  const nices = new Map<number, number>();
+  for (const tid of readdirSync("/proc/self/task")) {
+    const stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
+    nices.set(Number(tid), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16]));
+  }
+  return nices;
+}
+
+test("the data plane's worker thread takes the nice value it is given; every other thread keeps its own", async () => {
+  const before = threadNices();
+  // 7: raising a nice value needs no privilege, so the test holds as any user.
+  let plane: ReturnType<typeof startDataPlane> | undefined;
+  const report = await new Promise<DataPlaneStarted>((resolve) => (plane = startDataPlane({ nice: 7, onStarted: resolve })));
+  try {
+    assert.equal(report.applied, true, report.reason);
+    assert.equal(report.nice, 7);
+    const now = threadNices();
+    const at7 = [...now].filter(([, nice]) => nice === 7).map(([tid]) => tid);
+    assert.equal(at7.length, 1, `one thread at nice 7: ${JSON.stringify([...now])}`);
+    assert.ok(!before.has(at7[0]!), "the thread at 7 is the new worker's");
+    for (const [tid, nice] of before) if (now.has(tid)) assert.equal(now.get(tid), nice, `thread ${tid} kept its nice value`);
+  } finally {
+    await plane!.close();
+  }
+});
+
+test("without the privilege to lower it, the data plane reports why and serves as before", async (t) => {
+  // As an unprivileged user (nobody, when the test runs as root), in a process of its own.
+  if (process.getuid?.() !== 0) return t.skip("needs root to run a child as nobody");
+  // A script's dynamic import (not --input-type=module: a worker inherits the flag and fails on it).
+  const script = `import(${JSON.stringify(new URL("./data-plane.js", import.meta.url).href)}).then(({ startDataPlane }) => {
+    const plane = startDataPlane({ nice: -5, onStarted: async (s) => {
+      console.log(JSON.stringify({ report: s, health: await plane.targetHealth() }));
+      await plane.close();
+    } });
+  });`;
+  const child = spawnSync(process.execPath, ["-e", script], { uid: 65534, gid: 65534, encoding: "utf8", timeout: 30_000 });
+  assert.equal(child.status, 0, child.stderr);
+  const { report, health } = JSON.parse(child.stdout) as { report: DataPlaneStarted; health: unknown[] };
+  assert.equal(report.applied, false);
+  assert.match(report.reason ?? "", /EACCES/);
+  // The worker answers requests all the same.
+  assert.deepEqual(health, []);
+});

@@ -1,0 +1,51 @@
+import { test, after } from "node:test";
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
+import { BerthProcess } from "./harness.js";
+import { waitFor } from "./wait.js";
+
+/**
+ * The load balancers' data plane runs in its own thread at loadBalancerThreadNice (default -10,
+ * src/dataplane/thread-priority.ts): `berth up` wires the setting through to that thread, and only
+ * to it. Read from /proc, as `ps -L -o tid,ni` shows it.
+ */
+let berth: BerthProcess | undefined;
+after(async () => berth?.dispose());
+
+/** Every thread of a process with its nice value (field 19 of its stat, after the name's ")"). */
+function threadNices(pid: number): Map<number, number> {
+  const nices = new Map<number, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+      nices.set(Number(tid), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16]));
+    } catch { /* the thread ended between the listing and the read */ }
+  }
+  return nices;
+}
+
+async function loadBalancer(name: string): Promise<void> {
+  const lb = (await berth!.aws("elbv2", "create-load-balancer", "--name", name, "--type", "application", "--subnets", "subnet-a", "subnet-b")).LoadBalancers[0];
+  const tg = (await berth!.aws("elbv2", "create-target-group", "--name", name, "--protocol", "HTTP", "--port", "80", "--target-type", "ip", "--vpc-id", "vpc-1")).TargetGroups[0];
+  await berth!.aws("elbv2", "create-listener", "--load-balancer-arn", lb.LoadBalancerArn, "--protocol", "HTTP", "--port", "8080",
+    "--default-actions", `Type=forward,TargetGroupArn=${tg.TargetGroupArn}`);
+}
+
+test("the data plane's thread runs at loadBalancerThreadNice, and no other thread of Berth does", async () => {
+  berth = await BerthProcess.start({ args: ["--load-balancer-thread-nice", "5"] });
+  const pid = berth.proc.pid!;
+  assert.equal([...threadNices(pid).values()].filter((n) => n === 5).length, 0, "no data plane before the first load balancer");
+  await loadBalancer("web");
+  const at5 = await waitFor("a thread at nice 5", async () => {
+    const tids = [...threadNices(pid)].filter(([, n]) => n === 5).map(([tid]) => tid);
+    return tids.length > 0 ? tids : undefined;
+  });
+  assert.equal(at5.length, 1, "one thread: the data plane's");
+  for (const [tid, nice] of threadNices(pid)) if (!at5.includes(tid)) assert.equal(nice, 0, `thread ${tid} keeps the process's nice value`);
+  await berth.dispose();
+  berth = undefined;
+});
+
+test("a value outside -20..19 is refused at start with the setting named", async () => {
+  await assert.rejects(BerthProcess.start({ args: ["--load-balancer-thread-nice=-21"] }), /loadBalancerThreadNice must be a whole number from -20 to 19, got -21/);
+});
