@@ -2,10 +2,11 @@
  * The ALB data plane against nginx and HAProxy as reverse proxies to the same three targets, in
  * one run, with the same load client (wrk) and the same backends:
  *
- *   npm run build && node dist/bench/load-balancer.js [--rounds 3] [--seconds 5] [--connections 16] [--trials 3] [--pin] [--proxies berth,nginx,haproxy,bare] [--berth-args "--flag=value ..."]
+ *   npm run build && node dist/bench/load-balancer.js [--rounds 3] [--seconds 5] [--connections 16] [--trials 3] [--pin] [--proxies berth,nginx,haproxy,bare] [--berth-args="--flag=value ..."]
  *
  * --berth-args: extra `berth up` flags for Berth's run (space-separated), to compare settings
- * such as --load-balancer-thread-nice=0 against the default in alternating runs.
+ * such as --load-balancer-thread-nice=0 against the default in alternating runs (with "=": a
+ * value that starts with "--" is otherwise taken for an option).
  *
  * 1. Saturation: wrk (one thread, `--connections` keep-alive connections, closed loop) against
  *    each proxy in interleaved rounds; requests per second, and the proxy's CPU seconds per
