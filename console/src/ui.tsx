@@ -1,6 +1,7 @@
 import type { ComponentChildren } from "preact";
 import { useState } from "preact/hooks";
 import { isAuthError } from "./aws";
+import { localTime } from "./locale";
 import { href } from "./router";
 import type { Loaded } from "./live";
 
@@ -76,7 +77,8 @@ export function Badge({ value }: { value: string | undefined }) {
 export function Time({ at }: { at: Date | string | undefined }) {
   if (!at) return <span class="muted">—</span>;
   const d = new Date(at);
-  return <time dateTime={d.toISOString()} title={d.toISOString()}>{d.toLocaleString()}</time>;
+  const iso = d.toISOString();
+  return <time dateTime={iso} title={iso}>{localTime(d)}</time>;
 }
 
 export function Bytes({ n }: { n: number | undefined }) {
