@@ -84,13 +84,12 @@ const describeCluster = async (cluster: string) => (await client(ECSClient).send
  * rendered: main.tsx calls it when the console opens on that page (live.ts prime()).
  */
 export function primeClusterPage(cluster: string): void {
-  // The two chains first (ListTasks then DescribeTasks, ListServices then 10 DescribeServices), the
-  // tasks' first: Berth answers in the order calls arrive, so the two ListTasks are answered before
-  // ListServices and the one DescribeTasks (the largest answer, 144 KB for 100 tasks, the slowest
-  // to read) goes out before the 10 DescribeServices rather than queued behind them for one of the
-  // browser's 6 connections to the host; it is read while they are answered.
-  primeTasks(cluster);
+  // The longest chains first: ListServices then 10 DescribeServices, ListTasks then DescribeTasks.
+  // (The tasks' chain first was tried: DescribeTasks then goes out before the 10 DescribeServices,
+  // but the services' table, rendered last, above the tasks', made the load slower:
+  // docs/benchmarks.md.)
   prime(`services/${cluster}`, () => servicesOf(cluster));
+  primeTasks(cluster);
   prime(`cluster/${cluster}`, () => describeCluster(cluster));
 }
 
