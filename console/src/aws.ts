@@ -1,4 +1,3 @@
-import type { MiddlewareStack } from "@smithy/types";
 /**
  * What the console signs its calls with. Kept in sessionStorage: it lasts as long as the tab and
  * is never written to disk or sent anywhere but this Berth. In open mode (no strict SigV4) any
@@ -49,48 +48,6 @@ export interface ClientConfig {
 let clients = new Map<unknown, unknown>();
 
 /**
- * Calls started and not yet handed to fetch (the SDK's steps before the deserialize step: its
- * middleware, serializing, signing with WebCrypto's asynchronous digests), by their SDK context.
- */
-const unsent = new Set<object>();
-let afterSent: Array<() => void> = [];
-
-/**
- * Runs `work` once every call started so far is on its way to Berth (a task after the last was
- * handed to fetch): the page's main thread then only waits for answers, and work done there
- * delays no call's sending. Not at all if no call is ever made.
- */
-export function whenCallsSent(work: () => void): void {
-  afterSent.push(work);
-}
-
-function sent(context: object): void {
-  if (!unsent.delete(context) || unsent.size > 0 || afterSent.length === 0) return;
-  const run = afterSent;
-  afterSent = [];
-  setTimeout(() => run.forEach((work) => work()));
-}
-
-/** What whenCallsSent() needs to know of each call: when it starts, and when it is handed to fetch (or fails before). */
-function countUnsent(stack: MiddlewareStack<object, object>): void {
-  stack.add((next, context) => async (args) => {
-    unsent.add(context);
-    try {
-      return await next(args);
-    } finally {
-      sent(context);
-    }
-  }, { step: "initialize", priority: "high", name: "berthCountUnsent" });
-  // Innermost: the next handler is the fetch handler, which calls fetch a microtask later, so the
-  // timer set in sent() fires after it.
-  stack.add((next, context) => (args) => {
-    const answer = next(args);
-    sent(context);
-    return answer;
-  }, { step: "deserialize", priority: "low", name: "berthCallSent" });
-}
-
-/**
  * The official SDK client of one service (`client(ECSClient)`), pointed at the Berth that served
  * this page and made once per settings. Pages import the client classes they use themselves, so
  * each page's chunk carries only its services' clients (the bundle is split by page).
@@ -103,7 +60,6 @@ export function client<T>(Client: new (config: ClientConfig) => T): T {
     // connection, a 5xx), as the CLI retries: one lost call would otherwise fail the whole page
     // until its next read. Refusals (validation, credentials) are not retried.
     c = new Client({ endpoint: location.origin, region: s.region, credentials: credentialsOf(s), maxAttempts: 3 });
-    countUnsent((c as unknown as { middlewareStack: MiddlewareStack<object, object> }).middlewareStack);
     clients.set(Client, c);
   }
   return c;

@@ -1,7 +1,6 @@
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import { loadSettings, whenCallsSent } from "./aws";
-import { prepareLocale } from "./locale";
+import { loadSettings } from "./aws";
 import { startEvents, useLiveMode } from "./live";
 import { currentPath, href, useRoute } from "./router";
 import { Lazy, lazyModule } from "./lazy";
@@ -99,9 +98,6 @@ function App() {
 // first), never longer: a module fetch that stalls or a module that throws must not keep the
 // console from rendering (the page then shows "Loading…", then the page or the import's error).
 const LANDING_WAIT_MS = 500;
-// The first collator and date formatter of a fresh renderer process cost 8-12 ms each (locale.ts):
-// made while the first calls are out, not while their answers are rendered.
-whenCallsSent(prepareLocale);
 const [first, name, sub] = currentPath();
 if ((first === undefined || first === "clusters") && !sub) {
   // Registered before the page's own wait for the module (lazy.tsx), so the prime runs first.

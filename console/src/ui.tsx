@@ -1,7 +1,6 @@
 import type { ComponentChildren } from "preact";
 import { useState } from "preact/hooks";
 import { isAuthError } from "./aws";
-import { localTime } from "./locale";
 import { href } from "./router";
 import type { Loaded } from "./live";
 
@@ -77,8 +76,7 @@ export function Badge({ value }: { value: string | undefined }) {
 export function Time({ at }: { at: Date | string | undefined }) {
   if (!at) return <span class="muted">—</span>;
   const d = new Date(at);
-  const iso = d.toISOString();
-  return <time dateTime={iso} title={iso}>{localTime(d)}</time>;
+  return <time dateTime={d.toISOString()} title={d.toISOString()}>{d.toLocaleString()}</time>;
 }
 
 export function Bytes({ n }: { n: number | undefined }) {

@@ -1,7 +1,6 @@
 import { useMemo } from "preact/hooks";
 import { ECSClient, DescribeClustersCommand, ListClustersCommand, DescribeServicesCommand, ListServicesCommand, ListContainerInstancesCommand, DescribeContainerInstancesCommand, type Service } from "@aws-sdk/client-ecs";
 import { allPages, client, chunks, lastPart } from "../aws";
-import { compareText } from "../locale";
 import { prime, useLoad } from "../live";
 import { Badge, Link, Loading, Page, Section, Table, Time } from "../ui";
 import { href } from "../router";
@@ -16,7 +15,7 @@ export function ClustersPage() {
       return { items: r.clusterArns ?? [], next: r.nextToken };
     });
     const clusters = (await Promise.all(chunks(arns, 100).map((names) => ecs.send(new DescribeClustersCommand({ clusters: names }))))).flatMap((r) => r.clusters ?? []);
-    return clusters.sort((a, b) => compareText(a.clusterName ?? "", b.clusterName ?? ""));
+    return clusters.sort((a, b) => (a.clusterName ?? "").localeCompare(b.clusterName ?? ""));
   }, []);
   return (
     <Page title="Clusters">
@@ -50,7 +49,7 @@ async function servicesOf(cluster: string): Promise<Service[]> {
     return { items: r.serviceArns ?? [], next: r.nextToken };
   });
   const services = (await Promise.all(chunks(serviceArns, 10).map((batch) => ecs.send(new DescribeServicesCommand({ cluster, services: batch }))))).flatMap((r) => r.services ?? []);
-  return services.sort((a, b) => compareText(a.serviceName ?? "", b.serviceName ?? ""));
+  return services.sort((a, b) => (a.serviceName ?? "").localeCompare(b.serviceName ?? ""));
 }
 
 /** Every container instance of the cluster, described. */
@@ -85,9 +84,6 @@ const describeCluster = async (cluster: string) => (await client(ECSClient).send
  */
 export function primeClusterPage(cluster: string): void {
   // The longest chains first: ListServices then 10 DescribeServices, ListTasks then DescribeTasks.
-  // (The tasks' chain first was tried: DescribeTasks then goes out before the 10 DescribeServices,
-  // but the services' table, rendered last, above the tasks', made the load slower:
-  // docs/benchmarks.md.)
   prime(`services/${cluster}`, () => servicesOf(cluster));
   primeTasks(cluster);
   prime(`cluster/${cluster}`, () => describeCluster(cluster));

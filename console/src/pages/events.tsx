@@ -1,7 +1,6 @@
 import { EventBridgeClient, DescribeRuleCommand, DisableRuleCommand, EnableRuleCommand, ListEventBusesCommand, ListRulesCommand, ListTargetsByRuleCommand, type Rule } from "@aws-sdk/client-eventbridge";
 import { SchedulerClient, GetScheduleCommand, ListSchedulesCommand } from "@aws-sdk/client-scheduler";
 import { allPages, client } from "../aws";
-import { compareText } from "../locale";
 import { useLoad } from "../live";
 import { Badge, ErrorBox, Link, Loading, Page, Section, Table, Time, useAction } from "../ui";
 import { href } from "../router";
@@ -132,7 +131,7 @@ export function SchedulesPage() {
       return { items: r.Schedules ?? [], next: r.NextToken };
     });
     const schedules = await Promise.all(summaries.map((s) => scheduler.send(new GetScheduleCommand({ Name: s.Name, GroupName: s.GroupName }))));
-    return schedules.sort((a, b) => compareText(`${a.GroupName}/${a.Name}`, `${b.GroupName}/${b.Name}`));
+    return schedules.sort((a, b) => `${a.GroupName}/${a.Name}`.localeCompare(`${b.GroupName}/${b.Name}`));
   }, [], never);
   return (
     <Page title="Schedules">
