@@ -15,15 +15,21 @@
  * its files are served beside this build's by the same server (their names are content hashes;
  * its index.html as /console/index-baseline.html), and the loads alternate between the two, each
  * build in a browser context of its own (its own cache), so both meet the same data and the same
- * moment of a shared machine. The baseline's page is then cached like a bundle file (this build's
- * index.html is not), which favours the baseline's warm loads a little.
+ * moment of a shared machine. This build's index.html is then served the same way, as
+ * /console/index-this.html (a page under /console/ is cached like a bundle file; the same for
+ * both), and which build loads first alternates from one round to the next.
  * Each load's phases come from the page's own clock (DOMContentLoaded, the first AWS call sent, the
  * last call answered before the page showed everything, everything shown); the warm medians are
  * printed by build. A load not shown after 5 s prints what the page shows, the requests it waits
  * for and the TCP connections to Berth at that moment (ss), and then when each was answered.
  * --net-log FILE writes chromium's net log (which socket a request waited for, and why);
  * --trace FILE a chromium trace (timeline and CPU samples) of this build's last load, which the
- * tracing slows: leave it out of runs whose times count.
+ * tracing slows: leave it out of runs whose times count. --trace-categories a,b,c traces those
+ * instead (e.g. disabled-by-default-v8.cpu_profiler,toplevel: CPU samples without the timeline's
+ * per-function events, which slow the page's JavaScript about threefold).
+ * Each load also prints the page's main-thread time (CDP Performance metrics: busy, on a CPU,
+ * script, layout, style) and the CPU time chromium's processes and Berth's main thread used during
+ * it: on a shared machine these move less than wall time does.
  * --restart stops Berth once the data is in and starts it again on the same data directory before
  * the first load, which then is the first load after a fresh `berth up` with that data (as a user
  * who opens the console right after starting Berth gets it): no API call reaches the new process
@@ -48,7 +54,7 @@ import { waitFor } from "../test/wait.js";
 import { ecr } from "../test/registry-kit.js";
 import { CONSOLE_DIR as OWN_CONSOLE_DIR } from "../src/console/console-assets.js";
 
-const { values } = parseArgs({ options: { services: { type: "string", default: "100" }, "tasks-per-service": { type: "string", default: "1" }, "stopped-tasks": { type: "string", default: "0" }, loads: { type: "string", default: "5" }, baseline: { type: "string" }, restart: { type: "boolean", default: false }, "berth-bin": { type: "string" }, "net-log": { type: "string" }, trace: { type: "string" } } });
+const { values } = parseArgs({ options: { services: { type: "string", default: "100" }, "tasks-per-service": { type: "string", default: "1" }, "stopped-tasks": { type: "string", default: "0" }, loads: { type: "string", default: "5" }, baseline: { type: "string" }, restart: { type: "boolean", default: false }, "berth-bin": { type: "string" }, "net-log": { type: "string" }, trace: { type: "string" }, "trace-categories": { type: "string" } } });
 const STOPPED = Number(values["stopped-tasks"]);
 const SERVICES = Number(values.services);
 const PER = Number(values["tasks-per-service"]);
@@ -77,6 +83,8 @@ if (values.baseline) {
     copyFileSync(join(values.baseline, f), join(CONSOLE_DIR, to));
     added.push(to);
   }
+  copyFileSync(join(CONSOLE_DIR, "index.html"), join(CONSOLE_DIR, "index-this.html"));
+  added.push("index-this.html");
 }
 
 console.log(`load average at start: ${load()}`);
@@ -143,10 +151,10 @@ try {
     console.log(`restarted on the same data; /_berth/health answered in ${answered.map((ms) => ms.toFixed(0)).join(", ")} ms; load average now: ${load()}`);
   }
   // One page per build, each in a browser context of its own (its own cache: its first load is cold).
-  const variants = await Promise.all([{ name: "this build", path: "/" }, ...(values.baseline ? [{ name: "baseline", path: "/console/index-baseline.html" }] : [])].map(async (v) => {
+  const variants = await Promise.all([{ name: "this build", path: values.baseline ? "/console/index-this.html" : "/" }, ...(values.baseline ? [{ name: "baseline", path: "/console/index-baseline.html" }] : [])].map(async (v) => {
     const page = await (await browser.createBrowserContext()).newPage();
     await page.setViewport({ width: 1280, height: 800 });
-    const variant = { ...v, page, networkChanged: false, times: [] as number[], calls: [] as Array<{ op: string; ms: number; bytes: number; start: number; end: number }>, open: new Map<unknown, { what: string; at: number }>(), stalledAt: 0, loadedAt: 0, phases: [] as Array<Record<"dcl" | "firstCall" | "lastCall" | "loaded", number>> };
+    const variant = { ...v, page, networkChanged: false, times: [] as number[], calls: [] as Array<{ op: string; ms: number; bytes: number; start: number; end: number }>, open: new Map<unknown, { what: string; at: number }>(), stalledAt: 0, loadedAt: 0, phases: [] as Array<Record<"dcl" | "firstCall" | "lastCall" | "loaded" | "task" | "script" | "layout" | "style" | "thread" | "chromium" | "server", number>>, cdp: await page.createCDPSession(), work: { task: 0, script: 0, layout: 0, style: 0, thread: 0, chromium: 0, server: 0 } };
     // Requests sent and not yet answered: what a load that hangs is waiting for.
     page.on("request", (req) => variant.open.set(req, { what: `${req.method()} ${req.headers()["x-amz-target"]?.split(".").pop() ?? new URL(req.url()).pathname}`, at: performance.now() }));
     for (const ended of ["requestfinished", "requestfailed"] as const) page.on(ended, (req) => {
@@ -175,6 +183,17 @@ try {
     return variant;
   }));
   type Variant = (typeof variants)[number];
+  // CPU time (ms) used so far by chromium's processes (all of them: browser, renderers, network,
+  // GPU; CDP's SystemInfo, of the processes alive at the time) and by Berth's main thread
+  // (/proc schedstat): the load's CPU on both sides, which the machine's other work disturbs far
+  // less than the wall time. (Chromium's includes the other build's idle tab and the bench's own
+  // CDP traffic, the same for both builds.)
+  const systemInfo = await browser.target().createCDPSession();
+  const cpu = async () => {
+    const { processInfo } = await systemInfo.send("SystemInfo.getProcessInfo");
+    const server = Number(readFileSync(`/proc/${berth.proc.pid}/schedstat`, "utf8").split(" ")[0]) / 1e6;
+    return { chromium: processInfo.reduce((n, p) => n + p.cpuTime, 0) * 1000, server };
+  };
   // Where a load's time goes, from the page's own Navigation and Resource Timing (ms after navigation start).
   const phases = (v: Variant) => v.page.evaluate((loadedAt: number) => {
     const perf = (globalThis as unknown as { performance: { getEntriesByType(t: string): Array<{ name: string; startTime: number; responseEnd: number; initiatorType?: string; domContentLoadedEventEnd?: number }> } }).performance;
@@ -206,12 +225,20 @@ try {
   };
   // The loads alternate between the builds: load 1 of each, then load 2 of each, ...
   for (let i = 0; i < LOADS; i++) {
-    for (const v of variants) {
+    // Which build loads first alternates (ABBA...), so neither always follows the other. (A/A runs,
+    // the same build in both places, still put "this build" 40-55 ms behind the baseline, with
+    // this and without, for a reason not found: docs/benchmarks.md. Read A/B differences smaller
+    // than that as none.)
+    for (const v of i % 2 ? [...variants].reverse() : variants) {
       const { page } = v;
       // A load whose requests chromium aborted with ERR_NETWORK_CHANGED (other engineers' Docker
       // networks come and go on this machine) is made again, and said so: it measures nothing.
       for (let attempt = 1; ; attempt++) {
-        await page.goto("about:blank");
+        // Every build's page leaves the console first, not only this one's: a console page left
+        // open reads everything again ~0.4 s after its event stream opens (and every 30 s), and the
+        // other build's page did so in the middle of this load, on the same two cores and the same
+        // server: whichever build's loads were slower got hit more often and looked slower still.
+        await Promise.all(variants.map((o) => o.page.goto("about:blank")));
         v.calls = [];
         v.open.clear();
         v.networkChanged = false;
@@ -222,7 +249,18 @@ try {
         if (!(values.restart && i === 0)) total = (await count("RUNNING")) + (await count("STOPPED"));
         // --trace FILE: a Chrome trace (timeline and CPU samples) of this build's last load.
         const tracing = values.trace && v === variants[0] && i === LOADS - 1;
-        if (tracing) await page.tracing.start({ path: values.trace, categories: ["devtools.timeline", "disabled-by-default-devtools.timeline", "v8.execute", "disabled-by-default-v8.cpu_profiler", "blink.user_timing", "loading", "netlog", "toplevel"] });
+        if (tracing) await page.tracing.start({ path: values.trace, categories: values["trace-categories"]?.split(",") ?? ["devtools.timeline", "disabled-by-default-devtools.timeline", "v8.execute", "disabled-by-default-v8.cpu_profiler", "blink.user_timing", "loading", "netlog", "toplevel"] });
+        // The page's main-thread time during the load (CDP's Performance metrics, seconds since the
+        // renderer started): less disturbed by the rest of the machine than wall time, which on 2
+        // shared cores moves by more than a change to the page does. Read before and after; a load
+        // that got a new renderer process counts from zero.
+        const work = async () => {
+          const m = new Map((await v.cdp.send("Performance.getMetrics")).metrics.map((x) => [x.name, x.value * 1000]));
+          return { task: m.get("TaskDuration") ?? 0, script: m.get("ScriptDuration") ?? 0, layout: m.get("LayoutDuration") ?? 0, style: m.get("RecalcStyleDuration") ?? 0, thread: m.get("ThreadTime") ?? 0 };
+        };
+        await v.cdp.send("Performance.enable");
+        const workBefore = await work();
+        const cpuBefore = await cpu();
         const t0 = performance.now();
         await page.goto(`${berth.endpoint}${v.path}#/clusters/default`).catch((err: Error) => console.log(`  ${v.name}: navigation failed: ${err.message}`));
         // What the page shows after 5 s, when it is not there yet.
@@ -268,6 +306,12 @@ try {
         clearInterval(watch);
         clearTimeout(late);
         if (tracing) await page.tracing.stop();
+        if (outcome === "loaded") {
+          const after = await work();
+          const fresh = after.task < workBefore.task;
+          const cpuAfter = await cpu();
+          v.work = { task: after.task - (fresh ? 0 : workBefore.task), script: after.script - (fresh ? 0 : workBefore.script), layout: after.layout - (fresh ? 0 : workBefore.layout), style: after.style - (fresh ? 0 : workBefore.style), thread: after.thread - (fresh ? 0 : workBefore.thread), chromium: cpuAfter.chromium - cpuBefore.chromium, server: cpuAfter.server - cpuBefore.server };
+        }
         if (outcome === "loaded" && !v.networkChanged) {
           v.times.push(performance.now() - t0);
           console.log(`  ${v.name}: load ${i + 1} ${v.times.at(-1)!.toFixed(0)} ms, load average ${load()}`);
@@ -289,10 +333,10 @@ try {
       if (v.times[i]! > 5_000) console.log(`  ${v.name}: load ${i + 1} took ${v.times[i]!.toFixed(0)} ms`);
       if (Number.isNaN(v.times[i]!)) continue;
       const p = await phases(v);
-      v.phases.push({ dcl: p.dcl, firstCall: p.firstCall, lastCall: p.lastCall, loaded: v.loadedAt });
+      v.phases.push({ dcl: p.dcl, firstCall: p.firstCall, lastCall: p.lastCall, loaded: v.loadedAt, ...v.work });
       if (i === 0 || i === LOADS - 1) {
         report(v, `load ${i + 1} (${i === 0 ? "cold" : "warm"}), ${v.times[i]!.toFixed(0)} ms, load average ${load()}`);
-        console.log(`  phases (ms after navigation start): html ${p.html.toFixed(0)}, last of ${p.scripts} scripts (${p.scriptKB.toFixed(0)} KB transferred) ${p.script.toFixed(0)}, DOMContentLoaded ${p.dcl.toFixed(0)}, first AWS call sent ${p.firstCall.toFixed(0)}, last answered ${p.lastCall.toFixed(0)}, page showed everything ${v.loadedAt.toFixed(0)}`);
+        console.log(`  phases (ms after navigation start): html ${p.html.toFixed(0)}, last of ${p.scripts} scripts (${p.scriptKB.toFixed(0)} KB transferred) ${p.script.toFixed(0)}, DOMContentLoaded ${p.dcl.toFixed(0)}, first AWS call sent ${p.firstCall.toFixed(0)}, last answered ${p.lastCall.toFixed(0)}, page showed everything ${v.loadedAt.toFixed(0)}; main thread busy ${v.work.task.toFixed(0)} ms, on a CPU ${v.work.thread.toFixed(0)} ms (script ${v.work.script.toFixed(0)}, layout ${v.work.layout.toFixed(0)}, style ${v.work.style.toFixed(0)}); CPU: chromium ${v.work.chromium.toFixed(0)} ms, Berth's main thread ${v.work.server.toFixed(0)} ms`);
       }
     }
   }
@@ -307,7 +351,7 @@ try {
   for (const v of variants) {
     const warm = v.phases.slice(1);
     const m = (f: (p: (typeof warm)[number]) => number) => median(warm.map(f)).toFixed(0);
-    console.log(`${v.name}: warm medians (ms): DOMContentLoaded ${m((p) => p.dcl)}; to the first call ${m((p) => p.firstCall - p.dcl)}; first sent to last answered ${m((p) => p.lastCall - p.firstCall)}; last answered to all shown ${m((p) => p.loaded - p.lastCall)}; navigation to all shown ${m((p) => p.loaded)}`);
+    console.log(`${v.name}: warm medians (ms): DOMContentLoaded ${m((p) => p.dcl)}; to the first call ${m((p) => p.firstCall - p.dcl)}; first sent to last answered ${m((p) => p.lastCall - p.firstCall)}; last answered to all shown ${m((p) => p.loaded - p.lastCall)}; navigation to all shown ${m((p) => p.loaded)}; the page's main thread busy ${m((p) => p.task)}, on a CPU ${m((p) => p.thread)} (script ${m((p) => p.script)}, layout ${m((p) => p.layout)}, style ${m((p) => p.style)}); CPU: chromium ${m((p) => p.chromium)}, Berth's main thread ${m((p) => p.server)}`);
   }
   // The server's side of the first load's calls, without the browser: each call made the same
   // way from Node, one at a time, 20 times; the median is what answering it costs (plus loopback
