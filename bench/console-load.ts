@@ -131,6 +131,12 @@ try {
     return same >= 2 || undefined;
   }, 300_000);
   console.log(`${running} tasks running, ${STOPPED} stopped; load average now: ${load()}`);
+  // What Berth's main thread does with no client at all (the services' scheduling passes, task
+  // reports, metrics): the work every API answer, the console's included, may wait behind.
+  const serverCpuMs = () => Number(readFileSync(`/proc/${berth.proc.pid}/schedstat`, "utf8").split(" ")[0]) / 1e6;
+  const idleFrom = serverCpuMs();
+  await new Promise((r) => setTimeout(r, 10_000));
+  console.log(`Berth's main thread with no client: ${((serverCpuMs() - idleFrom) / 10).toFixed(1)} ms of CPU a second (10 s)`);
   if (values.restart) {
     // Stopped and started again on the same data: the running tasks' containers stay up and are
     // recovered, as after any restart. The new process gets no API call before the first load.

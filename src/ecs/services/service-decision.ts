@@ -64,13 +64,19 @@ export function decideService(db: Db, clock: Clock, log: Logger, arn: string, lb
     const seed = `${arn}#${stored.state.decisions}`;
     const ec2 = svc.launchType === "EC2" || (!!svc.capacityProviderStrategy?.length && !isFargateStrategy(svc.capacityProviderStrategy));
     const rows = serviceTasks(db, arn);
-    const snapshots = ec2 ? placementSnapshots(db, svc.clusterArn!, instancesOf(db, scope, svc.clusterArn!, ["ACTIVE", "DRAINING"])) : [];
+    const registered = ec2 ? instancesOf(db, scope, svc.clusterArn!, ["ACTIVE", "DRAINING"]) : [];
+    // The instances as placement sees them (what each holds, from every task placed on it) only
+    // when a decision needs them: a DAEMON service's hosts, or choosing tasks to stop. Made for
+    // every decision, they cost each steady service of a busy cluster a read of all its tasks, once a
+    // second (~90 ms a second with 100 services of one task: docs/benchmarks.md, console).
+    let snapshots: ReturnType<typeof placementSnapshots> | undefined;
+    const placementView = () => (snapshots ??= placementSnapshots(db, svc.clusterArn!, registered));
     // As in ECS, tasks on an instance whose agent went silent stay put: only when the grace period
     // ends are they stopped (remote-agent-liveness.ts) and then replaced. Drained or deregistered
     // instances are left at once.
-    const keepable = snapshots.filter((s) => s.status === "ACTIVE");
+    const keepable = registered.filter((s) => s.instance.status === "ACTIVE").map((s) => s.instance.containerInstanceArn!);
     const holdsTask = (arn: string) => rows.some((r) => r.task.containerInstanceArn === arn && r.task.desiredStatus !== "STOPPED");
-    const daemonHosts = keepable.filter((s) => s.agentConnected || holdsTask(s.arn));
+    const daemonHosts = () => placementView().filter((s) => s.status === "ACTIVE" && (s.agentConnected || holdsTask(s.arn)));
     const primaryRef = svc.deployments?.[0]?.taskDefinition;
     const primaryDef = primaryRef ? defOf(primaryRef) : undefined;
     // EXTERNAL and CODE_DEPLOY services: each task set has its own load balancers.
@@ -104,8 +110,8 @@ export function decideService(db: Db, clock: Clock, log: Logger, arn: string, lb
       status: svc.status === "DRAINING" ? "DRAINING" : "ACTIVE",
       schedulingStrategy: svc.schedulingStrategy === "DAEMON" ? "DAEMON" : "REPLICA",
       desiredCount: svc.desiredCount ?? 0,
-      ...(ec2 ? { usableInstances: new Set(keepable.map((s) => s.arn)) } : {}),
-      ...(svc.schedulingStrategy === "DAEMON" ? { daemonInstances: daemonInstances(daemonHosts, primaryDef ? constraintsFor(primaryDef, svc.placementConstraints) : []) } : {}),
+      ...(ec2 ? { usableInstances: new Set(keepable) } : {}),
+      ...(svc.schedulingStrategy === "DAEMON" ? { daemonInstances: daemonInstances(daemonHosts(), primaryDef ? constraintsFor(primaryDef, svc.placementConstraints) : []) } : {}),
       minimumHealthyPercent: svc.deploymentConfiguration?.minimumHealthyPercent ?? 100,
       maximumPercent: svc.deploymentConfiguration?.maximumPercent ?? 200,
       ...(!taskSets && alarmConfig?.enable ? { alarms: { inAlarm: alarms.inAlarm(scope, alarmConfig.alarmNames ?? [], new Date(svc.deployments![0]!.createdAt!)), rollback: alarmConfig.rollback ?? false } } : {}),
@@ -122,12 +128,12 @@ export function decideService(db: Db, clock: Clock, log: Logger, arn: string, lb
       // Scale-in reads the service's placement strategies backwards (src/scheduler); tasks whose
       // instance is gone go first, since nothing can be said about where they run.
       chooseToStop: (candidates, count) => {
-        const known = new Set(snapshots.map((s) => s.arn));
+        const known = new Set(registered.map((s) => s.instance.containerInstanceArn!));
         const placed = candidates.filter((c) => c.instanceArn && known.has(c.instanceArn));
         const picked = candidates.filter((c) => !placed.includes(c)).slice(0, count);
         if (picked.length >= count || placed.length === 0) return picked;
         const strategies = svc.placementStrategy?.length ? svc.placementStrategy : undefined;
-        const r = selectTasksToStop({ clusterArn: svc.clusterArn, instances: snapshots }, { group, count: count - picked.length, strategies, seed, taskArns: placed.map((c) => c.arn) });
+        const r = selectTasksToStop({ clusterArn: svc.clusterArn, instances: placementView() }, { group, count: count - picked.length, strategies, seed, taskArns: placed.map((c) => c.arn) });
         const byArn = new Map(placed.map((c) => [c.arn, c]));
         return [...picked, ...(r.ok ? r.taskArns.map((a) => byArn.get(a)!) : placed.slice(0, count - picked.length))];
       },
