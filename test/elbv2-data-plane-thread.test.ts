@@ -41,7 +41,8 @@ test("the data plane's thread runs at loadBalancerThreadNice, and no other threa
     return tids.length > 0 ? tids : undefined;
   });
   assert.equal(at5.length, 1, "one thread: the data plane's");
-  for (const [tid, nice] of threadNices(pid)) if (!at5.includes(tid)) assert.equal(nice, 0, `thread ${tid} keeps the process's nice value`);
+  const nices = threadNices(pid);
+  for (const [tid, nice] of nices) if (!at5.includes(tid)) assert.equal(nice, nices.get(pid), `thread ${tid} keeps the main thread's nice value`);
   await berth.dispose();
   berth = undefined;
 });
