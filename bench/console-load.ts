@@ -197,8 +197,7 @@ try {
   const systemInfo = await browser.target().createCDPSession();
   const cpu = async () => {
     const { processInfo } = await systemInfo.send("SystemInfo.getProcessInfo");
-    const server = Number(readFileSync(`/proc/${berth.proc.pid}/schedstat`, "utf8").split(" ")[0]) / 1e6;
-    return { chromium: processInfo.reduce((n, p) => n + p.cpuTime, 0) * 1000, server };
+    return { chromium: processInfo.reduce((n, p) => n + p.cpuTime, 0) * 1000, server: serverCpuMs() };
   };
   // Where a load's time goes, from the page's own Navigation and Resource Timing (ms after navigation start).
   const phases = (v: Variant) => v.page.evaluate((loadedAt: number) => {

@@ -127,6 +127,7 @@ import { createExecutionRoleGate } from "./sts/execution-role-gate.js";
 import { createRegistryPermissions } from "./ecr/registry-permissions.js";
 import { credentialSecrets, sealPlaintextSecrets } from "./iam/credential-secrets.js";
 import { registerConsoleAssets, wantsPage } from "./console/console-assets.js";
+import { bindsEveryAddress } from "./console/bound-host.js";
 import { registerTaskEvents } from "./console/task-events.js";
 import { warmUpConsoleReads } from "./console/console-warm-up.js";
 import { createExecSessions } from "./ecs/execute-command/exec-sessions.js";
@@ -224,7 +225,7 @@ export async function createBerth(config: Config, log: Logger, { clock = systemC
   // The embedded agent's tasks reach this server's API through the agent's relay (AWS_ENDPOINT_URL).
   const api = () => {
     const a = app.server.address() as AddressInfo | null;
-    return a ? { host: config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host, port: a.port } : undefined;
+    return a ? { host: bindsEveryAddress(config.host) ? "127.0.0.1" : config.host, port: a.port } : undefined;
   };
   const embeddedAgent = startEmbeddedAgent({ endpoint: agentEndpoint.embedded, docker, config, clock, log: log.child({ component: "agent" }), berthId, dockerVersion, api });
   const runner = withInstanceAddresses(agents, db);

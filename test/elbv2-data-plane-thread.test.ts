@@ -1,8 +1,8 @@
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
 import { BerthProcess } from "./harness.js";
 import { waitFor } from "./wait.js";
+import { threadNices } from "./thread-nices.js";
 
 /**
  * The load balancers' data plane runs in its own thread at loadBalancerThreadNice (default -10,
@@ -11,18 +11,6 @@ import { waitFor } from "./wait.js";
  */
 let berth: BerthProcess | undefined;
 after(async () => berth?.dispose());
-
-/** Every thread of a process with its nice value (field 19 of its stat, after the name's ")"). */
-function threadNices(pid: number): Map<number, number> {
-  const nices = new Map<number, number>();
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
-      nices.set(Number(tid), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16]));
-    } catch { /* the thread ended between the listing and the read */ }
-  }
-  return nices;
-}
 
 async function loadBalancer(name: string): Promise<void> {
   const lb = (await berth!.aws("elbv2", "create-load-balancer", "--name", name, "--type", "application", "--subnets", "subnet-a", "subnet-b")).LoadBalancers[0];

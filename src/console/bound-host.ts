@@ -8,7 +8,7 @@
  * `localhost`, and a bind to `localhost` to both of its addresses.
  */
 export function servesHost(bound: string, hostHeader: string | undefined): boolean {
-  if (bound === "0.0.0.0" || bound === "::" || bound === "") return true;
+  if (bindsEveryAddress(bound)) return true;
   if (!hostHeader) return false;
   let hostname: string;
   try {
@@ -22,3 +22,6 @@ export function servesHost(bound: string, hostHeader: string | undefined): boole
   if (own === "localhost") names.add("127.0.0.1").add("[::1]");
   return names.has(hostname);
 }
+
+/** Whether Berth's `host` setting binds every address (0.0.0.0, ::), where it answers to any name. */
+export const bindsEveryAddress = (bound: string): boolean => bound === "0.0.0.0" || bound === "::" || bound === "";

@@ -76,16 +76,24 @@ async function clusterPageReads(read: Read, cluster: string): Promise<void> {
 }
 
 /** A GET to this Berth (the console's page or a bundle file): the body as text. */
-function get({ host, port }: WarmUpTarget, path: string, headers: Record<string, string>): Promise<string> {
+async function get(target: WarmUpTarget, path: string, headers: Record<string, string>): Promise<string> {
+  return (await send(target, { method: "GET", path, headers })).text;
+}
+
+/**
+ * One request to this Berth, its answer read whole. agent: false: one connection a request, closed
+ * after it, so no idle connection outlives the warm-up.
+ */
+function send({ host, port }: WarmUpTarget, { method, path, headers }: { method: string; path: string; headers: Record<string, string> }, body?: string): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host, port, path, headers, agent: false }, (res) => {
+    const req = request({ host, port, method, path, headers, agent: false }, (res) => {
       const parts: Buffer[] = [];
       res.on("data", (part: Buffer) => parts.push(part));
-      res.on("end", () => resolve(Buffer.concat(parts).toString("utf8")));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(parts).toString("utf8") }));
       res.on("error", reject);
     });
     req.on("error", reject);
-    req.end();
+    req.end(body);
   });
 }
 
@@ -96,7 +104,8 @@ const chunks = <T>(list: T[], n: number): T[][] => Array.from({ length: Math.cei
  * than the SDK's ECS client: that is a development dependency only (the console bundles its own),
  * and these few reads need nothing of it but the signature, which @smithy/signature-v4 makes.
  */
-function signedReads({ host, port, accessKeyId, secretAccessKey, region }: WarmUpTarget): Read {
+function signedReads(target: WarmUpTarget): Read {
+  const { host, port, accessKeyId, secretAccessKey, region } = target;
   const signer = new SignatureV4({ credentials: { accessKeyId, secretAccessKey }, region, service: "ecs", sha256: Sha256 });
   const authority = `${host.includes(":") ? `[${host}]` : host}:${port}`;
   return async (operation, input) => {
@@ -106,23 +115,8 @@ function signedReads({ host, port, accessKeyId, secretAccessKey, region }: WarmU
       headers: { host: authority, "content-type": "application/x-amz-json-1.1", "x-amz-target": `AmazonEC2ContainerServiceV20141113.${operation}` },
       body,
     });
-    return new Promise((resolve, reject) => {
-      // agent: false: one connection a call, closed after it, so no idle connection outlives the warm-up.
-      const req = request({ host, port, method: "POST", path: "/", headers: { ...(signed.headers as Record<string, string>), "content-length": String(Buffer.byteLength(body)) }, agent: false }, (res) => {
-        const parts: Buffer[] = [];
-        res.on("data", (part: Buffer) => parts.push(part));
-        res.on("end", () => {
-          if (res.statusCode !== 200) return reject(new Error(`${operation} answered ${res.statusCode}`));
-          try {
-            resolve(JSON.parse(Buffer.concat(parts).toString("utf8")) as Record<string, unknown>);
-          } catch (err) {
-            reject(err as Error);
-          }
-        });
-        res.on("error", reject);
-      });
-      req.on("error", reject);
-      req.end(body);
-    });
+    const answer = await send(target, { method: "POST", path: "/", headers: { ...(signed.headers as Record<string, string>), "content-length": String(Buffer.byteLength(body)) } }, body);
+    if (answer.status !== 200) throw new Error(`${operation} answered ${answer.status}`);
+    return JSON.parse(answer.text) as Record<string, unknown>;
   };
 }

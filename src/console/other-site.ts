@@ -1,7 +1,7 @@
 import { isIP } from "node:net";
 import { hostname } from "node:os";
 import { ServiceError } from "../core/errors.js";
-import { servesHost } from "./bound-host.js";
+import { bindsEveryAddress, servesHost } from "./bound-host.js";
 
 /**
  * Whether a request comes from a web page of another site than Berth's own (its console).
@@ -30,11 +30,9 @@ export function fromOtherSite(bound: string, origin: string | string[] | undefin
     return true;
   }
   if (page.host === "" || page.port !== reached.port) return true;
-  if (!everyAddress(bound)) return !servesHost(bound, page.host);
+  if (!bindsEveryAddress(bound)) return !servesHost(bound, page.host);
   return page.hostname !== reached.hostname || !unrebindable(page.hostname);
 }
-
-const everyAddress = (bound: string) => bound === "0.0.0.0" || bound === "::" || bound === "";
 
 /** A name no other site's DNS can give this machine: an address, `localhost`, or the machine's own host name. */
 function unrebindable(name: string): boolean {

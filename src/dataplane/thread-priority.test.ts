@@ -1,18 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { startDataPlane, type DataPlaneStarted } from "./data-plane.js";
-
-/** Every thread of this process with its nice value (field 19 of /proc/self/task/<tid>/stat, after the name's ")"). */
-function threadNices(): Map<number, number> {
-  const nices = new Map<number, number>();
-  for (const tid of readdirSync("/proc/self/task")) {
-    const stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
-    nices.set(Number(tid), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16]));
-  }
-  return nices;
-}
+import { threadNices } from "../../test/thread-nices.js";
 
 test("the data plane's worker thread takes the nice value it is given; every other thread keeps its own", async () => {
   const before = threadNices();
