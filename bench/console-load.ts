@@ -1,7 +1,7 @@
 /**
  * The web console's first page load: a cluster page (every service described, every task
  * described, container instances) in headless Debian chromium, against a live Berth on loopback.
- *   npm run build && node dist/bench/console-load.js [--services 100] [--tasks-per-service 1] [--stopped-tasks 0] [--loads 5]
+ *   npm run build && node dist/bench/console-load.js [--services 100] [--tasks-per-service 1] [--stopped-tasks 0] [--loads 5] [--static-reference]
  * Time is from navigation to the page showing every service and every task; the first load has a
  * cold cache (the bundle is fetched), the others a warm one. Prints the bundle's gzipped size too,
  * the machine's load average before and after, and the AWS calls each load made: how many of each
@@ -36,6 +36,9 @@
  * before it (the task count the page must show is the one read before the restart).
  * --berth-bin FILE runs another build of Berth (its dist/src/cli/main.js; its own dist/console is
  * served): to compare a server change before and after on the same machine at the same time.
+ * --static-reference adds a third page to the loads: the cluster page's final DOM as static HTML
+ * (CSS inlined, every script removed, served by the bench), the floor of what chromium on this
+ * machine needs to show the same page with no JavaScript and no AWS call at all.
  * Not a test: nothing here asserts a time.
  */
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -45,6 +48,8 @@ import { gzipSync } from "node:zlib";
 import { parseArgs } from "node:util";
 import { loadavg } from "node:os";
 import { execFileSync } from "node:child_process";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import puppeteer from "puppeteer-core";
 import { CreateServiceCommand, DescribeClustersCommand, DescribeServicesCommand, DescribeTasksCommand, ListServicesCommand, ListTasksCommand, RegisterTaskDefinitionCommand, RunTaskCommand, type DesiredStatus } from "@aws-sdk/client-ecs";
 import { CreateRepositoryCommand } from "@aws-sdk/client-ecr";
@@ -54,7 +59,7 @@ import { waitFor } from "../test/wait.js";
 import { ecr } from "../test/registry-kit.js";
 import { CONSOLE_DIR as OWN_CONSOLE_DIR } from "../src/console/console-assets.js";
 
-const { values } = parseArgs({ options: { services: { type: "string", default: "100" }, "tasks-per-service": { type: "string", default: "1" }, "stopped-tasks": { type: "string", default: "0" }, loads: { type: "string", default: "5" }, baseline: { type: "string" }, restart: { type: "boolean", default: false }, "berth-bin": { type: "string" }, "net-log": { type: "string" }, trace: { type: "string" }, "trace-categories": { type: "string" } } });
+const { values } = parseArgs({ options: { services: { type: "string", default: "100" }, "tasks-per-service": { type: "string", default: "1" }, "stopped-tasks": { type: "string", default: "0" }, loads: { type: "string", default: "5" }, baseline: { type: "string" }, restart: { type: "boolean", default: false }, "berth-bin": { type: "string" }, "net-log": { type: "string" }, trace: { type: "string" }, "trace-categories": { type: "string" }, "static-reference": { type: "boolean", default: false } } });
 const STOPPED = Number(values["stopped-tasks"]);
 const SERVICES = Number(values.services);
 const PER = Number(values["tasks-per-service"]);
@@ -73,6 +78,47 @@ for (const f of built) {
   zipped += gzipSync(bytes, { level: 9 }).length;
 }
 console.log(`bundle: ${built.length} files, ${(bundle / 1024).toFixed(1)} KB, ${(zipped / 1024).toFixed(1)} KB gzipped`);
+
+/**
+ * Loaded: both titles shown and both tables' rows rendered (the first 100 of each; the rest wait
+ * for "Show all"), for `s` services and `t` tasks. Returns the page's own clock then (ms after
+ * navigation start), else false. Run in the page (puppeteer sends its source): self-contained.
+ */
+const everythingShown = (s: number, t: number) => {
+  const doc = (globalThis as unknown as { document: { querySelector(q: string): { textContent: string } | null; querySelectorAll(q: string): { length: number } } }).document;
+  // Checked every frame, so cheaply: rows counted and the sections' titles read as text
+  // (textContent; the page's innerText would lay out 200 rows each frame, ~15 ms of the
+  // page's main thread at a load average of 10, in the middle of the load it measures).
+  const title = (id: string) => doc.querySelector(`#${id} h2`)?.textContent ?? "";
+  // The tasks' title: their count when one ListTasks page of each kind held them all,
+  // else the cluster's running and pending counts (DescribeClusters': tasks that are
+  // desired RUNNING may still be PENDING) and "first 100 shown".
+  const loaded = doc.querySelectorAll("#services tbody tr").length >= Math.min(s, 100) && doc.querySelectorAll("#tasks tbody tr").length >= Math.min(t, 100)
+    && title("services") === `Services (${s})` && (title("tasks") === `Tasks (${t})` || (t > 100 && /^Tasks \(\d+ running, \d+ pending; first 100 shown\)$/.test(title("tasks"))));
+  // When, on the page's own clock (ms after navigation start): for its phases.
+  return loaded && (globalThis as unknown as { performance: { now(): number } }).performance.now();
+};
+
+/** The static reference page (--static-reference, below): captured from a load of this build, then served by the bench. */
+async function staticReference(total: number): Promise<{ url: string; server: Server }> {
+  const page = await (await browser.createBrowserContext()).newPage();
+  await page.setViewport({ width: 1280, height: 800 });
+  await page.goto(`${berth.endpoint}/#/clusters/default`);
+  await page.waitForFunction(everythingShown, { timeout: 120_000, polling: "raf" }, SERVICES, total);
+  // A string: the bench is compiled without the DOM's types.
+  const html = (await page.evaluate(`(() => {
+    const root = document.documentElement.cloneNode(true);
+    for (const e of root.querySelectorAll("script, link[rel=modulepreload], link[rel=stylesheet]")) e.remove();
+    return "<!doctype html>\\n" + root.outerHTML;
+  })()`)) as string;
+  await page.browserContext().close();
+  const css = readFileSync(join(CONSOLE_DIR, readdirSync(CONSOLE_DIR).find((f) => /^app-.*\.css$/.test(f))!), "utf8");
+  const body = html.replace("</head>", `<style>${css}</style></head>`);
+  const server = createServer((_req, res) => res.writeHead(200, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" }).end(body));
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  console.log(`static reference: ${(body.length / 1024).toFixed(0)} KB of HTML and CSS, no script`);
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/#/clusters/default`, server };
+}
 
 // The baseline's files, copied in before the server reads the directory and removed at the end.
 const added: string[] = [];
@@ -94,6 +140,8 @@ const berthArgs = ["--instances", String(instances), "--instance-cpu", "102400",
 // A data directory of the bench's own, which a restart (--restart) keeps.
 const dataDir = mkdtempSync(join(tmpdir(), "berth-bench-"));
 let berth = await BerthProcess.start({ args: berthArgs, dataDir, ...(BIN ? { bin: BIN } : {}) });
+/** --static-reference's page (below), once captured. */
+let reference: { url: string; server: Server } | undefined;
 const browser = await puppeteer.launch({ executablePath: process.env.BERTH_CHROMIUM ?? "/usr/bin/chromium", headless: true, args: ["--no-sandbox", "--disable-gpu", ...(values["net-log"] ? [`--log-net-log=${values["net-log"]}`, "--net-log-capture-mode=Everything"] : [])] });
 try {
   let ecs = berth.ecs();
@@ -137,6 +185,14 @@ try {
   const idleFrom = serverCpuMs();
   await new Promise((r) => setTimeout(r, 10_000));
   console.log(`Berth's main thread with no client: ${((serverCpuMs() - idleFrom) / 10).toFixed(1)} ms of CPU a second (10 s)`);
+  // --static-reference: the floor under any version of this page on this machine. The cluster
+  // page's final DOM, as this build rendered it, saved as one static HTML file with the console's
+  // CSS inlined and every script removed: no JavaScript, no AWS call, just chromium parsing,
+  // styling, laying out and painting the same 200 rows. Captured before a --restart (no call may
+  // reach the new process before the first load) and served by a tiny server of the bench's own on
+  // loopback (Berth reads its console files once, at start); loaded like the builds, in a context
+  // of its own, alternating with them.
+  if (values["static-reference"]) reference = await staticReference(total);
   if (values.restart) {
     // Stopped and started again on the same data: the running tasks' containers stay up and are
     // recovered, as after any restart. The new process gets no API call before the first load.
@@ -157,7 +213,9 @@ try {
     console.log(`restarted on the same data; /_berth/health answered in ${answered.map((ms) => ms.toFixed(0)).join(", ")} ms; load average now: ${load()}`);
   }
   // One page per build, each in a browser context of its own (its own cache: its first load is cold).
-  const variants = await Promise.all([{ name: "this build", path: values.baseline ? "/console/index-this.html" : "/" }, ...(values.baseline ? [{ name: "baseline", path: "/console/index-baseline.html" }] : [])].map(async (v) => {
+  const builds = [{ name: "this build", path: values.baseline ? "/console/index-this.html" : "/" }, ...(values.baseline ? [{ name: "baseline", path: "/console/index-baseline.html" }] : [])];
+  const targets = [...builds.map((b) => ({ name: b.name, url: `${berth.endpoint}${b.path}#/clusters/default` })), ...(reference ? [{ name: "static reference", url: reference.url }] : [])];
+  const variants = await Promise.all(targets.map(async (v) => {
     const page = await (await browser.createBrowserContext()).newPage();
     await page.setViewport({ width: 1280, height: 800 });
     const variant = { ...v, page, networkChanged: false, times: [] as number[], calls: [] as Array<{ op: string; ms: number; bytes: number; start: number; end: number }>, open: new Map<unknown, { what: string; at: number }>(), stalledAt: 0, loadedAt: 0, phases: [] as Array<Record<"dcl" | "firstCall" | "lastCall" | "loaded" | "task" | "script" | "layout" | "style" | "thread" | "chromium" | "server", number>>, cdp: await page.createCDPSession(), work: { task: 0, script: 0, layout: 0, style: 0, thread: 0, chromium: 0, server: 0 } };
@@ -213,7 +271,9 @@ try {
     return {
       scripts: scripts.length, scriptKB: scripts.reduce((n, r) => n + r.encodedBodySize, 0) / 1024,
       html: nav.responseEnd, script: script?.responseEnd ?? 0, dcl: nav.domContentLoadedEventEnd ?? 0,
-      firstCall: Math.min(...calls.map((c) => c.startTime)), lastCall: Math.max(...calls.map((c) => c.responseEnd)),
+      // The static reference makes no call: both at DOMContentLoaded.
+      firstCall: calls.length ? Math.min(...calls.map((c) => c.startTime)) : nav.domContentLoadedEventEnd ?? 0,
+      lastCall: calls.length ? Math.max(...calls.map((c) => c.responseEnd)) : nav.domContentLoadedEventEnd ?? 0,
     };
   }, v.loadedAt);
   const report = (v: Variant, label: string) => {
@@ -267,7 +327,7 @@ try {
         const workBefore = await work();
         const cpuBefore = await cpu();
         const t0 = performance.now();
-        await page.goto(`${berth.endpoint}${v.path}#/clusters/default`).catch((err: Error) => console.log(`  ${v.name}: navigation failed: ${err.message}`));
+        await page.goto(v.url).catch((err: Error) => console.log(`  ${v.name}: navigation failed: ${err.message}`));
         // What the page shows after 5 s, when it is not there yet.
         const late = setTimeout(() => {
           void page.$eval("main", (el) => (el as unknown as { innerText: string }).innerText.slice(0, 600)).then((t) => console.log(`  after 5 s the page shows: ${t.replace(/\s+/g, " ")}\n  and waits for: ${[...v.open.values()].map((o) => `${o.what} (sent ${(o.at - t0).toFixed(0)} ms after navigation)`).join(", ") || "no request"}`), () => undefined);
@@ -285,20 +345,7 @@ try {
         // Loaded: both titles shown and both tables' rows rendered (the first 100 of each; the rest
         // wait for "Show all").
         const done = page.waitForFunction(
-          (s: number, t: number) => {
-            const doc = (globalThis as unknown as { document: { querySelector(q: string): { textContent: string } | null; querySelectorAll(q: string): { length: number } } }).document;
-            // Checked every frame, so cheaply: rows counted and the sections' titles read as text
-            // (textContent; the page's innerText would lay out 200 rows each frame, ~15 ms of the
-            // page's main thread at a load average of 10, in the middle of the load it measures).
-            const title = (id: string) => doc.querySelector(`#${id} h2`)?.textContent ?? "";
-            // The tasks' title: their count when one ListTasks page of each kind held them all,
-            // else the cluster's running and pending counts (DescribeClusters': tasks that are
-            // desired RUNNING may still be PENDING) and "first 100 shown".
-            const loaded = doc.querySelectorAll("#services tbody tr").length >= Math.min(s, 100) && doc.querySelectorAll("#tasks tbody tr").length >= Math.min(t, 100)
-              && title("services") === `Services (${s})` && (title("tasks") === `Tasks (${t})` || (t > 100 && /^Tasks \(\d+ running, \d+ pending; first 100 shown\)$/.test(title("tasks"))));
-            // When, on the page's own clock (ms after navigation start): for its phases.
-            return loaded && (globalThis as unknown as { performance: { now(): number } }).performance.now();
-          },
+          everythingShown,
           { timeout: 120_000, polling: "raf" },
           SERVICES, total,
         ).then(async (shown) => {
@@ -387,6 +434,7 @@ try {
   throw err;
 } finally {
   await browser.close();
+  reference?.server.close();
   await berth.dispose();
   rmSync(dataDir, { recursive: true, force: true });
   for (const f of added) rmSync(join(CONSOLE_DIR, f));

@@ -122,6 +122,12 @@ test("the clusters page and a cluster's page show what the API says", async () =
   const text = await open(page, "clusters/default", ["web", ...running.map((t) => idOf(t.taskArn!).slice(0, 12))]);
   assert.match(text, /Services \(1\)/);
   assert.match(text, /Container instances \(1\)/);
+  // Each task's start, in the browser's time zone (this machine's, as Node's), to the second.
+  const two = (n: number) => String(n).padStart(2, "0");
+  for (const { startedAt: d } of running) {
+    const shown = `${d!.getFullYear()}-${two(d!.getMonth() + 1)}-${two(d!.getDate())} ${two(d!.getHours())}:${two(d!.getMinutes())}:${two(d!.getSeconds())}`;
+    assert.ok(text.includes(shown), `${shown} in ${text}`);
+  }
   // Links are real links: the service's name takes the keyboard (and a click) to its page.
   await page.click(`a[href="#/clusters/default/services/web"]`);
   await waitForText(page, ["Deployments", "web:2"]);

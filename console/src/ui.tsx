@@ -2,6 +2,7 @@ import type { ComponentChildren } from "preact";
 import { useState } from "preact/hooks";
 import { isAuthError } from "./aws";
 import { href } from "./router";
+import { localTime } from "./locale-free";
 import type { Loaded } from "./live";
 
 export function Page({ title, crumbs = [], actions, children }: { title: string; crumbs?: Array<[string, string]>; actions?: ComponentChildren; children: ComponentChildren }) {
@@ -76,7 +77,7 @@ export function Badge({ value }: { value: string | undefined }) {
 export function Time({ at }: { at: Date | string | undefined }) {
   if (!at) return <span class="muted">—</span>;
   const d = new Date(at);
-  return <time dateTime={d.toISOString()} title={d.toISOString()}>{d.toLocaleString()}</time>;
+  return <time dateTime={d.toISOString()} title={d.toISOString()}>{localTime(d)}</time>;
 }
 
 export function Bytes({ n }: { n: number | undefined }) {

@@ -4,6 +4,7 @@ import { allPages, client, chunks, lastPart } from "../aws";
 import { prime, useLoad } from "../live";
 import { Badge, Link, Loading, Page, Section, Table, Time } from "../ui";
 import { href } from "../router";
+import { byName } from "../locale-free";
 import { RunTaskForm } from "./run-task";
 import { primeTasks, TasksSection } from "./task-list";
 
@@ -15,7 +16,7 @@ export function ClustersPage() {
       return { items: r.clusterArns ?? [], next: r.nextToken };
     });
     const clusters = (await Promise.all(chunks(arns, 100).map((names) => ecs.send(new DescribeClustersCommand({ clusters: names }))))).flatMap((r) => r.clusters ?? []);
-    return clusters.sort((a, b) => (a.clusterName ?? "").localeCompare(b.clusterName ?? ""));
+    return clusters.sort((a, b) => byName(a.clusterName ?? "", b.clusterName ?? ""));
   }, []);
   return (
     <Page title="Clusters">
@@ -49,7 +50,7 @@ async function servicesOf(cluster: string): Promise<Service[]> {
     return { items: r.serviceArns ?? [], next: r.nextToken };
   });
   const services = (await Promise.all(chunks(serviceArns, 10).map((batch) => ecs.send(new DescribeServicesCommand({ cluster, services: batch }))))).flatMap((r) => r.services ?? []);
-  return services.sort((a, b) => (a.serviceName ?? "").localeCompare(b.serviceName ?? ""));
+  return services.sort((a, b) => byName(a.serviceName ?? "", b.serviceName ?? ""));
 }
 
 /** Every container instance of the cluster, described. */

@@ -4,6 +4,7 @@ import { allPages, client } from "../aws";
 import { useLoad } from "../live";
 import { Badge, ErrorBox, Link, Loading, Page, Section, Table, Time, useAction } from "../ui";
 import { href } from "../router";
+import { byName } from "../locale-free";
 import { RuleActivitySection } from "./rule-activity";
 
 /** No task event changes a rule or a schedule: these pages re-read on the 30 s refresh only. */
@@ -131,7 +132,7 @@ export function SchedulesPage() {
       return { items: r.Schedules ?? [], next: r.NextToken };
     });
     const schedules = await Promise.all(summaries.map((s) => scheduler.send(new GetScheduleCommand({ Name: s.Name, GroupName: s.GroupName }))));
-    return schedules.sort((a, b) => `${a.GroupName}/${a.Name}`.localeCompare(`${b.GroupName}/${b.Name}`));
+    return schedules.sort((a, b) => byName(`${a.GroupName}/${a.Name}`, `${b.GroupName}/${b.Name}`));
   }, [], never);
   return (
     <Page title="Schedules">
