@@ -5,6 +5,7 @@ import { Netfilter } from "./netfilter.js";
 import { createTaskEndpoint } from "./task-endpoint.js";
 import { startApiRelay } from "./api-relay.js";
 import { HostTaskRouting } from "./host-task-routing.js";
+import { bridgeGateway } from "./bridge-gateway.js";
 import { parseArn } from "../../core/arn.js";
 
 export interface AgentEndpointsOptions {
@@ -40,16 +41,15 @@ export interface AgentEndpoints {
  * Undefined, with a warning, where the engine has no default bridge.
  */
 export async function startAgentEndpoints(o: AgentEndpointsOptions): Promise<AgentEndpoints | undefined> {
-  let gateway: string | undefined;
-  let subnet: string | undefined;
+  let found: Awaited<ReturnType<typeof bridgeGateway>>;
   try {
-    const bridge = await o.docker.getNetwork("bridge").inspect();
-    gateway = bridge.IPAM?.Config?.[0]?.Gateway;
-    subnet = bridge.IPAM?.Config?.[0]?.Subnet;
+    found = await bridgeGateway(await o.docker.getNetwork("bridge").inspect());
+    if (!found) o.log.warn("the Docker bridge network has no IPv4 gateway address: tasks get no credentials or metadata endpoint and no AWS_ENDPOINT_URL");
   } catch (err) {
-    o.log.warn({ err: (err as Error).message }, "no Docker bridge network: tasks get no credentials or metadata endpoint");
+    o.log.warn({ err: (err as Error).message }, "no Docker bridge network: tasks get no credentials or metadata endpoint and no AWS_ENDPOINT_URL");
   }
-  if (!gateway || !subnet) return undefined;
+  if (!found) return undefined;
+  const { gateway, subnet } = found;
   const netfilter = new Netfilter(o.berthId, o.log);
   const endpoint = createTaskEndpoint({ docker: o.docker, log: o.log, managers: o.managers, netfilter, api: o.api });
   const port = await endpoint.listen(gateway);
