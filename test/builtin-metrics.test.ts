@@ -83,7 +83,9 @@ test("a Fargate service burning CPU shows CPUUtilization far above an idle one's
   const counts = await waitFor("Container Insights task counts", async () => {
     const dims = { ClusterName: "fg", ServiceName: "burn" };
     const [running, desired, pending] = await Promise.all(["RunningTaskCount", "DesiredTaskCount", "PendingTaskCount"].map((m) => latest("ECS/ContainerInsights", m, dims, "Maximum")));
-    return running === 1 ? { running, desired, pending } : undefined;
+    // Maximum over the latest period: a period that began while the task was still PENDING says
+    // pending 1 beside running 1; the counts settle in the next one.
+    return running === 1 && pending === 0 ? { running, desired, pending } : undefined;
   });
   assert.deepEqual(counts, { running: 1, desired: 1, pending: 0 });
   // A Fargate-only cluster has no cluster-level utilization, as on ECS.
